@@ -1,0 +1,143 @@
+/* main.c — trustwire's command line: read frames, dissect, analyse, print. */
+#include "capture/pipeline.h"
+#include "capture/source.h"
+#include "sinks/sink.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static TwSource *volatile running_source;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (running_source)
+        tw_source_break(running_source);
+}
+
+static void emit_to_sink(TwEvent *ev, void *user)
+{
+    TwSink *sink = user;
+    sink->event(sink, ev);
+    tw_event_free(ev);
+}
+
+int main(int argc, char **argv)
+{
+    g_auto(GStrv) read_files = NULL;
+    g_autofree char *iface = NULL;
+    g_autofree char *filter = NULL;
+    g_autofree char *out_mode = NULL;
+    gint snaplen = 0;
+    gboolean show_stats = FALSE;
+    gboolean version = FALSE;
+
+    GOptionEntry entries[] = {
+        { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &read_files,
+          "Read packets from FILE (pcap or pcapng; '-' for stdin); repeat for several files", "FILE" },
+        { "interface", 'i', 0, G_OPTION_ARG_STRING, &iface, "Capture live on IFACE", "IFACE" },
+        { "filter", 'f', 0, G_OPTION_ARG_STRING, &filter, "BPF capture filter", "FILTER" },
+        { "snaplen", 's', 0, G_OPTION_ARG_INT, &snaplen, "Live capture snapshot length (default 262144)",
+          "BYTES" },
+        { "output", 'T', 0, G_OPTION_ARG_STRING, &out_mode,
+          "Output: summary (default), events (NDJSON), tree (teaching view)", "MODE" },
+        { "stats", 'S', 0, G_OPTION_ARG_NONE, &show_stats, "Print pipeline counters on stderr at the end",
+          NULL },
+        { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+
+    g_autoptr(GOptionContext) octx = g_option_context_new("[FILE…]");
+    g_option_context_set_summary(octx,
+        "Reads network traffic and tells which Windows machine lost its domain trust, why, and how to fix it.");
+    g_option_context_add_main_entries(octx, entries, NULL);
+    g_autoptr(GError) err = NULL;
+    if (!g_option_context_parse(octx, &argc, &argv, &err)) {
+        fprintf(stderr, "trustwire: %s\n", err->message);
+        return 2;
+    }
+    if (version) {
+        printf("trustwire 0.1.0\n");
+        return 0;
+    }
+
+    /* Files: -r FILE… and positional arguments, in the order given. */
+    g_autoptr(GPtrArray) files = g_ptr_array_new();
+    for (char **f = read_files; f && *f; f++)
+        g_ptr_array_add(files, *f);
+    for (int i = 1; i < argc; i++)
+        g_ptr_array_add(files, argv[i]);
+    g_ptr_array_add(files, NULL);
+
+    if (files->len == 1 && !iface) {
+        fprintf(stderr, "trustwire: nothing to read: give -r FILE or -i IFACE (see --help)\n");
+        return 2;
+    }
+    if (files->len > 1 && iface) {
+        fprintf(stderr, "trustwire: -r and -i cannot be used together\n");
+        return 2;
+    }
+
+    TwSink *sink = NULL;
+    bool want_tree = false;
+    if (!out_mode || strcmp(out_mode, "summary") == 0) {
+        sink = tw_sink_summary_new(stdout);
+    } else if (strcmp(out_mode, "events") == 0) {
+        sink = tw_sink_events_new(stdout);
+    } else if (strcmp(out_mode, "tree") == 0) {
+        sink = tw_sink_tree_new(stdout);
+        want_tree = true;
+    } else {
+        fprintf(stderr, "trustwire: unknown output mode '%s' (summary, events, tree)\n", out_mode);
+        return 2;
+    }
+
+    g_autoptr(TwSource) src = NULL;
+    if (iface) {
+        TwLiveOptions lo = { .iface = iface, .filter = filter, .snaplen = snaplen, .immediate = true };
+        src = tw_source_open_live(&lo, &err);
+    } else {
+        src = tw_source_open_files((char **)files->pdata, filter, &err);
+    }
+    if (!src) {
+        fprintf(stderr, "trustwire: %s\n", err->message);
+        sink->free(sink);
+        return 2;
+    }
+
+    TwPipelineConfig pc = { .emit = emit_to_sink, .emit_user = sink, .want_tree = want_tree };
+    g_autoptr(TwPipeline) pl = tw_pipeline_new(&pc);
+
+    running_source = src;
+    struct sigaction sa = { 0 };
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int status = 0;
+    TwFrame frame;
+    int r;
+    while ((r = tw_source_next(src, &frame, &err)) > 0)
+        tw_pipeline_frame(pl, &frame);
+    if (r < 0) {
+        fprintf(stderr, "trustwire: %s\n", err->message);
+        status = 2;
+    }
+    tw_pipeline_finish(pl);
+    running_source = NULL;
+
+    int sink_status = sink->end(sink);
+    if (status == 0)
+        status = sink_status;
+    if (tw_source_is_live(src))
+        tw_source_print_stats(src, stderr);
+    if (show_stats)
+        tw_pipeline_print_stats(pl, stderr);
+    sink->free(sink);
+    return status;
+}

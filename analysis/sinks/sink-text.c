@@ -1,0 +1,103 @@
+/* sink-text.c — the human line-per-message summary and the teaching tree. */
+#include "sink.h"
+
+#include <string.h>
+
+/* Fields worth a place on a one-line summary, in display order. */
+static const char *const summary_keys[] = {
+    "msg", "op", "command", "dir", "error_name", "status_name", "realm", "cname", "sname",
+    "computer", "account", "user", "domain", "workstation", "interface", "kind", "detail", NULL,
+};
+
+void tw_event_summary_line(const TwEvent *ev, GString *out)
+{
+    char ts[32];
+    tw_format_time(ev->ts_us, ts);
+    g_string_append_printf(out, "%6" G_GUINT64_FORMAT " %s ", ev->frame, ts);
+    if (ev->src[0])
+        g_string_append_printf(out, "%s:%u -> %s:%u ", ev->src, ev->sport, ev->dst, ev->dport);
+    g_string_append(out, ev->proto);
+    if (ev->transport)
+        g_string_append_printf(out, "/%s", ev->transport);
+    for (const char *const *k = summary_keys; *k; k++) {
+        const TwField *f = tw_event_get(ev, *k);
+        if (!f)
+            continue;
+        if (strcmp(*k, "msg") == 0 || strcmp(*k, "op") == 0 || strcmp(*k, "command") == 0 ||
+            strcmp(*k, "dir") == 0 || strcmp(*k, "error_name") == 0 ||
+            strcmp(*k, "status_name") == 0 || strcmp(*k, "kind") == 0) {
+            if (f->type == TW_FIELD_STR)
+                g_string_append_printf(out, " %s", f->v.s);
+            continue;
+        }
+        if (f->type == TW_FIELD_STR)
+            g_string_append_printf(out, " %s=%s", *k, f->v.s);
+        else if (f->type == TW_FIELD_INT)
+            g_string_append_printf(out, " %s=%" G_GINT64_FORMAT, *k, f->v.i);
+    }
+}
+
+typedef struct {
+    TwSink base;
+    GString *buf;
+    bool tree;
+} TextSink;
+
+static void text_event(TwSink *sink, const TwEvent *ev)
+{
+    TextSink *s = (TextSink *)sink;
+    g_string_truncate(s->buf, 0);
+    tw_event_summary_line(ev, s->buf);
+    g_string_append_c(s->buf, '\n');
+    if (s->tree && ev->tree) {
+        for (guint i = 0; i < ev->tree->len; i++) {
+            const TwTreeNode *n = g_ptr_array_index(ev->tree, i);
+            for (guint d = 0; d <= n->depth; d++)
+                g_string_append(s->buf, "    ");
+            g_string_append(s->buf, n->name);
+            if (n->value)
+                g_string_append_printf(s->buf, ": %s", n->value);
+            if (n->note)
+                g_string_append_printf(s->buf, "   -- %s", n->note);
+            g_string_append_c(s->buf, '\n');
+        }
+    }
+    if (s->tree)
+        g_string_append_c(s->buf, '\n');
+    fwrite(s->buf->str, 1, s->buf->len, sink->out);
+}
+
+static int text_end(TwSink *sink)
+{
+    fflush(sink->out);
+    return 0;
+}
+
+static void text_free(TwSink *sink)
+{
+    TextSink *s = (TextSink *)sink;
+    g_string_free(s->buf, TRUE);
+    g_free(s);
+}
+
+static TwSink *text_new(FILE *out, bool tree)
+{
+    TextSink *s = g_new0(TextSink, 1);
+    s->base.event = text_event;
+    s->base.end = text_end;
+    s->base.free = text_free;
+    s->base.out = out;
+    s->buf = g_string_sized_new(256);
+    s->tree = tree;
+    return &s->base;
+}
+
+TwSink *tw_sink_summary_new(FILE *out)
+{
+    return text_new(out, false);
+}
+
+TwSink *tw_sink_tree_new(FILE *out)
+{
+    return text_new(out, true);
+}

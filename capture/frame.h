@@ -1,0 +1,13 @@
+/* frame.h — one captured packet as read from a source. */
+#pragma once
+
+#include <glib.h>
+
+typedef struct {
+    guint64 no;         /* 1-based, continuous across the files of one run (tshark numbering) */
+    gint64 ts_us;       /* capture time, microseconds since the Unix epoch */
+    int linktype;       /* DLT_* of the interface the packet came from */
+    const guint8 *data; /* borrowed: valid until the next tw_source_next() */
+    guint32 caplen;     /* bytes captured */
+    guint32 origlen;    /* bytes on the wire (>= caplen when snaplen cut it) */
+} TwFrame;

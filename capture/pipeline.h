@@ -1,0 +1,27 @@
+/* pipeline.h — frame → link → IP (defrag) → TCP reassembly / UDP → flow
+ * table → application parser → events.  One pipeline per run. */
+#pragma once
+
+#include "frame.h"
+#include "../dissectors/event.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct TwPipeline TwPipeline;
+
+typedef struct {
+    TwEmitFn emit; /* receives every event (transfer full) */
+    void *emit_user;
+    bool want_tree; /* build the teaching view */
+} TwPipelineConfig;
+
+TwPipeline *tw_pipeline_new(const TwPipelineConfig *cfg);
+void tw_pipeline_frame(TwPipeline *pl, const TwFrame *frame);
+/* End of input: flushes reassembly (pending data becomes gaps) and closes flows. */
+void tw_pipeline_finish(TwPipeline *pl);
+/* Counters (frames, bytes, unsupported link types, caps hit, anomalies…). */
+void tw_pipeline_print_stats(TwPipeline *pl, FILE *out);
+GHashTable *tw_pipeline_counters(TwPipeline *pl); /* (transfer none) name -> guint64* */
+void tw_pipeline_free(TwPipeline *pl);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwPipeline, tw_pipeline_free)

@@ -1,0 +1,57 @@
+/* dissect.c — shared dissector services: emit, counters, anomalies. */
+#include "dissect.h"
+
+#include <stdarg.h>
+
+const char *tw_status_name(TwStatus st)
+{
+    switch (st) {
+    case TW_OK:
+        return "ok";
+    case TW_TRUNCATED:
+        return "truncated";
+    case TW_MALFORMED:
+        return "malformed";
+    case TW_LIMIT:
+        return "limit";
+    }
+    return "unknown";
+}
+
+void tw_emit(TwDissectCtx *ctx, TwEvent *ev)
+{
+    if (ctx->emit)
+        ctx->emit(ev, ctx->emit_user);
+    else
+        tw_event_free(ev);
+}
+
+void tw_count(TwDissectCtx *ctx, const char *name, guint64 n)
+{
+    if (!ctx->counters)
+        return;
+    const char *k = g_intern_string(name);
+    guint64 *v = g_hash_table_lookup(ctx->counters, k);
+    if (!v) {
+        v = g_new0(guint64, 1);
+        g_hash_table_insert(ctx->counters, (gpointer)k, v);
+    }
+    *v += n;
+}
+
+void tw_anomaly(TwDissectCtx *ctx, const char *parser, const char *kind, const char *fmt, ...)
+{
+    char *name = g_strconcat("anomaly.", kind, NULL);
+    tw_count(ctx, name, 1);
+    g_free(name);
+    TwEvent *ev = tw_event_new(ctx->pi, "anomaly");
+    tw_event_set_str(ev, "kind", kind);
+    tw_event_set_str(ev, "parser", parser);
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        tw_event_take_str(ev, "detail", g_strdup_vprintf(fmt, ap));
+        va_end(ap);
+    }
+    tw_emit(ctx, ev);
+}

@@ -1,0 +1,59 @@
+/* dissect.h — what every application-layer dissector sees, and the static
+ * registry of the dissectors that capture/ dispatches TCP and UDP flows to.
+ *
+ * Dissectors are pure functions of bytes plus per-flow state; they emit
+ * TwEvents through the context and never decide verdicts.  Hostile input
+ * becomes an "anomaly" event and a counter (tw_anomaly), never a crash.
+ */
+#pragma once
+
+#include "cursor.h"
+#include "event.h"
+
+/* Direction of bytes within a flow: TW_DIR_REQ flows toward the server port
+ * (client to server), TW_DIR_RSP back toward the client. */
+enum { TW_DIR_REQ = 0, TW_DIR_RSP = 1 };
+
+typedef struct TwDissectCtx TwDissectCtx;
+struct TwDissectCtx {
+    const TwPacketInfo *pi; /* the packet that completed the bytes being fed */
+    TwEmitFn emit;
+    void *emit_user;
+    bool want_tree;          /* build the teaching view (TwEvent.tree) */
+    GHashTable *counters;    /* interned name -> guint64*, owned by the pipeline */
+    /* Flow services offered by capture/ (NULL in unit tests): the endpoint
+     * mapper learns that `port` on `addr` speaks `parser_name`. */
+    void (*expect)(TwDissectCtx *ctx, const char *addr, guint16 port, const char *parser_name);
+    void *flow_user;
+};
+
+/* Emits ev through ctx (transfer full). */
+void tw_emit(TwDissectCtx *ctx, TwEvent *ev);
+/* Adds n to the named counter. */
+void tw_count(TwDissectCtx *ctx, const char *name, guint64 n);
+/* Emits an anomaly event {proto:"anomaly", kind, parser, detail} and counts it
+ * under "anomaly.<kind>". */
+void tw_anomaly(TwDissectCtx *ctx, const char *parser, const char *kind, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+
+typedef struct TwAppParser {
+    const char *name;
+    guint8 ipproto;       /* 6 (TCP) or 17 (UDP) */
+    const guint16 *ports; /* server ports, 0-terminated; may be NULL */
+    /* Optional: recognise the protocol from the first payload bytes of a flow
+     * on any port.  Must be cheap: it runs before any flow state exists. */
+    bool (*probe)(const guint8 *data, gsize len);
+    void *(*state_new)(void);
+    void (*state_free)(void *state);
+    /* UDP: one datagram (len captured of reported bytes).  TCP: the next
+     * in-order stream bytes of one direction (len == reported). */
+    void (*feed)(void *state, TwDissectCtx *ctx, int dir, const guint8 *data, gsize len,
+                 gsize reported);
+    /* TCP only: `len` bytes of direction `dir` are missing from the capture;
+     * the parser must resynchronise or give up on that direction. */
+    void (*gap)(void *state, TwDissectCtx *ctx, int dir, guint64 len);
+} TwAppParser;
+
+/* NULL-terminated list of the parsers capture/ may dispatch to. */
+extern const TwAppParser *const tw_app_parsers[];
+const TwAppParser *tw_app_parser_by_name(const char *name);

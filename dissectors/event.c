@@ -1,0 +1,374 @@
+/* event.c — typed events and their NDJSON form (docs/events.md). */
+#include "event.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+TwEvent *tw_event_new(const TwPacketInfo *pi, const char *proto)
+{
+    TwEvent *ev = g_new0(TwEvent, 1);
+    ev->proto = g_intern_string(proto);
+    if (pi) {
+        ev->frame = pi->frame;
+        ev->ts_us = pi->ts_us;
+        ev->transport = pi->transport ? g_intern_string(pi->transport) : NULL;
+        memcpy(ev->src, pi->src, sizeof ev->src);
+        memcpy(ev->dst, pi->dst, sizeof ev->dst);
+        ev->sport = pi->sport;
+        ev->dport = pi->dport;
+        ev->has_mac = pi->has_mac;
+        memcpy(ev->src_mac, pi->src_mac, 6);
+        memcpy(ev->dst_mac, pi->dst_mac, 6);
+    }
+    ev->fields = g_array_sized_new(FALSE, TRUE, sizeof(TwField), 16);
+    return ev;
+}
+
+static void field_clear(TwField *f)
+{
+    switch (f->type) {
+    case TW_FIELD_STR:
+        g_free(f->v.s);
+        break;
+    case TW_FIELD_INTLIST:
+        if (f->v.ilist)
+            g_array_unref(f->v.ilist);
+        break;
+    case TW_FIELD_STRLIST:
+        if (f->v.slist)
+            g_ptr_array_unref(f->v.slist);
+        break;
+    default:
+        break;
+    }
+    memset(&f->v, 0, sizeof f->v);
+}
+
+static void tree_node_free(gpointer p)
+{
+    TwTreeNode *n = p;
+    g_free(n->name);
+    g_free(n->value);
+    g_free(n);
+}
+
+void tw_event_free(TwEvent *ev)
+{
+    if (!ev)
+        return;
+    for (guint i = 0; i < ev->fields->len; i++)
+        field_clear(&g_array_index(ev->fields, TwField, i));
+    g_array_free(ev->fields, TRUE);
+    if (ev->tree)
+        g_ptr_array_free(ev->tree, TRUE);
+    g_free(ev);
+}
+
+static TwField *field_slot(TwEvent *ev, const char *key)
+{
+    const char *k = g_intern_string(key);
+    for (guint i = 0; i < ev->fields->len; i++) {
+        TwField *f = &g_array_index(ev->fields, TwField, i);
+        if (f->key == k) {
+            field_clear(f);
+            return f;
+        }
+    }
+    TwField nf = { .key = k };
+    g_array_append_val(ev->fields, nf);
+    return &g_array_index(ev->fields, TwField, ev->fields->len - 1);
+}
+
+void tw_event_set_int(TwEvent *ev, const char *key, gint64 v)
+{
+    TwField *f = field_slot(ev, key);
+    f->type = TW_FIELD_INT;
+    f->v.i = v;
+}
+
+void tw_event_set_bool(TwEvent *ev, const char *key, gboolean v)
+{
+    TwField *f = field_slot(ev, key);
+    f->type = TW_FIELD_BOOL;
+    f->v.b = v ? TRUE : FALSE;
+}
+
+void tw_event_take_str(TwEvent *ev, const char *key, char *s)
+{
+    if (!s) {
+        tw_event_remove(ev, key);
+        return;
+    }
+    TwField *f = field_slot(ev, key);
+    f->type = TW_FIELD_STR;
+    f->v.s = s;
+}
+
+void tw_event_set_str(TwEvent *ev, const char *key, const char *s)
+{
+    tw_event_take_str(ev, key, s ? g_strdup(s) : NULL);
+}
+
+void tw_event_set_strn(TwEvent *ev, const char *key, const char *s, gsize n)
+{
+    tw_event_take_str(ev, key, g_strndup(s, n));
+}
+
+void tw_event_set_hex(TwEvent *ev, const char *key, const guint8 *b, gsize n)
+{
+    static const char hexd[] = "0123456789abcdef";
+    char *s = g_malloc(n * 2 + 1);
+    for (gsize i = 0; i < n; i++) {
+        s[2 * i] = hexd[b[i] >> 4];
+        s[2 * i + 1] = hexd[b[i] & 15];
+    }
+    s[2 * n] = 0;
+    tw_event_take_str(ev, key, s);
+}
+
+void tw_event_set_hex32(TwEvent *ev, const char *key, guint32 v)
+{
+    tw_event_take_str(ev, key, g_strdup_printf("0x%08x", v));
+}
+
+void tw_event_set_time(TwEvent *ev, const char *key, gint64 ts_us)
+{
+    char buf[32];
+    tw_format_time(ts_us, buf);
+    tw_event_set_str(ev, key, buf);
+}
+
+void tw_event_take_intlist(TwEvent *ev, const char *key, GArray *list)
+{
+    TwField *f = field_slot(ev, key);
+    f->type = TW_FIELD_INTLIST;
+    f->v.ilist = list;
+}
+
+void tw_event_take_strlist(TwEvent *ev, const char *key, GPtrArray *list)
+{
+    TwField *f = field_slot(ev, key);
+    f->type = TW_FIELD_STRLIST;
+    f->v.slist = list;
+}
+
+void tw_event_append_int(TwEvent *ev, const char *key, gint64 v)
+{
+    const TwField *cf = tw_event_get(ev, key);
+    if (cf && cf->type == TW_FIELD_INTLIST) {
+        g_array_append_val(cf->v.ilist, v);
+        return;
+    }
+    GArray *a = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_array_append_val(a, v);
+    tw_event_take_intlist(ev, key, a);
+}
+
+void tw_event_remove(TwEvent *ev, const char *key)
+{
+    const char *k = g_intern_string(key);
+    for (guint i = 0; i < ev->fields->len; i++) {
+        TwField *f = &g_array_index(ev->fields, TwField, i);
+        if (f->key == k) {
+            field_clear(f);
+            g_array_remove_index(ev->fields, i);
+            return;
+        }
+    }
+}
+
+const TwField *tw_event_get(const TwEvent *ev, const char *key)
+{
+    const char *k = g_intern_string(key);
+    for (guint i = 0; i < ev->fields->len; i++) {
+        const TwField *f = &g_array_index(ev->fields, TwField, i);
+        if (f->key == k)
+            return f;
+    }
+    return NULL;
+}
+
+bool tw_event_has(const TwEvent *ev, const char *key)
+{
+    return tw_event_get(ev, key) != NULL;
+}
+
+const char *tw_event_get_str(const TwEvent *ev, const char *key)
+{
+    const TwField *f = tw_event_get(ev, key);
+    return f && f->type == TW_FIELD_STR ? f->v.s : NULL;
+}
+
+gint64 tw_event_get_int(const TwEvent *ev, const char *key, gint64 dflt)
+{
+    const TwField *f = tw_event_get(ev, key);
+    return f && f->type == TW_FIELD_INT ? f->v.i : dflt;
+}
+
+bool tw_event_get_bool(const TwEvent *ev, const char *key, bool dflt)
+{
+    const TwField *f = tw_event_get(ev, key);
+    return f && f->type == TW_FIELD_BOOL ? f->v.b : dflt;
+}
+
+void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *note,
+                       const char *fmt, ...)
+{
+    if (!ev->tree)
+        ev->tree = g_ptr_array_new_with_free_func(tree_node_free);
+    TwTreeNode *n = g_new0(TwTreeNode, 1);
+    n->depth = depth;
+    n->name = g_strdup(name);
+    n->note = note;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        n->value = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+    }
+    g_ptr_array_add(ev->tree, n);
+}
+
+void tw_format_time(gint64 ts_us, char out[32])
+{
+    gint64 secs = ts_us / 1000000;
+    gint64 us = ts_us % 1000000;
+    if (us < 0) {
+        us += 1000000;
+        secs -= 1;
+    }
+    time_t t = (time_t)secs;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        g_strlcpy(out, "1970-01-01T00:00:00.000000Z", 32);
+        return;
+    }
+    /* Years are clamped to four digits so the text always fits its 32 bytes. */
+    unsigned year = (unsigned)CLAMP(tm.tm_year + 1900, 0, 9999);
+    snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ", year, (unsigned)(tm.tm_mon + 1) % 100u,
+             (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u, (unsigned)us % 1000000u);
+}
+
+bool tw_parse_time(const char *s, gint64 *ts_us)
+{
+    if (!s)
+        return false;
+    GDateTime *dt = g_date_time_new_from_iso8601(s, NULL);
+    if (!dt)
+        return false;
+    *ts_us = g_date_time_to_unix(dt) * 1000000 + g_date_time_get_microsecond(dt);
+    g_date_time_unref(dt);
+    return true;
+}
+
+/* JSON string escaping (RFC 8259 7); bytes >= 0x80 pass through as the
+ * strings are UTF-8 by construction, except invalid sequences which are
+ * replaced so the output always parses. */
+static void json_str(GString *out, const char *s)
+{
+    g_string_append_c(out, '"');
+    const char *end = s + strlen(s);
+    const char *p = s;
+    while (p < end) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch >= 0x80) {
+            gunichar u = g_utf8_get_char_validated(p, (gssize)(end - p));
+            if (u == (gunichar)-1 || u == (gunichar)-2) {
+                g_string_append(out, "\\ufffd");
+                p++;
+            } else {
+                const char *nx = g_utf8_next_char(p);
+                g_string_append_len(out, p, nx - p);
+                p = nx;
+            }
+            continue;
+        }
+        switch (ch) {
+        case '"':
+            g_string_append(out, "\\\"");
+            break;
+        case '\\':
+            g_string_append(out, "\\\\");
+            break;
+        case '\n':
+            g_string_append(out, "\\n");
+            break;
+        case '\r':
+            g_string_append(out, "\\r");
+            break;
+        case '\t':
+            g_string_append(out, "\\t");
+            break;
+        default:
+            if (ch < 0x20)
+                g_string_append_printf(out, "\\u%04x", ch);
+            else
+                g_string_append_c(out, (char)ch);
+        }
+        p++;
+    }
+    g_string_append_c(out, '"');
+}
+
+void tw_event_to_json(const TwEvent *ev, GString *out)
+{
+    char ts[32];
+    tw_format_time(ev->ts_us, ts);
+    g_string_append_printf(out, "{\"frame\":%" G_GUINT64_FORMAT ",\"ts\":\"%s\",\"proto\":", ev->frame,
+                           ts);
+    json_str(out, ev->proto);
+    if (ev->src[0]) {
+        g_string_append(out, ",\"src\":");
+        json_str(out, ev->src);
+        g_string_append_printf(out, ",\"sport\":%u,\"dst\":", ev->sport);
+        json_str(out, ev->dst);
+        g_string_append_printf(out, ",\"dport\":%u", ev->dport);
+    }
+    if (ev->transport) {
+        g_string_append(out, ",\"transport\":");
+        json_str(out, ev->transport);
+    }
+    if (ev->has_mac) {
+        g_string_append_printf(out,
+                               ",\"src_mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\""
+                               ",\"dst_mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\"",
+                               ev->src_mac[0], ev->src_mac[1], ev->src_mac[2], ev->src_mac[3],
+                               ev->src_mac[4], ev->src_mac[5], ev->dst_mac[0], ev->dst_mac[1],
+                               ev->dst_mac[2], ev->dst_mac[3], ev->dst_mac[4], ev->dst_mac[5]);
+    }
+    for (guint i = 0; i < ev->fields->len; i++) {
+        const TwField *f = &g_array_index(ev->fields, TwField, i);
+        g_string_append_c(out, ',');
+        json_str(out, f->key);
+        g_string_append_c(out, ':');
+        switch (f->type) {
+        case TW_FIELD_INT:
+            g_string_append_printf(out, "%" G_GINT64_FORMAT, f->v.i);
+            break;
+        case TW_FIELD_BOOL:
+            g_string_append(out, f->v.b ? "true" : "false");
+            break;
+        case TW_FIELD_STR:
+            json_str(out, f->v.s);
+            break;
+        case TW_FIELD_INTLIST:
+            g_string_append_c(out, '[');
+            for (guint j = 0; j < f->v.ilist->len; j++)
+                g_string_append_printf(out, "%s%" G_GINT64_FORMAT, j ? "," : "",
+                                       g_array_index(f->v.ilist, gint64, j));
+            g_string_append_c(out, ']');
+            break;
+        case TW_FIELD_STRLIST:
+            g_string_append_c(out, '[');
+            for (guint j = 0; j < f->v.slist->len; j++) {
+                if (j)
+                    g_string_append_c(out, ',');
+                json_str(out, g_ptr_array_index(f->v.slist, j));
+            }
+            g_string_append_c(out, ']');
+            break;
+        }
+    }
+    g_string_append_c(out, '}');
+}

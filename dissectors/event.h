@@ -1,0 +1,110 @@
+/* event.h — the typed event stream between dissectors and analysis.
+ *
+ * An event is one dissected message: a fixed header (where and when) plus an
+ * ordered list of typed fields named by the contract in docs/events.md.
+ * Events own copies of all their strings (UTF-16 already converted to UTF-8);
+ * nothing in an event points into packet bytes, so analysis never sees them.
+ * The same structure is rebuilt from NDJSON by `--from-events`, so saved
+ * events from many sensors feed the same analysis.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+    TW_FIELD_INT,    /* signed 64-bit integer */
+    TW_FIELD_STR,    /* UTF-8 string, owned */
+    TW_FIELD_BOOL,
+    TW_FIELD_INTLIST, /* GArray of gint64, owned */
+    TW_FIELD_STRLIST, /* GPtrArray of char*, owned */
+} TwFieldType;
+
+typedef struct {
+    const char *key; /* interned (g_intern_*), compare with == or strcmp */
+    TwFieldType type;
+    union {
+        gint64 i;
+        char *s;
+        gboolean b;
+        GArray *ilist;
+        GPtrArray *slist;
+    } v;
+} TwField;
+
+/* One line of the teaching view (-T tree): `name: value  — note`. */
+typedef struct {
+    guint depth;
+    char *name;
+    char *value;      /* may be NULL for a heading */
+    const char *note; /* static explanatory phrase, may be NULL */
+} TwTreeNode;
+
+#define TW_ADDR_STRLEN 46 /* INET6_ADDRSTRLEN */
+
+typedef struct {
+    guint64 frame;   /* 1-based frame number of the packet that completed the message */
+    gint64 ts_us;    /* capture time, microseconds since the Unix epoch, UTC */
+    const char *proto;     /* interned: "kerberos", "netlogon", "smb2", "anomaly"… */
+    const char *transport; /* interned: "udp", "tcp", "smb2", … or NULL */
+    char src[TW_ADDR_STRLEN];
+    char dst[TW_ADDR_STRLEN];
+    guint16 sport, dport;
+    guint8 src_mac[6], dst_mac[6];
+    bool has_mac;
+    GArray *fields;  /* TwField, in insertion order */
+    GPtrArray *tree; /* TwTreeNode*, only when the teaching view was asked for */
+} TwEvent;
+
+/* Where a message was seen: filled by capture/, read by dissectors to stamp events. */
+typedef struct {
+    guint64 frame;
+    gint64 ts_us;
+    const char *transport; /* "udp" | "tcp" (dissectors may override, e.g. "smb2") */
+    char src[TW_ADDR_STRLEN];
+    char dst[TW_ADDR_STRLEN];
+    guint16 sport, dport;
+    guint8 src_mac[6], dst_mac[6];
+    bool has_mac;
+} TwPacketInfo;
+
+TwEvent *tw_event_new(const TwPacketInfo *pi, const char *proto);
+void tw_event_free(TwEvent *ev);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwEvent, tw_event_free)
+
+/* Setters replace an existing field of the same key. Keys should be string
+ * literals or interned; they are interned here. */
+void tw_event_set_int(TwEvent *ev, const char *key, gint64 v);
+void tw_event_set_bool(TwEvent *ev, const char *key, gboolean v);
+void tw_event_set_str(TwEvent *ev, const char *key, const char *s);
+void tw_event_set_strn(TwEvent *ev, const char *key, const char *s, gsize n);
+void tw_event_take_str(TwEvent *ev, const char *key, char *s); /* transfer full */
+void tw_event_set_hex(TwEvent *ev, const char *key, const guint8 *b, gsize n);
+void tw_event_set_hex32(TwEvent *ev, const char *key, guint32 v); /* "0x%08x" */
+void tw_event_set_time(TwEvent *ev, const char *key, gint64 ts_us); /* RFC 3339 */
+void tw_event_take_intlist(TwEvent *ev, const char *key, GArray *list);   /* transfer full */
+void tw_event_take_strlist(TwEvent *ev, const char *key, GPtrArray *list); /* transfer full */
+void tw_event_append_int(TwEvent *ev, const char *key, gint64 v); /* to an INTLIST */
+void tw_event_remove(TwEvent *ev, const char *key);
+
+const TwField *tw_event_get(const TwEvent *ev, const char *key);
+bool tw_event_has(const TwEvent *ev, const char *key);
+const char *tw_event_get_str(const TwEvent *ev, const char *key); /* NULL if absent */
+gint64 tw_event_get_int(const TwEvent *ev, const char *key, gint64 dflt);
+bool tw_event_get_bool(const TwEvent *ev, const char *key, bool dflt);
+
+/* Teaching view. */
+void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *note,
+                       const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+
+/* Serialise as one JSON object (no newline) in the docs/events.md layout. */
+void tw_event_to_json(const TwEvent *ev, GString *out);
+
+/* RFC 3339 UTC with microseconds: 2024-01-02T03:04:05.123456Z */
+void tw_format_time(gint64 ts_us, char out[32]);
+/* Parses what tw_format_time writes (and Z/offset variants); false if not a time. */
+bool tw_parse_time(const char *s, gint64 *ts_us);
+
+/* Receives events; takes ownership. */
+typedef void (*TwEmitFn)(TwEvent *ev, void *user);

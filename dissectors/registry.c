@@ -1,0 +1,22 @@
+/* registry.c — the static table of application parsers capture/ dispatches to.
+ * Add a parser: declare its descriptor here and list it in tw_app_parsers. */
+#include "dissect.h"
+
+#include <string.h>
+
+extern const TwAppParser tw_krb5_udp_parser;
+extern const TwAppParser tw_krb5_tcp_parser;
+
+const TwAppParser *const tw_app_parsers[] = {
+    &tw_krb5_udp_parser,
+    &tw_krb5_tcp_parser,
+    NULL,
+};
+
+const TwAppParser *tw_app_parser_by_name(const char *name)
+{
+    for (const TwAppParser *const *p = tw_app_parsers; *p; p++)
+        if (strcmp((*p)->name, name) == 0)
+            return *p;
+    return NULL;
+}

@@ -1,0 +1,72 @@
+/* test-event.c — event fields and their JSON form (docs/events.md). */
+#include "dissectors/event.h"
+
+#include <string.h>
+
+static void test_json_layout(void)
+{
+    TwPacketInfo pi = { .frame = 7, .ts_us = G_GINT64_CONSTANT(1700000000123456), .transport = "udp",
+                        .src = "10.0.0.1", .dst = "10.0.0.2", .sport = 50000, .dport = 88 };
+    g_autoptr(TwEvent) ev = tw_event_new(&pi, "kerberos");
+    tw_event_set_int(ev, "msg_type", 30);
+    tw_event_set_str(ev, "msg", "KRB-ERROR");
+    tw_event_set_str(ev, "e_text", "a \"quoted\"\n\x01 text");
+    tw_event_append_int(ev, "etypes", 18);
+    tw_event_append_int(ev, "etypes", 23);
+    tw_event_set_bool(ev, "sealed", FALSE);
+    tw_event_set_int(ev, "msg_type", 11); /* replaces in place */
+    g_autoptr(GString) s = g_string_new(NULL);
+    tw_event_to_json(ev, s);
+    g_assert_cmpstr(s->str, ==,
+                    "{\"frame\":7,\"ts\":\"2023-11-14T22:13:20.123456Z\",\"proto\":\"kerberos\","
+                    "\"src\":\"10.0.0.1\",\"sport\":50000,\"dst\":\"10.0.0.2\",\"dport\":88,"
+                    "\"transport\":\"udp\",\"msg_type\":11,\"msg\":\"KRB-ERROR\","
+                    "\"e_text\":\"a \\\"quoted\\\"\\n\\u0001 text\",\"etypes\":[18,23],\"sealed\":false}");
+}
+
+static void test_invalid_utf8_is_replaced(void)
+{
+    g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
+    tw_event_set_str(ev, "s", "a\xff" "b\xc3\xa9");
+    g_autoptr(GString) s = g_string_new(NULL);
+    tw_event_to_json(ev, s);
+    g_assert_nonnull(strstr(s->str, "\"s\":\"a\\ufffdb\xc3\xa9\""));
+}
+
+static void test_getters_and_hex(void)
+{
+    g_autoptr(TwEvent) ev = tw_event_new(NULL, "netlogon");
+    const guint8 chal[] = { 0x00, 0x01, 0xab, 0xff };
+    tw_event_set_hex(ev, "client_challenge", chal, sizeof chal);
+    tw_event_set_hex32(ev, "status", 0xc0000022);
+    g_assert_cmpstr(tw_event_get_str(ev, "client_challenge"), ==, "0001abff");
+    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0xc0000022");
+    g_assert_cmpint(tw_event_get_int(ev, "absent", -5), ==, -5);
+    g_assert_false(tw_event_has(ev, "absent"));
+    tw_event_remove(ev, "status");
+    g_assert_null(tw_event_get_str(ev, "status"));
+    tw_event_set_str(ev, "gone", NULL);
+    g_assert_false(tw_event_has(ev, "gone"));
+}
+
+static void test_time_roundtrip(void)
+{
+    char buf[32];
+    tw_format_time(0, buf);
+    g_assert_cmpstr(buf, ==, "1970-01-01T00:00:00.000000Z");
+    gint64 t = G_GINT64_CONSTANT(1234567890654321), back = 0;
+    tw_format_time(t, buf);
+    g_assert_true(tw_parse_time(buf, &back));
+    g_assert_cmpint(back, ==, t);
+    g_assert_false(tw_parse_time("not a time", &back));
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/event/json-layout", test_json_layout);
+    g_test_add_func("/event/invalid-utf8", test_invalid_utf8_is_replaced);
+    g_test_add_func("/event/getters-hex", test_getters_and_hex);
+    g_test_add_func("/event/time-roundtrip", test_time_roundtrip);
+    return g_test_run();
+}
