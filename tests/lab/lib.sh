@@ -1,0 +1,297 @@
+# shellcheck shell=bash
+# trustwire lab: shared helpers (sourced by run-lab.sh).
+#
+# Topology: one network namespace "tw-sw" holds the bridge twlab0; every lab
+# node (DC, workstations, member server) is a namespace tw-<node> joined to the
+# bridge by a veth pair. Each node also gets its own mount, UTS and PID
+# namespace (a "holder" process started with unshare): /etc/samba,
+# /var/lib/samba, /var/cache/samba, /var/log/samba, /run/samba, /etc/hosts and
+# /etc/resolv.conf are bind mounts of per-node directories under $LAB, so
+# Samba's compiled-in paths are private to each node. Killing the holder kills
+# every process of that node (they all live in its PID namespace).
+#
+# There is no default route anywhere: traffic can only reach 10.77.0.0/24.
+
+REALM=LAB.TRUSTWIRE.TEST
+DNSDOMAIN=lab.trustwire.test
+NBDOMAIN=TWLAB
+SUBNET=10.77.0
+DC_IP=$SUBNET.10
+ADMINPASS='Tw-Lab-Admin-1!'
+USERPASS='Tw-Lab-User-1!'
+RPC_PORT=49152          # Samba DC's fixed DCE/RPC-over-TCP port (rpc server port)
+BRIDGE=twlab0
+SWNS=tw-sw
+PY=/usr/bin/python3     # Debian's python (impacket, samba bindings), not a pyenv shim
+
+# node -> last octet of its IP / hostname / NetBIOS name
+declare -A NODE_IP=( [dc]=10 [ws1]=21 [ws2]=22 [ws3]=23 [ws4]=24 [ws5]=25
+                     [ws5b]=35 [ws6]=26 [ws7]=27 [ws8]=28 [srv1]=40 )
+declare -A NODE_HOST=( [dc]=dc1 [ws1]=ws01 [ws2]=ws02 [ws3]=ws03 [ws4]=ws04
+                       [ws5]=ws05 [ws5b]=ws05 [ws6]=ws06 [ws7]=ws07 [ws8]=ws08
+                       [srv1]=srv01 )
+declare -A HOLDER_PID=()   # node -> PID of "unshare" (outer)
+declare -A INIT_PID=()     # node -> PID of the node's PID-namespace init
+declare -A JOINED=()
+BG_PIDS=()                 # other background processes we started (tcpdump)
+
+log()  { printf '[lab %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die()  { log "ERROR: $*"; exit 1; }
+
+# ---------------------------------------------------------------- packages
+lab_install_packages() {
+    local pkgs=(samba winbind smbclient krb5-user faketime python3-impacket
+                krb5-gss-samples tcpdump ethtool iproute2 tshark util-linux
+                python3-samba ldb-tools samba-ad-provision samba-ad-dc samba-dsdb-modules samba-vfs-modules)
+    local missing=() p
+    for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null
+    apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ---------------------------------------------------------------- network
+lab_net_up() {
+    ip netns add "$SWNS"
+    ip -n "$SWNS" link set lo up
+    ip -n "$SWNS" link add "$BRIDGE" type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+    ip -n "$SWNS" link set "$BRIDGE" up
+    ip netns exec "$SWNS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+}
+
+mac_of() { printf '02:77:00:00:00:%02x' "${NODE_IP[$1]}"; }
+
+node_net() {   # node
+    local n=$1 ns=tw-$1 ip=$SUBNET.${NODE_IP[$1]}
+    ip netns add "$ns"
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+    ip -n "$SWNS" link add "p-$n" type veth peer name eth0 netns "$ns"
+    ip -n "$ns" link set eth0 address "$(mac_of "$n")"
+    ip -n "$SWNS" link set "p-$n" master "$BRIDGE" up
+    ip -n "$ns" addr add "$ip/24" dev eth0
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link set eth0 up
+    # real, MTU-sized frames with correct checksums in the capture
+    ip netns exec "$ns"   ethtool -K eth0    tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
+    ip netns exec "$SWNS" ethtool -K "p-$n"  tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
+}
+
+# ---------------------------------------------------------------- nodes
+write_krb5_conf() {   # path
+    cat > "$1" <<EOF
+[libdefaults]
+    default_realm = $REALM
+    dns_lookup_kdc = false
+    dns_lookup_realm = false
+    rdns = false
+    # MIT hides clock skew by adjusting to the KDC's time; the lab wants to see it
+    kdc_timesync = 0
+    default_keytab_name = FILE:/var/lib/samba/private/krb5.keytab
+[realms]
+    $REALM = {
+        kdc = $DC_IP
+        admin_server = $DC_IP
+        kpasswd_server = $DC_IP
+    }
+[domain_realm]
+    .$DNSDOMAIN = $REALM
+    $DNSDOMAIN = $REALM
+EOF
+}
+
+node_create() {   # node
+    local n=$1 d=$LAB/$1 h=${NODE_HOST[$1]}
+    node_net "$n"
+    mkdir -p "$d"/{etc,lib/private,cache,run,log,tmp}
+    chmod 700 "$d/lib/private"
+    write_krb5_conf "$d/etc/krb5.conf"
+    printf 'nameserver %s\nsearch %s\n' "$DC_IP" "$DNSDOMAIN" > "$d/resolv.conf"
+    cp "$LAB/hosts" "$d/hosts"
+    cat > "$d/init.sh" <<EOF
+set -e
+mount --bind $d/etc   /etc/samba
+mount --bind $d/lib   /var/lib/samba
+mount --bind $d/cache /var/cache/samba
+mount --bind $d/log   /var/log/samba
+mount --bind $d/run   /run/samba
+mount --bind $d/hosts /etc/hosts
+mount --bind $d/resolv.conf /etc/resolv.conf
+hostname $h
+exec sleep infinity
+EOF
+    ip netns exec "tw-$n" unshare --mount --uts --pid --fork --kill-child=SIGKILL \
+        --mount-proc --propagation private sh "$d/init.sh" </dev/null >"$d/holder.log" 2>&1 &
+    HOLDER_PID[$n]=$!
+    local i c=""
+    for i in $(seq 50); do
+        c=$(cat "/proc/${HOLDER_PID[$n]}/task/${HOLDER_PID[$n]}/children" 2>/dev/null | awk '{print $1}')
+        if [ -n "$c" ] && [ "$(readlink "/proc/$c/exe")" = "$(readlink -f /usr/bin/sleep)" ]; then break; fi
+        sleep 0.1
+    done
+    [ -n "$c" ] || die "holder for $n did not start"
+    INIT_PID[$n]=$c
+    echo "$n ${HOLDER_PID[$n]} $c" >> "$LAB/holders"
+}
+
+# run a command inside a node (its net, mount, UTS and PID namespaces)
+on() {   # node cmd...
+    local n=$1; shift
+    nsenter -t "${INIT_PID[$n]}" -m -u -n -p -- \
+        env KRB5_CONFIG=/etc/samba/krb5.conf KRB5_KTNAME=FILE:/var/lib/samba/private/krb5.keytab HOME=/var/lib/samba TMPDIR=/tmp "$@"
+}
+
+# ---------------------------------------------------------------- DC
+dc_provision() {
+    node_create dc
+    log "provisioning Samba AD DC $REALM"
+    on dc samba-tool domain provision --server-role=dc --dns-backend=SAMBA_INTERNAL \
+        --realm="$REALM" --domain="$NBDOMAIN" --adminpass="$ADMINPASS" \
+        --host-name=dc1 --host-ip="$DC_IP" --use-rfc2307 \
+        --option="rpc server port = $RPC_PORT" \
+        --option="log level = 1" >"$LAB/dc/provision.log" 2>&1 \
+        || { tail -20 "$LAB/dc/provision.log"; die "provision failed"; }
+    # The DC's own krb5.conf (provision writes one into private/)
+    cp "$LAB/dc/etc/krb5.conf" "$LAB/dc/etc/krb5.conf.client"
+    on dc sh -c 'exec samba -i -M single --debug-stdout >/var/log/samba/samba.out 2>&1' &
+    BG_PIDS+=($!)
+    local i
+    for i in $(seq 120); do
+        if on dc sh -c "exec 3<>/dev/tcp/$DC_IP/88 && exec 4<>/dev/tcp/$DC_IP/445 && exec 5<>/dev/tcp/$DC_IP/389" 2>/dev/null; then
+            break
+        fi
+        sleep 0.5
+    done
+    # give the remaining services (winbindd, dns) a moment
+    sleep 3
+    on dc samba-tool user setexpiry Administrator --noexpiry >/dev/null
+    on dc samba-tool user create alice "$USERPASS" >/dev/null
+    on dc samba-tool user setexpiry alice --noexpiry >/dev/null
+    log "DC up"
+}
+
+# ---------------------------------------------------------------- members
+member_smb_conf() {   # node
+    local n=$1 nb
+    nb=$(echo "${NODE_HOST[$1]}" | tr a-z A-Z)
+    cat > "$LAB/$n/etc/smb.conf" <<EOF
+[global]
+    workgroup = $NBDOMAIN
+    realm = $REALM
+    netbios name = $nb
+    security = ads
+    server role = member server
+    password server = dc1.$DNSDOMAIN
+    kerberos method = secrets and keytab
+    idmap config * : backend = tdb
+    idmap config * : range = 100000-199999
+    idmap config $NBDOMAIN : backend = rid
+    idmap config $NBDOMAIN : range = 200000-299999
+    winbind use default domain = yes
+    disable netbios = yes
+    smb ports = 445
+    log level = 1
+    load printers = no
+    printing = bsd
+    printcap name = /dev/null
+[share]
+    path = /tmp
+    read only = yes
+EOF
+}
+
+member_join() {   # node
+    local n=$1
+    [ -n "${JOINED[$n]:-}" ] && return 0
+    [ -n "${INIT_PID[$n]:-}" ] || node_create "$n"
+    member_smb_conf "$n"
+    log "joining ${NODE_HOST[$n]} to $REALM"
+    on "$n" net ads join -U "Administrator%$ADMINPASS" >"$LAB/$n/join.log" 2>&1 \
+        || { cat "$LAB/$n/join.log"; die "join of $n failed"; }
+    JOINED[$n]=1
+}
+
+member_start_winbindd() {   # node
+    on "$1" sh -c 'exec winbindd -F --no-process-group >/var/log/samba/winbindd.out 2>&1' &
+    BG_PIDS+=($!)
+    local i
+    for i in $(seq 60); do
+        on "$1" wbinfo -p >/dev/null 2>&1 && return 0
+        sleep 0.5
+    done
+    die "winbindd on $1 did not start"
+}
+
+member_stop_winbindd() {   # node (the pid file is in the node's private /run/samba)
+    on "$1" sh -c 'p=$(cat /run/samba/winbindd.pid 2>/dev/null) && kill "$p"; for i in $(seq 50); do [ -e /proc/$p ] || exit 0; sleep 0.1; done' || true
+}
+
+member_start_smbd() {   # node
+    on "$1" sh -c 'exec smbd -F --no-process-group >/var/log/samba/smbd.out 2>&1' &
+    BG_PIDS+=($!)
+    local i
+    for i in $(seq 60); do
+        on "$1" sh -c "exec 3<>/dev/tcp/127.0.0.1/445" 2>/dev/null && return 0
+        sleep 0.5
+    done
+    die "smbd on $1 did not start"
+}
+
+# kinit with the machine keytab into the node's default ccache
+machine_kinit() {   # node [extra kinit args]
+    local n=$1 nb; shift
+    nb=$(echo "${NODE_HOST[$n]}" | tr a-z A-Z)
+    on "$n" env KRB5CCNAME=FILE:/tmp/machine.ccache kinit "$@" -k "$nb\$@$REALM"
+}
+
+# ---------------------------------------------------------------- capture
+CAP_FILTER="port 88 or port 464 or port 445 or port 135 or port $RPC_PORT or (ip[6:2] & 0x3fff != 0)"
+
+cap_start() {   # name
+    CAP_NAME=$1
+    CAP_RAW=$LAB/cap-$1.raw.pcap
+    ip netns exec "$SWNS" tcpdump -Z root -i "$BRIDGE" -s 0 --immediate-mode -U -n \
+        -w "$CAP_RAW" >"$LAB/cap-$1.log" 2>&1 &
+    CAP_PID=$!
+    local i
+    for i in $(seq 50); do grep -q 'listening on' "$LAB/cap-$1.log" && break; sleep 0.1; done
+    sleep 0.3
+}
+
+cap_stop() {
+    sleep 1
+    kill -INT "$CAP_PID" 2>/dev/null || true
+    wait "$CAP_PID" 2>/dev/null || true
+    CAP_PID=
+    # keep only Kerberos, kpasswd, SMB, EPM, the DC's RPC port and IP fragments
+    tcpdump -Z root -r "$CAP_RAW" -w "$OUT/$CAP_NAME.pcap" "$CAP_FILTER" 2>/dev/null
+    log "captured $OUT/$CAP_NAME.pcap ($(stat -c %s "$OUT/$CAP_NAME.pcap") bytes)"
+}
+
+# ---------------------------------------------------------------- teardown
+lab_teardown() {
+    set +e
+    [ -n "${CAP_PID:-}" ] && kill -INT "$CAP_PID" 2>/dev/null && wait "$CAP_PID" 2>/dev/null
+    local n p
+    for n in "${!HOLDER_PID[@]}"; do
+        p=${HOLDER_PID[$n]}
+        kill -KILL "${INIT_PID[$n]}" 2>/dev/null   # PID-namespace init: takes the node's processes with it
+        kill -KILL "$p" 2>/dev/null
+    done
+    for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    lab_cleanup_netns
+    if [ -n "${LAB:-}" ] && [ -d "$LAB" ] && [ -z "${KEEP_LAB:-}" ]; then rm -rf "$LAB"; fi
+}
+
+# idempotent: remove anything a previous (killed) run may have left
+lab_cleanup_netns() {
+    local ns
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+        case $ns in tw-*) ip netns del "$ns" 2>/dev/null ;; esac
+    done
+}
