@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# setup.sh — install what is missing (Debian 12, as root), then configure and
+# build trustwire in ./build.  Idempotent: a second run installs nothing and
+# only rebuilds what changed.
+#
+#   TW_SKIP_APT=1   do not touch packages (you installed them yourself)
+#   BUILD_DIR=dir   build directory (default: build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Every package needed to build, test, benchmark and run the live tests.
+PACKAGES=(
+    meson ninja-build gcc clang libclang-rt-14-dev llvm pkg-config
+    libpcap-dev libkrb5-dev libglib2.0-dev libjson-glib-dev nettle-dev
+    tshark tcpreplay python3 iproute2 ethtool time git ca-certificates
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ "${TW_SKIP_APT:-0}" != 1 ] && [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup.sh: missing packages (${missing[*]}); run as root or install them yourself" >&2
+        exit 1
+    fi
+    echo "setup.sh: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    # tshark asks whether non-root users may capture: answer it up front.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+    apt-get -o DPkg::Lock::Timeout=600 update -q
+    apt-get -o DPkg::Lock::Timeout=600 install -y -q "${missing[@]}" </dev/null
+fi
+
+BUILD_DIR=${BUILD_DIR:-build}
+if [ -f "$BUILD_DIR/build.ninja" ]; then
+    meson setup --reconfigure "$BUILD_DIR" >/dev/null || meson setup --wipe "$BUILD_DIR"
+else
+    meson setup "$BUILD_DIR"
+fi
+ninja -C "$BUILD_DIR"

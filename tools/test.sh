@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# test.sh — the whole test suite, twice: in a normal build (./build) and in an
+# ASan+UBSan build (./build-asan).  Every meson suite runs (unit,
+# fuzz-regress, golden, diff, live, rules…).  Ends with one line
+#   N passed, N failed, N skipped
+# counted from meson's build*/meson-logs/testlog.json, and exits non-zero if
+# anything failed (a build failure counts as one failure).
+#
+#   TW_TEST_BUILDS="build build-asan"   which of the two builds to run
+#   TW_TEST_ARGS="--suite unit"         extra arguments for `meson test`
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+BUILDS=${TW_TEST_BUILDS:-build build-asan}
+read -r -a EXTRA <<<"${TW_TEST_ARGS:-}"
+
+setup_dir() { # dir, meson options…
+    local dir=$1; shift
+    if [ -f "$dir/build.ninja" ]; then
+        meson setup --reconfigure "$dir" "$@" >/dev/null || meson setup --wipe "$dir" "$@"
+    else
+        meson setup "$dir" "$@"
+    fi
+}
+
+build_failures=()
+ran=()
+start=$(date +%s)
+for dir in $BUILDS; do
+    case $dir in
+        *asan*) opts=(-Db_sanitize=address,undefined -Db_lundef=false); mult=3 ;;
+        *) opts=(); mult=1 ;;
+    esac
+    echo "=== $dir: configure and build" >&2
+    rm -f "$dir/meson-logs/testlog.json"
+    if ! setup_dir "$dir" "${opts[@]}"; then
+        echo "=== $dir: CONFIGURE FAILED" >&2
+        build_failures+=("$dir")
+        continue
+    fi
+    # -k 0: build everything that can be built, so the tests of the parts
+    # that compile still run and report.
+    if ! ninja -C "$dir" -k 0; then
+        echo "=== $dir: BUILD FAILED (running the tests that were built)" >&2
+        build_failures+=("$dir")
+    fi
+    echo "=== $dir: meson test" >&2
+    meson test -C "$dir" --no-rebuild --print-errorlogs --timeout-multiplier "$mult" "${EXTRA[@]}" || true
+    ran+=("$dir")
+done
+
+python3 - "${#build_failures[@]}" "${ran[@]}" <<'PY'
+import json, os, sys
+build_failed = int(sys.argv[1])
+passed = failed = skipped = 0
+bad = []
+for d in sys.argv[2:]:
+    log = os.path.join(d, "meson-logs", "testlog.json")
+    if not os.path.exists(log):
+        print(f"{d}: no testlog.json (meson test did not run)", file=sys.stderr)
+        failed += 1
+        bad.append(f"{d}: (no test log)")
+        continue
+    for line in open(log, encoding="utf-8", errors="replace"):
+        line = line.strip()
+        if not line:
+            continue
+        t = json.loads(line)
+        r = t.get("result", "")
+        if r in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif r == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+            bad.append(f"{d}: {t.get('name')} [{r}]")
+for b in bad:
+    print("FAILED " + b)
+failed += build_failed
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed else 0)
+PY
+rc=$?
+for d in "${build_failures[@]}"; do echo "FAILED build in $d" >&2; done
+echo "test.sh: $(( $(date +%s) - start )) s" >&2
+exit $rc
