@@ -3,6 +3,7 @@
 #pragma once
 
 #include "frame.h"
+#include "../dissectors/dissect.h"
 #include "../dissectors/event.h"
 
 #include <stdbool.h>
@@ -16,7 +17,12 @@ typedef struct {
     bool want_tree; /* build the teaching view */
 } TwPipelineConfig;
 
+/* Dispatches to tw_app_parsers (dissectors/registry.c). */
 TwPipeline *tw_pipeline_new(const TwPipelineConfig *cfg);
+/* Same with another NULL-terminated parser table (tests, fuzzers); the
+ * table must outlive the pipeline. */
+TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
+                                         const TwAppParser *const *parsers);
 void tw_pipeline_frame(TwPipeline *pl, const TwFrame *frame);
 /* End of input: flushes reassembly (pending data becomes gaps) and closes flows. */
 void tw_pipeline_finish(TwPipeline *pl);

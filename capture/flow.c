@@ -1,0 +1,148 @@
+/* flow.c — flow table keyed by canonical 5-tuple. */
+#include "flow.h"
+#include "caps.h"
+
+#include <string.h>
+
+struct TwFlowTable {
+    GHashTable *table; /* TwFlowKey* (inside the flow) -> TwFlow* */
+    GQueue lru[2];     /* [0] TCP, [1] UDP; oldest first */
+    TwFlowCloseFn on_close;
+    void *user;
+    TwCapNotify *notify;
+};
+
+void tw_flow_key_make(TwFlowKey *key, guint8 version, guint8 ipproto, const guint8 *src,
+                      guint16 sport, const guint8 *dst, guint16 dport, guint8 *src_side)
+{
+    gsize alen = version == 4 ? 4 : 16;
+    int c = memcmp(src, dst, alen);
+    bool swap = c > 0 || (c == 0 && sport > dport);
+    memset(key, 0, sizeof *key);
+    key->version = version;
+    key->ipproto = ipproto;
+    int s = swap ? 1 : 0;
+    memcpy(key->addr[s], src, alen);
+    memcpy(key->addr[!s], dst, alen);
+    key->port[s] = sport;
+    key->port[!s] = dport;
+    *src_side = (guint8)s;
+}
+
+static guint key_hash(gconstpointer k)
+{
+    /* FNV-1a over the key's bytes (padding is zeroed by tw_flow_key_make). */
+    const guint8 *b = k;
+    guint32 h = 2166136261u;
+    for (gsize i = 0; i < sizeof(TwFlowKey); i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+static gboolean key_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, sizeof(TwFlowKey)) == 0;
+}
+
+static inline GQueue *lru_of(TwFlowTable *t, const TwFlow *f)
+{
+    return &t->lru[f->key.ipproto == 6 ? 0 : 1];
+}
+
+TwFlowTable *tw_flow_table_new(TwFlowCloseFn on_close, void *user, TwCapNotify *notify)
+{
+    TwFlowTable *t = g_new0(TwFlowTable, 1);
+    t->table = g_hash_table_new(key_hash, key_equal);
+    g_queue_init(&t->lru[0]);
+    g_queue_init(&t->lru[1]);
+    t->on_close = on_close;
+    t->user = user;
+    t->notify = notify;
+    return t;
+}
+
+TwFlow *tw_flow_lookup(TwFlowTable *t, const TwFlowKey *key)
+{
+    return g_hash_table_lookup(t->table, key);
+}
+
+void tw_flow_close(TwFlowTable *t, TwFlow *flow, TwFlowEnd why)
+{
+    g_hash_table_remove(t->table, &flow->key);
+    g_queue_unlink(lru_of(t, flow), &flow->lru);
+    if (t->on_close)
+        t->on_close(flow, why, t->user);
+    tw_tcp_dir_clear(&flow->tcp[0]);
+    tw_tcp_dir_clear(&flow->tcp[1]);
+    g_free(flow);
+}
+
+TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us)
+{
+    if (g_hash_table_size(t->table) >= TW_FLOW_MAX) {
+        TwFlow *a = t->lru[0].head ? t->lru[0].head->data : NULL;
+        TwFlow *b = t->lru[1].head ? t->lru[1].head->data : NULL;
+        TwFlow *victim = !a ? b : !b ? a : (a->last_ts <= b->last_ts ? a : b);
+        tw_cap_count(t->notify, "flows.evicted", 1);
+        tw_cap_anomaly(t->notify, "flow_cap", "%u flows: least recently seen evicted",
+                       TW_FLOW_MAX);
+        tw_flow_close(t, victim, TW_FLOW_EVICTED);
+    }
+    TwFlow *f = g_new0(TwFlow, 1);
+    f->key = *key;
+    f->last_ts = ts_us;
+    f->lru.data = f;
+    tw_tcp_dir_init(&f->tcp[0]);
+    tw_tcp_dir_init(&f->tcp[1]);
+    g_hash_table_insert(t->table, &f->key, f);
+    g_queue_push_tail_link(lru_of(t, f), &f->lru);
+    tw_cap_count(t->notify, "flows.created", 1);
+    return f;
+}
+
+void tw_flow_touch(TwFlowTable *t, TwFlow *flow, gint64 ts_us)
+{
+    /* Capture time may step back (merged captures): keep the maximum. */
+    if (ts_us > flow->last_ts)
+        flow->last_ts = ts_us;
+    GQueue *q = lru_of(t, flow);
+    if (q->tail != &flow->lru) {
+        g_queue_unlink(q, &flow->lru);
+        g_queue_push_tail_link(q, &flow->lru);
+    }
+}
+
+void tw_flow_expire(TwFlowTable *t, gint64 now_us, guint max)
+{
+    for (int i = 0; i < 2; i++) {
+        gint64 idle = i == 0 ? TW_FLOW_TCP_IDLE_US : TW_FLOW_UDP_IDLE_US;
+        for (guint n = 0; n < max && t->lru[i].head; n++) {
+            TwFlow *f = t->lru[i].head->data;
+            if (now_us - f->last_ts <= idle)
+                break;
+            tw_cap_count(t->notify, "flows.expired", 1);
+            tw_flow_close(t, f, TW_FLOW_IDLE);
+        }
+    }
+}
+
+void tw_flow_close_all(TwFlowTable *t)
+{
+    for (int i = 0; i < 2; i++)
+        while (t->lru[i].head)
+            tw_flow_close(t, t->lru[i].head->data, TW_FLOW_END);
+}
+
+guint tw_flow_count(const TwFlowTable *t)
+{
+    return g_hash_table_size(t->table);
+}
+
+void tw_flow_table_free(TwFlowTable *t)
+{
+    if (!t)
+        return;
+    tw_flow_close_all(t);
+    g_hash_table_unref(t->table);
+    g_free(t);
+}

@@ -1,0 +1,69 @@
+/* flow.h — the flow table: canonical 5-tuples, capped, aged by capture time.
+ *
+ * A flow exists only for traffic that reached a parser (see pipeline.c's
+ * pre-filter).  Flows sit in one of two LRU lists (TCP, UDP) ordered by last
+ * packet; idle flows retire after TW_FLOW_TCP_IDLE_US / TW_FLOW_UDP_IDLE_US
+ * of capture time and, past TW_FLOW_MAX, the least recently seen is evicted. */
+#pragma once
+
+#include "tcp-reasm.h"
+#include "dissectors/dissect.h"
+
+typedef struct {
+    guint8 version;    /* 4 or 6 */
+    guint8 ipproto;    /* 6 or 17 */
+    guint16 port[2];   /* side 0 and side 1 */
+    guint8 addr[2][16];
+} TwFlowKey;           /* side 0 is the lower (addr, port) */
+
+typedef enum {
+    TW_FLOW_CLOSED,  /* FIN both ways or RST */
+    TW_FLOW_IDLE,    /* idle timeout */
+    TW_FLOW_EVICTED, /* the table was full */
+    TW_FLOW_END,     /* end of capture */
+} TwFlowEnd;
+
+/* Per direction (TW_DIR_REQ / TW_DIR_RSP): the last frame seen, which stamps
+ * bytes delivered later (flush at the end, gap found by an ACK). */
+typedef struct {
+    guint64 frame;
+    gint64 ts_us;
+    bool has_mac;
+    guint8 src_mac[6], dst_mac[6];
+} TwFlowLast;
+
+typedef struct TwFlow {
+    TwFlowKey key;
+    const TwAppParser *parser;
+    void *state;
+    guint8 server_side;  /* key side of the server endpoint */
+    bool by_port;        /* created because a port matched (not probe/expect) */
+    bool addr_formatted;
+    gint64 last_ts;
+    GList lru;
+    TwTcpDir tcp[2];     /* by direction */
+    TwFlowLast last[2];  /* by direction */
+    char addr_str[2][TW_ADDR_STRLEN]; /* by key side, formatted on first use */
+} TwFlow;
+
+typedef struct TwFlowTable TwFlowTable;
+typedef void (*TwFlowCloseFn)(TwFlow *flow, TwFlowEnd why, void *user);
+
+/* Builds the canonical key; *src_side is the key side of (src, sport). */
+void tw_flow_key_make(TwFlowKey *key, guint8 version, guint8 ipproto, const guint8 *src,
+                      guint16 sport, const guint8 *dst, guint16 dport, guint8 *src_side);
+
+TwFlowTable *tw_flow_table_new(TwFlowCloseFn on_close, void *user, TwCapNotify *notify);
+TwFlow *tw_flow_lookup(TwFlowTable *t, const TwFlowKey *key);
+/* Inserts a new flow (evicting the least recently seen past TW_FLOW_MAX). */
+TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us);
+/* Marks the flow seen at ts_us. */
+void tw_flow_touch(TwFlowTable *t, TwFlow *flow, gint64 ts_us);
+/* Retires at most `max` flows idle at now (on_close with TW_FLOW_IDLE). */
+void tw_flow_expire(TwFlowTable *t, gint64 now_us, guint max);
+/* Closes and frees one flow (on_close first). */
+void tw_flow_close(TwFlowTable *t, TwFlow *flow, TwFlowEnd why);
+/* Closes every flow (TW_FLOW_END). */
+void tw_flow_close_all(TwFlowTable *t);
+guint tw_flow_count(const TwFlowTable *t);
+void tw_flow_table_free(TwFlowTable *t); /* closes remaining flows first */

@@ -1,0 +1,30 @@
+/* ip-defrag.h — IPv4 and IPv6 fragment reassembly.
+ *
+ * Datagrams are keyed by (version, src, dst, id, proto).  Fragments may come
+ * in any order.  Overlaps keep the first-received bytes (first wins) and
+ * count as anomaly "ip_frag_overlap" (and "ip_frag_conflict" when the
+ * overlapping bytes differ).  Caps: TW_DEFRAG_MAX_DATAGRAMS concurrent
+ * datagrams (the oldest is evicted), TW_DEFRAG_MAX_FRAGMENTS fragments and
+ * TW_DEFRAG_MAX_BYTES bytes per datagram (the datagram is dropped), and
+ * TW_DEFRAG_TIMEOUT_US of capture time since the first fragment. */
+#pragma once
+
+#include "ip.h"
+#include "notify.h"
+
+typedef struct TwDefrag TwDefrag;
+
+typedef struct {
+    guint8 *data;     /* reassembled payload (transfer full, g_free) */
+    guint32 caplen;   /* bytes actually captured from the start */
+    guint32 len;      /* reassembled payload length */
+} TwDefragResult;
+
+TwDefrag *tw_defrag_new(TwCapNotify *notify);
+/* Adds the fragment described by ip (is_fragment set) seen at ts_us.
+ * Returns true and fills *res when the datagram is complete. */
+bool tw_defrag_add(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, TwDefragResult *res);
+/* Drops incomplete datagrams (end of capture), counting them. */
+void tw_defrag_flush(TwDefrag *d);
+guint tw_defrag_pending(const TwDefrag *d);
+void tw_defrag_free(TwDefrag *d);

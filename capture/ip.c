@@ -1,0 +1,156 @@
+/* ip.c — IPv4 (RFC 791) and IPv6 (RFC 8200) headers. */
+#include "ip.h"
+#include "caps.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+static inline guint16 be16(const guint8 *p) { return (guint16)((p[0] << 8) | p[1]); }
+static inline guint32 be32(const guint8 *p)
+{
+    return ((guint32)p[0] << 24) | ((guint32)p[1] << 16) | ((guint32)p[2] << 8) | p[3];
+}
+
+/* RFC 791 3.1 */
+static TwIpStatus decode_v4(const guint8 *p, guint32 caplen, guint32 origlen, TwIpPacket *out)
+{
+    if (caplen < 20)
+        return origlen < 20 ? TW_IP_MALFORMED : TW_IP_TRUNCATED;
+    guint32 ihl = (guint32)(p[0] & 0x0f) * 4;
+    guint32 total = be16(p + 2);
+    if (ihl < 20 || total < ihl)
+        return TW_IP_MALFORMED;
+    if (ihl > caplen)
+        return TW_IP_TRUNCATED;
+    /* Total length bounds the packet: Ethernet padding beyond it is trimmed.
+     * A total beyond what the wire carried is a lie (or a TSO capture with a
+     * total of 0, already rejected above). */
+    if (total > origlen)
+        return TW_IP_MALFORMED;
+    guint32 avail = caplen < total ? caplen : total;
+    out->version = 4;
+    out->proto = p[9];
+    memcpy(out->src, p + 12, 4);
+    memcpy(out->dst, p + 16, 4);
+    out->payload = p + ihl;
+    out->payload_caplen = avail - ihl;
+    out->payload_len = total - ihl;
+    guint16 frag = be16(p + 6);
+    out->more_fragments = (frag & 0x2000) != 0;
+    out->frag_offset = (guint32)(frag & 0x1fff) * 8;
+    out->is_fragment = out->more_fragments || out->frag_offset != 0;
+    out->frag_id = be16(p + 4);
+    return TW_IP_OK;
+}
+
+static bool is_ext_header(guint8 nh)
+{
+    /* RFC 8200 4.1: hop-by-hop 0, routing 43, fragment 44, destination
+     * options 60, AH 51 (RFC 4302), mobility 135, HIP 139, shim6 140. */
+    return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51 || nh == 135 || nh == 139 ||
+           nh == 140;
+}
+
+gint64 tw_ip6_skip_ext(guint8 *nh, const guint8 *p, guint32 caplen)
+{
+    guint32 off = 0;
+    for (int n = 0; is_ext_header(*nh); n++) {
+        if (n >= TW_IP6_MAX_EXT_HEADERS || *nh == 44)
+            return -1;
+        if (2 > caplen - off)
+            return -1;
+        guint32 hlen = *nh == 51 ? ((guint32)p[off + 1] + 2) * 4 : ((guint32)p[off + 1] + 1) * 8;
+        if (hlen > caplen - off)
+            return -1;
+        *nh = p[off];
+        off += hlen;
+    }
+    return off;
+}
+
+/* RFC 8200 3 and 4 */
+static TwIpStatus decode_v6(const guint8 *p, guint32 caplen, guint32 origlen, TwIpPacket *out)
+{
+    if (caplen < 40)
+        return origlen < 40 ? TW_IP_MALFORMED : TW_IP_TRUNCATED;
+    guint32 plen = be16(p + 4);
+    if (plen == 0)
+        return TW_IP_UNSUPPORTED; /* jumbogram (RFC 2675) or TSO artefact */
+    if (plen > origlen - 40)
+        return TW_IP_MALFORMED;
+    guint32 avail = caplen - 40 < plen ? caplen - 40 : plen;
+    out->version = 6;
+    memcpy(out->src, p + 8, 16);
+    memcpy(out->dst, p + 24, 16);
+    out->is_fragment = false;
+    out->more_fragments = false;
+    out->frag_offset = 0;
+    out->frag_id = 0;
+    guint8 nh = p[6];
+    const guint8 *q = p + 40;
+    guint32 off = 0;
+    for (int n = 0;; n++) {
+        if (!is_ext_header(nh))
+            break;
+        if (n >= TW_IP6_MAX_EXT_HEADERS)
+            return TW_IP_UNSUPPORTED;
+        if (nh == 44) {
+            /* RFC 8200 4.5: next header(1) reserved(1) offset|res|M(2) id(4). */
+            if (8 > plen - off)
+                return TW_IP_MALFORMED;
+            if (8 > avail - off)
+                return TW_IP_TRUNCATED;
+            guint16 om = be16(q + off + 2);
+            out->frag_offset = (guint32)(om >> 3) * 8;
+            out->more_fragments = (om & 1) != 0;
+            out->frag_id = be32(q + off + 4);
+            /* An atomic fragment (offset 0, M 0; RFC 6946) is a whole packet. */
+            out->is_fragment = out->frag_offset != 0 || out->more_fragments;
+            nh = q[off];
+            off += 8;
+            if (out->is_fragment)
+                break; /* what follows belongs to the fragmentable part */
+            continue;
+        }
+        if (2 > plen - off)
+            return TW_IP_MALFORMED;
+        if (2 > avail - off)
+            return TW_IP_TRUNCATED;
+        guint32 hlen = nh == 51 ? ((guint32)q[off + 1] + 2) * 4 : ((guint32)q[off + 1] + 1) * 8;
+        if (hlen > plen - off)
+            return TW_IP_MALFORMED;
+        if (hlen > avail - off)
+            return TW_IP_TRUNCATED;
+        nh = q[off];
+        off += hlen;
+    }
+    out->proto = nh;
+    out->payload = q + off;
+    out->payload_caplen = avail - off;
+    out->payload_len = plen - off;
+    return TW_IP_OK;
+}
+
+TwIpStatus tw_ip_decode(const guint8 *p, guint32 caplen, guint32 origlen, TwIpPacket *out)
+{
+    if (origlen < caplen)
+        origlen = caplen;
+    if (caplen < 1)
+        return TW_IP_TRUNCATED;
+    memset(out->src, 0, sizeof out->src);
+    memset(out->dst, 0, sizeof out->dst);
+    switch (p[0] >> 4) {
+    case 4:
+        return decode_v4(p, caplen, origlen, out);
+    case 6:
+        return decode_v6(p, caplen, origlen, out);
+    default:
+        return TW_IP_MALFORMED;
+    }
+}
+
+void tw_ip_format(guint8 version, const guint8 *addr, char *out)
+{
+    if (!inet_ntop(version == 4 ? AF_INET : AF_INET6, addr, out, 46))
+        out[0] = '\0';
+}

@@ -1,0 +1,24 @@
+/* notify.h — how capture/ modules count things and raise anomalies without
+ * knowing about the pipeline: a counters table plus an anomaly callback. */
+#pragma once
+
+#include <glib.h>
+
+typedef struct TwCapNotify {
+    GHashTable *counters; /* interned name -> guint64*, values g_free'd by the table */
+    /* Emits an anomaly event (kind, detail); may be NULL (unit tests). */
+    void (*anomaly)(void *user, const char *kind, const char *detail);
+    void *user;
+    GHashTable *anomaly_emitted; /* interned kind -> count of events emitted */
+} TwCapNotify;
+
+/* A new counters table: interned keys, g_free'd guint64 values. */
+GHashTable *tw_counters_new(void);
+/* Stable pointer to the named counter (created at 0). */
+guint64 *tw_counter_ptr(GHashTable *counters, const char *name);
+void tw_cap_count(TwCapNotify *n, const char *name, guint64 k);
+/* Counts "anomaly.<kind>" and emits an event while fewer than
+ * TW_CAP_ANOMALY_EVENTS_MAX were emitted for this kind. */
+void tw_cap_anomaly(TwCapNotify *n, const char *kind, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+void tw_cap_notify_init(TwCapNotify *n, GHashTable *counters);
+void tw_cap_notify_clear(TwCapNotify *n);

@@ -1,0 +1,60 @@
+/* tcp-reasm.h — TCP stream reassembly, one direction at a time.
+ *
+ * In-order bytes are delivered as soon as they are contiguous; segments that
+ * arrive ahead are copied into a queue.  Overlaps keep the first-received
+ * bytes (a differing overlap counts as anomaly "tcp_overlap_conflict").
+ * Missing bytes are never papered over: they become gap(len) when
+ *   - the queue passes TW_TCP_MAX_OOO_BYTES / TW_TCP_MAX_OOO_SEGMENTS (skip
+ *     to the first queued byte),
+ *   - the peer acknowledges bytes beyond a hole that we hold data after
+ *     (the receiver has them, the capture never will),
+ *   - a segment was cut by snaplen (the missing tail),
+ *   - the direction finishes (FIN, RST, idle, end of capture) with a hole
+ *     before queued data, before the FIN, or before what the peer acked.
+ * Sequence numbers are compared modulo 2^32 (RFC 9293 3.4). */
+#pragma once
+
+#include "notify.h"
+
+#include <stdbool.h>
+
+enum {
+    TW_TCP_FIN = 0x01,
+    TW_TCP_SYN = 0x02,
+    TW_TCP_RST = 0x04,
+    TW_TCP_PSH = 0x08,
+    TW_TCP_ACK = 0x10,
+};
+
+typedef struct {
+    void (*data)(void *user, int dir, const guint8 *p, guint32 len);
+    void (*gap)(void *user, int dir, guint64 len);
+    void *user;
+    int dir;
+    TwCapNotify *notify;
+} TwTcpSink;
+
+typedef struct {
+    bool started;      /* next_seq is valid */
+    bool fin_seen;
+    bool ack_valid;
+    guint32 next_seq;  /* next byte to deliver */
+    guint32 fin_seq;   /* sequence number of the FIN */
+    guint32 peer_ack;  /* highest acknowledgement the peer sent for these bytes */
+    GQueue ooo;        /* TwTcpSeg*, sorted, non-overlapping, all after next_seq */
+    guint32 ooo_bytes;
+    guint64 delivered; /* bytes delivered */
+    guint64 gap_bytes; /* bytes reported missing */
+} TwTcpDir;
+
+void tw_tcp_dir_init(TwTcpDir *d);
+/* One segment of this direction: flags (TW_TCP_*), payload of `len` bytes
+ * on the wire of which `caplen` were captured. */
+void tw_tcp_dir_segment(TwTcpDir *d, guint32 seq, guint8 flags, const guint8 *payload,
+                        guint32 caplen, guint32 len, const TwTcpSink *sink);
+/* The peer acknowledged `ack` for this direction's bytes. */
+void tw_tcp_dir_ack(TwTcpDir *d, guint32 ack, const TwTcpSink *sink);
+/* End of this direction: queued data is delivered, holes become gaps. */
+void tw_tcp_dir_finish(TwTcpDir *d, const TwTcpSink *sink);
+/* Frees queued segments without delivering them. */
+void tw_tcp_dir_clear(TwTcpDir *d);
