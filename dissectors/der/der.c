@@ -1,0 +1,364 @@
+/* der.c — bounded DER reader (X.690 8.1), modelled on MIT krb5 get_tag(). */
+#include "der.h"
+
+/* X.690 8.1.2 identifier octets and 8.1.3 length octets, from a raw buffer.
+ * Returns false with *status = TW_TRUNCATED when the header itself is cut,
+ * TW_MALFORMED for an invalid or non-DER header, TW_LIMIT for a tag number
+ * beyond the cap. */
+static bool parse_header(const guint8 *p, gsize avail, guint8 *cls, bool *constructed,
+                         guint32 *tag, gsize *content_len, gsize *hdr_len, TwStatus *status)
+{
+    gsize off = 0;
+    *status = TW_OK;
+    if (avail < 1) {
+        *status = TW_TRUNCATED;
+        return false;
+    }
+    guint8 id = p[off++];
+    *cls = id >> 6;
+    *constructed = (id & 0x20) != 0;
+    guint32 t = id & 0x1f;
+    if (t == 0x1f) {
+        /* X.690 8.1.2.4: high-tag-number form, base-128, no leading 0x80. */
+        t = 0;
+        for (int i = 0;; i++) {
+            if (off >= avail) {
+                *status = TW_TRUNCATED;
+                return false;
+            }
+            guint8 b = p[off++];
+            if (i == 0 && b == 0x80) {
+                *status = TW_MALFORMED;
+                return false;
+            }
+            t = (t << 7) | (b & 0x7f);
+            if (t > TW_DER_MAX_TAG) {
+                *status = TW_LIMIT;
+                return false;
+            }
+            if (!(b & 0x80))
+                break;
+        }
+    }
+    *tag = t;
+    if (off >= avail) {
+        *status = TW_TRUNCATED;
+        return false;
+    }
+    guint8 lb = p[off++];
+    gsize len;
+    if (lb < 0x80) {
+        len = lb;
+    } else if (lb == 0x80) {
+        /* X.690 8.1.3.6 indefinite form: BER only, never DER (RFC 4120 5.1). */
+        *status = TW_MALFORMED;
+        return false;
+    } else {
+        guint n = lb & 0x7f;
+        if (n > TW_DER_MAX_LEN_OCTETS) {
+            *status = TW_MALFORMED;
+            return false;
+        }
+        len = 0;
+        for (guint i = 0; i < n; i++) {
+            if (off >= avail) {
+                *status = TW_TRUNCATED;
+                return false;
+            }
+            len = (len << 8) | p[off++];
+        }
+    }
+    *content_len = len;
+    *hdr_len = off;
+    return true;
+}
+
+bool tw_der_peek_header(const guint8 *p, gsize len, guint8 *cls, bool *constructed,
+                        guint32 *tag, gsize *content_len, gsize *hdr_len, TwStatus *status)
+{
+    return parse_header(p, len, cls, constructed, tag, content_len, hdr_len, status);
+}
+
+bool tw_der_read(TwCursor *c, TwDerTlv *out, guint depth)
+{
+    memset(out, 0, sizeof *out);
+    out->content.status = TW_MALFORMED;
+    if (c->status)
+        return false;
+    if (depth > TW_DER_MAX_DEPTH) {
+        tw_cursor_fail(c, TW_LIMIT);
+        return false;
+    }
+    TwStatus st;
+    gsize avail = c->len - c->off;
+    if (!parse_header(c->p + c->off, avail, &out->cls, &out->constructed, &out->tag, &out->len,
+                      &out->hdr_len, &st)) {
+        /* A header cut by the capture is TRUNCATED only if the wire had more. */
+        if (st == TW_TRUNCATED && c->reported - c->off <= avail)
+            st = TW_MALFORMED;
+        tw_cursor_fail(c, st);
+        return false;
+    }
+    c->off += out->hdr_len;
+    out->content = tw_cursor_take(c, out->len);
+    /* A snaplen cut inside the content still yields the captured prefix. */
+    return out->content.status == TW_OK;
+}
+
+bool tw_der_next_is(const TwCursor *c, guint8 cls, guint32 tag)
+{
+    if (c->status || c->off >= c->len)
+        return false;
+    guint8 k;
+    bool cons;
+    guint32 t;
+    gsize l, h;
+    TwStatus st;
+    /* The identifier alone decides; a cut length is reported by the read. */
+    const guint8 *p = c->p + c->off;
+    gsize avail = c->len - c->off;
+    if (!parse_header(p, avail, &k, &cons, &t, &l, &h, &st)) {
+        if (st != TW_TRUNCATED)
+            return false;
+        /* Identifier complete but length cut: still compare the identifier. */
+        k = p[0] >> 6;
+        t = p[0] & 0x1f;
+        if (t == 0x1f)
+            return false;
+    }
+    return k == cls && t == tag;
+}
+
+bool tw_der_expect(TwCursor *c, guint8 cls, guint32 tag, TwDerTlv *out, guint depth)
+{
+    if (!tw_der_next_is(c, cls, tag)) {
+        memset(out, 0, sizeof *out);
+        out->content.status = TW_MALFORMED;
+        return false;
+    }
+    return tw_der_read(c, out, depth);
+}
+
+bool tw_der_explicit(TwCursor *c, guint32 ctx_tag, TwDerTlv *inner, guint depth)
+{
+    TwDerTlv outer;
+    memset(inner, 0, sizeof *inner);
+    inner->content.status = TW_MALFORMED;
+    if (!tw_der_expect(c, TW_DER_CONTEXT, ctx_tag, &outer, depth))
+        return false;
+    if (!outer.constructed) {
+        tw_cursor_fail(c, TW_MALFORMED); /* X.690 8.14: explicit tagging is constructed */
+        return false;
+    }
+    /* On a snaplen cut the inner value is the captured prefix: still read it. */
+    bool ok = tw_der_read(&outer.content, inner, depth + 1);
+    if (!ok)
+        tw_der_propagate(c, &outer.content);
+    return ok;
+}
+
+bool tw_der_integer(TwDerTlv *tlv, gint64 *out)
+{
+    *out = 0;
+    TwCursor *c = &tlv->content;
+    if (c->status)
+        return false;
+    if (tlv->cls != TW_DER_UNIVERSAL || tlv->tag != TW_DER_TAG_INTEGER || tlv->constructed) {
+        tw_cursor_fail(c, TW_MALFORMED);
+        return false;
+    }
+    gsize n = tlv->len;
+    if (n == 0) {
+        tw_cursor_fail(c, TW_MALFORMED); /* X.690 8.3.1: at least one octet */
+        return false;
+    }
+    if (n > 8) {
+        tw_cursor_fail(c, TW_LIMIT); /* does not fit a gint64 */
+        return false;
+    }
+    const guint8 *b = tw_cursor_bytes(c, n);
+    if (!b)
+        return false;
+    guint64 v = (b[0] & 0x80) ? G_MAXUINT64 : 0; /* sign extension */
+    for (gsize i = 0; i < n; i++)
+        v = (v << 8) | b[i];
+    *out = (gint64)v;
+    return true;
+}
+
+bool tw_der_bit_string_u32(TwDerTlv *tlv, guint32 *out)
+{
+    *out = 0;
+    TwCursor *c = &tlv->content;
+    if (c->status)
+        return false;
+    if (tlv->cls != TW_DER_UNIVERSAL || tlv->tag != TW_DER_TAG_BIT_STRING || tlv->constructed ||
+        tlv->len < 1) {
+        tw_cursor_fail(c, TW_MALFORMED);
+        return false;
+    }
+    guint8 unused = tw_cursor_u8(c);
+    if (unused > 7) {
+        tw_cursor_fail(c, TW_MALFORMED); /* X.690 8.6.2.2 */
+        return false;
+    }
+    guint32 v = 0;
+    for (int i = 0; i < 4; i++) {
+        v <<= 8;
+        if (!tw_cursor_at_end(c))
+            v |= tw_cursor_u8(c);
+    }
+    /* Bits beyond the first 32 carry no Kerberos meaning; skip them. */
+    tw_cursor_skip(c, tw_cursor_remaining(c));
+    *out = v;
+    return c->status == TW_OK;
+}
+
+char *tw_der_string(TwDerTlv *tlv)
+{
+    TwCursor *c = &tlv->content;
+    if (tlv->constructed) {
+        tw_cursor_fail(c, TW_MALFORMED);
+        return NULL;
+    }
+    /* Copy what was captured even when the value was cut by snaplen. */
+    gsize n = c->len - c->off;
+    if (c->status && c->status != TW_TRUNCATED)
+        return NULL;
+    if (n > TW_DER_MAX_STRING)
+        n = TW_DER_MAX_STRING;
+    GString *s = g_string_sized_new(n + 1);
+    const guint8 *p = c->p + c->off;
+    for (gsize i = 0; i < n; i++) {
+        if (p[i] == 0)
+            g_string_append(s, "\xef\xbf\xbd"); /* NUL would end a C string */
+        else
+            g_string_append_c(s, (char)p[i]);
+    }
+    if (n < c->len - c->off || c->len < c->reported)
+        tw_cursor_fail(c, c->len < c->reported ? TW_TRUNCATED : TW_LIMIT);
+    c->off = c->len;
+    char *raw = g_string_free(s, FALSE);
+    if (g_utf8_validate(raw, -1, NULL))
+        return raw;
+    char *valid = g_utf8_make_valid(raw, -1);
+    g_free(raw);
+    return valid;
+}
+
+const guint8 *tw_der_octets(TwDerTlv *tlv, gsize *len)
+{
+    TwCursor *c = &tlv->content;
+    *len = 0;
+    if (c->status)
+        return NULL;
+    *len = c->len - c->off;
+    const guint8 *p = c->p + c->off;
+    c->off = c->len;
+    if (c->len < c->reported)
+        tw_cursor_fail(c, TW_TRUNCATED);
+    return p;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static gint64 days_from_civil(gint64 y, guint m, guint d)
+{
+    y -= m <= 2;
+    gint64 era = (y >= 0 ? y : y - 399) / 400;
+    gint64 yoe = y - era * 400;
+    gint64 doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    gint64 doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+bool tw_der_generalized_time(TwDerTlv *tlv, gint64 *ts_us)
+{
+    *ts_us = 0;
+    TwCursor *c = &tlv->content;
+    if (c->status)
+        return false;
+    if (tlv->cls != TW_DER_UNIVERSAL || tlv->tag != TW_DER_TAG_GENERALIZED_TIME ||
+        tlv->constructed) {
+        tw_cursor_fail(c, TW_MALFORMED);
+        return false;
+    }
+    /* RFC 4120 5.2.3 KerberosTime: "YYYYMMDDHHMMSSZ"; accept X.690 fractions too. */
+    gsize n = tlv->len;
+    if (n < 15 || n > 32) {
+        tw_cursor_fail(c, TW_MALFORMED);
+        return false;
+    }
+    const guint8 *b = tw_cursor_bytes(c, n);
+    if (!b)
+        return false;
+    guint v[14];
+    for (int i = 0; i < 14; i++) {
+        if (b[i] < '0' || b[i] > '9') {
+            tw_cursor_fail(c, TW_MALFORMED);
+            return false;
+        }
+        v[i] = b[i] - '0';
+    }
+    gint64 year = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+    guint mon = v[4] * 10 + v[5], day = v[6] * 10 + v[7];
+    guint hh = v[8] * 10 + v[9], mm = v[10] * 10 + v[11], ss = v[12] * 10 + v[13];
+    if (mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) {
+        tw_cursor_fail(c, TW_MALFORMED);
+        return false;
+    }
+    gsize i = 14;
+    gint64 frac_us = 0;
+    if (b[i] == '.' || b[i] == ',') {
+        i++;
+        gint64 scale = 100000;
+        gsize start = i;
+        while (i < n && b[i] >= '0' && b[i] <= '9') {
+            frac_us += (b[i] - '0') * scale;
+            scale /= 10;
+            i++;
+        }
+        if (i == start) {
+            tw_cursor_fail(c, TW_MALFORMED);
+            return false;
+        }
+    }
+    if (i != n - 1 || b[i] != 'Z') {
+        tw_cursor_fail(c, TW_MALFORMED);
+        return false;
+    }
+    gint64 secs = days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss;
+    *ts_us = secs * G_USEC_PER_SEC + frac_us;
+    return true;
+}
+
+bool tw_der_ctx_integer(TwCursor *c, guint32 ctx_tag, gint64 *out, guint depth)
+{
+    TwDerTlv t;
+    *out = 0;
+    if (!tw_der_explicit(c, ctx_tag, &t, depth))
+        return false;
+    bool ok = tw_der_integer(&t, out);
+    tw_der_propagate(c, &t.content);
+    return ok;
+}
+
+char *tw_der_ctx_string(TwCursor *c, guint32 ctx_tag, guint depth)
+{
+    TwDerTlv t;
+    if (!tw_der_explicit(c, ctx_tag, &t, depth))
+        return NULL;
+    char *s = tw_der_string(&t);
+    tw_der_propagate(c, &t.content);
+    return s;
+}
+
+bool tw_der_ctx_time(TwCursor *c, guint32 ctx_tag, gint64 *ts_us, guint depth)
+{
+    TwDerTlv t;
+    *ts_us = 0;
+    if (!tw_der_explicit(c, ctx_tag, &t, depth))
+        return false;
+    bool ok = tw_der_generalized_time(&t, ts_us);
+    tw_der_propagate(c, &t.content);
+    return ok;
+}

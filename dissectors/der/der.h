@@ -1,0 +1,96 @@
+/* der.h — a bounded DER (X.690) reader on top of TwCursor.
+ *
+ * Modelled on MIT krb5's asn1_encode.c get_tag(): read the identifier octets
+ * (class, constructed bit, tag number, with the high-tag-number form capped),
+ * then the length (short form, or long form with at most
+ * TW_DER_MAX_LEN_OCTETS octets; indefinite length is not DER and is
+ * rejected as TW_MALFORMED), and hand back the contents as a child cursor.
+ * Errors latch in the parent cursor exactly as TwCursor reads do: a snaplen
+ * cut gives TW_TRUNCATED, a length larger than the enclosing value gives
+ * TW_MALFORMED, nesting deeper than TW_DER_MAX_DEPTH gives TW_LIMIT.
+ */
+#pragma once
+
+#include "dissectors/cursor.h"
+
+/* Safety caps. */
+#define TW_DER_MAX_DEPTH 32        /* nesting of constructed values */
+#define TW_DER_MAX_TAG 0x1fffffu   /* high-tag-number form: at most 3 continuation octets */
+#define TW_DER_MAX_LEN_OCTETS 4    /* long-form length: at most 4 length octets */
+#define TW_DER_MAX_STRING 65536    /* strings copied out of a message */
+
+enum {
+    TW_DER_UNIVERSAL = 0,
+    TW_DER_APPLICATION = 1,
+    TW_DER_CONTEXT = 2,
+    TW_DER_PRIVATE = 3,
+};
+
+/* Universal tag numbers used by Kerberos. */
+enum {
+    TW_DER_TAG_BOOLEAN = 1,
+    TW_DER_TAG_INTEGER = 2,
+    TW_DER_TAG_BIT_STRING = 3,
+    TW_DER_TAG_OCTET_STRING = 4,
+    TW_DER_TAG_NULL = 5,
+    TW_DER_TAG_OID = 6,
+    TW_DER_TAG_UTF8STRING = 12,
+    TW_DER_TAG_SEQUENCE = 16,
+    TW_DER_TAG_SET = 17,
+    TW_DER_TAG_IA5STRING = 22,
+    TW_DER_TAG_GENERALIZED_TIME = 24,
+    TW_DER_TAG_GENERAL_STRING = 27,
+};
+
+/* One decoded TLV. `content` is a child cursor over its value octets;
+ * `hdr_len` is the size of identifier + length octets. */
+typedef struct {
+    guint8 cls;         /* TW_DER_UNIVERSAL … TW_DER_PRIVATE */
+    bool constructed;
+    guint32 tag;
+    gsize len;          /* content length as encoded */
+    gsize hdr_len;
+    TwCursor content;
+} TwDerTlv;
+
+/* Reads one TLV header and takes its content.  Returns false (with the error
+ * latched in c) on any problem. `depth` is the caller's nesting level; a value
+ * > TW_DER_MAX_DEPTH latches TW_LIMIT. */
+bool tw_der_read(TwCursor *c, TwDerTlv *out, guint depth);
+
+/* Reads only the identifier + length of the next TLV without consuming it
+ * (used for probes and TCP record sniffing).  Returns false when more bytes
+ * are needed or the header is invalid; *status says which. */
+bool tw_der_peek_header(const guint8 *p, gsize len, guint8 *cls, bool *constructed,
+                        guint32 *tag, gsize *content_len, gsize *hdr_len, TwStatus *status);
+
+/* True if the next TLV is [cls tag] (does not consume or latch errors). */
+bool tw_der_next_is(const TwCursor *c, guint8 cls, guint32 tag);
+
+/* Expects the next TLV to be [cls tag]; on match reads it into *out and
+ * returns true.  On mismatch returns false WITHOUT consuming or latching
+ * (so OPTIONAL fields can be probed); on an encoding error latches it. */
+bool tw_der_expect(TwCursor *c, guint8 cls, guint32 tag, TwDerTlv *out, guint depth);
+
+/* Explicit context tag [n]: reads [n] and then the single TLV inside it. */
+bool tw_der_explicit(TwCursor *c, guint32 ctx_tag, TwDerTlv *inner, guint depth);
+
+/* Primitive decoders of an already-read TLV's content. They latch errors in
+ * tlv->content and return false on failure. */
+bool tw_der_integer(TwDerTlv *tlv, gint64 *out);               /* INTEGER, <= 8 octets */
+bool tw_der_bit_string_u32(TwDerTlv *tlv, guint32 *out);        /* first 32 bits, MSB = bit 0 */
+char *tw_der_string(TwDerTlv *tlv);                             /* copy, invalid UTF-8 replaced */
+const guint8 *tw_der_octets(TwDerTlv *tlv, gsize *len);         /* borrow content */
+bool tw_der_generalized_time(TwDerTlv *tlv, gint64 *ts_us);     /* "YYYYMMDDHHMMSS[.f]Z" */
+
+/* Convenience: explicit [n] wrapping an INTEGER / string / time. */
+bool tw_der_ctx_integer(TwCursor *c, guint32 ctx_tag, gint64 *out, guint depth);
+char *tw_der_ctx_string(TwCursor *c, guint32 ctx_tag, guint depth);
+bool tw_der_ctx_time(TwCursor *c, guint32 ctx_tag, gint64 *ts_us, guint depth);
+
+/* Propagate a child cursor's latched error into the parent (first error wins). */
+static inline void tw_der_propagate(TwCursor *parent, const TwCursor *child)
+{
+    if (child->status)
+        tw_cursor_fail(parent, child->status);
+}

@@ -1,0 +1,339 @@
+/* krb5-transport.c — Kerberos over UDP and TCP (RFC 4120 7.2.1/7.2.2) and
+ * kpasswd (RFC 3244 2), with request/reply pairing per flow.
+ *
+ * TCP: each message is preceded by a 4-octet big-endian record mark whose
+ * high bit is reserved.  Records may share a segment or span many; bytes
+ * are buffered per direction up to TW_KRB5_TCP_MAX_RECORD.  After a capture
+ * gap the partial record is dropped and the parser hunts for a plausible
+ * record mark followed by a Kerberos APPLICATION tag (or a kpasswd header).
+ */
+#include "krb5-private.h"
+
+#include "dissectors/der/der.h"
+
+#include <string.h>
+
+#define KPASSWD_PORT 464
+#define RESYNC_KEEP 8 /* bytes kept while hunting: a record mark may straddle feeds */
+
+typedef struct {
+    guint64 frame;
+    gint64 msg_type; /* AS-REQ, TGS-REQ, or AP-REQ for kpasswd */
+} Pending;
+
+typedef struct {
+    GByteArray *buf;
+    bool resync; /* after a gap or garbage: hunting for a record mark */
+    bool dead;   /* gave up on this direction */
+} TcpDir;
+
+typedef struct {
+    Pending pending[TW_KRB5_MAX_PENDING];
+    guint npending;
+    TcpDir dir[2];
+} KrbFlow;
+
+static const char *parser_name(bool tcp)
+{
+    return tcp ? "kerberos-tcp" : "kerberos-udp";
+}
+
+static bool is_kpasswd(const TwDissectCtx *ctx)
+{
+    return ctx->pi && (ctx->pi->sport == KPASSWD_PORT || ctx->pi->dport == KPASSWD_PORT);
+}
+
+/* ---- pairing --------------------------------------------------------------- */
+
+static bool is_request(gint64 t)
+{
+    return t == TW_KRB5_AS_REQ || t == TW_KRB5_TGS_REQ || t == TW_KRB5_AP_REQ;
+}
+
+static bool answers(gint64 reply, gint64 req)
+{
+    switch (reply) {
+    case TW_KRB5_AS_REP: return req == TW_KRB5_AS_REQ;
+    case TW_KRB5_TGS_REP: return req == TW_KRB5_TGS_REQ;
+    case TW_KRB5_AP_REP: return req == TW_KRB5_AP_REQ;
+    case TW_KRB5_ERROR: return true;
+    default: return false;
+    }
+}
+
+static void remember_request(KrbFlow *f, TwDissectCtx *ctx, const char *pname, gint64 t)
+{
+    if (f->npending == TW_KRB5_MAX_PENDING) {
+        /* Oldest unanswered request is forgotten: a cap, not an error in the traffic. */
+        memmove(&f->pending[0], &f->pending[1], (TW_KRB5_MAX_PENDING - 1) * sizeof(Pending));
+        f->npending--;
+        tw_count(ctx, "kerberos.pending_cap", 1);
+    }
+    Pending p = { ctx->pi ? ctx->pi->frame : 0, t };
+    f->pending[f->npending++] = p;
+}
+
+/* Returns the request frame a reply answers (0 if none) and forgets it. */
+static guint64 match_reply(KrbFlow *f, gint64 t)
+{
+    for (guint i = 0; i < f->npending; i++) {
+        if (answers(t, f->pending[i].msg_type)) {
+            guint64 frame = f->pending[i].frame;
+            memmove(&f->pending[i], &f->pending[i + 1], (f->npending - i - 1) * sizeof(Pending));
+            f->npending--;
+            return frame;
+        }
+    }
+    return 0;
+}
+
+/* Emits the events of one transport unit (a datagram or a TCP record: one
+ * Kerberos message, or the 1-2 messages of a kpasswd frame), pairing them. */
+static void emit_unit(KrbFlow *f, TwDissectCtx *ctx, const char *pname, GPtrArray *evs)
+{
+    if (evs->len == 0)
+        return;
+    TwEvent *first = g_ptr_array_index(evs, 0);
+    gint64 t = tw_event_get_int(first, "msg_type", 0);
+    guint64 reply_to = 0;
+    if (is_request(t))
+        remember_request(f, ctx, pname, t);
+    else
+        reply_to = match_reply(f, t);
+    for (guint i = 0; i < evs->len; i++) {
+        TwEvent *ev = g_ptr_array_index(evs, i);
+        if (reply_to)
+            tw_event_set_int(ev, "reply_to", (gint64)reply_to);
+        tw_emit(ctx, ev);
+    }
+    g_ptr_array_set_size(evs, 0);
+}
+
+/* ---- one message unit --------------------------------------------------------- */
+
+/* RFC 3244 2: msg-length, version, AP-REQ/AP-REP length, AP-*, KRB-PRIV (or a
+ * bare KRB-ERROR).  Returns false if the bytes are not kpasswd. */
+static bool parse_kpasswd(TwDissectCtx *ctx, const char *pname, const guint8 *data, gsize len,
+                          gsize reported, GPtrArray *evs)
+{
+    if (tw_krb5_looks_like_message(data, len)) {
+        TwEvent *ev = tw_krb5_parse_message_full(ctx, data, len, reported, true);
+        if (!ev)
+            return false;
+        g_ptr_array_add(evs, ev);
+        return true;
+    }
+    TwCursor c = tw_cursor_init_reported(data, len, reported);
+    guint16 msg_len = tw_cursor_be16(&c);
+    guint16 version = tw_cursor_be16(&c);
+    guint16 ap_len = tw_cursor_be16(&c);
+    if (!tw_cursor_ok(&c))
+        return false;
+    if (version != 0x0001 && version != 0xff80)
+        return false;
+    TwCursor ap = tw_cursor_take(&c, ap_len);
+    TwEvent *ev_ap = NULL;
+    if (ap_len > 0) {
+        ev_ap = tw_krb5_parse_message_full(ctx, ap.p, ap.len, ap.reported, true);
+        if (!ev_ap)
+            return false;
+        g_ptr_array_add(evs, ev_ap);
+    }
+    gsize rest = tw_cursor_remaining(&c);
+    if (c.status == TW_OK && rest > 0) {
+        const guint8 *p = tw_cursor_ptr(&c);
+        TwEvent *ev = tw_krb5_parse_message_full(ctx, p, rest, reported - c.off, true);
+        if (ev)
+            g_ptr_array_add(evs, ev);
+    }
+    for (guint i = 0; i < evs->len; i++) {
+        TwEvent *ev = g_ptr_array_index(evs, i);
+        tw_event_set_int(ev, "kpasswd_version", version);
+        if (msg_len != reported)
+            tw_event_set_int(ev, "kpasswd_msg_length", msg_len);
+    }
+    if (msg_len != reported)
+        tw_anomaly(ctx, pname, "kpasswd_length", "kpasswd msg-length %u but %" G_GSIZE_FORMAT " bytes",
+                   msg_len, reported);
+    return evs->len > 0;
+}
+
+static void handle_unit(KrbFlow *f, TwDissectCtx *ctx, bool tcp, const guint8 *data, gsize len,
+                        gsize reported)
+{
+    const char *pname = parser_name(tcp);
+    g_autoptr(GPtrArray) evs = g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free);
+    bool ok;
+    if (is_kpasswd(ctx)) {
+        ok = parse_kpasswd(ctx, pname, data, len, reported, evs);
+    } else {
+        TwEvent *ev = tw_krb5_parse_message_full(ctx, data, len, reported, false);
+        ok = ev != NULL;
+        if (ev)
+            g_ptr_array_add(evs, ev);
+    }
+    if (!ok) {
+        g_ptr_array_set_size(evs, 0);
+        tw_count(ctx, "kerberos.not_kerberos", 1);
+        return;
+    }
+    /* emit_unit hands the events over: stop the array from freeing them. */
+    g_ptr_array_set_free_func(evs, NULL);
+    emit_unit(f, ctx, pname, evs);
+}
+
+/* ---- parser state ---------------------------------------------------------------- */
+
+static void *krb_state_new(void)
+{
+    KrbFlow *f = g_new0(KrbFlow, 1);
+    return f;
+}
+
+static void krb_state_free(void *state)
+{
+    KrbFlow *f = state;
+    if (!f)
+        return;
+    for (int i = 0; i < 2; i++)
+        if (f->dir[i].buf)
+            g_byte_array_unref(f->dir[i].buf);
+    g_free(f);
+}
+
+/* ---- UDP (RFC 4120 7.2.1): one message per datagram -------------------------------- */
+
+static void udp_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *data, gsize len,
+                     gsize reported)
+{
+    handle_unit(state, ctx, false, data, len, reported);
+}
+
+/* ---- TCP (RFC 4120 7.2.2) ------------------------------------------------------------ */
+
+/* Does a record of `rec_len` bytes starting with `p` (avail bytes known) look
+ * like the start of a Kerberos (or kpasswd) message? */
+static bool plausible_record(const guint8 *p, gsize avail, guint32 mark, bool kpasswd)
+{
+    if (mark & 0x80000000u)
+        return false; /* reserved bit: no extension is defined */
+    if (mark < 2 || mark > TW_KRB5_TCP_MAX_RECORD)
+        return false;
+    if (avail < 1)
+        return true;
+    if (kpasswd && avail >= 4 && (guint32)(p[0] << 8 | p[1]) == mark &&
+        ((p[2] == 0x00 && p[3] == 0x01) || (p[2] == 0xff && p[3] == 0x80)))
+        return true;
+    if (!tw_krb5_looks_like_message(p, avail < 2 ? 2 : avail) && !(avail == 1 && (p[0] & 0xe0) == 0x60))
+        return false;
+    /* The DER length of the message must fill the record exactly. */
+    guint8 cls;
+    bool cons;
+    guint32 tag;
+    gsize clen, hlen;
+    TwStatus st;
+    if (tw_der_peek_header(p, avail, &cls, &cons, &tag, &clen, &hlen, &st))
+        return clen + hlen == mark;
+    return st == TW_TRUNCATED;
+}
+
+/* Hunts for a record start in the buffer; drops what precedes it. */
+static void resync(TcpDir *d, TwDissectCtx *ctx, bool kpasswd)
+{
+    GByteArray *b = d->buf;
+    for (gsize i = 0; i + 4 <= b->len; i++) {
+        const guint8 *p = b->data + i;
+        guint32 mark = ((guint32)p[0] << 24) | ((guint32)p[1] << 16) | ((guint32)p[2] << 8) | p[3];
+        gsize avail = b->len - i - 4;
+        /* Need the first message byte to judge; wait for it. */
+        if (avail == 0)
+            break;
+        if (plausible_record(p + 4, avail, mark, kpasswd)) {
+            g_byte_array_remove_range(b, 0, (guint)i);
+            d->resync = false;
+            tw_count(ctx, "kerberos.tcp_resync", 1);
+            return;
+        }
+    }
+    if (b->len > RESYNC_KEEP)
+        g_byte_array_remove_range(b, 0, b->len - RESYNC_KEEP);
+}
+
+static void tcp_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *data, gsize len,
+                     gsize reported)
+{
+    KrbFlow *f = state;
+    if (dir != TW_DIR_REQ && dir != TW_DIR_RSP)
+        return;
+    TcpDir *d = &f->dir[dir];
+    if (d->dead || len == 0)
+        return;
+    bool kpasswd = is_kpasswd(ctx);
+    if (!d->buf)
+        d->buf = g_byte_array_new();
+    g_byte_array_append(d->buf, data, (guint)len);
+    for (;;) {
+        if (d->resync) {
+            resync(d, ctx, kpasswd);
+            if (d->resync)
+                return;
+        }
+        GByteArray *b = d->buf;
+        if (b->len < 4)
+            return;
+        guint32 mark = ((guint32)b->data[0] << 24) | ((guint32)b->data[1] << 16) |
+                       ((guint32)b->data[2] << 8) | b->data[3];
+        if (!plausible_record(b->data + 4, b->len - 4, mark, kpasswd)) {
+            if (!(mark & 0x80000000u) && mark > TW_KRB5_TCP_MAX_RECORD &&
+                tw_krb5_looks_like_message(b->data + 4, b->len - 4))
+                tw_anomaly(ctx, "kerberos-tcp", "record_too_big",
+                           "record of %u bytes exceeds the %u-byte cap", mark, TW_KRB5_TCP_MAX_RECORD);
+            else
+                tw_anomaly(ctx, "kerberos-tcp", "bad_record_mark", "record mark 0x%08x", mark);
+            d->resync = true;
+            g_byte_array_remove_range(b, 0, 1);
+            continue;
+        }
+        if (b->len - 4 < mark)
+            return; /* wait for the rest of the record */
+        handle_unit(f, ctx, true, b->data + 4, mark, mark);
+        g_byte_array_remove_range(b, 0, mark + 4);
+    }
+}
+
+static void tcp_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
+{
+    KrbFlow *f = state;
+    if (dir != TW_DIR_REQ && dir != TW_DIR_RSP)
+        return;
+    TcpDir *d = &f->dir[dir];
+    if (d->buf && d->buf->len > 0) {
+        tw_count(ctx, "kerberos.tcp_partial_dropped", 1);
+        g_byte_array_set_size(d->buf, 0);
+    }
+    d->resync = true;
+}
+
+static const guint16 krb5_ports[] = { 88, KPASSWD_PORT, 0 };
+
+const TwAppParser tw_krb5_udp_parser = {
+    .name = "kerberos-udp",
+    .ipproto = 17,
+    .ports = krb5_ports,
+    .probe = NULL,
+    .state_new = krb_state_new,
+    .state_free = krb_state_free,
+    .feed = udp_feed,
+    .gap = NULL,
+};
+
+const TwAppParser tw_krb5_tcp_parser = {
+    .name = "kerberos-tcp",
+    .ipproto = 6,
+    .ports = krb5_ports,
+    .probe = NULL,
+    .state_new = krb_state_new,
+    .state_free = krb_state_free,
+    .feed = tcp_feed,
+    .gap = tcp_gap,
+};
