@@ -169,6 +169,8 @@ dc_provision() {
     # give the remaining services (winbindd, dns) a moment
     sleep 3
     on dc samba-tool user setexpiry Administrator --noexpiry >/dev/null
+    # let the kpasswd scenario change a user password twice in a row
+    on dc samba-tool domain passwordsettings set --min-pwd-age=0 >/dev/null
     on dc samba-tool user create alice "$USERPASS" >/dev/null
     on dc samba-tool user setexpiry alice --noexpiry >/dev/null
     log "DC up"

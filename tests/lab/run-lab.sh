@@ -76,4 +76,19 @@ for s in "${want[@]}"; do
     "scn_${s//-/_}"
 done
 
+# Debugging aid: keep the lab up and run scenarios written to the FIFO
+# $LAB/ctl (e.g. echo 03-clock-skew > /tmp/twlab/ctl; echo quit > /tmp/twlab/ctl).
+# scenarios.sh is re-read for each request.
+if [ -n "${LAB_DEV:-}" ]; then
+    mkfifo "$LAB/ctl"
+    while read -r req < "$LAB/ctl"; do
+        [ "$req" = quit ] && break
+        . "$HERE/scenarios.sh"
+        log "=== dev: $req"
+        if [ "${req#on }" != "$req" ]; then eval "${req#on }" || log "failed: $req"
+        else "scn_${req//-/_}" || log "scenario $req failed"; fi
+        log "=== dev: $req finished"
+    done
+fi
+
 log "done in $(( $(date +%s) - start ))s; captures in $OUT"

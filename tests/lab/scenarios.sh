@@ -1,15 +1,218 @@
 # shellcheck shell=bash
 # trustwire lab scenarios. Each scn_* function brings the nodes it needs to the
-# required state, records exactly one capture (cap_start/cap_stop), and leaves
-# the other nodes alone. Output file names match pcaps/README.md.
+# required state (joining members on demand), records its capture(s) with
+# cap_start/cap_stop, and leaves other nodes alone. Commands that are expected
+# to fail end in "|| true". Output file names match pcaps/README.md.
+
+MCC=KRB5CCNAME=FILE:/tmp/machine.ccache
+UCC=KRB5CCNAME=FILE:/tmp/user.ccache
+DCFQDN=dc1.$DNSDOMAIN
+declare -A STALE 2>/dev/null || true
+
+nb_of() { echo "${NODE_HOST[$1]}" | tr a-z A-Z; }
+
+user_kinit() {   # node user password
+    on "$1" env "$UCC" sh -c 'printf "%s\n" "$2" | kinit "$1" >/dev/null' - "$2" "$3"
+}
+
+# A VM snapshot rollback: save the member's secrets, let it rotate its
+# password twice (the DC then knows neither the snapshot's password nor, as
+# "previous", the one after it), restore the snapshot.
+make_stale() {   # node
+    local n=$1 d=$LAB/$1
+    [ -n "${STALE[$n]:-}" ] && return 0
+    member_join "$n"
+    rm -rf "$d/snapshot"; cp -a "$d/lib" "$d/snapshot"
+    on "$n" net ads changetrustpw >/dev/null
+    sleep 1
+    on "$n" net ads changetrustpw >/dev/null
+    rm -rf "$d/lib"/*; cp -a "$d/snapshot/." "$d/lib/"
+    rm -f "$d/run"/*.tdb "$d/cache"/*.tdb
+    STALE[$n]=1
+}
+
+# the member's NT hash = the RC4 key of its account in its own keytab
+keytab_nthash() {   # node
+    local pr
+    pr="$(nb_of "$1")\$@$REALM"
+    on "$1" klist -k -K -e | grep -F " $pr " | grep arcfour | head -1 | sed 's/.*(0x\([0-9a-f]*\)).*/\1/'
+}
+
+healthy_round() {   # node: TGT with the machine key, service ticket, SMB2 session
+    machine_kinit "$1"
+    on "$1" env "$MCC" kvno "cifs/$DCFQDN" >/dev/null
+    on "$1" env "$MCC" smbclient "//$DCFQDN/netlogon" --use-kerberos=required -c 'ls' >/dev/null
+}
 
 # 1. Healthy machine: TGT with the machine key, service tickets, SMB2 with Kerberos
 scn_01_healthy() {
     member_join ws1
     cap_start 01-healthy
     machine_kinit ws1
-    on ws1 env KRB5CCNAME=FILE:/tmp/machine.ccache kvno "cifs/dc1.$DNSDOMAIN" "host/dc1.$DNSDOMAIN"
-    on ws1 env KRB5CCNAME=FILE:/tmp/machine.ccache smbclient "//dc1.$DNSDOMAIN/netlogon" \
-        --use-kerberos=required -c 'ls' >/dev/null
+    on ws1 env "$MCC" kvno "cifs/$DCFQDN" "host/$DCFQDN"
+    on ws1 env "$MCC" smbclient "//$DCFQDN/netlogon" --use-kerberos=required -c 'ls' >/dev/null
+    cap_stop
+}
+
+# 2. Stale machine password after a snapshot rollback (WS02)
+scn_02_stale_password() {
+    member_join ws2
+    make_stale ws2
+    local nthash
+    nthash=$(keytab_nthash ws2)
+    cap_start 02-stale-password
+    machine_kinit ws2 || true                 # AS-REQ -> KDC_ERR_PREAUTH_FAILED
+    on ws2 net rpc testjoin || true           # SMB2 session setup (Kerberos, then NTLM) -> LOGON_FAILURE
+    # Samba's clients never reach NETLOGON without an authenticated SMB session;
+    # present the member's real (stale) secret to NetrServerAuthenticate3 over
+    # ncacn_ip_tcp, as Windows' netlogon service does.
+    on ws2 "$PY" "$HERE/nrpc_probe.py" wrong-password --dc "$DC_IP" --transport tcp \
+        --computer WS02 --nthash "$nthash" || true
+    cap_stop
+    # winbindd's own connection retries and wbinfo -t, separately (larger)
+    cap_start 02-stale-password-winbindd
+    member_start_winbindd ws2
+    on ws2 wbinfo -t || true
+    cap_stop
+    member_stop_winbindd ws2
+}
+
+# 3. Clock skew of +15 minutes on WS01 (libfaketime)
+scn_03_clock_skew() {
+    member_join ws1
+    # valid TGT and cifs ticket obtained with the right time, before recording
+    machine_kinit ws1
+    on ws1 env "$MCC" kvno "cifs/$DCFQDN" >/dev/null
+    cap_start 03-clock-skew
+    on ws1 env KRB5CCNAME=FILE:/tmp/skew.ccache FAKETIME_DONT_FAKE_MONOTONIC=1 \
+        faketime -f +15m kinit -k "WS01\$@$REALM" || true              # AS-REQ -> KRB_AP_ERR_SKEW
+    on ws1 env "$MCC" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+        faketime -f +15m kvno "host/$DCFQDN" || true                   # TGS-REQ -> KRB_AP_ERR_SKEW
+    on ws1 env "$MCC" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+        faketime -f +15m smbclient "//$DCFQDN/netlogon" --use-kerberos=required -c ls || true  # SMB2 AP-REQ
+    cap_stop
+}
+
+# 4. NETLOGON secure channel: healthy (WS01) and wrong password, over TCP and SMB2
+scn_04_netlogon() {
+    member_join ws1
+    member_start_winbindd ws1
+    cap_start 04-netlogon-healthy
+    on ws1 net rpc testjoin                   # ncacn_np \PIPE\netlogon over SMB2
+    on ws1 wbinfo -t                          # winbindd's secure channel
+    on ws1 rpcclient -P "ncacn_ip_tcp:$DCFQDN[schannel,seal]" -c "dsr_getdcname $DNSDOMAIN" >/dev/null || true
+    cap_stop
+    member_stop_winbindd ws1
+    cap_start 04-netlogon-wrong-password
+    on ws1 "$PY" "$HERE/nrpc_probe.py" wrong-password --dc "$DC_IP" --transport tcp --computer WS01 || true
+    on ws1 "$PY" "$HERE/nrpc_probe.py" wrong-password --dc "$DC_IP" --transport np  --computer WS01 || true
+    cap_stop
+}
+
+# 5. Machine password rotation (WS05): kpasswd (Samba net ads changetrustpw),
+#    NetrServerPasswordSet2 (winbindd), and kpasswd over TCP (MIT kpasswd)
+scn_05_rotation() {
+    member_join ws5
+    member_start_winbindd ws5
+    cap_start 05-rotation
+    on ws5 net ads changetrustpw              # kpasswd set-password (464)
+    machine_kinit ws5                         # new key works
+    on ws5 wbinfo --change-secret             # NETLOGON NetrServerPasswordSet2 on the secure channel
+    on ws5 wbinfo -t
+    cap_stop
+    member_stop_winbindd ws5
+    # kpasswd over TCP: MIT kpasswd with udp_preference_limit = 1
+    sed 's/^    kdc_timesync = 0/    kdc_timesync = 0\n    udp_preference_limit = 1/' \
+        "$LAB/ws5/etc/krb5.conf" > "$LAB/ws5/etc/krb5-tcp.conf"
+    user_kinit ws5 alice "$USERPASS"
+    cap_start 05-rotation-kpasswd-tcp
+    on ws5 env "$UCC" KRB5_CONFIG=/etc/samba/krb5-tcp.conf sh -c \
+        'printf "%s\n%s\n%s\n" "$1" "$2" "$2" | kpasswd alice' - "$USERPASS" "$USERPASS-2"
+    cap_stop
+    on dc samba-tool user setpassword alice --newpassword="$USERPASS" >/dev/null
+}
+
+# 6. Disabled (WS03) and deleted (WS04) machine accounts
+scn_06_disabled_deleted() {
+    member_join ws3
+    member_join ws4
+    on dc samba-tool user disable 'WS03$' >/dev/null
+    on dc samba-tool computer delete WS04 >/dev/null
+    cap_start 06-disabled
+    machine_kinit ws3 || true                 # KDC_ERR_CLIENT_REVOKED
+    on ws3 net rpc testjoin || true
+    cap_stop
+    cap_start 06-deleted
+    machine_kinit ws4 || true                 # KDC_ERR_C_PRINCIPAL_UNKNOWN
+    on ws4 net rpc testjoin || true
+    cap_stop
+}
+
+# 7. Cloned machine: WS06 copied to a second namespace (other MAC and IP);
+#    the clone rotates the password, the original is left with the old one.
+scn_07_cloned() {
+    member_join ws6
+    node_create ws6b
+    cp "$LAB/ws6/etc/smb.conf" "$LAB/ws6b/etc/smb.conf"
+    cp -a "$LAB/ws6/lib/." "$LAB/ws6b/lib/"
+    JOINED[ws6b]=1
+    cap_start 07-cloned
+    machine_kinit ws6                         # original, healthy
+    machine_kinit ws6b                        # clone, same key, other IP/MAC
+    on ws6b net ads changetrustpw             # clone rotates (kpasswd)
+    sleep 1
+    on ws6b net ads changetrustpw
+    machine_kinit ws6b                        # clone fine
+    on ws6b net rpc testjoin
+    machine_kinit ws6 || true                 # original: KDC_ERR_PREAUTH_FAILED
+    on ws6 net rpc testjoin || true           # original: ACCESS_DENIED
+    cap_stop
+}
+
+# 8. Zerologon-style probe against the lab DC (20 attempts, stops on success)
+scn_08_zerologon() {
+    node_create ws8
+    cap_start 08-zerologon
+    on ws8 "$PY" "$HERE/nrpc_probe.py" zerologon --dc "$DC_IP" --transport tcp --computer DC1 --attempts 20 || true
+    cap_stop
+}
+
+# 9. Big tickets: a user in 300 groups; UDP answered RESPONSE_TOO_BIG, TCP
+#    messages spanning several segments (AS-REP, TGS-REQ, SMB2 session setup)
+scn_09_big_ticket() {
+    [ -n "${INIT_PID[ws7]:-}" ] || node_create ws7
+    on dc samba-tool user create bigtoken "$USERPASS" >/dev/null
+    on dc samba-tool user setexpiry bigtoken --noexpiry >/dev/null
+    on dc "$PY" "$HERE/big_groups.py" bigtoken 300 >/dev/null
+    cap_start 09-big-ticket
+    user_kinit ws7 bigtoken "$USERPASS"
+    on ws7 env "$UCC" kvno "cifs/$DCFQDN" >/dev/null
+    on ws7 env "$UCC" smbclient "//$DCFQDN/netlogon" --use-kerberos=required -c ls >/dev/null
+    cap_stop
+}
+
+# 10a. A member server (SRV01) whose own key is stale: its account password
+#      was reset on the DC, its keytab still has the old keys.
+scn_10_server_key() {
+    member_join srv1
+    member_start_smbd srv1
+    [ -n "${INIT_PID[ws7]:-}" ] || node_create ws7
+    on dc samba-tool user setpassword 'SRV01$' --random-password >/dev/null
+    cap_start 10-server-key-mismatch
+    user_kinit ws7 alice "$USERPASS"
+    on ws7 env "$UCC" smbclient "//srv01.$DNSDOMAIN/share" --use-kerberos=required -c ls || true
+    cap_stop
+}
+
+# 10b. Several healthy machines and one stale one (WS02) at the same time
+scn_10_mixed() {
+    member_join ws1; member_join ws5; member_join ws8
+    make_stale ws2
+    cap_start 10-mixed
+    healthy_round ws1 & local p1=$!
+    healthy_round ws5 & local p2=$!
+    { machine_kinit ws2 || true; on ws2 net rpc testjoin || true; } & local p3=$!
+    healthy_round ws8 & local p4=$!
+    wait $p1 $p2 $p3 $p4
     cap_stop
 }
