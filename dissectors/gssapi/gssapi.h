@@ -1,0 +1,61 @@
+/* gssapi.h — GSS-API tokens as carried by SMB2 SESSION_SETUP, DCE/RPC auth
+ * verifiers and LDAP SASL binds: the RFC 2743 3.1 InitialContextToken
+ * framing, SPNEGO (RFC 4178) NegTokenInit/NegTokenResp, and what they wrap:
+ * Kerberos (RFC 4121 4.1 token id 01 00 AP-REQ, 02 00 AP-REP, 03 00
+ * KRB-ERROR) and NTLMSSP (MS-NLMP). */
+#pragma once
+
+#include "dissectors/dissect.h"
+
+/* Safety caps. */
+#define TW_GSS_MAX_NESTING 4    /* GSS wrappers inside wrappers (SPNEGO → GSS krb5 → …) */
+#define TW_GSS_MAX_MECH_TYPES 16 /* mechTypes remembered from a NegTokenInit */
+
+/* Called on each event the token yields before it is emitted, so the carrier
+ * can add its own fields (e.g. SMB2 session id) and pairing. May be NULL. */
+typedef void (*TwGssDecorateFn)(TwEvent *ev, void *user);
+
+/* Dissects one security blob; emits "kerberos" and "ntlmssp" events stamped
+ * with `transport`.  Returns the number of events emitted. */
+guint tw_gssapi_dissect(TwDissectCtx *ctx, const guint8 *data, gsize len, gsize reported,
+                        const char *transport, TwGssDecorateFn decorate, void *user);
+
+/* What a blob was, for the carrier's own event (SMB2 SESSION_SETUP, LDAP bind). */
+typedef struct {
+    const char *spnego;    /* "negTokenInit" | "negTokenResp" | NULL when no SPNEGO */
+    gint neg_state;        /* RFC 4178 4.2.2 negState 0..3, -1 when absent */
+    char mech[64];         /* dotted OID: first mechType (init) or supportedMech (resp); "" */
+    const char *mech_name; /* tw_gss_mech_name(mech) or NULL */
+    const char *inner;     /* "kerberos" | "ntlmssp" | NULL: what the token carried */
+    bool has_mic;          /* mechListMIC present */
+    TwStatus status;       /* first decoding problem, TW_OK when clean */
+} TwGssSummary;
+
+/* As tw_gssapi_dissect, and fills *summary (may be NULL). */
+guint tw_gssapi_dissect_ex(TwDissectCtx *ctx, const guint8 *data, gsize len, gsize reported,
+                           const char *transport, TwGssDecorateFn decorate, void *user,
+                           TwGssSummary *summary);
+
+/* "kerberos" | "ms-kerberos" | "kerberos-u2u" | "ntlmssp" | "negoex" | "spnego" | NULL. */
+const char *tw_gss_mech_name(const char *dotted_oid);
+/* RFC 4178 4.2.2: "accept-completed" … "request-mic", NULL when out of range. */
+const char *tw_spnego_neg_state_name(gint64 state);
+
+/* NTLMSSP (MS-NLMP 2.2.1): parses one message starting with "NTLMSSP\0" and
+ * returns its un-emitted "ntlmssp" event (transport "tcp" from ctx->pi; the
+ * caller stamps its own), or NULL when the bytes are not NTLMSSP. */
+TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsize reported);
+/* True if data starts with the NTLMSSP signature. */
+bool tw_ntlmssp_looks_like(const guint8 *data, gsize len);
+
+/* UTF-16LE (nbytes, odd trailing byte ignored) → newly allocated UTF-8;
+ * unpaired surrogates and NULs become U+FFFD. */
+char *tw_gss_utf16le_dup(const guint8 *p, gsize nbytes);
+/* Windows FILETIME (100 ns since 1601) → µs since the Unix epoch; false if 0
+ * or out of the representable range. */
+bool tw_gss_filetime_to_us(guint64 filetime, gint64 *ts_us);
+
+/* LDAP (RFC 4511 4.2) bind carrier on TCP 389/3268. */
+extern const TwAppParser tw_ldap_tcp_parser;
+#define TW_LDAP_MAX_RECORD (256 * 1024) /* LDAPMessage bytes buffered per direction */
+#define TW_LDAP_MAX_PENDING 64          /* outstanding bind requests per flow */
