@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# bench/run.sh — trustwire against tshark on the same large capture, same facts.
+#
+#   bench/run.sh [SIZE_MIB]        default 1024 (a 1 GiB capture)
+#
+# Environment: BUILD_DIR (default build), BENCH_OUT (default bench/out,
+# gitignored), TSHARK=0 to skip tshark (trustwire numbers only).
+#
+# Steps: build trustwire and bench/gen-capture; generate the capture (cached
+# in BENCH_OUT until the generator changes) with its ground truth; read it
+# once to warm the page cache; then run, one after the other, under
+# /usr/bin/time -v:
+#   trustwire -T events -r CAP   > events.ndjson    (the facts, as NDJSON)
+#   trustwire -T events -r CAP   > /dev/null
+#   trustwire -r CAP             > /dev/null         (default output)
+#   tshark -r CAP -Y kerberos -T fields -e frame.number -e kerberos.msg_type
+#       -e kerberos.error_code -e kerberos.CNameString -e kerberos.realm
+#       -e kerberos.SNameString > tshark.tsv        (the same facts)
+# and print wall time, MB/s, peak RSS of each, the speed ratio, and the
+# Kerberos message counts of both tools against the generator's truth.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZE=${1:-1024}
+OUT=${BENCH_OUT:-bench/out}
+BUILD=${BUILD_DIR:-build}
+mkdir -p "$OUT"
+
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
+if [ ! -f "$BUILD/build.ninja" ]; then
+    meson setup "$BUILD"
+fi
+ninja -C "$BUILD" trustwire bench/gen-capture >/dev/null
+TW=$BUILD/trustwire
+GEN=$BUILD/bench/gen-capture
+
+CAP=$OUT/mixed-${SIZE}m.pcap
+TRUTH=$OUT/mixed-${SIZE}m.truth.json
+if [ ! -s "$CAP" ] || [ ! -s "$TRUTH" ] || [ "$GEN" -nt "$CAP" ]; then
+    echo "bench: generating $CAP (${SIZE} MiB target)…" >&2
+    t0=$(date +%s.%N)
+    "$GEN" -s "$SIZE" -o "$CAP" -t "$TRUTH"
+    t1=$(date +%s.%N)
+    echo "bench: generated in $(echo "$t1 - $t0" | bc 2>/dev/null || python3 -c "print(round($t1-$t0,1))") s" >&2
+fi
+BYTES=$(stat -c %s "$CAP")
+cat "$CAP" >/dev/null # page cache: both tools read from memory
+
+REPEAT=${REPEAT:-3} # trustwire runs are short: repeat them, report the median
+run() { # label, repeats, expected-ok exit codes ("0" or "0 1"), output file, command…
+    local label=$1 reps=$2 ok=$3 out=$4
+    shift 4
+    echo "bench: $label: $*" >&2
+    rm -f "$OUT/$label".time*
+    for ((i = 1; i <= reps; i++)); do
+        local rc=0
+        /usr/bin/time -v -o "$OUT/$label.time.$i" "$@" >"$out" 2>"$OUT/$label.stderr" || rc=$?
+        case " $ok " in
+            *" $rc "*) ;;
+            *) echo "bench: $label exited $rc (see $OUT/$label.stderr)" >&2; tail -5 "$OUT/$label.stderr" >&2 ;;
+        esac
+    done
+}
+
+run tw-events-file "$REPEAT" "0" "$OUT/events.ndjson" "$TW" -T events -r "$CAP"
+run tw-events "$REPEAT" "0" /dev/null "$TW" -T events -r "$CAP"
+run tw-report "$REPEAT" "0 1" /dev/null "$TW" -r "$CAP"
+if [ "${TSHARK:-1}" != 0 ]; then
+    run tshark 1 "0" "$OUT/tshark.tsv" tshark -r "$CAP" -Y kerberos -T fields -e frame.number \
+        -e kerberos.msg_type -e kerberos.error_code -e kerberos.CNameString -e kerberos.realm \
+        -e kerberos.SNameString
+fi
+
+python3 - "$OUT" "$BYTES" "$TRUTH" <<'PY' | tee "$OUT/results.txt"
+import json, os, re, sys
+from collections import Counter
+out, size, truth_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+truth = json.load(open(truth_path))
+
+def timing(label):
+    runs = []
+    i = 1
+    while os.path.exists(os.path.join(out, f"{label}.time.{i}")):
+        runs.append(timing1(open(os.path.join(out, f"{label}.time.{i}")).read()))
+        i += 1
+    if not runs:
+        return None
+    runs.sort()
+    wall, _, cpu = runs[len(runs) // 2]          # median wall time
+    return wall, max(r[1] for r in runs), cpu  # worst peak RSS
+
+def timing1(t):
+    m = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", t)
+    wall = (int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))) if m else float("nan")
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
+    user = float(re.search(r"User time \(seconds\): ([\d.]+)", t).group(1))
+    sysm = float(re.search(r"System time \(seconds\): ([\d.]+)", t).group(1))
+    return wall, rss, user + sysm
+
+mb = size / 1e6
+print(f"capture: {size} bytes ({size / 2**20:.0f} MiB), {truth['packets']} packets, "
+      f"{truth['tcp_flows']} TCP connections, {truth['udp_flows']} UDP flows, "
+      f"{truth['client_hosts']} client hosts, {truth['kerberos_messages']} Kerberos messages "
+      f"(udp {truth['kerberos_udp']}, tcp {truth['kerberos_tcp']})")
+print(f"{'run':<16} {'wall s':>8} {'cpu s':>8} {'MB/s':>9} {'peak RSS MiB':>13}")
+res = {}
+for label in ("tw-events-file", "tw-events", "tw-report", "tshark"):
+    r = timing(label)
+    if r is None:
+        continue
+    res[label] = r
+    wall, rss, cpu = r
+    print(f"{label:<16} {wall:8.2f} {cpu:8.2f} {mb / wall if wall else float('inf'):9.1f} {rss / 1024:13.1f}")
+if "tshark" in res and "tw-events-file" in res:
+    ratio = res["tshark"][0] / res["tw-events-file"][0]
+    print(f"speed ratio trustwire/tshark (events to a file vs fields to a file): {ratio:.1f}x  (target >= 50x)")
+    if "tw-report" in res:
+        print(f"speed ratio trustwire report/tshark: {res['tshark'][0] / res['tw-report'][0]:.1f}x")
+if "tw-events" in res:
+    print(f"trustwire peak RSS: {max(v[1] for k, v in res.items() if k != 'tshark') / 1024:.1f} MiB (target < 200 MiB)")
+
+# Same facts?  Kerberos messages by type and error code, per tool, vs truth.
+tw_types, tw_errs, tw_total, other = Counter(), Counter(), 0, Counter()
+keys_seen = set()
+evp = os.path.join(out, "events.ndjson")
+if os.path.exists(evp):
+    for line in open(evp, encoding="utf-8", errors="replace"):
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            other["(unparsable line)"] += 1
+            continue
+        if ev.get("proto") != "kerberos":
+            other[ev.get("proto")] += 1
+            continue
+        tw_total += 1
+        keys_seen.update(ev.keys())
+        mt = ev.get("msg_type", ev.get("msg-type"))
+        tw_types[str(mt)] += 1
+        if "error_code" in ev:
+            tw_errs[str(ev["error_code"])] += 1
+ts_types, ts_errs, ts_total = Counter(), Counter(), 0
+tsp = os.path.join(out, "tshark.tsv")
+if os.path.exists(tsp):
+    for line in open(tsp, encoding="utf-8", errors="replace"):
+        f = line.rstrip("\n").split("\t")
+        ts_total += 1
+        # msg_type may list an inner AP-REQ too ("12,14"): the first is the message
+        ts_types[f[1].split(",")[0] if len(f) > 1 else ""] += 1
+        if len(f) > 2 and f[2]:
+            ts_errs[f[2].split(",")[0]] += 1
+print(f"Kerberos messages: truth {truth['kerberos_messages']}, trustwire {tw_total}, tshark {ts_total}"
+      + ("  -> SAME" if tw_total == ts_total == truth["kerberos_messages"] else "  -> DIFFERENT"))
+types = sorted(set(truth["kerberos_by_msg_type"]) | set(tw_types) | set(ts_types), key=lambda x: (len(x), x))
+for t in types:
+    print(f"  msg_type {t:>4}: truth {truth['kerberos_by_msg_type'].get(t, 0):7}  trustwire {tw_types.get(t, 0):7}  "
+          f"tshark {ts_types.get(t, 0):7}")
+for c in sorted(set(truth["kerberos_error_codes"]) | set(tw_errs) | set(ts_errs), key=lambda x: (len(x), x)):
+    print(f"  error_code {c:>2}: truth {truth['kerberos_error_codes'].get(c, 0):7}  trustwire {tw_errs.get(c, 0):7}  "
+          f"tshark {ts_errs.get(c, 0):7}")
+if other:
+    print("other trustwire events: " + ", ".join(f"{k} {v}" for k, v in other.most_common()))
+if tw_total and "msg_type" not in keys_seen:
+    print("note: trustwire kerberos events carry keys " + ", ".join(sorted(keys_seen)))
+PY
