@@ -471,6 +471,11 @@ static void parse_pa_value(Krb *k, gint64 type, const guint8 *p, gsize n, gsize 
                            guint td)
 {
     char buf[64];
+    if (n == 0 && reported == 0) {
+        /* METHOD-DATA hints carry empty values ("this method is accepted"). */
+        TREE(k, td, "padata-value", "empty: the KDC only names the method", "%s", "(empty)");
+        return;
+    }
     switch (type) {
     case 1: { /* RFC 4120 5.4.1 PA-TGS-REQ: an AP-REQ carrying the TGT */
         TwCursor c = tw_cursor_init_reported(p, n, reported);

@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Differential test: trustwire's Kerberos events against tshark's dissection.
+
+For every capture under ../shared/pcaps/public (relative to the repo root, or
+$TW_PUBLIC_PCAPS), every frame holding a Kerberos message on ports 88/464:
+the frame number, msg_type, error_code, realm, crealm, cname and sname must
+agree with tshark (`-T json --no-duplicate-keys`, default preferences so TCP
+records are desegmented).  tshark's fields are read at the same place in the
+ASN.1 tree as trustwire reads them (e.g. the TGS-REQ sname is the req-body
+sname, not the PA-TGS-REQ ticket's), so the comparison is field by field.
+
+Usage: krb5-vs-tshark.py TRUSTWIRE [PCAP...]
+Exit 0 = all agree (or only documented exceptions), 1 = mismatch, 77 = skip.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+PUBLIC = os.environ.get("TW_PUBLIC_PCAPS", os.path.join(REPO, "..", "shared", "pcaps", "public"))
+PORTS = {88, 464}
+FILTER = "kerberos && (tcp.port==88||udp.port==88||tcp.port==464||udp.port==464)"
+
+# Documented exceptions (see docs/events.md "Differences from tshark"):
+# (capture path relative to PUBLIC, frame, field) -> reason.
+EXCEPTIONS = {
+}
+
+FIELDS = ("msg_type", "error_code", "realm", "crealm", "cname", "sname")
+
+
+def names(elem, key):
+    """Join the name-string components of a cname_element / sname_element."""
+    if not isinstance(elem, dict):
+        return None
+    for k, v in elem.items():
+        if k.endswith("_string_tree") and isinstance(v, dict):
+            for kk, vv in v.items():
+                if kk in ("kerberos.CNameString", "kerberos.SNameString", "kerberos.KerberosString"):
+                    return "/".join(vv) if isinstance(vv, list) else vv
+    return None
+
+
+def first(v):
+    return v[0] if isinstance(v, list) else v
+
+
+def tshark_message(layer):
+    """Reduce one tshark kerberos layer to the compared fields."""
+    elem = None
+    for k, v in layer.items():
+        if k.startswith("kerberos.") and k.endswith("_element") and isinstance(v, dict):
+            elem = v
+            break
+    if elem is None:
+        return None
+    out = dict.fromkeys(FIELDS)
+    mt = elem.get("kerberos.msg_type")
+    out["msg_type"] = int(first(mt)) if mt is not None else None
+    ec = elem.get("kerberos.error_code")
+    out["error_code"] = int(first(ec)) if ec is not None else None
+    out["crealm"] = elem.get("kerberos.crealm")
+    body = elem.get("kerberos.req_body_element")
+    ticket = elem.get("kerberos.ticket_element")
+    if body is not None:  # AS-REQ / TGS-REQ
+        out["realm"] = body.get("kerberos.realm")
+        out["cname"] = names(body.get("kerberos.cname_element"), "c")
+        out["sname"] = names(body.get("kerberos.sname_element"), "s")
+    elif ticket is not None:  # KDC-REP, AP-REQ
+        out["realm"] = ticket.get("kerberos.realm")
+        out["sname"] = names(ticket.get("kerberos.sname_element"), "s")
+        out["cname"] = names(elem.get("kerberos.cname_element"), "c")
+    else:  # KRB-ERROR and the rest
+        out["realm"] = elem.get("kerberos.realm")
+        out["cname"] = names(elem.get("kerberos.cname_element"), "c")
+        out["sname"] = names(elem.get("kerberos.sname_element"), "s")
+    return out
+
+
+def tshark_frames(pcap):
+    r = subprocess.run(["tshark", "-r", pcap, "-Y", FILTER, "-T", "json", "--no-duplicate-keys"],
+                       capture_output=True, text=True)
+    if r.returncode != 0 and not r.stdout.strip():
+        raise RuntimeError(f"tshark failed on {pcap}: {r.stderr.strip()}")
+    frames = {}
+    for pkt in json.loads(r.stdout or "[]"):
+        layers = pkt["_source"]["layers"]
+        num = int(first(layers["frame"]["frame.number"]))
+        krb = layers.get("kerberos")
+        if krb is None:
+            continue
+        msgs = [tshark_message(l) for l in (krb if isinstance(krb, list) else [krb])]
+        msgs = [m for m in msgs if m is not None]
+        if msgs:
+            frames[num] = msgs
+    return frames
+
+
+def trustwire_frames(tw, pcap):
+    r = subprocess.run([tw, "-T", "events", "-r", pcap], capture_output=True, text=True)
+    if r.returncode not in (0, 1):
+        raise RuntimeError(f"trustwire failed on {pcap} (rc {r.returncode}): {r.stderr.strip()}")
+    frames = {}
+    for line in r.stdout.splitlines():
+        if not line.strip():
+            continue
+        ev = json.loads(line)
+        if ev.get("proto") != "kerberos" or ev.get("transport") not in ("udp", "tcp"):
+            continue
+        if ev.get("sport") not in PORTS and ev.get("dport") not in PORTS:
+            continue
+        m = {k: ev.get(k) for k in FIELDS}
+        frames.setdefault(ev["frame"], []).append(m)
+    return frames
+
+
+def compare(rel, ts, tw):
+    """Returns (agreeing messages, total messages, list of mismatch strings)."""
+    agree, total, bad = 0, 0, []
+    for frame in sorted(set(ts) | set(tw)):
+        a = ts.get(frame, [])
+        b = tw.get(frame, [])
+        for i in range(max(len(a), len(b))):
+            total += 1
+            x = a[i] if i < len(a) else None
+            y = b[i] if i < len(b) else None
+            if x is None or y is None:
+                key = (rel, frame, "presence")
+                if key in EXCEPTIONS:
+                    agree += 1
+                    continue
+                bad.append(f"{rel} frame {frame} msg {i}: only in {'trustwire' if x is None else 'tshark'}: {x or y}")
+                continue
+            diffs = [f for f in FIELDS if x[f] != y[f] and (rel, frame, f) not in EXCEPTIONS]
+            if diffs:
+                bad.append(f"{rel} frame {frame} msg {i}: " +
+                           ", ".join(f"{f}: tshark={x[f]!r} trustwire={y[f]!r}" for f in diffs))
+            else:
+                agree += 1
+    return agree, total, bad
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    tw = sys.argv[1]
+    if not shutil.which("tshark"):
+        print("SKIP: tshark not installed")
+        return 77
+    pcaps = sys.argv[2:]
+    if not pcaps:
+        if not os.path.isdir(PUBLIC):
+            print(f"SKIP: public captures not found at {PUBLIC}")
+            return 77
+        for root, _, files in os.walk(PUBLIC):
+            for f in files:
+                if f.endswith((".pcap", ".pcapng", ".cap")):
+                    pcaps.append(os.path.join(root, f))
+        pcaps.sort()
+    all_agree = all_total = 0
+    failures = []
+    for p in pcaps:
+        rel = os.path.relpath(p, PUBLIC)
+        ts = tshark_frames(p)
+        if not ts:
+            continue
+        twf = trustwire_frames(tw, p)
+        agree, total, bad = compare(rel, ts, twf)
+        all_agree += agree
+        all_total += total
+        print(f"{agree}/{total} {rel}")
+        failures += bad
+    print(f"TOTAL {all_agree}/{all_total} Kerberos messages agree with tshark")
+    for b in failures:
+        print("MISMATCH", b)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+/* test-der.c — the DER reader: identifiers (low and high tag numbers), short
+ * and long lengths, indefinite length rejected, depth cap, INTEGER range,
+ * strings, BIT STRING, GeneralizedTime; every vector replayed cut at every
+ * length must give TRUNCATED (never a crash, never OK with wrong data). */
+#include "dissectors/der/der.h"
+
+static void test_short_form(void)
+{
+    /* [APPLICATION 10] { SEQUENCE { [1] INTEGER 5 } } */
+    const guint8 b[] = { 0x6a, 0x07, 0x30, 0x05, 0xa1, 0x03, 0x02, 0x01, 0x05 };
+    TwCursor c = tw_cursor_init(b, sizeof b);
+    TwDerTlv app, seq, ctx, in;
+    g_assert_true(tw_der_read(&c, &app, 0));
+    g_assert_cmpuint(app.cls, ==, TW_DER_APPLICATION);
+    g_assert_true(app.constructed);
+    g_assert_cmpuint(app.tag, ==, 10);
+    g_assert_cmpuint(app.len, ==, 7);
+    g_assert_cmpuint(app.hdr_len, ==, 2);
+    g_assert_true(tw_cursor_at_end(&c));
+    g_assert_cmpint(c.status, ==, TW_OK);
+    g_assert_true(tw_der_read(&app.content, &seq, 1));
+    g_assert_cmpuint(seq.tag, ==, TW_DER_TAG_SEQUENCE);
+    g_assert_true(tw_der_next_is(&seq.content, TW_DER_CONTEXT, 1));
+    g_assert_false(tw_der_next_is(&seq.content, TW_DER_CONTEXT, 0));
+    /* expect() on a mismatch neither consumes nor latches */
+    g_assert_false(tw_der_expect(&seq.content, TW_DER_CONTEXT, 0, &ctx, 2));
+    g_assert_cmpint(seq.content.status, ==, TW_OK);
+    g_assert_cmpuint(seq.content.off, ==, 0);
+    gint64 v = -1;
+    g_assert_true(tw_der_ctx_integer(&seq.content, 1, &v, 2));
+    g_assert_cmpint(v, ==, 5);
+    g_assert_true(tw_cursor_at_end(&seq.content));
+    (void)in;
+}
+
+static void test_long_form_lengths(void)
+{
+    /* OCTET STRING with 0x81 0x80 (128) and 0x82 0x01 0x00 (256) lengths */
+    guint8 b[4 + 256];
+    b[0] = 0x04;
+    b[1] = 0x82;
+    b[2] = 0x01;
+    b[3] = 0x00;
+    memset(b + 4, 0x41, 256);
+    TwCursor c = tw_cursor_init(b, sizeof b);
+    TwDerTlv t;
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_cmpuint(t.len, ==, 256);
+    g_assert_cmpuint(t.hdr_len, ==, 4);
+    gsize n;
+    g_assert_nonnull(tw_der_octets(&t, &n));
+    g_assert_cmpuint(n, ==, 256);
+
+    guint8 b2[3 + 128];
+    b2[0] = 0x04;
+    b2[1] = 0x81;
+    b2[2] = 0x80;
+    memset(b2 + 3, 0, 128);
+    c = tw_cursor_init(b2, sizeof b2);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_cmpuint(t.len, ==, 128);
+
+    /* 4 length octets is the cap and works; 5 is rejected as MALFORMED */
+    const guint8 b4[] = { 0x04, 0x84, 0x00, 0x00, 0x00, 0x01, 0x7f };
+    c = tw_cursor_init(b4, sizeof b4);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_cmpuint(t.len, ==, 1);
+    const guint8 b5[] = { 0x04, 0x85, 0x00, 0x00, 0x00, 0x00, 0x01, 0x7f };
+    c = tw_cursor_init(b5, sizeof b5);
+    g_assert_false(tw_der_read(&c, &t, 0));
+    g_assert_cmpint(c.status, ==, TW_MALFORMED);
+
+    /* A length larger than the enclosing buffer is a lie: MALFORMED */
+    const guint8 lie[] = { 0x04, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x00 };
+    c = tw_cursor_init(lie, sizeof lie);
+    g_assert_false(tw_der_read(&c, &t, 0));
+    g_assert_cmpint(c.status, ==, TW_MALFORMED);
+}
+
+static void test_indefinite_rejected(void)
+{
+    const guint8 b[] = { 0x30, 0x80, 0x02, 0x01, 0x01, 0x00, 0x00 };
+    TwCursor c = tw_cursor_init(b, sizeof b);
+    TwDerTlv t;
+    g_assert_false(tw_der_read(&c, &t, 0));
+    g_assert_cmpint(c.status, ==, TW_MALFORMED);
+}
+
+static void test_high_tag_number(void)
+{
+    /* [CONTEXT 200] primitive: 0x9f 0x81 0x48, length 1 */
+    const guint8 b[] = { 0x9f, 0x81, 0x48, 0x01, 0xaa };
+    TwCursor c = tw_cursor_init(b, sizeof b);
+    TwDerTlv t;
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_cmpuint(t.cls, ==, TW_DER_CONTEXT);
+    g_assert_cmpuint(t.tag, ==, 200);
+    g_assert_cmpuint(t.hdr_len, ==, 4);
+    /* a tag number beyond the cap → LIMIT; a leading 0x80 → MALFORMED */
+    const guint8 big[] = { 0x1f, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00 };
+    c = tw_cursor_init(big, sizeof big);
+    g_assert_false(tw_der_read(&c, &t, 0));
+    g_assert_cmpint(c.status, ==, TW_LIMIT);
+    const guint8 pad[] = { 0x1f, 0x80, 0x01, 0x00 };
+    c = tw_cursor_init(pad, sizeof pad);
+    g_assert_false(tw_der_read(&c, &t, 0));
+    g_assert_cmpint(c.status, ==, TW_MALFORMED);
+}
+
+static void test_depth_cap(void)
+{
+    /* 40 nested SEQUENCEs: reading down hits TW_LIMIT at depth > TW_DER_MAX_DEPTH */
+    enum { N = 40 };
+    guint8 b[2 * N];
+    for (int i = 0; i < N; i++) {
+        b[2 * i] = 0x30;
+        b[2 * i + 1] = (guint8)(2 * (N - i - 1));
+    }
+    TwCursor c = tw_cursor_init(b, sizeof b);
+    guint depth = 0;
+    TwStatus last = TW_OK;
+    for (;;) {
+        TwDerTlv t;
+        if (!tw_der_read(&c, &t, depth)) {
+            last = c.status;
+            break;
+        }
+        c = t.content;
+        depth++;
+    }
+    g_assert_cmpint(last, ==, TW_LIMIT);
+    g_assert_cmpuint(depth, ==, TW_DER_MAX_DEPTH + 1);
+}
+
+static gint64 int_of(const guint8 *b, gsize n, TwStatus *st)
+{
+    TwCursor c = tw_cursor_init(b, n);
+    TwDerTlv t;
+    gint64 v = 12345;
+    *st = TW_OK;
+    if (!tw_der_read(&c, &t, 0)) {
+        *st = c.status;
+        return v;
+    }
+    if (!tw_der_integer(&t, &v))
+        *st = t.content.status;
+    return v;
+}
+
+static void test_integers(void)
+{
+    TwStatus st;
+    const guint8 neg1[] = { 0x02, 0x01, 0xff };
+    g_assert_cmpint(int_of(neg1, sizeof neg1, &st), ==, -1);
+    g_assert_cmpint(st, ==, TW_OK);
+    const guint8 u32max[] = { 0x02, 0x05, 0x00, 0xff, 0xff, 0xff, 0xff };
+    g_assert_cmpint(int_of(u32max, sizeof u32max, &st), ==, 4294967295LL);
+    const guint8 neg128[] = { 0x02, 0x01, 0x80 };
+    g_assert_cmpint(int_of(neg128, sizeof neg128, &st), ==, -128);
+    const guint8 i64min[] = { 0x02, 0x08, 0x80, 0, 0, 0, 0, 0, 0, 0 };
+    g_assert_cmpint(int_of(i64min, sizeof i64min, &st), ==, G_MININT64);
+    g_assert_cmpint(st, ==, TW_OK);
+    /* 9 octets does not fit: LIMIT, value 0 */
+    const guint8 nine[] = { 0x02, 0x09, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    g_assert_cmpint(int_of(nine, sizeof nine, &st), ==, 0);
+    g_assert_cmpint(st, ==, TW_LIMIT);
+    /* zero octets: MALFORMED */
+    const guint8 empty[] = { 0x02, 0x00 };
+    int_of(empty, sizeof empty, &st);
+    g_assert_cmpint(st, ==, TW_MALFORMED);
+    /* wrong tag: MALFORMED */
+    const guint8 wrong[] = { 0x04, 0x01, 0x01 };
+    int_of(wrong, sizeof wrong, &st);
+    g_assert_cmpint(st, ==, TW_MALFORMED);
+}
+
+static void test_strings(void)
+{
+    const guint8 b[] = { 0x1b, 0x09, 'V', 'L', 'A', 'D', 'G', '.', 'N', 'E', 'T' };
+    TwCursor c = tw_cursor_init(b, sizeof b);
+    TwDerTlv t;
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_autofree char *s = tw_der_string(&t);
+    g_assert_cmpstr(s, ==, "VLADG.NET");
+    /* invalid UTF-8 and NUL are replaced, never passed through */
+    const guint8 bad[] = { 0x1b, 0x04, 'a', 0xff, 0x00, 'b' };
+    c = tw_cursor_init(bad, sizeof bad);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_autofree char *s2 = tw_der_string(&t);
+    g_assert_true(g_utf8_validate(s2, -1, NULL));
+    g_assert_cmpstr(s2, ==, "a\xef\xbf\xbd\xef\xbf\xbd" "b");
+}
+
+static void test_bit_string(void)
+{
+    /* kdc-options 0x40810010: forwardable, renewable, canonicalize, renewable-ok */
+    const guint8 b[] = { 0x03, 0x05, 0x00, 0x40, 0x81, 0x00, 0x10 };
+    TwCursor c = tw_cursor_init(b, sizeof b);
+    TwDerTlv t;
+    guint32 v;
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_true(tw_der_bit_string_u32(&t, &v));
+    g_assert_cmphex(v, ==, 0x40810010);
+    /* unused-bits > 7 is MALFORMED */
+    const guint8 bad[] = { 0x03, 0x02, 0x08, 0x00 };
+    c = tw_cursor_init(bad, sizeof bad);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_false(tw_der_bit_string_u32(&t, &v));
+    g_assert_cmpint(t.content.status, ==, TW_MALFORMED);
+}
+
+static void test_time(void)
+{
+    const guint8 b[] = { 0x18, 0x0f, '2', '0', '1', '5', '0', '1', '1', '9', '2', '2', '5', '4', '0', '9', 'Z' };
+    TwCursor c = tw_cursor_init(b, sizeof b);
+    TwDerTlv t;
+    gint64 ts;
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_true(tw_der_generalized_time(&t, &ts));
+    /* 2015-01-19T22:54:09Z = 1421708049 */
+    g_assert_cmpint(ts, ==, G_GINT64_CONSTANT(1421708049) * G_USEC_PER_SEC);
+    const guint8 frac[] = { 0x18, 0x12, '1', '9', '7', '0', '0', '1', '0', '1', '0', '0', '0', '0', '0', '1', '.', '2', '5', 'Z' };
+    c = tw_cursor_init(frac, sizeof frac);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_true(tw_der_generalized_time(&t, &ts));
+    g_assert_cmpint(ts, ==, 1250000);
+    /* no Z / month 13 are MALFORMED */
+    const guint8 noz[] = { 0x18, 0x0f, '2', '0', '1', '5', '1', '3', '1', '9', '2', '2', '5', '4', '0', '9', 'Z' };
+    c = tw_cursor_init(noz, sizeof noz);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_false(tw_der_generalized_time(&t, &ts));
+    g_assert_cmpint(t.content.status, ==, TW_MALFORMED);
+}
+
+/* Reads a whole DER tree recursively; returns the first error met. */
+static TwStatus walk(TwCursor *c, guint depth)
+{
+    while (!tw_cursor_at_end(c)) {
+        TwDerTlv t;
+        if (!tw_der_read(c, &t, depth))
+            return c->status;
+        if (t.constructed) {
+            TwStatus st = walk(&t.content, depth + 1);
+            if (st)
+                return st;
+        } else if (t.cls == TW_DER_UNIVERSAL && t.tag == TW_DER_TAG_INTEGER) {
+            gint64 v;
+            if (!tw_der_integer(&t, &v))
+                return t.content.status;
+        } else {
+            gsize n;
+            tw_der_octets(&t, &n);
+            if (t.content.status)
+                return t.content.status;
+        }
+        if (c->status)
+            return c->status;
+    }
+    return c->status;
+}
+
+/* Every vector cut at every length: the full one is OK, every prefix is
+ * TRUNCATED (the reported length says the wire had more). */
+static void test_every_truncation(void)
+{
+    const guint8 v[] = {
+        0x6a, 0x1e, 0x30, 0x1c, 0xa1, 0x03, 0x02, 0x01, 0x05, 0xa2, 0x03, 0x02, 0x01, 0x0a,
+        0xa4, 0x10, 0x30, 0x0e, 0xa0, 0x07, 0x03, 0x05, 0x00, 0x40, 0x81, 0x00, 0x10,
+        0xa2, 0x03, 0x1b, 0x01, 'X',
+    };
+    TwCursor full = tw_cursor_init(v, sizeof v);
+    g_assert_cmpint(walk(&full, 0), ==, TW_OK);
+    for (gsize n = 0; n < sizeof v; n++) {
+        guint8 *cut = g_memdup2(v, n ? n : 1);
+        TwCursor c = tw_cursor_init_reported(cut, n, sizeof v);
+        TwStatus st = walk(&c, 0);
+        if (n == 0)
+            g_assert_cmpint(st, ==, TW_OK); /* nothing to read at all */
+        else
+            g_assert_cmpint(st, ==, TW_TRUNCATED);
+        g_free(cut);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/der/short-form", test_short_form);
+    g_test_add_func("/der/long-form-lengths", test_long_form_lengths);
+    g_test_add_func("/der/indefinite-rejected", test_indefinite_rejected);
+    g_test_add_func("/der/high-tag-number", test_high_tag_number);
+    g_test_add_func("/der/depth-cap", test_depth_cap);
+    g_test_add_func("/der/integers", test_integers);
+    g_test_add_func("/der/strings", test_strings);
+    g_test_add_func("/der/bit-string", test_bit_string);
+    g_test_add_func("/der/time", test_time);
+    g_test_add_func("/der/every-truncation", test_every_truncation);
+    return g_test_run();
+}
