@@ -1,0 +1,1273 @@
+/* dcerpc.c — connection-oriented DCE/RPC (C706 12.6, MS-RPCE 2.2.2) as a
+ * byte-stream consumer: PDU framing, presentation contexts, fragment
+ * reassembly per call_id, the auth verifier (sec_trailer), the Netlogon
+ * schannel bind token, request/response pairing, and dispatch of stubs to
+ * the interface dissectors (NETLOGON, EPM) or a compact generic event. */
+#include "dcerpc.h"
+
+#include <stdio.h>
+
+#include "dcerpc-call.h"
+#include "dcerpc-int.h"
+#include "dissectors/gssapi/gssapi.h"
+
+#define PARSER "dcerpc"
+
+/* C706 12.6.3.1 PDU types (connection-oriented subset + MS-RPCE auth3). */
+enum {
+    PT_REQUEST = 0,
+    PT_RESPONSE = 2,
+    PT_FAULT = 3,
+    PT_BIND = 11,
+    PT_BIND_ACK = 12,
+    PT_BIND_NAK = 13,
+    PT_ALTER = 14,
+    PT_ALTER_RESP = 15,
+    PT_AUTH3 = 16,
+    PT_SHUTDOWN = 17,
+    PT_CO_CANCEL = 18,
+    PT_ORPHANED = 19,
+};
+
+/* C706 12.6.3.1 pfc_flags. */
+enum {
+    PFC_FIRST_FRAG = 0x01,
+    PFC_LAST_FRAG = 0x02,
+    PFC_OBJECT_UUID = 0x80,
+};
+
+/* MS-RPCE 2.2.1.1.7 / 2.2.1.1.8 */
+enum {
+    AUTH_NONE = 0x00,
+    AUTH_SPNEGO = 0x09,
+    AUTH_NTLMSSP = 0x0a,
+    AUTH_SCHANNEL = 0x0e,
+    AUTH_KERBEROS = 0x10,
+    AUTH_NETLOGON = 0x44,
+    AUTH_LEVEL_PRIVACY = 6,
+};
+
+#define HDR_LEN 16
+#define UUID_NDR20 "8a885d04-1ceb-11c9-9fe8-08002b104860"
+#define UUID_NDR64 "71710533-beba-4937-8319-b5dbef9ccc36"
+#define UUID_BTFN_PREFIX "6cb71c2c-9812-4540-" /* MS-RPCE 3.3.1.5.3 bind time feature negotiation */
+
+typedef struct {
+    guint16 id;
+    char uuid[37];
+    guint16 vmajor, vminor;
+    const TwDcerpcIface *iface;
+    bool ndr64;
+    bool accepted;
+} PresCtx;
+
+typedef struct {
+    guint32 call_id;
+    guint8 n;
+    PresCtx items[TW_DCERPC_MAX_CTX_ITEMS];
+    bool is_alter;
+} PendingBind;
+
+typedef struct {
+    guint32 call_id;
+    guint16 opnum, ctx_id;
+    GByteArray *stub;
+    bool sealed;
+    guint8 auth_type, auth_level;
+    bool has_nl_sig;
+    guint16 nl_sign_alg, nl_seal_alg;
+} Reasm;
+
+#define MAX_PENDING_BINDS 8u
+
+struct TwDcerpcStream {
+    const char *transport;
+    char *pipe;
+    GByteArray *buf[2];
+    bool resync[2];
+    GArray *ctxs;  /* PresCtx */
+    GArray *binds; /* PendingBind */
+    GPtrArray *reasm[2];
+    GHashTable *calls; /* call_id -> TwDcerpcCall* */
+    GQueue call_order; /* call ids (GUINT_TO_POINTER) oldest first */
+};
+
+/* ---- names ---------------------------------------------------------- */
+
+static const char *ptype_name(guint8 t)
+{
+    switch (t) {
+    case PT_REQUEST: return "request";
+    case 1: return "ping";
+    case PT_RESPONSE: return "response";
+    case PT_FAULT: return "fault";
+    case PT_BIND: return "bind";
+    case PT_BIND_ACK: return "bind_ack";
+    case PT_BIND_NAK: return "bind_nak";
+    case PT_ALTER: return "alter_context";
+    case PT_ALTER_RESP: return "alter_context_resp";
+    case PT_AUTH3: return "auth3";
+    case PT_SHUTDOWN: return "shutdown";
+    case PT_CO_CANCEL: return "cancel";
+    case PT_ORPHANED: return "orphaned";
+    }
+    return NULL;
+}
+
+const char *tw_dcerpc_auth_type_name(guint8 t)
+{
+    switch (t) {
+    case AUTH_NONE: return "none";
+    case 0x01: return "dce_private";
+    case 0x02: return "dce_public";
+    case 0x04: return "digest";
+    case AUTH_SPNEGO: return "spnego";
+    case AUTH_NTLMSSP: return "ntlmssp";
+    case AUTH_SCHANNEL: return "schannel";
+    case AUTH_KERBEROS: return "kerberos";
+    case AUTH_NETLOGON: return "netlogon";
+    case 0xff: return "default";
+    }
+    return "unknown";
+}
+
+const char *tw_dcerpc_auth_level_name(guint8 l)
+{
+    switch (l) {
+    case 0: return "default";
+    case 1: return "none";
+    case 2: return "connect";
+    case 3: return "call";
+    case 4: return "packet";
+    case 5: return "integrity";
+    case 6: return "privacy";
+    }
+    return "unknown";
+}
+
+/* C706 Appendix E (nca_s_*) and the Win32 codes MS-RPCE 2.2.2.11 allows. */
+const char *tw_dcerpc_fault_name(guint32 st)
+{
+    switch (st) {
+    case 0x00000005: return "rpc_s_access_denied";
+    case 0x000006d1: return "rpc_s_procnum_out_of_range";
+    case 0x000006c6: return "rpc_s_invalid_bound";
+    case 0x000006f7: return "rpc_x_bad_stub_data";
+    case 0x00000721: return "rpc_s_sec_pkg_error";
+    case 0x000006e4: return "rpc_s_cannot_support";
+    case 0x1c000001: return "nca_s_fault_int_div_by_zero";
+    case 0x1c000002: return "nca_s_fault_addr_error";
+    case 0x1c000003: return "nca_s_fault_fp_div_zero";
+    case 0x1c000004: return "nca_s_fault_fp_underflow";
+    case 0x1c000005: return "nca_s_fault_fp_overflow";
+    case 0x1c000006: return "nca_s_fault_invalid_tag";
+    case 0x1c000007: return "nca_s_fault_invalid_bound";
+    case 0x1c000008: return "nca_s_rpc_version_mismatch";
+    case 0x1c000009: return "nca_s_unspec_reject";
+    case 0x1c00000a: return "nca_s_bad_actid";
+    case 0x1c00000b: return "nca_s_who_are_you_failed";
+    case 0x1c00000c: return "nca_s_manager_not_entered";
+    case 0x1c00000d: return "nca_s_fault_cancel";
+    case 0x1c00000e: return "nca_s_fault_ill_inst";
+    case 0x1c00000f: return "nca_s_fault_fp_error";
+    case 0x1c000010: return "nca_s_fault_int_overflow";
+    case 0x1c000012: return "nca_s_fault_unspec";
+    case 0x1c000013: return "nca_s_fault_remote_comm_failure";
+    case 0x1c000014: return "nca_s_fault_pipe_empty";
+    case 0x1c000015: return "nca_s_fault_pipe_closed";
+    case 0x1c000016: return "nca_s_fault_pipe_order";
+    case 0x1c000017: return "nca_s_fault_pipe_discipline";
+    case 0x1c000018: return "nca_s_fault_pipe_comm_error";
+    case 0x1c000019: return "nca_s_fault_pipe_memory";
+    case 0x1c00001a: return "nca_s_fault_context_mismatch";
+    case 0x1c00001b: return "nca_s_fault_remote_no_memory";
+    case 0x1c00001c: return "nca_s_invalid_pres_context_id";
+    case 0x1c00001d: return "nca_s_unsupported_authn_level";
+    case 0x1c00001f: return "nca_s_invalid_checksum";
+    case 0x1c000020: return "nca_s_invalid_crc";
+    case 0x1c000021: return "nca_s_fault_user_defined";
+    case 0x1c000022: return "nca_s_fault_tx_open_failed";
+    case 0x1c000023: return "nca_s_fault_codeset_conv_error";
+    case 0x1c000024: return "nca_s_fault_object_not_found";
+    case 0x1c000025: return "nca_s_fault_no_client_stub";
+    case 0x1c010001: return "nca_s_comm_failure";
+    case 0x1c010002: return "nca_s_op_rng_error";
+    case 0x1c010003: return "nca_s_unk_if";
+    case 0x1c010006: return "nca_s_wrong_boot_time";
+    case 0x1c010009: return "nca_s_you_crashed";
+    case 0x1c01000b: return "nca_s_proto_error";
+    case 0x1c010013: return "nca_s_out_args_too_big";
+    case 0x1c010014: return "nca_s_server_too_busy";
+    case 0x1c010015: return "nca_s_fault_string_too_long";
+    case 0x1c010017: return "nca_s_unsupported_type";
+    }
+    return NULL;
+}
+
+/* C706 12.6.4.5 p_cont_def_result_t, MS-RPCE 2.2.2.4 negotiate_ack. */
+static const char *ack_result_name(guint16 r)
+{
+    switch (r) {
+    case 0: return "acceptance";
+    case 1: return "user_rejection";
+    case 2: return "provider_rejection";
+    case 3: return "negotiate_ack";
+    }
+    return "unknown";
+}
+
+/* C706 12.6.4.5 p_provider_reason_t. */
+static const char *provider_reason_name(guint16 r)
+{
+    switch (r) {
+    case 0: return "reason_not_specified";
+    case 1: return "abstract_syntax_not_supported";
+    case 2: return "proposed_transfer_syntaxes_not_supported";
+    case 3: return "local_limit_exceeded";
+    }
+    return "unknown";
+}
+
+/* C706 12.6.4.6 p_reject_reason_t (bind_nak). */
+static const char *nak_reason_name(guint16 r)
+{
+    switch (r) {
+    case 0: return "reason_not_specified";
+    case 1: return "temporary_congestion";
+    case 2: return "local_limit_exceeded";
+    case 3: return "called_paddr_unknown";
+    case 4: return "protocol_version_not_supported";
+    case 5: return "default_context_not_supported";
+    case 6: return "user_data_not_readable";
+    case 7: return "no_psap_available";
+    case 8: return "authentication_type_not_recognized";
+    case 9: return "invalid_checksum";
+    }
+    return "unknown";
+}
+
+static const char *syntax_name(const char *uuid)
+{
+    if (strcmp(uuid, UUID_NDR20) == 0)
+        return "ndr20";
+    if (strcmp(uuid, UUID_NDR64) == 0)
+        return "ndr64";
+    if (strncmp(uuid, UUID_BTFN_PREFIX, strlen(UUID_BTFN_PREFIX)) == 0)
+        return "bind_time_features";
+    return uuid;
+}
+
+/* ---- small readers honouring packed_drep ------------------------------ */
+
+static guint16 rd16(TwCursor *c, bool le) { return le ? tw_cursor_le16(c) : tw_cursor_be16(c); }
+static guint32 rd32(TwCursor *c, bool le) { return le ? tw_cursor_le32(c) : tw_cursor_be32(c); }
+
+/* C706 Appendix A UUID in the sender's byte order. */
+static void rd_uuid(TwCursor *c, bool le, char out[37])
+{
+    guint32 a = rd32(c, le);
+    guint16 b = rd16(c, le);
+    guint16 d = rd16(c, le);
+    guint8 e[8];
+    tw_cursor_copy(c, e, 8);
+    snprintf(out, 37, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", a, b, d, e[0], e[1], e[2],
+             e[3], e[4], e[5], e[6], e[7]);
+}
+
+/* ---- stream state ----------------------------------------------------- */
+
+static void call_free(gpointer p)
+{
+    TwDcerpcCall *c = p;
+    if (c->carry)
+        tw_event_free(c->carry);
+    g_free(c);
+}
+
+static void reasm_free(gpointer p)
+{
+    Reasm *r = p;
+    if (r->stub)
+        g_byte_array_unref(r->stub);
+    g_free(r);
+}
+
+TwDcerpcStream *tw_dcerpc_stream_new(const char *transport, const char *pipe_name)
+{
+    TwDcerpcStream *s = g_new0(TwDcerpcStream, 1);
+    s->transport = g_intern_string(transport ? transport : "tcp");
+    s->pipe = g_strdup(pipe_name);
+    for (int d = 0; d < 2; d++) {
+        s->buf[d] = g_byte_array_new();
+        s->reasm[d] = g_ptr_array_new_with_free_func(reasm_free);
+    }
+    s->ctxs = g_array_new(FALSE, TRUE, sizeof(PresCtx));
+    s->binds = g_array_new(FALSE, TRUE, sizeof(PendingBind));
+    s->calls = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, call_free);
+    g_queue_init(&s->call_order);
+    return s;
+}
+
+void tw_dcerpc_stream_free(TwDcerpcStream *s)
+{
+    if (!s)
+        return;
+    for (int d = 0; d < 2; d++) {
+        g_byte_array_unref(s->buf[d]);
+        g_ptr_array_unref(s->reasm[d]);
+    }
+    g_array_free(s->ctxs, TRUE);
+    g_array_free(s->binds, TRUE);
+    g_hash_table_destroy(s->calls);
+    g_queue_clear(&s->call_order);
+    g_free(s->pipe);
+    g_free(s);
+}
+
+static PresCtx *ctx_find(TwDcerpcStream *s, guint16 id)
+{
+    for (guint i = 0; i < s->ctxs->len; i++) {
+        PresCtx *p = &g_array_index(s->ctxs, PresCtx, i);
+        if (p->id == id)
+            return p;
+    }
+    return NULL;
+}
+
+static void ctx_set(TwDcerpcStream *s, TwDissectCtx *ctx, const PresCtx *src)
+{
+    PresCtx *p = ctx_find(s, src->id);
+    if (p) {
+        *p = *src;
+        return;
+    }
+    if (s->ctxs->len >= TW_DCERPC_MAX_CONTEXTS) {
+        tw_anomaly(ctx, PARSER, "dcerpc_too_many_contexts", "more than %u presentation contexts",
+                   TW_DCERPC_MAX_CONTEXTS);
+        return;
+    }
+    g_array_append_val(s->ctxs, *src);
+}
+
+static TwDcerpcCall *call_get(TwDcerpcStream *s, TwDissectCtx *ctx, guint32 call_id, bool create)
+{
+    TwDcerpcCall *c = g_hash_table_lookup(s->calls, GUINT_TO_POINTER(call_id));
+    if (c || !create)
+        return c;
+    if (g_hash_table_size(s->calls) >= TW_DCERPC_MAX_PENDING) {
+        gpointer oldest = g_queue_pop_head(&s->call_order);
+        g_hash_table_remove(s->calls, oldest);
+        tw_count(ctx, "dcerpc.pending_evicted", 1);
+    }
+    c = g_new0(TwDcerpcCall, 1);
+    c->call_id = call_id;
+    g_hash_table_insert(s->calls, GUINT_TO_POINTER(call_id), c);
+    g_queue_push_tail(&s->call_order, GUINT_TO_POINTER(call_id));
+    return c;
+}
+
+static void call_drop(TwDcerpcStream *s, guint32 call_id)
+{
+    if (g_hash_table_remove(s->calls, GUINT_TO_POINTER(call_id)))
+        g_queue_remove(&s->call_order, GUINT_TO_POINTER(call_id));
+}
+
+static guint64 cur_frame(const TwDissectCtx *ctx)
+{
+    return ctx->pi ? ctx->pi->frame : 0;
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+static TwEvent *event_new(TwDcerpcStream *s, TwDissectCtx *ctx, const char *proto)
+{
+    TwEvent *ev = tw_event_new(ctx->pi, proto);
+    ev->transport = s->transport;
+    return ev;
+}
+
+TwEvent *tw_dcerpc_stub_event(const TwDcerpcStub *st, const char *proto)
+{
+    TwEvent *ev = tw_event_new(st->ctx->pi, proto);
+    ev->transport = g_intern_string(st->transport);
+    return ev;
+}
+
+void tw_dcerpc_copy_fields(TwEvent *to, const TwEvent *from)
+{
+    if (!from || !from->fields)
+        return;
+    for (guint i = 0; i < from->fields->len; i++) {
+        const TwField *f = &g_array_index(from->fields, TwField, i);
+        if (tw_event_has(to, f->key))
+            continue;
+        switch (f->type) {
+        case TW_FIELD_INT: tw_event_set_int(to, f->key, f->v.i); break;
+        case TW_FIELD_STR: tw_event_set_str(to, f->key, f->v.s); break;
+        case TW_FIELD_BOOL: tw_event_set_bool(to, f->key, f->v.b); break;
+        default: break; /* lists are not carried */
+        }
+    }
+}
+
+static void set_auth_fields(TwEvent *ev, guint8 type, guint8 level)
+{
+    tw_event_set_int(ev, "auth_type", type);
+    tw_event_set_str(ev, "auth_type_name", tw_dcerpc_auth_type_name(type));
+    tw_event_set_int(ev, "auth_level", level);
+    tw_event_set_str(ev, "auth_level_name", tw_dcerpc_auth_level_name(level));
+}
+
+/* ---- NL_AUTH_MESSAGE (MS-NRPC 2.2.1.3.1) ------------------------------ */
+
+/* OEM string, NUL-terminated.  The OEM code page is not on the wire: ASCII
+ * is kept and other bytes become U+FFFD rather than guessed at. */
+static char *read_oem_string(TwCursor *c)
+{
+    GString *s = g_string_new(NULL);
+    for (;;) {
+        guint8 b = tw_cursor_u8(c);
+        if (!tw_cursor_ok(c)) {
+            g_string_free(s, TRUE);
+            return NULL;
+        }
+        if (b == 0)
+            break;
+        if (s->len >= 256) {
+            tw_cursor_fail(c, TW_LIMIT);
+            g_string_free(s, TRUE);
+            return NULL;
+        }
+        if (b < 0x80)
+            g_string_append_c(s, (char)b);
+        else
+            g_string_append_unichar(s, 0xFFFD);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* RFC 1035 4.1.4 compressed name; pointers are offsets from the start of
+ * the NL_AUTH_MESSAGE.  A pointer must point before the label that holds
+ * it and at most TW_DCERPC_MAX_DNS_PTRS are followed, so no loop survives. */
+static char *read_dns_name(TwCursor *c)
+{
+    GString *s = g_string_new(NULL);
+    gsize pos = c->off;
+    bool jumped = false;
+    guint jumps = 0;
+    for (;;) {
+        if (pos >= c->len) {
+            tw_cursor_fail(c, pos >= c->reported ? TW_MALFORMED : TW_TRUNCATED);
+            goto fail;
+        }
+        guint8 l = c->p[pos];
+        if (l == 0) {
+            pos++;
+            break;
+        }
+        if ((l & 0xC0) == 0xC0) {
+            if (pos + 1 >= c->len) {
+                tw_cursor_fail(c, TW_TRUNCATED);
+                goto fail;
+            }
+            gsize target = ((gsize)(l & 0x3F) << 8) | c->p[pos + 1];
+            if (target >= pos || ++jumps > TW_DCERPC_MAX_DNS_PTRS) {
+                tw_cursor_fail(c, TW_MALFORMED);
+                goto fail;
+            }
+            if (!jumped)
+                c->off = pos + 2;
+            jumped = true;
+            pos = target;
+            continue;
+        }
+        if (l & 0xC0) { /* 0x40/0x80: reserved label types */
+            tw_cursor_fail(c, TW_MALFORMED);
+            goto fail;
+        }
+        if (l > c->len - pos - 1) {
+            tw_cursor_fail(c, TW_TRUNCATED);
+            goto fail;
+        }
+        if (s->len + l + 1 > 255) {
+            tw_cursor_fail(c, TW_MALFORMED);
+            goto fail;
+        }
+        if (s->len)
+            g_string_append_c(s, '.');
+        g_string_append_len(s, (const char *)c->p + pos + 1, l);
+        pos += 1 + (gsize)l;
+    }
+    if (!jumped)
+        c->off = pos;
+    char *valid = g_utf8_make_valid(s->str, (gssize)s->len);
+    g_string_free(s, TRUE);
+    return valid;
+fail:
+    g_string_free(s, TRUE);
+    return NULL;
+}
+
+void tw_nl_auth_message_clear(TwNlAuthMessage *m)
+{
+    g_clear_pointer(&m->nb_domain, g_free);
+    g_clear_pointer(&m->nb_host, g_free);
+    g_clear_pointer(&m->dns_domain, g_free);
+    g_clear_pointer(&m->dns_host, g_free);
+    g_clear_pointer(&m->nb_host_utf8, g_free);
+}
+
+TwStatus tw_nl_auth_message_parse(const guint8 *p, gsize len, TwNlAuthMessage *m)
+{
+    memset(m, 0, sizeof *m);
+    TwCursor c = tw_cursor_init(p, len);
+    m->message_type = tw_cursor_le32(&c);
+    m->flags = tw_cursor_le32(&c);
+    if (m->flags & 0x01)
+        m->nb_domain = read_oem_string(&c);
+    if (m->flags & 0x02)
+        m->nb_host = read_oem_string(&c);
+    if (m->flags & 0x04)
+        m->dns_domain = read_dns_name(&c);
+    if (m->flags & 0x08)
+        m->dns_host = read_dns_name(&c);
+    if (m->flags & 0x10)
+        m->nb_host_utf8 = read_dns_name(&c);
+    return c.status;
+}
+
+/* ---- auth verifier ---------------------------------------------------- */
+
+typedef struct {
+    bool present;
+    guint8 type, level, pad;
+    guint32 context_id;
+    const guint8 *value;
+    gsize value_len;
+} SecTrailer;
+
+/* MS-RPCE 2.2.2.11 sec_trailer at frag_length - auth_length - 8, preceded
+ * by auth_pad_length bytes of padding that belong to neither stub nor token. */
+static bool parse_sec_trailer(const guint8 *pdu, gsize frag_len, guint16 auth_len, bool le,
+                              gsize body_start, SecTrailer *t, gsize *body_end)
+{
+    memset(t, 0, sizeof *t);
+    *body_end = frag_len;
+    if (auth_len == 0)
+        return true;
+    if ((gsize)auth_len + 8 > frag_len - body_start)
+        return false;
+    gsize tr = frag_len - auth_len - 8;
+    TwCursor c = tw_cursor_init(pdu + tr, 8);
+    t->type = tw_cursor_u8(&c);
+    t->level = tw_cursor_u8(&c);
+    t->pad = tw_cursor_u8(&c);
+    tw_cursor_u8(&c);
+    t->context_id = rd32(&c, le);
+    t->value = pdu + tr + 8;
+    t->value_len = auth_len;
+    t->present = true;
+    if (t->pad > tr - body_start)
+        return false;
+    *body_end = tr - t->pad;
+    return true;
+}
+
+static void gss_decorate(TwEvent *ev, void *user)
+{
+    const guint32 *call_id = user;
+    tw_event_set_int(ev, "dcerpc_call_id", *call_id);
+}
+
+/* Security tokens carried by binds, their acks and auth3: GSS-API/SPNEGO,
+ * raw NTLMSSP or Kerberos (MS-RPCE 3.3.1.5.2). */
+static void dissect_auth_token(TwDcerpcStream *s, TwDissectCtx *ctx, const SecTrailer *t,
+                               guint32 call_id)
+{
+    if (!t->present || t->value_len == 0)
+        return;
+    if (t->type == AUTH_SPNEGO || t->type == AUTH_NTLMSSP || t->type == AUTH_KERBEROS)
+        tw_gssapi_dissect(ctx, t->value, t->value_len, t->value_len, s->transport, gss_decorate,
+                          &call_id);
+}
+
+static void add_nl_auth(TwEvent *ev, TwDissectCtx *ctx, const SecTrailer *t)
+{
+    if (!t->present || t->type != AUTH_NETLOGON)
+        return;
+    TwNlAuthMessage m;
+    TwStatus st = tw_nl_auth_message_parse(t->value, t->value_len, &m);
+    tw_event_set_int(ev, "nl_auth_message_type", m.message_type);
+    tw_event_set_int(ev, "nl_auth_flags", m.flags);
+    if (m.nb_domain)
+        tw_event_set_str(ev, "nl_auth_domain", m.nb_domain);
+    if (m.nb_host)
+        tw_event_set_str(ev, "nl_auth_host", m.nb_host);
+    else if (m.nb_host_utf8)
+        tw_event_set_str(ev, "nl_auth_host", m.nb_host_utf8);
+    if (m.dns_domain)
+        tw_event_set_str(ev, "nl_auth_dns_domain", m.dns_domain);
+    if (m.dns_host)
+        tw_event_set_str(ev, "nl_auth_dns_host", m.dns_host);
+    if (st != TW_OK)
+        tw_anomaly(ctx, PARSER, "nl_auth_message_malformed", "NL_AUTH_MESSAGE: %s",
+                   tw_status_name(st));
+    tw_nl_auth_message_clear(&m);
+}
+
+/* MS-NRPC 2.2.1.3.2 NL_AUTH_SIGNATURE: algorithms are little-endian
+ * constants whatever the PDU byte order. */
+static void parse_nl_sig(const SecTrailer *t, bool *has, guint16 *sign, guint16 *seal)
+{
+    *has = false;
+    if (!t->present || t->type != AUTH_NETLOGON || t->value_len < 4)
+        return;
+    *has = true;
+    *sign = (guint16)(t->value[0] | (t->value[1] << 8));
+    *seal = (guint16)(t->value[2] | (t->value[3] << 8));
+}
+
+/* ---- bind / alter_context --------------------------------------------- */
+
+static PendingBind *bind_find(TwDcerpcStream *s, guint32 call_id)
+{
+    for (guint i = 0; i < s->binds->len; i++) {
+        PendingBind *b = &g_array_index(s->binds, PendingBind, i);
+        if (b->call_id == call_id)
+            return b;
+    }
+    return NULL;
+}
+
+/* C706 12.6.4.3 bind / 12.6.4.1 alter_context; MS-RPCE 2.2.2.4. */
+static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint8 ptype, bool le,
+                        guint32 call_id, const SecTrailer *t)
+{
+    guint16 max_xmit = rd16(c, le);
+    guint16 max_recv = rd16(c, le);
+    guint32 assoc = rd32(c, le);
+    guint8 n_ctx = tw_cursor_u8(c);
+    tw_cursor_skip(c, 3);
+    PendingBind pb = { .call_id = call_id, .is_alter = ptype == PT_ALTER };
+    g_autoptr(GPtrArray) syntaxes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GArray) ctx_ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+    for (guint i = 0; i < n_ctx && tw_cursor_ok(c); i++) {
+        PresCtx pc = { 0 };
+        pc.id = rd16(c, le);
+        guint8 n_ts = tw_cursor_u8(c);
+        tw_cursor_u8(c);
+        rd_uuid(c, le, pc.uuid);
+        pc.vmajor = rd16(c, le);
+        pc.vminor = rd16(c, le);
+        pc.iface = tw_dcerpc_iface_lookup(pc.uuid, pc.vmajor);
+        /* Transfer syntaxes: this item is NDR64 only if it offers NDR64 alone. */
+        bool ndr20 = false, ndr64 = false;
+        for (guint j = 0; j < n_ts && tw_cursor_ok(c); j++) {
+            char ts[37];
+            rd_uuid(c, le, ts);
+            rd32(c, le);
+            if (!tw_cursor_ok(c))
+                break;
+            const char *name = syntax_name(ts);
+            ndr20 |= strcmp(name, "ndr20") == 0;
+            ndr64 |= strcmp(name, "ndr64") == 0;
+            if (syntaxes->len < TW_DCERPC_MAX_CTX_ITEMS)
+                g_ptr_array_add(syntaxes, g_strdup(name));
+        }
+        pc.ndr64 = ndr64 && !ndr20;
+        if (!tw_cursor_ok(c))
+            break;
+        gint64 id = pc.id;
+        g_array_append_val(ctx_ids, id);
+        if (pb.n < TW_DCERPC_MAX_CTX_ITEMS)
+            pb.items[pb.n++] = pc;
+        else
+            tw_count(ctx, "dcerpc.ctx_items_capped", 1);
+        /* Provisional until the ack says otherwise: lets requests be named
+         * when the ack was lost. */
+        if (!ctx_find(s, pc.id))
+            ctx_set(s, ctx, &pc);
+    }
+    if (!tw_cursor_ok(c))
+        tw_anomaly(ctx, PARSER, "dcerpc_malformed", "%s context list: %s", ptype_name(ptype),
+                   tw_status_name(c->status));
+    PendingBind *old = bind_find(s, call_id);
+    if (old)
+        *old = pb;
+    else {
+        if (s->binds->len >= MAX_PENDING_BINDS)
+            g_array_remove_index(s->binds, 0);
+        g_array_append_val(s->binds, pb);
+    }
+
+    TwEvent *ev = event_new(s, ctx, "dcerpc");
+    tw_event_set_str(ev, "pdu", ptype_name(ptype));
+    tw_event_set_int(ev, "call_id", call_id);
+    if (pb.n) {
+        char ver[16];
+        snprintf(ver, sizeof ver, "%u.%u", pb.items[0].vmajor, pb.items[0].vminor);
+        tw_event_set_str(ev, "uuid", pb.items[0].uuid);
+        tw_event_set_str(ev, "version", ver);
+        if (pb.items[0].iface)
+            tw_event_set_str(ev, "interface", pb.items[0].iface->name);
+    }
+    tw_event_take_intlist(ev, "ctx_ids", g_steal_pointer(&ctx_ids));
+    tw_event_take_strlist(ev, "transfer_syntaxes", g_steal_pointer(&syntaxes));
+    tw_event_set_int(ev, "max_xmit", max_xmit);
+    tw_event_set_int(ev, "max_recv", max_recv);
+    tw_event_set_int(ev, "assoc_group", assoc);
+    if (s->pipe)
+        tw_event_set_str(ev, "pipe", s->pipe);
+    if (t->present) {
+        set_auth_fields(ev, t->type, t->level);
+        add_nl_auth(ev, ctx, t);
+    }
+    tw_emit(ctx, ev);
+    dissect_auth_token(s, ctx, t, call_id);
+}
+
+/* C706 12.6.4.4 bind_ack / 12.6.4.2 alter_context_response. */
+static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint8 ptype,
+                            bool le, guint32 call_id, const SecTrailer *t)
+{
+    guint16 max_xmit = rd16(c, le);
+    guint16 max_recv = rd16(c, le);
+    guint32 assoc = rd32(c, le);
+    guint16 sec_len = rd16(c, le);
+    const guint8 *sec = tw_cursor_bytes(c, sec_len);
+    tw_cursor_align(c, 4); /* relative to the PDU start, as the cursor is */
+    guint8 n_res = tw_cursor_u8(c);
+    tw_cursor_skip(c, 3);
+    PendingBind *pb = bind_find(s, call_id);
+    g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func(g_free);
+    const char *accepted_iface = NULL;
+    const char *accepted_syntax = NULL;
+    char accepted_uuid[37] = "";
+    for (guint i = 0; i < n_res && tw_cursor_ok(c); i++) {
+        guint16 result = rd16(c, le);
+        guint16 reason = rd16(c, le);
+        char ts[37];
+        rd_uuid(c, le, ts);
+        rd32(c, le);
+        if (!tw_cursor_ok(c))
+            break;
+        if (results->len < TW_DCERPC_MAX_CTX_ITEMS) {
+            if (result == 1 || result == 2)
+                g_ptr_array_add(results, g_strdup_printf("%s:%s", ack_result_name(result),
+                                                         provider_reason_name(reason)));
+            else
+                g_ptr_array_add(results, g_strdup(ack_result_name(result)));
+        }
+        if (pb && i < pb->n) {
+            PresCtx pc = pb->items[i];
+            pc.accepted = result == 0;
+            if (result == 0) {
+                pc.ndr64 = strcmp(ts, UUID_NDR64) == 0;
+                ctx_set(s, ctx, &pc);
+                accepted_syntax = syntax_name(ts);
+                if (pc.iface)
+                    accepted_iface = pc.iface->name;
+                g_strlcpy(accepted_uuid, pc.uuid, sizeof accepted_uuid);
+            } else if (result == 1 || result == 2) {
+                /* The provisional entry from the bind must not name requests. */
+                PresCtx *have = ctx_find(s, pc.id);
+                if (have && !have->accepted && strcmp(have->uuid, pc.uuid) == 0)
+                    have->iface = NULL;
+            }
+        } else if (result == 0) {
+            accepted_syntax = syntax_name(ts);
+        }
+    }
+    if (!tw_cursor_ok(c))
+        tw_anomaly(ctx, PARSER, "dcerpc_malformed", "%s result list: %s", ptype_name(ptype),
+                   tw_status_name(c->status));
+
+    TwEvent *ev = event_new(s, ctx, "dcerpc");
+    tw_event_set_str(ev, "pdu", ptype_name(ptype));
+    tw_event_set_int(ev, "call_id", call_id);
+    if (accepted_uuid[0])
+        tw_event_set_str(ev, "uuid", accepted_uuid);
+    if (accepted_iface)
+        tw_event_set_str(ev, "interface", accepted_iface);
+    if (accepted_syntax)
+        tw_event_set_str(ev, "transfer_syntax", accepted_syntax);
+    tw_event_take_strlist(ev, "results", g_steal_pointer(&results));
+    tw_event_set_int(ev, "max_xmit", max_xmit);
+    tw_event_set_int(ev, "max_recv", max_recv);
+    tw_event_set_int(ev, "assoc_group", assoc);
+    if (sec && sec_len > 1) /* port_any_t: NUL-terminated string */
+        tw_event_set_strn(ev, "sec_addr", (const char *)sec, strnlen((const char *)sec, sec_len));
+    if (t->present) {
+        set_auth_fields(ev, t->type, t->level);
+        add_nl_auth(ev, ctx, t);
+    }
+    tw_emit(ctx, ev);
+    dissect_auth_token(s, ctx, t, call_id);
+}
+
+static void handle_bind_nak(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, bool le,
+                            guint32 call_id)
+{
+    guint16 reason = rd16(c, le);
+    TwEvent *ev = event_new(s, ctx, "dcerpc");
+    tw_event_set_str(ev, "pdu", "bind_nak");
+    tw_event_set_int(ev, "call_id", call_id);
+    tw_event_set_int(ev, "reason", reason);
+    tw_event_set_str(ev, "reason_name", nak_reason_name(reason));
+    PendingBind *pb = bind_find(s, call_id);
+    if (pb && pb->n && pb->items[0].iface)
+        tw_event_set_str(ev, "interface", pb->items[0].iface->name);
+    tw_emit(ctx, ev);
+}
+
+/* ---- request / response / fault --------------------------------------- */
+
+static void generic_call_event(const TwDcerpcStub *st)
+{
+    TwEvent *ev = tw_dcerpc_stub_event(st, "dcerpc");
+    tw_event_set_str(ev, "pdu", st->dir == TW_DIR_REQ ? "request" : "response");
+    tw_event_set_int(ev, "call_id", st->call_id);
+    if (st->iface_uuid)
+        tw_event_set_str(ev, "uuid", st->iface_uuid);
+    if (st->iface)
+        tw_event_set_str(ev, "interface", st->iface->name);
+    if (st->call->have_request)
+        tw_event_set_int(ev, "opnum", st->opnum);
+    tw_event_set_int(ev, "stub_len", (gint64)st->stub_len);
+    if (st->pipe)
+        tw_event_set_str(ev, "pipe", st->pipe);
+    if (st->sealed)
+        tw_event_set_bool(ev, "sealed", TRUE);
+    if (st->dir == TW_DIR_RSP && st->call->have_request)
+        tw_event_set_int(ev, "reply_to", (gint64)st->call->req_frame);
+    tw_emit(st->ctx, ev);
+}
+
+static void dispatch_stub(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, guint32 call_id,
+                          guint16 ctx_id, guint16 opnum, bool le, const guint8 *stub,
+                          gsize stub_len, const Reasm *r)
+{
+    TwDcerpcCall *call = call_get(s, ctx, call_id, true);
+    if (dir == TW_DIR_REQ) {
+        if (call->carry) {
+            tw_event_free(call->carry);
+            call->carry = NULL;
+        }
+        call->have_request = true;
+        call->opnum = opnum;
+        call->ctx_id = ctx_id;
+        call->req_frame = cur_frame(ctx);
+        call->req_ts_us = ctx->pi ? ctx->pi->ts_us : 0;
+    }
+    PresCtx *pc = ctx_find(s, ctx_id);
+    TwDcerpcStub st = {
+        .ctx = ctx,
+        .transport = s->transport,
+        .pipe = s->pipe,
+        .dir = dir,
+        .call_id = call_id,
+        .opnum = call->have_request ? call->opnum : 0,
+        .ctx_id = ctx_id,
+        .little_endian = le,
+        .ndr64 = pc ? pc->ndr64 : false,
+        .sealed = r->sealed,
+        .auth_type = r->auth_type,
+        .auth_level = r->auth_level,
+        .stub = stub,
+        .stub_len = stub_len,
+        .iface_uuid = pc ? pc->uuid : NULL,
+        .iface_vmajor = pc ? pc->vmajor : 0,
+        .iface_vminor = pc ? pc->vminor : 0,
+        .iface = pc ? pc->iface : NULL,
+        .call = call,
+        .has_nl_sig = r->has_nl_sig,
+        .nl_sign_alg = r->nl_sign_alg,
+        .nl_seal_alg = r->nl_seal_alg,
+    };
+    bool done = false;
+    if (st.iface && st.iface->kind == TW_IFACE_NETLOGON)
+        done = tw_netlogon_dissect(&st);
+    else if (st.iface && st.iface->kind == TW_IFACE_EPM)
+        done = tw_epm_dissect(&st);
+    if (!done)
+        generic_call_event(&st);
+    if (dir == TW_DIR_RSP)
+        call_drop(s, call_id);
+}
+
+static Reasm *reasm_find(TwDcerpcStream *s, int d, guint32 call_id, guint *index)
+{
+    for (guint i = 0; i < s->reasm[d]->len; i++) {
+        Reasm *r = g_ptr_array_index(s->reasm[d], i);
+        if (r->call_id == call_id) {
+            if (index)
+                *index = i;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* C706 12.6.3.1 / MS-RPCE 3.3.1.5.7: fragments of one call carry the same
+ * call_id; FIRST_FRAG opens, LAST_FRAG closes.  The stub bodies are
+ * concatenated; auth padding and verifiers are already stripped. */
+static void handle_call_fragment(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 ptype,
+                                 guint8 flags, bool le, guint32 call_id, guint16 ctx_id,
+                                 guint16 opnum, const guint8 *stub, gsize stub_len,
+                                 const SecTrailer *t)
+{
+    int d = ptype == PT_REQUEST ? TW_DIR_REQ : TW_DIR_RSP;
+    Reasm cur = { .call_id = call_id, .opnum = opnum, .ctx_id = ctx_id };
+    cur.auth_type = t->present ? t->type : 0;
+    cur.auth_level = t->present ? t->level : 0;
+    cur.sealed = t->present && t->level == AUTH_LEVEL_PRIVACY && t->type != AUTH_NONE;
+    parse_nl_sig(t, &cur.has_nl_sig, &cur.nl_sign_alg, &cur.nl_seal_alg);
+
+    bool first = flags & PFC_FIRST_FRAG, last = flags & PFC_LAST_FRAG;
+    guint idx = 0;
+    Reasm *r = reasm_find(s, d, call_id, &idx);
+    if (first && last) {
+        if (r) {
+            tw_anomaly(ctx, PARSER, "dcerpc_fragment_abandoned",
+                       "call_id %u restarted before its last fragment", call_id);
+            g_ptr_array_remove_index(s->reasm[d], idx);
+        }
+        dispatch_stub(s, ctx, d, call_id, ctx_id, opnum, le, stub, stub_len, &cur);
+        return;
+    }
+    if (first) {
+        if (r) {
+            tw_anomaly(ctx, PARSER, "dcerpc_fragment_abandoned",
+                       "call_id %u restarted before its last fragment", call_id);
+            g_ptr_array_remove_index(s->reasm[d], idx);
+        }
+        if (s->reasm[d]->len >= TW_DCERPC_MAX_REASSEMBLY) {
+            tw_anomaly(ctx, PARSER, "dcerpc_reassembly_limit",
+                       "more than %u calls in reassembly", TW_DCERPC_MAX_REASSEMBLY);
+            g_ptr_array_remove_index(s->reasm[d], 0);
+        }
+        r = g_new0(Reasm, 1);
+        *r = cur;
+        r->stub = g_byte_array_new();
+        if (!r->sealed)
+            g_byte_array_append(r->stub, stub, (guint)stub_len);
+        g_ptr_array_add(s->reasm[d], r);
+        return;
+    }
+    if (!r) {
+        /* The capture began inside this call, or its first fragment was lost. */
+        tw_count(ctx, "dcerpc.orphan_fragment", 1);
+        return;
+    }
+    r->sealed |= cur.sealed;
+    if (cur.has_nl_sig && !r->has_nl_sig) {
+        r->has_nl_sig = true;
+        r->nl_sign_alg = cur.nl_sign_alg;
+        r->nl_seal_alg = cur.nl_seal_alg;
+    }
+    if (!r->sealed) {
+        if (stub_len > TW_DCERPC_MAX_STUB - r->stub->len) {
+            tw_anomaly(ctx, PARSER, "dcerpc_stub_too_large", "call_id %u stub over %u bytes",
+                       call_id, TW_DCERPC_MAX_STUB);
+            g_ptr_array_remove_index(s->reasm[d], idx);
+            return;
+        }
+        g_byte_array_append(r->stub, stub, (guint)stub_len);
+    }
+    if (last) {
+        /* Steal the entry so dispatch can run with it out of the list. */
+        Reasm *done = g_ptr_array_steal_index(s->reasm[d], idx);
+        dispatch_stub(s, ctx, d, call_id, done->ctx_id, done->opnum, le, done->stub->data,
+                      done->sealed ? 0 : done->stub->len, done);
+        reasm_free(done);
+    }
+}
+
+/* C706 12.6.4.7 fault. */
+static void handle_fault(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, bool le,
+                         guint32 call_id)
+{
+    rd32(c, le);                 /* alloc_hint */
+    guint16 ctx_id = rd16(c, le);
+    tw_cursor_skip(c, 2);        /* cancel_count, reserved */
+    guint32 status = rd32(c, le);
+    if (!tw_cursor_ok(c)) {
+        tw_anomaly(ctx, PARSER, "dcerpc_malformed", "fault: %s", tw_status_name(c->status));
+        return;
+    }
+    TwDcerpcCall *call = call_get(s, ctx, call_id, false);
+    PresCtx *pc = ctx_find(s, call && call->have_request ? call->ctx_id : ctx_id);
+    TwEvent *ev = event_new(s, ctx, "dcerpc");
+    tw_event_set_str(ev, "pdu", "fault");
+    tw_event_set_int(ev, "call_id", call_id);
+    tw_event_set_hex32(ev, "status", status);
+    const char *name = tw_dcerpc_fault_name(status);
+    if (name)
+        tw_event_set_str(ev, "status_name", name);
+    if (pc) {
+        tw_event_set_str(ev, "uuid", pc->uuid);
+        if (pc->iface)
+            tw_event_set_str(ev, "interface", pc->iface->name);
+    }
+    if (call && call->have_request) {
+        tw_event_set_int(ev, "opnum", call->opnum);
+        if (pc && pc->iface && pc->iface->kind == TW_IFACE_NETLOGON) {
+            const char *op = tw_netlogon_opnum_name(call->opnum);
+            if (op)
+                tw_event_set_str(ev, "op", op);
+        }
+        tw_event_set_int(ev, "reply_to", (gint64)call->req_frame);
+        tw_dcerpc_copy_fields(ev, call->carry);
+    }
+    tw_emit(ctx, ev);
+    call_drop(s, call_id);
+    guint idx;
+    if (reasm_find(s, TW_DIR_RSP, call_id, &idx))
+        g_ptr_array_remove_index(s->reasm[TW_DIR_RSP], idx);
+}
+
+static void simple_event(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 ptype, guint32 call_id,
+                         const SecTrailer *t)
+{
+    TwEvent *ev = event_new(s, ctx, "dcerpc");
+    tw_event_set_str(ev, "pdu", ptype_name(ptype));
+    tw_event_set_int(ev, "call_id", call_id);
+    if (t && t->present)
+        set_auth_fields(ev, t->type, t->level);
+    tw_emit(ctx, ev);
+}
+
+/* One complete PDU of frag_len bytes (already checked >= 16). */
+static void handle_pdu(TwDcerpcStream *s, TwDissectCtx *ctx, const guint8 *pdu, gsize frag_len)
+{
+    tw_count(ctx, "dcerpc.pdus", 1);
+    TwCursor c = tw_cursor_init(pdu, frag_len);
+    tw_cursor_skip(&c, 2); /* rpc_vers, rpc_vers_minor: checked by the framer */
+    guint8 ptype = tw_cursor_u8(&c);
+    guint8 flags = tw_cursor_u8(&c);
+    guint8 drep0 = tw_cursor_u8(&c);
+    tw_cursor_skip(&c, 3);
+    bool le = (drep0 & 0x10) != 0; /* C706 14.1 integer representation */
+    rd16(&c, le);                  /* frag_length */
+    guint16 auth_len = rd16(&c, le);
+    guint32 call_id = rd32(&c, le);
+
+    gsize body_start = HDR_LEN;
+    switch (ptype) {
+    case PT_REQUEST: body_start += 8 + ((flags & PFC_OBJECT_UUID) ? 16 : 0); break;
+    case PT_RESPONSE: body_start += 8; break;
+    default: break;
+    }
+    if (body_start > frag_len) {
+        tw_anomaly(ctx, PARSER, "dcerpc_malformed", "%s PDU shorter than its header",
+                   ptype_name(ptype) ? ptype_name(ptype) : "unknown");
+        return;
+    }
+    SecTrailer t;
+    gsize body_end;
+    if (!parse_sec_trailer(pdu, frag_len, auth_len, le, body_start, &t, &body_end)) {
+        tw_anomaly(ctx, PARSER, "dcerpc_bad_auth_length",
+                   "auth_length %u / padding does not fit frag_length %zu", auth_len, frag_len);
+        return;
+    }
+    TwCursor body = tw_cursor_init(pdu, body_end); /* offsets relative to the PDU start */
+    tw_cursor_skip(&body, HDR_LEN);
+
+    switch (ptype) {
+    case PT_REQUEST: {
+        rd32(&body, le); /* alloc_hint */
+        guint16 ctx_id = rd16(&body, le);
+        guint16 opnum = rd16(&body, le);
+        if (flags & PFC_OBJECT_UUID)
+            tw_cursor_skip(&body, 16);
+        handle_call_fragment(s, ctx, ptype, flags, le, call_id, ctx_id, opnum,
+                             pdu + body_start, body_end - body_start, &t);
+        break;
+    }
+    case PT_RESPONSE: {
+        rd32(&body, le);
+        guint16 ctx_id = rd16(&body, le);
+        handle_call_fragment(s, ctx, ptype, flags, le, call_id, ctx_id, 0, pdu + body_start,
+                             body_end - body_start, &t);
+        break;
+    }
+    case PT_FAULT:
+        handle_fault(s, ctx, &body, le, call_id);
+        break;
+    case PT_BIND:
+    case PT_ALTER:
+        handle_bind(s, ctx, &body, ptype, le, call_id, &t);
+        break;
+    case PT_BIND_ACK:
+    case PT_ALTER_RESP:
+        handle_bind_ack(s, ctx, &body, ptype, le, call_id, &t);
+        break;
+    case PT_BIND_NAK:
+        handle_bind_nak(s, ctx, &body, le, call_id);
+        break;
+    case PT_AUTH3:
+        simple_event(s, ctx, ptype, call_id, &t);
+        dissect_auth_token(s, ctx, &t, call_id);
+        break;
+    case PT_ORPHANED:
+    case PT_CO_CANCEL: {
+        guint idx;
+        if (reasm_find(s, TW_DIR_REQ, call_id, &idx))
+            g_ptr_array_remove_index(s->reasm[TW_DIR_REQ], idx);
+        simple_event(s, ctx, ptype, call_id, NULL);
+        break;
+    }
+    case PT_SHUTDOWN:
+        simple_event(s, ctx, ptype, call_id, NULL);
+        break;
+    default:
+        tw_count(ctx, "dcerpc.unhandled_ptype", 1);
+        break;
+    }
+}
+
+/* ---- framing ---------------------------------------------------------- */
+
+static bool co_ptype(guint8 t)
+{
+    return t == PT_REQUEST || t == PT_RESPONSE || t == PT_FAULT || (t >= PT_BIND && t <= PT_ORPHANED);
+}
+
+/* C706 12.6.3.1 common header. */
+bool tw_dcerpc_probe(const guint8 *data, gsize len)
+{
+    if (len < 10)
+        return false;
+    if (data[0] != 5 || data[1] > 1 || !co_ptype(data[2]))
+        return false;
+    /* packed_drep: integer 0/1 in the high nibble, character 0/1 in the low
+     * nibble; floating point 0..3; two reserved octets. */
+    if ((data[4] & 0xEE) != 0 || data[5] > 3)
+        return false;
+    guint16 fl = (data[4] & 0x10) ? (guint16)(data[8] | (data[9] << 8))
+                                  : (guint16)((data[8] << 8) | data[9]);
+    return fl >= HDR_LEN;
+}
+
+/* Finds the first offset at which a plausible header starts. */
+static gsize resync_scan(const guint8 *data, gsize len)
+{
+    for (gsize i = 0; i + 10 <= len; i++)
+        if (tw_dcerpc_probe(data + i, len - i))
+            return i;
+    return len;
+}
+
+static guint16 hdr_frag_len(const guint8 *h)
+{
+    return (h[4] & 0x10) ? (guint16)(h[8] | (h[9] << 8)) : (guint16)((h[8] << 8) | h[9]);
+}
+
+void tw_dcerpc_stream_feed(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, const guint8 *data,
+                           gsize len)
+{
+    if (!s || len == 0)
+        return;
+    int d = dir == TW_DIR_RSP ? 1 : 0;
+    GByteArray *buf = s->buf[d];
+    while (len > 0) {
+        if (s->resync[d] && buf->len == 0) {
+            gsize skip = resync_scan(data, len);
+            if (skip)
+                tw_count(ctx, "dcerpc.resync_skipped_bytes", skip);
+            data += skip;
+            len -= skip;
+            if (len == 0)
+                return;
+            s->resync[d] = false;
+        }
+        /* Fast path: whole PDUs straight from the caller's bytes. */
+        if (buf->len == 0 && len >= 10) {
+            if (!tw_dcerpc_probe(data, len)) {
+                tw_anomaly(ctx, PARSER, "dcerpc_bad_header", "not a DCE/RPC CO header");
+                s->resync[d] = true;
+                data++;
+                len--;
+                continue;
+            }
+            guint16 fl = hdr_frag_len(data);
+            if (fl <= len) {
+                handle_pdu(s, ctx, data, fl);
+                data += fl;
+                len -= fl;
+                continue;
+            }
+        }
+        /* Slow path: gather the header, then the rest of the fragment. */
+        gsize want = 10;
+        if (buf->len >= 10) {
+            if (!tw_dcerpc_probe(buf->data, buf->len)) {
+                tw_anomaly(ctx, PARSER, "dcerpc_bad_header", "not a DCE/RPC CO header");
+                g_byte_array_set_size(buf, 0);
+                s->resync[d] = true;
+                continue;
+            }
+            want = hdr_frag_len(buf->data);
+        }
+        gsize take = MIN(len, want - buf->len);
+        g_byte_array_append(buf, data, (guint)take);
+        data += take;
+        len -= take;
+        if (buf->len >= 10 && tw_dcerpc_probe(buf->data, buf->len) &&
+            buf->len == hdr_frag_len(buf->data)) {
+            handle_pdu(s, ctx, buf->data, buf->len);
+            g_byte_array_set_size(buf, 0);
+        } else if (buf->len >= 10 && !tw_dcerpc_probe(buf->data, buf->len)) {
+            tw_anomaly(ctx, PARSER, "dcerpc_bad_header", "not a DCE/RPC CO header");
+            g_byte_array_set_size(buf, 0);
+            s->resync[d] = true;
+        }
+    }
+}
+
+void tw_dcerpc_stream_gap(TwDcerpcStream *s, TwDissectCtx *ctx, int dir)
+{
+    if (!s)
+        return;
+    int d = dir == TW_DIR_RSP ? 1 : 0;
+    g_byte_array_set_size(s->buf[d], 0);
+    g_ptr_array_set_size(s->reasm[d], 0);
+    s->resync[d] = true;
+    tw_count(ctx, "dcerpc.gaps", 1);
+}
+
+/* ---- TCP parser descriptor ------------------------------------------- */
+
+static void *tcp_state_new(void)
+{
+    return tw_dcerpc_stream_new("tcp", NULL);
+}
+
+static void tcp_state_free(void *st)
+{
+    tw_dcerpc_stream_free(st);
+}
+
+static void tcp_feed(void *st, TwDissectCtx *ctx, int dir, const guint8 *data, gsize len,
+                     gsize reported)
+{
+    tw_dcerpc_stream_feed(st, ctx, dir, data, len);
+}
+
+static void tcp_gap(void *st, TwDissectCtx *ctx, int dir, guint64 len)
+{
+    tw_dcerpc_stream_gap(st, ctx, dir);
+}
+
+static const guint16 dcerpc_tcp_ports[] = { 135, 0 };
+
+const TwAppParser tw_dcerpc_tcp_parser = {
+    .name = "dcerpc",
+    .ipproto = 6,
+    .ports = dcerpc_tcp_ports,
+    .probe = tw_dcerpc_probe,
+    .state_new = tcp_state_new,
+    .state_free = tcp_state_free,
+    .feed = tcp_feed,
+    .gap = tcp_gap,
+};

@@ -1,0 +1,746 @@
+/* netlogon.c — MS-NRPC (NETLOGON, UUID 12345678-1234-abcd-ef00-01234567cffb
+ * v1.0) request and response stubs, as far as they travel in the clear.
+ *
+ * Secure-channel setup (ReqChallenge, Authenticate*, PasswordSet*) is always
+ * unsealed: the session key is what it negotiates.  Later calls on an
+ * authenticated channel are usually sealed (auth level privacy); their
+ * events carry the opnum and `sealed: true` and nothing guessed. */
+#include "netlogon.h"
+
+#include <stdio.h>
+
+#include "dissectors/dcerpc/dcerpc-call.h"
+#include "dissectors/dcerpc/ndr.h"
+#include "dissectors/ntstatus.h"
+
+#define PARSER "netlogon"
+
+typedef enum { RET_NTSTATUS, RET_WIN32 } RetKind;
+
+typedef struct {
+    const char *name;
+    RetKind ret;
+} OpInfo;
+
+/* MS-NRPC 3.5.4 method table.  0x31 is NetrChainSetClientAttributes in
+ * MS-NRPC (and Zeek/Suricata); Wireshark decodes it at 0x36 ("documented
+ * as 49 but it's 54").  Both are named so either capture reads well. */
+static const OpInfo ops[] = {
+    [0x00] = { "NetrLogonUasLogon", RET_WIN32 },
+    [0x01] = { "NetrLogonUasLogoff", RET_WIN32 },
+    [0x02] = { "NetrLogonSamLogon", RET_NTSTATUS },
+    [0x03] = { "NetrLogonSamLogoff", RET_NTSTATUS },
+    [0x04] = { "NetrServerReqChallenge", RET_NTSTATUS },
+    [0x05] = { "NetrServerAuthenticate", RET_NTSTATUS },
+    [0x06] = { "NetrServerPasswordSet", RET_NTSTATUS },
+    [0x07] = { "NetrDatabaseDeltas", RET_NTSTATUS },
+    [0x08] = { "NetrDatabaseSync", RET_NTSTATUS },
+    [0x09] = { "NetrAccountDeltas", RET_NTSTATUS },
+    [0x0a] = { "NetrAccountSync", RET_NTSTATUS },
+    [0x0b] = { "NetrGetDCName", RET_WIN32 },
+    [0x0c] = { "NetrLogonControl", RET_WIN32 },
+    [0x0d] = { "NetrGetAnyDCName", RET_WIN32 },
+    [0x0e] = { "NetrLogonControl2", RET_WIN32 },
+    [0x0f] = { "NetrServerAuthenticate2", RET_NTSTATUS },
+    [0x10] = { "NetrDatabaseSync2", RET_NTSTATUS },
+    [0x11] = { "NetrDatabaseRedo", RET_NTSTATUS },
+    [0x12] = { "NetrLogonControl2Ex", RET_WIN32 },
+    [0x13] = { "NetrEnumerateTrustedDomains", RET_NTSTATUS },
+    [0x14] = { "DsrGetDcName", RET_WIN32 },
+    [0x15] = { "NetrLogonGetCapabilities", RET_NTSTATUS },
+    [0x16] = { "NetrLogonSetServiceBits", RET_NTSTATUS },
+    [0x17] = { "NetrLogonGetTrustRid", RET_WIN32 },
+    [0x18] = { "NetrLogonComputeServerDigest", RET_WIN32 },
+    [0x19] = { "NetrLogonComputeClientDigest", RET_WIN32 },
+    [0x1a] = { "NetrServerAuthenticate3", RET_NTSTATUS },
+    [0x1b] = { "DsrGetDcNameEx", RET_WIN32 },
+    [0x1c] = { "DsrGetSiteName", RET_WIN32 },
+    [0x1d] = { "NetrLogonGetDomainInfo", RET_NTSTATUS },
+    [0x1e] = { "NetrServerPasswordSet2", RET_NTSTATUS },
+    [0x1f] = { "NetrServerPasswordGet", RET_NTSTATUS },
+    [0x20] = { "NetrLogonSendToSam", RET_NTSTATUS },
+    [0x21] = { "DsrAddressToSiteNamesW", RET_WIN32 },
+    [0x22] = { "DsrGetDcNameEx2", RET_WIN32 },
+    [0x23] = { "NetrLogonGetTimeServiceParentDomain", RET_WIN32 },
+    [0x24] = { "NetrEnumerateTrustedDomainsEx", RET_WIN32 },
+    [0x25] = { "DsrAddressToSiteNamesExW", RET_WIN32 },
+    [0x26] = { "DsrGetDcSiteCoverageW", RET_WIN32 },
+    [0x27] = { "NetrLogonSamLogonEx", RET_NTSTATUS },
+    [0x28] = { "DsrEnumerateDomainTrusts", RET_WIN32 },
+    [0x29] = { "DsrDeregisterDnsHostRecords", RET_WIN32 },
+    [0x2a] = { "NetrServerTrustPasswordsGet", RET_NTSTATUS },
+    [0x2b] = { "DsrGetForestTrustInformation", RET_WIN32 },
+    [0x2c] = { "NetrGetForestTrustInformation", RET_NTSTATUS },
+    [0x2d] = { "NetrLogonSamLogonWithFlags", RET_NTSTATUS },
+    [0x2e] = { "NetrServerGetTrustInfo", RET_NTSTATUS },
+    [0x2f] = { "Opnum47NotUsedOnWire", RET_NTSTATUS },
+    [0x30] = { "DsrUpdateReadOnlyServerDnsRecords", RET_NTSTATUS },
+    [0x31] = { "NetrChainSetClientAttributes", RET_NTSTATUS },
+    [0x32] = { "Opnum50NotUsedOnWire", RET_NTSTATUS },
+    [0x33] = { "Opnum51NotUsedOnWire", RET_NTSTATUS },
+    [0x34] = { "Opnum52NotUsedOnWire", RET_NTSTATUS },
+    [0x35] = { "Opnum53NotUsedOnWire", RET_NTSTATUS },
+    [0x36] = { "NetrChainSetClientAttributes", RET_NTSTATUS },
+    [0x37] = { "Opnum55NotUsedOnWire", RET_NTSTATUS },
+    [0x38] = { "Opnum56NotUsedOnWire", RET_NTSTATUS },
+    [0x39] = { "Opnum57NotUsedOnWire", RET_NTSTATUS },
+    [0x3a] = { "Opnum58NotUsedOnWire", RET_NTSTATUS },
+    [0x3b] = { "NetrServerAuthenticateKerberos", RET_NTSTATUS },
+};
+
+const char *tw_netlogon_opnum_name(guint16 opnum)
+{
+    return opnum < G_N_ELEMENTS(ops) ? ops[opnum].name : NULL;
+}
+
+/* MS-NRPC 2.2.1.3.13 NETLOGON_SECURE_CHANNEL_TYPE. */
+const char *tw_netlogon_channel_type_name(guint32 t)
+{
+    switch (t) {
+    case 0: return "NullSecureChannel";
+    case 1: return "MsvApSecureChannel";
+    case 2: return "WorkstationSecureChannel";
+    case 3: return "TrustedDnsDomainSecureChannel";
+    case 4: return "TrustedDomainSecureChannel";
+    case 5: return "UasServerSecureChannel";
+    case 6: return "ServerSecureChannel";
+    case 7: return "CdcServerSecureChannel";
+    }
+    return NULL;
+}
+
+/* MS-ERREF 2.2 Win32 codes NET_API_STATUS calls return around trust. */
+static const char *win32_name(guint32 v)
+{
+    switch (v) {
+    case 0: return "ERROR_SUCCESS";
+    case 5: return "ERROR_ACCESS_DENIED";
+    case 50: return "ERROR_NOT_SUPPORTED";
+    case 87: return "ERROR_INVALID_PARAMETER";
+    case 234: return "ERROR_MORE_DATA";
+    case 1311: return "ERROR_NO_LOGON_SERVERS";
+    case 1355: return "ERROR_NO_SUCH_DOMAIN";
+    case 1722: return "RPC_S_SERVER_UNAVAILABLE";
+    case 1786: return "ERROR_NO_TRUST_LSA_SECRET";
+    case 1787: return "ERROR_NO_TRUST_SAM_ACCOUNT";
+    case 1788: return "ERROR_TRUSTED_DOMAIN_FAILURE";
+    case 1789: return "ERROR_TRUSTED_RELATIONSHIP_FAILURE";
+    case 1793: return "ERROR_ACCOUNT_EXPIRED";
+    case 1810: return "ERROR_DOMAIN_TRUST_INCONSISTENT";
+    case 2453: return "NERR_DCNotFound";
+    }
+    return NULL;
+}
+
+/* MS-NRPC 2.2.1.4.16 NETLOGON_LOGON_INFO_CLASS. */
+static const char *logon_level_name(guint32 l)
+{
+    switch (l) {
+    case 1: return "NetlogonInteractiveInformation";
+    case 2: return "NetlogonNetworkInformation";
+    case 3: return "NetlogonServiceInformation";
+    case 4: return "NetlogonGenericInformation";
+    case 5: return "NetlogonInteractiveTransitiveInformation";
+    case 6: return "NetlogonNetworkTransitiveInformation";
+    case 7: return "NetlogonServiceTransitiveInformation";
+    }
+    return NULL;
+}
+
+typedef struct {
+    const TwDcerpcStub *st;
+    TwNdr n;
+    TwEvent *ev;
+    TwEvent *carry; /* request: fields its response repeats */
+} Nl;
+
+static void set_str2(Nl *nl, const char *key, const char *v)
+{
+    if (!v)
+        return;
+    tw_event_set_str(nl->ev, key, v);
+    if (nl->carry)
+        tw_event_set_str(nl->carry, key, v);
+}
+
+/* [in, unique, string] wchar_t* (LOGONSRV_HANDLE and optional names). */
+static void unique_str(Nl *nl, const char *key, bool carry)
+{
+    g_autofree char *v = tw_ndr_unique_wstring(&nl->n, NULL);
+    if (carry)
+        set_str2(nl, key, v);
+    else if (v)
+        tw_event_set_str(nl->ev, key, v);
+}
+
+/* [in, string] wchar_t* as a top-level [ref] parameter: no referent id. */
+static void ref_str(Nl *nl, const char *key, bool carry)
+{
+    g_autofree char *v = tw_ndr_wstring_cv(&nl->n);
+    if (carry)
+        set_str2(nl, key, v);
+    else if (v)
+        tw_event_set_str(nl->ev, key, v);
+}
+
+/* MS-NRPC 2.2.1.3.4 NETLOGON_CREDENTIAL: 8 opaque bytes, no alignment. */
+static void credential(Nl *nl, const char *key)
+{
+    guint8 b[8];
+    if (tw_ndr_bytes(&nl->n, b, sizeof b))
+        tw_event_set_hex(nl->ev, key, b, sizeof b);
+}
+
+/* MS-NRPC 2.2.1.1.5 NETLOGON_AUTHENTICATOR {Credential[8]; DWORD
+ * Timestamp}: the timestamp is the client's clock in POSIX seconds
+ * (3.1.4.5), so it is reported as a clock sample. */
+static void authenticator(Nl *nl, const char *prefix)
+{
+    tw_ndr_align(&nl->n, 4);
+    guint8 b[8];
+    tw_ndr_bytes(&nl->n, b, sizeof b);
+    guint32 ts = tw_ndr_u32(&nl->n);
+    if (!tw_ndr_ok(&nl->n))
+        return;
+    char key[64];
+    snprintf(key, sizeof key, "%s_credential", prefix);
+    tw_event_set_hex(nl->ev, key, b, sizeof b);
+    snprintf(key, sizeof key, "%s_timestamp", prefix);
+    tw_event_set_int(nl->ev, key, ts);
+    if (ts != 0) {
+        snprintf(key, sizeof key, "%s_time", prefix);
+        tw_event_set_time(nl->ev, key, (gint64)ts * G_USEC_PER_SEC);
+    }
+}
+
+static void channel_type(Nl *nl)
+{
+    guint32 t = tw_ndr_enum(&nl->n);
+    if (!tw_ndr_ok(&nl->n))
+        return;
+    tw_event_set_int(nl->ev, "channel_type", t);
+    if (nl->carry)
+        tw_event_set_int(nl->carry, "channel_type", t);
+    set_str2(nl, "channel_type_name", tw_netlogon_channel_type_name(t));
+}
+
+static void set_status(Nl *nl, guint32 v)
+{
+    RetKind kind = nl->st->opnum < G_N_ELEMENTS(ops) ? ops[nl->st->opnum].ret : RET_NTSTATUS;
+    tw_event_set_hex32(nl->ev, "status", v);
+    const char *name = kind == RET_WIN32 ? win32_name(v) : tw_ntstatus_name(v);
+    if (name)
+        tw_event_set_str(nl->ev, "status_name", name);
+    if (kind == RET_WIN32)
+        tw_event_set_str(nl->ev, "status_type", "win32");
+}
+
+/* The return value closes every response stub (C706 14: [out] parameters
+ * then the function result), so it can be read without decoding the rest. */
+static void status_from_tail(Nl *nl)
+{
+    const TwDcerpcStub *st = nl->st;
+    if (st->stub_len < 4)
+        return;
+    const guint8 *p = st->stub + st->stub_len - 4;
+    guint32 v = st->little_endian ? (guint32)(p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32)p[3] << 24))
+                                  : (guint32)(((guint32)p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]);
+    set_status(nl, v);
+}
+
+static void status_read(Nl *nl)
+{
+    guint32 v = tw_ndr_u32(&nl->n);
+    if (tw_ndr_ok(&nl->n))
+        set_status(nl, v);
+}
+
+/* ---- secure channel setup ---------------------------------------------- */
+
+/* MS-NRPC 3.5.4.4.1 NetrServerReqChallenge. */
+static void req_challenge(Nl *nl, bool req)
+{
+    if (req) {
+        unique_str(nl, "server", true);
+        ref_str(nl, "computer", true);
+        credential(nl, "client_challenge");
+    } else {
+        credential(nl, "server_challenge");
+        status_read(nl);
+    }
+}
+
+/* MS-NRPC 3.5.4.4.2/3/4 NetrServerAuthenticate, -2, -3. */
+static void authenticate(Nl *nl, bool req, int version)
+{
+    if (req) {
+        unique_str(nl, "server", true);
+        ref_str(nl, "account", true);
+        channel_type(nl);
+        ref_str(nl, "computer", true);
+        credential(nl, "client_credential");
+        if (version >= 2) {
+            guint32 f = tw_ndr_u32(&nl->n);
+            if (tw_ndr_ok(&nl->n))
+                tw_event_set_int(nl->ev, "flags", f);
+        }
+    } else {
+        credential(nl, "server_credential");
+        if (version >= 2) {
+            guint32 f = tw_ndr_u32(&nl->n);
+            if (tw_ndr_ok(&nl->n))
+                tw_event_set_int(nl->ev, "flags", f);
+        }
+        if (version >= 3) {
+            guint32 rid = tw_ndr_u32(&nl->n);
+            if (tw_ndr_ok(&nl->n))
+                tw_event_set_int(nl->ev, "rid", rid);
+        }
+        status_read(nl);
+    }
+}
+
+/* MS-NRPC 3.5.4.4.5 NetrServerPasswordSet2 / 3.5.4.4.6 NetrServerPasswordSet. */
+static void password_set(Nl *nl, bool req, bool v2)
+{
+    if (req) {
+        unique_str(nl, "server", true);
+        ref_str(nl, "account", true);
+        channel_type(nl);
+        ref_str(nl, "computer", true);
+        authenticator(nl, "authenticator");
+        if (v2) {
+            /* NL_TRUST_PASSWORD {WCHAR Buffer[256]; ULONG Length} (2.2.1.3.7),
+             * encrypted with the session key: only whether it is all zero
+             * (the Zerologon reset) and a short prefix are reported. */
+            tw_ndr_align(&nl->n, 4);
+            guint8 pw[516];
+            if (tw_ndr_bytes(&nl->n, pw, sizeof pw)) {
+                bool zero = true;
+                for (gsize i = 0; i < sizeof pw && zero; i++)
+                    zero = pw[i] == 0;
+                tw_event_set_bool(nl->ev, "new_password_all_zero", zero);
+                tw_event_set_hex(nl->ev, "new_password_prefix", pw, 16);
+            }
+        } else {
+            guint8 owf[16];
+            if (tw_ndr_bytes(&nl->n, owf, sizeof owf)) {
+                bool zero = true;
+                for (gsize i = 0; i < sizeof owf && zero; i++)
+                    zero = owf[i] == 0;
+                tw_event_set_bool(nl->ev, "new_password_all_zero", zero);
+            }
+        }
+    } else {
+        authenticator(nl, "return_authenticator");
+        status_read(nl);
+    }
+}
+
+/* MS-NRPC 3.5.4.4.10 NetrLogonGetCapabilities. */
+static void get_capabilities(Nl *nl, bool req)
+{
+    if (req) {
+        unique_str(nl, "server", true);
+        unique_str(nl, "computer", true);
+        authenticator(nl, "authenticator");
+        authenticator(nl, "return_authenticator");
+        guint32 level = tw_ndr_u32(&nl->n);
+        if (tw_ndr_ok(&nl->n)) {
+            tw_event_set_int(nl->ev, "query_level", level);
+            nl->st->call->req_level = level;
+        }
+    } else {
+        authenticator(nl, "return_authenticator");
+        /* NETLOGON_CAPABILITIES union: discriminant, then one ULONG. */
+        guint32 level = tw_ndr_u32(&nl->n);
+        guint32 caps = tw_ndr_u32(&nl->n);
+        if (tw_ndr_ok(&nl->n)) {
+            tw_event_set_int(nl->ev, "query_level", level);
+            tw_event_set_int(nl->ev, level == 2 ? "requested_flags" : "capabilities", caps);
+        }
+        status_read(nl);
+    }
+}
+
+/* ---- NetrLogonGetDomainInfo (3.5.4.4.9) ----------------------------------- */
+
+typedef struct {
+    TwNdrUnicodeString os_version, os_name, dummy[4];
+    guint64 dns_host_ref, site_ref, d1, d2, d3, d4;
+    char *dns_host, *site;
+} WkstaInfo;
+
+static void wksta_dns_host(TwNdr *n, void *u)
+{
+    WkstaInfo *w = u;
+    w->dns_host = tw_ndr_wstring_cv(n);
+}
+
+static void wksta_site(TwNdr *n, void *u)
+{
+    WkstaInfo *w = u;
+    w->site = tw_ndr_wstring_cv(n);
+}
+
+static void skip_wstring(TwNdr *n, void *u)
+{
+    g_free(tw_ndr_wstring_cv(n));
+}
+
+static void lsa_policy_body(TwNdr *n, void *u)
+{
+    guint32 max;
+    if (tw_ndr_conformant(n, &max))
+        tw_ndr_skip(n, max);
+}
+
+/* NETLOGON_WORKSTATION_INFO (2.2.1.3.6): LsaPolicy {Size, unique byte*},
+ * DnsHostName, SiteName, Dummy1..4 (strings), OsVersion, OsName,
+ * Dummy strings 1..4 (RPC_UNICODE_STRING), WorkstationFlags,
+ * KerberosSupportedEncryptionTypes, DummyLong3, DummyLong4. */
+static void workstation_info(Nl *nl)
+{
+    TwNdr *n = &nl->n;
+    WkstaInfo w = { 0 };
+    tw_ndr_align_ptrstruct(n);
+    guint32 lsa_size = tw_ndr_u32(n);
+    guint64 lsa_ref = tw_ndr_ptr(n);
+    (void)lsa_size;
+    if (lsa_ref)
+        tw_ndr_defer(n, lsa_policy_body, NULL);
+    if ((w.dns_host_ref = tw_ndr_ptr(n)))
+        tw_ndr_defer(n, wksta_dns_host, &w);
+    if ((w.site_ref = tw_ndr_ptr(n)))
+        tw_ndr_defer(n, wksta_site, &w);
+    guint64 *d[4] = { &w.d1, &w.d2, &w.d3, &w.d4 };
+    for (int i = 0; i < 4; i++)
+        if ((*d[i] = tw_ndr_ptr(n)))
+            tw_ndr_defer(n, skip_wstring, NULL);
+    tw_ndr_unicode_string(n, &w.os_version);
+    tw_ndr_unicode_string(n, &w.os_name);
+    for (int i = 0; i < 4; i++)
+        tw_ndr_unicode_string(n, &w.dummy[i]);
+    guint32 wflags = tw_ndr_u32(n);
+    guint32 etypes = tw_ndr_u32(n);
+    tw_ndr_u32(n);
+    tw_ndr_u32(n);
+    tw_ndr_flush(n);
+    if (tw_ndr_ok(n)) {
+        tw_event_set_int(nl->ev, "workstation_flags", wflags);
+        tw_event_set_int(nl->ev, "kerberos_etypes", etypes);
+    }
+    if (w.dns_host)
+        tw_event_set_str(nl->ev, "dns_host_name", w.dns_host);
+    if (w.site)
+        tw_event_set_str(nl->ev, "site_name", w.site);
+    if (w.os_name.value)
+        tw_event_set_str(nl->ev, "os_name", w.os_name.value);
+    g_free(w.dns_host);
+    g_free(w.site);
+    g_free(w.os_version.value);
+    g_free(w.os_name.value);
+    for (int i = 0; i < 4; i++)
+        g_free(w.dummy[i].value);
+}
+
+static void get_domain_info(Nl *nl, bool req)
+{
+    if (req) {
+        unique_str(nl, "server", true);
+        unique_str(nl, "computer", true);
+        authenticator(nl, "authenticator");
+        authenticator(nl, "return_authenticator");
+        guint32 level = tw_ndr_u32(&nl->n);
+        if (!tw_ndr_ok(&nl->n))
+            return;
+        tw_event_set_int(nl->ev, "query_level", level);
+        nl->st->call->req_level = level;
+        /* [in, switch_is(Level)] PNETLOGON_WORKSTATION_INFORMATION: a ref
+         * pointer to a union whose arms are unique pointers. */
+        guint32 disc = tw_ndr_u32(&nl->n);
+        guint64 ref = tw_ndr_ptr(&nl->n);
+        if (tw_ndr_ok(&nl->n) && ref && (disc == 1 || disc == 2))
+            workstation_info(nl);
+    } else {
+        authenticator(nl, "return_authenticator");
+        status_from_tail(nl);
+    }
+}
+
+/* ---- DsrGetDcNameEx2 (3.5.4.3.1) ----------------------------------------- */
+
+typedef struct {
+    guint64 r_name, r_addr, r_domain, r_forest, r_dcsite, r_clsite;
+    char *name, *addr, *domain, *forest, *dcsite, *clsite;
+} DcInfo;
+
+static void dc_name(TwNdr *n, void *u) { ((DcInfo *)u)->name = tw_ndr_wstring_cv(n); }
+static void dc_addr(TwNdr *n, void *u) { ((DcInfo *)u)->addr = tw_ndr_wstring_cv(n); }
+static void dc_domain(TwNdr *n, void *u) { ((DcInfo *)u)->domain = tw_ndr_wstring_cv(n); }
+static void dc_forest(TwNdr *n, void *u) { ((DcInfo *)u)->forest = tw_ndr_wstring_cv(n); }
+static void dc_dcsite(TwNdr *n, void *u) { ((DcInfo *)u)->dcsite = tw_ndr_wstring_cv(n); }
+static void dc_clsite(TwNdr *n, void *u) { ((DcInfo *)u)->clsite = tw_ndr_wstring_cv(n); }
+
+static void get_dc_name_ex2(Nl *nl, bool req)
+{
+    TwNdr *n = &nl->n;
+    if (req) {
+        unique_str(nl, "computer", true);
+        unique_str(nl, "account", true);
+        guint32 acb = tw_ndr_u32(n);
+        if (tw_ndr_ok(n))
+            tw_event_set_int(nl->ev, "allowable_account_control_bits", acb);
+        unique_str(nl, "domain_name", true);
+        if (tw_ndr_ptr(n)) {
+            char g[37];
+            tw_ndr_uuid(n, g);
+            if (tw_ndr_ok(n))
+                tw_event_set_str(nl->ev, "domain_guid", g);
+        }
+        unique_str(nl, "site_name", false);
+        guint32 flags = tw_ndr_u32(n);
+        if (tw_ndr_ok(n))
+            tw_event_set_int(nl->ev, "request_flags", flags);
+        return;
+    }
+    /* [out] PDOMAIN_CONTROLLER_INFOW*: a unique pointer to the structure
+     * (2.2.1.2.1) whose strings are deferred after it. */
+    if (tw_ndr_ptr(n)) {
+        DcInfo d = { 0 };
+        tw_ndr_align_ptrstruct(n);
+        if ((d.r_name = tw_ndr_ptr(n)))
+            tw_ndr_defer(n, dc_name, &d);
+        if ((d.r_addr = tw_ndr_ptr(n)))
+            tw_ndr_defer(n, dc_addr, &d);
+        guint32 addr_type = tw_ndr_u32(n);
+        char g[37];
+        tw_ndr_uuid(n, g);
+        if ((d.r_domain = tw_ndr_ptr(n)))
+            tw_ndr_defer(n, dc_domain, &d);
+        if ((d.r_forest = tw_ndr_ptr(n)))
+            tw_ndr_defer(n, dc_forest, &d);
+        guint32 dcflags = tw_ndr_u32(n);
+        if ((d.r_dcsite = tw_ndr_ptr(n)))
+            tw_ndr_defer(n, dc_dcsite, &d);
+        if ((d.r_clsite = tw_ndr_ptr(n)))
+            tw_ndr_defer(n, dc_clsite, &d);
+        tw_ndr_flush(n);
+        if (tw_ndr_ok(n)) {
+            tw_event_set_int(nl->ev, "dc_address_type", addr_type);
+            tw_event_set_int(nl->ev, "dc_flags", dcflags);
+            tw_event_set_str(nl->ev, "domain_guid", g);
+        }
+        if (d.name)
+            tw_event_set_str(nl->ev, "dc_name", d.name);
+        if (d.addr)
+            tw_event_set_str(nl->ev, "dc_address", d.addr);
+        if (d.domain)
+            tw_event_set_str(nl->ev, "dns_domain", d.domain);
+        if (d.forest)
+            tw_event_set_str(nl->ev, "dns_forest", d.forest);
+        if (d.dcsite)
+            tw_event_set_str(nl->ev, "dc_site", d.dcsite);
+        if (d.clsite)
+            tw_event_set_str(nl->ev, "client_site", d.clsite);
+        g_free(d.name);
+        g_free(d.addr);
+        g_free(d.domain);
+        g_free(d.forest);
+        g_free(d.dcsite);
+        g_free(d.clsite);
+    }
+    status_read(nl);
+}
+
+/* ---- SamLogon family (3.5.4.5.1-3) ------------------------------------- */
+
+typedef struct {
+    TwNdrUnicodeString domain, user, workstation;
+} LogonIdentity;
+
+/* NETLOGON_LOGON_IDENTITY_INFO (2.2.1.4.15): LogonDomainName,
+ * ParameterControl, Reserved (OLD_LARGE_INTEGER), UserName, Workstation. */
+static void logon_identity(TwNdr *n, LogonIdentity *id)
+{
+    tw_ndr_unicode_string(n, &id->domain);
+    tw_ndr_u32(n);
+    tw_ndr_u32(n);
+    tw_ndr_u32(n);
+    tw_ndr_unicode_string(n, &id->user);
+    tw_ndr_unicode_string(n, &id->workstation);
+}
+
+/* Rest of the logon info after the identity, by level; only the fixed part
+ * is read since the strings (responses, passwords) are not reported. */
+typedef struct {
+    TwNdrUnicodeString a, b;
+} LogonTail;
+
+static void logon_info_body(Nl *nl, guint32 level, LogonIdentity *id, LogonTail *tail)
+{
+    TwNdr *n = &nl->n;
+    tw_ndr_align_ptrstruct(n);
+    logon_identity(n, id);
+    switch (level) {
+    case 1: case 3: case 5: case 7:
+        /* Interactive/Service: LmOwfPassword[16], NtOwfPassword[16]. */
+        tw_ndr_skip(n, 32);
+        break;
+    case 2: case 6:
+        /* Network: LmChallenge[8], NtChallengeResponse, LmChallengeResponse (STRING). */
+        tw_ndr_skip(n, 8);
+        tw_ndr_unicode_string(n, &tail->a);
+        tw_ndr_unicode_string(n, &tail->b);
+        break;
+    case 4:
+        /* Generic: PackageName (RPC_UNICODE_STRING), DataLength, LogonData*. */
+        tw_ndr_unicode_string(n, &tail->a);
+        tw_ndr_u32(n);
+        if (tw_ndr_ptr(n))
+            tw_ndr_defer(n, lsa_policy_body, NULL);
+        break;
+    default:
+        break;
+    }
+    tw_ndr_flush(n);
+}
+
+static void sam_logon(Nl *nl, bool req, bool with_auth, bool ex)
+{
+    TwNdr *n = &nl->n;
+    if (req) {
+        unique_str(nl, "server", true);
+        unique_str(nl, "computer", true);
+        if (with_auth) {
+            if (tw_ndr_ptr(n))
+                authenticator(nl, "authenticator");
+            if (tw_ndr_ptr(n))
+                authenticator(nl, "return_authenticator");
+        }
+        guint32 level = tw_ndr_enum(n);
+        if (!tw_ndr_ok(n))
+            return;
+        tw_event_set_int(nl->ev, "logon_level", level);
+        if (logon_level_name(level))
+            tw_event_set_str(nl->ev, "logon_level_name", logon_level_name(level));
+        /* [switch_is(LogonLevel)] PNETLOGON_LEVEL: union discriminant then a
+         * unique pointer arm whose referent follows the union. */
+        guint32 disc = tw_ndr_enum(n);
+        guint64 ref = tw_ndr_ptr(n);
+        if (tw_ndr_ok(n) && ref && disc >= 1 && disc <= 7) {
+            LogonIdentity id = { 0 };
+            LogonTail tail = { 0 };
+            logon_info_body(nl, disc, &id, &tail);
+            if (id.domain.value)
+                tw_event_set_str(nl->ev, "logon_domain", id.domain.value);
+            if (id.user.value)
+                set_str2(nl, "logon_user", id.user.value);
+            if (id.workstation.value)
+                tw_event_set_str(nl->ev, "logon_workstation", id.workstation.value);
+            g_free(id.domain.value);
+            g_free(id.user.value);
+            g_free(id.workstation.value);
+            g_free(tail.a.value);
+            g_free(tail.b.value);
+        }
+        guint32 vlevel = tw_ndr_enum(n);
+        if (tw_ndr_ok(n))
+            tw_event_set_int(nl->ev, "validation_level", vlevel);
+        if (ex) {
+            guint32 extra = tw_ndr_u32(n);
+            if (tw_ndr_ok(n))
+                tw_event_set_int(nl->ev, "extra_flags", extra);
+        }
+        return;
+    }
+    if (with_auth && tw_ndr_ptr(n))
+        authenticator(nl, "return_authenticator");
+    guint32 vlevel = tw_ndr_enum(n);
+    if (tw_ndr_ok(n))
+        tw_event_set_int(nl->ev, "validation_level", vlevel);
+    /* The validation union's referent (SAM info) is not decoded: read the
+     * result from the end of the stub. */
+    status_from_tail(nl);
+}
+
+/* ---- entry -------------------------------------------------------------- */
+
+static TwEvent *nl_event(const TwDcerpcStub *st)
+{
+    TwEvent *ev = tw_dcerpc_stub_event(st, "netlogon");
+    if (st->call->have_request) {
+        tw_event_set_int(ev, "opnum", st->opnum);
+        const char *op = tw_netlogon_opnum_name(st->opnum);
+        if (op)
+            tw_event_set_str(ev, "op", op);
+    }
+    tw_event_set_str(ev, "dir", st->dir == TW_DIR_REQ ? "request" : "response");
+    tw_event_set_int(ev, "call_id", st->call_id);
+    if (st->pipe)
+        tw_event_set_str(ev, "pipe", st->pipe);
+    if (st->auth_type) {
+        tw_event_set_int(ev, "auth_type", st->auth_type);
+        tw_event_set_int(ev, "auth_level", st->auth_level);
+    }
+    if (st->has_nl_sig) {
+        tw_event_set_int(ev, "nl_sign_alg", st->nl_sign_alg);
+        tw_event_set_int(ev, "nl_seal_alg", st->nl_seal_alg);
+    }
+    tw_event_set_bool(ev, "sealed", st->sealed);
+    if (st->ndr64)
+        tw_event_set_bool(ev, "ndr64", TRUE);
+    if (st->dir == TW_DIR_RSP && st->call->have_request)
+        tw_event_set_int(ev, "reply_to", (gint64)st->call->req_frame);
+    return ev;
+}
+
+bool tw_netlogon_dissect(const TwDcerpcStub *st)
+{
+    Nl nl = { .st = st };
+    nl.ev = nl_event(st);
+    bool req = st->dir == TW_DIR_REQ;
+    if (req) {
+        nl.carry = tw_event_new(NULL, "carry");
+    }
+    tw_count(st->ctx, req ? "netlogon.requests" : "netlogon.responses", 1);
+    if (!st->sealed && st->call->have_request) {
+        tw_ndr_init(&nl.n, st->stub, st->stub_len, st->stub_len, st->little_endian, st->ndr64);
+        switch (st->opnum) {
+        case 0x04: req_challenge(&nl, req); break;
+        case 0x05: authenticate(&nl, req, 1); break;
+        case 0x0f: authenticate(&nl, req, 2); break;
+        case 0x1a: authenticate(&nl, req, 3); break;
+        case 0x06: password_set(&nl, req, false); break;
+        case 0x1e: password_set(&nl, req, true); break;
+        case 0x15: get_capabilities(&nl, req); break;
+        case 0x1d: get_domain_info(&nl, req); break;
+        case 0x22: get_dc_name_ex2(&nl, req); break;
+        case 0x02: sam_logon(&nl, req, true, false); break;
+        case 0x2d: sam_logon(&nl, req, true, true); break;
+        case 0x27: sam_logon(&nl, req, false, true); break;
+        default:
+            if (!req)
+                status_from_tail(&nl);
+            break;
+        }
+        if (!tw_ndr_ok(&nl.n)) {
+            tw_event_set_str(nl.ev, "decode_error", tw_status_name(nl.n.c.status));
+            tw_anomaly(st->ctx, PARSER, "netlogon_malformed", "%s %s call_id %u: %s",
+                       tw_netlogon_opnum_name(st->opnum) ? tw_netlogon_opnum_name(st->opnum)
+                                                         : "opnum?",
+                       req ? "request" : "response", st->call_id,
+                       tw_status_name(nl.n.c.status));
+        }
+        tw_ndr_clear(&nl.n);
+    }
+    if (req) {
+        if (st->call->carry)
+            tw_event_free(st->call->carry);
+        st->call->carry = nl.carry;
+    } else {
+        tw_dcerpc_copy_fields(nl.ev, st->call->carry);
+    }
+    tw_emit(st->ctx, nl.ev);
+    return true;
+}
