@@ -7,12 +7,14 @@
 extern const TwAppParser tw_krb5_udp_parser;
 extern const TwAppParser tw_krb5_tcp_parser;
 extern const TwAppParser tw_ldap_tcp_parser;
+extern const TwAppParser tw_smb2_tcp_parser;
 extern const TwAppParser tw_dcerpc_tcp_parser;
 
 const TwAppParser *const tw_app_parsers[] = {
     &tw_krb5_udp_parser,
     &tw_krb5_tcp_parser,
     &tw_ldap_tcp_parser,
+    &tw_smb2_tcp_parser,
     &tw_dcerpc_tcp_parser,
     NULL,
 };

@@ -1,0 +1,1040 @@
+/* smb2.c — NBSS framing (RFC 1002 4.3.1) and SMB2/3 (MS-SMB2 2.2).
+ *
+ * One "smb2" event per response header (every command of a compound chain,
+ * interim STATUS_PENDING responses included), so every NTSTATUS the server
+ * returned is in the event stream; requests are remembered by MessageId and
+ * their interesting parts (dialects, tree path, create name, NTLMSSP names)
+ * are reported on the response event.  Named-pipe I/O is handed to the
+ * DCE/RPC stream of its (session, tree, FileId).  SMB1, encrypted and
+ * compressed SMB3 are counted and reported, never silently dropped. */
+#include "smb2.h"
+
+#include "dissectors/dcerpc/dcerpc.h"
+#include "dissectors/gssapi/gssapi.h"
+#include "dissectors/ntstatus.h"
+
+#include <stdio.h>
+
+#define SMB2_FLAGS_SERVER_TO_REDIR 0x00000001u /* MS-SMB2 2.2.1.2 */
+#define SMB2_FLAGS_ASYNC_COMMAND 0x00000002u
+#define SMB2_FLAGS_RELATED_OPERATIONS 0x00000004u
+#define SMB2_FLAGS_SIGNED 0x00000008u
+
+#define SMB2_HEADER_LEN 64
+
+#define STATUS_SUCCESS 0x00000000u
+#define STATUS_PENDING 0x00000103u
+#define STATUS_BUFFER_OVERFLOW 0x80000005u
+#define STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
+
+#define SHARE_TYPE_PIPE 0x02 /* MS-SMB2 2.2.10 */
+
+/* ---- names ---------------------------------------------------------- */
+
+const char *tw_smb2_command_name(guint16 cmd)
+{
+    static const char *const names[] = {
+        "NEGOTIATE", "SESSION_SETUP", "LOGOFF", "TREE_CONNECT", "TREE_DISCONNECT",
+        "CREATE", "CLOSE", "FLUSH", "READ", "WRITE", "LOCK", "IOCTL", "CANCEL", "ECHO",
+        "QUERY_DIRECTORY", "CHANGE_NOTIFY", "QUERY_INFO", "SET_INFO", "OPLOCK_BREAK",
+    };
+    return cmd < G_N_ELEMENTS(names) ? names[cmd] : NULL;
+}
+
+const char *tw_smb2_dialect_name(guint16 dialect)
+{
+    switch (dialect) { /* MS-SMB2 2.2.3 */
+    case 0x0202: return "SMB 2.0.2";
+    case 0x0210: return "SMB 2.1";
+    case 0x0222: return "SMB 2.2.2"; /* pre-release 3.0 */
+    case 0x0224: return "SMB 2.2.4";
+    case 0x02ff: return "SMB 2.???";
+    case 0x0300: return "SMB 3.0";
+    case 0x0302: return "SMB 3.0.2";
+    case 0x0310: return "SMB 3.1.0";
+    case 0x0311: return "SMB 3.1.1";
+    default: return NULL;
+    }
+}
+
+/* ---- state ---------------------------------------------------------- */
+
+/* (session, tree, FileId) — FileId all zero for a tree entry. */
+typedef struct {
+    guint64 session_id;
+    guint32 tree_id;
+    guint32 zero;
+    guint8 file_id[16];
+} SmbKey;
+
+static guint smb_key_hash(gconstpointer k)
+{
+    const guint8 *p = k;
+    guint32 h = 2166136261u; /* FNV-1a */
+    for (gsize i = 0; i < sizeof(SmbKey); i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+static gboolean smb_key_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, sizeof(SmbKey)) == 0;
+}
+
+static SmbKey *smb_key_new(guint64 session, guint32 tree, const guint8 *file_id)
+{
+    SmbKey *k = g_new0(SmbKey, 1);
+    k->session_id = session;
+    k->tree_id = tree;
+    if (file_id)
+        memcpy(k->file_id, file_id, 16);
+    return k;
+}
+
+typedef struct {
+    char *path;
+    guint8 share_type;
+} SmbTree;
+
+typedef struct {
+    char *name; /* lowercase pipe name, e.g. "netlogon"; NULL when the open was not seen */
+    TwDcerpcStream *rpc;
+} SmbPipe;
+
+typedef struct {
+    guint16 command;
+    guint64 frame;
+    gint64 ts_us;
+    guint64 session_id;
+    guint32 tree_id;
+    guint8 file_id[16];
+    bool has_file_id;
+    guint32 ctl_code;
+    char *name;        /* tree path (TREE_CONNECT) or file name (CREATE) */
+    char *dialects;    /* NEGOTIATE: "0x0202,0x0210,…" */
+    char *user, *domain, *workstation, *auth_mech;
+    guint64 krb_request_frame;
+} SmbPending;
+
+typedef struct {
+    GByteArray *buf;  /* the current SMB message (NBSS header stripped) */
+    guint8 hdr[4];    /* NBSS header being assembled */
+    guint hdr_have;
+    gsize need;       /* bytes of the record buffered (≤ TW_SMB2_MAX_BUFFERED) */
+    gsize record_len; /* the record's length on the wire */
+    guint64 skip;     /* bytes still to pass over (over-cap tail, non-session NBSS) */
+    bool in_record;
+    bool started;     /* saw the first record boundary */
+    bool lost;        /* resynchronising after a gap or garbage */
+} SmbDir;
+
+typedef struct {
+    SmbDir dir[2];
+    GHashTable *pending; /* guint64 MessageId -> SmbPending */
+    GHashTable *trees;   /* SmbKey (file_id 0) -> SmbTree */
+    GHashTable *pipes;   /* SmbKey -> SmbPipe */
+    bool reported_smb1, reported_encrypted, reported_compressed;
+} SmbFlow;
+
+static void pending_free(gpointer p)
+{
+    SmbPending *sp = p;
+    g_free(sp->name);
+    g_free(sp->dialects);
+    g_free(sp->user);
+    g_free(sp->domain);
+    g_free(sp->workstation);
+    g_free(sp->auth_mech);
+    g_free(sp);
+}
+
+static void tree_free(gpointer p)
+{
+    SmbTree *t = p;
+    g_free(t->path);
+    g_free(t);
+}
+
+static void pipe_free(gpointer p)
+{
+    SmbPipe *sp = p;
+    if (sp->rpc)
+        tw_dcerpc_stream_free(sp->rpc);
+    g_free(sp->name);
+    g_free(sp);
+}
+
+static void *smb2_state_new(void)
+{
+    SmbFlow *f = g_new0(SmbFlow, 1);
+    for (int i = 0; i < 2; i++)
+        f->dir[i].buf = g_byte_array_new();
+    f->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, pending_free);
+    f->trees = g_hash_table_new_full(smb_key_hash, smb_key_equal, g_free, tree_free);
+    f->pipes = g_hash_table_new_full(smb_key_hash, smb_key_equal, g_free, pipe_free);
+    return f;
+}
+
+static void smb2_state_free(void *state)
+{
+    SmbFlow *f = state;
+    if (!f)
+        return;
+    for (int i = 0; i < 2; i++)
+        g_byte_array_free(f->dir[i].buf, TRUE);
+    g_hash_table_destroy(f->pending);
+    g_hash_table_destroy(f->trees);
+    g_hash_table_destroy(f->pipes);
+    g_free(f);
+}
+
+/* ---- helpers -------------------------------------------------------- */
+
+/* A buffer named by (offset from the SMB2 header, length): its captured
+ * bytes.  Returns false (and sets *st) when it lies outside the message. */
+static bool msg_slice(const TwCursor *msg, guint32 off, guint32 len, const guint8 **p, gsize *cap,
+                      gsize *rep, TwStatus *st)
+{
+    *p = NULL;
+    *cap = *rep = 0;
+    *st = TW_OK;
+    if (len == 0)
+        return false;
+    if (off > msg->reported || len > msg->reported - off) {
+        *st = TW_MALFORMED;
+        return false;
+    }
+    *rep = len;
+    if (off >= msg->len) {
+        *st = TW_TRUNCATED;
+        return false;
+    }
+    *p = msg->p + off;
+    *cap = MIN((gsize)len, msg->len - off);
+    if (*cap < len)
+        *st = TW_TRUNCATED;
+    return true;
+}
+
+static char *utf16_name(const guint8 *p, gsize n)
+{
+    return tw_gss_utf16le_dup(p, MIN(n, (gsize)TW_SMB2_MAX_NAME));
+}
+
+static void set_hex64(TwEvent *ev, const char *key, guint64 v)
+{
+    char b[24];
+    g_snprintf(b, sizeof b, "0x%016" G_GINT64_MODIFIER "x", v);
+    tw_event_set_str(ev, key, b);
+}
+
+/* "\PIPE\netlogon", "netlogon" → "netlogon" (pipe names are case-insensitive). */
+static char *pipe_name_norm(const char *name)
+{
+    const char *s = name;
+    while (*s == '\\' || *s == '/')
+        s++;
+    if (g_ascii_strncasecmp(s, "PIPE\\", 5) == 0)
+        s += 5;
+    return g_ascii_strdown(s, -1);
+}
+
+static bool path_is_ipc(const char *path)
+{
+    gsize n = path ? strlen(path) : 0;
+    return n >= 4 && g_ascii_strcasecmp(path + n - 4, "IPC$") == 0;
+}
+
+static SmbPipe *pipe_lookup(SmbFlow *f, guint64 session, guint32 tree, const guint8 *fid)
+{
+    SmbKey k = { session, tree, 0, { 0 } };
+    memcpy(k.file_id, fid, 16);
+    return g_hash_table_lookup(f->pipes, &k);
+}
+
+static SmbPipe *pipe_add(SmbFlow *f, TwDissectCtx *ctx, guint64 session, guint32 tree,
+                         const guint8 *fid, const char *name)
+{
+    if (g_hash_table_size(f->pipes) >= TW_SMB2_MAX_PIPES) {
+        tw_anomaly(ctx, "smb2", "limit", "more than %d open pipes on one connection",
+                   TW_SMB2_MAX_PIPES);
+        return NULL;
+    }
+    SmbPipe *p = g_new0(SmbPipe, 1);
+    p->name = name ? g_strdup(name) : NULL;
+    p->rpc = tw_dcerpc_stream_new("smb2", p->name);
+    g_hash_table_replace(f->pipes, smb_key_new(session, tree, fid), p);
+    tw_count(ctx, "smb2.pipes_opened", 1);
+    return p;
+}
+
+static SmbTree *tree_lookup(SmbFlow *f, guint64 session, guint32 tree)
+{
+    SmbKey k = { session, tree, 0, { 0 } };
+    return g_hash_table_lookup(f->trees, &k);
+}
+
+/* Pipe data: known pipe, or an unknown FileId on a pipe/unknown tree whose
+ * bytes look like DCE/RPC (the open happened before the capture began). */
+static void pipe_feed(SmbFlow *f, TwDissectCtx *ctx, guint64 session, guint32 tree,
+                      const guint8 *fid, int dir, const guint8 *p, gsize cap, gsize rep)
+{
+    SmbPipe *pp = pipe_lookup(f, session, tree, fid);
+    if (!pp) {
+        SmbTree *t = tree_lookup(f, session, tree);
+        if (t && t->share_type != SHARE_TYPE_PIPE && !path_is_ipc(t->path))
+            return;
+        if (!p || !tw_dcerpc_probe(p, cap))
+            return;
+        pp = pipe_add(f, ctx, session, tree, fid, NULL);
+        if (!pp)
+            return;
+    }
+    if (p && cap)
+        tw_dcerpc_stream_feed(pp->rpc, ctx, dir, p, cap);
+    if (cap < rep) /* record cut by the cap or the capture */
+        tw_dcerpc_stream_gap(pp->rpc, ctx, dir);
+    tw_count(ctx, "smb2.pipe_bytes", cap);
+}
+
+/* ---- GSS decoration ------------------------------------------------- */
+
+typedef struct {
+    SmbPending *pending;
+    guint64 session_id;
+    bool response;
+} SessDecorate;
+
+static void sess_decorate(TwEvent *ev, void *user)
+{
+    SessDecorate *d = user;
+    set_hex64(ev, "session_id", d->session_id);
+    if (!d->pending)
+        return;
+    if (ev->proto == g_intern_string("kerberos")) {
+        gint64 mt = tw_event_get_int(ev, "msg_type", 0);
+        if (!d->response && mt == 14)
+            d->pending->krb_request_frame = ev->frame;
+        else if (d->response && (mt == 15 || mt == 30) && d->pending->krb_request_frame)
+            tw_event_set_int(ev, "reply_to", (gint64)d->pending->krb_request_frame);
+    } else if (ev->proto == g_intern_string("ntlmssp") && !d->response) {
+        const char *u = tw_event_get_str(ev, "user");
+        const char *dm = tw_event_get_str(ev, "domain");
+        const char *ws = tw_event_get_str(ev, "workstation");
+        if (u) {
+            g_free(d->pending->user);
+            d->pending->user = g_strdup(u);
+        }
+        if (dm) {
+            g_free(d->pending->domain);
+            d->pending->domain = g_strdup(dm);
+        }
+        if (ws) {
+            g_free(d->pending->workstation);
+            d->pending->workstation = g_strdup(ws);
+        }
+    }
+}
+
+/* ---- one SMB2 message ----------------------------------------------- */
+
+typedef struct {
+    guint64 session_id;
+    guint32 tree_id;
+    guint8 file_id[16];
+    bool has_file_id;
+} ChainState;
+
+static const guint8 fid_related[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* A FileId in a related compound request may be all-ones: "the FileId of
+ * the previous operation" (MS-SMB2 3.2.4.1.4). */
+static void resolve_fid(ChainState *ch, guint8 *fid)
+{
+    if (memcmp(fid, fid_related, 16) == 0 && ch->has_file_id)
+        memcpy(fid, ch->file_id, 16);
+    else {
+        memcpy(ch->file_id, fid, 16);
+        ch->has_file_id = true;
+    }
+}
+
+static void request(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, guint16 cmd,
+                    guint64 mid, guint64 session, guint32 tree, ChainState *ch)
+{
+    if (cmd == TW_SMB2_CANCEL)
+        return; /* reuses the MessageId of the request it cancels; no response */
+    if (g_hash_table_size(f->pending) >= TW_SMB2_MAX_PENDING) {
+        tw_anomaly(ctx, "smb2", "limit", "more than %d unanswered requests; forgetting them",
+                   TW_SMB2_MAX_PENDING);
+        g_hash_table_remove_all(f->pending);
+    }
+    SmbPending *sp = g_new0(SmbPending, 1);
+    sp->command = cmd;
+    sp->frame = ctx->pi ? ctx->pi->frame : 0;
+    sp->ts_us = ctx->pi ? ctx->pi->ts_us : 0;
+    sp->session_id = session;
+    sp->tree_id = tree;
+    gint64 *key = g_new(gint64, 1);
+    *key = (gint64)mid;
+    g_hash_table_replace(f->pending, key, sp);
+
+    const guint8 *p;
+    gsize cap, rep;
+    TwStatus st;
+    switch (cmd) {
+    case TW_SMB2_NEGOTIATE: { /* 2.2.3 */
+        tw_cursor_skip(c, 2); /* StructureSize 36 */
+        guint16 count = tw_cursor_le16(c);
+        tw_cursor_skip(c, 2 + 2 + 4 + 16 + 8);
+        GString *ds = g_string_new(NULL);
+        for (guint i = 0; i < count && i < 16 && tw_cursor_ok(c); i++) {
+            guint16 d = tw_cursor_le16(c);
+            if (tw_cursor_ok(c))
+                g_string_append_printf(ds, "%s0x%04x", ds->len ? "," : "", d);
+        }
+        sp->dialects = g_string_free(ds, FALSE);
+        break;
+    }
+    case TW_SMB2_SESSION_SETUP: { /* 2.2.5 */
+        tw_cursor_skip(c, 2 + 1 + 1 + 4 + 4);
+        guint16 boff = tw_cursor_le16(c);
+        guint16 blen = tw_cursor_le16(c);
+        if (tw_cursor_ok(c) && msg_slice(msg, boff, blen, &p, &cap, &rep, &st)) {
+            SessDecorate d = { sp, session, false };
+            TwGssSummary sum;
+            tw_gssapi_dissect_ex(ctx, p, cap, rep, "smb2", sess_decorate, &d, &sum);
+            if (sum.inner)
+                sp->auth_mech = g_strdup(sum.inner);
+            else if (sum.mech_name)
+                sp->auth_mech = g_strdup(sum.mech_name);
+        }
+        break;
+    }
+    case TW_SMB2_TREE_CONNECT: { /* 2.2.9 */
+        tw_cursor_skip(c, 2 + 2);
+        guint16 poff = tw_cursor_le16(c);
+        guint16 plen = tw_cursor_le16(c);
+        if (tw_cursor_ok(c) && msg_slice(msg, poff, plen, &p, &cap, &rep, &st))
+            sp->name = utf16_name(p, cap);
+        break;
+    }
+    case TW_SMB2_CREATE: { /* 2.2.13 */
+        tw_cursor_skip(c, 2 + 1 + 1 + 4 + 8 + 8 + 4 + 4 + 4 + 4 + 4);
+        guint16 noff = tw_cursor_le16(c);
+        guint16 nlen = tw_cursor_le16(c);
+        if (tw_cursor_ok(c)) {
+            if (nlen == 0)
+                sp->name = g_strdup("");
+            else if (msg_slice(msg, noff, nlen, &p, &cap, &rep, &st))
+                sp->name = utf16_name(p, cap);
+        }
+        break;
+    }
+    case TW_SMB2_CLOSE: /* 2.2.15 */
+        tw_cursor_skip(c, 2 + 2 + 4);
+        if (tw_cursor_copy(c, sp->file_id, 16)) {
+            resolve_fid(ch, sp->file_id);
+            sp->has_file_id = true;
+        }
+        break;
+    case TW_SMB2_READ: /* 2.2.19 */
+        tw_cursor_skip(c, 2 + 1 + 1 + 4 + 8);
+        if (tw_cursor_copy(c, sp->file_id, 16)) {
+            resolve_fid(ch, sp->file_id);
+            sp->has_file_id = true;
+        }
+        break;
+    case TW_SMB2_WRITE: { /* 2.2.21 */
+        tw_cursor_skip(c, 2);
+        guint16 doff = tw_cursor_le16(c);
+        guint32 dlen = tw_cursor_le32(c);
+        tw_cursor_skip(c, 8);
+        if (!tw_cursor_copy(c, sp->file_id, 16))
+            break;
+        resolve_fid(ch, sp->file_id);
+        sp->has_file_id = true;
+        if (dlen && (msg_slice(msg, doff, dlen, &p, &cap, &rep, &st) || st == TW_TRUNCATED))
+            pipe_feed(f, ctx, session, tree, sp->file_id, TW_DIR_REQ, p, cap, rep);
+        break;
+    }
+    case TW_SMB2_IOCTL: { /* 2.2.31 */
+        tw_cursor_skip(c, 2 + 2);
+        sp->ctl_code = tw_cursor_le32(c);
+        if (!tw_cursor_copy(c, sp->file_id, 16))
+            break;
+        resolve_fid(ch, sp->file_id);
+        sp->has_file_id = true;
+        guint32 ioff = tw_cursor_le32(c);
+        guint32 ilen = tw_cursor_le32(c);
+        if (tw_cursor_ok(c) && sp->ctl_code == TW_SMB2_FSCTL_PIPE_TRANSCEIVE && ilen &&
+            (msg_slice(msg, ioff, ilen, &p, &cap, &rep, &st) || st == TW_TRUNCATED))
+            pipe_feed(f, ctx, session, tree, sp->file_id, TW_DIR_REQ, p, cap, rep);
+        break;
+    }
+    default:
+        break;
+    }
+    if (c->status == TW_MALFORMED)
+        tw_anomaly(ctx, "smb2", "malformed", "%s request (MessageId %" G_GUINT64_FORMAT ") malformed",
+                   tw_smb2_command_name(cmd) ? tw_smb2_command_name(cmd) : "unknown", mid);
+}
+
+/* Does this response carry its command's normal body?  Non-success
+ * responses normally carry the 9-byte ERROR body (2.2.2), except the
+ * documented "warning" cases. */
+static bool has_normal_body(guint16 cmd, guint32 status, guint16 structure_size)
+{
+    if (status == STATUS_SUCCESS)
+        return true;
+    if (cmd == TW_SMB2_SESSION_SETUP && status == STATUS_MORE_PROCESSING_REQUIRED)
+        return true;
+    if (status == STATUS_BUFFER_OVERFLOW &&
+        (cmd == TW_SMB2_READ || cmd == TW_SMB2_IOCTL || cmd == TW_SMB2_QUERY_INFO))
+        return structure_size != 9;
+    if (cmd == TW_SMB2_IOCTL && structure_size == 49)
+        return true; /* some FSCTL failures return the IOCTL body (3.3.4.4) */
+    return false;
+}
+
+static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, guint16 cmd,
+                     guint32 status, guint64 mid, guint64 session, guint32 tree, guint32 flags,
+                     guint64 async_id, guint16 credits, ChainState *ch)
+{
+    gint64 key = (gint64)mid;
+    SmbPending *sp = g_hash_table_lookup(f->pending, &key);
+    if (sp && sp->command != cmd)
+        sp = NULL; /* MessageId reused for another command: do not pair */
+    bool interim = (flags & SMB2_FLAGS_ASYNC_COMMAND) && status == STATUS_PENDING;
+
+    g_autoptr(TwEvent) ev = tw_event_new(ctx->pi, "smb2");
+    const char *cname = tw_smb2_command_name(cmd);
+    if (cname)
+        tw_event_set_str(ev, "command", cname);
+    else
+        tw_event_take_str(ev, "command", g_strdup_printf("0x%04x", cmd));
+    tw_event_set_hex32(ev, "status", status);
+    const char *sname = tw_ntstatus_name(status);
+    if (sname)
+        tw_event_set_str(ev, "status_name", sname);
+    tw_event_set_int(ev, "message_id", (gint64)mid);
+    set_hex64(ev, "session_id", session);
+    if (flags & SMB2_FLAGS_ASYNC_COMMAND)
+        set_hex64(ev, "async_id", async_id);
+    else
+        tw_event_set_int(ev, "tree_id", tree);
+    if (interim)
+        tw_event_set_bool(ev, "interim", TRUE);
+    tw_event_set_int(ev, "credits", credits);
+    if (sp) {
+        tw_event_set_int(ev, "request_frame", (gint64)sp->frame);
+        if (ctx->pi && ctx->pi->ts_us >= sp->ts_us)
+            tw_event_set_int(ev, "response_time_us", ctx->pi->ts_us - sp->ts_us);
+    }
+
+    guint16 ss = tw_cursor_le16(c);
+    const guint8 *p;
+    gsize cap, rep;
+    TwStatus st;
+    if (tw_cursor_ok(c) && has_normal_body(cmd, status, ss) && !interim) {
+        switch (cmd) {
+        case TW_SMB2_NEGOTIATE: { /* 2.2.4 */
+            tw_cursor_skip(c, 2);
+            guint16 dialect = tw_cursor_le16(c);
+            tw_cursor_skip(c, 2 + 16 + 4 + 4 + 4 + 4);
+            guint64 systime = tw_cursor_le64(c);
+            tw_cursor_skip(c, 8);
+            guint16 boff = tw_cursor_le16(c);
+            guint16 blen = tw_cursor_le16(c);
+            if (!tw_cursor_ok(c))
+                break;
+            char d[8];
+            g_snprintf(d, sizeof d, "0x%04x", dialect);
+            tw_event_set_str(ev, "dialect", d);
+            if (tw_smb2_dialect_name(dialect))
+                tw_event_set_str(ev, "dialect_name", tw_smb2_dialect_name(dialect));
+            gint64 us;
+            /* The server's clock sample: SystemTime (FILETIME) vs the capture time. */
+            if (tw_gss_filetime_to_us(systime, &us)) {
+                tw_event_set_time(ev, "server_time", us);
+                tw_event_set_int(ev, "server_time_us", us);
+                if (ctx->pi)
+                    tw_event_set_int(ev, "capture_time_us", ctx->pi->ts_us);
+            }
+            if (sp && sp->dialects)
+                tw_event_set_str(ev, "client_dialects", sp->dialects);
+            if (msg_slice(msg, boff, blen, &p, &cap, &rep, &st)) {
+                TwGssSummary sum;
+                tw_gssapi_dissect_ex(ctx, p, cap, rep, "smb2", NULL, NULL, &sum);
+                if (sum.mech_name)
+                    tw_event_set_str(ev, "gss_mech", sum.mech_name);
+            }
+            break;
+        }
+        case TW_SMB2_SESSION_SETUP: { /* 2.2.6 */
+            guint16 sflags = tw_cursor_le16(c);
+            guint16 boff = tw_cursor_le16(c);
+            guint16 blen = tw_cursor_le16(c);
+            if (!tw_cursor_ok(c))
+                break;
+            tw_event_set_int(ev, "session_flags", sflags);
+            if (sflags & 0x0001)
+                tw_event_set_bool(ev, "guest", TRUE);
+            if (sflags & 0x0002)
+                tw_event_set_bool(ev, "anonymous", TRUE);
+            if (msg_slice(msg, boff, blen, &p, &cap, &rep, &st)) {
+                SessDecorate d = { sp, session, true };
+                TwGssSummary sum;
+                tw_gssapi_dissect_ex(ctx, p, cap, rep, "smb2", sess_decorate, &d, &sum);
+                if (sum.neg_state >= 0 && tw_spnego_neg_state_name(sum.neg_state))
+                    tw_event_set_str(ev, "spnego_state", tw_spnego_neg_state_name(sum.neg_state));
+                if (sum.mech_name)
+                    tw_event_set_str(ev, "gss_mech", sum.mech_name);
+            }
+            break;
+        }
+        case TW_SMB2_TREE_CONNECT: { /* 2.2.10 */
+            guint8 stype = tw_cursor_u8(c);
+            if (!tw_cursor_ok(c))
+                break;
+            tw_event_set_int(ev, "share_type", stype);
+            if (g_hash_table_size(f->trees) >= TW_SMB2_MAX_TREES) {
+                tw_anomaly(ctx, "smb2", "limit", "more than %d trees; forgetting them",
+                           TW_SMB2_MAX_TREES);
+                g_hash_table_remove_all(f->trees);
+            }
+            SmbTree *t = g_new0(SmbTree, 1);
+            t->share_type = stype;
+            t->path = sp && sp->name ? g_strdup(sp->name) : NULL;
+            g_hash_table_replace(f->trees, smb_key_new(session, tree, NULL), t);
+            break;
+        }
+        case TW_SMB2_CREATE: { /* 2.2.14 */
+            tw_cursor_skip(c, 1 + 1 + 4 + 8 * 6 + 4 + 4);
+            guint8 fid[16];
+            if (!tw_cursor_copy(c, fid, 16))
+                break;
+            memcpy(ch->file_id, fid, 16);
+            ch->has_file_id = true;
+            tw_event_set_hex(ev, "file_id", fid, 16);
+            SmbTree *t = tree_lookup(f, session, tree);
+            bool ipc = t && (t->share_type == SHARE_TYPE_PIPE || path_is_ipc(t->path));
+            if (sp && sp->name && ipc) {
+                char *pn = pipe_name_norm(sp->name);
+                tw_event_set_str(ev, "pipe", pn);
+                pipe_add(f, ctx, session, tree, fid, pn);
+                g_free(pn);
+            }
+            break;
+        }
+        case TW_SMB2_CLOSE: /* 2.2.16 */
+            if (sp && sp->has_file_id) {
+                SmbKey k = { session, tree, 0, { 0 } };
+                memcpy(k.file_id, sp->file_id, 16);
+                g_hash_table_remove(f->pipes, &k);
+            }
+            break;
+        case TW_SMB2_READ: { /* 2.2.20 */
+            guint8 doff = tw_cursor_u8(c);
+            tw_cursor_skip(c, 1);
+            guint32 dlen = tw_cursor_le32(c);
+            if (!tw_cursor_ok(c))
+                break;
+            tw_event_set_int(ev, "data_length", dlen);
+            if (sp && sp->has_file_id && dlen &&
+                (msg_slice(msg, doff, dlen, &p, &cap, &rep, &st) || st == TW_TRUNCATED))
+                pipe_feed(f, ctx, session, tree, sp->file_id, TW_DIR_RSP, p, cap, rep);
+            break;
+        }
+        case TW_SMB2_WRITE: /* 2.2.22 */
+            tw_cursor_skip(c, 2);
+            if (tw_cursor_ok(c))
+                tw_event_set_int(ev, "data_length", tw_cursor_le32(c));
+            break;
+        case TW_SMB2_IOCTL: { /* 2.2.32 */
+            tw_cursor_skip(c, 2);
+            guint32 ctl = tw_cursor_le32(c);
+            guint8 fid[16];
+            tw_cursor_copy(c, fid, 16);
+            tw_cursor_skip(c, 8); /* InputOffset, InputCount */
+            guint32 ooff = tw_cursor_le32(c);
+            guint32 olen = tw_cursor_le32(c);
+            if (!tw_cursor_ok(c))
+                break;
+            tw_event_set_hex32(ev, "ctl_code", ctl);
+            if (ctl == TW_SMB2_FSCTL_PIPE_TRANSCEIVE && olen &&
+                (msg_slice(msg, ooff, olen, &p, &cap, &rep, &st) || st == TW_TRUNCATED)) {
+                const guint8 *use = sp && sp->has_file_id ? sp->file_id : fid;
+                pipe_feed(f, ctx, session, tree, use, TW_DIR_RSP, p, cap, rep);
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    if (sp) {
+        /* Names learned from the request (tree path, file/pipe name, NTLMSSP identity). */
+        if (sp->name && cmd == TW_SMB2_TREE_CONNECT)
+            tw_event_set_str(ev, "path", sp->name);
+        if (sp->name && cmd == TW_SMB2_CREATE)
+            tw_event_set_str(ev, "name", sp->name);
+        if (cmd == TW_SMB2_SESSION_SETUP) {
+            if (sp->auth_mech)
+                tw_event_set_str(ev, "auth", sp->auth_mech);
+            if (sp->user)
+                tw_event_set_str(ev, "user", sp->user);
+            if (sp->domain)
+                tw_event_set_str(ev, "domain", sp->domain);
+            if (sp->workstation)
+                tw_event_set_str(ev, "workstation", sp->workstation);
+        }
+        if (cmd == TW_SMB2_IOCTL && !tw_event_has(ev, "ctl_code"))
+            tw_event_set_hex32(ev, "ctl_code", sp->ctl_code);
+        if (sp->has_file_id && (cmd == TW_SMB2_READ || cmd == TW_SMB2_WRITE ||
+                                cmd == TW_SMB2_IOCTL || cmd == TW_SMB2_CLOSE)) {
+            SmbPipe *pp = pipe_lookup(f, session, tree, sp->file_id);
+            if (pp && pp->name)
+                tw_event_set_str(ev, "pipe", pp->name);
+        }
+    }
+    if (c->status == TW_MALFORMED)
+        tw_event_set_str(ev, "decode_status", "malformed");
+    else if (c->status == TW_TRUNCATED)
+        tw_event_set_str(ev, "decode_status", "truncated");
+    if (!interim)
+        g_hash_table_remove(f->pending, &key);
+    tw_count(ctx, "smb2.responses", 1);
+    if (status != STATUS_SUCCESS && !interim)
+        tw_count(ctx, "smb2.error_responses", 1);
+    tw_emit(ctx, g_steal_pointer(&ev));
+}
+
+/* MS-SMB2 2.2.1.1/2.2.1.2 header; returns NextCommand (0 ends the chain). */
+static guint32 dissect_smb2_message(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, ChainState *ch)
+{
+    TwCursor c = *msg;
+    tw_cursor_skip(&c, 4); /* ProtocolId 0xFE 'SMB' */
+    guint16 hsize = tw_cursor_le16(&c);
+    tw_cursor_skip(&c, 2); /* CreditCharge */
+    guint32 status = tw_cursor_le32(&c);
+    guint16 cmd = tw_cursor_le16(&c);
+    guint16 credits = tw_cursor_le16(&c);
+    guint32 flags = tw_cursor_le32(&c);
+    guint32 next = tw_cursor_le32(&c);
+    guint64 mid = tw_cursor_le64(&c);
+    guint64 async_id = 0;
+    guint32 tree = 0;
+    if (flags & SMB2_FLAGS_ASYNC_COMMAND) {
+        async_id = tw_cursor_le64(&c);
+    } else {
+        tw_cursor_skip(&c, 4); /* Reserved (ProcessId) */
+        tree = tw_cursor_le32(&c);
+    }
+    guint64 session = tw_cursor_le64(&c);
+    tw_cursor_skip(&c, 16); /* Signature */
+    if (!tw_cursor_ok(&c) || hsize != SMB2_HEADER_LEN) {
+        if (c.status == TW_TRUNCATED)
+            tw_count(ctx, "smb2.truncated", 1);
+        else
+            tw_anomaly(ctx, "smb2", "malformed", "SMB2 header: StructureSize %u", hsize);
+        return 0;
+    }
+    /* MS-SMB2 3.2.4.1.4: related operations inherit SessionId/TreeId. */
+    if (flags & SMB2_FLAGS_RELATED_OPERATIONS) {
+        if (session == G_MAXUINT64)
+            session = ch->session_id;
+        if (tree == G_MAXUINT32 && !(flags & SMB2_FLAGS_ASYNC_COMMAND))
+            tree = ch->tree_id;
+    } else {
+        ch->has_file_id = false;
+    }
+    ch->session_id = session;
+    if (!(flags & SMB2_FLAGS_ASYNC_COMMAND))
+        ch->tree_id = tree;
+    else if (!(flags & SMB2_FLAGS_SERVER_TO_REDIR))
+        tree = ch->tree_id;
+
+    if (flags & SMB2_FLAGS_SERVER_TO_REDIR) {
+        /* Async responses carry no TreeId: take it from the request. */
+        gint64 key = (gint64)mid;
+        SmbPending *sp = g_hash_table_lookup(f->pending, &key);
+        if ((flags & SMB2_FLAGS_ASYNC_COMMAND) && sp)
+            tree = sp->tree_id;
+        response(f, ctx, msg, &c, cmd, status, mid, session, tree, flags, async_id, credits, ch);
+    } else {
+        tw_count(ctx, "smb2.requests", 1);
+        request(f, ctx, msg, &c, cmd, mid, session, tree, ch);
+    }
+    return next;
+}
+
+/* One NBSS session message (RFC 1002 4.3.6): `len` captured of `reported`. */
+static void dissect_record(SmbFlow *f, TwDissectCtx *ctx, const guint8 *p, gsize len, gsize reported)
+{
+    if (len < 4) {
+        tw_count(ctx, "smb2.truncated", 1);
+        return;
+    }
+    if (p[1] != 'S' || p[2] != 'M' || p[3] != 'B') {
+        tw_anomaly(ctx, "smb2", "malformed", "NBSS message is not SMB (%02x %02x %02x %02x)", p[0],
+                   p[1], p[2], p[3]);
+        return;
+    }
+    switch (p[0]) {
+    case 0xfe: { /* MS-SMB2 2.2.1: possibly a compound chain (3.2.4.1.4) */
+        ChainState ch = { 0 };
+        gsize off = 0;
+        for (guint i = 0;; i++) {
+            if (i == TW_SMB2_MAX_CHAIN) {
+                tw_anomaly(ctx, "smb2", "limit", "compound chain longer than %d", TW_SMB2_MAX_CHAIN);
+                break;
+            }
+            TwCursor probe = tw_cursor_init_reported(p + off, len - off, reported - off);
+            guint32 next = tw_cursor_need(&probe, 24) ? (guint32)(p[off + 20] | (p[off + 21] << 8) |
+                                                                  (p[off + 22] << 16) |
+                                                                  ((guint32)p[off + 23] << 24))
+                                                      : 0;
+            gsize mlen = len - off, mrep = reported - off;
+            if (next) {
+                if (next < SMB2_HEADER_LEN || next % 8 || next > mrep) {
+                    tw_anomaly(ctx, "smb2", "malformed", "NextCommand %u out of range", next);
+                    next = 0;
+                } else {
+                    mrep = next;
+                    mlen = MIN(mlen, (gsize)next);
+                }
+            }
+            TwCursor msg = tw_cursor_init_reported(p + off, mlen, mrep);
+            if (i > 0)
+                tw_count(ctx, "smb2.compound_followers", 1);
+            dissect_smb2_message(f, ctx, &msg, &ch);
+            if (!next)
+                break;
+            off += next;
+            if (off >= len) {
+                tw_count(ctx, "smb2.truncated", 1); /* chain continues past what we hold */
+                break;
+            }
+        }
+        break;
+    }
+    case 0xff: /* SMB1 (MS-CIFS 2.2.3.1), e.g. the multi-protocol NEGOTIATE */
+        tw_count(ctx, "smb.smb1_messages", 1);
+        if (!f->reported_smb1) {
+            f->reported_smb1 = true;
+            TwEvent *ev = tw_event_new(ctx->pi, "smb");
+            tw_event_set_bool(ev, "smb1", TRUE);
+            if (len > 4)
+                tw_event_set_int(ev, "smb1_command", p[4]);
+            tw_emit(ctx, ev);
+        }
+        break;
+    case 0xfd: { /* MS-SMB2 2.2.41 TRANSFORM_HEADER: encrypted */
+        tw_count(ctx, "smb2.encrypted_messages", 1);
+        if (!f->reported_encrypted) {
+            f->reported_encrypted = true;
+            TwEvent *ev = tw_event_new(ctx->pi, "smb2");
+            tw_event_set_bool(ev, "encrypted", TRUE);
+            TwCursor c = tw_cursor_init_reported(p, len, reported);
+            tw_cursor_skip(&c, 4 + 16 + 16 + 4 + 2 + 2);
+            guint64 sid = tw_cursor_le64(&c);
+            if (tw_cursor_ok(&c))
+                set_hex64(ev, "session_id", sid);
+            tw_emit(ctx, ev);
+        }
+        break;
+    }
+    case 0xfc: /* MS-SMB2 2.2.42 COMPRESSION_TRANSFORM_HEADER */
+        tw_count(ctx, "smb2.compressed_messages", 1);
+        if (!f->reported_compressed) {
+            f->reported_compressed = true;
+            TwEvent *ev = tw_event_new(ctx->pi, "smb2");
+            tw_event_set_bool(ev, "compressed", TRUE);
+            tw_emit(ctx, ev);
+        }
+        break;
+    default:
+        tw_anomaly(ctx, "smb2", "malformed", "unknown SMB protocol id 0x%02x", p[0]);
+        break;
+    }
+}
+
+/* ---- NBSS stream ---------------------------------------------------- */
+
+static bool nbss_type_known(guint8 t)
+{
+    /* RFC 1002 4.3.1: session message, request, positive/negative response,
+     * retarget, keepalive. */
+    return t == 0x00 || t == 0x81 || t == 0x82 || t == 0x83 || t == 0x84 || t == 0x85;
+}
+
+/* A plausible NBSS session message carrying SMB at p (8 bytes available). */
+static bool looks_like_record_start(const guint8 *p)
+{
+    return p[0] == 0x00 && (p[4] == 0xfe || p[4] == 0xff || p[4] == 0xfd || p[4] == 0xfc) &&
+           p[5] == 'S' && p[6] == 'M' && p[7] == 'B';
+}
+
+static void dir_reset(SmbDir *d)
+{
+    d->hdr_have = 0;
+    d->in_record = false;
+    d->need = 0;
+    d->record_len = 0;
+    d->skip = 0;
+    g_byte_array_set_size(d->buf, 0);
+}
+
+static void smb2_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *data, gsize len,
+                      gsize reported)
+{
+    SmbFlow *f = state;
+    if (dir != TW_DIR_REQ && dir != TW_DIR_RSP)
+        return;
+    SmbDir *d = &f->dir[dir];
+    (void)reported;
+    while (len > 0) {
+        if (!d->started) {
+            d->started = true;
+            /* Capture may begin mid-stream: trust the first byte only if it
+             * opens a plausible NBSS message. */
+            bool ok = len >= 4 && nbss_type_known(data[0]) &&
+                      (data[0] != 0x00 || looks_like_record_start(data));
+            if (!ok) {
+                d->lost = true;
+                tw_count(ctx, "smb2.midstream_start", 1);
+            }
+            continue;
+        }
+        if (d->lost) {
+            /* Find the next record boundary inside this chunk. */
+            gsize i = 0;
+            while (i + 8 <= len && !looks_like_record_start(data + i))
+                i++;
+            if (i + 8 > len) {
+                tw_count(ctx, "smb2.resync_bytes", len);
+                return;
+            }
+            if (i)
+                tw_count(ctx, "smb2.resync_bytes", i);
+            data += i;
+            len -= i;
+            dir_reset(d);
+            d->lost = false;
+            continue;
+        }
+        if (d->skip) {
+            gsize n = d->skip < len ? (gsize)d->skip : len;
+            d->skip -= n;
+            data += n;
+            len -= n;
+            continue;
+        }
+        if (!d->in_record) {
+            while (d->hdr_have < 4 && len > 0) {
+                d->hdr[d->hdr_have++] = *data++;
+                len--;
+            }
+            if (d->hdr_have < 4)
+                return;
+            d->hdr_have = 0;
+            guint8 type = d->hdr[0];
+            if (!nbss_type_known(type)) {
+                tw_anomaly(ctx, "smb2", "malformed", "NBSS type 0x%02x", type);
+                d->lost = true;
+                continue;
+            }
+            if (type != 0x00) {
+                /* RFC 1002 4.3.1: 17-bit length (E bit in flags). */
+                d->skip = ((guint32)(d->hdr[1] & 1) << 16) | (d->hdr[2] << 8) | d->hdr[3];
+                tw_count(ctx, "nbss.session_service_messages", 1);
+                continue;
+            }
+            /* Direct TCP transport (MS-SMB2 2.1) uses a 24-bit length. */
+            gsize rlen = ((gsize)d->hdr[1] << 16) | (d->hdr[2] << 8) | d->hdr[3];
+            if (rlen == 0)
+                continue;
+            if (rlen > TW_SMB2_MAX_RECORD) {
+                tw_anomaly(ctx, "smb2", "limit", "NBSS record of %" G_GSIZE_FORMAT " bytes", rlen);
+                d->lost = true;
+                continue;
+            }
+            d->in_record = true;
+            d->record_len = rlen;
+            d->need = MIN(rlen, (gsize)TW_SMB2_MAX_BUFFERED);
+            g_byte_array_set_size(d->buf, 0);
+        }
+        gsize n = MIN(len, d->need - d->buf->len);
+        g_byte_array_append(d->buf, data, (guint)n);
+        data += n;
+        len -= n;
+        if (d->buf->len == d->need) {
+            if (d->need < d->record_len)
+                tw_count(ctx, "smb2.records_over_buffer_cap", 1);
+            dissect_record(f, ctx, d->buf->data, d->buf->len, d->record_len);
+            d->skip = d->record_len - d->need;
+            d->in_record = false;
+            g_byte_array_set_size(d->buf, 0);
+        }
+    }
+}
+
+static void smb2_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
+{
+    SmbFlow *f = state;
+    if (dir != TW_DIR_REQ && dir != TW_DIR_RSP)
+        return;
+    SmbDir *d = &f->dir[dir];
+    tw_count(ctx, "smb2.gaps", 1);
+    if (d->lost || !d->started) {
+        /* Still looking for a boundary: nothing changes. */
+    } else if (d->skip >= len) {
+        d->skip -= len; /* the lost bytes were ones we would have skipped anyway */
+        return;
+    } else if (d->in_record) {
+        /* The gap length is exact: dissect what we hold of this record as
+         * truncated (as tshark does), then skip the rest of it.  Only a gap
+         * running past the record's end loses the framing. */
+        gsize have = d->buf->len;
+        guint64 rest = d->record_len - have;
+        dissect_record(f, ctx, d->buf->data, have, d->record_len);
+        d->in_record = false;
+        g_byte_array_set_size(d->buf, 0);
+        if (len <= rest) {
+            d->skip = rest - len;
+        } else {
+            dir_reset(d);
+            d->lost = true;
+        }
+    } else {
+        dir_reset(d);
+        d->lost = true;
+    }
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, f->pipes);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        SmbPipe *pp = v;
+        tw_dcerpc_stream_gap(pp->rpc, ctx, dir);
+    }
+}
+
+static bool smb2_probe(const guint8 *data, gsize len)
+{
+    return len >= 8 && looks_like_record_start(data);
+}
+
+static const guint16 smb2_ports[] = { 445, 139, 0 };
+
+const TwAppParser tw_smb2_tcp_parser = {
+    .name = "smb2",
+    .ipproto = 6,
+    .ports = smb2_ports,
+    .probe = smb2_probe,
+    .state_new = smb2_state_new,
+    .state_free = smb2_state_free,
+    .feed = smb2_feed,
+    .gap = smb2_gap,
+};

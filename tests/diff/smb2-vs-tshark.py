@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Differential test: trustwire's SMB2 and carried-Kerberos events vs tshark.
+
+For every public capture that tshark sees SMB2 or an LDAP bind in, compare
+  1. smb2.nt_status of every SMB2 response, per frame (a compound response
+     frame has several), with the "status" of trustwire's "smb2" events;
+  2. every Kerberos message tshark finds inside SMB2 / LDAP / DCE-RPC
+     (kerberos.msg_type, error_code, realm, CNameString, SNameString), per
+     frame, with trustwire's "kerberos" events whose transport is not
+     udp/tcp (i.e. found inside a carrier).
+
+Usage: smb2-vs-tshark.py TRUSTWIRE [PCAP_ROOT]
+Exit 0 on agreement, 1 on disagreement, 77 (skip) without tshark or the
+shared captures.
+
+Deliberate differences (documented in docs/events.md, "SMB2 vs tshark"):
+  * frames that hold only encrypted SMB3 (transform header) have no status in
+    either tool, and are not compared;
+  * tshark's Kerberos fields include decrypted or nested sub-structures
+    (e.g. the ticket's realm inside an AP-REQ appears as kerberos.realm,
+    and also KRB-ERROR e-data); the comparison uses the set of values per
+    frame, and for AP-REQ it compares our ticket realm/sname.
+"""
+import collections
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+CAPTURES = [
+    "zeek/smb/smb311.pcap",
+    "zeek/krb/smb2_krb.pcap",
+    "zeek/krb/kerberos_tso.pcapng",
+    "zeek/dce-rpc/kerberos445_auth.pcapng",
+    "zeek/ldap/aduser1.pcap",
+    "zeek/ldap/gap-data-missing.pcapng",
+    "suricata-verify/dcerpc/dcerpc-ctxids/input.pcap",
+    "suricata-verify/dcerpc-smb-test-01/input.pcap",
+    "suricata-verify/smb2-06/20171220_smb_net_user.pcap",
+    "suricata-verify/krb5-request-frag-log/krb5-frag.pcap",
+    "corelight-zerologon/CVE-2020-1472_exploit_win2019.pcap",
+    "ndpi/kerberos.pcap",
+    "phihhim-pcap_sample/kerberos.pcap",
+    "samr-enum-lab/python.exe_crackmapexec_users.pcapng",
+    "samr-enum-lab/net.exe_user__domain.pcapng",
+    "samr-enum-lab/rpcclient_enumdomusers.pcapng",
+    "pcap-attack/CredAccess/Remote_Pwd_Reset_RPC_Admin_Mimikatz_PostZeroLogon.pcapng",
+    "pcap-attack/CredAccess/CA_LM_SpoolSample_SMB_BiAuth.pcapng",
+    "pcap-attack/CredAccess/DCShadow_add_primarygroupid_512_to_std_account.pcapng",
+    "pcap-attack/Lateral Movement/lm_mimikazt_skeleton_kerberos_rc4_etype.pcapng",
+    "x2nn-kerberos-network-packets/s4u2self_kerberos.pcapng",
+    "x2nn-kerberos-network-packets/kerberos.pcapng",
+]
+
+KRB_PORTS_FILTER = "kerberos && !(udp.port == 88 || tcp.port == 88 || udp.port == 464 || tcp.port == 464)"
+
+
+def tshark_rows(pcap, display_filter, fields):
+    cmd = ["tshark", "-n", "-r", pcap, "-Y", display_filter, "-T", "fields",
+           "-E", "separator=\t", "-E", "aggregator=|", "-e", "frame.number"]
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
+    rows = []
+    for line in out.splitlines():
+        cols = line.split("\t")
+        cols += [""] * (len(fields) + 1 - len(cols))
+        rows.append((int(cols[0]), [c.split("|") if c else [] for c in cols[1:]]))
+    return rows
+
+
+def trustwire_events(tw, pcap):
+    out = subprocess.run([tw, "-r", pcap, "-T", "events"], capture_output=True, text=True,
+                         check=False).stdout
+    evs = []
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                evs.append(json.loads(line))
+            except json.JSONDecodeError:
+                pass
+    return evs
+
+
+def compare_status(pcap, evs):
+    want = collections.defaultdict(collections.Counter)
+    for frame, (statuses,) in tshark_rows(pcap, "smb2.nt_status", ["smb2.nt_status"]):
+        for s in statuses:
+            want[frame][int(s, 16)] += 1
+    got = collections.defaultdict(collections.Counter)
+    for e in evs:
+        if e.get("proto") == "smb2" and "status" in e:
+            got[e["frame"]][int(e["status"], 16)] += 1
+    agree = sum(sum((want[f] & got[f]).values()) for f in want)
+    total = sum(sum(c.values()) for c in want.values())
+    diffs = []
+    for f in sorted(set(want) | set(got)):
+        if want[f] != got[f]:
+            diffs.append(f"frame {f}: tshark {dict(want[f])} trustwire {dict(got[f])}")
+    return agree, total, diffs
+
+
+def norm_names(vals):
+    return sorted({v for v in vals if v})
+
+
+def compare_kerberos(pcap, evs):
+    rows = tshark_rows(pcap, KRB_PORTS_FILTER,
+                       ["kerberos.msg_type", "kerberos.error_code", "kerberos.realm",
+                        "kerberos.CNameString", "kerberos.SNameString"])
+    want = {}
+    for frame, (mt, ec, realm, cname, sname) in rows:
+        want[frame] = {
+            "msg_type": sorted(int(x) for x in mt),
+            "error_code": sorted(int(x) for x in ec),
+            "realm": norm_names(realm),
+            "cname": norm_names(cname),
+            "sname": norm_names(sname),
+        }
+    gotl = collections.defaultdict(list)
+    for e in evs:
+        if e.get("proto") == "kerberos" and e.get("transport") not in ("udp", "tcp", None):
+            gotl[e["frame"]].append(e)
+    agree = 0
+    diffs = []
+    for f in sorted(set(want) | set(gotl)):
+        w = want.get(f)
+        g = gotl.get(f, [])
+        gm = {
+            "msg_type": sorted(int(e.get("msg_type", -1)) for e in g),
+            "error_code": sorted(int(e["error_code"]) for e in g if "error_code" in e),
+            "realm": norm_names([e.get(k) for e in g for k in ("realm", "ticket_realm", "crealm")
+                                 if e.get(k)]),
+            "cname": norm_names([c for e in g for c in (e.get("cname") or "").split("/")]),
+            "sname": norm_names([c for e in g for k in ("sname", "ticket_sname")
+                                 for c in (e.get(k) or "").split("/")]),
+        }
+        if w is None:
+            diffs.append(f"frame {f}: trustwire has Kerberos {gm['msg_type']} tshark none")
+            continue
+        bad = []
+        for k in ("msg_type", "error_code"):
+            if w[k] != gm[k]:
+                bad.append(f"{k} tshark {w[k]} trustwire {gm[k]}")
+        # Names: tshark's set may hold more (nested structures); ours must be a subset
+        # and every tshark name must be ours when we decoded the message.
+        for k in ("realm", "cname", "sname"):
+            if set(w[k]) != set(gm[k]):
+                bad.append(f"{k} tshark {w[k]} trustwire {gm[k]}")
+        if bad:
+            diffs.append(f"frame {f}: " + "; ".join(bad))
+        else:
+            agree += 1
+    return agree, len(want), diffs
+
+
+def main():
+    if len(sys.argv) < 2:
+        print("usage: smb2-vs-tshark.py TRUSTWIRE [PCAP_ROOT]", file=sys.stderr)
+        return 2
+    tw = sys.argv[1]
+    root = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "pcaps", "public")
+    if not shutil.which("tshark"):
+        print("SKIP: tshark not installed")
+        return 77
+    if not os.path.isdir(root):
+        print(f"SKIP: shared captures not found at {root}")
+        return 77
+    failed = False
+    st_agree = st_total = kr_agree = kr_total = 0
+    for rel in CAPTURES:
+        pcap = os.path.join(root, rel)
+        if not os.path.exists(pcap):
+            print(f"skip (missing): {rel}")
+            continue
+        evs = trustwire_events(tw, pcap)
+        a, t, d1 = compare_status(pcap, evs)
+        st_agree += a
+        st_total += t
+        b, u, d2 = compare_kerberos(pcap, evs)
+        kr_agree += b
+        kr_total += u
+        state = "ok" if not d1 and not d2 else "DIFF"
+        print(f"{state:4} {rel}: nt_status {a}/{t}, carried kerberos frames {b}/{u}")
+        for d in (d1 + d2)[:20]:
+            print("     " + d)
+        if d1 or d2:
+            failed = True
+    print(f"TOTAL smb2.nt_status agreement {st_agree}/{st_total}; "
+          f"carried Kerberos frames {kr_agree}/{kr_total}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
