@@ -2,12 +2,14 @@
  * files in order) or from a live interface, through libpcap.
  *
  * Frame numbers are 1-based and continue across files, as tshark numbers
- * the frames of files read one after another.  libpcap 1.10 gives one link
- * type per pcapng file (that of the first interface description block);
- * frames of later interfaces with another link type would be misread, so
- * docs/capture.md asks to split such files.  A file cut mid-record yields
- * every whole frame before the cut, then an error. */
+ * the frames of files read one after another.  Files are read by our own
+ * reader (savefile.c) because libpcap 1.10 refuses pcapng files whose
+ * interfaces differ in snapshot length or link type; each frame carries its
+ * own interface's link type.  libpcap serves live capture and compiles BPF
+ * filters (applied to file frames with pcap_offline_filter).  A file cut
+ * mid-record yields every whole frame before the cut, then an error. */
 #include "source.h"
+#include "savefile.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -15,12 +17,14 @@
 #include <string.h>
 
 struct TwSource {
-    pcap_t *pcap;
+    pcap_t *pcap;       /* live capture */
+    TwSavefile *file;   /* capture file being read */
     bool live;
-    char **paths; /* files still to open after the current one (owned) */
+    char **paths;       /* all files, in order (owned) */
     guint next_path;
-    char *current; /* name of the file being read, for messages */
+    char *current;      /* name of the file or interface, for messages */
     char *filter;
+    GHashTable *programs; /* file linktype -> struct bpf_program* (compiled filter) */
     int linktype;
     guint64 frame_no;
     volatile sig_atomic_t stop;
@@ -49,36 +53,56 @@ static bool apply_filter(pcap_t *p, const char *filter, const char *what, GError
     return true;
 }
 
-/* libpcap's message for a file that is not a capture is terse; say what it means. */
-static void set_open_error(const char *path, const char *errbuf, GError **err)
+static void program_free(gpointer p)
 {
-    const char *shown = strcmp(path, "-") == 0 ? "standard input" : path;
-    if (strstr(errbuf, "unknown file format") || strstr(errbuf, "bad dump file format") ||
-        strstr(errbuf, "truncated dump file") || strstr(errbuf, "isn't a"))
-        g_set_error(err, tw_source_error_quark(), 1,
-                    "%s: not a pcap or pcapng capture file (%s)", shown, errbuf);
-    else
-        g_set_error(err, tw_source_error_quark(), 1, "cannot read %s: %s", shown, errbuf);
+    pcap_freecode(p);
+    g_free(p);
+}
+
+/* The filter compiled for a file link type (LINKTYPE_* as files store it). */
+static struct bpf_program *program_for(TwSource *s, int linktype, GError **err)
+{
+    struct bpf_program *prog = g_hash_table_lookup(s->programs, GINT_TO_POINTER(linktype));
+    if (prog)
+        return prog;
+    /* LINKTYPE_RAW (101) is DLT_RAW for libpcap; other common values agree. */
+    int dlt = linktype == 101 ? DLT_RAW : linktype;
+    pcap_t *dead = pcap_open_dead(dlt, 262144);
+    prog = g_new0(struct bpf_program, 1);
+    if (!dead || pcap_compile(dead, prog, s->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+        g_set_error(err, tw_source_error_quark(), 1, "bad filter '%s' for link type %d: %s",
+                    s->filter, linktype, dead ? pcap_geterr(dead) : "no compiler");
+        g_free(prog);
+        if (dead)
+            pcap_close(dead);
+        return NULL;
+    }
+    pcap_close(dead);
+    g_hash_table_insert(s->programs, GINT_TO_POINTER(linktype), prog);
+    return prog;
 }
 
 static bool open_file(TwSource *s, const char *path, GError **err)
 {
-    char errbuf[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-    if (!p) {
-        set_open_error(path, errbuf, err);
+    bool is_stdin = strcmp(path, "-") == 0;
+    const char *shown = is_stdin ? "standard input" : path;
+    FILE *fp = is_stdin ? stdin : fopen(path, "rb");
+    if (!fp) {
+        int e = errno;
+        g_set_error(err, tw_source_error_quark(), 1, "cannot read %s: %s", shown, g_strerror(e));
         return false;
     }
-    if (!apply_filter(p, s->filter, path, err)) {
-        pcap_close(p);
+    GError *local = NULL;
+    TwSavefile *sf = tw_savefile_open(fp, shown, &local);
+    if (!sf) {
+        g_set_error(err, tw_source_error_quark(), 1, "%s: %s", shown, local->message);
+        g_error_free(local);
         return false;
     }
-    if (s->pcap)
-        pcap_close(s->pcap);
-    s->pcap = p;
-    s->linktype = pcap_datalink(p);
+    tw_savefile_free(s->file);
+    s->file = sf;
     g_free(s->current);
-    s->current = g_strdup(strcmp(path, "-") == 0 ? "standard input" : path);
+    s->current = g_strdup(shown);
     return true;
 }
 
@@ -90,13 +114,63 @@ TwSource *tw_source_open_files(char **paths, const char *filter, GError **err)
     }
     TwSource *s = g_new0(TwSource, 1);
     s->paths = g_strdupv(paths);
-    s->filter = g_strdup(filter);
+    s->filter = filter && *filter ? g_strdup(filter) : NULL;
+    s->programs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, program_free);
     if (!open_file(s, s->paths[0], err)) {
+        tw_source_free(s);
+        return NULL;
+    }
+    /* A bad filter fails now, not at the first packet. */
+    int lt = tw_savefile_first_linktype(s->file);
+    if (s->filter && !program_for(s, lt ? lt : 1, err)) {
         tw_source_free(s);
         return NULL;
     }
     s->next_path = 1;
     return s;
+}
+
+static int next_file_frame(TwSource *s, TwFrame *out, GError **err)
+{
+    for (;;) {
+        if (s->stop || !s->file)
+            return 0;
+        TwSavefileRecord rec;
+        GError *local = NULL;
+        int r = tw_savefile_next(s->file, &rec, &local);
+        if (r < 0) {
+            /* Every whole frame before the cut was returned already. */
+            g_set_error(err, tw_source_error_quark(), 1, "%s: %s (after frame %" G_GUINT64_FORMAT ")",
+                        s->current, local->message, s->frame_no);
+            g_error_free(local);
+            return -1;
+        }
+        if (r == 0) {
+            g_clear_pointer(&s->file, tw_savefile_free);
+            if (!s->paths[s->next_path])
+                return 0;
+            if (!open_file(s, s->paths[s->next_path++], err))
+                return -1;
+            continue;
+        }
+        /* tshark numbers every frame, filtered or not; so do we. */
+        ++s->frame_no;
+        if (s->filter) {
+            struct bpf_program *prog = program_for(s, rec.linktype, err);
+            if (!prog)
+                return -1;
+            struct pcap_pkthdr h = { .caplen = rec.caplen, .len = rec.origlen };
+            if (!pcap_offline_filter(prog, &h, rec.data))
+                continue;
+        }
+        out->no = s->frame_no;
+        out->ts_us = rec.ts_us;
+        out->linktype = rec.linktype;
+        out->data = rec.data;
+        out->caplen = rec.caplen;
+        out->origlen = rec.origlen;
+        return 1;
+    }
 }
 
 TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err)
@@ -146,6 +220,8 @@ TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err)
 
 int tw_source_next(TwSource *s, TwFrame *out, GError **err)
 {
+    if (!s->live)
+        return next_file_frame(s, out, err);
     for (;;) {
         if (s->stop || !s->pcap)
             return 0;
@@ -162,24 +238,11 @@ int tw_source_next(TwSource *s, TwFrame *out, GError **err)
             return 1;
         }
         if (r == 0)
-            continue; /* live: timeout with no packet; check stop and go on */
-        if (r == PCAP_ERROR_BREAK) {
-            if (s->live)
-                return 0;
-            /* End of this file: on to the next. */
-            if (!s->paths || !s->paths[s->next_path]) {
-                pcap_close(s->pcap);
-                s->pcap = NULL;
-                return 0;
-            }
-            if (!open_file(s, s->paths[s->next_path++], err))
-                return -1;
-            continue;
-        }
-        /* PCAP_ERROR: e.g. "truncated dump file; tried to read 1500 captured
-         * bytes, only got 700" — every whole frame before it was returned. */
+            continue; /* timeout with no packet: check stop and go on */
+        if (r == PCAP_ERROR_BREAK)
+            return 0; /* tw_source_break */
         g_set_error(err, tw_source_error_quark(), 1, "%s: %s (after frame %" G_GUINT64_FORMAT ")",
-                    s->current ? s->current : "capture", pcap_geterr(s->pcap), s->frame_no);
+                    s->current, pcap_geterr(s->pcap), s->frame_no);
         return -1;
     }
 }
@@ -218,6 +281,9 @@ void tw_source_free(TwSource *s)
         return;
     if (s->pcap)
         pcap_close(s->pcap);
+    tw_savefile_free(s->file);
+    if (s->programs)
+        g_hash_table_unref(s->programs);
     g_strfreev(s->paths);
     g_free(s->current);
     g_free(s->filter);

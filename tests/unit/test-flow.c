@@ -1,0 +1,372 @@
+/* test-flow.c — the flow table and the pipeline around it, with recording
+ * parsers: pre-filter (ports, probe, expect), server side and direction,
+ * packet info (addresses, ports, MACs, frame numbers), TCP through the
+ * pipeline, IP fragments, caps, idle timeout, RST. */
+#include "capture/caps.h"
+#include "capture/flow.h"
+#include "capture/pipeline.h"
+
+#include <string.h>
+
+static GString *rec; /* what the recording parsers saw */
+static TwPacketInfo last_pi; /* the packet info of the last feed */
+
+static void *rec_new(void)
+{
+    return g_new0(int, 1);
+}
+
+static void rec_free(void *st)
+{
+    g_string_append(rec, "free;");
+    g_free(st);
+}
+
+static void rec_feed(void *st, TwDissectCtx *ctx, int dir, const guint8 *data, gsize len,
+                     gsize reported)
+{
+    const TwPacketInfo *pi = ctx->pi;
+    last_pi = *pi;
+    g_string_append_printf(rec, "%s f%" G_GUINT64_FORMAT " %s %s:%u>%s:%u %.*s", dir ? "rsp" : "req",
+                           pi->frame, pi->transport, pi->src, pi->sport, pi->dst, pi->dport, (int)len,
+                           (const char *)data);
+    if (reported != len)
+        g_string_append_printf(rec, "(%zu/%zu)", len, reported);
+    g_string_append(rec, ";");
+    /* "EXPECT" asks capture/ to send 10.9.9.9:7000 to the probe parser. */
+    if (len >= 6 && memcmp(data, "EXPECT", 6) == 0 && ctx->expect)
+        ctx->expect(ctx, "10.9.9.9", 7000, "rec-probe");
+}
+
+static void rec_gap(void *st, TwDissectCtx *ctx, int dir, guint64 len)
+{
+    g_string_append_printf(rec, "%s gap %" G_GUINT64_FORMAT ";", dir ? "rsp" : "req", len);
+}
+
+static bool rec_probe(const guint8 *data, gsize len)
+{
+    return len >= 3 && memcmp(data, "PRB", 3) == 0;
+}
+
+static const guint16 udp_ports[] = { 88, 0 };
+static const guint16 tcp_ports[] = { 88, 0 };
+static const TwAppParser rec_udp = { "rec-udp", 17, udp_ports, NULL, rec_new, rec_free, rec_feed, rec_gap };
+static const TwAppParser rec_tcp = { "rec-tcp", 6, tcp_ports, NULL, rec_new, rec_free, rec_feed, rec_gap };
+static const TwAppParser rec_prb = { "rec-probe", 6, NULL, rec_probe, rec_new, rec_free, rec_feed, rec_gap };
+static const TwAppParser *const parsers[] = { &rec_udp, &rec_tcp, &rec_prb, NULL };
+
+static const guint8 mac_a[6] = { 2, 0, 0, 0, 0, 0xa };
+static const guint8 mac_b[6] = { 2, 0, 0, 0, 0, 0xb };
+
+typedef struct {
+    guint8 buf[2048];
+    guint32 len;
+} Pkt;
+
+/* Ethernet + IPv4 (+ fragment fields) + transport header + payload. */
+static Pkt build(const guint8 *smac, const guint8 *dmac, guint32 saddr, guint32 daddr, guint8 proto,
+                 guint16 sport, guint16 dport, guint32 seq, guint32 ack, guint8 flags,
+                 const char *payload, guint16 frag_id, guint16 frag_field)
+{
+    Pkt p;
+    memset(&p, 0, sizeof p);
+    memcpy(p.buf, dmac, 6);
+    memcpy(p.buf + 6, smac, 6);
+    p.buf[12] = 0x08;
+    guint8 *ip = p.buf + 14;
+    guint32 plen = (guint32)strlen(payload);
+    guint32 thl = proto == 6 ? 20 : 8;
+    guint32 total = 20 + thl + plen;
+    ip[0] = 0x45;
+    ip[2] = (guint8)(total >> 8);
+    ip[3] = (guint8)total;
+    ip[4] = (guint8)(frag_id >> 8);
+    ip[5] = (guint8)frag_id;
+    ip[6] = (guint8)(frag_field >> 8);
+    ip[7] = (guint8)frag_field;
+    ip[8] = 64;
+    ip[9] = proto;
+    for (int i = 0; i < 4; i++) {
+        ip[12 + i] = (guint8)(saddr >> (24 - 8 * i));
+        ip[16 + i] = (guint8)(daddr >> (24 - 8 * i));
+    }
+    guint8 *t = ip + 20;
+    t[0] = (guint8)(sport >> 8);
+    t[1] = (guint8)sport;
+    t[2] = (guint8)(dport >> 8);
+    t[3] = (guint8)dport;
+    if (proto == 6) {
+        for (int i = 0; i < 4; i++) {
+            t[4 + i] = (guint8)(seq >> (24 - 8 * i));
+            t[8 + i] = (guint8)(ack >> (24 - 8 * i));
+        }
+        t[12] = 0x50;
+        t[13] = flags;
+    } else {
+        t[4] = (guint8)((8 + plen) >> 8);
+        t[5] = (guint8)(8 + plen);
+    }
+    memcpy(t + thl, payload, plen);
+    p.len = 14 + total;
+    if (p.len < 60)
+        p.len = 60; /* Ethernet minimum: padding must be trimmed by IP */
+    return p;
+}
+
+#define A 0x0a000001u /* 10.0.0.1 */
+#define B 0x0a000002u /* 10.0.0.2 */
+
+typedef struct {
+    TwPipeline *pl;
+    GPtrArray *events;
+    guint64 no;
+    gint64 ts;
+} Fixture;
+
+static void on_event(TwEvent *ev, void *user)
+{
+    Fixture *fx = user;
+    g_ptr_array_add(fx->events, ev);
+}
+
+static void fx_setup(Fixture *fx, gconstpointer d)
+{
+    g_string_truncate(rec, 0);
+    fx->events = g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free);
+    TwPipelineConfig cfg = { on_event, fx, false };
+    fx->pl = tw_pipeline_new_with_parsers(&cfg, parsers);
+    fx->no = 0;
+    fx->ts = (gint64)1700000000 * G_USEC_PER_SEC;
+}
+
+static void fx_teardown(Fixture *fx, gconstpointer d)
+{
+    tw_pipeline_free(fx->pl);
+    g_ptr_array_unref(fx->events);
+}
+
+static void feed_cut(Fixture *fx, const Pkt *p, guint32 caplen)
+{
+    TwFrame f = { ++fx->no, fx->ts, 1, p->buf, caplen, p->len };
+    fx->ts += 1000;
+    tw_pipeline_frame(fx->pl, &f);
+}
+
+static void feed(Fixture *fx, const Pkt *p)
+{
+    feed_cut(fx, p, p->len);
+}
+
+static guint64 counter(Fixture *fx, const char *name)
+{
+    guint64 *v = g_hash_table_lookup(tw_pipeline_counters(fx->pl), g_intern_string(name));
+    return v ? *v : 0;
+}
+
+static void test_udp(Fixture *fx, gconstpointer d)
+{
+    Pkt q = build(mac_a, mac_b, A, B, 17, 40000, 88, 0, 0, 0, "ask", 0, 0);
+    Pkt r = build(mac_b, mac_a, B, A, 17, 88, 40000, 0, 0, 0, "answer", 0, 0);
+    Pkt other = build(mac_a, mac_b, A, B, 17, 40000, 53, 0, 0, 0, "dns", 0, 0);
+    feed(fx, &q);
+    feed(fx, &other);
+    feed(fx, &r);
+    g_assert_cmpstr(rec->str, ==,
+                    "req f1 udp 10.0.0.1:40000>10.0.0.2:88 ask;"
+                    "rsp f3 udp 10.0.0.2:88>10.0.0.1:40000 answer;");
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 1);
+    g_assert_cmpuint(counter(fx, "packets.ignored"), ==, 1);
+    g_assert_cmpuint(counter(fx, "frames"), ==, 3);
+    /* A snaplen cut shows as len < reported. */
+    feed_cut(fx, &q, 14 + 20 + 8 + 1);
+    g_assert_true(g_str_has_suffix(rec->str, " a(1/3);"));
+    tw_pipeline_finish(fx->pl);
+    g_assert_true(g_str_has_suffix(rec->str, "free;"));
+}
+
+static void test_mac_in_events(Fixture *fx, gconstpointer d)
+{
+    /* The packet info a parser sees carries the frame's MACs and time. */
+    Pkt q = build(mac_a, mac_b, A, B, 17, 40000, 88, 0, 0, 0, "x", 0, 0);
+    Pkt r = build(mac_b, mac_a, B, A, 17, 88, 40000, 0, 0, 0, "y", 0, 0);
+    gint64 ts = fx->ts;
+    feed(fx, &q);
+    g_assert_cmpstr(rec->str, ==, "req f1 udp 10.0.0.1:40000>10.0.0.2:88 x;");
+    g_assert_true(last_pi.has_mac);
+    g_assert_cmpmem(last_pi.src_mac, 6, mac_a, 6);
+    g_assert_cmpmem(last_pi.dst_mac, 6, mac_b, 6);
+    g_assert_cmpint(last_pi.ts_us, ==, ts);
+    feed(fx, &r);
+    g_assert_cmpmem(last_pi.src_mac, 6, mac_b, 6);
+    g_assert_cmpmem(last_pi.dst_mac, 6, mac_a, 6);
+    g_assert_cmpuint(last_pi.frame, ==, 2);
+}
+
+static void test_tcp(Fixture *fx, gconstpointer d)
+{
+    Pkt syn = build(mac_a, mac_b, A, B, 6, 40001, 88, 100, 0, 0x02, "", 0, 0);
+    Pkt synack = build(mac_b, mac_a, B, A, 6, 88, 40001, 500, 101, 0x12, "", 0, 0);
+    Pkt d2 = build(mac_a, mac_b, A, B, 6, 40001, 88, 104, 501, 0x18, "def", 0, 0);
+    Pkt d1 = build(mac_a, mac_b, A, B, 6, 40001, 88, 101, 501, 0x18, "abc", 0, 0);
+    Pkt rsp = build(mac_b, mac_a, B, A, 6, 88, 40001, 501, 107, 0x18, "XYZ", 0, 0);
+    Pkt rst = build(mac_a, mac_b, A, B, 6, 40001, 88, 107, 0, 0x04, "", 0, 0);
+    feed(fx, &syn);
+    feed(fx, &synack);
+    feed(fx, &d2); /* frame 3 arrives early */
+    feed(fx, &d1); /* frame 4 completes 101..107 */
+    feed(fx, &rsp);
+    g_assert_cmpstr(rec->str, ==,
+                    "req f4 tcp 10.0.0.1:40001>10.0.0.2:88 abc;"
+                    "req f4 tcp 10.0.0.1:40001>10.0.0.2:88 def;"
+                    "rsp f5 tcp 10.0.0.2:88>10.0.0.1:40001 XYZ;");
+    feed(fx, &rst);
+    g_assert_true(g_str_has_suffix(rec->str, "XYZ;free;"));
+    g_assert_cmpuint(counter(fx, "flows.closed"), ==, 1);
+    /* A bare ACK after the RST does not recreate the flow. */
+    Pkt ack = build(mac_b, mac_a, B, A, 6, 88, 40001, 504, 107, 0x10, "", 0, 0);
+    feed(fx, &ack);
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 1);
+}
+
+static void test_tcp_gap_at_finish(Fixture *fx, gconstpointer d)
+{
+    Pkt d1 = build(mac_a, mac_b, A, B, 6, 40002, 88, 1000, 1, 0x18, "abc", 0, 0);
+    Pkt d3 = build(mac_a, mac_b, A, B, 6, 40002, 88, 1010, 1, 0x18, "xyz", 0, 0);
+    feed(fx, &d1);
+    feed(fx, &d3);
+    tw_pipeline_finish(fx->pl);
+    g_assert_cmpstr(rec->str, ==,
+                    "req f1 tcp 10.0.0.1:40002>10.0.0.2:88 abc;"
+                    "req gap 7;"
+                    "req f2 tcp 10.0.0.1:40002>10.0.0.2:88 xyz;"
+                    "free;");
+    g_assert_cmpuint(counter(fx, "tcp.gaps"), ==, 1);
+}
+
+static void test_probe_and_expect(Fixture *fx, gconstpointer d)
+{
+    /* Port 5000 matches nothing; the probe recognises the payload. */
+    Pkt syn = build(mac_a, mac_b, A, B, 6, 40003, 5000, 0, 0, 0x02, "", 0, 0);
+    Pkt p1 = build(mac_a, mac_b, A, B, 6, 40003, 5000, 1, 1, 0x18, "PRB hi", 0, 0);
+    Pkt p2 = build(mac_b, mac_a, B, A, 6, 5000, 40003, 1, 7, 0x18, "reply", 0, 0);
+    Pkt noise = build(mac_a, mac_b, A, B, 6, 40004, 5001, 1, 1, 0x18, "noise", 0, 0);
+    feed(fx, &syn); /* a bare SYN to an unknown port: nothing yet */
+    feed(fx, &noise);
+    feed(fx, &p1);
+    feed(fx, &p2);
+    g_assert_cmpstr(rec->str, ==,
+                    "req f3 tcp 10.0.0.1:40003>10.0.0.2:5000 PRB hi;"
+                    "rsp f4 tcp 10.0.0.2:5000>10.0.0.1:40003 reply;");
+    /* EXPECT on the port-88 parser registers 10.9.9.9:7000 for rec-probe. */
+    Pkt e = build(mac_a, mac_b, A, B, 17, 40005, 88, 0, 0, 0, "EXPECT", 0, 0);
+    feed(fx, &e);
+    g_assert_cmpuint(counter(fx, "expect.added"), ==, 1);
+    Pkt c1 = build(mac_a, mac_b, A, 0x0a090909u, 6, 40006, 7000, 77, 0, 0x18, "bind", 0, 0);
+    feed(fx, &c1);
+    g_assert_true(g_str_has_suffix(rec->str, "req f6 tcp 10.0.0.1:40006>10.9.9.9:7000 bind;"));
+}
+
+static void test_fragments(Fixture *fx, gconstpointer d)
+{
+    /* A UDP datagram to port 88 in two fragments, second first.  UDP header
+     * (8) + 16 payload = 24 bytes: fragment 1 holds 16, fragment 2 holds 8. */
+    Pkt whole = build(mac_a, mac_b, A, B, 17, 40007, 88, 0, 0, 0, "0123456789abcdef", 0, 0);
+    const guint8 *udp = whole.buf + 34;
+    Pkt f1 = build(mac_a, mac_b, A, B, 17, 0, 0, 0, 0, 0, "", 0x4242, 0x2000);
+    Pkt f2 = f1;
+    /* Rewrite as raw fragments: 16 then 8 bytes of the UDP datagram. */
+    memcpy(f1.buf + 34, udp, 16);
+    f1.buf[16] = 0;
+    f1.buf[17] = 36;
+    f1.len = 14 + 36 < 60 ? 60 : 50;
+    memcpy(f2.buf + 34, udp + 16, 8);
+    f2.buf[16] = 0;
+    f2.buf[17] = 28;
+    f2.buf[20] = 0x00;
+    f2.buf[21] = 2; /* offset 16 bytes, MF 0 */
+    f2.len = 60;
+    feed(fx, &f2);
+    feed(fx, &f1);
+    g_assert_cmpstr(rec->str, ==, "req f2 udp 10.0.0.1:40007>10.0.0.2:88 0123456789abcdef;");
+    g_assert_cmpuint(counter(fx, "ip.fragments"), ==, 2);
+    g_assert_cmpuint(counter(fx, "ip.defrag.reassembled"), ==, 1);
+}
+
+static void test_idle_timeout(Fixture *fx, gconstpointer d)
+{
+    Pkt q = build(mac_a, mac_b, A, B, 17, 40008, 88, 0, 0, 0, "one", 0, 0);
+    Pkt later = build(mac_a, mac_b, A, B, 17, 40009, 88, 0, 0, 0, "two", 0, 0);
+    feed(fx, &q);
+    fx->ts += TW_FLOW_UDP_IDLE_US + 1;
+    feed(fx, &later);
+    g_assert_cmpuint(counter(fx, "flows.expired"), ==, 1);
+    g_assert_cmpstr(rec->str, ==,
+                    "req f1 udp 10.0.0.1:40008>10.0.0.2:88 one;"
+                    "req f2 udp 10.0.0.1:40009>10.0.0.2:88 two;free;");
+}
+
+static void test_flow_cap(Fixture *fx, gconstpointer d)
+{
+    for (guint32 i = 0; i < TW_FLOW_MAX + 3; i++) {
+        Pkt q = build(mac_a, mac_b, A + (i >> 16), B, 17, (guint16)(i & 0xffff), 88, 0, 0, 0, "", 0, 0);
+        feed(fx, &q);
+    }
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, TW_FLOW_MAX + 3);
+    g_assert_cmpuint(counter(fx, "flows.evicted"), ==, 3);
+    g_assert_cmpuint(counter(fx, "anomaly.flow_cap"), ==, 3);
+    guint anomalies = 0;
+    for (guint i = 0; i < fx->events->len; i++)
+        if (strcmp(((TwEvent *)fx->events->pdata[i])->proto, "anomaly") == 0)
+            anomalies++;
+    g_assert_cmpuint(anomalies, ==, 3);
+}
+
+static void test_link_and_ip_errors(Fixture *fx, gconstpointer d)
+{
+    Pkt q = build(mac_a, mac_b, A, B, 17, 40010, 88, 0, 0, 0, "zz", 0, 0);
+    TwFrame f = { 1, 0, 105, q.buf, q.len, q.len };
+    tw_pipeline_frame(fx->pl, &f);
+    tw_pipeline_frame(fx->pl, &f);
+    g_assert_cmpuint(counter(fx, "link.unsupported"), ==, 2);
+    /* Every cut of a port-88 frame: never a crash; headers cut are counted. */
+    for (guint32 cut = 0; cut < q.len; cut++)
+        feed_cut(fx, &q, cut);
+    g_assert_cmpuint(counter(fx, "link.truncated"), ==, 14);
+    g_assert_cmpuint(counter(fx, "ip.truncated"), ==, 20);
+    g_assert_cmpuint(counter(fx, "udp.truncated_header"), ==, 8);
+}
+
+static void test_key(void)
+{
+    const guint8 a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
+    TwFlowKey k1, k2;
+    guint8 s1, s2;
+    tw_flow_key_make(&k1, 4, 6, a, 1000, b, 88, &s1);
+    tw_flow_key_make(&k2, 4, 6, b, 88, a, 1000, &s2);
+    g_assert_cmpmem(&k1, sizeof k1, &k2, sizeof k2);
+    g_assert_cmpuint(s1, ==, 0);
+    g_assert_cmpuint(s2, ==, 1);
+    /* Same address: the port orders the sides. */
+    tw_flow_key_make(&k1, 4, 6, a, 2000, a, 88, &s1);
+    g_assert_cmpuint(s1, ==, 1);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    rec = g_string_new(NULL);
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, fx_setup, fn, fx_teardown)
+    g_test_add_func("/flow/key", test_key);
+    ADD("/flow/udp", test_udp);
+    ADD("/flow/packet-info", test_mac_in_events);
+    ADD("/flow/tcp", test_tcp);
+    ADD("/flow/tcp-gap-at-finish", test_tcp_gap_at_finish);
+    ADD("/flow/probe-and-expect", test_probe_and_expect);
+    ADD("/flow/fragments", test_fragments);
+    ADD("/flow/idle-timeout", test_idle_timeout);
+    ADD("/flow/cap", test_flow_cap);
+    ADD("/flow/link-and-ip-errors", test_link_and_ip_errors);
+    int r = g_test_run();
+    g_string_free(rec, TRUE);
+    return r;
+}
