@@ -26,8 +26,8 @@ echo "+ $TW ${caps[*]}" >&2
 "$TW" "${caps[@]}"
 rc=$?
 case $rc in
-    0) echo "demo.sh: trustwire exit 0 (no broken trust found)" >&2 ;;
-    1) echo "demo.sh: trustwire exit 1 (a machine with a broken trust was found)" >&2 ;;
+    0) echo "demo.sh: trustwire finished (exit 0)" >&2 ;;
+    1) echo "demo.sh: trustwire finished (exit 1: the report found a machine whose trust is broken)" >&2 ;;
     *) echo "demo.sh: trustwire failed (exit $rc)" >&2; exit "$rc" ;;
 esac
 exit 0
