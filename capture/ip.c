@@ -18,13 +18,20 @@ static TwIpStatus decode_v4(const guint8 *p, guint32 caplen, guint32 origlen, Tw
         return origlen < 20 ? TW_IP_MALFORMED : TW_IP_TRUNCATED;
     guint32 ihl = (guint32)(p[0] & 0x0f) * 4;
     guint32 total = be16(p + 2);
+    out->length_from_frame = false;
+    if (total == 0) {
+        /* TCP segmentation offload: the stack had not filled the length in
+         * when the packet was captured; the frame says how long it is (as
+         * Wireshark's ip.tso_support does). */
+        total = origlen;
+        out->length_from_frame = true;
+    }
     if (ihl < 20 || total < ihl)
         return TW_IP_MALFORMED;
     if (ihl > caplen)
         return TW_IP_TRUNCATED;
     /* Total length bounds the packet: Ethernet padding beyond it is trimmed.
-     * A total beyond what the wire carried is a lie (or a TSO capture with a
-     * total of 0, already rejected above). */
+     * A total beyond what the wire carried is a lie. */
     if (total > origlen)
         return TW_IP_MALFORMED;
     guint32 avail = caplen < total ? caplen : total;
@@ -74,8 +81,12 @@ static TwIpStatus decode_v6(const guint8 *p, guint32 caplen, guint32 origlen, Tw
     if (caplen < 40)
         return origlen < 40 ? TW_IP_MALFORMED : TW_IP_TRUNCATED;
     guint32 plen = be16(p + 4);
-    if (plen == 0)
-        return TW_IP_UNSUPPORTED; /* jumbogram (RFC 2675) or TSO artefact */
+    out->length_from_frame = false;
+    if (plen == 0) {
+        /* A jumbogram (RFC 2675) or a TSO capture: the frame gives the length. */
+        plen = origlen - 40;
+        out->length_from_frame = true;
+    }
     if (plen > origlen - 40)
         return TW_IP_MALFORMED;
     guint32 avail = caplen - 40 < plen ? caplen - 40 : plen;

@@ -8,7 +8,7 @@ typedef enum {
     TW_IP_OK = 0,
     TW_IP_TRUNCATED,   /* the capture ended inside the IP headers */
     TW_IP_MALFORMED,   /* lengths or version contradict each other */
-    TW_IP_UNSUPPORTED, /* ESP, jumbogram, too many extension headers… */
+    TW_IP_UNSUPPORTED, /* too many extension headers… */
 } TwIpStatus;
 
 typedef struct {
@@ -18,6 +18,7 @@ typedef struct {
     const guint8 *payload;   /* transport header (or fragment data) */
     guint32 payload_caplen;  /* captured payload bytes */
     guint32 payload_len;     /* payload bytes per the IP header (>= caplen) */
+    bool length_from_frame;  /* the header said 0 (TSO, jumbogram): the frame's length was used */
     /* Fragments (IPv4 MF/offset, IPv6 fragment header). */
     bool is_fragment;
     bool more_fragments;

@@ -61,7 +61,7 @@ struct TwPipeline {
 
     /* Hot counters: stable pointers into `counters`. */
     guint64 *c_frames, *c_bytes, *c_link_unsupported, *c_link_truncated, *c_link_not_ip;
-    guint64 *c_ip_truncated, *c_ip_malformed, *c_ip_unsupported, *c_ip_other;
+    guint64 *c_ip_truncated, *c_ip_malformed, *c_ip_unsupported, *c_ip_other, *c_ip_tso;
     guint64 *c_tcp_truncated, *c_tcp_malformed, *c_udp_truncated, *c_udp_malformed;
     guint64 *c_ignored, *c_dispatched;
 };
@@ -495,6 +495,8 @@ void tw_pipeline_frame(TwPipeline *pl, const TwFrame *f)
         return;
     }
     pl->cur_ip = &ip;
+    if (ip.length_from_frame)
+        *pl->c_ip_tso += 1;
 
     if (ip.is_fragment) {
         /* IPv4: only TCP and UDP can interest a parser.  IPv6: the next
@@ -587,6 +589,7 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
     pl->c_ip_malformed = tw_counter_ptr(c, "ip.malformed");
     pl->c_ip_unsupported = tw_counter_ptr(c, "ip.unsupported");
     pl->c_ip_other = tw_counter_ptr(c, "ip.other_protocol");
+    pl->c_ip_tso = tw_counter_ptr(c, "ip.length_from_frame");
     pl->c_tcp_truncated = tw_counter_ptr(c, "tcp.truncated_header");
     pl->c_tcp_malformed = tw_counter_ptr(c, "tcp.malformed");
     pl->c_udp_truncated = tw_counter_ptr(c, "udp.truncated_header");

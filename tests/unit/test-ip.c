@@ -57,6 +57,15 @@ static void test_v4_padding_and_lies(void)
     g_assert_cmpuint(ip.payload_caplen, ==, 16);
     g_assert_cmpuint(ip.payload_len, ==, 16);
 
+    /* Total length 0 (TSO capture): the frame's length is used. */
+    guint8 tso[40];
+    memcpy(tso, v4_opts, sizeof tso);
+    tso[2] = tso[3] = 0;
+    g_assert_cmpint(tw_ip_decode(tso, sizeof tso, sizeof tso, &ip), ==, TW_IP_OK);
+    g_assert_true(ip.length_from_frame);
+    g_assert_cmpuint(ip.payload_len, ==, 16);
+    g_assert_false(v4_opts[3] == 0);
+
     /* A total length beyond what the wire carried is malformed. */
     g_assert_cmpint(tw_ip_decode(v4_opts, 39, 39, &ip), ==, TW_IP_MALFORMED);
     /* IHL below 5 and total below IHL are malformed. */
@@ -186,9 +195,11 @@ static void test_v6_fragment_and_esp(void)
     g_assert_cmpint(tw_ip_decode(pkt, len, len, &ip), ==, TW_IP_OK);
     g_assert_cmpuint(ip.proto, ==, 50);
 
-    /* Jumbogram payload length 0: unsupported. */
+    /* Payload length 0 (TSO capture or jumbogram): the frame gives it. */
     pkt[4] = pkt[5] = 0;
-    g_assert_cmpint(tw_ip_decode(pkt, len, len, &ip), ==, TW_IP_UNSUPPORTED);
+    g_assert_cmpint(tw_ip_decode(pkt, len, len, &ip), ==, TW_IP_OK);
+    g_assert_true(ip.length_from_frame);
+    g_assert_cmpuint(ip.payload_len, ==, len - 40);
 }
 
 static void test_v6_ext_cap(void)
