@@ -146,6 +146,15 @@ static bool parse_kpasswd(TwDissectCtx *ctx, const char *pname, const guint8 *da
         if (ev)
             g_ptr_array_add(evs, ev);
     }
+    if (len < reported && evs->len > 0) {
+        /* The capture stopped before the end of the frame (maybe exactly
+         * between AP-REQ and KRB-PRIV): the frame, hence its last part, is cut. */
+        TwEvent *last = g_ptr_array_index(evs, evs->len - 1);
+        if (!tw_event_has(last, "status")) {
+            tw_event_set_str(last, "status", tw_status_name(TW_TRUNCATED));
+            tw_event_set_bool(last, "truncated", TRUE);
+        }
+    }
     for (guint i = 0; i < evs->len; i++) {
         TwEvent *ev = g_ptr_array_index(evs, i);
         tw_event_set_int(ev, "kpasswd_version", version);
