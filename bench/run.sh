@@ -44,6 +44,9 @@ if [ ! -s "$CAP" ] || [ ! -s "$TRUTH" ] || [ "$GEN" -nt "$CAP" ]; then
     echo "bench: generated in $(echo "$t1 - $t0" | bc 2>/dev/null || python3 -c "print(round($t1-$t0,1))") s" >&2
 fi
 BYTES=$(stat -c %s "$CAP")
+RUN=$OUT/run-${SIZE}m # this size's timings and outputs
+rm -rf "$RUN"
+mkdir -p "$RUN"
 cat "$CAP" >/dev/null # page cache: both tools read from memory
 
 REPEAT=${REPEAT:-5} # trustwire runs are short: repeat them, report the median
@@ -51,27 +54,26 @@ run() { # label, repeats, expected-ok exit codes ("0" or "0 1"), output file, co
     local label=$1 reps=$2 ok=$3 out=$4
     shift 4
     echo "bench: $label: $*" >&2
-    rm -f "$OUT/$label".time*
     for ((i = 1; i <= reps; i++)); do
         local rc=0
-        /usr/bin/time -v -o "$OUT/$label.time.$i" "$@" >"$out" 2>"$OUT/$label.stderr" || rc=$?
+        /usr/bin/time -v -o "$RUN/$label.time.$i" "$@" >"$out" 2>"$RUN/$label.stderr" || rc=$?
         case " $ok " in
             *" $rc "*) ;;
-            *) echo "bench: $label exited $rc (see $OUT/$label.stderr)" >&2; tail -5 "$OUT/$label.stderr" >&2 ;;
+            *) echo "bench: $label exited $rc (see $RUN/$label.stderr)" >&2; tail -5 "$RUN/$label.stderr" >&2 ;;
         esac
     done
 }
 
-run tw-events-file "$REPEAT" "0" "$OUT/events.ndjson" "$TW" -T events -r "$CAP"
+run tw-events-file "$REPEAT" "0" "$RUN/events.ndjson" "$TW" -T events -r "$CAP"
 run tw-events "$REPEAT" "0" /dev/null "$TW" -T events -r "$CAP"
 run tw-report "$REPEAT" "0 1" /dev/null "$TW" -r "$CAP"
 if [ "${TSHARK:-1}" != 0 ]; then
-    run tshark 1 "0" "$OUT/tshark.tsv" tshark -r "$CAP" -Y kerberos -T fields -e frame.number \
+    run tshark 1 "0" "$RUN/tshark.tsv" tshark -r "$CAP" -Y kerberos -T fields -e frame.number \
         -e kerberos.msg_type -e kerberos.error_code -e kerberos.CNameString -e kerberos.realm \
         -e kerberos.SNameString
 fi
 
-python3 - "$OUT" "$BYTES" "$TRUTH" <<'PY' | tee "$OUT/results.txt"
+python3 - "$RUN" "$BYTES" "$TRUTH" <<'PY' | tee "$RUN/results.txt"
 import json, os, re, sys
 from collections import Counter
 out, size, truth_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -125,7 +127,7 @@ if "tw-events" in res:
     print(f"trustwire peak RSS: {max(v[1] for k, v in res.items() if k != 'tshark') / 1024:.1f} MiB (target < 200 MiB)")
 
 # Same facts?  Kerberos messages by type and error code, per tool, vs truth.
-tw_types, tw_errs, tw_total, other = Counter(), Counter(), 0, Counter()
+tw_types, tw_errs, tw_total, other, nl_msgs = Counter(), Counter(), 0, Counter(), Counter()
 keys_seen = set()
 evp = os.path.join(out, "events.ndjson")
 if os.path.exists(evp):
@@ -135,6 +137,10 @@ if os.path.exists(evp):
         except ValueError:
             other["(unparsable line)"] += 1
             continue
+        if ev.get("proto") == "netlogon":
+            nl_msgs[f'{ev.get("op")} {ev.get("dir")}'] += 1
+            if ev.get("dir") == "response" and ev.get("status") == "0xc0000022":
+                nl_msgs["STATUS_ACCESS_DENIED"] += 1
         if ev.get("proto") != "kerberos":
             other[ev.get("proto")] += 1
             continue
@@ -154,8 +160,11 @@ if os.path.exists(tsp):
         ts_types[f[1].split(",")[0] if len(f) > 1 else ""] += 1
         if len(f) > 2 and f[2]:
             ts_errs[f[2].split(",")[0]] += 1
-print(f"Kerberos messages: truth {truth['kerberos_messages']}, trustwire {tw_total}, tshark {ts_total}"
-      + ("  -> SAME" if tw_total == ts_total == truth["kerberos_messages"] else "  -> DIFFERENT"))
+ran_tshark = os.path.exists(tsp)
+same = tw_total == truth["kerberos_messages"] and (not ran_tshark or ts_total == tw_total)
+print(f"Kerberos messages: truth {truth['kerberos_messages']}, trustwire {tw_total}, "
+      + (f"tshark {ts_total}" if ran_tshark else "tshark not run")
+      + ("  -> SAME" if same else "  -> DIFFERENT"))
 types = sorted(set(truth["kerberos_by_msg_type"]) | set(tw_types) | set(ts_types), key=lambda x: (len(x), x))
 for t in types:
     print(f"  msg_type {t:>4}: truth {truth['kerberos_by_msg_type'].get(t, 0):7}  trustwire {tw_types.get(t, 0):7}  "
@@ -165,6 +174,10 @@ for c in sorted(set(truth["kerberos_error_codes"]) | set(tw_errs) | set(ts_errs)
           f"tshark {ts_errs.get(c, 0):7}")
 if other:
     print("other trustwire events: " + ", ".join(f"{k} {v}" for k, v in other.most_common()))
+nl = truth.get("netlogon_requests", {})
+print(f"NETLOGON calls written: NetrServerReqChallenge {nl.get('4', 0)}, NetrServerAuthenticate3 {nl.get('26', 0)} "
+      f"({truth.get('netlogon_access_denied', 0)} denied); trustwire netlogon events (requests + responses): "
+      + ", ".join(f"{k} {v}" for k, v in sorted(nl_msgs.items())))
 if tw_total and "msg_type" not in keys_seen:
     print("note: trustwire kerberos events carry keys " + ", ".join(sorted(keys_seen)))
 PY
