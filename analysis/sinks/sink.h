@@ -24,3 +24,12 @@ TwSink *tw_sink_tree_new(FILE *out);    /* -T tree: the teaching view */
 
 /* One-line text form of an event, shared by the summary and tree headers. */
 void tw_event_summary_line(const TwEvent *ev, GString *out);
+
+/* -T report (text) and -T json: feeds the verdict engine, writes the report
+ * at the end (analysis/report.c).  `live`: also prints each finding on
+ * `announce` (a line, the moment it is established). */
+TwSink *tw_sink_report_new(FILE *out, bool json, bool live, FILE *announce);
+/* The sensor/file the next events come from (--from-events); NULL = this run. */
+void tw_sink_report_set_source(TwSink *sink, const char *source);
+/* Whether colour should be used on `f`: a terminal, and NO_COLOR unset. */
+bool tw_want_color(FILE *f);

@@ -1,0 +1,256 @@
+/* analysis.h — the verdict engine: typed events in, per-machine findings out.
+ *
+ * Events (from the dissector pipeline or from saved NDJSON) are folded into
+ * one record per machine account (identity.c) holding *facts*: what the
+ * capture proves happened to that machine (a key rejected, a ticket
+ * accepted, a clock sample, a password change…), each with the frames that
+ * prove it.  Rules (rules.c) read the facts and decide causes; report.c
+ * prints them.  Analysis never sees packet bytes (docs/detections.md).
+ */
+#pragma once
+
+#include "dissectors/event.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Caps: every table the engine grows is bounded; hitting one is counted in
+ * TwAnalysis.caps_hit and reported, never fatal. */
+#define TW_AN_MAX_MACHINES      16384 /* machine records */
+#define TW_AN_MAX_ADDRS         32    /* addresses (IP+MAC uses) kept per machine */
+#define TW_AN_MAX_ALIASES       16    /* other names (SPNs, FQDNs) kept per machine */
+#define TW_AN_MAX_EVIDENCE      24    /* evidence items kept per fact kind per machine */
+#define TW_AN_MAX_CLOCK_SAMPLES 256   /* clock samples kept per machine */
+#define TW_AN_MAX_REQUESTS      65536 /* requests remembered to attribute replies */
+#define TW_AN_MAX_USERS         4096  /* user-failure records */
+#define TW_AN_MAX_FLOWS         16384 /* sealed-NETLOGON burst trackers */
+#define TW_AN_BURST_WINDOW_US   (60 * G_USEC_PER_SEC)
+#define TW_AN_BURST_MIN         10    /* NETLOGON authenticate attempts in a window = a burst */
+#define TW_AN_SPRAY_MIN_USERS   5     /* distinct users failing pre-auth from one IP = a spray */
+#define TW_AN_SKEW_LIMIT_S      300.0 /* Kerberos default clock tolerance (RFC 4120 1.6, MS-KILE) */
+#define TW_AN_SKEW_WARN_S       120.0 /* drifting toward the tolerance: at risk */
+#define TW_AN_ROTATION_FAIL_US  (30 * 60 * G_USEC_PER_SEC) /* failure "right after" a change */
+
+/* Machine state, by increasing severity. */
+typedef enum {
+    TW_STATE_UNKNOWN = 0,
+    TW_STATE_HEALTHY,
+    TW_STATE_RECOVERED, /* failed, then proved itself again later in the capture */
+    TW_STATE_AT_RISK,
+    TW_STATE_BROKEN,
+} TwState;
+
+const char *tw_state_name(TwState s); /* "unknown" "healthy" "recovered" "at-risk" "broken" */
+
+/* One piece of evidence: a message seen in the capture. */
+typedef struct {
+    char *source;  /* sensor/file the event came from; NULL for the live/pcap run */
+    guint64 frame;
+    gint64 ts_us;
+    char *msg;     /* "AS-REQ → KRB-ERROR", "NetrServerAuthenticate3 response" */
+    char *error;   /* "KDC_ERR_PREAUTH_FAILED (24)" or NULL */
+    char *status;  /* "0xc0000022 STATUS_ACCESS_DENIED" or NULL */
+    char *detail;  /* free text (who, offsets) or NULL */
+    bool has_value;
+    double value;  /* a measurement the rule reads (clock-skew: client minus server, s) */
+    char src[TW_ADDR_STRLEN];
+    char dst[TW_ADDR_STRLEN];
+} TwEvidence;
+
+/* What the capture proved about one machine. */
+typedef enum {
+    TW_F_KRB_AS_OK,        /* AS-REP to NAME$: the DC accepted its key */
+    TW_F_KRB_TGS_OK,       /* TGS-REP to NAME$ */
+    TW_F_KRB_KEY_FAIL,     /* AS-REQ NAME$ → 24/31 */
+    TW_F_KRB_SKEW,         /* NAME$ (or its host) got KRB_AP_ERR_SKEW */
+    TW_F_KRB_CLIENT_UNKNOWN, /* NAME$ → KDC_ERR_C_PRINCIPAL_UNKNOWN */
+    TW_F_KRB_REVOKED,      /* NAME$ → KDC_ERR_CLIENT_REVOKED / disabled NTSTATUS */
+    TW_F_KRB_PREAUTH_REQ,  /* normal first round trip */
+    TW_F_SRV_KEY_FAIL,     /* AP-REQ to a service of NAME → 41/44 (NAME is the server) */
+    TW_F_SRV_AP_OK,        /* AP-REP from a service of NAME */
+    TW_F_SPN_UNKNOWN,      /* TGS for host/NAME → KDC_ERR_S_PRINCIPAL_UNKNOWN */
+    TW_F_NL_AUTH_OK,       /* NetrServerAuthenticate* → success */
+    TW_F_NL_AUTH_DENIED,   /* … → STATUS_ACCESS_DENIED (not the Zerologon pattern) */
+    TW_F_NL_NO_ACCOUNT,    /* STATUS_NO_TRUST_SAM_ACCOUNT */
+    TW_F_NL_DISABLED,      /* STATUS_ACCOUNT_DISABLED */
+    TW_F_TRUST_FAIL,       /* TRUSTED_RELATIONSHIP / NO_TRUST_LSA_SECRET / TRUSTED_DOMAIN */
+    TW_F_PWSET_REQ,        /* NetrServerPasswordSet(2) / kpasswd request */
+    TW_F_PWSET_OK,
+    TW_F_PWSET_FAIL,
+    TW_F_ZL_ATTEMPT,       /* all-zero challenge/credential Authenticate aimed at NAME$ */
+    TW_F_ZL_BYPASS,        /* … which the DC accepted */
+    TW_F_ZL_PWSET,         /* all-zero NetrServerPasswordSet2 aimed at NAME$ */
+    TW_F_ZL_SEALED_BURST,  /* burst of sealed ReqChallenge+Authenticate to this DC */
+    TW_F_NL_DENIED_BURST,  /* burst of denied Authenticate for NAME$ from one address */
+    TW_F_SEEN,             /* any other mention (SPN target, NTLMSSP workstation…) */
+    TW_F_COUNT
+} TwFactKind;
+
+typedef struct {
+    guint count;
+    gint64 first_ts, last_ts;
+    GPtrArray *ev; /* TwEvidence*, at most TW_AN_MAX_EVIDENCE (first ones, then the last) */
+} TwFact;
+
+typedef enum {
+    TW_CLK_KRB_STIME,   /* KRB-ERROR stime vs capture time (the error's sender) */
+    TW_CLK_KRB_CTIME,   /* client ctime echoed in a KRB-ERROR vs capture time */
+    TW_CLK_SMB2_SYSTIME, /* SMB2 NEGOTIATE SystemTime vs capture time */
+    TW_CLK_NL_AUTH,     /* NETLOGON authenticator timestamp vs capture time */
+} TwClockKind;
+
+typedef struct {
+    double offset_s; /* machine clock minus capture-host clock */
+    TwClockKind kind;
+    guint64 frame;
+    gint64 ts_us;
+    char *source;
+} TwClockSample;
+
+typedef struct {
+    char addr[TW_ADDR_STRLEN];
+    char mac[18];      /* "" when unknown */
+    gint64 first_ts, last_ts;
+    guint n_ok;        /* successes proven from this address */
+    guint n_keyfail;   /* key rejected from this address */
+    guint n_pwset;     /* password changes sent from this address */
+} TwAddrUse;
+
+typedef enum { TW_ROLE_UNKNOWN = 0, TW_ROLE_MEMBER, TW_ROLE_DC } TwRole;
+
+typedef struct {
+    char *key;      /* "NAME$" or "ip:ADDR" for an address-only host */
+    char *account;  /* "NAME$" or NULL */
+    TwRole role;
+    gint64 rid;     /* from NetrServerAuthenticate3, -1 when unknown */
+    GPtrArray *aliases; /* char*: SPNs, FQDNs, NetBIOS names seen */
+    GArray *addrs;      /* TwAddrUse */
+    gint64 first_ts, last_ts;
+    TwFact facts[TW_F_COUNT];
+    GArray *clock;      /* TwClockSample */
+    guint clock_total;
+    GPtrArray *zl_attackers; /* char*: addresses that sent Zerologon attempts at this account */
+    GArray *zl_attempt_ts;   /* gint64: recent attempt times, for burst detection */
+    bool merged_away;   /* absorbed into another record */
+} TwMachine;
+
+/* A cause established for one machine (rules.c). */
+typedef struct TwRule TwRule;
+typedef struct {
+    const TwRule *rule;
+    TwState state;
+    const char *confidence; /* "high" | "medium" | "low" */
+    char *summary;          /* plain words, for someone who never read RFC 4120 */
+    char *fix;
+    GPtrArray *evidence;    /* TwEvidence* borrowed from the machine's facts */
+    bool has_offset;
+    double offset_s;        /* clock-skew: machine minus DC */
+} TwFinding;
+
+typedef struct TwAnalysis TwAnalysis;
+
+struct TwRule {
+    const char *name;      /* stable id: "stale-password" … (docs/detections.md) */
+    const char *title;     /* short human title */
+    const char *reference; /* spec sections */
+    int priority;          /* lower wins when picking the verdict among equal states */
+    void (*eval)(const TwAnalysis *a, const TwMachine *m, GPtrArray *out /* TwFinding* */);
+};
+
+extern const TwRule tw_rules[];
+extern const guint tw_rules_count;
+const TwRule *tw_rule_by_name(const char *name);
+
+/* Evaluates every rule for one machine; returns TwFinding* (free with
+ * g_ptr_array_unref), worst first. */
+GPtrArray *tw_rules_eval(const TwAnalysis *a, const TwMachine *m);
+void tw_finding_free(gpointer p);
+/* Worst state among findings (UNKNOWN when none). */
+TwState tw_findings_state(GPtrArray *findings);
+
+/* User (non-machine) failures, aggregated per (user, address, error). */
+typedef struct {
+    char *user;
+    char addr[TW_ADDR_STRLEN];
+    char *error;
+    guint count;
+    guint64 first_frame;
+    char *source;
+    gint64 first_ts, last_ts;
+} TwUserFailure;
+
+struct TwAnalysis {
+    GHashTable *machines;   /* key → TwMachine* (owned) */
+    GPtrArray *machine_order; /* TwMachine* in creation order (borrowed) */
+    GHashTable *ip_owner;   /* addr → machine key (char*, owned) of the latest named user */
+    GHashTable *dc_addrs;   /* addr → TRUE: servers of port 88 / NETLOGON */
+    GHashTable *requests;   /* "source|frame" → request (owned) */
+    GHashTable *flows;      /* "source|c|cp|s|sp|proto" → request (borrowed from requests) */
+    GQueue *request_fifo;   /* keys in insertion order, for eviction */
+    GHashTable *nl_challenges; /* "source|addr|COMPUTER" → bool all-zero challenge */
+    GHashTable *sealed_bursts; /* "src|dst" → GArray* gint64 of recent sealed auth ts */
+    GPtrArray *users;       /* TwUserFailure* */
+    GHashTable *user_index; /* "user|addr|error" → TwUserFailure* */
+    GPtrArray *sources;     /* char*: interned-like owned source names */
+    guint64 events;
+    gint64 first_ts, last_ts;
+    guint64 caps_hit;
+    guint64 evidence_dropped;
+    /* Live announcements: "key|rule|state" already printed. */
+    GHashTable *announced;
+    GPtrArray *touched;     /* machines touched by the current event (borrowed) */
+};
+
+TwAnalysis *tw_analysis_new(void);
+void tw_analysis_free(TwAnalysis *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwAnalysis, tw_analysis_free)
+
+/* Folds one event in.  `source` names the sensor/file (NULL for a capture
+ * read in this run); frame numbers are only unique within a source. */
+void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source);
+
+/* Live mode: appends one line per finding established since the last call
+ * (for machines touched by recent events) to `out`. Returns how many. */
+guint tw_analysis_announce(TwAnalysis *a, GString *out, bool color);
+
+/* DC clock offset vs the capture host (median of DC samples); false when none. */
+bool tw_analysis_dc_offset(const TwAnalysis *a, double *offset_s);
+/* Median offset of a machine's own samples vs the capture host. */
+bool tw_machine_clock_offset(const TwMachine *m, double *offset_s);
+/* The name (or address) to use for the DC in fixes ("DC1" or "10.0.0.1"), or NULL. */
+const char *tw_analysis_dc_name(const TwAnalysis *a);
+
+/* identity.c */
+/* Canonical machine account for a Kerberos principal or SPN: "WS1$" for
+ * "ws1$", "WS1$@REALM", "host/ws1.lab.example", "cifs/WS1"; NULL for users,
+ * krbtgt, kadmin and addresses. (transfer full) */
+char *tw_identity_from_principal(const char *name);
+/* Canonical account for a NetBIOS computer name ("\\\\WS1", "ws1", "WS1$"). */
+char *tw_identity_from_computer(const char *name);
+/* True when a principal names a user (no '$', no service part). */
+bool tw_identity_is_user(const char *name);
+
+TwMachine *tw_identity_get(TwAnalysis *a, const char *account); /* creates */
+TwMachine *tw_identity_lookup(const TwAnalysis *a, const char *account);
+/* The machine currently using `addr` (named if bound, else an address-only
+ * record, created when `create`). */
+TwMachine *tw_identity_by_addr(TwAnalysis *a, const char *addr, bool create);
+/* Records that `m` used `addr` (and `mac`, may be NULL/"") at ts; binds the
+ * address to it and absorbs an address-only record for it. */
+void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts);
+void tw_identity_add_alias(TwMachine *m, const char *alias);
+TwAddrUse *tw_machine_addr(TwMachine *m, const char *addr);
+void tw_machine_free(gpointer p);
+
+/* Adds a fact with its evidence (transfer full of ev) to m. */
+void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev);
+void tw_evidence_free(gpointer p);
+
+/* event-json.c: one NDJSON line as written by -T events → TwEvent (NULL + GError). */
+TwEvent *tw_event_from_json(const char *line, gssize len, GError **err);
+
+/* report.c */
+typedef enum { TW_REPORT_TEXT, TW_REPORT_JSON } TwReportFormat;
+/* Writes the whole report; returns the exit status it asks for (0 none
+ * broken, 1 at least one broken). */
+int tw_report_write(TwAnalysis *a, TwReportFormat fmt, bool color, FILE *out);

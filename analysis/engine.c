@@ -1,0 +1,1088 @@
+/* engine.c — folds typed events into per-machine facts (analysis.h).
+ *
+ * Replies are attributed to the request they answer: first by `reply_to`
+ * (the request's frame, docs/events.md), else by the last request on the
+ * same flow (4-tuple, plus call_id for DCE/RPC).  Windows KDCs leave cname
+ * out of KRB-ERROR (RFC 4120 5.9.1 makes it OPTIONAL), so this is how an
+ * error finds its machine.
+ */
+#include "analysis.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* RFC 4120 7.5.7 message types */
+enum { KRB_AS_REQ = 10, KRB_AS_REP = 11, KRB_TGS_REQ = 12, KRB_TGS_REP = 13, KRB_AP_REQ = 14,
+       KRB_AP_REP = 15, KRB_PRIV = 21, KRB_ERROR = 30 };
+
+/* RFC 4120 7.5.9 error codes used here */
+enum { KDC_ERR_C_PRINCIPAL_UNKNOWN = 6, KDC_ERR_S_PRINCIPAL_UNKNOWN = 7, KDC_ERR_CLIENT_REVOKED = 18,
+       KDC_ERR_PREAUTH_FAILED = 24, KDC_ERR_PREAUTH_REQUIRED = 25, KRB_AP_ERR_BAD_INTEGRITY = 31,
+       KRB_AP_ERR_SKEW = 37, KRB_AP_ERR_MODIFIED = 41, KRB_AP_ERR_BADKEYVER = 44 };
+
+/* MS-ERREF 2.3.1 NTSTATUS values (protocol-notes 3.5) */
+#define ST_SUCCESS                     0x00000000u
+#define ST_ACCESS_DENIED               0xc0000022u
+#define ST_ACCOUNT_DISABLED            0xc0000072u
+#define ST_NO_TRUST_LSA_SECRET         0xc000018au
+#define ST_NO_TRUST_SAM_ACCOUNT        0xc000018bu
+#define ST_TRUSTED_DOMAIN_FAILURE      0xc000018cu
+#define ST_TRUSTED_RELATIONSHIP_FAILURE 0xc000018du
+#define ST_DOWNGRADE_DETECTED          0xc0000388u
+
+/* MS-NRPC 3.5.4 opnums (protocol-notes 3.1) */
+enum { NL_REQ_CHALLENGE = 4, NL_AUTHENTICATE = 5, NL_PASSWORD_SET = 6, NL_AUTHENTICATE2 = 15,
+       NL_AUTHENTICATE3 = 26, NL_PASSWORD_SET2 = 30, NL_AUTHENTICATE_KERBEROS = 59 };
+
+typedef struct {
+    char *key;     /* "source|frame" */
+    char *flowkey;
+    char *source;
+    guint64 frame;
+    gint64 ts_us;
+    char src[TW_ADDR_STRLEN], dst[TW_ADDR_STRLEN];
+    char src_mac[18];
+    guint16 sport, dport;
+    /* Kerberos */
+    gint64 msg_type;
+    char *cname, *sname;
+    bool kpasswd;
+    /* NETLOGON */
+    gint64 opnum;
+    char *op;
+    char *account;  /* canonical NAME$ the call is about */
+    bool zero;      /* Zerologon pattern */
+    bool sealed;
+} Request;
+
+static void request_free(gpointer p)
+{
+    Request *r = p;
+    g_free(r->key);
+    g_free(r->flowkey);
+    g_free(r->source);
+    g_free(r->cname);
+    g_free(r->sname);
+    g_free(r->op);
+    g_free(r->account);
+    g_free(r);
+}
+
+static void user_failure_free(gpointer p)
+{
+    TwUserFailure *u = p;
+    g_free(u->user);
+    g_free(u->error);
+    g_free(u->source);
+    g_free(u);
+}
+
+static void garray_free(gpointer p)
+{
+    g_array_unref(p);
+}
+
+TwAnalysis *tw_analysis_new(void)
+{
+    TwAnalysis *a = g_new0(TwAnalysis, 1);
+    a->machines = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, tw_machine_free);
+    a->machine_order = g_ptr_array_new();
+    a->ip_owner = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    a->dc_addrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->requests = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, request_free);
+    a->flows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->request_fifo = g_queue_new();
+    a->nl_challenges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->sealed_bursts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, garray_free);
+    a->users = g_ptr_array_new_with_free_func(user_failure_free);
+    a->user_index = g_hash_table_new(g_str_hash, g_str_equal);
+    a->sources = g_ptr_array_new_with_free_func(g_free);
+    a->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->touched = g_ptr_array_new();
+    return a;
+}
+
+void tw_analysis_free(TwAnalysis *a)
+{
+    if (!a)
+        return;
+    g_hash_table_destroy(a->flows);
+    g_hash_table_destroy(a->requests);
+    g_queue_free(a->request_fifo);
+    g_ptr_array_unref(a->machine_order);
+    g_hash_table_destroy(a->machines);
+    g_hash_table_destroy(a->ip_owner);
+    g_hash_table_destroy(a->dc_addrs);
+    g_hash_table_destroy(a->nl_challenges);
+    g_hash_table_destroy(a->sealed_bursts);
+    g_hash_table_destroy(a->user_index);
+    g_ptr_array_unref(a->users);
+    g_ptr_array_unref(a->sources);
+    g_hash_table_destroy(a->announced);
+    g_ptr_array_unref(a->touched);
+    g_free(a);
+}
+
+/* ---- small helpers ---- */
+
+static void mac_str(const guint8 m[6], char out[18])
+{
+    g_snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static const char *src_mac(const TwEvent *ev, char buf[18])
+{
+    if (!ev->has_mac)
+        return NULL;
+    mac_str(ev->src_mac, buf);
+    return buf;
+}
+
+static const char *dst_mac(const TwEvent *ev, char buf[18])
+{
+    if (!ev->has_mac)
+        return NULL;
+    mac_str(ev->dst_mac, buf);
+    return buf;
+}
+
+static const char *intern_source(TwAnalysis *a, const char *source)
+{
+    if (!source)
+        return NULL;
+    for (guint i = 0; i < a->sources->len; i++)
+        if (strcmp(g_ptr_array_index(a->sources, i), source) == 0)
+            return g_ptr_array_index(a->sources, i);
+    g_ptr_array_add(a->sources, g_strdup(source));
+    return g_ptr_array_index(a->sources, a->sources->len - 1);
+}
+
+static TwEvidence *evidence_new(const TwEvent *ev, const char *source, const char *msg,
+                                const char *error, const char *status, char *detail /* full */)
+{
+    TwEvidence *e = g_new0(TwEvidence, 1);
+    e->source = g_strdup(source);
+    e->frame = ev->frame;
+    e->ts_us = ev->ts_us;
+    e->msg = g_strdup(msg ? msg : ev->proto);
+    e->error = g_strdup(error);
+    e->status = g_strdup(status);
+    e->detail = detail;
+    g_strlcpy(e->src, ev->src, sizeof e->src);
+    g_strlcpy(e->dst, ev->dst, sizeof e->dst);
+    return e;
+}
+
+/* A time field: RFC 3339 text (tw_event_set_time) or integer Unix seconds. */
+static bool get_time(const TwEvent *ev, const char *key, gint64 *us)
+{
+    const TwField *f = tw_event_get(ev, key);
+    if (!f)
+        return false;
+    if (f->type == TW_FIELD_STR)
+        return tw_parse_time(f->v.s, us);
+    if (f->type == TW_FIELD_INT) {
+        *us = f->v.i * G_USEC_PER_SEC;
+        return true;
+    }
+    return false;
+}
+
+/* NTSTATUS from "0xc0000022", "c0000022", or an integer field. */
+static bool get_status(const TwEvent *ev, const char *key, guint32 *st)
+{
+    const TwField *f = tw_event_get(ev, key);
+    if (!f)
+        return false;
+    if (f->type == TW_FIELD_INT) {
+        *st = (guint32)f->v.i;
+        return true;
+    }
+    if (f->type != TW_FIELD_STR || !f->v.s[0])
+        return false;
+    char *end = NULL;
+    guint64 v = g_ascii_strtoull(f->v.s, &end, 16);
+    if (end == f->v.s || v > G_MAXUINT32)
+        return false;
+    *st = (guint32)v;
+    return true;
+}
+
+static const char *ntstatus_name(guint32 st)
+{
+    switch (st) {
+    case ST_SUCCESS: return "STATUS_SUCCESS";
+    case ST_ACCESS_DENIED: return "STATUS_ACCESS_DENIED";
+    case ST_ACCOUNT_DISABLED: return "STATUS_ACCOUNT_DISABLED";
+    case ST_NO_TRUST_LSA_SECRET: return "STATUS_NO_TRUST_LSA_SECRET";
+    case ST_NO_TRUST_SAM_ACCOUNT: return "STATUS_NO_TRUST_SAM_ACCOUNT";
+    case ST_TRUSTED_DOMAIN_FAILURE: return "STATUS_TRUSTED_DOMAIN_FAILURE";
+    case ST_TRUSTED_RELATIONSHIP_FAILURE: return "STATUS_TRUSTED_RELATIONSHIP_FAILURE";
+    case ST_DOWNGRADE_DETECTED: return "STATUS_DOWNGRADE_DETECTED";
+    case 0xc0000234u: return "STATUS_ACCOUNT_LOCKED_OUT";
+    case 0xc0000193u: return "STATUS_ACCOUNT_EXPIRED";
+    case 0xc0000071u: return "STATUS_PASSWORD_EXPIRED";
+    case 0xc0000224u: return "STATUS_PASSWORD_MUST_CHANGE";
+    case 0xc000006du: return "STATUS_LOGON_FAILURE";
+    case 0xc000006au: return "STATUS_WRONG_PASSWORD";
+    case 0xc0000064u: return "STATUS_NO_SUCH_USER";
+    case 0xc0000133u: return "STATUS_TIME_DIFFERENCE_AT_DC";
+    default: return NULL;
+    }
+}
+
+static char *status_text(const TwEvent *ev, const char *key, guint32 st)
+{
+    const char *nm = tw_event_get_str(ev, "status_name");
+    if (!nm)
+        nm = ntstatus_name(st);
+    (void)key;
+    return nm ? g_strdup_printf("0x%08x %s", st, nm) : g_strdup_printf("0x%08x", st);
+}
+
+static bool is_trust_status(guint32 st)
+{
+    return st == ST_NO_TRUST_LSA_SECRET || st == ST_TRUSTED_DOMAIN_FAILURE ||
+           st == ST_TRUSTED_RELATIONSHIP_FAILURE;
+}
+
+static bool hex_all_zero(const char *hex)
+{
+    if (!hex || !*hex)
+        return false;
+    for (const char *p = hex; *p; p++)
+        if (*p != '0')
+            return false;
+    return true;
+}
+
+/* MS-NRPC 3.1.4.1 step 7: a client challenge whose first 5 bytes are all the
+ * same is the Zerologon tell (a random one is so with probability 2^-32). */
+static bool challenge_is_weak(const char *hex)
+{
+    if (!hex || strlen(hex) < 10)
+        return false;
+    for (int i = 2; i < 10; i += 2)
+        if (g_ascii_strncasecmp(hex, hex + i, 2) != 0)
+            return false;
+    return true;
+}
+
+static gint64 krb_msg_type(const TwEvent *ev)
+{
+    gint64 t = tw_event_get_int(ev, "msg_type", -1);
+    if (t >= 0)
+        return t;
+    const char *m = tw_event_get_str(ev, "msg");
+    static const struct { const char *n; gint64 t; } names[] = {
+        { "AS-REQ", KRB_AS_REQ }, { "AS-REP", KRB_AS_REP }, { "TGS-REQ", KRB_TGS_REQ },
+        { "TGS-REP", KRB_TGS_REP }, { "AP-REQ", KRB_AP_REQ }, { "AP-REP", KRB_AP_REP },
+        { "KRB-PRIV", KRB_PRIV }, { "KRB-ERROR", KRB_ERROR },
+    };
+    for (gsize i = 0; m && i < G_N_ELEMENTS(names); i++)
+        if (strcmp(m, names[i].n) == 0)
+            return names[i].t;
+    return -1;
+}
+
+static const char *krb_msg_name(gint64 t)
+{
+    switch (t) {
+    case KRB_AS_REQ: return "AS-REQ";
+    case KRB_AS_REP: return "AS-REP";
+    case KRB_TGS_REQ: return "TGS-REQ";
+    case KRB_TGS_REP: return "TGS-REP";
+    case KRB_AP_REQ: return "AP-REQ";
+    case KRB_AP_REP: return "AP-REP";
+    case KRB_PRIV: return "KRB-PRIV";
+    case KRB_ERROR: return "KRB-ERROR";
+    default: return "Kerberos";
+    }
+}
+
+static const char *krb_error_name(gint64 code)
+{
+    switch (code) {
+    case 6: return "KDC_ERR_C_PRINCIPAL_UNKNOWN";
+    case 7: return "KDC_ERR_S_PRINCIPAL_UNKNOWN";
+    case 18: return "KDC_ERR_CLIENT_REVOKED";
+    case 23: return "KDC_ERR_KEY_EXPIRED";
+    case 24: return "KDC_ERR_PREAUTH_FAILED";
+    case 25: return "KDC_ERR_PREAUTH_REQUIRED";
+    case 31: return "KRB_AP_ERR_BAD_INTEGRITY";
+    case 37: return "KRB_AP_ERR_SKEW";
+    case 41: return "KRB_AP_ERR_MODIFIED";
+    case 44: return "KRB_AP_ERR_BADKEYVER";
+    default: return NULL;
+    }
+}
+
+/* ---- requests, for reply attribution ---- */
+
+static char *flow_key(const char *source, const char *cli, guint cport, const char *srv, guint sport,
+                      const char *proto, gint64 call_id)
+{
+    return g_strdup_printf("%s|%s|%u|%s|%u|%s|%" G_GINT64_FORMAT, source ? source : "", cli, cport,
+                           srv, sport, proto, call_id);
+}
+
+static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *source, const char *proto,
+                                 gint64 call_id)
+{
+    while (g_hash_table_size(a->requests) >= TW_AN_MAX_REQUESTS) {
+        char *old = g_queue_pop_head(a->request_fifo);
+        if (!old)
+            break;
+        Request *r = g_hash_table_lookup(a->requests, old);
+        if (r) {
+            Request *fr = g_hash_table_lookup(a->flows, r->flowkey);
+            if (fr == r)
+                g_hash_table_remove(a->flows, r->flowkey);
+            g_hash_table_remove(a->requests, old); /* frees r and its key (== old) */
+        }
+    }
+    Request *r = g_new0(Request, 1);
+    r->source = g_strdup(source);
+    r->key = g_strdup_printf("%s|%" G_GUINT64_FORMAT, source ? source : "", ev->frame);
+    r->flowkey = flow_key(source, ev->src, ev->sport, ev->dst, ev->dport, proto, call_id);
+    r->frame = ev->frame;
+    r->ts_us = ev->ts_us;
+    g_strlcpy(r->src, ev->src, sizeof r->src);
+    g_strlcpy(r->dst, ev->dst, sizeof r->dst);
+    r->sport = ev->sport;
+    r->dport = ev->dport;
+    char mb[18];
+    const char *m = src_mac(ev, mb);
+    if (m)
+        g_strlcpy(r->src_mac, m, sizeof r->src_mac);
+    r->msg_type = -1;
+    r->opnum = -1;
+    if (g_hash_table_contains(a->requests, r->key)) {
+        /* Several messages completed by one frame: the first keeps the
+         * reply_to slot; later ones get a unique key and the flow slot. */
+        g_free(r->key);
+        r->key = g_strdup_printf("%s|%" G_GUINT64_FORMAT "|e%" G_GUINT64_FORMAT, source ? source : "", ev->frame,
+                                 a->events); /* unique: one request per event */
+    }
+    g_hash_table_insert(a->requests, r->key, r);
+    g_queue_push_tail(a->request_fifo, r->key);
+    g_hash_table_replace(a->flows, g_strdup(r->flowkey), r);
+    return r;
+}
+
+/* The request a reply answers. */
+static Request *request_for_reply(TwAnalysis *a, const TwEvent *ev, const char *source, const char *proto,
+                                  gint64 call_id)
+{
+    gint64 reply_to = tw_event_get_int(ev, "reply_to", -1);
+    if (reply_to >= 0) {
+        g_autofree char *k = g_strdup_printf("%s|%" G_GINT64_FORMAT, source ? source : "", reply_to);
+        Request *r = g_hash_table_lookup(a->requests, k);
+        if (r)
+            return r;
+    }
+    g_autofree char *fk = flow_key(source, ev->dst, ev->dport, ev->src, ev->sport, proto, call_id);
+    return g_hash_table_lookup(a->flows, fk);
+}
+
+static void mark_dc(TwAnalysis *a, const char *addr)
+{
+    if (!addr || !*addr)
+        return;
+    if (!g_hash_table_contains(a->dc_addrs, addr))
+        g_hash_table_add(a->dc_addrs, g_strdup(addr));
+    TwMachine *m = tw_identity_by_addr(a, addr, false);
+    if (m)
+        m->role = TW_ROLE_DC;
+}
+
+static void clock_sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const char *source,
+                         TwClockKind kind, gint64 machine_us, gint64 capture_us)
+{
+    if (!m)
+        return;
+    m->clock_total++;
+    if (m->clock->len >= TW_AN_MAX_CLOCK_SAMPLES) {
+        a->caps_hit++;
+        return;
+    }
+    TwClockSample s = { 0 };
+    s.offset_s = (double)(machine_us - capture_us) / 1e6;
+    s.kind = kind;
+    s.frame = ev->frame;
+    s.ts_us = ev->ts_us;
+    s.source = g_strdup(source);
+    g_array_append_val(m->clock, s);
+    if (!m->first_ts || ev->ts_us < m->first_ts)
+        m->first_ts = ev->ts_us;
+    if (ev->ts_us > m->last_ts)
+        m->last_ts = ev->ts_us;
+    if (a->touched->len < 16 && !g_ptr_array_find(a->touched, m, NULL))
+        g_ptr_array_add(a->touched, m);
+}
+
+static void user_failure(TwAnalysis *a, const TwEvent *ev, const char *source, const char *user,
+                         const char *addr, const char *error)
+{
+    g_autofree char *k = g_strdup_printf("%s|%s|%s", user, addr, error);
+    TwUserFailure *u = g_hash_table_lookup(a->user_index, k);
+    if (!u) {
+        if (a->users->len >= TW_AN_MAX_USERS) {
+            a->caps_hit++;
+            return;
+        }
+        u = g_new0(TwUserFailure, 1);
+        u->user = g_strdup(user);
+        g_strlcpy(u->addr, addr, sizeof u->addr);
+        u->error = g_strdup(error);
+        u->first_frame = ev->frame;
+        u->source = g_strdup(source);
+        u->first_ts = ev->ts_us;
+        g_ptr_array_add(a->users, u);
+        g_hash_table_insert(a->user_index, g_strdup_printf("%s|%s|%s", u->user, u->addr, u->error), u);
+    }
+    u->count++;
+    u->last_ts = ev->ts_us;
+}
+
+/* ---- Kerberos (RFC 4120, MS-KILE) ---- */
+
+static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
+{
+    gint64 t = krb_msg_type(ev);
+    bool kpasswd = tw_event_get_bool(ev, "kpasswd", false) || ev->dport == 464 || ev->sport == 464;
+    const char *cname = tw_event_get_str(ev, "cname");
+    const char *sname = tw_event_get_str(ev, "sname");
+    char mb[18];
+
+    if (t == KRB_AS_REQ || t == KRB_TGS_REQ || (t == KRB_AP_REQ && kpasswd) ||
+        (t == KRB_AP_REQ && ev->dport != 88)) {
+        if (t != KRB_AP_REQ || kpasswd)
+            mark_dc(a, ev->dst);
+        Request *r = request_remember(a, ev, source, "krb", 0);
+        r->msg_type = t;
+        r->cname = g_strdup(cname);
+        r->sname = g_strdup(sname);
+        r->kpasswd = kpasswd;
+        g_autofree char *cacct = tw_identity_from_principal(cname);
+        if (cacct) {
+            TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+            if (m && m->role == TW_ROLE_UNKNOWN)
+                m->role = TW_ROLE_MEMBER;
+            if (m && t == KRB_AS_REQ)
+                tw_machine_fact(a, m, TW_F_SEEN,
+                                evidence_new(ev, source, "AS-REQ", NULL, NULL,
+                                             g_strdup_printf("%s asks the KDC for a ticket", cacct)));
+        }
+        g_autofree char *sacct = tw_identity_from_principal(sname);
+        if (sacct && t == KRB_AP_REQ && !kpasswd) {
+            /* An AP-REQ goes to the service itself: its address is the machine's. */
+            TwMachine *m = tw_identity_get(a, sacct);
+            tw_identity_add_alias(m, sname);
+            tw_identity_bind(a, m, ev->dst, dst_mac(ev, mb), ev->ts_us);
+        } else if (sacct && t == KRB_TGS_REQ) {
+            TwMachine *m = tw_identity_get(a, sacct);
+            tw_identity_add_alias(m, sname);
+            if (m && !m->first_ts)
+                m->first_ts = m->last_ts = ev->ts_us;
+        }
+        if (kpasswd && t == KRB_AP_REQ) {
+            TwMachine *m = cacct ? tw_identity_get(a, cacct) : tw_identity_by_addr(a, ev->src, true);
+            TwAddrUse *u = m ? tw_machine_addr(m, ev->src) : NULL;
+            if (u)
+                u->n_pwset++;
+            tw_machine_fact(a, m, TW_F_PWSET_REQ,
+                            evidence_new(ev, source, "kpasswd request", NULL, NULL,
+                                         g_strdup("password change sent with kpasswd (RFC 3244)")));
+        }
+        return;
+    }
+
+    if (t == KRB_AS_REP || t == KRB_TGS_REP) {
+        mark_dc(a, ev->src);
+        g_autofree char *acct = tw_identity_from_principal(cname);
+        if (!acct) {
+            Request *r = request_for_reply(a, ev, source, "krb", 0);
+            if (r && t == KRB_AS_REP)
+                acct = tw_identity_from_principal(r->cname);
+        }
+        if (!acct)
+            return;
+        TwMachine *m = tw_identity_get(a, acct);
+        tw_identity_bind(a, m, ev->dst, dst_mac(ev, mb), ev->ts_us);
+        if (m && m->role == TW_ROLE_UNKNOWN)
+            m->role = TW_ROLE_MEMBER;
+        TwAddrUse *u = m ? tw_machine_addr(m, ev->dst) : NULL;
+        if (u)
+            u->n_ok++;
+        g_autofree char *d = sname ? g_strdup_printf("ticket for %s", sname) : NULL;
+        tw_machine_fact(a, m, t == KRB_AS_REP ? TW_F_KRB_AS_OK : TW_F_KRB_TGS_OK,
+                        evidence_new(ev, source, krb_msg_name(t), NULL, NULL, g_steal_pointer(&d)));
+        return;
+    }
+
+    if (t == KRB_AP_REP) {
+        Request *r = request_for_reply(a, ev, source, "krb", 0);
+        g_autofree char *sacct = r ? tw_identity_from_principal(r->sname) : NULL;
+        TwMachine *m = sacct ? tw_identity_get(a, sacct) : NULL;
+        if (!m && !kpasswd)
+            m = tw_identity_by_addr(a, ev->src, false);
+        if (m && !kpasswd) {
+            tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+            tw_machine_fact(a, m, TW_F_SRV_AP_OK,
+                            evidence_new(ev, source, "AP-REP", NULL, NULL,
+                                         g_strdup("the service decrypted the client's ticket with its key")));
+        }
+        return;
+    }
+
+    if (t == KRB_PRIV && kpasswd) {
+        /* RFC 3244: the kpasswd reply; result 0 = success. */
+        gint64 rc = tw_event_get_int(ev, "kpasswd_result", -1);
+        if (rc < 0)
+            return;
+        Request *r = request_for_reply(a, ev, source, "krb", 0);
+        g_autofree char *acct = r ? tw_identity_from_principal(r->cname) : NULL;
+        TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->dst, true);
+        const char *rn = tw_event_get_str(ev, "kpasswd_result_name");
+        g_autofree char *st = g_strdup_printf("kpasswd result %" G_GINT64_FORMAT "%s%s", rc, rn ? " " : "",
+                                              rn ? rn : "");
+        tw_machine_fact(a, m, rc == 0 ? TW_F_PWSET_OK : TW_F_PWSET_FAIL,
+                        evidence_new(ev, source, "kpasswd reply", NULL, st, NULL));
+        return;
+    }
+
+    if (t != KRB_ERROR)
+        return;
+
+    gint64 code = tw_event_get_int(ev, "error_code", -1);
+    const char *ename = tw_event_get_str(ev, "error_name");
+    if (!ename)
+        ename = krb_error_name(code);
+    g_autofree char *etext = ename ? g_strdup_printf("%s (%" G_GINT64_FORMAT ")", ename, code)
+                                   : g_strdup_printf("error %" G_GINT64_FORMAT, code);
+    Request *r = request_for_reply(a, ev, source, "krb", 0);
+    bool from_kdc = ev->sport == 88 || ev->sport == 464 || g_hash_table_contains(a->dc_addrs, ev->src) ||
+                    (r && (r->msg_type == KRB_AS_REQ || r->msg_type == KRB_TGS_REQ));
+    if (ev->sport == 88)
+        mark_dc(a, ev->src);
+    const char *client = cname ? cname : (r ? r->cname : NULL);
+    const char *service = (r && r->sname) ? r->sname : sname;
+    gint64 req_type = r ? r->msg_type : -1;
+    g_autofree char *cacct = tw_identity_from_principal(client);
+    bool user = client && tw_identity_is_user(client);
+    const char *client_addr = ev->dst; /* the error goes back to the client */
+
+    /* Every KRB-ERROR carries the sender's clock (stime, susec: RFC 4120 5.9.1). */
+    gint64 stime_us = 0, ctime_us = 0;
+    /* KerberosTime has whole seconds; the microseconds travel in susec/cusec. */
+    bool has_stime = get_time(ev, "stime", &stime_us);
+    if (has_stime)
+        stime_us += CLAMP(tw_event_get_int(ev, "susec", 0), 0, 999999);
+    bool has_ctime = get_time(ev, "ctime", &ctime_us);
+    if (has_ctime)
+        ctime_us += CLAMP(tw_event_get_int(ev, "cusec", 0), 0, 999999);
+    if (has_stime)
+        clock_sample(a, tw_identity_by_addr(a, ev->src, true), ev, source, TW_CLK_KRB_STIME, stime_us, ev->ts_us);
+
+    g_autofree char *reqdesc = g_strdup_printf("%s%s%s → KRB-ERROR", r ? krb_msg_name(r->msg_type) : "request",
+                                               client ? " " : "", client ? client : "");
+    char *ntst = NULL;
+    guint32 nt = 0;
+    bool has_nt = get_status(ev, "ntstatus", &nt);
+    if (has_nt)
+        ntst = g_strdup_printf("0x%08x%s%s", nt, ntstatus_name(nt) ? " " : "", ntstatus_name(nt) ? ntstatus_name(nt) : "");
+    g_autofree char *ntst_owned = ntst;
+
+    switch (code) {
+    case KDC_ERR_PREAUTH_REQUIRED: {
+        /* Normal first round trip (RFC 4120 5.2.7): never a failure. */
+        if (cacct) {
+            TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
+            tw_machine_fact(a, m, TW_F_KRB_PREAUTH_REQ, evidence_new(ev, source, reqdesc, etext, NULL, NULL));
+        }
+        return;
+    }
+    case KDC_ERR_PREAUTH_FAILED:
+    case KRB_AP_ERR_BAD_INTEGRITY:
+    case KRB_AP_ERR_MODIFIED:
+    case KRB_AP_ERR_BADKEYVER: {
+        bool ap_exchange = !from_kdc || req_type == KRB_AP_REQ;
+        if (ap_exchange && !kpasswd) {
+            /* The service could not decrypt the ticket made with its key
+             * (MS-KILE 3.4.5.1): the *server* holds a stale key. */
+            g_autofree char *sacct = tw_identity_from_principal(service);
+            TwMachine *m = sacct ? tw_identity_get(a, sacct) : tw_identity_by_addr(a, ev->src, true);
+            if (m && sacct)
+                tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+            g_autofree char *d = g_strdup_printf("%s could not decrypt a ticket for %s sent by %s",
+                                                 ev->src, service ? service : "its service", ev->dst);
+            tw_machine_fact(a, m, TW_F_SRV_KEY_FAIL,
+                            evidence_new(ev, source, "AP-REQ → KRB-ERROR", etext, ntst, g_steal_pointer(&d)));
+            return;
+        }
+        if (code == KRB_AP_ERR_MODIFIED || code == KRB_AP_ERR_BADKEYVER) {
+            /* From the KDC on a TGS-REQ: the TGT itself is stale (krbtgt
+             * reset, RODC) — a client problem but not its machine key. */
+            return;
+        }
+        if (cacct) {
+            TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
+            TwAddrUse *u = m ? tw_machine_addr(m, client_addr) : NULL;
+            if (u)
+                u->n_keyfail++;
+            tw_machine_fact(a, m, TW_F_KRB_KEY_FAIL,
+                            evidence_new(ev, source, reqdesc, etext, ntst,
+                                         g_strdup("the domain controller rejected this machine's password (key)")));
+        } else if (user) {
+            user_failure(a, ev, source, client, client_addr, ename ? ename : etext);
+        }
+        return;
+    }
+    case KRB_AP_ERR_SKEW: {
+        /* RFC 4120 5.2.3/7.5.9: outside the clock tolerance.  On an AS
+         * exchange it also proves the key was right. */
+        TwMachine *m = cacct ? tw_identity_get(a, cacct) : tw_identity_by_addr(a, client_addr, true);
+        if (cacct)
+            tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
+        if (has_ctime)
+            clock_sample(a, m, ev, source, TW_CLK_KRB_CTIME, ctime_us, ev->ts_us);
+        g_autofree char *d = NULL;
+        if (has_ctime && has_stime)
+            d = g_strdup_printf("client clock %s, server clock %s: %+.0f s apart",
+                                tw_event_get_str(ev, "ctime"), tw_event_get_str(ev, "stime"),
+                                (double)(ctime_us - stime_us) / 1e6);
+        else if (has_stime)
+            d = g_strdup_printf("server (%s) clock %+.1f s vs capture time", ev->src,
+                                (double)(stime_us - ev->ts_us) / 1e6);
+        TwEvidence *e = evidence_new(ev, source, reqdesc, etext, ntst, g_steal_pointer(&d));
+        if (has_ctime && has_stime) {
+            e->has_value = true;
+            e->value = (double)(ctime_us - stime_us) / 1e6;
+        }
+        tw_machine_fact(a, m, TW_F_KRB_SKEW, e);
+        return;
+    }
+    case KDC_ERR_C_PRINCIPAL_UNKNOWN:
+        if (cacct) {
+            TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
+            tw_machine_fact(a, m, TW_F_KRB_CLIENT_UNKNOWN,
+                            evidence_new(ev, source, reqdesc, etext, ntst,
+                                         g_strdup("the domain does not know this machine account")));
+        } else if (user) {
+            user_failure(a, ev, source, client, client_addr, ename ? ename : etext);
+        }
+        return;
+    case KDC_ERR_CLIENT_REVOKED:
+        if (cacct) {
+            TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
+            tw_machine_fact(a, m, TW_F_KRB_REVOKED, evidence_new(ev, source, reqdesc, etext, ntst, NULL));
+        } else if (user) {
+            user_failure(a, ev, source, client, client_addr, ename ? ename : etext);
+        }
+        return;
+    case KDC_ERR_S_PRINCIPAL_UNKNOWN: {
+        g_autofree char *sacct = tw_identity_from_principal(service);
+        TwMachine *m = sacct ? tw_identity_lookup(a, sacct) : NULL;
+        if (m)
+            tw_machine_fact(a, m, TW_F_SPN_UNKNOWN,
+                            evidence_new(ev, source, "TGS-REQ → KRB-ERROR", etext, NULL,
+                                         g_strdup_printf("no account holds the name %s", service)));
+        return;
+    }
+    default:
+        if (has_nt && nt == ST_ACCOUNT_DISABLED && cacct) {
+            TwMachine *m = tw_identity_get(a, cacct);
+            tw_machine_fact(a, m, TW_F_KRB_REVOKED, evidence_new(ev, source, reqdesc, etext, ntst, NULL));
+        } else if (has_nt && is_trust_status(nt) && cacct) {
+            tw_machine_fact(a, tw_identity_get(a, cacct), TW_F_TRUST_FAIL,
+                            evidence_new(ev, source, reqdesc, etext, ntst, NULL));
+        } else if (user && code > 0) {
+            user_failure(a, ev, source, client, client_addr, ename ? ename : etext);
+        }
+        return;
+    }
+}
+
+/* ---- NETLOGON (MS-NRPC) ---- */
+
+static bool is_authenticate(gint64 opnum)
+{
+    return opnum == NL_AUTHENTICATE || opnum == NL_AUTHENTICATE2 || opnum == NL_AUTHENTICATE3 ||
+           opnum == NL_AUTHENTICATE_KERBEROS;
+}
+
+static const char *nl_op_name(gint64 opnum, const char *op)
+{
+    if (op)
+        return op;
+    switch (opnum) {
+    case NL_REQ_CHALLENGE: return "NetrServerReqChallenge";
+    case NL_AUTHENTICATE: return "NetrServerAuthenticate";
+    case NL_PASSWORD_SET: return "NetrServerPasswordSet";
+    case NL_AUTHENTICATE2: return "NetrServerAuthenticate2";
+    case NL_AUTHENTICATE3: return "NetrServerAuthenticate3";
+    case NL_PASSWORD_SET2: return "NetrServerPasswordSet2";
+    default: return "NETLOGON call";
+    }
+}
+
+static void sealed_burst(TwAnalysis *a, const TwEvent *ev, const char *source, const char *op)
+{
+    g_autofree char *k = g_strdup_printf("%s|%s|%s", source ? source : "", ev->src, ev->dst);
+    GArray *ts = g_hash_table_lookup(a->sealed_bursts, k);
+    if (!ts) {
+        if (g_hash_table_size(a->sealed_bursts) >= TW_AN_MAX_FLOWS) {
+            a->caps_hit++;
+            return;
+        }
+        ts = g_array_new(FALSE, FALSE, sizeof(gint64));
+        g_hash_table_insert(a->sealed_bursts, g_steal_pointer(&k), ts);
+    }
+    g_array_append_val(ts, ev->ts_us);
+    while (ts->len && ev->ts_us - g_array_index(ts, gint64, 0) > TW_AN_BURST_WINDOW_US)
+        g_array_remove_index(ts, 0);
+    if (ts->len > 4 * TW_AN_BURST_MIN)
+        g_array_remove_index(ts, 0);
+    if (ts->len < TW_AN_BURST_MIN)
+        return;
+    TwMachine *dc = tw_identity_by_addr(a, ev->dst, true);
+    if (dc)
+        dc->role = TW_ROLE_DC;
+    g_autofree char *d = g_strdup_printf("sealed %s from %s: %u within %d s (contents encrypted)", op, ev->src,
+                                         ts->len, (int)(TW_AN_BURST_WINDOW_US / G_USEC_PER_SEC));
+    tw_machine_fact(a, dc, TW_F_ZL_SEALED_BURST, evidence_new(ev, source, op, NULL, NULL, g_steal_pointer(&d)));
+    if (dc) {
+        bool seen = false;
+        for (guint i = 0; i < dc->zl_attackers->len; i++)
+            seen |= strcmp(g_ptr_array_index(dc->zl_attackers, i), ev->src) == 0;
+        if (!seen && dc->zl_attackers->len < TW_AN_MAX_ADDRS)
+            g_ptr_array_add(dc->zl_attackers, g_strdup(ev->src));
+    }
+}
+
+static void zl_attacker(TwMachine *m, const char *addr)
+{
+    if (!m)
+        return;
+    for (guint i = 0; i < m->zl_attackers->len; i++)
+        if (strcmp(g_ptr_array_index(m->zl_attackers, i), addr) == 0)
+            return;
+    if (m->zl_attackers->len < TW_AN_MAX_ADDRS)
+        g_ptr_array_add(m->zl_attackers, g_strdup(addr));
+}
+
+static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
+{
+    gint64 opnum = tw_event_get_int(ev, "opnum", -1);
+    const char *op = nl_op_name(opnum, tw_event_get_str(ev, "op"));
+    const char *dir = tw_event_get_str(ev, "dir");
+    gint64 call_id = tw_event_get_int(ev, "call_id", 0);
+    bool sealed = tw_event_get_bool(ev, "sealed", false);
+    bool request = dir ? strcmp(dir, "request") == 0 : (ev->dport != 0 && ev->dport < ev->sport);
+    char mb[18];
+
+    if (request) {
+        mark_dc(a, ev->dst);
+        const char *server = tw_event_get_str(ev, "server");
+        g_autofree char *dcacct = tw_identity_from_computer(server);
+        if (dcacct && !sealed) {
+            TwMachine *dc = tw_identity_get(a, dcacct);
+            if (dc)
+                dc->role = TW_ROLE_DC;
+            tw_identity_bind(a, dc, ev->dst, dst_mac(ev, mb), ev->ts_us);
+        }
+        Request *r = request_remember(a, ev, source, "nl", call_id);
+        r->opnum = opnum;
+        r->op = g_strdup(op);
+        r->sealed = sealed;
+        if (sealed) {
+            if (opnum == NL_REQ_CHALLENGE || is_authenticate(opnum))
+                sealed_burst(a, ev, source, op);
+            return;
+        }
+        const char *computer = tw_event_get_str(ev, "computer");
+        const char *account = tw_event_get_str(ev, "account");
+        g_autofree char *acct = account ? tw_identity_from_computer(account) : tw_identity_from_computer(computer);
+        r->account = g_strdup(acct);
+        g_autofree char *chkey = g_strdup_printf("%s|%s|%s", source ? source : "", ev->src, acct ? acct : "");
+
+        if (opnum == NL_REQ_CHALLENGE) {
+            bool weak = challenge_is_weak(tw_event_get_str(ev, "client_challenge")) ||
+                        hex_all_zero(tw_event_get_str(ev, "client_challenge"));
+            r->zero = weak;
+            if (g_hash_table_size(a->nl_challenges) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->nl_challenges, chkey))
+                g_hash_table_replace(a->nl_challenges, g_steal_pointer(&chkey), GINT_TO_POINTER(weak ? 2 : 1));
+            if (!weak && acct) {
+                TwMachine *m = tw_identity_get(a, acct);
+                tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+            }
+            return;
+        }
+        if (is_authenticate(opnum)) {
+            int ch = GPOINTER_TO_INT(g_hash_table_lookup(a->nl_challenges, chkey));
+            bool zero_cred = hex_all_zero(tw_event_get_str(ev, "client_credential"));
+            r->zero = zero_cred || ch == 2;
+            TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
+            if (r->zero) {
+                /* CVE-2020-1472: AES-CFB8 of an all-zero block under a random
+                 * key is all zero 1 time in 256; the attacker repeats. */
+                zl_attacker(m, ev->src);
+                g_autofree char *d = g_strdup_printf(
+                    "%s from %s claims to be %s with an all-zero %s%s", op, ev->src, acct ? acct : "?",
+                    zero_cred ? "client credential" : "client challenge",
+                    tw_event_get_int(ev, "channel_type", -1) == 6 ? " (ServerSecureChannel: a DC's channel)" : "");
+                tw_machine_fact(a, m, TW_F_ZL_ATTEMPT, evidence_new(ev, source, op, NULL, NULL, g_steal_pointer(&d)));
+                if (m) {
+                    g_array_append_val(m->zl_attempt_ts, ev->ts_us);
+                    if (m->zl_attempt_ts->len > 4 * TW_AN_BURST_MIN)
+                        g_array_remove_index(m->zl_attempt_ts, 0);
+                }
+                return;
+            }
+            if (m) {
+                tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+                gint64 ct = tw_event_get_int(ev, "channel_type", -1);
+                if ((ct == 6 || ct == 7) && m->role != TW_ROLE_DC)
+                    m->role = TW_ROLE_DC; /* a DC's own secure channel (MS-NRPC 2.2.1.3.13) */
+                else if (m->role == TW_ROLE_UNKNOWN)
+                    m->role = TW_ROLE_MEMBER;
+                tw_identity_add_alias(m, computer);
+            }
+            return;
+        }
+        if (opnum == NL_PASSWORD_SET2 || opnum == NL_PASSWORD_SET) {
+            TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->src, true);
+            bool zero_pw = tw_event_get_bool(ev, "new_password_all_zero", false);
+            gint64 at_us = 0;
+            bool zero_auth = get_time(ev, "authenticator_time", &at_us) && at_us == 0 &&
+                             hex_all_zero(tw_event_get_str(ev, "authenticator_credential"));
+            r->zero = zero_pw || zero_auth;
+            if (r->zero) {
+                zl_attacker(m, ev->src);
+                g_autofree char *d = g_strdup_printf("%s from %s sets %s's password to %s", op, ev->src,
+                                                     acct ? acct : "?", zero_pw ? "all zeros (empty)" : "a value with a zero authenticator");
+                tw_machine_fact(a, m, TW_F_ZL_PWSET, evidence_new(ev, source, op, NULL, NULL, g_steal_pointer(&d)));
+                return;
+            }
+            tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+            TwAddrUse *u = m ? tw_machine_addr(m, ev->src) : NULL;
+            if (u)
+                u->n_pwset++;
+            tw_machine_fact(a, m, TW_F_PWSET_REQ,
+                            evidence_new(ev, source, op, NULL, NULL, g_strdup("the machine sends its new password to the DC")));
+        }
+        /* The authenticator carries the client's clock in the clear (MS-NRPC 3.1.4.5). */
+        gint64 at_us = 0;
+        if (get_time(ev, "authenticator_time", &at_us) && at_us != 0) {
+            TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->src, true);
+            clock_sample(a, m, ev, source, TW_CLK_NL_AUTH, at_us, ev->ts_us);
+        }
+        return;
+    }
+
+    /* Response. */
+    mark_dc(a, ev->src);
+    Request *r = request_for_reply(a, ev, source, "nl", call_id);
+    if (r && opnum < 0)
+        opnum = r->opnum;
+    op = nl_op_name(opnum, r ? r->op : tw_event_get_str(ev, "op"));
+    guint32 st = 0;
+    bool has_st = get_status(ev, "status", &st);
+    if (!has_st || sealed || (r && r->sealed))
+        return; /* sealed: nothing to read */
+    g_autofree char *acct = r && r->account ? g_strdup(r->account) : NULL;
+    if (!acct) {
+        const char *account = tw_event_get_str(ev, "account");
+        acct = account ? tw_identity_from_computer(account) : tw_identity_from_computer(tw_event_get_str(ev, "computer"));
+    }
+    const char *client_addr = r ? r->src : ev->dst;
+    TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, client_addr, true);
+    g_autofree char *stx = status_text(ev, "status", st);
+    g_autofree char *msg = g_strdup_printf("%s response", op);
+    bool zero = r && r->zero;
+
+    if (is_authenticate(opnum)) {
+        if (zero) {
+            if (st == ST_SUCCESS) {
+                g_autofree char *d = g_strdup_printf("the DC accepted an all-zero credential from %s: authentication bypassed",
+                                                     client_addr);
+                tw_machine_fact(a, m, TW_F_ZL_BYPASS, evidence_new(ev, source, msg, NULL, stx, g_steal_pointer(&d)));
+            }
+            return; /* the denials are the expected answers to each attempt */
+        }
+        TwAddrUse *u = m ? tw_machine_addr(m, client_addr) : NULL;
+        if (st == ST_SUCCESS) {
+            gint64 rid = tw_event_get_int(ev, "rid", -1);
+            if (m && rid >= 0)
+                m->rid = rid;
+            if (u)
+                u->n_ok++;
+            tw_machine_fact(a, m, TW_F_NL_AUTH_OK,
+                            evidence_new(ev, source, msg, NULL, stx, g_strdup("secure channel established")));
+        } else if (st == ST_ACCESS_DENIED) {
+            if (u)
+                u->n_keyfail++;
+            tw_machine_fact(a, m, TW_F_NL_AUTH_DENIED,
+                            evidence_new(ev, source, msg, NULL, stx,
+                                         g_strdup("the DC rejected this machine's password for the secure channel")));
+            /* Many denials in a short time from one address: scanning. */
+            TwFact *f = m ? &m->facts[TW_F_NL_AUTH_DENIED] : NULL;
+            if (f && f->count >= TW_AN_BURST_MIN && ev->ts_us - f->first_ts <= TW_AN_BURST_WINDOW_US * 5) {
+                zl_attacker(m, client_addr);
+                tw_machine_fact(a, m, TW_F_NL_DENIED_BURST,
+                                evidence_new(ev, source, msg, NULL, stx,
+                                             g_strdup_printf("%u denied authentications in %.0f s", f->count,
+                                                             (double)(ev->ts_us - f->first_ts) / 1e6)));
+            }
+        } else if (st == ST_NO_TRUST_SAM_ACCOUNT) {
+            tw_machine_fact(a, m, TW_F_NL_NO_ACCOUNT, evidence_new(ev, source, msg, NULL, stx, NULL));
+        } else if (st == ST_ACCOUNT_DISABLED) {
+            tw_machine_fact(a, m, TW_F_NL_DISABLED, evidence_new(ev, source, msg, NULL, stx, NULL));
+        } else if (is_trust_status(st)) {
+            tw_machine_fact(a, m, TW_F_TRUST_FAIL, evidence_new(ev, source, msg, NULL, stx, NULL));
+        }
+        return;
+    }
+    if (opnum == NL_PASSWORD_SET2 || opnum == NL_PASSWORD_SET) {
+        if (zero) {
+            if (st == ST_SUCCESS)
+                tw_machine_fact(a, m, TW_F_ZL_PWSET,
+                                evidence_new(ev, source, msg, NULL, stx,
+                                             g_strdup("the DC accepted the empty password: its account is now reset")));
+            return;
+        }
+        tw_machine_fact(a, m, st == ST_SUCCESS ? TW_F_PWSET_OK : TW_F_PWSET_FAIL,
+                        evidence_new(ev, source, msg, NULL, stx, NULL));
+        return;
+    }
+    if (is_trust_status(st) || st == ST_NO_TRUST_SAM_ACCOUNT)
+        tw_machine_fact(a, m, st == ST_NO_TRUST_SAM_ACCOUNT ? TW_F_NL_NO_ACCOUNT : TW_F_TRUST_FAIL,
+                        evidence_new(ev, source, msg, NULL, stx, NULL));
+}
+
+/* ---- SMB2 (MS-SMB2), NTLMSSP, DCE/RPC binds ---- */
+
+static void feed_smb2(TwAnalysis *a, const TwEvent *ev, const char *source)
+{
+    gint64 us = 0;
+    if (get_time(ev, "server_time", &us) && us > 0) {
+        /* MS-SMB2 2.2.4: NEGOTIATE response SystemTime = the server's clock. */
+        clock_sample(a, tw_identity_by_addr(a, ev->src, true), ev, source, TW_CLK_SMB2_SYSTIME, us, ev->ts_us);
+    }
+    guint32 st = 0;
+    if (get_status(ev, "status", &st) && is_trust_status(st)) {
+        /* A member server answers TRUSTED_RELATIONSHIP_FAILURE when its *own*
+         * secure channel is broken (it cannot validate the user). */
+        TwMachine *m = tw_identity_by_addr(a, ev->src, true);
+        g_autofree char *stx = status_text(ev, "status", st);
+        const char *cmd = tw_event_get_str(ev, "command");
+        g_autofree char *msg = g_strdup_printf("SMB2 %s response", cmd ? cmd : "");
+        tw_machine_fact(a, m, TW_F_TRUST_FAIL,
+                        evidence_new(ev, source, msg, NULL, stx,
+                                     g_strdup_printf("server %s cannot reach its domain to check %s's logon", ev->src, ev->dst)));
+    }
+}
+
+static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, const char *name_key)
+{
+    const char *name = tw_event_get_str(ev, name_key);
+    g_autofree char *acct = tw_identity_from_computer(name);
+    if (!acct)
+        return;
+    char mb[18];
+    TwMachine *m = tw_identity_get(a, acct);
+    tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+    if (m && m->role == TW_ROLE_UNKNOWN)
+        m->role = TW_ROLE_MEMBER;
+    g_autofree char *d = g_strdup_printf("%s names %s", name_key, name);
+    tw_machine_fact(a, m, TW_F_SEEN, evidence_new(ev, source, ev->proto, NULL, NULL, g_steal_pointer(&d)));
+}
+
+void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
+{
+    source = intern_source(a, source);
+    a->events++;
+    if (ev->ts_us) {
+        if (!a->first_ts || ev->ts_us < a->first_ts)
+            a->first_ts = ev->ts_us;
+        if (ev->ts_us > a->last_ts)
+            a->last_ts = ev->ts_us;
+    }
+    const char *p = ev->proto;
+    if (!p)
+        return;
+    if (strcmp(p, "kerberos") == 0)
+        feed_kerberos(a, ev, source);
+    else if (strcmp(p, "netlogon") == 0)
+        feed_netlogon(a, ev, source);
+    else if (strcmp(p, "smb2") == 0)
+        feed_smb2(a, ev, source);
+    else if (strcmp(p, "ntlmssp") == 0)
+        feed_named(a, ev, source, "workstation");
+    else if (strcmp(p, "dcerpc") == 0)
+        feed_named(a, ev, source, "nl_auth_host");
+}
+
+/* ---- clock ---- */
+
+static int dbl_cmp(gconstpointer x, gconstpointer y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+static bool median_offset(const TwMachine *m, double *out)
+{
+    if (!m->clock->len)
+        return false;
+    g_autoptr(GArray) v = g_array_sized_new(FALSE, FALSE, sizeof(double), m->clock->len);
+    for (guint i = 0; i < m->clock->len; i++)
+        g_array_append_val(v, g_array_index(m->clock, TwClockSample, i).offset_s);
+    g_array_sort(v, dbl_cmp);
+    guint n = v->len;
+    *out = n % 2 ? g_array_index(v, double, n / 2)
+                 : (g_array_index(v, double, n / 2 - 1) + g_array_index(v, double, n / 2)) / 2;
+    return true;
+}
+
+bool tw_machine_clock_offset(const TwMachine *m, double *offset_s)
+{
+    return median_offset(m, offset_s);
+}
+
+bool tw_analysis_dc_offset(const TwAnalysis *a, double *offset_s)
+{
+    g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        const TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        double o;
+        if (m->role == TW_ROLE_DC && median_offset(m, &o))
+            g_array_append_val(v, o);
+    }
+    if (!v->len)
+        return false;
+    g_array_sort(v, dbl_cmp);
+    *offset_s = g_array_index(v, double, v->len / 2);
+    return true;
+}
+
+const char *tw_analysis_dc_name(const TwAnalysis *a)
+{
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        const TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (m->role == TW_ROLE_DC && m->account)
+            return m->account;
+    }
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        const TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (m->role == TW_ROLE_DC && m->addrs->len)
+            return g_array_index(m->addrs, TwAddrUse, 0).addr;
+    }
+    return NULL;
+}

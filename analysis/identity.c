@@ -1,0 +1,386 @@
+/* identity.c — one record per machine account, joining every name and
+ * address the capture ties to it.
+ *
+ * A Windows machine account is the NetBIOS computer name plus '$' (MS-ADTS:
+ * sAMAccountName of a computer object, at most 15 characters before the
+ * '$').  Kerberos names the same machine as "NAME$" (client principal), as
+ * "host/name.fqdn", "cifs/NAME", "RestrictedKrbHost/…" (service principals,
+ * MS-KILE 3.1.5.11), NETLOGON as the ComputerName "NAME" and AccountName
+ * "NAME$" (MS-NRPC 3.5.4.4.2), NTLMSSP as the Workstation.  All of them map to
+ * the canonical upper-case "NAME$".  Machines known only by address (a
+ * server answering SMB2, a DC's clock) get an "ip:ADDR" record until a name
+ * claims that address, which then absorbs it.
+ */
+#include "analysis.h"
+
+#include <string.h>
+
+#define NETBIOS_NAME_MAX 15 /* MS-ADTS: computer sAMAccountName ≤ 15 chars + '$' */
+
+bool tw_identity_is_user(const char *name)
+{
+    if (!name || !*name)
+        return false;
+    const char *at = strchr(name, '@');
+    gsize n = at ? (gsize)(at - name) : strlen(name);
+    if (n == 0)
+        return false;
+    if (memchr(name, '/', n))
+        return false;
+    return name[n - 1] != '$';
+}
+
+static bool looks_like_address(const char *host)
+{
+    if (!*host)
+        return true;
+    if (strchr(host, ':'))
+        return true; /* IPv6 literal */
+    for (const char *p = host; *p; p++)
+        if (!g_ascii_isdigit(*p) && *p != '.')
+            return false;
+    return true; /* dotted quad */
+}
+
+/* "ws1.lab.example" / "WS1" → "WS1$"; NULL when not a usable host name. */
+static char *account_from_host(const char *host, gsize n)
+{
+    g_autofree char *h = g_strndup(host, n);
+    char *colon = strchr(h, ':'); /* "sql1.lab:1433" */
+    if (colon && strchr(colon + 1, ':') == NULL)
+        *colon = 0;
+    if (looks_like_address(h))
+        return NULL;
+    char *dot = strchr(h, '.');
+    if (dot)
+        *dot = 0;
+    gsize len = strlen(h);
+    if (len == 0)
+        return NULL;
+    if (len > NETBIOS_NAME_MAX)
+        len = NETBIOS_NAME_MAX;
+    GString *s = g_string_sized_new(len + 2);
+    for (gsize i = 0; i < len; i++) {
+        char c = h[i];
+        if ((unsigned char)c < 0x20 || c == '\\' || c == '/' || c == '@')
+            return (g_string_free(s, TRUE), NULL);
+        g_string_append_c(s, g_ascii_toupper(c));
+    }
+    g_string_append_c(s, '$');
+    return g_string_free(s, FALSE);
+}
+
+char *tw_identity_from_principal(const char *name)
+{
+    if (!name || !*name)
+        return NULL;
+    /* DOMAIN\NAME$ */
+    const char *bs = strrchr(name, '\\');
+    if (bs)
+        name = bs + 1;
+    const char *at = strchr(name, '@');
+    gsize n = at ? (gsize)(at - name) : strlen(name);
+    if (n == 0)
+        return NULL;
+    const char *slash = memchr(name, '/', n);
+    if (slash) {
+        gsize svc_len = (gsize)(slash - name);
+        /* Service principals that are not a machine's own services. */
+        static const char *const not_machine[] = { "krbtgt", "kadmin", "changepw", "WELLKNOWN", NULL };
+        for (const char *const *s = not_machine; *s; s++)
+            if (strlen(*s) == svc_len && g_ascii_strncasecmp(name, *s, svc_len) == 0)
+                return NULL;
+        const char *host = slash + 1;
+        gsize hn = n - svc_len - 1;
+        const char *slash2 = memchr(host, '/', hn); /* "ldap/dc1.lab/lab.example" */
+        if (slash2)
+            hn = (gsize)(slash2 - host);
+        return account_from_host(host, hn);
+    }
+    if (name[n - 1] != '$')
+        return NULL; /* a user */
+    if (n - 1 == 0)
+        return NULL;
+    return account_from_host(name, n - 1);
+}
+
+char *tw_identity_from_computer(const char *name)
+{
+    if (!name)
+        return NULL;
+    while (*name == '\\')
+        name++;
+    gsize n = strlen(name);
+    if (n && name[n - 1] == '$')
+        n--;
+    if (n == 0)
+        return NULL;
+    return account_from_host(name, n);
+}
+
+/* ---- records ---- */
+
+void tw_evidence_free(gpointer p)
+{
+    TwEvidence *e = p;
+    if (!e)
+        return;
+    g_free(e->source);
+    g_free(e->msg);
+    g_free(e->error);
+    g_free(e->status);
+    g_free(e->detail);
+    g_free(e);
+}
+
+static void clock_sample_clear(gpointer p)
+{
+    TwClockSample *s = p;
+    g_free(s->source);
+}
+
+static TwMachine *machine_new(const char *key, const char *account)
+{
+    TwMachine *m = g_new0(TwMachine, 1);
+    m->key = g_strdup(key);
+    m->account = g_strdup(account);
+    m->rid = -1;
+    m->aliases = g_ptr_array_new_with_free_func(g_free);
+    m->addrs = g_array_new(FALSE, TRUE, sizeof(TwAddrUse));
+    for (int k = 0; k < TW_F_COUNT; k++)
+        m->facts[k].ev = g_ptr_array_new_with_free_func(tw_evidence_free);
+    m->clock = g_array_new(FALSE, TRUE, sizeof(TwClockSample));
+    g_array_set_clear_func(m->clock, clock_sample_clear);
+    m->zl_attackers = g_ptr_array_new_with_free_func(g_free);
+    m->zl_attempt_ts = g_array_new(FALSE, FALSE, sizeof(gint64));
+    return m;
+}
+
+void tw_machine_free(gpointer p)
+{
+    TwMachine *m = p;
+    if (!m)
+        return;
+    g_free(m->key);
+    g_free(m->account);
+    g_ptr_array_unref(m->aliases);
+    g_array_unref(m->addrs);
+    for (int k = 0; k < TW_F_COUNT; k++)
+        g_ptr_array_unref(m->facts[k].ev);
+    g_array_unref(m->clock);
+    g_ptr_array_unref(m->zl_attackers);
+    g_array_unref(m->zl_attempt_ts);
+    g_free(m);
+}
+
+static TwMachine *machine_insert(TwAnalysis *a, const char *key, const char *account)
+{
+    TwMachine *m = g_hash_table_lookup(a->machines, key);
+    if (m)
+        return m;
+    if (g_hash_table_size(a->machines) >= TW_AN_MAX_MACHINES) {
+        a->caps_hit++;
+        return NULL;
+    }
+    m = machine_new(key, account);
+    g_hash_table_insert(a->machines, m->key, m);
+    g_ptr_array_add(a->machine_order, m);
+    return m;
+}
+
+TwMachine *tw_identity_get(TwAnalysis *a, const char *account)
+{
+    if (!account)
+        return NULL;
+    return machine_insert(a, account, account);
+}
+
+TwMachine *tw_identity_lookup(const TwAnalysis *a, const char *account)
+{
+    return account ? g_hash_table_lookup(a->machines, account) : NULL;
+}
+
+TwMachine *tw_identity_by_addr(TwAnalysis *a, const char *addr, bool create)
+{
+    if (!addr || !*addr)
+        return NULL;
+    const char *key = g_hash_table_lookup(a->ip_owner, addr);
+    if (key) {
+        TwMachine *m = g_hash_table_lookup(a->machines, key);
+        if (m)
+            return m;
+    }
+    g_autofree char *ipkey = g_strconcat("ip:", addr, NULL);
+    TwMachine *m = g_hash_table_lookup(a->machines, ipkey);
+    if (m || !create)
+        return m;
+    m = machine_insert(a, ipkey, NULL);
+    if (m) {
+        TwAddrUse u = { 0 };
+        g_strlcpy(u.addr, addr, sizeof u.addr);
+        g_array_append_val(m->addrs, u);
+        if (g_hash_table_contains(a->dc_addrs, addr))
+            m->role = TW_ROLE_DC;
+    }
+    return m;
+}
+
+TwAddrUse *tw_machine_addr(TwMachine *m, const char *addr)
+{
+    for (guint i = 0; i < m->addrs->len; i++) {
+        TwAddrUse *u = &g_array_index(m->addrs, TwAddrUse, i);
+        if (strcmp(u->addr, addr) == 0)
+            return u;
+    }
+    return NULL;
+}
+
+void tw_identity_add_alias(TwMachine *m, const char *alias)
+{
+    if (!alias || !*alias || (m->account && g_ascii_strcasecmp(alias, m->account) == 0))
+        return;
+    for (guint i = 0; i < m->aliases->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(m->aliases, i), alias) == 0)
+            return;
+    if (m->aliases->len >= TW_AN_MAX_ALIASES)
+        return;
+    g_ptr_array_add(m->aliases, g_strdup(alias));
+}
+
+static void fact_add_evidence(TwAnalysis *a, TwFact *f, TwEvidence *ev)
+{
+    if (f->ev->len < TW_AN_MAX_EVIDENCE) {
+        g_ptr_array_add(f->ev, ev);
+        return;
+    }
+    /* Keep the first ones (when it started) and the latest (still going). */
+    a->evidence_dropped++;
+    g_ptr_array_remove_index(f->ev, TW_AN_MAX_EVIDENCE / 2);
+    g_ptr_array_add(f->ev, ev);
+}
+
+static int evidence_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const TwEvidence *x = *(TwEvidence *const *)pa, *y = *(TwEvidence *const *)pb;
+    if (x->ts_us != y->ts_us)
+        return x->ts_us < y->ts_us ? -1 : 1;
+    return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
+{
+    for (int k = 0; k < TW_F_COUNT; k++) {
+        TwFact *fs = &src->facts[k], *fd = &dst->facts[k];
+        if (!fs->count)
+            continue;
+        if (!fd->count || fs->first_ts < fd->first_ts)
+            fd->first_ts = fs->first_ts;
+        if (!fd->count || fs->last_ts > fd->last_ts)
+            fd->last_ts = fs->last_ts;
+        fd->count += fs->count;
+        while (fs->ev->len) {
+            TwEvidence *e = g_ptr_array_steal_index(fs->ev, 0);
+            fact_add_evidence(a, fd, e);
+        }
+        g_ptr_array_sort(fd->ev, evidence_cmp);
+    }
+    for (guint i = 0; i < src->clock->len; i++) {
+        if (dst->clock->len >= TW_AN_MAX_CLOCK_SAMPLES)
+            break;
+        TwClockSample s = g_array_index(src->clock, TwClockSample, i);
+        s.source = g_strdup(s.source);
+        g_array_append_val(dst->clock, s);
+    }
+    dst->clock_total += src->clock_total;
+    for (guint i = 0; i < src->addrs->len; i++) {
+        TwAddrUse *su = &g_array_index(src->addrs, TwAddrUse, i);
+        TwAddrUse *du = tw_machine_addr(dst, su->addr);
+        if (!du) {
+            if (dst->addrs->len >= TW_AN_MAX_ADDRS)
+                continue;
+            g_array_append_val(dst->addrs, *su);
+            continue;
+        }
+        if (su->first_ts && (!du->first_ts || su->first_ts < du->first_ts))
+            du->first_ts = su->first_ts;
+        if (su->last_ts > du->last_ts)
+            du->last_ts = su->last_ts;
+        du->n_ok += su->n_ok;
+        du->n_keyfail += su->n_keyfail;
+        du->n_pwset += su->n_pwset;
+        if (!du->mac[0])
+            memcpy(du->mac, su->mac, sizeof du->mac);
+    }
+    if (src->first_ts && (!dst->first_ts || src->first_ts < dst->first_ts))
+        dst->first_ts = src->first_ts;
+    if (src->last_ts > dst->last_ts)
+        dst->last_ts = src->last_ts;
+    if (src->role == TW_ROLE_DC)
+        dst->role = TW_ROLE_DC;
+    for (guint i = 0; i < src->zl_attackers->len; i++)
+        g_ptr_array_add(dst->zl_attackers, g_strdup(g_ptr_array_index(src->zl_attackers, i)));
+    src->merged_away = true;
+    if (a->touched)
+        g_ptr_array_remove(a->touched, src);
+    g_ptr_array_remove(a->machine_order, src);
+    g_hash_table_remove(a->machines, src->key); /* frees src */
+}
+
+void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts)
+{
+    if (!m || !addr || !*addr)
+        return;
+    if (m->account) {
+        g_autofree char *ipkey = g_strconcat("ip:", addr, NULL);
+        TwMachine *anon = g_hash_table_lookup(a->machines, ipkey);
+        const char *owner = g_hash_table_lookup(a->ip_owner, addr);
+        /* An address-only record is absorbed by the first name to claim the
+         * address; later names sharing it (NAT, DHCP reuse) do not steal it. */
+        if (anon && anon != m && !owner)
+            machine_absorb(a, m, anon);
+        if (!owner || strcmp(owner, m->key) != 0)
+            g_hash_table_replace(a->ip_owner, g_strdup(addr), g_strdup(m->key));
+    }
+    TwAddrUse *u = tw_machine_addr(m, addr);
+    if (!u) {
+        if (m->addrs->len >= TW_AN_MAX_ADDRS) {
+            a->caps_hit++;
+            return;
+        }
+        TwAddrUse nu = { 0 };
+        g_strlcpy(nu.addr, addr, sizeof nu.addr);
+        g_array_append_val(m->addrs, nu);
+        u = &g_array_index(m->addrs, TwAddrUse, m->addrs->len - 1);
+    }
+    if (mac && *mac && !u->mac[0])
+        g_strlcpy(u->mac, mac, sizeof u->mac);
+    if (ts) {
+        if (!u->first_ts || ts < u->first_ts)
+            u->first_ts = ts;
+        if (ts > u->last_ts)
+            u->last_ts = ts;
+    }
+    if (g_hash_table_contains(a->dc_addrs, addr))
+        m->role = TW_ROLE_DC;
+}
+
+void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev)
+{
+    if (!m) {
+        tw_evidence_free(ev);
+        return;
+    }
+    TwFact *f = &m->facts[k];
+    if (!f->count || ev->ts_us < f->first_ts)
+        f->first_ts = ev->ts_us;
+    if (!f->count || ev->ts_us > f->last_ts)
+        f->last_ts = ev->ts_us;
+    f->count++;
+    if (!m->first_ts || ev->ts_us < m->first_ts)
+        m->first_ts = ev->ts_us;
+    if (ev->ts_us > m->last_ts)
+        m->last_ts = ev->ts_us;
+    fact_add_evidence(a, f, ev);
+    if (a->touched && a->touched->len < 16 && !g_ptr_array_find(a->touched, m, NULL))
+        g_ptr_array_add(a->touched, m);
+}

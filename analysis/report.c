@@ -1,0 +1,715 @@
+/* report.c — the verdict, for people (-T report) and for tools (-T json,
+ * schema in docs/report.md).  Worst machine first; healthy ones summed up
+ * on one line.
+ */
+#include "analysis.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#define WRAP_COLS 100
+
+typedef struct {
+    TwMachine *m;
+    GPtrArray *findings; /* TwFinding*, worst first */
+    TwState state;
+} Verdict;
+
+static void verdict_clear(gpointer p)
+{
+    Verdict *v = p;
+    g_ptr_array_unref(v->findings);
+}
+
+static const char *sort_name(const TwMachine *m)
+{
+    return m->account ? m->account : m->key;
+}
+
+static int verdict_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const Verdict *x = pa, *y = pb;
+    if (x->state != y->state)
+        return x->state > y->state ? -1 : 1;
+    /* named machines before address-only ones, then by name */
+    if (!x->m->account != !y->m->account)
+        return x->m->account ? -1 : 1;
+    return g_ascii_strcasecmp(sort_name(x->m), sort_name(y->m));
+}
+
+static GArray *collect(TwAnalysis *a)
+{
+    GArray *vs = g_array_new(FALSE, TRUE, sizeof(Verdict));
+    g_array_set_clear_func(vs, verdict_clear);
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (m->merged_away)
+            continue;
+        Verdict v = { .m = m };
+        v.findings = tw_rules_eval(a, m);
+        v.state = tw_findings_state(v.findings);
+        g_array_append_val(vs, v);
+    }
+    g_array_sort(vs, verdict_cmp);
+    return vs;
+}
+
+static const TwFinding *main_finding(const Verdict *v)
+{
+    return v->findings->len ? g_ptr_array_index(v->findings, 0) : NULL;
+}
+
+/* Clock offset of a machine vs the DC, in seconds, when measured. */
+static bool machine_offset(const TwAnalysis *a, const Verdict *v, double *out)
+{
+    for (guint i = 0; i < v->findings->len; i++) {
+        const TwFinding *f = g_ptr_array_index(v->findings, i);
+        if (f->has_offset) {
+            *out = f->offset_s;
+            return true;
+        }
+    }
+    if (v->m->role == TW_ROLE_DC)
+        return false;
+    double own, dc;
+    if (!tw_machine_clock_offset(v->m, &own) || !tw_analysis_dc_offset(a, &dc))
+        return false;
+    *out = own - dc;
+    return true;
+}
+
+typedef struct {
+    char addr[TW_ADDR_STRLEN];
+    GPtrArray *users; /* char* borrowed */
+    guint failures;
+    guint64 first_frame;
+    const char *source;
+} Spray;
+
+/* Password spray: many distinct users failing pre-authentication from one address. */
+static GArray *find_sprays(const TwAnalysis *a)
+{
+    GArray *out = g_array_new(FALSE, TRUE, sizeof(Spray));
+    for (guint i = 0; i < a->users->len; i++) {
+        const TwUserFailure *u = g_ptr_array_index(a->users, i);
+        if (strcmp(u->error, "KDC_ERR_PREAUTH_FAILED") != 0 && strcmp(u->error, "KRB_AP_ERR_BAD_INTEGRITY") != 0)
+            continue;
+        Spray *s = NULL;
+        for (guint j = 0; j < out->len; j++)
+            if (strcmp(g_array_index(out, Spray, j).addr, u->addr) == 0)
+                s = &g_array_index(out, Spray, j);
+        if (!s) {
+            Spray ns = { 0 };
+            g_strlcpy(ns.addr, u->addr, sizeof ns.addr);
+            ns.users = g_ptr_array_new();
+            ns.first_frame = u->first_frame;
+            ns.source = u->source;
+            g_array_append_val(out, ns);
+            s = &g_array_index(out, Spray, out->len - 1);
+        }
+        bool seen = false;
+        for (guint j = 0; j < s->users->len; j++)
+            seen |= g_ascii_strcasecmp(g_ptr_array_index(s->users, j), u->user) == 0;
+        if (!seen)
+            g_ptr_array_add(s->users, u->user);
+        s->failures += u->count;
+    }
+    for (guint j = out->len; j-- > 0;) {
+        Spray *s = &g_array_index(out, Spray, j);
+        if (s->users->len < TW_AN_SPRAY_MIN_USERS) {
+            g_ptr_array_unref(s->users);
+            g_array_remove_index(out, j);
+        }
+    }
+    return out;
+}
+
+static void sprays_free(GArray *s)
+{
+    for (guint j = 0; j < s->len; j++)
+        g_ptr_array_unref(g_array_index(s, Spray, j).users);
+    g_array_unref(s);
+}
+
+/* ---- text ---- */
+
+enum { C_RESET, C_BOLD, C_RED, C_YELLOW, C_CYAN, C_GREEN, C_DIM };
+static const char *const ansi[] = { "\033[0m", "\033[1m", "\033[1;31m", "\033[1;33m", "\033[36m", "\033[32m", "\033[2m" };
+
+static const char *col(bool color, int c)
+{
+    return color ? ansi[c] : "";
+}
+
+static int state_color(TwState s)
+{
+    switch (s) {
+    case TW_STATE_BROKEN: return C_RED;
+    case TW_STATE_AT_RISK: return C_YELLOW;
+    case TW_STATE_RECOVERED: return C_CYAN;
+    case TW_STATE_HEALTHY: return C_GREEN;
+    default: return C_DIM;
+    }
+}
+
+static const char *state_label(TwState s)
+{
+    switch (s) {
+    case TW_STATE_BROKEN: return "BROKEN";
+    case TW_STATE_AT_RISK: return "AT RISK";
+    case TW_STATE_RECOVERED: return "RECOVERED";
+    case TW_STATE_HEALTHY: return "HEALTHY";
+    default: return "UNKNOWN";
+    }
+}
+
+/* Appends `text` word-wrapped, every line starting with `indent`. */
+static void wrap(GString *out, const char *indent, const char *first, const char *text)
+{
+    gsize col0 = strlen(indent);
+    g_string_append(out, indent);
+    g_string_append(out, first);
+    gsize colno = col0 + g_utf8_strlen(first, -1);
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+    bool line_start = true;
+    for (char **w = words; *w; w++) {
+        if (!**w)
+            continue;
+        gsize wl = g_utf8_strlen(*w, -1);
+        if (!line_start && colno + 1 + wl > WRAP_COLS) {
+            g_string_append_c(out, '\n');
+            g_string_append(out, indent);
+            for (gsize i = 0, n = g_utf8_strlen(first, -1); i < n; i++)
+                g_string_append_c(out, ' ');
+            colno = col0 + g_utf8_strlen(first, -1);
+            line_start = true;
+        }
+        if (!line_start) {
+            g_string_append_c(out, ' ');
+            colno++;
+        }
+        g_string_append(out, *w);
+        colno += wl;
+        line_start = false;
+    }
+    g_string_append_c(out, '\n');
+}
+
+static char *short_time(gint64 us)
+{
+    char t[32];
+    tw_format_time(us, t);
+    t[19] = 0;
+    t[10] = ' ';
+    return g_strdup(t);
+}
+
+static void text_evidence(GString *out, const TwEvidence *e, bool color)
+{
+    g_autofree char *t = short_time(e->ts_us);
+    g_string_append_printf(out, "    %sframe %-6" G_GUINT64_FORMAT "%s %s", col(color, C_DIM), e->frame,
+                           col(color, C_RESET), t + 11);
+    if (e->source)
+        g_string_append_printf(out, " [%s]", e->source);
+    if (e->src[0])
+        g_string_append_printf(out, "  %s → %s", e->src, e->dst);
+    g_string_append_printf(out, "  %s", e->msg);
+    if (e->error)
+        g_string_append_printf(out, "  %s", e->error);
+    if (e->status)
+        g_string_append_printf(out, "  %s", e->status);
+    if (e->detail)
+        g_string_append_printf(out, "  — %s", e->detail);
+    g_string_append_c(out, '\n');
+}
+
+static void text_addresses(GString *out, const TwMachine *m)
+{
+    g_string_append(out, "  Addresses: ");
+    if (!m->addrs->len)
+        g_string_append(out, "none seen");
+    for (guint i = 0; i < m->addrs->len; i++) {
+        const TwAddrUse *u = &g_array_index(m->addrs, TwAddrUse, i);
+        g_string_append_printf(out, "%s%s", i ? ", " : "", u->addr);
+        if (u->mac[0])
+            g_string_append_printf(out, " (%s)", u->mac);
+    }
+    g_string_append_c(out, '\n');
+}
+
+static void text_machine(GString *out, const TwAnalysis *a, const Verdict *v, bool color)
+{
+    const TwMachine *m = v->m;
+    const TwFinding *mf = main_finding(v);
+    g_string_append_printf(out, "%s%-9s%s %s%s%s", col(color, state_color(v->state)), state_label(v->state),
+                           col(color, C_RESET), col(color, C_BOLD), m->account ? m->account : m->addrs->len ? g_array_index(m->addrs, TwAddrUse, 0).addr : m->key,
+                           col(color, C_RESET));
+    if (m->role == TW_ROLE_DC)
+        g_string_append(out, " (domain controller)");
+    if (mf)
+        g_string_append_printf(out, " — %s: %s (%s confidence)", mf->rule->name, mf->rule->title, mf->confidence);
+    g_string_append_c(out, '\n');
+    if (mf)
+        wrap(out, "  ", "", mf->summary);
+    text_addresses(out, m);
+    if (m->aliases->len) {
+        g_string_append(out, "  Also known as: ");
+        for (guint i = 0; i < m->aliases->len; i++)
+            g_string_append_printf(out, "%s%s", i ? ", " : "", (char *)g_ptr_array_index(m->aliases, i));
+        g_string_append_c(out, '\n');
+    }
+    if (m->first_ts) {
+        g_autofree char *f = short_time(m->first_ts);
+        g_autofree char *l = short_time(m->last_ts);
+        g_string_append_printf(out, "  Seen: %s → %s UTC\n", f, l);
+    }
+    double off;
+    if (machine_offset(a, v, &off))
+        g_string_append_printf(out, "  Clock: %+.1f s vs the domain controller\n", off);
+    if (mf && mf->evidence->len) {
+        g_string_append(out, "  Evidence:\n");
+        for (guint i = 0; i < mf->evidence->len; i++)
+            text_evidence(out, g_ptr_array_index(mf->evidence, i), color);
+    }
+    if (mf && mf->fix)
+        wrap(out, "  ", "Fix: ", mf->fix);
+    for (guint i = 1; i < v->findings->len; i++) {
+        const TwFinding *f = g_ptr_array_index(v->findings, i);
+        g_autofree char *head = g_strdup_printf("Also %s (%s): ", f->rule->name, tw_state_name(f->state));
+        wrap(out, "  ", head, f->summary);
+        if (f->state >= TW_STATE_AT_RISK) {
+            for (guint j = 0; j < f->evidence->len && j < 3; j++)
+                text_evidence(out, g_ptr_array_index(f->evidence, j), color);
+            if (f->fix)
+                wrap(out, "    ", "Fix: ", f->fix);
+        }
+    }
+    g_string_append_c(out, '\n');
+}
+
+static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
+{
+    g_autofree char *f = a->first_ts ? short_time(a->first_ts) : g_strdup("-");
+    g_autofree char *l = a->last_ts ? short_time(a->last_ts) : g_strdup("-");
+    g_string_append_printf(out, "%strustwire — domain trust report%s\n", col(color, C_BOLD), col(color, C_RESET));
+    g_string_append_printf(out, "Traffic: %s → %s UTC, %" G_GUINT64_FORMAT " events", f, l, a->events);
+    if (a->sources->len) {
+        g_string_append(out, " from ");
+        for (guint i = 0; i < a->sources->len; i++)
+            g_string_append_printf(out, "%s%s", i ? ", " : "", (char *)g_ptr_array_index(a->sources, i));
+    }
+    g_string_append_c(out, '\n');
+    /* Domain controllers */
+    guint ndc = 0;
+    for (guint i = 0; i < vs->len; i++) {
+        const TwMachine *m = g_array_index(vs, Verdict, i).m;
+        if (m->role != TW_ROLE_DC)
+            continue;
+        g_string_append(out, ndc++ ? ", " : "Domain controllers: ");
+        g_string_append(out, m->account ? m->account : "");
+        for (guint j = 0; j < m->addrs->len; j++)
+            g_string_append_printf(out, "%s%s", j ? " " : m->account ? " " : "", g_array_index(m->addrs, TwAddrUse, j).addr);
+        double o;
+        if (tw_machine_clock_offset(m, &o))
+            g_string_append_printf(out, " (clock %+.1f s vs capture host)", ABS(o) < 0.05 ? 0.0 : o);
+    }
+    if (ndc)
+        g_string_append_c(out, '\n');
+    g_string_append_c(out, '\n');
+
+    guint counts[TW_STATE_BROKEN + 1] = { 0 };
+    for (guint i = 0; i < vs->len; i++)
+        counts[g_array_index(vs, Verdict, i).state]++;
+    for (guint i = 0; i < vs->len; i++) {
+        const Verdict *v = &g_array_index(vs, Verdict, i);
+        if (v->state >= TW_STATE_RECOVERED)
+            text_machine(out, a, v, color);
+    }
+    if (!counts[TW_STATE_BROKEN] && !counts[TW_STATE_AT_RISK] && !counts[TW_STATE_RECOVERED])
+        g_string_append_printf(out, "%sNo machine has lost its trust.%s\n\n", col(color, C_GREEN), col(color, C_RESET));
+
+    /* Users are not machines: shown apart, never as a machine problem. */
+    if (a->users->len) {
+        guint total = 0;
+        for (guint i = 0; i < a->users->len; i++)
+            total += ((TwUserFailure *)g_ptr_array_index(a->users, i))->count;
+        g_autoptr(GString) ul = g_string_new(NULL);
+        for (guint i = 0; i < a->users->len && i < 8; i++) {
+            const TwUserFailure *u = g_ptr_array_index(a->users, i);
+            g_string_append_printf(ul, "%s%s ×%u %s from %s (frame %" G_GUINT64_FORMAT ")", i ? "; " : "", u->user,
+                                   u->count, u->error, u->addr, u->first_frame);
+        }
+        if (a->users->len > 8)
+            g_string_append_printf(ul, "; and %u more", a->users->len - 8);
+        g_autofree char *head = g_strdup_printf("User logons that failed (%u, not machine problems): ", total);
+        wrap(out, "", head, ul->str);
+    }
+    GArray *sprays = find_sprays(a);
+    for (guint i = 0; i < sprays->len; i++) {
+        const Spray *s = &g_array_index(sprays, Spray, i);
+        g_autoptr(GString) ul = g_string_new(NULL);
+        for (guint j = 0; j < s->users->len && j < 10; j++)
+            g_string_append_printf(ul, "%s%s", j ? ", " : "", (char *)g_ptr_array_index(s->users, j));
+        if (s->users->len > 10)
+            g_string_append(ul, ", …");
+        g_autofree char *line = g_strdup_printf(
+            "%s failed pre-authentication for %u different users (%s), %u failures from frame %" G_GUINT64_FORMAT
+            ". Find out what runs on %s; check the DC's event 4771 and lockouts.",
+            s->addr, s->users->len, ul->str, s->failures, s->first_frame, s->addr);
+        g_autofree char *head = g_strdup_printf("%sPassword spray suspected:%s ", col(color, C_YELLOW), col(color, C_RESET));
+        wrap(out, "", head, line);
+    }
+    if (a->users->len || sprays->len)
+        g_string_append_c(out, '\n');
+    sprays_free(sprays);
+
+    /* Healthy and unknown: one line each. */
+    for (int st = TW_STATE_HEALTHY; st >= TW_STATE_UNKNOWN; st--) {
+        if (!counts[st])
+            continue;
+        g_autoptr(GString) names = g_string_new(NULL);
+        guint shown = 0;
+        for (guint i = 0; i < vs->len; i++) {
+            const Verdict *v = &g_array_index(vs, Verdict, i);
+            if ((int)v->state != st)
+                continue;
+            if (shown++ == 30) {
+                g_string_append(names, ", …");
+                break;
+            }
+            g_string_append_printf(names, "%s%s", names->len ? ", " : "",
+                                   v->m->account ? v->m->account : v->m->addrs->len ? g_array_index(v->m->addrs, TwAddrUse, 0).addr : v->m->key);
+        }
+        g_autofree char *head = g_strdup_printf("%s%s%s (%u): ", col(color, state_color(st)),
+                                                st == TW_STATE_HEALTHY ? "Healthy" : "Not enough evidence",
+                                                col(color, C_RESET), counts[st]);
+        wrap(out, "", head, names->str);
+    }
+    g_string_append_printf(out, "\nResult: %u broken, %u at risk, %u recovered, %u healthy, %u unknown.\n",
+                           counts[TW_STATE_BROKEN], counts[TW_STATE_AT_RISK], counts[TW_STATE_RECOVERED],
+                           counts[TW_STATE_HEALTHY], counts[TW_STATE_UNKNOWN]);
+    if (a->caps_hit)
+        g_string_append_printf(out, "Note: %" G_GUINT64_FORMAT " analysis limits were hit; some records were not kept.\n",
+                               a->caps_hit);
+}
+
+/* ---- JSON (docs/report.md) ---- */
+
+/* One decimal, without libm. */
+static double round1(double x)
+{
+    return (double)(gint64)(x * 10 + (x >= 0 ? 0.5 : -0.5)) / 10;
+}
+
+static void json_time(JsonBuilder *b, const char *name, gint64 us)
+{
+    json_builder_set_member_name(b, name);
+    if (!us) {
+        json_builder_add_null_value(b);
+        return;
+    }
+    char t[32];
+    tw_format_time(us, t);
+    json_builder_add_string_value(b, t);
+}
+
+static void json_str_or_null(JsonBuilder *b, const char *name, const char *v)
+{
+    json_builder_set_member_name(b, name);
+    if (v)
+        json_builder_add_string_value(b, v);
+    else
+        json_builder_add_null_value(b);
+}
+
+static void json_evidence(JsonBuilder *b, const GPtrArray *ev)
+{
+    json_builder_begin_array(b);
+    for (guint i = 0; i < ev->len; i++) {
+        const TwEvidence *e = g_ptr_array_index(ev, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "frame");
+        json_builder_add_int_value(b, (gint64)e->frame);
+        if (e->source) {
+            json_builder_set_member_name(b, "source");
+            json_builder_add_string_value(b, e->source);
+        }
+        json_time(b, "ts", e->ts_us);
+        json_str_or_null(b, "src", e->src[0] ? e->src : NULL);
+        json_str_or_null(b, "dst", e->dst[0] ? e->dst : NULL);
+        json_str_or_null(b, "msg", e->msg);
+        json_str_or_null(b, "error", e->error);
+        json_str_or_null(b, "status", e->status);
+        json_str_or_null(b, "detail", e->detail);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+static const char *role_name(TwRole r)
+{
+    return r == TW_ROLE_DC ? "dc" : r == TW_ROLE_MEMBER ? "member" : "unknown";
+}
+
+static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
+{
+    const TwMachine *m = v->m;
+    const TwFinding *mf = main_finding(v);
+    json_builder_begin_object(b);
+    json_str_or_null(b, "account", m->account);
+    json_builder_set_member_name(b, "addresses");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < m->addrs->len; i++)
+        json_builder_add_string_value(b, g_array_index(m->addrs, TwAddrUse, i).addr);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "macs");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < m->addrs->len; i++) {
+        const char *mac = g_array_index(m->addrs, TwAddrUse, i).mac;
+        bool dup = false;
+        for (guint j = 0; j < i; j++)
+            dup |= strcmp(g_array_index(m->addrs, TwAddrUse, j).mac, mac) == 0;
+        if (mac[0] && !dup)
+            json_builder_add_string_value(b, mac);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "aliases");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < m->aliases->len; i++)
+        json_builder_add_string_value(b, g_ptr_array_index(m->aliases, i));
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "role");
+    json_builder_add_string_value(b, role_name(m->role));
+    json_builder_set_member_name(b, "rid");
+    if (m->rid >= 0)
+        json_builder_add_int_value(b, m->rid);
+    else
+        json_builder_add_null_value(b);
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, tw_state_name(v->state));
+    json_str_or_null(b, "verdict", mf ? mf->rule->name : "unknown");
+    json_str_or_null(b, "confidence", mf ? mf->confidence : NULL);
+    json_str_or_null(b, "summary", mf ? mf->summary : NULL);
+    json_builder_set_member_name(b, "causes");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < v->findings->len; i++) {
+        const TwFinding *f = g_ptr_array_index(v->findings, i);
+        bool dup = false;
+        for (guint j = 0; j < i; j++)
+            dup |= ((const TwFinding *)g_ptr_array_index(v->findings, j))->rule == f->rule;
+        if (!dup)
+            json_builder_add_string_value(b, f->rule->name);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "clock_offset_s");
+    double off;
+    if (machine_offset(a, v, &off))
+        json_builder_add_double_value(b, round1(off));
+    else
+        json_builder_add_null_value(b);
+    json_time(b, "first_seen", m->first_ts);
+    json_time(b, "last_seen", m->last_ts);
+    json_builder_set_member_name(b, "evidence");
+    if (mf)
+        json_evidence(b, mf->evidence);
+    else {
+        json_builder_begin_array(b);
+        json_builder_end_array(b);
+    }
+    json_str_or_null(b, "fix", mf ? mf->fix : NULL);
+    json_builder_set_member_name(b, "findings");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < v->findings->len; i++) {
+        const TwFinding *f = g_ptr_array_index(v->findings, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "rule");
+        json_builder_add_string_value(b, f->rule->name);
+        json_builder_set_member_name(b, "state");
+        json_builder_add_string_value(b, tw_state_name(f->state));
+        json_builder_set_member_name(b, "confidence");
+        json_builder_add_string_value(b, f->confidence);
+        json_str_or_null(b, "summary", f->summary);
+        json_builder_set_member_name(b, "reference");
+        json_builder_add_string_value(b, f->rule->reference);
+        json_builder_set_member_name(b, "evidence");
+        json_evidence(b, f->evidence);
+        json_str_or_null(b, "fix", f->fix);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+}
+
+static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "trustwire_report");
+    json_builder_add_int_value(b, 1);
+
+    json_builder_set_member_name(b, "capture");
+    json_builder_begin_object(b);
+    json_time(b, "first", a->first_ts);
+    json_time(b, "last", a->last_ts);
+    json_builder_set_member_name(b, "events");
+    json_builder_add_int_value(b, (gint64)a->events);
+    json_builder_set_member_name(b, "sources");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < a->sources->len; i++)
+        json_builder_add_string_value(b, g_ptr_array_index(a->sources, i));
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "limits_hit");
+    json_builder_add_int_value(b, (gint64)a->caps_hit);
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "domain_controllers");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < vs->len; i++) {
+        const TwMachine *m = g_array_index(vs, Verdict, i).m;
+        if (m->role != TW_ROLE_DC)
+            continue;
+        json_builder_begin_object(b);
+        json_str_or_null(b, "account", m->account);
+        json_builder_set_member_name(b, "addresses");
+        json_builder_begin_array(b);
+        for (guint j = 0; j < m->addrs->len; j++)
+            json_builder_add_string_value(b, g_array_index(m->addrs, TwAddrUse, j).addr);
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "clock_offset_vs_capture_s");
+        double o;
+        if (tw_machine_clock_offset(m, &o))
+            json_builder_add_double_value(b, round1(o));
+        else
+            json_builder_add_null_value(b);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    guint counts[TW_STATE_BROKEN + 1] = { 0 };
+    for (guint i = 0; i < vs->len; i++)
+        counts[g_array_index(vs, Verdict, i).state]++;
+    json_builder_set_member_name(b, "summary");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "machines");
+    json_builder_add_int_value(b, vs->len);
+    for (int st = TW_STATE_BROKEN; st >= TW_STATE_UNKNOWN; st--) {
+        g_autofree char *k = g_strdelimit(g_strdup(tw_state_name(st)), "-", '_');
+        json_builder_set_member_name(b, k);
+        json_builder_add_int_value(b, counts[st]);
+    }
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "machines");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < vs->len; i++)
+        json_machine(b, a, &g_array_index(vs, Verdict, i));
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "users");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < a->users->len; i++) {
+        const TwUserFailure *u = g_ptr_array_index(a->users, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "user");
+        json_builder_add_string_value(b, u->user);
+        json_builder_set_member_name(b, "address");
+        json_builder_add_string_value(b, u->addr);
+        json_builder_set_member_name(b, "error");
+        json_builder_add_string_value(b, u->error);
+        json_builder_set_member_name(b, "count");
+        json_builder_add_int_value(b, u->count);
+        json_builder_set_member_name(b, "first_frame");
+        json_builder_add_int_value(b, (gint64)u->first_frame);
+        if (u->source) {
+            json_builder_set_member_name(b, "source");
+            json_builder_add_string_value(b, u->source);
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "password_sprays");
+    json_builder_begin_array(b);
+    GArray *sprays = find_sprays(a);
+    for (guint i = 0; i < sprays->len; i++) {
+        const Spray *s = &g_array_index(sprays, Spray, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "address");
+        json_builder_add_string_value(b, s->addr);
+        json_builder_set_member_name(b, "users");
+        json_builder_begin_array(b);
+        for (guint j = 0; j < s->users->len; j++)
+            json_builder_add_string_value(b, g_ptr_array_index(s->users, j));
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "failures");
+        json_builder_add_int_value(b, s->failures);
+        json_builder_set_member_name(b, "first_frame");
+        json_builder_add_int_value(b, (gint64)s->first_frame);
+        json_builder_end_object(b);
+    }
+    sprays_free(sprays);
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "exit_status");
+    json_builder_add_int_value(b, exit_status);
+    json_builder_end_object(b);
+
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_indent(gen, 2);
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, NULL);
+}
+
+int tw_report_write(TwAnalysis *a, TwReportFormat fmt, bool color, FILE *out)
+{
+    GArray *vs = collect(a);
+    int status = 0;
+    for (guint i = 0; i < vs->len; i++)
+        if (g_array_index(vs, Verdict, i).state == TW_STATE_BROKEN)
+            status = 1;
+    if (fmt == TW_REPORT_JSON) {
+        g_autofree char *s = json_report(a, vs, status);
+        fputs(s, out);
+        fputc('\n', out);
+    } else {
+        g_autoptr(GString) s = g_string_new(NULL);
+        text_report(a, vs, s, color);
+        fwrite(s->str, 1, s->len, out);
+    }
+    fflush(out);
+    g_array_unref(vs);
+    return status;
+}
+
+/* ---- live announcements ---- */
+
+guint tw_analysis_announce(TwAnalysis *a, GString *out, bool color)
+{
+    guint n = 0;
+    for (guint i = 0; i < a->touched->len; i++) {
+        TwMachine *m = g_ptr_array_index(a->touched, i);
+        g_autoptr(GPtrArray) fs = tw_rules_eval(a, m);
+        for (guint j = 0; j < fs->len; j++) {
+            const TwFinding *f = g_ptr_array_index(fs, j);
+            if (f->state < TW_STATE_RECOVERED)
+                continue;
+            g_autofree char *k = g_strdup_printf("%s|%s|%d", m->key, f->rule->name, f->state);
+            if (g_hash_table_contains(a->announced, k))
+                continue;
+            g_hash_table_add(a->announced, g_steal_pointer(&k));
+            const TwEvidence *e = f->evidence->len ? g_ptr_array_index(f->evidence, f->evidence->len - 1) : NULL;
+            g_autofree char *t = e ? short_time(e->ts_us) : g_strdup("");
+            g_string_append_printf(out, "%s %s%s%s %s %s: %s", t, col(color, state_color(f->state)),
+                                   state_label(f->state), col(color, C_RESET),
+                                   m->account ? m->account : m->key, f->rule->name, f->summary);
+            if (e)
+                g_string_append_printf(out, " (frame %" G_GUINT64_FORMAT ")", e->frame);
+            g_string_append_c(out, '\n');
+            n++;
+        }
+    }
+    g_ptr_array_set_size(a->touched, 0);
+    return n;
+}

@@ -1,0 +1,739 @@
+/* rules.c — the table of causes.  Each rule reads one machine's facts
+ * (engine.c) and says whether its cause holds, how sure it is, which frames
+ * prove it and what to do.  docs/detections.md documents every rule, its
+ * evidence, its false-positive traps and its references.
+ */
+#include "analysis.h"
+
+#include <string.h>
+
+const char *tw_state_name(TwState s)
+{
+    switch (s) {
+    case TW_STATE_BROKEN: return "broken";
+    case TW_STATE_AT_RISK: return "at-risk";
+    case TW_STATE_RECOVERED: return "recovered";
+    case TW_STATE_HEALTHY: return "healthy";
+    default: return "unknown";
+    }
+}
+
+void tw_finding_free(gpointer p)
+{
+    TwFinding *f = p;
+    if (!f)
+        return;
+    g_free(f->summary);
+    g_free(f->fix);
+    g_ptr_array_unref(f->evidence);
+    g_free(f);
+}
+
+static TwFinding *finding_new(const char *rule_name, TwState st, const char *conf)
+{
+    TwFinding *f = g_new0(TwFinding, 1);
+    f->rule = tw_rule_by_name(rule_name);
+    f->state = st;
+    f->confidence = conf;
+    f->evidence = g_ptr_array_new();
+    return f;
+}
+
+static int ev_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const TwEvidence *x = *(TwEvidence *const *)pa, *y = *(TwEvidence *const *)pb;
+    if (x->ts_us != y->ts_us)
+        return x->ts_us < y->ts_us ? -1 : 1;
+    return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+/* Adds up to `max` pieces of evidence of fact k (first ones and the last). */
+static void add_ev(TwFinding *f, const TwMachine *m, TwFactKind k, guint max)
+{
+    const GPtrArray *ev = m->facts[k].ev;
+    for (guint i = 0; i < ev->len; i++) {
+        if (i + 1 == ev->len || i + 1 < max)
+            g_ptr_array_add(f->evidence, g_ptr_array_index(ev, i));
+    }
+}
+
+static void sort_ev(TwFinding *f)
+{
+    g_ptr_array_sort(f->evidence, ev_cmp);
+}
+
+static const TwFact *F(const TwMachine *m, TwFactKind k)
+{
+    return &m->facts[k];
+}
+
+static const char *name_of(const TwMachine *m)
+{
+    if (m->account)
+        return m->account;
+    return m->addrs->len ? g_array_index(m->addrs, TwAddrUse, 0).addr : m->key;
+}
+
+/* "WS1" from "WS1$" (what a person types), or the address. */
+static char *host_of(const TwMachine *m)
+{
+    if (m->account) {
+        gsize n = strlen(m->account);
+        return g_strndup(m->account, n && m->account[n - 1] == '$' ? n - 1 : n);
+    }
+    return g_strdup(name_of(m));
+}
+
+static char *fmt_time(gint64 us)
+{
+    char t[32];
+    tw_format_time(us, t);
+    t[19] = 0; /* to the second */
+    t[10] = ' ';
+    return g_strdup_printf("%s UTC", t);
+}
+
+/* Latest proof that the machine's own key works (AS-REP, secure channel). */
+static gint64 last_key_success(const TwMachine *m)
+{
+    gint64 t = 0;
+    if (F(m, TW_F_KRB_AS_OK)->count)
+        t = MAX(t, F(m, TW_F_KRB_AS_OK)->last_ts);
+    if (F(m, TW_F_NL_AUTH_OK)->count)
+        t = MAX(t, F(m, TW_F_NL_AUTH_OK)->last_ts);
+    return t;
+}
+
+static const char *dc_or_placeholder(const TwAnalysis *a)
+{
+    const char *dc = tw_analysis_dc_name(a);
+    return dc ? dc : "<DC>";
+}
+
+/* DC name as typed in a command: without the '$'. */
+static char *dc_host(const TwAnalysis *a)
+{
+    const char *dc = dc_or_placeholder(a);
+    gsize n = strlen(dc);
+    return g_strndup(dc, n && dc[n - 1] == '$' ? n - 1 : n);
+}
+
+/* ---- zerologon: MS-NRPC 3.1.4.1, CVE-2020-1472 (protocol-notes 3.7) ---- */
+static void rule_zerologon(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    const TwFact *att = F(m, TW_F_ZL_ATTEMPT), *byp = F(m, TW_F_ZL_BYPASS), *pw = F(m, TW_F_ZL_PWSET);
+    const TwFact *sealed = F(m, TW_F_ZL_SEALED_BURST), *burst = F(m, TW_F_NL_DENIED_BURST);
+    if (!att->count && !byp->count && !pw->count && !sealed->count && !burst->count)
+        return;
+    g_autofree char *host = host_of(m);
+    g_autoptr(GString) who = g_string_new(NULL);
+    for (guint i = 0; i < m->zl_attackers->len; i++)
+        g_string_append_printf(who, "%s%s", i ? ", " : "", (char *)g_ptr_array_index(m->zl_attackers, i));
+    if (!who->len)
+        g_string_append(who, "an unknown address");
+    TwFinding *f;
+    bool exploited = byp->count > 0;
+    bool pw_accepted = false;
+    for (guint i = 0; i < pw->ev->len; i++) {
+        const TwEvidence *e = g_ptr_array_index(pw->ev, i);
+        if (e->status && g_str_has_prefix(e->status, "0x00000000"))
+            pw_accepted = true;
+    }
+    gint64 span = att->count > 1 ? att->last_ts - att->first_ts : 0;
+    if (att->count || byp->count || pw->count) {
+        f = finding_new("zerologon", exploited || pw_accepted ? TW_STATE_BROKEN : TW_STATE_AT_RISK, "high");
+        GString *s = g_string_new(NULL);
+        g_string_append_printf(s, "Zerologon attack (CVE-2020-1472) against %s from %s: %u NETLOGON authentication%s "
+                                  "with an all-zero credential",
+                               name_of(m), who->str, att->count, att->count == 1 ? "" : "s");
+        if (att->count > 1)
+            g_string_append_printf(s, " in %.0f s", (double)span / 1e6);
+        if (exploited)
+            g_string_append_printf(s, "; the DC ACCEPTED one (%u time%s): the attacker could authenticate as %s "
+                                      "without its password — this DC is vulnerable (unpatched)",
+                                   byp->count, byp->count == 1 ? "" : "s", name_of(m));
+        else
+            g_string_append(s, "; every attempt seen was refused");
+        if (pw_accepted)
+            g_string_append_printf(s, "; the DC then accepted an EMPTY password for %s (NetrServerPasswordSet2): "
+                                      "the DC account was reset by the attacker",
+                                   name_of(m));
+        else if (pw->count)
+            g_string_append_printf(s, "; %u attempt%s to set %s's password to empty", pw->count,
+                                   pw->count == 1 ? "" : "s", name_of(m));
+        g_string_append_c(s, '.');
+        f->summary = g_string_free(s, FALSE);
+        f->fix = g_strdup_printf(
+            "Treat this as a security incident. Isolate %s. Make sure %s has the August 2020 (or later) updates "
+            "and enforcement mode (registry FullSecureChannelProtection=1; DC events 5827-5831 log refused "
+            "attempts).%s",
+            who->str, host,
+            pw_accepted ? " The DC's machine password in AD is now empty and no longer matches the DC's own "
+                          "secret: restore it (e.g. `netdom resetpwd /server:<another DC> /userd:DOMAIN\\admin "
+                          "/passwordd:*` on the DC), check for DCSync/credential theft, and reset krbtgt twice."
+                        : exploited ? " Patch immediately; assume the DC may have been accessed." : "");
+        add_ev(f, m, TW_F_ZL_ATTEMPT, 4);
+        add_ev(f, m, TW_F_ZL_BYPASS, 4);
+        add_ev(f, m, TW_F_ZL_PWSET, 4);
+        sort_ev(f);
+        g_ptr_array_add(out, f);
+        return;
+    }
+    if (sealed->count) {
+        /* The stubs are encrypted (NTLM packet privacy): only the rhythm of
+         * ReqChallenge/Authenticate calls is visible.  Honest = suspected. */
+        f = finding_new("zerologon", TW_STATE_AT_RISK, sealed->count >= 100 ? "medium" : "low");
+        f->summary = g_strdup_printf(
+            "Suspected Zerologon (CVE-2020-1472) against %s: a burst of %u sealed NETLOGON "
+            "challenge/authenticate calls from %s. The calls are encrypted, so the all-zero credential cannot be "
+            "seen; normal machines set up their secure channel with a handful of calls, not bursts.",
+            name_of(m), sealed->count + TW_AN_BURST_MIN - 1, who->str);
+        f->fix = g_strdup_printf("Check %s's System log for NETLOGON events 5805/5827-5829 at that time, make sure it "
+                                 "is patched (August 2020+) with enforcement mode, and find out what %s is.",
+                                 host, who->str);
+        add_ev(f, m, TW_F_ZL_SEALED_BURST, 6);
+        g_ptr_array_add(out, f);
+        return;
+    }
+    f = finding_new("zerologon", TW_STATE_AT_RISK, "low");
+    f->summary = g_strdup_printf(
+        "A burst of %u refused NETLOGON authentications for %s from %s: Zerologon-style scanning or a badly "
+        "misbehaving client.",
+        F(m, TW_F_NL_AUTH_DENIED)->count, name_of(m), who->str);
+    f->fix = g_strdup_printf("Find out what %s is; check that %s is patched against CVE-2020-1472.", who->str, host);
+    add_ev(f, m, TW_F_NL_DENIED_BURST, 4);
+    g_ptr_array_add(out, f);
+    (void)a;
+}
+
+/* ---- duplicate-identity: one account, two machines ---- */
+static bool same_family(const char *x, const char *y)
+{
+    return (strchr(x, ':') != NULL) == (strchr(y, ':') != NULL);
+}
+
+static bool is_attacker(const TwMachine *m, const char *addr)
+{
+    for (guint i = 0; i < m->zl_attackers->len; i++)
+        if (strcmp(g_ptr_array_index(m->zl_attackers, i), addr) == 0)
+            return true;
+    return false;
+}
+
+static void rule_duplicate(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    if (!m->account || m->role == TW_ROLE_DC || m->addrs->len < 2)
+        return;
+    const TwAddrUse *best_a = NULL, *best_b = NULL;
+    int best = 0; /* 3 ok+fail overlapping, 2 pwset from both, 1 overlap different MACs */
+    for (guint i = 0; i < m->addrs->len; i++) {
+        const TwAddrUse *x = &g_array_index(m->addrs, TwAddrUse, i);
+        for (guint j = 0; j < m->addrs->len; j++) {
+            const TwAddrUse *y = &g_array_index(m->addrs, TwAddrUse, j);
+            if (i == j || !same_family(x->addr, y->addr) || is_attacker(m, x->addr) || is_attacker(m, y->addr))
+                continue;
+            if (x->mac[0] && y->mac[0] && strcmp(x->mac, y->mac) == 0)
+                continue; /* same network card, new address (DHCP): not a clone */
+            if (!x->first_ts || !y->first_ts)
+                continue;
+            bool overlap = x->first_ts <= y->last_ts && y->first_ts <= x->last_ts;
+            int score = 0;
+            if (overlap && x->n_ok && y->n_keyfail)
+                score = 3;
+            else if (x->n_pwset && y->n_pwset)
+                score = 2;
+            else if (overlap && i < j && x->mac[0] && y->mac[0] && x->n_ok && y->n_ok)
+                score = 1;
+            if (score > best) {
+                best = score;
+                best_a = x;
+                best_b = y;
+            }
+        }
+    }
+    if (!best)
+        return;
+    g_autofree char *host = host_of(m);
+    TwFinding *f = finding_new("duplicate-identity", best >= 2 ? TW_STATE_BROKEN : TW_STATE_AT_RISK,
+                               best == 3 ? "high" : best == 2 ? "medium" : "low");
+    g_autofree char *ma = best_a->mac[0] ? g_strdup_printf(" (MAC %s)", best_a->mac) : g_strdup("");
+    g_autofree char *mb = best_b->mac[0] ? g_strdup_printf(" (MAC %s)", best_b->mac) : g_strdup("");
+    if (best == 3)
+        f->summary = g_strdup_printf(
+            "Two machines use the account %s at the same time: %s%s succeeds while %s%s is refused with the old "
+            "password. One is a copy of the other (a disk or VM cloned without sysprep, or a restored image "
+            "left running): each change of password by one locks the other out.",
+            m->account, best_a->addr, ma, best_b->addr, mb);
+    else if (best == 2)
+        f->summary = g_strdup_printf(
+            "The password of %s was changed from two places, %s%s and %s%s: two machines share this account "
+            "(a clone), and each change locks the other out.",
+            m->account, best_a->addr, ma, best_b->addr, mb);
+    else
+        f->summary = g_strdup_printf(
+            "%s is used at the same time from %s%s and %s%s (two network cards). Possibly a clone; it will "
+            "break at the next password change.",
+            m->account, best_a->addr, ma, best_b->addr, mb);
+    f->fix = g_strdup_printf(
+        "Find the second machine calling itself %s (look up both addresses/MACs in DHCP and the switch tables). "
+        "Rename or sysprep (`sysprep /generalize`) the copy and join it under its own name, then repair the "
+        "original: `Test-ComputerSecureChannel -Repair -Server %s`.",
+        host, dc_or_placeholder(a));
+    add_ev(f, m, TW_F_KRB_AS_OK, 2);
+    add_ev(f, m, TW_F_NL_AUTH_OK, 2);
+    add_ev(f, m, TW_F_KRB_KEY_FAIL, 3);
+    add_ev(f, m, TW_F_NL_AUTH_DENIED, 3);
+    add_ev(f, m, TW_F_PWSET_REQ, 3);
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+}
+
+/* ---- stale-password: RFC 4120 7.5.9 (24, 31), MS-NRPC 3.5.4.4.2 (ACCESS_DENIED) ---- */
+static void rule_stale_password(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    const TwFact *krb = F(m, TW_F_KRB_KEY_FAIL), *nl = F(m, TW_F_NL_AUTH_DENIED);
+    guint nl_count = F(m, TW_F_NL_DENIED_BURST)->count ? 0 : nl->count; /* a burst is zerologon's */
+    if (!krb->count && !nl_count)
+        return;
+    gint64 last_fail = MAX(krb->count ? krb->last_ts : 0, nl_count ? nl->last_ts : 0);
+    gint64 first_fail = krb->count && nl_count ? MIN(krb->first_ts, nl->first_ts) : krb->count ? krb->first_ts : nl->first_ts;
+    gint64 ok = last_key_success(m);
+    bool recovered = ok > last_fail;
+    TwFinding *f = finding_new("stale-password", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN,
+                               recovered ? "medium" : "high");
+    g_autofree char *host = host_of(m);
+    g_autofree char *since = fmt_time(first_fail);
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "The domain controller rejects %s's machine password (", name_of(m));
+    if (krb->count)
+        g_string_append_printf(s, "%u Kerberos pre-authentication failure%s", krb->count, krb->count == 1 ? "" : "s");
+    if (krb->count && nl_count)
+        g_string_append(s, ", ");
+    if (nl_count)
+        g_string_append_printf(s, "%u NETLOGON secure-channel refusal%s", nl_count, nl_count == 1 ? "" : "s");
+    g_string_append_printf(s, ") since %s. The machine holds an old password: typical after a VM snapshot "
+                              "rollback, a restored disk image, or a password change the DC never received.",
+                           since);
+    if (recovered) {
+        g_autofree char *ok_at = fmt_time(ok);
+        g_string_append_printf(s, " It proved itself again at %s (for example by falling back to its previous "
+                                  "password), so it works for now but may fail again.",
+                               ok_at);
+    }
+    f->summary = g_string_free(s, FALSE);
+    g_autofree char *dch = dc_host(a);
+    f->fix = g_strdup_printf(
+        "On %s, as a local administrator: `Test-ComputerSecureChannel -Repair -Server %s -Credential "
+        "DOMAIN\\admin` (or `Reset-ComputerMachinePassword -Server %s -Credential DOMAIN\\admin`; "
+        "`netdom resetpwd /s:%s /ud:DOMAIN\\admin /pd:*`). If that fails, rejoin the domain. "
+        "Samba/Linux members: `net ads changetrustpw` or `adcli update`. After restoring a VM snapshot, "
+        "always repair the secure channel.",
+        host, dch, dch, dch);
+    add_ev(f, m, TW_F_KRB_KEY_FAIL, 6);
+    if (nl_count)
+        add_ev(f, m, TW_F_NL_AUTH_DENIED, 6);
+    if (recovered) {
+        add_ev(f, m, TW_F_KRB_AS_OK, 1);
+        add_ev(f, m, TW_F_NL_AUTH_OK, 1);
+    }
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+}
+
+/* ---- server-key-mismatch: MS-KILE 3.4.5.1, RFC 4120 3.2.3 (41, 44) ---- */
+static void rule_server_key(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    const TwFact *bad = F(m, TW_F_SRV_KEY_FAIL);
+    if (!bad->count)
+        return;
+    const TwFact *ok = F(m, TW_F_SRV_AP_OK);
+    bool recovered = ok->count && ok->last_ts > bad->last_ts;
+    TwFinding *f = finding_new("server-key-mismatch", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN,
+                               m->account ? "high" : "medium");
+    g_autofree char *host = host_of(m);
+    g_autofree char *since = fmt_time(bad->first_ts);
+    f->summary = g_strdup_printf(
+        "Clients cannot use the services of %s: %u time%s since %s it could not decrypt the Kerberos tickets "
+        "the DC made for it (KRB_AP_ERR_MODIFIED/BADKEYVER). %s itself holds a stale key — its machine password "
+        "(or keytab) differs from the one in Active Directory — or another account holds the same service "
+        "name.%s",
+        name_of(m), bad->count, bad->count == 1 ? "" : "s", since, host,
+        recovered ? " Later tickets were accepted again." : "");
+    g_autofree char *dch = dc_host(a);
+    f->fix = g_strdup_printf(
+        "On %s: `Test-ComputerSecureChannel -Repair -Server %s` (Linux/Samba: refresh the keytab, "
+        "`net ads keytab create` or `adcli update`), then `klist purge` on the clients. Check for a duplicate "
+        "service name with `setspn -X` and `setspn -Q */%s*`.",
+        host, dch, host);
+    add_ev(f, m, TW_F_SRV_KEY_FAIL, 6);
+    if (recovered)
+        add_ev(f, m, TW_F_SRV_AP_OK, 1);
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+}
+
+/* ---- account-missing: RFC 4120 7.5.9 (6), MS-NRPC 3.5.4.4.2 (NO_TRUST_SAM_ACCOUNT) ---- */
+static void rule_account_missing(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    const TwFact *k = F(m, TW_F_KRB_CLIENT_UNKNOWN), *n = F(m, TW_F_NL_NO_ACCOUNT);
+    if (!k->count && !n->count)
+        return;
+    gint64 last = MAX(k->count ? k->last_ts : 0, n->count ? n->last_ts : 0);
+    bool recovered = last_key_success(m) > last;
+    TwFinding *f = finding_new("account-missing", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "high");
+    g_autofree char *host = host_of(m);
+    f->summary = g_strdup_printf(
+        "The domain has no account named %s: it was deleted (or renamed) in Active Directory while %s still "
+        "believes it is joined. Domain logons on %s fail.%s",
+        name_of(m), host, host, recovered ? " A later logon succeeded (account restored?)." : "");
+    f->fix = g_strdup_printf(
+        "Check Active Directory: `Get-ADComputer %s` / AD Recycle Bin (`Get-ADObject -Filter 'samAccountName "
+        "-eq \"%s$\"' -IncludeDeletedObjects`). Restore the object if it was deleted by mistake, otherwise "
+        "rejoin %s to the domain (log in with a local administrator account).",
+        host, host, host);
+    add_ev(f, m, TW_F_KRB_CLIENT_UNKNOWN, 4);
+    add_ev(f, m, TW_F_NL_NO_ACCOUNT, 4);
+    add_ev(f, m, TW_F_SPN_UNKNOWN, 2);
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+    (void)a;
+}
+
+/* ---- account-disabled: RFC 4120 7.5.9 (18), MS-KILE 2.2.1 KERB-EXT-ERROR ---- */
+static void rule_account_disabled(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    const TwFact *k = F(m, TW_F_KRB_REVOKED), *n = F(m, TW_F_NL_DISABLED);
+    if (!k->count && !n->count)
+        return;
+    gint64 last = MAX(k->count ? k->last_ts : 0, n->count ? n->last_ts : 0);
+    bool recovered = last_key_success(m) > last;
+    /* KDC_ERR_CLIENT_REVOKED covers disabled, locked out and expired: the
+     * KERB-EXT-ERROR NTSTATUS tells which. */
+    const char *what = "disabled (or locked out / expired)";
+    for (guint i = 0; i < k->ev->len; i++) {
+        const TwEvidence *e = g_ptr_array_index(k->ev, i);
+        if (e->status && strstr(e->status, "0xc0000072"))
+            what = "disabled";
+        else if (e->status && strstr(e->status, "0xc0000234"))
+            what = "locked out";
+        else if (e->status && strstr(e->status, "0xc0000193"))
+            what = "expired";
+    }
+    if (n->count)
+        what = "disabled";
+    TwFinding *f = finding_new("account-disabled", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "high");
+    g_autofree char *host = host_of(m);
+    f->summary = g_strdup_printf("The machine account %s is %s in Active Directory, so the DC refuses it.%s",
+                                 name_of(m), what, recovered ? " A later logon succeeded (re-enabled?)." : "");
+    f->fix = g_strdup_printf(
+        "If %s is still in use: `Enable-ADAccount -Identity '%s$'` (ADUC: right-click → Enable Account; "
+        "locked out: `Unlock-ADAccount`), then `Test-ComputerSecureChannel -Repair` on %s. If it was retired on "
+        "purpose, unplug it.",
+        host, host, host);
+    add_ev(f, m, TW_F_KRB_REVOKED, 4);
+    add_ev(f, m, TW_F_NL_DISABLED, 4);
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+    (void)a;
+}
+
+/* ---- trust-failure: MS-ERREF NTSTATUS 0xc000018a/c/d ---- */
+static void rule_trust_failure(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    const TwFact *t = F(m, TW_F_TRUST_FAIL);
+    if (!t->count)
+        return;
+    bool recovered = last_key_success(m) > t->last_ts;
+    TwFinding *f = finding_new("trust-failure", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "medium");
+    const TwEvidence *e0 = g_ptr_array_index(t->ev, 0);
+    g_autofree char *host = host_of(m);
+    f->summary = g_strdup_printf(
+        "%s reports that its trust relationship with the domain failed (%s): it cannot validate logons "
+        "against a domain controller. Users see \"The trust relationship between this workstation and the "
+        "primary domain failed\".",
+        name_of(m), e0->status ? e0->status : "trust failure");
+    g_autofree char *dch = dc_host(a);
+    f->fix = g_strdup_printf(
+        "On %s: `nltest /sc_verify:DOMAIN` to confirm, then `Test-ComputerSecureChannel -Repair -Server %s` "
+        "(or `nltest /sc_reset:DOMAIN\\%s`); check that %s can reach a DC (DNS, ports 88/135/445/49152+). "
+        "If repair fails, rejoin.",
+        host, dch, dch, host);
+    add_ev(f, m, TW_F_TRUST_FAIL, 6);
+    g_ptr_array_add(out, f);
+}
+
+/* ---- clock-skew: RFC 4120 1.6/7.5.9 (37), MS-KILE 3.1.5.2 (skew recovery) ---- */
+static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    const TwFact *sk = F(m, TW_F_KRB_SKEW);
+    double own = 0, dc = 0;
+    bool has_own = tw_machine_clock_offset(m, &own);
+    bool has_dc = tw_analysis_dc_offset(a, &dc);
+    g_autofree char *host = host_of(m);
+    if (m->role == TW_ROLE_DC && !sk->count) {
+        /* The DC against the capture host: the capture host is the only
+         * outside reference.  More than a day apart is a replayed or
+         * re-stamped capture, not a clock. */
+        if (!has_own || ABS(own) <= TW_AN_SKEW_WARN_S || ABS(own) > 86400.0)
+            return;
+        TwFinding *f = finding_new("clock-skew", TW_STATE_AT_RISK, "low");
+        f->has_offset = false;
+        f->summary = g_strdup_printf(
+            "The clock of domain controller %s is %+.0f s off the capture host's clock. If the capture host "
+            "keeps good time, every member that syncs from this DC inherits the error.",
+            name_of(m), own);
+        f->fix = g_strdup_printf("On %s (if it is the PDC emulator): point it at a reliable source, "
+                                 "`w32tm /config /manualpeerlist:<ntp server> /syncfromflags:manual /reliable:yes "
+                                 "/update`, then `w32tm /resync`.",
+                                 host);
+        g_ptr_array_add(out, f);
+        return;
+    }
+    if (m->role == TW_ROLE_DC)
+        return;
+    bool has_rel = has_own;
+    double rel = has_own ? own - (has_dc ? dc : 0) : 0;
+    /* A KRB-ERROR carrying both ctime and stime measures the pair directly. */
+    for (guint i = 0; i < sk->ev->len; i++) {
+        const TwEvidence *e = g_ptr_array_index(sk->ev, i);
+        if (e->has_value) {
+            rel = e->value;
+            has_rel = true;
+        }
+    }
+    if (!sk->count && (!has_rel || ABS(rel) <= TW_AN_SKEW_WARN_S))
+        return;
+    if (!sk->count && ABS(rel) > 86400.0 && !has_dc)
+        return; /* capture clock, not the machine's */
+    TwState st = TW_STATE_AT_RISK;
+    const char *conf = "medium";
+    if (sk->count) {
+        st = TW_STATE_BROKEN;
+        conf = "high";
+        /* Windows retries with the KDC's time (MS-KILE 3.1.5.2): a later
+         * success means it copes, but its clock is still wrong. */
+        if (F(m, TW_F_KRB_AS_OK)->count && F(m, TW_F_KRB_AS_OK)->last_ts > sk->last_ts)
+            st = TW_STATE_AT_RISK;
+    } else if (!has_dc) {
+        conf = "low";
+    }
+    TwFinding *f = finding_new("clock-skew", st, conf);
+    f->has_offset = has_rel;
+    f->offset_s = rel;
+    GString *s = g_string_new(NULL);
+    if (has_rel) {
+        g_string_append_printf(s, "%s's clock is %.0f s %s the domain controller's%s", name_of(m), ABS(rel),
+                               rel >= 0 ? "ahead of" : "behind", has_dc ? "" : " (measured against the capture host)");
+        if (ABS(rel) > TW_AN_SKEW_LIMIT_S)
+            g_string_append(s, ", beyond Kerberos' 5-minute tolerance");
+        else if (!sk->count)
+            g_string_append(s, ", drifting toward Kerberos' 5-minute tolerance");
+    } else {
+        g_string_append_printf(s, "%s's clock and the domain controller's differ by more than 5 minutes", name_of(m));
+        if (has_dc && ABS(dc) > TW_AN_SKEW_LIMIT_S && ABS(dc) < 86400.0)
+            g_string_append_printf(s, "; the DC's own clock is %+.0f s off the capture host's, so the DC may be "
+                                      "the one that is wrong",
+                                   dc);
+    }
+    g_string_append_c(s, '.');
+    if (sk->count)
+        g_string_append_printf(s, " %u request%s refused with KRB_AP_ERR_SKEW: Kerberos logons and service access "
+                                  "fail (the password itself is fine).",
+                               sk->count, sk->count == 1 ? " was" : "s were");
+    if (st == TW_STATE_AT_RISK && sk->count)
+        g_string_append(s, " Windows retried with the DC's time and succeeded, but the clock is still wrong.");
+    if (F(m, TW_F_KRB_KEY_FAIL)->count || F(m, TW_F_NL_AUTH_DENIED)->count)
+        g_string_append(s, " Its broken secure channel also stops authenticated time sync (MS-SNTP), which "
+                           "explains the drift.");
+    f->summary = g_string_free(s, FALSE);
+    f->fix = g_strdup_printf(
+        "On %s: `w32tm /resync /force`; check `w32tm /query /source` (it should follow the domain: `w32tm "
+        "/config /syncfromflags:domhier /update`, then restart w32time). Hypervisor time sync can fight "
+        "NTP: disable one of them. Linux/Samba: chrony or ntpd pointed at the DC.",
+        host);
+    add_ev(f, m, TW_F_KRB_SKEW, 6);
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+}
+
+/* ---- rotation: MS-NRPC 3.5.4.4.5 (NetrServerPasswordSet2), RFC 3244 ---- */
+static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    const TwFact *rq = F(m, TW_F_PWSET_REQ), *ok = F(m, TW_F_PWSET_OK), *bad = F(m, TW_F_PWSET_FAIL);
+    if (!rq->count && !ok->count && !bad->count)
+        return;
+    gint64 changed = ok->count ? ok->last_ts : rq->count ? rq->last_ts : 0;
+    /* A key failure soon after the change: the new password did not reach
+     * the DC that answered, or a clone still uses the old one. */
+    gint64 fail_after = 0;
+    const TwFact *kf[] = { F(m, TW_F_KRB_KEY_FAIL), F(m, TW_F_NL_AUTH_DENIED) };
+    for (gsize i = 0; i < G_N_ELEMENTS(kf); i++)
+        for (guint j = 0; j < kf[i]->ev->len; j++) {
+            const TwEvidence *e = g_ptr_array_index(kf[i]->ev, j);
+            if (changed && e->ts_us > changed && e->ts_us - changed <= TW_AN_ROTATION_FAIL_US &&
+                (!fail_after || e->ts_us < fail_after))
+                fail_after = e->ts_us;
+        }
+    bool recovered = fail_after && last_key_success(m) > MAX(F(m, TW_F_KRB_KEY_FAIL)->last_ts,
+                                                             F(m, TW_F_NL_AUTH_DENIED)->last_ts);
+    TwFinding *f;
+    g_autofree char *host = host_of(m);
+    g_autofree char *when = changed ? fmt_time(changed) : g_strdup("?");
+    g_autofree char *dch = dc_host(a);
+    if (fail_after) {
+        f = finding_new("rotation", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "high");
+        g_autofree char *fa = fmt_time(fail_after);
+        f->summary = g_strdup_printf(
+            "%s changed its machine password at %s%s, and at %s the DC rejected its password: the new password "
+            "did not reach the DC that answered (AD replication), or another copy of this machine still uses "
+            "the old one.",
+            name_of(m), when, ok->count ? " (accepted)" : "", fa);
+        f->fix = g_strdup_printf("Check AD replication (`repadmin /showrepl`, `repadmin /replsummary`); then on %s "
+                                 "`Test-ComputerSecureChannel -Repair -Server %s`. If a clone exists, see "
+                                 "duplicate-identity.",
+                                 host, dch);
+        add_ev(f, m, TW_F_PWSET_REQ, 2);
+        add_ev(f, m, TW_F_PWSET_OK, 2);
+        add_ev(f, m, TW_F_KRB_KEY_FAIL, 3);
+        add_ev(f, m, TW_F_NL_AUTH_DENIED, 3);
+    } else if (bad->count && (!ok->count || bad->last_ts > ok->last_ts)) {
+        f = finding_new("rotation", TW_STATE_AT_RISK, "high");
+        const TwEvidence *e = g_ptr_array_index(bad->ev, bad->ev->len - 1);
+        f->summary = g_strdup_printf(
+            "%s tried to change its machine password and the DC refused (%s). It keeps the old password for "
+            "now; if the refusal persists it will eventually fall out of the domain's password history.",
+            name_of(m), e->status ? e->status : "error");
+        f->fix = g_strdup_printf("On %s: `nltest /sc_change_pwd:DOMAIN`, and read the refusal in the DC's System "
+                                 "log; check the account's permissions.",
+                                 host);
+        add_ev(f, m, TW_F_PWSET_REQ, 2);
+        add_ev(f, m, TW_F_PWSET_FAIL, 3);
+    } else {
+        f = finding_new("rotation", TW_STATE_HEALTHY, ok->count ? "high" : "medium");
+        f->summary = g_strdup_printf("%s rotated its machine password at %s%s — normal maintenance (every 30 days "
+                                     "by default).",
+                                     name_of(m), when, ok->count ? " and the DC accepted it" : " (outcome not seen)");
+        f->fix = g_strdup("Nothing to do.");
+        add_ev(f, m, TW_F_PWSET_REQ, 2);
+        add_ev(f, m, TW_F_PWSET_OK, 2);
+    }
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+}
+
+/* ---- healthy / unknown ---- */
+static void rule_healthy(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    guint as = F(m, TW_F_KRB_AS_OK)->count, tgs = F(m, TW_F_KRB_TGS_OK)->count, nl = F(m, TW_F_NL_AUTH_OK)->count,
+          ap = F(m, TW_F_SRV_AP_OK)->count, pre = F(m, TW_F_KRB_PREAUTH_REQ)->count;
+    if (!as && !tgs && !nl && !ap && m->role == TW_ROLE_DC && !out->len) {
+        TwFinding *f = finding_new("healthy", TW_STATE_HEALTHY, "low");
+        f->summary = g_strdup_printf("%s answers as a domain controller.", name_of(m));
+        f->fix = g_strdup("Nothing to do.");
+        g_ptr_array_add(out, f);
+        return;
+    }
+    /* A bare PREAUTH_REQUIRED proves little: not worth a line next to a failure. */
+    if (!as && !tgs && !nl && !ap && (!pre || out->len))
+        return;
+    const char *conf = as || nl ? "high" : tgs || ap ? "medium" : "low";
+    TwFinding *f = finding_new("healthy", TW_STATE_HEALTHY, conf);
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "%s proved itself to the domain:", name_of(m));
+    if (as)
+        g_string_append_printf(s, " %u TGT%s with its password (AS-REP)", as, as == 1 ? "" : "s");
+    if (tgs)
+        g_string_append_printf(s, "%s %u service ticket%s (TGS-REP)", as ? "," : "", tgs, tgs == 1 ? "" : "s");
+    if (nl)
+        g_string_append_printf(s, "%s %u NETLOGON secure channel%s", as || tgs ? "," : "", nl, nl == 1 ? "" : "s");
+    if (ap)
+        g_string_append_printf(s, "%s %u ticket%s accepted by its services", as || tgs || nl ? "," : "", ap,
+                               ap == 1 ? "" : "s");
+    if (!as && !tgs && !nl && !ap)
+        g_string_append(s, " only the normal pre-authentication request (KDC_ERR_PREAUTH_REQUIRED) was seen: "
+                           "the account exists and is enabled");
+    g_string_append_c(s, '.');
+    f->summary = g_string_free(s, FALSE);
+    f->fix = g_strdup("Nothing to do.");
+    add_ev(f, m, TW_F_KRB_AS_OK, 1);
+    add_ev(f, m, TW_F_NL_AUTH_OK, 1);
+    add_ev(f, m, TW_F_KRB_TGS_OK, 1);
+    add_ev(f, m, TW_F_SRV_AP_OK, 1);
+    if (!as && !tgs && !nl && !ap)
+        add_ev(f, m, TW_F_KRB_PREAUTH_REQ, 1);
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+    (void)a;
+}
+
+static void rule_unknown(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    if (out->len)
+        return; /* runs last: only when nothing else said anything */
+    TwFinding *f = finding_new("unknown", TW_STATE_UNKNOWN, "low");
+    f->summary = g_strdup_printf("%s appears in the capture (%s) but never proved or failed to prove itself.",
+                                 name_of(m), m->role == TW_ROLE_DC ? "as a domain controller" : "by name or address");
+    f->fix = g_strdup("Capture longer, or at the machine's boot or logon.");
+    add_ev(f, m, TW_F_SEEN, 1);
+    g_ptr_array_add(out, f);
+    (void)a;
+}
+
+/* The table.  Order = evaluation order; priority breaks ties between
+ * findings of the same state when choosing the verdict (lower first). */
+const TwRule tw_rules[] = {
+    { "zerologon", "Zerologon attack (CVE-2020-1472)", "CVE-2020-1472; MS-NRPC 3.1.4.1, 3.1.4.4, 3.5.4.4.5", 0, rule_zerologon },
+    { "duplicate-identity", "One account, two machines (clone)", "MS-NRPC 3.5.4.4.2, 3.5.4.4.5; KB810977 (event 5722)", 1, rule_duplicate },
+    { "rotation", "Machine password change", "MS-NRPC 3.5.4.4.5 (NetrServerPasswordSet2); RFC 3244 (kpasswd)", 2, rule_rotation },
+    { "account-missing", "Machine account missing", "RFC 4120 7.5.9 (6); MS-NRPC 3.5.4.4.2 (STATUS_NO_TRUST_SAM_ACCOUNT)", 3, rule_account_missing },
+    { "account-disabled", "Machine account disabled", "RFC 4120 7.5.9 (18); MS-KILE 2.2.1 (KERB-EXT-ERROR)", 4, rule_account_disabled },
+    { "stale-password", "Stale machine password", "RFC 4120 7.5.9 (24, 31); MS-KILE 3.3.5.7.1; MS-NRPC 3.5.4.4.2", 5, rule_stale_password },
+    { "server-key-mismatch", "Service holds a stale key", "RFC 4120 3.2.3, 7.5.9 (41, 44); MS-KILE 3.4.5.1", 6, rule_server_key },
+    { "trust-failure", "Trust relationship failed", "MS-ERREF 2.3.1 (0xC000018A/C/D); MS-NRPC 3.5.4", 7, rule_trust_failure },
+    { "clock-skew", "Clock skew", "RFC 4120 1.6, 5.2.3, 7.5.9 (37); MS-KILE 3.1.5.2; MS-SMB2 2.2.4; MS-NRPC 3.1.4.5", 8, rule_clock_skew },
+    { "healthy", "Healthy", "RFC 4120 3.1.5 (AS-REP); MS-NRPC 3.1.4.2", 9, rule_healthy },
+    { "unknown", "Not enough evidence", "-", 10, rule_unknown },
+};
+const guint tw_rules_count = G_N_ELEMENTS(tw_rules);
+
+const TwRule *tw_rule_by_name(const char *name)
+{
+    for (guint i = 0; i < tw_rules_count; i++)
+        if (strcmp(tw_rules[i].name, name) == 0)
+            return &tw_rules[i];
+    return NULL;
+}
+
+static int finding_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const TwFinding *x = *(TwFinding *const *)pa, *y = *(TwFinding *const *)pb;
+    if (x->state != y->state)
+        return x->state > y->state ? -1 : 1;
+    /* Among healthy findings "healthy" itself leads. */
+    if (x->state == TW_STATE_HEALTHY) {
+        bool xh = strcmp(x->rule->name, "healthy") == 0, yh = strcmp(y->rule->name, "healthy") == 0;
+        if (xh != yh)
+            return xh ? -1 : 1;
+    }
+    return x->rule->priority - y->rule->priority;
+}
+
+GPtrArray *tw_rules_eval(const TwAnalysis *a, const TwMachine *m)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(tw_finding_free);
+    for (guint i = 0; i < tw_rules_count; i++)
+        tw_rules[i].eval(a, m, out);
+    g_ptr_array_sort(out, finding_cmp);
+    return out;
+}
+
+TwState tw_findings_state(GPtrArray *findings)
+{
+    TwState s = TW_STATE_UNKNOWN;
+    for (guint i = 0; i < findings->len; i++) {
+        const TwFinding *f = g_ptr_array_index(findings, i);
+        if (f->state > s)
+            s = f->state;
+    }
+    return s;
+}
