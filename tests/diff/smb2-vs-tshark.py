@@ -121,8 +121,18 @@ def compare_kerberos(pcap, evs):
         }
     gotl = collections.defaultdict(list)
     for e in evs:
-        if e.get("proto") == "kerberos" and e.get("transport") not in ("udp", "tcp", None):
+        # Carried Kerberos: anything not on the KDC / kpasswd ports (DCE/RPC
+        # on TCP stamps "tcp", SMB2 "smb2", LDAP "ldap").
+        if e.get("proto") == "kerberos" and not ({e.get("sport"), e.get("dport")} & {88, 464}):
             gotl[e["frame"]].append(e)
+    # tshark decodes a bare SPNEGO NegTokenResp only when it saw the
+    # NegTokenInit of the same conversation; captures that begin after it
+    # show "Unknown header (class=2, pc=1, tag=1)" (SMB2), or leave LDAP
+    # serverSaslCreds undissected.  Our extra decodes there
+    # are a documented difference, not a failure.
+    undecoded = {f for f, _ in tshark_rows(
+        pcap, '_ws.expert.message contains "Unknown header (class=2, pc=1, tag=1)" || '
+              '(ldap.serverSaslCreds && !spnego)', [])}
     agree = 0
     diffs = []
     for f in sorted(set(want) | set(gotl)):
@@ -138,6 +148,10 @@ def compare_kerberos(pcap, evs):
                                  for c in (e.get(k) or "").split("/")]),
         }
         if w is None:
+            if f in undecoded:
+                print(f"     note: frame {f}: Kerberos {gm['msg_type']} in a NegTokenResp tshark "
+                      "could not decode without its NegTokenInit (documented difference)")
+                continue
             diffs.append(f"frame {f}: trustwire has Kerberos {gm['msg_type']} tshark none")
             continue
         bad = []

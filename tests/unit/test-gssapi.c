@@ -1,0 +1,224 @@
+/* test-gssapi.c — GSS-API framing and SPNEGO: a real NegTokenResp wrapping a
+ * Kerberos AP-REP (ndpi/kerberos.pcap frame 10, SMB2 SESSION_SETUP response
+ * security blob; tshark 4.0 could not decode it because the capture lacks
+ * the NegTokenInit, the values below were checked by hand against RFC 4178
+ * and RFC 4120 5.5.2), the same AP-REP as an RFC 2743 InitialContextToken
+ * and raw, a synthetic NegTokenInit carrying NTLMSSP, nesting limits,
+ * garbage, and every blob cut at every length. */
+#include "dissectors/gssapi/gssapi.h"
+
+static const guint8 v_negtokenresp_aprep[] = {
+    0xa1, 0x81, 0xb5, 0x30, 0x81, 0xb2, 0xa0, 0x03, 0x0a, 0x01, 0x00, 0xa1, 0x0b, 0x06, 0x09, 0x2a,
+    0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02, 0xa2, 0x81, 0x9d, 0x04, 0x81, 0x9a, 0x60, 0x81,
+    0x97, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02, 0x02, 0x00, 0x6f, 0x81,
+    0x87, 0x30, 0x81, 0x84, 0xa0, 0x03, 0x02, 0x01, 0x05, 0xa1, 0x03, 0x02, 0x01, 0x0f, 0xa2, 0x78,
+    0x30, 0x76, 0xa0, 0x03, 0x02, 0x01, 0x12, 0xa2, 0x6f, 0x04, 0x6d, 0xa0, 0xdd, 0xe2, 0x2e, 0xff,
+    0x22, 0xdc, 0x91, 0xd5, 0xaf, 0x63, 0x0b, 0x9d, 0x9a, 0xbc, 0x48, 0x93, 0x3a, 0x17, 0xab, 0xb0,
+    0xce, 0x08, 0x5c, 0x1d, 0xac, 0xf1, 0xe7, 0x8a, 0xdc, 0xef, 0x9f, 0xb6, 0x89, 0xcd, 0xcd, 0x2d,
+    0xed, 0xa1, 0x26, 0xa4, 0x87, 0xcb, 0x04, 0xda, 0xd0, 0x55, 0x9b, 0x78, 0x1b, 0xa8, 0xc0, 0x4a,
+    0xab, 0x5c, 0xd2, 0x67, 0x30, 0x41, 0x47, 0xa7, 0x2e, 0xf8, 0x7a, 0xe3, 0xc6, 0x9f, 0xf7, 0xc6,
+    0x82, 0x44, 0x14, 0xf5, 0x42, 0xff, 0x8c, 0xbf, 0x05, 0x69, 0xa8, 0xb1, 0xc7, 0xbb, 0xce, 0xdd,
+    0x91, 0x1d, 0xac, 0xd3, 0x21, 0xc8, 0x2d, 0xec, 0x5d, 0x2a, 0x0f, 0xee, 0x68, 0x63, 0x48, 0x16,
+    0x91, 0x38, 0x0c, 0x07, 0xe5, 0x54, 0xd1, 0x1a,
+};
+/* Offsets inside it: the InitialContextToken (60 81 97 …) and the raw AP-REP (6f 81 87 …). */
+#define ICT_OFF 30
+#define APREP_OFF 46
+
+/* SPNEGO NegTokenInit (RFC 4178 4.2.1) in an InitialContextToken, offering
+ * NTLMSSP with a raw NTLMSSP NEGOTIATE (MS-NLMP 2.2.1.1) as mechToken. */
+static const guint8 v_init_ntlm[] = {
+    0x60, 0x46, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02, /* OID 1.3.6.1.5.5.2 */
+    0xa0, 0x3c, 0x30, 0x3a,
+    0xa0, 0x0e, 0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a,
+    0xa2, 0x28, 0x04, 0x26,
+    'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 0x01, 0x00, 0x00, 0x00, /* NEGOTIATE */
+    0x01, 0x30, 0x00, 0x00,                                       /* UNICODE|OEM_DOMAIN|OEM_WS */
+    0x03, 0x00, 0x03, 0x00, 0x20, 0x00, 0x00, 0x00,               /* domain "DOM" at 32 */
+    0x03, 0x00, 0x03, 0x00, 0x23, 0x00, 0x00, 0x00,               /* workstation "WS1" at 35 */
+    'D', 'O', 'M', 'W', 'S', '1',
+};
+
+static GPtrArray *events;
+static guint decorated;
+
+static void collect(TwEvent *ev, void *user)
+{
+    (void)user;
+    g_ptr_array_add(events, ev);
+}
+
+static void decorate(TwEvent *ev, void *user)
+{
+    decorated++;
+    tw_event_set_str(ev, "carrier_tag", user);
+}
+
+static TwPacketInfo pi = { .frame = 10, .ts_us = 1, .transport = "tcp" };
+static TwDissectCtx ctx = { .pi = &pi, .emit = collect };
+
+static void reset(void)
+{
+    g_ptr_array_set_size(events, 0);
+    decorated = 0;
+}
+
+static const TwEvent *only(const char *proto)
+{
+    const TwEvent *hit = NULL;
+    for (guint i = 0; i < events->len; i++) {
+        const TwEvent *ev = events->pdata[i];
+        if (strcmp(ev->proto, proto) == 0) {
+            g_assert_null(hit);
+            hit = ev;
+        }
+    }
+    g_assert_nonnull(hit);
+    return hit;
+}
+
+static void test_negtokenresp_aprep(void)
+{
+    reset();
+    TwGssSummary sum;
+    guint n = tw_gssapi_dissect_ex(&ctx, v_negtokenresp_aprep, sizeof v_negtokenresp_aprep,
+                                   sizeof v_negtokenresp_aprep, "smb2", decorate, "x", &sum);
+    g_assert_cmpuint(n, ==, 1);
+    g_assert_cmpuint(decorated, ==, 1);
+    const TwEvent *ev = only("kerberos");
+    g_assert_cmpstr(ev->transport, ==, "smb2");
+    g_assert_cmpint(tw_event_get_int(ev, "msg_type", 0), ==, 15);
+    g_assert_cmpint(tw_event_get_int(ev, "enc_etype", 0), ==, 18);
+    g_assert_cmpstr(tw_event_get_str(ev, "carrier_tag"), ==, "x");
+    g_assert_cmpstr(sum.spnego, ==, "negTokenResp");
+    g_assert_cmpint(sum.neg_state, ==, 0);
+    g_assert_cmpstr(tw_spnego_neg_state_name(sum.neg_state), ==, "accept-completed");
+    g_assert_cmpstr(sum.mech, ==, "1.2.840.48018.1.2.2");
+    g_assert_cmpstr(sum.mech_name, ==, "ms-kerberos");
+    g_assert_cmpstr(sum.inner, ==, "kerberos");
+    g_assert_false(sum.has_mic);
+    g_assert_cmpint(sum.status, ==, TW_OK);
+}
+
+static void test_initial_context_token_and_raw(void)
+{
+    reset();
+    gsize n = sizeof v_negtokenresp_aprep - ICT_OFF;
+    TwGssSummary sum;
+    g_assert_cmpuint(tw_gssapi_dissect_ex(&ctx, v_negtokenresp_aprep + ICT_OFF, n, n, "ldap",
+                                          NULL, NULL, &sum),
+                     ==, 1);
+    g_assert_null(sum.spnego);
+    g_assert_cmpstr(sum.mech_name, ==, "kerberos");
+    g_assert_cmpstr(only("kerberos")->transport, ==, "ldap");
+    reset();
+    n = sizeof v_negtokenresp_aprep - APREP_OFF;
+    g_assert_cmpuint(tw_gssapi_dissect(&ctx, v_negtokenresp_aprep + APREP_OFF, n, n, "tcp",
+                                       NULL, NULL),
+                     ==, 1);
+    g_assert_cmpint(tw_event_get_int(only("kerberos"), "msg_type", 0), ==, 15);
+}
+
+static void test_negtokeninit_ntlmssp(void)
+{
+    reset();
+    TwGssSummary sum;
+    guint n = tw_gssapi_dissect_ex(&ctx, v_init_ntlm, sizeof v_init_ntlm, sizeof v_init_ntlm,
+                                   "smb2", decorate, "y", &sum);
+    g_assert_cmpuint(n, ==, 1);
+    const TwEvent *ev = only("ntlmssp");
+    g_assert_cmpstr(tw_event_get_str(ev, "ntlmssp_type"), ==, "NEGOTIATE");
+    g_assert_cmpstr(tw_event_get_str(ev, "domain"), ==, "DOM");
+    g_assert_cmpstr(tw_event_get_str(ev, "workstation"), ==, "WS1");
+    g_assert_cmpstr(ev->transport, ==, "smb2");
+    g_assert_cmpstr(sum.spnego, ==, "negTokenInit");
+    g_assert_cmpstr(sum.mech_name, ==, "ntlmssp");
+    g_assert_cmpstr(sum.inner, ==, "ntlmssp");
+    g_assert_cmpint(sum.neg_state, ==, -1);
+    /* The raw NTLMSSP message alone is recognised too (DCE/RPC auth type 10). */
+    reset();
+    gsize off = sizeof v_init_ntlm - 38;
+    g_assert_cmpuint(tw_gssapi_dissect(&ctx, v_init_ntlm + off, 38, 38, "tcp", NULL, NULL), ==, 1);
+}
+
+static void test_garbage_and_nesting(void)
+{
+    reset();
+    static const guint8 junk[] = { 0x30, 0x03, 0x02, 0x01, 0x05 };
+    g_assert_cmpuint(tw_gssapi_dissect(&ctx, junk, sizeof junk, sizeof junk, "smb2", NULL, NULL),
+                     ==, 0);
+    g_assert_cmpstr(only("anomaly")->proto, ==, "anomaly");
+    reset();
+    g_assert_cmpuint(tw_gssapi_dissect(&ctx, junk, 0, 0, "smb2", NULL, NULL), ==, 0);
+    g_assert_cmpuint(events->len, ==, 0);
+    /* Bare NegTokenInits nested 8 deep (each mechToken is the next one):
+     * stops at TW_GSS_MAX_NESTING with TW_LIMIT. */
+    GByteArray *b = g_byte_array_new();
+    static const guint8 leaf[] = { 0xa1, 0x05, 0x30, 0x03, 0xa0, 0x01, 0x00 };
+    g_byte_array_append(b, leaf, sizeof leaf);
+    for (int i = 0; i < 8; i++) {
+        /* a0 L1 30 L2 a2 L3 04 L4 <b> */
+        guint l4 = b->len, l3 = l4 + 2, l2 = l3 + 2, l1 = l2 + 2;
+        g_assert_cmpuint(l1, <, 128);
+        guint8 hdr[] = { 0xa0, (guint8)l1, 0x30, (guint8)l2, 0xa2, (guint8)l3, 0x04, (guint8)l4 };
+        g_byte_array_prepend(b, hdr, sizeof hdr);
+    }
+    reset();
+    TwGssSummary sum;
+    tw_gssapi_dissect_ex(&ctx, b->data, b->len, b->len, "smb2", NULL, NULL, &sum);
+    g_assert_cmpint(sum.status, ==, TW_LIMIT);
+    g_byte_array_unref(b);
+}
+
+static void every_truncation(const guint8 *v, gsize len)
+{
+    for (gsize n = 0; n < len; n++) {
+        reset();
+        guint8 *copy = g_memdup2(v, n ? n : 1);
+        TwGssSummary sum;
+        guint k = tw_gssapi_dissect_ex(&ctx, copy, n, len, "smb2", NULL, NULL, &sum);
+        g_assert_cmpuint(k, <=, 1);
+        /* A cut blob is never "clean" unless only trailing optional bytes were lost. */
+        if (k == 0)
+            g_assert_cmpint(sum.status, !=, TW_OK);
+        g_free(copy);
+    }
+    reset();
+    TwGssSummary sum;
+    g_assert_cmpuint(tw_gssapi_dissect_ex(&ctx, v, len, len, "smb2", NULL, NULL, &sum), ==, 1);
+    g_assert_cmpint(sum.status, ==, TW_OK);
+}
+
+static void test_every_truncation(void)
+{
+    every_truncation(v_negtokenresp_aprep, sizeof v_negtokenresp_aprep);
+    every_truncation(v_init_ntlm, sizeof v_init_ntlm);
+}
+
+static void test_names(void)
+{
+    g_assert_cmpstr(tw_gss_mech_name("1.2.840.113554.1.2.2"), ==, "kerberos");
+    g_assert_cmpstr(tw_gss_mech_name("1.3.6.1.4.1.311.2.2.10"), ==, "ntlmssp");
+    g_assert_cmpstr(tw_gss_mech_name("1.3.6.1.4.1.311.2.2.30"), ==, "negoex");
+    g_assert_null(tw_gss_mech_name("1.2.3"));
+    g_assert_null(tw_gss_mech_name(NULL));
+    g_assert_cmpstr(tw_spnego_neg_state_name(2), ==, "reject");
+    g_assert_cmpstr(tw_spnego_neg_state_name(3), ==, "request-mic");
+    g_assert_null(tw_spnego_neg_state_name(4));
+    g_assert_null(tw_spnego_neg_state_name(-1));
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    events = g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free);
+    g_test_add_func("/gssapi/negtokenresp-aprep", test_negtokenresp_aprep);
+    g_test_add_func("/gssapi/initial-context-token-and-raw", test_initial_context_token_and_raw);
+    g_test_add_func("/gssapi/negtokeninit-ntlmssp", test_negtokeninit_ntlmssp);
+    g_test_add_func("/gssapi/garbage-and-nesting", test_garbage_and_nesting);
+    g_test_add_func("/gssapi/every-truncation", test_every_truncation);
+    g_test_add_func("/gssapi/names", test_names);
+    int rc = g_test_run();
+    g_ptr_array_unref(events);
+    return rc;
+}
