@@ -452,6 +452,8 @@ static void unsupported_link(TwPipeline *pl, int linktype)
     if (g_hash_table_contains(pl->unsupported_seen, GINT_TO_POINTER(linktype)))
         return;
     g_hash_table_add(pl->unsupported_seen, GINT_TO_POINTER(linktype));
+    if (pl->cfg.quiet)
+        return;
     const char *name = pcap_datalink_val_to_name(linktype);
     fprintf(stderr, "trustwire: unsupported link type %d (%s): its frames are skipped\n", linktype,
             name ? name : "unknown");

@@ -15,6 +15,7 @@ typedef struct {
     TwEmitFn emit; /* receives every event (transfer full) */
     void *emit_user;
     bool want_tree; /* build the teaching view */
+    bool quiet;     /* no messages on stderr (fuzzing, tests) */
 } TwPipelineConfig;
 
 /* Dispatches to tw_app_parsers (dissectors/registry.c). */

@@ -52,12 +52,15 @@ static void deliver(TwTcpDir *d, const TwTcpSink *sink, const guint8 *p, guint32
 {
     if (caplen > len)
         caplen = len;
+    /* next_seq moves after each callback, so a callback sees where its
+     * bytes start. */
     emit_data(d, sink, p, caplen);
+    d->next_seq += caplen;
     if (caplen < len) {
         tw_cap_count(sink->notify, "tcp.truncated_segments", 1);
         emit_gap(d, sink, len - caplen);
+        d->next_seq += len - caplen;
     }
-    d->next_seq += len;
 }
 
 /* Delivers every queued segment that starts at or before next_seq. */
