@@ -1,0 +1,307 @@
+/* test-netlogon.c — MS-NRPC stubs from real captures (corelight-zerologon:
+ * ReqChallenge, Authenticate3 denied and accepted, the all-zero
+ * PasswordSet2), SamLogon and GetCapabilities built by hand, the opnum
+ * table, and every truncation of every stub. */
+#include <glib.h>
+
+#include "dissectors/dcerpc/dcerpc.h"
+#include "dissectors/netlogon/netlogon.h"
+
+/* CVE-2020-1472_test_win2019.pcap frame 17: bind NETLOGON v1.0, NDR20, ctx 0. */
+static const char *bind_ndr20 =
+    "05000b03100000004800000001000000b810b810000000000100000000000100785634123412cdabef0001234567cffb01000000045d888aeb1cc9119fe808002b10486002000000";
+
+typedef struct {
+    char dir;
+    const char *pdu;
+} Pdu;
+
+static const Pdu zerologon[] = {
+    /* test pcap frames 20, 21, 23, 24 */
+    { 'c', "050000031000000068000000010000005000000000000400fe5500000c000000000000000c0000005c005c004200410053002d00410044002d003000310000000a000000000000000a0000004200410053002d00410044002d003000310000000000000000000000" },
+    { 's', "050002031000000024000000010000000c00000000000000c6fdf731acf7042f00000000" },
+    { 'c', "050000031000000090000000020000007800000000001a001d3200000c000000000000000c0000005c005c004200410053002d00410044002d003000310000000b000000000000000b0000004200410053002d00410044002d00300031002400000006000a000000000000000a0000004200410053002d00410044002d003000310000000000000000000000ffff2f21" },
+    { 's', "05000203100000002c0000000200000014000000000000000000000000000000ffff2f2100000000220000c0" },
+    /* exploit pcap frame 574: the accepted Authenticate3 (same call_id 2) */
+    { 'c', "050000031000000090000000020000007800000000001a001d3200000c000000000000000c0000005c005c004200410053002d00410044002d003000310000000b000000000000000b0000004200410053002d00410044002d00300031002400000006000a000000000000000a0000004200410053002d00410044002d003000310000000000000000000000ffff2f21" },
+    { 's', "05000203100000002c00000002000000140000000000000084ab11d0b783d133ffff2f21e803000000000000" },
+    /* exploit pcap frames 581, 584: NetrServerPasswordSet2 */
+    { 'c', "050000031000000094020000030000007c02000000001e0032b900000c000000000000000c0000005c005c004200410053002d00410044002d003000310000000b000000000000000b0000004200410053002d00410044002d00300031002400000006000a000000000000000a0000004200410053002d00410044002d003000310000000000" },
+    { 's', "05000203100000002800000003000000100000000000000001edd22d7e4efce80000000000000000" },
+};
+
+static GByteArray *hex(const char *h)
+{
+    GByteArray *b = g_byte_array_new();
+    for (const char *p = h; p[0] && p[1];) {
+        if (g_ascii_isspace(*p)) {
+            p++;
+            continue;
+        }
+        guint8 v = (guint8)((g_ascii_xdigit_value(p[0]) << 4) | g_ascii_xdigit_value(p[1]));
+        g_byte_array_append(b, &v, 1);
+        p += 2;
+    }
+    return b;
+}
+
+/* The PasswordSet2 request: the capture's bytes up to the authenticator,
+ * then 516 zero bytes of ClearNewPassword (the vector string above is
+ * shortened; the frame has exactly this content). */
+static GByteArray *pdu_bytes(gsize i)
+{
+    GByteArray *b = hex(zerologon[i].pdu);
+    if (i == 6) {
+        /* authenticator (12 zero bytes, 2 already present) + 516 password bytes */
+        gsize want = 0x294;
+        guint8 z = 0;
+        while (b->len < want)
+            g_byte_array_append(b, &z, 1);
+    }
+    return b;
+}
+
+typedef struct {
+    GPtrArray *events;
+    TwPacketInfo pi;
+    TwDissectCtx ctx;
+} Harness;
+
+static void collect(TwEvent *ev, void *user)
+{
+    g_ptr_array_add(((Harness *)user)->events, ev);
+}
+
+static void harness_init(Harness *h)
+{
+    memset(h, 0, sizeof *h);
+    h->events = g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free);
+    h->pi.transport = "tcp";
+    h->ctx.pi = &h->pi;
+    h->ctx.emit = collect;
+    h->ctx.emit_user = h;
+}
+
+static TwEvent *nl_event(Harness *h, guint nth)
+{
+    for (guint i = 0; i < h->events->len; i++) {
+        TwEvent *ev = g_ptr_array_index(h->events, i);
+        if (strcmp(ev->proto, "netlogon") == 0 && nth-- == 0)
+            return ev;
+    }
+    return NULL;
+}
+
+static void feed(Harness *h, TwDcerpcStream *s, char dir, guint64 frame, const guint8 *p, gsize n)
+{
+    h->pi.frame = frame;
+    g_autofree guint8 *copy = g_memdup2(p, n ? n : 1);
+    tw_dcerpc_stream_feed(s, &h->ctx, dir == 'c' ? TW_DIR_REQ : TW_DIR_RSP, copy, n);
+}
+
+static void test_zerologon(void)
+{
+    Harness h;
+    harness_init(&h);
+    TwDcerpcStream *s = tw_dcerpc_stream_new("tcp", NULL);
+    g_autoptr(GByteArray) bind = hex(bind_ndr20);
+    feed(&h, s, 'c', 17, bind->data, bind->len);
+    for (gsize i = 0; i < G_N_ELEMENTS(zerologon); i++) {
+        g_autoptr(GByteArray) b = pdu_bytes(i);
+        feed(&h, s, zerologon[i].dir, 100 + i, b->data, b->len);
+    }
+    tw_dcerpc_stream_free(s);
+
+    TwEvent *ev = nl_event(&h, 0);
+    g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrServerReqChallenge");
+    g_assert_cmpint(tw_event_get_int(ev, "opnum", -1), ==, 4);
+    g_assert_cmpstr(tw_event_get_str(ev, "dir"), ==, "request");
+    g_assert_cmpstr(tw_event_get_str(ev, "server"), ==, "\\\\BAS-AD-01");
+    g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "BAS-AD-01");
+    g_assert_cmpstr(tw_event_get_str(ev, "client_challenge"), ==, "0000000000000000");
+    g_assert_false(tw_event_get_bool(ev, "sealed", true));
+    g_assert_false(tw_event_has(ev, "decode_error"));
+
+    ev = nl_event(&h, 1);
+    g_assert_cmpstr(tw_event_get_str(ev, "dir"), ==, "response");
+    g_assert_cmpstr(tw_event_get_str(ev, "server_challenge"), ==, "c6fdf731acf7042f");
+    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_SUCCESS");
+    g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "BAS-AD-01");
+    g_assert_cmpint(tw_event_get_int(ev, "reply_to", 0), ==, 100);
+
+    ev = nl_event(&h, 2);
+    g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrServerAuthenticate3");
+    g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "BAS-AD-01$");
+    g_assert_cmpint(tw_event_get_int(ev, "channel_type", -1), ==, 6);
+    g_assert_cmpstr(tw_event_get_str(ev, "client_credential"), ==, "0000000000000000");
+    g_assert_cmpint(tw_event_get_int(ev, "flags", 0), ==, 0x212fffff);
+
+    ev = nl_event(&h, 3);
+    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0xc0000022");
+    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_ACCESS_DENIED");
+    g_assert_cmpint(tw_event_get_int(ev, "rid", -1), ==, 0);
+    g_assert_cmpstr(tw_event_get_str(ev, "server_credential"), ==, "0000000000000000");
+    g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "BAS-AD-01$");
+    g_assert_cmpstr(tw_event_get_str(ev, "channel_type_name"), ==, "ServerSecureChannel");
+
+    ev = nl_event(&h, 5);
+    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0x00000000");
+    g_assert_cmpint(tw_event_get_int(ev, "rid", -1), ==, 1000);
+    g_assert_cmpstr(tw_event_get_str(ev, "server_credential"), ==, "84ab11d0b783d133");
+    g_assert_cmpint(tw_event_get_int(ev, "reply_to", 0), ==, 104);
+
+    ev = nl_event(&h, 6);
+    g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrServerPasswordSet2");
+    g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "BAS-AD-01$");
+    g_assert_true(tw_event_get_bool(ev, "new_password_all_zero", false));
+    g_assert_cmpstr(tw_event_get_str(ev, "new_password_prefix"), ==,
+                    "00000000000000000000000000000000");
+    g_assert_cmpstr(tw_event_get_str(ev, "authenticator_credential"), ==, "0000000000000000");
+    g_assert_cmpint(tw_event_get_int(ev, "authenticator_timestamp", -1), ==, 0);
+    g_assert_false(tw_event_has(ev, "authenticator_time")); /* 0 is no clock sample */
+    g_assert_false(tw_event_has(ev, "decode_error"));
+
+    ev = nl_event(&h, 7);
+    g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrServerPasswordSet2");
+    g_assert_cmpstr(tw_event_get_str(ev, "return_authenticator_credential"), ==,
+                    "01edd22d7e4efce8");
+    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0x00000000");
+    g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "BAS-AD-01");
+    g_assert_null(nl_event(&h, 8));
+    g_ptr_array_unref(h.events);
+}
+
+/* Every stub of every call cut at every length, with the header claiming
+ * the cut: the event is still emitted, says decode_error, and nothing
+ * crashes (ASan/UBSan runs). */
+static void test_truncations(void)
+{
+    g_autoptr(GByteArray) bind = hex(bind_ndr20);
+    for (gsize i = 0; i < G_N_ELEMENTS(zerologon); i++) {
+        g_autoptr(GByteArray) full = pdu_bytes(i);
+        for (gsize k = 24; k < full->len; k++) {
+            Harness h;
+            harness_init(&h);
+            TwDcerpcStream *s = tw_dcerpc_stream_new("tcp", NULL);
+            feed(&h, s, 'c', 1, bind->data, bind->len);
+            if (zerologon[i].dir == 's') {
+                /* its request first, so the response's opnum is known */
+                g_autoptr(GByteArray) rq = pdu_bytes(i - 1);
+                feed(&h, s, 'c', 2, rq->data, rq->len);
+            }
+            g_autofree guint8 *cut = g_memdup2(full->data, k);
+            cut[8] = k & 0xff;
+            cut[9] = (guint8)(k >> 8);
+            feed(&h, s, zerologon[i].dir, 3, cut, k);
+            TwEvent *ev = nl_event(&h, zerologon[i].dir == 's' ? 1 : 0);
+            g_assert_nonnull(ev);
+            g_assert_true(tw_event_has(ev, "decode_error"));
+            tw_dcerpc_stream_free(s);
+            g_ptr_array_unref(h.events);
+        }
+    }
+}
+
+/* NetrLogonSamLogonWithFlags request built by hand (NDR20): LogonServer,
+ * ComputerName, Authenticator, ReturnAuthenticator, LogonLevel 2 (network)
+ * with its identity strings deferred after the structure, ValidationLevel 6,
+ * ExtraFlags. */
+static const char *samlogon_req =
+    "0500000310000000" "0000" "0000" "09000000" "00000000" "00002d00"
+    /* LogonServer: unique -> "\\DC" */
+    "00000200 06000000 00000000 06000000 5c005c00440043000000 0000"
+    /* ComputerName: unique -> "WS1" */
+    "04000200 04000000 00000000 04000000 5700530031000000"
+    /* Authenticator ptr + {cred, timestamp 1600000000 = 0x5f5e1000} */
+    "08000200 0102030405060708 00105e5f"
+    /* ReturnAuthenticator ptr + zeros */
+    "0c000200 0000000000000000 00000000"
+    /* LogonLevel 2, union discriminant 2, arm pointer */
+    "0200 0200 10000200"
+    /* NETLOGON_NETWORK_INFO: Identity {Domain, ParameterControl, Reserved(8), User, Workstation} */
+    "0a000a00 14000200 00000000 0000000000000000 0a000a00 18000200 06000600 1c000200"
+    /* LmChallenge, NtChallengeResponse (len 0, NULL), LmChallengeResponse (NULL) */
+    "1122334455667788 00000000 00000000 00000000 00000000"
+    /* deferred buffers, each followed by padding to the next 4-byte count */
+    "05000000 00000000 05000000 43004f0052005000310000 00"
+    "05000000 00000000 05000000 61006c00690063006500 0000"
+    "03000000 00000000 03000000 570053003100"
+    /* ValidationLevel 6 (2-aligned, right after), ExtraFlags 0 */
+    "0600 00000000";
+
+static void test_samlogon(void)
+{
+    g_autoptr(GByteArray) b = hex(samlogon_req);
+    b->data[8] = b->len & 0xff;
+    b->data[9] = (guint8)(b->len >> 8);
+    Harness h;
+    harness_init(&h);
+    TwDcerpcStream *s = tw_dcerpc_stream_new("tcp", NULL);
+    g_autoptr(GByteArray) bind = hex(bind_ndr20);
+    feed(&h, s, 'c', 1, bind->data, bind->len);
+    feed(&h, s, 'c', 2, b->data, b->len);
+    /* response: ReturnAuthenticator ptr+value, ValidationLevel 6 + union arm
+     * (NULL), Authoritative 1, ExtraFlags, STATUS_NO_TRUST_SAM_ACCOUNT */
+    g_autoptr(GByteArray) r = hex("0500020310000000" "0000" "0000" "09000000" "00000000" "00000000"
+                                  "00000200 aabbccddeeff0011 00000000 0600 0000 00000000 01 000000 "
+                                  "00000000 8b0100c0");
+    r->data[8] = r->len & 0xff;
+    feed(&h, s, 's', 3, r->data, r->len);
+    tw_dcerpc_stream_free(s);
+
+    TwEvent *ev = nl_event(&h, 0);
+    g_assert_nonnull(ev);
+    g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrLogonSamLogonWithFlags");
+    g_assert_cmpstr(tw_event_get_str(ev, "server"), ==, "\\\\DC");
+    g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "WS1");
+    g_assert_cmpstr(tw_event_get_str(ev, "authenticator_credential"), ==, "0102030405060708");
+    g_assert_cmpstr(tw_event_get_str(ev, "authenticator_time"), ==, "2020-09-13T12:26:40.000000Z");
+    g_assert_cmpint(tw_event_get_int(ev, "logon_level", 0), ==, 2);
+    g_assert_cmpstr(tw_event_get_str(ev, "logon_domain"), ==, "CORP1");
+    g_assert_cmpstr(tw_event_get_str(ev, "logon_user"), ==, "alice");
+    g_assert_cmpstr(tw_event_get_str(ev, "logon_workstation"), ==, "WS1");
+    g_assert_cmpint(tw_event_get_int(ev, "validation_level", 0), ==, 6);
+    g_assert_cmpint(tw_event_get_int(ev, "extra_flags", -1), ==, 0);
+    g_assert_false(tw_event_has(ev, "decode_error"));
+
+    ev = nl_event(&h, 1);
+    g_assert_nonnull(ev);
+    g_assert_cmpstr(tw_event_get_str(ev, "dir"), ==, "response");
+    g_assert_cmpstr(tw_event_get_str(ev, "return_authenticator_credential"), ==,
+                    "aabbccddeeff0011");
+    g_assert_cmpint(tw_event_get_int(ev, "validation_level", 0), ==, 6);
+    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0xc000018b");
+    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_NO_TRUST_SAM_ACCOUNT");
+    g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "WS1");
+    g_assert_cmpstr(tw_event_get_str(ev, "logon_user"), ==, "alice");
+    g_ptr_array_unref(h.events);
+}
+
+static void test_opnum_names(void)
+{
+    for (guint16 i = 0; i <= 0x3b; i++)
+        g_assert_nonnull(tw_netlogon_opnum_name(i));
+    g_assert_null(tw_netlogon_opnum_name(0x3c));
+    g_assert_cmpstr(tw_netlogon_opnum_name(4), ==, "NetrServerReqChallenge");
+    g_assert_cmpstr(tw_netlogon_opnum_name(15), ==, "NetrServerAuthenticate2");
+    g_assert_cmpstr(tw_netlogon_opnum_name(21), ==, "NetrLogonGetCapabilities");
+    g_assert_cmpstr(tw_netlogon_opnum_name(26), ==, "NetrServerAuthenticate3");
+    g_assert_cmpstr(tw_netlogon_opnum_name(30), ==, "NetrServerPasswordSet2");
+    g_assert_cmpstr(tw_netlogon_opnum_name(34), ==, "DsrGetDcNameEx2");
+    g_assert_cmpstr(tw_netlogon_opnum_name(39), ==, "NetrLogonSamLogonEx");
+    g_assert_cmpstr(tw_netlogon_opnum_name(45), ==, "NetrLogonSamLogonWithFlags");
+    g_assert_cmpstr(tw_netlogon_opnum_name(0x31), ==, "NetrChainSetClientAttributes");
+    g_assert_cmpstr(tw_netlogon_opnum_name(0x36), ==, "NetrChainSetClientAttributes");
+    g_assert_cmpstr(tw_netlogon_channel_type_name(2), ==, "WorkstationSecureChannel");
+    g_assert_null(tw_netlogon_channel_type_name(8));
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/netlogon/zerologon", test_zerologon);
+    g_test_add_func("/netlogon/truncations", test_truncations);
+    g_test_add_func("/netlogon/samlogon", test_samlogon);
+    g_test_add_func("/netlogon/opnum-names", test_opnum_names);
+    return g_test_run();
+}
