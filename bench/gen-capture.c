@@ -22,7 +22,7 @@
  * repeats (tshark would treat a repeated sequence number as a retransmission).
  * Sessions are interleaved (a few hundred open at once).
  *
- * Usage: gen-capture [-s MiB] [-S seed] [-t truth.json] -o out.pcap
+ * Usage: gen-capture [-s MiB] [-c clients] [-S seed] [-t truth.json] -o out.pcap
  * The truth file lists what was written (packets, flows, Kerberos messages by
  * type and error code, NETLOGON calls) so the benchmark can check that the
  * tools it compares found the same messages.
@@ -37,7 +37,8 @@
 #include <unistd.h>
 
 /* ------------------------------------------------------------------ caps */
-#define N_CLIENTS 4000        /* workstations WS0001 … */
+#define N_CLIENTS_DEFAULT 4000 /* workstations WS0001 … (-c) */
+#define N_CLIENTS_MAX 60000    /* 10.20.0.100 … 10.20.234.195 */
 #define N_WEB 600             /* web/TLS servers */
 #define N_ACTIVE 256          /* sessions open at once */
 #define MSS 1460
@@ -323,7 +324,8 @@ typedef struct {
     bool seen;
 } Host;
 
-static Host clients[N_CLIENTS], web[N_WEB], dc, fileserver;
+static Host *clients, web[N_WEB], dc, fileserver;
+static uint32_t n_clients = N_CLIENTS_DEFAULT;
 static const uint8_t router_mac[6] = { 0x00, 0x1b, 0x17, 0x00, 0x01, 0x01 };
 
 static void host_init(Host *h, uint32_t ip, const char *name)
@@ -1054,7 +1056,7 @@ typedef struct {
     int queries;
 } Session;
 
-static Host *pick_client(void) { return &clients[rnd_below(N_CLIENTS)]; }
+static Host *pick_client(void) { return &clients[rnd_below(n_clients)]; }
 
 static uint64_t bulk_size(void)
 {
@@ -1454,7 +1456,8 @@ static void write_truth(const char *path)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen-capture [-s MiB (default 1024)] [-S seed] [-t truth.json] -o out.pcap\n");
+    fprintf(stderr, "usage: gen-capture [-s MiB (default 1024)] [-c clients (default 4000, max 60000)] [-S seed]\n"
+                    "                   [-t truth.json] -o out.pcap\n");
     exit(2);
 }
 
@@ -1463,8 +1466,9 @@ int main(int argc, char **argv)
     const char *path = NULL, *truth_path = NULL;
     uint64_t mib = 1024, seed = 1;
     int c;
-    while ((c = getopt(argc, argv, "o:s:S:t:h")) != -1) {
+    while ((c = getopt(argc, argv, "c:o:s:S:t:h")) != -1) {
         switch (c) {
+        case 'c': n_clients = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 'o': path = optarg; break;
         case 's': mib = strtoull(optarg, NULL, 10); break;
         case 'S': seed = strtoull(optarg, NULL, 10); break;
@@ -1472,7 +1476,7 @@ int main(int argc, char **argv)
         default: usage();
         }
     }
-    if (!path || !mib)
+    if (!path || !mib || n_clients < 1 || n_clients > N_CLIENTS_MAX)
         usage();
     target_bytes = mib << 20;
     rng_state ^= seed * 0x9e3779b97f4a7c15ull;
@@ -1489,9 +1493,12 @@ int main(int argc, char **argv)
 
     host_init(&dc, (10u << 24) | (20u << 16) | 10, "DC1");
     host_init(&fileserver, (10u << 24) | (20u << 16) | 11, "FS1");
-    for (int i = 0; i < N_CLIENTS; i++) {
+    clients = calloc(n_clients, sizeof *clients);
+    if (!clients)
+        return 1;
+    for (int i = 0; i < (int)n_clients; i++) {
         char name[16];
-        snprintf(name, sizeof name, "WS%04d", i + 1);
+        snprintf(name, sizeof name, n_clients > 9999 ? "WS%05d" : "WS%04d", i + 1);
         uint32_t n = 100 + (uint32_t)i; /* 10.20.0.100 … */
         host_init(&clients[i], (10u << 24) | (20u << 16) | n, name);
         uint32_t r = rnd_below(1000);
@@ -1544,5 +1551,6 @@ int main(int argc, char **argv)
     }
     write_truth(truth_path);
     free(randpool);
+    free(clients);
     return 0;
 }

@@ -4,7 +4,8 @@
 #   bench/run.sh [SIZE_MIB]        default 1024 (a 1 GiB capture)
 #
 # Environment: BUILD_DIR (default build), BENCH_OUT (default bench/out,
-# gitignored), TSHARK=0 to skip tshark (trustwire numbers only).
+# gitignored), TSHARK=0 to skip tshark (trustwire numbers only), CLIENTS=N
+# client machines in the capture (default 4000, at most 60000), REPEAT=N.
 #
 # Steps: build trustwire and bench/gen-capture; generate the capture (cached
 # in BENCH_OUT until the generator changes) with its ground truth; read it
@@ -34,17 +35,18 @@ ninja -C "$BUILD" trustwire bench/gen-capture >/dev/null
 TW=$BUILD/trustwire
 GEN=$BUILD/bench/gen-capture
 
-CAP=$OUT/mixed-${SIZE}m.pcap
-TRUTH=$OUT/mixed-${SIZE}m.truth.json
+NAME=mixed-${SIZE}m${CLIENTS:+-${CLIENTS}c}
+CAP=$OUT/$NAME.pcap
+TRUTH=$OUT/$NAME.truth.json
 if [ ! -s "$CAP" ] || [ ! -s "$TRUTH" ] || [ "$GEN" -nt "$CAP" ]; then
     echo "bench: generating $CAP (${SIZE} MiB target)…" >&2
     t0=$(date +%s.%N)
-    "$GEN" -s "$SIZE" -o "$CAP" -t "$TRUTH"
+    "$GEN" -s "$SIZE" ${CLIENTS:+-c "$CLIENTS"} -o "$CAP" -t "$TRUTH"
     t1=$(date +%s.%N)
     echo "bench: generated in $(echo "$t1 - $t0" | bc 2>/dev/null || python3 -c "print(round($t1-$t0,1))") s" >&2
 fi
 BYTES=$(stat -c %s "$CAP")
-RUN=$OUT/run-${SIZE}m # this size's timings and outputs
+RUN=$OUT/run-$NAME # this capture's timings and outputs
 rm -rf "$RUN"
 mkdir -p "$RUN"
 cat "$CAP" >/dev/null # page cache: both tools read from memory
