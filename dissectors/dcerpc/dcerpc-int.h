@@ -26,6 +26,7 @@ const char *tw_dcerpc_auth_level_name(guint8 l);
 /* C706 Appendix L protocol tower, as EPM carries it in twr_t. */
 #define TW_EPM_MAX_FLOORS 16u
 #define TW_EPM_MAX_ENTRIES 512u /* lookup entries / map towers examined per response */
+#define TW_EPM_MAX_LISTED 64u   /* distinct interfaces / ports listed in one lookup event */
 typedef struct {
     bool has_iface;
     char uuid[37];

@@ -85,6 +85,8 @@ struct TwDcerpcStream {
     char *pipe;
     GByteArray *buf[2];
     bool resync[2];
+    bool seen_pdu; /* a valid header was seen: later garbage is an anomaly */
+    bool not_rpc;  /* began with something else (e.g. a non-RPC SMB2 pipe) */
     GArray *ctxs;  /* PresCtx */
     GArray *binds; /* PendingBind */
     GPtrArray *reasm[2];
@@ -1040,6 +1042,7 @@ static void simple_event(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 ptype, gui
 /* One complete PDU of frag_len bytes (already checked >= 16). */
 static void handle_pdu(TwDcerpcStream *s, TwDissectCtx *ctx, const guint8 *pdu, gsize frag_len)
 {
+    s->seen_pdu = true;
     tw_count(ctx, "dcerpc.pdus", 1);
     TwCursor c = tw_cursor_init(pdu, frag_len);
     tw_cursor_skip(&c, 2); /* rpc_vers, rpc_vers_minor: checked by the framer */
@@ -1149,6 +1152,20 @@ bool tw_dcerpc_probe(const guint8 *data, gsize len)
     return fl >= HDR_LEN;
 }
 
+/* Bytes that are not a header where one must start.  A stream that never
+ * carried DCE/RPC (a named pipe of another protocol) is given up quietly;
+ * after valid PDUs it is an anomaly and the direction resynchronises. */
+static void bad_header(TwDcerpcStream *s, TwDissectCtx *ctx, int d)
+{
+    if (!s->seen_pdu) {
+        s->not_rpc = true;
+        tw_count(ctx, "dcerpc.not_rpc_stream", 1);
+        return;
+    }
+    tw_anomaly(ctx, PARSER, "dcerpc_bad_header", "not a DCE/RPC CO header");
+    s->resync[d] = true;
+}
+
 /* Finds the first offset at which a plausible header starts. */
 static gsize resync_scan(const guint8 *data, gsize len)
 {
@@ -1166,11 +1183,11 @@ static guint16 hdr_frag_len(const guint8 *h)
 void tw_dcerpc_stream_feed(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, const guint8 *data,
                            gsize len)
 {
-    if (!s || len == 0)
+    if (!s || len == 0 || s->not_rpc)
         return;
     int d = dir == TW_DIR_RSP ? 1 : 0;
     GByteArray *buf = s->buf[d];
-    while (len > 0) {
+    while (len > 0 && !s->not_rpc) {
         if (s->resync[d] && buf->len == 0) {
             gsize skip = resync_scan(data, len);
             if (skip)
@@ -1184,8 +1201,7 @@ void tw_dcerpc_stream_feed(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, const 
         /* Fast path: whole PDUs straight from the caller's bytes. */
         if (buf->len == 0 && len >= 10) {
             if (!tw_dcerpc_probe(data, len)) {
-                tw_anomaly(ctx, PARSER, "dcerpc_bad_header", "not a DCE/RPC CO header");
-                s->resync[d] = true;
+                bad_header(s, ctx, d);
                 data++;
                 len--;
                 continue;
@@ -1202,9 +1218,8 @@ void tw_dcerpc_stream_feed(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, const 
         gsize want = 10;
         if (buf->len >= 10) {
             if (!tw_dcerpc_probe(buf->data, buf->len)) {
-                tw_anomaly(ctx, PARSER, "dcerpc_bad_header", "not a DCE/RPC CO header");
                 g_byte_array_set_size(buf, 0);
-                s->resync[d] = true;
+                bad_header(s, ctx, d);
                 continue;
             }
             want = hdr_frag_len(buf->data);
@@ -1218,9 +1233,8 @@ void tw_dcerpc_stream_feed(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, const 
             handle_pdu(s, ctx, buf->data, buf->len);
             g_byte_array_set_size(buf, 0);
         } else if (buf->len >= 10 && !tw_dcerpc_probe(buf->data, buf->len)) {
-            tw_anomaly(ctx, PARSER, "dcerpc_bad_header", "not a DCE/RPC CO header");
             g_byte_array_set_size(buf, 0);
-            s->resync[d] = true;
+            bad_header(s, ctx, d);
         }
     }
 }

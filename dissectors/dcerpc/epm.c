@@ -314,6 +314,7 @@ static void lookup_response(const TwDcerpcStub *st, TwNdr *n)
     guint32 max, off, act;
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GArray) ports = g_array_new(FALSE, FALSE, sizeof(gint64));
+    bool listed_all = true;
     if (tw_ndr_conformant_varying(n, &max, &off, &act)) {
         if (act > TW_EPM_MAX_ENTRIES) {
             tw_ndr_fail(n, TW_LIMIT);
@@ -340,14 +341,16 @@ static void lookup_response(const TwDcerpcStub *st, TwNdr *n)
                         bool dup = false;
                         for (guint j = 0; j < names->len && !dup; j++)
                             dup = strcmp(g_ptr_array_index(names, j), nm) == 0;
-                        if (!dup)
+                        if (!dup && names->len < TW_EPM_MAX_LISTED)
                             g_ptr_array_add(names, g_strdup(nm));
+                        else if (!dup)
+                            listed_all = false;
                     }
                     if (t.has_port && t.protocol && strcmp(t.protocol, "ncacn_ip_tcp") == 0) {
                         bool dup = false;
                         for (guint j = 0; j < ports->len && !dup; j++)
                             dup = g_array_index(ports, gint64, j) == t.port;
-                        if (!dup) {
+                        if (!dup && ports->len < TW_EPM_MAX_LISTED) {
                             gint64 p = t.port;
                             g_array_append_val(ports, p);
                         }
@@ -362,6 +365,8 @@ static void lookup_response(const TwDcerpcStub *st, TwNdr *n)
     guint32 status = tw_ndr_u32(n);
     tw_event_set_int(ev, "entries", num);
     tw_event_take_strlist(ev, "interfaces", g_steal_pointer(&names));
+    if (!listed_all)
+        tw_event_set_bool(ev, "interfaces_truncated", TRUE);
     tw_event_take_intlist(ev, "ports", g_steal_pointer(&ports));
     if (tw_ndr_ok(n))
         tw_event_set_hex32(ev, "status", status);

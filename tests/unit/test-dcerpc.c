@@ -549,12 +549,13 @@ static void test_probe_and_resync(void)
     bad[8] = 8; bad[9] = 0; /* frag_length below the header */
     g_assert_false(tw_dcerpc_probe(bad, 16));
 
-    /* garbage then a gap: the stream resynchronises on the next header */
+    /* a PDU, garbage, a gap: the stream resynchronises on the next header */
     Harness h;
     harness_init(&h);
     TwDcerpcStream *s = tw_dcerpc_stream_new("tcp", NULL);
     guint8 junk[32];
     memset(junk, 0x41, sizeof junk);
+    tw_dcerpc_stream_feed(s, &h.ctx, TW_DIR_REQ, b->data, b->len);
     tw_dcerpc_stream_feed(s, &h.ctx, TW_DIR_REQ, junk, sizeof junk);
     g_assert_cmpuint(counter(&h, "anomaly.dcerpc_bad_header"), ==, 1);
     tw_dcerpc_stream_gap(s, &h.ctx, TW_DIR_REQ);
@@ -563,7 +564,20 @@ static void test_probe_and_resync(void)
     g_byte_array_append(mix, b->data, b->len);
     tw_dcerpc_stream_feed(s, &h.ctx, TW_DIR_REQ, mix->data, mix->len);
     g_byte_array_unref(mix);
-    g_assert_nonnull(find(&h, "dcerpc", "pdu", "bind", 0));
+    g_assert_nonnull(find(&h, "dcerpc", "pdu", "bind", 1));
+    /* 31 junk bytes after the first bad one, then the 7 before the header */
+    g_assert_cmpuint(counter(&h, "dcerpc.resync_skipped_bytes"), ==, 31 + 7);
+    tw_dcerpc_stream_free(s);
+    harness_clear(&h);
+
+    /* a stream that starts with something else (a non-RPC named pipe) is
+     * given up quietly: no anomaly, and no header hunted for in its data */
+    harness_init(&h);
+    s = tw_dcerpc_stream_new("smb2", "PSEXESVC");
+    tw_dcerpc_stream_feed(s, &h.ctx, TW_DIR_REQ, junk, sizeof junk);
+    tw_dcerpc_stream_feed(s, &h.ctx, TW_DIR_REQ, b->data, b->len);
+    g_assert_cmpuint(h.events->len, ==, 0);
+    g_assert_cmpuint(counter(&h, "dcerpc.not_rpc_stream"), ==, 1);
     tw_dcerpc_stream_free(s);
     harness_clear(&h);
 }
