@@ -391,9 +391,17 @@ static void mark_dc(TwAnalysis *a, const char *addr)
         return;
     if (!g_hash_table_contains(a->dc_addrs, addr))
         g_hash_table_add(a->dc_addrs, g_strdup(addr));
-    TwMachine *m = tw_identity_by_addr(a, addr, false);
+    TwMachine *m = tw_identity_by_addr(a, addr, true);
     if (m)
         m->role = TW_ROLE_DC;
+}
+
+static bool is_zl_attacker(const TwMachine *m, const char *addr)
+{
+    for (guint i = 0; m && i < m->zl_attackers->len; i++)
+        if (strcmp(g_ptr_array_index(m->zl_attackers, i), addr) == 0)
+            return true;
+    return false;
 }
 
 static void clock_sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const char *source,
@@ -877,10 +885,14 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_machine_fact(a, m, TW_F_PWSET_REQ,
                             evidence_new(ev, source, op, NULL, NULL, g_strdup("the machine sends its new password to the DC")));
         }
+        TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
+        if (m && !is_zl_attacker(m, ev->src))
+            tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
         /* The authenticator carries the client's clock in the clear (MS-NRPC 3.1.4.5). */
         gint64 at_us = 0;
         if (get_time(ev, "authenticator_time", &at_us) && at_us != 0) {
-            TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->src, true);
+            if (!m)
+                m = tw_identity_by_addr(a, ev->src, true);
             clock_sample(a, m, ev, source, TW_CLK_NL_AUTH, at_us, ev->ts_us);
         }
         return;

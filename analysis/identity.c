@@ -239,6 +239,10 @@ void tw_identity_add_alias(TwMachine *m, const char *alias)
 {
     if (!alias || !*alias || (m->account && g_ascii_strcasecmp(alias, m->account) == 0))
         return;
+    /* "WS1" for "WS1$" says nothing new */
+    if (m->account && strlen(alias) + 1 == strlen(m->account) &&
+        g_ascii_strncasecmp(alias, m->account, strlen(alias)) == 0)
+        return;
     for (guint i = 0; i < m->aliases->len; i++)
         if (g_ascii_strcasecmp(g_ptr_array_index(m->aliases, i), alias) == 0)
             return;

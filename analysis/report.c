@@ -265,7 +265,7 @@ static void text_machine(GString *out, const TwAnalysis *a, const Verdict *v, bo
     }
     double off;
     if (machine_offset(a, v, &off))
-        g_string_append_printf(out, "  Clock: %+.1f s vs the domain controller\n", off);
+        g_string_append_printf(out, "  Clock: %+.1f s vs the domain controller\n", ABS(off) < 0.05 ? 0.0 : off);
     if (mf && mf->evidence->len) {
         g_string_append(out, "  Evidence:\n");
         for (guint i = 0; i < mf->evidence->len; i++)

@@ -146,7 +146,9 @@ static void rule_zerologon(const TwAnalysis *a, const TwMachine *m, GPtrArray *o
         g_string_append_printf(s, "Zerologon attack (CVE-2020-1472) against %s from %s: %u NETLOGON authentication%s "
                                   "with an all-zero credential",
                                name_of(m), who->str, att->count, att->count == 1 ? "" : "s");
-        if (att->count > 1)
+        if (att->count > 1 && span < G_USEC_PER_SEC)
+            g_string_append(s, " in under a second");
+        else if (att->count > 1)
             g_string_append_printf(s, " in %.0f s", (double)span / 1e6);
         if (exploited)
             g_string_append_printf(s, "; the DC ACCEPTED one (%u time%s): the attacker could authenticate as %s "

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Rule tests: hand-written NDJSON event fixtures → `trustwire --from-events -T json`
+→ assertions from NAME.expect.json (see tests/rules/README.md for the keys).
+
+usage: run-rules.py TRUSTWIRE [NAME…]
+"""
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+MACHINE_KEYS = ["account", "addresses", "macs", "verdict", "causes", "clock_offset_s", "evidence", "fix",
+                "state", "role", "first_seen", "last_seen", "findings"]
+RULES = {"stale-password", "server-key-mismatch", "clock-skew", "account-missing", "account-disabled",
+         "trust-failure", "duplicate-identity", "rotation", "zerologon", "healthy", "unknown"}
+
+
+def find_machine(report, key):
+    for m in report["machines"]:
+        if key.startswith("ip:"):
+            if m["account"] is None and key[3:] in m["addresses"]:
+                return m
+        elif m["account"] == key:
+            return m
+    return None
+
+
+def check_schema(report, errs):
+    for k in ["trustwire_report", "capture", "domain_controllers", "summary", "machines", "users",
+              "password_sprays", "exit_status"]:
+        if k not in report:
+            errs.append("top-level key %r missing" % k)
+    for m in report.get("machines", []):
+        for k in MACHINE_KEYS:
+            if k not in m:
+                errs.append("machine %s lacks %r" % (m.get("account"), k))
+        if m.get("verdict") not in RULES:
+            errs.append("machine %s: verdict %r is not a rule name" % (m.get("account"), m.get("verdict")))
+        for c in m.get("causes", []):
+            if c not in RULES:
+                errs.append("machine %s: cause %r is not a rule name" % (m.get("account"), c))
+        for e in m.get("evidence", []):
+            if not isinstance(e.get("frame"), int) or "msg" not in e or ("error" not in e and "status" not in e):
+                errs.append("machine %s: malformed evidence %r" % (m.get("account"), e))
+
+
+def check_machine(key, m, exp, errs):
+    def err(msg):
+        errs.append("%s: %s" % (key, msg))
+
+    for k in ["state", "verdict", "confidence", "role", "rid"]:
+        if k in exp and m.get(k) != exp[k]:
+            err("%s is %r, expected %r" % (k, m.get(k), exp[k]))
+    if "account" in exp and m["account"] != exp["account"]:
+        err("account is %r, expected %r" % (m["account"], exp["account"]))
+    if "addresses" in exp and sorted(m["addresses"]) != sorted(exp["addresses"]):
+        err("addresses %r, expected %r" % (m["addresses"], exp["addresses"]))
+    for a in exp.get("addresses_exclude", []):
+        if a in m["addresses"]:
+            err("address %s must not be attributed to it" % a)
+    if "macs" in exp and sorted(m["macs"]) != sorted(exp["macs"]):
+        err("macs %r, expected %r" % (m["macs"], exp["macs"]))
+    for c in exp.get("causes_include", []):
+        if c not in m["causes"]:
+            err("cause %s missing from %r" % (c, m["causes"]))
+    for c in exp.get("causes_exclude", []):
+        if c in m["causes"]:
+            err("cause %s must not be there (%r)" % (c, m["causes"]))
+    frames = [e["frame"] for e in m["evidence"]]
+    for f in exp.get("evidence_frames", []):
+        if f not in frames:
+            err("frame %d not in evidence %r" % (f, frames))
+    for f in exp.get("evidence_frames_exclude", []):
+        if f in frames:
+            err("frame %d must not be evidence" % f)
+    sources = {os.path.basename(e.get("source") or "") for e in m["evidence"]}
+    for s in exp.get("evidence_sources", []):
+        if s not in sources:
+            err("source %s not in evidence sources %r" % (s, sorted(sources)))
+    if "clock_offset_s" in exp:
+        lo, hi = exp["clock_offset_s"]
+        off = m["clock_offset_s"]
+        if off is None or not (lo <= off <= hi):
+            err("clock_offset_s %r not in [%s, %s]" % (off, lo, hi))
+    if "summary_contains" in exp and exp["summary_contains"] not in (m.get("summary") or ""):
+        err("summary lacks %r: %r" % (exp["summary_contains"], m.get("summary")))
+    if not m["fix"]:
+        err("no fix")
+
+
+def run_case(tw, name):
+    exp = json.load(open(os.path.join(HERE, name + ".expect.json")))
+    files = [os.path.join(HERE, f) for f in exp.get("files", [name + ".ndjson"])]
+    args = [tw]
+    for f in files:
+        args += ["--from-events", f]
+    errs = []
+    p = subprocess.run(args + ["-T", "json"], capture_output=True, text=True, timeout=60)
+    if p.returncode not in (0, 1):
+        return ["exit %d: %s" % (p.returncode, p.stderr.strip())]
+    try:
+        report = json.loads(p.stdout)
+    except ValueError as e:
+        return ["output is not JSON: %s" % e]
+    check_schema(report, errs)
+    if "exit" in exp and p.returncode != exp["exit"]:
+        errs.append("exit status %d, expected %d" % (p.returncode, exp["exit"]))
+    if report.get("exit_status") != p.returncode:
+        errs.append("exit_status field %r differs from the exit status %d" % (report.get("exit_status"), p.returncode))
+    for key, mexp in exp.get("machines", {}).items():
+        m = find_machine(report, key)
+        if m is None:
+            errs.append("%s: no such machine in %r" % (key, [x["account"] or x["addresses"] for x in report["machines"]]))
+            continue
+        check_machine(key, m, mexp, errs)
+    for key in exp.get("absent", []):
+        if find_machine(report, key):
+            errs.append("%s must not be a machine" % key)
+    for st in exp.get("no_state", []):
+        bad = [m["account"] or m["addresses"] for m in report["machines"] if m["state"] == st]
+        if bad:
+            errs.append("machines in state %s: %r" % (st, bad))
+    for v in exp.get("no_verdict", []):
+        bad = [m["account"] or m["addresses"] for m in report["machines"] if m["verdict"] == v]
+        if bad:
+            errs.append("machines with verdict %s: %r" % (v, bad))
+    if "users_min" in exp and len(report["users"]) < exp["users_min"]:
+        errs.append("users: %d entries, expected at least %d" % (len(report["users"]), exp["users_min"]))
+    if "password_sprays" in exp and len(report["password_sprays"]) != exp["password_sprays"]:
+        errs.append("password_sprays: %d, expected %d" % (len(report["password_sprays"]), exp["password_sprays"]))
+    if "spray_address" in exp and not any(s["address"] == exp["spray_address"] for s in report["password_sprays"]):
+        errs.append("no spray from %s" % exp["spray_address"])
+    dc_addrs = {a for d in report["domain_controllers"] for a in d["addresses"]}
+    for a in exp.get("dc_addresses", []):
+        if a not in dc_addrs:
+            errs.append("DC %s not listed (%r)" % (a, sorted(dc_addrs)))
+    # The text report must agree on the exit status and print its result line.
+    t = subprocess.run(args + ["-T", "report"], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, NO_COLOR="1"))
+    if t.returncode != p.returncode:
+        errs.append("-T report exits %d but -T json exits %d" % (t.returncode, p.returncode))
+    if "Result:" not in t.stdout or "\033[" in t.stdout:
+        errs.append("text report lacks its result line or has colour on a pipe")
+    return errs
+
+
+def run_stdin(tw):
+    """'-' reads events from standard input."""
+    data = open(os.path.join(HERE, "stale-password-krb.ndjson"), "rb").read()
+    p = subprocess.run([tw, "--from-events", "-", "-T", "json"], input=data, capture_output=True, timeout=60)
+    if p.returncode != 1:
+        return ["stdin: exit %d" % p.returncode]
+    r = json.loads(p.stdout)
+    m = find_machine(r, "WS1$")
+    if not m or m["verdict"] != "stale-password" or m["evidence"][0].get("source") != "stdin":
+        return ["stdin: WS1$ not found as stale-password with source 'stdin'"]
+    return []
+
+
+def run_bad_input(tw):
+    """Garbage lines are skipped with a message; a missing file is exit 2."""
+    errs = []
+    p = subprocess.run([tw, "--from-events", "-", "-T", "json"], input=b"not json\n{\"x\":1}\n[1,2]\n",
+                       capture_output=True, timeout=60)
+    if p.returncode != 0 or json.loads(p.stdout)["machines"]:
+        errs.append("garbage input: exit %d" % p.returncode)
+    p = subprocess.run([tw, "--from-events", "/nonexistent/events.ndjson"], capture_output=True, timeout=60)
+    if p.returncode != 2:
+        errs.append("missing file: exit %d, expected 2" % p.returncode)
+    return errs
+
+
+def main():
+    tw = sys.argv[1]
+    names = sys.argv[2:] or sorted(f[:-len(".expect.json")] for f in os.listdir(HERE) if f.endswith(".expect.json"))
+    passed = failed = 0
+    cases = [(n, lambda n=n: run_case(tw, n)) for n in names]
+    if len(sys.argv) == 2:
+        cases += [("stdin", lambda: run_stdin(tw)), ("bad-input", lambda: run_bad_input(tw))]
+    for name, fn in cases:
+        errs = fn()
+        if errs:
+            failed += 1
+            print("FAIL %s" % name)
+            for e in errs:
+                print("     %s" % e)
+        else:
+            passed += 1
+            print("ok   %s" % name)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
