@@ -124,7 +124,9 @@ typedef struct {
     gsize record_len; /* the record's length on the wire */
     guint64 skip;     /* bytes still to pass over (over-cap tail, non-session NBSS) */
     bool in_record;
-    bool started;     /* saw the first record boundary */
+    guint8 probe[8];  /* first bytes of the direction, until judged */
+    guint probe_have;
+    bool started;     /* first bytes judged */
     bool lost;        /* resynchronising after a gap or garbage */
 } SmbDir;
 
@@ -533,6 +535,12 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
             tw_event_set_int(ev, "response_time_us", ctx->pi->ts_us - sp->ts_us);
     }
 
+    if (sp && sp->has_file_id) {
+        /* Before the body: a successful CLOSE forgets the pipe below. */
+        SmbPipe *pp = pipe_lookup(f, session, tree, sp->file_id);
+        if (pp && pp->name)
+            tw_event_set_str(ev, "pipe", pp->name);
+    }
     guint16 ss = tw_cursor_le16(c);
     const guint8 *p;
     gsize cap, rep;
@@ -692,12 +700,6 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
         }
         if (cmd == TW_SMB2_IOCTL && !tw_event_has(ev, "ctl_code"))
             tw_event_set_hex32(ev, "ctl_code", sp->ctl_code);
-        if (sp->has_file_id && (cmd == TW_SMB2_READ || cmd == TW_SMB2_WRITE ||
-                                cmd == TW_SMB2_IOCTL || cmd == TW_SMB2_CLOSE)) {
-            SmbPipe *pp = pipe_lookup(f, session, tree, sp->file_id);
-            if (pp && pp->name)
-                tw_event_set_str(ev, "pipe", pp->name);
-        }
     }
     if (c->status == TW_MALFORMED)
         tw_event_set_str(ev, "decode_status", "malformed");
@@ -897,12 +899,30 @@ static void smb2_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *dat
     (void)reported;
     while (len > 0) {
         if (!d->started) {
+            /* The capture may begin mid-stream: collect the first 8 bytes and
+             * trust them only if they open a plausible NBSS message. */
+            gsize take = MIN(len, sizeof d->probe - d->probe_have);
+            memcpy(d->probe + d->probe_have, data, take);
+            d->probe_have += (guint)take;
+            data += take;
+            len -= take;
+            const guint8 *q = d->probe;
+            bool ok;
+            if (!nbss_type_known(q[0]))
+                ok = false;
+            else if (q[0] != 0x00)
+                ok = true; /* session request / response / keepalive (port 139) */
+            else if (d->probe_have < sizeof d->probe)
+                return; /* need more bytes to decide */
+            else
+                ok = looks_like_record_start(q);
             d->started = true;
-            /* Capture may begin mid-stream: trust the first byte only if it
-             * opens a plausible NBSS message. */
-            bool ok = len >= 4 && nbss_type_known(data[0]) &&
-                      (data[0] != 0x00 || looks_like_record_start(data));
-            if (!ok) {
+            if (ok) {
+                guint8 held[sizeof d->probe];
+                gsize n = d->probe_have;
+                memcpy(held, d->probe, n);
+                smb2_feed(state, ctx, dir, held, n, n);
+            } else {
                 d->lost = true;
                 tw_count(ctx, "smb2.midstream_start", 1);
             }
