@@ -436,7 +436,8 @@ static void parse_etype_info(Krb *k, const guint8 *p, gsize n, bool v2, guint d,
                 if (salt) {
                     TREE(k, td + 1, "salt", "mixed with the password to make the key (machine: REALMhostname.realm)",
                          "%s", salt);
-                    if (!tw_event_has(k->ev, "salt"))
+                    /* RC4 entries carry an empty salt: keep the first real one. */
+                    if (salt[0] && !tw_event_has(k->ev, "salt"))
                         tw_event_set_str(k->ev, "salt", salt);
                     g_free(salt);
                 }
@@ -525,7 +526,7 @@ static void parse_pa_value(Krb *k, gint64 type, const guint8 *p, gsize n, gsize 
         char *salt = g_utf8_make_valid(raw, -1);
         g_free(raw);
         TREE(k, td, "salt", "mixed with the password to make the key", "%s", salt);
-        if (!tw_event_has(k->ev, "salt"))
+        if (salt[0] && !tw_event_has(k->ev, "salt"))
             tw_event_set_str(k->ev, "salt", salt);
         g_free(salt);
         return;
@@ -617,7 +618,7 @@ static void parse_padata_seq(Krb *k, TwCursor *seq, const char *key, guint d, gu
             if (tag == 1) {
                 if (get_int(k, &v, &type)) {
                     const char *nm = tw_krb5_padata_name(type);
-                    TREE(k, td, "PA-DATA", NULL, "%" G_GINT64_FORMAT " (%s)", type, nm ? nm : "unknown");
+                    TREE(k, td, "padata-type", NULL, "%" G_GINT64_FORMAT " (%s)", type, nm ? nm : "unknown");
                     const TwField *f = tw_event_get(k->ev, key);
                     if (!f || f->v.ilist->len < TW_KRB5_MAX_LIST)
                         tw_event_append_int(k->ev, key, type);
@@ -656,11 +657,14 @@ static char *flag_names(guint32 v, const char *const names[32])
             continue;
         if (s->len)
             g_string_append_c(s, ',');
+        /* (a set bit: its name, or its number when RFC 4120 leaves it unused) */
         if (names[bit])
             g_string_append(s, names[bit]);
         else
             g_string_append_printf(s, "bit%d", bit);
     }
+    if (s->len == 0)
+        g_string_append(s, "none");
     return g_string_free(s, FALSE);
 }
 
