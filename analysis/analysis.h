@@ -189,6 +189,7 @@ struct TwAnalysis {
     GQueue *request_fifo;   /* keys in insertion order, for eviction */
     GHashTable *nl_challenges; /* "source|addr|COMPUTER" → bool all-zero challenge */
     GHashTable *sealed_bursts; /* "src|dst" → GArray* gint64 of recent sealed auth ts */
+    GHashTable *changepw_client; /* "source|addr" → cname of the last AS-REQ for kadmin/changepw */
     GPtrArray *users;       /* TwUserFailure* */
     GHashTable *user_index; /* "user|addr|error" → TwUserFailure* */
     GPtrArray *sources;     /* char*: interned-like owned source names */

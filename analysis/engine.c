@@ -94,6 +94,7 @@ TwAnalysis *tw_analysis_new(void)
     a->request_fifo = g_queue_new();
     a->nl_challenges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->sealed_bursts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, garray_free);
+    a->changepw_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->users = g_ptr_array_new_with_free_func(user_failure_free);
     a->user_index = g_hash_table_new(g_str_hash, g_str_equal);
     a->sources = g_ptr_array_new_with_free_func(g_free);
@@ -115,6 +116,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_hash_table_destroy(a->dc_addrs);
     g_hash_table_destroy(a->nl_challenges);
     g_hash_table_destroy(a->sealed_bursts);
+    g_hash_table_destroy(a->changepw_client);
     g_hash_table_destroy(a->user_index);
     g_ptr_array_unref(a->users);
     g_ptr_array_unref(a->sources);
@@ -495,8 +497,21 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             if (m && !m->first_ts)
                 m->first_ts = m->last_ts = ev->ts_us;
         }
+        g_autofree char *cpkey = g_strdup_printf("%s|%s", source ? source : "", ev->src);
+        if (t == KRB_AS_REQ && cname && sname && g_ascii_strncasecmp(sname, "kadmin/changepw", 15) == 0 &&
+            (g_hash_table_size(a->changepw_client) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->changepw_client, cpkey)))
+            g_hash_table_replace(a->changepw_client, g_strdup(cpkey), g_strdup(cname));
         if (kpasswd && t == KRB_AP_REQ) {
-            TwMachine *m = cacct ? tw_identity_get(a, cacct) : tw_identity_by_addr(a, ev->src, true);
+            /* RFC 3244: whose password changes is in the encrypted part; the
+             * AS-REQ for kadmin/changepw just before names the principal. */
+            const char *who = cname ? cname : g_hash_table_lookup(a->changepw_client, cpkey);
+            g_autofree char *wacct = tw_identity_from_principal(who);
+            r->cname = r->cname ? r->cname : g_strdup(who);
+            if (who && !wacct)
+                return; /* a user changing their own password */
+            TwMachine *m = wacct ? tw_identity_get(a, wacct) : tw_identity_by_addr(a, ev->src, false);
+            if (!m || !m->account)
+                return;
             TwAddrUse *u = m ? tw_machine_addr(m, ev->src) : NULL;
             if (u)
                 u->n_pwset++;

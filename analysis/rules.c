@@ -380,6 +380,11 @@ static void rule_account_missing(const TwAnalysis *a, const TwMachine *m, GPtrAr
     const TwFact *k = F(m, TW_F_KRB_CLIENT_UNKNOWN), *n = F(m, TW_F_NL_NO_ACCOUNT);
     if (!k->count && !n->count)
         return;
+    /* KDC_ERR_CLIENT_REVOKED proves the account exists: a NETLOGON
+     * NO_TRUST_SAM_ACCOUNT next to it (Samba's answer for a disabled
+     * account) belongs to account-disabled. */
+    if (!k->count && F(m, TW_F_KRB_REVOKED)->count)
+        return;
     gint64 last = MAX(k->count ? k->last_ts : 0, n->count ? n->last_ts : 0);
     bool recovered = last_key_success(m) > last;
     TwFinding *f = finding_new("account-missing", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "high");
@@ -434,6 +439,8 @@ static void rule_account_disabled(const TwAnalysis *a, const TwMachine *m, GPtrA
         host, host, host);
     add_ev(f, m, TW_F_KRB_REVOKED, 4);
     add_ev(f, m, TW_F_NL_DISABLED, 4);
+    if (k->count && !F(m, TW_F_KRB_CLIENT_UNKNOWN)->count)
+        add_ev(f, m, TW_F_NL_NO_ACCOUNT, 2);
     sort_ev(f);
     g_ptr_array_add(out, f);
     (void)a;
