@@ -1052,7 +1052,9 @@ static void parse_e_data(Krb *k, const guint8 *p, gsize n, gsize reported, guint
                 while (next_field(k, &es, &tag, &v, d + 2)) {
                     if (tag == 0 && get_int(k, &v, &type)) {
                         TREE(k, td + 1, "data-type", NULL, "%" G_GINT64_FORMAT, type);
-                        tw_event_append_int(k->ev, "e_data_typed", type);
+                        const TwField *f = tw_event_get(k->ev, "e_data_typed");
+                        if (!f || f->v.ilist->len < TW_KRB5_MAX_LIST)
+                            tw_event_append_int(k->ev, "e_data_typed", type);
                     } else if (tag == 1) {
                         gsize vn;
                         const guint8 *vp = get_octets(k, &v, &vn);
