@@ -679,8 +679,11 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
                                 tw_event_get_str(ev, "ctime"), tw_event_get_str(ev, "stime"),
                                 (double)(ctime_us - stime_us) / 1e6);
         else if (has_stime)
-            d = g_strdup_printf("server (%s) clock %+.1f s vs capture time", ev->src,
-                                (double)(stime_us - ev->ts_us) / 1e6);
+        {
+            double o = (double)(stime_us - ev->ts_us) / 1e6;
+            d = g_strdup_printf("%s's clock %+.1f s vs capture time; the client's time is not in the error",
+                                ev->src, ABS(o) < 0.05 ? 0.0 : o);
+        }
         TwEvidence *e = evidence_new(ev, source, reqdesc, etext, ntst, g_steal_pointer(&d));
         if (has_ctime && has_stime) {
             e->has_value = true;

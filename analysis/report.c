@@ -333,16 +333,15 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
         guint total = 0;
         for (guint i = 0; i < a->users->len; i++)
             total += ((TwUserFailure *)g_ptr_array_index(a->users, i))->count;
-        g_autoptr(GString) ul = g_string_new(NULL);
+        g_string_append_printf(out, "User logons that failed (%u, not machine problems):\n", total);
         for (guint i = 0; i < a->users->len && i < 8; i++) {
             const TwUserFailure *u = g_ptr_array_index(a->users, i);
-            g_string_append_printf(ul, "%s%s ×%u %s from %s (frame %" G_GUINT64_FORMAT ")", i ? "; " : "", u->user,
-                                   u->count, u->error, u->addr, u->first_frame);
+            g_string_append_printf(out, "  %s ×%u %s from %s (frame %" G_GUINT64_FORMAT "%s%s)\n", u->user, u->count,
+                                   u->error, u->addr, u->first_frame, u->source ? " in " : "",
+                                   u->source ? u->source : "");
         }
         if (a->users->len > 8)
-            g_string_append_printf(ul, "; and %u more", a->users->len - 8);
-        g_autofree char *head = g_strdup_printf("User logons that failed (%u, not machine problems): ", total);
-        wrap(out, "", head, ul->str);
+            g_string_append_printf(out, "  … and %u more (see -T json)\n", a->users->len - 8);
     }
     GArray *sprays = find_sprays(a);
     for (guint i = 0; i < sprays->len; i++) {

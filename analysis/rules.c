@@ -543,6 +543,10 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
             g_string_append_printf(s, "; the DC's own clock is %+.0f s off the capture host's, so the DC may be "
                                       "the one that is wrong",
                                    dc);
+        else if (has_dc && ABS(dc) < 60.0)
+            g_string_append_printf(s, " (the exact offset is not on the wire). The DC's clock agrees with the "
+                                      "capture host's (%+.1f s), so %s's clock is the wrong one",
+                                   ABS(dc) < 0.05 ? 0.0 : dc, host);
     }
     g_string_append_c(s, '.');
     if (sk->count)
