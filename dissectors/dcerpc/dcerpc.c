@@ -745,6 +745,7 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
     const char *accepted_iface = NULL;
     const char *accepted_syntax = NULL;
     char accepted_uuid[37] = "";
+    char accepted_ts[37] = ""; /* syntax_name() may return its argument: keep it in scope */
     for (guint i = 0; i < n_res && tw_cursor_ok(c); i++) {
         guint16 result = rd16(c, le);
         guint16 reason = rd16(c, le);
@@ -766,7 +767,8 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
             if (result == 0) {
                 pc.ndr64 = strcmp(ts, UUID_NDR64) == 0;
                 ctx_set(s, ctx, &pc);
-                accepted_syntax = syntax_name(ts);
+                g_strlcpy(accepted_ts, ts, sizeof accepted_ts);
+                accepted_syntax = syntax_name(accepted_ts);
                 if (pc.iface)
                     accepted_iface = pc.iface->name;
                 g_strlcpy(accepted_uuid, pc.uuid, sizeof accepted_uuid);
@@ -777,7 +779,8 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
                     have->iface = NULL;
             }
         } else if (result == 0) {
-            accepted_syntax = syntax_name(ts);
+            g_strlcpy(accepted_ts, ts, sizeof accepted_ts);
+            accepted_syntax = syntax_name(accepted_ts);
         }
     }
     if (!tw_cursor_ok(c))
