@@ -43,7 +43,7 @@ if [ ! -s "$CAP" ] || [ ! -s "$TRUTH" ] || [ "$GEN" -nt "$CAP" ]; then
     t0=$(date +%s.%N)
     "$GEN" -s "$SIZE" ${CLIENTS:+-c "$CLIENTS"} -o "$CAP" -t "$TRUTH"
     t1=$(date +%s.%N)
-    echo "bench: generated in $(echo "$t1 - $t0" | bc 2>/dev/null || python3 -c "print(round($t1-$t0,1))") s" >&2
+    echo "bench: generated in $(python3 -c "print(round($t1 - $t0, 1))") s" >&2
 fi
 BYTES=$(stat -c %s "$CAP")
 RUN=$OUT/run-$NAME # this capture's timings and outputs
