@@ -56,6 +56,7 @@ import json, os, sys
 build_failed = int(sys.argv[1])
 passed = failed = skipped = 0
 bad = []
+per_suite = {}  # (build, suite) -> [passed, failed, skipped]
 for d in sys.argv[2:]:
     log = os.path.join(d, "meson-logs", "testlog.json")
     if not os.path.exists(log):
@@ -69,13 +70,21 @@ for d in sys.argv[2:]:
             continue
         t = json.loads(line)
         r = t.get("result", "")
+        # names look like "trustwire:unit / cursor"
+        suite = t.get("name", "").split(" / ")[0].split(":")[-1]
+        cell = per_suite.setdefault((d, suite), [0, 0, 0])
         if r in ("OK", "EXPECTEDFAIL"):
             passed += 1
+            cell[0] += 1
         elif r == "SKIP":
             skipped += 1
+            cell[2] += 1
         else:
             failed += 1
+            cell[1] += 1
             bad.append(f"{d}: {t.get('name')} [{r}]")
+for (d, suite), (p, f, k) in sorted(per_suite.items()):
+    print(f"  {d:<12} {suite:<14} {p} passed, {f} failed, {k} skipped")
 for b in bad:
     print("FAILED " + b)
 failed += build_failed
