@@ -78,11 +78,11 @@ TwEvent *tw_event_from_json(const char *line, gssize len, GError **err)
     guint8 smac[6], dmac[6];
     bool has_smac = false, has_dmac = false;
 
-    JsonObjectIter it;
+    JsonObjectIter it; /* ordered: fields keep the order of the line */
     const char *key;
     JsonNode *node;
-    json_object_iter_init(&it, o);
-    while (json_object_iter_next(&it, &key, &node)) {
+    json_object_iter_init_ordered(&it, o);
+    while (json_object_iter_next_ordered(&it, &key, &node)) {
         if (strcmp(key, "proto") == 0)
             continue;
         bool is_str = JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING;

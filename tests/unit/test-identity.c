@@ -1,0 +1,208 @@
+/* test-identity.c — machine names and the joining of names and addresses. */
+#include "analysis-test-util.h"
+
+static const struct {
+    const char *in;
+    const char *out; /* NULL: not a machine */
+} principals[] = {
+    { "ws1$", "WS1$" },
+    { "WS1$@LAB.EXAMPLE", "WS1$" },
+    { "LAB\\ws1$", "WS1$" },
+    { "host/ws1.lab.example", "WS1$" },
+    { "HOST/WS1", "WS1$" },
+    { "cifs/ws1.lab.example@LAB.EXAMPLE", "WS1$" },
+    { "RestrictedKrbHost/ws1", "WS1$" },
+    { "ldap/dc1.lab.example/lab.example", "DC1$" },
+    { "MSSQLSvc/sql1.lab.example:1433", "SQL1$" },
+    { "host/averyveryverylongname.lab", "AVERYVERYVERYLO$" }, /* NetBIOS: 15 characters */
+    { "averyveryverylongname$", "AVERYVERYVERYLO$" },
+    { "krbtgt/LAB.EXAMPLE", NULL },
+    { "KRBTGT/lab.example@LAB.EXAMPLE", NULL },
+    { "kadmin/changepw", NULL },
+    { "alice", NULL },
+    { "alice@LAB.EXAMPLE", NULL },
+    { "host/10.0.0.5", NULL },
+    { "cifs/fe80::1", NULL },
+    { "$", NULL },
+    { "", NULL },
+    { "/", NULL },
+    { "host/", NULL },
+    { "@LAB", NULL },
+};
+
+static void test_principals(void)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(principals); i++) {
+        g_autofree char *got = tw_identity_from_principal(principals[i].in);
+        g_assert_cmpstr(got, ==, principals[i].out);
+    }
+    g_assert_null(tw_identity_from_principal(NULL));
+}
+
+/* Every prefix of every input: no crash, and a result that is either NULL
+ * or a canonical "NAME$" (upper case, ≤ 15 + 1 characters). */
+static void test_principals_truncated(void)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(principals); i++) {
+        gsize n = strlen(principals[i].in);
+        for (gsize k = 0; k <= n; k++) {
+            g_autofree char *pre = g_strndup(principals[i].in, k);
+            g_autofree char *got = tw_identity_from_principal(pre);
+            g_autofree char *got2 = tw_identity_from_computer(pre);
+            const char *results[] = { got, got2 };
+            for (gsize r = 0; r < 2; r++) {
+                const char *g = results[r];
+                if (!g)
+                    continue;
+                gsize gl = strlen(g);
+                g_assert_cmpuint(gl, >=, 2);
+                g_assert_cmpuint(gl, <=, 16);
+                g_assert_cmpint(g[gl - 1], ==, '$');
+                for (gsize j = 0; j + 1 < gl; j++)
+                    g_assert_false(g_ascii_islower(g[j]));
+            }
+        }
+    }
+}
+
+static void test_computer_names(void)
+{
+    static const struct { const char *in, *out; } t[] = {
+        { "\\\\WS1", "WS1$" }, { "ws1", "WS1$" }, { "WS1$", "WS1$" }, { "ws1.lab.example", "WS1$" },
+        { "\\\\", NULL }, { "", NULL }, { "$", NULL }, { "10.0.0.1", NULL },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(t); i++) {
+        g_autofree char *got = tw_identity_from_computer(t[i].in);
+        g_assert_cmpstr(got, ==, t[i].out);
+    }
+}
+
+static void test_is_user(void)
+{
+    g_assert_true(tw_identity_is_user("alice"));
+    g_assert_true(tw_identity_is_user("alice@LAB.EXAMPLE"));
+    g_assert_false(tw_identity_is_user("WS1$"));
+    g_assert_false(tw_identity_is_user("WS1$@LAB"));
+    g_assert_false(tw_identity_is_user("host/ws1"));
+    g_assert_false(tw_identity_is_user(""));
+    g_assert_false(tw_identity_is_user(NULL));
+}
+
+/* A server known first only by address (its SMB2 clock) is absorbed by the
+ * name that later claims the address (the sname of an AP-REQ sent to it). */
+static void test_address_record_absorbed(void)
+{
+    static const char *const lines[] = {
+        "{\"frame\":1,\"ts\":\"2026-03-02T11:00:00Z\",\"proto\":\"smb2\",\"src\":\"10.0.0.20\",\"sport\":445,"
+        "\"dst\":\"10.0.0.50\",\"dport\":51000,\"command\":\"NEGOTIATE\",\"status\":\"0x00000000\","
+        "\"server_time\":\"2026-03-02T11:00:10Z\"}",
+        "{\"frame\":2,\"ts\":\"2026-03-02T11:00:01Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.50\",\"sport\":51000,"
+        "\"dst\":\"10.0.0.20\",\"dport\":445,\"transport\":\"smb2\",\"msg_type\":14,\"sname\":\"cifs/fs1.lab.example\"}",
+        NULL,
+    };
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, lines, NULL);
+    g_assert_null(g_hash_table_lookup(a->machines, "ip:10.0.0.20"));
+    TwMachine *m = g_hash_table_lookup(a->machines, "FS1$");
+    g_assert_nonnull(m);
+    g_assert_cmpuint(m->clock->len, ==, 1);
+    double off;
+    g_assert_true(tw_machine_clock_offset(m, &off));
+    g_assert_cmpfloat_with_epsilon(off, 10.0, 0.001);
+    g_assert_nonnull(tw_machine_addr(m, "10.0.0.20"));
+    g_assert_cmpuint(a->machine_order->len, ==, g_hash_table_size(a->machines));
+}
+
+/* Windows KDCs omit cname in KRB-ERROR: the error finds its machine through
+ * reply_to, else through the request on the same 4-tuple. */
+static void test_error_attribution(void)
+{
+    static const char *const lines[] = {
+        "{\"frame\":1,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.11\",\"sport\":50001,"
+        "\"dst\":\"10.0.0.1\",\"dport\":88,\"msg_type\":10,\"cname\":\"WS1$\"}",
+        "{\"frame\":2,\"ts\":\"2026-03-02T09:00:01Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.12\",\"sport\":50002,"
+        "\"dst\":\"10.0.0.1\",\"dport\":88,\"msg_type\":10,\"cname\":\"WS2$\"}",
+        /* answers frame 1 by reply_to although it arrives after frame 2 */
+        "{\"frame\":3,\"ts\":\"2026-03-02T09:00:02Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.1\",\"sport\":88,"
+        "\"dst\":\"10.0.0.11\",\"dport\":50001,\"msg_type\":30,\"error_code\":24,\"reply_to\":1}",
+        /* no reply_to: the 4-tuple of frame 2 */
+        "{\"frame\":4,\"ts\":\"2026-03-02T09:00:03Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.1\",\"sport\":88,"
+        "\"dst\":\"10.0.0.12\",\"dport\":50002,\"msg_type\":30,\"error_code\":6}",
+        NULL,
+    };
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, lines, "s1");
+    TwMachine *ws1 = g_hash_table_lookup(a->machines, "WS1$");
+    TwMachine *ws2 = g_hash_table_lookup(a->machines, "WS2$");
+    g_assert_nonnull(ws1);
+    g_assert_nonnull(ws2);
+    g_assert_cmpuint(ws1->facts[TW_F_KRB_KEY_FAIL].count, ==, 1);
+    g_assert_cmpuint(ws1->facts[TW_F_KRB_CLIENT_UNKNOWN].count, ==, 0);
+    g_assert_cmpuint(ws2->facts[TW_F_KRB_CLIENT_UNKNOWN].count, ==, 1);
+    g_assert_cmpuint(ws2->facts[TW_F_KRB_KEY_FAIL].count, ==, 0);
+    TwEvidence *e = g_ptr_array_index(ws1->facts[TW_F_KRB_KEY_FAIL].ev, 0);
+    g_assert_cmpuint(e->frame, ==, 3);
+    g_assert_cmpstr(e->source, ==, "s1");
+}
+
+/* reply_to is per source: frame 1 of another sensor is another request. */
+static void test_reply_to_per_source(void)
+{
+    static const char *const a_lines[] = {
+        "{\"frame\":1,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.11\",\"sport\":50001,"
+        "\"dst\":\"10.0.0.1\",\"dport\":88,\"msg_type\":10,\"cname\":\"WS1$\"}",
+        NULL,
+    };
+    static const char *const b_lines[] = {
+        "{\"frame\":2,\"ts\":\"2026-03-02T09:00:02Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.2\",\"sport\":88,"
+        "\"dst\":\"10.0.0.99\",\"dport\":50009,\"msg_type\":30,\"error_code\":24,\"reply_to\":1}",
+        NULL,
+    };
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, a_lines, "sensor-a");
+    feed_lines(a, b_lines, "sensor-b");
+    TwMachine *ws1 = g_hash_table_lookup(a->machines, "WS1$");
+    g_assert_nonnull(ws1);
+    g_assert_cmpuint(ws1->facts[TW_F_KRB_KEY_FAIL].count, ==, 0);
+}
+
+/* Caps: addresses per machine and evidence per fact stay bounded. */
+static void test_caps(void)
+{
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    for (int i = 0; i < TW_AN_MAX_ADDRS + 10; i++) {
+        g_autofree char *req = g_strdup_printf(
+            "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:%02dZ\",\"proto\":\"kerberos\",\"src\":\"10.1.%d.%d\","
+            "\"sport\":5000,\"dst\":\"10.0.0.1\",\"dport\":88,\"msg_type\":10,\"cname\":\"WS1$\"}",
+            2 * i + 1, i % 60, i / 250, i % 250);
+        g_autofree char *err = g_strdup_printf(
+            "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:%02dZ\",\"proto\":\"kerberos\",\"src\":\"10.0.0.1\","
+            "\"sport\":88,\"dst\":\"10.1.%d.%d\",\"dport\":5000,\"msg_type\":30,\"error_code\":24,\"reply_to\":%d}",
+            2 * i + 2, i % 60, i / 250, i % 250, 2 * i + 1);
+        const char *lines[] = { req, err, NULL };
+        feed_lines(a, lines, NULL);
+    }
+    TwMachine *m = g_hash_table_lookup(a->machines, "WS1$");
+    g_assert_nonnull(m);
+    g_assert_cmpuint(m->addrs->len, ==, TW_AN_MAX_ADDRS);
+    g_assert_cmpuint(a->caps_hit, >, 0);
+    g_assert_cmpuint(m->facts[TW_F_KRB_KEY_FAIL].count, ==, TW_AN_MAX_ADDRS + 10);
+    g_assert_cmpuint(m->facts[TW_F_KRB_KEY_FAIL].ev->len, ==, TW_AN_MAX_EVIDENCE);
+    /* the newest evidence is kept */
+    TwEvidence *last = g_ptr_array_index(m->facts[TW_F_KRB_KEY_FAIL].ev, TW_AN_MAX_EVIDENCE - 1);
+    g_assert_cmpuint(last->frame, ==, 2 * (TW_AN_MAX_ADDRS + 9) + 2);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/identity/principals", test_principals);
+    g_test_add_func("/identity/principals-truncated", test_principals_truncated);
+    g_test_add_func("/identity/computer-names", test_computer_names);
+    g_test_add_func("/identity/is-user", test_is_user);
+    g_test_add_func("/identity/address-record-absorbed", test_address_record_absorbed);
+    g_test_add_func("/identity/error-attribution", test_error_attribution);
+    g_test_add_func("/identity/reply-to-per-source", test_reply_to_per_source);
+    g_test_add_func("/identity/caps", test_caps);
+    return g_test_run();
+}

@@ -1,0 +1,256 @@
+/* test-rules.c — the rule table and the boundaries of each rule. */
+#include "analysis-test-util.h"
+
+#define KRB(frame, sec, src, sport, dst, dport, rest)                                                    \
+    "{\"frame\":" #frame ",\"ts\":\"2026-03-02T09:00:" #sec "Z\",\"proto\":\"kerberos\",\"src\":\"" src \
+    "\",\"sport\":" #sport ",\"dst\":\"" dst "\",\"dport\":" #dport "," rest "}"
+
+static void test_table(void)
+{
+    g_assert_cmpuint(tw_rules_count, ==, 11);
+    static const char *const required[] = { "stale-password", "server-key-mismatch", "clock-skew", "account-missing",
+                                            "account-disabled", "trust-failure", "duplicate-identity", "rotation",
+                                            "zerologon", "healthy", "unknown" };
+    for (gsize i = 0; i < G_N_ELEMENTS(required); i++) {
+        const TwRule *r = tw_rule_by_name(required[i]);
+        g_assert_nonnull(r);
+        g_assert_nonnull(r->eval);
+        g_assert_nonnull(r->reference);
+        g_assert_cmpuint(strlen(r->title), >, 0);
+    }
+    for (guint i = 0; i < tw_rules_count; i++)
+        for (guint j = i + 1; j < tw_rules_count; j++) {
+            g_assert_cmpstr(tw_rules[i].name, !=, tw_rules[j].name);
+            g_assert_cmpint(tw_rules[i].priority, !=, tw_rules[j].priority);
+        }
+    g_assert_null(tw_rule_by_name("no-such-rule"));
+}
+
+/* PREAUTH_REQUIRED alone: healthy (low), never a failure. */
+static void test_preauth_required_is_healthy(void)
+{
+    static const char *const l[] = {
+        KRB(1, 00, "10.0.0.11", 5000, "10.0.0.1", 88, "\"msg_type\":10,\"cname\":\"WS1$\""),
+        KRB(2, 00, "10.0.0.1", 88, "10.0.0.11", 5000, "\"msg_type\":30,\"error_code\":25,\"reply_to\":1"),
+        NULL,
+    };
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, l, NULL);
+    g_autoptr(GPtrArray) fs = findings_of(a, "WS1$");
+    g_assert_cmpstr(verdict_of(fs), ==, "healthy");
+    g_assert_cmpint(tw_findings_state(fs), ==, TW_STATE_HEALTHY);
+    g_assert_cmpstr(((TwFinding *)g_ptr_array_index(fs, 0))->confidence, ==, "low");
+}
+
+/* A user's wrong password never creates or accuses a machine. */
+static void test_user_failure_is_not_a_machine(void)
+{
+    static const char *const l[] = {
+        KRB(1, 00, "10.0.0.11", 5000, "10.0.0.1", 88, "\"msg_type\":10,\"cname\":\"alice\""),
+        KRB(2, 00, "10.0.0.1", 88, "10.0.0.11", 5000, "\"msg_type\":30,\"error_code\":24,\"reply_to\":1"),
+        KRB(3, 01, "10.0.0.11", 5001, "10.0.0.1", 88, "\"msg_type\":10,\"cname\":\"bob\""),
+        KRB(4, 01, "10.0.0.1", 88, "10.0.0.11", 5001, "\"msg_type\":30,\"error_code\":18,\"ntstatus\":\"0xc0000072\""),
+        NULL,
+    };
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, l, NULL);
+    g_assert_null(g_hash_table_lookup(a->machines, "ALICE$"));
+    g_assert_null(g_hash_table_lookup(a->machines, "ip:10.0.0.11"));
+    g_assert_cmpuint(a->users->len, ==, 2);
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, a->machines);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        g_autoptr(GPtrArray) fs = tw_rules_eval(a, v);
+        g_assert_cmpint(tw_findings_state(fs), <, TW_STATE_RECOVERED);
+    }
+}
+
+/* KRB_AP_ERR_SKEW on an AS exchange: clock, not password. */
+static void test_skew_is_not_stale_password(void)
+{
+    static const char *const l[] = {
+        KRB(1, 00, "10.0.0.31", 5000, "10.0.0.1", 88, "\"msg_type\":10,\"cname\":\"WS31$\""),
+        KRB(2, 00, "10.0.0.1", 88, "10.0.0.31", 5000,
+            "\"msg_type\":30,\"error_code\":37,\"stime\":\"2026-03-02T09:00:00Z\",\"ctime\":\"2026-03-02T08:50:00Z\","
+            "\"reply_to\":1"),
+        NULL,
+    };
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, l, NULL);
+    g_autoptr(GPtrArray) fs = findings_of(a, "WS31$");
+    g_assert_cmpstr(verdict_of(fs), ==, "clock-skew");
+    g_assert_null(finding_named(fs, "stale-password"));
+    const TwFinding *f = finding_named(fs, "clock-skew");
+    g_assert_true(f->has_offset);
+    g_assert_cmpfloat_with_epsilon(f->offset_s, -600.0, 0.01);
+    g_assert_cmpint(f->state, ==, TW_STATE_BROKEN);
+}
+
+/* The at-risk threshold: 120 s is fine, 121 s is at risk (no error seen). */
+static void test_skew_warning_threshold(void)
+{
+    for (int delta = 119; delta <= 122; delta++) {
+        g_autofree char *ev = g_strdup_printf(
+            "{\"frame\":1,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"netlogon\",\"src\":\"10.0.0.32\",\"sport\":5000,"
+            "\"dst\":\"10.0.0.1\",\"dport\":49670,\"opnum\":29,\"dir\":\"request\",\"computer\":\"WS32\","
+            "\"authenticator_time\":\"2026-03-02T09:%02d:%02dZ\"}",
+            delta / 60, delta % 60);
+        const char *l[] = { ev, NULL };
+        g_autoptr(TwAnalysis) a = tw_analysis_new();
+        feed_lines(a, l, NULL);
+        g_autoptr(GPtrArray) fs = findings_of(a, "WS32$");
+        const TwFinding *f = finding_named(fs, "clock-skew");
+        if (delta <= 120)
+            g_assert_null(f);
+        else {
+            g_assert_nonnull(f);
+            g_assert_cmpint(f->state, ==, TW_STATE_AT_RISK);
+        }
+    }
+}
+
+static char *nl(int frame, int ms, const char *src, const char *dst, int opnum, const char *dir, const char *rest)
+{
+    return g_strdup_printf("{\"frame\":%d,\"ts\":\"2026-03-02T09:00:%02d.%03dZ\",\"proto\":\"netlogon\","
+                           "\"src\":\"%s\",\"sport\":%d,\"dst\":\"%s\",\"dport\":%d,\"opnum\":%d,\"dir\":\"%s\"%s%s}",
+                           frame, ms / 1000, ms % 1000, src, strcmp(dir, "request") == 0 ? 40000 : 49670, dst,
+                           strcmp(dir, "request") == 0 ? 49670 : 40000, opnum, dir, rest ? "," : "", rest ? rest : "");
+}
+
+/* Normal rotation is not Zerologon; an all-zero credential is. */
+static void test_rotation_vs_zerologon(void)
+{
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(owned, nl(1, 0, "10.0.0.81", "10.0.0.1", 4, "request", "\"computer\":\"WS81\",\"client_challenge\":\"0123456789abcdef\""));
+    g_ptr_array_add(owned, nl(2, 1, "10.0.0.81", "10.0.0.1", 26, "request", "\"account\":\"WS81$\",\"computer\":\"WS81\",\"channel_type\":2,\"client_credential\":\"1122334455667788\""));
+    g_ptr_array_add(owned, nl(3, 2, "10.0.0.1", "10.0.0.81", 26, "response", "\"status\":\"0x00000000\",\"reply_to\":2"));
+    g_ptr_array_add(owned, nl(4, 3, "10.0.0.81", "10.0.0.1", 30, "request", "\"account\":\"WS81$\",\"computer\":\"WS81\",\"new_password_all_zero\":false"));
+    g_ptr_array_add(owned, nl(5, 4, "10.0.0.1", "10.0.0.81", 30, "response", "\"status\":\"0x00000000\",\"reply_to\":4"));
+    /* the attack: all-zero challenge and credential for the DC's account, from elsewhere */
+    g_ptr_array_add(owned, nl(6, 10, "10.0.0.66", "10.0.0.1", 4, "request", "\"computer\":\"DC1\",\"client_challenge\":\"0000000000000000\""));
+    g_ptr_array_add(owned, nl(7, 11, "10.0.0.66", "10.0.0.1", 26, "request", "\"account\":\"DC1$\",\"computer\":\"DC1\",\"channel_type\":6,\"client_credential\":\"0000000000000000\""));
+    g_ptr_array_add(owned, nl(8, 12, "10.0.0.1", "10.0.0.66", 26, "response", "\"status\":\"0xc0000022\",\"reply_to\":7"));
+    g_ptr_array_add(owned, NULL);
+    feed_lines(a, (const char *const *)owned->pdata, NULL);
+    g_autoptr(GPtrArray) ws = findings_of(a, "WS81$");
+    g_assert_cmpstr(verdict_of(ws), ==, "healthy");
+    g_assert_nonnull(finding_named(ws, "rotation"));
+    g_assert_null(finding_named(ws, "zerologon"));
+    g_autoptr(GPtrArray) dc = findings_of(a, "DC1$");
+    g_assert_cmpstr(verdict_of(dc), ==, "zerologon");
+    g_assert_cmpint(tw_findings_state(dc), ==, TW_STATE_AT_RISK); /* refused: not exploited */
+    g_assert_null(finding_named(dc, "stale-password"));           /* its denial is the attack's */
+    TwMachine *m = g_hash_table_lookup(a->machines, "DC1$");
+    g_assert_null(tw_machine_addr(m, "10.0.0.66")); /* the attacker is not the DC */
+}
+
+/* Sealed bursts: 9 sealed authenticate calls in a minute are not a burst, 10 are. */
+static void test_sealed_burst_threshold(void)
+{
+    for (int n = TW_AN_BURST_MIN - 1; n <= TW_AN_BURST_MIN; n++) {
+        g_autoptr(TwAnalysis) a = tw_analysis_new();
+        for (int i = 0; i < n; i++) {
+            g_autofree char *ev = nl(i + 1, i * 100, "10.0.0.67", "10.0.0.1", 15, "request", "\"sealed\":true");
+            const char *l[] = { ev, NULL };
+            feed_lines(a, l, NULL);
+        }
+        g_autoptr(GPtrArray) fs = findings_of(a, "ip:10.0.0.1");
+        g_assert_nonnull(fs);
+        if (n < TW_AN_BURST_MIN)
+            g_assert_null(finding_named(fs, "zerologon"));
+        else
+            g_assert_cmpstr(finding_named(fs, "zerologon")->confidence, ==, "low");
+    }
+}
+
+/* A denial followed by a success: recovered; the other order: broken. */
+static void test_recovery_order(void)
+{
+    for (int order = 0; order < 2; order++) {
+        g_autoptr(TwAnalysis) a = tw_analysis_new();
+        g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
+        const char *first = order == 0 ? "0xc0000022" : "0x00000000";
+        const char *second = order == 0 ? "0x00000000" : "0xc0000022";
+        g_autofree char *st1 = g_strdup_printf("\"status\":\"%s\",\"reply_to\":1", first);
+        g_autofree char *st2 = g_strdup_printf("\"status\":\"%s\",\"reply_to\":3", second);
+        g_ptr_array_add(owned, nl(1, 0, "10.0.0.22", "10.0.0.1", 26, "request", "\"account\":\"PC22$\",\"client_credential\":\"1122334455667788\""));
+        g_ptr_array_add(owned, nl(2, 1, "10.0.0.1", "10.0.0.22", 26, "response", st1));
+        g_ptr_array_add(owned, nl(3, 2, "10.0.0.22", "10.0.0.1", 26, "request", "\"account\":\"PC22$\",\"client_credential\":\"8877665544332211\""));
+        g_ptr_array_add(owned, nl(4, 3, "10.0.0.1", "10.0.0.22", 26, "response", st2));
+        g_ptr_array_add(owned, NULL);
+        feed_lines(a, (const char *const *)owned->pdata, NULL);
+        g_autoptr(GPtrArray) fs = findings_of(a, "PC22$");
+        g_assert_cmpstr(verdict_of(fs), ==, "stale-password");
+        g_assert_cmpint(tw_findings_state(fs), ==, order == 0 ? TW_STATE_RECOVERED : TW_STATE_BROKEN);
+    }
+}
+
+/* KRB_AP_ERR_MODIFIED from the service accuses the service, not the client. */
+static void test_server_key_mismatch_accuses_server(void)
+{
+    static const char *const l[] = {
+        KRB(1, 00, "10.0.0.50", 5000, "10.0.0.20", 445, "\"msg_type\":14,\"sname\":\"cifs/fs1.lab.example\""),
+        KRB(2, 00, "10.0.0.20", 445, "10.0.0.50", 5000, "\"msg_type\":30,\"error_code\":41,\"reply_to\":1"),
+        NULL,
+    };
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, l, NULL);
+    g_autoptr(GPtrArray) fs = findings_of(a, "FS1$");
+    g_assert_cmpstr(verdict_of(fs), ==, "server-key-mismatch");
+    g_assert_null(g_hash_table_lookup(a->machines, "ip:10.0.0.50"));
+}
+
+/* Two IP addresses with the same MAC are one machine (DHCP), not a clone;
+ * two MACs, one succeeding and one refused at the same time, are a clone. */
+static void test_duplicate_identity(void)
+{
+    for (int clone = 0; clone < 2; clone++) {
+        const char *mac2 = clone ? "52:54:00:00:00:bb" : "52:54:00:00:00:aa";
+        g_autofree char *l1 = g_strdup_printf(
+            "{\"frame\":1,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.61\",\"sport\":5000,"
+            "\"dst\":\"10.0.0.1\",\"dport\":88,\"src_mac\":\"52:54:00:00:00:aa\",\"dst_mac\":\"52:54:00:00:00:01\","
+            "\"msg_type\":10,\"cname\":\"WS60$\"}");
+        g_autofree char *l2 = g_strdup_printf(
+            "{\"frame\":2,\"ts\":\"2026-03-02T09:00:01Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.1\",\"sport\":88,"
+            "\"dst\":\"10.0.0.61\",\"dport\":5000,\"msg_type\":11,\"cname\":\"WS60$\"}");
+        g_autofree char *l3 = g_strdup_printf(
+            "{\"frame\":3,\"ts\":\"2026-03-02T09:00:02Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.62\",\"sport\":5001,"
+            "\"dst\":\"10.0.0.1\",\"dport\":88,\"src_mac\":\"%s\",\"dst_mac\":\"52:54:00:00:00:01\",\"msg_type\":10,"
+            "\"cname\":\"WS60$\"}", mac2);
+        g_autofree char *l4 = g_strdup_printf(
+            "{\"frame\":4,\"ts\":\"2026-03-02T09:00:03Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.1\",\"sport\":88,"
+            "\"dst\":\"10.0.0.62\",\"dport\":5001,\"msg_type\":30,\"error_code\":24,\"reply_to\":3}");
+        g_autofree char *l5 = g_strdup_printf(
+            "{\"frame\":5,\"ts\":\"2026-03-02T09:00:04Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.61\",\"sport\":5002,"
+            "\"dst\":\"10.0.0.1\",\"dport\":88,\"msg_type\":10,\"cname\":\"WS60$\"}");
+        g_autofree char *l6 = g_strdup_printf(
+            "{\"frame\":6,\"ts\":\"2026-03-02T09:00:05Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.1\",\"sport\":88,"
+            "\"dst\":\"10.0.0.61\",\"dport\":5002,\"msg_type\":11,\"cname\":\"WS60$\"}");
+        const char *l[] = { l1, l2, l3, l4, l5, l6, NULL };
+        g_autoptr(TwAnalysis) a = tw_analysis_new();
+        feed_lines(a, l, NULL);
+        g_autoptr(GPtrArray) fs = findings_of(a, "WS60$");
+        if (clone)
+            g_assert_cmpstr(verdict_of(fs), ==, "duplicate-identity");
+        else
+            g_assert_null(finding_named(fs, "duplicate-identity"));
+    }
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/rules/table", test_table);
+    g_test_add_func("/rules/preauth-required-is-healthy", test_preauth_required_is_healthy);
+    g_test_add_func("/rules/user-failure-is-not-a-machine", test_user_failure_is_not_a_machine);
+    g_test_add_func("/rules/skew-is-not-stale-password", test_skew_is_not_stale_password);
+    g_test_add_func("/rules/skew-warning-threshold", test_skew_warning_threshold);
+    g_test_add_func("/rules/rotation-vs-zerologon", test_rotation_vs_zerologon);
+    g_test_add_func("/rules/sealed-burst-threshold", test_sealed_burst_threshold);
+    g_test_add_func("/rules/recovery-order", test_recovery_order);
+    g_test_add_func("/rules/server-key-mismatch-accuses-server", test_server_key_mismatch_accuses_server);
+    g_test_add_func("/rules/duplicate-identity", test_duplicate_identity);
+    return g_test_run();
+}
