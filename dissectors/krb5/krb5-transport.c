@@ -230,9 +230,17 @@ static bool plausible_record(const guint8 *p, gsize avail, guint32 mark, bool kp
         return false;
     if (avail < 1)
         return true;
-    if (kpasswd && avail >= 4 && (guint32)(p[0] << 8 | p[1]) == mark &&
-        ((p[2] == 0x00 && p[3] == 0x01) || (p[2] == 0xff && p[3] == 0x80)))
+    if (kpasswd && (p[0] & 0xe0) != 0x60) {
+        /* RFC 3244 header: msg-length (= the record length), version 0x0001
+         * or 0xff80; judge only the bytes received so far. */
+        if (p[0] != (guint8)(mark >> 8) || (avail >= 2 && p[1] != (guint8)mark))
+            return false;
+        if (avail >= 3 && p[2] != 0x00 && p[2] != 0xff)
+            return false;
+        if (avail >= 4 && !((p[2] == 0x00 && p[3] == 0x01) || (p[2] == 0xff && p[3] == 0x80)))
+            return false;
         return true;
+    }
     if (!tw_krb5_looks_like_message(p, avail < 2 ? 2 : avail) && !(avail == 1 && (p[0] & 0xe0) == 0x60))
         return false;
     /* The DER length of the message must fill the record exactly. */

@@ -246,7 +246,12 @@ static void test_tcp_kpasswd(void)
         gsize n = MIN(37, stream->len - off);
         feed(&tw_krb5_tcp_parser, st, &col, frame, TW_DIR_REQ, stream->data + off, n, n);
     }
-    g_assert_cmpuint(col.events->len, ==, 4);
+    /* and the same stream one byte at a time: the header is judged as it arrives */
+    for (gsize off = 0; off < stream->len; off++, frame++)
+        feed(&tw_krb5_tcp_parser, st, &col, frame, TW_DIR_REQ, stream->data + off, 1, 1);
+    g_assert_cmpuint(col.events->len, ==, 8);
+    for (guint i = 0; i < col.events->len; i++)
+        g_assert_cmpstr(((TwEvent *)g_ptr_array_index(col.events, i))->proto, ==, "kerberos");
     g_assert_cmpint(tw_event_get_int(g_ptr_array_index(col.events, 0), "msg_type", 0), ==, 14);
     g_assert_cmpint(tw_event_get_int(g_ptr_array_index(col.events, 1), "msg_type", 0), ==, 21);
     g_assert_cmpint(tw_event_get_int(g_ptr_array_index(col.events, 3), "kpasswd_version", 0), ==, 1);
