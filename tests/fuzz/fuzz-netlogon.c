@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                           .req_frame = 3 };
     uint8_t flags = data[1];
     /* an exact-size stub so ASan catches over-reads */
-    uint8_t *stub = g_memdup2(data + 2, size - 2 ? size - 2 : 1);
+    uint8_t *stub = size > 2 ? g_memdup2(data + 2, size - 2) : g_malloc0(1);
     TwDcerpcStub st = {
         .ctx = &ctx,
         .transport = "tcp",
