@@ -886,8 +886,9 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
             TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->src, true);
             bool zero_pw = tw_event_get_bool(ev, "new_password_all_zero", false);
             gint64 at_us = 0;
-            bool zero_auth = get_time(ev, "authenticator_time", &at_us) && at_us == 0 &&
-                             hex_all_zero(tw_event_get_str(ev, "authenticator_credential"));
+            bool zero_ts = tw_event_get_int(ev, "authenticator_timestamp", -1) == 0 ||
+                           (get_time(ev, "authenticator_time", &at_us) && at_us == 0);
+            bool zero_auth = zero_ts && hex_all_zero(tw_event_get_str(ev, "authenticator_credential"));
             r->zero = zero_pw || zero_auth;
             if (r->zero) {
                 zl_attacker(m, ev->src);

@@ -699,7 +699,7 @@ guint tw_analysis_announce(TwAnalysis *a, GString *out, bool color)
                 continue;
             g_hash_table_add(a->announced, g_steal_pointer(&k));
             const TwEvidence *e = f->evidence->len ? g_ptr_array_index(f->evidence, f->evidence->len - 1) : NULL;
-            g_autofree char *t = e ? short_time(e->ts_us) : g_strdup("");
+            g_autofree char *t = short_time(e ? e->ts_us : m->last_ts);
             g_string_append_printf(out, "%s %s%s%s %s %s: %s", t, col(color, state_color(f->state)),
                                    state_label(f->state), col(color, C_RESET),
                                    m->account ? m->account : m->key, f->rule->name, f->summary);

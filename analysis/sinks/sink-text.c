@@ -6,7 +6,7 @@
 /* Fields worth a place on a one-line summary, in display order. */
 static const char *const summary_keys[] = {
     "msg", "op", "command", "dir", "error_name", "status_name", "realm", "cname", "sname",
-    "computer", "account", "user", "domain", "workstation", "interface", "kind", "detail", NULL,
+    "ntstatus", "e_text", "kpasswd_result_name", "reply_to", "computer", "account", "user", "domain", "workstation", "interface", "kind", "detail", NULL,
 };
 
 void tw_event_summary_line(const TwEvent *ev, GString *out)

@@ -115,6 +115,15 @@ def main():
             errs += check(report, assertions)
             if j.returncode != p.returncode:
                 errs.append("-T json exits %d, -T report %d" % (j.returncode, p.returncode))
+            # The same verdicts from saved events (-T events | --from-events -).
+            ev = subprocess.run([tw, "-r", path, "-T", "events"], capture_output=True, env=env, timeout=120)
+            fe = subprocess.run([tw, "--from-events", "-", "-T", "json"], input=ev.stdout, capture_output=True,
+                                env=env, timeout=120)
+            direct = sorted((m["account"] or str(m["addresses"]), m["verdict"], m["state"]) for m in report["machines"])
+            saved = sorted((m["account"] or str(m["addresses"]), m["verdict"], m["state"])
+                           for m in json.loads(fe.stdout)["machines"])
+            if direct != saved:
+                errs.append("--from-events disagrees: %r vs %r" % (saved, direct))
         except ValueError as e:
             errs.append("-T json output is not JSON: %s" % e)
         if errs:
