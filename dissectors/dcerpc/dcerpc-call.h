@@ -69,6 +69,8 @@ typedef struct {
     /* NL_AUTH_SIGNATURE of this PDU (MS-NRPC 2.2.1.3.2), if any. */
     bool has_nl_sig;
     guint16 nl_sign_alg, nl_seal_alg;
+    /* Names from the schannel bind token of this connection (NULL if none). */
+    const char *nl_auth_domain, *nl_auth_host, *nl_auth_dns_domain, *nl_auth_dns_host;
 } TwDcerpcStub;
 
 /* A new event stamped with the stream's transport, call_id and, for a

@@ -92,6 +92,8 @@ struct TwDcerpcStream {
     GPtrArray *reasm[2];
     GHashTable *calls; /* call_id -> TwDcerpcCall* */
     GQueue call_order; /* call ids (GUINT_TO_POINTER) oldest first */
+    /* Names from the client's NL_AUTH_MESSAGE: who this schannel belongs to. */
+    char *nl_domain, *nl_host, *nl_dns_domain, *nl_dns_host;
 };
 
 /* ---- names ---------------------------------------------------------- */
@@ -323,6 +325,10 @@ void tw_dcerpc_stream_free(TwDcerpcStream *s)
     g_hash_table_destroy(s->calls);
     g_queue_clear(&s->call_order);
     g_free(s->pipe);
+    g_free(s->nl_domain);
+    g_free(s->nl_host);
+    g_free(s->nl_dns_domain);
+    g_free(s->nl_dns_host);
     g_free(s);
 }
 
@@ -593,7 +599,15 @@ static void dissect_auth_token(TwDcerpcStream *s, TwDissectCtx *ctx, const SecTr
                           &call_id);
 }
 
-static void add_nl_auth(TwEvent *ev, TwDissectCtx *ctx, const SecTrailer *t)
+static void keep_name(char **slot, const char *v)
+{
+    if (!v)
+        return;
+    g_free(*slot);
+    *slot = g_strdup(v);
+}
+
+static void add_nl_auth(TwDcerpcStream *s, TwEvent *ev, TwDissectCtx *ctx, const SecTrailer *t)
 {
     if (!t->present || t->type != AUTH_NETLOGON)
         return;
@@ -611,6 +625,12 @@ static void add_nl_auth(TwEvent *ev, TwDissectCtx *ctx, const SecTrailer *t)
         tw_event_set_str(ev, "nl_auth_dns_domain", m.dns_domain);
     if (m.dns_host)
         tw_event_set_str(ev, "nl_auth_dns_host", m.dns_host);
+    if (m.message_type == 0) {
+        keep_name(&s->nl_domain, m.nb_domain);
+        keep_name(&s->nl_host, m.nb_host ? m.nb_host : m.nb_host_utf8);
+        keep_name(&s->nl_dns_domain, m.dns_domain);
+        keep_name(&s->nl_dns_host, m.dns_host);
+    }
     if (st != TW_OK)
         tw_anomaly(ctx, PARSER, "nl_auth_message_malformed", "NL_AUTH_MESSAGE: %s",
                    tw_status_name(st));
@@ -722,7 +742,7 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
         tw_event_set_str(ev, "pipe", s->pipe);
     if (t->present) {
         set_auth_fields(ev, t->type, t->level);
-        add_nl_auth(ev, ctx, t);
+        add_nl_auth(s, ev, ctx, t);
     }
     tw_emit(ctx, ev);
     dissect_auth_token(s, ctx, t, call_id);
@@ -804,7 +824,7 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
         tw_event_set_strn(ev, "sec_addr", (const char *)sec, strnlen((const char *)sec, sec_len));
     if (t->present) {
         set_auth_fields(ev, t->type, t->level);
-        add_nl_auth(ev, ctx, t);
+        add_nl_auth(s, ev, ctx, t);
     }
     tw_emit(ctx, ev);
     dissect_auth_token(s, ctx, t, call_id);
@@ -888,6 +908,10 @@ static void dispatch_stub(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, guint32
         .has_nl_sig = r->has_nl_sig,
         .nl_sign_alg = r->nl_sign_alg,
         .nl_seal_alg = r->nl_seal_alg,
+        .nl_auth_domain = s->nl_domain,
+        .nl_auth_host = s->nl_host,
+        .nl_auth_dns_domain = s->nl_dns_domain,
+        .nl_auth_dns_host = s->nl_dns_host,
     };
     bool done = false;
     if (st.iface && st.iface->kind == TW_IFACE_NETLOGON)

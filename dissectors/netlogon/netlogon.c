@@ -687,6 +687,18 @@ static TwEvent *nl_event(const TwDcerpcStub *st)
         tw_event_set_int(ev, "nl_sign_alg", st->nl_sign_alg);
         tw_event_set_int(ev, "nl_seal_alg", st->nl_seal_alg);
     }
+    /* On a schannel connection the bind token named the client in clear
+     * text: repeat it so sealed calls still say whose channel they are on. */
+    if (st->auth_type == 0x44) {
+        if (st->nl_auth_domain)
+            tw_event_set_str(ev, "nl_auth_domain", st->nl_auth_domain);
+        if (st->nl_auth_host)
+            tw_event_set_str(ev, "nl_auth_host", st->nl_auth_host);
+        if (st->nl_auth_dns_domain)
+            tw_event_set_str(ev, "nl_auth_dns_domain", st->nl_auth_dns_domain);
+        if (st->nl_auth_dns_host)
+            tw_event_set_str(ev, "nl_auth_dns_host", st->nl_auth_dns_host);
+    }
     tw_event_set_bool(ev, "sealed", st->sealed);
     if (st->ndr64)
         tw_event_set_bool(ev, "ndr64", TRUE);

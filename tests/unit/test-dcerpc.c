@@ -438,6 +438,8 @@ static void test_sealed(void)
     g_assert_true(tw_event_get_bool(ev, "sealed", false));
     g_assert_cmpint(tw_event_get_int(ev, "nl_sign_alg", 0), ==, 0x13);
     g_assert_cmpint(tw_event_get_int(ev, "nl_seal_alg", 0), ==, 0x1a);
+    g_assert_cmpstr(tw_event_get_str(ev, "nl_auth_host"), ==, "WIN7-PC");
+    g_assert_cmpstr(tw_event_get_str(ev, "nl_auth_domain"), ==, "VUAN");
     g_assert_false(tw_event_has(ev, "server"));
     g_assert_false(tw_event_has(ev, "decode_error"));
     tw_dcerpc_stream_free(s);
@@ -582,6 +584,25 @@ static void test_probe_and_resync(void)
     harness_clear(&h);
 }
 
+/* A bind_ack accepting a transfer syntax nobody proposed (no bind seen):
+ * reported by UUID (the fuzz finding that once read it out of scope). */
+static void test_ack_without_bind(void)
+{
+    Harness h;
+    harness_init(&h);
+    TwDcerpcStream *s = tw_dcerpc_stream_new("tcp", NULL);
+    feed_hex(&h, s, TW_DIR_RSP, 1,
+             "05000c03100000003800000009000000b810b81000000000 0000 0000"
+             "0100 0000 0000 0000 00112233445566778899aabbccddeeff 01000000");
+    TwEvent *ack = find(&h, "dcerpc", "pdu", "bind_ack", 0);
+    g_assert_nonnull(ack);
+    g_assert_cmpstr(tw_event_get_str(ack, "transfer_syntax"), ==,
+                    "33221100-5544-7766-8899-aabbccddeeff");
+    g_assert_false(tw_event_has(ack, "interface"));
+    tw_dcerpc_stream_free(s);
+    harness_clear(&h);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -595,5 +616,6 @@ int main(int argc, char **argv)
     g_test_add_func("/dcerpc/nl-auth-message", test_nl_auth_message);
     g_test_add_func("/dcerpc/truncations", test_truncations);
     g_test_add_func("/dcerpc/probe-resync", test_probe_and_resync);
+    g_test_add_func("/dcerpc/ack-without-bind", test_ack_without_bind);
     return g_test_run();
 }
