@@ -292,6 +292,53 @@ static void test_fragments(Fixture *fx, gconstpointer d)
     g_assert_cmpuint(counter(fx, "ip.defrag.reassembled"), ==, 1);
 }
 
+/* Ethernet + IPv6 header + `ext` (extension headers) + body. */
+static Pkt build6(guint8 first_nh, const guint8 *ext, guint32 ext_len, const guint8 *body,
+                  guint32 body_len)
+{
+    Pkt p;
+    memset(&p, 0, sizeof p);
+    memcpy(p.buf, mac_b, 6);
+    memcpy(p.buf + 6, mac_a, 6);
+    p.buf[12] = 0x86;
+    p.buf[13] = 0xdd;
+    guint8 *ip = p.buf + 14;
+    guint32 plen = ext_len + body_len;
+    ip[0] = 0x60;
+    ip[4] = (guint8)(plen >> 8);
+    ip[5] = (guint8)plen;
+    ip[6] = first_nh;
+    ip[7] = 64;
+    ip[8] = 0xfd;
+    ip[23] = 1;
+    ip[24] = 0xfd;
+    ip[39] = 2;
+    memcpy(ip + 40, ext, ext_len);
+    memcpy(ip + 40 + ext_len, body, body_len);
+    p.len = 14 + 40 + plen;
+    return p;
+}
+
+static void test_fragments_v6(Fixture *fx, gconstpointer d)
+{
+    /* Fragmentable part: destination options (8) + UDP (8) + "kerberos!" (9)
+     * = 25 bytes, sent as 16 + 9, the second first. */
+    guint8 whole[25] = { 17, 0, 1, 4, 0, 0, 0, 0,            /* dest opts -> UDP */
+                         0x9c, 0x40, 0x00, 0x58, 0x00, 0x11, 0, 0, /* 40000 -> 88, len 17 */
+                         'k', 'e', 'r', 'b', 'e', 'r', 'o', 's', '!' };
+    const guint8 fh1[8] = { 60, 0, 0x00, 0x01, 0, 0, 0x12, 0x34 }; /* offset 0, M */
+    const guint8 fh2[8] = { 60, 0, 0x00, 0x10, 0, 0, 0x12, 0x34 }; /* offset 16, last */
+    Pkt f1 = build6(44, fh1, 8, whole, 16);
+    Pkt f2 = build6(44, fh2, 8, whole + 16, 9);
+    feed(fx, &f2);
+    g_assert_cmpstr(rec->str, ==, "");
+    feed(fx, &f1);
+    g_assert_cmpstr(rec->str, ==, "req f2 udp fd00::1:40000>fd00::2:88 kerberos!;");
+    g_assert_cmpuint(counter(fx, "ip.defrag.reassembled"), ==, 1);
+    g_assert_true(last_pi.has_mac);
+    g_assert_cmpmem(last_pi.src_mac, 6, mac_a, 6);
+}
+
 static void test_idle_timeout(Fixture *fx, gconstpointer d)
 {
     Pkt q = build(mac_a, mac_b, A, B, 17, 40008, 88, 0, 0, 0, "one", 0, 0);
@@ -363,6 +410,7 @@ int main(int argc, char **argv)
     ADD("/flow/tcp-gap-at-finish", test_tcp_gap_at_finish);
     ADD("/flow/probe-and-expect", test_probe_and_expect);
     ADD("/flow/fragments", test_fragments);
+    ADD("/flow/fragments-v6", test_fragments_v6);
     ADD("/flow/idle-timeout", test_idle_timeout);
     ADD("/flow/cap", test_flow_cap);
     ADD("/flow/link-and-ip-errors", test_link_and_ip_errors);
