@@ -188,6 +188,7 @@ static void finish(const TwDcerpcStub *st, TwEvent *ev, TwNdr *n)
 {
     if (!tw_ndr_ok(n)) {
         tw_event_set_str(ev, "decode_error", tw_status_name(n->c.status));
+        tw_event_set_bool(ev, tw_status_name(n->c.status), TRUE);
         tw_anomaly(st->ctx, PARSER, "epm_malformed", "call_id %u opnum %u: %s", st->call_id,
                    st->opnum, tw_status_name(n->c.status));
     }

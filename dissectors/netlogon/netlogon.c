@@ -737,7 +737,10 @@ bool tw_netlogon_dissect(const TwDcerpcStub *st)
             break;
         }
         if (!tw_ndr_ok(&nl.n)) {
+            /* `status` is the call's NTSTATUS here, so the decode status of
+             * docs/events.md is `decode_error` plus the usual boolean. */
             tw_event_set_str(nl.ev, "decode_error", tw_status_name(nl.n.c.status));
+            tw_event_set_bool(nl.ev, tw_status_name(nl.n.c.status), TRUE);
             tw_anomaly(st->ctx, PARSER, "netlogon_malformed", "%s %s call_id %u: %s",
                        tw_netlogon_opnum_name(st->opnum) ? tw_netlogon_opnum_name(st->opnum)
                                                          : "opnum?",
