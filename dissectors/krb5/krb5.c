@@ -95,6 +95,18 @@ static bool get_int(Krb *k, TwDerTlv *t, gint64 *v)
     return ok;
 }
 
+/* RFC 4120 5.2.4 UInt32 (nonce, kvno): Windows and Samba send values >= 2^31
+ * as 4 octets with the sign bit set (not valid DER for a positive INTEGER);
+ * read them as unsigned, as MIT krb5 and tshark do. */
+static bool get_uint32(Krb *k, TwDerTlv *t, gint64 *v)
+{
+    if (!get_int(k, t, v))
+        return false;
+    if (*v < 0 && *v >= G_MININT32 && t->len <= 4)
+        *v += G_GINT64_CONSTANT(0x100000000);
+    return true;
+}
+
 static char *get_str(Krb *k, TwDerTlv *t)
 {
     if (t->cls != TW_DER_UNIVERSAL) {
@@ -238,7 +250,7 @@ static void parse_encrypted_data(Krb *k, TwDerTlv *t, gint64 *etype, gint64 *kvn
                 TREE(k, td + 1, "etype", "encryption type of the cipher text",
                      "%" G_GINT64_FORMAT " (%s)", *etype, etype_name(*etype, buf, sizeof buf));
         } else if (tag == 1) {
-            if (get_int(k, &v, kvno))
+            if (get_uint32(k, &v, kvno))
                 TREE(k, td + 1, "kvno", "version of the key it is encrypted with",
                      "%" G_GINT64_FORMAT, *kvno);
         } else if (tag == 2) {
@@ -827,7 +839,7 @@ static void parse_kdc_req_body(Krb *k, TwDerTlv *t, guint d, guint td)
         }
         case 7: {
             gint64 nonce;
-            if (get_int(k, &v, &nonce)) {
+            if (get_uint32(k, &v, &nonce)) {
                 TREE(k, td, "nonce", "random number echoed in the encrypted reply (pairs reply to request)",
                      "%" G_GINT64_FORMAT, nonce);
                 tw_event_set_int(k->ev, "nonce", nonce);

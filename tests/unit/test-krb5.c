@@ -377,6 +377,23 @@ static void test_error_codes(void)
             g_assert_nonnull(tw_krb5_error_cause(code));
 }
 
+/* Windows/Samba send a nonce >= 2^31 as a 4-octet INTEGER with the sign bit
+ * set; RFC 4120 UInt32 semantics (and tshark) read it unsigned. */
+static void test_nonce_unsigned(void)
+{
+    g_autofree guint8 *b = g_memdup2(v_as_req, sizeof v_as_req);
+    const guint8 pat[] = { 0x02, 0x04, 0x78, 0x05, 0xa1, 0xeb }; /* nonce 2013635051 = 0x7805a1eb */
+    gsize at = 0;
+    for (gsize i = 0; i + sizeof pat <= sizeof v_as_req; i++)
+        if (memcmp(b + i, pat, sizeof pat) == 0)
+            at = i;
+    g_assert_cmpuint(at, >, 0);
+    b[at + 2] = 0x98; /* 0x9805a1eb */
+    g_autoptr(TwEvent) ev = parse(b, sizeof v_as_req, false);
+    g_assert_cmpint(tw_event_get_int(ev, "nonce", 0), ==, G_GINT64_CONSTANT(0x9805a1eb));
+    g_assert_false(tw_event_has(ev, "status"));
+}
+
 static void test_not_kerberos(void)
 {
     const guint8 ntp[] = { 0x23, 0x00, 0x06, 0xec, 0, 0, 0, 0 };
@@ -577,6 +594,7 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/tgs-req", test_tgs_req);
     g_test_add_func("/krb5/error-preauth-required", test_error_preauth_required);
     g_test_add_func("/krb5/error-codes", test_error_codes);
+    g_test_add_func("/krb5/nonce-unsigned", test_nonce_unsigned);
     g_test_add_func("/krb5/not-kerberos", test_not_kerberos);
     g_test_add_func("/krb5/every-truncation", test_every_truncation);
     g_test_add_func("/krb5/tcp-chunking", test_tcp_chunking);
