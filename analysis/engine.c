@@ -96,7 +96,7 @@ TwAnalysis *tw_analysis_new(void)
     a->sealed_bursts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, garray_free);
     a->changepw_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->users = g_ptr_array_new_with_free_func(user_failure_free);
-    a->user_index = g_hash_table_new(g_str_hash, g_str_equal);
+    a->user_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->sources = g_ptr_array_new_with_free_func(g_free);
     a->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->touched = g_ptr_array_new();
