@@ -365,10 +365,13 @@ static void lookup_response(const TwDcerpcStub *st, TwNdr *n)
     }
     guint32 status = tw_ndr_u32(n);
     tw_event_set_int(ev, "entries", num);
-    tw_event_take_strlist(ev, "interfaces", g_steal_pointer(&names));
+    /* absent rather than empty (docs/events.md common rules) */
+    if (names->len)
+        tw_event_take_strlist(ev, "interfaces", g_steal_pointer(&names));
     if (!listed_all)
         tw_event_set_bool(ev, "interfaces_truncated", TRUE);
-    tw_event_take_intlist(ev, "ports", g_steal_pointer(&ports));
+    if (ports->len)
+        tw_event_take_intlist(ev, "ports", g_steal_pointer(&ports));
     if (tw_ndr_ok(n))
         tw_event_set_hex32(ev, "status", status);
     finish(st, ev, n);
