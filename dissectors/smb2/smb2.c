@@ -125,6 +125,8 @@ typedef struct {
     guint64 skip;     /* bytes still to pass over (over-cap tail, non-session NBSS) */
     bool in_record;
     guint8 probe[8];  /* first bytes of the direction, until judged */
+    guint8 carry[7];  /* while lost: tail of the last chunk (a record may start there) */
+    guint carry_len;
     guint probe_have;
     bool started;     /* first bytes judged */
     bool lost;        /* resynchronising after a gap or garbage */
@@ -520,7 +522,10 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
     const char *sname = tw_ntstatus_name(status);
     if (sname)
         tw_event_set_str(ev, "status_name", sname);
-    tw_event_set_int(ev, "message_id", (gint64)mid);
+    if (mid == G_MAXUINT64) /* 2.2.23.1: an unsolicited oplock/lease break */
+        tw_event_set_bool(ev, "unsolicited", TRUE);
+    else
+        tw_event_set_int(ev, "message_id", (gint64)mid);
     set_hex64(ev, "session_id", session);
     if (flags & SMB2_FLAGS_ASYNC_COMMAND)
         set_hex64(ev, "async_id", async_id);
@@ -881,6 +886,7 @@ static bool looks_like_record_start(const guint8 *p)
 
 static void dir_reset(SmbDir *d)
 {
+    d->carry_len = 0;
     d->hdr_have = 0;
     d->in_record = false;
     d->need = 0;
@@ -924,17 +930,44 @@ static void smb2_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *dat
                 smb2_feed(state, ctx, dir, held, n, n);
             } else {
                 d->lost = true;
+                /* The probe bytes after the first may still hold a record start. */
+                d->carry_len = d->probe_have - 1;
+                memcpy(d->carry, d->probe + 1, d->carry_len);
                 tw_count(ctx, "smb2.midstream_start", 1);
             }
             continue;
         }
         if (d->lost) {
-            /* Find the next record boundary inside this chunk. */
+            /* Find the next record boundary, also across the previous chunk's
+             * tail (kept in carry) and this chunk. */
+            guint8 zone[2 * sizeof d->carry];
+            gsize zn = d->carry_len, take = MIN(len, sizeof d->carry);
+            memcpy(zone, d->carry, zn);
+            memcpy(zone + zn, data, take);
+            for (gsize i = 0; i < d->carry_len && i + 8 <= zn + take; i++) {
+                if (looks_like_record_start(zone + i)) {
+                    guint8 held[sizeof d->carry];
+                    gsize hn = d->carry_len - i;
+                    memcpy(held, d->carry + i, hn);
+                    tw_count(ctx, "smb2.resync_bytes", i);
+                    dir_reset(d);
+                    d->lost = false;
+                    d->carry_len = 0;
+                    smb2_feed(state, ctx, dir, held, hn, hn);
+                    goto resynced;
+                }
+            }
+            tw_count(ctx, "smb2.resync_bytes", d->carry_len);
+            d->carry_len = 0;
             gsize i = 0;
             while (i + 8 <= len && !looks_like_record_start(data + i))
                 i++;
             if (i + 8 > len) {
-                tw_count(ctx, "smb2.resync_bytes", len);
+                /* Keep the last bytes: a record may start there. */
+                gsize keep = MIN(len, sizeof d->carry);
+                memcpy(d->carry, data + len - keep, keep);
+                d->carry_len = (guint)keep;
+                tw_count(ctx, "smb2.resync_bytes", len - keep);
                 return;
             }
             if (i)
@@ -943,6 +976,7 @@ static void smb2_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *dat
             len -= i;
             dir_reset(d);
             d->lost = false;
+        resynced:
             continue;
         }
         if (d->skip) {
@@ -1009,7 +1043,9 @@ static void smb2_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
     SmbDir *d = &f->dir[dir];
     tw_count(ctx, "smb2.gaps", 1);
     if (d->lost || !d->started) {
-        /* Still looking for a boundary: nothing changes. */
+        /* Still looking for a boundary: held bytes are no longer contiguous. */
+        d->carry_len = 0;
+        d->probe_have = 0;
     } else if (d->skip >= len) {
         d->skip -= len; /* the lost bytes were ones we would have skipped anyway */
         return;

@@ -565,6 +565,36 @@ static void test_gaps(void)
     recs_free(recs);
 }
 
+/* Capture starting mid-stream: a TCP keep-alive probe byte (0x00) then a
+ * whole record; and garbage whose last bytes begin a record that continues
+ * in the next chunk.  Both records must be found. */
+static void test_midstream_start(void)
+{
+    GPtrArray *recs = conversation();
+    Rec *neg_rsp = recs->pdata[1];
+    void *st = start();
+    static const guint8 probe_byte[1] = { 0x00 };
+    feed(st, TW_DIR_RSP, probe_byte, 1);
+    feed(st, TW_DIR_RSP, neg_rsp->bytes->data, neg_rsp->bytes->len);
+    g_autoptr(GPtrArray) a = of_proto("smb2");
+    g_assert_cmpuint(a->len, ==, 1);
+    g_assert_cmpstr(tw_event_get_str(a->pdata[0], "command"), ==, "NEGOTIATE");
+    tw_smb2_tcp_parser.state_free(st);
+
+    st = start();
+    GByteArray *junk = g_byte_array_new();
+    putn(junk, "garbage-garbage-", 16);
+    putn(junk, neg_rsp->bytes->data, 5); /* the record starts 5 bytes before the chunk ends */
+    feed(st, TW_DIR_RSP, junk->data, junk->len);
+    feed(st, TW_DIR_RSP, neg_rsp->bytes->data + 5, neg_rsp->bytes->len - 5);
+    g_autoptr(GPtrArray) b = of_proto("smb2");
+    g_assert_cmpuint(b->len, ==, 1);
+    g_assert_cmpuint(counter("smb2.midstream_start"), ==, 1);
+    tw_smb2_tcp_parser.state_free(st);
+    g_byte_array_unref(junk);
+    recs_free(recs);
+}
+
 static void test_nbss_session_service(void)
 {
     /* RFC 1002 4.3.2 session request (0x81, 68 bytes of names), 4.3.3
@@ -676,6 +706,7 @@ int main(int argc, char **argv)
     g_test_add_func("/smb2/split-everywhere", test_split_everywhere);
     g_test_add_func("/smb2/cut-everywhere", test_cut_everywhere);
     g_test_add_func("/smb2/gaps", test_gaps);
+    g_test_add_func("/smb2/midstream-start", test_midstream_start);
     g_test_add_func("/smb2/nbss-session-service", test_nbss_session_service);
     g_test_add_func("/smb2/other-smb", test_other_smb);
     g_test_add_func("/smb2/bad-chain-and-caps", test_bad_chain_and_caps);
