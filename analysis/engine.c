@@ -611,12 +611,11 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
 
     g_autofree char *reqdesc = g_strdup_printf("%s%s%s → KRB-ERROR", r ? krb_msg_name(r->msg_type) : "request",
                                                client ? " " : "", client ? client : "");
-    char *ntst = NULL;
+    g_autofree char *ntst = NULL;
     guint32 nt = 0;
     bool has_nt = get_status(ev, "ntstatus", &nt);
     if (has_nt)
         ntst = g_strdup_printf("0x%08x%s%s", nt, ntstatus_name(nt) ? " " : "", ntstatus_name(nt) ? ntstatus_name(nt) : "");
-    g_autofree char *ntst_owned = ntst;
 
     switch (code) {
     case KDC_ERR_PREAUTH_REQUIRED: {
