@@ -44,7 +44,11 @@ struct TwPipeline {
     TwCapNotify notify;
     TwDefrag *defrag;
     TwFlowTable *flows;
-    guint flows_not_by_port; /* flows a port match would not find */
+    /* Flows a port match would not find (probe, expect), counted by their
+     * server port, so that only packets on such a port pay for a lookup. */
+    guint32 nonport_flows_by_port[65536];
+    /* Expected endpoints counted by port, for the same reason. */
+    guint16 expect_by_port[65536];
 
     GHashTable *expect; /* ExpectKey* -> Expect* */
     GQueue expect_age;
@@ -129,6 +133,7 @@ static void expect_drop(TwPipeline *pl, Expect *e)
 {
     g_hash_table_remove(pl->expect, &e->key);
     g_queue_unlink(&pl->expect_age, &e->link);
+    pl->expect_by_port[e->key.port]--;
     g_free(e);
 }
 
@@ -169,6 +174,7 @@ static void ctx_expect(TwDissectCtx *ctx, const char *addr, guint16 port, const 
     e->link.data = e;
     g_hash_table_insert(pl->expect, &e->key, e);
     g_queue_push_tail_link(&pl->expect_age, &e->link);
+    pl->expect_by_port[port]++;
     tw_cap_count(&pl->notify, "expect.added", 1);
 }
 
@@ -239,8 +245,8 @@ static TwTcpSink make_sink(FeedTarget *t, int dir)
 static void on_flow_close(TwFlow *flow, TwFlowEnd why, void *user)
 {
     TwPipeline *pl = user;
-    if (!flow->by_port && pl->flows_not_by_port)
-        pl->flows_not_by_port--;
+    if (!flow->by_port)
+        pl->nonport_flows_by_port[flow->key.port[flow->server_side]]--;
     if (flow->key.ipproto == 6) {
         FeedTarget t = { pl, flow };
         for (int dir = 0; dir < 2; dir++) {
@@ -288,7 +294,7 @@ static const TwAppParser *choose_parser(TwPipeline *pl, const TwIpPacket *ip, gu
         return pl->parsers[ports[sport] - 1];
     }
     *by_port = false;
-    if (g_hash_table_size(pl->expect)) {
+    if (pl->expect_by_port[sport] || pl->expect_by_port[dport]) {
         const TwAppParser *p = expect_lookup(pl, ip->version, ip->proto, ip->dst, dport);
         if (p) {
             *server_is_dst = true;
@@ -373,7 +379,8 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
      * flow was created another way (probe, expect). */
     const guint8 *ports = ip->proto == 6 ? pl->port_tcp : pl->port_udp;
     bool port_hit = ports[sport] || ports[dport];
-    if (!port_hit && !pl->flows_not_by_port && !g_hash_table_size(pl->expect) &&
+    bool nonport_hit = pl->nonport_flows_by_port[sport] || pl->nonport_flows_by_port[dport];
+    if (!port_hit && !nonport_hit && !pl->expect_by_port[sport] && !pl->expect_by_port[dport] &&
         !(pcap && (ip->proto == 6 ? pl->probes_tcp : pl->probes_udp))) {
         *pl->c_ignored += 1;
         return;
@@ -383,7 +390,7 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
     guint8 src_side;
     tw_flow_key_make(&key, ip->version, ip->proto, ip->src, sport, ip->dst, dport, &src_side);
     TwFlow *flow = NULL;
-    if (port_hit || pl->flows_not_by_port)
+    if (port_hit || nonport_hit)
         flow = tw_flow_lookup(pl->flows, &key);
     if (!flow) {
         bool server_is_dst, by_port;
@@ -404,9 +411,9 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
         flow = tw_flow_insert(pl->flows, &key, f->ts_us);
         flow->parser = parser;
         flow->by_port = by_port;
-        if (!by_port)
-            pl->flows_not_by_port++;
         flow->server_side = server_is_dst ? !src_side : src_side;
+        if (!by_port)
+            pl->nonport_flows_by_port[key.port[flow->server_side]]++;
         flow->state = parser->state_new ? parser->state_new() : NULL;
     }
     tw_flow_touch(pl->flows, flow, f->ts_us);
