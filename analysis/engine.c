@@ -727,7 +727,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         } else if (has_nt && is_trust_status(nt) && cacct) {
             tw_machine_fact(a, tw_identity_get(a, cacct), TW_F_TRUST_FAIL,
                             evidence_new(ev, source, reqdesc, etext, ntst, NULL));
-        } else if (user && code > 0) {
+        } else if (user && code > 0 && code != 52 /* KRB_ERR_RESPONSE_TOO_BIG: retry over TCP */) {
             user_failure(a, ev, source, client, client_addr, ename ? ename : etext);
         }
         return;
@@ -858,6 +858,14 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                 /* CVE-2020-1472: AES-CFB8 of an all-zero block under a random
                  * key is all zero 1 time in 256; the attacker repeats. */
                 zl_attacker(m, ev->src);
+                gint64 ct = tw_event_get_int(ev, "channel_type", -1);
+                if (m && (ct == 6 || ct == 7)) {
+                    /* A DC's own channel, claimed at that DC: the target is
+                     * the server being attacked (the attacker is not bound). */
+                    m->role = TW_ROLE_DC;
+                    if (!tw_identity_by_addr(a, ev->dst, false) || !tw_identity_by_addr(a, ev->dst, false)->account)
+                        tw_identity_bind(a, m, ev->dst, dst_mac(ev, mb), ev->ts_us);
+                }
                 g_autofree char *d = g_strdup_printf(
                     "%s from %s claims to be %s with an all-zero %s%s", op, ev->src, acct ? acct : "?",
                     zero_cred ? "client credential" : "client challenge",

@@ -256,6 +256,7 @@ static void rule_duplicate(const TwAnalysis *a, const TwMachine *m, GPtrArray *o
     if (!best)
         return;
     g_autofree char *host = host_of(m);
+    g_autofree char *dch = dc_host(a);
     TwFinding *f = finding_new("duplicate-identity", best >= 2 ? TW_STATE_BROKEN : TW_STATE_AT_RISK,
                                best == 3 ? "high" : best == 2 ? "medium" : "low");
     g_autofree char *ma = best_a->mac[0] ? g_strdup_printf(" (MAC %s)", best_a->mac) : g_strdup("");
@@ -280,7 +281,7 @@ static void rule_duplicate(const TwAnalysis *a, const TwMachine *m, GPtrArray *o
         "Find the second machine calling itself %s (look up both addresses/MACs in DHCP and the switch tables). "
         "Rename or sysprep (`sysprep /generalize`) the copy and join it under its own name, then repair the "
         "original: `Test-ComputerSecureChannel -Repair -Server %s`.",
-        host, dc_or_placeholder(a));
+        host, dch);
     add_ev(f, m, TW_F_KRB_AS_OK, 2);
     add_ev(f, m, TW_F_NL_AUTH_OK, 2);
     add_ev(f, m, TW_F_KRB_KEY_FAIL, 3);
