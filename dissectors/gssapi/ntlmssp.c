@@ -263,6 +263,8 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
     if (!tw_cursor_ok(&c) && worst == TW_OK)
         worst = c.status;
     if (worst != TW_OK) {
+        tw_event_set_str(ev, "status", tw_status_name(worst)); /* docs/events.md "Anomalies" */
+        tw_event_set_bool(ev, tw_status_name(worst), TRUE);
         tw_event_set_str(ev, "decode_status", tw_status_name(worst));
         tw_count(ctx, worst == TW_TRUNCATED ? "ntlmssp.truncated" : "ntlmssp.malformed", 1);
     }

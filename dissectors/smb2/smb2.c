@@ -706,10 +706,12 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
         if (cmd == TW_SMB2_IOCTL && !tw_event_has(ev, "ctl_code"))
             tw_event_set_hex32(ev, "ctl_code", sp->ctl_code);
     }
-    if (c->status == TW_MALFORMED)
-        tw_event_set_str(ev, "decode_status", "malformed");
-    else if (c->status == TW_TRUNCATED)
-        tw_event_set_str(ev, "decode_status", "truncated");
+    /* "status" is the NTSTATUS here, so the decoding state is "decode_status"
+     * (plus the common boolean, docs/events.md "Anomalies"). */
+    if (c->status != TW_OK) {
+        tw_event_set_str(ev, "decode_status", tw_status_name(c->status));
+        tw_event_set_bool(ev, tw_status_name(c->status), TRUE);
+    }
     if (!interim)
         g_hash_table_remove(f->pending, &key);
     tw_count(ctx, "smb2.responses", 1);
