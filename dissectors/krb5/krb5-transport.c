@@ -25,6 +25,7 @@ typedef struct {
     GByteArray *buf;
     bool resync; /* after a gap or garbage: hunting for a record mark */
     bool dead;   /* gave up on this direction */
+    guint anomalies; /* framing anomalies reported on this direction */
 } TcpDir;
 
 typedef struct {
@@ -301,8 +302,12 @@ static void tcp_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *data
         guint32 mark = ((guint32)b->data[0] << 24) | ((guint32)b->data[1] << 16) |
                        ((guint32)b->data[2] << 8) | b->data[3];
         if (!plausible_record(b->data + 4, b->len - 4, mark, kpasswd)) {
-            if (!(mark & 0x80000000u) && mark > TW_KRB5_TCP_MAX_RECORD &&
-                tw_krb5_looks_like_message(b->data + 4, b->len - 4))
+            /* Report the first few per direction; a hostile stream could
+             * otherwise turn every byte into an event. */
+            if (d->anomalies++ >= TW_KRB5_MAX_ANOMALIES_PER_DIR)
+                tw_count(ctx, "kerberos.tcp_anomalies_suppressed", 1);
+            else if (!(mark & 0x80000000u) && mark > TW_KRB5_TCP_MAX_RECORD &&
+                     tw_krb5_looks_like_message(b->data + 4, b->len - 4))
                 tw_anomaly(ctx, "kerberos-tcp", "record_too_big",
                            "record of %u bytes exceeds the %u-byte cap", mark, TW_KRB5_TCP_MAX_RECORD);
             else

@@ -577,6 +577,34 @@ static void test_tcp_bad_marks(void)
     g_ptr_array_unref(col.events);
 }
 
+/* Garbage between records: every record is still found, and the anomalies
+ * reported for the direction stop at the cap. */
+static void test_tcp_anomaly_cap(void)
+{
+    Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
+    void *st = tw_krb5_tcp_parser.state_new();
+    g_autoptr(GByteArray) s = g_byte_array_new();
+    for (int i = 0; i < 50; i++) {
+        guint8 mark[4] = { 0, 0, 0, sizeof v_as_req };
+        g_byte_array_append(s, mark, 4);
+        g_byte_array_append(s, v_as_req, sizeof v_as_req);
+        g_byte_array_append(s, (const guint8 *)"AAAA", 4);
+    }
+    feed_tcp(st, &col, 1, TW_DIR_REQ, s->data, s->len);
+    guint anomalies = 0, krb = 0;
+    for (guint i = 0; i < col.events->len; i++) {
+        TwEvent *ev = g_ptr_array_index(col.events, i);
+        if (strcmp(ev->proto, "anomaly") == 0)
+            anomalies++;
+        else
+            krb++;
+    }
+    g_assert_cmpuint(krb, ==, 50);
+    g_assert_cmpuint(anomalies, ==, TW_KRB5_MAX_ANOMALIES_PER_DIR);
+    tw_krb5_tcp_parser.state_free(st);
+    g_ptr_array_unref(col.events);
+}
+
 static void test_udp_pairing(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -632,6 +660,7 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/tcp-chunking", test_tcp_chunking);
     g_test_add_func("/krb5/tcp-gap-resync", test_tcp_gap_resync);
     g_test_add_func("/krb5/tcp-bad-marks", test_tcp_bad_marks);
+    g_test_add_func("/krb5/tcp-anomaly-cap", test_tcp_anomaly_cap);
     g_test_add_func("/krb5/udp-pairing", test_udp_pairing);
     g_test_add_func("/krb5/udp-snaplen", test_udp_snaplen);
     return g_test_run();
