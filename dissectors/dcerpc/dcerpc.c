@@ -766,6 +766,7 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
     const char *accepted_syntax = NULL;
     char accepted_uuid[37] = "";
     char accepted_ts[37] = ""; /* syntax_name() may return its argument: keep it in scope */
+    gint64 features = -1;
     for (guint i = 0; i < n_res && tw_cursor_ok(c); i++) {
         guint16 result = rd16(c, le);
         guint16 reason = rd16(c, le);
@@ -774,6 +775,10 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
         rd32(c, le);
         if (!tw_cursor_ok(c))
             break;
+        /* MS-RPCE 2.2.2.4: a negotiate_ack carries the accepted bind-time
+         * feature bits where a rejection carries its reason. */
+        if (result == 3)
+            features = (gint64)reason;
         if (results->len < TW_DCERPC_MAX_CTX_ITEMS) {
             if (result == 1 || result == 2)
                 g_ptr_array_add(results, g_strdup_printf("%s:%s", ack_result_name(result),
@@ -817,6 +822,8 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
     if (accepted_syntax)
         tw_event_set_str(ev, "transfer_syntax", accepted_syntax);
     tw_event_take_strlist(ev, "results", g_steal_pointer(&results));
+    if (features >= 0)
+        tw_event_set_int(ev, "bind_time_features", features);
     tw_event_set_int(ev, "max_xmit", max_xmit);
     tw_event_set_int(ev, "max_recv", max_recv);
     tw_event_set_int(ev, "assoc_group", assoc);

@@ -165,6 +165,7 @@ static void test_iface_many(void)
                     "provider_rejection:proposed_transfer_syntaxes_not_supported");
     g_assert_cmpstr(g_ptr_array_index(res->v.slist, 1), ==, "acceptance");
     g_assert_cmpstr(g_ptr_array_index(res->v.slist, 2), ==, "negotiate_ack");
+    g_assert_cmpint(tw_event_get_int(ack, "bind_time_features", -1), ==, 3);
 
     /* NETLOGON over the NDR64 context 1 */
     TwEvent *rc = find(&h, "netlogon", "op", "NetrServerReqChallenge", 0);
