@@ -22,7 +22,7 @@
  * repeats (tshark would treat a repeated sequence number as a retransmission).
  * Sessions are interleaved (a few hundred open at once).
  *
- * Usage: gen-capture [-s MiB] [-c clients] [-S seed] [-t truth.json] -o out.pcap
+ * Usage: gen-capture [-s MiB] [-c clients] [-m mixed|dc] [-S seed] [-t truth.json] -o out.pcap
  * The truth file lists what was written (packets, flows, Kerberos messages by
  * type and error code, NETLOGON calls) so the benchmark can check that the
  * tools it compares found the same messages.
@@ -1042,8 +1042,13 @@ static void smb_pipe_call(Smb *s, const Buf *pdu, const Buf *answer)
 
 /* ------------------------------------------------------------------ sessions */
 enum { S_HTTP, S_TLS, S_DNS, S_KRB, S_SMB, S_RPC, S_NTYPES };
-/* Relative weights of new sessions (by count). */
-static const unsigned WEIGHTS[S_NTYPES] = { 18, 24, 34, 16, 4, 4 };
+/* Relative weights of new sessions (by count), per mix (-m):
+ *   mixed: an office uplink, where Kerberos is a small share of the bytes;
+ *   dc:    a span of a domain controller's port, nearly all of it
+ *          authentication (stresses the dissectors and the verdict engine). */
+static const unsigned WEIGHTS_MIXED[S_NTYPES] = { 18, 24, 34, 16, 4, 4 };
+static const unsigned WEIGHTS_DC[S_NTYPES] = { 0, 0, 10, 74, 8, 8 };
+static const unsigned *WEIGHTS = WEIGHTS_MIXED;
 
 typedef struct {
     int type, step;
@@ -1456,8 +1461,8 @@ static void write_truth(const char *path)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: gen-capture [-s MiB (default 1024)] [-c clients (default 4000, max 60000)] [-S seed]\n"
-                    "                   [-t truth.json] -o out.pcap\n");
+    fprintf(stderr, "usage: gen-capture [-s MiB (default 1024)] [-c clients (default 4000, max 60000)]\n"
+                    "                   [-m mixed|dc (default mixed)] [-S seed] [-t truth.json] -o out.pcap\n");
     exit(2);
 }
 
@@ -1466,9 +1471,17 @@ int main(int argc, char **argv)
     const char *path = NULL, *truth_path = NULL;
     uint64_t mib = 1024, seed = 1;
     int c;
-    while ((c = getopt(argc, argv, "c:o:s:S:t:h")) != -1) {
+    while ((c = getopt(argc, argv, "c:m:o:s:S:t:h")) != -1) {
         switch (c) {
         case 'c': n_clients = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 'm':
+            if (strcmp(optarg, "mixed") == 0)
+                WEIGHTS = WEIGHTS_MIXED;
+            else if (strcmp(optarg, "dc") == 0)
+                WEIGHTS = WEIGHTS_DC;
+            else
+                usage();
+            break;
         case 'o': path = optarg; break;
         case 's': mib = strtoull(optarg, NULL, 10); break;
         case 'S': seed = strtoull(optarg, NULL, 10); break;

@@ -5,7 +5,9 @@
 #
 # Environment: BUILD_DIR (default build), BENCH_OUT (default bench/out,
 # gitignored), TSHARK=0 to skip tshark (trustwire numbers only), CLIENTS=N
-# client machines in the capture (default 4000, at most 60000), REPEAT=N.
+# client machines in the capture (default 4000, at most 60000), REPEAT=N,
+# MIX=dc for a capture of a domain controller's port (nearly all Kerberos,
+# SMB2 and DCE/RPC) instead of the default office mix.
 #
 # Steps: build trustwire and bench/gen-capture; generate the capture (cached
 # in BENCH_OUT until the generator changes) with its ground truth; read it
@@ -35,13 +37,14 @@ ninja -C "$BUILD" trustwire bench/gen-capture >/dev/null
 TW=$BUILD/trustwire
 GEN=$BUILD/bench/gen-capture
 
-NAME=mixed-${SIZE}m${CLIENTS:+-${CLIENTS}c}
+MIX=${MIX:-mixed}
+NAME=$MIX-${SIZE}m${CLIENTS:+-${CLIENTS}c}
 CAP=$OUT/$NAME.pcap
 TRUTH=$OUT/$NAME.truth.json
 if [ ! -s "$CAP" ] || [ ! -s "$TRUTH" ] || [ "$GEN" -nt "$CAP" ]; then
     echo "bench: generating $CAP (${SIZE} MiB target)…" >&2
     t0=$(date +%s.%N)
-    "$GEN" -s "$SIZE" ${CLIENTS:+-c "$CLIENTS"} -o "$CAP" -t "$TRUTH"
+    "$GEN" -s "$SIZE" -m "$MIX" ${CLIENTS:+-c "$CLIENTS"} -o "$CAP" -t "$TRUTH"
     t1=$(date +%s.%N)
     echo "bench: generated in $(python3 -c "print(round($t1 - $t0, 1))") s" >&2
 fi
