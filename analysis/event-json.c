@@ -8,7 +8,27 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TW_JSON_MAX_LIST 4096 /* elements kept from one array field */
+#define TW_JSON_MAX_LIST 4096     /* elements kept from one array field */
+#define TW_JSON_MAX_FIELDS 512    /* fields kept from one event */
+#define TW_JSON_MAX_KEY_LEN 128   /* longer field names are dropped */
+#define TW_JSON_MAX_NEW_KEYS 1024 /* distinct field names ever interned from input */
+
+/* Field names are interned (event.h), and GLib never frees interned
+ * strings: hostile input inventing a new name per line would grow memory
+ * without bound.  Names already known cost nothing; new ones are capped. */
+static guint new_keys;
+
+static bool key_acceptable(const char *key)
+{
+    if (strlen(key) > TW_JSON_MAX_KEY_LEN)
+        return false;
+    if (g_quark_try_string(key))
+        return true;
+    if (new_keys >= TW_JSON_MAX_NEW_KEYS)
+        return false;
+    new_keys++;
+    return true;
+}
 
 static bool parse_mac(const char *s, guint8 out[6])
 {
@@ -74,6 +94,10 @@ TwEvent *tw_event_from_json(const char *line, gssize len, GError **err)
         g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "event without \"proto\"");
         return NULL;
     }
+    if (!key_acceptable(proto)) {
+        g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "too many distinct protocol names");
+        return NULL;
+    }
     TwEvent *ev = tw_event_new(NULL, proto);
     guint8 smac[6], dmac[6];
     bool has_smac = false, has_dmac = false;
@@ -113,7 +137,7 @@ TwEvent *tw_event_from_json(const char *line, gssize len, GError **err)
             continue;
         }
         if (strcmp(key, "transport") == 0) {
-            if (is_str)
+            if (is_str && key_acceptable(json_node_get_string(node)))
                 ev->transport = g_intern_string(json_node_get_string(node));
             continue;
         }
@@ -125,7 +149,7 @@ TwEvent *tw_event_from_json(const char *line, gssize len, GError **err)
             has_dmac = is_str && parse_mac(json_node_get_string(node), dmac);
             continue;
         }
-        if (JSON_NODE_HOLDS_NULL(node))
+        if (JSON_NODE_HOLDS_NULL(node) || ev->fields->len >= TW_JSON_MAX_FIELDS || !key_acceptable(key))
             continue;
         if (JSON_NODE_HOLDS_ARRAY(node)) {
             set_array(ev, key, json_node_get_array(node));
