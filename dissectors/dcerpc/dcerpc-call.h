@@ -61,7 +61,8 @@ typedef struct {
     bool sealed;           /* auth level privacy: the stub is ciphertext */
     guint8 auth_type, auth_level;
     const guint8 *stub;
-    gsize stub_len;
+    gsize stub_len;  /* 0 when sealed: ciphertext is not handed on */
+    gsize wire_len;  /* stub bytes on the wire (ciphertext length when sealed) */
     const char *iface_uuid; /* may be NULL when the bind was not seen */
     guint16 iface_vmajor, iface_vminor;
     const TwDcerpcIface *iface; /* may be NULL */

@@ -72,6 +72,7 @@ typedef struct {
     guint32 call_id;
     guint16 opnum, ctx_id;
     GByteArray *stub;
+    gsize wire_len; /* stub bytes seen, kept also when sealed (not stored) */
     bool sealed;
     guint8 auth_type, auth_level;
     bool has_nl_sig;
@@ -865,7 +866,7 @@ static void generic_call_event(const TwDcerpcStub *st)
         tw_event_set_str(ev, "interface", st->iface->name);
     if (st->call->have_request)
         tw_event_set_int(ev, "opnum", st->opnum);
-    tw_event_set_int(ev, "stub_len", (gint64)st->stub_len);
+    tw_event_set_int(ev, "stub_len", (gint64)st->wire_len);
     if (st->pipe)
         tw_event_set_str(ev, "pipe", st->pipe);
     if (st->sealed)
@@ -906,7 +907,8 @@ static void dispatch_stub(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, guint32
         .auth_type = r->auth_type,
         .auth_level = r->auth_level,
         .stub = stub,
-        .stub_len = stub_len,
+        .stub_len = r->sealed ? 0 : stub_len,
+        .wire_len = r->sealed ? r->wire_len : stub_len,
         .iface_uuid = pc ? pc->uuid : NULL,
         .iface_vmajor = pc ? pc->vmajor : 0,
         .iface_vminor = pc ? pc->vminor : 0,
@@ -953,7 +955,7 @@ static void handle_call_fragment(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 pt
                                  const SecTrailer *t)
 {
     int d = ptype == PT_REQUEST ? TW_DIR_REQ : TW_DIR_RSP;
-    Reasm cur = { .call_id = call_id, .opnum = opnum, .ctx_id = ctx_id };
+    Reasm cur = { .call_id = call_id, .opnum = opnum, .ctx_id = ctx_id, .wire_len = stub_len };
     cur.auth_type = t->present ? t->type : 0;
     cur.auth_level = t->present ? t->level : 0;
     cur.sealed = t->present && t->level == AUTH_LEVEL_PRIVACY && t->type != AUTH_NONE;
@@ -996,6 +998,7 @@ static void handle_call_fragment(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 pt
         return;
     }
     r->sealed |= cur.sealed;
+    r->wire_len += stub_len;
     if (cur.has_nl_sig && !r->has_nl_sig) {
         r->has_nl_sig = true;
         r->nl_sign_alg = cur.nl_sign_alg;
