@@ -353,6 +353,26 @@ static char *format_address(gint64 type, const guint8 *a, gsize n)
     return g_string_free(s, FALSE);
 }
 
+/* One HostAddress { addr-type [0], address [1] }; returns its text (transfer full). */
+static char *parse_host_address(Krb *k, TwDerTlv *t, guint d)
+{
+    TwCursor as;
+    if (!open_seq(k, t, &as, d))
+        return NULL;
+    gint64 type = -1;
+    gsize n = 0;
+    const guint8 *bytes = NULL;
+    guint32 tag;
+    TwDerTlv v;
+    while (next_field(k, &as, &tag, &v, d + 1)) {
+        if (tag == 0)
+            get_int(k, &v, &type);
+        else if (tag == 1)
+            bytes = get_octets(k, &v, &n);
+    }
+    return bytes ? format_address(type, bytes, n) : NULL;
+}
+
 static void parse_addresses(Krb *k, TwDerTlv *t, const char *key, guint d, guint td)
 {
     TwCursor seq;
@@ -1235,8 +1255,15 @@ static void parse_krb_safe(Krb *k, TwCursor *seq, guint d, guint td)
                     }
                 } else if (bt == 2 || bt == 3) {
                     gint64 x;
-                    if (get_int(k, &bv, &x))
+                    if (bt == 2 ? get_int(k, &bv, &x) : get_uint32(k, &bv, &x))
                         TREE(k, td + 1, bt == 2 ? "usec" : "seq-number", NULL, "%" G_GINT64_FORMAT, x);
+                } else if (bt == 4 || bt == 5) {
+                    char *a = parse_host_address(k, &bv, d + 4);
+                    if (a) {
+                        TREE(k, td + 1, bt == 4 ? "s-address" : "r-address",
+                             bt == 4 ? "sender's address" : "recipient's address", "%s", a);
+                        tw_event_take_str(k->ev, bt == 4 ? "s_address" : "r_address", a);
+                    }
                 }
             }
         } else if (tag == 3) {
