@@ -155,13 +155,19 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    /* Files: -r FILE… and positional arguments, in the order given. */
+    /* Files: -r FILE… and positional arguments, in the order given.  With
+     * --from-events, positional arguments are more event files
+     * (`trustwire --from-events a.ndjson b.ndjson`). */
     g_autoptr(GPtrArray) files = g_ptr_array_new();
+    g_autoptr(GPtrArray) ev_files = g_ptr_array_new();
     for (char **f = read_files; f && *f; f++)
         g_ptr_array_add(files, *f);
+    for (char **f = event_files; f && *f; f++)
+        g_ptr_array_add(ev_files, *f);
     for (int i = 1; i < argc; i++)
-        g_ptr_array_add(files, argv[i]);
+        g_ptr_array_add(event_files ? ev_files : files, argv[i]);
     g_ptr_array_add(files, NULL);
+    g_ptr_array_add(ev_files, NULL);
 
     if (event_files && (iface || files->len > 1)) {
         fprintf(stderr, "trustwire: --from-events cannot be combined with -r or -i\n");
@@ -201,7 +207,7 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     if (event_files) {
-        int st = run_from_events(event_files, sink);
+        int st = run_from_events((char **)ev_files->pdata, sink);
         int sink_status = sink->end(sink);
         sink->free(sink);
         return st ? st : sink_status;

@@ -94,8 +94,11 @@ def run_case(tw, name):
     exp = json.load(open(os.path.join(HERE, name + ".expect.json")))
     files = [os.path.join(HERE, f) for f in exp.get("files", [name + ".ndjson"])]
     args = [tw]
-    for f in files:
-        args += ["--from-events", f]
+    if exp.get("positional"):  # trustwire --from-events a.ndjson b.ndjson
+        args += ["--from-events"] + files
+    else:
+        for f in files:
+            args += ["--from-events", f]
     errs = []
     p = subprocess.run(args + ["-T", "json"], capture_output=True, text=True, timeout=60)
     if p.returncode not in (0, 1):
