@@ -391,8 +391,13 @@ static void mark_dc(TwAnalysis *a, const char *addr)
 {
     if (!addr || !*addr)
         return;
-    if (!g_hash_table_contains(a->dc_addrs, addr))
+    if (!g_hash_table_contains(a->dc_addrs, addr)) {
+        if (g_hash_table_size(a->dc_addrs) >= TW_AN_MAX_MACHINES) {
+            a->caps_hit++;
+            return;
+        }
         g_hash_table_add(a->dc_addrs, g_strdup(addr));
+    }
     TwMachine *m = tw_identity_by_addr(a, addr, true);
     if (m)
         m->role = TW_ROLE_DC;
