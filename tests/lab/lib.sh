@@ -26,9 +26,9 @@ PY=/usr/bin/python3     # Debian's python (impacket, samba bindings), not a pyen
 
 # node -> last octet of its IP / hostname / NetBIOS name
 declare -A NODE_IP=( [dc]=10 [ws1]=21 [ws2]=22 [ws3]=23 [ws4]=24 [ws5]=25
-                     [ws5b]=35 [ws6]=26 [ws7]=27 [ws8]=28 [srv1]=40 )
+                     [ws6b]=36 [ws6]=26 [ws7]=27 [ws8]=28 [srv1]=40 )
 declare -A NODE_HOST=( [dc]=dc1 [ws1]=ws01 [ws2]=ws02 [ws3]=ws03 [ws4]=ws04
-                       [ws5]=ws05 [ws5b]=ws05 [ws6]=ws06 [ws7]=ws07 [ws8]=ws08
+                       [ws5]=ws05 [ws6b]=ws06 [ws6]=ws06 [ws7]=ws07 [ws8]=ws08
                        [srv1]=srv01 )
 declare -A HOLDER_PID=()   # node -> PID of "unshare" (outer)
 declare -A INIT_PID=()     # node -> PID of the node's PID-namespace init
@@ -112,6 +112,17 @@ node_create() {   # node
     write_krb5_conf "$d/etc/krb5.conf"
     printf 'nameserver %s\nsearch %s\n' "$DC_IP" "$DNSDOMAIN" > "$d/resolv.conf"
     cp "$LAB/hosts" "$d/hosts"
+    # plain client configuration (not for the DC, which provision configures);
+    # member_join replaces it with a member's
+    [ "$n" = dc ] || cat > "$d/etc/smb.conf" <<EOF
+[global]
+    workgroup = $NBDOMAIN
+    realm = $REALM
+    netbios name = $(echo "$h" | tr a-z A-Z)
+    security = ads
+    disable netbios = yes
+    log level = 1
+EOF
     cat > "$d/init.sh" <<EOF
 set -e
 mount --bind $d/etc   /etc/samba
@@ -161,7 +172,7 @@ dc_provision() {
     BG_PIDS+=($!)
     local i
     for i in $(seq 120); do
-        if on dc sh -c "exec 3<>/dev/tcp/$DC_IP/88 && exec 4<>/dev/tcp/$DC_IP/445 && exec 5<>/dev/tcp/$DC_IP/389" 2>/dev/null; then
+        if on dc bash -c "exec 3<>/dev/tcp/$DC_IP/88 && exec 4<>/dev/tcp/$DC_IP/445 && exec 5<>/dev/tcp/$DC_IP/389" 2>/dev/null; then
             break
         fi
         sleep 0.5
@@ -225,6 +236,7 @@ member_start_winbindd() {   # node
         on "$1" wbinfo -p >/dev/null 2>&1 && return 0
         sleep 0.5
     done
+    tail -20 "$LAB/$1/log/winbindd.out" >&2
     die "winbindd on $1 did not start"
 }
 
@@ -237,9 +249,10 @@ member_start_smbd() {   # node
     BG_PIDS+=($!)
     local i
     for i in $(seq 60); do
-        on "$1" sh -c "exec 3<>/dev/tcp/127.0.0.1/445" 2>/dev/null && return 0
+        on "$1" bash -c "exec 3<>/dev/tcp/127.0.0.1/445" 2>/dev/null && return 0
         sleep 0.5
     done
+    tail -20 "$LAB/$1/log/smbd.out" >&2
     die "smbd on $1 did not start"
 }
 
@@ -270,7 +283,7 @@ cap_stop() {
     wait "$CAP_PID" 2>/dev/null || true
     CAP_PID=
     # keep only Kerberos, kpasswd, SMB, EPM, the DC's RPC port and IP fragments
-    tcpdump -Z root -r "$CAP_RAW" -w "$OUT/$CAP_NAME.pcap" "$CAP_FILTER" 2>/dev/null
+    tcpdump -Z root -r "$CAP_RAW" -w "$OUT/$CAP_NAME.pcap" "$CAP_FILTER ${CAP_EXTRA:-}" 2>/dev/null
     log "captured $OUT/$CAP_NAME.pcap ($(stat -c %s "$OUT/$CAP_NAME.pcap") bytes)"
 }
 

@@ -27,7 +27,9 @@ ALL_SCENARIOS=(01-healthy 02-stale-password 03-clock-skew 04-netlogon 05-rotatio
                10-server-key 10-mixed)
 
 want=()
-if [ $# -eq 0 ]; then
+if [ "${1:-}" = none ]; then
+    :   # setup only (with LAB_DEV)
+elif [ $# -eq 0 ]; then
     want=("${ALL_SCENARIOS[@]}")
 else
     for a in "$@"; do
@@ -53,6 +55,8 @@ rm -rf "$LAB"
 mkdir -p "$LAB" "$OUT"
 chmod 755 "$LAB"
 
+set -E
+trap 'log "command failed (status $?): $BASH_COMMAND [${FUNCNAME[0]:-main}:$LINENO]"' ERR
 trap lab_teardown EXIT
 trap 'exit 130' INT TERM
 
@@ -62,7 +66,7 @@ lab_install_packages
 {
     echo "127.0.0.1 localhost"
     for n in "${!NODE_IP[@]}"; do
-        [ "$n" = ws5b ] && continue
+        [ "$n" = ws6b ] && continue
         h=${NODE_HOST[$n]}
         echo "$SUBNET.${NODE_IP[$n]} $h.$DNSDOMAIN $h"
     done

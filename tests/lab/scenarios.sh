@@ -62,7 +62,7 @@ scn_02_stale_password() {
     nthash=$(keytab_nthash ws2)
     cap_start 02-stale-password
     machine_kinit ws2 || true                 # AS-REQ -> KDC_ERR_PREAUTH_FAILED
-    on ws2 net rpc testjoin || true           # SMB2 session setup (Kerberos, then NTLM) -> LOGON_FAILURE
+    on ws2 net rpc testjoin -S "$DCFQDN" || true           # SMB2 session setup (Kerberos, then NTLM) -> LOGON_FAILURE
     # Samba's clients never reach NETLOGON without an authenticated SMB session;
     # present the member's real (stale) secret to NetrServerAuthenticate3 over
     # ncacn_ip_tcp, as Windows' netlogon service does.
@@ -98,7 +98,7 @@ scn_04_netlogon() {
     member_join ws1
     member_start_winbindd ws1
     cap_start 04-netlogon-healthy
-    on ws1 net rpc testjoin                   # ncacn_np \PIPE\netlogon over SMB2
+    on ws1 net rpc testjoin -S "$DCFQDN"                   # ncacn_np \PIPE\netlogon over SMB2
     on ws1 wbinfo -t                          # winbindd's secure channel
     on ws1 rpcclient -P "ncacn_ip_tcp:$DCFQDN[schannel,seal]" -c "dsr_getdcname $DNSDOMAIN" >/dev/null || true
     cap_stop
@@ -140,11 +140,11 @@ scn_06_disabled_deleted() {
     on dc samba-tool computer delete WS04 >/dev/null
     cap_start 06-disabled
     machine_kinit ws3 || true                 # KDC_ERR_CLIENT_REVOKED
-    on ws3 net rpc testjoin || true
+    on ws3 net rpc testjoin -S "$DCFQDN" || true
     cap_stop
     cap_start 06-deleted
     machine_kinit ws4 || true                 # KDC_ERR_C_PRINCIPAL_UNKNOWN
-    on ws4 net rpc testjoin || true
+    on ws4 net rpc testjoin -S "$DCFQDN" || true
     cap_stop
 }
 
@@ -163,9 +163,9 @@ scn_07_cloned() {
     sleep 1
     on ws6b net ads changetrustpw
     machine_kinit ws6b                        # clone fine
-    on ws6b net rpc testjoin
+    on ws6b net rpc testjoin -S "$DCFQDN"
     machine_kinit ws6 || true                 # original: KDC_ERR_PREAUTH_FAILED
-    on ws6 net rpc testjoin || true           # original: ACCESS_DENIED
+    on ws6 net rpc testjoin -S "$DCFQDN" || true           # original: ACCESS_DENIED
     cap_stop
 }
 
@@ -192,16 +192,41 @@ scn_09_big_ticket() {
 }
 
 # 10a. A member server (SRV01) whose own key is stale: its account password
-#      was reset on the DC, its keytab still has the old keys.
+#      is reset on the DC (samba-tool user setpassword), SRV01 keeps the old
+#      secret. Clients get tickets under the new key; SRV01's acceptors are
+#      smbd (Samba 4.17 member, keytab) and MIT's gss-server
+#      (krb5-gss-samples) on TCP 4444.
+#      Capture 1 (-kvno): keytab as joined (old kvno, old keys).
+#      Capture 2: after SRV01 refreshes its keytab (net ads keytab create),
+#      which writes its old secret's keys under the DC's current kvno, as a
+#      Windows server (which ignores the kvno) effectively uses them.
+gss_round() {   # keytab-path   (one gss-server accept + one gss-client attempt)
+    on srv1 env KRB5_KTNAME="FILE:$1" sh -c 'exec gss-server -port 4444 -once host >>/var/log/samba/gss-server.out 2>&1' &
+    local p=$!
+    sleep 1
+    on ws7 env "$UCC" gss-client -port 4444 "srv01.$DNSDOMAIN" "host@srv01.$DNSDOMAIN" hello || true
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+}
+
 scn_10_server_key() {
     member_join srv1
     member_start_smbd srv1
     [ -n "${INIT_PID[ws7]:-}" ] || node_create ws7
     on dc samba-tool user setpassword 'SRV01$' --random-password >/dev/null
-    cap_start 10-server-key-mismatch
+    CAP_EXTRA="or port 4444"
+    cap_start 10-server-key-kvno
     user_kinit ws7 alice "$USERPASS"
-    on ws7 env "$UCC" smbclient "//srv01.$DNSDOMAIN/share" --use-kerberos=required -c ls || true
+    on ws7 env "$UCC" smbclient "//srv01.$DNSDOMAIN/share" --use-kerberos=required -c ls </dev/null || true
+    gss_round /var/lib/samba/private/krb5.keytab          # KRB_AP_ERR_BADKEYVER
     cap_stop
+    on srv1 net ads keytab create -U "Administrator%$ADMINPASS" >/dev/null
+    cap_start 10-server-key-mismatch
+    on ws7 env "$UCC" smbclient "//srv01.$DNSDOMAIN/share" --use-kerberos=required -c ls </dev/null || true
+    gss_round /var/lib/samba/private/krb5.keytab          # KRB_AP_ERR_MODIFIED
+    cap_stop
+    CAP_EXTRA=
+    cat "$LAB/srv1/log/gss-server.out" >&2
 }
 
 # 10b. Several healthy machines and one stale one (WS02) at the same time
@@ -211,7 +236,7 @@ scn_10_mixed() {
     cap_start 10-mixed
     healthy_round ws1 & local p1=$!
     healthy_round ws5 & local p2=$!
-    { machine_kinit ws2 || true; on ws2 net rpc testjoin || true; } & local p3=$!
+    { machine_kinit ws2 || true; on ws2 net rpc testjoin -S "$DCFQDN" || true; } & local p3=$!
     healthy_round ws8 & local p4=$!
     wait $p1 $p2 $p3 $p4
     cap_stop
