@@ -506,7 +506,7 @@ static void parse_pa_value(Krb *k, gint64 type, const guint8 *p, gsize n, gsize 
     char buf[64];
     if (n == 0 && reported == 0) {
         /* METHOD-DATA hints carry empty values ("this method is accepted"). */
-        TREE(k, td, "padata-value", "empty: the KDC only names the method", "%s", "(empty)");
+        TREE(k, td, "padata-value", "empty: the type alone is the message", "%s", "(empty)");
         return;
     }
     switch (type) {
@@ -633,6 +633,29 @@ static void parse_pa_value(Krb *k, gint64 type, const guint8 *p, gsize n, gsize 
     }
 }
 
+/* What a PA-DATA type is for, in a few words (teaching view). */
+static const char *padata_note(gint64 t)
+{
+    switch (t) {
+    case 1: return "TGS request: the TGT and an authenticator";
+    case 2: return "timestamp encrypted with the password-derived key: proves the password";
+    case 3: return "salt for the password-derived key";
+    case 11:
+    case 19: return "encryption types and salts the client must use for its key";
+    case 16:
+    case 17: return "PKINIT: certificate (smart card) logon";
+    case 128: return "asks for (or refuses) the PAC with group memberships";
+    case 129: return "S4U2Self: service asks a ticket on behalf of a user";
+    case 133: return "FAST cookie: state kept by the client between rounds";
+    case 136: return "FAST: pre-authentication inside an armored tunnel";
+    case 138: return "FAST encrypted challenge (pre-authentication)";
+    case 149: return "asks the KDC to protect the reply's padata";
+    case 165: return "encryption types the service supports";
+    case 167: return "PAC options (claims, branch aware, resource-based delegation)";
+    default: return NULL;
+    }
+}
+
 /* SEQUENCE OF PA-DATA; types recorded in `key` (an INTLIST). */
 static void parse_padata_seq(Krb *k, TwCursor *seq, const char *key, guint d, guint td)
 {
@@ -650,7 +673,8 @@ static void parse_padata_seq(Krb *k, TwCursor *seq, const char *key, guint d, gu
             if (tag == 1) {
                 if (get_int(k, &v, &type)) {
                     const char *nm = tw_krb5_padata_name(type);
-                    TREE(k, td, "padata-type", NULL, "%" G_GINT64_FORMAT " (%s)", type, nm ? nm : "unknown");
+                    TREE(k, td, "padata-type", padata_note(type), "%" G_GINT64_FORMAT " (%s)", type,
+                         nm ? nm : "unknown");
                     const TwField *f = tw_event_get(k->ev, key);
                     if (!f || f->v.ilist->len < TW_KRB5_MAX_LIST)
                         tw_event_append_int(k->ev, key, type);
