@@ -195,6 +195,162 @@ static void test_every_truncation(void)
     every_truncation(v_init_ntlm, sizeof v_init_ntlm);
 }
 
+/* ---- LDAP binds (RFC 4511 4.2) ---- */
+
+static void der_put(GByteArray *b, guint8 tag, const guint8 *content, gsize n)
+{
+    guint8 h[4] = { tag, 0, 0, 0 };
+    gsize hl;
+    if (n < 128) {
+        h[1] = (guint8)n;
+        hl = 2;
+    } else {
+        h[1] = 0x82;
+        h[2] = (guint8)(n >> 8);
+        h[3] = (guint8)n;
+        hl = 4;
+    }
+    g_byte_array_append(b, h, (guint)hl);
+    g_byte_array_append(b, content, (guint)n);
+}
+
+static GByteArray *wrap(guint8 tag, GByteArray *content)
+{
+    GByteArray *b = g_byte_array_new();
+    der_put(b, tag, content->data, content->len);
+    g_byte_array_unref(content);
+    return b;
+}
+
+static GByteArray *ldap_msg(guint8 msgid, GByteArray *op)
+{
+    GByteArray *m = g_byte_array_new();
+    guint8 id[3] = { 0x02, 0x01, msgid };
+    g_byte_array_append(m, id, 3);
+    g_byte_array_append(m, op->data, op->len);
+    g_byte_array_unref(op);
+    return wrap(0x30, m);
+}
+
+static GByteArray *sasl_bind_request(guint8 msgid, const guint8 *cred, gsize n)
+{
+    GByteArray *sasl = g_byte_array_new();
+    der_put(sasl, 0x04, (const guint8 *)"GSS-SPNEGO", 10);
+    der_put(sasl, 0x04, cred, n);
+    GByteArray *op = g_byte_array_new();
+    static const guint8 ver_dn[] = { 0x02, 0x01, 0x03, 0x04, 0x00 };
+    g_byte_array_append(op, ver_dn, sizeof ver_dn);
+    der_put(op, 0xa3, sasl->data, sasl->len);
+    g_byte_array_unref(sasl);
+    return ldap_msg(msgid, wrap(0x60, op));
+}
+
+static GByteArray *bind_response(guint8 msgid, guint8 result, const char *diag, const guint8 *creds,
+                                 gsize n)
+{
+    GByteArray *op = g_byte_array_new();
+    guint8 rc[3] = { 0x0a, 0x01, result };
+    g_byte_array_append(op, rc, 3);
+    der_put(op, 0x04, NULL, 0);
+    der_put(op, 0x04, (const guint8 *)diag, strlen(diag));
+    if (creds)
+        der_put(op, 0x87, creds, n);
+    return ldap_msg(msgid, wrap(0x61, op));
+}
+
+/* Runs a two-way LDAP conversation; chunk 0 = whole messages. */
+static void ldap_run(GPtrArray *msgs, const int *dirs, gsize chunk)
+{
+    reset();
+    void *st = tw_ldap_tcp_parser.state_new();
+    for (guint i = 0; i < msgs->len; i++) {
+        GByteArray *m = msgs->pdata[i];
+        gsize step = chunk ? chunk : m->len;
+        for (gsize off = 0; off < m->len; off += step) {
+            gsize n = MIN(step, m->len - off);
+            tw_ldap_tcp_parser.feed(st, &ctx, dirs[i], m->data + off, n, n);
+        }
+        pi.frame++;
+    }
+    tw_ldap_tcp_parser.state_free(st);
+}
+
+static void test_ldap_binds(void)
+{
+    GPtrArray *msgs = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+    int dirs[8];
+    guint k = 0;
+    /* A search request first (skipped), a simple bind refused with AD's
+     * diagnostic, then a two-leg GSS-SPNEGO bind, then SASL-wrapped bytes. */
+    static const guint8 search[] = { 0x30, 0x0d, 0x02, 0x01, 0x01, 0x63, 0x08, 0x04, 0x00,
+                                     0x0a, 0x01, 0x00, 0x0a, 0x01, 0x00 };
+    GByteArray *s0 = g_byte_array_new();
+    g_byte_array_append(s0, search, sizeof search);
+    g_ptr_array_add(msgs, s0); dirs[k++] = TW_DIR_REQ;
+    GByteArray *op = g_byte_array_new();
+    static const guint8 simple[] = { 0x02, 0x01, 0x03, 0x04, 0x03, 'b', 'o', 'b', 0x80, 0x02, 'p', 'w' };
+    g_byte_array_append(op, simple, sizeof simple);
+    g_ptr_array_add(msgs, ldap_msg(2, wrap(0x60, op))); dirs[k++] = TW_DIR_REQ;
+    g_ptr_array_add(msgs, bind_response(2, 49, "80090308: LdapErr: DSID-0C09044E, data 52e", NULL, 0));
+    dirs[k++] = TW_DIR_RSP;
+    g_ptr_array_add(msgs, sasl_bind_request(5, v_init_ntlm, sizeof v_init_ntlm)); dirs[k++] = TW_DIR_REQ;
+    g_ptr_array_add(msgs, bind_response(5, 14, "", v_negtokenresp_aprep, sizeof v_negtokenresp_aprep));
+    dirs[k++] = TW_DIR_RSP;
+    g_ptr_array_add(msgs, sasl_bind_request(6, v_init_ntlm, sizeof v_init_ntlm)); dirs[k++] = TW_DIR_REQ;
+    g_ptr_array_add(msgs, bind_response(6, 0, "", NULL, 0)); dirs[k++] = TW_DIR_RSP;
+    GByteArray *wrapped = g_byte_array_new();
+    static const guint8 w[] = { 0, 0, 0, 8, 0x05, 0x04, 0xff, 0x00, 1, 2, 3, 4 };
+    g_byte_array_append(wrapped, w, sizeof w);
+    g_ptr_array_add(msgs, wrapped); dirs[k++] = TW_DIR_REQ;
+
+    g_autofree char *want = NULL;
+    for (gsize chunk = 0; chunk <= 7; chunk++) {
+        ldap_run(msgs, dirs, chunk);
+        GString *sum = g_string_new(NULL);
+        for (guint i = 0; i < events->len; i++) {
+            const TwEvent *ev = events->pdata[i];
+            g_string_append_printf(sum, "%s/%s/%" G_GINT64_FORMAT ";", ev->proto,
+                                   tw_event_get_str(ev, "op") ? tw_event_get_str(ev, "op") : "",
+                                   tw_event_get_int(ev, "result_code", -2));
+        }
+        if (!want)
+            want = g_string_free(sum, FALSE);
+        else {
+            g_assert_cmpstr(sum->str, ==, want);
+            g_string_free(sum, TRUE);
+        }
+    }
+    ldap_run(msgs, dirs, 0);
+    /* bindRequest 2, bindResponse 2, ntlmssp + bindRequest 5, kerberos + bindResponse 5,
+     * ntlmssp + bindRequest 6, bindResponse 6; nothing for the search or the wrapped bytes. */
+    g_assert_cmpuint(events->len, ==, 9);
+    const TwEvent *r2 = events->pdata[1];
+    g_assert_cmpstr(tw_event_get_str(r2, "op"), ==, "bindResponse");
+    g_assert_cmpint(tw_event_get_int(r2, "result_code", 0), ==, 49);
+    g_assert_cmpstr(tw_event_get_str(r2, "result_name"), ==, "invalidCredentials");
+    g_assert_cmpstr(tw_event_get_str(r2, "diagnostic"), ==, "80090308: LdapErr: DSID-0C09044E, data 52e");
+    g_assert_cmpstr(tw_event_get_str(r2, "auth"), ==, "simple");
+    g_assert_true(tw_event_get_bool(events->pdata[0], "password_present", false));
+    g_assert_cmpstr(tw_event_get_str(events->pdata[0], "dn"), ==, "bob");
+    const TwEvent *nt = events->pdata[2];
+    g_assert_cmpstr(nt->proto, ==, "ntlmssp");
+    g_assert_cmpstr(nt->transport, ==, "ldap");
+    g_assert_cmpint(tw_event_get_int(nt, "ldap_message_id", 0), ==, 5);
+    const TwEvent *req5 = events->pdata[3];
+    g_assert_cmpstr(tw_event_get_str(req5, "auth"), ==, "GSS-SPNEGO");
+    g_assert_cmpstr(tw_event_get_str(req5, "gss_mech"), ==, "ntlmssp");
+    const TwEvent *krb = events->pdata[4];
+    g_assert_cmpstr(krb->proto, ==, "kerberos");
+    g_assert_cmpstr(krb->transport, ==, "ldap");
+    g_assert_cmpint(tw_event_get_int(krb, "msg_type", 0), ==, 15);
+    const TwEvent *rsp5 = events->pdata[5];
+    g_assert_cmpstr(tw_event_get_str(rsp5, "result_name"), ==, "saslBindInProgress");
+    g_assert_cmpstr(tw_event_get_str(rsp5, "spnego_state"), ==, "accept-completed");
+    g_assert_cmpint(tw_event_get_int(rsp5, "request_frame", 0), ==, req5->frame);
+    g_assert_cmpstr(tw_event_get_str(events->pdata[8], "result_name"), ==, "success");
+    g_ptr_array_unref(msgs);
+}
+
 static void test_names(void)
 {
     g_assert_cmpstr(tw_gss_mech_name("1.2.840.113554.1.2.2"), ==, "kerberos");
@@ -218,6 +374,7 @@ int main(int argc, char **argv)
     g_test_add_func("/gssapi/garbage-and-nesting", test_garbage_and_nesting);
     g_test_add_func("/gssapi/every-truncation", test_every_truncation);
     g_test_add_func("/gssapi/names", test_names);
+    g_test_add_func("/gssapi/ldap-binds", test_ldap_binds);
     int rc = g_test_run();
     g_ptr_array_unref(events);
     return rc;
