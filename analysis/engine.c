@@ -417,17 +417,23 @@ static void clock_sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const c
     if (!m)
         return;
     m->clock_total++;
-    if (m->clock->len >= TW_AN_MAX_CLOCK_SAMPLES) {
-        a->caps_hit++;
-        return;
-    }
     TwClockSample s = { 0 };
     s.offset_s = (double)(machine_us - capture_us) / 1e6;
     s.kind = kind;
     s.frame = ev->frame;
     s.ts_us = ev->ts_us;
     s.source = g_strdup(source);
-    g_array_append_val(m->clock, s);
+    if (m->clock->len < TW_AN_MAX_CLOCK_SAMPLES) {
+        g_array_append_val(m->clock, s);
+    } else {
+        /* A sample, not a record: keep the first half, rotate the second
+         * so the median follows a clock that drifts during the capture
+         * (m->clock_total says how many were seen). */
+        guint half = TW_AN_MAX_CLOCK_SAMPLES / 2;
+        TwClockSample *slot = &g_array_index(m->clock, TwClockSample, half + m->clock_total % half);
+        g_free(slot->source);
+        *slot = s;
+    }
     if (!m->first_ts || ev->ts_us < m->first_ts)
         m->first_ts = ev->ts_us;
     if (ev->ts_us > m->last_ts)
