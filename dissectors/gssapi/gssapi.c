@@ -326,6 +326,12 @@ static void dissect_token(GssWalk *w, const guint8 *p, gsize len, gsize reported
         return;
     }
     TwCursor c = tw_cursor_init_reported(p, len, reported);
+    if (len >= 8 && memcmp(p, "NEGOEXTS", 8) == 0) {
+        /* MS-NEGOEX 2.2.6.1 MESSAGE_HEADER: an extended negotiation, not
+         * Kerberos or NTLMSSP itself; counted, not decoded. */
+        tw_count(w->ctx, "gssapi.negoex", 1);
+        return;
+    }
     if (tw_ntlmssp_looks_like(p, len)) {
         dissect_ntlmssp(w, p, len, reported);
         return;

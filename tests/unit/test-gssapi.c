@@ -141,6 +141,24 @@ static void test_negtokeninit_ntlmssp(void)
     g_assert_cmpuint(tw_gssapi_dissect(&ctx, v_init_ntlm + off, 38, 38, "tcp", NULL, NULL), ==, 1);
 }
 
+static void test_negoex_token(void)
+{
+    /* NegTokenInit2 (MS-SPNG 2.2.1) whose mechToken is a NEGOEX message
+     * (MS-NEGOEX 2.2.6.1 signature "NEGOEXTS"): no event, no anomaly. */
+    static const guint8 v[] = {
+        0xa0, 0x22, 0x30, 0x20,
+        0xa0, 0x0e, 0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x1e,
+        0xa2, 0x0e, 0x04, 0x0c, 'N', 'E', 'G', 'O', 'E', 'X', 'T', 'S', 0x01, 0x00, 0x00, 0x00,
+    };
+    reset();
+    TwGssSummary sum;
+    g_assert_cmpuint(tw_gssapi_dissect_ex(&ctx, v, sizeof v, sizeof v, "smb2", NULL, NULL, &sum),
+                     ==, 0);
+    g_assert_cmpuint(events->len, ==, 0);
+    g_assert_cmpint(sum.status, ==, TW_OK);
+    g_assert_cmpstr(sum.mech_name, ==, "negoex");
+}
+
 static void test_garbage_and_nesting(void)
 {
     reset();
@@ -371,6 +389,7 @@ int main(int argc, char **argv)
     g_test_add_func("/gssapi/negtokenresp-aprep", test_negtokenresp_aprep);
     g_test_add_func("/gssapi/initial-context-token-and-raw", test_initial_context_token_and_raw);
     g_test_add_func("/gssapi/negtokeninit-ntlmssp", test_negtokeninit_ntlmssp);
+    g_test_add_func("/gssapi/negoex-token", test_negoex_token);
     g_test_add_func("/gssapi/garbage-and-nesting", test_garbage_and_nesting);
     g_test_add_func("/gssapi/every-truncation", test_every_truncation);
     g_test_add_func("/gssapi/names", test_names);
