@@ -243,6 +243,20 @@ static char *pipe_name_norm(const char *name)
     return g_ascii_strdown(s, -1);
 }
 
+/* Pipes of the RPC services a domain member talks to (MS-RPCE 2.1.1.2 and
+ * the interface specs); used only when the tree's share type is unknown. */
+static bool is_well_known_pipe(const char *name)
+{
+    static const char *const pipes[] = { "netlogon", "lsarpc", "lsass", "samr", "srvsvc",
+                                         "wkssvc", "winreg", "svcctl", "spoolss", "epmapper",
+                                         "atsvc", "eventlog", "ntsvcs", "drsuapi", "protected_storage" };
+    g_autofree char *n = pipe_name_norm(name);
+    for (gsize i = 0; i < G_N_ELEMENTS(pipes); i++)
+        if (strcmp(n, pipes[i]) == 0)
+            return true;
+    return false;
+}
+
 static bool path_is_ipc(const char *path)
 {
     gsize n = path ? strlen(path) : 0;
@@ -633,6 +647,8 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
             tw_event_set_hex(ev, "file_id", fid, 16);
             SmbTree *t = tree_lookup(f, session, tree);
             bool ipc = t && (t->share_type == SHARE_TYPE_PIPE || path_is_ipc(t->path));
+            if (!t && sp && sp->name)
+                ipc = is_well_known_pipe(sp->name); /* TREE_CONNECT before the capture */
             if (sp && sp->name && ipc) {
                 char *pn = pipe_name_norm(sp->name);
                 tw_event_set_str(ev, "pipe", pn);

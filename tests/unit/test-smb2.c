@@ -592,6 +592,21 @@ static void test_midstream_start(void)
     g_assert_cmpuint(counter("smb2.midstream_start"), ==, 1);
     tw_smb2_tcp_parser.state_free(st);
     g_byte_array_unref(junk);
+
+    /* TREE_CONNECT not captured: the CREATE of a well-known pipe name still
+     * registers the pipe. */
+    st = start();
+    for (guint i = 0; i < recs->len; i++)
+        if (i != 6 && i != 7) {
+            Rec *r = recs->pdata[i];
+            feed(st, r->dir, r->bytes->data, r->bytes->len);
+        }
+    tw_smb2_tcp_parser.state_free(st);
+    g_autoptr(GPtrArray) c = of_proto("smb2");
+    g_assert_cmpuint(c->len, ==, 9);
+    g_assert_cmpstr(tw_event_get_str(c->pdata[3], "command"), ==, "CREATE");
+    g_assert_cmpstr(tw_event_get_str(c->pdata[3], "pipe"), ==, "netlogon");
+    g_assert_cmpuint(counter("smb2.pipes_opened"), ==, 1);
     recs_free(recs);
 }
 
