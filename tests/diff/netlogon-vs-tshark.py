@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Differential test: trustwire's NETLOGON events against tshark's dissection.
 
-For every public capture (../shared/pcaps/public relative to the repo root,
-or $TW_PUBLIC_PCAPS; the NETLOGON ones by default), every frame tshark
+For every public capture holding NETLOGON (../shared/pcaps/public relative
+to the repo root, or $TW_PUBLIC_PCAPS) and every lab capture in pcaps/ (or
+the captures named on the command line), every frame tshark
 dissects as rpc_netlogon or trustwire reports a `netlogon` event for:
 
   netlogon.opnum          vs  opnum
@@ -19,6 +20,7 @@ agreement per field.
 Usage: netlogon-vs-tshark.py TRUSTWIRE [PCAP...]
 Exit 0 = agree (or only documented exceptions), 1 = mismatch, 77 = skip.
 """
+import glob
 import json
 import os
 import shutil
@@ -152,7 +154,10 @@ def main():
     if not os.path.isdir(PUBLIC):
         print(f"SKIP: {PUBLIC} not present (public captures live in ../shared)")
         return 77
-    rels = sys.argv[2:] or CAPTURES
+    rels = sys.argv[2:]
+    if not rels:
+        # the public NETLOGON captures, then the project's own lab captures
+        rels = CAPTURES + sorted(glob.glob(os.path.join(REPO, "pcaps", "*.pcap*")))
     agree = {name: 0 for name, _ in FIELDS}
     total = {name: 0 for name, _ in FIELDS}
     frames_agree = frames_total = 0
