@@ -151,9 +151,6 @@ def main():
     if not shutil.which("tshark"):
         print("SKIP: tshark not installed")
         return 77
-    if not os.path.isdir(PUBLIC):
-        print(f"SKIP: {PUBLIC} not present (public captures live in ../shared)")
-        return 77
     rels = sys.argv[2:]
     if not rels:
         # the public NETLOGON captures, then the project's own lab captures
@@ -199,7 +196,7 @@ def main():
             frames_total += 1
             frames_agree += frame_ok
     if ran == 0:
-        print("SKIP: none of the NETLOGON captures is present")
+        print(f"SKIP: no capture found ({PUBLIC} holds the public ones; pcaps/ the lab ones)")
         return 77
     for name, _ in FIELDS:
         print(f"netlogon.{name}: {agree[name]}/{total[name]} agree")
