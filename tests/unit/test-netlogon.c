@@ -279,6 +279,176 @@ static void test_samlogon(void)
     g_ptr_array_unref(h.events);
 }
 
+/* A little NDR20 writer for hand-built stubs. */
+static void put_align(GByteArray *b, guint a)
+{
+    guint8 z = 0;
+    while (b->len % a)
+        g_byte_array_append(b, &z, 1);
+}
+
+static void put_u32(GByteArray *b, guint32 v)
+{
+    put_align(b, 4);
+    guint8 x[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
+    g_byte_array_append(b, x, 4);
+}
+
+static void put_u16(GByteArray *b, guint16 v)
+{
+    put_align(b, 2);
+    guint8 x[2] = { v & 0xff, v >> 8 };
+    g_byte_array_append(b, x, 2);
+}
+
+/* conformant varying [string] wchar_t (ASCII test strings), NUL counted */
+static void put_wstr(GByteArray *b, const char *s)
+{
+    guint32 n = (guint32)strlen(s) + 1;
+    put_u32(b, n);
+    put_u32(b, 0);
+    put_u32(b, n);
+    for (guint32 i = 0; i < n; i++)
+        put_u16(b, (guint8)s[i]);
+}
+
+static GByteArray *request_pdu(guint8 ptype, guint32 call_id, guint16 opnum, const GByteArray *stub)
+{
+    GByteArray *p = g_byte_array_new();
+    guint8 h[24] = { 5, 0, ptype, 3, 0x10, 0, 0, 0 };
+    guint16 fl = (guint16)(24 + stub->len);
+    h[8] = fl & 0xff;
+    h[9] = fl >> 8;
+    h[12] = call_id & 0xff;
+    if (ptype == 0) {
+        h[22] = opnum & 0xff;
+        h[23] = opnum >> 8;
+    }
+    g_byte_array_append(p, h, 24);
+    g_byte_array_append(p, stub->data, stub->len);
+    return p;
+}
+
+/* DsrGetDcNameEx2 (34) request and response, and NetrLogonGetCapabilities
+ * (21) and NetrServerAuthenticate (5) in the clear, built by hand. */
+static void test_built_calls(void)
+{
+    Harness h;
+    harness_init(&h);
+    TwDcerpcStream *s = tw_dcerpc_stream_new("smb2", "netlogon");
+    g_autoptr(GByteArray) bind = hex(bind_ndr20);
+    feed(&h, s, 'c', 1, bind->data, bind->len);
+
+    g_autoptr(GByteArray) rq = g_byte_array_new();
+    put_u32(rq, 0x20000); put_wstr(rq, "WS1");            /* ComputerName */
+    put_u32(rq, 0x20004); put_wstr(rq, "WS1$");           /* AccountName */
+    put_u32(rq, 0x80);                                    /* AllowableAccountControlBits */
+    put_u32(rq, 0x20008); put_wstr(rq, "LAB");            /* DomainName */
+    put_u32(rq, 0);                                       /* DomainGuid NULL */
+    put_u32(rq, 0);                                       /* SiteName NULL */
+    put_u32(rq, 0x40000000);                              /* Flags */
+    g_autoptr(GByteArray) p1 = request_pdu(0, 5, 34, rq);
+    feed(&h, s, 'c', 2, p1->data, p1->len);
+
+    g_autoptr(GByteArray) rs = g_byte_array_new();
+    put_u32(rs, 0x20000);                                 /* PDOMAIN_CONTROLLER_INFOW */
+    put_u32(rs, 0x20004); put_u32(rs, 0x20008);           /* name, address */
+    put_u32(rs, 1);                                       /* DS_INET_ADDRESS */
+    for (int i = 0; i < 16; i++) { guint8 g = (guint8)i; g_byte_array_append(rs, &g, 1); }
+    put_u32(rs, 0x2000c); put_u32(rs, 0x20010);           /* domain, forest */
+    put_u32(rs, 0xe00013fd);                              /* Flags */
+    put_u32(rs, 0x20014); put_u32(rs, 0);                 /* DC site, client site NULL */
+    put_wstr(rs, "\\\\DC1.lab.test");
+    put_wstr(rs, "\\\\10.0.0.1");
+    put_wstr(rs, "lab.test");
+    put_wstr(rs, "lab.test");
+    put_wstr(rs, "Default-First-Site-Name");
+    put_u32(rs, 0);                                       /* ERROR_SUCCESS */
+    g_autoptr(GByteArray) p2 = request_pdu(2, 5, 0, rs);
+    feed(&h, s, 's', 3, p2->data, p2->len);
+
+    TwEvent *ev = nl_event(&h, 0);
+    g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "DsrGetDcNameEx2");
+    g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "WS1");
+    g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "WS1$");
+    g_assert_cmpstr(tw_event_get_str(ev, "domain_name"), ==, "LAB");
+    g_assert_false(tw_event_has(ev, "site_name"));
+    g_assert_cmpint(tw_event_get_int(ev, "request_flags", 0), ==, 0x40000000);
+    g_assert_cmpstr(tw_event_get_str(ev, "pipe"), ==, "netlogon");
+    g_assert_cmpstr(ev->transport, ==, "smb2");
+    g_assert_false(tw_event_has(ev, "decode_error"));
+    ev = nl_event(&h, 1);
+    g_assert_cmpstr(tw_event_get_str(ev, "dc_name"), ==, "\\\\DC1.lab.test");
+    g_assert_cmpstr(tw_event_get_str(ev, "dc_address"), ==, "\\\\10.0.0.1");
+    g_assert_cmpstr(tw_event_get_str(ev, "dns_domain"), ==, "lab.test");
+    g_assert_cmpstr(tw_event_get_str(ev, "dns_forest"), ==, "lab.test");
+    g_assert_cmpstr(tw_event_get_str(ev, "dc_site"), ==, "Default-First-Site-Name");
+    g_assert_false(tw_event_has(ev, "client_site"));
+    g_assert_cmpstr(tw_event_get_str(ev, "domain_guid"), ==, "03020100-0504-0706-0809-0a0b0c0d0e0f");
+    g_assert_cmpint(tw_event_get_int(ev, "dc_flags", 0), ==, 0xe00013fd);
+    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0x00000000");
+    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "ERROR_SUCCESS");
+    g_assert_cmpstr(tw_event_get_str(ev, "status_type"), ==, "win32");
+    g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "WS1$"); /* carried */
+    g_assert_false(tw_event_has(ev, "decode_error"));
+
+    /* GetCapabilities: ServerName, ComputerName (unique), Authenticator,
+     * ReturnAuthenticator, QueryLevel 1; response capabilities 0x612fffff */
+    g_autoptr(GByteArray) gc = g_byte_array_new();
+    put_u32(gc, 0x20000); put_wstr(gc, "\\\\DC1");
+    put_u32(gc, 0x20004); put_wstr(gc, "WS1");
+    put_align(gc, 4);
+    for (int i = 0; i < 8; i++) { guint8 c = 0xa0 + i; g_byte_array_append(gc, &c, 1); }
+    put_u32(gc, 1700000000);
+    for (int i = 0; i < 12; i++) { guint8 z = 0; g_byte_array_append(gc, &z, 1); }
+    put_u32(gc, 1);
+    g_autoptr(GByteArray) p3 = request_pdu(0, 6, 21, gc);
+    feed(&h, s, 'c', 4, p3->data, p3->len);
+    g_autoptr(GByteArray) gr = g_byte_array_new();
+    for (int i = 0; i < 12; i++) { guint8 z = 0x11; g_byte_array_append(gr, &z, 1); }
+    put_u32(gr, 1);
+    put_u32(gr, 0x612fffff);
+    put_u32(gr, 0);
+    g_autoptr(GByteArray) p4 = request_pdu(2, 6, 0, gr);
+    feed(&h, s, 's', 5, p4->data, p4->len);
+    ev = nl_event(&h, 2);
+    g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrLogonGetCapabilities");
+    g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "WS1");
+    g_assert_cmpstr(tw_event_get_str(ev, "authenticator_credential"), ==, "a0a1a2a3a4a5a6a7");
+    g_assert_cmpstr(tw_event_get_str(ev, "authenticator_time"), ==, "2023-11-14T22:13:20.000000Z");
+    g_assert_cmpint(tw_event_get_int(ev, "query_level", 0), ==, 1);
+    ev = nl_event(&h, 3);
+    g_assert_cmpint(tw_event_get_int(ev, "capabilities", 0), ==, 0x612fffff);
+    g_assert_cmpstr(tw_event_get_str(ev, "return_authenticator_credential"), ==, "1111111111111111");
+    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_SUCCESS");
+    g_assert_false(tw_event_has(ev, "decode_error"));
+
+    /* NetrServerAuthenticate (5): no flags in or out */
+    g_autoptr(GByteArray) au = g_byte_array_new();
+    put_u32(au, 0x20000); put_wstr(au, "\\\\DC1");
+    put_wstr(au, "WS1$");
+    put_u16(au, 2);
+    put_wstr(au, "WS1");
+    for (int i = 0; i < 8; i++) { guint8 c = (guint8)i; g_byte_array_append(au, &c, 1); }
+    g_autoptr(GByteArray) p5 = request_pdu(0, 7, 5, au);
+    feed(&h, s, 'c', 6, p5->data, p5->len);
+    g_autoptr(GByteArray) ar = hex("0102030405060708 8b0100c0");
+    g_autoptr(GByteArray) p6 = request_pdu(2, 7, 0, ar);
+    feed(&h, s, 's', 7, p6->data, p6->len);
+    ev = nl_event(&h, 4);
+    g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrServerAuthenticate");
+    g_assert_cmpstr(tw_event_get_str(ev, "channel_type_name"), ==, "WorkstationSecureChannel");
+    g_assert_cmpstr(tw_event_get_str(ev, "client_credential"), ==, "0001020304050607");
+    g_assert_false(tw_event_has(ev, "flags"));
+    ev = nl_event(&h, 5);
+    g_assert_cmpstr(tw_event_get_str(ev, "server_credential"), ==, "0102030405060708");
+    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_NO_TRUST_SAM_ACCOUNT");
+    g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "WS1");
+    g_assert_false(tw_event_has(ev, "decode_error"));
+    tw_dcerpc_stream_free(s);
+    g_ptr_array_unref(h.events);
+}
+
 static void test_opnum_names(void)
 {
     for (guint16 i = 0; i <= 0x3b; i++)
@@ -304,6 +474,7 @@ int main(int argc, char **argv)
     g_test_add_func("/netlogon/zerologon", test_zerologon);
     g_test_add_func("/netlogon/truncations", test_truncations);
     g_test_add_func("/netlogon/samlogon", test_samlogon);
+    g_test_add_func("/netlogon/built-calls", test_built_calls);
     g_test_add_func("/netlogon/opnum-names", test_opnum_names);
     return g_test_run();
 }
