@@ -445,6 +445,39 @@ static void test_built_calls(void)
     g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_NO_TRUST_SAM_ACCOUNT");
     g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "WS1");
     g_assert_false(tw_event_has(ev, "decode_error"));
+
+    /* NetrLogonGetDomainInfo (29) level 1 with a NETLOGON_WORKSTATION_INFO:
+     * every embedded pointer deferred after the structure, in order */
+    g_autoptr(GByteArray) di = g_byte_array_new();
+    put_u32(di, 0x20000); put_wstr(di, "\\\\DC1");
+    put_u32(di, 0x20004); put_wstr(di, "WS1");
+    put_align(di, 4);
+    for (int i = 0; i < 24; i++) { guint8 z = 0; g_byte_array_append(di, &z, 1); }
+    put_u32(di, 1);                                       /* Level */
+    put_u32(di, 1); put_u32(di, 0x20008);                 /* union arm 1, pointer */
+    put_u32(di, 2); put_u32(di, 0x2000c);                 /* LsaPolicy {2, ptr} */
+    put_u32(di, 0x20010);                                 /* DnsHostName */
+    put_u32(di, 0);                                       /* SiteName NULL */
+    put_u32(di, 0); put_u32(di, 0); put_u32(di, 0); put_u32(di, 0);
+    put_u16(di, 0); put_u16(di, 0); put_u32(di, 0);       /* OsVersion empty */
+    put_u16(di, 20); put_u16(di, 22); put_u32(di, 0x20014); /* OsName "Windows 10" */
+    for (int i = 0; i < 4; i++) { put_u16(di, 0); put_u16(di, 0); put_u32(di, 0); }
+    put_u32(di, 3); put_u32(di, 0x18); put_u32(di, 0); put_u32(di, 0);
+    put_u32(di, 2); g_byte_array_append(di, (const guint8 *)"\x01\x02", 2); /* LsaPolicy bytes */
+    put_wstr(di, "ws1.lab.test");
+    put_u32(di, 11); put_u32(di, 0); put_u32(di, 10);      /* OsName buffer */
+    for (const char *c = "Windows 10"; *c; c++) put_u16(di, (guint8)*c);
+    g_autoptr(GByteArray) p7 = request_pdu(0, 8, 29, di);
+    feed(&h, s, 'c', 8, p7->data, p7->len);
+    ev = nl_event(&h, 6);
+    g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrLogonGetDomainInfo");
+    g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "WS1");
+    g_assert_cmpstr(tw_event_get_str(ev, "dns_host_name"), ==, "ws1.lab.test");
+    g_assert_cmpstr(tw_event_get_str(ev, "os_name"), ==, "Windows 10");
+    g_assert_false(tw_event_has(ev, "site_name"));
+    g_assert_cmpint(tw_event_get_int(ev, "workstation_flags", 0), ==, 3);
+    g_assert_cmpint(tw_event_get_int(ev, "kerberos_etypes", 0), ==, 0x18);
+    g_assert_false(tw_event_has(ev, "decode_error"));
     tw_dcerpc_stream_free(s);
     g_ptr_array_unref(h.events);
 }
