@@ -7,6 +7,8 @@
  * docs/capture.md explains each value. */
 #pragma once
 
+#include <glib.h>
+
 /* Link layer: 802.1Q / 802.1ad tags stacked in one Ethernet frame. */
 #define TW_LINK_MAX_VLAN_TAGS 8
 
