@@ -83,7 +83,6 @@ static bool open_seq(Krb *k, TwDerTlv *t, TwCursor *out, guint d)
         note(k, &t->content);
         return false;
     }
-    (void)d;
     *out = t->content;
     return true;
 }
@@ -503,7 +502,6 @@ static void parse_ext_error(Krb *k, const guint8 *p, gsize n, guint td)
 static void parse_pa_value(Krb *k, gint64 type, const guint8 *p, gsize n, gsize reported, guint d,
                            guint td)
 {
-    char buf[64];
     if (n == 0 && reported == 0) {
         /* METHOD-DATA hints carry empty values ("this method is accepted"). */
         TREE(k, td, "padata-value", "empty: the type alone is the message", "%s", "(empty)");
@@ -628,7 +626,6 @@ static void parse_pa_value(Krb *k, gint64 type, const guint8 *p, gsize n, gsize 
     default:
         TREE(k, td, "padata-value", tw_krb5_padata_name(type) ? NULL : "unknown type",
              "%" G_GSIZE_FORMAT " bytes", n);
-        (void)buf;
         return;
     }
 }
