@@ -273,7 +273,7 @@ cap_start() {   # name
         -w "$CAP_RAW" >"$LAB/cap-$1.log" 2>&1 &
     CAP_PID=$!
     local i
-    for i in $(seq 50); do grep -q 'listening on' "$LAB/cap-$1.log" && break; sleep 0.1; done
+    for i in $(seq 50); do grep -qs 'listening on' "$LAB/cap-$1.log" && break; sleep 0.1; done
     sleep 0.3
 }
 
@@ -290,6 +290,7 @@ cap_stop() {
 # ---------------------------------------------------------------- teardown
 lab_teardown() {
     set +e
+    trap - ERR
     [ -n "${CAP_PID:-}" ] && kill -INT "$CAP_PID" 2>/dev/null && wait "$CAP_PID" 2>/dev/null
     local n p
     for n in "${!HOLDER_PID[@]}"; do

@@ -121,6 +121,9 @@ scn_05_rotation() {
     on ws5 wbinfo -t
     cap_stop
     member_stop_winbindd ws5
+    # Samba 4.17 does not write the new secret of a NETLOGON rotation into the
+    # keytab; resync it (as an admin would) so WS05 stays healthy afterwards
+    on ws5 net ads keytab create -P >/dev/null
     # kpasswd over TCP: MIT kpasswd with udp_preference_limit = 1
     sed 's/^    kdc_timesync = 0/    kdc_timesync = 0\n    udp_preference_limit = 1/' \
         "$LAB/ws5/etc/krb5.conf" > "$LAB/ws5/etc/krb5-tcp.conf"
@@ -238,6 +241,6 @@ scn_10_mixed() {
     healthy_round ws5 & local p2=$!
     { machine_kinit ws2 || true; on ws2 net rpc testjoin -S "$DCFQDN" || true; } & local p3=$!
     healthy_round ws8 & local p4=$!
-    wait $p1 $p2 $p3 $p4
+    wait $p1; wait $p2; wait $p3; wait $p4
     cap_stop
 }
