@@ -664,6 +664,130 @@ static void sam_logon(Nl *nl, bool req, bool with_auth, bool ex)
     status_from_tail(nl);
 }
 
+/* ---- teaching view (-T tree) --------------------------------------------- */
+
+/* Event keys with their MS-NRPC parameter names (3.5.4). */
+static const struct {
+    const char *key;
+    const char *name;
+} tree_names[] = {
+    { "server", "PrimaryName" },
+    { "account", "AccountName" },
+    { "channel_type_name", "SecureChannelType" },
+    { "computer", "ComputerName" },
+    { "client_challenge", "ClientChallenge" },
+    { "server_challenge", "ServerChallenge" },
+    { "client_credential", "ClientCredential" },
+    { "server_credential", "ServerCredential" },
+    { "flags", "NegotiateFlags" },
+    { "rid", "AccountRid" },
+    { "authenticator_credential", "Authenticator.Credential" },
+    { "authenticator_time", "Authenticator.Timestamp" },
+    { "return_authenticator_credential", "ReturnAuthenticator.Credential" },
+    { "new_password_all_zero", "ClearNewPassword all zero" },
+    { "query_level", "QueryLevel" },
+    { "capabilities", "ServerCapabilities" },
+    { "logon_level_name", "LogonLevel" },
+    { "logon_domain", "LogonDomainName" },
+    { "logon_user", "UserName" },
+    { "logon_workstation", "Workstation" },
+    { "validation_level", "ValidationLevel" },
+    { "domain_name", "DomainName" },
+    { "dc_name", "DomainControllerName" },
+    { "dc_address", "DomainControllerAddress" },
+    { "nl_auth_host", "NL_AUTH_MESSAGE NetbiosComputerName" },
+    { "nl_auth_domain", "NL_AUTH_MESSAGE NetbiosDomainName" },
+    { "status", "return value" },
+};
+
+static bool hex_all_zero(const char *h)
+{
+    for (; h && *h; h++)
+        if (*h != '0')
+            return false;
+    return true;
+}
+
+/* A short phrase for what a value usually means to someone chasing a
+ * broken trust; NULL when there is nothing to add. */
+static const char *tree_note(const TwEvent *ev, const char *key)
+{
+    if ((strcmp(key, "client_challenge") == 0 || strcmp(key, "client_credential") == 0) &&
+        hex_all_zero(tw_event_get_str(ev, key)))
+        return "all zero: the Zerologon (CVE-2020-1472) pattern";
+    if (strcmp(key, "flags") == 0) {
+        gint64 f = tw_event_get_int(ev, key, 0);
+        if (!(f & 0x40000000))
+            return "secure RPC (0x40000000, sign/seal) not negotiated";
+        if (f & 0x01000000)
+            return "AES (0x01000000) and secure RPC";
+        return "secure RPC without AES (RC4/strong keys)";
+    }
+    if (strcmp(key, "channel_type_name") == 0) {
+        gint64 t = tw_event_get_int(ev, "channel_type", -1);
+        if (t == 2)
+            return "a domain member's own machine account";
+        if (t == 6 || t == 7)
+            return "a domain controller's account (BDC/RODC channel)";
+        if (t == 3 || t == 4)
+            return "a trusted domain's trust account";
+        return NULL;
+    }
+    if (strcmp(key, "new_password_all_zero") == 0 && tw_event_get_bool(ev, key, false))
+        return "an all-zero new password: the Zerologon password reset";
+    if (strcmp(key, "authenticator_time") == 0)
+        return "the client's clock when it made this call";
+    if (strcmp(key, "status") == 0) {
+        const char *v = tw_event_get_str(ev, key);
+        const char *op = tw_event_get_str(ev, "op");
+        if (v && strcmp(v, "0xc0000022") == 0 && op && g_str_has_prefix(op, "NetrServerAuthenticate"))
+            return "the DC refused the machine's credential: its password differs from the DC's copy";
+        if (v && strcmp(v, "0xc000018b") == 0)
+            return "the DC has no computer account for this machine (deleted or never joined)";
+        if (v && strcmp(v, "0xc0000388") == 0)
+            return "neither strong keys nor AES offered: the DC refuses the downgrade";
+        return NULL;
+    }
+    return NULL;
+}
+
+static void build_tree(TwEvent *ev)
+{
+    const char *op = tw_event_get_str(ev, "op");
+    tw_event_tree_add(ev, 0, op ? op : "NETLOGON call", NULL, "%s",
+                      tw_event_get_str(ev, "dir") ? tw_event_get_str(ev, "dir") : "");
+    if (tw_event_get_bool(ev, "sealed", false))
+        tw_event_tree_add(ev, 1, "stub", "sealed (packet privacy): only the opnum is visible",
+                          "encrypted");
+    for (gsize i = 0; i < G_N_ELEMENTS(tree_names); i++) {
+        const TwField *f = tw_event_get(ev, tree_names[i].key);
+        if (!f)
+            continue;
+        const char *note = tree_note(ev, tree_names[i].key);
+        switch (f->type) {
+        case TW_FIELD_STR:
+            if (strcmp(tree_names[i].key, "status") == 0 && tw_event_get_str(ev, "status_name"))
+                tw_event_tree_add(ev, 1, tree_names[i].name, note, "%s %s", f->v.s,
+                                  tw_event_get_str(ev, "status_name"));
+            else
+                tw_event_tree_add(ev, 1, tree_names[i].name, note, "%s", f->v.s);
+            break;
+        case TW_FIELD_INT:
+            if (strcmp(tree_names[i].key, "flags") == 0 || strcmp(tree_names[i].key, "capabilities") == 0)
+                tw_event_tree_add(ev, 1, tree_names[i].name, note, "0x%08" G_GINT64_MODIFIER "x",
+                                  f->v.i);
+            else
+                tw_event_tree_add(ev, 1, tree_names[i].name, note, "%" G_GINT64_FORMAT, f->v.i);
+            break;
+        case TW_FIELD_BOOL:
+            tw_event_tree_add(ev, 1, tree_names[i].name, note, "%s", f->v.b ? "true" : "false");
+            break;
+        default:
+            break;
+        }
+    }
+}
+
 /* ---- entry -------------------------------------------------------------- */
 
 static TwEvent *nl_event(const TwDcerpcStub *st)
@@ -756,6 +880,8 @@ bool tw_netlogon_dissect(const TwDcerpcStub *st)
     } else {
         tw_dcerpc_copy_fields(nl.ev, st->call->carry);
     }
+    if (st->ctx->want_tree)
+        build_tree(nl.ev);
     tw_emit(st->ctx, nl.ev);
     return true;
 }
