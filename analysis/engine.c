@@ -53,6 +53,7 @@ typedef struct {
     char *account;  /* canonical NAME$ the call is about */
     bool zero;      /* Zerologon pattern */
     bool sealed;
+    bool answered;  /* a Kerberos reply (AP-REP/KRB-ERROR) was matched to it */
 } Request;
 
 static void request_free(gpointer p)
@@ -547,7 +548,9 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         tw_identity_bind(a, m, ev->dst, dst_mac(ev, mb), ev->ts_us);
         if (m && m->role == TW_ROLE_UNKNOWN)
             m->role = TW_ROLE_MEMBER;
-        TwAddrUse *u = m ? tw_machine_addr(m, ev->dst) : NULL;
+        /* Only an AS-REP proves the key from that address; a TGS-REP
+         * proves a TGT, which can be copied elsewhere. */
+        TwAddrUse *u = m && t == KRB_AS_REP ? tw_machine_addr(m, ev->dst) : NULL;
         if (u)
             u->n_ok++;
         g_autofree char *d = sname ? g_strdup_printf("ticket for %s", sname) : NULL;
@@ -558,6 +561,8 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
 
     if (t == KRB_AP_REP) {
         Request *r = request_for_reply(a, ev, source, "krb", 0);
+        if (r)
+            r->answered = true;
         g_autofree char *sacct = r ? tw_identity_from_principal(r->sname) : NULL;
         TwMachine *m = sacct ? tw_identity_get(a, sacct) : NULL;
         if (!m && !kpasswd)
@@ -597,6 +602,8 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     g_autofree char *etext = ename ? g_strdup_printf("%s (%" G_GINT64_FORMAT ")", ename, code)
                                    : g_strdup_printf("error %" G_GINT64_FORMAT, code);
     Request *r = request_for_reply(a, ev, source, "krb", 0);
+    if (r)
+        r->answered = true;
     bool from_kdc = ev->sport == 88 || ev->sport == 464 || g_hash_table_contains(a->dc_addrs, ev->src) ||
                     (r && (r->msg_type == KRB_AS_REQ || r->msg_type == KRB_TGS_REQ));
     if (ev->sport == 88)
@@ -1017,6 +1024,40 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
 
 /* ---- SMB2 (MS-SMB2), NTLMSSP, DCE/RPC binds ---- */
 
+/* MS-SMB2 3.3.5.5.3: the SESSION_SETUP answer to a Kerberos AP-REQ.  Samba
+ * answers a ticket it cannot decrypt with STATUS_LOGON_FAILURE and no
+ * KRB-ERROR; Windows adds KRB_AP_ERR_MODIFIED in the SPNEGO token (then the
+ * KRB-ERROR path already counted it). */
+static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *source, guint32 st)
+{
+    const char *cmd = tw_event_get_str(ev, "command");
+    gint64 req_frame = tw_event_get_int(ev, "request_frame", -1);
+    if (!cmd || strcmp(cmd, "SESSION_SETUP") != 0 || req_frame < 0 || st == 0xc0000016u /* MORE_PROCESSING */)
+        return;
+    g_autofree char *k = g_strdup_printf("%s|%" G_GINT64_FORMAT, source ? source : "", req_frame);
+    Request *r = g_hash_table_lookup(a->requests, k);
+    if (!r || r->msg_type != KRB_AP_REQ || r->answered || strcmp(r->dst, ev->src) != 0)
+        return;
+    g_autofree char *sacct = tw_identity_from_principal(r->sname);
+    if (!sacct)
+        return;
+    r->answered = true;
+    char mb[18];
+    TwMachine *m = tw_identity_get(a, sacct);
+    tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+    g_autofree char *stx = status_text(ev, "status", st);
+    if (st == ST_SUCCESS) {
+        tw_machine_fact(a, m, TW_F_SRV_AP_OK,
+                        evidence_new(ev, source, "SMB2 SESSION_SETUP response", NULL, stx,
+                                     g_strdup_printf("the server accepted a Kerberos ticket for %s", r->sname)));
+    } else if (st == 0xc000006du /* STATUS_LOGON_FAILURE */) {
+        tw_machine_fact(a, m, TW_F_SRV_KEY_FAIL,
+                        evidence_new(ev, source, "AP-REQ → SMB2 SESSION_SETUP response", NULL, stx,
+                                     g_strdup_printf("the server refused a valid Kerberos ticket for %s (frame %" G_GUINT64_FORMAT ")",
+                                                     r->sname, r->frame)));
+    }
+}
+
 static void feed_smb2(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     gint64 us = 0;
@@ -1025,6 +1066,8 @@ static void feed_smb2(TwAnalysis *a, const TwEvent *ev, const char *source)
         clock_sample(a, tw_identity_by_addr(a, ev->src, true), ev, source, TW_CLK_SMB2_SYSTIME, us, ev->ts_us);
     }
     guint32 st = 0;
+    if (get_status(ev, "status", &st))
+        smb2_session_result(a, ev, source, st);
     if (get_status(ev, "status", &st) && is_trust_status(st)) {
         /* A member server answers TRUSTED_RELATIONSHIP_FAILURE when its *own*
          * secure channel is broken (it cannot validate the user). */

@@ -351,16 +351,35 @@ static void rule_server_key(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         return;
     const TwFact *ok = F(m, TW_F_SRV_AP_OK);
     bool recovered = ok->count && ok->last_ts > bad->last_ts;
+    /* A KRB-ERROR 41/44 says it outright; a bare STATUS_LOGON_FAILURE after
+     * a Kerberos ticket (Samba) could also be the server's clock. */
+    bool krb_error = false;
+    for (guint i = 0; i < bad->ev->len; i++)
+        krb_error |= ((const TwEvidence *)g_ptr_array_index(bad->ev, i))->error != NULL;
+    double own = 0, dc = 0;
+    bool has_own = tw_machine_clock_offset(m, &own);
+    bool has_dc = tw_analysis_dc_offset(a, &dc);
+    if (has_own && has_dc)
+        own -= dc;
+    if (ABS(own) < 0.5)
+        own = 0.0;
+    bool clock_ok = has_own && ABS(own) < TW_AN_SKEW_LIMIT_S;
     TwFinding *f = finding_new("server-key-mismatch", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN,
-                               m->account ? "high" : "medium");
+                               m->account && (krb_error || clock_ok) ? "high" : "medium");
     g_autofree char *host = host_of(m);
     g_autofree char *since = fmt_time(bad->first_ts);
+    g_autofree char *clock_note =
+        krb_error ? g_strdup("")
+        : clock_ok ? g_strdup_printf(" Its clock is fine (%+.0f s from the %s), so the key is the problem.", own,
+                                     has_dc ? "DC's" : "capture host's")
+                   : g_strdup(" (The server only answered STATUS_LOGON_FAILURE; a server clock more than 5 minutes "
+                              "off would look the same.)");
     f->summary = g_strdup_printf(
-        "Clients cannot use the services of %s: %u time%s since %s it could not decrypt the Kerberos tickets "
-        "the DC made for it (KRB_AP_ERR_MODIFIED/BADKEYVER). %s itself holds a stale key — its machine password "
-        "(or keytab) differs from the one in Active Directory — or another account holds the same service "
-        "name.%s",
-        name_of(m), bad->count, bad->count == 1 ? "" : "s", since, host,
+        "Clients cannot use the services of %s: %u time%s since %s it refused the Kerberos tickets the DC "
+        "made for it%s. %s itself holds a stale key — its machine password (or keytab) differs from the one in "
+        "Active Directory — or another account holds the same service name.%s%s",
+        name_of(m), bad->count, bad->count == 1 ? "" : "s", since,
+        krb_error ? " (KRB_AP_ERR_MODIFIED/BADKEYVER: it could not decrypt them)" : "", host, clock_note,
         recovered ? " Later tickets were accepted again." : "");
     g_autofree char *dch = dc_host(a);
     f->fix = g_strdup_printf(
