@@ -378,6 +378,9 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
             }
             g_string_append_printf(names, "%s%s", names->len ? ", " : "",
                                    v->m->account ? v->m->account : v->m->addrs->len ? g_array_index(v->m->addrs, TwAddrUse, 0).addr : v->m->key);
+            for (guint j = 0; j < v->findings->len; j++)
+                if (strcmp(((const TwFinding *)g_ptr_array_index(v->findings, j))->rule->name, "rotation") == 0)
+                    g_string_append(names, " (rotated its password)");
         }
         g_autofree char *head = g_strdup_printf("%s%s%s (%u): ", col(color, state_color(st)),
                                                 st == TW_STATE_HEALTHY ? "Healthy" : "Not enough evidence",
