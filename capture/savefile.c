@@ -232,11 +232,9 @@ static void parse_idb(TwSavefile *sf, guint32 blen)
 static gint64 to_us(const Iface *ifc, guint64 ts)
 {
     guint64 sec = ts / ifc->units_per_sec, frac = ts % ifc->units_per_sec;
-    /* frac * 1e6 may overflow for very fine resolutions: scale in steps. */
-    guint64 us = ifc->units_per_sec >= 1000000 ? frac / (ifc->units_per_sec / 1000000)
-                                               : frac * (1000000 / ifc->units_per_sec);
-    if (us >= 1000000)
-        us = 999999;
+    /* frac < units_per_sec, which may be up to 2^62: multiply in 128 bits.
+     * Rounded down, as tshark prints microseconds. */
+    guint64 us = (guint64)(((unsigned __int128)frac * 1000000u) / ifc->units_per_sec);
     return (gint64)(sec + (guint64)ifc->offset_s) * G_USEC_PER_SEC + (gint64)us;
 }
 

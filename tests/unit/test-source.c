@@ -94,6 +94,44 @@ static void test_files_in_order(void)
     g_assert_cmpint(tw_source_next(src, &f, &err), ==, 0);
 }
 
+/* pcapng with if_tsresol 9 (nanoseconds) and 2^-10 (binary), one EPB each;
+ * times are rounded down to the microsecond. */
+static void test_pcapng_resolution(void)
+{
+    GByteArray *b = g_byte_array_new();
+    le32(b, 0x0a0d0d0a); le32(b, 28); le32(b, 0x1a2b3c4d); le32(b, 1);
+    le32(b, 0xffffffff); le32(b, 0xffffffff); le32(b, 28);
+    /* IDB 0: Ethernet, if_tsresol = 9; IDB 1: raw, if_tsresol = 0x8a (2^-10). */
+    static const guint8 res[2] = { 9, 0x8a };
+    for (int i = 0; i < 2; i++) {
+        le32(b, 1); le32(b, 32); le32(b, i == 0 ? 1 : 101); le32(b, 0);
+        le32(b, 9 | (1u << 16)); le32(b, res[i]); /* option 9, length 1, padded */
+        le32(b, 0);                              /* opt_endofopt */
+        le32(b, 32);
+    }
+    const guint64 ts[2] = { 1700000000123456789ull, (guint64)1700000000 * 1024 + 512 };
+    for (guint i = 0; i < 2; i++) {
+        le32(b, 6); le32(b, 36); le32(b, i);
+        le32(b, (guint32)(ts[i] >> 32)); le32(b, (guint32)ts[i]);
+        le32(b, 4); le32(b, 4); le32(b, 0x45454545); le32(b, 36);
+    }
+    g_autofree char *path = g_build_filename(tmpdir, "res.pcapng", NULL);
+    g_assert_true(g_file_set_contents(path, (const char *)b->data, b->len, NULL));
+    g_byte_array_unref(b);
+    char *paths[] = { path, NULL };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(TwSource) src = tw_source_open_files(paths, NULL, &err);
+    g_assert_no_error(err);
+    TwFrame f;
+    g_assert_cmpint(tw_source_next(src, &f, &err), ==, 1);
+    g_assert_cmpint(f.ts_us, ==, (gint64)1700000000123456);
+    g_assert_cmpint(f.linktype, ==, 1);
+    g_assert_cmpint(tw_source_next(src, &f, &err), ==, 1);
+    g_assert_cmpint(f.ts_us, ==, (gint64)1700000000500000);
+    g_assert_cmpint(f.linktype, ==, 101);
+    g_assert_cmpint(tw_source_next(src, &f, &err), ==, 0);
+}
+
 static void test_timestamps(void)
 {
     g_autofree char *a = write_pcap("t.pcap", 1, 2, 20, (gint64)1234567890 * G_USEC_PER_SEC + 999998);
@@ -244,6 +282,7 @@ int main(int argc, char **argv)
     tmpdir = g_dir_make_tmp("tw-source-XXXXXX", NULL);
     g_test_add_func("/source/files-in-order", test_files_in_order);
     g_test_add_func("/source/timestamps", test_timestamps);
+    g_test_add_func("/source/pcapng-resolution", test_pcapng_resolution);
     g_test_add_func("/source/missing-and-not-capture", test_missing_and_not_capture);
     g_test_add_func("/source/truncated-file", test_truncated_file);
     g_test_add_func("/source/filter", test_filter);
