@@ -63,9 +63,10 @@ scn_02_stale_password() {
     cap_start 02-stale-password
     machine_kinit ws2 || true                 # AS-REQ -> KDC_ERR_PREAUTH_FAILED
     on ws2 net rpc testjoin -S "$DCFQDN" || true           # SMB2 session setup (Kerberos, then NTLM) -> LOGON_FAILURE
-    # Samba's clients never reach NETLOGON without an authenticated SMB session;
-    # present the member's real (stale) secret to NetrServerAuthenticate3 over
-    # ncacn_ip_tcp, as Windows' netlogon service does.
+    # net rpc testjoin reaches NETLOGON over an anonymous SMB2 pipe; for the
+    # ncacn_ip_tcp variant present the member's real (stale) secret to
+    # NetrServerAuthenticate3 over TCP, as Windows' netlogon service does
+    # (Samba 4.17's rpcclient crashes there, winbindd never gets that far).
     on ws2 "$PY" "$HERE/nrpc_probe.py" wrong-password --dc "$DC_IP" --transport tcp \
         --computer WS02 --nthash "$nthash" || true
     cap_stop
