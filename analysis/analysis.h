@@ -97,6 +97,7 @@ typedef enum {
     TW_CLK_KRB_CTIME,   /* client ctime echoed in a KRB-ERROR vs capture time */
     TW_CLK_SMB2_SYSTIME, /* SMB2 NEGOTIATE SystemTime vs capture time */
     TW_CLK_NL_AUTH,     /* NETLOGON authenticator timestamp vs capture time */
+    TW_CLK_NTLM_TIME,   /* NTLMSSP CHALLENGE MsvAvTimestamp (the server's clock) vs capture time */
 } TwClockKind;
 
 typedef struct {

@@ -1096,6 +1096,28 @@ static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, con
     tw_machine_fact(a, m, TW_F_SEEN, evidence_new(ev, source, ev->proto, NULL, NULL, g_steal_pointer(&d)));
 }
 
+/* MS-NLMP 2.2.1.2/2.2.2.1: the CHALLENGE comes from the server and names it
+ * (MsvAvNbComputerName) and carries its clock (MsvAvTimestamp); the
+ * AUTHENTICATE names the client's workstation. */
+static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
+{
+    const char *type = tw_event_get_str(ev, "ntlmssp_type");
+    if (!type || strcmp(type, "CHALLENGE") != 0) {
+        feed_named(a, ev, source, "workstation");
+        return;
+    }
+    g_autofree char *acct = tw_identity_from_computer(tw_event_get_str(ev, "nb_computer"));
+    char mb[18];
+    TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->src, true);
+    if (acct) {
+        tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+        tw_identity_add_alias(m, tw_event_get_str(ev, "dns_computer"));
+    }
+    gint64 us = 0;
+    if (get_time(ev, "server_time", &us) && us > 0)
+        clock_sample(a, m, ev, source, TW_CLK_NTLM_TIME, us, ev->ts_us);
+}
+
 void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     source = intern_source(a, source);
@@ -1116,7 +1138,7 @@ void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
     else if (strcmp(p, "smb2") == 0)
         feed_smb2(a, ev, source);
     else if (strcmp(p, "ntlmssp") == 0)
-        feed_named(a, ev, source, "workstation");
+        feed_ntlmssp(a, ev, source);
     else if (strcmp(p, "dcerpc") == 0)
         feed_named(a, ev, source, "nl_auth_host");
 }
