@@ -193,6 +193,33 @@ static void test_caps(void)
     g_assert_cmpuint(last->frame, ==, 2 * (TW_AN_MAX_ADDRS + 9) + 2);
 }
 
+/* NTLMSSP: the CHALLENGE names the server (and carries its clock), the
+ * AUTHENTICATE names the client's workstation. */
+static void test_ntlmssp_names(void)
+{
+    static const char *const lines[] = {
+        "{\"frame\":2,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"ntlmssp\",\"src\":\"10.0.0.1\",\"sport\":445,"
+        "\"dst\":\"10.0.0.5\",\"dport\":5000,\"ntlmssp_type\":\"CHALLENGE\",\"nb_computer\":\"dc1\","
+        "\"dns_computer\":\"dc1.lab.example\",\"server_time\":\"2026-03-02T09:00:03Z\"}",
+        "{\"frame\":3,\"ts\":\"2026-03-02T09:00:01Z\",\"proto\":\"ntlmssp\",\"src\":\"10.0.0.5\",\"sport\":5000,"
+        "\"dst\":\"10.0.0.1\",\"dport\":445,\"ntlmssp_type\":\"AUTHENTICATE\",\"workstation\":\"ws5\",\"user\":\"bob\"}",
+        NULL,
+    };
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, lines, NULL);
+    TwMachine *dc = g_hash_table_lookup(a->machines, "DC1$");
+    TwMachine *ws = g_hash_table_lookup(a->machines, "WS5$");
+    g_assert_nonnull(dc);
+    g_assert_nonnull(ws);
+    g_assert_nonnull(tw_machine_addr(dc, "10.0.0.1"));
+    g_assert_null(tw_machine_addr(dc, "10.0.0.5"));
+    g_assert_nonnull(tw_machine_addr(ws, "10.0.0.5"));
+    double off;
+    g_assert_true(tw_machine_clock_offset(dc, &off));
+    g_assert_cmpfloat_with_epsilon(off, 3.0, 0.001);
+    g_assert_null(g_hash_table_lookup(a->machines, "BOB$"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -204,5 +231,6 @@ int main(int argc, char **argv)
     g_test_add_func("/identity/error-attribution", test_error_attribution);
     g_test_add_func("/identity/reply-to-per-source", test_reply_to_per_source);
     g_test_add_func("/identity/caps", test_caps);
+    g_test_add_func("/identity/ntlmssp-names", test_ntlmssp_names);
     return g_test_run();
 }
