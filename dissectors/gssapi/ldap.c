@@ -21,6 +21,7 @@ typedef struct {
     guint64 request_frame;
     guint64 krb_request_frame; /* frame of the AP-REQ inside the request, 0 if none */
     char *mechanism;           /* "GSS-SPNEGO", "GSSAPI", "simple", "sicily" */
+    guint sicily_step;         /* MS-ADTS 5.1.1.1.3: 9 discovery, 10 negotiate, 11 response; 0 */
 } LdapPending;
 
 typedef struct {
@@ -161,6 +162,7 @@ static void parse_bind_request(LdapFlow *f, TwDissectCtx *ctx, TwCursor *op, gin
     case 10: /* sicilyNegotiate: raw NTLMSSP NEGOTIATE */
     case 11: /* sicilyResponse: raw NTLMSSP AUTHENTICATE */
         lp->mechanism = g_strdup("sicily");
+        lp->sicily_step = auth.tag;
         cred = auth.content.p;
         cred_len = auth.content.len;
         cred_rep = auth.content.reported;
@@ -200,8 +202,11 @@ static void parse_bind_response(LdapFlow *f, TwDissectCtx *ctx, TwCursor *op, gi
             result = -1;
     }
     char *matched = NULL, *diag = NULL;
-    if (tw_der_expect(op, TW_DER_UNIVERSAL, TW_DER_TAG_OCTET_STRING, &t, 2))
+    TwDerTlv matched_tlv = { 0 };
+    if (tw_der_expect(op, TW_DER_UNIVERSAL, TW_DER_TAG_OCTET_STRING, &t, 2)) {
+        matched_tlv = t; /* Sicily: the NTLM CHALLENGE travels here */
         matched = tw_der_string(&t);
+    }
     if (tw_der_expect(op, TW_DER_UNIVERSAL, TW_DER_TAG_OCTET_STRING, &t, 2))
         diag = tw_der_string(&t);
     if (tw_der_next_is(op, TW_DER_CONTEXT, 3)) /* referral */
@@ -229,7 +234,17 @@ static void parse_bind_response(LdapFlow *f, TwDissectCtx *ctx, TwCursor *op, gi
                              ldap_decorate, &d, &sum);
         add_spnego_summary(ev, &sum);
     }
-    bool sasl = lp && lp->mechanism && strcmp(lp->mechanism, "simple") != 0;
+    if (lp && lp->sicily_step == 10 && matched_tlv.content.len) {
+        /* MS-ADTS 5.1.1.1.3: the sicilyNegotiate response's matchedDN is the
+         * raw NTLMSSP CHALLENGE. */
+        LdapDecorate d = { f, lp, msgid, true };
+        tw_gssapi_dissect(ctx, matched_tlv.content.p, matched_tlv.content.len,
+                          matched_tlv.content.reported, "ldap", ldap_decorate, &d);
+    }
+    /* The bind is complete (and a security layer may start) only after the
+     * last leg: not after Sicily discovery or negotiate. */
+    bool sasl = lp && lp->mechanism && strcmp(lp->mechanism, "simple") != 0 &&
+                lp->sicily_step != 9 && lp->sicily_step != 10;
     if (result != 14 /* saslBindInProgress */)
         g_hash_table_remove(f->pending, &key);
     tw_count(ctx, "ldap.bind_responses", 1);

@@ -6,8 +6,10 @@ For every public capture that tshark sees SMB2 or an LDAP bind in, compare
      frame has several), with the "status" of trustwire's "smb2" events;
   2. every Kerberos message tshark finds inside SMB2 / LDAP / DCE-RPC
      (kerberos.msg_type, error_code, realm, CNameString, SNameString), per
-     frame, with trustwire's "kerberos" events whose transport is not
-     udp/tcp (i.e. found inside a carrier).
+     frame, with trustwire's "kerberos" events not on ports 88/464 (i.e.
+     found inside a carrier);
+  3. every NTLMSSP message (type, user, domain, workstation, server
+     challenge, NTProofStr, target name), per frame.
 
 Usage: smb2-vs-tshark.py TRUSTWIRE [PCAP_ROOT]
 Exit 0 on agreement, 1 on disagreement, 77 (skip) without tshark or the
@@ -170,6 +172,59 @@ def compare_kerberos(pcap, evs):
     return agree, len(want), diffs
 
 
+NTLM_TYPES = {1: "NEGOTIATE", 2: "CHALLENGE", 3: "AUTHENTICATE"}
+
+
+def compare_ntlmssp(pcap, evs):
+    """Every NTLMSSP message tshark finds, by frame: type, user, domain,
+    workstation (tshark prints an empty name as "NULL"), server challenge,
+    NTProofStr and CHALLENGE target name."""
+    rows = tshark_rows(pcap, "ntlmssp.messagetype",
+                       ["ntlmssp.messagetype", "ntlmssp.auth.username", "ntlmssp.auth.domain",
+                        "ntlmssp.auth.hostname", "ntlmssp.ntlmserverchallenge",
+                        "ntlmssp.ntlmv2_response.ntproofstr", "ntlmssp.challenge.target_name"])
+
+    def clean(vals):
+        return sorted("" if v == "NULL" else v for v in vals)
+
+    want = {}
+    for frame, (mt, user, dom, host, chal, proof, target) in rows:
+        want[frame] = {
+            "type": sorted(NTLM_TYPES.get(int(x, 16), x) for x in mt),
+            "user": clean(user), "domain": clean(dom), "workstation": clean(host),
+            "server_challenge": sorted(chal), "ntproofstr": sorted(proof),
+            "target_name": sorted(target),
+        }
+    got = collections.defaultdict(list)
+    for e in evs:
+        if e.get("proto") == "ntlmssp":
+            got[e["frame"]].append(e)
+    agree = 0
+    diffs = []
+    for f in sorted(set(want) | set(got)):
+        g = got.get(f, [])
+        auth = [e for e in g if e.get("ntlmssp_type") == "AUTHENTICATE"]
+        gm = {
+            "type": sorted(e.get("ntlmssp_type") for e in g),
+            "user": sorted(e.get("user", "") for e in auth),
+            "domain": sorted(e.get("domain", "") for e in auth),
+            "workstation": sorted(e.get("workstation", "") for e in auth),
+            "server_challenge": sorted(e["server_challenge"] for e in g if "server_challenge" in e),
+            "ntproofstr": sorted(e["ntproofstr"] for e in g if "ntproofstr" in e),
+            "target_name": sorted(e["target_name"] for e in g if "target_name" in e),
+        }
+        w = want.get(f)
+        if w is None:
+            diffs.append(f"frame {f}: trustwire has NTLMSSP {gm['type']} tshark none")
+            continue
+        bad = [f"{k} tshark {w[k]} trustwire {gm[k]}" for k in w if w[k] != gm[k]]
+        if bad:
+            diffs.append(f"frame {f}: " + "; ".join(bad))
+        else:
+            agree += 1
+    return agree, len(want), diffs
+
+
 def main():
     if len(sys.argv) < 2:
         print("usage: smb2-vs-tshark.py TRUSTWIRE [PCAP_ROOT]", file=sys.stderr)
@@ -184,7 +239,7 @@ def main():
         print(f"SKIP: shared captures not found at {root}")
         return 77
     failed = False
-    st_agree = st_total = kr_agree = kr_total = 0
+    st_agree = st_total = kr_agree = kr_total = nt_agree = nt_total = 0
     for rel in CAPTURES:
         pcap = os.path.join(root, rel)
         if not os.path.exists(pcap):
@@ -197,14 +252,18 @@ def main():
         b, u, d2 = compare_kerberos(pcap, evs)
         kr_agree += b
         kr_total += u
-        state = "ok" if not d1 and not d2 else "DIFF"
-        print(f"{state:4} {rel}: nt_status {a}/{t}, carried kerberos frames {b}/{u}")
-        for d in (d1 + d2)[:20]:
+        c, v, d3 = compare_ntlmssp(pcap, evs)
+        nt_agree += c
+        nt_total += v
+        state = "ok" if not d1 and not d2 and not d3 else "DIFF"
+        print(f"{state:4} {rel}: nt_status {a}/{t}, carried kerberos frames {b}/{u}, "
+              f"ntlmssp frames {c}/{v}")
+        for d in (d1 + d2 + d3)[:20]:
             print("     " + d)
-        if d1 or d2:
+        if d1 or d2 or d3:
             failed = True
     print(f"TOTAL smb2.nt_status agreement {st_agree}/{st_total}; "
-          f"carried Kerberos frames {kr_agree}/{kr_total}")
+          f"carried Kerberos frames {kr_agree}/{kr_total}; NTLMSSP frames {nt_agree}/{nt_total}")
     return 1 if failed else 0
 
 

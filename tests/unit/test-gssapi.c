@@ -369,6 +369,44 @@ static void test_ldap_binds(void)
     g_ptr_array_unref(msgs);
 }
 
+static void test_ldap_sicily(void)
+{
+    /* MS-ADTS 5.1.1.1.3: sicilyNegotiate [10] carries a raw NTLMSSP NEGOTIATE;
+     * the success response's matchedDN the raw CHALLENGE; then sicilyResponse. */
+    GPtrArray *msgs = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+    int dirs[4] = { TW_DIR_REQ, TW_DIR_RSP, TW_DIR_REQ, TW_DIR_RSP };
+    const guint8 *neg = v_init_ntlm + sizeof v_init_ntlm - 38;
+    GByteArray *op = g_byte_array_new();
+    static const guint8 ver_dn[] = { 0x02, 0x01, 0x03, 0x04, 0x00 };
+    g_byte_array_append(op, ver_dn, sizeof ver_dn);
+    der_put(op, 0x8a, neg, 38);
+    g_ptr_array_add(msgs, ldap_msg(1, wrap(0x60, op)));
+    static const guint8 chal[40] = { 'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 2, 0, 0, 0,
+                                     0, 0, 0, 0, 40, 0, 0, 0, 1, 0, 0, 0,
+                                     0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04,
+                                     0, 0, 0, 0, 0, 0, 0, 0 };
+    GByteArray *rsp = g_byte_array_new();
+    static const guint8 rc[] = { 0x0a, 0x01, 0x00 };
+    g_byte_array_append(rsp, rc, 3);
+    der_put(rsp, 0x04, chal, sizeof chal); /* matchedDN */
+    der_put(rsp, 0x04, NULL, 0);
+    g_ptr_array_add(msgs, ldap_msg(1, wrap(0x61, rsp)));
+    op = g_byte_array_new();
+    g_byte_array_append(op, ver_dn, sizeof ver_dn);
+    der_put(op, 0x8b, neg, 38); /* any NTLMSSP will do for the third leg */
+    g_ptr_array_add(msgs, ldap_msg(2, wrap(0x60, op)));
+    g_ptr_array_add(msgs, bind_response(2, 0, "", NULL, 0));
+    ldap_run(msgs, dirs, 0);
+    /* ntlmssp + bindRequest 1, ntlmssp(CHALLENGE) + bindResponse 1, ntlmssp + bindRequest 2, bindResponse 2 */
+    g_assert_cmpuint(events->len, ==, 7);
+    const TwEvent *c = events->pdata[2];
+    g_assert_cmpstr(c->proto, ==, "ntlmssp");
+    g_assert_cmpstr(tw_event_get_str(c, "ntlmssp_type"), ==, "CHALLENGE");
+    g_assert_cmpstr(tw_event_get_str(c, "server_challenge"), ==, "deadbeef01020304");
+    g_assert_cmpstr(tw_event_get_str(events->pdata[1], "auth"), ==, "sicily");
+    g_ptr_array_unref(msgs);
+}
+
 static void test_names(void)
 {
     g_assert_cmpstr(tw_gss_mech_name("1.2.840.113554.1.2.2"), ==, "kerberos");
@@ -394,6 +432,7 @@ int main(int argc, char **argv)
     g_test_add_func("/gssapi/every-truncation", test_every_truncation);
     g_test_add_func("/gssapi/names", test_names);
     g_test_add_func("/gssapi/ldap-binds", test_ldap_binds);
+    g_test_add_func("/gssapi/ldap-sicily", test_ldap_sicily);
     int rc = g_test_run();
     g_ptr_array_unref(events);
     return rc;
