@@ -18,9 +18,12 @@ typedef struct {
 typedef struct Datagram {
     DefragKey key;
     gint64 first_ts;
-    guint8 *buf;        /* TW_DEFRAG_MAX_BYTES, allocated with the datagram */
-    guint8 covered[(TW_DEFRAG_MAX_BYTES + 8) / 8];
-    guint8 captured[(TW_DEFRAG_MAX_BYTES + 8) / 8];
+    /* Grown to the highest fragment end seen (at most TW_DEFRAG_MAX_BYTES),
+     * so the usual two- or three-fragment datagram costs little. */
+    guint32 cap;
+    guint8 *buf;
+    guint8 *covered;  /* bitmap, cap bits */
+    guint8 *captured; /* bitmap, cap bits */
     guint32 total;      /* payload length once the last fragment was seen */
     bool have_last;
     guint nfrags;
@@ -51,6 +54,8 @@ static gboolean key_equal(gconstpointer a, gconstpointer b)
 static void datagram_free(Datagram *dg)
 {
     g_free(dg->buf);
+    g_free(dg->covered);
+    g_free(dg->captured);
     g_free(dg);
 }
 
@@ -80,6 +85,25 @@ static void expire(TwDefrag *d, gint64 now)
         tw_cap_count(d->notify, "ip.defrag.timeout", 1);
         datagram_drop(d, dg);
     }
+}
+
+/* Makes room for bytes [0, end). */
+static void datagram_grow(Datagram *dg, guint32 end)
+{
+    if (end <= dg->cap)
+        return;
+    guint32 cap = dg->cap ? dg->cap : 2048;
+    while (cap < end)
+        cap *= 2;
+    if (cap > TW_DEFRAG_MAX_BYTES)
+        cap = TW_DEFRAG_MAX_BYTES;
+    guint32 old_bm = (dg->cap + 7) / 8, new_bm = (cap + 7) / 8;
+    dg->buf = g_realloc(dg->buf, cap);
+    dg->covered = g_realloc(dg->covered, new_bm);
+    dg->captured = g_realloc(dg->captured, new_bm);
+    memset(dg->covered + old_bm, 0, new_bm - old_bm);
+    memset(dg->captured + old_bm, 0, new_bm - old_bm);
+    dg->cap = cap;
 }
 
 static inline bool bit_get(const guint8 *bm, guint32 i) { return (bm[i >> 3] >> (i & 7)) & 1; }
@@ -131,7 +155,6 @@ bool tw_defrag_add(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, TwDefragResu
         dg = g_new0(Datagram, 1);
         dg->key = key;
         dg->first_ts = ts_us;
-        dg->buf = g_malloc(TW_DEFRAG_MAX_BYTES);
         dg->link.data = dg;
         g_hash_table_insert(d->table, &dg->key, dg);
         g_queue_push_tail_link(&d->age, &dg->link);
@@ -153,6 +176,7 @@ bool tw_defrag_add(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, TwDefragResu
             dg->have_last = true;
         }
     }
+    datagram_grow(dg, off + len);
     bool overlap = false, conflict = false;
     for (guint32 i = 0; i < len; i++) {
         guint32 at = off + i;
@@ -179,7 +203,7 @@ bool tw_defrag_add(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, TwDefragResu
         captured++;
     res->len = dg->total;
     res->caplen = captured;
-    res->data = g_memdup2(dg->buf, dg->total ? dg->total : 1);
+    res->data = dg->total ? g_steal_pointer(&dg->buf) : g_malloc(1);
     tw_cap_count(d->notify, "ip.defrag.reassembled", 1);
     datagram_drop(d, dg);
     return true;
