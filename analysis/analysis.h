@@ -52,6 +52,7 @@ typedef struct {
     char *status;  /* "0xc0000022 STATUS_ACCESS_DENIED" or NULL */
     char *detail;  /* free text (who, offsets) or NULL */
     bool has_value;
+    bool value_estimated; /* inferred (e.g. from an AS-REQ's till), not read from a clock field */
     double value;  /* a measurement the rule reads (clock-skew: client minus server, s) */
     char src[TW_ADDR_STRLEN];
     char dst[TW_ADDR_STRLEN];

@@ -47,6 +47,7 @@ typedef struct {
     gint64 msg_type;
     char *cname, *sname;
     bool kpasswd;
+    gint64 till_us; /* AS-REQ: the requested end time, on the client's clock (0: none) */
     /* NETLOGON */
     gint64 opnum;
     char *op;
@@ -486,6 +487,12 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         r->cname = g_strdup(cname);
         r->sname = g_strdup(sname);
         r->kpasswd = kpasswd;
+        gint64 till = 0;
+        /* RFC 4120 5.4.1: till is chosen by the client from its own clock;
+         * 2037-09-13 (Windows) and 1970 (none) say nothing about it. */
+        if (t == KRB_AS_REQ && get_time(ev, "till", &till) && till > ev->ts_us - 400LL * 86400 * G_USEC_PER_SEC &&
+            till < ev->ts_us + 400LL * 86400 * G_USEC_PER_SEC)
+            r->till_us = till;
         g_autofree char *cacct = tw_identity_from_principal(cname);
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
@@ -705,6 +712,24 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         if (has_ctime && has_stime) {
             e->has_value = true;
             e->value = (double)(ctime_us - stime_us) / 1e6;
+        } else if (r && r->msg_type == KRB_AS_REQ && r->till_us) {
+            /* No client time in the error: estimate it from the AS-REQ's
+             * till = client now + a whole-hour lifetime (24 h for MIT, 10 h
+             * for many others), good for offsets under 30 minutes.  Kept
+             * only when consistent with the error (beyond ~5 minutes). */
+            gint64 life_s = (r->till_us - r->ts_us) / G_USEC_PER_SEC;
+            gint64 rem = ((life_s % 3600) + 3600) % 3600;
+            double est = (double)(rem >= 1800 ? rem - 3600 : rem);
+            if (has_stime)
+                est -= (double)(stime_us - ev->ts_us) / 1e6;
+            if (ABS(est) >= 280.0) {
+                e->has_value = true;
+                e->value_estimated = true;
+                e->value = est;
+                g_free(e->detail);
+                e->detail = g_strdup_printf("client clock about %+.0f s from the KDC's (estimated from the AS-REQ's "
+                                            "requested end time)", est);
+            }
         }
         tw_machine_fact(a, m, TW_F_KRB_SKEW, e);
         return;

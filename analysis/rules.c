@@ -523,11 +523,14 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
     bool has_rel = has_own;
     double rel = has_own ? own - (has_dc ? dc : 0) : 0;
     /* A KRB-ERROR carrying both ctime and stime measures the pair directly. */
+    bool estimated = false;
     for (guint i = 0; i < sk->ev->len; i++) {
         const TwEvidence *e = g_ptr_array_index(sk->ev, i);
-        if (e->has_value) {
+        /* exact (ctime and stime) beats estimated; the latest wins */
+        if (e->has_value && (!e->value_estimated || !has_rel || estimated)) {
             rel = e->value;
             has_rel = true;
+            estimated = e->value_estimated;
         }
     }
     if (!sk->count && (!has_rel || ABS(rel) <= TW_AN_SKEW_WARN_S))
@@ -551,8 +554,10 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
     f->offset_s = rel;
     GString *s = g_string_new(NULL);
     if (has_rel) {
-        g_string_append_printf(s, "%s's clock is %.0f s %s the domain controller's%s", name_of(m), ABS(rel),
-                               rel >= 0 ? "ahead of" : "behind", has_dc ? "" : " (measured against the capture host)");
+        g_string_append_printf(s, "%s's clock is %s%.0f s %s the domain controller's%s", name_of(m),
+                               estimated ? "about " : "", ABS(rel), rel >= 0 ? "ahead of" : "behind",
+                               estimated ? " (estimated from the end time its AS-REQ asked for)"
+                               : has_dc || has_own == false ? "" : " (measured against the capture host)");
         if (ABS(rel) > TW_AN_SKEW_LIMIT_S)
             g_string_append(s, ", beyond Kerberos' 5-minute tolerance");
         else if (!sk->count)
@@ -742,12 +747,8 @@ static int finding_cmp(gconstpointer pa, gconstpointer pb)
     const TwFinding *x = *(TwFinding *const *)pa, *y = *(TwFinding *const *)pb;
     if (x->state != y->state)
         return x->state > y->state ? -1 : 1;
-    /* Among healthy findings "healthy" itself leads. */
-    if (x->state == TW_STATE_HEALTHY) {
-        bool xh = strcmp(x->rule->name, "healthy") == 0, yh = strcmp(y->rule->name, "healthy") == 0;
-        if (xh != yh)
-            return xh ? -1 : 1;
-    }
+    /* Same state: table order (a successful rotation leads "healthy": it is
+     * the more specific news about a healthy machine). */
     return x->rule->priority - y->rule->priority;
 }
 

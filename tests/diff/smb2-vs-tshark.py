@@ -34,6 +34,7 @@ CAPTURES = [
     "zeek/smb/smb311.pcap",
     "zeek/krb/smb2_krb.pcap",
     "zeek/krb/kerberos_tso.pcapng",
+    "zeek/krb/smb_gssapi.pcap",
     "zeek/dce-rpc/kerberos445_auth.pcapng",
     "zeek/ldap/aduser1.pcap",
     "zeek/ldap/gap-data-missing.pcapng",
@@ -114,8 +115,11 @@ def compare_kerberos(pcap, evs):
                         "kerberos.CNameString", "kerberos.SNameString"])
     want = {}
     for frame, (mt, ec, realm, cname, sname) in rows:
+        # A set: Windows 2000-era servers echo the AP-REP as the SPNEGO
+        # mechListMIC, which tshark decodes as a second AP-REP (we do not
+        # decode mechListMIC), e.g. zeek/krb/smb_gssapi.pcap frame 8.
         want[frame] = {
-            "msg_type": sorted(int(x) for x in mt),
+            "msg_type": sorted({int(x) for x in mt}),
             "error_code": sorted(int(x) for x in ec),
             "realm": norm_names(realm),
             "cname": norm_names(cname),
@@ -141,7 +145,7 @@ def compare_kerberos(pcap, evs):
         w = want.get(f)
         g = gotl.get(f, [])
         gm = {
-            "msg_type": sorted(int(e.get("msg_type", -1)) for e in g),
+            "msg_type": sorted({int(e.get("msg_type", -1)) for e in g}),
             "error_code": sorted(int(e["error_code"]) for e in g if "error_code" in e),
             "realm": norm_names([e.get(k) for e in g for k in ("realm", "ticket_realm", "crealm")
                                  if e.get(k)]),

@@ -152,8 +152,11 @@ EOF
 # run a command inside a node (its net, mount, UTS and PID namespaces)
 on() {   # node cmd...
     local n=$1; shift
+    # in the background + wait, so that INT/TERM reach the script's trap at once
     nsenter -t "${INIT_PID[$n]}" -m -u -n -p -- \
-        env KRB5_CONFIG=/etc/samba/krb5.conf KRB5_KTNAME=FILE:/var/lib/samba/private/krb5.keytab HOME=/var/lib/samba TMPDIR=/tmp "$@"
+        env KRB5_CONFIG=/etc/samba/krb5.conf KRB5_KTNAME=FILE:/var/lib/samba/private/krb5.keytab \
+        HOME=/var/lib/samba TMPDIR=/tmp "$@" <&0 &
+    wait $!
 }
 
 # ---------------------------------------------------------------- DC
@@ -272,6 +275,7 @@ cap_start() {   # name
     ip netns exec "$SWNS" tcpdump -Z root -i "$BRIDGE" -s 0 --immediate-mode -U -n \
         -w "$CAP_RAW" >"$LAB/cap-$1.log" 2>&1 &
     CAP_PID=$!
+    echo "cap $CAP_PID $CAP_PID" >> "$LAB/holders"
     local i
     for i in $(seq 50); do grep -qs 'listening on' "$LAB/cap-$1.log" && break; sleep 0.1; done
     sleep 0.3

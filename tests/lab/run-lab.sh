@@ -21,6 +21,9 @@ LAB=/tmp/twlab
 . "$HERE/scenarios.sh"
 
 [ "$(id -u)" = 0 ] || die "run as root"
+# one lab at a time (the lock is on this script file itself, nothing is left behind)
+exec 9<"$0"
+flock -n 9 || die "another lab run is active"
 
 ALL_SCENARIOS=(01-healthy 02-stale-password 03-clock-skew 04-netlogon 05-rotation
                06-disabled-deleted 07-cloned 08-zerologon 09-big-ticket
@@ -45,7 +48,7 @@ if [ -f "$LAB/holders" ]; then
     while read -r n h c; do
         for p in $c $h; do
             case $(readlink "/proc/$p/exe" 2>/dev/null) in
-                */sleep|*/unshare) kill -KILL "$p" 2>/dev/null || true ;;
+                */sleep|*/unshare|*/tcpdump) kill -KILL "$p" 2>/dev/null || true ;;
             esac
         done
     done < "$LAB/holders"

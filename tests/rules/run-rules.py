@@ -80,10 +80,14 @@ def check_machine(key, m, exp, errs):
         if s not in sources:
             err("source %s not in evidence sources %r" % (s, sorted(sources)))
     if "clock_offset_s" in exp:
-        lo, hi = exp["clock_offset_s"]
         off = m["clock_offset_s"]
-        if off is None or not (lo <= off <= hi):
-            err("clock_offset_s %r not in [%s, %s]" % (off, lo, hi))
+        if exp["clock_offset_s"] is None:
+            if off is not None:
+                err("clock_offset_s %r, expected null (not measured)" % off)
+        else:
+            lo, hi = exp["clock_offset_s"]
+            if off is None or not (lo <= off <= hi):
+                err("clock_offset_s %r not in [%s, %s]" % (off, lo, hi))
     if "summary_contains" in exp and exp["summary_contains"] not in (m.get("summary") or ""):
         err("summary lacks %r: %r" % (exp["summary_contains"], m.get("summary")))
     if not m["fix"]:

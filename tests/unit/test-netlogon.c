@@ -446,6 +446,32 @@ static void test_built_calls(void)
     g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "WS1");
     g_assert_false(tw_event_has(ev, "decode_error"));
 
+    /* NetrServerTrustPasswordsGet (42): the PasswordSet2 prefix, then an
+     * encrypted response of which only ReturnAuthenticator + result show */
+    g_autoptr(GByteArray) tp = g_byte_array_new();
+    put_u32(tp, 0x20000); put_wstr(tp, "\\\\DC1");
+    put_wstr(tp, "WS1$");
+    put_u16(tp, 2);
+    put_wstr(tp, "WS1");
+    put_align(tp, 4);
+    for (int i = 0; i < 8; i++) { guint8 c = 0x55; g_byte_array_append(tp, &c, 1); }
+    put_u32(tp, 1700000001);
+    g_autoptr(GByteArray) p8 = request_pdu(0, 9, 42, tp);
+    feed(&h, s, 'c', 9, p8->data, p8->len);
+    g_autoptr(GByteArray) tr = hex("6666666666666666 00000000 00112233445566778899aabbccddeeff"
+                                   "00112233445566778899aabbccddeeff 00000000");
+    g_autoptr(GByteArray) p9 = request_pdu(2, 9, 0, tr);
+    feed(&h, s, 's', 10, p9->data, p9->len);
+    ev = nl_event(&h, 6);
+    g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrServerTrustPasswordsGet");
+    g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "WS1$");
+    g_assert_cmpstr(tw_event_get_str(ev, "authenticator_time"), ==, "2023-11-14T22:13:21.000000Z");
+    g_assert_false(tw_event_has(ev, "decode_error"));
+    ev = nl_event(&h, 7);
+    g_assert_cmpstr(tw_event_get_str(ev, "return_authenticator_credential"), ==, "6666666666666666");
+    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_SUCCESS");
+    g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "WS1$");
+
     /* NetrLogonGetDomainInfo (29) level 1 with a NETLOGON_WORKSTATION_INFO:
      * every embedded pointer deferred after the structure, in order */
     g_autoptr(GByteArray) di = g_byte_array_new();
@@ -469,7 +495,7 @@ static void test_built_calls(void)
     for (const char *c = "Windows 10"; *c; c++) put_u16(di, (guint8)*c);
     g_autoptr(GByteArray) p7 = request_pdu(0, 8, 29, di);
     feed(&h, s, 'c', 8, p7->data, p7->len);
-    ev = nl_event(&h, 6);
+    ev = nl_event(&h, 8);
     g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrLogonGetDomainInfo");
     g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "WS1");
     g_assert_cmpstr(tw_event_get_str(ev, "dns_host_name"), ==, "ws1.lab.test");
