@@ -337,6 +337,25 @@ static void password_set(Nl *nl, bool req, bool v2)
     }
 }
 
+/* MS-NRPC 3.5.4.4.7 NetrServerPasswordGet, 3.5.4.4.8
+ * NetrServerTrustPasswordsGet, 3.5.4.7.6 NetrServerGetTrustInfo: the same
+ * leading parameters as NetrServerPasswordSet2; what they return is
+ * encrypted with the session key, so only the return authenticator and the
+ * result are reported. */
+static void trust_password_get(Nl *nl, bool req)
+{
+    if (req) {
+        unique_str(nl, "server", true);
+        ref_str(nl, "account", true);
+        channel_type(nl);
+        ref_str(nl, "computer", true);
+        authenticator(nl, "authenticator");
+    } else {
+        authenticator(nl, "return_authenticator");
+        status_from_tail(nl);
+    }
+}
+
 /* MS-NRPC 3.5.4.4.10 NetrLogonGetCapabilities. */
 static void get_capabilities(Nl *nl, bool req)
 {
@@ -850,6 +869,9 @@ bool tw_netlogon_dissect(const TwDcerpcStub *st)
         case 0x06: password_set(&nl, req, false); break;
         case 0x1e: password_set(&nl, req, true); break;
         case 0x15: get_capabilities(&nl, req); break;
+        case 0x1f: trust_password_get(&nl, req); break;
+        case 0x2a: trust_password_get(&nl, req); break;
+        case 0x2e: trust_password_get(&nl, req); break;
         case 0x1d: get_domain_info(&nl, req); break;
         case 0x22: get_dc_name_ex2(&nl, req); break;
         case 0x02: sam_logon(&nl, req, true, false); break;
