@@ -21,9 +21,7 @@ LAB=/tmp/twlab
 . "$HERE/scenarios.sh"
 
 [ "$(id -u)" = 0 ] || die "run as root"
-# one lab at a time (the lock is on this script file itself, nothing is left behind)
-exec 9<"$0"
-flock -n 9 || die "another lab run is active"
+
 
 ALL_SCENARIOS=(01-healthy 02-stale-password 03-clock-skew 04-netlogon 05-rotation
                06-disabled-deleted 07-cloned 08-zerologon 09-big-ticket
@@ -43,9 +41,15 @@ else
     [ ${#want[@]} -gt 0 ] || die "no scenario matches: $*  (have: ${ALL_SCENARIOS[*]})"
 fi
 
-# ---- leftovers of an interrupted run (only our own holders, by recorded PID)
+# ---- one lab at a time; leftovers of a killed run (only our own processes,
+# by recorded PID, after checking what they are)
 if [ -f "$LAB/holders" ]; then
+    read -r _ mp _ < "$LAB/holders" || true
+    if [ -n "${mp:-}" ] && [ "$mp" != $$ ] && grep -qs 'run-lab.sh' "/proc/$mp/cmdline"; then
+        die "another lab run is active (PID $mp)"
+    fi
     while read -r n h c; do
+        [ "$n" = main ] && continue
         for p in $c $h; do
             case $(readlink "/proc/$p/exe" 2>/dev/null) in
                 */sleep|*/unshare|*/tcpdump) kill -KILL "$p" 2>/dev/null || true ;;
@@ -57,6 +61,7 @@ lab_cleanup_netns
 rm -rf "$LAB"
 mkdir -p "$LAB" "$OUT"
 chmod 755 "$LAB"
+echo "main $$ $$" > "$LAB/holders"
 
 set -E
 trap 'log "command failed (status $?): $BASH_COMMAND [${FUNCNAME[0]:-main}:$LINENO]"' ERR
