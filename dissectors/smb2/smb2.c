@@ -138,6 +138,7 @@ typedef struct {
     GHashTable *trees;   /* SmbKey (file_id 0) -> SmbTree */
     GHashTable *pipes;   /* SmbKey -> SmbPipe */
     bool reported_smb1, reported_encrypted, reported_compressed;
+    guint64 smb1_krb_request_frame; /* last AP-REQ in an SMB1 session setup */
 } SmbFlow;
 
 static void pending_free(gpointer p)
@@ -795,6 +796,51 @@ static guint32 dissect_smb2_message(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg
     return next;
 }
 
+/* SMB1 SESSION_SETUP_ANDX with extended security (MS-SMB 2.2.4.6): only its
+ * security blob is read, so Kerberos/NTLMSSP of legacy clients is not lost.
+ * Header (MS-CIFS 2.2.3.1) is 32 bytes; Command at 4, Flags at 9 (0x80 =
+ * reply), UID at 28; then WordCount, Words, ByteCount, Bytes. */
+static void dissect_smb1_session_setup(SmbFlow *f, TwDissectCtx *ctx, const guint8 *p, gsize len,
+                                       gsize reported)
+{
+    TwCursor c = tw_cursor_init_reported(p, len, reported);
+    tw_cursor_skip(&c, 4);
+    guint8 cmd = tw_cursor_u8(&c);
+    tw_cursor_skip(&c, 4);
+    guint8 flags = tw_cursor_u8(&c);
+    tw_cursor_skip(&c, 2 + 2 + 8 + 2 + 2 + 2);
+    guint16 uid = tw_cursor_le16(&c);
+    tw_cursor_skip(&c, 2);
+    guint8 wct = tw_cursor_u8(&c);
+    if (!tw_cursor_ok(&c) || cmd != 0x73)
+        return;
+    bool reply = flags & 0x80;
+    guint16 blob_len;
+    if (!reply && wct == 12) { /* MS-SMB 2.2.4.6.1 */
+        tw_cursor_skip(&c, 4 + 2 + 2 + 2 + 4);
+        blob_len = tw_cursor_le16(&c);
+        tw_cursor_skip(&c, 4 + 4);
+    } else if (reply && wct == 4) { /* MS-SMB 2.2.4.6.2 */
+        tw_cursor_skip(&c, 4 + 2);
+        blob_len = tw_cursor_le16(&c);
+    } else {
+        return; /* not extended security: no GSS blob */
+    }
+    tw_cursor_skip(&c, 2); /* ByteCount */
+    if (!tw_cursor_ok(&c) || blob_len == 0)
+        return;
+    gsize cap = MIN((gsize)blob_len, c.len - c.off);
+    SmbPending pend = { 0 };
+    pend.krb_request_frame = f->smb1_krb_request_frame;
+    SessDecorate d = { &pend, uid, reply };
+    tw_gssapi_dissect(ctx, tw_cursor_ptr(&c), cap, blob_len, "smb", sess_decorate, &d);
+    if (!reply && pend.krb_request_frame)
+        f->smb1_krb_request_frame = pend.krb_request_frame;
+    g_free(pend.user);
+    g_free(pend.domain);
+    g_free(pend.workstation);
+}
+
 /* One NBSS session message (RFC 1002 4.3.6): `len` captured of `reported`. */
 static void dissect_record(SmbFlow *f, TwDissectCtx *ctx, const guint8 *p, gsize len, gsize reported)
 {
@@ -847,6 +893,7 @@ static void dissect_record(SmbFlow *f, TwDissectCtx *ctx, const guint8 *p, gsize
     }
     case 0xff: /* SMB1 (MS-CIFS 2.2.3.1), e.g. the multi-protocol NEGOTIATE */
         tw_count(ctx, "smb.smb1_messages", 1);
+        dissect_smb1_session_setup(f, ctx, p, len, reported);
         if (!f->reported_smb1) {
             f->reported_smb1 = true;
             TwEvent *ev = tw_event_new(ctx->pi, "smb");

@@ -41,6 +41,8 @@ CAPTURES = [
     "suricata-verify/dcerpc/dcerpc-ctxids/input.pcap",
     "suricata-verify/dcerpc-smb-test-01/input.pcap",
     "suricata-verify/smb2-06/20171220_smb_net_user.pcap",
+    "suricata-verify/output-eve-smb-01/input.pcap",
+    "suricata-verify/smb-named-pipe-ascii/input.pcap",
     "suricata-verify/krb5-request-frag-log/krb5-frag.pcap",
     "corelight-zerologon/CVE-2020-1472_exploit_win2019.pcap",
     "ndpi/kerberos.pcap",

@@ -642,6 +642,26 @@ static void test_other_smb(void)
     feed(st, TW_DIR_REQ, r->data, r->len);
     feed(st, TW_DIR_REQ, r->data, r->len);
     g_byte_array_unref(r);
+    /* SMB1 SESSION_SETUP_ANDX with extended security (MS-SMB 2.2.4.6.1)
+     * carrying a raw NTLMSSP NEGOTIATE: an ntlmssp event, transport "smb". */
+    GByteArray *ss = g_byte_array_new();
+    putn(ss, "\xffSMB\x73", 5);
+    put32(ss, 0); put8(ss, 0x18); put16(ss, 0xc807); put16(ss, 0); zeros(ss, 8); put16(ss, 0);
+    put16(ss, 0); put16(ss, 0xfeff); put16(ss, 0x0800); put16(ss, 1);
+    static const guint8 ntlm_neg[16] = { 'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0,
+                                         0x01, 0x00, 0x00, 0x00 };
+    put8(ss, 12);
+    put8(ss, 0xff); put8(ss, 0); put16(ss, 0); put16(ss, 4356); put16(ss, 50); put16(ss, 0);
+    put32(ss, 0); put16(ss, sizeof ntlm_neg); put32(ss, 0); put32(ss, 0x80000000);
+    put16(ss, sizeof ntlm_neg);
+    putn(ss, ntlm_neg, sizeof ntlm_neg);
+    r = nbss(ss);
+    feed(st, TW_DIR_REQ, r->data, r->len);
+    g_byte_array_unref(r);
+    g_autoptr(GPtrArray) ntlm = of_proto("ntlmssp");
+    g_assert_cmpuint(ntlm->len, ==, 1);
+    g_assert_cmpstr(((TwEvent *)ntlm->pdata[0])->transport, ==, "smb");
+    g_assert_cmpstr(tw_event_get_str(ntlm->pdata[0], "session_id"), ==, "0x0000000000000800");
     /* SMB3 TRANSFORM_HEADER (2.2.41) with SessionId at offset 44. */
     GByteArray *tf = g_byte_array_new();
     putn(tf, "\xfdSMB", 4);
@@ -662,7 +682,7 @@ static void test_other_smb(void)
     g_assert_cmpuint(smb1->len, ==, 1);
     g_assert_true(tw_event_get_bool(smb1->pdata[0], "smb1", false));
     g_assert_cmpint(tw_event_get_int(smb1->pdata[0], "smb1_command", 0), ==, 0x72);
-    g_assert_cmpuint(counter("smb.smb1_messages"), ==, 2);
+    g_assert_cmpuint(counter("smb.smb1_messages"), ==, 3);
     g_autoptr(GPtrArray) smb = of_proto("smb2");
     g_assert_cmpuint(smb->len, ==, 2);
     g_assert_true(tw_event_get_bool(smb->pdata[0], "encrypted", false));
