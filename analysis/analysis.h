@@ -83,6 +83,8 @@ typedef enum {
     TW_F_ZL_PWSET,         /* all-zero NetrServerPasswordSet2 aimed at NAME$ */
     TW_F_ZL_SEALED_BURST,  /* burst of sealed ReqChallenge+Authenticate to this DC */
     TW_F_NL_DENIED_BURST,  /* burst of denied Authenticate for NAME$ from one address */
+    TW_F_NTLM_OK,          /* SMB2 SESSION_SETUP with NTLMSSP as NAME$ → success */
+    TW_F_NTLM_FAIL,        /* … → STATUS_LOGON_FAILURE (wrong password or unknown account) */
     TW_F_SEEN,             /* any other mention (SPN target, NTLMSSP workstation…) */
     TW_F_COUNT
 } TwFactKind;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 /* RFC 4120 7.5.7 message types */
+enum { NTLM_AUTHENTICATE = 1000 }; /* a Request that is an NTLMSSP AUTHENTICATE, not Kerberos */
 enum { KRB_AS_REQ = 10, KRB_AS_REP = 11, KRB_TGS_REQ = 12, KRB_TGS_REP = 13, KRB_AP_REQ = 14,
        KRB_AP_REP = 15, KRB_PRIV = 21, KRB_ERROR = 30 };
 
@@ -1061,6 +1062,31 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
         return;
     g_autofree char *k = g_strdup_printf("%s|%" G_GINT64_FORMAT, source ? source : "", req_frame);
     Request *r = g_hash_table_lookup(a->requests, k);
+    if (r && r->msg_type == NTLM_AUTHENTICATE && !r->answered && strcmp(r->dst, ev->src) == 0) {
+        /* MS-NLMP 3.2.5.1.2 / MS-SMB2 3.3.5.5.3: a machine account logging on with NTLM. */
+        r->answered = true;
+        g_autofree char *acct = tw_identity_from_principal(r->cname);
+        TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
+        if (!m)
+            return;
+        TwAddrUse *u = tw_machine_addr(m, r->src);
+        g_autofree char *stx = status_text(ev, "status", st);
+        if (st == ST_SUCCESS) {
+            if (u)
+                u->n_ok++;
+            tw_machine_fact(a, m, TW_F_NTLM_OK,
+                            evidence_new(ev, source, "NTLMSSP → SMB2 SESSION_SETUP response", NULL, stx,
+                                         g_strdup_printf("%s logged on with NTLM (its password works)", acct)));
+        } else if (st == 0xc000006du || st == 0xc000006au) {
+            if (u)
+                u->n_keyfail++;
+            tw_machine_fact(a, m, TW_F_NTLM_FAIL,
+                            evidence_new(ev, source, "NTLMSSP → SMB2 SESSION_SETUP response", NULL, stx,
+                                         g_strdup_printf("the server refused %s's NTLM logon (frame %" G_GUINT64_FORMAT ")",
+                                                         acct, r->frame)));
+        }
+        return;
+    }
     if (!r || r->msg_type != KRB_AP_REQ || r->answered || strcmp(r->dst, ev->src) != 0)
         return;
     g_autofree char *sacct = tw_identity_from_principal(r->sname);
@@ -1129,6 +1155,33 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
     const char *type = tw_event_get_str(ev, "ntlmssp_type");
     if (!type || strcmp(type, "CHALLENGE") != 0) {
         feed_named(a, ev, source, "workstation");
+        const char *user = tw_event_get_str(ev, "user");
+        g_autofree char *acct = tw_identity_from_principal(user);
+        char mb[18];
+        TwMachine *m = NULL;
+        if (acct && !tw_event_get_bool(ev, "anonymous", false)) {
+            /* The machine itself logs on: remember it for the SMB2 answer. */
+            Request *r = request_remember(a, ev, source, "ntlm", 0);
+            r->msg_type = NTLM_AUTHENTICATE;
+            r->cname = g_strdup(user);
+            m = tw_identity_get(a, acct);
+            tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+        }
+        /* NTLMv2 blob timestamp: the client's clock (MS-NLMP 2.2.2.7). */
+        gint64 us = 0;
+        if (get_time(ev, "client_time", &us) && us > 0) {
+            if (!m) {
+                g_autofree char *wacct = tw_identity_from_computer(tw_event_get_str(ev, "workstation"));
+                m = wacct ? tw_identity_lookup(a, wacct) : NULL;
+            }
+            /* Every user's NTLM logon carries one: a host known only by this
+             * sample gets a record only when its clock is worth a warning. */
+            bool notable = ABS((double)(us - ev->ts_us) / 1e6) > TW_AN_SKEW_WARN_S;
+            if (!m)
+                m = tw_identity_by_addr(a, ev->src, notable);
+            if (m)
+                clock_sample(a, m, ev, source, TW_CLK_NTLM_TIME, us, ev->ts_us);
+        }
         return;
     }
     g_autofree char *acct = tw_identity_from_computer(tw_event_get_str(ev, "nb_computer"));

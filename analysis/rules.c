@@ -101,6 +101,8 @@ static gint64 last_key_success(const TwMachine *m)
         t = MAX(t, F(m, TW_F_KRB_AS_OK)->last_ts);
     if (F(m, TW_F_NL_AUTH_OK)->count)
         t = MAX(t, F(m, TW_F_NL_AUTH_OK)->last_ts);
+    if (F(m, TW_F_NTLM_OK)->count)
+        t = MAX(t, F(m, TW_F_NTLM_OK)->last_ts);
     return t;
 }
 
@@ -286,6 +288,7 @@ static void rule_duplicate(const TwAnalysis *a, const TwMachine *m, GPtrArray *o
     add_ev(f, m, TW_F_NL_AUTH_OK, 2);
     add_ev(f, m, TW_F_KRB_KEY_FAIL, 3);
     add_ev(f, m, TW_F_NL_AUTH_DENIED, 3);
+    add_ev(f, m, TW_F_NTLM_FAIL, 2);
     add_ev(f, m, TW_F_PWSET_REQ, 3);
     sort_ev(f);
     g_ptr_array_add(out, f);
@@ -294,16 +297,24 @@ static void rule_duplicate(const TwAnalysis *a, const TwMachine *m, GPtrArray *o
 /* ---- stale-password: RFC 4120 7.5.9 (24, 31), MS-NRPC 3.5.4.4.2 (ACCESS_DENIED) ---- */
 static void rule_stale_password(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
 {
-    const TwFact *krb = F(m, TW_F_KRB_KEY_FAIL), *nl = F(m, TW_F_NL_AUTH_DENIED);
+    const TwFact *krb = F(m, TW_F_KRB_KEY_FAIL), *nl = F(m, TW_F_NL_AUTH_DENIED), *ntlm = F(m, TW_F_NTLM_FAIL);
     guint nl_count = F(m, TW_F_NL_DENIED_BURST)->count ? 0 : nl->count; /* a burst is zerologon's */
-    if (!krb->count && !nl_count)
+    if (!krb->count && !nl_count && !ntlm->count)
         return;
-    gint64 last_fail = MAX(krb->count ? krb->last_ts : 0, nl_count ? nl->last_ts : 0);
-    gint64 first_fail = krb->count && nl_count ? MIN(krb->first_ts, nl->first_ts) : krb->count ? krb->first_ts : nl->first_ts;
+    /* NTLM alone cannot tell a wrong password from an unknown account. */
+    if (!krb->count && !nl_count && (F(m, TW_F_KRB_CLIENT_UNKNOWN)->count || F(m, TW_F_NL_NO_ACCOUNT)->count))
+        return;
+    gint64 last_fail = 0, first_fail = G_MAXINT64;
+    const TwFact *all[] = { krb, nl_count ? nl : NULL, ntlm };
+    for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
+        if (all[i] && all[i]->count) {
+            last_fail = MAX(last_fail, all[i]->last_ts);
+            first_fail = MIN(first_fail, all[i]->first_ts);
+        }
     gint64 ok = last_key_success(m);
     bool recovered = ok > last_fail;
     TwFinding *f = finding_new("stale-password", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN,
-                               recovered ? "medium" : "high");
+                               recovered || (!krb->count && !nl_count) ? "medium" : "high");
     g_autofree char *host = host_of(m);
     g_autofree char *since = fmt_time(first_fail);
     GString *s = g_string_new(NULL);
@@ -314,6 +325,9 @@ static void rule_stale_password(const TwAnalysis *a, const TwMachine *m, GPtrArr
         g_string_append(s, ", ");
     if (nl_count)
         g_string_append_printf(s, "%u NETLOGON secure-channel refusal%s", nl_count, nl_count == 1 ? "" : "s");
+    if (ntlm->count)
+        g_string_append_printf(s, "%s%u NTLM logon refusal%s", krb->count || nl_count ? ", " : "", ntlm->count,
+                               ntlm->count == 1 ? "" : "s");
     g_string_append_printf(s, ") since %s. The machine holds an old password: typical after a VM snapshot "
                               "rollback, a restored disk image, or a password change the DC never received.",
                            since);
@@ -335,9 +349,11 @@ static void rule_stale_password(const TwAnalysis *a, const TwMachine *m, GPtrArr
     add_ev(f, m, TW_F_KRB_KEY_FAIL, 6);
     if (nl_count)
         add_ev(f, m, TW_F_NL_AUTH_DENIED, 6);
+    add_ev(f, m, TW_F_NTLM_FAIL, 3);
     if (recovered) {
         add_ev(f, m, TW_F_KRB_AS_OK, 1);
         add_ev(f, m, TW_F_NL_AUTH_OK, 1);
+        add_ev(f, m, TW_F_NTLM_OK, 1);
     }
     sort_ev(f);
     g_ptr_array_add(out, f);
@@ -604,7 +620,7 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
     /* A key failure soon after the change: the new password did not reach
      * the DC that answered, or a clone still uses the old one. */
     gint64 fail_after = 0;
-    const TwFact *kf[] = { F(m, TW_F_KRB_KEY_FAIL), F(m, TW_F_NL_AUTH_DENIED) };
+    const TwFact *kf[] = { F(m, TW_F_KRB_KEY_FAIL), F(m, TW_F_NL_AUTH_DENIED), F(m, TW_F_NTLM_FAIL) };
     for (gsize i = 0; i < G_N_ELEMENTS(kf); i++)
         for (guint j = 0; j < kf[i]->ev->len; j++) {
             const TwEvidence *e = g_ptr_array_index(kf[i]->ev, j);
@@ -612,8 +628,9 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
                 (!fail_after || e->ts_us < fail_after))
                 fail_after = e->ts_us;
         }
-    bool recovered = fail_after && last_key_success(m) > MAX(F(m, TW_F_KRB_KEY_FAIL)->last_ts,
-                                                             F(m, TW_F_NL_AUTH_DENIED)->last_ts);
+    bool recovered = fail_after && last_key_success(m) > MAX(MAX(F(m, TW_F_KRB_KEY_FAIL)->last_ts,
+                                                                 F(m, TW_F_NL_AUTH_DENIED)->last_ts),
+                                                             F(m, TW_F_NTLM_FAIL)->last_ts);
     TwFinding *f;
     g_autofree char *host = host_of(m);
     g_autofree char *when = changed ? fmt_time(changed) : g_strdup("?");
@@ -662,8 +679,9 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
 /* ---- healthy / unknown ---- */
 static void rule_healthy(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
 {
-    guint as = F(m, TW_F_KRB_AS_OK)->count, tgs = F(m, TW_F_KRB_TGS_OK)->count, nl = F(m, TW_F_NL_AUTH_OK)->count,
-          ap = F(m, TW_F_SRV_AP_OK)->count, pre = F(m, TW_F_KRB_PREAUTH_REQ)->count;
+    guint as = F(m, TW_F_KRB_AS_OK)->count, tgs = F(m, TW_F_KRB_TGS_OK)->count,
+          nl = F(m, TW_F_NL_AUTH_OK)->count + F(m, TW_F_NTLM_OK)->count, ap = F(m, TW_F_SRV_AP_OK)->count,
+          pre = F(m, TW_F_KRB_PREAUTH_REQ)->count;
     if (!as && !tgs && !nl && !ap && m->role == TW_ROLE_DC && !out->len) {
         TwFinding *f = finding_new("healthy", TW_STATE_HEALTHY, "low");
         f->summary = g_strdup_printf("%s answers as a domain controller.", name_of(m));
@@ -682,8 +700,12 @@ static void rule_healthy(const TwAnalysis *a, const TwMachine *m, GPtrArray *out
         g_string_append_printf(s, " %u TGT%s with its password (AS-REP)", as, as == 1 ? "" : "s");
     if (tgs)
         g_string_append_printf(s, "%s %u service ticket%s (TGS-REP)", as ? "," : "", tgs, tgs == 1 ? "" : "s");
-    if (nl)
-        g_string_append_printf(s, "%s %u NETLOGON secure channel%s", as || tgs ? "," : "", nl, nl == 1 ? "" : "s");
+    guint nlc = F(m, TW_F_NL_AUTH_OK)->count, ntlmc = F(m, TW_F_NTLM_OK)->count;
+    if (nlc)
+        g_string_append_printf(s, "%s %u NETLOGON secure channel%s", as || tgs ? "," : "", nlc, nlc == 1 ? "" : "s");
+    if (ntlmc)
+        g_string_append_printf(s, "%s %u NTLM logon%s as itself", as || tgs || nlc ? "," : "", ntlmc,
+                               ntlmc == 1 ? "" : "s");
     if (ap)
         g_string_append_printf(s, "%s %u ticket%s accepted by its services", as || tgs || nl ? "," : "", ap,
                                ap == 1 ? "" : "s");
@@ -697,6 +719,7 @@ static void rule_healthy(const TwAnalysis *a, const TwMachine *m, GPtrArray *out
     add_ev(f, m, TW_F_NL_AUTH_OK, 1);
     add_ev(f, m, TW_F_KRB_TGS_OK, 1);
     add_ev(f, m, TW_F_SRV_AP_OK, 1);
+    add_ev(f, m, TW_F_NTLM_OK, 1);
     if (!as && !tgs && !nl && !ap)
         add_ev(f, m, TW_F_KRB_PREAUTH_REQ, 1);
     sort_ev(f);
