@@ -572,6 +572,124 @@ static void get_dc_name_ex2(Nl *nl, bool req)
     status_read(nl);
 }
 
+/* ---- DsrEnumerateDomainTrusts (3.5.4.7.1) -------------------------------- */
+
+#define NL_MAX_TRUSTS 64u /* DS_DOMAIN_TRUSTSW entries decoded per response */
+
+typedef struct {
+    char *nb, *dns, *sid;
+    guint32 flags;
+} Trust;
+
+typedef struct {
+    Trust items[NL_MAX_TRUSTS];
+    guint n;
+} TrustList;
+
+static void trust_nb(TwNdr *n, void *u) { ((Trust *)u)->nb = tw_ndr_wstring_cv(n); }
+static void trust_dns(TwNdr *n, void *u) { ((Trust *)u)->dns = tw_ndr_wstring_cv(n); }
+
+/* RPC_SID (MS-DTYP 2.4.2.3): conformance = SubAuthorityCount, then
+ * Revision, SubAuthorityCount, IdentifierAuthority[6] (big-endian),
+ * SubAuthority[]. */
+static void trust_sid(TwNdr *n, void *u)
+{
+    Trust *t = u;
+    guint32 max;
+    if (!tw_ndr_conformant(n, &max))
+        return;
+    guint8 rev = tw_ndr_u8(n);
+    guint8 count = tw_ndr_u8(n);
+    guint8 ia[6];
+    tw_ndr_bytes(n, ia, 6);
+    if (!tw_ndr_ok(n))
+        return;
+    if (count != max || count > 15) {
+        tw_ndr_fail(n, TW_MALFORMED);
+        return;
+    }
+    guint64 auth = 0;
+    for (int i = 0; i < 6; i++)
+        auth = (auth << 8) | ia[i];
+    GString *sid = g_string_new(NULL);
+    g_string_printf(sid, "S-%u-%" G_GUINT64_FORMAT, rev, auth);
+    for (guint i = 0; i < count; i++)
+        g_string_append_printf(sid, "-%u", tw_ndr_u32(n));
+    if (tw_ndr_ok(n))
+        t->sid = g_string_free(sid, FALSE);
+    else
+        g_string_free(sid, TRUE);
+}
+
+static void trust_array(TwNdr *n, void *u)
+{
+    TrustList *l = u;
+    guint32 max;
+    if (!tw_ndr_conformant(n, &max))
+        return;
+    for (guint32 i = 0; i < max && tw_ndr_ok(n); i++) {
+        if (i >= NL_MAX_TRUSTS) {
+            tw_ndr_fail(n, TW_LIMIT);
+            return;
+        }
+        Trust *t = &l->items[i];
+        l->n = i + 1;
+        tw_ndr_align_ptrstruct(n);
+        if (tw_ndr_ptr(n))
+            tw_ndr_defer(n, trust_nb, t);
+        if (tw_ndr_ptr(n))
+            tw_ndr_defer(n, trust_dns, t);
+        t->flags = tw_ndr_u32(n);
+        tw_ndr_u32(n); /* ParentIndex */
+        tw_ndr_u32(n); /* TrustType */
+        tw_ndr_u32(n); /* TrustAttributes */
+        if (tw_ndr_ptr(n))
+            tw_ndr_defer(n, trust_sid, t);
+        char g[37];
+        tw_ndr_uuid(n, g);
+    }
+}
+
+static void enumerate_trusts(Nl *nl, bool req)
+{
+    TwNdr *n = &nl->n;
+    if (req) {
+        unique_str(nl, "server", true);
+        guint32 flags = tw_ndr_u32(n);
+        if (tw_ndr_ok(n))
+            tw_event_set_int(nl->ev, "request_flags", flags);
+        return;
+    }
+    /* NETLOGON_TRUSTED_DOMAIN_ARRAY {DomainCount; [size_is] PDS_DOMAIN_TRUSTSW Domains} */
+    TrustList *l = g_new0(TrustList, 1);
+    guint32 count = tw_ndr_u32(n);
+    if (tw_ndr_ptr(n))
+        tw_ndr_defer(n, trust_array, l);
+    tw_ndr_flush(n);
+    if (tw_ndr_ok(n))
+        tw_event_set_int(nl->ev, "domain_count", count);
+    if (l->n) {
+        GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+        GPtrArray *sids = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; i < l->n; i++) {
+            Trust *t = &l->items[i];
+            if (t->dns || t->nb)
+                g_ptr_array_add(names, g_strdup(t->dns ? t->dns : t->nb));
+            if (t->sid)
+                g_ptr_array_add(sids, g_strdup(t->sid));
+        }
+        tw_event_take_strlist(nl->ev, "trusted_domains", names);
+        tw_event_take_strlist(nl->ev, "trusted_domain_sids", sids);
+    }
+    for (guint i = 0; i < l->n; i++) {
+        g_free(l->items[i].nb);
+        g_free(l->items[i].dns);
+        g_free(l->items[i].sid);
+    }
+    g_free(l);
+    status_read(nl);
+}
+
 /* ---- SamLogon family (3.5.4.5.1-3) ------------------------------------- */
 
 typedef struct {
@@ -874,6 +992,7 @@ bool tw_netlogon_dissect(const TwDcerpcStub *st)
         case 0x2e: trust_password_get(&nl, req); break;
         case 0x1d: get_domain_info(&nl, req); break;
         case 0x22: get_dc_name_ex2(&nl, req); break;
+        case 0x28: enumerate_trusts(&nl, req); break;
         case 0x02: sam_logon(&nl, req, true, false); break;
         case 0x2d: sam_logon(&nl, req, true, true); break;
         case 0x27: sam_logon(&nl, req, false, true); break;

@@ -508,6 +508,40 @@ static void test_built_calls(void)
     g_ptr_array_unref(h.events);
 }
 
+/* phihhim kerberos.pcap frame 386 (SMB2 \PIPE\netlogon): the
+ * DsrEnumerateDomainTrusts response stub, after its request (frame 385). */
+static void test_enumerate_trusts(void)
+{
+    Harness h;
+    harness_init(&h);
+    TwDcerpcStream *s = tw_dcerpc_stream_new("smb2", "netlogon");
+    g_autoptr(GByteArray) bind = hex(bind_ndr20);
+    feed(&h, s, 'c', 1, bind->data, bind->len);
+    g_autoptr(GByteArray) rq = g_byte_array_new();
+    put_u32(rq, 0x20000); put_wstr(rq, "\\\\DC");
+    put_u32(rq, 0x3f);
+    g_autoptr(GByteArray) p1 = request_pdu(0, 2, 40, rq);
+    feed(&h, s, 'c', 385, p1->data, p1->len);
+    g_autoptr(GByteArray) rs = hex(
+        "01000000000002000100000004000200080002001d0000000000000002000000000000000c0002004c4e1ae36dbd464c8f1253c5439dad8f0500000000000000050000005600550041004e00000000000c000000000000000c0000007600750061006e002e006b006d0061002e0076006e0000000400000001040000000000051500000088e3bb8c21e1369f06b495be00000000");
+    g_autoptr(GByteArray) p2 = request_pdu(2, 2, 0, rs);
+    feed(&h, s, 's', 386, p2->data, p2->len);
+    TwEvent *ev = nl_event(&h, 1);
+    g_assert_nonnull(ev);
+    g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "DsrEnumerateDomainTrusts");
+    g_assert_cmpint(tw_event_get_int(ev, "domain_count", 0), ==, 1);
+    const TwField *d = tw_event_get(ev, "trusted_domains");
+    g_assert_nonnull(d);
+    g_assert_cmpstr(g_ptr_array_index(d->v.slist, 0), ==, "vuan.kma.vn");
+    const TwField *sid = tw_event_get(ev, "trusted_domain_sids");
+    g_assert_cmpstr(g_ptr_array_index(sid->v.slist, 0), ==,
+                    "S-1-5-21-2361123720-2671173921-3197481990");
+    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "ERROR_SUCCESS");
+    g_assert_false(tw_event_has(ev, "decode_error"));
+    tw_dcerpc_stream_free(s);
+    g_ptr_array_unref(h.events);
+}
+
 static void test_opnum_names(void)
 {
     for (guint16 i = 0; i <= 0x3b; i++)
@@ -534,6 +568,7 @@ int main(int argc, char **argv)
     g_test_add_func("/netlogon/truncations", test_truncations);
     g_test_add_func("/netlogon/samlogon", test_samlogon);
     g_test_add_func("/netlogon/built-calls", test_built_calls);
+    g_test_add_func("/netlogon/enumerate-trusts", test_enumerate_trusts);
     g_test_add_func("/netlogon/opnum-names", test_opnum_names);
     return g_test_run();
 }
