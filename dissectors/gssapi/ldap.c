@@ -353,10 +353,24 @@ static void ldap_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *dat
 static void ldap_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
 {
     LdapFlow *f = state;
-    /* No way to find the next LDAPMessage boundary reliably: give up. */
+    if (f->done || (dir != TW_DIR_REQ && dir != TW_DIR_RSP))
+        return;
+    LdapDir *d = &f->dir[dir];
+    /* The gap length is exact: inside a message we know the length of, the
+     * message is lost but the next one starts where we expect it. */
+    if (d->skip >= len) {
+        d->skip -= len;
+        return;
+    }
+    if (d->need && d->buf->len < d->need && len <= d->need - d->buf->len) {
+        d->skip = d->need - d->buf->len - len;
+        d->need = 0;
+        g_byte_array_set_size(d->buf, 0);
+        tw_count(ctx, "ldap.messages_lost_in_gap", 1);
+        return;
+    }
+    /* A gap across a message boundary: no reliable way to find the next one. */
     give_up(f, ctx, "gap");
-    (void)dir;
-    (void)len;
 }
 
 static bool ldap_probe(const guint8 *data, gsize len)
