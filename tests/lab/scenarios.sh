@@ -125,15 +125,21 @@ scn_05_rotation() {
     # Samba 4.17 does not write the new secret of a NETLOGON rotation into the
     # keytab; resync it (as an admin would) so WS05 stays healthy afterwards
     on ws5 net ads keytab create -P >/dev/null
-    # kpasswd over TCP: MIT kpasswd with udp_preference_limit = 1
+    # kpasswd over TCP for the machine account, as adcli-style members rotate:
+    # give WS05$ a known password (DC + secrets.tdb, not recorded), then MIT
+    # kpasswd (udp_preference_limit = 1) changes it, and the member stores it.
     sed 's/^    kdc_timesync = 0/    kdc_timesync = 0\n    udp_preference_limit = 1/' \
         "$LAB/ws5/etc/krb5.conf" > "$LAB/ws5/etc/krb5-tcp.conf"
-    user_kinit ws5 alice "$USERPASS"
+    local mp1='Tw-Lab-Machine-1!' mp2='Tw-Lab-Machine-2!'
+    on dc samba-tool user setpassword 'WS05$' --newpassword="$mp1" >/dev/null
+    printf '%s\n' "$mp1" | on ws5 net changesecretpw -f -i >/dev/null
     cap_start 05-rotation-kpasswd-tcp
-    on ws5 env "$UCC" KRB5_CONFIG=/etc/samba/krb5-tcp.conf sh -c \
-        'printf "%s\n%s\n%s\n" "$1" "$2" "$2" | kpasswd alice' - "$USERPASS" "$USERPASS-2"
+    on ws5 env KRB5_CONFIG=/etc/samba/krb5-tcp.conf KRB5CCNAME=FILE:/tmp/kpasswd.ccache sh -c \
+        'printf "%s\n%s\n%s\n" "$1" "$2" "$2" | kpasswd "$3"' - "$mp1" "$mp2" "WS05\$@$REALM"
     cap_stop
-    on dc samba-tool user setpassword alice --newpassword="$USERPASS" >/dev/null
+    printf '%s\n' "$mp2" | on ws5 net changesecretpw -f -i >/dev/null
+    on ws5 net ads keytab create -P >/dev/null
+    machine_kinit ws5                         # healthy again (not recorded)
 }
 
 # 6. Disabled (WS03) and deleted (WS04) machine accounts
