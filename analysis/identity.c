@@ -237,7 +237,7 @@ TwAddrUse *tw_machine_addr(TwMachine *m, const char *addr)
 
 void tw_identity_add_alias(TwMachine *m, const char *alias)
 {
-    if (!alias || !*alias || (m->account && g_ascii_strcasecmp(alias, m->account) == 0))
+    if (!m || !alias || !*alias || (m->account && g_ascii_strcasecmp(alias, m->account) == 0))
         return;
     /* "WS1" for "WS1$" says nothing new */
     if (m->account && strlen(alias) + 1 == strlen(m->account) &&

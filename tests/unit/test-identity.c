@@ -220,6 +220,52 @@ static void test_ntlmssp_names(void)
     g_assert_null(g_hash_table_lookup(a->machines, "BOB$"));
 }
 
+/* More machines than TW_AN_MAX_MACHINES, named through every path: the cap
+ * holds, nothing crashes, the report still renders. */
+static void test_machine_cap(void)
+{
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    static const char *const tmpl[] = {
+        "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"kerberos\",\"src\":\"10.%d.%d.1\",\"sport\":5000,"
+        "\"dst\":\"10.0.0.1\",\"dport\":88,\"msg_type\":10,\"cname\":\"A%d$\"}",
+        "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.1\",\"sport\":88,"
+        "\"dst\":\"10.%d.%d.1\",\"dport\":5000,\"msg_type\":30,\"error_code\":37,\"cname\":\"B%d$\"}",
+        "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"kerberos\",\"src\":\"10.%d.%d.2\",\"sport\":5001,"
+        "\"dst\":\"10.0.0.9\",\"dport\":445,\"msg_type\":14,\"sname\":\"cifs/c%d.lab\"}",
+        "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"kerberos\",\"src\":\"10.%d.%d.3\",\"sport\":5002,"
+        "\"dst\":\"10.0.0.1\",\"dport\":88,\"msg_type\":12,\"sname\":\"host/d%d.lab\"}",
+        "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"netlogon\",\"src\":\"10.%d.%d.4\",\"sport\":5003,"
+        "\"dst\":\"10.0.0.1\",\"dport\":49670,\"opnum\":26,\"dir\":\"request\",\"server\":\"\\\\DC1\","
+        "\"account\":\"E%d$\",\"channel_type\":6,\"client_credential\":\"0000000000000000\"}",
+        "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"ntlmssp\",\"src\":\"10.%d.%d.5\",\"sport\":445,"
+        "\"dst\":\"10.0.0.7\",\"dport\":5004,\"ntlmssp_type\":\"CHALLENGE\",\"nb_computer\":\"F%d\","
+        "\"server_time\":\"2026-03-02T09:10:00Z\"}",
+        "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"ntlmssp\",\"src\":\"10.%d.%d.6\",\"sport\":5005,"
+        "\"dst\":\"10.0.0.1\",\"dport\":445,\"ntlmssp_type\":\"AUTHENTICATE\",\"user\":\"G%d$\","
+        "\"workstation\":\"G%d\",\"client_time\":\"2026-03-02T09:10:00Z\"}",
+        "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"smb2\",\"src\":\"10.%d.%d.7\",\"sport\":445,"
+        "\"dst\":\"10.0.0.8\",\"dport\":5006,\"command\":\"NEGOTIATE\",\"status\":\"0xc000018d\","
+        "\"server_time\":\"2026-03-02T09:10:0%dZ\"}",
+    };
+    int frame = 1;
+    int n = TW_AN_MAX_MACHINES / 8 + 64;
+    for (int i = 0; i < n; i++)
+        for (gsize t = 0; t < G_N_ELEMENTS(tmpl); t++) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral" /* the templates above, all "%d" */
+            g_autofree char *line = g_strdup_printf(tmpl[t], frame++, i / 250 + 1, i % 250, i, i);
+#pragma GCC diagnostic pop
+            const char *l[] = { line, NULL };
+            feed_lines(a, l, NULL);
+        }
+    g_assert_cmpuint(g_hash_table_size(a->machines), <=, TW_AN_MAX_MACHINES);
+    g_assert_cmpuint(a->caps_hit, >, 0);
+    int status = -1;
+    g_autofree char *out = render(a, TW_REPORT_TEXT, false, &status);
+    g_assert_nonnull(strstr(out, "analysis limits were hit"));
+    g_assert_cmpint(status, ==, 1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -232,5 +278,6 @@ int main(int argc, char **argv)
     g_test_add_func("/identity/reply-to-per-source", test_reply_to_per_source);
     g_test_add_func("/identity/caps", test_caps);
     g_test_add_func("/identity/ntlmssp-names", test_ntlmssp_names);
+    g_test_add_func("/identity/machine-cap", test_machine_cap);
     return g_test_run();
 }
