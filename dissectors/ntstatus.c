@@ -158,3 +158,39 @@ const char *tw_ntstatus_name(guint32 status)
                                         sizeof ntstatus_names[0], cmp_code);
     return hit ? hit->name : NULL;
 }
+
+const char *tw_ntstatus_hint(guint32 status)
+{
+    switch (status) {
+    case 0x00000000: return "success";
+    case 0x00000103: return "the server will answer later (async)";
+    case 0xC0000016: return "authentication needs another round-trip (normal in SPNEGO/NTLM)";
+    case 0xC0000022: return "access denied: for NetrServerAuthenticate*, the machine password does not match the DC's";
+    case 0xC000005E: return "no domain controller could be reached to validate the logon";
+    case 0xC0000064: return "the account name does not exist in the domain";
+    case 0xC000006A: return "wrong password for an existing account";
+    case 0xC000006D: return "logon failed: unknown account or wrong password (stale machine secret, deleted account)";
+    case 0xC0000071: return "the password has expired";
+    case 0xC0000072: return "the account is disabled";
+    case 0xC0000122: return "the computer name is not valid";
+    case 0xC0000133: return "the clocks of the client and the DC differ too much";
+    case 0xC000015B: return "the account may not log on this way (user rights)";
+    case 0xC000018A: return "the workstation has no trust secret (not joined, or LSA secret lost)";
+    case 0xC000018B: return "the DC has no computer account for this workstation (deleted or renamed)";
+    case 0xC000018C: return "the trust with the domain failed";
+    case 0xC000018D: return "the trust relationship between this workstation and the domain failed";
+    case 0xC0000193: return "the account has expired";
+    case 0xC0000198: return "interdomain trust account used for a normal logon";
+    case 0xC0000199: return "workstation trust account used for a normal logon";
+    case 0xC000019A: return "server trust account used for a normal logon";
+    case 0xC0000203: return "the SMB session was deleted (logoff, timeout or re-authentication needed)";
+    case 0xC0000224: return "the password must be changed before first logon";
+    case 0xC0000234: return "the account is locked out";
+    case 0xC0000388: return "the DC refused a downgrade (no strong keys / AES offered)";
+    case 0xC00000CC: return "the share name does not exist on the server";
+    case 0xC0000034: return "no such file or pipe (e.g. the pipe's service is not running)";
+    case 0xC00000BB: return "the server does not support this request";
+    case 0xC000019C: return "FSCTL not supported by this file system (normal for DFS referrals on non-DFS servers)";
+    default: return NULL;
+    }
+}

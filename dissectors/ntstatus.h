@@ -8,5 +8,9 @@
  * when the code is not in the table. */
 const char *tw_ntstatus_name(guint32 status);
 
+/* A short phrase saying what usually causes this status in a domain-trust
+ * context (static string), or NULL. */
+const char *tw_ntstatus_hint(guint32 status);
+
 /* Severity bits (MS-ERREF 2.3): 0 success, 1 informational, 2 warning, 3 error. */
 static inline guint tw_ntstatus_severity(guint32 status) { return status >> 30; }

@@ -268,6 +268,31 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
         tw_event_set_str(ev, "decode_status", tw_status_name(worst));
         tw_count(ctx, worst == TW_TRUNCATED ? "ntlmssp.truncated" : "ntlmssp.malformed", 1);
     }
+    if (ctx->want_tree) {
+        tw_event_tree_add(ev, 0, "NTLMSSP", "MS-NLMP 2.2.1", "%s", type_name(type));
+        static const struct {
+            const char *key, *name, *note;
+        } rows[] = {
+            { "flags", "NegotiateFlags", NULL },
+            { "domain", "DomainName", "the account's domain" },
+            { "user", "UserName", "the account authenticating (NAME$ = a computer)" },
+            { "workstation", "Workstation", "the client's own name" },
+            { "target_name", "TargetName", "the server's domain or name" },
+            { "server_challenge", "ServerChallenge", "the nonce the client's response proves knowledge of the password against" },
+            { "ntlm_version", "NT response", "v1 is weak; v2 carries a timestamp and the target info" },
+            { "ntproofstr", "NTProofStr", "HMAC over the challenge: what a DC checks" },
+            { "server_time", "MsvAvTimestamp", "the server's clock" },
+            { "client_time", "client TimeStamp", "time in the NTLMv2 blob" },
+            { "dns_domain", "MsvAvDnsDomainName", NULL },
+            { "nb_computer", "MsvAvNbComputerName", NULL },
+            { "os_version", "Version", "Windows version of the sender" },
+        };
+        for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+            const char *v = tw_event_get_str(ev, rows[i].key);
+            if (v)
+                tw_event_tree_add(ev, 1, rows[i].name, rows[i].note, "%s", v);
+        }
+    }
     tw_count(ctx, "ntlmssp.messages", 1);
     return ev;
 }

@@ -517,6 +517,44 @@ static bool has_normal_body(guint16 cmd, guint32 status, guint16 structure_size)
     return false;
 }
 
+/* Teaching view (-T tree): the response header and what the request said. */
+static void response_tree(TwEvent *ev, guint32 status)
+{
+    tw_event_tree_add(ev, 0, "SMB2 response", "MS-SMB2 2.2.1", NULL);
+    tw_event_tree_add(ev, 1, "Command", NULL, "%s", tw_event_get_str(ev, "command"));
+    const char *sname = tw_ntstatus_name(status);
+    tw_event_tree_add(ev, 1, "Status", tw_ntstatus_hint(status), "0x%08x %s", status,
+                      sname ? sname : "");
+    static const struct {
+        const char *key, *name, *note;
+    } rows[] = {
+        { "message_id", "MessageId", "pairs the response with its request" },
+        { "session_id", "SessionId", "the authenticated session (SESSION_SETUP)" },
+        { "tree_id", "TreeId", "the share (TREE_CONNECT)" },
+        { "async_id", "AsyncId", "an operation the server finishes later" },
+        { "request_frame", "request in frame", NULL },
+        { "dialect_name", "DialectRevision", "the SMB version both sides agreed on" },
+        { "server_time", "SystemTime", "the server's clock: compare with the capture time to see its offset" },
+        { "user", "user", "from the NTLMSSP AUTHENTICATE of the request" },
+        { "domain", "domain", NULL },
+        { "workstation", "workstation", "the client's own name" },
+        { "auth", "authentication", "what the request's security blob carried" },
+        { "spnego_state", "SPNEGO negState", NULL },
+        { "path", "Path", "the share asked for; IPC$ carries named pipes" },
+        { "name", "Name", "the file or pipe opened" },
+        { "pipe", "pipe", "named pipe: its bytes are DCE/RPC" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        const TwField *fl = tw_event_get(ev, rows[i].key);
+        if (!fl)
+            continue;
+        if (fl->type == TW_FIELD_STR)
+            tw_event_tree_add(ev, 1, rows[i].name, rows[i].note, "%s", fl->v.s);
+        else if (fl->type == TW_FIELD_INT)
+            tw_event_tree_add(ev, 1, rows[i].name, rows[i].note, "%" G_GINT64_FORMAT, fl->v.i);
+    }
+}
+
 static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, guint16 cmd,
                      guint32 status, guint64 mid, guint64 session, guint32 tree, guint32 flags,
                      guint64 async_id, guint16 credits, ChainState *ch)
@@ -729,6 +767,8 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
         tw_event_set_str(ev, "decode_status", tw_status_name(c->status));
         tw_event_set_bool(ev, tw_status_name(c->status), TRUE);
     }
+    if (ctx->want_tree)
+        response_tree(ev, status);
     if (!interim)
         g_hash_table_remove(f->pending, &key);
     tw_count(ctx, "smb2.responses", 1);
