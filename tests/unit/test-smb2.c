@@ -724,6 +724,33 @@ static void test_bad_chain_and_caps(void)
     tw_smb2_tcp_parser.state_free(st);
 }
 
+static void test_teaching_tree(void)
+{
+    GPtrArray *recs = conversation();
+    void *st = start();
+    ctx.want_tree = true;
+    feed_all(st, recs);
+    ctx.want_tree = false;
+    tw_smb2_tcp_parser.state_free(st);
+    g_autoptr(GPtrArray) smb = of_proto("smb2");
+    const TwEvent *ss1 = smb->pdata[1];
+    g_assert_nonnull(ss1->tree);
+    bool found = false;
+    for (guint i = 0; i < ss1->tree->len; i++) {
+        const TwTreeNode *n = ss1->tree->pdata[i];
+        if (strcmp(n->name, "Status") == 0) {
+            g_assert_cmpstr(n->value, ==, "0xc000006d STATUS_LOGON_FAILURE");
+            g_assert_nonnull(n->note);
+            g_assert_nonnull(strstr(n->note, "wrong password"));
+            found = true;
+        }
+    }
+    g_assert_true(found);
+    g_autoptr(GPtrArray) ntlm = of_proto("ntlmssp");
+    g_assert_nonnull(((TwEvent *)ntlm->pdata[0])->tree);
+    recs_free(recs);
+}
+
 static void test_names(void)
 {
     g_assert_cmpstr(tw_smb2_command_name(TW_SMB2_OPLOCK_BREAK), ==, "OPLOCK_BREAK");
@@ -745,6 +772,7 @@ int main(int argc, char **argv)
     g_test_add_func("/smb2/nbss-session-service", test_nbss_session_service);
     g_test_add_func("/smb2/other-smb", test_other_smb);
     g_test_add_func("/smb2/bad-chain-and-caps", test_bad_chain_and_caps);
+    g_test_add_func("/smb2/teaching-tree", test_teaching_tree);
     g_test_add_func("/smb2/names", test_names);
     int rc = g_test_run();
     if (events)
