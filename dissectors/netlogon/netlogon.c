@@ -883,6 +883,9 @@ static const char *tree_note(const TwEvent *ev, const char *key)
             return "the DC has no computer account for this machine (deleted or never joined)";
         if (v && strcmp(v, "0xc0000388") == 0)
             return "neither strong keys nor AES offered: the DC refuses the downgrade";
+        if (v && strcmp(v, "0x00000000") != 0 &&
+            g_strcmp0(tw_event_get_str(ev, "status_type"), "win32") != 0)
+            return tw_ntstatus_hint((guint32)g_ascii_strtoull(v, NULL, 16));
         return NULL;
     }
     return NULL;
