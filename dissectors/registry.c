@@ -9,6 +9,7 @@ extern const TwAppParser tw_krb5_tcp_parser;
 extern const TwAppParser tw_ldap_tcp_parser;
 extern const TwAppParser tw_smb2_tcp_parser;
 extern const TwAppParser tw_dcerpc_tcp_parser;
+extern const TwAppParser tw_ntp_udp_parser;
 
 const TwAppParser *const tw_app_parsers[] = {
     &tw_krb5_udp_parser,
@@ -16,6 +17,7 @@ const TwAppParser *const tw_app_parsers[] = {
     &tw_ldap_tcp_parser,
     &tw_smb2_tcp_parser,
     &tw_dcerpc_tcp_parser,
+    &tw_ntp_udp_parser,
     NULL,
 };
 
