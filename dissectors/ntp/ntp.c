@@ -246,6 +246,9 @@ TwEvent *tw_ntp_parse_message(TwDissectCtx *ctx, const guint8 *data, gsize len, 
             if (mode == 6)
                 tw_event_set_int(ev, "control_opcode", b1 & 0x1f);
         }
+        /* The rest is not decoded, but a snaplen cut inside it is reported. */
+        if (tw_cursor_ok(&c))
+            tw_cursor_skip(&c, c.reported - c.off);
         if (ctx)
             tw_count(ctx, "ntp.control_messages", 1);
         set_status(ctx, ev, c.status);
