@@ -15,8 +15,14 @@ lp.load_default()
 db = SamDB(url=lp.private_path("sam.ldb"), session_info=system_session(), lp=lp)
 base = db.domain_dn()
 udn = "CN=%s,CN=Users,%s" % (user, base)
-for i in range(count):
-    name = "twlab-grp-%03d" % i
-    db.add({"dn": "CN=%s,CN=Users,%s" % (name, base), "objectClass": "group",
-            "sAMAccountName": name, "member": udn})
+db.transaction_start()
+try:
+    for i in range(count):
+        name = "twlab-grp-%03d" % i
+        db.add({"dn": "CN=%s,CN=Users,%s" % (name, base), "objectClass": "group",
+                "sAMAccountName": name, "member": udn})
+except Exception:
+    db.transaction_cancel()
+    raise
+db.transaction_commit()
 print("added %s to %d groups" % (user, count))

@@ -9,6 +9,8 @@ UCC=KRB5CCNAME=FILE:/tmp/user.ccache
 DCFQDN=dc1.$DNSDOMAIN
 declare -A STALE 2>/dev/null || true
 
+ensure_node() { [ -n "${INIT_PID[$1]:-}" ] || node_create "$1"; }
+
 nb_of() { echo "${NODE_HOST[$1]}" | tr a-z A-Z; }
 
 user_kinit() {   # node user password
@@ -162,7 +164,7 @@ scn_06_disabled_deleted() {
 #    the clone rotates the password, the original is left with the old one.
 scn_07_cloned() {
     member_join ws6
-    node_create ws6b
+    ensure_node ws6b
     cp "$LAB/ws6/etc/smb.conf" "$LAB/ws6b/etc/smb.conf"
     cp -a "$LAB/ws6/lib/." "$LAB/ws6b/lib/"
     JOINED[ws6b]=1
@@ -181,7 +183,7 @@ scn_07_cloned() {
 
 # 8. Zerologon-style probe against the lab DC (20 attempts, stops on success)
 scn_08_zerologon() {
-    node_create ws8
+    ensure_node ws8
     cap_start 08-zerologon
     on ws8 "$PY" "$HERE/nrpc_probe.py" zerologon --dc "$DC_IP" --transport tcp --computer DC1 --attempts 20 || true
     cap_stop
@@ -190,7 +192,7 @@ scn_08_zerologon() {
 # 9. Big tickets: a user in 300 groups; UDP answered RESPONSE_TOO_BIG, TCP
 #    messages spanning several segments (AS-REP, TGS-REQ, SMB2 session setup)
 scn_09_big_ticket() {
-    [ -n "${INIT_PID[ws7]:-}" ] || node_create ws7
+    ensure_node ws7
     on dc samba-tool user create bigtoken "$USERPASS" >/dev/null
     on dc samba-tool user setexpiry bigtoken --noexpiry >/dev/null
     on dc "$PY" "$HERE/big_groups.py" bigtoken 300 >/dev/null
@@ -222,7 +224,7 @@ gss_round() {   # keytab-path   (one gss-server accept + one gss-client attempt)
 scn_10_server_key() {
     member_join srv1
     member_start_smbd srv1
-    [ -n "${INIT_PID[ws7]:-}" ] || node_create ws7
+    ensure_node ws7
     on dc samba-tool user setpassword 'SRV01$' --random-password >/dev/null
     CAP_EXTRA="or port 4444"
     cap_start 10-server-key-kvno
