@@ -55,19 +55,27 @@ static void set_ntp_time(TwEvent *ev, const char *key, const char *key_us, guint
 }
 
 /* RFC 5905 7.3 Reference ID: ASCII for stratum 0 (kiss code) and 1 (clock
- * source), an IPv4 address (or the first octets of an IPv6 hash) above. */
-static void set_refid(TwEvent *ev, guint8 stratum, const guint8 refid[4])
+ * source), an IPv4 address (or the first octets of an IPv6 hash) above.
+ * Clients often send stratum 0 with leftover bytes: those are shown dotted,
+ * and only a server's stratum-0 ASCII code is a kiss code (RFC 5905 7.4). */
+static void set_refid(TwEvent *ev, guint mode, guint8 stratum, const guint8 refid[4])
 {
     if (!refid[0] && !refid[1] && !refid[2] && !refid[3])
         return;
-    if (stratum <= 1) {
+    bool ascii = refid[0] != 0;
+    gsize n = 0;
+    for (; n < 4 && refid[n]; n++)
+        if (refid[n] < 0x20 || refid[n] >= 0x7f)
+            ascii = false;
+    for (gsize i = n; i < 4; i++)
+        if (refid[i])
+            ascii = false; /* a NUL inside: not a padded string */
+    if (stratum <= 1 && ascii) {
         char text[5];
-        gsize n = 0;
-        for (; n < 4 && refid[n]; n++)
-            text[n] = (refid[n] >= 0x20 && refid[n] < 0x7f) ? (char)refid[n] : '?';
+        memcpy(text, refid, n);
         text[n] = '\0';
         tw_event_set_str(ev, "refid", text);
-        if (stratum == 0)
+        if (stratum == 0 && (mode == 2 || mode == 4))
             tw_event_set_str(ev, "kiss_code", text);
     } else {
         char dotted[16];
@@ -268,7 +276,7 @@ TwEvent *tw_ntp_parse_message(TwDissectCtx *ctx, const guint8 *data, gsize len, 
         tw_event_set_int(ev, "precision", precision);
         tw_event_set_int(ev, "root_delay_us", short_to_us(root_delay));
         tw_event_set_int(ev, "root_dispersion_us", short_to_us(root_disp));
-        set_refid(ev, stratum, refid);
+        set_refid(ev, mode, stratum, refid);
         if (tree) {
             tw_event_tree_add(ev, 1, "Stratum",
                               stratum == 0    ? "unspecified or kiss-o'-death"

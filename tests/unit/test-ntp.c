@@ -451,6 +451,12 @@ static void test_control_and_version(void)
     g_assert_false(tw_event_has(kod, "transmit_time"));
     g_assert_false(tw_event_has(kod, "clock_sample_us"));
     tw_event_free(kod);
+
+    /* A client's stratum-0 request with leftover non-ASCII refid bytes: dotted, no kiss code. */
+    TwEvent *left = parse(header(0, 4, 3, 0, 6, -20, 0, 0, ip_refid, 0, 0, 0, ntp_ts(T0_UNIX, 0)), 0);
+    g_assert_cmpstr(tw_event_get_str(left, "refid"), ==, "192.0.2.1");
+    g_assert_false(tw_event_has(left, "kiss_code"));
+    tw_event_free(left);
 }
 
 static void test_pending_cap(void)
