@@ -24,11 +24,11 @@ make_stale() {   # node
     local n=$1 d=$LAB/$1
     [ -n "${STALE[$n]:-}" ] && return 0
     member_join "$n"
-    rm -rf "$d/snapshot"; cp -a "$d/lib" "$d/snapshot"
+    rm -rf "${d:?}/snapshot"; cp -a "$d/lib" "$d/snapshot"
     on "$n" net ads changetrustpw >/dev/null
     sleep 1
     on "$n" net ads changetrustpw >/dev/null
-    rm -rf "$d/lib"/*; cp -a "$d/snapshot/." "$d/lib/"
+    rm -rf "${d:?}/lib"/*; cp -a "$d/snapshot/." "$d/lib/"
     rm -f "$d/run"/*.tdb "$d/cache"/*.tdb
     STALE[$n]=1
 }
@@ -103,7 +103,7 @@ scn_04_netlogon() {
     cap_start 04-netlogon-healthy
     on ws1 net rpc testjoin -S "$DCFQDN"                   # ncacn_np \PIPE\netlogon over SMB2
     on ws1 wbinfo -t                          # winbindd's secure channel
-    on ws1 rpcclient -P "ncacn_ip_tcp:$DCFQDN[schannel,seal]" -c "dsr_getdcname $DNSDOMAIN" >/dev/null || true
+    on ws1 rpcclient -P "ncacn_ip_tcp:${DCFQDN}[schannel,seal]" -c "dsr_getdcname $DNSDOMAIN" >/dev/null || true
     cap_stop
     member_stop_winbindd ws1
     cap_start 04-netlogon-wrong-password
