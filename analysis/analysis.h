@@ -201,6 +201,12 @@ struct TwAnalysis {
     gint64 first_ts, last_ts;
     guint64 caps_hit;
     guint64 evidence_dropped;
+    /* DC clock offset and name, computed once per state of the input
+     * (rules ask for them for every machine). */
+    guint64 dc_cache_events; /* a->events when computed; G_MAXUINT64 = never */
+    bool dc_has_offset;
+    double dc_offset;
+    char *dc_name;
     /* Live announcements: "key|rule|state" already printed. */
     GHashTable *announced;
     GPtrArray *touched;     /* machines touched by the current event (borrowed) */

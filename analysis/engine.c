@@ -103,6 +103,7 @@ TwAnalysis *tw_analysis_new(void)
     a->sources = g_ptr_array_new_with_free_func(g_free);
     a->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->touched = g_ptr_array_new();
+    a->dc_cache_events = G_MAXUINT64;
     return a;
 }
 
@@ -125,6 +126,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_ptr_array_unref(a->sources);
     g_hash_table_destroy(a->announced);
     g_ptr_array_unref(a->touched);
+    g_free(a->dc_name);
     g_free(a);
 }
 
@@ -1248,33 +1250,47 @@ bool tw_machine_clock_offset(const TwMachine *m, double *offset_s)
     return median_offset(m, offset_s);
 }
 
-bool tw_analysis_dc_offset(const TwAnalysis *a, double *offset_s)
+/* The cache is refreshed whenever events were added since it was computed;
+ * it lives in the analysis object, so the const getters update it. */
+static void dc_cache_refresh(const TwAnalysis *ca)
 {
+    TwAnalysis *a = (TwAnalysis *)ca;
+    if (a->dc_cache_events == a->events)
+        return;
+    a->dc_cache_events = a->events;
     g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(double));
+    const char *name = NULL, *addr = NULL;
     for (guint i = 0; i < a->machine_order->len; i++) {
         const TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (m->role != TW_ROLE_DC)
+            continue;
         double o;
-        if (m->role == TW_ROLE_DC && median_offset(m, &o))
+        if (median_offset(m, &o))
             g_array_append_val(v, o);
+        if (!name && m->account)
+            name = m->account;
+        if (!addr && m->addrs->len)
+            addr = g_array_index(m->addrs, TwAddrUse, 0).addr;
     }
-    if (!v->len)
-        return false;
-    g_array_sort(v, dbl_cmp);
-    *offset_s = g_array_index(v, double, v->len / 2);
-    return true;
+    a->dc_has_offset = v->len > 0;
+    if (v->len) {
+        g_array_sort(v, dbl_cmp);
+        a->dc_offset = g_array_index(v, double, v->len / 2);
+    }
+    g_free(a->dc_name);
+    a->dc_name = g_strdup(name ? name : addr);
+}
+
+bool tw_analysis_dc_offset(const TwAnalysis *a, double *offset_s)
+{
+    dc_cache_refresh(a);
+    if (a->dc_has_offset)
+        *offset_s = a->dc_offset;
+    return a->dc_has_offset;
 }
 
 const char *tw_analysis_dc_name(const TwAnalysis *a)
 {
-    for (guint i = 0; i < a->machine_order->len; i++) {
-        const TwMachine *m = g_ptr_array_index(a->machine_order, i);
-        if (m->role == TW_ROLE_DC && m->account)
-            return m->account;
-    }
-    for (guint i = 0; i < a->machine_order->len; i++) {
-        const TwMachine *m = g_ptr_array_index(a->machine_order, i);
-        if (m->role == TW_ROLE_DC && m->addrs->len)
-            return g_array_index(m->addrs, TwAddrUse, 0).addr;
-    }
-    return NULL;
+    dc_cache_refresh(a);
+    return a->dc_name;
 }

@@ -139,6 +139,20 @@ static void clock_sample_clear(gpointer p)
     g_free(s->source);
 }
 
+/* Facts without evidence share one empty array (never written to): most
+ * machines have a handful of the TW_F_COUNT kinds, and a busy DC's capture
+ * has tens of thousands of machines. */
+static GPtrArray *empty_evidence(void)
+{
+    static gsize once;
+    static GPtrArray *empty;
+    if (g_once_init_enter(&once)) {
+        empty = g_ptr_array_new();
+        g_once_init_leave(&once, 1);
+    }
+    return empty;
+}
+
 static TwMachine *machine_new(const char *key, const char *account)
 {
     TwMachine *m = g_new0(TwMachine, 1);
@@ -148,7 +162,7 @@ static TwMachine *machine_new(const char *key, const char *account)
     m->aliases = g_ptr_array_new_with_free_func(g_free);
     m->addrs = g_array_new(FALSE, TRUE, sizeof(TwAddrUse));
     for (int k = 0; k < TW_F_COUNT; k++)
-        m->facts[k].ev = g_ptr_array_new_with_free_func(tw_evidence_free);
+        m->facts[k].ev = empty_evidence();
     m->clock = g_array_new(FALSE, TRUE, sizeof(TwClockSample));
     g_array_set_clear_func(m->clock, clock_sample_clear);
     m->zl_attackers = g_ptr_array_new_with_free_func(g_free);
@@ -166,7 +180,8 @@ void tw_machine_free(gpointer p)
     g_ptr_array_unref(m->aliases);
     g_array_unref(m->addrs);
     for (int k = 0; k < TW_F_COUNT; k++)
-        g_ptr_array_unref(m->facts[k].ev);
+        if (m->facts[k].ev != empty_evidence())
+            g_ptr_array_unref(m->facts[k].ev);
     g_array_unref(m->clock);
     g_ptr_array_unref(m->zl_attackers);
     g_array_unref(m->zl_attempt_ts);
@@ -253,6 +268,8 @@ void tw_identity_add_alias(TwMachine *m, const char *alias)
 
 static void fact_add_evidence(TwAnalysis *a, TwFact *f, TwEvidence *ev)
 {
+    if (f->ev == empty_evidence())
+        f->ev = g_ptr_array_new_with_free_func(tw_evidence_free);
     if (f->ev->len < TW_AN_MAX_EVIDENCE) {
         g_ptr_array_add(f->ev, ev);
         return;
@@ -286,7 +303,8 @@ static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
             TwEvidence *e = g_ptr_array_steal_index(fs->ev, 0);
             fact_add_evidence(a, fd, e);
         }
-        g_ptr_array_sort(fd->ev, evidence_cmp);
+        if (fd->ev != empty_evidence())
+            g_ptr_array_sort(fd->ev, evidence_cmp);
     }
     for (guint i = 0; i < src->clock->len; i++) {
         if (dst->clock->len >= TW_AN_MAX_CLOCK_SAMPLES)

@@ -292,7 +292,7 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
     g_autofree char *f = a->first_ts ? short_time(a->first_ts) : g_strdup("-");
     g_autofree char *l = a->last_ts ? short_time(a->last_ts) : g_strdup("-");
     g_string_append_printf(out, "%strustwire — domain trust report%s\n", col(color, C_BOLD), col(color, C_RESET));
-    g_string_append_printf(out, "Traffic: %s → %s UTC, %" G_GUINT64_FORMAT " events", f, l, a->events);
+    g_string_append_printf(out, "Traffic: %s → %s UTC", f, l);
     if (a->sources->len) {
         g_string_append(out, " from ");
         for (guint i = 0; i < a->sources->len; i++)

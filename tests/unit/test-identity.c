@@ -248,8 +248,22 @@ static void test_machine_cap(void)
         "\"server_time\":\"2026-03-02T09:10:0%dZ\"}",
     };
     int frame = 1;
-    int n = TW_AN_MAX_MACHINES / 8 + 64;
-    for (int i = 0; i < n; i++)
+    /* Fill the table cheaply (one AS-REQ per machine), then name new
+     * machines through every path once the cap is reached. */
+    TwPacketInfo pi = { .transport = "udp", .sport = 5000, .dport = 88 };
+    g_strlcpy(pi.dst, "10.0.0.1", sizeof pi.dst);
+    for (int i = 0; i < TW_AN_MAX_MACHINES; i++) {
+        /* built directly (not through JSON): cheap enough for sanitizer builds */
+        pi.frame = (guint64)frame++;
+        pi.ts_us = 1772442000000000;
+        g_snprintf(pi.src, sizeof pi.src, "10.%d.%d.1", i / 250 + 1, i % 250);
+        g_autoptr(TwEvent) ev = tw_event_new(&pi, "kerberos");
+        tw_event_set_int(ev, "msg_type", 10);
+        g_autofree char *cname = g_strdup_printf("A%d$", i);
+        tw_event_set_str(ev, "cname", cname);
+        tw_analysis_feed(a, ev, NULL);
+    }
+    for (int i = TW_AN_MAX_MACHINES; i < TW_AN_MAX_MACHINES + 64; i++)
         for (gsize t = 0; t < G_N_ELEMENTS(tmpl); t++) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral" /* the templates above, all "%d" */
@@ -263,7 +277,7 @@ static void test_machine_cap(void)
     int status = -1;
     g_autofree char *out = render(a, TW_REPORT_TEXT, false, &status);
     g_assert_nonnull(strstr(out, "analysis limits were hit"));
-    g_assert_cmpint(status, ==, 1);
+    g_assert_cmpint(status, ==, 0); /* every machine that made it in is only "seen" */
 }
 
 int main(int argc, char **argv)
