@@ -529,10 +529,10 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             const char *who = cname ? cname : g_hash_table_lookup(a->changepw_client, cpkey);
             g_autofree char *wacct = tw_identity_from_principal(who);
             r->cname = r->cname ? r->cname : g_strdup(who);
-            if (who && !wacct)
-                return; /* a user changing their own password */
-            TwMachine *m = wacct ? tw_identity_get(a, wacct) : tw_identity_by_addr(a, ev->src, false);
-            if (!m || !m->account)
+            if (!wacct)
+                return; /* a user changing their own password, or nobody known */
+            TwMachine *m = tw_identity_get(a, wacct);
+            if (!m)
                 return;
             TwAddrUse *u = m ? tw_machine_addr(m, ev->src) : NULL;
             if (u)
