@@ -32,6 +32,9 @@
 #define TW_FLOW_TCP_IDLE_US (600 * G_USEC_PER_SEC) /* TCP idle timeout, capture time */
 #define TW_FLOW_UDP_IDLE_US (120 * G_USEC_PER_SEC) /* UDP idle timeout, capture time */
 #define TW_FLOW_EXPIRE_PER_PACKET 8              /* idle flows retired per packet (amortised) */
+/* A TCP flow closed by FIN or RST lingers this long (capture time) so that
+ * stray segments after the close are recognised, not taken for a new flow. */
+#define TW_FLOW_CLOSED_LINGER_US (30 * G_USEC_PER_SEC)
 
 /* Endpoints learnt through ctx->expect() (EPM dynamic ports). */
 #define TW_EXPECT_MAX 4096

@@ -83,9 +83,13 @@ TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us)
         TwFlow *a = t->lru[0].head ? t->lru[0].head->data : NULL;
         TwFlow *b = t->lru[1].head ? t->lru[1].head->data : NULL;
         TwFlow *victim = !a ? b : !b ? a : (a->last_ts <= b->last_ts ? a : b);
-        tw_cap_count(t->notify, "flows.evicted", 1);
-        tw_cap_anomaly(t->notify, "flow_cap", "%u flows: least recently seen evicted",
-                       TW_FLOW_MAX);
+        if (victim->closed) {
+            tw_cap_count(t->notify, "flows.evicted_closed", 1); /* nothing lost */
+        } else {
+            tw_cap_count(t->notify, "flows.evicted", 1);
+            tw_cap_anomaly(t->notify, "flow_cap", "%u flows: least recently seen evicted",
+                           TW_FLOW_MAX);
+        }
         tw_flow_close(t, victim, TW_FLOW_EVICTED);
     }
     TwFlow *f = g_new0(TwFlow, 1);
@@ -118,9 +122,10 @@ void tw_flow_expire(TwFlowTable *t, gint64 now_us, guint max)
         gint64 idle = i == 0 ? TW_FLOW_TCP_IDLE_US : TW_FLOW_UDP_IDLE_US;
         for (guint n = 0; n < max && t->lru[i].head; n++) {
             TwFlow *f = t->lru[i].head->data;
-            if (now_us - f->last_ts <= idle)
+            if (now_us - f->last_ts <= (f->closed ? TW_FLOW_CLOSED_LINGER_US : idle))
                 break;
-            tw_cap_count(t->notify, "flows.expired", 1);
+            if (!f->closed)
+                tw_cap_count(t->notify, "flows.expired", 1);
             tw_flow_close(t, f, TW_FLOW_IDLE);
         }
     }

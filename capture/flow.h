@@ -39,6 +39,7 @@ typedef struct TwFlow {
     guint8 server_side;  /* key side of the server endpoint */
     bool by_port;        /* created because a port matched (not probe/expect) */
     bool addr_formatted;
+    bool closed;         /* FIN/RST: parser finished, lingering (TW_FLOW_CLOSED_LINGER_US) */
     gint64 last_ts;
     GList lru;
     TwTcpDir tcp[2];     /* by direction */
@@ -59,7 +60,8 @@ TwFlow *tw_flow_lookup(TwFlowTable *t, const TwFlowKey *key);
 TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us);
 /* Marks the flow seen at ts_us. */
 void tw_flow_touch(TwFlowTable *t, TwFlow *flow, gint64 ts_us);
-/* Retires at most `max` flows idle at now (on_close with TW_FLOW_IDLE). */
+/* Retires at most `max` flows idle at now (on_close with TW_FLOW_IDLE);
+ * closed flows retire after TW_FLOW_CLOSED_LINGER_US. */
 void tw_flow_expire(TwFlowTable *t, gint64 now_us, guint max);
 /* Closes and frees one flow (on_close first). */
 void tw_flow_close(TwFlowTable *t, TwFlow *flow, TwFlowEnd why);

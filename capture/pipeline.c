@@ -242,11 +242,10 @@ static TwTcpSink make_sink(FeedTarget *t, int dir)
     return s;
 }
 
-static void on_flow_close(TwFlow *flow, TwFlowEnd why, void *user)
+/* Finishes a flow's parser: flushes both TCP directions (holes become gaps)
+ * and frees the parser state. */
+static void finish_parser(TwPipeline *pl, TwFlow *flow)
 {
-    TwPipeline *pl = user;
-    if (!flow->by_port)
-        pl->nonport_flows_by_port[flow->key.port[flow->server_side]]--;
     if (flow->key.ipproto == 6) {
         FeedTarget t = { pl, flow };
         for (int dir = 0; dir < 2; dir++) {
@@ -257,11 +256,30 @@ static void on_flow_close(TwFlow *flow, TwFlowEnd why, void *user)
             tw_tcp_dir_finish(&flow->tcp[dir], &sink);
         }
     }
-    if (why == TW_FLOW_CLOSED)
-        tw_cap_count(&pl->notify, "flows.closed", 1);
     if (flow->parser->state_free)
         flow->parser->state_free(flow->state);
+    flow->state = NULL;
     pl->ctx.pi = NULL;
+}
+
+static void on_flow_close(TwFlow *flow, TwFlowEnd why, void *user)
+{
+    TwPipeline *pl = user;
+    if (!flow->by_port)
+        pl->nonport_flows_by_port[flow->key.port[flow->server_side]]--;
+    if (!flow->closed)
+        finish_parser(pl, flow);
+}
+
+/* FIN both ways or RST: the parser is finished now; the flow lingers so
+ * that stray segments after the close are not taken for a new flow. */
+static void close_tcp_flow(TwPipeline *pl, TwFlow *flow)
+{
+    finish_parser(pl, flow);
+    tw_tcp_dir_clear(&flow->tcp[0]);
+    tw_tcp_dir_clear(&flow->tcp[1]);
+    flow->closed = true;
+    tw_cap_count(&pl->notify, "flows.closed", 1);
 }
 
 /* ---- the per-packet path ---- */
@@ -392,6 +410,17 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
     TwFlow *flow = NULL;
     if (port_hit || nonport_hit)
         flow = tw_flow_lookup(pl->flows, &key);
+    if (flow && flow->closed) {
+        /* A new connection on the same ports replaces the closed one;
+         * anything else is a straggler of the old one. */
+        if (ip->proto == 6 && (flags & (TW_TCP_SYN | TW_TCP_ACK)) == TW_TCP_SYN) {
+            tw_flow_close(pl->flows, flow, TW_FLOW_CLOSED);
+            flow = NULL;
+        } else {
+            tw_cap_count(&pl->notify, "tcp.after_close", 1);
+            return;
+        }
+    }
     if (!flow) {
         bool server_is_dst, by_port;
         const TwAppParser *parser =
@@ -435,8 +464,7 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
     TwTcpSink sink = make_sink(&t, dir);
     if (flags & TW_TCP_RST) {
         /* RFC 9293 3.10.7.4: the connection is gone; what is missing stays missing. */
-        tw_flow_close(pl->flows, flow, TW_FLOW_CLOSED);
-        pl->ctx.pi = NULL;
+        close_tcp_flow(pl, flow);
         return;
     }
     tw_tcp_dir_segment(&flow->tcp[dir], seq, flags, payload, pcap, plen, &sink);
@@ -449,7 +477,7 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
     TwTcpDir *a = &flow->tcp[0], *b = &flow->tcp[1];
     if (a->fin_seen && b->fin_seen && a->next_seq == a->fin_seq && b->next_seq == b->fin_seq &&
         !a->ooo.length && !b->ooo.length)
-        tw_flow_close(pl->flows, flow, TW_FLOW_CLOSED);
+        close_tcp_flow(pl, flow);
     pl->ctx.pi = NULL;
 }
 

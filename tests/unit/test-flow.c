@@ -222,10 +222,51 @@ static void test_tcp(Fixture *fx, gconstpointer d)
     feed(fx, &rst);
     g_assert_true(g_str_has_suffix(rec->str, "XYZ;free;"));
     g_assert_cmpuint(counter(fx, "flows.closed"), ==, 1);
-    /* A bare ACK after the RST does not recreate the flow. */
+    /* Stragglers after the RST (a bare ACK, late data) do not start a new
+     * flow; the closed one lingers and swallows them. */
     Pkt ack = build(mac_b, mac_a, B, A, 6, 88, 40001, 504, 107, 0x10, "", 0, 0);
+    Pkt late = build(mac_b, mac_a, B, A, 6, 88, 40001, 504, 107, 0x18, "late", 0, 0);
     feed(fx, &ack);
+    feed(fx, &late);
     g_assert_cmpuint(counter(fx, "flows.created"), ==, 1);
+    g_assert_cmpuint(counter(fx, "tcp.after_close"), ==, 2);
+    g_assert_true(g_str_has_suffix(rec->str, "XYZ;free;"));
+    /* A new SYN on the same ports is a new connection. */
+    Pkt syn2 = build(mac_a, mac_b, A, B, 6, 40001, 88, 9000, 0, 0x02, "", 0, 0);
+    Pkt n1 = build(mac_a, mac_b, A, B, 6, 40001, 88, 9001, 0, 0x18, "new", 0, 0);
+    feed(fx, &syn2);
+    feed(fx, &n1);
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 2);
+    g_assert_true(g_str_has_suffix(rec->str, "free;req f10 tcp 10.0.0.1:40001>10.0.0.2:88 new;"));
+    /* The lingering closed flow goes after TW_FLOW_CLOSED_LINGER_US without
+     * counting as expired or freeing parser state twice. */
+    tw_pipeline_finish(fx->pl);
+    g_assert_true(g_str_has_suffix(rec->str, "new;free;"));
+    g_assert_cmpuint(counter(fx, "flows.closed"), ==, 1);
+}
+
+static void test_tcp_fin_linger(Fixture *fx, gconstpointer d)
+{
+    Pkt d1 = build(mac_a, mac_b, A, B, 6, 40011, 88, 1, 1, 0x18, "q", 0, 0);
+    Pkt r1 = build(mac_b, mac_a, B, A, 6, 88, 40011, 1, 2, 0x18, "r", 0, 0);
+    Pkt f1 = build(mac_a, mac_b, A, B, 6, 40011, 88, 2, 2, 0x11, "", 0, 0);
+    Pkt f2 = build(mac_b, mac_a, B, A, 6, 88, 40011, 2, 3, 0x11, "", 0, 0);
+    Pkt again = build(mac_a, mac_b, A, B, 6, 40011, 88, 1, 3, 0x18, "q", 0, 0);
+    feed(fx, &d1);
+    feed(fx, &r1);
+    feed(fx, &f1);
+    feed(fx, &f2);
+    g_assert_cmpuint(counter(fx, "flows.closed"), ==, 1);
+    g_assert_true(g_str_has_suffix(rec->str, "r;free;"));
+    feed(fx, &again); /* a retransmission after the close: not a new flow */
+    g_assert_cmpuint(counter(fx, "tcp.after_close"), ==, 1);
+    /* After the linger the tuple is free again. */
+    fx->ts += TW_FLOW_CLOSED_LINGER_US + 1;
+    Pkt other = build(mac_a, mac_b, A, B, 17, 40012, 88, 0, 0, 0, "u", 0, 0);
+    feed(fx, &other);
+    g_assert_cmpuint(counter(fx, "flows.expired"), ==, 0);
+    feed(fx, &again);
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 3);
 }
 
 static void test_tcp_gap_at_finish(Fixture *fx, gconstpointer d)
@@ -407,6 +448,7 @@ int main(int argc, char **argv)
     ADD("/flow/udp", test_udp);
     ADD("/flow/packet-info", test_mac_in_events);
     ADD("/flow/tcp", test_tcp);
+    ADD("/flow/tcp-fin-linger", test_tcp_fin_linger);
     ADD("/flow/tcp-gap-at-finish", test_tcp_gap_at_finish);
     ADD("/flow/probe-and-expect", test_probe_and_expect);
     ADD("/flow/fragments", test_fragments);
