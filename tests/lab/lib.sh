@@ -42,7 +42,8 @@ die()  { log "ERROR: $*"; exit 1; }
 lab_install_packages() {
     local pkgs=(samba winbind smbclient krb5-user faketime python3-impacket
                 krb5-gss-samples tcpdump ethtool iproute2 tshark util-linux
-                python3-samba ldb-tools samba-ad-provision samba-ad-dc samba-dsdb-modules samba-vfs-modules)
+                python3-samba ldb-tools samba-ad-provision samba-ad-dc samba-dsdb-modules samba-vfs-modules
+                chrony sntp)
     local missing=() p
     for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -188,6 +189,42 @@ dc_provision() {
     on dc samba-tool user create alice "$USERPASS" >/dev/null
     on dc samba-tool user setexpiry alice --noexpiry >/dev/null
     log "DC up"
+}
+
+# NTP server on the DC for scenario 03: chronyd with clock control off (-x),
+# serving its own clock (local stratum 10) to the lab subnet only, bound to
+# the DC's address, no command socket/port, pid and drift files inside the DC
+# node's private /var/lib/samba. Never the host's chrony (its config, socket
+# and service are not touched). Samba's MS-SNTP signing socket is configured
+# as a real DC's would be; it is used only if a client sends an MS-SNTP request.
+dc_start_ntp() {
+    [ -n "${DC_NTP:-}" ] && return 0
+    mkdir -p "$LAB/dc/lib/chrony"
+    cat > "$LAB/dc/lib/chrony/chrony.conf" <<EOF
+allow $SUBNET.0/24
+local stratum 10
+bindaddress $DC_IP
+bindcmdaddress /
+cmdport 0
+pidfile /var/lib/samba/chrony/chronyd.pid
+driftfile /var/lib/samba/chrony/drift
+ntpsigndsocket /var/lib/samba/ntp_signd
+EOF
+    on dc sh -c 'exec chronyd -x -d -u root -f /var/lib/samba/chrony/chrony.conf >/var/log/samba/chronyd.out 2>&1' &
+    BG_PIDS+=($!)
+    local i
+    for i in $(seq 50); do
+        [ -s "$LAB/dc/lib/chrony/chronyd.pid" ] && { DC_NTP=1; return 0; }
+        sleep 0.1
+    done
+    cat "$LAB/dc/log/chronyd.out" >&2
+    die "chronyd on the DC did not start"
+}
+
+dc_stop_ntp() {   # by the PID chronyd recorded inside the DC's PID namespace
+    [ -n "${DC_NTP:-}" ] || return 0
+    on dc sh -c 'p=$(cat /var/lib/samba/chrony/chronyd.pid 2>/dev/null) && kill "$p"; for i in $(seq 50); do [ -e /proc/$p ] || exit 0; sleep 0.1; done' || true
+    DC_NTP=
 }
 
 # ---------------------------------------------------------------- members

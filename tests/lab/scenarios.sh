@@ -86,6 +86,9 @@ scn_03_clock_skew() {
     # valid TGT and cifs ticket obtained with the right time, before recording
     machine_kinit ws1
     on ws1 env "$MCC" kvno "cifs/$DCFQDN" >/dev/null
+    ensure_node ws5
+    dc_start_ntp
+    CAP_EXTRA="or udp port 123"
     cap_start 03-clock-skew
     on ws1 env KRB5CCNAME=FILE:/tmp/skew.ccache FAKETIME_DONT_FAKE_MONOTONIC=1 \
         faketime -f +15m kinit -k "WS01\$@$REALM" || true              # AS-REQ -> KRB_AP_ERR_SKEW
@@ -93,7 +96,22 @@ scn_03_clock_skew() {
         faketime -f +15m kvno "host/$DCFQDN" || true                   # TGS-REQ -> KRB_AP_ERR_SKEW
     on ws1 env "$MCC" FAKETIME_DONT_FAKE_MONOTONIC=1 \
         faketime -f +15m smbclient "//$DCFQDN/netlogon" --use-kerberos=required -c ls || true  # SMB2 AP-REQ
+    # The skewed machine asks the DC for the time, as domain members do: a
+    # one-shot NTP client (ntpsec's sntp/ntpdig) under the same faketime, so the
+    # request's transmit timestamp is WS01's (skewed) clock and the DC's reply
+    # (chronyd) carries the DC's. chronyd -Q is not used as the client: chrony
+    # 4 puts a random transmit timestamp into client requests. Then one query
+    # from a host with a correct clock (WS05), so the capture also shows a
+    # client that agrees with the DC.
+    local i
+    for i in 1 2 3; do
+        on ws1 env FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f +15m sntp -t 2 "$DC_IP" || true
+        sleep 1
+    done
+    on ws5 sntp -t 2 "$DC_IP" || true
     cap_stop
+    CAP_EXTRA=
+    dc_stop_ntp
 }
 
 # 4. NETLOGON secure channel: healthy (WS01) and wrong password, over TCP and SMB2
