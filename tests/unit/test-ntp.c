@@ -3,8 +3,9 @@
  * server reply (with pairing and clock samples), MS-SNTP 68-byte and 120-byte
  * forms, RFC 5905 MACs of 16 and 20 bytes and the crypto-NAK, an RFC 7822
  * extension field, a mode 6 control message, a bad version; the real
- * MS-SNTP exchange of phihhim-pcap_sample/kerberos.pcap frames 577/578; the
- * pending cap; and every vector cut at every length. */
+ * MS-SNTP exchange of phihhim-pcap_sample/kerberos.pcap frames 577/578 and
+ * the skewed client of pcaps/03-clock-skew.pcap frames 98/99; the pending
+ * cap; and every vector cut at every length. */
 #include <glib.h>
 
 #include "dissectors/ntp/ntp.h"
@@ -172,6 +173,14 @@ static const char *real_request =
 static const char *real_response =
     "1c0111e900000000000a0c564c4f434ce40c860e63bf8b9be40c96596b3fffcae40c96526f8730e1e40c96526fc7c1cb"
     "4f040000fd434e3ac082de73a35c9d116a50b946";
+
+/* pcaps/03-clock-skew.pcap (sha256 3e4b97c6…) frames 98/99: a client whose
+ * clock runs 15 minutes ahead (LI 3, VN 4, only the transmit timestamp set)
+ * asks the DC (stratum 10, refid 127.127.1.1). */
+static const char *skew_request =
+    "e3000000000000000000000000000000000000000000000000000000000000000000000000000000eeb01952f87c3000";
+static const char *skew_reply =
+    "240a00e600000000000000007f7f0101eeb015cdc0bfafd0eeb01952f87c3000eeb015cef881b355eeb015cef8e78be4";
 
 /* ---- running the parser ---- */
 
@@ -374,6 +383,26 @@ static void test_real_ms_sntp(void)
     run_clear(&r);
 }
 
+static void test_lab_skew(void)
+{
+    Run r;
+    run_init(&r);
+    TwEvent *req = feed(&r, TW_DIR_REQ, 98, 1795528526970713LL, hex(skew_request));
+    g_assert_cmpint(tw_event_get_int(req, "leap", -1), ==, 3);
+    g_assert_cmpint(tw_event_get_int(req, "mode", -1), ==, 3);
+    /* tshark: ntp.xmt "Nov 24, 2026 14:10:26.970644950 UTC" */
+    g_assert_cmpstr(tw_event_get_str(req, "transmit_time"), ==, "2026-11-24T14:10:26.970644Z");
+    g_assert_cmpint(tw_event_get_int(req, "clock_sample_us", 0), ==, 899999931); /* +15 min */
+    g_assert_false(tw_event_has(req, "data_minimized")); /* LI 3: not the minimised form */
+    TwEvent *rsp = feed(&r, TW_DIR_RSP, 99, 1795528526972297LL, hex(skew_reply));
+    g_assert_cmpint(tw_event_get_int(rsp, "stratum", -1), ==, 10);
+    g_assert_cmpstr(tw_event_get_str(rsp, "refid"), ==, "127.127.1.1");
+    g_assert_cmpstr(tw_event_get_str(rsp, "transmit_time"), ==, "2026-11-24T13:55:26.972283Z");
+    g_assert_cmpint(tw_event_get_int(rsp, "clock_sample_us", 0), ==, -14);
+    g_assert_cmpint(tw_event_get_int(rsp, "reply_to", 0), ==, 98);
+    run_clear(&r);
+}
+
 static void test_rfc_mac_and_extensions(void)
 {
     TwEvent *md5 = parse(with_mac(client_request(), 1, 16), 0);
@@ -511,12 +540,14 @@ static GByteArray *b_ms_ext_req(void) { return ms_sntp_ext_request(0x12345, true
 static GByteArray *b_ms_ext_rsp(void) { return ms_sntp_ext_response(0x12345); }
 static GByteArray *b_real_req(void) { return hex(real_request); }
 static GByteArray *b_real_rsp(void) { return hex(real_response); }
+static GByteArray *b_skew_req(void) { return hex(skew_request); }
+static GByteArray *b_skew_rsp(void) { return hex(skew_reply); }
 
 static void test_truncations(void)
 {
     const Builder builders[] = { client_request, server_reply, b_md5, b_sha1, b_ms_req, b_ms_rsp,
                                  b_ms_ext_req, b_ms_ext_rsp, with_extension, control_message,
-                                 b_real_req, b_real_rsp };
+                                 b_real_req, b_real_rsp, b_skew_req, b_skew_rsp };
     for (gsize k = 0; k < G_N_ELEMENTS(builders); k++) {
         GByteArray *b = builders[k]();
         gsize n = b->len;
@@ -567,6 +598,7 @@ int main(int argc, char **argv)
     g_test_add_func("/ntp/client-server", test_client_server);
     g_test_add_func("/ntp/ms-sntp", test_ms_sntp);
     g_test_add_func("/ntp/ms-sntp-real", test_real_ms_sntp);
+    g_test_add_func("/ntp/lab-skew", test_lab_skew);
     g_test_add_func("/ntp/mac-extensions", test_rfc_mac_and_extensions);
     g_test_add_func("/ntp/control-version", test_control_and_version);
     g_test_add_func("/ntp/pending-cap", test_pending_cap);
