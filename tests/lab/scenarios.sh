@@ -259,6 +259,72 @@ scn_10_server_key() {
     cat "$LAB/srv1/log/gss-server.out" >&2
 }
 
+# 10c. The stale-key server of 10a behind HTTP: Apache 2.4 with
+#      mod_auth_gssapi (MIT acceptor) on SRV01, SPN HTTP/srv01, and curl
+#      --negotiate from WS07. Whatever the acceptor answers travels in a
+#      standard, dissectable place: the WWW-Authenticate: Negotiate header of
+#      the 401. Two requests: keytab as joined (old kvno), then after the
+#      keytab refresh that writes the stale secret under the current kvno.
+httpd_conf() {   # writes SRV01's private Apache config
+    local d=$LAB/srv1/lib/httpd m=/usr/lib/apache2/modules
+    mkdir -p "$d/www"
+    echo "trustwire lab" > "$d/www/index.html"
+    cat > "$d/httpd.conf" <<EOF
+ServerRoot /usr/lib/apache2
+ServerName srv01.$DNSDOMAIN
+LoadModule mpm_prefork_module $m/mod_mpm_prefork.so
+LoadModule authn_core_module $m/mod_authn_core.so
+LoadModule authz_core_module $m/mod_authz_core.so
+LoadModule authz_user_module $m/mod_authz_user.so
+LoadModule auth_gssapi_module $m/mod_auth_gssapi.so
+Listen $SUBNET.${NODE_IP[srv1]}:80
+PidFile /var/lib/samba/httpd/httpd.pid
+ErrorLog /var/log/samba/httpd-error.log
+LogLevel debug
+User nobody
+Group nogroup
+DocumentRoot /var/lib/samba/httpd/www
+<Location />
+    AuthType GSSAPI
+    AuthName "trustwire lab"
+    GssapiCredStore keytab:/var/lib/samba/httpd/http.keytab
+    GssapiAllowedMech krb5
+    Require valid-user
+</Location>
+EOF
+}
+
+httpd_round() {   # copy SRV01's keytab for Apache, start it, one curl from WS07, stop it
+    local d=$LAB/srv1/lib/httpd
+    cp "$LAB/srv1/lib/private/krb5.keytab" "$d/http.keytab"
+    chmod 644 "$d/http.keytab"
+    on srv1 sh -c 'exec apache2 -X -f /var/lib/samba/httpd/httpd.conf >/var/log/samba/httpd.out 2>&1' &
+    BG_PIDS+=($!)
+    local i
+    for i in $(seq 50); do [ -s "$d/httpd.pid" ] && break; sleep 0.1; done
+    sleep 0.3
+    on ws7 env "$UCC" curl -s -o /dev/null -w '%{http_code}\n' --negotiate -u : --service-name http "http://srv01.$DNSDOMAIN/" || true
+    on srv1 sh -c 'p=$(cat /var/lib/samba/httpd/httpd.pid 2>/dev/null) && kill "$p"; for i in $(seq 50); do [ -e /proc/$p ] || exit 0; sleep 0.1; done' || true
+}
+
+scn_10_server_key_http() {
+    member_join srv1
+    ensure_node ws7
+    on dc samba-tool spn add "HTTP/srv01.$DNSDOMAIN" 'SRV01$' >/dev/null 2>&1 || true
+    on srv1 net ads keytab create -P >/dev/null      # HTTP/ keys with SRV01's current secret
+    on dc samba-tool user setpassword 'SRV01$' --random-password >/dev/null
+    httpd_conf
+    CAP_EXTRA="or port 80"
+    cap_start 10-server-key-http
+    user_kinit ws7 alice "$USERPASS"
+    httpd_round                                      # keytab with the old kvno
+    on srv1 net ads keytab create -U "Administrator%$ADMINPASS" >/dev/null
+    httpd_round                                      # stale keys under the current kvno
+    cap_stop
+    CAP_EXTRA=
+    cat "$LAB/srv1/log/httpd-error.log" >&2 || true
+}
+
 # 10b. Several healthy machines and one stale one (WS02) at the same time
 scn_10_mixed() {
     member_join ws1; member_join ws5; member_join ws8
