@@ -300,8 +300,8 @@ httpd_round() {   # copy SRV01's keytab for Apache, start it, one curl from WS07
     chmod 644 "$d/http.keytab"
     on srv1 sh -c 'exec apache2 -X -f /var/lib/samba/httpd/httpd.conf >/var/log/samba/httpd.out 2>&1' &
     BG_PIDS+=($!)
-    local i
-    for i in $(seq 50); do [ -s "$d/httpd.pid" ] && break; sleep 0.1; done
+    local _try
+    for _try in $(seq 50); do [ -s "$d/httpd.pid" ] && break; sleep 0.1; done
     sleep 0.3
     on ws7 env "$UCC" curl -s -o /dev/null -w '%{http_code}\n' --negotiate -u : --service-name http "http://srv01.$DNSDOMAIN/" || true
     on srv1 sh -c 'p=$(cat /var/lib/samba/httpd/httpd.pid 2>/dev/null) && kill "$p"; for i in $(seq 50); do [ -e /proc/$p ] || exit 0; sleep 0.1; done' || true
