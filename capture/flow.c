@@ -122,7 +122,7 @@ void tw_flow_expire(TwFlowTable *t, gint64 now_us, guint max)
         gint64 idle = i == 0 ? TW_FLOW_TCP_IDLE_US : TW_FLOW_UDP_IDLE_US;
         for (guint n = 0; n < max && t->lru[i].head; n++) {
             TwFlow *f = t->lru[i].head->data;
-            if (now_us - f->last_ts <= (f->closed ? TW_FLOW_CLOSED_LINGER_US : idle))
+            if (!tw_time_passed(now_us, f->last_ts, f->closed ? TW_FLOW_CLOSED_LINGER_US : idle))
                 break;
             if (!f->closed)
                 tw_cap_count(t->notify, "flows.expired", 1);

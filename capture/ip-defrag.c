@@ -80,7 +80,7 @@ static void expire(TwDefrag *d, gint64 now)
     GList *l;
     while ((l = d->age.head) != NULL) {
         Datagram *dg = l->data;
-        if (now - dg->first_ts <= TW_DEFRAG_TIMEOUT_US)
+        if (!tw_time_passed(now, dg->first_ts, TW_DEFRAG_TIMEOUT_US))
             break;
         tw_cap_count(d->notify, "ip.defrag.timeout", 1);
         datagram_drop(d, dg);

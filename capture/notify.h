@@ -21,4 +21,11 @@ void tw_cap_count(TwCapNotify *n, const char *name, guint64 k);
  * TW_CAP_ANOMALY_EVENTS_MAX were emitted for this kind. */
 void tw_cap_anomaly(TwCapNotify *n, const char *kind, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 void tw_cap_notify_init(TwCapNotify *n, GHashTable *counters);
+
+/* True when `now` is more than `span` after `then`.  Capture times come from
+ * the file and may be anything: no signed subtraction that could overflow. */
+static inline gboolean tw_time_passed(gint64 now, gint64 then, gint64 span)
+{
+    return now > then && (guint64)now - (guint64)then > (guint64)span;
+}
 void tw_cap_notify_clear(TwCapNotify *n);

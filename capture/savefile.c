@@ -235,7 +235,14 @@ static gint64 to_us(const Iface *ifc, guint64 ts)
     /* frac < units_per_sec, which may be up to 2^62: multiply in 128 bits.
      * Rounded down, as tshark prints microseconds. */
     guint64 us = (guint64)(((unsigned __int128)frac * 1000000u) / ifc->units_per_sec);
-    return (gint64)(sec + (guint64)ifc->offset_s) * G_USEC_PER_SEC + (gint64)us;
+    /* Hostile files can name any time: keep it within what gint64
+     * microseconds hold (±292 000 years) rather than overflow. */
+    __int128 t = ((__int128)sec + ifc->offset_s) * 1000000 + us;
+    if (t > G_MAXINT64 / 2)
+        t = G_MAXINT64 / 2;
+    if (t < G_MININT64 / 2)
+        t = G_MININT64 / 2;
+    return (gint64)t;
 }
 
 static int next_pcapng(TwSavefile *sf, TwSavefileRecord *rec, GError **err)
