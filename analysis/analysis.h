@@ -19,9 +19,17 @@
 #define TW_AN_MAX_MACHINES      16384 /* machine records */
 #define TW_AN_MAX_ADDRS         32    /* addresses (IP+MAC uses) kept per machine */
 #define TW_AN_MAX_ALIASES       16    /* other names (SPNs, FQDNs) kept per machine */
-#define TW_AN_MAX_EVIDENCE      24    /* evidence items kept per fact kind per machine */
+/* Evidence kept per fact kind per machine: the first HEAD and the last TAIL
+ * items (TwFact.count says how many there were; the report prints "and N
+ * more").  Routine facts (a ticket granted, a name seen) are only ever shown
+ * one or two at a time, so they keep fewer: on a domain controller's port
+ * they are most of the traffic and tens of thousands of machines. */
+#define TW_AN_EVIDENCE_HEAD     8
+#define TW_AN_EVIDENCE_TAIL     8
+#define TW_AN_ROUTINE_EVIDENCE_HEAD 2
+#define TW_AN_ROUTINE_EVIDENCE_TAIL 2
 #define TW_AN_MAX_CLOCK_SAMPLES 256   /* clock samples kept per machine */
-#define TW_AN_MAX_REQUESTS      65536 /* requests remembered to attribute replies */
+#define TW_AN_MAX_REQUESTS      16384 /* unanswered requests remembered to attribute replies */
 #define TW_AN_MAX_USERS         4096  /* user-failure records */
 #define TW_AN_MAX_FLOWS         16384 /* sealed-NETLOGON burst trackers */
 #define TW_AN_BURST_WINDOW_US   (60 * G_USEC_PER_SEC)
@@ -42,7 +50,10 @@ typedef enum {
 
 const char *tw_state_name(TwState s); /* "unknown" "healthy" "recovered" "at-risk" "broken" */
 
-/* One piece of evidence: a message seen in the capture. */
+/* One piece of evidence: a message seen in the capture.  Its strings are
+ * interned GRefStrings (tw_intern(); released with g_ref_string_release):
+ * the same messages, errors, addresses and details repeat across thousands
+ * of items. */
 typedef struct {
     char *source;  /* sensor/file the event came from; NULL for the live/pcap run */
     guint64 frame;
@@ -54,8 +65,8 @@ typedef struct {
     bool has_value;
     bool value_estimated; /* inferred (e.g. from an AS-REQ's till), not read from a clock field */
     double value;  /* a measurement the rule reads (clock-skew: client minus server, s) */
-    char src[TW_ADDR_STRLEN];
-    char dst[TW_ADDR_STRLEN];
+    char *src;     /* never NULL ("" when unknown) */
+    char *dst;
 } TwEvidence;
 
 /* What the capture proved about one machine. */
@@ -92,7 +103,8 @@ typedef enum {
 typedef struct {
     guint count;
     gint64 first_ts, last_ts;
-    GPtrArray *ev; /* TwEvidence*, at most TW_AN_MAX_EVIDENCE (first ones, then the last) */
+    GPtrArray *ev; /* TwEvidence*: the first TW_AN_EVIDENCE_HEAD and the last TW_AN_EVIDENCE_TAIL
+                    * (fewer for routine facts); count - ev->len were dropped */
 } TwFact;
 
 typedef enum {
@@ -147,6 +159,7 @@ typedef struct {
     char *summary;          /* plain words, for someone who never read RFC 4120 */
     char *fix;
     GPtrArray *evidence;    /* TwEvidence* borrowed from the machine's facts */
+    guint64 evidence_more;  /* messages of the same facts not shown ("and N more") */
     bool has_offset;
     double offset_s;        /* clock-skew: machine minus DC */
 } TwFinding;
@@ -201,6 +214,7 @@ struct TwAnalysis {
     gint64 first_ts, last_ts;
     guint64 caps_hit;
     guint64 evidence_dropped;
+    guint64 machines_refused; /* events about a new machine after TW_AN_MAX_MACHINES */
     /* DC clock offset and name, computed once per state of the input
      * (rules ask for them for every machine). */
     guint64 dc_cache_events; /* a->events when computed; G_MAXUINT64 = never */
@@ -256,6 +270,9 @@ void tw_machine_free(gpointer p);
 /* Adds a fact with its evidence (transfer full of ev) to m. */
 void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev);
 void tw_evidence_free(gpointer p);
+/* Interned copy of s (a GRefString shared by every equal string; NULL for
+ * NULL); release with g_ref_string_release. */
+char *tw_intern(const char *s);
 
 /* event-json.c: one NDJSON line as written by -T events → TwEvent (NULL + GError). */
 TwEvent *tw_event_from_json(const char *line, gssize len, GError **err);

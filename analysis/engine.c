@@ -168,15 +168,16 @@ static TwEvidence *evidence_new(const TwEvent *ev, const char *source, const cha
                                 const char *error, const char *status, char *detail /* full */)
 {
     TwEvidence *e = g_new0(TwEvidence, 1);
-    e->source = g_strdup(source);
+    e->source = tw_intern(source);
     e->frame = ev->frame;
     e->ts_us = ev->ts_us;
-    e->msg = g_strdup(msg ? msg : ev->proto);
-    e->error = g_strdup(error);
-    e->status = g_strdup(status);
-    e->detail = detail;
-    g_strlcpy(e->src, ev->src, sizeof e->src);
-    g_strlcpy(e->dst, ev->dst, sizeof e->dst);
+    e->msg = tw_intern(msg ? msg : ev->proto);
+    e->error = tw_intern(error);
+    e->status = tw_intern(status);
+    e->detail = tw_intern(detail);
+    g_free(detail);
+    e->src = tw_intern(ev->src);
+    e->dst = tw_intern(ev->dst);
     return e;
 }
 
@@ -729,9 +730,11 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
                 e->has_value = true;
                 e->value_estimated = true;
                 e->value = est;
-                g_free(e->detail);
-                e->detail = g_strdup_printf("client clock about %+.0f s from the KDC's (estimated from the AS-REQ's "
-                                            "requested end time)", est);
+                g_autofree char *d2 = g_strdup_printf("client clock about %+.0f s from the KDC's (estimated "
+                                                      "from the AS-REQ's requested end time)", est);
+                if (e->detail)
+                    g_ref_string_release(e->detail);
+                e->detail = tw_intern(d2);
             }
         }
         tw_machine_fact(a, m, TW_F_KRB_SKEW, e);

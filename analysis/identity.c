@@ -120,16 +120,29 @@ char *tw_identity_from_computer(const char *name)
 
 /* ---- records ---- */
 
+char *tw_intern(const char *s)
+{
+    return s ? g_ref_string_new_intern(s) : NULL;
+}
+
+static void release(char *s)
+{
+    if (s)
+        g_ref_string_release(s);
+}
+
 void tw_evidence_free(gpointer p)
 {
     TwEvidence *e = p;
     if (!e)
         return;
-    g_free(e->source);
-    g_free(e->msg);
-    g_free(e->error);
-    g_free(e->status);
-    g_free(e->detail);
+    release(e->source);
+    release(e->msg);
+    release(e->error);
+    release(e->status);
+    release(e->detail);
+    release(e->src);
+    release(e->dst);
     g_free(e);
 }
 
@@ -194,7 +207,10 @@ static TwMachine *machine_insert(TwAnalysis *a, const char *key, const char *acc
     if (m)
         return m;
     if (g_hash_table_size(a->machines) >= TW_AN_MAX_MACHINES) {
+        /* Counted and reported (report.c); the machines already known keep
+         * being analysed. */
         a->caps_hit++;
+        a->machines_refused++;
         return NULL;
     }
     m = machine_new(key, account);
@@ -266,17 +282,38 @@ void tw_identity_add_alias(TwMachine *m, const char *alias)
     g_ptr_array_add(m->aliases, g_strdup(alias));
 }
 
-static void fact_add_evidence(TwAnalysis *a, TwFact *f, TwEvidence *ev)
+/* Facts that every healthy machine piles up; rules show at most the first
+ * and the last of them. */
+static bool fact_is_routine(TwFactKind k)
 {
+    switch (k) {
+    case TW_F_KRB_AS_OK:
+    case TW_F_KRB_TGS_OK:
+    case TW_F_KRB_PREAUTH_REQ:
+    case TW_F_SRV_AP_OK:
+    case TW_F_NL_AUTH_OK:
+    case TW_F_NTLM_OK:
+    case TW_F_SEEN:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void fact_add_evidence(TwAnalysis *a, TwFactKind k, TwFact *f, TwEvidence *ev)
+{
+    guint head = fact_is_routine(k) ? TW_AN_ROUTINE_EVIDENCE_HEAD : TW_AN_EVIDENCE_HEAD;
+    guint tail = fact_is_routine(k) ? TW_AN_ROUTINE_EVIDENCE_TAIL : TW_AN_EVIDENCE_TAIL;
     if (f->ev == empty_evidence())
-        f->ev = g_ptr_array_new_with_free_func(tw_evidence_free);
-    if (f->ev->len < TW_AN_MAX_EVIDENCE) {
+        f->ev = g_ptr_array_new_full(head + tail, tw_evidence_free);
+    if (f->ev->len < head + tail) {
         g_ptr_array_add(f->ev, ev);
         return;
     }
-    /* Keep the first ones (when it started) and the latest (still going). */
+    /* Keep the first ones (when it started) and the latest (still going);
+     * TwFact.count keeps the total. */
     a->evidence_dropped++;
-    g_ptr_array_remove_index(f->ev, TW_AN_MAX_EVIDENCE / 2);
+    g_ptr_array_remove_index(f->ev, head);
     g_ptr_array_add(f->ev, ev);
 }
 
@@ -301,7 +338,7 @@ static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
         fd->count += fs->count;
         while (fs->ev->len) {
             TwEvidence *e = g_ptr_array_steal_index(fs->ev, 0);
-            fact_add_evidence(a, fd, e);
+            fact_add_evidence(a, (TwFactKind)k, fd, e);
         }
         if (fd->ev != empty_evidence())
             g_ptr_array_sort(fd->ev, evidence_cmp);
@@ -402,7 +439,7 @@ void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev)
         m->first_ts = ev->ts_us;
     if (ev->ts_us > m->last_ts)
         m->last_ts = ev->ts_us;
-    fact_add_evidence(a, f, ev);
+    fact_add_evidence(a, k, f, ev);
     if (a->touched && a->touched->len < 16 && !g_ptr_array_find(a->touched, m, NULL))
         g_ptr_array_add(a->touched, m);
 }

@@ -223,6 +223,29 @@ static void text_evidence(GString *out, const TwEvidence *e, bool color)
     g_string_append_c(out, '\n');
 }
 
+/* "1,234" */
+static char *grouped(guint64 n)
+{
+    g_autofree char *digits = g_strdup_printf("%" G_GUINT64_FORMAT, n);
+    GString *s = g_string_new(NULL);
+    gsize len = strlen(digits);
+    for (gsize i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0)
+            g_string_append_c(s, ',');
+        g_string_append_c(s, digits[i]);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* The engine keeps the first and last messages of each fact and a count. */
+static void text_more(GString *out, guint64 more, bool color)
+{
+    if (!more)
+        return;
+    g_autofree char *n = grouped(more);
+    g_string_append_printf(out, "    %s… and %s more%s\n", col(color, C_DIM), n, col(color, C_RESET));
+}
+
 static void text_addresses(GString *out, const TwMachine *m)
 {
     g_string_append(out, "  Addresses: ");
@@ -270,6 +293,7 @@ static void text_machine(GString *out, const TwAnalysis *a, const Verdict *v, bo
         g_string_append(out, "  Evidence:\n");
         for (guint i = 0; i < mf->evidence->len; i++)
             text_evidence(out, g_ptr_array_index(mf->evidence, i), color);
+        text_more(out, mf->evidence_more, color);
     }
     if (mf && mf->fix)
         wrap(out, "  ", "Fix: ", mf->fix);
@@ -280,6 +304,7 @@ static void text_machine(GString *out, const TwAnalysis *a, const Verdict *v, bo
         if (f->state >= TW_STATE_AT_RISK) {
             for (guint j = 0; j < f->evidence->len && j < 3; j++)
                 text_evidence(out, g_ptr_array_index(f->evidence, j), color);
+            text_more(out, f->evidence_more + (f->evidence->len > 3 ? f->evidence->len - 3 : 0), color);
             if (f->fix)
                 wrap(out, "    ", "Fix: ", f->fix);
         }
@@ -393,6 +418,10 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
     if (a->caps_hit)
         g_string_append_printf(out, "Note: %" G_GUINT64_FORMAT " analysis limits were hit; some records were not kept.\n",
                                a->caps_hit);
+    if (a->machines_refused)
+        g_string_append_printf(out, "Note: more than %d machines: %" G_GUINT64_FORMAT " messages about further machines "
+                               "were not analysed (split the capture by subnet or time).\n",
+                               TW_AN_MAX_MACHINES, a->machines_refused);
 }
 
 /* ---- JSON (docs/report.md) ---- */
@@ -518,6 +547,8 @@ static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
         json_builder_begin_array(b);
         json_builder_end_array(b);
     }
+    json_builder_set_member_name(b, "evidence_more");
+    json_builder_add_int_value(b, mf ? (gint64)mf->evidence_more : 0);
     json_str_or_null(b, "fix", mf ? mf->fix : NULL);
     json_builder_set_member_name(b, "findings");
     json_builder_begin_array(b);
@@ -535,6 +566,8 @@ static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
         json_builder_add_string_value(b, f->rule->reference);
         json_builder_set_member_name(b, "evidence");
         json_evidence(b, f->evidence);
+        json_builder_set_member_name(b, "evidence_more");
+        json_builder_add_int_value(b, (gint64)f->evidence_more);
         json_str_or_null(b, "fix", f->fix);
         json_builder_end_object(b);
     }
@@ -562,6 +595,8 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     json_builder_end_array(b);
     json_builder_set_member_name(b, "limits_hit");
     json_builder_add_int_value(b, (gint64)a->caps_hit);
+    json_builder_set_member_name(b, "machines_refused");
+    json_builder_add_int_value(b, (gint64)a->machines_refused);
     json_builder_end_object(b);
 
     json_builder_set_member_name(b, "domain_controllers");

@@ -51,10 +51,17 @@ static int ev_cmp(gconstpointer pa, gconstpointer pb)
 static void add_ev(TwFinding *f, const TwMachine *m, TwFactKind k, guint max)
 {
     const GPtrArray *ev = m->facts[k].ev;
+    guint added = 0;
     for (guint i = 0; i < ev->len; i++) {
-        if (i + 1 == ev->len || i + 1 < max)
+        if (i + 1 == ev->len || i + 1 < max) {
             g_ptr_array_add(f->evidence, g_ptr_array_index(ev, i));
+            added++;
+        }
     }
+    /* The fact counts every message, kept or not (identity.c keeps the
+     * first and last few): the report says how many more there were. */
+    if (m->facts[k].count > added)
+        f->evidence_more += m->facts[k].count - added;
 }
 
 static void sort_ev(TwFinding *f)

@@ -187,10 +187,25 @@ static void test_caps(void)
     g_assert_cmpuint(m->addrs->len, ==, TW_AN_MAX_ADDRS);
     g_assert_cmpuint(a->caps_hit, >, 0);
     g_assert_cmpuint(m->facts[TW_F_KRB_KEY_FAIL].count, ==, TW_AN_MAX_ADDRS + 10);
-    g_assert_cmpuint(m->facts[TW_F_KRB_KEY_FAIL].ev->len, ==, TW_AN_MAX_EVIDENCE);
-    /* the newest evidence is kept */
-    TwEvidence *last = g_ptr_array_index(m->facts[TW_F_KRB_KEY_FAIL].ev, TW_AN_MAX_EVIDENCE - 1);
-    g_assert_cmpuint(last->frame, ==, 2 * (TW_AN_MAX_ADDRS + 9) + 2);
+    const GPtrArray *kf = m->facts[TW_F_KRB_KEY_FAIL].ev;
+    g_assert_cmpuint(kf->len, ==, TW_AN_EVIDENCE_HEAD + TW_AN_EVIDENCE_TAIL);
+    g_assert_cmpuint(a->evidence_dropped, >=, TW_AN_MAX_ADDRS + 10 - kf->len);
+    /* the first HEAD items (when it started) are kept… */
+    for (guint i = 0; i < TW_AN_EVIDENCE_HEAD; i++)
+        g_assert_cmpuint(((TwEvidence *)g_ptr_array_index(kf, i))->frame, ==, 2 * i + 2);
+    /* …and the last TAIL, in order, the newest last */
+    for (guint i = 0; i < TW_AN_EVIDENCE_TAIL; i++) {
+        guint n = TW_AN_MAX_ADDRS + 10 - TW_AN_EVIDENCE_TAIL + i;
+        g_assert_cmpuint(((TwEvidence *)g_ptr_array_index(kf, TW_AN_EVIDENCE_HEAD + i))->frame, ==, 2 * n + 2);
+    }
+    /* routine facts keep fewer: every AS-REQ is a "seen" */
+    const TwFact *seen = &m->facts[TW_F_SEEN];
+    g_assert_cmpuint(seen->count, ==, TW_AN_MAX_ADDRS + 10);
+    g_assert_cmpuint(seen->ev->len, ==, TW_AN_ROUTINE_EVIDENCE_HEAD + TW_AN_ROUTINE_EVIDENCE_TAIL);
+    g_assert_cmpuint(((TwEvidence *)g_ptr_array_index(seen->ev, seen->ev->len - 1))->frame, ==,
+                     2 * (TW_AN_MAX_ADDRS + 9) + 1);
+    /* evidence strings are shared */
+    g_assert_true(((TwEvidence *)g_ptr_array_index(kf, 0))->error == ((TwEvidence *)g_ptr_array_index(kf, 1))->error);
 }
 
 /* NTLMSSP: the CHALLENGE names the server (and carries its clock), the
@@ -274,9 +289,16 @@ static void test_machine_cap(void)
         }
     g_assert_cmpuint(g_hash_table_size(a->machines), <=, TW_AN_MAX_MACHINES);
     g_assert_cmpuint(a->caps_hit, >, 0);
+    g_assert_cmpuint(a->machines_refused, >, 0);
+    /* the machines already known keep being analysed */
+    TwMachine *first = g_hash_table_lookup(a->machines, "A0$");
+    g_assert_nonnull(first);
+    g_assert_cmpuint(first->facts[TW_F_SEEN].count, ==, 1);
     int status = -1;
     g_autofree char *out = render(a, TW_REPORT_TEXT, false, &status);
     g_assert_nonnull(strstr(out, "analysis limits were hit"));
+    g_autofree char *refused = g_strdup_printf("more than %d machines", TW_AN_MAX_MACHINES);
+    g_assert_nonnull(strstr(out, refused));
     g_assert_cmpint(status, ==, 0); /* every machine that made it in is only "seen" */
 }
 
