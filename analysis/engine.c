@@ -615,8 +615,11 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     Request *r = request_for_reply(a, ev, source, "krb", 0);
     if (r)
         r->answered = true;
-    bool from_kdc = ev->sport == 88 || ev->sport == 464 || g_hash_table_contains(a->dc_addrs, ev->src) ||
-                    (r && (r->msg_type == KRB_AS_REQ || r->msg_type == KRB_TGS_REQ));
+    /* The KDC answers AS/TGS requests (and kpasswd) from port 88/464; any
+     * other sender of a KRB-ERROR is an application server answering an
+     * AP-REQ (RFC 4120 3.2.3), even when it runs on a DC's address. */
+    bool from_kdc = r ? (r->msg_type == KRB_AS_REQ || r->msg_type == KRB_TGS_REQ || r->kpasswd)
+                      : (ev->sport == 88 || ev->sport == 464);
     if (ev->sport == 88)
         mark_dc(a, ev->src);
     const char *client = cname ? cname : (r ? r->cname : NULL);
