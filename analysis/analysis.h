@@ -97,6 +97,8 @@ typedef enum {
     TW_F_NTLM_OK,          /* SMB2 SESSION_SETUP with NTLMSSP as NAME$ → success */
     TW_F_NTLM_FAIL,        /* … → STATUS_LOGON_FAILURE (wrong password or unknown account) */
     TW_F_SEEN,             /* any other mention (SPN target, NTLMSSP workstation…) */
+    TW_F_CLOCK_NTP,        /* NTP/MS-SNTP packet sent by NAME: a measured clock sample (value = clock
+                            * minus capture host, s) */
     TW_F_COUNT
 } TwFactKind;
 
@@ -113,6 +115,7 @@ typedef enum {
     TW_CLK_SMB2_SYSTIME, /* SMB2 NEGOTIATE SystemTime vs capture time */
     TW_CLK_NL_AUTH,     /* NETLOGON authenticator timestamp vs capture time */
     TW_CLK_NTLM_TIME,   /* NTLMSSP CHALLENGE MsvAvTimestamp (the server's clock) vs capture time */
+    TW_CLK_NTP,         /* NTP transmit timestamp (RFC 5905 7.3) vs capture time: the sender's clock */
 } TwClockKind;
 
 typedef struct {
@@ -242,6 +245,8 @@ guint tw_analysis_announce(TwAnalysis *a, GString *out, bool color);
 bool tw_analysis_dc_offset(const TwAnalysis *a, double *offset_s);
 /* Median offset of a machine's own samples vs the capture host. */
 bool tw_machine_clock_offset(const TwMachine *m, double *offset_s);
+/* The same, from its NTP samples only (measured, the best evidence). */
+bool tw_machine_ntp_offset(const TwMachine *m, double *offset_s);
 /* The name (or address) to use for the DC in fixes ("DC1" or "10.0.0.1"), or NULL. */
 const char *tw_analysis_dc_name(const TwAnalysis *a);
 

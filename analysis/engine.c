@@ -786,6 +786,65 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     }
 }
 
+/* ---- NTP / MS-SNTP (RFC 5905 7.3, MS-SNTP 2.2) ---- */
+
+static TwMachine *machine_by_rid(TwAnalysis *a, gint64 rid)
+{
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (m->rid == rid && m->account)
+            return m;
+    }
+    return NULL;
+}
+
+/* The transmit timestamp is the sender's clock when the packet left
+ * (docs/events.md: clock_sample_us = sender's clock minus capture time): a
+ * client request measures the client, a server reply the server.  MS-SNTP
+ * requests name the machine account by RID (MS-SNTP 2.2.1), which NETLOGON
+ * Authenticate3 responses tie to a name. */
+static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
+{
+    const TwField *cs = tw_event_get(ev, "clock_sample_us");
+    if (!cs || cs->type != TW_FIELD_INT)
+        return;
+    gint64 mode = tw_event_get_int(ev, "mode", -1);
+    bool client = mode == 3, server = mode == 4;
+    if (!client && !server && mode != 1 && mode != 2 && mode != 5)
+        return;
+    /* chrony's data-minimised requests may carry a random transmit time */
+    if (client && tw_event_get_bool(ev, "data_minimized", false))
+        return;
+    /* RFC 5905 7.4: a kiss-o'-death (stratum 0 reply) is not a clock reading */
+    if (server && tw_event_get_int(ev, "stratum", -1) == 0)
+        return;
+    gint64 rid = tw_event_get_int(ev, "rid", -1);
+    TwMachine *m = NULL;
+    char mb[18];
+    if (client && rid > 0) {
+        m = machine_by_rid(a, rid);
+        if (m)
+            tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+    }
+    if (!m)
+        m = tw_identity_by_addr(a, ev->src, client || g_hash_table_contains(a->dc_addrs, ev->src));
+    if (!m)
+        return; /* an outside time server: not a machine of the domain */
+    double off = (double)cs->v.i / 1e6;
+    clock_sample(a, m, ev, source, TW_CLK_NTP, ev->ts_us + cs->v.i, ev->ts_us);
+    g_autofree char *d = g_strdup_printf("NTP %s from %s: its clock %+.1f s vs capture time (transmit timestamp %s)%s",
+                                         client ? "request" : server ? "reply" : "packet", ev->src,
+                                         ABS(off) < 0.05 ? 0.0 : off,
+                                         tw_event_get_str(ev, "transmit_time") ? tw_event_get_str(ev, "transmit_time") : "?",
+                                         rid > 0 && client ? (m->account ? ", MS-SNTP RID of this account" : ", MS-SNTP")
+                                                           : "");
+    TwEvidence *e = evidence_new(ev, source, client ? "NTP request" : server ? "NTP reply" : "NTP",
+                                 NULL, NULL, g_steal_pointer(&d));
+    e->has_value = true;
+    e->value = off;
+    tw_machine_fact(a, m, TW_F_CLOCK_NTP, e);
+}
+
 /* ---- NETLOGON (MS-NRPC) ---- */
 
 static bool is_authenticate(gint64 opnum)
@@ -1227,6 +1286,8 @@ void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
         feed_ntlmssp(a, ev, source);
     else if (strcmp(p, "dcerpc") == 0)
         feed_named(a, ev, source, "nl_auth_host");
+    else if (strcmp(p, "ntp") == 0)
+        feed_ntp(a, ev, source);
 }
 
 /* ---- clock ---- */
@@ -1254,6 +1315,23 @@ static bool median_offset(const TwMachine *m, double *out)
 bool tw_machine_clock_offset(const TwMachine *m, double *offset_s)
 {
     return median_offset(m, offset_s);
+}
+
+bool tw_machine_ntp_offset(const TwMachine *m, double *offset_s)
+{
+    g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint i = 0; i < m->clock->len; i++) {
+        const TwClockSample *s = &g_array_index(m->clock, TwClockSample, i);
+        if (s->kind == TW_CLK_NTP)
+            g_array_append_val(v, s->offset_s);
+    }
+    if (!v->len)
+        return false;
+    g_array_sort(v, dbl_cmp);
+    guint n = v->len;
+    *offset_s = n % 2 ? g_array_index(v, double, n / 2)
+                      : (g_array_index(v, double, n / 2 - 1) + g_array_index(v, double, n / 2)) / 2;
+    return true;
 }
 
 /* The cache is refreshed whenever events were added since it was computed;

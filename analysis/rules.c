@@ -556,6 +556,17 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
             estimated = e->value_estimated;
         }
     }
+    /* An NTP packet the machine sent carries its clock in the clear
+     * (RFC 5905 7.3 transmit timestamp): a measurement, better than the
+     * AS-REQ-till heuristic or a ctime echoed by the KDC.  Compared with the
+     * DC's own samples (its NTP replies, KRB-ERROR stime) when there are any. */
+    double ntp = 0;
+    bool by_ntp = tw_machine_ntp_offset(m, &ntp);
+    if (by_ntp) {
+        rel = ntp - (has_dc ? dc : 0);
+        has_rel = true;
+        estimated = false;
+    }
     if (!sk->count && (!has_rel || ABS(rel) <= TW_AN_SKEW_WARN_S))
         return;
     if (!sk->count && ABS(rel) > 86400.0 && !has_dc)
@@ -577,8 +588,9 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
     f->offset_s = rel;
     GString *s = g_string_new(NULL);
     if (has_rel) {
-        g_string_append_printf(s, "%s's clock is %s%.0f s %s the domain controller's%s", name_of(m),
+        g_string_append_printf(s, "%s's clock is %s%.0f s %s the domain controller's%s%s", name_of(m),
                                estimated ? "about " : "", ABS(rel), rel >= 0 ? "ahead of" : "behind",
+                               by_ntp ? " (measured from the time in its NTP packets)" : "",
                                estimated ? " (estimated from the end time its AS-REQ asked for)"
                                : has_dc || has_own == false ? "" : " (measured against the capture host)");
         if (ABS(rel) > TW_AN_SKEW_LIMIT_S)
@@ -613,6 +625,8 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         "NTP: disable one of them. Linux/Samba: chrony or ntpd pointed at the DC.",
         host);
     add_ev(f, m, TW_F_KRB_SKEW, 6);
+    if (by_ntp)
+        add_ev(f, m, TW_F_CLOCK_NTP, 2);
     sort_ev(f);
     g_ptr_array_add(out, f);
 }
