@@ -11,7 +11,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-MACHINE_KEYS = ["account", "addresses", "macs", "verdict", "causes", "clock_offset_s", "evidence", "fix",
+MACHINE_KEYS = ["account", "addresses", "macs", "verdict", "causes", "clock_offset_s", "evidence", "evidence_more", "fix",
                 "state", "role", "first_seen", "last_seen", "findings"]
 RULES = {"stale-password", "server-key-mismatch", "clock-skew", "account-missing", "account-disabled",
          "trust-failure", "duplicate-identity", "rotation", "zerologon", "healthy", "unknown"}
@@ -32,6 +32,9 @@ def check_schema(report, errs):
               "password_sprays", "exit_status"]:
         if k not in report:
             errs.append("top-level key %r missing" % k)
+    for k in ["limits_hit", "machines_refused"]:
+        if not isinstance(report.get("capture", {}).get(k), int):
+            errs.append("capture.%s missing" % k)
     for m in report.get("machines", []):
         for k in MACHINE_KEYS:
             if k not in m:
@@ -41,6 +44,8 @@ def check_schema(report, errs):
         for c in m.get("causes", []):
             if c not in RULES:
                 errs.append("machine %s: cause %r is not a rule name" % (m.get("account"), c))
+        if not isinstance(m.get("evidence_more"), int) or m["evidence_more"] < 0:
+            errs.append("machine %s: evidence_more %r" % (m.get("account"), m.get("evidence_more")))
         for e in m.get("evidence", []):
             if not isinstance(e.get("frame"), int) or "msg" not in e or ("error" not in e and "status" not in e):
                 errs.append("machine %s: malformed evidence %r" % (m.get("account"), e))
