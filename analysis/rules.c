@@ -569,6 +569,13 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
     }
     if (!sk->count && (!has_rel || ABS(rel) <= TW_AN_SKEW_WARN_S))
         return;
+    /* The KDC accepted its pre-authentication timestamp (an AS-REP) and
+     * never answered KRB_AP_ERR_SKEW: its clock was within the 5-minute
+     * tolerance (RFC 4120 5.2.7.2), so a sample saying otherwise is not its
+     * clock (a bogus NTLMv2 client time, a FILETIME from another source).
+     * Only its own NTP packets, a direct reading, outrank that. */
+    if (!sk->count && !by_ntp && ABS(rel) > TW_AN_SKEW_LIMIT_S && F(m, TW_F_KRB_AS_OK)->count)
+        return;
     if (!sk->count && ABS(rel) > 86400.0 && !has_dc)
         return; /* capture clock, not the machine's */
     TwState st = TW_STATE_AT_RISK;
