@@ -10,6 +10,7 @@ extern const TwAppParser tw_ldap_tcp_parser;
 extern const TwAppParser tw_smb2_tcp_parser;
 extern const TwAppParser tw_dcerpc_tcp_parser;
 extern const TwAppParser tw_ntp_udp_parser;
+extern const TwAppParser tw_http_tcp_parser;
 
 const TwAppParser *const tw_app_parsers[] = {
     &tw_krb5_udp_parser,
@@ -18,6 +19,7 @@ const TwAppParser *const tw_app_parsers[] = {
     &tw_smb2_tcp_parser,
     &tw_dcerpc_tcp_parser,
     &tw_ntp_udp_parser,
+    &tw_http_tcp_parser,
     NULL,
 };
 

@@ -1,0 +1,790 @@
+/* http.c — HTTP/1.x as a GSS-API carrier (RFC 4559 Negotiate, MS-NTHT NTLM).
+ *
+ * Per direction, a small state machine frames messages (RFC 9112 2.1):
+ * the start line and field lines are collected up to the empty line (only
+ * header blocks are ever copied, under TW_HTTP_MAX_HEADER_BLOCK); message
+ * bodies are passed over by their length (RFC 9112 6.3: Content-Length,
+ * chunked transfer coding, or until the connection closes) without being
+ * looked at.  When framing is lost (a gap, a bad chunk size, bytes that are
+ * not HTTP) the direction resynchronises at the next line that starts like
+ * a request line or a status line.
+ *
+ * Authentication fields carrying a token are base64-decoded and handed to
+ * tw_gssapi_dissect, which emits the Kerberos / NTLMSSP events; this file
+ * adds where they were seen (method, target, status) and pairs a KRB-ERROR
+ * or AP-REP in a response with the flow's last AP-REQ (`reply_to`).  One
+ * compact "http" event is emitted per message that carries such a field
+ * and per 401/407 response, so a refused Negotiate is visible even when the
+ * server sends no token back. */
+#include "http.h"
+
+#include "dissectors/gssapi/gssapi.h"
+
+#include <string.h>
+
+typedef enum {
+    HM_HEADERS,     /* collecting a header block (empty buffer: at a message start) */
+    HM_BODY,        /* skipping `remaining` body bytes */
+    HM_CHUNK_SIZE,  /* RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF */
+    HM_CHUNK_DATA,  /* skipping `remaining` chunk bytes */
+    HM_CHUNK_CRLF,  /* the CRLF after chunk data */
+    HM_TRAILER,     /* RFC 9112 7.1.2 trailer section up to its empty line */
+    HM_UNTIL_CLOSE, /* RFC 9112 6.3 rule 8: the body runs to the end of the connection */
+    HM_TUNNEL,      /* after CONNECT 2xx or 101 Switching Protocols: not HTTP any more */
+    HM_RESYNC,      /* framing lost: skip to the next line start */
+} HttpMode;
+
+typedef struct {
+    HttpMode mode;
+    GByteArray *hdr;    /* the header block so far (HM_HEADERS only) */
+    gsize line_start;   /* offset in hdr of the line being collected */
+    bool start_ok;      /* the first line already looks like HTTP */
+    guint64 remaining;  /* HM_BODY / HM_CHUNK_DATA */
+    guint64 chunk_size; /* HM_CHUNK_SIZE: value so far */
+    guint line_len;     /* HM_CHUNK_SIZE / HM_TRAILER: bytes of the current line */
+    guint trailer_len;  /* HM_TRAILER: bytes so far */
+    guint8 chunk_digits;
+    bool chunk_ext;     /* HM_CHUNK_SIZE: past the digits */
+    bool chunk_cr;      /* HM_CHUNK_CRLF: CR seen */
+} HttpDir;
+
+enum { REQ_OTHER = 0, REQ_HEAD = 1, REQ_CONNECT = 2 };
+
+typedef struct {
+    guint64 frame;
+    guint8 kind;
+} HttpPending;
+
+typedef struct {
+    HttpDir dir[2];
+    HttpPending pending[TW_HTTP_MAX_PENDING]; /* ring of requests awaiting a response */
+    guint pending_head, pending_len;
+    bool pending_overflowed; /* the cap's anomaly is reported once per flow */
+    guint64 last_ap_req_frame; /* frame of the last Kerberos AP-REQ sent by the client */
+} HttpFlow;
+
+static void *http_state_new(void)
+{
+    HttpFlow *f = g_new0(HttpFlow, 1);
+    for (int i = 0; i < 2; i++)
+        f->dir[i].hdr = g_byte_array_new();
+    return f;
+}
+
+static void http_state_free(void *state)
+{
+    HttpFlow *f = state;
+    if (!f)
+        return;
+    for (int i = 0; i < 2; i++)
+        g_byte_array_free(f->dir[i].hdr, TRUE);
+    g_free(f);
+}
+
+static void hdr_reset(HttpDir *d)
+{
+    /* A block near the cap should not pin 64 KiB for the flow's life. */
+    if (d->hdr->len > 4096) {
+        g_byte_array_free(d->hdr, TRUE);
+        d->hdr = g_byte_array_new();
+    } else {
+        g_byte_array_set_size(d->hdr, 0);
+    }
+    d->line_start = 0;
+    d->start_ok = false;
+    d->chunk_size = 0;
+    d->chunk_digits = 0;
+    d->chunk_ext = false;
+    d->chunk_cr = false;
+    d->line_len = 0;
+    d->trailer_len = 0;
+}
+
+static void to_message_start(HttpDir *d)
+{
+    hdr_reset(d);
+    d->mode = HM_HEADERS;
+}
+
+static void lose_framing(HttpDir *d, TwDissectCtx *ctx)
+{
+    hdr_reset(d);
+    d->mode = HM_RESYNC;
+    tw_count(ctx, "http.resync", 1);
+}
+
+/* ---- small text helpers over (pointer, length) ---- */
+
+static bool ieq(const guint8 *p, gsize n, const char *lit)
+{
+    gsize m = strlen(lit);
+    return n == m && g_ascii_strncasecmp((const char *)p, lit, m) == 0;
+}
+
+static bool is_ows(guint8 c) { return c == ' ' || c == '\t'; }
+
+static bool is_b64(guint8 c)
+{
+    return g_ascii_isalnum(c) || c == '+' || c == '/' || c == '=';
+}
+
+/* RFC 9112 3 / 4: does the first line look like a request line (method
+ * token in upper case, then SP) or a status line ("HTTP/")?  1 yes, 0 no,
+ * -1 not enough bytes yet. */
+static int start_line_plausible(const guint8 *p, gsize n)
+{
+    static const char http_slash[] = "HTTP/";
+    gsize m = MIN(n, (gsize)5);
+    if (memcmp(p, http_slash, m) == 0)
+        return n >= 5 ? 1 : -1;
+    for (gsize i = 0; i < n; i++) {
+        guint8 c = p[i];
+        if (c == ' ')
+            return i > 0 ? 1 : 0;
+        if (i >= TW_HTTP_MAX_METHOD || !((c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
+            return 0;
+    }
+    return -1;
+}
+
+/* ---- messages ---- */
+
+typedef struct {
+    const guint8 *name, *value;
+    gsize name_len, value_len;
+} HttpField;
+
+typedef struct {
+    bool response;
+    /* request */
+    const guint8 *method, *uri;
+    gsize method_len, uri_len;
+    /* response */
+    gint status;
+    const guint8 *reason;
+    gsize reason_len;
+    /* framing (RFC 9112 6.1, 6.2) */
+    bool chunked, other_coding, has_length, bad_length;
+    guint64 content_length;
+    HttpField auth[TW_HTTP_MAX_AUTH_FIELDS];
+    guint nauth;
+    bool auth_overflow;
+} HttpMsg;
+
+typedef struct {
+    HttpFlow *flow;
+    const HttpMsg *msg;
+    char *uri; /* printable copy, shared by the events of one message */
+} HttpDecorate;
+
+/* Bytes outside printable ASCII become '?', at most TW_HTTP_MAX_URI kept. */
+static char *printable_dup(const guint8 *p, gsize n)
+{
+    n = MIN(n, (gsize)TW_HTTP_MAX_URI);
+    char *s = g_malloc(n + 1);
+    for (gsize i = 0; i < n; i++)
+        s[i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
+    s[n] = 0;
+    return s;
+}
+
+static void http_decorate(TwEvent *ev, void *user)
+{
+    HttpDecorate *d = user;
+    if (d->msg->response) {
+        tw_event_set_int(ev, "http_status", d->msg->status);
+    } else {
+        char *m = printable_dup(d->msg->method, d->msg->method_len);
+        tw_event_take_str(ev, "http_method", m);
+        tw_event_set_str(ev, "http_uri", d->uri);
+    }
+    if (ev->proto != g_intern_string("kerberos"))
+        return;
+    gint64 mt = tw_event_get_int(ev, "msg_type", 0);
+    if (!d->msg->response && mt == 14) /* KRB_AP_REQ */
+        d->flow->last_ap_req_frame = ev->frame;
+    else if (d->msg->response && (mt == 15 || mt == 30) && d->flow->last_ap_req_frame)
+        tw_event_set_int(ev, "reply_to", (gint64)d->flow->last_ap_req_frame);
+}
+
+static const char *auth_field_name(const HttpField *fld)
+{
+    if (ieq(fld->name, fld->name_len, "authorization"))
+        return "authorization";
+    if (ieq(fld->name, fld->name_len, "www-authenticate"))
+        return "www-authenticate";
+    if (ieq(fld->name, fld->name_len, "proxy-authorization"))
+        return "proxy-authorization";
+    if (ieq(fld->name, fld->name_len, "proxy-authenticate"))
+        return "proxy-authenticate";
+    return NULL;
+}
+
+/* RFC 9110 11.3 / 11.6.1: a field value is a comma list of challenges (or
+ * one credentials), each `auth-scheme [ 1*SP ( token68 / #auth-param ) ]`.
+ * For the schemes that carry GSS-API / NTLMSSP bytes (RFC 4559 4.1
+ * "Negotiate", "Kerberos", MS-NTHT 2.2.2 "NTLM") the token68 is decoded and
+ * dissected.  Returns the number of tokens dissected. */
+static guint dissect_auth_field(TwDissectCtx *ctx, const HttpField *fld, HttpDecorate *dec,
+                                TwEvent *hev, bool *scheme_seen)
+{
+    const guint8 *p = fld->value, *end = fld->value + fld->value_len;
+    guint tokens = 0;
+    while (p < end) {
+        while (p < end && (is_ows(*p) || *p == ','))
+            p++;
+        const guint8 *scheme = p;
+        while (p < end && !is_ows(*p) && *p != ',' && *p != '=')
+            p++;
+        gsize scheme_len = (gsize)(p - scheme);
+        const char *canon = NULL;
+        if (ieq(scheme, scheme_len, "negotiate"))
+            canon = "Negotiate";
+        else if (ieq(scheme, scheme_len, "kerberos"))
+            canon = "Kerberos";
+        else if (ieq(scheme, scheme_len, "ntlm"))
+            canon = "NTLM";
+        if (canon && p < end && *p != '=') {
+            while (p < end && is_ows(*p))
+                p++;
+            const guint8 *b64 = p;
+            while (p < end && is_b64(*p))
+                p++;
+            gsize b64_len = (gsize)(p - b64);
+            /* token68 ends the element; an '=' after a token is an auth-param. */
+            bool token68 = b64_len > 0 && (p == end || is_ows(*p) || *p == ',');
+            if (!*scheme_seen) {
+                tw_event_set_str(hev, "auth_field", auth_field_name(fld));
+                tw_event_set_str(hev, "auth_scheme", canon);
+                *scheme_seen = true;
+            }
+            if (token68 && b64_len / 4 * 3 > TW_HTTP_MAX_TOKEN) {
+                tw_anomaly(ctx, "http", "limit", "%s token of %" G_GSIZE_FORMAT
+                           " base64 characters over the %d-byte cap", canon, b64_len,
+                           TW_HTTP_MAX_TOKEN);
+            } else if (token68) {
+                guint8 *blob = g_malloc(b64_len / 4 * 3 + 3);
+                gint state = 0;
+                guint save = 0;
+                gsize n = g_base64_decode_step((const gchar *)b64, b64_len, blob, &state, &save);
+                if (n > 0) {
+                    TwGssSummary sum;
+                    tw_gssapi_dissect_ex(ctx, blob, n, n, "http", http_decorate, dec, &sum);
+                    if (tokens == 0) {
+                        tw_event_set_str(hev, "auth_field", auth_field_name(fld));
+                        tw_event_set_str(hev, "auth_scheme", canon);
+                        tw_event_set_int(hev, "token_len", (gint64)n);
+                        if (sum.mech_name)
+                            tw_event_set_str(hev, "gss_mech", sum.mech_name);
+                        if (sum.neg_state >= 0 && tw_spnego_neg_state_name(sum.neg_state))
+                            tw_event_set_str(hev, "spnego_state",
+                                             tw_spnego_neg_state_name(sum.neg_state));
+                        if (sum.inner)
+                            tw_event_set_str(hev, "gss_inner", sum.inner);
+                    }
+                    tokens++;
+                }
+                g_free(blob);
+            }
+        }
+        /* On to the next element: past any auth-params (quoted strings may hold commas). */
+        bool quoted = false;
+        while (p < end && (quoted || *p != ',')) {
+            if (*p == '"')
+                quoted = !quoted;
+            else if (quoted && *p == '\\' && p + 1 < end)
+                p++;
+            p++;
+        }
+    }
+    return tokens;
+}
+
+static void pending_push(HttpFlow *f, TwDissectCtx *ctx, guint64 frame, guint8 kind)
+{
+    if (f->pending_len == TW_HTTP_MAX_PENDING) {
+        /* Responses not seen (one-sided capture?): forget the oldest. */
+        if (!f->pending_overflowed)
+            tw_anomaly(ctx, "http", "limit", "more than %d requests without a response",
+                       TW_HTTP_MAX_PENDING);
+        f->pending_overflowed = true;
+        tw_count(ctx, "http.pending_dropped", 1);
+        f->pending_head = (f->pending_head + 1) % TW_HTTP_MAX_PENDING;
+        f->pending_len--;
+    }
+    guint at = (f->pending_head + f->pending_len) % TW_HTTP_MAX_PENDING;
+    f->pending[at].frame = frame;
+    f->pending[at].kind = kind;
+    f->pending_len++;
+}
+
+static bool pending_pop(HttpFlow *f, HttpPending *out)
+{
+    if (!f->pending_len)
+        return false;
+    *out = f->pending[f->pending_head];
+    f->pending_head = (f->pending_head + 1) % TW_HTTP_MAX_PENDING;
+    f->pending_len--;
+    return true;
+}
+
+/* RFC 9112 6.1 / 6.2: the framing fields. */
+static void framing_field(HttpMsg *msg, const HttpField *fld)
+{
+    if (ieq(fld->name, fld->name_len, "content-length")) {
+        guint64 v = 0;
+        gsize i = 0;
+        for (; i < fld->value_len && g_ascii_isdigit(fld->value[i]); i++) {
+            if (v > (G_MAXUINT64 - 9) / 10) {
+                msg->bad_length = true;
+                return;
+            }
+            v = v * 10 + (guint64)(fld->value[i] - '0');
+        }
+        /* RFC 9110 8.6: a list of identical values is tolerated; anything else is not. */
+        if (i == 0 || (i < fld->value_len && fld->value[i] != ',') ||
+            (msg->has_length && msg->content_length != v))
+            msg->bad_length = true;
+        msg->has_length = true;
+        msg->content_length = v;
+    } else if (ieq(fld->name, fld->name_len, "transfer-encoding")) {
+        /* RFC 9112 6.1: chunked must be the final coding. */
+        gsize n = fld->value_len;
+        while (n > 0 && (is_ows(fld->value[n - 1]) || fld->value[n - 1] == ','))
+            n--;
+        gsize s = n;
+        while (s > 0 && !is_ows(fld->value[s - 1]) && fld->value[s - 1] != ',')
+            s--;
+        if (ieq(fld->value + s, n - s, "chunked")) {
+            msg->chunked = true;
+            msg->other_coding = false;
+        } else {
+            msg->chunked = false;
+            msg->other_coding = true;
+        }
+    }
+}
+
+/* RFC 9112 3 request-line = method SP request-target SP HTTP-version;
+ * 4 status-line = HTTP-version SP status-code SP [ reason-phrase ]. */
+static bool parse_start_line(HttpMsg *msg, const guint8 *p, gsize n)
+{
+    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+        msg->response = true;
+        const guint8 *sp = memchr(p, ' ', n);
+        if (!sp)
+            return false;
+        gsize off = (gsize)(sp - p) + 1;
+        if (n - off < 3 || !g_ascii_isdigit(p[off]) || !g_ascii_isdigit(p[off + 1]) ||
+            !g_ascii_isdigit(p[off + 2]) || (n - off > 3 && p[off + 3] != ' '))
+            return false;
+        msg->status = (p[off] - '0') * 100 + (p[off + 1] - '0') * 10 + (p[off + 2] - '0');
+        off += 3;
+        if (off < n)
+            off++;
+        msg->reason = p + off;
+        msg->reason_len = n - off;
+        return true;
+    }
+    const guint8 *sp1 = memchr(p, ' ', n);
+    if (!sp1 || sp1 == p)
+        return false;
+    msg->method = p;
+    msg->method_len = (gsize)(sp1 - p);
+    const guint8 *uri = sp1 + 1;
+    gsize rest = n - msg->method_len - 1;
+    const guint8 *sp2 = memchr(uri, ' ', rest);
+    if (!sp2)
+        return false; /* HTTP/0.9 simple requests are not followed */
+    msg->uri = uri;
+    msg->uri_len = (gsize)(sp2 - uri);
+    gsize vlen = rest - msg->uri_len - 1;
+    return vlen >= 5 && memcmp(sp2 + 1, "HTTP/", 5) == 0;
+}
+
+/* One complete header block (without its final empty line). */
+static void parse_block(HttpFlow *f, HttpDir *d, TwDissectCtx *ctx, int dir, const guint8 *p,
+                        gsize n)
+{
+    HttpMsg msg = { 0 };
+    const guint8 *end = p + n;
+    const guint8 *lf = memchr(p, '\n', n);
+    const guint8 *line_end = lf ? lf : end;
+    gsize first_len = (gsize)(line_end - p);
+    if (first_len && p[first_len - 1] == '\r')
+        first_len--;
+    if (!parse_start_line(&msg, p, first_len) || msg.response != (dir == TW_DIR_RSP)) {
+        /* Plausible start, but not HTTP after all (or a message the wrong way). */
+        lose_framing(d, ctx);
+        return;
+    }
+    /* RFC 9112 5: field-line = field-name ":" OWS field-value OWS.  Obsolete
+     * line folding (5.2) continues the previous line and is ignored here. */
+    const guint8 *q = lf ? lf + 1 : end;
+    while (q < end) {
+        const guint8 *e = memchr(q, '\n', (gsize)(end - q));
+        const guint8 *next = e ? e + 1 : end;
+        if (!e)
+            e = end;
+        if (e > q && e[-1] == '\r')
+            e--;
+        const guint8 *colon = is_ows(*q) ? NULL : memchr(q, ':', (gsize)(e - q));
+        if (colon) {
+            HttpField fld = { q, colon + 1, (gsize)(colon - q), 0 };
+            while (fld.value < e && is_ows(*fld.value))
+                fld.value++;
+            const guint8 *ve = e;
+            while (ve > fld.value && is_ows(ve[-1]))
+                ve--;
+            fld.value_len = (gsize)(ve - fld.value);
+            /* Cheap first-letter filter before the case-insensitive compares. */
+            guint8 c0 = g_ascii_tolower(*q);
+            if (c0 == 'c' || c0 == 't')
+                framing_field(&msg, &fld);
+            else if ((c0 == 'a' || c0 == 'w' || c0 == 'p') && auth_field_name(&fld)) {
+                if (msg.nauth < TW_HTTP_MAX_AUTH_FIELDS)
+                    msg.auth[msg.nauth++] = fld;
+                else
+                    msg.auth_overflow = true;
+            }
+        }
+        q = next;
+    }
+
+    guint64 frame = ctx->pi ? ctx->pi->frame : 0;
+    HttpPending req = { 0, REQ_OTHER };
+    bool have_req = false;
+    /* RFC 9112 6.3: how long is the body? */
+    if (!msg.response) {
+        guint8 kind = ieq(msg.method, msg.method_len, "HEAD")      ? REQ_HEAD
+                      : ieq(msg.method, msg.method_len, "CONNECT") ? REQ_CONNECT
+                                                                   : REQ_OTHER;
+        pending_push(f, ctx, frame, kind);
+        if (msg.other_coding || msg.bad_length) {
+            lose_framing(d, ctx); /* 6.3 rules 4, 5: the server would answer 400 */
+        } else if (msg.chunked) {
+            to_message_start(d);
+            d->mode = HM_CHUNK_SIZE;
+        } else if (msg.has_length && msg.content_length) {
+            to_message_start(d);
+            d->mode = HM_BODY;
+            d->remaining = msg.content_length;
+        } else {
+            to_message_start(d);
+        }
+    } else {
+        bool interim = msg.status >= 100 && msg.status < 200 && msg.status != 101;
+        if (!interim)
+            have_req = pending_pop(f, &req);
+        if (msg.status == 101 || (have_req && req.kind == REQ_CONNECT && msg.status / 100 == 2)) {
+            /* 6.3 rule 2 / RFC 9110 15.2.2: the connection now carries something else. */
+            hdr_reset(d);
+            for (int i = 0; i < 2; i++)
+                f->dir[i].mode = HM_TUNNEL;
+            tw_count(ctx, "http.tunnels", 1);
+        } else if (interim || msg.status == 204 || msg.status == 304 ||
+                   (have_req && req.kind == REQ_HEAD)) {
+            to_message_start(d); /* 6.3 rule 1 */
+        } else if (msg.chunked) {
+            to_message_start(d);
+            d->mode = HM_CHUNK_SIZE;
+        } else if (msg.other_coding) {
+            to_message_start(d);
+            d->mode = HM_UNTIL_CLOSE;
+        } else if (msg.bad_length) {
+            lose_framing(d, ctx);
+        } else if (msg.has_length) {
+            to_message_start(d);
+            if (msg.content_length) {
+                d->mode = HM_BODY;
+                d->remaining = msg.content_length;
+            }
+        } else {
+            to_message_start(d);
+            d->mode = HM_UNTIL_CLOSE; /* rule 8 */
+        }
+    }
+    bool challenge = msg.response && (msg.status == 401 || msg.status == 407);
+    if (!msg.nauth && !challenge)
+        return;
+    g_autoptr(TwEvent) hev = tw_event_new(ctx->pi, "http");
+    HttpDecorate dec = { f, &msg, NULL };
+    if (msg.response) {
+        tw_event_set_str(hev, "msg", "response");
+        tw_event_set_int(hev, "status", msg.status);
+        tw_event_take_str(hev, "reason", printable_dup(msg.reason, msg.reason_len));
+        if (have_req)
+            tw_event_set_int(hev, "request_frame", (gint64)req.frame);
+    } else {
+        tw_event_set_str(hev, "msg", "request");
+        tw_event_take_str(hev, "method", printable_dup(msg.method, msg.method_len));
+        dec.uri = printable_dup(msg.uri, msg.uri_len);
+        tw_event_set_str(hev, "uri", dec.uri);
+        if (msg.uri_len > TW_HTTP_MAX_URI)
+            tw_event_set_bool(hev, "uri_truncated", TRUE);
+    }
+    if (msg.auth_overflow)
+        tw_anomaly(ctx, "http", "limit", "more than %d authentication fields in one message",
+                   TW_HTTP_MAX_AUTH_FIELDS);
+    bool scheme_seen = false;
+    guint tokens = 0;
+    for (guint i = 0; i < msg.nauth; i++)
+        tokens += dissect_auth_field(ctx, &msg.auth[i], &dec, hev, &scheme_seen);
+    g_free(dec.uri);
+    if (!scheme_seen && !challenge)
+        return; /* Basic, Digest, Bearer…: not ours */
+    tw_count(ctx, tokens ? "http.auth_tokens" : "http.auth_without_token", 1);
+    tw_emit(ctx, g_steal_pointer(&hev));
+}
+
+/* ---- the byte pump ---- */
+
+/* HM_HEADERS: collects lines up to the empty line; returns bytes consumed. */
+static gsize feed_headers(HttpFlow *f, HttpDir *d, TwDissectCtx *ctx, int dir, const guint8 *data,
+                          gsize len)
+{
+    const guint8 *lf = memchr(data, '\n', len);
+    gsize n = lf ? (gsize)(lf - data) + 1 : len;
+    if (n > TW_HTTP_MAX_HEADER_BLOCK - d->hdr->len) {
+        if (d->start_ok)
+            tw_anomaly(ctx, "http", "limit", "header block over %d bytes; skipped",
+                       TW_HTTP_MAX_HEADER_BLOCK);
+        lose_framing(d, ctx);
+        return 0; /* HM_RESYNC takes it from here */
+    }
+    g_byte_array_append(d->hdr, data, (guint)n);
+    if (!d->start_ok) {
+        const guint8 *b = d->hdr->data;
+        gsize blen = d->hdr->len;
+        /* RFC 9112 2.2: empty lines before a message are ignored. */
+        if (b[0] == '\r' && (blen == 1 || (blen == 2 && b[1] == '\n'))) {
+            if (blen == 2)
+                hdr_reset(d);
+            return n;
+        }
+        if (b[0] == '\n') {
+            hdr_reset(d);
+            return n;
+        }
+        int ok = start_line_plausible(b, blen);
+        if (ok == 0) {
+            /* Not a message start.  If the bytes taken end a line, the next
+             * line may be one; otherwise skip to it. */
+            bool at_line_start = lf != NULL;
+            lose_framing(d, ctx);
+            if (at_line_start)
+                d->mode = HM_HEADERS;
+            return n;
+        }
+        if (ok < 0)
+            return n;
+        d->start_ok = true;
+    }
+    if (!lf)
+        return n;
+    gsize line_len = d->hdr->len - d->line_start;
+    if (line_len == 1 || (line_len == 2 && d->hdr->data[d->line_start] == '\r')) {
+        /* The empty line: the block is complete. */
+        GByteArray *block = d->hdr;
+        d->hdr = g_byte_array_new(); /* parse_block may reset d; keep the block alive */
+        parse_block(f, d, ctx, dir, block->data, d->line_start);
+        if (block->len <= 4096 && d->hdr->len == 0) {
+            /* Reuse the small buffer rather than allocating per message. */
+            g_byte_array_free(d->hdr, TRUE);
+            g_byte_array_set_size(block, 0);
+            d->hdr = block;
+        } else {
+            g_byte_array_free(block, TRUE);
+        }
+        return n;
+    }
+    d->line_start = d->hdr->len;
+    return n;
+}
+
+/* HM_CHUNK_SIZE: RFC 9112 7.1 chunk-size = 1*HEXDIG, then chunk-ext, CRLF. */
+static gsize feed_chunk_size(HttpDir *d, TwDissectCtx *ctx, const guint8 *data, gsize len)
+{
+    for (gsize i = 0; i < len; i++) {
+        guint8 c = data[i];
+        if (++d->line_len > TW_HTTP_MAX_CHUNK_LINE) {
+            lose_framing(d, ctx);
+            return i + 1;
+        }
+        if (c == '\n') {
+            bool ok = d->chunk_digits > 0;
+            guint64 size = d->chunk_size;
+            d->line_len = 0;
+            d->chunk_digits = 0;
+            d->chunk_size = 0;
+            d->chunk_ext = false;
+            if (!ok) {
+                lose_framing(d, ctx);
+            } else if (size == 0) {
+                d->mode = HM_TRAILER;
+                d->trailer_len = 0;
+                d->chunk_cr = false;
+            } else {
+                d->mode = HM_CHUNK_DATA;
+                d->remaining = size;
+            }
+            return i + 1;
+        }
+        if (d->chunk_ext)
+            continue;
+        if (g_ascii_isxdigit(c)) {
+            if (d->chunk_digits >= 15) { /* over 2^60: not a real chunk */
+                lose_framing(d, ctx);
+                return i + 1;
+            }
+            d->chunk_size = d->chunk_size * 16 + (guint64)g_ascii_xdigit_value((gchar)c);
+            d->chunk_digits++;
+        } else if (c == ';' || c == '\r' || is_ows(c)) {
+            d->chunk_ext = true;
+        } else {
+            lose_framing(d, ctx);
+            return i + 1;
+        }
+    }
+    return len;
+}
+
+/* HM_TRAILER: field lines up to the empty line, not looked at. */
+static gsize feed_trailer(HttpDir *d, TwDissectCtx *ctx, const guint8 *data, gsize len)
+{
+    const guint8 *lf = memchr(data, '\n', len);
+    gsize before = lf ? (gsize)(lf - data) : len; /* bytes of the line in this piece */
+    gsize n = lf ? before + 1 : len;
+    if (n > TW_HTTP_MAX_TRAILER - d->trailer_len) {
+        lose_framing(d, ctx);
+        return n;
+    }
+    d->trailer_len += (guint)n;
+    d->line_len += (guint)before;
+    if (lf) {
+        bool cr_last = before ? data[before - 1] == '\r' : d->chunk_cr;
+        bool empty = d->line_len == 0 || (d->line_len == 1 && cr_last);
+        d->line_len = 0;
+        d->chunk_cr = false;
+        if (empty)
+            to_message_start(d);
+    } else if (before) {
+        d->chunk_cr = data[before - 1] == '\r'; /* a CRLF split across pieces */
+    }
+    return n;
+}
+
+static void http_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *data, gsize len,
+                      gsize reported)
+{
+    HttpFlow *f = state;
+    (void)reported;
+    if (dir != TW_DIR_REQ && dir != TW_DIR_RSP)
+        return;
+    HttpDir *d = &f->dir[dir];
+    while (len > 0) {
+        gsize used = 0;
+        switch (d->mode) {
+        case HM_HEADERS:
+            used = feed_headers(f, d, ctx, dir, data, len);
+            break;
+        case HM_BODY:
+        case HM_CHUNK_DATA:
+            used = d->remaining < len ? (gsize)d->remaining : len;
+            d->remaining -= used;
+            if (d->remaining == 0) {
+                if (d->mode == HM_BODY) {
+                    to_message_start(d);
+                } else {
+                    d->mode = HM_CHUNK_CRLF;
+                    d->chunk_cr = false;
+                }
+            }
+            break;
+        case HM_CHUNK_CRLF:
+            used = 1;
+            if (data[0] == '\r' && !d->chunk_cr) {
+                d->chunk_cr = true;
+            } else if (data[0] == '\n') {
+                d->chunk_cr = false;
+                d->line_len = 0;
+                d->mode = HM_CHUNK_SIZE;
+            } else {
+                d->chunk_cr = false;
+                lose_framing(d, ctx);
+                used = 0;
+            }
+            break;
+        case HM_CHUNK_SIZE:
+            used = feed_chunk_size(d, ctx, data, len);
+            break;
+        case HM_TRAILER:
+            used = feed_trailer(d, ctx, data, len);
+            break;
+        case HM_UNTIL_CLOSE:
+        case HM_TUNNEL:
+            return;
+        case HM_RESYNC: {
+            const guint8 *lf = memchr(data, '\n', len);
+            if (!lf)
+                return;
+            used = (gsize)(lf - data) + 1;
+            to_message_start(d);
+            break;
+        }
+        }
+        data += used;
+        len -= used;
+    }
+}
+
+static void http_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
+{
+    HttpFlow *f = state;
+    if (dir != TW_DIR_REQ && dir != TW_DIR_RSP)
+        return;
+    HttpDir *d = &f->dir[dir];
+    tw_count(ctx, "http.gaps", 1);
+    switch (d->mode) {
+    case HM_BODY:
+    case HM_CHUNK_DATA:
+        /* The gap length is exact: inside a body of known length the next
+         * message still starts where expected. */
+        if (len <= d->remaining) {
+            d->remaining -= len;
+            if (d->remaining == 0) {
+                if (d->mode == HM_BODY) {
+                    to_message_start(d);
+                } else {
+                    d->mode = HM_CHUNK_CRLF;
+                    d->chunk_cr = false;
+                }
+            }
+            return;
+        }
+        break;
+    case HM_UNTIL_CLOSE:
+    case HM_TUNNEL:
+        return;
+    default:
+        break;
+    }
+    if (dir == TW_DIR_REQ) {
+        /* Requests were lost: responses can no longer be matched to them. */
+        f->pending_head = f->pending_len = 0;
+    }
+    lose_framing(d, ctx);
+}
+
+static const guint16 http_ports[] = { 80, 8080, 0 };
+
+const TwAppParser tw_http_tcp_parser = {
+    .name = "http",
+    .ipproto = 6,
+    .ports = http_ports,
+    .probe = NULL,
+    .state_new = http_state_new,
+    .state_free = http_state_free,
+    .feed = http_feed,
+    .gap = http_gap,
+};
