@@ -19,6 +19,7 @@
 #define TW_AN_MAX_MACHINES      16384 /* machine records */
 #define TW_AN_MAX_ADDRS         32    /* addresses (IP+MAC uses) kept per machine */
 #define TW_AN_MAX_ALIASES       16    /* other names (SPNs, FQDNs) kept per machine */
+#define TW_AN_MAX_ADDR_OWNERS   65536 /* address → machine bindings (ip_owner) */
 /* Evidence kept per fact kind per machine: the first HEAD and the last TAIL
  * items (TwFact.count says how many there were; the report prints "and N
  * more").  Routine facts (a ticket granted, a name seen) are only ever shown

@@ -397,8 +397,12 @@ void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char 
          * address; later names sharing it (NAT, DHCP reuse) do not steal it. */
         if (anon && anon != m && !owner)
             machine_absorb(a, m, anon);
-        if (!owner || strcmp(owner, m->key) != 0)
+        if (owner && strcmp(owner, m->key) != 0)
             g_hash_table_replace(a->ip_owner, g_strdup(addr), g_strdup(m->key));
+        else if (!owner && g_hash_table_size(a->ip_owner) < TW_AN_MAX_ADDR_OWNERS)
+            g_hash_table_replace(a->ip_owner, g_strdup(addr), g_strdup(m->key));
+        else if (!owner)
+            a->caps_hit++; /* the address stays unowned: its messages go to an address record */
     }
     TwAddrUse *u = tw_machine_addr(m, addr);
     if (!u) {
