@@ -202,6 +202,64 @@ static void test_announce_once(void)
     g_assert_cmpuint(tw_analysis_announce(a, out, false), ==, 0);
 }
 
+/* 1,300 rejected AS-REQs: the engine keeps the first and last few, the
+ * report shows six and says how many more there were, with thousands
+ * grouped; JSON carries the same number. */
+static void test_evidence_more(void)
+{
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    const guint n = 1300;
+    TwPacketInfo pi = { .transport = "udp" };
+    for (guint i = 0; i < n; i++) {
+        pi.frame = 2 * i + 1;
+        pi.ts_us = 1772442000000000 + (gint64)i * G_USEC_PER_SEC;
+        g_strlcpy(pi.src, "10.0.0.11", sizeof pi.src);
+        g_strlcpy(pi.dst, "10.0.0.1", sizeof pi.dst);
+        pi.sport = 50000;
+        pi.dport = 88;
+        g_autoptr(TwEvent) req = tw_event_new(&pi, "kerberos");
+        tw_event_set_int(req, "msg_type", 10);
+        tw_event_set_str(req, "cname", "WS1$");
+        tw_analysis_feed(a, req, NULL);
+        pi.frame = 2 * i + 2;
+        g_strlcpy(pi.src, "10.0.0.1", sizeof pi.src);
+        g_strlcpy(pi.dst, "10.0.0.11", sizeof pi.dst);
+        pi.sport = 88;
+        pi.dport = 50000;
+        g_autoptr(TwEvent) err = tw_event_new(&pi, "kerberos");
+        tw_event_set_int(err, "msg_type", 30);
+        tw_event_set_int(err, "error_code", 24);
+        tw_event_set_int(err, "reply_to", 2 * i + 1);
+        tw_analysis_feed(a, err, NULL);
+    }
+    TwMachine *m = g_hash_table_lookup(a->machines, "WS1$");
+    g_assert_nonnull(m);
+    g_assert_cmpuint(m->facts[TW_F_KRB_KEY_FAIL].count, ==, n);
+    g_assert_cmpuint(m->facts[TW_F_KRB_KEY_FAIL].ev->len, ==, TW_AN_EVIDENCE_HEAD + TW_AN_EVIDENCE_TAIL);
+
+    int status = -1;
+    g_autofree char *text = render(a, TW_REPORT_TEXT, false, &status);
+    g_assert_cmpint(status, ==, 1);
+    g_autofree char *json = render(a, TW_REPORT_JSON, false, &status);
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_assert_true(json_parser_load_from_data(p, json, -1, NULL));
+    JsonObject *root = json_node_get_object(json_parser_get_root(p));
+    JsonObject *ws1 = machine_by_account(json_object_get_array_member(root, "machines"), "WS1$");
+    g_assert_nonnull(ws1);
+    g_assert_cmpstr(json_object_get_string_member(ws1, "verdict"), ==, "stale-password");
+    guint shown = json_array_get_length(json_object_get_array_member(ws1, "evidence"));
+    gint64 more = json_object_get_int_member(ws1, "evidence_more");
+    g_assert_cmpuint(shown, >, 0);
+    g_assert_cmpint(more, ==, (gint64)n - (gint64)shown);
+    /* the first and the last rejection are among those shown */
+    JsonArray *ev = json_object_get_array_member(ws1, "evidence");
+    g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(ev, 0), "frame"), ==, 2);
+    g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(ev, shown - 1), "frame"), ==, 2 * n);
+    g_autofree char *line = g_strdup_printf("… and %u,%03u more\n", (guint)more / 1000, (guint)more % 1000);
+    g_assert_nonnull(strstr(text, line));
+    g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(root, "capture"), "machines_refused"), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -212,5 +270,6 @@ int main(int argc, char **argv)
     g_test_add_func("/report/event-round-trip", test_event_round_trip);
     g_test_add_func("/report/event-from-json-rejects", test_event_from_json_rejects);
     g_test_add_func("/report/announce-once", test_announce_once);
+    g_test_add_func("/report/evidence-more", test_evidence_more);
     return g_test_run();
 }
