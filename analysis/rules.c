@@ -402,7 +402,7 @@ static void rule_server_key(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         "made for it%s. %s itself holds a stale key — its machine password (or keytab) differs from the one in "
         "Active Directory — or another account holds the same service name.%s%s",
         name_of(m), bad->count, bad->count == 1 ? "" : "s", since,
-        krb_error ? " (KRB_AP_ERR_MODIFIED/BADKEYVER: it could not decrypt them)" : "", host, clock_note,
+        krb_error ? " (KRB_AP_ERR_MODIFIED/BADKEYVER/BAD_INTEGRITY: it could not decrypt them)" : "", host, clock_note,
         recovered ? " Later tickets were accepted again." : "");
     g_autofree char *dch = dc_host(a);
     f->fix = g_strdup_printf(
