@@ -826,11 +826,15 @@ static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
         if (m)
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
     }
-    if (!m)
-        m = tw_identity_by_addr(a, ev->src, client || g_hash_table_contains(a->dc_addrs, ev->src));
-    if (!m)
-        return; /* an outside time server: not a machine of the domain */
     double off = (double)cs->v.i / 1e6;
+    /* A host known only by this sample gets a record when its clock is
+     * worth reporting (as for NTLMv2 client times); a server only when it
+     * is a DC: an outside time server is not a machine of the domain. */
+    if (!m)
+        m = tw_identity_by_addr(a, ev->src,
+                                client ? ABS(off) > TW_AN_SKEW_WARN_S : g_hash_table_contains(a->dc_addrs, ev->src));
+    if (!m)
+        return;
     clock_sample(a, m, ev, source, TW_CLK_NTP, ev->ts_us + cs->v.i, ev->ts_us);
     g_autofree char *d = g_strdup_printf("NTP %s from %s: its clock %+.1f s vs capture time (transmit timestamp %s)%s",
                                          client ? "request" : server ? "reply" : "packet", ev->src,
