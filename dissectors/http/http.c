@@ -244,7 +244,7 @@ static guint dissect_auth_field(TwDissectCtx *ctx, const HttpField *fld, HttpDec
             canon = "Kerberos";
         else if (ieq(scheme, scheme_len, "ntlm"))
             canon = "NTLM";
-        if (canon && p < end && *p != '=') {
+        if (canon && (p == end || *p != '=')) {
             while (p < end && is_ows(*p))
                 p++;
             const guint8 *b64 = p;

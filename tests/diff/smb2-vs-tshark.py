@@ -4,7 +4,7 @@
 For every public capture that tshark sees SMB2 or an LDAP bind in, compare
   1. smb2.nt_status of every SMB2 response, per frame (a compound response
      frame has several), with the "status" of trustwire's "smb2" events;
-  2. every Kerberos message tshark finds inside SMB2 / LDAP / DCE-RPC
+  2. every Kerberos message tshark finds inside SMB2 / LDAP / DCE-RPC / HTTP
      (kerberos.msg_type, error_code, realm, CNameString, SNameString), per
      frame, with trustwire's "kerberos" events not on ports 88/464 (i.e.
      found inside a carrier);
@@ -57,6 +57,13 @@ CAPTURES = [
     "x2nn-kerberos-network-packets/s4u2self_kerberos.pcapng",
     "x2nn-kerberos-network-packets/kerberos.pcapng",
 ]
+
+# Lab captures in the repository (pcaps/) with Kerberos inside a carrier
+# tshark dissects by default: HTTP Negotiate (RFC 4559) on port 80.
+LAB_CAPTURES = [
+    "pcaps/10-server-key-http.pcap",
+]
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 KRB_PORTS_FILTER = "kerberos && !(udp.port == 88 || tcp.port == 88 || udp.port == 464 || tcp.port == 464)"
 
@@ -130,7 +137,7 @@ def compare_kerberos(pcap, evs):
     gotl = collections.defaultdict(list)
     for e in evs:
         # Carried Kerberos: anything not on the KDC / kpasswd ports (DCE/RPC
-        # on TCP stamps "tcp", SMB2 "smb2", LDAP "ldap").
+        # on TCP stamps "tcp", SMB2 "smb2", LDAP "ldap", HTTP "http").
         if e.get("proto") == "kerberos" and not ({e.get("sport"), e.get("dport")} & {88, 464}):
             gotl[e["frame"]].append(e)
     # tshark decodes a bare SPNEGO NegTokenResp only when it saw the
@@ -246,8 +253,8 @@ def main():
         return 77
     failed = False
     st_agree = st_total = kr_agree = kr_total = nt_agree = nt_total = 0
-    for rel in CAPTURES:
-        pcap = os.path.join(root, rel)
+    for rel, pcap in ([(r, os.path.join(root, r)) for r in CAPTURES] +
+                      [(r, os.path.join(REPO, r)) for r in LAB_CAPTURES]):
         if not os.path.exists(pcap):
             print(f"skip (missing): {rel}")
             continue
