@@ -106,10 +106,17 @@ static void to_message_start(HttpDir *d)
     d->mode = HM_HEADERS;
 }
 
-static void lose_framing(HttpDir *d, TwDissectCtx *ctx)
+/* Skip to the next line start (bytes that never looked like a message). */
+static void seek_line(HttpDir *d)
 {
     hdr_reset(d);
     d->mode = HM_RESYNC;
+}
+
+/* A framed direction lost its framing. */
+static void lose_framing(HttpDir *d, TwDissectCtx *ctx)
+{
+    seek_line(d);
     tw_count(ctx, "http.resync", 1);
 }
 
@@ -552,6 +559,24 @@ static gsize feed_headers(HttpFlow *f, HttpDir *d, TwDissectCtx *ctx, int dir, c
         lose_framing(d, ctx);
         return 0; /* HM_RESYNC takes it from here */
     }
+    if (!d->start_ok && d->hdr->len == 0) {
+        /* At a line start: judge from the packet bytes, copying nothing
+         * when they are not a message (a lost direction, not HTTP). */
+        if (data[0] == '\n')
+            return 1; /* RFC 9112 2.2: empty lines before a message are ignored */
+        if (data[0] == '\r' && n >= 2 && data[1] == '\n')
+            return 2;
+        if (data[0] != '\r') {
+            int ok = start_line_plausible(data, n);
+            if (ok == 0) {
+                if (!lf)
+                    seek_line(d); /* else the next line starts right after n */
+                return n;
+            }
+            if (ok > 0)
+                d->start_ok = true;
+        }
+    }
     g_byte_array_append(d->hdr, data, (guint)n);
     if (!d->start_ok) {
         const guint8 *b = d->hdr->data;
@@ -571,7 +596,7 @@ static gsize feed_headers(HttpFlow *f, HttpDir *d, TwDissectCtx *ctx, int dir, c
             /* Not a message start.  If the bytes taken end a line, the next
              * line may be one; otherwise skip to it. */
             bool at_line_start = lf != NULL;
-            lose_framing(d, ctx);
+            seek_line(d);
             if (at_line_start)
                 d->mode = HM_HEADERS;
             return n;
