@@ -485,9 +485,10 @@ static void parse_block(HttpFlow *f, HttpDir *d, TwDissectCtx *ctx, int dir, con
             have_req = pending_pop(f, &req);
         if (msg.status == 101 || (have_req && req.kind == REQ_CONNECT && msg.status / 100 == 2)) {
             /* 6.3 rule 2 / RFC 9110 15.2.2: the connection now carries something else. */
-            hdr_reset(d);
-            for (int i = 0; i < 2; i++)
+            for (int i = 0; i < 2; i++) {
+                hdr_reset(&f->dir[i]);
                 f->dir[i].mode = HM_TUNNEL;
+            }
             tw_count(ctx, "http.tunnels", 1);
         } else if (interim || msg.status == 204 || msg.status == 304 ||
                    (have_req && req.kind == REQ_HEAD)) {
