@@ -3,6 +3,9 @@
 #include "savefile.h"
 
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
     int linktype;
@@ -23,8 +26,15 @@ struct TwSavefile {
     /* pcapng */
     GArray *ifaces; /* Iface */
     int first_linktype;
-    guint8 *buf;
+    guint8 *buf;       /* read path: the current block/record */
     gsize bufsize;
+    const guint8 *blk; /* the current block body/record: in buf or in map */
+    /* A regular file is mapped rather than read: no copy into buf, and no
+     * syscall per buffer.  Pages already consumed are dropped from our
+     * resident set every TW_SAVEFILE_MAP_DROP bytes, so RSS stays small
+     * however big the file (the page cache keeps them, not us). */
+    const guint8 *map;
+    gsize map_len, pos, dropped;
     guint64 records;
 };
 
@@ -61,10 +71,67 @@ static bool grow(TwSavefile *sf, gsize n)
 /* Reads exactly n bytes: 1 done, 0 clean end (nothing read), -1 short. */
 static int read_exact(TwSavefile *sf, void *p, gsize n, gsize *got)
 {
+    if (sf->map) {
+        gsize left = sf->map_len - sf->pos;
+        *got = n < left ? n : left;
+        memcpy(p, sf->map + sf->pos, *got);
+        sf->pos += *got;
+        return *got == n ? 1 : *got == 0 ? 0 : -1;
+    }
     *got = fread(p, 1, n, sf->fp);
     if (*got == n)
         return 1;
     return *got == 0 && !ferror(sf->fp) ? 0 : -1;
+}
+
+/* Like read_exact, but points sf->blk at the n bytes (n > 0) instead of
+ * copying them: into the mapping, or into buf on the read path. */
+static int read_body(TwSavefile *sf, gsize n, gsize *got)
+{
+    if (sf->map) {
+        gsize left = sf->map_len - sf->pos;
+        *got = n < left ? n : left;
+        sf->blk = sf->map + sf->pos;
+        sf->pos += *got;
+        return *got == n ? 1 : *got == 0 ? 0 : -1;
+    }
+    grow(sf, n);
+    sf->blk = sf->buf;
+    return read_exact(sf, sf->buf, n, got);
+}
+
+/* Maps fp if it is a regular file; the read path stays for pipes, ttys
+ * and whatever cannot be mapped (e.g. a file bigger than the address
+ * space of a 32-bit build). */
+static void try_map(TwSavefile *sf)
+{
+    int fd = fileno(sf->fp);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+        return;
+    off_t start = ftello(sf->fp); /* stdin may be a file opened mid-way */
+    if (start < 0 || start >= st.st_size || (guint64)st.st_size > G_MAXSIZE)
+        return;
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED)
+        return;
+    (void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+    sf->map = m;
+    sf->map_len = (gsize)st.st_size;
+    sf->pos = (gsize)start;
+}
+
+/* The previous record is no longer needed: give back whole pages behind
+ * the read position once there are enough of them. */
+static void drop_consumed(TwSavefile *sf)
+{
+    if (sf->pos - sf->dropped < TW_SAVEFILE_MAP_DROP)
+        return;
+    gsize page = (gsize)sysconf(_SC_PAGESIZE);
+    gsize upto = sf->pos / page * page;
+    if (upto > sf->dropped &&
+        madvise((void *)(sf->map + sf->dropped), upto - sf->dropped, MADV_DONTNEED) == 0)
+        sf->dropped = upto;
 }
 
 static void truncated(TwSavefile *sf, GError **err, const char *what, gsize want, gsize got)
@@ -108,14 +175,15 @@ static int next_pcap(TwSavefile *sf, TwSavefileRecord *rec, GError **err)
         g_set_error(err, SF_ERROR, 1, "corrupt capture file: a record of %u bytes", caplen);
         return -1;
     }
-    grow(sf, caplen ? caplen : 1);
-    if (caplen && read_exact(sf, sf->buf, caplen, &got) != 1) {
+    static const guint8 no_bytes[1];
+    sf->blk = no_bytes; /* an empty record: a valid pointer, never read */
+    if (caplen && read_body(sf, caplen, &got) != 1) {
         truncated(sf, err, "captured", caplen, got);
         return -1;
     }
     rec->ts_us = (gint64)sec * G_USEC_PER_SEC + (sf->nanosec ? frac / 1000 : frac);
     rec->linktype = sf->linktype;
-    rec->data = sf->buf;
+    rec->data = sf->blk;
     rec->caplen = caplen;
     rec->origlen = len < caplen ? caplen : len;
     return 1;
@@ -139,12 +207,11 @@ static int read_block(TwSavefile *sf, guint32 type, guint32 *body_len, GError **
         return -1;
     }
     guint32 n = total - 8; /* body + trailing length */
-    grow(sf, n);
-    if (read_exact(sf, sf->buf, n, &got) != 1) {
+    if (read_body(sf, n, &got) != 1) {
         truncated(sf, err, "block", n, got);
         return -1;
     }
-    if (rd32(sf, sf->buf + n - 4) != total) {
+    if (rd32(sf, sf->blk + n - 4) != total) {
         g_set_error(err, SF_ERROR, 1, "corrupt pcapng file: block lengths disagree");
         return -1;
     }
@@ -177,14 +244,13 @@ static bool read_shb_rest(TwSavefile *sf, GError **err)
         return false;
     }
     guint32 rest = total - 12;
-    grow(sf, rest);
-    if (read_exact(sf, sf->buf, rest, &got) != 1) {
+    if (read_body(sf, rest, &got) != 1) {
         truncated(sf, err, "section header", rest, got);
         return false;
     }
-    if (rd16(sf, sf->buf) != 1) {
+    if (rd16(sf, sf->blk) != 1) {
         g_set_error(err, SF_ERROR, 1, "pcapng section version %u is not supported",
-                    rd16(sf, sf->buf));
+                    rd16(sf, sf->blk));
         return false;
     }
     g_array_set_size(sf->ifaces, 0); /* interfaces are per section */
@@ -195,16 +261,16 @@ static void parse_idb(TwSavefile *sf, guint32 blen)
 {
     Iface ifc = { 0, 0, 1000000, 0 };
     if (blen >= 8) {
-        ifc.linktype = rd16(sf, sf->buf);
-        ifc.snaplen = rd32(sf, sf->buf + 4);
+        ifc.linktype = rd16(sf, sf->blk);
+        ifc.snaplen = rd32(sf, sf->blk + 4);
         /* Options: code(2) length(2) value padded to 4. */
         guint32 off = 8;
         while (off + 4 <= blen) {
-            guint16 code = rd16(sf, sf->buf + off), olen = rd16(sf, sf->buf + off + 2);
+            guint16 code = rd16(sf, sf->blk + off), olen = rd16(sf, sf->blk + off + 2);
             off += 4;
             if (code == 0 || olen > blen - off)
                 break;
-            const guint8 *v = sf->buf + off;
+            const guint8 *v = sf->blk + off;
             if (code == 9 && olen >= 1) { /* if_tsresol */
                 guint8 r = v[0];
                 guint64 units = 1;
@@ -267,7 +333,7 @@ static int next_pcapng(TwSavefile *sf, TwSavefileRecord *rec, GError **err)
         guint32 type = rd32(sf, tb), blen;
         if (read_block(sf, type, &blen, err) < 0)
             return -1;
-        const guint8 *b = sf->buf;
+        const guint8 *b = sf->blk;
         guint32 ifid, caplen, len;
         guint64 ts;
         const guint8 *data;
@@ -329,7 +395,9 @@ TwSavefile *tw_savefile_open(FILE *fp, const char *name, GError **err)
     sf->fp = fp;
     sf->name = g_strdup(name);
     sf->ifaces = g_array_new(FALSE, TRUE, sizeof(Iface));
-    setvbuf(fp, NULL, _IOFBF, 1 << 20);
+    try_map(sf);
+    if (!sf->map)
+        setvbuf(fp, NULL, _IOFBF, 1 << 20);
     guint8 m[4];
     gsize got;
     if (read_exact(sf, m, 4, &got) != 1) {
@@ -366,6 +434,8 @@ TwSavefile *tw_savefile_open(FILE *fp, const char *name, GError **err)
 
 int tw_savefile_next(TwSavefile *sf, TwSavefileRecord *rec, GError **err)
 {
+    if (sf->map)
+        drop_consumed(sf);
     int r = sf->ng ? next_pcapng(sf, rec, err) : next_pcap(sf, rec, err);
     if (r > 0)
         sf->records++;
@@ -381,6 +451,8 @@ void tw_savefile_free(TwSavefile *sf)
 {
     if (!sf)
         return;
+    if (sf->map)
+        munmap((void *)sf->map, sf->map_len);
     if (sf->fp && sf->fp != stdin)
         fclose(sf->fp);
     g_free(sf->name);

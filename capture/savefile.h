@@ -33,3 +33,6 @@ void tw_savefile_free(TwSavefile *sf);
 #define TW_SAVEFILE_MAX_RECORD (16u * 1024 * 1024)
 /* Interfaces remembered per pcapng section. */
 #define TW_SAVEFILE_MAX_INTERFACES 65536
+/* A mapped capture file gives back the pages it has read every this many
+ * bytes (madvise MADV_DONTNEED), so they do not add up in peak RSS. */
+#define TW_SAVEFILE_MAP_DROP (2u * 1024 * 1024)
