@@ -5,14 +5,41 @@
 #include <string.h>
 #include <time.h>
 
+/* g_intern_string takes a global lock on every call, and every setter and
+ * getter names its key.  A small per-thread cache maps the caller's key
+ * pointer (nearly always a string literal) to the interned copy.  A hit is
+ * confirmed with strcmp, so a key built in a reused buffer is still right. */
+#define TW_INTERN_CACHE_SLOTS 256 /* a power of two */
+
+typedef struct {
+    const char *key;
+    const char *interned;
+} InternSlot;
+
+static _Thread_local InternSlot intern_cache[TW_INTERN_CACHE_SLOTS];
+
+static const char *intern_key(const char *key)
+{
+    if (!key)
+        return NULL;
+    guintptr h = (guintptr)key;
+    InternSlot *slot = &intern_cache[((h >> 3) ^ (h >> 11)) & (TW_INTERN_CACHE_SLOTS - 1)];
+    if (slot->key == key && strcmp(key, slot->interned) == 0)
+        return slot->interned;
+    const char *k = g_intern_string(key);
+    slot->key = key;
+    slot->interned = k;
+    return k;
+}
+
 TwEvent *tw_event_new(const TwPacketInfo *pi, const char *proto)
 {
     TwEvent *ev = g_new0(TwEvent, 1);
-    ev->proto = g_intern_string(proto);
+    ev->proto = intern_key(proto);
     if (pi) {
         ev->frame = pi->frame;
         ev->ts_us = pi->ts_us;
-        ev->transport = pi->transport ? g_intern_string(pi->transport) : NULL;
+        ev->transport = pi->transport ? intern_key(pi->transport) : NULL;
         memcpy(ev->src, pi->src, sizeof ev->src);
         memcpy(ev->dst, pi->dst, sizeof ev->dst);
         ev->sport = pi->sport;
@@ -67,7 +94,7 @@ void tw_event_free(TwEvent *ev)
 
 static TwField *field_slot(TwEvent *ev, const char *key)
 {
-    const char *k = g_intern_string(key);
+    const char *k = intern_key(key);
     for (guint i = 0; i < ev->fields->len; i++) {
         TwField *f = &g_array_index(ev->fields, TwField, i);
         if (f->key == k) {
@@ -129,7 +156,14 @@ void tw_event_set_hex(TwEvent *ev, const char *key, const guint8 *b, gsize n)
 
 void tw_event_set_hex32(TwEvent *ev, const char *key, guint32 v)
 {
-    tw_event_take_str(ev, key, g_strdup_printf("0x%08x", v));
+    static const char hexd[] = "0123456789abcdef";
+    char *s = g_malloc(11);
+    s[0] = '0';
+    s[1] = 'x';
+    for (int i = 0; i < 8; i++)
+        s[2 + i] = hexd[(v >> (28 - 4 * i)) & 15];
+    s[10] = 0;
+    tw_event_take_str(ev, key, s);
 }
 
 void tw_event_set_time(TwEvent *ev, const char *key, gint64 ts_us)
@@ -167,7 +201,7 @@ void tw_event_append_int(TwEvent *ev, const char *key, gint64 v)
 
 void tw_event_remove(TwEvent *ev, const char *key)
 {
-    const char *k = g_intern_string(key);
+    const char *k = intern_key(key);
     for (guint i = 0; i < ev->fields->len; i++) {
         TwField *f = &g_array_index(ev->fields, TwField, i);
         if (f->key == k) {
@@ -180,7 +214,7 @@ void tw_event_remove(TwEvent *ev, const char *key)
 
 const TwField *tw_event_get(const TwEvent *ev, const char *key)
 {
-    const char *k = g_intern_string(key);
+    const char *k = intern_key(key);
     for (guint i = 0; i < ev->fields->len; i++) {
         const TwField *f = &g_array_index(ev->fields, TwField, i);
         if (f->key == k)
@@ -230,6 +264,12 @@ void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *n
     g_ptr_array_add(ev->tree, n);
 }
 
+/* Events come in time order, many within the same second: the date and
+ * time of day of the last second formatted are kept per thread. */
+static _Thread_local gint64 time_cache_secs;
+static _Thread_local bool time_cache_valid;
+static _Thread_local char time_cache_prefix[20]; /* YYYY-MM-DDTHH:MM:SS */
+
 void tw_format_time(gint64 ts_us, char out[32])
 {
     gint64 secs = ts_us / 1000000;
@@ -238,16 +278,31 @@ void tw_format_time(gint64 ts_us, char out[32])
         us += 1000000;
         secs -= 1;
     }
-    time_t t = (time_t)secs;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) {
-        g_strlcpy(out, "1970-01-01T00:00:00.000000Z", 32);
-        return;
+    if (!time_cache_valid || time_cache_secs != secs) {
+        time_t t = (time_t)secs;
+        struct tm tm;
+        if (!gmtime_r(&t, &tm)) {
+            g_strlcpy(out, "1970-01-01T00:00:00.000000Z", 32);
+            return;
+        }
+        /* Years are clamped to four digits so the text always fits its 32 bytes. */
+        unsigned year = (unsigned)CLAMP(tm.tm_year + 1900, 0, 9999);
+        snprintf(time_cache_prefix, sizeof time_cache_prefix, "%04u-%02u-%02uT%02u:%02u:%02u",
+                 year, (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
+                 (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+                 (unsigned)tm.tm_sec % 100u);
+        time_cache_secs = secs;
+        time_cache_valid = true;
     }
-    /* Years are clamped to four digits so the text always fits its 32 bytes. */
-    unsigned year = (unsigned)CLAMP(tm.tm_year + 1900, 0, 9999);
-    snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ", year, (unsigned)(tm.tm_mon + 1) % 100u,
-             (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u, (unsigned)us % 1000000u);
+    memcpy(out, time_cache_prefix, 19);
+    out[19] = '.';
+    unsigned u = (unsigned)us % 1000000u;
+    for (int i = 25; i >= 20; i--) {
+        out[i] = (char)('0' + u % 10);
+        u /= 10;
+    }
+    out[26] = 'Z';
+    out[27] = 0;
 }
 
 bool tw_parse_time(const char *s, gint64 *ts_us)
@@ -271,6 +326,15 @@ static void json_str(GString *out, const char *s)
     const char *end = s + strlen(s);
     const char *p = s;
     while (p < end) {
+        /* Runs of printable ASCII other than '"' and '\\' go out as they are. */
+        const char *run = p;
+        while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 && *p != '"' &&
+               *p != '\\')
+            p++;
+        if (p > run)
+            g_string_append_len(out, run, p - run);
+        if (p == end)
+            break;
         unsigned char ch = (unsigned char)*p;
         if (ch >= 0x80) {
             gunichar u = g_utf8_get_char_validated(p, (gssize)(end - p));
@@ -311,31 +375,70 @@ static void json_str(GString *out, const char *s)
     g_string_append_c(out, '"');
 }
 
+/* Decimal integers without printf (one event has a dozen of them). */
+static void append_u64(GString *out, guint64 v)
+{
+    char b[20];
+    int i = (int)sizeof b;
+    do {
+        b[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    g_string_append_len(out, b + i, (gssize)sizeof b - i);
+}
+
+static void append_i64(GString *out, gint64 v)
+{
+    if (v < 0) {
+        g_string_append_c(out, '-');
+        append_u64(out, -(guint64)v); /* also right for G_MININT64 */
+    } else {
+        append_u64(out, (guint64)v);
+    }
+}
+
+static void append_mac(GString *out, const guint8 mac[6])
+{
+    static const char hexd[] = "0123456789abcdef";
+    char b[19];
+    b[0] = '"';
+    for (int i = 0; i < 6; i++) {
+        b[1 + 3 * i] = hexd[mac[i] >> 4];
+        b[2 + 3 * i] = hexd[mac[i] & 15];
+        b[3 + 3 * i] = i < 5 ? ':' : '"';
+    }
+    g_string_append_len(out, b, sizeof b);
+}
+
 void tw_event_to_json(const TwEvent *ev, GString *out)
 {
     char ts[32];
     tw_format_time(ev->ts_us, ts);
-    g_string_append_printf(out, "{\"frame\":%" G_GUINT64_FORMAT ",\"ts\":\"%s\",\"proto\":", ev->frame,
-                           ts);
+    g_string_append(out, "{\"frame\":");
+    append_u64(out, ev->frame);
+    g_string_append(out, ",\"ts\":\"");
+    g_string_append(out, ts);
+    g_string_append(out, "\",\"proto\":");
     json_str(out, ev->proto);
     if (ev->src[0]) {
         g_string_append(out, ",\"src\":");
         json_str(out, ev->src);
-        g_string_append_printf(out, ",\"sport\":%u,\"dst\":", ev->sport);
+        g_string_append(out, ",\"sport\":");
+        append_u64(out, ev->sport);
+        g_string_append(out, ",\"dst\":");
         json_str(out, ev->dst);
-        g_string_append_printf(out, ",\"dport\":%u", ev->dport);
+        g_string_append(out, ",\"dport\":");
+        append_u64(out, ev->dport);
     }
     if (ev->transport) {
         g_string_append(out, ",\"transport\":");
         json_str(out, ev->transport);
     }
     if (ev->has_mac) {
-        g_string_append_printf(out,
-                               ",\"src_mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\""
-                               ",\"dst_mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\"",
-                               ev->src_mac[0], ev->src_mac[1], ev->src_mac[2], ev->src_mac[3],
-                               ev->src_mac[4], ev->src_mac[5], ev->dst_mac[0], ev->dst_mac[1],
-                               ev->dst_mac[2], ev->dst_mac[3], ev->dst_mac[4], ev->dst_mac[5]);
+        g_string_append(out, ",\"src_mac\":");
+        append_mac(out, ev->src_mac);
+        g_string_append(out, ",\"dst_mac\":");
+        append_mac(out, ev->dst_mac);
     }
     for (guint i = 0; i < ev->fields->len; i++) {
         const TwField *f = &g_array_index(ev->fields, TwField, i);
@@ -344,7 +447,7 @@ void tw_event_to_json(const TwEvent *ev, GString *out)
         g_string_append_c(out, ':');
         switch (f->type) {
         case TW_FIELD_INT:
-            g_string_append_printf(out, "%" G_GINT64_FORMAT, f->v.i);
+            append_i64(out, f->v.i);
             break;
         case TW_FIELD_BOOL:
             g_string_append(out, f->v.b ? "true" : "false");
@@ -354,9 +457,11 @@ void tw_event_to_json(const TwEvent *ev, GString *out)
             break;
         case TW_FIELD_INTLIST:
             g_string_append_c(out, '[');
-            for (guint j = 0; j < f->v.ilist->len; j++)
-                g_string_append_printf(out, "%s%" G_GINT64_FORMAT, j ? "," : "",
-                                       g_array_index(f->v.ilist, gint64, j));
+            for (guint j = 0; j < f->v.ilist->len; j++) {
+                if (j)
+                    g_string_append_c(out, ',');
+                append_i64(out, g_array_index(f->v.ilist, gint64, j));
+            }
             g_string_append_c(out, ']');
             break;
         case TW_FIELD_STRLIST:
