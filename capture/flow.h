@@ -40,6 +40,8 @@ typedef struct TwFlow {
     bool by_port;        /* created because a port matched (not probe/expect) */
     bool addr_formatted;
     bool closed;         /* FIN/RST: parser finished, lingering (TW_FLOW_CLOSED_LINGER_US) */
+    bool ignore_pending; /* the parser called tw_flow_ignore during this feed */
+    bool ignored;        /* parser state gone: packets dropped until the flow ends */
     gint64 last_ts;
     GList lru;
     TwTcpDir tcp[2];     /* by direction */

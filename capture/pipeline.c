@@ -55,6 +55,7 @@ struct TwPipeline {
 
     TwDissectCtx ctx;
     TwPacketInfo pi;
+    TwFlow *cur_flow; /* the flow whose parser is being fed (for tw_flow_ignore) */
 
     /* The frame being processed (for capture-level anomalies). */
     const TwFrame *cur;
@@ -224,6 +225,8 @@ typedef struct {
 static void tcp_data(void *user, int dir, const guint8 *p, guint32 len)
 {
     FeedTarget *t = user;
+    if (t->flow->ignore_pending)
+        return; /* the parser said nothing more of interest */
     *t->pl->c_dispatched += 1;
     if (t->flow->parser->feed)
         t->flow->parser->feed(t->flow->state, &t->pl->ctx, dir, p, len, len);
@@ -232,7 +235,7 @@ static void tcp_data(void *user, int dir, const guint8 *p, guint32 len)
 static void tcp_gap(void *user, int dir, guint64 len)
 {
     FeedTarget *t = user;
-    if (t->flow->parser->gap)
+    if (!t->flow->ignore_pending && t->flow->parser->gap)
         t->flow->parser->gap(t->flow->state, &t->pl->ctx, dir, len);
 }
 
@@ -246,6 +249,8 @@ static TwTcpSink make_sink(FeedTarget *t, int dir)
  * and frees the parser state. */
 static void finish_parser(TwPipeline *pl, TwFlow *flow)
 {
+    TwFlow *outer = pl->cur_flow; /* an eviction may finish a flow while another is fed */
+    pl->cur_flow = flow;
     if (flow->key.ipproto == 6) {
         FeedTarget t = { pl, flow };
         for (int dir = 0; dir < 2; dir++) {
@@ -260,6 +265,33 @@ static void finish_parser(TwPipeline *pl, TwFlow *flow)
         flow->parser->state_free(flow->state);
     flow->state = NULL;
     pl->ctx.pi = NULL;
+    pl->cur_flow = outer;
+}
+
+/* tw_flow_ignore: the dissector wants nothing more from this flow. */
+static void ctx_ignore_flow(TwDissectCtx *ctx)
+{
+    TwPipeline *pl = ctx->flow_user;
+    if (pl->cur_flow)
+        pl->cur_flow->ignore_pending = true;
+}
+
+/* After the feed that asked for it: free the parser state without a final
+ * flush and forget the reassembly queues.  The flow entry stays (touched
+ * by its packets) so the rest of the connection is dropped at the
+ * pre-filter instead of starting a new flow mid-stream. */
+static void apply_ignore(TwPipeline *pl, TwFlow *flow)
+{
+    if (!flow->ignore_pending || flow->ignored || flow->closed)
+        return;
+    if (flow->parser->state_free)
+        flow->parser->state_free(flow->state);
+    flow->state = NULL;
+    tw_tcp_dir_clear(&flow->tcp[0]);
+    tw_tcp_dir_clear(&flow->tcp[1]);
+    flow->tcp[0].fin_seen = flow->tcp[1].fin_seen = false;
+    flow->ignored = true;
+    tw_cap_count(&pl->notify, "flows.ignored", 1);
 }
 
 static void on_flow_close(TwFlow *flow, TwFlowEnd why, void *user)
@@ -267,7 +299,7 @@ static void on_flow_close(TwFlow *flow, TwFlowEnd why, void *user)
     TwPipeline *pl = user;
     if (!flow->by_port)
         pl->nonport_flows_by_port[flow->key.port[flow->server_side]]--;
-    if (!flow->closed)
+    if (!flow->closed && !flow->ignored)
         finish_parser(pl, flow);
 }
 
@@ -421,6 +453,27 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
             return;
         }
     }
+    if (flow && flow->ignored) {
+        if (ip->proto == 6 && (flags & (TW_TCP_SYN | TW_TCP_ACK)) == TW_TCP_SYN) {
+            tw_flow_close(pl->flows, flow, TW_FLOW_CLOSED); /* a new connection, same ports */
+            flow = NULL;
+        } else {
+            tw_flow_touch(pl->flows, flow, f->ts_us);
+            *pl->c_ignored += 1;
+            if (ip->proto == 6) {
+                /* No reassembly any more: a RST, or a FIN each way, ends it
+                 * (then it lingers like any closed flow). */
+                int d = (guint8)!src_side == flow->server_side ? TW_DIR_REQ : TW_DIR_RSP;
+                if (flags & TW_TCP_FIN)
+                    flow->tcp[d].fin_seen = true;
+                if ((flags & TW_TCP_RST) || (flow->tcp[0].fin_seen && flow->tcp[1].fin_seen)) {
+                    flow->closed = true;
+                    tw_cap_count(&pl->notify, "flows.closed", 1);
+                }
+            }
+            return;
+        }
+    }
     if (!flow) {
         bool server_is_dst, by_port;
         const TwAppParser *parser =
@@ -452,10 +505,13 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
     remember_last(&flow->last[dir], f, lr);
     set_pi(pl, flow, dir, &flow->last[dir]);
 
+    pl->cur_flow = flow;
     if (ip->proto == 17) {
         *pl->c_dispatched += 1;
         if (flow->parser->feed)
             flow->parser->feed(flow->state, &pl->ctx, dir, payload, pcap, plen);
+        apply_ignore(pl, flow);
+        pl->cur_flow = NULL;
         pl->ctx.pi = NULL;
         return;
     }
@@ -465,6 +521,7 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
     if (flags & TW_TCP_RST) {
         /* RFC 9293 3.10.7.4: the connection is gone; what is missing stays missing. */
         close_tcp_flow(pl, flow);
+        pl->cur_flow = NULL;
         return;
     }
     tw_tcp_dir_segment(&flow->tcp[dir], seq, flags, payload, pcap, plen, &sink);
@@ -478,6 +535,8 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
     if (a->fin_seen && b->fin_seen && a->next_seq == a->fin_seq && b->next_seq == b->fin_seq &&
         !a->ooo.length && !b->ooo.length)
         close_tcp_flow(pl, flow);
+    apply_ignore(pl, flow);
+    pl->cur_flow = NULL;
     pl->ctx.pi = NULL;
 }
 
@@ -614,6 +673,7 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
     pl->ctx.want_tree = cfg->want_tree;
     pl->ctx.counters = pl->counters;
     pl->ctx.expect = ctx_expect;
+    pl->ctx.ignore_flow = ctx_ignore_flow;
     pl->ctx.flow_user = pl;
 
     GHashTable *c = pl->counters;

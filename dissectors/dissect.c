@@ -26,6 +26,12 @@ void tw_emit(TwDissectCtx *ctx, TwEvent *ev)
         tw_event_free(ev);
 }
 
+void tw_flow_ignore(TwDissectCtx *ctx)
+{
+    if (ctx && ctx->ignore_flow)
+        ctx->ignore_flow(ctx);
+}
+
 void tw_count(TwDissectCtx *ctx, const char *name, guint64 n)
 {
     if (!ctx->counters)

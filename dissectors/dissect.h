@@ -25,7 +25,17 @@ struct TwDissectCtx {
      * mapper learns that `port` on `addr` speaks `parser_name`. */
     void (*expect)(TwDissectCtx *ctx, const char *addr, guint16 port, const char *parser_name);
     void *flow_user;
+    /* Flow service (NULL in unit tests): see tw_flow_ignore. */
+    void (*ignore_flow)(TwDissectCtx *ctx);
 };
+
+/* The flow being fed carries nothing more of interest (both directions):
+ * capture/ stops reassembling and feeding it once the current feed returns,
+ * and keeps a small entry so that its later packets are dropped at the
+ * pre-filter rather than starting a new flow.  The parser may still be fed
+ * bytes already queued for this call; its state is then freed without a
+ * final flush.  A no-op where capture/ offers no flow (unit tests). */
+void tw_flow_ignore(TwDissectCtx *ctx);
 
 /* Emits ev through ctx (transfer full). */
 void tw_emit(TwDissectCtx *ctx, TwEvent *ev);

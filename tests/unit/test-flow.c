@@ -36,6 +36,9 @@ static void rec_feed(void *st, TwDissectCtx *ctx, int dir, const guint8 *data, g
     /* "EXPECT" asks capture/ to send 10.9.9.9:7000 to the probe parser. */
     if (len >= 6 && memcmp(data, "EXPECT", 6) == 0 && ctx->expect)
         ctx->expect(ctx, "10.9.9.9", 7000, "rec-probe");
+    /* "IGNORE" asks capture/ for nothing more of this flow. */
+    if (len >= 6 && memcmp(data, "IGNORE", 6) == 0)
+        tw_flow_ignore(ctx);
 }
 
 static void rec_gap(void *st, TwDissectCtx *ctx, int dir, guint64 len)
@@ -284,6 +287,66 @@ static void test_tcp_gap_at_finish(Fixture *fx, gconstpointer d)
     g_assert_cmpuint(counter(fx, "tcp.gaps"), ==, 1);
 }
 
+/* tw_flow_ignore: the parser state goes after the feed that asked (no
+ * final flush), later packets are neither reassembled nor fed and do not
+ * start a new flow; a FIN each way or a RST ends the flow as usual; a new
+ * SYN on the same ports is a new connection. */
+static void test_flow_ignore(Fixture *fx, gconstpointer d)
+{
+    Pkt d1 = build(mac_a, mac_b, A, B, 6, 40021, 88, 1, 1, 0x18, "abc", 0, 0);
+    Pkt d3 = build(mac_a, mac_b, A, B, 6, 40021, 88, 10, 1, 0x18, "late", 0, 0); /* hole 4..9 */
+    Pkt d2 = build(mac_a, mac_b, A, B, 6, 40021, 88, 4, 1, 0x18, "IGNORE", 0, 0);
+    Pkt r1 = build(mac_b, mac_a, B, A, 6, 88, 40021, 1, 14, 0x18, "rsp", 0, 0);
+    Pkt f1 = build(mac_a, mac_b, A, B, 6, 40021, 88, 14, 4, 0x11, "", 0, 0);
+    Pkt f2 = build(mac_b, mac_a, B, A, 6, 88, 40021, 4, 15, 0x11, "", 0, 0);
+    feed(fx, &d1);
+    feed(fx, &d3); /* queued out of order */
+    feed(fx, &d2); /* fills the hole: "IGNORE", and "late" is not fed */
+    g_assert_cmpstr(rec->str, ==,
+                    "req f1 tcp 10.0.0.1:40021>10.0.0.2:88 abc;"
+                    "req f3 tcp 10.0.0.1:40021>10.0.0.2:88 IGNORE;"
+                    "free;");
+    g_assert_cmpuint(counter(fx, "flows.ignored"), ==, 1);
+    guint64 ignored = counter(fx, "packets.ignored");
+    feed(fx, &r1);
+    feed(fx, &d1); /* a retransmission */
+    g_assert_cmpuint(counter(fx, "packets.ignored"), ==, ignored + 2);
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 1);
+    g_assert_cmpuint(counter(fx, "flows.closed"), ==, 0);
+    feed(fx, &f1);
+    g_assert_cmpuint(counter(fx, "flows.closed"), ==, 0);
+    feed(fx, &f2);
+    g_assert_cmpuint(counter(fx, "flows.closed"), ==, 1);
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 1);
+    /* Same ports, new connection. */
+    Pkt syn = build(mac_a, mac_b, A, B, 6, 40021, 88, 7000, 0, 0x02, "", 0, 0);
+    Pkt n1 = build(mac_a, mac_b, A, B, 6, 40021, 88, 7001, 0, 0x18, "new", 0, 0);
+    feed(fx, &syn);
+    feed(fx, &n1);
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 2);
+    g_assert_true(g_str_has_suffix(rec->str, "free;req f9 tcp 10.0.0.1:40021>10.0.0.2:88 new;"));
+
+    /* UDP, and an ignored flow that is still open at the end. */
+    Pkt u1 = build(mac_a, mac_b, A, B, 17, 40022, 88, 0, 0, 0, "IGNORE", 0, 0);
+    Pkt u2 = build(mac_b, mac_a, B, A, 17, 88, 40022, 0, 0, 0, "answer", 0, 0);
+    feed(fx, &u1);
+    feed(fx, &u2);
+    g_assert_true(g_str_has_suffix(rec->str, "new;req f10 udp 10.0.0.1:40022>10.0.0.2:88 IGNORE;free;"));
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 3);
+    g_assert_cmpuint(counter(fx, "flows.ignored"), ==, 2);
+    /* A RST ends an ignored TCP flow too. */
+    Pkt i1 = build(mac_a, mac_b, A, B, 6, 40023, 88, 1, 1, 0x18, "IGNORE", 0, 0);
+    Pkt rst = build(mac_b, mac_a, B, A, 6, 88, 40023, 1, 7, 0x04, "", 0, 0);
+    feed(fx, &i1);
+    feed(fx, &rst);
+    g_assert_cmpuint(counter(fx, "flows.closed"), ==, 2);
+    tw_pipeline_finish(fx->pl); /* frees "new" once; nothing freed twice */
+    g_assert_true(g_str_has_suffix(rec->str, "IGNORE;free;free;"));
+    /* Without capture/ (unit tests of parsers) it is a no-op. */
+    TwDissectCtx bare = { 0 };
+    tw_flow_ignore(&bare);
+}
+
 static void test_probe_and_expect(Fixture *fx, gconstpointer d)
 {
     /* Port 5000 matches nothing; the probe recognises the payload. */
@@ -451,6 +514,7 @@ int main(int argc, char **argv)
     ADD("/flow/tcp-fin-linger", test_tcp_fin_linger);
     ADD("/flow/tcp-gap-at-finish", test_tcp_gap_at_finish);
     ADD("/flow/probe-and-expect", test_probe_and_expect);
+    ADD("/flow/ignore", test_flow_ignore);
     ADD("/flow/fragments", test_fragments);
     ADD("/flow/fragments-v6", test_fragments_v6);
     ADD("/flow/idle-timeout", test_idle_timeout);
