@@ -512,6 +512,30 @@ static void parse_block(HttpFlow *f, HttpDir *d, TwDissectCtx *ctx, int dir, con
             d->mode = HM_UNTIL_CLOSE; /* rule 8 */
         }
     }
+    if (msg.response && msg.status >= 200 && d->mode != HM_TUNNEL) {
+        /* RFC 9112 9.6: a final response with the "close" connection option
+         * is the last one on its connection, so nothing after this header
+         * block can carry authentication: capture/ may stop reassembling the
+         * rest (the body of a download).  Tokens in this block are still
+         * dissected below; the flow is dropped only after this feed. */
+        for (const guint8 *cl = lf ? lf + 1 : end; cl < end;) {
+            const guint8 *cle = memchr(cl, '\n', (gsize)(end - cl));
+            cle = cle ? cle : end;
+            if ((gsize)(cle - cl) > 11 && g_ascii_strncasecmp((const char *)cl, "connection:", 11) == 0) {
+                for (const guint8 *tok = cl + 11; tok < cle;) {
+                    while (tok < cle && (is_ows(*tok) || *tok == ','))
+                        tok++;
+                    const guint8 *toke = tok;
+                    while (toke < cle && !is_ows(*toke) && *toke != ',' && *toke != '\r')
+                        toke++;
+                    if (ieq(tok, (gsize)(toke - tok), "close"))
+                        tw_flow_ignore(ctx);
+                    tok = toke == tok ? toke + 1 : toke;
+                }
+            }
+            cl = cle < end ? cle + 1 : end;
+        }
+    }
     bool challenge = msg.response && (msg.status == 401 || msg.status == 407);
     if (!msg.nauth && !challenge)
         return;
