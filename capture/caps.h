@@ -31,6 +31,11 @@
 #define TW_FLOW_MAX 65536                        /* concurrent flows */
 #define TW_FLOW_TCP_IDLE_US (600 * G_USEC_PER_SEC) /* TCP idle timeout, capture time */
 #define TW_FLOW_UDP_IDLE_US (120 * G_USEC_PER_SEC) /* UDP idle timeout, capture time */
+/* A UDP flow whose last datagram was a reply (no request pending: one
+ * Kerberos or NTP exchange done) retires sooner, so that a domain
+ * controller's hundreds of thousands of one-exchange flows do not fill the
+ * table.  A later request on the same ports simply starts a new flow. */
+#define TW_FLOW_UDP_ANSWERED_IDLE_US (10 * G_USEC_PER_SEC)
 #define TW_FLOW_EXPIRE_PER_PACKET 8              /* idle flows retired per packet (amortised) */
 /* A TCP flow closed by FIN or RST lingers this long (capture time) so that
  * stray segments after the close are recognised, not taken for a new flow. */

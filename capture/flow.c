@@ -6,7 +6,7 @@
 
 struct TwFlowTable {
     GHashTable *table; /* TwFlowKey* (inside the flow) -> TwFlow* */
-    GQueue lru[2];     /* [0] TCP, [1] UDP; oldest first */
+    GQueue lru[3];     /* [0] TCP, [1] UDP awaiting a reply, [2] UDP answered; oldest first */
     TwFlowCloseFn on_close;
     void *user;
     TwCapNotify *notify;
@@ -44,17 +44,17 @@ static gboolean key_equal(gconstpointer a, gconstpointer b)
     return memcmp(a, b, sizeof(TwFlowKey)) == 0;
 }
 
-static inline GQueue *lru_of(TwFlowTable *t, const TwFlow *f)
+static inline guint8 lru_index(const TwFlow *f)
 {
-    return &t->lru[f->key.ipproto == 6 ? 0 : 1];
+    return f->key.ipproto == 6 ? 0 : f->udp_answered ? 2 : 1;
 }
 
 TwFlowTable *tw_flow_table_new(TwFlowCloseFn on_close, void *user, TwCapNotify *notify)
 {
     TwFlowTable *t = g_new0(TwFlowTable, 1);
     t->table = g_hash_table_new(key_hash, key_equal);
-    g_queue_init(&t->lru[0]);
-    g_queue_init(&t->lru[1]);
+    for (int i = 0; i < 3; i++)
+        g_queue_init(&t->lru[i]);
     t->on_close = on_close;
     t->user = user;
     t->notify = notify;
@@ -69,7 +69,7 @@ TwFlow *tw_flow_lookup(TwFlowTable *t, const TwFlowKey *key)
 void tw_flow_close(TwFlowTable *t, TwFlow *flow, TwFlowEnd why)
 {
     g_hash_table_remove(t->table, &flow->key);
-    g_queue_unlink(lru_of(t, flow), &flow->lru);
+    g_queue_unlink(&t->lru[flow->lru_queue], &flow->lru);
     if (t->on_close)
         t->on_close(flow, why, t->user);
     tw_tcp_dir_clear(&flow->tcp[0]);
@@ -80,9 +80,12 @@ void tw_flow_close(TwFlowTable *t, TwFlow *flow, TwFlowEnd why)
 TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us)
 {
     if (g_hash_table_size(t->table) >= TW_FLOW_MAX) {
-        TwFlow *a = t->lru[0].head ? t->lru[0].head->data : NULL;
-        TwFlow *b = t->lru[1].head ? t->lru[1].head->data : NULL;
-        TwFlow *victim = !a ? b : !b ? a : (a->last_ts <= b->last_ts ? a : b);
+        TwFlow *victim = NULL;
+        for (int i = 0; i < 3; i++) {
+            TwFlow *h = t->lru[i].head ? t->lru[i].head->data : NULL;
+            if (h && (!victim || h->last_ts < victim->last_ts))
+                victim = h;
+        }
         if (victim->closed) {
             tw_cap_count(t->notify, "flows.evicted_closed", 1); /* nothing lost */
         } else {
@@ -99,7 +102,8 @@ TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us)
     tw_tcp_dir_init(&f->tcp[0]);
     tw_tcp_dir_init(&f->tcp[1]);
     g_hash_table_insert(t->table, &f->key, f);
-    g_queue_push_tail_link(lru_of(t, f), &f->lru);
+    f->lru_queue = lru_index(f);
+    g_queue_push_tail_link(&t->lru[f->lru_queue], &f->lru);
     tw_cap_count(t->notify, "flows.created", 1);
     return f;
 }
@@ -109,8 +113,13 @@ void tw_flow_touch(TwFlowTable *t, TwFlow *flow, gint64 ts_us)
     /* Capture time may step back (merged captures): keep the maximum. */
     if (ts_us > flow->last_ts)
         flow->last_ts = ts_us;
-    GQueue *q = lru_of(t, flow);
-    if (q->tail != &flow->lru) {
+    GQueue *q = &t->lru[flow->lru_queue];
+    guint8 want = lru_index(flow); /* udp_answered may have changed */
+    if (want != flow->lru_queue) {
+        g_queue_unlink(q, &flow->lru);
+        flow->lru_queue = want;
+        g_queue_push_tail_link(&t->lru[want], &flow->lru);
+    } else if (q->tail != &flow->lru) {
         g_queue_unlink(q, &flow->lru);
         g_queue_push_tail_link(q, &flow->lru);
     }
@@ -118,8 +127,10 @@ void tw_flow_touch(TwFlowTable *t, TwFlow *flow, gint64 ts_us)
 
 void tw_flow_expire(TwFlowTable *t, gint64 now_us, guint max)
 {
-    for (int i = 0; i < 2; i++) {
-        gint64 idle = i == 0 ? TW_FLOW_TCP_IDLE_US : TW_FLOW_UDP_IDLE_US;
+    for (int i = 0; i < 3; i++) {
+        gint64 idle = i == 0   ? TW_FLOW_TCP_IDLE_US
+                      : i == 1 ? TW_FLOW_UDP_IDLE_US
+                               : TW_FLOW_UDP_ANSWERED_IDLE_US;
         for (guint n = 0; n < max && t->lru[i].head; n++) {
             TwFlow *f = t->lru[i].head->data;
             if (!tw_time_passed(now_us, f->last_ts, f->closed ? TW_FLOW_CLOSED_LINGER_US : idle))
@@ -133,7 +144,7 @@ void tw_flow_expire(TwFlowTable *t, gint64 now_us, guint max)
 
 void tw_flow_close_all(TwFlowTable *t)
 {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 3; i++)
         while (t->lru[i].head)
             tw_flow_close(t, t->lru[i].head->data, TW_FLOW_END);
 }

@@ -3,7 +3,9 @@
  * A flow exists only for traffic that reached a parser (see pipeline.c's
  * pre-filter).  Flows sit in one of two LRU lists (TCP, UDP) ordered by last
  * packet; idle flows retire after TW_FLOW_TCP_IDLE_US / TW_FLOW_UDP_IDLE_US
- * of capture time and, past TW_FLOW_MAX, the least recently seen is evicted. */
+ * of capture time (a UDP flow whose last datagram was a reply after
+ * TW_FLOW_UDP_ANSWERED_IDLE_US) and, past TW_FLOW_MAX, the least recently
+ * seen is evicted. */
 #pragma once
 
 #include "tcp-reasm.h"
@@ -42,6 +44,8 @@ typedef struct TwFlow {
     bool closed;         /* FIN/RST: parser finished, lingering (TW_FLOW_CLOSED_LINGER_US) */
     bool ignore_pending; /* the parser called tw_flow_ignore during this feed */
     bool ignored;        /* parser state gone: packets dropped until the flow ends */
+    bool udp_answered;   /* UDP: the last datagram went server -> client (no request pending) */
+    guint8 lru_queue;    /* which LRU list holds it (flow.c) */
     gint64 last_ts;
     GList lru;
     TwTcpDir tcp[2];     /* by direction */

@@ -498,10 +498,12 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
             pl->nonport_flows_by_port[key.port[flow->server_side]]++;
         flow->state = parser->state_new ? parser->state_new() : NULL;
     }
-    tw_flow_touch(pl->flows, flow, f->ts_us);
-
     int dst_side = !src_side;
     int dir = dst_side == flow->server_side ? TW_DIR_REQ : TW_DIR_RSP;
+    if (ip->proto == 17)
+        flow->udp_answered = dir == TW_DIR_RSP;
+    tw_flow_touch(pl->flows, flow, f->ts_us);
+
     remember_last(&flow->last[dir], f, lr);
     set_pi(pl, flow, dir, &flow->last[dir]);
 

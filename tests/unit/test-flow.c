@@ -456,6 +456,36 @@ static void test_idle_timeout(Fixture *fx, gconstpointer d)
                     "req f2 udp 10.0.0.1:40009>10.0.0.2:88 two;free;");
 }
 
+/* A UDP flow whose last datagram was the reply retires after
+ * TW_FLOW_UDP_ANSWERED_IDLE_US; one still awaiting its reply keeps the full
+ * TW_FLOW_UDP_IDLE_US; a new request makes an answered flow wait again. */
+static void test_udp_answered(Fixture *fx, gconstpointer d)
+{
+    Pkt q1 = build(mac_a, mac_b, A, B, 17, 40031, 88, 0, 0, 0, "q1", 0, 0);
+    Pkt r1 = build(mac_b, mac_a, B, A, 17, 88, 40031, 0, 0, 0, "r1", 0, 0);
+    Pkt q2 = build(mac_a, mac_b, A, B, 17, 40032, 88, 0, 0, 0, "q2", 0, 0);
+    Pkt q3 = build(mac_a, mac_b, A, B, 17, 40033, 88, 0, 0, 0, "q3", 0, 0);
+    Pkt r3 = build(mac_b, mac_a, B, A, 17, 88, 40033, 0, 0, 0, "r3", 0, 0);
+    Pkt q3b = build(mac_a, mac_b, A, B, 17, 40033, 88, 0, 0, 0, "q3b", 0, 0);
+    Pkt tick = build(mac_a, mac_b, A, B, 17, 40034, 53, 0, 0, 0, "x", 0, 0); /* ignored */
+    feed(fx, &q1);
+    feed(fx, &r1); /* 40031 answered */
+    feed(fx, &q2); /* 40032 awaits */
+    feed(fx, &q3);
+    feed(fx, &r3);
+    feed(fx, &q3b); /* 40033 awaits again */
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 3);
+    fx->ts += TW_FLOW_UDP_ANSWERED_IDLE_US + 1;
+    feed(fx, &tick);
+    g_assert_cmpuint(counter(fx, "flows.expired"), ==, 1);
+    g_assert_true(g_str_has_suffix(rec->str, "q3b;free;"));
+    feed(fx, &q1); /* the same ports again: a new flow */
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 4);
+    fx->ts += TW_FLOW_UDP_IDLE_US;
+    feed(fx, &tick);
+    g_assert_cmpuint(counter(fx, "flows.expired"), ==, 4);
+}
+
 static void test_flow_cap(Fixture *fx, gconstpointer d)
 {
     for (guint32 i = 0; i < TW_FLOW_MAX + 3; i++) {
@@ -518,6 +548,7 @@ int main(int argc, char **argv)
     ADD("/flow/fragments", test_fragments);
     ADD("/flow/fragments-v6", test_fragments_v6);
     ADD("/flow/idle-timeout", test_idle_timeout);
+    ADD("/flow/udp-answered", test_udp_answered);
     ADD("/flow/cap", test_flow_cap);
     ADD("/flow/link-and-ip-errors", test_link_and_ip_errors);
     int r = g_test_run();
