@@ -186,9 +186,18 @@ void tw_tcp_dir_segment(TwTcpDir *d, guint32 seq, guint8 flags, const guint8 *pa
         }
     }
     if (!d->started) {
-        /* Mid-stream pickup: the first segment seen starts the stream. */
+        /* Mid-stream pickup: the first segment seen starts the stream.  If
+         * the peer already acknowledged bytes of this direction that come
+         * before it, those bytes exist but were not captured: say so now,
+         * so the parser knows it starts inside a message (as tshark's
+         * relative sequence numbers, taken from the peer's ACK, show). */
         d->started = true;
         d->next_seq = data_seq;
+        if (d->ack_valid && !(flags & TW_TCP_SYN)) {
+            gint32 before = seq_diff(data_seq, d->peer_ack);
+            if (before > 0 && (guint32)before <= TW_TCP_MAX_ACK_GAP)
+                emit_gap(d, sink, (guint32)before);
+        }
     }
     if (flags & TW_TCP_FIN) {
         d->fin_seen = true;

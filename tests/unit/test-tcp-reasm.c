@@ -212,6 +212,28 @@ static void test_midstream(Fixture *fx, gconstpointer d)
     g_assert_cmpstr(fx->log->str, ==, "middle");
 }
 
+/* Picked up mid-stream after the peer acknowledged earlier bytes of this
+ * direction: those bytes were sent but not captured, so the parser hears of
+ * them before the first data (it starts inside a message). */
+static void test_midstream_after_ack(Fixture *fx, gconstpointer d)
+{
+    tw_tcp_dir_ack(&fx->dir, 1000, &fx->sink);
+    seg(fx, 1460 + 1000, TW_TCP_ACK, "tail");
+    g_assert_cmpstr(fx->log->str, ==, "[gap 1460]tail");
+    g_assert_cmpuint(counter(fx, "tcp.gaps"), ==, 1);
+}
+
+/* An acknowledgement at or beyond the first segment proves nothing missing. */
+static void test_midstream_ack_not_behind(Fixture *fx, gconstpointer d)
+{
+    tw_tcp_dir_ack(&fx->dir, 3000, &fx->sink);
+    seg(fx, 3000, TW_TCP_ACK, "head");
+    tw_tcp_dir_ack(&fx->dir, 2000, &fx->sink); /* an old ACK changes nothing */
+    seg(fx, 3004, TW_TCP_ACK, "more");
+    g_assert_cmpstr(fx->log->str, ==, "headmore");
+    g_assert_cmpuint(counter(fx, "tcp.gaps"), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -228,5 +250,7 @@ int main(int argc, char **argv)
     ADD("/tcp-reasm/wraparound", test_wraparound);
     ADD("/tcp-reasm/truncated-segment", test_truncated_segment);
     ADD("/tcp-reasm/midstream", test_midstream);
+    ADD("/tcp-reasm/midstream-after-ack", test_midstream_after_ack);
+    ADD("/tcp-reasm/midstream-ack-not-behind", test_midstream_ack_not_behind);
     return g_test_run();
 }
