@@ -229,6 +229,44 @@ static char *parse_principal(Krb *k, TwDerTlv *t, gint64 *name_type, guint d, gu
     return joined ? g_string_free(joined, FALSE) : NULL;
 }
 
+/* A KerberosString field: tree line LABEL, then the string goes into the event as KEY. */
+static void field_string(Krb *k, TwDerTlv *v, guint td, const char *label, const char *label_note,
+                         const char *key)
+{
+    char *s = get_str(k, v);
+    if (s) {
+        TREE(k, td, label, label_note, "%s", s);
+        tw_event_take_str(k->ev, key, s);
+    }
+}
+
+/* A KerberosTime field: tree line LABEL with the time, and the time into the event as KEY. */
+static void field_time(Krb *k, TwDerTlv *v, guint td, const char *label, const char *label_note,
+                       const char *key)
+{
+    gint64 tv;
+    char ts[32];
+    if (get_time(k, v, &tv)) {
+        time_str(tv, ts);
+        TREE(k, td, label, label_note, "%s", ts);
+        tw_event_set_time(k->ev, key, tv);
+    }
+}
+
+/* A PrincipalName field: the joined name goes into the event as KEY and, when TYPE_KEY is
+ * not NULL, its name-type as TYPE_KEY. */
+static void field_principal(Krb *k, TwDerTlv *v, guint d, guint td, const char *label,
+                            const char *label_note, const char *key, const char *type_key)
+{
+    gint64 nt;
+    char *name = parse_principal(k, v, &nt, d, td, label, label_note);
+    if (name) {
+        tw_event_take_str(k->ev, key, name);
+        if (type_key)
+            tw_event_set_int(k->ev, type_key, nt);
+    }
+}
+
 /* ---- RFC 4120 5.2.9 EncryptedData ---------------------------------------- */
 
 static void parse_encrypted_data(Krb *k, TwDerTlv *t, gint64 *etype, gint64 *kvno, guint d,
@@ -600,19 +638,11 @@ static void parse_pa_value(Krb *k, gint64 type, const guint8 *p, gsize n, gsize 
         guint32 tag;
         TwDerTlv v;
         while (next_field(k, &seq, &tag, &v, d + 1)) {
-            if (tag == 0) {
-                gint64 nt;
-                char *u = parse_principal(k, &v, &nt, d + 2, td, "userName",
-                                          "S4U2Self: the user the service wants a ticket for");
-                if (u)
-                    tw_event_take_str(k->ev, "for_user", u);
-            } else if (tag == 1) {
-                char *r = get_str(k, &v);
-                if (r) {
-                    TREE(k, td, "userRealm", NULL, "%s", r);
-                    tw_event_take_str(k->ev, "for_user_realm", r);
-                }
-            }
+            if (tag == 0)
+                field_principal(k, &v, d + 2, td, "userName",
+                                "S4U2Self: the user the service wants a ticket for", "for_user", NULL);
+            else if (tag == 1)
+                field_string(k, &v, td, "userRealm", NULL, "for_user_realm");
         }
         return;
     }
@@ -812,7 +842,7 @@ static void parse_ap_req_body(Krb *k, TwCursor *seq, guint d, guint td, bool nes
 static void parse_kdc_req_body(Krb *k, TwDerTlv *t, guint d, guint td)
 {
     TwCursor seq;
-    char buf[64], ts[32];
+    char buf[64];
     HEAD(k, td, "req-body", "what the client asks for (in the clear)");
     if (!open_seq(k, t, &seq, d))
         return;
@@ -835,47 +865,25 @@ static void parse_kdc_req_body(Krb *k, TwDerTlv *t, guint d, guint td)
             }
             break;
         }
-        case 1: {
-            gint64 nt;
-            char *cn = parse_principal(k, &v, &nt, d + 2, td, "cname", "the client (user or machine NAME$)");
-            if (cn) {
-                tw_event_take_str(k->ev, "cname", cn);
-                tw_event_set_int(k->ev, "cname_type", nt);
-            }
+        case 1:
+            field_principal(k, &v, d + 2, td, "cname", "the client (user or machine NAME$)",
+                            "cname", "cname_type");
             break;
-        }
-        case 2: {
-            char *r = get_str(k, &v);
-            if (r) {
-                TREE(k, td, "realm", "the realm (AD domain, upper case) of the server and, in AS-REQ, the client",
-                     "%s", r);
-                tw_event_take_str(k->ev, "realm", r);
-            }
+        case 2:
+            field_string(k, &v, td, "realm",
+                         "the realm (AD domain, upper case) of the server and, in AS-REQ, the client", "realm");
             break;
-        }
-        case 3: {
-            gint64 nt;
-            char *sn = parse_principal(k, &v, &nt, d + 2, td, "sname",
-                                       "the service asked for (krbtgt/REALM = a TGT)");
-            if (sn) {
-                tw_event_take_str(k->ev, "sname", sn);
-                tw_event_set_int(k->ev, "sname_type", nt);
-            }
+        case 3:
+            field_principal(k, &v, d + 2, td, "sname", "the service asked for (krbtgt/REALM = a TGT)",
+                            "sname", "sname_type");
             break;
-        }
         case 4:
         case 5:
         case 6: {
-            gint64 tv;
-            if (get_time(k, &v, &tv)) {
-                static const char *const keys[] = { "from", "till", "rtime" };
-                static const char *const notes[] = { "requested start time (postdating)",
-                                                     "requested expiry time",
-                                                     "requested renew-until time" };
-                time_str(tv, ts);
-                TREE(k, td, keys[tag - 4], notes[tag - 4], "%s", ts);
-                tw_event_set_time(k->ev, keys[tag - 4], tv);
-            }
+            static const char *const keys[] = { "from", "till", "rtime" };
+            static const char *const notes[] = { "requested start time (postdating)", "requested expiry time",
+                                                 "requested renew-until time" };
+            field_time(k, &v, td, keys[tag - 4], notes[tag - 4], keys[tag - 4]);
             break;
         }
         case 7: {
@@ -985,23 +993,13 @@ static void parse_kdc_rep(Krb *k, TwCursor *seq, guint d, guint td)
                 parse_padata_seq(k, &ps, "padata", d + 3, td + 1);
             break;
         }
-        case 3: {
-            char *r = get_str(k, &v);
-            if (r) {
-                TREE(k, td, "crealm", "the client's realm", "%s", r);
-                tw_event_take_str(k->ev, "crealm", r);
-            }
+        case 3:
+            field_string(k, &v, td, "crealm", "the client's realm", "crealm");
             break;
-        }
-        case 4: {
-            gint64 nt;
-            char *cn = parse_principal(k, &v, &nt, d + 2, td, "cname", "the client the ticket was issued to");
-            if (cn) {
-                tw_event_take_str(k->ev, "cname", cn);
-                tw_event_set_int(k->ev, "cname_type", nt);
-            }
+        case 4:
+            field_principal(k, &v, d + 2, td, "cname", "the client the ticket was issued to",
+                            "cname", "cname_type");
             break;
-        }
         case 5: {
             TicketInfo ti;
             parse_ticket(k, &v, &ti, d + 2, td);
@@ -1129,7 +1127,6 @@ static void parse_krb_error(Krb *k, TwCursor *seq, guint d, guint td)
 {
     guint32 tag;
     TwDerTlv v;
-    char ts[32];
     while (next_field(k, seq, &tag, &v, d)) {
         switch (tag) {
         case 0:
@@ -1137,17 +1134,11 @@ static void parse_krb_error(Krb *k, TwCursor *seq, guint d, guint td)
             parse_pvno_msgtype(k, 0, tag, &v, td);
             break;
         case 2:
-        case 4: {
-            gint64 tv;
-            if (get_time(k, &v, &tv)) {
-                time_str(tv, ts);
-                TREE(k, td, tag == 2 ? "ctime" : "stime",
-                     tag == 2 ? "the client's time, echoed" : "the server's clock: compare with the client's to see skew",
-                     "%s", ts);
-                tw_event_set_time(k->ev, tag == 2 ? "ctime" : "stime", tv);
-            }
+        case 4:
+            field_time(k, &v, td, tag == 2 ? "ctime" : "stime",
+                       tag == 2 ? "the client's time, echoed" : "the server's clock: compare with the client's to see skew",
+                       tag == 2 ? "ctime" : "stime");
             break;
-        }
         case 3:
         case 5: {
             gint64 us;
@@ -1169,48 +1160,23 @@ static void parse_krb_error(Krb *k, TwCursor *seq, guint d, guint td)
             }
             break;
         }
-        case 7: {
-            char *r = get_str(k, &v);
-            if (r) {
-                TREE(k, td, "crealm", "the client's realm", "%s", r);
-                tw_event_take_str(k->ev, "crealm", r);
-            }
+        case 7:
+            field_string(k, &v, td, "crealm", "the client's realm", "crealm");
             break;
-        }
-        case 8: {
-            gint64 nt;
-            char *cn = parse_principal(k, &v, &nt, d + 2, td, "cname", "the client the error is about");
-            if (cn) {
-                tw_event_take_str(k->ev, "cname", cn);
-                tw_event_set_int(k->ev, "cname_type", nt);
-            }
+        case 8:
+            field_principal(k, &v, d + 2, td, "cname", "the client the error is about",
+                            "cname", "cname_type");
             break;
-        }
-        case 9: {
-            char *r = get_str(k, &v);
-            if (r) {
-                TREE(k, td, "realm", "the realm of the server that answers", "%s", r);
-                tw_event_take_str(k->ev, "realm", r);
-            }
+        case 9:
+            field_string(k, &v, td, "realm", "the realm of the server that answers", "realm");
             break;
-        }
-        case 10: {
-            gint64 nt;
-            char *sn = parse_principal(k, &v, &nt, d + 2, td, "sname", "the service that was asked for");
-            if (sn) {
-                tw_event_take_str(k->ev, "sname", sn);
-                tw_event_set_int(k->ev, "sname_type", nt);
-            }
+        case 10:
+            field_principal(k, &v, d + 2, td, "sname", "the service that was asked for",
+                            "sname", "sname_type");
             break;
-        }
-        case 11: {
-            char *s = get_str(k, &v);
-            if (s) {
-                TREE(k, td, "e-text", "free text from the server", "%s", s);
-                tw_event_take_str(k->ev, "e_text", s);
-            }
+        case 11:
+            field_string(k, &v, td, "e-text", "free text from the server", "e_text");
             break;
-        }
         case 12: {
             gsize n;
             gsize rep = v.content.reported;
