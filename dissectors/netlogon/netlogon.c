@@ -257,6 +257,35 @@ static void status_read(Nl *nl)
 
 /* ---- secure channel setup ---------------------------------------------- */
 
+/* The leading [in] parameters of NetrServerAuthenticate*, NetrServerPasswordSet*,
+ * NetrServerPasswordGet, NetrServerTrustPasswordsGet and NetrServerGetTrustInfo:
+ * PrimaryName, AccountName, SecureChannelType, ComputerName. */
+static void channel_identity(Nl *nl)
+{
+    unique_str(nl, "server", true);
+    ref_str(nl, "account", true);
+    channel_type(nl);
+    ref_str(nl, "computer", true);
+}
+
+/* The leading [in] parameters of NetrLogonGetCapabilities (3.5.4.4.10) and
+ * NetrLogonGetDomainInfo (3.5.4.4.9): ServerName, ComputerName, Authenticator,
+ * ReturnAuthenticator, QueryLevel. The level is remembered for the response;
+ * false when it could not be read. */
+static bool level_request(Nl *nl)
+{
+    unique_str(nl, "server", true);
+    unique_str(nl, "computer", true);
+    authenticator(nl, "authenticator");
+    authenticator(nl, "return_authenticator");
+    guint32 level = tw_ndr_u32(&nl->n);
+    if (!tw_ndr_ok(&nl->n))
+        return false;
+    tw_event_set_int(nl->ev, "query_level", level);
+    nl->st->call->req_level = level;
+    return true;
+}
+
 /* MS-NRPC 3.5.4.4.1 NetrServerReqChallenge. */
 static void req_challenge(Nl *nl, bool req)
 {
@@ -274,10 +303,7 @@ static void req_challenge(Nl *nl, bool req)
 static void authenticate(Nl *nl, bool req, int version)
 {
     if (req) {
-        unique_str(nl, "server", true);
-        ref_str(nl, "account", true);
-        channel_type(nl);
-        ref_str(nl, "computer", true);
+        channel_identity(nl);
         credential(nl, "client_credential");
         if (version >= 2) {
             guint32 f = tw_ndr_u32(&nl->n);
@@ -304,10 +330,7 @@ static void authenticate(Nl *nl, bool req, int version)
 static void password_set(Nl *nl, bool req, bool v2)
 {
     if (req) {
-        unique_str(nl, "server", true);
-        ref_str(nl, "account", true);
-        channel_type(nl);
-        ref_str(nl, "computer", true);
+        channel_identity(nl);
         authenticator(nl, "authenticator");
         if (v2) {
             /* NL_TRUST_PASSWORD {WCHAR Buffer[256]; ULONG Length} (2.2.1.3.7),
@@ -345,10 +368,7 @@ static void password_set(Nl *nl, bool req, bool v2)
 static void trust_password_get(Nl *nl, bool req)
 {
     if (req) {
-        unique_str(nl, "server", true);
-        ref_str(nl, "account", true);
-        channel_type(nl);
-        ref_str(nl, "computer", true);
+        channel_identity(nl);
         authenticator(nl, "authenticator");
     } else {
         authenticator(nl, "return_authenticator");
@@ -360,15 +380,7 @@ static void trust_password_get(Nl *nl, bool req)
 static void get_capabilities(Nl *nl, bool req)
 {
     if (req) {
-        unique_str(nl, "server", true);
-        unique_str(nl, "computer", true);
-        authenticator(nl, "authenticator");
-        authenticator(nl, "return_authenticator");
-        guint32 level = tw_ndr_u32(&nl->n);
-        if (tw_ndr_ok(&nl->n)) {
-            tw_event_set_int(nl->ev, "query_level", level);
-            nl->st->call->req_level = level;
-        }
+        level_request(nl);
     } else {
         authenticator(nl, "return_authenticator");
         /* NETLOGON_CAPABILITIES union: discriminant, then one ULONG. */
@@ -466,15 +478,8 @@ static void workstation_info(Nl *nl)
 static void get_domain_info(Nl *nl, bool req)
 {
     if (req) {
-        unique_str(nl, "server", true);
-        unique_str(nl, "computer", true);
-        authenticator(nl, "authenticator");
-        authenticator(nl, "return_authenticator");
-        guint32 level = tw_ndr_u32(&nl->n);
-        if (!tw_ndr_ok(&nl->n))
+        if (!level_request(nl))
             return;
-        tw_event_set_int(nl->ev, "query_level", level);
-        nl->st->call->req_level = level;
         /* [in, switch_is(Level)] PNETLOGON_WORKSTATION_INFORMATION: a ref
          * pointer to a union whose arms are unique pointers. */
         guint32 disc = tw_ndr_u32(&nl->n);
