@@ -7,16 +7,9 @@
 
 #include <stdint.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-stream.h"
 
-static void check_event(TwEvent *ev, void *user)
-{
-    (void)user;
-    GString *js = g_string_new(NULL);
-    tw_event_to_json(ev, js);
-    g_string_free(js, TRUE);
-    tw_event_free(ev);
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void decorate(TwEvent *ev, void *user)
 {
@@ -34,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     TwPacketInfo pi = { 0 };
     pi.frame = 1;
     pi.transport = "tcp";
-    TwDissectCtx ctx = { .pi = &pi, .emit = check_event };
+    TwDissectCtx ctx = { .pi = &pi, .emit = fuzz_check_event };
     switch (mode & 3) {
     case 0:
     case 1: {
@@ -47,30 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         gsize cut = (mode & 4) ? n / 2 : n;
         TwEvent *ev = tw_ntlmssp_parse(&ctx, p, cut, n);
         if (ev)
-            check_event(ev, NULL);
+            fuzz_check_event(ev, NULL);
         break;
     }
-    default: {
-        void *st = tw_ldap_tcp_parser.state_new();
-        gsize off = 0;
-        while (n - off >= 3) {
-            guint8 h = p[off];
-            gsize len = p[off + 1] | (p[off + 2] << 8);
-            off += 3;
-            int dir = (h & 1) ? TW_DIR_RSP : TW_DIR_REQ;
-            if (h & 2) {
-                tw_ldap_tcp_parser.gap(st, &ctx, dir, len);
-            } else {
-                if (len > n - off)
-                    len = n - off;
-                tw_ldap_tcp_parser.feed(st, &ctx, dir, p + off, len, len);
-                off += len;
-            }
-            pi.frame++;
-        }
-        tw_ldap_tcp_parser.state_free(st);
+    default:
+        fuzz_feed_segments(&tw_ldap_tcp_parser, &ctx, &pi, p, n);
         break;
-    }
     }
     return 0;
 }

@@ -9,16 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-stream.h"
 
-static void check_event(TwEvent *ev, void *user)
-{
-    (void)user;
-    GString *js = g_string_new(NULL);
-    tw_event_to_json(ev, js); /* every string must serialise */
-    g_string_free(js, TRUE);
-    tw_event_free(ev);
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -32,13 +25,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pi.transport = "udp";
     pi.sport = 50000;
     pi.dport = (mode & 0x10) ? 464 : 88;
-    TwDissectCtx ctx = { .pi = &pi, .emit = check_event, .want_tree = (mode & 0x20) != 0 };
+    TwDissectCtx ctx = { .pi = &pi, .emit = fuzz_check_event, .want_tree = (mode & 0x20) != 0 };
     switch (mode & 3) {
     case 0: {
         gsize cut = (mode & 0x40) ? n / 2 : n;
         TwEvent *ev = tw_krb5_parse_message(&ctx, p, cut, n);
         if (ev)
-            check_event(ev, NULL);
+            fuzz_check_event(ev, NULL);
         break;
     }
     case 1: {

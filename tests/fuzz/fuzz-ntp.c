@@ -10,16 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-stream.h"
 
-static void check_event(TwEvent *ev, void *user)
-{
-    (void)user;
-    GString *js = g_string_new(NULL);
-    tw_event_to_json(ev, js); /* every string must serialise */
-    g_string_free(js, TRUE);
-    tw_event_free(ev);
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -34,10 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pi.transport = "udp";
     pi.sport = 123;
     pi.dport = 123;
-    TwDissectCtx ctx = { .pi = &pi, .emit = check_event, .want_tree = (mode & 0x20) != 0 };
+    TwDissectCtx ctx = { .pi = &pi, .emit = fuzz_check_event, .want_tree = (mode & 0x20) != 0 };
     if ((mode & 1) == 0) {
         gsize cut = (mode & 0x40) ? n / 2 : n;
-        check_event(tw_ntp_parse_message(&ctx, p, cut, n), NULL);
+        fuzz_check_event(tw_ntp_parse_message(&ctx, p, cut, n), NULL);
         return 0;
     }
     /* Datagrams: each starts with a length byte (0 → 48, the header size). */

@@ -8,44 +8,12 @@
 
 #include <stdint.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-stream.h"
 
-static void check_event(TwEvent *ev, void *user)
-{
-    (void)user;
-    GString *js = g_string_new(NULL);
-    tw_event_to_json(ev, js); /* every string must serialise */
-    g_string_free(js, TRUE);
-    tw_event_free(ev);
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    TwPacketInfo pi = { 0 };
-    pi.frame = 1;
-    pi.transport = "tcp";
-    pi.sport = 49152;
-    pi.dport = 445;
-    GHashTable *counters = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-    TwDissectCtx ctx = { .pi = &pi, .emit = check_event, .counters = counters };
-    void *st = tw_smb2_tcp_parser.state_new();
-    size_t off = 0;
-    while (size - off >= 3) {
-        guint8 h = data[off];
-        gsize n = data[off + 1] | (data[off + 2] << 8);
-        off += 3;
-        int dir = (h & 1) ? TW_DIR_RSP : TW_DIR_REQ;
-        if (h & 2) {
-            tw_smb2_tcp_parser.gap(st, &ctx, dir, n);
-        } else {
-            if (n > size - off)
-                n = size - off;
-            tw_smb2_tcp_parser.feed(st, &ctx, dir, data + off, n, n);
-            off += n;
-        }
-        pi.frame++;
-    }
-    tw_smb2_tcp_parser.state_free(st);
-    g_hash_table_destroy(counters);
+    fuzz_tcp_conversation(&tw_smb2_tcp_parser, 445, data, size);
     return 0;
 }
