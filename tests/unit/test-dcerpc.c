@@ -8,6 +8,8 @@
 #include "dissectors/dcerpc/dcerpc-int.h"
 #include "dissectors/dcerpc/dcerpc.h"
 
+#include "tw-test.h"
+
 /* suricata-verify dcerpc-dce-iface-many frames 4-9 (TCP payloads). */
 static const char *iface_many[][2] = {
     { "c", "05000b0310000000a000000002000000d016d016000000000300000000000100785634123412cdabef0001234567cffb01000000045d888aeb1cc9119fe808002b1048600200000001000100785634123412cdabef0001234567cffb0100000033057171babe37498319b5dbef9ccc360100000002000100785634123412cdabef0001234567cffb010000002c1cb76c12984045030000000000000001000000" },
@@ -31,21 +33,6 @@ static const char *zl_epm[][2] = {
  * NL_AUTH_MESSAGE (auth type 0x44, level privacy). */
 static const char *alter_nl_auth =
     "05000e07100000007b002b0004000000d016d016bd1800000100000000000100785634123412cdabef0001234567cffb01000000045d888aeb1cc9119fe808002b10486002000000440600000100000000000000170000005655414e0057494e372d504300047675616e036b6d6102766e000757494e372d504300";
-
-static GByteArray *hex(const char *h)
-{
-    GByteArray *b = g_byte_array_new();
-    for (const char *p = h; p[0] && p[1];) {
-        if (g_ascii_isspace(*p)) {
-            p++;
-            continue;
-        }
-        guint8 v = (guint8)((g_ascii_xdigit_value(p[0]) << 4) | g_ascii_xdigit_value(p[1]));
-        g_byte_array_append(b, &v, 1);
-        p += 2;
-    }
-    return b;
-}
 
 typedef struct {
     GPtrArray *events;

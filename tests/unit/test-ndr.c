@@ -4,20 +4,7 @@
 
 #include "dissectors/dcerpc/ndr.h"
 
-static GByteArray *hex(const char *h)
-{
-    GByteArray *b = g_byte_array_new();
-    for (const char *p = h; p[0] && p[1];) {
-        if (g_ascii_isspace(*p)) {
-            p++;
-            continue;
-        }
-        guint8 v = (guint8)((g_ascii_xdigit_value(p[0]) << 4) | g_ascii_xdigit_value(p[1]));
-        g_byte_array_append(b, &v, 1);
-        p += 2;
-    }
-    return b;
-}
+#include "tw-test.h"
 
 /* C706 14.2.2: alignment is relative to the stub start. */
 static void test_alignment(void)

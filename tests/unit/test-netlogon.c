@@ -7,6 +7,8 @@
 #include "dissectors/dcerpc/dcerpc.h"
 #include "dissectors/netlogon/netlogon.h"
 
+#include "tw-test.h"
+
 /* CVE-2020-1472_test_win2019.pcap frame 17: bind NETLOGON v1.0, NDR20, ctx 0. */
 static const char *bind_ndr20 =
     "05000b03100000004800000001000000b810b810000000000100000000000100785634123412cdabef0001234567cffb01000000045d888aeb1cc9119fe808002b10486002000000";
@@ -29,21 +31,6 @@ static const Pdu zerologon[] = {
     { 'c', "050000031000000094020000030000007c02000000001e0032b900000c000000000000000c0000005c005c004200410053002d00410044002d003000310000000b000000000000000b0000004200410053002d00410044002d00300031002400000006000a000000000000000a0000004200410053002d00410044002d003000310000000000" },
     { 's', "05000203100000002800000003000000100000000000000001edd22d7e4efce80000000000000000" },
 };
-
-static GByteArray *hex(const char *h)
-{
-    GByteArray *b = g_byte_array_new();
-    for (const char *p = h; p[0] && p[1];) {
-        if (g_ascii_isspace(*p)) {
-            p++;
-            continue;
-        }
-        guint8 v = (guint8)((g_ascii_xdigit_value(p[0]) << 4) | g_ascii_xdigit_value(p[1]));
-        g_byte_array_append(b, &v, 1);
-        p += 2;
-    }
-    return b;
-}
 
 /* The PasswordSet2 request: the capture's bytes up to the authenticator,
  * then 516 zero bytes of ClearNewPassword (the vector string above is

@@ -5,6 +5,8 @@
  * outside the message, and every message cut at every length. */
 #include "dissectors/gssapi/gssapi.h"
 
+#include "tw-test.h"
+
 #define NTLMSSP_NEGOTIATE_UNICODE 0x00000001u
 #define NTLMSSP_NEGOTIATE_OEM_DOMAIN_SUPPLIED 0x00001000u
 #define NTLMSSP_NEGOTIATE_OEM_WORKSTATION_SUPPLIED 0x00002000u
@@ -14,22 +16,6 @@
 #define T_UNIX_US G_GINT64_CONSTANT(1704164645123456)
 #define T_FILETIME ((guint64)T_UNIX_US * 10 + G_GUINT64_CONSTANT(116444736000000000))
 
-static void put8(GByteArray *b, guint8 v) { g_byte_array_append(b, &v, 1); }
-static void put16(GByteArray *b, guint16 v)
-{
-    guint8 x[2] = { v & 0xff, v >> 8 };
-    g_byte_array_append(b, x, 2);
-}
-static void put32(GByteArray *b, guint32 v)
-{
-    put16(b, v & 0xffff);
-    put16(b, v >> 16);
-}
-static void put64(GByteArray *b, guint64 v)
-{
-    put32(b, (guint32)v);
-    put32(b, (guint32)(v >> 32));
-}
 static void set16(GByteArray *b, gsize at, guint16 v)
 {
     b->data[at] = v & 0xff;

@@ -10,6 +10,8 @@
 
 #include "dissectors/gssapi/gssapi.h"
 
+#include "tw-test.h"
+
 #define SMB2_FLAGS_SERVER_TO_REDIR 0x1u
 #define SMB2_FLAGS_ASYNC_COMMAND 0x2u
 #define SMB2_FLAGS_RELATED_OPERATIONS 0x4u
@@ -23,22 +25,6 @@ static const guint8 file_id[16] = { 1, 0, 0, 0, 0, 0, 0, 0, 0xa5, 0, 0, 0, 0, 0,
 
 /* ---- byte builders ---- */
 
-static void put8(GByteArray *b, guint8 v) { g_byte_array_append(b, &v, 1); }
-static void put16(GByteArray *b, guint16 v)
-{
-    guint8 x[2] = { v & 0xff, v >> 8 };
-    g_byte_array_append(b, x, 2);
-}
-static void put32(GByteArray *b, guint32 v)
-{
-    put16(b, v & 0xffff);
-    put16(b, v >> 16);
-}
-static void put64(GByteArray *b, guint64 v)
-{
-    put32(b, (guint32)v);
-    put32(b, (guint32)(v >> 32));
-}
 static void putn(GByteArray *b, const void *p, gsize n) { g_byte_array_append(b, p, (guint)n); }
 static void zeros(GByteArray *b, gsize n)
 {
