@@ -948,6 +948,15 @@ static void parse_kdc_req_body(Krb *k, TwDerTlv *t, guint d, guint td)
     }
 }
 
+/* The padata [SEQUENCE OF PA-DATA] field of KDC-REQ and KDC-REP (RFC 4120 5.4.1, 5.4.2). */
+static void field_padata(Krb *k, TwDerTlv *v, guint d, guint td, const char *label_note)
+{
+    TwCursor ps;
+    HEAD(k, td, "padata", label_note);
+    if (open_seq(k, v, &ps, d))
+        parse_padata_seq(k, &ps, "padata", d + 1, td + 1);
+}
+
 static void parse_kdc_req(Krb *k, TwCursor *seq, guint d, guint td)
 {
     guint32 tag;
@@ -958,13 +967,9 @@ static void parse_kdc_req(Krb *k, TwCursor *seq, guint d, guint td)
         case 2:
             parse_pvno_msgtype(k, 1, tag, &v, td);
             break;
-        case 3: {
-            TwCursor ps;
-            HEAD(k, td, "padata", "pre-authentication data");
-            if (open_seq(k, &v, &ps, d + 2))
-                parse_padata_seq(k, &ps, "padata", d + 3, td + 1);
+        case 3:
+            field_padata(k, &v, d + 2, td, "pre-authentication data");
             break;
-        }
         case 4:
             parse_kdc_req_body(k, &v, d + 2, td);
             break;
@@ -986,13 +991,9 @@ static void parse_kdc_rep(Krb *k, TwCursor *seq, guint d, guint td)
         case 1:
             parse_pvno_msgtype(k, 0, tag, &v, td);
             break;
-        case 2: {
-            TwCursor ps;
-            HEAD(k, td, "padata", "pre-authentication data (salt for the reply key)");
-            if (open_seq(k, &v, &ps, d + 2))
-                parse_padata_seq(k, &ps, "padata", d + 3, td + 1);
+        case 2:
+            field_padata(k, &v, d + 2, td, "pre-authentication data (salt for the reply key)");
             break;
-        }
         case 3:
             field_string(k, &v, td, "crealm", "the client's realm", "crealm");
             break;
