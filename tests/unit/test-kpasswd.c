@@ -7,6 +7,8 @@
 #include "dissectors/krb5/krb5.h"
 #include "dissectors/der/der.h"
 
+#include "tw-test.h"
+
 /* ---- a tiny DER builder ---- */
 
 static GByteArray *tlv(guint8 id, const guint8 *content, gsize n)
@@ -276,16 +278,6 @@ static GByteArray *kpasswd_frame(guint16 version, GByteArray *ap, GByteArray *pr
     return f;
 }
 
-typedef struct {
-    GPtrArray *events;
-} Collect;
-
-static void collect(TwEvent *ev, void *user)
-{
-    Collect *c = user;
-    g_ptr_array_add(c->events, ev);
-}
-
 static void feed(const TwAppParser *p, void *st, Collect *col, guint64 frame, int dir,
                  const guint8 *b, gsize n, gsize reported)
 {
@@ -294,7 +286,7 @@ static void feed(const TwAppParser *p, void *st, Collect *col, guint64 frame, in
     pi.transport = p->ipproto == 6 ? "tcp" : "udp";
     pi.sport = dir == TW_DIR_REQ ? 50000 : 464;
     pi.dport = dir == TW_DIR_REQ ? 464 : 50000;
-    TwDissectCtx ctx = { .pi = &pi, .emit = collect, .emit_user = col };
+    TwDissectCtx ctx = { .pi = &pi, .emit = collect_event, .emit_user = col };
     p->feed(st, &ctx, dir, b, n, reported);
 }
 

@@ -7,6 +7,8 @@
 #include "dissectors/krb5/krb5.h"
 #include "dissectors/der/der.h"
 
+#include "tw-test.h"
+
 /* kinit.pcap frames 1 (AS-REQ), 2 (AS-REP), 71 (TGS-REQ), 139 (KRB-ERROR 25),
  * 159 (KRB-ERROR 18), 76 (KRB-ERROR 6); kerberos-error.pcap frame 2 (KRB-ERROR
  * 52); kerberos.pcap frame 32 TCP payload (record mark + KRB-ERROR 13 with
@@ -266,16 +268,6 @@ static const guint8 v_krb_cred[] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 };
 
-typedef struct {
-    GPtrArray *events;
-} Collect;
-
-static void collect(TwEvent *ev, void *user)
-{
-    Collect *c = user;
-    g_ptr_array_add(c->events, ev);
-}
-
 static TwPacketInfo pi_udp(guint64 frame, guint16 sport, guint16 dport)
 {
     TwPacketInfo pi = { 0 };
@@ -531,7 +523,7 @@ static void feed_tcp(void *state, Collect *col, guint64 frame, int dir, const gu
 {
     TwPacketInfo pi = pi_udp(frame, dir == TW_DIR_REQ ? 50000 : 88, dir == TW_DIR_REQ ? 88 : 50000);
     pi.transport = "tcp";
-    TwDissectCtx ctx = { .pi = &pi, .emit = collect, .emit_user = col };
+    TwDissectCtx ctx = { .pi = &pi, .emit = collect_event, .emit_user = col };
     tw_krb5_tcp_parser.feed(state, &ctx, dir, b, n, n);
 }
 
@@ -589,7 +581,7 @@ static void test_tcp_gap_resync(void)
     /* first record partly, then a gap, then the rest of the stream starting mid-record */
     feed_tcp(st, &col, 1, TW_DIR_REQ, s->data, 50);
     TwPacketInfo pi = pi_udp(2, 50000, 88);
-    TwDissectCtx ctx = { .pi = &pi, .emit = collect, .emit_user = &col };
+    TwDissectCtx ctx = { .pi = &pi, .emit = collect_event, .emit_user = &col };
     tw_krb5_tcp_parser.gap(st, &ctx, TW_DIR_REQ, 30);
     feed_tcp(st, &col, 3, TW_DIR_REQ, s->data + 80, s->len - 80);
     /* the first record is lost; the next two are found again */
@@ -672,7 +664,7 @@ static void test_udp_pairing(void)
     for (guint i = 0; i < G_N_ELEMENTS(seq); i++) {
         TwPacketInfo pi = pi_udp(seq[i].frame, seq[i].dir == TW_DIR_REQ ? 50000 : 88,
                                  seq[i].dir == TW_DIR_REQ ? 88 : 50000);
-        TwDissectCtx ctx = { .pi = &pi, .emit = collect, .emit_user = &col };
+        TwDissectCtx ctx = { .pi = &pi, .emit = collect_event, .emit_user = &col };
         tw_krb5_udp_parser.feed(st, &ctx, seq[i].dir, seq[i].b, seq[i].n, seq[i].n);
     }
     g_assert_cmpuint(col.events->len, ==, 5);
@@ -689,7 +681,7 @@ static void test_udp_snaplen(void)
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
     void *st = tw_krb5_udp_parser.state_new();
     TwPacketInfo pi = pi_udp(1, 50000, 88);
-    TwDissectCtx ctx = { .pi = &pi, .emit = collect, .emit_user = &col };
+    TwDissectCtx ctx = { .pi = &pi, .emit = collect_event, .emit_user = &col };
     tw_krb5_udp_parser.feed(st, &ctx, TW_DIR_REQ, v_tgs_req, 96, sizeof v_tgs_req);
     g_assert_cmpuint(col.events->len, ==, 1);
     TwEvent *ev = g_ptr_array_index(col.events, 0);

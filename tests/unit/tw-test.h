@@ -1,9 +1,11 @@
-/* tw-test.h — byte-building helpers shared by the unit tests (header-only:
+/* tw-test.h — byte builders and an event collector shared by the unit tests (header-only:
  * each test is one translation unit). */
 #ifndef TW_TEST_H
 #define TW_TEST_H
 
 #include <glib.h>
+
+#include "dissectors/event.h"
 
 /* Hex digits to bytes; whitespace between byte pairs is skipped. */
 static inline GByteArray *hex(const char *h)
@@ -38,6 +40,18 @@ static inline void put64(GByteArray *b, guint64 v)
 {
     put32(b, (guint32)v);
     put32(b, (guint32)(v >> 32));
+}
+
+/* An emit callback that keeps every event: .emit = collect_event,
+ * .emit_user = &col (a Collect whose events array frees them). */
+typedef struct {
+    GPtrArray *events;
+} Collect;
+
+static inline void collect_event(TwEvent *ev, void *user)
+{
+    Collect *c = user;
+    g_ptr_array_add(c->events, ev);
 }
 
 #endif
