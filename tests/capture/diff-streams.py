@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """diff-streams.py — our TCP reassembly against tshark's "follow tcp,raw".
 
-Usage: diff-streams.py TW_STREAMS PUBLIC_PCAP_DIR
+Usage: diff-streams.py TW_STREAMS PUBLIC_PCAP_DIR [LAB_PCAP_DIR]
 
-For every capture listed in PUBLIC_PCAP_DIR/summary.tsv, every direction of
+For every capture listed in PUBLIC_PCAP_DIR/summary.tsv, and every capture in
+LAB_PCAP_DIR (the repository's pcaps/), every direction of
 every TCP stream that carries payload must come out of our pipeline with the
 same bytes as tshark's follow output.  A direction may differ only when we
 reported a gap for its flow (tshark's follow leaves missing bytes out; we
-report them).  Skips (77) when the directory or tshark is absent."""
+report them).  Skips (77) when tshark or every capture is absent."""
 import os
 import re
 import shutil
@@ -56,18 +57,28 @@ def tshark_streams(path):
 
 def main():
     tool, pcap_dir = sys.argv[1], sys.argv[2]
-    summary = os.path.join(pcap_dir, 'summary.tsv')
-    if not os.path.exists(summary):
-        print(f'SKIP: {pcap_dir} absent')
-        return 77
+    lab_dir = sys.argv[3] if len(sys.argv) > 3 else None
     if not shutil.which('tshark'):
         print('SKIP: tshark not installed')
         return 77
-    files = [line.split('\t')[0] for line in open(summary).read().splitlines()[1:] if line.strip()]
+    paths = []
+    summary = os.path.join(pcap_dir, 'summary.tsv')
+    if os.path.exists(summary):
+        paths += [os.path.join(pcap_dir, line.split('\t')[0])
+                  for line in open(summary).read().splitlines()[1:] if line.strip()]
+    else:
+        print(f'note: {pcap_dir} absent: lab captures only')
+    if lab_dir and os.path.isdir(lab_dir):
+        paths += sorted(os.path.join(lab_dir, f) for f in os.listdir(lab_dir)
+                        if f.endswith(('.pcap', '.pcapng')))
+    if not paths:
+        print('SKIP: no capture to compare')
+        return 77
+    files = paths
     total = same = with_gaps = 0
     failures = []
-    for name in files:
-        path = os.path.join(pcap_dir, name)
+    for path in files:
+        name = os.path.relpath(path, pcap_dir) if path.startswith(pcap_dir) else path
         ours, gaps = {}, {}
         run = subprocess.run([tool, path], capture_output=True, text=True)
         if run.returncode != 0:
