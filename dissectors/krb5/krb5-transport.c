@@ -242,7 +242,8 @@ static bool plausible_record(const guint8 *p, gsize avail, guint32 mark, bool kp
             return false;
         return true;
     }
-    if (!tw_krb5_looks_like_message(p, avail < 2 ? 2 : avail) && !(avail == 1 && (p[0] & 0xe0) == 0x60))
+    /* With one byte only the APPLICATION class can be judged. */
+    if (avail == 1 ? (p[0] & 0xe0) != 0x60 : !tw_krb5_looks_like_message(p, avail))
         return false;
     /* The DER length of the message must fill the record exactly. */
     guint8 cls;
