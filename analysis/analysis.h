@@ -9,7 +9,7 @@
  */
 #pragma once
 
-#include "dissectors/event.h"
+#include "core/event.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -279,12 +279,3 @@ void tw_evidence_free(gpointer p);
 /* Interned copy of s (a GRefString shared by every equal string; NULL for
  * NULL); release with g_ref_string_release. */
 char *tw_intern(const char *s);
-
-/* event-json.c: one NDJSON line as written by -T events → TwEvent (NULL + GError). */
-TwEvent *tw_event_from_json(const char *line, gssize len, GError **err);
-
-/* report.c */
-typedef enum { TW_REPORT_TEXT, TW_REPORT_JSON } TwReportFormat;
-/* Writes the whole report; returns the exit status it asks for (0 none
- * broken, 1 at least one broken). */
-int tw_report_write(TwAnalysis *a, TwReportFormat fmt, bool color, FILE *out);

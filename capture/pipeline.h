@@ -3,8 +3,8 @@
 #pragma once
 
 #include "frame.h"
-#include "../dissectors/dissect.h"
-#include "../dissectors/event.h"
+#include "dissectors/dissect.h"
+#include "core/event.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -7,8 +7,8 @@
  */
 #pragma once
 
-#include "cursor.h"
-#include "event.h"
+#include "core/cursor.h"
+#include "core/event.h"
 
 /* Direction of bytes within a flow: TW_DIR_REQ flows toward the server port
  * (client to server), TW_DIR_RSP back toward the client. */

@@ -17,7 +17,7 @@
  * the referent that contains them (C706 14.3.12.3). */
 #pragma once
 
-#include "dissectors/cursor.h"
+#include "core/cursor.h"
 
 /* Caps (hitting one latches TW_LIMIT in the cursor). */
 #define TW_NDR_MAX_ARRAY      (1u << 20) /* elements in one conformant/varying array */

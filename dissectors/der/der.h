@@ -11,7 +11,7 @@
  */
 #pragma once
 
-#include "dissectors/cursor.h"
+#include "core/cursor.h"
 
 /* Safety caps. */
 #define TW_DER_MAX_DEPTH 32        /* nesting of constructed values */

@@ -11,7 +11,7 @@
 
 #include "dissectors/dcerpc/dcerpc-call.h"
 #include "dissectors/dcerpc/ndr.h"
-#include "dissectors/ntstatus.h"
+#include "core/ntstatus.h"
 
 #define PARSER "netlogon"
 

@@ -11,7 +11,7 @@
 
 #include "dissectors/dcerpc/dcerpc.h"
 #include "dissectors/gssapi/gssapi.h"
-#include "dissectors/ntstatus.h"
+#include "core/ntstatus.h"
 
 #include <stdio.h>
 

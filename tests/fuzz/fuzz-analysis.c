@@ -1,7 +1,7 @@
 /* fuzz-analysis.c — hostile saved events: NDJSON lines → tw_event_from_json →
  * the verdict engine → both reports.  --from-events reads files from other
  * sensors, so nothing in them may crash, hang or grow without bound. */
-#include "analysis/analysis.h"
+#include "output/report.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* fuzz-cursor.c — drives the cursor with a program read from the input:
  * each byte picks an operation, so every read, take and align meets every
  * boundary.  The invariant checked: the offset never passes the length. */
-#include "dissectors/cursor.h"
+#include "core/cursor.h"
 
 #include <stdint.h>
 #include <stdlib.h>

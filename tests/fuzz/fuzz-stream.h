@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "dissectors/dissect.h"
-#include "dissectors/event.h"
+#include "core/event.h"
 
 /* Emit callback: every string must serialise; the event is then freed. */
 static inline void fuzz_check_event(TwEvent *ev, void *user)

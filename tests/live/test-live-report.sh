@@ -111,7 +111,7 @@ frames = count_frames(capture)
 
 stats_re = re.compile(r"^trustwire: \S+: (\d+) packets received, (\d+) dropped by the kernel, "
                       r"(\d+) dropped by the interface$", re.M)
-# "YYYY-MM-DD HH:MM:SS STATE ACCOUNT RULE: summary (frame N)" (analysis/report.c)
+# "YYYY-MM-DD HH:MM:SS STATE ACCOUNT RULE: summary (frame N)" (output/report.c)
 finding_re = re.compile(r"^[\d:. -]+ (BROKEN|AT RISK|RECOVERED) (\S+) (\S+): .*$", re.M)
 
 for what, err_name in (("live report", "live-txt.err"), ("live json", "live-json.err")):

@@ -1,7 +1,7 @@
 /* analysis-test-util.h — helpers shared by the analysis unit tests. */
 #pragma once
 
-#include "analysis/analysis.h"
+#include "output/report.h"
 
 #include <glib.h>
 #include <stdio.h>

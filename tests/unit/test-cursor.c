@@ -1,6 +1,6 @@
 /* test-cursor.c — the bounded cursor: every read at the last byte and one
  * past, TRUNCATED versus MALFORMED, latching, take() and align(). */
-#include "dissectors/cursor.h"
+#include "core/cursor.h"
 
 static void test_reads_in_bounds(void)
 {

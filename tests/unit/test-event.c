@@ -1,5 +1,5 @@
 /* test-event.c — event fields and their JSON form (docs/events.md). */
-#include "dissectors/event.h"
+#include "core/event.h"
 
 #include <string.h>
 

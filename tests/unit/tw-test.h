@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "dissectors/event.h"
+#include "core/event.h"
 
 /* Hex digits to bytes; whitespace between byte pairs is skipped. */
 static inline GByteArray *hex(const char *h)

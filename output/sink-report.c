@@ -1,7 +1,7 @@
 /* sink-report.c — -T report / -T json: events into the verdict engine. */
 #include "sink.h"
 
-#include "analysis/analysis.h"
+#include "output/report.h"
 
 #include <stdlib.h>
 #include <unistd.h>

@@ -2,7 +2,7 @@
 #include "analysis/analysis.h"
 #include "capture/pipeline.h"
 #include "capture/source.h"
-#include "sinks/sink.h"
+#include "output/sink.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -2,7 +2,7 @@
  * schema in docs/report.md).  Worst machine first; healthy ones summed up
  * on one line.
  */
-#include "analysis.h"
+#include "output/report.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>

@@ -100,6 +100,9 @@ void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *n
 
 /* Serialise as one JSON object (no newline) in the docs/events.md layout. */
 void tw_event_to_json(const TwEvent *ev, GString *out);
+/* event-json.c: one NDJSON line as written by -T events -> TwEvent
+ * (transfer full; NULL + GError when the line is not an event). */
+TwEvent *tw_event_from_json(const char *line, gssize len, GError **err);
 
 /* RFC 3339 UTC with microseconds: 2024-01-02T03:04:05.123456Z */
 void tw_format_time(gint64 ts_us, char out[32]);

@@ -2,7 +2,7 @@
  * back into a TwEvent, so saved events from many sensors feed the same
  * analysis (`--from-events`).
  */
-#include "analysis.h"
+#include "event.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * the same three entry points, so the pipeline never knows how it is shown. */
 #pragma once
 
-#include "dissectors/event.h"
+#include "core/event.h"
 
 #include <stdio.h>
 
@@ -26,7 +26,7 @@ TwSink *tw_sink_tree_new(FILE *out);    /* -T tree: the teaching view */
 void tw_event_summary_line(const TwEvent *ev, GString *out);
 
 /* -T report (text) and -T json: feeds the verdict engine, writes the report
- * at the end (analysis/report.c).  `live`: also prints each finding on
+ * at the end (output/report.c).  `live`: also prints each finding on
  * `announce` (a line, the moment it is established). */
 TwSink *tw_sink_report_new(FILE *out, bool json, bool live, FILE *announce);
 /* The sensor/file the next events come from (--from-events); NULL = this run. */

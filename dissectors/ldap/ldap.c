@@ -5,7 +5,7 @@
  * After a successful SASL bind the connection may switch to SASL-wrapped
  * frames (RFC 4752 3.3: 4-byte length + GSS wrap token), which are not
  * LDAPMessages, so the flow is given up at that point. */
-#include "gssapi.h"
+#include "dissectors/gssapi/gssapi.h"
 
 #include "dissectors/der/der.h"
 

@@ -1,0 +1,11 @@
+/* report.h — the verdict report, as text (-T report) and JSON (-T json). */
+#pragma once
+
+#include "analysis/analysis.h"
+
+#include <stdio.h>
+
+typedef enum { TW_REPORT_TEXT, TW_REPORT_JSON } TwReportFormat;
+/* Writes the whole report; returns the exit status it asks for (0 none
+ * broken, 1 at least one broken). */
+int tw_report_write(TwAnalysis *a, TwReportFormat fmt, bool color, FILE *out);
