@@ -14,6 +14,8 @@ tests/golden/TESTLIST has one case per line (shell-style quoting, # comments):
             @transport=a,b   keep only events whose transport is listed
             @ports=a,b       keep only events whose sport or dport is listed
             @mode=events     trustwire -T mode (default events; summary/tree are text)
+            @exit=N          expected exit status (default: 0 or 1); with N=2 the
+                             stderr line is appended to the output as "# stderr: ..."
             anything else is passed to trustwire as an argument
 
 Adding a case is adding a line (then `run-golden.py --regen TRUSTWIRE NAME`,
@@ -44,7 +46,8 @@ def load_testlist(path):
                 raise SystemExit(f"{path}:{lineno}: need NAME PCAP EXPECTED [OPTION...]")
             name, pcap, expected, *opts = words
             case = {"name": name, "pcap": pcap, "expected": expected, "proto": None,
-                    "transport": None, "ports": None, "mode": "events", "args": []}
+                    "transport": None, "ports": None, "mode": "events", "args": [],
+                    "exit": None}
             for o in opts:
                 if o.startswith("@proto="):
                     case["proto"] = set(o[7:].split(","))
@@ -54,6 +57,8 @@ def load_testlist(path):
                     case["ports"] = {int(x) for x in o[7:].split(",")}
                 elif o.startswith("@mode="):
                     case["mode"] = o[6:]
+                elif o.startswith("@exit="):
+                    case["exit"] = int(o[6:])
                 else:
                     case["args"].append(o)
             if any(c["name"] == name for c in cases):
@@ -66,7 +71,10 @@ def run_case(tw, case):
     pcap = os.path.join(REPO, case["pcap"])
     cmd = [tw, "-T", case["mode"], *case["args"], "-r", pcap]
     r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode not in (0, 1):
+    if case["exit"] is not None:
+        if r.returncode != case["exit"]:
+            raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}, expected {case['exit']}: {r.stderr.strip()}")
+    elif r.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr.strip()}")
     lines = r.stdout.splitlines()
     if case["mode"] == "events" and (case["proto"] or case["transport"] or case["ports"]):
@@ -81,6 +89,10 @@ def run_case(tw, case):
                 continue
             kept.append(line)
         lines = kept
+    if case["exit"] == 2:
+        # The error line names the capture by the path given; keep it stable.
+        err = r.stderr.strip().replace(pcap, case["pcap"])
+        lines = lines + [f"# stderr: {l}" for l in err.splitlines()]
     return [l + "\n" for l in lines]
 
 
