@@ -10,6 +10,8 @@ struct TwFlowTable {
     TwFlowCloseFn on_close;
     void *user;
     TwCapNotify *notify;
+    guint64 state_total;  /* TW_FLOW_BASE_BYTES per flow + what parsers charged */
+    guint64 state_budget; /* TW_FLOW_STATE_BUDGET_BYTES */
 };
 
 void tw_flow_key_make(TwFlowKey *key, guint8 version, guint8 ipproto, const guint8 *src,
@@ -58,6 +60,7 @@ TwFlowTable *tw_flow_table_new(TwFlowCloseFn on_close, void *user, TwCapNotify *
     t->on_close = on_close;
     t->user = user;
     t->notify = notify;
+    t->state_budget = TW_FLOW_STATE_BUDGET_BYTES;
     return t;
 }
 
@@ -74,18 +77,72 @@ void tw_flow_close(TwFlowTable *t, TwFlow *flow, TwFlowEnd why)
         t->on_close(flow, why, t->user);
     tw_tcp_dir_clear(&flow->tcp[0]);
     tw_tcp_dir_clear(&flow->tcp[1]);
+    t->state_total -= TW_FLOW_BASE_BYTES + flow->state_bytes;
     g_free(flow);
+}
+
+/* The least recently seen flow of the three LRU lists. */
+static TwFlow *oldest_flow(TwFlowTable *t)
+{
+    TwFlow *victim = NULL;
+    for (int i = 0; i < 3; i++) {
+        TwFlow *h = t->lru[i].head ? t->lru[i].head->data : NULL;
+        if (h && (!victim || h->last_ts < victim->last_ts))
+            victim = h;
+    }
+    return victim;
+}
+
+void tw_flow_charge(TwFlowTable *t, TwFlow *flow, gint64 delta)
+{
+    /* Never below zero: a parser that uncharges more than it charged
+     * cannot make other flows' bytes disappear. */
+    if (delta < 0 && (guint64)-delta > flow->state_bytes)
+        delta = -(gint64)flow->state_bytes;
+    flow->state_bytes = (guint64)((gint64)flow->state_bytes + delta);
+    t->state_total = (guint64)((gint64)t->state_total + delta);
+}
+
+void tw_flow_state_gone(TwFlowTable *t, TwFlow *flow)
+{
+    t->state_total -= flow->state_bytes;
+    flow->state_bytes = 0;
+}
+
+guint64 tw_flow_state_total(const TwFlowTable *t)
+{
+    return t->state_total;
+}
+
+void tw_flow_set_budget(TwFlowTable *t, guint64 bytes)
+{
+    t->state_budget = bytes;
+}
+
+void tw_flow_enforce_budget(TwFlowTable *t)
+{
+    if (t->state_total <= t->state_budget)
+        return;
+    guint64 evicted = 0;
+    TwFlow *victim;
+    while (t->state_total > t->state_budget && (victim = oldest_flow(t)) != NULL) {
+        if (!victim->closed)
+            evicted++;
+        tw_cap_count(t->notify, victim->closed ? "flows.evicted_closed" : "flows.budget_evicted",
+                     1);
+        tw_flow_close(t, victim, TW_FLOW_EVICTED);
+    }
+    if (evicted)
+        tw_cap_anomaly(t->notify, "flow_state_budget",
+                       "parser state of all flows passed %" G_GUINT64_FORMAT
+                       " bytes: %" G_GUINT64_FORMAT " least recently seen flow(s) evicted",
+                       t->state_budget, evicted);
 }
 
 TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us)
 {
     if (g_hash_table_size(t->table) >= TW_FLOW_MAX) {
-        TwFlow *victim = NULL;
-        for (int i = 0; i < 3; i++) {
-            TwFlow *h = t->lru[i].head ? t->lru[i].head->data : NULL;
-            if (h && (!victim || h->last_ts < victim->last_ts))
-                victim = h;
-        }
+        TwFlow *victim = oldest_flow(t);
         if (victim->closed) {
             tw_cap_count(t->notify, "flows.evicted_closed", 1); /* nothing lost */
         } else {
@@ -104,6 +161,7 @@ TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us)
     g_hash_table_insert(t->table, &f->key, f);
     f->lru_queue = lru_index(f);
     g_queue_push_tail_link(&t->lru[f->lru_queue], &f->lru);
+    t->state_total += TW_FLOW_BASE_BYTES;
     tw_cap_count(t->notify, "flows.created", 1);
     return f;
 }

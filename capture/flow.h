@@ -47,6 +47,7 @@ typedef struct TwFlow {
     bool udp_answered;   /* UDP: the last datagram went server -> client (no request pending) */
     guint8 lru_queue;    /* which LRU list holds it (flow.c) */
     gint64 last_ts;
+    guint64 state_bytes; /* parser state charged through tw_mem_charge */
     GList lru;
     TwTcpDir tcp[2];     /* by direction */
     TwFlowLast last[2];  /* by direction */
@@ -74,4 +75,15 @@ void tw_flow_close(TwFlowTable *t, TwFlow *flow, TwFlowEnd why);
 /* Closes every flow (TW_FLOW_END). */
 void tw_flow_close_all(TwFlowTable *t);
 guint tw_flow_count(const TwFlowTable *t);
+/* Parser-state accounting (TW_FLOW_STATE_BUDGET_BYTES): the flow's parser
+ * holds `delta` more bytes; tw_flow_state_gone when its state is freed. */
+void tw_flow_charge(TwFlowTable *t, TwFlow *flow, gint64 delta);
+void tw_flow_state_gone(TwFlowTable *t, TwFlow *flow);
+/* Bytes charged by every flow, TW_FLOW_BASE_BYTES each included. */
+guint64 tw_flow_state_total(const TwFlowTable *t);
+/* Past the budget, closes the least recently seen flows (TW_FLOW_EVICTED)
+ * until under it.  Not while a flow's parser is being fed. */
+void tw_flow_enforce_budget(TwFlowTable *t);
+/* Tests: a lower budget than TW_FLOW_STATE_BUDGET_BYTES. */
+void tw_flow_set_budget(TwFlowTable *t, guint64 bytes);
 void tw_flow_table_free(TwFlowTable *t); /* closes remaining flows first */

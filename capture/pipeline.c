@@ -44,6 +44,7 @@ struct TwPipeline {
     TwCapNotify notify;
     TwDefrag *defrag;
     TwFlowTable *flows;
+    TwTcpBudget tcp_budget; /* out-of-order bytes of all flows */
     /* Flows a port match would not find (probe, expect), counted by their
      * server port, so that only packets on such a port pay for a lookup. */
     guint32 nonport_flows_by_port[65536];
@@ -241,7 +242,7 @@ static void tcp_gap(void *user, int dir, guint64 len)
 
 static TwTcpSink make_sink(FeedTarget *t, int dir)
 {
-    TwTcpSink s = { tcp_data, tcp_gap, t, dir, &t->pl->notify };
+    TwTcpSink s = { tcp_data, tcp_gap, t, dir, &t->pl->notify, &t->pl->tcp_budget };
     return s;
 }
 
@@ -264,8 +265,17 @@ static void finish_parser(TwPipeline *pl, TwFlow *flow)
     if (flow->parser->state_free)
         flow->parser->state_free(flow->state);
     flow->state = NULL;
+    tw_flow_state_gone(pl->flows, flow);
     pl->ctx.pi = NULL;
     pl->cur_flow = outer;
+}
+
+/* tw_mem_charge: the flow being fed holds more (or less) parser state. */
+static void ctx_mem_charge(TwDissectCtx *ctx, gint64 delta)
+{
+    TwPipeline *pl = ctx->flow_user;
+    if (pl->cur_flow)
+        tw_flow_charge(pl->flows, pl->cur_flow, delta);
 }
 
 /* tw_flow_ignore: the dissector wants nothing more from this flow. */
@@ -287,6 +297,7 @@ static void apply_ignore(TwPipeline *pl, TwFlow *flow)
     if (flow->parser->state_free)
         flow->parser->state_free(flow->state);
     flow->state = NULL;
+    tw_flow_state_gone(pl->flows, flow);
     tw_tcp_dir_clear(&flow->tcp[0]);
     tw_tcp_dir_clear(&flow->tcp[1]);
     flow->tcp[0].fin_seen = flow->tcp[1].fin_seen = false;
@@ -632,6 +643,8 @@ void tw_pipeline_frame(TwPipeline *pl, const TwFrame *f)
         transport(pl, f, &lr, &ip);
     }
     pl->cur_ip = NULL;
+    /* After the packet, no parser is being fed: flows may be evicted. */
+    tw_flow_enforce_budget(pl->flows);
     if (tw_flow_count(pl->flows))
         tw_flow_expire(pl->flows, f->ts_us, TW_FLOW_EXPIRE_PER_PACKET);
     pl->cur = NULL;
@@ -666,6 +679,7 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
     pl->notify.user = pl;
     pl->defrag = tw_defrag_new(&pl->notify);
     pl->flows = tw_flow_table_new(on_flow_close, pl, &pl->notify);
+    tw_tcp_budget_init(&pl->tcp_budget);
     pl->expect = g_hash_table_new(expect_hash, expect_equal);
     g_queue_init(&pl->expect_age);
     pl->unsupported_seen = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -676,6 +690,7 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
     pl->ctx.counters = pl->counters;
     pl->ctx.expect = ctx_expect;
     pl->ctx.ignore_flow = ctx_ignore_flow;
+    pl->ctx.mem_charge = ctx_mem_charge;
     pl->ctx.flow_user = pl;
 
     GHashTable *c = pl->counters;
@@ -726,6 +741,12 @@ void tw_pipeline_print_stats(TwPipeline *pl, FILE *out)
 GHashTable *tw_pipeline_counters(TwPipeline *pl)
 {
     return pl->counters;
+}
+
+void tw_pipeline_set_budgets(TwPipeline *pl, guint64 flow_state_bytes, guint64 tcp_ooo_bytes)
+{
+    tw_flow_set_budget(pl->flows, flow_state_bytes);
+    pl->tcp_budget.budget = tcp_ooo_bytes;
 }
 
 void tw_pipeline_free(TwPipeline *pl)

@@ -7,6 +7,7 @@
  * real captures do (tshark reads them). */
 #pragma once
 
+#include "core/limits.h"
 #include <glib.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,10 +30,4 @@ int tw_savefile_next(TwSavefile *sf, TwSavefileRecord *rec, GError **err);
 int tw_savefile_first_linktype(const TwSavefile *sf);
 void tw_savefile_free(TwSavefile *sf);
 
-/* Largest record accepted (libpcap's own limit for huge snaplens). */
-#define TW_SAVEFILE_MAX_RECORD (16u * 1024 * 1024)
-/* Interfaces remembered per pcapng section. */
-#define TW_SAVEFILE_MAX_INTERFACES 65536
-/* A mapped capture file gives back the pages it has read every this many
- * bytes (madvise MADV_DONTNEED), so they do not add up in peak RSS. */
-#define TW_SAVEFILE_MAP_DROP (2u * 1024 * 1024)
+/* Caps (largest record, interfaces per section, page drop): core/limits.h. */

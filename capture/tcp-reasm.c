@@ -14,18 +14,81 @@ typedef struct {
 /* a - b as a signed distance modulo 2^32. */
 static inline gint32 seq_diff(guint32 a, guint32 b) { return (gint32)(a - b); }
 
+void tw_tcp_budget_init(TwTcpBudget *b)
+{
+    memset(b, 0, sizeof *b);
+    b->budget = TW_TCP_OOO_BUDGET_BYTES;
+    g_queue_init(&b->holders);
+}
+
 void tw_tcp_dir_init(TwTcpDir *d)
 {
     memset(d, 0, sizeof *d);
     g_queue_init(&d->ooo);
+    d->budget_link.data = d;
+}
+
+/* Data bytes of a segment enter (delta > 0) or leave the queue. */
+static void held_add(TwTcpDir *d, TwTcpBudget *b, gint64 delta)
+{
+    if (!delta)
+        return;
+    if (delta > 0 && d->ooo_held == 0 && b && !d->budget) {
+        d->budget = b;
+        g_queue_push_tail_link(&b->holders, &d->budget_link);
+    }
+    d->ooo_held = (guint32)((gint64)d->ooo_held + delta);
+    if (d->budget) {
+        d->budget->held = (guint64)((gint64)d->budget->held + delta);
+        if (d->ooo_held == 0) {
+            g_queue_unlink(&d->budget->holders, &d->budget_link);
+            d->budget = NULL;
+        }
+    }
+}
+
+static void seg_free(TwTcpDir *d, TwTcpSeg *s)
+{
+    if (!s->hole)
+        held_add(d, NULL, -(gint64)s->len);
+    g_free(s);
 }
 
 void tw_tcp_dir_clear(TwTcpDir *d)
 {
     TwTcpSeg *s;
     while ((s = g_queue_pop_head(&d->ooo)) != NULL)
-        g_free(s);
+        seg_free(d, s);
     d->ooo_bytes = 0;
+}
+
+/* Past the global budget: the oldest holders' data becomes holes (the
+ * sequence space stays queued, so the gap is reported in place). */
+static void enforce_budget(const TwTcpSink *sink)
+{
+    TwTcpBudget *b = sink->budget;
+    if (!b || b->held <= b->budget)
+        return;
+    guint64 dropped = 0, victims = 0;
+    while (b->held > b->budget && b->holders.head) {
+        TwTcpDir *v = b->holders.head->data;
+        victims++;
+        for (GList *l = v->ooo.head; l; l = l->next) {
+            TwTcpSeg *s = l->data;
+            if (s->hole)
+                continue;
+            dropped += s->len;
+            held_add(v, NULL, -(gint64)s->len);
+            s->hole = true;
+            l->data = g_realloc(s, sizeof *s); /* keep only the header */
+        }
+    }
+    tw_cap_count(sink->notify, "tcp.ooo_budget_evictions", victims);
+    tw_cap_count(sink->notify, "tcp.ooo_budget_bytes", dropped);
+    tw_cap_anomaly(sink->notify, "tcp_ooo_budget",
+                   "out-of-order data of all flows passed %" G_GUINT64_FORMAT
+                   " bytes: %" G_GUINT64_FORMAT " bytes of the oldest queue(s) dropped (gaps)",
+                   b->budget, dropped);
 }
 
 static void emit_data(TwTcpDir *d, const TwTcpSink *sink, const guint8 *p, guint32 len)
@@ -80,7 +143,7 @@ static void drain(TwTcpDir *d, const TwTcpSink *sink)
                 deliver(d, sink, s->data + past, n, n);
             }
         }
-        g_free(s);
+        seg_free(d, s);
     }
 }
 
@@ -113,7 +176,7 @@ static TwTcpSeg *seg_new(guint32 seq, const guint8 *p, guint32 len, bool hole)
 /* Inserts the part of new bytes [a, b) (relative to next_seq; data index
  * i = rel - a; captured while i < caplen) not already queued, before `sib`. */
 static void insert_piece(TwTcpDir *d, GList *sib, guint32 a, guint32 p0, guint32 p1,
-                         const guint8 *payload, guint32 caplen)
+                         const guint8 *payload, guint32 caplen, TwTcpBudget *budget)
 {
     guint32 i0 = p0 - a, i1 = p1 - a;
     /* Split at the snaplen boundary: data before, hole after. */
@@ -125,6 +188,7 @@ static void insert_piece(TwTcpDir *d, GList *sib, guint32 a, guint32 p0, guint32
         else
             g_queue_push_tail(&d->ooo, s);
         d->ooo_bytes += s->len;
+        held_add(d, budget, s->len);
     }
     if (i1 > cut) {
         TwTcpSeg *s = seg_new(d->next_seq + a + cut, NULL, i1 - cut, true);
@@ -151,7 +215,7 @@ static void enqueue(TwTcpDir *d, guint32 seq, const guint8 *payload, guint32 cap
         if (xa >= b)
             break;
         if (xa > pos)
-            insert_piece(d, l, a, pos, xa, payload, caplen);
+            insert_piece(d, l, a, pos, xa, payload, caplen, sink->budget);
         /* Overlap [max(pos, xa), min(b, xb)): the queued bytes stay. */
         guint32 o0 = pos > xa ? pos : xa, o1 = b < xb ? b : xb;
         overlap = true;
@@ -164,7 +228,7 @@ static void enqueue(TwTcpDir *d, guint32 seq, const guint8 *payload, guint32 cap
         pos = o1;
     }
     if (pos < b)
-        insert_piece(d, l, a, pos, b, payload, caplen);
+        insert_piece(d, l, a, pos, b, payload, caplen, sink->budget);
     if (overlap)
         tw_cap_count(sink->notify, "tcp.overlaps", 1);
     if (conflict)
@@ -234,6 +298,7 @@ void tw_tcp_dir_segment(TwTcpDir *d, guint32 seq, guint8 flags, const guint8 *pa
                (d->ooo_bytes > TW_TCP_MAX_OOO_BYTES || d->ooo.length > TW_TCP_MAX_OOO_SEGMENTS))
             skip_to_head(d, sink);
     }
+    enforce_budget(sink);
 }
 
 void tw_tcp_dir_ack(TwTcpDir *d, guint32 ack, const TwTcpSink *sink)
@@ -256,8 +321,20 @@ void tw_tcp_dir_finish(TwTcpDir *d, const TwTcpSink *sink)
 {
     if (!d->started)
         return;
-    while (d->ooo.length)
+    /* Each pass must consume the head segment: skip_to_head moves next_seq
+     * to it and drain() pops it.  Should a comparison ever disagree (the
+     * head left in place), the head is dropped as a gap here, so the loop
+     * ends after at most ooo.length passes whatever happens. */
+    while (d->ooo.length) {
+        guint before = d->ooo.length;
         skip_to_head(d, sink);
+        if (d->ooo.length >= before) {
+            TwTcpSeg *s = g_queue_pop_head(&d->ooo);
+            d->ooo_bytes -= s->len;
+            tw_cap_count(sink->notify, "tcp.finish_stuck_segments", 1);
+            seg_free(d, s);
+        }
+    }
     /* Bytes known to exist but never seen: up to the FIN, or up to what the
      * peer acknowledged (beyond one: an unseen FIN takes one number). */
     guint32 end = d->next_seq;

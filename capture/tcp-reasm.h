@@ -26,12 +26,27 @@ enum {
     TW_TCP_ACK = 0x10,
 };
 
+/* The out-of-order bytes held by every direction of every flow, against
+ * TW_TCP_OOO_BUDGET_BYTES (core/limits.h).  Directions holding data sit in
+ * `holders`, in the order they started holding it (oldest first): past the
+ * budget, the oldest holder's queued data is dropped — its segments become
+ * holes of the same extent, so its parser is told of a gap exactly where
+ * the bytes were, when reassembly reaches them. */
+typedef struct {
+    guint64 held;     /* out-of-order data bytes held, all directions */
+    guint64 budget;   /* TW_TCP_OOO_BUDGET_BYTES (a field so tests can lower it) */
+    GQueue holders;   /* TwTcpDir* with held data, oldest first */
+} TwTcpBudget;
+
+void tw_tcp_budget_init(TwTcpBudget *b);
+
 typedef struct {
     void (*data)(void *user, int dir, const guint8 *p, guint32 len);
     void (*gap)(void *user, int dir, guint64 len);
     void *user;
     int dir;
     TwCapNotify *notify;
+    TwTcpBudget *budget; /* NULL: no global budget (unit tests, fuzzing) */
 } TwTcpSink;
 
 typedef struct {
@@ -42,7 +57,10 @@ typedef struct {
     guint32 fin_seq;   /* sequence number of the FIN */
     guint32 peer_ack;  /* highest acknowledgement the peer sent for these bytes */
     GQueue ooo;        /* TwTcpSeg*, sorted, non-overlapping, all after next_seq */
-    guint32 ooo_bytes;
+    guint32 ooo_bytes;  /* sequence space queued (data and holes) */
+    guint32 ooo_held;   /* data bytes queued (what memory the queue holds) */
+    TwTcpBudget *budget; /* the budget ooo_held is charged to (while > 0) */
+    GList budget_link;   /* in budget->holders while ooo_held > 0 */
     guint64 delivered; /* bytes delivered */
     guint64 gap_bytes; /* bytes reported missing */
 } TwTcpDir;

@@ -1,5 +1,6 @@
 /* dissect.c — shared dissector services: emit, counters, anomalies. */
 #include "dissect.h"
+#include "core/limits.h"
 
 #include <stdarg.h>
 
@@ -32,6 +33,12 @@ void tw_flow_ignore(TwDissectCtx *ctx)
         ctx->ignore_flow(ctx);
 }
 
+void tw_mem_charge(TwDissectCtx *ctx, gint64 delta)
+{
+    if (ctx && ctx->mem_charge && delta)
+        ctx->mem_charge(ctx, delta);
+}
+
 void tw_count(TwDissectCtx *ctx, const char *name, guint64 n)
 {
     if (!ctx->counters)
@@ -47,9 +54,19 @@ void tw_count(TwDissectCtx *ctx, const char *name, guint64 n)
 
 void tw_anomaly(TwDissectCtx *ctx, const char *parser, const char *kind, const char *fmt, ...)
 {
-    char *name = g_strconcat("anomaly.", kind, NULL);
+    /* Rate limit: the counter "anomaly.<kind>" lives in the pipeline's
+     * counters (ctx->counters), so the limit is per pipeline, as the
+     * capture layer's (tw_cap_anomaly).  Events up to TW_ANOMALY_EVENTS_MAX
+     * per kind; the counter counts forever.  Without counters (unit tests)
+     * every anomaly is emitted. */
+    char name[96];
+    g_snprintf(name, sizeof name, "anomaly.%s", kind);
     tw_count(ctx, name, 1);
-    g_free(name);
+    if (ctx->counters) {
+        const guint64 *seen = g_hash_table_lookup(ctx->counters, g_intern_string(name));
+        if (seen && *seen > TW_ANOMALY_EVENTS_MAX)
+            return;
+    }
     TwEvent *ev = tw_event_new(ctx->pi, "anomaly");
     tw_event_set_str(ev, "kind", kind);
     tw_event_set_str(ev, "parser", parser);

@@ -27,6 +27,8 @@ struct TwDissectCtx {
     void *flow_user;
     /* Flow service (NULL in unit tests): see tw_flow_ignore. */
     void (*ignore_flow)(TwDissectCtx *ctx);
+    /* Flow service (NULL in unit tests): see tw_mem_charge. */
+    void (*mem_charge)(TwDissectCtx *ctx, gint64 delta);
 };
 
 /* The flow being fed carries nothing more of interest (both directions):
@@ -37,12 +39,22 @@ struct TwDissectCtx {
  * final flush.  A no-op where capture/ offers no flow (unit tests). */
 void tw_flow_ignore(TwDissectCtx *ctx);
 
+/* Memory accounting: the flow being fed now holds `delta` more bytes of
+ * parser state (negative: fewer).  capture/ adds what every flow holds
+ * against TW_FLOW_STATE_BUDGET_BYTES (core/limits.h) and, past it, evicts
+ * the least recently seen flows.  A dissector charges what can grow with
+ * the input (tables of calls, sessions, reassembled fragments) where it
+ * grows or shrinks; it need not uncharge when its state is freed: the
+ * flow's whole charge goes with the state.  A no-op without capture/. */
+void tw_mem_charge(TwDissectCtx *ctx, gint64 delta);
+
 /* Emits ev through ctx (transfer full). */
 void tw_emit(TwDissectCtx *ctx, TwEvent *ev);
 /* Adds n to the named counter. */
 void tw_count(TwDissectCtx *ctx, const char *name, guint64 n);
-/* Emits an anomaly event {proto:"anomaly", kind, parser, detail} and counts it
- * under "anomaly.<kind>". */
+/* Counts "anomaly.<kind>" and emits an anomaly event {proto:"anomaly", kind,
+ * parser, detail} while that counter is at most TW_ANOMALY_EVENTS_MAX
+ * (core/limits.h): a flood of one kind becomes a count, not a flood of events. */
 void tw_anomaly(TwDissectCtx *ctx, const char *parser, const char *kind, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);
 

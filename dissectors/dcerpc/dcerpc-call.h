@@ -4,16 +4,10 @@
  * Internal to dissectors/dcerpc and dissectors/netlogon. */
 #pragma once
 
+#include "core/limits.h"
 #include "dissectors/dissect.h"
 
-/* Caps (dcerpc.c). */
-#define TW_DCERPC_MAX_STUB        (4u << 20) /* reassembled stub bytes per call */
-#define TW_DCERPC_MAX_REASSEMBLY  32u        /* calls being reassembled per direction */
-#define TW_DCERPC_MAX_PENDING     256u       /* requests awaiting their response per stream */
-#define TW_DCERPC_MAX_CONTEXTS    64u        /* presentation contexts per stream */
-#define TW_DCERPC_MAX_CTX_ITEMS   32u        /* context items read from one bind */
-#define TW_DCERPC_MAX_PDU         65535u     /* frag_length is 16 bits */
-#define TW_DCERPC_MAX_DNS_PTRS    16u        /* compression pointers followed in one NL_AUTH name */
+/* Caps: core/limits.h. */
 
 typedef enum {
     TW_IFACE_OTHER = 0,

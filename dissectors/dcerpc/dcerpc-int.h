@@ -2,6 +2,7 @@
  * for the interface dissectors; not part of the stable interface. */
 #pragma once
 
+#include "core/limits.h"
 #include "core/cursor.h"
 
 /* MS-NRPC 2.2.1.3.1 NL_AUTH_MESSAGE (the schannel bind token). */
@@ -24,9 +25,6 @@ const char *tw_dcerpc_auth_type_name(guint8 t);
 const char *tw_dcerpc_auth_level_name(guint8 l);
 
 /* C706 Appendix L protocol tower, as EPM carries it in twr_t. */
-#define TW_EPM_MAX_FLOORS 16u
-#define TW_EPM_MAX_ENTRIES 512u /* lookup entries / map towers examined per response */
-#define TW_EPM_MAX_LISTED 64u   /* distinct interfaces / ports listed in one lookup event */
 typedef struct {
     bool has_iface;
     char uuid[37];

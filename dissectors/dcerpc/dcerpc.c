@@ -3,6 +3,7 @@
  * reassembly per call_id, the auth verifier (sec_trailer), the Netlogon
  * schannel bind token, request/response pairing, and dispatch of stubs to
  * the interface dissectors (NETLOGON, EPM) or a compact generic event. */
+#include "core/limits.h"
 #include "dcerpc.h"
 
 #include <stdio.h>
@@ -78,8 +79,6 @@ typedef struct {
     bool has_nl_sig;
     guint16 nl_sign_alg, nl_seal_alg;
 } Reasm;
-
-#define MAX_PENDING_BINDS 8u
 
 struct TwDcerpcStream {
     const char *transport;

@@ -17,14 +17,10 @@
  * the referent that contains them (C706 14.3.12.3). */
 #pragma once
 
+#include "core/limits.h"
 #include "core/cursor.h"
 
-/* Caps (hitting one latches TW_LIMIT in the cursor). */
-#define TW_NDR_MAX_ARRAY      (1u << 20) /* elements in one conformant/varying array */
-#define TW_NDR_MAX_STRING     4096u      /* UTF-16 code units in one string we convert */
-#define TW_NDR_MAX_DEFERRED   4096u      /* pending deferred referents */
-#define TW_NDR_MAX_DEPTH      16u        /* nesting of deferred readers */
-#define TW_NDR_MAX_REFERENTS  65536u     /* full-pointer referent ids remembered */
+/* Caps (core/limits.h): hitting one latches TW_LIMIT in the cursor. */
 
 typedef struct TwNdr TwNdr;
 typedef void (*TwNdrDeferFn)(TwNdr *n, void *user);

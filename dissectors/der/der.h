@@ -11,13 +11,10 @@
  */
 #pragma once
 
+#include "core/limits.h"
 #include "core/cursor.h"
 
-/* Safety caps. */
-#define TW_DER_MAX_DEPTH 32        /* nesting of constructed values */
-#define TW_DER_MAX_TAG 0x1fffffu   /* high-tag-number form: at most 3 continuation octets */
-#define TW_DER_MAX_LEN_OCTETS 4    /* long-form length: at most 4 length octets */
-#define TW_DER_MAX_STRING 65536    /* strings copied out of a message */
+/* Safety caps: core/limits.h. */
 
 enum {
     TW_DER_UNIVERSAL = 0,

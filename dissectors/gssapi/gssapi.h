@@ -5,11 +5,10 @@
  * KRB-ERROR) and NTLMSSP (MS-NLMP). */
 #pragma once
 
+#include "core/limits.h"
 #include "dissectors/dissect.h"
 
-/* Safety caps. */
-#define TW_GSS_MAX_NESTING 4    /* GSS wrappers inside wrappers (SPNEGO → GSS krb5 → …) */
-#define TW_GSS_MAX_MECH_TYPES 16 /* mechTypes remembered from a NegTokenInit */
+/* Safety caps: core/limits.h. */
 
 /* Called on each event the token yields before it is emitted, so the carrier
  * can add its own fields (e.g. SMB2 session id) and pairing. May be NULL. */
@@ -57,5 +56,3 @@ bool tw_gss_filetime_to_us(guint64 filetime, gint64 *ts_us);
 
 /* LDAP (RFC 4511 4.2) bind carrier on TCP 389/3268. */
 extern const TwAppParser tw_ldap_tcp_parser;
-#define TW_LDAP_MAX_RECORD (256 * 1024) /* LDAPMessage bytes buffered per direction */
-#define TW_LDAP_MAX_PENDING 64          /* outstanding bind requests per flow */

@@ -1,15 +1,13 @@
 /* ntlmssp.c — NTLM authentication messages, MS-NLMP 2.2.1 (NEGOTIATE,
  * CHALLENGE, AUTHENTICATE) with the AV_PAIR list of 2.2.2.1 and the NTLMv2
  * response of 2.2.2.8.  One "ntlmssp" event per message. */
+#include "core/limits.h"
 #include "gssapi.h"
 
 #define NTLMSSP_NEGOTIATE_UNICODE 0x00000001u /* MS-NLMP 2.2.2.5 flag A */
 #define NTLMSSP_NEGOTIATE_OEM_DOMAIN_SUPPLIED 0x00001000u
 #define NTLMSSP_NEGOTIATE_OEM_WORKSTATION_SUPPLIED 0x00002000u
 #define NTLMSSP_NEGOTIATE_VERSION 0x02000000u
-
-#define TW_NTLMSSP_MAX_AV_PAIRS 32 /* AV_PAIRs walked per list */
-#define TW_NTLMSSP_MAX_NAME 1024   /* bytes of a name field copied */
 
 static const guint8 ntlmssp_signature[8] = { 'N', 'T', 'L', 'M', 'S', 'S', 'P', 0 };
 

@@ -5,16 +5,9 @@
  * framed (header blocks found, bodies skipped by length) and never copied. */
 #pragma once
 
+#include "core/limits.h"
 #include "dissectors/dissect.h"
 
-/* Safety caps. */
-#define TW_HTTP_MAX_HEADER_BLOCK (64 * 1024) /* start line + fields; AD MaxTokenSize 48000 → 64000 base64 */
-#define TW_HTTP_MAX_TOKEN (48 * 1024)        /* decoded bytes of one auth token */
-#define TW_HTTP_MAX_AUTH_FIELDS 8            /* auth fields looked at per message */
-#define TW_HTTP_MAX_PENDING 64               /* pipelined requests awaiting a response, per flow */
-#define TW_HTTP_MAX_CHUNK_LINE 1024          /* chunk-size line with extensions */
-#define TW_HTTP_MAX_TRAILER (16 * 1024)      /* chunked trailer section, skipped */
-#define TW_HTTP_MAX_URI 512                  /* request-target bytes kept in events */
-#define TW_HTTP_MAX_METHOD 20                /* longest method token recognised */
+/* Safety caps: core/limits.h. */
 
 extern const TwAppParser tw_http_tcp_parser;

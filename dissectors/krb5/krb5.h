@@ -7,14 +7,10 @@
  */
 #pragma once
 
+#include "core/limits.h"
 #include "dissectors/dissect.h"
 
-/* Caps (see docs/events.md). */
-#define TW_KRB5_TCP_MAX_RECORD 65536   /* bytes buffered per TCP direction */
-#define TW_KRB5_MAX_PENDING 64         /* unanswered requests remembered per flow */
-#define TW_KRB5_MAX_LIST 64            /* etypes / padata / addresses / tickets kept */
-#define TW_KRB5_MAX_NAME_COMPONENTS 16 /* PrincipalName components joined */
-#define TW_KRB5_MAX_ANOMALIES_PER_DIR 8 /* TCP framing anomalies reported per direction */
+/* Caps: core/limits.h (see docs/events.md). */
 
 /* RFC 4120 5.10 message types. */
 enum {

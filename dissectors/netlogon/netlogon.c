@@ -5,6 +5,7 @@
  * unsealed: the session key is what it negotiates.  Later calls on an
  * authenticated channel are usually sealed (auth level privacy); their
  * events carry the opnum and `sealed: true` and nothing guessed. */
+#include "core/limits.h"
 #include "netlogon.h"
 
 #include <stdio.h>
@@ -578,8 +579,6 @@ static void get_dc_name_ex2(Nl *nl, bool req)
 }
 
 /* ---- DsrEnumerateDomainTrusts (3.5.4.7.1) -------------------------------- */
-
-#define NL_MAX_TRUSTS 64u /* DS_DOMAIN_TRUSTSW entries decoded per response */
 
 typedef struct {
     char *nb, *dns, *sid;

@@ -4,11 +4,10 @@
  * the server's clock.  Events are `proto: "ntp"` (docs/events.md, NTP). */
 #pragma once
 
+#include "core/limits.h"
 #include "dissectors/dissect.h"
 
-/* Safety caps (hitting one → tw_anomaly once per flow + counter). */
-#define TW_NTP_MAX_PENDING 16    /* unanswered transmit timestamps remembered per flow */
-#define TW_NTP_MAX_EXTENSIONS 16 /* RFC 7822 extension fields walked per packet */
+/* Safety caps (core/limits.h; hitting one → tw_anomaly once per flow + counter). */
 
 /* Sizes on the wire. */
 #define TW_NTP_HEADER_LEN 48          /* RFC 5905 7.3, up to and including the transmit timestamp */

@@ -5,16 +5,10 @@
  * DCE/RPC, fed to one TwDcerpcStream per (session, tree, FileId). */
 #pragma once
 
+#include "core/limits.h"
 #include "dissectors/dissect.h"
 
-/* Safety caps (hitting one → tw_anomaly + counter). */
-#define TW_SMB2_MAX_RECORD (16u * 1024 * 1024) /* NBSS record length accepted (reported) */
-#define TW_SMB2_MAX_BUFFERED (256u * 1024)     /* bytes of one record buffered; the rest is skipped */
-#define TW_SMB2_MAX_CHAIN 64                   /* commands in one compound chain */
-#define TW_SMB2_MAX_PENDING 1024               /* requests awaiting a response, per flow */
-#define TW_SMB2_MAX_TREES 256                  /* tree connects remembered, per flow */
-#define TW_SMB2_MAX_PIPES 128                  /* open named pipes tracked, per flow */
-#define TW_SMB2_MAX_NAME 1024                  /* bytes of a path/name copied */
+/* Safety caps (core/limits.h; hitting one → tw_anomaly + counter). */
 
 /* MS-SMB2 2.2.1 commands. */
 enum {

@@ -1,0 +1,332 @@
+/* limits.h — every cap and memory budget of trustwire, in one place.
+ *
+ * Each table, queue, buffer and loop that hostile input could grow is
+ * bounded by one of these.  For each: what it bounds, and WHAT BREAKS when
+ * it is reached (what the user loses in the output).  Hitting a cap is never
+ * a crash or unbounded growth: it bumps a counter (trustwire -S), usually
+ * emits an anomaly event (at most TW_ANOMALY_EVENTS_MAX per kind; the counter
+ * counts forever) and degrades gracefully (evict, report a gap, skip).
+ * docs/capture.md explains the capture-layer values and the budgets.
+ *
+ * core/ includes nothing of the other layers, so every layer may include
+ * this file.  Values were chosen so that no public or lab capture reaches a
+ * cap that changes its output (tests/golden, the snapshot baseline). */
+#pragma once
+
+#include <glib.h>
+
+/* ======================================================================
+ * Anomaly events
+ * ==================================================================== */
+
+/* Anomaly events emitted per kind, per pipeline (one run of trustwire over
+ * its inputs), by the capture layer (tw_cap_anomaly) and by the dissectors
+ * (tw_anomaly) alike.  Bounds: events of one anomaly kind.  When reached:
+ * later anomalies of that kind are only counted ("anomaly.<kind>" in -S);
+ * the event stream no longer shows each occurrence, so a flood of bad
+ * fragments does not become a flood of events.  No public or lab capture
+ * has more than 13 anomalies of one kind. */
+#define TW_ANOMALY_EVENTS_MAX 100
+/* The capture layer's historical name for the same limit. */
+#define TW_CAP_ANOMALY_EVENTS_MAX TW_ANOMALY_EVENTS_MAX
+
+/* ======================================================================
+ * Capture files (capture/savefile.c)
+ * ==================================================================== */
+
+/* Largest record accepted (libpcap's own limit for huge snaplens).  When
+ * reached: the file is declared corrupt at that record; frames after it are
+ * not read (error message, exit status 2). */
+#define TW_SAVEFILE_MAX_RECORD (16u * 1024 * 1024)
+/* Interfaces remembered per pcapng section.  When reached: a packet naming
+ * a later interface makes the file corrupt at that block (error, exit 2);
+ * no real capture has more than a handful of interfaces. */
+#define TW_SAVEFILE_MAX_INTERFACES 65536
+/* Not a cap but a memory bound: a mapped capture file gives back the pages
+ * it has read every this many bytes (madvise MADV_DONTNEED), so they do not
+ * add up in peak RSS. */
+#define TW_SAVEFILE_MAP_DROP (2u * 1024 * 1024)
+
+/* ======================================================================
+ * Link and IP (capture/link.c, capture/ip.c, capture/ip-defrag.c)
+ * ==================================================================== */
+
+/* 802.1Q / 802.1ad tags stacked in one Ethernet frame.  When reached: the
+ * frame is taken for non-IP (link.not_ip); its payload is lost. */
+#define TW_LINK_MAX_VLAN_TAGS 8
+
+/* IPv6 extension headers walked before giving up on a packet.  When
+ * reached: the packet is unsupported (ip.unsupported); its payload is lost. */
+#define TW_IP6_MAX_EXT_HEADERS 16
+
+/* IP fragment reassembly (IPv4 and IPv6). */
+/* Datagrams under reassembly at once.  When reached: the oldest is evicted
+ * (defrag.evicted, anomaly defrag_cap); its fragments are lost. */
+#define TW_DEFRAG_MAX_DATAGRAMS 1024
+/* Fragments accepted for one datagram.  When reached: the datagram is
+ * dropped (anomaly); a real stack never needs more than ~45 (64 KiB / 1480). */
+#define TW_DEFRAG_MAX_FRAGMENTS 256
+/* Reassembled payload bytes per datagram (the IP length field's limit).
+ * When reached: the fragment is dropped (anomaly defrag_too_big). */
+#define TW_DEFRAG_MAX_BYTES 65535
+/* Capture time a datagram may wait for its missing fragments.  When reached:
+ * the datagram is dropped (defrag.timeouts); a UDP Kerberos message split
+ * across a longer pause is lost. */
+#define TW_DEFRAG_TIMEOUT_US (30 * G_USEC_PER_SEC)
+
+/* ======================================================================
+ * TCP reassembly (capture/tcp-reasm.c), per direction of a flow
+ * ==================================================================== */
+
+/* Bytes / segments buffered out of order in ONE direction.  When reached:
+ * the hole before the first queued byte is given up (anomaly tcp_ooo_cap,
+ * a gap for the parser): the message spanning the hole is lost, the parser
+ * resynchronises on what follows. */
+#define TW_TCP_MAX_OOO_BYTES (1024 * 1024)
+#define TW_TCP_MAX_OOO_SEGMENTS 1024
+/* An ACK this far beyond the bytes seen is not believed (garbage or
+ * pickup).  When reached: no gap is reported for the acknowledged bytes; the
+ * parser is not told it starts inside a message (it finds out itself). */
+#define TW_TCP_MAX_ACK_GAP (64u * 1024 * 1024)
+/* Out-of-order bytes buffered across ALL flows (a memory budget, as
+ * Suricata's stream.reassembly.memcap).  Each direction is bounded by
+ * TW_TCP_MAX_OOO_BYTES, but 600 flows each holding 1 MiB behind a hole make
+ * 600 MiB.  When reached: the direction holding the oldest queued segment
+ * gives up the hole before its queue (as at TW_TCP_MAX_OOO_BYTES: a gap for
+ * its parser, tcp.ooo_budget_evictions, anomaly tcp_ooo_budget) until the
+ * total is back under the budget.  Real captures hold at most a few hundred
+ * KiB out of order at once. */
+#define TW_TCP_OOO_BUDGET_BYTES (64u * 1024 * 1024)
+
+/* ======================================================================
+ * Flow table (capture/flow.c, capture/pipeline.c)
+ * ==================================================================== */
+
+/* Concurrent flows.  When reached: the least recently seen flow is evicted
+ * (flows.evicted, anomaly flow_cap): its parser is finished early (holes
+ * become gaps), a later packet of it starts a new flow mid-stream. */
+#define TW_FLOW_MAX 65536
+/* Parser state held by all flows (bytes the dissectors charge through
+ * tw_mem_charge, plus TW_FLOW_BASE_BYTES per flow): a memory budget.  Each
+ * flow is bounded by its parser's own caps, but 65536 flows holding
+ * fragments or tables add up (3 DCE/RPC connections x 32 calls x 4 MiB;
+ * 65536 SMB2 sessions).  When reached: least recently seen flows are evicted
+ * (flows.budget_evicted, anomaly flow_state_budget) until the total is under
+ * the budget — exactly as at TW_FLOW_MAX. */
+#define TW_FLOW_STATE_BUDGET_BYTES (128u * 1024 * 1024)
+/* What one flow costs before its parser allocates anything: the TwFlow, its
+ * hash-table and list links, the parser's base state.  Charged to the
+ * budget above for every flow, so that many small flows count too. */
+#define TW_FLOW_BASE_BYTES 1024u
+/* Idle timeouts (capture time).  When reached: the flow retires
+ * (flows.expired) as at its end; a connection silent longer is split in
+ * two, the second half picked up mid-stream. */
+#define TW_FLOW_TCP_IDLE_US (600 * G_USEC_PER_SEC)
+#define TW_FLOW_UDP_IDLE_US (120 * G_USEC_PER_SEC)
+/* A UDP flow whose last datagram was a reply (no request pending: one
+ * Kerberos or NTP exchange done) retires sooner, so that a domain
+ * controller's hundreds of thousands of one-exchange flows do not fill the
+ * table.  A later request on the same ports simply starts a new flow. */
+#define TW_FLOW_UDP_ANSWERED_IDLE_US (10 * G_USEC_PER_SEC)
+/* Idle flows retired per packet (amortised).  Not a loss: idle flows wait
+ * a few more packets (and are evicted first when the table is full). */
+#define TW_FLOW_EXPIRE_PER_PACKET 8
+/* A TCP flow closed by FIN or RST lingers this long (capture time) so that
+ * stray segments after the close are recognised, not taken for a new flow. */
+#define TW_FLOW_CLOSED_LINGER_US (30 * G_USEC_PER_SEC)
+
+/* Endpoints learnt through ctx->expect() (EPM dynamic ports).  When
+ * reached: the oldest is forgotten (expect.evicted, anomaly expect_cap);
+ * a later connection to it is not recognised as DCE/RPC unless a probe
+ * catches it. */
+#define TW_EXPECT_MAX 4096
+
+/* ======================================================================
+ * Dissectors
+ * ==================================================================== */
+
+/* ---- DER (dissectors/der) ---- */
+/* Nesting of constructed values.  When reached: TW_LIMIT, the message is
+ * not decoded (anomaly by the caller). */
+#define TW_DER_MAX_DEPTH 32
+/* High-tag-number form: at most 3 continuation octets.  Beyond: TW_LIMIT,
+ * the message is not decoded (no Kerberos or LDAP tag is that large). */
+#define TW_DER_MAX_TAG 0x1fffffu
+/* Long-form length: at most 4 length octets.  Beyond: TW_MALFORMED (a
+ * length that does not fit 32 bits). */
+#define TW_DER_MAX_LEN_OCTETS 4
+/* Bytes of one string copied out of a message.  When reached: the string is
+ * cut (silently: no Kerberos name or realm is that long). */
+#define TW_DER_MAX_STRING 65536
+
+/* ---- Kerberos (dissectors/krb5) ---- */
+/* Record bytes buffered per TCP direction (RFC 4120 7.2.2).  When reached: a
+ * longer record is taken for garbage (anomaly record_too_big), the parser
+ * hunts for the next record mark; the message is lost. */
+#define TW_KRB5_TCP_MAX_RECORD 65536
+/* Unanswered requests remembered per flow.  When reached: the oldest is
+ * forgotten (kerberos.pending_cap); its reply is not paired (no reply_to). */
+#define TW_KRB5_MAX_PENDING 64
+/* Etypes / padata / addresses / tickets kept from one message.  When
+ * reached: the list in the event is cut (flagged in the event). */
+#define TW_KRB5_MAX_LIST 64
+/* PrincipalName components joined.  When reached: the name is cut. */
+#define TW_KRB5_MAX_NAME_COMPONENTS 16
+/* TCP framing anomalies reported per direction.  When reached: further
+ * ones are counted (kerberos.tcp_anomalies_suppressed), not emitted. */
+#define TW_KRB5_MAX_ANOMALIES_PER_DIR 8
+
+/* ---- GSS-API, SPNEGO, NTLMSSP (dissectors/gssapi) ---- */
+/* GSS wrappers inside wrappers (SPNEGO -> GSS krb5 -> ...).  When reached:
+ * TW_LIMIT, the inner token is not decoded. */
+#define TW_GSS_MAX_NESTING 4
+/* mechTypes remembered from a NegTokenInit.  When reached: later ones are
+ * not listed in the event (silent). */
+#define TW_GSS_MAX_MECH_TYPES 16
+/* AV_PAIRs walked per NTLMSSP list.  When reached: later pairs are not read
+ * (their names are missing from the event; silent). */
+#define TW_NTLMSSP_MAX_AV_PAIRS 32
+/* Bytes of an NTLMSSP name field copied.  When reached: the name is cut. */
+#define TW_NTLMSSP_MAX_NAME 1024
+
+/* ---- LDAP (dissectors/ldap) ---- */
+/* LDAPMessage bytes buffered per direction.  When reached: the message is
+ * passed over unbuffered (ldap.large_skipped); only a bind matters and a
+ * bind is never that large. */
+#define TW_LDAP_MAX_RECORD (256 * 1024)
+/* Outstanding bind requests per flow.  When reached: all are forgotten
+ * (anomaly limit); their responses are not paired. */
+#define TW_LDAP_MAX_PENDING 64
+
+/* ---- HTTP (dissectors/http) ---- */
+/* Start line + fields of one header block; AD MaxTokenSize 48000 -> 64000
+ * base64.  When reached: anomaly limit, framing is lost, the parser
+ * resynchronises on the next start line. */
+#define TW_HTTP_MAX_HEADER_BLOCK (64 * 1024)
+/* Decoded bytes of one auth token.  When reached: anomaly limit, the token
+ * is not decoded (its Kerberos/NTLM message is lost). */
+#define TW_HTTP_MAX_TOKEN (48 * 1024)
+/* Auth fields looked at per message.  When reached: later ones are ignored
+ * (anomaly). */
+#define TW_HTTP_MAX_AUTH_FIELDS 8
+/* Pipelined requests awaiting a response, per flow.  When reached: the
+ * oldest is forgotten (http.pending_dropped, one anomaly per flow). */
+#define TW_HTTP_MAX_PENDING 64
+/* Chunk-size line with extensions.  When reached: framing is lost (resync). */
+#define TW_HTTP_MAX_CHUNK_LINE 1024
+/* Chunked trailer section, skipped.  When reached: framing is lost (resync). */
+#define TW_HTTP_MAX_TRAILER (16 * 1024)
+/* Request-target bytes kept in events.  When reached: the URI is cut
+ * (uri_truncated in the event). */
+#define TW_HTTP_MAX_URI 512
+/* Longest method token recognised.  Beyond: not an HTTP start line. */
+#define TW_HTTP_MAX_METHOD 20
+
+/* ---- SMB2 (dissectors/smb2) ---- */
+/* NBSS record length accepted (reported).  When reached: anomaly limit, the
+ * direction's framing is lost until resynchronised. */
+#define TW_SMB2_MAX_RECORD (16u * 1024 * 1024)
+/* Bytes of one record buffered; the rest is skipped (a READ/WRITE of file
+ * data is not needed past its header).  When reached: the tail is passed
+ * over; a compound chain extending past it is not decoded. */
+#define TW_SMB2_MAX_BUFFERED (256u * 1024)
+/* Commands in one compound chain.  When reached: anomaly limit, the rest of
+ * the chain is not decoded. */
+#define TW_SMB2_MAX_CHAIN 64
+/* Requests awaiting a response, per flow.  When reached: all are forgotten
+ * (anomaly limit); their responses are not paired. */
+#define TW_SMB2_MAX_PENDING 1024
+/* Tree connects remembered, per flow.  When reached: all are forgotten
+ * (anomaly limit); later commands lose their share name. */
+#define TW_SMB2_MAX_TREES 256
+/* Open named pipes tracked, per flow.  When reached: anomaly limit, a new
+ * pipe's DCE/RPC is not decoded. */
+#define TW_SMB2_MAX_PIPES 128
+/* Bytes of a path/name copied.  When reached: the name is cut. */
+#define TW_SMB2_MAX_NAME 1024
+
+/* ---- DCE/RPC (dissectors/dcerpc) ---- */
+/* Reassembled stub bytes per call.  When reached: anomaly
+ * dcerpc_stub_too_large, the call is dropped (its NETLOGON request or
+ * response is not decoded).  A NETLOGON or EPM stub is < 64 KiB; the
+ * largest reassembled stub of the public and lab captures is far below. */
+#define TW_DCERPC_MAX_STUB (4u << 20)
+/* Calls being reassembled per direction.  When reached: anomaly
+ * dcerpc_reassembly_limit, the oldest is dropped. */
+#define TW_DCERPC_MAX_REASSEMBLY 32u
+/* Requests awaiting their response per stream.  When reached: the oldest
+ * is forgotten (dcerpc.pending_evicted); its response is not paired. */
+#define TW_DCERPC_MAX_PENDING 256u
+/* Presentation contexts per stream.  When reached: anomaly
+ * dcerpc_too_many_contexts; calls on a later context lose their interface. */
+#define TW_DCERPC_MAX_CONTEXTS 64u
+/* Context items read from one bind.  When reached: later items are not
+ * kept (their calls lose their interface). */
+#define TW_DCERPC_MAX_CTX_ITEMS 32u
+/* frag_length is 16 bits: not a choice, the protocol's own bound. */
+#define TW_DCERPC_MAX_PDU 65535u
+/* Compression pointers followed in one NL_AUTH DNS name.  When reached:
+ * TW_MALFORMED, the name is missing. */
+#define TW_DCERPC_MAX_DNS_PTRS 16u
+/* Binds awaiting their bind_ack per stream.  When reached: the oldest is
+ * forgotten (silent); its bind_ack does not resolve the contexts. */
+#define MAX_PENDING_BINDS 8u
+/* NDR (dissectors/dcerpc/ndr.c): hitting one latches TW_LIMIT, the stub is
+ * not decoded (anomaly by the interface dissector). */
+#define TW_NDR_MAX_ARRAY (1u << 20)   /* elements in one conformant/varying array */
+#define TW_NDR_MAX_STRING 4096u       /* UTF-16 code units in one string we convert */
+#define TW_NDR_MAX_DEFERRED 4096u     /* pending deferred referents */
+#define TW_NDR_MAX_DEPTH 16u          /* nesting of deferred readers */
+#define TW_NDR_MAX_REFERENTS 65536u   /* full-pointer referent ids remembered */
+/* EPM (dissectors/dcerpc/epm.c). */
+/* Floors of one protocol tower (C706 Appendix L).  Beyond: TW_LIMIT, the
+ * tower is skipped (its endpoint is not learnt). */
+#define TW_EPM_MAX_FLOORS 16u
+/* Lookup entries / map towers examined per response.  Beyond: TW_LIMIT, the
+ * response is not decoded (no endpoint learnt). */
+#define TW_EPM_MAX_ENTRIES 512u
+/* Distinct interfaces / ports listed in one lookup event.  When reached:
+ * the list is cut (flagged in the event). */
+#define TW_EPM_MAX_LISTED 64u
+
+/* ---- NETLOGON (dissectors/netlogon) ---- */
+/* DS_DOMAIN_TRUSTSW entries decoded per DsrEnumerateDomainTrusts response.
+ * When reached: TW_LIMIT, the trust list is not reported. */
+#define NL_MAX_TRUSTS 64u
+
+/* ---- NTP (dissectors/ntp) ---- */
+/* Unanswered transmit timestamps remembered per flow.  When reached: the
+ * oldest is forgotten (anomaly once per flow + counter); its answer is not
+ * paired (no round-trip clock sample). */
+#define TW_NTP_MAX_PENDING 16
+/* RFC 7822 extension fields walked per packet.  When reached: TW_LIMIT,
+ * anomaly; later fields are not read. */
+#define TW_NTP_MAX_EXTENSIONS 16
+
+/* ======================================================================
+ * TODO(lead): move.  Caps still defined in files other helpers are
+ * editing (analysis/, cli/main.c, core/event-json.c, dissectors/framer.h);
+ * listed here with their current values so that this file is the one list.
+ * Move the definitions here at merge and delete them there.
+ * ==================================================================== */
+#if 0
+/* core/event-json.c (--from-events NDJSON reader) */
+#define TW_JSON_MAX_LIST 4096     /* elements kept from one array field; beyond: dropped */
+#define TW_JSON_MAX_FIELDS 512    /* fields kept from one event; beyond: dropped */
+#define TW_JSON_MAX_KEY_LEN 128   /* longer field names are dropped */
+#define TW_JSON_MAX_NEW_KEYS 1024 /* distinct field names ever interned from input */
+/* cli/main.c (--from-events) */
+#define TW_FROM_EVENTS_MAX_LINE (1u << 20)  /* longer lines are skipped */
+#define TW_FROM_EVENTS_MAX_EVENTS 5000000u  /* events kept in memory for the merge */
+/* analysis/analysis.h (overflow counted in TwAnalysis.caps_hit, reported) */
+#define TW_AN_MAX_MACHINES 16384    /* machine records */
+#define TW_AN_MAX_ADDRS 32          /* addresses (IP+MAC uses) kept per machine */
+#define TW_AN_MAX_ALIASES 16        /* other names (SPNs, FQDNs) kept per machine */
+#define TW_AN_MAX_ADDR_OWNERS 65536 /* address -> machine bindings (ip_owner) */
+#define TW_AN_MAX_CLOCK_SAMPLES 256 /* clock samples kept per machine */
+#define TW_AN_MAX_REQUESTS 16384    /* unanswered requests remembered to attribute replies */
+#define TW_AN_MAX_USERS 4096        /* user-failure records */
+#define TW_AN_MAX_FLOWS 16384       /* sealed-NETLOGON burst trackers */
+/* dissectors/framer.h (the framer helper's global budget for partial
+ * records of krb5-tcp, SMB2, DCE/RPC, LDAP, HTTP): TW_FRAMER_MAX_BUFFERED_TOTAL */
+#endif
