@@ -248,9 +248,11 @@
 /* ---- DCE/RPC (dissectors/dcerpc) ---- */
 /* Reassembled stub bytes per call.  When reached: anomaly
  * dcerpc_stub_too_large, the call is dropped (its NETLOGON request or
- * response is not decoded).  A NETLOGON or EPM stub is < 64 KiB; the
- * largest reassembled stub of the public and lab captures is far below. */
-#define TW_DCERPC_MAX_STUB (4u << 20)
+ * response is not decoded).  A NETLOGON or EPM stub is < 64 KiB (no public
+ * or lab capture reaches this cap); it was 4 MiB, which let 3 connections
+ * x 32 calls hold 384 MiB.  Calls of other interfaces (DRSUAPI replication,
+ * file data over a pipe) may be larger: they are not decoded anyway. */
+#define TW_DCERPC_MAX_STUB (256u << 10)
 /* Calls being reassembled per direction.  When reached: anomaly
  * dcerpc_reassembly_limit, the oldest is dropped. */
 #define TW_DCERPC_MAX_REASSEMBLY 32u

@@ -94,6 +94,7 @@ struct TwDcerpcStream {
     GQueue call_order; /* call ids (GUINT_TO_POINTER) oldest first */
     /* Names from the client's NL_AUTH_MESSAGE: who this schannel belongs to. */
     char *nl_domain, *nl_host, *nl_dns_domain, *nl_dns_host;
+    gsize charged; /* TCP parser: bytes charged through tw_mem_charge */
 };
 
 /* ---- names ---------------------------------------------------------- */
@@ -310,6 +311,21 @@ TwDcerpcStream *tw_dcerpc_stream_new(const char *transport, const char *pipe_nam
     s->calls = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, call_free);
     g_queue_init(&s->call_order);
     return s;
+}
+
+gsize tw_dcerpc_stream_held(const TwDcerpcStream *s)
+{
+    /* What grows with the input: contexts, pending binds, calls awaiting a
+     * response, stubs under reassembly (partial PDUs in buf[] are the
+     * framer's budget). */
+    gsize n = sizeof *s + s->ctxs->len * sizeof(PresCtx) + s->binds->len * sizeof(PendingBind) +
+              g_hash_table_size(s->calls) * (sizeof(TwDcerpcCall) + 64);
+    for (int d = 0; d < 2; d++)
+        for (guint i = 0; i < s->reasm[d]->len; i++) {
+            const Reasm *r = s->reasm[d]->pdata[i];
+            n += sizeof *r + r->stub->len;
+        }
+    return n;
 }
 
 void tw_dcerpc_stream_free(TwDcerpcStream *s)
@@ -1302,6 +1318,10 @@ static void tcp_feed(void *st, TwDissectCtx *ctx, int dir, const guint8 *data, g
                      gsize reported)
 {
     tw_dcerpc_stream_feed(st, ctx, dir, data, len);
+    TwDcerpcStream *s = st;
+    gsize held = tw_dcerpc_stream_held(s);
+    tw_mem_charge(ctx, (gint64)held - (gint64)s->charged);
+    s->charged = held;
 }
 
 static void tcp_gap(void *st, TwDissectCtx *ctx, int dir, guint64 len)

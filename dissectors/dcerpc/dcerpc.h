@@ -13,6 +13,9 @@ typedef struct TwDcerpcStream TwDcerpcStream;
  * `pipe_name` (may be NULL) is the SMB2 pipe, e.g. "netlogon". */
 TwDcerpcStream *tw_dcerpc_stream_new(const char *transport, const char *pipe_name);
 void tw_dcerpc_stream_free(TwDcerpcStream *s);
+/* Bytes of parser state the stream holds that grow with the input (for
+ * tw_mem_charge by whoever owns the stream). */
+gsize tw_dcerpc_stream_held(const TwDcerpcStream *s);
 
 /* Next in-order bytes of one direction (TW_DIR_REQ client→server).  PDUs may
  * span calls and several PDUs may arrive in one call. */

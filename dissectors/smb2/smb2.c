@@ -139,6 +139,7 @@ typedef struct {
     GHashTable *pipes;   /* SmbKey -> SmbPipe */
     bool reported_smb1, reported_encrypted, reported_compressed;
     guint64 smb1_krb_request_frame; /* last AP-REQ in an SMB1 session setup */
+    gsize charged; /* bytes charged through tw_mem_charge */
 } SmbFlow;
 
 static void pending_free(gpointer p)
@@ -1189,6 +1190,28 @@ static bool smb2_probe(const guint8 *data, gsize len)
 
 static const guint16 smb2_ports[] = { 445, 139, 0 };
 
+/* What the flow's tables hold (pending requests, trees, pipes and their
+ * DCE/RPC streams), charged after each feed (tw_mem_charge).  The record
+ * buffers are the framer's budget. */
+static void smb2_feed_charged(void *state, TwDissectCtx *ctx, int dir, const guint8 *data,
+                              gsize len, gsize reported)
+{
+    smb2_feed(state, ctx, dir, data, len, reported);
+    SmbFlow *f = state;
+    gsize held = sizeof *f +
+                 g_hash_table_size(f->pending) * (sizeof(SmbPending) + sizeof(guint64) + 64) +
+                 g_hash_table_size(f->trees) * (sizeof(SmbTree) + sizeof(SmbKey) + 64);
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, f->pipes);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const SmbPipe *sp = v;
+        held += sizeof *sp + sizeof(SmbKey) + 64 + (sp->rpc ? tw_dcerpc_stream_held(sp->rpc) : 0);
+    }
+    tw_mem_charge(ctx, (gint64)held - (gint64)f->charged);
+    f->charged = held;
+}
+
 const TwAppParser tw_smb2_tcp_parser = {
     .name = "smb2",
     .ipproto = 6,
@@ -1196,6 +1219,6 @@ const TwAppParser tw_smb2_tcp_parser = {
     .probe = smb2_probe,
     .state_new = smb2_state_new,
     .state_free = smb2_state_free,
-    .feed = smb2_feed,
+    .feed = smb2_feed_charged,
     .gap = smb2_gap,
 };

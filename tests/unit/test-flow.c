@@ -36,6 +36,12 @@ static void rec_feed(void *st, TwDissectCtx *ctx, int dir, const guint8 *data, g
     /* "EXPECT" asks capture/ to send 10.9.9.9:7000 to the probe parser. */
     if (len >= 6 && memcmp(data, "EXPECT", 6) == 0 && ctx->expect)
         ctx->expect(ctx, "10.9.9.9", 7000, "rec-probe");
+    /* "ANOM" raises 150 anomalies of one kind; "CHARGE" holds 1000 bytes more. */
+    if (len >= 4 && memcmp(data, "ANOM", 4) == 0)
+        for (int i = 0; i < 150; i++)
+            tw_anomaly(ctx, "rec", "rec_flood", "anomaly %d", i);
+    if (len >= 6 && memcmp(data, "CHARGE", 6) == 0)
+        tw_mem_charge(ctx, 1000);
     /* "IGNORE" asks capture/ for nothing more of this flow. */
     if (len >= 6 && memcmp(data, "IGNORE", 6) == 0)
         tw_flow_ignore(ctx);
@@ -502,6 +508,67 @@ static void test_flow_cap(Fixture *fx, gconstpointer d)
     g_assert_cmpuint(anomalies, ==, 3);
 }
 
+static guint count_anomalies(Fixture *fx, const char *kind)
+{
+    guint n = 0;
+    for (guint i = 0; i < fx->events->len; i++) {
+        TwEvent *ev = fx->events->pdata[i];
+        if (strcmp(ev->proto, "anomaly") == 0 &&
+            (!kind || g_strcmp0(tw_event_get_str(ev, "kind"), kind) == 0))
+            n++;
+    }
+    return n;
+}
+
+/* Dissector anomalies: at most TW_ANOMALY_EVENTS_MAX events per kind per
+ * pipeline (two flows share the limit), the counter counts every one. */
+static void test_anomaly_rate_limit(Fixture *fx, gconstpointer d)
+{
+    Pkt q1 = build(mac_a, mac_b, A, B, 17, 40031, 88, 0, 0, 0, "ANOM", 0, 0);
+    Pkt q2 = build(mac_a, mac_b, A, B, 17, 40032, 88, 0, 0, 0, "ANOM", 0, 0);
+    feed(fx, &q1);
+    g_assert_cmpuint(count_anomalies(fx, "rec_flood"), ==, TW_ANOMALY_EVENTS_MAX);
+    feed(fx, &q2);
+    g_assert_cmpuint(count_anomalies(fx, "rec_flood"), ==, TW_ANOMALY_EVENTS_MAX);
+    g_assert_cmpuint(counter(fx, "anomaly.rec_flood"), ==, 300);
+    /* Another pipeline starts again from zero. */
+    tw_pipeline_free(fx->pl);
+    g_ptr_array_set_size(fx->events, 0);
+    TwPipelineConfig cfg = { on_event, fx, false };
+    fx->pl = tw_pipeline_new_with_parsers(&cfg, parsers);
+    feed(fx, &q1);
+    g_assert_cmpuint(count_anomalies(fx, "rec_flood"), ==, TW_ANOMALY_EVENTS_MAX);
+}
+
+/* The flow-state budget: TW_FLOW_BASE_BYTES per flow plus what parsers
+ * charge; past it the least recently seen flows are evicted (their parsers
+ * finished, as at TW_FLOW_MAX), counted, one anomaly per enforcement. */
+static void test_flow_state_budget(Fixture *fx, gconstpointer d)
+{
+    guint64 per_flow = TW_FLOW_BASE_BYTES + 3000;
+    tw_pipeline_set_budgets(fx->pl, 3 * per_flow, TW_TCP_OOO_BUDGET_BYTES);
+    for (guint16 i = 0; i < 3; i++) {
+        Pkt q = build(mac_a, mac_b, A, B, 6, (guint16)(41000 + i), 88, 1, 0, 0x18, "CHARGE", 0, 0);
+        for (int k = 0; k < 3; k++) { /* 3 x 1000 bytes, in order */
+            q.buf[14 + 20 + 7] = (guint8)(1 + 6 * k);
+            feed(fx, &q);
+        }
+    }
+    g_assert_cmpuint(counter(fx, "flows.budget_evicted"), ==, 0);
+    /* A fourth flow's first charge passes the budget: the oldest goes. */
+    Pkt q = build(mac_a, mac_b, A, B, 6, 41003, 88, 1, 0, 0x18, "CHARGE", 0, 0);
+    feed(fx, &q);
+    g_assert_cmpuint(counter(fx, "flows.budget_evicted"), ==, 1);
+    g_assert_cmpuint(counter(fx, "anomaly.flow_state_budget"), ==, 1);
+    g_assert_cmpuint(count_anomalies(fx, "flow_state_budget"), ==, 1);
+    g_assert_true(strstr(rec->str, "CHARGE;free;") != NULL); /* the oldest's parser finished */
+    g_assert_cmpuint(counter(fx, "flows.evicted"), ==, 0);
+    /* The flow 41000 is gone: its next segment starts a new flow. */
+    Pkt again = build(mac_a, mac_b, A, B, 6, 41000, 88, 19, 0, 0x18, "more", 0, 0);
+    feed(fx, &again);
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 5);
+}
+
 static void test_link_and_ip_errors(Fixture *fx, gconstpointer d)
 {
     Pkt q = build(mac_a, mac_b, A, B, 17, 40010, 88, 0, 0, 0, "zz", 0, 0);
@@ -550,6 +617,8 @@ int main(int argc, char **argv)
     ADD("/flow/idle-timeout", test_idle_timeout);
     ADD("/flow/udp-answered", test_udp_answered);
     ADD("/flow/cap", test_flow_cap);
+    ADD("/flow/anomaly-rate-limit", test_anomaly_rate_limit);
+    ADD("/flow/state-budget", test_flow_state_budget);
     ADD("/flow/link-and-ip-errors", test_link_and_ip_errors);
     int r = g_test_run();
     g_string_free(rec, TRUE);

@@ -132,6 +132,64 @@ static void test_pcapng_resolution(void)
     g_assert_cmpint(tw_source_next(src, &f, &err), ==, 0);
 }
 
+static void be32(GByteArray *b, guint32 v)
+{
+    guint8 x[4] = { (guint8)(v >> 24), (guint8)(v >> 16), (guint8)(v >> 8), (guint8)v };
+    g_byte_array_append(b, x, 4);
+}
+
+/* Classic pcap written by hand with `magic` in the writer's byte order
+ * (big-endian writer: the reader sees the byte-swapped magic), two records
+ * whose fraction field is `frac[i]`: nanoseconds for 0xa1b23c4d, so the
+ * times must come back divided by 1000 (rounded down to the µs). */
+static void check_classic(guint32 magic, bool big_endian, const guint32 *frac,
+                          const gint64 *expect_us)
+{
+    void (*w32)(GByteArray *, guint32) = big_endian ? be32 : le32;
+    GByteArray *b = g_byte_array_new();
+    w32(b, magic);
+    w32(b, big_endian ? 0x00020004u : 0x00040002u); /* version 2.4: two 16-bit fields */
+    w32(b, 0); w32(b, 0); w32(b, 65535); w32(b, 1);
+    for (int i = 0; i < 2; i++) {
+        w32(b, 1700000000u + (guint32)i);
+        w32(b, frac[i]);
+        w32(b, 4); w32(b, 4);
+        w32(b, 0x45454545);
+    }
+    g_autofree char *path = g_build_filename(tmpdir, "classic.pcap", NULL);
+    g_assert_true(g_file_set_contents(path, (const char *)b->data, b->len, NULL));
+    g_byte_array_unref(b);
+    char *paths[] = { path, NULL };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(TwSource) src = tw_source_open_files(paths, NULL, &err);
+    g_assert_no_error(err);
+    TwFrame f;
+    for (int i = 0; i < 2; i++) {
+        g_assert_cmpint(tw_source_next(src, &f, &err), ==, 1);
+        g_assert_cmpint(f.ts_us, ==, expect_us[i]);
+        g_assert_cmpuint(f.caplen, ==, 4);
+    }
+    g_assert_cmpint(tw_source_next(src, &f, &err), ==, 0);
+    g_assert_no_error(err);
+}
+
+/* Nanosecond classic pcap (magic 0xa1b23c4d, and 0x4d3cb2a1 as a reader on
+ * the other byte order sees it): fractions are nanoseconds.  The same
+ * fractions under the microsecond magic are microseconds. */
+static void test_classic_nanoseconds(void)
+{
+    static const guint32 ns[2] = { 123456789, 999999999 };
+    static const gint64 ns_us[2] = { (gint64)1700000000 * G_USEC_PER_SEC + 123456,
+                                     (gint64)1700000001 * G_USEC_PER_SEC + 999999 };
+    check_classic(0xa1b23c4d, false, ns, ns_us);
+    check_classic(0xa1b23c4d, true, ns, ns_us);
+    static const guint32 us[2] = { 123456, 999999 };
+    static const gint64 us_us[2] = { (gint64)1700000000 * G_USEC_PER_SEC + 123456,
+                                     (gint64)1700000001 * G_USEC_PER_SEC + 999999 };
+    check_classic(0xa1b2c3d4, false, us, us_us);
+    check_classic(0xa1b2c3d4, true, us, us_us);
+}
+
 static void test_timestamps(void)
 {
     g_autofree char *a = write_pcap("t.pcap", 1, 2, 20, (gint64)1234567890 * G_USEC_PER_SEC + 999998);
@@ -282,6 +340,7 @@ int main(int argc, char **argv)
     tmpdir = g_dir_make_tmp("tw-source-XXXXXX", NULL);
     g_test_add_func("/source/files-in-order", test_files_in_order);
     g_test_add_func("/source/timestamps", test_timestamps);
+    g_test_add_func("/source/classic-nanoseconds", test_classic_nanoseconds);
     g_test_add_func("/source/pcapng-resolution", test_pcapng_resolution);
     g_test_add_func("/source/missing-and-not-capture", test_missing_and_not_capture);
     g_test_add_func("/source/truncated-file", test_truncated_file);

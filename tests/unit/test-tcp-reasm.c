@@ -234,6 +234,65 @@ static void test_midstream_ack_not_behind(Fixture *fx, gconstpointer d)
     g_assert_cmpuint(counter(fx, "tcp.gaps"), ==, 0);
 }
 
+/* The global out-of-order budget: two directions share a 10-byte budget.
+ * When the second passes it, the OLDEST holder's data becomes holes of the
+ * same extent; its parser hears of a gap exactly there once the hole before
+ * it fills, and the memory is given back at once. */
+static void test_ooo_budget(Fixture *fx, gconstpointer d)
+{
+    TwTcpBudget budget;
+    tw_tcp_budget_init(&budget);
+    g_assert_cmpuint(budget.budget, ==, TW_TCP_OOO_BUDGET_BYTES);
+    budget.budget = 10;
+    fx->sink.budget = &budget;
+    TwTcpDir d2;
+    tw_tcp_dir_init(&d2);
+    TwTcpSink s2 = fx->sink;
+    s2.dir = 1;
+    seg(fx, 0, TW_TCP_SYN, "");
+    seg(fx, 4, 0, "efghijkl"); /* 8 bytes behind a 3-byte hole: held */
+    g_assert_cmpuint(budget.held, ==, 8);
+    g_assert_cmpuint(fx->dir.ooo_held, ==, 8);
+    tw_tcp_dir_segment(&d2, 0, TW_TCP_SYN, NULL, 0, 0, &s2);
+    tw_tcp_dir_segment(&d2, 3, 0, (const guint8 *)"cdefgh", 6, 6, &s2); /* 14 > 10 */
+    g_assert_cmpuint(budget.held, ==, 6); /* the first direction gave its 8 */
+    g_assert_cmpuint(fx->dir.ooo_held, ==, 0);
+    g_assert_cmpuint(fx->dir.ooo_bytes, ==, 8); /* still queued, as a hole */
+    g_assert_cmpuint(d2.ooo_held, ==, 6);
+    g_assert_cmpuint(counter(fx, "tcp.ooo_budget_evictions"), ==, 1);
+    g_assert_cmpuint(counter(fx, "tcp.ooo_budget_bytes"), ==, 8);
+    g_assert_cmpuint(counter(fx, "anomaly.tcp_ooo_budget"), ==, 1);
+    /* A retransmission of the dropped bytes is not taken back: gap in place. */
+    seg(fx, 4, 0, "efghijkl");
+    seg(fx, 1, 0, "abc");
+    seg(fx, 12, 0, "mn");
+    g_assert_cmpstr(fx->log->str, ==, "abc[gap 8]mn");
+    g_assert_cmpuint(budget.held, ==, 6);
+    tw_tcp_dir_clear(&d2); /* clearing gives the budget back */
+    g_assert_cmpuint(budget.held, ==, 0);
+    g_assert_null(budget.holders.head);
+}
+
+/* tw_tcp_dir_finish ends on any queue: holes from snaplen, from the budget,
+ * data across the 2^32 wrap, segments far ahead.  Each pass of its loop
+ * consumes the head segment (or the guard drops it), so the number of
+ * passes is bounded by the queue length. */
+static void test_finish_terminates(Fixture *fx, gconstpointer d)
+{
+    seg(fx, 0xfffffff0, TW_TCP_SYN, "");
+    seg(fx, 0xfffffffa, 0, "abc");                                   /* before the wrap */
+    tw_tcp_dir_segment(&fx->dir, 2, 0, (const guint8 *)"xyzw", 1, 4, &fx->sink); /* cut */
+    seg(fx, 0x00000100, 0, "far");
+    seg(fx, 0x7ffffff0, 0, "half"); /* almost 2^31 ahead: still ahead */
+    g_assert_cmpuint(fx->dir.ooo.length, ==, 5);
+    tw_tcp_dir_finish(&fx->dir, &fx->sink);
+    g_assert_cmpuint(fx->dir.ooo.length, ==, 0);
+    g_assert_cmpuint(fx->dir.ooo_bytes, ==, 0);
+    g_assert_cmpuint(counter(fx, "tcp.finish_stuck_segments"), ==, 0);
+    g_assert_cmpstr(fx->log->str, ==,
+                    "[gap 9]abc[gap 5]x[gap 3][gap 250]far[gap 2147483373]half");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -252,5 +311,7 @@ int main(int argc, char **argv)
     ADD("/tcp-reasm/midstream", test_midstream);
     ADD("/tcp-reasm/midstream-after-ack", test_midstream_after_ack);
     ADD("/tcp-reasm/midstream-ack-not-behind", test_midstream_ack_not_behind);
+    ADD("/tcp-reasm/ooo-budget", test_ooo_budget);
+    ADD("/tcp-reasm/finish-terminates", test_finish_terminates);
     return g_test_run();
 }
