@@ -62,7 +62,9 @@ void tw_tcp_dir_clear(TwTcpDir *d)
     d->ooo_bytes = 0;
 }
 
-/* Past the global budget: the oldest holders' data becomes holes (the
+static TwTcpSeg *seg_new(guint32 seq, const guint8 *p, guint32 len, bool hole);
+
+/* Past the global budget: the oldest holders' data becomes a hole (the
  * sequence space stays queued, so the gap is reported in place). */
 static void enforce_budget(const TwTcpSink *sink)
 {
@@ -73,15 +75,22 @@ static void enforce_budget(const TwTcpSink *sink)
     while (b->held > b->budget && b->holders.head) {
         TwTcpDir *v = b->holders.head->data;
         victims++;
-        for (GList *l = v->ooo.head; l; l = l->next) {
-            TwTcpSeg *s = l->data;
-            if (s->hole)
-                continue;
-            dropped += s->len;
-            held_add(v, NULL, -(gint64)s->len);
-            s->hole = true;
-            l->data = g_realloc(s, sizeof *s); /* keep only the header */
+        /* The whole queue becomes ONE hole from its first to its last byte
+         * (the holes between its segments were missing anyway).  One small
+         * header, allocated before the segments are freed: shrinking each
+         * segment in place would leave every freed slot a few bytes too
+         * short for the next segment, and the heap would grow anyway. */
+        const TwTcpSeg *first = g_queue_peek_head(&v->ooo), *last = g_queue_peek_tail(&v->ooo);
+        guint32 span = last->seq + last->len - first->seq;
+        TwTcpSeg *hole = seg_new(first->seq, NULL, span, true);
+        TwTcpSeg *s;
+        while ((s = g_queue_pop_head(&v->ooo)) != NULL) {
+            if (!s->hole)
+                dropped += s->len;
+            seg_free(v, s); /* the last data segment takes v out of holders */
         }
+        g_queue_push_tail(&v->ooo, hole);
+        v->ooo_bytes = span;
     }
     tw_cap_count(sink->notify, "tcp.ooo_budget_evictions", victims);
     tw_cap_count(sink->notify, "tcp.ooo_budget_bytes", dropped);

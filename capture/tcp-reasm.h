@@ -29,9 +29,9 @@ enum {
 /* The out-of-order bytes held by every direction of every flow, against
  * TW_TCP_OOO_BUDGET_BYTES (core/limits.h).  Directions holding data sit in
  * `holders`, in the order they started holding it (oldest first): past the
- * budget, the oldest holder's queued data is dropped — its segments become
- * holes of the same extent, so its parser is told of a gap exactly where
- * the bytes were, when reassembly reaches them. */
+ * budget, the oldest holder's queued data is dropped — its queue becomes one
+ * hole from its first to its last queued byte, so its parser is told of a
+ * gap exactly there, when reassembly reaches it. */
 typedef struct {
     guint64 held;     /* out-of-order data bytes held, all directions */
     guint64 budget;   /* TW_TCP_OOO_BUDGET_BYTES (a field so tests can lower it) */
