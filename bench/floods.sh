@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/floods.sh — peak RSS of trustwire on captures made to grow its memory
-# with the input (bench/gen-floods.c; one per memory budget of core/limits.h).
+# with the input (bench/gen-floods.c; one per memory budget of core/tw-limits.h).
 #
 #   bench/floods.sh [SIZE_MIB] [KIND...]     default 64 MiB each, every kind
 #

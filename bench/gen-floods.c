@@ -1,6 +1,6 @@
 /* gen-floods.c — hostile captures made to grow a dissector's memory with the
  * input (bench/floods.sh).  Not a test fixture: each flood targets one
- * memory budget of core/limits.h and is written at a requested size.
+ * memory budget of core/tw-limits.h and is written at a requested size.
  *
  *   tcp-ooo         600 TCP flows to port 88, every other 65000-byte segment
  *                   missing and never acknowledged: out-of-order queues

@@ -1,3 +1,3 @@
-/* caps.h — the capture layer's caps now live with every other cap in core/limits.h. */
+/* caps.h — the capture layer's caps now live with every other cap in core/tw-limits.h. */
 #pragma once
-#include "core/limits.h"
+#include "core/tw-limits.h"

@@ -31,7 +31,7 @@ void tw_pipeline_finish(TwPipeline *pl);
 void tw_pipeline_print_stats(TwPipeline *pl, FILE *out);
 GHashTable *tw_pipeline_counters(TwPipeline *pl); /* (transfer none) name -> guint64* */
 /* Tests: memory budgets lower than TW_FLOW_STATE_BUDGET_BYTES and
- * TW_TCP_OOO_BUDGET_BYTES (core/limits.h). */
+ * TW_TCP_OOO_BUDGET_BYTES (core/tw-limits.h). */
 void tw_pipeline_set_budgets(TwPipeline *pl, guint64 flow_state_bytes, guint64 tcp_ooo_bytes);
 void tw_pipeline_free(TwPipeline *pl);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwPipeline, tw_pipeline_free)

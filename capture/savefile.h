@@ -7,7 +7,7 @@
  * real captures do (tshark reads them). */
 #pragma once
 
-#include "core/limits.h"
+#include "core/tw-limits.h"
 #include <glib.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,4 +30,4 @@ int tw_savefile_next(TwSavefile *sf, TwSavefileRecord *rec, GError **err);
 int tw_savefile_first_linktype(const TwSavefile *sf);
 void tw_savefile_free(TwSavefile *sf);
 
-/* Caps (largest record, interfaces per section, page drop): core/limits.h. */
+/* Caps (largest record, interfaces per section, page drop): core/tw-limits.h. */

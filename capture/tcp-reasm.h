@@ -27,7 +27,7 @@ enum {
 };
 
 /* The out-of-order bytes held by every direction of every flow, against
- * TW_TCP_OOO_BUDGET_BYTES (core/limits.h).  Directions holding data sit in
+ * TW_TCP_OOO_BUDGET_BYTES (core/tw-limits.h).  Directions holding data sit in
  * `holders`, in the order they started holding it (oldest first): past the
  * budget, the oldest holder's queued data is dropped — its queue becomes one
  * hole from its first to its last queued byte, so its parser is told of a

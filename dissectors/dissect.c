@@ -1,6 +1,6 @@
 /* dissect.c — shared dissector services: emit, counters, anomalies. */
 #include "dissect.h"
-#include "core/limits.h"
+#include "core/tw-limits.h"
 
 #include <stdarg.h>
 

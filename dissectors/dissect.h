@@ -41,7 +41,7 @@ void tw_flow_ignore(TwDissectCtx *ctx);
 
 /* Memory accounting: the flow being fed now holds `delta` more bytes of
  * parser state (negative: fewer).  capture/ adds what every flow holds
- * against TW_FLOW_STATE_BUDGET_BYTES (core/limits.h) and, past it, evicts
+ * against TW_FLOW_STATE_BUDGET_BYTES (core/tw-limits.h) and, past it, evicts
  * the least recently seen flows.  A dissector charges what can grow with
  * the input (tables of calls, sessions, reassembled fragments) where it
  * grows or shrinks; it need not uncharge when its state is freed: the
@@ -54,7 +54,7 @@ void tw_emit(TwDissectCtx *ctx, TwEvent *ev);
 void tw_count(TwDissectCtx *ctx, const char *name, guint64 n);
 /* Counts "anomaly.<kind>" and emits an anomaly event {proto:"anomaly", kind,
  * parser, detail} while that counter is at most TW_ANOMALY_EVENTS_MAX
- * (core/limits.h): a flood of one kind becomes a count, not a flood of events. */
+ * (core/tw-limits.h): a flood of one kind becomes a count, not a flood of events. */
 void tw_anomaly(TwDissectCtx *ctx, const char *parser, const char *kind, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);
 

@@ -4,10 +4,10 @@
  * Internal to dissectors/dcerpc and dissectors/netlogon. */
 #pragma once
 
-#include "core/limits.h"
+#include "core/tw-limits.h"
 #include "dissectors/dissect.h"
 
-/* Caps: core/limits.h. */
+/* Caps: core/tw-limits.h. */
 
 typedef enum {
     TW_IFACE_OTHER = 0,

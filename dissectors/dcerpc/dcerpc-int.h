@@ -2,7 +2,7 @@
  * for the interface dissectors; not part of the stable interface. */
 #pragma once
 
-#include "core/limits.h"
+#include "core/tw-limits.h"
 #include "core/cursor.h"
 
 /* MS-NRPC 2.2.1.3.1 NL_AUTH_MESSAGE (the schannel bind token). */

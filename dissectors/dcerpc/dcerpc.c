@@ -3,7 +3,7 @@
  * reassembly per call_id, the auth verifier (sec_trailer), the Netlogon
  * schannel bind token, request/response pairing, and dispatch of stubs to
  * the interface dissectors (NETLOGON, EPM) or a compact generic event. */
-#include "core/limits.h"
+#include "core/tw-limits.h"
 #include "dcerpc.h"
 
 #include <stdio.h>

@@ -17,10 +17,10 @@
  * the referent that contains them (C706 14.3.12.3). */
 #pragma once
 
-#include "core/limits.h"
+#include "core/tw-limits.h"
 #include "core/cursor.h"
 
-/* Caps (core/limits.h): hitting one latches TW_LIMIT in the cursor. */
+/* Caps (core/tw-limits.h): hitting one latches TW_LIMIT in the cursor. */
 
 typedef struct TwNdr TwNdr;
 typedef void (*TwNdrDeferFn)(TwNdr *n, void *user);

@@ -11,10 +11,10 @@
  */
 #pragma once
 
-#include "core/limits.h"
+#include "core/tw-limits.h"
 #include "core/cursor.h"
 
-/* Safety caps: core/limits.h. */
+/* Safety caps: core/tw-limits.h. */
 
 enum {
     TW_DER_UNIVERSAL = 0,

@@ -5,10 +5,10 @@
  * KRB-ERROR) and NTLMSSP (MS-NLMP). */
 #pragma once
 
-#include "core/limits.h"
+#include "core/tw-limits.h"
 #include "dissectors/dissect.h"
 
-/* Safety caps: core/limits.h. */
+/* Safety caps: core/tw-limits.h. */
 
 /* Called on each event the token yields before it is emitted, so the carrier
  * can add its own fields (e.g. SMB2 session id) and pairing. May be NULL. */

@@ -1,7 +1,7 @@
 /* ntlmssp.c — NTLM authentication messages, MS-NLMP 2.2.1 (NEGOTIATE,
  * CHALLENGE, AUTHENTICATE) with the AV_PAIR list of 2.2.2.1 and the NTLMv2
  * response of 2.2.2.8.  One "ntlmssp" event per message. */
-#include "core/limits.h"
+#include "core/tw-limits.h"
 #include "gssapi.h"
 
 #define NTLMSSP_NEGOTIATE_UNICODE 0x00000001u /* MS-NLMP 2.2.2.5 flag A */

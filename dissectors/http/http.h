@@ -5,9 +5,9 @@
  * framed (header blocks found, bodies skipped by length) and never copied. */
 #pragma once
 
-#include "core/limits.h"
+#include "core/tw-limits.h"
 #include "dissectors/dissect.h"
 
-/* Safety caps: core/limits.h. */
+/* Safety caps: core/tw-limits.h. */
 
 extern const TwAppParser tw_http_tcp_parser;

@@ -7,10 +7,10 @@
  */
 #pragma once
 
-#include "core/limits.h"
+#include "core/tw-limits.h"
 #include "dissectors/dissect.h"
 
-/* Caps: core/limits.h (see docs/events.md). */
+/* Caps: core/tw-limits.h (see docs/events.md). */
 
 /* RFC 4120 5.10 message types. */
 enum {

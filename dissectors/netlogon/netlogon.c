@@ -5,7 +5,7 @@
  * unsealed: the session key is what it negotiates.  Later calls on an
  * authenticated channel are usually sealed (auth level privacy); their
  * events carry the opnum and `sealed: true` and nothing guessed. */
-#include "core/limits.h"
+#include "core/tw-limits.h"
 #include "netlogon.h"
 
 #include <stdio.h>

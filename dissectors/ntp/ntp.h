@@ -4,10 +4,10 @@
  * the server's clock.  Events are `proto: "ntp"` (docs/events.md, NTP). */
 #pragma once
 
-#include "core/limits.h"
+#include "core/tw-limits.h"
 #include "dissectors/dissect.h"
 
-/* Safety caps (core/limits.h; hitting one → tw_anomaly once per flow + counter). */
+/* Safety caps (core/tw-limits.h; hitting one → tw_anomaly once per flow + counter). */
 
 /* Sizes on the wire. */
 #define TW_NTP_HEADER_LEN 48          /* RFC 5905 7.3, up to and including the transmit timestamp */

@@ -5,10 +5,10 @@
  * DCE/RPC, fed to one TwDcerpcStream per (session, tree, FileId). */
 #pragma once
 
-#include "core/limits.h"
+#include "core/tw-limits.h"
 #include "dissectors/dissect.h"
 
-/* Safety caps (core/limits.h; hitting one → tw_anomaly + counter). */
+/* Safety caps (core/tw-limits.h; hitting one → tw_anomaly + counter). */
 
 /* MS-SMB2 2.2.1 commands. */
 enum {

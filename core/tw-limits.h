@@ -1,4 +1,7 @@
-/* limits.h — every cap and memory budget of trustwire, in one place.
+/* tw-limits.h — every cap and memory budget of trustwire, in one place.
+ * (Not "limits.h": core/ targets have core/ on their include path, where a
+ * file of that name would shadow the C library's <limits.h> that glib
+ * includes; a clean build of core/event.c then fails on ULONG_MAX.)
  *
  * Each table, queue, buffer and loop that hostile input could grow is
  * bounded by one of these.  For each: what it bounds, and WHAT BREAKS when
