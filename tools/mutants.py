@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""mutants.py — a mutation round: plant one realistic bug at a time in a
+scratch copy of the tree, build, run the test suite, and count which bugs a
+test catches ("killed") and which survive.
+
+Each mutant is (name, file, original text, mutated text).  The original text
+must occur exactly once in the file; a mutant whose text is not found is
+reported as "stale" (the code moved on: update the list).
+
+Usage: tools/mutants.py [--suite SUITE...] [--keep] [NAME...]
+  runs in a scratch git worktree under /tmp (never touches this checkout),
+  with a normal (non-sanitizer) build; prints one line per mutant and
+  "N killed, N survived, N stale" at the end.  Exit 0 always (it measures).
+Not a test: it takes minutes (one build and suite run per mutant).
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+
+# (name, file, original, mutated) — the realistic kind of bug: a flipped
+# bound, an off-by-one, a swapped cause, a wrong sign, a lost check.
+MUTANTS = [
+]
+
+
+def sh(cmd, cwd, timeout=None):
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def main():
+    args = sys.argv[1:]
+    suites = []
+    keep = False
+    names = set()
+    while args:
+        a = args.pop(0)
+        if a == "--suite":
+            suites.append(args.pop(0))
+        elif a == "--keep":
+            keep = True
+        else:
+            names.add(a)
+    todo = [m for m in MUTANTS if not names or m[0] in names]
+    scratch = tempfile.mkdtemp(prefix="tw-mutants-")
+    wt = os.path.join(scratch, "tree")
+    sh(["git", "worktree", "add", "--detach", wt, "HEAD"], REPO)
+    # Uncommitted changes of this checkout are part of what is measured.
+    diff = sh(["git", "diff", "HEAD"], REPO).stdout
+    if diff:
+        subprocess.run(["git", "apply"], input=diff, cwd=wt, text=True, check=True)
+    shared = os.path.join(os.path.dirname(REPO), "shared")
+    if os.path.isdir(shared) and not os.path.exists(os.path.join(scratch, "shared")):
+        os.symlink(shared, os.path.join(scratch, "shared"))
+    build = os.path.join(wt, "build")
+    r = sh(["meson", "setup", build], wt)
+    if r.returncode:
+        print(r.stdout + r.stderr)
+        return 0
+    base = sh(["ninja", "-C", build], wt)
+    if base.returncode:
+        print("the unmutated tree does not build:\n" + base.stdout[-3000:])
+        return 0
+    test_cmd = ["meson", "test", "-C", build, "--no-rebuild", "--print-errorlogs"]
+    for s in suites:
+        test_cmd += ["--suite", s]
+    r = sh(test_cmd, wt)
+    if r.returncode:
+        print("the unmutated tree fails its tests: fix that first\n" + r.stdout[-3000:])
+        return 0
+    killed = survived = stale = 0
+    for name, path, orig, mut in todo:
+        f = os.path.join(wt, path)
+        text = open(f, encoding="utf-8").read()
+        if text.count(orig) != 1:
+            print(f"STALE    {name}: text found {text.count(orig)} times in {path}")
+            stale += 1
+            continue
+        open(f, "w", encoding="utf-8").write(text.replace(orig, mut))
+        try:
+            b = sh(["ninja", "-C", build], wt)
+            if b.returncode:
+                print(f"KILLED   {name}: does not compile")
+                killed += 1
+                continue
+            try:
+                r = sh(test_cmd, wt, timeout=1800)
+                failed = r.returncode != 0
+                why = [l for l in r.stdout.splitlines() if " FAIL " in l or "TIMEOUT" in l][:3]
+            except subprocess.TimeoutExpired:
+                failed, why = True, ["suite timed out"]
+            if failed:
+                print(f"KILLED   {name}: " + "; ".join(w.strip() for w in why))
+                killed += 1
+            else:
+                print(f"SURVIVED {name}")
+                survived += 1
+        finally:
+            open(f, "w", encoding="utf-8").write(text)
+        sys.stdout.flush()
+    total = killed + survived
+    rate = f" ({100 * killed // total}% kill rate)" if total else ""
+    print(f"{killed} killed, {survived} survived, {stale} stale{rate}")
+    if not keep:
+        sh(["git", "worktree", "remove", "--force", wt], REPO)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
