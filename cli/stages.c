@@ -71,7 +71,7 @@ static void on_established(const TwAnalysis *a, const TwMachine *m, const TwFind
     if (st->alerts) {
         tw_alert_json(m, f, st->line);
         tw_out_write(st->alerts, st->line->str, st->line->len);
-        fflush(st->alerts->f); /* a finding is news: it goes out now */
+        tw_out_flush(st->alerts); /* a finding is news: it goes out now */
     } else {
         tw_report_finding_line(m, f, st->announce_color, st->line);
         fwrite(st->line->str, 1, st->line->len, st->announce);

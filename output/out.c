@@ -36,6 +36,15 @@ void tw_out_write(TwOut *o, const char *buf, gsize len)
         o->err = errno ? errno : EIO;
 }
 
+void tw_out_flush(TwOut *o)
+{
+    if (o->err)
+        return;
+    errno = 0;
+    if (fflush(o->f) != 0)
+        o->err = errno ? errno : EIO;
+}
+
 void tw_out_check(TwOut *o)
 {
     if (!o->err && ferror(o->f))

@@ -29,6 +29,8 @@ TwOut *tw_out_new_stdout(void);
 /* Opens `path` for writing (truncates); NULL + GError when it cannot. */
 TwOut *tw_out_open(const char *path, GError **err);
 void tw_out_write(TwOut *o, const char *buf, gsize len);
+/* Writes out what is buffered now (a live finding is news). */
+void tw_out_flush(TwOut *o);
 /* Records a failure of writes made directly on o->f (errno at the time). */
 void tw_out_check(TwOut *o);
 /* Flushes, and closes a file; returns 0 or the errno of the first failed
