@@ -238,9 +238,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwAnalysis, tw_analysis_free)
  * read in this run); frame numbers are only unique within a source. */
 void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source);
 
-/* Live mode: appends one line per finding established since the last call
- * (for machines touched by recent events) to `out`. Returns how many. */
-guint tw_analysis_announce(TwAnalysis *a, GString *out, bool color);
+/* Live findings (established.c): calls `fn` once for each finding (recovered
+ * or worse) established since the last call, for the machines touched by
+ * the events fed since; each (machine, rule, state) only once per analysis.
+ * `f` is valid during the call only.  Returns how many. */
+typedef void (*TwEstablishedFn)(const TwAnalysis *a, const TwMachine *m, const TwFinding *f, void *user);
+guint tw_analysis_established(TwAnalysis *a, TwEstablishedFn fn, void *user);
 
 /* DC clock offset vs the capture host (median of DC samples); false when none. */
 bool tw_analysis_dc_offset(const TwAnalysis *a, double *offset_s);

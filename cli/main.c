@@ -1,14 +1,17 @@
-/* main.c — trustwire's command line: read frames, dissect, analyse, print. */
-#include "analysis/analysis.h"
+/* main.c — trustwire's command line: options, sources, and the stage list
+ * (stages.h) of one pass: read frames, dissect, analyse, write the outputs. */
 #include "capture/pipeline.h"
 #include "capture/source.h"
-#include "output/sink.h"
+#include "from-events.h"
+#include "stages.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static TwSource *volatile running_source;
@@ -22,103 +25,78 @@ static void on_signal(int sig)
         tw_source_break(running_source);
 }
 
-/* --from-events: NDJSON lines as written by -T events (docs/events.md), from
- * one or several sensors, merged by capture time into one analysis. */
-#define TW_FROM_EVENTS_MAX_LINE   (1u << 20) /* longer lines are skipped */
-#define TW_FROM_EVENTS_MAX_EVENTS 5000000u   /* events kept in memory for the merge */
-
-typedef struct {
-    TwEvent *ev;
-    const char *source;
-    guint64 seq;
-} LoadedEvent;
-
-static int loaded_cmp(gconstpointer pa, gconstpointer pb)
+static void emit_to_stages(TwEvent *ev, void *user)
 {
-    const LoadedEvent *x = pa, *y = pb;
-    if (x->ev->ts_us != y->ev->ts_us)
-        return x->ev->ts_us < y->ev->ts_us ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static int run_from_events(char **paths, TwSink *sink)
-{
-    g_autoptr(GArray) evs = g_array_new(FALSE, FALSE, sizeof(LoadedEvent));
-    int status = 0;
-    guint64 seq = 0, bad = 0;
-    bool capped = false;
-    for (char **p = paths; *p && !capped; p++) {
-        bool is_stdin = strcmp(*p, "-") == 0;
-        FILE *f = is_stdin ? stdin : fopen(*p, "r");
-        if (!f) {
-            fprintf(stderr, "trustwire: %s: %s\n", *p, g_strerror(errno));
-            status = 2;
-            continue;
-        }
-        const char *source = is_stdin ? "stdin" : *p;
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t n;
-        guint64 lineno = 0;
-        while ((n = getline(&line, &cap, f)) >= 0) {
-            lineno++;
-            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-                line[--n] = 0;
-            if (n == 0)
-                continue;
-            if ((size_t)n > TW_FROM_EVENTS_MAX_LINE) {
-                bad++;
-                continue;
-            }
-            g_autoptr(GError) err = NULL;
-            TwEvent *ev = tw_event_from_json(line, n, &err);
-            if (!ev) {
-                if (bad++ < 5)
-                    fprintf(stderr, "trustwire: %s:%" G_GUINT64_FORMAT ": %s\n", source, lineno, err->message);
-                continue;
-            }
-            if (evs->len >= TW_FROM_EVENTS_MAX_EVENTS) {
-                fprintf(stderr, "trustwire: more than %u events: the rest are not analysed\n",
-                        TW_FROM_EVENTS_MAX_EVENTS);
-                tw_event_free(ev);
-                capped = true;
-                break;
-            }
-            LoadedEvent le = { ev, source, seq++ };
-            g_array_append_val(evs, le);
-        }
-        free(line);
-        if (!is_stdin)
-            fclose(f);
-    }
-    if (bad)
-        fprintf(stderr, "trustwire: %" G_GUINT64_FORMAT " line(s) were not events and were skipped\n", bad);
-    g_array_sort(evs, loaded_cmp);
-    for (guint i = 0; i < evs->len; i++) {
-        LoadedEvent *le = &g_array_index(evs, LoadedEvent, i);
-        if (!stop_requested) {
-            tw_sink_report_set_source(sink, le->source);
-            sink->event(sink, le->ev);
-        }
-        tw_event_free(le->ev);
-    }
-    return status;
-}
-
-static void emit_to_sink(TwEvent *ev, void *user)
-{
-    TwSink *sink = user;
-    sink->event(sink, ev);
+    tw_stages_event(user, ev, NULL);
     tw_event_free(ev);
+}
+
+/* A closed standard descriptor would be handed to the next file opened
+ * (a --write file would become stdout).  It is filled with /dev/null and
+ * remembered: a closed stdout is an output error, a closed stdin an input
+ * one. */
+static bool fd_closed(int fd)
+{
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+        return false;
+    int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (n >= 0 && n != fd) {
+        dup2(n, fd);
+        close(n);
+    }
+    return true;
+}
+
+/* -r FILE: what cannot be a capture is said plainly before reading. */
+static bool check_capture_path(const char *path, bool stdin_closed)
+{
+    if (strcmp(path, "-") == 0) {
+        if (stdin_closed) {
+            fprintf(stderr, "trustwire: -r -: stdin is closed\n");
+            return false;
+        }
+        return true;
+    }
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return true; /* the source says why it cannot open it */
+    if (S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "trustwire: %s: is a directory\n", path);
+        return false;
+    }
+    if (S_ISREG(sb.st_mode) && sb.st_size == 0) {
+        fprintf(stderr, "trustwire: %s: is empty\n", path);
+        return false;
+    }
+    return true;
+}
+
+/* --write MODE:FILE → an output on its own stream. */
+static bool add_write(TwStages *st, const char *spec)
+{
+    const char *colon = strchr(spec, ':');
+    if (!colon || colon == spec || !colon[1]) {
+        fprintf(stderr, "trustwire: --write %s: expected MODE:FILE (MODE one of " TW_SINK_MODES ")\n", spec);
+        return false;
+    }
+    g_autofree char *mode = g_strndup(spec, (gsize)(colon - spec));
+    if (!tw_sink_mode_known(mode)) {
+        fprintf(stderr, "trustwire: --write %s: unknown output mode '%s' (" TW_SINK_MODES ")\n", spec, mode);
+        return false;
+    }
+    TwOut *o = tw_stages_out(st, colon + 1);
+    return o && tw_stages_add_output(st, mode, o);
 }
 
 int main(int argc, char **argv)
 {
     g_auto(GStrv) read_files = NULL;
     g_auto(GStrv) event_files = NULL;
+    g_auto(GStrv) writes = NULL;
     g_autofree char *iface = NULL;
     g_autofree char *filter = NULL;
     g_autofree char *out_mode = NULL;
+    g_autofree char *alerts = NULL;
     gint snaplen = 0;
     gboolean show_stats = FALSE;
     gboolean version = FALSE;
@@ -127,19 +105,30 @@ int main(int argc, char **argv)
         { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &read_files,
           "Read packets from FILE (pcap or pcapng; '-' for stdin); repeat for several files", "FILE" },
         { "from-events", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &event_files,
-          "Analyse saved events (NDJSON from -T events; '-' for stdin); repeat to merge sensors", "FILE" },
+          "Analyse saved events (NDJSON from -T events; '-' for stdin); repeat to merge sensors "
+          "(each file in its own order, merged by time stamp)", "FILE" },
         { "interface", 'i', 0, G_OPTION_ARG_STRING, &iface, "Capture live on IFACE", "IFACE" },
         { "filter", 'f', 0, G_OPTION_ARG_STRING, &filter, "BPF capture filter", "FILTER" },
         { "snaplen", 's', 0, G_OPTION_ARG_INT, &snaplen, "Live capture snapshot length (default 262144)",
           "BYTES" },
         { "output", 'T', 0, G_OPTION_ARG_STRING, &out_mode,
-          "Output: report (default: who lost its trust, why, the fix), json (the report as JSON), "
+          "Output on stdout: report (default: who lost its trust, why, the fix), json (the report as JSON), "
           "summary (one line per message), events (NDJSON), tree (teaching view)", "MODE" },
+        { "write", 'w', 0, G_OPTION_ARG_FILENAME_ARRAY, &writes,
+          "Also write output MODE (as -T) to FILE, in the same pass; repeatable "
+          "(-T events --write report:r.txt)", "MODE:FILE" },
+        { "alerts", 0, 0, G_OPTION_ARG_FILENAME, &alerts,
+          "Write each finding as it is established to FILE ('-' for stdout), one JSON object per line "
+          "(finding_id, account, state, rule, confidence, summary, first and establishing evidence)", "FILE" },
         { "stats", 'S', 0, G_OPTION_ARG_NONE, &show_stats, "Print pipeline counters on stderr at the end",
           NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
+
+    bool stdin_closed = fd_closed(STDIN_FILENO);
+    bool stdout_closed = fd_closed(STDOUT_FILENO);
+    fd_closed(STDERR_FILENO);
 
     g_autoptr(GOptionContext) octx = g_option_context_new("[FILE…]");
     g_option_context_set_summary(octx,
@@ -181,24 +170,38 @@ int main(int argc, char **argv)
         fprintf(stderr, "trustwire: -r and -i cannot be used together\n");
         return 2;
     }
+    for (guint i = 0; i + 1 < files->len; i++)
+        if (!check_capture_path(g_ptr_array_index(files, i), stdin_closed))
+            return 2;
 
-    TwSink *sink = NULL;
-    bool want_tree = false;
-    if (!out_mode || strcmp(out_mode, "report") == 0) {
-        sink = tw_sink_report_new(stdout, false, iface != NULL, stderr);
-    } else if (strcmp(out_mode, "json") == 0) {
-        sink = tw_sink_report_new(stdout, true, iface != NULL, stderr);
-    } else if (strcmp(out_mode, "summary") == 0) {
-        sink = tw_sink_summary_new(stdout);
-    } else if (strcmp(out_mode, "events") == 0) {
-        sink = tw_sink_events_new(stdout);
-    } else if (strcmp(out_mode, "tree") == 0) {
-        sink = tw_sink_tree_new(stdout);
-        want_tree = true;
-    } else {
-        fprintf(stderr, "trustwire: unknown output mode '%s' (report, json, summary, events, tree)\n", out_mode);
+    /* The stage list: -T on stdout, each --write on its file, --alerts. */
+    g_auto(TwStages) st;
+    tw_stages_init(&st);
+    const char *mode = out_mode ? out_mode : "report";
+    TwOut *std_out = tw_stages_out(&st, "-");
+    if (stdout_closed)
+        std_out->err = EBADF; /* said once at the end: writing stdout: Bad file descriptor */
+    if (!tw_sink_mode_known(mode)) {
+        fprintf(stderr, "trustwire: unknown output mode '%s' (" TW_SINK_MODES ")\n", mode);
         return 2;
     }
+    tw_stages_add_output(&st, mode, std_out);
+    for (char **w = writes; w && *w; w++)
+        if (!add_write(&st, *w))
+            return 2;
+    if (alerts) {
+        st.alerts = tw_stages_out(&st, alerts);
+        if (!st.alerts)
+            return 2;
+    }
+    /* Live, without --alerts: each finding on stderr as a human line, as
+     * long as some output shows verdicts (the analysis runs anyway). */
+    if (iface && !alerts) {
+        for (guint i = 0; i < st.sinks->len; i++)
+            if (((TwSink *)g_ptr_array_index(st.sinks, i))->needs_analysis)
+                st.announce = stderr;
+    }
+    tw_stages_plan(&st);
 
     struct sigaction sa = { 0 };
     sa.sa_handler = on_signal;
@@ -207,10 +210,12 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     if (event_files) {
-        int st = run_from_events((char **)ev_files->pdata, sink);
-        int sink_status = sink->end(sink);
-        sink->free(sink);
-        return st ? st : sink_status;
+        guint64 events = 0;
+        int status = tw_from_events_run((char **)ev_files->pdata, stdin_closed, &st, &stop_requested, &events);
+        if (events == 0)
+            status = 2; /* nothing at all was analysed: no report that would read as "all is well" */
+        int out_status = tw_stages_finish(&st, events > 0);
+        return status ? status : out_status;
     }
 
     g_autoptr(TwSource) src = NULL;
@@ -222,11 +227,10 @@ int main(int argc, char **argv)
     }
     if (!src) {
         fprintf(stderr, "trustwire: %s\n", err->message);
-        sink->free(sink);
         return 2;
     }
 
-    TwPipelineConfig pc = { .emit = emit_to_sink, .emit_user = sink, .want_tree = want_tree };
+    TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &st, .want_tree = tw_stages_want_tree(&st) };
     g_autoptr(TwPipeline) pl = tw_pipeline_new(&pc);
 
     running_source = src;
@@ -243,13 +247,12 @@ int main(int argc, char **argv)
     tw_pipeline_finish(pl);
     running_source = NULL;
 
-    int sink_status = sink->end(sink);
+    int out_status = tw_stages_finish(&st, true);
     if (status == 0)
-        status = sink_status;
+        status = out_status;
     if (tw_source_is_live(src))
         tw_source_print_stats(src, stderr);
     if (show_stats)
         tw_pipeline_print_stats(pl, stderr);
-    sink->free(sink);
     return status;
 }

@@ -2,16 +2,14 @@
  * back into a TwEvent, so saved events from many sensors feed the same
  * analysis (`--from-events`).
  */
-#include "event.h"
+#include "event-json.h"
 
+#include <errno.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
 
-#define TW_JSON_MAX_LIST 4096     /* elements kept from one array field */
-#define TW_JSON_MAX_FIELDS 512    /* fields kept from one event */
-#define TW_JSON_MAX_KEY_LEN 128   /* longer field names are dropped */
-#define TW_JSON_MAX_NEW_KEYS 1024 /* distinct field names ever interned from input */
+G_DEFINE_QUARK(tw-event-json-error-quark, tw_event_json_error)
 
 /* Field names are interned (event.h), and GLib never frees interned
  * strings: hostile input inventing a new name per line would grow memory
@@ -78,24 +76,64 @@ static void set_array(TwEvent *ev, const char *key, JsonArray *arr)
     tw_event_take_strlist(ev, key, l);
 }
 
+guint tw_json_depth(const char *s, gsize len, guint limit)
+{
+    guint depth = 0, deepest = 0;
+    bool in_string = false;
+    for (gsize i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\')
+                i++; /* the escaped character cannot end the string */
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > deepest) {
+                deepest = depth;
+                if (deepest > limit)
+                    return limit + 1;
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return deepest;
+}
+
+/* RFC 3339 can write years 0001-9999 (tw_format_time clamps to them):
+ * integer times outside are not kept, so every time read writes back as
+ * the same text. */
+#define TW_JSON_MIN_TS_S G_GINT64_CONSTANT(-62135596800) /* 0001-01-01T00:00:00Z */
+#define TW_JSON_MAX_TS_S G_GINT64_CONSTANT(253402300799) /* 9999-12-31T23:59:59Z */
+
 TwEvent *tw_event_from_json(const char *line, gssize len, GError **err)
 {
+    gsize n = len < 0 ? strlen(line) : (gsize)len;
+    if (tw_json_depth(line, n, TW_JSON_MAX_DEPTH) > TW_JSON_MAX_DEPTH) {
+        g_set_error(err, TW_EVENT_JSON_ERROR, TW_EVENT_JSON_ERROR_TOO_DEEP,
+                    "JSON nested deeper than %u levels", TW_JSON_MAX_DEPTH);
+        return NULL;
+    }
     g_autoptr(JsonParser) parser = json_parser_new_immutable();
-    if (!json_parser_load_from_data(parser, line, len, err))
+    if (!json_parser_load_from_data(parser, line, (gssize)n, err))
         return NULL;
     JsonNode *root = json_parser_get_root(parser);
     if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-        g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not a JSON object");
+        g_set_error(err, TW_EVENT_JSON_ERROR, TW_EVENT_JSON_ERROR_NOT_EVENT, "not a JSON object");
         return NULL;
     }
     JsonObject *o = json_node_get_object(root);
     const char *proto = json_object_get_string_member_with_default(o, "proto", NULL);
     if (!proto) {
-        g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "event without \"proto\"");
+        g_set_error(err, TW_EVENT_JSON_ERROR, TW_EVENT_JSON_ERROR_NOT_EVENT, "event without \"proto\"");
         return NULL;
     }
     if (!key_acceptable(proto)) {
-        g_set_error(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "too many distinct protocol names");
+        g_set_error(err, TW_EVENT_JSON_ERROR, TW_EVENT_JSON_ERROR_NOT_EVENT, "too many distinct protocol names");
         return NULL;
     }
     TwEvent *ev = tw_event_new(NULL, proto);
@@ -119,12 +157,15 @@ TwEvent *tw_event_from_json(const char *line, gssize len, GError **err)
         if (strcmp(key, "ts") == 0) {
             if (is_str)
                 tw_parse_time(json_node_get_string(node), &ev->ts_us);
-            else if (is_int)
+            else if (is_int && json_node_get_int(node) >= TW_JSON_MIN_TS_S &&
+                     json_node_get_int(node) <= TW_JSON_MAX_TS_S)
                 ev->ts_us = json_node_get_int(node) * G_USEC_PER_SEC;
             continue;
         }
         if (strcmp(key, "src") == 0 || strcmp(key, "dst") == 0) {
-            if (is_str)
+            /* An address that does not fit is dropped, not cut: a cut could
+             * split a UTF-8 character and change on every round trip. */
+            if (is_str && strlen(json_node_get_string(node)) < TW_ADDR_STRLEN)
                 g_strlcpy(key[0] == 's' ? ev->src : ev->dst, json_node_get_string(node), TW_ADDR_STRLEN);
             continue;
         }
@@ -178,4 +219,60 @@ TwEvent *tw_event_from_json(const char *line, gssize len, GError **err)
         memcpy(ev->dst_mac, dmac, 6);
     }
     return ev;
+}
+
+void tw_line_reader_init(TwLineReader *r, FILE *f, gsize max_line)
+{
+    memset(r, 0, sizeof *r);
+    r->f = f;
+    r->max_line = max_line;
+    r->cap = MIN(max_line, 4096) + 1;
+    r->buf = g_malloc(r->cap);
+}
+
+int tw_line_reader_next(TwLineReader *r, const char **line, gsize *len)
+{
+    for (;;) {
+        gsize n = 0;
+        bool overlong = false;
+        int c;
+        while ((c = getc_unlocked(r->f)) != EOF && c != '\n') {
+            if (overlong)
+                continue; /* the rest of an over-long line: read, not kept */
+            if (n == r->max_line) {
+                overlong = true;
+                continue;
+            }
+            if (n + 1 >= r->cap) {
+                r->cap = MIN(r->cap * 2, r->max_line + 1);
+                r->buf = g_realloc(r->buf, r->cap);
+            }
+            r->buf[n++] = (char)c;
+        }
+        if (c == EOF && ferror(r->f)) {
+            r->read_errno = errno ? errno : EIO;
+            return -1;
+        }
+        if (c == EOF && n == 0 && !overlong)
+            return 0;
+        r->lines++;
+        if (overlong) {
+            r->overlong++;
+            if (c == EOF)
+                return 0;
+            continue;
+        }
+        if (n > 0 && r->buf[n - 1] == '\r')
+            n--;
+        r->buf[n] = 0;
+        *line = r->buf;
+        *len = n;
+        return 1;
+    }
+}
+
+void tw_line_reader_clear(TwLineReader *r)
+{
+    g_free(r->buf);
+    r->buf = NULL;
 }

@@ -121,12 +121,26 @@ void tw_event_set_bool(TwEvent *ev, const char *key, gboolean v)
     f->v.b = v ? TRUE : FALSE;
 }
 
+/* Events hold UTF-8 only (event.h): a string that is not valid UTF-8 (bytes
+ * copied from a packet that claimed to be text) gets U+FFFD for each bad
+ * byte, here, once, so every output (NDJSON, summary, tree, report) and a
+ * round trip through NDJSON see the same text.  Transfer full. */
+static char *valid_utf8(char *s)
+{
+    if (!s || g_utf8_validate(s, -1, NULL))
+        return s;
+    char *v = g_utf8_make_valid(s, -1);
+    g_free(s);
+    return v;
+}
+
 void tw_event_take_str(TwEvent *ev, const char *key, char *s)
 {
     if (!s) {
         tw_event_remove(ev, key);
         return;
     }
+    s = valid_utf8(s);
     TwField *f = field_slot(ev, key);
     f->type = TW_FIELD_STR;
     f->v.s = s;
@@ -182,6 +196,8 @@ void tw_event_take_intlist(TwEvent *ev, const char *key, GArray *list)
 
 void tw_event_take_strlist(TwEvent *ev, const char *key, GPtrArray *list)
 {
+    for (guint i = 0; i < list->len; i++)
+        list->pdata[i] = valid_utf8(list->pdata[i]);
     TwField *f = field_slot(ev, key);
     f->type = TW_FIELD_STRLIST;
     f->v.slist = list;
@@ -253,12 +269,12 @@ void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *n
         ev->tree = g_ptr_array_new_with_free_func(tree_node_free);
     TwTreeNode *n = g_new0(TwTreeNode, 1);
     n->depth = depth;
-    n->name = g_strdup(name);
+    n->name = valid_utf8(g_strdup(name));
     n->note = note;
     if (fmt) {
         va_list ap;
         va_start(ap, fmt);
-        n->value = g_strdup_vprintf(fmt, ap);
+        n->value = valid_utf8(g_strdup_vprintf(fmt, ap));
         va_end(ap);
     }
     g_ptr_array_add(ev->tree, n);
@@ -270,6 +286,12 @@ static _Thread_local gint64 time_cache_secs;
 static _Thread_local bool time_cache_valid;
 static _Thread_local char time_cache_prefix[20]; /* YYYY-MM-DDTHH:MM:SS */
 
+/* RFC 3339 writes years 0001-9999 (and GDateTime reads no others): a time
+ * outside (a corrupt capture record) is written as the nearest one inside,
+ * so every time written reads back as itself (tw_parse_time). */
+#define TW_TIME_MIN_S G_GINT64_CONSTANT(-62135596800) /* 0001-01-01T00:00:00Z */
+#define TW_TIME_MAX_S G_GINT64_CONSTANT(253402300799) /* 9999-12-31T23:59:59Z */
+
 void tw_format_time(gint64 ts_us, char out[32])
 {
     gint64 secs = ts_us / 1000000;
@@ -278,6 +300,13 @@ void tw_format_time(gint64 ts_us, char out[32])
         us += 1000000;
         secs -= 1;
     }
+    if (secs < TW_TIME_MIN_S) {
+        secs = TW_TIME_MIN_S;
+        us = 0;
+    } else if (secs > TW_TIME_MAX_S) {
+        secs = TW_TIME_MAX_S;
+        us = 999999;
+    }
     if (!time_cache_valid || time_cache_secs != secs) {
         time_t t = (time_t)secs;
         struct tm tm;
@@ -285,8 +314,8 @@ void tw_format_time(gint64 ts_us, char out[32])
             g_strlcpy(out, "1970-01-01T00:00:00.000000Z", 32);
             return;
         }
-        /* Years are clamped to four digits so the text always fits its 32 bytes. */
-        unsigned year = (unsigned)CLAMP(tm.tm_year + 1900, 0, 9999);
+        /* Four digits by the clamp above: the text always fits its 32 bytes. */
+        unsigned year = (unsigned)CLAMP(tm.tm_year + 1900, 1, 9999);
         snprintf(time_cache_prefix, sizeof time_cache_prefix, "%04u-%02u-%02uT%02u:%02u:%02u",
                  year, (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
                  (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,

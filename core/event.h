@@ -84,7 +84,7 @@ void tw_event_set_hex(TwEvent *ev, const char *key, const guint8 *b, gsize n);
 void tw_event_set_hex32(TwEvent *ev, const char *key, guint32 v); /* "0x%08x" */
 void tw_event_set_time(TwEvent *ev, const char *key, gint64 ts_us); /* RFC 3339 */
 void tw_event_take_intlist(TwEvent *ev, const char *key, GArray *list);   /* transfer full */
-void tw_event_take_strlist(TwEvent *ev, const char *key, GPtrArray *list); /* transfer full */
+void tw_event_take_strlist(TwEvent *ev, const char *key, GPtrArray *list); /* transfer full; g_malloc'd items */
 void tw_event_append_int(TwEvent *ev, const char *key, gint64 v); /* to an INTLIST */
 void tw_event_remove(TwEvent *ev, const char *key);
 

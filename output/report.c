@@ -720,33 +720,16 @@ int tw_report_write(TwAnalysis *a, TwReportFormat fmt, bool color, FILE *out)
     return status;
 }
 
-/* ---- live announcements ---- */
+/* ---- live findings ---- */
 
-guint tw_analysis_announce(TwAnalysis *a, GString *out, bool color)
+void tw_report_finding_line(const TwMachine *m, const TwFinding *f, bool color, GString *out)
 {
-    guint n = 0;
-    for (guint i = 0; i < a->touched->len; i++) {
-        TwMachine *m = g_ptr_array_index(a->touched, i);
-        g_autoptr(GPtrArray) fs = tw_rules_eval(a, m);
-        for (guint j = 0; j < fs->len; j++) {
-            const TwFinding *f = g_ptr_array_index(fs, j);
-            if (f->state < TW_STATE_RECOVERED)
-                continue;
-            g_autofree char *k = g_strdup_printf("%s|%s|%d", m->key, f->rule->name, f->state);
-            if (g_hash_table_contains(a->announced, k))
-                continue;
-            g_hash_table_add(a->announced, g_steal_pointer(&k));
-            const TwEvidence *e = f->evidence->len ? g_ptr_array_index(f->evidence, f->evidence->len - 1) : NULL;
-            g_autofree char *t = short_time(e ? e->ts_us : m->last_ts);
-            g_string_append_printf(out, "%s %s%s%s %s %s: %s", t, col(color, state_color(f->state)),
-                                   state_label(f->state), col(color, C_RESET),
-                                   m->account ? m->account : m->key, f->rule->name, f->summary);
-            if (e)
-                g_string_append_printf(out, " (frame %" G_GUINT64_FORMAT ")", e->frame);
-            g_string_append_c(out, '\n');
-            n++;
-        }
-    }
-    g_ptr_array_set_size(a->touched, 0);
-    return n;
+    const TwEvidence *e = f->evidence->len ? g_ptr_array_index(f->evidence, f->evidence->len - 1) : NULL;
+    g_autofree char *t = short_time(e ? e->ts_us : m->last_ts);
+    g_string_append_printf(out, "%s %s%s%s %s %s: %s", t, col(color, state_color(f->state)),
+                           state_label(f->state), col(color, C_RESET),
+                           m->account ? m->account : m->key, f->rule->name, f->summary);
+    if (e)
+        g_string_append_printf(out, " (frame %" G_GUINT64_FORMAT ")", e->frame);
+    g_string_append_c(out, '\n');
 }

@@ -9,3 +9,6 @@ typedef enum { TW_REPORT_TEXT, TW_REPORT_JSON } TwReportFormat;
 /* Writes the whole report; returns the exit status it asks for (0 none
  * broken, 1 at least one broken). */
 int tw_report_write(TwAnalysis *a, TwReportFormat fmt, bool color, FILE *out);
+/* Live mode: the human line for a finding just established (time of its
+ * latest evidence, state, account, rule, summary, frame), newline included. */
+void tw_report_finding_line(const TwMachine *m, const TwFinding *f, bool color, GString *out);

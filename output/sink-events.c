@@ -9,15 +9,16 @@ typedef struct {
 static void events_event(TwSink *sink, const TwEvent *ev)
 {
     EventsSink *s = (EventsSink *)sink;
+    if (sink->out->err)
+        return; /* the output is lost already: do not format for nothing */
     g_string_truncate(s->buf, 0);
     tw_event_to_json(ev, s->buf);
     g_string_append_c(s->buf, '\n');
-    fwrite(s->buf->str, 1, s->buf->len, sink->out);
+    tw_out_write(sink->out, s->buf->str, s->buf->len);
 }
 
-static int events_end(TwSink *sink)
+static int events_end(TwSink *sink, TwAnalysis *an)
 {
-    fflush(sink->out);
     return 0;
 }
 
@@ -28,9 +29,10 @@ static void events_free(TwSink *sink)
     g_free(s);
 }
 
-TwSink *tw_sink_events_new(FILE *out)
+TwSink *tw_sink_events_new(TwOut *out)
 {
     EventsSink *s = g_new0(EventsSink, 1);
+    s->base.mode = "events";
     s->base.event = events_event;
     s->base.end = events_end;
     s->base.free = events_free;

@@ -1,20 +1,17 @@
-/* sink-report.c — -T report / -T json: events into the verdict engine. */
+/* sink-report.c — -T report / -T json: the verdict report, written at the
+ * end from the analysis the command line ran (output/report.c). */
 #include "sink.h"
 
 #include "output/report.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 typedef struct {
     TwSink base;
-    TwAnalysis *an;
     bool json;
-    bool live;
-    FILE *announce;
-    bool announce_color;
-    char *source;
-    GString *line;
 } ReportSink;
 
 bool tw_want_color(FILE *f)
@@ -26,56 +23,52 @@ bool tw_want_color(FILE *f)
     return isatty(fileno(f)) == 1;
 }
 
-static void report_event(TwSink *sink, const TwEvent *ev)
+static int report_end(TwSink *sink, TwAnalysis *an)
 {
     ReportSink *s = (ReportSink *)sink;
-    tw_analysis_feed(s->an, ev, s->source);
-    if (!s->live)
-        return;
-    g_string_truncate(s->line, 0);
-    if (tw_analysis_announce(s->an, s->line, s->announce_color)) {
-        fwrite(s->line->str, 1, s->line->len, s->announce);
-        fflush(s->announce);
-    }
-}
-
-static int report_end(TwSink *sink)
-{
-    ReportSink *s = (ReportSink *)sink;
-    return tw_report_write(s->an, s->json ? TW_REPORT_JSON : TW_REPORT_TEXT, sink->color, sink->out);
+    if (sink->out->err)
+        return 0;
+    errno = 0;
+    int status = tw_report_write(an, s->json ? TW_REPORT_JSON : TW_REPORT_TEXT, sink->color, sink->out->f);
+    tw_out_check(sink->out);
+    return status;
 }
 
 static void report_free(TwSink *sink)
 {
-    ReportSink *s = (ReportSink *)sink;
-    tw_analysis_free(s->an);
-    g_free(s->source);
-    g_string_free(s->line, TRUE);
-    g_free(s);
+    g_free(sink);
 }
 
-TwSink *tw_sink_report_new(FILE *out, bool json, bool live, FILE *announce)
+TwSink *tw_sink_report_new(TwOut *out, bool json)
 {
     ReportSink *s = g_new0(ReportSink, 1);
-    s->base.event = report_event;
+    s->base.mode = json ? "json" : "report";
+    s->base.needs_analysis = true;
     s->base.end = report_end;
     s->base.free = report_free;
     s->base.out = out;
-    s->base.color = !json && tw_want_color(out);
-    s->an = tw_analysis_new();
+    s->base.color = !json && tw_want_color(out->f);
     s->json = json;
-    s->live = live;
-    s->announce = announce ? announce : stderr;
-    s->announce_color = tw_want_color(s->announce);
-    s->line = g_string_new(NULL);
     return &s->base;
 }
 
-void tw_sink_report_set_source(TwSink *sink, const char *source)
+TwSink *tw_sink_new(const char *mode, TwOut *out)
 {
-    ReportSink *s = (ReportSink *)sink;
-    if (s->base.event != report_event)
-        return;
-    g_free(s->source);
-    s->source = g_strdup(source);
+    if (strcmp(mode, "report") == 0)
+        return tw_sink_report_new(out, false);
+    if (strcmp(mode, "json") == 0)
+        return tw_sink_report_new(out, true);
+    if (strcmp(mode, "events") == 0)
+        return tw_sink_events_new(out);
+    if (strcmp(mode, "summary") == 0)
+        return tw_sink_summary_new(out);
+    if (strcmp(mode, "tree") == 0)
+        return tw_sink_tree_new(out);
+    return NULL;
+}
+
+bool tw_sink_mode_known(const char *mode)
+{
+    static const char *const modes[] = { "report", "json", "events", "summary", "tree", NULL };
+    return g_strv_contains(modes, mode);
 }

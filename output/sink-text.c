@@ -46,6 +46,8 @@ typedef struct {
 static void text_event(TwSink *sink, const TwEvent *ev)
 {
     TextSink *s = (TextSink *)sink;
+    if (sink->out->err)
+        return; /* the output is lost already: do not format for nothing */
     g_string_truncate(s->buf, 0);
     tw_event_summary_line(ev, s->buf);
     g_string_append_c(s->buf, '\n');
@@ -64,12 +66,11 @@ static void text_event(TwSink *sink, const TwEvent *ev)
     }
     if (s->tree)
         g_string_append_c(s->buf, '\n');
-    fwrite(s->buf->str, 1, s->buf->len, sink->out);
+    tw_out_write(sink->out, s->buf->str, s->buf->len);
 }
 
-static int text_end(TwSink *sink)
+static int text_end(TwSink *sink, TwAnalysis *an)
 {
-    fflush(sink->out);
     return 0;
 }
 
@@ -80,9 +81,11 @@ static void text_free(TwSink *sink)
     g_free(s);
 }
 
-static TwSink *text_new(FILE *out, bool tree)
+static TwSink *text_new(TwOut *out, bool tree)
 {
     TextSink *s = g_new0(TextSink, 1);
+    s->base.mode = tree ? "tree" : "summary";
+    s->base.needs_tree = tree;
     s->base.event = text_event;
     s->base.end = text_end;
     s->base.free = text_free;
@@ -92,12 +95,12 @@ static TwSink *text_new(FILE *out, bool tree)
     return &s->base;
 }
 
-TwSink *tw_sink_summary_new(FILE *out)
+TwSink *tw_sink_summary_new(TwOut *out)
 {
     return text_new(out, false);
 }
 
-TwSink *tw_sink_tree_new(FILE *out)
+TwSink *tw_sink_tree_new(TwOut *out)
 {
     return text_new(out, true);
 }

@@ -1,35 +1,82 @@
-/* sink.h — where events and verdicts go.  Every output mode is a sink with
- * the same three entry points, so the pipeline never knows how it is shown. */
+/* sink.h — the outputs: where events and verdicts go.
+ *
+ * The run is one pass of stages, built by cli/:
+ *   source → capture → dissectors → events → [analysis] → outputs
+ * Every output mode is a sink with the same entry points: it receives each
+ * event as it is produced and, at the end, the analysis result.  A sink
+ * never runs the analysis itself and never chooses what runs: it says
+ * whether it shows verdicts (`needs_analysis`) and the command line decides
+ * (cli/stages.c).  Several sinks run in the same pass (-T plus --write).
+ */
 #pragma once
 
+#include "analysis/analysis.h"
 #include "core/event.h"
 
 #include <stdio.h>
 
+/* A destination stream whose every write is checked: the first error is
+ * kept (errno) and reported once at the end, so lost output is never a
+ * silent success (exit status 2). */
+typedef struct {
+    FILE *f;
+    char *name;  /* "stdout" or the file's path, for messages */
+    bool owned;  /* a --write file: closed at the end */
+    int err;     /* errno of the first failed write, 0 when none */
+} TwOut;
+
+TwOut *tw_out_new_stdout(void);
+/* Opens `path` for writing (truncates); NULL + GError when it cannot. */
+TwOut *tw_out_open(const char *path, GError **err);
+void tw_out_write(TwOut *o, const char *buf, gsize len);
+/* Writes out what is buffered now (a live finding is news). */
+void tw_out_flush(TwOut *o);
+/* Records a failure of writes made directly on o->f (errno at the time). */
+void tw_out_check(TwOut *o);
+/* Flushes, and closes a file; returns 0 or the errno of the first failed
+ * write (then o->err says it). */
+int tw_out_finish(TwOut *o);
+void tw_out_free(TwOut *o);
+
 typedef struct TwSink TwSink;
 struct TwSink {
-    /* Receives every event in order (transfer none: the caller frees it). */
+    const char *mode; /* "report" "json" "events" "summary" "tree" */
+    /* Shows verdicts: its end() needs the analysis of every event. */
+    bool needs_analysis;
+    /* Wants the teaching view (TwEvent.tree) built by the dissectors. */
+    bool needs_tree;
+    /* Receives every event in order (transfer none: the caller frees it);
+     * NULL for outputs that only show the verdicts. */
     void (*event)(TwSink *sink, const TwEvent *ev);
-    /* End of input.  Returns the process exit status the sink asks for
-     * (0, or 1 when a report found a broken machine). */
-    int (*end)(TwSink *sink);
+    /* End of input: `an` is the analysis of every event (non-NULL when
+     * needs_analysis).  Returns the exit status the output asks for (0, or 1
+     * when a report found a broken machine).  Does not close `out`. */
+    int (*end)(TwSink *sink, TwAnalysis *an);
     void (*free)(TwSink *sink);
-    FILE *out;
-    bool color; /* the output is a terminal and colour was not refused */
+    TwOut *out;  /* borrowed */
+    bool color;  /* the output is a terminal and colour was not refused */
 };
 
-TwSink *tw_sink_events_new(FILE *out);  /* -T events: NDJSON, docs/events.md */
-TwSink *tw_sink_summary_new(FILE *out); /* one line per message */
-TwSink *tw_sink_tree_new(FILE *out);    /* -T tree: the teaching view */
+/* The sink for a mode name, or NULL when the name is not a mode. */
+TwSink *tw_sink_new(const char *mode, TwOut *out);
+#define TW_SINK_MODES "report, json, events, summary, tree"
+bool tw_sink_mode_known(const char *mode);
+
+TwSink *tw_sink_events_new(TwOut *out);  /* -T events: NDJSON, docs/events.md */
+TwSink *tw_sink_summary_new(TwOut *out); /* one line per message */
+TwSink *tw_sink_tree_new(TwOut *out);    /* -T tree: the teaching view */
+/* -T report (text) and -T json: the report, written at the end
+ * (output/report.c) from the analysis result. */
+TwSink *tw_sink_report_new(TwOut *out, bool json);
 
 /* One-line text form of an event, shared by the summary and tree headers. */
 void tw_event_summary_line(const TwEvent *ev, GString *out);
-
-/* -T report (text) and -T json: feeds the verdict engine, writes the report
- * at the end (output/report.c).  `live`: also prints each finding on
- * `announce` (a line, the moment it is established). */
-TwSink *tw_sink_report_new(FILE *out, bool json, bool live, FILE *announce);
-/* The sensor/file the next events come from (--from-events); NULL = this run. */
-void tw_sink_report_set_source(TwSink *sink, const char *source);
 /* Whether colour should be used on `f`: a terminal, and NO_COLOR unset. */
 bool tw_want_color(FILE *f);
+
+/* Live findings (output/alerts.c), as analysis establishes them
+ * (tw_analysis_established).  --alerts: one JSON object per line. */
+void tw_alert_json(const TwMachine *m, const TwFinding *f, GString *out);
+/* A stable id for a finding: the same machine, rule and state give the
+ * same id in every run and on every sensor (16 hex digits of a SHA-256). */
+char *tw_finding_id(const TwMachine *m, const TwFinding *f);

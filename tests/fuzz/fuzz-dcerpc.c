@@ -9,13 +9,10 @@
 #include <stdlib.h>
 
 #include "dissectors/dcerpc/dcerpc.h"
+#include "fuzz-stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void drop(TwEvent *ev, void *user)
-{
-    tw_event_free(ev);
-}
 
 static void expect_cb(TwDissectCtx *ctx, const char *addr, guint16 port, const char *parser)
 {
@@ -26,7 +23,7 @@ static void expect_cb(TwDissectCtx *ctx, const char *addr, guint16 port, const c
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     TwPacketInfo pi = { .frame = 1, .transport = "tcp", .src = "10.0.0.1", .dst = "10.0.0.2" };
-    TwDissectCtx ctx = { .pi = &pi, .emit = drop, .expect = expect_cb };
+    TwDissectCtx ctx = { .pi = &pi, .emit = fuzz_check_event, .expect = expect_cb };
     TwDcerpcStream *s = tw_dcerpc_stream_new((size & 1) ? "smb2" : "tcp", (size & 1) ? "lsarpc" : NULL);
     size_t off = 0;
     while (off < size) {

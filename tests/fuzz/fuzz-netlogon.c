@@ -5,22 +5,17 @@
 #include <stdlib.h>
 
 #include "dissectors/dcerpc/dcerpc-call.h"
+#include "fuzz-stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void drop(TwEvent *ev, void *user)
-{
-    if (!ev->proto)
-        abort();
-    tw_event_free(ev);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
     TwPacketInfo pi = { .frame = 7, .transport = "tcp" };
-    TwDissectCtx ctx = { .pi = &pi, .emit = drop };
+    TwDissectCtx ctx = { .pi = &pi, .emit = fuzz_check_event };
     TwDcerpcCall call = { .call_id = 1, .have_request = true, .opnum = data[0] % 64,
                           .req_frame = 3 };
     uint8_t flags = data[1];

@@ -1,22 +1,66 @@
 /* fuzz-stream.h — what the parser fuzz targets share: the emit callback that
- * checks every event serialises, and the driver that replays a two-way TCP
- * conversation, encoded in the input, through a TwAppParser. */
+ * checks every event is valid UTF-8 and round-trips through NDJSON, and the
+ * driver that replays a two-way TCP conversation, encoded in the input,
+ * through a TwAppParser. */
 #ifndef TW_FUZZ_STREAM_H
 #define TW_FUZZ_STREAM_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "dissectors/dissect.h"
 #include "core/event.h"
 
-/* Emit callback: every string must serialise; the event is then freed. */
+static inline void fuzz_check_utf8(const TwEvent *ev, const char *what, const char *s)
+{
+    if (s && !g_utf8_validate(s, -1, NULL)) {
+        fprintf(stderr, "%s event, %s: not valid UTF-8: %s\n", ev->proto, what, s);
+        abort();
+    }
+}
+
+/* Emit callback, the invariant of every dissector fuzz target: each event
+ * holds only valid UTF-8 (field names, strings, string lists, the teaching
+ * view), and its NDJSON form reads back (tw_event_from_json) into an event
+ * that writes the same text again (abort() otherwise).  The event is then
+ * freed. */
 static inline void fuzz_check_event(TwEvent *ev, void *user)
 {
     (void)user;
-    GString *js = g_string_new(NULL);
-    tw_event_to_json(ev, js);
-    g_string_free(js, TRUE);
+    fuzz_check_utf8(ev, "proto", ev->proto);
+    fuzz_check_utf8(ev, "transport", ev->transport);
+    for (guint i = 0; i < ev->fields->len; i++) {
+        const TwField *f = &g_array_index(ev->fields, TwField, i);
+        fuzz_check_utf8(ev, "field name", f->key);
+        if (f->type == TW_FIELD_STR)
+            fuzz_check_utf8(ev, f->key, f->v.s);
+        else if (f->type == TW_FIELD_STRLIST)
+            for (guint j = 0; j < f->v.slist->len; j++)
+                fuzz_check_utf8(ev, f->key, g_ptr_array_index(f->v.slist, j));
+    }
+    for (guint i = 0; ev->tree && i < ev->tree->len; i++) {
+        const TwTreeNode *n = g_ptr_array_index(ev->tree, i);
+        fuzz_check_utf8(ev, "tree name", n->name);
+        fuzz_check_utf8(ev, "tree value", n->value);
+        fuzz_check_utf8(ev, "tree note", n->note);
+    }
+    GString *j1 = g_string_new(NULL), *j2 = g_string_new(NULL);
+    tw_event_to_json(ev, j1);
+    TwEvent *back = tw_event_from_json(j1->str, (gssize)j1->len, NULL);
+    if (!back) {
+        fprintf(stderr, "event JSON does not read back: %s\n", j1->str);
+        abort();
+    }
+    tw_event_to_json(back, j2);
+    if (!g_string_equal(j1, j2)) {
+        fprintf(stderr, "event JSON round trip differs:\n  %s\n  %s\n", j1->str, j2->str);
+        abort();
+    }
+    tw_event_free(back);
+    g_string_free(j1, TRUE);
+    g_string_free(j2, TRUE);
     tw_event_free(ev);
 }
 

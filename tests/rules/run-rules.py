@@ -172,15 +172,40 @@ def run_stdin(tw):
 
 
 def run_bad_input(tw):
-    """Garbage lines are skipped with a message; a missing file is exit 2."""
+    """Garbage lines are skipped with a message; input holding no event at all
+    (garbage, a pcap, an empty or closed stdin, a directory) is said on stderr
+    and is exit 2 with no report (an empty report would read as "all is
+    well"); a missing file is exit 2."""
     errs = []
-    p = subprocess.run([tw, "--from-events", "-", "-T", "json"], input=b"not json\n{\"x\":1}\n[1,2]\n",
+    pcap = os.path.join(HERE, "..", "..", "pcaps", "01-healthy.pcap")
+    cases = [
+        ("garbage", ["-"], b"not json\n{\"x\":1}\n[1,2]\n", "no events in stdin: 3 lines, none an event"),
+        ("empty stdin", ["-"], b"", "no events in stdin: it is empty"),
+        ("closed stdin", ["-"], None, "stdin is closed"),
+        ("a pcap", [pcap], b"", "none an event"),
+        ("a directory", [HERE], b"", "is a directory"),
+        ("missing file", ["/nonexistent/events.ndjson"], b"", "No such file"),
+    ]
+    for what, files, data, msg in cases:
+        args = [tw, "-T", "json"] + [a for f in files for a in ("--from-events", f)]
+        if data is None:
+            p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                               preexec_fn=lambda: os.close(0))
+        else:
+            p = subprocess.run(args, input=data, capture_output=True, timeout=60)
+        err = p.stderr.decode("utf-8", "replace")
+        if p.returncode != 2:
+            errs.append("%s: exit %d, expected 2" % (what, p.returncode))
+        if msg not in err:
+            errs.append("%s: stderr lacks %r: %r" % (what, msg, err))
+        if p.stdout:
+            errs.append("%s: a report was written for no events: %r" % (what, p.stdout[:80]))
+    # One good input among bad ones: analysed, the bad one named, exit as the report says.
+    good = os.path.join(HERE, "stale-password-krb.ndjson")
+    p = subprocess.run([tw, "-T", "json", "--from-events", good, "--from-events", "-"], input=b"junk\n",
                        capture_output=True, timeout=60)
-    if p.returncode != 0 or json.loads(p.stdout)["machines"]:
-        errs.append("garbage input: exit %d" % p.returncode)
-    p = subprocess.run([tw, "--from-events", "/nonexistent/events.ndjson"], capture_output=True, timeout=60)
-    if p.returncode != 2:
-        errs.append("missing file: exit %d, expected 2" % p.returncode)
+    if p.returncode != 1 or "no events in stdin: 1 line, none an event" not in p.stderr.decode():
+        errs.append("good + garbage: exit %d, stderr %r" % (p.returncode, p.stderr))
     return errs
 
 

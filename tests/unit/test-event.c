@@ -24,13 +24,50 @@ static void test_json_layout(void)
                     "\"e_text\":\"a \\\"quoted\\\"\\n\\u0001 text\",\"etypes\":[18,23],\"sealed\":false}");
 }
 
+/* Invalid UTF-8 is replaced when it enters the event (U+FFFD per bad
+ * byte), so every output shows the same valid text: the field itself, its
+ * JSON, string lists and the teaching view (a fuzzed DCE/RPC bind_ack
+ * sec_addr carried raw bytes into the summary and tree outputs). */
 static void test_invalid_utf8_is_replaced(void)
 {
     g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
     tw_event_set_str(ev, "s", "a\xff" "b\xc3\xa9");
+    tw_event_set_strn(ev, "n", "4\xb1" "15", 4);
+    GPtrArray *l = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(l, g_strdup("\xc3"));
+    tw_event_take_strlist(ev, "l", l);
+    tw_event_tree_add(ev, 0, "name\xfe", NULL, "%s", "v\x80");
+    g_assert_cmpstr(tw_event_get_str(ev, "s"), ==, "a\xef\xbf\xbd" "b\xc3\xa9");
+    g_assert_cmpstr(tw_event_get_str(ev, "n"), ==, "4\xef\xbf\xbd" "15");
+    g_assert_cmpstr(g_ptr_array_index(tw_event_get(ev, "l")->v.slist, 0), ==, "\xef\xbf\xbd");
+    const TwTreeNode *n = g_ptr_array_index(ev->tree, 0);
+    g_assert_cmpstr(n->name, ==, "name\xef\xbf\xbd");
+    g_assert_cmpstr(n->value, ==, "v\xef\xbf\xbd");
     g_autoptr(GString) s = g_string_new(NULL);
     tw_event_to_json(ev, s);
-    g_assert_nonnull(strstr(s->str, "\"s\":\"a\\ufffdb\xc3\xa9\""));
+    g_assert_true(g_utf8_validate(s->str, -1, NULL));
+    g_assert_nonnull(strstr(s->str, "\"s\":\"a\xef\xbf\xbd" "b\xc3\xa9\""));
+}
+
+/* A capture record stamped before year 1 (a fuzzed pcap) is written as the
+ * earliest time RFC 3339 can say, and that text reads back as itself: the
+ * NDJSON round trip is stable (it used to write year 0000, unreadable). */
+static void test_time_out_of_range(void)
+{
+    char t[32], t2[32];
+    gint64 back = 0;
+    tw_format_time(G_GINT64_CONSTANT(-62135596800) * 1000000 - 1000000000000, t);
+    g_assert_cmpstr(t, ==, "0001-01-01T00:00:00.000000Z");
+    g_assert_true(tw_parse_time(t, &back));
+    tw_format_time(back, t2);
+    g_assert_cmpstr(t2, ==, t);
+    tw_format_time(G_MAXINT64, t);
+    g_assert_cmpstr(t, ==, "9999-12-31T23:59:59.999999Z");
+    g_assert_true(tw_parse_time(t, &back));
+    tw_format_time(back, t2);
+    g_assert_cmpstr(t2, ==, t);
+    tw_format_time(G_MININT64, t);
+    g_assert_cmpstr(t, ==, "0001-01-01T00:00:00.000000Z");
 }
 
 static void test_getters_and_hex(void)
@@ -68,5 +105,6 @@ int main(int argc, char **argv)
     g_test_add_func("/event/invalid-utf8", test_invalid_utf8_is_replaced);
     g_test_add_func("/event/getters-hex", test_getters_and_hex);
     g_test_add_func("/event/time-roundtrip", test_time_roundtrip);
+    g_test_add_func("/event/time-out-of-range", test_time_out_of_range);
     return g_test_run();
 }

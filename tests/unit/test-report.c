@@ -182,6 +182,11 @@ static void test_event_from_json_rejects(void)
     g_assert_cmpstr(tw_event_get_str(ev, "z"), ==, "{\"a\":1}");
 }
 
+static void finding_line(const TwAnalysis *a, const TwMachine *m, const TwFinding *f, void *user)
+{
+    tw_report_finding_line(m, f, false, user);
+}
+
 /* Live mode: each finding is announced once, when it is established. */
 static void test_announce_once(void)
 {
@@ -191,7 +196,7 @@ static void test_announce_once(void)
     for (const char *const *l = stale; *l; l++) {
         const char *one[] = { *l, NULL };
         feed_lines(a, one, NULL);
-        n += tw_analysis_announce(a, out, false);
+        n += tw_analysis_established(a, finding_line, out);
     }
     g_assert_cmpuint(n, ==, 1);
     g_assert_nonnull(strstr(out->str, "BROKEN WS1$ stale-password"));
@@ -199,7 +204,7 @@ static void test_announce_once(void)
     /* the same failure again: nothing new to say */
     feed_lines(a, stale, NULL);
     g_string_truncate(out, 0);
-    g_assert_cmpuint(tw_analysis_announce(a, out, false), ==, 0);
+    g_assert_cmpuint(tw_analysis_established(a, finding_line, out), ==, 0);
 }
 
 /* 1,300 rejected AS-REQs: the engine keeps the first and last few, the

@@ -1,0 +1,20 @@
+/* from-events.h — --from-events: saved NDJSON events (docs/events.md) from
+ * one or several sensors, merged into one analysis as a stream. */
+#pragma once
+
+#include "stages.h"
+
+#include <signal.h>
+
+/* Reads every path ("-" = stdin; `stdin_closed` when fd 0 was closed at
+ * start) and sends the events through `st`: each input in its own file
+ * order; across inputs the next event is the one with the smallest time
+ * stamp, ties to the input given first (a k-way merge: memory is one
+ * pending event and one capped line buffer per input, whatever the
+ * sizes).  A single input is therefore analysed in file order, exactly as
+ * `-r` analyses a capture.  Stops early when *stop is set.  Sets *events
+ * to the number of events analysed; returns 0, or 2 when an input could
+ * not be read.  An input without any event is named on stderr with what
+ * it held instead (empty, N lines none an event). */
+int tw_from_events_run(char **paths, bool stdin_closed, TwStages *st, volatile sig_atomic_t *stop,
+                       guint64 *events);

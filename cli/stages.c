@@ -1,0 +1,132 @@
+/* stages.c — the stage list of one pass (stages.h). */
+#include "stages.h"
+
+#include "output/report.h"
+
+#include <string.h>
+
+void tw_stages_init(TwStages *st)
+{
+    memset(st, 0, sizeof *st);
+    st->sinks = g_ptr_array_new();
+    st->outs = g_ptr_array_new();
+    st->line = g_string_new(NULL);
+}
+
+TwOut *tw_stages_out(TwStages *st, const char *path)
+{
+    bool is_stdout = strcmp(path, "-") == 0;
+    for (guint i = 0; i < st->outs->len; i++) {
+        TwOut *o = g_ptr_array_index(st->outs, i);
+        if (is_stdout ? !o->owned : (o->owned && strcmp(o->name, path) == 0))
+            return o; /* one stream per destination, written in event order */
+    }
+    TwOut *o;
+    if (is_stdout) {
+        o = tw_out_new_stdout();
+    } else {
+        g_autoptr(GError) err = NULL;
+        o = tw_out_open(path, &err);
+        if (!o) {
+            fprintf(stderr, "trustwire: %s\n", err->message);
+            return NULL;
+        }
+    }
+    g_ptr_array_add(st->outs, o);
+    return o;
+}
+
+bool tw_stages_add_output(TwStages *st, const char *mode, TwOut *out)
+{
+    TwSink *s = tw_sink_new(mode, out);
+    if (!s)
+        return false;
+    g_ptr_array_add(st->sinks, s);
+    return true;
+}
+
+void tw_stages_plan(TwStages *st)
+{
+    bool need = st->alerts || st->announce;
+    for (guint i = 0; i < st->sinks->len; i++)
+        need |= ((TwSink *)g_ptr_array_index(st->sinks, i))->needs_analysis;
+    if (need)
+        st->analysis = tw_analysis_new();
+    if (st->announce)
+        st->announce_color = tw_want_color(st->announce);
+}
+
+bool tw_stages_want_tree(const TwStages *st)
+{
+    for (guint i = 0; i < st->sinks->len; i++)
+        if (((TwSink *)g_ptr_array_index(st->sinks, i))->needs_tree)
+            return true;
+    return false;
+}
+
+static void on_established(const TwAnalysis *a, const TwMachine *m, const TwFinding *f, void *user)
+{
+    TwStages *st = user;
+    g_string_truncate(st->line, 0);
+    if (st->alerts) {
+        tw_alert_json(m, f, st->line);
+        tw_out_write(st->alerts, st->line->str, st->line->len);
+        tw_out_flush(st->alerts); /* a finding is news: it goes out now */
+    } else {
+        tw_report_finding_line(m, f, st->announce_color, st->line);
+        fwrite(st->line->str, 1, st->line->len, st->announce);
+        fflush(st->announce);
+    }
+}
+
+void tw_stages_event(TwStages *st, const TwEvent *ev, const char *source)
+{
+    st->events++;
+    if (st->analysis) {
+        tw_analysis_feed(st->analysis, ev, source);
+        if (st->alerts || st->announce)
+            tw_analysis_established(st->analysis, on_established, st);
+    }
+    for (guint i = 0; i < st->sinks->len; i++) {
+        TwSink *s = g_ptr_array_index(st->sinks, i);
+        if (s->event)
+            s->event(s, ev);
+    }
+}
+
+int tw_stages_finish(TwStages *st, bool analysed)
+{
+    int status = 0;
+    if (analysed) {
+        for (guint i = 0; i < st->sinks->len; i++) {
+            TwSink *s = g_ptr_array_index(st->sinks, i);
+            int r = s->end(s, st->analysis);
+            if (r > status)
+                status = r;
+        }
+    }
+    for (guint i = 0; i < st->outs->len; i++) {
+        TwOut *o = g_ptr_array_index(st->outs, i);
+        int e = tw_out_finish(o);
+        if (e) {
+            fprintf(stderr, "trustwire: writing %s: %s\n", o->name, g_strerror(e));
+            status = 2;
+        }
+    }
+    return status;
+}
+
+void tw_stages_clear(TwStages *st)
+{
+    for (guint i = 0; i < st->sinks->len; i++) {
+        TwSink *s = g_ptr_array_index(st->sinks, i);
+        s->free(s);
+    }
+    g_ptr_array_unref(st->sinks);
+    for (guint i = 0; i < st->outs->len; i++)
+        tw_out_free(g_ptr_array_index(st->outs, i));
+    g_ptr_array_unref(st->outs);
+    if (st->analysis)
+        tw_analysis_free(st->analysis);
+    g_string_free(st->line, TRUE);
+}

@@ -1,0 +1,44 @@
+/* stages.h — one pass: source → capture → dissectors → events → analysis →
+ * outputs.  The command line (main.c) builds the stage list: which outputs
+ * (-T on stdout, each --write FILE), whether the analysis stage runs (only
+ * when an output shows verdicts, or findings are announced or alerted:
+ * -T events alone stays as fast as the dissectors), and where live findings
+ * go.  Every event goes through analysis first, then to every output in the
+ * order given; at the end every output gets the analysis result. */
+#pragma once
+
+#include "analysis/analysis.h"
+#include "output/sink.h"
+
+typedef struct {
+    GPtrArray *sinks;     /* TwSink* (owned), stdout's first */
+    GPtrArray *outs;      /* TwOut* (owned), each stream once */
+    TwAnalysis *analysis; /* NULL when nothing needs verdicts */
+    TwOut *alerts;        /* --alerts: NDJSON findings (borrowed from outs), or NULL */
+    FILE *announce;       /* live mode: human finding lines (stderr), or NULL */
+    bool announce_color;
+    GString *line;
+    guint64 events;
+} TwStages;
+
+void tw_stages_init(TwStages *st);
+/* The stream for a path ("-" = stdout, shared); NULL + message on stderr. */
+TwOut *tw_stages_out(TwStages *st, const char *path);
+/* Adds the output `mode` written to `out`; false when mode is unknown. */
+bool tw_stages_add_output(TwStages *st, const char *mode, TwOut *out);
+/* After the outputs are added: creates the analysis stage when an output
+ * needs verdicts, or alerts or announcements are asked for. */
+void tw_stages_plan(TwStages *st);
+bool tw_stages_want_tree(const TwStages *st);
+
+/* One event through analysis and every output (transfer none).  `source`
+ * names the sensor/file of --from-events (NULL for this run's capture). */
+void tw_stages_event(TwStages *st, const TwEvent *ev, const char *source);
+/* End of input: each output gets the analysis result (unless `analysed` is
+ * false: nothing was read, and an empty report would read as "all is
+ * well"); every stream is flushed and closed.  Returns the exit status:
+ * the outputs' (0 or 1), or 2 when a write failed (one line on stderr per
+ * stream: "trustwire: writing NAME: REASON"). */
+int tw_stages_finish(TwStages *st, bool analysed);
+void tw_stages_clear(TwStages *st);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TwStages, tw_stages_clear)

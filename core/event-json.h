@@ -1,0 +1,52 @@
+/* event-json.h — reading NDJSON events back (`--from-events`): the caps the
+ * reader applies to one line, the nesting pre-scan, and a line reader that
+ * never holds more than one capped line in memory.
+ * tw_event_from_json() itself is declared in event.h.
+ */
+#pragma once
+
+#include "event.h"
+
+#include <stdio.h>
+
+#define TW_JSON_MAX_LIST 4096     /* elements kept from one array field */
+#define TW_JSON_MAX_FIELDS 512    /* fields kept from one event */
+#define TW_JSON_MAX_KEY_LEN 128   /* longer field names are dropped */
+#define TW_JSON_MAX_NEW_KEYS 1024 /* distinct field names ever interned from input */
+/* Arrays and objects nested deeper than this are refused before json-glib
+ * sees the line: its recursive-descent parser overflows the stack at a few
+ * tens of thousands of levels, and no event is deeper than 2. */
+#define TW_JSON_MAX_DEPTH 64
+#define TW_JSON_MAX_LINE (1u << 20) /* longer lines are discarded unread (TwLineReader) */
+
+/* Errors of tw_event_from_json() that are not json-glib's own parse errors. */
+#define TW_EVENT_JSON_ERROR (tw_event_json_error_quark())
+GQuark tw_event_json_error_quark(void);
+typedef enum {
+    TW_EVENT_JSON_ERROR_TOO_DEEP,  /* nested deeper than TW_JSON_MAX_DEPTH */
+    TW_EVENT_JSON_ERROR_NOT_EVENT, /* valid JSON, but not an object with "proto" */
+} TwEventJsonError;
+
+/* Deepest nesting of arrays and objects in `s` ([ and { outside strings,
+ * honouring backslash escapes), stopping as soon as it exceeds `limit`
+ * (then returns limit + 1). */
+guint tw_json_depth(const char *s, gsize len, guint limit);
+
+/* Reads lines from a FILE with a buffer that grows to at most `max_line`
+ * bytes: the rest of a longer line is read and thrown away, never stored,
+ * and counted in `overlong`. */
+typedef struct {
+    FILE *f;
+    char *buf;
+    gsize cap;
+    gsize max_line;
+    guint64 lines;    /* lines read so far, over-long and empty ones included */
+    guint64 overlong; /* lines longer than max_line, discarded */
+    int read_errno;   /* errno of a read error (then next() returned -1) */
+} TwLineReader;
+
+void tw_line_reader_init(TwLineReader *r, FILE *f, gsize max_line);
+/* The next line that fits, without its "\n" or "\r\n", NUL-terminated,
+ * valid until the next call.  1: a line; 0: end of input; -1: read error. */
+int tw_line_reader_next(TwLineReader *r, const char **line, gsize *len);
+void tw_line_reader_clear(TwLineReader *r);

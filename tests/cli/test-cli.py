@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""The command line's contracts (cli/): one pass for several outputs
+(--write), live findings as NDJSON (--alerts), one event order whatever the
+path (-r or --from-events), what cannot be read said plainly, and lost output
+reported as an error.
+
+usage: test-cli.py TRUSTWIRE SOURCE_ROOT
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from importlib import import_module
+
+shift = import_module("shift-frame").shift
+
+TW, ROOT = sys.argv[1], sys.argv[2]
+PCAPS = os.path.join(ROOT, "pcaps")
+TMP = tempfile.mkdtemp(prefix="tw-cli-")
+failures = []
+
+
+def run(args, stdin=None, close=None, **kw):
+    def pre():
+        for fd in close or []:
+            os.close(fd)
+    return subprocess.run([TW] + args, input=stdin, capture_output=close is None or 1 not in close,
+                          stdout=subprocess.DEVNULL if close and 1 in close else None,
+                          stderr=subprocess.PIPE if close and 1 in close else None,
+                          preexec_fn=pre if close else None, timeout=120, **kw)
+
+
+def check(name, cond, detail=""):
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + detail))
+    if not cond:
+        failures.append(name)
+
+
+def verdicts(report_json):
+    r = json.loads(report_json)
+    return sorted((m["account"] or ",".join(m["addresses"]), m["state"], m["verdict"], tuple(m["causes"]),
+                   tuple(e["frame"] for e in m["evidence"])) for m in r["machines"])
+
+
+def tmp(name):
+    return os.path.join(TMP, name)
+
+
+# 1. One order, one verdict: a frame stamped an hour early.  -r folds events
+# in capture order; --from-events of the same events, a single input, keeps
+# its file order.  (Sorting by time stamp turned DC1$ "at risk: zerologon"
+# into "broken: stale-password".)
+shift(os.path.join(PCAPS, "08-zerologon.pcap"), tmp("early.pcap"), 23, -3600)
+r = run(["-T", "json", "-r", tmp("early.pcap")])
+ev = run(["-T", "events", "-r", tmp("early.pcap")])
+open(tmp("early.ndjson"), "wb").write(ev.stdout)
+fe = run(["-T", "json", "--from-events", tmp("early.ndjson")])
+check("early frame: -r and --from-events agree", verdicts(r.stdout) == verdicts(fe.stdout),
+      "%r vs %r" % (verdicts(r.stdout), verdicts(fe.stdout)))
+check("early frame: DC1$ at risk, zerologon",
+      any(v[0] == "DC1$" and v[1] == "at-risk" and v[2] == "zerologon" for v in verdicts(fe.stdout)),
+      repr(verdicts(fe.stdout)))
+for p in sorted(os.listdir(PCAPS)):
+    if not p.endswith(".pcap"):
+        continue
+    f = os.path.join(PCAPS, p)
+    r = run(["-T", "json", "-r", f])
+    fe = run(["-T", "json", "--from-events", "-"], stdin=run(["-T", "events", "-r", f]).stdout)
+    check("%s: -r and --from-events agree" % p, verdicts(r.stdout) == verdicts(fe.stdout))
+
+# 2. Several outputs in one pass: -T on stdout, --write MODE:FILE.
+cap = os.path.join(PCAPS, "02-stale-password.pcap")
+ref = {m: run(["-T", m, "-r", cap], env=dict(os.environ, NO_COLOR="1")).stdout
+       for m in ("report", "json", "events", "summary", "tree")}
+p = run(["-r", cap, "--write", "events:" + tmp("ev.ndjson")], env=dict(os.environ, NO_COLOR="1"))
+check("report + --write events: exit 1 (a broken machine)", p.returncode == 1, str(p.returncode))
+check("report + --write events: stdout is the report", p.stdout == ref["report"])
+check("report + --write events: the file is -T events", open(tmp("ev.ndjson"), "rb").read() == ref["events"])
+args = ["-T", "events", "-r", cap]
+for m in ("report", "json", "summary", "tree"):
+    args += ["--write", "%s:%s" % (m, tmp("out." + m))]
+p = run(args, env=dict(os.environ, NO_COLOR="1"))
+check("events + --write every mode: exit 1", p.returncode == 1, str(p.returncode))
+check("events + --write every mode: stdout is -T events", p.stdout == ref["events"])
+for m in ("report", "json", "summary", "tree"):
+    check("events + --write %s: the file is -T %s" % (m, m), open(tmp("out." + m), "rb").read() == ref[m])
+p = run(["-r", cap, "--write", "nosuch:" + tmp("x")])
+check("--write unknown mode: exit 2", p.returncode == 2 and b"unknown output mode" in p.stderr, repr(p.stderr))
+
+# 3. --alerts: one JSON object per finding, as established, with a stable id.
+zl = os.path.join(PCAPS, "08-zerologon.pcap")
+p = run(["-T", "events", "-r", zl, "--alerts", tmp("alerts.ndjson")])
+alerts = [json.loads(l) for l in open(tmp("alerts.ndjson"))]
+check("--alerts: findings written", len(alerts) >= 1, repr(alerts))
+keys = {"finding_id", "account", "machine", "state", "rule", "confidence", "summary", "first_frame", "first_ts"}
+check("--alerts: every key", all(keys <= set(a) for a in alerts), repr(alerts))
+check("--alerts: DC1$ zerologon", any(a["account"] == "DC1$" and a["rule"] == "zerologon" for a in alerts))
+check("--alerts: ids unique", len({a["finding_id"] for a in alerts}) == len(alerts))
+run(["-T", "events", "-r", zl, "--alerts", tmp("alerts2.ndjson")])
+check("--alerts: ids stable across runs",
+      [a["finding_id"] for a in alerts] == [json.loads(l)["finding_id"] for l in open(tmp("alerts2.ndjson"))])
+p = run(["-T", "json", "--from-events", tmp("early.ndjson"), "--alerts", "-"])
+lines = p.stdout.decode().split("\n")
+check("--alerts -: NDJSON lines on stdout before the report", lines[0].startswith('{"finding_id":'), lines[0])
+
+# 4. What cannot be read is said plainly; nothing analysed is exit 2.
+empty = tmp("empty")
+open(empty, "w").close()
+for what, args, kw, msg in [
+    ("-r DIR", ["-r", TMP], {}, "is a directory"),
+    ("-r empty file", ["-r", empty], {}, "is empty"),
+    ("-r - with stdin closed", ["-r", "-"], {"close": [0]}, "stdin is closed"),
+    ("--from-events empty file", ["--from-events", empty], {}, "it is empty"),
+    ("--from-events a pcap", ["--from-events", cap], {}, "none an event"),
+]:
+    p = run(args, **kw)
+    check(what + ": exit 2 and says " + msg, p.returncode == 2 and msg in p.stderr.decode(), repr(p.stderr))
+
+# Over-long lines are skipped unread, deep nesting refused, neither crashes.
+with open(tmp("hostile.ndjson"), "wb") as f:
+    f.write(b'{"proto":"x","pad":"' + b"a" * (3 << 20) + b'"}\n')
+    f.write(b'{"proto":"x","deep":' + b"[" * 100000 + b"]" * 100000 + b"}\n")
+    f.write(ev.stdout)
+p = run(["-T", "json", "--from-events", tmp("hostile.ndjson")])
+err = p.stderr.decode()
+check("hostile lines: the rest analysed", p.returncode in (0, 1) and json.loads(p.stdout)["machines"], err)
+check("hostile lines: over-long counted", "1 line(s) longer than" in err, err)
+check("hostile lines: deep nesting counted", "1 line(s) nested deeper than 64" in err, err)
+
+# 5. Lost output is an error, not a success.
+for what, args, kw, name, reason in [
+    ("-T events > /dev/full", ["-T", "events", "-r", cap], {"stdout": open("/dev/full", "wb")}, "stdout",
+     "No space left on device"),
+    ("report > /dev/full", ["-r", cap], {"stdout": open("/dev/full", "wb")}, "stdout", "No space left on device"),
+    ("--write events:/dev/full", ["-r", cap, "--write", "events:/dev/full"], {"stdout": subprocess.DEVNULL},
+     "/dev/full", "No space left on device"),
+    ("--alerts /dev/full", ["-r", zl, "--alerts", "/dev/full"], {"stdout": subprocess.DEVNULL}, "/dev/full",
+     "No space left on device"),
+]:
+    p = subprocess.run([TW] + args, stderr=subprocess.PIPE, timeout=120, **kw)
+    msg = "trustwire: writing %s: %s" % (name, reason)
+    check(what + ": exit 2, " + msg, p.returncode == 2 and msg in p.stderr.decode(), repr(p.stderr))
+p = run(["-T", "events", "-r", cap], close=[1])
+check(">&- (stdout closed): exit 2", p.returncode == 2 and b"writing stdout: Bad file descriptor" in p.stderr,
+      repr(p.stderr))
+
+# 6. --help documents the new options.
+h = run(["--help"]).stdout.decode()
+check("--help: --write and --alerts", "--write=MODE:FILE" in h and "--alerts=FILE" in h, h)
+
+print("%d failed" % len(failures))
+sys.exit(1 if failures else 0)
