@@ -466,6 +466,7 @@ void tw_framer_reset(TwFramer *fr, TwDissectCtx *ctx)
     buf_release(fr);
     fr->in_record = false;
     fr->resync = false;
+    fr->dead = false;
     fr->evicted = false;
     fr->want = 0;
     fr->skip = 0;

@@ -144,7 +144,8 @@ typedef enum {
 /* `len` bytes of the direction are missing from the capture. */
 TwFramerGapResult tw_framer_gap(TwFramer *fr, TwDissectCtx *ctx, guint64 len);
 /* Forgets the held bytes and expects a record start at the next byte
- * (the parser knows one does, e.g. before it has judged the stream). */
+ * (the parser knows one does, e.g. before it has judged the stream, or it
+ * resynchronises by itself); a direction given up is taken up again. */
 void tw_framer_reset(TwFramer *fr, TwDissectCtx *ctx);
 /* End of the stream: a partial record is delivered truncated (if the spec
  * delivers truncated records) or dropped.  Returns true if one was pending. */
@@ -153,6 +154,11 @@ bool tw_framer_finish(TwFramer *fr, TwDissectCtx *ctx);
 static inline gsize tw_framer_buffered(const TwFramer *fr)
 {
     return fr->buf ? fr->buf->len : 0;
+}
+/* Bytes still to pass over (a SKIP verdict, or a record beyond `keep`). */
+static inline guint64 tw_framer_skipping(const TwFramer *fr)
+{
+    return fr->skip;
 }
 /* Bytes held by all framers together (for tests and stats). */
 gsize tw_framer_buffered_total(void);
