@@ -69,7 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(toy_balanced(&whole.fr));
     GRand *rng = g_rand_new_with_seed(seed);
     for (gsize off = 0; off < n;) {
-        gsize k = MIN(n - off, (gsize)g_rand_int_range(rng, 0, 12));
+        gsize r = (gsize)g_rand_int_range(rng, 0, 12); /* once: MIN evaluates twice */
+        gsize k = MIN(n - off, r);
         tw_framer_feed(&split.fr, &ctx, p + off, k);
         check(toy_balanced(&split.fr));
         off += k;
@@ -81,7 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Run gappy;
     run_init(&gappy, flags);
     for (gsize off = 0; off < n;) {
-        gsize k = MIN(n - off, (gsize)g_rand_int_range(rng, 1, 16));
+        gsize r = (gsize)g_rand_int_range(rng, 1, 16);
+        gsize k = MIN(n - off, r);
         if (g_rand_int_range(rng, 0, 4) == 0) {
             tw_framer_gap(&gappy.fr, &ctx, k);
         } else {
