@@ -10,6 +10,7 @@
 
 #include "dcerpc-call.h"
 #include "dcerpc-int.h"
+#include "dissectors/framer.h"
 #include "dissectors/gssapi/gssapi.h"
 
 #define PARSER "dcerpc"
@@ -83,8 +84,11 @@ typedef struct {
 struct TwDcerpcStream {
     const char *transport;
     char *pipe;
-    GByteArray *buf[2];
-    bool resync[2];
+    struct DcerpcDir { /* C706 12.6.3.1: PDUs framed by frag_length (dissectors/framer.h) */
+        TwDcerpcStream *s;
+        int d;
+        TwFramer framer;
+    } dir[2];
     bool seen_pdu; /* a valid header was seen: later garbage is an anomaly */
     bool not_rpc;  /* began with something else (e.g. a non-RPC SMB2 pipe) */
     GArray *ctxs;  /* PresCtx */
@@ -297,13 +301,16 @@ static void reasm_free(gpointer p)
     g_free(r);
 }
 
+static const TwFramerSpec co_framing;
+
 TwDcerpcStream *tw_dcerpc_stream_new(const char *transport, const char *pipe_name)
 {
     TwDcerpcStream *s = g_new0(TwDcerpcStream, 1);
     s->transport = g_intern_string(transport ? transport : "tcp");
     s->pipe = g_strdup(pipe_name);
     for (int d = 0; d < 2; d++) {
-        s->buf[d] = g_byte_array_new();
+        s->dir[d] = (struct DcerpcDir){ s, d };
+        tw_framer_init(&s->dir[d].framer, &co_framing, &s->dir[d]);
         s->reasm[d] = g_ptr_array_new_with_free_func(reasm_free);
     }
     s->ctxs = g_array_new(FALSE, TRUE, sizeof(PresCtx));
@@ -333,7 +340,7 @@ void tw_dcerpc_stream_free(TwDcerpcStream *s)
     if (!s)
         return;
     for (int d = 0; d < 2; d++) {
-        g_byte_array_unref(s->buf[d]);
+        tw_framer_clear(&s->dir[d].framer);
         g_ptr_array_unref(s->reasm[d]);
     }
     g_array_free(s->ctxs, TRUE);
@@ -1207,24 +1214,15 @@ bool tw_dcerpc_probe(const guint8 *data, gsize len)
 /* Bytes that are not a header where one must start.  A stream that never
  * carried DCE/RPC (a named pipe of another protocol) is given up quietly;
  * after valid PDUs it is an anomaly and the direction resynchronises. */
-static void bad_header(TwDcerpcStream *s, TwDissectCtx *ctx, int d)
+static TwFrameLen bad_header(TwDcerpcStream *s, TwDissectCtx *ctx)
 {
     if (!s->seen_pdu) {
         s->not_rpc = true;
         tw_count(ctx, "dcerpc.not_rpc_stream", 1);
-        return;
+        return (TwFrameLen){ TW_FRAME_STOP, 0, 0 };
     }
     tw_anomaly(ctx, PARSER, "dcerpc_bad_header", "not a DCE/RPC CO header");
-    s->resync[d] = true;
-}
-
-/* Finds the first offset at which a plausible header starts. */
-static gsize resync_scan(const guint8 *data, gsize len)
-{
-    for (gsize i = 0; i + 10 <= len; i++)
-        if (tw_dcerpc_probe(data + i, len - i))
-            return i;
-    return len;
+    return (TwFrameLen){ TW_FRAME_BAD, 1, 0 };
 }
 
 static guint16 hdr_frag_len(const guint8 *h)
@@ -1232,63 +1230,56 @@ static guint16 hdr_frag_len(const guint8 *h)
     return (h[4] & 0x10) ? (guint16)(h[8] | (h[9] << 8)) : (guint16)((h[8] << 8) | h[9]);
 }
 
+/* C706 12.6.3.1: frag_length (octets 8-9, in the sender's byte order) is the
+ * whole PDU's length. */
+static TwFrameLen co_pdu_length(void *user, TwDissectCtx *ctx, const guint8 *p, gsize avail)
+{
+    struct DcerpcDir *dd = user;
+    if (avail < 10)
+        return (TwFrameLen){ TW_FRAME_NEED, 10, 0 };
+    if (!tw_dcerpc_probe(p, avail))
+        return bad_header(dd->s, ctx);
+    return (TwFrameLen){ TW_FRAME_RECORD, hdr_frag_len(p), 0 };
+}
+
+/* A position is judged only with a whole common header prefix in the same
+ * feed; the bytes it cannot judge are passed over, not held. */
+static TwProbe co_pdu_probe(void *user, const guint8 *p, gsize avail)
+{
+    return tw_dcerpc_probe(p, avail) ? TW_PROBE_YES : TW_PROBE_NO;
+}
+
+static bool co_pdu(void *user, TwDissectCtx *ctx, const TwFramerRecord *rec)
+{
+    struct DcerpcDir *dd = user;
+    handle_pdu(dd->s, ctx, rec->p, rec->len);
+    return true;
+}
+
+static void co_dropped(void *user, TwDissectCtx *ctx, guint64 n, TwFramerDrop why)
+{
+    if (why == TW_FRAMER_DROP_SCAN)
+        tw_count(ctx, "dcerpc.resync_skipped_bytes", n);
+}
+
+static const TwFramerSpec co_framing = {
+    .name = PARSER,
+    .length = co_pdu_length,
+    .record = co_pdu,
+    .probe = co_pdu_probe,
+    .probe_window = 10,
+    .resync_keep = 0,
+    .dropped = co_dropped,
+    .max_record = G_MAXUINT16,
+    .gap_exact = false, /* the SMB2 pipe path does not know the gap's length */
+};
+
 void tw_dcerpc_stream_feed(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, const guint8 *data,
                            gsize len)
 {
     if (!s || len == 0 || s->not_rpc)
         return;
-    int d = dir == TW_DIR_RSP ? 1 : 0;
-    GByteArray *buf = s->buf[d];
-    while (len > 0 && !s->not_rpc) {
-        if (s->resync[d] && buf->len == 0) {
-            gsize skip = resync_scan(data, len);
-            if (skip)
-                tw_count(ctx, "dcerpc.resync_skipped_bytes", skip);
-            data += skip;
-            len -= skip;
-            if (len == 0)
-                return;
-            s->resync[d] = false;
-        }
-        /* Fast path: whole PDUs straight from the caller's bytes. */
-        if (buf->len == 0 && len >= 10) {
-            if (!tw_dcerpc_probe(data, len)) {
-                bad_header(s, ctx, d);
-                data++;
-                len--;
-                continue;
-            }
-            guint16 fl = hdr_frag_len(data);
-            if (fl <= len) {
-                handle_pdu(s, ctx, data, fl);
-                data += fl;
-                len -= fl;
-                continue;
-            }
-        }
-        /* Slow path: gather the header, then the rest of the fragment. */
-        gsize want = 10;
-        if (buf->len >= 10) {
-            if (!tw_dcerpc_probe(buf->data, buf->len)) {
-                g_byte_array_set_size(buf, 0);
-                bad_header(s, ctx, d);
-                continue;
-            }
-            want = hdr_frag_len(buf->data);
-        }
-        gsize take = MIN(len, want - buf->len);
-        g_byte_array_append(buf, data, (guint)take);
-        data += take;
-        len -= take;
-        if (buf->len >= 10 && tw_dcerpc_probe(buf->data, buf->len) &&
-            buf->len == hdr_frag_len(buf->data)) {
-            handle_pdu(s, ctx, buf->data, buf->len);
-            g_byte_array_set_size(buf, 0);
-        } else if (buf->len >= 10 && !tw_dcerpc_probe(buf->data, buf->len)) {
-            g_byte_array_set_size(buf, 0);
-            bad_header(s, ctx, d);
-        }
-    }
+    tw_framer_feed(&s->dir[dir == TW_DIR_RSP ? 1 : 0].framer, ctx, data, len);
 }
 
 void tw_dcerpc_stream_gap(TwDcerpcStream *s, TwDissectCtx *ctx, int dir)
@@ -1296,9 +1287,8 @@ void tw_dcerpc_stream_gap(TwDcerpcStream *s, TwDissectCtx *ctx, int dir)
     if (!s)
         return;
     int d = dir == TW_DIR_RSP ? 1 : 0;
-    g_byte_array_set_size(s->buf[d], 0);
+    tw_framer_gap(&s->dir[d].framer, ctx, TW_FRAMER_GAP_UNKNOWN);
     g_ptr_array_set_size(s->reasm[d], 0);
-    s->resync[d] = true;
     tw_count(ctx, "dcerpc.gaps", 1);
 }
 

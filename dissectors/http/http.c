@@ -1,11 +1,11 @@
 /* http.c — HTTP/1.x as a GSS-API carrier (RFC 4559 Negotiate, MS-NTHT NTLM).
  *
- * Per direction, a small state machine frames messages (RFC 9112 2.1):
- * the start line and field lines are collected up to the empty line (only
- * header blocks are ever copied, under TW_HTTP_MAX_HEADER_BLOCK); message
- * bodies are passed over by their length (RFC 9112 6.3: Content-Length,
- * chunked transfer coding, or until the connection closes) without being
- * looked at.  When framing is lost (a gap, a bad chunk size, bytes that are
+ * Per direction, a small state machine frames messages (RFC 9112 2.1) on
+ * the shared framer (dissectors/framer.h): the header block, up to its
+ * empty line, is the record (copied only when it spans feeds, under
+ * TW_HTTP_MAX_HEADER_BLOCK); message bodies are passed over by their length
+ * (RFC 9112 6.3: Content-Length, chunked transfer coding, or until the
+ * connection closes) without being looked at.  When framing is lost (a gap, a bad chunk size, bytes that are
  * not HTTP) the direction resynchronises at the next line that starts like
  * a request line or a status line.
  *
@@ -18,6 +18,7 @@
  * server sends no token back. */
 #include "http.h"
 
+#include "dissectors/framer.h"
 #include "dissectors/gssapi/gssapi.h"
 
 #include <string.h>
@@ -34,18 +35,17 @@ typedef enum {
     HM_RESYNC,      /* framing lost: skip to the next line start */
 } HttpMode;
 
+typedef struct HttpFlow HttpFlow;
+
 typedef struct {
+    HttpFlow *flow;
+    int dir;
+    TwFramer framer;    /* holds a header block, chunk line or trailer line cut by a feed */
     HttpMode mode;
-    GByteArray *hdr;    /* the header block so far (HM_HEADERS only) */
-    gsize line_start;   /* offset in hdr of the line being collected */
-    bool start_ok;      /* the first line already looks like HTTP */
-    guint64 remaining;  /* HM_BODY / HM_CHUNK_DATA */
-    guint64 chunk_size; /* HM_CHUNK_SIZE: value so far */
-    guint line_len;     /* HM_CHUNK_SIZE / HM_TRAILER: bytes of the current line */
-    guint trailer_len;  /* HM_TRAILER: bytes so far */
-    guint8 chunk_digits;
-    bool chunk_ext;     /* HM_CHUNK_SIZE: past the digits */
-    bool chunk_cr;      /* HM_CHUNK_CRLF: CR seen */
+    bool start_ok;      /* HM_HEADERS: the first line looked like HTTP at an earlier feed */
+    gsize block_len;    /* the header block being delivered, without its empty line */
+    guint64 remaining;  /* HM_BODY / HM_CHUNK_DATA, until the framer is told to skip it */
+    guint trailer_len;  /* HM_TRAILER: bytes of complete trailer lines so far */
 } HttpDir;
 
 enum { REQ_OTHER = 0, REQ_HEAD = 1, REQ_CONNECT = 2 };
@@ -55,19 +55,24 @@ typedef struct {
     guint8 kind;
 } HttpPending;
 
-typedef struct {
+struct HttpFlow {
     HttpDir dir[2];
     HttpPending pending[TW_HTTP_MAX_PENDING]; /* ring of requests awaiting a response */
     guint pending_head, pending_len;
     bool pending_overflowed; /* the cap's anomaly is reported once per flow */
     guint64 last_ap_req_frame; /* frame of the last Kerberos AP-REQ sent by the client */
-} HttpFlow;
+};
+
+static const TwFramerSpec http_framing;
 
 static void *http_state_new(void)
 {
     HttpFlow *f = g_new0(HttpFlow, 1);
-    for (int i = 0; i < 2; i++)
-        f->dir[i].hdr = g_byte_array_new();
+    for (int i = 0; i < 2; i++) {
+        f->dir[i].flow = f;
+        f->dir[i].dir = i;
+        tw_framer_init(&f->dir[i].framer, &http_framing, &f->dir[i]);
+    }
     return f;
 }
 
@@ -77,26 +82,13 @@ static void http_state_free(void *state)
     if (!f)
         return;
     for (int i = 0; i < 2; i++)
-        g_byte_array_free(f->dir[i].hdr, TRUE);
+        tw_framer_clear(&f->dir[i].framer);
     g_free(f);
 }
 
 static void hdr_reset(HttpDir *d)
 {
-    /* A block near the cap should not pin 64 KiB for the flow's life. */
-    if (d->hdr->len > 4096) {
-        g_byte_array_free(d->hdr, TRUE);
-        d->hdr = g_byte_array_new();
-    } else {
-        g_byte_array_set_size(d->hdr, 0);
-    }
-    d->line_start = 0;
     d->start_ok = false;
-    d->chunk_size = 0;
-    d->chunk_digits = 0;
-    d->chunk_ext = false;
-    d->chunk_cr = false;
-    d->line_len = 0;
     d->trailer_len = 0;
 }
 
@@ -569,223 +561,228 @@ static void parse_block(HttpFlow *f, HttpDir *d, TwDissectCtx *ctx, int dir, con
     tw_emit(ctx, g_steal_pointer(&hev));
 }
 
-/* ---- the byte pump ---- */
+/* ---- the byte pump: length callbacks of the framer, one per mode ---- */
 
-/* HM_HEADERS: collects lines up to the empty line; returns bytes consumed. */
-static gsize feed_headers(HttpFlow *f, HttpDir *d, TwDissectCtx *ctx, int dir, const guint8 *data,
-                          gsize len)
+#define TW_FRAME(k, n) ((TwFrameLen){ (k), (n), 0 })
+
+/* HM_RESYNC: skip to the next line start. */
+static TwFrameLen resync_length(HttpDir *d, const guint8 *p, gsize avail)
 {
-    const guint8 *lf = memchr(data, '\n', len);
-    gsize n = lf ? (gsize)(lf - data) + 1 : len;
-    if (n > TW_HTTP_MAX_HEADER_BLOCK - d->hdr->len) {
-        if (d->start_ok)
-            tw_anomaly(ctx, "http", "limit", "header block over %d bytes; skipped",
-                       TW_HTTP_MAX_HEADER_BLOCK);
-        lose_framing(d, ctx);
-        return 0; /* HM_RESYNC takes it from here */
-    }
-    if (!d->start_ok && d->hdr->len == 0) {
-        /* At a line start: judge from the packet bytes, copying nothing
-         * when they are not a message (a lost direction, not HTTP). */
-        if (data[0] == '\n')
-            return 1; /* RFC 9112 2.2: empty lines before a message are ignored */
-        if (data[0] == '\r' && n >= 2 && data[1] == '\n')
-            return 2;
-        if (data[0] != '\r') {
-            int ok = start_line_plausible(data, n);
-            if (ok == 0) {
-                if (!lf)
-                    seek_line(d); /* else the next line starts right after n */
-                return n;
-            }
-            if (ok > 0)
-                d->start_ok = true;
-        }
-    }
-    g_byte_array_append(d->hdr, data, (guint)n);
-    if (!d->start_ok) {
-        const guint8 *b = d->hdr->data;
-        gsize blen = d->hdr->len;
-        /* RFC 9112 2.2: empty lines before a message are ignored. */
-        if (b[0] == '\r' && (blen == 1 || (blen == 2 && b[1] == '\n'))) {
-            if (blen == 2)
-                hdr_reset(d);
-            return n;
-        }
-        if (b[0] == '\n') {
-            hdr_reset(d);
-            return n;
-        }
-        int ok = start_line_plausible(b, blen);
-        if (ok == 0) {
-            /* Not a message start.  If the bytes taken end a line, the next
-             * line may be one; otherwise skip to it. */
-            bool at_line_start = lf != NULL;
-            seek_line(d);
-            if (at_line_start)
-                d->mode = HM_HEADERS;
-            return n;
-        }
-        if (ok < 0)
-            return n;
-        d->start_ok = true;
-    }
+    const guint8 *lf = memchr(p, '\n', avail);
     if (!lf)
-        return n;
-    gsize line_len = d->hdr->len - d->line_start;
-    if (line_len == 1 || (line_len == 2 && d->hdr->data[d->line_start] == '\r')) {
-        /* The empty line: the block is complete. */
-        GByteArray *block = d->hdr;
-        d->hdr = g_byte_array_new(); /* parse_block may reset d; keep the block alive */
-        parse_block(f, d, ctx, dir, block->data, d->line_start);
-        if (block->len <= 4096 && d->hdr->len == 0) {
-            /* Reuse the small buffer rather than allocating per message. */
-            g_byte_array_free(d->hdr, TRUE);
-            g_byte_array_set_size(block, 0);
-            d->hdr = block;
-        } else {
-            g_byte_array_free(block, TRUE);
-        }
-        return n;
+        return TW_FRAME(TW_FRAME_SKIP, avail);
+    to_message_start(d);
+    return TW_FRAME(TW_FRAME_SKIP, (gsize)(lf - p) + 1);
+}
+
+/* The header block ran past TW_HTTP_MAX_HEADER_BLOCK with the line whose LF
+ * is at `le` (or, le == avail, with no LF yet): skip to the next line. */
+static TwFrameLen block_over_cap(HttpDir *d, TwDissectCtx *ctx, gsize le, gsize avail)
+{
+    if (d->start_ok)
+        tw_anomaly(ctx, "http", "limit", "header block over %d bytes; skipped",
+                   TW_HTTP_MAX_HEADER_BLOCK);
+    lose_framing(d, ctx);
+    if (le == avail)
+        return TW_FRAME(TW_FRAME_SKIP, avail);
+    to_message_start(d);
+    return TW_FRAME(TW_FRAME_SKIP, le + 1);
+}
+
+/* HM_HEADERS (RFC 9112 2.1, 2.2, 5): start line and field lines up to the
+ * empty line.  Judged again on every feed with the whole block so far. */
+static TwFrameLen headers_length(HttpDir *d, TwDissectCtx *ctx, const guint8 *p, gsize avail)
+{
+    const TwFrameLen more = TW_FRAME(TW_FRAME_NEED, (guint64)TW_HTTP_MAX_HEADER_BLOCK + 1);
+    const guint8 *lf = memchr(p, '\n', avail);
+    gsize n1 = lf ? (gsize)(lf - p) + 1 : avail;
+    if (n1 > TW_HTTP_MAX_HEADER_BLOCK)
+        return block_over_cap(d, ctx, lf ? n1 - 1 : avail, avail);
+    /* RFC 9112 2.2: empty lines before a message are ignored. */
+    if (p[0] == '\n')
+        return TW_FRAME(TW_FRAME_SKIP, 1);
+    if (p[0] == '\r') {
+        if (avail < 2)
+            return TW_FRAME(TW_FRAME_NEED, 2);
+        if (p[1] == '\n')
+            return TW_FRAME(TW_FRAME_SKIP, 2);
     }
-    d->line_start = d->hdr->len;
-    return n;
+    int ok = start_line_plausible(p, n1);
+    if (ok == 0) {
+        /* Not a message start.  If the line ended, the next line may be
+         * one; otherwise skip to it. */
+        hdr_reset(d);
+        if (lf)
+            return TW_FRAME(TW_FRAME_SKIP, n1);
+        seek_line(d);
+        return TW_FRAME(TW_FRAME_SKIP, avail);
+    }
+    if (ok < 0 || !lf) {
+        d->start_ok = ok > 0;
+        return more;
+    }
+    for (gsize ls = n1;;) {
+        const guint8 *e = memchr(p + ls, '\n', avail - ls);
+        if (!e) {
+            d->start_ok = true;
+            if (avail > TW_HTTP_MAX_HEADER_BLOCK)
+                return block_over_cap(d, ctx, avail, avail);
+            return more;
+        }
+        gsize le = (gsize)(e - p);
+        if (le + 1 > TW_HTTP_MAX_HEADER_BLOCK) {
+            d->start_ok = true;
+            return block_over_cap(d, ctx, le, avail);
+        }
+        gsize line_len = le + 1 - ls;
+        if (line_len == 1 || (line_len == 2 && p[ls] == '\r')) {
+            /* The empty line: the block is complete. */
+            d->block_len = ls;
+            return TW_FRAME(TW_FRAME_RECORD, le + 1);
+        }
+        ls = le + 1;
+    }
 }
 
 /* HM_CHUNK_SIZE: RFC 9112 7.1 chunk-size = 1*HEXDIG, then chunk-ext, CRLF. */
-static gsize feed_chunk_size(HttpDir *d, TwDissectCtx *ctx, const guint8 *data, gsize len)
+static TwFrameLen chunk_size_length(HttpDir *d, TwDissectCtx *ctx, const guint8 *p, gsize avail)
 {
-    for (gsize i = 0; i < len; i++) {
-        guint8 c = data[i];
-        if (++d->line_len > TW_HTTP_MAX_CHUNK_LINE) {
+    guint64 size = 0;
+    guint digits = 0;
+    bool ext = false;
+    for (gsize i = 0; i < avail; i++) {
+        guint8 c = p[i];
+        if (i + 1 > TW_HTTP_MAX_CHUNK_LINE) {
             lose_framing(d, ctx);
-            return i + 1;
+            return TW_FRAME(TW_FRAME_SKIP, i + 1);
         }
         if (c == '\n') {
-            bool ok = d->chunk_digits > 0;
-            guint64 size = d->chunk_size;
-            d->line_len = 0;
-            d->chunk_digits = 0;
-            d->chunk_size = 0;
-            d->chunk_ext = false;
-            if (!ok) {
+            if (digits == 0) {
                 lose_framing(d, ctx);
             } else if (size == 0) {
                 d->mode = HM_TRAILER;
                 d->trailer_len = 0;
-                d->chunk_cr = false;
             } else {
                 d->mode = HM_CHUNK_DATA;
                 d->remaining = size;
             }
-            return i + 1;
+            return TW_FRAME(TW_FRAME_SKIP, i + 1);
         }
-        if (d->chunk_ext)
+        if (ext)
             continue;
         if (g_ascii_isxdigit(c)) {
-            if (d->chunk_digits >= 15) { /* over 2^60: not a real chunk */
+            if (digits >= 15) { /* over 2^60: not a real chunk */
                 lose_framing(d, ctx);
-                return i + 1;
+                return TW_FRAME(TW_FRAME_SKIP, i + 1);
             }
-            d->chunk_size = d->chunk_size * 16 + (guint64)g_ascii_xdigit_value((gchar)c);
-            d->chunk_digits++;
+            size = size * 16 + (guint64)g_ascii_xdigit_value((gchar)c);
+            digits++;
         } else if (c == ';' || c == '\r' || is_ows(c)) {
-            d->chunk_ext = true;
+            ext = true;
         } else {
             lose_framing(d, ctx);
-            return i + 1;
+            return TW_FRAME(TW_FRAME_SKIP, i + 1);
         }
     }
-    return len;
+    return TW_FRAME(TW_FRAME_NEED, TW_HTTP_MAX_CHUNK_LINE + 1);
 }
 
-/* HM_TRAILER: field lines up to the empty line, not looked at. */
-static gsize feed_trailer(HttpDir *d, TwDissectCtx *ctx, const guint8 *data, gsize len)
+/* HM_CHUNK_CRLF: the CRLF after chunk data. */
+static TwFrameLen chunk_crlf_length(HttpDir *d, TwDissectCtx *ctx, const guint8 *p, gsize avail)
 {
-    const guint8 *lf = memchr(data, '\n', len);
-    gsize before = lf ? (gsize)(lf - data) : len; /* bytes of the line in this piece */
-    gsize n = lf ? before + 1 : len;
-    if (n > TW_HTTP_MAX_TRAILER - d->trailer_len) {
+    if (p[0] == '\n') {
+        d->mode = HM_CHUNK_SIZE;
+        return TW_FRAME(TW_FRAME_SKIP, 1);
+    }
+    if (p[0] == '\r') {
+        if (avail < 2)
+            return TW_FRAME(TW_FRAME_NEED, 2);
+        if (p[1] == '\n') {
+            d->mode = HM_CHUNK_SIZE;
+            return TW_FRAME(TW_FRAME_SKIP, 2);
+        }
         lose_framing(d, ctx);
-        return n;
+        return TW_FRAME(TW_FRAME_SKIP, 1);
     }
-    d->trailer_len += (guint)n;
-    d->line_len += (guint)before;
-    if (lf) {
-        bool cr_last = before ? data[before - 1] == '\r' : d->chunk_cr;
-        bool empty = d->line_len == 0 || (d->line_len == 1 && cr_last);
-        d->line_len = 0;
-        d->chunk_cr = false;
-        if (empty)
-            to_message_start(d);
-    } else if (before) {
-        d->chunk_cr = data[before - 1] == '\r'; /* a CRLF split across pieces */
-    }
-    return n;
+    lose_framing(d, ctx);
+    return resync_length(d, p, avail);
 }
+
+/* HM_TRAILER: RFC 9112 7.1.2 field lines up to the empty line, not looked at. */
+static TwFrameLen trailer_length(HttpDir *d, TwDissectCtx *ctx, const guint8 *p, gsize avail)
+{
+    gsize room = TW_HTTP_MAX_TRAILER - d->trailer_len;
+    const guint8 *lf = memchr(p, '\n', avail);
+    gsize n = lf ? (gsize)(lf - p) + 1 : avail;
+    if (n > room) {
+        lose_framing(d, ctx);
+        return TW_FRAME(TW_FRAME_SKIP, n);
+    }
+    if (!lf)
+        return TW_FRAME(TW_FRAME_NEED, room + 1);
+    d->trailer_len += (guint)n;
+    if (n == 1 || (n == 2 && p[0] == '\r'))
+        to_message_start(d);
+    return TW_FRAME(TW_FRAME_SKIP, n);
+}
+
+static TwFrameLen http_length(void *user, TwDissectCtx *ctx, const guint8 *p, gsize avail)
+{
+    HttpDir *d = user;
+    switch (d->mode) {
+    case HM_HEADERS:
+        return headers_length(d, ctx, p, avail);
+    case HM_BODY:
+    case HM_CHUNK_DATA: {
+        /* Hand the body to the framer to skip; what follows it comes next. */
+        guint64 n = d->remaining;
+        d->remaining = 0;
+        if (d->mode == HM_BODY)
+            to_message_start(d);
+        else
+            d->mode = HM_CHUNK_CRLF;
+        return TW_FRAME(TW_FRAME_SKIP, n);
+    }
+    case HM_CHUNK_CRLF:
+        return chunk_crlf_length(d, ctx, p, avail);
+    case HM_CHUNK_SIZE:
+        return chunk_size_length(d, ctx, p, avail);
+    case HM_TRAILER:
+        return trailer_length(d, ctx, p, avail);
+    case HM_UNTIL_CLOSE:
+    case HM_TUNNEL:
+        return TW_FRAME(TW_FRAME_STOP, 0);
+    case HM_RESYNC:
+        return resync_length(d, p, avail);
+    }
+    return TW_FRAME(TW_FRAME_STOP, 0);
+}
+
+static bool http_block(void *user, TwDissectCtx *ctx, const TwFramerRecord *rec)
+{
+    HttpDir *d = user;
+    hdr_reset(d);
+    parse_block(d->flow, d, ctx, d->dir, rec->p, d->block_len);
+    return true;
+}
+
+static const TwFramerSpec http_framing = {
+    .name = "http",
+    .length = http_length,
+    .record = http_block,
+    .probe = NULL, /* HM_RESYNC is a mode of the length callback */
+    .max_record = (guint64)TW_HTTP_MAX_HEADER_BLOCK + 1,
+    .gap_exact = true,
+    .deliver_truncated = false,
+};
 
 static void http_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *data, gsize len,
                       gsize reported)
 {
     HttpFlow *f = state;
-    (void)reported;
     if (dir != TW_DIR_REQ && dir != TW_DIR_RSP)
         return;
-    HttpDir *d = &f->dir[dir];
-    while (len > 0) {
-        gsize used = 0;
-        switch (d->mode) {
-        case HM_HEADERS:
-            used = feed_headers(f, d, ctx, dir, data, len);
-            break;
-        case HM_BODY:
-        case HM_CHUNK_DATA:
-            used = d->remaining < len ? (gsize)d->remaining : len;
-            d->remaining -= used;
-            if (d->remaining == 0) {
-                if (d->mode == HM_BODY) {
-                    to_message_start(d);
-                } else {
-                    d->mode = HM_CHUNK_CRLF;
-                    d->chunk_cr = false;
-                }
-            }
-            break;
-        case HM_CHUNK_CRLF:
-            used = 1;
-            if (data[0] == '\r' && !d->chunk_cr) {
-                d->chunk_cr = true;
-            } else if (data[0] == '\n') {
-                d->chunk_cr = false;
-                d->line_len = 0;
-                d->mode = HM_CHUNK_SIZE;
-            } else {
-                d->chunk_cr = false;
-                lose_framing(d, ctx);
-                used = 0;
-            }
-            break;
-        case HM_CHUNK_SIZE:
-            used = feed_chunk_size(d, ctx, data, len);
-            break;
-        case HM_TRAILER:
-            used = feed_trailer(d, ctx, data, len);
-            break;
-        case HM_UNTIL_CLOSE:
-        case HM_TUNNEL:
-            return;
-        case HM_RESYNC: {
-            const guint8 *lf = memchr(data, '\n', len);
-            if (!lf)
-                return;
-            used = (gsize)(lf - data) + 1;
-            to_message_start(d);
-            break;
-        }
-        }
-        data += used;
-        len -= used;
-    }
+    tw_framer_feed(&f->dir[dir].framer, ctx, data, len);
 }
 
 static void http_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
@@ -794,31 +791,29 @@ static void http_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
     if (dir != TW_DIR_REQ && dir != TW_DIR_RSP)
         return;
     HttpDir *d = &f->dir[dir];
+    TwFramer *fr = &d->framer;
     tw_count(ctx, "http.gaps", 1);
-    switch (d->mode) {
-    case HM_BODY:
-    case HM_CHUNK_DATA:
-        /* The gap length is exact: inside a body of known length the next
-         * message still starts where expected. */
+    if (d->mode == HM_UNTIL_CLOSE || d->mode == HM_TUNNEL)
+        return;
+    if ((d->mode == HM_BODY || d->mode == HM_CHUNK_DATA) && tw_framer_skipping(fr) == 0 &&
+        tw_framer_buffered(fr) == 0) {
+        /* A body the framer has not started to skip.  The gap length is
+         * exact: inside a body of known length the next message still
+         * starts where expected. */
         if (len <= d->remaining) {
             d->remaining -= len;
             if (d->remaining == 0) {
-                if (d->mode == HM_BODY) {
+                if (d->mode == HM_BODY)
                     to_message_start(d);
-                } else {
+                else
                     d->mode = HM_CHUNK_CRLF;
-                    d->chunk_cr = false;
-                }
             }
             return;
         }
-        break;
-    case HM_UNTIL_CLOSE:
-    case HM_TUNNEL:
-        return;
-    default:
-        break;
+    } else if (tw_framer_gap(fr, ctx, len) == TW_FRAMER_GAP_ABSORBED) {
+        return; /* inside a body being skipped */
     }
+    tw_framer_reset(fr, ctx);
     if (dir == TW_DIR_REQ) {
         /* Requests were lost: responses can no longer be matched to them. */
         f->pending_head = f->pending_len = 0;

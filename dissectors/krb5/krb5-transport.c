@@ -2,37 +2,45 @@
  * kpasswd (RFC 3244 2), with request/reply pairing per flow.
  *
  * TCP: each message is preceded by a 4-octet big-endian record mark whose
- * high bit is reserved.  Records may share a segment or span many; bytes
- * are buffered per direction up to TW_KRB5_TCP_MAX_RECORD.  After a capture
- * gap the partial record is dropped and the parser hunts for a plausible
- * record mark followed by a Kerberos APPLICATION tag (or a kpasswd header).
+ * high bit is reserved.  The shared framer (dissectors/framer.h) buffers
+ * records per direction up to TW_KRB5_TCP_MAX_RECORD; this file says how to
+ * read the mark and where a record may start.  After a capture gap the
+ * partial record is dropped and the framer hunts for a plausible record
+ * mark followed by a Kerberos APPLICATION tag (or a kpasswd header).
  */
 #include "krb5-private.h"
 
 #include "dissectors/der/der.h"
+#include "dissectors/framer.h"
 
 #include <string.h>
 
 #define KPASSWD_PORT 464
 #define RESYNC_KEEP 8 /* bytes kept while hunting: a record mark may straddle feeds */
+#define RECORD_MARK_LEN 4
+/* Message bytes plausible_record looks at: identifier, length octet and up to
+ * TW_DER_MAX_LEN_OCTETS more (the kpasswd header needs 4). */
+#define RECORD_JUDGE_BYTES (2 + TW_DER_MAX_LEN_OCTETS)
 
 typedef struct {
     guint64 frame;
     gint64 msg_type; /* AS-REQ, TGS-REQ, or AP-REQ for kpasswd */
 } Pending;
 
+typedef struct KrbFlow KrbFlow;
+
 typedef struct {
-    GByteArray *buf;
-    bool resync; /* after a gap or garbage: hunting for a record mark */
-    bool dead;   /* gave up on this direction */
+    KrbFlow *flow;
+    TwFramer framer;
+    bool kpasswd;    /* the flow uses port 464 (RFC 3244 framing inside the record) */
     guint anomalies; /* framing anomalies reported on this direction */
 } TcpDir;
 
-typedef struct {
+struct KrbFlow {
     Pending pending[TW_KRB5_MAX_PENDING];
     guint npending;
     TcpDir dir[2];
-} KrbFlow;
+};
 
 static const char *parser_name(bool tcp)
 {
@@ -194,9 +202,15 @@ static void handle_unit(KrbFlow *f, TwDissectCtx *ctx, bool tcp, const guint8 *d
 
 /* ---- parser state ---------------------------------------------------------------- */
 
+static const TwFramerSpec krb_tcp_framing;
+
 static void *krb_state_new(void)
 {
     KrbFlow *f = g_new0(KrbFlow, 1);
+    for (int i = 0; i < 2; i++) {
+        f->dir[i].flow = f;
+        tw_framer_init(&f->dir[i].framer, &krb_tcp_framing, &f->dir[i]);
+    }
     return f;
 }
 
@@ -206,8 +220,7 @@ static void krb_state_free(void *state)
     if (!f)
         return;
     for (int i = 0; i < 2; i++)
-        if (f->dir[i].buf)
-            g_byte_array_unref(f->dir[i].buf);
+        tw_framer_clear(&f->dir[i].framer);
     g_free(f);
 }
 
@@ -256,27 +269,76 @@ static bool plausible_record(const guint8 *p, gsize avail, guint32 mark, bool kp
     return st == TW_TRUNCATED;
 }
 
-/* Hunts for a record start in the buffer; drops what precedes it. */
-static void resync(TcpDir *d, TwDissectCtx *ctx, bool kpasswd)
+static guint32 record_mark(const guint8 *p)
 {
-    GByteArray *b = d->buf;
-    for (gsize i = 0; i + 4 <= b->len; i++) {
-        const guint8 *p = b->data + i;
-        guint32 mark = ((guint32)p[0] << 24) | ((guint32)p[1] << 16) | ((guint32)p[2] << 8) | p[3];
-        gsize avail = b->len - i - 4;
-        /* Need the first message byte to judge; wait for it. */
-        if (avail == 0)
-            break;
-        if (plausible_record(p + 4, avail, mark, kpasswd)) {
-            g_byte_array_remove_range(b, 0, (guint)i);
-            d->resync = false;
-            tw_count(ctx, "kerberos.tcp_resync", 1);
-            return;
-        }
-    }
-    if (b->len > RESYNC_KEEP)
-        g_byte_array_remove_range(b, 0, b->len - RESYNC_KEEP);
+    return ((guint32)p[0] << 24) | ((guint32)p[1] << 16) | ((guint32)p[2] << 8) | p[3];
 }
+
+/* RFC 4120 7.2.2: the record mark gives the message length. */
+static TwFrameLen tcp_record_length(void *user, TwDissectCtx *ctx, const guint8 *p, gsize avail)
+{
+    TcpDir *d = user;
+    if (avail < RECORD_MARK_LEN)
+        return (TwFrameLen){ TW_FRAME_NEED, RECORD_MARK_LEN, 0 };
+    guint32 mark = record_mark(p);
+    const guint8 *msg = p + RECORD_MARK_LEN;
+    gsize have = avail - RECORD_MARK_LEN;
+    if (!plausible_record(msg, have, mark, d->kpasswd)) {
+        /* Report the first few per direction; a hostile stream could
+         * otherwise turn every byte into an event. */
+        if (d->anomalies++ >= TW_KRB5_MAX_ANOMALIES_PER_DIR)
+            tw_count(ctx, "kerberos.tcp_anomalies_suppressed", 1);
+        else if (!(mark & 0x80000000u) && mark > TW_KRB5_TCP_MAX_RECORD &&
+                 tw_krb5_looks_like_message(msg, have))
+            tw_anomaly(ctx, "kerberos-tcp", "record_too_big",
+                       "record of %u bytes exceeds the %u-byte cap", mark, TW_KRB5_TCP_MAX_RECORD);
+        else
+            tw_anomaly(ctx, "kerberos-tcp", "bad_record_mark", "record mark 0x%08x", mark);
+        return (TwFrameLen){ TW_FRAME_BAD, 1, 0 };
+    }
+    /* Judged on fewer bytes than it looks at: ask again with more. */
+    gsize judged = MIN((gsize)mark, (gsize)RECORD_JUDGE_BYTES);
+    if (have < judged)
+        return (TwFrameLen){ TW_FRAME_NEED, RECORD_MARK_LEN + judged, 0 };
+    return (TwFrameLen){ TW_FRAME_RECORD, (guint64)RECORD_MARK_LEN + mark, 0 };
+}
+
+/* While hunting: a record mark and at least the first message byte. */
+static TwProbe tcp_record_probe(void *user, const guint8 *p, gsize avail)
+{
+    TcpDir *d = user;
+    if (avail <= RECORD_MARK_LEN)
+        return TW_PROBE_NEED;
+    return plausible_record(p + RECORD_MARK_LEN, avail - RECORD_MARK_LEN, record_mark(p),
+                            d->kpasswd)
+               ? TW_PROBE_YES
+               : TW_PROBE_NO;
+}
+
+static bool tcp_record(void *user, TwDissectCtx *ctx, const TwFramerRecord *rec)
+{
+    TcpDir *d = user;
+    handle_unit(d->flow, ctx, true, rec->p + RECORD_MARK_LEN, rec->len - RECORD_MARK_LEN,
+                rec->reported - RECORD_MARK_LEN);
+    return true;
+}
+
+static void tcp_resynced(void *user, TwDissectCtx *ctx)
+{
+    tw_count(ctx, "kerberos.tcp_resync", 1);
+}
+
+static const TwFramerSpec krb_tcp_framing = {
+    .name = "kerberos-tcp",
+    .length = tcp_record_length,
+    .record = tcp_record,
+    .probe = tcp_record_probe,
+    .probe_window = RECORD_MARK_LEN + RECORD_JUDGE_BYTES,
+    .resync_keep = RESYNC_KEEP,
+    .resynced = tcp_resynced,
+    .max_record = RECORD_MARK_LEN + TW_KRB5_TCP_MAX_RECORD,
+    .gap_exact = false, /* the partial record is dropped whatever the gap's length */
+};
 
 static void tcp_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *data, gsize len,
                      gsize reported)
@@ -285,43 +347,8 @@ static void tcp_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *data
     if (dir != TW_DIR_REQ && dir != TW_DIR_RSP)
         return;
     TcpDir *d = &f->dir[dir];
-    if (d->dead || len == 0)
-        return;
-    bool kpasswd = is_kpasswd(ctx);
-    if (!d->buf)
-        d->buf = g_byte_array_new();
-    g_byte_array_append(d->buf, data, (guint)len);
-    for (;;) {
-        if (d->resync) {
-            resync(d, ctx, kpasswd);
-            if (d->resync)
-                return;
-        }
-        GByteArray *b = d->buf;
-        if (b->len < 4)
-            return;
-        guint32 mark = ((guint32)b->data[0] << 24) | ((guint32)b->data[1] << 16) |
-                       ((guint32)b->data[2] << 8) | b->data[3];
-        if (!plausible_record(b->data + 4, b->len - 4, mark, kpasswd)) {
-            /* Report the first few per direction; a hostile stream could
-             * otherwise turn every byte into an event. */
-            if (d->anomalies++ >= TW_KRB5_MAX_ANOMALIES_PER_DIR)
-                tw_count(ctx, "kerberos.tcp_anomalies_suppressed", 1);
-            else if (!(mark & 0x80000000u) && mark > TW_KRB5_TCP_MAX_RECORD &&
-                     tw_krb5_looks_like_message(b->data + 4, b->len - 4))
-                tw_anomaly(ctx, "kerberos-tcp", "record_too_big",
-                           "record of %u bytes exceeds the %u-byte cap", mark, TW_KRB5_TCP_MAX_RECORD);
-            else
-                tw_anomaly(ctx, "kerberos-tcp", "bad_record_mark", "record mark 0x%08x", mark);
-            d->resync = true;
-            g_byte_array_remove_range(b, 0, 1);
-            continue;
-        }
-        if (b->len - 4 < mark)
-            return; /* wait for the rest of the record */
-        handle_unit(f, ctx, true, b->data + 4, mark, mark);
-        g_byte_array_remove_range(b, 0, mark + 4);
-    }
+    d->kpasswd = is_kpasswd(ctx);
+    tw_framer_feed(&d->framer, ctx, data, len);
 }
 
 static void tcp_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
@@ -330,11 +357,9 @@ static void tcp_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
     if (dir != TW_DIR_REQ && dir != TW_DIR_RSP)
         return;
     TcpDir *d = &f->dir[dir];
-    if (d->buf && d->buf->len > 0) {
+    if (tw_framer_buffered(&d->framer) > 0)
         tw_count(ctx, "kerberos.tcp_partial_dropped", 1);
-        g_byte_array_set_size(d->buf, 0);
-    }
-    d->resync = true;
+    tw_framer_gap(&d->framer, ctx, len);
 }
 
 static const guint16 krb5_ports[] = { 88, KPASSWD_PORT, 0 };

@@ -8,13 +8,15 @@
 #include "dissectors/gssapi/gssapi.h"
 
 #include "dissectors/der/der.h"
+#include "dissectors/framer.h"
 
 #define LDAP_HEADER_MAX 6 /* 0x30 + 1 + up to 4 length octets (TW_DER_MAX_LEN_OCTETS) */
 
+typedef struct LdapFlow LdapFlow;
+
 typedef struct {
-    GByteArray *buf; /* the current LDAPMessage (header first) */
-    gsize need;      /* its total size once the header is known, else 0 */
-    guint64 skip;    /* bytes of an over-cap message still to pass over */
+    LdapFlow *flow;
+    TwFramer framer; /* LDAPMessages framed by their BER length (dissectors/framer.h) */
 } LdapDir;
 
 typedef struct {
@@ -24,11 +26,11 @@ typedef struct {
     guint sicily_step;         /* MS-ADTS 5.1.1.1.3: 9 discovery, 10 negotiate, 11 response; 0 */
 } LdapPending;
 
-typedef struct {
+struct LdapFlow {
     LdapDir dir[2];
     GHashTable *pending; /* messageID (gint64 in a pointer-sized key) -> LdapPending* */
     bool done;           /* gave up (bind complete with wrapping, or not LDAP) */
-} LdapFlow;
+};
 
 static void pending_free(gpointer p)
 {
@@ -37,11 +39,15 @@ static void pending_free(gpointer p)
     g_free(lp);
 }
 
+static const TwFramerSpec ldap_framing;
+
 static void *ldap_state_new(void)
 {
     LdapFlow *f = g_new0(LdapFlow, 1);
-    for (int i = 0; i < 2; i++)
-        f->dir[i].buf = g_byte_array_new();
+    for (int i = 0; i < 2; i++) {
+        f->dir[i].flow = f;
+        tw_framer_init(&f->dir[i].framer, &ldap_framing, &f->dir[i]);
+    }
     f->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, pending_free);
     return f;
 }
@@ -52,7 +58,7 @@ static void ldap_state_free(void *state)
     if (!f)
         return;
     for (int i = 0; i < 2; i++)
-        g_byte_array_free(f->dir[i].buf, TRUE);
+        tw_framer_clear(&f->dir[i].framer);
     g_hash_table_destroy(f->pending);
     g_free(f);
 }
@@ -289,65 +295,61 @@ static void give_up(LdapFlow *f, TwDissectCtx *ctx, const char *why)
     (void)why;
 }
 
+/* RFC 4511 4.1.1 / X.690 8.1.3: an LDAPMessage is a SEQUENCE; its header
+ * (tag, length) gives the whole message's size. */
+static TwFrameLen ldap_message_length(void *user, TwDissectCtx *ctx, const guint8 *p, gsize avail)
+{
+    LdapDir *d = user;
+    if (p[0] != 0x30) {
+        give_up(d->flow, ctx, "not an LDAPMessage (SASL-wrapped or another protocol)");
+        return (TwFrameLen){ TW_FRAME_STOP, 0, 0 };
+    }
+    guint8 cls;
+    bool cons;
+    guint32 tag;
+    gsize clen, hlen;
+    TwStatus st;
+    gsize hdr = MIN(avail, (gsize)LDAP_HEADER_MAX);
+    if (!tw_der_peek_header(p, hdr, &cls, &cons, &tag, &clen, &hlen, &st)) {
+        /* Header byte by byte, so a tiny message never swallows the next one. */
+        if (st == TW_TRUNCATED && hdr < LDAP_HEADER_MAX)
+            return (TwFrameLen){ TW_FRAME_NEED, hdr + 1, 0 };
+        tw_anomaly(ctx, "ldap", "malformed", "bad LDAPMessage header");
+        give_up(d->flow, ctx, "bad header");
+        return (TwFrameLen){ TW_FRAME_STOP, 0, 0 };
+    }
+    if (clen > TW_LDAP_MAX_RECORD - hlen) {
+        /* Too big to be a bind: pass over it without buffering. */
+        tw_count(ctx, "ldap.large_skipped", 1);
+        return (TwFrameLen){ TW_FRAME_SKIP, (guint64)hlen + clen, 0 };
+    }
+    return (TwFrameLen){ TW_FRAME_RECORD, (guint64)hlen + clen, 0 };
+}
+
+static bool ldap_message(void *user, TwDissectCtx *ctx, const TwFramerRecord *rec)
+{
+    LdapDir *d = user;
+    parse_message(d->flow, ctx, rec->p, rec->len);
+    return !d->flow->done;
+}
+
+static const TwFramerSpec ldap_framing = {
+    .name = "ldap",
+    .length = ldap_message_length,
+    .record = ldap_message,
+    .probe = NULL, /* no reliable way to find the next message after a lost boundary */
+    .max_record = TW_LDAP_MAX_RECORD,
+    .gap_exact = true,
+    .deliver_truncated = false,
+};
+
 static void ldap_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *data, gsize len,
                       gsize reported)
 {
     LdapFlow *f = state;
-    if (dir != TW_DIR_REQ && dir != TW_DIR_RSP)
+    if (f->done || (dir != TW_DIR_REQ && dir != TW_DIR_RSP))
         return;
-    LdapDir *d = &f->dir[dir];
-    (void)reported;
-    while (len > 0 && !f->done) {
-        if (d->skip) {
-            gsize n = d->skip < len ? (gsize)d->skip : len;
-            d->skip -= n;
-            data += n;
-            len -= n;
-            continue;
-        }
-        if (d->need == 0) {
-            /* Header byte by byte, so a tiny message never swallows the next one. */
-            g_byte_array_append(d->buf, data, 1);
-            data++;
-            len--;
-            if (d->buf->data[0] != 0x30) {
-                give_up(f, ctx, "not an LDAPMessage (SASL-wrapped or another protocol)");
-                return;
-            }
-            guint8 cls;
-            bool cons;
-            guint32 tag;
-            gsize clen, hlen;
-            TwStatus st;
-            if (!tw_der_peek_header(d->buf->data, d->buf->len, &cls, &cons, &tag, &clen, &hlen,
-                                    &st)) {
-                if (st == TW_TRUNCATED && d->buf->len < LDAP_HEADER_MAX)
-                    continue;
-                tw_anomaly(ctx, "ldap", "malformed", "bad LDAPMessage header");
-                give_up(f, ctx, "bad header");
-                return;
-            }
-            if (clen > TW_LDAP_MAX_RECORD - hlen) {
-                /* Too big to be a bind: pass over it without buffering. */
-                tw_count(ctx, "ldap.large_skipped", 1);
-                d->skip = clen;
-                g_byte_array_set_size(d->buf, 0);
-                continue;
-            }
-            d->need = hlen + clen;
-        }
-        if (d->buf->len < d->need) {
-            gsize n = MIN(len, d->need - d->buf->len);
-            g_byte_array_append(d->buf, data, (guint)n);
-            data += n;
-            len -= n;
-        }
-        if (d->buf->len == d->need) {
-            parse_message(f, ctx, d->buf->data, d->buf->len);
-            g_byte_array_set_size(d->buf, 0);
-            d->need = 0;
-        }
-    }
+    tw_framer_feed(&f->dir[dir].framer, ctx, data, len);
 }
 
 static void ldap_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
@@ -355,22 +357,20 @@ static void ldap_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
     LdapFlow *f = state;
     if (f->done || (dir != TW_DIR_REQ && dir != TW_DIR_RSP))
         return;
-    LdapDir *d = &f->dir[dir];
     /* The gap length is exact: inside a message we know the length of, the
-     * message is lost but the next one starts where we expect it. */
-    if (d->skip >= len) {
-        d->skip -= len;
-        return;
-    }
-    if (d->need && d->buf->len < d->need && len <= d->need - d->buf->len) {
-        d->skip = d->need - d->buf->len - len;
-        d->need = 0;
-        g_byte_array_set_size(d->buf, 0);
+     * message is lost but the next one starts where we expect it.  A gap
+     * across a message boundary leaves no reliable way to find the next one. */
+    switch (tw_framer_gap(&f->dir[dir].framer, ctx, len)) {
+    case TW_FRAMER_GAP_ABSORBED:
+        break;
+    case TW_FRAMER_GAP_RECORD_CUT:
         tw_count(ctx, "ldap.messages_lost_in_gap", 1);
-        return;
+        break;
+    case TW_FRAMER_GAP_RESYNC:
+    case TW_FRAMER_GAP_LOST:
+        give_up(f, ctx, "gap");
+        break;
     }
-    /* A gap across a message boundary: no reliable way to find the next one. */
-    give_up(f, ctx, "gap");
 }
 
 static bool ldap_probe(const guint8 *data, gsize len)

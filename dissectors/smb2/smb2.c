@@ -10,6 +10,7 @@
 #include "smb2.h"
 
 #include "dissectors/dcerpc/dcerpc.h"
+#include "dissectors/framer.h"
 #include "dissectors/gssapi/gssapi.h"
 #include "core/ntstatus.h"
 
@@ -116,23 +117,15 @@ typedef struct {
     guint64 krb_request_frame;
 } SmbPending;
 
-typedef struct {
-    GByteArray *buf;  /* the current SMB message (NBSS header stripped) */
-    guint8 hdr[4];    /* NBSS header being assembled */
-    guint hdr_have;
-    gsize need;       /* bytes of the record buffered (≤ TW_SMB2_MAX_BUFFERED) */
-    gsize record_len; /* the record's length on the wire */
-    guint64 skip;     /* bytes still to pass over (over-cap tail, non-session NBSS) */
-    bool in_record;
-    guint8 probe[8];  /* first bytes of the direction, until judged */
-    guint8 carry[7];  /* while lost: tail of the last chunk (a record may start there) */
-    guint carry_len;
-    guint probe_have;
-    bool started;     /* first bytes judged */
-    bool lost;        /* resynchronising after a gap or garbage */
-} SmbDir;
+typedef struct SmbFlow SmbFlow;
 
 typedef struct {
+    SmbFlow *flow;
+    TwFramer framer; /* NBSS messages (RFC 1002 4.3.1), see dissectors/framer.h */
+    bool started;    /* first bytes judged */
+} SmbDir;
+
+struct SmbFlow {
     SmbDir dir[2];
     GHashTable *pending; /* guint64 MessageId -> SmbPending */
     GHashTable *trees;   /* SmbKey (file_id 0) -> SmbTree */
@@ -140,7 +133,7 @@ typedef struct {
     bool reported_smb1, reported_encrypted, reported_compressed;
     guint64 smb1_krb_request_frame; /* last AP-REQ in an SMB1 session setup */
     gsize charged; /* bytes charged through tw_mem_charge */
-} SmbFlow;
+};
 
 static void pending_free(gpointer p)
 {
@@ -170,11 +163,15 @@ static void pipe_free(gpointer p)
     g_free(sp);
 }
 
+static const TwFramerSpec nbss_framing;
+
 static void *smb2_state_new(void)
 {
     SmbFlow *f = g_new0(SmbFlow, 1);
-    for (int i = 0; i < 2; i++)
-        f->dir[i].buf = g_byte_array_new();
+    for (int i = 0; i < 2; i++) {
+        f->dir[i].flow = f;
+        tw_framer_init(&f->dir[i].framer, &nbss_framing, &f->dir[i]);
+    }
     f->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, pending_free);
     f->trees = g_hash_table_new_full(smb_key_hash, smb_key_equal, g_free, tree_free);
     f->pipes = g_hash_table_new_full(smb_key_hash, smb_key_equal, g_free, pipe_free);
@@ -187,7 +184,7 @@ static void smb2_state_free(void *state)
     if (!f)
         return;
     for (int i = 0; i < 2; i++)
-        g_byte_array_free(f->dir[i].buf, TRUE);
+        tw_framer_clear(&f->dir[i].framer);
     g_hash_table_destroy(f->pending);
     g_hash_table_destroy(f->trees);
     g_hash_table_destroy(f->pipes);
@@ -990,16 +987,95 @@ static bool looks_like_record_start(const guint8 *p)
            p[5] == 'S' && p[6] == 'M' && p[7] == 'B';
 }
 
-static void dir_reset(SmbDir *d)
+#define NBSS_HEADER_LEN 4
+#define NBSS_PROBE_LEN 8 /* header + SMB protocol id */
+
+/* The capture began mid-stream: what came first is not a record start. */
+static TwFrameLen midstream(SmbDir *d, TwDissectCtx *ctx)
 {
-    d->carry_len = 0;
-    d->hdr_have = 0;
-    d->in_record = false;
-    d->need = 0;
-    d->record_len = 0;
-    d->skip = 0;
-    g_byte_array_set_size(d->buf, 0);
+    d->started = true;
+    tw_count(ctx, "smb2.midstream_start", 1);
+    return (TwFrameLen){ TW_FRAME_BAD, 1, 0 };
 }
+
+/* RFC 1002 4.3.1: type, flags (E bit: 17th length bit), 16-bit length; the
+ * direct TCP transport (MS-SMB2 2.1) uses the 24 bits as the length. */
+static TwFrameLen nbss_length(void *user, TwDissectCtx *ctx, const guint8 *p, gsize avail)
+{
+    SmbDir *d = user;
+    if (!d->started) {
+        /* The capture may begin mid-stream: trust the first bytes only if
+         * they open a plausible NBSS message. */
+        if (!nbss_type_known(p[0]))
+            return midstream(d, ctx);
+        if (p[0] == 0x00) { /* else session request / response / keepalive (port 139) */
+            if (avail < NBSS_PROBE_LEN)
+                return (TwFrameLen){ TW_FRAME_NEED, NBSS_PROBE_LEN, 0 };
+            if (!looks_like_record_start(p))
+                return midstream(d, ctx);
+        }
+        d->started = true;
+    }
+    if (avail < NBSS_HEADER_LEN)
+        return (TwFrameLen){ TW_FRAME_NEED, NBSS_HEADER_LEN, 0 };
+    guint8 type = p[0];
+    if (!nbss_type_known(type)) {
+        tw_anomaly(ctx, "smb2", "malformed", "NBSS type 0x%02x", type);
+        return (TwFrameLen){ TW_FRAME_BAD, NBSS_HEADER_LEN, 0 };
+    }
+    if (type != 0x00) {
+        tw_count(ctx, "nbss.session_service_messages", 1);
+        guint32 l17 = ((guint32)(p[1] & 1) << 16) | (p[2] << 8) | p[3];
+        return (TwFrameLen){ TW_FRAME_SKIP, NBSS_HEADER_LEN + (guint64)l17, 0 };
+    }
+    gsize rlen = ((gsize)p[1] << 16) | (p[2] << 8) | p[3];
+    if (rlen == 0)
+        return (TwFrameLen){ TW_FRAME_SKIP, NBSS_HEADER_LEN, 0 };
+    if (rlen > TW_SMB2_MAX_RECORD) {
+        tw_anomaly(ctx, "smb2", "limit", "NBSS record of %" G_GSIZE_FORMAT " bytes", rlen);
+        return (TwFrameLen){ TW_FRAME_BAD, NBSS_HEADER_LEN, 0 };
+    }
+    /* Only the first TW_SMB2_MAX_BUFFERED bytes are kept; the rest is skipped. */
+    return (TwFrameLen){ TW_FRAME_RECORD, NBSS_HEADER_LEN + (guint64)rlen,
+                         NBSS_HEADER_LEN + (guint64)MIN(rlen, (gsize)TW_SMB2_MAX_BUFFERED) };
+}
+
+static TwProbe nbss_probe(void *user, const guint8 *p, gsize avail)
+{
+    if (avail < NBSS_PROBE_LEN)
+        return TW_PROBE_NEED;
+    return looks_like_record_start(p) ? TW_PROBE_YES : TW_PROBE_NO;
+}
+
+static bool nbss_record(void *user, TwDissectCtx *ctx, const TwFramerRecord *rec)
+{
+    SmbDir *d = user;
+    if (!rec->truncated && rec->len < rec->reported)
+        tw_count(ctx, "smb2.records_over_buffer_cap", 1);
+    /* A record cut by a gap is dissected as truncated (as tshark does). */
+    gsize hdr = MIN(rec->len, (gsize)NBSS_HEADER_LEN);
+    dissect_record(d->flow, ctx, rec->p + hdr, rec->len - hdr, rec->reported - NBSS_HEADER_LEN);
+    return true;
+}
+
+static void nbss_dropped(void *user, TwDissectCtx *ctx, guint64 n, TwFramerDrop why)
+{
+    if (why == TW_FRAMER_DROP_SCAN)
+        tw_count(ctx, "smb2.resync_bytes", n);
+}
+
+static const TwFramerSpec nbss_framing = {
+    .name = "smb2",
+    .length = nbss_length,
+    .record = nbss_record,
+    .probe = nbss_probe,
+    .probe_window = NBSS_PROBE_LEN,
+    .resync_keep = NBSS_PROBE_LEN - 1, /* a record start may straddle feeds */
+    .dropped = nbss_dropped,
+    .max_record = NBSS_HEADER_LEN + TW_SMB2_MAX_BUFFERED,
+    .gap_exact = true,
+    .deliver_truncated = true,
+};
 
 static void smb2_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *data, gsize len,
                       gsize reported)
@@ -1007,138 +1083,7 @@ static void smb2_feed(void *state, TwDissectCtx *ctx, int dir, const guint8 *dat
     SmbFlow *f = state;
     if (dir != TW_DIR_REQ && dir != TW_DIR_RSP)
         return;
-    SmbDir *d = &f->dir[dir];
-    (void)reported;
-    while (len > 0) {
-        if (!d->started) {
-            /* The capture may begin mid-stream: collect the first 8 bytes and
-             * trust them only if they open a plausible NBSS message. */
-            gsize take = MIN(len, sizeof d->probe - d->probe_have);
-            memcpy(d->probe + d->probe_have, data, take);
-            d->probe_have += (guint)take;
-            data += take;
-            len -= take;
-            const guint8 *q = d->probe;
-            bool ok;
-            if (!nbss_type_known(q[0]))
-                ok = false;
-            else if (q[0] != 0x00)
-                ok = true; /* session request / response / keepalive (port 139) */
-            else if (d->probe_have < sizeof d->probe)
-                return; /* need more bytes to decide */
-            else
-                ok = looks_like_record_start(q);
-            d->started = true;
-            if (ok) {
-                guint8 held[sizeof d->probe];
-                gsize n = d->probe_have;
-                memcpy(held, d->probe, n);
-                smb2_feed(state, ctx, dir, held, n, n);
-            } else {
-                d->lost = true;
-                /* The probe bytes after the first may still hold a record start. */
-                d->carry_len = d->probe_have - 1;
-                memcpy(d->carry, d->probe + 1, d->carry_len);
-                tw_count(ctx, "smb2.midstream_start", 1);
-            }
-            continue;
-        }
-        if (d->lost) {
-            /* Find the next record boundary, also across the previous chunk's
-             * tail (kept in carry) and this chunk. */
-            guint8 zone[2 * sizeof d->carry];
-            gsize zn = d->carry_len, take = MIN(len, sizeof d->carry);
-            memcpy(zone, d->carry, zn);
-            memcpy(zone + zn, data, take);
-            for (gsize i = 0; i < d->carry_len && i + 8 <= zn + take; i++) {
-                if (looks_like_record_start(zone + i)) {
-                    guint8 held[sizeof d->carry];
-                    gsize hn = d->carry_len - i;
-                    memcpy(held, d->carry + i, hn);
-                    tw_count(ctx, "smb2.resync_bytes", i);
-                    dir_reset(d);
-                    d->lost = false;
-                    d->carry_len = 0;
-                    smb2_feed(state, ctx, dir, held, hn, hn);
-                    goto resynced;
-                }
-            }
-            tw_count(ctx, "smb2.resync_bytes", d->carry_len);
-            d->carry_len = 0;
-            gsize i = 0;
-            while (i + 8 <= len && !looks_like_record_start(data + i))
-                i++;
-            if (i + 8 > len) {
-                /* Keep the last bytes: a record may start there. */
-                gsize keep = MIN(len, sizeof d->carry);
-                memcpy(d->carry, data + len - keep, keep);
-                d->carry_len = (guint)keep;
-                tw_count(ctx, "smb2.resync_bytes", len - keep);
-                return;
-            }
-            if (i)
-                tw_count(ctx, "smb2.resync_bytes", i);
-            data += i;
-            len -= i;
-            dir_reset(d);
-            d->lost = false;
-        resynced:
-            continue;
-        }
-        if (d->skip) {
-            gsize n = d->skip < len ? (gsize)d->skip : len;
-            d->skip -= n;
-            data += n;
-            len -= n;
-            continue;
-        }
-        if (!d->in_record) {
-            while (d->hdr_have < 4 && len > 0) {
-                d->hdr[d->hdr_have++] = *data++;
-                len--;
-            }
-            if (d->hdr_have < 4)
-                return;
-            d->hdr_have = 0;
-            guint8 type = d->hdr[0];
-            if (!nbss_type_known(type)) {
-                tw_anomaly(ctx, "smb2", "malformed", "NBSS type 0x%02x", type);
-                d->lost = true;
-                continue;
-            }
-            if (type != 0x00) {
-                /* RFC 1002 4.3.1: 17-bit length (E bit in flags). */
-                d->skip = ((guint32)(d->hdr[1] & 1) << 16) | (d->hdr[2] << 8) | d->hdr[3];
-                tw_count(ctx, "nbss.session_service_messages", 1);
-                continue;
-            }
-            /* Direct TCP transport (MS-SMB2 2.1) uses a 24-bit length. */
-            gsize rlen = ((gsize)d->hdr[1] << 16) | (d->hdr[2] << 8) | d->hdr[3];
-            if (rlen == 0)
-                continue;
-            if (rlen > TW_SMB2_MAX_RECORD) {
-                tw_anomaly(ctx, "smb2", "limit", "NBSS record of %" G_GSIZE_FORMAT " bytes", rlen);
-                d->lost = true;
-                continue;
-            }
-            d->in_record = true;
-            d->record_len = rlen;
-            d->need = MIN(rlen, (gsize)TW_SMB2_MAX_BUFFERED);
-            g_byte_array_set_size(d->buf, 0);
-        }
-        gsize n = MIN(len, d->need - d->buf->len);
-        g_byte_array_append(d->buf, data, (guint)n);
-        data += n;
-        len -= n;
-        if (d->buf->len == d->need) {
-            if (d->need < d->record_len)
-                tw_count(ctx, "smb2.records_over_buffer_cap", 1);
-            dissect_record(f, ctx, d->buf->data, d->buf->len, d->record_len);
-            d->skip = d->record_len - d->need;
-            d->in_record = false;
-            g_byte_array_set_size(d->buf, 0);
-        }
-    }
+    tw_framer_feed(&f->dir[dir].framer, ctx, data, len);
 }
 
 static void smb2_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
@@ -1148,31 +1093,11 @@ static void smb2_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
         return;
     SmbDir *d = &f->dir[dir];
     tw_count(ctx, "smb2.gaps", 1);
-    if (d->lost || !d->started) {
-        /* Still looking for a boundary: held bytes are no longer contiguous. */
-        d->carry_len = 0;
-        d->probe_have = 0;
-    } else if (d->skip >= len) {
-        d->skip -= len; /* the lost bytes were ones we would have skipped anyway */
-        return;
-    } else if (d->in_record) {
-        /* The gap length is exact: dissect what we hold of this record as
-         * truncated (as tshark does), then skip the rest of it.  Only a gap
-         * running past the record's end loses the framing. */
-        gsize have = d->buf->len;
-        guint64 rest = d->record_len - have;
-        dissect_record(f, ctx, d->buf->data, have, d->record_len);
-        d->in_record = false;
-        g_byte_array_set_size(d->buf, 0);
-        if (len <= rest) {
-            d->skip = rest - len;
-        } else {
-            dir_reset(d);
-            d->lost = true;
-        }
-    } else {
-        dir_reset(d);
-        d->lost = true;
+    if (!d->started) {
+        /* Still judging the first bytes: start again after the gap. */
+        tw_framer_reset(&d->framer, ctx);
+    } else if (tw_framer_gap(&d->framer, ctx, len) == TW_FRAMER_GAP_ABSORBED) {
+        return; /* the lost bytes were ones we would have skipped anyway */
     }
     GHashTableIter it;
     gpointer k, v;

@@ -1,0 +1,341 @@
+/* test-framer.c — the shared TCP record framer (dissectors/framer.h) at every
+ * boundary, with the toy record format of framer-toy.h: a length prefix split
+ * at every byte position, several records in one feed (delivered without a
+ * copy), byte-by-byte feeding, gaps inside a length prefix and inside a body
+ * (exact and inexact), a record over the cap, the global budget eviction,
+ * and the end of the stream with a partial record. */
+#include <glib.h>
+
+#include "framer-toy.h"
+
+typedef struct {
+    Toy toy;
+    TwFramerSpec spec;
+    TwFramer fr;
+    GHashTable *counters;
+    GPtrArray *events;
+    TwDissectCtx ctx;
+} Fx;
+
+static void keep_event(TwEvent *ev, void *user)
+{
+    g_ptr_array_add(user, ev);
+}
+
+static void fx_init(Fx *fx, guint64 max_record, bool gap_exact, bool deliver_truncated)
+{
+    memset(fx, 0, sizeof *fx);
+    fx->toy.log = g_string_new(NULL);
+    fx->spec = toy_spec(max_record, gap_exact, deliver_truncated);
+    fx->counters = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    fx->events = g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free);
+    fx->ctx.emit = keep_event;
+    fx->ctx.emit_user = fx->events;
+    fx->ctx.counters = fx->counters;
+    tw_framer_init(&fx->fr, &fx->spec, &fx->toy);
+}
+
+static void fx_clear(Fx *fx)
+{
+    g_assert_true(toy_balanced(&fx->fr));
+    tw_framer_clear(&fx->fr);
+    g_string_free(fx->toy.log, TRUE);
+    g_hash_table_destroy(fx->counters);
+    g_ptr_array_unref(fx->events);
+}
+
+static guint64 counter(Fx *fx, const char *name)
+{
+    guint64 *v = g_hash_table_lookup(fx->counters, g_intern_string(name));
+    return v ? *v : 0;
+}
+
+static void feed(Fx *fx, const guint8 *p, gsize n)
+{
+    tw_framer_feed(&fx->fr, &fx->ctx, p, n);
+    g_assert_true(toy_balanced(&fx->fr));
+}
+
+/* Three records, one with an empty body. */
+static GByteArray *three_records(void)
+{
+    GByteArray *b = g_byte_array_new();
+    toy_put(b, 5, 1);
+    toy_put(b, 0, 0);
+    toy_put(b, 10, 0x10);
+    return b;
+}
+
+static const char three_log[] = "aa00050102030405/8\n"
+                                "aa0000/3\n"
+                                "aa000a10111213141516171819/13\n";
+
+static void test_one_feed(void)
+{
+    Fx fx;
+    fx_init(&fx, 1024, true, true);
+    g_autoptr(GByteArray) b = three_records();
+    feed(&fx, b->data, b->len);
+    g_assert_cmpstr(fx.toy.log->str, ==, three_log);
+    g_assert_cmpuint(tw_framer_buffered(&fx.fr), ==, 0);
+    g_assert_cmpuint(fx.fr.stats.delivered, ==, b->len);
+    fx_clear(&fx);
+}
+
+/* Records lying whole in the feed are handed over in place: no copy. */
+static const guint8 *feed_lo, *feed_hi;
+static guint in_place;
+static bool where_record(void *user, TwDissectCtx *ctx, const TwFramerRecord *rec)
+{
+    if (rec->p >= feed_lo && rec->p + rec->len <= feed_hi)
+        in_place++;
+    return toy_record(user, ctx, rec);
+}
+
+static void test_zero_copy(void)
+{
+    Fx fx;
+    fx_init(&fx, 1024, true, true);
+    fx.spec.record = where_record;
+    g_autoptr(GByteArray) b = three_records();
+    in_place = 0;
+    /* Cut inside the first record: it is copied, the two after it are not. */
+    feed_lo = b->data + 4;
+    feed_hi = b->data + b->len;
+    feed(&fx, b->data, 4);
+    feed(&fx, b->data + 4, b->len - 4);
+    g_assert_cmpstr(fx.toy.log->str, ==, three_log);
+    g_assert_cmpuint(in_place, ==, 2);
+    fx_clear(&fx);
+}
+
+/* Every split position, including each byte of every length prefix. */
+static void test_split_everywhere(void)
+{
+    g_autoptr(GByteArray) b = three_records();
+    for (guint k = 0; k <= b->len; k++) {
+        for (guint j = k; j <= b->len; j++) {
+            Fx fx;
+            fx_init(&fx, 1024, true, true);
+            feed(&fx, b->data, k);
+            feed(&fx, b->data + k, j - k);
+            feed(&fx, b->data + j, b->len - j);
+            g_assert_cmpstr(fx.toy.log->str, ==, three_log);
+            fx_clear(&fx);
+        }
+    }
+}
+
+static void test_byte_by_byte(void)
+{
+    Fx fx;
+    fx_init(&fx, 1024, true, true);
+    g_autoptr(GByteArray) b = three_records();
+    for (guint i = 0; i < b->len; i++)
+        feed(&fx, b->data + i, 1);
+    g_assert_cmpstr(fx.toy.log->str, ==, three_log);
+    fx_clear(&fx);
+}
+
+/* A gap after two bytes of a length prefix: the record's length is unknown,
+ * so framing is lost and the next record start is hunted for. */
+static void test_gap_in_prefix(void)
+{
+    Fx fx;
+    fx_init(&fx, 1024, true, true);
+    GByteArray *b = g_byte_array_new();
+    toy_put(b, 2, 1);
+    guint first = b->len;
+    toy_put(b, 4, 1);
+    feed(&fx, b->data, first + 2);
+    g_assert_cmpuint(tw_framer_buffered(&fx.fr), ==, 2);
+    g_assert_cmpint(tw_framer_gap(&fx.fr, &fx.ctx, 3), ==, TW_FRAMER_GAP_RESYNC);
+    g_assert_cmpuint(tw_framer_buffered(&fx.fr), ==, 0);
+    guint8 junk[] = { 0x01, 0x02 };
+    feed(&fx, junk, sizeof junk);
+    toy_put(b, 1, 7);
+    feed(&fx, b->data + b->len - 4, 4);
+    g_assert_cmpstr(fx.toy.log->str, ==, "aa00020102/5\naa000107/4\n");
+    g_assert_cmpuint(fx.toy.truncated, ==, 0);
+    g_byte_array_unref(b);
+    fx_clear(&fx);
+}
+
+/* A gap inside a body of known length: with an exact gap the record is
+ * delivered TRUNCATED and the next one is found where expected. */
+static void test_gap_in_body(void)
+{
+    Fx fx;
+    fx_init(&fx, 1024, true, true);
+    GByteArray *b = g_byte_array_new();
+    toy_put(b, 10, 0x20);
+    toy_put(b, 1, 9);
+    feed(&fx, b->data, 6); /* header + 3 body bytes */
+    g_assert_cmpint(tw_framer_gap(&fx.fr, &fx.ctx, 4), ==, TW_FRAMER_GAP_RECORD_CUT);
+    g_assert_cmpstr(fx.toy.log->str, ==, "aa000a202122/13T\n");
+    feed(&fx, b->data + 10, b->len - 10); /* last 3 body bytes, then a record */
+    g_assert_cmpstr(fx.toy.log->str, ==, "aa000a202122/13T\naa000109/4\n");
+    g_assert_cmpuint(fx.toy.truncated, ==, 1);
+    fx_clear(&fx);
+
+    /* A gap running past the record's end: delivered truncated, then hunting. */
+    fx_init(&fx, 1024, true, true);
+    feed(&fx, b->data, 6);
+    g_assert_cmpint(tw_framer_gap(&fx.fr, &fx.ctx, 9), ==, TW_FRAMER_GAP_RESYNC);
+    feed(&fx, b->data + 15, b->len - 15);
+    /* the gap took the next record's mark: its last bytes are passed over */
+    g_assert_cmpstr(fx.toy.log->str, ==, "aa000a202122/13T\n");
+    g_assert_cmpuint(fx.fr.stats.dropped, ==, 2);
+    fx_clear(&fx);
+
+    /* Without gap_exact or deliver_truncated the cut record is dropped. */
+    fx_init(&fx, 1024, false, false);
+    feed(&fx, b->data, 6);
+    g_assert_cmpint(tw_framer_gap(&fx.fr, &fx.ctx, 4), ==, TW_FRAMER_GAP_RESYNC);
+    g_assert_cmpuint(fx.fr.stats.dropped, ==, 6);
+    feed(&fx, b->data + 10, b->len - 10);
+    g_assert_cmpstr(fx.toy.log->str, ==, "aa000109/4\n");
+    fx_clear(&fx);
+    g_byte_array_unref(b);
+}
+
+static TwFrameLen keep_two(void *user, TwDissectCtx *ctx, const guint8 *p, gsize avail)
+{
+    TwFrameLen r = toy_length(user, ctx, p, avail);
+    if (r.kind == TW_FRAME_RECORD)
+        r.keep = TOY_HDR + 2;
+    return r;
+}
+
+static void test_keep_and_skip(void)
+{
+    Fx fx;
+    fx_init(&fx, 1024, true, true);
+    fx.spec.length = keep_two;
+    GByteArray *b = g_byte_array_new();
+    toy_put(b, 10, 0x30);
+    toy_put(b, 1, 5);
+    feed(&fx, b->data, 8); /* the kept prefix is delivered, not truncated */
+    g_assert_cmpstr(fx.toy.log->str, ==, "aa000a3031/13\n");
+    g_assert_cmpint(tw_framer_gap(&fx.fr, &fx.ctx, 3), ==, TW_FRAMER_GAP_ABSORBED);
+    feed(&fx, b->data + 11, b->len - 11);
+    g_assert_cmpstr(fx.toy.log->str, ==, "aa000a3031/13\naa000105/4\n");
+    g_assert_cmpuint(fx.fr.stats.skipped, ==, 5);
+    g_byte_array_unref(b);
+    fx_clear(&fx);
+}
+
+/* A record longer than the cap: counted, an anomaly, skipped by its length. */
+static void test_over_cap(void)
+{
+    Fx fx;
+    fx_init(&fx, 16, true, true);
+    GByteArray *b = g_byte_array_new();
+    toy_put(b, 100, 0x40);
+    toy_put(b, 1, 6);
+    feed(&fx, b->data, 10);
+    g_assert_cmpuint(counter(&fx, "framer.records_over_cap"), ==, 1);
+    g_assert_cmpuint(counter(&fx, "anomaly.limit"), ==, 1);
+    g_assert_cmpuint(fx.events->len, ==, 1);
+    g_assert_cmpuint(tw_framer_buffered(&fx.fr), ==, 0); /* nothing buffered for it */
+    feed(&fx, b->data + 10, b->len - 10);
+    g_assert_cmpstr(fx.toy.log->str, ==, "aa000106/4\n");
+    g_byte_array_unref(b);
+    fx_clear(&fx);
+}
+
+/* Garbage before a record: BAD, then the probe finds the record start. */
+static void test_garbage_resync(void)
+{
+    Fx fx;
+    fx_init(&fx, 1024, true, true);
+    GByteArray *b = g_byte_array_new();
+    guint8 junk[] = { 1, 2, 3 };
+    g_byte_array_append(b, junk, 3);
+    toy_put(b, 2, 1);
+    for (guint i = 0; i < b->len; i++)
+        feed(&fx, b->data + i, 1);
+    g_assert_cmpstr(fx.toy.log->str, ==, "aa00020102/5\n");
+    g_assert_cmpuint(fx.fr.stats.dropped, ==, 3);
+    g_byte_array_unref(b);
+    fx_clear(&fx);
+}
+
+/* The global budget: a new partial record that would exceed it evicts the
+ * oldest partial buffer of another framer, which then resynchronises. */
+static void test_budget_eviction(void)
+{
+    Fx a, c;
+    fx_init(&a, 1024, true, true);
+    fx_init(&c, 1024, true, true);
+    tw_framer_set_budget_for_tests(32);
+    GByteArray *b = g_byte_array_new();
+    toy_put(b, 40, 0x50);
+    gsize before = tw_framer_buffered_total();
+    feed(&a, b->data, 20);
+    g_assert_cmpuint(tw_framer_buffered_total(), ==, before + 20);
+    feed(&c, b->data, 20);
+    g_assert_cmpuint(counter(&c, "framer.budget_evictions"), ==, 1);
+    g_assert_cmpuint(counter(&c, "anomaly.limit"), ==, 1);
+    g_assert_cmpuint(tw_framer_buffered(&a.fr), ==, 0);
+    g_assert_cmpuint(tw_framer_buffered(&c.fr), ==, 20);
+    g_assert_cmpuint(tw_framer_buffered_total(), ==, before + 20);
+    /* The evicted direction sees a gap: its record is lost, the next one found. */
+    GByteArray *n = g_byte_array_new();
+    g_byte_array_append(n, b->data + 20, b->len - 20);
+    toy_put(n, 1, 3);
+    feed(&a, n->data, n->len);
+    g_assert_cmpstr(a.toy.log->str, ==, "aa000103/4\n");
+    /* A partial record growing past the whole budget drops itself. */
+    feed(&c, b->data + 20, b->len - 20);
+    g_assert_cmpuint(counter(&c, "framer.budget_evictions"), ==, 2);
+    g_assert_cmpuint(c.toy.records, ==, 0);
+    g_assert_cmpuint(tw_framer_buffered(&c.fr), ==, 0);
+    tw_framer_set_budget_for_tests(0);
+    g_byte_array_unref(b);
+    g_byte_array_unref(n);
+    fx_clear(&a);
+    fx_clear(&c);
+    g_assert_cmpuint(tw_framer_buffered_total(), ==, before);
+}
+
+/* End of the stream with a partial record: reported TRUNCATED, never whole. */
+static void test_finish_partial(void)
+{
+    Fx fx;
+    fx_init(&fx, 1024, true, true);
+    GByteArray *b = g_byte_array_new();
+    toy_put(b, 4, 1);
+    feed(&fx, b->data, 5);
+    g_assert_true(tw_framer_finish(&fx.fr, &fx.ctx));
+    g_assert_cmpstr(fx.toy.log->str, ==, "aa00040102/7T\n");
+    g_assert_cmpuint(fx.toy.truncated, ==, 1);
+    g_assert_false(tw_framer_finish(&fx.fr, &fx.ctx));
+    fx_clear(&fx);
+
+    /* A parser that drops cut records: nothing delivered. */
+    fx_init(&fx, 1024, true, false);
+    feed(&fx, b->data, 5);
+    g_assert_true(tw_framer_finish(&fx.fr, &fx.ctx));
+    g_assert_cmpuint(fx.toy.records, ==, 0);
+    g_assert_cmpuint(fx.fr.stats.dropped, ==, 5);
+    g_byte_array_unref(b);
+    fx_clear(&fx);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/framer/one-feed", test_one_feed);
+    g_test_add_func("/framer/zero-copy", test_zero_copy);
+    g_test_add_func("/framer/split-everywhere", test_split_everywhere);
+    g_test_add_func("/framer/byte-by-byte", test_byte_by_byte);
+    g_test_add_func("/framer/gap-in-prefix", test_gap_in_prefix);
+    g_test_add_func("/framer/gap-in-body", test_gap_in_body);
+    g_test_add_func("/framer/keep-and-skip", test_keep_and_skip);
+    g_test_add_func("/framer/over-cap", test_over_cap);
+    g_test_add_func("/framer/garbage-resync", test_garbage_resync);
+    g_test_add_func("/framer/budget-eviction", test_budget_eviction);
+    g_test_add_func("/framer/finish-partial", test_finish_partial);
+    return g_test_run();
+}
