@@ -25,6 +25,53 @@ REPO = os.path.dirname(HERE)
 # (name, file, original, mutated) — the realistic kind of bug: a flipped
 # bound, an off-by-one, a swapped cause, a wrong sign, a lost check.
 MUTANTS = [
+    # core/
+    ("cursor-truncated-malformed-swapped", "core/cursor.h",
+     "n > c->reported - c->off ? TW_MALFORMED : TW_TRUNCATED",
+     "n > c->reported - c->off ? TW_TRUNCATED : TW_MALFORMED"),
+    ("cursor-bound-off-by-one", "core/cursor.h",
+     "    if (n > c->len - c->off) {\n        tw_cursor_fail(",
+     "    if (n > c->len - c->off + 1) {\n        tw_cursor_fail("),
+    ("json-depth-check-lost", "core/event-json.c",
+     "if (tw_json_depth(line, n, TW_JSON_MAX_DEPTH) > TW_JSON_MAX_DEPTH) {",
+     "if (tw_json_depth(line, n, TW_JSON_MAX_DEPTH) > TW_JSON_MAX_DEPTH * 100000u) {"),
+    # cli/
+    ("from-events-merge-reversed", "cli/from-events.c",
+     "return x->head->ts_us < y->head->ts_us;",
+     "return x->head->ts_us > y->head->ts_us;"),
+    ("from-events-ties-reversed", "cli/from-events.c",
+     "return x->index < y->index;",
+     "return x->index > y->index;"),
+    ("write-error-not-exit-2", "cli/stages.c",
+     "g_strerror(e));\n            status = 2;",
+     "g_strerror(e));\n            status = 0;"),
+    # output/
+    ("out-short-write-ignored", "output/out.c",
+     "if (fwrite(buf, 1, len, o->f) != len)\n        o->err = errno ? errno : EIO;",
+     "if (fwrite(buf, 1, len, o->f) != len)\n        (void)0;"),
+    # capture/
+    ("pcap-nanoseconds-as-micro", "capture/savefile.c",
+     "(sf->nanosec ? frac / 1000 : frac)",
+     "(sf->nanosec ? frac : frac)"),
+    ("tcp-ooo-budget-16x", "capture/tcp-reasm.c",
+     "while (b->held > b->budget && b->holders.head) {",
+     "while (b->held > b->budget * 16 && b->holders.head) {"),
+    ("flow-state-budget-never", "capture/flow.c",
+     "while (t->state_total > t->state_budget && (victim = oldest_flow(t)) != NULL) {",
+     "while (t->state_total > t->state_budget * 64 && (victim = oldest_flow(t)) != NULL) {"),
+    ("defrag-overrun-check-off-by-one", "capture/ip-defrag.c",
+     "if (off > TW_DEFRAG_MAX_BYTES || len > TW_DEFRAG_MAX_BYTES - off) {",
+     "if (off > TW_DEFRAG_MAX_BYTES || len > TW_DEFRAG_MAX_BYTES - off + 1) {"),
+    ("vlan-cap-off-by-one", "capture/link.c",
+     "if (out->vlan_tags >= TW_LINK_MAX_VLAN_TAGS)",
+     "if (out->vlan_tags > TW_LINK_MAX_VLAN_TAGS)"),
+    # dissectors/framer
+    ("framer-over-cap-unchecked", "dissectors/framer.c",
+     "        if (keep > fr->spec->max_record) {\n            over_cap(fr, ctx, r.n);\n            goto skip;\n        }\n        if (avail >= keep) {",
+     "        if (keep > fr->spec->max_record * 4096) {\n            over_cap(fr, ctx, r.n);\n            goto skip;\n        }\n        if (avail >= keep) {"),
+    ("framer-budget-ignored", "dissectors/framer.c",
+     "    while (n > budget - total_held || total_held > budget) {",
+     "    while (0 && (n > budget - total_held || total_held > budget)) {"),
 ]
 
 
