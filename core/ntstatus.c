@@ -194,3 +194,9 @@ const char *tw_ntstatus_hint(guint32 status)
     default: return NULL;
     }
 }
+
+char *tw_ntstatus_text(guint32 status)
+{
+    const char *name = tw_ntstatus_name(status);
+    return name ? g_strdup_printf("0x%08x %s", status, name) : g_strdup_printf("0x%08x", status);
+}

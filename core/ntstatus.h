@@ -14,3 +14,7 @@ const char *tw_ntstatus_hint(guint32 status);
 
 /* Severity bits (MS-ERREF 2.3): 0 success, 1 informational, 2 warning, 3 error. */
 static inline guint tw_ntstatus_severity(guint32 status) { return status >> 30; }
+
+/* "0xc0000022 STATUS_ACCESS_DENIED", or "0xc0000022" alone when the code is
+ * not in the table: how reports and evidence show a status (transfer full). */
+char *tw_ntstatus_text(guint32 status);

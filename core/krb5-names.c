@@ -1,7 +1,9 @@
 /* krb5-names.c — Kerberos name tables: message types (RFC 4120 5.10), error
  * codes (RFC 4120 7.5.9, RFC 4556 PKINIT, RFC 6113 FAST, MS-KILE) with what
  * usually causes each one, PA-DATA types (IANA), kpasswd results (RFC 3244). */
-#include "krb5.h"
+#include "krb5-names.h"
+
+#include <string.h>
 
 const char *tw_krb5_msg_name(gint64 t)
 {
@@ -18,6 +20,17 @@ const char *tw_krb5_msg_name(gint64 t)
     case TW_KRB5_ERROR: return "KRB-ERROR";
     default: return NULL;
     }
+}
+
+gint64 tw_krb5_msg_type_from_name(const char *name)
+{
+    static const gint64 types[] = { TW_KRB5_AS_REQ, TW_KRB5_AS_REP, TW_KRB5_TGS_REQ, TW_KRB5_TGS_REP,
+                                    TW_KRB5_AP_REQ, TW_KRB5_AP_REP, TW_KRB5_SAFE,   TW_KRB5_PRIV,
+                                    TW_KRB5_CRED,   TW_KRB5_ERROR };
+    for (gsize i = 0; name && i < G_N_ELEMENTS(types); i++)
+        if (strcmp(name, tw_krb5_msg_name(types[i])) == 0)
+            return types[i];
+    return -1;
 }
 
 typedef struct {
