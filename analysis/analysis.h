@@ -14,25 +14,66 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Caps: every table the engine grows is bounded; hitting one is counted in
- * TwAnalysis.caps_hit and reported, never fatal. */
-#define TW_AN_MAX_MACHINES      16384 /* machine records */
-#define TW_AN_MAX_ADDRS         32    /* addresses (IP+MAC uses) kept per machine */
-#define TW_AN_MAX_ALIASES       16    /* other names (SPNs, FQDNs) kept per machine */
-#define TW_AN_MAX_ADDR_OWNERS   65536 /* address → machine bindings (ip_owner) */
+/* Caps: every table the engine grows is bounded.  Hitting one is counted
+ * under its name (TwAnCap: TwAnalysis.cap_counts, the sum in caps_hit) and
+ * reported ("limits hit"), never fatal; each says what stops working. */
+#define TW_AN_MAX_MACHINES      16384 /* machine records: messages about further machines are not analysed
+                                       * (machines_refused); also the DC-address table (dc_addrs): a DC
+                                       * beyond it is not recognised as one */
+#define TW_AN_MAX_ADDRS         32    /* addresses (IP+MAC uses) kept per machine: further addresses are not
+                                       * bound, so duplicate-identity cannot compare them; also the Zerologon
+                                       * source addresses kept per target (named in the finding) */
+#define TW_AN_MAX_ALIASES       16    /* other names (SPNs, FQDNs) kept per machine: further ones are not
+                                       * shown under "Also known as" */
+#define TW_AN_MAX_ADDR_OWNERS   65536 /* address → machine bindings (ip_owner): an unowned address's
+                                       * messages go to an address-only record instead of the machine */
 /* Evidence kept per fact kind per machine: the first HEAD and the last TAIL
  * items (TwFact.count says how many there were; the report prints "and N
- * more").  Routine facts (a ticket granted, a name seen) are only ever shown
- * one or two at a time, so they keep fewer: on a domain controller's port
- * they are most of the traffic and tens of thousands of machines. */
+ * more", TwAnalysis.evidence_dropped counts them).  Routine facts (a ticket
+ * granted, a name seen) are only ever shown one or two at a time, so they
+ * keep fewer: on a domain controller's port they are most of the traffic
+ * and tens of thousands of machines. */
 #define TW_AN_EVIDENCE_HEAD     8
 #define TW_AN_EVIDENCE_TAIL     8
 #define TW_AN_ROUTINE_EVIDENCE_HEAD 2
 #define TW_AN_ROUTINE_EVIDENCE_TAIL 2
-#define TW_AN_MAX_CLOCK_SAMPLES 256   /* clock samples kept per machine */
-#define TW_AN_MAX_REQUESTS      16384 /* unanswered requests remembered to attribute replies */
-#define TW_AN_MAX_USERS         4096  /* user-failure records */
-#define TW_AN_MAX_FLOWS         16384 /* sealed-NETLOGON burst trackers */
+#define TW_AN_MAX_CLOCK_SAMPLES 256   /* clock samples kept per machine: beyond, the second half rotates
+                                       * (the median follows a drifting clock, but older samples are lost) */
+#define TW_AN_MAX_REQUESTS      16384 /* unanswered requests remembered to attribute replies: the oldest is
+                                       * evicted, and a late reply to it finds no machine (a KRB-ERROR
+                                       * without cname, a NETLOGON status) */
+#define TW_AN_MAX_USERS         4096  /* user-failure records: further (user, address, error) triples are
+                                       * not listed and do not count toward a password spray */
+#define TW_AN_MAX_FLOWS         16384 /* per-flow trackers, each table on its own: sealed-NETLOGON burst
+                                       * trackers (a new client→DC pair is not watched for a sealed
+                                       * Zerologon burst), NetrServerReqChallenge records (a new challenge is
+                                       * not recorded: Zerologon challenge pairing stops for that client),
+                                       * kadmin/changepw clients (a kpasswd request from a new address
+                                       * cannot be attributed to its machine) */
+#define TW_AN_MAX_TOUCHED       16    /* machines one event announces live: further ones wait for the next
+                                       * event that touches them */
+
+/* The caps above, by what they refused or evicted (docs/report.md "limits"). */
+typedef enum {
+    TW_AN_CAP_MACHINES,       /* TW_AN_MAX_MACHINES: machine record refused */
+    TW_AN_CAP_DC_ADDRS,       /* TW_AN_MAX_MACHINES: DC address not recorded */
+    TW_AN_CAP_ADDR_OWNERS,    /* TW_AN_MAX_ADDR_OWNERS: address left unowned */
+    TW_AN_CAP_ADDRS,          /* TW_AN_MAX_ADDRS: address not kept for a machine */
+    TW_AN_CAP_ZL_SOURCES,     /* TW_AN_MAX_ADDRS: Zerologon source address not kept */
+    TW_AN_CAP_ALIASES,        /* TW_AN_MAX_ALIASES: alias not kept */
+    TW_AN_CAP_CLOCK_SAMPLES,  /* TW_AN_MAX_CLOCK_SAMPLES: a kept sample replaced or one not merged */
+    TW_AN_CAP_REQUESTS,       /* TW_AN_MAX_REQUESTS: pending request evicted */
+    TW_AN_CAP_USERS,          /* TW_AN_MAX_USERS: user failure not recorded */
+    TW_AN_CAP_NL_CHALLENGES,  /* TW_AN_MAX_FLOWS: NetrServerReqChallenge not recorded */
+    TW_AN_CAP_SEALED_BURSTS,  /* TW_AN_MAX_FLOWS: sealed-burst tracker not created */
+    TW_AN_CAP_CHANGEPW,       /* TW_AN_MAX_FLOWS: kadmin/changepw client not recorded */
+    TW_AN_CAP_TOUCHED,        /* TW_AN_MAX_TOUCHED: machine not queued for a live announcement */
+    TW_AN_CAP_COUNT
+} TwAnCap;
+
+/* Stable name of a cap counter ("pending_requests"), as the report shows it. */
+const char *tw_analysis_cap_name(TwAnCap cap);
+
 #define TW_AN_BURST_WINDOW_US   (60 * G_USEC_PER_SEC)
 #define TW_AN_BURST_MIN         10    /* NETLOGON authenticate attempts in a window = a burst */
 #define TW_AN_SPRAY_MIN_USERS   5     /* distinct users failing pre-auth from one IP = a spray */
@@ -51,24 +92,51 @@ typedef enum {
 
 const char *tw_state_name(TwState s); /* "unknown" "healthy" "recovered" "at-risk" "broken" */
 
-/* One piece of evidence: a message seen in the capture.  Its strings are
- * interned GRefStrings (tw_intern(); released with g_ref_string_release):
- * the same messages, errors, addresses and details repeat across thousands
- * of items. */
+/* Who sent a message, as the exchange establishes it (the request it
+ * answers, the event's transport): never guessed from port numbers. */
+typedef enum {
+    TW_PEER_UNKNOWN = 0,
+    TW_PEER_KDC,    /* a Kerberos KDC or kpasswd server (RFC 4120 3.1, RFC 3244) */
+    TW_PEER_CLIENT, /* the side that sent the request */
+    TW_PEER_SERVER, /* an application server / NETLOGON or SMB2 server answering */
+} TwPeer;
+
+typedef enum { TW_DIR_UNKNOWN = 0, TW_DIR_REQUEST, TW_DIR_RESPONSE } TwDir;
+
+/* One piece of evidence: a message seen in the capture.  The values rules
+ * decide on are typed, as the dissectors established them (docs/events.md);
+ * the report names them from the core/ tables (tw_evidence_error_text,
+ * tw_evidence_status_text).  Its strings are interned GRefStrings
+ * (tw_intern(); released with g_ref_string_release): the same messages,
+ * addresses and details repeat across thousands of items. */
 typedef struct {
     char *source;  /* sensor/file the event came from; NULL for the live/pcap run */
     guint64 frame;
     gint64 ts_us;
-    char *msg;     /* "AS-REQ → KRB-ERROR", "NetrServerAuthenticate3 response" */
-    char *error;   /* "KDC_ERR_PREAUTH_FAILED (24)" or NULL */
-    char *status;  /* "0xc0000022 STATUS_ACCESS_DENIED" or NULL */
-    char *detail;  /* free text (who, offsets) or NULL */
+    char *msg;     /* display: "AS-REQ → KRB-ERROR", "NetrServerAuthenticate3 response" */
+    char *detail;  /* display: free text (who, offsets) or NULL */
+    bool has_krb_error;
+    bool has_ntstatus;
+    bool has_kpasswd_result;
     bool has_value;
     bool value_estimated; /* inferred (e.g. from an AS-REQ's till), not read from a clock field */
+    gint16 krb_msg_type;  /* RFC 4120 5.10 type of this Kerberos message, -1 for other protocols */
+    gint16 opnum;         /* MS-NRPC opnum of a NETLOGON call, -1 otherwise */
+    guint8 dir;           /* TwDir */
+    guint8 sender;        /* TwPeer */
+    gint64 krb_error;     /* RFC 4120 7.5.9 error code of a KRB-ERROR */
+    gint64 kpasswd_result; /* RFC 3244 2 result code of a kpasswd reply */
+    guint32 ntstatus;     /* NTSTATUS (MS-ERREF 2.3.1): a call's result, a KERB-EXT-ERROR */
     double value;  /* a measurement the rule reads (clock-skew: client minus server, s) */
     char *src;     /* never NULL ("" when unknown) */
     char *dst;
 } TwEvidence;
+
+/* "KDC_ERR_PREAUTH_FAILED (24)" / "error 99", or NULL (transfer full). */
+char *tw_evidence_error_text(const TwEvidence *e);
+/* "0xc0000022 STATUS_ACCESS_DENIED" / "kpasswd result 0 KRB5_KPASSWD_SUCCESS",
+ * or NULL (transfer full). */
+char *tw_evidence_status_text(const TwEvidence *e);
 
 /* What the capture proved about one machine. */
 typedef enum {
@@ -193,12 +261,29 @@ TwState tw_findings_state(GPtrArray *findings);
 typedef struct {
     char *user;
     char addr[TW_ADDR_STRLEN];
-    char *error;
+    gint64 krb_error; /* RFC 4120 7.5.9 code */
     guint count;
     guint64 first_frame;
     char *source;
     gint64 first_ts, last_ts;
 } TwUserFailure;
+
+/* "KDC_ERR_PREAUTH_FAILED", or "error 99" for a code without a name (transfer full). */
+char *tw_user_failure_error_text(const TwUserFailure *u);
+
+/* Password spray (rules.c): many distinct users failing pre-authentication
+ * from one address. */
+typedef struct {
+    char addr[TW_ADDR_STRLEN];
+    GPtrArray *users; /* char* borrowed from the TwUserFailure records */
+    guint failures;
+    guint64 first_frame;
+    const char *source;
+} TwSpray;
+
+/* The sprays found in a's user failures, in order of their first failure
+ * (free with g_ptr_array_unref). */
+GPtrArray *tw_rules_sprays(const TwAnalysis *a);
 
 struct TwAnalysis {
     GHashTable *machines;   /* key → TwMachine* (owned) */
@@ -216,7 +301,8 @@ struct TwAnalysis {
     GPtrArray *sources;     /* char*: interned-like owned source names */
     guint64 events;
     gint64 first_ts, last_ts;
-    guint64 caps_hit;
+    guint64 caps_hit;       /* sum of cap_counts */
+    guint64 cap_counts[TW_AN_CAP_COUNT];
     guint64 evidence_dropped;
     guint64 machines_refused; /* events about a new machine after TW_AN_MAX_MACHINES */
     /* DC clock offset and name, computed once per state of the input
@@ -231,6 +317,8 @@ struct TwAnalysis {
 };
 
 TwAnalysis *tw_analysis_new(void);
+/* Counts one refusal or eviction by a cap. */
+void tw_analysis_cap_hit(TwAnalysis *a, TwAnCap cap);
 void tw_analysis_free(TwAnalysis *a);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwAnalysis, tw_analysis_free)
 
@@ -272,8 +360,12 @@ TwMachine *tw_identity_by_addr(TwAnalysis *a, const char *addr, bool create);
 /* Records that `m` used `addr` (and `mac`, may be NULL/"") at ts; binds the
  * address to it and absorbs an address-only record for it. */
 void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts);
-void tw_identity_add_alias(TwMachine *m, const char *alias);
+void tw_identity_add_alias(TwAnalysis *a, TwMachine *m, const char *alias);
 TwAddrUse *tw_machine_addr(TwMachine *m, const char *addr);
+/* Records `addr` as a source of Zerologon traffic at m (at most TW_AN_MAX_ADDRS). */
+void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr);
+/* Queues m for the next live announcement (at most TW_AN_MAX_TOUCHED per event). */
+void tw_analysis_touch(TwAnalysis *a, TwMachine *m);
 void tw_machine_free(gpointer p);
 
 /* Adds a fact with its evidence (transfer full of ev) to m. */

@@ -8,32 +8,16 @@
  */
 #include "analysis.h"
 
+#include "core/krb5-names.h"
+#include "core/nrpc-names.h"
+#include "core/ntstatus.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-/* RFC 4120 7.5.7 message types */
+/* Message types, error codes, NTSTATUS values and opnums, with their names:
+ * core/krb5-names.h, core/ntstatus.h, core/nrpc-names.h (one table each). */
 enum { NTLM_AUTHENTICATE = 1000 }; /* a Request that is an NTLMSSP AUTHENTICATE, not Kerberos */
-enum { KRB_AS_REQ = 10, KRB_AS_REP = 11, KRB_TGS_REQ = 12, KRB_TGS_REP = 13, KRB_AP_REQ = 14,
-       KRB_AP_REP = 15, KRB_PRIV = 21, KRB_ERROR = 30 };
-
-/* RFC 4120 7.5.9 error codes used here */
-enum { KDC_ERR_C_PRINCIPAL_UNKNOWN = 6, KDC_ERR_S_PRINCIPAL_UNKNOWN = 7, KDC_ERR_CLIENT_REVOKED = 18,
-       KDC_ERR_PREAUTH_FAILED = 24, KDC_ERR_PREAUTH_REQUIRED = 25, KRB_AP_ERR_BAD_INTEGRITY = 31,
-       KRB_AP_ERR_SKEW = 37, KRB_AP_ERR_MODIFIED = 41, KRB_AP_ERR_BADKEYVER = 44 };
-
-/* MS-ERREF 2.3.1 NTSTATUS values (protocol-notes 3.5) */
-#define ST_SUCCESS                     0x00000000u
-#define ST_ACCESS_DENIED               0xc0000022u
-#define ST_ACCOUNT_DISABLED            0xc0000072u
-#define ST_NO_TRUST_LSA_SECRET         0xc000018au
-#define ST_NO_TRUST_SAM_ACCOUNT        0xc000018bu
-#define ST_TRUSTED_DOMAIN_FAILURE      0xc000018cu
-#define ST_TRUSTED_RELATIONSHIP_FAILURE 0xc000018du
-#define ST_DOWNGRADE_DETECTED          0xc0000388u
-
-/* MS-NRPC 3.5.4 opnums (protocol-notes 3.1) */
-enum { NL_REQ_CHALLENGE = 4, NL_AUTHENTICATE = 5, NL_PASSWORD_SET = 6, NL_AUTHENTICATE2 = 15,
-       NL_AUTHENTICATE3 = 26, NL_PASSWORD_SET2 = 30, NL_AUTHENTICATE_KERBEROS = 59 };
 
 typedef struct {
     char *key;     /* "source|frame" */
@@ -75,7 +59,6 @@ static void user_failure_free(gpointer p)
 {
     TwUserFailure *u = p;
     g_free(u->user);
-    g_free(u->error);
     g_free(u->source);
     g_free(u);
 }
@@ -130,6 +113,34 @@ void tw_analysis_free(TwAnalysis *a)
     g_free(a);
 }
 
+static const char *const cap_names[TW_AN_CAP_COUNT] = {
+    [TW_AN_CAP_MACHINES] = "machines",
+    [TW_AN_CAP_DC_ADDRS] = "dc_addresses",
+    [TW_AN_CAP_ADDR_OWNERS] = "address_owners",
+    [TW_AN_CAP_ADDRS] = "addresses_per_machine",
+    [TW_AN_CAP_ZL_SOURCES] = "zerologon_sources",
+    [TW_AN_CAP_ALIASES] = "aliases_per_machine",
+    [TW_AN_CAP_CLOCK_SAMPLES] = "clock_samples_per_machine",
+    [TW_AN_CAP_REQUESTS] = "pending_requests",
+    [TW_AN_CAP_USERS] = "user_failures",
+    [TW_AN_CAP_NL_CHALLENGES] = "netlogon_challenges",
+    [TW_AN_CAP_SEALED_BURSTS] = "sealed_netlogon_flows",
+    [TW_AN_CAP_CHANGEPW] = "changepw_clients",
+    [TW_AN_CAP_TOUCHED] = "live_announcements",
+};
+
+const char *tw_analysis_cap_name(TwAnCap cap)
+{
+    return cap < TW_AN_CAP_COUNT ? cap_names[cap] : "?";
+}
+
+void tw_analysis_cap_hit(TwAnalysis *a, TwAnCap cap)
+{
+    g_return_if_fail(cap < TW_AN_CAP_COUNT);
+    a->cap_counts[cap]++;
+    a->caps_hit++;
+}
+
 /* ---- small helpers ---- */
 
 static void mac_str(const guint8 m[6], char out[18])
@@ -164,20 +175,62 @@ static const char *intern_source(TwAnalysis *a, const char *source)
     return g_ptr_array_index(a->sources, a->sources->len - 1);
 }
 
-static TwEvidence *evidence_new(const TwEvent *ev, const char *source, const char *msg,
-                                const char *error, const char *status, char *detail /* full */)
+/* Evidence of one event: its place, its display text, and the typed values
+ * the dissector established (docs/events.md), never parsed back from text. */
+static TwEvidence *evidence_new(const TwEvent *ev, const char *source, const char *msg, char *detail /* full */)
 {
     TwEvidence *e = g_new0(TwEvidence, 1);
     e->source = tw_intern(source);
     e->frame = ev->frame;
     e->ts_us = ev->ts_us;
     e->msg = tw_intern(msg ? msg : ev->proto);
-    e->error = tw_intern(error);
-    e->status = tw_intern(status);
     e->detail = tw_intern(detail);
     g_free(detail);
     e->src = tw_intern(ev->src);
     e->dst = tw_intern(ev->dst);
+    e->krb_msg_type = -1;
+    e->opnum = -1;
+    return e;
+}
+
+/* The call's NTSTATUS (NETLOGON, SMB2 result; KERB-EXT-ERROR). */
+static TwEvidence *with_status(TwEvidence *e, guint32 st)
+{
+    e->has_ntstatus = true;
+    e->ntstatus = st;
+    return e;
+}
+
+/* A KRB-ERROR's code (RFC 4120 7.5.9) and the NTSTATUS of its e-data, if any. */
+static TwEvidence *with_krb_error(TwEvidence *e, gint64 code, bool has_nt, guint32 nt, TwPeer sender)
+{
+    e->sender = sender;
+    e->has_krb_error = true;
+    e->krb_error = code;
+    if (has_nt)
+        with_status(e, nt);
+    e->krb_msg_type = TW_KRB5_ERROR;
+    e->dir = TW_DIR_RESPONSE;
+    return e;
+}
+
+static TwEvidence *with_kerberos(TwEvidence *e, gint64 msg_type, TwDir dir, TwPeer sender)
+{
+    e->krb_msg_type = (gint16)CLAMP(msg_type, -1, G_MAXINT16);
+    e->dir = dir;
+    e->sender = sender;
+    return e;
+}
+
+/* Evidence of a NETLOGON call (MS-NRPC 3.5.4): its opnum, and whether the
+ * client's request or the server's response. */
+static TwEvidence *nl_evidence(const TwEvent *ev, const char *source, gint64 opnum, bool request, const char *msg,
+                               char *detail /* full */)
+{
+    TwEvidence *e = evidence_new(ev, source, msg, detail);
+    e->opnum = (gint16)CLAMP(opnum, -1, G_MAXINT16);
+    e->dir = request ? TW_DIR_REQUEST : TW_DIR_RESPONSE;
+    e->sender = request ? TW_PEER_CLIENT : TW_PEER_SERVER;
     return e;
 }
 
@@ -216,42 +269,10 @@ static bool get_status(const TwEvent *ev, const char *key, guint32 *st)
     return true;
 }
 
-static const char *ntstatus_name(guint32 st)
-{
-    switch (st) {
-    case ST_SUCCESS: return "STATUS_SUCCESS";
-    case ST_ACCESS_DENIED: return "STATUS_ACCESS_DENIED";
-    case ST_ACCOUNT_DISABLED: return "STATUS_ACCOUNT_DISABLED";
-    case ST_NO_TRUST_LSA_SECRET: return "STATUS_NO_TRUST_LSA_SECRET";
-    case ST_NO_TRUST_SAM_ACCOUNT: return "STATUS_NO_TRUST_SAM_ACCOUNT";
-    case ST_TRUSTED_DOMAIN_FAILURE: return "STATUS_TRUSTED_DOMAIN_FAILURE";
-    case ST_TRUSTED_RELATIONSHIP_FAILURE: return "STATUS_TRUSTED_RELATIONSHIP_FAILURE";
-    case ST_DOWNGRADE_DETECTED: return "STATUS_DOWNGRADE_DETECTED";
-    case 0xc0000234u: return "STATUS_ACCOUNT_LOCKED_OUT";
-    case 0xc0000193u: return "STATUS_ACCOUNT_EXPIRED";
-    case 0xc0000071u: return "STATUS_PASSWORD_EXPIRED";
-    case 0xc0000224u: return "STATUS_PASSWORD_MUST_CHANGE";
-    case 0xc000006du: return "STATUS_LOGON_FAILURE";
-    case 0xc000006au: return "STATUS_WRONG_PASSWORD";
-    case 0xc0000064u: return "STATUS_NO_SUCH_USER";
-    case 0xc0000133u: return "STATUS_TIME_DIFFERENCE_AT_DC";
-    default: return NULL;
-    }
-}
-
-static char *status_text(const TwEvent *ev, const char *key, guint32 st)
-{
-    const char *nm = tw_event_get_str(ev, "status_name");
-    if (!nm)
-        nm = ntstatus_name(st);
-    (void)key;
-    return nm ? g_strdup_printf("0x%08x %s", st, nm) : g_strdup_printf("0x%08x", st);
-}
-
 static bool is_trust_status(guint32 st)
 {
-    return st == ST_NO_TRUST_LSA_SECRET || st == ST_TRUSTED_DOMAIN_FAILURE ||
-           st == ST_TRUSTED_RELATIONSHIP_FAILURE;
+    return st == TW_STATUS_NO_TRUST_LSA_SECRET || st == TW_STATUS_TRUSTED_DOMAIN_FAILURE ||
+           st == TW_STATUS_TRUSTED_RELATIONSHIP_FAILURE;
 }
 
 static bool hex_all_zero(const char *hex)
@@ -276,53 +297,30 @@ static bool challenge_is_weak(const char *hex)
     return true;
 }
 
+/* docs/events.md `transport`: "udp"/"tcp" for a Kerberos message read
+ * directly from a transport, i.e. by the KDC and kpasswd parsers (RFC 4120
+ * 7.2); a carrier's name when another protocol's GSS-API exchange embeds
+ * it.  DCE/RPC over TCP keeps "tcp" for the tokens in its binds, and says so
+ * with `dcerpc_call_id`. */
+static bool krb_read_directly(const TwEvent *ev)
+{
+    const char *tr = ev->transport;
+    if (!tr || (strcmp(tr, "udp") != 0 && strcmp(tr, "tcp") != 0))
+        return false;
+    return !tw_event_get(ev, "dcerpc_call_id");
+}
+
+/* The message type; saved events written by hand may give only its name. */
 static gint64 krb_msg_type(const TwEvent *ev)
 {
     gint64 t = tw_event_get_int(ev, "msg_type", -1);
-    if (t >= 0)
-        return t;
-    const char *m = tw_event_get_str(ev, "msg");
-    static const struct { const char *n; gint64 t; } names[] = {
-        { "AS-REQ", KRB_AS_REQ }, { "AS-REP", KRB_AS_REP }, { "TGS-REQ", KRB_TGS_REQ },
-        { "TGS-REP", KRB_TGS_REP }, { "AP-REQ", KRB_AP_REQ }, { "AP-REP", KRB_AP_REP },
-        { "KRB-PRIV", KRB_PRIV }, { "KRB-ERROR", KRB_ERROR },
-    };
-    for (gsize i = 0; m && i < G_N_ELEMENTS(names); i++)
-        if (strcmp(m, names[i].n) == 0)
-            return names[i].t;
-    return -1;
+    return t >= 0 ? t : tw_krb5_msg_type_from_name(tw_event_get_str(ev, "msg"));
 }
 
-static const char *krb_msg_name(gint64 t)
+static const char *krb_msg_label(gint64 t)
 {
-    switch (t) {
-    case KRB_AS_REQ: return "AS-REQ";
-    case KRB_AS_REP: return "AS-REP";
-    case KRB_TGS_REQ: return "TGS-REQ";
-    case KRB_TGS_REP: return "TGS-REP";
-    case KRB_AP_REQ: return "AP-REQ";
-    case KRB_AP_REP: return "AP-REP";
-    case KRB_PRIV: return "KRB-PRIV";
-    case KRB_ERROR: return "KRB-ERROR";
-    default: return "Kerberos";
-    }
-}
-
-static const char *krb_error_name(gint64 code)
-{
-    switch (code) {
-    case 6: return "KDC_ERR_C_PRINCIPAL_UNKNOWN";
-    case 7: return "KDC_ERR_S_PRINCIPAL_UNKNOWN";
-    case 18: return "KDC_ERR_CLIENT_REVOKED";
-    case 23: return "KDC_ERR_KEY_EXPIRED";
-    case 24: return "KDC_ERR_PREAUTH_FAILED";
-    case 25: return "KDC_ERR_PREAUTH_REQUIRED";
-    case 31: return "KRB_AP_ERR_BAD_INTEGRITY";
-    case 37: return "KRB_AP_ERR_SKEW";
-    case 41: return "KRB_AP_ERR_MODIFIED";
-    case 44: return "KRB_AP_ERR_BADKEYVER";
-    default: return NULL;
-    }
+    const char *n = tw_krb5_msg_name(t);
+    return n ? n : "Kerberos";
 }
 
 /* ---- requests, for reply attribution ---- */
@@ -343,6 +341,7 @@ static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *s
             break;
         Request *r = g_hash_table_lookup(a->requests, old);
         if (r) {
+            tw_analysis_cap_hit(a, TW_AN_CAP_REQUESTS);
             Request *fr = g_hash_table_lookup(a->flows, r->flowkey);
             if (fr == r)
                 g_hash_table_remove(a->flows, r->flowkey);
@@ -399,7 +398,7 @@ static void mark_dc(TwAnalysis *a, const char *addr)
         return;
     if (!g_hash_table_contains(a->dc_addrs, addr)) {
         if (g_hash_table_size(a->dc_addrs) >= TW_AN_MAX_MACHINES) {
-            a->caps_hit++;
+            tw_analysis_cap_hit(a, TW_AN_CAP_DC_ADDRS);
             return;
         }
         g_hash_table_add(a->dc_addrs, g_strdup(addr));
@@ -435,6 +434,7 @@ static void clock_sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const c
         /* A sample, not a record: keep the first half, rotate the second
          * so the median follows a clock that drifts during the capture
          * (m->clock_total says how many were seen). */
+        tw_analysis_cap_hit(a, TW_AN_CAP_CLOCK_SAMPLES);
         guint half = TW_AN_MAX_CLOCK_SAMPLES / 2;
         TwClockSample *slot = &g_array_index(m->clock, TwClockSample, half + m->clock_total % half);
         g_free(slot->source);
@@ -444,29 +444,28 @@ static void clock_sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const c
         m->first_ts = ev->ts_us;
     if (ev->ts_us > m->last_ts)
         m->last_ts = ev->ts_us;
-    if (a->touched->len < 16 && !g_ptr_array_find(a->touched, m, NULL))
-        g_ptr_array_add(a->touched, m);
+    tw_analysis_touch(a, m);
 }
 
 static void user_failure(TwAnalysis *a, const TwEvent *ev, const char *source, const char *user,
-                         const char *addr, const char *error)
+                         const char *addr, gint64 krb_error)
 {
-    g_autofree char *k = g_strdup_printf("%s|%s|%s", user, addr, error);
+    g_autofree char *k = g_strdup_printf("%s|%s|%" G_GINT64_FORMAT, user, addr, krb_error);
     TwUserFailure *u = g_hash_table_lookup(a->user_index, k);
     if (!u) {
         if (a->users->len >= TW_AN_MAX_USERS) {
-            a->caps_hit++;
+            tw_analysis_cap_hit(a, TW_AN_CAP_USERS);
             return;
         }
         u = g_new0(TwUserFailure, 1);
         u->user = g_strdup(user);
         g_strlcpy(u->addr, addr, sizeof u->addr);
-        u->error = g_strdup(error);
+        u->krb_error = krb_error;
         u->first_frame = ev->frame;
         u->source = g_strdup(source);
         u->first_ts = ev->ts_us;
         g_ptr_array_add(a->users, u);
-        g_hash_table_insert(a->user_index, g_strdup_printf("%s|%s|%s", u->user, u->addr, u->error), u);
+        g_hash_table_insert(a->user_index, g_steal_pointer(&k), u);
     }
     u->count++;
     u->last_ts = ev->ts_us;
@@ -477,14 +476,17 @@ static void user_failure(TwAnalysis *a, const TwEvent *ev, const char *source, c
 static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     gint64 t = krb_msg_type(ev);
-    bool kpasswd = tw_event_get_bool(ev, "kpasswd", false) || ev->dport == 464 || ev->sport == 464;
+    /* The dissector says whether the message came inside a kpasswd frame
+     * (docs/events.md `kpasswd`); the port number is not asked again. */
+    bool kpasswd = tw_event_get_bool(ev, "kpasswd", false);
     const char *cname = tw_event_get_str(ev, "cname");
     const char *sname = tw_event_get_str(ev, "sname");
     char mb[18];
 
-    if (t == KRB_AS_REQ || t == KRB_TGS_REQ || (t == KRB_AP_REQ && kpasswd) ||
-        (t == KRB_AP_REQ && ev->dport != 88)) {
-        if (t != KRB_AP_REQ || kpasswd)
+    /* An AP-REQ goes to an application service (carried by SMB2, HTTP,
+     * LDAP, DCE/RPC) or to kpasswd: a KDC never receives a bare one. */
+    if (t == TW_KRB5_AS_REQ || t == TW_KRB5_TGS_REQ || t == TW_KRB5_AP_REQ) {
+        if (t != TW_KRB5_AP_REQ || kpasswd)
             mark_dc(a, ev->dst);
         Request *r = request_remember(a, ev, source, "krb", 0);
         r->msg_type = t;
@@ -494,7 +496,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         gint64 till = 0;
         /* RFC 4120 5.4.1: till is chosen by the client from its own clock;
          * 2037-09-13 (Windows) and 1970 (none) say nothing about it. */
-        if (t == KRB_AS_REQ && get_time(ev, "till", &till) && till > ev->ts_us - 400LL * 86400 * G_USEC_PER_SEC &&
+        if (t == TW_KRB5_AS_REQ && get_time(ev, "till", &till) && till > ev->ts_us - 400LL * 86400 * G_USEC_PER_SEC &&
             till < ev->ts_us + 400LL * 86400 * G_USEC_PER_SEC)
             r->till_us = till;
         g_autofree char *cacct = tw_identity_from_principal(cname);
@@ -503,28 +505,32 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             if (m && m->role == TW_ROLE_UNKNOWN)
                 m->role = TW_ROLE_MEMBER;
-            if (m && t == KRB_AS_REQ)
+            if (m && t == TW_KRB5_AS_REQ)
                 tw_machine_fact(a, m, TW_F_SEEN,
-                                evidence_new(ev, source, "AS-REQ", NULL, NULL,
-                                             g_strdup_printf("%s asks the KDC for a ticket", cacct)));
+                                with_kerberos(evidence_new(ev, source, "AS-REQ",
+                                                           g_strdup_printf("%s asks the KDC for a ticket", cacct)),
+                                              t, TW_DIR_REQUEST, TW_PEER_CLIENT));
         }
         g_autofree char *sacct = tw_identity_from_principal(sname);
-        if (sacct && t == KRB_AP_REQ && !kpasswd) {
+        if (sacct && t == TW_KRB5_AP_REQ && !kpasswd) {
             /* An AP-REQ goes to the service itself: its address is the machine's. */
             TwMachine *m = tw_identity_get(a, sacct);
-            tw_identity_add_alias(m, sname);
+            tw_identity_add_alias(a, m, sname);
             tw_identity_bind(a, m, ev->dst, dst_mac(ev, mb), ev->ts_us);
-        } else if (sacct && t == KRB_TGS_REQ) {
+        } else if (sacct && t == TW_KRB5_TGS_REQ) {
             TwMachine *m = tw_identity_get(a, sacct);
-            tw_identity_add_alias(m, sname);
+            tw_identity_add_alias(a, m, sname);
             if (m && !m->first_ts)
                 m->first_ts = m->last_ts = ev->ts_us;
         }
         g_autofree char *cpkey = g_strdup_printf("%s|%s", source ? source : "", ev->src);
-        if (t == KRB_AS_REQ && cname && sname && g_ascii_strncasecmp(sname, "kadmin/changepw", 15) == 0 &&
-            (g_hash_table_size(a->changepw_client) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->changepw_client, cpkey)))
-            g_hash_table_replace(a->changepw_client, g_strdup(cpkey), g_strdup(cname));
-        if (kpasswd && t == KRB_AP_REQ) {
+        if (t == TW_KRB5_AS_REQ && cname && sname && g_ascii_strncasecmp(sname, "kadmin/changepw", 15) == 0) {
+            if (g_hash_table_size(a->changepw_client) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->changepw_client, cpkey))
+                g_hash_table_replace(a->changepw_client, g_strdup(cpkey), g_strdup(cname));
+            else
+                tw_analysis_cap_hit(a, TW_AN_CAP_CHANGEPW);
+        }
+        if (kpasswd && t == TW_KRB5_AP_REQ) {
             /* RFC 3244: whose password changes is in the encrypted part; the
              * AS-REQ for kadmin/changepw just before names the principal. */
             const char *who = cname ? cname : g_hash_table_lookup(a->changepw_client, cpkey);
@@ -539,18 +545,19 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             if (u)
                 u->n_pwset++;
             tw_machine_fact(a, m, TW_F_PWSET_REQ,
-                            evidence_new(ev, source, "kpasswd request", NULL, NULL,
-                                         g_strdup("password change sent with kpasswd (RFC 3244)")));
+                            with_kerberos(evidence_new(ev, source, "kpasswd request",
+                                                       g_strdup("password change sent with kpasswd (RFC 3244)")),
+                                          t, TW_DIR_REQUEST, TW_PEER_CLIENT));
         }
         return;
     }
 
-    if (t == KRB_AS_REP || t == KRB_TGS_REP) {
+    if (t == TW_KRB5_AS_REP || t == TW_KRB5_TGS_REP) {
         mark_dc(a, ev->src);
         g_autofree char *acct = tw_identity_from_principal(cname);
         if (!acct) {
             Request *r = request_for_reply(a, ev, source, "krb", 0);
-            if (r && t == KRB_AS_REP)
+            if (r && t == TW_KRB5_AS_REP)
                 acct = tw_identity_from_principal(r->cname);
         }
         if (!acct)
@@ -561,16 +568,17 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             m->role = TW_ROLE_MEMBER;
         /* Only an AS-REP proves the key from that address; a TGS-REP
          * proves a TGT, which can be copied elsewhere. */
-        TwAddrUse *u = m && t == KRB_AS_REP ? tw_machine_addr(m, ev->dst) : NULL;
+        TwAddrUse *u = m && t == TW_KRB5_AS_REP ? tw_machine_addr(m, ev->dst) : NULL;
         if (u)
             u->n_ok++;
         g_autofree char *d = sname ? g_strdup_printf("ticket for %s", sname) : NULL;
-        tw_machine_fact(a, m, t == KRB_AS_REP ? TW_F_KRB_AS_OK : TW_F_KRB_TGS_OK,
-                        evidence_new(ev, source, krb_msg_name(t), NULL, NULL, g_steal_pointer(&d)));
+        tw_machine_fact(a, m, t == TW_KRB5_AS_REP ? TW_F_KRB_AS_OK : TW_F_KRB_TGS_OK,
+                        with_kerberos(evidence_new(ev, source, krb_msg_label(t), g_steal_pointer(&d)), t,
+                                      TW_DIR_RESPONSE, TW_PEER_KDC));
         return;
     }
 
-    if (t == KRB_AP_REP) {
+    if (t == TW_KRB5_AP_REP) {
         Request *r = request_for_reply(a, ev, source, "krb", 0);
         if (r)
             r->answered = true;
@@ -581,13 +589,14 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         if (m && !kpasswd) {
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             tw_machine_fact(a, m, TW_F_SRV_AP_OK,
-                            evidence_new(ev, source, "AP-REP", NULL, NULL,
-                                         g_strdup("the service decrypted the client's ticket with its key")));
+                            with_kerberos(evidence_new(ev, source, "AP-REP",
+                                                       g_strdup("the service decrypted the client's ticket with its key")),
+                                          t, TW_DIR_RESPONSE, TW_PEER_SERVER));
         }
         return;
     }
 
-    if (t == KRB_PRIV && kpasswd) {
+    if (t == TW_KRB5_PRIV && kpasswd) {
         /* RFC 3244: the kpasswd reply; result 0 = success. */
         gint64 rc = tw_event_get_int(ev, "kpasswd_result", -1);
         if (rc < 0)
@@ -595,33 +604,33 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         Request *r = request_for_reply(a, ev, source, "krb", 0);
         g_autofree char *acct = r ? tw_identity_from_principal(r->cname) : NULL;
         TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->dst, true);
-        const char *rn = tw_event_get_str(ev, "kpasswd_result_name");
-        g_autofree char *st = g_strdup_printf("kpasswd result %" G_GINT64_FORMAT "%s%s", rc, rn ? " " : "",
-                                              rn ? rn : "");
-        tw_machine_fact(a, m, rc == 0 ? TW_F_PWSET_OK : TW_F_PWSET_FAIL,
-                        evidence_new(ev, source, "kpasswd reply", NULL, st, NULL));
+        TwEvidence *e = with_kerberos(evidence_new(ev, source, "kpasswd reply", NULL), t, TW_DIR_RESPONSE, TW_PEER_KDC);
+        e->has_kpasswd_result = true;
+        e->kpasswd_result = rc;
+        tw_machine_fact(a, m, rc == 0 ? TW_F_PWSET_OK : TW_F_PWSET_FAIL, e);
         return;
     }
 
-    if (t != KRB_ERROR)
+    if (t != TW_KRB5_ERROR)
         return;
 
     gint64 code = tw_event_get_int(ev, "error_code", -1);
-    const char *ename = tw_event_get_str(ev, "error_name");
-    if (!ename)
-        ename = krb_error_name(code);
-    g_autofree char *etext = ename ? g_strdup_printf("%s (%" G_GINT64_FORMAT ")", ename, code)
-                                   : g_strdup_printf("error %" G_GINT64_FORMAT, code);
     Request *r = request_for_reply(a, ev, source, "krb", 0);
     if (r)
         r->answered = true;
-    /* The KDC answers AS/TGS requests (and kpasswd) from port 88/464; any
-     * other sender of a KRB-ERROR is an application server answering an
-     * AP-REQ (RFC 4120 3.2.3), even when it runs on a DC's address. */
-    bool from_kdc = r ? (r->msg_type == KRB_AS_REQ || r->msg_type == KRB_TGS_REQ || r->kpasswd)
-                      : (ev->sport == 88 || ev->sport == 464);
-    if (ev->sport == 88)
-        mark_dc(a, ev->src);
+    /* The KDC answers AS/TGS requests (and kpasswd); any other sender of a
+     * KRB-ERROR is an application server answering an AP-REQ (RFC 4120
+     * 3.2.3), even when it runs on a DC's address.  The request it answers
+     * says which; without one, the event's transport does (read directly
+     * from UDP/TCP by the KDC/kpasswd parsers, or carried by another
+     * protocol's GSS-API exchange). */
+    bool direct = krb_read_directly(ev);
+    bool from_kdc = r ? (r->msg_type == TW_KRB5_AS_REQ || r->msg_type == TW_KRB5_TGS_REQ || r->kpasswd)
+                      : (kpasswd || direct);
+    /* A KDC answering a captured AS/TGS-REQ is marked by that request
+     * (mark_dc on its destination); an error alone does not make its
+     * sender a DC. */
+    TwPeer sender = from_kdc ? TW_PEER_KDC : TW_PEER_SERVER;
     const char *client = cname ? cname : (r ? r->cname : NULL);
     const char *service = (r && r->sname) ? r->sname : sname;
     gint64 req_type = r ? r->msg_type : -1;
@@ -641,29 +650,26 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     if (has_stime)
         clock_sample(a, tw_identity_by_addr(a, ev->src, true), ev, source, TW_CLK_KRB_STIME, stime_us, ev->ts_us);
 
-    g_autofree char *reqdesc = g_strdup_printf("%s%s%s → KRB-ERROR", r ? krb_msg_name(r->msg_type) : "request",
+    g_autofree char *reqdesc = g_strdup_printf("%s%s%s → KRB-ERROR", r ? krb_msg_label(r->msg_type) : "request",
                                                client ? " " : "", client ? client : "");
-    g_autofree char *ntst = NULL;
     guint32 nt = 0;
     bool has_nt = get_status(ev, "ntstatus", &nt);
-    if (has_nt)
-        ntst = g_strdup_printf("0x%08x%s%s", nt, ntstatus_name(nt) ? " " : "", ntstatus_name(nt) ? ntstatus_name(nt) : "");
 
     switch (code) {
-    case KDC_ERR_PREAUTH_REQUIRED: {
+    case TW_KRB5_ERR_PREAUTH_REQUIRED: {
         /* Normal first round trip (RFC 4120 5.2.7): never a failure. */
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
-            tw_machine_fact(a, m, TW_F_KRB_PREAUTH_REQ, evidence_new(ev, source, reqdesc, etext, NULL, NULL));
+            tw_machine_fact(a, m, TW_F_KRB_PREAUTH_REQ, with_krb_error(evidence_new(ev, source, reqdesc, NULL), code, false, 0, sender));
         }
         return;
     }
-    case KDC_ERR_PREAUTH_FAILED:
-    case KRB_AP_ERR_BAD_INTEGRITY:
-    case KRB_AP_ERR_MODIFIED:
-    case KRB_AP_ERR_BADKEYVER: {
-        bool ap_exchange = !from_kdc || req_type == KRB_AP_REQ;
+    case TW_KRB5_ERR_PREAUTH_FAILED:
+    case TW_KRB5_ERR_AP_BAD_INTEGRITY:
+    case TW_KRB5_ERR_AP_MODIFIED:
+    case TW_KRB5_ERR_AP_BADKEYVER: {
+        bool ap_exchange = !from_kdc || req_type == TW_KRB5_AP_REQ;
         if (ap_exchange && !kpasswd) {
             /* The service could not decrypt the ticket made with its key
              * (MS-KILE 3.4.5.1): the *server* holds a stale key. */
@@ -674,10 +680,10 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             g_autofree char *d = g_strdup_printf("%s could not decrypt a ticket for %s sent by %s",
                                                  ev->src, service ? service : "its service", ev->dst);
             tw_machine_fact(a, m, TW_F_SRV_KEY_FAIL,
-                            evidence_new(ev, source, "AP-REQ → KRB-ERROR", etext, ntst, g_steal_pointer(&d)));
+                            with_krb_error(evidence_new(ev, source, "AP-REQ → KRB-ERROR", g_steal_pointer(&d)), code, has_nt, nt, sender));
             return;
         }
-        if (code == KRB_AP_ERR_MODIFIED || code == KRB_AP_ERR_BADKEYVER) {
+        if (code == TW_KRB5_ERR_AP_MODIFIED || code == TW_KRB5_ERR_AP_BADKEYVER) {
             /* From the KDC on a TGS-REQ: the TGT itself is stale (krbtgt
              * reset, RODC) — a client problem but not its machine key. */
             return;
@@ -689,14 +695,14 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             if (u)
                 u->n_keyfail++;
             tw_machine_fact(a, m, TW_F_KRB_KEY_FAIL,
-                            evidence_new(ev, source, reqdesc, etext, ntst,
-                                         g_strdup("the domain controller rejected this machine's password (key)")));
+                            with_krb_error(evidence_new(ev, source, reqdesc,
+                                         g_strdup("the domain controller rejected this machine's password (key)")), code, has_nt, nt, sender));
         } else if (user) {
-            user_failure(a, ev, source, client, client_addr, ename ? ename : etext);
+            user_failure(a, ev, source, client, client_addr, code);
         }
         return;
     }
-    case KRB_AP_ERR_SKEW: {
+    case TW_KRB5_ERR_AP_SKEW: {
         /* RFC 4120 5.2.3/7.5.9: outside the clock tolerance.  On an AS
          * exchange it also proves the key was right. */
         TwMachine *m = cacct ? tw_identity_get(a, cacct) : tw_identity_by_addr(a, client_addr, true);
@@ -715,11 +721,11 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             d = g_strdup_printf("%s's clock %+.1f s vs capture time; the client's time is not in the error",
                                 ev->src, ABS(o) < 0.05 ? 0.0 : o);
         }
-        TwEvidence *e = evidence_new(ev, source, reqdesc, etext, ntst, g_steal_pointer(&d));
+        TwEvidence *e = with_krb_error(evidence_new(ev, source, reqdesc, g_steal_pointer(&d)), code, has_nt, nt, sender);
         if (has_ctime && has_stime) {
             e->has_value = true;
             e->value = (double)(ctime_us - stime_us) / 1e6;
-        } else if (r && r->msg_type == KRB_AS_REQ && r->till_us) {
+        } else if (r && r->msg_type == TW_KRB5_AS_REQ && r->till_us) {
             /* No client time in the error: estimate it from the AS-REQ's
              * till = client now + a whole-hour lifetime (24 h for MIT, 10 h
              * for many others), good for offsets under 30 minutes.  Kept
@@ -743,44 +749,44 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         tw_machine_fact(a, m, TW_F_KRB_SKEW, e);
         return;
     }
-    case KDC_ERR_C_PRINCIPAL_UNKNOWN:
+    case TW_KRB5_ERR_C_PRINCIPAL_UNKNOWN:
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
             tw_machine_fact(a, m, TW_F_KRB_CLIENT_UNKNOWN,
-                            evidence_new(ev, source, reqdesc, etext, ntst,
-                                         g_strdup("the domain does not know this machine account")));
+                            with_krb_error(evidence_new(ev, source, reqdesc,
+                                         g_strdup("the domain does not know this machine account")), code, has_nt, nt, sender));
         } else if (user) {
-            user_failure(a, ev, source, client, client_addr, ename ? ename : etext);
+            user_failure(a, ev, source, client, client_addr, code);
         }
         return;
-    case KDC_ERR_CLIENT_REVOKED:
+    case TW_KRB5_ERR_CLIENT_REVOKED:
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
-            tw_machine_fact(a, m, TW_F_KRB_REVOKED, evidence_new(ev, source, reqdesc, etext, ntst, NULL));
+            tw_machine_fact(a, m, TW_F_KRB_REVOKED, with_krb_error(evidence_new(ev, source, reqdesc, NULL), code, has_nt, nt, sender));
         } else if (user) {
-            user_failure(a, ev, source, client, client_addr, ename ? ename : etext);
+            user_failure(a, ev, source, client, client_addr, code);
         }
         return;
-    case KDC_ERR_S_PRINCIPAL_UNKNOWN: {
+    case TW_KRB5_ERR_S_PRINCIPAL_UNKNOWN: {
         g_autofree char *sacct = tw_identity_from_principal(service);
         TwMachine *m = sacct ? tw_identity_lookup(a, sacct) : NULL;
         if (m)
             tw_machine_fact(a, m, TW_F_SPN_UNKNOWN,
-                            evidence_new(ev, source, "TGS-REQ → KRB-ERROR", etext, NULL,
-                                         g_strdup_printf("no account holds the name %s", service)));
+                            with_krb_error(evidence_new(ev, source, "TGS-REQ → KRB-ERROR",
+                                         g_strdup_printf("no account holds the name %s", service)), code, false, 0, sender));
         return;
     }
     default:
-        if (has_nt && nt == ST_ACCOUNT_DISABLED && cacct) {
+        if (has_nt && nt == TW_STATUS_ACCOUNT_DISABLED && cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
-            tw_machine_fact(a, m, TW_F_KRB_REVOKED, evidence_new(ev, source, reqdesc, etext, ntst, NULL));
+            tw_machine_fact(a, m, TW_F_KRB_REVOKED, with_krb_error(evidence_new(ev, source, reqdesc, NULL), code, has_nt, nt, sender));
         } else if (has_nt && is_trust_status(nt) && cacct) {
             tw_machine_fact(a, tw_identity_get(a, cacct), TW_F_TRUST_FAIL,
-                            evidence_new(ev, source, reqdesc, etext, ntst, NULL));
+                            with_krb_error(evidence_new(ev, source, reqdesc, NULL), code, has_nt, nt, sender));
         } else if (user && code > 0 && code != 52 /* KRB_ERR_RESPONSE_TOO_BIG: retry over TCP */) {
-            user_failure(a, ev, source, client, client_addr, ename ? ename : etext);
+            user_failure(a, ev, source, client, client_addr, code);
         }
         return;
     }
@@ -842,8 +848,7 @@ static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
                                          tw_event_get_str(ev, "transmit_time") ? tw_event_get_str(ev, "transmit_time") : "?",
                                          rid > 0 && client ? (m->account ? ", MS-SNTP RID of this account" : ", MS-SNTP")
                                                            : "");
-    TwEvidence *e = evidence_new(ev, source, client ? "NTP request" : server ? "NTP reply" : "NTP",
-                                 NULL, NULL, g_steal_pointer(&d));
+    TwEvidence *e = evidence_new(ev, source, client ? "NTP request" : server ? "NTP reply" : "NTP", g_steal_pointer(&d));
     e->has_value = true;
     e->value = off;
     tw_machine_fact(a, m, TW_F_CLOCK_NTP, e);
@@ -853,8 +858,8 @@ static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
 
 static bool is_authenticate(gint64 opnum)
 {
-    return opnum == NL_AUTHENTICATE || opnum == NL_AUTHENTICATE2 || opnum == NL_AUTHENTICATE3 ||
-           opnum == NL_AUTHENTICATE_KERBEROS;
+    return opnum == TW_NRPC_AUTHENTICATE || opnum == TW_NRPC_AUTHENTICATE2 || opnum == TW_NRPC_AUTHENTICATE3 ||
+           opnum == TW_NRPC_AUTHENTICATE_KERBEROS;
 }
 
 static const char *nl_op_name(gint64 opnum, const char *op)
@@ -862,12 +867,12 @@ static const char *nl_op_name(gint64 opnum, const char *op)
     if (op)
         return op;
     switch (opnum) {
-    case NL_REQ_CHALLENGE: return "NetrServerReqChallenge";
-    case NL_AUTHENTICATE: return "NetrServerAuthenticate";
-    case NL_PASSWORD_SET: return "NetrServerPasswordSet";
-    case NL_AUTHENTICATE2: return "NetrServerAuthenticate2";
-    case NL_AUTHENTICATE3: return "NetrServerAuthenticate3";
-    case NL_PASSWORD_SET2: return "NetrServerPasswordSet2";
+    case TW_NRPC_REQ_CHALLENGE: return "NetrServerReqChallenge";
+    case TW_NRPC_AUTHENTICATE: return "NetrServerAuthenticate";
+    case TW_NRPC_PASSWORD_SET: return "NetrServerPasswordSet";
+    case TW_NRPC_AUTHENTICATE2: return "NetrServerAuthenticate2";
+    case TW_NRPC_AUTHENTICATE3: return "NetrServerAuthenticate3";
+    case TW_NRPC_PASSWORD_SET2: return "NetrServerPasswordSet2";
     default: return "NETLOGON call";
     }
 }
@@ -878,7 +883,7 @@ static void sealed_burst(TwAnalysis *a, const TwEvent *ev, const char *source, c
     GArray *ts = g_hash_table_lookup(a->sealed_bursts, k);
     if (!ts) {
         if (g_hash_table_size(a->sealed_bursts) >= TW_AN_MAX_FLOWS) {
-            a->caps_hit++;
+            tw_analysis_cap_hit(a, TW_AN_CAP_SEALED_BURSTS);
             return;
         }
         ts = g_array_new(FALSE, FALSE, sizeof(gint64));
@@ -896,25 +901,8 @@ static void sealed_burst(TwAnalysis *a, const TwEvent *ev, const char *source, c
         dc->role = TW_ROLE_DC;
     g_autofree char *d = g_strdup_printf("sealed %s from %s: %u within %d s (contents encrypted)", op, ev->src,
                                          ts->len, (int)(TW_AN_BURST_WINDOW_US / G_USEC_PER_SEC));
-    tw_machine_fact(a, dc, TW_F_ZL_SEALED_BURST, evidence_new(ev, source, op, NULL, NULL, g_steal_pointer(&d)));
-    if (dc) {
-        bool seen = false;
-        for (guint i = 0; i < dc->zl_attackers->len; i++)
-            seen |= strcmp(g_ptr_array_index(dc->zl_attackers, i), ev->src) == 0;
-        if (!seen && dc->zl_attackers->len < TW_AN_MAX_ADDRS)
-            g_ptr_array_add(dc->zl_attackers, g_strdup(ev->src));
-    }
-}
-
-static void zl_attacker(TwMachine *m, const char *addr)
-{
-    if (!m)
-        return;
-    for (guint i = 0; i < m->zl_attackers->len; i++)
-        if (strcmp(g_ptr_array_index(m->zl_attackers, i), addr) == 0)
-            return;
-    if (m->zl_attackers->len < TW_AN_MAX_ADDRS)
-        g_ptr_array_add(m->zl_attackers, g_strdup(addr));
+    tw_machine_fact(a, dc, TW_F_ZL_SEALED_BURST, evidence_new(ev, source, op, g_steal_pointer(&d)));
+    tw_machine_zl_source(a, dc, ev->src);
 }
 
 static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
@@ -924,7 +912,9 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     const char *dir = tw_event_get_str(ev, "dir");
     gint64 call_id = tw_event_get_int(ev, "call_id", 0);
     bool sealed = tw_event_get_bool(ev, "sealed", false);
-    bool request = dir ? strcmp(dir, "request") == 0 : (ev->dport != 0 && ev->dport < ev->sport);
+    /* docs/events.md `dir`; a hand-written event without it is a response
+     * when it answers something (reply_to) or carries the call's result. */
+    bool request = dir ? strcmp(dir, "request") == 0 : !tw_event_get(ev, "reply_to") && !tw_event_get(ev, "status");
     char mb[18];
 
     if (request) {
@@ -942,7 +932,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
         r->op = g_strdup(op);
         r->sealed = sealed;
         if (sealed) {
-            if (opnum == NL_REQ_CHALLENGE || is_authenticate(opnum))
+            if (opnum == TW_NRPC_REQ_CHALLENGE || is_authenticate(opnum))
                 sealed_burst(a, ev, source, op);
             return;
         }
@@ -952,12 +942,14 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
         r->account = g_strdup(acct);
         g_autofree char *chkey = g_strdup_printf("%s|%s|%s", source ? source : "", ev->src, acct ? acct : "");
 
-        if (opnum == NL_REQ_CHALLENGE) {
+        if (opnum == TW_NRPC_REQ_CHALLENGE) {
             bool weak = challenge_is_weak(tw_event_get_str(ev, "client_challenge")) ||
                         hex_all_zero(tw_event_get_str(ev, "client_challenge"));
             r->zero = weak;
             if (g_hash_table_size(a->nl_challenges) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->nl_challenges, chkey))
                 g_hash_table_replace(a->nl_challenges, g_steal_pointer(&chkey), GINT_TO_POINTER(weak ? 2 : 1));
+            else
+                tw_analysis_cap_hit(a, TW_AN_CAP_NL_CHALLENGES);
             if (!weak && acct) {
                 TwMachine *m = tw_identity_get(a, acct);
                 tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
@@ -972,7 +964,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
             if (r->zero) {
                 /* CVE-2020-1472: AES-CFB8 of an all-zero block under a random
                  * key is all zero 1 time in 256; the attacker repeats. */
-                zl_attacker(m, ev->src);
+                tw_machine_zl_source(a, m, ev->src);
                 gint64 ct = tw_event_get_int(ev, "channel_type", -1);
                 if (m && (ct == 6 || ct == 7)) {
                     /* A DC's own channel, claimed at that DC: the target is
@@ -985,7 +977,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                     "%s from %s claims to be %s with an all-zero %s%s", op, ev->src, acct ? acct : "?",
                     zero_cred ? "client credential" : "client challenge",
                     tw_event_get_int(ev, "channel_type", -1) == 6 ? " (ServerSecureChannel: a DC's channel)" : "");
-                tw_machine_fact(a, m, TW_F_ZL_ATTEMPT, evidence_new(ev, source, op, NULL, NULL, g_steal_pointer(&d)));
+                tw_machine_fact(a, m, TW_F_ZL_ATTEMPT, nl_evidence(ev, source, opnum, request, op, g_steal_pointer(&d)));
                 if (m) {
                     g_array_append_val(m->zl_attempt_ts, ev->ts_us);
                     if (m->zl_attempt_ts->len > 4 * TW_AN_BURST_MIN)
@@ -1000,11 +992,11 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                     m->role = TW_ROLE_DC; /* a DC's own secure channel (MS-NRPC 2.2.1.3.13) */
                 else if (m->role == TW_ROLE_UNKNOWN)
                     m->role = TW_ROLE_MEMBER;
-                tw_identity_add_alias(m, computer);
+                tw_identity_add_alias(a, m, computer);
             }
             return;
         }
-        if (opnum == NL_PASSWORD_SET2 || opnum == NL_PASSWORD_SET) {
+        if (opnum == TW_NRPC_PASSWORD_SET2 || opnum == TW_NRPC_PASSWORD_SET) {
             TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->src, true);
             bool zero_pw = tw_event_get_bool(ev, "new_password_all_zero", false);
             gint64 at_us = 0;
@@ -1013,10 +1005,10 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
             bool zero_auth = zero_ts && hex_all_zero(tw_event_get_str(ev, "authenticator_credential"));
             r->zero = zero_pw || zero_auth;
             if (r->zero) {
-                zl_attacker(m, ev->src);
+                tw_machine_zl_source(a, m, ev->src);
                 g_autofree char *d = g_strdup_printf("%s from %s sets %s's password to %s", op, ev->src,
                                                      acct ? acct : "?", zero_pw ? "all zeros (empty)" : "a value with a zero authenticator");
-                tw_machine_fact(a, m, TW_F_ZL_PWSET, evidence_new(ev, source, op, NULL, NULL, g_steal_pointer(&d)));
+                tw_machine_fact(a, m, TW_F_ZL_PWSET, nl_evidence(ev, source, opnum, request, op, g_steal_pointer(&d)));
                 return;
             }
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
@@ -1024,7 +1016,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
             if (u)
                 u->n_pwset++;
             tw_machine_fact(a, m, TW_F_PWSET_REQ,
-                            evidence_new(ev, source, op, NULL, NULL, g_strdup("the machine sends its new password to the DC")));
+                            nl_evidence(ev, source, opnum, request, op, g_strdup("the machine sends its new password to the DC")));
         }
         TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
         if (m && !is_zl_attacker(m, ev->src))
@@ -1056,80 +1048,79 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     }
     const char *client_addr = r ? r->src : ev->dst;
     TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, client_addr, true);
-    g_autofree char *stx = status_text(ev, "status", st);
     g_autofree char *msg = g_strdup_printf("%s response", op);
     bool zero = r && r->zero;
 
     if (is_authenticate(opnum)) {
         if (zero) {
-            if (st == ST_SUCCESS) {
+            if (st == TW_STATUS_SUCCESS) {
                 g_autofree char *d = g_strdup_printf("the DC accepted an all-zero credential from %s: authentication bypassed",
                                                      client_addr);
-                tw_machine_fact(a, m, TW_F_ZL_BYPASS, evidence_new(ev, source, msg, NULL, stx, g_steal_pointer(&d)));
+                tw_machine_fact(a, m, TW_F_ZL_BYPASS, with_status(nl_evidence(ev, source, opnum, request, msg, g_steal_pointer(&d)), st));
             }
             return; /* the denials are the expected answers to each attempt */
         }
         TwAddrUse *u = m ? tw_machine_addr(m, client_addr) : NULL;
-        if (st == ST_SUCCESS) {
+        if (st == TW_STATUS_SUCCESS) {
             gint64 rid = tw_event_get_int(ev, "rid", -1);
             if (m && rid >= 0)
                 m->rid = rid;
             if (u)
                 u->n_ok++;
             tw_machine_fact(a, m, TW_F_NL_AUTH_OK,
-                            evidence_new(ev, source, msg, NULL, stx, g_strdup("secure channel established")));
-        } else if (st == ST_ACCESS_DENIED) {
+                            with_status(nl_evidence(ev, source, opnum, request, msg, g_strdup("secure channel established")), st));
+        } else if (st == TW_STATUS_ACCESS_DENIED) {
             if (u)
                 u->n_keyfail++;
             tw_machine_fact(a, m, TW_F_NL_AUTH_DENIED,
-                            evidence_new(ev, source, msg, NULL, stx,
-                                         g_strdup("the DC rejected this machine's password for the secure channel")));
+                            with_status(nl_evidence(ev, source, opnum, request, msg,
+                                         g_strdup("the DC rejected this machine's password for the secure channel")), st));
             /* Many denials in a short time from one address: scanning. */
             TwFact *f = m ? &m->facts[TW_F_NL_AUTH_DENIED] : NULL;
             if (f && f->count >= TW_AN_BURST_MIN && ev->ts_us - f->first_ts <= TW_AN_BURST_WINDOW_US * 5) {
-                zl_attacker(m, client_addr);
+                tw_machine_zl_source(a, m, client_addr);
                 tw_machine_fact(a, m, TW_F_NL_DENIED_BURST,
-                                evidence_new(ev, source, msg, NULL, stx,
+                                with_status(nl_evidence(ev, source, opnum, request, msg,
                                              g_strdup_printf("%u denied authentications in %.0f s", f->count,
-                                                             (double)(ev->ts_us - f->first_ts) / 1e6)));
+                                                             (double)(ev->ts_us - f->first_ts) / 1e6)), st));
             }
-        } else if (st == ST_NO_TRUST_SAM_ACCOUNT) {
-            tw_machine_fact(a, m, TW_F_NL_NO_ACCOUNT, evidence_new(ev, source, msg, NULL, stx, NULL));
-        } else if (st == ST_ACCOUNT_DISABLED) {
-            tw_machine_fact(a, m, TW_F_NL_DISABLED, evidence_new(ev, source, msg, NULL, stx, NULL));
+        } else if (st == TW_STATUS_NO_TRUST_SAM_ACCOUNT) {
+            tw_machine_fact(a, m, TW_F_NL_NO_ACCOUNT, with_status(nl_evidence(ev, source, opnum, request, msg, NULL), st));
+        } else if (st == TW_STATUS_ACCOUNT_DISABLED) {
+            tw_machine_fact(a, m, TW_F_NL_DISABLED, with_status(nl_evidence(ev, source, opnum, request, msg, NULL), st));
         } else if (is_trust_status(st)) {
-            tw_machine_fact(a, m, TW_F_TRUST_FAIL, evidence_new(ev, source, msg, NULL, stx, NULL));
+            tw_machine_fact(a, m, TW_F_TRUST_FAIL, with_status(nl_evidence(ev, source, opnum, request, msg, NULL), st));
         }
         return;
     }
-    if (opnum == NL_PASSWORD_SET2 || opnum == NL_PASSWORD_SET) {
+    if (opnum == TW_NRPC_PASSWORD_SET2 || opnum == TW_NRPC_PASSWORD_SET) {
         if (zero) {
-            if (st == ST_SUCCESS)
+            if (st == TW_STATUS_SUCCESS)
                 tw_machine_fact(a, m, TW_F_ZL_PWSET,
-                                evidence_new(ev, source, msg, NULL, stx,
-                                             g_strdup("the DC accepted the empty password: its account is now reset")));
+                                with_status(nl_evidence(ev, source, opnum, request, msg,
+                                             g_strdup("the DC accepted the empty password: its account is now reset")), st));
             return;
         }
-        tw_machine_fact(a, m, st == ST_SUCCESS ? TW_F_PWSET_OK : TW_F_PWSET_FAIL,
-                        evidence_new(ev, source, msg, NULL, stx, NULL));
+        tw_machine_fact(a, m, st == TW_STATUS_SUCCESS ? TW_F_PWSET_OK : TW_F_PWSET_FAIL,
+                        with_status(nl_evidence(ev, source, opnum, request, msg, NULL), st));
         return;
     }
-    if (is_trust_status(st) || st == ST_NO_TRUST_SAM_ACCOUNT)
-        tw_machine_fact(a, m, st == ST_NO_TRUST_SAM_ACCOUNT ? TW_F_NL_NO_ACCOUNT : TW_F_TRUST_FAIL,
-                        evidence_new(ev, source, msg, NULL, stx, NULL));
+    if (is_trust_status(st) || st == TW_STATUS_NO_TRUST_SAM_ACCOUNT)
+        tw_machine_fact(a, m, st == TW_STATUS_NO_TRUST_SAM_ACCOUNT ? TW_F_NL_NO_ACCOUNT : TW_F_TRUST_FAIL,
+                        with_status(nl_evidence(ev, source, opnum, request, msg, NULL), st));
 }
 
 /* ---- SMB2 (MS-SMB2), NTLMSSP, DCE/RPC binds ---- */
 
 /* MS-SMB2 3.3.5.5.3: the SESSION_SETUP answer to a Kerberos AP-REQ.  Samba
  * answers a ticket it cannot decrypt with STATUS_LOGON_FAILURE and no
- * KRB-ERROR; Windows adds KRB_AP_ERR_MODIFIED in the SPNEGO token (then the
+ * KRB-ERROR; Windows adds TW_KRB5_ERR_AP_MODIFIED in the SPNEGO token (then the
  * KRB-ERROR path already counted it). */
 static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *source, guint32 st)
 {
     const char *cmd = tw_event_get_str(ev, "command");
     gint64 req_frame = tw_event_get_int(ev, "request_frame", -1);
-    if (!cmd || strcmp(cmd, "SESSION_SETUP") != 0 || req_frame < 0 || st == 0xc0000016u /* MORE_PROCESSING */)
+    if (!cmd || strcmp(cmd, "SESSION_SETUP") != 0 || req_frame < 0 || st == TW_STATUS_MORE_PROCESSING_REQUIRED)
         return;
     g_autofree char *k = g_strdup_printf("%s|%" G_GINT64_FORMAT, source ? source : "", req_frame);
     Request *r = g_hash_table_lookup(a->requests, k);
@@ -1141,24 +1132,23 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
         if (!m)
             return;
         TwAddrUse *u = tw_machine_addr(m, r->src);
-        g_autofree char *stx = status_text(ev, "status", st);
-        if (st == ST_SUCCESS) {
+        if (st == TW_STATUS_SUCCESS) {
             if (u)
                 u->n_ok++;
             tw_machine_fact(a, m, TW_F_NTLM_OK,
-                            evidence_new(ev, source, "NTLMSSP → SMB2 SESSION_SETUP response", NULL, stx,
-                                         g_strdup_printf("%s logged on with NTLM (its password works)", acct)));
-        } else if (st == 0xc000006du || st == 0xc000006au) {
+                            with_status(evidence_new(ev, source, "NTLMSSP → SMB2 SESSION_SETUP response",
+                                         g_strdup_printf("%s logged on with NTLM (its password works)", acct)), st));
+        } else if (st == TW_STATUS_LOGON_FAILURE || st == TW_STATUS_WRONG_PASSWORD) {
             if (u)
                 u->n_keyfail++;
             tw_machine_fact(a, m, TW_F_NTLM_FAIL,
-                            evidence_new(ev, source, "NTLMSSP → SMB2 SESSION_SETUP response", NULL, stx,
+                            with_status(evidence_new(ev, source, "NTLMSSP → SMB2 SESSION_SETUP response",
                                          g_strdup_printf("the server refused %s's NTLM logon (frame %" G_GUINT64_FORMAT ")",
-                                                         acct, r->frame)));
+                                                         acct, r->frame)), st));
         }
         return;
     }
-    if (!r || r->msg_type != KRB_AP_REQ || r->answered || strcmp(r->dst, ev->src) != 0)
+    if (!r || r->msg_type != TW_KRB5_AP_REQ || r->answered || strcmp(r->dst, ev->src) != 0)
         return;
     g_autofree char *sacct = tw_identity_from_principal(r->sname);
     if (!sacct)
@@ -1167,16 +1157,15 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
     char mb[18];
     TwMachine *m = tw_identity_get(a, sacct);
     tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
-    g_autofree char *stx = status_text(ev, "status", st);
-    if (st == ST_SUCCESS) {
+    if (st == TW_STATUS_SUCCESS) {
         tw_machine_fact(a, m, TW_F_SRV_AP_OK,
-                        evidence_new(ev, source, "SMB2 SESSION_SETUP response", NULL, stx,
-                                     g_strdup_printf("the server accepted a Kerberos ticket for %s", r->sname)));
-    } else if (st == 0xc000006du /* STATUS_LOGON_FAILURE */) {
+                        with_status(evidence_new(ev, source, "SMB2 SESSION_SETUP response",
+                                     g_strdup_printf("the server accepted a Kerberos ticket for %s", r->sname)), st));
+    } else if (st == TW_STATUS_LOGON_FAILURE) {
         tw_machine_fact(a, m, TW_F_SRV_KEY_FAIL,
-                        evidence_new(ev, source, "AP-REQ → SMB2 SESSION_SETUP response", NULL, stx,
+                        with_status(evidence_new(ev, source, "AP-REQ → SMB2 SESSION_SETUP response",
                                      g_strdup_printf("the server refused a valid Kerberos ticket for %s (frame %" G_GUINT64_FORMAT ")",
-                                                     r->sname, r->frame)));
+                                                     r->sname, r->frame)), st));
     }
 }
 
@@ -1194,12 +1183,11 @@ static void feed_smb2(TwAnalysis *a, const TwEvent *ev, const char *source)
         /* A member server answers TRUSTED_RELATIONSHIP_FAILURE when its *own*
          * secure channel is broken (it cannot validate the user). */
         TwMachine *m = tw_identity_by_addr(a, ev->src, true);
-        g_autofree char *stx = status_text(ev, "status", st);
         const char *cmd = tw_event_get_str(ev, "command");
         g_autofree char *msg = g_strdup_printf("SMB2 %s response", cmd ? cmd : "");
         tw_machine_fact(a, m, TW_F_TRUST_FAIL,
-                        evidence_new(ev, source, msg, NULL, stx,
-                                     g_strdup_printf("server %s cannot reach its domain to check %s's logon", ev->src, ev->dst)));
+                        with_status(evidence_new(ev, source, msg,
+                                     g_strdup_printf("server %s cannot reach its domain to check %s's logon", ev->src, ev->dst)), st));
     }
 }
 
@@ -1215,7 +1203,7 @@ static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, con
     if (m && m->role == TW_ROLE_UNKNOWN)
         m->role = TW_ROLE_MEMBER;
     g_autofree char *d = g_strdup_printf("%s names %s", name_key, name);
-    tw_machine_fact(a, m, TW_F_SEEN, evidence_new(ev, source, ev->proto, NULL, NULL, g_steal_pointer(&d)));
+    tw_machine_fact(a, m, TW_F_SEEN, evidence_new(ev, source, ev->proto, g_steal_pointer(&d)));
 }
 
 /* MS-NLMP 2.2.1.2/2.2.2.1: the CHALLENGE comes from the server and names it
@@ -1260,7 +1248,7 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
     TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->src, true);
     if (acct) {
         tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
-        tw_identity_add_alias(m, tw_event_get_str(ev, "dns_computer"));
+        tw_identity_add_alias(a, m, tw_event_get_str(ev, "dns_computer"));
     }
     gint64 us = 0;
     if (get_time(ev, "server_time", &us) && us > 0)

@@ -13,6 +13,9 @@
  */
 #include "analysis.h"
 
+#include "core/krb5-names.h"
+#include "core/ntstatus.h"
+
 #include <string.h>
 
 #define NETBIOS_NAME_MAX 15 /* MS-ADTS: computer sAMAccountName ≤ 15 chars + '$' */
@@ -138,12 +141,37 @@ void tw_evidence_free(gpointer p)
         return;
     release(e->source);
     release(e->msg);
-    release(e->error);
-    release(e->status);
     release(e->detail);
     release(e->src);
     release(e->dst);
     g_free(e);
+}
+
+char *tw_evidence_error_text(const TwEvidence *e)
+{
+    if (!e->has_krb_error)
+        return NULL;
+    const char *name = tw_krb5_error_name(e->krb_error);
+    return name ? g_strdup_printf("%s (%" G_GINT64_FORMAT ")", name, e->krb_error)
+                : g_strdup_printf("error %" G_GINT64_FORMAT, e->krb_error);
+}
+
+char *tw_evidence_status_text(const TwEvidence *e)
+{
+    if (e->has_ntstatus)
+        return tw_ntstatus_text(e->ntstatus);
+    if (e->has_kpasswd_result) {
+        const char *name = tw_krb5_kpasswd_result_name(e->kpasswd_result);
+        return g_strdup_printf("kpasswd result %" G_GINT64_FORMAT "%s%s", e->kpasswd_result, name ? " " : "",
+                               name ? name : "");
+    }
+    return NULL;
+}
+
+char *tw_user_failure_error_text(const TwUserFailure *u)
+{
+    const char *name = tw_krb5_error_name(u->krb_error);
+    return name ? g_strdup(name) : g_strdup_printf("error %" G_GINT64_FORMAT, u->krb_error);
 }
 
 static void clock_sample_clear(gpointer p)
@@ -209,7 +237,7 @@ static TwMachine *machine_insert(TwAnalysis *a, const char *key, const char *acc
     if (g_hash_table_size(a->machines) >= TW_AN_MAX_MACHINES) {
         /* Counted and reported (report.c); the machines already known keep
          * being analysed. */
-        a->caps_hit++;
+        tw_analysis_cap_hit(a, TW_AN_CAP_MACHINES);
         a->machines_refused++;
         return NULL;
     }
@@ -256,6 +284,31 @@ TwMachine *tw_identity_by_addr(TwAnalysis *a, const char *addr, bool create)
     return m;
 }
 
+void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr)
+{
+    if (!m)
+        return;
+    for (guint i = 0; i < m->zl_attackers->len; i++)
+        if (strcmp(g_ptr_array_index(m->zl_attackers, i), addr) == 0)
+            return;
+    if (m->zl_attackers->len >= TW_AN_MAX_ADDRS) {
+        tw_analysis_cap_hit(a, TW_AN_CAP_ZL_SOURCES);
+        return;
+    }
+    g_ptr_array_add(m->zl_attackers, g_strdup(addr));
+}
+
+void tw_analysis_touch(TwAnalysis *a, TwMachine *m)
+{
+    if (!a->touched || g_ptr_array_find(a->touched, m, NULL))
+        return;
+    if (a->touched->len >= TW_AN_MAX_TOUCHED) {
+        tw_analysis_cap_hit(a, TW_AN_CAP_TOUCHED);
+        return;
+    }
+    g_ptr_array_add(a->touched, m);
+}
+
 TwAddrUse *tw_machine_addr(TwMachine *m, const char *addr)
 {
     for (guint i = 0; i < m->addrs->len; i++) {
@@ -266,7 +319,7 @@ TwAddrUse *tw_machine_addr(TwMachine *m, const char *addr)
     return NULL;
 }
 
-void tw_identity_add_alias(TwMachine *m, const char *alias)
+void tw_identity_add_alias(TwAnalysis *a, TwMachine *m, const char *alias)
 {
     if (!m || !alias || !*alias || (m->account && g_ascii_strcasecmp(alias, m->account) == 0))
         return;
@@ -277,8 +330,10 @@ void tw_identity_add_alias(TwMachine *m, const char *alias)
     for (guint i = 0; i < m->aliases->len; i++)
         if (g_ascii_strcasecmp(g_ptr_array_index(m->aliases, i), alias) == 0)
             return;
-    if (m->aliases->len >= TW_AN_MAX_ALIASES)
+    if (m->aliases->len >= TW_AN_MAX_ALIASES) {
+        tw_analysis_cap_hit(a, TW_AN_CAP_ALIASES);
         return;
+    }
     g_ptr_array_add(m->aliases, g_strdup(alias));
 }
 
@@ -344,8 +399,10 @@ static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
             g_ptr_array_sort(fd->ev, evidence_cmp);
     }
     for (guint i = 0; i < src->clock->len; i++) {
-        if (dst->clock->len >= TW_AN_MAX_CLOCK_SAMPLES)
-            break;
+        if (dst->clock->len >= TW_AN_MAX_CLOCK_SAMPLES) {
+            tw_analysis_cap_hit(a, TW_AN_CAP_CLOCK_SAMPLES);
+            continue;
+        }
         TwClockSample s = g_array_index(src->clock, TwClockSample, i);
         s.source = g_strdup(s.source);
         g_array_append_val(dst->clock, s);
@@ -355,8 +412,10 @@ static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
         TwAddrUse *su = &g_array_index(src->addrs, TwAddrUse, i);
         TwAddrUse *du = tw_machine_addr(dst, su->addr);
         if (!du) {
-            if (dst->addrs->len >= TW_AN_MAX_ADDRS)
+            if (dst->addrs->len >= TW_AN_MAX_ADDRS) {
+                tw_analysis_cap_hit(a, TW_AN_CAP_ADDRS);
                 continue;
+            }
             g_array_append_val(dst->addrs, *su);
             continue;
         }
@@ -377,7 +436,7 @@ static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
     if (src->role == TW_ROLE_DC)
         dst->role = TW_ROLE_DC;
     for (guint i = 0; i < src->zl_attackers->len; i++)
-        g_ptr_array_add(dst->zl_attackers, g_strdup(g_ptr_array_index(src->zl_attackers, i)));
+        tw_machine_zl_source(a, dst, g_ptr_array_index(src->zl_attackers, i));
     src->merged_away = true;
     if (a->touched)
         g_ptr_array_remove(a->touched, src);
@@ -402,12 +461,12 @@ void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char 
         else if (!owner && g_hash_table_size(a->ip_owner) < TW_AN_MAX_ADDR_OWNERS)
             g_hash_table_replace(a->ip_owner, g_strdup(addr), g_strdup(m->key));
         else if (!owner)
-            a->caps_hit++; /* the address stays unowned: its messages go to an address record */
+            tw_analysis_cap_hit(a, TW_AN_CAP_ADDR_OWNERS); /* the address stays unowned: its messages go to an address record */
     }
     TwAddrUse *u = tw_machine_addr(m, addr);
     if (!u) {
         if (m->addrs->len >= TW_AN_MAX_ADDRS) {
-            a->caps_hit++;
+            tw_analysis_cap_hit(a, TW_AN_CAP_ADDRS);
             return;
         }
         TwAddrUse nu = { 0 };
@@ -444,6 +503,5 @@ void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev)
     if (ev->ts_us > m->last_ts)
         m->last_ts = ev->ts_us;
     fact_add_evidence(a, k, f, ev);
-    if (a->touched && a->touched->len < 16 && !g_ptr_array_find(a->touched, m, NULL))
-        g_ptr_array_add(a->touched, m);
+    tw_analysis_touch(a, m);
 }

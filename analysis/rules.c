@@ -5,6 +5,9 @@
  */
 #include "analysis.h"
 
+#include "core/krb5-names.h"
+#include "core/ntstatus.h"
+
 #include <string.h>
 
 const char *tw_state_name(TwState s)
@@ -145,7 +148,8 @@ static void rule_zerologon(const TwAnalysis *a, const TwMachine *m, GPtrArray *o
     bool pw_accepted = false;
     for (guint i = 0; i < pw->ev->len; i++) {
         const TwEvidence *e = g_ptr_array_index(pw->ev, i);
-        if (e->status && g_str_has_prefix(e->status, "0x00000000"))
+        /* the DC's answer to an all-zero NetrServerPasswordSet2: success */
+        if (e->has_ntstatus && e->ntstatus == TW_STATUS_SUCCESS)
             pw_accepted = true;
     }
     gint64 span = att->count > 1 ? att->last_ts - att->first_ts : 0;
@@ -378,7 +382,7 @@ static void rule_server_key(const TwAnalysis *a, const TwMachine *m, GPtrArray *
      * a Kerberos ticket (Samba) could also be the server's clock. */
     bool krb_error = false;
     for (guint i = 0; i < bad->ev->len; i++)
-        krb_error |= ((const TwEvidence *)g_ptr_array_index(bad->ev, i))->error != NULL;
+        krb_error |= ((const TwEvidence *)g_ptr_array_index(bad->ev, i))->has_krb_error;
     double own = 0, dc = 0;
     bool has_own = tw_machine_clock_offset(m, &own);
     bool has_dc = tw_analysis_dc_offset(a, &dc);
@@ -462,11 +466,13 @@ static void rule_account_disabled(const TwAnalysis *a, const TwMachine *m, GPtrA
     const char *what = "disabled (or locked out / expired)";
     for (guint i = 0; i < k->ev->len; i++) {
         const TwEvidence *e = g_ptr_array_index(k->ev, i);
-        if (e->status && strstr(e->status, "0xc0000072"))
+        if (!e->has_ntstatus)
+            continue;
+        if (e->ntstatus == TW_STATUS_ACCOUNT_DISABLED)
             what = "disabled";
-        else if (e->status && strstr(e->status, "0xc0000234"))
+        else if (e->ntstatus == TW_STATUS_ACCOUNT_LOCKED_OUT)
             what = "locked out";
-        else if (e->status && strstr(e->status, "0xc0000193"))
+        else if (e->ntstatus == TW_STATUS_ACCOUNT_EXPIRED)
             what = "expired";
     }
     if (n->count)
@@ -498,12 +504,13 @@ static void rule_trust_failure(const TwAnalysis *a, const TwMachine *m, GPtrArra
     bool recovered = last_key_success(m) > t->last_ts;
     TwFinding *f = finding_new("trust-failure", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "medium");
     const TwEvidence *e0 = g_ptr_array_index(t->ev, 0);
+    g_autofree char *e0_status = tw_evidence_status_text(e0);
     g_autofree char *host = host_of(m);
     f->summary = g_strdup_printf(
         "%s reports that its trust relationship with the domain failed (%s): it cannot validate logons "
         "against a domain controller. Users see \"The trust relationship between this workstation and the "
         "primary domain failed\".",
-        name_of(m), e0->status ? e0->status : "trust failure");
+        name_of(m), e0_status ? e0_status : "trust failure");
     g_autofree char *dch = dc_host(a);
     f->fix = g_strdup_printf(
         "On %s: `nltest /sc_verify:DOMAIN` to confirm, then `Test-ComputerSecureChannel -Repair -Server %s` "
@@ -682,10 +689,11 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
     } else if (bad->count && (!ok->count || bad->last_ts > ok->last_ts)) {
         f = finding_new("rotation", TW_STATE_AT_RISK, "high");
         const TwEvidence *e = g_ptr_array_index(bad->ev, bad->ev->len - 1);
+        g_autofree char *refusal = tw_evidence_status_text(e);
         f->summary = g_strdup_printf(
             "%s tried to change its machine password and the DC refused (%s). It keeps the old password for "
             "now; if the refusal persists it will eventually fall out of the domain's password history.",
-            name_of(m), e->status ? e->status : "error");
+            name_of(m), refusal ? refusal : "error");
         f->fix = g_strdup_printf("On %s: `nltest /sc_change_pwd:DOMAIN`, and read the refusal in the DC's System "
                                  "log; check the account's permissions.",
                                  host);
@@ -766,6 +774,55 @@ static void rule_unknown(const TwAnalysis *a, const TwMachine *m, GPtrArray *out
     add_ev(f, m, TW_F_SEEN, 1);
     g_ptr_array_add(out, f);
     (void)a;
+}
+
+/* ---- password-spray: many users, one address (RFC 4120 7.5.9: 24, 31) ---- */
+
+static void spray_free(gpointer p)
+{
+    TwSpray *s = p;
+    g_ptr_array_unref(s->users);
+    g_free(s);
+}
+
+/* Users are not machines: a spray is found over the user failures, not in a
+ * machine's facts.  Pre-authentication failed (24), or the KDC could not
+ * decrypt the timestamp (31), for TW_AN_SPRAY_MIN_USERS distinct users from
+ * one address: someone is trying passwords, or a service runs with stale
+ * credentials for many accounts. */
+GPtrArray *tw_rules_sprays(const TwAnalysis *a)
+{
+    g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(spray_free);
+    for (guint i = 0; i < a->users->len; i++) {
+        const TwUserFailure *u = g_ptr_array_index(a->users, i);
+        if (u->krb_error != TW_KRB5_ERR_PREAUTH_FAILED && u->krb_error != TW_KRB5_ERR_AP_BAD_INTEGRITY)
+            continue;
+        TwSpray *s = NULL;
+        for (guint j = 0; j < all->len && !s; j++)
+            if (strcmp(((TwSpray *)g_ptr_array_index(all, j))->addr, u->addr) == 0)
+                s = g_ptr_array_index(all, j);
+        if (!s) {
+            s = g_new0(TwSpray, 1);
+            g_strlcpy(s->addr, u->addr, sizeof s->addr);
+            s->users = g_ptr_array_new();
+            s->first_frame = u->first_frame;
+            s->source = u->source;
+            g_ptr_array_add(all, s);
+        }
+        bool seen = false;
+        for (guint j = 0; j < s->users->len; j++)
+            seen |= g_ascii_strcasecmp(g_ptr_array_index(s->users, j), u->user) == 0;
+        if (!seen)
+            g_ptr_array_add(s->users, u->user);
+        s->failures += u->count;
+    }
+    GPtrArray *out = g_ptr_array_new_with_free_func(spray_free);
+    for (guint j = 0; j < all->len; j++) {
+        TwSpray *s = g_ptr_array_index(all, j);
+        if (s->users->len >= TW_AN_SPRAY_MIN_USERS)
+            g_ptr_array_add(out, g_ptr_array_steal_index(all, j--));
+    }
+    return out;
 }
 
 /* The table.  Order = evaluation order; priority breaks ties between

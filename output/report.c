@@ -78,59 +78,6 @@ static bool machine_offset(const TwAnalysis *a, const Verdict *v, double *out)
     return true;
 }
 
-typedef struct {
-    char addr[TW_ADDR_STRLEN];
-    GPtrArray *users; /* char* borrowed */
-    guint failures;
-    guint64 first_frame;
-    const char *source;
-} Spray;
-
-/* Password spray: many distinct users failing pre-authentication from one address. */
-static GArray *find_sprays(const TwAnalysis *a)
-{
-    GArray *out = g_array_new(FALSE, TRUE, sizeof(Spray));
-    for (guint i = 0; i < a->users->len; i++) {
-        const TwUserFailure *u = g_ptr_array_index(a->users, i);
-        if (strcmp(u->error, "KDC_ERR_PREAUTH_FAILED") != 0 && strcmp(u->error, "KRB_AP_ERR_BAD_INTEGRITY") != 0)
-            continue;
-        Spray *s = NULL;
-        for (guint j = 0; j < out->len; j++)
-            if (strcmp(g_array_index(out, Spray, j).addr, u->addr) == 0)
-                s = &g_array_index(out, Spray, j);
-        if (!s) {
-            Spray ns = { 0 };
-            g_strlcpy(ns.addr, u->addr, sizeof ns.addr);
-            ns.users = g_ptr_array_new();
-            ns.first_frame = u->first_frame;
-            ns.source = u->source;
-            g_array_append_val(out, ns);
-            s = &g_array_index(out, Spray, out->len - 1);
-        }
-        bool seen = false;
-        for (guint j = 0; j < s->users->len; j++)
-            seen |= g_ascii_strcasecmp(g_ptr_array_index(s->users, j), u->user) == 0;
-        if (!seen)
-            g_ptr_array_add(s->users, u->user);
-        s->failures += u->count;
-    }
-    for (guint j = out->len; j-- > 0;) {
-        Spray *s = &g_array_index(out, Spray, j);
-        if (s->users->len < TW_AN_SPRAY_MIN_USERS) {
-            g_ptr_array_unref(s->users);
-            g_array_remove_index(out, j);
-        }
-    }
-    return out;
-}
-
-static void sprays_free(GArray *s)
-{
-    for (guint j = 0; j < s->len; j++)
-        g_ptr_array_unref(g_array_index(s, Spray, j).users);
-    g_array_unref(s);
-}
-
 /* ---- text ---- */
 
 enum { C_RESET, C_BOLD, C_RED, C_YELLOW, C_CYAN, C_GREEN, C_DIM };
@@ -214,10 +161,12 @@ static void text_evidence(GString *out, const TwEvidence *e, bool color)
     if (e->src[0])
         g_string_append_printf(out, "  %s → %s", e->src, e->dst);
     g_string_append_printf(out, "  %s", e->msg);
-    if (e->error)
-        g_string_append_printf(out, "  %s", e->error);
-    if (e->status)
-        g_string_append_printf(out, "  %s", e->status);
+    g_autofree char *error = tw_evidence_error_text(e);
+    g_autofree char *status = tw_evidence_status_text(e);
+    if (error)
+        g_string_append_printf(out, "  %s", error);
+    if (status)
+        g_string_append_printf(out, "  %s", status);
     if (e->detail)
         g_string_append_printf(out, "  — %s", e->detail);
     g_string_append_c(out, '\n');
@@ -361,16 +310,17 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
         g_string_append_printf(out, "User logons that failed (%u, not machine problems):\n", total);
         for (guint i = 0; i < a->users->len && i < 8; i++) {
             const TwUserFailure *u = g_ptr_array_index(a->users, i);
+            g_autofree char *error = tw_user_failure_error_text(u);
             g_string_append_printf(out, "  %s ×%u %s from %s (frame %" G_GUINT64_FORMAT "%s%s)\n", u->user, u->count,
-                                   u->error, u->addr, u->first_frame, u->source ? " in " : "",
+                                   error, u->addr, u->first_frame, u->source ? " in " : "",
                                    u->source ? u->source : "");
         }
         if (a->users->len > 8)
             g_string_append_printf(out, "  … and %u more (see -T json)\n", a->users->len - 8);
     }
-    GArray *sprays = find_sprays(a);
+    g_autoptr(GPtrArray) sprays = tw_rules_sprays(a);
     for (guint i = 0; i < sprays->len; i++) {
-        const Spray *s = &g_array_index(sprays, Spray, i);
+        const TwSpray *s = g_ptr_array_index(sprays, i);
         g_autoptr(GString) ul = g_string_new(NULL);
         for (guint j = 0; j < s->users->len && j < 10; j++)
             g_string_append_printf(ul, "%s%s", j ? ", " : "", (char *)g_ptr_array_index(s->users, j));
@@ -385,7 +335,6 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
     }
     if (a->users->len || sprays->len)
         g_string_append_c(out, '\n');
-    sprays_free(sprays);
 
     /* Healthy and unknown: one line each. */
     for (int st = TW_STATE_HEALTHY; st >= TW_STATE_UNKNOWN; st--) {
@@ -415,9 +364,16 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
     g_string_append_printf(out, "\nResult: %u broken, %u at risk, %u recovered, %u healthy, %u unknown.\n",
                            counts[TW_STATE_BROKEN], counts[TW_STATE_AT_RISK], counts[TW_STATE_RECOVERED],
                            counts[TW_STATE_HEALTHY], counts[TW_STATE_UNKNOWN]);
-    if (a->caps_hit)
+    if (a->caps_hit) {
         g_string_append_printf(out, "Note: %" G_GUINT64_FORMAT " analysis limits were hit; some records were not kept.\n",
                                a->caps_hit);
+        g_autoptr(GString) named = g_string_new(NULL);
+        for (int c = 0; c < TW_AN_CAP_COUNT; c++)
+            if (a->cap_counts[c])
+                g_string_append_printf(named, "%s%s %" G_GUINT64_FORMAT, named->len ? ", " : "",
+                                       tw_analysis_cap_name(c), a->cap_counts[c]);
+        wrap(out, "", "Limits hit: ", named->str);
+    }
     if (a->machines_refused)
         g_string_append_printf(out, "Note: more than %d machines: %" G_GUINT64_FORMAT " messages about further machines "
                                "were not analysed (split the capture by subnet or time).\n",
@@ -469,8 +425,10 @@ static void json_evidence(JsonBuilder *b, const GPtrArray *ev)
         json_str_or_null(b, "src", e->src[0] ? e->src : NULL);
         json_str_or_null(b, "dst", e->dst[0] ? e->dst : NULL);
         json_str_or_null(b, "msg", e->msg);
-        json_str_or_null(b, "error", e->error);
-        json_str_or_null(b, "status", e->status);
+        g_autofree char *error = tw_evidence_error_text(e);
+        g_autofree char *status = tw_evidence_status_text(e);
+        json_str_or_null(b, "error", error);
+        json_str_or_null(b, "status", status);
         json_str_or_null(b, "detail", e->detail);
         json_builder_end_object(b);
     }
@@ -595,6 +553,17 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     json_builder_end_array(b);
     json_builder_set_member_name(b, "limits_hit");
     json_builder_add_int_value(b, (gint64)a->caps_hit);
+    if (a->caps_hit) {
+        /* Which caps, by name (docs/report.md); absent when none was hit. */
+        json_builder_set_member_name(b, "limits");
+        json_builder_begin_object(b);
+        for (int c = 0; c < TW_AN_CAP_COUNT; c++)
+            if (a->cap_counts[c]) {
+                json_builder_set_member_name(b, tw_analysis_cap_name(c));
+                json_builder_add_int_value(b, (gint64)a->cap_counts[c]);
+            }
+        json_builder_end_object(b);
+    }
     json_builder_set_member_name(b, "machines_refused");
     json_builder_add_int_value(b, (gint64)a->machines_refused);
     json_builder_end_object(b);
@@ -651,8 +620,9 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
         json_builder_add_string_value(b, u->user);
         json_builder_set_member_name(b, "address");
         json_builder_add_string_value(b, u->addr);
+        g_autofree char *error = tw_user_failure_error_text(u);
         json_builder_set_member_name(b, "error");
-        json_builder_add_string_value(b, u->error);
+        json_builder_add_string_value(b, error);
         json_builder_set_member_name(b, "count");
         json_builder_add_int_value(b, u->count);
         json_builder_set_member_name(b, "first_frame");
@@ -667,9 +637,9 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
 
     json_builder_set_member_name(b, "password_sprays");
     json_builder_begin_array(b);
-    GArray *sprays = find_sprays(a);
+    g_autoptr(GPtrArray) sprays = tw_rules_sprays(a);
     for (guint i = 0; i < sprays->len; i++) {
-        const Spray *s = &g_array_index(sprays, Spray, i);
+        const TwSpray *s = g_ptr_array_index(sprays, i);
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "address");
         json_builder_add_string_value(b, s->addr);
@@ -684,7 +654,6 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
         json_builder_add_int_value(b, (gint64)s->first_frame);
         json_builder_end_object(b);
     }
-    sprays_free(sprays);
     json_builder_end_array(b);
 
     json_builder_set_member_name(b, "exit_status");
