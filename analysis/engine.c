@@ -234,19 +234,34 @@ static TwEvidence *nl_evidence(const TwEvent *ev, const char *source, gint64 opn
     return e;
 }
 
+/* Saved events are hostile input (docs/events.md): a time or clock offset
+ * beyond year 9999 — what RFC 3339 text can say — is not a reading of any
+ * clock and is rejected.  Every time the engine keeps is within this bound,
+ * so their sums and differences cannot overflow 64 bits. */
+#define TIME_LIMIT_US (253402300800LL * G_USEC_PER_SEC) /* 10000-01-01T00:00:00Z */
+
+static bool time_plausible(gint64 us)
+{
+    return us > -TIME_LIMIT_US && us < TIME_LIMIT_US;
+}
+
 /* A time field: RFC 3339 text (tw_event_set_time) or integer Unix seconds. */
 static bool get_time(const TwEvent *ev, const char *key, gint64 *us)
 {
     const TwField *f = tw_event_get(ev, key);
     if (!f)
         return false;
-    if (f->type == TW_FIELD_STR)
-        return tw_parse_time(f->v.s, us);
-    if (f->type == TW_FIELD_INT) {
-        *us = f->v.i * G_USEC_PER_SEC;
-        return true;
+    gint64 v = 0;
+    if (f->type == TW_FIELD_STR) {
+        if (!tw_parse_time(f->v.s, &v))
+            return false;
+    } else if (f->type != TW_FIELD_INT || __builtin_mul_overflow(f->v.i, G_USEC_PER_SEC, &v)) {
+        return false;
     }
-    return false;
+    if (!time_plausible(v))
+        return false;
+    *us = v;
+    return true;
 }
 
 /* NTSTATUS from "0xc0000022", "c0000022", or an integer field. */
@@ -423,7 +438,10 @@ static void clock_sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const c
         return;
     m->clock_total++;
     TwClockSample s = { 0 };
-    s.offset_s = (double)(machine_us - capture_us) / 1e6;
+    gint64 diff_us = 0;
+    if (__builtin_sub_overflow(machine_us, capture_us, &diff_us))
+        return; /* callers pass plausible times (time_plausible): not reached */
+    s.offset_s = (double)diff_us / 1e6;
     s.kind = kind;
     s.frame = ev->frame;
     s.ts_us = ev->ts_us;
@@ -812,8 +830,10 @@ static TwMachine *machine_by_rid(TwAnalysis *a, gint64 rid)
 static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     const TwField *cs = tw_event_get(ev, "clock_sample_us");
-    if (!cs || cs->type != TW_FIELD_INT)
-        return;
+    gint64 sender_us = 0;
+    if (!cs || cs->type != TW_FIELD_INT || !time_plausible(cs->v.i) ||
+        __builtin_add_overflow(ev->ts_us, cs->v.i, &sender_us) || !time_plausible(sender_us))
+        return; /* no reading, or not one of any clock (hostile saved events) */
     gint64 mode = tw_event_get_int(ev, "mode", -1);
     bool client = mode == 3, server = mode == 4;
     if (!client && !server && mode != 1 && mode != 2 && mode != 5)
@@ -841,7 +861,7 @@ static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
                                 client ? ABS(off) > TW_AN_SKEW_WARN_S : g_hash_table_contains(a->dc_addrs, ev->src));
     if (!m)
         return;
-    clock_sample(a, m, ev, source, TW_CLK_NTP, ev->ts_us + cs->v.i, ev->ts_us);
+    clock_sample(a, m, ev, source, TW_CLK_NTP, sender_us, ev->ts_us);
     g_autofree char *d = g_strdup_printf("NTP %s from %s: its clock %+.1f s vs capture time (transmit timestamp %s)%s",
                                          client ? "request" : server ? "reply" : "packet", ev->src,
                                          ABS(off) < 0.05 ? 0.0 : off,
@@ -1257,6 +1277,14 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
 
 void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
+    TwEvent untimed;
+    if (!time_plausible(ev->ts_us)) {
+        /* A capture time no clock can have: analysed as "time unknown" (0),
+         * so no time arithmetic runs on it. */
+        untimed = *ev;
+        untimed.ts_us = 0;
+        ev = &untimed;
+    }
     source = intern_source(a, source);
     a->events++;
     if (ev->ts_us) {
