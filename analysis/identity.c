@@ -60,8 +60,16 @@ static char *account_from_host(const char *host, gsize n)
     gsize len = strlen(h);
     if (len == 0)
         return NULL;
-    if (len > NETBIOS_NAME_MAX)
+    if (len > NETBIOS_NAME_MAX) {
+        /* Cut on a character boundary: a UTF-8 sequence split in half would
+         * make the name (and the report, -T json) invalid UTF-8.  h[len] is
+         * a continuation byte (10xxxxxx) when the cut falls inside one. */
         len = NETBIOS_NAME_MAX;
+        while (len > 0 && ((guchar)h[len] & 0xc0) == 0x80)
+            len--;
+        if (len == 0)
+            return NULL; /* no character starts the name: not UTF-8 */
+    }
     GString *s = g_string_sized_new(len + 2);
     for (gsize i = 0; i < len; i++) {
         char c = h[i];

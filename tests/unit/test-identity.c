@@ -77,6 +77,28 @@ static void test_computer_names(void)
     }
 }
 
+/* The 15-byte NetBIOS cut must not split a UTF-8 sequence: the account
+ * name goes into the report and -T json, which must stay valid UTF-8. */
+static void test_multibyte_cut(void)
+{
+    /* "É" is 2 bytes: 8 of them are 16 bytes, the 8th would be cut in half */
+    const char *name = "\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89";
+    g_autofree char *c = tw_identity_from_computer(name);
+    g_assert_nonnull(c);
+    g_assert_true(g_utf8_validate(c, -1, NULL));
+    g_assert_cmpstr(c, ==, "\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89\xc3\x89$");
+    /* a 3-byte character straddling byte 15 ("WS-" + 12 ASCII + "€") */
+    g_autofree char *e = tw_identity_from_principal("host/ws-abcdefghijkl\xe2\x82\xac.lab.example");
+    g_assert_true(g_utf8_validate(e, -1, NULL));
+    g_assert_cmpstr(e, ==, "WS-ABCDEFGHIJKL$");
+    g_autofree char *e2 = tw_identity_from_computer("ws-abcdefghij\xe2\x82\xac");
+    g_assert_true(g_utf8_validate(e2, -1, NULL));
+    g_assert_cmpstr(e2, ==, "WS-ABCDEFGHIJ$");
+    /* ASCII names are still cut at exactly 15 */
+    g_autofree char *l = tw_identity_from_computer("abcdefghijklmnopq");
+    g_assert_cmpstr(l, ==, "ABCDEFGHIJKLMNO$");
+}
+
 static void test_is_user(void)
 {
     g_assert_true(tw_identity_is_user("alice"));
@@ -311,6 +333,7 @@ int main(int argc, char **argv)
     g_test_add_func("/identity/principals-truncated", test_principals_truncated);
     g_test_add_func("/identity/computer-names", test_computer_names);
     g_test_add_func("/identity/is-user", test_is_user);
+    g_test_add_func("/identity/multibyte-cut", test_multibyte_cut);
     g_test_add_func("/identity/address-record-absorbed", test_address_record_absorbed);
     g_test_add_func("/identity/error-attribution", test_error_attribution);
     g_test_add_func("/identity/reply-to-per-source", test_reply_to_per_source);
