@@ -362,6 +362,11 @@ TwMachine *tw_identity_by_addr(TwAnalysis *a, const char *addr, bool create);
 void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts);
 void tw_identity_add_alias(TwAnalysis *a, TwMachine *m, const char *alias);
 TwAddrUse *tw_machine_addr(TwMachine *m, const char *addr);
+/* True when the capture shows nothing of m but its name (a service named in
+ * a TGS-REQ): no address, no fact, no clock sample, no role.  Such a record
+ * holds aliases for when the machine shows up; it is not a host of its own
+ * and is not reported (else one host would show as two records). */
+bool tw_machine_only_named(const TwMachine *m);
 /* Records `addr` as a source of Zerologon traffic at m (at most TW_AN_MAX_ADDRS). */
 void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr);
 /* Queues m for the next live announcement (at most TW_AN_MAX_TOUCHED per event). */

@@ -292,6 +292,16 @@ TwMachine *tw_identity_by_addr(TwAnalysis *a, const char *addr, bool create)
     return m;
 }
 
+bool tw_machine_only_named(const TwMachine *m)
+{
+    if (m->addrs->len || m->clock->len || m->role != TW_ROLE_UNKNOWN)
+        return false;
+    for (int k = 0; k < TW_F_COUNT; k++)
+        if (m->facts[k].count)
+            return false;
+    return true;
+}
+
 void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr)
 {
     if (!m)

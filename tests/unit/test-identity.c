@@ -99,6 +99,32 @@ static void test_multibyte_cut(void)
     g_assert_cmpstr(l, ==, "ABCDEFGHIJKLMNO$");
 }
 
+/* A service named in a TGS-REQ is not a host seen: the KDC answering on
+ * 10.0.0.1 and "DC1$" (named by ldap/dc1) must not show as two machines
+ * (pcaps/10-server-key-http.pcap listed "Healthy: 10.0.0.1" and "Not
+ * enough evidence: DC1$"). */
+static void test_tgs_name_not_a_host(void)
+{
+    static const char *const lines[] = {
+        "{\"frame\":1,\"ts\":\"2026-03-02T11:00:00Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.40\",\"sport\":5001,"
+        "\"dst\":\"10.0.0.1\",\"dport\":88,\"transport\":\"tcp\",\"msg_type\":12,\"msg\":\"TGS-REQ\","
+        "\"sname\":\"ldap/dc1.lab.example\"}",
+        "{\"frame\":2,\"ts\":\"2026-03-02T11:00:00.001Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.1\",\"sport\":88,"
+        "\"dst\":\"10.0.0.40\",\"dport\":5001,\"transport\":\"tcp\",\"msg_type\":13,\"msg\":\"TGS-REP\","
+        "\"cname\":\"alice\",\"sname\":\"ldap/dc1.lab.example\",\"reply_to\":1}",
+        NULL,
+    };
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, lines, NULL);
+    g_autofree char *text = render(a, TW_REPORT_TEXT, false, NULL);
+    g_assert_null(strstr(text, "DC1$"));
+    g_assert_nonnull(strstr(text, "Result: 0 broken, 0 at risk, 0 recovered, 1 healthy, 0 unknown."));
+    /* the name is kept for when the machine shows up */
+    TwMachine *dc1 = tw_identity_lookup(a, "DC1$");
+    g_assert_nonnull(dc1);
+    g_assert_true(tw_machine_only_named(dc1));
+}
+
 static void test_is_user(void)
 {
     g_assert_true(tw_identity_is_user("alice"));
@@ -334,6 +360,7 @@ int main(int argc, char **argv)
     g_test_add_func("/identity/computer-names", test_computer_names);
     g_test_add_func("/identity/is-user", test_is_user);
     g_test_add_func("/identity/multibyte-cut", test_multibyte_cut);
+    g_test_add_func("/identity/tgs-name-not-a-host", test_tgs_name_not_a_host);
     g_test_add_func("/identity/address-record-absorbed", test_address_record_absorbed);
     g_test_add_func("/identity/error-attribution", test_error_attribution);
     g_test_add_func("/identity/reply-to-per-source", test_reply_to_per_source);
