@@ -125,6 +125,29 @@ static void test_tgs_name_not_a_host(void)
     g_assert_true(tw_machine_only_named(dc1));
 }
 
+/* Past TW_AN_MAX_FLOWS NETLOGON challenge records a new challenge is not
+ * recorded (Zerologon challenge pairing stops for that client): counted
+ * under its name and shown in the report, never silent. */
+static void test_flow_cap_counted(void)
+{
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    for (guint i = 0; i <= TW_AN_MAX_FLOWS; i++) {
+        g_autofree char *line = g_strdup_printf(
+            "{\"frame\":%u,\"ts\":\"2026-03-05T01:00:00Z\",\"proto\":\"netlogon\",\"src\":\"10.%u.%u.%u\","
+            "\"sport\":40000,\"dst\":\"10.255.0.1\",\"dport\":49670,\"opnum\":4,\"dir\":\"request\","
+            "\"call_id\":1,\"computer\":\"WS\",\"client_challenge\":\"0102030405060708\"}",
+            i + 1, (i >> 16) & 255, (i >> 8) & 255, i & 255);
+        const char *lines[] = { line, NULL };
+        feed_lines(a, lines, NULL);
+    }
+    g_assert_cmpuint(a->cap_counts[TW_AN_CAP_NL_CHALLENGES], ==, 1);
+    g_assert_cmpuint(a->caps_hit, >=, 1);
+    g_autofree char *text = render(a, TW_REPORT_TEXT, false, NULL);
+    g_assert_nonnull(strstr(text, "netlogon_challenges 1"));
+    g_autofree char *json = render(a, TW_REPORT_JSON, false, NULL);
+    g_assert_nonnull(strstr(json, "\"netlogon_challenges\" : 1"));
+}
+
 static void test_is_user(void)
 {
     g_assert_true(tw_identity_is_user("alice"));
@@ -360,6 +383,7 @@ int main(int argc, char **argv)
     g_test_add_func("/identity/computer-names", test_computer_names);
     g_test_add_func("/identity/is-user", test_is_user);
     g_test_add_func("/identity/multibyte-cut", test_multibyte_cut);
+    g_test_add_func("/identity/flow-cap-counted", test_flow_cap_counted);
     g_test_add_func("/identity/tgs-name-not-a-host", test_tgs_name_not_a_host);
     g_test_add_func("/identity/address-record-absorbed", test_address_record_absorbed);
     g_test_add_func("/identity/error-attribution", test_error_attribution);
