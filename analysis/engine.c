@@ -27,7 +27,6 @@ typedef struct {
     gint64 ts_us;
     char src[TW_ADDR_STRLEN], dst[TW_ADDR_STRLEN];
     char src_mac[18];
-    guint16 sport, dport;
     /* Kerberos */
     gint64 msg_type;
     char *cname, *sname;
@@ -371,8 +370,6 @@ static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *s
     r->ts_us = ev->ts_us;
     g_strlcpy(r->src, ev->src, sizeof r->src);
     g_strlcpy(r->dst, ev->dst, sizeof r->dst);
-    r->sport = ev->sport;
-    r->dport = ev->dport;
     char mb[18];
     const char *m = src_mac(ev, mb);
     if (m)
