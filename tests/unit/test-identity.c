@@ -148,6 +148,57 @@ static void test_flow_cap_counted(void)
     g_assert_nonnull(strstr(json, "\"netlogon_challenges\" : 1"));
 }
 
+/* Evidence keeps what the exchange established, typed: who sent the
+ * message (the KDC for an AS-REQ's error; the application server for an
+ * AP-REQ's, whatever its port), the codes, the NETLOGON opnum. */
+static void test_typed_evidence(void)
+{
+    static const char *const lines[] = {
+        "{\"frame\":1,\"ts\":\"2026-03-02T11:00:00Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.50\",\"sport\":5001,"
+        "\"dst\":\"10.0.0.1\",\"dport\":88,\"transport\":\"udp\",\"msg_type\":10,\"cname\":\"WS1$\","
+        "\"sname\":\"krbtgt/LAB\"}",
+        "{\"frame\":2,\"ts\":\"2026-03-02T11:00:00.001Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.1\",\"sport\":88,"
+        "\"dst\":\"10.0.0.50\",\"dport\":5001,\"transport\":\"udp\",\"msg_type\":30,\"error_code\":24,"
+        "\"error_name\":\"NOT_THE_TABLE_NAME\",\"reply_to\":1}",
+        "{\"frame\":3,\"ts\":\"2026-03-02T11:00:01Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.60\",\"sport\":5002,"
+        "\"dst\":\"10.0.0.1\",\"dport\":445,\"transport\":\"smb2\",\"msg_type\":14,\"sname\":\"cifs/dc1\"}",
+        "{\"frame\":4,\"ts\":\"2026-03-02T11:00:01.001Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.1\",\"sport\":445,"
+        "\"dst\":\"10.0.0.60\",\"dport\":5002,\"transport\":\"smb2\",\"msg_type\":30,\"error_code\":41}",
+        "{\"frame\":5,\"ts\":\"2026-03-02T11:00:02Z\",\"proto\":\"netlogon\",\"src\":\"10.0.0.70\",\"sport\":40000,"
+        "\"dst\":\"10.0.0.1\",\"dport\":49670,\"opnum\":26,\"dir\":\"request\",\"call_id\":2,"
+        "\"account\":\"WS7$\",\"computer\":\"WS7\",\"client_credential\":\"0102030405060708\"}",
+        "{\"frame\":6,\"ts\":\"2026-03-02T11:00:02.001Z\",\"proto\":\"netlogon\",\"src\":\"10.0.0.1\",\"sport\":49670,"
+        "\"dst\":\"10.0.0.70\",\"dport\":40000,\"opnum\":26,\"dir\":\"response\",\"call_id\":2,"
+        "\"status\":\"0xc0000022\",\"reply_to\":5}",
+        NULL,
+    };
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, lines, NULL);
+    const TwFact *kf = &tw_identity_lookup(a, "WS1$")->facts[TW_F_KRB_KEY_FAIL];
+    g_assert_cmpuint(kf->count, ==, 1);
+    const TwEvidence *e = g_ptr_array_index(kf->ev, 0);
+    g_assert_true(e->has_krb_error);
+    g_assert_cmpint(e->krb_error, ==, 24);
+    g_assert_cmpint(e->krb_msg_type, ==, 30);
+    g_assert_cmpint(e->sender, ==, TW_PEER_KDC);
+    g_assert_cmpint(e->dir, ==, TW_DIR_RESPONSE);
+    /* the name comes from the one table, not from the event's text */
+    g_autofree char *et = tw_evidence_error_text(e);
+    g_assert_cmpstr(et, ==, "KDC_ERR_PREAUTH_FAILED (24)");
+    const TwFact *sf = &tw_identity_lookup(a, "DC1$")->facts[TW_F_SRV_KEY_FAIL];
+    g_assert_cmpuint(sf->count, ==, 1);
+    g_assert_cmpint(((const TwEvidence *)g_ptr_array_index(sf->ev, 0))->sender, ==, TW_PEER_SERVER);
+    const TwFact *nf = &tw_identity_lookup(a, "WS7$")->facts[TW_F_NL_AUTH_DENIED];
+    g_assert_cmpuint(nf->count, ==, 1);
+    e = g_ptr_array_index(nf->ev, 0);
+    g_assert_cmpint(e->opnum, ==, 26);
+    g_assert_cmpint(e->sender, ==, TW_PEER_SERVER);
+    g_assert_true(e->has_ntstatus);
+    g_assert_cmphex(e->ntstatus, ==, 0xc0000022);
+    g_autofree char *st = tw_evidence_status_text(e);
+    g_assert_cmpstr(st, ==, "0xc0000022 STATUS_ACCESS_DENIED");
+}
+
 static void test_is_user(void)
 {
     g_assert_true(tw_identity_is_user("alice"));
@@ -383,6 +434,7 @@ int main(int argc, char **argv)
     g_test_add_func("/identity/computer-names", test_computer_names);
     g_test_add_func("/identity/is-user", test_is_user);
     g_test_add_func("/identity/multibyte-cut", test_multibyte_cut);
+    g_test_add_func("/identity/typed-evidence", test_typed_evidence);
     g_test_add_func("/identity/flow-cap-counted", test_flow_cap_counted);
     g_test_add_func("/identity/tgs-name-not-a-host", test_tgs_name_not_a_host);
     g_test_add_func("/identity/address-record-absorbed", test_address_record_absorbed);
