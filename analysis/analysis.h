@@ -10,48 +10,12 @@
 #pragma once
 
 #include "core/event.h"
+#include "core/tw-limits.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Caps: every table the engine grows is bounded.  Hitting one is counted
- * under its name (TwAnCap: TwAnalysis.cap_counts, the sum in caps_hit) and
- * reported ("limits hit"), never fatal; each says what stops working. */
-#define TW_AN_MAX_MACHINES      16384 /* machine records: messages about further machines are not analysed
-                                       * (machines_refused); also the DC-address table (dc_addrs): a DC
-                                       * beyond it is not recognised as one */
-#define TW_AN_MAX_ADDRS         32    /* addresses (IP+MAC uses) kept per machine: further addresses are not
-                                       * bound, so duplicate-identity cannot compare them; also the Zerologon
-                                       * source addresses kept per target (named in the finding) */
-#define TW_AN_MAX_ALIASES       16    /* other names (SPNs, FQDNs) kept per machine: further ones are not
-                                       * shown under "Also known as" */
-#define TW_AN_MAX_ADDR_OWNERS   65536 /* address → machine bindings (ip_owner): an unowned address's
-                                       * messages go to an address-only record instead of the machine */
-/* Evidence kept per fact kind per machine: the first HEAD and the last TAIL
- * items (TwFact.count says how many there were; the report prints "and N
- * more", TwAnalysis.evidence_dropped counts them).  Routine facts (a ticket
- * granted, a name seen) are only ever shown one or two at a time, so they
- * keep fewer: on a domain controller's port they are most of the traffic
- * and tens of thousands of machines. */
-#define TW_AN_EVIDENCE_HEAD     8
-#define TW_AN_EVIDENCE_TAIL     8
-#define TW_AN_ROUTINE_EVIDENCE_HEAD 2
-#define TW_AN_ROUTINE_EVIDENCE_TAIL 2
-#define TW_AN_MAX_CLOCK_SAMPLES 256   /* clock samples kept per machine: beyond, the second half rotates
-                                       * (the median follows a drifting clock, but older samples are lost) */
-#define TW_AN_MAX_REQUESTS      16384 /* unanswered requests remembered to attribute replies: the oldest is
-                                       * evicted, and a late reply to it finds no machine (a KRB-ERROR
-                                       * without cname, a NETLOGON status) */
-#define TW_AN_MAX_USERS         4096  /* user-failure records: further (user, address, error) triples are
-                                       * not listed and do not count toward a password spray */
-#define TW_AN_MAX_FLOWS         16384 /* per-flow trackers, each table on its own: sealed-NETLOGON burst
-                                       * trackers (a new client→DC pair is not watched for a sealed
-                                       * Zerologon burst), NetrServerReqChallenge records (a new challenge is
-                                       * not recorded: Zerologon challenge pairing stops for that client),
-                                       * kadmin/changepw clients (a kpasswd request from a new address
-                                       * cannot be attributed to its machine) */
-#define TW_AN_MAX_TOUCHED       16    /* machines one event announces live: further ones wait for the next
-                                       * event that touches them */
+/* Caps (TW_AN_MAX_*, evidence HEAD/TAIL): core/tw-limits.h, section "analysis". */
 
 /* The caps above, by what they refused or evicted (docs/report.md "limits"). */
 typedef enum {

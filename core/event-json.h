@@ -5,19 +5,13 @@
  */
 #pragma once
 
+#include "core/tw-limits.h"
+
 #include "event.h"
 
 #include <stdio.h>
 
-#define TW_JSON_MAX_LIST 4096     /* elements kept from one array field */
-#define TW_JSON_MAX_FIELDS 512    /* fields kept from one event */
-#define TW_JSON_MAX_KEY_LEN 128   /* longer field names are dropped */
-#define TW_JSON_MAX_NEW_KEYS 1024 /* distinct field names ever interned from input */
-/* Arrays and objects nested deeper than this are refused before json-glib
- * sees the line: its recursive-descent parser overflows the stack at a few
- * tens of thousands of levels, and no event is deeper than 2. */
-#define TW_JSON_MAX_DEPTH 64
-#define TW_JSON_MAX_LINE (1u << 20) /* longer lines are discarded unread (TwLineReader) */
+/* Caps (TW_JSON_MAX_*): core/tw-limits.h, section "saved events". */
 
 /* Errors of tw_event_from_json() that are not json-glib's own parse errors. */
 #define TW_EVENT_JSON_ERROR (tw_event_json_error_quark())

@@ -308,30 +308,63 @@
  * anomaly; later fields are not read. */
 #define TW_NTP_MAX_EXTENSIONS 16
 
-/* ======================================================================
- * TODO(lead): move.  Caps still defined in files other helpers are
- * editing (analysis/, cli/main.c, core/event-json.c, dissectors/framer.h);
- * listed here with their current values so that this file is the one list.
- * Move the definitions here at merge and delete them there.
- * ==================================================================== */
-#if 0
-/* core/event-json.c (--from-events NDJSON reader) */
-#define TW_JSON_MAX_LIST 4096     /* elements kept from one array field; beyond: dropped */
-#define TW_JSON_MAX_FIELDS 512    /* fields kept from one event; beyond: dropped */
+/* ---- saved events (core/event-json.c, --from-events) ---- */
+/* When a cap is reached the line or field is refused or dropped and counted;
+ * the run goes on with the next line. */
+#define TW_JSON_MAX_LIST 4096     /* elements kept from one array field */
+#define TW_JSON_MAX_FIELDS 512    /* fields kept from one event */
 #define TW_JSON_MAX_KEY_LEN 128   /* longer field names are dropped */
 #define TW_JSON_MAX_NEW_KEYS 1024 /* distinct field names ever interned from input */
-/* cli/main.c (--from-events) */
-#define TW_FROM_EVENTS_MAX_LINE (1u << 20)  /* longer lines are skipped */
-#define TW_FROM_EVENTS_MAX_EVENTS 5000000u  /* events kept in memory for the merge */
-/* analysis/analysis.h (overflow counted in TwAnalysis.caps_hit, reported) */
-#define TW_AN_MAX_MACHINES 16384    /* machine records */
-#define TW_AN_MAX_ADDRS 32          /* addresses (IP+MAC uses) kept per machine */
-#define TW_AN_MAX_ALIASES 16        /* other names (SPNs, FQDNs) kept per machine */
-#define TW_AN_MAX_ADDR_OWNERS 65536 /* address -> machine bindings (ip_owner) */
-#define TW_AN_MAX_CLOCK_SAMPLES 256 /* clock samples kept per machine */
-#define TW_AN_MAX_REQUESTS 16384    /* unanswered requests remembered to attribute replies */
-#define TW_AN_MAX_USERS 4096        /* user-failure records */
-#define TW_AN_MAX_FLOWS 16384       /* sealed-NETLOGON burst trackers */
-/* dissectors/framer.h (the framer helper's global budget for partial
- * records of krb5-tcp, SMB2, DCE/RPC, LDAP, HTTP): TW_FRAMER_MAX_BUFFERED_TOTAL */
-#endif
+/* Arrays and objects nested deeper than this are refused before json-glib
+ * sees the line: its recursive-descent parser overflows the stack at a few
+ * tens of thousands of levels, and no event is deeper than 2. */
+#define TW_JSON_MAX_DEPTH 64
+#define TW_JSON_MAX_LINE (1u << 20) /* longer lines are discarded unread (TwLineReader) */
+
+/* ---- TCP record framer (dissectors/framer.c) ---- */
+/* All framers' buffered partial records together (krb5-tcp, NBSS, DCE/RPC,
+ * LDAP, HTTP).  When reached: the oldest partial record is evicted and its
+ * direction sees a gap of unknown length (framer.budget_evictions, anomaly
+ * "limit"); dissectors/framer.h says what that direction loses. */
+#define TW_FRAMER_MAX_BUFFERED_TOTAL (64u * 1024 * 1024) /* partial-record bytes, all framers */
+
+/* ---- analysis (analysis/) ---- */
+/* Caps: every table the engine grows is bounded.  Hitting one is counted
+ * under its name (TwAnCap: TwAnalysis.cap_counts, the sum in caps_hit) and
+ * reported ("limits hit"), never fatal; each says what stops working. */
+#define TW_AN_MAX_MACHINES      16384 /* machine records: messages about further machines are not analysed
+                                       * (machines_refused); also the DC-address table (dc_addrs): a DC
+                                       * beyond it is not recognised as one */
+#define TW_AN_MAX_ADDRS         32    /* addresses (IP+MAC uses) kept per machine: further addresses are not
+                                       * bound, so duplicate-identity cannot compare them; also the Zerologon
+                                       * source addresses kept per target (named in the finding) */
+#define TW_AN_MAX_ALIASES       16    /* other names (SPNs, FQDNs) kept per machine: further ones are not
+                                       * shown under "Also known as" */
+#define TW_AN_MAX_ADDR_OWNERS   65536 /* address → machine bindings (ip_owner): an unowned address's
+                                       * messages go to an address-only record instead of the machine */
+/* Evidence kept per fact kind per machine: the first HEAD and the last TAIL
+ * items (TwFact.count says how many there were; the report prints "and N
+ * more", TwAnalysis.evidence_dropped counts them).  Routine facts (a ticket
+ * granted, a name seen) are only ever shown one or two at a time, so they
+ * keep fewer: on a domain controller's port they are most of the traffic
+ * and tens of thousands of machines. */
+#define TW_AN_EVIDENCE_HEAD     8
+#define TW_AN_EVIDENCE_TAIL     8
+#define TW_AN_ROUTINE_EVIDENCE_HEAD 2
+#define TW_AN_ROUTINE_EVIDENCE_TAIL 2
+#define TW_AN_MAX_CLOCK_SAMPLES 256   /* clock samples kept per machine: beyond, the second half rotates
+                                       * (the median follows a drifting clock, but older samples are lost) */
+#define TW_AN_MAX_REQUESTS      16384 /* unanswered requests remembered to attribute replies: the oldest is
+                                       * evicted, and a late reply to it finds no machine (a KRB-ERROR
+                                       * without cname, a NETLOGON status) */
+#define TW_AN_MAX_USERS         4096  /* user-failure records: further (user, address, error) triples are
+                                       * not listed and do not count toward a password spray */
+#define TW_AN_MAX_FLOWS         16384 /* per-flow trackers, each table on its own: sealed-NETLOGON burst
+                                       * trackers (a new client→DC pair is not watched for a sealed
+                                       * Zerologon burst), NetrServerReqChallenge records (a new challenge is
+                                       * not recorded: Zerologon challenge pairing stops for that client),
+                                       * kadmin/changepw clients (a kpasswd request from a new address
+                                       * cannot be attributed to its machine) */
+#define TW_AN_MAX_TOUCHED       16    /* machines one event announces live: further ones wait for the next
+                                       * event that touches them */
+

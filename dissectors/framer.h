@@ -35,10 +35,11 @@
  */
 #pragma once
 
+#include "core/tw-limits.h"
+
 #include "dissectors/dissect.h"
 
 /* ---- caps (kept together; see the budget note above) ---- */
-#define TW_FRAMER_MAX_BUFFERED_TOTAL (64u * 1024 * 1024) /* partial-record bytes, all framers */
 /* A buffer held after a delivery is released rather than reused above this
  * size, so one big record does not pin its memory for the flow's life. */
 #define TW_FRAMER_REUSE_MAX (16u * 1024)
