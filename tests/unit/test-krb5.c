@@ -468,6 +468,55 @@ static void test_safe_cred(void)
     g_assert_false(tw_event_has(c, "status"));
 }
 
+/* RFC 4120 5.5.1 APOptions: the ap-options note names the bits that are set
+ * (use-session-key = bit 1, mutual-required = bit 2) and says nothing of
+ * mutual-required when it is clear (it used to claim it whatever the value). */
+static const TwTreeNode *tree_node(const TwEvent *ev, const char *name)
+{
+    for (guint i = 0; ev->tree && i < ev->tree->len; i++) {
+        const TwTreeNode *n = g_ptr_array_index(ev->tree, i);
+        if (strcmp(n->name, name) == 0)
+            return n;
+    }
+    return NULL;
+}
+
+static void test_ap_options_note(void)
+{
+    g_autofree guint8 *b = g_memdup2(v_tgs_req, sizeof v_tgs_req);
+    const guint8 pat[] = { 0xa2, 0x07, 0x03, 0x05, 0x00 }; /* AP-REQ [2] ap-options BIT STRING */
+    gsize at = 0;
+    for (gsize i = 0; i + sizeof pat + 4 <= sizeof v_tgs_req; i++)
+        if (memcmp(b + i, pat, sizeof pat) == 0)
+            at = i + sizeof pat;
+    g_assert_cmpuint(at, >, 0);
+    static const struct {
+        guint8 first;
+        const char *value;
+        bool use_session_key, mutual_required;
+    } cases[] = {
+        { 0x00, "0x00000000 (none)", false, false },
+        { 0x20, "0x20000000 (mutual-required)", false, true },
+        { 0x40, "0x40000000 (use-session-key)", true, false },
+        { 0x60, "0x60000000 (use-session-key,mutual-required)", true, true },
+        { 0x80, "0x80000000 (reserved)", false, false },
+    };
+    for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+        b[at] = cases[c].first;
+        g_autoptr(TwEvent) ev = parse(b, sizeof v_tgs_req, true);
+        g_assert_false(tw_event_has(ev, "status"));
+        const TwTreeNode *n = tree_node(ev, "ap-options");
+        g_assert_nonnull(n);
+        g_assert_cmpstr(n->value, ==, cases[c].value);
+        const char *note = n->note ? n->note : "";
+        g_assert_cmpint(strstr(note, "mutual-required") != NULL, ==, cases[c].mutual_required);
+        g_assert_cmpint(strstr(note, "AP-REP") != NULL, ==, cases[c].mutual_required);
+        g_assert_cmpint(strstr(note, "use-session-key") != NULL, ==, cases[c].use_session_key);
+        if (!cases[c].mutual_required && !cases[c].use_session_key)
+            g_assert_null(n->note);
+    }
+}
+
 static void test_not_kerberos(void)
 {
     const guint8 ntp[] = { 0x23, 0x00, 0x06, 0xec, 0, 0, 0, 0 };
@@ -702,6 +751,7 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/nonce-unsigned", test_nonce_unsigned);
     g_test_add_func("/krb5/safe-cred", test_safe_cred);
     g_test_add_func("/krb5/not-kerberos", test_not_kerberos);
+    g_test_add_func("/krb5/ap-options-note", test_ap_options_note);
     g_test_add_func("/krb5/every-truncation", test_every_truncation);
     g_test_add_func("/krb5/tcp-chunking", test_tcp_chunking);
     g_test_add_func("/krb5/tcp-gap-resync", test_tcp_gap_resync);
