@@ -725,6 +725,71 @@ static void test_udp_pairing(void)
     g_ptr_array_unref(col.events);
 }
 
+/* An AS-REQ and a TGS-REQ both pending on one flow (either order): each
+ * reply pairs with a request of its own kind (RFC 4120 5.4.2: AS-REP answers
+ * AS-REQ, TGS-REP answers TGS-REQ), never with the older request of the other
+ * kind; over UDP and over TCP record marks. */
+static GByteArray *tcp_record(const guint8 *b, gsize n)
+{
+    GByteArray *r = g_byte_array_new();
+    const guint8 mark[4] = { (guint8)(n >> 24), (guint8)(n >> 16), (guint8)(n >> 8), (guint8)n };
+    g_byte_array_append(r, mark, 4);
+    g_byte_array_append(r, b, (guint)n);
+    return r;
+}
+
+static void test_mixed_pending_pairing(void)
+{
+    /* A TGS-REP: the AS-REP vector with APPLICATION 13 and msg-type 13. */
+    g_autofree guint8 *tgs_rep = g_memdup2(v_as_rep, sizeof v_as_rep);
+    g_assert_cmpuint(tgs_rep[0], ==, 0x6b);
+    g_assert_cmpuint(tgs_rep[17], ==, TW_KRB5_AS_REP);
+    tgs_rep[0] = 0x6d;
+    tgs_rep[17] = TW_KRB5_TGS_REP;
+    g_autoptr(TwEvent) check = parse(tgs_rep, sizeof v_as_rep, false);
+    g_assert_cmpstr(tw_event_get_str(check, "msg"), ==, "TGS-REP");
+    g_assert_false(tw_event_has(check, "msg_type_field"));
+    g_assert_false(tw_event_has(check, "status"));
+
+    for (int tcp = 0; tcp <= 1; tcp++) {
+        for (int as_first = 0; as_first <= 1; as_first++) {
+            const TwAppParser *parser = tcp ? &tw_krb5_tcp_parser : &tw_krb5_udp_parser;
+            Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
+            void *st = parser->state_new();
+            struct { guint64 frame; int dir; const guint8 *b; gsize n; } seq[] = {
+                { 20, TW_DIR_REQ, as_first ? v_as_req : v_tgs_req, as_first ? sizeof v_as_req : sizeof v_tgs_req },
+                { 21, TW_DIR_REQ, as_first ? v_tgs_req : v_as_req, as_first ? sizeof v_tgs_req : sizeof v_as_req },
+                /* the reply to the newer request first */
+                { 22, TW_DIR_RSP, as_first ? tgs_rep : v_as_rep, sizeof v_as_rep },
+                { 23, TW_DIR_RSP, as_first ? v_as_rep : tgs_rep, sizeof v_as_rep },
+            };
+            for (guint i = 0; i < G_N_ELEMENTS(seq); i++) {
+                TwPacketInfo pi = pi_udp(seq[i].frame, seq[i].dir == TW_DIR_REQ ? 50000 : 88,
+                                         seq[i].dir == TW_DIR_REQ ? 88 : 50000);
+                if (tcp)
+                    pi.transport = "tcp";
+                TwDissectCtx ctx = { .pi = &pi, .emit = collect_event, .emit_user = &col };
+                if (tcp) {
+                    GByteArray *r = tcp_record(seq[i].b, seq[i].n);
+                    parser->feed(st, &ctx, seq[i].dir, r->data, r->len, r->len);
+                    g_byte_array_unref(r);
+                } else {
+                    parser->feed(st, &ctx, seq[i].dir, seq[i].b, seq[i].n, seq[i].n);
+                }
+            }
+            g_assert_cmpuint(col.events->len, ==, 4);
+            TwEvent *first_reply = g_ptr_array_index(col.events, 2);
+            TwEvent *second_reply = g_ptr_array_index(col.events, 3);
+            g_assert_cmpstr(tw_event_get_str(first_reply, "msg"), ==, as_first ? "TGS-REP" : "AS-REP");
+            g_assert_cmpstr(tw_event_get_str(second_reply, "msg"), ==, as_first ? "AS-REP" : "TGS-REP");
+            g_assert_cmpint(tw_event_get_int(first_reply, "reply_to", 0), ==, 21);
+            g_assert_cmpint(tw_event_get_int(second_reply, "reply_to", 0), ==, 20);
+            parser->state_free(st);
+            g_ptr_array_unref(col.events);
+        }
+    }
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -758,6 +823,7 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/tcp-bad-marks", test_tcp_bad_marks);
     g_test_add_func("/krb5/tcp-anomaly-cap", test_tcp_anomaly_cap);
     g_test_add_func("/krb5/udp-pairing", test_udp_pairing);
+    g_test_add_func("/krb5/mixed-pending-pairing", test_mixed_pending_pairing);
     g_test_add_func("/krb5/udp-snaplen", test_udp_snaplen);
     return g_test_run();
 }
