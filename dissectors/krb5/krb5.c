@@ -3,16 +3,22 @@
  * event; everything in the clear is recorded, and with want_tree every
  * field goes into the teaching view under its RFC ASN.1 name.
  *
- * Parsing style: each SEQUENCE is walked field by field ([n] context tags),
- * accepting any order and skipping unknown tags, as MIT krb5's decoder does
- * for extensibility; the first cursor error (TRUNCATED by a snaplen cut,
- * MALFORMED, LIMIT) is latched in Krb.status and decoding stops at that
- * point, keeping what was decoded.
+ * Parsing style, after MIT krb5's asn1_k_encode.c: each ASN.1 SEQUENCE is a
+ * table of its [n] fields (name, OPTIONAL or not, type, the event key it
+ * sets, its teaching note), and one walker, walk(), decodes any SEQUENCE
+ * from its table; walk_seq_of() does the same for SEQUENCE OF.  The walker
+ * accepts fields in any order and skips unknown tags, as MIT's decoder does
+ * for extensibility.  It does not reject a message that lacks a required
+ * field: the event keeps what the message has (the OPTIONAL column is for
+ * reading a table against RFC 4120).  The first cursor error (TRUNCATED by
+ * a snaplen cut, MALFORMED, LIMIT) is latched in Krb.status and decoding
+ * stops at that point, keeping what was decoded.
  */
 #include "krb5-private.h"
 
 #include "dissectors/der/der.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* From MIT <krb5/krb5.h>: declared here because that header's own path
@@ -33,11 +39,7 @@ typedef struct {
         if ((k)->tree)                                                                         \
             tw_event_tree_add((k)->ev, (td), (name), (note), __VA_ARGS__);                     \
     } while (0)
-#define HEAD(k, td, name, note)                                                                \
-    do {                                                                                       \
-        if ((k)->tree)                                                                         \
-            tw_event_tree_add((k)->ev, (td), (name), (note), NULL);                            \
-    } while (0)
+#define HEAD(k, td, name, note) TREE(k, td, name, note, NULL) /* a heading line: no value */
 
 static void note(Krb *k, const TwCursor *c)
 {
@@ -45,7 +47,7 @@ static void note(Krb *k, const TwCursor *c)
         k->status = c->status;
 }
 
-/* ---- generic field walking ------------------------------------------------ */
+/* ---- DER access ------------------------------------------------------------ */
 
 /* Reads the next [n] field of a SEQUENCE and the single value inside it.
  * Returns false at the end of the sequence or on error (noted). */
@@ -75,8 +77,23 @@ static bool next_field(Krb *k, TwCursor *seq, guint32 *tag, TwDerTlv *inner, gui
     return true;
 }
 
-/* Opens a universal SEQUENCE (or, with app >= 0, [APPLICATION app] SEQUENCE). */
-static bool open_seq(Krb *k, TwDerTlv *t, TwCursor *out, guint d)
+/* [APPLICATION app] SEQUENCE (Ticket, the AP-REQ of a PA-TGS-REQ): reads the SEQUENCE's TLV. */
+static bool open_app(Krb *k, TwDerTlv *t, guint32 app, TwDerTlv *st, guint d)
+{
+    if (t->cls != TW_DER_APPLICATION || t->tag != app || !t->constructed) {
+        tw_cursor_fail(&t->content, TW_MALFORMED);
+        note(k, &t->content);
+        return false;
+    }
+    if (!tw_der_read(&t->content, st, d + 1)) {
+        note(k, &t->content);
+        return false;
+    }
+    return true;
+}
+
+/* Opens a universal SEQUENCE. */
+static bool open_seq(Krb *k, TwDerTlv *t, TwCursor *out)
 {
     if (t->cls != TW_DER_UNIVERSAL || t->tag != TW_DER_TAG_SEQUENCE || !t->constructed) {
         tw_cursor_fail(&t->content, TW_MALFORMED);
@@ -144,15 +161,30 @@ static const guint8 *get_octets(Krb *k, TwDerTlv *t, gsize *n)
     return p;
 }
 
-static void time_str(gint64 ts, char out[32])
+/* Octets copied out as text, invalid UTF-8 replaced (transfer full). */
+static char *octets_text(const guint8 *p, gsize n)
 {
-    tw_format_time(ts, out);
+    char *raw = g_strndup((const char *)p, n);
+    char *ok = g_utf8_make_valid(raw, -1);
+    g_free(raw);
+    return ok;
 }
 
-static const char *etype_name(gint64 et, char *buf, gsize n)
+/* Appends to an INTLIST key, at most TW_KRB5_MAX_LIST values. */
+static void append_capped(Krb *k, const char *key, gint64 v)
 {
-    if (et >= G_MININT32 && et <= G_MAXINT32 &&
-        krb5_enctype_to_name((gint32)et, TRUE, buf, n) == 0)
+    const TwField *f = tw_event_get(k->ev, key);
+    if (!f || f->v.ilist->len < TW_KRB5_MAX_LIST)
+        tw_event_append_int(k->ev, key, v);
+}
+
+/* ---- value names and notes (teaching view) ---------------------------------- */
+
+/* (the name is copied into the tree line at once: one buffer per thread) */
+static const char *etype_name(gint64 et)
+{
+    static _Thread_local char buf[64];
+    if (et >= G_MININT32 && et <= G_MAXINT32 && krb5_enctype_to_name((gint32)et, TRUE, buf, sizeof buf) == 0)
         return buf;
     switch (et) {
     case -128: return "rc4-hmac-old";
@@ -182,485 +214,7 @@ static const char *name_type_name(gint64 t)
     }
 }
 
-/* ---- RFC 4120 5.2.2 PrincipalName --------------------------------------- */
-
-/* Returns the components joined by '/' (transfer full), or NULL. */
-static char *parse_principal(Krb *k, TwDerTlv *t, gint64 *name_type, guint d, guint td,
-                             const char *label, const char *label_note)
-{
-    TwCursor seq;
-    *name_type = 0;
-    HEAD(k, td, label, label_note);
-    if (!open_seq(k, t, &seq, d))
-        return NULL;
-    GString *joined = NULL;
-    guint32 tag;
-    TwDerTlv v;
-    while (next_field(k, &seq, &tag, &v, d + 1)) {
-        if (tag == 0) {
-            if (get_int(k, &v, name_type))
-                TREE(k, td + 1, "name-type", "how to read the name components", "%" G_GINT64_FORMAT " (%s)",
-                     *name_type, name_type_name(*name_type));
-        } else if (tag == 1) {
-            TwCursor comps;
-            if (!open_seq(k, &v, &comps, d + 2))
-                break;
-            HEAD(k, td + 1, "name-string", NULL);
-            guint n = 0;
-            while (!tw_cursor_at_end(&comps)) {
-                TwDerTlv s;
-                if (!tw_der_read(&comps, &s, d + 3))
-                    break;
-                char *str = get_str(k, &s);
-                if (!str)
-                    break;
-                TREE(k, td + 2, "KerberosString", NULL, "%s", str);
-                if (n++ < TW_KRB5_MAX_NAME_COMPONENTS) {
-                    if (!joined)
-                        joined = g_string_new(str);
-                    else
-                        g_string_append_printf(joined, "/%s", str);
-                }
-                g_free(str);
-            }
-            note(k, &comps);
-        }
-    }
-    return joined ? g_string_free(joined, FALSE) : NULL;
-}
-
-/* A KerberosString field: tree line LABEL, then the string goes into the event as KEY. */
-static void field_string(Krb *k, TwDerTlv *v, guint td, const char *label, const char *label_note,
-                         const char *key)
-{
-    char *s = get_str(k, v);
-    if (s) {
-        TREE(k, td, label, label_note, "%s", s);
-        tw_event_take_str(k->ev, key, s);
-    }
-}
-
-/* A KerberosTime field: tree line LABEL with the time, and the time into the event as KEY. */
-static void field_time(Krb *k, TwDerTlv *v, guint td, const char *label, const char *label_note,
-                       const char *key)
-{
-    gint64 tv;
-    char ts[32];
-    if (get_time(k, v, &tv)) {
-        time_str(tv, ts);
-        TREE(k, td, label, label_note, "%s", ts);
-        tw_event_set_time(k->ev, key, tv);
-    }
-}
-
-/* A PrincipalName field: the joined name goes into the event as KEY and, when TYPE_KEY is
- * not NULL, its name-type as TYPE_KEY. */
-static void field_principal(Krb *k, TwDerTlv *v, guint d, guint td, const char *label,
-                            const char *label_note, const char *key, const char *type_key)
-{
-    gint64 nt;
-    char *name = parse_principal(k, v, &nt, d, td, label, label_note);
-    if (name) {
-        tw_event_take_str(k->ev, key, name);
-        if (type_key)
-            tw_event_set_int(k->ev, type_key, nt);
-    }
-}
-
-/* ---- RFC 4120 5.2.9 EncryptedData ---------------------------------------- */
-
-static void parse_encrypted_data(Krb *k, TwDerTlv *t, gint64 *etype, gint64 *kvno, guint d,
-                                 guint td, const char *label, const char *label_note)
-{
-    TwCursor seq;
-    char buf[64];
-    *etype = -1;
-    *kvno = -1;
-    HEAD(k, td, label, label_note);
-    if (!open_seq(k, t, &seq, d))
-        return;
-    guint32 tag;
-    TwDerTlv v;
-    while (next_field(k, &seq, &tag, &v, d + 1)) {
-        if (tag == 0) {
-            if (get_int(k, &v, etype))
-                TREE(k, td + 1, "etype", "encryption type of the cipher text",
-                     "%" G_GINT64_FORMAT " (%s)", *etype, etype_name(*etype, buf, sizeof buf));
-        } else if (tag == 1) {
-            if (get_uint32(k, &v, kvno))
-                TREE(k, td + 1, "kvno", "version of the key it is encrypted with",
-                     "%" G_GINT64_FORMAT, *kvno);
-        } else if (tag == 2) {
-            gsize n;
-            get_octets(k, &v, &n);
-            TREE(k, td + 1, "cipher", "encrypted: needs the key to read", "%" G_GSIZE_FORMAT " bytes", n);
-        }
-    }
-}
-
-/* ---- RFC 4120 5.3 Ticket ------------------------------------------------- */
-
-typedef struct {
-    char *realm;
-    char *sname;
-    gint64 sname_type, etype, kvno;
-} TicketInfo;
-
-static void ticket_clear(TicketInfo *ti)
-{
-    g_free(ti->realm);
-    g_free(ti->sname);
-    memset(ti, 0, sizeof *ti);
-}
-
-static void parse_ticket(Krb *k, TwDerTlv *t, TicketInfo *ti, guint d, guint td)
-{
-    memset(ti, 0, sizeof *ti);
-    ti->etype = ti->kvno = -1;
-    HEAD(k, td, "ticket", "the service ticket: readable only by the service (and the KDC)");
-    if (t->cls != TW_DER_APPLICATION || t->tag != 1 || !t->constructed) {
-        tw_cursor_fail(&t->content, TW_MALFORMED);
-        note(k, &t->content);
-        return;
-    }
-    TwDerTlv st;
-    if (!tw_der_read(&t->content, &st, d + 1)) {
-        note(k, &t->content);
-        return;
-    }
-    TwCursor seq;
-    if (!open_seq(k, &st, &seq, d + 1))
-        return;
-    guint32 tag;
-    TwDerTlv v;
-    while (next_field(k, &seq, &tag, &v, d + 2)) {
-        switch (tag) {
-        case 0: {
-            gint64 vno;
-            if (get_int(k, &v, &vno))
-                TREE(k, td + 1, "tkt-vno", "ticket format version (5)", "%" G_GINT64_FORMAT, vno);
-            break;
-        }
-        case 1:
-            g_free(ti->realm);
-            ti->realm = get_str(k, &v);
-            if (ti->realm)
-                TREE(k, td + 1, "realm", "realm of the service", "%s", ti->realm);
-            break;
-        case 2:
-            g_free(ti->sname);
-            ti->sname = parse_principal(k, &v, &ti->sname_type, d + 3, td + 1, "sname",
-                                        "the service the ticket is for");
-            break;
-        case 3:
-            parse_encrypted_data(k, &v, &ti->etype, &ti->kvno, d + 3, td + 1, "enc-part",
-                                 "encrypted with the service's long-term key");
-            break;
-        default:
-            break;
-        }
-    }
-}
-
-/* ---- RFC 4120 5.2.5 HostAddresses ---------------------------------------- */
-
-static char *format_address(gint64 type, const guint8 *a, gsize n)
-{
-    if (type == 2 && n == 4)
-        return g_strdup_printf("%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-    if (type == 24 && n == 16) {
-        GString *s = g_string_new(NULL);
-        for (int i = 0; i < 16; i += 2)
-            g_string_append_printf(s, "%s%x", i ? ":" : "", (a[i] << 8) | a[i + 1]);
-        return g_string_free(s, FALSE);
-    }
-    if (type == 20) { /* NetBIOS name, space padded */
-        gsize m = n;
-        while (m > 0 && (a[m - 1] == ' ' || a[m - 1] == 0))
-            m--;
-        char *raw = g_strndup((const char *)a, m);
-        char *ok = g_utf8_make_valid(raw, -1);
-        g_free(raw);
-        return ok;
-    }
-    GString *s = g_string_new(NULL);
-    g_string_append_printf(s, "type%" G_GINT64_FORMAT ":", type);
-    for (gsize i = 0; i < n && i < 32; i++)
-        g_string_append_printf(s, "%02x", a[i]);
-    return g_string_free(s, FALSE);
-}
-
-/* One HostAddress { addr-type [0], address [1] }; returns its text (transfer full). */
-static char *parse_host_address(Krb *k, TwDerTlv *t, guint d)
-{
-    TwCursor as;
-    if (!open_seq(k, t, &as, d))
-        return NULL;
-    gint64 type = -1;
-    gsize n = 0;
-    const guint8 *bytes = NULL;
-    guint32 tag;
-    TwDerTlv v;
-    while (next_field(k, &as, &tag, &v, d + 1)) {
-        if (tag == 0)
-            get_int(k, &v, &type);
-        else if (tag == 1)
-            bytes = get_octets(k, &v, &n);
-    }
-    return bytes ? format_address(type, bytes, n) : NULL;
-}
-
-static void parse_addresses(Krb *k, TwDerTlv *t, const char *key, guint d, guint td)
-{
-    TwCursor seq;
-    HEAD(k, td, "addresses", "client addresses the ticket is restricted to");
-    if (!open_seq(k, t, &seq, d))
-        return;
-    GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
-    while (!tw_cursor_at_end(&seq)) {
-        TwDerTlv a;
-        if (!tw_der_read(&seq, &a, d + 1))
-            break;
-        TwCursor as;
-        if (!open_seq(k, &a, &as, d + 1))
-            break;
-        gint64 type = -1;
-        gsize n = 0;
-        const guint8 *bytes = NULL;
-        guint32 tag;
-        TwDerTlv v;
-        while (next_field(k, &as, &tag, &v, d + 2)) {
-            if (tag == 0)
-                get_int(k, &v, &type);
-            else if (tag == 1)
-                bytes = get_octets(k, &v, &n);
-        }
-        if (bytes) {
-            char *s = format_address(type, bytes, n);
-            TREE(k, td + 1, "HostAddress", type == 2 ? "IPv4" : type == 24 ? "IPv6" : type == 20 ? "NetBIOS name" : NULL,
-                 "%s", s);
-            if (list->len < TW_KRB5_MAX_LIST)
-                g_ptr_array_add(list, s);
-            else
-                g_free(s);
-        }
-    }
-    note(k, &seq);
-    if (list->len)
-        tw_event_take_strlist(k->ev, key, list);
-    else
-        g_ptr_array_unref(list);
-}
-
-/* ---- RFC 4120 5.2.7 PA-DATA ------------------------------------------------ */
-
-static void parse_ap_req_body(Krb *k, TwCursor *seq, guint d, guint td, bool nested);
-
-/* RFC 4120 5.2.7.5 ETYPE-INFO2 / 5.2.7.4 ETYPE-INFO: the salts the client must use. */
-static void parse_etype_info(Krb *k, const guint8 *p, gsize n, bool v2, guint d, guint td)
-{
-    TwCursor c = tw_cursor_init(p, n);
-    TwDerTlv t;
-    char buf[64];
-    if (!tw_der_read(&c, &t, d)) {
-        note(k, &c);
-        return;
-    }
-    TwCursor seq;
-    if (!open_seq(k, &t, &seq, d))
-        return;
-    while (!tw_cursor_at_end(&seq)) {
-        TwDerTlv e;
-        if (!tw_der_read(&seq, &e, d + 1))
-            break;
-        TwCursor es;
-        if (!open_seq(k, &e, &es, d + 1))
-            break;
-        HEAD(k, td, v2 ? "ETYPE-INFO2-ENTRY" : "ETYPE-INFO-ENTRY", NULL);
-        guint32 tag;
-        TwDerTlv v;
-        while (next_field(k, &es, &tag, &v, d + 2)) {
-            if (tag == 0) {
-                gint64 et;
-                if (get_int(k, &v, &et)) {
-                    TREE(k, td + 1, "etype", "an encryption type the account has a key for",
-                         "%" G_GINT64_FORMAT " (%s)", et, etype_name(et, buf, sizeof buf));
-                    const TwField *f = tw_event_get(k->ev, "salt_etypes");
-                    if (!f || f->v.ilist->len < TW_KRB5_MAX_LIST)
-                        tw_event_append_int(k->ev, "salt_etypes", et);
-                }
-            } else if (tag == 1) {
-                char *salt = NULL;
-                if (v2) {
-                    salt = get_str(k, &v);
-                } else {
-                    gsize sn;
-                    const guint8 *sp = get_octets(k, &v, &sn);
-                    if (sp) {
-                        char *raw = g_strndup((const char *)sp, sn);
-                        salt = g_utf8_make_valid(raw, -1);
-                        g_free(raw);
-                    }
-                }
-                if (salt) {
-                    TREE(k, td + 1, "salt", "mixed with the password to make the key (machine: REALMhostname.realm)",
-                         "%s", salt);
-                    /* RC4 entries carry an empty salt: keep the first real one. */
-                    if (salt[0] && !tw_event_has(k->ev, "salt"))
-                        tw_event_set_str(k->ev, "salt", salt);
-                    g_free(salt);
-                }
-            } else if (tag == 2) {
-                gsize sn;
-                get_octets(k, &v, &sn);
-                TREE(k, td + 1, "s2kparams", "string-to-key parameters (iteration count)", "%" G_GSIZE_FORMAT " bytes", sn);
-            }
-        }
-    }
-    note(k, &seq);
-}
-
-/* MS-KILE 2.2.2 KERB-EXT-ERROR: NTSTATUS, reserved, flags (little-endian). */
-static void parse_ext_error(Krb *k, const guint8 *p, gsize n, guint td)
-{
-    if (n != 12)
-        return;
-    TwCursor c = tw_cursor_init(p, n);
-    guint32 status = tw_cursor_le32(&c);
-    guint32 reserved = tw_cursor_le32(&c);
-    guint32 flags = tw_cursor_le32(&c);
-    tw_event_set_hex32(k->ev, "ntstatus", status);
-    tw_event_set_int(k->ev, "ext_error_flags", flags);
-    TREE(k, td, "KERB-EXT-ERROR.status", "NTSTATUS: the Windows reason (e.g. 0xc0000072 account disabled)",
-         "0x%08x", status);
-    TREE(k, td, "KERB-EXT-ERROR.reserved", NULL, "0x%08x", reserved);
-    TREE(k, td, "KERB-EXT-ERROR.flags", "1 = KDC-generated", "0x%08x", flags);
-}
-
-static void parse_pa_value(Krb *k, gint64 type, const guint8 *p, gsize n, gsize reported, guint d,
-                           guint td)
-{
-    if (n == 0 && reported == 0) {
-        /* METHOD-DATA hints carry empty values ("this method is accepted"). */
-        TREE(k, td, "padata-value", "empty: the type alone is the message", "%s", "(empty)");
-        return;
-    }
-    switch (type) {
-    case 1: { /* RFC 4120 5.4.1 PA-TGS-REQ: an AP-REQ carrying the TGT */
-        TwCursor c = tw_cursor_init_reported(p, n, reported);
-        TwDerTlv t;
-        if (!tw_der_read(&c, &t, d)) {
-            note(k, &c);
-            return;
-        }
-        if (t.cls != TW_DER_APPLICATION || t.tag != TW_KRB5_AP_REQ || !t.constructed) {
-            k->status = k->status ? k->status : TW_MALFORMED;
-            return;
-        }
-        TwDerTlv st;
-        if (!tw_der_read(&t.content, &st, d + 1)) {
-            note(k, &t.content);
-            return;
-        }
-        TwCursor seq;
-        HEAD(k, td, "AP-REQ", "authenticates the client to the TGS with its TGT");
-        if (open_seq(k, &st, &seq, d + 1))
-            parse_ap_req_body(k, &seq, d + 2, td + 1, true);
-        note(k, &c);
-        return;
-    }
-    case 2: { /* RFC 4120 5.2.7.2 PA-ENC-TIMESTAMP */
-        TwCursor c = tw_cursor_init_reported(p, n, reported);
-        TwDerTlv t;
-        if (!tw_der_read(&c, &t, d)) {
-            note(k, &c);
-            return;
-        }
-        gint64 et, kv;
-        parse_encrypted_data(k, &t, &et, &kv, d + 1, td, "PA-ENC-TS-ENC",
-                             "current time encrypted with the client's key: proves the password");
-        if (et >= 0 || et < -1)
-            tw_event_set_int(k->ev, "pa_enc_timestamp_etype", et);
-        if (kv >= 0)
-            tw_event_set_int(k->ev, "pa_enc_timestamp_kvno", kv);
-        return;
-    }
-    case 3: { /* PA-PW-SALT, or MS-KILE KERB-EXT-ERROR in e-data (same tag) */
-        if (n == 12) {
-            parse_ext_error(k, p, n, td);
-            return;
-        }
-        char *raw = g_strndup((const char *)p, n);
-        char *salt = g_utf8_make_valid(raw, -1);
-        g_free(raw);
-        TREE(k, td, "salt", "mixed with the password to make the key", "%s", salt);
-        if (salt[0] && !tw_event_has(k->ev, "salt"))
-            tw_event_set_str(k->ev, "salt", salt);
-        g_free(salt);
-        return;
-    }
-    case 11:
-    case 19:
-        parse_etype_info(k, p, n, type == 19, d, td);
-        return;
-    case 128: { /* MS-KILE 2.2.3 KERB-PA-PAC-REQUEST */
-        TwCursor c = tw_cursor_init(p, n);
-        TwDerTlv t;
-        if (!tw_der_read(&c, &t, d)) {
-            note(k, &c);
-            return;
-        }
-        TwCursor seq;
-        if (!open_seq(k, &t, &seq, d))
-            return;
-        guint32 tag;
-        TwDerTlv v;
-        while (next_field(k, &seq, &tag, &v, d + 1)) {
-            if (tag == 0 && v.tag == TW_DER_TAG_BOOLEAN && v.len == 1) {
-                guint8 b = tw_cursor_u8(&v.content);
-                tw_event_set_bool(k->ev, "pac_request", b != 0);
-                TREE(k, td, "include-pac", "ask the KDC to put the PAC (group memberships) in the ticket", "%s",
-                     b ? "true" : "false");
-            }
-        }
-        return;
-    }
-    case 129: { /* MS-SFU 2.2.1 PA-FOR-USER (S4U2Self) */
-        TwCursor c = tw_cursor_init(p, n);
-        TwDerTlv t;
-        if (!tw_der_read(&c, &t, d)) {
-            note(k, &c);
-            return;
-        }
-        TwCursor seq;
-        if (!open_seq(k, &t, &seq, d))
-            return;
-        guint32 tag;
-        TwDerTlv v;
-        while (next_field(k, &seq, &tag, &v, d + 1)) {
-            if (tag == 0)
-                field_principal(k, &v, d + 2, td, "userName",
-                                "S4U2Self: the user the service wants a ticket for", "for_user", NULL);
-            else if (tag == 1)
-                field_string(k, &v, td, "userRealm", NULL, "for_user_realm");
-        }
-        return;
-    }
-    case 165: { /* MS-KILE 2.2.8 PA-SUPPORTED-ENCTYPES */
-        if (n == 4) {
-            guint32 v = p[0] | (p[1] << 8) | ((guint32)p[2] << 16) | ((guint32)p[3] << 24);
-            TREE(k, td, "supported-enctypes", "msDS-SupportedEncryptionTypes of the service", "0x%08x", v);
-        }
-        return;
-    }
-    default:
-        TREE(k, td, "padata-value", tw_krb5_padata_name(type) ? NULL : "unknown type",
-             "%" G_GSIZE_FORMAT " bytes", n);
-        return;
-    }
-}
-
-/* What a PA-DATA type is for, in a few words (teaching view). */
+/* What a PA-DATA type is for, in a few words. */
 static const char *padata_note(gint64 t)
 {
     switch (t) {
@@ -683,42 +237,20 @@ static const char *padata_note(gint64 t)
     }
 }
 
-/* SEQUENCE OF PA-DATA; types recorded in `key` (an INTLIST). */
-static void parse_padata_seq(Krb *k, TwCursor *seq, const char *key, guint d, guint td)
+/* MS-KILE 2.2.1 KERB-ERROR-DATA data-type. */
+static const char *kerb_error_data_type_note(gint64 t)
 {
-    while (!tw_cursor_at_end(seq)) {
-        TwDerTlv e;
-        if (!tw_der_read(seq, &e, d))
-            break;
-        TwCursor ps;
-        if (!open_seq(k, &e, &ps, d))
-            break;
-        gint64 type = -1;
-        guint32 tag;
-        TwDerTlv v;
-        while (next_field(k, &ps, &tag, &v, d + 1)) {
-            if (tag == 1) {
-                if (get_int(k, &v, &type)) {
-                    const char *nm = tw_krb5_padata_name(type);
-                    TREE(k, td, "padata-type", padata_note(type), "%" G_GINT64_FORMAT " (%s)", type,
-                         nm ? nm : "unknown");
-                    const TwField *f = tw_event_get(k->ev, key);
-                    if (!f || f->v.ilist->len < TW_KRB5_MAX_LIST)
-                        tw_event_append_int(k->ev, key, type);
-                }
-            } else if (tag == 2) {
-                gsize n;
-                gsize rep = v.content.reported;
-                const guint8 *p = get_octets(k, &v, &n);
-                if (p)
-                    parse_pa_value(k, type, p, n, rep, d + 2, td + 1);
-            }
-        }
-    }
-    note(k, seq);
+    return t == 3 ? "KERB_ERR_TYPE_EXTENDED: NTSTATUS follows"
+                  : t == 2 ? "KERB_AP_ERR_TYPE_SKEW_RECOVERY" : NULL;
 }
 
-/* ---- RFC 4120 5.5.1 AP-REQ ------------------------------------------------ */
+/* RFC 4120 5.2.5 address types. */
+static const char *address_note(gint64 type)
+{
+    return type == 2 ? "IPv4" : type == 24 ? "IPv6" : type == 20 ? "NetBIOS name" : NULL;
+}
+
+#define BIT(n) (0x80000000u >> (n)) /* RFC 4120 5.2.8 KerberosFlags: bit 0 is the MSB */
 
 static const char *const ap_option_names[32] = {
     [0] = "reserved", [1] = "use-session-key", [2] = "mutual-required",
@@ -732,11 +264,27 @@ static const char *const kdc_option_names[32] = {
     [30] = "renew", [31] = "validate",
 };
 
+/* RFC 4120 5.5.1 APOptions: what each set bit asks of the server (the
+ * value column names every set bit; the note explains the two defined ones). */
+static const char *ap_options_note(gint64 opts)
+{
+    bool use_session_key = (opts & BIT(1)) != 0, mutual_required = (opts & BIT(2)) != 0;
+    if (use_session_key && mutual_required)
+        return "use-session-key: the ticket is encrypted in the session key of the server's TGT "
+               "(user-to-user); mutual-required: the client wants an AP-REP back";
+    if (use_session_key)
+        return "use-session-key: the ticket is encrypted in the session key of the server's TGT "
+               "(user-to-user)";
+    if (mutual_required)
+        return "mutual-required: the client wants an AP-REP back";
+    return NULL;
+}
+
 static char *flag_names(guint32 v, const char *const names[32])
 {
     GString *s = g_string_new(NULL);
     for (int bit = 0; bit < 32; bit++) {
-        if (!(v & (0x80000000u >> bit)))
+        if (!(v & BIT(bit)))
             continue;
         if (s->len)
             g_string_append_c(s, ',');
@@ -751,280 +299,943 @@ static char *flag_names(guint32 v, const char *const names[32])
     return g_string_free(s, FALSE);
 }
 
+static char *format_address(gint64 type, const guint8 *a, gsize n)
+{
+    if (type == 2 && n == 4)
+        return g_strdup_printf("%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+    if (type == 24 && n == 16) {
+        GString *s = g_string_new(NULL);
+        for (int i = 0; i < 16; i += 2)
+            g_string_append_printf(s, "%s%x", i ? ":" : "", (a[i] << 8) | a[i + 1]);
+        return g_string_free(s, FALSE);
+    }
+    if (type == 20) { /* NetBIOS name, space padded */
+        gsize m = n;
+        while (m > 0 && (a[m - 1] == ' ' || a[m - 1] == 0))
+            m--;
+        return octets_text(a, m);
+    }
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "type%" G_GINT64_FORMAT ":", type);
+    for (gsize i = 0; i < n && i < 32; i++)
+        g_string_append_printf(s, "%02x", a[i]);
+    return g_string_free(s, FALSE);
+}
+
+/* ---- field tables and the walker ----------------------------------------------- */
+
+typedef struct KrbField KrbField;
+typedef struct KrbType KrbType;
+
+/* Decodes the value v found inside one [n] field.  d is the DER depth for
+ * the value's own children, td the tree depth of the field's line, rec the
+ * result record of the SEQUENCE being walked (see KrbField.out).  Returns
+ * false to stop walking the enclosing SEQUENCE. */
+typedef bool (*KrbDecodeFn)(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec);
+/* SEQUENCE OF: decodes element i; false stops the walk. */
+typedef bool (*KrbElemFn)(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec);
+
+enum {
+    KF_SILENT = 1 << 0, /* no tree line */
+    KF_APPEND = 1 << 1, /* INTEGER appended to the INTLIST key (at most TW_KRB5_MAX_LIST) */
+    KF_UINT32 = 1 << 2, /* INTEGER is an RFC 4120 5.2.4 UInt32 */
+    KF_TOP = 1 << 3,    /* Ticket: the message's own, naming its realm and service */
+    KF_STOP = 1 << 4,   /* an unreadable value stops the walk of the enclosing SEQUENCE */
+    KF_OCTETS = 1 << 5, /* salt: an OCTET STRING, not a KerberosString */
+};
+
+#define REQ false
+#define OPT true
+
+struct KrbField {
+    guint32 tag;                        /* context tag [n] */
+    const char *name;                   /* RFC 4120 field name, also the tree label */
+    bool optional;                      /* RFC 4120 OPTIONAL (documentation, see top) */
+    KrbDecodeFn decode;                 /* the field's type; NULL: known but not decoded */
+    const KrbType *sub;                 /* dec_sequence: the SEQUENCE's table */
+    const char *key;                    /* event key the value sets */
+    const char *key2;                   /* PrincipalName: its name-type; EncryptedData: its kvno;
+                                         * INTEGER: the value's name */
+    gsize out;                          /* 1 + offset of the value in the walk's record; 0: none */
+    const char *note;                   /* teaching note */
+    const char *(*note_of)(gint64 v);   /* teaching note that depends on the value */
+    const char *(*name_of)(gint64 v);   /* INTEGER shown as "v (name)" */
+    const char *const *bits;            /* KerberosFlags: bit names */
+    KrbElemFn elem;                     /* SEQUENCE OF: the element decoder */
+    const char *label;                  /* tree label when it is not the field name */
+    guint flags;                        /* KF_* */
+    const char *spec;                   /* where the field's type is defined */
+};
+
+struct KrbType {
+    const char *name; /* ASN.1 type */
+    const char *spec;
+    const KrbField *fields;
+    gsize n_fields;
+};
+
+#define FIELD(tag_, name_, opt_, decode_, ...)                                                    \
+    { .tag = (tag_), .name = (name_), .optional = (opt_), .decode = (decode_), __VA_ARGS__ }
+#define KRB_TYPE(var, asn1, spec_, ...)                                                           \
+    static const KrbField var##_fields[] = { __VA_ARGS__ };                                       \
+    static const KrbType var = { (asn1), (spec_), var##_fields, G_N_ELEMENTS(var##_fields) }
+#define OUT(type, member) .out = offsetof(type, member) + 1
+
+static void *out_slot(void *rec, const KrbField *f)
+{
+    return (char *)rec + f->out - 1;
+}
+
+static const char *label_of(const KrbField *f)
+{
+    return (f->flags & KF_SILENT) ? NULL : f->label ? f->label : f->name;
+}
+
+/* THE walker: decodes the SEQUENCE seq from its table.  Fields come in any
+ * order; a tag the table does not know is skipped (RFC 4120 5.1 leaves room
+ * for extensions); a field present twice is decoded twice (the last value
+ * wins in the event). */
+static void walk(Krb *k, const KrbType *type, TwCursor *seq, guint d, guint td, void *rec)
+{
+    guint32 tag;
+    TwDerTlv v;
+    while (next_field(k, seq, &tag, &v, d)) {
+        const KrbField *f = NULL;
+        for (gsize i = 0; i < type->n_fields && !f; i++)
+            if (type->fields[i].tag == tag)
+                f = &type->fields[i];
+        if (f && f->decode && !f->decode(k, f, &v, d + 2, td, rec))
+            break;
+    }
+}
+
+/* Opens t as a SEQUENCE and walks it from its table. */
+static bool walk_value(Krb *k, const KrbType *type, TwDerTlv *t, guint d, guint td, void *rec)
+{
+    TwCursor seq;
+    if (!open_seq(k, t, &seq))
+        return false;
+    walk(k, type, &seq, d + 1, td, rec);
+    return true;
+}
+
+static void walk_seq_of(Krb *k, TwCursor *seq, guint d, guint td, KrbElemFn elem, void *rec)
+{
+    for (guint i = 0; !tw_cursor_at_end(seq); i++) {
+        TwDerTlv e;
+        if (!tw_der_read(seq, &e, d) || !elem(k, &e, d, td, i, rec))
+            break;
+    }
+}
+
+/* ---- generic decoders ------------------------------------------------------------ */
+
+/* A SEQUENCE OF field: heading (after a successful open), then f->elem on
+ * each element with rec (the walk's record, or the caller's). */
+static bool seq_of_field(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    TwCursor seq;
+    if (!open_seq(k, v, &seq))
+        return false;
+    HEAD(k, td, label_of(f), f->note);
+    walk_seq_of(k, &seq, d + 1, td + 1, f->elem, rec);
+    note(k, &seq);
+    return true;
+}
+
+static bool dec_seq_of(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    return seq_of_field(k, f, v, d, td, rec) || !(f->flags & KF_STOP);
+}
+
+/* An INTEGER read into x: tree line, record slot, event key(s). */
+static void int_value(Krb *k, const KrbField *f, gint64 x, guint td, void *rec)
+{
+    const char *label = label_of(f);
+    const char *nm = f->name_of && ((k->tree && label) || f->key2) ? f->name_of(x) : NULL;
+    if (label && k->tree) {
+        const char *nt = f->note_of ? f->note_of(x) : f->note;
+        if (f->name_of)
+            TREE(k, td, label, nt, "%" G_GINT64_FORMAT " (%s)", x, nm ? nm : "unknown");
+        else
+            TREE(k, td, label, nt, "%" G_GINT64_FORMAT, x);
+    }
+    if (f->out)
+        *(gint64 *)out_slot(rec, f) = x;
+    if (f->key && (f->flags & KF_APPEND))
+        append_capped(k, f->key, x);
+    else if (f->key)
+        tw_event_set_int(k->ev, f->key, x);
+    if (f->key2 && nm)
+        tw_event_set_str(k->ev, f->key2, nm);
+}
+
+/* Reads an INTEGER (a UInt32 with KF_UINT32).  A record slot is read in
+ * place: an unreadable INTEGER leaves it 0 (tw_der_integer's value). */
+static bool read_int(Krb *k, const KrbField *f, TwDerTlv *v, gint64 *x, void *rec)
+{
+    gint64 *dst = f->out ? out_slot(rec, f) : x;
+    if (!((f->flags & KF_UINT32) ? get_uint32(k, v, dst) : get_int(k, v, dst)))
+        return false;
+    *x = *dst;
+    return true;
+}
+
+/* INTEGER (RFC 4120 5.2.4 Int32 / UInt32). */
+static bool dec_int(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    gint64 x;
+    if (read_int(k, f, v, &x, rec))
+        int_value(k, f, x, td, rec);
+    return true;
+}
+
+/* RFC 4120 5.2.1 KerberosString / Realm. A record slot (char *) takes it
+ * even when it cannot be read (NULL). */
+static bool dec_string(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    char *s = get_str(k, v);
+    if (s)
+        TREE(k, td, label_of(f), f->note, "%s", s);
+    if (f->out) {
+        char **dst = out_slot(rec, f);
+        g_free(*dst);
+        *dst = s;
+    } else if (f->key && s) {
+        tw_event_take_str(k->ev, f->key, s);
+    } else {
+        g_free(s);
+    }
+    return true;
+}
+
+/* RFC 4120 5.2.3 KerberosTime. */
+static bool dec_time(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    gint64 tv;
+    if (!get_time(k, v, &tv))
+        return true;
+    if (k->tree) {
+        char ts[32];
+        tw_format_time(tv, ts);
+        TREE(k, td, label_of(f), f->note, "%s", ts);
+    }
+    if (f->key)
+        tw_event_set_time(k->ev, f->key, tv);
+    return true;
+}
+
+/* OCTET STRING shown by its size only (cipher text, checksums, parameters). */
+static bool dec_octets_size(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    gsize n;
+    get_octets(k, v, &n);
+    TREE(k, td, label_of(f), f->note, "%" G_GSIZE_FORMAT " bytes", n);
+    return true;
+}
+
+/* RFC 4120 5.2.8 KerberosFlags (KDCOptions, APOptions). */
+static bool dec_flags(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    guint32 opts;
+    bool ok = tw_der_bit_string_u32(v, &opts);
+    note(k, &v->content);
+    if (!ok)
+        return true;
+    if (f->key)
+        tw_event_set_hex32(k->ev, f->key, opts);
+    if (k->tree) {
+        g_autofree char *names = flag_names(opts, f->bits);
+        TREE(k, td, label_of(f), f->note_of ? f->note_of(opts) : f->note, "0x%08x (%s)", opts, names);
+    }
+    return true;
+}
+
+/* A SEQUENCE-typed field decoded from its own table f->sub, under a heading
+ * line (none when the field is KF_SILENT: its lines then sit at td). */
+static bool dec_sequence(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    const char *label = label_of(f);
+    if (label)
+        HEAD(k, td, label, f->note);
+    walk_value(k, f->sub, v, d, label ? td + 1 : td, NULL);
+    return true;
+}
+
+/* pvno / msg-type of every message (RFC 4120 5.4.1 ...): the APPLICATION
+ * tag already gave the type; a different msg-type field is kept aside. */
+static bool dec_msg_type(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    gint64 x;
+    if (!get_int(k, v, &x))
+        return true;
+    int_value(k, f, x, td, rec);
+    if (x != tw_event_get_int(k->ev, "msg_type", x))
+        tw_event_set_int(k->ev, "msg_type_field", x);
+    return true;
+}
+
+/* ---- RFC 4120 5.2.2 PrincipalName ----------------------------------------------- */
+
+typedef struct {
+    char *name; /* components joined by '/' */
+    gint64 type;
+} KrbName;
+
+static bool name_component(Krb *k, TwDerTlv *s, guint d, guint td, guint i, void *rec)
+{
+    KrbName *pn = rec;
+    char *str = get_str(k, s);
+    if (!str)
+        return false;
+    TREE(k, td, "KerberosString", NULL, "%s", str);
+    if (i < TW_KRB5_MAX_NAME_COMPONENTS) {
+        char *joined = pn->name ? g_strconcat(pn->name, "/", str, NULL) : g_strdup(str);
+        g_free(pn->name);
+        pn->name = joined;
+    }
+    g_free(str);
+    return true;
+}
+
+KRB_TYPE(principal_name_type, "PrincipalName", "RFC 4120 5.2.2",
+    FIELD(0, "name-type", REQ, dec_int, OUT(KrbName, type), .name_of = name_type_name,
+          .note = "how to read the name components", .spec = "5.2.2 Int32"),
+    FIELD(1, "name-string", REQ, dec_seq_of, .elem = name_component, .flags = KF_STOP,
+          .spec = "5.2.2 SEQUENCE OF KerberosString"));
+
+/* A PrincipalName field: into the record (a KrbName), or the joined name
+ * into the event as key and its name-type as key2. */
+static bool dec_principal(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    KrbName pn = { 0 };
+    HEAD(k, td, label_of(f), f->note);
+    walk_value(k, &principal_name_type, v, d, td + 1, &pn);
+    if (f->out) {
+        KrbName *dst = out_slot(rec, f);
+        g_free(dst->name);
+        *dst = pn;
+    } else if (f->key && pn.name) {
+        tw_event_take_str(k->ev, f->key, pn.name);
+        if (f->key2)
+            tw_event_set_int(k->ev, f->key2, pn.type);
+    } else {
+        g_free(pn.name);
+    }
+    return true;
+}
+
+/* ---- RFC 4120 5.2.9 EncryptedData ------------------------------------------------- */
+
+typedef struct {
+    gint64 etype, kvno; /* -1: absent */
+} EncInfo;
+
+KRB_TYPE(encrypted_data_type, "EncryptedData", "RFC 4120 5.2.9",
+    FIELD(0, "etype", REQ, dec_int, OUT(EncInfo, etype), .name_of = etype_name,
+          .note = "encryption type of the cipher text", .spec = "5.2.9 Int32"),
+    FIELD(1, "kvno", OPT, dec_int, OUT(EncInfo, kvno), .flags = KF_UINT32,
+          .note = "version of the key it is encrypted with", .spec = "5.2.4 UInt32"),
+    FIELD(2, "cipher", REQ, dec_octets_size, .note = "encrypted: needs the key to read", .spec = "5.2.9 OCTET STRING"));
+
+static EncInfo parse_encrypted_data(Krb *k, TwDerTlv *t, guint d, guint td, const char *label, const char *lnote)
+{
+    EncInfo e = { -1, -1 };
+    HEAD(k, td, label, lnote);
+    walk_value(k, &encrypted_data_type, t, d, td + 1, &e);
+    return e;
+}
+
+/* An EncryptedData field: into the record (an EncInfo), or its etype into
+ * the event as key and its kvno as key2. */
+static bool dec_encrypted_data(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    EncInfo e = parse_encrypted_data(k, v, d, td, label_of(f), f->note);
+    if (f->out)
+        *(EncInfo *)out_slot(rec, f) = e;
+    if (f->key && e.etype != -1)
+        tw_event_set_int(k->ev, f->key, e.etype);
+    if (f->key2 && e.kvno >= 0)
+        tw_event_set_int(k->ev, f->key2, e.kvno);
+    return true;
+}
+
+/* ---- RFC 4120 5.3 Ticket ----------------------------------------------------------- */
+
+typedef struct {
+    char *realm;
+    KrbName sname;
+    EncInfo enc;
+} TicketInfo;
+
+#define TICKET_NOTE "the service ticket: readable only by the service (and the KDC)"
+
+KRB_TYPE(ticket_type, "Ticket", "RFC 4120 5.3",
+    FIELD(0, "tkt-vno", REQ, dec_int, .note = "ticket format version (5)", .spec = "5.3 INTEGER (5)"),
+    FIELD(1, "realm", REQ, dec_string, OUT(TicketInfo, realm), .note = "realm of the service", .spec = "5.2.2 Realm"),
+    FIELD(2, "sname", REQ, dec_principal, OUT(TicketInfo, sname), .note = "the service the ticket is for",
+          .spec = "5.2.2 PrincipalName"),
+    FIELD(3, "enc-part", REQ, dec_encrypted_data, OUT(TicketInfo, enc),
+          .note = "encrypted with the service's long-term key", .spec = "5.2.9 EncryptedData"));
+
+static void ticket_clear(TicketInfo *ti)
+{
+    g_free(ti->realm);
+    g_free(ti->sname.name);
+    memset(ti, 0, sizeof *ti);
+}
+
+/* Ticket ::= [APPLICATION 1] SEQUENCE */
+static void parse_ticket(Krb *k, TwDerTlv *t, TicketInfo *ti, guint d, guint td)
+{
+    memset(ti, 0, sizeof *ti);
+    ti->enc.etype = ti->enc.kvno = -1;
+    HEAD(k, td, "ticket", TICKET_NOTE);
+    TwDerTlv st;
+    if (open_app(k, t, 1, &st, d))
+        walk_value(k, &ticket_type, &st, d + 1, td + 1, ti);
+}
+
+/* The ticket's fields into the event; a message's own ticket (`top`) also
+ * names the message's realm and service. */
 static void set_ticket_fields(Krb *k, TicketInfo *ti, bool top)
 {
     if (ti->realm)
         tw_event_set_str(k->ev, "ticket_realm", ti->realm);
-    if (ti->sname)
-        tw_event_set_str(k->ev, "ticket_sname", ti->sname);
-    if (ti->etype != -1)
-        tw_event_set_int(k->ev, "ticket_etype", ti->etype);
-    if (ti->kvno >= 0) {
-        tw_event_set_int(k->ev, "ticket_kvno", ti->kvno);
-        tw_event_set_int(k->ev, "kvno", ti->kvno);
+    if (ti->sname.name)
+        tw_event_set_str(k->ev, "ticket_sname", ti->sname.name);
+    if (ti->enc.etype != -1)
+        tw_event_set_int(k->ev, "ticket_etype", ti->enc.etype);
+    if (ti->enc.kvno >= 0) {
+        tw_event_set_int(k->ev, "ticket_kvno", ti->enc.kvno);
+        tw_event_set_int(k->ev, "kvno", ti->enc.kvno);
     }
     if (top) {
         if (ti->realm)
             tw_event_set_str(k->ev, "realm", ti->realm);
-        if (ti->sname) {
-            tw_event_set_str(k->ev, "sname", ti->sname);
-            tw_event_set_int(k->ev, "sname_type", ti->sname_type);
+        if (ti->sname.name) {
+            tw_event_set_str(k->ev, "sname", ti->sname.name);
+            tw_event_set_int(k->ev, "sname_type", ti->sname.type);
         }
     }
 }
 
-static void parse_pvno_msgtype(Krb *k, guint32 tag_pvno, guint32 tag, TwDerTlv *v, guint td)
+static bool ticket_fields(Krb *k, TwDerTlv *v, guint d, guint td, bool top)
 {
-    gint64 x;
-    if (!get_int(k, v, &x))
-        return;
-    if (tag == tag_pvno) {
-        TREE(k, td, "pvno", "protocol version (5)", "%" G_GINT64_FORMAT, x);
-    } else {
-        const char *nm = tw_krb5_msg_name(x);
-        TREE(k, td, "msg-type", NULL, "%" G_GINT64_FORMAT " (%s)", x, nm ? nm : "unknown");
-        if (x != tw_event_get_int(k->ev, "msg_type", x))
-            tw_event_set_int(k->ev, "msg_type_field", x);
-    }
+    TicketInfo ti;
+    parse_ticket(k, v, &ti, d, td);
+    set_ticket_fields(k, &ti, top);
+    ticket_clear(&ti);
+    return true;
 }
 
-static void parse_ap_req_body(Krb *k, TwCursor *seq, guint d, guint td, bool nested)
+/* A Ticket field: KDC-REP's and AP-REQ's (KF_TOP), or the TGT inside a PA-TGS-REQ. */
+static bool dec_ticket(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
-    guint32 tag;
-    TwDerTlv v;
-    while (next_field(k, seq, &tag, &v, d)) {
-        switch (tag) {
-        case 0:
-        case 1:
-            if (!nested)
-                parse_pvno_msgtype(k, 0, tag, &v, td);
-            break;
-        case 2: {
-            guint32 opts;
-            bool ok = tw_der_bit_string_u32(&v, &opts);
-            note(k, &v.content);
-            if (ok) {
-                if (!nested)
-                    tw_event_set_hex32(k->ev, "ap_options", opts);
-                if (k->tree) {
-                    g_autofree char *names = flag_names(opts, ap_option_names);
-                    TREE(k, td, "ap-options", "mutual-required: the client wants an AP-REP back",
-                         "0x%08x (%s)", opts, names);
-                }
-            }
-            break;
-        }
-        case 3: {
-            TicketInfo ti;
-            parse_ticket(k, &v, &ti, d + 2, td);
-            set_ticket_fields(k, &ti, !nested);
-            ticket_clear(&ti);
-            break;
-        }
-        case 4: {
-            gint64 et, kv;
-            parse_encrypted_data(k, &v, &et, &kv, d + 2, td, "authenticator",
-                                 "client name and time, encrypted with the session key");
-            if (!nested && et != -1)
-                tw_event_set_int(k->ev, "enc_etype", et);
-            if (nested && et != -1)
-                tw_event_set_int(k->ev, "authenticator_etype", et);
-            break;
-        }
-        default:
-            break;
-        }
-    }
+    return ticket_fields(k, v, d, td, (f->flags & KF_TOP) != 0);
 }
 
-/* ---- RFC 4120 5.4.1 KDC-REQ ----------------------------------------------- */
+static bool additional_ticket(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
+{
+    TicketInfo ti;
+    parse_ticket(k, e, &ti, d, td);
+    if (i == 0 && ti.sname.name)
+        tw_event_set_str(k->ev, "additional_ticket_sname", ti.sname.name);
+    ticket_clear(&ti);
+    return true;
+}
 
-static void parse_kdc_req_body(Krb *k, TwDerTlv *t, guint d, guint td)
+/* The first forwarded ticket names the message's service. */
+static bool cred_ticket(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
+{
+    return ticket_fields(k, e, d, td, i == 0);
+}
+
+static bool enctype_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
+{
+    GArray *list = rec;
+    gint64 et;
+    if (!get_int(k, e, &et))
+        return false;
+    TREE(k, td, "ENCTYPE", NULL, "%" G_GINT64_FORMAT " (%s)", et, etype_name(et));
+    if (list->len < TW_KRB5_MAX_LIST)
+        g_array_append_val(list, et);
+    return true;
+}
+
+/* RFC 4120 5.4.1 etype: SEQUENCE OF Int32, into an INTLIST key. */
+static bool dec_etype_list(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    GArray *list = g_array_new(FALSE, FALSE, sizeof(gint64));
+    if (seq_of_field(k, f, v, d, td, list))
+        tw_event_take_intlist(k->ev, f->key, list);
+    else
+        g_array_unref(list);
+    return true;
+}
+
+/* ---- RFC 4120 5.2.5 HostAddress(es) ------------------------------------------------ */
+
+typedef struct {
+    gint64 type;
+    const guint8 *bytes;
+    gsize n;
+} HostAddrRec;
+
+static bool dec_address_octets(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    HostAddrRec *ha = rec;
+    ha->bytes = get_octets(k, v, &ha->n);
+    return true;
+}
+
+KRB_TYPE(host_address_type, "HostAddress", "RFC 4120 5.2.5",
+    FIELD(0, "addr-type", REQ, dec_int, OUT(HostAddrRec, type), .flags = KF_SILENT, .spec = "5.2.5 Int32"),
+    FIELD(1, "address", REQ, dec_address_octets, .spec = "5.2.5 OCTET STRING"));
+
+/* KRB-SAFE-BODY s-address / r-address. */
+static bool dec_host_address(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    HostAddrRec ha = { .type = -1 };
+    if (walk_value(k, &host_address_type, v, d, td, &ha) && ha.bytes) {
+        char *a = format_address(ha.type, ha.bytes, ha.n);
+        TREE(k, td, label_of(f), f->note, "%s", a);
+        tw_event_take_str(k->ev, f->key, a);
+    }
+    return true;
+}
+
+static bool host_address_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
+{
+    GPtrArray *list = rec;
+    HostAddrRec ha = { .type = -1 };
+    if (!walk_value(k, &host_address_type, e, d, td, &ha))
+        return false;
+    if (ha.bytes) {
+        char *s = format_address(ha.type, ha.bytes, ha.n);
+        TREE(k, td, "HostAddress", address_note(ha.type), "%s", s);
+        if (list->len < TW_KRB5_MAX_LIST)
+            g_ptr_array_add(list, s);
+        else
+            g_free(s);
+    }
+    return true;
+}
+
+/* RFC 4120 5.4.1 addresses (heading even when unreadable), into a STRLIST key. */
+static bool dec_host_addresses(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
     TwCursor seq;
-    char buf[64];
-    HEAD(k, td, "req-body", "what the client asks for (in the clear)");
-    if (!open_seq(k, t, &seq, d))
+    HEAD(k, td, label_of(f), f->note);
+    if (!open_seq(k, v, &seq))
+        return true;
+    GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
+    walk_seq_of(k, &seq, d + 1, td + 1, host_address_elem, list);
+    note(k, &seq);
+    if (list->len)
+        tw_event_take_strlist(k->ev, f->key, list);
+    else
+        g_ptr_array_unref(list);
+    return true;
+}
+
+/* ---- RFC 4120 5.2.7 PA-DATA ------------------------------------------------------- */
+
+/* RFC 4120 5.2.7.5 ETYPE-INFO2 / 5.2.7.4 ETYPE-INFO: the salts the client must use.
+ * ETYPE-INFO2's salt is a KerberosString, ETYPE-INFO's (KF_OCTETS) an OCTET STRING.
+ * The first non-empty one goes into the event (RC4 entries carry an empty salt). */
+static bool dec_salt(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    char *salt = NULL;
+    gsize n;
+    const guint8 *p;
+    if (!(f->flags & KF_OCTETS))
+        salt = get_str(k, v);
+    else if ((p = get_octets(k, v, &n)))
+        salt = octets_text(p, n);
+    if (!salt)
+        return true;
+    TREE(k, td, label_of(f), f->note, "%s", salt);
+    if (salt[0] && !tw_event_has(k->ev, f->key))
+        tw_event_set_str(k->ev, f->key, salt);
+    g_free(salt);
+    return true;
+}
+
+#define ETYPE_INFO_ETYPE                                                                           \
+    FIELD(0, "etype", REQ, dec_int, .key = "salt_etypes", .flags = KF_APPEND, .name_of = etype_name,  \
+          .note = "an encryption type the account has a key for", .spec = "5.2.9 Int32")
+#define ETYPE_INFO_SALT_NOTE "mixed with the password to make the key (machine: REALMhostname.realm)"
+#define ETYPE_INFO_S2KPARAMS                                                                       \
+    FIELD(2, "s2kparams", OPT, dec_octets_size, .note = "string-to-key parameters (iteration count)", \
+          .spec = "5.2.7.5 OCTET STRING")
+
+KRB_TYPE(etype_info_entry_type, "ETYPE-INFO-ENTRY", "RFC 4120 5.2.7.4",
+    ETYPE_INFO_ETYPE,
+    FIELD(1, "salt", OPT, dec_salt, .key = "salt", .flags = KF_OCTETS, .note = ETYPE_INFO_SALT_NOTE,
+          .spec = "5.2.7.4 OCTET STRING"),
+    ETYPE_INFO_S2KPARAMS); /* not in ETYPE-INFO-ENTRY: read as in ETYPE-INFO2-ENTRY */
+
+KRB_TYPE(etype_info2_entry_type, "ETYPE-INFO2-ENTRY", "RFC 4120 5.2.7.5",
+    ETYPE_INFO_ETYPE,
+    FIELD(1, "salt", OPT, dec_salt, .key = "salt", .note = ETYPE_INFO_SALT_NOTE, .spec = "5.2.1 KerberosString"),
+    ETYPE_INFO_S2KPARAMS);
+
+static bool etype_info_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
+{
+    const KrbType *entry = rec;
+    TwCursor es;
+    if (!open_seq(k, e, &es))
+        return false;
+    HEAD(k, td, entry->name, NULL);
+    walk(k, entry, &es, d + 1, td + 1, NULL);
+    return true;
+}
+
+static void parse_etype_info(Krb *k, const guint8 *p, gsize n, const KrbType *entry, guint d, guint td)
+{
+    TwCursor c = tw_cursor_init(p, n);
+    TwDerTlv t;
+    TwCursor seq;
+    if (!tw_der_read(&c, &t, d)) {
+        note(k, &c);
         return;
-    td++;
-    guint32 tag;
-    TwDerTlv v;
-    while (next_field(k, &seq, &tag, &v, d + 1)) {
-        switch (tag) {
-        case 0: {
-            guint32 opts;
-            bool ok = tw_der_bit_string_u32(&v, &opts);
-            note(k, &v.content);
-            if (ok) {
-                tw_event_set_hex32(k->ev, "kdc_options", opts);
-                if (k->tree) {
-                    g_autofree char *names = flag_names(opts, kdc_option_names);
-                    TREE(k, td, "kdc-options", "flags the client requests on the ticket", "0x%08x (%s)", opts,
-                         names);
-                }
-            }
-            break;
+    }
+    if (!open_seq(k, &t, &seq))
+        return;
+    walk_seq_of(k, &seq, d + 1, td, etype_info_elem, (void *)entry);
+    note(k, &seq);
+}
+
+/* MS-KILE 2.2.2 KERB-EXT-ERROR: NTSTATUS, reserved, flags (little-endian). */
+static void parse_ext_error(Krb *k, const guint8 *p, gsize n, guint td)
+{
+    if (n != 12)
+        return;
+    TwCursor c = tw_cursor_init(p, n);
+    guint32 status = tw_cursor_le32(&c);
+    guint32 reserved = tw_cursor_le32(&c);
+    guint32 flags = tw_cursor_le32(&c);
+    tw_event_set_hex32(k->ev, "ntstatus", status);
+    tw_event_set_int(k->ev, "ext_error_flags", flags);
+    TREE(k, td, "KERB-EXT-ERROR.status", "NTSTATUS: the Windows reason (e.g. 0xc0000072 account disabled)",
+         "0x%08x", status);
+    TREE(k, td, "KERB-EXT-ERROR.reserved", NULL, "0x%08x", reserved);
+    TREE(k, td, "KERB-EXT-ERROR.flags", "1 = KDC-generated", "0x%08x", flags);
+}
+
+static bool dec_include_pac(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    if (v->tag != TW_DER_TAG_BOOLEAN || v->len != 1)
+        return true;
+    guint8 b = tw_cursor_u8(&v->content);
+    tw_event_set_bool(k->ev, f->key, b != 0);
+    TREE(k, td, label_of(f), f->note, "%s", b ? "true" : "false");
+    return true;
+}
+
+KRB_TYPE(pa_pac_request_type, "KERB-PA-PAC-REQUEST", "MS-KILE 2.2.3",
+    FIELD(0, "include-pac", REQ, dec_include_pac, .key = "pac_request",
+          .note = "ask the KDC to put the PAC (group memberships) in the ticket", .spec = "BOOLEAN"));
+
+KRB_TYPE(pa_for_user_type, "PA-FOR-USER", "MS-SFU 2.2.1",
+    FIELD(0, "userName", REQ, dec_principal, .key = "for_user",
+          .note = "S4U2Self: the user the service wants a ticket for", .spec = "RFC 4120 5.2.2 PrincipalName"),
+    FIELD(1, "userRealm", REQ, dec_string, .key = "for_user_realm", .spec = "RFC 4120 5.2.2 Realm"),
+    FIELD(2, "cksum", REQ, NULL, .spec = "RFC 4120 5.2.9 Checksum"),
+    FIELD(3, "auth-package", REQ, NULL, .spec = "KerberosString"));
+
+/* RFC 4120 5.5.1 AP-REQ, as the PA-TGS-REQ padata-value carries it: the
+ * outer message's pvno and msg-type are the ones shown. */
+KRB_TYPE(pa_tgs_ap_req_type, "AP-REQ", "RFC 4120 5.5.1 (in PA-TGS-REQ, 5.4.1)",
+    FIELD(0, "pvno", REQ, NULL),
+    FIELD(1, "msg-type", REQ, NULL),
+    FIELD(2, "ap-options", REQ, dec_flags, .bits = ap_option_names, .note_of = ap_options_note,
+          .spec = "5.5.1 APOptions"),
+    FIELD(3, "ticket", REQ, dec_ticket, .spec = "5.3 Ticket"),
+    FIELD(4, "authenticator", REQ, dec_encrypted_data, .key = "authenticator_etype",
+          .note = "client name and time, encrypted with the session key", .spec = "5.2.9 EncryptedData"));
+
+/* A DER value carried in an OCTET STRING, walked from its table. */
+static void walk_octets(Krb *k, const KrbType *type, const guint8 *p, gsize n, guint d, guint td)
+{
+    TwCursor c = tw_cursor_init(p, n);
+    TwDerTlv t;
+    if (!tw_der_read(&c, &t, d)) {
+        note(k, &c);
+        return;
+    }
+    walk_value(k, type, &t, d, td, NULL);
+}
+
+/* padata-value, by padata-type. */
+static void parse_pa_value(Krb *k, gint64 type, const guint8 *p, gsize n, gsize reported, guint d,
+                           guint td)
+{
+    if (n == 0 && reported == 0) {
+        /* METHOD-DATA hints carry empty values ("this method is accepted"). */
+        TREE(k, td, "padata-value", "empty: the type alone is the message", "%s", "(empty)");
+        return;
+    }
+    switch (type) {
+    case 1: { /* RFC 4120 5.4.1 PA-TGS-REQ: an AP-REQ carrying the TGT */
+        TwCursor c = tw_cursor_init_reported(p, n, reported);
+        TwDerTlv t, st;
+        if (!tw_der_read(&c, &t, d) || !open_app(k, &t, TW_KRB5_AP_REQ, &st, d)) {
+            note(k, &c);
+            return;
         }
-        case 1:
-            field_principal(k, &v, d + 2, td, "cname", "the client (user or machine NAME$)",
-                            "cname", "cname_type");
-            break;
-        case 2:
-            field_string(k, &v, td, "realm",
-                         "the realm (AD domain, upper case) of the server and, in AS-REQ, the client", "realm");
-            break;
-        case 3:
-            field_principal(k, &v, d + 2, td, "sname", "the service asked for (krbtgt/REALM = a TGT)",
-                            "sname", "sname_type");
-            break;
-        case 4:
-        case 5:
-        case 6: {
-            static const char *const keys[] = { "from", "till", "rtime" };
-            static const char *const notes[] = { "requested start time (postdating)", "requested expiry time",
-                                                 "requested renew-until time" };
-            field_time(k, &v, td, keys[tag - 4], notes[tag - 4], keys[tag - 4]);
-            break;
+        HEAD(k, td, "AP-REQ", "authenticates the client to the TGS with its TGT");
+        walk_value(k, &pa_tgs_ap_req_type, &st, d + 1, td + 1, NULL);
+        note(k, &c);
+        return;
+    }
+    case 2: { /* RFC 4120 5.2.7.2 PA-ENC-TIMESTAMP */
+        TwCursor c = tw_cursor_init_reported(p, n, reported);
+        TwDerTlv t;
+        if (!tw_der_read(&c, &t, d)) {
+            note(k, &c);
+            return;
         }
-        case 7: {
-            gint64 nonce;
-            if (get_uint32(k, &v, &nonce)) {
-                TREE(k, td, "nonce", "random number echoed in the encrypted reply (pairs reply to request)",
-                     "%" G_GINT64_FORMAT, nonce);
-                tw_event_set_int(k->ev, "nonce", nonce);
-            }
-            break;
+        EncInfo e = parse_encrypted_data(k, &t, d + 1, td, "PA-ENC-TS-ENC",
+                                         "current time encrypted with the client's key: proves the password");
+        if (e.etype != -1)
+            tw_event_set_int(k->ev, "pa_enc_timestamp_etype", e.etype);
+        if (e.kvno >= 0)
+            tw_event_set_int(k->ev, "pa_enc_timestamp_kvno", e.kvno);
+        return;
+    }
+    case 3: { /* PA-PW-SALT, or MS-KILE KERB-EXT-ERROR in e-data (same tag) */
+        if (n == 12) {
+            parse_ext_error(k, p, n, td);
+            return;
         }
-        case 8: {
-            TwCursor es;
-            if (!open_seq(k, &v, &es, d + 2))
-                break;
-            HEAD(k, td, "etype", "encryption types the client supports, preferred first");
-            GArray *list = g_array_new(FALSE, FALSE, sizeof(gint64));
-            while (!tw_cursor_at_end(&es)) {
-                TwDerTlv e;
-                gint64 et;
-                if (!tw_der_read(&es, &e, d + 3) || !get_int(k, &e, &et))
-                    break;
-                TREE(k, td + 1, "ENCTYPE", NULL, "%" G_GINT64_FORMAT " (%s)", et, etype_name(et, buf, sizeof buf));
-                if (list->len < TW_KRB5_MAX_LIST)
-                    g_array_append_val(list, et);
-            }
-            note(k, &es);
-            tw_event_take_intlist(k->ev, "etypes", list);
-            break;
+        char *salt = octets_text(p, n);
+        TREE(k, td, "salt", "mixed with the password to make the key", "%s", salt);
+        if (salt[0] && !tw_event_has(k->ev, "salt"))
+            tw_event_set_str(k->ev, "salt", salt);
+        g_free(salt);
+        return;
+    }
+    case 11:
+        parse_etype_info(k, p, n, &etype_info_entry_type, d, td);
+        return;
+    case 19:
+        parse_etype_info(k, p, n, &etype_info2_entry_type, d, td);
+        return;
+    case 128: /* MS-KILE 2.2.3 KERB-PA-PAC-REQUEST */
+        walk_octets(k, &pa_pac_request_type, p, n, d, td);
+        return;
+    case 129: /* MS-SFU 2.2.1 PA-FOR-USER (S4U2Self) */
+        walk_octets(k, &pa_for_user_type, p, n, d, td);
+        return;
+    case 165: /* MS-KILE 2.2.8 PA-SUPPORTED-ENCTYPES */
+        if (n == 4) {
+            guint32 v = p[0] | (p[1] << 8) | ((guint32)p[2] << 16) | ((guint32)p[3] << 24);
+            TREE(k, td, "supported-enctypes", "msDS-SupportedEncryptionTypes of the service", "0x%08x", v);
         }
-        case 9:
-            parse_addresses(k, &v, "addresses", d + 2, td);
-            break;
-        case 10: {
-            gint64 et, kv;
-            parse_encrypted_data(k, &v, &et, &kv, d + 2, td, "enc-authorization-data",
-                                 "authorization data encrypted with the session key");
-            break;
-        }
-        case 11: {
-            TwCursor ts_seq;
-            if (!open_seq(k, &v, &ts_seq, d + 2))
-                break;
-            HEAD(k, td, "additional-tickets", "S4U2Proxy evidence ticket or user-to-user TGT");
-            guint n = 0;
-            while (!tw_cursor_at_end(&ts_seq)) {
-                TwDerTlv tk;
-                if (!tw_der_read(&ts_seq, &tk, d + 3))
-                    break;
-                TicketInfo ti;
-                parse_ticket(k, &tk, &ti, d + 3, td + 1);
-                if (n++ == 0 && ti.sname)
-                    tw_event_set_str(k->ev, "additional_ticket_sname", ti.sname);
-                ticket_clear(&ti);
-            }
-            note(k, &ts_seq);
-            break;
-        }
-        default:
-            break;
-        }
+        return;
+    default:
+        TREE(k, td, "padata-value", tw_krb5_padata_name(type) ? NULL : "unknown type",
+             "%" G_GSIZE_FORMAT " bytes", n);
+        return;
     }
 }
 
-/* The padata [SEQUENCE OF PA-DATA] field of KDC-REQ and KDC-REP (RFC 4120 5.4.1, 5.4.2). */
-static void field_padata(Krb *k, TwDerTlv *v, guint d, guint td, const char *label_note)
+/* The record of a type-then-value SEQUENCE: PA-DATA, KERB-ERROR-DATA, TYPED-DATA. */
+typedef struct {
+    gint64 type;          /* -1 until the type is read */
+    const char *list_key; /* PA-DATA: the INTLIST the types go to */
+} TypedRec;
+
+static bool dec_padata_type(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    TypedRec *pa = rec;
+    gint64 x;
+    if (read_int(k, f, v, &x, rec)) {
+        int_value(k, f, x, td, rec);
+        append_capped(k, pa->list_key, x);
+    }
+    return true;
+}
+
+static bool dec_padata_value(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    TypedRec *pa = rec;
+    gsize n, rep = v->content.reported;
+    const guint8 *p = get_octets(k, v, &n);
+    if (p)
+        parse_pa_value(k, pa->type, p, n, rep, d, td + 1);
+    return true;
+}
+
+KRB_TYPE(pa_data_type, "PA-DATA", "RFC 4120 5.2.7",
+    FIELD(1, "padata-type", REQ, dec_padata_type, OUT(TypedRec, type), .name_of = tw_krb5_padata_name,
+          .note_of = padata_note, .spec = "5.2.7 Int32"),
+    FIELD(2, "padata-value", REQ, dec_padata_value, .spec = "5.2.7 OCTET STRING, by padata-type"));
+
+static bool pa_data_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
+{
+    TypedRec pa = { .type = -1, .list_key = rec };
+    return walk_value(k, &pa_data_type, e, d, td, &pa);
+}
+
+/* SEQUENCE OF PA-DATA; types recorded in `key` (an INTLIST). */
+static void parse_padata_seq(Krb *k, TwCursor *seq, const char *key, guint d, guint td)
+{
+    walk_seq_of(k, seq, d, td, pa_data_elem, (void *)key);
+    note(k, seq);
+}
+
+/* The padata field of KDC-REQ and KDC-REP (RFC 4120 5.4.1, 5.4.2). */
+static bool dec_padata(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
     TwCursor ps;
-    HEAD(k, td, "padata", label_note);
-    if (open_seq(k, v, &ps, d))
-        parse_padata_seq(k, &ps, "padata", d + 1, td + 1);
+    HEAD(k, td, label_of(f), f->note);
+    if (open_seq(k, v, &ps))
+        parse_padata_seq(k, &ps, f->key, d + 1, td + 1);
+    return true;
 }
 
-static void parse_kdc_req(Krb *k, TwCursor *seq, guint d, guint td)
+/* ---- messages: RFC 4120 5.4.1 KDC-REQ, 5.4.2 KDC-REP, 5.5.1 AP-REQ --------------- */
+
+#define PVNO(tag) FIELD(tag, "pvno", REQ, dec_int, .note = "protocol version (5)", .spec = "INTEGER (5)")
+#define MSG_TYPE(tag) FIELD(tag, "msg-type", REQ, dec_msg_type, .name_of = tw_krb5_msg_name, .spec = "5.10")
+
+KRB_TYPE(kdc_req_body_type, "KDC-REQ-BODY", "RFC 4120 5.4.1",
+    FIELD(0, "kdc-options", REQ, dec_flags, .key = "kdc_options", .bits = kdc_option_names,
+          .note = "flags the client requests on the ticket", .spec = "5.4.1 KDCOptions"),
+    FIELD(1, "cname", OPT, dec_principal, .key = "cname", .key2 = "cname_type",
+          .note = "the client (user or machine NAME$)", .spec = "5.2.2 PrincipalName"),
+    FIELD(2, "realm", REQ, dec_string, .key = "realm",
+          .note = "the realm (AD domain, upper case) of the server and, in AS-REQ, the client", .spec = "5.2.2 Realm"),
+    FIELD(3, "sname", OPT, dec_principal, .key = "sname", .key2 = "sname_type",
+          .note = "the service asked for (krbtgt/REALM = a TGT)", .spec = "5.2.2 PrincipalName"),
+    FIELD(4, "from", OPT, dec_time, .key = "from", .note = "requested start time (postdating)",
+          .spec = "5.2.3 KerberosTime"),
+    FIELD(5, "till", REQ, dec_time, .key = "till", .note = "requested expiry time", .spec = "5.2.3 KerberosTime"),
+    FIELD(6, "rtime", OPT, dec_time, .key = "rtime", .note = "requested renew-until time",
+          .spec = "5.2.3 KerberosTime"),
+    FIELD(7, "nonce", REQ, dec_int, .key = "nonce", .flags = KF_UINT32,
+          .note = "random number echoed in the encrypted reply (pairs reply to request)", .spec = "5.2.4 UInt32"),
+    FIELD(8, "etype", REQ, dec_etype_list, .key = "etypes", .elem = enctype_elem,
+          .note = "encryption types the client supports, preferred first", .spec = "SEQUENCE OF Int32"),
+    FIELD(9, "addresses", OPT, dec_host_addresses, .key = "addresses",
+          .note = "client addresses the ticket is restricted to", .spec = "5.2.5 HostAddresses"),
+    FIELD(10, "enc-authorization-data", OPT, dec_encrypted_data,
+          .note = "authorization data encrypted with the session key", .spec = "5.2.9 EncryptedData"),
+    FIELD(11, "additional-tickets", OPT, dec_seq_of, .elem = additional_ticket,
+          .note = "S4U2Proxy evidence ticket or user-to-user TGT", .spec = "SEQUENCE OF Ticket (5.3)"));
+
+KRB_TYPE(kdc_req_type, "KDC-REQ", "RFC 4120 5.4.1",
+    PVNO(1),
+    MSG_TYPE(2),
+    FIELD(3, "padata", OPT, dec_padata, .key = "padata", .note = "pre-authentication data",
+          .spec = "5.2.7 SEQUENCE OF PA-DATA"),
+    FIELD(4, "req-body", REQ, dec_sequence, .sub = &kdc_req_body_type,
+          .note = "what the client asks for (in the clear)", .spec = "5.4.1 KDC-REQ-BODY"));
+
+KRB_TYPE(kdc_rep_type, "KDC-REP", "RFC 4120 5.4.2",
+    PVNO(0),
+    MSG_TYPE(1),
+    FIELD(2, "padata", OPT, dec_padata, .key = "padata", .note = "pre-authentication data (salt for the reply key)",
+          .spec = "5.2.7 SEQUENCE OF PA-DATA"),
+    FIELD(3, "crealm", REQ, dec_string, .key = "crealm", .note = "the client's realm", .spec = "5.2.2 Realm"),
+    FIELD(4, "cname", REQ, dec_principal, .key = "cname", .key2 = "cname_type",
+          .note = "the client the ticket was issued to", .spec = "5.2.2 PrincipalName"),
+    FIELD(5, "ticket", REQ, dec_ticket, .flags = KF_TOP, .spec = "5.3 Ticket"),
+    FIELD(6, "enc-part", REQ, dec_encrypted_data, .key = "enc_etype", .key2 = "enc_kvno",
+          .note = "session key etc., encrypted with the client's key (AS) or TGT session key (TGS)",
+          .spec = "5.2.9 EncryptedData"));
+
+KRB_TYPE(ap_req_type, "AP-REQ", "RFC 4120 5.5.1",
+    PVNO(0),
+    MSG_TYPE(1),
+    FIELD(2, "ap-options", REQ, dec_flags, .key = "ap_options", .bits = ap_option_names, .note_of = ap_options_note,
+          .spec = "5.5.1 APOptions"),
+    FIELD(3, "ticket", REQ, dec_ticket, .flags = KF_TOP, .spec = "5.3 Ticket"),
+    FIELD(4, "authenticator", REQ, dec_encrypted_data, .key = "enc_etype",
+          .note = "client name and time, encrypted with the session key", .spec = "5.2.9 EncryptedData"));
+
+/* ---- RFC 4120 5.5.2 AP-REP, 5.6 KRB-SAFE, 5.7 KRB-PRIV, 5.8 KRB-CRED ------------- */
+
+#define SESSION_ENC_PART(tag)                                                                      \
+    FIELD(tag, "enc-part", REQ, dec_encrypted_data, .key = "enc_etype", .key2 = "enc_kvno",         \
+          .note = "encrypted with the session (or sub-session) key", .spec = "5.2.9 EncryptedData")
+
+KRB_TYPE(ap_rep_type, "AP-REP", "RFC 4120 5.5.2", PVNO(0), MSG_TYPE(1), SESSION_ENC_PART(2));
+
+KRB_TYPE(krb_priv_type, "KRB-PRIV", "RFC 4120 5.7.1", PVNO(0), MSG_TYPE(1), SESSION_ENC_PART(3));
+
+KRB_TYPE(krb_safe_body_type, "KRB-SAFE-BODY", "RFC 4120 5.6.1",
+    FIELD(0, "user-data", REQ, dec_octets_size, .spec = "OCTET STRING"),
+    FIELD(1, "timestamp", OPT, dec_time, .spec = "5.2.3 KerberosTime"),
+    FIELD(2, "usec", OPT, dec_int, .spec = "5.2.4 Microseconds"),
+    FIELD(3, "seq-number", OPT, dec_int, .flags = KF_UINT32, .spec = "5.2.4 UInt32"),
+    FIELD(4, "s-address", REQ, dec_host_address, .key = "s_address", .note = "sender's address",
+          .spec = "5.2.5 HostAddress"),
+    FIELD(5, "r-address", OPT, dec_host_address, .key = "r_address", .note = "recipient's address",
+          .spec = "5.2.5 HostAddress"));
+
+KRB_TYPE(checksum_type, "Checksum", "RFC 4120 5.2.9",
+    FIELD(0, "cksumtype", REQ, dec_int, .label = "cksum.cksumtype", .spec = "5.2.9 Int32"),
+    FIELD(1, "checksum", REQ, NULL, .spec = "OCTET STRING"));
+
+KRB_TYPE(krb_safe_type, "KRB-SAFE", "RFC 4120 5.6.1",
+    PVNO(0),
+    MSG_TYPE(1),
+    FIELD(2, "safe-body", REQ, dec_sequence, .sub = &krb_safe_body_type,
+          .note = "user data protected by a checksum (not encrypted)", .spec = "5.6.1 KRB-SAFE-BODY"),
+    FIELD(3, "cksum", REQ, dec_sequence, .sub = &checksum_type, .flags = KF_SILENT, .spec = "5.2.9 Checksum"));
+
+KRB_TYPE(krb_cred_type, "KRB-CRED", "RFC 4120 5.8.1",
+    PVNO(0),
+    MSG_TYPE(1),
+    FIELD(2, "tickets", REQ, dec_seq_of, .elem = cred_ticket, .note = "forwarded tickets",
+          .spec = "SEQUENCE OF Ticket (5.3)"),
+    FIELD(3, "enc-part", REQ, dec_encrypted_data, .key = "enc_etype", .note = "credential info (session keys)",
+          .spec = "5.2.9 EncryptedData"));
+
+/* ---- RFC 4120 5.9.1 KRB-ERROR ------------------------------------------------------ */
+
+static bool dec_kerb_error_value(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
-    guint32 tag;
-    TwDerTlv v;
-    while (next_field(k, seq, &tag, &v, d)) {
-        switch (tag) {
-        case 1:
-        case 2:
-            parse_pvno_msgtype(k, 1, tag, &v, td);
-            break;
-        case 3:
-            field_padata(k, &v, d + 2, td, "pre-authentication data");
-            break;
-        case 4:
-            parse_kdc_req_body(k, &v, d + 2, td);
-            break;
-        default:
-            break;
-        }
-    }
+    TypedRec *ed = rec;
+    gsize vn;
+    const guint8 *vp = get_octets(k, v, &vn);
+    if (vp && ed->type == 3 && vn == 12)
+        parse_ext_error(k, vp, vn, td);
+    else if (vp)
+        TREE(k, td, label_of(f), f->note, "%" G_GSIZE_FORMAT " bytes", vn);
+    return true;
 }
 
-/* ---- RFC 4120 5.4.2 KDC-REP ----------------------------------------------- */
+/* MS-KILE KERB-ERROR-DATA { data-type [1], data-value [2] } (= one PA-DATA shape). */
+KRB_TYPE(kerb_error_data_type, "KERB-ERROR-DATA", "MS-KILE 2.2.1",
+    FIELD(1, "data-type", REQ, dec_int, OUT(TypedRec, type), .key = "e_data_type",
+          .note_of = kerb_error_data_type_note, .spec = "Int32"),
+    FIELD(2, "data-value", OPT, dec_kerb_error_value, .spec = "OCTET STRING (KERB-EXT-ERROR, MS-KILE 2.2.2)"));
 
-static void parse_kdc_rep(Krb *k, TwCursor *seq, guint d, guint td)
+static bool dec_typed_data_value(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
-    guint32 tag;
-    TwDerTlv v;
-    while (next_field(k, seq, &tag, &v, d)) {
-        switch (tag) {
-        case 0:
-        case 1:
-            parse_pvno_msgtype(k, 0, tag, &v, td);
-            break;
-        case 2:
-            field_padata(k, &v, d + 2, td, "pre-authentication data (salt for the reply key)");
-            break;
-        case 3:
-            field_string(k, &v, td, "crealm", "the client's realm", "crealm");
-            break;
-        case 4:
-            field_principal(k, &v, d + 2, td, "cname", "the client the ticket was issued to",
-                            "cname", "cname_type");
-            break;
-        case 5: {
-            TicketInfo ti;
-            parse_ticket(k, &v, &ti, d + 2, td);
-            set_ticket_fields(k, &ti, true);
-            ticket_clear(&ti);
-            break;
-        }
-        case 6: {
-            gint64 et, kv;
-            parse_encrypted_data(k, &v, &et, &kv, d + 2, td, "enc-part",
-                                 "session key etc., encrypted with the client's key (AS) or TGT session key (TGS)");
-            if (et != -1)
-                tw_event_set_int(k->ev, "enc_etype", et);
-            if (kv >= 0)
-                tw_event_set_int(k->ev, "enc_kvno", kv);
-            break;
-        }
-        default:
-            break;
-        }
-    }
+    TypedRec *ed = rec;
+    gsize vn;
+    const guint8 *vp = get_octets(k, v, &vn);
+    if (vp && ed->type == 3 && vn == 12)
+        parse_ext_error(k, vp, vn, td + 1);
+    return true;
 }
 
-/* ---- RFC 4120 5.9.1 KRB-ERROR ---------------------------------------------- */
+KRB_TYPE(typed_data_type, "TYPED-DATA", "RFC 4120 5.9.1",
+    FIELD(0, "data-type", REQ, dec_int, OUT(TypedRec, type), .key = "e_data_typed", .flags = KF_APPEND,
+          .spec = "Int32"),
+    FIELD(1, "data-value", OPT, dec_typed_data_value, .spec = "OCTET STRING"));
+
+static bool typed_data_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
+{
+    TypedRec ed = { -1, NULL };
+    return walk_value(k, &typed_data_type, e, d, td, &ed);
+}
 
 /* e-data: MS-KILE 2.2.1 KERB-ERROR-DATA, RFC 4120 5.9.1 TYPED-DATA, or
  * METHOD-DATA (SEQUENCE OF PA-DATA); kpasswd puts a result code there. */
@@ -1039,9 +1250,7 @@ static void parse_e_data(Krb *k, const guint8 *p, gsize n, gsize reported, guint
             tw_event_set_str(k->ev, "kpasswd_result_name", nm);
         TREE(k, td, "result-code", "kpasswd result", "%" G_GINT64_FORMAT " (%s)", rc, nm ? nm : "unknown");
         if (n > 2) {
-            char *raw = g_strndup((const char *)p + 2, n - 2);
-            char *s = g_utf8_make_valid(raw, -1);
-            g_free(raw);
+            char *s = octets_text(p + 2, n - 2);
             TREE(k, td, "result-string", NULL, "%s", s);
             tw_event_take_str(k->ev, "kpasswd_result_string", s);
         }
@@ -1049,40 +1258,17 @@ static void parse_e_data(Krb *k, const guint8 *p, gsize n, gsize reported, guint
     }
     TwCursor c = tw_cursor_init_reported(p, n, reported);
     TwDerTlv t;
-    if (!tw_der_read(&c, &t, d)) {
+    if (!tw_der_read(&c, &t, d) || t.cls != TW_DER_UNIVERSAL || t.tag != TW_DER_TAG_SEQUENCE ||
+        !t.constructed) {
         /* Not DER: keep it opaque (not an error in the message itself). */
         TREE(k, td, "e-data", "opaque", "%" G_GSIZE_FORMAT " bytes", n);
         return;
     }
-    TwCursor seq;
-    if (t.cls != TW_DER_UNIVERSAL || t.tag != TW_DER_TAG_SEQUENCE || !t.constructed) {
-        TREE(k, td, "e-data", "opaque", "%" G_GSIZE_FORMAT " bytes", n);
-        return;
-    }
-    seq = t.content;
+    TwCursor seq = t.content;
     if (tw_der_next_is(&seq, TW_DER_CONTEXT, 1)) {
-        /* MS-KILE KERB-ERROR-DATA { data-type [1], data-value [2] } (= one PA-DATA shape). */
-        gint64 type = -1;
-        guint32 tag;
-        TwDerTlv v;
+        TypedRec ed = { -1, NULL };
         HEAD(k, td, "KERB-ERROR-DATA", "Microsoft extended error");
-        while (next_field(k, &seq, &tag, &v, d + 1)) {
-            if (tag == 1) {
-                if (get_int(k, &v, &type)) {
-                    TREE(k, td + 1, "data-type", type == 3 ? "KERB_ERR_TYPE_EXTENDED: NTSTATUS follows"
-                                                 : type == 2 ? "KERB_AP_ERR_TYPE_SKEW_RECOVERY" : NULL,
-                         "%" G_GINT64_FORMAT, type);
-                    tw_event_set_int(k->ev, "e_data_type", type);
-                }
-            } else if (tag == 2) {
-                gsize vn;
-                const guint8 *vp = get_octets(k, &v, &vn);
-                if (vp && type == 3 && vn == 12)
-                    parse_ext_error(k, vp, vn, td + 1);
-                else if (vp)
-                    TREE(k, td + 1, "data-value", NULL, "%" G_GSIZE_FORMAT " bytes", vn);
-            }
-        }
+        walk(k, &kerb_error_data_type, &seq, d + 1, td + 1, &ed);
         return;
     }
     if (tw_der_next_is(&seq, TW_DER_UNIVERSAL, TW_DER_TAG_SEQUENCE)) {
@@ -1091,30 +1277,7 @@ static void parse_e_data(Krb *k, const guint8 *p, gsize n, gsize reported, guint
         TwDerTlv first;
         if (tw_der_read(&peek, &first, d + 1) && tw_der_next_is(&first.content, TW_DER_CONTEXT, 0)) {
             HEAD(k, td, "TYPED-DATA", NULL);
-            while (!tw_cursor_at_end(&seq)) {
-                TwDerTlv e;
-                if (!tw_der_read(&seq, &e, d + 1))
-                    break;
-                TwCursor es;
-                if (!open_seq(k, &e, &es, d + 1))
-                    break;
-                guint32 tag;
-                TwDerTlv v;
-                gint64 type = -1;
-                while (next_field(k, &es, &tag, &v, d + 2)) {
-                    if (tag == 0 && get_int(k, &v, &type)) {
-                        TREE(k, td + 1, "data-type", NULL, "%" G_GINT64_FORMAT, type);
-                        const TwField *f = tw_event_get(k->ev, "e_data_typed");
-                        if (!f || f->v.ilist->len < TW_KRB5_MAX_LIST)
-                            tw_event_append_int(k->ev, "e_data_typed", type);
-                    } else if (tag == 1) {
-                        gsize vn;
-                        const guint8 *vp = get_octets(k, &v, &vn);
-                        if (vp && type == 3 && vn == 12)
-                            parse_ext_error(k, vp, vn, td + 2);
-                    }
-                }
-            }
+            walk_seq_of(k, &seq, d + 1, td + 1, typed_data_elem, NULL);
             return;
         }
         HEAD(k, td, "METHOD-DATA", "pre-authentication methods the KDC accepts");
@@ -1124,185 +1287,48 @@ static void parse_e_data(Krb *k, const guint8 *p, gsize n, gsize reported, guint
     TREE(k, td, "e-data", "opaque", "%" G_GSIZE_FORMAT " bytes", n);
 }
 
-static void parse_krb_error(Krb *k, TwCursor *seq, guint d, guint td)
+static bool dec_e_data(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
-    guint32 tag;
-    TwDerTlv v;
-    while (next_field(k, seq, &tag, &v, d)) {
-        switch (tag) {
-        case 0:
-        case 1:
-            parse_pvno_msgtype(k, 0, tag, &v, td);
-            break;
-        case 2:
-        case 4:
-            field_time(k, &v, td, tag == 2 ? "ctime" : "stime",
-                       tag == 2 ? "the client's time, echoed" : "the server's clock: compare with the client's to see skew",
-                       tag == 2 ? "ctime" : "stime");
-            break;
-        case 3:
-        case 5: {
-            gint64 us;
-            if (get_int(k, &v, &us)) {
-                TREE(k, td, tag == 3 ? "cusec" : "susec", "microseconds", "%" G_GINT64_FORMAT, us);
-                tw_event_set_int(k->ev, tag == 3 ? "cusec" : "susec", us);
-            }
-            break;
-        }
-        case 6: {
-            gint64 code;
-            if (get_int(k, &v, &code)) {
-                const char *nm = tw_krb5_error_name(code);
-                TREE(k, td, "error-code", tw_krb5_error_cause(code), "%" G_GINT64_FORMAT " (%s)", code,
-                     nm ? nm : "unknown");
-                tw_event_set_int(k->ev, "error_code", code);
-                if (nm)
-                    tw_event_set_str(k->ev, "error_name", nm);
-            }
-            break;
-        }
-        case 7:
-            field_string(k, &v, td, "crealm", "the client's realm", "crealm");
-            break;
-        case 8:
-            field_principal(k, &v, d + 2, td, "cname", "the client the error is about",
-                            "cname", "cname_type");
-            break;
-        case 9:
-            field_string(k, &v, td, "realm", "the realm of the server that answers", "realm");
-            break;
-        case 10:
-            field_principal(k, &v, d + 2, td, "sname", "the service that was asked for",
-                            "sname", "sname_type");
-            break;
-        case 11:
-            field_string(k, &v, td, "e-text", "free text from the server", "e_text");
-            break;
-        case 12: {
-            gsize n;
-            gsize rep = v.content.reported;
-            const guint8 *p = get_octets(k, &v, &n);
-            if (p) {
-                HEAD(k, td, "e-data", "extra error data");
-                parse_e_data(k, p, n, rep, d + 2, td + 1);
-            }
-            break;
-        }
-        default:
-            break;
-        }
+    gsize n, rep = v->content.reported;
+    const guint8 *p = get_octets(k, v, &n);
+    if (p) {
+        HEAD(k, td, label_of(f), f->note);
+        parse_e_data(k, p, n, rep, d, td + 1);
     }
+    return true;
 }
 
-/* ---- RFC 4120 5.5.2 AP-REP, 5.6 KRB-SAFE, 5.7 KRB-PRIV, 5.8 KRB-CRED ----- */
+KRB_TYPE(krb_error_type, "KRB-ERROR", "RFC 4120 5.9.1",
+    PVNO(0),
+    MSG_TYPE(1),
+    FIELD(2, "ctime", OPT, dec_time, .key = "ctime", .note = "the client's time, echoed", .spec = "5.2.3 KerberosTime"),
+    FIELD(3, "cusec", OPT, dec_int, .key = "cusec", .note = "microseconds", .spec = "5.2.4 Microseconds"),
+    FIELD(4, "stime", REQ, dec_time, .key = "stime",
+          .note = "the server's clock: compare with the client's to see skew", .spec = "5.2.3 KerberosTime"),
+    FIELD(5, "susec", REQ, dec_int, .key = "susec", .note = "microseconds", .spec = "5.2.4 Microseconds"),
+    FIELD(6, "error-code", REQ, dec_int, .key = "error_code", .key2 = "error_name", .name_of = tw_krb5_error_name,
+          .note_of = tw_krb5_error_cause, .spec = "5.2.4 Int32, 7.5.9"),
+    FIELD(7, "crealm", OPT, dec_string, .key = "crealm", .note = "the client's realm", .spec = "5.2.2 Realm"),
+    FIELD(8, "cname", OPT, dec_principal, .key = "cname", .key2 = "cname_type",
+          .note = "the client the error is about", .spec = "5.2.2 PrincipalName"),
+    FIELD(9, "realm", REQ, dec_string, .key = "realm", .note = "the realm of the server that answers",
+          .spec = "5.2.2 Realm"),
+    FIELD(10, "sname", REQ, dec_principal, .key = "sname", .key2 = "sname_type",
+          .note = "the service that was asked for", .spec = "5.2.2 PrincipalName"),
+    FIELD(11, "e-text", OPT, dec_string, .key = "e_text", .note = "free text from the server",
+          .spec = "5.2.1 KerberosString"),
+    FIELD(12, "e-data", OPT, dec_e_data, .note = "extra error data", .spec = "OCTET STRING"));
 
-static void parse_ap_rep_priv(Krb *k, TwCursor *seq, guint32 enc_tag, guint d, guint td)
-{
-    guint32 tag;
-    TwDerTlv v;
-    while (next_field(k, seq, &tag, &v, d)) {
-        if (tag == 0 || tag == 1) {
-            parse_pvno_msgtype(k, 0, tag, &v, td);
-        } else if (tag == enc_tag) {
-            gint64 et, kv;
-            parse_encrypted_data(k, &v, &et, &kv, d + 2, td, "enc-part",
-                                 "encrypted with the session (or sub-session) key");
-            if (et != -1)
-                tw_event_set_int(k->ev, "enc_etype", et);
-            if (kv >= 0)
-                tw_event_set_int(k->ev, "enc_kvno", kv);
-        }
-    }
-}
+/* The table of each message, by RFC 4120 5.10 msg-type. */
+static const KrbType *const message_tables[TW_KRB5_ERROR + 1] = {
+    [TW_KRB5_AS_REQ] = &kdc_req_type, [TW_KRB5_TGS_REQ] = &kdc_req_type,
+    [TW_KRB5_AS_REP] = &kdc_rep_type, [TW_KRB5_TGS_REP] = &kdc_rep_type,
+    [TW_KRB5_AP_REQ] = &ap_req_type,  [TW_KRB5_AP_REP] = &ap_rep_type,
+    [TW_KRB5_SAFE] = &krb_safe_type,  [TW_KRB5_PRIV] = &krb_priv_type,
+    [TW_KRB5_CRED] = &krb_cred_type,  [TW_KRB5_ERROR] = &krb_error_type,
+};
 
-static void parse_krb_safe(Krb *k, TwCursor *seq, guint d, guint td)
-{
-    guint32 tag;
-    TwDerTlv v;
-    while (next_field(k, seq, &tag, &v, d)) {
-        if (tag == 0 || tag == 1) {
-            parse_pvno_msgtype(k, 0, tag, &v, td);
-        } else if (tag == 2) {
-            TwCursor bs;
-            HEAD(k, td, "safe-body", "user data protected by a checksum (not encrypted)");
-            if (!open_seq(k, &v, &bs, d + 2))
-                continue;
-            guint32 bt;
-            TwDerTlv bv;
-            while (next_field(k, &bs, &bt, &bv, d + 3)) {
-                if (bt == 0) {
-                    gsize n;
-                    get_octets(k, &bv, &n);
-                    TREE(k, td + 1, "user-data", NULL, "%" G_GSIZE_FORMAT " bytes", n);
-                } else if (bt == 1) {
-                    gint64 tv;
-                    char ts[32];
-                    if (get_time(k, &bv, &tv)) {
-                        time_str(tv, ts);
-                        TREE(k, td + 1, "timestamp", NULL, "%s", ts);
-                    }
-                } else if (bt == 2 || bt == 3) {
-                    gint64 x;
-                    if (bt == 2 ? get_int(k, &bv, &x) : get_uint32(k, &bv, &x))
-                        TREE(k, td + 1, bt == 2 ? "usec" : "seq-number", NULL, "%" G_GINT64_FORMAT, x);
-                } else if (bt == 4 || bt == 5) {
-                    char *a = parse_host_address(k, &bv, d + 4);
-                    if (a) {
-                        TREE(k, td + 1, bt == 4 ? "s-address" : "r-address",
-                             bt == 4 ? "sender's address" : "recipient's address", "%s", a);
-                        tw_event_take_str(k->ev, bt == 4 ? "s_address" : "r_address", a);
-                    }
-                }
-            }
-        } else if (tag == 3) {
-            TwCursor cs;
-            if (!open_seq(k, &v, &cs, d + 2))
-                continue;
-            guint32 ct;
-            TwDerTlv cv;
-            while (next_field(k, &cs, &ct, &cv, d + 3)) {
-                gint64 x;
-                if (ct == 0 && get_int(k, &cv, &x))
-                    TREE(k, td, "cksum.cksumtype", NULL, "%" G_GINT64_FORMAT, x);
-            }
-        }
-    }
-}
-
-static void parse_krb_cred(Krb *k, TwCursor *seq, guint d, guint td)
-{
-    guint32 tag;
-    TwDerTlv v;
-    while (next_field(k, seq, &tag, &v, d)) {
-        if (tag == 0 || tag == 1) {
-            parse_pvno_msgtype(k, 0, tag, &v, td);
-        } else if (tag == 2) {
-            TwCursor ts_seq;
-            if (!open_seq(k, &v, &ts_seq, d + 2))
-                continue;
-            HEAD(k, td, "tickets", "forwarded tickets");
-            bool first = true;
-            while (!tw_cursor_at_end(&ts_seq)) {
-                TwDerTlv tk;
-                if (!tw_der_read(&ts_seq, &tk, d + 3))
-                    break;
-                TicketInfo ti;
-                parse_ticket(k, &tk, &ti, d + 3, td + 1);
-                set_ticket_fields(k, &ti, first);
-                first = false;
-                ticket_clear(&ti);
-            }
-            note(k, &ts_seq);
-        } else if (tag == 3) {
-            gint64 et, kv;
-            parse_encrypted_data(k, &v, &et, &kv, d + 2, td, "enc-part", "credential info (session keys)");
-            if (et != -1)
-                tw_event_set_int(k->ev, "enc_etype", et);
-        }
-    }
-}
-
-/* ---- entry points ------------------------------------------------------------ */
+/* ---- entry points ------------------------------------------------------------------ */
 
 bool tw_krb5_looks_like_message(const guint8 *data, gsize len)
 {
@@ -1340,39 +1366,10 @@ TwEvent *tw_krb5_parse_message_full(TwDissectCtx *ctx, const guint8 *data, gsize
 
     TwDerTlv st;
     if (app.content.status == TW_OK && tw_der_read(&app.content, &st, 1)) {
+        const KrbType *table = msg_type <= TW_KRB5_ERROR ? message_tables[msg_type] : NULL;
         TwCursor seq;
-        if (open_seq(&k, &st, &seq, 1)) {
-            switch (msg_type) {
-            case TW_KRB5_AS_REQ:
-            case TW_KRB5_TGS_REQ:
-                parse_kdc_req(&k, &seq, 2, 1);
-                break;
-            case TW_KRB5_AS_REP:
-            case TW_KRB5_TGS_REP:
-                parse_kdc_rep(&k, &seq, 2, 1);
-                break;
-            case TW_KRB5_AP_REQ:
-                parse_ap_req_body(&k, &seq, 2, 1, false);
-                break;
-            case TW_KRB5_AP_REP:
-                parse_ap_rep_priv(&k, &seq, 2, 2, 1);
-                break;
-            case TW_KRB5_PRIV:
-                parse_ap_rep_priv(&k, &seq, 3, 2, 1);
-                break;
-            case TW_KRB5_SAFE:
-                parse_krb_safe(&k, &seq, 2, 1);
-                break;
-            case TW_KRB5_CRED:
-                parse_krb_cred(&k, &seq, 2, 1);
-                break;
-            case TW_KRB5_ERROR:
-                parse_krb_error(&k, &seq, 2, 1);
-                break;
-            default:
-                break;
-            }
-        }
+        if (open_seq(&k, &st, &seq) && table)
+            walk(&k, table, &seq, 2, 1, NULL);
     } else {
         note(&k, &app.content);
     }

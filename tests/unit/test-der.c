@@ -282,6 +282,45 @@ static void test_every_truncation(void)
     }
 }
 
+/* A header cut where the captured bytes end: TRUNCATED only when the wire
+ * had more (captured < reported); when captured == reported the value itself
+ * ends inside its header, which is MALFORMED.  Cuts after the identifier,
+ * inside a long-form length, after a complete first TLV, and inside a
+ * constructed value's content. */
+static void test_header_cut_at_reported_end(void)
+{
+    static const struct {
+        guint8 b[6];
+        gsize n;
+        gboolean first_ok; /* a complete TLV precedes the cut header */
+        gboolean nested;   /* the cut header is inside a SEQUENCE's content */
+    } cases[] = {
+        { { 0x30 }, 1, FALSE, FALSE },                         /* identifier, no length */
+        { { 0x04, 0x82, 0x01 }, 3, FALSE, FALSE },             /* long-form length cut */
+        { { 0x1f, 0x81 }, 2, FALSE, FALSE },                   /* high tag number cut */
+        { { 0x02, 0x01, 0x05, 0x30 }, 4, TRUE, FALSE },        /* after a whole INTEGER */
+        { { 0x30, 0x02, 0x04, 0x81 }, 4, FALSE, TRUE },        /* inside a SEQUENCE */
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        for (int more = 0; more <= 1; more++) {
+            gsize n = cases[i].n;
+            TwCursor c = tw_cursor_init_reported(cases[i].b, n, n + (gsize)more * 10);
+            TwCursor *at = &c;
+            TwDerTlv t;
+            if (cases[i].first_ok)
+                g_assert_true(tw_der_read(&c, &t, 0));
+            if (cases[i].nested) {
+                g_assert_true(tw_der_read(&c, &t, 0));
+                at = &t.content;
+            }
+            g_assert_false(tw_der_read(at, &t, 1));
+            /* inside the SEQUENCE the content is whole: the cut is a lie either way */
+            TwStatus want = more && !cases[i].nested ? TW_TRUNCATED : TW_MALFORMED;
+            g_assert_cmpint(at->status, ==, want);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -295,5 +334,6 @@ int main(int argc, char **argv)
     g_test_add_func("/der/bit-string", test_bit_string);
     g_test_add_func("/der/time", test_time);
     g_test_add_func("/der/every-truncation", test_every_truncation);
+    g_test_add_func("/der/header-cut-at-reported-end", test_header_cut_at_reported_end);
     return g_test_run();
 }

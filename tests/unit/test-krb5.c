@@ -468,6 +468,55 @@ static void test_safe_cred(void)
     g_assert_false(tw_event_has(c, "status"));
 }
 
+/* RFC 4120 5.5.1 APOptions: the ap-options note names the bits that are set
+ * (use-session-key = bit 1, mutual-required = bit 2) and says nothing of
+ * mutual-required when it is clear (it used to claim it whatever the value). */
+static const TwTreeNode *tree_node(const TwEvent *ev, const char *name)
+{
+    for (guint i = 0; ev->tree && i < ev->tree->len; i++) {
+        const TwTreeNode *n = g_ptr_array_index(ev->tree, i);
+        if (strcmp(n->name, name) == 0)
+            return n;
+    }
+    return NULL;
+}
+
+static void test_ap_options_note(void)
+{
+    g_autofree guint8 *b = g_memdup2(v_tgs_req, sizeof v_tgs_req);
+    const guint8 pat[] = { 0xa2, 0x07, 0x03, 0x05, 0x00 }; /* AP-REQ [2] ap-options BIT STRING */
+    gsize at = 0;
+    for (gsize i = 0; i + sizeof pat + 4 <= sizeof v_tgs_req; i++)
+        if (memcmp(b + i, pat, sizeof pat) == 0)
+            at = i + sizeof pat;
+    g_assert_cmpuint(at, >, 0);
+    static const struct {
+        guint8 first;
+        const char *value;
+        bool use_session_key, mutual_required;
+    } cases[] = {
+        { 0x00, "0x00000000 (none)", false, false },
+        { 0x20, "0x20000000 (mutual-required)", false, true },
+        { 0x40, "0x40000000 (use-session-key)", true, false },
+        { 0x60, "0x60000000 (use-session-key,mutual-required)", true, true },
+        { 0x80, "0x80000000 (reserved)", false, false },
+    };
+    for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
+        b[at] = cases[c].first;
+        g_autoptr(TwEvent) ev = parse(b, sizeof v_tgs_req, true);
+        g_assert_false(tw_event_has(ev, "status"));
+        const TwTreeNode *n = tree_node(ev, "ap-options");
+        g_assert_nonnull(n);
+        g_assert_cmpstr(n->value, ==, cases[c].value);
+        const char *note = n->note ? n->note : "";
+        g_assert_cmpint(strstr(note, "mutual-required") != NULL, ==, cases[c].mutual_required);
+        g_assert_cmpint(strstr(note, "AP-REP") != NULL, ==, cases[c].mutual_required);
+        g_assert_cmpint(strstr(note, "use-session-key") != NULL, ==, cases[c].use_session_key);
+        if (!cases[c].mutual_required && !cases[c].use_session_key)
+            g_assert_null(n->note);
+    }
+}
+
 static void test_not_kerberos(void)
 {
     const guint8 ntp[] = { 0x23, 0x00, 0x06, 0xec, 0, 0, 0, 0 };
@@ -676,6 +725,71 @@ static void test_udp_pairing(void)
     g_ptr_array_unref(col.events);
 }
 
+/* An AS-REQ and a TGS-REQ both pending on one flow (either order): each
+ * reply pairs with a request of its own kind (RFC 4120 5.4.2: AS-REP answers
+ * AS-REQ, TGS-REP answers TGS-REQ), never with the older request of the other
+ * kind; over UDP and over TCP record marks. */
+static GByteArray *tcp_record(const guint8 *b, gsize n)
+{
+    GByteArray *r = g_byte_array_new();
+    const guint8 mark[4] = { (guint8)(n >> 24), (guint8)(n >> 16), (guint8)(n >> 8), (guint8)n };
+    g_byte_array_append(r, mark, 4);
+    g_byte_array_append(r, b, (guint)n);
+    return r;
+}
+
+static void test_mixed_pending_pairing(void)
+{
+    /* A TGS-REP: the AS-REP vector with APPLICATION 13 and msg-type 13. */
+    g_autofree guint8 *tgs_rep = g_memdup2(v_as_rep, sizeof v_as_rep);
+    g_assert_cmpuint(tgs_rep[0], ==, 0x6b);
+    g_assert_cmpuint(tgs_rep[17], ==, TW_KRB5_AS_REP);
+    tgs_rep[0] = 0x6d;
+    tgs_rep[17] = TW_KRB5_TGS_REP;
+    g_autoptr(TwEvent) check = parse(tgs_rep, sizeof v_as_rep, false);
+    g_assert_cmpstr(tw_event_get_str(check, "msg"), ==, "TGS-REP");
+    g_assert_false(tw_event_has(check, "msg_type_field"));
+    g_assert_false(tw_event_has(check, "status"));
+
+    for (int tcp = 0; tcp <= 1; tcp++) {
+        for (int as_first = 0; as_first <= 1; as_first++) {
+            const TwAppParser *parser = tcp ? &tw_krb5_tcp_parser : &tw_krb5_udp_parser;
+            Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
+            void *st = parser->state_new();
+            struct { guint64 frame; int dir; const guint8 *b; gsize n; } seq[] = {
+                { 20, TW_DIR_REQ, as_first ? v_as_req : v_tgs_req, as_first ? sizeof v_as_req : sizeof v_tgs_req },
+                { 21, TW_DIR_REQ, as_first ? v_tgs_req : v_as_req, as_first ? sizeof v_tgs_req : sizeof v_as_req },
+                /* the reply to the newer request first */
+                { 22, TW_DIR_RSP, as_first ? tgs_rep : v_as_rep, sizeof v_as_rep },
+                { 23, TW_DIR_RSP, as_first ? v_as_rep : tgs_rep, sizeof v_as_rep },
+            };
+            for (guint i = 0; i < G_N_ELEMENTS(seq); i++) {
+                TwPacketInfo pi = pi_udp(seq[i].frame, seq[i].dir == TW_DIR_REQ ? 50000 : 88,
+                                         seq[i].dir == TW_DIR_REQ ? 88 : 50000);
+                if (tcp)
+                    pi.transport = "tcp";
+                TwDissectCtx ctx = { .pi = &pi, .emit = collect_event, .emit_user = &col };
+                if (tcp) {
+                    GByteArray *r = tcp_record(seq[i].b, seq[i].n);
+                    parser->feed(st, &ctx, seq[i].dir, r->data, r->len, r->len);
+                    g_byte_array_unref(r);
+                } else {
+                    parser->feed(st, &ctx, seq[i].dir, seq[i].b, seq[i].n, seq[i].n);
+                }
+            }
+            g_assert_cmpuint(col.events->len, ==, 4);
+            TwEvent *first_reply = g_ptr_array_index(col.events, 2);
+            TwEvent *second_reply = g_ptr_array_index(col.events, 3);
+            g_assert_cmpstr(tw_event_get_str(first_reply, "msg"), ==, as_first ? "TGS-REP" : "AS-REP");
+            g_assert_cmpstr(tw_event_get_str(second_reply, "msg"), ==, as_first ? "AS-REP" : "TGS-REP");
+            g_assert_cmpint(tw_event_get_int(first_reply, "reply_to", 0), ==, 21);
+            g_assert_cmpint(tw_event_get_int(second_reply, "reply_to", 0), ==, 20);
+            parser->state_free(st);
+            g_ptr_array_unref(col.events);
+        }
+    }
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -702,12 +816,14 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/nonce-unsigned", test_nonce_unsigned);
     g_test_add_func("/krb5/safe-cred", test_safe_cred);
     g_test_add_func("/krb5/not-kerberos", test_not_kerberos);
+    g_test_add_func("/krb5/ap-options-note", test_ap_options_note);
     g_test_add_func("/krb5/every-truncation", test_every_truncation);
     g_test_add_func("/krb5/tcp-chunking", test_tcp_chunking);
     g_test_add_func("/krb5/tcp-gap-resync", test_tcp_gap_resync);
     g_test_add_func("/krb5/tcp-bad-marks", test_tcp_bad_marks);
     g_test_add_func("/krb5/tcp-anomaly-cap", test_tcp_anomaly_cap);
     g_test_add_func("/krb5/udp-pairing", test_udp_pairing);
+    g_test_add_func("/krb5/mixed-pending-pairing", test_mixed_pending_pairing);
     g_test_add_func("/krb5/udp-snaplen", test_udp_snaplen);
     return g_test_run();
 }
