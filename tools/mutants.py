@@ -10,7 +10,8 @@ reported as "stale" (the code moved on: update the list).
 Usage: tools/mutants.py [--suite SUITE...] [--keep] [NAME...]
   runs in a scratch git worktree under /tmp (never touches this checkout),
   with a normal (non-sanitizer) build; prints one line per mutant and
-  "N killed, N survived, N stale" at the end.  Exit 0 always (it measures).
+  "N killed, N survived, N stale, N invalid" at the end
+  (invalid: the mutant does not compile, so it measures no test).  Exit 0 always (it measures).
 Not a test: it takes minutes (one build and suite run per mutant).
 """
 import os
@@ -72,6 +73,44 @@ MUTANTS = [
     ("framer-budget-ignored", "dissectors/framer.c",
      "    while (n > budget - total_held || total_held > budget) {",
      "    while (0 && (n > budget - total_held || total_held > budget)) {"),
+    # dissectors/ (Kerberos)
+    ("krb5-tgs-rep-answers-as-req", "dissectors/krb5/krb5-transport.c",
+     "case TW_KRB5_TGS_REP: return req == TW_KRB5_TGS_REQ;",
+     "case TW_KRB5_TGS_REP: return req == TW_KRB5_TGS_REQ || req == TW_KRB5_AS_REQ;"),
+    ("krb5-ap-options-bits-swapped", "dissectors/krb5/krb5.c",
+     "bool use_session_key = (opts & BIT(1)) != 0, mutual_required = (opts & BIT(2)) != 0;",
+     "bool use_session_key = (opts & BIT(2)) != 0, mutual_required = (opts & BIT(1)) != 0;"),
+    ("krb5-tcp-reserved-bit-ignored", "dissectors/krb5/krb5-transport.c",
+     "    if (mark & 0x80000000u)",
+     "    if (0 && (mark & 0x80000000u))"),
+    # analysis/
+    ("weak-challenge-3-bytes", "analysis/engine.c",
+     "for (int i = 2; i < 10; i += 2)\n        if (g_ascii_strncasecmp(hex, hex + i, 2) != 0)",
+     "for (int i = 2; i < 6; i += 2)\n        if (g_ascii_strncasecmp(hex, hex + i, 2) != 0)"),
+    ("zerologon-pwset-not-broken", "analysis/rules.c",
+     "exploited || pw_accepted ? TW_STATE_BROKEN : TW_STATE_AT_RISK",
+     "exploited ? TW_STATE_BROKEN : TW_STATE_AT_RISK"),
+    ("netlogon-denied-not-a-key-failure", "analysis/engine.c",
+     "} else if (st == TW_STATUS_ACCESS_DENIED) {",
+     "} else if (st == TW_STATUS_ACCESS_DENIED + 1) {"),
+    ("preauth-failed-as-server-key", "analysis/engine.c",
+     "bool ap_exchange = !from_kdc || req_type == TW_KRB5_AP_REQ;",
+     "bool ap_exchange = true;"),
+    ("skew-limit-sign", "analysis/rules.c",
+     "bool clock_ok = has_own && ABS(own) < TW_AN_SKEW_LIMIT_S;",
+     "bool clock_ok = has_own && own < TW_AN_SKEW_LIMIT_S;"),
+    ("clock-skew-direction-swapped", "analysis/rules.c",
+     "ABS(rel), rel >= 0 ? \"ahead of\" : \"behind\",",
+     "ABS(rel), rel < 0 ? \"ahead of\" : \"behind\","),
+    ("disabled-reason-swapped", "analysis/rules.c",
+     "if (e->ntstatus == TW_STATUS_ACCOUNT_DISABLED)\n            what = \"disabled\";",
+     "if (e->ntstatus == TW_STATUS_ACCOUNT_DISABLED)\n            what = \"locked out\";"),
+    ("spray-threshold-off-by-one", "analysis/rules.c",
+     "if (s->users->len >= TW_AN_SPRAY_MIN_USERS)",
+     "if (s->users->len > TW_AN_SPRAY_MIN_USERS)"),
+    ("rules-priority-swapped", "analysis/rules.c",
+     "\"RFC 4120 7.5.9 (24, 31); MS-KILE 3.3.5.7.1; MS-NRPC 3.5.4.4.2\", 5, rule_stale_password },",
+     "\"RFC 4120 7.5.9 (24, 31); MS-KILE 3.3.5.7.1; MS-NRPC 3.5.4.4.2\", 9, rule_stale_password },"),
 ]
 
 
@@ -119,7 +158,7 @@ def main():
     if r.returncode:
         print("the unmutated tree fails its tests: fix that first\n" + r.stdout[-3000:])
         return 0
-    killed = survived = stale = 0
+    killed = survived = stale = invalid = 0
     for name, path, orig, mut in todo:
         f = os.path.join(wt, path)
         text = open(f, encoding="utf-8").read()
@@ -131,8 +170,10 @@ def main():
         try:
             b = sh(["ninja", "-C", build], wt)
             if b.returncode:
-                print(f"KILLED   {name}: does not compile")
-                killed += 1
+                # Not a bug a test could catch: the compiler did.
+                err = [l for l in b.stdout.splitlines() if "error" in l][:1]
+                print(f"INVALID  {name}: does not compile: " + "; ".join(err))
+                invalid += 1
                 continue
             try:
                 r = sh(test_cmd, wt, timeout=1800)
@@ -151,7 +192,7 @@ def main():
         sys.stdout.flush()
     total = killed + survived
     rate = f" ({100 * killed // total}% kill rate)" if total else ""
-    print(f"{killed} killed, {survived} survived, {stale} stale{rate}")
+    print(f"{killed} killed, {survived} survived, {stale} stale, {invalid} invalid{rate}")
     if not keep:
         sh(["git", "worktree", "remove", "--force", wt], REPO)
         shutil.rmtree(scratch, ignore_errors=True)
