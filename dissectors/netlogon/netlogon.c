@@ -951,6 +951,9 @@ bool tw_netlogon_dissect(const TwDcerpcStub *st)
                        req ? "request" : "response", st->call_id,
                        tw_status_name(nl.n.c.status));
         }
+        /* core/utf16.h: a name read up to an embedded NUL */
+        if (nl.n.utf16_notes & TW_UTF16_EMBEDDED_NUL)
+            tw_count(st->ctx, "netlogon.utf16_embedded_nul", 1);
         tw_ndr_clear(&nl.n);
     }
     if (req) {
