@@ -40,5 +40,10 @@ const char *tw_gss_mech_name(const char *dotted_oid);
 /* RFC 4178 4.2.2: "accept-completed" … "request-mic", NULL when out of range. */
 const char *tw_spnego_neg_state_name(gint64 state);
 
+/* DCE/RPC bind_token hook of the GSS-API auth types (gssapi-dcerpc.c):
+ * dissects a bind/alter_context/auth3 token, events tagged dcerpc_call_id. */
+typedef struct TwDcerpcAuthToken TwDcerpcAuthToken;
+void tw_gssapi_dcerpc_token(const TwDcerpcAuthToken *tok);
+
 /* LDAP (RFC 4511 4.2) bind carrier on TCP 389/3268. */
 extern const TwAppParser tw_ldap_tcp_parser;
