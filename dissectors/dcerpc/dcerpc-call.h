@@ -79,8 +79,8 @@ typedef struct {
     gsize n_auth_types;
 } TwDcerpcRegistry;
 
-/* The built-in registry (dissectors/dcerpc-registry.c): every interface and
- * auth type the tool knows.  Streams use it unless given another. */
+/* The built-in registry (dissectors/dcerpc-registry/dcerpc-registry.c):
+ * every interface and auth type the tool knows.  Streams use it unless given another. */
 extern const TwDcerpcRegistry tw_dcerpc_registry;
 
 /* Looks the interface up by UUID and major version; an interface known by

@@ -1,6 +1,6 @@
 /* iface.c — lookups in a DCE/RPC registry (dcerpc-call.h).  The tables
- * themselves are in dissectors/dcerpc-registry.c, the one file that names
- * the interface and security-provider modules. */
+ * themselves are in dissectors/dcerpc-registry/dcerpc-registry.c, the one
+ * file that names the interface and security-provider modules. */
 #include "dcerpc-call.h"
 #include "dcerpc-int.h"
 

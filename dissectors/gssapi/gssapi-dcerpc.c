@@ -1,6 +1,6 @@
 /* gssapi-dcerpc.c — GSS-API security providers of DCE/RPC (MS-RPCE
  * 2.2.1.1.7: SPNEGO 0x09, NTLMSSP 0x0a, Kerberos 0x10), the bind_token hook
- * registered for them in dissectors/dcerpc-registry.c. */
+ * registered for them in dissectors/dcerpc-registry/dcerpc-registry.c. */
 #include "gssapi.h"
 
 #include "dissectors/dcerpc/dcerpc-call.h"

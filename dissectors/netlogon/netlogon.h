@@ -1,6 +1,6 @@
 /* netlogon.h — MS-NRPC (NETLOGON) stub dissector, the registry entry
- * (dissectors/dcerpc-registry.c) of 12345678-1234-abcd-ef00-01234567cffb v1:
- * dcerpc calls it for requests and responses on a presentation context
+ * (dissectors/dcerpc-registry/dcerpc-registry.c) of
+ * 12345678-1234-abcd-ef00-01234567cffb v1: dcerpc calls it for requests and responses on a presentation context
  * bound to that interface.  Depends on dcerpc's call API and ndr.h only. */
 #pragma once
 

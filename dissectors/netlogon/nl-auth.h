@@ -2,7 +2,7 @@
  * (auth_type 0x44, RPC_C_AUTHN_NETLOGON, MS-RPCE 2.2.1.1.7): the bind token
  * NL_AUTH_MESSAGE (MS-NRPC 2.2.1.3.1) and the per-PDU NL_AUTH_SIGNATURE /
  * NL_AUTH_SHA2_SIGNATURE (2.2.1.3.2, 2.2.1.3.3).  Registered in
- * dissectors/dcerpc-registry.c; uses only dcerpc's call API. */
+ * dissectors/dcerpc-registry/dcerpc-registry.c; uses only dcerpc's call API. */
 #pragma once
 
 #include "core/tw-limits.h" /* TW_DCERPC_MAX_DNS_PTRS */
