@@ -1,7 +1,13 @@
-/* dcerpc-call.h — what the DCE/RPC layer hands to the interface dissectors
- * (NETLOGON, EPM): one reassembled request or response stub with everything
- * known about its call, and the pairing record shared by both directions.
- * Internal to dissectors/dcerpc and dissectors/netlogon. */
+/* dcerpc-call.h — the call API of the DCE/RPC layer: what it hands to the
+ * interface dissectors (one reassembled request or response stub with
+ * everything known about its call) and to the security providers (the
+ * auth_value of a sec_trailer), and the registry both plug into.
+ *
+ * The registry (one table, in the spirit of Wireshark's dcerpc_init_uuid) is
+ * the only place that names interfaces and auth types: dcerpc.c looks the
+ * bound abstract syntax up there and calls the entry's decoder; it never
+ * includes an interface's header.  Interface modules (NETLOGON, EPM, …)
+ * include this file and ndr.h, never the other way round. */
 #pragma once
 
 #include "core/tw-limits.h"
@@ -9,21 +15,85 @@
 
 /* Caps: core/tw-limits.h. */
 
-typedef enum {
-    TW_IFACE_OTHER = 0,
-    TW_IFACE_NETLOGON,
-    TW_IFACE_EPM,
-} TwIfaceKind;
+typedef struct TwDcerpcStub TwDcerpcStub;
 
+/* ---- interfaces ------------------------------------------------------ */
+
+/* One interface: its abstract syntax (C706 12.6.3.1 p_syntax_id_t) and what
+ * decodes it.  An entry with no decoder only names the interface. */
 typedef struct {
     const char *uuid; /* canonical lower-case text */
     guint16 vmajor;
     const char *name;
-    TwIfaceKind kind;
+    /* Decodes one request or response stub and emits the call's event;
+     * returns false to have dcerpc emit the generic event instead (e.g. an
+     * opnum it does not decode).  NULL: always the generic event. */
+    bool (*dissect)(const TwDcerpcStub *st);
+    /* Method name of an opnum (named on faults), NULL if unknown.  May be NULL. */
+    const char *(*opnum_name)(guint16 opnum);
 } TwDcerpcIface;
 
-/* Looks the interface up by UUID (and major version when several share a UUID). */
+/* ---- security providers (auth_type) ---------------------------------- */
+
+/* One auth_value (MS-RPCE 2.2.2.11 sec_trailer + token) as dcerpc found it. */
+typedef struct TwDcerpcAuthToken TwDcerpcAuthToken;
+struct TwDcerpcAuthToken {
+    TwDissectCtx *ctx;
+    const char *transport; /* "tcp" | "smb2" */
+    guint32 call_id;
+    guint8 auth_type, auth_level;
+    const guint8 *value;
+    gsize value_len;
+    /* The provider's state on this connection (from conn_new; NULL when it
+     * has none). */
+    void *conn;
+};
+
+/* One auth_type (MS-RPCE 2.2.1.1.7).  Every hook may be NULL. */
+typedef struct {
+    guint8 auth_type;
+    const char *name; /* auth_type_name in events */
+    /* Per-connection state, created when the first bind-time token of this
+     * type is seen on a stream and freed with the stream. (transfer full) */
+    void *(*conn_new)(void);
+    void (*conn_free)(void *conn);
+    /* bind, alter_context and their responses: adds what the token says to
+     * the PDU's event, before it is emitted. */
+    void (*bind_fields)(const TwDcerpcAuthToken *tok, TwEvent *ev);
+    /* bind, alter_context, their responses and auth3: dissects the token
+     * after the PDU's event was emitted (may emit events of its own). */
+    void (*bind_token)(const TwDcerpcAuthToken *tok);
+    /* request/response fragments: reads the verifier (e.g. a signature
+     * header) into per-call state, NULL when there is nothing to keep.  The
+     * first fragment of a call that yields state wins. (transfer full) */
+    void *(*verifier_new)(const TwDcerpcAuthToken *tok);
+    void (*verifier_free)(void *verifier);
+} TwDcerpcAuthType;
+
+/* ---- the registry ----------------------------------------------------- */
+
+typedef struct {
+    const TwDcerpcIface *ifaces; /* lookup order: first exact (uuid, vmajor) match */
+    gsize n_ifaces;
+    const TwDcerpcAuthType *auth_types;
+    gsize n_auth_types;
+} TwDcerpcRegistry;
+
+/* The built-in registry (dissectors/dcerpc-registry/dcerpc-registry.c):
+ * every interface and auth type the tool knows.  Streams use it unless given another. */
+extern const TwDcerpcRegistry tw_dcerpc_registry;
+
+/* Looks the interface up by UUID and major version; an interface known by
+ * UUID but bound with another major version is still that interface.
+ * NULL when unknown. (transfer none) */
+const TwDcerpcIface *tw_dcerpc_registry_iface(const TwDcerpcRegistry *r, const char *uuid,
+                                              guint16 vmajor);
+/* The entry of an auth_type, NULL when unknown. (transfer none) */
+const TwDcerpcAuthType *tw_dcerpc_registry_auth(const TwDcerpcRegistry *r, guint8 auth_type);
+/* tw_dcerpc_registry_iface on the built-in registry. (transfer none) */
 const TwDcerpcIface *tw_dcerpc_iface_lookup(const char *uuid, guint16 vmajor);
+
+/* ---- one call ------------------------------------------------------- */
 
 /* The pairing record of one call, created by its request (or by its
  * response when the request was not captured). */
@@ -37,13 +107,11 @@ typedef struct {
     /* Fields the interface dissector copies from the request event into
      * the response event, so each stands alone (owned; may be NULL). */
     TwEvent *carry;
-    /* Interface-private state from the request (e.g. the query level a
-     * response union depends on). */
-    guint32 req_level;
 } TwDcerpcCall;
 
-typedef struct {
+struct TwDcerpcStub {
     TwDissectCtx *ctx;
+    const TwDcerpcRegistry *registry; /* the stream's registry (never NULL) */
     const char *transport; /* "tcp" | "smb2" */
     const char *pipe;      /* SMB2 pipe name or NULL */
     int dir;               /* TW_DIR_REQ: request PDU, TW_DIR_RSP: response */
@@ -61,20 +129,15 @@ typedef struct {
     guint16 iface_vmajor, iface_vminor;
     const TwDcerpcIface *iface; /* may be NULL */
     TwDcerpcCall *call;         /* never NULL */
-    /* NL_AUTH_SIGNATURE of this PDU (MS-NRPC 2.2.1.3.2), if any. */
-    bool has_nl_sig;
-    guint16 nl_sign_alg, nl_seal_alg;
-    /* Names from the schannel bind token of this connection (NULL if none). */
-    const char *nl_auth_domain, *nl_auth_host, *nl_auth_dns_domain, *nl_auth_dns_host;
-} TwDcerpcStub;
+    /* What verifier_type->verifier_new read from this call's verifier
+     * (owned by dcerpc; NULL if none). */
+    const TwDcerpcAuthType *verifier_type;
+    const void *verifier;
+    /* The state of auth_type's provider on this connection (NULL if none). */
+    const void *auth_conn;
+};
 
-/* A new event stamped with the stream's transport, call_id and, for a
- * response, reply_to = request frame. */
+/* A new event stamped with the stream's transport. (transfer full) */
 TwEvent *tw_dcerpc_stub_event(const TwDcerpcStub *st, const char *proto);
 /* Copies every field of `from` that `to` lacks. */
 void tw_dcerpc_copy_fields(TwEvent *to, const TwEvent *from);
-
-/* Interface dissectors (return true when they emitted the call's event). */
-bool tw_epm_dissect(const TwDcerpcStub *st);
-bool tw_netlogon_dissect(const TwDcerpcStub *st);
-const char *tw_netlogon_opnum_name(guint16 opnum);

@@ -4,24 +4,16 @@
 
 #include "core/tw-limits.h"
 #include "core/cursor.h"
+#include "dcerpc-call.h"
 
-/* MS-NRPC 2.2.1.3.1 NL_AUTH_MESSAGE (the schannel bind token). */
-typedef struct {
-    guint32 message_type; /* 0 negotiate request, 1 negotiate response */
-    guint32 flags;        /* which of the buffers below are present */
-    char *nb_domain;      /* 0x01 NetbiosOemDomainName */
-    char *nb_host;        /* 0x02 NetbiosOemComputerName */
-    char *dns_domain;     /* 0x04 DnsCompressedDomainName */
-    char *dns_host;       /* 0x08 DnsCompressedHostName */
-    char *nb_host_utf8;   /* 0x10 NetbiosCompressedComputerName */
-} TwNlAuthMessage;
-
-/* Parses what is there; returns the first error (fields read before it are kept). */
-TwStatus tw_nl_auth_message_parse(const guint8 *p, gsize len, TwNlAuthMessage *m);
-void tw_nl_auth_message_clear(TwNlAuthMessage *m);
+/* A stream that looks interfaces and auth types up in `reg` instead of the
+ * built-in registry (reg must outlive the stream). (transfer full) */
+typedef struct TwDcerpcStream TwDcerpcStream;
+TwDcerpcStream *tw_dcerpc_stream_new_with_registry(const char *transport, const char *pipe_name,
+                                                   const TwDcerpcRegistry *reg);
 
 const char *tw_dcerpc_fault_name(guint32 status); /* NULL if unknown */
-const char *tw_dcerpc_auth_type_name(guint8 t);
+const char *tw_dcerpc_auth_type_name(guint8 t);  /* built-in registry; "unknown" */
 const char *tw_dcerpc_auth_level_name(guint8 l);
 
 /* C706 Appendix L protocol tower, as EPM carries it in twr_t. */
@@ -38,5 +30,12 @@ typedef struct {
     guint16 floors;
 } TwEpmTower;
 
+/* Parses one tower into *t (which then owns t->endpoint; clear it with
+ * tw_epm_tower_clear). */
 TwStatus tw_epm_tower_parse(const guint8 *p, gsize len, TwEpmTower *t);
 void tw_epm_tower_clear(TwEpmTower *t);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TwEpmTower, tw_epm_tower_clear)
+
+/* The EPM interface's stub decoder (registry entry of e1af8308-… v3):
+ * ept_map and ept_lookup; false for other opnums and sealed stubs. */
+bool tw_epm_dissect(const TwDcerpcStub *st);

@@ -1,8 +1,9 @@
 /* dcerpc.c — connection-oriented DCE/RPC (C706 12.6, MS-RPCE 2.2.2) as a
  * byte-stream consumer: PDU framing, presentation contexts, fragment
- * reassembly per call_id, the auth verifier (sec_trailer), the Netlogon
- * schannel bind token, request/response pairing, and dispatch of stubs to
- * the interface dissectors (NETLOGON, EPM) or a compact generic event. */
+ * reassembly per call_id, the auth verifier (sec_trailer), request/response
+ * pairing, and dispatch through the registry (dcerpc-call.h): stubs to the
+ * bound interface's decoder or a compact generic event, auth tokens to the
+ * security provider of their auth_type.  No interface is named here. */
 #include "core/tw-limits.h"
 #include "dcerpc.h"
 
@@ -11,7 +12,6 @@
 #include "dcerpc-call.h"
 #include "dcerpc-int.h"
 #include "dissectors/framer.h"
-#include "dissectors/gssapi/gssapi.h"
 
 #define PARSER "dcerpc"
 
@@ -41,11 +41,6 @@ enum {
 /* MS-RPCE 2.2.1.1.7 / 2.2.1.1.8 */
 enum {
     AUTH_NONE = 0x00,
-    AUTH_SPNEGO = 0x09,
-    AUTH_NTLMSSP = 0x0a,
-    AUTH_SCHANNEL = 0x0e,
-    AUTH_KERBEROS = 0x10,
-    AUTH_NETLOGON = 0x44,
     AUTH_LEVEL_PRIVACY = 6,
 };
 
@@ -77,9 +72,16 @@ typedef struct {
     gsize wire_len; /* stub bytes seen, kept also when sealed (not stored) */
     bool sealed;
     guint8 auth_type, auth_level;
-    bool has_nl_sig;
-    guint16 nl_sign_alg, nl_seal_alg;
+    /* Per-call state the security provider read from a verifier (owned). */
+    const TwDcerpcAuthType *verifier_type;
+    void *verifier;
 } Reasm;
+
+/* A security provider's state on this connection (owned). */
+typedef struct {
+    const TwDcerpcAuthType *type;
+    void *conn;
+} AuthState;
 
 struct TwDcerpcStream {
     const char *transport;
@@ -96,9 +98,11 @@ struct TwDcerpcStream {
     GPtrArray *reasm[2];
     GHashTable *calls; /* call_id -> TwDcerpcCall* */
     GQueue call_order; /* call ids (GUINT_TO_POINTER) oldest first */
-    /* Names from the client's NL_AUTH_MESSAGE: who this schannel belongs to. */
-    char *nl_domain, *nl_host, *nl_dns_domain, *nl_dns_host;
     gsize charged; /* TCP parser: bytes charged through tw_mem_charge */
+    const TwDcerpcRegistry *reg;
+    /* AuthState: at most one per registry entry with conn_new, so the
+     * registry bounds it. */
+    GArray *auth;
 };
 
 /* ---- names ---------------------------------------------------------- */
@@ -121,23 +125,6 @@ static const char *ptype_name(guint8 t)
     case PT_ORPHANED: return "orphaned";
     }
     return NULL;
-}
-
-const char *tw_dcerpc_auth_type_name(guint8 t)
-{
-    switch (t) {
-    case AUTH_NONE: return "none";
-    case 0x01: return "dce_private";
-    case 0x02: return "dce_public";
-    case 0x04: return "digest";
-    case AUTH_SPNEGO: return "spnego";
-    case AUTH_NTLMSSP: return "ntlmssp";
-    case AUTH_SCHANNEL: return "schannel";
-    case AUTH_KERBEROS: return "kerberos";
-    case AUTH_NETLOGON: return "netlogon";
-    case 0xff: return "default";
-    }
-    return "unknown";
 }
 
 const char *tw_dcerpc_auth_level_name(guint8 l)
@@ -293,11 +280,20 @@ static void call_free(gpointer p)
     g_free(c);
 }
 
+static void verifier_clear(Reasm *r)
+{
+    if (r->verifier && r->verifier_type->verifier_free)
+        r->verifier_type->verifier_free(r->verifier);
+    r->verifier = NULL;
+    r->verifier_type = NULL;
+}
+
 static void reasm_free(gpointer p)
 {
     Reasm *r = p;
     if (r->stub)
         g_byte_array_unref(r->stub);
+    verifier_clear(r);
     g_free(r);
 }
 
@@ -305,7 +301,15 @@ static const TwFramerSpec co_framing;
 
 TwDcerpcStream *tw_dcerpc_stream_new(const char *transport, const char *pipe_name)
 {
+    return tw_dcerpc_stream_new_with_registry(transport, pipe_name, &tw_dcerpc_registry);
+}
+
+TwDcerpcStream *tw_dcerpc_stream_new_with_registry(const char *transport, const char *pipe_name,
+                                                   const TwDcerpcRegistry *reg)
+{
     TwDcerpcStream *s = g_new0(TwDcerpcStream, 1);
+    s->reg = reg;
+    s->auth = g_array_new(FALSE, TRUE, sizeof(AuthState));
     s->transport = g_intern_string(transport ? transport : "tcp");
     s->pipe = g_strdup(pipe_name);
     for (int d = 0; d < 2; d++) {
@@ -348,10 +352,12 @@ void tw_dcerpc_stream_free(TwDcerpcStream *s)
     g_hash_table_destroy(s->calls);
     g_queue_clear(&s->call_order);
     g_free(s->pipe);
-    g_free(s->nl_domain);
-    g_free(s->nl_host);
-    g_free(s->nl_dns_domain);
-    g_free(s->nl_dns_host);
+    for (guint i = 0; i < s->auth->len; i++) {
+        AuthState *a = &g_array_index(s->auth, AuthState, i);
+        if (a->type->conn_free)
+            a->type->conn_free(a->conn);
+    }
+    g_array_free(s->auth, TRUE);
     g_free(s);
 }
 
@@ -441,130 +447,13 @@ void tw_dcerpc_copy_fields(TwEvent *to, const TwEvent *from)
     }
 }
 
-static void set_auth_fields(TwEvent *ev, guint8 type, guint8 level)
+static void set_auth_fields(TwDcerpcStream *s, TwEvent *ev, guint8 type, guint8 level)
 {
+    const TwDcerpcAuthType *a = tw_dcerpc_registry_auth(s->reg, type);
     tw_event_set_int(ev, "auth_type", type);
-    tw_event_set_str(ev, "auth_type_name", tw_dcerpc_auth_type_name(type));
+    tw_event_set_str(ev, "auth_type_name", a && a->name ? a->name : "unknown");
     tw_event_set_int(ev, "auth_level", level);
     tw_event_set_str(ev, "auth_level_name", tw_dcerpc_auth_level_name(level));
-}
-
-/* ---- NL_AUTH_MESSAGE (MS-NRPC 2.2.1.3.1) ------------------------------ */
-
-/* OEM string, NUL-terminated.  The OEM code page is not on the wire: ASCII
- * is kept and other bytes become U+FFFD rather than guessed at. */
-static char *read_oem_string(TwCursor *c)
-{
-    GString *s = g_string_new(NULL);
-    for (;;) {
-        guint8 b = tw_cursor_u8(c);
-        if (!tw_cursor_ok(c)) {
-            g_string_free(s, TRUE);
-            return NULL;
-        }
-        if (b == 0)
-            break;
-        if (s->len >= 256) {
-            tw_cursor_fail(c, TW_LIMIT);
-            g_string_free(s, TRUE);
-            return NULL;
-        }
-        if (b < 0x80)
-            g_string_append_c(s, (char)b);
-        else
-            g_string_append_unichar(s, 0xFFFD);
-    }
-    return g_string_free(s, FALSE);
-}
-
-/* RFC 1035 4.1.4 compressed name; pointers are offsets from the start of
- * the NL_AUTH_MESSAGE.  A pointer must point before the label that holds
- * it and at most TW_DCERPC_MAX_DNS_PTRS are followed, so no loop survives. */
-static char *read_dns_name(TwCursor *c)
-{
-    GString *s = g_string_new(NULL);
-    gsize pos = c->off;
-    bool jumped = false;
-    guint jumps = 0;
-    for (;;) {
-        if (pos >= c->len) {
-            tw_cursor_fail(c, pos >= c->reported ? TW_MALFORMED : TW_TRUNCATED);
-            goto fail;
-        }
-        guint8 l = c->p[pos];
-        if (l == 0) {
-            pos++;
-            break;
-        }
-        if ((l & 0xC0) == 0xC0) {
-            if (pos + 1 >= c->len) {
-                tw_cursor_fail(c, TW_TRUNCATED);
-                goto fail;
-            }
-            gsize target = ((gsize)(l & 0x3F) << 8) | c->p[pos + 1];
-            if (target >= pos || ++jumps > TW_DCERPC_MAX_DNS_PTRS) {
-                tw_cursor_fail(c, TW_MALFORMED);
-                goto fail;
-            }
-            if (!jumped)
-                c->off = pos + 2;
-            jumped = true;
-            pos = target;
-            continue;
-        }
-        if (l & 0xC0) { /* 0x40/0x80: reserved label types */
-            tw_cursor_fail(c, TW_MALFORMED);
-            goto fail;
-        }
-        if (l > c->len - pos - 1) {
-            tw_cursor_fail(c, TW_TRUNCATED);
-            goto fail;
-        }
-        if (s->len + l + 1 > 255) {
-            tw_cursor_fail(c, TW_MALFORMED);
-            goto fail;
-        }
-        if (s->len)
-            g_string_append_c(s, '.');
-        g_string_append_len(s, (const char *)c->p + pos + 1, l);
-        pos += 1 + (gsize)l;
-    }
-    if (!jumped)
-        c->off = pos;
-    char *valid = g_utf8_make_valid(s->str, (gssize)s->len);
-    g_string_free(s, TRUE);
-    return valid;
-fail:
-    g_string_free(s, TRUE);
-    return NULL;
-}
-
-void tw_nl_auth_message_clear(TwNlAuthMessage *m)
-{
-    g_clear_pointer(&m->nb_domain, g_free);
-    g_clear_pointer(&m->nb_host, g_free);
-    g_clear_pointer(&m->dns_domain, g_free);
-    g_clear_pointer(&m->dns_host, g_free);
-    g_clear_pointer(&m->nb_host_utf8, g_free);
-}
-
-TwStatus tw_nl_auth_message_parse(const guint8 *p, gsize len, TwNlAuthMessage *m)
-{
-    memset(m, 0, sizeof *m);
-    TwCursor c = tw_cursor_init(p, len);
-    m->message_type = tw_cursor_le32(&c);
-    m->flags = tw_cursor_le32(&c);
-    if (m->flags & 0x01)
-        m->nb_domain = read_oem_string(&c);
-    if (m->flags & 0x02)
-        m->nb_host = read_oem_string(&c);
-    if (m->flags & 0x04)
-        m->dns_domain = read_dns_name(&c);
-    if (m->flags & 0x08)
-        m->dns_host = read_dns_name(&c);
-    if (m->flags & 0x10)
-        m->nb_host_utf8 = read_dns_name(&c);
-    return c.status;
 }
 
 /* ---- auth verifier ---------------------------------------------------- */
@@ -604,72 +493,73 @@ static bool parse_sec_trailer(const guint8 *pdu, gsize frag_len, guint16 auth_le
     return true;
 }
 
-static void gss_decorate(TwEvent *ev, void *user)
+/* The state of a security provider on this stream, created on first use
+ * when `create` (NULL when the provider keeps none). */
+static void *auth_conn(TwDcerpcStream *s, const TwDcerpcAuthType *a, bool create)
 {
-    const guint32 *call_id = user;
-    tw_event_set_int(ev, "dcerpc_call_id", *call_id);
+    for (guint i = 0; i < s->auth->len; i++) {
+        AuthState *have = &g_array_index(s->auth, AuthState, i);
+        if (have->type == a)
+            return have->conn;
+    }
+    if (!create || !a->conn_new)
+        return NULL;
+    AuthState add = { .type = a, .conn = a->conn_new() };
+    g_array_append_val(s->auth, add);
+    return add.conn;
 }
 
-/* Security tokens carried by binds, their acks and auth3: GSS-API/SPNEGO,
- * raw NTLMSSP or Kerberos (MS-RPCE 3.3.1.5.2). */
-static void dissect_auth_token(TwDcerpcStream *s, TwDissectCtx *ctx, const SecTrailer *t,
-                               guint32 call_id)
+static TwDcerpcAuthToken auth_token(TwDcerpcStream *s, TwDissectCtx *ctx, const SecTrailer *t,
+                                    guint32 call_id, void *conn)
+{
+    return (TwDcerpcAuthToken){
+        .ctx = ctx,
+        .transport = s->transport,
+        .call_id = call_id,
+        .auth_type = t->type,
+        .auth_level = t->level,
+        .value = t->value,
+        .value_len = t->value_len,
+        .conn = conn,
+    };
+}
+
+/* MS-RPCE 3.3.1.5.2: a bind-time token (bind, alter_context, their
+ * responses): what its provider says goes into the PDU's event. */
+static void auth_bind_fields(TwDcerpcStream *s, TwDissectCtx *ctx, TwEvent *ev,
+                             const SecTrailer *t, guint32 call_id)
+{
+    const TwDcerpcAuthType *a = t->present ? tw_dcerpc_registry_auth(s->reg, t->type) : NULL;
+    if (!a || !a->bind_fields)
+        return;
+    TwDcerpcAuthToken tok = auth_token(s, ctx, t, call_id, auth_conn(s, a, true));
+    a->bind_fields(&tok, ev);
+}
+
+/* The same tokens and auth3's, after the PDU's event: the provider
+ * dissects them (GSS-API/SPNEGO, raw NTLMSSP or Kerberos). */
+static void auth_bind_token(TwDcerpcStream *s, TwDissectCtx *ctx, const SecTrailer *t,
+                            guint32 call_id)
 {
     if (!t->present || t->value_len == 0)
         return;
-    if (t->type == AUTH_SPNEGO || t->type == AUTH_NTLMSSP || t->type == AUTH_KERBEROS)
-        tw_gssapi_dissect(ctx, t->value, t->value_len, t->value_len, s->transport, gss_decorate,
-                          &call_id);
+    const TwDcerpcAuthType *a = tw_dcerpc_registry_auth(s->reg, t->type);
+    if (!a || !a->bind_token)
+        return;
+    TwDcerpcAuthToken tok = auth_token(s, ctx, t, call_id, auth_conn(s, a, false));
+    a->bind_token(&tok);
 }
 
-static void keep_name(char **slot, const char *v)
+/* A request/response fragment's verifier: per-call state of its provider. */
+static void auth_verifier(TwDcerpcStream *s, TwDissectCtx *ctx, const SecTrailer *t,
+                          guint32 call_id, Reasm *r)
 {
-    if (!v)
+    const TwDcerpcAuthType *a = t->present ? tw_dcerpc_registry_auth(s->reg, t->type) : NULL;
+    if (!a || !a->verifier_new)
         return;
-    g_free(*slot);
-    *slot = g_strdup(v);
-}
-
-static void add_nl_auth(TwDcerpcStream *s, TwEvent *ev, TwDissectCtx *ctx, const SecTrailer *t)
-{
-    if (!t->present || t->type != AUTH_NETLOGON)
-        return;
-    TwNlAuthMessage m;
-    TwStatus st = tw_nl_auth_message_parse(t->value, t->value_len, &m);
-    tw_event_set_int(ev, "nl_auth_message_type", m.message_type);
-    tw_event_set_int(ev, "nl_auth_flags", m.flags);
-    if (m.nb_domain)
-        tw_event_set_str(ev, "nl_auth_domain", m.nb_domain);
-    if (m.nb_host)
-        tw_event_set_str(ev, "nl_auth_host", m.nb_host);
-    else if (m.nb_host_utf8)
-        tw_event_set_str(ev, "nl_auth_host", m.nb_host_utf8);
-    if (m.dns_domain)
-        tw_event_set_str(ev, "nl_auth_dns_domain", m.dns_domain);
-    if (m.dns_host)
-        tw_event_set_str(ev, "nl_auth_dns_host", m.dns_host);
-    if (m.message_type == 0) {
-        keep_name(&s->nl_domain, m.nb_domain);
-        keep_name(&s->nl_host, m.nb_host ? m.nb_host : m.nb_host_utf8);
-        keep_name(&s->nl_dns_domain, m.dns_domain);
-        keep_name(&s->nl_dns_host, m.dns_host);
-    }
-    if (st != TW_OK)
-        tw_anomaly(ctx, PARSER, "nl_auth_message_malformed", "NL_AUTH_MESSAGE: %s",
-                   tw_status_name(st));
-    tw_nl_auth_message_clear(&m);
-}
-
-/* MS-NRPC 2.2.1.3.2 NL_AUTH_SIGNATURE: algorithms are little-endian
- * constants whatever the PDU byte order. */
-static void parse_nl_sig(const SecTrailer *t, bool *has, guint16 *sign, guint16 *seal)
-{
-    *has = false;
-    if (!t->present || t->type != AUTH_NETLOGON || t->value_len < 4)
-        return;
-    *has = true;
-    *sign = (guint16)(t->value[0] | (t->value[1] << 8));
-    *seal = (guint16)(t->value[2] | (t->value[3] << 8));
+    TwDcerpcAuthToken tok = auth_token(s, ctx, t, call_id, auth_conn(s, a, false));
+    r->verifier = a->verifier_new(&tok);
+    r->verifier_type = r->verifier ? a : NULL;
 }
 
 /* ---- bind / alter_context --------------------------------------------- */
@@ -704,7 +594,7 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
         rd_uuid(c, le, pc.uuid);
         pc.vmajor = rd16(c, le);
         pc.vminor = rd16(c, le);
-        pc.iface = tw_dcerpc_iface_lookup(pc.uuid, pc.vmajor);
+        pc.iface = tw_dcerpc_registry_iface(s->reg, pc.uuid, pc.vmajor);
         /* Transfer syntaxes: this item is NDR64 only if it offers NDR64 alone. */
         bool ndr20 = false, ndr64 = false;
         for (guint j = 0; j < n_ts && tw_cursor_ok(c); j++) {
@@ -764,11 +654,11 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
     if (s->pipe)
         tw_event_set_str(ev, "pipe", s->pipe);
     if (t->present) {
-        set_auth_fields(ev, t->type, t->level);
-        add_nl_auth(s, ev, ctx, t);
+        set_auth_fields(s, ev, t->type, t->level);
+        auth_bind_fields(s, ctx, ev, t, call_id);
     }
     tw_emit(ctx, ev);
-    dissect_auth_token(s, ctx, t, call_id);
+    auth_bind_token(s, ctx, t, call_id);
 }
 
 /* C706 12.6.4.4 bind_ack / 12.6.4.2 alter_context_response. */
@@ -853,11 +743,11 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
     if (sec && sec_len > 1) /* port_any_t: NUL-terminated string */
         tw_event_set_strn(ev, "sec_addr", (const char *)sec, strnlen((const char *)sec, sec_len));
     if (t->present) {
-        set_auth_fields(ev, t->type, t->level);
-        add_nl_auth(s, ev, ctx, t);
+        set_auth_fields(s, ev, t->type, t->level);
+        auth_bind_fields(s, ctx, ev, t, call_id);
     }
     tw_emit(ctx, ev);
-    dissect_auth_token(s, ctx, t, call_id);
+    auth_bind_token(s, ctx, t, call_id);
 }
 
 static void handle_bind_nak(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, bool le,
@@ -915,8 +805,11 @@ static void dispatch_stub(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, guint32
         call->req_ts_us = ctx->pi ? ctx->pi->ts_us : 0;
     }
     PresCtx *pc = ctx_find(s, ctx_id);
+    const TwDcerpcAuthType *auth =
+        r->auth_type ? tw_dcerpc_registry_auth(s->reg, r->auth_type) : NULL;
     TwDcerpcStub st = {
         .ctx = ctx,
+        .registry = s->reg,
         .transport = s->transport,
         .pipe = s->pipe,
         .dir = dir,
@@ -936,19 +829,13 @@ static void dispatch_stub(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, guint32
         .iface_vminor = pc ? pc->vminor : 0,
         .iface = pc ? pc->iface : NULL,
         .call = call,
-        .has_nl_sig = r->has_nl_sig,
-        .nl_sign_alg = r->nl_sign_alg,
-        .nl_seal_alg = r->nl_seal_alg,
-        .nl_auth_domain = s->nl_domain,
-        .nl_auth_host = s->nl_host,
-        .nl_auth_dns_domain = s->nl_dns_domain,
-        .nl_auth_dns_host = s->nl_dns_host,
+        .verifier_type = r->verifier_type,
+        .verifier = r->verifier,
+        .auth_conn = auth ? auth_conn(s, auth, false) : NULL,
     };
     bool done = false;
-    if (st.iface && st.iface->kind == TW_IFACE_NETLOGON)
-        done = tw_netlogon_dissect(&st);
-    else if (st.iface && st.iface->kind == TW_IFACE_EPM)
-        done = tw_epm_dissect(&st);
+    if (st.iface && st.iface->dissect)
+        done = st.iface->dissect(&st);
     if (!done)
         generic_call_event(&st);
     if (dir == TW_DIR_RSP)
@@ -981,7 +868,7 @@ static void handle_call_fragment(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 pt
     cur.auth_type = t->present ? t->type : 0;
     cur.auth_level = t->present ? t->level : 0;
     cur.sealed = t->present && t->level == AUTH_LEVEL_PRIVACY && t->type != AUTH_NONE;
-    parse_nl_sig(t, &cur.has_nl_sig, &cur.nl_sign_alg, &cur.nl_seal_alg);
+    auth_verifier(s, ctx, t, call_id, &cur);
 
     bool first = flags & PFC_FIRST_FRAG, last = flags & PFC_LAST_FRAG;
     guint idx = 0;
@@ -993,6 +880,7 @@ static void handle_call_fragment(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 pt
             g_ptr_array_remove_index(s->reasm[d], idx);
         }
         dispatch_stub(s, ctx, d, call_id, ctx_id, opnum, le, stub, stub_len, &cur);
+        verifier_clear(&cur);
         return;
     }
     if (first) {
@@ -1017,15 +905,16 @@ static void handle_call_fragment(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 pt
     if (!r) {
         /* The capture began inside this call, or its first fragment was lost. */
         tw_count(ctx, "dcerpc.orphan_fragment", 1);
+        verifier_clear(&cur);
         return;
     }
     r->sealed |= cur.sealed;
     r->wire_len += stub_len;
-    if (cur.has_nl_sig && !r->has_nl_sig) {
-        r->has_nl_sig = true;
-        r->nl_sign_alg = cur.nl_sign_alg;
-        r->nl_seal_alg = cur.nl_seal_alg;
+    if (cur.verifier && !r->verifier) {
+        r->verifier = g_steal_pointer(&cur.verifier);
+        r->verifier_type = cur.verifier_type;
     }
+    verifier_clear(&cur);
     if (!r->sealed) {
         if (stub_len > TW_DCERPC_MAX_STUB - r->stub->len) {
             tw_anomaly(ctx, PARSER, "dcerpc_stub_too_large", "call_id %u stub over %u bytes",
@@ -1072,8 +961,8 @@ static void handle_fault(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, bool
     }
     if (call && call->have_request) {
         tw_event_set_int(ev, "opnum", call->opnum);
-        if (pc && pc->iface && pc->iface->kind == TW_IFACE_NETLOGON) {
-            const char *op = tw_netlogon_opnum_name(call->opnum);
+        if (pc && pc->iface && pc->iface->opnum_name) {
+            const char *op = pc->iface->opnum_name(call->opnum);
             if (op)
                 tw_event_set_str(ev, "op", op);
         }
@@ -1094,7 +983,7 @@ static void simple_event(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 ptype, gui
     tw_event_set_str(ev, "pdu", ptype_name(ptype));
     tw_event_set_int(ev, "call_id", call_id);
     if (t && t->present)
-        set_auth_fields(ev, t->type, t->level);
+        set_auth_fields(s, ev, t->type, t->level);
     tw_emit(ctx, ev);
 }
 
@@ -1169,7 +1058,7 @@ static void handle_pdu(TwDcerpcStream *s, TwDissectCtx *ctx, const guint8 *pdu, 
         break;
     case PT_AUTH3:
         simple_event(s, ctx, ptype, call_id, &t);
-        dissect_auth_token(s, ctx, &t, call_id);
+        auth_bind_token(s, ctx, &t, call_id);
         break;
     case PT_ORPHANED:
     case PT_CO_CANCEL: {

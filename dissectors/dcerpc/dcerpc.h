@@ -10,12 +10,14 @@
 typedef struct TwDcerpcStream TwDcerpcStream;
 
 /* `transport` ("tcp" | "smb2") is stamped on every event the stream emits.
- * `pipe_name` (may be NULL) is the SMB2 pipe, e.g. "netlogon". */
+ * `pipe_name` (may be NULL) is the SMB2 pipe, e.g. "netlogon".  Interfaces
+ * and auth types are looked up in the built-in registry.  (transfer full) */
 TwDcerpcStream *tw_dcerpc_stream_new(const char *transport, const char *pipe_name);
 void tw_dcerpc_stream_free(TwDcerpcStream *s);
 /* Bytes of parser state the stream holds that grow with the input (for
  * tw_mem_charge by whoever owns the stream). */
 gsize tw_dcerpc_stream_held(const TwDcerpcStream *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwDcerpcStream, tw_dcerpc_stream_free)
 
 /* Next in-order bytes of one direction (TW_DIR_REQ client→server).  PDUs may
  * span calls and several PDUs may arrive in one call. */

@@ -132,14 +132,14 @@ static bool read_twr(TwNdr *n, TwEpmTower *t)
     return st == TW_OK || t->has_iface;
 }
 
-static void tower_fields(TwEvent *ev, const TwEpmTower *t)
+static void tower_fields(const TwDcerpcRegistry *reg, TwEvent *ev, const TwEpmTower *t)
 {
     if (t->has_iface) {
         char ver[16];
         snprintf(ver, sizeof ver, "%u.%u", t->vmajor, t->vminor);
         tw_event_set_str(ev, "uuid", t->uuid);
         tw_event_set_str(ev, "version", ver);
-        const TwDcerpcIface *ifc = tw_dcerpc_iface_lookup(t->uuid, t->vmajor);
+        const TwDcerpcIface *ifc = tw_dcerpc_registry_iface(reg, t->uuid, t->vmajor);
         if (ifc)
             tw_event_set_str(ev, "interface", ifc->name);
     }
@@ -206,9 +206,9 @@ static void map_request(const TwDcerpcStub *st, TwNdr *n)
     }
     TwEpmTower t = { 0 };
     if (tw_ndr_full_ptr(n, &ref) && read_twr(n, &t)) {
-        tower_fields(ev, &t);
+        tower_fields(st->registry, ev, &t);
         TwEvent *carry = tw_event_new(NULL, "carry");
-        tower_fields(carry, &t);
+        tower_fields(st->registry, carry, &t);
         tw_event_remove(carry, "port");
         tw_event_remove(carry, "ip");
         if (st->call->carry)
@@ -253,7 +253,7 @@ static void map_response(const TwDcerpcStub *st, TwNdr *n)
                 TwEpmTower t = { 0 };
                 if (read_twr(n, &t)) {
                     if (first) {
-                        tower_fields(ev, &t);
+                        tower_fields(st->registry, ev, &t);
                         first = false;
                     }
                     if (t.has_port) {
@@ -293,7 +293,7 @@ static void lookup_request(const TwDcerpcStub *st, TwNdr *n)
         tw_ndr_u16(n);
         if (tw_ndr_ok(n)) {
             tw_event_set_str(ev, "uuid", u);
-            const TwDcerpcIface *ifc = tw_dcerpc_iface_lookup(u, vmaj);
+            const TwDcerpcIface *ifc = tw_dcerpc_registry_iface(st->registry, u, vmaj);
             if (ifc)
                 tw_event_set_str(ev, "interface", ifc->name);
         }
@@ -337,7 +337,8 @@ static void lookup_response(const TwDcerpcStub *st, TwNdr *n)
                 TwEpmTower t = { 0 };
                 if (read_twr(n, &t)) {
                     if (t.has_iface) {
-                        const TwDcerpcIface *ifc = tw_dcerpc_iface_lookup(t.uuid, t.vmajor);
+                        const TwDcerpcIface *ifc =
+                            tw_dcerpc_registry_iface(st->registry, t.uuid, t.vmajor);
                         const char *nm = ifc ? ifc->name : t.uuid;
                         bool dup = false;
                         for (guint j = 0; j < names->len && !dup; j++)

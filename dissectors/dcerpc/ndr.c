@@ -201,42 +201,11 @@ bool tw_ndr_conformant_varying(TwNdr *n, guint32 *max_count, guint32 *offset, gu
     return tw_ndr_varying(n, *max_count, offset, actual);
 }
 
-static void utf8_put(GString *out, gunichar ch)
+/* C706 14.3.4: wchar_t units in the packed_drep byte order, decoded under
+ * the core/utf16.h rule (what it met is kept in n->utf16_notes). */
+static char *utf16_to_utf8(TwNdr *n, const guint8 *p, gsize units)
 {
-    g_string_append_unichar(out, ch);
-}
-
-static char *utf16_to_utf8(const guint8 *p, gsize units, bool le)
-{
-    GString *out = g_string_sized_new(units + 1);
-    for (gsize i = 0; i < units; i++) {
-        guint16 u = le ? (guint16)(p[2 * i] | (p[2 * i + 1] << 8))
-                       : (guint16)((p[2 * i] << 8) | p[2 * i + 1]);
-        if (u == 0)
-            break;
-        if (u >= 0xD800 && u <= 0xDBFF) {
-            if (i + 1 < units) {
-                guint16 lo = le ? (guint16)(p[2 * i + 2] | (p[2 * i + 3] << 8))
-                                : (guint16)((p[2 * i + 2] << 8) | p[2 * i + 3]);
-                if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                    utf8_put(out, 0x10000 + (((gunichar)u - 0xD800) << 10) + (lo - 0xDC00));
-                    i++;
-                    continue;
-                }
-            }
-            utf8_put(out, 0xFFFD);
-        } else if (u >= 0xDC00 && u <= 0xDFFF) {
-            utf8_put(out, 0xFFFD);
-        } else {
-            utf8_put(out, u);
-        }
-    }
-    return g_string_free(out, FALSE);
-}
-
-char *tw_utf16le_to_utf8(const guint8 *p, gsize units)
-{
-    return utf16_to_utf8(p, units, true);
+    return tw_utf16_to_utf8(p, units * 2, n->le, &n->utf16_notes);
 }
 
 /* C706 14.3.4 + MS-RPCE 2.2.5: [string] wchar_t is a conformant varying
@@ -253,7 +222,7 @@ char *tw_ndr_wstring_cv(TwNdr *n)
     const guint8 *p = tw_cursor_bytes(&n->c, (gsize)act * 2);
     if (!p)
         return NULL;
-    return utf16_to_utf8(p, act, n->le);
+    return utf16_to_utf8(n, p, act);
 }
 
 char *tw_ndr_unique_wstring(TwNdr *n, bool *present)
@@ -325,7 +294,7 @@ void tw_ndr_unicode_string_body(TwNdr *n, TwNdrUnicodeString *us)
     if (!p)
         return;
     g_free(us->value);
-    us->value = utf16_to_utf8(p, act, n->le);
+    us->value = utf16_to_utf8(n, p, act);
 }
 
 static void unicode_string_deferred(TwNdr *n, void *user)

@@ -19,6 +19,7 @@
 
 #include "core/tw-limits.h"
 #include "core/cursor.h"
+#include "core/utf16.h"
 
 /* Caps (core/tw-limits.h): hitting one latches TW_LIMIT in the cursor. */
 
@@ -37,11 +38,13 @@ struct TwNdr {
     GArray *deferred; /* TwNdrDeferred, pending, FIFO */
     guint depth;
     GHashTable *full_seen; /* full pointers: referent ids already read */
+    guint utf16_notes;     /* TW_UTF16_* bits met by the strings read (core/utf16.h) */
 };
 
 void tw_ndr_init(TwNdr *n, const guint8 *stub, gsize len, gsize reported, bool little_endian,
                  bool ndr64);
 void tw_ndr_clear(TwNdr *n);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TwNdr, tw_ndr_clear)
 
 static inline bool tw_ndr_ok(const TwNdr *n) { return tw_cursor_ok(&n->c); }
 static inline void tw_ndr_fail(TwNdr *n, TwStatus st) { tw_cursor_fail(&n->c, st); }
@@ -83,13 +86,15 @@ bool tw_ndr_varying(TwNdr *n, guint32 max_count, guint32 *offset, guint32 *actua
 bool tw_ndr_conformant_varying(TwNdr *n, guint32 *max_count, guint32 *offset, guint32 *actual);
 
 /* [string] wchar_t* referent: conformant varying UTF-16 array, converted to
- * UTF-8 (invalid surrogates become U+FFFD; the terminating NUL, if counted,
- * is dropped).  Returns NULL on error. (transfer full) */
+ * UTF-8 under the core/utf16.h rule (the string ends at its first NUL; an
+ * embedded one is noted in n->utf16_notes).  Returns NULL on error.
+ * (transfer full) */
 char *tw_ndr_wstring_cv(TwNdr *n);
 /* A [unique, string] wchar_t* as a top-level parameter: pointer then, if not
  * NULL, the string at once.  *present tells NULL from error. (transfer full) */
 char *tw_ndr_unique_wstring(TwNdr *n, bool *present);
-/* [string] char* (OEM/ASCII) conformant varying, as in EPM annotations. */
+/* [string] char* (OEM/ASCII) conformant varying, as in EPM annotations.
+ * (transfer full) */
 char *tw_ndr_string_cv(TwNdr *n);
 
 /* RPC_UNICODE_STRING (MS-DTYP 2.3.10): Length and MaximumLength in bytes,
@@ -107,6 +112,3 @@ void tw_ndr_unicode_string_body(TwNdr *n, TwNdrUnicodeString *us);
 /* Header, then queue the body on the deferral list. */
 void tw_ndr_unicode_string(TwNdr *n, TwNdrUnicodeString *us);
 
-/* UTF-16 code units (little-endian bytes) to UTF-8; unpaired surrogates
- * become U+FFFD; stops at the first NUL unit. (transfer full) */
-char *tw_utf16le_to_utf8(const guint8 *p, gsize units);

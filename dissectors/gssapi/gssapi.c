@@ -5,6 +5,7 @@
 
 #include "dissectors/der/der.h"
 #include "dissectors/krb5/krb5.h"
+#include "dissectors/ntlmssp/ntlmssp.h"
 
 #include <stdio.h>
 
@@ -45,39 +46,6 @@ const char *tw_spnego_neg_state_name(gint64 state)
     static const char *const names[] = { "accept-completed", "accept-incomplete", "reject",
                                          "request-mic" };
     return state >= 0 && state < 4 ? names[state] : NULL;
-}
-
-bool tw_gss_filetime_to_us(guint64 filetime, gint64 *ts_us)
-{
-    /* 11644473600 s between 1601-01-01 and 1970-01-01. */
-    const guint64 epoch_delta_100ns = G_GUINT64_CONSTANT(116444736000000000);
-    if (filetime == 0 || filetime < epoch_delta_100ns || filetime == G_MAXUINT64 ||
-        filetime > G_GUINT64_CONSTANT(0x7fffffffffffffff))
-        return false;
-    *ts_us = (gint64)((filetime - epoch_delta_100ns) / 10);
-    return true;
-}
-
-char *tw_gss_utf16le_dup(const guint8 *p, gsize nbytes)
-{
-    GString *s = g_string_sized_new(nbytes / 2 + 1);
-    gsize n = nbytes / 2;
-    for (gsize i = 0; i < n; i++) {
-        gunichar u = p[2 * i] | (p[2 * i + 1] << 8);
-        if (u >= 0xd800 && u < 0xdc00 && i + 1 < n) {
-            gunichar lo = p[2 * i + 2] | (p[2 * i + 3] << 8);
-            if (lo >= 0xdc00 && lo < 0xe000) {
-                u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-                i++;
-            } else {
-                u = 0xfffd;
-            }
-        } else if ((u >= 0xd800 && u < 0xe000) || u == 0) {
-            u = 0xfffd;
-        }
-        g_string_append_unichar(s, u);
-    }
-    return g_string_free(s, FALSE);
 }
 
 /* X.690 8.19: OBJECT IDENTIFIER content → dotted text; false if malformed. */

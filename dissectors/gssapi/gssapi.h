@@ -40,19 +40,10 @@ const char *tw_gss_mech_name(const char *dotted_oid);
 /* RFC 4178 4.2.2: "accept-completed" … "request-mic", NULL when out of range. */
 const char *tw_spnego_neg_state_name(gint64 state);
 
-/* NTLMSSP (MS-NLMP 2.2.1): parses one message starting with "NTLMSSP\0" and
- * returns its un-emitted "ntlmssp" event (transport "tcp" from ctx->pi; the
- * caller stamps its own), or NULL when the bytes are not NTLMSSP. */
-TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsize reported);
-/* True if data starts with the NTLMSSP signature. */
-bool tw_ntlmssp_looks_like(const guint8 *data, gsize len);
-
-/* UTF-16LE (nbytes, odd trailing byte ignored) → newly allocated UTF-8;
- * unpaired surrogates and NULs become U+FFFD. */
-char *tw_gss_utf16le_dup(const guint8 *p, gsize nbytes);
-/* Windows FILETIME (100 ns since 1601) → µs since the Unix epoch; false if 0
- * or out of the representable range. */
-bool tw_gss_filetime_to_us(guint64 filetime, gint64 *ts_us);
+/* DCE/RPC bind_token hook of the GSS-API auth types (gssapi-dcerpc.c):
+ * dissects a bind/alter_context/auth3 token, events tagged dcerpc_call_id. */
+typedef struct TwDcerpcAuthToken TwDcerpcAuthToken;
+void tw_gssapi_dcerpc_token(const TwDcerpcAuthToken *tok);
 
 /* LDAP (RFC 4511 4.2) bind carrier on TCP 389/3268. */
 extern const TwAppParser tw_ldap_tcp_parser;

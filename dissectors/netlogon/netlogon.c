@@ -10,10 +10,10 @@
 
 #include <stdio.h>
 
-#include "dissectors/dcerpc/dcerpc-call.h"
 #include "dissectors/dcerpc/ndr.h"
 #include "core/nrpc-names.h"
 #include "core/ntstatus.h"
+#include "nl-auth.h"
 
 #define PARSER "netlogon"
 
@@ -215,7 +215,6 @@ static bool level_request(Nl *nl)
     if (!tw_ndr_ok(&nl->n))
         return false;
     tw_event_set_int(nl->ev, "query_level", level);
-    nl->st->call->req_level = level;
     return true;
 }
 
@@ -883,22 +882,7 @@ static TwEvent *nl_event(const TwDcerpcStub *st)
         tw_event_set_int(ev, "auth_type", st->auth_type);
         tw_event_set_int(ev, "auth_level", st->auth_level);
     }
-    if (st->has_nl_sig) {
-        tw_event_set_int(ev, "nl_sign_alg", st->nl_sign_alg);
-        tw_event_set_int(ev, "nl_seal_alg", st->nl_seal_alg);
-    }
-    /* On a schannel connection the bind token named the client in clear
-     * text: repeat it so sealed calls still say whose channel they are on. */
-    if (st->auth_type == 0x44) {
-        if (st->nl_auth_domain)
-            tw_event_set_str(ev, "nl_auth_domain", st->nl_auth_domain);
-        if (st->nl_auth_host)
-            tw_event_set_str(ev, "nl_auth_host", st->nl_auth_host);
-        if (st->nl_auth_dns_domain)
-            tw_event_set_str(ev, "nl_auth_dns_domain", st->nl_auth_dns_domain);
-        if (st->nl_auth_dns_host)
-            tw_event_set_str(ev, "nl_auth_dns_host", st->nl_auth_dns_host);
-    }
+    tw_nl_auth_stub_fields(st, ev);
     tw_event_set_bool(ev, "sealed", st->sealed);
     if (st->ndr64)
         tw_event_set_bool(ev, "ndr64", TRUE);
@@ -951,6 +935,9 @@ bool tw_netlogon_dissect(const TwDcerpcStub *st)
                        req ? "request" : "response", st->call_id,
                        tw_status_name(nl.n.c.status));
         }
+        /* core/utf16.h: a name read up to an embedded NUL */
+        if (nl.n.utf16_notes & TW_UTF16_EMBEDDED_NUL)
+            tw_count(st->ctx, "netlogon.utf16_embedded_nul", 1);
         tw_ndr_clear(&nl.n);
     }
     if (req) {

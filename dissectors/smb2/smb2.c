@@ -12,7 +12,9 @@
 #include "dissectors/dcerpc/dcerpc.h"
 #include "dissectors/framer.h"
 #include "dissectors/gssapi/gssapi.h"
+#include "core/filetime.h"
 #include "core/ntstatus.h"
+#include "core/utf16.h"
 
 #include <stdio.h>
 
@@ -219,9 +221,14 @@ static bool msg_slice(const TwCursor *msg, guint32 off, guint32 len, const guint
     return true;
 }
 
-static char *utf16_name(const guint8 *p, gsize n)
+/* UTF-16LE path or file name under the core/utf16.h rule. */
+static char *utf16_name(TwDissectCtx *ctx, const guint8 *p, gsize n)
 {
-    return tw_gss_utf16le_dup(p, MIN(n, (gsize)TW_SMB2_MAX_NAME));
+    guint notes = 0;
+    char *s = tw_utf16le_to_utf8(p, MIN(n, (gsize)TW_SMB2_MAX_NAME), &notes);
+    if (notes & TW_UTF16_EMBEDDED_NUL)
+        tw_count(ctx, "smb2.utf16_embedded_nul", 1);
+    return s;
 }
 
 static void set_hex64(TwEvent *ev, const char *key, guint64 v)
@@ -434,7 +441,7 @@ static void request(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, g
         guint16 poff = tw_cursor_le16(c);
         guint16 plen = tw_cursor_le16(c);
         if (tw_cursor_ok(c) && msg_slice(msg, poff, plen, &p, &cap, &rep, &st))
-            sp->name = utf16_name(p, cap);
+            sp->name = utf16_name(ctx, p, cap);
         break;
     }
     case TW_SMB2_CREATE: { /* 2.2.13 */
@@ -445,7 +452,7 @@ static void request(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, g
             if (nlen == 0)
                 sp->name = g_strdup("");
             else if (msg_slice(msg, noff, nlen, &p, &cap, &rep, &st))
-                sp->name = utf16_name(p, cap);
+                sp->name = utf16_name(ctx, p, cap);
         }
         break;
     }
@@ -620,7 +627,7 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
                 tw_event_set_str(ev, "dialect_name", tw_smb2_dialect_name(dialect));
             gint64 us;
             /* The server's clock sample: SystemTime (FILETIME) vs the capture time. */
-            if (tw_gss_filetime_to_us(systime, &us)) {
+            if (tw_filetime_to_us(systime, &us)) {
                 tw_event_set_time(ev, "server_time", us);
                 tw_event_set_int(ev, "server_time_us", us);
                 if (ctx->pi)

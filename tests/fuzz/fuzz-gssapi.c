@@ -4,6 +4,7 @@
  * tw_ntlmssp_parse, or the LDAP TCP parser fed segments in the fuzz-smb2
  * format (header byte: bit 0 direction, bit 1 gap; 16-bit length; bytes). */
 #include "dissectors/gssapi/gssapi.h"
+#include "dissectors/ntlmssp/ntlmssp.h"
 
 #include <stdint.h>
 

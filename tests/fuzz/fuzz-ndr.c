@@ -7,6 +7,7 @@
 
 #include "dissectors/dcerpc/dcerpc-int.h"
 #include "dissectors/dcerpc/ndr.h"
+#include "dissectors/netlogon/nl-auth.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

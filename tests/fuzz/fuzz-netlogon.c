@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *stub = size > 2 ? g_memdup2(data + 2, size - 2) : g_malloc0(1);
     TwDcerpcStub st = {
         .ctx = &ctx,
+        .registry = &tw_dcerpc_registry,
         .transport = "tcp",
         .dir = (flags & 1) ? TW_DIR_RSP : TW_DIR_REQ,
         .call_id = 1,
@@ -34,14 +35,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .stub_len = size - 2,
         .call = &call,
     };
+    /* the decoders as the registry has them */
+    const TwDcerpcIface *epm = tw_dcerpc_iface_lookup("e1af8308-5d1f-11c9-91a4-08002b14a0fa", 3);
+    const TwDcerpcIface *nl = tw_dcerpc_iface_lookup("12345678-1234-abcd-ef00-01234567cffb", 1);
     if (flags & 8) {
         st.opnum = call.opnum = data[0] & 1 ? 3 : 2;
-        tw_epm_dissect(&st);
+        st.iface = epm;
+        epm->dissect(&st);
     } else {
-        tw_netlogon_dissect(&st);
+        st.iface = nl;
+        nl->dissect(&st);
         /* the response, paired with the request's carried fields */
         st.dir = TW_DIR_RSP;
-        tw_netlogon_dissect(&st);
+        nl->dissect(&st);
     }
     if (call.carry)
         tw_event_free(call.carry);

@@ -1,8 +1,9 @@
 /* test-dcerpc.c — DCE/RPC CO streams from real capture bytes: binds and
  * acks (NDR64, bind-time features), EPM ept_map towers and the learnt
  * port, chunking at every split, fragment reassembly, big-endian drep,
- * faults, sealed calls, NL_AUTH_MESSAGE with DNS compression, and every
- * truncation of a PDU. */
+ * faults, sealed calls, every truncation of a PDU, and the registry: an
+ * unknown UUID's generic event, a registered test interface's decoder and
+ * opnum names, a test security provider's hooks. */
 #include <glib.h>
 
 #include "dissectors/dcerpc/dcerpc-int.h"
@@ -434,58 +435,6 @@ static void test_sealed(void)
     harness_clear(&h);
 }
 
-static void test_nl_auth_message(void)
-{
-    TwNlAuthMessage m;
-    /* all five names; the DNS host points back into the DNS domain */
-    g_autoptr(GByteArray) v = hex("00000000 1f000000"
-                                  "564f4e00"            /* "VON" @8 */
-                                  "484f535400"          /* "HOST" @12 */
-                                  "076578616d706c65 036f726700" /* example.org @17 */
-                                  "04686f7374 c011"     /* host + ptr 17 @30 */
-                                  "04484f535400");      /* HOST @37 */
-    g_assert_cmpint(tw_nl_auth_message_parse(v->data, v->len, &m), ==, TW_OK);
-    g_assert_cmpuint(m.flags, ==, 0x1f);
-    g_assert_cmpstr(m.nb_domain, ==, "VON");
-    g_assert_cmpstr(m.nb_host, ==, "HOST");
-    g_assert_cmpstr(m.dns_domain, ==, "example.org");
-    g_assert_cmpstr(m.dns_host, ==, "host.example.org");
-    g_assert_cmpstr(m.nb_host_utf8, ==, "HOST");
-    tw_nl_auth_message_clear(&m);
-
-    /* a pointer to itself or forward is refused (no loop) */
-    g_autoptr(GByteArray) loop = hex("00000000 04000000 c008");
-    g_assert_cmpint(tw_nl_auth_message_parse(loop->data, loop->len, &m), ==, TW_MALFORMED);
-    g_assert_null(m.dns_domain);
-    tw_nl_auth_message_clear(&m);
-    g_autoptr(GByteArray) fwd = hex("00000000 04000000 c00c 0000 0161 00");
-    g_assert_cmpint(tw_nl_auth_message_parse(fwd->data, fwd->len, &m), ==, TW_MALFORMED);
-    tw_nl_auth_message_clear(&m);
-    /* backward chain a->b->a is impossible; a two-step chain is fine */
-    g_autoptr(GByteArray) chain = hex("00000000 0c000000 016100 0162c008");
-    g_assert_cmpint(tw_nl_auth_message_parse(chain->data, chain->len, &m), ==, TW_OK);
-    g_assert_cmpstr(m.dns_domain, ==, "a");
-    g_assert_cmpstr(m.dns_host, ==, "b.a");
-    tw_nl_auth_message_clear(&m);
-    /* invalid UTF-8 in a label is made valid */
-    g_autoptr(GByteArray) bad = hex("00000000 04000000 02ff41 00");
-    g_assert_cmpint(tw_nl_auth_message_parse(bad->data, bad->len, &m), ==, TW_OK);
-    g_assert_true(g_utf8_validate(m.dns_domain, -1, NULL));
-    tw_nl_auth_message_clear(&m);
-
-    /* every truncation of the real token: an error, never a crash */
-    g_autoptr(GByteArray) pdu = hex(alter_nl_auth);
-    const guint8 *tok = pdu->data + pdu->len - 43;
-    for (gsize k = 0; k < 43; k++) {
-        g_autofree guint8 *cut = g_memdup2(tok, k ? k : 1);
-        g_assert_cmpint(tw_nl_auth_message_parse(cut, k, &m), !=, TW_OK);
-        tw_nl_auth_message_clear(&m);
-    }
-    g_assert_cmpint(tw_nl_auth_message_parse(tok, 43, &m), ==, TW_OK);
-    g_assert_cmpstr(m.nb_host_utf8, ==, "WIN7-PC");
-    tw_nl_auth_message_clear(&m);
-}
-
 /* Each PDU cut at every length inside a fresh stream: no event for an
  * incomplete PDU, no crash; then each PDU with frag_length shrunk to the
  * cut (a lying header): decode errors are reported, never a crash. */
@@ -591,6 +540,304 @@ static void test_ack_without_bind(void)
     harness_clear(&h);
 }
 
+/* ---- the registry ---------------------------------------------------- */
+
+#define TEST_UUID "11223344-5566-7788-99aa-bbccddeeff00"
+
+/* C706 12.6.3.1 common header (little-endian, first+last fragment) before
+ * `body`; frag_length and auth_length filled in. */
+static GByteArray *co_pdu(guint8 ptype, guint32 call_id, const GByteArray *body, guint16 auth_len)
+{
+    GByteArray *b = g_byte_array_new();
+    put8(b, 5), put8(b, 0), put8(b, ptype), put8(b, 0x03);
+    put8(b, 0x10), put8(b, 0), put8(b, 0), put8(b, 0);
+    put16(b, (guint16)(16 + body->len)), put16(b, auth_len);
+    put32(b, call_id);
+    g_byte_array_append(b, body->data, body->len);
+    return b;
+}
+
+/* C706 Appendix A: a UUID in little-endian drep. */
+static void put_uuid(GByteArray *b, guint32 a, guint16 m, guint16 h, const char *tail16)
+{
+    put32(b, a), put16(b, m), put16(b, h);
+    g_autoptr(GByteArray) t = hex(tail16);
+    g_byte_array_append(b, t->data, t->len);
+}
+
+/* C706 12.6.4.3 bind: one context item (ctx 0) of TEST_UUID version vmajor.0
+ * over NDR20, with an optional sec_trailer + token of auth_type 0x99. */
+static GByteArray *bind_pdu(guint32 call_id, guint16 vmajor, const char *token_hex)
+{
+    g_autoptr(GByteArray) body = g_byte_array_new();
+    put16(body, 4280), put16(body, 4280), put32(body, 0);
+    put8(body, 1), put8(body, 0), put16(body, 0);
+    put16(body, 0), put8(body, 1), put8(body, 0);
+    put_uuid(body, 0x11223344, 0x5566, 0x7788, "99aabbccddeeff00");
+    put16(body, vmajor), put16(body, 0);
+    put_uuid(body, 0x8a885d04, 0x1ceb, 0x11c9, "9fe808002b104860"); /* NDR20 */
+    put32(body, 2);
+    guint16 auth_len = 0;
+    if (token_hex) {
+        g_autoptr(GByteArray) tok = hex(token_hex);
+        put8(body, 0x99), put8(body, 2), put8(body, 0), put8(body, 0), put32(body, 0);
+        g_byte_array_append(body, tok->data, tok->len);
+        auth_len = (guint16)tok->len;
+    }
+    return co_pdu(11, call_id, body, auth_len);
+}
+
+/* C706 12.6.4.9 request (ctx 0) / 12.6.4.10 response with an 8-byte stub,
+ * and with a 4-byte verifier of auth_type 0x99 when `verifier`. */
+static GByteArray *call_pdu(bool request, guint32 call_id, guint16 opnum, bool verifier)
+{
+    g_autoptr(GByteArray) body = g_byte_array_new();
+    put32(body, 8), put16(body, 0);
+    if (request)
+        put16(body, opnum);
+    else
+        put8(body, 0), put8(body, 0);
+    g_autoptr(GByteArray) stub = hex("0102030405060708");
+    g_byte_array_append(body, stub->data, stub->len);
+    if (verifier) {
+        put8(body, 0x99), put8(body, 2), put8(body, 0), put8(body, 0), put32(body, 0);
+        put32(body, 0xa1b2c3d4);
+    }
+    return co_pdu(request ? 0 : 2, call_id, body, verifier ? 4 : 0);
+}
+
+static void feed_bytes(Harness *h, TwDcerpcStream *s, int dir, guint64 frame, GByteArray *b)
+{
+    h->pi.frame = frame;
+    g_autofree guint8 *copy = g_memdup2(b->data, b->len);
+    tw_dcerpc_stream_feed(s, &h->ctx, dir, copy, b->len);
+}
+
+/* What the test interface's decoder was called with. */
+static struct {
+    guint calls;
+    int dir;
+    guint16 opnum;
+    guint32 call_id;
+    gsize stub_len;
+    guint8 first_byte;
+    const char *iface_name;
+    bool had_verifier;
+    guint32 verifier_value;
+    bool had_conn;
+} seen;
+
+/* Decodes opnum 7 (emits a "testif" event); leaves every other opnum to the
+ * generic event. */
+static bool test_iface_dissect(const TwDcerpcStub *st)
+{
+    seen.calls++;
+    seen.dir = st->dir;
+    seen.opnum = st->opnum;
+    seen.call_id = st->call_id;
+    seen.stub_len = st->stub_len;
+    seen.first_byte = st->stub_len ? st->stub[0] : 0;
+    seen.iface_name = st->iface ? st->iface->name : NULL;
+    seen.had_verifier = st->verifier != NULL;
+    seen.verifier_value = st->verifier ? *(const guint32 *)st->verifier : 0;
+    seen.had_conn = st->auth_conn != NULL;
+    if (st->opnum != 7)
+        return false;
+    TwEvent *ev = tw_dcerpc_stub_event(st, "testif");
+    tw_event_set_int(ev, "opnum", st->opnum);
+    tw_event_set_str(ev, "dir", st->dir == TW_DIR_REQ ? "request" : "response");
+    tw_emit(st->ctx, ev);
+    return true;
+}
+
+static const char *test_opnum_name(guint16 opnum)
+{
+    return opnum == 7 ? "TestSeven" : opnum == 8 ? "TestEight" : NULL;
+}
+
+/* A test security provider (auth_type 0x99): counts its bind tokens in its
+ * per-connection state, annotates the bind event, keeps a verifier. */
+static void *test_conn_new(void)
+{
+    return g_new0(guint, 1);
+}
+
+static void test_bind_fields(const TwDcerpcAuthToken *tok, TwEvent *ev)
+{
+    guint *tokens = tok->conn;
+    (*tokens)++;
+    tw_event_set_int(ev, "test_token_len", (gint64)tok->value_len);
+    tw_event_set_int(ev, "test_tokens", *tokens);
+}
+
+static guint bind_tokens_seen;
+
+static void test_bind_token(const TwDcerpcAuthToken *tok)
+{
+    bind_tokens_seen++;
+    TwEvent *ev = tw_event_new(tok->ctx->pi, "testauth");
+    tw_event_set_int(ev, "dcerpc_call_id", tok->call_id);
+    tw_emit(tok->ctx, ev);
+}
+
+static void *test_verifier_new(const TwDcerpcAuthToken *tok)
+{
+    if (tok->value_len < 4)
+        return NULL;
+    guint32 *v = g_new(guint32, 1);
+    *v = (guint32)(tok->value[0] | (tok->value[1] << 8) | (tok->value[2] << 16) |
+                   ((guint32)tok->value[3] << 24));
+    return v;
+}
+
+static const TwDcerpcIface test_ifaces[] = {
+    /* same UUID twice: the exact major version wins, another finds the first */
+    { TEST_UUID, 2, "TESTIF", test_iface_dissect, test_opnum_name },
+    { TEST_UUID, 3, "TESTIF3", NULL, NULL },
+};
+
+static const TwDcerpcAuthType test_auth[] = {
+    { .auth_type = 0x99,
+      .name = "test",
+      .conn_new = test_conn_new,
+      .conn_free = g_free,
+      .bind_fields = test_bind_fields,
+      .bind_token = test_bind_token,
+      .verifier_new = test_verifier_new,
+      .verifier_free = g_free },
+};
+
+static const TwDcerpcRegistry test_registry = {
+    .ifaces = test_ifaces,
+    .n_ifaces = G_N_ELEMENTS(test_ifaces),
+    .auth_types = test_auth,
+    .n_auth_types = G_N_ELEMENTS(test_auth),
+};
+
+static void test_registry_lookup(void)
+{
+    g_assert_true(tw_dcerpc_registry_iface(&test_registry, TEST_UUID, 2) == &test_ifaces[0]);
+    g_assert_true(tw_dcerpc_registry_iface(&test_registry, TEST_UUID, 3) == &test_ifaces[1]);
+    g_assert_true(tw_dcerpc_registry_iface(&test_registry, TEST_UUID, 9) == &test_ifaces[0]);
+    g_assert_null(tw_dcerpc_registry_iface(&test_registry, "e1af8308-5d1f-11c9-91a4-08002b14a0fa", 3));
+    g_assert_true(tw_dcerpc_registry_auth(&test_registry, 0x99) == &test_auth[0]);
+    g_assert_null(tw_dcerpc_registry_auth(&test_registry, 0x44));
+    /* the built-in registry names EPM and decodes it, knows LSARPC by name only */
+    const TwDcerpcIface *epm = tw_dcerpc_iface_lookup("e1af8308-5d1f-11c9-91a4-08002b14a0fa", 3);
+    g_assert_nonnull(epm);
+    g_assert_cmpstr(epm->name, ==, "EPM");
+    g_assert_true(epm->dissect == tw_epm_dissect);
+    const TwDcerpcIface *lsa = tw_dcerpc_iface_lookup("12345778-1234-abcd-ef00-0123456789ab", 0);
+    g_assert_cmpstr(lsa->name, ==, "LSARPC");
+    g_assert_null(lsa->dissect);
+    g_assert_null(tw_dcerpc_iface_lookup(TEST_UUID, 2));
+    g_assert_cmpstr(tw_dcerpc_auth_type_name(0x44), ==, "netlogon");
+    g_assert_cmpstr(tw_dcerpc_auth_type_name(0x09), ==, "spnego");
+    g_assert_cmpstr(tw_dcerpc_auth_type_name(0x99), ==, "unknown");
+}
+
+/* An interface the registry does not know: bind and calls get the generic
+ * dcerpc events (uuid, no interface name), faults no op name. */
+static void test_registry_unknown(void)
+{
+    Harness h;
+    harness_init(&h);
+    g_autoptr(TwDcerpcStream) s = tw_dcerpc_stream_new("tcp", NULL); /* built-in registry */
+    g_autoptr(GByteArray) bind = bind_pdu(1, 2, NULL);
+    g_autoptr(GByteArray) req = call_pdu(true, 2, 7, false);
+    g_autoptr(GByteArray) rsp = call_pdu(false, 2, 0, false);
+    feed_bytes(&h, s, TW_DIR_REQ, 1, bind);
+    feed_bytes(&h, s, TW_DIR_REQ, 2, req);
+    feed_bytes(&h, s, TW_DIR_RSP, 3, rsp);
+    TwEvent *b = find(&h, "dcerpc", "pdu", "bind", 0);
+    g_assert_nonnull(b);
+    g_assert_cmpstr(tw_event_get_str(b, "uuid"), ==, TEST_UUID);
+    g_assert_false(tw_event_has(b, "interface"));
+    TwEvent *r = find(&h, "dcerpc", "pdu", "request", 0);
+    g_assert_nonnull(r);
+    g_assert_cmpstr(tw_event_get_str(r, "uuid"), ==, TEST_UUID);
+    g_assert_false(tw_event_has(r, "interface"));
+    g_assert_cmpint(tw_event_get_int(r, "opnum", -1), ==, 7);
+    g_assert_cmpint(tw_event_get_int(r, "stub_len", -1), ==, 8);
+    TwEvent *p = find(&h, "dcerpc", "pdu", "response", 0);
+    g_assert_nonnull(p);
+    g_assert_cmpint(tw_event_get_int(p, "reply_to", 0), ==, 2);
+    g_assert_cmpuint(h.events->len, ==, 3);
+    harness_clear(&h);
+}
+
+/* A registered interface: its decoder is called for both directions with
+ * the request's opnum; an opnum it declines gets the generic event; faults
+ * are named by its opnum_name; the security provider's hooks run in order. */
+static void test_registry_dispatch(void)
+{
+    Harness h;
+    harness_init(&h);
+    memset(&seen, 0, sizeof seen);
+    bind_tokens_seen = 0;
+    g_autoptr(TwDcerpcStream) s = tw_dcerpc_stream_new_with_registry("tcp", NULL, &test_registry);
+    g_autoptr(GByteArray) bind = bind_pdu(1, 2, "aabbccdd");
+    feed_bytes(&h, s, TW_DIR_REQ, 1, bind);
+    TwEvent *b = find(&h, "dcerpc", "pdu", "bind", 0);
+    g_assert_nonnull(b);
+    g_assert_cmpstr(tw_event_get_str(b, "interface"), ==, "TESTIF");
+    g_assert_cmpstr(tw_event_get_str(b, "auth_type_name"), ==, "test");
+    g_assert_cmpint(tw_event_get_int(b, "test_token_len", 0), ==, 4);
+    g_assert_cmpint(tw_event_get_int(b, "test_tokens", 0), ==, 1);
+    /* bind_token runs after the bind event is emitted */
+    g_assert_cmpuint(bind_tokens_seen, ==, 1);
+    g_assert_cmpstr(((TwEvent *)g_ptr_array_index(h.events, 1))->proto, ==, "testauth");
+
+    /* opnum 7, request with a verifier: decoded by the interface */
+    g_autoptr(GByteArray) req = call_pdu(true, 5, 7, true);
+    feed_bytes(&h, s, TW_DIR_REQ, 2, req);
+    g_assert_cmpuint(seen.calls, ==, 1);
+    g_assert_cmpint(seen.dir, ==, TW_DIR_REQ);
+    g_assert_cmpuint(seen.opnum, ==, 7);
+    g_assert_cmpuint(seen.call_id, ==, 5);
+    g_assert_cmpuint(seen.stub_len, ==, 8);
+    g_assert_cmpuint(seen.first_byte, ==, 1);
+    g_assert_cmpstr(seen.iface_name, ==, "TESTIF");
+    g_assert_true(seen.had_verifier);
+    g_assert_cmpuint(seen.verifier_value, ==, 0xa1b2c3d4);
+    g_assert_true(seen.had_conn);
+    /* the response carries no opnum: the decoder gets the request's */
+    g_autoptr(GByteArray) rsp = call_pdu(false, 5, 0, false);
+    feed_bytes(&h, s, TW_DIR_RSP, 3, rsp);
+    g_assert_cmpuint(seen.calls, ==, 2);
+    g_assert_cmpint(seen.dir, ==, TW_DIR_RSP);
+    g_assert_cmpuint(seen.opnum, ==, 7);
+    g_assert_false(seen.had_verifier);
+    g_assert_nonnull(find(&h, "testif", "dir", "request", 0));
+    g_assert_nonnull(find(&h, "testif", "dir", "response", 0));
+    g_assert_null(find(&h, "dcerpc", "pdu", "request", 0));
+
+    /* opnum 8: declined, so the generic event; its fault is named */
+    g_autoptr(GByteArray) req8 = call_pdu(true, 6, 8, false);
+    feed_bytes(&h, s, TW_DIR_REQ, 4, req8);
+    g_assert_cmpuint(seen.calls, ==, 3);
+    g_assert_cmpuint(seen.opnum, ==, 8);
+    TwEvent *g = find(&h, "dcerpc", "pdu", "request", 0);
+    g_assert_nonnull(g);
+    g_assert_cmpstr(tw_event_get_str(g, "interface"), ==, "TESTIF");
+    g_assert_cmpint(tw_event_get_int(g, "opnum", -1), ==, 8);
+    feed_hex(&h, s, TW_DIR_RSP, 5, "050003031000000020000000060000002000000000000000 0200011c 00000000");
+    TwEvent *f = find(&h, "dcerpc", "pdu", "fault", 0);
+    g_assert_nonnull(f);
+    g_assert_cmpstr(tw_event_get_str(f, "op"), ==, "TestEight");
+    g_assert_cmpstr(tw_event_get_str(f, "interface"), ==, "TESTIF");
+    g_assert_cmpuint(seen.calls, ==, 3); /* faults never reach the decoder */
+
+    /* a second bind token on the same connection finds the same state */
+    g_autoptr(GByteArray) bind2 = bind_pdu(9, 3, "00");
+    feed_bytes(&h, s, TW_DIR_REQ, 6, bind2);
+    TwEvent *b2 = find(&h, "dcerpc", "pdu", "bind", 1);
+    g_assert_nonnull(b2);
+    g_assert_cmpint(tw_event_get_int(b2, "test_tokens", 0), ==, 2);
+    g_assert_cmpstr(tw_event_get_str(b2, "interface"), ==, "TESTIF3");
+    harness_clear(&h);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -601,9 +848,11 @@ int main(int argc, char **argv)
     g_test_add_func("/dcerpc/big-endian", test_big_endian);
     g_test_add_func("/dcerpc/fault", test_fault);
     g_test_add_func("/dcerpc/sealed", test_sealed);
-    g_test_add_func("/dcerpc/nl-auth-message", test_nl_auth_message);
     g_test_add_func("/dcerpc/truncations", test_truncations);
     g_test_add_func("/dcerpc/probe-resync", test_probe_and_resync);
     g_test_add_func("/dcerpc/ack-without-bind", test_ack_without_bind);
+    g_test_add_func("/dcerpc/registry-lookup", test_registry_lookup);
+    g_test_add_func("/dcerpc/registry-unknown", test_registry_unknown);
+    g_test_add_func("/dcerpc/registry-dispatch", test_registry_dispatch);
     return g_test_run();
 }

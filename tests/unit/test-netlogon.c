@@ -1,11 +1,14 @@
 /* test-netlogon.c — MS-NRPC stubs from real captures (corelight-zerologon:
  * ReqChallenge, Authenticate3 denied and accepted, the all-zero
  * PasswordSet2), SamLogon and GetCapabilities built by hand, the opnum
- * table, and every truncation of every stub. */
+ * table, every truncation of every stub, NL_AUTH_MESSAGE with DNS
+ * compression (MS-NRPC 2.2.1.3.1), and the registry entries of NETLOGON and
+ * of auth_type 0x44. */
 #include <glib.h>
 
 #include "dissectors/dcerpc/dcerpc.h"
 #include "dissectors/netlogon/netlogon.h"
+#include "dissectors/netlogon/nl-auth.h"
 
 #include "tw-test.h"
 
@@ -529,6 +532,94 @@ static void test_enumerate_trusts(void)
     g_ptr_array_unref(h.events);
 }
 
+/* phihhim kerberos.pcap frame 472: alter_context with the schannel
+ * NL_AUTH_MESSAGE (auth type 0x44, level privacy). */
+static const char *alter_nl_auth =
+    "05000e07100000007b002b0004000000d016d016bd1800000100000000000100785634123412cdabef0001234567cffb01000000045d888aeb1cc9119fe808002b10486002000000440600000100000000000000170000005655414e0057494e372d504300047675616e036b6d6102766e000757494e372d504300";
+
+static void test_nl_auth_message(void)
+{
+    TwNlAuthMessage m;
+    /* all five names; the DNS host points back into the DNS domain */
+    g_autoptr(GByteArray) v = hex("00000000 1f000000"
+                                  "564f4e00"            /* "VON" @8 */
+                                  "484f535400"          /* "HOST" @12 */
+                                  "076578616d706c65 036f726700" /* example.org @17 */
+                                  "04686f7374 c011"     /* host + ptr 17 @30 */
+                                  "04484f535400");      /* HOST @37 */
+    g_assert_cmpint(tw_nl_auth_message_parse(v->data, v->len, &m), ==, TW_OK);
+    g_assert_cmpuint(m.flags, ==, 0x1f);
+    g_assert_cmpstr(m.nb_domain, ==, "VON");
+    g_assert_cmpstr(m.nb_host, ==, "HOST");
+    g_assert_cmpstr(m.dns_domain, ==, "example.org");
+    g_assert_cmpstr(m.dns_host, ==, "host.example.org");
+    g_assert_cmpstr(m.nb_host_utf8, ==, "HOST");
+    tw_nl_auth_message_clear(&m);
+
+    /* a pointer to itself or forward is refused (no loop) */
+    g_autoptr(GByteArray) loop = hex("00000000 04000000 c008");
+    g_assert_cmpint(tw_nl_auth_message_parse(loop->data, loop->len, &m), ==, TW_MALFORMED);
+    g_assert_null(m.dns_domain);
+    tw_nl_auth_message_clear(&m);
+    g_autoptr(GByteArray) fwd = hex("00000000 04000000 c00c 0000 0161 00");
+    g_assert_cmpint(tw_nl_auth_message_parse(fwd->data, fwd->len, &m), ==, TW_MALFORMED);
+    tw_nl_auth_message_clear(&m);
+    /* backward chain a->b->a is impossible; a two-step chain is fine */
+    g_autoptr(GByteArray) chain = hex("00000000 0c000000 016100 0162c008");
+    g_assert_cmpint(tw_nl_auth_message_parse(chain->data, chain->len, &m), ==, TW_OK);
+    g_assert_cmpstr(m.dns_domain, ==, "a");
+    g_assert_cmpstr(m.dns_host, ==, "b.a");
+    tw_nl_auth_message_clear(&m);
+    /* invalid UTF-8 in a label is made valid */
+    g_autoptr(GByteArray) bad = hex("00000000 04000000 02ff41 00");
+    g_assert_cmpint(tw_nl_auth_message_parse(bad->data, bad->len, &m), ==, TW_OK);
+    g_assert_true(g_utf8_validate(m.dns_domain, -1, NULL));
+    tw_nl_auth_message_clear(&m);
+
+    /* every truncation of the real token: an error, never a crash */
+    g_autoptr(GByteArray) pdu = hex(alter_nl_auth);
+    const guint8 *tok = pdu->data + pdu->len - 43;
+    for (gsize k = 0; k < 43; k++) {
+        g_autofree guint8 *cut = g_memdup2(tok, k ? k : 1);
+        g_assert_cmpint(tw_nl_auth_message_parse(cut, k, &m), !=, TW_OK);
+        tw_nl_auth_message_clear(&m);
+    }
+    g_assert_cmpint(tw_nl_auth_message_parse(tok, 43, &m), ==, TW_OK);
+    g_assert_cmpstr(m.nb_host_utf8, ==, "WIN7-PC");
+    tw_nl_auth_message_clear(&m);
+}
+
+/* The built-in registry: NETLOGON by UUID and major version (another major
+ * version still finds it), its decoder and opnum names; auth_type 0x44 is
+ * the Netlogon secure channel of nl-auth.c. */
+static void test_registry_entry(void)
+{
+    const char *uuid = "12345678-1234-abcd-ef00-01234567cffb";
+    const TwDcerpcIface *e = tw_dcerpc_registry_iface(&tw_dcerpc_registry, uuid, 1);
+    g_assert_nonnull(e);
+    g_assert_cmpstr(e->name, ==, "NETLOGON");
+    g_assert_true(e->dissect == tw_netlogon_dissect);
+    g_assert_true(e->opnum_name == tw_netlogon_opnum_name);
+    g_assert_true(tw_dcerpc_registry_iface(&tw_dcerpc_registry, uuid, 2) == e);
+    g_assert_true(tw_dcerpc_iface_lookup(uuid, 1) == e);
+    g_assert_null(tw_dcerpc_registry_iface(&tw_dcerpc_registry,
+                                           "12345678-1234-abcd-ef00-01234567cffc", 1));
+    const TwDcerpcAuthType *a = tw_dcerpc_registry_auth(&tw_dcerpc_registry, TW_NL_AUTH_TYPE);
+    g_assert_nonnull(a);
+    g_assert_cmpstr(a->name, ==, "netlogon");
+    g_assert_true(a->bind_fields == tw_nl_auth_bind_fields);
+    g_assert_true(a->verifier_new == tw_nl_auth_verifier_new);
+    /* the signature hook reads SignatureAlgorithm/SealAlgorithm LE, needs 4 bytes */
+    const guint8 sig[] = { 0x13, 0x00, 0x1a, 0x00 };
+    TwDcerpcAuthToken tok = { .auth_type = TW_NL_AUTH_TYPE, .value = sig, .value_len = 3 };
+    g_assert_null(tw_nl_auth_verifier_new(&tok));
+    tok.value_len = 4;
+    TwNlAuthSignature *ns = tw_nl_auth_verifier_new(&tok);
+    g_assert_cmpuint(ns->sign_alg, ==, 0x13);
+    g_assert_cmpuint(ns->seal_alg, ==, 0x1a);
+    tw_nl_auth_verifier_free(ns);
+}
+
 static void test_opnum_names(void)
 {
     for (guint16 i = 0; i <= 0x3b; i++)
@@ -557,5 +648,7 @@ int main(int argc, char **argv)
     g_test_add_func("/netlogon/built-calls", test_built_calls);
     g_test_add_func("/netlogon/enumerate-trusts", test_enumerate_trusts);
     g_test_add_func("/netlogon/opnum-names", test_opnum_names);
+    g_test_add_func("/netlogon/nl-auth-message", test_nl_auth_message);
+    g_test_add_func("/netlogon/registry-entry", test_registry_entry);
     return g_test_run();
 }

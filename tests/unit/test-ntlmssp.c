@@ -3,7 +3,9 @@
  * and a timestamp, AUTHENTICATE with UTF-16LE names (non-ASCII and a
  * surrogate pair) and an NTLMv2 response, the OEM variant, fields pointing
  * outside the message, and every message cut at every length. */
-#include "dissectors/gssapi/gssapi.h"
+#include "core/filetime.h"
+#include "core/utf16.h"
+#include "dissectors/ntlmssp/ntlmssp.h"
 
 #include "tw-test.h"
 
@@ -286,19 +288,43 @@ static void test_every_truncation(void)
     g_assert_cmpstr(tw_event_get_str(ev, "decode_status"), ==, "truncated");
 }
 
+/* A user name with an embedded NUL reads as NDR and SMB2 would read it (the
+ * core/utf16.h rule): up to the NUL, and the NUL is counted. */
+static void test_embedded_nul(void)
+{
+    g_autoptr(GByteArray) m = build_authenticate(true, "alXice", "CORP", "WS01$");
+    gsize x = 0;
+    for (gsize i = 0; i + 1 < m->len; i++)
+        if (m->data[i] == 'X' && m->data[i + 1] == 0)
+            x = i;
+    g_assert_cmpuint(x, >, 0);
+    m->data[x] = 0;
+    TwPacketInfo p = { .frame = 7, .ts_us = 1, .transport = "tcp" };
+    TwDissectCtx c = { .pi = &p, .emit = collect };
+    c.counters = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    g_autoptr(TwEvent) ev = tw_ntlmssp_parse(&c, m->data, m->len, m->len);
+    g_assert_nonnull(ev);
+    g_assert_cmpstr(tw_event_get_str(ev, "user"), ==, "al");
+    g_assert_cmpstr(tw_event_get_str(ev, "domain"), ==, "CORP");
+    guint64 *n = g_hash_table_lookup(c.counters, g_intern_string("ntlmssp.utf16_embedded_nul"));
+    g_assert_nonnull(n);
+    g_assert_cmpuint(*n, ==, 1);
+    g_hash_table_destroy(c.counters);
+}
+
 static void test_utf16_and_filetime(void)
 {
     static const guint8 lone_hi[] = { 0x41, 0x00, 0x00, 0xd8, 0x42, 0x00 }; /* A, D800, B */
-    g_autofree char *s = tw_gss_utf16le_dup(lone_hi, sizeof lone_hi);
+    g_autofree char *s = tw_utf16le_to_utf8(lone_hi, sizeof lone_hi, NULL);
     g_assert_cmpstr(s, ==, "A\xef\xbf\xbd" "B");
     static const guint8 odd[] = { 0x41, 0x00, 0x42 };
-    g_autofree char *s2 = tw_gss_utf16le_dup(odd, sizeof odd);
+    g_autofree char *s2 = tw_utf16le_to_utf8(odd, sizeof odd, NULL);
     g_assert_cmpstr(s2, ==, "A");
     gint64 us = 0;
-    g_assert_true(tw_gss_filetime_to_us(T_FILETIME, &us));
+    g_assert_true(tw_filetime_to_us(T_FILETIME, &us));
     g_assert_cmpint(us, ==, T_UNIX_US);
-    g_assert_false(tw_gss_filetime_to_us(0, &us));
-    g_assert_false(tw_gss_filetime_to_us(G_MAXUINT64, &us));
+    g_assert_false(tw_filetime_to_us(0, &us));
+    g_assert_false(tw_filetime_to_us(G_MAXUINT64, &us));
 }
 
 int main(int argc, char **argv)
@@ -313,6 +339,7 @@ int main(int argc, char **argv)
     g_test_add_func("/ntlmssp/not-ntlmssp", test_not_ntlmssp);
     g_test_add_func("/ntlmssp/every-truncation", test_every_truncation);
     g_test_add_func("/ntlmssp/utf16-filetime", test_utf16_and_filetime);
+    g_test_add_func("/ntlmssp/embedded-nul", test_embedded_nul);
     int rc = g_test_run();
     g_ptr_array_unref(events);
     return rc;

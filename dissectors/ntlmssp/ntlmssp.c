@@ -1,8 +1,11 @@
 /* ntlmssp.c — NTLM authentication messages, MS-NLMP 2.2.1 (NEGOTIATE,
  * CHALLENGE, AUTHENTICATE) with the AV_PAIR list of 2.2.2.1 and the NTLMv2
  * response of 2.2.2.8.  One "ntlmssp" event per message. */
+#include "ntlmssp.h"
+
+#include "core/filetime.h"
 #include "core/tw-limits.h"
-#include "gssapi.h"
+#include "core/utf16.h"
 
 #define NTLMSSP_NEGOTIATE_UNICODE 0x00000001u /* MS-NLMP 2.2.2.5 flag A */
 #define NTLMSSP_NEGOTIATE_OEM_DOMAIN_SUPPLIED 0x00001000u
@@ -63,8 +66,18 @@ static char *oem_dup(const guint8 *p, gsize n)
     return s;
 }
 
-static void set_name(TwEvent *ev, const char *key, TwCursor *msg, SecBuf b, bool unicode,
-                     TwStatus *worst)
+/* UTF-16LE name under the core/utf16.h rule; an embedded NUL is counted. */
+static char *utf16_name(TwDissectCtx *ctx, const guint8 *p, gsize n)
+{
+    guint notes = 0;
+    char *s = tw_utf16le_to_utf8(p, n, &notes);
+    if (notes & TW_UTF16_EMBEDDED_NUL)
+        tw_count(ctx, "ntlmssp.utf16_embedded_nul", 1);
+    return s;
+}
+
+static void set_name(TwDissectCtx *ctx, TwEvent *ev, const char *key, TwCursor *msg, SecBuf b,
+                     bool unicode, TwStatus *worst)
 {
     TwStatus st;
     const guint8 *p = secbuf_bytes(msg, b, &st);
@@ -73,7 +86,7 @@ static void set_name(TwEvent *ev, const char *key, TwCursor *msg, SecBuf b, bool
     if (!p)
         return;
     gsize n = MIN((gsize)b.len, (gsize)TW_NTLMSSP_MAX_NAME);
-    char *s = unicode ? tw_gss_utf16le_dup(p, n) : oem_dup(p, n);
+    char *s = unicode ? utf16_name(ctx, p, n) : oem_dup(p, n);
     tw_event_take_str(ev, key, s);
 }
 
@@ -92,7 +105,8 @@ static void set_version(TwEvent *ev, TwCursor *c)
 }
 
 /* MS-NLMP 2.2.2.1 AV_PAIR list: AvId u16, AvLen u16, Value; MsvAvEOL ends it. */
-static void parse_av_pairs(TwEvent *ev, const guint8 *p, gsize len, const char *time_key)
+static void parse_av_pairs(TwDissectCtx *ctx, TwEvent *ev, const guint8 *p, gsize len,
+                           const char *time_key)
 {
     TwCursor c = tw_cursor_init(p, len);
     for (guint i = 0; i < TW_NTLMSSP_MAX_AV_PAIRS; i++) {
@@ -112,7 +126,7 @@ static void parse_av_pairs(TwEvent *ev, const guint8 *p, gsize len, const char *
         case 7: { /* MsvAvTimestamp: FILETIME */
             guint64 ft = tw_cursor_le64(&v);
             gint64 us;
-            if (time_key && tw_cursor_ok(&v) && tw_gss_filetime_to_us(ft, &us)) {
+            if (time_key && tw_cursor_ok(&v) && tw_filetime_to_us(ft, &us)) {
                 char k2[40];
                 tw_event_set_time(ev, time_key, us);
                 g_snprintf(k2, sizeof k2, "%s_us", time_key);
@@ -127,7 +141,7 @@ static void parse_av_pairs(TwEvent *ev, const guint8 *p, gsize len, const char *
             break;
         }
         if (key && !tw_event_has(ev, key))
-            tw_event_take_str(ev, key, tw_gss_utf16le_dup(v.p, MIN(v.len, (gsize)TW_NTLMSSP_MAX_NAME)));
+            tw_event_take_str(ev, key, utf16_name(ctx, v.p, MIN(v.len, (gsize)TW_NTLMSSP_MAX_NAME)));
     }
 }
 
@@ -165,9 +179,9 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
         /* Names in NEGOTIATE are always OEM (2.2.1.1). */
         if (tw_cursor_ok(&c)) {
             if (flags & NTLMSSP_NEGOTIATE_OEM_DOMAIN_SUPPLIED)
-                set_name(ev, "domain", &msg, dom, false, &worst);
+                set_name(ctx, ev, "domain", &msg, dom, false, &worst);
             if (flags & NTLMSSP_NEGOTIATE_OEM_WORKSTATION_SUPPLIED)
-                set_name(ev, "workstation", &msg, ws, false, &worst);
+                set_name(ctx, ev, "workstation", &msg, ws, false, &worst);
             if ((flags & NTLMSSP_NEGOTIATE_VERSION) && tw_cursor_remaining(&c) >= 8)
                 set_version(ev, &c);
         }
@@ -182,7 +196,7 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
             break;
         tw_event_set_hex32(ev, "flags", flags);
         tw_event_set_hex(ev, "server_challenge", chal, 8);
-        set_name(ev, "target_name", &msg, target, flags & NTLMSSP_NEGOTIATE_UNICODE, &worst);
+        set_name(ctx, ev, "target_name", &msg, target, flags & NTLMSSP_NEGOTIATE_UNICODE, &worst);
         /* TargetInfoFields and Version are absent in very old servers'
          * 32-byte form: read them only if the message is long enough. */
         if (tw_cursor_remaining(&c) >= 8) {
@@ -192,7 +206,7 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
             if (st != TW_OK && worst == TW_OK)
                 worst = st;
             if (ip)
-                parse_av_pairs(ev, ip, info.len, "server_time");
+                parse_av_pairs(ctx, ev, ip, info.len, "server_time");
             if ((flags & NTLMSSP_NEGOTIATE_VERSION) && tw_cursor_remaining(&c) >= 8)
                 set_version(ev, &c);
         }
@@ -210,9 +224,9 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
             break;
         bool unicode = flags & NTLMSSP_NEGOTIATE_UNICODE;
         tw_event_set_hex32(ev, "flags", flags);
-        set_name(ev, "user", &msg, user, unicode, &worst);
-        set_name(ev, "domain", &msg, dom, unicode, &worst);
-        set_name(ev, "workstation", &msg, ws, unicode, &worst);
+        set_name(ctx, ev, "user", &msg, user, unicode, &worst);
+        set_name(ctx, ev, "domain", &msg, dom, unicode, &worst);
+        set_name(ctx, ev, "workstation", &msg, ws, unicode, &worst);
         if (!tw_event_has(ev, "user"))
             tw_event_set_str(ev, "user", "");
         if (!tw_event_has(ev, "domain"))
@@ -242,12 +256,12 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
                 tw_cursor_skip(&b, 4);
                 gint64 us;
                 if (tw_cursor_ok(&b)) {
-                    if (tw_gss_filetime_to_us(ft, &us)) {
+                    if (tw_filetime_to_us(ft, &us)) {
                         tw_event_set_time(ev, "client_time", us);
                         tw_event_set_int(ev, "client_time_us", us);
                     }
                     tw_event_set_hex(ev, "client_challenge", cc, 8);
-                    parse_av_pairs(ev, tw_cursor_ptr(&b), tw_cursor_remaining(&b), NULL);
+                    parse_av_pairs(ctx, ev, tw_cursor_ptr(&b), tw_cursor_remaining(&b), NULL);
                 }
             }
         }
