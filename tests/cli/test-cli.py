@@ -71,6 +71,26 @@ for p in sorted(os.listdir(PCAPS)):
     fe = run(["-T", "json", "--from-events", "-"], stdin=run(["-T", "events", "-r", f]).stdout)
     check("%s: -r and --from-events agree" % p, verdicts(r.stdout) == verdicts(fe.stdout))
 
+# The merge of several inputs: by time stamp, and events stamped the same
+# instant come in the order the inputs were given (then each input's own
+# order), so a span and a tap seen in one order give one stream.
+def ev_line(frame, ts, src):
+    return json.dumps({"frame": frame, "ts": ts, "proto": "ntp", "src": src, "sport": 123,
+                       "dst": "10.9.9.9", "dport": 123, "transport": "udp"}) + "\n"
+open(tmp("tie-a.ndjson"), "w").write(ev_line(1, "2026-01-01T00:00:00.000000Z", "10.0.0.1") +
+                                     ev_line(2, "2026-01-01T00:00:02.000000Z", "10.0.0.1"))
+open(tmp("tie-b.ndjson"), "w").write(ev_line(1, "2026-01-01T00:00:00.000000Z", "10.0.0.2") +
+                                     ev_line(2, "2026-01-01T00:00:01.000000Z", "10.0.0.2"))
+for order, want in (((tmp("tie-a.ndjson"), tmp("tie-b.ndjson")), ["10.0.0.1", "10.0.0.2", "10.0.0.2", "10.0.0.1"]),
+                    ((tmp("tie-b.ndjson"), tmp("tie-a.ndjson")), ["10.0.0.2", "10.0.0.1", "10.0.0.2", "10.0.0.1"])):
+    args = ["-T", "events"]
+    for f in order:
+        args += ["--from-events", f]
+    out = run(args)
+    got = [json.loads(l)["src"] for l in out.stdout.decode().splitlines()]
+    check("merge: ties in input order, then by time (%s first)" % os.path.basename(order[0]), got == want,
+          "%r, expected %r (rc %d: %s)" % (got, want, out.returncode, out.stderr.decode().strip()))
+
 # 2. Several outputs in one pass: -T on stdout, --write MODE:FILE.
 cap = os.path.join(PCAPS, "02-stale-password.pcap")
 ref = {m: run(["-T", m, "-r", cap], env=dict(os.environ, NO_COLOR="1")).stdout

@@ -133,6 +133,28 @@ static void test_truncated_fragment(Fixture *fx, gconstpointer data)
     g_free(r.data);
 }
 
+/* The byte cap at its exact boundary (RFC 791: offset + length ≤ 65535):
+ * a fragment ending on the last allowed byte is kept, one byte more is
+ * refused as oversize. */
+static void test_size_boundary(Fixture *fx, gconstpointer data)
+{
+    TwDefragResult r;
+    TwIpPacket last = frag(7, 0, 8, true);
+    last.frag_offset = TW_DEFRAG_MAX_BYTES - 7; /* 65528, a multiple of 8 */
+    last.payload = payload;
+    last.payload_len = last.payload_caplen = 7;
+    g_assert_false(tw_defrag_add(fx->d, &last, 0, &r));
+    g_assert_cmpuint(counter(fx, "anomaly.ip_frag_oversize"), ==, 0);
+    g_assert_cmpuint(tw_defrag_pending(fx->d), ==, 1);
+
+    TwIpPacket over = last;
+    over.frag_id = 8;
+    over.payload_len = over.payload_caplen = 8;
+    g_assert_false(tw_defrag_add(fx->d, &over, 0, &r));
+    g_assert_cmpuint(counter(fx, "anomaly.ip_frag_oversize"), ==, 1);
+    g_assert_cmpuint(tw_defrag_pending(fx->d), ==, 1);
+}
+
 static void test_caps(Fixture *fx, gconstpointer data)
 {
     TwDefragResult r;
@@ -191,6 +213,7 @@ int main(int argc, char **argv)
     ADD("/defrag/overlap-first-wins", test_overlap_first_wins);
     ADD("/defrag/truncated-fragment", test_truncated_fragment);
     ADD("/defrag/caps", test_caps);
+    ADD("/defrag/size-boundary", test_size_boundary);
     ADD("/defrag/timeout", test_timeout);
     return g_test_run();
 }

@@ -240,6 +240,17 @@ static void test_over_cap(void)
     g_assert_cmpuint(tw_framer_buffered(&fx.fr), ==, 0); /* nothing buffered for it */
     feed(&fx, b->data + 10, b->len - 10);
     g_assert_cmpstr(fx.toy.log->str, ==, "aa000106/4\n");
+    fx_clear(&fx);
+
+    /* The same with the length prefix split across feeds, so the length is
+     * read from the framer's own buffer: the cap holds there too. */
+    fx_init(&fx, 16, true, true);
+    feed(&fx, b->data, 1);
+    feed(&fx, b->data + 1, 9);
+    g_assert_cmpuint(counter(&fx, "framer.records_over_cap"), ==, 1);
+    g_assert_cmpuint(tw_framer_buffered(&fx.fr), ==, 0);
+    feed(&fx, b->data + 10, b->len - 10);
+    g_assert_cmpstr(fx.toy.log->str, ==, "aa000106/4\n");
     g_byte_array_unref(b);
     fx_clear(&fx);
 }
