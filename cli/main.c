@@ -114,7 +114,7 @@ int main(int argc, char **argv)
         { "output", 'T', 0, G_OPTION_ARG_STRING, &out_mode,
           "Output on stdout: report (default: who lost its trust, why, the fix), json (the report as JSON), "
           "summary (one line per message), events (NDJSON), tree (teaching view)", "MODE" },
-        { "write", 'w', 0, G_OPTION_ARG_FILENAME_ARRAY, &writes,
+        { "write", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &writes,
           "Also write output MODE (as -T) to FILE, in the same pass; repeatable "
           "(-T events --write report:r.txt)", "MODE:FILE" },
         { "alerts", 0, 0, G_OPTION_ARG_FILENAME, &alerts,
