@@ -59,6 +59,10 @@ static inline void fuzz_check_event(TwEvent *ev, void *user)
         abort();
     }
     tw_event_free(back);
+    /* TW_FUZZ_PRINT=1: the harness prints what it decoded, so a fuzz
+     * finding's input can be a golden case (tests/golden/TESTLIST @harness). */
+    if (getenv("TW_FUZZ_PRINT"))
+        printf("%s\n", j1->str);
     g_string_free(j1, TRUE);
     g_string_free(j2, TRUE);
     tw_event_free(ev);

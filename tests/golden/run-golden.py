@@ -14,8 +14,14 @@ tests/golden/TESTLIST has one case per line (shell-style quoting, # comments):
             @transport=a,b   keep only events whose transport is listed
             @ports=a,b       keep only events whose sport or dport is listed
             @mode=events     trustwire -T mode (default events; summary/tree are text)
-            @exit=N          expected exit status (default: 0 or 1); with N=2 the
-                             stderr line is appended to the output as "# stderr: ..."
+            @harness=NAME    run the fuzz harness tests/fuzz/fuzz-NAME (of the build
+                             TRUSTWIRE belongs to) on the input with TW_FUZZ_PRINT=1:
+                             the events it decoded (for fuzz findings that are not
+                             captures: segment-format conversations, DCE/RPC streams)
+            @events          the input is saved events: trustwire --from-events
+            @exit=N          expected exit status (default: 0 or 1, not checked
+                             further); with @exit the stderr lines are part of the
+                             expected output, appended as "# stderr: ..."
             anything else is passed to trustwire as an argument
 
 Adding a case is adding a line (then `run-golden.py --regen TRUSTWIRE NAME`,
@@ -47,7 +53,7 @@ def load_testlist(path):
             name, pcap, expected, *opts = words
             case = {"name": name, "pcap": pcap, "expected": expected, "proto": None,
                     "transport": None, "ports": None, "mode": "events", "args": [],
-                    "exit": None}
+                    "exit": None, "harness": None, "events": False}
             for o in opts:
                 if o.startswith("@proto="):
                     case["proto"] = set(o[7:].split(","))
@@ -57,6 +63,10 @@ def load_testlist(path):
                     case["ports"] = {int(x) for x in o[7:].split(",")}
                 elif o.startswith("@mode="):
                     case["mode"] = o[6:]
+                elif o.startswith("@harness="):
+                    case["harness"] = o[9:]
+                elif o == "@events":
+                    case["events"] = True
                 elif o.startswith("@exit="):
                     case["exit"] = int(o[6:])
                 else:
@@ -69,14 +79,25 @@ def load_testlist(path):
 
 def run_case(tw, case):
     pcap = os.path.join(REPO, case["pcap"])
-    cmd = [tw, "-T", case["mode"], *case["args"], "-r", pcap]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    # Run from the repository root with the input's relative path, so that
+    # what an output says of its input (a --from-events report names it) is
+    # the same on every machine.
+    env = None
+    tw = os.path.abspath(tw)
+    if case["harness"]:
+        cmd = [os.path.join(os.path.dirname(tw), "tests", "fuzz", "fuzz-" + case["harness"]), case["pcap"]]
+        env = dict(os.environ, TW_FUZZ_PRINT="1")
+    else:
+        cmd = [tw, "-T", case["mode"], *case["args"], "--from-events" if case["events"] else "-r", case["pcap"]]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
     if case["exit"] is not None:
         if r.returncode != case["exit"]:
             raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}, expected {case['exit']}: {r.stderr.strip()}")
     elif r.returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr.strip()}")
     lines = r.stdout.splitlines()
+    if case["harness"]:
+        lines = [l for l in lines if l.startswith("{")]  # not the driver's "replayed N inputs"
     if case["mode"] == "events" and (case["proto"] or case["transport"] or case["ports"]):
         kept = []
         for line in lines:
@@ -89,7 +110,7 @@ def run_case(tw, case):
                 continue
             kept.append(line)
         lines = kept
-    if case["exit"] == 2:
+    if case["exit"] is not None:
         # The error line names the capture by the path given; keep it stable.
         err = r.stderr.strip().replace(pcap, case["pcap"])
         lines = lines + [f"# stderr: {l}" for l in err.splitlines()]
