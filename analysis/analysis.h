@@ -217,7 +217,9 @@ const TwRule *tw_rule_by_name(const char *name);
 /* Evaluates every rule for one machine; returns TwFinding* (free with
  * g_ptr_array_unref), worst first. */
 GPtrArray *tw_rules_eval(const TwAnalysis *a, const TwMachine *m);
+/* Frees a TwFinding (gpointer: a GPtrArray free func); NULL is a no-op. */
 void tw_finding_free(gpointer p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwFinding, tw_finding_free)
 /* Worst state among findings (UNKNOWN when none). */
 TwState tw_findings_state(GPtrArray *findings);
 
@@ -335,11 +337,15 @@ bool tw_machine_only_named(const TwMachine *m);
 void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr);
 /* Queues m for the next live announcement (at most TW_AN_MAX_TOUCHED per event). */
 void tw_analysis_touch(TwAnalysis *a, TwMachine *m);
+/* Frees a TwMachine (gpointer: the machines table's free func); NULL is a no-op. */
 void tw_machine_free(gpointer p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwMachine, tw_machine_free)
 
 /* Adds a fact with its evidence (transfer full of ev) to m. */
 void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev);
+/* Frees a TwEvidence (gpointer: a GPtrArray free func); NULL is a no-op. */
 void tw_evidence_free(gpointer p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwEvidence, tw_evidence_free)
 /* Interned copy of s (a GRefString shared by every equal string; NULL for
  * NULL); release with g_ref_string_release. */
 char *tw_intern(const char *s);

@@ -86,4 +86,5 @@ guint64 tw_flow_state_total(const TwFlowTable *t);
 void tw_flow_enforce_budget(TwFlowTable *t);
 /* Tests: a lower budget than TW_FLOW_STATE_BUDGET_BYTES. */
 void tw_flow_set_budget(TwFlowTable *t, guint64 bytes);
-void tw_flow_table_free(TwFlowTable *t); /* closes remaining flows first */
+void tw_flow_table_free(TwFlowTable *t); /* closes remaining flows first; NULL is a no-op */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwFlowTable, tw_flow_table_free)

@@ -27,4 +27,5 @@ bool tw_defrag_add(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, TwDefragResu
 /* Drops incomplete datagrams (end of capture), counting them. */
 void tw_defrag_flush(TwDefrag *d);
 guint tw_defrag_pending(const TwDefrag *d);
-void tw_defrag_free(TwDefrag *d);
+void tw_defrag_free(TwDefrag *d); /* NULL is a no-op */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwDefrag, tw_defrag_free)

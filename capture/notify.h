@@ -28,4 +28,7 @@ static inline gboolean tw_time_passed(gint64 now, gint64 then, gint64 span)
 {
     return now > then && (guint64)now - (guint64)then > (guint64)span;
 }
+/* Releases what tw_cap_notify_init made (not the counters table, which
+ * belongs to the caller); safe to call twice. */
 void tw_cap_notify_clear(TwCapNotify *n);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TwCapNotify, tw_cap_notify_clear)

@@ -28,6 +28,7 @@ TwSavefile *tw_savefile_open(FILE *fp, const char *name, GError **err);
 int tw_savefile_next(TwSavefile *sf, TwSavefileRecord *rec, GError **err);
 /* Link type of the first interface (0 until one is known). */
 int tw_savefile_first_linktype(const TwSavefile *sf);
-void tw_savefile_free(TwSavefile *sf);
+void tw_savefile_free(TwSavefile *sf); /* closes the FILE; NULL is a no-op */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSavefile, tw_savefile_free)
 
 /* Caps (largest record, interfaces per section, page drop): core/tw-limits.h. */

@@ -36,7 +36,9 @@ void tw_out_check(TwOut *o);
 /* Flushes, and closes a file; returns 0 or the errno of the first failed
  * write (then o->err says it). */
 int tw_out_finish(TwOut *o);
+/* Closes a file not yet finished (an owned one), frees o; NULL is a no-op. */
 void tw_out_free(TwOut *o);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwOut, tw_out_free)
 
 typedef struct TwSink TwSink;
 struct TwSink {
@@ -61,6 +63,9 @@ struct TwSink {
 TwSink *tw_sink_new(const char *mode, TwOut *out);
 #define TW_SINK_MODES "report, json, events, summary, tree"
 bool tw_sink_mode_known(const char *mode);
+/* Frees a sink through its `free` vfunc (not its borrowed `out`); NULL is a no-op. */
+void tw_sink_free(TwSink *sink);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSink, tw_sink_free)
 
 TwSink *tw_sink_events_new(TwOut *out);  /* -T events: NDJSON, docs/events.md */
 TwSink *tw_sink_summary_new(TwOut *out); /* one line per message */
