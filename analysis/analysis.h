@@ -35,7 +35,8 @@ typedef enum {
     TW_AN_CAP_COUNT
 } TwAnCap;
 
-/* Stable name of a cap counter ("pending_requests"), as the report shows it. */
+/* Stable name of a cap counter ("pending_requests"), as the report shows it.
+ * Returns: (transfer none): a static string. */
 const char *tw_analysis_cap_name(TwAnCap cap);
 
 #define TW_AN_BURST_WINDOW_US   (60 * G_USEC_PER_SEC)
@@ -54,7 +55,8 @@ typedef enum {
     TW_STATE_BROKEN,
 } TwState;
 
-const char *tw_state_name(TwState s); /* "unknown" "healthy" "recovered" "at-risk" "broken" */
+/* "unknown" "healthy" "recovered" "at-risk" "broken" (transfer none: static). */
+const char *tw_state_name(TwState s);
 
 /* Who sent a message, as the exchange establishes it (the request it
  * answers, the event's transport): never guessed from port numbers. */
@@ -96,10 +98,12 @@ typedef struct {
     char *dst;
 } TwEvidence;
 
-/* "KDC_ERR_PREAUTH_FAILED (24)" / "error 99", or NULL (transfer full). */
+/* "KDC_ERR_PREAUTH_FAILED (24)" / "error 99", or NULL.
+ * Returns: (transfer full) (nullable): free with g_free(). */
 char *tw_evidence_error_text(const TwEvidence *e);
 /* "0xc0000022 STATUS_ACCESS_DENIED" / "kpasswd result 0 KRB5_KPASSWD_SUCCESS",
- * or NULL (transfer full). */
+ * or NULL.
+ * Returns: (transfer full) (nullable): free with g_free(). */
 char *tw_evidence_status_text(const TwEvidence *e);
 
 /* What the capture proved about one machine. */
@@ -212,12 +216,17 @@ struct TwRule {
 
 extern const TwRule tw_rules[];
 extern const guint tw_rules_count;
+/* Returns: (transfer none) (nullable): an entry of the static tw_rules table. */
 const TwRule *tw_rule_by_name(const char *name);
 
-/* Evaluates every rule for one machine; returns TwFinding* (free with
- * g_ptr_array_unref), worst first. */
+/* Evaluates every rule for one machine, worst first.
+ * Returns: (transfer full): TwFinding*, the array frees them (tw_finding_free);
+ * free with g_ptr_array_unref().  Each finding's evidence is borrowed from m:
+ * valid while m is unchanged. */
 GPtrArray *tw_rules_eval(const TwAnalysis *a, const TwMachine *m);
+/* Frees a TwFinding (gpointer: a GPtrArray free func); NULL is a no-op. */
 void tw_finding_free(gpointer p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwFinding, tw_finding_free)
 /* Worst state among findings (UNKNOWN when none). */
 TwState tw_findings_state(GPtrArray *findings);
 
@@ -232,7 +241,8 @@ typedef struct {
     gint64 first_ts, last_ts;
 } TwUserFailure;
 
-/* "KDC_ERR_PREAUTH_FAILED", or "error 99" for a code without a name (transfer full). */
+/* "KDC_ERR_PREAUTH_FAILED", or "error 99" for a code without a name.
+ * Returns: (transfer full): free with g_free(). */
 char *tw_user_failure_error_text(const TwUserFailure *u);
 
 /* Password spray (rules.c): many distinct users failing pre-authentication
@@ -245,8 +255,9 @@ typedef struct {
     const char *source;
 } TwSpray;
 
-/* The sprays found in a's user failures, in order of their first failure
- * (free with g_ptr_array_unref). */
+/* The sprays found in a's user failures, in order of their first failure.
+ * Returns: (transfer full): TwSpray*, the array frees them; free with
+ * g_ptr_array_unref().  Their users and source are borrowed from a. */
 GPtrArray *tw_rules_sprays(const TwAnalysis *a);
 
 struct TwAnalysis {
@@ -280,6 +291,7 @@ struct TwAnalysis {
     GPtrArray *touched;     /* machines touched by the current event (borrowed) */
 };
 
+/* Returns: (transfer full): free with tw_analysis_free(). */
 TwAnalysis *tw_analysis_new(void);
 /* Counts one refusal or eviction by a cap. */
 void tw_analysis_cap_hit(TwAnalysis *a, TwAnCap cap);
@@ -303,28 +315,38 @@ bool tw_analysis_dc_offset(const TwAnalysis *a, double *offset_s);
 bool tw_machine_clock_offset(const TwMachine *m, double *offset_s);
 /* The same, from its NTP samples only (measured, the best evidence). */
 bool tw_machine_ntp_offset(const TwMachine *m, double *offset_s);
-/* The name (or address) to use for the DC in fixes ("DC1" or "10.0.0.1"), or NULL. */
+/* The name (or address) to use for the DC in fixes ("DC1" or "10.0.0.1"), or NULL.
+ * Returns: (transfer none) (nullable): owned by a, valid until more events are fed. */
 const char *tw_analysis_dc_name(const TwAnalysis *a);
 
 /* identity.c */
 /* Canonical machine account for a Kerberos principal or SPN: "WS1$" for
  * "ws1$", "WS1$@REALM", "host/ws1.lab.example", "cifs/WS1"; NULL for users,
- * krbtgt, kadmin and addresses. (transfer full) */
+ * krbtgt, kadmin and addresses.
+ * Returns: (transfer full) (nullable): free with g_free(). */
 char *tw_identity_from_principal(const char *name);
-/* Canonical account for a NetBIOS computer name ("\\\\WS1", "ws1", "WS1$"). */
+/* Canonical account for a NetBIOS computer name ("\\\\WS1", "ws1", "WS1$").
+ * Returns: (transfer full) (nullable): free with g_free(); NULL for NULL or "". */
 char *tw_identity_from_computer(const char *name);
 /* True when a principal names a user (no '$', no service part). */
 bool tw_identity_is_user(const char *name);
 
-TwMachine *tw_identity_get(TwAnalysis *a, const char *account); /* creates */
+/* The record of `account`, created when new.
+ * Returns: (transfer none) (nullable): owned by a (freed by tw_analysis_free);
+ * NULL when account is NULL or TW_AN_MAX_MACHINES refused a new record. */
+TwMachine *tw_identity_get(TwAnalysis *a, const char *account);
+/* Returns: (transfer none) (nullable): owned by a; NULL when unknown. */
 TwMachine *tw_identity_lookup(const TwAnalysis *a, const char *account);
 /* The machine currently using `addr` (named if bound, else an address-only
- * record, created when `create`). */
+ * record, created when `create`).
+ * Returns: (transfer none) (nullable): owned by a. */
 TwMachine *tw_identity_by_addr(TwAnalysis *a, const char *addr, bool create);
 /* Records that `m` used `addr` (and `mac`, may be NULL/"") at ts; binds the
  * address to it and absorbs an address-only record for it. */
 void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts);
 void tw_identity_add_alias(TwAnalysis *a, TwMachine *m, const char *alias);
+/* Returns: (transfer none) (nullable): the entry for addr inside m->addrs,
+ * valid until an address is added to m; NULL when m never used addr. */
 TwAddrUse *tw_machine_addr(TwMachine *m, const char *addr);
 /* True when the capture shows nothing of m but its name (a service named in
  * a TGS-REQ): no address, no fact, no clock sample, no role.  Such a record
@@ -335,11 +357,17 @@ bool tw_machine_only_named(const TwMachine *m);
 void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr);
 /* Queues m for the next live announcement (at most TW_AN_MAX_TOUCHED per event). */
 void tw_analysis_touch(TwAnalysis *a, TwMachine *m);
+/* Frees a TwMachine (gpointer: the machines table's free func); NULL is a no-op. */
 void tw_machine_free(gpointer p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwMachine, tw_machine_free)
 
-/* Adds a fact with its evidence (transfer full of ev) to m. */
+/* Adds a fact with its evidence (transfer full of ev) to m; m may be NULL
+ * (a refused record): ev is freed then. */
 void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev);
+/* Frees a TwEvidence (gpointer: a GPtrArray free func); NULL is a no-op. */
 void tw_evidence_free(gpointer p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwEvidence, tw_evidence_free)
 /* Interned copy of s (a GRefString shared by every equal string; NULL for
- * NULL); release with g_ref_string_release. */
+ * NULL).
+ * Returns: (transfer full) (nullable): release with g_ref_string_release(). */
 char *tw_intern(const char *s);

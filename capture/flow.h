@@ -61,9 +61,14 @@ typedef void (*TwFlowCloseFn)(TwFlow *flow, TwFlowEnd why, void *user);
 void tw_flow_key_make(TwFlowKey *key, guint8 version, guint8 ipproto, const guint8 *src,
                       guint16 sport, const guint8 *dst, guint16 dport, guint8 *src_side);
 
+/* `notify` (transfer none) must outlive the table.
+ * Returns: (transfer full): the table; free with tw_flow_table_free(). */
 TwFlowTable *tw_flow_table_new(TwFlowCloseFn on_close, void *user, TwCapNotify *notify);
+/* Returns: (transfer none) (nullable): the flow of `key`, owned by t, valid
+ * until it is closed (tw_flow_close, tw_flow_expire, eviction). */
 TwFlow *tw_flow_lookup(TwFlowTable *t, const TwFlowKey *key);
-/* Inserts a new flow (evicting the least recently seen past TW_FLOW_MAX). */
+/* Inserts a new flow (evicting the least recently seen past TW_FLOW_MAX).
+ * Returns: (transfer none): the new flow, owned by t (see tw_flow_lookup). */
 TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us);
 /* Marks the flow seen at ts_us. */
 void tw_flow_touch(TwFlowTable *t, TwFlow *flow, gint64 ts_us);
@@ -86,4 +91,5 @@ guint64 tw_flow_state_total(const TwFlowTable *t);
 void tw_flow_enforce_budget(TwFlowTable *t);
 /* Tests: a lower budget than TW_FLOW_STATE_BUDGET_BYTES. */
 void tw_flow_set_budget(TwFlowTable *t, guint64 bytes);
-void tw_flow_table_free(TwFlowTable *t); /* closes remaining flows first */
+void tw_flow_table_free(TwFlowTable *t); /* closes remaining flows first; NULL is a no-op */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwFlowTable, tw_flow_table_free)

@@ -20,11 +20,15 @@ typedef struct {
     guint32 len;      /* reassembled payload length */
 } TwDefragResult;
 
+/* `notify` (transfer none) must outlive d.
+ * Returns: (transfer full): free with tw_defrag_free(). */
 TwDefrag *tw_defrag_new(TwCapNotify *notify);
 /* Adds the fragment described by ip (is_fragment set) seen at ts_us.
- * Returns true and fills *res when the datagram is complete. */
+ * Returns true and fills *res when the datagram is complete: res->data is
+ * (transfer full), the caller frees it with g_free(). */
 bool tw_defrag_add(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, TwDefragResult *res);
 /* Drops incomplete datagrams (end of capture), counting them. */
 void tw_defrag_flush(TwDefrag *d);
 guint tw_defrag_pending(const TwDefrag *d);
-void tw_defrag_free(TwDefrag *d);
+void tw_defrag_free(TwDefrag *d); /* NULL is a no-op */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwDefrag, tw_defrag_free)

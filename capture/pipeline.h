@@ -18,10 +18,12 @@ typedef struct {
     bool quiet;     /* no messages on stderr (fuzzing, tests) */
 } TwPipelineConfig;
 
-/* Dispatches to tw_app_parsers (dissectors/registry.c). */
+/* Dispatches to tw_app_parsers (dissectors/registry.c).
+ * Returns: (transfer full): free with tw_pipeline_free(). */
 TwPipeline *tw_pipeline_new(const TwPipelineConfig *cfg);
 /* Same with another NULL-terminated parser table (tests, fuzzers); the
- * table must outlive the pipeline. */
+ * table must outlive the pipeline (transfer none of parsers).
+ * Returns: (transfer full): free with tw_pipeline_free(). */
 TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
                                          const TwAppParser *const *parsers);
 void tw_pipeline_frame(TwPipeline *pl, const TwFrame *frame);
@@ -29,7 +31,8 @@ void tw_pipeline_frame(TwPipeline *pl, const TwFrame *frame);
 void tw_pipeline_finish(TwPipeline *pl);
 /* Counters (frames, bytes, unsupported link types, caps hit, anomalies…). */
 void tw_pipeline_print_stats(TwPipeline *pl, FILE *out);
-GHashTable *tw_pipeline_counters(TwPipeline *pl); /* (transfer none) name -> guint64* */
+/* Returns: (transfer none): name -> guint64*, owned by pl. */
+GHashTable *tw_pipeline_counters(TwPipeline *pl);
 /* Tests: memory budgets lower than TW_FLOW_STATE_BUDGET_BYTES and
  * TW_TCP_OOO_BUDGET_BYTES (core/tw-limits.h). */
 void tw_pipeline_set_budgets(TwPipeline *pl, guint64 flow_state_bytes, guint64 tcp_ooo_bytes);

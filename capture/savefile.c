@@ -397,7 +397,8 @@ static int next_pcapng(TwSavefile *sf, TwSavefileRecord *rec, GError **err)
 
 TwSavefile *tw_savefile_open(FILE *fp, const char *name, GError **err)
 {
-    TwSavefile *sf = g_new0(TwSavefile, 1);
+    /* Freed (and fp closed) on every failure below. */
+    g_autoptr(TwSavefile) sf = g_new0(TwSavefile, 1);
     sf->fp = fp;
     sf->name = g_strdup(name);
     sf->ifaces = g_array_new(FALSE, TRUE, sizeof(Iface));
@@ -409,7 +410,6 @@ TwSavefile *tw_savefile_open(FILE *fp, const char *name, GError **err)
     if (read_exact(sf, m, 4, &got) != 1) {
         g_set_error(err, SF_ERROR, 1, "not a pcap or pcapng capture file (%s)",
                     got ? "too short" : "empty");
-        tw_savefile_free(sf);
         return NULL;
     }
     guint32 magic;
@@ -431,11 +431,9 @@ TwSavefile *tw_savefile_open(FILE *fp, const char *name, GError **err)
                     m[0], m[1], m[2], m[3]);
         ok = false;
     }
-    if (!ok) {
-        tw_savefile_free(sf);
+    if (!ok)
         return NULL;
-    }
-    return sf;
+    return g_steal_pointer(&sf);
 }
 
 int tw_savefile_next(TwSavefile *sf, TwSavefileRecord *rec, GError **err)

@@ -19,12 +19,18 @@ typedef struct {
 
 /* Opens the files in order; the first is opened now so a missing or
  * unreadable file fails early (GError, message suitable for stderr).
- * `filter` (may be NULL) applies a BPF filter to every file. */
+ * `filter` (may be NULL) applies a BPF filter to every file.  `paths` is
+ * copied (transfer none).
+ * Returns: (transfer full) (nullable): free with tw_source_free(); NULL and
+ * *err set on failure. */
 TwSource *tw_source_open_files(char **paths, const char *filter, GError **err);
+/* Returns: (transfer full) (nullable): free with tw_source_free(); NULL and
+ * *err set on failure. */
 TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err);
 
 /* 1: a frame was read into *out; 0: end of input; -1: error (GError set; a
- * file cut mid-packet is reported here after every whole frame before it). */
+ * file cut mid-packet is reported here after every whole frame before it).
+ * out->data is (transfer none): owned by src, valid until the next call. */
 int tw_source_next(TwSource *src, TwFrame *out, GError **err);
 
 /* Async-signal-safe: makes tw_source_next return 0 soon (live capture). */

@@ -76,3 +76,4 @@ void tw_tcp_dir_ack(TwTcpDir *d, guint32 ack, const TwTcpSink *sink);
 void tw_tcp_dir_finish(TwTcpDir *d, const TwTcpSink *sink);
 /* Frees queued segments without delivering them. */
 void tw_tcp_dir_clear(TwTcpDir *d);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TwTcpDir, tw_tcp_dir_clear)

@@ -118,10 +118,8 @@ int tw_stages_finish(TwStages *st, bool analysed)
 
 void tw_stages_clear(TwStages *st)
 {
-    for (guint i = 0; i < st->sinks->len; i++) {
-        TwSink *s = g_ptr_array_index(st->sinks, i);
-        s->free(s);
-    }
+    for (guint i = 0; i < st->sinks->len; i++)
+        tw_sink_free(g_ptr_array_index(st->sinks, i));
     g_ptr_array_unref(st->sinks);
     for (guint i = 0; i < st->outs->len; i++)
         tw_out_free(g_ptr_array_index(st->outs, i));

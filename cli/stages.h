@@ -22,9 +22,11 @@ typedef struct {
 } TwStages;
 
 void tw_stages_init(TwStages *st);
-/* The stream for a path ("-" = stdout, shared); NULL + message on stderr. */
+/* The stream for a path ("-" = stdout, shared); NULL + message on stderr.
+ * Returns: (transfer none) (nullable): owned by st (freed by tw_stages_clear). */
 TwOut *tw_stages_out(TwStages *st, const char *path);
-/* Adds the output `mode` written to `out`; false when mode is unknown. */
+/* Adds the output `mode` written to `out` (transfer none: borrowed, as from
+ * tw_stages_out); false when mode is unknown.  The new sink is owned by st. */
 bool tw_stages_add_output(TwStages *st, const char *mode, TwOut *out);
 /* After the outputs are added: creates the analysis stage when an output
  * needs verdicts, or alerts or announcements are asked for. */

@@ -25,6 +25,7 @@ typedef enum {
     TW_LIMIT,     /* a safety cap was hit (depth, count, size) */
 } TwStatus;
 
+/* Returns: (transfer none): a static string. */
 const char *tw_status_name(TwStatus st);
 
 typedef struct {
@@ -51,6 +52,7 @@ static inline TwCursor tw_cursor_init_reported(const guint8 *p, gsize len, gsize
 static inline bool tw_cursor_ok(const TwCursor *c) { return c->status == TW_OK; }
 static inline gsize tw_cursor_remaining(const TwCursor *c) { return c->status ? 0 : c->len - c->off; }
 static inline bool tw_cursor_at_end(const TwCursor *c) { return c->status || c->off == c->len; }
+/* (transfer none): borrowed from the buffer c reads. */
 static inline const guint8 *tw_cursor_ptr(const TwCursor *c) { return c->p + c->off; }
 
 /* Latch the first error only: later errors are consequences of the first. */
@@ -185,7 +187,8 @@ static inline bool tw_cursor_copy(TwCursor *c, void *out, gsize n)
     return true;
 }
 
-/* Borrow a pointer to the next n bytes (valid while the packet is); NULL on error. */
+/* Borrow a pointer to the next n bytes (valid while the packet is); NULL on error.
+ * Returns: (transfer none) (nullable). */
 static inline const guint8 *tw_cursor_bytes(TwCursor *c, gsize n)
 {
     if (!tw_cursor_need(c, n))

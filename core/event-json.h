@@ -39,8 +39,13 @@ typedef struct {
     int read_errno;   /* errno of a read error (then next() returned -1) */
 } TwLineReader;
 
+/* `f` (transfer none) stays the caller's to close. */
 void tw_line_reader_init(TwLineReader *r, FILE *f, gsize max_line);
 /* The next line that fits, without its "\n" or "\r\n", NUL-terminated,
- * valid until the next call.  1: a line; 0: end of input; -1: read error. */
+ * valid until the next call: *line is (transfer none), owned by r.
+ * 1: a line; 0: end of input; -1: read error. */
 int tw_line_reader_next(TwLineReader *r, const char **line, gsize *len);
+/* Frees the line buffer (not the FILE, which belongs to the caller);
+ * safe to call twice. */
 void tw_line_reader_clear(TwLineReader *r);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TwLineReader, tw_line_reader_clear)

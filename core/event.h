@@ -69,6 +69,9 @@ typedef struct {
     bool has_mac;
 } TwPacketInfo;
 
+/* `pi` is copied; `proto` is interned (transfer none of both).
+ * Returns: (transfer full): free with tw_event_free(), or hand over to a
+ * TwEmitFn / tw_emit(). */
 TwEvent *tw_event_new(const TwPacketInfo *pi, const char *proto);
 void tw_event_free(TwEvent *ev);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwEvent, tw_event_free)
@@ -79,18 +82,24 @@ void tw_event_set_int(TwEvent *ev, const char *key, gint64 v);
 void tw_event_set_bool(TwEvent *ev, const char *key, gboolean v);
 void tw_event_set_str(TwEvent *ev, const char *key, const char *s);
 void tw_event_set_strn(TwEvent *ev, const char *key, const char *s, gsize n);
-void tw_event_take_str(TwEvent *ev, const char *key, char *s); /* transfer full */
+void tw_event_take_str(TwEvent *ev, const char *key, char *s); /* (transfer full of s): g_malloc'd, freed with ev */
 void tw_event_set_hex(TwEvent *ev, const char *key, const guint8 *b, gsize n);
 void tw_event_set_hex32(TwEvent *ev, const char *key, guint32 v); /* "0x%08x" */
 void tw_event_set_time(TwEvent *ev, const char *key, gint64 ts_us); /* RFC 3339 */
-void tw_event_take_intlist(TwEvent *ev, const char *key, GArray *list);   /* transfer full */
-void tw_event_take_strlist(TwEvent *ev, const char *key, GPtrArray *list); /* transfer full; g_malloc'd items */
+/* (transfer full of list): unref'd with ev.  A strlist's items are g_malloc'd
+ * strings (an invalid UTF-8 one is replaced, the old one g_free'd); the list
+ * frees them: give it g_free as its free func. */
+void tw_event_take_intlist(TwEvent *ev, const char *key, GArray *list);
+void tw_event_take_strlist(TwEvent *ev, const char *key, GPtrArray *list);
 void tw_event_append_int(TwEvent *ev, const char *key, gint64 v); /* to an INTLIST */
 void tw_event_remove(TwEvent *ev, const char *key);
 
+/* Returns: (transfer none) (nullable): the field, owned by ev, valid until ev
+ * is changed or freed. */
 const TwField *tw_event_get(const TwEvent *ev, const char *key);
 bool tw_event_has(const TwEvent *ev, const char *key);
-const char *tw_event_get_str(const TwEvent *ev, const char *key); /* NULL if absent */
+/* Returns: (transfer none) (nullable): owned by ev; NULL if absent. */
+const char *tw_event_get_str(const TwEvent *ev, const char *key);
 gint64 tw_event_get_int(const TwEvent *ev, const char *key, gint64 dflt);
 bool tw_event_get_bool(const TwEvent *ev, const char *key, bool dflt);
 
@@ -100,8 +109,9 @@ void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *n
 
 /* Serialise as one JSON object (no newline) in the docs/events.md layout. */
 void tw_event_to_json(const TwEvent *ev, GString *out);
-/* event-json.c: one NDJSON line as written by -T events -> TwEvent
- * (transfer full; NULL + GError when the line is not an event). */
+/* event-json.c: one NDJSON line as written by -T events -> TwEvent.
+ * Returns: (transfer full) (nullable): free with tw_event_free(); NULL and
+ * *err set when the line is not an event. */
 TwEvent *tw_event_from_json(const char *line, gssize len, GError **err);
 
 /* RFC 3339 UTC with microseconds: 2024-01-02T03:04:05.123456Z */
@@ -109,5 +119,6 @@ void tw_format_time(gint64 ts_us, char out[32]);
 /* Parses what tw_format_time writes (and Z/offset variants); false if not a time. */
 bool tw_parse_time(const char *s, gint64 *ts_us);
 
-/* Receives events; takes ownership. */
+/* Receives events: (transfer full of ev), the receiver frees it with
+ * tw_event_free(). */
 typedef void (*TwEmitFn)(TwEvent *ev, void *user);

@@ -33,7 +33,8 @@ enum {
     TW_KRB5_ERR_RESPONSE_TOO_BIG = 52,
 };
 
-/* Name tables (static strings; NULL when unknown). */
+/* Name tables.  Each returns: (transfer none) (nullable): a static string;
+ * NULL when unknown. */
 const char *tw_krb5_msg_name(gint64 msg_type);           /* "AS-REQ" … "KRB-ERROR" */
 gint64 tw_krb5_msg_type_from_name(const char *name);     /* the reverse; -1 when unknown */
 const char *tw_krb5_error_name(gint64 code);             /* RFC 4120 7.5.9: "KRB_AP_ERR_SKEW" */

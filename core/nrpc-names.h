@@ -16,7 +16,8 @@ enum {
     TW_NRPC_AUTHENTICATE_KERBEROS = 59,
 };
 
-/* MS-NRPC 3.5.4 method name of an opnum 0..0x3b, NULL beyond. */
+/* MS-NRPC 3.5.4 method name of an opnum 0..0x3b, NULL beyond.
+ * Returns: (transfer none) (nullable): a static string. */
 const char *tw_nrpc_opnum_name(gint64 opnum);
 /* True when the method returns a Win32 NET_API_STATUS rather than an NTSTATUS. */
 bool tw_nrpc_opnum_returns_win32(gint64 opnum);

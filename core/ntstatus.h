@@ -20,16 +20,18 @@
 #define TW_STATUS_ACCOUNT_LOCKED_OUT             0xc0000234u
 
 /* The symbolic name ("STATUS_ACCESS_DENIED") of an NTSTATUS value, or NULL
- * when the code is not in the table. */
+ * when the code is not in the table.  Returns: (transfer none) (nullable):
+ * a static string. */
 const char *tw_ntstatus_name(guint32 status);
 
 /* A short phrase saying what usually causes this status in a domain-trust
- * context (static string), or NULL. */
+ * context, or NULL.  Returns: (transfer none) (nullable): a static string. */
 const char *tw_ntstatus_hint(guint32 status);
 
 /* Severity bits (MS-ERREF 2.3): 0 success, 1 informational, 2 warning, 3 error. */
 static inline guint tw_ntstatus_severity(guint32 status) { return status >> 30; }
 
 /* "0xc0000022 STATUS_ACCESS_DENIED", or "0xc0000022" alone when the code is
- * not in the table: how reports and evidence show a status (transfer full). */
+ * not in the table: how reports and evidence show a status.
+ * Returns: (transfer full): free with g_free(). */
 char *tw_ntstatus_text(guint32 status);

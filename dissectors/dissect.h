@@ -48,7 +48,7 @@ void tw_flow_ignore(TwDissectCtx *ctx);
  * flow's whole charge goes with the state.  A no-op without capture/. */
 void tw_mem_charge(TwDissectCtx *ctx, gint64 delta);
 
-/* Emits ev through ctx (transfer full). */
+/* Emits ev through ctx (transfer full of ev: the receiver frees it). */
 void tw_emit(TwDissectCtx *ctx, TwEvent *ev);
 /* Adds n to the named counter. */
 void tw_count(TwDissectCtx *ctx, const char *name, guint64 n);
@@ -65,6 +65,7 @@ typedef struct TwAppParser {
     /* Optional: recognise the protocol from the first payload bytes of a flow
      * on any port.  Must be cheap: it runs before any flow state exists. */
     bool (*probe)(const guint8 *data, gsize len);
+    /* (transfer full): per-flow state, freed by capture/ with state_free. */
     void *(*state_new)(void);
     void (*state_free)(void *state);
     /* UDP: one datagram (len captured of reported bytes).  TCP: the next
@@ -78,4 +79,5 @@ typedef struct TwAppParser {
 
 /* NULL-terminated list of the parsers capture/ may dispatch to. */
 extern const TwAppParser *const tw_app_parsers[];
+/* Returns: (transfer none) (nullable): a static entry of tw_app_parsers. */
 const TwAppParser *tw_app_parser_by_name(const char *name);

@@ -132,6 +132,7 @@ typedef struct TwFramer {
 void tw_framer_init(TwFramer *fr, const TwFramerSpec *spec, void *user);
 /* Releases what fr holds (and its share of the budget). */
 void tw_framer_clear(TwFramer *fr);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TwFramer, tw_framer_clear)
 /* The next in-order bytes of the direction. */
 void tw_framer_feed(TwFramer *fr, TwDissectCtx *ctx, const guint8 *data, gsize len);
 

@@ -67,6 +67,12 @@ TwSink *tw_sink_new(const char *mode, TwOut *out)
     return NULL;
 }
 
+void tw_sink_free(TwSink *sink)
+{
+    if (sink)
+        sink->free(sink);
+}
+
 bool tw_sink_mode_known(const char *mode)
 {
     static const char *const modes[] = { "report", "json", "events", "summary", "tree", NULL };

@@ -25,8 +25,11 @@ typedef struct {
     int err;     /* errno of the first failed write, 0 when none */
 } TwOut;
 
+/* Returns: (transfer full): free with tw_out_free() (stdout is not closed). */
 TwOut *tw_out_new_stdout(void);
-/* Opens `path` for writing (truncates); NULL + GError when it cannot. */
+/* Opens `path` for writing (truncates); NULL + GError when it cannot.
+ * Returns: (transfer full) (nullable): free with tw_out_free(), which closes
+ * the file unless tw_out_finish() did. */
 TwOut *tw_out_open(const char *path, GError **err);
 void tw_out_write(TwOut *o, const char *buf, gsize len);
 /* Writes out what is buffered now (a live finding is news). */
@@ -36,7 +39,9 @@ void tw_out_check(TwOut *o);
 /* Flushes, and closes a file; returns 0 or the errno of the first failed
  * write (then o->err says it). */
 int tw_out_finish(TwOut *o);
+/* Closes a file not yet finished (an owned one), frees o; NULL is a no-op. */
 void tw_out_free(TwOut *o);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwOut, tw_out_free)
 
 typedef struct TwSink TwSink;
 struct TwSink {
@@ -57,11 +62,18 @@ struct TwSink {
     bool color;  /* the output is a terminal and colour was not refused */
 };
 
-/* The sink for a mode name, or NULL when the name is not a mode. */
+/* The sink for a mode name, or NULL when the name is not a mode.  `out` is
+ * borrowed (transfer none) and must outlive the sink.
+ * Returns: (transfer full) (nullable): free with tw_sink_free(). */
 TwSink *tw_sink_new(const char *mode, TwOut *out);
 #define TW_SINK_MODES "report, json, events, summary, tree"
 bool tw_sink_mode_known(const char *mode);
+/* Frees a sink through its `free` vfunc (not its borrowed `out`); NULL is a no-op. */
+void tw_sink_free(TwSink *sink);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSink, tw_sink_free)
 
+/* The tw_sink_*_new constructors: `out` borrowed (transfer none).
+ * Returns: (transfer full): free with tw_sink_free(). */
 TwSink *tw_sink_events_new(TwOut *out);  /* -T events: NDJSON, docs/events.md */
 TwSink *tw_sink_summary_new(TwOut *out); /* one line per message */
 TwSink *tw_sink_tree_new(TwOut *out);    /* -T tree: the teaching view */
@@ -78,5 +90,6 @@ bool tw_want_color(FILE *f);
  * (tw_analysis_established).  --alerts: one JSON object per line. */
 void tw_alert_json(const TwMachine *m, const TwFinding *f, GString *out);
 /* A stable id for a finding: the same machine, rule and state give the
- * same id in every run and on every sensor (16 hex digits of a SHA-256). */
+ * same id in every run and on every sensor (16 hex digits of a SHA-256).
+ * Returns: (transfer full): free with g_free(). */
 char *tw_finding_id(const TwMachine *m, const TwFinding *f);

@@ -12,6 +12,8 @@ typedef struct TwDcerpcStream TwDcerpcStream;
 TwDcerpcStream *tw_dcerpc_stream_new_with_registry(const char *transport, const char *pipe_name,
                                                    const TwDcerpcRegistry *reg);
 
+/* Names: (transfer none), static strings (or the registry's, which outlives
+ * every stream). */
 const char *tw_dcerpc_fault_name(guint32 status); /* NULL if unknown */
 const char *tw_dcerpc_auth_type_name(guint8 t);  /* built-in registry; "unknown" */
 const char *tw_dcerpc_auth_level_name(guint8 l);

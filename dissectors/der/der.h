@@ -76,12 +76,18 @@ bool tw_der_explicit(TwCursor *c, guint32 ctx_tag, TwDerTlv *inner, guint depth)
  * tlv->content and return false on failure. */
 bool tw_der_integer(TwDerTlv *tlv, gint64 *out);               /* INTEGER, <= 8 octets */
 bool tw_der_bit_string_u32(TwDerTlv *tlv, guint32 *out);        /* first 32 bits, MSB = bit 0 */
-char *tw_der_string(TwDerTlv *tlv);                             /* copy, invalid UTF-8 replaced */
-const guint8 *tw_der_octets(TwDerTlv *tlv, gsize *len);         /* borrow content */
+/* A copy, invalid UTF-8 replaced.  Returns: (transfer full) (nullable): free
+ * with g_free(); NULL when constructed or the cursor failed. */
+char *tw_der_string(TwDerTlv *tlv);
+/* Returns: (transfer none) (nullable): the content bytes, borrowed from the
+ * buffer tlv reads; NULL (and *len 0) when the cursor failed. */
+const guint8 *tw_der_octets(TwDerTlv *tlv, gsize *len);
 bool tw_der_generalized_time(TwDerTlv *tlv, gint64 *ts_us);     /* "YYYYMMDDHHMMSS[.f]Z" */
 
 /* Convenience: explicit [n] wrapping an INTEGER / string / time. */
 bool tw_der_ctx_integer(TwCursor *c, guint32 ctx_tag, gint64 *out, guint depth);
+/* Returns: (transfer full) (nullable): as tw_der_string(); NULL when [ctx_tag]
+ * is absent or malformed. */
 char *tw_der_ctx_string(TwCursor *c, guint32 ctx_tag, guint depth);
 bool tw_der_ctx_time(TwCursor *c, guint32 ctx_tag, gint64 *ts_us, guint depth);
 

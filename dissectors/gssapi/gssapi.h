@@ -35,9 +35,11 @@ guint tw_gssapi_dissect_ex(TwDissectCtx *ctx, const guint8 *data, gsize len, gsi
                            const char *transport, TwGssDecorateFn decorate, void *user,
                            TwGssSummary *summary);
 
-/* "kerberos" | "ms-kerberos" | "kerberos-u2u" | "ntlmssp" | "negoex" | "spnego" | NULL. */
+/* "kerberos" | "ms-kerberos" | "kerberos-u2u" | "ntlmssp" | "negoex" | "spnego" | NULL.
+ * Returns: (transfer none) (nullable): a static string. */
 const char *tw_gss_mech_name(const char *dotted_oid);
-/* RFC 4178 4.2.2: "accept-completed" … "request-mic", NULL when out of range. */
+/* RFC 4178 4.2.2: "accept-completed" … "request-mic", NULL when out of range
+ * (transfer none: static). */
 const char *tw_spnego_neg_state_name(gint64 state);
 
 /* DCE/RPC bind_token hook of the GSS-API auth types (gssapi-dcerpc.c):

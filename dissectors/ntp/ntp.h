@@ -28,7 +28,9 @@
 gint64 tw_ntp_timestamp_to_unix_us(guint64 ntp);
 
 /* Decodes one NTP datagram (len captured of reported bytes) into an event
- * (never NULL), without pairing.  ctx may be NULL (no counters, no tree). */
+ * (never NULL), without pairing.  ctx may be NULL (no counters, no tree).
+ * Returns: (transfer full): the un-emitted event; free with tw_event_free()
+ * or hand to tw_emit(). */
 TwEvent *tw_ntp_parse_message(TwDissectCtx *ctx, const guint8 *data, gsize len, gsize reported);
 
 extern const TwAppParser tw_ntp_udp_parser;

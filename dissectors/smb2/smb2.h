@@ -35,9 +35,9 @@ enum {
 
 #define TW_SMB2_FSCTL_PIPE_TRANSCEIVE 0x0011c017u /* MS-FSCC 2.3.49 */
 
-/* "NEGOTIATE" … "OPLOCK_BREAK", NULL when unknown. */
+/* "NEGOTIATE" … "OPLOCK_BREAK", NULL when unknown (transfer none: static). */
 const char *tw_smb2_command_name(guint16 cmd);
-/* "SMB 2.0.2" … "SMB 3.1.1", NULL when unknown. */
+/* "SMB 2.0.2" … "SMB 3.1.1", NULL when unknown (transfer none: static). */
 const char *tw_smb2_dialect_name(guint16 dialect);
 
 extern const TwAppParser tw_smb2_tcp_parser;
