@@ -159,7 +159,8 @@
  * length that does not fit 32 bits). */
 #define TW_DER_MAX_LEN_OCTETS 4
 /* Bytes of one string copied out of a message.  When reached: the string is
- * cut (silently: no Kerberos name or realm is that long). */
+ * cut and the field's cursor latches TW_LIMIT, so the message is marked (no
+ * Kerberos name or realm is that long). */
 #define TW_DER_MAX_STRING 65536
 
 /* ---- Kerberos (dissectors/krb5) ---- */
@@ -184,7 +185,7 @@
  * TW_LIMIT, the inner token is not decoded. */
 #define TW_GSS_MAX_NESTING 4
 /* mechTypes remembered from a NegTokenInit.  When reached: later ones are
- * not listed in the event (silent). */
+ * not listed in the event (counted: gssapi.mech_types_dropped). */
 #define TW_GSS_MAX_MECH_TYPES 16
 /* AV_PAIRs walked per NTLMSSP list.  When reached: later pairs are not read
  * (their names are missing from the event; silent). */
@@ -274,7 +275,8 @@
  * TW_MALFORMED, the name is missing. */
 #define TW_DCERPC_MAX_DNS_PTRS 16u
 /* Binds awaiting their bind_ack per stream.  When reached: the oldest is
- * forgotten (silent); its bind_ack does not resolve the contexts. */
+ * forgotten (dcerpc.binds_forgotten + anomaly "limit"); its bind_ack does not
+ * resolve the contexts. */
 #define MAX_PENDING_BINDS 8u
 /* NDR (dissectors/dcerpc/ndr.c): hitting one latches TW_LIMIT, the stub is
  * not decoded (anomaly by the interface dissector). */

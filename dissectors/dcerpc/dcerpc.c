@@ -630,8 +630,13 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
     if (old)
         *old = pb;
     else {
-        if (s->binds->len >= MAX_PENDING_BINDS)
+        if (s->binds->len >= MAX_PENDING_BINDS) {
+            /* The oldest bind's contexts will not be resolved by its ack. */
+            tw_count(ctx, "dcerpc.binds_forgotten", 1);
+            tw_anomaly(ctx, PARSER, "limit", "more than %u binds awaiting their bind_ack: the oldest is forgotten",
+                       MAX_PENDING_BINDS);
             g_array_remove_index(s->binds, 0);
+        }
         g_array_append_val(s->binds, pb);
     }
 

@@ -151,8 +151,11 @@ static void dissect_neg_token_init(GssWalk *w, TwCursor *c, guint nesting)
             if (n++ == 0 && ob && !w->sum->mech[0] &&
                 oid_to_dotted(ob, olen, w->sum->mech, sizeof w->sum->mech))
                 w->sum->mech_name = tw_gss_mech_name(w->sum->mech);
-            if (n >= TW_GSS_MAX_MECH_TYPES)
+            if (n >= TW_GSS_MAX_MECH_TYPES) {
+                if (!tw_cursor_at_end(&f.content))
+                    tw_count(w->ctx, "gssapi.mech_types_dropped", 1);
                 break;
+            }
         }
         walk_fail(w, f.content.status);
     }
