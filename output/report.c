@@ -440,17 +440,24 @@ static const char *role_name(TwRole r)
     return r == TW_ROLE_DC ? "dc" : r == TW_ROLE_MEMBER ? "member" : "unknown";
 }
 
-static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
+/* "account" and "addresses" of a machine, as both the machine list and the
+ * domain-controller list show them. */
+static void json_identity(JsonBuilder *b, const TwMachine *m)
 {
-    const TwMachine *m = v->m;
-    const TwFinding *mf = main_finding(v);
-    json_builder_begin_object(b);
     json_str_or_null(b, "account", m->account);
     json_builder_set_member_name(b, "addresses");
     json_builder_begin_array(b);
     for (guint i = 0; i < m->addrs->len; i++)
         json_builder_add_string_value(b, g_array_index(m->addrs, TwAddrUse, i).addr);
     json_builder_end_array(b);
+}
+
+static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
+{
+    const TwMachine *m = v->m;
+    const TwFinding *mf = main_finding(v);
+    json_builder_begin_object(b);
+    json_identity(b, m);
     json_builder_set_member_name(b, "macs");
     json_builder_begin_array(b);
     for (guint i = 0; i < m->addrs->len; i++) {
@@ -575,12 +582,7 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
         if (m->role != TW_ROLE_DC)
             continue;
         json_builder_begin_object(b);
-        json_str_or_null(b, "account", m->account);
-        json_builder_set_member_name(b, "addresses");
-        json_builder_begin_array(b);
-        for (guint j = 0; j < m->addrs->len; j++)
-            json_builder_add_string_value(b, g_array_index(m->addrs, TwAddrUse, j).addr);
-        json_builder_end_array(b);
+        json_identity(b, m);
         json_builder_set_member_name(b, "clock_offset_vs_capture_s");
         double o;
         if (tw_machine_clock_offset(m, &o))
