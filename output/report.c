@@ -440,6 +440,16 @@ static const char *role_name(TwRole r)
     return r == TW_ROLE_DC ? "dc" : r == TW_ROLE_MEMBER ? "member" : "unknown";
 }
 
+/* A member holding an array of strings (transfer none of strs). */
+static void json_str_array(JsonBuilder *b, const char *name, const GPtrArray *strs)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_array(b);
+    for (guint i = 0; i < strs->len; i++)
+        json_builder_add_string_value(b, g_ptr_array_index(strs, i));
+    json_builder_end_array(b);
+}
+
 /* "account" and "addresses" of a machine, as both the machine list and the
  * domain-controller list show them. */
 static void json_identity(JsonBuilder *b, const TwMachine *m)
@@ -469,11 +479,7 @@ static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
             json_builder_add_string_value(b, mac);
     }
     json_builder_end_array(b);
-    json_builder_set_member_name(b, "aliases");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < m->aliases->len; i++)
-        json_builder_add_string_value(b, g_ptr_array_index(m->aliases, i));
-    json_builder_end_array(b);
+    json_str_array(b, "aliases", m->aliases);
     json_builder_set_member_name(b, "role");
     json_builder_add_string_value(b, role_name(m->role));
     json_builder_set_member_name(b, "rid");
@@ -553,11 +559,7 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     json_time(b, "last", a->last_ts);
     json_builder_set_member_name(b, "events");
     json_builder_add_int_value(b, (gint64)a->events);
-    json_builder_set_member_name(b, "sources");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < a->sources->len; i++)
-        json_builder_add_string_value(b, g_ptr_array_index(a->sources, i));
-    json_builder_end_array(b);
+    json_str_array(b, "sources", a->sources);
     json_builder_set_member_name(b, "limits_hit");
     json_builder_add_int_value(b, (gint64)a->caps_hit);
     if (a->caps_hit) {
