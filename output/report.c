@@ -647,11 +647,7 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "address");
         json_builder_add_string_value(b, s->addr);
-        json_builder_set_member_name(b, "users");
-        json_builder_begin_array(b);
-        for (guint j = 0; j < s->users->len; j++)
-            json_builder_add_string_value(b, g_ptr_array_index(s->users, j));
-        json_builder_end_array(b);
+        json_str_array(b, "users", s->users);
         json_builder_set_member_name(b, "failures");
         json_builder_add_int_value(b, s->failures);
         json_builder_set_member_name(b, "first_frame");
