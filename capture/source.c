@@ -28,6 +28,12 @@ struct TwSource {
     int linktype;
     guint64 frame_no;
     volatile sig_atomic_t stop;
+    /* live: what was asked for, for the start line */
+    int snaplen, buffer_mib;
+    bool promisc;
+    /* live: pcap_stats is 32-bit and wraps; the last raw values and the sums */
+    guint32 raw_recv, raw_drop, raw_ifdrop;
+    TwCaptureStats stats;
 };
 
 GQuark tw_source_error_quark(void);
@@ -182,9 +188,18 @@ TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err)
                     errbuf);
         return NULL;
     }
-    pcap_set_snaplen(p, opt->snaplen > 0 ? opt->snaplen : 262144);
-    pcap_set_promisc(p, 1);
-    pcap_set_timeout(p, 250);
+    int snaplen = opt->snaplen > 0 ? opt->snaplen : TW_LIVE_SNAPLEN_DEFAULT;
+    int buffer_mib = opt->buffer_mib > 0 ? opt->buffer_mib : TW_LIVE_BUFFER_MIB_DEFAULT;
+    pcap_set_snaplen(p, snaplen);
+    pcap_set_promisc(p, opt->no_promisc ? 0 : 1);
+    /* Immediate mode off: libpcap uses TPACKET_V3, whose ring blocks hold
+     * packets packed by their captured size, so a large snaplen costs no
+     * slots; a block is handed over when full or after the timeout.  With
+     * immediate mode libpcap falls back to TPACKET_V2, one snaplen-sized
+     * slot per packet: 262144-byte slots in a 2 MiB default ring gave 8
+     * slots, and drops at 100 Mbit/s (issue 12). */
+    pcap_set_timeout(p, TW_LIVE_TIMEOUT_MS);
+    pcap_set_buffer_size(p, buffer_mib * 1024 * 1024);
     pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
     if (opt->immediate)
         pcap_set_immediate_mode(p, 1);
@@ -197,7 +212,7 @@ TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err)
         else if (r == PCAP_ERROR_PERM_DENIED)
             g_set_error(err, tw_source_error_quark(), 1,
                         "cannot capture on %s: permission denied (run as root or give the binary "
-                        "CAP_NET_RAW,CAP_NET_ADMIN) (%s)", opt->iface, why);
+                        "CAP_NET_RAW) (%s)", opt->iface, why);
         else
             g_set_error(err, tw_source_error_quark(), 1, "cannot capture on %s: %s (%s)", opt->iface,
                         pcap_statustostr(r), why);
@@ -215,13 +230,91 @@ TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err)
     s->live = true;
     s->linktype = pcap_datalink(p);
     s->current = g_strdup(opt->iface);
+    s->filter = opt->filter && *opt->filter ? g_strdup(opt->filter) : NULL;
+    s->snaplen = pcap_snapshot(p);
+    s->buffer_mib = buffer_mib;
+    s->promisc = !opt->no_promisc;
     return s;
 }
 
-int tw_source_next(TwSource *s, TwFrame *out, GError **err)
+bool tw_source_live_stats(TwSource *s, TwCaptureStats *out)
+{
+    if (!s->live || !s->pcap)
+        return false;
+    struct pcap_stat st;
+    if (pcap_stats(s->pcap, &st) < 0) {
+        *out = s->stats;
+        return false;
+    }
+    /* Unsigned differences are right across one wrap of a 32-bit counter;
+     * we read them far more often than every 2^32 packets. */
+    s->stats.received += (guint32)(st.ps_recv - s->raw_recv);
+    s->stats.kernel_drops += (guint32)(st.ps_drop - s->raw_drop);
+    s->stats.if_drops += (guint32)(st.ps_ifdrop - s->raw_ifdrop);
+    s->raw_recv = st.ps_recv;
+    s->raw_drop = st.ps_drop;
+    s->raw_ifdrop = st.ps_ifdrop;
+    *out = s->stats;
+    return true;
+}
+
+char *tw_source_describe(const TwSource *s)
 {
     if (!s->live)
-        return next_file_frame(s, out, err);
+        return NULL;
+    const char *dlt = pcap_datalink_val_to_description(s->linktype);
+    GString *g = g_string_new(NULL);
+    g_string_append_printf(g, "%s (%s), snaplen %d, buffer %d MiB, %s", s->current,
+                           dlt ? dlt : "unknown link type", s->snaplen, s->buffer_mib,
+                           s->promisc ? "promiscuous" : "not promiscuous");
+    if (s->filter)
+        g_string_append_printf(g, ", filter '%s'", s->filter);
+    else
+        g_string_append(g, ", no filter");
+    return g_string_free(g, FALSE);
+}
+
+int tw_source_fd(const TwSource *s)
+{
+    return s->live && s->pcap ? pcap_get_selectable_fd(s->pcap) : -1;
+}
+
+int tw_source_linktype(const TwSource *s)
+{
+    return s->live ? s->linktype : 0;
+}
+
+bool tw_source_list_interfaces(FILE *out, GError **err)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    pcap_if_t *all = NULL;
+    if (pcap_findalldevs(&all, errbuf) < 0) {
+        g_set_error(err, tw_source_error_quark(), 1, "cannot list interfaces: %s", errbuf);
+        return false;
+    }
+    int n = 0;
+    for (pcap_if_t *d = all; d; d = d->next) {
+        fprintf(out, "%d. %s", ++n, d->name);
+        if (d->description)
+            fprintf(out, " (%s)", d->description);
+        const char *state = NULL;
+        switch (d->flags & PCAP_IF_CONNECTION_STATUS) {
+        case PCAP_IF_CONNECTION_STATUS_CONNECTED: state = "Connected"; break;
+        case PCAP_IF_CONNECTION_STATUS_DISCONNECTED: state = "Disconnected"; break;
+        default: break;
+        }
+        fprintf(out, " [%s%s%s%s%s]\n", (d->flags & PCAP_IF_UP) ? "Up" : "Down",
+                (d->flags & PCAP_IF_RUNNING) ? ", Running" : "",
+                (d->flags & PCAP_IF_LOOPBACK) ? ", Loopback" : "", state ? ", " : "", state ? state : "");
+    }
+    pcap_freealldevs(all);
+    if (n == 0)
+        fprintf(out, "no capture interfaces found (or none this user may open)\n");
+    return true;
+}
+
+static int next_live_frame(TwSource *s, TwFrame *out, GError **err, bool return_idle)
+{
     for (;;) {
         if (s->stop || !s->pcap)
             return 0;
@@ -237,14 +330,42 @@ int tw_source_next(TwSource *s, TwFrame *out, GError **err)
             out->origlen = h->len < h->caplen ? h->caplen : h->len;
             return 1;
         }
-        if (r == 0)
+        if (r == 0) {
+            if (return_idle)
+                return 2;
             continue; /* timeout with no packet: check stop and go on */
-        if (r == PCAP_ERROR_BREAK)
-            return 0; /* tw_source_break */
+        }
+        if (r == PCAP_ERROR_BREAK) {
+            /* tw_source_break (stop set) or tw_source_wake */
+            if (s->stop || !return_idle)
+                return 0;
+            return 2;
+        }
         g_set_error(err, tw_source_error_quark(), 1, "%s: %s (after frame %" G_GUINT64_FORMAT ")",
                     s->current, pcap_geterr(s->pcap), s->frame_no);
         return -1;
     }
+}
+
+int tw_source_next(TwSource *s, TwFrame *out, GError **err)
+{
+    if (!s->live)
+        return next_file_frame(s, out, err);
+    return next_live_frame(s, out, err, false);
+}
+
+int tw_source_next_live(TwSource *s, TwFrame *out, GError **err)
+{
+    if (!s->live)
+        return next_file_frame(s, out, err);
+    return next_live_frame(s, out, err, true);
+}
+
+void tw_source_wake(TwSource *s)
+{
+    /* pcap_breakloop: a flag plus an eventfd write, async-signal-safe. */
+    if (s->pcap)
+        pcap_breakloop(s->pcap);
 }
 
 void tw_source_break(TwSource *s)
@@ -260,14 +381,14 @@ void tw_source_print_stats(TwSource *s, FILE *out)
 {
     if (!s->live || !s->pcap)
         return;
-    struct pcap_stat st;
-    if (pcap_stats(s->pcap, &st) < 0) {
+    TwCaptureStats st;
+    if (!tw_source_live_stats(s, &st)) {
         fprintf(out, "trustwire: %s: no capture statistics: %s\n", s->current, pcap_geterr(s->pcap));
         return;
     }
-    fprintf(out, "trustwire: %s: %u packets received, %u dropped by the kernel, %u dropped by the "
-                 "interface\n",
-            s->current, st.ps_recv, st.ps_drop, st.ps_ifdrop);
+    fprintf(out, "trustwire: %s: %" G_GUINT64_FORMAT " packets received, %" G_GUINT64_FORMAT
+                 " dropped by the kernel, %" G_GUINT64_FORMAT " dropped by the interface\n",
+            s->current, st.received, st.kernel_drops, st.if_drops);
 }
 
 bool tw_source_is_live(const TwSource *s)

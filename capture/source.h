@@ -10,12 +10,28 @@
 
 typedef struct TwSource TwSource;
 
+/* Live capture defaults (docs/capture.md "Live capture sizing"). */
+#define TW_LIVE_SNAPLEN_DEFAULT 262144        /* never cut: every TCP byte feeds reassembly */
+#define TW_LIVE_BUFFER_MIB_DEFAULT 64         /* kernel ring (-B): 1 Gbit/s for ~0.5 s */
+#define TW_LIVE_TIMEOUT_MS 100                /* TPACKET_V3 block retire timeout */
+
 typedef struct {
     const char *iface;  /* live interface name */
     const char *filter; /* BPF filter, may be NULL */
-    int snaplen;        /* 0: default 262144 */
-    bool immediate;     /* immediate mode (deliver packets without buffering) */
+    int snaplen;        /* 0: TW_LIVE_SNAPLEN_DEFAULT */
+    int buffer_mib;     /* kernel ring in MiB; 0: TW_LIVE_BUFFER_MIB_DEFAULT */
+    bool no_promisc;    /* -p: do not put the interface in promiscuous mode */
+    bool immediate;     /* immediate mode: libpcap then uses TPACKET_V2 with one
+                         * snaplen-sized slot per packet (few slots: drops) */
 } TwLiveOptions;
+
+/* Capture statistics of a live source since it was opened (pcap_stats,
+ * widened to 64 bits across the 32-bit wrap of libpcap's counters). */
+typedef struct {
+    guint64 received;     /* packets the kernel filter accepted (ps_recv) */
+    guint64 kernel_drops; /* dropped because the ring was full (ps_drop) */
+    guint64 if_drops;     /* dropped by the interface or its driver (ps_ifdrop) */
+} TwCaptureStats;
 
 /* Opens the files in order; the first is opened now so a missing or
  * unreadable file fails early (GError, message suitable for stderr).
@@ -33,8 +49,30 @@ TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err);
  * out->data is (transfer none): owned by src, valid until the next call. */
 int tw_source_next(TwSource *src, TwFrame *out, GError **err);
 
+/* Live: as tw_source_next, but returns 2 when the read timeout passed with
+ * no packet or tw_source_wake was called, so a service loop can act on its
+ * timers and signals between packets. */
+int tw_source_next_live(TwSource *src, TwFrame *out, GError **err);
+/* Async-signal-safe: makes a waiting tw_source_next_live return 2 soon. */
+void tw_source_wake(TwSource *src);
+
 /* Async-signal-safe: makes tw_source_next return 0 soon (live capture). */
 void tw_source_break(TwSource *src);
+
+/* The counters of a live capture so far; false for files, or when libpcap
+ * cannot say (then the last good values stay in *out). */
+bool tw_source_live_stats(TwSource *src, TwCaptureStats *out);
+/* What the live source captures, for the start line: "eth0 (Ethernet),
+ * snaplen 262144, buffer 64 MiB, promiscuous, filter 'port 88'".
+ * Returns: (transfer full): free with g_free(); NULL for files. */
+char *tw_source_describe(const TwSource *src);
+/* The pcap selectable fd of a live source (-1 for files). */
+int tw_source_fd(const TwSource *src);
+/* -D: prints the capture interfaces, one per line (number, name, description,
+ * flags) on out; false + GError when libpcap cannot list them. */
+bool tw_source_list_interfaces(FILE *out, GError **err);
+/* Link type of the live source (DLT_*), 0 for files. */
+int tw_source_linktype(const TwSource *src);
 
 /* Prints "received/dropped" counters of a live capture; nothing for files. */
 void tw_source_print_stats(TwSource *src, FILE *out);

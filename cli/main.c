@@ -3,6 +3,8 @@
 #include "capture/pipeline.h"
 #include "capture/source.h"
 #include "from-events.h"
+#include "live.h"
+#include "privs.h"
 #include "stages.h"
 
 #include <errno.h>
@@ -100,6 +102,11 @@ int main(int argc, char **argv)
     gint snaplen = 0;
     gboolean show_stats = FALSE;
     gboolean version = FALSE;
+    /* service mode (cli/live.c) */
+    gint buffer_mib = 0;
+    gint64 max_packets = 0;
+    gboolean no_promisc = FALSE, list_ifaces = FALSE;
+    g_autofree char *run_as = NULL, *report_every = NULL, *retire_after = NULL;
 
     GOptionEntry entries[] = {
         { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &read_files,
@@ -120,6 +127,19 @@ int main(int argc, char **argv)
         { "alerts", 0, 0, G_OPTION_ARG_FILENAME, &alerts,
           "Write each finding as it is established to FILE ('-' for stdout), one JSON object per line "
           "(finding_id, account, state, rule, confidence, summary, first and establishing evidence)", "FILE" },
+        { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &buffer_mib,
+          "Live: kernel capture ring in MiB (default 64)", "MiB" },
+        { "no-promiscuous-mode", 'p', 0, G_OPTION_ARG_NONE, &no_promisc,
+          "Live: do not put the interface in promiscuous mode", NULL },
+        { "list-interfaces", 'D', 0, G_OPTION_ARG_NONE, &list_ifaces, "List the capture interfaces and exit", NULL },
+        { "count", 'c', 0, G_OPTION_ARG_INT64, &max_packets, "Live: stop after N packets", "N" },
+        { "user", 'Z', 0, G_OPTION_ARG_STRING, &run_as,
+          "Live: once the interface is open, run as USER with no capabilities left", "USER" },
+        { "report-every", 0, 0, G_OPTION_ARG_STRING, &report_every,
+          "Live: write the report every DURATION (1h, 30m, 10s); also on SIGUSR1", "DURATION" },
+        { "retire-after", 0, 0, G_OPTION_ARG_STRING, &retire_after,
+          "Live: forget a machine not seen for DURATION of capture time (its last verdict is announced "
+          "first); default 7d, 0 = never", "DURATION" },
         { "stats", 'S', 0, G_OPTION_ARG_NONE, &show_stats, "Print pipeline counters on stderr at the end",
           NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -143,6 +163,30 @@ int main(int argc, char **argv)
         printf("trustwire 0.1.0\n");
         return 0;
     }
+    if (list_ifaces) {
+        if (!tw_source_list_interfaces(stdout, &err)) {
+            fprintf(stderr, "trustwire: %s\n", err->message);
+            return 2;
+        }
+        return 0;
+    }
+    TwLiveRunOptions lro = { .retire_after_us = (gint64)7 * 86400 * G_USEC_PER_SEC };
+    if (report_every && !tw_parse_duration(report_every, &lro.report_every_us)) {
+        fprintf(stderr, "trustwire: --report-every %s: expected a duration (1h, 30m, 10s)\n", report_every);
+        return 2;
+    }
+    if (retire_after && strcmp(retire_after, "0") == 0)
+        lro.retire_after_us = 0;
+    else if (retire_after && !tw_parse_duration(retire_after, &lro.retire_after_us)) {
+        fprintf(stderr, "trustwire: --retire-after %s: expected a duration (7d, 12h, 30m) or 0\n", retire_after);
+        return 2;
+    }
+    if (max_packets < 0 || buffer_mib < 0 || buffer_mib > 2047) {
+        fprintf(stderr, "trustwire: -c takes a count >= 0, -B a size from 1 to 2047 MiB\n");
+        return 2;
+    }
+    lro.max_packets = (guint64)max_packets;
+    lro.stats_every_us = lro.report_every_us;
 
     /* Files: -r FILE… and positional arguments, in the order given.  With
      * --from-events, positional arguments are more event files
@@ -220,7 +264,8 @@ int main(int argc, char **argv)
 
     g_autoptr(TwSource) src = NULL;
     if (iface) {
-        TwLiveOptions lo = { .iface = iface, .filter = filter, .snaplen = snaplen, .immediate = true };
+        TwLiveOptions lo = { .iface = iface, .filter = filter, .snaplen = snaplen, .buffer_mib = buffer_mib,
+                             .no_promisc = no_promisc, .immediate = false };
         src = tw_source_open_live(&lo, &err);
     } else {
         src = tw_source_open_files((char **)files->pdata, filter, &err);
@@ -238,13 +283,24 @@ int main(int argc, char **argv)
     int status = 0;
     TwFrame frame;
     int r;
-    while ((r = tw_source_next(src, &frame, &err)) > 0)
-        tw_pipeline_frame(pl, &frame);
+    if (iface) {
+        /* The interface and every output are open: nothing more needs privileges. */
+        if (!tw_drop_privileges(run_as, &err)) {
+            fprintf(stderr, "trustwire: %s\n", err->message);
+            return 2;
+        }
+        lro.user = run_as;
+        tw_live_install_signals(src);
+        r = tw_live_run(src, pl, &st, &lro, &stop_requested, &err);
+    } else {
+        while ((r = tw_source_next(src, &frame, &err)) > 0)
+            tw_pipeline_frame(pl, &frame);
+        tw_pipeline_finish(pl);
+    }
     if (r < 0) {
         fprintf(stderr, "trustwire: %s\n", err->message);
         status = 2;
     }
-    tw_pipeline_finish(pl);
     running_source = NULL;
 
     int out_status = tw_stages_finish(&st, true);

@@ -70,10 +70,22 @@ static void on_established(const TwAnalysis *a, const TwMachine *m, const TwFind
     g_string_truncate(st->line, 0);
     if (st->alerts) {
         tw_alert_json(m, f, st->line);
+        if (st->capture_live && st->line->len > 2) {
+            /* live: whether the capture had lost packets when it was established */
+            g_string_truncate(st->line, st->line->len - 2); /* "}\n" */
+            g_string_append_printf(st->line, ",\"capture_drops_before\":%" G_GUINT64_FORMAT
+                                   ",\"may_have_missed_packets\":%s}\n",
+                                   st->capture_drops, st->capture_drops ? "true" : "false");
+        }
         tw_out_write(st->alerts, st->line->str, st->line->len);
         tw_out_flush(st->alerts); /* a finding is news: it goes out now */
     } else {
         tw_report_finding_line(m, f, st->announce_color, st->line);
+        if (st->capture_live && st->capture_drops && st->line->len) {
+            g_string_truncate(st->line, st->line->len - 1);
+            g_string_append_printf(st->line, "  [%" G_GUINT64_FORMAT " packets lost so far: may be incomplete]\n",
+                                   st->capture_drops);
+        }
         fwrite(st->line->str, 1, st->line->len, st->announce);
         fflush(st->announce);
     }

@@ -19,6 +19,8 @@ typedef struct {
     bool announce_color;
     GString *line;
     guint64 events;
+    bool capture_live;      /* live capture: findings say whether packets were lost before them */
+    guint64 capture_drops;  /* packets dropped so far (kernel + interface), cli/live.c */
 } TwStages;
 
 void tw_stages_init(TwStages *st);

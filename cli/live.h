@@ -1,0 +1,36 @@
+/* live.h — service mode: `trustwire -i IFACE` as a long-running sensor
+ * (issue 12).  Owns the capture loop of a live source: the start line,
+ * periodic and SIGUSR1 reports, capture statistics per interval (into the
+ * alerts and each report), retirement of machines not seen for a while,
+ * -c N, and the final report at SIGINT/SIGTERM (written by the caller's
+ * tw_stages_finish). */
+#pragma once
+
+#include "capture/pipeline.h"
+#include "capture/source.h"
+#include "stages.h"
+
+#include <signal.h>
+
+typedef struct {
+    gint64 report_every_us;  /* --report-every: 0 = only at the end (and SIGUSR1) */
+    gint64 retire_after_us;  /* --retire-after: capture time; 0 = never */
+    gint64 stats_every_us;   /* capture-statistics interval (default 60 s, or report_every) */
+    guint64 max_packets;     /* -c N: stop after N packets; 0 = no limit */
+    const char *user;        /* -Z USER that the process now runs as, or NULL, for the start line */
+} TwLiveRunOptions;
+
+/* Parses "1h", "30m", "10s", "2d", "500ms" or plain seconds into µs; false when
+ * it is not a positive duration. */
+bool tw_parse_duration(const char *s, gint64 *out_us);
+
+/* Installs the SIGUSR1 handler (a report now: a flag and a wake-up of the
+ * capture, nothing else in the handler). */
+void tw_live_install_signals(TwSource *src);
+
+/* Runs the capture until SIGINT/SIGTERM (`stop` set), -c N, or a capture
+ * error (-1, *err set); 0 otherwise.  The pipeline is finished before it
+ * returns, and the health of the capture is written ahead of the final
+ * report; the caller then calls tw_stages_finish. */
+int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOptions *o,
+                volatile sig_atomic_t *stop, GError **err);
