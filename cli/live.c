@@ -246,6 +246,7 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
     int status = 0;
     TwFrame frame;
     guint since_check = 0;
+    bool ring_failed = false;
     for (;;) {
         int r = tw_source_next_live(src, &frame, err);
         if (r < 0) {
@@ -255,6 +256,12 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
         if (r == 0 || *stop)
             break;
         if (r == 1) {
+            /* In the ring before it is dissected: a finding it establishes
+             * can name the file that holds it. */
+            if (st->ring && !tw_ring_write(st->ring, &frame) && !ring_failed) {
+                fprintf(stderr, "trustwire: -w: %s; the ring stops, the capture goes on\n", tw_ring_error(st->ring));
+                ring_failed = true;
+            }
             tw_pipeline_frame(pl, &frame);
             last_capture_ts = frame.ts_us;
             if (o->max_packets && ++packets >= o->max_packets)
@@ -267,6 +274,8 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
         since_check = 0;
         now = g_get_monotonic_time();
         health_update(src, &h, st); /* findings say whether packets were lost before them */
+        if (st->ring && r == 2)
+            tw_ring_flush(st->ring); /* idle: what was captured is on disk */
         if (report_requested) {
             report_requested = 0;
             report_now(src, st, iface, &h, "SIGUSR1", now);
@@ -286,6 +295,8 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
         }
     }
     tw_pipeline_finish(pl);
+    if (st->ring)
+        tw_ring_flush(st->ring);
     now = g_get_monotonic_time();
     end_interval(src, st, iface, &h, "final", now);
     if (st->analysis)

@@ -8,6 +8,7 @@
 #include "stages.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -107,6 +108,7 @@ int main(int argc, char **argv)
     gint64 max_packets = 0;
     gboolean no_promisc = FALSE, list_ifaces = FALSE;
     g_autofree char *run_as = NULL, *report_every = NULL, *retire_after = NULL;
+    g_autofree char *ring_dir = NULL, *ring_spec = NULL;
 
     GOptionEntry entries[] = {
         { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &read_files,
@@ -135,6 +137,11 @@ int main(int argc, char **argv)
         { "count", 'c', 0, G_OPTION_ARG_INT64, &max_packets, "Live: stop after N packets", "N" },
         { "user", 'Z', 0, G_OPTION_ARG_STRING, &run_as,
           "Live: once the interface is open, run as USER with no capabilities left", "USER" },
+        { "ring-dir", 'w', 0, G_OPTION_ARG_FILENAME, &ring_dir,
+          "Live: keep the captured frames in a pcapng ring in DIR (findings name file and frame)", "DIR" },
+        { "ring-buffer", 'b', 0, G_OPTION_ARG_STRING, &ring_spec,
+          "Live, with -w: ring files of MB megabytes, at most N of them (default filesize:100,files:10)",
+          "filesize:MB,files:N" },
         { "report-every", 0, 0, G_OPTION_ARG_STRING, &report_every,
           "Live: write the report every DURATION (1h, 30m, 10s); also on SIGUSR1", "DURATION" },
         { "retire-after", 0, 0, G_OPTION_ARG_STRING, &retire_after,
@@ -277,6 +284,35 @@ int main(int argc, char **argv)
 
     TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &st, .want_tree = tw_stages_want_tree(&st) };
     g_autoptr(TwPipeline) pl = tw_pipeline_new(&pc);
+
+    g_autoptr(TwRing) ring = NULL;
+    if (ring_dir || ring_spec) {
+        TwRingOptions ro = { .dir = ring_dir, .linktype = tw_source_linktype(src), .snaplen = 262144, .iface = iface };
+        if (!iface || !ring_dir) {
+            fprintf(stderr, "trustwire: -w DIR and -b go with -i IFACE\n");
+            return 2;
+        }
+        if (ring_spec && !tw_ring_parse_spec(ring_spec, &ro, &err)) {
+            fprintf(stderr, "trustwire: %s\n", err->message);
+            return 2;
+        }
+        /* DLT_* of the live source; the pcapng IDB wants LINKTYPE_*, equal
+         * for the link types Linux offers except DLT_RAW (12 -> 101). */
+        if (ro.linktype == 12)
+            ro.linktype = 101;
+        ring = tw_ring_open(&ro, &err);
+        if (!ring) {
+            fprintf(stderr, "trustwire: %s\n", err->message);
+            return 2;
+        }
+        st.ring = ring;
+        /* -Z: the next ring files are created by USER. */
+        struct passwd *pw = run_as && geteuid() == 0 ? getpwnam(run_as) : NULL;
+        if (pw && chown(ring_dir, pw->pw_uid, pw->pw_gid) != 0) {
+            fprintf(stderr, "trustwire: -w %s: cannot hand it to %s: %s\n", ring_dir, run_as, g_strerror(errno));
+            return 2;
+        }
+    }
 
     running_source = src;
 

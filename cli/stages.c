@@ -64,6 +64,36 @@ bool tw_stages_want_tree(const TwStages *st)
     return false;
 }
 
+/* -w DIR: where the finding's first and establishing frames are kept. */
+static void ring_fields(TwStages *st, const TwFinding *f, bool json)
+{
+    if (!f->evidence->len)
+        return;
+    tw_ring_flush(st->ring);
+    const TwEvidence *first = g_ptr_array_index(f->evidence, 0);
+    for (guint i = 1; i < f->evidence->len; i++) {
+        const TwEvidence *e = g_ptr_array_index(f->evidence, i);
+        if (e->ts_us < first->ts_us)
+            first = e;
+    }
+    const TwEvidence *last = g_ptr_array_index(f->evidence, f->evidence->len - 1);
+    const TwEvidence *which[2] = { first, last };
+    const char *names[2] = { "first", "established" };
+    for (int i = 0; i < 2; i++) {
+        const char *file;
+        guint64 n;
+        if (!tw_ring_locate(st->ring, which[i]->frame, &file, &n))
+            continue;
+        if (json) {
+            g_autofree char *q = g_strescape(file, NULL);
+            g_string_append_printf(st->line, ",\"%s_file\":\"%s\",\"%s_file_frame\":%" G_GUINT64_FORMAT, names[i], q,
+                                   names[i], n);
+        } else if (i == 1) {
+            g_string_append_printf(st->line, "  [%s frame %" G_GUINT64_FORMAT "]", file, n);
+        }
+    }
+}
+
 static void on_established(const TwAnalysis *a, const TwMachine *m, const TwFinding *f, void *user)
 {
     TwStages *st = user;
@@ -74,17 +104,24 @@ static void on_established(const TwAnalysis *a, const TwMachine *m, const TwFind
             /* live: whether the capture had lost packets when it was established */
             g_string_truncate(st->line, st->line->len - 2); /* "}\n" */
             g_string_append_printf(st->line, ",\"capture_drops_before\":%" G_GUINT64_FORMAT
-                                   ",\"may_have_missed_packets\":%s}\n",
+                                   ",\"may_have_missed_packets\":%s",
                                    st->capture_drops, st->capture_drops ? "true" : "false");
+            if (st->ring)
+                ring_fields(st, f, true);
+            g_string_append(st->line, "}\n");
         }
         tw_out_write(st->alerts, st->line->str, st->line->len);
         tw_out_flush(st->alerts); /* a finding is news: it goes out now */
     } else {
         tw_report_finding_line(m, f, st->announce_color, st->line);
-        if (st->capture_live && st->capture_drops && st->line->len) {
+        if (st->capture_live && (st->capture_drops || st->ring) && st->line->len) {
             g_string_truncate(st->line, st->line->len - 1);
-            g_string_append_printf(st->line, "  [%" G_GUINT64_FORMAT " packets lost so far: may be incomplete]\n",
-                                   st->capture_drops);
+            if (st->capture_drops)
+                g_string_append_printf(st->line, "  [%" G_GUINT64_FORMAT " packets lost so far: may be incomplete]",
+                                       st->capture_drops);
+            if (st->ring)
+                ring_fields(st, f, false);
+            g_string_append_c(st->line, '\n');
         }
         fwrite(st->line->str, 1, st->line->len, st->announce);
         fflush(st->announce);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "analysis/analysis.h"
+#include "capture/ring.h"
 #include "output/sink.h"
 
 typedef struct {
@@ -21,6 +22,7 @@ typedef struct {
     guint64 events;
     bool capture_live;      /* live capture: findings say whether packets were lost before them */
     guint64 capture_drops;  /* packets dropped so far (kernel + interface), cli/live.c */
+    TwRing *ring;           /* -w DIR (borrowed): findings name the ring file and frame */
 } TwStages;
 
 void tw_stages_init(TwStages *st);

@@ -32,7 +32,7 @@ NOBODY_UID=$(id -u nobody)
 live_setup
 chmod 755 "$WORK"
 
-ip netns exec "$NS_CAP" "$TW" -i "$IF_CAP" -Z nobody --alerts "$WORK/alerts.ndjson" \
+ip netns exec "$NS_CAP" "$TW" -i "$IF_CAP" -Z nobody --alerts "$WORK/alerts.ndjson" -w "$WORK/ring" -b filesize:1,files:2 \
     >"$WORK/report.txt" 2>"$WORK/live.err" &
 TW_PID=$!
 TW_LIVE_PIDS+=("$TW_PID")
@@ -67,7 +67,7 @@ live_stop "$TW_PID"
 sed -n 's/^/live stderr: /p' "$WORK/live.err"
 grep -q "capturing on $IF_CAP" "$WORK/live.err" || fail "no start line saying what is captured"
 
-python3 - "$WORK" <<'PY' || fails=$((fails + 1))
+python3 - "$WORK" "$CAPTURE" <<'PY' || fails=$((fails + 1))
 import json, re, sys
 work = sys.argv[1]
 def untimed(v):
@@ -79,7 +79,8 @@ def load(p):
 live = load(f"{work}/alerts.ndjson")
 filer = load(f"{work}/file-alerts.ndjson")
 TIME = {"first_ts", "established_ts"}
-LIVE_ONLY = {"capture_drops_before", "may_have_missed_packets"}
+LIVE_ONLY = {"capture_drops_before", "may_have_missed_packets", "first_file", "first_file_frame",
+             "established_file", "established_file_frame"}
 def findings(recs, live):
     out = []
     for r in recs:
@@ -112,6 +113,30 @@ if "Capture health (SIGUSR1 report" not in usr1 or "BROKEN" not in usr1:
     bad.append("no SIGUSR1 report with its health line and a BROKEN verdict before SIGINT:\n" + usr1[:800])
 if "Capture health (final report" not in final[len(usr1):]:
     bad.append("no final report after the SIGUSR1 one")
+# (e) -w DIR: the ring file a finding names opens in tshark, and its frame
+# there is the capture's frame the evidence cites (same bytes).
+import subprocess
+def frame_hex(path, n):
+    out = subprocess.run(["tshark", "-r", path, "-Y", f"frame.number == {n}", "-T", "fields", "-e", "frame.len",
+                          "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"], capture_output=True, text=True)
+    if out.returncode != 0:
+        bad.append(f"tshark cannot read {path}: {out.stderr.strip()}")
+    return out.stdout.strip()
+capture = sys.argv[2]
+checked = 0
+for r in live:
+    if "record" in r:
+        continue
+    for which in ("first", "established"):
+        if f"{which}_file" not in r:
+            bad.append(f"live finding without {which}_file: {r}")
+            continue
+        got = frame_hex(r[f"{which}_file"], r[f"{which}_file_frame"])
+        want = frame_hex(capture, r[f"{which}_frame"])
+        if not want or got != want:
+            bad.append(f"ring {r[which + '_file']} frame {r[which + '_file_frame']} is '{got}', the capture's frame {r[which + '_frame']} is '{want}'")
+        checked += 1
+print(f"ring frames checked against the capture with tshark: {checked}")
 for b in bad:
     print("FAIL: " + b)
 sys.exit(1 if bad else 0)
