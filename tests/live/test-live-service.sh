@@ -160,5 +160,31 @@ else
     [ "${frames:-}" = "$N" ] || fail "-c $N: ${frames:-no} frames dissected"
 fi
 
+# (f) a non-root start with CAP_NET_RAW only (systemd's DynamicUser= +
+# AmbientCapabilities=CAP_NET_RAW) captures, and drops that capability too
+if command -v setpriv >/dev/null; then
+    ip netns exec "$NS_CAP" setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+        --inh-caps=-all,+net_raw --ambient-caps=-all,+net_raw --bounding-set=-all,+net_raw \
+        "$TW" -i "$IF_CAP" -T json >"$WORK/np.json" 2>"$WORK/np.err" &
+    NP_PID=$!
+    TW_LIVE_PIDS+=("$NP_PID")
+    live_wait_capturing 1
+    if kill -0 "$NP_PID" 2>/dev/null; then
+        np_eff=$(awk '/^CapEff:/ {print $2}' "/proc/$NP_PID/status")
+        np_amb=$(awk '/^CapAmb:/ {print $2}' "/proc/$NP_PID/status")
+        echo "CAP_NET_RAW-only start: CapEff $np_eff, CapAmb $np_amb while capturing"
+        [ "$np_eff" = 0000000000000000 ] && [ "$np_amb" = 0000000000000000 ] \
+            || fail "a CAP_NET_RAW-only start keeps capabilities (CapEff $np_eff, CapAmb $np_amb)"
+        live_replay "$CAPTURE"
+        sleep 0.5
+        live_stop "$NP_PID"
+        grep -q '"broken" : 1' "$WORK/np.json" || fail "CAP_NET_RAW-only capture found no broken machine"
+    else
+        fail "a non-root start with CAP_NET_RAW cannot capture: $(cat "$WORK/np.err")"
+    fi
+else
+    echo "setpriv missing: the CAP_NET_RAW-only start is not checked"
+fi
+
 [ $fails = 0 ] || exit 1
 echo "OK: service mode (alerts = file findings, SIGUSR1 report, no privileges while capturing, -c)"
