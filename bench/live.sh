@@ -10,7 +10,9 @@
 # Environment: BUILD_DIR (default build), TW (a trustwire binary, default
 # $BUILD_DIR/trustwire), TW_ARGS (extra options, e.g. "-B 2 -s 2048"),
 # WORKERS (passed as --workers N when set), SIZE (office mix in MiB, default
-# 128: 158,179 frames), BENCH_OUT (default bench/out).  Root only; nothing
+# 128: 158,179 frames), CLIENTS (client machines in the mix, as bench/run.sh),
+# LOOPS (replay the capture N times per rate, peak RSS sampled every second
+# and printed: the soak figure), BENCH_OUT (default bench/out).  Root only; nothing
 # leaves the two namespaces (no addresses, no routes, IPv6 off).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,10 +28,11 @@ mkdir -p "$OUT"
 [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null
 ninja -C "$BUILD" trustwire bench/gen-capture >/dev/null
 TW=${TW:-$BUILD/trustwire}
-CAP=$OUT/mixed-${SIZE}m.pcap
+CAP=$OUT/mixed-${SIZE}m${CLIENTS:+-${CLIENTS}c}.pcap
 if [ ! -s "$CAP" ] || [ "$BUILD/bench/gen-capture" -nt "$CAP" ]; then
-    "$BUILD/bench/gen-capture" -s "$SIZE" -m mixed -o "$CAP" -t "$OUT/mixed-${SIZE}m.truth.json"
+    "$BUILD/bench/gen-capture" -s "$SIZE" -m mixed ${CLIENTS:+-c "$CLIENTS"} -o "$CAP" -t "${CAP%.pcap}.truth.json"
 fi
+LOOPS=${LOOPS:-1}
 FRAMES=$(python3 - "$CAP" <<'PY'
 import struct, sys
 f = open(sys.argv[1], "rb"); h = f.read(24)
@@ -81,13 +84,30 @@ for rate in "${RATES[@]}"; do
     done
     sleep 0.3
     if [ "$rate" = topspeed ]; then ropt=--topspeed; else ropt=--mbps=$rate; fi
-    ip netns exec "$NS_REP" tcpreplay -i "$IF_REP" "$ropt" "$CAP" >"$WORK/replay.log" 2>&1
+    : >"$WORK/rss"
+    ( while kill -0 "$TW_PID" 2>/dev/null; do
+          awk '/^VmRSS:/ {print $2}' "/proc/$TW_PID/status" >>"$WORK/rss" 2>/dev/null; sleep 1
+      done ) &
+    RSS_PID=$!
+    ip netns exec "$NS_REP" tcpreplay -i "$IF_REP" "$ropt" --loop="$LOOPS" "$CAP" >"$WORK/replay.log" 2>&1
     sleep 1.5
     # CPU time (user + system) of trustwire, from /proc before it stops
     cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$TW_PID/stat")
     kill -INT "$TW_PID"
     wait "$TW_PID" || true
     TW_PID=
+    wait "$RSS_PID" 2>/dev/null || true
+    if [ "$LOOPS" -gt 1 ]; then
+        python3 - "$WORK/rss" <<'PY'
+import sys
+v = [int(x) for x in open(sys.argv[1]) if x.strip()]
+if v:
+    q = len(v) // 4
+    warm = v[q:] or v
+    print(f"  RSS KiB over {len(v)} s: first {v[0]}, after warm-up (first quarter) min {min(warm)} max {max(warm)}, "
+          f"peak {max(v)}; growth after warm-up {100 * (max(warm) - min(warm)) / min(warm):.1f} %")
+PY
+    fi
     actual=$(sed -n 's/.*Rated: [0-9.]* Bps, \([0-9.]*\) Mbps.*/\1/p' "$WORK/replay.log" | head -1)
     sent=$(sed -n 's/.*Successful packets: *\([0-9]*\).*/\1/p' "$WORK/replay.log" | head -1)
     line=$(grep 'packets received' "$WORK/tw.err" | tail -1)
@@ -96,7 +116,7 @@ for rate in "${RATES[@]}"; do
     ifdrop=$(echo "$line" | sed -n 's/.* \([0-9]*\) dropped by the interface.*/\1/p')
     printf '%-9s %9s %9s %9s %9s %9s %8s\n' "$rate" "${actual:-?}" "${sent:-?}" "${recv:-?}" \
         "${kdrop:-?}" "${ifdrop:-?}" "$cpu"
-    if [ "${kdrop:-1}" = 0 ] && [ "${ifdrop:-1}" = 0 ] && [ "${sent:-0}" = "$FRAMES" ]; then
+    if [ "${kdrop:-1}" = 0 ] && [ "${ifdrop:-1}" = 0 ] && [ "${sent:-0}" = "$((FRAMES * LOOPS))" ]; then
         best="$rate (${actual} Mbit/s)"
     fi
 done
