@@ -67,6 +67,8 @@ static void test_retire(void)
     /* 10:00 with 1 h idle: WS3$ (last seen 09:00:01) is 59 min 59 s idle: kept */
     g_assert_cmpuint(tw_analysis_retire(a, at("2026-03-02T10:00:00Z"), (gint64)3600 * G_USEC_PER_SEC, on_retire, &r), ==, 0);
     g_assert_cmpuint(r.keys->len, ==, 0);
+    g_assert_cmpuint(a->users->len, ==, 1); /* alice's failure at 09:00:01 is not as old either */
+    g_assert_nonnull(g_hash_table_lookup(a->ip_owner, "10.0.0.13"));
     /* 10:00:02: WS3$ has been idle for more than an hour: its last verdict
      * is announced, then it goes, with the user failure of its address */
     g_assert_cmpuint(tw_analysis_retire(a, at("2026-03-02T10:00:02Z"), (gint64)3600 * G_USEC_PER_SEC, on_retire, &r), ==, 1);
@@ -123,6 +125,7 @@ static guint read_epbs(const char *path, guint8 *first_bytes, guint max)
             guint32 caplen;
             memcpy(&caplen, buf + off + 20, 4);
             g_assert_cmpuint(caplen, ==, 60);
+            g_assert_cmpuint(total, ==, 12 + 20 + 60); /* 60 is a multiple of 4: no padding */
             if (n < max)
                 first_bytes[n] = (guint8)buf[off + 28];
             n++;
