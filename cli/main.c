@@ -241,7 +241,8 @@ int main(int argc, char **argv)
         if (!add_write(&st, *w))
             return 2;
     if (alerts) {
-        st.alerts = tw_stages_out(&st, alerts);
+        /* live: a sensor's alerts survive its restarts (appended) */
+        st.alerts = iface ? tw_stages_out_append(&st, alerts) : tw_stages_out(&st, alerts);
         if (!st.alerts)
             return 2;
     }

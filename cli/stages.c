@@ -36,6 +36,25 @@ TwOut *tw_stages_out(TwStages *st, const char *path)
     return o;
 }
 
+TwOut *tw_stages_out_append(TwStages *st, const char *path)
+{
+    for (guint i = 0; i < st->outs->len; i++) {
+        TwOut *o = g_ptr_array_index(st->outs, i);
+        if (o->owned && strcmp(o->name, path) == 0)
+            return o;
+    }
+    if (strcmp(path, "-") == 0)
+        return tw_stages_out(st, path);
+    g_autoptr(GError) err = NULL;
+    TwOut *o = tw_out_open_append(path, &err);
+    if (!o) {
+        fprintf(stderr, "trustwire: %s\n", err->message);
+        return NULL;
+    }
+    g_ptr_array_add(st->outs, o);
+    return o;
+}
+
 bool tw_stages_add_output(TwStages *st, const char *mode, TwOut *out)
 {
     TwSink *s = tw_sink_new(mode, out);

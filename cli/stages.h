@@ -29,6 +29,8 @@ void tw_stages_init(TwStages *st);
 /* The stream for a path ("-" = stdout, shared); NULL + message on stderr.
  * Returns: (transfer none) (nullable): owned by st (freed by tw_stages_clear). */
 TwOut *tw_stages_out(TwStages *st, const char *path);
+/* As tw_stages_out, but a file is appended to, not truncated (live --alerts). */
+TwOut *tw_stages_out_append(TwStages *st, const char *path);
 /* Adds the output `mode` written to `out` (transfer none: borrowed, as from
  * tw_stages_out); false when mode is unknown.  The new sink is owned by st. */
 bool tw_stages_add_output(TwStages *st, const char *mode, TwOut *out);

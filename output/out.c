@@ -13,9 +13,9 @@ TwOut *tw_out_new_stdout(void)
     return o;
 }
 
-TwOut *tw_out_open(const char *path, GError **err)
+static TwOut *out_open_mode(const char *path, const char *mode, GError **err)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(path, mode);
     if (!f) {
         int e = errno;
         g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", path, g_strerror(e));
@@ -26,6 +26,16 @@ TwOut *tw_out_open(const char *path, GError **err)
     o->name = g_strdup(path);
     o->owned = true;
     return o;
+}
+
+TwOut *tw_out_open(const char *path, GError **err)
+{
+    return out_open_mode(path, "w", err);
+}
+
+TwOut *tw_out_open_append(const char *path, GError **err)
+{
+    return out_open_mode(path, "a", err);
 }
 
 void tw_out_write(TwOut *o, const char *buf, gsize len)

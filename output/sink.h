@@ -31,6 +31,8 @@ TwOut *tw_out_new_stdout(void);
  * Returns: (transfer full) (nullable): free with tw_out_free(), which closes
  * the file unless tw_out_finish() did. */
 TwOut *tw_out_open(const char *path, GError **err);
+/* As tw_out_open, appending (a live sensor's alerts survive its restarts). */
+TwOut *tw_out_open_append(const char *path, GError **err);
 void tw_out_write(TwOut *o, const char *buf, gsize len);
 /* Writes out what is buffered now (a live finding is news). */
 void tw_out_flush(TwOut *o);

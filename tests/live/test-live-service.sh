@@ -32,6 +32,8 @@ NOBODY_UID=$(id -u nobody)
 live_setup
 chmod 755 "$WORK"
 
+# a record of an earlier run: live alerts are appended, never truncated
+echo '{"record":"earlier run"}' >"$WORK/alerts.ndjson"
 ip netns exec "$NS_CAP" "$TW" -i "$IF_CAP" -Z nobody --alerts "$WORK/alerts.ndjson" -w "$WORK/ring" -b filesize:1,files:2 \
     >"$WORK/report.txt" 2>"$WORK/live.err" &
 TW_PID=$!
@@ -77,6 +79,8 @@ bad = []
 def load(p):
     return [json.loads(l) for l in open(p) if l.strip()]
 live = load(f"{work}/alerts.ndjson")
+if not live or live[0].get("record") != "earlier run":
+    bad.append("the alerts file of an earlier run was truncated")
 filer = load(f"{work}/file-alerts.ndjson")
 TIME = {"first_ts", "established_ts"}
 LIVE_ONLY = {"capture_drops_before", "may_have_missed_packets", "first_file", "first_file_frame",
