@@ -12,6 +12,7 @@ struct TwFlowTable {
     TwCapNotify *notify;
     guint64 state_total;  /* TW_FLOW_BASE_BYTES per flow + what parsers charged */
     guint64 state_budget; /* TW_FLOW_STATE_BUDGET_BYTES */
+    guint max_flows;      /* TW_FLOW_MAX, or a shard's share of it */
 };
 
 void tw_flow_key_make(TwFlowKey *key, guint8 version, guint8 ipproto, const guint8 *src,
@@ -51,6 +52,13 @@ static inline guint8 lru_index(const TwFlow *f)
     return f->key.ipproto == 6 ? 0 : f->udp_answered ? 2 : 1;
 }
 
+static gint64 idle_of(int queue, const TwFlow *f)
+{
+    if (f->closed)
+        return TW_FLOW_CLOSED_LINGER_US;
+    return queue == 0 ? TW_FLOW_TCP_IDLE_US : queue == 1 ? TW_FLOW_UDP_IDLE_US : TW_FLOW_UDP_ANSWERED_IDLE_US;
+}
+
 TwFlowTable *tw_flow_table_new(TwFlowCloseFn on_close, void *user, TwCapNotify *notify)
 {
     TwFlowTable *t = g_new0(TwFlowTable, 1);
@@ -61,6 +69,7 @@ TwFlowTable *tw_flow_table_new(TwFlowCloseFn on_close, void *user, TwCapNotify *
     t->user = user;
     t->notify = notify;
     t->state_budget = TW_FLOW_STATE_BUDGET_BYTES;
+    t->max_flows = TW_FLOW_MAX;
     return t;
 }
 
@@ -141,14 +150,14 @@ void tw_flow_enforce_budget(TwFlowTable *t)
 
 TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us)
 {
-    if (g_hash_table_size(t->table) >= TW_FLOW_MAX) {
+    if (g_hash_table_size(t->table) >= t->max_flows) {
         TwFlow *victim = oldest_flow(t);
         if (victim->closed) {
             tw_cap_count(t->notify, "flows.evicted_closed", 1); /* nothing lost */
         } else {
             tw_cap_count(t->notify, "flows.evicted", 1);
             tw_cap_anomaly(t->notify, "flow_cap", "%u flows: least recently seen evicted",
-                           TW_FLOW_MAX);
+                           t->max_flows);
         }
         tw_flow_close(t, victim, TW_FLOW_EVICTED);
     }
@@ -186,18 +195,37 @@ void tw_flow_touch(TwFlowTable *t, TwFlow *flow, gint64 ts_us)
 void tw_flow_expire(TwFlowTable *t, gint64 now_us, guint max)
 {
     for (int i = 0; i < 3; i++) {
-        gint64 idle = i == 0   ? TW_FLOW_TCP_IDLE_US
-                      : i == 1 ? TW_FLOW_UDP_IDLE_US
-                               : TW_FLOW_UDP_ANSWERED_IDLE_US;
         for (guint n = 0; n < max && t->lru[i].head; n++) {
             TwFlow *f = t->lru[i].head->data;
-            if (!tw_time_passed(now_us, f->last_ts, f->closed ? TW_FLOW_CLOSED_LINGER_US : idle))
+            if (!tw_time_passed(now_us, f->last_ts, idle_of(i, f)))
                 break;
             if (!f->closed)
                 tw_cap_count(t->notify, "flows.expired", 1);
             tw_flow_close(t, f, TW_FLOW_IDLE);
         }
     }
+}
+
+gint64 tw_flow_next_expiry(const TwFlowTable *t)
+{
+    /* tw_time_passed(now, last, idle) holds exactly when now > last + idle
+     * (saturated: a sum past G_MAXINT64 never passes). */
+    gint64 next = G_MAXINT64;
+    for (int i = 0; i < 3; i++) {
+        if (!t->lru[i].head)
+            continue;
+        const TwFlow *f = t->lru[i].head->data;
+        gint64 idle = idle_of(i, f);
+        gint64 d = f->last_ts > G_MAXINT64 - idle ? G_MAXINT64 : f->last_ts + idle;
+        if (d < next)
+            next = d;
+    }
+    return next;
+}
+
+void tw_flow_set_max(TwFlowTable *t, guint max_flows)
+{
+    t->max_flows = max_flows ? max_flows : 1;
 }
 
 void tw_flow_close_all(TwFlowTable *t)

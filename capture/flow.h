@@ -47,6 +47,7 @@ typedef struct TwFlow {
     bool udp_answered;   /* UDP: the last datagram went server -> client (no request pending) */
     guint8 lru_queue;    /* which LRU list holds it (flow.c) */
     gint64 last_ts;
+    guint64 touch_no;    /* input position (frame number) of the last touch: the LRU order */
     guint64 state_bytes; /* parser state charged through tw_mem_charge */
     GList lru;
     TwTcpDir tcp[2];     /* by direction */
@@ -91,5 +92,11 @@ guint64 tw_flow_state_total(const TwFlowTable *t);
 void tw_flow_enforce_budget(TwFlowTable *t);
 /* Tests: a lower budget than TW_FLOW_STATE_BUDGET_BYTES. */
 void tw_flow_set_budget(TwFlowTable *t, guint64 bytes);
+/* A shard of a --workers run holds TW_FLOW_MAX / shards flows. */
+void tw_flow_set_max(TwFlowTable *t, guint max_flows);
+/* The capture time after which tw_flow_expire would close something
+ * (G_MAXINT64: nothing to expire); tw_flow_expire(now) is a no-op while
+ * now <= it. */
+gint64 tw_flow_next_expiry(const TwFlowTable *t);
 void tw_flow_table_free(TwFlowTable *t); /* closes remaining flows first; NULL is a no-op */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwFlowTable, tw_flow_table_free)

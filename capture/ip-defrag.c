@@ -34,6 +34,7 @@ struct TwDefrag {
     GHashTable *table; /* DefragKey* -> Datagram* (key inside the datagram) */
     GQueue age;        /* Datagram links, by first fragment time */
     TwCapNotify *notify;
+    guint max_datagrams; /* TW_DEFRAG_MAX_DATAGRAMS, or a shard's share of it */
 };
 
 static guint key_hash(gconstpointer k)
@@ -65,6 +66,7 @@ TwDefrag *tw_defrag_new(TwCapNotify *notify)
     d->table = g_hash_table_new(key_hash, key_equal);
     g_queue_init(&d->age);
     d->notify = notify;
+    d->max_datagrams = TW_DEFRAG_MAX_DATAGRAMS;
     return d;
 }
 
@@ -145,11 +147,11 @@ bool tw_defrag_add(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, TwDefragResu
         return false;
     }
     if (!dg) {
-        if (g_hash_table_size(d->table) >= TW_DEFRAG_MAX_DATAGRAMS) {
+        if (g_hash_table_size(d->table) >= d->max_datagrams) {
             Datagram *old = d->age.head->data;
             tw_cap_count(d->notify, "ip.defrag.evicted", 1);
             tw_cap_anomaly(d->notify, "ip_defrag_cap",
-                           "%u datagrams under reassembly: oldest evicted", TW_DEFRAG_MAX_DATAGRAMS);
+                           "%u datagrams under reassembly: oldest evicted", d->max_datagrams);
             datagram_drop(d, old);
         }
         dg = g_new0(Datagram, 1);
@@ -207,6 +209,24 @@ bool tw_defrag_add(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, TwDefragResu
     tw_cap_count(d->notify, "ip.defrag.reassembled", 1);
     datagram_drop(d, dg);
     return true;
+}
+
+void tw_defrag_expire(TwDefrag *d, gint64 now_us)
+{
+    expire(d, now_us);
+}
+
+gint64 tw_defrag_next_expiry(const TwDefrag *d)
+{
+    if (!d->age.head)
+        return G_MAXINT64;
+    gint64 first = ((const Datagram *)d->age.head->data)->first_ts;
+    return first > G_MAXINT64 - TW_DEFRAG_TIMEOUT_US ? G_MAXINT64 : first + TW_DEFRAG_TIMEOUT_US;
+}
+
+void tw_defrag_set_max(TwDefrag *d, guint max_datagrams)
+{
+    d->max_datagrams = max_datagrams ? max_datagrams : 1;
 }
 
 void tw_defrag_flush(TwDefrag *d)

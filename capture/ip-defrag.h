@@ -27,6 +27,13 @@ TwDefrag *tw_defrag_new(TwCapNotify *notify);
  * Returns true and fills *res when the datagram is complete: res->data is
  * (transfer full), the caller frees it with g_free(). */
 bool tw_defrag_add(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, TwDefragResult *res);
+/* Drops datagrams whose first fragment is older than TW_DEFRAG_TIMEOUT_US
+ * (also done by every tw_defrag_add). */
+void tw_defrag_expire(TwDefrag *d, gint64 now_us);
+/* The capture time after which tw_defrag_expire would drop something. */
+gint64 tw_defrag_next_expiry(const TwDefrag *d);
+/* A shard of a --workers run holds TW_DEFRAG_MAX_DATAGRAMS / shards. */
+void tw_defrag_set_max(TwDefrag *d, guint max_datagrams);
 /* Drops incomplete datagrams (end of capture), counting them. */
 void tw_defrag_flush(TwDefrag *d);
 guint tw_defrag_pending(const TwDefrag *d);

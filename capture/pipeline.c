@@ -65,6 +65,10 @@ struct TwPipeline {
 
     GHashTable *unsupported_seen; /* linktype -> 1, message printed */
 
+    guint expect_max;      /* TW_EXPECT_MAX, or a shard's share */
+    gint64 next_expiry;    /* tw_flow_next_expiry after the last change */
+    TwEmitOrder order;
+
     /* Hot counters: stable pointers into `counters`. */
     guint64 *c_frames, *c_bytes, *c_link_unsupported, *c_link_truncated, *c_link_not_ip;
     guint64 *c_ip_truncated, *c_ip_malformed, *c_ip_unsupported, *c_ip_other, *c_ip_tso;
@@ -164,10 +168,10 @@ static void ctx_expect(TwDissectCtx *ctx, const char *addr, guint16 port, const 
         e->parser = p;
         return;
     }
-    if (g_hash_table_size(pl->expect) >= TW_EXPECT_MAX) {
+    if (g_hash_table_size(pl->expect) >= pl->expect_max) {
         tw_cap_count(&pl->notify, "expect.evicted", 1);
         tw_cap_anomaly(&pl->notify, "expect_cap", "%u expected endpoints: oldest forgotten",
-                       TW_EXPECT_MAX);
+                       pl->expect_max);
         expect_drop(pl, pl->expect_age.head->data);
     }
     e = g_new0(Expect, 1);
@@ -308,6 +312,10 @@ static void apply_ignore(TwPipeline *pl, TwFlow *flow)
 static void on_flow_close(TwFlow *flow, TwFlowEnd why, void *user)
 {
     TwPipeline *pl = user;
+    if (pl->order.phase != TW_ORDER_FRAME) {
+        pl->order.queue = flow->lru_queue;
+        pl->order.touch = flow->touch_no;
+    }
     if (!flow->by_port)
         pl->nonport_flows_by_port[flow->key.port[flow->server_side]]--;
     if (!flow->closed && !flow->ignored)
@@ -470,6 +478,7 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
             flow = NULL;
         } else {
             tw_flow_touch(pl->flows, flow, f->ts_us);
+            flow->touch_no = f->no;
             *pl->c_ignored += 1;
             if (ip->proto == 6) {
                 /* No reassembly any more: a RST, or a FIN each way, ends it
@@ -514,6 +523,7 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
     if (ip->proto == 17)
         flow->udp_answered = dir == TW_DIR_RSP;
     tw_flow_touch(pl->flows, flow, f->ts_us);
+    flow->touch_no = f->no;
 
     remember_last(&flow->last[dir], f, lr);
     set_pi(pl, flow, dir, &flow->last[dir]);
@@ -566,7 +576,7 @@ static void unsupported_link(TwPipeline *pl, int linktype)
             name ? name : "unknown");
 }
 
-void tw_pipeline_frame(TwPipeline *pl, const TwFrame *f)
+static void process_frame(TwPipeline *pl, const TwFrame *f)
 {
     *pl->c_frames += 1;
     *pl->c_bytes += f->caplen;
@@ -643,11 +653,43 @@ void tw_pipeline_frame(TwPipeline *pl, const TwFrame *f)
         transport(pl, f, &lr, &ip);
     }
     pl->cur_ip = NULL;
+}
+
+void tw_pipeline_tick(TwPipeline *pl, const TwFrame *f)
+{
+    pl->cur = f;
+    pl->cur_ip = NULL;
+    pl->cur_sport = pl->cur_dport = 0;
+    /* Most frames expire nothing: the next deadline is kept so that a
+     * shard ticked by every frame of a --workers run pays one comparison. */
+    if (f->ts_us > pl->next_expiry) {
+        pl->order.phase = TW_ORDER_EXPIRE;
+        tw_flow_expire(pl->flows, f->ts_us, TW_FLOW_EXPIRE_PER_PACKET);
+        pl->order.phase = TW_ORDER_FRAME;
+    }
+    pl->next_expiry = tw_flow_next_expiry(pl->flows);
+    tw_defrag_expire(pl->defrag, f->ts_us);
+    pl->cur = NULL;
+}
+
+void tw_pipeline_frame(TwPipeline *pl, const TwFrame *f)
+{
+    process_frame(pl, f);
     /* After the packet, no parser is being fed: flows may be evicted. */
     tw_flow_enforce_budget(pl->flows);
-    if (tw_flow_count(pl->flows))
-        tw_flow_expire(pl->flows, f->ts_us, TW_FLOW_EXPIRE_PER_PACKET);
-    pl->cur = NULL;
+    pl->next_expiry = tw_flow_next_expiry(pl->flows);
+    tw_pipeline_tick(pl, f);
+}
+
+gint64 tw_pipeline_next_deadline(const TwPipeline *pl)
+{
+    gint64 d = tw_defrag_next_expiry(pl->defrag);
+    return d < pl->next_expiry ? d : pl->next_expiry;
+}
+
+const TwEmitOrder *tw_pipeline_emit_order(const TwPipeline *pl)
+{
+    return &pl->order;
 }
 
 /* ---- life cycle ---- */
@@ -683,6 +725,16 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
     pl->expect = g_hash_table_new(expect_hash, expect_equal);
     g_queue_init(&pl->expect_age);
     pl->unsupported_seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    pl->expect_max = TW_EXPECT_MAX;
+    pl->next_expiry = G_MAXINT64;
+    if (cfg->shares > 1) {
+        guint s = cfg->shares;
+        tw_flow_set_max(pl->flows, TW_FLOW_MAX / s);
+        tw_flow_set_budget(pl->flows, TW_FLOW_STATE_BUDGET_BYTES / s);
+        pl->tcp_budget.budget = TW_TCP_OOO_BUDGET_BYTES / s;
+        tw_defrag_set_max(pl->defrag, TW_DEFRAG_MAX_DATAGRAMS / s);
+        pl->expect_max = TW_EXPECT_MAX / s ? TW_EXPECT_MAX / s : 1;
+    }
 
     pl->ctx.emit = cfg->emit;
     pl->ctx.emit_user = cfg->emit_user;
@@ -717,6 +769,7 @@ void tw_pipeline_finish(TwPipeline *pl)
 {
     pl->cur = NULL;
     pl->cur_ip = NULL;
+    pl->order.phase = TW_ORDER_FINISH;
     tw_flow_close_all(pl->flows);
     tw_defrag_flush(pl->defrag);
 }

@@ -16,7 +16,24 @@ typedef struct {
     void *emit_user;
     bool want_tree; /* build the teaching view */
     bool quiet;     /* no messages on stderr (fuzzing, tests) */
+    /* 0 or 1: the whole program's caps.  S > 1: this pipeline is one of S
+     * shards of a --workers run (capture/workers.h): the tables and budgets
+     * shared by all flows (flows, fragments, expected endpoints, TCP
+     * out-of-order bytes, flow state) hold 1/S of their cap each. */
+    guint shares;
 } TwPipelineConfig;
+
+/* Where the event being emitted stands in the order a single pipeline
+ * would emit it (capture/workers.c merges shards by it): while a frame is
+ * processed (TW_ORDER_FRAME), while idle flows expire after a frame
+ * (TW_ORDER_EXPIRE: LRU list `queue`, flow last touched at input position
+ * `touch`), or at the end of input (TW_ORDER_FINISH, same sub-keys). */
+typedef enum { TW_ORDER_FRAME, TW_ORDER_EXPIRE, TW_ORDER_FINISH } TwOrderPhase;
+typedef struct {
+    TwOrderPhase phase;
+    guint8 queue;
+    guint64 touch;
+} TwEmitOrder;
 
 /* Dispatches to tw_app_parsers (dissectors/registry.c).
  * Returns: (transfer full): free with tw_pipeline_free(). */
@@ -26,7 +43,15 @@ TwPipeline *tw_pipeline_new(const TwPipelineConfig *cfg);
  * Returns: (transfer full): free with tw_pipeline_free(). */
 TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
                                          const TwAppParser *const *parsers);
+/* Processes one frame, enforces the flow-state budget, then tw_pipeline_tick(). */
 void tw_pipeline_frame(TwPipeline *pl, const TwFrame *frame);
+/* Time passes to `frame` (processed by this pipeline or by another shard):
+ * idle flows and stale fragments at its capture time. */
+void tw_pipeline_tick(TwPipeline *pl, const TwFrame *frame);
+/* tw_pipeline_tick(frame) does nothing while frame->ts_us <= this. */
+gint64 tw_pipeline_next_deadline(const TwPipeline *pl);
+/* Returns: (transfer none): valid during an emit callback. */
+const TwEmitOrder *tw_pipeline_emit_order(const TwPipeline *pl);
 /* End of input: flushes reassembly (pending data becomes gaps) and closes flows. */
 void tw_pipeline_finish(TwPipeline *pl);
 /* Counters (frames, bytes, unsupported link types, caps hit, anomalies…). */

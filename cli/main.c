@@ -2,6 +2,7 @@
  * (stages.h) of one pass: read frames, dissect, analyse, write the outputs. */
 #include "capture/pipeline.h"
 #include "capture/source.h"
+#include "capture/workers.h"
 #include "from-events.h"
 #include "live.h"
 #include "privs.h"
@@ -101,6 +102,7 @@ int main(int argc, char **argv)
     g_autofree char *out_mode = NULL;
     g_autofree char *alerts = NULL;
     gint snaplen = 0;
+    gint workers = -1;
     gboolean show_stats = FALSE;
     gboolean version = FALSE;
     /* service mode (cli/live.c) */
@@ -147,6 +149,9 @@ int main(int argc, char **argv)
         { "retire-after", 0, 0, G_OPTION_ARG_STRING, &retire_after,
           "Live: forget a machine not seen for DURATION of capture time (its last verdict is announced "
           "first); default 7d, 0 = never", "DURATION" },
+        { "workers", 0, 0, G_OPTION_ARG_INT, &workers,
+          "Dissect capture files on N threads (default: the number of processors, at most 16); "
+          "the output is the same for every N", "N" },
         { "stats", 'S', 0, G_OPTION_ARG_NONE, &show_stats, "Print pipeline counters on stderr at the end",
           NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -217,6 +222,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "trustwire: nothing to read: give -r FILE or -i IFACE (see --help)\n");
         return 2;
     }
+    if (workers == 0 || workers < -1 || workers > TW_WORKER_SHARDS) {
+        fprintf(stderr, "trustwire: --workers %d: expected 1 to %d\n", workers, TW_WORKER_SHARDS);
+        return 2;
+    }
     if (files->len > 1 && iface) {
         fprintf(stderr, "trustwire: -r and -i cannot be used together\n");
         return 2;
@@ -283,9 +292,6 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &st, .want_tree = tw_stages_want_tree(&st) };
-    g_autoptr(TwPipeline) pl = tw_pipeline_new(&pc);
-
     g_autoptr(TwRing) ring = NULL;
     if (ring_dir || ring_spec) {
         TwRingOptions ro = { .dir = ring_dir, .linktype = tw_source_linktype(src), .snaplen = 262144, .iface = iface };
@@ -316,11 +322,13 @@ int main(int argc, char **argv)
     }
 
     running_source = src;
-
     int status = 0;
-    TwFrame frame;
     int r;
+    g_autoptr(TwPipeline) pl = NULL;
+    g_autoptr(TwWorkers) wk = NULL;
     if (iface) {
+        TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &st, .want_tree = tw_stages_want_tree(&st) };
+        pl = tw_pipeline_new(&pc);
         /* The interface and every output are open: nothing more needs privileges. */
         if (!tw_drop_privileges(run_as, &err)) {
             fprintf(stderr, "trustwire: %s\n", err->message);
@@ -330,9 +338,12 @@ int main(int argc, char **argv)
         tw_live_install_signals(src);
         r = tw_live_run(src, pl, &st, &lro, &stop_requested, &err);
     } else {
-        while ((r = tw_source_next(src, &frame, &err)) > 0)
-            tw_pipeline_frame(pl, &frame);
-        tw_pipeline_finish(pl);
+        /* Files: the sharded pipeline, the same output for every --workers. */
+        TwWorkersConfig wc = { .workers = workers > 0 ? (guint)workers : tw_workers_default(),
+                               .emit = emit_to_stages, .emit_user = &st,
+                               .want_tree = tw_stages_want_tree(&st) };
+        wk = tw_workers_new(&wc);
+        r = tw_workers_run(wk, src, &stop_requested, &err);
     }
     if (r < 0) {
         fprintf(stderr, "trustwire: %s\n", err->message);
@@ -345,7 +356,11 @@ int main(int argc, char **argv)
         status = out_status;
     if (tw_source_is_live(src))
         tw_source_print_stats(src, stderr);
-    if (show_stats)
-        tw_pipeline_print_stats(pl, stderr);
+    if (show_stats) {
+        if (wk)
+            tw_workers_print_stats(wk, stderr);
+        else
+            tw_pipeline_print_stats(pl, stderr);
+    }
     return status;
 }

@@ -134,6 +134,15 @@
 /* Idle flows retired per packet (amortised).  Not a loss: idle flows wait
  * a few more packets (and are evicted first when the table is full). */
 #define TW_FLOW_EXPIRE_PER_PACKET 8
+/* --workers: capture files are split into this many shards by IP address
+ * pair, whatever the number of threads (capture/workers.h), so that results
+ * never depend on it.  Each shard holds 1/TW_WORKER_SHARDS of every table
+ * and budget shared by all flows (TW_FLOW_MAX, TW_FLOW_STATE_BUDGET_BYTES,
+ * TW_TCP_OOO_BUDGET_BYTES, TW_DEFRAG_MAX_DATAGRAMS, TW_EXPECT_MAX,
+ * TW_FRAMER_MAX_BUFFERED_TOTAL), so the whole stays within the caps; a
+ * shard that receives more than its share of the address pairs meets its
+ * cap first.  Also the most threads --workers will start. */
+#define TW_WORKER_SHARDS 16
 /* A TCP flow closed by FIN or RST lingers this long (capture time) so that
  * stray segments after the close are recognised, not taken for a new flow. */
 #define TW_FLOW_CLOSED_LINGER_US (30 * G_USEC_PER_SEC)

@@ -12,20 +12,41 @@
 
 #include <string.h>
 
-static gsize budget = TW_FRAMER_MAX_BUFFERED_TOTAL;
-static gsize total_held;
-static GQueue holders = G_QUEUE_INIT; /* TwFramer* holding bytes, oldest first */
+/* The pool of one pipeline (or of one shard of a --workers run, set by
+ * tw_framer_pool_use on the thread that runs it); the process-wide default
+ * serves a single pipeline, tests and fuzzers. */
+static TwFramerPool default_pool = { TW_FRAMER_MAX_BUFFERED_TOTAL, 0, G_QUEUE_INIT };
+static _Thread_local TwFramerPool *current_pool;
+
+void tw_framer_pool_init(TwFramerPool *pool, gsize budget)
+{
+    pool->budget = budget;
+    pool->total_held = 0;
+    g_queue_init(&pool->holders);
+}
+
+TwFramerPool *tw_framer_pool_use(TwFramerPool *pool)
+{
+    TwFramerPool *old = current_pool;
+    current_pool = pool;
+    return old;
+}
+
+static TwFramerPool *pool_now(void)
+{
+    return current_pool ? current_pool : &default_pool;
+}
 
 static const guint8 no_bytes[1];
 
 gsize tw_framer_buffered_total(void)
 {
-    return total_held;
+    return pool_now()->total_held;
 }
 
 void tw_framer_set_budget_for_tests(gsize b)
 {
-    budget = b ? b : TW_FRAMER_MAX_BUFFERED_TOTAL;
+    pool_now()->budget = b ? b : TW_FRAMER_MAX_BUFFERED_TOTAL;
 }
 
 void tw_framer_init(TwFramer *fr, const TwFramerSpec *spec, void *user)
@@ -34,9 +55,10 @@ void tw_framer_init(TwFramer *fr, const TwFramerSpec *spec, void *user)
     fr->spec = spec;
     fr->user = user;
     fr->budget_link.data = fr;
+    fr->pool = pool_now();
 }
 
-/* ---- the held buffer and the global budget ---- */
+/* ---- the held buffer and the pool's budget ---- */
 
 static gsize held(const TwFramer *fr)
 {
@@ -48,8 +70,8 @@ static void buf_release(TwFramer *fr)
 {
     if (!fr->buf || fr->buf->len == 0)
         return;
-    total_held -= fr->buf->len;
-    g_queue_unlink(&holders, &fr->budget_link);
+    fr->pool->total_held -= fr->buf->len;
+    g_queue_unlink(&fr->pool->holders, &fr->budget_link);
     if (fr->buf->len > TW_FRAMER_REUSE_MAX) {
         g_byte_array_unref(fr->buf);
         fr->buf = NULL;
@@ -77,7 +99,7 @@ static void buf_consume(TwFramer *fr, gsize n)
         return;
     }
     g_byte_array_remove_range(fr->buf, 0, (guint)n);
-    total_held -= n;
+    fr->pool->total_held -= n;
 }
 
 /* Framing is lost: hunt if the parser can tell where a record starts,
@@ -115,15 +137,15 @@ static bool buf_append(TwFramer *fr, TwDissectCtx *ctx, const guint8 *p, gsize n
 {
     if (n == 0)
         return true;
-    while (n > budget - total_held || total_held > budget) {
-        GList *l = holders.head;
+    while (n > fr->pool->budget - fr->pool->total_held || fr->pool->total_held > fr->pool->budget) {
+        GList *l = fr->pool->holders.head;
         while (l && (l->data == fr || ((TwFramer *)l->data)->busy))
             l = l->next;
         if (!l)
             break;
         evict(l->data, ctx);
     }
-    if (n > budget - total_held || total_held > budget) {
+    if (n > fr->pool->budget - fr->pool->total_held || fr->pool->total_held > fr->pool->budget) {
         evict(fr, ctx);
         fr->evicted = false; /* it learns now, not at its next feed */
         note_drop(fr, ctx, n, TW_FRAMER_DROP_EVICTED);
@@ -133,9 +155,9 @@ static bool buf_append(TwFramer *fr, TwDissectCtx *ctx, const guint8 *p, gsize n
     if (!fr->buf)
         fr->buf = g_byte_array_new();
     if (fr->buf->len == 0)
-        g_queue_push_tail_link(&holders, &fr->budget_link);
+        g_queue_push_tail_link(&fr->pool->holders, &fr->budget_link);
     g_byte_array_append(fr->buf, p, (guint)n);
-    total_held += n;
+    fr->pool->total_held += n;
     return true;
 }
 
@@ -322,7 +344,7 @@ static void hunt(TwFramer *fr, TwDissectCtx *ctx, const guint8 **data, gsize *le
         }
         /* No start in the old tail: the window is judged again in place. */
         g_byte_array_set_size(fr->buf, (guint)old);
-        total_held -= w;
+        fr->pool->total_held -= w;
         buf_consume(fr, old);
         note_drop(fr, ctx, old, TW_FRAMER_DROP_SCAN);
     }

@@ -31,7 +31,11 @@
  * are not notified), and the anomaly is emitted in the context of the flow
  * whose feed needed the memory, not the evicted one.
  *
- * Not thread-safe: the budget is a static total (the pipeline is one thread).
+ * The budget belongs to a TwFramerPool: one process-wide by default; a
+ * --workers run gives each shard its own (capture/workers.c), made current
+ * on the thread running that shard with tw_framer_pool_use().  A framer
+ * stays in the pool that was current when it was initialised.  A pool is
+ * used by one thread at a time.
  */
 #pragma once
 
@@ -124,9 +128,20 @@ typedef struct TwFramer {
     guint64 keep;      /* in a buffered record: bytes to deliver */
     guint64 skip;      /* bytes still to pass over */
     bool in_record, resync, dead, evicted, busy;
-    GList budget_link; /* in the global list of framers holding bytes, oldest first */
+    GList budget_link; /* in its pool's list of framers holding bytes, oldest first */
+    struct TwFramerPool *pool; /* the pool current at tw_framer_init */
     TwFramerStats stats;
 } TwFramer;
+
+typedef struct TwFramerPool {
+    gsize budget;     /* TW_FRAMER_MAX_BUFFERED_TOTAL, or a share of it */
+    gsize total_held; /* bytes held by the pool's framers */
+    GQueue holders;   /* TwFramer* holding bytes, oldest first */
+} TwFramerPool;
+void tw_framer_pool_init(TwFramerPool *pool, gsize budget);
+/* Makes `pool` (NULL: the process-wide default) current on this thread for
+ * framers initialised from now on; returns the previous one. */
+TwFramerPool *tw_framer_pool_use(TwFramerPool *pool);
 
 /* Sets up fr (no allocation until bytes must be held). */
 void tw_framer_init(TwFramer *fr, const TwFramerSpec *spec, void *user);
@@ -162,7 +177,7 @@ static inline guint64 tw_framer_skipping(const TwFramer *fr)
 {
     return fr->skip;
 }
-/* Bytes held by all framers together (for tests and stats). */
+/* Bytes held by the framers of the current pool (for tests and stats). */
 gsize tw_framer_buffered_total(void);
-/* Tests only: lowers the global budget (0 restores TW_FRAMER_MAX_BUFFERED_TOTAL). */
+/* Tests only: lowers the current pool's budget (0 restores TW_FRAMER_MAX_BUFFERED_TOTAL). */
 void tw_framer_set_budget_for_tests(gsize budget);

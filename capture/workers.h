@@ -1,0 +1,51 @@
+/* workers.h — capture files dissected on several threads (--workers N),
+ * with the events merged back into exactly the order one pipeline emits.
+ *
+ * The input is split into TW_WORKER_SHARDS shards, a number that does not
+ * depend on N: a frame goes to the shard of its unordered IP address pair
+ * (both directions of every flow, the fragments of a datagram, and the
+ * endpoint-mapper exchange with the connection it announces all meet in
+ * one shard).  Each shard is a whole pipeline holding 1/TW_WORKER_SHARDS of
+ * every table and budget shared by flows, and sees the capture time of
+ * every frame (tw_pipeline_tick), so flows expire at the same frame
+ * whichever shard holds them.  Worker w runs the shards s with
+ * s % N == w; the calling thread reads the frames, then merges the shards'
+ * events by (input position, phase, LRU list, last touch) — the order a
+ * single pipeline would have emitted them in — and applies the per-kind
+ * anomaly event limit again over the merged stream.  The output is
+ * therefore the same for every N, byte for byte (tests/workers). */
+#pragma once
+
+#include "source.h"
+#include "core/event.h"
+#include "core/tw-limits.h"
+
+#include <glib.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct TwWorkers TwWorkers;
+
+typedef struct {
+    guint workers;  /* threads; 1 runs every shard on the calling thread */
+    TwEmitFn emit;  /* every event, merged, on the calling thread (transfer full) */
+    void *emit_user;
+    bool want_tree;
+    bool quiet;
+} TwWorkersConfig;
+
+/* The default --workers: the number of processors available. */
+guint tw_workers_default(void);
+
+/* Returns: (transfer full): free with tw_workers_free(). */
+TwWorkers *tw_workers_new(const TwWorkersConfig *cfg);
+/* Reads src to its end (or `*stop`, may be NULL), dissects, merges, then
+ * finishes every shard (pending reassembly becomes gaps).  Returns 0, or
+ * -1 with *err set when the source failed (every frame before the error
+ * is processed). */
+int tw_workers_run(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop, GError **err);
+/* The counters of all shards added up, sorted by name, zero omitted (-S). */
+void tw_workers_print_stats(TwWorkers *w, FILE *out);
+void tw_workers_free(TwWorkers *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwWorkers, tw_workers_free)
