@@ -339,11 +339,14 @@ static const char *krb_msg_label(gint64 t)
 
 /* ---- requests, for reply attribution ---- */
 
+/* An exchange is its 5-tuple and call: not the source, so that a request
+ * seen by one sensor pairs with the reply another sensor saw (the same
+ * packet seen by both is counted once before it gets here: cli/from-events.c). */
 static char *flow_key(const char *source, const char *cli, guint cport, const char *srv, guint sport,
                       const char *proto, gint64 call_id)
 {
-    return g_strdup_printf("%s|%s|%u|%s|%u|%s|%" G_GINT64_FORMAT, source ? source : "", cli, cport,
-                           srv, sport, proto, call_id);
+    (void)source;
+    return g_strdup_printf("%s|%u|%s|%u|%s|%" G_GINT64_FORMAT, cli, cport, srv, sport, proto, call_id);
 }
 
 static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *source, const char *proto,
@@ -1141,6 +1144,11 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
         return;
     g_autofree char *k = g_strdup_printf("%s|%" G_GINT64_FORMAT, source ? source : "", req_frame);
     Request *r = g_hash_table_lookup(a->requests, k);
+    if (!r) {
+        /* The AUTHENTICATE seen by another sensor (its own frame numbers). */
+        g_autofree char *fk = flow_key(source, ev->dst, ev->dport, ev->src, ev->sport, "ntlm", 0);
+        r = g_hash_table_lookup(a->flows, fk);
+    }
     if (r && r->msg_type == NTLM_AUTHENTICATE && !r->answered && strcmp(r->dst, ev->src) == 0) {
         /* MS-NLMP 3.2.5.1.2 / MS-SMB2 3.3.5.5.3: a machine account logging on with NTLM. */
         r->answered = true;

@@ -308,7 +308,7 @@ static void merge_slot(TwWorkers *w, guint slot)
 
 /* ---- reading ---- */
 
-#define BATCH_FRAMES 4096
+#define BATCH_FRAMES 256
 #define BATCH_BYTES (4u << 20)
 
 static void batch_add(Batch *b, const TwFrame *f)
@@ -334,13 +334,35 @@ static void batch_add(Batch *b, const TwFrame *f)
     b->n++;
 }
 
-/* Fills a batch; returns what tw_source_next last returned (1: more may come). */
-static int batch_fill(Batch *b, TwSource *src, volatile sig_atomic_t *stop, GError **err)
+/* Fills a batch; returns what tw_source_next last returned (1: more may come).
+ * One worker: batches of one frame, borrowed from the source, not copied —
+ * each frame's events are merged and handed on while they are still in the
+ * cache, and freed memory is reused at once (holding a batch's events cost
+ * 40 % more time on the DC mix). */
+static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic_t *stop,
+                      GError **err)
 {
     b->n = 0;
     b->used = 0;
     int r = 1;
     TwFrame f;
+    if (w->nworkers == 1) {
+        if (stop && *stop)
+            return 0;
+        r = tw_source_next(src, &f, err);
+        if (r > 0) {
+            if (!b->cap) {
+                b->cap = 1;
+                b->frames = g_new(TwFrame, 1);
+                b->shard_of = g_new(guint8, 1);
+                b->offset = g_new(gsize, 1);
+            }
+            b->frames[0] = f;
+            b->shard_of[0] = shard_for(&f);
+            b->n = 1;
+        }
+        return r;
+    }
     while (b->n < BATCH_FRAMES && b->used < BATCH_BYTES) {
         if (stop && *stop) {
             r = 0;
@@ -359,7 +381,7 @@ static int batch_fill(Batch *b, TwSource *src, volatile sig_atomic_t *stop, GErr
 int tw_workers_run(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop, GError **err)
 {
     guint cur = 0;
-    int r = batch_fill(&w->batch[cur], src, stop, err);
+    int r = batch_fill(w, &w->batch[cur], src, stop, err);
     bool busy = false; /* the workers hold batch `cur` */
     if (w->batch[cur].n) {
         start_job(w, cur, false);
@@ -368,7 +390,7 @@ int tw_workers_run(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop, GEr
     while (busy) {
         guint nxt = !cur;
         if (r > 0)
-            r = batch_fill(&w->batch[nxt], src, stop, err);
+            r = batch_fill(w, &w->batch[nxt], src, stop, err);
         else
             w->batch[nxt].n = 0;
         wait_job(w);

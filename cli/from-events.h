@@ -16,5 +16,12 @@
  * to the number of events analysed; returns 0, or 2 when an input could
  * not be read.  An input without any event is named on stderr with what
  * it held instead (empty, N lines none an event). */
-int tw_from_events_run(char **paths, bool stdin_closed, TwStages *st, volatile sig_atomic_t *stop,
-                       guint64 *events);
+/* Several inputs are several sensors: an event that is a packet another
+ * input already gave (every field and the 5-tuple equal, capture times at
+ * most TW_FLEET_SAME_PACKET_US apart) is analysed once; and each regular
+ * file is read ahead for its server clock samples, so that a sensor whose
+ * own clock is off is corrected to the one closest to the DCs before the
+ * merge (said on stderr).  `names` (NULL: the paths) names each input
+ * in the report (--from-events nats://: the sensors). */
+int tw_from_events_run(char **paths, char **names, bool stdin_closed, TwStages *st,
+                       volatile sig_atomic_t *stop, guint64 *events);

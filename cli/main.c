@@ -6,6 +6,7 @@
 #include "from-events.h"
 #include "live.h"
 #include "privs.h"
+#include "nats-bus.h"
 #include "stages.h"
 
 #include <errno.h>
@@ -29,10 +30,30 @@ static void on_signal(int sig)
         tw_source_break(running_source);
 }
 
+/* --publish: every event and finding of this run also goes to the broker. */
+static TwNatsPublisher *publisher;
+static GString *publish_line;
+
+static void publish_finding(const char *line, gsize len, void *user)
+{
+    (void)user;
+    tw_nats_publish(publisher, true, line, len);
+}
+
 static void emit_to_stages(TwEvent *ev, void *user)
 {
     tw_stages_event(user, ev, NULL);
+    if (publisher) {
+        g_string_truncate(publish_line, 0);
+        tw_event_to_json(ev, publish_line);
+        tw_nats_publish(publisher, false, publish_line->str, publish_line->len);
+    }
     tw_event_free(ev);
+}
+
+static bool is_nats_url(const char *s)
+{
+    return g_str_has_prefix(s, "nats://") || g_str_has_prefix(s, "tls://");
 }
 
 /* A closed standard descriptor would be handed to the next file opened
@@ -103,6 +124,10 @@ int main(int argc, char **argv)
     g_autofree char *alerts = NULL;
     gint snaplen = 0;
     gint workers = -1;
+    g_autofree char *publish = NULL;
+    g_autofree char *sensor_name = NULL;
+    g_autofree char *nats_creds = NULL, *nats_ca = NULL, *nats_cert = NULL, *nats_key = NULL;
+    g_autofree char *publish_spool = NULL, *durable = NULL;
     gboolean show_stats = FALSE;
     gboolean version = FALSE;
     /* service mode (cli/live.c) */
@@ -152,6 +177,21 @@ int main(int argc, char **argv)
         { "workers", 0, 0, G_OPTION_ARG_INT, &workers,
           "Dissect capture files on N threads (default: the number of processors, at most 16); "
           "the output is the same for every N", "N" },
+        { "publish", 0, 0, G_OPTION_ARG_STRING, &publish,
+          "Also publish every event and finding to NATS JetStream (SUBJECT.events, SUBJECT.findings); "
+          "spooled on disk while the broker is away", "nats://HOST:PORT/SUBJECT" },
+        { "sensor-name", 0, 0, G_OPTION_ARG_STRING, &sensor_name,
+          "This sensor's name in published messages (default: the host name)", "NAME" },
+        { "nats-creds", 0, 0, G_OPTION_ARG_FILENAME, &nats_creds, "NATS credentials file (JWT and NKey seed)",
+          "FILE" },
+        { "nats-ca", 0, 0, G_OPTION_ARG_FILENAME, &nats_ca, "TLS to the broker, trusting the CAs in FILE", "FILE" },
+        { "nats-cert", 0, 0, G_OPTION_ARG_FILENAME, &nats_cert, "TLS client certificate chain (PEM)", "FILE" },
+        { "nats-key", 0, 0, G_OPTION_ARG_FILENAME, &nats_key, "TLS client private key (PEM)", "FILE" },
+        { "publish-spool", 0, 0, G_OPTION_ARG_FILENAME, &publish_spool,
+          "Where --publish keeps messages while the broker is away (default ~/.cache/trustwire/spool/NAME)",
+          "FILE" },
+        { "durable", 0, 0, G_OPTION_ARG_STRING, &durable,
+          "--from-events nats://: the durable consumer's name (default trustwire-central)", "NAME" },
         { "stats", 'S', 0, G_OPTION_ARG_NONE, &show_stats, "Print pipeline counters on stderr at the end",
           NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -270,13 +310,68 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
+    g_autofree char *host = g_strdup(g_get_host_name());
+    TwNatsOptions no = { .creds = nats_creds, .ca = nats_ca, .cert = nats_cert, .key = nats_key,
+                         .sensor = sensor_name ? sensor_name : host, .spool = publish_spool,
+                         .durable = durable ? durable : "trustwire-central" };
+
     if (event_files) {
         guint64 events = 0;
-        int status = tw_from_events_run((char **)ev_files->pdata, stdin_closed, &st, &stop_requested, &events);
+        /* nats:// inputs: the durable consumer's messages, one file per
+         * sensor, then merged with the other inputs. */
+        g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        g_autofree char *tmp = NULL;
+        for (guint i = 0; i + 1 < ev_files->len; i++) {
+            const char *p = g_ptr_array_index(ev_files, i);
+            if (!is_nats_url(p)) {
+                g_ptr_array_add(paths, g_strdup(p));
+                g_ptr_array_add(names, g_strdup(strcmp(p, "-") == 0 ? "stdin" : p));
+                continue;
+            }
+            if (!tmp && !(tmp = g_dir_make_tmp("trustwire-nats-XXXXXX", &err))) {
+                fprintf(stderr, "trustwire: %s\n", err->message);
+                return 2;
+            }
+            no.url = p;
+            guint64 msgs = 0;
+            if (!tw_nats_consume(&no, tmp, paths, names, &msgs, &err)) {
+                fprintf(stderr, "trustwire: %s\n", err->message);
+                return 2;
+            }
+            fprintf(stderr, "trustwire: %s: %" G_GUINT64_FORMAT " event message(s) read\n", p, msgs);
+        }
+        g_ptr_array_add(paths, NULL);
+        g_ptr_array_add(names, NULL);
+        int status = tw_from_events_run((char **)paths->pdata, (char **)names->pdata, stdin_closed, &st,
+                                        &stop_requested, &events);
+        if (tmp) {
+            for (guint i = 0; i + 1 < paths->len; i++)
+                if (g_str_has_prefix(g_ptr_array_index(paths, i), tmp))
+                    unlink(g_ptr_array_index(paths, i));
+            rmdir(tmp);
+        }
         if (events == 0)
             status = 2; /* nothing at all was analysed: no report that would read as "all is well" */
         int out_status = tw_stages_finish(&st, events > 0);
         return status ? status : out_status;
+    }
+
+    if (publish) {
+        if (!tw_nats_available()) {
+            fprintf(stderr, "trustwire: --publish: this trustwire was built without libnats (-Dnats=disabled)\n");
+            return 2;
+        }
+        no.url = publish;
+        publisher = tw_nats_publisher_new(&no, &err);
+        if (!publisher) {
+            fprintf(stderr, "trustwire: %s\n", err->message);
+            return 2;
+        }
+        publish_line = g_string_new(NULL);
+        st.finding_out = publish_finding;
+        if (!st.analysis)
+            tw_stages_plan(&st); /* findings are published: the analysis runs */
     }
 
     g_autoptr(TwSource) src = NULL;
@@ -354,6 +449,13 @@ int main(int argc, char **argv)
     int out_status = tw_stages_finish(&st, true);
     if (status == 0)
         status = out_status;
+    if (publisher) {
+        int ps = tw_nats_publisher_close(publisher);
+        publisher = NULL;
+        g_string_free(publish_line, TRUE);
+        if (ps && status == 0)
+            status = ps;
+    }
     if (tw_source_is_live(src))
         tw_source_print_stats(src, stderr);
     if (show_stats) {

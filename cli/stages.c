@@ -66,7 +66,7 @@ bool tw_stages_add_output(TwStages *st, const char *mode, TwOut *out)
 
 void tw_stages_plan(TwStages *st)
 {
-    bool need = st->alerts || st->announce;
+    bool need = st->alerts || st->announce || st->finding_out;
     for (guint i = 0; i < st->sinks->len; i++)
         need |= ((TwSink *)g_ptr_array_index(st->sinks, i))->needs_analysis;
     if (need)
@@ -116,6 +116,16 @@ static void ring_fields(TwStages *st, const TwFinding *f, bool json)
 static void on_established(const TwAnalysis *a, const TwMachine *m, const TwFinding *f, void *user)
 {
     TwStages *st = user;
+    if (st->finding_out) {
+        g_string_truncate(st->line, 0);
+        tw_alert_json(m, f, st->line);
+        gsize n = st->line->len;
+        if (n && st->line->str[n - 1] == '\n')
+            n--;
+        st->finding_out(st->line->str, n, st->finding_out_user);
+        if (!st->alerts && !st->announce)
+            return;
+    }
     g_string_truncate(st->line, 0);
     if (st->alerts) {
         tw_alert_json(m, f, st->line);
@@ -152,7 +162,7 @@ void tw_stages_event(TwStages *st, const TwEvent *ev, const char *source)
     st->events++;
     if (st->analysis) {
         tw_analysis_feed(st->analysis, ev, source);
-        if (st->alerts || st->announce)
+        if (st->alerts || st->announce || st->finding_out)
             tw_analysis_established(st->analysis, on_established, st);
     }
     for (guint i = 0; i < st->sinks->len; i++) {

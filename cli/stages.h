@@ -23,6 +23,10 @@ typedef struct {
     bool capture_live;      /* live capture: findings say whether packets were lost before them */
     guint64 capture_drops;  /* packets dropped so far (kernel + interface), cli/live.c */
     TwRing *ring;           /* -w DIR (borrowed): findings name the ring file and frame */
+    /* --publish: each finding as it is established, its --alerts JSON line
+     * (transfer none), or NULL. */
+    void (*finding_out)(const char *line, gsize len, void *user);
+    void *finding_out_user;
 } TwStages;
 
 void tw_stages_init(TwStages *st);

@@ -143,6 +143,33 @@
  * shard that receives more than its share of the address pairs meets its
  * cap first.  Also the most threads --workers will start. */
 #define TW_WORKER_SHARDS 16
+
+/* ---- fleet: NATS JetStream (cli/nats-bus.c) and the merge of sensors ---- */
+/* A sensor that cannot reach the broker keeps at most this many bytes of
+ * messages in its spool file; beyond it messages are dropped, counted and
+ * said on stderr (the run then exits 2). */
+#define TW_NATS_SPOOL_MAX_BYTES (256u * 1024 * 1024)
+/* How long one publish waits for JetStream's acknowledgement before the
+ * message goes to the spool (a slow broker is treated as away). */
+#define TW_NATS_PUBLISH_WAIT_MS 2000
+/* At the end of a run, how long the spool waits for the broker to return. */
+#define TW_NATS_FINAL_WAIT_MS 15000
+/* The central consumer: messages per fetch, and how long a fetch waits
+ * before the consumer asks the server whether anything is left. */
+#define TW_NATS_FETCH_BATCH 512
+#define TW_NATS_FETCH_WAIT_MS 500
+/* --from-events with several inputs (sensors): an event from one input is
+ * the same packet as an event of another input when every field, the
+ * 5-tuple and the message agree and their capture times are at most this
+ * far apart (after each sensor's clock is corrected); it is counted once. */
+#define TW_FLEET_SAME_PACKET_US (2 * G_USEC_PER_SEC)
+/* Events remembered for that comparison (oldest forgotten first: a copy
+ * arriving later than this many events after the first is counted twice,
+ * fleet.same_packet_window_full on stderr). */
+#define TW_FLEET_SAME_PACKET_MAX 65536
+/* Server clock samples read ahead per input to measure its sensor's clock
+ * against the DCs' (the median is taken; the rest of the input is not read). */
+#define TW_FLEET_CLOCK_SAMPLES_MAX 4096
 /* A TCP flow closed by FIN or RST lingers this long (capture time) so that
  * stray segments after the close are recognised, not taken for a new flow. */
 #define TW_FLOW_CLOSED_LINGER_US (30 * G_USEC_PER_SEC)
