@@ -72,6 +72,11 @@ run() { # label, repeats, expected-ok exit codes ("0" or "0 1"), output file, co
 run tw-events-file "$REPEAT" "0" "$RUN/events.ndjson" "$TW" -T events -r "$CAP"
 run tw-events "$REPEAT" "0" /dev/null "$TW" -T events -r "$CAP"
 run tw-report "$REPEAT" "0 1" /dev/null "$TW" -r "$CAP"
+# --workers: the same runs on 1, 2, … threads (WORKERS_LIST="", none).
+for n in ${WORKERS_LIST-1 2}; do
+    run "tw-events-w$n" "$REPEAT" "0" /dev/null "$TW" --workers "$n" -T events -r "$CAP"
+    run "tw-report-w$n" "$REPEAT" "0 1" /dev/null "$TW" --workers "$n" -r "$CAP"
+done
 if [ "${TSHARK:-1}" != 0 ]; then
     run tshark 1 "0" "$RUN/tshark.tsv" tshark -r "$CAP" -Y kerberos -T fields -e frame.number \
         -e kerberos.msg_type -e kerberos.error_code -e kerberos.CNameString -e kerberos.realm \
@@ -128,6 +133,19 @@ if "tshark" in res and "tw-events-file" in res:
               f"{res['tshark'][2] / res['tw-report'][2]:.1f}x CPU")
     print(f"(load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; wall times "
           "suffer when other jobs share the machine, CPU times much less)")
+workers = sorted({int(m.group(1)) for f in os.listdir(out) for m in [re.match(r"tw-events-w(\d+)\.time\.1$", f)] if m})
+if workers:
+    print(f"--workers (wall s / CPU s / peak RSS MiB; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}):")
+    base = {}
+    for n in workers:
+        line = f"  {n:>2} worker(s):"
+        for kind in ("events", "report"):
+            r = timing(f"tw-{kind}-w{n}")
+            if r is None:
+                continue
+            base.setdefault(kind, r[0])
+            line += f"  {kind} {r[0]:.2f} / {r[2]:.2f} / {r[1] / 1024:.1f} ({base[kind] / r[0]:.2f}x)"
+        print(line)
 if "tw-events" in res:
     print(f"trustwire peak RSS: {max(v[1] for k, v in res.items() if k != 'tshark') / 1024:.1f} MiB (target < 200 MiB)")
 
