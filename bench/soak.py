@@ -88,7 +88,8 @@ def main():
           f"{hours:.0f} h of capture time, {wall:.0f} s wall, exit {rc}")
     for k, kb in enumerate(peaks[:copies]):
         print(f"  copy {k + 1:3d} (capture hour {k * spacing / 3600 + 1:5.1f}): peak RSS {kb / 1024:7.1f} MiB")
-    print(f"  end of input, the report: peak RSS {peaks[copies] / 1024:7.1f} MiB")
+    if peaks[copies]:
+        print(f"  end of input, the report: peak RSS {peaks[copies] / 1024:7.1f} MiB")
     w = max(peaks[:warmup]) if warmup else peaks[0]
     after = max(peaks[warmup:copies]) if copies > warmup else w
     print(f"peak RSS during warm-up (copies 1-{warmup}): {w / 1024:.1f} MiB; after: {after / 1024:.1f} MiB; "

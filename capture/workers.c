@@ -131,13 +131,25 @@ static void shard_emit(TwEvent *ev, void *user)
     g_array_append_val(sh->out[sh->slot], k);
 }
 
+/* The events of a slot merged last time are freed by the thread that made
+ * them (its allocator's own lists, no lock shared with the merging thread). */
+static void shard_recycle(Shard *sh, guint slot)
+{
+    GArray *a = sh->out[slot];
+    for (guint j = 0; j < a->len; j++)
+        tw_event_free(g_array_index(a, Keyed, j).ev);
+    g_array_set_size(a, 0);
+}
+
 /* Worker `index` of `n`: every frame of the batch, to the shards it runs. */
 static void dissect_batch(TwWorkers *w, guint index, guint slot)
 {
     Batch *b = &w->batch[slot];
     guint n = w->nworkers;
-    for (guint s = index; s < TW_WORKER_SHARDS; s += n)
+    for (guint s = index; s < TW_WORKER_SHARDS; s += n) {
         w->shard[s].slot = slot;
+        shard_recycle(&w->shard[s], slot);
+    }
     for (guint i = 0; i < b->n; i++) {
         const TwFrame *f = &b->frames[i];
         guint own = b->shard_of[i];
@@ -164,6 +176,7 @@ static void finish_shards(TwWorkers *w, guint index, guint slot)
     for (guint s = index; s < TW_WORKER_SHARDS; s += w->nworkers) {
         Shard *sh = &w->shard[s];
         sh->slot = slot;
+        shard_recycle(sh, slot);
         tw_framer_pool_use(&sh->pool);
         tw_pipeline_finish(sh->pl);
     }
@@ -299,16 +312,13 @@ static void merge_slot(TwWorkers *w, guint slot)
         next[best]++;
         if (anomaly_passes(w, bk->ev) && w->cfg.emit)
             w->cfg.emit(bk->ev, w->cfg.emit_user);
-        else
-            tw_event_free(bk->ev);
     }
-    for (guint s = 0; s < TW_WORKER_SHARDS; s++)
-        g_array_set_size(w->shard[s].out[slot], 0);
+    /* The events stay in the slot: freed by their worker (shard_recycle). */
 }
 
 /* ---- reading ---- */
 
-#define BATCH_FRAMES 256
+#define BATCH_FRAMES 4096
 #define BATCH_BYTES (4u << 20)
 
 static void batch_add(Batch *b, const TwFrame *f)

@@ -29,7 +29,8 @@ typedef struct TwWorkers TwWorkers;
 
 typedef struct {
     guint workers;  /* threads; 1 runs every shard on the calling thread */
-    TwEmitFn emit;  /* every event, merged, on the calling thread (transfer full) */
+    TwEmitFn emit;  /* every event, merged, on the calling thread (transfer none:
+                     * freed later by the worker that made it) */
     void *emit_user;
     bool want_tree;
     bool quiet;

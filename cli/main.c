@@ -40,7 +40,8 @@ static void publish_finding(const char *line, gsize len, void *user)
     tw_nats_publish(publisher, true, line, len);
 }
 
-static void emit_to_stages(TwEvent *ev, void *user)
+/* An event of --workers (transfer none: freed by the worker that made it). */
+static void emit_borrowed(TwEvent *ev, void *user)
 {
     tw_stages_event(user, ev, NULL);
     if (publisher) {
@@ -48,6 +49,12 @@ static void emit_to_stages(TwEvent *ev, void *user)
         tw_event_to_json(ev, publish_line);
         tw_nats_publish(publisher, false, publish_line->str, publish_line->len);
     }
+}
+
+/* An event of the live pipeline (transfer full). */
+static void emit_to_stages(TwEvent *ev, void *user)
+{
+    emit_borrowed(ev, user);
     tw_event_free(ev);
 }
 
@@ -435,7 +442,7 @@ int main(int argc, char **argv)
     } else {
         /* Files: the sharded pipeline, the same output for every --workers. */
         TwWorkersConfig wc = { .workers = workers > 0 ? (guint)workers : tw_workers_default(),
-                               .emit = emit_to_stages, .emit_user = &st,
+                               .emit = emit_borrowed, .emit_user = &st,
                                .want_tree = tw_stages_want_tree(&st) };
         wk = tw_workers_new(&wc);
         r = tw_workers_run(wk, src, &stop_requested, &err);

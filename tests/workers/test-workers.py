@@ -7,11 +7,15 @@ events mode); all of them read in one run (times step back between files, so
 flows expire out of order); and generated captures that hit the caps and the
 anomaly-event limit in every shard: each memory flood of bench/gen-floods and
 a domain-controller mix of bench/gen-capture with thousands of machines, with
-1, 2, 3 and 7 workers.
+1, 2, 3 and 7 workers.  The order itself is checked against tw-single (one
+pipeline with the whole caps, as before --workers): the events of every
+capture, and of the DC mix, are the same; and in the floods no kind has more
+than TW_ANOMALY_EVENTS_MAX (100) anomaly events although more were raised.
 
-usage: test-workers.py TRUSTWIRE SOURCE_ROOT GEN_FLOODS GEN_CAPTURE
+usage: test-workers.py TRUSTWIRE SOURCE_ROOT GEN_FLOODS GEN_CAPTURE TW_SINGLE
 """
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -26,7 +30,7 @@ def run(tw, args):
 
 
 def main():
-    tw, root, gen_floods, gen_capture = sys.argv[1:5]
+    tw, root, gen_floods, gen_capture, tw_single = sys.argv[1:6]
     caps = sorted(glob.glob(os.path.join(root, "pcaps", "*.pcap*")))
     public = os.path.join(root, "..", "shared", "pcaps", "public")
     caps += sorted(p for p in glob.glob(os.path.join(public, "**", "*"), recursive=True)
@@ -54,8 +58,18 @@ def main():
                 what = "exit status" if got[0] != base[0] else "stdout" if got[1] != base[1] else "-S counters"
                 failures.append(f"{label}: --workers {n} differs from --workers {workers[0]} ({what})")
 
+    def reference(label, files):
+        nonlocal compared
+        ref = subprocess.run([tw_single] + files, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=600)
+        for n in (1, 2):
+            got = run(tw, ["--workers", str(n), "-T", "events"] + [a for f in files for a in ("-r", f)])
+            compared += 1
+            if got[1] != ref.stdout:
+                failures.append(f"{label}: --workers {n} events differ from one pipeline (tw-single)")
+
     for cap in caps:
         name = os.path.relpath(cap, root)
+        reference(name, [cap])
         for mode in MODES:
             same(f"{name} -T {mode}", ["-T", mode, "-r", cap], stats=(mode == "events"))
     nfiles = len(caps)
@@ -63,6 +77,7 @@ def main():
     every = []
     for cap in caps:
         every += ["-r", cap]
+    reference(f"all {nfiles} captures in one run", caps)
     for mode in MODES:
         same(f"all {nfiles} captures in one run -T {mode}", ["-T", mode] + every, stats=True)
 
@@ -76,6 +91,25 @@ def main():
         subprocess.run([gen_capture, "-s", "24", "-m", "dc", "-c", "6000", "-o", dc], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         gen.append(("dc mix", dc))
+        reference("dc mix", [dc])
+        limited = 0
+        for kind, path in gen:
+            r = run(tw, ["--workers", "2", "-S", "-T", "events", "-r", path])
+            per_kind = {}
+            for line in r[1].splitlines():
+                ev = json.loads(line)
+                if ev.get("proto") == "anomaly":
+                    per_kind[ev["kind"]] = per_kind.get(ev["kind"], 0) + 1
+            raised = {l.split()[0][len("anomaly."):]: int(l.split()[1])
+                      for l in r[2].decode().splitlines() if l.startswith("anomaly.")}
+            for k, n in per_kind.items():
+                compared += 1
+                if n > 100:
+                    failures.append(f"{kind}: {n} anomaly events of kind {k} (at most 100)")
+                if raised.get(k, 0) > 100:
+                    limited += 1
+        if not limited:
+            failures.append("no flood raised more than 100 anomalies of a kind: the limit was not exercised")
         for kind, path in gen:
             for mode in ["events", "report", "json"]:
                 same(f"{kind} -T {mode}", ["-T", mode, "-r", path], workers=(1, 2, 3, 7),
