@@ -78,6 +78,11 @@ struct TwWorkers {
 
 guint tw_workers_default(void)
 {
+    return 1;
+}
+
+guint tw_workers_processors(void)
+{
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1)
         return 1;

@@ -36,7 +36,12 @@ typedef struct {
     bool quiet;
 } TwWorkersConfig;
 
-/* The default --workers: the number of processors available. */
+/* The number of processors available (at most TW_WORKER_SHARDS). */
+guint tw_workers_processors(void);
+/* The default --workers: 1.  Handing events from dissection threads to the
+ * analysis thread costs about as much CPU again (they are read cold, on
+ * another core), so on the 2-CPU bench machine, shared with other jobs, two
+ * workers were slower than one (bench/README.md, "--workers"); -w N asks. */
 guint tw_workers_default(void);
 
 /* Returns: (transfer full): free with tw_workers_free(). */

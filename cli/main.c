@@ -182,7 +182,7 @@ int main(int argc, char **argv)
           "Live: forget a machine not seen for DURATION of capture time (its last verdict is announced "
           "first); default 7d, 0 = never", "DURATION" },
         { "workers", 0, 0, G_OPTION_ARG_INT, &workers,
-          "Dissect capture files on N threads (default: the number of processors, at most 16); "
+          "Dissect capture files on N threads (default 1, at most 16; 0: one per processor); "
           "the output is the same for every N", "N" },
         { "publish", 0, 0, G_OPTION_ARG_STRING, &publish,
           "Also publish every event and finding to NATS JetStream (SUBJECT.events, SUBJECT.findings); "
@@ -269,8 +269,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "trustwire: nothing to read: give -r FILE or -i IFACE (see --help)\n");
         return 2;
     }
-    if (workers == 0 || workers < -1 || workers > TW_WORKER_SHARDS) {
-        fprintf(stderr, "trustwire: --workers %d: expected 1 to %d\n", workers, TW_WORKER_SHARDS);
+    if (workers == 0)
+        workers = (gint)tw_workers_processors();
+    if (workers < -1 || workers > TW_WORKER_SHARDS) {
+        fprintf(stderr, "trustwire: --workers %d: expected 0 (one per processor) to %d\n", workers,
+                TW_WORKER_SHARDS);
         return 2;
     }
     if (files->len > 1 && iface) {
