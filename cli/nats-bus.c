@@ -49,6 +49,14 @@ static char *stream_name(const char *subject)
     return g_string_free(s, FALSE);
 }
 
+/* With a callback, a first connection that fails is retried in the
+ * background (natsConnection_Connect returns NATS_NOT_YET_CONNECTED at
+ * once) instead of blocking until the broker answers. */
+static void on_connected(natsConnection *nc, void *closure)
+{
+    (void)nc, (void)closure;
+}
+
 static natsStatus make_options(const TwNatsOptions *o, const char *server, bool publisher, natsOptions **out)
 {
     natsOptions *opts = NULL;
@@ -74,7 +82,7 @@ static natsStatus make_options(const TwNatsOptions *o, const char *server, bool 
         if (s == NATS_OK)
             s = natsOptions_SetReconnectWait(opts, 200);
         if (s == NATS_OK)
-            s = natsOptions_SetRetryOnFailedConnect(opts, true, NULL, NULL);
+            s = natsOptions_SetRetryOnFailedConnect(opts, true, on_connected, NULL);
     }
     if (s != NATS_OK) {
         natsOptions_Destroy(opts);
