@@ -278,6 +278,18 @@
  * forgotten (dcerpc.binds_forgotten + anomaly "limit"); its bind_ack does not
  * resolve the contexts. */
 #define MAX_PENDING_BINDS 8u
+
+/* ---- NETLOGON with keys (dissectors/netlogon/nl-session.c) ---- */
+/* Secure channels remembered across connections (challenges, the session key
+ * of an authenticated channel), keyed by client, DC and computer name; only
+ * kept when keys were given.  When reached: the oldest is forgotten
+ * (netlogon.sessions_evicted + anomaly "limit"); a later sealed call of its
+ * channel stays sealed, a later Authenticate is not recomputed. */
+#define TW_NL_SESSIONS_MAX 4096u
+/* Key generations (NT hashes) tried for one account.  When reached: the
+ * oldest generations the key store lists are not tried
+ * (netlogon.generations_dropped); "used none of these" then names how many were. */
+#define TW_NL_GENERATIONS_MAX 16u
 /* NDR (dissectors/dcerpc/ndr.c): hitting one latches TW_LIMIT, the stub is
  * not decoded (anomaly by the interface dissector). */
 #define TW_NDR_MAX_ARRAY (1u << 20)   /* elements in one conformant/varying array */

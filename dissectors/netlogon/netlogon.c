@@ -14,6 +14,7 @@
 #include "core/nrpc-names.h"
 #include "core/ntstatus.h"
 #include "nl-auth.h"
+#include "nl-session.h"
 
 #define PARSER "netlogon"
 
@@ -82,6 +83,8 @@ static const char *logon_level_name(guint32 l)
 
 typedef struct {
     const TwDcerpcStub *st;
+    const guint8 *stub; /* st->stub, or the unsealed copy */
+    gsize stub_len;
     TwNdr n;
     TwEvent *ev;
     TwEvent *carry; /* request: fields its response repeats */
@@ -173,9 +176,9 @@ static void set_status(Nl *nl, guint32 v)
 static void status_from_tail(Nl *nl)
 {
     const TwDcerpcStub *st = nl->st;
-    if (st->stub_len < 4)
+    if (nl->stub_len < 4)
         return;
-    const guint8 *p = st->stub + st->stub_len - 4;
+    const guint8 *p = nl->stub + nl->stub_len - 4;
     guint32 v = st->little_endian ? (guint32)(p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32)p[3] << 24))
                                   : (guint32)(((guint32)p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]);
     set_status(nl, v);
@@ -276,6 +279,7 @@ static void password_set(Nl *nl, bool req, bool v2)
                     zero = pw[i] == 0;
                 tw_event_set_bool(nl->ev, "new_password_all_zero", zero);
                 tw_event_set_hex(nl->ev, "new_password_prefix", pw, 16);
+                tw_nl_session_trust_password(nl->st, nl->ev, pw);
             }
         } else {
             guint8 owf[16];
@@ -831,7 +835,10 @@ static void build_tree(TwEvent *ev)
     const char *op = tw_event_get_str(ev, "op");
     tw_event_tree_add(ev, 0, op ? op : "NETLOGON call", NULL, "%s",
                       tw_event_get_str(ev, "dir") ? tw_event_get_str(ev, "dir") : "");
-    if (tw_event_get_bool(ev, "sealed", false))
+    if (tw_event_get_bool(ev, "sealed", false) && tw_event_get_bool(ev, "unsealed", false))
+        tw_event_tree_add(ev, 1, "stub", "sealed (packet privacy), unsealed with the channel's session key",
+                          "decrypted");
+    else if (tw_event_get_bool(ev, "sealed", false))
         tw_event_tree_add(ev, 1, "stub", "sealed (packet privacy): only the opnum is visible",
                           "encrypted");
     for (gsize i = 0; i < G_N_ELEMENTS(tree_names); i++) {
@@ -900,8 +907,13 @@ bool tw_netlogon_dissect(const TwDcerpcStub *st)
         nl.carry = tw_event_new(NULL, "carry");
     }
     tw_count(st->ctx, req ? "netlogon.requests" : "netlogon.responses", 1);
-    if (!st->sealed && st->call->have_request) {
-        tw_ndr_init(&nl.n, st->stub, st->stub_len, st->stub_len, st->little_endian, st->ndr64);
+    /* With the channel's session key a sealed call is read like a clear one. */
+    gsize clear_len = 0;
+    g_autofree guint8 *clear = st->sealed ? tw_nl_session_unseal(st, nl.ev, &clear_len) : NULL;
+    if ((!st->sealed || clear) && st->call->have_request) {
+        nl.stub = clear ? clear : st->stub;
+        nl.stub_len = clear ? clear_len : st->stub_len;
+        tw_ndr_init(&nl.n, nl.stub, nl.stub_len, nl.stub_len, st->little_endian, st->ndr64);
         switch (st->opnum) {
         case 0x04: req_challenge(&nl, req); break;
         case 0x05: authenticate(&nl, req, 1); break;
@@ -949,6 +961,7 @@ bool tw_netlogon_dissect(const TwDcerpcStub *st)
     }
     if (st->ctx->want_tree)
         build_tree(nl.ev);
+    tw_nl_session_after(st, nl.ev, req ? st->call->carry : NULL);
     tw_emit(st->ctx, nl.ev);
     return true;
 }

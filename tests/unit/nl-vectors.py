@@ -53,3 +53,6 @@ pw="NewPw1".encode('utf-16le'); buf=b"\x5a"*(512-len(pw))+pw+struct.pack("<I",le
 print("tp aes", cfb8(sk,buf)[-24:].hex(), "first16", cfb8(sk,buf)[:16].hex())
 print('tp aes full', cfb8(sk,buf).hex())
 print('tp rc4 full', rc4(ssk,buf).hex())
+# the return authenticator after that call: Cred(stored + ts + 1)
+st=struct.pack("<I",(struct.unpack("<I",cred[:4])[0]+ts+1)&0xffffffff)+cred[4:]
+print("return auth", cfb8(sk,st).hex())
