@@ -56,3 +56,19 @@ print('tp rc4 full', rc4(ssk,buf).hex())
 # the return authenticator after that call: Cred(stored + ts + 1)
 st=struct.pack("<I",(struct.unpack("<I",cred[:4])[0]+ts+1)&0xffffffff)+cred[4:]
 print("return auth", cfb8(sk,st).hex())
+
+# A sealed NetrLogonGetCapabilities request (3.3.4.2.1, AES): the clear stub,
+# client sequence number 0, NL_AUTH_SHA2_SIGNATURE with a made-up checksum
+# (the receiver does not need it to unseal).
+def wstr(s):
+    n=len(s)+1; b=struct.pack("<III",n,0,n)+(s+"\0").encode('utf-16le')
+    return b+b"\0"*((-len(b))%4)
+stub=struct.pack("<I",0x20000)+wstr("\\\\DC1")+struct.pack("<I",0x20004)+wstr("WS01")
+auth_cred=bytes.fromhex("78d13a78a4b71709")
+stub+=auth_cred+struct.pack("<I",ts)+b"\0"*12+struct.pack("<I",1)
+seq=bytes.fromhex("0000000080000000"); ck=bytes.fromhex("a1b2c3d4e5f60718")
+conf=bytes.fromhex("c0c1c2c3c4c5c6c7")
+enc=cfb8(bytes(b^0xf0 for b in sk), conf+stub, seq+seq)
+sig=struct.pack("<HHHH",0x13,0x1a,0xffff,0)+cfb8(sk,seq,ck+ck)+ck+b"\xee"*24+enc[:8]
+print("sealed stub", enc[8:].hex())
+print("sealed sig", sig.hex())

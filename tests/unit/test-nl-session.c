@@ -300,11 +300,105 @@ static void test_success_and_password_set2(void)
     tw_netlogon_set_secrets(NULL, NULL);
 }
 
+/* A NetrLogonGetCapabilities request sealed by the reference
+ * (tests/unit/nl-vectors.py "sealed stub"/"sealed sig"): AES, client
+ * sequence number 0, its authenticator the one PasswordSet2 used above. */
+static const char *sealed_stub =
+    "ee1531d2f0a9a2b348433176b3c0f166efa9ff97eeb8ed32b5682f2478b6fb189b974bfc1548e029f9bf2da109139705"
+    "f94d76fb2e3fafc6bc952bd5c4e15a4bb4cc73a3b840ab780dd904ba4b1f1c945de9ba3d";
+static const char *sealed_sig =
+    "13001a00ffff000047ad640d8778a181a1b2c3d4e5f60718eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+    "e7a16d2d45b2afb6";
+
+/* A schannel bind (auth_type 0x44, level privacy) whose NL_AUTH_MESSAGE
+ * names WS01 in domain LAB (MS-NRPC 2.2.1.3.1: flags 0x3, OEM strings). */
+static GByteArray *schannel_bind(void)
+{
+    GByteArray *b = hex(bind_ndr20);
+    g_autoptr(GByteArray) tok = hex("00000000 03000000 4c414200 57533031 00");
+    guint8 tr[8] = { 0x44, 6, 0, 0, 1, 0, 0, 0 };
+    g_byte_array_append(b, tr, 8);
+    g_byte_array_append(b, tok->data, tok->len);
+    b->data[8] = (guint8)b->len;
+    b->data[10] = (guint8)tok->len;
+    return b;
+}
+
+static GByteArray *sealed_request(const char *stub_hex, const char *sig_hex)
+{
+    g_autoptr(GByteArray) stub = hex(stub_hex);
+    g_autoptr(GByteArray) sig = hex(sig_hex);
+    GByteArray *p = g_byte_array_new();
+    guint8 hd[24] = { 5, 0, 0, 3, 0x10, 0, 0, 0 };
+    gsize fl = 24 + stub->len + 8 + sig->len;
+    hd[8] = (guint8)fl;
+    hd[9] = (guint8)(fl >> 8);
+    hd[10] = (guint8)sig->len;
+    hd[12] = 4;
+    hd[16] = (guint8)stub->len;
+    hd[22] = 21;
+    g_byte_array_append(p, hd, 24);
+    g_byte_array_append(p, stub->data, stub->len);
+    guint8 tr[8] = { 0x44, 6, 0, 0, 1, 0, 0, 0 };
+    g_byte_array_append(p, tr, 8);
+    g_byte_array_append(p, sig->data, sig->len);
+    return p;
+}
+
+static void test_unseal_call(void)
+{
+    Store st = { { "not-the-machine-password" }, { "current" } };
+    tw_netlogon_set_secrets(lookup, &st);
+    Harness h;
+    harness_init(&h, true);
+    run_wire(&h, true);
+    /* the sealed call comes on a second connection of the same client */
+    TwDcerpcStream *first = h.s;
+    h.s = tw_dcerpc_stream_new("tcp", NULL);
+    g_autoptr(GByteArray) b = schannel_bind();
+    feed(&h, 'c', 40, b);
+    g_autoptr(GByteArray) p = sealed_request(sealed_stub, sealed_sig);
+    feed(&h, 'c', 42, p);
+    TwEvent *ev = nl_event(&h, 4);
+    g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrLogonGetCapabilities");
+    g_assert_cmpstr(tw_event_get_str(ev, "nl_auth_host"), ==, "WS01");
+    g_assert_true(tw_event_get_bool(ev, "sealed", false));
+    g_assert_true(tw_event_get_bool(ev, "unsealed", false));
+    g_assert_true(tw_event_get_bool(ev, "decrypted", false));
+    g_assert_cmpint(tw_event_get_int(ev, "nl_seq", -1), ==, 0);
+    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "WS01");
+    g_assert_cmpint(tw_event_get_int(ev, "query_level", 0), ==, 1);
+    g_assert_cmpstr(tw_event_get_str(ev, "authenticator_credential"), ==, "78d13a78a4b71709");
+    g_assert_cmpstr(tw_event_get_str(ev, "authenticator_check"), ==, "match");
+    tw_dcerpc_stream_free(h.s);
+    h.s = first;
+    harness_clear(&h);
+
+    /* another password: the channel's key differs, the call stays sealed */
+    Store other = { { "something-else" }, { "current" } };
+    tw_netlogon_set_secrets(lookup, &other);
+    harness_init(&h, false);
+    run_wire(&h, true); /* the server credential no longer matches: no channel */
+    tw_dcerpc_stream_free(h.s);
+    h.s = tw_dcerpc_stream_new("tcp", NULL);
+    g_autoptr(GByteArray) b2 = schannel_bind();
+    feed(&h, 'c', 40, b2);
+    g_autoptr(GByteArray) p2 = sealed_request(sealed_stub, sealed_sig);
+    feed(&h, 'c', 42, p2);
+    ev = nl_event(&h, 4);
+    g_assert_false(tw_event_has(ev, "unsealed"));
+    g_assert_false(tw_event_has(ev, "query_level"));
+    harness_clear(&h);
+    tw_netlogon_set_secrets(NULL, NULL);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/nl-session/failed-previous", test_failed_previous);
     g_test_add_func("/nl-session/failed-none", test_failed_none);
     g_test_add_func("/nl-session/success-and-password-set2", test_success_and_password_set2);
+    g_test_add_func("/nl-session/unseal-call", test_unseal_call);
     return g_test_run();
 }
