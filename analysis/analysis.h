@@ -136,6 +136,9 @@ typedef enum {
     TW_F_SEEN,             /* any other mention (SPN target, NTLMSSP workstation…) */
     TW_F_CLOCK_NTP,        /* NTP/MS-SNTP packet sent by NAME: a measured clock sample (value = clock
                             * minus capture host, s) */
+    TW_F_NL_CRED_GENERATION, /* with keys: a NetrServerAuthenticate* credential recomputed with one
+                              * supplied generation (value = its index, 0 newest; detail its label) */
+    TW_F_NL_CRED_NONE,     /* with keys: … with none of the supplied generations (value = how many) */
     TW_F_COUNT
 } TwFactKind;
 
@@ -364,6 +367,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwMachine, tw_machine_free)
 /* Adds a fact with its evidence (transfer full of ev) to m; m may be NULL
  * (a refused record): ev is freed then. */
 void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev);
+
+/* analysis/keyproof.c: what keys proved about the password a machine used on
+ * its failing NETLOGON authentications (TW_F_NL_CRED_*), in one sentence, or
+ * NULL when keys proved nothing for it.  *generation gets the index of the
+ * generation it used (-1: none of the supplied ones).
+ * Returns: (transfer full) (nullable): free with g_free(). */
+char *tw_machine_key_proof(const TwMachine *m, gint64 *generation);
 /* Frees a TwEvidence (gpointer: a GPtrArray free func); NULL is a no-op. */
 void tw_evidence_free(gpointer p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwEvidence, tw_evidence_free)

@@ -922,6 +922,38 @@ static void sealed_burst(TwAnalysis *a, const TwEvent *ev, const char *source, c
     tw_machine_zl_source(a, dc, ev->src);
 }
 
+/* docs/events.md "With keys": the dissector recomputed this Authenticate's
+ * client credential with each supplied generation of the account's secret. */
+static void nl_credential_fact(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const char *source, gint64 opnum,
+                               const char *msg, guint32 st)
+{
+    const char *chk = tw_event_get_str(ev, "credential_check");
+    gint64 tried = tw_event_get_int(ev, "credential_generations_tried", 0);
+    if (!chk || tried <= 0)
+        return;
+    TwEvidence *e;
+    if (strcmp(chk, "match") == 0) {
+        gint64 idx = tw_event_get_int(ev, "credential_generation_index", -1);
+        if (idx < 0 || idx >= tried)
+            return;
+        const char *label = tw_event_get_str(ev, "credential_generation");
+        e = nl_evidence(ev, source, opnum, false, msg,
+                        g_strdup_printf("generation %s (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                                        " supplied, newest first)",
+                                        label ? label : "?", idx + 1, tried));
+        e->has_value = true;
+        e->value = (double)idx;
+        tw_machine_fact(a, m, TW_F_NL_CRED_GENERATION, with_status(e, st));
+    } else if (strcmp(chk, "none") == 0) {
+        e = nl_evidence(ev, source, opnum, false, msg,
+                        g_strdup_printf("the client's credential matches none of the %" G_GINT64_FORMAT " supplied passwords",
+                                        tried));
+        e->has_value = true;
+        e->value = (double)tried;
+        tw_machine_fact(a, m, TW_F_NL_CRED_NONE, with_status(e, st));
+    }
+}
+
 static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     gint64 opnum = tw_event_get_int(ev, "opnum", -1);
@@ -1078,6 +1110,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
             return; /* the denials are the expected answers to each attempt */
         }
         TwAddrUse *u = m ? tw_machine_addr(m, client_addr) : NULL;
+        nl_credential_fact(a, m, ev, source, opnum, msg, st);
         if (st == TW_STATUS_SUCCESS) {
             gint64 rid = tw_event_get_int(ev, "rid", -1);
             if (m && rid >= 0)
