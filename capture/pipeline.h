@@ -16,6 +16,8 @@ typedef struct {
     void *emit_user;
     bool want_tree; /* build the teaching view */
     bool quiet;     /* no messages on stderr (fuzzing, tests) */
+    struct TwKeyStore *keys; /* keys/keystore.h (-K, --password, --nthash), or NULL */
+    bool show_keys;          /* --show-keys */
 } TwPipelineConfig;
 
 /* Dispatches to tw_app_parsers (dissectors/registry.c).

@@ -2,6 +2,7 @@
  * (stages.h) of one pass: read frames, dissect, analyse, write the outputs. */
 #include "capture/pipeline.h"
 #include "capture/source.h"
+#include "keys/keystore.h"
 #include "from-events.h"
 #include "live.h"
 #include "privs.h"
@@ -102,6 +103,10 @@ int main(int argc, char **argv)
     g_autofree char *alerts = NULL;
     gint snaplen = 0;
     gboolean show_stats = FALSE;
+    g_auto(GStrv) keytabs = NULL;
+    g_auto(GStrv) passwords = NULL;
+    g_auto(GStrv) nthashes = NULL;
+    gboolean show_keys = FALSE;
     gboolean version = FALSE;
     /* service mode (cli/live.c) */
     gint buffer_mib = 0;
@@ -147,6 +152,17 @@ int main(int argc, char **argv)
         { "retire-after", 0, 0, G_OPTION_ARG_STRING, &retire_after,
           "Live: forget a machine not seen for DURATION of capture time (its last verdict is announced "
           "first); default 7d, 0 = never", "DURATION" },
+        { "keytab", 'K', 0, G_OPTION_ARG_FILENAME_ARRAY, &keytabs,
+          "Decrypt with the keys of keytab FILE (MIT/Heimdal, all principals, enctypes and kvnos; "
+          "LABEL= tags its keys, e.g. previous=old.keytab); repeatable", "[LABEL=]FILE" },
+        { "password", 0, 0, G_OPTION_ARG_STRING_ARRAY, &passwords,
+          "Decrypt with keys derived from PASSWORD (salt from PA-ETYPE-INFO2, else the default); "
+          "repeatable", "[LABEL=]PRINCIPAL:PASSWORD" },
+        { "nthash", 0, 0, G_OPTION_ARG_STRING_ARRAY, &nthashes,
+          "The NT hash of ACCOUNT (RC4-HMAC key, NETLOGON secret), 32 hex digits; repeatable",
+          "[LABEL=]ACCOUNT:HEX" },
+        { "show-keys", 0, 0, G_OPTION_ARG_NONE, &show_keys,
+          "Let the teaching view (-T tree) print key bytes (labs only; keys never appear otherwise)", NULL },
         { "stats", 'S', 0, G_OPTION_ARG_NONE, &show_stats, "Print pipeline counters on stderr at the end",
           NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -225,6 +241,27 @@ int main(int argc, char **argv)
         if (!check_capture_path(g_ptr_array_index(files, i), stdin_closed))
             return 2;
 
+    /* -K, --password, --nthash: one key store for every decrypting dissector. */
+    g_autoptr(TwKeyStore) keys = NULL;
+    if (keytabs || passwords || nthashes) {
+        keys = tw_keystore_new();
+        for (char **k = keytabs; k && *k; k++)
+            if (tw_keystore_add_keytab(keys, *k, stderr, &err) < 0) {
+                fprintf(stderr, "trustwire: -K: %s\n", err->message);
+                return 2;
+            }
+        for (char **k = passwords; k && *k; k++)
+            if (!tw_keystore_add_password(keys, *k, &err)) {
+                fprintf(stderr, "trustwire: %s\n", err->message);
+                return 2;
+            }
+        for (char **k = nthashes; k && *k; k++)
+            if (!tw_keystore_add_nthash(keys, *k, &err)) {
+                fprintf(stderr, "trustwire: %s\n", err->message);
+                return 2;
+            }
+    }
+
     /* The stage list: -T on stdout, each --write on its file, --alerts. */
     g_auto(TwStages) st;
     tw_stages_init(&st);
@@ -283,7 +320,8 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &st, .want_tree = tw_stages_want_tree(&st) };
+    TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &st, .want_tree = tw_stages_want_tree(&st),
+                            .keys = keys, .show_keys = show_keys };
     g_autoptr(TwPipeline) pl = tw_pipeline_new(&pc);
 
     g_autoptr(TwRing) ring = NULL;
