@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "keys/keystore.h"
 #include "nl-auth.h"
 #include "nl-crypto.h"
 
@@ -35,9 +36,6 @@ typedef struct {
 
 static struct {
     GMutex lock;
-    TwNlSecretLookup lookup;
-    void *user;
-    bool show_keys;
     GHashTable *channels; /* key -> NlChannel* */
     GQueue order;         /* keys, oldest first (borrowed from the channels) */
 } S;
@@ -51,17 +49,49 @@ static void channel_free(void *p)
     g_free(c);
 }
 
-void tw_netlogon_set_secrets(TwNlSecretLookup fn, void *user)
+/* The NT hashes of `account` in the key store (keys/keystore.h), newest
+ * first: a higher kvno first, keys without one in the order given.  Returns
+ * how many the store has (may exceed max). */
+static gint kvno_desc(gconstpointer a, gconstpointer b)
 {
-    g_mutex_lock(&S.lock);
-    S.lookup = fn;
-    S.user = user;
-    g_mutex_unlock(&S.lock);
+    guint32 ka = tw_key_kvno(*(TwKey *const *)a), kb = tw_key_kvno(*(TwKey *const *)b);
+    if (!ka || !kb)
+        return 0;
+    return ka > kb ? -1 : ka < kb;
 }
 
-void tw_netlogon_set_show_keys(bool show)
+static guint secrets_for(TwKeyStore *ks, const char *account, TwNlSecret *out, guint max)
 {
-    S.show_keys = show;
+    g_autoptr(GPtrArray) keys = g_ptr_array_new();
+    tw_keystore_nthashes(ks, account, keys);
+    /* g_ptr_array_sort is not stable: an insertion sort keeps the order given */
+    for (guint i = 1; i < keys->len; i++)
+        for (guint j = i; j > 0 && kvno_desc(&keys->pdata[j - 1], &keys->pdata[j]) > 0; j--) {
+            gpointer t = keys->pdata[j];
+            keys->pdata[j] = keys->pdata[j - 1];
+            keys->pdata[j - 1] = t;
+        }
+    guint n = 0;
+    for (guint i = 0; i < keys->len && n < max; i++) {
+        const TwKey *k = keys->pdata[i];
+        gsize len = 0;
+        const guint8 *m = tw_key_material(k, &len);
+        if (!m || len != 16)
+            continue;
+        memcpy(out[n].nt_hash, m, 16);
+        const char *label = tw_key_label(k);
+        guint32 kvno = tw_key_kvno(k);
+        if (label && kvno)
+            g_snprintf(out[n].label, sizeof out[n].label, "%s (kvno %u)", label, kvno);
+        else if (label)
+            g_strlcpy(out[n].label, label, sizeof out[n].label);
+        else if (kvno)
+            g_snprintf(out[n].label, sizeof out[n].label, "kvno %u", kvno);
+        else
+            g_snprintf(out[n].label, sizeof out[n].label, "%s #%u", tw_key_source(k), i + 1);
+        n++;
+    }
+    return MAX(n, keys->len);
 }
 
 void tw_nl_sessions_reset(void)
@@ -206,7 +236,7 @@ static void authenticate_request(const TwDcerpcStub *st, TwEvent *ev, TwEvent *c
         return;
     c->pending = false;
     TwNlSecret secrets[TW_NL_GENERATIONS_MAX];
-    guint n = S.lookup(S.user, account, secrets, TW_NL_GENERATIONS_MAX);
+    guint n = secrets_for(st->ctx->keys, account, secrets, TW_NL_GENERATIONS_MAX);
     if (n > TW_NL_GENERATIONS_MAX) {
         tw_count(st->ctx, "netlogon.generations_dropped", n - TW_NL_GENERATIONS_MAX);
         n = TW_NL_GENERATIONS_MAX;
@@ -280,7 +310,7 @@ static void authenticate_request(const TwDcerpcStub *st, TwEvent *ev, TwEvent *c
                           "%s (NegotiateFlags 0x%08x)", tw_nl_alg_name(r.alg), flags);
         tw_event_tree_add(ev, 2, "SharedSecret", NULL, "NT hash of %s, %u generation%s supplied", account, n,
                           n == 1 ? "" : "s");
-        if (S.show_keys)
+        if (st->ctx->show_keys)
             hex_full(r.sk, 16, v, sizeof v);
         else
             g_strlcpy(v, "(hidden; --show-keys)", sizeof v);
@@ -379,7 +409,7 @@ static void authenticator_response(const TwDcerpcStub *st, TwEvent *ev, NlChanne
 
 void tw_nl_session_after(const TwDcerpcStub *st, TwEvent *ev, TwEvent *carry)
 {
-    if (!S.lookup || !st->call->have_request)
+    if (!st->ctx->keys || !st->call->have_request)
         return;
     g_mutex_lock(&S.lock);
     bool req = st->dir == TW_DIR_REQ;
@@ -426,7 +456,7 @@ void tw_nl_session_after(const TwDcerpcStub *st, TwEvent *ev, TwEvent *carry)
 
 void tw_nl_session_trust_password(const TwDcerpcStub *st, TwEvent *ev, const guint8 pw[516])
 {
-    if (!S.lookup)
+    if (!st->ctx->keys)
         return;
     g_mutex_lock(&S.lock);
     NlChannel *c = channel_get(st, computer_of(ev), false);
@@ -453,7 +483,7 @@ void tw_nl_session_trust_password(const TwDcerpcStub *st, TwEvent *ev, const gui
 
 guint8 *tw_nl_session_unseal(const TwDcerpcStub *st, TwEvent *ev, gsize *len)
 {
-    if (!S.lookup || !st->sealed || !st->sealed_len || !st->verifier || !st->verifier_type ||
+    if (!st->ctx->keys || !st->sealed || !st->sealed_len || !st->verifier || !st->verifier_type ||
         st->verifier_type->verifier_new != tw_nl_auth_verifier_new)
         return NULL;
     const TwNlAuthSignature *raw = st->verifier;

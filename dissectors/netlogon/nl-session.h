@@ -5,10 +5,12 @@
  * verify server credentials and authenticators, decrypt NetrServerPasswordSet2's
  * new password (3.5.4.4.5) and unseal sealed calls (3.3.4.2).
  *
- * Nothing here runs unless a secret lookup was installed: without keys the
- * dissector keeps no cross-connection state.  No key or password is ever put
- * into an event or a log; the teaching view shows the session key only when
- * show_keys was asked for (a lab). */
+ * The secrets are the NT hashes of the key store (TwDissectCtx.keys,
+ * keys/keystore.h tw_keystore_nthashes: -K keytabs' RC4 entries, --nthash,
+ * --password).  Nothing here runs without a key store: the dissector then
+ * keeps no cross-connection state.  No key or password is ever put into an
+ * event or a log; the teaching view shows the session key only with
+ * --show-keys (TwDissectCtx.show_keys, a lab). */
 #pragma once
 
 #include "core/tw-limits.h"
@@ -17,19 +19,9 @@
 /* One generation of an account's secret, as the key store names it. */
 typedef struct {
     guint8 nt_hash[16];
-    char label[48]; /* e.g. "kvno 3 (current)", "previous"; never the key */
+    char label[48]; /* "previous (kvno 2)", "kvno 3", "--nthash #1"; never the key */
 } TwNlSecret;
 
-/* Fills out[0..max) with the NT hashes known for `account` (e.g. "WS01$"),
- * newest first; returns how many (0: none known).  It may return more than
- * max to say that some were left out. */
-typedef guint (*TwNlSecretLookup)(void *user, const char *account, TwNlSecret *out, guint max);
-
-/* Installs the key store's lookup (NULL: none, the default).  Set before the
- * first packet; `user` is borrowed for as long as it is installed. */
-void tw_netlogon_set_secrets(TwNlSecretLookup fn, void *user);
-/* The teaching view may show the session key (--show-keys, for a lab). */
-void tw_netlogon_set_show_keys(bool show);
 /* Forgets every channel (end of a run, unit tests). */
 void tw_nl_sessions_reset(void);
 

@@ -4,13 +4,14 @@
  * generation; the same exchange made to succeed (the server credential the
  * reference computes, tests/unit/nl-vectors.py) and followed by a
  * NetrServerPasswordSet2 whose authenticator, return authenticator and
- * encrypted new password are checked; without a lookup nothing changes. */
+ * encrypted new password are checked; without a key store nothing changes. */
 #include <glib.h>
 
 #include "dissectors/dcerpc/dcerpc.h"
 #include "dissectors/netlogon/netlogon.h"
 #include "dissectors/netlogon/nl-crypto.h"
 #include "dissectors/netlogon/nl-session.h"
+#include "keys/keystore.h"
 
 #include "tw-test.h"
 
@@ -36,26 +37,16 @@ static const char *wire[4] = {
     "05000203100000002c0000000200000014000000000000000000000000000000ffff2f6100000000220000c0",
 };
 
-/* The generations the lookup hands out: the probe's password is the
- * "previous" one here, so a refused credential must be named as such. */
-typedef struct {
-    const char *passwords[3];
-    const char *labels[3];
-    guint calls;
-} Store;
-
-static guint lookup(void *user, const char *account, TwNlSecret *out, guint max)
+/* A key store with the given [LABEL=]WS01$:PASSWORD generations, in order
+ * (keys/keystore.h: --password keys give their NT hash to NETLOGON). */
+static TwKeyStore *store(const char *const *specs)
 {
-    Store *s = user;
-    s->calls++;
-    if (g_ascii_strcasecmp(account, "WS01$") != 0)
-        return 0;
-    guint n = 0;
-    for (; n < 3 && s->passwords[n] && n < max; n++) {
-        g_assert_true(tw_nl_nt_hash(s->passwords[n], out[n].nt_hash));
-        g_strlcpy(out[n].label, s->labels[n], sizeof out[n].label);
+    TwKeyStore *ks = tw_keystore_new();
+    for (; *specs; specs++) {
+        g_autoptr(GError) err = NULL;
+        g_assert_true(tw_keystore_add_password(ks, *specs, &err));
     }
-    return n;
+    return ks;
 }
 
 typedef struct {
@@ -70,7 +61,7 @@ static void collect(TwEvent *ev, void *user)
     g_ptr_array_add(((Harness *)user)->events, ev);
 }
 
-static void harness_init(Harness *h, bool tree)
+static void harness_init(Harness *h, bool tree, TwKeyStore *ks)
 {
     memset(h, 0, sizeof *h);
     h->events = g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free);
@@ -79,6 +70,7 @@ static void harness_init(Harness *h, bool tree)
     h->ctx.emit = collect;
     h->ctx.emit_user = h;
     h->ctx.want_tree = tree;
+    h->ctx.keys = ks;
     h->s = tw_dcerpc_stream_new("tcp", NULL);
     tw_nl_sessions_reset();
 }
@@ -128,10 +120,10 @@ static void run_wire(Harness *h, bool success)
 
 static void test_failed_previous(void)
 {
-    Store st = { { "new-password-nobody-typed", "not-the-machine-password" }, { "current", "previous" } };
-    tw_netlogon_set_secrets(lookup, &st);
+    const char *gens[] = { "current=WS01$:new-password-nobody-typed", "previous=WS01$:not-the-machine-password", NULL };
+    g_autoptr(TwKeyStore) ks = store(gens);
     Harness h;
-    harness_init(&h, true);
+    harness_init(&h, true, ks);
     run_wire(&h, false);
     TwEvent *rq = nl_event(&h, 2), *rs = nl_event(&h, 3);
     g_assert_cmpstr(tw_event_get_str(rq, "op"), ==, "NetrServerAuthenticate3");
@@ -163,8 +155,8 @@ static void test_failed_previous(void)
     harness_clear(&h);
 
     /* --show-keys: the session key appears, in the tree only */
-    tw_netlogon_set_show_keys(true);
-    harness_init(&h, true);
+    harness_init(&h, true, ks);
+    h.ctx.show_keys = true;
     run_wire(&h, false);
     rq = nl_event(&h, 2);
     bool shown = false;
@@ -173,32 +165,28 @@ static void test_failed_previous(void)
         shown |= n->value && strcmp(n->value, "4c14fd838c3baad3b525d9653349647f") == 0;
     }
     g_assert_true(shown);
-    tw_netlogon_set_show_keys(false);
     harness_clear(&h);
-    tw_netlogon_set_secrets(NULL, NULL);
 }
 
 static void test_failed_none(void)
 {
-    Store st = { { "current-one", "older-one", "oldest-one" }, { "current", "previous", "kvno 1" } };
-    tw_netlogon_set_secrets(lookup, &st);
+    const char *gens[] = { "current=WS01$:current-one", "previous=WS01$:older-one", "WS01$:oldest-one", NULL };
+    g_autoptr(TwKeyStore) ks = store(gens);
     Harness h;
-    harness_init(&h, false);
+    harness_init(&h, false, ks);
     run_wire(&h, false);
     TwEvent *rs = nl_event(&h, 3);
     g_assert_cmpstr(tw_event_get_str(rs, "credential_check"), ==, "none");
     g_assert_cmpint(tw_event_get_int(rs, "credential_generations_tried", 0), ==, 3);
     g_assert_false(tw_event_has(rs, "credential_generation"));
     harness_clear(&h);
-    tw_netlogon_set_secrets(NULL, NULL);
 
-    /* no lookup: no cross-connection state, no new fields */
-    harness_init(&h, false);
+    /* no key store: no cross-connection state, no new fields */
+    harness_init(&h, false, NULL);
     run_wire(&h, false);
     g_assert_false(tw_event_has(nl_event(&h, 2), "credential_check"));
     g_assert_false(tw_event_has(nl_event(&h, 3), "decrypted"));
     harness_clear(&h);
-    g_assert_cmpuint(st.calls, ==, 1);
 }
 
 static void put_wstr(GByteArray *b, const char *s)
@@ -255,10 +243,10 @@ static void password_set2(Harness *h, const char *auth_cred, const char *ret_cre
 
 static void test_success_and_password_set2(void)
 {
-    Store st = { { "not-the-machine-password" }, { "current" } };
-    tw_netlogon_set_secrets(lookup, &st);
+    const char *gens[] = { "current=WS01$:not-the-machine-password", NULL };
+    g_autoptr(TwKeyStore) ks = store(gens);
     Harness h;
-    harness_init(&h, false);
+    harness_init(&h, false, ks);
     run_wire(&h, true);
     TwEvent *rs = nl_event(&h, 3);
     g_assert_cmpstr(tw_event_get_str(rs, "status"), ==, "0x00000000");
@@ -277,7 +265,7 @@ static void test_success_and_password_set2(void)
     harness_clear(&h);
 
     /* a server credential one byte off, and an authenticator one byte off */
-    harness_init(&h, false);
+    harness_init(&h, false, ks);
     g_autoptr(GByteArray) b = hex(bind_ndr20);
     feed(&h, 'c', 10, b);
     for (int i = 0; i < 4; i++) {
@@ -291,13 +279,12 @@ static void test_success_and_password_set2(void)
     }
     g_assert_cmpstr(tw_event_get_str(nl_event(&h, 3), "server_credential_check"), ==, "mismatch");
     harness_clear(&h);
-    harness_init(&h, false);
+    harness_init(&h, false, ks);
     run_wire(&h, true);
     password_set2(&h, "78d13a78a4b71708", "79b36fedce952258");
     g_assert_cmpstr(tw_event_get_str(nl_event(&h, 4), "authenticator_check"), ==, "mismatch");
     g_assert_false(tw_event_has(nl_event(&h, 5), "return_authenticator_check"));
     harness_clear(&h);
-    tw_netlogon_set_secrets(NULL, NULL);
 }
 
 /* A NetrLogonGetCapabilities request sealed by the reference
@@ -347,10 +334,10 @@ static GByteArray *sealed_request(const char *stub_hex, const char *sig_hex)
 
 static void test_unseal_call(void)
 {
-    Store st = { { "not-the-machine-password" }, { "current" } };
-    tw_netlogon_set_secrets(lookup, &st);
+    const char *gens[] = { "current=WS01$:not-the-machine-password", NULL };
+    g_autoptr(TwKeyStore) ks = store(gens);
     Harness h;
-    harness_init(&h, true);
+    harness_init(&h, true, ks);
     run_wire(&h, true);
     /* the sealed call comes on a second connection of the same client */
     TwDcerpcStream *first = h.s;
@@ -376,9 +363,9 @@ static void test_unseal_call(void)
     harness_clear(&h);
 
     /* another password: the channel's key differs, the call stays sealed */
-    Store other = { { "something-else" }, { "current" } };
-    tw_netlogon_set_secrets(lookup, &other);
-    harness_init(&h, false);
+    const char *other[] = { "current=WS01$:something-else", NULL };
+    g_autoptr(TwKeyStore) ks2 = store(other);
+    harness_init(&h, false, ks2);
     run_wire(&h, true); /* the server credential no longer matches: no channel */
     tw_dcerpc_stream_free(h.s);
     h.s = tw_dcerpc_stream_new("tcp", NULL);
@@ -390,7 +377,6 @@ static void test_unseal_call(void)
     g_assert_false(tw_event_has(ev, "unsealed"));
     g_assert_false(tw_event_has(ev, "query_level"));
     harness_clear(&h);
-    tw_netlogon_set_secrets(NULL, NULL);
 }
 
 int main(int argc, char **argv)
