@@ -239,6 +239,13 @@ static void lookup_names(Sr *s, bool req)
         for (guint32 i = 0; i < actual; i++)
             tw_ndr_unicode_string(n, &nm.names[i]);
         tw_ndr_flush(n);
+        if (!tw_ndr_ok(n)) {
+            /* a cut name list would map RIDs to the wrong names */
+            for (guint32 i = 0; i < actual; i++)
+                g_free(nm.names[i].value);
+            g_free(nm.names);
+            return;
+        }
         GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
         GPtrArray *carry = g_ptr_array_new_with_free_func(g_free);
         for (guint32 i = 0; i < actual; i++) {
