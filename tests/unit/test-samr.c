@@ -230,7 +230,8 @@ static void test_tables_and_truncation(void)
     g_assert_cmpstr(tw_samr_opnum_name(50), ==, "SamrCreateUser2InDomain");
     g_assert_null(tw_samr_opnum_name(200));
     g_autoptr(GByteArray) rq = lookup_request(0x10);
-    for (guint cut = 0; cut < rq->len; cut++) {
+    /* the last 2 bytes align the string's end and are never read */
+    for (guint cut = 0; cut < rq->len - 2; cut++) {
         H h;
         h_init(&h);
         g_autoptr(GByteArray) part = g_byte_array_sized_new(cut);
