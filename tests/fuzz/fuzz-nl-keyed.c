@@ -53,7 +53,7 @@ static void feed(Fz *f, TwDcerpcStream *s, int dir, const guint8 *p, gsize n)
     f->pi.frame++;
     g_strlcpy(f->pi.src, dir == TW_DIR_REQ ? "10.77.0.21" : "10.77.0.10", sizeof f->pi.src);
     g_strlcpy(f->pi.dst, dir == TW_DIR_REQ ? "10.77.0.10" : "10.77.0.21", sizeof f->pi.dst);
-    guint8 *copy = g_memdup2(p, n ? n : 1);
+    guint8 *copy = n ? g_memdup2(p, n) : g_malloc0(1);
     tw_dcerpc_stream_feed(s, &f->ctx, dir, copy, n);
     g_free(copy);
 }
@@ -136,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             tw_nl_sig_sequence(&sig, sk, seq);
             tw_nl_seq_value(seq, NULL);
             gsize clen = size - 1 - n;
-            guint8 *c = g_memdup2(data + 1 + n, clen ? clen : 1);
+            guint8 *c = clen ? g_memdup2(data + 1 + n, clen) : g_malloc0(1);
             if (sig.have_confounder)
                 tw_nl_unseal(&sig, sk, seq, conf, c, clen);
             g_free(c);
