@@ -139,6 +139,7 @@ typedef enum {
     TW_F_NL_CRED_GENERATION, /* with keys: a NetrServerAuthenticate* credential recomputed with one
                               * supplied generation (value = its index, 0 newest; detail its label) */
     TW_F_NL_CRED_NONE,     /* with keys: … with none of the supplied generations (value = how many) */
+    TW_F_PWRESET_SAMR,     /* a SAMR call that set NAME$'s password succeeded (src = the caller) */
     TW_F_COUNT
 } TwFactKind;
 
@@ -374,6 +375,12 @@ void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev);
  * generation it used (-1: none of the supplied ones).
  * Returns: (transfer full) (nullable): free with g_free(). */
 char *tw_machine_key_proof(const TwMachine *m, gint64 *generation);
+/* analysis/keyproof.c: "the password of WS01$ was reset at T from ADDR
+ * (SamrSetInformationUser2, frame N); WS01 still has the old one" when a SAMR
+ * set-password for NAME$ came from an address that is not NAME's and NAME's
+ * key then failed; NULL otherwise.
+ * Returns: (transfer full) (nullable): free with g_free(). */
+char *tw_machine_reset_by_other(const TwMachine *m);
 /* Frees a TwEvidence (gpointer: a GPtrArray free func); NULL is a no-op. */
 void tw_evidence_free(gpointer p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwEvidence, tw_evidence_free)

@@ -954,6 +954,26 @@ static void nl_credential_fact(TwAnalysis *a, TwMachine *m, const TwEvent *ev, c
     }
 }
 
+/* docs/events.md SAMR: a successful set-password of a machine account
+ * (sets_password on the response, which repeats its request's user). */
+static void feed_samr(TwAnalysis *a, const TwEvent *ev, const char *source)
+{
+    const char *user = tw_event_get_str(ev, "user");
+    guint32 st = 0;
+    if (g_strcmp0(tw_event_get_str(ev, "dir"), "response") != 0 || !tw_event_get_bool(ev, "sets_password", false) ||
+        !user || !g_str_has_suffix(user, "$") || !get_status(ev, "status", &st) || st != TW_STATUS_SUCCESS)
+        return;
+    mark_dc(a, ev->src);
+    g_autofree char *acct = tw_identity_from_computer(user);
+    TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
+    const char *op = tw_event_get_str(ev, "op");
+    TwEvidence *e = evidence_new(ev, source, op ? op : "SAMR set password",
+                                 g_strdup_printf("%s's password set from %s", acct ? acct : user, ev->dst));
+    e->dir = TW_DIR_RESPONSE;
+    e->sender = TW_PEER_SERVER;
+    tw_machine_fact(a, m, TW_F_PWRESET_SAMR, with_status(e, st));
+}
+
 static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     gint64 opnum = tw_event_get_int(ev, "opnum", -1);
@@ -1330,6 +1350,8 @@ void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
         feed_kerberos(a, ev, source);
     else if (strcmp(p, "netlogon") == 0)
         feed_netlogon(a, ev, source);
+    else if (strcmp(p, "samr") == 0)
+        feed_samr(a, ev, source);
     else if (strcmp(p, "smb2") == 0)
         feed_smb2(a, ev, source);
     else if (strcmp(p, "ntlmssp") == 0)

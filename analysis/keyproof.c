@@ -5,6 +5,8 @@
 
 #include "core/ntstatus.h"
 
+#include <string.h>
+
 /* The last fact evidence of a failed call (NTSTATUS not success), or NULL. */
 static const TwEvidence *last_failed(const TwFact *f)
 {
@@ -45,4 +47,50 @@ char *tw_machine_key_proof(const TwMachine *m, gint64 *generation)
                                name, none->frame, none->value);
     }
     return NULL;
+}
+
+static bool has_addr(const TwMachine *m, const char *addr)
+{
+    for (guint i = 0; i < m->addrs->len; i++)
+        if (strcmp(g_array_index(m->addrs, TwAddrUse, i).addr, addr) == 0)
+            return true;
+    return false;
+}
+
+char *tw_machine_reset_by_other(const TwMachine *m)
+{
+    const TwFact *r = &m->facts[TW_F_PWRESET_SAMR];
+    if (!r->ev || !r->ev->len)
+        return NULL;
+    /* the latest reset by another host; the caller is the response's destination */
+    const TwEvidence *reset = NULL;
+    for (guint i = r->ev->len; i > 0 && !reset; i--) {
+        const TwEvidence *e = g_ptr_array_index(r->ev, i - 1);
+        if (!has_addr(m, e->dst))
+            reset = e;
+    }
+    if (!reset)
+        return NULL;
+    /* the machine's own key failing after it: it still has the old password */
+    const TwFactKind fails[] = { TW_F_NL_AUTH_DENIED, TW_F_KRB_KEY_FAIL, TW_F_NTLM_FAIL, TW_F_SRV_KEY_FAIL };
+    guint64 fail_frame = 0;
+    for (gsize i = 0; i < G_N_ELEMENTS(fails); i++) {
+        const TwFact *f = &m->facts[fails[i]];
+        if (f->count && f->last_ts >= reset->ts_us && f->ev && f->ev->len) {
+            const TwEvidence *e = g_ptr_array_index(f->ev, f->ev->len - 1);
+            fail_frame = MAX(fail_frame, e->frame);
+        }
+    }
+    if (!fail_frame)
+        return NULL;
+    g_autofree char *host = g_strdup(m->account ? m->account : m->key);
+    if (g_str_has_suffix(host, "$"))
+        host[strlen(host) - 1] = 0;
+    GDateTime *dt = g_date_time_new_from_unix_utc(reset->ts_us / G_USEC_PER_SEC);
+    g_autofree char *t = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S") : g_strdup("?");
+    if (dt)
+        g_date_time_unref(dt);
+    return g_strdup_printf("The password of %s was reset at %s UTC from %s (%s, frame %" G_GUINT64_FORMAT
+                           "); %s still has the old one (its key fails after it, frame %" G_GUINT64_FORMAT ")",
+                           m->account ? m->account : m->key, t, reset->dst, reset->msg, reset->frame, host, fail_frame);
 }

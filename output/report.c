@@ -241,6 +241,9 @@ static void text_machine(GString *out, const TwAnalysis *a, const Verdict *v, bo
     g_autofree char *keys = tw_machine_key_proof(m, NULL);
     if (keys)
         wrap(out, "  ", "", keys);
+    g_autofree char *reset = tw_machine_reset_by_other(m);
+    if (reset)
+        wrap(out, "  ", "", reset);
     if (mf && mf->evidence->len) {
         g_string_append(out, "  Evidence:\n");
         for (guint i = 0; i < mf->evidence->len; i++)
@@ -522,6 +525,9 @@ static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
         json_builder_add_int_value(b, gen);
         json_str_or_null(b, "key_proof", keys);
     }
+    g_autofree char *reset = tw_machine_reset_by_other(m);
+    if (reset)
+        json_str_or_null(b, "reset_by_other", reset);
     json_builder_set_member_name(b, "evidence");
     if (mf)
         json_evidence(b, mf->evidence);
