@@ -963,7 +963,7 @@ static void feed_samr(TwAnalysis *a, const TwEvent *ev, const char *source)
     if (g_strcmp0(tw_event_get_str(ev, "dir"), "response") != 0 || !tw_event_get_bool(ev, "sets_password", false) ||
         !user || !g_str_has_suffix(user, "$") || !get_status(ev, "status", &st) || st != TW_STATUS_SUCCESS)
         return;
-    mark_dc(a, ev->src);
+    /* no mark_dc: any Windows host serves SAMR for its local accounts */
     g_autofree char *acct = tw_identity_from_computer(user);
     TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
     const char *op = tw_event_get_str(ev, "op");
