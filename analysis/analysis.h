@@ -140,6 +140,10 @@ typedef enum {
                               * supplied generation (value = its index, 0 newest; detail its label) */
     TW_F_NL_CRED_NONE,     /* with keys: … with none of the supplied generations (value = how many) */
     TW_F_PWRESET_SAMR,     /* a SAMR call that set NAME$'s password succeeded (src = the caller) */
+    TW_F_KVNO,             /* a clear kvno of NAME$'s key (AS-REP enc-part, a ticket for its services;
+                            * value = kvno) — analysis/kvno.c */
+    TW_F_KVNO_MOVED,       /* … higher than the one before (value = new kvno): its password changed */
+    TW_F_KVNO_BACKWARDS,   /* … lower than the one before (value = new kvno): two keys in use at once */
     TW_F_COUNT
 } TwFactKind;
 
@@ -381,6 +385,14 @@ char *tw_machine_key_proof(const TwMachine *m, gint64 *generation);
  * key then failed; NULL otherwise.
  * Returns: (transfer full) (nullable): free with g_free(). */
 char *tw_machine_reset_by_other(const TwMachine *m);
+
+/* analysis/kvno.c: the clear key-version numbers of every Kerberos message
+ * (docs/events.md enc_kvno, ticket_kvno) folded into TW_F_KVNO* facts. */
+void tw_kvno_feed(TwAnalysis *a, const TwEvent *ev, const char *source);
+/* "Key versions seen: kvno 1 (frame 103, AS-REP) → 2 (frame 185, AS-REP)",
+ * with a warning when one went backwards; NULL when the kvno never moved.
+ * Returns: (transfer full) (nullable): free with g_free(). */
+char *tw_machine_kvno_timeline(const TwMachine *m);
 /* Frees a TwEvidence (gpointer: a GPtrArray free func); NULL is a no-op. */
 void tw_evidence_free(gpointer p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwEvidence, tw_evidence_free)

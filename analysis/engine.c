@@ -1346,8 +1346,10 @@ void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
     const char *p = ev->proto;
     if (!p)
         return;
-    if (strcmp(p, "kerberos") == 0)
+    if (strcmp(p, "kerberos") == 0) {
         feed_kerberos(a, ev, source);
+        tw_kvno_feed(a, ev, source);
+    }
     else if (strcmp(p, "netlogon") == 0)
         feed_netlogon(a, ev, source);
     else if (strcmp(p, "samr") == 0)

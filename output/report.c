@@ -244,6 +244,9 @@ static void text_machine(GString *out, const TwAnalysis *a, const Verdict *v, bo
     g_autofree char *reset = tw_machine_reset_by_other(m);
     if (reset)
         wrap(out, "  ", "", reset);
+    g_autofree char *kvnos = tw_machine_kvno_timeline(m);
+    if (kvnos)
+        wrap(out, "  ", "", kvnos);
     if (mf && mf->evidence->len) {
         g_string_append(out, "  Evidence:\n");
         for (guint i = 0; i < mf->evidence->len; i++)
@@ -528,6 +531,9 @@ static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
     g_autofree char *reset = tw_machine_reset_by_other(m);
     if (reset)
         json_str_or_null(b, "reset_by_other", reset);
+    g_autofree char *kvnos = tw_machine_kvno_timeline(m);
+    if (kvnos)
+        json_str_or_null(b, "kvno_timeline", kvnos);
     json_builder_set_member_name(b, "evidence");
     if (mf)
         json_evidence(b, mf->evidence);

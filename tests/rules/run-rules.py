@@ -101,6 +101,8 @@ def check_machine(key, m, exp, errs):
         err("key_proof lacks %r: %r" % (exp["key_proof_contains"], m.get("key_proof")))
     if "reset_by_other_contains" in exp and exp["reset_by_other_contains"] not in (m.get("reset_by_other") or ""):
         err("reset_by_other lacks %r: %r" % (exp["reset_by_other_contains"], m.get("reset_by_other")))
+    if "kvno_timeline_contains" in exp and exp["kvno_timeline_contains"] not in (m.get("kvno_timeline") or ""):
+        err("kvno_timeline lacks %r: %r" % (exp["kvno_timeline_contains"], m.get("kvno_timeline")))
     if exp.get("reset_by_other_absent") and m.get("reset_by_other"):
         err("reset_by_other must be absent: %r" % m.get("reset_by_other"))
     if not m["fix"]:
