@@ -277,6 +277,8 @@ struct TwAnalysis {
     GHashTable *flows;      /* "source|c|cp|s|sp|proto" → request (borrowed from requests) */
     GQueue *request_fifo;   /* keys in insertion order, for eviction */
     GHashTable *nl_challenges; /* "source|addr|COMPUTER" → bool all-zero challenge */
+    GHashTable *flow_users;    /* "source|client:port|server:port" → "DOMAIN\\user" of an NTLMSSP
+                                * AUTHENTICATE on that connection (who called SAMR on it) */
     GHashTable *sealed_bursts; /* "src|dst" → GArray* gint64 of recent sealed auth ts */
     GHashTable *changepw_client; /* "source|addr" → cname of the last AS-REQ for kadmin/changepw */
     GPtrArray *users;       /* TwUserFailure* */

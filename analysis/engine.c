@@ -78,6 +78,7 @@ TwAnalysis *tw_analysis_new(void)
     a->flows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->request_fifo = g_queue_new();
     a->nl_challenges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->flow_users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->sealed_bursts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, garray_free);
     a->changepw_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->users = g_ptr_array_new_with_free_func(user_failure_free);
@@ -101,6 +102,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_hash_table_destroy(a->ip_owner);
     g_hash_table_destroy(a->dc_addrs);
     g_hash_table_destroy(a->nl_challenges);
+    g_hash_table_destroy(a->flow_users);
     g_hash_table_destroy(a->sealed_bursts);
     g_hash_table_destroy(a->changepw_client);
     g_hash_table_destroy(a->user_index);
@@ -954,6 +956,8 @@ static void nl_credential_fact(TwAnalysis *a, TwMachine *m, const TwEvent *ev, c
     }
 }
 
+static char *conn_key(const char *source, const char *caddr, gint64 cport, const char *saddr, gint64 sport);
+
 /* docs/events.md SAMR: a successful set-password of a machine account
  * (sets_password on the response, which repeats its request's user). */
 static void feed_samr(TwAnalysis *a, const TwEvent *ev, const char *source)
@@ -967,8 +971,11 @@ static void feed_samr(TwAnalysis *a, const TwEvent *ev, const char *source)
     g_autofree char *acct = tw_identity_from_computer(user);
     TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
     const char *op = tw_event_get_str(ev, "op");
-    TwEvidence *e = evidence_new(ev, source, op ? op : "SAMR set password",
-                                 g_strdup_printf("%s's password set from %s", acct ? acct : user, ev->dst));
+    /* the caller: the NTLMSSP user of this connection (a Kerberos session's
+     * user is inside the encrypted authenticator: not known without keys) */
+    g_autofree char *k = conn_key(source, ev->dst, ev->dport, ev->src, ev->sport);
+    const char *caller = g_hash_table_lookup(a->flow_users, k);
+    TwEvidence *e = evidence_new(ev, source, op ? op : "SAMR set password", g_strdup(caller));
     e->dir = TW_DIR_RESPONSE;
     e->sender = TW_PEER_SERVER;
     tw_machine_fact(a, m, TW_F_PWRESET_SAMR, with_status(e, st));
@@ -1279,9 +1286,27 @@ static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, con
 /* MS-NLMP 2.2.1.2/2.2.2.1: the CHALLENGE comes from the server and names it
  * (MsvAvNbComputerName) and carries its clock (MsvAvTimestamp); the
  * AUTHENTICATE names the client's workstation. */
+static char *conn_key(const char *source, const char *caddr, gint64 cport, const char *saddr, gint64 sport)
+{
+    return g_strdup_printf("%s|%s:%" G_GINT64_FORMAT "|%s:%" G_GINT64_FORMAT, source ? source : "", caddr, cport, saddr,
+                           sport);
+}
+
 static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     const char *type = tw_event_get_str(ev, "ntlmssp_type");
+    /* who is logged on to this connection: named on SAMR calls made over it */
+    if (type && strcmp(type, "AUTHENTICATE") == 0 && tw_event_get_str(ev, "user") &&
+        !tw_event_get_bool(ev, "anonymous", false)) {
+        g_autofree char *k = conn_key(source, ev->src, ev->sport, ev->dst, ev->dport);
+        const char *dom = tw_event_get_str(ev, "domain");
+        if (g_hash_table_size(a->flow_users) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->flow_users, k))
+            g_hash_table_replace(a->flow_users, g_steal_pointer(&k),
+                                 dom && *dom ? g_strdup_printf("%s\\%s", dom, tw_event_get_str(ev, "user"))
+                                             : g_strdup(tw_event_get_str(ev, "user")));
+        else
+            tw_analysis_cap_hit(a, TW_AN_CAP_NL_CHALLENGES);
+    }
     if (!type || strcmp(type, "CHALLENGE") != 0) {
         feed_named(a, ev, source, "workstation");
         const char *user = tw_event_get_str(ev, "user");

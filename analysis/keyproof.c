@@ -90,7 +90,9 @@ char *tw_machine_reset_by_other(const TwMachine *m)
     g_autofree char *t = dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S") : g_strdup("?");
     if (dt)
         g_date_time_unref(dt);
-    return g_strdup_printf("The password of %s was reset at %s UTC from %s (%s, frame %" G_GUINT64_FORMAT
+    g_autofree char *by = reset->detail ? g_strdup_printf("user %s, ", reset->detail) : g_strdup("");
+    return g_strdup_printf("The password of %s was reset at %s UTC from %s (%s%s, frame %" G_GUINT64_FORMAT
                            "); %s still has the old one (its key fails after it, frame %" G_GUINT64_FORMAT ")",
-                           m->account ? m->account : m->key, t, reset->dst, reset->msg, reset->frame, host, fail_frame);
+                           m->account ? m->account : m->key, t, reset->dst, by, reset->msg, reset->frame, host,
+                           fail_frame);
 }
