@@ -32,6 +32,7 @@ typedef enum {
     TW_AN_CAP_SEALED_BURSTS,  /* TW_AN_MAX_FLOWS: sealed-burst tracker not created */
     TW_AN_CAP_CHANGEPW,       /* TW_AN_MAX_FLOWS: kadmin/changepw client not recorded */
     TW_AN_CAP_TOUCHED,        /* TW_AN_MAX_TOUCHED: machine not queued for a live announcement */
+    TW_AN_CAP_FLOW_USERS,     /* TW_AN_MAX_FLOWS: an NTLMSSP logon's connection not recorded (SAMR caller unnamed) */
     TW_AN_CAP_COUNT
 } TwAnCap;
 

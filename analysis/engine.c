@@ -128,6 +128,7 @@ static const char *const cap_names[TW_AN_CAP_COUNT] = {
     [TW_AN_CAP_SEALED_BURSTS] = "sealed_netlogon_flows",
     [TW_AN_CAP_CHANGEPW] = "changepw_clients",
     [TW_AN_CAP_TOUCHED] = "live_announcements",
+    [TW_AN_CAP_FLOW_USERS] = "connection_users",
 };
 
 const char *tw_analysis_cap_name(TwAnCap cap)
@@ -1305,7 +1306,7 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
                                  dom && *dom ? g_strdup_printf("%s\\%s", dom, tw_event_get_str(ev, "user"))
                                              : g_strdup(tw_event_get_str(ev, "user")));
         else
-            tw_analysis_cap_hit(a, TW_AN_CAP_NL_CHALLENGES);
+            tw_analysis_cap_hit(a, TW_AN_CAP_FLOW_USERS);
     }
     if (!type || strcmp(type, "CHALLENGE") != 0) {
         feed_named(a, ev, source, "workstation");
