@@ -173,8 +173,18 @@ static void test_failed_none(void)
     const char *gens[] = { "current=WS01$:current-one", "previous=WS01$:older-one", "WS01$:oldest-one", NULL };
     g_autoptr(TwKeyStore) ks = store(gens);
     Harness h;
-    harness_init(&h, false, ks);
+    harness_init(&h, true, ks);
     run_wire(&h, false);
+    /* the tree shows what the newest generation gives (the Python reference:
+     * NT hash 95e8099a… of "current-one", AES credential d9a26d86…) */
+    TwEvent *rq = nl_event(&h, 2);
+    bool shown = false;
+    for (guint i = 0; rq->tree && i < rq->tree->len; i++) {
+        TwTreeNode *n = g_ptr_array_index(rq->tree, i);
+        if (strcmp(n->name, "computed ClientCredential") == 0)
+            shown = n->value && strcmp(n->value, "d9a26d86… (current)") == 0;
+    }
+    g_assert_true(shown);
     TwEvent *rs = nl_event(&h, 3);
     g_assert_cmpstr(tw_event_get_str(rs, "credential_check"), ==, "none");
     g_assert_cmpint(tw_event_get_int(rs, "credential_generations_tried", 0), ==, 3);
