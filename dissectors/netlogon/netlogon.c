@@ -682,6 +682,50 @@ static void logon_info_body(Nl *nl, guint32 level, LogonIdentity *id, LogonTail 
     tw_ndr_flush(n);
 }
 
+/* MS-NRPC 2.2.1.4.11 NETLOGON_VALIDATION_SAM_INFO (and the -2/-4 forms that
+ * begin the same way): six OLD_LARGE_INTEGER times, six RPC_UNICODE_STRINGs
+ * (EffectiveName first), LogonCount, BadPasswordCount, UserId,
+ * PrimaryGroupId, GroupCount, GroupIds*, UserFlags.  EffectiveName's body is
+ * the first deferred referent, after the whole fixed part, whose length is
+ * known for SAM_INFO (196 bytes) and SAM_INFO2 (204). */
+static void validation_sam_info(Nl *nl, guint32 level)
+{
+    TwNdr *n = &nl->n;
+    tw_ndr_align(n, 4);
+    gsize start = tw_ndr_offset(n);
+    tw_ndr_skip(n, 6 * 8);
+    TwNdrUnicodeString name = { 0 };
+    tw_ndr_unicode_string_hdr(n, &name);
+    for (int i = 0; i < 5; i++) {
+        TwNdrUnicodeString skip = { 0 };
+        tw_ndr_unicode_string_hdr(n, &skip);
+    }
+    guint16 logon_count = tw_ndr_u16(n);
+    guint16 bad_pw = tw_ndr_u16(n);
+    guint32 rid = tw_ndr_u32(n);
+    guint32 group = tw_ndr_u32(n);
+    guint32 groups = tw_ndr_u32(n);
+    tw_ndr_ptr(n);
+    guint32 user_flags = tw_ndr_u32(n);
+    if (!tw_ndr_ok(n))
+        return;
+    tw_event_set_int(nl->ev, "logon_count", logon_count);
+    tw_event_set_int(nl->ev, "bad_password_count", bad_pw);
+    tw_event_set_int(nl->ev, "user_rid", rid);
+    tw_event_set_int(nl->ev, "primary_group_rid", group);
+    tw_event_set_int(nl->ev, "group_count", groups);
+    tw_event_set_int(nl->ev, "user_flags", user_flags);
+    gsize fixed = level == 2 ? 196 : level == 3 ? 204 : 0;
+    if (!fixed || !name.referent || tw_ndr_offset(n) - start > fixed)
+        return;
+    tw_ndr_skip(n, fixed - (tw_ndr_offset(n) - start));
+    tw_ndr_unicode_string_body(n, &name);
+    /* an empty body where the header announced a name is not that name */
+    if (tw_ndr_ok(n) && name.value && *name.value)
+        tw_event_set_str(nl->ev, "effective_name", name.value);
+    g_free(name.value);
+}
+
 static void sam_logon(Nl *nl, bool req, bool with_auth, bool ex)
 {
     TwNdr *n = &nl->n;
@@ -735,8 +779,13 @@ static void sam_logon(Nl *nl, bool req, bool with_auth, bool ex)
     guint32 vlevel = tw_ndr_enum(n);
     if (tw_ndr_ok(n))
         tw_event_set_int(nl->ev, "validation_level", vlevel);
-    /* The validation union's referent (SAM info) is not decoded: read the
-     * result from the end of the stub. */
+    /* [switch_is(ValidationLevel)] NETLOGON_VALIDATION: a unique pointer
+     * arm; SAM_INFO (2), SAM_INFO2 (3) and SAM_INFO4 (6) share their first
+     * fields (2.2.1.4.11-13), which are the basics read here. */
+    guint64 ref = tw_ndr_ptr(n);
+    if (tw_ndr_ok(n) && ref && (vlevel == 2 || vlevel == 3 || vlevel == 6))
+        validation_sam_info(nl, vlevel);
+    /* the result closes the stub whatever the union held */
     status_from_tail(nl);
 }
 
