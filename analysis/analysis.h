@@ -32,6 +32,7 @@ typedef enum {
     TW_AN_CAP_SEALED_BURSTS,  /* TW_AN_MAX_FLOWS: sealed-burst tracker not created */
     TW_AN_CAP_CHANGEPW,       /* TW_AN_MAX_FLOWS: kadmin/changepw client not recorded */
     TW_AN_CAP_TOUCHED,        /* TW_AN_MAX_TOUCHED: machine not queued for a live announcement */
+    TW_AN_CAP_FLOW_USERS,     /* TW_AN_MAX_FLOWS: an NTLMSSP logon's connection not recorded (SAMR caller unnamed) */
     TW_AN_CAP_COUNT
 } TwAnCap;
 
@@ -136,6 +137,14 @@ typedef enum {
     TW_F_SEEN,             /* any other mention (SPN target, NTLMSSP workstation…) */
     TW_F_CLOCK_NTP,        /* NTP/MS-SNTP packet sent by NAME: a measured clock sample (value = clock
                             * minus capture host, s) */
+    TW_F_NL_CRED_GENERATION, /* with keys: a NetrServerAuthenticate* credential recomputed with one
+                              * supplied generation (value = its index, 0 newest; detail its label) */
+    TW_F_NL_CRED_NONE,     /* with keys: … with none of the supplied generations (value = how many) */
+    TW_F_PWRESET_SAMR,     /* a SAMR call that set NAME$'s password succeeded (src = the caller) */
+    TW_F_KVNO,             /* a clear kvno of NAME$'s key (AS-REP enc-part, a ticket for its services;
+                            * value = kvno) — analysis/kvno.c */
+    TW_F_KVNO_MOVED,       /* … higher than the one before (value = new kvno): its password changed */
+    TW_F_KVNO_BACKWARDS,   /* … lower than the one before (value = new kvno): two keys in use at once */
     TW_F_COUNT
 } TwFactKind;
 
@@ -269,6 +278,8 @@ struct TwAnalysis {
     GHashTable *flows;      /* "source|c|cp|s|sp|proto" → request (borrowed from requests) */
     GQueue *request_fifo;   /* keys in insertion order, for eviction */
     GHashTable *nl_challenges; /* "source|addr|COMPUTER" → bool all-zero challenge */
+    GHashTable *flow_users;    /* "source|client:port|server:port" → "DOMAIN\\user" of an NTLMSSP
+                                * AUTHENTICATE on that connection (who called SAMR on it) */
     GHashTable *sealed_bursts; /* "src|dst" → GArray* gint64 of recent sealed auth ts */
     GHashTable *changepw_client; /* "source|addr" → cname of the last AS-REQ for kadmin/changepw */
     GPtrArray *users;       /* TwUserFailure* */
@@ -364,6 +375,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwMachine, tw_machine_free)
 /* Adds a fact with its evidence (transfer full of ev) to m; m may be NULL
  * (a refused record): ev is freed then. */
 void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev);
+
+/* analysis/keyproof.c: what keys proved about the password a machine used on
+ * its failing NETLOGON authentications (TW_F_NL_CRED_*), in one sentence, or
+ * NULL when keys proved nothing for it.  *generation gets the index of the
+ * generation it used (-1: none of the supplied ones).
+ * Returns: (transfer full) (nullable): free with g_free(). */
+char *tw_machine_key_proof(const TwMachine *m, gint64 *generation);
+/* analysis/keyproof.c: "the password of WS01$ was reset at T from ADDR
+ * (SamrSetInformationUser2, frame N); WS01 still has the old one" when a SAMR
+ * set-password for NAME$ came from an address that is not NAME's and NAME's
+ * key then failed; NULL otherwise.
+ * Returns: (transfer full) (nullable): free with g_free(). */
+char *tw_machine_reset_by_other(const TwMachine *m);
+
+/* analysis/kvno.c: the clear key-version numbers of every Kerberos message
+ * (docs/events.md enc_kvno, ticket_kvno) folded into TW_F_KVNO* facts. */
+void tw_kvno_feed(TwAnalysis *a, const TwEvent *ev, const char *source);
+/* "Key versions seen: kvno 1 (frame 103, AS-REP) → 2 (frame 185, AS-REP)",
+ * with a warning when one went backwards; NULL when the kvno never moved.
+ * Returns: (transfer full) (nullable): free with g_free(). */
+char *tw_machine_kvno_timeline(const TwMachine *m);
 /* Frees a TwEvidence (gpointer: a GPtrArray free func); NULL is a no-op. */
 void tw_evidence_free(gpointer p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwEvidence, tw_evidence_free)

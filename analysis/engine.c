@@ -78,6 +78,7 @@ TwAnalysis *tw_analysis_new(void)
     a->flows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->request_fifo = g_queue_new();
     a->nl_challenges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->flow_users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->sealed_bursts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, garray_free);
     a->changepw_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->users = g_ptr_array_new_with_free_func(user_failure_free);
@@ -101,6 +102,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_hash_table_destroy(a->ip_owner);
     g_hash_table_destroy(a->dc_addrs);
     g_hash_table_destroy(a->nl_challenges);
+    g_hash_table_destroy(a->flow_users);
     g_hash_table_destroy(a->sealed_bursts);
     g_hash_table_destroy(a->changepw_client);
     g_hash_table_destroy(a->user_index);
@@ -126,6 +128,7 @@ static const char *const cap_names[TW_AN_CAP_COUNT] = {
     [TW_AN_CAP_SEALED_BURSTS] = "sealed_netlogon_flows",
     [TW_AN_CAP_CHANGEPW] = "changepw_clients",
     [TW_AN_CAP_TOUCHED] = "live_announcements",
+    [TW_AN_CAP_FLOW_USERS] = "connection_users",
 };
 
 const char *tw_analysis_cap_name(TwAnCap cap)
@@ -925,6 +928,63 @@ static void sealed_burst(TwAnalysis *a, const TwEvent *ev, const char *source, c
     tw_machine_zl_source(a, dc, ev->src);
 }
 
+/* docs/events.md "With keys": the dissector recomputed this Authenticate's
+ * client credential with each supplied generation of the account's secret. */
+static void nl_credential_fact(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const char *source, gint64 opnum,
+                               const char *msg, guint32 st)
+{
+    const char *chk = tw_event_get_str(ev, "credential_check");
+    gint64 tried = tw_event_get_int(ev, "credential_generations_tried", 0);
+    if (!chk || tried <= 0)
+        return;
+    TwEvidence *e;
+    if (strcmp(chk, "match") == 0) {
+        gint64 idx = tw_event_get_int(ev, "credential_generation_index", -1);
+        if (idx < 0 || idx >= tried)
+            return;
+        const char *label = tw_event_get_str(ev, "credential_generation");
+        e = nl_evidence(ev, source, opnum, false, msg,
+                        g_strdup_printf("generation %s (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                                        " supplied, newest first)",
+                                        label ? label : "?", idx + 1, tried));
+        e->has_value = true;
+        e->value = (double)idx;
+        tw_machine_fact(a, m, TW_F_NL_CRED_GENERATION, with_status(e, st));
+    } else if (strcmp(chk, "none") == 0) {
+        e = nl_evidence(ev, source, opnum, false, msg,
+                        g_strdup_printf("the client's credential matches none of the %" G_GINT64_FORMAT " supplied passwords",
+                                        tried));
+        e->has_value = true;
+        e->value = (double)tried;
+        tw_machine_fact(a, m, TW_F_NL_CRED_NONE, with_status(e, st));
+    }
+}
+
+static char *conn_key(const char *source, const char *caddr, gint64 cport, const char *saddr, gint64 sport);
+
+/* docs/events.md SAMR: a successful set-password of a machine account
+ * (sets_password on the response, which repeats its request's user). */
+static void feed_samr(TwAnalysis *a, const TwEvent *ev, const char *source)
+{
+    const char *user = tw_event_get_str(ev, "user");
+    guint32 st = 0;
+    if (g_strcmp0(tw_event_get_str(ev, "dir"), "response") != 0 || !tw_event_get_bool(ev, "sets_password", false) ||
+        !user || !g_str_has_suffix(user, "$") || !get_status(ev, "status", &st) || st != TW_STATUS_SUCCESS)
+        return;
+    /* no mark_dc: any Windows host serves SAMR for its local accounts */
+    g_autofree char *acct = tw_identity_from_computer(user);
+    TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
+    const char *op = tw_event_get_str(ev, "op");
+    /* the caller: the NTLMSSP user of this connection (a Kerberos session's
+     * user is inside the encrypted authenticator: not known without keys) */
+    g_autofree char *k = conn_key(source, ev->dst, ev->dport, ev->src, ev->sport);
+    const char *caller = g_hash_table_lookup(a->flow_users, k);
+    TwEvidence *e = evidence_new(ev, source, op ? op : "SAMR set password", g_strdup(caller));
+    e->dir = TW_DIR_RESPONSE;
+    e->sender = TW_PEER_SERVER;
+    tw_machine_fact(a, m, TW_F_PWRESET_SAMR, with_status(e, st));
+}
+
 static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     gint64 opnum = tw_event_get_int(ev, "opnum", -1);
@@ -1081,6 +1141,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
             return; /* the denials are the expected answers to each attempt */
         }
         TwAddrUse *u = m ? tw_machine_addr(m, client_addr) : NULL;
+        nl_credential_fact(a, m, ev, source, opnum, msg, st);
         if (st == TW_STATUS_SUCCESS) {
             gint64 rid = tw_event_get_int(ev, "rid", -1);
             if (m && rid >= 0)
@@ -1234,9 +1295,27 @@ static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, con
 /* MS-NLMP 2.2.1.2/2.2.2.1: the CHALLENGE comes from the server and names it
  * (MsvAvNbComputerName) and carries its clock (MsvAvTimestamp); the
  * AUTHENTICATE names the client's workstation. */
+static char *conn_key(const char *source, const char *caddr, gint64 cport, const char *saddr, gint64 sport)
+{
+    return g_strdup_printf("%s|%s:%" G_GINT64_FORMAT "|%s:%" G_GINT64_FORMAT, source ? source : "", caddr, cport, saddr,
+                           sport);
+}
+
 static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     const char *type = tw_event_get_str(ev, "ntlmssp_type");
+    /* who is logged on to this connection: named on SAMR calls made over it */
+    if (type && strcmp(type, "AUTHENTICATE") == 0 && tw_event_get_str(ev, "user") &&
+        !tw_event_get_bool(ev, "anonymous", false)) {
+        g_autofree char *k = conn_key(source, ev->src, ev->sport, ev->dst, ev->dport);
+        const char *dom = tw_event_get_str(ev, "domain");
+        if (g_hash_table_size(a->flow_users) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->flow_users, k))
+            g_hash_table_replace(a->flow_users, g_steal_pointer(&k),
+                                 dom && *dom ? g_strdup_printf("%s\\%s", dom, tw_event_get_str(ev, "user"))
+                                             : g_strdup(tw_event_get_str(ev, "user")));
+        else
+            tw_analysis_cap_hit(a, TW_AN_CAP_FLOW_USERS);
+    }
     if (!type || strcmp(type, "CHALLENGE") != 0) {
         feed_named(a, ev, source, "workstation");
         const char *user = tw_event_get_str(ev, "user");
@@ -1301,10 +1380,14 @@ void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
     const char *p = ev->proto;
     if (!p)
         return;
-    if (strcmp(p, "kerberos") == 0)
+    if (strcmp(p, "kerberos") == 0) {
         feed_kerberos(a, ev, source);
+        tw_kvno_feed(a, ev, source);
+    }
     else if (strcmp(p, "netlogon") == 0)
         feed_netlogon(a, ev, source);
+    else if (strcmp(p, "samr") == 0)
+        feed_samr(a, ev, source);
     else if (strcmp(p, "smb2") == 0)
         feed_smb2(a, ev, source);
     else if (strcmp(p, "ntlmssp") == 0)

@@ -739,6 +739,8 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
     pl->ctx.emit = cfg->emit;
     pl->ctx.emit_user = cfg->emit_user;
     pl->ctx.want_tree = cfg->want_tree;
+    pl->ctx.keys = cfg->keys;
+    pl->ctx.show_keys = cfg->show_keys;
     pl->ctx.counters = pl->counters;
     pl->ctx.expect = ctx_expect;
     pl->ctx.ignore_flow = ctx_ignore_flow;

@@ -21,6 +21,8 @@ typedef struct {
      * shared by all flows (flows, fragments, expected endpoints, TCP
      * out-of-order bytes, flow state) hold 1/S of their cap each. */
     guint shares;
+    struct TwKeyStore *keys; /* keys/keystore.h (-K, --password, --nthash), or NULL */
+    bool show_keys;          /* --show-keys */
 } TwPipelineConfig;
 
 /* Where the event being emitted stands in the order a single pipeline

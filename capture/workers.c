@@ -441,6 +441,8 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg)
             .want_tree = cfg->want_tree,
             .quiet = cfg->quiet,
             .shares = TW_WORKER_SHARDS,
+            .keys = cfg->keys,
+            .show_keys = cfg->show_keys,
         };
         sh->pl = tw_pipeline_new(&pc);
         sh->out[0] = g_array_new(FALSE, FALSE, sizeof(Keyed));

@@ -34,6 +34,8 @@ typedef struct {
     void *emit_user;
     bool want_tree;
     bool quiet;
+    struct TwKeyStore *keys; /* keys/keystore.h, shared by every shard, or NULL */
+    bool show_keys;
 } TwWorkersConfig;
 
 /* The number of processors available (at most TW_WORKER_SHARDS). */

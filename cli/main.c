@@ -3,6 +3,7 @@
 #include "capture/pipeline.h"
 #include "capture/source.h"
 #include "capture/workers.h"
+#include "keys/keystore.h"
 #include "from-events.h"
 #include "live.h"
 #include "privs.h"
@@ -136,6 +137,10 @@ int main(int argc, char **argv)
     g_autofree char *nats_creds = NULL, *nats_ca = NULL, *nats_cert = NULL, *nats_key = NULL;
     g_autofree char *publish_spool = NULL, *durable = NULL;
     gboolean show_stats = FALSE;
+    g_auto(GStrv) keytabs = NULL;
+    g_auto(GStrv) passwords = NULL;
+    g_auto(GStrv) nthashes = NULL;
+    gboolean show_keys = FALSE;
     gboolean version = FALSE;
     /* service mode (cli/live.c) */
     gint buffer_mib = 0;
@@ -199,6 +204,17 @@ int main(int argc, char **argv)
           "FILE" },
         { "durable", 0, 0, G_OPTION_ARG_STRING, &durable,
           "--from-events nats://: the durable consumer's name (default trustwire-central)", "NAME" },
+        { "keytab", 'K', 0, G_OPTION_ARG_FILENAME_ARRAY, &keytabs,
+          "Decrypt with the keys of keytab FILE (MIT/Heimdal, all principals, enctypes and kvnos; "
+          "LABEL= tags its keys, e.g. previous=old.keytab); repeatable", "[LABEL=]FILE" },
+        { "password", 0, 0, G_OPTION_ARG_STRING_ARRAY, &passwords,
+          "Decrypt with keys derived from PASSWORD (salt from PA-ETYPE-INFO2, else the default); "
+          "repeatable", "[LABEL=]PRINCIPAL:PASSWORD" },
+        { "nthash", 0, 0, G_OPTION_ARG_STRING_ARRAY, &nthashes,
+          "The NT hash of ACCOUNT (RC4-HMAC key, NETLOGON secret), 32 hex digits; repeatable",
+          "[LABEL=]ACCOUNT:HEX" },
+        { "show-keys", 0, 0, G_OPTION_ARG_NONE, &show_keys,
+          "Let the teaching view (-T tree) print key bytes (labs only; keys never appear otherwise)", NULL },
         { "stats", 'S', 0, G_OPTION_ARG_NONE, &show_stats, "Print pipeline counters on stderr at the end",
           NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -283,6 +299,27 @@ int main(int argc, char **argv)
     for (guint i = 0; i + 1 < files->len; i++)
         if (!check_capture_path(g_ptr_array_index(files, i), stdin_closed))
             return 2;
+
+    /* -K, --password, --nthash: one key store for every decrypting dissector. */
+    g_autoptr(TwKeyStore) keys = NULL;
+    if (keytabs || passwords || nthashes) {
+        keys = tw_keystore_new();
+        for (char **k = keytabs; k && *k; k++)
+            if (tw_keystore_add_keytab(keys, *k, stderr, &err) < 0) {
+                fprintf(stderr, "trustwire: -K: %s\n", err->message);
+                return 2;
+            }
+        for (char **k = passwords; k && *k; k++)
+            if (!tw_keystore_add_password(keys, *k, &err)) {
+                fprintf(stderr, "trustwire: %s\n", err->message);
+                return 2;
+            }
+        for (char **k = nthashes; k && *k; k++)
+            if (!tw_keystore_add_nthash(keys, *k, &err)) {
+                fprintf(stderr, "trustwire: %s\n", err->message);
+                return 2;
+            }
+    }
 
     /* The stage list: -T on stdout, each --write on its file, --alerts. */
     g_auto(TwStages) st;
@@ -432,7 +469,8 @@ int main(int argc, char **argv)
     g_autoptr(TwPipeline) pl = NULL;
     g_autoptr(TwWorkers) wk = NULL;
     if (iface) {
-        TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &st, .want_tree = tw_stages_want_tree(&st) };
+        TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &st, .want_tree = tw_stages_want_tree(&st),
+                                .keys = keys, .show_keys = show_keys };
         pl = tw_pipeline_new(&pc);
         /* The interface and every output are open: nothing more needs privileges. */
         if (!tw_drop_privileges(run_as, &err)) {
@@ -446,7 +484,8 @@ int main(int argc, char **argv)
         /* Files: the sharded pipeline, the same output for every --workers. */
         TwWorkersConfig wc = { .workers = workers > 0 ? (guint)workers : tw_workers_default(),
                                .emit = emit_borrowed, .emit_user = &st,
-                               .want_tree = tw_stages_want_tree(&st) };
+                               .want_tree = tw_stages_want_tree(&st),
+                               .keys = keys, .show_keys = show_keys };
         wk = tw_workers_new(&wc);
         r = tw_workers_run(wk, src, &stop_requested, &err);
     }

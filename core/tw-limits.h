@@ -314,6 +314,27 @@
  * forgotten (dcerpc.binds_forgotten + anomaly "limit"); its bind_ack does not
  * resolve the contexts. */
 #define MAX_PENDING_BINDS 8u
+
+/* ---- NETLOGON with keys (dissectors/netlogon/nl-session.c) ---- */
+/* Secure channels remembered across connections (challenges, the session key
+ * of an authenticated channel), keyed by client, DC and computer name; only
+ * kept when keys were given.  When reached: the oldest is forgotten
+ * (netlogon.sessions_evicted + anomaly "limit"); a later sealed call of its
+ * channel stays sealed, a later Authenticate is not recomputed. */
+#define TW_NL_SESSIONS_MAX 4096u
+/* Key generations (NT hashes) tried for one account.  When reached: the
+ * oldest generations the key store lists are not tried
+ * (netlogon.generations_dropped); "used none of these" then names how many were. */
+#define TW_NL_GENERATIONS_MAX 16u
+
+/* ---- SAMR (dissectors/samr) ---- */
+/* Handles and looked-up names remembered (all SAMR connections together).
+ * When reached: all are forgotten (samr.handles_forgotten + anomaly
+ * "limit"); later calls on a forgotten handle lose their account name. */
+#define TW_SAMR_HANDLES_MAX 8192u
+/* Names (or RIDs) read from one SamrLookupNamesInDomain.  When reached: the
+ * call is TW_LIMIT (decode_error "limit"), its names are not kept. */
+#define TW_SAMR_NAMES_MAX 1000u
 /* NDR (dissectors/dcerpc/ndr.c): hitting one latches TW_LIMIT, the stub is
  * not decoded (anomaly by the interface dissector). */
 #define TW_NDR_MAX_ARRAY (1u << 20)   /* elements in one conformant/varying array */

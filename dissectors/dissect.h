@@ -20,6 +20,8 @@ struct TwDissectCtx {
     TwEmitFn emit;
     void *emit_user;
     bool want_tree;          /* build the teaching view (TwEvent.tree) */
+    struct TwKeyStore *keys; /* keys/keystore.h: keys to decrypt with, or NULL */
+    bool show_keys;          /* --show-keys: the teaching view may print key bytes (labs) */
     GHashTable *counters;    /* interned name -> guint64*, owned by the pipeline */
     /* Flow services offered by capture/ (NULL in unit tests): the endpoint
      * mapper learns that `port` on `addr` speaks `parser_name`. */

@@ -238,6 +238,15 @@ static void text_machine(GString *out, const TwAnalysis *a, const Verdict *v, bo
     double off;
     if (machine_offset(a, v, &off))
         g_string_append_printf(out, "  Clock: %+.1f s vs the domain controller\n", ABS(off) < 0.05 ? 0.0 : off);
+    g_autofree char *keys = tw_machine_key_proof(m, NULL);
+    if (keys)
+        wrap(out, "  ", "", keys);
+    g_autofree char *reset = tw_machine_reset_by_other(m);
+    if (reset)
+        wrap(out, "  ", "", reset);
+    g_autofree char *kvnos = tw_machine_kvno_timeline(m);
+    if (kvnos)
+        wrap(out, "  ", "", kvnos);
     if (mf && mf->evidence->len) {
         g_string_append(out, "  Evidence:\n");
         for (guint i = 0; i < mf->evidence->len; i++)
@@ -511,6 +520,20 @@ static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
         json_builder_add_null_value(b);
     json_time(b, "first_seen", m->first_ts);
     json_time(b, "last_seen", m->last_ts);
+    gint64 gen = 0;
+    g_autofree char *keys = tw_machine_key_proof(m, &gen);
+    if (keys) {
+        /* docs/report.md: index of the supplied generation used, -1 none of them */
+        json_builder_set_member_name(b, "key_generation_used");
+        json_builder_add_int_value(b, gen);
+        json_str_or_null(b, "key_proof", keys);
+    }
+    g_autofree char *reset = tw_machine_reset_by_other(m);
+    if (reset)
+        json_str_or_null(b, "reset_by_other", reset);
+    g_autofree char *kvnos = tw_machine_kvno_timeline(m);
+    if (kvnos)
+        json_str_or_null(b, "kvno_timeline", kvnos);
     json_builder_set_member_name(b, "evidence");
     if (mf)
         json_evidence(b, mf->evidence);

@@ -14,6 +14,7 @@
 #include "dissectors/gssapi/gssapi.h"
 #include "dissectors/netlogon/netlogon.h"
 #include "dissectors/netlogon/nl-auth.h"
+#include "dissectors/samr/samr.h"
 
 static const TwDcerpcIface ifaces[] = {
     { "12345678-1234-abcd-ef00-01234567cffb", 1, "NETLOGON", tw_netlogon_dissect,
@@ -21,7 +22,7 @@ static const TwDcerpcIface ifaces[] = {
     { "e1af8308-5d1f-11c9-91a4-08002b14a0fa", 3, "EPM", tw_epm_dissect, NULL },
     { "afa8bd80-7d8a-11c9-bef4-08002b102989", 1, "MGMT", NULL, NULL },
     { "12345778-1234-abcd-ef00-0123456789ab", 0, "LSARPC", NULL, NULL },
-    { "12345778-1234-abcd-ef00-0123456789ac", 1, "SAMR", NULL, NULL },
+    { "12345778-1234-abcd-ef00-0123456789ac", 1, "SAMR", tw_samr_dissect, tw_samr_opnum_name },
     { "e3514235-4b06-11d1-ab04-00c04fc2dcd2", 4, "DRSUAPI", NULL, NULL },
     { "4b324fc8-1670-01d3-1278-5a47bf6ee188", 3, "SRVSVC", NULL, NULL },
     { "6bffd098-a112-3610-9833-46c3f87e345a", 1, "WKSSVC", NULL, NULL },

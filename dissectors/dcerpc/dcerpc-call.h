@@ -125,6 +125,9 @@ struct TwDcerpcStub {
     const guint8 *stub;
     gsize stub_len;  /* 0 when sealed: ciphertext is not handed on */
     gsize wire_len;  /* stub bytes on the wire (ciphertext length when sealed) */
+    /* Sealed and in one fragment (one verifier seals it all): `stub` points
+     * at the ciphertext, this long; 0 otherwise. */
+    gsize sealed_len;
     const char *iface_uuid; /* may be NULL when the bind was not seen */
     guint16 iface_vmajor, iface_vminor;
     const TwDcerpcIface *iface; /* may be NULL */

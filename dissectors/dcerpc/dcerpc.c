@@ -829,6 +829,7 @@ static void dispatch_stub(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, guint32
         .stub = stub,
         .stub_len = r->sealed ? 0 : stub_len,
         .wire_len = r->sealed ? r->wire_len : stub_len,
+        .sealed_len = r->sealed ? stub_len : 0,
         .iface_uuid = pc ? pc->uuid : NULL,
         .iface_vmajor = pc ? pc->vmajor : 0,
         .iface_vminor = pc ? pc->vminor : 0,

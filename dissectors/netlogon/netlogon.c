@@ -14,6 +14,7 @@
 #include "core/nrpc-names.h"
 #include "core/ntstatus.h"
 #include "nl-auth.h"
+#include "nl-session.h"
 
 #define PARSER "netlogon"
 
@@ -82,6 +83,8 @@ static const char *logon_level_name(guint32 l)
 
 typedef struct {
     const TwDcerpcStub *st;
+    const guint8 *stub; /* st->stub, or the unsealed copy */
+    gsize stub_len;
     TwNdr n;
     TwEvent *ev;
     TwEvent *carry; /* request: fields its response repeats */
@@ -173,9 +176,9 @@ static void set_status(Nl *nl, guint32 v)
 static void status_from_tail(Nl *nl)
 {
     const TwDcerpcStub *st = nl->st;
-    if (st->stub_len < 4)
+    if (nl->stub_len < 4)
         return;
-    const guint8 *p = st->stub + st->stub_len - 4;
+    const guint8 *p = nl->stub + nl->stub_len - 4;
     guint32 v = st->little_endian ? (guint32)(p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32)p[3] << 24))
                                   : (guint32)(((guint32)p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]);
     set_status(nl, v);
@@ -276,6 +279,7 @@ static void password_set(Nl *nl, bool req, bool v2)
                     zero = pw[i] == 0;
                 tw_event_set_bool(nl->ev, "new_password_all_zero", zero);
                 tw_event_set_hex(nl->ev, "new_password_prefix", pw, 16);
+                tw_nl_session_trust_password(nl->st, nl->ev, pw);
             }
         } else {
             guint8 owf[16];
@@ -678,6 +682,50 @@ static void logon_info_body(Nl *nl, guint32 level, LogonIdentity *id, LogonTail 
     tw_ndr_flush(n);
 }
 
+/* MS-NRPC 2.2.1.4.11 NETLOGON_VALIDATION_SAM_INFO (and the -2/-4 forms that
+ * begin the same way): six OLD_LARGE_INTEGER times, six RPC_UNICODE_STRINGs
+ * (EffectiveName first), LogonCount, BadPasswordCount, UserId,
+ * PrimaryGroupId, GroupCount, GroupIds*, UserFlags.  EffectiveName's body is
+ * the first deferred referent, after the whole fixed part, whose length is
+ * known for SAM_INFO (196 bytes) and SAM_INFO2 (204). */
+static void validation_sam_info(Nl *nl, guint32 level)
+{
+    TwNdr *n = &nl->n;
+    tw_ndr_align(n, 4);
+    gsize start = tw_ndr_offset(n);
+    tw_ndr_skip(n, 6 * 8);
+    TwNdrUnicodeString name = { 0 };
+    tw_ndr_unicode_string_hdr(n, &name);
+    for (int i = 0; i < 5; i++) {
+        TwNdrUnicodeString skip = { 0 };
+        tw_ndr_unicode_string_hdr(n, &skip);
+    }
+    guint16 logon_count = tw_ndr_u16(n);
+    guint16 bad_pw = tw_ndr_u16(n);
+    guint32 rid = tw_ndr_u32(n);
+    guint32 group = tw_ndr_u32(n);
+    guint32 groups = tw_ndr_u32(n);
+    tw_ndr_ptr(n);
+    guint32 user_flags = tw_ndr_u32(n);
+    if (!tw_ndr_ok(n))
+        return;
+    tw_event_set_int(nl->ev, "logon_count", logon_count);
+    tw_event_set_int(nl->ev, "bad_password_count", bad_pw);
+    tw_event_set_int(nl->ev, "user_rid", rid);
+    tw_event_set_int(nl->ev, "primary_group_rid", group);
+    tw_event_set_int(nl->ev, "group_count", groups);
+    tw_event_set_int(nl->ev, "user_flags", user_flags);
+    gsize fixed = level == 2 ? 196 : level == 3 ? 204 : 0;
+    if (!fixed || !name.referent || tw_ndr_offset(n) - start > fixed)
+        return;
+    tw_ndr_skip(n, fixed - (tw_ndr_offset(n) - start));
+    tw_ndr_unicode_string_body(n, &name);
+    /* an empty body where the header announced a name is not that name */
+    if (tw_ndr_ok(n) && name.value && *name.value)
+        tw_event_set_str(nl->ev, "effective_name", name.value);
+    g_free(name.value);
+}
+
 static void sam_logon(Nl *nl, bool req, bool with_auth, bool ex)
 {
     TwNdr *n = &nl->n;
@@ -731,8 +779,13 @@ static void sam_logon(Nl *nl, bool req, bool with_auth, bool ex)
     guint32 vlevel = tw_ndr_enum(n);
     if (tw_ndr_ok(n))
         tw_event_set_int(nl->ev, "validation_level", vlevel);
-    /* The validation union's referent (SAM info) is not decoded: read the
-     * result from the end of the stub. */
+    /* [switch_is(ValidationLevel)] NETLOGON_VALIDATION: a unique pointer
+     * arm; SAM_INFO (2), SAM_INFO2 (3) and SAM_INFO4 (6) share their first
+     * fields (2.2.1.4.11-13), which are the basics read here. */
+    guint64 ref = tw_ndr_ptr(n);
+    if (tw_ndr_ok(n) && ref && (vlevel == 2 || vlevel == 3 || vlevel == 6))
+        validation_sam_info(nl, vlevel);
+    /* the result closes the stub whatever the union held */
     status_from_tail(nl);
 }
 
@@ -831,7 +884,10 @@ static void build_tree(TwEvent *ev)
     const char *op = tw_event_get_str(ev, "op");
     tw_event_tree_add(ev, 0, op ? op : "NETLOGON call", NULL, "%s",
                       tw_event_get_str(ev, "dir") ? tw_event_get_str(ev, "dir") : "");
-    if (tw_event_get_bool(ev, "sealed", false))
+    if (tw_event_get_bool(ev, "sealed", false) && tw_event_get_bool(ev, "unsealed", false))
+        tw_event_tree_add(ev, 1, "stub", "sealed (packet privacy), unsealed with the channel's session key",
+                          "decrypted");
+    else if (tw_event_get_bool(ev, "sealed", false))
         tw_event_tree_add(ev, 1, "stub", "sealed (packet privacy): only the opnum is visible",
                           "encrypted");
     for (gsize i = 0; i < G_N_ELEMENTS(tree_names); i++) {
@@ -900,8 +956,13 @@ bool tw_netlogon_dissect(const TwDcerpcStub *st)
         nl.carry = tw_event_new(NULL, "carry");
     }
     tw_count(st->ctx, req ? "netlogon.requests" : "netlogon.responses", 1);
-    if (!st->sealed && st->call->have_request) {
-        tw_ndr_init(&nl.n, st->stub, st->stub_len, st->stub_len, st->little_endian, st->ndr64);
+    /* With the channel's session key a sealed call is read like a clear one. */
+    gsize clear_len = 0;
+    g_autofree guint8 *clear = st->sealed ? tw_nl_session_unseal(st, nl.ev, &clear_len) : NULL;
+    if ((!st->sealed || clear) && st->call->have_request) {
+        nl.stub = clear ? clear : st->stub;
+        nl.stub_len = clear ? clear_len : st->stub_len;
+        tw_ndr_init(&nl.n, nl.stub, nl.stub_len, nl.stub_len, st->little_endian, st->ndr64);
         switch (st->opnum) {
         case 0x04: req_challenge(&nl, req); break;
         case 0x05: authenticate(&nl, req, 1); break;
@@ -949,6 +1010,7 @@ bool tw_netlogon_dissect(const TwDcerpcStub *st)
     }
     if (st->ctx->want_tree)
         build_tree(nl.ev);
+    tw_nl_session_after(st, nl.ev, req ? st->call->carry : NULL);
     tw_emit(st->ctx, nl.ev);
     return true;
 }

@@ -192,6 +192,8 @@ void *tw_nl_auth_verifier_new(const TwDcerpcAuthToken *tok)
     TwNlAuthSignature *sig = g_new0(TwNlAuthSignature, 1);
     sig->sign_alg = (guint16)(tok->value[0] | (tok->value[1] << 8));
     sig->seal_alg = (guint16)(tok->value[2] | (tok->value[3] << 8));
+    sig->raw_len = MIN(tok->value_len, sizeof sig->raw);
+    memcpy(sig->raw, tok->value, sig->raw_len);
     return sig;
 }
 

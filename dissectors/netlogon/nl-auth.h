@@ -37,6 +37,10 @@ typedef struct {
 /* MS-NRPC 2.2.1.3.2/2.2.1.3.3: the algorithm fields of a PDU's signature. */
 typedef struct {
     guint16 sign_alg, seal_alg;
+    /* The whole signature (at most NL_AUTH_SHA2_SIGNATURE's 56 bytes), kept
+     * for unsealing with a known session key (nl-crypto.h tw_nl_sig_parse). */
+    guint8 raw[56];
+    gsize raw_len;
 } TwNlAuthSignature;
 
 /* TwDcerpcAuthType hooks of auth_type 0x44. */

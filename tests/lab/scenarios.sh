@@ -337,3 +337,21 @@ scn_10_mixed() {
     wait $p1; wait $p2; wait $p3; wait $p4
     cap_stop
 }
+
+# 11. Reset by someone else: WS08's secure channel works; an administrator on
+#     WS07 (not WS08, not the DC) resets WS08$'s password through SAMR
+#     (`net rpc password`: SamrSetInformationUser2 over \PIPE\samr); WS08
+#     keeps its old secret, so its next NETLOGON authentication and Kerberos
+#     pre-authentication fail.
+scn_11_samr_reset() {
+    member_join ws8
+    ensure_node ws7
+    cap_start 11-samr-reset
+    on ws8 net rpc testjoin -S "$DCFQDN"                          # before: accepted
+    on ws7 net rpc password 'WS08$' 'Reset-From-Ws07-1!' -U "Administrator%$ADMINPASS" -S "$DCFQDN" \
+        || on ws7 rpcclient -U "Administrator%$ADMINPASS" "$DCFQDN" -c "setuserinfo2 WS08\$ 23 Reset-From-Ws07-1!"
+    sleep 1
+    on ws8 net rpc testjoin -S "$DCFQDN" || true                  # after: ACCESS_DENIED
+    machine_kinit ws8 || true                                     # KDC_ERR_PREAUTH_FAILED
+    cap_stop
+}

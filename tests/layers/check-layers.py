@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The layering rule of docs/architecture.md, checked on every #include.
 
-Data flows one way: core <- dissectors <- capture, core <- analysis <- output,
+Data flows one way: core <- keys <- dissectors <- capture, core <- analysis <- output,
 and cli/ wires them all.  This test reads every C file of the source folders,
 resolves each `#include "..."` to the folder that holds the header, and fails
 when
@@ -19,11 +19,12 @@ import sys
 # What each top-level folder may include besides itself.
 ALLOWED = {
     "core": set(),
-    "dissectors": {"core"},
+    "keys": {"core"},
+    "dissectors": {"core", "keys"},
     "capture": {"core", "dissectors"},
     "analysis": {"core"},
     "output": {"core", "analysis"},
-    "cli": {"core", "dissectors", "capture", "analysis", "output"},
+    "cli": {"core", "keys", "dissectors", "capture", "analysis", "output"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 

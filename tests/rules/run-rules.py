@@ -95,6 +95,16 @@ def check_machine(key, m, exp, errs):
                 err("clock_offset_s %r not in [%s, %s]" % (off, lo, hi))
     if "summary_contains" in exp and exp["summary_contains"] not in (m.get("summary") or ""):
         err("summary lacks %r: %r" % (exp["summary_contains"], m.get("summary")))
+    if "key_generation_used" in exp and m.get("key_generation_used") != exp["key_generation_used"]:
+        err("key_generation_used %r, expected %r" % (m.get("key_generation_used"), exp["key_generation_used"]))
+    if "key_proof_contains" in exp and exp["key_proof_contains"] not in (m.get("key_proof") or ""):
+        err("key_proof lacks %r: %r" % (exp["key_proof_contains"], m.get("key_proof")))
+    if "reset_by_other_contains" in exp and exp["reset_by_other_contains"] not in (m.get("reset_by_other") or ""):
+        err("reset_by_other lacks %r: %r" % (exp["reset_by_other_contains"], m.get("reset_by_other")))
+    if "kvno_timeline_contains" in exp and exp["kvno_timeline_contains"] not in (m.get("kvno_timeline") or ""):
+        err("kvno_timeline lacks %r: %r" % (exp["kvno_timeline_contains"], m.get("kvno_timeline")))
+    if exp.get("reset_by_other_absent") and m.get("reset_by_other"):
+        err("reset_by_other must be absent: %r" % m.get("reset_by_other"))
     if not m["fix"]:
         err("no fix")
 

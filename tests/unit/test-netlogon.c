@@ -321,6 +321,76 @@ static GByteArray *request_pdu(guint8 ptype, guint32 call_id, guint16 opnum, con
 
 /* DsrGetDcNameEx2 (34) request and response, and NetrLogonGetCapabilities
  * (21) and NetrServerAuthenticate (5) in the clear, built by hand. */
+/* The SamLogonWithFlags response with a NETLOGON_VALIDATION_SAM_INFO (level
+ * 2) built by hand after MS-NRPC 2.2.1.4.11: LogonCount 7, BadPasswordCount
+ * 1, UserId 1105, PrimaryGroupId 513, GroupCount 0, UserFlags 0x20,
+ * EffectiveName "alice" (the first deferred referent, after the 196-byte
+ * fixed part); cut anywhere in the fixed part, no basic is reported. */
+static void test_samlogon_validation(void)
+{
+    g_autoptr(GByteArray) v = g_byte_array_new();
+    for (int i = 0; i < 48; i++)
+        g_byte_array_append(v, (const guint8 *)"\0", 1);   /* six OLD_LARGE_INTEGERs */
+    put_u16(v, 10); put_u16(v, 10); put_u32(v, 0x20010);  /* EffectiveName */
+    for (int i = 0; i < 5; i++) { put_u16(v, 0); put_u16(v, 0); put_u32(v, 0); }
+    put_u16(v, 7); put_u16(v, 1);
+    put_u32(v, 1105); put_u32(v, 513); put_u32(v, 0); put_u32(v, 0); /* GroupIds NULL */
+    put_u32(v, 0x20);
+    for (int i = 0; i < 16; i++)
+        g_byte_array_append(v, (const guint8 *)"\0", 1);   /* UserSessionKey */
+    for (int i = 0; i < 2; i++) { put_u16(v, 0); put_u16(v, 0); put_u32(v, 0); }
+    put_u32(v, 0);                                         /* LogonDomainId NULL */
+    for (int i = 0; i < 10; i++)
+        put_u32(v, 0);                                     /* ExpansionRoom */
+    g_assert_cmpuint(v->len, ==, 196);
+    put_u32(v, 5); put_u32(v, 0); put_u32(v, 5);
+    const char *nm = "alice";
+    for (int i = 0; i < 5; i++)
+        put_u16(v, (guint8)nm[i]);
+    put_align(v, 4);
+    for (guint cut = 0; cut <= 2; cut++) {
+        g_autoptr(GByteArray) b = hex(samlogon_req);
+        b->data[8] = b->len & 0xff;
+        b->data[9] = (guint8)(b->len >> 8);
+        Harness h;
+        harness_init(&h);
+        TwDcerpcStream *s = tw_dcerpc_stream_new("tcp", NULL);
+        g_autoptr(GByteArray) bind = hex(bind_ndr20);
+        feed(&h, s, 'c', 1, bind->data, bind->len);
+        feed(&h, s, 'c', 2, b->data, b->len);
+        g_autoptr(GByteArray) r = hex("0500020310000000" "0000" "0000" "09000000" "00000000" "00000000"
+                                      "00000200 aabbccddeeff0011 00000000 0200 0000 04000200");
+        /* cut 0: whole; 1: inside the fixed part; 2: without EffectiveName's body */
+        gsize keep = cut == 0 ? v->len : cut == 1 ? 100 : 196;
+        g_byte_array_append(r, v->data, (guint)keep);
+        g_autoptr(GByteArray) tail = hex("01000000 00000000 00000000");
+        g_byte_array_append(r, tail->data, tail->len);
+        r->data[8] = r->len & 0xff;
+        r->data[9] = (guint8)(r->len >> 8);
+        feed(&h, s, 's', 3, r->data, r->len);
+        tw_dcerpc_stream_free(s);
+        TwEvent *ev = nl_event(&h, 1);
+        g_assert_nonnull(ev);
+        g_assert_cmpint(tw_event_get_int(ev, "validation_level", 0), ==, 2);
+        g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0x00000000");
+        if (cut == 1) {
+            g_assert_false(tw_event_has(ev, "user_rid"));
+        } else {
+            g_assert_cmpint(tw_event_get_int(ev, "logon_count", 0), ==, 7);
+            g_assert_cmpint(tw_event_get_int(ev, "bad_password_count", 0), ==, 1);
+            g_assert_cmpint(tw_event_get_int(ev, "user_rid", 0), ==, 1105);
+            g_assert_cmpint(tw_event_get_int(ev, "primary_group_rid", 0), ==, 513);
+            g_assert_cmpint(tw_event_get_int(ev, "group_count", -1), ==, 0);
+            g_assert_cmpint(tw_event_get_int(ev, "user_flags", 0), ==, 0x20);
+        }
+        if (cut == 0)
+            g_assert_cmpstr(tw_event_get_str(ev, "effective_name"), ==, "alice");
+        else
+            g_assert_false(tw_event_has(ev, "effective_name"));
+        g_ptr_array_unref(h.events);
+    }
+}
+
 static void test_built_calls(void)
 {
     Harness h;
@@ -645,6 +715,7 @@ int main(int argc, char **argv)
     g_test_add_func("/netlogon/zerologon", test_zerologon);
     g_test_add_func("/netlogon/truncations", test_truncations);
     g_test_add_func("/netlogon/samlogon", test_samlogon);
+    g_test_add_func("/netlogon/samlogon-validation", test_samlogon_validation);
     g_test_add_func("/netlogon/built-calls", test_built_calls);
     g_test_add_func("/netlogon/enumerate-trusts", test_enumerate_trusts);
     g_test_add_func("/netlogon/opnum-names", test_opnum_names);
