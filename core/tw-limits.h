@@ -226,6 +226,23 @@
 /* Longest method token recognised.  Beyond: not an HTTP start line. */
 #define TW_HTTP_MAX_METHOD 20
 
+/* ---- DNS GSS-TSIG (dissectors/dns) ---- */
+/* One DNS message over TCP (RFC 1035 4.2.2: a 16-bit length, so 65535 at
+ * most).  Nothing to cap beyond the format; kept for the framer's backstop. */
+#define TW_DNS_MAX_MESSAGE 65535
+/* Resource records looked at per message (answer + authority + additional).
+ * When reached: the rest are not read (dns.rrs_not_read, anomaly limit);
+ * a TKEY beyond them is lost. */
+#define TW_DNS_MAX_RRS 64
+/* Compression pointers followed in one name.  Each must point before the
+ * label that holds it (so a loop is impossible), which bounds the work by
+ * the message length; this cap bounds it further.  When reached: the name
+ * is malformed (anomaly dns_bad_name). */
+#define TW_DNS_MAX_POINTERS 32
+/* TKEY queries awaiting their response, per flow (for reply_to).  When
+ * reached: the oldest is forgotten (dns.pending_dropped). */
+#define TW_DNS_MAX_PENDING 16
+
 /* ---- SMB2 (dissectors/smb2) ---- */
 /* NBSS record length accepted (reported).  When reached: anomaly limit, the
  * direction's framing is lost until resynchronised. */

@@ -17,7 +17,8 @@ listed in EXCEPTIONS with a reason.
 With --synthetic, the lab's HTTP Negotiate capture (pcaps/10-server-key-http,
 port 80) is rewritten with tcprewrite to ports 5985 (WinRM) and 3128 (a
 proxy), and cut so that a flow is first seen from its server's side: HTTP
-must be found by its first bytes, not by its port.
+must be found by its first bytes, not by its port.  Its tokens are also put
+in a DNS GSS-TSIG TKEY exchange over UDP and TCP 53 (make-gss-tsig.py).
 
 Usage: krb5-anywhere-vs-tshark.py TRUSTWIRE [--synthetic | PCAP...]
 Exit 0 = nothing missed (or only listed exceptions), 1 = misses, 77 = skip.
@@ -88,6 +89,10 @@ def synthetic():
     cut = os.path.join(tmp, "http-on-5985-reply-first.pcap")
     subprocess.run(["editcap", out[0][1], cut, "32-35"], check=True, capture_output=True)
     out.append((tmp, cut))
+    # DNS GSS-TSIG: the same capture's tokens in TKEY over UDP and TCP 53.
+    dns = os.path.join(tmp, "gss-tsig-tkey.pcap")
+    subprocess.run([sys.executable, os.path.join(HERE, "make-gss-tsig.py"), src, dns], check=True)
+    out.append((tmp, dns))
     return out
 
 
