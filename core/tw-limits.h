@@ -387,3 +387,13 @@
 #define TW_AN_MAX_TOUCHED       16    /* machines one event announces live: further ones wait for the next
                                        * event that touches them */
 
+/* analysis/tickets.c: ticket requests and replication.  Each table is
+ * capped on its own; when full, further entries are not kept and counted
+ * (the report says how many): TGS-REQs awaiting their reply (the oldest is
+ * forgotten), TGT and service-ticket holders by client address, DRSUAPI
+ * connections' callers, and the failures, RC4 tickets and DCSync calls
+ * listed in the report. */
+#define TW_TK_MAX_PENDING   16384
+#define TW_TK_MAX_HOLDERS   16384
+#define TW_TK_MAX_RECORDS   4096
+
