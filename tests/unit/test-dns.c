@@ -212,6 +212,35 @@ static void test_truncated_vs_malformed(void)
     g_byte_array_unref(m);
 }
 
+/* A name cut by the capture is truncated; the same bytes as the whole
+ * message are malformed.  The bytes are copied to an exact-size buffer so a
+ * read past them is caught (ASan). */
+static void test_name_cut(void)
+{
+    GByteArray *m = msg_new(9, 0x8000, 1, 1, 0, 0);
+    put_name(m, "key.example");
+    put16(m, 249);
+    put16(m, 255);
+    put_tkey(m, (const guint8 *)"\xC0\x0C", 2, (const guint8 *)"\x30\x00", 2);
+    /* The TKEY RDATA starts 12 + 13 + 4 + 2 + 10 bytes in: its algorithm
+     * name "gss-tsig" is one 8-byte label; cut 1, 2 and 3 bytes into it. */
+    gsize alg = 12 + 13 + 4 + 2 + 10;
+    for (gsize miss = 1; miss <= 3; miss++) {
+        gsize cut = alg + 1 + 8 - miss;
+        for (int whole = 0; whole < 2; whole++) {
+            guint8 *copy = g_memdup2(m->data, cut);
+            Sink *s = feed_udp(copy, cut, whole ? cut : m->len);
+            const TwEvent *ev = find(s, "dns");
+            g_assert_nonnull(ev);
+            g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, whole ? "malformed" : "truncated");
+            g_assert_null(tw_event_get_str(ev, "tkey_algorithm"));
+            sink_free(s);
+            g_free(copy);
+        }
+    }
+    g_byte_array_unref(m);
+}
+
 static void test_tcp_split(void)
 {
     GByteArray *m = msg_new(5, 0x8000, 1, 1, 0, 0);
@@ -249,6 +278,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dns/probes", test_probes);
     g_test_add_func("/dns/names", test_names);
     g_test_add_func("/dns/truncated-vs-malformed", test_truncated_vs_malformed);
+    g_test_add_func("/dns/name-cut", test_name_cut);
     g_test_add_func("/dns/tcp-split", test_tcp_split);
     return g_test_run();
 }

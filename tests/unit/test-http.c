@@ -553,6 +553,8 @@ static void test_probes(void)
     g_assert_false(probe_req("GET /a-long-line-cut-by-the-segment"));
     g_assert_false(probe_req("GET / HTTP/1.1"));
     g_assert_false(probe_req("GET /x"));
+    g_assert_false(probe_req("GET /xHTTP/1.1\r\n")); /* no SP before the version */
+    g_assert_false(probe_req("GET / XHTTP/1.1\r\n"));
     static const guint8 dcerpc[] = { 5, 0, 11, 3, 0x10, 0, 0, 0, 0x48, 0, 0, 0, 1, 0, 0, 0, 'G' };
     static const guint8 ldap[] = { 0x30, 0x84, 0, 0, 0, 0x10, 2, 1, 1, 0x60, 'G', 'E', 'T', ' ', '/', ' ' };
     static const guint8 krb[] = { 0, 0, 5, 0xdc, 0x6a, 0x82, 5, 0xd8, 'H', 'T', 'T', 'P', '/', '1', '.', '1' };
