@@ -105,9 +105,17 @@ void tw_tickets_free(TwTickets *t)
 static const char *src_or_empty(const char *source) { return source ? source : ""; }
 
 /* Puts key → value in a capped holder table (a known key is always replaced). */
+/* RFC 6113 5.4.3 / RFC 8062: a FAST-armored reply names the anonymous
+ * principal outside and the real client inside the encrypted part, so that
+ * name says nothing about who holds the ticket. */
+static bool is_anonymous(const char *principal)
+{
+    return principal && g_ascii_strncasecmp(principal, "WELLKNOWN/ANONYMOUS", 19) == 0;
+}
+
 static void holder_set(TwTickets *t, GHashTable *h, char *key /* full */, const char *value)
 {
-    if (!value) {
+    if (!value || is_anonymous(value)) {
         g_free(key);
         return;
     }
@@ -187,7 +195,7 @@ static void tgs_error(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char
     } else if (r->proxy_for) {
         f->requester = g_strdup(r->proxy_for);
         f->requester_from = "s4u2proxy";
-    } else if (cname) {
+    } else if (cname && !is_anonymous(cname)) {
         f->requester = g_strdup(cname);
     } else {
         g_autofree char *k = g_strdup_printf("%s|%s", src_or_empty(source), r->addr);
@@ -306,7 +314,7 @@ static void feed_ntlmssp(TwTickets *t, const TwEvent *ev, const char *source)
     holder_set(t, t->conn_caller, conn_key(source, ev->src, ev->sport, ev->dst, ev->dport), who);
 }
 
-static void feed_drsuapi(TwTickets *t, const TwEvent *ev, const char *source)
+static void feed_drsuapi(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     const char *dir = tw_event_get_str(ev, "dir");
     if (!dir)
@@ -325,6 +333,17 @@ static void feed_drsuapi(TwTickets *t, const TwEvent *ev, const char *source)
     g_autofree char *k = conn_key(source, ev->src, ev->sport, ev->dst, ev->dport);
     TwDrsCall *c = g_new0(TwDrsCall, 1);
     c->caller = g_strdup(g_hash_table_lookup(t->conn_caller, k));
+    if (c->caller) {
+        c->caller_from = "auth";
+    } else {
+        /* The auth context named nobody (FAST hides the client): the
+         * machine the engine binds to the caller's address. */
+        TwMachine *m = tw_identity_by_addr(a, ev->src, false);
+        if (m && m->account) {
+            c->caller = g_strdup(m->account);
+            c->caller_from = "address";
+        }
+    }
     c->addr = g_strdup(ev->src);
     c->server = g_strdup(ev->dst);
     c->opnum = TW_DRS_GET_NC_CHANGES;
@@ -344,7 +363,7 @@ void tw_tickets_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
     else if (strcmp(ev->proto, "ntlmssp") == 0)
         feed_ntlmssp(t, ev, source);
     else if (strcmp(ev->proto, "drsuapi") == 0)
-        feed_drsuapi(t, ev, source);
+        feed_drsuapi(t, a, ev, source);
 }
 
 bool tw_tickets_drs_from_non_dc(const TwAnalysis *a, const TwDrsCall *c)

@@ -42,6 +42,7 @@ typedef struct {
 /* A DRSUAPI request (MS-DRSR). */
 typedef struct {
     char *caller;      /* principal of the bind's auth context (nullable) */
+    const char *caller_from; /* "auth" (the bind's token), "address" (the address's machine), NULL */
     char *addr;        /* the caller's address */
     char *server;      /* the DC's address */
     gint64 opnum;

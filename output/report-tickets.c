@@ -26,6 +26,7 @@ typedef struct {
     char *text;
     GArray *frames;      /* guint64 */
     GPtrArray *names;    /* char*: users / services / DCs */
+    bool by_address;     /* the account is the address's machine, not read from the auth context */
 } TkFinding;
 
 static void tk_finding_free(gpointer p)
@@ -113,6 +114,8 @@ static GPtrArray *findings(const TwAnalysis *a)
         if (!tw_tickets_drs_from_non_dc(a, c))
             continue;
         TkFinding *k = finding_for(out, "dcsync-non-dc", c->caller);
+        if (g_strcmp0(c->caller_from, "address") == 0)
+            k->by_address = true;
         add_name(k, c->addr);
         g_array_append_val(k->frames, c->frame);
     }
@@ -142,11 +145,13 @@ static GPtrArray *findings(const TwAnalysis *a)
                 k->account, names, fr, offered ? " and the client offered AES" : "", k->account);
         } else {
             k->text = g_strdup_printf(
-                "%s called DRSGetNCChanges (MS-DRSR 4.1.10: replicate the directory, password hashes "
+                "%s%s called DRSGetNCChanges (MS-DRSR 4.1.10: replicate the directory, password hashes "
                 "included) from %s, which is not a domain controller in this capture (%s). That is "
                 "DCSync: %s's credentials are in someone else's hands; isolate %s and reset the "
                 "account.",
-                k->account ? k->account : "An unknown caller", names, fr,
+                k->account ? k->account : "An unknown caller",
+                k->by_address ? " (the machine at that address; the bind's token does not name it)" : "",
+                names, fr,
                 k->account ? k->account : "the caller's", names);
         }
     }
