@@ -300,6 +300,7 @@ struct TwAnalysis {
     /* Live announcements: "key|rule|state" already printed. */
     GHashTable *announced;
     GPtrArray *touched;     /* machines touched by the current event (borrowed) */
+    struct TwTickets *tickets; /* tickets.c: TGS failures, RC4 tickets, DCSync */
 };
 
 /* Returns: (transfer full): free with tw_analysis_free(). */

@@ -7,6 +7,7 @@
  * error finds its machine.
  */
 #include "analysis.h"
+#include "tickets.h"
 
 #include "core/krb5-names.h"
 #include "core/nrpc-names.h"
@@ -87,6 +88,7 @@ TwAnalysis *tw_analysis_new(void)
     a->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->touched = g_ptr_array_new();
     a->dc_cache_events = G_MAXUINT64;
+    a->tickets = tw_tickets_new();
     return a;
 }
 
@@ -94,6 +96,7 @@ void tw_analysis_free(TwAnalysis *a)
 {
     if (!a)
         return;
+    tw_tickets_free(a->tickets);
     g_hash_table_destroy(a->flows);
     g_hash_table_destroy(a->requests);
     g_queue_free(a->request_fifo);
@@ -1380,6 +1383,7 @@ void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
     const char *p = ev->proto;
     if (!p)
         return;
+    tw_tickets_feed(a, ev, source);
     if (strcmp(p, "kerberos") == 0) {
         feed_kerberos(a, ev, source);
         tw_kvno_feed(a, ev, source);

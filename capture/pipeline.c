@@ -383,6 +383,13 @@ static const TwAppParser *choose_parser(TwPipeline *pl, const TwIpPacket *ip, gu
                 return p;
             }
         }
+        for (guint i = 0; i < pl->nparsers; i++) {
+            const TwAppParser *p = pl->parsers[i];
+            if (p->ipproto == ip->proto && p->probe_reply && p->probe_reply(payload, caplen)) {
+                *server_is_dst = false; /* the sender of the probed bytes is the server */
+                return p;
+            }
+        }
     }
     return NULL;
 }
@@ -708,7 +715,7 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
         for (const guint16 *port = p->ports; port && *port; port++)
             if (!table[*port])
                 table[*port] = (guint8)(pl->nparsers + 1);
-        if (p->probe) {
+        if (p->probe || p->probe_reply) {
             if (p->ipproto == 6)
                 pl->probes_tcp = true;
             else

@@ -262,6 +262,23 @@
 /* Longest method token recognised.  Beyond: not an HTTP start line. */
 #define TW_HTTP_MAX_METHOD 20
 
+/* ---- DNS GSS-TSIG (dissectors/dns) ---- */
+/* One DNS message over TCP (RFC 1035 4.2.2: a 16-bit length, so 65535 at
+ * most).  Nothing to cap beyond the format; kept for the framer's backstop. */
+#define TW_DNS_MAX_MESSAGE 65535
+/* Resource records looked at per message (answer + authority + additional).
+ * When reached: the rest are not read (dns.rrs_not_read, anomaly limit);
+ * a TKEY beyond them is lost. */
+#define TW_DNS_MAX_RRS 64
+/* Compression pointers followed in one name.  Each must point before the
+ * label that holds it (so a loop is impossible), which bounds the work by
+ * the message length; this cap bounds it further.  When reached: the name
+ * is malformed (anomaly dns_bad_name). */
+#define TW_DNS_MAX_POINTERS 32
+/* TKEY queries awaiting their response, per flow (for reply_to).  When
+ * reached: the oldest is forgotten (dns.pending_dropped). */
+#define TW_DNS_MAX_PENDING 16
+
 /* ---- SMB2 (dissectors/smb2) ---- */
 /* NBSS record length accepted (reported).  When reached: anomaly limit, the
  * direction's framing is lost until resynchronised. */
@@ -426,4 +443,14 @@
                                        * cannot be attributed to its machine) */
 #define TW_AN_MAX_TOUCHED       16    /* machines one event announces live: further ones wait for the next
                                        * event that touches them */
+
+/* analysis/tickets.c: ticket requests and replication.  Each table is
+ * capped on its own; when full, further entries are not kept and counted
+ * (the report says how many): TGS-REQs awaiting their reply (the oldest is
+ * forgotten), TGT and service-ticket holders by client address, DRSUAPI
+ * connections' callers, and the failures, RC4 tickets and DCSync calls
+ * listed in the report. */
+#define TW_TK_MAX_PENDING   16384
+#define TW_TK_MAX_HOLDERS   16384
+#define TW_TK_MAX_RECORDS   4096
 

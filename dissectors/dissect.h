@@ -77,6 +77,10 @@ typedef struct TwAppParser {
     /* TCP only: `len` bytes of direction `dir` are missing from the capture;
      * the parser must resynchronise or give up on that direction. */
     void (*gap)(void *state, TwDissectCtx *ctx, int dir, guint64 len);
+    /* Optional, like probe, for the first bytes a server sends (a flow first
+     * seen from its server side, e.g. an HTTP status line): the sender of the
+     * probed bytes is then the server.  Tried after every parser's probe. */
+    bool (*probe_reply)(const guint8 *data, gsize len);
 } TwAppParser;
 
 /* NULL-terminated list of the parsers capture/ may dispatch to. */

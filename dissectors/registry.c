@@ -11,6 +11,8 @@ extern const TwAppParser tw_smb2_tcp_parser;
 extern const TwAppParser tw_dcerpc_tcp_parser;
 extern const TwAppParser tw_ntp_udp_parser;
 extern const TwAppParser tw_http_tcp_parser;
+extern const TwAppParser tw_dns_udp_parser;
+extern const TwAppParser tw_dns_tcp_parser;
 
 const TwAppParser *const tw_app_parsers[] = {
     &tw_krb5_udp_parser,
@@ -20,6 +22,8 @@ const TwAppParser *const tw_app_parsers[] = {
     &tw_dcerpc_tcp_parser,
     &tw_ntp_udp_parser,
     &tw_http_tcp_parser,
+    &tw_dns_udp_parser,
+    &tw_dns_tcp_parser,
     NULL,
 };
 

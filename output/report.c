@@ -3,6 +3,7 @@
  * on one line.
  */
 #include "output/report.h"
+#include "output/report-tickets.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -344,6 +345,7 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
     }
     if (a->users->len || sprays->len)
         g_string_append_c(out, '\n');
+    tw_report_tickets_text(out, a);
 
     /* Healthy and unknown: one line each. */
     for (int st = TW_STATE_HEALTHY; st >= TW_STATE_UNKNOWN; st--) {
@@ -678,6 +680,8 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
+
+    tw_report_tickets_json(b, a);
 
     json_builder_set_member_name(b, "exit_status");
     json_builder_add_int_value(b, exit_status);

@@ -11,6 +11,7 @@
  * MS-ICPR and C706 Appendix L/Q. */
 #include "dissectors/dcerpc/dcerpc-call.h"
 #include "dissectors/dcerpc/dcerpc-int.h"
+#include "dissectors/drsuapi/drsuapi.h"
 #include "dissectors/gssapi/gssapi.h"
 #include "dissectors/netlogon/netlogon.h"
 #include "dissectors/netlogon/nl-auth.h"
@@ -23,7 +24,8 @@ static const TwDcerpcIface ifaces[] = {
     { "afa8bd80-7d8a-11c9-bef4-08002b102989", 1, "MGMT", NULL, NULL },
     { "12345778-1234-abcd-ef00-0123456789ab", 0, "LSARPC", NULL, NULL },
     { "12345778-1234-abcd-ef00-0123456789ac", 1, "SAMR", tw_samr_dissect, tw_samr_opnum_name },
-    { "e3514235-4b06-11d1-ab04-00c04fc2dcd2", 4, "DRSUAPI", NULL, NULL },
+    { "e3514235-4b06-11d1-ab04-00c04fc2dcd2", 4, "DRSUAPI", tw_drsuapi_dissect,
+      tw_drsuapi_opnum_name },
     { "4b324fc8-1670-01d3-1278-5a47bf6ee188", 3, "SRVSVC", NULL, NULL },
     { "6bffd098-a112-3610-9833-46c3f87e345a", 1, "WKSSVC", NULL, NULL },
     { "338cd001-2244-31f1-aaaa-900038001003", 1, "WINREG", NULL, NULL },

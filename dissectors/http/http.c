@@ -821,13 +821,76 @@ static void http_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
     lose_framing(d, ctx);
 }
 
+/* ---- probes: HTTP on any port (WinRM 5985, IIS on custom ports, proxies) ----
+ *
+ * Called by capture/ on the first payload of a TCP flow no port or learned
+ * endpoint claims.  They must be cheap (most such payloads are TLS or other
+ * binary protocols: one byte decides) and must not claim streams of other
+ * protocols: a request is recognised only by a registered method (RFC 9110
+ * 9.1, RFC 5789, RFC 4918 9, MS-RPCH 2.1.2.1) followed by SP, a request-target
+ * and " HTTP/1.<digit>" ending the first line; a bare token + SP would also
+ * take SMTP ("EHLO "), FTP ("USER "), POP3 or IMAP commands.  A response is
+ * recognised by a whole status line prefix (RFC 9112 4): "HTTP/1.<digit> "
+ * and a three-digit status code. */
+
+static const char *const http_methods[] = {
+    "GET", "POST", "PUT", "HEAD", "OPTIONS", "DELETE", "CONNECT", "TRACE", "PATCH",
+    "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK",
+    "RPC_IN_DATA", "RPC_OUT_DATA", NULL,
+};
+
+static bool http_version_at(const guint8 *p, gsize n)
+{
+    /* RFC 9112 2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT; only 1.x here. */
+    return n >= 8 && memcmp(p, "HTTP/1.", 7) == 0 && g_ascii_isdigit(p[7]);
+}
+
+static bool http_probe_request(const guint8 *data, gsize len)
+{
+    if (len < 15 || data[0] < 'C' || data[0] > 'U')
+        return false; /* "GET / HTTP/1.1\n" is the shortest request line */
+    gsize mlen = 0;
+    for (const char *const *m = http_methods; *m; m++) {
+        gsize n = strlen(*m);
+        if (n < len && data[n] == ' ' && memcmp(data, *m, n) == 0) {
+            mlen = n;
+            break;
+        }
+    }
+    if (mlen == 0)
+        return false;
+    /* RFC 9112 3.2: origin-form '/', asterisk-form '*', absolute-form or
+     * authority-form (proxies, CONNECT) start with a letter or digit. */
+    guint8 t = data[mlen + 1];
+    if (t != '/' && t != '*' && !g_ascii_isalnum(t))
+        return false;
+    const guint8 *lf = memchr(data + mlen + 1, '\n', len - (mlen + 1));
+    if (!lf)
+        return false; /* the request line must be whole in the first segment */
+    gsize line_end = (gsize)(lf - data);
+    if (line_end > 0 && data[line_end - 1] == '\r')
+        line_end--;
+    /* ... request-target SP HTTP-version */
+    return line_end >= mlen + 11 && data[line_end - 9] == ' ' &&
+           http_version_at(data + line_end - 8, 8);
+}
+
+static bool http_probe_response(const guint8 *data, gsize len)
+{
+    /* RFC 9112 4: status-line = HTTP-version SP status-code SP [ reason-phrase ] */
+    return len >= 13 && data[0] == 'H' && http_version_at(data, len) && data[8] == ' ' &&
+           g_ascii_isdigit(data[9]) && g_ascii_isdigit(data[10]) && g_ascii_isdigit(data[11]) &&
+           (data[12] == ' ' || data[12] == '\r');
+}
+
 static const guint16 http_ports[] = { 80, 8080, 0 };
 
 const TwAppParser tw_http_tcp_parser = {
     .name = "http",
     .ipproto = 6,
     .ports = http_ports,
-    .probe = NULL,
+    .probe = http_probe_request,
+    .probe_reply = http_probe_response,
     .state_new = http_state_new,
     .state_free = http_state_free,
     .feed = http_feed,

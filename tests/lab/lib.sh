@@ -43,7 +43,7 @@ lab_install_packages() {
     local pkgs=(samba winbind smbclient krb5-user faketime python3-impacket
                 krb5-gss-samples tcpdump ethtool iproute2 tshark util-linux
                 python3-samba ldb-tools samba-ad-provision samba-ad-dc samba-dsdb-modules samba-vfs-modules
-                chrony sntp apache2-bin libapache2-mod-auth-gssapi curl)
+                chrony sntp apache2-bin libapache2-mod-auth-gssapi curl bind9-dnsutils)
     local missing=() p
     for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

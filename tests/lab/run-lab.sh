@@ -25,7 +25,8 @@ LAB=/tmp/twlab
 
 ALL_SCENARIOS=(01-healthy 02-stale-password 03-clock-skew 04-netlogon 05-rotation
                06-disabled-deleted 07-cloned 08-zerologon 09-big-ticket
-               10-server-key 10-mixed 10-server-key-http 11-samr-reset)
+               10-server-key 10-mixed 10-server-key-http 11-samr-reset
+               11-http-5985 11-gss-tsig 11-s4u-deleted 11-dcsync)
 
 want=()
 if [ "${1:-}" = none ]; then

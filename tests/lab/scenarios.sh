@@ -265,8 +265,8 @@ scn_10_server_key() {
 #      standard, dissectable place: the WWW-Authenticate: Negotiate header of
 #      the 401. Two requests: keytab as joined (old kvno), then after the
 #      keytab refresh that writes the stale secret under the current kvno.
-httpd_conf() {   # writes SRV01's private Apache config
-    local d=$LAB/srv1/lib/httpd m=/usr/lib/apache2/modules
+httpd_conf() {   # [port]: writes SRV01's private Apache config (default port 80)
+    local d=$LAB/srv1/lib/httpd m=/usr/lib/apache2/modules port=${1:-80}
     mkdir -p "$d/www"
     echo "trustwire lab" > "$d/www/index.html"
     cat > "$d/httpd.conf" <<EOF
@@ -277,7 +277,7 @@ LoadModule authn_core_module $m/mod_authn_core.so
 LoadModule authz_core_module $m/mod_authz_core.so
 LoadModule authz_user_module $m/mod_authz_user.so
 LoadModule auth_gssapi_module $m/mod_auth_gssapi.so
-Listen $SUBNET.${NODE_IP[srv1]}:80
+Listen $SUBNET.${NODE_IP[srv1]}:$port
 PidFile /var/lib/samba/httpd/httpd.pid
 ErrorLog /var/log/samba/httpd-error.log
 LogLevel debug
@@ -294,8 +294,9 @@ DocumentRoot /var/lib/samba/httpd/www
 EOF
 }
 
-httpd_round() {   # copy SRV01's keytab for Apache, start it, one curl from WS07, stop it
-    local d=$LAB/srv1/lib/httpd
+httpd_round() {   # [url [curl args]]: copy SRV01's keytab for Apache, start it, one curl from WS07, stop it
+    local d=$LAB/srv1/lib/httpd url=${1:-http://srv01.$DNSDOMAIN/}
+    [ $# -gt 0 ] && shift
     cp "$LAB/srv1/lib/private/krb5.keytab" "$d/http.keytab"
     chmod 644 "$d/http.keytab"
     on srv1 sh -c 'exec apache2 -X -f /var/lib/samba/httpd/httpd.conf >/var/log/samba/httpd.out 2>&1' &
@@ -303,7 +304,7 @@ httpd_round() {   # copy SRV01's keytab for Apache, start it, one curl from WS07
     local _try
     for _try in $(seq 50); do [ -s "$d/httpd.pid" ] && break; sleep 0.1; done
     sleep 0.3
-    on ws7 env "$UCC" curl -s -o /dev/null -w '%{http_code}\n' --negotiate -u : --service-name http "http://srv01.$DNSDOMAIN/" || true
+    on ws7 env "$UCC" curl -s -o /dev/null -w '%{http_code}\n' --negotiate -u : --service-name http "$@" "$url" || true
     on srv1 sh -c 'p=$(cat /var/lib/samba/httpd/httpd.pid 2>/dev/null) && kill "$p"; for i in $(seq 50); do [ -e /proc/$p ] || exit 0; sleep 0.1; done' || true
 }
 
@@ -354,4 +355,88 @@ scn_11_samr_reset() {
     on ws8 net rpc testjoin -S "$DCFQDN" || true                  # after: ACCESS_DENIED
     machine_kinit ws8 || true                                     # KDC_ERR_PREAUTH_FAILED
     cap_stop
+}
+# 11a. HTTP Negotiate on WinRM's port: Apache + mod_auth_gssapi on SRV01
+#      listening on 5985, a WinRM-shaped POST /wsman from WS07 with a healthy
+#      keytab (AP-REQ in Authorization, AP-REP in the 200's WWW-Authenticate).
+#      trustwire finds HTTP there by its first bytes, not by the port.
+scn_11_http_5985() {
+    member_join srv1
+    ensure_node ws7
+    on dc samba-tool spn add "HTTP/srv01.$DNSDOMAIN" 'SRV01$' >/dev/null 2>&1 || true
+    on srv1 net ads keytab create -P >/dev/null      # HTTP/ keys with SRV01's current secret
+    httpd_conf 5985
+    CAP_EXTRA="or port 5985"
+    cap_start 11-http-5985
+    user_kinit ws7 alice "$USERPASS"
+    httpd_round "http://srv01.$DNSDOMAIN:5985/wsman" -X POST -H 'Content-Type: application/soap+xml;charset=UTF-8' --data-binary ''
+    cap_stop
+    CAP_EXTRA=
+}
+
+# 11b. Secure dynamic DNS update (RFC 3645 GSS-TSIG) as a member does it:
+#      WS01 with its machine TGT runs nsupdate -g against the DC's internal
+#      DNS: TKEY negotiation (SPNEGO/Kerberos AP-REQ, AP-REP in the TKEY
+#      answer), then the TSIG-signed UPDATE of its A record.
+scn_11_gss_tsig() {
+    member_join ws1
+    machine_kinit ws1
+    CAP_EXTRA="or port 53"
+    cap_start 11-gss-tsig
+    printf 'server %s\nzone %s\nupdate delete ws01.%s A\nupdate add ws01.%s 900 A %s\nsend\n' \
+        "$DCFQDN" "$DNSDOMAIN" "$DNSDOMAIN" "$DNSDOMAIN" "$SUBNET.${NODE_IP[ws1]}" \
+        | on ws1 env "$MCC" nsupdate -g || true
+    cap_stop
+    CAP_EXTRA=
+}
+
+impacket_example() {   # script name (getST.py …): where Debian's python3-impacket put it
+    local c
+    for c in "/usr/share/doc/python3-impacket/examples/$1" "/usr/bin/impacket-${1%.py}"; do
+        [ -e "$c" ] && { echo "$c"; return 0; }
+    done
+    [ -e "/usr/share/doc/python3-impacket/examples/$1.gz" ] && {
+        zcat "/usr/share/doc/python3-impacket/examples/$1.gz" > "$LAB/$1"; echo "$LAB/$1"; return 0; }
+    die "impacket example $1 not found"
+}
+
+# 11c. S4U2Self for users that do not exist: WS01's machine account, with
+#      its TGT, asks the KDC (MIT kvno -U: PA-FOR-USER and PA-S4U-X509-USER)
+#      for tickets to itself on behalf of a user that never existed and of
+#      one just deleted; then impacket getST does the same with only
+#      PA-FOR-USER (Samba's Heimdal answers that with KRB_AP_ERR_INAPP_CKSUM:
+#      another TGS-REQ failure).
+scn_11_s4u_deleted() {
+    member_join ws1
+    local nt getst u
+    nt=$(keytab_nthash ws1)
+    getst=$(impacket_example getST.py)
+    on dc samba-tool user create leaver "$USERPASS" >/dev/null
+    on dc samba-tool user delete leaver >/dev/null
+    machine_kinit ws1
+    cap_start 11-s4u-deleted
+    for u in nosuchuser leaver; do
+        on ws1 env "$MCC" kvno -U "$u" "WS01\$@$REALM" || true
+    done
+    on ws1 sh -c 'cd /tmp && exec /usr/bin/python3 "$@"' - "$getst" -spn "cifs/$DCFQDN" -impersonate nosuchuser \
+        -dc-ip "$DC_IP" -hashes ":$nt" "$REALM/WS01\$" </dev/null || true
+    cap_stop
+}
+
+# 11d. DCSync from a host that is not a DC: on WS01, with WS01's machine
+#      TGT, `samba-tool drs clone-dc-database` asks the DC to replicate the
+#      domain naming context over DRSUAPI (DRSBind, then DRSGetNCChanges,
+#      sealed).  A member has no replication rights, so the DC refuses the
+#      replication; the calls are on the wire all the same.
+scn_11_dcsync() {
+    member_join ws1
+    # Samba serves DRSUAPI on the next port after the pinned one (its own
+    # process): keep it in the capture.
+    CAP_EXTRA="or port $((RPC_PORT + 1))"
+    cap_start 11-dcsync
+    machine_kinit ws1
+    on ws1 env "$MCC" samba-tool drs clone-dc-database "$REALM" --server="$DCFQDN" \
+        --targetdir=/tmp/twclone --use-kerberos=required </dev/null || true
+    cap_stop
+    CAP_EXTRA=
 }

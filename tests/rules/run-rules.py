@@ -154,6 +154,17 @@ def run_case(tw, name):
         errs.append("password_sprays: %d, expected %d" % (len(report["password_sprays"]), exp["password_sprays"]))
     if "spray_address" in exp and not any(s["address"] == exp["spray_address"] for s in report["password_sprays"]):
         errs.append("no spray from %s" % exp["spray_address"])
+    # Ticket requests and replication (analysis/tickets.c): failures as
+    # [requester, error_code, frame], findings as {kind, account, frames}, exact sets.
+    if "ticket_failures" in exp:
+        got = sorted([f["requester"], f["error_code"], f["frame"]] for f in report.get("ticket_failures", []))
+        if got != sorted(exp["ticket_failures"]):
+            errs.append("ticket_failures %r, expected %r" % (got, sorted(exp["ticket_failures"])))
+    if "ticket_findings" in exp:
+        got = sorted((f["kind"], f["account"], tuple(f["frames"])) for f in report.get("ticket_findings", []))
+        want = sorted((f["kind"], f["account"], tuple(f["frames"])) for f in exp["ticket_findings"])
+        if got != want:
+            errs.append("ticket_findings %r, expected %r" % (got, want))
     dc_addrs = {a for d in report["domain_controllers"] for a in d["addresses"]}
     for a in exp.get("dc_addresses", []):
         if a not in dc_addrs:

@@ -517,6 +517,63 @@ static void test_bad_framing(void)
     conv_free(c);
 }
 
+/* The probes that find HTTP on any port: WinRM, IIS, proxies accepted; the
+ * first bytes of other protocols (and of DCE/RPC, LDAP, Kerberos records,
+ * which have their own parsers) refused. */
+static gboolean probe_req(const char *s)
+{
+    return tw_http_tcp_parser.probe((const guint8 *)s, strlen(s));
+}
+
+static gboolean probe_rsp(const char *s)
+{
+    return tw_http_tcp_parser.probe_reply((const guint8 *)s, strlen(s));
+}
+
+static void test_probes(void)
+{
+    g_assert_true(probe_req("POST /wsman HTTP/1.1\r\nHost: srv:5985\r\n"));
+    g_assert_true(probe_req("GET / HTTP/1.1\r\n"));
+    g_assert_true(probe_req("GET / HTTP/1.0\n"));
+    g_assert_true(probe_req("CONNECT www.example.test:443 HTTP/1.1\r\n"));
+    g_assert_true(probe_req("GET http://proxy.example.test/ HTTP/1.1\r\n"));
+    g_assert_true(probe_req("OPTIONS * HTTP/1.1\r\n\r\n"));
+    g_assert_true(probe_req("RPC_IN_DATA /rpc/rpcproxy.dll?x:6004 HTTP/1.1\r\n"));
+    g_assert_true(probe_req("PROPFIND /dav/ HTTP/1.1\r\n"));
+    /* Other text protocols: token + SP, but no HTTP method or version. */
+    g_assert_false(probe_req("EHLO mail.example.test\r\n"));
+    g_assert_false(probe_req("USER anonymous and more\r\n"));
+    g_assert_false(probe_req("a001 LOGIN user password\r\n"));
+    g_assert_false(probe_req("OPTIONS rtsp://cam/ RTSP/1.0\r\n"));
+    g_assert_false(probe_req("INVITE sip:bob@example.test SIP/2.0\r\n"));
+    g_assert_false(probe_req("GET / HTTP/2.0\r\n\r\n"));
+    g_assert_false(probe_req("GETX / HTTP/1.1\r\n"));
+    g_assert_false(probe_req("get / HTTP/1.1\r\n"));
+    g_assert_false(probe_req("GET  / HTTP/1.1\r\n"));
+    g_assert_false(probe_req("GET /a-long-line-cut-by-the-segment"));
+    g_assert_false(probe_req("GET / HTTP/1.1"));
+    g_assert_false(probe_req("GET /x"));
+    g_assert_false(probe_req("GET /xHTTP/1.1\r\n")); /* no SP before the version */
+    g_assert_false(probe_req("GET / XHTTP/1.1\r\n"));
+    static const guint8 dcerpc[] = { 5, 0, 11, 3, 0x10, 0, 0, 0, 0x48, 0, 0, 0, 1, 0, 0, 0, 'G' };
+    static const guint8 ldap[] = { 0x30, 0x84, 0, 0, 0, 0x10, 2, 1, 1, 0x60, 'G', 'E', 'T', ' ', '/', ' ' };
+    static const guint8 krb[] = { 0, 0, 5, 0xdc, 0x6a, 0x82, 5, 0xd8, 'H', 'T', 'T', 'P', '/', '1', '.', '1' };
+    g_assert_false(tw_http_tcp_parser.probe(dcerpc, sizeof dcerpc));
+    g_assert_false(tw_http_tcp_parser.probe(ldap, sizeof ldap));
+    g_assert_false(tw_http_tcp_parser.probe(krb, sizeof krb));
+    g_assert_false(tw_http_tcp_parser.probe_reply(krb, sizeof krb));
+
+    g_assert_true(probe_rsp("HTTP/1.1 401 Unauthorized\r\n"));
+    g_assert_true(probe_rsp("HTTP/1.0 200 OK\r\n"));
+    g_assert_true(probe_rsp("HTTP/1.1 200\r\n"));
+    g_assert_false(probe_rsp("HTTP/1.1 20 OK\r\n"));
+    g_assert_false(probe_rsp("HTTP/2.0 200 OK\r\n"));
+    g_assert_false(probe_rsp("RTSP/1.0 200 OK\r\n"));
+    g_assert_false(probe_rsp("SIP/2.0 200 OK\r\n"));
+    g_assert_false(probe_rsp("HTTP/1.1 200"));
+    g_assert_false(probe_rsp("HTTP/1.1 2x0 OK\r\n"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -528,5 +585,6 @@ int main(int argc, char **argv)
     g_test_add_func("/http/tunnels", test_tunnels);
     g_test_add_func("/http/field-syntax", test_field_syntax);
     g_test_add_func("/http/bad-framing", test_bad_framing);
+    g_test_add_func("/http/probes", test_probes);
     return g_test_run();
 }

@@ -1,0 +1,373 @@
+/* tickets.c — TGS-REQ failures, RC4 service tickets and DCSync callers.
+ *
+ * Who asked for a ticket is not in a TGS-REQ's clear text (it is in the
+ * encrypted authenticator), so it is taken from what is:
+ *   S4U2Self (MS-SFU 3.2.5.1.1): a service asks for a ticket to itself, so
+ *     the requester is the request's sname, the user is PA-FOR-USER;
+ *   S4U2Proxy (MS-SFU 3.2.5.2.1): the requester is the service whose
+ *     ticket travels in additional-tickets;
+ *   otherwise: the client of the last AS-REP to the same address (the TGT's
+ *     holder, RFC 4120 3.1.5), or nobody when no AS exchange was captured.
+ * A DRSUAPI caller is read from its connection's auth context: the NTLMSSP
+ * AUTHENTICATE's user, or for Kerberos the client named in the TGS-REP that
+ * gave that address a ticket for the AP-REQ's service. */
+#include "tickets.h"
+
+#include "analysis.h"
+#include "core/krb5-names.h"
+
+#include <string.h>
+
+typedef struct {
+    char *key;
+    char *addr;
+    char *service;
+    char *for_user;
+    char *proxy_for; /* S4U2Proxy: the additional ticket's sname */
+    bool aes_offered;
+} TgsReq;
+
+static void tgs_req_free(gpointer p)
+{
+    TgsReq *r = p;
+    if (!r)
+        return;
+    g_free(r->key);
+    g_free(r->addr);
+    g_free(r->service);
+    g_free(r->for_user);
+    g_free(r->proxy_for);
+    g_free(r);
+}
+
+static void tgs_failure_free(gpointer p)
+{
+    TwTgsFailure *f = p;
+    g_free(f->requester);
+    g_free(f->client_addr);
+    g_free(f->service);
+    g_free(f->for_user);
+    g_free(f->source);
+    g_free(f);
+}
+
+static void rc4_free(gpointer p)
+{
+    TwRc4Ticket *r = p;
+    g_free(r->account);
+    g_free(r->service);
+    g_free(r->client);
+    g_free(r->source);
+    g_free(r);
+}
+
+static void drs_free(gpointer p)
+{
+    TwDrsCall *c = p;
+    g_free(c->caller);
+    g_free(c->addr);
+    g_free(c->server);
+    g_free(c->source);
+    g_free(c);
+}
+
+TwTickets *tw_tickets_new(void)
+{
+    TwTickets *t = g_new0(TwTickets, 1);
+    t->pending = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, tgs_req_free);
+    t->pending_fifo = g_queue_new();
+    t->tgt_holder = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    t->svc_holder = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    t->conn_caller = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    t->drs_servers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    t->tgs_failures = g_ptr_array_new_with_free_func(tgs_failure_free);
+    t->rc4_tickets = g_ptr_array_new_with_free_func(rc4_free);
+    t->drs_calls = g_ptr_array_new_with_free_func(drs_free);
+    return t;
+}
+
+void tw_tickets_free(TwTickets *t)
+{
+    if (!t)
+        return;
+    g_hash_table_destroy(t->pending);
+    g_queue_free(t->pending_fifo); /* keys are owned by the TgsReq */
+    g_hash_table_destroy(t->tgt_holder);
+    g_hash_table_destroy(t->svc_holder);
+    g_hash_table_destroy(t->conn_caller);
+    g_hash_table_destroy(t->drs_servers);
+    g_ptr_array_unref(t->tgs_failures);
+    g_ptr_array_unref(t->rc4_tickets);
+    g_ptr_array_unref(t->drs_calls);
+    g_free(t);
+}
+
+static const char *src_or_empty(const char *source) { return source ? source : ""; }
+
+/* Puts key → value in a capped holder table (a known key is always replaced). */
+/* RFC 6113 5.4.3 / RFC 8062: a FAST-armored reply names the anonymous
+ * principal outside and the real client inside the encrypted part, so that
+ * name says nothing about who holds the ticket. */
+static bool is_anonymous(const char *principal)
+{
+    return principal && g_ascii_strncasecmp(principal, "WELLKNOWN/ANONYMOUS", 19) == 0;
+}
+
+static void holder_set(TwTickets *t, GHashTable *h, char *key /* full */, const char *value)
+{
+    if (!value || is_anonymous(value)) {
+        g_free(key);
+        return;
+    }
+    if (g_hash_table_size(h) >= TW_TK_MAX_HOLDERS && !g_hash_table_contains(h, key)) {
+        t->not_kept++;
+        g_free(key);
+        return;
+    }
+    g_hash_table_replace(h, key, g_strdup(value));
+}
+
+static bool etype_is_aes(gint64 e) { return e >= 17 && e <= 20; } /* RFC 3962, RFC 8009 */
+static bool etype_is_rc4(gint64 e) { return e == 23 || e == 24; } /* RFC 4757 */
+
+static bool offers_aes(const TwEvent *ev)
+{
+    const TwField *f = tw_event_get(ev, "etypes");
+    if (!f || f->type != TW_FIELD_INTLIST)
+        return false;
+    for (guint i = 0; i < f->v.ilist->len; i++)
+        if (etype_is_aes(g_array_index(f->v.ilist, gint64, i)))
+            return true;
+    return false;
+}
+
+static char *conn_key(const char *source, const char *cli, guint cport, const char *srv, guint sport)
+{
+    return g_strdup_printf("%s|%s|%u|%s|%u", src_or_empty(source), cli, cport, srv, sport);
+}
+
+static void remember_tgs_req(TwTickets *t, const TwEvent *ev, const char *source)
+{
+    while (g_queue_get_length(t->pending_fifo) >= TW_TK_MAX_PENDING) {
+        char *old = g_queue_pop_head(t->pending_fifo);
+        g_hash_table_remove(t->pending, old); /* frees old with its TgsReq */
+        t->not_kept++;
+    }
+    TgsReq *r = g_new0(TgsReq, 1);
+    r->key = g_strdup_printf("%s|%" G_GUINT64_FORMAT, src_or_empty(source), ev->frame);
+    r->addr = g_strdup(ev->src);
+    r->service = g_strdup(tw_event_get_str(ev, "sname"));
+    r->for_user = g_strdup(tw_event_get_str(ev, "for_user"));
+    r->proxy_for = g_strdup(tw_event_get_str(ev, "additional_ticket_sname"));
+    r->aes_offered = offers_aes(ev);
+    TgsReq *old = g_hash_table_lookup(t->pending, r->key);
+    if (old) { /* the same frame again (a record read twice): keep one */
+        g_queue_remove(t->pending_fifo, old->key);
+        g_hash_table_remove(t->pending, old->key);
+    }
+    g_hash_table_insert(t->pending, r->key, r);
+    g_queue_push_tail(t->pending_fifo, r->key);
+}
+
+static TgsReq *tgs_req_for(TwTickets *t, const TwEvent *ev, const char *source)
+{
+    gint64 reply_to = tw_event_get_int(ev, "reply_to", -1);
+    if (reply_to < 0)
+        return NULL;
+    g_autofree char *k = g_strdup_printf("%s|%" G_GINT64_FORMAT, src_or_empty(source), reply_to);
+    return g_hash_table_lookup(t->pending, k);
+}
+
+static void tgs_error(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source, TgsReq *r)
+{
+    gint64 code = tw_event_get_int(ev, "error_code", -1);
+    if (code < 0 || code == TW_KRB5_ERR_RESPONSE_TOO_BIG)
+        return; /* RFC 4120 7.2.1: the client retries over TCP */
+    if (t->tgs_failures->len >= TW_TK_MAX_RECORDS) {
+        t->not_kept++;
+        return;
+    }
+    TwTgsFailure *f = g_new0(TwTgsFailure, 1);
+    const char *cname = tw_event_get_str(ev, "cname");
+    if (r->for_user && r->service) {
+        f->requester = g_strdup(r->service);
+        f->requester_from = "s4u2self";
+    } else if (r->proxy_for) {
+        f->requester = g_strdup(r->proxy_for);
+        f->requester_from = "s4u2proxy";
+    } else if (cname && !is_anonymous(cname)) {
+        f->requester = g_strdup(cname);
+    } else {
+        g_autofree char *k = g_strdup_printf("%s|%s", src_or_empty(source), r->addr);
+        const char *holder = g_hash_table_lookup(t->tgt_holder, k);
+        TwMachine *m = holder ? NULL : tw_identity_by_addr(a, r->addr, false);
+        if (holder) {
+            f->requester = g_strdup(holder);
+            f->requester_from = "tgt";
+        } else if (m && m->account) {
+            /* No AS exchange captured (a cached TGT): the machine whose
+             * address this is, as the engine knows it. */
+            f->requester = g_strdup(m->account);
+            f->requester_from = "address";
+        }
+    }
+    /* A machine's principal ("ws9$", "WS9$@REALM") is shown as its account. */
+    g_autofree char *acct = f->requester && !strchr(f->requester, '/')
+                                ? tw_identity_from_principal(f->requester)
+                                : NULL;
+    if (acct) {
+        g_free(f->requester);
+        f->requester = g_steal_pointer(&acct);
+    }
+    f->client_addr = g_strdup(r->addr);
+    f->service = g_strdup(r->service);
+    f->for_user = g_strdup(r->for_user);
+    f->code = code;
+    f->frame = ev->frame;
+    f->ts_us = ev->ts_us;
+    f->source = g_strdup(source);
+    g_ptr_array_add(t->tgs_failures, f);
+}
+
+static void tgs_rep(TwTickets *t, const TwEvent *ev, const char *source, TgsReq *r)
+{
+    const char *cname = tw_event_get_str(ev, "cname");
+    const char *tsname = tw_event_get_str(ev, "ticket_sname");
+    gint64 etype = tw_event_get_int(ev, "ticket_etype", -1);
+    if (tsname) {
+        g_autofree char *lower = g_ascii_strdown(tsname, -1);
+        holder_set(t, t->svc_holder, g_strdup_printf("%s|%s|%s", src_or_empty(source), ev->dst, lower), cname);
+    }
+    if (etype_is_aes(etype))
+        t->aes_tickets++;
+    if (!etype_is_rc4(etype) || !tsname)
+        return;
+    g_autofree char *acct = tw_identity_from_principal(tsname);
+    if (!acct)
+        return; /* krbtgt or a user's service: not a machine's */
+    if (t->rc4_tickets->len >= TW_TK_MAX_RECORDS) {
+        t->not_kept++;
+        return;
+    }
+    TwRc4Ticket *k = g_new0(TwRc4Ticket, 1);
+    k->account = g_steal_pointer(&acct);
+    k->service = g_strdup(tsname);
+    k->client = g_strdup(cname);
+    k->etype = etype;
+    k->aes_offered = r ? r->aes_offered : false;
+    k->frame = ev->frame;
+    k->ts_us = ev->ts_us;
+    k->source = g_strdup(source);
+    g_ptr_array_add(t->rc4_tickets, k);
+}
+
+static void feed_kerberos(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source)
+{
+    gint64 mt = tw_event_get_int(ev, "msg_type", -1);
+    switch (mt) {
+    case TW_KRB5_TGS_REQ:
+        remember_tgs_req(t, ev, source);
+        return;
+    case TW_KRB5_AS_REP: {
+        holder_set(t, t->tgt_holder, g_strdup_printf("%s|%s", src_or_empty(source), ev->dst),
+                   tw_event_get_str(ev, "cname"));
+        if (etype_is_aes(tw_event_get_int(ev, "ticket_etype", -1)))
+            t->aes_tickets++;
+        return;
+    }
+    case TW_KRB5_TGS_REP:
+        tgs_rep(t, ev, source, tgs_req_for(t, ev, source));
+        return;
+    case TW_KRB5_ERROR: {
+        TgsReq *r = tgs_req_for(t, ev, source);
+        if (r)
+            tgs_error(t, a, ev, source, r);
+        return;
+    }
+    case TW_KRB5_AP_REQ: {
+        /* In a DCE/RPC bind (dcerpc_call_id): the connection's Kerberos caller. */
+        if (!tw_event_has(ev, "dcerpc_call_id"))
+            return;
+        const char *tsname = tw_event_get_str(ev, "ticket_sname");
+        if (!tsname)
+            return;
+        g_autofree char *lower = g_ascii_strdown(tsname, -1);
+        g_autofree char *k = g_strdup_printf("%s|%s|%s", src_or_empty(source), ev->src, lower);
+        const char *holder = g_hash_table_lookup(t->svc_holder, k);
+        if (holder)
+            holder_set(t, t->conn_caller, conn_key(source, ev->src, ev->sport, ev->dst, ev->dport), holder);
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+static void feed_ntlmssp(TwTickets *t, const TwEvent *ev, const char *source)
+{
+    const char *type = tw_event_get_str(ev, "ntlmssp_type");
+    const char *user = tw_event_get_str(ev, "user");
+    if (!type || strcmp(type, "AUTHENTICATE") != 0 || !user || !*user)
+        return;
+    const char *domain = tw_event_get_str(ev, "domain");
+    g_autofree char *who = domain && *domain ? g_strdup_printf("%s\\%s", domain, user) : g_strdup(user);
+    holder_set(t, t->conn_caller, conn_key(source, ev->src, ev->sport, ev->dst, ev->dport), who);
+}
+
+static void feed_drsuapi(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source)
+{
+    const char *dir = tw_event_get_str(ev, "dir");
+    if (!dir)
+        return;
+    if (strcmp(dir, "response") == 0) {
+        if (g_hash_table_size(t->drs_servers) < TW_TK_MAX_HOLDERS)
+            g_hash_table_add(t->drs_servers, g_strdup(ev->src));
+        return;
+    }
+    if (tw_event_get_int(ev, "opnum", -1) != TW_DRS_GET_NC_CHANGES)
+        return;
+    if (t->drs_calls->len >= TW_TK_MAX_RECORDS) {
+        t->not_kept++;
+        return;
+    }
+    g_autofree char *k = conn_key(source, ev->src, ev->sport, ev->dst, ev->dport);
+    TwDrsCall *c = g_new0(TwDrsCall, 1);
+    c->caller = g_strdup(g_hash_table_lookup(t->conn_caller, k));
+    if (c->caller) {
+        c->caller_from = "auth";
+    } else {
+        /* The auth context named nobody (FAST hides the client): the
+         * machine the engine binds to the caller's address. */
+        TwMachine *m = tw_identity_by_addr(a, ev->src, false);
+        if (m && m->account) {
+            c->caller = g_strdup(m->account);
+            c->caller_from = "address";
+        }
+    }
+    c->addr = g_strdup(ev->src);
+    c->server = g_strdup(ev->dst);
+    c->opnum = TW_DRS_GET_NC_CHANGES;
+    c->frame = ev->frame;
+    c->ts_us = ev->ts_us;
+    c->source = g_strdup(source);
+    g_ptr_array_add(t->drs_calls, c);
+}
+
+void tw_tickets_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
+{
+    TwTickets *t = a->tickets;
+    if (!t || !ev->proto)
+        return;
+    if (strcmp(ev->proto, "kerberos") == 0)
+        feed_kerberos(t, a, ev, source);
+    else if (strcmp(ev->proto, "ntlmssp") == 0)
+        feed_ntlmssp(t, ev, source);
+    else if (strcmp(ev->proto, "drsuapi") == 0)
+        feed_drsuapi(t, a, ev, source);
+}
+
+bool tw_tickets_drs_from_non_dc(const TwAnalysis *a, const TwDrsCall *c)
+{
+    return c->opnum == TW_DRS_GET_NC_CHANGES && !g_hash_table_contains(a->dc_addrs, c->addr) &&
+           !g_hash_table_contains(a->tickets->drs_servers, c->addr);
+}
