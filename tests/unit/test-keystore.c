@@ -145,6 +145,15 @@ static void test_loose_mode(Fixture *f, gconstpointer data)
     fclose(warn);
     g_assert_nonnull(strstr(buf, "accessible by group or others (mode 0644)"));
     free(buf);
+    /* Group-readable is loose too. */
+    g_chmod(f->keytab, 0640);
+    g_autoptr(TwKeyStore) ks2 = tw_keystore_new();
+    buf = NULL;
+    warn = open_memstream(&buf, &blen);
+    g_assert_cmpint(tw_keystore_add_keytab(ks2, f->keytab, warn, &err), ==, 5);
+    fclose(warn);
+    g_assert_nonnull(strstr(buf, "(mode 0640)"));
+    free(buf);
     /* No label: the keys carry none. */
     g_autoptr(GPtrArray) c = g_ptr_array_new();
     tw_keystore_candidates(ks, "WS01$", NULL, AES256, NULL, 0, c);
