@@ -210,6 +210,15 @@
 /* Etypes / padata / addresses / tickets kept from one message.  When
  * reached: the list in the event is cut (flagged in the event). */
 #define TW_KRB5_MAX_LIST 64
+/* keys/: salts remembered from PA-ETYPE-INFO2 for password-derived keys
+ * (one per principal a password was given for).  Beyond it a principal's
+ * password key is derived with the default salt (which fails for AD machine
+ * accounts): counted as kerberos.salts_forgotten. */
+#define TW_KEYS_MAX_SALTS 4096
+/* Kerberos with keys: session keys learned from decrypted replies and
+ * tickets (as Wireshark learns them).  Beyond it the oldest is forgotten and
+ * a later message under it stays encrypted: kerberos.session_keys_forgotten. */
+#define TW_KRB5_MAX_SESSION_KEYS 4096
 /* PrincipalName components joined.  When reached: the name is cut. */
 #define TW_KRB5_MAX_NAME_COMPONENTS 16
 /* TCP framing anomalies reported per direction.  When reached: further

@@ -2,6 +2,7 @@
  * krb5_c_string_to_key (RFC 3961 section 3, string-to-key), NT hashes as the
  * RC4-HMAC key of RFC 4757 section 3.  See keystore.h for the contract. */
 #include "keys/keystore.h"
+#include "core/tw-limits.h"
 
 #include <krb5.h>
 #include <string.h>
@@ -31,6 +32,7 @@ struct TwKeyStore {
     krb5_context kctx;
     GPtrArray *keys;      /* TwKey* (keytab, nthash) */
     GPtrArray *passwords; /* PasswordEntry* */
+    GHashTable *salts;    /* "name@realm" (casefolded) -> salt, as KDCs announced them */
     GMutex lock;          /* lazy derivation may run from several workers */
 };
 
@@ -69,6 +71,7 @@ TwKeyStore *tw_keystore_new(void)
     TwKeyStore *ks = g_new0(TwKeyStore, 1);
     ks->keys = g_ptr_array_new_with_free_func(key_free);
     ks->passwords = g_ptr_array_new_with_free_func(password_free);
+    ks->salts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_mutex_init(&ks->lock);
     return ks;
 }
@@ -79,6 +82,7 @@ void tw_keystore_free(TwKeyStore *ks)
         return;
     g_ptr_array_unref(ks->keys);
     g_ptr_array_unref(ks->passwords);
+    g_hash_table_unref(ks->salts);
     if (ks->kctx)
         krb5_free_context(ks->kctx);
     g_mutex_clear(&ks->lock);
@@ -332,6 +336,14 @@ guint tw_keystore_candidates(TwKeyStore *ks, const char *name, const char *realm
     g_autofree char *realm_cf = realm && *realm ? g_ascii_strdown(realm, -1) : NULL;
     guint n = 0;
     g_mutex_lock(&ks->lock);
+    if (!salt && realm_cf && ks->passwords->len) {
+        g_autofree char *sk = g_strconcat(name_cf, "@", realm_cf, NULL);
+        const char *learned = g_hash_table_lookup(ks->salts, sk);
+        if (learned) {
+            salt = (const guint8 *)learned;
+            salt_len = strlen(learned);
+        }
+    }
     for (guint i = 0; i < ks->keys->len; i++) {
         TwKey *k = g_ptr_array_index(ks->keys, i);
         if (matches(k, name_cf, realm_cf) && (enctype == 0 || k->enctype == enctype)) {
@@ -428,4 +440,64 @@ char *tw_key_describe(const TwKey *k)
         g_string_append_printf(s, "%s, ", k->label);
     g_string_append_printf(s, "%s)", k->source);
     return g_string_free(s, FALSE);
+}
+
+bool tw_keystore_learn_salt(TwKeyStore *ks, const char *name, const char *realm, const char *salt)
+{
+    if (!name || !realm || !salt || !*salt || !ks->passwords->len)
+        return true; /* only password keys need a salt */
+    g_autofree char *n = g_ascii_strdown(name, -1), *r = g_ascii_strdown(realm, -1);
+    char *key = g_strconcat(n, "@", r, NULL);
+    bool kept = true;
+    g_mutex_lock(&ks->lock);
+    if (g_hash_table_contains(ks->salts, key) || g_hash_table_size(ks->salts) < TW_KEYS_MAX_SALTS)
+        g_hash_table_replace(ks->salts, key, g_strdup(salt));
+    else {
+        g_free(key);
+        kept = false;
+    }
+    g_mutex_unlock(&ks->lock);
+    return kept;
+}
+
+GBytes *tw_key_decrypt(TwKeyStore *ks, const TwKey *k, gint32 usage, const guint8 *cipher, gsize len)
+{
+    if (!k->bytes || len == 0 || len > G_MAXUINT32)
+        return NULL;
+    krb5_context kc = store_ctx(ks, NULL);
+    if (!kc)
+        return NULL;
+    krb5_keyblock kb = { .enctype = k->enctype, .length = (unsigned)k->len, .contents = k->bytes };
+    krb5_enc_data in = { .enctype = k->enctype, .kvno = 0 };
+    in.ciphertext.data = (char *)cipher;
+    in.ciphertext.length = (unsigned)len;
+    /* The plain text is never longer than the cipher text (RFC 3961 5.3). */
+    guint8 *buf = g_malloc(len);
+    krb5_data out = { .data = (char *)buf, .length = (unsigned)len };
+    krb5_error_code ret = krb5_c_decrypt(kc, &kb, usage, NULL, &in, &out);
+    if (ret != 0 || out.length > len) {
+        explicit_bzero(buf, len);
+        g_free(buf);
+        return NULL;
+    }
+    return g_bytes_new_take(buf, out.length);
+}
+
+TwKey *tw_key_new_session(gint32 enctype, const guint8 *bytes, gsize len)
+{
+    TwKey *k = g_new0(TwKey, 1);
+    k->principal = g_strdup("session key");
+    k->name = g_strdup("");
+    k->enctype = enctype;
+    k->origin = TW_KEY_KEYTAB;
+    k->source = g_strdup("learned");
+    k->bytes = g_memdup2(bytes, len);
+    k->len = len;
+    return k;
+}
+
+void tw_key_free(TwKey *k)
+{
+    if (k)
+        key_free(k);
 }

@@ -78,6 +78,24 @@ guint tw_keystore_by_enctype(TwKeyStore *ks, gint32 enctype, GPtrArray *out);
  * secrets.  Appends borrowed TwKey pointers (each 16 bytes). */
 guint tw_keystore_nthashes(TwKeyStore *ks, const char *account, GPtrArray *out);
 
+/* The salt a KDC announced for NAME@REALM (PA-ETYPE-INFO2 / PA-PW-SALT of a
+ * KRB-ERROR or AS-REP): later password derivations for that principal use
+ * it when the caller passes no salt.  Salts are not secret.  False when
+ * TW_KEYS_MAX_SALTS is reached (the caller counts it). */
+bool tw_keystore_learn_salt(TwKeyStore *ks, const char *name, const char *realm, const char *salt);
+
+/* RFC 3961 section 3 decrypt-and-verify through krb5_c_decrypt with key usage
+ * `usage` (RFC 4120 section 7.5.1: 1 PA-ENC-TIMESTAMP, 2 ticket, 3 AS-REP
+ * enc-part, 7/11 authenticator, 8/9 TGS-REP enc-part).  Returns the plain
+ * text (transfer full), or NULL when the integrity check fails (another key)
+ * or the cipher text is not a valid length for the enctype. */
+GBytes *tw_key_decrypt(TwKeyStore *ks, const TwKey *k, gint32 usage, const guint8 *cipher, gsize len);
+
+/* A session key learned from a decrypted reply (RFC 4120 5.4.2 EncKDCRepPart
+ * key, 5.3 EncTicketPart key): owned by the caller, freed with tw_key_free(). */
+TwKey *tw_key_new_session(gint32 enctype, const guint8 *bytes, gsize len);
+void tw_key_free(TwKey *k);
+
 /* What a key is, never what it holds. */
 const char *tw_key_principal(const TwKey *k); /* "WS01$@SAMBA.LAB" or "WS01$" */
 gint32 tw_key_enctype(const TwKey *k);

@@ -308,6 +308,7 @@ CAP_FILTER="port 88 or port 464 or port 445 or port 135 or port $RPC_PORT or (ip
 
 cap_start() {   # name
     CAP_NAME=$1
+    rm -f "$OUT/keys/$1".*     # the keys of an earlier recording of this capture
     CAP_RAW=$LAB/cap-$1.raw.pcap
     ip netns exec "$SWNS" tcpdump -Z root -i "$BRIDGE" -s 0 --immediate-mode -U -n \
         -w "$CAP_RAW" >"$LAB/cap-$1.log" 2>&1 &
@@ -351,4 +352,82 @@ lab_cleanup_netns() {
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
         case $ns in tw-*) ip netns del "$ns" 2>/dev/null ;; esac
     done
+}
+
+# ---------------------------------------------------------------- lab keys
+# The keys of the accounts a scenario uses, exported from the DC (samba-tool
+# domain exportkeytab), so that captures can be decrypted (trustwire -K,
+# tshark -K).  Every generation seen during this lab run is kept per account
+# in $LAB/keys/ACCOUNT.keytab (+ .notes: "KVNO what this generation is");
+# lab_export_keys writes the merged keytab of a scenario next to its
+# capture: $OUT/keys/SCENARIO.keytab, SCENARIO.txt (principal, kvno, enctypes,
+# generation), SCENARIO.nthash (ACCOUNT KVNO NT-hash, from the RC4 entries).
+# They open nothing but this lab.
+
+# lab_key_snapshot ACCOUNT NOTE: export ACCOUNT's current keys now (call
+# before and after a rotation/reset so that previous generations exist).
+# A kvno already kept is not added again.
+lab_key_snapshot() {   # account note
+    local a=$1 note=$2 base acc tmp kv
+    base=$(echo "${a%\$}" | tr A-Z a-z)
+    mkdir -p "$LAB/keys"
+    acc=$LAB/keys/$base.keytab
+    tmp=$LAB/dc/lib/export.keytab
+    rm -f "$tmp"
+    on dc samba-tool domain exportkeytab /var/lib/samba/export.keytab --principal="$a" >/dev/null 2>&1 \
+        || { log "no keys exported for $a ($note)"; return 0; }
+    # (a deleted account exports nothing, with status 0)
+    [ -s "$tmp" ] || { log "no keys exported for $a ($note)"; return 0; }
+    kv=$(klist -k "$tmp" | awk 'NR>3 && !kv {kv = $1} END {print kv}')
+    [ -n "$kv" ] || return 0
+    grep -qs "^$kv " "$acc.notes" && return 0
+    if [ -f "$acc" ]; then
+        printf 'rkt %s\nrkt %s\nwkt %s.new\nq\n' "$acc" "$tmp" "$acc" | ktutil >/dev/null
+        mv "$acc.new" "$acc"
+    else
+        cp "$tmp" "$acc"
+    fi
+    rm -f "$tmp"
+    echo "$kv $note" >> "$acc.notes"
+}
+
+# lab_export_keys SCENARIO ACCOUNT...: every kept generation of each ACCOUNT
+# (its current keys exported now as well) into $OUT/keys/SCENARIO.*.
+lab_export_keys() {   # scenario account...
+    local scn=$1 a base acc out=$OUT/keys/$1 cmds="" kv note
+    shift
+    mkdir -p "$OUT/keys"
+    for a in "$@"; do
+        lab_key_snapshot "$a" "current at the $scn capture"
+        base=$(echo "${a%\$}" | tr A-Z a-z)
+        [ -f "$LAB/keys/$base.keytab" ] && cmds+="rkt $LAB/keys/$base.keytab"$'\n'
+    done
+    rm -f "$out.keytab"
+    printf '%swkt %s\nq\n' "$cmds" "$out.keytab" | ktutil >/dev/null
+    chmod 600 "$out.keytab"
+    {
+        echo "# $scn: keys exported from the lab DC (samba-tool domain exportkeytab)"
+        echo "# principal | kvno | enctypes | generation"
+        for a in "$@"; do
+            base=$(echo "${a%\$}" | tr A-Z a-z)
+            [ -f "$LAB/keys/$base.keytab.notes" ] || continue
+            while read -r kv note; do
+                klist -k -e "$LAB/keys/$base.keytab" | awk -v kv="$kv" '
+                    NR > 3 && $1 == kv { p = $2; sub(/^\(/, "", $3); sub(/\)$/, "", $3); e = e (e ? "," : "") $3 }
+                    END { printf "%s | %s | %s | ", p, kv, e }'
+                echo "$note"
+            done < "$LAB/keys/$base.keytab.notes"
+        done
+    } > "$out.txt"
+    klist -k -K -e "$out.keytab" | awk '/arcfour-hmac/ { p = $2; sub(/@.*/, "", p); k = $NF; gsub(/[()]|0x/, "", k); print p, $1, k }' \
+        > "$out.nthash"
+    chmod 600 "$out.nthash"
+    log "keys of $* -> $out.keytab ($(wc -l < "$out.nthash") RC4 keys)"
+}
+
+# lab_export_password SCENARIO PRINCIPAL PASSWORD NOTE: a password the lab set.
+lab_export_password() {   # scenario principal password note
+    mkdir -p "$OUT/keys"
+    printf '%s\t%s\t%s\n' "$2" "$3" "$4" >> "$OUT/keys/$1.passwords"
+    chmod 600 "$OUT/keys/$1.passwords"
 }

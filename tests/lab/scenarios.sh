@@ -25,9 +25,12 @@ make_stale() {   # node
     [ -n "${STALE[$n]:-}" ] && return 0
     member_join "$n"
     rm -rf "${d:?}/snapshot"; cp -a "$d/lib" "$d/snapshot"
+    lab_key_snapshot "$(nb_of "$n")\$" "snapshot: the password the rolled-back machine uses"
     on "$n" net ads changetrustpw >/dev/null
+    lab_key_snapshot "$(nb_of "$n")\$" "after rotation 1 (the DC's previous)"
     sleep 1
     on "$n" net ads changetrustpw >/dev/null
+    lab_key_snapshot "$(nb_of "$n")\$" "after rotation 2 (the DC's current)"
     rm -rf "${d:?}/lib"/*; cp -a "$d/snapshot/." "$d/lib/"
     rm -f "$d/run"/*.tdb "$d/cache"/*.tdb
     STALE[$n]=1
@@ -54,6 +57,7 @@ scn_01_healthy() {
     on ws1 env "$MCC" kvno "cifs/$DCFQDN" "host/$DCFQDN"
     on ws1 env "$MCC" smbclient "//$DCFQDN/netlogon" --use-kerberos=required -c 'ls' >/dev/null
     cap_stop
+    lab_export_keys 01-healthy 'WS01$' 'DC1$' krbtgt
 }
 
 # 2. Stale machine password after a snapshot rollback (WS02)
@@ -72,11 +76,13 @@ scn_02_stale_password() {
     on ws2 "$PY" "$HERE/nrpc_probe.py" wrong-password --dc "$DC_IP" --transport tcp \
         --computer WS02 --nthash "$nthash" || true
     cap_stop
+    lab_export_keys 02-stale-password 'WS02$' 'DC1$' krbtgt
     # winbindd's own connection retries and wbinfo -t, separately (larger)
     cap_start 02-stale-password-winbindd
     member_start_winbindd ws2
     on ws2 wbinfo -t || true
     cap_stop
+    lab_export_keys 02-stale-password-winbindd 'WS02$' 'DC1$' krbtgt
     member_stop_winbindd ws2
 }
 
@@ -110,6 +116,7 @@ scn_03_clock_skew() {
     done
     on ws5 sntp -t 2 "$DC_IP" || true
     cap_stop
+    lab_export_keys 03-clock-skew 'WS01$' 'DC1$' krbtgt
     CAP_EXTRA=
     dc_stop_ntp
 }
@@ -123,11 +130,13 @@ scn_04_netlogon() {
     on ws1 wbinfo -t                          # winbindd's secure channel
     on ws1 rpcclient -P "ncacn_ip_tcp:${DCFQDN}[schannel,seal]" -c "dsr_getdcname $DNSDOMAIN" >/dev/null || true
     cap_stop
+    lab_export_keys 04-netlogon-healthy 'WS01$' 'DC1$' krbtgt
     member_stop_winbindd ws1
     cap_start 04-netlogon-wrong-password
     on ws1 "$PY" "$HERE/nrpc_probe.py" wrong-password --dc "$DC_IP" --transport tcp --computer WS01 || true
     on ws1 "$PY" "$HERE/nrpc_probe.py" wrong-password --dc "$DC_IP" --transport np  --computer WS01 || true
     cap_stop
+    lab_export_keys 04-netlogon-wrong-password 'WS01$' 'DC1$' krbtgt
 }
 
 # 5. Machine password rotation (WS05): kpasswd (Samba net ads changetrustpw),
@@ -135,12 +144,15 @@ scn_04_netlogon() {
 scn_05_rotation() {
     member_join ws5
     member_start_winbindd ws5
+    lab_key_snapshot 'WS05$' "before the kpasswd rotation"
     cap_start 05-rotation
     on ws5 net ads changetrustpw              # kpasswd set-password (464)
+    lab_key_snapshot 'WS05$' "after the kpasswd rotation"
     machine_kinit ws5                         # new key works
     on ws5 wbinfo --change-secret             # NETLOGON NetrServerPasswordSet2 on the secure channel
     on ws5 wbinfo -t
     cap_stop
+    lab_export_keys 05-rotation 'WS05$' 'DC1$' krbtgt
     member_stop_winbindd ws5
     # Samba 4.17 does not write the new secret of a NETLOGON rotation into the
     # keytab; resync it (as an admin would) so WS05 stays healthy afterwards
@@ -153,10 +165,15 @@ scn_05_rotation() {
     local mp1='Tw-Lab-Machine-1!' mp2='Tw-Lab-Machine-2!'
     on dc samba-tool user setpassword 'WS05$' --newpassword="$mp1" >/dev/null
     printf '%s\n' "$mp1" | on ws5 net changesecretpw -f -i >/dev/null
+    lab_key_snapshot 'WS05$' "password $mp1 (set on the DC before the kpasswd-tcp capture)"
     cap_start 05-rotation-kpasswd-tcp
     on ws5 env KRB5_CONFIG=/etc/samba/krb5-tcp.conf KRB5CCNAME=FILE:/tmp/kpasswd.ccache sh -c \
         'printf "%s\n%s\n%s\n" "$1" "$2" "$2" | kpasswd "$3"' - "$mp1" "$mp2" "WS05\$@$REALM"
     cap_stop
+    lab_key_snapshot 'WS05$' "password $mp2 (set by kpasswd over TCP)"
+    lab_export_keys 05-rotation-kpasswd-tcp 'WS05$' 'DC1$' krbtgt
+    lab_export_password 05-rotation-kpasswd-tcp "WS05\$@$REALM" "$mp1" "before kpasswd (old password)"
+    lab_export_password 05-rotation-kpasswd-tcp "WS05\$@$REALM" "$mp2" "after kpasswd (new password)"
     printf '%s\n' "$mp2" | on ws5 net changesecretpw -f -i >/dev/null
     on ws5 net ads keytab create -P >/dev/null
     machine_kinit ws5                         # healthy again (not recorded)
@@ -166,16 +183,20 @@ scn_05_rotation() {
 scn_06_disabled_deleted() {
     member_join ws3
     member_join ws4
+    lab_key_snapshot 'WS03$' "as joined (before the account was disabled)"
+    lab_key_snapshot 'WS04$' "as joined (before the account was deleted)"
     on dc samba-tool user disable 'WS03$' >/dev/null
     on dc samba-tool computer delete WS04 >/dev/null
     cap_start 06-disabled
     machine_kinit ws3 || true                 # KDC_ERR_CLIENT_REVOKED
     on ws3 net rpc testjoin -S "$DCFQDN" || true
     cap_stop
+    lab_export_keys 06-disabled 'WS03$' 'DC1$' krbtgt
     cap_start 06-deleted
     machine_kinit ws4 || true                 # KDC_ERR_C_PRINCIPAL_UNKNOWN
     on ws4 net rpc testjoin -S "$DCFQDN" || true
     cap_stop
+    lab_export_keys 06-deleted 'WS04$' 'DC1$' krbtgt
 }
 
 # 7. Cloned machine: WS06 copied to a second namespace (other MAC and IP);
@@ -186,17 +207,21 @@ scn_07_cloned() {
     cp "$LAB/ws6/etc/smb.conf" "$LAB/ws6b/etc/smb.conf"
     cp -a "$LAB/ws6/lib/." "$LAB/ws6b/lib/"
     JOINED[ws6b]=1
+    lab_key_snapshot 'WS06$' "as joined: the original's (and the clone's first) password"
     cap_start 07-cloned
     machine_kinit ws6                         # original, healthy
     machine_kinit ws6b                        # clone, same key, other IP/MAC
     on ws6b net ads changetrustpw             # clone rotates (kpasswd)
+    lab_key_snapshot 'WS06$' "after the clone's rotation 1"
     sleep 1
     on ws6b net ads changetrustpw
+    lab_key_snapshot 'WS06$' "after the clone's rotation 2 (the DC's current)"
     machine_kinit ws6b                        # clone fine
     on ws6b net rpc testjoin -S "$DCFQDN"
     machine_kinit ws6 || true                 # original: KDC_ERR_PREAUTH_FAILED
     on ws6 net rpc testjoin -S "$DCFQDN" || true           # original: ACCESS_DENIED
     cap_stop
+    lab_export_keys 07-cloned 'WS06$' 'DC1$' krbtgt
 }
 
 # 8. Zerologon-style probe against the lab DC (20 attempts, stops on success)
@@ -205,6 +230,7 @@ scn_08_zerologon() {
     cap_start 08-zerologon
     on ws8 "$PY" "$HERE/nrpc_probe.py" zerologon --dc "$DC_IP" --transport tcp --computer DC1 --attempts 20 || true
     cap_stop
+    lab_export_keys 08-zerologon 'DC1$' krbtgt
 }
 
 # 9. Big tickets: a user in 300 groups; UDP answered RESPONSE_TOO_BIG, TCP
@@ -219,6 +245,8 @@ scn_09_big_ticket() {
     on ws7 env "$UCC" kvno "cifs/$DCFQDN" >/dev/null
     on ws7 env "$UCC" smbclient "//$DCFQDN/netlogon" --use-kerberos=required -c ls >/dev/null
     cap_stop
+    lab_export_keys 09-big-ticket bigtoken 'DC1$' krbtgt
+    lab_export_password 09-big-ticket "bigtoken@$REALM" "$USERPASS" "user created by the lab"
 }
 
 # 10a. A member server (SRV01) whose own key is stale: its account password
@@ -243,18 +271,24 @@ scn_10_server_key() {
     member_join srv1
     member_start_smbd srv1
     ensure_node ws7
+    lab_key_snapshot 'SRV01$' "as joined (SRV01's keytab, the old key)"
     on dc samba-tool user setpassword 'SRV01$' --random-password >/dev/null
+    lab_key_snapshot 'SRV01$' "after the reset on the DC (the DC's current)"
     CAP_EXTRA="or port 4444"
     cap_start 10-server-key-kvno
     user_kinit ws7 alice "$USERPASS"
     on ws7 env "$UCC" smbclient "//srv01.$DNSDOMAIN/share" --use-kerberos=required -c ls </dev/null || true
     gss_round /var/lib/samba/private/krb5.keytab          # KRB_AP_ERR_BADKEYVER
     cap_stop
+    lab_export_keys 10-server-key-kvno 'SRV01$' alice 'DC1$' krbtgt
+    lab_export_password 10-server-key-kvno "alice@$REALM" "$USERPASS" "user created by the lab"
     on srv1 net ads keytab create -U "Administrator%$ADMINPASS" >/dev/null
     cap_start 10-server-key-mismatch
     on ws7 env "$UCC" smbclient "//srv01.$DNSDOMAIN/share" --use-kerberos=required -c ls </dev/null || true
     gss_round /var/lib/samba/private/krb5.keytab          # KRB_AP_ERR_MODIFIED
     cap_stop
+    lab_export_keys 10-server-key-mismatch 'SRV01$' alice 'DC1$' krbtgt
+    lab_export_password 10-server-key-mismatch "alice@$REALM" "$USERPASS" "user created by the lab"
     CAP_EXTRA=
     cat "$LAB/srv1/log/gss-server.out" >&2
 }
@@ -313,7 +347,9 @@ scn_10_server_key_http() {
     ensure_node ws7
     on dc samba-tool spn add "HTTP/srv01.$DNSDOMAIN" 'SRV01$' >/dev/null 2>&1 || true
     on srv1 net ads keytab create -P >/dev/null      # HTTP/ keys with SRV01's current secret
+    lab_key_snapshot 'SRV01$' "SRV01's secret before the HTTP reset (its keytab)"
     on dc samba-tool user setpassword 'SRV01$' --random-password >/dev/null
+    lab_key_snapshot 'SRV01$' "after the HTTP reset on the DC (the DC's current)"
     httpd_conf
     CAP_EXTRA="or port 80"
     cap_start 10-server-key-http
@@ -322,6 +358,8 @@ scn_10_server_key_http() {
     on srv1 net ads keytab create -U "Administrator%$ADMINPASS" >/dev/null
     httpd_round                                      # stale keys under the current kvno
     cap_stop
+    lab_export_keys 10-server-key-http 'SRV01$' alice 'DC1$' krbtgt
+    lab_export_password 10-server-key-http "alice@$REALM" "$USERPASS" "user created by the lab"
     CAP_EXTRA=
     cat "$LAB/srv1/log/httpd-error.log" >&2 || true
 }
@@ -337,6 +375,7 @@ scn_10_mixed() {
     healthy_round ws8 & local p4=$!
     wait $p1; wait $p2; wait $p3; wait $p4
     cap_stop
+    lab_export_keys 10-mixed 'WS01$' 'WS02$' 'WS05$' 'WS08$' 'DC1$' krbtgt
 }
 
 # 11. Reset by someone else: WS08's secure channel works; an administrator on

@@ -145,6 +145,15 @@ static void test_loose_mode(Fixture *f, gconstpointer data)
     fclose(warn);
     g_assert_nonnull(strstr(buf, "accessible by group or others (mode 0644)"));
     free(buf);
+    /* Group-readable is loose too. */
+    g_chmod(f->keytab, 0640);
+    g_autoptr(TwKeyStore) ks2 = tw_keystore_new();
+    buf = NULL;
+    warn = open_memstream(&buf, &blen);
+    g_assert_cmpint(tw_keystore_add_keytab(ks2, f->keytab, warn, &err), ==, 5);
+    fclose(warn);
+    g_assert_nonnull(strstr(buf, "(mode 0640)"));
+    free(buf);
     /* No label: the keys carry none. */
     g_autoptr(GPtrArray) c = g_ptr_array_new();
     tw_keystore_candidates(ks, "WS01$", NULL, AES256, NULL, 0, c);
@@ -245,6 +254,53 @@ static void test_nthash(void)
     g_assert_cmpuint(tw_keystore_candidates(ks, "WS02$", "SAMBA.LAB", AES256, NULL, 0, c), ==, 0);
 }
 
+/* RFC 3961 decrypt with the right key and usage; any other key, usage or a
+ * cut cipher text fails; a learned salt is used for password keys. */
+static void test_decrypt_and_salt(void)
+{
+    g_autoptr(TwKeyStore) ks = tw_keystore_new();
+    g_assert_true(tw_keystore_add_password(ks, "WS01$@SAMBA.LAB:secret", NULL));
+    const char *ad = "SAMBA.LABhostws01.samba.lab";
+    g_assert_true(tw_keystore_learn_salt(ks, "ws01$", "SAMBA.LAB", ad));
+    g_autoptr(GPtrArray) c = g_ptr_array_new();
+    g_assert_cmpuint(tw_keystore_candidates(ks, "WS01$", "SAMBA.LAB", AES256, NULL, 0, c), ==, 1);
+    g_autoptr(GBytes) salted = derive(AES256, "secret", ad);
+    g_assert_true(key_is(c->pdata[0], salted));
+    const TwKey *k = c->pdata[0];
+
+    krb5_context kc;
+    g_assert_cmpint(krb5_init_context(&kc), ==, 0);
+    gsize klen;
+    const guint8 *kbytes = tw_key_material(k, &klen);
+    krb5_keyblock kb = { .enctype = AES256, .length = (unsigned)klen, .contents = (krb5_octet *)kbytes };
+    const char *msg = "patimestamp 20261202200000Z";
+    size_t clen;
+    g_assert_cmpint(krb5_c_encrypt_length(kc, AES256, strlen(msg), &clen), ==, 0);
+    g_autofree guint8 *cbuf = g_malloc(clen);
+    krb5_data in = { .data = (char *)msg, .length = (unsigned)strlen(msg) };
+    krb5_enc_data out = { .enctype = AES256 };
+    out.ciphertext.data = (char *)cbuf;
+    out.ciphertext.length = (unsigned)clen;
+    g_assert_cmpint(krb5_c_encrypt(kc, &kb, 1, NULL, &in, &out), ==, 0);
+    krb5_free_context(kc);
+
+    g_autoptr(GBytes) plain = tw_key_decrypt(ks, k, 1, cbuf, clen);
+    g_assert_nonnull(plain);
+    g_assert_cmpmem(g_bytes_get_data(plain, NULL), g_bytes_get_size(plain), msg, strlen(msg));
+    g_assert_null(tw_key_decrypt(ks, k, 3, cbuf, clen));       /* other usage */
+    g_assert_null(tw_key_decrypt(ks, k, 1, cbuf, clen - 1));   /* cut */
+    g_assert_null(tw_key_decrypt(ks, k, 1, cbuf, 0));
+    cbuf[clen / 2] ^= 1;
+    g_assert_null(tw_key_decrypt(ks, k, 1, cbuf, clen));       /* flipped bit */
+    cbuf[clen / 2] ^= 1;
+    /* The default-salt key (another key) cannot decrypt it. */
+    g_assert_true(tw_keystore_add_password(ks, "ws01$@OTHER.REALM:secret", NULL));
+    g_ptr_array_set_size(c, 0);
+    tw_keystore_candidates(ks, "WS01$", "OTHER.REALM", AES256, NULL, 0, c);
+    g_assert_cmpuint(c->len, ==, 1);
+    g_assert_null(tw_key_decrypt(ks, c->pdata[0], 1, cbuf, clen));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -253,5 +309,6 @@ int main(int argc, char **argv)
     g_test_add_func("/keystore/bad-keytab", test_bad_keytab);
     g_test_add_func("/keystore/password", test_password);
     g_test_add_func("/keystore/nthash", test_nthash);
+    g_test_add_func("/keystore/decrypt-and-salt", test_decrypt_and_salt);
     return g_test_run();
 }
