@@ -136,6 +136,8 @@ typedef enum {
     TW_F_SEEN,             /* any other mention (SPN target, NTLMSSP workstation…) */
     TW_F_CLOCK_NTP,        /* NTP/MS-SNTP packet sent by NAME: a measured clock sample (value = clock
                             * minus capture host, s) */
+    TW_F_PWSET_REPLY,      /* a kpasswd reply whose result is encrypted: the change was answered,
+                            * outcome unknown (fleet.c: not an interrupted rotation) */
     TW_F_COUNT
 } TwFactKind;
 
@@ -286,6 +288,9 @@ struct TwAnalysis {
     bool dc_has_offset;
     double dc_offset;
     char *dc_name;
+    /* Fleet view (fleet.c): per-DC acceptances and refusals, rebuilt when
+     * events were added since. */
+    void *fleet_cache;
     /* Live announcements: "key|rule|state" already printed. */
     GHashTable *announced;
     GPtrArray *touched;     /* machines touched by the current event (borrowed) */

@@ -7,6 +7,7 @@
  * error finds its machine.
  */
 #include "analysis.h"
+#include "fleet.h"
 
 #include "core/krb5-names.h"
 #include "core/nrpc-names.h"
@@ -109,6 +110,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_hash_table_destroy(a->announced);
     g_ptr_array_unref(a->touched);
     g_free(a->dc_name);
+    tw_fleet_cache_free(a->fleet_cache);
     g_free(a);
 }
 
@@ -617,9 +619,18 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     if (t == TW_KRB5_PRIV && kpasswd) {
         /* RFC 3244: the kpasswd reply; result 0 = success. */
         gint64 rc = tw_event_get_int(ev, "kpasswd_result", -1);
-        if (rc < 0)
-            return;
         Request *r = request_for_reply(a, ev, source, "krb", 0);
+        if (rc < 0) {
+            /* The result is sealed (no keys): the change was answered, how is unknown. */
+            g_autofree char *racct = r ? tw_identity_from_principal(r->cname) : NULL;
+            TwMachine *rm = racct ? tw_identity_get(a, racct) : tw_identity_by_addr(a, ev->dst, false);
+            if (rm)
+                tw_machine_fact(a, rm, TW_F_PWSET_REPLY,
+                                with_kerberos(evidence_new(ev, source, "kpasswd reply",
+                                                           g_strdup("result sealed: answered, outcome not visible")),
+                                              t, TW_DIR_RESPONSE, TW_PEER_KDC));
+            return;
+        }
         g_autofree char *acct = r ? tw_identity_from_principal(r->cname) : NULL;
         TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->dst, true);
         TwEvidence *e = with_kerberos(evidence_new(ev, source, "kpasswd reply", NULL), t, TW_DIR_RESPONSE, TW_PEER_KDC);
