@@ -164,6 +164,9 @@ def run_case(tw, name):
         errs.append("-T report exits %d but -T json exits %d" % (t.returncode, p.returncode))
     if "Result:" not in t.stdout or "\033[" in t.stdout:
         errs.append("text report lacks its result line or has colour on a pipe")
+    for want in exp.get("report_contains", []):
+        if want not in t.stdout:
+            errs.append("text report lacks %r" % want)
     return errs
 
 
