@@ -111,6 +111,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_ptr_array_unref(a->touched);
     g_free(a->dc_name);
     tw_fleet_cache_free(a->fleet_cache);
+    g_free(a->realm);
     g_free(a);
 }
 
@@ -525,6 +526,9 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             if (m && m->role == TW_ROLE_UNKNOWN)
                 m->role = TW_ROLE_MEMBER;
+            const char *realm = tw_event_get_str(ev, "realm");
+            if (m && t == TW_KRB5_AS_REQ && !a->realm && realm && *realm && !tw_event_get_bool(ev, "realm_truncated", false))
+                a->realm = g_strdup(realm);
             if (m && t == TW_KRB5_AS_REQ)
                 tw_machine_fact(a, m, TW_F_SEEN,
                                 with_kerberos(evidence_new(ev, source, "AS-REQ",

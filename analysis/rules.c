@@ -351,13 +351,7 @@ static void rule_stale_password(const TwAnalysis *a, const TwMachine *m, GPtrArr
     }
     f->summary = g_string_free(s, FALSE);
     g_autofree char *dch = dc_host(a);
-    f->fix = g_strdup_printf(
-        "On %s, as a local administrator: `Test-ComputerSecureChannel -Repair -Server %s -Credential "
-        "DOMAIN\\admin` (or `Reset-ComputerMachinePassword -Server %s -Credential DOMAIN\\admin`; "
-        "`netdom resetpwd /s:%s /ud:DOMAIN\\admin /pd:*`). If that fails, rejoin the domain. "
-        "Samba/Linux members: `net ads changetrustpw` or `adcli update`. After restoring a VM snapshot, "
-        "always repair the secure channel.",
-        host, dch, dch, dch);
+    f->fix = tw_fix_stale_password(a, m);
     add_ev(f, m, TW_F_KRB_KEY_FAIL, 6);
     if (nl_count)
         add_ev(f, m, TW_F_NL_AUTH_DENIED, 6);

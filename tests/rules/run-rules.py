@@ -95,6 +95,12 @@ def check_machine(key, m, exp, errs):
                 err("clock_offset_s %r not in [%s, %s]" % (off, lo, hi))
     if "summary_contains" in exp and exp["summary_contains"] not in (m.get("summary") or ""):
         err("summary lacks %r: %r" % (exp["summary_contains"], m.get("summary")))
+    for want in exp.get("fix_contains", []):
+        if want not in (m.get("fix") or ""):
+            err("fix lacks %r: %r" % (want, m.get("fix")))
+    for bad in exp.get("fix_excludes", []):
+        if bad in (m.get("fix") or ""):
+            err("fix has %r: %r" % (bad, m.get("fix")))
     if not m["fix"]:
         err("no fix")
 
