@@ -145,6 +145,8 @@ typedef enum {
                             * value = kvno) — analysis/kvno.c */
     TW_F_KVNO_MOVED,       /* … higher than the one before (value = new kvno): its password changed */
     TW_F_KVNO_BACKWARDS,   /* … lower than the one before (value = new kvno): two keys in use at once */
+    TW_F_PWSET_REPLY,      /* a kpasswd reply whose result is encrypted: the change was answered,
+                            * outcome unknown (fleet.c: not an interrupted rotation) */
     TW_F_COUNT
 } TwFactKind;
 
@@ -297,6 +299,11 @@ struct TwAnalysis {
     bool dc_has_offset;
     double dc_offset;
     char *dc_name;
+    /* Fleet view (fleet.c): per-DC acceptances and refusals, rebuilt when
+     * events were added since. */
+    void *fleet_cache;
+    /* The realm of the first machine AS-REQ (the domain fixes name), or NULL. */
+    char *realm;
     /* Live announcements: "key|rule|state" already printed. */
     GHashTable *announced;
     GPtrArray *touched;     /* machines touched by the current event (borrowed) */
@@ -330,6 +337,11 @@ bool tw_machine_ntp_offset(const TwMachine *m, double *offset_s);
 /* The name (or address) to use for the DC in fixes ("DC1" or "10.0.0.1"), or NULL.
  * Returns: (transfer none) (nullable): owned by a, valid until more events are fed. */
 const char *tw_analysis_dc_name(const TwAnalysis *a);
+
+/* fixes.c: fix texts for the machine's role, with the domain and a DC
+ * that works filled in from the capture.
+ * Returns: (transfer full): free with g_free(). */
+char *tw_fix_stale_password(const TwAnalysis *a, const TwMachine *m);
 
 /* identity.c */
 /* Canonical machine account for a Kerberos principal or SPN: "WS1$" for

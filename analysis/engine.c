@@ -8,6 +8,7 @@
  */
 #include "analysis.h"
 #include "tickets.h"
+#include "fleet.h"
 
 #include "core/krb5-names.h"
 #include "core/nrpc-names.h"
@@ -114,6 +115,8 @@ void tw_analysis_free(TwAnalysis *a)
     g_hash_table_destroy(a->announced);
     g_ptr_array_unref(a->touched);
     g_free(a->dc_name);
+    tw_fleet_cache_free(a->fleet_cache);
+    g_free(a->realm);
     g_free(a);
 }
 
@@ -529,6 +532,9 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             if (m && m->role == TW_ROLE_UNKNOWN)
                 m->role = TW_ROLE_MEMBER;
+            const char *realm = tw_event_get_str(ev, "realm");
+            if (m && t == TW_KRB5_AS_REQ && !a->realm && realm && *realm && !tw_event_get_bool(ev, "realm_truncated", false))
+                a->realm = g_strdup(realm);
             if (m && t == TW_KRB5_AS_REQ)
                 tw_machine_fact(a, m, TW_F_SEEN,
                                 with_kerberos(evidence_new(ev, source, "AS-REQ",
@@ -623,9 +629,18 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     if (t == TW_KRB5_PRIV && kpasswd) {
         /* RFC 3244: the kpasswd reply; result 0 = success. */
         gint64 rc = tw_event_get_int(ev, "kpasswd_result", -1);
-        if (rc < 0)
-            return;
         Request *r = request_for_reply(a, ev, source, "krb", 0);
+        if (rc < 0) {
+            /* The result is sealed (no keys): the change was answered, how is unknown. */
+            g_autofree char *racct = r ? tw_identity_from_principal(r->cname) : NULL;
+            TwMachine *rm = racct ? tw_identity_get(a, racct) : tw_identity_by_addr(a, ev->dst, false);
+            if (rm)
+                tw_machine_fact(a, rm, TW_F_PWSET_REPLY,
+                                with_kerberos(evidence_new(ev, source, "kpasswd reply",
+                                                           g_strdup("result sealed: answered, outcome not visible")),
+                                              t, TW_DIR_RESPONSE, TW_PEER_KDC));
+            return;
+        }
         g_autofree char *acct = r ? tw_identity_from_principal(r->cname) : NULL;
         TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->dst, true);
         TwEvidence *e = with_kerberos(evidence_new(ev, source, "kpasswd reply", NULL), t, TW_DIR_RESPONSE, TW_PEER_KDC);

@@ -4,6 +4,7 @@
  * evidence, its false-positive traps and its references.
  */
 #include "analysis.h"
+#include "fleet.h"
 
 #include "core/krb5-names.h"
 #include "core/ntstatus.h"
@@ -350,13 +351,7 @@ static void rule_stale_password(const TwAnalysis *a, const TwMachine *m, GPtrArr
     }
     f->summary = g_string_free(s, FALSE);
     g_autofree char *dch = dc_host(a);
-    f->fix = g_strdup_printf(
-        "On %s, as a local administrator: `Test-ComputerSecureChannel -Repair -Server %s -Credential "
-        "DOMAIN\\admin` (or `Reset-ComputerMachinePassword -Server %s -Credential DOMAIN\\admin`; "
-        "`netdom resetpwd /s:%s /ud:DOMAIN\\admin /pd:*`). If that fails, rejoin the domain. "
-        "Samba/Linux members: `net ads changetrustpw` or `adcli update`. After restoring a VM snapshot, "
-        "always repair the secure channel.",
-        host, dch, dch, dch);
+    f->fix = tw_fix_stale_password(a, m);
     add_ev(f, m, TW_F_KRB_KEY_FAIL, 6);
     if (nl_count)
         add_ev(f, m, TW_F_NL_AUTH_DENIED, 6);
@@ -830,15 +825,17 @@ GPtrArray *tw_rules_sprays(const TwAnalysis *a)
 const TwRule tw_rules[] = {
     { "zerologon", "Zerologon attack (CVE-2020-1472)", "CVE-2020-1472; MS-NRPC 3.1.4.1, 3.1.4.4, 3.5.4.4.5", 0, rule_zerologon },
     { "duplicate-identity", "One account, two machines (clone)", "MS-NRPC 3.5.4.4.2, 3.5.4.4.5; KB810977 (event 5722)", 1, rule_duplicate },
-    { "rotation", "Machine password change", "MS-NRPC 3.5.4.4.5 (NetrServerPasswordSet2); RFC 3244 (kpasswd)", 2, rule_rotation },
-    { "account-missing", "Machine account missing", "RFC 4120 7.5.9 (6); MS-NRPC 3.5.4.4.2 (STATUS_NO_TRUST_SAM_ACCOUNT)", 3, rule_account_missing },
-    { "account-disabled", "Machine account disabled", "RFC 4120 7.5.9 (18); MS-KILE 2.2.1 (KERB-EXT-ERROR)", 4, rule_account_disabled },
-    { "stale-password", "Stale machine password", "RFC 4120 7.5.9 (24, 31); MS-KILE 3.3.5.7.1; MS-NRPC 3.5.4.4.2", 5, rule_stale_password },
-    { "server-key-mismatch", "Service holds a stale key", "RFC 4120 3.2.3, 7.5.9 (41, 44); MS-KILE 3.4.5.1", 6, rule_server_key },
-    { "trust-failure", "Trust relationship failed", "MS-ERREF 2.3.1 (0xC000018A/C/D); MS-NRPC 3.5.4", 7, rule_trust_failure },
-    { "clock-skew", "Clock skew", "RFC 4120 1.6, 5.2.3, 7.5.9 (37); MS-KILE 3.1.5.2; MS-SMB2 2.2.4; MS-NRPC 3.1.4.5", 8, rule_clock_skew },
-    { "healthy", "Healthy", "RFC 4120 3.1.5 (AS-REP); MS-NRPC 3.1.4.2", 9, rule_healthy },
-    { "unknown", "Not enough evidence", "-", 10, rule_unknown },
+    { "interrupted-rotation", "Password change without an answer", "MS-NRPC 3.5.4.4.5 (NetrServerPasswordSet2); RFC 3244 (kpasswd)", 2, tw_fleet_rule_interrupted },
+    { "dc-replication", "A domain controller lags (replication)", "MS-ADTS 3.1.1.1.9 (USN), MS-DRSR 4.1.10 (GetNCChanges); RFC 4120 7.5.9 (24)", 3, tw_fleet_rule_replication },
+    { "rotation", "Machine password change", "MS-NRPC 3.5.4.4.5 (NetrServerPasswordSet2); RFC 3244 (kpasswd)", 4, rule_rotation },
+    { "account-missing", "Machine account missing", "RFC 4120 7.5.9 (6); MS-NRPC 3.5.4.4.2 (STATUS_NO_TRUST_SAM_ACCOUNT)", 5, rule_account_missing },
+    { "account-disabled", "Machine account disabled", "RFC 4120 7.5.9 (18); MS-KILE 2.2.1 (KERB-EXT-ERROR)", 6, rule_account_disabled },
+    { "stale-password", "Stale machine password", "RFC 4120 7.5.9 (24, 31); MS-KILE 3.3.5.7.1; MS-NRPC 3.5.4.4.2", 7, rule_stale_password },
+    { "server-key-mismatch", "Service holds a stale key", "RFC 4120 3.2.3, 7.5.9 (41, 44); MS-KILE 3.4.5.1", 8, rule_server_key },
+    { "trust-failure", "Trust relationship failed", "MS-ERREF 2.3.1 (0xC000018A/C/D); MS-NRPC 3.5.4", 9, rule_trust_failure },
+    { "clock-skew", "Clock skew", "RFC 4120 1.6, 5.2.3, 7.5.9 (37); MS-KILE 3.1.5.2; MS-SMB2 2.2.4; MS-NRPC 3.1.4.5", 10, rule_clock_skew },
+    { "healthy", "Healthy", "RFC 4120 3.1.5 (AS-REP); MS-NRPC 3.1.4.2", 11, rule_healthy },
+    { "unknown", "Not enough evidence", "-", 12, rule_unknown },
 };
 const guint tw_rules_count = G_N_ELEMENTS(tw_rules);
 

@@ -4,6 +4,7 @@
  */
 #include "output/report.h"
 #include "output/report-tickets.h"
+#include "output/dc-view.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -299,6 +300,7 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
     }
     if (ndc)
         g_string_append_c(out, '\n');
+    tw_dc_view_text(out, a);
     g_string_append_c(out, '\n');
 
     guint counts[TW_STATE_BROKEN + 1] = { 0 };
@@ -616,6 +618,7 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
             json_builder_add_double_value(b, round1(o));
         else
             json_builder_add_null_value(b);
+        tw_dc_view_json(b, a, m);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

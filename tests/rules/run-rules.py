@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 MACHINE_KEYS = ["account", "addresses", "macs", "verdict", "causes", "clock_offset_s", "evidence", "evidence_more", "fix",
                 "state", "role", "first_seen", "last_seen", "findings"]
-RULES = {"stale-password", "server-key-mismatch", "clock-skew", "account-missing", "account-disabled",
+RULES = {"dc-replication", "interrupted-rotation", "stale-password", "server-key-mismatch", "clock-skew", "account-missing", "account-disabled",
          "trust-failure", "duplicate-identity", "rotation", "zerologon", "healthy", "unknown"}
 
 
@@ -105,6 +105,12 @@ def check_machine(key, m, exp, errs):
         err("kvno_timeline lacks %r: %r" % (exp["kvno_timeline_contains"], m.get("kvno_timeline")))
     if exp.get("reset_by_other_absent") and m.get("reset_by_other"):
         err("reset_by_other must be absent: %r" % m.get("reset_by_other"))
+    for want in exp.get("fix_contains", []):
+        if want not in (m.get("fix") or ""):
+            err("fix lacks %r: %r" % (want, m.get("fix")))
+    for bad in exp.get("fix_excludes", []):
+        if bad in (m.get("fix") or ""):
+            err("fix has %r: %r" % (bad, m.get("fix")))
     if not m["fix"]:
         err("no fix")
 
@@ -169,6 +175,15 @@ def run_case(tw, name):
     for a in exp.get("dc_addresses", []):
         if a not in dc_addrs:
             errs.append("DC %s not listed (%r)" % (a, sorted(dc_addrs)))
+    # dc_view: {"ADDR": {"accepted": [...], "refused": [...]}}: the per-DC view, exact sets.
+    for addr, want in exp.get("dc_view", {}).items():
+        d = next((d for d in report["domain_controllers"] if addr in d["addresses"]), None)
+        if d is None:
+            errs.append("dc_view: no DC with address %s" % addr)
+            continue
+        for k in ("accepted", "refused"):
+            if k in want and sorted(d.get(k, [])) != sorted(want[k]):
+                errs.append("dc_view %s %s: %r, expected %r" % (addr, k, d.get(k), want[k]))
     # The text report must agree on the exit status and print its result line.
     t = subprocess.run(args + ["-T", "report"], capture_output=True, text=True, timeout=60,
                        env=dict(os.environ, NO_COLOR="1"))
@@ -176,6 +191,9 @@ def run_case(tw, name):
         errs.append("-T report exits %d but -T json exits %d" % (t.returncode, p.returncode))
     if "Result:" not in t.stdout or "\033[" in t.stdout:
         errs.append("text report lacks its result line or has colour on a pipe")
+    for want in exp.get("report_contains", []):
+        if want not in t.stdout:
+            errs.append("text report lacks %r" % want)
     return errs
 
 
