@@ -61,34 +61,37 @@ static char *working_dc(const TwAnalysis *a, const TwMachine *m)
     return NULL;
 }
 
-/* The NetBIOS-style domain an administrator types before '\': the first
- * label of the realm ("LAB" of "LAB.EXAMPLE"), which is the NetBIOS domain
- * name in the default provisioning (Samba and Windows), else a placeholder. */
-static char *domain_prefix(const TwAnalysis *a)
+/* The account an administrator types, in the user-principal form
+ * "<admin>@dns.domain": the capture gives the DNS domain (the realm of the
+ * machines' AS-REQs), not the NetBIOS name, which provisioning may set to
+ * anything (the lab's realm LAB.TRUSTWIRE.TEST has NetBIOS domain TWLAB), so
+ * a "FIRSTLABEL\\admin" guess would be wrong; Windows logons, Get-Credential
+ * and netdom all take a UPN. A placeholder when no realm was seen. */
+static char *admin_account(const TwAnalysis *a)
 {
     if (!a->realm || !*a->realm)
-        return g_strdup("<DOMAIN>");
-    const char *dot = strchr(a->realm, '.');
-    return g_ascii_strup(a->realm, dot ? dot - a->realm : -1);
+        return g_strdup("<DOMAIN>\\<admin>");
+    g_autofree char *dns = g_ascii_strdown(a->realm, -1);
+    return g_strdup_printf("<admin>@%s", dns);
 }
 
 char *tw_fix_stale_password(const TwAnalysis *a, const TwMachine *m)
 {
     g_autofree char *host = typed_host(m);
     g_autofree char *dc = working_dc(a, m);
-    g_autofree char *dom = domain_prefix(a);
+    g_autofree char *admin = admin_account(a);
     const char *realm = a->realm ? a->realm : "<realm>";
     if (m->role == TW_ROLE_DC)
         return g_strdup_printf(
             "%s is a domain controller: it has no local administrator and must not be repaired against itself. "
             "On %s, as a domain administrator: stop the Kerberos Key Distribution Center service "
-            "(`Stop-Service kdc`), run `netdom resetpwd /server:%s /userd:%s\\<admin> /passwordd:*` against "
+            "(`Stop-Service kdc`), run `netdom resetpwd /server:%s /userd:%s /passwordd:*` against "
             "another DC, restart the service (`Start-Service kdc`) and let replication carry the new password.",
-            host, host, dc ? dc : "<another DC>", dom);
+            host, host, dc ? dc : "<another DC>", admin);
     return g_strdup_printf(
         "On %s, in Windows PowerShell 5.1 as a local administrator: `Test-ComputerSecureChannel -Repair "
-        "-Server %s -Credential %s\\<admin>` (a domain account allowed to reset the machine's password). "
+        "-Server %s -Credential %s` (a domain account allowed to reset the machine's password). "
         "A Samba/Linux member instead rejoins: `net ads join -U <admin>` or `realm join %s`. After "
         "restoring a VM snapshot, always repair the secure channel.",
-        host, dc ? dc : "<a DC that works>", dom, realm);
+        host, dc ? dc : "<a DC that works>", admin, realm);
 }
