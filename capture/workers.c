@@ -365,6 +365,8 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
         if (stop && *stop)
             return 0;
         r = tw_source_next(src, &f, err);
+        if (r > 0 && w->cfg.on_frame)
+            w->cfg.on_frame(&f, src, w->cfg.frame_user);
         if (r > 0) {
             if (!b->cap) {
                 b->cap = 1;
@@ -386,6 +388,8 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
         r = tw_source_next(src, &f, err);
         if (r <= 0)
             break;
+        if (w->cfg.on_frame)
+            w->cfg.on_frame(&f, src, w->cfg.frame_user);
         batch_add(b, &f);
     }
     for (guint i = 0; i < b->n; i++)

@@ -36,6 +36,10 @@ typedef struct {
     bool quiet;
     struct TwKeyStore *keys; /* keys/keystore.h, shared by every shard, or NULL */
     bool show_keys;
+    /* Each frame as it is read, on the calling thread, before its events
+     * (capture health, file starts; may be NULL; frame transfer none). */
+    void (*on_frame)(const TwFrame *frame, TwSource *src, void *user);
+    void *frame_user;
 } TwWorkersConfig;
 
 /* The number of processors available (at most TW_WORKER_SHARDS). */
