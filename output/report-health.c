@@ -49,10 +49,13 @@ char *tw_evidence_filter(const TwEvidence *e)
         g_string_append_printf(f, "netlogon.opnum == %d", e->opnum);
     else if (e->msg && strncmp(e->msg, "NTP", 3) == 0)
         g_string_append(f, "ntp");
-    else if (e->msg && strstr(e->msg, "NTLMSSP"))
+    else if (e->msg && strstr(e->msg, "SMB2")) {
+        /* The SMB2 message itself (a refusal carries no NTLMSSP token). */
+        g_string_append(f, strstr(e->msg, "SESSION_SETUP") ? "smb2.cmd == 1" : "smb2");
+        if (e->has_ntstatus)
+            g_string_append_printf(f, " && smb2.nt_status == 0x%08x", e->ntstatus);
+    } else if (e->msg && strstr(e->msg, "NTLMSSP"))
         g_string_append(f, "ntlmssp");
-    else if (e->msg && strstr(e->msg, "SMB2"))
-        g_string_append(f, "smb2");
     else if (e->has_ntstatus)
         g_string_append_printf(f, "nt.status == 0x%08x", e->ntstatus);
     /* The two ends of the exchange (both, so a busy DC does not drown it). */

@@ -83,6 +83,11 @@ static void set_name(TwDissectCtx *ctx, TwEvent *ev, const char *key, TwCursor *
     const guint8 *p = secbuf_bytes(msg, b, &st);
     if (st != TW_OK && *worst == TW_OK)
         *worst = st;
+    if (!p && st == TW_TRUNCATED) {
+        /* The capture cut the name: not "empty", an unknown name (docs/events.md). */
+        tw_event_set_str(ev, key, "");
+        tw_event_mark_truncated(ev, key);
+    }
     if (!p)
         return;
     gsize n = MIN((gsize)b.len, (gsize)TW_NTLMSSP_MAX_NAME);
