@@ -69,6 +69,18 @@ static void test_snaplen(void)
     g_assert_cmpuint(t.relevant, ==, 2);
     g_assert_cmpuint(t.relevant_cut, ==, 1);
     g_assert_cmpuint(t.names_cut, ==, 1);
+
+    /* A cut message whose names were whole still lost evidence; so does a
+     * cut name in a message not otherwise marked. */
+    for (int k = 0; k < 2; k++) {
+        g_autoptr(TwHealth) h2 = tw_health_new();
+        TwHealthSource *s2 = tw_health_source(h2, "b.pcap", "file");
+        tw_health_frame(h2, s2, 1, 1, 1764000000LL * G_USEC_PER_SEC, 128, 300);
+        g_autoptr(TwEvent) ev = krb_event(k == 0, k == 1 ? "sname" : NULL);
+        tw_health_event(h2, ev);
+        g_autoptr(GPtrArray) is = tw_health_assess(h2);
+        g_assert_cmpint(find(is, "snaplen")->level, ==, TW_HEALTH_LOST);
+    }
 }
 
 /* Drops as a sensor feeds them: the latest totals win. */
