@@ -475,9 +475,9 @@ static gint compare_names(gconstpointer a, gconstpointer b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-void tw_workers_print_stats(TwWorkers *w, FILE *out)
+GHashTable *tw_workers_counters(TwWorkers *w)
 {
-    g_autoptr(GHashTable) sum = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    GHashTable *sum = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     for (guint s = 0; s < TW_WORKER_SHARDS; s++) {
         GHashTableIter it;
         gpointer k, v;
@@ -485,6 +485,12 @@ void tw_workers_print_stats(TwWorkers *w, FILE *out)
         while (g_hash_table_iter_next(&it, &k, &v))
             *tw_counter_ptr(sum, k) += *(guint64 *)v;
     }
+    return sum;
+}
+
+void tw_workers_print_stats(TwWorkers *w, FILE *out)
+{
+    g_autoptr(GHashTable) sum = tw_workers_counters(w);
     guint n = 0;
     g_autofree gpointer *keys = g_hash_table_get_keys_as_array(sum, &n);
     qsort(keys, n, sizeof *keys, compare_names);

@@ -59,5 +59,8 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg);
 int tw_workers_run(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop, GError **err);
 /* The counters of all shards added up, sorted by name, zero omitted (-S). */
 void tw_workers_print_stats(TwWorkers *w, FILE *out);
+/* The same sums (name -> guint64*; keys borrowed from the shards, valid
+ * while w lives).  Returns: (transfer full): g_hash_table_unref(). */
+GHashTable *tw_workers_counters(TwWorkers *w);
 void tw_workers_free(TwWorkers *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwWorkers, tw_workers_free)

@@ -592,7 +592,12 @@ int main(int argc, char **argv)
                             cs.if_drops);
         if (!iface && files->len > 1)
             inject_drops(health, g_ptr_array_index(files, 0));
-        tw_health_counters(health, tw_pipeline_counters(pl));
+        if (pl) {
+            tw_health_counters(health, tw_pipeline_counters(pl));
+        } else if (wk) {
+            g_autoptr(GHashTable) sums = tw_workers_counters(wk);
+            tw_health_counters(health, sums);
+        }
     }
 
     int out_status = tw_stages_finish(&st, true);
