@@ -10,6 +10,7 @@
 #pragma once
 
 #include "core/event.h"
+#include "analysis/health.h"
 #include "core/tw-limits.h"
 
 #include <stdbool.h>
@@ -79,6 +80,9 @@ typedef enum { TW_DIR_UNKNOWN = 0, TW_DIR_REQUEST, TW_DIR_RESPONSE } TwDir;
 typedef struct {
     char *source;  /* sensor/file the event came from; NULL for the live/pcap run */
     guint64 frame;
+    char *file;    /* capture file holding the frame, when the event names it (pcap/pcap_frame,
+                    * several -r files); NULL: the run's own input (tw_health_locate) */
+    guint64 file_frame; /* the frame's number in `file` (what Wireshark shows); 0 with file NULL */
     gint64 ts_us;
     char *msg;     /* display: "AS-REQ → KRB-ERROR", "NetrServerAuthenticate3 response" */
     char *detail;  /* display: free text (who, offsets) or NULL */
@@ -304,6 +308,7 @@ struct TwAnalysis {
     void *fleet_cache;
     /* The realm of the first machine AS-REQ (the domain fixes name), or NULL. */
     char *realm;
+    TwHealth *health;       /* capture health (health.h), owned */
     /* Live announcements: "key|rule|state" already printed. */
     GHashTable *announced;
     GPtrArray *touched;     /* machines touched by the current event (borrowed) */

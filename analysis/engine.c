@@ -90,6 +90,7 @@ TwAnalysis *tw_analysis_new(void)
     a->touched = g_ptr_array_new();
     a->dc_cache_events = G_MAXUINT64;
     a->tickets = tw_tickets_new();
+    a->health = tw_health_new();
     return a;
 }
 
@@ -117,6 +118,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_free(a->dc_name);
     tw_fleet_cache_free(a->fleet_cache);
     g_free(a->realm);
+    tw_health_free(a->health);
     g_free(a);
 }
 
@@ -190,6 +192,12 @@ static TwEvidence *evidence_new(const TwEvent *ev, const char *source, const cha
     TwEvidence *e = g_new0(TwEvidence, 1);
     e->source = tw_intern(source);
     e->frame = ev->frame;
+    const char *file = tw_event_get_str(ev, "pcap");
+    gint64 file_frame = tw_event_get_int(ev, "pcap_frame", 0);
+    if (file && file_frame > 0) {
+        e->file = tw_intern(file);
+        e->file_frame = (guint64)file_frame;
+    }
     e->ts_us = ev->ts_us;
     e->msg = tw_intern(msg ? msg : ev->proto);
     e->detail = tw_intern(detail);
@@ -1377,7 +1385,44 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
         clock_sample(a, m, ev, source, TW_CLK_NTLM_TIME, us, ev->ts_us);
 }
 
+/* A value the capture cut is never an identity (docs/events.md "Values cut
+ * by the capture"): analysis reads the event without its cut strings, as
+ * if the wire had not carried them.  Returns ev itself when nothing was
+ * cut; else `view`, whose fields array (*fields, to unref) borrows ev's. */
+static const TwEvent *whole_view(const TwEvent *ev, TwEvent *view, GArray **fields)
+{
+    *fields = NULL;
+    bool any = false;
+    for (guint i = 0; i < ev->fields->len && !any; i++) {
+        const TwField *f = &g_array_index(ev->fields, TwField, i);
+        any = f->type == TW_FIELD_BOOL && f->v.b && g_str_has_suffix(f->key, "_truncated");
+    }
+    if (!any)
+        return ev;
+    *view = *ev;
+    view->tree = NULL;
+    *fields = g_array_sized_new(FALSE, FALSE, sizeof(TwField), ev->fields->len);
+    for (guint i = 0; i < ev->fields->len; i++) {
+        const TwField *f = &g_array_index(ev->fields, TwField, i);
+        if ((f->type == TW_FIELD_STR || f->type == TW_FIELD_STRLIST) && tw_event_is_truncated(ev, f->key))
+            continue;
+        g_array_append_vals(*fields, f, 1);
+    }
+    view->fields = *fields;
+    return view;
+}
+
+static void feed_whole(TwAnalysis *a, const TwEvent *ev, const char *source);
+
 void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
+{
+    tw_health_event(a->health, ev);
+    TwEvent view;
+    g_autoptr(GArray) fields = NULL;
+    feed_whole(a, whole_view(ev, &view, &fields), source);
+}
+
+static void feed_whole(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     TwEvent untimed;
     if (!time_plausible(ev->ts_us)) {

@@ -148,6 +148,7 @@ void tw_evidence_free(gpointer p)
     if (!e)
         return;
     release(e->source);
+    release(e->file);
     release(e->msg);
     release(e->detail);
     release(e->src);

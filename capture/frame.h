@@ -11,4 +11,6 @@ typedef struct {
     const guint8 *data; /* borrowed: valid until the next tw_source_next() */
     guint32 caplen;     /* bytes captured */
     guint32 origlen;    /* bytes on the wire (>= caplen when snaplen cut it) */
+    guint64 file_no;    /* 1-based number within its own file (what `tshark -r FILE` shows);
+                         * = no for a live capture; 0 when the producer does not say */
 } TwFrame;

@@ -27,6 +27,7 @@ struct TwSource {
     GHashTable *programs; /* file linktype -> struct bpf_program* (compiled filter) */
     int linktype;
     guint64 frame_no;
+    guint64 file_frame_no; /* frames of the current file read so far */
     volatile sig_atomic_t stop;
     /* live: what was asked for, for the start line */
     int snaplen, buffer_mib;
@@ -109,6 +110,7 @@ static bool open_file(TwSource *s, const char *path, GError **err)
     s->file = sf;
     g_free(s->current);
     s->current = g_strdup(shown);
+    s->file_frame_no = 0;
     return true;
 }
 
@@ -161,6 +163,7 @@ static int next_file_frame(TwSource *s, TwFrame *out, GError **err)
         }
         /* tshark numbers every frame, filtered or not; so do we. */
         ++s->frame_no;
+        ++s->file_frame_no;
         if (s->filter) {
             struct bpf_program *prog = program_for(s, rec.linktype, err);
             if (!prog)
@@ -170,6 +173,7 @@ static int next_file_frame(TwSource *s, TwFrame *out, GError **err)
                 continue;
         }
         out->no = s->frame_no;
+        out->file_no = s->file_frame_no;
         out->ts_us = rec.ts_us;
         out->linktype = rec.linktype;
         out->data = rec.data;
@@ -322,7 +326,7 @@ static int next_live_frame(TwSource *s, TwFrame *out, GError **err, bool return_
         const u_char *data;
         int r = pcap_next_ex(s->pcap, &h, &data);
         if (r == 1) {
-            out->no = ++s->frame_no;
+            out->no = out->file_no = ++s->frame_no;
             out->ts_us = (gint64)h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec;
             out->linktype = s->linktype;
             out->data = data;
@@ -389,6 +393,11 @@ void tw_source_print_stats(TwSource *s, FILE *out)
     fprintf(out, "trustwire: %s: %" G_GUINT64_FORMAT " packets received, %" G_GUINT64_FORMAT
                  " dropped by the kernel, %" G_GUINT64_FORMAT " dropped by the interface\n",
             s->current, st.received, st.kernel_drops, st.if_drops);
+}
+
+const char *tw_source_current_name(const TwSource *s)
+{
+    return s->current;
 }
 
 bool tw_source_is_live(const TwSource *s)

@@ -77,6 +77,10 @@ int tw_source_linktype(const TwSource *src);
 /* Prints "received/dropped" counters of a live capture; nothing for files. */
 void tw_source_print_stats(TwSource *src, FILE *out);
 bool tw_source_is_live(const TwSource *src);
+/* The file being read (as given; "standard input" for "-") or the
+ * interface.  Returns: (transfer none): owned by src, valid until the next
+ * tw_source_next(). */
+const char *tw_source_current_name(const TwSource *src);
 
 void tw_source_free(TwSource *src);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSource, tw_source_free)

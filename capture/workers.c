@@ -365,6 +365,8 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
         if (stop && *stop)
             return 0;
         r = tw_source_next(src, &f, err);
+        if (r > 0 && w->cfg.on_frame)
+            w->cfg.on_frame(&f, src, w->cfg.frame_user);
         if (r > 0) {
             if (!b->cap) {
                 b->cap = 1;
@@ -386,6 +388,8 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
         r = tw_source_next(src, &f, err);
         if (r <= 0)
             break;
+        if (w->cfg.on_frame)
+            w->cfg.on_frame(&f, src, w->cfg.frame_user);
         batch_add(b, &f);
     }
     for (guint i = 0; i < b->n; i++)
@@ -471,9 +475,9 @@ static gint compare_names(gconstpointer a, gconstpointer b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-void tw_workers_print_stats(TwWorkers *w, FILE *out)
+GHashTable *tw_workers_counters(TwWorkers *w)
 {
-    g_autoptr(GHashTable) sum = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    GHashTable *sum = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     for (guint s = 0; s < TW_WORKER_SHARDS; s++) {
         GHashTableIter it;
         gpointer k, v;
@@ -481,6 +485,12 @@ void tw_workers_print_stats(TwWorkers *w, FILE *out)
         while (g_hash_table_iter_next(&it, &k, &v))
             *tw_counter_ptr(sum, k) += *(guint64 *)v;
     }
+    return sum;
+}
+
+void tw_workers_print_stats(TwWorkers *w, FILE *out)
+{
+    g_autoptr(GHashTable) sum = tw_workers_counters(w);
     guint n = 0;
     g_autofree gpointer *keys = g_hash_table_get_keys_as_array(sum, &n);
     qsort(keys, n, sizeof *keys, compare_names);

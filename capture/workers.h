@@ -36,6 +36,10 @@ typedef struct {
     bool quiet;
     struct TwKeyStore *keys; /* keys/keystore.h, shared by every shard, or NULL */
     bool show_keys;
+    /* Each frame as it is read, on the calling thread, before its events
+     * (capture health, file starts; may be NULL; frame transfer none). */
+    void (*on_frame)(const TwFrame *frame, TwSource *src, void *user);
+    void *frame_user;
 } TwWorkersConfig;
 
 /* The number of processors available (at most TW_WORKER_SHARDS). */
@@ -55,5 +59,8 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg);
 int tw_workers_run(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop, GError **err);
 /* The counters of all shards added up, sorted by name, zero omitted (-S). */
 void tw_workers_print_stats(TwWorkers *w, FILE *out);
+/* The same sums (name -> guint64*; keys borrowed from the shards, valid
+ * while w lives).  Returns: (transfer full): g_hash_table_unref(). */
+GHashTable *tw_workers_counters(TwWorkers *w);
 void tw_workers_free(TwWorkers *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwWorkers, tw_workers_free)

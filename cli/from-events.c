@@ -359,6 +359,15 @@ int tw_from_events_run(char **paths, char **names, bool stdin_closed, TwStages *
             heap[0] = heap[--hn];
         sift_down(heap, hn, 0);
     }
+    for (guint i = 0; i < n && st->analysis; i++) {
+        /* Capture health: what each input gave and what it refused. */
+        EventInput *in = &inputs[i];
+        TwHealthSource *hs = tw_health_source(st->analysis->health, in->source ? in->source : in->path, "events");
+        hs->events = in->events;
+        hs->refused = in->not_events + in->too_deep + in->lr.overlong;
+        if (in->lr.read_errno)
+            tw_health_ended_early(st->analysis->health, hs, g_strerror(in->lr.read_errno));
+    }
     for (guint i = 0; i < n; i++) {
         if (inputs[i].head)
             tw_event_free(inputs[i].head);

@@ -31,6 +31,19 @@ static void on_signal(int sig)
         tw_source_break(running_source);
 }
 
+/* The files of one run and where each starts in the run's frame numbering
+ * (frames run on across files, as tshark numbers them). */
+typedef struct {
+    guint64 first; /* global number of the file's first frame */
+    char *name;    /* as given */
+} FileStart;
+
+typedef struct {
+    TwStages *st;
+    GArray *files; /* FileStart, in reading order */
+    bool several;  /* more than one file: events name theirs (pcap, pcap_frame) */
+} EmitCtx;
+
 /* --publish: every event and finding of this run also goes to the broker. */
 static TwNatsPublisher *publisher;
 static GString *publish_line;
@@ -44,7 +57,20 @@ static void publish_finding(const char *line, gsize len, void *user)
 /* An event of --workers (transfer none: freed by the worker that made it). */
 static void emit_borrowed(TwEvent *ev, void *user)
 {
-    tw_stages_event(user, ev, NULL);
+    EmitCtx *ec = user;
+    if (ec->several) {
+        /* docs/events.md "Several files": the file and its own frame number,
+         * so evidence from saved events is found in Wireshark too. */
+        for (guint i = ec->files->len; i-- > 0;) {
+            const FileStart *fs = &g_array_index(ec->files, FileStart, i);
+            if (ev->frame >= fs->first) {
+                tw_event_set_str(ev, "pcap", fs->name);
+                tw_event_set_int(ev, "pcap_frame", (gint64)(ev->frame - fs->first + 1));
+                break;
+            }
+        }
+    }
+    tw_stages_event(ec->st, ev, NULL);
     if (publisher) {
         g_string_truncate(publish_line, 0);
         tw_event_to_json(ev, publish_line);
@@ -62,6 +88,45 @@ static void emit_to_stages(TwEvent *ev, void *user)
 static bool is_nats_url(const char *s)
 {
     return g_str_has_prefix(s, "nats://") || g_str_has_prefix(s, "tls://");
+}
+
+static void file_start_clear(gpointer p)
+{
+    g_free(((FileStart *)p)->name);
+}
+
+/* TRUSTWIRE_TEST_DROPS=RECEIVED:DROPPED stands in for pcap_stats(3PCAP) on a
+ * file (tests of the drop warning without a live capture; docs/report.md). */
+static void inject_drops(TwHealth *h, const char *name)
+{
+    const char *spec = getenv("TRUSTWIRE_TEST_DROPS");
+    guint64 recv, drop;
+    if (h && spec && sscanf(spec, "%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT, &recv, &drop) == 2)
+        tw_health_drops(h, tw_health_source(h, name, "file"), recv, drop, 0);
+}
+
+/* Each frame read from the files: where each file starts, capture health. */
+typedef struct {
+    GArray *files; /* FileStart */
+    TwHealth *health; /* NULL when no analysis runs */
+    TwHealthSource *hs;
+    guint64 frames;
+} FrameCtx;
+
+static void on_frame(const TwFrame *frame, TwSource *src, void *user)
+{
+    FrameCtx *fc = user;
+    const char *name = tw_source_current_name(src);
+    if (frame->file_no == 1 || !fc->files->len) {
+        FileStart fs = { frame->no - frame->file_no + 1, g_strdup(name) };
+        g_array_append_val(fc->files, fs);
+    }
+    if (fc->health) {
+        if (!fc->hs || strcmp(fc->hs->name, name) != 0)
+            fc->hs = tw_health_source(fc->health, name, "file");
+        tw_health_frame(fc->health, fc->hs, frame->no, frame->file_no, frame->ts_us, frame->caplen, frame->origlen);
+    }
+    fc->frames++;
 }
 
 /* A closed standard descriptor would be handed to the next file opened
@@ -228,6 +293,11 @@ int main(int argc, char **argv)
     g_autoptr(GOptionContext) octx = g_option_context_new("[FILE…]");
     g_option_context_set_summary(octx,
         "Reads network traffic and tells which Windows machine lost its domain trust, why, and how to fix it.");
+    g_option_context_set_description(octx,
+        "Exit status: 0 no machine is broken, 1 a machine is broken (even when the input ended early),\n"
+        "2 usage error, unreadable input with nothing analysed, or a failed write,\n"
+        "3 no machine is broken but the evidence was too degraded to judge (see \"Capture health\"\n"
+        "in the report: snaplen cuts, drops, TCP gaps, a cut file, no Kerberos/NETLOGON/NTLM).\n");
     g_option_context_add_main_entries(octx, entries, NULL);
     g_autoptr(GError) err = NULL;
     if (!g_option_context_parse(octx, &argc, &argv, &err)) {
@@ -434,6 +504,9 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    g_autoptr(GArray) file_starts = g_array_new(FALSE, TRUE, sizeof(FileStart));
+    g_array_set_clear_func(file_starts, file_start_clear);
+    EmitCtx ec = { &st, file_starts, !iface && files->len > 2 };
     g_autoptr(TwRing) ring = NULL;
     if (ring_dir || ring_spec) {
         TwRingOptions ro = { .dir = ring_dir, .linktype = tw_source_linktype(src), .snaplen = 262144, .iface = iface };
@@ -463,13 +536,22 @@ int main(int argc, char **argv)
         }
     }
 
+    /* Capture health (analysis/health.h): every input, frame by frame. */
+    TwHealth *health = st.analysis ? st.analysis->health : NULL;
+    if (health && !iface)
+        for (guint i = 0; i + 1 < files->len; i++) {
+            const char *path = g_ptr_array_index(files, i);
+            tw_health_source(health, strcmp(path, "-") == 0 ? "standard input" : path, "file");
+        }
+
     running_source = src;
     int status = 0;
     int r;
     g_autoptr(TwPipeline) pl = NULL;
     g_autoptr(TwWorkers) wk = NULL;
+    FrameCtx fctx = { file_starts, health, NULL, 0 };
     if (iface) {
-        TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &st, .want_tree = tw_stages_want_tree(&st),
+        TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &ec, .want_tree = tw_stages_want_tree(&st),
                                 .keys = keys, .show_keys = show_keys };
         pl = tw_pipeline_new(&pc);
         /* The interface and every output are open: nothing more needs privileges. */
@@ -483,7 +565,8 @@ int main(int argc, char **argv)
     } else {
         /* Files: the sharded pipeline, the same output for every --workers. */
         TwWorkersConfig wc = { .workers = workers > 0 ? (guint)workers : tw_workers_default(),
-                               .emit = emit_borrowed, .emit_user = &st,
+                               .emit = emit_borrowed, .emit_user = &ec,
+                               .on_frame = on_frame, .frame_user = &fctx,
                                .want_tree = tw_stages_want_tree(&st),
                                .keys = keys, .show_keys = show_keys };
         wk = tw_workers_new(&wc);
@@ -491,9 +574,31 @@ int main(int argc, char **argv)
     }
     if (r < 0) {
         fprintf(stderr, "trustwire: %s\n", err->message);
-        status = 2;
+        /* Input that ended early is a health issue of the report (exit 1 when
+         * a machine is broken, else 3); with nothing read, or no report, 2. */
+        if (health && fctx.frames) {
+            const char *name = tw_source_current_name(src);
+            tw_health_ended_early(health, tw_health_source(health, name ? name : "?", iface ? "live" : "file"),
+                                  err->message);
+        } else {
+            status = 2;
+        }
     }
     running_source = NULL;
+    if (health) {
+        TwCaptureStats cs;
+        if (iface && tw_source_live_stats(src, &cs))
+            tw_health_drops(health, tw_health_source(health, iface, "live"), cs.received, cs.kernel_drops,
+                            cs.if_drops);
+        if (!iface && files->len > 1)
+            inject_drops(health, g_ptr_array_index(files, 0));
+        if (pl) {
+            tw_health_counters(health, tw_pipeline_counters(pl));
+        } else if (wk) {
+            g_autoptr(GHashTable) sums = tw_workers_counters(wk);
+            tw_health_counters(health, sums);
+        }
+    }
 
     int out_status = tw_stages_finish(&st, true);
     if (status == 0)

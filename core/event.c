@@ -262,6 +262,29 @@ bool tw_event_get_bool(const TwEvent *ev, const char *key, bool dflt)
     return f && f->type == TW_FIELD_BOOL ? f->v.b : dflt;
 }
 
+/* docs/events.md "Values cut by the capture": KEY_truncated beside KEY. */
+static const char *truncated_key(const char *key)
+{
+    char buf[96];
+    g_snprintf(buf, sizeof buf, "%s_truncated", key);
+    return g_intern_string(buf);
+}
+
+void tw_event_mark_truncated(TwEvent *ev, const char *key)
+{
+    tw_event_set_bool(ev, truncated_key(key), TRUE);
+}
+
+bool tw_event_is_truncated(const TwEvent *ev, const char *key)
+{
+    return tw_event_get_bool(ev, truncated_key(key), false);
+}
+
+const char *tw_event_get_whole_str(const TwEvent *ev, const char *key)
+{
+    return tw_event_is_truncated(ev, key) ? NULL : tw_event_get_str(ev, key);
+}
+
 void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *note,
                        const char *fmt, ...)
 {

@@ -103,6 +103,15 @@ const char *tw_event_get_str(const TwEvent *ev, const char *key);
 gint64 tw_event_get_int(const TwEvent *ev, const char *key, gint64 dflt);
 bool tw_event_get_bool(const TwEvent *ev, const char *key, bool dflt);
 
+/* A value the capture cut (snaplen, a TCP gap, a copy cap) is never
+ * presented as whole: the dissector sets KEY_truncated: true beside KEY
+ * (docs/events.md "Values cut by the capture").  tw_event_get_whole_str()
+ * is tw_event_get_str() that refuses a cut value: what analysis uses for
+ * identities.  Returns: (transfer none) (nullable). */
+void tw_event_mark_truncated(TwEvent *ev, const char *key);
+bool tw_event_is_truncated(const TwEvent *ev, const char *key);
+const char *tw_event_get_whole_str(const TwEvent *ev, const char *key);
+
 /* Teaching view. */
 void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *note,
                        const char *fmt, ...) G_GNUC_PRINTF(5, 6);

@@ -5,6 +5,7 @@
 #include "output/report.h"
 #include "output/report-tickets.h"
 #include "output/dc-view.h"
+#include "output/report-health.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -15,7 +16,12 @@ typedef struct {
     TwMachine *m;
     GPtrArray *findings; /* TwFinding*, worst first */
     TwState state;
+    bool cannot_tell;    /* evidence was lost and nothing proves the machine's state */
 } Verdict;
+
+/* Capture health as the report sees it: issues, and whether evidence was lost. */
+static GPtrArray *health_issues;
+static TwHealthLevel health_level;
 
 static void verdict_clear(gpointer p)
 {
@@ -113,6 +119,13 @@ static const char *state_label(TwState s)
 }
 
 /* Appends `text` word-wrapped, every line starting with `indent`. */
+static void wrap(GString *out, const char *indent, const char *first, const char *text);
+
+void tw_report_wrap(GString *out, const char *indent, const char *first, const char *text)
+{
+    wrap(out, indent, first, text);
+}
+
 static void wrap(GString *out, const char *indent, const char *first, const char *text)
 {
     gsize col0 = strlen(indent);
@@ -153,13 +166,20 @@ static char *short_time(gint64 us)
     return g_strdup(t);
 }
 
+static const TwAnalysis *report_an; /* for evidence locations (tw_evidence_locate) */
+
 static void text_evidence(GString *out, const TwEvidence *e, bool color)
 {
     g_autofree char *t = short_time(e->ts_us);
-    g_string_append_printf(out, "    %sframe %-6" G_GUINT64_FORMAT "%s %s", col(color, C_DIM), e->frame,
+    const char *file = NULL;
+    guint64 frame = e->frame;
+    tw_evidence_locate(report_an, e, &file, &frame);
+    g_string_append_printf(out, "    %sframe %-6" G_GUINT64_FORMAT "%s %s", col(color, C_DIM), frame,
                            col(color, C_RESET), t + 11);
     if (e->source)
         g_string_append_printf(out, " [%s]", e->source);
+    else if (file && tw_report_input_count(report_an) > 1)
+        g_string_append_printf(out, " [%s]", strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
     if (e->src[0])
         g_string_append_printf(out, "  %s → %s", e->src, e->dst);
     g_string_append_printf(out, "  %s", e->msg);
@@ -172,6 +192,8 @@ static void text_evidence(GString *out, const TwEvidence *e, bool color)
     if (e->detail)
         g_string_append_printf(out, "  — %s", e->detail);
     g_string_append_c(out, '\n');
+    g_autofree char *filter = tw_evidence_filter(e);
+    g_string_append_printf(out, "      %sfilter: %s%s\n", col(color, C_DIM), filter, col(color, C_RESET));
 }
 
 /* "1,234" */
@@ -302,17 +324,34 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
         g_string_append_c(out, '\n');
     tw_dc_view_text(out, a);
     g_string_append_c(out, '\n');
+    tw_report_health_text(a, health_issues, out);
 
     guint counts[TW_STATE_BROKEN + 1] = { 0 };
-    for (guint i = 0; i < vs->len; i++)
-        counts[g_array_index(vs, Verdict, i).state]++;
+    guint cannot = 0;
+    for (guint i = 0; i < vs->len; i++) {
+        const Verdict *v = &g_array_index(vs, Verdict, i);
+        if (v->cannot_tell)
+            cannot++;
+        else
+            counts[v->state]++;
+    }
     for (guint i = 0; i < vs->len; i++) {
         const Verdict *v = &g_array_index(vs, Verdict, i);
         if (v->state >= TW_STATE_RECOVERED)
             text_machine(out, a, v, color);
     }
-    if (!counts[TW_STATE_BROKEN] && !counts[TW_STATE_AT_RISK] && !counts[TW_STATE_RECOVERED])
-        g_string_append_printf(out, "%sNo machine has lost its trust.%s\n\n", col(color, C_GREEN), col(color, C_RESET));
+    const char *why = tw_report_health_why(health_issues);
+    if (!counts[TW_STATE_BROKEN] && !counts[TW_STATE_AT_RISK] && !counts[TW_STATE_RECOVERED]) {
+        if (why)
+            g_string_append_printf(out, "%sCannot tell whether a machine has lost its trust: %s (see Capture "
+                                   "health).%s\n\n", col(color, C_YELLOW),
+                                   health_level >= TW_HEALTH_NOTHING ? "nothing relevant was captured"
+                                                                     : "evidence was lost",
+                                   col(color, C_RESET));
+        else
+            g_string_append_printf(out, "%sNo machine has lost its trust.%s\n\n", col(color, C_GREEN),
+                                   col(color, C_RESET));
+    }
 
     /* Users are not machines: shown apart, never as a machine problem. */
     if (a->users->len) {
@@ -349,15 +388,15 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
         g_string_append_c(out, '\n');
     tw_report_tickets_text(out, a);
 
-    /* Healthy and unknown: one line each. */
-    for (int st = TW_STATE_HEALTHY; st >= TW_STATE_UNKNOWN; st--) {
-        if (!counts[st])
+    /* Healthy, unknown and cannot tell: one line each (st -1: cannot tell). */
+    for (int st = TW_STATE_HEALTHY; st >= -1; st--) {
+        if (st >= 0 ? !counts[st] : !cannot)
             continue;
         g_autoptr(GString) names = g_string_new(NULL);
         guint shown = 0;
         for (guint i = 0; i < vs->len; i++) {
             const Verdict *v = &g_array_index(vs, Verdict, i);
-            if ((int)v->state != st)
+            if (st >= 0 ? v->cannot_tell || (int)v->state != st : !v->cannot_tell)
                 continue;
             if (shown++ == 30) {
                 g_string_append(names, ", …");
@@ -369,14 +408,20 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
                 if (strcmp(((const TwFinding *)g_ptr_array_index(v->findings, j))->rule->name, "rotation") == 0)
                     g_string_append(names, " (rotated its password)");
         }
-        g_autofree char *head = g_strdup_printf("%s%s%s (%u): ", col(color, state_color(st)),
-                                                st == TW_STATE_HEALTHY ? "Healthy" : "Not enough evidence",
-                                                col(color, C_RESET), counts[st]);
+        g_autofree char *head = g_strdup_printf("%s%s%s (%u): ", col(color, st >= 0 ? state_color(st) : C_YELLOW),
+                                                st == TW_STATE_HEALTHY ? "Healthy"
+                                                : st == TW_STATE_UNKNOWN ? "Not enough evidence"
+                                                                         : "Cannot tell (evidence lost)",
+                                                col(color, C_RESET), st >= 0 ? counts[st] : cannot);
         wrap(out, "", head, names->str);
     }
     g_string_append_printf(out, "\nResult: %u broken, %u at risk, %u recovered, %u healthy, %u unknown.\n",
                            counts[TW_STATE_BROKEN], counts[TW_STATE_AT_RISK], counts[TW_STATE_RECOVERED],
                            counts[TW_STATE_HEALTHY], counts[TW_STATE_UNKNOWN]);
+    if (why)
+        g_string_append_printf(out, "Cannot tell%s%.0u%s, because of %s (capture health; exit status 3 unless "
+                               "a machine is broken).\n", cannot ? ": " : "", cannot,
+                               cannot ? (cannot == 1 ? " machine" : " machines") : "", why);
     if (a->caps_hit) {
         g_string_append_printf(out, "Note: %" G_GUINT64_FORMAT " analysis limits were hit; some records were not kept.\n",
                                a->caps_hit);
@@ -434,6 +479,15 @@ static void json_evidence(JsonBuilder *b, const GPtrArray *ev)
             json_builder_set_member_name(b, "source");
             json_builder_add_string_value(b, e->source);
         }
+        /* Where Wireshark finds it: the file, the frame there, a filter. */
+        const char *file = NULL;
+        guint64 file_frame = e->frame;
+        tw_evidence_locate(report_an, e, &file, &file_frame);
+        json_str_or_null(b, "file", file);
+        json_builder_set_member_name(b, "file_frame");
+        json_builder_add_int_value(b, (gint64)file_frame);
+        g_autofree char *filter = tw_evidence_filter(e);
+        json_str_or_null(b, "filter", filter);
         json_time(b, "ts", e->ts_us);
         json_str_or_null(b, "src", e->src[0] ? e->src : NULL);
         json_str_or_null(b, "dst", e->dst[0] ? e->dst : NULL);
@@ -502,6 +556,10 @@ static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
         json_builder_add_null_value(b);
     json_builder_set_member_name(b, "state");
     json_builder_add_string_value(b, tw_state_name(v->state));
+    if (v->cannot_tell) {
+        json_builder_set_member_name(b, "cannot_tell");
+        json_builder_add_boolean_value(b, TRUE);
+    }
     json_str_or_null(b, "verdict", mf ? mf->rule->name : "unknown");
     json_str_or_null(b, "confidence", mf ? mf->confidence : NULL);
     json_str_or_null(b, "summary", mf ? mf->summary : NULL);
@@ -579,6 +637,7 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "trustwire_report");
     json_builder_add_int_value(b, 1);
+    tw_report_health_json(b, a, health_issues);
 
     json_builder_set_member_name(b, "capture");
     json_builder_begin_object(b);
@@ -624,8 +683,12 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     json_builder_end_array(b);
 
     guint counts[TW_STATE_BROKEN + 1] = { 0 };
-    for (guint i = 0; i < vs->len; i++)
-        counts[g_array_index(vs, Verdict, i).state]++;
+    guint cannot = 0;
+    for (guint i = 0; i < vs->len; i++) {
+        const Verdict *v = &g_array_index(vs, Verdict, i);
+        counts[v->state]++;
+        cannot += v->cannot_tell;
+    }
     json_builder_set_member_name(b, "summary");
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "machines");
@@ -635,6 +698,9 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
         json_builder_set_member_name(b, k);
         json_builder_add_int_value(b, counts[st]);
     }
+    json_builder_set_member_name(b, "cannot_tell");
+    json_builder_add_int_value(b, cannot);
+    json_str_or_null(b, "cannot_tell_because", tw_report_health_why(health_issues));
     json_builder_end_object(b);
 
     json_builder_set_member_name(b, "machines");
@@ -698,13 +764,33 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     return json_generator_to_data(gen, NULL);
 }
 
+/* A verdict that rests on evidence the capture may have lost: nothing
+ * proved the machine's state (unknown), or only a weak sign did (a healthy
+ * verdict of low confidence). */
+static bool rests_on_lost(const Verdict *v)
+{
+    if (v->state == TW_STATE_UNKNOWN)
+        return true;
+    const TwFinding *mf = main_finding(v);
+    return v->state == TW_STATE_HEALTHY && (!mf || strcmp(mf->confidence, "low") == 0);
+}
+
 int tw_report_write(TwAnalysis *a, TwReportFormat fmt, bool color, FILE *out)
 {
+    report_an = a;
+    health_issues = tw_report_health_issues(a);
+    health_level = tw_health_worst(health_issues);
     GArray *vs = collect(a);
     int status = 0;
-    for (guint i = 0; i < vs->len; i++)
-        if (g_array_index(vs, Verdict, i).state == TW_STATE_BROKEN)
+    for (guint i = 0; i < vs->len; i++) {
+        Verdict *v = &g_array_index(vs, Verdict, i);
+        if (v->state == TW_STATE_BROKEN)
             status = 1;
+        v->cannot_tell = health_level >= TW_HEALTH_LOST && rests_on_lost(v);
+    }
+    /* docs/report.md "Exit status": 3 = the evidence was too degraded to judge. */
+    if (status == 0 && health_level >= TW_HEALTH_LOST)
+        status = 3;
     if (fmt == TW_REPORT_JSON) {
         g_autofree char *s = json_report(a, vs, status);
         fputs(s, out);
@@ -716,6 +802,9 @@ int tw_report_write(TwAnalysis *a, TwReportFormat fmt, bool color, FILE *out)
     }
     fflush(out);
     g_array_unref(vs);
+    g_ptr_array_unref(health_issues);
+    health_issues = NULL;
+    report_an = NULL;
     return status;
 }
 

@@ -357,6 +357,7 @@ static void tcp_gap(void *state, TwDissectCtx *ctx, int dir, guint64 len)
     if (dir != TW_DIR_REQ && dir != TW_DIR_RSP)
         return;
     TcpDir *d = &f->dir[dir];
+    tw_count(ctx, "kerberos.tcp_gaps", 1); /* whole messages may be in it (capture health) */
     if (tw_framer_buffered(&d->framer) > 0)
         tw_count(ctx, "kerberos.tcp_partial_dropped", 1);
     tw_framer_gap(&d->framer, ctx, len);

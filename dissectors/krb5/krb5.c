@@ -490,10 +490,19 @@ static bool dec_int(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, v
     return true;
 }
 
+/* The value of a field's TLV was not captured whole (snaplen, the end of
+ * the frame) or is longer than a copy cap: what it yields is a prefix,
+ * marked KEY_truncated in the event (docs/events.md). */
+static bool tlv_cut(const TwDerTlv *v, gsize cap)
+{
+    return v->content.len < v->content.reported || v->content.len > cap;
+}
+
 /* RFC 4120 5.2.1 KerberosString / Realm. A record slot (char *) takes it
  * even when it cannot be read (NULL). */
 static bool dec_string(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
+    bool cut = tlv_cut(v, TW_DER_MAX_STRING);
     char *s = get_str(k, v);
     if (s)
         TREE(k, td, label_of(f), f->note, "%s", s);
@@ -503,6 +512,8 @@ static bool dec_string(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td
         *dst = s;
     } else if (f->key && s) {
         tw_event_take_str(k->ev, f->key, s);
+        if (cut)
+            tw_event_mark_truncated(k->ev, f->key);
     } else {
         g_free(s);
     }
@@ -580,6 +591,7 @@ static bool dec_msg_type(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint 
 typedef struct {
     char *name; /* components joined by '/' */
     gint64 type;
+    bool cut;   /* a prefix: the TLV was cut or components were dropped */
 } KrbName;
 
 static bool name_component(Krb *k, TwDerTlv *s, guint d, guint td, guint i, void *rec)
@@ -589,6 +601,8 @@ static bool name_component(Krb *k, TwDerTlv *s, guint d, guint td, guint i, void
     if (!str)
         return false;
     TREE(k, td, "KerberosString", NULL, "%s", str);
+    if (i >= TW_KRB5_MAX_NAME_COMPONENTS)
+        pn->cut = true;
     if (i < TW_KRB5_MAX_NAME_COMPONENTS) {
         char *joined = pn->name ? g_strconcat(pn->name, "/", str, NULL) : g_strdup(str);
         g_free(pn->name);
@@ -611,12 +625,15 @@ static bool dec_principal(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint
     KrbName pn = { 0 };
     HEAD(k, td, label_of(f), f->note);
     walk_value(k, &principal_name_type, v, d, td + 1, &pn);
+    pn.cut |= tlv_cut(v, G_MAXSIZE);
     if (f->out) {
         KrbName *dst = out_slot(rec, f);
         g_free(dst->name);
         *dst = pn;
     } else if (f->key && pn.name) {
         tw_event_take_str(k->ev, f->key, pn.name);
+        if (pn.cut)
+            tw_event_mark_truncated(k->ev, f->key);
         if (f->key2)
             tw_event_set_int(k->ev, f->key2, pn.type);
     } else {
@@ -664,15 +681,24 @@ static bool dec_encrypted_data(Krb *k, const KrbField *f, TwDerTlv *v, guint d, 
 
 typedef struct {
     char *realm;
+    bool realm_cut;
     KrbName sname;
     EncInfo enc;
 } TicketInfo;
+
+/* Ticket realm into the record, remembering whether it was cut. */
+static bool dec_ticket_realm(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    TicketInfo *ti = rec;
+    ti->realm_cut = tlv_cut(v, TW_DER_MAX_STRING);
+    return dec_string(k, f, v, d, td, rec);
+}
 
 #define TICKET_NOTE "the service ticket: readable only by the service (and the KDC)"
 
 KRB_TYPE(ticket_type, "Ticket", "RFC 4120 5.3",
     FIELD(0, "tkt-vno", REQ, dec_int, .note = "ticket format version (5)", .spec = "5.3 INTEGER (5)"),
-    FIELD(1, "realm", REQ, dec_string, OUT(TicketInfo, realm), .note = "realm of the service", .spec = "5.2.2 Realm"),
+    FIELD(1, "realm", REQ, dec_ticket_realm, OUT(TicketInfo, realm), .note = "realm of the service", .spec = "5.2.2 Realm"),
     FIELD(2, "sname", REQ, dec_principal, OUT(TicketInfo, sname), .note = "the service the ticket is for",
           .spec = "5.2.2 PrincipalName"),
     FIELD(3, "enc-part", REQ, dec_encrypted_data, OUT(TicketInfo, enc),
@@ -700,10 +726,16 @@ static void parse_ticket(Krb *k, TwDerTlv *t, TicketInfo *ti, guint d, guint td)
  * names the message's realm and service. */
 static void set_ticket_fields(Krb *k, TicketInfo *ti, bool top)
 {
-    if (ti->realm)
+    if (ti->realm) {
         tw_event_set_str(k->ev, "ticket_realm", ti->realm);
-    if (ti->sname.name)
+        if (ti->realm_cut)
+            tw_event_mark_truncated(k->ev, "ticket_realm");
+    }
+    if (ti->sname.name) {
         tw_event_set_str(k->ev, "ticket_sname", ti->sname.name);
+        if (ti->sname.cut)
+            tw_event_mark_truncated(k->ev, "ticket_sname");
+    }
     if (ti->enc.etype != -1)
         tw_event_set_int(k->ev, "ticket_etype", ti->enc.etype);
     if (ti->enc.kvno >= 0) {
@@ -711,10 +743,15 @@ static void set_ticket_fields(Krb *k, TicketInfo *ti, bool top)
         tw_event_set_int(k->ev, "kvno", ti->enc.kvno);
     }
     if (top) {
-        if (ti->realm)
+        if (ti->realm) {
             tw_event_set_str(k->ev, "realm", ti->realm);
+            if (ti->realm_cut)
+                tw_event_mark_truncated(k->ev, "realm");
+        }
         if (ti->sname.name) {
             tw_event_set_str(k->ev, "sname", ti->sname.name);
+            if (ti->sname.cut)
+                tw_event_mark_truncated(k->ev, "sname");
             tw_event_set_int(k->ev, "sname_type", ti->sname.type);
         }
     }
@@ -739,8 +776,11 @@ static bool additional_ticket(Krb *k, TwDerTlv *e, guint d, guint td, guint i, v
 {
     TicketInfo ti;
     parse_ticket(k, e, &ti, d, td);
-    if (i == 0 && ti.sname.name)
+    if (i == 0 && ti.sname.name) {
         tw_event_set_str(k->ev, "additional_ticket_sname", ti.sname.name);
+        if (ti.sname.cut)
+            tw_event_mark_truncated(k->ev, "additional_ticket_sname");
+    }
     ticket_clear(&ti);
     return true;
 }
@@ -832,8 +872,12 @@ static bool dec_host_addresses(Krb *k, const KrbField *f, TwDerTlv *v, guint d, 
     GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
     walk_seq_of(k, &seq, d + 1, td + 1, host_address_elem, list);
     note(k, &seq);
-    if (list->len)
+    bool cut = tlv_cut(v, G_MAXSIZE);
+    if (list->len) {
         tw_event_take_strlist(k->ev, f->key, list);
+        if (cut) /* the last name may be a prefix, later ones missing */
+            tw_event_mark_truncated(k->ev, f->key);
+    }
     else
         g_ptr_array_unref(list);
     return true;
@@ -849,6 +893,7 @@ static bool dec_salt(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, 
     char *salt = NULL;
     gsize n;
     const guint8 *p;
+    bool cut = tlv_cut(v, TW_DER_MAX_STRING);
     if (!(f->flags & KF_OCTETS))
         salt = get_str(k, v);
     else if ((p = get_octets(k, v, &n)))
@@ -856,8 +901,11 @@ static bool dec_salt(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, 
     if (!salt)
         return true;
     TREE(k, td, label_of(f), f->note, "%s", salt);
-    if (salt[0] && !tw_event_has(k->ev, f->key))
+    if (salt[0] && !tw_event_has(k->ev, f->key)) {
         tw_event_set_str(k->ev, f->key, salt);
+        if (cut)
+            tw_event_mark_truncated(k->ev, f->key);
+    }
     g_free(salt);
     return true;
 }

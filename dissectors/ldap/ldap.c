@@ -130,8 +130,11 @@ static void parse_bind_request(LdapFlow *f, TwDissectCtx *ctx, TwCursor *op, gin
     if (tw_der_expect(op, TW_DER_UNIVERSAL, TW_DER_TAG_INTEGER, &t, 2))
         tw_der_integer(&t, &version);
     char *dn = NULL;
-    if (tw_der_expect(op, TW_DER_UNIVERSAL, TW_DER_TAG_OCTET_STRING, &t, 2))
+    bool dn_cut = false;
+    if (tw_der_expect(op, TW_DER_UNIVERSAL, TW_DER_TAG_OCTET_STRING, &t, 2)) {
+        dn_cut = t.content.len < t.content.reported || t.content.len > TW_DER_MAX_STRING;
         dn = tw_der_string(&t);
+    }
     TwDerTlv auth;
     if (!tw_der_read(op, &auth, 2) || auth.cls != TW_DER_CONTEXT) {
         g_free(dn);
@@ -143,6 +146,8 @@ static void parse_bind_request(LdapFlow *f, TwDissectCtx *ctx, TwCursor *op, gin
     tw_event_set_int(ev, "version", version);
     if (dn)
         tw_event_take_str(ev, "dn", dn);
+    if (dn && dn_cut)
+        tw_event_mark_truncated(ev, "dn");
     LdapPending *lp = g_new0(LdapPending, 1);
     lp->request_frame = ctx->pi ? ctx->pi->frame : 0;
     const guint8 *cred = NULL;

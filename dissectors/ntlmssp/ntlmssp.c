@@ -83,11 +83,18 @@ static void set_name(TwDissectCtx *ctx, TwEvent *ev, const char *key, TwCursor *
     const guint8 *p = secbuf_bytes(msg, b, &st);
     if (st != TW_OK && *worst == TW_OK)
         *worst = st;
+    if (!p && st == TW_TRUNCATED) {
+        /* The capture cut the name: not "empty", an unknown name (docs/events.md). */
+        tw_event_set_str(ev, key, "");
+        tw_event_mark_truncated(ev, key);
+    }
     if (!p)
         return;
     gsize n = MIN((gsize)b.len, (gsize)TW_NTLMSSP_MAX_NAME);
     char *s = unicode ? utf16_name(ctx, p, n) : oem_dup(p, n);
     tw_event_take_str(ev, key, s);
+    if (n < b.len) /* a name cut by secbuf_bytes is dropped whole; this is the copy cap */
+        tw_event_mark_truncated(ev, key);
 }
 
 /* MS-NLMP 2.2.2.10 VERSION: major, minor, build (LE16), reserved[3], revision. */
@@ -140,8 +147,11 @@ static void parse_av_pairs(TwDissectCtx *ctx, TwEvent *ev, const guint8 *p, gsiz
         default:
             break;
         }
-        if (key && !tw_event_has(ev, key))
+        if (key && !tw_event_has(ev, key)) {
             tw_event_take_str(ev, key, utf16_name(ctx, v.p, MIN(v.len, (gsize)TW_NTLMSSP_MAX_NAME)));
+            if (v.len > TW_NTLMSSP_MAX_NAME)
+                tw_event_mark_truncated(ev, key);
+        }
     }
 }
 

@@ -114,6 +114,8 @@ typedef struct {
     bool has_file_id;
     guint32 ctl_code;
     char *name;        /* tree path (TREE_CONNECT) or file name (CREATE) */
+    bool name_cut;     /* name is a prefix: the capture cut it (docs/events.md) */
+    bool user_cut, domain_cut, workstation_cut;
     char *dialects;    /* NEGOTIATE: "0x0202,0x0210,…" */
     char *user, *domain, *workstation, *auth_mech;
     guint64 krb_request_frame;
@@ -348,14 +350,17 @@ static void sess_decorate(TwEvent *ev, void *user)
         if (u) {
             g_free(d->pending->user);
             d->pending->user = g_strdup(u);
+            d->pending->user_cut = tw_event_is_truncated(ev, "user");
         }
         if (dm) {
             g_free(d->pending->domain);
             d->pending->domain = g_strdup(dm);
+            d->pending->domain_cut = tw_event_is_truncated(ev, "domain");
         }
         if (ws) {
             g_free(d->pending->workstation);
             d->pending->workstation = g_strdup(ws);
+            d->pending->workstation_cut = tw_event_is_truncated(ev, "workstation");
         }
     }
 }
@@ -440,8 +445,10 @@ static void request(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, g
         tw_cursor_skip(c, 2 + 2);
         guint16 poff = tw_cursor_le16(c);
         guint16 plen = tw_cursor_le16(c);
-        if (tw_cursor_ok(c) && msg_slice(msg, poff, plen, &p, &cap, &rep, &st))
+        if (tw_cursor_ok(c) && msg_slice(msg, poff, plen, &p, &cap, &rep, &st)) {
             sp->name = utf16_name(ctx, p, cap);
+            sp->name_cut = cap < rep || cap > TW_SMB2_MAX_NAME;
+        }
         break;
     }
     case TW_SMB2_CREATE: { /* 2.2.13 */
@@ -451,8 +458,10 @@ static void request(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, g
         if (tw_cursor_ok(c)) {
             if (nlen == 0)
                 sp->name = g_strdup("");
-            else if (msg_slice(msg, noff, nlen, &p, &cap, &rep, &st))
+            else if (msg_slice(msg, noff, nlen, &p, &cap, &rep, &st)) {
                 sp->name = utf16_name(ctx, p, cap);
+                sp->name_cut = cap < rep || cap > TW_SMB2_MAX_NAME;
+            }
         }
         break;
     }
@@ -749,19 +758,31 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
     }
     if (sp) {
         /* Names learned from the request (tree path, file/pipe name, NTLMSSP identity). */
-        if (sp->name && cmd == TW_SMB2_TREE_CONNECT)
+        if (sp->name && cmd == TW_SMB2_TREE_CONNECT) {
             tw_event_set_str(ev, "path", sp->name);
-        if (sp->name && cmd == TW_SMB2_CREATE)
+            if (sp->name_cut)
+                tw_event_mark_truncated(ev, "path");
+        }
+        if (sp->name && cmd == TW_SMB2_CREATE) {
             tw_event_set_str(ev, "name", sp->name);
+            if (sp->name_cut)
+                tw_event_mark_truncated(ev, "name");
+        }
         if (cmd == TW_SMB2_SESSION_SETUP) {
             if (sp->auth_mech)
                 tw_event_set_str(ev, "auth", sp->auth_mech);
             if (sp->user)
                 tw_event_set_str(ev, "user", sp->user);
+            if (sp->user && sp->user_cut)
+                tw_event_mark_truncated(ev, "user");
             if (sp->domain)
                 tw_event_set_str(ev, "domain", sp->domain);
+            if (sp->domain && sp->domain_cut)
+                tw_event_mark_truncated(ev, "domain");
             if (sp->workstation)
                 tw_event_set_str(ev, "workstation", sp->workstation);
+            if (sp->workstation && sp->workstation_cut)
+                tw_event_mark_truncated(ev, "workstation");
         }
         if (cmd == TW_SMB2_IOCTL && !tw_event_has(ev, "ctl_code"))
             tw_event_set_hex32(ev, "ctl_code", sp->ctl_code);

@@ -146,7 +146,10 @@ with open(tmp("hostile.ndjson"), "wb") as f:
     f.write(ev.stdout)
 p = run(["-T", "json", "--from-events", tmp("hostile.ndjson")])
 err = p.stderr.decode()
-check("hostile lines: the rest analysed", p.returncode in (0, 1) and json.loads(p.stdout)["machines"], err)
+check("hostile lines: the rest analysed", p.returncode in (1, 3) and json.loads(p.stdout)["machines"], err)
+check("hostile lines: health says 2 refused",
+      [i for i in json.loads(p.stdout)["health"]["issues"] if i["code"] == "events-refused" and i["text"].startswith("2 ")],
+      p.stdout[:400])
 check("hostile lines: over-long counted", "1 line(s) longer than" in err, err)
 check("hostile lines: deep nesting counted", "1 line(s) nested deeper than 64" in err, err)
 
