@@ -85,10 +85,19 @@ filer = load(f"{work}/file-alerts.ndjson")
 TIME = {"first_ts", "established_ts"}
 LIVE_ONLY = {"capture_drops_before", "may_have_missed_packets", "first_file", "first_file_frame",
              "established_file", "established_file_frame"}
+def replay_artifact(r):
+    return r.get("rule") == "clock-skew" and "domain controller" in r.get("summary", "")
 def findings(recs, live):
     out = []
     for r in recs:
         if "record" in r:
+            continue
+        # A replay stamps every frame with the time it is sent, while the
+        # DC's KRB-ERROR stime inside stays at the recording time: live, the
+        # DC looks as far off as the capture is old (unless so old that the
+        # sample is implausible and dropped). That finding is the replay's,
+        # not the code's: it is left out of the comparison, nothing else.
+        if live and replay_artifact(r):
             continue
         if live and r.get("may_have_missed_packets") is not False:
             bad.append(f"live finding {r.get('finding_id')} does not say no packet was lost: {r}")
@@ -129,7 +138,7 @@ def frame_hex(path, n):
 capture = sys.argv[2]
 checked = 0
 for r in live:
-    if "record" in r:
+    if "record" in r or replay_artifact(r):
         continue
     for which in ("first", "established"):
         if f"{which}_file" not in r:
