@@ -28,6 +28,7 @@ struct TwSource {
     int linktype;
     guint64 frame_no;
     guint64 file_frame_no; /* frames of the current file read so far */
+    guint64 max_frames, frames_out; /* -c on files: frames handed out (after the filter) */
     volatile sig_atomic_t stop;
     /* live: what was asked for, for the start line */
     int snaplen, buffer_mib;
@@ -141,7 +142,7 @@ TwSource *tw_source_open_files(char **paths, const char *filter, GError **err)
 static int next_file_frame(TwSource *s, TwFrame *out, GError **err)
 {
     for (;;) {
-        if (s->stop || !s->file)
+        if (s->stop || !s->file || (s->max_frames && s->frames_out >= s->max_frames))
             return 0;
         TwSavefileRecord rec;
         GError *local = NULL;
@@ -179,8 +180,14 @@ static int next_file_frame(TwSource *s, TwFrame *out, GError **err)
         out->data = rec.data;
         out->caplen = rec.caplen;
         out->origlen = rec.origlen;
+        s->frames_out++;
         return 1;
     }
+}
+
+void tw_source_set_max_frames(TwSource *s, guint64 n)
+{
+    s->max_frames = n;
 }
 
 TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err)
