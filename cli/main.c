@@ -1,6 +1,7 @@
 /* main.c — trustwire's command line: options, sources, and the stage list
  * (stages.h) of one pass: read frames, dissect, analyse, write the outputs. */
 #include "capture/pipeline.h"
+#include "capture/decompress.h"
 #include "capture/source.h"
 #include "capture/workers.h"
 #include "keys/keystore.h"
@@ -186,6 +187,7 @@ static void print_version(void)
     printf("  GLib %u.%u.%u\n", glib_major_version, glib_minor_version, glib_micro_version);
     printf("  json-glib %s (built with)\n", JSON_VERSION_S);
     printf("  nettle %d.%d\n", nettle_version_major(), nettle_version_minor());
+    printf("  %s (compressed captures)\n", tw_decompress_versions());
 }
 
 /* A trailing expression (`trustwire -r f.pcap port 88`, as tcpdump) is a

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # Every package needed to build, test, benchmark and run the live tests.
 PACKAGES=(
     meson ninja-build gcc clang libclang-rt-14-dev llvm pkg-config
-    libpcap-dev libkrb5-dev libglib2.0-dev libjson-glib-dev nettle-dev libnats-dev
+    libpcap-dev libkrb5-dev libglib2.0-dev libjson-glib-dev nettle-dev libnats-dev zlib1g-dev libzstd-dev
     tshark tcpreplay python3 iproute2 ethtool time git ca-certificates
 )
 
