@@ -10,6 +10,7 @@
  * mid-record yields every whole frame before the cut, then an error. */
 #include "source.h"
 #include "savefile.h"
+#include "decompress.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -23,11 +24,14 @@ struct TwSource {
     char **paths;       /* all files, in order (owned) */
     guint next_path;
     char *current;      /* name of the file or interface, for messages */
+    const char *compression; /* "gzip", "zstd" or NULL: the current file's, for messages */
+    char decompress_why[TW_DECOMPRESS_WHY]; /* a compressed file's damage, for messages */
     char *filter;
     GHashTable *programs; /* file linktype -> struct bpf_program* (compiled filter) */
     int linktype;
     guint64 frame_no;
     guint64 file_frame_no; /* frames of the current file read so far */
+    guint64 max_frames, frames_out; /* -c on files: frames handed out (after the filter) */
     volatile sig_atomic_t stop;
     /* live: what was asked for, for the start line */
     int snaplen, buffer_mib;
@@ -100,9 +104,19 @@ static bool open_file(TwSource *s, const char *path, GError **err)
         return false;
     }
     GError *local = NULL;
-    TwSavefile *sf = tw_savefile_open(fp, shown, &local);
+    const char *kind = NULL;
+    fp = tw_decompress_open(fp, shown, &kind, s->decompress_why, &local);
+    if (!fp) {
+        g_set_error(err, tw_source_error_quark(), 1, "%s", local->message);
+        g_error_free(local);
+        return false;
+    }
+    /* a damaged compressed file is named as such in every later message */
+    g_autofree char *named = kind ? g_strdup_printf("%s (%s-compressed)", shown, kind) : g_strdup(shown);
+    TwSavefile *sf = tw_savefile_open(fp, named, &local);
     if (!sf) {
-        g_set_error(err, tw_source_error_quark(), 1, "%s: %s", shown, local->message);
+        g_set_error(err, tw_source_error_quark(), 1, "%s: %s", named,
+                    s->decompress_why[0] ? s->decompress_why : local->message);
         g_error_free(local);
         return false;
     }
@@ -111,6 +125,7 @@ static bool open_file(TwSource *s, const char *path, GError **err)
     g_free(s->current);
     s->current = g_strdup(shown);
     s->file_frame_no = 0;
+    s->compression = kind;
     return true;
 }
 
@@ -141,15 +156,16 @@ TwSource *tw_source_open_files(char **paths, const char *filter, GError **err)
 static int next_file_frame(TwSource *s, TwFrame *out, GError **err)
 {
     for (;;) {
-        if (s->stop || !s->file)
+        if (s->stop || !s->file || (s->max_frames && s->frames_out >= s->max_frames))
             return 0;
         TwSavefileRecord rec;
         GError *local = NULL;
         int r = tw_savefile_next(s->file, &rec, &local);
         if (r < 0) {
             /* Every whole frame before the cut was returned already. */
-            g_set_error(err, tw_source_error_quark(), 1, "%s: %s (after frame %" G_GUINT64_FORMAT ")",
-                        s->current, local->message, s->frame_no);
+            g_set_error(err, tw_source_error_quark(), 1, "%s%s%s%s: %s (after frame %" G_GUINT64_FORMAT ")",
+                        s->current, s->compression ? " (" : "", s->compression ? s->compression : "",
+                        s->compression ? "-compressed)" : "", s->decompress_why[0] ? s->decompress_why : local->message, s->frame_no);
             g_error_free(local);
             return -1;
         }
@@ -179,8 +195,14 @@ static int next_file_frame(TwSource *s, TwFrame *out, GError **err)
         out->data = rec.data;
         out->caplen = rec.caplen;
         out->origlen = rec.origlen;
+        s->frames_out++;
         return 1;
     }
+}
+
+void tw_source_set_max_frames(TwSource *s, guint64 n)
+{
+    s->max_frames = n;
 }
 
 TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err)

@@ -82,5 +82,7 @@ bool tw_source_is_live(const TwSource *src);
  * tw_source_next(). */
 const char *tw_source_current_name(const TwSource *src);
 
+/* Files: end after n frames that pass the filter (-c; 0 = no limit). */
+void tw_source_set_max_frames(TwSource *src, guint64 n);
 void tw_source_free(TwSource *src);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSource, tw_source_free)

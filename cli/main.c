@@ -1,9 +1,13 @@
 /* main.c — trustwire's command line: options, sources, and the stage list
  * (stages.h) of one pass: read frames, dissect, analyse, write the outputs. */
 #include "capture/pipeline.h"
+#include "capture/decompress.h"
 #include "capture/source.h"
 #include "capture/workers.h"
 #include "keys/keystore.h"
+#include "cli/tw-build.h"
+#include "cli/tw-version.h"
+#include "dfilter.h"
 #include "from-events.h"
 #include "live.h"
 #include "privs.h"
@@ -11,6 +15,10 @@
 #include "stages.h"
 
 #include <errno.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <nettle/version.h>
+#include <pcap/pcap.h>
 #include <pwd.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -169,6 +177,51 @@ static bool check_capture_path(const char *path, bool stdin_closed)
     return true;
 }
 
+/* -v: the build's git version and the libraries it runs with (run-time
+ * versions where the library tells them, else the build's). */
+static void print_version(void)
+{
+    printf("trustwire %s (git %s)\n", TW_PROJECT_VERSION, TW_VCS_VERSION);
+    printf("  %s\n", pcap_lib_version());
+    printf("  MIT krb5 %s (built with)\n", TW_BUILD_KRB5_VERSION);
+    printf("  GLib %u.%u.%u\n", glib_major_version, glib_minor_version, glib_micro_version);
+    printf("  json-glib %s (built with)\n", JSON_VERSION_S);
+    printf("  nettle %d.%d\n", nettle_version_major(), nettle_version_minor());
+    printf("  %s (compressed captures)\n", tw_decompress_versions());
+}
+
+/* A trailing expression (`trustwire -r f.pcap port 88`, as tcpdump) is a
+ * BPF filter when it compiles; checked without a capture handle. */
+static bool bpf_compiles(const char *expr, char **why)
+{
+    pcap_t *p = pcap_open_dead(DLT_EN10MB, 262144);
+    if (!p) {
+        *why = g_strdup("cannot check a filter");
+        return false;
+    }
+    struct bpf_program prog;
+    bool ok = pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) == 0;
+    if (ok)
+        pcap_freecode(&prog);
+    else
+        *why = g_strdup(pcap_geterr(p));
+    pcap_close(p);
+    return ok;
+}
+
+static bool parse_time_format(const char *s, TwTextTime *t)
+{
+    if (strcmp(s, "utc") == 0 || strcmp(s, "u") == 0 || strcmp(s, "ud") == 0)
+        *t = TW_TEXT_TIME_UTC;
+    else if (strcmp(s, "local") == 0 || strcmp(s, "ad") == 0 || strcmp(s, "a") == 0)
+        *t = TW_TEXT_TIME_LOCAL;
+    else if (strcmp(s, "e") == 0 || strcmp(s, "epoch") == 0)
+        *t = TW_TEXT_TIME_EPOCH;
+    else
+        return false;
+    return true;
+}
+
 /* --write MODE:FILE → an output on its own stream. */
 static bool add_write(TwStages *st, const char *spec)
 {
@@ -207,6 +260,9 @@ int main(int argc, char **argv)
     g_auto(GStrv) nthashes = NULL;
     gboolean show_keys = FALSE;
     gboolean version = FALSE;
+    /* tshark's reflexes */
+    gboolean tree_view = FALSE, quiet = FALSE, line_buffered = FALSE, no_resolve = FALSE;
+    g_autofree char *display_filter = NULL, *time_format = NULL;
     /* service mode (cli/live.c) */
     gint buffer_mib = 0;
     gint64 max_packets = 0;
@@ -238,7 +294,7 @@ int main(int argc, char **argv)
         { "no-promiscuous-mode", 'p', 0, G_OPTION_ARG_NONE, &no_promisc,
           "Live: do not put the interface in promiscuous mode", NULL },
         { "list-interfaces", 'D', 0, G_OPTION_ARG_NONE, &list_ifaces, "List the capture interfaces and exit", NULL },
-        { "count", 'c', 0, G_OPTION_ARG_INT64, &max_packets, "Live: stop after N packets", "N" },
+        { "count", 'c', 0, G_OPTION_ARG_INT64, &max_packets, "Stop after N packets (live or files)", "N" },
         { "user", 'Z', 0, G_OPTION_ARG_STRING, &run_as,
           "Live: once the interface is open, run as USER with no capabilities left", "USER" },
         { "ring-dir", 'w', 0, G_OPTION_ARG_FILENAME, &ring_dir,
@@ -282,10 +338,23 @@ int main(int argc, char **argv)
           "Let the teaching view (-T tree) print key bytes (labs only; keys never appear otherwise)", NULL },
         { "stats", 'S', 0, G_OPTION_ARG_NONE, &show_stats, "Print pipeline counters on stderr at the end",
           NULL },
-        { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+        { "tree", 'V', 0, G_OPTION_ARG_NONE, &tree_view, "The teaching view on stdout (as -T tree; tshark's -V)", NULL },
+        { "display-filter", 'Y', 0, G_OPTION_ARG_STRING, &display_filter,
+          "Only events matching EXPR reach the per-event outputs (events, summary, tree); the analysis "
+          "sees every event (proto == \"kerberos\" && error_code == 24; docs/display-filter.md)", "EXPR" },
+        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+          "No per-event output on stdout: the report only (or -T json)", NULL },
+        { "line-buffered", 'l', 0, G_OPTION_ARG_NONE, &line_buffered, "Flush stdout after each line", NULL },
+        { "no-resolve", 'n', 0, G_OPTION_ARG_NONE, &no_resolve,
+          "Accepted for tshark's sake: trustwire never resolves names", NULL },
+        { "time-format", 't', 0, G_OPTION_ARG_STRING, &time_format,
+          "Time stamps of -T summary: utc (default), local, e (epoch seconds)", "utc|local|e" },
+        { "version", 'v', 0, G_OPTION_ARG_NONE, &version,
+          "Print the version (git) and the library versions and exit", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
 
+    setlocale(LC_ALL, "");
     bool stdin_closed = fd_closed(STDIN_FILENO);
     bool stdout_closed = fd_closed(STDOUT_FILENO);
     fd_closed(STDERR_FILENO);
@@ -305,9 +374,29 @@ int main(int argc, char **argv)
         return 2;
     }
     if (version) {
-        printf("trustwire 0.1.0\n");
+        print_version();
         return 0;
     }
+    (void)no_resolve;
+    if (time_format) {
+        TwTextTime tt;
+        if (!parse_time_format(time_format, &tt)) {
+            fprintf(stderr, "trustwire: -t %s: expected utc, local or e\n", time_format);
+            return 2;
+        }
+        tw_text_time_set(tt);
+    }
+    g_autoptr(TwDfilter) dfilter = NULL;
+    if (display_filter) {
+        int col = 0;
+        dfilter = tw_dfilter_compile(display_filter, &col, &err);
+        if (!dfilter) {
+            fprintf(stderr, "trustwire: -Y: %s\n  %s\n  %*s^\n", err->message, display_filter, col - 1, "");
+            return 2;
+        }
+    }
+    if (line_buffered)
+        setvbuf(stdout, NULL, _IOLBF, 0);
     if (list_ifaces) {
         if (!tw_source_list_interfaces(stdout, &err)) {
             fprintf(stderr, "trustwire: %s\n", err->message);
@@ -342,8 +431,34 @@ int main(int argc, char **argv)
         g_ptr_array_add(files, *f);
     for (char **f = event_files; f && *f; f++)
         g_ptr_array_add(ev_files, *f);
-    for (int i = 1; i < argc; i++)
+    /* Positional arguments: the leading ones that name existing files (or
+     * '-') are files; what follows, when -r or -i gave a source, is a BPF
+     * filter if it compiles (`trustwire -r f.pcap port 88`, as tcpdump). */
+    int first_expr = argc;
+    for (int i = 1; i < argc; i++) {
+        struct stat sb;
+        bool is_file = strcmp(argv[i], "-") == 0 || stat(argv[i], &sb) == 0;
+        if (!is_file && !event_files && (read_files || iface)) {
+            first_expr = i;
+            break;
+        }
         g_ptr_array_add(event_files ? ev_files : files, argv[i]);
+    }
+    g_autofree char *trailing_filter = NULL;
+    if (first_expr < argc) {
+        trailing_filter = g_strjoinv(" ", argv + first_expr);
+        g_autofree char *why = NULL;
+        if (!bpf_compiles(trailing_filter, &why)) {
+            fprintf(stderr, "trustwire: '%s' is neither an existing file nor a valid capture filter (%s)\n",
+                    trailing_filter, why);
+            return 2;
+        }
+        if (filter) {
+            fprintf(stderr, "trustwire: a filter both with -f and after the files: give one\n");
+            return 2;
+        }
+        filter = g_steal_pointer(&trailing_filter);
+    }
     g_ptr_array_add(files, NULL);
     g_ptr_array_add(ev_files, NULL);
 
@@ -394,7 +509,32 @@ int main(int argc, char **argv)
     /* The stage list: -T on stdout, each --write on its file, --alerts. */
     g_auto(TwStages) st;
     tw_stages_init(&st);
-    const char *mode = out_mode ? out_mode : "report";
+    if (tree_view && out_mode && strcmp(out_mode, "tree") != 0) {
+        fprintf(stderr, "trustwire: -V is -T tree; it cannot go with -T %s\n", out_mode);
+        return 2;
+    }
+    const char *mode = out_mode ? out_mode : tree_view ? "tree" : "report";
+    /* -q: nothing per event on stdout; the verdicts only. */
+    if (quiet && strcmp(mode, "report") != 0 && strcmp(mode, "json") != 0)
+        mode = "report";
+    if (!iface && !event_files) {
+        /* Options for a live capture say they do nothing on files. */
+        static const char *const live_only = "has no effect when reading files";
+        if (snaplen)
+            fprintf(stderr, "trustwire: warning: -s %s (the file's snapshot length is used)\n", live_only);
+        if (buffer_mib)
+            fprintf(stderr, "trustwire: warning: -B %s\n", live_only);
+        if (no_promisc)
+            fprintf(stderr, "trustwire: warning: -p %s\n", live_only);
+        if (run_as)
+            fprintf(stderr, "trustwire: warning: -Z %s\n", live_only);
+        if (report_every)
+            fprintf(stderr, "trustwire: warning: --report-every %s\n", live_only);
+        if (retire_after)
+            fprintf(stderr, "trustwire: warning: --retire-after %s\n", live_only);
+    }
+    if (event_files && (filter || max_packets))
+        fprintf(stderr, "trustwire: warning: -f, a capture filter and -c have no effect with --from-events\n");
     TwOut *std_out = tw_stages_out(&st, "-");
     if (stdout_closed)
         std_out->err = EBADF; /* said once at the end: writing stdout: Bad file descriptor */
@@ -419,6 +559,7 @@ int main(int argc, char **argv)
             if (((TwSink *)g_ptr_array_index(st.sinks, i))->needs_analysis)
                 st.announce = stderr;
     }
+    st.display_filter = dfilter;
     tw_stages_plan(&st);
 
     struct sigaction sa = { 0 };
@@ -546,7 +687,7 @@ int main(int argc, char **argv)
 
     running_source = src;
     int status = 0;
-    int r;
+    int r = 0;
     g_autoptr(TwPipeline) pl = NULL;
     g_autoptr(TwWorkers) wk = NULL;
     FrameCtx fctx = { file_starts, health, NULL, 0 };
@@ -563,6 +704,7 @@ int main(int argc, char **argv)
         tw_live_install_signals(src);
         r = tw_live_run(src, pl, &st, &lro, &stop_requested, &err);
     } else {
+        tw_source_set_max_frames(src, (guint64)max_packets);
         /* Files: the sharded pipeline, the same output for every --workers. */
         TwWorkersConfig wc = { .workers = workers > 0 ? (guint)workers : tw_workers_default(),
                                .emit = emit_borrowed, .emit_user = &ec,

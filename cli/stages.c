@@ -1,5 +1,6 @@
 /* stages.c — the stage list of one pass (stages.h). */
 #include "stages.h"
+#include "dfilter.h"
 
 #include "output/report.h"
 
@@ -165,6 +166,8 @@ void tw_stages_event(TwStages *st, const TwEvent *ev, const char *source)
         if (st->alerts || st->announce || st->finding_out)
             tw_analysis_established(st->analysis, on_established, st);
     }
+    if (st->display_filter && !tw_dfilter_match(st->display_filter, ev))
+        return;
     for (guint i = 0; i < st->sinks->len; i++) {
         TwSink *s = g_ptr_array_index(st->sinks, i);
         if (s->event)

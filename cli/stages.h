@@ -27,6 +27,9 @@ typedef struct {
      * (transfer none), or NULL. */
     void (*finding_out)(const char *line, gsize len, void *user);
     void *finding_out_user;
+    /* -Y (borrowed, or NULL): which events reach the per-event outputs; the
+     * analysis and --alerts see every event, as tshark's -Y filters display only. */
+    const struct TwDfilter *display_filter;
 } TwStages;
 
 void tw_stages_init(TwStages *st);

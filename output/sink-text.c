@@ -9,10 +9,44 @@ static const char *const summary_keys[] = {
     "ntstatus", "e_text", "kpasswd_result_name", "reply_to", "computer", "account", "user", "domain", "workstation", "interface", "kind", "detail", NULL,
 };
 
+static TwTextTime text_time = TW_TEXT_TIME_UTC;
+
+void tw_text_time_set(TwTextTime t)
+{
+    text_time = t;
+}
+
+void tw_text_format_time(gint64 ts_us, char out[48])
+{
+    gint64 sec = ts_us >= 0 ? ts_us / G_USEC_PER_SEC : -((-ts_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+    gint64 usec = ts_us - sec * G_USEC_PER_SEC;
+    GDateTime *dt = NULL;
+    switch (text_time) {
+    case TW_TEXT_TIME_EPOCH:
+        g_snprintf(out, 48, "%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT, sec, usec);
+        return;
+    case TW_TEXT_TIME_LOCAL:
+        dt = g_date_time_new_from_unix_local(sec);
+        break;
+    case TW_TEXT_TIME_UTC:
+        break;
+    }
+    if (!dt) {
+        char t[32];
+        tw_format_time(ts_us, t);
+        g_strlcpy(out, t, 48);
+        return;
+    }
+    g_autofree char *base = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S");
+    g_autofree char *off = g_date_time_format(dt, "%:z");
+    g_date_time_unref(dt);
+    g_snprintf(out, 48, "%s.%06" G_GINT64_FORMAT "%s", base ? base : "?", usec, off ? off : "");
+}
+
 void tw_event_summary_line(const TwEvent *ev, GString *out)
 {
-    char ts[32];
-    tw_format_time(ev->ts_us, ts);
+    char ts[48];
+    tw_text_format_time(ev->ts_us, ts);
     g_string_append_printf(out, "%6" G_GUINT64_FORMAT " %s ", ev->frame, ts);
     if (ev->src[0])
         g_string_append_printf(out, "%s:%u -> %s:%u ", ev->src, ev->sport, ev->dst, ev->dport);

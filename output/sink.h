@@ -85,6 +85,16 @@ TwSink *tw_sink_report_new(TwOut *out, bool json);
 
 /* One-line text form of an event, shared by the summary and tree headers. */
 void tw_event_summary_line(const TwEvent *ev, GString *out);
+/* -t: how the one-line summary shows time stamps (events and the report
+ * stay RFC 3339 UTC, which machines read).  Process-wide, set once by cli/. */
+typedef enum {
+    TW_TEXT_TIME_UTC,   /* 2024-01-02T03:04:05.123456Z (default) */
+    TW_TEXT_TIME_LOCAL, /* 2024-01-02T04:04:05.123456+01:00, the TZ of the run */
+    TW_TEXT_TIME_EPOCH, /* 1704164645.123456 */
+} TwTextTime;
+void tw_text_time_set(TwTextTime t);
+/* Formats per tw_text_time_set into out (NUL-terminated). */
+void tw_text_format_time(gint64 ts_us, char out[48]);
 /* Whether colour should be used on `f`: a terminal, and NO_COLOR unset. */
 bool tw_want_color(FILE *f);
 

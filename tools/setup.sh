@@ -3,17 +3,30 @@
 # build trustwire in ./build.  Idempotent: a second run installs nothing and
 # only rebuilds what changed.
 #
+#   tools/setup.sh          what building and running need, nothing more
+#   tools/setup.sh --test   also the test and benchmark extras (tools/test.sh
+#                           runs this itself): clang for the fuzzers, tshark
+#                           (the oracle), tcpreplay, nats-server, debhelper…
 #   TW_SKIP_APT=1   do not touch packages (you installed them yourself)
 #   BUILD_DIR=dir   build directory (default: build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Every package needed to build, test, benchmark and run the live tests.
+# Building and running trustwire.
 PACKAGES=(
-    meson ninja-build gcc clang libclang-rt-14-dev llvm pkg-config
-    libpcap-dev libkrb5-dev libglib2.0-dev libjson-glib-dev nettle-dev libnats-dev
-    tshark tcpreplay python3 iproute2 ethtool time git ca-certificates
+    meson ninja-build gcc pkg-config git ca-certificates
+    libpcap-dev libkrb5-dev libglib2.0-dev libjson-glib-dev nettle-dev libnats-dev zlib1g-dev libzstd-dev
 )
+# Tests and benchmarks only (never needed by a user of trustwire).
+TEST_PACKAGES=(
+    clang libclang-rt-14-dev llvm tshark tcpreplay nats-server python3 iproute2 ethtool time
+    zstd groff-base dpkg-dev debhelper
+)
+case ${1:-} in
+    --test) PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+    "") ;;
+    *) echo "usage: tools/setup.sh [--test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -27,6 +27,10 @@ setup_dir() { # dir, meson options…
     fi
 }
 
+# The test and benchmark extras (tshark, clang, tcpreplay, nats-server…);
+# the build itself is tools/setup.sh's (README: setup.sh && test.sh).
+bash tools/setup.sh --test </dev/null >&2 || exit 1
+
 build_failures=()
 ran=()
 start=$(date +%s)

@@ -36,10 +36,13 @@ def folder_of(repo, path):
 
 def resolve(repo, src, name):
     """The file an #include "name" in src refers to (the including file's
-    folder first, then the repository root, as meson's include path does)."""
+    folder first, then the repository root, as meson's include path does).
+    A header meson generates from NAME.in (cli/tw-version.h) counts as NAME."""
     for base in (os.path.dirname(src), repo):
         cand = os.path.normpath(os.path.join(base, name))
         if os.path.exists(cand):
+            return cand
+        if os.path.exists(cand + ".in"):
             return cand
     return None
 
