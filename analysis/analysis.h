@@ -291,6 +291,9 @@ struct TwAnalysis {
     guint64 cap_counts[TW_AN_CAP_COUNT];
     guint64 evidence_dropped;
     guint64 machines_refused; /* events about a new machine after TW_AN_MAX_MACHINES */
+    guint64 clock_samples_implausible; /* samples dropped: decades from every other clock (clock.c) */
+    bool clock_ref_set;     /* clock_ref_lo/hi: range of the clock offsets kept so far */
+    double clock_ref_lo, clock_ref_hi;
     /* DC clock offset and name, computed once per state of the input
      * (rules ask for them for every machine). */
     guint64 dc_cache_events; /* a->events when computed; G_MAXUINT64 = never */

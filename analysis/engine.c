@@ -7,6 +7,7 @@
  * error finds its machine.
  */
 #include "analysis.h"
+#include "analysis/clock.h"
 
 #include "core/krb5-names.h"
 #include "core/nrpc-names.h"
@@ -439,11 +440,16 @@ static void clock_sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const c
 {
     if (!m)
         return;
-    m->clock_total++;
-    TwClockSample s = { 0 };
     gint64 diff_us = 0;
     if (__builtin_sub_overflow(machine_us, capture_us, &diff_us))
         return; /* callers pass plausible times (time_plausible): not reached */
+    if (!tw_clock_plausible(a, capture_us, (double)diff_us / 1e6)) {
+        a->clock_samples_implausible++; /* decades from every other clock: no reading */
+        return;
+    }
+    tw_clock_kept(a, (double)diff_us / 1e6);
+    m->clock_total++;
+    TwClockSample s = { 0 };
     s.offset_s = (double)diff_us / 1e6;
     s.kind = kind;
     s.frame = ev->frame;
@@ -729,10 +735,22 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         TwMachine *m = cacct ? tw_identity_get(a, cacct) : tw_identity_by_addr(a, client_addr, true);
         if (cacct)
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
+        /* MIT KDCs fill the ctime of an AS error with a time that is not
+         * the client's (seen: 1985): decades from the error's own stime, it
+         * is no clock reading. */
+        bool ctime_bogus = has_ctime && has_stime &&
+                           ABS((double)(ctime_us - stime_us) / 1e6) > TW_AN_CLOCK_IMPLAUSIBLE_S;
+        if (ctime_bogus) {
+            a->clock_samples_implausible++;
+            has_ctime = false;
+        }
         if (has_ctime)
             clock_sample(a, m, ev, source, TW_CLK_KRB_CTIME, ctime_us, ev->ts_us);
         g_autofree char *d = NULL;
-        if (has_ctime && has_stime)
+        if (ctime_bogus)
+            d = g_strdup_printf("the error's ctime (%s) is decades from its stime (%s): not the client's clock, "
+                                "not used", tw_event_get_str(ev, "ctime"), tw_event_get_str(ev, "stime"));
+        else if (has_ctime && has_stime)
             d = g_strdup_printf("client clock %s, server clock %s: %+.0f s apart",
                                 tw_event_get_str(ev, "ctime"), tw_event_get_str(ev, "stime"),
                                 (double)(ctime_us - stime_us) / 1e6);
@@ -856,6 +874,13 @@ static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
     }
     double off = (double)cs->v.i / 1e6;
+    /* chrony puts a random transmit time in client requests even without
+     * the data-minimised flag: decades from every other clock, it is no
+     * reading (the client's clock comes from the exchange, not from it). */
+    if (!tw_clock_plausible(a, ev->ts_us, off)) {
+        a->clock_samples_implausible++;
+        return;
+    }
     /* A host known only by this sample gets a record when its clock is
      * worth reporting (as for NTLMv2 client times); a server only when it
      * is a DC: an outside time server is not a machine of the domain. */

@@ -4,6 +4,7 @@
  * evidence, its false-positive traps and its references.
  */
 #include "analysis.h"
+#include "analysis/clock.h"
 
 #include "core/krb5-names.h"
 #include "core/ntstatus.h"
@@ -525,22 +526,37 @@ static void rule_trust_failure(const TwAnalysis *a, const TwMachine *m, GPtrArra
 static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
 {
     const TwFact *sk = F(m, TW_F_KRB_SKEW);
+    /* The offsets at the time of the failures (the last one), not a median
+     * across a step: a clock that steps has one offset per interval
+     * (analysis/clock.c).  Without failures: the latest interval. */
+    gint64 at = sk->count ? sk->last_ts : G_MAXINT64;
     double own = 0, dc = 0;
-    bool has_own = tw_machine_clock_offset(m, &own);
-    bool has_dc = tw_analysis_dc_offset(a, &dc);
+    bool own_ntp = false;
+    bool has_own = tw_clock_offset_at(m, at, &own, &own_ntp);
+    bool has_dc = tw_clock_dc_offset_at(a, at, &dc);
     g_autofree char *host = host_of(m);
+    g_autofree char *steps = tw_clock_describe_steps(m);
     if (m->role == TW_ROLE_DC && !sk->count) {
         /* The DC against the capture host: the capture host is the only
          * outside reference.  More than a day apart is a replayed or
-         * re-stamped capture, not a clock. */
-        if (!has_own || ABS(own) <= TW_AN_SKEW_WARN_S || ABS(own) > 86400.0)
+         * re-stamped capture, not a clock.  A DC whose own clock stepped
+         * during the capture is the one that moved, whatever the offset. */
+        bool off = has_own && ABS(own) > TW_AN_SKEW_WARN_S && ABS(own) <= 86400.0;
+        if (!off && !steps)
             return;
-        TwFinding *f = finding_new("clock-skew", TW_STATE_AT_RISK, "low");
+        TwFinding *f = finding_new("clock-skew", TW_STATE_AT_RISK, steps ? "medium" : "low");
         f->has_offset = false;
-        f->summary = g_strdup_printf(
-            "The clock of domain controller %s is %+.0f s off the capture host's clock. If the capture host "
-            "keeps good time, every member that syncs from this DC inherits the error.",
-            name_of(m), own);
+        if (steps)
+            f->summary = g_strdup_printf(
+                "The clock of domain controller %s moved during the capture: %s; it is now %+.0f s off the "
+                "capture host's clock. The DC is the host whose clock changed: fix its time source, not the "
+                "members.",
+                name_of(m), steps, own);
+        else
+            f->summary = g_strdup_printf(
+                "The clock of domain controller %s is %+.0f s off the capture host's clock. If the capture host "
+                "keeps good time, every member that syncs from this DC inherits the error.",
+                name_of(m), own);
         f->fix = g_strdup_printf("On %s (if it is the PDC emulator): point it at a reliable source, "
                                  "`w32tm /config /manualpeerlist:<ntp server> /syncfromflags:manual /reliable:yes "
                                  "/update`, then `w32tm /resync`.",
@@ -567,12 +583,20 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
      * (RFC 5905 7.3 transmit timestamp): a measurement, better than the
      * AS-REQ-till heuristic or a ctime echoed by the KDC.  Compared with the
      * DC's own samples (its NTP replies, KRB-ERROR stime) when there are any. */
-    double ntp = 0;
-    bool by_ntp = tw_machine_ntp_offset(m, &ntp);
+    bool by_ntp = has_own && own_ntp;
     if (by_ntp) {
-        rel = ntp - (has_dc ? dc : 0);
+        rel = own - (has_dc ? dc : 0);
         has_rel = true;
         estimated = false;
+    }
+    /* A verdict never contradicts its evidence: refused with
+     * KRB_AP_ERR_SKEW means more than 5 minutes apart at that time, so an
+     * offset inside the tolerance is not the failing exchange's clock. */
+    bool contradicted = false;
+    double contradicted_s = rel;
+    if (sk->count && has_rel && ABS(rel) <= TW_AN_SKEW_LIMIT_S) {
+        has_rel = false;
+        contradicted = true;
     }
     if (!sk->count && (!has_rel || ABS(rel) <= TW_AN_SKEW_WARN_S))
         return;
@@ -621,6 +645,23 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
             g_string_append_printf(s, " (the exact offset is not on the wire). The DC's clock agrees with the "
                                       "capture host's (%+.1f s), so %s's clock is the wrong one",
                                    ABS(dc) < 0.05 ? 0.0 : dc, host);
+    }
+    if (contradicted)
+        g_string_append_printf(s, "; the clock samples at that time (%+.0f s) are not the failing exchange's clock",
+                               contradicted_s);
+    if (steps)
+        g_string_append_printf(s, "; %s", steps);
+    if (has_dc && !steps) {
+        g_autofree char *dc_steps = NULL;
+        for (guint i = 0; i < a->machine_order->len && !dc_steps; i++) {
+            const TwMachine *d = g_ptr_array_index(a->machine_order, i);
+            if (d->role == TW_ROLE_DC && !d->merged_away)
+                dc_steps = tw_clock_describe_steps(d);
+        }
+        if (dc_steps)
+            g_string_append_printf(s, "; the domain controller's own clock moved during the capture (%s): "
+                                      "fix the DC's time source, not this member",
+                                   dc_steps + strlen("its clock "));
     }
     g_string_append_c(s, '.');
     if (sk->count)

@@ -68,6 +68,10 @@ static bool machine_offset(const TwAnalysis *a, const Verdict *v, double *out)
             *out = f->offset_s;
             return true;
         }
+        /* skew without a measured offset: a median of other samples would
+         * contradict the refusals (analysis/clock.c) */
+        if (f->rule && strcmp(f->rule->name, "clock-skew") == 0)
+            return false;
     }
     if (v->m->role == TW_ROLE_DC)
         return false;
@@ -383,6 +387,10 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
                                        tw_analysis_cap_name(c), a->cap_counts[c]);
         wrap(out, "", "Limits hit: ", named->str);
     }
+    if (a->clock_samples_implausible)
+        g_string_append_printf(out, "Note: %" G_GUINT64_FORMAT " clock sample%s dropped as implausible (decades from "
+                               "every other clock in the capture: a random NTP transmit time, a KDC's filler ctime).\n",
+                               a->clock_samples_implausible, a->clock_samples_implausible == 1 ? "" : "s");
     if (a->machines_refused)
         g_string_append_printf(out, "Note: more than %d machines: %" G_GUINT64_FORMAT " messages about further machines "
                                "were not analysed (split the capture by subnet or time).\n",
@@ -598,6 +606,8 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     }
     json_builder_set_member_name(b, "machines_refused");
     json_builder_add_int_value(b, (gint64)a->machines_refused);
+    json_builder_set_member_name(b, "clock_samples_implausible");
+    json_builder_add_int_value(b, (gint64)a->clock_samples_implausible);
     json_builder_end_object(b);
 
     json_builder_set_member_name(b, "domain_controllers");

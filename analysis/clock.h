@@ -1,0 +1,36 @@
+/* clock.h: a host's clock samples as offsets per interval (analysis/clock.c). */
+#pragma once
+
+#include "analysis/analysis.h"
+
+/* One interval of a host's clock between two steps. */
+typedef struct {
+    gint64 from_ts, to_ts;  /* capture times of its first and last sample */
+    guint64 first_frame;    /* frame of its first sample */
+    guint n;                /* samples */
+    double offset_s;        /* median offset (host clock minus capture clock) */
+    bool has_ntp;
+    double ntp_offset_s;    /* median of its NTP samples when has_ntp */
+} TwClockInterval;
+
+/* A sample offset worth keeping: within TW_AN_CLOCK_IMPLAUSIBLE_S of the
+ * capture clock or of a sample kept before (any host); always true when the
+ * capture clock itself was never set (before 2000). */
+bool tw_clock_plausible(TwAnalysis *a, gint64 capture_us, double offset_s);
+/* Records a kept offset as a reference for tw_clock_plausible. */
+void tw_clock_kept(TwAnalysis *a, double offset_s);
+/* The change of offset between consecutive samples beyond which it is a step. */
+double tw_clock_step_threshold(const TwMachine *m);
+/* Returns: (transfer full): TwClockInterval in time order; free with g_array_unref. */
+GArray *tw_clock_intervals(const TwMachine *m);
+/* Offset of the interval holding ts (else the last one begun before it, else
+ * the first); NTP samples of that interval first (by_ntp says so). */
+bool tw_clock_offset_at(const TwMachine *m, gint64 ts, double *offset_s, bool *by_ntp);
+/* Median over the DCs of their offset at ts. */
+bool tw_clock_dc_offset_at(const TwAnalysis *a, gint64 ts, double *offset_s);
+/* Steps in the host's clock during the capture. */
+guint tw_clock_steps(const TwMachine *m);
+/* "its clock stepped -3 h at 10:42:05 UTC (frame 12), back (+3 h) at …: two
+ * time sources fight (…)", or NULL without steps.
+ * Returns: (transfer full) (nullable): free with g_free. */
+char *tw_clock_describe_steps(const TwMachine *m);
