@@ -292,6 +292,10 @@ struct TwAnalysis {
     guint64 evidence_dropped;
     guint64 machines_refused; /* events about a new machine after TW_AN_MAX_MACHINES */
     guint64 clock_samples_implausible; /* samples dropped: decades from every other clock (clock.c) */
+    /* Vantage point: the addresses party to every event so far (at most
+     * two; vantage_n -1 before the first event with both ends). */
+    char vantage[2][TW_ADDR_STRLEN];
+    int vantage_n;
     bool clock_ref_set;     /* clock_ref_lo/hi: range of the clock offsets kept so far */
     double clock_ref_lo, clock_ref_hi;
     /* DC clock offset and name, computed once per state of the input

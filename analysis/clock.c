@@ -234,3 +234,45 @@ char *tw_clock_describe_steps(const TwMachine *m)
                            "or chrony)");
     return g_string_free(s, FALSE);
 }
+
+/* ---- vantage point (issue #9 item 4) ---- */
+
+void tw_clock_vantage_feed(TwAnalysis *a, const TwEvent *ev)
+{
+    if (!ev->src[0] || !ev->dst[0] || a->vantage_n == 0)
+        return;
+    if (a->vantage_n < 0) {
+        g_strlcpy(a->vantage[0], ev->src, TW_ADDR_STRLEN);
+        g_strlcpy(a->vantage[1], ev->dst, TW_ADDR_STRLEN);
+        a->vantage_n = strcmp(ev->src, ev->dst) ? 2 : 1;
+        return;
+    }
+    int kept = 0;
+    for (int i = 0; i < a->vantage_n; i++)
+        if (strcmp(a->vantage[i], ev->src) == 0 || strcmp(a->vantage[i], ev->dst) == 0) {
+            if (kept != i)
+                memcpy(a->vantage[kept], a->vantage[i], TW_ADDR_STRLEN);
+            kept++;
+        }
+    a->vantage_n = kept;
+}
+
+const char *tw_clock_capture_host(const TwAnalysis *a, const char **inference, const char **confidence)
+{
+    /* One address in every message, with more than one other address
+     * seen: the capture was taken on it (its own traffic only).  Two
+     * hosts talking only to each other could be either end; several
+     * inputs (sensors) have several vantage points; a span port has
+     * none. */
+    *inference = NULL;
+    *confidence = NULL;
+    if (a->vantage_n != 1 || a->sources->len > 1 || a->events < TW_CLOCK_VANTAGE_MIN_EVENTS)
+        return NULL;
+    /* Every Kerberos and NETLOGON message of a one-DC network involves the
+     * DC, wherever it was captured: a DC in every message proves nothing. */
+    if (g_hash_table_contains(a->dc_addrs, a->vantage[0]))
+        return NULL;
+    *inference = "party to every message";
+    *confidence = "medium"; /* relevant messages only: the capture may hold other hosts' unrelated traffic */
+    return a->vantage[0];
+}

@@ -34,3 +34,14 @@ guint tw_clock_steps(const TwMachine *m);
  * time sources fight (…)", or NULL without steps.
  * Returns: (transfer full) (nullable): free with g_free. */
 char *tw_clock_describe_steps(const TwMachine *m);
+
+/* Fewest events for a vantage-point inference. */
+#define TW_CLOCK_VANTAGE_MIN_EVENTS 4
+/* Follows the addresses party to every event (tw_analysis_feed). */
+void tw_clock_vantage_feed(TwAnalysis *a, const TwEvent *ev);
+/* The capture host when one address is party to every event of a single
+ * input: its clock is the capture clock.  *inference and *confidence say
+ * how ("party to every message", "medium"); NULL for a span port, two
+ * hosts talking only to each other, or several inputs.
+ * Returns: (transfer none) (nullable). */
+const char *tw_clock_capture_host(const TwAnalysis *a, const char **inference, const char **confidence);

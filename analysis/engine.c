@@ -88,6 +88,7 @@ TwAnalysis *tw_analysis_new(void)
     a->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->touched = g_ptr_array_new();
     a->dc_cache_events = G_MAXUINT64;
+    a->vantage_n = -1;
     return a;
 }
 
@@ -1396,6 +1397,7 @@ void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
     }
     source = intern_source(a, source);
     a->events++;
+    tw_clock_vantage_feed(a, ev);
     if (ev->ts_us) {
         if (!a->first_ts || ev->ts_us < a->first_ts)
             a->first_ts = ev->ts_us;

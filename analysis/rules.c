@@ -536,6 +536,18 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
     bool has_dc = tw_clock_dc_offset_at(a, at, &dc);
     g_autofree char *host = host_of(m);
     g_autofree char *steps = tw_clock_describe_steps(m);
+    /* The capture taken on this machine: its clock is the capture clock
+     * (offset 0), measured against the DC's samples (issue #9 item 4). */
+    const char *vp_how = NULL, *vp_conf = NULL;
+    const char *vp = tw_clock_capture_host(a, &vp_how, &vp_conf);
+    bool on_capture_host = false;
+    for (guint i = 0; vp && i < m->addrs->len; i++)
+        if (strcmp(g_array_index(m->addrs, TwAddrUse, i).addr, vp) == 0)
+            on_capture_host = true;
+    if (!has_own && on_capture_host && m->role != TW_ROLE_DC) {
+        own = 0;
+        has_own = true;
+    }
     if (m->role == TW_ROLE_DC && !sk->count) {
         /* The DC against the capture host: the capture host is the only
          * outside reference.  More than a day apart is a replayed or
@@ -628,7 +640,11 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
     if (has_rel) {
         g_string_append_printf(s, "%s's clock is %s%.0f s %s the domain controller's%s%s", name_of(m),
                                estimated ? "about " : "", ABS(rel), rel >= 0 ? "ahead of" : "behind",
-                               by_ntp ? " (measured from the time in its NTP packets)" : "",
+                               by_ntp ? " (measured from the time in its NTP packets)"
+                               : on_capture_host && own == 0 && !estimated
+                                   ? " (the capture was taken on it, so its clock is the capture clock, "
+                                     "measured against the DC's)"
+                                   : "",
                                estimated ? " (estimated from the end time its AS-REQ asked for)"
                                : has_dc || has_own == false ? "" : " (measured against the capture host)");
         if (ABS(rel) > TW_AN_SKEW_LIMIT_S)

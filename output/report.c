@@ -3,6 +3,7 @@
  * on one line.
  */
 #include "output/report.h"
+#include "analysis/clock.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -286,6 +287,11 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
             g_string_append_printf(out, "%s%s", i ? ", " : "", (char *)g_ptr_array_index(a->sources, i));
     }
     g_string_append_c(out, '\n');
+    const char *vp_how = NULL, *vp_conf = NULL;
+    const char *vp = tw_clock_capture_host(a, &vp_how, &vp_conf);
+    if (vp)
+        g_string_append_printf(out, "Capture host: %s (%s, %s confidence): its clock is the capture clock\n", vp,
+                               vp_how, vp_conf);
     /* Domain controllers */
     guint ndc = 0;
     for (guint i = 0; i < vs->len; i++) {
@@ -608,6 +614,23 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     json_builder_add_int_value(b, (gint64)a->machines_refused);
     json_builder_set_member_name(b, "clock_samples_implausible");
     json_builder_add_int_value(b, (gint64)a->clock_samples_implausible);
+    {
+        const char *vp_how = NULL, *vp_conf = NULL;
+        const char *vp = tw_clock_capture_host(a, &vp_how, &vp_conf);
+        json_builder_set_member_name(b, "capture_host");
+        if (vp) {
+            json_builder_begin_object(b);
+            json_builder_set_member_name(b, "address");
+            json_builder_add_string_value(b, vp);
+            json_builder_set_member_name(b, "inference");
+            json_builder_add_string_value(b, vp_how);
+            json_builder_set_member_name(b, "confidence");
+            json_builder_add_string_value(b, vp_conf);
+            json_builder_end_object(b);
+        } else {
+            json_builder_add_null_value(b);
+        }
+    }
     json_builder_end_object(b);
 
     json_builder_set_member_name(b, "domain_controllers");
