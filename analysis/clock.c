@@ -276,3 +276,62 @@ const char *tw_clock_capture_host(const TwAnalysis *a, const char **inference, c
     *confidence = "medium"; /* relevant messages only: the capture may hold other hosts' unrelated traffic */
     return a->vantage[0];
 }
+
+/* ---- time-source (issue #9 item 5) ---- */
+
+bool tw_clock_member_offset(const TwAnalysis *a, const TwMachine *m, double *offset_s)
+{
+    /* As rule_clock_skew measures it: at the last refusal, a KRB-ERROR's
+     * ctime-stime pair first, else the host's interval minus the DCs'. */
+    const TwFact *sk = &m->facts[TW_F_KRB_SKEW];
+    gint64 at = sk->count ? sk->last_ts : G_MAXINT64;
+    for (guint i = sk->ev ? sk->ev->len : 0; i-- > 0;) {
+        const TwEvidence *e = g_ptr_array_index(sk->ev, i);
+        if (e->has_value && !e->value_estimated) {
+            *offset_s = e->value;
+            return true;
+        }
+    }
+    double own, dc = 0;
+    if (!tw_clock_offset_at(m, at, &own, NULL))
+        return false;
+    tw_clock_dc_offset_at(a, at, &dc);
+    *offset_s = own - dc;
+    return true;
+}
+
+GPtrArray *tw_clock_time_source_followers(const TwAnalysis *a, const TwMachine *server, double *median_s)
+{
+    GPtrArray *out = g_ptr_array_new();
+    if (server->role == TW_ROLE_DC)
+        return out; /* a DC's own clock moving is said by clock-skew on the DC */
+    g_autoptr(GArray) offs = g_array_new(FALSE, FALSE, sizeof(double));
+    g_autoptr(GPtrArray) cand = g_ptr_array_new();
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        const TwMachine *x = g_ptr_array_index(a->machine_order, i);
+        if (x == server || x->merged_away || x->role == TW_ROLE_DC)
+            continue;
+        bool follows = false;
+        for (guint j = 0; j < x->addrs->len && !follows; j++) {
+            const char *srv = g_hash_table_lookup(a->ntp_server_of, g_array_index(x->addrs, TwAddrUse, j).addr);
+            for (guint k = 0; srv && k < server->addrs->len && !follows; k++)
+                follows = strcmp(srv, g_array_index(server->addrs, TwAddrUse, k).addr) == 0;
+        }
+        double o;
+        if (!follows || !tw_clock_member_offset(a, x, &o) || ABS(o) <= TW_AN_SKEW_WARN_S)
+            continue;
+        g_ptr_array_add(cand, (gpointer)x);
+        g_array_append_val(offs, o);
+    }
+    if (cand->len < TW_AN_TIME_SOURCE_MIN_CLIENTS)
+        return out;
+    g_autoptr(GArray) sorted = g_array_copy(offs);
+    double med = median_of(sorted);
+    for (guint i = 0; i < cand->len; i++)
+        if (ABS(g_array_index(offs, double, i) - med) <= TW_AN_TIME_SOURCE_SPREAD_S)
+            g_ptr_array_add(out, g_ptr_array_index(cand, i));
+    if (out->len < TW_AN_TIME_SOURCE_MIN_CLIENTS)
+        g_ptr_array_set_size(out, 0);
+    *median_s = med;
+    return out;
+}

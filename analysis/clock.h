@@ -45,3 +45,12 @@ void tw_clock_vantage_feed(TwAnalysis *a, const TwEvent *ev);
  * hosts talking only to each other, or several inputs.
  * Returns: (transfer none) (nullable). */
 const char *tw_clock_capture_host(const TwAnalysis *a, const char **inference, const char **confidence);
+
+/* A member's clock minus the DC's at its last KRB_AP_ERR_SKEW (else now). */
+bool tw_clock_member_offset(const TwAnalysis *a, const TwMachine *m, double *offset_s);
+/* Members that took NTP from server (client → server seen) and are skewed
+ * alike (more than TW_AN_SKEW_WARN_S, within TW_AN_TIME_SOURCE_SPREAD_S of
+ * their median, at least TW_AN_TIME_SOURCE_MIN_CLIENTS of them); empty
+ * otherwise.  *median_s: their median offset vs the DC.
+ * Returns: (transfer container): the machines borrowed. */
+GPtrArray *tw_clock_time_source_followers(const TwAnalysis *a, const TwMachine *server, double *median_s);

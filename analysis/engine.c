@@ -89,6 +89,8 @@ TwAnalysis *tw_analysis_new(void)
     a->touched = g_ptr_array_new();
     a->dc_cache_events = G_MAXUINT64;
     a->vantage_n = -1;
+    a->ntp_server_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    a->ntp_off_clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_destroy);
     return a;
 }
 
@@ -107,6 +109,8 @@ void tw_analysis_free(TwAnalysis *a)
     g_hash_table_destroy(a->flow_users);
     g_hash_table_destroy(a->sealed_bursts);
     g_hash_table_destroy(a->changepw_client);
+    g_hash_table_destroy(a->ntp_server_of);
+    g_hash_table_destroy(a->ntp_off_clients);
     g_hash_table_destroy(a->user_index);
     g_ptr_array_unref(a->users);
     g_ptr_array_unref(a->sources);
@@ -131,6 +135,7 @@ static const char *const cap_names[TW_AN_CAP_COUNT] = {
     [TW_AN_CAP_CHANGEPW] = "changepw_clients",
     [TW_AN_CAP_TOUCHED] = "live_announcements",
     [TW_AN_CAP_FLOW_USERS] = "connection_users",
+    [TW_AN_CAP_NTP_CLIENTS] = "ntp_clients",
 };
 
 const char *tw_analysis_cap_name(TwAnCap cap)
@@ -875,6 +880,30 @@ static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
     }
     double off = (double)cs->v.i / 1e6;
+    /* Who takes its time from whom (the time-source cause, rules.c). */
+    const char *cli = client ? ev->src : server ? ev->dst : NULL, *srv = client ? ev->dst : server ? ev->src : NULL;
+    if (cli && cli[0] && srv && srv[0]) {
+        if (g_hash_table_size(a->ntp_server_of) < TW_AN_MAX_ADDR_OWNERS || g_hash_table_contains(a->ntp_server_of, cli))
+            g_hash_table_insert(a->ntp_server_of, g_strdup(cli), g_strdup(srv));
+        else
+            tw_analysis_cap_hit(a, TW_AN_CAP_NTP_CLIENTS);
+    }
+    /* A time server that is no DC gets a record once it has served a wrong
+     * time to several clients: then it may be the time source of a fleet's
+     * skew (an outside server serving one client stays unnamed). */
+    bool wrong_source = false;
+    if (server && ABS(off) > TW_AN_SKEW_WARN_S && tw_clock_plausible(a, ev->ts_us, off)) {
+        GHashTable *set = g_hash_table_lookup(a->ntp_off_clients, ev->src);
+        if (!set && g_hash_table_size(a->ntp_off_clients) < TW_AN_MAX_ADDR_OWNERS) {
+            set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+            g_hash_table_insert(a->ntp_off_clients, g_strdup(ev->src), set);
+        }
+        if (set && (g_hash_table_size(set) < TW_AN_MAX_ADDRS || g_hash_table_contains(set, ev->dst)))
+            g_hash_table_add(set, g_strdup(ev->dst));
+        else
+            tw_analysis_cap_hit(a, TW_AN_CAP_NTP_CLIENTS);
+        wrong_source = set && g_hash_table_size(set) >= TW_AN_TIME_SOURCE_MIN_CLIENTS;
+    }
     /* chrony puts a random transmit time in client requests even without
      * the data-minimised flag: decades from every other clock, it is no
      * reading (the client's clock comes from the exchange, not from it). */
@@ -887,7 +916,8 @@ static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
      * is a DC: an outside time server is not a machine of the domain. */
     if (!m)
         m = tw_identity_by_addr(a, ev->src,
-                                client ? ABS(off) > TW_AN_SKEW_WARN_S : g_hash_table_contains(a->dc_addrs, ev->src));
+                                client ? ABS(off) > TW_AN_SKEW_WARN_S
+                                       : g_hash_table_contains(a->dc_addrs, ev->src) || wrong_source);
     if (!m)
         return;
     clock_sample(a, m, ev, source, TW_CLK_NTP, sender_us, ev->ts_us);

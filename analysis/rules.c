@@ -770,6 +770,105 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
 }
 
 /* ---- healthy / unknown ---- */
+/* ---- time-source: issue #9 item 5, one wrong time server behind a fleet's skew ---- */
+
+/* A follower's state: broken while it keeps failing (refused after its
+ * last AS-REP), at risk when it recovered by itself or was never refused
+ * (docs/detections.md, clock-skew severity). */
+static TwState skew_state(const TwMachine *x)
+{
+    const TwFact *sk = F(x, TW_F_KRB_SKEW);
+    if (!sk->count)
+        return TW_STATE_AT_RISK;
+    return F(x, TW_F_KRB_AS_OK)->count && F(x, TW_F_KRB_AS_OK)->last_ts > sk->last_ts ? TW_STATE_AT_RISK
+                                                                                    : TW_STATE_BROKEN;
+}
+
+static const TwMachine *machine_at(const TwAnalysis *a, const char *addr)
+{
+    const char *key = addr ? g_hash_table_lookup(a->ip_owner, addr) : NULL;
+    if (!key) {
+        g_autofree char *ipkey = addr ? g_strdup_printf("ip:%s", addr) : NULL;
+        return ipkey ? g_hash_table_lookup(a->machines, ipkey) : NULL;
+    }
+    return g_hash_table_lookup(a->machines, key);
+}
+
+static bool serves_wrong_time(const TwAnalysis *a, const TwMachine *m)
+{
+    for (guint i = 0; i < m->addrs->len; i++)
+        if (g_hash_table_contains(a->ntp_off_clients, g_array_index(m->addrs, TwAddrUse, i).addr))
+            return true;
+    return false;
+}
+
+static void rule_time_source(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    if (m->role == TW_ROLE_DC)
+        return;
+    const TwMachine *server = NULL;
+    if (serves_wrong_time(a, m)) {
+        server = m;
+    } else {
+        for (guint i = 0; i < m->addrs->len && !server; i++) {
+            const TwMachine *s = machine_at(a, g_hash_table_lookup(a->ntp_server_of, g_array_index(m->addrs, TwAddrUse, i).addr));
+            if (s && s != m && serves_wrong_time(a, s))
+                server = s;
+        }
+    }
+    if (!server)
+        return;
+    double med = 0;
+    g_autoptr(GPtrArray) fol = tw_clock_time_source_followers(a, server, &med);
+    if (!fol->len)
+        return;
+    bool explained = server == m;
+    for (guint i = 0; i < fol->len && !explained; i++)
+        explained = g_ptr_array_index(fol, i) == m;
+    if (!explained)
+        return;
+    /* The server's own clock, from its replies, against the DC's. */
+    double srv_own = 0, dc = 0;
+    bool has_srv = tw_clock_offset_at(server, G_MAXINT64, &srv_own, NULL);
+    tw_clock_dc_offset_at(a, G_MAXINT64, &dc);
+    double srv_rel = srv_own - dc;
+    if (has_srv && ABS(srv_rel - med) > TW_AN_TIME_SOURCE_SPREAD_S)
+        return; /* the server's time is not the followers' error: not their source */
+    TwState st = TW_STATE_AT_RISK;
+    g_autoptr(GString) names = g_string_new(NULL);
+    for (guint i = 0; i < fol->len; i++) {
+        const TwMachine *x = g_ptr_array_index(fol, i);
+        if (skew_state(x) == TW_STATE_BROKEN)
+            st = TW_STATE_BROKEN;
+        g_string_append_printf(names, "%s%s", i ? ", " : "", name_of(x));
+    }
+    if (server != m)
+        st = skew_state(m);
+    g_autofree char *srv_addr = g_strdup(server->addrs->len ? g_array_index(server->addrs, TwAddrUse, 0).addr : name_of(server));
+    TwFinding *f = finding_new("time-source", st, has_srv ? "high" : "medium");
+    f->has_offset = server == m && has_srv;
+    f->offset_s = srv_rel;
+    g_autofree char *srv_note = has_srv ? g_strdup_printf("; its own replies say %+.0f s", srv_rel) : g_strdup("");
+    if (server == m)
+        f->summary = g_strdup_printf(
+            "Time server %s is the source of the skew: %u machines take their time from it (NTP seen) and are "
+            "all about %+.0f s off the domain controller's clock (%s)%s. Fix this server's clock, not the "
+            "clients.",
+            srv_addr, fol->len, med, names->str, srv_note);
+    else
+        f->summary = g_strdup_printf("%s takes its time from %s, which serves a wrong time: %u machines that follow "
+                                     "it are about %+.0f s off the domain controller's clock (%s).",
+                                     name_of(m), srv_addr, fol->len, med, names->str);
+    f->fix = g_strdup_printf("Correct the clock of time server %s (point it at a reliable source); its clients "
+                             "follow it once it is right.",
+                             srv_addr);
+    add_ev(f, server, TW_F_CLOCK_NTP, 2);
+    if (server != m)
+        add_ev(f, m, TW_F_KRB_SKEW, 2);
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+}
+
 static void rule_healthy(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
 {
     guint as = F(m, TW_F_KRB_AS_OK)->count, tgs = F(m, TW_F_KRB_TGS_OK)->count,
@@ -894,8 +993,9 @@ const TwRule tw_rules[] = {
     { "server-key-mismatch", "Service holds a stale key", "RFC 4120 3.2.3, 7.5.9 (41, 44); MS-KILE 3.4.5.1", 6, rule_server_key },
     { "trust-failure", "Trust relationship failed", "MS-ERREF 2.3.1 (0xC000018A/C/D); MS-NRPC 3.5.4", 7, rule_trust_failure },
     { "clock-skew", "Clock skew", "RFC 4120 1.6, 5.2.3, 7.5.9 (37); MS-KILE 3.1.5.2; MS-SMB2 2.2.4; MS-NRPC 3.1.4.5", 8, rule_clock_skew },
-    { "healthy", "Healthy", "RFC 4120 3.1.5 (AS-REP); MS-NRPC 3.1.4.2", 9, rule_healthy },
-    { "unknown", "Not enough evidence", "-", 10, rule_unknown },
+    { "time-source", "Wrong time source", "RFC 5905 7.3; MS-SNTP; RFC 4120 1.6", 9, rule_time_source },
+    { "healthy", "Healthy", "RFC 4120 3.1.5 (AS-REP); MS-NRPC 3.1.4.2", 10, rule_healthy },
+    { "unknown", "Not enough evidence", "-", 11, rule_unknown },
 };
 const guint tw_rules_count = G_N_ELEMENTS(tw_rules);
 
