@@ -199,6 +199,9 @@ typedef struct {
     guint clock_total;
     GPtrArray *zl_attackers; /* char*: addresses that sent Zerologon attempts at this account */
     GArray *zl_attempt_ts;   /* gint64: recent attempt times, for burst detection */
+    GArray *foreign;         /* TwAddrUse: addresses that used this account but are not this
+                              * machine (a Zerologon source, a non-DC using a DC's account): a
+                              * separate actor, never among addrs (identity.c) */
     bool merged_away;   /* absorbed into another record */
 } TwMachine;
 

@@ -770,6 +770,30 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
 }
 
 /* ---- healthy / unknown ---- */
+/* ---- foreign-use: issue #10 "Identity", an attacker's address is not the victim's ---- */
+static void rule_foreign_use(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    (void)a;
+    for (guint i = 0; i < m->foreign->len; i++) {
+        const TwAddrUse *u = &g_array_index(m->foreign, TwAddrUse, i);
+        bool zl = false;
+        for (guint j = 0; j < m->zl_attackers->len; j++)
+            zl |= strcmp(g_ptr_array_index(m->zl_attackers, j), u->addr) == 0;
+        TwFinding *f = finding_new("foreign-use", TW_STATE_AT_RISK, zl ? "high" : "medium");
+        f->summary = g_strdup_printf(
+            "%s credentials used from %s%s%s%s (%u message%s): not this machine's address (%s), a separate "
+            "actor — someone else holds or forged its secret.",
+            name_of(m), u->addr, u->mac[0] ? " (" : "", u->mac, u->mac[0] ? ")" : "", u->n_ok,
+            u->n_ok == 1 ? "" : "s",
+            zl ? "the same address sent Zerologon attempts at this account"
+               : "a domain controller's account authenticates from a DC's own address, and this one serves "
+                 "neither Kerberos nor NETLOGON");
+        f->fix = g_strdup_printf("Treat %s as compromised: isolate it, then reset %s's password twice.", u->addr,
+                                 name_of(m));
+        g_ptr_array_add(out, f);
+    }
+}
+
 /* ---- time-source: issue #9 item 5, one wrong time server behind a fleet's skew ---- */
 
 /* A follower's state: broken while it keeps failing (refused after its
@@ -995,6 +1019,7 @@ const TwRule tw_rules[] = {
     { "clock-skew", "Clock skew", "RFC 4120 1.6, 5.2.3, 7.5.9 (37); MS-KILE 3.1.5.2; MS-SMB2 2.2.4; MS-NRPC 3.1.4.5", 8, rule_clock_skew },
     { "time-source", "Wrong time source", "RFC 5905 7.3; MS-SNTP; RFC 4120 1.6", 9, rule_time_source },
     { "healthy", "Healthy", "RFC 4120 3.1.5 (AS-REP); MS-NRPC 3.1.4.2", 10, rule_healthy },
+    { "foreign-use", "Account used from another address", "MS-NRPC 3.1.4.1; RFC 4120 3.1", 12, rule_foreign_use },
     { "unknown", "Not enough evidence", "-", 11, rule_unknown },
 };
 const guint tw_rules_count = G_N_ELEMENTS(tw_rules);

@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 MACHINE_KEYS = ["account", "addresses", "macs", "verdict", "causes", "clock_offset_s", "evidence", "evidence_more", "fix",
                 "state", "role", "first_seen", "last_seen", "findings"]
-RULES = {"stale-password", "server-key-mismatch", "clock-skew", "time-source", "account-missing", "account-disabled",
+RULES = {"stale-password", "server-key-mismatch", "clock-skew", "time-source", "foreign-use", "account-missing", "account-disabled",
          "trust-failure", "duplicate-identity", "rotation", "zerologon", "healthy", "unknown"}
 
 

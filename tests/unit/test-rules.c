@@ -7,10 +7,10 @@
 
 static void test_table(void)
 {
-    g_assert_cmpuint(tw_rules_count, ==, 12);
+    g_assert_cmpuint(tw_rules_count, ==, 13);
     static const char *const required[] = { "stale-password", "server-key-mismatch", "clock-skew", "account-missing",
                                             "account-disabled", "trust-failure", "duplicate-identity", "rotation",
-                                            "zerologon", "time-source", "healthy", "unknown" };
+                                            "zerologon", "time-source", "foreign-use", "healthy", "unknown" };
     for (gsize i = 0; i < G_N_ELEMENTS(required); i++) {
         const TwRule *r = tw_rule_by_name(required[i]);
         g_assert_nonnull(r);
