@@ -1175,6 +1175,25 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     op = nl_op_name(opnum, r ? r->op : tw_event_get_str(ev, "op"));
     guint32 st = 0;
     bool has_st = get_status(ev, "status", &st);
+    /* MS-NRPC 3.3.4.2: a call over the secure channel (NL_AUTH, auth type
+     * 68) carries a signature made with the session key, which only the
+     * machine's current password yields; the DC answers it (rather than
+     * faulting or dropping the connection) only when it verifies.  So an
+     * answered NetrLogonSamLogonEx/WithFlags (pass-through logon) or
+     * NetrLogonGetDomainInfo proves the machine's channel works, even
+     * without its Authenticate in the capture. */
+    if (tw_event_get_int(ev, "auth_type", -1) == 68 && (opnum == 39 || opnum == 45 || opnum == 29) && r) {
+        g_autofree char *ch = tw_identity_from_computer(tw_event_get_str(ev, "nl_auth_host"));
+        TwMachine *cm = ch ? tw_identity_get(a, ch) : NULL;
+        if (cm) {
+            char cmb[18];
+            tw_identity_bind(a, cm, ev->dst, dst_mac(ev, cmb), ev->ts_us);
+            g_autofree char *d = g_strdup_printf("the DC answered %s over %s's secure channel (%s): the channel and "
+                                                 "its machine password work",
+                                                 op, ch, sealed ? "sealed" : "signed");
+            tw_machine_fact(a, cm, TW_F_NL_AUTH_OK, evidence_new(ev, source, op, g_steal_pointer(&d)));
+        }
+    }
     if (!has_st || sealed || (r && r->sealed))
         return; /* sealed: nothing to read */
     g_autofree char *acct = r && r->account ? g_strdup(r->account) : NULL;
