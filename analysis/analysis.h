@@ -34,6 +34,7 @@ typedef enum {
     TW_AN_CAP_CHANGEPW,       /* TW_AN_MAX_FLOWS: kadmin/changepw client not recorded */
     TW_AN_CAP_TOUCHED,        /* TW_AN_MAX_TOUCHED: machine not queued for a live announcement */
     TW_AN_CAP_FLOW_USERS,     /* TW_AN_MAX_FLOWS: an NTLMSSP logon's connection not recorded (SAMR caller unnamed) */
+    TW_AN_CAP_NTP_CLIENTS,    /* TW_AN_MAX_ADDR_OWNERS: NTP client → server pair not recorded */
     TW_AN_CAP_COUNT
 } TwAnCap;
 
@@ -45,6 +46,8 @@ const char *tw_analysis_cap_name(TwAnCap cap);
 #define TW_AN_BURST_MIN         10    /* NETLOGON authenticate attempts in a window = a burst */
 #define TW_AN_SPRAY_MIN_USERS   5     /* distinct users failing pre-auth from one IP = a spray */
 #define TW_AN_SKEW_LIMIT_S      300.0 /* Kerberos default clock tolerance (RFC 4120 1.6, MS-KILE) */
+#define TW_AN_TIME_SOURCE_MIN_CLIENTS 2 /* machines skewed alike behind one NTP server = a time-source cause */
+#define TW_AN_TIME_SOURCE_SPREAD_S 60.0 /* "about the same amount": within this of their median */
 #define TW_AN_SKEW_WARN_S       120.0 /* drifting toward the tolerance: at risk */
 #define TW_AN_ROTATION_FAIL_US  (30 * 60 * G_USEC_PER_SEC) /* failure "right after" a change */
 
@@ -202,6 +205,9 @@ typedef struct {
     guint clock_total;
     GPtrArray *zl_attackers; /* char*: addresses that sent Zerologon attempts at this account */
     GArray *zl_attempt_ts;   /* gint64: recent attempt times, for burst detection */
+    GArray *foreign;         /* TwAddrUse: addresses that used this account but are not this
+                              * machine (a Zerologon source, a non-DC using a DC's account): a
+                              * separate actor, never among addrs (identity.c) */
     bool merged_away;   /* absorbed into another record */
 } TwMachine;
 
@@ -297,6 +303,16 @@ struct TwAnalysis {
     guint64 cap_counts[TW_AN_CAP_COUNT];
     guint64 evidence_dropped;
     guint64 machines_refused; /* events about a new machine after TW_AN_MAX_MACHINES */
+    guint64 clock_samples_implausible; /* samples dropped: decades from every other clock (clock.c) */
+    GHashTable *ntp_server_of; /* NTP client addr → the server addr it asked (char*, owned) */
+    GHashTable *ntp_off_clients; /* server addr → GHashTable set of client addrs it sent an offset
+                                  * reply (|offset| > TW_AN_SKEW_WARN_S) */
+    /* Vantage point: the addresses party to every event so far (at most
+     * two; vantage_n -1 before the first event with both ends). */
+    char vantage[2][TW_ADDR_STRLEN];
+    int vantage_n;
+    bool clock_ref_set;     /* clock_ref_lo/hi: range of the clock offsets kept so far */
+    double clock_ref_lo, clock_ref_hi;
     /* DC clock offset and name, computed once per state of the input
      * (rules ask for them for every machine). */
     guint64 dc_cache_events; /* a->events when computed; G_MAXUINT64 = never */

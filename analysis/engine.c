@@ -9,6 +9,7 @@
 #include "analysis.h"
 #include "tickets.h"
 #include "fleet.h"
+#include "analysis/clock.h"
 
 #include "core/krb5-names.h"
 #include "core/nrpc-names.h"
@@ -91,6 +92,9 @@ TwAnalysis *tw_analysis_new(void)
     a->dc_cache_events = G_MAXUINT64;
     a->tickets = tw_tickets_new();
     a->health = tw_health_new();
+    a->vantage_n = -1;
+    a->ntp_server_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    a->ntp_off_clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_destroy);
     return a;
 }
 
@@ -110,6 +114,8 @@ void tw_analysis_free(TwAnalysis *a)
     g_hash_table_destroy(a->flow_users);
     g_hash_table_destroy(a->sealed_bursts);
     g_hash_table_destroy(a->changepw_client);
+    g_hash_table_destroy(a->ntp_server_of);
+    g_hash_table_destroy(a->ntp_off_clients);
     g_hash_table_destroy(a->user_index);
     g_ptr_array_unref(a->users);
     g_ptr_array_unref(a->sources);
@@ -137,6 +143,7 @@ static const char *const cap_names[TW_AN_CAP_COUNT] = {
     [TW_AN_CAP_CHANGEPW] = "changepw_clients",
     [TW_AN_CAP_TOUCHED] = "live_announcements",
     [TW_AN_CAP_FLOW_USERS] = "connection_users",
+    [TW_AN_CAP_NTP_CLIENTS] = "ntp_clients",
 };
 
 const char *tw_analysis_cap_name(TwAnCap cap)
@@ -453,11 +460,16 @@ static void clock_sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const c
 {
     if (!m)
         return;
-    m->clock_total++;
-    TwClockSample s = { 0 };
     gint64 diff_us = 0;
     if (__builtin_sub_overflow(machine_us, capture_us, &diff_us))
         return; /* callers pass plausible times (time_plausible): not reached */
+    if (!tw_clock_plausible(a, capture_us, (double)diff_us / 1e6)) {
+        a->clock_samples_implausible++; /* decades from every other clock: no reading */
+        return;
+    }
+    tw_clock_kept(a, (double)diff_us / 1e6);
+    m->clock_total++;
+    TwClockSample s = { 0 };
     s.offset_s = (double)diff_us / 1e6;
     s.kind = kind;
     s.frame = ev->frame;
@@ -755,10 +767,22 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         TwMachine *m = cacct ? tw_identity_get(a, cacct) : tw_identity_by_addr(a, client_addr, true);
         if (cacct)
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
+        /* MIT KDCs fill the ctime of an AS error with a time that is not
+         * the client's (seen: 1985): decades from the error's own stime, it
+         * is no clock reading. */
+        bool ctime_bogus = has_ctime && has_stime &&
+                           ABS((double)(ctime_us - stime_us) / 1e6) > TW_AN_CLOCK_IMPLAUSIBLE_S;
+        if (ctime_bogus) {
+            a->clock_samples_implausible++;
+            has_ctime = false;
+        }
         if (has_ctime)
             clock_sample(a, m, ev, source, TW_CLK_KRB_CTIME, ctime_us, ev->ts_us);
         g_autofree char *d = NULL;
-        if (has_ctime && has_stime)
+        if (ctime_bogus)
+            d = g_strdup_printf("the error's ctime (%s) is decades from its stime (%s): not the client's clock, "
+                                "not used", tw_event_get_str(ev, "ctime"), tw_event_get_str(ev, "stime"));
+        else if (has_ctime && has_stime)
             d = g_strdup_printf("client clock %s, server clock %s: %+.0f s apart",
                                 tw_event_get_str(ev, "ctime"), tw_event_get_str(ev, "stime"),
                                 (double)(ctime_us - stime_us) / 1e6);
@@ -882,12 +906,44 @@ static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
     }
     double off = (double)cs->v.i / 1e6;
+    /* Who takes its time from whom (the time-source cause, rules.c). */
+    const char *cli = client ? ev->src : server ? ev->dst : NULL, *srv = client ? ev->dst : server ? ev->src : NULL;
+    if (cli && cli[0] && srv && srv[0]) {
+        if (g_hash_table_size(a->ntp_server_of) < TW_AN_MAX_ADDR_OWNERS || g_hash_table_contains(a->ntp_server_of, cli))
+            g_hash_table_insert(a->ntp_server_of, g_strdup(cli), g_strdup(srv));
+        else
+            tw_analysis_cap_hit(a, TW_AN_CAP_NTP_CLIENTS);
+    }
+    /* A time server that is no DC gets a record once it has served a wrong
+     * time to several clients: then it may be the time source of a fleet's
+     * skew (an outside server serving one client stays unnamed). */
+    bool wrong_source = false;
+    if (server && ABS(off) > TW_AN_SKEW_WARN_S && tw_clock_plausible(a, ev->ts_us, off)) {
+        GHashTable *set = g_hash_table_lookup(a->ntp_off_clients, ev->src);
+        if (!set && g_hash_table_size(a->ntp_off_clients) < TW_AN_MAX_ADDR_OWNERS) {
+            set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+            g_hash_table_insert(a->ntp_off_clients, g_strdup(ev->src), set);
+        }
+        if (set && (g_hash_table_size(set) < TW_AN_MAX_ADDRS || g_hash_table_contains(set, ev->dst)))
+            g_hash_table_add(set, g_strdup(ev->dst));
+        else
+            tw_analysis_cap_hit(a, TW_AN_CAP_NTP_CLIENTS);
+        wrong_source = set && g_hash_table_size(set) >= TW_AN_TIME_SOURCE_MIN_CLIENTS;
+    }
+    /* chrony puts a random transmit time in client requests even without
+     * the data-minimised flag: decades from every other clock, it is no
+     * reading (the client's clock comes from the exchange, not from it). */
+    if (!tw_clock_plausible(a, ev->ts_us, off)) {
+        a->clock_samples_implausible++;
+        return;
+    }
     /* A host known only by this sample gets a record when its clock is
      * worth reporting (as for NTLMv2 client times); a server only when it
      * is a DC: an outside time server is not a machine of the domain. */
     if (!m)
         m = tw_identity_by_addr(a, ev->src,
-                                client ? ABS(off) > TW_AN_SKEW_WARN_S : g_hash_table_contains(a->dc_addrs, ev->src));
+                                client ? ABS(off) > TW_AN_SKEW_WARN_S
+                                       : g_hash_table_contains(a->dc_addrs, ev->src) || wrong_source);
     if (!m)
         return;
     clock_sample(a, m, ev, source, TW_CLK_NTP, sender_us, ev->ts_us);
@@ -1145,6 +1201,25 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     op = nl_op_name(opnum, r ? r->op : tw_event_get_str(ev, "op"));
     guint32 st = 0;
     bool has_st = get_status(ev, "status", &st);
+    /* MS-NRPC 3.3.4.2: a call over the secure channel (NL_AUTH, auth type
+     * 68) carries a signature made with the session key, which only the
+     * machine's current password yields; the DC answers it (rather than
+     * faulting or dropping the connection) only when it verifies.  So an
+     * answered NetrLogonSamLogonEx/WithFlags (pass-through logon) or
+     * NetrLogonGetDomainInfo proves the machine's channel works, even
+     * without its Authenticate in the capture. */
+    if (tw_event_get_int(ev, "auth_type", -1) == 68 && (opnum == 39 || opnum == 45 || opnum == 29) && r) {
+        g_autofree char *ch = tw_identity_from_computer(tw_event_get_str(ev, "nl_auth_host"));
+        TwMachine *cm = ch ? tw_identity_get(a, ch) : NULL;
+        if (cm) {
+            char cmb[18];
+            tw_identity_bind(a, cm, ev->dst, dst_mac(ev, cmb), ev->ts_us);
+            g_autofree char *d = g_strdup_printf("the DC answered %s over %s's secure channel (%s): the channel and "
+                                                 "its machine password work",
+                                                 op, ch, sealed ? "sealed" : "signed");
+            tw_machine_fact(a, cm, TW_F_NL_AUTH_OK, evidence_new(ev, source, op, g_steal_pointer(&d)));
+        }
+    }
     if (!has_st || sealed || (r && r->sealed))
         return; /* sealed: nothing to read */
     g_autofree char *acct = r && r->account ? g_strdup(r->account) : NULL;
@@ -1434,6 +1509,7 @@ static void feed_whole(TwAnalysis *a, const TwEvent *ev, const char *source)
     }
     source = intern_source(a, source);
     a->events++;
+    tw_clock_vantage_feed(a, ev);
     if (ev->ts_us) {
         if (!a->first_ts || ev->ts_us < a->first_ts)
             a->first_ts = ev->ts_us;

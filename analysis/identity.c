@@ -216,6 +216,7 @@ static TwMachine *machine_new(const char *key, const char *account)
     m->clock = g_array_new(FALSE, TRUE, sizeof(TwClockSample));
     g_array_set_clear_func(m->clock, clock_sample_clear);
     m->zl_attackers = g_ptr_array_new_with_free_func(g_free);
+    m->foreign = g_array_new(FALSE, TRUE, sizeof(TwAddrUse));
     m->zl_attempt_ts = g_array_new(FALSE, FALSE, sizeof(gint64));
     return m;
 }
@@ -234,6 +235,7 @@ void tw_machine_free(gpointer p)
             g_ptr_array_unref(m->facts[k].ev);
     g_array_unref(m->clock);
     g_ptr_array_unref(m->zl_attackers);
+    g_array_unref(m->foreign);
     g_array_unref(m->zl_attempt_ts);
     g_free(m);
 }
@@ -463,10 +465,58 @@ static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
     g_hash_table_remove(a->machines, src->key); /* frees src */
 }
 
+/* An address that uses a machine account but is not that machine: the
+ * source of Zerologon attempts at it, or — for a DC's account, once the DC
+ * itself has been seen at a DC address — an address that serves neither
+ * Kerberos nor NETLOGON (a DC authenticates from its own address).  Such a
+ * use is a separate actor ("BAS-AD-01$ credentials used from 10.0.0.104"),
+ * never one of the machine's addresses. */
+static bool foreign_user(const TwAnalysis *a, const TwMachine *m, const char *addr)
+{
+    for (guint i = 0; i < m->zl_attackers->len; i++)
+        if (strcmp(g_ptr_array_index(m->zl_attackers, i), addr) == 0)
+            return true;
+    if (m->role != TW_ROLE_DC || g_hash_table_contains(a->dc_addrs, addr))
+        return false;
+    for (guint i = 0; i < m->addrs->len; i++)
+        if (g_hash_table_contains(a->dc_addrs, g_array_index(m->addrs, TwAddrUse, i).addr))
+            return true;
+    return false;
+}
+
+static void foreign_use(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts)
+{
+    TwAddrUse *u = NULL;
+    for (guint i = 0; i < m->foreign->len && !u; i++)
+        if (strcmp(g_array_index(m->foreign, TwAddrUse, i).addr, addr) == 0)
+            u = &g_array_index(m->foreign, TwAddrUse, i);
+    if (!u) {
+        if (m->foreign->len >= TW_AN_MAX_ADDRS) {
+            tw_analysis_cap_hit(a, TW_AN_CAP_ADDRS);
+            return;
+        }
+        TwAddrUse nu = { 0 };
+        g_strlcpy(nu.addr, addr, sizeof nu.addr);
+        g_array_append_val(m->foreign, nu);
+        u = &g_array_index(m->foreign, TwAddrUse, m->foreign->len - 1);
+    }
+    if (mac && *mac && !u->mac[0])
+        g_strlcpy(u->mac, mac, sizeof u->mac);
+    u->n_ok++; /* uses seen */
+    if (ts && (!u->first_ts || ts < u->first_ts))
+        u->first_ts = ts;
+    if (ts > u->last_ts)
+        u->last_ts = ts;
+}
+
 void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts)
 {
     if (!m || !addr || !*addr)
         return;
+    if (m->account && foreign_user(a, m, addr)) {
+        foreign_use(a, m, addr, mac, ts);
+        return;
+    }
     if (m->account) {
         g_autofree char *ipkey = g_strconcat("ip:", addr, NULL);
         TwMachine *anon = g_hash_table_lookup(a->machines, ipkey);

@@ -5,6 +5,7 @@
  */
 #include "analysis.h"
 #include "fleet.h"
+#include "analysis/clock.h"
 
 #include "core/krb5-names.h"
 #include "core/ntstatus.h"
@@ -520,22 +521,49 @@ static void rule_trust_failure(const TwAnalysis *a, const TwMachine *m, GPtrArra
 static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
 {
     const TwFact *sk = F(m, TW_F_KRB_SKEW);
+    /* The offsets at the time of the failures (the last one), not a median
+     * across a step: a clock that steps has one offset per interval
+     * (analysis/clock.c).  Without failures: the latest interval. */
+    gint64 at = sk->count ? sk->last_ts : G_MAXINT64;
     double own = 0, dc = 0;
-    bool has_own = tw_machine_clock_offset(m, &own);
-    bool has_dc = tw_analysis_dc_offset(a, &dc);
+    bool own_ntp = false;
+    bool has_own = tw_clock_offset_at(m, at, &own, &own_ntp);
+    bool has_dc = tw_clock_dc_offset_at(a, at, &dc);
     g_autofree char *host = host_of(m);
+    g_autofree char *steps = tw_clock_describe_steps(m);
+    /* The capture taken on this machine: its clock is the capture clock
+     * (offset 0), measured against the DC's samples (issue #9 item 4). */
+    const char *vp_how = NULL, *vp_conf = NULL;
+    const char *vp = tw_clock_capture_host(a, &vp_how, &vp_conf);
+    bool on_capture_host = false;
+    for (guint i = 0; vp && i < m->addrs->len; i++)
+        if (strcmp(g_array_index(m->addrs, TwAddrUse, i).addr, vp) == 0)
+            on_capture_host = true;
+    if (!has_own && on_capture_host && m->role != TW_ROLE_DC) {
+        own = 0;
+        has_own = true;
+    }
     if (m->role == TW_ROLE_DC && !sk->count) {
         /* The DC against the capture host: the capture host is the only
          * outside reference.  More than a day apart is a replayed or
-         * re-stamped capture, not a clock. */
-        if (!has_own || ABS(own) <= TW_AN_SKEW_WARN_S || ABS(own) > 86400.0)
+         * re-stamped capture, not a clock.  A DC whose own clock stepped
+         * during the capture is the one that moved, whatever the offset. */
+        bool off = has_own && ABS(own) > TW_AN_SKEW_WARN_S && ABS(own) <= 86400.0;
+        if (!off && !steps)
             return;
-        TwFinding *f = finding_new("clock-skew", TW_STATE_AT_RISK, "low");
+        TwFinding *f = finding_new("clock-skew", TW_STATE_AT_RISK, steps ? "medium" : "low");
         f->has_offset = false;
-        f->summary = g_strdup_printf(
-            "The clock of domain controller %s is %+.0f s off the capture host's clock. If the capture host "
-            "keeps good time, every member that syncs from this DC inherits the error.",
-            name_of(m), own);
+        if (steps)
+            f->summary = g_strdup_printf(
+                "The clock of domain controller %s moved during the capture: %s; it is now %+.0f s off the "
+                "capture host's clock. The DC is the host whose clock changed: fix its time source, not the "
+                "members.",
+                name_of(m), steps, own);
+        else
+            f->summary = g_strdup_printf(
+                "The clock of domain controller %s is %+.0f s off the capture host's clock. If the capture host "
+                "keeps good time, every member that syncs from this DC inherits the error.",
+                name_of(m), own);
         f->fix = g_strdup_printf("On %s (if it is the PDC emulator): point it at a reliable source, "
                                  "`w32tm /config /manualpeerlist:<ntp server> /syncfromflags:manual /reliable:yes "
                                  "/update`, then `w32tm /resync`.",
@@ -562,12 +590,20 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
      * (RFC 5905 7.3 transmit timestamp): a measurement, better than the
      * AS-REQ-till heuristic or a ctime echoed by the KDC.  Compared with the
      * DC's own samples (its NTP replies, KRB-ERROR stime) when there are any. */
-    double ntp = 0;
-    bool by_ntp = tw_machine_ntp_offset(m, &ntp);
+    bool by_ntp = has_own && own_ntp;
     if (by_ntp) {
-        rel = ntp - (has_dc ? dc : 0);
+        rel = own - (has_dc ? dc : 0);
         has_rel = true;
         estimated = false;
+    }
+    /* A verdict never contradicts its evidence: refused with
+     * KRB_AP_ERR_SKEW means more than 5 minutes apart at that time, so an
+     * offset inside the tolerance is not the failing exchange's clock. */
+    bool contradicted = false;
+    double contradicted_s = rel;
+    if (sk->count && has_rel && ABS(rel) <= TW_AN_SKEW_LIMIT_S) {
+        has_rel = false;
+        contradicted = true;
     }
     if (!sk->count && (!has_rel || ABS(rel) <= TW_AN_SKEW_WARN_S))
         return;
@@ -599,7 +635,11 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
     if (has_rel) {
         g_string_append_printf(s, "%s's clock is %s%.0f s %s the domain controller's%s%s", name_of(m),
                                estimated ? "about " : "", ABS(rel), rel >= 0 ? "ahead of" : "behind",
-                               by_ntp ? " (measured from the time in its NTP packets)" : "",
+                               by_ntp ? " (measured from the time in its NTP packets)"
+                               : on_capture_host && own == 0 && !estimated
+                                   ? " (the capture was taken on it, so its clock is the capture clock, "
+                                     "measured against the DC's)"
+                                   : "",
                                estimated ? " (estimated from the end time its AS-REQ asked for)"
                                : has_dc || has_own == false ? "" : " (measured against the capture host)");
         if (ABS(rel) > TW_AN_SKEW_LIMIT_S)
@@ -616,6 +656,23 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
             g_string_append_printf(s, " (the exact offset is not on the wire). The DC's clock agrees with the "
                                       "capture host's (%+.1f s), so %s's clock is the wrong one",
                                    ABS(dc) < 0.05 ? 0.0 : dc, host);
+    }
+    if (contradicted)
+        g_string_append_printf(s, "; the clock samples at that time (%+.0f s) are not the failing exchange's clock",
+                               contradicted_s);
+    if (steps)
+        g_string_append_printf(s, "; %s", steps);
+    if (has_dc && !steps) {
+        g_autofree char *dc_steps = NULL;
+        for (guint i = 0; i < a->machine_order->len && !dc_steps; i++) {
+            const TwMachine *d = g_ptr_array_index(a->machine_order, i);
+            if (d->role == TW_ROLE_DC && !d->merged_away)
+                dc_steps = tw_clock_describe_steps(d);
+        }
+        if (dc_steps)
+            g_string_append_printf(s, "; the domain controller's own clock moved during the capture (%s): "
+                                      "fix the DC's time source, not this member",
+                                   dc_steps + strlen("its clock "));
     }
     g_string_append_c(s, '.');
     if (sk->count)
@@ -708,6 +765,129 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
 }
 
 /* ---- healthy / unknown ---- */
+/* ---- foreign-use: issue #10 "Identity", an attacker's address is not the victim's ---- */
+static void rule_foreign_use(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    (void)a;
+    for (guint i = 0; i < m->foreign->len; i++) {
+        const TwAddrUse *u = &g_array_index(m->foreign, TwAddrUse, i);
+        bool zl = false;
+        for (guint j = 0; j < m->zl_attackers->len; j++)
+            zl |= strcmp(g_ptr_array_index(m->zl_attackers, j), u->addr) == 0;
+        TwFinding *f = finding_new("foreign-use", TW_STATE_AT_RISK, zl ? "high" : "medium");
+        f->summary = g_strdup_printf(
+            "%s credentials used from %s%s%s%s (%u message%s): not this machine's address (%s), a separate "
+            "actor — someone else holds or forged its secret.",
+            name_of(m), u->addr, u->mac[0] ? " (" : "", u->mac, u->mac[0] ? ")" : "", u->n_ok,
+            u->n_ok == 1 ? "" : "s",
+            zl ? "the same address sent Zerologon attempts at this account"
+               : "a domain controller's account authenticates from a DC's own address, and this one serves "
+                 "neither Kerberos nor NETLOGON");
+        f->fix = g_strdup_printf("Treat %s as compromised: isolate it, then reset %s's password twice.", u->addr,
+                                 name_of(m));
+        g_ptr_array_add(out, f);
+    }
+}
+
+/* ---- time-source: issue #9 item 5, one wrong time server behind a fleet's skew ---- */
+
+/* A follower's state: broken while it keeps failing (refused after its
+ * last AS-REP), at risk when it recovered by itself or was never refused
+ * (docs/detections.md, clock-skew severity). */
+static TwState skew_state(const TwMachine *x)
+{
+    const TwFact *sk = F(x, TW_F_KRB_SKEW);
+    if (!sk->count)
+        return TW_STATE_AT_RISK;
+    return F(x, TW_F_KRB_AS_OK)->count && F(x, TW_F_KRB_AS_OK)->last_ts > sk->last_ts ? TW_STATE_AT_RISK
+                                                                                    : TW_STATE_BROKEN;
+}
+
+static const TwMachine *machine_at(const TwAnalysis *a, const char *addr)
+{
+    const char *key = addr ? g_hash_table_lookup(a->ip_owner, addr) : NULL;
+    if (!key) {
+        g_autofree char *ipkey = addr ? g_strdup_printf("ip:%s", addr) : NULL;
+        return ipkey ? g_hash_table_lookup(a->machines, ipkey) : NULL;
+    }
+    return g_hash_table_lookup(a->machines, key);
+}
+
+static bool serves_wrong_time(const TwAnalysis *a, const TwMachine *m)
+{
+    for (guint i = 0; i < m->addrs->len; i++)
+        if (g_hash_table_contains(a->ntp_off_clients, g_array_index(m->addrs, TwAddrUse, i).addr))
+            return true;
+    return false;
+}
+
+static void rule_time_source(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    if (m->role == TW_ROLE_DC)
+        return;
+    const TwMachine *server = NULL;
+    if (serves_wrong_time(a, m)) {
+        server = m;
+    } else {
+        for (guint i = 0; i < m->addrs->len && !server; i++) {
+            const TwMachine *s = machine_at(a, g_hash_table_lookup(a->ntp_server_of, g_array_index(m->addrs, TwAddrUse, i).addr));
+            if (s && s != m && serves_wrong_time(a, s))
+                server = s;
+        }
+    }
+    if (!server)
+        return;
+    double med = 0;
+    g_autoptr(GPtrArray) fol = tw_clock_time_source_followers(a, server, &med);
+    if (!fol->len)
+        return;
+    bool explained = server == m;
+    for (guint i = 0; i < fol->len && !explained; i++)
+        explained = g_ptr_array_index(fol, i) == m;
+    if (!explained)
+        return;
+    /* The server's own clock, from its replies, against the DC's. */
+    double srv_own = 0, dc = 0;
+    bool has_srv = tw_clock_offset_at(server, G_MAXINT64, &srv_own, NULL);
+    tw_clock_dc_offset_at(a, G_MAXINT64, &dc);
+    double srv_rel = srv_own - dc;
+    if (has_srv && ABS(srv_rel - med) > TW_AN_TIME_SOURCE_SPREAD_S)
+        return; /* the server's time is not the followers' error: not their source */
+    TwState st = TW_STATE_AT_RISK;
+    g_autoptr(GString) names = g_string_new(NULL);
+    for (guint i = 0; i < fol->len; i++) {
+        const TwMachine *x = g_ptr_array_index(fol, i);
+        if (skew_state(x) == TW_STATE_BROKEN)
+            st = TW_STATE_BROKEN;
+        g_string_append_printf(names, "%s%s", i ? ", " : "", name_of(x));
+    }
+    if (server != m)
+        st = skew_state(m);
+    g_autofree char *srv_addr = g_strdup(server->addrs->len ? g_array_index(server->addrs, TwAddrUse, 0).addr : name_of(server));
+    TwFinding *f = finding_new("time-source", st, has_srv ? "high" : "medium");
+    f->has_offset = server == m && has_srv;
+    f->offset_s = srv_rel;
+    g_autofree char *srv_note = has_srv ? g_strdup_printf("; its own replies say %+.0f s", srv_rel) : g_strdup("");
+    if (server == m)
+        f->summary = g_strdup_printf(
+            "Time server %s is the source of the skew: %u machines take their time from it (NTP seen) and are "
+            "all about %+.0f s off the domain controller's clock (%s)%s. Fix this server's clock, not the "
+            "clients.",
+            srv_addr, fol->len, med, names->str, srv_note);
+    else
+        f->summary = g_strdup_printf("%s takes its time from %s, which serves a wrong time: %u machines that follow "
+                                     "it are about %+.0f s off the domain controller's clock (%s).",
+                                     name_of(m), srv_addr, fol->len, med, names->str);
+    f->fix = g_strdup_printf("Correct the clock of time server %s (point it at a reliable source); its clients "
+                             "follow it once it is right.",
+                             srv_addr);
+    add_ev(f, server, TW_F_CLOCK_NTP, 2);
+    if (server != m)
+        add_ev(f, m, TW_F_KRB_SKEW, 2);
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+}
+
 static void rule_healthy(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
 {
     guint as = F(m, TW_F_KRB_AS_OK)->count, tgs = F(m, TW_F_KRB_TGS_OK)->count,
@@ -834,8 +1014,10 @@ const TwRule tw_rules[] = {
     { "server-key-mismatch", "Service holds a stale key", "RFC 4120 3.2.3, 7.5.9 (41, 44); MS-KILE 3.4.5.1", 8, rule_server_key },
     { "trust-failure", "Trust relationship failed", "MS-ERREF 2.3.1 (0xC000018A/C/D); MS-NRPC 3.5.4", 9, rule_trust_failure },
     { "clock-skew", "Clock skew", "RFC 4120 1.6, 5.2.3, 7.5.9 (37); MS-KILE 3.1.5.2; MS-SMB2 2.2.4; MS-NRPC 3.1.4.5", 10, rule_clock_skew },
-    { "healthy", "Healthy", "RFC 4120 3.1.5 (AS-REP); MS-NRPC 3.1.4.2", 11, rule_healthy },
-    { "unknown", "Not enough evidence", "-", 12, rule_unknown },
+    { "time-source", "Wrong time source", "RFC 5905 7.3; MS-SNTP; RFC 4120 1.6", 11, rule_time_source },
+    { "healthy", "Healthy", "RFC 4120 3.1.5 (AS-REP); MS-NRPC 3.1.4.2", 12, rule_healthy },
+    { "foreign-use", "Account used from another address", "MS-NRPC 3.1.4.1; RFC 4120 3.1", 14, rule_foreign_use },
+    { "unknown", "Not enough evidence", "-", 13, rule_unknown },
 };
 const guint tw_rules_count = G_N_ELEMENTS(tw_rules);
 

@@ -437,6 +437,12 @@
 #define TW_AN_EVIDENCE_TAIL     8
 #define TW_AN_ROUTINE_EVIDENCE_HEAD 2
 #define TW_AN_ROUTINE_EVIDENCE_TAIL 2
+#define TW_AN_CLOCK_IMPLAUSIBLE_S (10.0 * 365.25 * 86400.0) /* a clock sample this far from the capture
+                                       * clock and from every other kept sample, or from its own message's
+                                       * other times, is no clock reading (chrony's random NTP transmit time,
+                                       * MIT's AS-error ctime): dropped and counted (clock_samples_implausible) */
+#define TW_AN_CLOCK_STEP_MIN_S  30.0  /* a change of offset between consecutive samples of one host below this
+                                       * is jitter, never a step (analysis/clock.c) */
 #define TW_AN_MAX_CLOCK_SAMPLES 256   /* clock samples kept per machine: beyond, the second half rotates
                                        * (the median follows a drifting clock, but older samples are lost) */
 #define TW_AN_MAX_REQUESTS      16384 /* unanswered requests remembered to attribute replies: the oldest is

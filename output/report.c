@@ -6,6 +6,7 @@
 #include "output/report-tickets.h"
 #include "output/dc-view.h"
 #include "output/report-health.h"
+#include "analysis/clock.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -76,6 +77,10 @@ static bool machine_offset(const TwAnalysis *a, const Verdict *v, double *out)
             *out = f->offset_s;
             return true;
         }
+        /* skew without a measured offset: a median of other samples would
+         * contradict the refusals (analysis/clock.c) */
+        if (f->rule && strcmp(f->rule->name, "clock-skew") == 0)
+            return false;
     }
     if (v->m->role == TW_ROLE_DC)
         return false;
@@ -306,6 +311,11 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
             g_string_append_printf(out, "%s%s", i ? ", " : "", (char *)g_ptr_array_index(a->sources, i));
     }
     g_string_append_c(out, '\n');
+    const char *vp_how = NULL, *vp_conf = NULL;
+    const char *vp = tw_clock_capture_host(a, &vp_how, &vp_conf);
+    if (vp)
+        g_string_append_printf(out, "Capture host: %s (%s, %s confidence): its clock is the capture clock\n", vp,
+                               vp_how, vp_conf);
     /* Domain controllers */
     guint ndc = 0;
     for (guint i = 0; i < vs->len; i++) {
@@ -432,6 +442,10 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
                                        tw_analysis_cap_name(c), a->cap_counts[c]);
         wrap(out, "", "Limits hit: ", named->str);
     }
+    if (a->clock_samples_implausible)
+        g_string_append_printf(out, "Note: %" G_GUINT64_FORMAT " clock sample%s dropped as implausible (decades from "
+                               "every other clock in the capture: a random NTP transmit time, a KDC's filler ctime).\n",
+                               a->clock_samples_implausible, a->clock_samples_implausible == 1 ? "" : "s");
     if (a->machines_refused)
         g_string_append_printf(out, "Note: more than %d machines: %" G_GUINT64_FORMAT " messages about further machines "
                                "were not analysed (split the capture by subnet or time).\n",
@@ -661,6 +675,25 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     }
     json_builder_set_member_name(b, "machines_refused");
     json_builder_add_int_value(b, (gint64)a->machines_refused);
+    json_builder_set_member_name(b, "clock_samples_implausible");
+    json_builder_add_int_value(b, (gint64)a->clock_samples_implausible);
+    {
+        const char *vp_how = NULL, *vp_conf = NULL;
+        const char *vp = tw_clock_capture_host(a, &vp_how, &vp_conf);
+        json_builder_set_member_name(b, "capture_host");
+        if (vp) {
+            json_builder_begin_object(b);
+            json_builder_set_member_name(b, "address");
+            json_builder_add_string_value(b, vp);
+            json_builder_set_member_name(b, "inference");
+            json_builder_add_string_value(b, vp_how);
+            json_builder_set_member_name(b, "confidence");
+            json_builder_add_string_value(b, vp_conf);
+            json_builder_end_object(b);
+        } else {
+            json_builder_add_null_value(b);
+        }
+    }
     json_builder_end_object(b);
 
     json_builder_set_member_name(b, "domain_controllers");

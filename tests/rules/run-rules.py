@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 MACHINE_KEYS = ["account", "addresses", "macs", "verdict", "causes", "clock_offset_s", "evidence", "evidence_more", "fix",
                 "state", "role", "first_seen", "last_seen", "findings"]
-RULES = {"dc-replication", "interrupted-rotation", "stale-password", "server-key-mismatch", "clock-skew", "account-missing", "account-disabled",
+RULES = {"dc-replication", "interrupted-rotation", "time-source", "foreign-use", "stale-password", "server-key-mismatch", "clock-skew", "account-missing", "account-disabled",
          "trust-failure", "duplicate-identity", "rotation", "zerologon", "healthy", "unknown"}
 
 
@@ -93,6 +93,12 @@ def check_machine(key, m, exp, errs):
             lo, hi = exp["clock_offset_s"]
             if off is None or not (lo <= off <= hi):
                 err("clock_offset_s %r not in [%s, %s]" % (off, lo, hi))
+    for t in exp.get("summary_contains_all", []):
+        if t not in (m.get("summary") or ""):
+            err("summary lacks %r: %r" % (t, m.get("summary")))
+    for t in exp.get("summary_excludes", []):
+        if t in (m.get("summary") or ""):
+            err("summary has %r: %r" % (t, m.get("summary")))
     if "summary_contains" in exp and exp["summary_contains"] not in (m.get("summary") or ""):
         err("summary lacks %r: %r" % (exp["summary_contains"], m.get("summary")))
     if "key_generation_used" in exp and m.get("key_generation_used") != exp["key_generation_used"]:
@@ -143,6 +149,9 @@ def run_case(tw, name):
             errs.append("%s: no such machine in %r" % (key, [x["account"] or x["addresses"] for x in report["machines"]]))
             continue
         check_machine(key, m, mexp, errs)
+    for k, v in exp.get("capture", {}).items():
+        if report["capture"].get(k) != v:
+            errs.append("capture.%s is %r, expected %r" % (k, report["capture"].get(k), v))
     for key in exp.get("absent", []):
         if find_machine(report, key):
             errs.append("%s must not be a machine" % key)

@@ -7,11 +7,11 @@
 
 static void test_table(void)
 {
-    g_assert_cmpuint(tw_rules_count, ==, 13);
+    g_assert_cmpuint(tw_rules_count, ==, 15);
     static const char *const required[] = { "stale-password", "server-key-mismatch", "clock-skew", "account-missing",
                                             "account-disabled", "trust-failure", "duplicate-identity", "rotation",
                                             "zerologon", "healthy", "unknown", "dc-replication",
-                                            "interrupted-rotation" };
+                                            "interrupted-rotation", "time-source", "foreign-use" };
     for (gsize i = 0; i < G_N_ELEMENTS(required); i++) {
         const TwRule *r = tw_rule_by_name(required[i]);
         g_assert_nonnull(r);
