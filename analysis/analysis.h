@@ -239,6 +239,10 @@ extern const TwRule tw_rules[];
 extern const guint tw_rules_count;
 /* Returns: (transfer none) (nullable): an entry of the static tw_rules table. */
 const TwRule *tw_rule_by_name(const char *name);
+/* A finding of rule `rule_name` (rules.c; fleet.c's rules use it too), no evidence yet. */
+TwFinding *tw_finding_new(const char *rule_name, TwState st, const char *conf);
+/* GCompareFunc over TwEvidence* in a GPtrArray: by capture time, then frame. */
+int tw_evidence_cmp(gconstpointer pa, gconstpointer pb);
 
 /* Evaluates every rule for one machine, worst first.
  * Returns: (transfer full): TwFinding*, the array frees them (tw_finding_free);

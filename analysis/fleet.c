@@ -234,24 +234,6 @@ const TwDcView *tw_fleet_explaining_dc(const TwAnalysis *a, const TwMachine *m)
 
 /* ---- findings ---- */
 
-static TwFinding *finding_new(const char *rule, TwState st, const char *conf)
-{
-    TwFinding *f = g_new0(TwFinding, 1);
-    f->rule = tw_rule_by_name(rule);
-    f->state = st;
-    f->confidence = conf;
-    f->evidence = g_ptr_array_new();
-    return f;
-}
-
-static int ev_cmp(gconstpointer pa, gconstpointer pb)
-{
-    const TwEvidence *x = *(TwEvidence *const *)pa, *y = *(TwEvidence *const *)pb;
-    if (x->ts_us != y->ts_us)
-        return x->ts_us < y->ts_us ? -1 : 1;
-    return x->frame < y->frame ? -1 : x->frame > y->frame;
-}
-
 static void add_unique_ev(TwFinding *f, const TwEvidence *e)
 {
     for (guint i = 0; i < f->evidence->len; i++)
@@ -352,7 +334,7 @@ static void replication_on_dc(FleetCache *c, const TwDcView *v, GPtrArray *out)
     for (guint i = 0; i < who->len; i++)
         if (member_state(g_ptr_array_index(who, i)) == TW_STATE_BROKEN)
             st = TW_STATE_BROKEN;
-    TwFinding *f = finding_new("dc-replication", st, lag ? "high" : "medium");
+    TwFinding *f = tw_finding_new("dc-replication", st, lag ? "high" : "medium");
     g_autofree char *me = dc_label(v->dc), *host = host_of(v->dc), *list = names(who);
     if (lag) {
         g_autofree char *from = dc_label(v->changed_on), *fromh = host_of(v->changed_on);
@@ -405,14 +387,14 @@ static void replication_on_dc(FleetCache *c, const TwDcView *v, GPtrArray *out)
             add_ev_at(f, c, g_ptr_array_index(others, i), TW_F_NL_AUTH_OK, v, 1);
         }
     }
-    g_ptr_array_sort(f->evidence, ev_cmp);
+    g_ptr_array_sort(f->evidence, tw_evidence_cmp);
     g_ptr_array_add(out, f);
 }
 
 static void replication_on_member(FleetCache *c, const TwMachine *m, const TwDcView *v, GPtrArray *out)
 {
     bool lag = contains(v->lagging, m);
-    TwFinding *f = finding_new("dc-replication", member_state(m), lag ? "high" : "medium");
+    TwFinding *f = tw_finding_new("dc-replication", member_state(m), lag ? "high" : "medium");
     g_autofree char *dc = dc_label(v->dc), *dch = host_of(v->dc);
     if (lag) {
         g_autofree char *from = dc_label(v->changed_on);
@@ -438,7 +420,7 @@ static void replication_on_member(FleetCache *c, const TwMachine *m, const TwDcV
     add_ev_at(f, c, m, TW_F_KRB_KEY_FAIL, v, 3);
     if (!m->facts[TW_F_NL_DENIED_BURST].count)
         add_ev_at(f, c, m, TW_F_NL_AUTH_DENIED, v, 3);
-    g_ptr_array_sort(f->evidence, ev_cmp);
+    g_ptr_array_sort(f->evidence, tw_evidence_cmp);
     g_ptr_array_add(out, f);
 }
 
@@ -492,7 +474,7 @@ void tw_fleet_rule_interrupted(const TwAnalysis *a, const TwMachine *m, GPtrArra
     const TwDcView *asked = view_of(c, req);
     g_autofree char *dc = asked ? dc_label(asked->dc) : g_strdup(req->dst);
     g_autofree char *when = fmt_time(req->ts_us), *fail = fmt_time(first_fail->ts_us);
-    TwFinding *f = finding_new("interrupted-rotation", member_state(m), "high");
+    TwFinding *f = tw_finding_new("interrupted-rotation", member_state(m), "high");
     f->summary = g_strdup_printf(
         "%s sent a password change (%s) to %s at %s and no answer came back (the connection was reset, timed "
         "out or cut: a power or network loss, Modern Standby). From %s its password is refused: the domain "
@@ -512,6 +494,6 @@ void tw_fleet_rule_interrupted(const TwAnalysis *a, const TwMachine *m, GPtrArra
             if (e->ts_us > req->ts_us && strcmp(e->dst, req->src) == 0)
                 add_unique_ev(f, e);
         }
-    g_ptr_array_sort(f->evidence, ev_cmp);
+    g_ptr_array_sort(f->evidence, tw_evidence_cmp);
     g_ptr_array_add(out, f);
 }

@@ -34,7 +34,7 @@ void tw_finding_free(gpointer p)
     g_free(f);
 }
 
-static TwFinding *finding_new(const char *rule_name, TwState st, const char *conf)
+TwFinding *tw_finding_new(const char *rule_name, TwState st, const char *conf)
 {
     TwFinding *f = g_new0(TwFinding, 1);
     f->rule = tw_rule_by_name(rule_name);
@@ -44,7 +44,7 @@ static TwFinding *finding_new(const char *rule_name, TwState st, const char *con
     return f;
 }
 
-static int ev_cmp(gconstpointer pa, gconstpointer pb)
+int tw_evidence_cmp(gconstpointer pa, gconstpointer pb)
 {
     const TwEvidence *x = *(TwEvidence *const *)pa, *y = *(TwEvidence *const *)pb;
     if (x->ts_us != y->ts_us)
@@ -71,7 +71,7 @@ static void add_ev(TwFinding *f, const TwMachine *m, TwFactKind k, guint max)
 
 static void sort_ev(TwFinding *f)
 {
-    g_ptr_array_sort(f->evidence, ev_cmp);
+    g_ptr_array_sort(f->evidence, tw_evidence_cmp);
 }
 
 static const TwFact *F(const TwMachine *m, TwFactKind k)
@@ -156,7 +156,7 @@ static void rule_zerologon(const TwAnalysis *a, const TwMachine *m, GPtrArray *o
     }
     gint64 span = att->count > 1 ? att->last_ts - att->first_ts : 0;
     if (att->count || byp->count || pw->count) {
-        f = finding_new("zerologon", exploited || pw_accepted ? TW_STATE_BROKEN : TW_STATE_AT_RISK, "high");
+        f = tw_finding_new("zerologon", exploited || pw_accepted ? TW_STATE_BROKEN : TW_STATE_AT_RISK, "high");
         GString *s = g_string_new(NULL);
         g_string_append_printf(s, "Zerologon attack (CVE-2020-1472) against %s from %s: %u NETLOGON authentication%s "
                                   "with an all-zero credential",
@@ -199,7 +199,7 @@ static void rule_zerologon(const TwAnalysis *a, const TwMachine *m, GPtrArray *o
     if (sealed->count) {
         /* The stubs are encrypted (NTLM packet privacy): only the rhythm of
          * ReqChallenge/Authenticate calls is visible.  Honest = suspected. */
-        f = finding_new("zerologon", TW_STATE_AT_RISK, sealed->count >= 100 ? "medium" : "low");
+        f = tw_finding_new("zerologon", TW_STATE_AT_RISK, sealed->count >= 100 ? "medium" : "low");
         f->summary = g_strdup_printf(
             "Suspected Zerologon (CVE-2020-1472) against %s: a burst of %u sealed NETLOGON "
             "challenge/authenticate calls from %s. The calls are encrypted, so the all-zero credential cannot be "
@@ -212,7 +212,7 @@ static void rule_zerologon(const TwAnalysis *a, const TwMachine *m, GPtrArray *o
         g_ptr_array_add(out, f);
         return;
     }
-    f = finding_new("zerologon", TW_STATE_AT_RISK, "low");
+    f = tw_finding_new("zerologon", TW_STATE_AT_RISK, "low");
     f->summary = g_strdup_printf(
         "A burst of %u refused NETLOGON authentications for %s from %s: Zerologon-style scanning or a badly "
         "misbehaving client.",
@@ -272,7 +272,7 @@ static void rule_duplicate(const TwAnalysis *a, const TwMachine *m, GPtrArray *o
         return;
     g_autofree char *host = host_of(m);
     g_autofree char *dch = dc_host(a);
-    TwFinding *f = finding_new("duplicate-identity", best >= 2 ? TW_STATE_BROKEN : TW_STATE_AT_RISK,
+    TwFinding *f = tw_finding_new("duplicate-identity", best >= 2 ? TW_STATE_BROKEN : TW_STATE_AT_RISK,
                                best == 3 ? "high" : best == 2 ? "medium" : "low");
     g_autofree char *ma = best_a->mac[0] ? g_strdup_printf(" (MAC %s)", best_a->mac) : g_strdup("");
     g_autofree char *mb = best_b->mac[0] ? g_strdup_printf(" (MAC %s)", best_b->mac) : g_strdup("");
@@ -326,7 +326,7 @@ static void rule_stale_password(const TwAnalysis *a, const TwMachine *m, GPtrArr
         }
     gint64 ok = last_key_success(m);
     bool recovered = ok > last_fail;
-    TwFinding *f = finding_new("stale-password", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN,
+    TwFinding *f = tw_finding_new("stale-password", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN,
                                recovered || (!krb->count && !nl_count) ? "medium" : "high");
     g_autofree char *host = host_of(m);
     g_autofree char *since = fmt_time(first_fail);
@@ -387,7 +387,7 @@ static void rule_server_key(const TwAnalysis *a, const TwMachine *m, GPtrArray *
     if (ABS(own) < 0.5)
         own = 0.0;
     bool clock_ok = has_own && ABS(own) < TW_AN_SKEW_LIMIT_S;
-    TwFinding *f = finding_new("server-key-mismatch", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN,
+    TwFinding *f = tw_finding_new("server-key-mismatch", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN,
                                m->account && (krb_error || clock_ok) ? "high" : "medium");
     g_autofree char *host = host_of(m);
     g_autofree char *since = fmt_time(bad->first_ts);
@@ -430,7 +430,7 @@ static void rule_account_missing(const TwAnalysis *a, const TwMachine *m, GPtrAr
         return;
     gint64 last = MAX(k->count ? k->last_ts : 0, n->count ? n->last_ts : 0);
     bool recovered = last_key_success(m) > last;
-    TwFinding *f = finding_new("account-missing", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "high");
+    TwFinding *f = tw_finding_new("account-missing", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "high");
     g_autofree char *host = host_of(m);
     f->summary = g_strdup_printf(
         "The domain has no account named %s: it was deleted (or renamed) in Active Directory while %s still "
@@ -473,7 +473,7 @@ static void rule_account_disabled(const TwAnalysis *a, const TwMachine *m, GPtrA
     }
     if (n->count)
         what = "disabled";
-    TwFinding *f = finding_new("account-disabled", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "high");
+    TwFinding *f = tw_finding_new("account-disabled", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "high");
     g_autofree char *host = host_of(m);
     f->summary = g_strdup_printf("The machine account %s is %s in Active Directory, so the DC refuses it.%s",
                                  name_of(m), what, recovered ? " A later logon succeeded (re-enabled?)." : "");
@@ -498,7 +498,7 @@ static void rule_trust_failure(const TwAnalysis *a, const TwMachine *m, GPtrArra
     if (!t->count)
         return;
     bool recovered = last_key_success(m) > t->last_ts;
-    TwFinding *f = finding_new("trust-failure", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "medium");
+    TwFinding *f = tw_finding_new("trust-failure", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "medium");
     const TwEvidence *e0 = g_ptr_array_index(t->ev, 0);
     g_autofree char *e0_status = tw_evidence_status_text(e0);
     g_autofree char *host = host_of(m);
@@ -551,7 +551,7 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         bool off = has_own && ABS(own) > TW_AN_SKEW_WARN_S && ABS(own) <= 86400.0;
         if (!off && !steps)
             return;
-        TwFinding *f = finding_new("clock-skew", TW_STATE_AT_RISK, steps ? "medium" : "low");
+        TwFinding *f = tw_finding_new("clock-skew", TW_STATE_AT_RISK, steps ? "medium" : "low");
         f->has_offset = false;
         if (steps)
             f->summary = g_strdup_printf(
@@ -628,7 +628,7 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
     } else if (!has_dc) {
         conf = "low";
     }
-    TwFinding *f = finding_new("clock-skew", st, conf);
+    TwFinding *f = tw_finding_new("clock-skew", st, conf);
     f->has_offset = has_rel;
     f->offset_s = rel;
     GString *s = g_string_new(NULL);
@@ -723,7 +723,7 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
     g_autofree char *when = changed ? fmt_time(changed) : g_strdup("?");
     g_autofree char *dch = dc_host(a);
     if (fail_after) {
-        f = finding_new("rotation", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "high");
+        f = tw_finding_new("rotation", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "high");
         g_autofree char *fa = fmt_time(fail_after);
         f->summary = g_strdup_printf(
             "%s changed its machine password at %s%s, and at %s the DC rejected its password: the new password "
@@ -739,7 +739,7 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
         add_ev(f, m, TW_F_KRB_KEY_FAIL, 3);
         add_ev(f, m, TW_F_NL_AUTH_DENIED, 3);
     } else if (bad->count && (!ok->count || bad->last_ts > ok->last_ts)) {
-        f = finding_new("rotation", TW_STATE_AT_RISK, "high");
+        f = tw_finding_new("rotation", TW_STATE_AT_RISK, "high");
         const TwEvidence *e = g_ptr_array_index(bad->ev, bad->ev->len - 1);
         g_autofree char *refusal = tw_evidence_status_text(e);
         f->summary = g_strdup_printf(
@@ -752,7 +752,7 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
         add_ev(f, m, TW_F_PWSET_REQ, 2);
         add_ev(f, m, TW_F_PWSET_FAIL, 3);
     } else {
-        f = finding_new("rotation", TW_STATE_HEALTHY, ok->count ? "high" : "medium");
+        f = tw_finding_new("rotation", TW_STATE_HEALTHY, ok->count ? "high" : "medium");
         f->summary = g_strdup_printf("%s rotated its machine password at %s%s — normal maintenance (every 30 days "
                                      "by default).",
                                      name_of(m), when, ok->count ? " and the DC accepted it" : " (outcome not seen)");
@@ -774,7 +774,7 @@ static void rule_foreign_use(const TwAnalysis *a, const TwMachine *m, GPtrArray 
         bool zl = false;
         for (guint j = 0; j < m->zl_attackers->len; j++)
             zl |= strcmp(g_ptr_array_index(m->zl_attackers, j), u->addr) == 0;
-        TwFinding *f = finding_new("foreign-use", TW_STATE_AT_RISK, zl ? "high" : "medium");
+        TwFinding *f = tw_finding_new("foreign-use", TW_STATE_AT_RISK, zl ? "high" : "medium");
         f->summary = g_strdup_printf(
             "%s credentials used from %s%s%s%s (%u message%s): not this machine's address (%s), a separate "
             "actor — someone else holds or forged its secret.",
@@ -864,7 +864,7 @@ static void rule_time_source(const TwAnalysis *a, const TwMachine *m, GPtrArray 
     if (server != m)
         st = skew_state(m);
     g_autofree char *srv_addr = g_strdup(server->addrs->len ? g_array_index(server->addrs, TwAddrUse, 0).addr : name_of(server));
-    TwFinding *f = finding_new("time-source", st, has_srv ? "high" : "medium");
+    TwFinding *f = tw_finding_new("time-source", st, has_srv ? "high" : "medium");
     f->has_offset = server == m && has_srv;
     f->offset_s = srv_rel;
     g_autofree char *srv_note = has_srv ? g_strdup_printf("; its own replies say %+.0f s", srv_rel) : g_strdup("");
@@ -894,7 +894,7 @@ static void rule_healthy(const TwAnalysis *a, const TwMachine *m, GPtrArray *out
           nl = F(m, TW_F_NL_AUTH_OK)->count + F(m, TW_F_NTLM_OK)->count, ap = F(m, TW_F_SRV_AP_OK)->count,
           pre = F(m, TW_F_KRB_PREAUTH_REQ)->count;
     if (!as && !tgs && !nl && !ap && m->role == TW_ROLE_DC && !out->len) {
-        TwFinding *f = finding_new("healthy", TW_STATE_HEALTHY, "low");
+        TwFinding *f = tw_finding_new("healthy", TW_STATE_HEALTHY, "low");
         f->summary = g_strdup_printf("%s answers as a domain controller.", name_of(m));
         f->fix = g_strdup("Nothing to do.");
         g_ptr_array_add(out, f);
@@ -904,7 +904,7 @@ static void rule_healthy(const TwAnalysis *a, const TwMachine *m, GPtrArray *out
     if (!as && !tgs && !nl && !ap && (!pre || out->len))
         return;
     const char *conf = as || nl ? "high" : tgs || ap ? "medium" : "low";
-    TwFinding *f = finding_new("healthy", TW_STATE_HEALTHY, conf);
+    TwFinding *f = tw_finding_new("healthy", TW_STATE_HEALTHY, conf);
     GString *s = g_string_new(NULL);
     g_string_append_printf(s, "%s proved itself to the domain:", name_of(m));
     if (as)
@@ -942,7 +942,7 @@ static void rule_unknown(const TwAnalysis *a, const TwMachine *m, GPtrArray *out
 {
     if (out->len)
         return; /* runs last: only when nothing else said anything */
-    TwFinding *f = finding_new("unknown", TW_STATE_UNKNOWN, "low");
+    TwFinding *f = tw_finding_new("unknown", TW_STATE_UNKNOWN, "low");
     f->summary = g_strdup_printf("%s appears in the capture (%s) but never proved or failed to prove itself.",
                                  name_of(m), m->role == TW_ROLE_DC ? "as a domain controller" : "by name or address");
     f->fix = g_strdup("Capture longer, or at the machine's boot or logon.");
