@@ -77,6 +77,7 @@ static void tree_node_free(gpointer p)
     TwTreeNode *n = p;
     g_free(n->name);
     g_free(n->value);
+    g_free(n->spec);
     g_free(n);
 }
 
@@ -285,8 +286,8 @@ const char *tw_event_get_whole_str(const TwEvent *ev, const char *key)
     return tw_event_is_truncated(ev, key) ? NULL : tw_event_get_str(ev, key);
 }
 
-void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *note,
-                       const char *fmt, ...)
+static void tree_add_v(TwEvent *ev, guint depth, const char *name, const char *spec,
+                       const char *note, const char *fmt, va_list ap)
 {
     if (!ev->tree)
         ev->tree = g_ptr_array_new_with_free_func(tree_node_free);
@@ -294,13 +295,44 @@ void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *n
     n->depth = depth;
     n->name = valid_utf8(g_strdup(name));
     n->note = note;
-    if (fmt) {
-        va_list ap;
-        va_start(ap, fmt);
+    n->spec = spec ? g_strdup(spec) : NULL;
+    if (fmt)
         n->value = valid_utf8(g_strdup_vprintf(fmt, ap));
-        va_end(ap);
-    }
     g_ptr_array_add(ev->tree, n);
+}
+
+void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *note,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tree_add_v(ev, depth, name, NULL, note, fmt, ap);
+    va_end(ap);
+}
+
+void tw_event_tree_add_spec(TwEvent *ev, guint depth, const char *name, const char *spec,
+                            const char *note, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tree_add_v(ev, depth, name, spec, note, fmt, ap);
+    va_end(ap);
+}
+
+void tw_event_tree_set_spec(TwEvent *ev, guint i, const char *spec, bool replace)
+{
+    if (!ev->tree || i >= ev->tree->len || !spec)
+        return;
+    TwTreeNode *n = g_ptr_array_index(ev->tree, i);
+    if (n->spec && !replace)
+        return;
+    g_free(n->spec);
+    n->spec = g_strdup(spec);
+}
+
+guint tw_event_tree_len(const TwEvent *ev)
+{
+    return ev->tree ? ev->tree->len : 0;
 }
 
 /* Events come in time order, many within the same second: the date and

@@ -95,6 +95,8 @@ static void text_event(TwSink *sink, const TwEvent *ev)
                 g_string_append_printf(s->buf, ": %s", n->value);
             if (n->note)
                 g_string_append_printf(s->buf, "   -- %s", n->note);
+            if (n->spec)
+                g_string_append_printf(s->buf, "   [%s]", n->spec);
             g_string_append_c(s->buf, '\n');
         }
     }
