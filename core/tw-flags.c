@@ -294,11 +294,10 @@ void tw_flags_tree(TwEvent *ev, guint depth, const TwFlagTable *t, guint32 v)
         g_string_append_printf(line, " = %s", b->name);
         if (b->mask & (b->mask - 1)) { /* a field: its value */
             guint shift = (guint)g_bit_nth_lsf(b->mask, -1);
-            tw_event_tree_add_spec(ev, depth, line->str, t->spec, NULL, "%u", (v & b->mask) >> shift);
+            tw_event_tree_add(ev, depth, line->str, NULL, "%u", (v & b->mask) >> shift);
         } else {
             bool set = (v & b->mask) != 0;
-            tw_event_tree_add_spec(ev, depth, line->str, t->spec, set ? b->note : NULL, "%s",
-                                   set ? "Set" : "Not set");
+            tw_event_tree_add(ev, depth, line->str, set ? b->note : NULL, "%s", set ? "Set" : "Not set");
         }
     }
     guint32 rest = v & ~covered(t);
@@ -312,8 +311,7 @@ void tw_flags_tree(TwEvent *ev, guint depth, const TwFlagTable *t, guint32 v)
         g_string_truncate(line, 0);
         tw_flags_pattern(t->width, bit, v, line);
         g_string_append_printf(line, " = bit %u", bit_number(t, bit));
-        tw_event_tree_add_spec(ev, depth, line->str, t->spec, "not defined by the specification",
-                               "Set");
+        tw_event_tree_add_spec(ev, depth, line->str, t->spec, "not defined by the specification", "Set");
     }
     g_string_free(line, TRUE);
 }

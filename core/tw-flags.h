@@ -66,6 +66,7 @@ char *tw_flags_set_names(const TwFlagTable *t, guint32 v);
 const TwFlagBit *tw_flags_find(const TwFlagTable *t, guint32 mask);
 
 /* Teaching view: one line per entry of t at `depth`, then one per set bit
- * that no entry covers ("Set"/"Not set", a field shows its value), each
- * with the table's spec. */
+ * that no entry covers ("Set"/"Not set", a field shows its value).  The
+ * caller's line for the word carries the table's spec; a bit no entry
+ * covers carries it too, with "not defined by the specification". */
 void tw_flags_tree(TwEvent *ev, guint depth, const TwFlagTable *t, guint32 v);

@@ -15,6 +15,7 @@
  * stops at that point, keeping what was decoded.
  */
 #include "krb5-private.h"
+#include "krb5-tree.h"
 
 #include "dissectors/der/der.h"
 
@@ -237,6 +238,19 @@ static const char *padata_note(gint64 t)
     }
 }
 
+/* An etype field's note: the weakness of a weak etype, else the field's meaning. */
+static const char *cipher_etype_note(gint64 et)
+{
+    const char *weak = tw_krb5_etype_weak_note(et);
+    return weak ? weak : "encryption type of the cipher text";
+}
+
+static const char *salt_etype_note(gint64 et)
+{
+    const char *weak = tw_krb5_etype_weak_note(et);
+    return weak ? weak : "an encryption type the account has a key for";
+}
+
 /* MS-KILE 2.2.1 KERB-ERROR-DATA data-type. */
 static const char *kerb_error_data_type_note(gint64 t)
 {
@@ -252,18 +266,6 @@ static const char *address_note(gint64 type)
 
 #define BIT(n) (0x80000000u >> (n)) /* RFC 4120 5.2.8 KerberosFlags: bit 0 is the MSB */
 
-static const char *const ap_option_names[32] = {
-    [0] = "reserved", [1] = "use-session-key", [2] = "mutual-required",
-};
-
-static const char *const kdc_option_names[32] = {
-    [0] = "reserved", [1] = "forwardable", [2] = "forwarded", [3] = "proxiable", [4] = "proxy",
-    [5] = "allow-postdate", [6] = "postdated", [8] = "renewable", [11] = "opt-hardware-auth",
-    [14] = "constrained-delegation", [15] = "canonicalize", [16] = "request-anonymous",
-    [26] = "disable-transited-check", [27] = "renewable-ok", [28] = "enc-tkt-in-skey",
-    [30] = "renew", [31] = "validate",
-};
-
 /* RFC 4120 5.5.1 APOptions: what each set bit asks of the server (the
  * value column names every set bit; the note explains the two defined ones). */
 static const char *ap_options_note(gint64 opts)
@@ -278,25 +280,6 @@ static const char *ap_options_note(gint64 opts)
     if (mutual_required)
         return "mutual-required: the client wants an AP-REP back";
     return NULL;
-}
-
-static char *flag_names(guint32 v, const char *const names[32])
-{
-    GString *s = g_string_new(NULL);
-    for (int bit = 0; bit < 32; bit++) {
-        if (!(v & BIT(bit)))
-            continue;
-        if (s->len)
-            g_string_append_c(s, ',');
-        /* (a set bit: its name, or its number when RFC 4120 leaves it unused) */
-        if (names[bit])
-            g_string_append(s, names[bit]);
-        else
-            g_string_append_printf(s, "bit%d", bit);
-    }
-    if (s->len == 0)
-        g_string_append(s, "none");
-    return g_string_free(s, FALSE);
 }
 
 static char *format_address(gint64 type, const guint8 *a, gsize n)
@@ -360,7 +343,7 @@ struct KrbField {
     const char *note;                   /* teaching note */
     const char *(*note_of)(gint64 v);   /* teaching note that depends on the value */
     const char *(*name_of)(gint64 v);   /* INTEGER shown as "v (name)" */
-    const char *const *bits;            /* KerberosFlags: bit names */
+    const TwFlagTable *bits;            /* KerberosFlags: the word bit by bit (core/tw-flags.h) */
     KrbElemFn elem;                     /* SEQUENCE OF: the element decoder */
     const char *label;                  /* tree label when it is not the field name */
     guint flags;                        /* KF_* */
@@ -404,7 +387,13 @@ static void walk(Krb *k, const KrbType *type, TwCursor *seq, guint d, guint td, 
         for (gsize i = 0; i < type->n_fields && !f; i++)
             if (type->fields[i].tag == tag)
                 f = &type->fields[i];
-        if (f && f->decode && !f->decode(k, f, &v, d + 2, td, rec))
+        guint first = k->tree ? tw_event_tree_len(k->ev) : 0;
+        bool go = !(f && f->decode) || f->decode(k, f, &v, d + 2, td, rec);
+        if (k->tree && f && tw_event_tree_len(k->ev) > first) {
+            g_autofree char *spec = tw_krb5_field_spec(type->spec, f->spec);
+            tw_event_tree_set_spec(k->ev, first, spec, false);
+        }
+        if (!go)
             break;
     }
 }
@@ -556,8 +545,9 @@ static bool dec_flags(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td,
     if (f->key)
         tw_event_set_hex32(k->ev, f->key, opts);
     if (k->tree) {
-        g_autofree char *names = flag_names(opts, f->bits);
+        g_autofree char *names = tw_flags_set_names(f->bits, opts);
         TREE(k, td, label_of(f), f->note_of ? f->note_of(opts) : f->note, "0x%08x (%s)", opts, names);
+        tw_krb5_tree_flag_bits(k->ev, td + 1, f->bits, opts);
     }
     return true;
 }
@@ -650,7 +640,7 @@ typedef struct {
 
 KRB_TYPE(encrypted_data_type, "EncryptedData", "RFC 4120 5.2.9",
     FIELD(0, "etype", REQ, dec_int, OUT(EncInfo, etype), .name_of = etype_name,
-          .note = "encryption type of the cipher text", .spec = "5.2.9 Int32"),
+          .note_of = cipher_etype_note, .spec = "5.2.9 Int32"),
     FIELD(1, "kvno", OPT, dec_int, OUT(EncInfo, kvno), .flags = KF_UINT32,
           .note = "version of the key it is encrypted with", .spec = "5.2.4 UInt32"),
     FIELD(2, "cipher", REQ, dec_octets_size, .note = "encrypted: needs the key to read", .spec = "5.2.9 OCTET STRING"));
@@ -797,7 +787,7 @@ static bool enctype_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *
     gint64 et;
     if (!get_int(k, e, &et))
         return false;
-    TREE(k, td, "ENCTYPE", NULL, "%" G_GINT64_FORMAT " (%s)", et, etype_name(et));
+    TREE(k, td, "ENCTYPE", tw_krb5_etype_weak_note(et), "%" G_GINT64_FORMAT " (%s)", et, etype_name(et));
     if (list->len < TW_KRB5_MAX_LIST)
         g_array_append_val(list, et);
     return true;
@@ -910,13 +900,28 @@ static bool dec_salt(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, 
     return true;
 }
 
+/* An ETYPE-INFO(2)-ENTRY walked: its etype, for its s2kparams. */
+typedef struct {
+    gint64 etype;
+} EtypeInfoRec;
+
+/* RFC 4120 5.2.7.5 s2kparams, decoded by the entry's etype in the tree. */
+static bool dec_s2kparams(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    gsize n;
+    const guint8 *p = get_octets(k, v, &n);
+    if (k->tree && p)
+        tw_krb5_tree_s2kparams(k->ev, td, label_of(f), "RFC 4120 5.2.7.5", rec ? ((EtypeInfoRec *)rec)->etype : -1,
+                               p, n);
+    return true;
+}
+
 #define ETYPE_INFO_ETYPE                                                                           \
-    FIELD(0, "etype", REQ, dec_int, .key = "salt_etypes", .flags = KF_APPEND, .name_of = etype_name,  \
-          .note = "an encryption type the account has a key for", .spec = "5.2.9 Int32")
+    FIELD(0, "etype", REQ, dec_int, OUT(EtypeInfoRec, etype), .key = "salt_etypes", .flags = KF_APPEND, \
+          .name_of = etype_name, .note_of = salt_etype_note, .spec = "5.2.9 Int32")
 #define ETYPE_INFO_SALT_NOTE "mixed with the password to make the key (machine: REALMhostname.realm)"
 #define ETYPE_INFO_S2KPARAMS                                                                       \
-    FIELD(2, "s2kparams", OPT, dec_octets_size, .note = "string-to-key parameters (iteration count)", \
-          .spec = "5.2.7.5 OCTET STRING")
+    FIELD(2, "s2kparams", OPT, dec_s2kparams, .spec = "5.2.7.5 OCTET STRING")
 
 KRB_TYPE(etype_info_entry_type, "ETYPE-INFO-ENTRY", "RFC 4120 5.2.7.4",
     ETYPE_INFO_ETYPE,
@@ -936,7 +941,10 @@ static bool etype_info_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, voi
     if (!open_seq(k, e, &es))
         return false;
     HEAD(k, td, entry->name, NULL);
-    walk(k, entry, &es, d + 1, td + 1, NULL);
+    if (k->tree)
+        tw_event_tree_set_spec(k->ev, tw_event_tree_len(k->ev) - 1, entry->spec, false);
+    EtypeInfoRec er = { .etype = -1 };
+    walk(k, entry, &es, d + 1, td + 1, &er);
     return true;
 }
 
@@ -998,7 +1006,7 @@ KRB_TYPE(pa_for_user_type, "PA-FOR-USER", "MS-SFU 2.2.1",
 KRB_TYPE(pa_tgs_ap_req_type, "AP-REQ", "RFC 4120 5.5.1 (in PA-TGS-REQ, 5.4.1)",
     FIELD(0, "pvno", REQ, NULL),
     FIELD(1, "msg-type", REQ, NULL),
-    FIELD(2, "ap-options", REQ, dec_flags, .bits = ap_option_names, .note_of = ap_options_note,
+    FIELD(2, "ap-options", REQ, dec_flags, .bits = &tw_flags_krb_ap_options, .note_of = ap_options_note,
           .spec = "5.5.1 APOptions"),
     FIELD(3, "ticket", REQ, dec_ticket, .spec = "5.3 Ticket"),
     FIELD(4, "authenticator", REQ, dec_encrypted_data, .key = "authenticator_etype",
@@ -1151,7 +1159,7 @@ static bool dec_padata(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td
 #define MSG_TYPE(tag) FIELD(tag, "msg-type", REQ, dec_msg_type, .name_of = tw_krb5_msg_name, .spec = "5.10")
 
 KRB_TYPE(kdc_req_body_type, "KDC-REQ-BODY", "RFC 4120 5.4.1",
-    FIELD(0, "kdc-options", REQ, dec_flags, .key = "kdc_options", .bits = kdc_option_names,
+    FIELD(0, "kdc-options", REQ, dec_flags, .key = "kdc_options", .bits = &tw_flags_krb_kdc_options,
           .note = "flags the client requests on the ticket", .spec = "5.4.1 KDCOptions"),
     FIELD(1, "cname", OPT, dec_principal, .key = "cname", .key2 = "cname_type",
           .note = "the client (user or machine NAME$)", .spec = "5.2.2 PrincipalName"),
@@ -1199,7 +1207,7 @@ KRB_TYPE(kdc_rep_type, "KDC-REP", "RFC 4120 5.4.2",
 KRB_TYPE(ap_req_type, "AP-REQ", "RFC 4120 5.5.1",
     PVNO(0),
     MSG_TYPE(1),
-    FIELD(2, "ap-options", REQ, dec_flags, .key = "ap_options", .bits = ap_option_names, .note_of = ap_options_note,
+    FIELD(2, "ap-options", REQ, dec_flags, .key = "ap_options", .bits = &tw_flags_krb_ap_options, .note_of = ap_options_note,
           .spec = "5.5.1 APOptions"),
     FIELD(3, "ticket", REQ, dec_ticket, .flags = KF_TOP, .spec = "5.3 Ticket"),
     FIELD(4, "authenticator", REQ, dec_encrypted_data, .key = "enc_etype",
@@ -1415,6 +1423,8 @@ TwEvent *tw_krb5_parse_message_full(TwDissectCtx *ctx, const guint8 *data, gsize
     TwDerTlv st;
     if (app.content.status == TW_OK && tw_der_read(&app.content, &st, 1)) {
         const KrbType *table = msg_type <= TW_KRB5_ERROR ? message_tables[msg_type] : NULL;
+        if (k.tree && table)
+            tw_event_tree_set_spec(k.ev, 0, table->spec, false);
         TwCursor seq;
         if (open_seq(&k, &st, &seq) && table)
             walk(&k, table, &seq, 2, 1, NULL);
