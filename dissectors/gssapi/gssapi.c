@@ -110,23 +110,24 @@ static void tree_prepend_wrap(GssWalk *w, TwEvent *ev)
 {
     if (!w->wrap || !w->wrap->tree || !w->wrap->tree->len)
         return;
-    TwEvent tmp = { 0 };
     GPtrArray *inner = ev->tree;
     ev->tree = NULL;
+    /* the last wrapper line is the one that carried the token */
+    const TwTreeNode *carrier = g_ptr_array_index(w->wrap->tree, w->wrap->tree->len - 1);
+    guint shift = carrier->depth + 1;
     for (guint i = 0; i < w->wrap->tree->len; i++) {
         const TwTreeNode *n = g_ptr_array_index(w->wrap->tree, i);
         tw_event_tree_add_spec(ev, n->depth, n->name, n->spec, n->note, n->value ? "%s" : NULL, n->value);
     }
     for (guint i = 0; inner && i < inner->len; i++) {
         TwTreeNode *n = g_ptr_array_index(inner, i);
-        n->depth += w->depth + 1;
+        n->depth += shift;
         g_ptr_array_add(ev->tree, n);
     }
     if (inner) {
         g_ptr_array_set_free_func(inner, NULL);
         g_ptr_array_free(inner, TRUE);
     }
-    (void)tmp;
 }
 
 static void emit_inner(GssWalk *w, TwEvent *ev)
@@ -467,7 +468,7 @@ guint tw_gssapi_dissect_host(TwDissectCtx *ctx, const guint8 *data, gsize len, g
          * carried no Kerberos/NTLMSSP message (a final negTokenResp). */
         if (host && w.wrap->tree) {
             tw_event_tree_add_spec(host, host_depth, "security blob", NULL,
-                                   w.emitted ? "its Kerberos/NTLMSSP message is the next event" : NULL,
+                                   w.emitted ? "its Kerberos/NTLMSSP message is shown as its own event" : NULL,
                                    "%" G_GSIZE_FORMAT " bytes", reported);
             for (guint i = 0; i < w.wrap->tree->len; i++) {
                 const TwTreeNode *n = g_ptr_array_index(w.wrap->tree, i);
