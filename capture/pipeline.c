@@ -681,7 +681,13 @@ void tw_pipeline_tick(TwPipeline *pl, const TwFrame *f)
 
 void tw_pipeline_frame(TwPipeline *pl, const TwFrame *f)
 {
+    TwRawFrame raw;
+    if (pl->ctx.tree_layers) {
+        raw = (TwRawFrame){ f->data, f->caplen, f->origlen, f->linktype, f->no };
+        pl->ctx.raw = &raw;
+    }
     process_frame(pl, f);
+    pl->ctx.raw = NULL;
     /* After the packet, no parser is being fed: flows may be evicted. */
     tw_flow_enforce_budget(pl->flows);
     pl->next_expiry = tw_flow_next_expiry(pl->flows);
@@ -746,6 +752,7 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
     pl->ctx.emit = cfg->emit;
     pl->ctx.emit_user = cfg->emit_user;
     pl->ctx.want_tree = cfg->want_tree;
+    pl->ctx.tree_layers = cfg->want_tree ? cfg->tree_layers : 0;
     pl->ctx.keys = cfg->keys;
     pl->ctx.show_keys = cfg->show_keys;
     pl->ctx.counters = pl->counters;

@@ -15,6 +15,7 @@ typedef struct {
     TwEmitFn emit; /* receives every event (transfer full) */
     void *emit_user;
     bool want_tree; /* build the teaching view */
+    guint tree_layers; /* with want_tree: lower layers in it (dissectors/lower/lower-tree.h), 0: none */
     bool quiet;     /* no messages on stderr (fuzzing, tests) */
     /* 0 or 1: the whole program's caps.  S > 1: this pipeline is one of S
      * shards of a --workers run (capture/workers.h): the tables and budgets

@@ -443,6 +443,7 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg)
             .emit = shard_emit,
             .emit_user = sh,
             .want_tree = cfg->want_tree,
+            .tree_layers = cfg->tree_layers,
             .quiet = cfg->quiet,
             .shares = TW_WORKER_SHARDS,
             .keys = cfg->keys,

@@ -4,6 +4,8 @@
 #include "capture/decompress.h"
 #include "capture/source.h"
 #include "capture/workers.h"
+#include "core/tw-limits.h"
+#include "dissectors/lower/lower-tree.h"
 #include "keys/keystore.h"
 #include "cli/tw-build.h"
 #include "cli/tw-version.h"
@@ -263,6 +265,8 @@ int main(int argc, char **argv)
     /* tshark's reflexes */
     gboolean tree_view = FALSE, quiet = FALSE, line_buffered = FALSE, no_resolve = FALSE;
     g_autofree char *display_filter = NULL, *time_format = NULL;
+    g_autofree char *tree_layers_opt = NULL;
+    g_auto(GStrv) tree_frames = NULL;
     /* service mode (cli/live.c) */
     gint buffer_mib = 0;
     gint64 max_packets = 0;
@@ -339,6 +343,12 @@ int main(int argc, char **argv)
         { "stats", 'S', 0, G_OPTION_ARG_NONE, &show_stats, "Print pipeline counters on stderr at the end",
           NULL },
         { "tree", 'V', 0, G_OPTION_ARG_NONE, &tree_view, "The teaching view on stdout (as -T tree; tshark's -V)", NULL },
+        { "tree-layers", 'O', 0, G_OPTION_ARG_STRING, &tree_layers_opt,
+          "The teaching view also shows these lower layers of each message's frame: frame, eth, ip, tcp, udp "
+          "(comma-separated; lower = all)", "LIST" },
+        { "frame", 0, 0, G_OPTION_ARG_STRING_ARRAY, &tree_frames,
+          "The teaching view shows only frame N (repeat for more); relations and narratives still use every frame",
+          "N" },
         { "display-filter", 'Y', 0, G_OPTION_ARG_STRING, &display_filter,
           "Only events matching EXPR reach the per-event outputs (events, summary, tree); the analysis "
           "sees every event (proto == \"kerberos\" && error_code == 24; docs/display-filter.md)", "EXPR" },
@@ -394,6 +404,31 @@ int main(int argc, char **argv)
             fprintf(stderr, "trustwire: -Y: %s\n  %s\n  %*s^\n", err->message, display_filter, col - 1, "");
             return 2;
         }
+    }
+    guint tree_layers = 0;
+    if (tree_layers_opt) {
+        char *bad = NULL;
+        if (!tw_tree_layers_parse(tree_layers_opt, &tree_layers, &bad)) {
+            fprintf(stderr, "trustwire: -O %s: expected frame, eth, ip, tcp, udp or lower (at \"%s\")\n",
+                    tree_layers_opt, bad ? bad : tree_layers_opt);
+            return 2;
+        }
+    }
+    if (tree_frames) {
+        g_autoptr(GArray) fr = g_array_new(FALSE, FALSE, sizeof(guint64));
+        for (char **f = tree_frames; *f; f++) {
+            guint64 n;
+            if (!g_ascii_string_to_unsigned(*f, 10, 1, G_MAXUINT64, &n, NULL)) {
+                fprintf(stderr, "trustwire: --frame %s: expected a frame number (1, 2, ...)\n", *f);
+                return 2;
+            }
+            if (fr->len >= TW_TREE_MAX_FRAMES) {
+                fprintf(stderr, "trustwire: --frame: at most %d frames\n", TW_TREE_MAX_FRAMES);
+                return 2;
+            }
+            g_array_append_val(fr, n);
+        }
+        tw_tree_frames_set((const guint64 *)fr->data, fr->len);
     }
     if (line_buffered)
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -693,6 +728,7 @@ int main(int argc, char **argv)
     FrameCtx fctx = { file_starts, health, NULL, 0 };
     if (iface) {
         TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &ec, .want_tree = tw_stages_want_tree(&st),
+                                .tree_layers = tree_layers,
                                 .keys = keys, .show_keys = show_keys };
         pl = tw_pipeline_new(&pc);
         /* The interface and every output are open: nothing more needs privileges. */
@@ -710,6 +746,7 @@ int main(int argc, char **argv)
                                .emit = emit_borrowed, .emit_user = &ec,
                                .on_frame = on_frame, .frame_user = &fctx,
                                .want_tree = tw_stages_want_tree(&st),
+                               .tree_layers = tree_layers,
                                .keys = keys, .show_keys = show_keys };
         wk = tw_workers_new(&wc);
         r = tw_workers_run(wk, src, &stop_requested, &err);

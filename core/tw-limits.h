@@ -469,3 +469,29 @@
 #define TW_TK_MAX_HOLDERS   16384
 #define TW_TK_MAX_RECORDS   4096
 
+
+/* ======================================================================
+ * Teaching view (output/tree-sink.c, output/tree-relations.c)
+ * ==================================================================== */
+
+/* The -T tree sink holds events before writing them, to add "response in
+ * frame N" to a request once its reply is seen.  Bounds: the look-ahead
+ * window, in capture time and in events.  When reached: the oldest event is
+ * written; a reply later than this finds its request written already and
+ * only it says "request in frame" (counted: tree.lookahead_missed).  Live,
+ * the tree appears this much later than the packets. */
+#define TW_TREE_LOOKAHEAD_US     (5 * G_USEC_PER_SEC)
+#define TW_TREE_LOOKAHEAD_EVENTS 2048
+/* Exchanges followed for their narrative (Kerberos AS/TGS, NETLOGON
+ * secure-channel setups, NTLM authentications), and steps kept per exchange.
+ * When reached: the oldest open exchange is written as it stands ("not
+ * finished"); a longer exchange lists its first steps and counts the rest.
+ * An exchange idle this long is written as it stands. */
+#define TW_TREE_MAX_EXCHANGES    1024
+#define TW_TREE_MAX_STEPS        16
+#define TW_TREE_EXCHANGE_IDLE_US (60 * G_USEC_PER_SEC)
+/* Recent events remembered (frame, time) to compute a reply's delay.
+ * When reached: the oldest is forgotten; a reply to it shows no delay. */
+#define TW_TREE_MAX_RECENT       16384
+/* --frame N: frames selected for the tree view (more are refused). */
+#define TW_TREE_MAX_FRAMES       4096

@@ -78,7 +78,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSink, tw_sink_free)
  * Returns: (transfer full): free with tw_sink_free(). */
 TwSink *tw_sink_events_new(TwOut *out);  /* -T events: NDJSON, docs/events.md */
 TwSink *tw_sink_summary_new(TwOut *out); /* one line per message */
-TwSink *tw_sink_tree_new(TwOut *out);    /* -T tree: the teaching view */
+TwSink *tw_sink_tree_new(TwOut *out);    /* -T tree: the teaching view (tree-sink.c) */
+/* --frame N: the frames the tree view shows (n == 0: every frame); the
+ * relations and narratives still see every event.  Process-wide, set once
+ * by cli/ before the sinks run; frames is copied. */
+void tw_tree_frames_set(const guint64 *frames, gsize n);
 /* -T report (text) and -T json: the report, written at the end
  * (output/report.c) from the analysis result. */
 TwSink *tw_sink_report_new(TwOut *out, bool json);

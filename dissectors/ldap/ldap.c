@@ -280,11 +280,8 @@ static void parse_bind_response(LdapFlow *f, TwDissectCtx *ctx, TwCursor *op, gi
         if (lp->mechanism)
             tw_event_set_str(ev, "auth", lp->mechanism);
     }
-    if (ctx->want_tree) {
+    if (ctx->want_tree)
         bind_tree(ev, true, -1);
-        if (lp)
-            tw_event_tree_add(ev, 2, "request in frame", NULL, "%" G_GUINT64_FORMAT, lp->request_frame);
-    }
     if (tw_der_next_is(op, TW_DER_CONTEXT, 7) && tw_der_read(op, &t, 2)) {
         TwGssSummary sum;
         LdapDecorate d = { f, lp, msgid, true };

@@ -619,7 +619,6 @@ static void response_tree(TwEvent *ev, guint32 status, guint32 flags, guint16 cr
     static const struct {
         const char *key, *name, *note;
     } rows[] = {
-        { "request_frame", "request in frame", NULL },
         { "user", "user", "from the NTLMSSP AUTHENTICATE of the request" },
         { "domain", "domain", NULL },
         { "workstation", "workstation", "the client's own name" },
