@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 
@@ -251,6 +252,16 @@ TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err)
         pcap_close(p);
         return NULL;
     }
+    /* Non-blocking, and we poll the socket ourselves with the read timeout:
+     * with TPACKET_V3 libpcap waits for a retired ring block with no
+     * timeout of its own, and the kernel retires no empty block, so on a
+     * quiet interface a blocking read would never return and the service
+     * loop's timers (--report-every, capture records) would stop. */
+    if (pcap_setnonblock(p, 1, errbuf) < 0) {
+        g_set_error(err, tw_source_error_quark(), 1, "cannot capture on %s: %s", opt->iface, errbuf);
+        pcap_close(p);
+        return NULL;
+    }
     TwSource *s = g_new0(TwSource, 1);
     s->pcap = p;
     s->live = true;
@@ -357,6 +368,12 @@ static int next_live_frame(TwSource *s, TwFrame *out, GError **err, bool return_
             return 1;
         }
         if (r == 0) {
+            /* Nothing in the ring: wait for a block (or the timeout, or a
+             * signal: poll is never restarted after a handler). */
+            struct pollfd pfd = { .fd = pcap_get_selectable_fd(s->pcap), .events = POLLIN };
+            int pr = poll(&pfd, 1, TW_LIVE_TIMEOUT_MS);
+            if (pr > 0)
+                continue;
             if (return_idle)
                 return 2;
             continue; /* timeout with no packet: check stop and go on */
