@@ -2,6 +2,7 @@
 #include "live.h"
 
 #include "analysis/retire.h"
+#include "core/tw-limits.h"
 #include "output/report.h"
 
 #include <json-glib/json-glib.h>
@@ -246,7 +247,6 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
     int status = 0;
     TwFrame frame;
     guint since_check = 0;
-    bool ring_failed = false;
     for (;;) {
         int r = tw_source_next_live(src, &frame, err);
         if (r < 0) {
@@ -256,12 +256,9 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
         if (r == 0 || *stop)
             break;
         if (r == 1) {
-            /* In the ring before it is dissected: a finding it establishes
-             * can name the file that holds it. */
-            if (st->ring && !tw_ring_write(st->ring, &frame) && !ring_failed) {
-                fprintf(stderr, "trustwire: -w: %s; the ring stops, the capture goes on\n", tw_ring_error(st->ring));
-                ring_failed = true;
-            }
+            /* A frame the dissectors use goes to the -w ring (the
+             * pipeline's frame hooks, before its bytes are dissected): a
+             * finding it establishes can name the file that holds it. */
             tw_pipeline_frame(pl, &frame);
             last_capture_ts = frame.ts_us;
             if (o->max_packets && ++packets >= o->max_packets)
@@ -295,8 +292,17 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
         }
     }
     tw_pipeline_finish(pl);
-    if (st->ring)
+    if (st->ring) {
         tw_ring_flush(st->ring);
+        guint64 kept, not_kept;
+        tw_ring_counts(st->ring, &kept, &not_kept);
+        fprintf(stderr, "trustwire: -w: %" G_GUINT64_FORMAT " frames the dissectors used were kept in the ring",
+                kept);
+        if (not_kept)
+            fprintf(stderr, "; %" G_GUINT64_FORMAT " IP fragments were not (more held at once than %u)", not_kept,
+                    TW_RING_HELD_FRAMES);
+        fputc('\n', stderr);
+    }
     now = g_get_monotonic_time();
     end_interval(src, st, iface, &h, "final", now);
     if (st->analysis)

@@ -691,9 +691,13 @@ int main(int argc, char **argv)
     g_autoptr(TwPipeline) pl = NULL;
     g_autoptr(TwWorkers) wk = NULL;
     FrameCtx fctx = { file_starts, health, NULL, 0 };
+    g_autoptr(TwRingTap) tap = NULL;
     if (iface) {
+        /* -w DIR: the frames the dissectors use go to the ring */
+        tap = ring ? tw_ring_tap_new(ring) : NULL;
         TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &ec, .want_tree = tw_stages_want_tree(&st),
-                                .keys = keys, .show_keys = show_keys };
+                                .keys = keys, .show_keys = show_keys,
+                                .frame_hooks = tap ? tw_ring_tap_hooks(tap) : NULL };
         pl = tw_pipeline_new(&pc);
         /* The interface and every output are open: nothing more needs privileges. */
         if (!tw_drop_privileges(run_as, &err)) {
