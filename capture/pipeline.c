@@ -62,6 +62,11 @@ struct TwPipeline {
     const TwFrame *cur;
     const TwIpPacket *cur_ip;
     guint16 cur_sport, cur_dport;
+    /* frame_hooks: the current frame was said to be used; the fragments
+     * of the datagram it completed (frame numbers, arrival order). */
+    bool cur_used;
+    const guint64 *cur_frags;
+    guint cur_nfrags;
 
     GHashTable *unsupported_seen; /* linktype -> 1, message printed */
 
@@ -335,6 +340,20 @@ static void close_tcp_flow(TwPipeline *pl, TwFlow *flow)
 
 /* ---- the per-packet path ---- */
 
+/* frame_hooks: the frame being processed (and the fragments it
+ * completed) fed a parser's flow. */
+static void mark_used(TwPipeline *pl, const TwFrame *f)
+{
+    const TwFrameHooks *h = pl->cfg.frame_hooks;
+    if (!h || pl->cur_used)
+        return;
+    pl->cur_used = true;
+    for (guint i = 0; i < pl->cur_nfrags; i++)
+        if (pl->cur_frags[i] != f->no)
+            h->used(h->user, f, pl->cur_frags[i]);
+    h->used(h->user, f, f->no);
+}
+
 static void remember_last(TwFlowLast *last, const TwFrame *f, const TwLinkResult *lr)
 {
     last->frame = f->no;
@@ -531,6 +550,8 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
         flow->udp_answered = dir == TW_DIR_RSP;
     tw_flow_touch(pl->flows, flow, f->ts_us);
     flow->touch_no = f->no;
+    if (ip->proto == 17 || plen || (flags & (TW_TCP_SYN | TW_TCP_FIN | TW_TCP_RST)))
+        mark_used(pl, f);
 
     remember_last(&flow->last[dir], f, lr);
     set_pi(pl, flow, dir, &flow->last[dir]);
@@ -590,6 +611,7 @@ static void process_frame(TwPipeline *pl, const TwFrame *f)
     pl->cur = f;
     pl->cur_ip = NULL;
     pl->cur_sport = pl->cur_dport = 0;
+    pl->cur_used = false;
 
     TwLinkResult lr;
     switch (tw_link_decode(f->linktype, f->data, f->caplen, f->origlen, &lr)) {
@@ -632,8 +654,13 @@ static void process_frame(TwPipeline *pl, const TwFrame *f)
             return;
         }
         TwDefragResult r;
-        if (!tw_defrag_add(pl->defrag, &ip, f->ts_us, &r))
+        if (!tw_defrag_add_frame(pl->defrag, &ip, f->ts_us, f->no, &r)) {
+            if (pl->cfg.frame_hooks)
+                pl->cfg.frame_hooks->held(pl->cfg.frame_hooks->user, f);
             return;
+        }
+        pl->cur_frags = r.frames;
+        pl->cur_nfrags = r.nframes;
         TwIpPacket whole = ip;
         whole.is_fragment = false;
         whole.payload = r.data;
@@ -656,6 +683,9 @@ static void process_frame(TwPipeline *pl, const TwFrame *f)
             transport(pl, f, &lr, &whole);
         }
         g_free(r.data);
+        g_free(r.frames);
+        pl->cur_frags = NULL;
+        pl->cur_nfrags = 0;
     } else {
         transport(pl, f, &lr, &ip);
     }
@@ -733,6 +763,7 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
     pl->notify.anomaly = capture_anomaly;
     pl->notify.user = pl;
     pl->defrag = tw_defrag_new(&pl->notify);
+    tw_defrag_track_frames(pl->defrag, cfg->frame_hooks != NULL);
     pl->flows = tw_flow_table_new(on_flow_close, pl, &pl->notify);
     tw_tcp_budget_init(&pl->tcp_budget);
     pl->expect = g_hash_table_new(expect_hash, expect_equal);

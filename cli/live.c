@@ -2,6 +2,7 @@
 #include "live.h"
 
 #include "analysis/retire.h"
+#include "core/tw-limits.h"
 #include "output/report.h"
 
 #include <json-glib/json-glib.h>
@@ -246,30 +247,60 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
     int status = 0;
     TwFrame frame;
     guint since_check = 0;
-    bool ring_failed = false;
+    TwFanout *fo = o->fanout;
+    if (fo) {
+        if (o->max_packets)
+            tw_source_set_max_frames(src, o->max_packets); /* the workers stop after N */
+        tw_fanout_start(fo);
+    }
     for (;;) {
-        int r = tw_source_next_live(src, &frame, err);
-        if (r < 0) {
-            status = -1;
-            break;
-        }
-        if (r == 0 || *stop)
-            break;
-        if (r == 1) {
-            /* In the ring before it is dissected: a finding it establishes
-             * can name the file that holds it. */
-            if (st->ring && !tw_ring_write(st->ring, &frame) && !ring_failed) {
-                fprintf(stderr, "trustwire: -w: %s; the ring stops, the capture goes on\n", tw_ring_error(st->ring));
-                ring_failed = true;
-            }
-            tw_pipeline_frame(pl, &frame);
-            last_capture_ts = frame.ts_us;
-            if (o->max_packets && ++packets >= o->max_packets)
-                break;
-            /* Timers are looked at every 256 packets, and whenever the
-             * capture is idle for the read timeout or woken by a signal. */
-            if (++since_check < 256 && !report_requested)
+        int r;
+        if (fo) {
+            /* The workers' events, merged by capture time; the workers
+             * stop at SIGINT/SIGTERM or -c (the signal handler breaks the
+             * source), and every event of theirs is handed on before 0. */
+            TwEvent *ev = NULL;
+            GError *werr = NULL;
+            r = tw_fanout_next(fo, &ev, TW_LIVE_TIMEOUT_MS * 1000, &werr);
+            if (r < 0) {
+                /* one socket failed: said, the others go on */
+                fprintf(stderr, "trustwire: %s\n", werr->message);
+                if (!*err)
+                    *err = werr;
+                else
+                    g_error_free(werr);
+                status = -1;
                 continue;
+            }
+            if (r == 0)
+                break;
+            if (r == 1) {
+                last_capture_ts = ev->ts_us;
+                o->emit(ev, o->emit_user);
+                if (++since_check < 256 && !report_requested)
+                    continue;
+            }
+        } else {
+            r = tw_source_next_live(src, &frame, err);
+            if (r < 0) {
+                status = -1;
+                break;
+            }
+            if (r == 0 || *stop)
+                break;
+            if (r == 1) {
+                /* A frame the dissectors use goes to the -w ring (the
+                 * pipeline's frame hooks, before its bytes are dissected): a
+                 * finding it establishes can name the file that holds it. */
+                tw_pipeline_frame(pl, &frame);
+                last_capture_ts = frame.ts_us;
+                if (o->max_packets && ++packets >= o->max_packets)
+                    break;
+                /* Timers are looked at every 256 packets, and whenever the
+                 * capture is idle for the read timeout or woken by a signal. */
+                if (++since_check < 256 && !report_requested)
+                    continue;
+            }
         }
         since_check = 0;
         now = g_get_monotonic_time();
@@ -294,9 +325,19 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
             next_retire = now + retire_every;
         }
     }
-    tw_pipeline_finish(pl);
-    if (st->ring)
+    if (pl)
+        tw_pipeline_finish(pl);
+    if (st->ring) {
         tw_ring_flush(st->ring);
+        guint64 kept, not_kept;
+        tw_ring_counts(st->ring, &kept, &not_kept);
+        fprintf(stderr, "trustwire: -w: %" G_GUINT64_FORMAT " frames the dissectors used were kept in the ring",
+                kept);
+        if (not_kept)
+            fprintf(stderr, "; %" G_GUINT64_FORMAT " IP fragments were not (more held at once than %u)", not_kept,
+                    TW_RING_HELD_FRAMES);
+        fputc('\n', stderr);
+    }
     now = g_get_monotonic_time();
     end_interval(src, st, iface, &h, "final", now);
     if (st->analysis)

@@ -6,6 +6,7 @@
  * tw_stages_finish). */
 #pragma once
 
+#include "capture/fanout.h"
 #include "capture/pipeline.h"
 #include "capture/source.h"
 #include "stages.h"
@@ -18,6 +19,11 @@ typedef struct {
     gint64 stats_every_us;   /* capture-statistics interval (default 60 s, or report_every) */
     guint64 max_packets;     /* -c N: stop after N packets; 0 = no limit */
     const char *user;        /* -Z USER that the process now runs as, or NULL, for the start line */
+    /* --workers N > 1: the capture workers (capture/fanout.h), started here;
+     * their merged events go to emit (transfer full).  NULL: `pl` dissects. */
+    struct TwFanout *fanout;
+    void (*emit)(TwEvent *ev, void *user);
+    void *emit_user;
 } TwLiveRunOptions;
 
 /* Parses "1h", "30m", "10s", "2d", "500ms" or plain seconds into µs; false when
@@ -29,8 +35,8 @@ bool tw_parse_duration(const char *s, gint64 *out_us);
 void tw_live_install_signals(TwSource *src);
 
 /* Runs the capture until SIGINT/SIGTERM (`stop` set), -c N, or a capture
- * error (-1, *err set); 0 otherwise.  The pipeline is finished before it
- * returns, and the health of the capture is written ahead of the final
+ * error (-1, *err set); 0 otherwise.  The pipeline (or every worker's) is
+ * finished before it returns, and the health of the capture is written ahead of the final
  * report; the caller then calls tw_stages_finish. */
 int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOptions *o,
                 volatile sig_atomic_t *stop, GError **err);

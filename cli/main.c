@@ -2,6 +2,7 @@
  * (stages.h) of one pass: read frames, dissect, analyse, write the outputs. */
 #include "capture/pipeline.h"
 #include "capture/decompress.h"
+#include "capture/fanout.h"
 #include "capture/source.h"
 #include "capture/workers.h"
 #include "core/tw-limits.h"
@@ -312,8 +313,8 @@ int main(int argc, char **argv)
           "Live: forget a machine not seen for DURATION of capture time (its last verdict is announced "
           "first); default 7d, 0 = never", "DURATION" },
         { "workers", 0, 0, G_OPTION_ARG_INT, &workers,
-          "Dissect capture files on N threads (default 1, at most 16; 0: one per processor); "
-          "the output is the same for every N", "N" },
+          "Dissect on N threads (default 1, at most 16; 0: one per processor): capture files (the output "
+          "is the same for every N), or -i with N sockets in a PACKET_FANOUT group (events merged by time)", "N" },
         { "publish", 0, 0, G_OPTION_ARG_STRING, &publish,
           "Also publish every event and finding to NATS JetStream (SUBJECT.events, SUBJECT.findings); "
           "spooled on disk while the broker is away", "nats://HOST:PORT/SUBJECT" },
@@ -669,8 +670,11 @@ int main(int argc, char **argv)
 
     g_autoptr(TwSource) src = NULL;
     if (iface) {
+        /* --workers N > 1: N sockets in one fan-out group, a worker each */
+        guint live_workers = workers > 0 ? (guint)workers : tw_fanout_default_workers();
         TwLiveOptions lo = { .iface = iface, .filter = filter, .snaplen = snaplen, .buffer_mib = buffer_mib,
-                             .no_promisc = no_promisc, .immediate = false };
+                             .no_promisc = no_promisc, .immediate = false,
+                             .fanout = live_workers > 1 ? live_workers : 0 };
         src = tw_source_open_live(&lo, &err);
     } else {
         src = tw_source_open_files((char **)files->pdata, filter, &err);
@@ -726,11 +730,26 @@ int main(int argc, char **argv)
     g_autoptr(TwPipeline) pl = NULL;
     g_autoptr(TwWorkers) wk = NULL;
     FrameCtx fctx = { file_starts, health, NULL, 0 };
-    if (iface) {
+    g_autoptr(TwRingTap) tap = NULL;
+    g_autoptr(TwFanout) fo = NULL;
+    if (iface && tw_source_members(src)) {
+        /* --workers N: a pipeline per fan-out socket, events merged by time */
+        TwFanoutConfig fc = { .want_tree = tw_stages_want_tree(&st), .keys = keys, .show_keys = show_keys,
+                              .ring = ring };
+        fo = tw_fanout_new(src, &fc);
+        lro.fanout = fo;
+        lro.emit = emit_to_stages;
+        lro.emit_user = &ec;
+    } else if (iface) {
+        /* -w DIR: the frames the dissectors use go to the ring */
+        tap = ring ? tw_ring_tap_new(ring) : NULL;
         TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &ec, .want_tree = tw_stages_want_tree(&st),
                                 .tree_layers = tree_layers,
-                                .keys = keys, .show_keys = show_keys };
+                                .keys = keys, .show_keys = show_keys,
+                                .frame_hooks = tap ? tw_ring_tap_hooks(tap) : NULL };
         pl = tw_pipeline_new(&pc);
+    }
+    if (iface) {
         /* The interface and every output are open: nothing more needs privileges. */
         if (!tw_drop_privileges(run_as, &err)) {
             fprintf(stderr, "trustwire: %s\n", err->message);
@@ -776,6 +795,9 @@ int main(int argc, char **argv)
         } else if (wk) {
             g_autoptr(GHashTable) sums = tw_workers_counters(wk);
             tw_health_counters(health, sums);
+        } else if (fo) {
+            g_autoptr(GHashTable) sums = tw_fanout_counters(fo);
+            tw_health_counters(health, sums);
         }
     }
 
@@ -794,6 +816,8 @@ int main(int argc, char **argv)
     if (show_stats) {
         if (wk)
             tw_workers_print_stats(wk, stderr);
+        else if (fo)
+            tw_fanout_print_stats(fo, stderr);
         else
             tw_pipeline_print_stats(pl, stderr);
     }

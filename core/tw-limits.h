@@ -144,6 +144,22 @@
  * cap first.  Also the most threads --workers will start. */
 #define TW_WORKER_SHARDS 16
 
+/* ---- live capture: -w DIR ring, --workers fan-out (capture/ring.c, fanout.c) ---- */
+/* Frames one ring file holds at most (its index: 12 bytes a frame, to tell
+ * the in-file number of a run frame).  When reached: a new file starts
+ * early, as when the size limit is reached.  Nothing is lost. */
+#define TW_RING_FILE_FRAMES_MAX 131072
+/* IP fragments a pipeline's ring tap keeps copies of until their datagram
+ * is complete and used (then they are written) or not.  When reached: the
+ * oldest copy is dropped, counted (ring.fragments_not_kept); that datagram's
+ * earlier fragments are then missing from the ring, not from the analysis. */
+#define TW_RING_HELD_FRAMES 512
+#define TW_RING_HELD_BYTES (4u << 20)
+/* --workers N live: events a capture worker hands to the analysis thread
+ * and not yet merged.  When reached: the worker waits (its socket's ring
+ * buffers meanwhile; a full ring is a kernel drop, counted in the health). */
+#define TW_FANOUT_QUEUE_MAX 65536
+
 /* ---- fleet: NATS JetStream (cli/nats-bus.c) and the merge of sensors ---- */
 /* A sensor that cannot reach the broker keeps at most this many bytes of
  * messages in its spool file; beyond it messages are dropped, counted and
