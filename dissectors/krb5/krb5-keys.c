@@ -328,20 +328,29 @@ void tw_krb5_learn_from(TwDissectCtx *ctx, const TwKey *k, const guint8 *ticket,
     tw_krb5_learn_key(ctx, tw_key_enctype(k), b, n, ticket, tlen, client, usage, what);
 }
 
-/* Tries the learned key l (lock held); fills out on success. */
-static bool try_learned(TwDissectCtx *ctx, const TwKrbTree *t, Learned *l, gint32 usage, const guint8 *cipher,
-                        gsize len, TwKrbOpen *out)
+/* Tries the learned key l (lock held), first strengthened when
+ * `strengthen`; fills out on success. */
+static bool try_learned(TwDissectCtx *ctx, const TwKrbTree *t, Learned *l, const TwKey *strengthen, gint32 usage,
+                        const guint8 *cipher, gsize len, TwKrbOpen *out)
 {
     out->tried++;
-    GBytes *plain = tw_key_decrypt(ctx->keys, l->key, usage, cipher, len);
-    g_autofree char *what = g_strdup_printf("%s (learned in frame %" G_GUINT64_FORMAT ")", l->what, l->frame);
-    tree_attempt(t, out->tried - 1, 0, l->key, what, plain != NULL);
-    if (!plain)
+    TwKey *sk = strengthen ? tw_key_cf2(ctx->keys, strengthen, "strengthenkey", l->key, "replykey") : NULL;
+    const TwKey *use = strengthen ? sk : l->key;
+    GBytes *plain = use ? tw_key_decrypt(ctx->keys, use, usage, cipher, len) : NULL;
+    g_autofree char *what = strengthen
+        ? g_strdup_printf("KRB-FX-CF2(strengthen-key, %s, learned in frame %" G_GUINT64_FORMAT ")", l->what, l->frame)
+        : g_strdup_printf("%s (learned in frame %" G_GUINT64_FORMAT ")", l->what, l->frame);
+    if (use)
+        tree_attempt(t, out->tried - 1, 0, use, what, plain != NULL);
+    if (!plain) {
+        tw_key_free(sk);
         return false;
+    }
     gsize n;
-    const guint8 *b = tw_key_material(l->key, &n);
+    const guint8 *b = tw_key_material(use, &n);
     out->plain = plain;
-    out->owned = tw_key_new_session(tw_key_enctype(l->key), b, n);
+    out->owned = tw_key_new_session(tw_key_enctype(use), b, n);
+    tw_key_free(sk);
     out->key = out->owned;
     out->usage = usage;
     out->key_frame = l->frame;
@@ -384,15 +393,31 @@ bool tw_krb5_open_by_ticket(TwDissectCtx *ctx, const TwKrbTree *t, const guint8 
     store_init();
     Learned *l = g_hash_table_lookup(S.by_ticket, d);
     if (l)
-        ok = try_learned(ctx, t, l, usage, cipher, len, out);
+        ok = try_learned(ctx, t, l, NULL, usage, cipher, len, out);
     g_mutex_unlock(&S.lock);
     if (ok)
         tw_count(ctx, "kerberos.decrypted", 1);
     return ok;
 }
 
+static bool open_for_client(TwDissectCtx *ctx, const TwKrbTree *t, const char *client, gint32 usage,
+                            const TwKey *strengthen, const guint8 *cipher, gsize len, TwKrbOpen *out);
+
 bool tw_krb5_open_for_client(TwDissectCtx *ctx, const TwKrbTree *t, const char *client, gint32 usage,
                              const guint8 *cipher, gsize len, TwKrbOpen *out)
+{
+    return open_for_client(ctx, t, client, usage, NULL, cipher, len, out);
+}
+
+bool tw_krb5_open_for_client_strengthened(TwDissectCtx *ctx, const TwKrbTree *t, const char *client,
+                                          gint32 usage, const TwKey *strengthen, const guint8 *cipher,
+                                          gsize len, TwKrbOpen *out)
+{
+    return open_for_client(ctx, t, client, usage, strengthen, cipher, len, out);
+}
+
+static bool open_for_client(TwDissectCtx *ctx, const TwKrbTree *t, const char *client, gint32 usage,
+                            const TwKey *strengthen, const guint8 *cipher, gsize len, TwKrbOpen *out)
 {
     open_init(out);
     if (!ctx || !ctx->keys || !client || !*client || !cipher || !len)
@@ -408,7 +433,7 @@ bool tw_krb5_open_for_client(TwDissectCtx *ctx, const TwKrbTree *t, const char *
             tw_count(ctx, "kerberos.key_tries_capped", 1);
             break;
         }
-        ok = try_learned(ctx, t, l, usage, cipher, len, out);
+        ok = try_learned(ctx, t, l, strengthen, usage, cipher, len, out);
     }
     g_mutex_unlock(&S.lock);
     if (ok)

@@ -75,6 +75,13 @@ bool tw_krb5_open_by_ticket(TwDissectCtx *ctx, const TwKrbTree *t, const guint8 
 bool tw_krb5_open_for_client(TwDissectCtx *ctx, const TwKrbTree *t, const char *client, gint32 usage,
                              const guint8 *cipher, gsize len, TwKrbOpen *out);
 
+/* As tw_krb5_open_for_client, each key first strengthened with the FAST
+ * reply's strengthen-key (RFC 6113 5.4.3: KRB-FX-CF2(strengthen-key, reply
+ * key, "strengthenkey", "replykey")). */
+bool tw_krb5_open_for_client_strengthened(TwDissectCtx *ctx, const TwKrbTree *t, const char *client,
+                                          gint32 usage, const TwKey *strengthen, const guint8 *cipher,
+                                          gsize len, TwKrbOpen *out);
+
 /* Learns a session key (RFC 4120 5.2.9 EncryptionKey): for TICKET (may be
  * NULL) and/or for CLIENT's replies under USAGE (0: none).  WHAT says what
  * the key is, for the teaching view ("session key of the TGT"). */

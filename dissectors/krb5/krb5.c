@@ -48,6 +48,8 @@ typedef struct {
     EncInfo ticket;   /* the message's ticket (KDC-REP, AP-REQ; TGS-REQ: the TGT) */
     char *ticket_sname, *ticket_realm;
     bool have_ticket;
+    const guint8 *fast; /* the padata-value of PA-FX-FAST (RFC 6113 5.4.2), borrowed */
+    gsize fast_len;
 } KrbDec;
 
 typedef struct {
@@ -1164,6 +1166,10 @@ static bool dec_padata_value(Krb *k, const KrbField *f, TwDerTlv *v, guint d, gu
     TypedRec *pa = rec;
     gsize n, rep = v->content.reported;
     const guint8 *p = get_octets(k, v, &n);
+    if (p && n && n == rep && pa->type == 136 && pa->list_key && strcmp(pa->list_key, "padata") == 0) {
+        k->dec.fast = p; /* with keys: opened once the message is read */
+        k->dec.fast_len = n;
+    }
     if (p)
         parse_pa_value(k, pa->type, p, n, rep, d, td + 1);
     return true;
@@ -1952,6 +1958,86 @@ static void set_key_fields(Krb *k, const KeyNames *kn, const TwKrbOpen *o)
     tw_event_set_str(k->ev, kn->principal, tw_key_principal(o->key));
 }
 
+/* ---- RFC 6113 FAST (the TGS exchange armored with the TGT) ---- */
+
+typedef struct {
+    EncInfo enc;
+    bool armor; /* an explicit KrbFastArmor (AS-REQ); a TGS-REQ has none: the TGT is the armor */
+} FastRec;
+
+static bool dec_fast_armor(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    ((FastRec *)rec)->armor = true;
+    TREE(k, td, label_of(f), f->note, "%s", "present");
+    return true;
+}
+
+static bool dec_fast_enc(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    ((FastRec *)rec)->enc = parse_encrypted_data(k, v, d, td, label_of(f), f->note);
+    return true;
+}
+
+KRB_TYPE(fast_armored_req_type, "KrbFastArmoredReq", "RFC 6113 5.4.2",
+    FIELD(0, "armor", OPT, dec_fast_armor, .note = "an armor ticket (AS-REQ)", .spec = "KrbFastArmor"),
+    FIELD(1, "req-checksum", REQ, NULL, .spec = "Checksum"),
+    FIELD(2, "enc-fast-req", REQ, dec_fast_enc, .note = "the real request, under the armor key (key usage 51)",
+          .spec = "EncryptedData -- KrbFastReq"));
+
+KRB_TYPE(fast_armored_rep_type, "KrbFastArmoredRep", "RFC 6113 5.4.3",
+    FIELD(0, "enc-fast-rep", REQ, dec_fast_enc, .note = "under the armor key (key usage 52)",
+          .spec = "EncryptedData -- KrbFastResponse"));
+
+KRB_TYPE(fast_finished_type, "KrbFastFinished", "RFC 6113 5.4.3",
+    FIELD(0, "timestamp", REQ, dec_time, .key = "fast_timestamp", .note = "the KDC's own clock",
+          .spec = "KerberosTime"),
+    FIELD(1, "usec", REQ, dec_int, .key = "fast_usec", .note = "microseconds", .spec = "Microseconds"),
+    FIELD(2, "crealm", REQ, dec_string, .key = "fast_crealm", .spec = "Realm"),
+    FIELD(3, "cname", REQ, dec_principal, .key = "fast_cname",
+          .note = "the real client (the outer cname may be anonymous)", .spec = "PrincipalName"),
+    FIELD(4, "ticket-checksum", REQ, NULL, .spec = "Checksum"));
+
+KRB_TYPE(fast_response_type, "KrbFastResponse", "RFC 6113 5.4.3",
+    FIELD(0, "padata", REQ, NULL, .spec = "SEQUENCE OF PA-DATA"),
+    FIELD(1, "strengthen-key", OPT, dec_enc_key, .key = "fast_strengthen_key_etype",
+          .note = "mixed into the reply key (KRB-FX-CF2)", .spec = "EncryptionKey"),
+    FIELD(2, "finished", OPT, dec_sequence, .sub = &fast_finished_type, .spec = "KrbFastFinished"),
+    FIELD(3, "nonce", REQ, dec_int, .key = "fast_nonce", .flags = KF_UINT32, .spec = "UInt32"));
+
+/* The real request inside the armor (RFC 6113 5.4.2 KrbFastReq.req-body):
+ * what tshark decodes of it, into fast_req_*. */
+KRB_TYPE(fast_req_body_type, "KDC-REQ-BODY", "RFC 4120 5.4.1 (inside KrbFastReq)",
+    FIELD(0, "kdc-options", REQ, dec_flags, .bits = kdc_option_names, .spec = "5.4.1 KDCOptions"),
+    FIELD(1, "cname", OPT, dec_principal, .key = "fast_req_cname", .spec = "5.2.2 PrincipalName"),
+    FIELD(2, "realm", REQ, dec_string, .key = "fast_req_realm", .spec = "5.2.2 Realm"),
+    FIELD(3, "sname", OPT, dec_principal, .key = "fast_req_sname", .spec = "5.2.2 PrincipalName"),
+    FIELD(5, "till", REQ, dec_time, .key = "fast_req_till", .spec = "5.2.3 KerberosTime"),
+    FIELD(7, "nonce", REQ, dec_int, .key = "fast_req_nonce", .flags = KF_UINT32, .spec = "5.2.4 UInt32"));
+
+KRB_TYPE(fast_req_type, "KrbFastReq", "RFC 6113 5.4.2",
+    FIELD(0, "fast-options", REQ, NULL, .spec = "FastOptions"),
+    FIELD(1, "padata", REQ, NULL, .spec = "SEQUENCE OF PA-DATA"),
+    FIELD(2, "req-body", REQ, dec_sequence, .sub = &fast_req_body_type, .note = "the request the KDC answers",
+          .spec = "KDC-REQ-BODY"));
+
+/* PA-FX-FAST-REQUEST / -REPLY ::= CHOICE { armored-data [0] ... }. */
+static bool read_fast(Krb *k, const KrbType *type, FastRec *fr, guint td)
+{
+    if (!k->dec.fast)
+        return false;
+    TwStatus saved = k->status;
+    TwCursor c = tw_cursor_init(k->dec.fast, k->dec.fast_len);
+    TwDerTlv t, inner;
+    bool ok = tw_der_read(&c, &t, 2) && t.cls == TW_DER_CONTEXT && t.tag == 0 && t.constructed &&
+              tw_der_read(&t.content, &inner, 3);
+    if (ok) {
+        HEAD(k, td, type->name, NULL);
+        ok = walk_value(k, type, &inner, 4, td + 1, fr);
+    }
+    k->status = saved;
+    return ok && can_open(&fr->enc);
+}
+
 static TwKrbTree tree_at(Krb *k, guint td)
 {
     TwKrbTree t = { k->ev, k->tree, k->show_keys, td };
@@ -2144,13 +2230,19 @@ static void open_as_rep_part(Krb *k, const char *cname, const char *crealm)
 }
 
 /* A reply's enc-part under a key the client's request handed on: tries
- * USAGES in turn (newest key first for each). */
-static bool open_for_client(Krb *k, const char *client, const gint32 *usages, guint nu, TwKrbOpen *o)
+ * USAGES in turn (newest key first for each), each strengthened first when
+ * STRENGTHEN (FAST). */
+static bool open_for_client(Krb *k, const char *client, const gint32 *usages, guint nu, const TwKey *strengthen,
+                            TwKrbOpen *o)
 {
     TwKrbTree t = tree_at(k, 2);
     guint tried = 0;
     for (guint i = 0; i < nu; i++) {
-        if (tw_krb5_open_for_client(k->ctx, &t, client, usages[i], k->dec.enc.cipher, k->dec.enc.cipher_len, o)) {
+        bool ok = strengthen ? tw_krb5_open_for_client_strengthened(k->ctx, &t, client, usages[i], strengthen,
+                                                                    k->dec.enc.cipher, k->dec.enc.cipher_len, o)
+                             : tw_krb5_open_for_client(k->ctx, &t, client, usages[i], k->dec.enc.cipher,
+                                                       k->dec.enc.cipher_len, o);
+        if (ok) {
             o->tried += tried;
             return true;
         }
@@ -2161,9 +2253,71 @@ static bool open_for_client(Krb *k, const char *client, const gint32 *usages, gu
     return false;
 }
 
+/* RFC 6113 5.4.1.1: a TGS-REQ with PA-FX-FAST and no explicit armor is
+ * armored with its TGT: armor key = KRB-FX-CF2(authenticator subkey, TGT
+ * session key, "subkeyarmor", "ticketarmor"), learned for the reply. */
+static void fast_armor(Krb *k, const TwKey *sub, const TwKey *session)
+{
+    FastRec fr = { .enc = { .etype = -1, .kvno = -1 } };
+    if (!sub || !session || !k->dec.fast)
+        return;
+    HEAD(k, 1, "FAST armor", "RFC 6113 5.4.1.1: the TGS exchange is armored with the TGT");
+    if (!read_fast(k, &fast_armored_req_type, &fr, 2) || fr.armor)
+        return;
+    TwKey *armor = tw_key_cf2(k->ctx->keys, sub, "subkeyarmor", session, "ticketarmor");
+    if (!armor)
+        return;
+    if (k->tree) {
+        g_autofree char *shown = tw_krb5_key_shown(armor, k->show_keys);
+        TREE(k, 2, "armor key", "KRB-FX-CF2(authenticator subkey, TGT session key, \"subkeyarmor\", \"ticketarmor\")",
+             "%s", shown);
+    }
+    tw_krb5_learn_from(k->ctx, armor, NULL, 0, k->ev->src, 52, "FAST armor key of the TGS-REQ");
+    TwKrbTree t = tree_at(k, 2);
+    TwKrbOpen o;
+    if (tw_krb5_open_with(k->ctx, &t, armor, "the armor key", 51, fr.enc.cipher, fr.enc.cipher_len, &o)) {
+        mark_decrypted(k);
+        tw_event_set_bool(k->ev, "fast_decrypted", TRUE);
+        walk_plain(k, &fast_req_type, o.plain, 0, 0, 2, NULL);
+    } else {
+        tw_event_set_bool(k->ev, "fast_decrypted", FALSE);
+    }
+    tw_krb5_open_clear(&o);
+    tw_key_free(armor);
+}
+
+/* RFC 6113 5.4.3: the KrbFastResponse of a TGS-REP under the armor key
+ * (key usage 52).  Returns: (transfer full) (nullable): its strengthen-key. */
+static TwKey *fast_response(Krb *k)
+{
+    FastRec fr = { .enc = { .etype = -1, .kvno = -1 } };
+    if (!k->dec.fast)
+        return NULL;
+    HEAD(k, 1, "FAST", "RFC 6113 5.4.3: the armored reply");
+    if (!read_fast(k, &fast_armored_rep_type, &fr, 2))
+        return NULL;
+    TwKrbTree t = tree_at(k, 2);
+    TwKrbOpen o;
+    if (!tw_krb5_open_for_client(k->ctx, &t, k->ev->dst, 52, fr.enc.cipher, fr.enc.cipher_len, &o)) {
+        if (o.tried)
+            TREE(k, 2, "result", "the armor keys of this client's requests do not open it", "no key opens it (%u tried)",
+                 o.tried);
+        tw_krb5_open_clear(&o);
+        return NULL;
+    }
+    mark_decrypted(k);
+    tw_event_set_bool(k->ev, "fast_decrypted", TRUE);
+    DecRec dr = { .key_type = -1 };
+    walk_plain(k, &fast_response_type, o.plain, 0, 0, 2, &dr);
+    TwKey *sk = dr.key ? tw_key_new_session((gint32)dr.key_type, dr.key, dr.key_len) : NULL;
+    tw_krb5_open_clear(&o);
+    return sk;
+}
+
 /* The enc-part of a TGS-REP (RFC 4120 5.4.2): key usage 9 under the
- * request's authenticator subkey, 8 under the TGT's session key. */
-static void open_tgs_rep_part(Krb *k)
+ * request's authenticator subkey, 8 under the TGT's session key; with FAST
+ * each strengthened with the reply's strengthen-key (RFC 6113 5.4.3). */
+static void open_tgs_rep_part(Krb *k, const TwKey *strengthen)
 {
     EncInfo *e = &k->dec.enc;
     if (!can_open(e))
@@ -2171,7 +2325,7 @@ static void open_tgs_rep_part(Krb *k)
     HEAD(k, 1, "enc-part", "EncTGSRepPart: under the request's subkey (key usage 9) or TGT session key (8)");
     static const gint32 usages[] = { 9, 8 };
     TwKrbOpen o;
-    open_for_client(k, k->ev->dst, usages, G_N_ELEMENTS(usages), &o);
+    open_for_client(k, k->ev->dst, usages, G_N_ELEMENTS(usages), strengthen, &o);
     if (!o.tried) {
         TREE(k, 2, "result", "no TGS-REQ of this client was decrypted: its keys are unknown", "%s", "not tried");
         return;
@@ -2203,7 +2357,7 @@ static void open_ap_rep_part(Krb *k)
     HEAD(k, 1, "enc-part", "EncAPRepPart: under the session key of the client's AP-REQ (key usage 12)");
     static const gint32 usages[] = { 12 };
     TwKrbOpen o;
-    open_for_client(k, k->ev->dst, usages, 1, &o);
+    open_for_client(k, k->ev->dst, usages, 1, NULL, &o);
     if (!o.tried) {
         TREE(k, 2, "result", "no AP-REQ of this client was decrypted: its session key is unknown", "%s", "not tried");
         return;
@@ -2268,10 +2422,10 @@ static void open_priv_part(Krb *k)
     HEAD(k, 1, "enc-part", "EncKrbPrivPart: under the subkey or session key of the AP exchange (key usage 13)");
     static const gint32 usages[] = { 13 };
     TwKrbOpen o;
-    bool request = open_for_client(k, k->ev->src, usages, 1, &o);
+    bool request = open_for_client(k, k->ev->src, usages, 1, NULL, &o);
     guint tried = o.tried;
     if (!request) {
-        open_for_client(k, k->ev->dst, usages, 1, &o);
+        open_for_client(k, k->ev->dst, usages, 1, NULL, &o);
         o.tried += tried;
     }
     if (!o.tried) {
@@ -2318,10 +2472,12 @@ static void krb_decrypt(Krb *k, gint64 t)
         sub = open_authenticator(k, &k->dec.tgs_auth, 7, sk, &session);
         tw_krb5_learn_from(k->ctx, session, NULL, 0, ev->src, 8, "session key of the TGT");
         tw_krb5_learn_from(k->ctx, sub, NULL, 0, ev->src, 9, "TGS-REQ authenticator subkey");
+        fast_armor(k, sub, session);
         break;
     case TW_KRB5_TGS_REP:
         sk = open_ticket(k);
-        open_tgs_rep_part(k);
+        sub = fast_response(k); /* the strengthen-key */
+        open_tgs_rep_part(k, sub);
         break;
     case TW_KRB5_AP_REQ:
         /* the ticket, the authenticator; the AP-REP will be under the
