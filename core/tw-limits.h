@@ -235,6 +235,14 @@
  * tickets (as Wireshark learns them).  Beyond it the oldest is forgotten and
  * a later message under it stays encrypted: kerberos.session_keys_forgotten. */
 #define TW_KRB5_MAX_SESSION_KEYS 4096
+/* Kerberos with keys: keys tried on one encrypted part (long-term
+ * candidates of a principal, every key of an enctype for a ticket whose
+ * service account the store does not name, learned keys of one client).
+ * When reached: the part stays encrypted (kerberos.key_tries_capped). */
+#define TW_KRB5_MAX_KEY_TRIES 64
+/* PAC_INFO_BUFFERs read from one decrypted PAC (MS-PAC 2.3).  When reached:
+ * the later buffers are not read (a PAC has about ten). */
+#define TW_KRB5_MAX_PAC_BUFFERS 64
 /* PrincipalName components joined.  When reached: the name is cut. */
 #define TW_KRB5_MAX_NAME_COMPONENTS 16
 /* TCP framing anomalies reported per direction.  When reached: further
