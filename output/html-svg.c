@@ -117,7 +117,7 @@ static void draw_mark(GString *out, TwMark mk, double x, double y)
 
 #define TL_W 960.0
 #define TL_LEFT 150.0
-#define TL_RIGHT 30.0
+#define TL_RIGHT 110.0
 #define TL_LANE 30.0
 #define TL_TOP 8.0
 
@@ -137,7 +137,7 @@ void tw_svg_timeline(GString *out, const TwMachineView *v, const TwHtmlRows *row
     double h = TL_TOP + TW_LANE_COUNT * TL_LANE + 24;
     g_string_append_printf(out,
                            "<svg class=\"timeline\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-labelledby=\"%s-tl\">"
-                           "<title id=\"%s-tl\">Timeline of %s: each message on its lane, ✓ accepted, ✗ refused</title>\n",
+                           "<title id=\"%s-tl\">Timeline of %s: each message on its lane, ● accepted, ✗ refused, | seen</title>\n",
                            TL_W, h, rows->prefix, rows->prefix, tw_machine_label(v->m));
     for (int l = 0; l < TW_LANE_COUNT; l++) {
         double y = TL_TOP + l * TL_LANE;
@@ -148,9 +148,9 @@ void tw_svg_timeline(GString *out, const TwMachineView *v, const TwHtmlRows *row
                                y + TL_LANE / 2 + 4, tw_lane_name((TwLane)l));
         if (dropped[l])
             g_string_append_printf(out,
-                                   "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\" class=\"more\">+%" G_GUINT64_FORMAT
+                                   "<text x=\"%.0f\" y=\"%.1f\" class=\"more\">+%" G_GUINT64_FORMAT
                                    " not kept</text>",
-                                   TL_W - 2, y + 11, dropped[l]);
+                                   TL_W - TL_RIGHT + 12, y + TL_LANE / 2 + 4, dropped[l]);
         g_string_append_c(out, '\n');
     }
     double y_axis = TL_TOP + TW_LANE_COUNT * TL_LANE;
@@ -208,6 +208,8 @@ static const char *const series_colours[] = { "#1a56db", "#8a2be2", "#b35c00", "
 
 static void fmt_offset(char *buf, gsize n, double s)
 {
+    if (fabs(s) < 0.05)
+        s = 0; /* never "-0.0 s" */
     double a = fabs(s);
     if (a >= 3600)
         g_snprintf(buf, n, "%+.1f h", s / 3600);
@@ -316,7 +318,8 @@ bool tw_svg_clock(GString *out, const TwAnalysis *a, const TwMachineView *v)
 /* ---- ladder ---- */
 
 #define LD_LEFT 96.0
-#define LD_COL 250.0
+#define LD_COL 220.0
+#define LD_COL_MAX 400.0
 #define LD_HEAD 58.0
 #define LD_ROW 36.0
 #define LD_RIGHT 170.0
@@ -324,7 +327,15 @@ bool tw_svg_clock(GString *out, const TwAnalysis *a, const TwMachineView *v)
 void tw_svg_ladder(GString *out, const TwAnalysis *a, const TwLadder *ld, const TwHtmlRows *rows)
 {
     guint np = ld->parties->len;
-    double w = LD_LEFT + (np - 1) * LD_COL + LD_RIGHT, h = LD_HEAD + ld->arrows->len * LD_ROW + 16;
+    /* columns wide enough for the longest label of a one-column arrow */
+    double col = LD_COL;
+    for (guint i = 0; i < ld->arrows->len; i++) {
+        const TwLadderArrow *ar = &g_array_index(ld->arrows, TwLadderArrow, i);
+        if (ar->from + 1 == ar->to || ar->to + 1 == ar->from)
+            col = MAX(col, g_utf8_strlen(ar->label, -1) * 7.0 + 40);
+    }
+    col = MIN(col, LD_COL_MAX);
+    double w = LD_LEFT + (np - 1) * col + LD_RIGHT, h = LD_HEAD + ld->arrows->len * LD_ROW + 16;
     g_string_append_printf(out, "<svg class=\"ladder\" viewBox=\"0 0 %.0f %.0f\" style=\"max-width:%.0fpx\" role=\"img\" "
                                 "aria-label=\"Ladder diagram of %u messages between ",
                            w, h, w * 1.1, ld->arrows->len);
@@ -336,11 +347,12 @@ void tw_svg_ladder(GString *out, const TwAnalysis *a, const TwLadder *ld, const 
     g_string_append(out, "\">\n");
     for (guint i = 0; i < np; i++) {
         const TwLadderParty *p = g_ptr_array_index(ld->parties, i);
-        double x = LD_LEFT + i * LD_COL;
+        double x = LD_LEFT + i * col;
         g_string_append_printf(out, "<text x=\"%.0f\" y=\"16\" text-anchor=\"middle\" class=\"party\">", x);
         tw_html_esc(out, p->name);
         g_string_append_printf(out, "</text><text x=\"%.0f\" y=\"31\" text-anchor=\"middle\" class=\"tick\">", x);
-        tw_html_esc(out, p->addr);
+        if (strcmp(p->name, p->addr) != 0) /* a name of its own, else the address once */
+            tw_html_esc(out, p->addr);
         g_string_append_printf(out, "</text><text x=\"%.0f\" y=\"45\" text-anchor=\"middle\" class=\"role\">%s%s%s</text>"
                                "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#667085\" stroke-width=\"2\"/>\n",
                                x, tw_party_role_name(p->role), p->mac ? ", MAC " : "", p->mac ? p->mac : "", x,
@@ -350,7 +362,7 @@ void tw_svg_ladder(GString *out, const TwAnalysis *a, const TwLadder *ld, const 
     for (guint i = 0; i < ld->arrows->len; i++) {
         const TwLadderArrow *ar = &g_array_index(ld->arrows, TwLadderArrow, i);
         double y = LD_HEAD + i * LD_ROW + LD_ROW - 8;
-        double x0 = LD_LEFT + ar->from * LD_COL, x1 = LD_LEFT + ar->to * LD_COL;
+        double x0 = LD_LEFT + ar->from * col, x1 = LD_LEFT + ar->to * col;
         const char *colour = ar->mark == TW_MARK_FAIL ? C_FAIL : ar->mark == TW_MARK_OK ? C_OK : "#344054";
         if (ar->ts_us / 1000 != prev_ms) {
             char t[16];
@@ -368,14 +380,14 @@ void tw_svg_ladder(GString *out, const TwAnalysis *a, const TwLadder *ld, const 
         } else {
             double dir = x1 > x0 ? 1 : -1;
             g_string_append_printf(out,
-                                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s/>"
+                                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%s\"/>"
                                    "<path d=\"M%.1f %.1fl%.1f -5v10z\" fill=\"%s\"/>",
-                                   x0, y, x1 - dir * 9, y, colour, ar->mark == TW_MARK_EVENT ? "" : " stroke-width=\"2.5\"",
-                                   x1, y, -dir * 10, colour);
+                                   x0, y, x1 - dir * 9, y, colour, ar->mark == TW_MARK_EVENT ? "2" : "2.5", x1, y, -dir * 10,
+                                   colour);
         }
         /* the label above the arrow, cut to its span */
         double span = fabs(x1 - x0);
-        glong max = (glong)(span / 7.0) - 1;
+        glong max = (glong)(span / 6.6) - 1;
         if (max < 8)
             max = 8;
         const char *mk = ar->mark == TW_MARK_FAIL ? "✗ " : ar->mark == TW_MARK_OK ? "✓ " : "";
@@ -396,7 +408,7 @@ void tw_svg_ladder(GString *out, const TwAnalysis *a, const TwLadder *ld, const 
         tw_evidence_locate(a, ar->ev, &file, &frame);
         if (!ar->request_half)
             g_string_append_printf(out, "<text x=\"%.0f\" y=\"%.1f\" class=\"tick\">frame %" G_GUINT64_FORMAT "</text>",
-                                   LD_LEFT + (np - 1) * LD_COL + 24, y + 4, frame);
+                                   LD_LEFT + (np - 1) * col + 24, y + 4, frame);
         g_string_append(out, "</g>");
         if (link)
             g_string_append(out, "</a>");

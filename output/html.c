@@ -149,7 +149,8 @@ static char *machine_id(GHashTable *used, const TwMachine *m)
 {
     GString *s = g_string_new("m-");
     for (const char *p = tw_machine_label(m); *p; p++)
-        g_string_append_c(s, g_ascii_isalnum(*p) || *p == '-' || *p == '_' ? *p : *p == '.' || *p == ':' ? '_' : 'x');
+        if (*p != '$') /* WS06$ → m-WS06 */
+            g_string_append_c(s, g_ascii_isalnum(*p) || *p == '-' || *p == '_' ? *p : *p == '.' || *p == ':' ? '_' : 'x');
     gsize base = s->len;
     for (guint n = 2; g_hash_table_contains(used, s->str); n++) {
         g_string_truncate(s, base);
@@ -679,15 +680,22 @@ int tw_html_write(TwAnalysis *a, GString *out)
         g_string_append(out, "<p>None.</p>\n");
     g_string_append(out, "</section>\n");
 
-    /* Healthy and unknown machines: one folded table */
+    /* Healthy and unknown machines: one folded table, or past
+     * TW_HTML_HEALTHY_TABLE one folded text list (one DOM node: a page of
+     * 16,000 machines stays quick to open) */
     guint rest = pm->views->len - attention;
     if (rest) {
+        bool table = rest <= TW_HTML_HEALTHY_TABLE;
         g_string_append_printf(out, "<section id=\"healthy\" aria-labelledby=\"h-healthy\"><h2 id=\"h-healthy\">"
                                     "Healthy and unknown machines (%u)</h2>\n<details%s><summary>Show the %u "
-                                    "machines</summary>\n<table class=\"healthy-list\"><thead><tr><th scope=\"col\">"
-                                    "State</th><th scope=\"col\">Machine</th><th scope=\"col\">Addresses</th>"
-                                    "<th scope=\"col\">Why</th></tr></thead><tbody>\n",
+                                    "machines</summary>\n",
                                rest, rest <= 20 ? " open" : "", rest);
+        if (table)
+            g_string_append(out, "<table class=\"healthy-list\"><thead><tr><th scope=\"col\">State</th>"
+                                 "<th scope=\"col\">Machine</th><th scope=\"col\">Addresses</th>"
+                                 "<th scope=\"col\">Why</th></tr></thead><tbody>\n");
+        else
+            g_string_append(out, "<pre class=\"healthy-list\">");
         guint listed = 0;
         for (guint i = 0; i < pm->views->len && listed < TW_HTML_MAX_HEALTHY; i++) {
             const TwMachineView *v = &g_array_index(pm->views, TwMachineView, i);
@@ -696,18 +704,29 @@ int tw_html_write(TwAnalysis *a, GString *out)
             listed++;
             const TwFinding *mf = tw_view_main(v);
             const char *st = v->cannot_tell ? "cannot tell" : tw_state_name(v->state);
-            g_string_append_printf(out, "<tr data-state=\"%s\"", state_class(v->state));
-            data_name(out, v->m);
-            g_string_append_printf(out, "><td>%s</td><th scope=\"row\">", st);
-            esc(out, tw_machine_label(v->m));
-            g_string_append(out, "</th><td>");
-            addresses(out, v->m);
-            g_string_append(out, "</td><td>");
-            if (mf)
-                esc(out, mf->summary);
-            g_string_append(out, "</td></tr>\n");
+            if (table) {
+                g_string_append_printf(out, "<tr data-state=\"%s\"", state_class(v->state));
+                data_name(out, v->m);
+                g_string_append_printf(out, "><td>%s</td><th scope=\"row\">", st);
+                esc(out, tw_machine_label(v->m));
+                g_string_append(out, "</th><td>");
+                addresses(out, v->m);
+                g_string_append(out, "</td><td>");
+                if (mf)
+                    esc(out, mf->summary);
+                g_string_append(out, "</td></tr>\n");
+            } else {
+                g_autoptr(GString) line = g_string_new(NULL);
+                g_string_append_printf(line, "%-8s %-17s", st, tw_machine_label(v->m));
+                for (guint j = 0; j < v->m->addrs->len && j < 3; j++)
+                    g_string_append_printf(line, " %s", g_array_index(v->m->addrs, TwAddrUse, j).addr);
+                if (mf)
+                    g_string_append_printf(line, "  %s", mf->summary);
+                g_string_append_c(line, '\n');
+                esc(out, line->str);
+            }
         }
-        g_string_append(out, "</tbody></table>\n");
+        g_string_append(out, table ? "</tbody></table>\n" : "</pre>\n");
         if (rest > listed)
             g_string_append_printf(out, "<p class=\"meta\">… and %u more (-T json lists them all).</p>\n",
                                    rest - listed);

@@ -113,7 +113,7 @@ void tw_ladder_text(const TwAnalysis *a, const TwLadder *ld, GString *out)
             const TwLadderParty *p = g_ptr_array_index(ld->parties, i);
             g_autofree char *role = p->mac ? g_strdup_printf("%s %s", tw_party_role_name(p->role), p->mac)
                                            : g_strdup(tw_party_role_name(p->role));
-            const char *t = row == 0 ? p->name : row == 1 ? p->addr : role;
+            const char *t = row == 0 ? p->name : row == 1 ? (strcmp(p->name, p->addr) ? p->addr : "") : role;
             line_put(&l, x[i], t, i + 1 < np ? gap - 1 : 40, g);
         }
         line_flush(&l, out);
