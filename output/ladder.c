@@ -181,8 +181,8 @@ void tw_ladder_text(const TwAnalysis *a, const TwLadder *ld, GString *out)
     lifelines(&l, x, np, g);
     line_flush(&l, out);
     if (ld->rows_left_out)
-        g_string_append_printf(out, "%*s… and %" G_GUINT64_FORMAT " more messages of this exchange (-T report)\n",
-                               MARGIN, "", ld->rows_left_out);
+        g_string_append_printf(out, "%*s%s and %" G_GUINT64_FORMAT " more messages of this exchange (-T report)\n",
+                               MARGIN, "", ascii_only ? "..." : "…", ld->rows_left_out);
 }
 
 /* ---- the sink ---- */
@@ -192,7 +192,8 @@ static void machine_ladders(const TwAnalysis *a, const TwMachineView *v, GString
     const TwFinding *mf = tw_view_main(v);
     g_autoptr(GPtrArray) rows = tw_view_evidence(v);
     g_autoptr(GPtrArray) lds = tw_ladders_new(a, v, rows);
-    g_string_append_printf(out, "%s — %s", tw_machine_label(v->m), tw_state_name(v->state));
+    const char *dash = ascii_only ? "-" : "—", *to = ascii_only ? "->" : "→";
+    g_string_append_printf(out, "%s %s %s", tw_machine_label(v->m), dash, tw_state_name(v->state));
     if (mf && v->state >= TW_STATE_RECOVERED)
         g_string_append_printf(out, ": %s (%s)", mf->rule->name, mf->rule->title);
     g_string_append_c(out, '\n');
@@ -207,7 +208,7 @@ static void machine_ladders(const TwAnalysis *a, const TwMachineView *v, GString
         t0[10] = ' ';
         t0[23] = 0;
         tw_short_time_ms(ld->last_ts, t1);
-        g_string_append_printf(out, "\nExchange %u of %u: %s → %s UTC, %u failed\n\n", i + 1, lds->len, t0, t1,
+        g_string_append_printf(out, "\nExchange %u of %u: %s %s %s UTC, %u failed\n\n", i + 1, lds->len, t0, to, t1,
                                ld->fails);
         tw_ladder_text(a, ld, out);
     }
