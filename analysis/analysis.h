@@ -205,6 +205,7 @@ typedef struct {
     guint clock_total;
     GPtrArray *zl_attackers; /* char*: addresses that sent Zerologon attempts at this account */
     GArray *zl_attempt_ts;   /* gint64: recent attempt times, for burst detection */
+    struct TwBurst *zl_burst; /* every attempt's time, binned (timeline.h); NULL before the first */
     GArray *foreign;         /* TwAddrUse: addresses that used this account but are not this
                               * machine (a Zerologon source, a non-DC using a DC's account): a
                               * separate actor, never among addrs (identity.c) */
@@ -333,6 +334,7 @@ struct TwAnalysis {
     GHashTable *announced;
     GPtrArray *touched;     /* machines touched by the current event (borrowed) */
     struct TwTickets *tickets; /* tickets.c: TGS failures, RC4 tickets, DCSync */
+    char *focus;            /* --machine: the one machine the reports show, or NULL (all) */
 };
 
 /* Returns: (transfer full): free with tw_analysis_free(). */
@@ -379,6 +381,13 @@ char *tw_identity_from_principal(const char *name);
 char *tw_identity_from_computer(const char *name);
 /* True when a principal names a user (no '$', no service part). */
 bool tw_identity_is_user(const char *name);
+/* --machine NAME: the reports show only the machine NAME names ("WS06",
+ * "ws06$", "WS06.lab.example", one of its addresses); NULL shows all.  The
+ * analysis itself still sees every machine (fleet rules need them). */
+void tw_analysis_set_focus(TwAnalysis *a, const char *name);
+/* Whether a report shows m: always without a focus; else whether the focus
+ * names m (its account, an alias, an address). */
+bool tw_analysis_shows(const TwAnalysis *a, const TwMachine *m);
 
 /* The record of `account`, created when new.
  * Returns: (transfer none) (nullable): owned by a (freed by tw_analysis_free);

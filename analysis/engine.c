@@ -10,6 +10,7 @@
 #include "tickets.h"
 #include "fleet.h"
 #include "analysis/clock.h"
+#include "analysis/timeline.h"
 
 #include "core/krb5-names.h"
 #include "core/nrpc-names.h"
@@ -103,6 +104,7 @@ void tw_analysis_free(TwAnalysis *a)
     if (!a)
         return;
     tw_tickets_free(a->tickets);
+    g_free(a->focus);
     g_hash_table_destroy(a->flows);
     g_hash_table_destroy(a->requests);
     g_queue_free(a->request_fifo);
@@ -1144,6 +1146,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                     g_array_append_val(m->zl_attempt_ts, ev->ts_us);
                     if (m->zl_attempt_ts->len > 4 * TW_AN_BURST_MIN)
                         g_array_remove_index(m->zl_attempt_ts, 0);
+                    tw_burst_add(&m->zl_burst, ev->ts_us);
                 }
                 return;
             }

@@ -237,6 +237,7 @@ void tw_machine_free(gpointer p)
     g_ptr_array_unref(m->zl_attackers);
     g_array_unref(m->foreign);
     g_array_unref(m->zl_attempt_ts);
+    g_free(m->zl_burst);
     g_free(m);
 }
 
@@ -573,4 +574,30 @@ void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev)
         m->last_ts = ev->ts_us;
     fact_add_evidence(a, k, f, ev);
     tw_analysis_touch(a, m);
+}
+
+/* ---- --machine ---- */
+
+void tw_analysis_set_focus(TwAnalysis *a, const char *name)
+{
+    g_free(a->focus);
+    a->focus = name && *name ? g_strdup(name) : NULL;
+}
+
+bool tw_analysis_shows(const TwAnalysis *a, const TwMachine *m)
+{
+    if (!a->focus)
+        return true;
+    for (guint i = 0; i < m->addrs->len; i++)
+        if (strcmp(g_array_index(m->addrs, TwAddrUse, i).addr, a->focus) == 0)
+            return true;
+    if (g_hostname_is_ip_address(a->focus))
+        return false;
+    g_autofree char *acct = tw_identity_from_computer(a->focus);
+    if (acct && m->account && strcmp(acct, m->account) == 0)
+        return true;
+    for (guint i = 0; i < m->aliases->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(m->aliases, i), a->focus) == 0)
+            return true;
+    return false;
 }

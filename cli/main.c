@@ -16,6 +16,7 @@
 #include "privs.h"
 #include "nats-bus.h"
 #include "stages.h"
+#include "output/ladder.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -242,6 +243,22 @@ static bool add_write(TwStages *st, const char *spec)
     return o && tw_stages_add_output(st, mode, o);
 }
 
+/* --machine NAME named no machine of the input: said before the (empty)
+ * reports, exit status 2. */
+static bool focus_found(const TwStages *st)
+{
+    const TwAnalysis *a = st->analysis;
+    if (!a || !a->focus)
+        return true;
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        const TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (!m->merged_away && !tw_machine_only_named(m) && tw_analysis_shows(a, m))
+            return true;
+    }
+    fprintf(stderr, "trustwire: --machine %s: no such machine in the input\n", a->focus);
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     g_auto(GStrv) read_files = NULL;
@@ -274,6 +291,9 @@ int main(int argc, char **argv)
     gboolean no_promisc = FALSE, list_ifaces = FALSE;
     g_autofree char *run_as = NULL, *report_every = NULL, *retire_after = NULL;
     g_autofree char *ring_dir = NULL, *ring_spec = NULL;
+    /* pictures (docs/html.md) */
+    g_autofree char *html_file = NULL, *machine = NULL;
+    gboolean ascii = FALSE;
 
     GOptionEntry entries[] = {
         { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &read_files,
@@ -287,7 +307,16 @@ int main(int argc, char **argv)
           "BYTES" },
         { "output", 'T', 0, G_OPTION_ARG_STRING, &out_mode,
           "Output on stdout: report (default: who lost its trust, why, the fix), json (the report as JSON), "
-          "summary (one line per message), events (NDJSON), tree (teaching view)", "MODE" },
+          "summary (one line per message), events (NDJSON), tree (teaching view), html (the report as one "
+          "self-contained page with timelines and ladders), ladder (the failing exchanges as sequence diagrams)",
+          "MODE" },
+        { "html", 0, 0, G_OPTION_ARG_FILENAME, &html_file,
+          "Also write the report as one self-contained HTML page to FILE (as --write html:FILE)", "FILE" },
+        { "machine", 0, 0, G_OPTION_ARG_STRING, &machine,
+          "Reports (report, json, html, ladder) show only machine NAME (WS06, WS06$, its FQDN or an address); "
+          "the analysis still sees every machine", "NAME" },
+        { "ascii", 0, 0, G_OPTION_ARG_NONE, &ascii,
+          "-T ladder in ASCII instead of Unicode box drawing (the default outside a UTF-8 locale)", NULL },
         { "write", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &writes,
           "Also write output MODE (as -T) to FILE, in the same pass; repeatable "
           "(-T events --write report:r.txt)", "MODE:FILE" },
@@ -551,7 +580,8 @@ int main(int argc, char **argv)
     }
     const char *mode = out_mode ? out_mode : tree_view ? "tree" : "report";
     /* -q: nothing per event on stdout; the verdicts only. */
-    if (quiet && strcmp(mode, "report") != 0 && strcmp(mode, "json") != 0)
+    if (quiet && strcmp(mode, "report") != 0 && strcmp(mode, "json") != 0 && strcmp(mode, "html") != 0 &&
+        strcmp(mode, "ladder") != 0)
         mode = "report";
     if (!iface && !event_files) {
         /* Options for a live capture say they do nothing on files. */
@@ -582,6 +612,12 @@ int main(int argc, char **argv)
     for (char **w = writes; w && *w; w++)
         if (!add_write(&st, *w))
             return 2;
+    if (html_file) {
+        TwOut *o = tw_stages_out(&st, html_file);
+        if (!o || !tw_stages_add_output(&st, "html", o))
+            return 2;
+    }
+    tw_ladder_set_ascii(ascii || !g_get_charset(NULL));
     if (alerts) {
         /* live: a sensor's alerts survive its restarts (appended) */
         st.alerts = iface ? tw_stages_out_append(&st, alerts) : tw_stages_out(&st, alerts);
@@ -597,6 +633,13 @@ int main(int argc, char **argv)
     }
     st.display_filter = dfilter;
     tw_stages_plan(&st);
+    if (machine) {
+        if (st.analysis)
+            tw_analysis_set_focus(st.analysis, machine);
+        else
+            fprintf(stderr, "trustwire: warning: --machine only selects what reports show (-T report, json, html, "
+                            "ladder)\n");
+    }
 
     struct sigaction sa = { 0 };
     sa.sa_handler = on_signal;
@@ -647,6 +690,8 @@ int main(int argc, char **argv)
         }
         if (events == 0)
             status = 2; /* nothing at all was analysed: no report that would read as "all is well" */
+        if (!focus_found(&st))
+            status = 2;
         int out_status = tw_stages_finish(&st, events > 0);
         return status ? status : out_status;
     }
@@ -801,6 +846,8 @@ int main(int argc, char **argv)
         }
     }
 
+    if (!focus_found(&st))
+        status = 2;
     int out_status = tw_stages_finish(&st, true);
     if (status == 0)
         status = out_status;

@@ -519,3 +519,16 @@
 #define TW_TREE_MAX_RECENT       16384
 /* --frame N: frames selected for the tree view (more are refused). */
 #define TW_TREE_MAX_FRAMES       4096
+/* ---- pictures (output/html*.c, output/ladder.c) ---- */
+/* A page must open quickly and stay small on a capture of 16,000 machines:
+ * each cap says what is summed up instead of drawn (the page says so). */
+#define TW_LADDER_GAP_US      (2 * G_USEC_PER_SEC) /* a pause this long ends one exchange's ladder */
+#define TW_LADDER_MAX         4     /* ladders per machine: the latest failing exchanges are drawn */
+#define TW_LADDER_MAX_ARROWS  24    /* evidence rows drawn in one ladder: further rows are counted */
+#define TW_LADDER_MAX_PARTIES 6     /* columns of a ladder: further addresses share the last column */
+#define TW_HTML_MAX_DETAILED  200   /* machines drawn in full (timeline, clock, ladders, evidence): the
+                                     * others not healthy are rows of a summary table */
+#define TW_HTML_OPEN_DETAILED 25    /* detailed machines shown unfolded; the rest fold (<details>) */
+#define TW_HTML_MAX_HEALTHY   20000 /* healthy and unknown machines listed by name (folded) */
+#define TW_HTML_HEALTHY_TABLE 1000  /* … as table rows up to this many, beyond as lines of one text block */
+#define TW_HTML_MAX_USERS     200   /* user logon failures listed */

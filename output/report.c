@@ -52,8 +52,8 @@ static GArray *collect(TwAnalysis *a)
     g_array_set_clear_func(vs, verdict_clear);
     for (guint i = 0; i < a->machine_order->len; i++) {
         TwMachine *m = g_ptr_array_index(a->machine_order, i);
-        if (m->merged_away || tw_machine_only_named(m))
-            continue;
+        if (m->merged_away || tw_machine_only_named(m) || !tw_analysis_shows(a, m))
+            continue; /* --machine: only the machine it names */
         Verdict v = { .m = m };
         v.findings = tw_rules_eval(a, m);
         v.state = tw_findings_state(v.findings);
