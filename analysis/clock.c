@@ -15,6 +15,7 @@
  */
 #include "analysis/clock.h"
 
+#include <math.h>
 #include <string.h>
 
 
@@ -150,6 +151,16 @@ bool tw_clock_offset_at(const TwMachine *m, gint64 ts, double *offset_s, bool *b
     *offset_s = iv->has_ntp ? iv->ntp_offset_s : iv->offset_s;
     if (by_ntp)
         *by_ntp = iv->has_ntp;
+    return true;
+}
+
+bool tw_clock_resolve_hours(const TwMachine *m, gint64 ts, double kdc_off_s, double *est)
+{
+    double own;
+    if (!m || !tw_clock_offset_at(m, ts, &own, NULL))
+        return false;
+    double k = floor((own - kdc_off_s - *est) / 3600.0 + 0.5);
+    *est += 3600.0 * k;
     return true;
 }
 

@@ -26,6 +26,12 @@ GArray *tw_clock_intervals(const TwMachine *m);
 /* Offset of the interval holding ts (else the last one begun before it, else
  * the first); NTP samples of that interval first (by_ntp says so). */
 bool tw_clock_offset_at(const TwMachine *m, gint64 ts, double *offset_s, bool *by_ntp);
+/* An offset known only modulo one hour (the AS-REQ till estimate, engine.c):
+ * *est moved by whole hours to the value nearest m's own clock at ts (its
+ * readings so far: NTP, NETLOGON authenticator, ctime) against the KDC's
+ * (kdc_off_s: KDC clock minus capture clock).  False, *est untouched, when
+ * m has no reading. */
+bool tw_clock_resolve_hours(const TwMachine *m, gint64 ts, double kdc_off_s, double *est);
 /* Median over the DCs of their offset at ts. */
 bool tw_clock_dc_offset_at(const TwAnalysis *a, gint64 ts, double *offset_s);
 /* Steps in the host's clock during the capture. */

@@ -28,6 +28,8 @@ typedef struct {
     char *flowkey;
     char *source;
     guint64 frame;
+    char *file;          /* with several files: the request's file and its frame there (pcap, pcap_frame) */
+    guint64 file_frame;
     gint64 ts_us;
     char src[TW_ADDR_STRLEN], dst[TW_ADDR_STRLEN];
     char src_mac[18];
@@ -51,11 +53,21 @@ static void request_free(gpointer p)
     g_free(r->key);
     g_free(r->flowkey);
     g_free(r->source);
+    g_free(r->file);
     g_free(r->cname);
     g_free(r->sname);
     g_free(r->op);
     g_free(r->account);
     g_free(r);
+}
+
+/* "frame 18" as Wireshark shows the request: with several files, its
+ * frame in its own file, and that file. */
+static char *request_frame_text(const Request *r)
+{
+    if (r->file)
+        return g_strdup_printf("frame %" G_GUINT64_FORMAT " of %s", r->file_frame, r->file);
+    return g_strdup_printf("frame %" G_GUINT64_FORMAT, r->frame);
 }
 
 static void user_failure_free(gpointer p)
@@ -396,6 +408,10 @@ static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *s
     r->key = g_strdup_printf("%s|%" G_GUINT64_FORMAT, source ? source : "", ev->frame);
     r->flowkey = flow_key(source, ev->src, ev->sport, ev->dst, ev->dport, proto, call_id);
     r->frame = ev->frame;
+    if (tw_event_get_str(ev, "pcap") && tw_event_get_int(ev, "pcap_frame", 0) > 0) {
+        r->file = g_strdup(tw_event_get_str(ev, "pcap"));
+        r->file_frame = (guint64)tw_event_get_int(ev, "pcap_frame", 0);
+    }
     r->ts_us = ev->ts_us;
     g_strlcpy(r->src, ev->src, sizeof r->src);
     g_strlcpy(r->dst, ev->dst, sizeof r->dst);
@@ -806,14 +822,18 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             gint64 life_s = (r->till_us - r->ts_us) / G_USEC_PER_SEC;
             gint64 rem = ((life_s % 3600) + 3600) % 3600;
             double est = (double)(rem >= 1800 ? rem - 3600 : rem);
-            if (has_stime)
-                est -= (double)(stime_us - ev->ts_us) / 1e6;
+            double kdc_off = has_stime ? (double)(stime_us - ev->ts_us) / 1e6 : 0;
+            est -= kdc_off;
+            /* Whole hours are not in the estimate: the client's own readings give them. */
+            bool hours = tw_clock_resolve_hours(m, ev->ts_us, kdc_off, &est);
             if (ABS(est) >= 280.0) {
                 e->has_value = true;
                 e->value_estimated = true;
                 e->value = est;
-                g_autofree char *d2 = g_strdup_printf("client clock about %+.0f s from the KDC's (estimated "
-                                                      "from the AS-REQ's requested end time)", est);
+                g_autofree char *d2 = g_strdup_printf(
+                    "client clock about %+.0f s from the KDC's (estimated from the AS-REQ's requested end time%s)", est,
+                    hours ? ", whole hours from the client's own clock readings"
+                    : ABS(est) >= 1200.0 ? ", which gives it only modulo whole hours" : "");
                 if (e->detail)
                     g_ref_string_release(e->detail);
                 e->detail = tw_intern(d2);
@@ -1331,10 +1351,10 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
         } else if (st == TW_STATUS_LOGON_FAILURE || st == TW_STATUS_WRONG_PASSWORD) {
             if (u)
                 u->n_keyfail++;
+            g_autofree char *rf = request_frame_text(r);
             tw_machine_fact(a, m, TW_F_NTLM_FAIL,
                             with_status(evidence_new(ev, source, "NTLMSSP → SMB2 SESSION_SETUP response",
-                                         g_strdup_printf("the server refused %s's NTLM logon (frame %" G_GUINT64_FORMAT ")",
-                                                         acct, r->frame)), st));
+                                         g_strdup_printf("the server refused %s's NTLM logon (%s)", acct, rf)), st));
         }
         return;
     }
@@ -1352,10 +1372,11 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
                         with_status(evidence_new(ev, source, "SMB2 SESSION_SETUP response",
                                      g_strdup_printf("the server accepted a Kerberos ticket for %s", r->sname)), st));
     } else if (st == TW_STATUS_LOGON_FAILURE) {
+        g_autofree char *rf = request_frame_text(r);
         tw_machine_fact(a, m, TW_F_SRV_KEY_FAIL,
                         with_status(evidence_new(ev, source, "AP-REQ → SMB2 SESSION_SETUP response",
-                                     g_strdup_printf("the server refused a valid Kerberos ticket for %s (frame %" G_GUINT64_FORMAT ")",
-                                                     r->sname, r->frame)), st));
+                                     g_strdup_printf("the server refused a valid Kerberos ticket for %s (%s)", r->sname, rf)),
+                                     st));
     }
 }
 

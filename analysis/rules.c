@@ -317,6 +317,10 @@ static void rule_stale_password(const TwAnalysis *a, const TwMachine *m, GPtrArr
     /* NTLM alone cannot tell a wrong password from an unknown account. */
     if (!krb->count && !nl_count && (F(m, TW_F_KRB_CLIENT_UNKNOWN)->count || F(m, TW_F_NL_NO_ACCOUNT)->count))
         return;
+    /* Refused only by a DC that lacks the password another DC accepts: the
+     * machine's password is right (dc-replication, fleet.c), not old. */
+    if (tw_fleet_explaining_dc(a, m))
+        return;
     gint64 last_fail = 0, first_fail = G_MAXINT64;
     const TwFact *all[] = { krb, nl_count ? nl : NULL, ntlm };
     for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
