@@ -195,7 +195,7 @@ def run_case(tw, name):
                 errs.append("dc_view %s %s: %r, expected %r" % (addr, k, d.get(k), want[k]))
     # The text report must agree on the exit status and print its result line.
     t = subprocess.run(args + ["-T", "report"], capture_output=True, text=True, timeout=60,
-                       env=dict(os.environ, NO_COLOR="1"))
+                       env=dict(os.environ, NO_COLOR="1", COLUMNS="80"))
     if t.returncode != p.returncode:
         errs.append("-T report exits %d but -T json exits %d" % (t.returncode, p.returncode))
     if "Result:" not in t.stdout or "\033[" in t.stdout:
