@@ -52,8 +52,8 @@ static GArray *collect(TwAnalysis *a)
     g_array_set_clear_func(vs, verdict_clear);
     for (guint i = 0; i < a->machine_order->len; i++) {
         TwMachine *m = g_ptr_array_index(a->machine_order, i);
-        if (m->merged_away || tw_machine_only_named(m))
-            continue;
+        if (!tw_machine_is_machine(m))
+            continue; /* a name only others used: named_only_text/json */
         Verdict v = { .m = m };
         v.findings = tw_rules_eval(a, m);
         v.state = tw_findings_state(v.findings);
@@ -61,6 +61,19 @@ static GArray *collect(TwAnalysis *a)
     }
     g_array_sort(vs, verdict_cmp);
     return vs;
+}
+
+/* The first thing said about a name only others used (its earliest
+ * evidence, any fact), or NULL. */
+static const TwEvidence *named_first(const TwMachine *m)
+{
+    const TwEvidence *best = NULL;
+    for (int k = 0; k < TW_F_COUNT; k++) {
+        const GPtrArray *ev = m->facts[k].ev;
+        if (ev->len && (!best || tw_evidence_cmp(&g_ptr_array_index(ev, 0), &best) < 0))
+            best = g_ptr_array_index(ev, 0);
+    }
+    return best;
 }
 
 static const TwFinding *main_finding(const Verdict *v)
@@ -453,6 +466,33 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
         g_string_append_c(out, '\n');
     tw_report_tickets_text(out, a);
 
+    /* Names only others used: not machines (docs/detections.md "Machine records"). */
+    g_autoptr(GString) nonly = g_string_new(NULL);
+    guint nnamed = 0;
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        const TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (!tw_machine_named_only_note(m))
+            continue;
+        if (nnamed++ == 30) {
+            g_string_append(nonly, "; …");
+            break;
+        }
+        const TwEvidence *e = named_first(m);
+        g_string_append_printf(nonly, "%s%s", nonly->len ? "; " : "", m->account);
+        if (e) {
+            const char *file = NULL;
+            guint64 fr = e->frame;
+            tw_evidence_locate(a, e, &file, &fr);
+            g_string_append_printf(nonly, " (by %s, frame %" G_GUINT64_FORMAT ": %s)", e->src[0] ? e->src : "?", fr,
+                                   e->detail ? e->detail : e->msg);
+        }
+    }
+    if (nnamed) {
+        g_autofree char *head = g_strdup_printf("Named by others only, not machines (%u): ", nnamed);
+        line(out, head, "  ", nonly->str);
+        g_string_append_c(out, '\n');
+    }
+
     /* Healthy, unknown and cannot tell: one line each (st -1: cannot tell). */
     for (int st = TW_STATE_HEALTHY; st >= -1; st--) {
         if (st >= 0 ? !counts[st] : !cannot)
@@ -497,12 +537,12 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
         g_autofree char *t = g_strdup_printf("Note: %" G_GUINT64_FORMAT " analysis limits were hit; some records were "
                                              "not kept.", a->caps_hit);
         line(out, "", "  ", t);
-        g_autoptr(GString) named = g_string_new(NULL);
+        g_autoptr(GString) caps = g_string_new(NULL);
         for (int c = 0; c < TW_AN_CAP_COUNT; c++)
             if (a->cap_counts[c])
-                g_string_append_printf(named, "%s%s %" G_GUINT64_FORMAT, named->len ? ", " : "",
+                g_string_append_printf(caps, "%s%s %" G_GUINT64_FORMAT, caps->len ? ", " : "",
                                        tw_analysis_cap_name(c), a->cap_counts[c]);
-        wrap(out, "", "Limits hit: ", named->str);
+        wrap(out, "", "Limits hit: ", caps->str);
     }
     if (a->clock_samples_implausible) {
         g_autofree char *t = g_strdup_printf(
@@ -851,6 +891,27 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     json_builder_end_array(b);
 
     tw_report_tickets_json(b, a);
+
+    /* docs/report.md "named_only": names only others used, not machines. */
+    json_builder_set_member_name(b, "named_only");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        const TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (!tw_machine_named_only_note(m))
+            continue;
+        json_builder_begin_object(b);
+        json_identity(b, m);
+        json_str_array(b, "aliases", m->aliases);
+        const TwEvidence *e = named_first(m);
+        json_str_or_null(b, "how", e ? (e->detail ? e->detail : e->msg) : NULL);
+        json_builder_set_member_name(b, "evidence");
+        g_autoptr(GPtrArray) one = g_ptr_array_new();
+        if (e)
+            g_ptr_array_add(one, (gpointer)e);
+        json_evidence(b, one);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
 
     json_builder_set_member_name(b, "exit_status");
     json_builder_add_int_value(b, exit_status);
