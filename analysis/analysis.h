@@ -192,6 +192,19 @@ typedef struct {
 
 typedef enum { TW_ROLE_UNKNOWN = 0, TW_ROLE_MEMBER, TW_ROLE_DC } TwRole;
 
+/* How a machine spoke for itself (TwMachine.spoke): a record only becomes a
+ * machine of the report when the machine itself was heard (issue #10 "Do not
+ * invent machines"; docs/detections.md "Machine records"). */
+typedef enum {
+    TW_SPOKE_KERBEROS = 1 << 0, /* its own AS-REQ, or a KDC reply to its request */
+    TW_SPOKE_NETLOGON = 1 << 1, /* its own NETLOGON call (challenge, authenticate, secure channel) */
+    TW_SPOKE_KPASSWD = 1 << 2,  /* its own kpasswd password change */
+    TW_SPOKE_ANSWER = 1 << 3,   /* a service answering from its address (AP-REP, KRB-ERROR, SMB2, NTLMSSP
+                                 * CHALLENGE, a DC's reply) */
+    TW_SPOKE_NTLM = 1 << 4,     /* an NTLM logon as NAME$ itself */
+    TW_SPOKE_NTP = 1 << 5,      /* an NTP/MS-SNTP packet it sent */
+} TwSpoke;
+
 typedef struct {
     char *key;      /* "NAME$" or "ip:ADDR" for an address-only host */
     char *account;  /* "NAME$" or NULL */
@@ -209,6 +222,7 @@ typedef struct {
     GArray *foreign;         /* TwAddrUse: addresses that used this account but are not this
                               * machine (a Zerologon source, a non-DC using a DC's account): a
                               * separate actor, never among addrs (identity.c) */
+    guint32 spoke;      /* TwSpoke bits: how the machine itself was heard; 0 = only named by others */
     bool merged_away;   /* absorbed into another record */
 } TwMachine;
 
@@ -411,6 +425,20 @@ TwAddrUse *tw_machine_addr(TwMachine *m, const char *addr);
  * holds aliases for when the machine shows up; it is not a host of its own
  * and is not reported (else one host would show as two records). */
 bool tw_machine_only_named(const TwMachine *m);
+/* Records that m spoke for itself (TwSpoke bits); m may be NULL. */
+void tw_identity_spoke(TwMachine *m, guint32 how);
+/* True when m is a machine of the report: an address-only record (its
+ * address spoke), a named record whose machine spoke for itself, or one
+ * that Zerologon traffic targets (a finding about the domain's account).
+ * A name only others used — a service principal in someone's request, the
+ * workstation name a client claimed in NTLMSSP with nothing else from that
+ * host — is not: it is listed as a name, not a machine (report "named_only"). */
+bool tw_machine_is_machine(const TwMachine *m);
+/* True when m is a name only others used and something was said about it
+ * (a refusal of its service name, a claimed workstation name, a SAMR reset):
+ * the report's "named only" note.  A bare alias (a service asked for and
+ * answered) says nothing and is not listed. */
+bool tw_machine_named_only_note(const TwMachine *m);
 /* Records `addr` as a source of Zerologon traffic at m (at most TW_AN_MAX_ADDRS). */
 void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr);
 /* Queues m for the next live announcement (at most TW_AN_MAX_TOUCHED per event). */

@@ -449,7 +449,7 @@ static Request *request_for_reply(TwAnalysis *a, const TwEvent *ev, const char *
     return g_hash_table_lookup(a->flows, fk);
 }
 
-static void mark_dc(TwAnalysis *a, const char *addr)
+static void mark_dc_as(TwAnalysis *a, const char *addr, bool answered)
 {
     if (!addr || !*addr)
         return;
@@ -463,6 +463,20 @@ static void mark_dc(TwAnalysis *a, const char *addr)
     TwMachine *m = tw_identity_by_addr(a, addr, true);
     if (m)
         m->role = TW_ROLE_DC;
+    if (answered)
+        tw_identity_spoke(m, TW_SPOKE_ANSWER); /* the DC itself answered */
+}
+
+/* The server of a request (Kerberos, NETLOGON): a DC, not heard yet. */
+static void mark_dc(TwAnalysis *a, const char *addr)
+{
+    mark_dc_as(a, addr, false);
+}
+
+/* The sender of a KDC or NETLOGON reply: a DC that answered. */
+static void mark_dc_answered(TwAnalysis *a, const char *addr)
+{
+    mark_dc_as(a, addr, true);
 }
 
 static bool is_zl_attacker(const TwMachine *m, const char *addr)
@@ -478,6 +492,17 @@ static void clock_sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const c
 {
     if (!m)
         return;
+    /* The sample's sender is the machine (a KDC's stime, a server's SMB2 or
+     * NTLMSSP CHALLENGE time, an NTP packet, a NETLOGON authenticator); an
+     * echoed ctime and an NTLMv2 client time prove nothing more than the
+     * message that carried them. */
+    bool challenge = g_strcmp0(tw_event_get_str(ev, "ntlmssp_type"), "CHALLENGE") == 0;
+    if (kind == TW_CLK_KRB_STIME || kind == TW_CLK_SMB2_SYSTIME || (kind == TW_CLK_NTLM_TIME && challenge))
+        tw_identity_spoke(m, TW_SPOKE_ANSWER);
+    else if (kind == TW_CLK_NTP)
+        tw_identity_spoke(m, TW_SPOKE_NTP);
+    else if (kind == TW_CLK_NL_AUTH)
+        tw_identity_spoke(m, TW_SPOKE_NETLOGON);
     gint64 diff_us = 0;
     if (__builtin_sub_overflow(machine_us, capture_us, &diff_us))
         return; /* callers pass plausible times (time_plausible): not reached */
@@ -567,6 +592,8 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         g_autofree char *cacct = tw_identity_from_principal(cname);
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
+            if (t == TW_KRB5_AS_REQ)
+                tw_identity_spoke(m, TW_SPOKE_KERBEROS); /* its own AS-REQ */
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             if (m && m->role == TW_ROLE_UNKNOWN)
                 m->role = TW_ROLE_MEMBER;
@@ -609,6 +636,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             TwMachine *m = tw_identity_get(a, wacct);
             if (!m)
                 return;
+            tw_identity_spoke(m, TW_SPOKE_KPASSWD);
             TwAddrUse *u = m ? tw_machine_addr(m, ev->src) : NULL;
             if (u)
                 u->n_pwset++;
@@ -621,7 +649,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     }
 
     if (t == TW_KRB5_AS_REP || t == TW_KRB5_TGS_REP) {
-        mark_dc(a, ev->src);
+        mark_dc_answered(a, ev->src);
         g_autofree char *acct = tw_identity_from_principal(cname);
         if (!acct) {
             Request *r = request_for_reply(a, ev, source, "krb", 0);
@@ -631,6 +659,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         if (!acct)
             return;
         TwMachine *m = tw_identity_get(a, acct);
+        tw_identity_spoke(m, TW_SPOKE_KERBEROS); /* the KDC answered its request */
         tw_identity_bind(a, m, ev->dst, dst_mac(ev, mb), ev->ts_us);
         if (m && m->role == TW_ROLE_UNKNOWN)
             m->role = TW_ROLE_MEMBER;
@@ -655,6 +684,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         if (!m && !kpasswd)
             m = tw_identity_by_addr(a, ev->src, false);
         if (m && !kpasswd) {
+            tw_identity_spoke(m, TW_SPOKE_ANSWER); /* the service answered */
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             tw_machine_fact(a, m, TW_F_SRV_AP_OK,
                             with_kerberos(evidence_new(ev, source, "AP-REP",
@@ -737,6 +767,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         /* Normal first round trip (RFC 4120 5.2.7): never a failure. */
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_spoke(m, TW_SPOKE_KERBEROS); /* the KDC answered its AS-REQ */
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
             tw_machine_fact(a, m, TW_F_KRB_PREAUTH_REQ, with_krb_error(evidence_new(ev, source, reqdesc, NULL), code, false, 0, sender));
         }
@@ -752,6 +783,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
              * (MS-KILE 3.4.5.1): the *server* holds a stale key. */
             g_autofree char *sacct = tw_identity_from_principal(service);
             TwMachine *m = sacct ? tw_identity_get(a, sacct) : tw_identity_by_addr(a, ev->src, true);
+            tw_identity_spoke(m, TW_SPOKE_ANSWER); /* the service answered, with an error */
             if (m && sacct)
                 tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             g_autofree char *d = g_strdup_printf("%s could not decrypt a ticket for %s sent by %s",
@@ -767,6 +799,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         }
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_spoke(m, TW_SPOKE_KERBEROS);
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
             TwAddrUse *u = m ? tw_machine_addr(m, client_addr) : NULL;
             if (u)
@@ -783,8 +816,10 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         /* RFC 4120 5.2.3/7.5.9: outside the clock tolerance.  On an AS
          * exchange it also proves the key was right. */
         TwMachine *m = cacct ? tw_identity_get(a, cacct) : tw_identity_by_addr(a, client_addr, true);
-        if (cacct)
+        if (cacct) {
+            tw_identity_spoke(m, TW_SPOKE_KERBEROS);
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
+        }
         /* MIT KDCs fill the ctime of an AS error with a time that is not
          * the client's (seen: 1985): decades from the error's own stime, it
          * is no clock reading. */
@@ -845,6 +880,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     case TW_KRB5_ERR_C_PRINCIPAL_UNKNOWN:
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_spoke(m, TW_SPOKE_KERBEROS);
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
             tw_machine_fact(a, m, TW_F_KRB_CLIENT_UNKNOWN,
                             with_krb_error(evidence_new(ev, source, reqdesc,
@@ -856,6 +892,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     case TW_KRB5_ERR_CLIENT_REVOKED:
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_spoke(m, TW_SPOKE_KERBEROS);
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
             tw_machine_fact(a, m, TW_F_KRB_REVOKED, with_krb_error(evidence_new(ev, source, reqdesc, NULL), code, has_nt, nt, sender));
         } else if (user) {
@@ -874,8 +911,10 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     default:
         if (has_nt && nt == TW_STATUS_ACCOUNT_DISABLED && cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_spoke(m, TW_SPOKE_KERBEROS);
             tw_machine_fact(a, m, TW_F_KRB_REVOKED, with_krb_error(evidence_new(ev, source, reqdesc, NULL), code, has_nt, nt, sender));
         } else if (has_nt && is_trust_status(nt) && cacct) {
+            tw_identity_spoke(tw_identity_get(a, cacct), TW_SPOKE_KERBEROS);
             tw_machine_fact(a, tw_identity_get(a, cacct), TW_F_TRUST_FAIL,
                             with_krb_error(evidence_new(ev, source, reqdesc, NULL), code, has_nt, nt, sender));
         } else if (user && code > 0 && code != 52 /* KRB_ERR_RESPONSE_TOO_BIG: retry over TCP */) {
@@ -924,6 +963,7 @@ static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
     char mb[18];
     if (client && rid > 0) {
         m = machine_by_rid(a, rid);
+        tw_identity_spoke(m, TW_SPOKE_NTP);
         if (m)
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
     }
@@ -1136,6 +1176,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                 tw_analysis_cap_hit(a, TW_AN_CAP_NL_CHALLENGES);
             if (!weak && acct) {
                 TwMachine *m = tw_identity_get(a, acct);
+                tw_identity_spoke(m, TW_SPOKE_NETLOGON);
                 tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             }
             return;
@@ -1171,6 +1212,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                 return;
             }
             if (m) {
+                tw_identity_spoke(m, TW_SPOKE_NETLOGON);
                 tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
                 gint64 ct = tw_event_get_int(ev, "channel_type", -1);
                 if ((ct == 6 || ct == 7) && m->role != TW_ROLE_DC)
@@ -1196,6 +1238,8 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                 tw_machine_fact(a, m, TW_F_ZL_PWSET, nl_evidence(ev, source, opnum, request, op, g_steal_pointer(&d)));
                 return;
             }
+            if (acct)
+                tw_identity_spoke(m, TW_SPOKE_NETLOGON);
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             TwAddrUse *u = m ? tw_machine_addr(m, ev->src) : NULL;
             if (u)
@@ -1204,8 +1248,10 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                             nl_evidence(ev, source, opnum, request, op, g_strdup("the machine sends its new password to the DC")));
         }
         TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
-        if (m && !is_zl_attacker(m, ev->src))
+        if (m && !is_zl_attacker(m, ev->src)) {
+            tw_identity_spoke(m, TW_SPOKE_NETLOGON); /* a NETLOGON call naming itself */
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+        }
         /* The authenticator carries the client's clock in the clear (MS-NRPC 3.1.4.5). */
         gint64 at_us = 0;
         if (get_time(ev, "authenticator_time", &at_us) && at_us != 0) {
@@ -1217,7 +1263,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     }
 
     /* Response. */
-    mark_dc(a, ev->src);
+    mark_dc_answered(a, ev->src);
     Request *r = request_for_reply(a, ev, source, "nl", call_id);
     if (r && opnum < 0)
         opnum = r->opnum;
@@ -1236,6 +1282,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
         TwMachine *cm = ch ? tw_identity_get(a, ch) : NULL;
         if (cm) {
             char cmb[18];
+            tw_identity_spoke(cm, TW_SPOKE_NETLOGON); /* its secure channel answered */
             tw_identity_bind(a, cm, ev->dst, dst_mac(ev, cmb), ev->ts_us);
             g_autofree char *d = g_strdup_printf("the DC answered %s over %s's secure channel (%s): the channel and "
                                                  "its machine password work",
@@ -1255,6 +1302,8 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     g_autofree char *msg = g_strdup_printf("%s response", op);
     bool zero = r && r->zero;
 
+    if (!zero && acct)
+        tw_identity_spoke(m, TW_SPOKE_NETLOGON); /* the DC answered its call */
     if (is_authenticate(opnum)) {
         if (zero) {
             if (st == TW_STATUS_SUCCESS) {
@@ -1341,6 +1390,7 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
         TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
         if (!m)
             return;
+        tw_identity_spoke(m, TW_SPOKE_NTLM);
         TwAddrUse *u = tw_machine_addr(m, r->src);
         if (st == TW_STATUS_SUCCESS) {
             if (u)
@@ -1366,6 +1416,7 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
     r->answered = true;
     char mb[18];
     TwMachine *m = tw_identity_get(a, sacct);
+    tw_identity_spoke(m, TW_SPOKE_ANSWER); /* the SMB2 server answered the ticket */
     tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
     if (st == TW_STATUS_SUCCESS) {
         tw_machine_fact(a, m, TW_F_SRV_AP_OK,
@@ -1394,6 +1445,7 @@ static void feed_smb2(TwAnalysis *a, const TwEvent *ev, const char *source)
         /* A member server answers TRUSTED_RELATIONSHIP_FAILURE when its *own*
          * secure channel is broken (it cannot validate the user). */
         TwMachine *m = tw_identity_by_addr(a, ev->src, true);
+        tw_identity_spoke(m, TW_SPOKE_ANSWER);
         const char *cmd = tw_event_get_str(ev, "command");
         g_autofree char *msg = g_strdup_printf("SMB2 %s response", cmd ? cmd : "");
         tw_machine_fact(a, m, TW_F_TRUST_FAIL,
@@ -1402,7 +1454,11 @@ static void feed_smb2(TwAnalysis *a, const TwEvent *ev, const char *source)
     }
 }
 
-static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, const char *name_key)
+/* A computer name a message names as its sender's.  `how`: how that proves
+ * the machine spoke (NL_AUTH on a NETLOGON bind is its secure channel), 0
+ * when it does not (an NTLMSSP workstation name is any string a client
+ * claims: a scanner's NMAP, MIMIKATZ). */
+static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, const char *name_key, guint32 how)
 {
     const char *name = tw_event_get_str(ev, name_key);
     g_autofree char *acct = tw_identity_from_computer(name);
@@ -1410,6 +1466,7 @@ static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, con
         return;
     char mb[18];
     TwMachine *m = tw_identity_get(a, acct);
+    tw_identity_spoke(m, how);
     tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
     if (m && m->role == TW_ROLE_UNKNOWN)
         m->role = TW_ROLE_MEMBER;
@@ -1442,7 +1499,7 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_analysis_cap_hit(a, TW_AN_CAP_FLOW_USERS);
     }
     if (!type || strcmp(type, "CHALLENGE") != 0) {
-        feed_named(a, ev, source, "workstation");
+        feed_named(a, ev, source, "workstation", 0);
         const char *user = tw_event_get_str(ev, "user");
         g_autofree char *acct = tw_identity_from_principal(user);
         char mb[18];
@@ -1453,6 +1510,7 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
             r->msg_type = NTLM_AUTHENTICATE;
             r->cname = g_strdup(user);
             m = tw_identity_get(a, acct);
+            tw_identity_spoke(m, TW_SPOKE_NTLM); /* its own NTLM logon as NAME$ */
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
         }
         /* NTLMv2 blob timestamp: the client's clock (MS-NLMP 2.2.2.7). */
@@ -1475,6 +1533,7 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
     g_autofree char *acct = tw_identity_from_computer(tw_event_get_str(ev, "nb_computer"));
     char mb[18];
     TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->src, true);
+    tw_identity_spoke(m, TW_SPOKE_ANSWER); /* the server's CHALLENGE names it */
     if (acct) {
         tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
         tw_identity_add_alias(a, m, tw_event_get_str(ev, "dns_computer"));
@@ -1557,7 +1616,7 @@ static void feed_whole(TwAnalysis *a, const TwEvent *ev, const char *source)
     else if (strcmp(p, "ntlmssp") == 0)
         feed_ntlmssp(a, ev, source);
     else if (strcmp(p, "dcerpc") == 0)
-        feed_named(a, ev, source, "nl_auth_host");
+        feed_named(a, ev, source, "nl_auth_host", TW_SPOKE_NETLOGON);
     else if (strcmp(p, "ntp") == 0)
         feed_ntp(a, ev, source);
 }

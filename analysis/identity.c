@@ -306,6 +306,28 @@ bool tw_machine_only_named(const TwMachine *m)
     return true;
 }
 
+void tw_identity_spoke(TwMachine *m, guint32 how)
+{
+    if (m)
+        m->spoke |= how;
+}
+
+static bool zerologon_target(const TwMachine *m)
+{
+    return m->facts[TW_F_ZL_ATTEMPT].count || m->facts[TW_F_ZL_BYPASS].count || m->facts[TW_F_ZL_PWSET].count ||
+           m->facts[TW_F_ZL_SEALED_BURST].count || m->facts[TW_F_NL_DENIED_BURST].count;
+}
+
+bool tw_machine_is_machine(const TwMachine *m)
+{
+    return !m->merged_away && (!m->account || m->spoke || zerologon_target(m));
+}
+
+bool tw_machine_named_only_note(const TwMachine *m)
+{
+    return !tw_machine_is_machine(m) && !m->merged_away && !tw_machine_only_named(m);
+}
+
 void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr)
 {
     if (!m)
@@ -457,6 +479,7 @@ static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
         dst->last_ts = src->last_ts;
     if (src->role == TW_ROLE_DC)
         dst->role = TW_ROLE_DC;
+    dst->spoke |= src->spoke;
     for (guint i = 0; i < src->zl_attackers->len; i++)
         tw_machine_zl_source(a, dst, g_ptr_array_index(src->zl_attackers, i));
     src->merged_away = true;
@@ -526,7 +549,11 @@ void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char 
          * address; later names sharing it (NAT, DHCP reuse) do not steal it. */
         if (anon && anon != m && !owner)
             machine_absorb(a, m, anon);
-        if (owner && strcmp(owner, m->key) != 0)
+        /* A name nobody heard for itself (an NTLMSSP workstation claim, a
+         * service named in a request) does not take the address from a
+         * machine that spoke from it. */
+        const TwMachine *om = owner ? g_hash_table_lookup(a->machines, owner) : NULL;
+        if (owner && strcmp(owner, m->key) != 0 && (m->spoke || !om || !om->spoke))
             g_hash_table_replace(a->ip_owner, g_strdup(addr), g_strdup(m->key));
         else if (!owner && g_hash_table_size(a->ip_owner) < TW_AN_MAX_ADDR_OWNERS)
             g_hash_table_replace(a->ip_owner, g_strdup(addr), g_strdup(m->key));

@@ -244,6 +244,9 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
     guint64 packets = 0;
     RetireCtx rc = { .st = st };
 
+    /* The interface's health record (cli/main.c adds its drop counters to it). */
+    TwHealthSource *hs = st->analysis ? tw_health_source(st->analysis->health, iface, "live") : NULL;
+
     int status = 0;
     TwFrame frame;
     guint since_check = 0;
@@ -292,6 +295,11 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
                 /* A frame the dissectors use goes to the -w ring (the
                  * pipeline's frame hooks, before its bytes are dissected): a
                  * finding it establishes can name the file that holds it. */
+                /* The same capture-health accounting as file frames (cli/main.c
+                 * on_frame): a small -s cuts messages, and the report says so. */
+                if (hs)
+                    tw_health_frame(st->analysis->health, hs, frame.no, frame.no, frame.ts_us, frame.caplen,
+                                    frame.origlen);
                 tw_pipeline_frame(pl, &frame);
                 last_capture_ts = frame.ts_us;
                 if (o->max_packets && ++packets >= o->max_packets)

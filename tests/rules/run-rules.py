@@ -29,7 +29,7 @@ def find_machine(report, key):
 
 def check_schema(report, errs):
     for k in ["trustwire_report", "capture", "domain_controllers", "summary", "machines", "users",
-              "password_sprays", "exit_status"]:
+              "password_sprays", "named_only", "exit_status"]:
         if k not in report:
             errs.append("top-level key %r missing" % k)
     for k in ["limits_hit", "machines_refused"]:
@@ -155,6 +155,13 @@ def run_case(tw, name):
     for key in exp.get("absent", []):
         if find_machine(report, key):
             errs.append("%s must not be a machine" % key)
+    if "named_only" in exp:
+        got = sorted(n["account"] for n in report.get("named_only", []))
+        if got != sorted(exp["named_only"]):
+            errs.append("named_only %r, expected %r" % (got, sorted(exp["named_only"])))
+        for n in report.get("named_only", []):
+            if find_machine(report, n["account"]):
+                errs.append("%s is both a machine and named only" % n["account"])
     for st in exp.get("no_state", []):
         bad = [m["account"] or m["addresses"] for m in report["machines"] if m["state"] == st]
         if bad:
@@ -195,7 +202,7 @@ def run_case(tw, name):
                 errs.append("dc_view %s %s: %r, expected %r" % (addr, k, d.get(k), want[k]))
     # The text report must agree on the exit status and print its result line.
     t = subprocess.run(args + ["-T", "report"], capture_output=True, text=True, timeout=60,
-                       env=dict(os.environ, NO_COLOR="1"))
+                       env=dict(os.environ, NO_COLOR="1", COLUMNS="80"))
     if t.returncode != p.returncode:
         errs.append("-T report exits %d but -T json exits %d" % (t.returncode, p.returncode))
     if "Result:" not in t.stdout or "\033[" in t.stdout:
