@@ -1453,13 +1453,6 @@ static const KrbType *const message_tables[TW_KRB5_ERROR + 1] = {
  * --show-keys.  A decrypted part that is not valid DER is counted
  * (kerberos.decrypted_malformed) and does not mark the message itself. */
 
-/* RFC 4120 5.3 TicketFlags (also EncKDCRepPart.flags); RFC 6806 enc-pa-rep, RFC 6112 anonymous. */
-static const char *const enc_ticket_flag_names[32] = {
-    [0] = "reserved", [1] = "forwardable", [2] = "forwarded", [3] = "proxiable", [4] = "proxy",
-    [5] = "may-postdate", [6] = "postdated", [7] = "invalid", [8] = "renewable", [9] = "initial",
-    [10] = "pre-authent", [11] = "hw-authent", [12] = "transited-policy-checked", [13] = "ok-as-delegate",
-    [15] = "enc-pa-rep", [16] = "anonymous",
-};
 
 /* What a decrypted part hands on: its key (session key, subkey) and user data. */
 typedef struct {
@@ -1780,7 +1773,7 @@ KRB_TYPE(pa_enc_ts_enc_type, "PA-ENC-TS-ENC", "RFC 4120 5.2.7.2",
     FIELD(1, "pausec", OPT, dec_int, .key = "pausec", .note = "microseconds", .spec = "5.2.4 Microseconds"));
 
 KRB_TYPE(enc_ticket_part_type, "EncTicketPart", "RFC 4120 5.3",
-    FIELD(0, "flags", REQ, dec_flags, .key = "ticket_flags", .bits = enc_ticket_flag_names,
+    FIELD(0, "flags", REQ, dec_flags, .key = "ticket_flags", .bits = &tw_flags_krb_ticket,
           .note = "what the KDC allowed (forwardable, renewable, pre-authent…)", .spec = "5.3 TicketFlags"),
     FIELD(1, "key", REQ, dec_enc_key, .key = "ticket_session_etype",
           .note = "the session key the client and the service share", .spec = "5.2.9 EncryptionKey"),
@@ -1807,7 +1800,7 @@ KRB_TYPE(enc_kdc_rep_part_type, "EncKDCRepPart", "RFC 4120 5.4.2",
           .note = "the request's nonce, echoed: the reply is fresh", .spec = "5.2.4 UInt32"),
     FIELD(3, "key-expiration", OPT, dec_time, .key = "enc_key_expiration",
           .note = "when the client's password expires", .spec = "5.2.3 KerberosTime"),
-    FIELD(4, "flags", REQ, dec_flags, .key = "enc_flags", .bits = enc_ticket_flag_names, .spec = "5.3 TicketFlags"),
+    FIELD(4, "flags", REQ, dec_flags, .key = "enc_flags", .bits = &tw_flags_krb_ticket, .spec = "5.3 TicketFlags"),
     FIELD(5, "authtime", REQ, dec_time, .key = "enc_authtime", .spec = "5.2.3 KerberosTime"),
     FIELD(6, "starttime", OPT, dec_time, .key = "enc_starttime", .spec = "5.2.3 KerberosTime"),
     FIELD(7, "endtime", REQ, dec_time, .key = "enc_endtime", .spec = "5.2.3 KerberosTime"),
@@ -2015,7 +2008,7 @@ KRB_TYPE(fast_response_type, "KrbFastResponse", "RFC 6113 5.4.3",
 /* The real request inside the armor (RFC 6113 5.4.2 KrbFastReq.req-body):
  * what tshark decodes of it, into fast_req_*. */
 KRB_TYPE(fast_req_body_type, "KDC-REQ-BODY", "RFC 4120 5.4.1 (inside KrbFastReq)",
-    FIELD(0, "kdc-options", REQ, dec_flags, .bits = kdc_option_names, .spec = "5.4.1 KDCOptions"),
+    FIELD(0, "kdc-options", REQ, dec_flags, .bits = &tw_flags_krb_kdc_options, .spec = "5.4.1 KDCOptions"),
     FIELD(1, "cname", OPT, dec_principal, .key = "fast_req_cname", .spec = "5.2.2 PrincipalName"),
     FIELD(2, "realm", REQ, dec_string, .key = "fast_req_realm", .spec = "5.2.2 Realm"),
     FIELD(3, "sname", OPT, dec_principal, .key = "fast_req_sname", .spec = "5.2.2 PrincipalName"),
