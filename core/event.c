@@ -466,7 +466,7 @@ void tw_event_to_json(const TwEvent *ev, GString *out)
 {
     char ts[32];
     tw_format_time(ev->ts_us, ts);
-    g_string_append(out, "{\"frame\":");
+    g_string_append(out, "{\"schema\":" G_STRINGIFY(TW_EVENT_SCHEMA) ",\"frame\":");
     append_u64(out, ev->frame);
     g_string_append(out, ",\"ts\":\"");
     g_string_append(out, ts);

@@ -13,6 +13,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* docs/events.md "Schema version": the `schema` every event line starts
+ * with.  It changes when a field is renamed or changes type (never when one
+ * is added); lines without it are schema 1, read through the documented
+ * mapping (tw_event_from_json). */
+#define TW_EVENT_SCHEMA 2
+
 typedef enum {
     TW_FIELD_INT,    /* signed 64-bit integer */
     TW_FIELD_STR,    /* UTF-8 string, owned */

@@ -185,7 +185,7 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
         flags = tw_cursor_le32(&c);
         SecBuf dom = read_secbuf(&c);
         SecBuf ws = read_secbuf(&c);
-        tw_event_set_hex32(ev, "flags", flags);
+        tw_event_set_hex32(ev, "ntlmssp_flags", flags);
         /* Names in NEGOTIATE are always OEM (2.2.1.1). */
         if (tw_cursor_ok(&c)) {
             if (flags & NTLMSSP_NEGOTIATE_OEM_DOMAIN_SUPPLIED)
@@ -204,7 +204,7 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
         tw_cursor_skip(&c, 8); /* Reserved */
         if (!tw_cursor_ok(&c))
             break;
-        tw_event_set_hex32(ev, "flags", flags);
+        tw_event_set_hex32(ev, "ntlmssp_flags", flags);
         tw_event_set_hex(ev, "server_challenge", chal, 8);
         set_name(ctx, ev, "target_name", &msg, target, flags & NTLMSSP_NEGOTIATE_UNICODE, &worst);
         /* TargetInfoFields and Version are absent in very old servers'
@@ -233,7 +233,7 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
         if (!tw_cursor_ok(&c))
             break;
         bool unicode = flags & NTLMSSP_NEGOTIATE_UNICODE;
-        tw_event_set_hex32(ev, "flags", flags);
+        tw_event_set_hex32(ev, "ntlmssp_flags", flags);
         set_name(ctx, ev, "user", &msg, user, unicode, &worst);
         set_name(ctx, ev, "domain", &msg, dom, unicode, &worst);
         set_name(ctx, ev, "workstation", &msg, ws, unicode, &worst);
@@ -285,9 +285,8 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
     if (!tw_cursor_ok(&c) && worst == TW_OK)
         worst = c.status;
     if (worst != TW_OK) {
-        tw_event_set_str(ev, "status", tw_status_name(worst)); /* docs/events.md "Anomalies" */
+        tw_event_set_str(ev, "decode_status", tw_status_name(worst)); /* docs/events.md "Anomalies" */
         tw_event_set_bool(ev, tw_status_name(worst), TRUE);
-        tw_event_set_str(ev, "decode_status", tw_status_name(worst));
         tw_count(ctx, worst == TW_TRUNCATED ? "ntlmssp.truncated" : "ntlmssp.malformed", 1);
     }
     if (ctx->want_tree) {
@@ -295,7 +294,7 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
         static const struct {
             const char *key, *name, *note;
         } rows[] = {
-            { "flags", "NegotiateFlags", NULL },
+            { "ntlmssp_flags", "NegotiateFlags", NULL },
             { "domain", "DomainName", "the account's domain" },
             { "user", "UserName", "the account authenticating (NAME$ = a computer)" },
             { "workstation", "Workstation", "the client's own name" },
