@@ -256,6 +256,13 @@ TwEvent *tw_event_from_json(const char *line, gssize len, GError **err)
                 ev->transport = g_intern_string(json_node_get_string(node));
             continue;
         }
+        if (strcmp(key, "ip_proto") == 0) {
+            if (is_int && json_node_get_int(node) > 0 && json_node_get_int(node) <= 255)
+                ev->ip_proto = (guint8)json_node_get_int(node);
+            continue;
+        }
+        if (strcmp(key, "community_id") == 0)
+            continue; /* recomputed from the header when written again */
         if (strcmp(key, "src_mac") == 0) {
             has_smac = is_str && parse_mac(json_node_get_string(node), smac);
             continue;
@@ -292,6 +299,9 @@ TwEvent *tw_event_from_json(const char *line, gssize len, GError **err)
         memcpy(ev->src_mac, smac, 6);
         memcpy(ev->dst_mac, dmac, 6);
     }
+    /* hand-written and schema-1 lines: a direct transport names the protocol */
+    if (!ev->ip_proto && ev->transport)
+        ev->ip_proto = strcmp(ev->transport, "tcp") == 0 ? 6 : strcmp(ev->transport, "udp") == 0 ? 17 : 0;
     if (schema == 1)
         upgrade_v1(ev);
     return ev;

@@ -59,6 +59,7 @@ typedef struct {
     guint16 sport, dport;
     guint8 src_mac[6], dst_mac[6];
     bool has_mac;
+    guint8 ip_proto; /* IANA protocol of the IP payload that carried it (6 TCP, 17 UDP), 0 unknown */
     GArray *fields;  /* TwField, in insertion order */
     GPtrArray *tree; /* TwTreeNode*, only when the teaching view was asked for */
 } TwEvent;
@@ -121,6 +122,10 @@ const char *tw_event_get_whole_str(const TwEvent *ev, const char *key);
 /* Teaching view. */
 void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *note,
                        const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+
+/* The Community ID v1 (core/community-id.h, seed 0) of the event's flow, from
+ * its addresses, ports and ip_proto; false (out = "") when one is unknown. */
+bool tw_event_community_id(const TwEvent *ev, char out[32]);
 
 /* Serialise as one JSON object (no newline) in the docs/events.md layout. */
 void tw_event_to_json(const TwEvent *ev, GString *out);

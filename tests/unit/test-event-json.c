@@ -19,7 +19,7 @@ static void test_round_trip(void)
 {
     const char *line =
         "{\"schema\":2,\"frame\":42,\"ts\":\"2026-03-02T10:00:00.123456Z\",\"proto\":\"kerberos\","
-        "\"src\":\"10.0.0.22\",\"sport\":50001,\"dst\":\"fe80::1\",\"dport\":88,\"transport\":\"tcp\","
+        "\"src\":\"10.0.0.22\",\"sport\":50001,\"dst\":\"fe80::1\",\"dport\":88,\"transport\":\"tcp\",\"ip_proto\":6,"
         "\"src_mac\":\"52:54:00:cc:00:70\",\"dst_mac\":\"52:54:00:00:00:01\",\"msg_type\":-30,"
         "\"msg\":\"KRB-ERROR \\\"q\\\"\\n\\u0001 \xc3\xa9\",\"sealed\":true,\"x\":false,"
         "\"etypes\":[18,-23,9223372036854775807],\"names\":[\"a\",\"\xe2\x82\xac\"],\"empty\":[]}";
