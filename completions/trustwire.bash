@@ -17,9 +17,11 @@ _trustwire()
             COMPREPLY=($(compgen -W "report: json: summary: events: tree:" -- "$cur")); compopt -o nospace; return ;;
         -t|--time-format)
             COMPREPLY=($(compgen -W "utc local e" -- "$cur")); return ;;
+        -O|--tree-layers)
+            COMPREPLY=($(compgen -W "lower frame eth ip tcp udp" -- "$cur")); return ;;
         -Z|--user)
             COMPREPLY=($(compgen -u -- "$cur")); return ;;
-        -s|--snaplen|-B|--buffer-size|-c|--count|-b|--ring-buffer|--report-every|--retire-after|--workers|-f|--filter|-Y|--display-filter|--publish|--sensor-name|--durable|--password|--nthash)
+        -s|--snaplen|-B|--buffer-size|-c|--count|-b|--ring-buffer|--report-every|--retire-after|--workers|-f|--filter|-Y|--display-filter|--publish|--sensor-name|--durable|--password|--nthash|--frame)
             return ;;
     esac
     if [[ $cur == -* ]]; then
@@ -27,7 +29,7 @@ _trustwire()
             --write --alerts -B --buffer-size -p --no-promiscuous-mode -D --list-interfaces -c --count
             -Z --user -w --ring-dir -b --ring-buffer --report-every --retire-after --workers --publish
             --sensor-name --nats-creds --nats-ca --nats-cert --nats-key --publish-spool --durable
-            -K --keytab --password --nthash --show-keys -S --stats -V --tree -Y --display-filter
+            -K --keytab --password --nthash --show-keys -S --stats -V --tree -O --tree-layers --frame -Y --display-filter
             -q --quiet -l --line-buffered -n --no-resolve -t --time-format -v --version -h --help" -- "$cur"))
         return
     fi
