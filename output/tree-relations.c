@@ -358,7 +358,7 @@ static void netlogon(TwTreeRel *r, const TwEvent *ev, GString *narr, GArray *fra
     if (req) {
         gint64 fl = tw_event_get_int(ev, "flags", 0);
         bool zero = hex_zero(tw_event_get_str(ev, "client_credential"));
-        step(r, x, ev, g_strdup_printf("%s as %s with %s credential, flags 0x%08" G_GINT64_MODIFIER "x%s", op + 4,
+        step(r, x, ev, g_strdup_printf("%s as %s with %s credential, flags 0x%08" G_GINT64_MODIFIER "x%s", op,
                                        str_or(ev, "account", "?"), zero ? "an all-zero" : "the client", fl,
                                        (fl & 0x01000000) ? " (AES)" : (fl & 0x4000) ? " (strong keys)" : ""));
         return;
