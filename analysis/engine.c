@@ -1595,6 +1595,7 @@ static void feed_whole(TwAnalysis *a, const TwEvent *ev, const char *source)
         feed_named(a, ev, source, "nl_auth_host", TW_SPOKE_NETLOGON);
     else if (strcmp(p, "ntp") == 0)
         feed_ntp(a, ev, source);
+    tw_identity_os_feed(a, ev); /* after the record of its sender exists */
 }
 
 /* ---- clock ---- */

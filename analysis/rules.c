@@ -292,11 +292,11 @@ static void rule_duplicate(const TwAnalysis *a, const TwMachine *m, GPtrArray *o
             "%s is used at the same time from %s%s and %s%s (two network cards). Possibly a clone; it will "
             "break at the next password change.",
             m->account, best_a->addr, ma, best_b->addr, mb);
-    f->fix = g_strdup_printf(
-        "Find the second machine calling itself %s (look up both addresses/MACs in DHCP and the switch tables). "
-        "Rename or sysprep (`sysprep /generalize`) the copy and join it under its own name, then repair the "
-        "original: `Test-ComputerSecureChannel -Repair -Server %s`.",
-        host, dch);
+    g_autofree char *clone = tw_fix_clone(a, m);
+    f->fix = g_strdup_printf("Find the second machine calling itself %s (look up both addresses/MACs in DHCP and the "
+                             "switch tables). %s",
+                             host, clone);
+    (void)dch;
     add_ev(f, m, TW_F_KRB_AS_OK, 2);
     add_ev(f, m, TW_F_NL_AUTH_OK, 2);
     add_ev(f, m, TW_F_KRB_KEY_FAIL, 3);
@@ -404,12 +404,11 @@ static void rule_server_key(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         name_of(m), bad->count, bad->count == 1 ? "" : "s", since,
         krb_error ? " (KRB_AP_ERR_MODIFIED/BADKEYVER/BAD_INTEGRITY: it could not decrypt them)" : "", host, clock_note,
         recovered ? " Later tickets were accepted again." : "");
-    g_autofree char *dch = dc_host(a);
+    g_autofree char *keytab = tw_fix_keytab(a, m);
     f->fix = g_strdup_printf(
-        "On %s: `Test-ComputerSecureChannel -Repair -Server %s` (Linux/Samba: refresh the keytab, "
-        "`net ads keytab create` or `adcli update`), then `klist purge` on the clients. Check for a duplicate "
-        "service name with `setspn -X` and `setspn -Q */%s*`.",
-        host, dch, host);
+        "Give %s the key Active Directory has: %s Then `klist purge` on the clients. Check for a duplicate "
+        "service name with `setspn -X` and `setspn -Q */%s*` (from any Windows host of the domain).",
+        host, keytab, host);
     add_ev(f, m, TW_F_SRV_KEY_FAIL, 6);
     if (recovered)
         add_ev(f, m, TW_F_SRV_AP_OK, 1);
@@ -432,15 +431,15 @@ static void rule_account_missing(const TwAnalysis *a, const TwMachine *m, GPtrAr
     bool recovered = last_key_success(m) > last;
     TwFinding *f = tw_finding_new("account-missing", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "high");
     g_autofree char *host = host_of(m);
+    g_autofree char *rejoin = tw_fix_rejoin(a, m);
     f->summary = g_strdup_printf(
         "The domain has no account named %s: it was deleted (or renamed) in Active Directory while %s still "
         "believes it is joined. Domain logons on %s fail.%s",
         name_of(m), host, host, recovered ? " A later logon succeeded (account restored?)." : "");
     f->fix = g_strdup_printf(
         "Check Active Directory: `Get-ADComputer %s` / AD Recycle Bin (`Get-ADObject -Filter 'samAccountName "
-        "-eq \"%s$\"' -IncludeDeletedObjects`). Restore the object if it was deleted by mistake, otherwise "
-        "rejoin %s to the domain (log in with a local administrator account).",
-        host, host, host);
+        "-eq \"%s$\"' -IncludeDeletedObjects`). Restore the object if it was deleted by mistake, otherwise %s",
+        host, host, rejoin);
     add_ev(f, m, TW_F_KRB_CLIENT_UNKNOWN, 4);
     add_ev(f, m, TW_F_NL_NO_ACCOUNT, 4);
     add_ev(f, m, TW_F_SPN_UNKNOWN, 2);
@@ -477,11 +476,12 @@ static void rule_account_disabled(const TwAnalysis *a, const TwMachine *m, GPtrA
     g_autofree char *host = host_of(m);
     f->summary = g_strdup_printf("The machine account %s is %s in Active Directory, so the DC refuses it.%s",
                                  name_of(m), what, recovered ? " A later logon succeeded (re-enabled?)." : "");
+    g_autofree char *repair = tw_fix_repair(a, m);
     f->fix = g_strdup_printf(
         "If %s is still in use: `Enable-ADAccount -Identity '%s$'` (ADUC: right-click → Enable Account; "
-        "locked out: `Unlock-ADAccount`), then `Test-ComputerSecureChannel -Repair` on %s. If it was retired on "
-        "purpose, unplug it.",
-        host, host, host);
+        "locked out: `Unlock-ADAccount`), then check its secure channel: %s If it was retired on purpose, "
+        "unplug it.",
+        host, host, repair);
     add_ev(f, m, TW_F_KRB_REVOKED, 4);
     add_ev(f, m, TW_F_NL_DISABLED, 4);
     if (k->count && !F(m, TW_F_KRB_CLIENT_UNKNOWN)->count)
@@ -507,12 +507,10 @@ static void rule_trust_failure(const TwAnalysis *a, const TwMachine *m, GPtrArra
         "against a domain controller. Users see \"The trust relationship between this workstation and the "
         "primary domain failed\".",
         name_of(m), e0_status ? e0_status : "trust failure");
-    g_autofree char *dch = dc_host(a);
-    f->fix = g_strdup_printf(
-        "On %s: `nltest /sc_verify:DOMAIN` to confirm, then `Test-ComputerSecureChannel -Repair -Server %s` "
-        "(or `nltest /sc_reset:DOMAIN\\%s`); check that %s can reach a DC (DNS, ports 88/135/445/49152+). "
-        "If repair fails, rejoin.",
-        host, dch, dch, host);
+    g_autofree char *repair = tw_fix_repair(a, m);
+    f->fix = g_strdup_printf("Check that %s can reach a DC (DNS, ports 88/135/445/49152+), then repair its secure "
+                             "channel: %s If the repair fails, rejoin.",
+                             host, repair);
     add_ev(f, m, TW_F_TRUST_FAIL, 6);
     g_ptr_array_add(out, f);
 }
@@ -564,10 +562,7 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
                 "The clock of domain controller %s is %+.0f s off the capture host's clock. If the capture host "
                 "keeps good time, every member that syncs from this DC inherits the error.",
                 name_of(m), own);
-        f->fix = g_strdup_printf("On %s (if it is the PDC emulator): point it at a reliable source, "
-                                 "`w32tm /config /manualpeerlist:<ntp server> /syncfromflags:manual /reliable:yes "
-                                 "/update`, then `w32tm /resync`.",
-                                 host);
+        f->fix = tw_fix_clock(a, m);
         g_ptr_array_add(out, f);
         return;
     }
@@ -685,11 +680,7 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         g_string_append(s, " Its broken secure channel also stops authenticated time sync (MS-SNTP), which "
                            "explains the drift.");
     f->summary = g_string_free(s, FALSE);
-    f->fix = g_strdup_printf(
-        "On %s: `w32tm /resync /force`; check `w32tm /query /source` (it should follow the domain: `w32tm "
-        "/config /syncfromflags:domhier /update`, then restart w32time). Hypervisor time sync can fight "
-        "NTP: disable one of them. Linux/Samba: chrony or ntpd pointed at the DC.",
-        host);
+    f->fix = tw_fix_clock(a, m);
     add_ev(f, m, TW_F_KRB_SKEW, 6);
     if (by_ntp)
         add_ev(f, m, TW_F_CLOCK_NTP, 2);
@@ -730,10 +721,11 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
             "did not reach the DC that answered (AD replication), or another copy of this machine still uses "
             "the old one.",
             name_of(m), when, ok->count ? " (accepted)" : "", fa);
-        f->fix = g_strdup_printf("Check AD replication (`repadmin /showrepl`, `repadmin /replsummary`); then on %s "
-                                 "`Test-ComputerSecureChannel -Repair -Server %s`. If a clone exists, see "
-                                 "duplicate-identity.",
-                                 host, dch);
+        g_autofree char *repair = tw_fix_repair(a, m);
+        f->fix = g_strdup_printf("Check AD replication (`repadmin /showrepl`, `repadmin /replsummary`; Samba DCs: "
+                                 "`samba-tool drs showrepl`); then repair the secure channel: %s If a clone exists, "
+                                 "see duplicate-identity.",
+                                 repair);
         add_ev(f, m, TW_F_PWSET_REQ, 2);
         add_ev(f, m, TW_F_PWSET_OK, 2);
         add_ev(f, m, TW_F_KRB_KEY_FAIL, 3);
@@ -746,9 +738,8 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
             "%s tried to change its machine password and the DC refused (%s). It keeps the old password for "
             "now; if the refusal persists it will eventually fall out of the domain's password history.",
             name_of(m), refusal ? refusal : "error");
-        f->fix = g_strdup_printf("On %s: `nltest /sc_change_pwd:DOMAIN`, and read the refusal in the DC's System "
-                                 "log; check the account's permissions.",
-                                 host);
+        g_autofree char *chg = tw_fix_change_password(a, m);
+        f->fix = g_strdup_printf("Change the password now, %s Check the account's permissions.", chg);
         add_ev(f, m, TW_F_PWSET_REQ, 2);
         add_ev(f, m, TW_F_PWSET_FAIL, 3);
     } else {

@@ -65,6 +65,11 @@ def check_machine(key, m, exp, errs):
     for a in exp.get("addresses_exclude", []):
         if a in m["addresses"]:
             err("address %s must not be attributed to it" % a)
+    if "os" in exp and m.get("os", {}).get("family") != exp["os"]:
+        err("os %r, expected %r" % (m.get("os"), exp["os"]))
+    for sign in exp.get("os_signs", []):
+        if sign not in [x["sign"] for x in m.get("os", {}).get("signs", [])]:
+            err("os sign %s missing from %r" % (sign, m.get("os")))
     if "macs" in exp and sorted(m["macs"]) != sorted(exp["macs"]):
         err("macs %r, expected %r" % (m["macs"], exp["macs"]))
     for c in exp.get("causes_include", []):
