@@ -154,6 +154,12 @@ typedef enum {
     TW_F_KVNO_BACKWARDS,   /* … lower than the one before (value = new kvno): two keys in use at once */
     TW_F_PWSET_REPLY,      /* a kpasswd reply whose result is encrypted: the change was answered,
                             * outcome unknown (fleet.c: not an interrupted rotation) */
+    /* Ticket requests and replication that touch the machine's trust (tickets.c; the rules
+     * decide with what the whole capture shows, docs/detections.md "Ticket findings"): */
+    TW_F_TK_S4U_UNKNOWN,   /* its S4U2Self for a user answered KDC_ERR_C_PRINCIPAL_UNKNOWN */
+    TW_F_TK_RC4,           /* a ticket for one of its services issued with RC4 (value: 1 = AES offered) */
+    TW_F_TK_DCSYNC,        /* DRSGetNCChanges made with its credentials (src = the caller's address) */
+    TW_F_TK_TGT_REFUSED,   /* the KDC refused its TGT (KRB_AP_ERR_MODIFIED/BADKEYVER on a TGS-REQ) */
     TW_F_COUNT
 } TwFactKind;
 
@@ -430,6 +436,9 @@ char *tw_fix_keytab(const TwAnalysis *a, const TwMachine *m);
 char *tw_fix_change_password(const TwAnalysis *a, const TwMachine *m);
 char *tw_fix_rejoin(const TwAnalysis *a, const TwMachine *m);
 char *tw_fix_clock(const TwAnalysis *a, const TwMachine *m);
+/* One clause for m's OS: `windows` or `unix_` (transfer full of both), or
+ * "if NAME runs Windows, …; if Linux/Unix, …" when the capture does not say. */
+char *tw_fix_os_choice(const TwMachine *m, char *windows, char *unix_);
 /* A clone: give the copy its own name, repair the original. */
 char *tw_fix_clone(const TwAnalysis *a, const TwMachine *m);
 

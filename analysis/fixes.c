@@ -254,3 +254,21 @@ char *tw_fix_clone(const TwAnalysis *a, const TwMachine *m)
                                 admin, dns_realm(a));
     return by_os(m, host, win, nix, NULL);
 }
+
+char *tw_fix_os_choice(const TwMachine *m, char *windows, char *unix_)
+{
+    g_autofree char *host = typed_host(m);
+    TwOs os = fix_os(m);
+    if (os == TW_OS_WINDOWS) {
+        g_free(unix_);
+        return windows;
+    }
+    if (os == TW_OS_UNIX || os == TW_OS_EMBEDDED) {
+        g_free(windows);
+        return unix_;
+    }
+    char *out = g_strdup_printf("if %s runs Windows, %s; if Linux/Unix, %s", host, windows, unix_);
+    g_free(windows);
+    g_free(unix_);
+    return out;
+}
