@@ -19,12 +19,12 @@ _trustwire()
             COMPREPLY=($(compgen -W "utc local e" -- "$cur")); return ;;
         -Z|--user)
             COMPREPLY=($(compgen -u -- "$cur")); return ;;
-        -s|--snaplen|-B|--buffer-size|-c|--count|-b|--ring-buffer|--report-every|--retire-after|--workers|-f|--filter|-Y|--display-filter|--publish|--sensor-name|--durable|--password|--nthash|--machine)
+        -s|--snaplen|-B|--buffer-size|-c|--count|-b|--ring-buffer|--report-every|--retire-after|--workers|-f|--filter|-Y|--display-filter|--publish|--sensor-name|--durable|--password|--nthash|--machine|--frame|--tree-layers)
             return ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "-r --read --from-events -i --interface -f --filter -s --snaplen -T --output
-            --html --machine --ascii --write --alerts -B --buffer-size -p --no-promiscuous-mode -D --list-interfaces -c --count
+            --html --machine --ascii --frame --tree-layers --write --alerts -B --buffer-size -p --no-promiscuous-mode -D --list-interfaces -c --count
             -Z --user -w --ring-dir -b --ring-buffer --report-every --retire-after --workers --publish
             --sensor-name --nats-creds --nats-ca --nats-cert --nats-key --publish-spool --durable
             -K --keytab --password --nthash --show-keys -S --stats -V --tree -Y --display-filter
