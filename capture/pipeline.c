@@ -12,6 +12,7 @@
 #include "ip-defrag.h"
 #include "ip.h"
 #include "link.h"
+#include "dissectors/lower/lower-tree.h"
 #include "notify.h"
 
 #include <arpa/inet.h>
@@ -784,6 +785,7 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
     pl->ctx.emit_user = cfg->emit_user;
     pl->ctx.want_tree = cfg->want_tree;
     pl->ctx.tree_layers = cfg->want_tree ? cfg->tree_layers : 0;
+    pl->ctx.tree_lower = tw_lower_tree_prepend;
     pl->ctx.keys = cfg->keys;
     pl->ctx.show_keys = cfg->show_keys;
     pl->ctx.counters = pl->counters;

@@ -1,7 +1,6 @@
 /* dissect.c — shared dissector services: emit, counters, anomalies. */
 #include "dissect.h"
 #include "core/tw-limits.h"
-#include "lower/lower-tree.h"
 
 #include <stdarg.h>
 
@@ -24,8 +23,8 @@ void tw_emit(TwDissectCtx *ctx, TwEvent *ev)
 {
     /* Teaching view with -O: the lower layers of the frame that completed
      * the message (not of a flush at the end, whose frame is gone). */
-    if (ctx->tree_layers && ctx->want_tree && ctx->raw && ctx->raw->no == ev->frame)
-        tw_lower_tree_prepend(ev, ctx->raw, ctx->tree_layers);
+    if (ctx->tree_layers && ctx->want_tree && ctx->raw && ctx->raw->no == ev->frame && ctx->tree_lower)
+        ctx->tree_lower(ev, ctx->raw, ctx->tree_layers);
     if (ctx->emit)
         ctx->emit(ev, ctx->emit_user);
     else

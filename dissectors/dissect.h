@@ -31,6 +31,9 @@ struct TwDissectCtx {
     bool want_tree;          /* build the teaching view (TwEvent.tree) */
     guint tree_layers;       /* with want_tree: lower layers to show (TW_TREE_LAYER_*), 0: none */
     const TwRawFrame *raw;   /* with tree_layers: the frame being processed, else NULL */
+    /* with tree_layers: puts the frame's lower layers before an event's tree
+     * (tw_lower_tree_prepend, set by capture/); tw_emit calls it */
+    void (*tree_lower)(TwEvent *ev, const TwRawFrame *raw, guint mask);
     struct TwKeyStore *keys; /* keys/keystore.h: keys to decrypt with, or NULL */
     bool show_keys;          /* --show-keys: the teaching view may print key bytes (labs) */
     GHashTable *counters;    /* interned name -> guint64*, owned by the pipeline */

@@ -65,6 +65,7 @@ typedef struct {
     gint64 last_ts;
     char *conclusion;  /* what the exchange shows, when it ended */
     bool saw_preauth_required;
+    bool zero_challenge, zero_credential; /* NETLOGON: the Zerologon pattern */
 } Exchange;
 
 typedef struct {
@@ -346,6 +347,7 @@ static void netlogon(TwTreeRel *r, const TwEvent *ev, GString *narr, GArray *fra
             g_autofree char *who = g_strdup_printf("%s from %s", computer, client);
             x = exchange_open(r, EX_NETLOGON, key, who, narr, frames);
             bool zero = hex_zero(tw_event_get_str(ev, "client_challenge"));
+            x->zero_challenge = zero;
             step(r, x, ev, g_strdup(zero ? "ReqChallenge with an all-zero client challenge (the Zerologon pattern)"
                                          : "ReqChallenge with the client challenge"));
         } else if (x) {
@@ -358,19 +360,25 @@ static void netlogon(TwTreeRel *r, const TwEvent *ev, GString *narr, GArray *fra
     if (req) {
         gint64 fl = tw_event_get_int(ev, "flags", 0);
         bool zero = hex_zero(tw_event_get_str(ev, "client_credential"));
-        step(r, x, ev, g_strdup_printf("%s as %s with %s credential, flags 0x%08" G_GINT64_MODIFIER "x%s", op + 4,
+        x->zero_credential = zero;
+        step(r, x, ev, g_strdup_printf("%s as %s with %s credential, flags 0x%08" G_GINT64_MODIFIER "x%s", op,
                                        str_or(ev, "account", "?"), zero ? "an all-zero" : "the client", fl,
                                        (fl & 0x01000000) ? " (AES)" : (fl & 0x4000) ? " (strong keys)" : ""));
         return;
     }
     const char *st = str_or(ev, "status", "");
     step(r, x, ev, g_strdup_printf("%s", str_or(ev, "status_name", st)));
-    if (strcmp(st, "0x00000000") == 0)
+    bool zerologon = x->zero_challenge && x->zero_credential;
+    if (zerologon && strcmp(st, "0x00000000") == 0)
+        x->conclusion = g_strdup("an all-zero challenge and credential were ACCEPTED: a successful Zerologon "
+                                 "(CVE-2020-1472) attempt; the DC is vulnerable");
+    else if (zerologon)
+        x->conclusion = g_strdup("an all-zero challenge and credential: a Zerologon (CVE-2020-1472) attempt, refused");
+    else if (strcmp(st, "0x00000000") == 0)
         x->conclusion = g_strdup("the DC computed the same credential from the two challenges: both sides hold "
                                  "the same machine password and the secure channel is up");
     else if (strcmp(st, "0xc0000022") == 0)
-        x->conclusion = g_strdup("the credential does not match: the machine's password differs from the DC's "
-                                 "copy (or, with all-zero challenge and credential, a Zerologon attempt)");
+        x->conclusion = g_strdup("the credential does not match: the machine's password differs from the DC's copy");
     else {
         const char *hint = tw_ntstatus_hint((guint32)g_ascii_strtoull(st, NULL, 16));
         x->conclusion = g_strdup(hint ? hint : "the DC refused the secure channel");

@@ -98,6 +98,7 @@ static void flush(TreeSink *s, gint64 now_us, bool all)
 static void tree_event(TwSink *sink, const TwEvent *ev)
 {
     TreeSink *s = (TreeSink *)sink;
+    flush(s, ev->ts_us, false); /* what is older than the window goes first */
     Entry *e = g_new0(Entry, 1);
     e->frame = ev->frame;
     e->ts_us = ev->ts_us;

@@ -286,6 +286,10 @@ TwEvent *tw_ntp_parse_message(TwDissectCtx *ctx, const guint8 *data, gsize len, 
                               "%u", stratum);
             tw_event_tree_add(ev, 1, "Poll", "log2 seconds", "%d", poll);
             tw_event_tree_add(ev, 1, "Precision", "log2 seconds", "%d", precision);
+            tw_event_tree_add(ev, 1, "Root Delay", "round trip to the reference clock", "%.6f s",
+                              short_to_us(root_delay) / 1e6);
+            tw_event_tree_add(ev, 1, "Root Dispersion", "error bound against the reference clock", "%.6f s",
+                              short_to_us(root_disp) / 1e6);
             tw_event_tree_add(ev, 1, "Reference ID", NULL, "%02x%02x%02x%02x", refid[0], refid[1],
                               refid[2], refid[3]);
         }
