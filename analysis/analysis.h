@@ -154,6 +154,12 @@ typedef enum {
     TW_F_KVNO_BACKWARDS,   /* … lower than the one before (value = new kvno): two keys in use at once */
     TW_F_PWSET_REPLY,      /* a kpasswd reply whose result is encrypted: the change was answered,
                             * outcome unknown (fleet.c: not an interrupted rotation) */
+    /* Ticket requests and replication that touch the machine's trust (tickets.c; the rules
+     * decide with what the whole capture shows, docs/detections.md "Ticket findings"): */
+    TW_F_TK_S4U_UNKNOWN,   /* its S4U2Self for a user answered KDC_ERR_C_PRINCIPAL_UNKNOWN */
+    TW_F_TK_RC4,           /* a ticket for one of its services issued with RC4 (value: 1 = AES offered) */
+    TW_F_TK_DCSYNC,        /* DRSGetNCChanges made with its credentials (src = the caller's address) */
+    TW_F_TK_TGT_REFUSED,   /* the KDC refused its TGT (KRB_AP_ERR_MODIFIED/BADKEYVER on a TGS-REQ) */
     TW_F_COUNT
 } TwFactKind;
 
@@ -192,6 +198,44 @@ typedef struct {
 
 typedef enum { TW_ROLE_UNKNOWN = 0, TW_ROLE_MEMBER, TW_ROLE_DC } TwRole;
 
+/* What the capture says a machine runs (identity.c, from the typed fields of
+ * the messages it sent; docs/detections.md "OS fingerprint").  Fix texts
+ * follow it (fixes.c). */
+typedef enum {
+    TW_OS_UNKNOWN = 0, /* no sign */
+    TW_OS_WINDOWS,
+    TW_OS_UNIX,        /* Linux/Unix: Samba, SSSD/adcli, MIT or Heimdal Kerberos, chrony/timesyncd */
+    TW_OS_EMBEDDED,    /* a device with its own SMB client (printer, scanner, NAS firmware) */
+    TW_OS_MIXED,       /* signs of Windows and of Linux/Unix: said as unknown, each OS's advice given */
+} TwOs;
+
+/* One sign of an OS, from one kind of message. */
+typedef enum {
+    TW_OSS_NTLM_BUILD,     /* NTLMSSP VERSION with a product build (MS-NLMP 2.2.2.10): Windows */
+    TW_OSS_NTLM_SAMBA,     /* NTLMSSP VERSION 6.1 build 0: Samba's fixed VERSION */
+    TW_OSS_KRB_MS_ETYPE,   /* AS-REQ etypes with Microsoft's private negative etypes (-128, -133, -135) */
+    TW_OSS_KRB_WIN_OPTIONS, /* AS-REQ KDCOptions 0x40810010 with PA-PAC-REQUEST, no PA-REQ-ENC-PA-REP */
+    TW_OSS_KRB_MIT,        /* AS-REQ offering Camellia (RFC 6803) or PA-AS-FRESHNESS (150): MIT krb5 */
+    TW_OSS_KRB_ENC_PA_REP, /* AS-REQ with PA-REQ-ENC-PA-REP (149, RFC 6806): MIT or Heimdal (Samba) */
+    TW_OSS_NTP_MS_SNTP,    /* an MS-SNTP client request (w32time in a domain) */
+    TW_OSS_NTP_MINIMISED,  /* a data-minimised NTP client request (chrony) */
+    TW_OSS_NTP_SNTP,       /* a bare SNTP request, LI 3 and all else zero (systemd-timesyncd, sntp) */
+    TW_OSS_SMB_OLD,        /* an SMB2 client offering nothing above SMB 2.0.2 (embedded SMB clients) */
+    TW_OSS_COUNT
+} TwOsSign;
+
+typedef struct {
+    guint64 frame;      /* first message showing the sign (the run's number) */
+    char *file;         /* its capture file when the event names it (interned), else NULL */
+    guint64 file_frame; /* its number there */
+} TwOsSeen;
+
+typedef struct {
+    guint32 signs;              /* 1 << TwOsSign */
+    TwOsSeen seen[TW_OSS_COUNT];
+    guint32 ntlm_major, ntlm_minor, ntlm_build; /* the first NTLMSSP VERSION (TW_OSS_NTLM_*) */
+} TwOsPrint;
+
 /* How a machine spoke for itself (TwMachine.spoke): a record only becomes a
  * machine of the report when the machine itself was heard (issue #10 "Do not
  * invent machines"; docs/detections.md "Machine records"). */
@@ -223,6 +267,7 @@ typedef struct {
                               * machine (a Zerologon source, a non-DC using a DC's account): a
                               * separate actor, never among addrs (identity.c) */
     guint32 spoke;      /* TwSpoke bits: how the machine itself was heard; 0 = only named by others */
+    TwOsPrint os;       /* what its messages say it runs (identity.c) */
     bool merged_away;   /* absorbed into another record */
 } TwMachine;
 
@@ -383,6 +428,21 @@ const char *tw_analysis_dc_name(const TwAnalysis *a);
  * that works filled in from the capture.
  * Returns: (transfer full): free with g_free(). */
 char *tw_fix_stale_password(const TwAnalysis *a, const TwMachine *m);
+/* The same for the OS the capture shows (tw_machine_os; each OS's way when
+ * it does not show it): repair the secure channel, refresh a service key,
+ * change the machine password now, rejoin, set the clock.  Each is one or
+ * more sentences (a DC gets its own clock text).
+ * Returns: (transfer full): free with g_free(). */
+char *tw_fix_repair(const TwAnalysis *a, const TwMachine *m);
+char *tw_fix_keytab(const TwAnalysis *a, const TwMachine *m);
+char *tw_fix_change_password(const TwAnalysis *a, const TwMachine *m);
+char *tw_fix_rejoin(const TwAnalysis *a, const TwMachine *m);
+char *tw_fix_clock(const TwAnalysis *a, const TwMachine *m);
+/* One clause for m's OS: `windows` or `unix_` (transfer full of both), or
+ * "if NAME runs Windows, …; if Linux/Unix, …" when the capture does not say. */
+char *tw_fix_os_choice(const TwMachine *m, char *windows, char *unix_);
+/* A clone: give the copy its own name, repair the original. */
+char *tw_fix_clone(const TwAnalysis *a, const TwMachine *m);
 
 /* identity.c */
 /* Canonical machine account for a Kerberos principal or SPN: "WS1$" for
@@ -425,6 +485,24 @@ TwAddrUse *tw_machine_addr(TwMachine *m, const char *addr);
  * holds aliases for when the machine shows up; it is not a host of its own
  * and is not reported (else one host would show as two records). */
 bool tw_machine_only_named(const TwMachine *m);
+/* The OS signs of one event, credited to the machine that sent it (the
+ * client of an AS-REQ, NTLMSSP NEGOTIATE/AUTHENTICATE, SMB2 negotiation or
+ * NTP request; the server of an NTLMSSP CHALLENGE).  Typed fields only
+ * (etypes, kdc_options, padata, os_version, client_dialects, NTP mode,
+ * leap, stratum, rid, data_minimized); never display strings.  Records
+ * are not created. */
+void tw_identity_os_feed(TwAnalysis *a, const TwEvent *ev);
+/* The OS m's signs point to. */
+TwOs tw_machine_os(const TwMachine *m);
+/* "windows" "unix" "embedded" "mixed" "unknown" (static). */
+const char *tw_os_name(TwOs os);
+/* Family and stable name of a sign ("ntlmssp-version-build"…; static). */
+TwOs tw_os_sign_family(TwOsSign s);
+const char *tw_os_sign_name(TwOsSign s);
+/* The sign in words ("NTLMSSP VERSION 10.0.19041"), for the report.
+ * Returns: (transfer full): free with g_free(). */
+char *tw_os_sign_text(const TwMachine *m, TwOsSign s);
+
 /* Records that m spoke for itself (TwSpoke bits); m may be NULL. */
 void tw_identity_spoke(TwMachine *m, guint32 how);
 /* True when m is a machine of the report: an address-only record (its

@@ -563,6 +563,23 @@ static void user_failure(TwAnalysis *a, const TwEvent *ev, const char *source, c
 
 /* ---- Kerberos (RFC 4120, MS-KILE) ---- */
 
+/* A service class every computer account answers for: HOST and the classes
+ * Active Directory maps to it by default (MS-ADTS 3.1.1.2.3.3 sPNMappings:
+ * cifs, http, rpcss, …), RestrictedKrbHost (MS-KILE 3.3.5.1), and a DC's
+ * ldap/GC. */
+static bool machine_service_class(const char *sname)
+{
+    static const char *const classes[] = { "host", "restrictedkrbhost", "cifs", "http", "www", "rpcss", "dcom",
+                                           "netlogon", "time", "dns", "spooler", "ldap", "gc", NULL };
+    const char *slash = sname ? strchr(sname, '/') : NULL;
+    if (!slash)
+        return false;
+    for (const char *const *c = classes; *c; c++)
+        if (strlen(*c) == (gsize)(slash - sname) && g_ascii_strncasecmp(sname, *c, strlen(*c)) == 0)
+            return true;
+    return false;
+}
+
 static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     gint64 t = krb_msg_type(ev);
@@ -900,7 +917,11 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         }
         return;
     case TW_KRB5_ERR_S_PRINCIPAL_UNKNOWN: {
-        g_autofree char *sacct = tw_identity_from_principal(service);
+        /* Only the names every machine account holds say something about the
+         * account (docs/detections.md spn-unknown); another service class on
+         * the host (HTTP/app, MSSQLSvc/…) is a service's registration,
+         * listed with the ticket failures (tickets.c). */
+        g_autofree char *sacct = machine_service_class(service) ? tw_identity_from_principal(service) : NULL;
         TwMachine *m = sacct ? tw_identity_lookup(a, sacct) : NULL;
         if (m)
             tw_machine_fact(a, m, TW_F_SPN_UNKNOWN,
@@ -1619,6 +1640,7 @@ static void feed_whole(TwAnalysis *a, const TwEvent *ev, const char *source)
         feed_named(a, ev, source, "nl_auth_host", TW_SPOKE_NETLOGON);
     else if (strcmp(p, "ntp") == 0)
         feed_ntp(a, ev, source);
+    tw_identity_os_feed(a, ev); /* after the record of its sender exists */
 }
 
 /* ---- clock ---- */

@@ -238,6 +238,8 @@ void tw_machine_free(gpointer p)
     g_array_unref(m->foreign);
     g_array_unref(m->zl_attempt_ts);
     g_free(m->zl_burst);
+    for (int k = 0; k < TW_OSS_COUNT; k++)
+        release(m->os.seen[k].file);
     g_free(m);
 }
 
@@ -480,6 +482,17 @@ static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
     if (src->role == TW_ROLE_DC)
         dst->role = TW_ROLE_DC;
     dst->spoke |= src->spoke;
+    for (int k = 0; k < TW_OSS_COUNT; k++)
+        if ((src->os.signs & (1u << k)) && !(dst->os.signs & (1u << k))) {
+            dst->os.signs |= 1u << k;
+            dst->os.seen[k] = src->os.seen[k];
+            src->os.seen[k].file = NULL; /* moved */
+            if (k == TW_OSS_NTLM_BUILD || k == TW_OSS_NTLM_SAMBA) {
+                dst->os.ntlm_major = src->os.ntlm_major;
+                dst->os.ntlm_minor = src->os.ntlm_minor;
+                dst->os.ntlm_build = src->os.ntlm_build;
+            }
+        }
     for (guint i = 0; i < src->zl_attackers->len; i++)
         tw_machine_zl_source(a, dst, g_ptr_array_index(src->zl_attackers, i));
     src->merged_away = true;
@@ -627,4 +640,256 @@ bool tw_analysis_shows(const TwAnalysis *a, const TwMachine *m)
         if (g_ascii_strcasecmp(g_ptr_array_index(m->aliases, i), a->focus) == 0)
             return true;
     return false;
+}
+/* ---- OS fingerprint (docs/detections.md "OS fingerprint") ---- */
+
+static const struct {
+    const char *name;
+    TwOs family;
+} os_signs[TW_OSS_COUNT] = {
+    [TW_OSS_NTLM_BUILD] = { "ntlmssp-version-build", TW_OS_WINDOWS },
+    [TW_OSS_NTLM_SAMBA] = { "ntlmssp-version-samba", TW_OS_UNIX },
+    [TW_OSS_KRB_MS_ETYPE] = { "kerberos-microsoft-etypes", TW_OS_WINDOWS },
+    [TW_OSS_KRB_WIN_OPTIONS] = { "kerberos-windows-options", TW_OS_WINDOWS },
+    [TW_OSS_KRB_MIT] = { "kerberos-mit", TW_OS_UNIX },
+    [TW_OSS_KRB_ENC_PA_REP] = { "kerberos-req-enc-pa-rep", TW_OS_UNIX },
+    [TW_OSS_NTP_MS_SNTP] = { "ntp-ms-sntp", TW_OS_WINDOWS },
+    [TW_OSS_NTP_MINIMISED] = { "ntp-data-minimised", TW_OS_UNIX },
+    [TW_OSS_NTP_SNTP] = { "ntp-bare-sntp", TW_OS_UNIX },
+    [TW_OSS_SMB_OLD] = { "smb2-old-dialects-only", TW_OS_EMBEDDED },
+};
+
+TwOs tw_os_sign_family(TwOsSign s)
+{
+    return s < TW_OSS_COUNT ? os_signs[s].family : TW_OS_UNKNOWN;
+}
+
+const char *tw_os_sign_name(TwOsSign s)
+{
+    return s < TW_OSS_COUNT ? os_signs[s].name : "?";
+}
+
+const char *tw_os_name(TwOs os)
+{
+    switch (os) {
+    case TW_OS_WINDOWS: return "windows";
+    case TW_OS_UNIX: return "unix";
+    case TW_OS_EMBEDDED: return "embedded";
+    case TW_OS_MIXED: return "mixed";
+    default: return "unknown";
+    }
+}
+
+TwOs tw_machine_os(const TwMachine *m)
+{
+    bool win = false, unix_ = false, emb = false;
+    for (int s = 0; s < TW_OSS_COUNT; s++) {
+        if (!(m->os.signs & (1u << s)))
+            continue;
+        win |= os_signs[s].family == TW_OS_WINDOWS;
+        unix_ |= os_signs[s].family == TW_OS_UNIX;
+        emb |= os_signs[s].family == TW_OS_EMBEDDED;
+    }
+    if (win && unix_)
+        return TW_OS_MIXED;
+    if (win)
+        return TW_OS_WINDOWS; /* an old Windows offers old dialects too */
+    if (unix_)
+        return TW_OS_UNIX;
+    return emb ? TW_OS_EMBEDDED : TW_OS_UNKNOWN;
+}
+
+char *tw_os_sign_text(const TwMachine *m, TwOsSign s)
+{
+    switch (s) {
+    case TW_OSS_NTLM_BUILD:
+        return g_strdup_printf("NTLMSSP VERSION %u.%u.%u", m->os.ntlm_major, m->os.ntlm_minor, m->os.ntlm_build);
+    case TW_OSS_NTLM_SAMBA:
+        return g_strdup_printf("Samba's NTLMSSP VERSION %u.%u.%u", m->os.ntlm_major, m->os.ntlm_minor,
+                               m->os.ntlm_build);
+    case TW_OSS_KRB_MS_ETYPE: return g_strdup("Microsoft's private Kerberos etypes");
+    case TW_OSS_KRB_WIN_OPTIONS: return g_strdup("Windows' AS-REQ options with PA-PAC-REQUEST");
+    case TW_OSS_KRB_MIT: return g_strdup("MIT Kerberos, by Camellia or PA-AS-FRESHNESS");
+    case TW_OSS_KRB_ENC_PA_REP: return g_strdup("MIT/Heimdal Kerberos, by PA-REQ-ENC-PA-REP");
+    case TW_OSS_NTP_MS_SNTP: return g_strdup("w32time's MS-SNTP requests");
+    case TW_OSS_NTP_MINIMISED: return g_strdup("chrony's data-minimised NTP requests");
+    case TW_OSS_NTP_SNTP: return g_strdup("bare SNTP requests, as systemd-timesyncd and sntp send");
+    case TW_OSS_SMB_OLD: return g_strdup("an SMB client offering nothing above SMB 2.0.2");
+    default: return g_strdup("?");
+    }
+}
+
+static void os_sign(TwMachine *m, TwOsSign s, const TwEvent *ev)
+{
+    if (!m || (m->os.signs & (1u << s)))
+        return;
+    m->os.signs |= 1u << s;
+    TwOsSeen *seen = &m->os.seen[s];
+    seen->frame = ev->frame;
+    const char *file = tw_event_get_str(ev, "pcap");
+    gint64 ff = tw_event_get_int(ev, "pcap_frame", 0);
+    if (file && ff > 0) {
+        seen->file = tw_intern(file);
+        seen->file_frame = (guint64)ff;
+    }
+}
+
+static bool list_has(const TwField *f, gint64 v)
+{
+    if (!f || f->type != TW_FIELD_INTLIST)
+        return false;
+    for (guint i = 0; i < f->v.ilist->len; i++)
+        if (g_array_index(f->v.ilist, gint64, i) == v)
+            return true;
+    return false;
+}
+
+static bool list_has_negative(const TwField *f)
+{
+    if (!f || f->type != TW_FIELD_INTLIST)
+        return false;
+    for (guint i = 0; i < f->v.ilist->len; i++)
+        if (g_array_index(f->v.ilist, gint64, i) < 0)
+            return true;
+    return false;
+}
+
+/* docs/events.md `kdc_options`: "0x%08x" of the first 32 bits. */
+static bool kdc_options(const TwEvent *ev, guint32 *out)
+{
+    const char *s = tw_event_get_str(ev, "kdc_options");
+    if (!s || strncmp(s, "0x", 2) != 0)
+        return false;
+    char *end = NULL;
+    guint64 v = g_ascii_strtoull(s + 2, &end, 16);
+    if (end == s + 2 || *end || v > G_MAXUINT32)
+        return false;
+    *out = (guint32)v;
+    return true;
+}
+
+#define PA_PAC_REQUEST 128     /* MS-KILE 2.2.3 */
+#define PA_REQ_ENC_PA_REP 149  /* RFC 6806 11 */
+#define PA_AS_FRESHNESS 150    /* RFC 8070 */
+#define KDC_OPT_WINDOWS 0x40810010u /* forwardable, renewable, canonicalize, renewable-ok (RFC 4120 5.4.1) */
+
+static TwMachine *machine_of_rid(const TwAnalysis *a, gint64 rid)
+{
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (m->rid == rid && m->account)
+            return m;
+    }
+    return NULL;
+}
+
+/* The record of a sender: its account when the message names it as a
+ * machine, else whoever the engine binds to the address. */
+static TwMachine *sender_record(TwAnalysis *a, const char *principal, const char *addr)
+{
+    g_autofree char *acct = tw_identity_from_principal(principal);
+    TwMachine *m = acct ? tw_identity_lookup(a, acct) : NULL;
+    return m ? m : tw_identity_by_addr(a, addr, false);
+}
+
+static void os_kerberos(TwAnalysis *a, const TwEvent *ev)
+{
+    if (tw_event_get_int(ev, "msg_type", -1) != 10 /* AS-REQ, RFC 4120 5.10 */)
+        return;
+    TwMachine *m = sender_record(a, tw_event_get_str(ev, "cname"), ev->src);
+    if (!m)
+        return;
+    const TwField *et = tw_event_get(ev, "etypes"), *pa = tw_event_get(ev, "padata");
+    guint32 opt = 0;
+    bool has_opt = kdc_options(ev, &opt);
+    /* RFC 4120 7.5.9 leaves negative etypes to local use: Windows lists -128
+     * (RC4_HMAC_OLD), -133 (RC4_HMAC_OLD_EXP), -135 (RC4_HMAC_EXP) */
+    if (list_has_negative(et))
+        os_sign(m, TW_OSS_KRB_MS_ETYPE, ev);
+    /* Camellia (RFC 6803: 25, 26) is MIT's alone among AD clients; PA-AS-FRESHNESS MIT 1.17+ */
+    if (list_has(et, 25) || list_has(et, 26) || list_has(pa, PA_AS_FRESHNESS))
+        os_sign(m, TW_OSS_KRB_MIT, ev);
+    if (list_has(pa, PA_REQ_ENC_PA_REP))
+        os_sign(m, TW_OSS_KRB_ENC_PA_REP, ev);
+    else if (has_opt && opt == KDC_OPT_WINDOWS && list_has(pa, PA_PAC_REQUEST))
+        os_sign(m, TW_OSS_KRB_WIN_OPTIONS, ev);
+}
+
+static void os_ntlmssp(TwAnalysis *a, const TwEvent *ev)
+{
+    const char *v = tw_event_get_str(ev, "os_version");
+    guint maj = 0, min = 0, build = 0;
+    if (!v || sscanf(v, "%u.%u.%u", &maj, &min, &build) != 3)
+        return;
+    const char *type = tw_event_get_str(ev, "ntlmssp_type");
+    TwMachine *m;
+    if (g_strcmp0(type, "CHALLENGE") == 0) {
+        g_autofree char *acct = tw_identity_from_computer(tw_event_get_str(ev, "nb_computer"));
+        m = acct ? tw_identity_lookup(a, acct) : NULL;
+        if (!m)
+            m = tw_identity_by_addr(a, ev->src, false);
+    } else {
+        m = sender_record(a, tw_event_get_str(ev, "user"), ev->src);
+    }
+    if (!m || (m->os.signs & (1u << TW_OSS_NTLM_BUILD | 1u << TW_OSS_NTLM_SAMBA)))
+        return;
+    /* MS-NLMP 2.2.2.10: ProductMajor/MinorVersion and ProductBuild of the
+     * Windows that sends it; Samba sends 6.1 with build 0. */
+    TwOsSign s = build > 0 ? TW_OSS_NTLM_BUILD : maj == 6 && min == 1 ? TW_OSS_NTLM_SAMBA : TW_OSS_COUNT;
+    if (s == TW_OSS_COUNT)
+        return;
+    m->os.ntlm_major = maj;
+    m->os.ntlm_minor = min;
+    m->os.ntlm_build = build;
+    os_sign(m, s, ev);
+}
+
+static void os_smb2(TwAnalysis *a, const TwEvent *ev)
+{
+    const char *d = tw_event_get_str(ev, "client_dialects");
+    if (!d || !*d)
+        return;
+    /* "0x0202,0x0210,…" (the client's NEGOTIATE request, on the response event) */
+    guint max = 0;
+    g_auto(GStrv) parts = g_strsplit(d, ",", -1);
+    for (char **p = parts; *p; p++) {
+        guint64 v = g_ascii_strtoull(*p, NULL, 16);
+        if (v != 0x02ff && v > max)
+            max = (guint)v;
+    }
+    if (max && max <= 0x0202)
+        os_sign(tw_identity_by_addr(a, ev->dst, false), TW_OSS_SMB_OLD, ev);
+}
+
+static void os_ntp(TwAnalysis *a, const TwEvent *ev)
+{
+    if (tw_event_get_int(ev, "mode", -1) != 3)
+        return; /* a client request: the sender's own NTP client */
+    gint64 rid = tw_event_get_int(ev, "rid", -1);
+    TwMachine *m = rid > 0 ? machine_of_rid(a, rid) : NULL;
+    if (!m)
+        m = tw_identity_by_addr(a, ev->src, false);
+    if (!m)
+        return;
+    if (tw_event_get_bool(ev, "ms_sntp", false) || rid > 0)
+        os_sign(m, TW_OSS_NTP_MS_SNTP, ev); /* MS-SNTP 3.2.5.1: w32time's NtpClient in a domain */
+    else if (tw_event_get_bool(ev, "data_minimized", false))
+        os_sign(m, TW_OSS_NTP_MINIMISED, ev);
+    else if (tw_event_get_int(ev, "leap", -1) == 3 && tw_event_get_int(ev, "stratum", -1) == 0 &&
+             tw_event_get_int(ev, "poll", -1) == 0 && tw_event_get_int(ev, "precision", -1) == 0)
+        os_sign(m, TW_OSS_NTP_SNTP, ev); /* RFC 4330 SNTP client request, as systemd-timesyncd sends it */
+}
+
+void tw_identity_os_feed(TwAnalysis *a, const TwEvent *ev)
+{
+    if (!ev->proto)
+        return;
+    if (strcmp(ev->proto, "kerberos") == 0)
+        os_kerberos(a, ev);
+    else if (strcmp(ev->proto, "ntlmssp") == 0)
+        os_ntlmssp(a, ev);
+    else if (strcmp(ev->proto, "smb2") == 0)
+        os_smb2(a, ev);
+    else if (strcmp(ev->proto, "ntp") == 0)
+        os_ntp(a, ev);
 }

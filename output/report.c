@@ -291,6 +291,40 @@ static void text_addresses(GString *out, const TwMachine *m)
     line(out, "  Addresses: ", "    ", l->str);
 }
 
+/* Where a sign of the OS was seen: its frame in its file. */
+static guint64 os_seen_frame(const TwAnalysis *a, const TwOsSeen *seen, const char **file)
+{
+    guint64 fr = seen->frame;
+    *file = seen->file;
+    if (seen->file)
+        return seen->file_frame;
+    *file = tw_health_locate(a->health, seen->frame, &fr);
+    return fr;
+}
+
+/* "Windows: NTLMSSP VERSION 10.0.19041 (frame 12), …", or NULL without signs. */
+static char *os_text(const TwAnalysis *a, const TwMachine *m)
+{
+    if (!m->os.signs)
+        return NULL;
+    TwOs os = tw_machine_os(m);
+    GString *s = g_string_new(os == TW_OS_WINDOWS ? "Windows"
+                              : os == TW_OS_UNIX  ? "Linux/Unix"
+                              : os == TW_OS_EMBEDDED ? "an embedded SMB client (printer, scanner, NAS)"
+                                                     : "unknown (signs of Windows and of Linux/Unix)");
+    const char *sep = ": ";
+    for (int k = 0; k < TW_OSS_COUNT; k++) {
+        if (!(m->os.signs & (1u << k)))
+            continue;
+        const char *file = NULL;
+        guint64 fr = os_seen_frame(a, &m->os.seen[k], &file);
+        g_autofree char *t = tw_os_sign_text(m, (TwOsSign)k);
+        g_string_append_printf(s, "%s%s (frame %" G_GUINT64_FORMAT ")", sep, t, fr);
+        sep = ", ";
+    }
+    return g_string_free(s, FALSE);
+}
+
 static void text_machine(GString *out, const TwAnalysis *a, const Verdict *v, bool color)
 {
     const TwMachine *m = v->m;
@@ -325,6 +359,9 @@ static void text_machine(GString *out, const TwAnalysis *a, const Verdict *v, bo
     double off;
     if (machine_offset(a, v, &off))
         g_string_append_printf(out, "  Clock: %+.1f s vs the domain controller\n", ABS(off) < 0.05 ? 0.0 : off);
+    g_autofree char *os = os_text(a, m);
+    if (os)
+        line(out, "  OS: ", "    ", os);
     g_autofree char *keys = tw_machine_key_proof(m, NULL);
     if (keys)
         wrap(out, "  ", "", keys);
@@ -717,6 +754,32 @@ static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
     g_autofree char *kvnos = tw_machine_kvno_timeline(m);
     if (kvnos)
         json_str_or_null(b, "kvno_timeline", kvnos);
+    /* docs/report.md "os": what its messages say it runs. */
+    json_builder_set_member_name(b, "os");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "family");
+    json_builder_add_string_value(b, tw_os_name(tw_machine_os(m)));
+    json_builder_set_member_name(b, "signs");
+    json_builder_begin_array(b);
+    for (int k = 0; k < TW_OSS_COUNT; k++) {
+        if (!(m->os.signs & (1u << k)))
+            continue;
+        const char *file = NULL;
+        guint64 fr = os_seen_frame(a, &m->os.seen[k], &file);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "sign");
+        json_builder_add_string_value(b, tw_os_sign_name((TwOsSign)k));
+        json_builder_set_member_name(b, "family");
+        json_builder_add_string_value(b, tw_os_name(tw_os_sign_family((TwOsSign)k)));
+        json_builder_set_member_name(b, "frame");
+        json_builder_add_int_value(b, (gint64)m->os.seen[k].frame);
+        json_str_or_null(b, "file", file);
+        json_builder_set_member_name(b, "file_frame");
+        json_builder_add_int_value(b, (gint64)fr);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
     json_builder_set_member_name(b, "evidence");
     if (mf)
         json_evidence(b, mf->evidence);
