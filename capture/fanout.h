@@ -47,7 +47,8 @@ const char *tw_fanout_mode_name(int mode);
  * with *err when the kernel refuses. */
 bool tw_fanout_join(const int *fds, guint n, int mode, const char *iface, GError **err);
 
-/* The default --workers of -i: 1 (bench/README.md, "Live fan-out"). */
+/* The default --workers of -i: one per processor (at most
+ * TW_WORKER_SHARDS), measured in bench/README.md ("Live capture"). */
 guint tw_fanout_default_workers(void);
 
 typedef struct TwFanout TwFanout;

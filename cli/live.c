@@ -145,19 +145,32 @@ static void write_health(TwStages *st, const char *iface, const LiveHealth *h, c
 
 /* A report now (periodic or SIGUSR1): every verdict output writes the
  * analysis so far, and its stream is flushed; nothing is closed. */
-static void report_now(TwSource *src, TwStages *st, const char *iface, LiveHealth *h, const char *kind, gint64 now)
+void tw_live_reports(TwStages *st)
 {
-    end_interval(src, st, iface, h, kind, now);
-    if (!st->analysis)
-        return;
-    write_health(st, iface, h, kind);
-    for (guint i = 0; i < st->sinks->len; i++) {
+    for (guint i = 0; st->analysis && i < st->sinks->len; i++) {
         TwSink *s = g_ptr_array_index(st->sinks, i);
         if (!s->needs_analysis)
             continue;
         s->end(s, st->analysis);
         tw_out_flush(s->out);
     }
+}
+
+bool tw_live_report_wanted(void)
+{
+    if (!report_requested)
+        return false;
+    report_requested = 0;
+    return true;
+}
+
+static void report_now(TwSource *src, TwStages *st, const char *iface, LiveHealth *h, const char *kind, gint64 now)
+{
+    end_interval(src, st, iface, h, kind, now);
+    if (!st->analysis)
+        return;
+    write_health(st, iface, h, kind);
+    tw_live_reports(st);
 }
 
 typedef struct {
@@ -208,6 +221,17 @@ static void on_retire(const TwAnalysis *a, const TwMachine *m, GPtrArray *fs, vo
     }
 }
 
+guint tw_live_retire(TwStages *st, gint64 now_us, gint64 retire_after_us)
+{
+    RetireCtx rc = { .st = st };
+    if (!st->analysis || !now_us || !retire_after_us)
+        return 0;
+    tw_analysis_retire(st->analysis, now_us, retire_after_us, on_retire, &rc);
+    if (st->alerts)
+        tw_out_flush(st->alerts);
+    return rc.announced;
+}
+
 int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOptions *o,
                 volatile sig_atomic_t *stop, GError **err)
 {
@@ -242,7 +266,6 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
     gint64 next_retire = retire_every ? now + retire_every : G_MAXINT64;
     gint64 last_capture_ts = 0;
     guint64 packets = 0;
-    RetireCtx rc = { .st = st };
 
     /* The interface's health record (cli/main.c adds its drop counters to it). */
     TwHealthSource *hs = st->analysis ? tw_health_source(st->analysis->health, iface, "live") : NULL;
@@ -315,10 +338,8 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
         health_update(src, &h, st); /* findings say whether packets were lost before them */
         if (st->ring && r == 2)
             tw_ring_flush(st->ring); /* idle: what was captured is on disk */
-        if (report_requested) {
-            report_requested = 0;
+        if (tw_live_report_wanted())
             report_now(src, st, iface, &h, "SIGUSR1", now);
-        }
         if (now >= next_report) {
             report_now(src, st, iface, &h, "periodic", now);
             next_report = now + o->report_every_us;
@@ -327,9 +348,7 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
         }
         if (now >= next_retire && st->analysis && last_capture_ts) {
             /* Capture time, as every other timeout of the analysis. */
-            tw_analysis_retire(st->analysis, last_capture_ts, o->retire_after_us, on_retire, &rc);
-            if (st->alerts)
-                tw_out_flush(st->alerts);
+            tw_live_retire(st, last_capture_ts, o->retire_after_us);
             next_retire = now + retire_every;
         }
     }

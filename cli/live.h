@@ -34,6 +34,15 @@ bool tw_parse_duration(const char *s, gint64 *out_us);
  * capture, nothing else in the handler). */
 void tw_live_install_signals(TwSource *src);
 
+/* The service machinery, also for --from-events nats:// --follow
+ * (cli/follow.c): every verdict output writes the analysis so far and is
+ * flushed; whether SIGUSR1 asked for a report (the flag is cleared); the
+ * machines not seen for retire_after_us before now_us (capture time) are
+ * announced and forgotten (returns how many). */
+void tw_live_reports(TwStages *st);
+bool tw_live_report_wanted(void);
+guint tw_live_retire(TwStages *st, gint64 now_us, gint64 retire_after_us);
+
 /* Runs the capture until SIGINT/SIGTERM (`stop` set), -c N, or a capture
  * error (-1, *err set); 0 otherwise.  The pipeline (or every worker's) is
  * finished before it returns, and the health of the capture is written ahead of the final

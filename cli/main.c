@@ -11,6 +11,7 @@
 #include "cli/tw-build.h"
 #include "cli/tw-version.h"
 #include "dfilter.h"
+#include "follow.h"
 #include "from-events.h"
 #include "live.h"
 #include "privs.h"
@@ -274,6 +275,7 @@ int main(int argc, char **argv)
     g_autofree char *sensor_name = NULL;
     g_autofree char *nats_creds = NULL, *nats_ca = NULL, *nats_cert = NULL, *nats_key = NULL;
     g_autofree char *publish_spool = NULL, *durable = NULL;
+    gboolean follow = FALSE;
     gboolean show_stats = FALSE;
     g_auto(GStrv) keytabs = NULL;
     g_auto(GStrv) passwords = NULL;
@@ -359,6 +361,9 @@ int main(int argc, char **argv)
           "FILE" },
         { "durable", 0, 0, G_OPTION_ARG_STRING, &durable,
           "--from-events nats://: the durable consumer's name (default trustwire-central)", "NAME" },
+        { "follow", 0, 0, G_OPTION_ARG_NONE, &follow,
+          "--from-events nats://: keep consuming as a service (findings as they are established, "
+          "--report-every, SIGUSR1, the final report at SIGINT/SIGTERM)", NULL },
         { "keytab", 'K', 0, G_OPTION_ARG_FILENAME_ARRAY, &keytabs,
           "Decrypt with the keys of keytab FILE (MIT/Heimdal, all principals, enctypes and kvnos; "
           "LABEL= tags its keys, e.g. previous=old.keytab); repeatable", "[LABEL=]FILE" },
@@ -527,6 +532,10 @@ int main(int argc, char **argv)
     g_ptr_array_add(files, NULL);
     g_ptr_array_add(ev_files, NULL);
 
+    if (follow && (!event_files || ev_files->len != 2 || !is_nats_url(g_ptr_array_index(ev_files, 0)))) {
+        fprintf(stderr, "trustwire: --follow goes with one --from-events nats://HOST:PORT/SUBJECT\n");
+        return 2;
+    }
     if (event_files && (iface || files->len > 1)) {
         fprintf(stderr, "trustwire: --from-events cannot be combined with -r or -i\n");
         return 2;
@@ -620,13 +629,13 @@ int main(int argc, char **argv)
     tw_ladder_set_ascii(ascii || !g_get_charset(NULL));
     if (alerts) {
         /* live: a sensor's alerts survive its restarts (appended) */
-        st.alerts = iface ? tw_stages_out_append(&st, alerts) : tw_stages_out(&st, alerts);
+        st.alerts = iface || follow ? tw_stages_out_append(&st, alerts) : tw_stages_out(&st, alerts);
         if (!st.alerts)
             return 2;
     }
     /* Live, without --alerts: each finding on stderr as a human line, as
      * long as some output shows verdicts (the analysis runs anyway). */
-    if (iface && !alerts) {
+    if ((iface || follow) && !alerts) {
         for (guint i = 0; i < st.sinks->len; i++)
             if (((TwSink *)g_ptr_array_index(st.sinks, i))->needs_analysis)
                 st.announce = stderr;
@@ -652,6 +661,17 @@ int main(int argc, char **argv)
                          .sensor = sensor_name ? sensor_name : host, .spool = publish_spool,
                          .durable = durable ? durable : "trustwire-central" };
 
+    if (follow) {
+        no.url = g_ptr_array_index(ev_files, 0);
+        guint64 events = 0;
+        int status = tw_follow_run(&no, &st, &lro, &stop_requested, &events, &err);
+        if (status) {
+            fprintf(stderr, "trustwire: %s\n", err->message);
+            return status;
+        }
+        int out_status = tw_stages_finish(&st, events > 0);
+        return events == 0 ? 2 : out_status;
+    }
     if (event_files) {
         guint64 events = 0;
         /* nats:// inputs: the durable consumer's messages, one file per

@@ -174,6 +174,13 @@
  * before the consumer asks the server whether anything is left. */
 #define TW_NATS_FETCH_BATCH 512
 #define TW_NATS_FETCH_WAIT_MS 500
+/* --follow (cli/follow.c): events are held this long in capture time (the
+ * newest event seen minus this) so that several sensors' events meet in time
+ * order, and at most this many; when the stream is idle every held event
+ * goes on.  When the count is reached: the oldest held event goes on at
+ * once (a sensor lagging further comes in a little out of order). */
+#define TW_FOLLOW_HOLD_US (2 * G_USEC_PER_SEC)
+#define TW_FOLLOW_HOLD_MAX 65536
 /* --from-events with several inputs (sensors): an event from one input is
  * the same packet as an event of another input when every field, the
  * 5-tuple and the message agree and their capture times are at most this

@@ -22,7 +22,9 @@
 #       (frame numbers and times aside: with several workers, frames are
 #       numbered in the order the workers take them), each says no packet
 #       was lost, both workers dissected frames over the captures, and the
-#       capture statistics count every replayed frame once.
+#       capture statistics count every replayed frame once; on the first,
+#       with -Z nobody, every thread runs as nobody with no capability
+#       while capturing, and SIGUSR1 makes a report.
 # Skips (exit 77) when not root or when namespaces cannot be made.
 set -u
 
@@ -92,12 +94,33 @@ for CAPTURE in "${CAPS[@]}"; do
     n=$((n + 1))
     D=$WORK/cmp$n
     mkdir -p "$D"
-    ip netns exec "$NS_CAP" "$TW" -i "$IF_CAP" --workers 2 --alerts "$D/live.ndjson" -q -S >/dev/null 2>"$D/live.err" &
+    ZOPT=()
+    [ $n = 1 ] && getent passwd nobody >/dev/null && ZOPT=(-Z nobody) && chmod 755 "$WORK" "$D"
+    ip netns exec "$NS_CAP" "$TW" -i "$IF_CAP" --workers 2 "${ZOPT[@]}" --alerts "$D/live.ndjson" -S \
+        >"$D/report.txt" 2>"$D/live.err" &
     PID=$!
     TW_LIVE_PIDS+=("$PID")
     live_wait_capturing 2
+    if [ ${#ZOPT[@]} -gt 0 ]; then
+        # every thread (the capture workers start after the drop) as nobody, no capability
+        for t in /proc/$PID/task/*; do
+            eff=$(awk '/^CapEff:/ {print $2}' "$t/status")
+            prm=$(awk '/^CapPrm:/ {print $2}' "$t/status")
+            uid=$(awk '/^Uid:/ {print $2}' "$t/status")
+            if [ "$eff$prm" != 00000000000000000000000000000000 ] || [ "$uid" != "$(id -u nobody)" ]; then
+                echo "FAIL: -Z nobody --workers 2: thread $(basename "$t") uid $uid CapEff $eff CapPrm $prm"
+                fails=$((fails + 1))
+            fi
+        done
+        echo "-Z nobody --workers 2: $(ls /proc/$PID/task | wc -l) threads checked while capturing"
+    fi
     live_replay "$CAPTURE"
     sleep 1
+    if [ ${#ZOPT[@]} -gt 0 ]; then
+        kill -USR1 "$PID"
+        for _ in $(seq 30); do grep -q 'SIGUSR1 report' "$D/report.txt" && break; sleep 0.1; done
+        grep -q 'SIGUSR1 report' "$D/report.txt" || { echo "FAIL: --workers 2: no SIGUSR1 report"; fails=$((fails + 1)); }
+    fi
     live_stop "$PID"
     "$TW" -r "$CAPTURE" --alerts "$D/file.ndjson" -q >/dev/null 2>&1
     python3 - "$D" "$CAPTURE" "$(capinfos -c "$CAPTURE" 2>/dev/null | awk '/Number of packets/ {print $NF}')" <<'PY' \
