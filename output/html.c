@@ -52,7 +52,7 @@ static const char page_css[] =
     "button{font:inherit;font-size:.8rem;border:1px solid #98a2b3;background:#fff;border-radius:4px;padding:1px 8px;"
     "margin-left:6px;cursor:pointer}\n"
     "section.machine{border:1px solid var(--line);border-left:8px solid var(--c);border-radius:6px;padding:10px 16px;"
-    "margin:14px 0}\n"
+    "margin:14px 0;content-visibility:auto;contain-intrinsic-size:auto 600px}\n"
     "section.machine>p.cause{margin:.2em 0;color:var(--muted)}\n"
     "details>summary{cursor:pointer;color:var(--link);margin:.4em 0}\n"
     "dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:.5em 0}\n"
@@ -61,8 +61,8 @@ static const char page_css[] =
     "svg{width:100%;height:auto;display:block;font-family:system-ui,sans-serif}\n"
     "svg .tick{font-size:11px;fill:#475467}svg .lane{font-size:13px;font-weight:600;fill:#1d2939}"
     "svg .more{font-size:10px;fill:#475467}svg .party{font-size:13px;font-weight:700;fill:#1d2939}"
-    "svg .role{font-size:11px;font-style:italic;fill:#475467}svg .label{font-size:12px}"
-    "svg .legend{font-size:12px;font-weight:600}svg .brokelabel{font-size:12px;font-weight:700;fill:#b3261e}\n"
+    "svg .role{font-size:11px;font-style:italic;fill:#475467}svg .label{font-size:12px;paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}"
+    "svg .legend{font-size:12px;font-weight:600}svg .brokelabel{font-size:12px;font-weight:700;fill:#b3261e;paint-order:stroke;stroke:#fff;stroke-width:4px}\n"
     "svg a:hover .label,svg a:focus .label{text-decoration:underline}svg a:focus{outline:2px solid var(--link)}\n"
     ".fix{background:#f6faf7;border:1px solid #b7dfc2;border-radius:6px;padding:8px 12px}\n"
     ".toolbar{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:.5em 0}\n"
@@ -188,12 +188,22 @@ static void addresses(GString *out, const TwMachine *m)
 
 /* ---- overview ---- */
 
+static int label_cmp(gconstpointer pa, gconstpointer pb)
+{
+    return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+/* A count and the first names, sorted (as the text report's per-DC view). */
 static void names_cell(GString *out, const GPtrArray *ms)
 {
+    g_autoptr(GPtrArray) names = g_ptr_array_sized_new(ms->len);
+    for (guint i = 0; i < ms->len; i++)
+        g_ptr_array_add(names, (gpointer)tw_machine_label(g_ptr_array_index(ms, i)));
+    g_ptr_array_sort(names, label_cmp);
     g_string_append_printf(out, "<td class=\"num\">%u</td><td>", ms->len);
-    for (guint i = 0; i < ms->len && i < 30; i++) {
+    for (guint i = 0; i < names->len && i < 30; i++) {
         g_string_append(out, i ? ", " : "");
-        esc(out, tw_machine_label(g_ptr_array_index(ms, i)));
+        esc(out, g_ptr_array_index(names, i));
     }
     if (ms->len > 30)
         g_string_append_printf(out, " … and %u more", ms->len - 30);
