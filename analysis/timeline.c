@@ -25,7 +25,13 @@ TwLane tw_fact_lane(TwFactKind k, TwMark *mark)
     case TW_F_KRB_REVOKED:
     case TW_F_SRV_KEY_FAIL:
     case TW_F_SPN_UNKNOWN:
+    case TW_F_TK_S4U_UNKNOWN:
+    case TW_F_TK_TGT_REFUSED:
         l = TW_LANE_KERBEROS, mk = TW_MARK_FAIL;
+        break;
+    case TW_F_TK_RC4: /* ticket findings (h-verdict): a weak or foreign use, shown as an event */
+    case TW_F_TK_DCSYNC:
+        l = TW_LANE_KERBEROS;
         break;
     case TW_F_KRB_PREAUTH_REQ: /* the normal first round trip (RFC 4120 3.1.1) */
         l = TW_LANE_KERBEROS;
