@@ -64,6 +64,8 @@ TwSink *tw_sink_new(const char *mode, TwOut *out)
         return tw_sink_summary_new(out);
     if (strcmp(mode, "tree") == 0)
         return tw_sink_tree_new(out);
+    if (strcmp(mode, "ecs") == 0)
+        return tw_sink_ecs_new(out);
     return NULL;
 }
 
@@ -75,6 +77,6 @@ void tw_sink_free(TwSink *sink)
 
 bool tw_sink_mode_known(const char *mode)
 {
-    static const char *const modes[] = { "report", "json", "events", "summary", "tree", NULL };
+    static const char *const modes[] = { "report", "json", "events", "summary", "tree", "ecs", NULL };
     return g_strv_contains(modes, mode);
 }

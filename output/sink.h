@@ -62,13 +62,16 @@ struct TwSink {
     void (*free)(TwSink *sink);
     TwOut *out;  /* borrowed */
     bool color;  /* the output is a terminal and colour was not refused */
+    /* The --from-events input (sensor) of the event being handed to
+     * event(), NULL for this run's capture; set by cli/stages.c. */
+    const char *source;
 };
 
 /* The sink for a mode name, or NULL when the name is not a mode.  `out` is
  * borrowed (transfer none) and must outlive the sink.
  * Returns: (transfer full) (nullable): free with tw_sink_free(). */
 TwSink *tw_sink_new(const char *mode, TwOut *out);
-#define TW_SINK_MODES "report, json, events, summary, tree"
+#define TW_SINK_MODES "report, json, events, summary, tree, ecs"
 bool tw_sink_mode_known(const char *mode);
 /* Frees a sink through its `free` vfunc (not its borrowed `out`); NULL is a no-op. */
 void tw_sink_free(TwSink *sink);
@@ -79,6 +82,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSink, tw_sink_free)
 TwSink *tw_sink_events_new(TwOut *out);  /* -T events: NDJSON, docs/events.md */
 TwSink *tw_sink_summary_new(TwOut *out); /* one line per message */
 TwSink *tw_sink_tree_new(TwOut *out);    /* -T tree: the teaching view */
+TwSink *tw_sink_ecs_new(TwOut *out);     /* -T ecs: ECS documents (output/ecs.c, docs/ecs.md) */
 /* -T report (text) and -T json: the report, written at the end
  * (output/report.c) from the analysis result. */
 TwSink *tw_sink_report_new(TwOut *out, bool json);
@@ -105,3 +109,20 @@ void tw_alert_json(const TwMachine *m, const TwFinding *f, GString *out);
  * same id in every run and on every sensor (16 hex digits of a SHA-256).
  * Returns: (transfer full): free with g_free(). */
 char *tw_finding_id(const TwMachine *m, const TwFinding *f);
+
+/* Elastic Common Schema 9.4 (output/ecs.c, docs/ecs.md).  observer.name is
+ * the --from-events input an event came from, else this name (--sensor-name,
+ * default the host name), set once by cli/ (transfer none: copied). */
+void tw_ecs_set_observer(const char *name);
+/* One ECS document per event, one line + "\n"; `source` as TwSink.source. */
+void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out);
+/* What a live sensor adds to a finding (cli/stages.c), or NULL. */
+typedef struct {
+    const char *observer;   /* NULL: the tw_ecs_set_observer name */
+    bool live;              /* capture_drops_before / may_have_missed_packets */
+    guint64 drops;
+    const char *ring_file[2]; /* -w: first and establishing frames' ring files, or NULL */
+    guint64 ring_frame[2];
+} TwEcsAlertExtra;
+/* One ECS alert (state >= recovered) or state document per finding. */
+void tw_ecs_alert_json(const TwMachine *m, const TwFinding *f, const TwEcsAlertExtra *x, GString *out);
