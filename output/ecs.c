@@ -88,7 +88,8 @@ static void finish(JsonBuilder *b, GString *out)
     g_string_append_c(out, '\n');
 }
 
-static void add_observer(JsonBuilder *b, const char *name)
+/* `iface`: the capture interface, observer.ingress.interface.name (or NULL). */
+static void add_observer(JsonBuilder *b, const char *name, const char *iface)
 {
     json_builder_set_member_name(b, "observer");
     json_builder_begin_object(b);
@@ -96,6 +97,15 @@ static void add_observer(JsonBuilder *b, const char *name)
     add_str(b, "product", "trustwire");
     add_str(b, "vendor", "trustwire");
     add_str(b, "type", "sensor");
+    if (iface) {
+        json_builder_set_member_name(b, "ingress");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "interface");
+        json_builder_begin_object(b);
+        add_str(b, "name", iface);
+        json_builder_end_object(b);
+        json_builder_end_object(b);
+    }
     json_builder_end_object(b);
 }
 
@@ -341,7 +351,7 @@ void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out)
     add_str(b, "action", c.action);
     json_builder_end_object(b);
 
-    add_observer(b, observer(source));
+    add_observer(b, observer(source), NULL);
 
     if (ev->src[0]) {
         add_endpoint(b, "source", ev->src, ev->sport, ev->has_mac ? ev->src_mac : NULL);
@@ -538,7 +548,7 @@ void tw_ecs_alert_json(const TwMachine *m, const TwFinding *f, const TwEcsAlertE
     add_str(b, "ruleset", "trustwire");
     json_builder_end_object(b);
 
-    add_observer(b, x && x->observer ? x->observer : observer(NULL));
+    add_observer(b, x && x->observer ? x->observer : observer(NULL), NULL);
 
     g_autoptr(GPtrArray) ips = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; m->addrs && i < m->addrs->len; i++)
@@ -604,6 +614,88 @@ void tw_ecs_alert_json(const TwMachine *m, const TwFinding *f, const TwEcsAlertE
         g_autofree char *k = g_strconcat(n[i], "_frame", NULL);
         add_int(b, k, (gint64)x->ring_frame[i]);
     }
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    finish(b, out);
+}
+
+static void add_head(JsonBuilder *b, gint64 ts_us, const char *kind, const char *dataset, const char *category,
+                     const char *action, const char *iface)
+{
+    add_time(b, "@timestamp", ts_us);
+    json_builder_set_member_name(b, "ecs");
+    json_builder_begin_object(b);
+    add_str(b, "version", TW_ECS_VERSION);
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "event");
+    json_builder_begin_object(b);
+    add_str(b, "kind", kind);
+    add_str(b, "module", "trustwire");
+    add_str(b, "dataset", dataset);
+    json_builder_set_member_name(b, "category");
+    json_builder_begin_array(b);
+    json_builder_add_string_value(b, category);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "type");
+    json_builder_begin_array(b);
+    json_builder_add_string_value(b, "info");
+    json_builder_end_array(b);
+    add_str(b, "action", action);
+    json_builder_end_object(b);
+    add_observer(b, observer(NULL), iface);
+}
+
+void tw_ecs_capture_json(const TwEcsCapture *c, GString *out)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    add_head(b, c->time_us, "metric", "trustwire.capture", "network", c->why, c->iface);
+    json_builder_set_member_name(b, "trustwire");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "capture");
+    json_builder_begin_object(b);
+    add_str(b, "why", c->why);
+    json_builder_set_member_name(b, "interval_s");
+    json_builder_add_double_value(b, c->interval_s);
+    add_int(b, "received", (gint64)c->received);
+    add_int(b, "kernel_drops", (gint64)c->kernel_drops);
+    add_int(b, "if_drops", (gint64)c->if_drops);
+    add_int(b, "interval_received", (gint64)c->interval_received);
+    add_int(b, "interval_kernel_drops", (gint64)c->interval_kernel_drops);
+    add_int(b, "interval_if_drops", (gint64)c->interval_if_drops);
+    json_builder_set_member_name(b, "lossless");
+    json_builder_add_boolean_value(b, c->kernel_drops + c->if_drops == 0);
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    finish(b, out);
+}
+
+void tw_ecs_retired_json(const TwMachine *m, TwState state, const TwFinding *f, GString *out)
+{
+    g_autofree char *host = machine_host(m->account);
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    add_head(b, g_get_real_time(), "state", "trustwire.retirement", "host", "retired", NULL);
+    if (host) {
+        json_builder_set_member_name(b, "host");
+        json_builder_begin_object(b);
+        add_str(b, "name", host);
+        json_builder_end_object(b);
+    }
+    if (m->account) {
+        json_builder_set_member_name(b, "user");
+        json_builder_begin_object(b);
+        add_str(b, "name", m->account);
+        json_builder_end_object(b);
+    }
+    json_builder_set_member_name(b, "trustwire");
+    json_builder_begin_object(b);
+    add_str(b, "machine", m->key);
+    add_str(b, "account", m->account);
+    add_time(b, "last_seen", m->last_ts);
+    add_str(b, "state", tw_state_name(state));
+    add_str(b, "rule", f ? f->rule->name : NULL);
     json_builder_end_object(b);
     json_builder_end_object(b);
     finish(b, out);

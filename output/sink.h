@@ -126,3 +126,15 @@ typedef struct {
 } TwEcsAlertExtra;
 /* One ECS alert (state >= recovered) or state document per finding. */
 void tw_ecs_alert_json(const TwMachine *m, const TwFinding *f, const TwEcsAlertExtra *x, GString *out);
+/* The live sensor's other records in an ECS alerts stream (cli/live.c,
+ * docs/sensor.md): a capture interval (event.kind metric) and a machine
+ * retired (event.kind state). */
+typedef struct {
+    const char *iface, *why;
+    gint64 time_us;
+    double interval_s;
+    guint64 received, kernel_drops, if_drops;
+    guint64 interval_received, interval_kernel_drops, interval_if_drops;
+} TwEcsCapture;
+void tw_ecs_capture_json(const TwEcsCapture *c, GString *out);
+void tw_ecs_retired_json(const TwMachine *m, TwState state, const TwFinding *f, GString *out);

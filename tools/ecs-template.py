@@ -24,6 +24,7 @@ OUT = os.path.join(REPO, "docs", "ecs-index-template.json")
 ECS_VERSION = "9.4.0"
 
 # trustwire.* of a finding document (output/ecs.c tw_ecs_alert_json, docs/ecs.md "Findings").
+# A dotted name is a sub-object (trustwire.capture.*).
 FINDING_FIELDS = {
     "finding_id": "keyword", "machine": "keyword", "account": "keyword", "state": "keyword",
     "rule": "keyword", "confidence": "keyword", "fix": "match_only_text",
@@ -32,6 +33,11 @@ FINDING_FIELDS = {
     "clock_offset_s": "double", "capture_drops_before": "long", "may_have_missed_packets": "boolean",
     "first_file": "keyword", "first_file_frame": "long",
     "established_file": "keyword", "established_file_frame": "long",
+    # the live sensor's records in an ECS alerts stream (tw_ecs_capture_json, tw_ecs_retired_json)
+    "last_seen": "date",
+    "capture.why": "keyword", "capture.interval_s": "double", "capture.received": "long",
+    "capture.kernel_drops": "long", "capture.if_drops": "long", "capture.interval_received": "long",
+    "capture.interval_kernel_drops": "long", "capture.interval_if_drops": "long", "capture.lossless": "boolean",
 }
 # ECS types as Elasticsearch mapping types (the ECS types are ES types already).
 ECS_TO_ES = {"keyword": "keyword", "match_only_text": "match_only_text", "wildcard": "wildcard", "long": "long",
@@ -87,7 +93,7 @@ def template():
         put(props, name, es_mapping(ECS_TO_ES[row["Type"]]))
     tw = {}
     for name, t in sorted(trustwire_types().items()):
-        tw[name] = es_mapping(t)
+        put(tw, name, es_mapping(t))
     # fields a newer trustwire adds stay in _source, unindexed, instead of a mapping conflict
     props["trustwire"] = {"type": "object", "dynamic": False, "properties": tw}
     return {

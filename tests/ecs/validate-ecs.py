@@ -2,6 +2,8 @@
 """ECS documents of every capture against the ECS 9.4 field list and the index template.
 
 Usage: validate-ecs.py TRUSTWIRE
+       validate-ecs.py --docs FILE [KIND…]   every line of FILE an ECS document (checks 1, 2 and the
+                                             per-document ones of 3), and each KIND (event.kind) among them
 
 1. tests/ecs/ecs-fields-9.4.0-subset.csv holds the ECS 9.4.0 rows of the fields trustwire writes,
    copied unchanged from elastic/ecs (generated/csv/fields.csv); when ../shared/reference/ecs/
@@ -53,6 +55,7 @@ EXPECTED_TYPES = {
     "network": {"access", "allowed", "connection", "denied", "end", "info", "protocol", "start"},
     "intrusion_detection": {"allowed", "denied", "info"},
     "web": {"access", "error", "info"},
+    "host": {"access", "change", "end", "info", "start"},
 }
 OUTCOMES = {"failure", "success", "unknown"}
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$")
@@ -130,7 +133,7 @@ class Checker:
 
     def doc(self, d, where, native=None):
         kind = d.get("event", {}).get("kind")
-        self.docs[kind if kind in self.docs else "event"] += 1
+        self.docs[kind] = self.docs.get(kind, 0) + 1
         for req in ("@timestamp", "ecs", "event", "observer"):
             if req not in d:
                 self.err(where, f"no {req}")
@@ -203,10 +206,12 @@ def run(cmd):
 
 
 def main():
-    if len(sys.argv) != 2:
+    docs_file = None
+    if len(sys.argv) >= 3 and sys.argv[1] == "--docs":
+        docs_file, want_kinds = sys.argv[2], set(sys.argv[3:])
+    elif len(sys.argv) != 2:
         print(__doc__)
         return 2
-    tw = os.path.abspath(sys.argv[1])
     errs = []
     ecs, lines = load_subset()
     check_subset_rows(lines, errs)
@@ -219,6 +224,22 @@ def main():
         errs.append("docs/ecs-index-template.json differs from tools/ecs-template.py (run it with --write)")
     template = json.loads(committed)
     c = Checker(ecs, template["template"]["mappings"]["properties"])
+    if docs_file:
+        kinds = set()
+        with open(docs_file, encoding="utf-8") as f:
+            for i, l in enumerate(f, 1):
+                if l.strip():
+                    d = json.loads(l)
+                    kinds.add(d.get("event", {}).get("kind"))
+                    c.doc(d, f"{docs_file}:{i}")
+        errs += c.errors
+        errs += [f"no {k} document in {docs_file}" for k in sorted(want_kinds - kinds)]
+        for e in errs[:MAX_ERRORS]:
+            print("ERROR:", e)
+        print(f"{docs_file}: {sum(c.docs.values())} ECS documents ({', '.join(sorted(str(k) for k in kinds))}); "
+              f"errors: {len(errs)}")
+        return 1 if errs or not sum(c.docs.values()) else 0
+    tw = os.path.abspath(sys.argv[1])
 
     caps = sorted(glob.glob(os.path.join(REPO, "pcaps", "*.pcap*")))
     if os.path.isdir(PUBLIC):
