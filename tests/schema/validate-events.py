@@ -18,7 +18,10 @@ its one JSON type; a field it does not list fails (additionalProperties: false).
 4. reads every tests/rules fixture back (`--from-events … -T events`): hand-written events use
    the contract's names and types too (except hostile-*.ndjson, wrong on purpose);
 5. validates every event with jsonschema's Draft202012Validator, and independently checks
-   that no field name was seen with two JSON types.
+   that no field name was seen with two JSON types;
+6. writes every rule fixture back in schema 1 (the old names, no "schema") and checks that
+   `--from-events` reads it to exactly the events of the schema-2 fixture (the documented
+   schema-1 mapping of core/event-json.c, end to end).
 
 Prints the counts; exits 1 on any invalid event, 77 when python3-jsonschema is missing
 (tools/setup.sh --test installs it).
@@ -132,6 +135,52 @@ def run(cmd, env=None, ok=(0, 1, 3)):
     return r.stdout
 
 
+# schema 2 -> schema 1, by proto (docs/events.md "Schema version", read backwards)
+V1_NAMES = {
+    "decode_status": {"kerberos": "status", "ntp": "status", "dns": "status", "ntlmssp": "status",
+                      "netlogon": "decode_error", "samr": "decode_error", "dcerpc": "decode_error"},
+    "nt_status": {"kerberos": "ntstatus", "smb2": "status", "samr": "status", "netlogon": "status"},
+    "nt_status_name": {"smb2": "status_name", "samr": "status_name", "netlogon": "status_name"},
+    "win32_status": {"netlogon": "status"}, "win32_status_name": {"netlogon": "status_name"},
+    "fault_status": {"dcerpc": "status"}, "fault_status_name": {"dcerpc": "status_name"},
+    "epm_status": {"dcerpc": "status"}, "if_version": {"dcerpc": "version"},
+    "negotiate_flags": {"netlogon": "flags"}, "ntlmssp_flags": {"ntlmssp": "flags"},
+    "http_status": {"http": "status"}, "http_reason": {"http": "reason"}, "http_method": {"http": "method"},
+    "http_uri": {"http": "uri"}, "http_uri_truncated": {"http": "uri_truncated"},
+}
+
+
+def to_schema1(ev):
+    p = ev.get("proto")
+    out = {}
+    for k, v in ev.items():
+        if k == "schema":
+            continue
+        out[V1_NAMES.get(k, {}).get(p, k)] = v
+        if k == "win32_status" and p == "netlogon":
+            out["status_type"] = "win32"
+    return out
+
+
+def check_schema1(tw, fixtures, tmp):
+    """Returns (events compared, differences)."""
+    n, diffs = 0, []
+    for fx in fixtures:
+        v1 = os.path.join(tmp, "v1.ndjson")
+        with open(fx, encoding="utf-8") as f, open(v1, "w", encoding="utf-8") as o:
+            for line in f:
+                if line.strip():
+                    o.write(json.dumps(to_schema1(json.loads(line)), ensure_ascii=False) + "\n")
+        a = run([tw, "--from-events", fx, "-T", "events"]).splitlines()
+        b = run([tw, "--from-events", v1, "-T", "events"]).splitlines()
+        n += len(a)
+        if a != b:
+            first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            diffs.append(f"{os.path.relpath(fx, REPO)}: schema-1 line {first + 1} reads differently:\n"
+                         f"  2: {a[first] if first < len(a) else '(none)'}\n  1: {b[first] if first < len(b) else '(none)'}")
+    return n, diffs
+
+
 def key_args(pcap):
     base = os.path.join(REPO, "pcaps", "keys", os.path.basename(pcap).rsplit(".", 1)[0])
     args = []
@@ -199,6 +248,15 @@ def main():
             continue
         c.feed(run([tw, "--from-events", fx, "-T", "events"]), os.path.relpath(fx, REPO), "rule fixtures")
 
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        fixtures = [f for f in sorted(glob.glob(os.path.join(REPO, "tests", "rules", "*.ndjson")))
+                    if not os.path.basename(f).startswith("hostile-")]
+        n1, d1 = check_schema1(tw, fixtures, tmp)
+    for d in d1:
+        print("SCHEMA 1:", d)
+    print(f"schema 1: {n1} events of {len(fixtures)} fixtures written with the old names read back "
+          f"{'identically' if not d1 else f'with {len(d1)} differences'}")
     coll = c.collisions()
     for e in coll:
         print("COLLISION:", e)
@@ -215,7 +273,7 @@ def main():
     if c.events == 0:
         print("FAIL: no events validated")
         return 1
-    return 1 if c.invalid or coll else 0
+    return 1 if c.invalid or coll or d1 else 0
 
 
 if __name__ == "__main__":
