@@ -65,6 +65,7 @@ typedef struct {
     gint64 last_ts;
     char *conclusion;  /* what the exchange shows, when it ended */
     bool saw_preauth_required;
+    bool sent_preauth; /* an AS-REQ with PA-ENC-TIMESTAMP was seen */
     bool zero_challenge, zero_credential; /* NETLOGON: the Zerologon pattern */
 } Exchange;
 
@@ -244,11 +245,14 @@ static void kerberos(TwTreeRel *r, const TwEvent *ev, GString *narr, GArray *fra
             g_snprintf(key, sizeof key, "tgs|%s|%s|%" G_GUINT64_FORMAT, ev->src, sname, ev->frame);
         Exchange *x = as ? g_hash_table_lookup(r->by_key, key) : NULL;
         bool preauth = list_has(ev, "padata", 2);
-        if (!x || (!preauth && !x->saw_preauth_required && x->steps->len)) {
+        /* a new attempt begins without pre-authentication after one with it;
+         * a repeated AS-REQ without it (a retransmission, a 25) continues */
+        if (!x || (!preauth && x->sent_preauth)) {
             g_autofree char *who = g_strdup_printf("%s%s%s from %s", as ? (cname ? cname : "?") : "a TGT holder",
                                                    as && realm[0] ? "@" : "", as ? realm : "", ev->src);
             x = exchange_open(r, as ? EX_KRB_AS : EX_KRB_TGS, key, who, narr, frames);
         }
+        x->sent_preauth |= preauth;
         if (as)
             step(r, x, ev,
                  preauth ? g_strdup_printf("AS-REQ with the encrypted timestamp (PA-ENC-TIMESTAMP)")
