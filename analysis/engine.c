@@ -123,6 +123,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_ptr_array_unref(a->touched);
     g_free(a->dc_name);
     tw_fleet_cache_free(a->fleet_cache);
+    tw_clock_cache_free(a->dc_clock_cache);
     g_free(a->realm);
     tw_health_free(a->health);
     g_free(a);
