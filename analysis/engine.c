@@ -42,6 +42,7 @@ typedef struct {
     bool zero;      /* Zerologon pattern */
     bool sealed;
     bool answered;  /* a Kerberos reply (AP-REP/KRB-ERROR) was matched to it */
+    TwKrbProof *proof; /* with keys: what its decrypted parts prove (keyproof.c), or NULL */
 } Request;
 
 static void request_free(gpointer p)
@@ -54,6 +55,7 @@ static void request_free(gpointer p)
     g_free(r->sname);
     g_free(r->op);
     g_free(r->account);
+    tw_keyproof_free(r->proof);
     g_free(r);
 }
 
@@ -540,6 +542,15 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         r->cname = g_strdup(cname);
         r->sname = g_strdup(sname);
         r->kpasswd = kpasswd;
+        r->proof = tw_keyproof_request(ev);
+        gint64 clk_us;
+        TwClockKind clk_kind;
+        if (tw_keyproof_client_clock(r->proof, &clk_us, &clk_kind)) {
+            /* with keys: the client's own clock, decrypted (keyproof.c) */
+            g_autofree char *who = tw_identity_from_principal(t == TW_KRB5_AS_REQ ? cname : tw_keyproof_client(r->proof));
+            TwMachine *cm = who ? tw_identity_get(a, who) : tw_identity_by_addr(a, ev->src, false);
+            clock_sample(a, cm, ev, source, clk_kind, clk_us, ev->ts_us);
+        }
         gint64 till = 0;
         /* RFC 4120 5.4.1: till is chosen by the client from its own clock;
          * 2037-09-13 (Windows) and 1970 (none) say nothing about it. */
@@ -691,6 +702,8 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
      * sender a DC. */
     TwPeer sender = from_kdc ? TW_PEER_KDC : TW_PEER_SERVER;
     const char *client = cname ? cname : (r ? r->cname : NULL);
+    if (!client && r)
+        client = tw_keyproof_client(r->proof); /* with keys: the decrypted authenticator's cname */
     const char *service = (r && r->sname) ? r->sname : sname;
     gint64 req_type = r ? r->msg_type : -1;
     g_autofree char *cacct = tw_identity_from_principal(client);
@@ -740,6 +753,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
                                                  ev->src, service ? service : "its service", ev->dst);
             tw_machine_fact(a, m, TW_F_SRV_KEY_FAIL,
                             with_krb_error(evidence_new(ev, source, "AP-REQ → KRB-ERROR", g_steal_pointer(&d)), code, has_nt, nt, sender));
+            tw_keyproof_refused(a, m, r ? r->proof : NULL, ev, source, code, true);
             return;
         }
         if (code == TW_KRB5_ERR_AP_MODIFIED || code == TW_KRB5_ERR_AP_BADKEYVER) {
@@ -756,6 +770,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_machine_fact(a, m, TW_F_KRB_KEY_FAIL,
                             with_krb_error(evidence_new(ev, source, reqdesc,
                                          g_strdup("the domain controller rejected this machine's password (key)")), code, has_nt, nt, sender));
+            tw_keyproof_refused(a, m, r ? r->proof : NULL, ev, source, code, false);
         } else if (user) {
             user_failure(a, ev, source, client, client_addr, code);
         }
@@ -817,7 +832,19 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
                 e->detail = tw_intern(d2);
             }
         }
+        double exact;
+        g_autofree char *xd = NULL;
+        if (r && tw_keyproof_skew(r->proof, ev, &exact, &xd)) {
+            /* with keys: the client's own clock, decrypted, against the KDC's stime */
+            e->has_value = true;
+            e->value_estimated = false;
+            e->value = exact;
+            if (e->detail)
+                g_ref_string_release(e->detail);
+            e->detail = tw_intern(xd);
+        }
         tw_machine_fact(a, m, TW_F_KRB_SKEW, e);
+        tw_keyproof_refused(a, m, r ? r->proof : NULL, ev, source, code, false);
         return;
     }
     case TW_KRB5_ERR_C_PRINCIPAL_UNKNOWN:
@@ -1353,6 +1380,7 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
                         with_status(evidence_new(ev, source, "AP-REQ → SMB2 SESSION_SETUP response",
                                      g_strdup_printf("the server refused a valid Kerberos ticket for %s (frame %" G_GUINT64_FORMAT ")",
                                                      r->sname, r->frame)), st));
+        tw_keyproof_refused(a, m, r->proof, ev, source, st, true);
     }
 }
 
