@@ -522,6 +522,8 @@ static void user_failure(TwAnalysis *a, const TwEvent *ev, const char *source, c
 
 /* ---- Kerberos (RFC 4120, MS-KILE) ---- */
 
+static char *conn_key(const char *source, const char *caddr, gint64 cport, const char *saddr, gint64 sport);
+
 static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     gint64 t = krb_msg_type(ev);
@@ -571,6 +573,18 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
                                 with_kerberos(evidence_new(ev, source, "AS-REQ",
                                                            g_strdup_printf("%s asks the KDC for a ticket", cacct)),
                                               t, TW_DIR_REQUEST, TW_PEER_CLIENT));
+        }
+        const char *logon = tw_keyproof_client(r->proof);
+        if (t == TW_KRB5_AP_REQ && !kpasswd && logon) {
+            /* with keys: the decrypted authenticator names who logs on to this
+             * connection (a SAMR caller over it, as NTLMSSP's user does) */
+            const char *crealm = tw_event_get_whole_str(ev, "authenticator_crealm");
+            g_autofree char *k = conn_key(source, ev->src, ev->sport, ev->dst, ev->dport);
+            if (g_hash_table_size(a->flow_users) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->flow_users, k))
+                g_hash_table_replace(a->flow_users, g_steal_pointer(&k),
+                                     crealm ? g_strdup_printf("%s@%s", logon, crealm) : g_strdup(logon));
+            else
+                tw_analysis_cap_hit(a, TW_AN_CAP_FLOW_USERS);
         }
         g_autofree char *sacct = tw_identity_from_principal(sname);
         if (sacct && t == TW_KRB5_AP_REQ && !kpasswd) {
@@ -1084,8 +1098,9 @@ static void feed_samr(TwAnalysis *a, const TwEvent *ev, const char *source)
     g_autofree char *acct = tw_identity_from_computer(user);
     TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
     const char *op = tw_event_get_str(ev, "op");
-    /* the caller: the NTLMSSP user of this connection (a Kerberos session's
-     * user is inside the encrypted authenticator: not known without keys) */
+    /* the caller: the NTLMSSP user of this connection, or with keys the
+     * client of its decrypted Kerberos authenticator (without keys a
+     * Kerberos session's user is not on the wire) */
     g_autofree char *k = conn_key(source, ev->dst, ev->dport, ev->src, ev->sport);
     const char *caller = g_hash_table_lookup(a->flow_users, k);
     TwEvidence *e = evidence_new(ev, source, op ? op : "SAMR set password", g_strdup(caller));

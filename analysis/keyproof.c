@@ -275,6 +275,10 @@ static const TwEvidence *last_of(const TwFact *f)
     return f->ev && f->ev->len ? g_ptr_array_index(f->ev, f->ev->len - 1) : NULL;
 }
 
+/* Why a machine presents an older generation than the DC's. */
+#define OLDER_WHY "the password changed after the machine last had it (a snapshot rollback, a restored image, " \
+                  "or a copy of the machine that rotated it)"
+
 /* NETLOGON: the refused credential recomputed (MS-NRPC 3.1.4.4). */
 static char *nl_proof(const TwMachine *m, const char *name, gint64 *gen, gint64 *ts)
 {
@@ -292,8 +296,8 @@ static char *nl_proof(const TwMachine *m, const char *name, gint64 *gen, gint64 
                                    ") was computed with the newest supplied password, %s; the DC holds another one",
                                    name, used->frame, used->detail ? used->detail : "");
         return g_strdup_printf("With the supplied keys: %s used an older password on its refused NETLOGON "
-                               "authentication (frame %" G_GUINT64_FORMAT "), %s: a snapshot rollback or a restored image",
-                               name, used->frame, used->detail ? used->detail : "");
+                               "authentication (frame %" G_GUINT64_FORMAT "), %s: %s",
+                               name, used->frame, used->detail ? used->detail : "", OLDER_WHY);
     }
     if (none) {
         *gen = -1;
@@ -322,9 +326,8 @@ static char *krb_proof(const TwMachine *m, const char *name, gint64 *gen, gint64
                                    G_GUINT64_FORMAT ") was made with the newest supplied key: %s; the DC holds another one",
                                    name, used->frame, used->detail);
         return g_strdup_printf("With the supplied keys: %s used an older password on its refused Kerberos "
-                               "pre-authentication (refused in frame %" G_GUINT64_FORMAT "): %s: a snapshot rollback or a "
-                               "restored image",
-                               name, used->frame, used->detail);
+                               "pre-authentication (refused in frame %" G_GUINT64_FORMAT "): %s: %s",
+                               name, used->frame, used->detail, OLDER_WHY);
     }
     if (none) {
         *gen = -1;
@@ -349,13 +352,26 @@ static char *srv_proof(const TwMachine *m, const char *name)
     const char *holds = e->has_krb_error && e->krb_error == 44 /* KRB_AP_ERR_BADKEYVER */
                             ? "the server has no key of that version"
                             : "the server holds another key (an old keytab or secret)";
+    /* KRB_AP_ERR_BADKEYVER before, a wrong key of that version now (RFC 4120
+     * 7.5.9 44 then 31/41): its keytab was rewritten, from the stale secret */
+    const TwEvidence *before = NULL;
+    for (guint i = 0; i + 1 < m->facts[TW_F_SRV_TICKET_KEY].ev->len && !before; i++) {
+        const TwEvidence *b = g_ptr_array_index(m->facts[TW_F_SRV_TICKET_KEY].ev, i);
+        if (b->has_krb_error && b->krb_error == 44 && e->has_krb_error && e->krb_error != 44 && b->value == e->value)
+            before = b;
+    }
+    g_autofree char *rewritten = before
+        ? g_strdup_printf("; at frame %" G_GUINT64_FORMAT " it had no key of that version at all (KRB_AP_ERR_BADKEYVER): "
+                          "its keytab was rewritten in between, with a key that is not the KDC's (from its stale secret)",
+                          before->frame)
+        : g_strdup("");
     if (e->value == 0)
         return g_strdup_printf("With the supplied keys: %s refused (frame %" G_GUINT64_FORMAT ") a ticket encrypted "
-                               "with the newest supplied key of the service: %s. The KDC used the current password; %s",
-                               name, e->frame, e->detail, holds);
+                               "with the newest supplied key of the service: %s. The KDC used the current password; %s%s",
+                               name, e->frame, e->detail, holds, rewritten);
     return g_strdup_printf("With the supplied keys: %s refused (frame %" G_GUINT64_FORMAT ") a ticket encrypted with "
-                           "an older supplied key of the service: %s. The KDC itself holds that older key; %s",
-                           name, e->frame, e->detail, holds);
+                           "an older supplied key of the service: %s. The KDC itself holds that older key; %s%s",
+                           name, e->frame, e->detail, holds, rewritten);
 }
 
 char *tw_machine_key_proof(const TwMachine *m, gint64 *generation)
