@@ -1,7 +1,10 @@
-/* krb5.c — Kerberos V5 message parser (RFC 4120 section 5), DER only, no
- * decryption.  One call decodes one APPLICATION-tagged message into one
- * event; everything in the clear is recorded, and with want_tree every
- * field goes into the teaching view under its RFC ASN.1 name.
+/* krb5.c — Kerberos V5 message parser (RFC 4120 section 5), DER only.  One
+ * call decodes one APPLICATION-tagged message into one event; everything in
+ * the clear is recorded, and with want_tree every field goes into the
+ * teaching view under its RFC ASN.1 name.  With keys (TwDissectCtx.keys) the
+ * encrypted parts are opened once the message is read and their plain text
+ * is walked from the same kind of tables (section "with keys" below; which
+ * key opens what: krb5-keys.c).
  *
  * Parsing style, after MIT krb5's asn1_k_encode.c: each ASN.1 SEQUENCE is a
  * table of its [n] fields (name, OPTIONAL or not, type, the event key it
