@@ -100,6 +100,13 @@ for c in ("10-server-key-kvno", "10-server-key-mismatch"):
     check(m.get("verdict") == "server-key-mismatch" and "is under SRV01$@LAB.TRUSTWIRE.TEST kvno 2, generation 1 of 2"
           in (m.get("key_proof") or ""), "%s: the refused ticket is under SRV01$ kvno 2, the newest of 2" % c)
 
+# 10c: BADKEYVER first (no kvno-2 key), then BAD_INTEGRITY (a wrong kvno-2 key): the keytab was rewritten
+j = json.loads(run("10-server-key-http.pcap", "-K", keytab("10-server-key-http"), "-T", "json"))
+proof = machine(j, "SRV01$").get("key_proof") or ""
+check("refused (frame 94) a ticket encrypted with the newest supplied key" in proof and
+      "at frame 38 it had no key of that version at all (KRB_AP_ERR_BADKEYVER): its keytab was rewritten" in proof,
+      "10-server-key-http: BADKEYVER at 38 then BAD_INTEGRITY at 94 under kvno 2: a rewritten keytab")
+
 # 05: kpasswd over TCP: the reply's result read from the KRB-PRIV; the new password never shown
 K05 = ["-K", keytab("05-rotation-kpasswd-tcp")]
 ev = events("05-rotation-kpasswd-tcp.pcap", *K05)
