@@ -6,7 +6,6 @@
 #include "output/ladder.h"
 #include "output/html-model.h"
 #include "output/report-health.h"
-#include "output/sink.h"
 
 #include <string.h>
 
@@ -185,8 +184,6 @@ void tw_ladder_text(const TwAnalysis *a, const TwLadder *ld, GString *out)
                                MARGIN, "", ascii_only ? "..." : "…", ld->rows_left_out);
 }
 
-/* ---- the sink ---- */
-
 static void machine_ladders(const TwAnalysis *a, const TwMachineView *v, GString *out)
 {
     const TwFinding *mf = tw_view_main(v);
@@ -215,12 +212,9 @@ static void machine_ladders(const TwAnalysis *a, const TwMachineView *v, GString
     g_string_append_c(out, '\n');
 }
 
-static int ladder_end(TwSink *sink, TwAnalysis *an)
+int tw_ladder_write(TwAnalysis *an, GString *s)
 {
-    if (sink->out->err)
-        return 0;
     g_autoptr(TwPageModel) pm = tw_page_model_new(an);
-    g_autoptr(GString) s = g_string_new(NULL);
     guint shown = 0;
     for (guint i = 0; i < pm->views->len; i++) {
         const TwMachineView *v = &g_array_index(pm->views, TwMachineView, i);
@@ -233,22 +227,5 @@ static int ladder_end(TwSink *sink, TwAnalysis *an)
     if (!shown)
         g_string_append(s, an->focus ? "No machine of that name in the capture.\n"
                                      : "No failing exchange: no machine has lost its trust.\n");
-    tw_out_write(sink->out, s->str, s->len);
     return pm->status;
-}
-
-static void ladder_free(TwSink *sink)
-{
-    g_free(sink);
-}
-
-TwSink *tw_sink_ladder_new(TwOut *out)
-{
-    TwSink *s = g_new0(TwSink, 1);
-    s->mode = "ladder";
-    s->needs_analysis = true;
-    s->end = ladder_end;
-    s->free = ladder_free;
-    s->out = out;
-    return s;
 }
