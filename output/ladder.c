@@ -188,6 +188,13 @@ static void machine_ladders(const TwAnalysis *a, const TwMachineView *v, GString
 {
     const TwFinding *mf = tw_view_main(v);
     g_autoptr(GPtrArray) rows = tw_view_evidence(v);
+    if (!rows->len && mf) {
+        /* a machine that is fine (shown for --machine): its latest exchange
+         * that proved it, a teaching ladder */
+        for (guint i = 0; i < mf->evidence->len; i++)
+            g_ptr_array_add(rows, g_ptr_array_index(mf->evidence, i));
+        g_ptr_array_sort(rows, tw_evidence_cmp);
+    }
     g_autoptr(GPtrArray) lds = tw_ladders_new(a, v, rows);
     const char *dash = ascii_only ? "-" : "—", *to = ascii_only ? "->" : "→";
     g_string_append_printf(out, "%s %s %s", tw_machine_label(v->m), dash, tw_state_name(v->state));
@@ -205,8 +212,12 @@ static void machine_ladders(const TwAnalysis *a, const TwMachineView *v, GString
         t0[10] = ' ';
         t0[23] = 0;
         tw_short_time_ms(ld->last_ts, t1);
-        g_string_append_printf(out, "\nExchange %u of %u: %s %s %s UTC, %u failed\n\n", i + 1, lds->len, t0, to, t1,
-                               ld->fails);
+        if (ld->fails || v->state >= TW_STATE_RECOVERED)
+            g_string_append_printf(out, "\nExchange %u of %u: %s %s %s UTC, %u failed\n\n", i + 1, lds->len, t0, to,
+                                   t1, ld->fails);
+        else
+            g_string_append_printf(out, "\nNo failing exchange; the latest that proved it: %s %s %s UTC\n\n", t0, to,
+                                   t1);
         tw_ladder_text(a, ld, out);
     }
     g_string_append_c(out, '\n');
