@@ -315,6 +315,10 @@ struct TwAnalysis {
      * two; vantage_n -1 before the first event with both ends). */
     char vantage[2][TW_ADDR_STRLEN];
     int vantage_n;
+    /* Sender address → TwCsumTally: its events, and those whose frame's
+     * TCP/UDP checksum was wrong ("checksum_bad"): the capture host's own
+     * frames under checksum offload (clock.c). */
+    GHashTable *csum_by_src;
     bool clock_ref_set;     /* clock_ref_lo/hi: range of the clock offsets kept so far */
     double clock_ref_lo, clock_ref_hi;
     /* DC clock offset and name, computed once per state of the input

@@ -43,12 +43,25 @@ char *tw_clock_describe_steps(const TwMachine *m);
 
 /* Fewest events for a vantage-point inference. */
 #define TW_CLOCK_VANTAGE_MIN_EVENTS 4
+/* Checksum offload: an address whose events (at least this many) all but
+ * a tenth came from frames with a wrong TCP/UDP checksum, while no other
+ * address has more than a tenth, is the capture host. */
+#define TW_CLOCK_OFFLOAD_MIN_EVENTS 4
+
+/* Per sender address (TwAnalysis.csum_by_src). */
+typedef struct {
+    guint64 events;
+    guint64 bad;
+} TwCsumTally;
 /* Follows the addresses party to every event (tw_analysis_feed). */
 void tw_clock_vantage_feed(TwAnalysis *a, const TwEvent *ev);
-/* The capture host when one address is party to every event of a single
- * input: its clock is the capture clock.  *inference and *confidence say
- * how ("party to every message", "medium"); NULL for a span port, two
- * hosts talking only to each other, or several inputs.
+/* The capture host of a single input: its clock is the capture clock.
+ * Either the one address whose own frames carry wrong TCP/UDP checksums
+ * (checksum offload: "high"), or one address party to every event
+ * ("medium"; never a DC, which is party to every message of a one-DC
+ * network wherever it is captured).  *inference and *confidence say how;
+ * NULL for a span port, two hosts talking only to each other without the
+ * checksum clue, or several inputs.
  * Returns: (transfer none) (nullable). */
 const char *tw_clock_capture_host(const TwAnalysis *a, const char **inference, const char **confidence);
 

@@ -106,6 +106,7 @@ TwAnalysis *tw_analysis_new(void)
     a->health = tw_health_new();
     a->vantage_n = -1;
     a->ntp_server_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    a->csum_by_src = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->ntp_off_clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_destroy);
     return a;
 }
@@ -127,6 +128,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_hash_table_destroy(a->sealed_bursts);
     g_hash_table_destroy(a->changepw_client);
     g_hash_table_destroy(a->ntp_server_of);
+    g_hash_table_destroy(a->csum_by_src);
     g_hash_table_destroy(a->ntp_off_clients);
     g_hash_table_destroy(a->user_index);
     g_ptr_array_unref(a->users);

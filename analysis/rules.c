@@ -555,6 +555,10 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         bool off = has_own && ABS(own) > TW_AN_SKEW_WARN_S && ABS(own) <= 86400.0;
         if (!off && !steps)
             return;
+        /* Captured on a member: the capture clock is that member's, and the
+         * offset is its own (said on its record), not the DC's. */
+        if (!steps && vp && !on_capture_host && !g_hash_table_contains(a->dc_addrs, vp))
+            return;
         TwFinding *f = tw_finding_new("clock-skew", TW_STATE_AT_RISK, steps ? "medium" : "low");
         f->has_offset = false;
         if (steps)
