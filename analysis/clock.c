@@ -216,6 +216,34 @@ static void append_time(GString *s, gint64 ts)
     g_string_append(s, x);
 }
 
+gint64 tw_clock_last_step(const TwMachine *m)
+{
+    g_autoptr(GArray) ivs = tw_clock_intervals(m);
+    return ivs->len > 1 ? g_array_index(ivs, TwClockInterval, ivs->len - 1).from_ts : 0;
+}
+
+guint tw_clock_skew_refusals_by(const TwAnalysis *a, const TwMachine *dc, gint64 since)
+{
+    guint n = 0;
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        const TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (m == dc || m->merged_away)
+            continue;
+        const TwFact *sk = &m->facts[TW_F_KRB_SKEW];
+        for (guint j = 0; sk->ev && j < sk->ev->len; j++) {
+            const TwEvidence *e = g_ptr_array_index(sk->ev, j);
+            if (e->ts_us < since || !e->src)
+                continue;
+            for (guint k = 0; k < dc->addrs->len; k++)
+                if (strcmp(g_array_index(dc->addrs, TwAddrUse, k).addr, e->src) == 0) {
+                    n++;
+                    break;
+                }
+        }
+    }
+    return n;
+}
+
 guint tw_clock_steps(const TwMachine *m)
 {
     g_autoptr(GArray) ivs = tw_clock_intervals(m);

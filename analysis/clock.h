@@ -34,6 +34,12 @@ bool tw_clock_offset_at(const TwMachine *m, gint64 ts, double *offset_s, bool *b
 bool tw_clock_resolve_hours(const TwMachine *m, gint64 ts, double kdc_off_s, double *est);
 /* Median over the DCs of their offset at ts. */
 bool tw_clock_dc_offset_at(const TwAnalysis *a, gint64 ts, double *offset_s);
+/* KRB_AP_ERR_SKEW refusals a DC sent (from one of its addresses) at or
+ * after `since`, over every member's evidence. */
+guint tw_clock_skew_refusals_by(const TwAnalysis *a, const TwMachine *dc, gint64 since);
+/* Capture time of the DC's last clock step (the start of its last
+ * interval), or 0 without steps. */
+gint64 tw_clock_last_step(const TwMachine *m);
 /* Steps in the host's clock during the capture. */
 guint tw_clock_steps(const TwMachine *m);
 /* "its clock stepped -3 h at 10:42:05 UTC (frame 12), back (+3 h) at …: two

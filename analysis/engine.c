@@ -64,8 +64,10 @@ static void request_free(gpointer p)
  * frame in its own file, and that file. */
 static char *request_frame_text(const Request *r)
 {
-    if (r->file)
-        return g_strdup_printf("frame %" G_GUINT64_FORMAT " of %s", r->file_frame, r->file);
+    if (r->file) {
+        g_autofree char *base = g_path_get_basename(r->file);
+        return g_strdup_printf("frame %" G_GUINT64_FORMAT " of %s", r->file_frame, base);
+    }
     return g_strdup_printf("frame %" G_GUINT64_FORMAT, r->frame);
 }
 
@@ -1631,6 +1633,13 @@ static void dc_cache_refresh(const TwAnalysis *ca)
     if (v->len) {
         g_array_sort(v, dbl_cmp);
         a->dc_offset = g_array_index(v, double, v->len / 2);
+        /* DCs that disagree beyond the Kerberos tolerance (one DC's clock
+         * moved): the capture clock breaks the tie, so a DC that agrees
+         * with it is the DCs' clock, not the median of two. */
+        if (g_array_index(v, double, v->len - 1) - g_array_index(v, double, 0) > TW_AN_SKEW_LIMIT_S)
+            for (guint i = 0; i < v->len; i++)
+                if (ABS(g_array_index(v, double, i)) < ABS(a->dc_offset))
+                    a->dc_offset = g_array_index(v, double, i);
     }
     g_free(a->dc_name);
     a->dc_name = g_strdup(name ? name : addr);

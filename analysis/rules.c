@@ -559,14 +559,20 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
          * offset is its own (said on its record), not the DC's. */
         if (!steps && vp && !on_capture_host && !g_hash_table_contains(a->dc_addrs, vp))
             return;
-        TwFinding *f = tw_finding_new("clock-skew", TW_STATE_AT_RISK, steps ? "medium" : "low");
+        /* Logons it refused for skew after its own step: the members' clocks did not move, its did. */
+        guint refused = steps ? tw_clock_skew_refusals_by(a, m, tw_clock_last_step(m)) : 0;
+        TwFinding *f = tw_finding_new("clock-skew", refused ? TW_STATE_BROKEN : TW_STATE_AT_RISK,
+                                      steps ? "medium" : "low");
         f->has_offset = false;
+        g_autofree char *since = refused ? g_strdup_printf(" Since then it refused %u logon%s with KRB_AP_ERR_SKEW.",
+                                                           refused, refused == 1 ? "" : "s")
+                                         : g_strdup("");
         if (steps)
             f->summary = g_strdup_printf(
                 "The clock of domain controller %s moved during the capture: %s; it is now %+.0f s off the "
-                "capture host's clock. The DC is the host whose clock changed: fix its time source, not the "
+                "capture host's clock.%s The DC is the host whose clock changed: fix its time source, not the "
                 "members.",
-                name_of(m), steps, own);
+                name_of(m), steps, own, since);
         else
             f->summary = g_strdup_printf(
                 "The clock of domain controller %s is %+.0f s off the capture host's clock. If the capture host "
@@ -670,6 +676,7 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
                                contradicted_s);
     if (steps)
         g_string_append_printf(s, "; %s", steps);
+    bool dc_moved = false;
     if (has_dc && !steps) {
         g_autofree char *dc_steps = NULL;
         for (guint i = 0; i < a->machine_order->len && !dc_steps; i++) {
@@ -677,10 +684,12 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
             if (d->role == TW_ROLE_DC && !d->merged_away)
                 dc_steps = tw_clock_describe_steps(d);
         }
-        if (dc_steps)
+        if (dc_steps) {
             g_string_append_printf(s, "; the domain controller's own clock moved during the capture (%s): "
                                       "fix the DC's time source, not this member",
                                    dc_steps + strlen("its clock "));
+            dc_moved = true;
+        }
     }
     g_string_append_c(s, '.');
     if (sk->count)
@@ -693,11 +702,17 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         g_string_append(s, " Its broken secure channel also stops authenticated time sync (MS-SNTP), which "
                            "explains the drift.");
     f->summary = g_string_free(s, FALSE);
-    f->fix = g_strdup_printf(
-        "On %s: `w32tm /resync /force`; check `w32tm /query /source` (it should follow the domain: `w32tm "
-        "/config /syncfromflags:domhier /update`, then restart w32time). Hypervisor time sync can fight "
-        "NTP: disable one of them. Linux/Samba: chrony or ntpd pointed at the DC.",
-        host);
+    if (dc_moved)
+        f->fix = g_strdup_printf("Nothing to change on %s: correct the domain controller's clock (see its clock-skew "
+                                 "finding); %s's logons work again once the DC's time is right. Resyncing %s to "
+                                 "the DC now would copy the DC's wrong time.",
+                                 host, host, host);
+    else
+        f->fix = g_strdup_printf(
+            "On %s: `w32tm /resync /force`; check `w32tm /query /source` (it should follow the domain: `w32tm "
+            "/config /syncfromflags:domhier /update`, then restart w32time). Hypervisor time sync can fight "
+            "NTP: disable one of them. Linux/Samba: chrony or ntpd pointed at the DC.",
+            host);
     add_ev(f, m, TW_F_KRB_SKEW, 6);
     if (by_ntp)
         add_ev(f, m, TW_F_CLOCK_NTP, 2);

@@ -731,8 +731,12 @@ scn_12_clock_step() {
 # 12h. NTLM pass-through (issue 10): SRV02, a member server with smbd and
 #      winbindd, has its NETLOGON secure channel to DC1 established before
 #      the capture (wbinfo -t). In the capture, alice on WS07 opens an SMB2
-#      session to SRV02 with NTLM only; SRV02 passes the logon to DC1 with
-#      NetrLogonSamLogonWithFlags over that existing (sealed) channel.
+#      session to SRV02 with NTLM only (right, then wrong password); SRV02
+#      passes each logon to DC1 with NetrLogonSamLogonEx over winbindd's
+#      existing TCP connection (sealed; its bind is before the capture, so
+#      not even the interface is on the wire). Then rpcclient on SRV02 binds
+#      a new connection with schannel, reusing the stored session key
+#      without a new Authenticate, and passes alice's logon the same way.
 scn_12_ntlm_passthrough() {
     member_join srv2
     ensure_node ws7
@@ -741,12 +745,20 @@ scn_12_ntlm_passthrough() {
     grep -q 'username map' "$LAB/srv2/etc/smb.conf" ||
         sed -i 's|^\[global\]$|[global]\n    username map = /etc/samba/user.map|' "$LAB/srv2/etc/smb.conf"
     printf '!nobody = %s\\alice\n' "$NBDOMAIN" > "$LAB/srv2/etc/user.map"
+    # the share is an empty directory of SRV02's own (not the host's /tmp)
+    mkdir -p "$LAB/srv2/lib/share"
+    sed -i 's|^    path = /tmp$|    path = /var/lib/samba/share|' "$LAB/srv2/etc/smb.conf"
     member_start_winbindd srv2
     member_start_smbd srv2
     on srv2 wbinfo -t                                  # the secure channel, before the capture
     cap_start 12-ntlm-passthrough
-    on ws7 smbclient "//srv02.$DNSDOMAIN/share" -U "alice%$USERPASS" --use-kerberos=disabled -c ls </dev/null
+    on ws7 smbclient "//srv02.$DNSDOMAIN/share" -U "alice%$USERPASS" --use-kerberos=disabled -c ls </dev/null >/dev/null
     on ws7 smbclient "//srv02.$DNSDOMAIN/share" -U "alice%wrong-password" --use-kerberos=disabled -c ls </dev/null || true
+    # A new connection that reuses SRV02's stored session key (schannel bind,
+    # no ReqChallenge/Authenticate): rpcclient's samlogon passes alice's
+    # logon to DC1 (NetrLogonSamLogonEx/WithFlags, sealed), as a member
+    # server does for every NTLM client.
+    on srv2 rpcclient -P "ncacn_ip_tcp:${DCFQDN}[schannel,seal]" -c "samlogon alice $USERPASS" </dev/null || true
     cap_stop
     member_stop_winbindd srv2
     lab_export_keys 12-ntlm-passthrough 'SRV02$' alice 'DC1$' krbtgt
