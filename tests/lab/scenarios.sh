@@ -399,10 +399,21 @@ scn_11_samr_reset() {
 #      listening on 5985, a WinRM-shaped POST /wsman from WS07 with a healthy
 #      keytab (AP-REQ in Authorization, AP-REP in the 200's WWW-Authenticate).
 #      trustwire finds HTTP there by its first bytes, not by the port.
+# The member and the DC agree on a new machine password again (an
+# administrator's repair, not recorded): after the resets of 10-server-key*
+# SRV01 holds a secret the DC no longer knows.
+member_resync_secret() {   # node
+    local n=$1 pw
+    pw="Tw-Lab-Resync-$RANDOM-1!"
+    on dc samba-tool user setpassword "$(nb_of "$n")\$" --newpassword="$pw" >/dev/null
+    printf '%s\n' "$pw" | on "$n" net changesecretpw -f -i >/dev/null
+}
+
 scn_11_http_5985() {
     member_join srv1
     ensure_node ws7
     on dc samba-tool spn add "HTTP/srv01.$DNSDOMAIN" 'SRV01$' >/dev/null 2>&1 || true
+    machine_kinit srv1 >/dev/null 2>&1 || member_resync_secret srv1
     on srv1 net ads keytab create -P >/dev/null      # HTTP/ keys with SRV01's current secret
     httpd_conf 5985
     CAP_EXTRA="or port 5985"
