@@ -543,6 +543,8 @@ bool tw_machine_is_machine(const TwMachine *m);
  * the report's "named only" note.  A bare alias (a service asked for and
  * answered) says nothing and is not listed. */
 bool tw_machine_named_only_note(const TwMachine *m);
+/* The facts that put a name only others used in that note. */
+bool tw_fact_names_only_note(TwFactKind k);
 /* Records `addr` as a source of Zerologon traffic at m (at most TW_AN_MAX_ADDRS). */
 void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr);
 /* Queues m for the next live announcement (at most TW_AN_MAX_TOUCHED per event). */

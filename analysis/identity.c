@@ -326,7 +326,30 @@ bool tw_machine_is_machine(const TwMachine *m)
 
 bool tw_machine_named_only_note(const TwMachine *m)
 {
-    return !tw_machine_is_machine(m) && !m->merged_away && !tw_machine_only_named(m);
+    if (tw_machine_is_machine(m) || m->merged_away)
+        return false;
+    /* Something said about the name: a claim, a refusal, a reset.  The kvno
+     * or etype of tickets issued for its services (kvno.c, tickets.c) says
+     * only that it exists. */
+    for (int k = 0; k < TW_F_COUNT; k++)
+        if (m->facts[k].count && tw_fact_names_only_note((TwFactKind)k))
+            return true;
+    return false;
+}
+
+bool tw_fact_names_only_note(TwFactKind k)
+{
+    switch (k) {
+    case TW_F_SEEN:           /* a workstation name claimed in NTLMSSP */
+    case TW_F_SPN_UNKNOWN:    /* its service name refused */
+    case TW_F_PWRESET_SAMR:   /* its password set over SAMR by someone */
+    case TW_F_TK_S4U_UNKNOWN:
+    case TW_F_TK_DCSYNC:
+    case TW_F_FOREIGN:
+        return true;
+    default:
+        return false;
+    }
 }
 
 void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr)
