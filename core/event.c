@@ -335,6 +335,31 @@ guint tw_event_tree_len(const TwEvent *ev)
     return ev->tree ? ev->tree->len : 0;
 }
 
+void tw_event_tree_fields(TwEvent *ev, guint depth, const TwTreeRow *rows, gsize n)
+{
+    for (gsize i = 0; i < n; i++) {
+        const TwField *f = tw_event_get(ev, rows[i].key);
+        if (!f)
+            continue;
+        GString *v = g_string_new(NULL);
+        switch (f->type) {
+        case TW_FIELD_STR: g_string_append(v, f->v.s); break;
+        case TW_FIELD_INT: g_string_append_printf(v, "%" G_GINT64_FORMAT, f->v.i); break;
+        case TW_FIELD_BOOL: g_string_append(v, f->v.b ? "true" : "false"); break;
+        case TW_FIELD_INTLIST:
+            for (guint j = 0; j < f->v.ilist->len; j++)
+                g_string_append_printf(v, "%s%" G_GINT64_FORMAT, j ? ", " : "", g_array_index(f->v.ilist, gint64, j));
+            break;
+        case TW_FIELD_STRLIST:
+            for (guint j = 0; j < f->v.slist->len; j++)
+                g_string_append_printf(v, "%s%s", j ? ", " : "", (const char *)g_ptr_array_index(f->v.slist, j));
+            break;
+        }
+        tw_event_tree_add_spec(ev, depth, rows[i].name, rows[i].spec, rows[i].note, "%s", v->str);
+        g_string_free(v, TRUE);
+    }
+}
+
 /* Events come in time order, many within the same second: the date and
  * time of day of the last second formatted are kept per thread. */
 static _Thread_local gint64 time_cache_secs;

@@ -124,6 +124,15 @@ void tw_event_tree_add_spec(TwEvent *ev, guint depth, const char *name, const ch
 void tw_event_tree_set_spec(TwEvent *ev, guint i, const char *spec, bool replace);
 /* Number of tree nodes so far (0 without a tree). */
 guint tw_event_tree_len(const TwEvent *ev);
+/* A field of the event shown under its specification's name: one line per
+ * row whose key is present (lists joined by ", "), at `depth`. */
+typedef struct {
+    const char *key;  /* event key */
+    const char *name; /* the specification's name */
+    const char *note; /* may be NULL */
+    const char *spec; /* may be NULL */
+} TwTreeRow;
+void tw_event_tree_fields(TwEvent *ev, guint depth, const TwTreeRow *rows, gsize n);
 
 /* Serialise as one JSON object (no newline) in the docs/events.md layout. */
 void tw_event_to_json(const TwEvent *ev, GString *out);

@@ -65,6 +65,7 @@ typedef struct {
     gint64 last_ts;
     char *conclusion;  /* what the exchange shows, when it ended */
     bool saw_preauth_required;
+    bool sent_preauth; /* an AS-REQ with PA-ENC-TIMESTAMP was seen */
     bool zero_challenge, zero_credential; /* NETLOGON: the Zerologon pattern */
 } Exchange;
 
@@ -81,6 +82,8 @@ struct TwTreeRel {
     GQueue recent_order;  /* guint64* frames, oldest first */
     bool (*shown)(guint64 frame, void *user);
     void *shown_user;
+    /* DCE/RPC binds awaiting their ack: "client|server|call_id" -> frame */
+    GHashTable *binds;
 };
 
 static void exchange_free(Exchange *x)
@@ -98,6 +101,7 @@ TwTreeRel *tw_tree_rel_new(bool (*shown)(guint64 frame, void *user), void *user)
     TwTreeRel *r = g_new0(TwTreeRel, 1);
     r->shown = shown;
     r->shown_user = user;
+    r->binds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     r->by_key = g_hash_table_new(g_str_hash, g_str_equal);
     r->by_frame = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     r->recent = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
@@ -115,6 +119,7 @@ void tw_tree_rel_free(TwTreeRel *r)
     g_queue_clear_full(&r->open, (GDestroyNotify)exchange_free);
     g_hash_table_destroy(r->recent);
     g_queue_clear_full(&r->recent_order, g_free);
+    g_hash_table_destroy(r->binds);
     g_free(r);
 }
 
@@ -244,11 +249,14 @@ static void kerberos(TwTreeRel *r, const TwEvent *ev, GString *narr, GArray *fra
             g_snprintf(key, sizeof key, "tgs|%s|%s|%" G_GUINT64_FORMAT, ev->src, sname, ev->frame);
         Exchange *x = as ? g_hash_table_lookup(r->by_key, key) : NULL;
         bool preauth = list_has(ev, "padata", 2);
-        if (!x || (!preauth && !x->saw_preauth_required && x->steps->len)) {
+        /* a new attempt begins without pre-authentication after one with it;
+         * a repeated AS-REQ without it (a retransmission, a 25) continues */
+        if (!x || (!preauth && x->sent_preauth)) {
             g_autofree char *who = g_strdup_printf("%s%s%s from %s", as ? (cname ? cname : "?") : "a TGT holder",
                                                    as && realm[0] ? "@" : "", as ? realm : "", ev->src);
             x = exchange_open(r, as ? EX_KRB_AS : EX_KRB_TGS, key, who, narr, frames);
         }
+        x->sent_preauth |= preauth;
         if (as)
             step(r, x, ev,
                  preauth ? g_strdup_printf("AS-REQ with the encrypted timestamp (PA-ENC-TIMESTAMP)")
@@ -541,6 +549,31 @@ void tw_tree_rel_event(TwTreeRel *r, const TwEvent *ev, GString *lines, TwTreeRe
     gint64 req = tw_event_get_int(ev, "reply_to", 0);
     if (req <= 0)
         req = tw_event_get_int(ev, "request_frame", 0);
+    if (req <= 0 && strcmp(ev->proto, "dcerpc") == 0 && tw_event_has(ev, "call_id")) {
+        /* C706 12.6.4.4: a bind_ack (alter_context_resp, bind_nak) answers the
+         * bind of the same call_id on the same connection */
+        const char *pdu = str_or(ev, "pdu", "");
+        bool bind = strcmp(pdu, "bind") == 0 || strcmp(pdu, "alter_context") == 0;
+        bool ack = strcmp(pdu, "bind_ack") == 0 || strcmp(pdu, "alter_context_resp") == 0 ||
+                   strcmp(pdu, "bind_nak") == 0;
+        char key[256];
+        if (bind || ack) {
+            g_snprintf(key, sizeof key, "%s|%u|%s|%u|%" G_GINT64_FORMAT, bind ? ev->src : ev->dst,
+                       bind ? ev->sport : ev->dport, bind ? ev->dst : ev->src, bind ? ev->dport : ev->sport,
+                       tw_event_get_int(ev, "call_id", 0));
+        }
+        if (bind && g_hash_table_size(r->binds) < TW_TREE_MAX_RECENT) {
+            guint64 *f = g_new(guint64, 1);
+            *f = ev->frame;
+            g_hash_table_replace(r->binds, g_strdup(key), f);
+        } else if (ack) {
+            const guint64 *f = g_hash_table_lookup(r->binds, key);
+            if (f) {
+                req = (gint64)*f;
+                g_hash_table_remove(r->binds, key);
+            }
+        }
+    }
     if (req > 0 && (guint64)req != ev->frame) {
         guint64 rf = (guint64)req;
         const gint64 *rts = g_hash_table_lookup(r->recent, &rf);

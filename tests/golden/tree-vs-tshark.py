@@ -35,6 +35,7 @@ CHECKS = [
     (None, "DCE/RPC", r"^\s+pfc_flags: 0x([0-9a-f]{2})", "dcerpc.cn_flags", None),
     (None, "DCE/RPC", r"^\s+call_id: (\d+)", "dcerpc.cn_call_id", "dec"),
     (None, None, r"^\s+floor: \d+: 0x07 TCP, port (\d+)", "epm.proto.tcp_port", "dec"),
+    (None, None, r"^\s+Flags: 0x([0-9a-f]{8})   \[MS-NRPC 2.2.1.3.1\]", "netlogon.secchan.nl_auth_message.message_flags", None),
     (None, "Transmission Control Protocol", r"^\s+Flags: 0x([0-9a-f]{2})", "tcp.flags", None),
     (None, "Internet Protocol Version 4", r"^\s+Flags / Fragment Offset: 0x([0-9a-f]{4})", "ip.flags", "ipflags"),
     (None, "Internet Protocol Version 4", r"^\s+Time to Live: (\d+)", "ip.ttl", "dec"),

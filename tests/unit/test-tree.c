@@ -3,6 +3,7 @@
  * reply, the KRB-ERROR and NTP clock arithmetic (RFC 4120 5.9.1, RFC 5905 8),
  * the AS-exchange and NETLOGON narratives, "response in frame" through the
  * look-ahead window and its limit, --frame. */
+#include "dissectors/krb5/krb5-tree.h"
 #include "output/sink.h"
 #include "output/tree-relations.h"
 
@@ -144,11 +145,30 @@ static void test_as_narrative(void)
     feed(r, e, l, &out);
     g_assert_nonnull(strstr(out.narrative, "the password was right"));
     g_free(out.narrative);
-    /* a request never answered is written at the end as not finished */
+    /* a request never answered is written at the end as not finished; a
+     * retransmission joins it; a new attempt after one with pre-auth (that
+     * got 52 and nothing more) is another exchange */
     feed(r, krb(20, T0, 10, true), l, &out);
+    feed(r, krb(21, T0 + 1000, 10, true), l, &out);
+    g_assert_null(out.narrative);
+    e = krb(22, T0 + 2000, 10, true);
+    pa = g_array_new(FALSE, FALSE, sizeof(gint64));
+    g_array_append_val(pa, two);
+    tw_event_take_intlist(e, "padata", pa);
+    feed(r, e, l, &out);
+    feed(r, krb_error(23, T0 + 3000, 52, "KRB_ERR_RESPONSE_TOO_BIG", 22), l, &out);
+    g_assert_null(out.narrative);
+    feed(r, krb(24, T0 + 4000, 10, true), l, &out);
+    g_assert_nonnull(out.narrative); /* the first attempt ends, unfinished */
+    g_assert_nonnull(strstr(out.narrative, "(frame 20) -> AS-REQ without pre-authentication (frame 21) -> AS-REQ with"));
+    g_assert_nonnull(strstr(out.narrative, "52 KRB_ERR_RESPONSE_TOO_BIG: the client retries over TCP (frame 23)"));
+    g_assert_nonnull(strstr(out.narrative, "did not finish"));
+    g_assert_null(strstr(out.narrative, "frame 24"));
+    g_free(out.narrative);
     g_autofree char *rest = tw_tree_rel_finish(r);
     g_assert_nonnull(rest);
     g_assert_nonnull(strstr(rest, "did not finish"));
+    g_assert_nonnull(strstr(rest, "(frame 24)"));
     tw_tree_rel_free(r);
     g_string_free(l, TRUE);
 }
@@ -168,7 +188,9 @@ static TwEvent *nl(guint64 frame, const char *op, bool req, const char *status)
 
 static void test_netlogon_narrative(void)
 {
-    for (int zero = 0; zero < 2; zero++) {
+    /* zero: 0 normal, 1 all-zero challenge and credential (Zerologon), 2 a
+     * zero challenge only (not the pattern: the credential is the client's) */
+    for (int zero = 0; zero < 3; zero++) {
         TwTreeRel *r = tw_tree_rel_new(NULL, NULL);
         GString *l = g_string_new(NULL);
         TwTreeRelOut out;
@@ -177,12 +199,12 @@ static void test_netlogon_narrative(void)
         feed(r, e, l, &out);
         feed(r, nl(2, "NetrServerReqChallenge", false, "0x00000000"), l, &out);
         e = nl(3, "NetrServerAuthenticate3", true, NULL);
-        tw_event_set_str(e, "client_credential", zero ? "0000000000000000" : "277c24c2da871cf0");
+        tw_event_set_str(e, "client_credential", zero == 1 ? "0000000000000000" : "277c24c2da871cf0");
         tw_event_set_int(e, "flags", 0x612fffff);
         feed(r, e, l, &out);
         feed(r, nl(4, "NetrServerAuthenticate3", false, "0xc0000022"), l, &out);
         g_assert_nonnull(out.narrative);
-        g_assert_nonnull(strstr(out.narrative, zero ? "Zerologon" : "password differs"));
+        g_assert_nonnull(strstr(out.narrative, zero == 1 ? "Zerologon" : "password differs"));
         g_assert_nonnull(strstr(out.narrative, "flags 0x612fffff (AES)"));
         g_free(out.narrative);
         tw_tree_rel_free(r);
@@ -249,6 +271,38 @@ static void test_sink(void)
     g_assert_null(strstr(t3, "no such client")); /* the exchange of frames 3-4 is not shown */
 }
 
+/* RFC 3962 4 / RFC 8009 4 / RFC 3961 6.2: s2kparams by etype. */
+static void test_s2kparams(void)
+{
+    static const struct {
+        gint64 etype;
+        guint8 b[4];
+        gsize n;
+        const char *value, *note;
+    } cases[] = {
+        { 18, { 0, 0, 0x10, 0 }, 4, "4096 iterations (00001000)", "the default" },
+        { 17, { 0, 0, 0, 0 }, 4, "4294967296 iterations (00000000)", "above the default" },
+        { 20, { 0, 0, 0x80, 0 }, 4, "32768 iterations (00008000)", "the default" },
+        { 18, { 0, 0, 0x04, 0 }, 4, "1024 iterations (00000400)", "below the default" },
+        { 3, { 1 }, 1, "1", "AFS" },
+        { 23, { 0xab, 0xcd }, 2, "2 bytes abcd", "does not define" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        TwPacketInfo pi = { 0 };
+        g_autoptr(TwEvent) ev = tw_event_new(&pi, "kerberos");
+        tw_krb5_tree_s2kparams(ev, 3, "s2kparams", "RFC 4120 5.2.7.5", cases[i].etype, cases[i].b, cases[i].n);
+        const TwTreeNode *n = g_ptr_array_index(ev->tree, 0);
+        g_assert_cmpstr(n->value, ==, cases[i].value);
+        g_assert_nonnull(strstr(n->note, cases[i].note));
+        g_assert_cmpuint(n->depth, ==, 3);
+    }
+    g_assert_nonnull(tw_krb5_etype_weak_note(23));
+    g_assert_nonnull(tw_krb5_etype_weak_note(3));
+    g_assert_nonnull(tw_krb5_etype_weak_note(16));
+    g_assert_null(tw_krb5_etype_weak_note(18));
+    g_assert_null(tw_krb5_etype_weak_note(20));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -258,5 +312,6 @@ int main(int argc, char **argv)
     g_test_add_func("/tree/as-narrative", test_as_narrative);
     g_test_add_func("/tree/netlogon-narrative", test_netlogon_narrative);
     g_test_add_func("/tree/sink", test_sink);
+    g_test_add_func("/tree/s2kparams", test_s2kparams);
     return g_test_run();
 }
