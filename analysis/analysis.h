@@ -386,6 +386,9 @@ struct TwAnalysis {
     /* Fleet view (fleet.c): per-DC acceptances and refusals, rebuilt when
      * events were added since. */
     void *fleet_cache;
+    /* The domain controllers' clock intervals (clock.c), rebuilt when events
+     * were added or machines removed since (rules ask for every machine). */
+    void *dc_clock_cache;
     /* The realm of the first machine AS-REQ (the domain fixes name), or NULL. */
     char *realm;
     TwHealth *health;       /* capture health (health.h), owned */

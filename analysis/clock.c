@@ -164,17 +164,57 @@ bool tw_clock_resolve_hours(const TwMachine *m, gint64 ts, double kdc_off_s, dou
     return true;
 }
 
-bool tw_clock_dc_offset_at(const TwAnalysis *a, gint64 ts, double *offset_s)
+/* The DCs' clock intervals, in machine order, for as long as the input
+ * does not change: the rules ask for the DCs' offset once per machine, and
+ * walking every machine each time was quadratic in the number of machines
+ * (40 % of a report on a DC's port with 16,000 machines). */
+typedef struct {
+    guint64 events;   /* a->events when built */
+    guint machines;   /* a->machine_order->len when built (retirement removes) */
+    GPtrArray *ivs;   /* GArray* of TwClockInterval, one per DC with samples */
+} DcClockCache;
+
+void tw_clock_cache_free(void *cache)
 {
-    g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(double));
+    DcClockCache *c = cache;
+    if (!c)
+        return;
+    g_ptr_array_unref(c->ivs);
+    g_free(c);
+}
+
+static GPtrArray *dc_intervals(const TwAnalysis *a)
+{
+    DcClockCache *c = a->dc_clock_cache;
+    if (c && c->events == a->events && c->machines == a->machine_order->len)
+        return c->ivs;
+    tw_clock_cache_free(c);
+    c = g_new0(DcClockCache, 1);
+    c->events = a->events;
+    c->machines = a->machine_order->len;
+    c->ivs = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
     for (guint i = 0; i < a->machine_order->len; i++) {
         const TwMachine *m = g_ptr_array_index(a->machine_order, i);
-        double o;
-        if (m->role == TW_ROLE_DC && !m->merged_away && tw_clock_offset_at(m, ts, &o, NULL))
-            g_array_append_val(v, o);
+        if (m->role == TW_ROLE_DC && !m->merged_away && m->clock->len)
+            g_ptr_array_add(c->ivs, tw_clock_intervals(m));
     }
-    if (!v->len)
+    /* a cache of a's own state: const for the callers */
+    ((TwAnalysis *)a)->dc_clock_cache = c;
+    return c->ivs;
+}
+
+bool tw_clock_dc_offset_at(const TwAnalysis *a, gint64 ts, double *offset_s)
+{
+    GPtrArray *dcs = dc_intervals(a);
+    if (!dcs->len)
         return false;
+    g_autoptr(GArray) v = g_array_sized_new(FALSE, FALSE, sizeof(double), dcs->len);
+    for (guint i = 0; i < dcs->len; i++) {
+        /* as tw_clock_offset_at: the interval at ts, its NTP reading first */
+        const TwClockInterval *iv = interval_at(g_ptr_array_index(dcs, i), ts);
+        double o = iv->has_ntp ? iv->ntp_offset_s : iv->offset_s;
+        g_array_append_val(v, o);
+    }
     *offset_s = median_of(v);
     return true;
 }

@@ -34,6 +34,8 @@ bool tw_clock_offset_at(const TwMachine *m, gint64 ts, double *offset_s, bool *b
 bool tw_clock_resolve_hours(const TwMachine *m, gint64 ts, double kdc_off_s, double *est);
 /* Median over the DCs of their offset at ts. */
 bool tw_clock_dc_offset_at(const TwAnalysis *a, gint64 ts, double *offset_s);
+/* Frees TwAnalysis.dc_clock_cache (NULL is a no-op). */
+void tw_clock_cache_free(void *cache);
 /* Steps in the host's clock during the capture. */
 guint tw_clock_steps(const TwMachine *m);
 /* "its clock stepped -3 h at 10:42:05 UTC (frame 12), back (+3 h) at …: two

@@ -23,10 +23,30 @@
  * core/krb5-names.h, core/ntstatus.h, core/nrpc-names.h (one table each). */
 enum { NTLM_AUTHENTICATE = 1000 }; /* a Request that is an NTLMSSP AUTHENTICATE, not Kerberos */
 
+/* A request is found by its frame (a reply's reply_to) or by its flow.
+ * Struct keys, hashed and compared field by field: a report on a DC's
+ * port remembers hundreds of thousands of requests, and formatting string
+ * keys for each was the analysis's largest cost (bench/README.md). */
 typedef struct {
-    char *key;     /* "source|frame" */
-    char *flowkey;
-    char *source;
+    const char *source; /* intern_source(): one pointer per input */
+    guint64 frame;
+    guint64 uniq;       /* 0; a->events for a later message completed by the same frame */
+} ReqKey;
+
+/* An exchange is its 5-tuple and call: not the source, so that a request
+ * seen by one sensor pairs with the reply another sensor saw (the same
+ * packet seen by both is counted once before it gets here: cli/from-events.c). */
+typedef struct {
+    char cli[TW_ADDR_STRLEN], srv[TW_ADDR_STRLEN];
+    guint cport, sport;
+    const char *proto;  /* "krb", "ntlm", "nl"… */
+    gint64 call_id;
+} FlowKey;
+
+typedef struct {
+    ReqKey key;         /* a->requests' key */
+    FlowKey flow;       /* a->flows' key while this is the flow's latest request */
+    GList link;         /* in a->request_fifo, oldest first */
     guint64 frame;
     char *file;          /* with several files: the request's file and its frame there (pcap, pcap_frame) */
     guint64 file_frame;
@@ -47,12 +67,55 @@ typedef struct {
     bool answered;  /* a Kerberos reply (AP-REP/KRB-ERROR) was matched to it */
 } Request;
 
+static guint req_hash(gconstpointer p)
+{
+    const ReqKey *k = p;
+    guint64 h = (k->frame ^ (guint64)(guintptr)k->source ^ (k->uniq << 32)) * 0x9E3779B97F4A7C15ull;
+    return (guint)(h >> 32 ^ h);
+}
+
+static gboolean req_equal(gconstpointer x, gconstpointer y)
+{
+    const ReqKey *a = x, *b = y;
+    return a->frame == b->frame && a->source == b->source && a->uniq == b->uniq;
+}
+
+static guint32 fnv_str(guint32 h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (guint8)*s) * 16777619u;
+    return (h ^ '|') * 16777619u;
+}
+
+static guint flow_hash(gconstpointer p)
+{
+    const FlowKey *k = p;
+    guint32 h = fnv_str(fnv_str(fnv_str(2166136261u, k->cli), k->srv), k->proto);
+    guint64 n = ((guint64)k->cport << 16 | k->sport) ^ (guint64)k->call_id * 0x9E3779B97F4A7C15ull;
+    return h ^ (guint)(n >> 32 ^ n);
+}
+
+static gboolean flow_equal(gconstpointer x, gconstpointer y)
+{
+    const FlowKey *a = x, *b = y;
+    return a->cport == b->cport && a->sport == b->sport && a->call_id == b->call_id && strcmp(a->cli, b->cli) == 0 &&
+           strcmp(a->srv, b->srv) == 0 && strcmp(a->proto, b->proto) == 0;
+}
+
+static void flow_key(FlowKey *k, const char *cli, guint cport, const char *srv, guint sport, const char *proto,
+                     gint64 call_id)
+{
+    g_strlcpy(k->cli, cli, sizeof k->cli);
+    g_strlcpy(k->srv, srv, sizeof k->srv);
+    k->cport = cport;
+    k->sport = sport;
+    k->proto = proto;
+    k->call_id = call_id;
+}
+
 static void request_free(gpointer p)
 {
     Request *r = p;
-    g_free(r->key);
-    g_free(r->flowkey);
-    g_free(r->source);
     g_free(r->file);
     g_free(r->cname);
     g_free(r->sname);
@@ -90,8 +153,8 @@ TwAnalysis *tw_analysis_new(void)
     a->machine_order = g_ptr_array_new();
     a->ip_owner = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->dc_addrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    a->requests = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, request_free);
-    a->flows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->requests = g_hash_table_new_full(req_hash, req_equal, NULL, request_free);
+    a->flows = g_hash_table_new(flow_hash, flow_equal);
     a->request_fifo = g_queue_new();
     a->nl_challenges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->flow_users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -119,6 +182,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_free(a->focus);
     g_hash_table_destroy(a->flows);
     g_hash_table_destroy(a->requests);
+    g_queue_init(a->request_fifo); /* its links are inside the requests, freed above */
     g_queue_free(a->request_fifo);
     g_ptr_array_unref(a->machine_order);
     g_hash_table_destroy(a->machines);
@@ -137,6 +201,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_ptr_array_unref(a->touched);
     g_free(a->dc_name);
     tw_fleet_cache_free(a->fleet_cache);
+    tw_clock_cache_free(a->dc_clock_cache);
     g_free(a->realm);
     tw_health_free(a->health);
     g_free(a);
@@ -377,36 +442,24 @@ static const char *krb_msg_label(gint64 t)
 
 /* ---- requests, for reply attribution ---- */
 
-/* An exchange is its 5-tuple and call: not the source, so that a request
- * seen by one sensor pairs with the reply another sensor saw (the same
- * packet seen by both is counted once before it gets here: cli/from-events.c). */
-static char *flow_key(const char *source, const char *cli, guint cport, const char *srv, guint sport,
-                      const char *proto, gint64 call_id)
-{
-    (void)source;
-    return g_strdup_printf("%s|%u|%s|%u|%s|%" G_GINT64_FORMAT, cli, cport, srv, sport, proto, call_id);
-}
-
 static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *source, const char *proto,
                                  gint64 call_id)
 {
     while (g_hash_table_size(a->requests) >= TW_AN_MAX_REQUESTS) {
-        char *old = g_queue_pop_head(a->request_fifo);
-        if (!old)
+        GList *oldest = g_queue_pop_head_link(a->request_fifo);
+        if (!oldest)
             break;
-        Request *r = g_hash_table_lookup(a->requests, old);
-        if (r) {
-            tw_analysis_cap_hit(a, TW_AN_CAP_REQUESTS);
-            Request *fr = g_hash_table_lookup(a->flows, r->flowkey);
-            if (fr == r)
-                g_hash_table_remove(a->flows, r->flowkey);
-            g_hash_table_remove(a->requests, old); /* frees r and its key (== old) */
-        }
+        Request *r = oldest->data;
+        tw_analysis_cap_hit(a, TW_AN_CAP_REQUESTS);
+        if (g_hash_table_lookup(a->flows, &r->flow) == r)
+            g_hash_table_remove(a->flows, &r->flow);
+        g_hash_table_remove(a->requests, &r->key); /* frees r */
     }
     Request *r = g_new0(Request, 1);
-    r->source = g_strdup(source);
-    r->key = g_strdup_printf("%s|%" G_GUINT64_FORMAT, source ? source : "", ev->frame);
-    r->flowkey = flow_key(source, ev->src, ev->sport, ev->dst, ev->dport, proto, call_id);
+    r->key.source = source;
+    r->key.frame = ev->frame;
+    flow_key(&r->flow, ev->src, ev->sport, ev->dst, ev->dport, proto, call_id);
+    r->link.data = r;
     r->frame = ev->frame;
     if (tw_event_get_str(ev, "pcap") && tw_event_get_int(ev, "pcap_frame", 0) > 0) {
         r->file = g_strdup(tw_event_get_str(ev, "pcap"));
@@ -421,16 +474,13 @@ static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *s
         g_strlcpy(r->src_mac, m, sizeof r->src_mac);
     r->msg_type = -1;
     r->opnum = -1;
-    if (g_hash_table_contains(a->requests, r->key)) {
-        /* Several messages completed by one frame: the first keeps the
-         * reply_to slot; later ones get a unique key and the flow slot. */
-        g_free(r->key);
-        r->key = g_strdup_printf("%s|%" G_GUINT64_FORMAT "|e%" G_GUINT64_FORMAT, source ? source : "", ev->frame,
-                                 a->events); /* unique: one request per event */
-    }
-    g_hash_table_insert(a->requests, r->key, r);
-    g_queue_push_tail(a->request_fifo, r->key);
-    g_hash_table_replace(a->flows, g_strdup(r->flowkey), r);
+    /* Several messages completed by one frame: the first keeps the
+     * reply_to slot; later ones get a unique key and the flow slot. */
+    if (g_hash_table_contains(a->requests, &r->key))
+        r->key.uniq = a->events; /* unique: one request per event */
+    g_hash_table_insert(a->requests, &r->key, r);
+    g_queue_push_tail_link(a->request_fifo, &r->link);
+    g_hash_table_replace(a->flows, &r->flow, r);
     return r;
 }
 
@@ -440,13 +490,14 @@ static Request *request_for_reply(TwAnalysis *a, const TwEvent *ev, const char *
 {
     gint64 reply_to = tw_event_get_int(ev, "reply_to", -1);
     if (reply_to >= 0) {
-        g_autofree char *k = g_strdup_printf("%s|%" G_GINT64_FORMAT, source ? source : "", reply_to);
-        Request *r = g_hash_table_lookup(a->requests, k);
+        ReqKey k = { source, (guint64)reply_to, 0 };
+        Request *r = g_hash_table_lookup(a->requests, &k);
         if (r)
             return r;
     }
-    g_autofree char *fk = flow_key(source, ev->dst, ev->dport, ev->src, ev->sport, proto, call_id);
-    return g_hash_table_lookup(a->flows, fk);
+    FlowKey fk;
+    flow_key(&fk, ev->dst, ev->dport, ev->src, ev->sport, proto, call_id);
+    return g_hash_table_lookup(a->flows, &fk);
 }
 
 static void mark_dc_as(TwAnalysis *a, const char *addr, bool answered)
@@ -1397,12 +1448,13 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
     gint64 req_frame = tw_event_get_int(ev, "request_frame", -1);
     if (!cmd || strcmp(cmd, "SESSION_SETUP") != 0 || req_frame < 0 || st == TW_STATUS_MORE_PROCESSING_REQUIRED)
         return;
-    g_autofree char *k = g_strdup_printf("%s|%" G_GINT64_FORMAT, source ? source : "", req_frame);
-    Request *r = g_hash_table_lookup(a->requests, k);
+    ReqKey k = { source, (guint64)req_frame, 0 };
+    Request *r = g_hash_table_lookup(a->requests, &k);
     if (!r) {
         /* The AUTHENTICATE seen by another sensor (its own frame numbers). */
-        g_autofree char *fk = flow_key(source, ev->dst, ev->dport, ev->src, ev->sport, "ntlm", 0);
-        r = g_hash_table_lookup(a->flows, fk);
+        FlowKey fk;
+        flow_key(&fk, ev->dst, ev->dport, ev->src, ev->sport, "ntlm", 0);
+        r = g_hash_table_lookup(a->flows, &fk);
     }
     if (r && r->msg_type == NTLM_AUTHENTICATE && !r->answered && strcmp(r->dst, ev->src) == 0) {
         /* MS-NLMP 3.2.5.1.2 / MS-SMB2 3.3.5.5.3: a machine account logging on with NTLM. */
