@@ -160,6 +160,15 @@ typedef enum {
     TW_F_TK_RC4,           /* a ticket for one of its services issued with RC4 (value: 1 = AES offered) */
     TW_F_TK_DCSYNC,        /* DRSGetNCChanges made with its credentials (src = the caller's address) */
     TW_F_TK_TGT_REFUSED,   /* the KDC refused its TGT (KRB_AP_ERR_MODIFIED/BADKEYVER on a TGS-REQ) */
+    /* With keys, Kerberos (analysis/keyproof.c, docs/events.md "Kerberos with keys"), each on
+     * the KRB-ERROR that refused the request whose decrypted parts prove it: */
+    TW_F_KRB_PA_GENERATION, /* the refused PA-ENC-TIMESTAMP opens with one supplied generation of
+                             * the client's key (value = its index, 0 newest; detail its label) */
+    TW_F_KRB_PA_NONE,      /* … with none of them (value = how many were supplied) */
+    TW_F_KRB_OWN_CLOCK,    /* the refused request's decrypted client clock (PA-ENC-TIMESTAMP,
+                            * authenticator): value = client minus the KDC's stime, s */
+    TW_F_SRV_TICKET_KEY,   /* the ticket a service refused opens with one supplied generation of
+                            * the service's key (value = its index, 0 newest) */
     TW_F_COUNT
 } TwFactKind;
 
@@ -177,6 +186,8 @@ typedef enum {
     TW_CLK_NL_AUTH,     /* NETLOGON authenticator timestamp vs capture time */
     TW_CLK_NTLM_TIME,   /* NTLMSSP CHALLENGE MsvAvTimestamp (the server's clock) vs capture time */
     TW_CLK_NTP,         /* NTP transmit timestamp (RFC 5905 7.3) vs capture time: the sender's clock */
+    TW_CLK_KRB_PATIMESTAMP,   /* with keys: decrypted PA-ENC-TIMESTAMP (patimestamp + pausec) vs capture time */
+    TW_CLK_KRB_AUTHENTICATOR, /* with keys: decrypted authenticator ctime + cusec vs capture time */
 } TwClockKind;
 
 typedef struct {
@@ -533,11 +544,38 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwMachine, tw_machine_free)
 void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev);
 
 /* analysis/keyproof.c: what keys proved about the password a machine used on
- * its failing NETLOGON authentications (TW_F_NL_CRED_*), in one sentence, or
- * NULL when keys proved nothing for it.  *generation gets the index of the
- * generation it used (-1: none of the supplied ones).
+ * its refused authentications (NETLOGON TW_F_NL_CRED_*, Kerberos
+ * TW_F_KRB_PA_*), about the key of a ticket it refused as a service
+ * (TW_F_SRV_TICKET_KEY) and its own clock on a refused request
+ * (TW_F_KRB_OWN_CLOCK), in sentences, or NULL when keys proved nothing for
+ * it.  *generation gets the index of the client generation its latest
+ * refused authentication used (-1: none of the supplied ones) and is left
+ * alone when no client generation was proved.
  * Returns: (transfer full) (nullable): free with g_free(). */
 char *tw_machine_key_proof(const TwMachine *m, gint64 *generation);
+/* analysis/keyproof.c, Kerberos with keys: what a request's decrypted parts
+ * prove (docs/events.md "Kerberos with keys"), kept with the request until
+ * its reply.  Returns: (transfer full) (nullable): NULL when the event has
+ * no decrypted proof; free with tw_keyproof_free(). */
+typedef struct TwKrbProof TwKrbProof;
+TwKrbProof *tw_keyproof_request(const TwEvent *ev);
+void tw_keyproof_free(TwKrbProof *p);
+/* The client's own clock the request's decrypted parts read (µs since the
+ * epoch) and which kind of sample it is; false when none. */
+bool tw_keyproof_client_clock(const TwKrbProof *p, gint64 *clock_us, TwClockKind *kind);
+/* The name the decrypted parts give the client (authenticator or ticket
+ * cname), or NULL.  Returns: (transfer none). */
+const char *tw_keyproof_client(const TwKrbProof *p);
+/* A KRB-ERROR `err` (code `code`) refused the request of proof p: the
+ * generation facts into m (the client: TW_F_KRB_PA_*, TW_F_KRB_OWN_CLOCK)
+ * or, for a service's refusal, into m as the service (TW_F_SRV_TICKET_KEY). */
+void tw_keyproof_refused(TwAnalysis *a, TwMachine *m, const TwKrbProof *p, const TwEvent *err, const char *source,
+                         gint64 code, bool service);
+/* KRB_AP_ERR_SKEW answering the request of proof p: the exact offset of the
+ * client's decrypted clock from the error's stime (client minus KDC, s) and
+ * a sentence for the evidence (transfer full).  False without a clock. */
+bool tw_keyproof_skew(const TwKrbProof *p, const TwEvent *err, double *offset_s, char **detail);
+
 /* analysis/keyproof.c: "the password of WS01$ was reset at T from ADDR
  * (SamrSetInformationUser2, frame N); WS01 still has the old one" when a SAMR
  * set-password for NAME$ came from an address that is not NAME's and NAME's

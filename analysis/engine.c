@@ -65,6 +65,7 @@ typedef struct {
     bool zero;      /* Zerologon pattern */
     bool sealed;
     bool answered;  /* a Kerberos reply (AP-REP/KRB-ERROR) was matched to it */
+    TwKrbProof *proof; /* with keys: what its decrypted parts prove (keyproof.c), or NULL */
 } Request;
 
 static guint req_hash(gconstpointer p)
@@ -121,6 +122,7 @@ static void request_free(gpointer p)
     g_free(r->sname);
     g_free(r->op);
     g_free(r->account);
+    tw_keyproof_free(r->proof);
     g_free(r);
 }
 
@@ -630,6 +632,7 @@ static bool machine_service_class(const char *sname)
             return true;
     return false;
 }
+static char *conn_key(const char *source, const char *caddr, gint64 cport, const char *saddr, gint64 sport);
 
 static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
@@ -651,6 +654,15 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         r->cname = g_strdup(cname);
         r->sname = g_strdup(sname);
         r->kpasswd = kpasswd;
+        r->proof = tw_keyproof_request(ev);
+        gint64 clk_us;
+        TwClockKind clk_kind;
+        if (tw_keyproof_client_clock(r->proof, &clk_us, &clk_kind)) {
+            /* with keys: the client's own clock, decrypted (keyproof.c) */
+            g_autofree char *who = tw_identity_from_principal(t == TW_KRB5_AS_REQ ? cname : tw_keyproof_client(r->proof));
+            TwMachine *cm = who ? tw_identity_get(a, who) : tw_identity_by_addr(a, ev->src, false);
+            clock_sample(a, cm, ev, source, clk_kind, clk_us, ev->ts_us);
+        }
         gint64 till = 0;
         /* RFC 4120 5.4.1: till is chosen by the client from its own clock;
          * 2037-09-13 (Windows) and 1970 (none) say nothing about it. */
@@ -673,6 +685,18 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
                                 with_kerberos(evidence_new(ev, source, "AS-REQ",
                                                            g_strdup_printf("%s asks the KDC for a ticket", cacct)),
                                               t, TW_DIR_REQUEST, TW_PEER_CLIENT));
+        }
+        const char *logon = tw_keyproof_client(r->proof);
+        if (t == TW_KRB5_AP_REQ && !kpasswd && logon) {
+            /* with keys: the decrypted authenticator names who logs on to this
+             * connection (a SAMR caller over it, as NTLMSSP's user does) */
+            const char *crealm = tw_event_get_whole_str(ev, "authenticator_crealm");
+            g_autofree char *k = conn_key(source, ev->src, ev->sport, ev->dst, ev->dport);
+            if (g_hash_table_size(a->flow_users) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->flow_users, k))
+                g_hash_table_replace(a->flow_users, g_steal_pointer(&k),
+                                     crealm ? g_strdup_printf("%s@%s", logon, crealm) : g_strdup(logon));
+            else
+                tw_analysis_cap_hit(a, TW_AN_CAP_FLOW_USERS);
         }
         g_autofree char *sacct = tw_identity_from_principal(sname);
         if (sacct && t == TW_KRB5_AP_REQ && !kpasswd) {
@@ -807,6 +831,8 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
      * sender a DC. */
     TwPeer sender = from_kdc ? TW_PEER_KDC : TW_PEER_SERVER;
     const char *client = cname ? cname : (r ? r->cname : NULL);
+    if (!client && r)
+        client = tw_keyproof_client(r->proof); /* with keys: the decrypted authenticator's cname */
     const char *service = (r && r->sname) ? r->sname : sname;
     gint64 req_type = r ? r->msg_type : -1;
     g_autofree char *cacct = tw_identity_from_principal(client);
@@ -858,6 +884,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
                                                  ev->src, service ? service : "its service", ev->dst);
             tw_machine_fact(a, m, TW_F_SRV_KEY_FAIL,
                             with_krb_error(evidence_new(ev, source, "AP-REQ → KRB-ERROR", g_steal_pointer(&d)), code, has_nt, nt, sender));
+            tw_keyproof_refused(a, m, r ? r->proof : NULL, ev, source, code, true);
             return;
         }
         if (code == TW_KRB5_ERR_AP_MODIFIED || code == TW_KRB5_ERR_AP_BADKEYVER) {
@@ -875,6 +902,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_machine_fact(a, m, TW_F_KRB_KEY_FAIL,
                             with_krb_error(evidence_new(ev, source, reqdesc,
                                          g_strdup("the domain controller rejected this machine's password (key)")), code, has_nt, nt, sender));
+            tw_keyproof_refused(a, m, r ? r->proof : NULL, ev, source, code, false);
         } else if (user) {
             user_failure(a, ev, source, client, client_addr, code);
         }
@@ -942,7 +970,19 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
                 e->detail = tw_intern(d2);
             }
         }
+        double exact;
+        g_autofree char *xd = NULL;
+        if (r && tw_keyproof_skew(r->proof, ev, &exact, &xd)) {
+            /* with keys: the client's own clock, decrypted, against the KDC's stime */
+            e->has_value = true;
+            e->value_estimated = false;
+            e->value = exact;
+            if (e->detail)
+                g_ref_string_release(e->detail);
+            e->detail = tw_intern(xd);
+        }
         tw_machine_fact(a, m, TW_F_KRB_SKEW, e);
+        tw_keyproof_refused(a, m, r ? r->proof : NULL, ev, source, code, false);
         return;
     }
     case TW_KRB5_ERR_C_PRINCIPAL_UNKNOWN:
@@ -1191,8 +1231,9 @@ static void feed_samr(TwAnalysis *a, const TwEvent *ev, const char *source)
     g_autofree char *acct = tw_identity_from_computer(user);
     TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
     const char *op = tw_event_get_str(ev, "op");
-    /* the caller: the NTLMSSP user of this connection (a Kerberos session's
-     * user is inside the encrypted authenticator: not known without keys) */
+    /* the caller: the NTLMSSP user of this connection, or with keys the
+     * client of its decrypted Kerberos authenticator (without keys a
+     * Kerberos session's user is not on the wire) */
     g_autofree char *k = conn_key(source, ev->dst, ev->dport, ev->src, ev->sport);
     const char *caller = g_hash_table_lookup(a->flow_users, k);
     TwEvidence *e = evidence_new(ev, source, op ? op : "SAMR set password", g_strdup(caller));
@@ -1501,6 +1542,7 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
                         with_status(evidence_new(ev, source, "AP-REQ → SMB2 SESSION_SETUP response",
                                      g_strdup_printf("the server refused a valid Kerberos ticket for %s (%s)", r->sname, rf)),
                                      st));
+        tw_keyproof_refused(a, m, r->proof, ev, source, st, true);
     }
 }
 

@@ -595,6 +595,14 @@ int main(int argc, char **argv)
                 fprintf(stderr, "trustwire: %s\n", err->message);
                 return 2;
             }
+        /* Session keys learned in one address pair's shard open messages of
+         * another (a TGS-REP to the client, the AP-REQ it sends a server):
+         * decrypting follows the capture's order on one worker. */
+        if (workers > 1) {
+            fprintf(stderr, "trustwire: note: with keys, --workers %d runs as 1 (session keys cross address pairs)\n",
+                    workers);
+            workers = 1;
+        }
     }
 
     /* The stage list: -T on stdout, each --write on its file, --alerts. */

@@ -740,12 +740,14 @@ static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
         json_builder_add_null_value(b);
     json_time(b, "first_seen", m->first_ts);
     json_time(b, "last_seen", m->last_ts);
-    gint64 gen = 0;
+    gint64 gen = G_MININT64;
     g_autofree char *keys = tw_machine_key_proof(m, &gen);
     if (keys) {
         /* docs/report.md: index of the supplied generation used, -1 none of them */
-        json_builder_set_member_name(b, "key_generation_used");
-        json_builder_add_int_value(b, gen);
+        if (gen != G_MININT64) {
+            json_builder_set_member_name(b, "key_generation_used");
+            json_builder_add_int_value(b, gen);
+        }
         json_str_or_null(b, "key_proof", keys);
     }
     g_autofree char *reset = tw_machine_reset_by_other(m);

@@ -260,7 +260,8 @@ static void forget_oldest(TwDissectCtx *ctx)
     if (old->has_ticket && g_hash_table_lookup(S.by_ticket, old->digest) == old)
         g_hash_table_remove(S.by_ticket, old->digest);
     learned_free(old);
-    tw_count(ctx, "kerberos.session_keys_forgotten", 1);
+    if (ctx)
+        tw_count(ctx, "kerberos.session_keys_forgotten", 1);
 }
 
 static bool same_key(const TwKey *a, const TwKey *b)
@@ -306,7 +307,8 @@ static void learn(TwDissectCtx *ctx, TwKey *key, const guint8 *ticket, gsize tle
     if (l->has_ticket)
         g_hash_table_replace(S.by_ticket, l->digest, l);
     g_mutex_unlock(&S.lock);
-    tw_count(ctx, "kerberos.session_keys_learned", 1);
+    if (ctx)
+        tw_count(ctx, "kerberos.session_keys_learned", 1);
 }
 
 void tw_krb5_learn_key(TwDissectCtx *ctx, gint32 enctype, const guint8 *key, gsize klen,

@@ -1,7 +1,10 @@
-/* krb5.c — Kerberos V5 message parser (RFC 4120 section 5), DER only, no
- * decryption.  One call decodes one APPLICATION-tagged message into one
- * event; everything in the clear is recorded, and with want_tree every
- * field goes into the teaching view under its RFC ASN.1 name.
+/* krb5.c — Kerberos V5 message parser (RFC 4120 section 5), DER only.  One
+ * call decodes one APPLICATION-tagged message into one event; everything in
+ * the clear is recorded, and with want_tree every field goes into the
+ * teaching view under its RFC ASN.1 name.  With keys (TwDissectCtx.keys) the
+ * encrypted parts are opened once the message is read and their plain text
+ * is walked from the same kind of tables (section "with keys" below; which
+ * key opens what: krb5-keys.c).
  *
  * Parsing style, after MIT krb5's asn1_k_encode.c: each ASN.1 SEQUENCE is a
  * table of its [n] fields (name, OPTIONAL or not, type, the event key it
@@ -1461,6 +1464,8 @@ typedef struct {
     gsize key_len;
     const guint8 *user_data;  /* KRB-PRIV user-data */
     gsize user_len;
+    const guint8 *deleg;      /* an authenticator's delegated KRB-CRED (RFC 4121 4.1.1) */
+    gsize deleg_len;
 } DecRec;
 
 /* RFC 4120 5.2.9 EncryptionKey. */
@@ -1811,12 +1816,71 @@ KRB_TYPE(enc_kdc_rep_part_type, "EncKDCRepPart", "RFC 4120 5.4.2",
     FIELD(11, "caddr", OPT, dec_host_addresses, .key = "enc_caddr", .spec = "5.2.5 HostAddresses"),
     FIELD(12, "encrypted-pa-data", OPT, NULL, .spec = "SEQUENCE OF PA-DATA (RFC 6806)"));
 
+/* RFC 4120 5.2.9 Checksum, as an authenticator carries it. */
+typedef struct {
+    gint64 type;
+    const guint8 *p;
+    gsize n;
+} CksumRec;
+
+static bool dec_cksum_value(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    CksumRec *cr = rec;
+    cr->p = get_octets(k, v, &cr->n);
+    if (cr->p)
+        TREE(k, td, label_of(f), NULL, "%" G_GSIZE_FORMAT " bytes", cr->n);
+    return true;
+}
+
+static const char *cksum_type_name(gint64 t)
+{
+    return t == 32771 ? "GSS-API (RFC 4121 4.1.1)" : t == 16 ? "hmac-sha1-96-aes256" : t == 15 ? "hmac-sha1-96-aes128"
+         : t == -138 ? "hmac-md5" : "other";
+}
+
+KRB_TYPE(auth_cksum_type, "Checksum", "RFC 4120 5.2.9",
+    FIELD(0, "cksumtype", REQ, dec_int, OUT(CksumRec, type), .name_of = cksum_type_name, .spec = "5.2.9 Int32"),
+    FIELD(1, "checksum", REQ, dec_cksum_value, .spec = "5.2.9 OCTET STRING"));
+
+/* RFC 4121 4.1.1: a GSS-API initiator's authenticator checksum (type
+ * 0x8003) is Lgth (16), Bnd, Flags and, with GSS_C_DELEG_FLAG, DlgOpt,
+ * Dlgth and a KRB-CRED: the client's TGT, delegated to the service. */
+static bool dec_auth_cksum(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    DecRec *dr = rec;
+    CksumRec cr = { .type = -1 };
+    HEAD(k, td, label_of(f), f->note);
+    walk_value(k, &auth_cksum_type, v, d, td + 1, &cr);
+    if (cr.type != 32771 || !cr.p)
+        return true;
+    TwCursor c = tw_cursor_init(cr.p, cr.n);
+    guint32 lgth = tw_cursor_le32(&c);
+    tw_cursor_skip(&c, 16); /* Bnd: the channel bindings' MD5 */
+    guint32 flags = tw_cursor_le32(&c);
+    if (!tw_cursor_ok(&c) || lgth != 16)
+        return true;
+    tw_event_set_int(k->ev, "authenticator_gss_flags", flags);
+    TREE(k, td + 1, "Flags", "GSS-API context flags (1 = the TGT is delegated, 2 = mutual authentication)", "0x%08x",
+         flags);
+    if (!(flags & 1))
+        return true;
+    guint16 dlgopt = tw_cursor_le16(&c), dlgth = tw_cursor_le16(&c);
+    const guint8 *deleg = tw_cursor_bytes(&c, dlgth);
+    if (dlgopt == 1 && deleg && dr) {
+        TREE(k, td + 1, "Deleg", "a KRB-CRED: the client hands its TGT to the service", "%u bytes", dlgth);
+        dr->deleg = deleg;
+        dr->deleg_len = dlgth;
+    }
+    return true;
+}
+
 KRB_TYPE(authenticator_type, "Authenticator", "RFC 4120 5.5.1",
     FIELD(0, "authenticator-vno", REQ, dec_int, .note = "authenticator format version (5)", .spec = "INTEGER (5)"),
     FIELD(1, "crealm", REQ, dec_string, .key = "authenticator_crealm", .spec = "5.2.2 Realm"),
     FIELD(2, "cname", REQ, dec_principal, .key = "authenticator_cname", .note = "the client that sends it",
           .spec = "5.2.2 PrincipalName"),
-    FIELD(3, "cksum", OPT, NULL, .spec = "5.2.9 Checksum"),
+    FIELD(3, "cksum", OPT, dec_auth_cksum, .note = "a checksum; from GSS-API, its flags and a delegated TGT",
+          .spec = "5.2.9 Checksum"),
     FIELD(4, "cusec", REQ, dec_int, .key = "authenticator_cusec", .note = "microseconds",
           .spec = "5.2.4 Microseconds"),
     FIELD(5, "ctime", REQ, dec_time, .key = "authenticator_ctime",
@@ -1958,6 +2022,71 @@ static void set_key_fields(Krb *k, const KeyNames *kn, const TwKrbOpen *o)
         tw_event_set_int(k->ev, kn->kvno, tw_key_kvno(o->key));
     tw_event_set_str(k->ev, kn->principal, tw_key_principal(o->key));
 }
+
+/* ---- RFC 4120 5.8 KRB-CRED delegated in an authenticator (RFC 4121 4.1.1) ---- */
+
+typedef struct {
+    TicketInfo ti;
+    bool have;
+    EncInfo enc;
+} CredRec;
+
+static bool deleg_ticket_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
+{
+    CredRec *cr = rec;
+    TicketInfo ti;
+    parse_ticket(k, e, &ti, d, td);
+    if (cr->have) {
+        ticket_clear(&ti); /* only the first ticket is followed */
+        return true;
+    }
+    cr->ti = ti;
+    cr->have = true;
+    return true;
+}
+
+static bool dec_deleg_enc(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    ((CredRec *)rec)->enc = parse_encrypted_data(k, v, d, td, label_of(f), f->note);
+    return true;
+}
+
+KRB_TYPE(deleg_cred_type, "KRB-CRED", "RFC 4120 5.8.1 (delegated, RFC 4121 4.1.1)",
+    FIELD(0, "pvno", REQ, NULL),
+    FIELD(1, "msg-type", REQ, NULL),
+    FIELD(2, "tickets", REQ, dec_seq_of, .elem = deleg_ticket_elem, .flags = KF_STOP, .note = "the delegated TGT",
+          .spec = "SEQUENCE OF Ticket (5.3)"),
+    FIELD(3, "enc-part", REQ, dec_deleg_enc, .note = "its session key (etype 0: in the clear, inside the authenticator)",
+          .spec = "5.2.9 EncryptedData -- EncKrbCredPart"));
+
+KRB_TYPE(krb_cred_info_type, "KrbCredInfo", "RFC 4120 5.8.1",
+    FIELD(0, "key", REQ, dec_enc_key, .key = "cred_key_etype", .note = "the delegated ticket's session key",
+          .spec = "5.2.9 EncryptionKey"),
+    FIELD(1, "prealm", OPT, dec_string, .key = "cred_prealm", .spec = "5.2.2 Realm"),
+    FIELD(2, "pname", OPT, dec_principal, .key = "cred_pname", .note = "whose ticket it is", .spec = "5.2.2 PrincipalName"),
+    FIELD(3, "flags", OPT, dec_flags, .key = "cred_flags", .bits = enc_ticket_flag_names, .spec = "5.3 TicketFlags"),
+    FIELD(4, "authtime", OPT, dec_time, .key = "cred_authtime", .spec = "5.2.3 KerberosTime"),
+    FIELD(5, "starttime", OPT, dec_time, .key = "cred_starttime", .spec = "5.2.3 KerberosTime"),
+    FIELD(6, "endtime", OPT, dec_time, .key = "cred_endtime", .spec = "5.2.3 KerberosTime"),
+    FIELD(7, "renew-till", OPT, dec_time, .key = "cred_renew_till", .spec = "5.2.3 KerberosTime"),
+    FIELD(8, "srealm", OPT, dec_string, .key = "cred_srealm", .spec = "5.2.2 Realm"),
+    FIELD(9, "sname", OPT, dec_principal, .key = "cred_sname", .spec = "5.2.2 PrincipalName"),
+    FIELD(10, "caddr", OPT, dec_host_addresses, .key = "cred_caddr", .spec = "5.2.5 HostAddresses"));
+
+static bool cred_info_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
+{
+    if (i > 0)
+        return true; /* the first, as the first ticket */
+    return walk_value(k, &krb_cred_info_type, e, d, td, rec);
+}
+
+KRB_TYPE(enc_krb_cred_part_type, "EncKrbCredPart", "RFC 4120 5.8.1",
+    FIELD(0, "ticket-info", REQ, dec_seq_of, .elem = cred_info_elem, .spec = "SEQUENCE OF KrbCredInfo"),
+    FIELD(1, "nonce", OPT, dec_int, .key = "cred_nonce", .flags = KF_UINT32, .spec = "5.2.4 UInt32"),
+    FIELD(2, "timestamp", OPT, dec_time, .key = "cred_timestamp", .note = "the sender's clock", .spec = "5.2.3 KerberosTime"),
+    FIELD(3, "usec", OPT, dec_int, .key = "cred_usec", .spec = "5.2.4 Microseconds"),
+    FIELD(4, "s-address", OPT, dec_host_address, .key = "cred_s_address", .spec = "5.2.5 HostAddress"),
+    FIELD(5, "r-address", OPT, dec_host_address, .key = "cred_r_address", .spec = "5.2.5 HostAddress"));
 
 /* ---- RFC 6113 FAST (the TGS exchange armored with the TGT) ---- */
 
@@ -2117,42 +2246,158 @@ static void open_pa_enc_timestamp(Krb *k)
     tw_krb5_open_clear(&o);
 }
 
-/* The message's ticket (RFC 4120 5.3, key usage 2) with its service's
- * long-term key: its fields into ticket_*, its session key learned for it.
+/* A ticket (RFC 4120 5.3, key usage 2) with its service's long-term key:
+ * its fields into ticket_*, its session key learned for it.
  * Returns: (transfer full) (nullable): the session key. */
-static TwKey *open_ticket(Krb *k)
+static TwKey *decrypt_ticket(Krb *k, const EncInfo *enc, const char *sname, const char *realm, guint td)
 {
-    KrbDec *dd = &k->dec;
-    if (!dd->have_ticket || !can_open(&dd->ticket) || !dd->ticket_sname)
-        return NULL;
-    HEAD(k, 1, "ticket", "EncTicketPart: under the service's long-term key (RFC 4120 5.3, key usage 2)");
-    TwKrbTree t = tree_at(k, 2);
+    HEAD(k, td, "ticket", "EncTicketPart: under the service's long-term key (RFC 4120 5.3, key usage 2)");
+    TwKrbTree t = tree_at(k, td + 1);
     TwKrbOpen o;
-    tw_krb5_open_longterm(k->ctx, &t, dd->ticket_sname, dd->ticket_realm, (gint32)dd->ticket.etype, dd->ticket.kvno,
-                          true, 2, dd->ticket.cipher, dd->ticket.cipher_len, &o);
+    tw_krb5_open_longterm(k->ctx, &t, sname, realm, (gint32)enc->etype, enc->kvno, true, 2, enc->cipher, enc->cipher_len,
+                          &o);
     if (!o.tried) {
-        TREE(k, 2, "result", "the key store holds no key of this encryption type", "%s", "not tried");
+        TREE(k, td + 1, "result", "the key store holds no key of this encryption type", "%s", "not tried");
         return NULL;
     }
     tw_event_set_bool(k->ev, "ticket_decrypted", o.plain != NULL);
     set_key_fields(k, &ticket_key_names, &o);
     if (!o.plain) {
-        TREE(k, 2, "result", "none of the supplied keys is the service's", "no key opens it (%u tried)", o.tried);
+        TREE(k, td + 1, "result", "none of the supplied keys is the service's", "no key opens it (%u tried)", o.tried);
         return NULL;
     }
     mark_decrypted(k);
-    TREE(k, 2, "result", "the generation of the service's key the KDC encrypted the ticket with", "%s of %s",
+    TREE(k, td + 1, "result", "the generation of the service's key the KDC encrypted the ticket with", "%s of %s",
          o.label, tw_key_principal(o.key));
     DecRec dr = { .key_type = -1 };
-    walk_plain(k, &enc_ticket_part_type, o.plain, 3, 0, 2, &dr);
+    walk_plain(k, &enc_ticket_part_type, o.plain, 3, 0, td + 1, &dr);
     TwKey *sk = NULL;
     if (dr.key) {
         sk = tw_key_new_session((gint32)dr.key_type, dr.key, dr.key_len);
-        g_autofree char *what = g_strdup_printf("session key of the ticket for %s", dd->ticket_sname);
-        tw_krb5_learn_from(k->ctx, sk, dd->ticket.cipher, dd->ticket.cipher_len, NULL, 0, what);
+        g_autofree char *what = g_strdup_printf("session key of the ticket for %s", sname);
+        tw_krb5_learn_from(k->ctx, sk, enc->cipher, enc->cipher_len, NULL, 0, what);
     }
     tw_krb5_open_clear(&o);
     return sk;
+}
+
+/* The message's ticket (KDC-REP, AP-REQ; TGS-REQ: its TGT). */
+static TwKey *open_ticket(Krb *k)
+{
+    KrbDec *dd = &k->dec;
+    if (!dd->have_ticket || !can_open(&dd->ticket) || !dd->ticket_sname)
+        return NULL;
+    return decrypt_ticket(k, &dd->ticket, dd->ticket_sname, dd->ticket_realm, 1);
+}
+
+/* The fields of `from` whose key starts with OLD, into `to` renamed NEW… */
+static void copy_renamed(const TwEvent *from, TwEvent *to, const char *old, const char *new_prefix)
+{
+    gsize n = strlen(old);
+    for (guint i = 0; from->fields && i < from->fields->len; i++) {
+        const TwField *f = &g_array_index(from->fields, TwField, i);
+        if (strncmp(f->key, old, n) != 0)
+            continue;
+        g_autofree char *key = g_strconcat(new_prefix, f->key + n, NULL);
+        switch (f->type) {
+        case TW_FIELD_INT:
+            tw_event_set_int(to, key, f->v.i);
+            break;
+        case TW_FIELD_BOOL:
+            tw_event_set_bool(to, key, f->v.b);
+            break;
+        case TW_FIELD_STR:
+            tw_event_set_str(to, key, f->v.s);
+            break;
+        case TW_FIELD_INTLIST:
+            tw_event_take_intlist(to, key, g_array_copy(f->v.ilist));
+            break;
+        case TW_FIELD_STRLIST: {
+            GPtrArray *l = g_ptr_array_new_with_free_func(g_free);
+            for (guint j = 0; j < f->v.slist->len; j++)
+                g_ptr_array_add(l, g_strdup(g_ptr_array_index(f->v.slist, j)));
+            tw_event_take_strlist(to, key, l);
+            break;
+        }
+        }
+    }
+}
+
+/* RFC 4121 4.1.1: the KRB-CRED an authenticator delegates — the client's
+ * TGT (decrypted with krbtgt's key, into delegated_ticket_*, delegated_pac_*)
+ * and its EncKrbCredPart (etype 0 in the clear, else under the subkey or the
+ * session key, key usage 14; into cred_*).  Its session key is learned for
+ * the TGT: the service's later TGS-REQs with it decrypt too. */
+static void open_delegation(Krb *k, const guint8 *p, gsize n, const TwKey *session, const TwKey *sub)
+{
+    TwStatus saved = k->status;
+    TwCursor c = tw_cursor_init(p, n);
+    TwDerTlv t, st;
+    CredRec cr = { .enc = { .etype = -1, .kvno = -1 } };
+    HEAD(k, 1, "delegated credentials", "RFC 4121 4.1.1: the client forwards its TGT to the service");
+    if (!tw_der_read(&c, &t, 2) || !open_app(k, &t, TW_KRB5_CRED, &st, 2) ||
+        !walk_value(k, &deleg_cred_type, &st, 3, 2, &cr)) {
+        k->status = saved;
+        if (cr.have)
+            ticket_clear(&cr.ti);
+        return;
+    }
+    k->status = saved;
+    if (cr.have && cr.ti.sname.name && !cr.ti.sname.cut) {
+        tw_event_set_str(k->ev, "delegated_ticket_sname", cr.ti.sname.name);
+        if (cr.ti.realm && !cr.ti.realm_cut)
+            tw_event_set_str(k->ev, "delegated_ticket_realm", cr.ti.realm);
+        if (can_open(&cr.ti.enc)) {
+            /* the delegated ticket's fields go to a scratch event, then into this one renamed */
+            TwEvent *main_ev = k->ev, *scratch = tw_event_new(k->ctx->pi, "kerberos");
+            k->ev = scratch;
+            TwKey *dk = decrypt_ticket(k, &cr.ti.enc, cr.ti.sname.name, cr.ti.realm_cut ? NULL : cr.ti.realm, 2);
+            tw_key_free(dk);
+            k->ev = main_ev;
+            copy_renamed(scratch, main_ev, "ticket_", "delegated_ticket_");
+            copy_renamed(scratch, main_ev, "pac_", "delegated_pac_");
+            if (tw_event_get_bool(scratch, "decrypted", false))
+                mark_decrypted(k);
+            for (guint i = 0; scratch->tree && i < scratch->tree->len; i++) {
+                const TwTreeNode *nd = g_ptr_array_index(scratch->tree, i);
+                if (nd->value)
+                    tw_event_tree_add(main_ev, nd->depth, nd->name, nd->note, "%s", nd->value);
+                else
+                    tw_event_tree_add(main_ev, nd->depth, nd->name, nd->note, NULL);
+            }
+            tw_event_free(scratch);
+        }
+    }
+    if (can_open(&cr.enc) || (cr.enc.etype == 0 && cr.enc.cipher && !cr.enc.cipher_cut)) {
+        GBytes *plain = NULL;
+        TwKrbOpen o = { .index = -1 };
+        if (cr.enc.etype == 0) {
+            plain = g_bytes_new(cr.enc.cipher, cr.enc.cipher_len); /* RFC 4121 4.1.1: etype 0, no encryption */
+            TREE(k, 2, "enc-part", "etype 0: the authenticator's encryption protects it", "%s", "in the clear");
+        } else {
+            TwKrbTree tt = tree_at(k, 2);
+            if (tw_krb5_open_with(k->ctx, &tt, sub, "the authenticator's subkey", 14, cr.enc.cipher, cr.enc.cipher_len, &o) ||
+                (tw_krb5_open_clear(&o),
+                 tw_krb5_open_with(k->ctx, &tt, session, "the ticket's session key", 14, cr.enc.cipher,
+                                   cr.enc.cipher_len, &o))) {
+                plain = o.plain;
+                o.plain = NULL;
+            }
+        }
+        tw_event_set_bool(k->ev, "cred_decrypted", plain != NULL);
+        if (plain) {
+            DecRec dr = { .key_type = -1 };
+            walk_plain(k, &enc_krb_cred_part_type, plain, 29, 0, 2, &dr);
+            if (dr.key && cr.have && can_open(&cr.ti.enc))
+                tw_krb5_learn_key(k->ctx, (gint32)dr.key_type, dr.key, dr.key_len, cr.ti.enc.cipher,
+                                  cr.ti.enc.cipher_len, NULL, 0, "session key of the delegated TGT");
+            g_bytes_unref(plain);
+            mark_decrypted(k);
+        }
+        tw_krb5_open_clear(&o);
+    }
+    if (cr.have)
+        ticket_clear(&cr.ti);
 }
 
 /* An authenticator (RFC 4120 5.5.1; key usage 7 in a PA-TGS-REQ, 11 in an
@@ -2196,6 +2441,8 @@ static TwKey *open_authenticator(Krb *k, const EncInfo *e, gint32 usage, const T
     const guint8 *b = tw_key_material(o.key, &n);
     *session = tw_key_new_session(tw_key_enctype(o.key), b, n);
     TwKey *sub = dr.key ? tw_key_new_session((gint32)dr.key_type, dr.key, dr.key_len) : NULL;
+    if (dr.deleg)
+        open_delegation(k, dr.deleg, dr.deleg_len, *session, sub);
     tw_krb5_open_clear(&o);
     return sub;
 }
