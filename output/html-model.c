@@ -2,6 +2,7 @@
  * (html-model.h), read from the analysis result. */
 #include "output/html-model.h"
 #include "output/report-health.h"
+#include "core/krb5-names.h"
 
 #include <string.h>
 
@@ -252,8 +253,13 @@ static void add_arrows(const TwAnalysis *a, const TwMachine *m, TwLadder *l, con
     } else if (e->dir == TW_DIR_RESPONSE && g_str_has_suffix(msg, " response")) {
         req = g_strndup(msg, strlen(msg) - strlen(" response"));
         resp = g_strdup("");
-    } else
+    } else {
         resp = g_strdup(msg);
+        /* a Kerberos reply answers the request of the type before it
+         * (RFC 4120 5.10: AS-REP 11 ← AS-REQ 10, TGS-REP 13 ← 12, AP-REP 15 ← 14) */
+        if (e->krb_msg_type == 11 || e->krb_msg_type == 13 || e->krb_msg_type == 15)
+            req = g_strdup(tw_krb5_msg_name(e->krb_msg_type - 1));
+    }
     if (g_str_has_suffix(resp, " response") && outcome)
         resp[strlen(resp) - strlen(" response")] = 0;
     if (req) {

@@ -12,6 +12,7 @@
 #include "output/dc-view.h"
 #include "output/html-model.h"
 #include "output/html-svg.h"
+#include "output/ladder.h"
 #include "output/report-health.h"
 #include "output/report-tickets.h"
 #include "analysis/clock.h"
@@ -756,30 +757,46 @@ int tw_html_write(TwAnalysis *a, GString *out)
     return pm->status;
 }
 
-/* ---- the sink ---- */
+/* ---- the sinks: -T html and -T ladder write a page of the verdicts at the end ---- */
 
-static int html_end(TwSink *sink, TwAnalysis *an)
+typedef struct {
+    TwSink base;
+    int (*write)(TwAnalysis *a, GString *out);
+} PageSink;
+
+static int page_end(TwSink *sink, TwAnalysis *an)
 {
     if (sink->out->err)
         return 0;
     g_autoptr(GString) s = g_string_sized_new(1 << 16);
-    int status = tw_html_write(an, s);
+    int status = ((PageSink *)sink)->write(an, s);
     tw_out_write(sink->out, s->str, s->len);
     return status;
 }
 
-static void html_free(TwSink *sink)
+static void page_free(TwSink *sink)
 {
     g_free(sink);
 }
 
+static TwSink *page_sink_new(TwOut *out, const char *mode, int (*write)(TwAnalysis *, GString *))
+{
+    PageSink *s = g_new0(PageSink, 1);
+    s->base.mode = mode;
+    s->base.needs_analysis = true;
+    s->base.end = page_end;
+    s->base.free = page_free;
+    s->base.out = out;
+    s->write = write;
+    return &s->base;
+}
+
 TwSink *tw_sink_html_new(TwOut *out)
 {
-    TwSink *s = g_new0(TwSink, 1);
-    s->mode = "html";
-    s->needs_analysis = true;
-    s->end = html_end;
-    s->free = html_free;
-    s->out = out;
-    return s;
+    return page_sink_new(out, "html", tw_html_write);
+}
+
+TwSink *tw_sink_ladder_new(TwOut *out)
+{
+    return page_sink_new(out, "ladder", tw_ladder_write);
 }

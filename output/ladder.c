@@ -6,7 +6,6 @@
 #include "output/ladder.h"
 #include "output/html-model.h"
 #include "output/report-health.h"
-#include "output/sink.h"
 
 #include <string.h>
 
@@ -185,12 +184,17 @@ void tw_ladder_text(const TwAnalysis *a, const TwLadder *ld, GString *out)
                                MARGIN, "", ascii_only ? "..." : "…", ld->rows_left_out);
 }
 
-/* ---- the sink ---- */
-
 static void machine_ladders(const TwAnalysis *a, const TwMachineView *v, GString *out)
 {
     const TwFinding *mf = tw_view_main(v);
     g_autoptr(GPtrArray) rows = tw_view_evidence(v);
+    if (!rows->len && mf) {
+        /* a machine that is fine (shown for --machine): its latest exchange
+         * that proved it, a teaching ladder */
+        for (guint i = 0; i < mf->evidence->len; i++)
+            g_ptr_array_add(rows, g_ptr_array_index(mf->evidence, i));
+        g_ptr_array_sort(rows, tw_evidence_cmp);
+    }
     g_autoptr(GPtrArray) lds = tw_ladders_new(a, v, rows);
     const char *dash = ascii_only ? "-" : "—", *to = ascii_only ? "->" : "→";
     g_string_append_printf(out, "%s %s %s", tw_machine_label(v->m), dash, tw_state_name(v->state));
@@ -208,19 +212,20 @@ static void machine_ladders(const TwAnalysis *a, const TwMachineView *v, GString
         t0[10] = ' ';
         t0[23] = 0;
         tw_short_time_ms(ld->last_ts, t1);
-        g_string_append_printf(out, "\nExchange %u of %u: %s %s %s UTC, %u failed\n\n", i + 1, lds->len, t0, to, t1,
-                               ld->fails);
+        if (ld->fails || v->state >= TW_STATE_RECOVERED)
+            g_string_append_printf(out, "\nExchange %u of %u: %s %s %s UTC, %u failed\n\n", i + 1, lds->len, t0, to,
+                                   t1, ld->fails);
+        else
+            g_string_append_printf(out, "\nNo failing exchange; the latest that proved it: %s %s %s UTC\n\n", t0, to,
+                                   t1);
         tw_ladder_text(a, ld, out);
     }
     g_string_append_c(out, '\n');
 }
 
-static int ladder_end(TwSink *sink, TwAnalysis *an)
+int tw_ladder_write(TwAnalysis *an, GString *s)
 {
-    if (sink->out->err)
-        return 0;
     g_autoptr(TwPageModel) pm = tw_page_model_new(an);
-    g_autoptr(GString) s = g_string_new(NULL);
     guint shown = 0;
     for (guint i = 0; i < pm->views->len; i++) {
         const TwMachineView *v = &g_array_index(pm->views, TwMachineView, i);
@@ -233,22 +238,5 @@ static int ladder_end(TwSink *sink, TwAnalysis *an)
     if (!shown)
         g_string_append(s, an->focus ? "No machine of that name in the capture.\n"
                                      : "No failing exchange: no machine has lost its trust.\n");
-    tw_out_write(sink->out, s->str, s->len);
     return pm->status;
-}
-
-static void ladder_free(TwSink *sink)
-{
-    g_free(sink);
-}
-
-TwSink *tw_sink_ladder_new(TwOut *out)
-{
-    TwSink *s = g_new0(TwSink, 1);
-    s->mode = "ladder";
-    s->needs_analysis = true;
-    s->end = ladder_end;
-    s->free = ladder_free;
-    s->out = out;
-    return s;
 }

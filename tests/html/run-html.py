@@ -224,6 +224,22 @@ def dom_checks(name, dom, report, detailed_max=None):
         check(f"{name}: {lab} verdict {m['verdict']}", v and v[0].content() == m["verdict"],
               v[0].content() if v else "none")
         check(f"{name}: {lab} timeline SVG", sec.find(lambda n: n.tag == "svg" and "timeline" in n.cls()))
+        # the clock chart ends at the offset the report gives (its last sample vs the first DC)
+        legend = [t.content() for t in sec.find(lambda n: n.tag == "text" and "legend" in n.cls())]
+        if legend and m.get("clock_offset_s") is not None:
+            g = re.search(r": ([+-][0-9.]+) (s|min|h)$", legend[0])
+            got = float(g.group(1)) * {"s": 1, "min": 60, "h": 3600}[g.group(2)] if g else None
+            want = m["clock_offset_s"]
+            check(f"{name}: {lab} clock chart offset {want} s", got is not None and abs(got - want) <= 1 + abs(want) / 10,
+                  legend)
+        # the fix as the report says it, commands in <code> (escaped: "<admin>" is text)
+        fix = sec.find(lambda n: n.tag == "p" and "fix" in n.cls())
+        if m["fix"]:
+            shown = fix[0].content().replace("Copy", "") if fix else ""
+            check(f"{name}: {lab} fix text", shown == m["fix"].replace("`", ""), (shown, m["fix"]))
+            cmds = [c.content() for c in fix[0].find(lambda n: n.tag == "code")] if fix else []
+            check(f"{name}: {lab} fix commands", cmds == m["fix"].split("`")[1::2][:len(cmds)] and
+                  len(cmds) == len(m["fix"].split("`")) // 2, cmds)
         rows = expected_rows(m)
         table = sec.find(lambda n: n.tag == "table" and "evidence" in n.cls())
         trs = table[0].find(lambda n: n.tag == "tr" and n.attrs.get("id")) if table else []

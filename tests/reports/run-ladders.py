@@ -34,6 +34,8 @@ CASES = [
     ("08-zerologon", UTF8, ["pcaps/08-zerologon.pcap"]),
     ("10-mixed", UTF8, ["pcaps/10-mixed.pcap"]),
     ("01-healthy-ws01", UTF8, ["--machine", "WS01$", "pcaps/01-healthy.pcap"]),
+    # saved events: six failing logons 10 s apart (the last 4 drawn), 15 in one second
+    ("many-exchanges", UTF8, ["--from-events", "tests/reports/ladder/many-exchanges.ndjson"]),
 ]
 failures = 0
 
