@@ -169,6 +169,8 @@ typedef enum {
                             * authenticator): value = client minus the KDC's stime, s */
     TW_F_SRV_TICKET_KEY,   /* the ticket a service refused opens with one supplied generation of
                             * the service's key (value = its index, 0 newest) */
+    TW_F_FOREIGN,          /* a use of its account from one of m->foreign (a separate actor): a success or
+                            * failure there is the actor's, never the machine's own (foreign-use evidence) */
     TW_F_COUNT
 } TwFactKind;
 
@@ -205,9 +207,27 @@ typedef struct {
     guint n_ok;        /* successes proven from this address */
     guint n_keyfail;   /* key rejected from this address */
     guint n_pwset;     /* password changes sent from this address */
+    bool own;          /* the account's own logon came from here (AS-REQ/AS-REP, NETLOGON, kpasswd, its
+                        * services answering): its home, as opposed to a ticket or hash used here */
+    guint8 foreign_why; /* in TwMachine.foreign: TwForeignWhy bits, why this is another actor */
 } TwAddrUse;
 
 typedef enum { TW_ROLE_UNKNOWN = 0, TW_ROLE_MEMBER, TW_ROLE_DC } TwRole;
+
+/* Why an address that used an account is a separate actor (identity.c). */
+typedef enum {
+    TW_FOREIGN_ZEROLOGON = 1 << 0, /* it sent Zerologon attempts at the account */
+    TW_FOREIGN_NOT_DC = 1 << 1,    /* a DC's account used from an address serving neither Kerberos nor NETLOGON */
+    TW_FOREIGN_MAC = 1 << 2,       /* another MAC than every address of the machine's own logons */
+    TW_FOREIGN_NTLM_NAME = 1 << 3, /* it calls itself another computer in NTLMSSP */
+} TwForeignWhy;
+
+/* How an event uses a machine's account from an address (tw_identity_bind_as). */
+typedef enum {
+    TW_USE_OWN = 0, /* the account's own logon (AS-REQ/REP, NETLOGON, kpasswd) or its service answering */
+    TW_USE_OTHER,   /* its credentials used: a TGS-REP for its TGT, an NTLM logon as NAME$ */
+    TW_USE_CLAIM,   /* only its name, claimed as an NTLMSSP workstation */
+} TwUse;
 
 /* What the capture says a machine runs (identity.c, from the typed fields of
  * the messages it sent; docs/detections.md "OS fingerprint").  Fix texts
@@ -380,6 +400,7 @@ struct TwAnalysis {
     guint64 machines_refused; /* events about a new machine after TW_AN_MAX_MACHINES */
     guint64 clock_samples_implausible; /* samples dropped: decades from every other clock (clock.c) */
     GHashTable *ntp_server_of; /* NTP client addr → the server addr it asked (char*, owned) */
+    GHashTable *ws_claims;     /* addr → NAME$ of the last NTLMSSP workstation name claimed from it (owned) */
     GHashTable *ntp_off_clients; /* server addr → GHashTable set of client addrs it sent an offset
                                   * reply (|offset| > TW_AN_SKEW_WARN_S) */
     /* Vantage point: the addresses party to every event so far (at most
@@ -490,6 +511,20 @@ TwMachine *tw_identity_by_addr(TwAnalysis *a, const char *addr, bool create);
 /* Records that `m` used `addr` (and `mac`, may be NULL/"") at ts; binds the
  * address to it and absorbs an address-only record for it. */
 void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts);
+/* The same for a use of kind `use`; `workstation` is the NTLMSSP workstation
+ * name the message claims (NULL when none).  A TW_USE_OTHER from an address
+ * without the account's own logons, once the machine has a home address, is
+ * another actor when that address shows another MAC or another computer's
+ * NTLMSSP name; a TW_USE_CLAIM never takes an address from a machine that
+ * has a home.  Returns true when the use was recorded in m->foreign (the
+ * caller then records its evidence as TW_F_FOREIGN, not as m's own). */
+bool tw_identity_bind_as(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts, TwUse use,
+                         const char *workstation);
+/* True when addr is among m's separate actors (m->foreign). */
+bool tw_machine_is_foreign(const TwMachine *m, const char *addr);
+/* Records the NTLMSSP workstation name a message from addr claims (the
+ * foreign-use NTLMSSP-name test; at most TW_AN_MAX_ADDR_OWNERS addresses). */
+void tw_identity_ntlm_claim(TwAnalysis *a, const char *addr, const char *workstation);
 void tw_identity_add_alias(TwAnalysis *a, TwMachine *m, const char *alias);
 /* Returns: (transfer none) (nullable): the entry for addr inside m->addrs,
  * valid until an address is added to m; NULL when m never used addr. */
@@ -531,6 +566,8 @@ bool tw_machine_is_machine(const TwMachine *m);
  * the report's "named only" note.  A bare alias (a service asked for and
  * answered) says nothing and is not listed. */
 bool tw_machine_named_only_note(const TwMachine *m);
+/* The facts that put a name only others used in that note. */
+bool tw_fact_names_only_note(TwFactKind k);
 /* Records `addr` as a source of Zerologon traffic at m (at most TW_AN_MAX_ADDRS). */
 void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr);
 /* Queues m for the next live announcement (at most TW_AN_MAX_TOUCHED per event). */

@@ -172,6 +172,7 @@ TwAnalysis *tw_analysis_new(void)
     a->health = tw_health_new();
     a->vantage_n = -1;
     a->ntp_server_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    a->ws_claims = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->ntp_off_clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_destroy);
     return a;
 }
@@ -195,6 +196,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_hash_table_destroy(a->sealed_bursts);
     g_hash_table_destroy(a->changepw_client);
     g_hash_table_destroy(a->ntp_server_of);
+    g_hash_table_destroy(a->ws_claims);
     g_hash_table_destroy(a->ntp_off_clients);
     g_hash_table_destroy(a->user_index);
     g_ptr_array_unref(a->users);
@@ -751,8 +753,19 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         if (!acct)
             return;
         TwMachine *m = tw_identity_get(a, acct);
+        /* An AS-REP answers the account's own logon; a TGS-REP a use of its
+         * TGT, which another host may hold (identity.c, foreign-use). */
+        bool foreign = tw_identity_bind_as(a, m, ev->dst, dst_mac(ev, mb), ev->ts_us,
+                                           t == TW_KRB5_AS_REP ? TW_USE_OWN : TW_USE_OTHER, NULL);
+        g_autofree char *fd = sname ? g_strdup_printf("ticket for %s", sname) : NULL;
+        if (foreign) {
+            /* the actor's success, never the machine's own (foreign-use) */
+            tw_machine_fact(a, m, TW_F_FOREIGN,
+                            with_kerberos(evidence_new(ev, source, krb_msg_label(t), g_steal_pointer(&fd)), t,
+                                          TW_DIR_RESPONSE, TW_PEER_KDC));
+            return;
+        }
         tw_identity_spoke(m, TW_SPOKE_KERBEROS); /* the KDC answered its request */
-        tw_identity_bind(a, m, ev->dst, dst_mac(ev, mb), ev->ts_us);
         if (m && m->role == TW_ROLE_UNKNOWN)
             m->role = TW_ROLE_MEMBER;
         /* Only an AS-REP proves the key from that address; a TGS-REP
@@ -1415,6 +1428,11 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     g_autofree char *msg = g_strdup_printf("%s response", op);
     bool zero = r && r->zero;
 
+    if (!zero && m && tw_machine_is_foreign(m, client_addr)) {
+        /* a separate actor's call with this account: its outcome is not the machine's */
+        tw_machine_fact(a, m, TW_F_FOREIGN, with_status(nl_evidence(ev, source, opnum, request, msg, NULL), st));
+        return;
+    }
     if (!zero && acct)
         tw_identity_spoke(m, TW_SPOKE_NETLOGON); /* the DC answered its call */
     if (is_authenticate(opnum)) {
@@ -1504,6 +1522,14 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
         TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
         if (!m)
             return;
+        if (tw_machine_is_foreign(m, r->src)) {
+            /* the NTLM logon of a separate actor with this account (foreign-use) */
+            tw_machine_fact(a, m, TW_F_FOREIGN,
+                            with_status(evidence_new(ev, source, "NTLMSSP → SMB2 SESSION_SETUP response",
+                                                     g_strdup_printf("%s's account used from %s", acct, r->src)),
+                                        st));
+            return;
+        }
         tw_identity_spoke(m, TW_SPOKE_NTLM);
         TwAddrUse *u = tw_machine_addr(m, r->src);
         if (st == TW_STATUS_SUCCESS) {
@@ -1582,7 +1608,7 @@ static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, con
     char mb[18];
     TwMachine *m = tw_identity_get(a, acct);
     tw_identity_spoke(m, how);
-    tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+    tw_identity_bind_as(a, m, ev->src, src_mac(ev, mb), ev->ts_us, how ? TW_USE_OWN : TW_USE_CLAIM, NULL);
     if (m && m->role == TW_ROLE_UNKNOWN)
         m->role = TW_ROLE_MEMBER;
     g_autofree char *d = g_strdup_printf("%s names %s", name_key, name);
@@ -1614,6 +1640,7 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_analysis_cap_hit(a, TW_AN_CAP_FLOW_USERS);
     }
     if (!type || strcmp(type, "CHALLENGE") != 0) {
+        tw_identity_ntlm_claim(a, ev->src, tw_event_get_str(ev, "workstation"));
         feed_named(a, ev, source, "workstation", 0);
         const char *user = tw_event_get_str(ev, "user");
         g_autofree char *acct = tw_identity_from_principal(user);
@@ -1625,8 +1652,10 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
             r->msg_type = NTLM_AUTHENTICATE;
             r->cname = g_strdup(user);
             m = tw_identity_get(a, acct);
-            tw_identity_spoke(m, TW_SPOKE_NTLM); /* its own NTLM logon as NAME$ */
-            tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+            /* its NTLM logon as NAME$: its hash used, possibly by another host */
+            if (!tw_identity_bind_as(a, m, ev->src, src_mac(ev, mb), ev->ts_us, TW_USE_OTHER,
+                                     tw_event_get_str(ev, "workstation")))
+                tw_identity_spoke(m, TW_SPOKE_NTLM);
         }
         /* NTLMv2 blob timestamp: the client's clock (MS-NLMP 2.2.2.7). */
         gint64 us = 0;

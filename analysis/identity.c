@@ -327,7 +327,30 @@ bool tw_machine_is_machine(const TwMachine *m)
 
 bool tw_machine_named_only_note(const TwMachine *m)
 {
-    return !tw_machine_is_machine(m) && !m->merged_away && !tw_machine_only_named(m);
+    if (tw_machine_is_machine(m) || m->merged_away)
+        return false;
+    /* Something said about the name: a claim, a refusal, a reset.  The kvno
+     * or etype of tickets issued for its services (kvno.c, tickets.c) says
+     * only that it exists. */
+    for (int k = 0; k < TW_F_COUNT; k++)
+        if (m->facts[k].count && tw_fact_names_only_note((TwFactKind)k))
+            return true;
+    return false;
+}
+
+bool tw_fact_names_only_note(TwFactKind k)
+{
+    switch (k) {
+    case TW_F_SEEN:           /* a workstation name claimed in NTLMSSP */
+    case TW_F_SPN_UNKNOWN:    /* its service name refused */
+    case TW_F_PWRESET_SAMR:   /* its password set over SAMR by someone */
+    case TW_F_TK_S4U_UNKNOWN:
+    case TW_F_TK_DCSYNC:
+    case TW_F_FOREIGN:
+        return true;
+    default:
+        return false;
+    }
 }
 
 void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr)
@@ -472,6 +495,7 @@ static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
         du->n_ok += su->n_ok;
         du->n_keyfail += su->n_keyfail;
         du->n_pwset += su->n_pwset;
+        du->own |= su->own;
         if (!du->mac[0])
             memcpy(du->mac, su->mac, sizeof du->mac);
     }
@@ -502,26 +526,56 @@ static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
     g_hash_table_remove(a->machines, src->key); /* frees src */
 }
 
-/* An address that uses a machine account but is not that machine: the
- * source of Zerologon attempts at it, or — for a DC's account, once the DC
- * itself has been seen at a DC address — an address that serves neither
- * Kerberos nor NETLOGON (a DC authenticates from its own address).  Such a
- * use is a separate actor ("BAS-AD-01$ credentials used from 10.0.0.104"),
- * never one of the machine's addresses. */
-static bool foreign_user(const TwAnalysis *a, const TwMachine *m, const char *addr)
+/* An address that uses a machine account but is not that machine (issue
+ * #10 "Identity"): the source of Zerologon attempts at it; for a DC's
+ * account, once the DC itself has been seen at a DC address, an address that
+ * serves neither Kerberos nor NETLOGON (a DC authenticates from its own
+ * address); for any account with a home (an address of its own logons), a
+ * use of its credentials (a ticket, an NTLM logon as NAME$) from an address
+ * without its own logons that shows another MAC or calls itself another
+ * computer in NTLMSSP.  Such a use is a separate actor ("WS1$ credentials
+ * used from 10.0.0.104"), never one of the machine's addresses.  Returns the
+ * TwForeignWhy bits, 0 when addr may be the machine's. */
+static guint8 foreign_why(const TwAnalysis *a, const TwMachine *m, const char *addr, const char *mac, TwUse use,
+                          const char *workstation)
 {
+    guint8 why = 0;
     for (guint i = 0; i < m->zl_attackers->len; i++)
         if (strcmp(g_ptr_array_index(m->zl_attackers, i), addr) == 0)
-            return true;
-    if (m->role != TW_ROLE_DC || g_hash_table_contains(a->dc_addrs, addr))
-        return false;
-    for (guint i = 0; i < m->addrs->len; i++)
-        if (g_hash_table_contains(a->dc_addrs, g_array_index(m->addrs, TwAddrUse, i).addr))
-            return true;
-    return false;
+            why |= TW_FOREIGN_ZEROLOGON;
+    if (m->role == TW_ROLE_DC && !g_hash_table_contains(a->dc_addrs, addr))
+        for (guint i = 0; i < m->addrs->len; i++)
+            if (g_hash_table_contains(a->dc_addrs, g_array_index(m->addrs, TwAddrUse, i).addr))
+                why |= TW_FOREIGN_NOT_DC;
+    if (use != TW_USE_OTHER || !m->account)
+        return why;
+    const TwAddrUse *here = NULL;
+    bool home = false, home_mac_known = false, mac_differs_all = true;
+    for (guint i = 0; i < m->addrs->len; i++) {
+        const TwAddrUse *u = &g_array_index(m->addrs, TwAddrUse, i);
+        if (strcmp(u->addr, addr) == 0)
+            here = u;
+        if (!u->own)
+            continue;
+        home = true;
+        if (u->mac[0]) {
+            home_mac_known = true;
+            if (mac && strcmp(u->mac, mac) == 0)
+                mac_differs_all = false;
+        }
+    }
+    if (!home || (here && here->own))
+        return why; /* its own address, or nothing to compare with */
+    if (mac && *mac && home_mac_known && mac_differs_all)
+        why |= TW_FOREIGN_MAC;
+    const char *claimed = g_hash_table_lookup(a->ws_claims, addr);
+    g_autofree char *ws = tw_identity_from_computer(workstation);
+    if ((ws && strcmp(ws, m->account) != 0) || (claimed && strcmp(claimed, m->account) != 0))
+        why |= TW_FOREIGN_NTLM_NAME;
+    return why;
 }
 
-static void foreign_use(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts)
+static void foreign_use(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts, guint8 why)
 {
     TwAddrUse *u = NULL;
     for (guint i = 0; i < m->foreign->len && !u; i++)
@@ -539,6 +593,7 @@ static void foreign_use(TwAnalysis *a, TwMachine *m, const char *addr, const cha
     }
     if (mac && *mac && !u->mac[0])
         g_strlcpy(u->mac, mac, sizeof u->mac);
+    u->foreign_why |= why;
     u->n_ok++; /* uses seen */
     if (ts && (!u->first_ts || ts < u->first_ts))
         u->first_ts = ts;
@@ -546,13 +601,50 @@ static void foreign_use(TwAnalysis *a, TwMachine *m, const char *addr, const cha
         u->last_ts = ts;
 }
 
+bool tw_machine_is_foreign(const TwMachine *m, const char *addr)
+{
+    for (guint i = 0; addr && i < m->foreign->len; i++)
+        if (strcmp(g_array_index(m->foreign, TwAddrUse, i).addr, addr) == 0)
+            return true;
+    return false;
+}
+
+void tw_identity_ntlm_claim(TwAnalysis *a, const char *addr, const char *workstation)
+{
+    g_autofree char *acct = tw_identity_from_computer(workstation);
+    if (!acct || !addr || !*addr)
+        return;
+    if (g_hash_table_size(a->ws_claims) >= TW_AN_MAX_ADDR_OWNERS && !g_hash_table_contains(a->ws_claims, addr)) {
+        tw_analysis_cap_hit(a, TW_AN_CAP_ADDR_OWNERS);
+        return;
+    }
+    g_hash_table_replace(a->ws_claims, g_strdup(addr), g_steal_pointer(&acct));
+}
+
 void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts)
 {
+    tw_identity_bind_as(a, m, addr, mac, ts, TW_USE_OWN, NULL);
+}
+
+bool tw_identity_bind_as(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts, TwUse use,
+                         const char *workstation)
+{
     if (!m || !addr || !*addr)
-        return;
-    if (m->account && foreign_user(a, m, addr)) {
-        foreign_use(a, m, addr, mac, ts);
-        return;
+        return false;
+    if (m->account) {
+        guint8 why = foreign_why(a, m, addr, mac, use, workstation);
+        if (why || tw_machine_is_foreign(m, addr)) {
+            foreign_use(a, m, addr, mac, ts, why);
+            return true;
+        }
+    }
+    if (use == TW_USE_CLAIM && m->account) {
+        /* A name claimed in NTLMSSP does not move a machine that has a home. */
+        bool home = false;
+        for (guint i = 0; i < m->addrs->len; i++)
+            home |= g_array_index(m->addrs, TwAddrUse, i).own;
+        if (home && !tw_machine_addr(m, addr))
+            return false;
     }
     if (m->account) {
         g_autofree char *ipkey = g_strconcat("ip:", addr, NULL);
@@ -577,13 +669,15 @@ void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char 
     if (!u) {
         if (m->addrs->len >= TW_AN_MAX_ADDRS) {
             tw_analysis_cap_hit(a, TW_AN_CAP_ADDRS);
-            return;
+            return false;
         }
         TwAddrUse nu = { 0 };
         g_strlcpy(nu.addr, addr, sizeof nu.addr);
         g_array_append_val(m->addrs, nu);
         u = &g_array_index(m->addrs, TwAddrUse, m->addrs->len - 1);
     }
+    if (use == TW_USE_OWN)
+        u->own = true;
     if (mac && *mac && !u->mac[0])
         g_strlcpy(u->mac, mac, sizeof u->mac);
     if (ts) {
@@ -594,6 +688,7 @@ void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char 
     }
     if (g_hash_table_contains(a->dc_addrs, addr))
         m->role = TW_ROLE_DC;
+    return false;
 }
 
 void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev)

@@ -767,21 +767,63 @@ static void rule_foreign_use(const TwAnalysis *a, const TwMachine *m, GPtrArray 
     (void)a;
     for (guint i = 0; i < m->foreign->len; i++) {
         const TwAddrUse *u = &g_array_index(m->foreign, TwAddrUse, i);
-        bool zl = false;
+        bool zl = (u->foreign_why & TW_FOREIGN_ZEROLOGON) != 0;
         for (guint j = 0; j < m->zl_attackers->len; j++)
             zl |= strcmp(g_ptr_array_index(m->zl_attackers, j), u->addr) == 0;
-        TwFinding *f = tw_finding_new("foreign-use", TW_STATE_AT_RISK, zl ? "high" : "medium");
+        /* Zerologon or two independent signs: high; one sign: medium. */
+        guint signs = !!(u->foreign_why & TW_FOREIGN_NOT_DC) + !!(u->foreign_why & TW_FOREIGN_MAC) +
+                      !!(u->foreign_why & TW_FOREIGN_NTLM_NAME);
+        TwFinding *f = tw_finding_new("foreign-use", TW_STATE_AT_RISK, zl || signs >= 2 ? "high" : "medium");
+        g_autoptr(GString) why = g_string_new(NULL);
+        if (zl)
+            g_string_append(why, "the same address sent Zerologon attempts at this account");
+        if (u->foreign_why & TW_FOREIGN_NOT_DC)
+            g_string_append_printf(why, "%sa domain controller's account authenticates from a DC's own address, "
+                                        "and this one serves neither Kerberos nor NETLOGON",
+                                   why->len ? "; " : "");
+        if (u->foreign_why & (TW_FOREIGN_MAC | TW_FOREIGN_NTLM_NAME))
+            g_string_append_printf(why, "%sno AS-REQ or NETLOGON of %s came from there", why->len ? "; " : "",
+                                   name_of(m));
+        if (u->foreign_why & TW_FOREIGN_MAC) {
+            const char *home_mac = NULL;
+            for (guint j = 0; j < m->addrs->len && !home_mac; j++) {
+                const TwAddrUse *h = &g_array_index(m->addrs, TwAddrUse, j);
+                if (h->own && h->mac[0])
+                    home_mac = h->mac;
+            }
+            g_string_append_printf(why, "; its MAC %s is not the machine's (%s)", u->mac[0] ? u->mac : "?",
+                                   home_mac ? home_mac : "?");
+        }
+        if (u->foreign_why & TW_FOREIGN_NTLM_NAME) {
+            const char *claimed = g_hash_table_lookup(a->ws_claims, u->addr);
+            g_string_append_printf(why, "; it calls itself %s in NTLMSSP", claimed ? claimed : "another computer");
+        }
+        /* The actor's own uses: evidence here, never counted for the machine. */
+        guint ok = 0, uses = 0;
+        const TwFact *fx = F(m, TW_F_FOREIGN);
+        for (guint j = 0; j < fx->ev->len; j++) {
+            TwEvidence *e = g_ptr_array_index(fx->ev, j);
+            if (strcmp(e->src, u->addr) != 0 && strcmp(e->dst, u->addr) != 0)
+                continue;
+            uses++;
+            if ((e->krb_msg_type == 11 || e->krb_msg_type == 13) || (e->has_ntstatus && e->ntstatus == 0))
+                ok++;
+            if (f->evidence->len < 6)
+                g_ptr_array_add(f->evidence, e);
+        }
+        g_autofree char *oks = ok ? g_strdup_printf("; %u of its uses succeeded, and they are not counted as %s's own",
+                                                    ok, name_of(m))
+                                  : g_strdup("");
         f->summary = g_strdup_printf(
             "%s credentials used from %s%s%s%s (%u message%s): not this machine's address (%s), a separate "
-            "actor — someone else holds or forged its secret.",
+            "actor — someone else holds or forged its secret%s.",
             name_of(m), u->addr, u->mac[0] ? " (" : "", u->mac, u->mac[0] ? ")" : "", u->n_ok,
-            u->n_ok == 1 ? "" : "s",
-            zl ? "the same address sent Zerologon attempts at this account"
-               : "a domain controller's account authenticates from a DC's own address, and this one serves "
-                 "neither Kerberos nor NETLOGON");
+            u->n_ok == 1 ? "" : "s", why->len ? why->str : "an address of another actor", oks);
         f->fix = g_strdup_printf("Treat %s as compromised: isolate it, then reset %s's password twice.", u->addr,
                                  name_of(m));
+        sort_ev(f);
         g_ptr_array_add(out, f);
+        (void)uses;
     }
 }
 

@@ -70,6 +70,8 @@ static const TwEvidence *named_first(const TwMachine *m)
     const TwEvidence *best = NULL;
     for (int k = 0; k < TW_F_COUNT; k++) {
         const GPtrArray *ev = m->facts[k].ev;
+        if (!tw_fact_names_only_note((TwFactKind)k))
+            continue;
         if (ev->len && (!best || tw_evidence_cmp(&g_ptr_array_index(ev, 0), &best) < 0))
             best = g_ptr_array_index(ev, 0);
     }
