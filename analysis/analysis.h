@@ -407,6 +407,10 @@ struct TwAnalysis {
      * two; vantage_n -1 before the first event with both ends). */
     char vantage[2][TW_ADDR_STRLEN];
     int vantage_n;
+    /* Sender address → TwCsumTally: its events, and those whose frame's
+     * TCP/UDP checksum was wrong ("checksum_bad"): the capture host's own
+     * frames under checksum offload (clock.c). */
+    GHashTable *csum_by_src;
     bool clock_ref_set;     /* clock_ref_lo/hi: range of the clock offsets kept so far */
     double clock_ref_lo, clock_ref_hi;
     /* DC clock offset and name, computed once per state of the input
@@ -473,6 +477,7 @@ char *tw_fix_keytab(const TwAnalysis *a, const TwMachine *m);
 char *tw_fix_change_password(const TwAnalysis *a, const TwMachine *m);
 char *tw_fix_rejoin(const TwAnalysis *a, const TwMachine *m);
 char *tw_fix_clock(const TwAnalysis *a, const TwMachine *m);
+char *tw_fix_clock_dc_moved(const TwMachine *m);
 /* One clause for m's OS: `windows` or `unix_` (transfer full of both), or
  * "if NAME runs Windows, …; if Linux/Unix, …" when the capture does not say. */
 char *tw_fix_os_choice(const TwMachine *m, char *windows, char *unix_);

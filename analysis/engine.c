@@ -130,8 +130,10 @@ static void request_free(gpointer p)
  * frame in its own file, and that file. */
 static char *request_frame_text(const Request *r)
 {
-    if (r->file)
-        return g_strdup_printf("frame %" G_GUINT64_FORMAT " of %s", r->file_frame, r->file);
+    if (r->file) {
+        g_autofree char *base = g_path_get_basename(r->file);
+        return g_strdup_printf("frame %" G_GUINT64_FORMAT " of %s", r->file_frame, base);
+    }
     return g_strdup_printf("frame %" G_GUINT64_FORMAT, r->frame);
 }
 
@@ -173,6 +175,7 @@ TwAnalysis *tw_analysis_new(void)
     a->vantage_n = -1;
     a->ntp_server_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->ws_claims = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    a->csum_by_src = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->ntp_off_clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_destroy);
     return a;
 }
@@ -197,6 +200,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_hash_table_destroy(a->changepw_client);
     g_hash_table_destroy(a->ntp_server_of);
     g_hash_table_destroy(a->ws_claims);
+    g_hash_table_destroy(a->csum_by_src);
     g_hash_table_destroy(a->ntp_off_clients);
     g_hash_table_destroy(a->user_index);
     g_ptr_array_unref(a->users);
@@ -1836,6 +1840,13 @@ static void dc_cache_refresh(const TwAnalysis *ca)
     if (v->len) {
         g_array_sort(v, dbl_cmp);
         a->dc_offset = g_array_index(v, double, v->len / 2);
+        /* DCs that disagree beyond the Kerberos tolerance (one DC's clock
+         * moved): the capture clock breaks the tie, so a DC that agrees
+         * with it is the DCs' clock, not the median of two. */
+        if (g_array_index(v, double, v->len - 1) - g_array_index(v, double, 0) > TW_AN_SKEW_LIMIT_S)
+            for (guint i = 0; i < v->len; i++)
+                if (ABS(g_array_index(v, double, i)) < ABS(a->dc_offset))
+                    a->dc_offset = g_array_index(v, double, i);
     }
     g_free(a->dc_name);
     a->dc_name = g_strdup(name ? name : addr);

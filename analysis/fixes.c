@@ -207,6 +207,17 @@ char *tw_fix_rejoin(const TwAnalysis *a, const TwMachine *m)
     return by_os(m, host, win, nix, dev);
 }
 
+/* When the DC's own clock moved, the member is not the one to fix: resyncing
+ * it to the DC would copy the DC's wrong time (issue 10 "The DC's own clock moved"). */
+char *tw_fix_clock_dc_moved(const TwMachine *m)
+{
+    g_autofree char *host = typed_host(m);
+    return g_strdup_printf("Nothing to change on %s: correct the domain controller's clock (see its clock-skew "
+                           "finding); %s's logons work again once the DC's time is right. Resyncing %s to "
+                           "the DC now would copy the DC's wrong time.",
+                           host, host, host);
+}
+
 char *tw_fix_clock(const TwAnalysis *a, const TwMachine *m)
 {
     g_autofree char *host = typed_host(m);

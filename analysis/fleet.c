@@ -516,6 +516,21 @@ void tw_fleet_rule_interrupted(const TwAnalysis *a, const TwMachine *m, GPtrArra
     const TwFact *rf[2];
     refusal_facts(m, rf);
     const TwEvidence *req = g_ptr_array_index(rq->ev, rq->ev->len - 1);
+    /* The attempts since the last answer (a client resends an unanswered
+     * kpasswd request, RFC 3244 with RFC 4120 7.2.1 retransmission): the
+     * change was sent at the first of them. */
+    const TwEvidence *first_req = req;
+    guint attempts = 0;
+    for (guint i = 0; i < rq->ev->len; i++) {
+        const TwEvidence *e = g_ptr_array_index(rq->ev, i);
+        if (e->ts_us > answered && strcmp(e->src, req->src) == 0) {
+            if (!attempts)
+                first_req = e;
+            attempts++;
+        }
+    }
+    if (rq->count > rq->ev->len)
+        attempts = 0; /* evidence kept is capped: the count since the answer is not known */
     const TwEvidence *first_fail = NULL;
     for (guint k = 0; k < 2; k++)
         for (guint i = 0; rf[k] && i < rf[k]->ev->len; i++) {
@@ -531,13 +546,16 @@ void tw_fleet_rule_interrupted(const TwAnalysis *a, const TwMachine *m, GPtrArra
     FleetCache *c = cache(a);
     const TwDcView *asked = view_of(c, req);
     g_autofree char *dc = asked ? dc_label(asked->dc) : g_strdup(req->dst);
-    g_autofree char *when = fmt_time(req->ts_us), *fail = fmt_time(first_fail->ts_us);
+    g_autofree char *when = fmt_time(first_req->ts_us), *fail = fmt_time(first_fail->ts_us);
+    g_autofree char *last = fmt_time(req->ts_us);
+    g_autofree char *tries = attempts > 1 ? g_strdup_printf(" (sent %u times, the last at %s)", attempts, last)
+                                          : g_strdup("");
     TwFinding *f = tw_finding_new("interrupted-rotation", member_state(m), "high");
     f->summary = g_strdup_printf(
-        "%s sent a password change (%s) to %s at %s and no answer came back (the connection was reset, timed "
+        "%s sent a password change (%s) to %s at %s%s and no answer came back (the connection was reset, timed "
         "out or cut: a power or network loss, Modern Standby). From %s its password is refused: the domain "
         "controller and the machine disagree about which password is current.",
-        name_of(m), req->krb_msg_type >= 0 ? "kpasswd" : "NetrServerPasswordSet2", dc, when, fail);
+        name_of(m), req->krb_msg_type >= 0 ? "kpasswd" : "NetrServerPasswordSet2", dc, when, tries, fail);
     g_autofree char *host = host_of(m), *dch = asked ? host_of(asked->dc) : g_strdup(req->dst);
     /* The administrator as a UPN of the capture's realm (fixes.c says why not DOMAIN\admin). */
     g_autofree char *dns = a->realm && *a->realm ? g_ascii_strdown(a->realm, -1) : NULL;
@@ -547,6 +565,7 @@ void tw_fleet_rule_interrupted(const TwAnalysis *a, const TwMachine *m, GPtrArra
                              "credential) `Test-ComputerSecureChannel -Repair -Server %s -Credential %s`; on "
                              "Samba/Linux rejoin (`net ads join -U <admin>` or `realm join%s%s`).",
                              host, dch, dch, admin, a->realm ? " " : "", a->realm ? a->realm : "");
+    add_unique_ev(f, first_req);
     add_unique_ev(f, req);
     add_unique_ev(f, first_fail);
     for (guint k = 0; k < 2; k++)

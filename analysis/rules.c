@@ -554,14 +554,24 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         bool off = has_own && ABS(own) > TW_AN_SKEW_WARN_S && ABS(own) <= 86400.0;
         if (!off && !steps)
             return;
-        TwFinding *f = tw_finding_new("clock-skew", TW_STATE_AT_RISK, steps ? "medium" : "low");
+        /* Captured on a member: the capture clock is that member's, and the
+         * offset is its own (said on its record), not the DC's. */
+        if (!steps && vp && !on_capture_host && !g_hash_table_contains(a->dc_addrs, vp))
+            return;
+        /* Logons it refused for skew after its own step: the members' clocks did not move, its did. */
+        guint refused = steps ? tw_clock_skew_refusals_by(a, m, tw_clock_last_step(m)) : 0;
+        TwFinding *f = tw_finding_new("clock-skew", refused ? TW_STATE_BROKEN : TW_STATE_AT_RISK,
+                                      steps ? "medium" : "low");
         f->has_offset = false;
+        g_autofree char *since = refused ? g_strdup_printf(" Since then it refused %u logon%s with KRB_AP_ERR_SKEW.",
+                                                           refused, refused == 1 ? "" : "s")
+                                         : g_strdup("");
         if (steps)
             f->summary = g_strdup_printf(
                 "The clock of domain controller %s moved during the capture: %s; it is now %+.0f s off the "
-                "capture host's clock. The DC is the host whose clock changed: fix its time source, not the "
+                "capture host's clock.%s The DC is the host whose clock changed: fix its time source, not the "
                 "members.",
-                name_of(m), steps, own);
+                name_of(m), steps, own, since);
         else
             f->summary = g_strdup_printf(
                 "The clock of domain controller %s is %+.0f s off the capture host's clock. If the capture host "
@@ -662,6 +672,7 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
                                contradicted_s);
     if (steps)
         g_string_append_printf(s, "; %s", steps);
+    bool dc_moved = false;
     if (has_dc && !steps) {
         g_autofree char *dc_steps = NULL;
         for (guint i = 0; i < a->machine_order->len && !dc_steps; i++) {
@@ -669,10 +680,12 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
             if (d->role == TW_ROLE_DC && !d->merged_away)
                 dc_steps = tw_clock_describe_steps(d);
         }
-        if (dc_steps)
+        if (dc_steps) {
             g_string_append_printf(s, "; the domain controller's own clock moved during the capture (%s): "
                                       "fix the DC's time source, not this member",
                                    dc_steps + strlen("its clock "));
+            dc_moved = true;
+        }
     }
     g_string_append_c(s, '.');
     if (sk->count)
@@ -685,7 +698,7 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         g_string_append(s, " Its broken secure channel also stops authenticated time sync (MS-SNTP), which "
                            "explains the drift.");
     f->summary = g_string_free(s, FALSE);
-    f->fix = tw_fix_clock(a, m);
+    f->fix = dc_moved ? tw_fix_clock_dc_moved(m) : tw_fix_clock(a, m);
     add_ev(f, m, TW_F_KRB_SKEW, 6);
     if (by_ntp)
         add_ev(f, m, TW_F_CLOCK_NTP, 2);

@@ -11,6 +11,7 @@
 #include "flow.h"
 #include "ip-defrag.h"
 #include "ip.h"
+#include "csum.h"
 #include "link.h"
 #include "dissectors/lower/lower-tree.h"
 #include "notify.h"
@@ -57,6 +58,7 @@ struct TwPipeline {
 
     TwDissectCtx ctx;
     TwPacketInfo pi;
+    bool pi_csum_bad; /* the frame behind pi had a wrong TCP/UDP checksum (set_pi) */
     TwFlow *cur_flow; /* the flow whose parser is being fed (for tw_flow_ignore) */
 
     /* The frame being processed (for capture-level anomalies). */
@@ -98,6 +100,16 @@ static void fill_pi_from_frame(TwPipeline *pl, TwPacketInfo *pi)
         pi->sport = pl->cur_sport;
         pi->dport = pl->cur_dport;
     }
+}
+
+/* Every dissector event passes here: a message completed by a frame whose
+ * TCP/UDP checksum is wrong says so (docs/events.md, "checksum_bad"). */
+static void pipeline_emit(TwEvent *ev, void *user)
+{
+    TwPipeline *pl = user;
+    if (pl->pi_csum_bad && ev->frame == pl->pi.frame && strcmp(ev->src, pl->pi.src) == 0)
+        tw_event_set_bool(ev, "checksum_bad", true);
+    pl->cfg.emit(ev, pl->cfg.emit_user);
 }
 
 static void capture_anomaly(void *user, const char *kind, const char *detail)
@@ -225,6 +237,7 @@ static void set_pi(TwPipeline *pl, TwFlow *flow, int dir, const TwFlowLast *last
     pi->has_mac = last->has_mac;
     memcpy(pi->src_mac, last->src_mac, 6);
     memcpy(pi->dst_mac, last->dst_mac, 6);
+    pl->pi_csum_bad = last->csum_bad;
     pl->ctx.pi = pi;
 }
 
@@ -555,6 +568,7 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
         mark_used(pl, f);
 
     remember_last(&flow->last[dir], f, lr);
+    flow->last[dir].csum_bad = tw_l4_checksum(ip) == TW_CSUM_BAD;
     set_pi(pl, flow, dir, &flow->last[dir]);
 
     pl->cur_flow = flow;
@@ -781,8 +795,8 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
         pl->expect_max = TW_EXPECT_MAX / s ? TW_EXPECT_MAX / s : 1;
     }
 
-    pl->ctx.emit = cfg->emit;
-    pl->ctx.emit_user = cfg->emit_user;
+    pl->ctx.emit = cfg->emit ? pipeline_emit : NULL;
+    pl->ctx.emit_user = pl;
     pl->ctx.want_tree = cfg->want_tree;
     pl->ctx.tree_layers = cfg->want_tree ? cfg->tree_layers : 0;
     pl->ctx.tree_lower = tw_lower_tree_prepend;

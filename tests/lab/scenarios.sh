@@ -399,10 +399,21 @@ scn_11_samr_reset() {
 #      listening on 5985, a WinRM-shaped POST /wsman from WS07 with a healthy
 #      keytab (AP-REQ in Authorization, AP-REP in the 200's WWW-Authenticate).
 #      trustwire finds HTTP there by its first bytes, not by the port.
+# The member and the DC agree on a new machine password again (an
+# administrator's repair, not recorded): after the resets of 10-server-key*
+# SRV01 holds a secret the DC no longer knows.
+member_resync_secret() {   # node
+    local n=$1 pw
+    pw="Tw-Lab-Resync-$RANDOM-1!"
+    on dc samba-tool user setpassword "$(nb_of "$n")\$" --newpassword="$pw" >/dev/null
+    printf '%s\n' "$pw" | on "$n" net changesecretpw -f -i >/dev/null
+}
+
 scn_11_http_5985() {
     member_join srv1
     ensure_node ws7
     on dc samba-tool spn add "HTTP/srv01.$DNSDOMAIN" 'SRV01$' >/dev/null 2>&1 || true
+    machine_kinit srv1 >/dev/null 2>&1 || member_resync_secret srv1
     on srv1 net ads keytab create -P >/dev/null      # HTTP/ keys with SRV01's current secret
     httpd_conf 5985
     CAP_EXTRA="or port 5985"
@@ -731,8 +742,12 @@ scn_12_clock_step() {
 # 12h. NTLM pass-through (issue 10): SRV02, a member server with smbd and
 #      winbindd, has its NETLOGON secure channel to DC1 established before
 #      the capture (wbinfo -t). In the capture, alice on WS07 opens an SMB2
-#      session to SRV02 with NTLM only; SRV02 passes the logon to DC1 with
-#      NetrLogonSamLogonWithFlags over that existing (sealed) channel.
+#      session to SRV02 with NTLM only (right, then wrong password); SRV02
+#      passes each logon to DC1 with NetrLogonSamLogonEx over winbindd's
+#      existing TCP connection (sealed; its bind is before the capture, so
+#      not even the interface is on the wire). Then rpcclient on SRV02 binds
+#      a new connection with schannel, reusing the stored session key
+#      without a new Authenticate, and passes alice's logon the same way.
 scn_12_ntlm_passthrough() {
     member_join srv2
     ensure_node ws7
@@ -741,12 +756,20 @@ scn_12_ntlm_passthrough() {
     grep -q 'username map' "$LAB/srv2/etc/smb.conf" ||
         sed -i 's|^\[global\]$|[global]\n    username map = /etc/samba/user.map|' "$LAB/srv2/etc/smb.conf"
     printf '!nobody = %s\\alice\n' "$NBDOMAIN" > "$LAB/srv2/etc/user.map"
+    # the share is an empty directory of SRV02's own (not the host's /tmp)
+    mkdir -p "$LAB/srv2/lib/share"
+    sed -i 's|^    path = /tmp$|    path = /var/lib/samba/share|' "$LAB/srv2/etc/smb.conf"
     member_start_winbindd srv2
     member_start_smbd srv2
     on srv2 wbinfo -t                                  # the secure channel, before the capture
     cap_start 12-ntlm-passthrough
-    on ws7 smbclient "//srv02.$DNSDOMAIN/share" -U "alice%$USERPASS" --use-kerberos=disabled -c ls </dev/null
+    on ws7 smbclient "//srv02.$DNSDOMAIN/share" -U "alice%$USERPASS" --use-kerberos=disabled -c ls </dev/null >/dev/null
     on ws7 smbclient "//srv02.$DNSDOMAIN/share" -U "alice%wrong-password" --use-kerberos=disabled -c ls </dev/null || true
+    # A new connection that reuses SRV02's stored session key (schannel bind,
+    # no ReqChallenge/Authenticate): rpcclient's samlogon passes alice's
+    # logon to DC1 (NetrLogonSamLogonEx/WithFlags, sealed), as a member
+    # server does for every NTLM client.
+    on srv2 rpcclient -P "ncacn_ip_tcp:${DCFQDN}[schannel,seal]" -c "samlogon alice $USERPASS" </dev/null || true
     cap_stop
     member_stop_winbindd srv2
     lab_export_keys 12-ntlm-passthrough 'SRV02$' alice 'DC1$' krbtgt
