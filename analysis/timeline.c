@@ -36,6 +36,14 @@ TwLane tw_fact_lane(TwFactKind k, TwMark *mark)
     case TW_F_KRB_PREAUTH_REQ: /* the normal first round trip (RFC 4120 3.1.1) */
         l = TW_LANE_KERBEROS;
         break;
+    case TW_F_KRB_PA_GENERATION: /* with keys: what a refused request proves (keyproof.c), */
+    case TW_F_KRB_PA_NONE:       /* drawn where the refusal already is */
+    case TW_F_KRB_OWN_CLOCK:
+    case TW_F_SRV_TICKET_KEY:
+        l = TW_LANE_KERBEROS;
+        break;
+    case TW_F_FOREIGN: /* a separate actor's use of the account: not the machine's own timeline */
+        break;
     case TW_F_NL_AUTH_OK:
     case TW_F_NL_CRED_GENERATION:
         l = TW_LANE_NETLOGON, mk = TW_MARK_OK;
