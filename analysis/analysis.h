@@ -154,6 +154,23 @@ typedef enum {
     TW_F_KVNO_BACKWARDS,   /* … lower than the one before (value = new kvno): two keys in use at once */
     TW_F_PWSET_REPLY,      /* a kpasswd reply whose result is encrypted: the change was answered,
                             * outcome unknown (fleet.c: not an interrupted rotation) */
+    /* Ticket requests and replication that touch the machine's trust (tickets.c; the rules
+     * decide with what the whole capture shows, docs/detections.md "Ticket findings"): */
+    TW_F_TK_S4U_UNKNOWN,   /* its S4U2Self for a user answered KDC_ERR_C_PRINCIPAL_UNKNOWN */
+    TW_F_TK_RC4,           /* a ticket for one of its services issued with RC4 (value: 1 = AES offered) */
+    TW_F_TK_DCSYNC,        /* DRSGetNCChanges made with its credentials (src = the caller's address) */
+    TW_F_TK_TGT_REFUSED,   /* the KDC refused its TGT (KRB_AP_ERR_MODIFIED/BADKEYVER on a TGS-REQ) */
+    /* With keys, Kerberos (analysis/keyproof.c, docs/events.md "Kerberos with keys"), each on
+     * the KRB-ERROR that refused the request whose decrypted parts prove it: */
+    TW_F_KRB_PA_GENERATION, /* the refused PA-ENC-TIMESTAMP opens with one supplied generation of
+                             * the client's key (value = its index, 0 newest; detail its label) */
+    TW_F_KRB_PA_NONE,      /* … with none of them (value = how many were supplied) */
+    TW_F_KRB_OWN_CLOCK,    /* the refused request's decrypted client clock (PA-ENC-TIMESTAMP,
+                            * authenticator): value = client minus the KDC's stime, s */
+    TW_F_SRV_TICKET_KEY,   /* the ticket a service refused opens with one supplied generation of
+                            * the service's key (value = its index, 0 newest) */
+    TW_F_FOREIGN,          /* a use of its account from one of m->foreign (a separate actor): a success or
+                            * failure there is the actor's, never the machine's own (foreign-use evidence) */
     TW_F_COUNT
 } TwFactKind;
 
@@ -171,6 +188,8 @@ typedef enum {
     TW_CLK_NL_AUTH,     /* NETLOGON authenticator timestamp vs capture time */
     TW_CLK_NTLM_TIME,   /* NTLMSSP CHALLENGE MsvAvTimestamp (the server's clock) vs capture time */
     TW_CLK_NTP,         /* NTP transmit timestamp (RFC 5905 7.3) vs capture time: the sender's clock */
+    TW_CLK_KRB_PATIMESTAMP,   /* with keys: decrypted PA-ENC-TIMESTAMP (patimestamp + pausec) vs capture time */
+    TW_CLK_KRB_AUTHENTICATOR, /* with keys: decrypted authenticator ctime + cusec vs capture time */
 } TwClockKind;
 
 typedef struct {
@@ -188,9 +207,78 @@ typedef struct {
     guint n_ok;        /* successes proven from this address */
     guint n_keyfail;   /* key rejected from this address */
     guint n_pwset;     /* password changes sent from this address */
+    bool own;          /* the account's own logon came from here (AS-REQ/AS-REP, NETLOGON, kpasswd, its
+                        * services answering): its home, as opposed to a ticket or hash used here */
+    guint8 foreign_why; /* in TwMachine.foreign: TwForeignWhy bits, why this is another actor */
 } TwAddrUse;
 
 typedef enum { TW_ROLE_UNKNOWN = 0, TW_ROLE_MEMBER, TW_ROLE_DC } TwRole;
+
+/* Why an address that used an account is a separate actor (identity.c). */
+typedef enum {
+    TW_FOREIGN_ZEROLOGON = 1 << 0, /* it sent Zerologon attempts at the account */
+    TW_FOREIGN_NOT_DC = 1 << 1,    /* a DC's account used from an address serving neither Kerberos nor NETLOGON */
+    TW_FOREIGN_MAC = 1 << 2,       /* another MAC than every address of the machine's own logons */
+    TW_FOREIGN_NTLM_NAME = 1 << 3, /* it calls itself another computer in NTLMSSP */
+} TwForeignWhy;
+
+/* How an event uses a machine's account from an address (tw_identity_bind_as). */
+typedef enum {
+    TW_USE_OWN = 0, /* the account's own logon (AS-REQ/REP, NETLOGON, kpasswd) or its service answering */
+    TW_USE_OTHER,   /* its credentials used: a TGS-REP for its TGT, an NTLM logon as NAME$ */
+    TW_USE_CLAIM,   /* only its name, claimed as an NTLMSSP workstation */
+} TwUse;
+
+/* What the capture says a machine runs (identity.c, from the typed fields of
+ * the messages it sent; docs/detections.md "OS fingerprint").  Fix texts
+ * follow it (fixes.c). */
+typedef enum {
+    TW_OS_UNKNOWN = 0, /* no sign */
+    TW_OS_WINDOWS,
+    TW_OS_UNIX,        /* Linux/Unix: Samba, SSSD/adcli, MIT or Heimdal Kerberos, chrony/timesyncd */
+    TW_OS_EMBEDDED,    /* a device with its own SMB client (printer, scanner, NAS firmware) */
+    TW_OS_MIXED,       /* signs of Windows and of Linux/Unix: said as unknown, each OS's advice given */
+} TwOs;
+
+/* One sign of an OS, from one kind of message. */
+typedef enum {
+    TW_OSS_NTLM_BUILD,     /* NTLMSSP VERSION with a product build (MS-NLMP 2.2.2.10): Windows */
+    TW_OSS_NTLM_SAMBA,     /* NTLMSSP VERSION 6.1 build 0: Samba's fixed VERSION */
+    TW_OSS_KRB_MS_ETYPE,   /* AS-REQ etypes with Microsoft's private negative etypes (-128, -133, -135) */
+    TW_OSS_KRB_WIN_OPTIONS, /* AS-REQ KDCOptions 0x40810010 with PA-PAC-REQUEST, no PA-REQ-ENC-PA-REP */
+    TW_OSS_KRB_MIT,        /* AS-REQ offering Camellia (RFC 6803) or PA-AS-FRESHNESS (150): MIT krb5 */
+    TW_OSS_KRB_ENC_PA_REP, /* AS-REQ with PA-REQ-ENC-PA-REP (149, RFC 6806): MIT or Heimdal (Samba) */
+    TW_OSS_NTP_MS_SNTP,    /* an MS-SNTP client request (w32time in a domain) */
+    TW_OSS_NTP_MINIMISED,  /* a data-minimised NTP client request (chrony) */
+    TW_OSS_NTP_SNTP,       /* a bare SNTP request, LI 3 and all else zero (systemd-timesyncd, sntp) */
+    TW_OSS_SMB_OLD,        /* an SMB2 client offering nothing above SMB 2.0.2 (embedded SMB clients) */
+    TW_OSS_COUNT
+} TwOsSign;
+
+typedef struct {
+    guint64 frame;      /* first message showing the sign (the run's number) */
+    char *file;         /* its capture file when the event names it (interned), else NULL */
+    guint64 file_frame; /* its number there */
+} TwOsSeen;
+
+typedef struct {
+    guint32 signs;              /* 1 << TwOsSign */
+    TwOsSeen seen[TW_OSS_COUNT];
+    guint32 ntlm_major, ntlm_minor, ntlm_build; /* the first NTLMSSP VERSION (TW_OSS_NTLM_*) */
+} TwOsPrint;
+
+/* How a machine spoke for itself (TwMachine.spoke): a record only becomes a
+ * machine of the report when the machine itself was heard (issue #10 "Do not
+ * invent machines"; docs/detections.md "Machine records"). */
+typedef enum {
+    TW_SPOKE_KERBEROS = 1 << 0, /* its own AS-REQ, or a KDC reply to its request */
+    TW_SPOKE_NETLOGON = 1 << 1, /* its own NETLOGON call (challenge, authenticate, secure channel) */
+    TW_SPOKE_KPASSWD = 1 << 2,  /* its own kpasswd password change */
+    TW_SPOKE_ANSWER = 1 << 3,   /* a service answering from its address (AP-REP, KRB-ERROR, SMB2, NTLMSSP
+                                 * CHALLENGE, a DC's reply) */
+    TW_SPOKE_NTLM = 1 << 4,     /* an NTLM logon as NAME$ itself */
+    TW_SPOKE_NTP = 1 << 5,      /* an NTP/MS-SNTP packet it sent */
+} TwSpoke;
 
 typedef struct {
     char *key;      /* "NAME$" or "ip:ADDR" for an address-only host */
@@ -205,9 +293,12 @@ typedef struct {
     guint clock_total;
     GPtrArray *zl_attackers; /* char*: addresses that sent Zerologon attempts at this account */
     GArray *zl_attempt_ts;   /* gint64: recent attempt times, for burst detection */
+    struct TwBurst *zl_burst; /* every attempt's time, binned (timeline.h); NULL before the first */
     GArray *foreign;         /* TwAddrUse: addresses that used this account but are not this
                               * machine (a Zerologon source, a non-DC using a DC's account): a
                               * separate actor, never among addrs (identity.c) */
+    guint32 spoke;      /* TwSpoke bits: how the machine itself was heard; 0 = only named by others */
+    TwOsPrint os;       /* what its messages say it runs (identity.c) */
     bool merged_away;   /* absorbed into another record */
 } TwMachine;
 
@@ -308,13 +399,20 @@ struct TwAnalysis {
     guint64 evidence_dropped;
     guint64 machines_refused; /* events about a new machine after TW_AN_MAX_MACHINES */
     guint64 clock_samples_implausible; /* samples dropped: decades from every other clock (clock.c) */
+    guint64 clock_samples_corrected;   /* decrypted client times after a KRB_AP_ERR_SKEW that agree with the
+                                        * DCs: the Kerberos library's corrected time, not the machine's clock */
     GHashTable *ntp_server_of; /* NTP client addr → the server addr it asked (char*, owned) */
+    GHashTable *ws_claims;     /* addr → NAME$ of the last NTLMSSP workstation name claimed from it (owned) */
     GHashTable *ntp_off_clients; /* server addr → GHashTable set of client addrs it sent an offset
                                   * reply (|offset| > TW_AN_SKEW_WARN_S) */
     /* Vantage point: the addresses party to every event so far (at most
      * two; vantage_n -1 before the first event with both ends). */
     char vantage[2][TW_ADDR_STRLEN];
     int vantage_n;
+    /* Sender address → TwCsumTally: its events, and those whose frame's
+     * TCP/UDP checksum was wrong ("checksum_bad"): the capture host's own
+     * frames under checksum offload (clock.c). */
+    GHashTable *csum_by_src;
     bool clock_ref_set;     /* clock_ref_lo/hi: range of the clock offsets kept so far */
     double clock_ref_lo, clock_ref_hi;
     /* DC clock offset and name, computed once per state of the input
@@ -326,6 +424,9 @@ struct TwAnalysis {
     /* Fleet view (fleet.c): per-DC acceptances and refusals, rebuilt when
      * events were added since. */
     void *fleet_cache;
+    /* The domain controllers' clock intervals (clock.c), rebuilt when events
+     * were added or machines removed since (rules ask for every machine). */
+    void *dc_clock_cache;
     /* The realm of the first machine AS-REQ (the domain fixes name), or NULL. */
     char *realm;
     TwHealth *health;       /* capture health (health.h), owned */
@@ -333,6 +434,7 @@ struct TwAnalysis {
     GHashTable *announced;
     GPtrArray *touched;     /* machines touched by the current event (borrowed) */
     struct TwTickets *tickets; /* tickets.c: TGS failures, RC4 tickets, DCSync */
+    char *focus;            /* --machine: the one machine the reports show, or NULL (all) */
 };
 
 /* Returns: (transfer full): free with tw_analysis_free(). */
@@ -367,6 +469,22 @@ const char *tw_analysis_dc_name(const TwAnalysis *a);
  * that works filled in from the capture.
  * Returns: (transfer full): free with g_free(). */
 char *tw_fix_stale_password(const TwAnalysis *a, const TwMachine *m);
+/* The same for the OS the capture shows (tw_machine_os; each OS's way when
+ * it does not show it): repair the secure channel, refresh a service key,
+ * change the machine password now, rejoin, set the clock.  Each is one or
+ * more sentences (a DC gets its own clock text).
+ * Returns: (transfer full): free with g_free(). */
+char *tw_fix_repair(const TwAnalysis *a, const TwMachine *m);
+char *tw_fix_keytab(const TwAnalysis *a, const TwMachine *m);
+char *tw_fix_change_password(const TwAnalysis *a, const TwMachine *m);
+char *tw_fix_rejoin(const TwAnalysis *a, const TwMachine *m);
+char *tw_fix_clock(const TwAnalysis *a, const TwMachine *m);
+char *tw_fix_clock_dc_moved(const TwMachine *m);
+/* One clause for m's OS: `windows` or `unix_` (transfer full of both), or
+ * "if NAME runs Windows, …; if Linux/Unix, …" when the capture does not say. */
+char *tw_fix_os_choice(const TwMachine *m, char *windows, char *unix_);
+/* A clone: give the copy its own name, repair the original. */
+char *tw_fix_clone(const TwAnalysis *a, const TwMachine *m);
 
 /* identity.c */
 /* Canonical machine account for a Kerberos principal or SPN: "WS1$" for
@@ -379,6 +497,13 @@ char *tw_identity_from_principal(const char *name);
 char *tw_identity_from_computer(const char *name);
 /* True when a principal names a user (no '$', no service part). */
 bool tw_identity_is_user(const char *name);
+/* --machine NAME: the reports show only the machine NAME names ("WS06",
+ * "ws06$", "WS06.lab.example", one of its addresses); NULL shows all.  The
+ * analysis itself still sees every machine (fleet rules need them). */
+void tw_analysis_set_focus(TwAnalysis *a, const char *name);
+/* Whether a report shows m: always without a focus; else whether the focus
+ * names m (its account, an alias, an address). */
+bool tw_analysis_shows(const TwAnalysis *a, const TwMachine *m);
 
 /* The record of `account`, created when new.
  * Returns: (transfer none) (nullable): owned by a (freed by tw_analysis_free);
@@ -393,6 +518,20 @@ TwMachine *tw_identity_by_addr(TwAnalysis *a, const char *addr, bool create);
 /* Records that `m` used `addr` (and `mac`, may be NULL/"") at ts; binds the
  * address to it and absorbs an address-only record for it. */
 void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts);
+/* The same for a use of kind `use`; `workstation` is the NTLMSSP workstation
+ * name the message claims (NULL when none).  A TW_USE_OTHER from an address
+ * without the account's own logons, once the machine has a home address, is
+ * another actor when that address shows another MAC or another computer's
+ * NTLMSSP name; a TW_USE_CLAIM never takes an address from a machine that
+ * has a home.  Returns true when the use was recorded in m->foreign (the
+ * caller then records its evidence as TW_F_FOREIGN, not as m's own). */
+bool tw_identity_bind_as(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts, TwUse use,
+                         const char *workstation);
+/* True when addr is among m's separate actors (m->foreign). */
+bool tw_machine_is_foreign(const TwMachine *m, const char *addr);
+/* Records the NTLMSSP workstation name a message from addr claims (the
+ * foreign-use NTLMSSP-name test; at most TW_AN_MAX_ADDR_OWNERS addresses). */
+void tw_identity_ntlm_claim(TwAnalysis *a, const char *addr, const char *workstation);
 void tw_identity_add_alias(TwAnalysis *a, TwMachine *m, const char *alias);
 /* Returns: (transfer none) (nullable): the entry for addr inside m->addrs,
  * valid until an address is added to m; NULL when m never used addr. */
@@ -402,6 +541,40 @@ TwAddrUse *tw_machine_addr(TwMachine *m, const char *addr);
  * holds aliases for when the machine shows up; it is not a host of its own
  * and is not reported (else one host would show as two records). */
 bool tw_machine_only_named(const TwMachine *m);
+/* The OS signs of one event, credited to the machine that sent it (the
+ * client of an AS-REQ, NTLMSSP NEGOTIATE/AUTHENTICATE, SMB2 negotiation or
+ * NTP request; the server of an NTLMSSP CHALLENGE).  Typed fields only
+ * (etypes, kdc_options, padata, os_version, client_dialects, NTP mode,
+ * leap, stratum, rid, data_minimized); never display strings.  Records
+ * are not created. */
+void tw_identity_os_feed(TwAnalysis *a, const TwEvent *ev);
+/* The OS m's signs point to. */
+TwOs tw_machine_os(const TwMachine *m);
+/* "windows" "unix" "embedded" "mixed" "unknown" (static). */
+const char *tw_os_name(TwOs os);
+/* Family and stable name of a sign ("ntlmssp-version-build"…; static). */
+TwOs tw_os_sign_family(TwOsSign s);
+const char *tw_os_sign_name(TwOsSign s);
+/* The sign in words ("NTLMSSP VERSION 10.0.19041"), for the report.
+ * Returns: (transfer full): free with g_free(). */
+char *tw_os_sign_text(const TwMachine *m, TwOsSign s);
+
+/* Records that m spoke for itself (TwSpoke bits); m may be NULL. */
+void tw_identity_spoke(TwMachine *m, guint32 how);
+/* True when m is a machine of the report: an address-only record (its
+ * address spoke), a named record whose machine spoke for itself, or one
+ * that Zerologon traffic targets (a finding about the domain's account).
+ * A name only others used — a service principal in someone's request, the
+ * workstation name a client claimed in NTLMSSP with nothing else from that
+ * host — is not: it is listed as a name, not a machine (report "named_only"). */
+bool tw_machine_is_machine(const TwMachine *m);
+/* True when m is a name only others used and something was said about it
+ * (a refusal of its service name, a claimed workstation name, a SAMR reset):
+ * the report's "named only" note.  A bare alias (a service asked for and
+ * answered) says nothing and is not listed. */
+bool tw_machine_named_only_note(const TwMachine *m);
+/* The facts that put a name only others used in that note. */
+bool tw_fact_names_only_note(TwFactKind k);
 /* Records `addr` as a source of Zerologon traffic at m (at most TW_AN_MAX_ADDRS). */
 void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr);
 /* Queues m for the next live announcement (at most TW_AN_MAX_TOUCHED per event). */
@@ -415,11 +588,38 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwMachine, tw_machine_free)
 void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev);
 
 /* analysis/keyproof.c: what keys proved about the password a machine used on
- * its failing NETLOGON authentications (TW_F_NL_CRED_*), in one sentence, or
- * NULL when keys proved nothing for it.  *generation gets the index of the
- * generation it used (-1: none of the supplied ones).
+ * its refused authentications (NETLOGON TW_F_NL_CRED_*, Kerberos
+ * TW_F_KRB_PA_*), about the key of a ticket it refused as a service
+ * (TW_F_SRV_TICKET_KEY) and its own clock on a refused request
+ * (TW_F_KRB_OWN_CLOCK), in sentences, or NULL when keys proved nothing for
+ * it.  *generation gets the index of the client generation its latest
+ * refused authentication used (-1: none of the supplied ones) and is left
+ * alone when no client generation was proved.
  * Returns: (transfer full) (nullable): free with g_free(). */
 char *tw_machine_key_proof(const TwMachine *m, gint64 *generation);
+/* analysis/keyproof.c, Kerberos with keys: what a request's decrypted parts
+ * prove (docs/events.md "Kerberos with keys"), kept with the request until
+ * its reply.  Returns: (transfer full) (nullable): NULL when the event has
+ * no decrypted proof; free with tw_keyproof_free(). */
+typedef struct TwKrbProof TwKrbProof;
+TwKrbProof *tw_keyproof_request(const TwEvent *ev);
+void tw_keyproof_free(TwKrbProof *p);
+/* The client's own clock the request's decrypted parts read (µs since the
+ * epoch) and which kind of sample it is; false when none. */
+bool tw_keyproof_client_clock(const TwKrbProof *p, gint64 *clock_us, TwClockKind *kind);
+/* The name the decrypted parts give the client (authenticator or ticket
+ * cname), or NULL.  Returns: (transfer none). */
+const char *tw_keyproof_client(const TwKrbProof *p);
+/* A KRB-ERROR `err` (code `code`) refused the request of proof p: the
+ * generation facts into m (the client: TW_F_KRB_PA_*, TW_F_KRB_OWN_CLOCK)
+ * or, for a service's refusal, into m as the service (TW_F_SRV_TICKET_KEY). */
+void tw_keyproof_refused(TwAnalysis *a, TwMachine *m, const TwKrbProof *p, const TwEvent *err, const char *source,
+                         gint64 code, bool service);
+/* KRB_AP_ERR_SKEW answering the request of proof p: the exact offset of the
+ * client's decrypted clock from the error's stime (client minus KDC, s) and
+ * a sentence for the evidence (transfer full).  False without a clock. */
+bool tw_keyproof_skew(const TwKrbProof *p, const TwEvent *err, double *offset_s, char **detail);
+
 /* analysis/keyproof.c: "the password of WS01$ was reset at T from ADDR
  * (SamrSetInformationUser2, frame N); WS01 still has the old one" when a SAMR
  * set-password for NAME$ came from an address that is not NAME's and NAME's

@@ -26,8 +26,22 @@ GArray *tw_clock_intervals(const TwMachine *m);
 /* Offset of the interval holding ts (else the last one begun before it, else
  * the first); NTP samples of that interval first (by_ntp says so). */
 bool tw_clock_offset_at(const TwMachine *m, gint64 ts, double *offset_s, bool *by_ntp);
+/* An offset known only modulo one hour (the AS-REQ till estimate, engine.c):
+ * *est moved by whole hours to the value nearest m's own clock at ts (its
+ * readings so far: NTP, NETLOGON authenticator, ctime) against the KDC's
+ * (kdc_off_s: KDC clock minus capture clock).  False, *est untouched, when
+ * m has no reading. */
+bool tw_clock_resolve_hours(const TwMachine *m, gint64 ts, double kdc_off_s, double *est);
 /* Median over the DCs of their offset at ts. */
 bool tw_clock_dc_offset_at(const TwAnalysis *a, gint64 ts, double *offset_s);
+/* Frees TwAnalysis.dc_clock_cache (NULL is a no-op). */
+void tw_clock_cache_free(void *cache);
+/* KRB_AP_ERR_SKEW refusals a DC sent (from one of its addresses) at or
+ * after `since`, over every member's evidence. */
+guint tw_clock_skew_refusals_by(const TwAnalysis *a, const TwMachine *dc, gint64 since);
+/* Capture time of the DC's last clock step (the start of its last
+ * interval), or 0 without steps. */
+gint64 tw_clock_last_step(const TwMachine *m);
 /* Steps in the host's clock during the capture. */
 guint tw_clock_steps(const TwMachine *m);
 /* "its clock stepped -3 h at 10:42:05 UTC (frame 12), back (+3 h) at …: two
@@ -37,12 +51,25 @@ char *tw_clock_describe_steps(const TwMachine *m);
 
 /* Fewest events for a vantage-point inference. */
 #define TW_CLOCK_VANTAGE_MIN_EVENTS 4
+/* Checksum offload: an address whose events (at least this many) all but
+ * a tenth came from frames with a wrong TCP/UDP checksum, while no other
+ * address has more than a tenth, is the capture host. */
+#define TW_CLOCK_OFFLOAD_MIN_EVENTS 4
+
+/* Per sender address (TwAnalysis.csum_by_src). */
+typedef struct {
+    guint64 events;
+    guint64 bad;
+} TwCsumTally;
 /* Follows the addresses party to every event (tw_analysis_feed). */
 void tw_clock_vantage_feed(TwAnalysis *a, const TwEvent *ev);
-/* The capture host when one address is party to every event of a single
- * input: its clock is the capture clock.  *inference and *confidence say
- * how ("party to every message", "medium"); NULL for a span port, two
- * hosts talking only to each other, or several inputs.
+/* The capture host of a single input: its clock is the capture clock.
+ * Either the one address whose own frames carry wrong TCP/UDP checksums
+ * (checksum offload: "high"), or one address party to every event
+ * ("medium"; never a DC, which is party to every message of a one-DC
+ * network wherever it is captured).  *inference and *confidence say how;
+ * NULL for a span port, two hosts talking only to each other without the
+ * checksum clue, or several inputs.
  * Returns: (transfer none) (nullable). */
 const char *tw_clock_capture_host(const TwAnalysis *a, const char **inference, const char **confidence);
 

@@ -10,6 +10,7 @@
 #include "tickets.h"
 #include "fleet.h"
 #include "analysis/clock.h"
+#include "analysis/timeline.h"
 
 #include "core/krb5-names.h"
 #include "core/nrpc-names.h"
@@ -22,11 +23,33 @@
  * core/krb5-names.h, core/ntstatus.h, core/nrpc-names.h (one table each). */
 enum { NTLM_AUTHENTICATE = 1000 }; /* a Request that is an NTLMSSP AUTHENTICATE, not Kerberos */
 
+/* A request is found by its frame (a reply's reply_to) or by its flow.
+ * Struct keys, hashed and compared field by field: a report on a DC's
+ * port remembers hundreds of thousands of requests, and formatting string
+ * keys for each was the analysis's largest cost (bench/README.md). */
 typedef struct {
-    char *key;     /* "source|frame" */
-    char *flowkey;
-    char *source;
+    const char *source; /* intern_source(): one pointer per input */
     guint64 frame;
+    guint64 uniq;       /* 0; a->events for a later message completed by the same frame */
+} ReqKey;
+
+/* An exchange is its 5-tuple and call: not the source, so that a request
+ * seen by one sensor pairs with the reply another sensor saw (the same
+ * packet seen by both is counted once before it gets here: cli/from-events.c). */
+typedef struct {
+    char cli[TW_ADDR_STRLEN], srv[TW_ADDR_STRLEN];
+    guint cport, sport;
+    const char *proto;  /* "krb", "ntlm", "nl"… */
+    gint64 call_id;
+} FlowKey;
+
+typedef struct {
+    ReqKey key;         /* a->requests' key */
+    FlowKey flow;       /* a->flows' key while this is the flow's latest request */
+    GList link;         /* in a->request_fifo, oldest first */
+    guint64 frame;
+    char *file;          /* with several files: the request's file and its frame there (pcap, pcap_frame) */
+    guint64 file_frame;
     gint64 ts_us;
     char src[TW_ADDR_STRLEN], dst[TW_ADDR_STRLEN];
     char src_mac[18];
@@ -42,19 +65,76 @@ typedef struct {
     bool zero;      /* Zerologon pattern */
     bool sealed;
     bool answered;  /* a Kerberos reply (AP-REP/KRB-ERROR) was matched to it */
+    TwKrbProof *proof; /* with keys: what its decrypted parts prove (keyproof.c), or NULL */
 } Request;
+
+static guint req_hash(gconstpointer p)
+{
+    const ReqKey *k = p;
+    guint64 h = (k->frame ^ (guint64)(guintptr)k->source ^ (k->uniq << 32)) * 0x9E3779B97F4A7C15ull;
+    return (guint)(h >> 32 ^ h);
+}
+
+static gboolean req_equal(gconstpointer x, gconstpointer y)
+{
+    const ReqKey *a = x, *b = y;
+    return a->frame == b->frame && a->source == b->source && a->uniq == b->uniq;
+}
+
+static guint32 fnv_str(guint32 h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (guint8)*s) * 16777619u;
+    return (h ^ '|') * 16777619u;
+}
+
+static guint flow_hash(gconstpointer p)
+{
+    const FlowKey *k = p;
+    guint32 h = fnv_str(fnv_str(fnv_str(2166136261u, k->cli), k->srv), k->proto);
+    guint64 n = ((guint64)k->cport << 16 | k->sport) ^ (guint64)k->call_id * 0x9E3779B97F4A7C15ull;
+    return h ^ (guint)(n >> 32 ^ n);
+}
+
+static gboolean flow_equal(gconstpointer x, gconstpointer y)
+{
+    const FlowKey *a = x, *b = y;
+    return a->cport == b->cport && a->sport == b->sport && a->call_id == b->call_id && strcmp(a->cli, b->cli) == 0 &&
+           strcmp(a->srv, b->srv) == 0 && strcmp(a->proto, b->proto) == 0;
+}
+
+static void flow_key(FlowKey *k, const char *cli, guint cport, const char *srv, guint sport, const char *proto,
+                     gint64 call_id)
+{
+    g_strlcpy(k->cli, cli, sizeof k->cli);
+    g_strlcpy(k->srv, srv, sizeof k->srv);
+    k->cport = cport;
+    k->sport = sport;
+    k->proto = proto;
+    k->call_id = call_id;
+}
 
 static void request_free(gpointer p)
 {
     Request *r = p;
-    g_free(r->key);
-    g_free(r->flowkey);
-    g_free(r->source);
+    g_free(r->file);
     g_free(r->cname);
     g_free(r->sname);
     g_free(r->op);
     g_free(r->account);
+    tw_keyproof_free(r->proof);
     g_free(r);
+}
+
+/* "frame 18" as Wireshark shows the request: with several files, its
+ * frame in its own file, and that file. */
+static char *request_frame_text(const Request *r)
+{
+    if (r->file) {
+        g_autofree char *base = g_path_get_basename(r->file);
+        return g_strdup_printf("frame %" G_GUINT64_FORMAT " of %s", r->file_frame, base);
+    }
+    return g_strdup_printf("frame %" G_GUINT64_FORMAT, r->frame);
 }
 
 static void user_failure_free(gpointer p)
@@ -77,8 +157,8 @@ TwAnalysis *tw_analysis_new(void)
     a->machine_order = g_ptr_array_new();
     a->ip_owner = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->dc_addrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    a->requests = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, request_free);
-    a->flows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->requests = g_hash_table_new_full(req_hash, req_equal, NULL, request_free);
+    a->flows = g_hash_table_new(flow_hash, flow_equal);
     a->request_fifo = g_queue_new();
     a->nl_challenges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->flow_users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -94,6 +174,8 @@ TwAnalysis *tw_analysis_new(void)
     a->health = tw_health_new();
     a->vantage_n = -1;
     a->ntp_server_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    a->ws_claims = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    a->csum_by_src = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     a->ntp_off_clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_destroy);
     return a;
 }
@@ -103,8 +185,10 @@ void tw_analysis_free(TwAnalysis *a)
     if (!a)
         return;
     tw_tickets_free(a->tickets);
+    g_free(a->focus);
     g_hash_table_destroy(a->flows);
     g_hash_table_destroy(a->requests);
+    g_queue_init(a->request_fifo); /* its links are inside the requests, freed above */
     g_queue_free(a->request_fifo);
     g_ptr_array_unref(a->machine_order);
     g_hash_table_destroy(a->machines);
@@ -115,6 +199,8 @@ void tw_analysis_free(TwAnalysis *a)
     g_hash_table_destroy(a->sealed_bursts);
     g_hash_table_destroy(a->changepw_client);
     g_hash_table_destroy(a->ntp_server_of);
+    g_hash_table_destroy(a->ws_claims);
+    g_hash_table_destroy(a->csum_by_src);
     g_hash_table_destroy(a->ntp_off_clients);
     g_hash_table_destroy(a->user_index);
     g_ptr_array_unref(a->users);
@@ -123,6 +209,7 @@ void tw_analysis_free(TwAnalysis *a)
     g_ptr_array_unref(a->touched);
     g_free(a->dc_name);
     tw_fleet_cache_free(a->fleet_cache);
+    tw_clock_cache_free(a->dc_clock_cache);
     g_free(a->realm);
     tw_health_free(a->health);
     g_free(a);
@@ -363,37 +450,29 @@ static const char *krb_msg_label(gint64 t)
 
 /* ---- requests, for reply attribution ---- */
 
-/* An exchange is its 5-tuple and call: not the source, so that a request
- * seen by one sensor pairs with the reply another sensor saw (the same
- * packet seen by both is counted once before it gets here: cli/from-events.c). */
-static char *flow_key(const char *source, const char *cli, guint cport, const char *srv, guint sport,
-                      const char *proto, gint64 call_id)
-{
-    (void)source;
-    return g_strdup_printf("%s|%u|%s|%u|%s|%" G_GINT64_FORMAT, cli, cport, srv, sport, proto, call_id);
-}
-
 static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *source, const char *proto,
                                  gint64 call_id)
 {
     while (g_hash_table_size(a->requests) >= TW_AN_MAX_REQUESTS) {
-        char *old = g_queue_pop_head(a->request_fifo);
-        if (!old)
+        GList *oldest = g_queue_pop_head_link(a->request_fifo);
+        if (!oldest)
             break;
-        Request *r = g_hash_table_lookup(a->requests, old);
-        if (r) {
-            tw_analysis_cap_hit(a, TW_AN_CAP_REQUESTS);
-            Request *fr = g_hash_table_lookup(a->flows, r->flowkey);
-            if (fr == r)
-                g_hash_table_remove(a->flows, r->flowkey);
-            g_hash_table_remove(a->requests, old); /* frees r and its key (== old) */
-        }
+        Request *r = oldest->data;
+        tw_analysis_cap_hit(a, TW_AN_CAP_REQUESTS);
+        if (g_hash_table_lookup(a->flows, &r->flow) == r)
+            g_hash_table_remove(a->flows, &r->flow);
+        g_hash_table_remove(a->requests, &r->key); /* frees r */
     }
     Request *r = g_new0(Request, 1);
-    r->source = g_strdup(source);
-    r->key = g_strdup_printf("%s|%" G_GUINT64_FORMAT, source ? source : "", ev->frame);
-    r->flowkey = flow_key(source, ev->src, ev->sport, ev->dst, ev->dport, proto, call_id);
+    r->key.source = source;
+    r->key.frame = ev->frame;
+    flow_key(&r->flow, ev->src, ev->sport, ev->dst, ev->dport, proto, call_id);
+    r->link.data = r;
     r->frame = ev->frame;
+    if (tw_event_get_str(ev, "pcap") && tw_event_get_int(ev, "pcap_frame", 0) > 0) {
+        r->file = g_strdup(tw_event_get_str(ev, "pcap"));
+        r->file_frame = (guint64)tw_event_get_int(ev, "pcap_frame", 0);
+    }
     r->ts_us = ev->ts_us;
     g_strlcpy(r->src, ev->src, sizeof r->src);
     g_strlcpy(r->dst, ev->dst, sizeof r->dst);
@@ -403,16 +482,13 @@ static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *s
         g_strlcpy(r->src_mac, m, sizeof r->src_mac);
     r->msg_type = -1;
     r->opnum = -1;
-    if (g_hash_table_contains(a->requests, r->key)) {
-        /* Several messages completed by one frame: the first keeps the
-         * reply_to slot; later ones get a unique key and the flow slot. */
-        g_free(r->key);
-        r->key = g_strdup_printf("%s|%" G_GUINT64_FORMAT "|e%" G_GUINT64_FORMAT, source ? source : "", ev->frame,
-                                 a->events); /* unique: one request per event */
-    }
-    g_hash_table_insert(a->requests, r->key, r);
-    g_queue_push_tail(a->request_fifo, r->key);
-    g_hash_table_replace(a->flows, g_strdup(r->flowkey), r);
+    /* Several messages completed by one frame: the first keeps the
+     * reply_to slot; later ones get a unique key and the flow slot. */
+    if (g_hash_table_contains(a->requests, &r->key))
+        r->key.uniq = a->events; /* unique: one request per event */
+    g_hash_table_insert(a->requests, &r->key, r);
+    g_queue_push_tail_link(a->request_fifo, &r->link);
+    g_hash_table_replace(a->flows, &r->flow, r);
     return r;
 }
 
@@ -422,16 +498,17 @@ static Request *request_for_reply(TwAnalysis *a, const TwEvent *ev, const char *
 {
     gint64 reply_to = tw_event_get_int(ev, "reply_to", -1);
     if (reply_to >= 0) {
-        g_autofree char *k = g_strdup_printf("%s|%" G_GINT64_FORMAT, source ? source : "", reply_to);
-        Request *r = g_hash_table_lookup(a->requests, k);
+        ReqKey k = { source, (guint64)reply_to, 0 };
+        Request *r = g_hash_table_lookup(a->requests, &k);
         if (r)
             return r;
     }
-    g_autofree char *fk = flow_key(source, ev->dst, ev->dport, ev->src, ev->sport, proto, call_id);
-    return g_hash_table_lookup(a->flows, fk);
+    FlowKey fk;
+    flow_key(&fk, ev->dst, ev->dport, ev->src, ev->sport, proto, call_id);
+    return g_hash_table_lookup(a->flows, &fk);
 }
 
-static void mark_dc(TwAnalysis *a, const char *addr)
+static void mark_dc_as(TwAnalysis *a, const char *addr, bool answered)
 {
     if (!addr || !*addr)
         return;
@@ -445,6 +522,20 @@ static void mark_dc(TwAnalysis *a, const char *addr)
     TwMachine *m = tw_identity_by_addr(a, addr, true);
     if (m)
         m->role = TW_ROLE_DC;
+    if (answered)
+        tw_identity_spoke(m, TW_SPOKE_ANSWER); /* the DC itself answered */
+}
+
+/* The server of a request (Kerberos, NETLOGON): a DC, not heard yet. */
+static void mark_dc(TwAnalysis *a, const char *addr)
+{
+    mark_dc_as(a, addr, false);
+}
+
+/* The sender of a KDC or NETLOGON reply: a DC that answered. */
+static void mark_dc_answered(TwAnalysis *a, const char *addr)
+{
+    mark_dc_as(a, addr, true);
 }
 
 static bool is_zl_attacker(const TwMachine *m, const char *addr)
@@ -460,6 +551,17 @@ static void clock_sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const c
 {
     if (!m)
         return;
+    /* The sample's sender is the machine (a KDC's stime, a server's SMB2 or
+     * NTLMSSP CHALLENGE time, an NTP packet, a NETLOGON authenticator); an
+     * echoed ctime and an NTLMv2 client time prove nothing more than the
+     * message that carried them. */
+    bool challenge = g_strcmp0(tw_event_get_str(ev, "ntlmssp_type"), "CHALLENGE") == 0;
+    if (kind == TW_CLK_KRB_STIME || kind == TW_CLK_SMB2_SYSTIME || (kind == TW_CLK_NTLM_TIME && challenge))
+        tw_identity_spoke(m, TW_SPOKE_ANSWER);
+    else if (kind == TW_CLK_NTP)
+        tw_identity_spoke(m, TW_SPOKE_NTP);
+    else if (kind == TW_CLK_NL_AUTH)
+        tw_identity_spoke(m, TW_SPOKE_NETLOGON);
     gint64 diff_us = 0;
     if (__builtin_sub_overflow(machine_us, capture_us, &diff_us))
         return; /* callers pass plausible times (time_plausible): not reached */
@@ -520,6 +622,24 @@ static void user_failure(TwAnalysis *a, const TwEvent *ev, const char *source, c
 
 /* ---- Kerberos (RFC 4120, MS-KILE) ---- */
 
+/* A service class every computer account answers for: HOST and the classes
+ * Active Directory maps to it by default (MS-ADTS 3.1.1.2.3.3 sPNMappings:
+ * cifs, http, rpcss, …), RestrictedKrbHost (MS-KILE 3.3.5.1), and a DC's
+ * ldap/GC. */
+static bool machine_service_class(const char *sname)
+{
+    static const char *const classes[] = { "host", "restrictedkrbhost", "cifs", "http", "www", "rpcss", "dcom",
+                                           "netlogon", "time", "dns", "spooler", "ldap", "gc", NULL };
+    const char *slash = sname ? strchr(sname, '/') : NULL;
+    if (!slash)
+        return false;
+    for (const char *const *c = classes; *c; c++)
+        if (strlen(*c) == (gsize)(slash - sname) && g_ascii_strncasecmp(sname, *c, strlen(*c)) == 0)
+            return true;
+    return false;
+}
+static char *conn_key(const char *source, const char *caddr, gint64 cport, const char *saddr, gint64 sport);
+
 static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
     gint64 t = krb_msg_type(ev);
@@ -540,6 +660,29 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         r->cname = g_strdup(cname);
         r->sname = g_strdup(sname);
         r->kpasswd = kpasswd;
+        r->proof = tw_keyproof_request(ev);
+        gint64 clk_us;
+        TwClockKind clk_kind;
+        if (tw_keyproof_client_clock(r->proof, &clk_us, &clk_kind)) {
+            /* with keys: the client's own clock, decrypted (keyproof.c) */
+            g_autofree char *who = tw_identity_from_principal(t == TW_KRB5_AS_REQ ? cname : tw_keyproof_client(r->proof));
+            TwMachine *cm = who ? tw_identity_get(a, who) : tw_identity_by_addr(a, ev->src, false);
+            /* After a KRB_AP_ERR_SKEW, MIT (kdc_timesync) and Windows retry with
+             * their time shifted by the KDC's (RFC 4120 7.5.9 lets the client
+             * learn it from the error's stime): a decrypted time that now agrees
+             * with the DCs is that corrected time, not the machine's clock. */
+            double dc_off = 0;
+            if (cm && cm->facts[TW_F_KRB_SKEW].count && cm->role != TW_ROLE_DC) {
+                if (!tw_clock_dc_offset_at(a, ev->ts_us, &dc_off))
+                    dc_off = 0;
+                if (ABS((double)(clk_us - ev->ts_us) / 1e6 - dc_off) < TW_AN_SKEW_LIMIT_S) {
+                    a->clock_samples_corrected++;
+                    cm = NULL;
+                }
+            }
+            if (cm)
+                clock_sample(a, cm, ev, source, clk_kind, clk_us, ev->ts_us);
+        }
         gint64 till = 0;
         /* RFC 4120 5.4.1: till is chosen by the client from its own clock;
          * 2037-09-13 (Windows) and 1970 (none) say nothing about it. */
@@ -549,6 +692,8 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         g_autofree char *cacct = tw_identity_from_principal(cname);
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
+            if (t == TW_KRB5_AS_REQ)
+                tw_identity_spoke(m, TW_SPOKE_KERBEROS); /* its own AS-REQ */
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             if (m && m->role == TW_ROLE_UNKNOWN)
                 m->role = TW_ROLE_MEMBER;
@@ -560,6 +705,18 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
                                 with_kerberos(evidence_new(ev, source, "AS-REQ",
                                                            g_strdup_printf("%s asks the KDC for a ticket", cacct)),
                                               t, TW_DIR_REQUEST, TW_PEER_CLIENT));
+        }
+        const char *logon = tw_keyproof_client(r->proof);
+        if (t == TW_KRB5_AP_REQ && !kpasswd && logon) {
+            /* with keys: the decrypted authenticator names who logs on to this
+             * connection (a SAMR caller over it, as NTLMSSP's user does) */
+            const char *crealm = tw_event_get_whole_str(ev, "authenticator_crealm");
+            g_autofree char *k = conn_key(source, ev->src, ev->sport, ev->dst, ev->dport);
+            if (g_hash_table_size(a->flow_users) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->flow_users, k))
+                g_hash_table_replace(a->flow_users, g_steal_pointer(&k),
+                                     crealm ? g_strdup_printf("%s@%s", logon, crealm) : g_strdup(logon));
+            else
+                tw_analysis_cap_hit(a, TW_AN_CAP_FLOW_USERS);
         }
         g_autofree char *sacct = tw_identity_from_principal(sname);
         if (sacct && t == TW_KRB5_AP_REQ && !kpasswd) {
@@ -591,6 +748,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             TwMachine *m = tw_identity_get(a, wacct);
             if (!m)
                 return;
+            tw_identity_spoke(m, TW_SPOKE_KPASSWD);
             TwAddrUse *u = m ? tw_machine_addr(m, ev->src) : NULL;
             if (u)
                 u->n_pwset++;
@@ -603,7 +761,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     }
 
     if (t == TW_KRB5_AS_REP || t == TW_KRB5_TGS_REP) {
-        mark_dc(a, ev->src);
+        mark_dc_answered(a, ev->src);
         g_autofree char *acct = tw_identity_from_principal(cname);
         if (!acct) {
             Request *r = request_for_reply(a, ev, source, "krb", 0);
@@ -613,7 +771,19 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         if (!acct)
             return;
         TwMachine *m = tw_identity_get(a, acct);
-        tw_identity_bind(a, m, ev->dst, dst_mac(ev, mb), ev->ts_us);
+        /* An AS-REP answers the account's own logon; a TGS-REP a use of its
+         * TGT, which another host may hold (identity.c, foreign-use). */
+        bool foreign = tw_identity_bind_as(a, m, ev->dst, dst_mac(ev, mb), ev->ts_us,
+                                           t == TW_KRB5_AS_REP ? TW_USE_OWN : TW_USE_OTHER, NULL);
+        g_autofree char *fd = sname ? g_strdup_printf("ticket for %s", sname) : NULL;
+        if (foreign) {
+            /* the actor's success, never the machine's own (foreign-use) */
+            tw_machine_fact(a, m, TW_F_FOREIGN,
+                            with_kerberos(evidence_new(ev, source, krb_msg_label(t), g_steal_pointer(&fd)), t,
+                                          TW_DIR_RESPONSE, TW_PEER_KDC));
+            return;
+        }
+        tw_identity_spoke(m, TW_SPOKE_KERBEROS); /* the KDC answered its request */
         if (m && m->role == TW_ROLE_UNKNOWN)
             m->role = TW_ROLE_MEMBER;
         /* Only an AS-REP proves the key from that address; a TGS-REP
@@ -637,6 +807,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         if (!m && !kpasswd)
             m = tw_identity_by_addr(a, ev->src, false);
         if (m && !kpasswd) {
+            tw_identity_spoke(m, TW_SPOKE_ANSWER); /* the service answered */
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             tw_machine_fact(a, m, TW_F_SRV_AP_OK,
                             with_kerberos(evidence_new(ev, source, "AP-REP",
@@ -691,6 +862,8 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
      * sender a DC. */
     TwPeer sender = from_kdc ? TW_PEER_KDC : TW_PEER_SERVER;
     const char *client = cname ? cname : (r ? r->cname : NULL);
+    if (!client && r)
+        client = tw_keyproof_client(r->proof); /* with keys: the decrypted authenticator's cname */
     const char *service = (r && r->sname) ? r->sname : sname;
     gint64 req_type = r ? r->msg_type : -1;
     g_autofree char *cacct = tw_identity_from_principal(client);
@@ -719,6 +892,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         /* Normal first round trip (RFC 4120 5.2.7): never a failure. */
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_spoke(m, TW_SPOKE_KERBEROS); /* the KDC answered its AS-REQ */
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
             tw_machine_fact(a, m, TW_F_KRB_PREAUTH_REQ, with_krb_error(evidence_new(ev, source, reqdesc, NULL), code, false, 0, sender));
         }
@@ -734,12 +908,14 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
              * (MS-KILE 3.4.5.1): the *server* holds a stale key. */
             g_autofree char *sacct = tw_identity_from_principal(service);
             TwMachine *m = sacct ? tw_identity_get(a, sacct) : tw_identity_by_addr(a, ev->src, true);
+            tw_identity_spoke(m, TW_SPOKE_ANSWER); /* the service answered, with an error */
             if (m && sacct)
                 tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             g_autofree char *d = g_strdup_printf("%s could not decrypt a ticket for %s sent by %s",
                                                  ev->src, service ? service : "its service", ev->dst);
             tw_machine_fact(a, m, TW_F_SRV_KEY_FAIL,
                             with_krb_error(evidence_new(ev, source, "AP-REQ → KRB-ERROR", g_steal_pointer(&d)), code, has_nt, nt, sender));
+            tw_keyproof_refused(a, m, r ? r->proof : NULL, ev, source, code, true);
             return;
         }
         if (code == TW_KRB5_ERR_AP_MODIFIED || code == TW_KRB5_ERR_AP_BADKEYVER) {
@@ -749,6 +925,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         }
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_spoke(m, TW_SPOKE_KERBEROS);
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
             TwAddrUse *u = m ? tw_machine_addr(m, client_addr) : NULL;
             if (u)
@@ -756,6 +933,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_machine_fact(a, m, TW_F_KRB_KEY_FAIL,
                             with_krb_error(evidence_new(ev, source, reqdesc,
                                          g_strdup("the domain controller rejected this machine's password (key)")), code, has_nt, nt, sender));
+            tw_keyproof_refused(a, m, r ? r->proof : NULL, ev, source, code, false);
         } else if (user) {
             user_failure(a, ev, source, client, client_addr, code);
         }
@@ -765,8 +943,10 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         /* RFC 4120 5.2.3/7.5.9: outside the clock tolerance.  On an AS
          * exchange it also proves the key was right. */
         TwMachine *m = cacct ? tw_identity_get(a, cacct) : tw_identity_by_addr(a, client_addr, true);
-        if (cacct)
+        if (cacct) {
+            tw_identity_spoke(m, TW_SPOKE_KERBEROS);
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
+        }
         /* MIT KDCs fill the ctime of an AS error with a time that is not
          * the client's (seen: 1985): decades from the error's own stime, it
          * is no clock reading. */
@@ -804,25 +984,42 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             gint64 life_s = (r->till_us - r->ts_us) / G_USEC_PER_SEC;
             gint64 rem = ((life_s % 3600) + 3600) % 3600;
             double est = (double)(rem >= 1800 ? rem - 3600 : rem);
-            if (has_stime)
-                est -= (double)(stime_us - ev->ts_us) / 1e6;
+            double kdc_off = has_stime ? (double)(stime_us - ev->ts_us) / 1e6 : 0;
+            est -= kdc_off;
+            /* Whole hours are not in the estimate: the client's own readings give them. */
+            bool hours = tw_clock_resolve_hours(m, ev->ts_us, kdc_off, &est);
             if (ABS(est) >= 280.0) {
                 e->has_value = true;
                 e->value_estimated = true;
                 e->value = est;
-                g_autofree char *d2 = g_strdup_printf("client clock about %+.0f s from the KDC's (estimated "
-                                                      "from the AS-REQ's requested end time)", est);
+                g_autofree char *d2 = g_strdup_printf(
+                    "client clock about %+.0f s from the KDC's (estimated from the AS-REQ's requested end time%s)", est,
+                    hours ? ", whole hours from the client's own clock readings"
+                    : ABS(est) >= 1200.0 ? ", which gives it only modulo whole hours" : "");
                 if (e->detail)
                     g_ref_string_release(e->detail);
                 e->detail = tw_intern(d2);
             }
         }
+        double exact;
+        g_autofree char *xd = NULL;
+        if (r && tw_keyproof_skew(r->proof, ev, &exact, &xd)) {
+            /* with keys: the client's own clock, decrypted, against the KDC's stime */
+            e->has_value = true;
+            e->value_estimated = false;
+            e->value = exact;
+            if (e->detail)
+                g_ref_string_release(e->detail);
+            e->detail = tw_intern(xd);
+        }
         tw_machine_fact(a, m, TW_F_KRB_SKEW, e);
+        tw_keyproof_refused(a, m, r ? r->proof : NULL, ev, source, code, false);
         return;
     }
     case TW_KRB5_ERR_C_PRINCIPAL_UNKNOWN:
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_spoke(m, TW_SPOKE_KERBEROS);
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
             tw_machine_fact(a, m, TW_F_KRB_CLIENT_UNKNOWN,
                             with_krb_error(evidence_new(ev, source, reqdesc,
@@ -834,6 +1031,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     case TW_KRB5_ERR_CLIENT_REVOKED:
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_spoke(m, TW_SPOKE_KERBEROS);
             tw_identity_bind(a, m, client_addr, dst_mac(ev, mb), ev->ts_us);
             tw_machine_fact(a, m, TW_F_KRB_REVOKED, with_krb_error(evidence_new(ev, source, reqdesc, NULL), code, has_nt, nt, sender));
         } else if (user) {
@@ -841,7 +1039,11 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         }
         return;
     case TW_KRB5_ERR_S_PRINCIPAL_UNKNOWN: {
-        g_autofree char *sacct = tw_identity_from_principal(service);
+        /* Only the names every machine account holds say something about the
+         * account (docs/detections.md spn-unknown); another service class on
+         * the host (HTTP/app, MSSQLSvc/…) is a service's registration,
+         * listed with the ticket failures (tickets.c). */
+        g_autofree char *sacct = machine_service_class(service) ? tw_identity_from_principal(service) : NULL;
         TwMachine *m = sacct ? tw_identity_lookup(a, sacct) : NULL;
         if (m)
             tw_machine_fact(a, m, TW_F_SPN_UNKNOWN,
@@ -852,8 +1054,10 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     default:
         if (has_nt && nt == TW_STATUS_ACCOUNT_DISABLED && cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
+            tw_identity_spoke(m, TW_SPOKE_KERBEROS);
             tw_machine_fact(a, m, TW_F_KRB_REVOKED, with_krb_error(evidence_new(ev, source, reqdesc, NULL), code, has_nt, nt, sender));
         } else if (has_nt && is_trust_status(nt) && cacct) {
+            tw_identity_spoke(tw_identity_get(a, cacct), TW_SPOKE_KERBEROS);
             tw_machine_fact(a, tw_identity_get(a, cacct), TW_F_TRUST_FAIL,
                             with_krb_error(evidence_new(ev, source, reqdesc, NULL), code, has_nt, nt, sender));
         } else if (user && code > 0 && code != 52 /* KRB_ERR_RESPONSE_TOO_BIG: retry over TCP */) {
@@ -902,6 +1106,7 @@ static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
     char mb[18];
     if (client && rid > 0) {
         m = machine_by_rid(a, rid);
+        tw_identity_spoke(m, TW_SPOKE_NTP);
         if (m)
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
     }
@@ -1057,8 +1262,9 @@ static void feed_samr(TwAnalysis *a, const TwEvent *ev, const char *source)
     g_autofree char *acct = tw_identity_from_computer(user);
     TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
     const char *op = tw_event_get_str(ev, "op");
-    /* the caller: the NTLMSSP user of this connection (a Kerberos session's
-     * user is inside the encrypted authenticator: not known without keys) */
+    /* the caller: the NTLMSSP user of this connection, or with keys the
+     * client of its decrypted Kerberos authenticator (without keys a
+     * Kerberos session's user is not on the wire) */
     g_autofree char *k = conn_key(source, ev->dst, ev->dport, ev->src, ev->sport);
     const char *caller = g_hash_table_lookup(a->flow_users, k);
     TwEvidence *e = evidence_new(ev, source, op ? op : "SAMR set password", g_strdup(caller));
@@ -1114,6 +1320,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                 tw_analysis_cap_hit(a, TW_AN_CAP_NL_CHALLENGES);
             if (!weak && acct) {
                 TwMachine *m = tw_identity_get(a, acct);
+                tw_identity_spoke(m, TW_SPOKE_NETLOGON);
                 tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             }
             return;
@@ -1144,10 +1351,12 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                     g_array_append_val(m->zl_attempt_ts, ev->ts_us);
                     if (m->zl_attempt_ts->len > 4 * TW_AN_BURST_MIN)
                         g_array_remove_index(m->zl_attempt_ts, 0);
+                    tw_burst_add(&m->zl_burst, ev->ts_us);
                 }
                 return;
             }
             if (m) {
+                tw_identity_spoke(m, TW_SPOKE_NETLOGON);
                 tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
                 gint64 ct = tw_event_get_int(ev, "channel_type", -1);
                 if ((ct == 6 || ct == 7) && m->role != TW_ROLE_DC)
@@ -1173,6 +1382,8 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                 tw_machine_fact(a, m, TW_F_ZL_PWSET, nl_evidence(ev, source, opnum, request, op, g_steal_pointer(&d)));
                 return;
             }
+            if (acct)
+                tw_identity_spoke(m, TW_SPOKE_NETLOGON);
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             TwAddrUse *u = m ? tw_machine_addr(m, ev->src) : NULL;
             if (u)
@@ -1181,8 +1392,10 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                             nl_evidence(ev, source, opnum, request, op, g_strdup("the machine sends its new password to the DC")));
         }
         TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
-        if (m && !is_zl_attacker(m, ev->src))
+        if (m && !is_zl_attacker(m, ev->src)) {
+            tw_identity_spoke(m, TW_SPOKE_NETLOGON); /* a NETLOGON call naming itself */
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+        }
         /* The authenticator carries the client's clock in the clear (MS-NRPC 3.1.4.5). */
         gint64 at_us = 0;
         if (get_time(ev, "authenticator_time", &at_us) && at_us != 0) {
@@ -1194,7 +1407,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     }
 
     /* Response. */
-    mark_dc(a, ev->src);
+    mark_dc_answered(a, ev->src);
     Request *r = request_for_reply(a, ev, source, "nl", call_id);
     if (r && opnum < 0)
         opnum = r->opnum;
@@ -1213,6 +1426,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
         TwMachine *cm = ch ? tw_identity_get(a, ch) : NULL;
         if (cm) {
             char cmb[18];
+            tw_identity_spoke(cm, TW_SPOKE_NETLOGON); /* its secure channel answered */
             tw_identity_bind(a, cm, ev->dst, dst_mac(ev, cmb), ev->ts_us);
             g_autofree char *d = g_strdup_printf("the DC answered %s over %s's secure channel (%s): the channel and "
                                                  "its machine password work",
@@ -1232,6 +1446,13 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     g_autofree char *msg = g_strdup_printf("%s response", op);
     bool zero = r && r->zero;
 
+    if (!zero && m && tw_machine_is_foreign(m, client_addr)) {
+        /* a separate actor's call with this account: its outcome is not the machine's */
+        tw_machine_fact(a, m, TW_F_FOREIGN, with_status(nl_evidence(ev, source, opnum, request, msg, NULL), st));
+        return;
+    }
+    if (!zero && acct)
+        tw_identity_spoke(m, TW_SPOKE_NETLOGON); /* the DC answered its call */
     if (is_authenticate(opnum)) {
         if (zero) {
             if (st == TW_STATUS_SUCCESS) {
@@ -1304,12 +1525,13 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
     gint64 req_frame = tw_event_get_int(ev, "request_frame", -1);
     if (!cmd || strcmp(cmd, "SESSION_SETUP") != 0 || req_frame < 0 || st == TW_STATUS_MORE_PROCESSING_REQUIRED)
         return;
-    g_autofree char *k = g_strdup_printf("%s|%" G_GINT64_FORMAT, source ? source : "", req_frame);
-    Request *r = g_hash_table_lookup(a->requests, k);
+    ReqKey k = { source, (guint64)req_frame, 0 };
+    Request *r = g_hash_table_lookup(a->requests, &k);
     if (!r) {
         /* The AUTHENTICATE seen by another sensor (its own frame numbers). */
-        g_autofree char *fk = flow_key(source, ev->dst, ev->dport, ev->src, ev->sport, "ntlm", 0);
-        r = g_hash_table_lookup(a->flows, fk);
+        FlowKey fk;
+        flow_key(&fk, ev->dst, ev->dport, ev->src, ev->sport, "ntlm", 0);
+        r = g_hash_table_lookup(a->flows, &fk);
     }
     if (r && r->msg_type == NTLM_AUTHENTICATE && !r->answered && strcmp(r->dst, ev->src) == 0) {
         /* MS-NLMP 3.2.5.1.2 / MS-SMB2 3.3.5.5.3: a machine account logging on with NTLM. */
@@ -1318,6 +1540,15 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
         TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
         if (!m)
             return;
+        if (tw_machine_is_foreign(m, r->src)) {
+            /* the NTLM logon of a separate actor with this account (foreign-use) */
+            tw_machine_fact(a, m, TW_F_FOREIGN,
+                            with_status(evidence_new(ev, source, "NTLMSSP → SMB2 SESSION_SETUP response",
+                                                     g_strdup_printf("%s's account used from %s", acct, r->src)),
+                                        st));
+            return;
+        }
+        tw_identity_spoke(m, TW_SPOKE_NTLM);
         TwAddrUse *u = tw_machine_addr(m, r->src);
         if (st == TW_STATUS_SUCCESS) {
             if (u)
@@ -1328,10 +1559,10 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
         } else if (st == TW_STATUS_LOGON_FAILURE || st == TW_STATUS_WRONG_PASSWORD) {
             if (u)
                 u->n_keyfail++;
+            g_autofree char *rf = request_frame_text(r);
             tw_machine_fact(a, m, TW_F_NTLM_FAIL,
                             with_status(evidence_new(ev, source, "NTLMSSP → SMB2 SESSION_SETUP response",
-                                         g_strdup_printf("the server refused %s's NTLM logon (frame %" G_GUINT64_FORMAT ")",
-                                                         acct, r->frame)), st));
+                                         g_strdup_printf("the server refused %s's NTLM logon (%s)", acct, rf)), st));
         }
         return;
     }
@@ -1343,16 +1574,19 @@ static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *so
     r->answered = true;
     char mb[18];
     TwMachine *m = tw_identity_get(a, sacct);
+    tw_identity_spoke(m, TW_SPOKE_ANSWER); /* the SMB2 server answered the ticket */
     tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
     if (st == TW_STATUS_SUCCESS) {
         tw_machine_fact(a, m, TW_F_SRV_AP_OK,
                         with_status(evidence_new(ev, source, "SMB2 SESSION_SETUP response",
                                      g_strdup_printf("the server accepted a Kerberos ticket for %s", r->sname)), st));
     } else if (st == TW_STATUS_LOGON_FAILURE) {
+        g_autofree char *rf = request_frame_text(r);
         tw_machine_fact(a, m, TW_F_SRV_KEY_FAIL,
                         with_status(evidence_new(ev, source, "AP-REQ → SMB2 SESSION_SETUP response",
-                                     g_strdup_printf("the server refused a valid Kerberos ticket for %s (frame %" G_GUINT64_FORMAT ")",
-                                                     r->sname, r->frame)), st));
+                                     g_strdup_printf("the server refused a valid Kerberos ticket for %s (%s)", r->sname, rf)),
+                                     st));
+        tw_keyproof_refused(a, m, r->proof, ev, source, st, true);
     }
 }
 
@@ -1370,6 +1604,7 @@ static void feed_smb2(TwAnalysis *a, const TwEvent *ev, const char *source)
         /* A member server answers TRUSTED_RELATIONSHIP_FAILURE when its *own*
          * secure channel is broken (it cannot validate the user). */
         TwMachine *m = tw_identity_by_addr(a, ev->src, true);
+        tw_identity_spoke(m, TW_SPOKE_ANSWER);
         const char *cmd = tw_event_get_str(ev, "command");
         g_autofree char *msg = g_strdup_printf("SMB2 %s response", cmd ? cmd : "");
         tw_machine_fact(a, m, TW_F_TRUST_FAIL,
@@ -1378,7 +1613,11 @@ static void feed_smb2(TwAnalysis *a, const TwEvent *ev, const char *source)
     }
 }
 
-static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, const char *name_key)
+/* A computer name a message names as its sender's.  `how`: how that proves
+ * the machine spoke (NL_AUTH on a NETLOGON bind is its secure channel), 0
+ * when it does not (an NTLMSSP workstation name is any string a client
+ * claims: a scanner's NMAP, MIMIKATZ). */
+static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, const char *name_key, guint32 how)
 {
     const char *name = tw_event_get_str(ev, name_key);
     g_autofree char *acct = tw_identity_from_computer(name);
@@ -1386,7 +1625,8 @@ static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, con
         return;
     char mb[18];
     TwMachine *m = tw_identity_get(a, acct);
-    tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+    tw_identity_spoke(m, how);
+    tw_identity_bind_as(a, m, ev->src, src_mac(ev, mb), ev->ts_us, how ? TW_USE_OWN : TW_USE_CLAIM, NULL);
     if (m && m->role == TW_ROLE_UNKNOWN)
         m->role = TW_ROLE_MEMBER;
     g_autofree char *d = g_strdup_printf("%s names %s", name_key, name);
@@ -1418,7 +1658,8 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_analysis_cap_hit(a, TW_AN_CAP_FLOW_USERS);
     }
     if (!type || strcmp(type, "CHALLENGE") != 0) {
-        feed_named(a, ev, source, "workstation");
+        tw_identity_ntlm_claim(a, ev->src, tw_event_get_str(ev, "workstation"));
+        feed_named(a, ev, source, "workstation", 0);
         const char *user = tw_event_get_str(ev, "user");
         g_autofree char *acct = tw_identity_from_principal(user);
         char mb[18];
@@ -1429,7 +1670,10 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
             r->msg_type = NTLM_AUTHENTICATE;
             r->cname = g_strdup(user);
             m = tw_identity_get(a, acct);
-            tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+            /* its NTLM logon as NAME$: its hash used, possibly by another host */
+            if (!tw_identity_bind_as(a, m, ev->src, src_mac(ev, mb), ev->ts_us, TW_USE_OTHER,
+                                     tw_event_get_str(ev, "workstation")))
+                tw_identity_spoke(m, TW_SPOKE_NTLM);
         }
         /* NTLMv2 blob timestamp: the client's clock (MS-NLMP 2.2.2.7). */
         gint64 us = 0;
@@ -1451,6 +1695,7 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
     g_autofree char *acct = tw_identity_from_computer(tw_event_get_str(ev, "nb_computer"));
     char mb[18];
     TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->src, true);
+    tw_identity_spoke(m, TW_SPOKE_ANSWER); /* the server's CHALLENGE names it */
     if (acct) {
         tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
         tw_identity_add_alias(a, m, tw_event_get_str(ev, "dns_computer"));
@@ -1533,9 +1778,10 @@ static void feed_whole(TwAnalysis *a, const TwEvent *ev, const char *source)
     else if (strcmp(p, "ntlmssp") == 0)
         feed_ntlmssp(a, ev, source);
     else if (strcmp(p, "dcerpc") == 0)
-        feed_named(a, ev, source, "nl_auth_host");
+        feed_named(a, ev, source, "nl_auth_host", TW_SPOKE_NETLOGON);
     else if (strcmp(p, "ntp") == 0)
         feed_ntp(a, ev, source);
+    tw_identity_os_feed(a, ev); /* after the record of its sender exists */
 }
 
 /* ---- clock ---- */
@@ -1608,6 +1854,13 @@ static void dc_cache_refresh(const TwAnalysis *ca)
     if (v->len) {
         g_array_sort(v, dbl_cmp);
         a->dc_offset = g_array_index(v, double, v->len / 2);
+        /* DCs that disagree beyond the Kerberos tolerance (one DC's clock
+         * moved): the capture clock breaks the tie, so a DC that agrees
+         * with it is the DCs' clock, not the median of two. */
+        if (g_array_index(v, double, v->len - 1) - g_array_index(v, double, 0) > TW_AN_SKEW_LIMIT_S)
+            for (guint i = 0; i < v->len; i++)
+                if (ABS(g_array_index(v, double, i)) < ABS(a->dc_offset))
+                    a->dc_offset = g_array_index(v, double, i);
     }
     g_free(a->dc_name);
     a->dc_name = g_strdup(name ? name : addr);

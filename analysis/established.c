@@ -8,6 +8,8 @@ guint tw_analysis_established(TwAnalysis *a, TwEstablishedFn fn, void *user)
     guint n = 0;
     for (guint i = 0; i < a->touched->len; i++) {
         TwMachine *m = g_ptr_array_index(a->touched, i);
+        if (!tw_machine_is_machine(m))
+            continue; /* a name only others used is announced when its machine speaks */
         g_autoptr(GPtrArray) fs = tw_rules_eval(a, m);
         for (guint j = 0; j < fs->len; j++) {
             const TwFinding *f = g_ptr_array_index(fs, j);

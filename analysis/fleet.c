@@ -97,17 +97,63 @@ static void acceptance_facts(const TwMachine *m, const TwFact **out /* [2] */)
     out[1] = &m->facts[TW_F_NL_AUTH_OK];
 }
 
+/* The first key acceptance by DC v after time t (NULL when none). */
+static const TwEvidence *accepted_after(FleetCache *c, const TwMachine *m, const TwDcView *v, gint64 t)
+{
+    const TwFact *af[2];
+    acceptance_facts(m, af);
+    const TwEvidence *best = NULL;
+    for (guint k = 0; k < 2; k++)
+        for (guint i = 0; i < af[k]->ev->len; i++) {
+            const TwEvidence *e = g_ptr_array_index(af[k]->ev, i);
+            if (e->ts_us > t && view_of(c, e) == v && (!best || e->ts_us < best->ts_us))
+                best = e;
+        }
+    return best;
+}
+
+/* The first password change a DC took, and that DC: a PasswordSet2/kpasswd
+ * acceptance; else a change request that DC answered with a sealed reply
+ * (RFC 3244 keeps the kpasswd result inside the encrypted KRB-PRIV) and
+ * after which the same DC accepted the machine's key: it holds the new
+ * password (a refused change leaves the old one, which every DC accepts). */
+static const TwEvidence *accepted_change(FleetCache *c, const TwMachine *m, TwDcView **on)
+{
+    const TwFact *ok = &m->facts[TW_F_PWSET_OK];
+    if (ok->count && ok->ev->len) {
+        const TwEvidence *e = g_ptr_array_index(ok->ev, 0);
+        *on = view_of(c, e);
+        return *on ? e : NULL;
+    }
+    const TwFact *rq = &m->facts[TW_F_PWSET_REQ], *rp = &m->facts[TW_F_PWSET_REPLY];
+    for (guint i = 0; i < rq->ev->len; i++) {
+        const TwEvidence *req = g_ptr_array_index(rq->ev, i);
+        TwDcView *v = view_of(c, req);
+        if (!v)
+            continue;
+        const TwEvidence *reply = NULL;
+        for (guint j = 0; j < rp->ev->len && !reply; j++) {
+            const TwEvidence *e = g_ptr_array_index(rp->ev, j);
+            if (e->ts_us >= req->ts_us && view_of(c, e) == v)
+                reply = e;
+        }
+        if (reply && accepted_after(c, m, v, reply->ts_us)) {
+            *on = v;
+            return req;
+        }
+    }
+    *on = NULL;
+    return NULL;
+}
+
 /* Replication lag: the change was accepted by DC A at t, and after t only
  * another DC refuses the key (A never does): the change has not reached it.
  * A clone would be refused by A as well. */
 static TwDcView *lag_dc(FleetCache *c, const TwMachine *m, TwDcView **changed_on)
 {
-    const TwFact *ok = &m->facts[TW_F_PWSET_OK];
-    if (!ok->count || !ok->ev->len)
-        return NULL;
-    const TwEvidence *change = g_ptr_array_index(ok->ev, 0);
-    TwDcView *a = view_of(c, change);
-    if (!a)
+    TwDcView *a = NULL;
+    const TwEvidence *change = accepted_change(c, m, &a);
+    if (!change)
         return NULL;
     const TwFact *rf[2];
     refusal_facts(m, rf);
@@ -319,11 +365,11 @@ static TwState member_state(const TwMachine *m)
     return last_ts_of(m, af, 2) > last_ts_of(m, rf, 2) ? TW_STATE_RECOVERED : TW_STATE_BROKEN;
 }
 
-/* First PasswordSet/kpasswd acceptance of m (the change another DC lacks). */
-static const TwEvidence *first_change(const TwMachine *m)
+/* The change another DC lacks (accepted_change). */
+static const TwEvidence *first_change(FleetCache *c, const TwMachine *m)
 {
-    const TwFact *ok = &m->facts[TW_F_PWSET_OK];
-    return ok->ev->len ? g_ptr_array_index(ok->ev, 0) : NULL;
+    TwDcView *on = NULL;
+    return accepted_change(c, m, &on);
 }
 
 static void replication_on_dc(FleetCache *c, const TwDcView *v, GPtrArray *out)
@@ -352,7 +398,7 @@ static void replication_on_dc(FleetCache *c, const TwDcView *v, GPtrArray *out)
             host, host, host, host, host, host, fromh, host);
         for (guint i = 0; i < who->len; i++) {
             const TwMachine *m = g_ptr_array_index(who, i);
-            const TwEvidence *ch = first_change(m);
+            const TwEvidence *ch = first_change(c, m);
             if (ch && i < 3)
                 add_unique_ev(f, ch);
             add_ev_at(f, c, m, TW_F_KRB_KEY_FAIL, v, i < 3 ? 2 : 0);
@@ -398,12 +444,24 @@ static void replication_on_member(FleetCache *c, const TwMachine *m, const TwDcV
     g_autofree char *dc = dc_label(v->dc), *dch = host_of(v->dc);
     if (lag) {
         g_autofree char *from = dc_label(v->changed_on);
-        const TwEvidence *ch = first_change(m);
+        TwDcView *on = NULL;
+        const TwEvidence *ch = accepted_change(c, m, &on);
         g_autofree char *when = ch ? fmt_time(ch->ts_us) : g_strdup("?");
-        f->summary = g_strdup_printf(
-            "%s changed its machine password at %s and %s accepted it, but %s still refuses it: %s lags "
-            "behind (replication; see dc-replication on %s). The machine's own password is right.",
-            name_of(m), when, from, dc, dch, dch);
+        /* A sealed kpasswd result: the acceptance is the new key's first logon there. */
+        const TwEvidence *proof = ch && !m->facts[TW_F_PWSET_OK].count ? accepted_after(c, m, on, ch->ts_us) : NULL;
+        if (proof) {
+            g_autofree char *at = fmt_time(proof->ts_us);
+            f->summary = g_strdup_printf(
+                "%s changed its machine password at %s (the answer's result is encrypted) and %s accepted its "
+                "new password at %s, but %s still refuses it: %s lags behind (replication; see dc-replication "
+                "on %s). The machine's own password is right.",
+                name_of(m), when, from, at, dc, dch, dch);
+            add_unique_ev(f, proof);
+        } else
+            f->summary = g_strdup_printf(
+                "%s changed its machine password at %s and %s accepted it, but %s still refuses it: %s lags "
+                "behind (replication; see dc-replication on %s). The machine's own password is right.",
+                name_of(m), when, from, dc, dch, dch);
         if (ch)
             add_unique_ev(f, ch);
     } else {
@@ -458,6 +516,21 @@ void tw_fleet_rule_interrupted(const TwAnalysis *a, const TwMachine *m, GPtrArra
     const TwFact *rf[2];
     refusal_facts(m, rf);
     const TwEvidence *req = g_ptr_array_index(rq->ev, rq->ev->len - 1);
+    /* The attempts since the last answer (a client resends an unanswered
+     * kpasswd request, RFC 3244 with RFC 4120 7.2.1 retransmission): the
+     * change was sent at the first of them. */
+    const TwEvidence *first_req = req;
+    guint attempts = 0;
+    for (guint i = 0; i < rq->ev->len; i++) {
+        const TwEvidence *e = g_ptr_array_index(rq->ev, i);
+        if (e->ts_us > answered && strcmp(e->src, req->src) == 0) {
+            if (!attempts)
+                first_req = e;
+            attempts++;
+        }
+    }
+    if (rq->count > rq->ev->len)
+        attempts = 0; /* evidence kept is capped: the count since the answer is not known */
     const TwEvidence *first_fail = NULL;
     for (guint k = 0; k < 2; k++)
         for (guint i = 0; rf[k] && i < rf[k]->ev->len; i++) {
@@ -473,19 +546,26 @@ void tw_fleet_rule_interrupted(const TwAnalysis *a, const TwMachine *m, GPtrArra
     FleetCache *c = cache(a);
     const TwDcView *asked = view_of(c, req);
     g_autofree char *dc = asked ? dc_label(asked->dc) : g_strdup(req->dst);
-    g_autofree char *when = fmt_time(req->ts_us), *fail = fmt_time(first_fail->ts_us);
+    g_autofree char *when = fmt_time(first_req->ts_us), *fail = fmt_time(first_fail->ts_us);
+    g_autofree char *last = fmt_time(req->ts_us);
+    g_autofree char *tries = attempts > 1 ? g_strdup_printf(" (sent %u times, the last at %s)", attempts, last)
+                                          : g_strdup("");
     TwFinding *f = tw_finding_new("interrupted-rotation", member_state(m), "high");
     f->summary = g_strdup_printf(
-        "%s sent a password change (%s) to %s at %s and no answer came back (the connection was reset, timed "
+        "%s sent a password change (%s) to %s at %s%s and no answer came back (the connection was reset, timed "
         "out or cut: a power or network loss, Modern Standby). From %s its password is refused: the domain "
         "controller and the machine disagree about which password is current.",
-        name_of(m), req->krb_msg_type >= 0 ? "kpasswd" : "NetrServerPasswordSet2", dc, when, fail);
+        name_of(m), req->krb_msg_type >= 0 ? "kpasswd" : "NetrServerPasswordSet2", dc, when, tries, fail);
     g_autofree char *host = host_of(m), *dch = asked ? host_of(asked->dc) : g_strdup(req->dst);
+    /* The administrator as a UPN of the capture's realm (fixes.c says why not DOMAIN\admin). */
+    g_autofree char *dns = a->realm && *a->realm ? g_ascii_strdown(a->realm, -1) : NULL;
+    g_autofree char *admin = dns ? g_strdup_printf("<admin>@%s", dns) : g_strdup("<DOMAIN>\\<admin>");
     f->fix = g_strdup_printf("Reset the machine password of %s against %s, the DC that received the change, so "
                              "both hold the same one: on Windows (PowerShell 5.1, with a domain administrator's "
-                             "credential) `Test-ComputerSecureChannel -Repair -Server %s -Credential "
-                             "<DOMAIN>\\<admin>`; on Samba/Linux rejoin (`net ads join -U <admin>` or `realm join`).",
-                             host, dch, dch);
+                             "credential) `Test-ComputerSecureChannel -Repair -Server %s -Credential %s`; on "
+                             "Samba/Linux rejoin (`net ads join -U <admin>` or `realm join%s%s`).",
+                             host, dch, dch, admin, a->realm ? " " : "", a->realm ? a->realm : "");
+    add_unique_ev(f, first_req);
     add_unique_ev(f, req);
     add_unique_ev(f, first_fail);
     for (guint k = 0; k < 2; k++)

@@ -203,7 +203,7 @@ GPtrArray *tw_health_assess(const TwHealth *h)
         back += s->frames_backwards;
         refused += s->refused;
         frames += s->frames;
-        if (strcmp(s->kind, "file") == 0) /* live frames are not counted here (cli/live.c) */
+        if (strcmp(s->kind, "file") == 0 || strcmp(s->kind, "live") == 0) /* frames, not events */
             any_frames_input = true;
         if (s->frames_cut && (!snaplen || (s->snaplen && s->snaplen < snaplen)))
             snaplen = s->snaplen;

@@ -237,6 +237,9 @@ void tw_machine_free(gpointer p)
     g_ptr_array_unref(m->zl_attackers);
     g_array_unref(m->foreign);
     g_array_unref(m->zl_attempt_ts);
+    g_free(m->zl_burst);
+    for (int k = 0; k < TW_OSS_COUNT; k++)
+        release(m->os.seen[k].file);
     g_free(m);
 }
 
@@ -303,6 +306,51 @@ bool tw_machine_only_named(const TwMachine *m)
         if (m->facts[k].count)
             return false;
     return true;
+}
+
+void tw_identity_spoke(TwMachine *m, guint32 how)
+{
+    if (m)
+        m->spoke |= how;
+}
+
+static bool zerologon_target(const TwMachine *m)
+{
+    return m->facts[TW_F_ZL_ATTEMPT].count || m->facts[TW_F_ZL_BYPASS].count || m->facts[TW_F_ZL_PWSET].count ||
+           m->facts[TW_F_ZL_SEALED_BURST].count || m->facts[TW_F_NL_DENIED_BURST].count;
+}
+
+bool tw_machine_is_machine(const TwMachine *m)
+{
+    return !m->merged_away && (!m->account || m->spoke || zerologon_target(m));
+}
+
+bool tw_machine_named_only_note(const TwMachine *m)
+{
+    if (tw_machine_is_machine(m) || m->merged_away)
+        return false;
+    /* Something said about the name: a claim, a refusal, a reset.  The kvno
+     * or etype of tickets issued for its services (kvno.c, tickets.c) says
+     * only that it exists. */
+    for (int k = 0; k < TW_F_COUNT; k++)
+        if (m->facts[k].count && tw_fact_names_only_note((TwFactKind)k))
+            return true;
+    return false;
+}
+
+bool tw_fact_names_only_note(TwFactKind k)
+{
+    switch (k) {
+    case TW_F_SEEN:           /* a workstation name claimed in NTLMSSP */
+    case TW_F_SPN_UNKNOWN:    /* its service name refused */
+    case TW_F_PWRESET_SAMR:   /* its password set over SAMR by someone */
+    case TW_F_TK_S4U_UNKNOWN:
+    case TW_F_TK_DCSYNC:
+    case TW_F_FOREIGN:
+        return true;
+    default:
+        return false;
+    }
 }
 
 void tw_machine_zl_source(TwAnalysis *a, TwMachine *m, const char *addr)
@@ -447,6 +495,7 @@ static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
         du->n_ok += su->n_ok;
         du->n_keyfail += su->n_keyfail;
         du->n_pwset += su->n_pwset;
+        du->own |= su->own;
         if (!du->mac[0])
             memcpy(du->mac, su->mac, sizeof du->mac);
     }
@@ -456,6 +505,18 @@ static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
         dst->last_ts = src->last_ts;
     if (src->role == TW_ROLE_DC)
         dst->role = TW_ROLE_DC;
+    dst->spoke |= src->spoke;
+    for (int k = 0; k < TW_OSS_COUNT; k++)
+        if ((src->os.signs & (1u << k)) && !(dst->os.signs & (1u << k))) {
+            dst->os.signs |= 1u << k;
+            dst->os.seen[k] = src->os.seen[k];
+            src->os.seen[k].file = NULL; /* moved */
+            if (k == TW_OSS_NTLM_BUILD || k == TW_OSS_NTLM_SAMBA) {
+                dst->os.ntlm_major = src->os.ntlm_major;
+                dst->os.ntlm_minor = src->os.ntlm_minor;
+                dst->os.ntlm_build = src->os.ntlm_build;
+            }
+        }
     for (guint i = 0; i < src->zl_attackers->len; i++)
         tw_machine_zl_source(a, dst, g_ptr_array_index(src->zl_attackers, i));
     src->merged_away = true;
@@ -465,26 +526,56 @@ static void machine_absorb(TwAnalysis *a, TwMachine *dst, TwMachine *src)
     g_hash_table_remove(a->machines, src->key); /* frees src */
 }
 
-/* An address that uses a machine account but is not that machine: the
- * source of Zerologon attempts at it, or — for a DC's account, once the DC
- * itself has been seen at a DC address — an address that serves neither
- * Kerberos nor NETLOGON (a DC authenticates from its own address).  Such a
- * use is a separate actor ("BAS-AD-01$ credentials used from 10.0.0.104"),
- * never one of the machine's addresses. */
-static bool foreign_user(const TwAnalysis *a, const TwMachine *m, const char *addr)
+/* An address that uses a machine account but is not that machine (issue
+ * #10 "Identity"): the source of Zerologon attempts at it; for a DC's
+ * account, once the DC itself has been seen at a DC address, an address that
+ * serves neither Kerberos nor NETLOGON (a DC authenticates from its own
+ * address); for any account with a home (an address of its own logons), a
+ * use of its credentials (a ticket, an NTLM logon as NAME$) from an address
+ * without its own logons that shows another MAC or calls itself another
+ * computer in NTLMSSP.  Such a use is a separate actor ("WS1$ credentials
+ * used from 10.0.0.104"), never one of the machine's addresses.  Returns the
+ * TwForeignWhy bits, 0 when addr may be the machine's. */
+static guint8 foreign_why(const TwAnalysis *a, const TwMachine *m, const char *addr, const char *mac, TwUse use,
+                          const char *workstation)
 {
+    guint8 why = 0;
     for (guint i = 0; i < m->zl_attackers->len; i++)
         if (strcmp(g_ptr_array_index(m->zl_attackers, i), addr) == 0)
-            return true;
-    if (m->role != TW_ROLE_DC || g_hash_table_contains(a->dc_addrs, addr))
-        return false;
-    for (guint i = 0; i < m->addrs->len; i++)
-        if (g_hash_table_contains(a->dc_addrs, g_array_index(m->addrs, TwAddrUse, i).addr))
-            return true;
-    return false;
+            why |= TW_FOREIGN_ZEROLOGON;
+    if (m->role == TW_ROLE_DC && !g_hash_table_contains(a->dc_addrs, addr))
+        for (guint i = 0; i < m->addrs->len; i++)
+            if (g_hash_table_contains(a->dc_addrs, g_array_index(m->addrs, TwAddrUse, i).addr))
+                why |= TW_FOREIGN_NOT_DC;
+    if (use != TW_USE_OTHER || !m->account)
+        return why;
+    const TwAddrUse *here = NULL;
+    bool home = false, home_mac_known = false, mac_differs_all = true;
+    for (guint i = 0; i < m->addrs->len; i++) {
+        const TwAddrUse *u = &g_array_index(m->addrs, TwAddrUse, i);
+        if (strcmp(u->addr, addr) == 0)
+            here = u;
+        if (!u->own)
+            continue;
+        home = true;
+        if (u->mac[0]) {
+            home_mac_known = true;
+            if (mac && strcmp(u->mac, mac) == 0)
+                mac_differs_all = false;
+        }
+    }
+    if (!home || (here && here->own))
+        return why; /* its own address, or nothing to compare with */
+    if (mac && *mac && home_mac_known && mac_differs_all)
+        why |= TW_FOREIGN_MAC;
+    const char *claimed = g_hash_table_lookup(a->ws_claims, addr);
+    g_autofree char *ws = tw_identity_from_computer(workstation);
+    if ((ws && strcmp(ws, m->account) != 0) || (claimed && strcmp(claimed, m->account) != 0))
+        why |= TW_FOREIGN_NTLM_NAME;
+    return why;
 }
 
-static void foreign_use(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts)
+static void foreign_use(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts, guint8 why)
 {
     TwAddrUse *u = NULL;
     for (guint i = 0; i < m->foreign->len && !u; i++)
@@ -502,6 +593,7 @@ static void foreign_use(TwAnalysis *a, TwMachine *m, const char *addr, const cha
     }
     if (mac && *mac && !u->mac[0])
         g_strlcpy(u->mac, mac, sizeof u->mac);
+    u->foreign_why |= why;
     u->n_ok++; /* uses seen */
     if (ts && (!u->first_ts || ts < u->first_ts))
         u->first_ts = ts;
@@ -509,13 +601,50 @@ static void foreign_use(TwAnalysis *a, TwMachine *m, const char *addr, const cha
         u->last_ts = ts;
 }
 
+bool tw_machine_is_foreign(const TwMachine *m, const char *addr)
+{
+    for (guint i = 0; addr && i < m->foreign->len; i++)
+        if (strcmp(g_array_index(m->foreign, TwAddrUse, i).addr, addr) == 0)
+            return true;
+    return false;
+}
+
+void tw_identity_ntlm_claim(TwAnalysis *a, const char *addr, const char *workstation)
+{
+    g_autofree char *acct = tw_identity_from_computer(workstation);
+    if (!acct || !addr || !*addr)
+        return;
+    if (g_hash_table_size(a->ws_claims) >= TW_AN_MAX_ADDR_OWNERS && !g_hash_table_contains(a->ws_claims, addr)) {
+        tw_analysis_cap_hit(a, TW_AN_CAP_ADDR_OWNERS);
+        return;
+    }
+    g_hash_table_replace(a->ws_claims, g_strdup(addr), g_steal_pointer(&acct));
+}
+
 void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts)
 {
+    tw_identity_bind_as(a, m, addr, mac, ts, TW_USE_OWN, NULL);
+}
+
+bool tw_identity_bind_as(TwAnalysis *a, TwMachine *m, const char *addr, const char *mac, gint64 ts, TwUse use,
+                         const char *workstation)
+{
     if (!m || !addr || !*addr)
-        return;
-    if (m->account && foreign_user(a, m, addr)) {
-        foreign_use(a, m, addr, mac, ts);
-        return;
+        return false;
+    if (m->account) {
+        guint8 why = foreign_why(a, m, addr, mac, use, workstation);
+        if (why || tw_machine_is_foreign(m, addr)) {
+            foreign_use(a, m, addr, mac, ts, why);
+            return true;
+        }
+    }
+    if (use == TW_USE_CLAIM && m->account) {
+        /* A name claimed in NTLMSSP does not move a machine that has a home. */
+        bool home = false;
+        for (guint i = 0; i < m->addrs->len; i++)
+            home |= g_array_index(m->addrs, TwAddrUse, i).own;
+        if (home && !tw_machine_addr(m, addr))
+            return false;
     }
     if (m->account) {
         g_autofree char *ipkey = g_strconcat("ip:", addr, NULL);
@@ -525,7 +654,11 @@ void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char 
          * address; later names sharing it (NAT, DHCP reuse) do not steal it. */
         if (anon && anon != m && !owner)
             machine_absorb(a, m, anon);
-        if (owner && strcmp(owner, m->key) != 0)
+        /* A name nobody heard for itself (an NTLMSSP workstation claim, a
+         * service named in a request) does not take the address from a
+         * machine that spoke from it. */
+        const TwMachine *om = owner ? g_hash_table_lookup(a->machines, owner) : NULL;
+        if (owner && strcmp(owner, m->key) != 0 && (m->spoke || !om || !om->spoke))
             g_hash_table_replace(a->ip_owner, g_strdup(addr), g_strdup(m->key));
         else if (!owner && g_hash_table_size(a->ip_owner) < TW_AN_MAX_ADDR_OWNERS)
             g_hash_table_replace(a->ip_owner, g_strdup(addr), g_strdup(m->key));
@@ -536,13 +669,15 @@ void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char 
     if (!u) {
         if (m->addrs->len >= TW_AN_MAX_ADDRS) {
             tw_analysis_cap_hit(a, TW_AN_CAP_ADDRS);
-            return;
+            return false;
         }
         TwAddrUse nu = { 0 };
         g_strlcpy(nu.addr, addr, sizeof nu.addr);
         g_array_append_val(m->addrs, nu);
         u = &g_array_index(m->addrs, TwAddrUse, m->addrs->len - 1);
     }
+    if (use == TW_USE_OWN)
+        u->own = true;
     if (mac && *mac && !u->mac[0])
         g_strlcpy(u->mac, mac, sizeof u->mac);
     if (ts) {
@@ -553,6 +688,7 @@ void tw_identity_bind(TwAnalysis *a, TwMachine *m, const char *addr, const char 
     }
     if (g_hash_table_contains(a->dc_addrs, addr))
         m->role = TW_ROLE_DC;
+    return false;
 }
 
 void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev)
@@ -573,4 +709,282 @@ void tw_machine_fact(TwAnalysis *a, TwMachine *m, TwFactKind k, TwEvidence *ev)
         m->last_ts = ev->ts_us;
     fact_add_evidence(a, k, f, ev);
     tw_analysis_touch(a, m);
+}
+
+/* ---- --machine ---- */
+
+void tw_analysis_set_focus(TwAnalysis *a, const char *name)
+{
+    g_free(a->focus);
+    a->focus = name && *name ? g_strdup(name) : NULL;
+}
+
+bool tw_analysis_shows(const TwAnalysis *a, const TwMachine *m)
+{
+    if (!a->focus)
+        return true;
+    for (guint i = 0; i < m->addrs->len; i++)
+        if (strcmp(g_array_index(m->addrs, TwAddrUse, i).addr, a->focus) == 0)
+            return true;
+    if (g_hostname_is_ip_address(a->focus))
+        return false;
+    g_autofree char *acct = tw_identity_from_computer(a->focus);
+    if (acct && m->account && strcmp(acct, m->account) == 0)
+        return true;
+    for (guint i = 0; i < m->aliases->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(m->aliases, i), a->focus) == 0)
+            return true;
+    return false;
+}
+/* ---- OS fingerprint (docs/detections.md "OS fingerprint") ---- */
+
+static const struct {
+    const char *name;
+    TwOs family;
+} os_signs[TW_OSS_COUNT] = {
+    [TW_OSS_NTLM_BUILD] = { "ntlmssp-version-build", TW_OS_WINDOWS },
+    [TW_OSS_NTLM_SAMBA] = { "ntlmssp-version-samba", TW_OS_UNIX },
+    [TW_OSS_KRB_MS_ETYPE] = { "kerberos-microsoft-etypes", TW_OS_WINDOWS },
+    [TW_OSS_KRB_WIN_OPTIONS] = { "kerberos-windows-options", TW_OS_WINDOWS },
+    [TW_OSS_KRB_MIT] = { "kerberos-mit", TW_OS_UNIX },
+    [TW_OSS_KRB_ENC_PA_REP] = { "kerberos-req-enc-pa-rep", TW_OS_UNIX },
+    [TW_OSS_NTP_MS_SNTP] = { "ntp-ms-sntp", TW_OS_WINDOWS },
+    [TW_OSS_NTP_MINIMISED] = { "ntp-data-minimised", TW_OS_UNIX },
+    [TW_OSS_NTP_SNTP] = { "ntp-bare-sntp", TW_OS_UNIX },
+    [TW_OSS_SMB_OLD] = { "smb2-old-dialects-only", TW_OS_EMBEDDED },
+};
+
+TwOs tw_os_sign_family(TwOsSign s)
+{
+    return s < TW_OSS_COUNT ? os_signs[s].family : TW_OS_UNKNOWN;
+}
+
+const char *tw_os_sign_name(TwOsSign s)
+{
+    return s < TW_OSS_COUNT ? os_signs[s].name : "?";
+}
+
+const char *tw_os_name(TwOs os)
+{
+    switch (os) {
+    case TW_OS_WINDOWS: return "windows";
+    case TW_OS_UNIX: return "unix";
+    case TW_OS_EMBEDDED: return "embedded";
+    case TW_OS_MIXED: return "mixed";
+    default: return "unknown";
+    }
+}
+
+TwOs tw_machine_os(const TwMachine *m)
+{
+    bool win = false, unix_ = false, emb = false;
+    for (int s = 0; s < TW_OSS_COUNT; s++) {
+        if (!(m->os.signs & (1u << s)))
+            continue;
+        win |= os_signs[s].family == TW_OS_WINDOWS;
+        unix_ |= os_signs[s].family == TW_OS_UNIX;
+        emb |= os_signs[s].family == TW_OS_EMBEDDED;
+    }
+    if (win && unix_)
+        return TW_OS_MIXED;
+    if (win)
+        return TW_OS_WINDOWS; /* an old Windows offers old dialects too */
+    if (unix_)
+        return TW_OS_UNIX;
+    return emb ? TW_OS_EMBEDDED : TW_OS_UNKNOWN;
+}
+
+char *tw_os_sign_text(const TwMachine *m, TwOsSign s)
+{
+    switch (s) {
+    case TW_OSS_NTLM_BUILD:
+        return g_strdup_printf("NTLMSSP VERSION %u.%u.%u", m->os.ntlm_major, m->os.ntlm_minor, m->os.ntlm_build);
+    case TW_OSS_NTLM_SAMBA:
+        return g_strdup_printf("Samba's NTLMSSP VERSION %u.%u.%u", m->os.ntlm_major, m->os.ntlm_minor,
+                               m->os.ntlm_build);
+    case TW_OSS_KRB_MS_ETYPE: return g_strdup("Microsoft's private Kerberos etypes");
+    case TW_OSS_KRB_WIN_OPTIONS: return g_strdup("Windows' AS-REQ options with PA-PAC-REQUEST");
+    case TW_OSS_KRB_MIT: return g_strdup("MIT Kerberos, by Camellia or PA-AS-FRESHNESS");
+    case TW_OSS_KRB_ENC_PA_REP: return g_strdup("MIT/Heimdal Kerberos, by PA-REQ-ENC-PA-REP");
+    case TW_OSS_NTP_MS_SNTP: return g_strdup("w32time's MS-SNTP requests");
+    case TW_OSS_NTP_MINIMISED: return g_strdup("chrony's data-minimised NTP requests");
+    case TW_OSS_NTP_SNTP: return g_strdup("bare SNTP requests, as systemd-timesyncd and sntp send");
+    case TW_OSS_SMB_OLD: return g_strdup("an SMB client offering nothing above SMB 2.0.2");
+    default: return g_strdup("?");
+    }
+}
+
+static void os_sign(TwMachine *m, TwOsSign s, const TwEvent *ev)
+{
+    if (!m || (m->os.signs & (1u << s)))
+        return;
+    m->os.signs |= 1u << s;
+    TwOsSeen *seen = &m->os.seen[s];
+    seen->frame = ev->frame;
+    const char *file = tw_event_get_str(ev, "pcap");
+    gint64 ff = tw_event_get_int(ev, "pcap_frame", 0);
+    if (file && ff > 0) {
+        seen->file = tw_intern(file);
+        seen->file_frame = (guint64)ff;
+    }
+}
+
+static bool list_has(const TwField *f, gint64 v)
+{
+    if (!f || f->type != TW_FIELD_INTLIST)
+        return false;
+    for (guint i = 0; i < f->v.ilist->len; i++)
+        if (g_array_index(f->v.ilist, gint64, i) == v)
+            return true;
+    return false;
+}
+
+static bool list_has_negative(const TwField *f)
+{
+    if (!f || f->type != TW_FIELD_INTLIST)
+        return false;
+    for (guint i = 0; i < f->v.ilist->len; i++)
+        if (g_array_index(f->v.ilist, gint64, i) < 0)
+            return true;
+    return false;
+}
+
+/* docs/events.md `kdc_options`: "0x%08x" of the first 32 bits. */
+static bool kdc_options(const TwEvent *ev, guint32 *out)
+{
+    const char *s = tw_event_get_str(ev, "kdc_options");
+    if (!s || strncmp(s, "0x", 2) != 0)
+        return false;
+    char *end = NULL;
+    guint64 v = g_ascii_strtoull(s + 2, &end, 16);
+    if (end == s + 2 || *end || v > G_MAXUINT32)
+        return false;
+    *out = (guint32)v;
+    return true;
+}
+
+#define PA_PAC_REQUEST 128     /* MS-KILE 2.2.3 */
+#define PA_REQ_ENC_PA_REP 149  /* RFC 6806 11 */
+#define PA_AS_FRESHNESS 150    /* RFC 8070 */
+#define KDC_OPT_WINDOWS 0x40810010u /* forwardable, renewable, canonicalize, renewable-ok (RFC 4120 5.4.1) */
+
+static TwMachine *machine_of_rid(const TwAnalysis *a, gint64 rid)
+{
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (m->rid == rid && m->account)
+            return m;
+    }
+    return NULL;
+}
+
+/* The record of a sender: its account when the message names it as a
+ * machine, else whoever the engine binds to the address. */
+static TwMachine *sender_record(TwAnalysis *a, const char *principal, const char *addr)
+{
+    g_autofree char *acct = tw_identity_from_principal(principal);
+    TwMachine *m = acct ? tw_identity_lookup(a, acct) : NULL;
+    return m ? m : tw_identity_by_addr(a, addr, false);
+}
+
+static void os_kerberos(TwAnalysis *a, const TwEvent *ev)
+{
+    if (tw_event_get_int(ev, "msg_type", -1) != 10 /* AS-REQ, RFC 4120 5.10 */)
+        return;
+    TwMachine *m = sender_record(a, tw_event_get_str(ev, "cname"), ev->src);
+    if (!m)
+        return;
+    const TwField *et = tw_event_get(ev, "etypes"), *pa = tw_event_get(ev, "padata");
+    guint32 opt = 0;
+    bool has_opt = kdc_options(ev, &opt);
+    /* RFC 4120 7.5.9 leaves negative etypes to local use: Windows lists -128
+     * (RC4_HMAC_OLD), -133 (RC4_HMAC_OLD_EXP), -135 (RC4_HMAC_EXP) */
+    if (list_has_negative(et))
+        os_sign(m, TW_OSS_KRB_MS_ETYPE, ev);
+    /* Camellia (RFC 6803: 25, 26) is MIT's alone among AD clients; PA-AS-FRESHNESS MIT 1.17+ */
+    if (list_has(et, 25) || list_has(et, 26) || list_has(pa, PA_AS_FRESHNESS))
+        os_sign(m, TW_OSS_KRB_MIT, ev);
+    if (list_has(pa, PA_REQ_ENC_PA_REP))
+        os_sign(m, TW_OSS_KRB_ENC_PA_REP, ev);
+    else if (has_opt && opt == KDC_OPT_WINDOWS && list_has(pa, PA_PAC_REQUEST))
+        os_sign(m, TW_OSS_KRB_WIN_OPTIONS, ev);
+}
+
+static void os_ntlmssp(TwAnalysis *a, const TwEvent *ev)
+{
+    const char *v = tw_event_get_str(ev, "os_version");
+    guint maj = 0, min = 0, build = 0;
+    if (!v || sscanf(v, "%u.%u.%u", &maj, &min, &build) != 3)
+        return;
+    const char *type = tw_event_get_str(ev, "ntlmssp_type");
+    TwMachine *m;
+    if (g_strcmp0(type, "CHALLENGE") == 0) {
+        g_autofree char *acct = tw_identity_from_computer(tw_event_get_str(ev, "nb_computer"));
+        m = acct ? tw_identity_lookup(a, acct) : NULL;
+        if (!m)
+            m = tw_identity_by_addr(a, ev->src, false);
+    } else {
+        m = sender_record(a, tw_event_get_str(ev, "user"), ev->src);
+    }
+    if (!m || (m->os.signs & (1u << TW_OSS_NTLM_BUILD | 1u << TW_OSS_NTLM_SAMBA)))
+        return;
+    /* MS-NLMP 2.2.2.10: ProductMajor/MinorVersion and ProductBuild of the
+     * Windows that sends it; Samba sends 6.1 with build 0. */
+    TwOsSign s = build > 0 ? TW_OSS_NTLM_BUILD : maj == 6 && min == 1 ? TW_OSS_NTLM_SAMBA : TW_OSS_COUNT;
+    if (s == TW_OSS_COUNT)
+        return;
+    m->os.ntlm_major = maj;
+    m->os.ntlm_minor = min;
+    m->os.ntlm_build = build;
+    os_sign(m, s, ev);
+}
+
+static void os_smb2(TwAnalysis *a, const TwEvent *ev)
+{
+    const char *d = tw_event_get_str(ev, "client_dialects");
+    if (!d || !*d)
+        return;
+    /* "0x0202,0x0210,…" (the client's NEGOTIATE request, on the response event) */
+    guint max = 0;
+    g_auto(GStrv) parts = g_strsplit(d, ",", -1);
+    for (char **p = parts; *p; p++) {
+        guint64 v = g_ascii_strtoull(*p, NULL, 16);
+        if (v != 0x02ff && v > max)
+            max = (guint)v;
+    }
+    if (max && max <= 0x0202)
+        os_sign(tw_identity_by_addr(a, ev->dst, false), TW_OSS_SMB_OLD, ev);
+}
+
+static void os_ntp(TwAnalysis *a, const TwEvent *ev)
+{
+    if (tw_event_get_int(ev, "mode", -1) != 3)
+        return; /* a client request: the sender's own NTP client */
+    gint64 rid = tw_event_get_int(ev, "rid", -1);
+    TwMachine *m = rid > 0 ? machine_of_rid(a, rid) : NULL;
+    if (!m)
+        m = tw_identity_by_addr(a, ev->src, false);
+    if (!m)
+        return;
+    if (tw_event_get_bool(ev, "ms_sntp", false) || rid > 0)
+        os_sign(m, TW_OSS_NTP_MS_SNTP, ev); /* MS-SNTP 3.2.5.1: w32time's NtpClient in a domain */
+    else if (tw_event_get_bool(ev, "data_minimized", false))
+        os_sign(m, TW_OSS_NTP_MINIMISED, ev);
+    else if (tw_event_get_int(ev, "leap", -1) == 3 && tw_event_get_int(ev, "stratum", -1) == 0 &&
+             tw_event_get_int(ev, "poll", -1) == 0 && tw_event_get_int(ev, "precision", -1) == 0)
+        os_sign(m, TW_OSS_NTP_SNTP, ev); /* RFC 4330 SNTP client request, as systemd-timesyncd sends it */
+}
+
+void tw_identity_os_feed(TwAnalysis *a, const TwEvent *ev)
+{
+    if (!ev->proto)
+        return;
+    if (strcmp(ev->proto, "kerberos") == 0)
+        os_kerberos(a, ev);
+    else if (strcmp(ev->proto, "ntlmssp") == 0)
+        os_ntlmssp(a, ev);
+    else if (strcmp(ev->proto, "smb2") == 0)
+        os_smb2(a, ev);
+    else if (strcmp(ev->proto, "ntp") == 0)
+        os_ntp(a, ev);
 }

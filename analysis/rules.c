@@ -6,6 +6,7 @@
 #include "analysis.h"
 #include "fleet.h"
 #include "analysis/clock.h"
+#include "tickets.h"
 
 #include "core/krb5-names.h"
 #include "core/ntstatus.h"
@@ -292,11 +293,11 @@ static void rule_duplicate(const TwAnalysis *a, const TwMachine *m, GPtrArray *o
             "%s is used at the same time from %s%s and %s%s (two network cards). Possibly a clone; it will "
             "break at the next password change.",
             m->account, best_a->addr, ma, best_b->addr, mb);
-    f->fix = g_strdup_printf(
-        "Find the second machine calling itself %s (look up both addresses/MACs in DHCP and the switch tables). "
-        "Rename or sysprep (`sysprep /generalize`) the copy and join it under its own name, then repair the "
-        "original: `Test-ComputerSecureChannel -Repair -Server %s`.",
-        host, dch);
+    g_autofree char *clone = tw_fix_clone(a, m);
+    f->fix = g_strdup_printf("Find the second machine calling itself %s (look up both addresses/MACs in DHCP and the "
+                             "switch tables). %s",
+                             host, clone);
+    (void)dch;
     add_ev(f, m, TW_F_KRB_AS_OK, 2);
     add_ev(f, m, TW_F_NL_AUTH_OK, 2);
     add_ev(f, m, TW_F_KRB_KEY_FAIL, 3);
@@ -316,6 +317,10 @@ static void rule_stale_password(const TwAnalysis *a, const TwMachine *m, GPtrArr
         return;
     /* NTLM alone cannot tell a wrong password from an unknown account. */
     if (!krb->count && !nl_count && (F(m, TW_F_KRB_CLIENT_UNKNOWN)->count || F(m, TW_F_NL_NO_ACCOUNT)->count))
+        return;
+    /* Refused only by a DC that lacks the password another DC accepts: the
+     * machine's password is right (dc-replication, fleet.c), not old. */
+    if (tw_fleet_explaining_dc(a, m))
         return;
     gint64 last_fail = 0, first_fail = G_MAXINT64;
     const TwFact *all[] = { krb, nl_count ? nl : NULL, ntlm };
@@ -404,12 +409,11 @@ static void rule_server_key(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         name_of(m), bad->count, bad->count == 1 ? "" : "s", since,
         krb_error ? " (KRB_AP_ERR_MODIFIED/BADKEYVER/BAD_INTEGRITY: it could not decrypt them)" : "", host, clock_note,
         recovered ? " Later tickets were accepted again." : "");
-    g_autofree char *dch = dc_host(a);
+    g_autofree char *keytab = tw_fix_keytab(a, m);
     f->fix = g_strdup_printf(
-        "On %s: `Test-ComputerSecureChannel -Repair -Server %s` (Linux/Samba: refresh the keytab, "
-        "`net ads keytab create` or `adcli update`), then `klist purge` on the clients. Check for a duplicate "
-        "service name with `setspn -X` and `setspn -Q */%s*`.",
-        host, dch, host);
+        "Give %s the key Active Directory has: %s Then `klist purge` on the clients. Check for a duplicate "
+        "service name with `setspn -X` and `setspn -Q */%s*` (from any Windows host of the domain).",
+        host, keytab, host);
     add_ev(f, m, TW_F_SRV_KEY_FAIL, 6);
     if (recovered)
         add_ev(f, m, TW_F_SRV_AP_OK, 1);
@@ -432,15 +436,15 @@ static void rule_account_missing(const TwAnalysis *a, const TwMachine *m, GPtrAr
     bool recovered = last_key_success(m) > last;
     TwFinding *f = tw_finding_new("account-missing", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "high");
     g_autofree char *host = host_of(m);
+    g_autofree char *rejoin = tw_fix_rejoin(a, m);
     f->summary = g_strdup_printf(
         "The domain has no account named %s: it was deleted (or renamed) in Active Directory while %s still "
         "believes it is joined. Domain logons on %s fail.%s",
         name_of(m), host, host, recovered ? " A later logon succeeded (account restored?)." : "");
     f->fix = g_strdup_printf(
         "Check Active Directory: `Get-ADComputer %s` / AD Recycle Bin (`Get-ADObject -Filter 'samAccountName "
-        "-eq \"%s$\"' -IncludeDeletedObjects`). Restore the object if it was deleted by mistake, otherwise "
-        "rejoin %s to the domain (log in with a local administrator account).",
-        host, host, host);
+        "-eq \"%s$\"' -IncludeDeletedObjects`). Restore the object if it was deleted by mistake, otherwise %s",
+        host, host, rejoin);
     add_ev(f, m, TW_F_KRB_CLIENT_UNKNOWN, 4);
     add_ev(f, m, TW_F_NL_NO_ACCOUNT, 4);
     add_ev(f, m, TW_F_SPN_UNKNOWN, 2);
@@ -477,11 +481,12 @@ static void rule_account_disabled(const TwAnalysis *a, const TwMachine *m, GPtrA
     g_autofree char *host = host_of(m);
     f->summary = g_strdup_printf("The machine account %s is %s in Active Directory, so the DC refuses it.%s",
                                  name_of(m), what, recovered ? " A later logon succeeded (re-enabled?)." : "");
+    g_autofree char *repair = tw_fix_repair(a, m);
     f->fix = g_strdup_printf(
         "If %s is still in use: `Enable-ADAccount -Identity '%s$'` (ADUC: right-click → Enable Account; "
-        "locked out: `Unlock-ADAccount`), then `Test-ComputerSecureChannel -Repair` on %s. If it was retired on "
-        "purpose, unplug it.",
-        host, host, host);
+        "locked out: `Unlock-ADAccount`), then check its secure channel: %s If it was retired on purpose, "
+        "unplug it.",
+        host, host, repair);
     add_ev(f, m, TW_F_KRB_REVOKED, 4);
     add_ev(f, m, TW_F_NL_DISABLED, 4);
     if (k->count && !F(m, TW_F_KRB_CLIENT_UNKNOWN)->count)
@@ -507,12 +512,10 @@ static void rule_trust_failure(const TwAnalysis *a, const TwMachine *m, GPtrArra
         "against a domain controller. Users see \"The trust relationship between this workstation and the "
         "primary domain failed\".",
         name_of(m), e0_status ? e0_status : "trust failure");
-    g_autofree char *dch = dc_host(a);
-    f->fix = g_strdup_printf(
-        "On %s: `nltest /sc_verify:DOMAIN` to confirm, then `Test-ComputerSecureChannel -Repair -Server %s` "
-        "(or `nltest /sc_reset:DOMAIN\\%s`); check that %s can reach a DC (DNS, ports 88/135/445/49152+). "
-        "If repair fails, rejoin.",
-        host, dch, dch, host);
+    g_autofree char *repair = tw_fix_repair(a, m);
+    f->fix = g_strdup_printf("Check that %s can reach a DC (DNS, ports 88/135/445/49152+), then repair its secure "
+                             "channel: %s If the repair fails, rejoin.",
+                             host, repair);
     add_ev(f, m, TW_F_TRUST_FAIL, 6);
     g_ptr_array_add(out, f);
 }
@@ -551,23 +554,30 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         bool off = has_own && ABS(own) > TW_AN_SKEW_WARN_S && ABS(own) <= 86400.0;
         if (!off && !steps)
             return;
-        TwFinding *f = tw_finding_new("clock-skew", TW_STATE_AT_RISK, steps ? "medium" : "low");
+        /* Captured on a member: the capture clock is that member's, and the
+         * offset is its own (said on its record), not the DC's. */
+        if (!steps && vp && !on_capture_host && !g_hash_table_contains(a->dc_addrs, vp))
+            return;
+        /* Logons it refused for skew after its own step: the members' clocks did not move, its did. */
+        guint refused = steps ? tw_clock_skew_refusals_by(a, m, tw_clock_last_step(m)) : 0;
+        TwFinding *f = tw_finding_new("clock-skew", refused ? TW_STATE_BROKEN : TW_STATE_AT_RISK,
+                                      steps ? "medium" : "low");
         f->has_offset = false;
+        g_autofree char *since = refused ? g_strdup_printf(" Since then it refused %u logon%s with KRB_AP_ERR_SKEW.",
+                                                           refused, refused == 1 ? "" : "s")
+                                         : g_strdup("");
         if (steps)
             f->summary = g_strdup_printf(
                 "The clock of domain controller %s moved during the capture: %s; it is now %+.0f s off the "
-                "capture host's clock. The DC is the host whose clock changed: fix its time source, not the "
+                "capture host's clock.%s The DC is the host whose clock changed: fix its time source, not the "
                 "members.",
-                name_of(m), steps, own);
+                name_of(m), steps, own, since);
         else
             f->summary = g_strdup_printf(
                 "The clock of domain controller %s is %+.0f s off the capture host's clock. If the capture host "
                 "keeps good time, every member that syncs from this DC inherits the error.",
                 name_of(m), own);
-        f->fix = g_strdup_printf("On %s (if it is the PDC emulator): point it at a reliable source, "
-                                 "`w32tm /config /manualpeerlist:<ntp server> /syncfromflags:manual /reliable:yes "
-                                 "/update`, then `w32tm /resync`.",
-                                 host);
+        f->fix = tw_fix_clock(a, m);
         g_ptr_array_add(out, f);
         return;
     }
@@ -662,6 +672,7 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
                                contradicted_s);
     if (steps)
         g_string_append_printf(s, "; %s", steps);
+    bool dc_moved = false;
     if (has_dc && !steps) {
         g_autofree char *dc_steps = NULL;
         for (guint i = 0; i < a->machine_order->len && !dc_steps; i++) {
@@ -669,10 +680,12 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
             if (d->role == TW_ROLE_DC && !d->merged_away)
                 dc_steps = tw_clock_describe_steps(d);
         }
-        if (dc_steps)
+        if (dc_steps) {
             g_string_append_printf(s, "; the domain controller's own clock moved during the capture (%s): "
                                       "fix the DC's time source, not this member",
                                    dc_steps + strlen("its clock "));
+            dc_moved = true;
+        }
     }
     g_string_append_c(s, '.');
     if (sk->count)
@@ -685,11 +698,7 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         g_string_append(s, " Its broken secure channel also stops authenticated time sync (MS-SNTP), which "
                            "explains the drift.");
     f->summary = g_string_free(s, FALSE);
-    f->fix = g_strdup_printf(
-        "On %s: `w32tm /resync /force`; check `w32tm /query /source` (it should follow the domain: `w32tm "
-        "/config /syncfromflags:domhier /update`, then restart w32time). Hypervisor time sync can fight "
-        "NTP: disable one of them. Linux/Samba: chrony or ntpd pointed at the DC.",
-        host);
+    f->fix = dc_moved ? tw_fix_clock_dc_moved(m) : tw_fix_clock(a, m);
     add_ev(f, m, TW_F_KRB_SKEW, 6);
     if (by_ntp)
         add_ev(f, m, TW_F_CLOCK_NTP, 2);
@@ -730,10 +739,11 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
             "did not reach the DC that answered (AD replication), or another copy of this machine still uses "
             "the old one.",
             name_of(m), when, ok->count ? " (accepted)" : "", fa);
-        f->fix = g_strdup_printf("Check AD replication (`repadmin /showrepl`, `repadmin /replsummary`); then on %s "
-                                 "`Test-ComputerSecureChannel -Repair -Server %s`. If a clone exists, see "
-                                 "duplicate-identity.",
-                                 host, dch);
+        g_autofree char *repair = tw_fix_repair(a, m);
+        f->fix = g_strdup_printf("Check AD replication (`repadmin /showrepl`, `repadmin /replsummary`; Samba DCs: "
+                                 "`samba-tool drs showrepl`); then repair the secure channel: %s If a clone exists, "
+                                 "see duplicate-identity.",
+                                 repair);
         add_ev(f, m, TW_F_PWSET_REQ, 2);
         add_ev(f, m, TW_F_PWSET_OK, 2);
         add_ev(f, m, TW_F_KRB_KEY_FAIL, 3);
@@ -746,9 +756,8 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
             "%s tried to change its machine password and the DC refused (%s). It keeps the old password for "
             "now; if the refusal persists it will eventually fall out of the domain's password history.",
             name_of(m), refusal ? refusal : "error");
-        f->fix = g_strdup_printf("On %s: `nltest /sc_change_pwd:DOMAIN`, and read the refusal in the DC's System "
-                                 "log; check the account's permissions.",
-                                 host);
+        g_autofree char *chg = tw_fix_change_password(a, m);
+        f->fix = g_strdup_printf("Change the password now, %s Check the account's permissions.", chg);
         add_ev(f, m, TW_F_PWSET_REQ, 2);
         add_ev(f, m, TW_F_PWSET_FAIL, 3);
     } else {
@@ -771,21 +780,63 @@ static void rule_foreign_use(const TwAnalysis *a, const TwMachine *m, GPtrArray 
     (void)a;
     for (guint i = 0; i < m->foreign->len; i++) {
         const TwAddrUse *u = &g_array_index(m->foreign, TwAddrUse, i);
-        bool zl = false;
+        bool zl = (u->foreign_why & TW_FOREIGN_ZEROLOGON) != 0;
         for (guint j = 0; j < m->zl_attackers->len; j++)
             zl |= strcmp(g_ptr_array_index(m->zl_attackers, j), u->addr) == 0;
-        TwFinding *f = tw_finding_new("foreign-use", TW_STATE_AT_RISK, zl ? "high" : "medium");
+        /* Zerologon or two independent signs: high; one sign: medium. */
+        guint signs = !!(u->foreign_why & TW_FOREIGN_NOT_DC) + !!(u->foreign_why & TW_FOREIGN_MAC) +
+                      !!(u->foreign_why & TW_FOREIGN_NTLM_NAME);
+        TwFinding *f = tw_finding_new("foreign-use", TW_STATE_AT_RISK, zl || signs >= 2 ? "high" : "medium");
+        g_autoptr(GString) why = g_string_new(NULL);
+        if (zl)
+            g_string_append(why, "the same address sent Zerologon attempts at this account");
+        if (u->foreign_why & TW_FOREIGN_NOT_DC)
+            g_string_append_printf(why, "%sa domain controller's account authenticates from a DC's own address, "
+                                        "and this one serves neither Kerberos nor NETLOGON",
+                                   why->len ? "; " : "");
+        if (u->foreign_why & (TW_FOREIGN_MAC | TW_FOREIGN_NTLM_NAME))
+            g_string_append_printf(why, "%sno AS-REQ or NETLOGON of %s came from there", why->len ? "; " : "",
+                                   name_of(m));
+        if (u->foreign_why & TW_FOREIGN_MAC) {
+            const char *home_mac = NULL;
+            for (guint j = 0; j < m->addrs->len && !home_mac; j++) {
+                const TwAddrUse *h = &g_array_index(m->addrs, TwAddrUse, j);
+                if (h->own && h->mac[0])
+                    home_mac = h->mac;
+            }
+            g_string_append_printf(why, "; its MAC %s is not the machine's (%s)", u->mac[0] ? u->mac : "?",
+                                   home_mac ? home_mac : "?");
+        }
+        if (u->foreign_why & TW_FOREIGN_NTLM_NAME) {
+            const char *claimed = g_hash_table_lookup(a->ws_claims, u->addr);
+            g_string_append_printf(why, "; it calls itself %s in NTLMSSP", claimed ? claimed : "another computer");
+        }
+        /* The actor's own uses: evidence here, never counted for the machine. */
+        guint ok = 0, uses = 0;
+        const TwFact *fx = F(m, TW_F_FOREIGN);
+        for (guint j = 0; j < fx->ev->len; j++) {
+            TwEvidence *e = g_ptr_array_index(fx->ev, j);
+            if (strcmp(e->src, u->addr) != 0 && strcmp(e->dst, u->addr) != 0)
+                continue;
+            uses++;
+            if ((e->krb_msg_type == 11 || e->krb_msg_type == 13) || (e->has_ntstatus && e->ntstatus == 0))
+                ok++;
+            if (f->evidence->len < 6)
+                g_ptr_array_add(f->evidence, e);
+        }
+        g_autofree char *oks = ok ? g_strdup_printf("; %u of its uses succeeded, and they are not counted as %s's own",
+                                                    ok, name_of(m))
+                                  : g_strdup("");
         f->summary = g_strdup_printf(
             "%s credentials used from %s%s%s%s (%u message%s): not this machine's address (%s), a separate "
-            "actor — someone else holds or forged its secret.",
+            "actor — someone else holds or forged its secret%s.",
             name_of(m), u->addr, u->mac[0] ? " (" : "", u->mac, u->mac[0] ? ")" : "", u->n_ok,
-            u->n_ok == 1 ? "" : "s",
-            zl ? "the same address sent Zerologon attempts at this account"
-               : "a domain controller's account authenticates from a DC's own address, and this one serves "
-                 "neither Kerberos nor NETLOGON");
+            u->n_ok == 1 ? "" : "s", why->len ? why->str : "an address of another actor", oks);
         f->fix = g_strdup_printf("Treat %s as compromised: isolate it, then reset %s's password twice.", u->addr,
                                  name_of(m));
+        sort_ev(f);
         g_ptr_array_add(out, f);
+        (void)uses;
     }
 }
 
@@ -884,6 +935,149 @@ static void rule_time_source(const TwAnalysis *a, const TwMachine *m, GPtrArray 
     add_ev(f, server, TW_F_CLOCK_NTP, 2);
     if (server != m)
         add_ev(f, m, TW_F_KRB_SKEW, 2);
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+}
+
+/* ---- ticket findings: issue #10 "Failures that are dropped" (docs/detections.md "Ticket findings") ---- */
+
+/* Clients ask the KDC for tickets to m's services and it knows no such name. */
+static void rule_spn_unknown(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    const TwFact *u = F(m, TW_F_SPN_UNKNOWN);
+    if (!u->count || F(m, TW_F_KRB_CLIENT_UNKNOWN)->count || F(m, TW_F_NL_NO_ACCOUNT)->count)
+        return; /* account-missing says more, with these frames */
+    bool recovered = F(m, TW_F_SRV_AP_OK)->count && F(m, TW_F_SRV_AP_OK)->last_ts > u->last_ts;
+    TwFinding *f = tw_finding_new("spn-unknown", recovered ? TW_STATE_RECOVERED : TW_STATE_AT_RISK, "medium");
+    g_autofree char *host = host_of(m);
+    f->summary = g_strdup_printf(
+        "Clients cannot get Kerberos tickets for %s's services: %u request%s answered KDC_ERR_S_PRINCIPAL_UNKNOWN "
+        "(no account holds the service name). %s's account lacks that name (renamed, rejoined under another "
+        "name, the SPN removed), so clients fall back to NTLM or fail.%s",
+        name_of(m), u->count, u->count == 1 ? " was" : "s were", host,
+        recovered ? " Later a ticket for it was accepted." : "");
+    f->fix = g_strdup_printf("List the names the account holds (`setspn -L %s`) and add the missing one "
+                             "(`setspn -S <service>/<name> %s`); if the machine was renamed, rejoin it under its "
+                             "new name.",
+                             host, host);
+    add_ev(f, m, TW_F_SPN_UNKNOWN, 4);
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+    (void)a;
+}
+
+/* The KDC could not read m's TGT: a ticket from before a krbtgt reset, from
+ * another realm's or an RODC's key. */
+static void rule_tgt_refused(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    const TwFact *r = F(m, TW_F_TK_TGT_REFUSED);
+    if (!r->count)
+        return;
+    bool recovered = F(m, TW_F_KRB_TGS_OK)->count && F(m, TW_F_KRB_TGS_OK)->last_ts > r->last_ts;
+    TwFinding *f = tw_finding_new("tgt-refused", recovered ? TW_STATE_RECOVERED : TW_STATE_AT_RISK, "low");
+    g_autofree char *host = host_of(m);
+    f->summary = g_strdup_printf(
+        "The KDC refused %s's ticket-granting ticket %u time%s (KRB_AP_ERR_MODIFIED/BADKEYVER on a TGS-REQ): "
+        "the TGT was made with a krbtgt key this DC does not hold (a krbtgt reset, a TGT from an RODC or another "
+        "DC that did not replicate it). Its machine password is not the problem.%s",
+        name_of(m), r->count, r->count == 1 ? "" : "s",
+        recovered ? " A later service ticket was issued: it got a new TGT." : "");
+    g_autofree char *clear = tw_fix_os_choice(m, g_strdup_printf("on %s `klist -li 0x3e7 purge` (the machine's "
+                                                                 "own tickets), then a new logon",
+                                                                 host),
+                                              g_strdup_printf("on %s `kdestroy` for the machine's keytab cache and "
+                                                              "`kinit -k '%s'`",
+                                                              host, m->account ? m->account : host));
+    f->fix = g_strdup_printf("Let %s get a new TGT: %s. If it keeps happening, check replication of krbtgt "
+                             "between the DCs.",
+                             host, clear);
+    add_ev(f, m, TW_F_TK_TGT_REFUSED, 4);
+    if (recovered)
+        add_ev(f, m, TW_F_KRB_TGS_OK, 1);
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+    (void)a;
+}
+
+/* m's S4U2Self for users the domain does not know: a tool holding m's key. */
+static void rule_s4u_unknown(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    const TwFact *s4u = F(m, TW_F_TK_S4U_UNKNOWN);
+    if (!s4u->count)
+        return;
+    TwFinding *f = tw_finding_new("s4u-unknown-user", TW_STATE_AT_RISK, "medium");
+    g_autofree char *host = host_of(m);
+    f->summary = g_strdup_printf(
+        "%s asked %u time%s for S4U2Self tickets for users the domain does not know "
+        "(KDC_ERR_C_PRINCIPAL_UNKNOWN). Impersonating users that do not exist is a forged or deleted user, or an "
+        "attack tool holding %s's key (resource-based constrained delegation): its secret may be in someone "
+        "else's hands.",
+        name_of(m), s4u->count, s4u->count == 1 ? "" : "s", name_of(m));
+    f->fix = g_strdup_printf("Find out who controls %s (who created or last reset the account, its "
+                             "msDS-AllowedToActOnBehalfOfOtherIdentity), then reset its password twice.",
+                             name_of(m));
+    add_ev(f, m, TW_F_TK_S4U_UNKNOWN, 4);
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+    (void)a;
+    (void)host;
+}
+
+/* Tickets for m's services issued with RC4 while the domain issues AES. */
+static void rule_rc4_ticket(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    const TwFact *rc4 = F(m, TW_F_TK_RC4);
+    if (!rc4->count || !a->tickets || !a->tickets->aes_tickets)
+        return; /* a domain without AES tickets in the capture is no downgrade */
+    bool offered = false;
+    for (guint i = 0; i < rc4->ev->len; i++)
+        offered |= ((const TwEvidence *)g_ptr_array_index(rc4->ev, i))->has_value;
+    TwFinding *f = tw_finding_new("rc4-service-ticket", TW_STATE_AT_RISK, offered ? "medium" : "low");
+    g_autofree char *host = host_of(m);
+    f->summary = g_strdup_printf(
+        "%u ticket%s for %s's services %s issued with RC4 while the domain issues AES tickets%s: %s's "
+        "msDS-SupportedEncryptionTypes lacks AES (or the account has no AES keys since an old password), or a "
+        "skeleton key forces RC4 on the DC. A downgrade: RC4 tickets are the ones Kerberoasting cracks.",
+        rc4->count, rc4->count == 1 ? "" : "s", name_of(m), rc4->count == 1 ? "was" : "were",
+        offered ? " and the client offered AES" : "", name_of(m));
+    f->fix = g_strdup_printf("Check `Get-ADComputer %s -Properties msDS-SupportedEncryptionTypes` (AES: 0x18); "
+                             "reset the machine password once so it gets AES keys; if the account already has "
+                             "AES, check the DC's LSASS for a skeleton key.",
+                             host);
+    add_ev(f, m, TW_F_TK_RC4, 4);
+    sort_ev(f);
+    g_ptr_array_add(out, f);
+}
+
+/* DRSGetNCChanges with m's credentials from an address that is no DC's. */
+static void rule_dcsync(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
+{
+    const TwFact *d = F(m, TW_F_TK_DCSYNC);
+    if (!d->count || !a->tickets)
+        return;
+    TwFinding *f = NULL;
+    g_autoptr(GString) from = g_string_new(NULL);
+    for (guint i = 0; i < d->ev->len; i++) {
+        TwEvidence *e = g_ptr_array_index(d->ev, i);
+        /* tickets.h tw_tickets_drs_from_non_dc: no KDC, NETLOGON or DRSUAPI server there */
+        if (g_hash_table_contains(a->dc_addrs, e->src) || g_hash_table_contains(a->tickets->drs_servers, e->src))
+            continue;
+        if (!f)
+            f = tw_finding_new("dcsync-non-dc", TW_STATE_AT_RISK, "high");
+        g_ptr_array_add(f->evidence, e);
+        if (!strstr(from->str, e->src))
+            g_string_append_printf(from, "%s%s", from->len ? ", " : "", e->src);
+    }
+    if (!f)
+        return;
+    f->summary = g_strdup_printf(
+        "%s's credentials called DRSGetNCChanges (MS-DRSR 4.1.10: replicate the directory, password hashes "
+        "included) from %s, which is not a domain controller in this capture. That is DCSync: %s's secret is in "
+        "someone else's hands.",
+        name_of(m), from->str, name_of(m));
+    f->fix = g_strdup_printf("Treat it as a security incident: isolate %s, reset %s's password twice, and assume "
+                             "every password of the domain was read (krbtgt twice, then the privileged accounts).",
+                             from->str, name_of(m));
     sort_ev(f);
     g_ptr_array_add(out, f);
 }
@@ -1004,20 +1198,25 @@ GPtrArray *tw_rules_sprays(const TwAnalysis *a)
  * findings of the same state when choosing the verdict (lower first). */
 const TwRule tw_rules[] = {
     { "zerologon", "Zerologon attack (CVE-2020-1472)", "CVE-2020-1472; MS-NRPC 3.1.4.1, 3.1.4.4, 3.5.4.4.5", 0, rule_zerologon },
-    { "duplicate-identity", "One account, two machines (clone)", "MS-NRPC 3.5.4.4.2, 3.5.4.4.5; KB810977 (event 5722)", 1, rule_duplicate },
-    { "interrupted-rotation", "Password change without an answer", "MS-NRPC 3.5.4.4.5 (NetrServerPasswordSet2); RFC 3244 (kpasswd)", 2, tw_fleet_rule_interrupted },
-    { "dc-replication", "A domain controller lags (replication)", "MS-ADTS 3.1.1.1.9 (USN), MS-DRSR 4.1.10 (GetNCChanges); RFC 4120 7.5.9 (24)", 3, tw_fleet_rule_replication },
-    { "rotation", "Machine password change", "MS-NRPC 3.5.4.4.5 (NetrServerPasswordSet2); RFC 3244 (kpasswd)", 4, rule_rotation },
-    { "account-missing", "Machine account missing", "RFC 4120 7.5.9 (6); MS-NRPC 3.5.4.4.2 (STATUS_NO_TRUST_SAM_ACCOUNT)", 5, rule_account_missing },
-    { "account-disabled", "Machine account disabled", "RFC 4120 7.5.9 (18); MS-KILE 2.2.1 (KERB-EXT-ERROR)", 6, rule_account_disabled },
-    { "stale-password", "Stale machine password", "RFC 4120 7.5.9 (24, 31); MS-KILE 3.3.5.7.1; MS-NRPC 3.5.4.4.2", 7, rule_stale_password },
-    { "server-key-mismatch", "Service holds a stale key", "RFC 4120 3.2.3, 7.5.9 (41, 44); MS-KILE 3.4.5.1", 8, rule_server_key },
-    { "trust-failure", "Trust relationship failed", "MS-ERREF 2.3.1 (0xC000018A/C/D); MS-NRPC 3.5.4", 9, rule_trust_failure },
-    { "clock-skew", "Clock skew", "RFC 4120 1.6, 5.2.3, 7.5.9 (37); MS-KILE 3.1.5.2; MS-SMB2 2.2.4; MS-NRPC 3.1.4.5", 10, rule_clock_skew },
-    { "time-source", "Wrong time source", "RFC 5905 7.3; MS-SNTP; RFC 4120 1.6", 11, rule_time_source },
-    { "healthy", "Healthy", "RFC 4120 3.1.5 (AS-REP); MS-NRPC 3.1.4.2", 12, rule_healthy },
-    { "foreign-use", "Account used from another address", "MS-NRPC 3.1.4.1; RFC 4120 3.1", 14, rule_foreign_use },
-    { "unknown", "Not enough evidence", "-", 13, rule_unknown },
+    { "dcsync-non-dc", "Directory replicated from a non-DC (DCSync)", "MS-DRSR 4.1.10 (IDL_DRSGetNCChanges)", 5, rule_dcsync },
+    { "s4u-unknown-user", "S4U2Self for users that do not exist", "MS-SFU 3.2.5.1.1; RFC 4120 7.5.9 (6)", 6, rule_s4u_unknown },
+    { "duplicate-identity", "One account, two machines (clone)", "MS-NRPC 3.5.4.4.2, 3.5.4.4.5; KB810977 (event 5722)", 10, rule_duplicate },
+    { "interrupted-rotation", "Password change without an answer", "MS-NRPC 3.5.4.4.5 (NetrServerPasswordSet2); RFC 3244 (kpasswd)", 20, tw_fleet_rule_interrupted },
+    { "dc-replication", "A domain controller lags (replication)", "MS-ADTS 3.1.1.1.9 (USN), MS-DRSR 4.1.10 (GetNCChanges); RFC 4120 7.5.9 (24)", 30, tw_fleet_rule_replication },
+    { "rotation", "Machine password change", "MS-NRPC 3.5.4.4.5 (NetrServerPasswordSet2); RFC 3244 (kpasswd)", 40, rule_rotation },
+    { "account-missing", "Machine account missing", "RFC 4120 7.5.9 (6); MS-NRPC 3.5.4.4.2 (STATUS_NO_TRUST_SAM_ACCOUNT)", 50, rule_account_missing },
+    { "account-disabled", "Machine account disabled", "RFC 4120 7.5.9 (18); MS-KILE 2.2.1 (KERB-EXT-ERROR)", 60, rule_account_disabled },
+    { "stale-password", "Stale machine password", "RFC 4120 7.5.9 (24, 31); MS-KILE 3.3.5.7.1; MS-NRPC 3.5.4.4.2", 70, rule_stale_password },
+    { "server-key-mismatch", "Service holds a stale key", "RFC 4120 3.2.3, 7.5.9 (41, 44); MS-KILE 3.4.5.1", 80, rule_server_key },
+    { "spn-unknown", "Its service names are unknown to the KDC", "RFC 4120 7.5.9 (7); MS-KILE 3.3.5.6", 85, rule_spn_unknown },
+    { "trust-failure", "Trust relationship failed", "MS-ERREF 2.3.1 (0xC000018A/C/D); MS-NRPC 3.5.4", 90, rule_trust_failure },
+    { "tgt-refused", "The KDC refused its TGT", "RFC 4120 3.3.3.1, 7.5.9 (41, 44)", 95, rule_tgt_refused },
+    { "clock-skew", "Clock skew", "RFC 4120 1.6, 5.2.3, 7.5.9 (37); MS-KILE 3.1.5.2; MS-SMB2 2.2.4; MS-NRPC 3.1.4.5", 100, rule_clock_skew },
+    { "time-source", "Wrong time source", "RFC 5905 7.3; MS-SNTP; RFC 4120 1.6", 110, rule_time_source },
+    { "rc4-service-ticket", "RC4 tickets for its services (downgrade)", "RFC 4757; MS-KILE 3.3.5.7 (msDS-SupportedEncryptionTypes)", 115, rule_rc4_ticket },
+    { "healthy", "Healthy", "RFC 4120 3.1.5 (AS-REP); MS-NRPC 3.1.4.2", 120, rule_healthy },
+    { "foreign-use", "Account used from another address", "MS-NRPC 3.1.4.1; RFC 4120 3.1", 140, rule_foreign_use },
+    { "unknown", "Not enough evidence", "-", 130, rule_unknown },
 };
 const guint tw_rules_count = G_N_ELEMENTS(tw_rules);
 

@@ -178,6 +178,9 @@ static TgsReq *tgs_req_for(TwTickets *t, const TwEvent *ev, const char *source)
     return g_hash_table_lookup(t->pending, k);
 }
 
+static void machine_ticket_fact(TwAnalysis *a, const char *account, TwFactKind k, const TwEvent *ev,
+                                const char *source, const char *msg, char *detail);
+
 static void tgs_error(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source, TgsReq *r)
 {
     gint64 code = tw_event_get_int(ev, "error_code", -1);
@@ -227,9 +230,57 @@ static void tgs_error(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char
     f->ts_us = ev->ts_us;
     f->source = g_strdup(source);
     g_ptr_array_add(t->tgs_failures, f);
+    /* The patterns that touch the requester's trust (docs/detections.md "Ticket findings"). */
+    g_autofree char *racct = f->requester && !strchr(f->requester, '/') ? tw_identity_from_principal(f->requester)
+                                                                        : NULL;
+    if (code == TW_KRB5_ERR_C_PRINCIPAL_UNKNOWN && f->for_user && racct)
+        machine_ticket_fact(a, racct, TW_F_TK_S4U_UNKNOWN, ev, source, "TGS-REQ → KRB-ERROR",
+                            g_strdup_printf("S4U2Self for %s, a user the domain does not know", f->for_user));
+    else if ((code == TW_KRB5_ERR_AP_MODIFIED || code == TW_KRB5_ERR_AP_BADKEYVER) && racct && !f->for_user &&
+             !r->proxy_for)
+        machine_ticket_fact(a, racct, TW_F_TK_TGT_REFUSED, ev, source, "TGS-REQ → KRB-ERROR",
+                            g_strdup_printf("the KDC could not read %s's ticket-granting ticket (asking for %s)",
+                                            racct, f->service ? f->service : "a service"));
 }
 
-static void tgs_rep(TwTickets *t, const TwEvent *ev, const char *source, TgsReq *r)
+/* A fact for the record of `account` (never created here: a name only this
+ * message uses makes no machine). */
+static void machine_ticket_fact(TwAnalysis *a, const char *account, TwFactKind k, const TwEvent *ev,
+                                const char *source, const char *msg, char *detail /* full */)
+{
+    TwMachine *m = account ? tw_identity_lookup(a, account) : NULL;
+    if (!m) {
+        g_free(detail);
+        return;
+    }
+    TwEvidence *e = g_new0(TwEvidence, 1);
+    e->source = tw_intern(source);
+    e->frame = ev->frame;
+    const char *file = tw_event_get_str(ev, "pcap");
+    gint64 ff = tw_event_get_int(ev, "pcap_frame", 0);
+    if (file && ff > 0) {
+        e->file = tw_intern(file);
+        e->file_frame = (guint64)ff;
+    }
+    e->ts_us = ev->ts_us;
+    e->msg = tw_intern(msg);
+    e->detail = tw_intern(detail);
+    g_free(detail);
+    e->src = tw_intern(ev->src);
+    e->dst = tw_intern(ev->dst);
+    e->opnum = -1;
+    e->krb_msg_type = (gint16)CLAMP(tw_event_get_int(ev, "msg_type", -1), -1, G_MAXINT16);
+    gint64 code = tw_event_get_int(ev, "error_code", -1);
+    if (e->krb_msg_type == TW_KRB5_ERROR && code >= 0) {
+        e->has_krb_error = true;
+        e->krb_error = code;
+    }
+    e->dir = TW_DIR_RESPONSE;
+    e->sender = TW_PEER_KDC;
+    tw_machine_fact(a, m, k, e);
+}
+
+static void tgs_rep(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source, TgsReq *r)
 {
     const char *cname = tw_event_get_str(ev, "cname");
     const char *tsname = tw_event_get_str(ev, "ticket_sname");
@@ -259,6 +310,18 @@ static void tgs_rep(TwTickets *t, const TwEvent *ev, const char *source, TgsReq 
     k->ts_us = ev->ts_us;
     k->source = g_strdup(source);
     g_ptr_array_add(t->rc4_tickets, k);
+    machine_ticket_fact(a, k->account, TW_F_TK_RC4, ev, source, "TGS-REP",
+                        g_strdup_printf("ticket for %s issued with RC4 (etype %" G_GINT64_FORMAT ")%s", tsname, etype,
+                                        k->aes_offered ? " although the client offered AES" : ""));
+    if (k->aes_offered) {
+        TwMachine *m = tw_identity_lookup(a, k->account);
+        TwFact *f = m ? &m->facts[TW_F_TK_RC4] : NULL;
+        if (f && f->ev->len) {
+            TwEvidence *last = g_ptr_array_index(f->ev, f->ev->len - 1);
+            last->has_value = true;
+            last->value = 1;
+        }
+    }
 }
 
 static void feed_kerberos(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source)
@@ -276,7 +339,7 @@ static void feed_kerberos(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const 
         return;
     }
     case TW_KRB5_TGS_REP:
-        tgs_rep(t, ev, source, tgs_req_for(t, ev, source));
+        tgs_rep(t, a, ev, source, tgs_req_for(t, ev, source));
         return;
     case TW_KRB5_ERROR: {
         TgsReq *r = tgs_req_for(t, ev, source);
@@ -351,6 +414,14 @@ static void feed_drsuapi(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const c
     c->ts_us = ev->ts_us;
     c->source = g_strdup(source);
     g_ptr_array_add(t->drs_calls, c);
+    /* Whether the caller's address is a DC is decided with the whole capture (rules.c). */
+    g_autofree char *cacct = tw_identity_from_principal(c->caller); /* "NAME$", "DOMAIN\\NAME$"; NULL for a user */
+    if (cacct)
+        machine_ticket_fact(a, cacct, TW_F_TK_DCSYNC, ev, source, "DRSGetNCChanges",
+                            g_strdup_printf("%s's credentials replicate the directory from %s (%s)", cacct, c->addr,
+                                            g_strcmp0(c->caller_from, "address") == 0
+                                                ? "the machine at that address; the bind's token does not name it"
+                                                : "named by the bind's authentication"));
 }
 
 void tw_tickets_feed(TwAnalysis *a, const TwEvent *ev, const char *source)

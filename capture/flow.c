@@ -34,12 +34,24 @@ void tw_flow_key_make(TwFlowKey *key, guint8 version, guint8 ipproto, const guin
 
 static guint key_hash(gconstpointer k)
 {
-    /* FNV-1a over the key's bytes (padding is zeroed by tw_flow_key_make). */
+    /* The key's bytes (padding is zeroed by tw_flow_key_make) eight at a
+     * time, each word mixed in by a multiply (as FNV, but per word: one
+     * lookup per packet of a wanted port, 4 % of an office mix's time when
+     * it went byte by byte).  Only lookups depend on it: nothing iterates
+     * the table, so no output does. */
     const guint8 *b = k;
-    guint32 h = 2166136261u;
-    for (gsize i = 0; i < sizeof(TwFlowKey); i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h;
+    guint64 h = 0xcbf29ce484222325ull;
+    gsize i = 0;
+    for (; i + 8 <= sizeof(TwFlowKey); i += 8) {
+        guint64 w;
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    for (; i < sizeof(TwFlowKey); i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    h *= 0x9E3779B97F4A7C15ull;
+    return (guint)(h >> 32);
 }
 
 static gboolean key_equal(gconstpointer a, gconstpointer b)

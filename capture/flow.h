@@ -32,6 +32,7 @@ typedef struct {
     gint64 ts_us;
     bool has_mac;
     guint8 src_mac[6], dst_mac[6];
+    bool csum_bad;   /* its TCP/UDP checksum was wrong (capture/csum.c) */
 } TwFlowLast;
 
 typedef struct TwFlow {

@@ -27,6 +27,7 @@ typedef struct Datagram {
     guint32 total;      /* payload length once the last fragment was seen */
     bool have_last;
     guint nfrags;
+    guint64 *frames;    /* frame numbers of the fragments (tw_defrag_track_frames), nfrags */
     GList link;         /* in TwDefrag.age, oldest first */
 } Datagram;
 
@@ -35,6 +36,7 @@ struct TwDefrag {
     GQueue age;        /* Datagram links, by first fragment time */
     TwCapNotify *notify;
     guint max_datagrams; /* TW_DEFRAG_MAX_DATAGRAMS, or a shard's share of it */
+    bool track_frames;
 };
 
 static guint key_hash(gconstpointer k)
@@ -57,6 +59,7 @@ static void datagram_free(Datagram *dg)
     g_free(dg->buf);
     g_free(dg->covered);
     g_free(dg->captured);
+    g_free(dg->frames);
     g_free(dg);
 }
 
@@ -123,7 +126,17 @@ static bool all_covered(const Datagram *dg)
     return true;
 }
 
+void tw_defrag_track_frames(TwDefrag *d, bool on)
+{
+    d->track_frames = on;
+}
+
 bool tw_defrag_add(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, TwDefragResult *res)
+{
+    return tw_defrag_add_frame(d, ip, ts_us, 0, res);
+}
+
+bool tw_defrag_add_frame(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, guint64 frame_no, TwDefragResult *res)
 {
     tw_cap_count(d->notify, "ip.fragments", 1);
     expire(d, ts_us);
@@ -168,6 +181,12 @@ bool tw_defrag_add(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, TwDefragResu
         datagram_drop(d, dg);
         return false;
     }
+    if (d->track_frames) {
+        /* nfrags <= TW_DEFRAG_MAX_FRAGMENTS: grown by doubling up to it */
+        if ((dg->nfrags & (dg->nfrags - 1)) == 0)
+            dg->frames = g_renew(guint64, dg->frames, dg->nfrags * 2);
+        dg->frames[dg->nfrags - 1] = frame_no;
+    }
     if (!ip->more_fragments) {
         if (dg->have_last && dg->total != off + len) {
             tw_cap_anomaly(d->notify, "ip_frag_conflict",
@@ -206,6 +225,8 @@ bool tw_defrag_add(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, TwDefragResu
     res->len = dg->total;
     res->caplen = captured;
     res->data = dg->total ? g_steal_pointer(&dg->buf) : g_malloc(1);
+    res->frames = g_steal_pointer(&dg->frames);
+    res->nframes = res->frames ? dg->nfrags : 0;
     tw_cap_count(d->notify, "ip.defrag.reassembled", 1);
     datagram_drop(d, dg);
     return true;

@@ -18,6 +18,10 @@ typedef struct {
     guint8 *data;     /* reassembled payload (transfer full, g_free) */
     guint32 caplen;   /* bytes actually captured from the start */
     guint32 len;      /* reassembled payload length */
+    guint64 *frames;  /* with tw_defrag_track_frames: the frame numbers of its fragments in
+                       * the order they came (the last completed it), (transfer full, g_free);
+                       * else NULL */
+    guint nframes;
 } TwDefragResult;
 
 /* `notify` (transfer none) must outlive d.
@@ -27,6 +31,10 @@ TwDefrag *tw_defrag_new(TwCapNotify *notify);
  * Returns true and fills *res when the datagram is complete: res->data is
  * (transfer full), the caller frees it with g_free(). */
 bool tw_defrag_add(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, TwDefragResult *res);
+/* The same, remembering `frame_no` for res->frames (tw_defrag_track_frames). */
+bool tw_defrag_add_frame(TwDefrag *d, const TwIpPacket *ip, gint64 ts_us, guint64 frame_no, TwDefragResult *res);
+/* Remember which frames each datagram came in (-w DIR keeps them all). */
+void tw_defrag_track_frames(TwDefrag *d, bool on);
 /* Drops datagrams whose first fragment is older than TW_DEFRAG_TIMEOUT_US
  * (also done by every tw_defrag_add). */
 void tw_defrag_expire(TwDefrag *d, gint64 now_us);

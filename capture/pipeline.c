@@ -11,7 +11,9 @@
 #include "flow.h"
 #include "ip-defrag.h"
 #include "ip.h"
+#include "csum.h"
 #include "link.h"
+#include "dissectors/lower/lower-tree.h"
 #include "notify.h"
 
 #include <arpa/inet.h>
@@ -56,12 +58,18 @@ struct TwPipeline {
 
     TwDissectCtx ctx;
     TwPacketInfo pi;
+    bool pi_csum_bad; /* the frame behind pi had a wrong TCP/UDP checksum (set_pi) */
     TwFlow *cur_flow; /* the flow whose parser is being fed (for tw_flow_ignore) */
 
     /* The frame being processed (for capture-level anomalies). */
     const TwFrame *cur;
     const TwIpPacket *cur_ip;
     guint16 cur_sport, cur_dport;
+    /* frame_hooks: the current frame was said to be used; the fragments
+     * of the datagram it completed (frame numbers, arrival order). */
+    bool cur_used;
+    const guint64 *cur_frags;
+    guint cur_nfrags;
 
     GHashTable *unsupported_seen; /* linktype -> 1, message printed */
 
@@ -92,6 +100,16 @@ static void fill_pi_from_frame(TwPipeline *pl, TwPacketInfo *pi)
         pi->sport = pl->cur_sport;
         pi->dport = pl->cur_dport;
     }
+}
+
+/* Every dissector event passes here: a message completed by a frame whose
+ * TCP/UDP checksum is wrong says so (docs/events.md, "checksum_bad"). */
+static void pipeline_emit(TwEvent *ev, void *user)
+{
+    TwPipeline *pl = user;
+    if (pl->pi_csum_bad && ev->frame == pl->pi.frame && strcmp(ev->src, pl->pi.src) == 0)
+        tw_event_set_bool(ev, "checksum_bad", true);
+    pl->cfg.emit(ev, pl->cfg.emit_user);
 }
 
 static void capture_anomaly(void *user, const char *kind, const char *detail)
@@ -219,6 +237,7 @@ static void set_pi(TwPipeline *pl, TwFlow *flow, int dir, const TwFlowLast *last
     pi->has_mac = last->has_mac;
     memcpy(pi->src_mac, last->src_mac, 6);
     memcpy(pi->dst_mac, last->dst_mac, 6);
+    pl->pi_csum_bad = last->csum_bad;
     pl->ctx.pi = pi;
 }
 
@@ -334,6 +353,20 @@ static void close_tcp_flow(TwPipeline *pl, TwFlow *flow)
 }
 
 /* ---- the per-packet path ---- */
+
+/* frame_hooks: the frame being processed (and the fragments it
+ * completed) fed a parser's flow. */
+static void mark_used(TwPipeline *pl, const TwFrame *f)
+{
+    const TwFrameHooks *h = pl->cfg.frame_hooks;
+    if (!h || pl->cur_used)
+        return;
+    pl->cur_used = true;
+    for (guint i = 0; i < pl->cur_nfrags; i++)
+        if (pl->cur_frags[i] != f->no)
+            h->used(h->user, f, pl->cur_frags[i]);
+    h->used(h->user, f, f->no);
+}
 
 static void remember_last(TwFlowLast *last, const TwFrame *f, const TwLinkResult *lr)
 {
@@ -531,8 +564,11 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
         flow->udp_answered = dir == TW_DIR_RSP;
     tw_flow_touch(pl->flows, flow, f->ts_us);
     flow->touch_no = f->no;
+    if (ip->proto == 17 || plen || (flags & (TW_TCP_SYN | TW_TCP_FIN | TW_TCP_RST)))
+        mark_used(pl, f);
 
     remember_last(&flow->last[dir], f, lr);
+    flow->last[dir].csum_bad = tw_l4_checksum(ip) == TW_CSUM_BAD;
     set_pi(pl, flow, dir, &flow->last[dir]);
 
     pl->cur_flow = flow;
@@ -590,6 +626,7 @@ static void process_frame(TwPipeline *pl, const TwFrame *f)
     pl->cur = f;
     pl->cur_ip = NULL;
     pl->cur_sport = pl->cur_dport = 0;
+    pl->cur_used = false;
 
     TwLinkResult lr;
     switch (tw_link_decode(f->linktype, f->data, f->caplen, f->origlen, &lr)) {
@@ -632,8 +669,13 @@ static void process_frame(TwPipeline *pl, const TwFrame *f)
             return;
         }
         TwDefragResult r;
-        if (!tw_defrag_add(pl->defrag, &ip, f->ts_us, &r))
+        if (!tw_defrag_add_frame(pl->defrag, &ip, f->ts_us, f->no, &r)) {
+            if (pl->cfg.frame_hooks)
+                pl->cfg.frame_hooks->held(pl->cfg.frame_hooks->user, f);
             return;
+        }
+        pl->cur_frags = r.frames;
+        pl->cur_nfrags = r.nframes;
         TwIpPacket whole = ip;
         whole.is_fragment = false;
         whole.payload = r.data;
@@ -656,6 +698,9 @@ static void process_frame(TwPipeline *pl, const TwFrame *f)
             transport(pl, f, &lr, &whole);
         }
         g_free(r.data);
+        g_free(r.frames);
+        pl->cur_frags = NULL;
+        pl->cur_nfrags = 0;
     } else {
         transport(pl, f, &lr, &ip);
     }
@@ -681,7 +726,13 @@ void tw_pipeline_tick(TwPipeline *pl, const TwFrame *f)
 
 void tw_pipeline_frame(TwPipeline *pl, const TwFrame *f)
 {
+    TwRawFrame raw;
+    if (pl->ctx.tree_layers) {
+        raw = (TwRawFrame){ f->data, f->caplen, f->origlen, f->linktype, f->no };
+        pl->ctx.raw = &raw;
+    }
     process_frame(pl, f);
+    pl->ctx.raw = NULL;
     /* After the packet, no parser is being fed: flows may be evicted. */
     tw_flow_enforce_budget(pl->flows);
     pl->next_expiry = tw_flow_next_expiry(pl->flows);
@@ -727,6 +778,7 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
     pl->notify.anomaly = capture_anomaly;
     pl->notify.user = pl;
     pl->defrag = tw_defrag_new(&pl->notify);
+    tw_defrag_track_frames(pl->defrag, cfg->frame_hooks != NULL);
     pl->flows = tw_flow_table_new(on_flow_close, pl, &pl->notify);
     tw_tcp_budget_init(&pl->tcp_budget);
     pl->expect = g_hash_table_new(expect_hash, expect_equal);
@@ -743,9 +795,11 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
         pl->expect_max = TW_EXPECT_MAX / s ? TW_EXPECT_MAX / s : 1;
     }
 
-    pl->ctx.emit = cfg->emit;
-    pl->ctx.emit_user = cfg->emit_user;
+    pl->ctx.emit = cfg->emit ? pipeline_emit : NULL;
+    pl->ctx.emit_user = pl;
     pl->ctx.want_tree = cfg->want_tree;
+    pl->ctx.tree_layers = cfg->want_tree ? cfg->tree_layers : 0;
+    pl->ctx.tree_lower = tw_lower_tree_prepend;
     pl->ctx.keys = cfg->keys;
     pl->ctx.show_keys = cfg->show_keys;
     pl->ctx.counters = pl->counters;

@@ -11,10 +11,26 @@
 
 typedef struct TwPipeline TwPipeline;
 
+/* Which frames fed a dissector (-w DIR keeps only those, capture/ring.h).
+ * Both are called during tw_pipeline_frame, before the frame's bytes reach
+ * the parser (so before the events they make).  A frame is used when its
+ * payload went to a parser's flow: a UDP datagram, a TCP segment with data
+ * or SYN/FIN/RST (pure ACKs are not), and every IP fragment of a datagram
+ * that did.  A fragment is first `held` (the pipeline keeps its bytes for
+ * reassembly; whether it will be used is not known yet); when its datagram
+ * completes and is used, `used` names each fragment by number, in arrival
+ * order, then the frame being processed (no == frame->no). */
+typedef struct {
+    void (*held)(void *user, const TwFrame *frame);
+    void (*used)(void *user, const TwFrame *frame, guint64 no);
+    void *user;
+} TwFrameHooks;
+
 typedef struct {
     TwEmitFn emit; /* receives every event (transfer full) */
     void *emit_user;
     bool want_tree; /* build the teaching view */
+    guint tree_layers; /* with want_tree: lower layers in it (dissectors/lower/lower-tree.h), 0: none */
     bool quiet;     /* no messages on stderr (fuzzing, tests) */
     /* 0 or 1: the whole program's caps.  S > 1: this pipeline is one of S
      * shards of a --workers run (capture/workers.h): the tables and budgets
@@ -23,6 +39,7 @@ typedef struct {
     guint shares;
     struct TwKeyStore *keys; /* keys/keystore.h (-K, --password, --nthash), or NULL */
     bool show_keys;          /* --show-keys */
+    const TwFrameHooks *frame_hooks; /* (transfer none) or NULL */
 } TwPipelineConfig;
 
 /* Where the event being emitted stands in the order a single pipeline

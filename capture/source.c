@@ -11,10 +11,13 @@
 #include "source.h"
 #include "savefile.h"
 #include "decompress.h"
+#include "fanout.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 
 struct TwSource {
@@ -39,6 +42,15 @@ struct TwSource {
     /* live: pcap_stats is 32-bit and wraps; the last raw values and the sums */
     guint32 raw_recv, raw_drop, raw_ifdrop;
     TwCaptureStats stats;
+    /* fan-out (TwLiveOptions.fanout > 1): the parent holds the members, a
+     * member points at its parent; stats of members under the parent's lock */
+    TwSource **members;
+    guint nmembers;
+    TwSource *parent;
+    GMutex stats_lock;
+    gint64 since_us;          /* parent: the group was complete from then on */
+    _Atomic guint64 next_no;  /* parent: frame numbers of the run */
+    int fanout_mode;
 };
 
 GQuark tw_source_error_quark(void);
@@ -205,7 +217,7 @@ void tw_source_set_max_frames(TwSource *s, guint64 n)
     s->max_frames = n;
 }
 
-TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err)
+static TwSource *open_one(const TwLiveOptions *opt, GError **err)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(opt->iface, errbuf);
@@ -251,6 +263,16 @@ TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err)
         pcap_close(p);
         return NULL;
     }
+    /* Non-blocking, and we poll the socket ourselves with the read timeout:
+     * with TPACKET_V3 libpcap waits for a retired ring block with no
+     * timeout of its own, and the kernel retires no empty block, so on a
+     * quiet interface a blocking read would never return and the service
+     * loop's timers (--report-every, capture records) would stop. */
+    if (pcap_setnonblock(p, 1, errbuf) < 0) {
+        g_set_error(err, tw_source_error_quark(), 1, "cannot capture on %s: %s", opt->iface, errbuf);
+        pcap_close(p);
+        return NULL;
+    }
     TwSource *s = g_new0(TwSource, 1);
     s->pcap = p;
     s->live = true;
@@ -263,8 +285,81 @@ TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err)
     return s;
 }
 
+TwSource *tw_source_open_live(const TwLiveOptions *opt, GError **err)
+{
+    if (opt->fanout <= 1)
+        return open_one(opt, err);
+    int buffer_mib = opt->buffer_mib > 0 ? opt->buffer_mib : TW_LIVE_BUFFER_MIB_DEFAULT;
+    TwSource *s = g_new0(TwSource, 1);
+    s->live = true;
+    g_mutex_init(&s->stats_lock);
+    s->members = g_new0(TwSource *, opt->fanout);
+    g_autofree int *fds = g_new0(int, opt->fanout);
+    /* -B is the whole: each socket's ring holds its share of the packets */
+    TwLiveOptions one = *opt;
+    one.fanout = 0;
+    one.buffer_mib = MAX(buffer_mib / (int)opt->fanout, 2);
+    for (guint i = 0; i < opt->fanout; i++) {
+        TwSource *m = open_one(&one, err);
+        if (!m) {
+            tw_source_free(s);
+            return NULL;
+        }
+        m->parent = s;
+        s->members[s->nmembers++] = m;
+        fds[i] = pcap_get_selectable_fd(m->pcap);
+    }
+    if (!tw_fanout_join(fds, s->nmembers, opt->fanout_mode, opt->iface, err)) {
+        tw_source_free(s);
+        return NULL;
+    }
+    /* What reached a socket before the group was complete may have reached
+     * another one as well: not handed out, not counted. */
+    s->since_us = g_get_real_time();
+    for (guint i = 0; i < s->nmembers; i++) {
+        TwSource *m = s->members[i];
+        TwCaptureStats ignored;
+        tw_source_live_stats(m, &ignored);
+        memset(&m->stats, 0, sizeof m->stats);
+    }
+    TwSource *m0 = s->members[0];
+    s->linktype = m0->linktype;
+    s->current = g_strdup(opt->iface);
+    s->filter = m0->filter ? g_strdup(m0->filter) : NULL;
+    s->snaplen = m0->snaplen;
+    s->buffer_mib = m0->buffer_mib * (int)s->nmembers;
+    s->promisc = m0->promisc;
+    s->fanout_mode = opt->fanout_mode;
+    return s;
+}
+
+guint tw_source_members(const TwSource *s)
+{
+    return s->nmembers;
+}
+
+TwSource *tw_source_member(TwSource *s, guint i)
+{
+    return i < s->nmembers ? s->members[i] : NULL;
+}
+
 bool tw_source_live_stats(TwSource *s, TwCaptureStats *out)
 {
+    if (s->nmembers) {
+        /* received and kernel drops per socket; the interface's drops are
+         * the one counter every socket reads */
+        TwCaptureStats sum = { 0 };
+        g_mutex_lock(&s->stats_lock);
+        for (guint i = 0; i < s->nmembers; i++) {
+            const TwCaptureStats *m = &s->members[i]->stats;
+            sum.received += m->received;
+            sum.kernel_drops += m->kernel_drops;
+            sum.if_drops = MAX(sum.if_drops, m->if_drops);
+        }
+        g_mutex_unlock(&s->stats_lock);
+        *out = s->stats = sum;
+        return true;
+    }
     if (!s->live || !s->pcap)
         return false;
     struct pcap_stat st;
@@ -272,15 +367,25 @@ bool tw_source_live_stats(TwSource *s, TwCaptureStats *out)
         *out = s->stats;
         return false;
     }
+    GMutex *lock = s->parent ? &s->parent->stats_lock : NULL;
+    if (lock)
+        g_mutex_lock(lock);
     /* Unsigned differences are right across one wrap of a 32-bit counter;
      * we read them far more often than every 2^32 packets. */
     s->stats.received += (guint32)(st.ps_recv - s->raw_recv);
     s->stats.kernel_drops += (guint32)(st.ps_drop - s->raw_drop);
-    s->stats.if_drops += (guint32)(st.ps_ifdrop - s->raw_ifdrop);
+    /* The interface's counter (/proc/net/dev through libpcap) is not the
+     * socket's: it can step back (a driver reset, a counter rewritten), and a
+     * step back is not four billion drops. */
+    gint32 if_step = (gint32)(guint32)(st.ps_ifdrop - s->raw_ifdrop);
+    if (if_step > 0)
+        s->stats.if_drops += (guint32)if_step;
     s->raw_recv = st.ps_recv;
     s->raw_drop = st.ps_drop;
     s->raw_ifdrop = st.ps_ifdrop;
     *out = s->stats;
+    if (lock)
+        g_mutex_unlock(lock);
     return true;
 }
 
@@ -290,9 +395,11 @@ char *tw_source_describe(const TwSource *s)
         return NULL;
     const char *dlt = pcap_datalink_val_to_description(s->linktype);
     GString *g = g_string_new(NULL);
-    g_string_append_printf(g, "%s (%s), snaplen %d, buffer %d MiB, %s", s->current,
-                           dlt ? dlt : "unknown link type", s->snaplen, s->buffer_mib,
-                           s->promisc ? "promiscuous" : "not promiscuous");
+    g_string_append_printf(g, "%s (%s), snaplen %d, buffer %d MiB", s->current,
+                           dlt ? dlt : "unknown link type", s->snaplen, s->buffer_mib);
+    if (s->nmembers)
+        g_string_append_printf(g, " in %u fan-out sockets (%s)", s->nmembers, tw_fanout_mode_name(s->fanout_mode));
+    g_string_append_printf(g, ", %s", s->promisc ? "promiscuous" : "not promiscuous");
     if (s->filter)
         g_string_append_printf(g, ", filter '%s'", s->filter);
     else
@@ -341,15 +448,32 @@ bool tw_source_list_interfaces(FILE *out, GError **err)
 
 static int next_live_frame(TwSource *s, TwFrame *out, GError **err, bool return_idle)
 {
+    TwSource *parent = s->parent;
+    if (s->nmembers) {
+        g_set_error(err, tw_source_error_quark(), 1, "%s: a fan-out source is read through its members", s->current);
+        return -1;
+    }
     for (;;) {
-        if (s->stop || !s->pcap)
+        if (s->stop || !s->pcap || (parent && parent->stop))
             return 0;
         struct pcap_pkthdr *h;
         const u_char *data;
         int r = pcap_next_ex(s->pcap, &h, &data);
         if (r == 1) {
-            out->no = out->file_no = ++s->frame_no;
-            out->ts_us = (gint64)h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec;
+            gint64 ts = (gint64)h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec;
+            if (parent) {
+                if (ts < parent->since_us)
+                    continue; /* before the group was complete */
+                guint64 no = atomic_fetch_add_explicit(&parent->next_no, 1, memory_order_relaxed) + 1;
+                if (parent->max_frames && no > parent->max_frames) {
+                    tw_source_break(parent); /* -c N: N frames were handed out */
+                    return 0;
+                }
+                out->no = out->file_no = no;
+            } else {
+                out->no = out->file_no = ++s->frame_no;
+            }
+            out->ts_us = ts;
             out->linktype = s->linktype;
             out->data = data;
             out->caplen = h->caplen;
@@ -357,6 +481,12 @@ static int next_live_frame(TwSource *s, TwFrame *out, GError **err, bool return_
             return 1;
         }
         if (r == 0) {
+            /* Nothing in the ring: wait for a block (or the timeout, or a
+             * signal: poll is never restarted after a handler). */
+            struct pollfd pfd = { .fd = pcap_get_selectable_fd(s->pcap), .events = POLLIN };
+            int pr = poll(&pfd, 1, TW_LIVE_TIMEOUT_MS);
+            if (pr > 0)
+                continue;
             if (return_idle)
                 return 2;
             continue; /* timeout with no packet: check stop and go on */
@@ -392,6 +522,8 @@ void tw_source_wake(TwSource *s)
     /* pcap_breakloop: a flag plus an eventfd write, async-signal-safe. */
     if (s->pcap)
         pcap_breakloop(s->pcap);
+    for (guint i = 0; i < s->nmembers; i++)
+        tw_source_wake(s->members[i]);
 }
 
 void tw_source_break(TwSource *s)
@@ -401,11 +533,13 @@ void tw_source_break(TwSource *s)
     s->stop = 1;
     if (s->pcap)
         pcap_breakloop(s->pcap);
+    for (guint i = 0; i < s->nmembers; i++)
+        tw_source_break(s->members[i]);
 }
 
 void tw_source_print_stats(TwSource *s, FILE *out)
 {
-    if (!s->live || !s->pcap)
+    if (!s->live || (!s->pcap && !s->nmembers))
         return;
     TwCaptureStats st;
     if (!tw_source_live_stats(s, &st)) {
@@ -433,6 +567,11 @@ void tw_source_free(TwSource *s)
         return;
     if (s->pcap)
         pcap_close(s->pcap);
+    for (guint i = 0; i < s->nmembers; i++)
+        tw_source_free(s->members[i]);
+    g_free(s->members);
+    if (s->nmembers || s->members)
+        g_mutex_clear(&s->stats_lock);
     tw_savefile_free(s->file);
     if (s->programs)
         g_hash_table_unref(s->programs);

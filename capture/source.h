@@ -23,6 +23,11 @@ typedef struct {
     bool no_promisc;    /* -p: do not put the interface in promiscuous mode */
     bool immediate;     /* immediate mode: libpcap then uses TPACKET_V2 with one
                          * snaplen-sized slot per packet (few slots: drops) */
+    /* > 1: that many sockets in one PACKET_FANOUT group (capture/fanout.h),
+     * each with buffer_mib / fanout of the ring, read by one worker each
+     * through tw_source_member(); 0 or 1: one socket. */
+    guint fanout;
+    int fanout_mode;    /* TwFanoutMode (capture/fanout.h); 0: the symmetric classic-BPF hash */
 } TwLiveOptions;
 
 /* Capture statistics of a live source since it was opened (pcap_stats,
@@ -53,6 +58,19 @@ int tw_source_next(TwSource *src, TwFrame *out, GError **err);
  * no packet or tw_source_wake was called, so a service loop can act on its
  * timers and signals between packets. */
 int tw_source_next_live(TwSource *src, TwFrame *out, GError **err);
+/* A fan-out source (TwLiveOptions.fanout > 1): its sockets.  Each member
+ * is read by one thread (tw_source_next_live); frame numbers are taken
+ * from one counter for the run, in the order the members read them; frames
+ * captured before the group was complete are not handed out (they may have
+ * reached two sockets).  tw_source_live_stats of the fan-out source adds
+ * up the members' (the counts each member took at its last read of them):
+ * received and kernel drops over the sockets, interface drops once (every
+ * socket reads the same interface counter).  tw_source_break, _wake and
+ * set_max_frames of the fan-out source apply to every member.
+ * Returns: 0 for another source; (transfer none) member i. */
+guint tw_source_members(const TwSource *src);
+TwSource *tw_source_member(TwSource *src, guint i);
+
 /* Async-signal-safe: makes a waiting tw_source_next_live return 2 soon. */
 void tw_source_wake(TwSource *src);
 
@@ -82,7 +100,8 @@ bool tw_source_is_live(const TwSource *src);
  * tw_source_next(). */
 const char *tw_source_current_name(const TwSource *src);
 
-/* Files: end after n frames that pass the filter (-c; 0 = no limit). */
+/* End after n frames that pass the filter (-c; 0 = no limit): files, and
+ * fan-out sources (the members stop once n frames were handed out). */
 void tw_source_set_max_frames(TwSource *src, guint64 n);
 void tw_source_free(TwSource *src);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSource, tw_source_free)

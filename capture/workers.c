@@ -55,6 +55,9 @@ struct TwWorkers {
     TwWorkersConfig cfg;
     guint nworkers;
     Shard shard[TW_WORKER_SHARDS];
+    /* Per worker: no deadline of its shards is earlier than this (a lower
+     * bound: most frames then tick no other shard, and are not looped over). */
+    gint64 soonest[TW_WORKER_SHARDS];
     Batch batch[2];
     Worker *worker;
 
@@ -141,6 +144,8 @@ static void shard_emit(TwEvent *ev, void *user)
 static void shard_recycle(Shard *sh, guint slot)
 {
     GArray *a = sh->out[slot];
+    if (!a->len)
+        return;
     for (guint j = 0; j < a->len; j++)
         tw_event_free(g_array_index(a, Keyed, j).ev);
     g_array_set_size(a, 0);
@@ -155,24 +160,37 @@ static void dissect_batch(TwWorkers *w, guint index, guint slot)
         w->shard[s].slot = slot;
         shard_recycle(&w->shard[s], slot);
     }
+    gint64 soonest = w->soonest[index];
     for (guint i = 0; i < b->n; i++) {
         const TwFrame *f = &b->frames[i];
         guint own = b->shard_of[i];
+        /* Shards are independent pipelines: the order in which one frame
+         * reaches them does not matter, only each shard's own order. */
+        if (own % n == index) {
+            Shard *sh = &w->shard[own];
+            sh->pos = i;
+            tw_framer_pool_use(&sh->pool);
+            tw_pipeline_frame(sh->pl, f);
+            sh->deadline = tw_pipeline_next_deadline(sh->pl);
+            if (sh->deadline < soonest)
+                soonest = sh->deadline;
+        }
+        if (f->ts_us <= soonest)
+            continue; /* no other shard of this worker has anything due */
+        soonest = G_MAXINT64;
         for (guint s = index; s < TW_WORKER_SHARDS; s += n) {
             Shard *sh = &w->shard[s];
-            if (s == own) {
-                sh->pos = i;
-                tw_framer_pool_use(&sh->pool);
-                tw_pipeline_frame(sh->pl, f);
-                sh->deadline = tw_pipeline_next_deadline(sh->pl);
-            } else if (f->ts_us > sh->deadline) {
+            if (s != own && f->ts_us > sh->deadline) {
                 sh->pos = i;
                 tw_framer_pool_use(&sh->pool);
                 tw_pipeline_tick(sh->pl, f);
                 sh->deadline = tw_pipeline_next_deadline(sh->pl);
             }
+            if (sh->deadline < soonest)
+                soonest = sh->deadline;
         }
     }
+    w->soonest[index] = soonest;
     tw_framer_pool_use(NULL);
 }
 
@@ -443,6 +461,7 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg)
             .emit = shard_emit,
             .emit_user = sh,
             .want_tree = cfg->want_tree,
+            .tree_layers = cfg->tree_layers,
             .quiet = cfg->quiet,
             .shares = TW_WORKER_SHARDS,
             .keys = cfg->keys,
@@ -452,6 +471,7 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg)
         sh->out[0] = g_array_new(FALSE, FALSE, sizeof(Keyed));
         sh->out[1] = g_array_new(FALSE, FALSE, sizeof(Keyed));
         sh->deadline = G_MAXINT64;
+        w->soonest[s] = G_MAXINT64;
     }
     w->capture_emitted = g_hash_table_new(g_direct_hash, g_direct_equal);
     w->kind_seen = g_hash_table_new(g_direct_hash, g_direct_equal);

@@ -33,6 +33,7 @@ typedef struct {
                      * freed later by the worker that made it) */
     void *emit_user;
     bool want_tree;
+    guint tree_layers; /* TwPipelineConfig.tree_layers */
     bool quiet;
     struct TwKeyStore *keys; /* keys/keystore.h, shared by every shard, or NULL */
     bool show_keys;

@@ -120,12 +120,13 @@ typedef struct {
     guint64 claimed; /* inputs whose copy of it was found (bit per input, the first 64) */
 } SeenPacket;
 
-typedef struct {
+struct TwSamePacket {
     GHashTable *by_hash; /* guint64* hash (owned) -> GQueue* of SeenPacket* */
     GQueue age;          /* SeenPacket*, in merge order */
     GString *buf;
     bool full_said;
-} SamePacket;
+};
+typedef TwSamePacket SamePacket;
 
 /* What two sensors' copies of one packet share: every field and the
  * 5-tuple, i.e. the event without frame number, capture time and MACs. */
@@ -157,9 +158,30 @@ static void seen_forget(SamePacket *sp, SeenPacket *s)
     g_free(s);
 }
 
-/* True when `ev` of input `in` is a packet another input already gave
+TwSamePacket *tw_same_packet_new(void)
+{
+    TwSamePacket *sp = g_new0(TwSamePacket, 1);
+    sp->by_hash = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)g_queue_free);
+    sp->buf = g_string_new(NULL);
+    g_queue_init(&sp->age);
+    return sp;
+}
+
+void tw_same_packet_free(TwSamePacket *sp)
+{
+    if (!sp)
+        return;
+    SeenPacket *s;
+    while ((s = g_queue_pop_head(&sp->age)) != NULL)
+        g_free(s);
+    g_hash_table_unref(sp->by_hash);
+    g_string_free(sp->buf, TRUE);
+    g_free(sp);
+}
+
+/* True when `ev` of input `index` is a packet another input already gave
  * (TW_FLEET_SAME_PACKET_US apart at most); else it is remembered. */
-static bool same_packet(SamePacket *sp, const EventInput *in, TwEvent *ev)
+bool tw_same_packet(TwSamePacket *sp, guint index, TwEvent *ev)
 {
     GList *l;
     while ((l = sp->age.head) != NULL) {
@@ -177,12 +199,12 @@ static bool same_packet(SamePacket *sp, const EventInput *in, TwEvent *ev)
         seen_forget(sp, s);
     }
     guint64 h = packet_hash(sp, ev);
-    guint64 bit = in->index < 64 ? 1ull << in->index : 0;
+    guint64 bit = index < 64 ? 1ull << index : 0;
     GQueue *q = g_hash_table_lookup(sp->by_hash, &h);
     for (GList *c = q ? q->head : NULL; c; c = c->next) {
         SeenPacket *s = c->data;
         gint64 d = ev->ts_us > s->ts_us ? ev->ts_us - s->ts_us : s->ts_us - ev->ts_us;
-        if (s->input != in->index && bit && !(s->claimed & bit) && d <= TW_FLEET_SAME_PACKET_US) {
+        if (s->input != index && bit && !(s->claimed & bit) && d <= TW_FLEET_SAME_PACKET_US) {
             s->claimed |= bit;
             return true;
         }
@@ -190,7 +212,7 @@ static bool same_packet(SamePacket *sp, const EventInput *in, TwEvent *ev)
     SeenPacket *s = g_new0(SeenPacket, 1);
     s->hash = h;
     s->ts_us = ev->ts_us;
-    s->input = in->index;
+    s->input = index;
     if (!q) {
         q = g_queue_new();
         g_hash_table_insert(sp->by_hash, g_memdup2(&h, sizeof h), q);
@@ -336,17 +358,14 @@ int tw_from_events_run(char **paths, char **names, bool stdin_closed, TwStages *
         if (in->head)
             heap[hn++] = in;
     }
-    SamePacket sp = { .by_hash = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
-                                                      (GDestroyNotify)g_queue_free),
-                      .buf = g_string_new(NULL) };
-    g_queue_init(&sp.age);
+    g_autoptr(TwSamePacket) sp = tw_same_packet_new();
     guint64 dups = 0;
     for (guint i = hn / 2; i-- > 0;)
         sift_down(heap, hn, i);
     guint64 total = 0;
     while (hn > 0 && !*stop) {
         EventInput *in = heap[0];
-        if (n > 1 && same_packet(&sp, in, in->head)) {
+        if (n > 1 && tw_same_packet(sp, in->index, in->head)) {
             in->same_packet++;
             dups++;
         } else {
@@ -379,11 +398,6 @@ int tw_from_events_run(char **paths, char **names, bool stdin_closed, TwStages *
         fprintf(stderr, "trustwire: %" G_GUINT64_FORMAT " event(s) were packets another sensor had already "
                         "given (the same fields and 5-tuple within %.1f s): each counted once\n",
                 dups, TW_FLEET_SAME_PACKET_US / 1e6);
-    SeenPacket *s;
-    while ((s = g_queue_pop_head(&sp.age)) != NULL)
-        g_free(s);
-    g_hash_table_unref(sp.by_hash);
-    g_string_free(sp.buf, TRUE);
     if (ms.bad)
         fprintf(stderr, "trustwire: %" G_GUINT64_FORMAT " line(s) were not events and were skipped\n", ms.bad);
     g_free(heap);

@@ -25,3 +25,15 @@
  * in the report (--from-events nats://: the sensors). */
 int tw_from_events_run(char **paths, char **names, bool stdin_closed, TwStages *st,
                        volatile sig_atomic_t *stop, guint64 *events);
+
+/* One packet seen by several sensors (also --follow, cli/follow.c): true
+ * when `ev` of input `index` is a packet another input gave already (every
+ * field and the 5-tuple equal, capture times at most TW_FLEET_SAME_PACKET_US
+ * apart; each copy claimed once per input); else it is remembered (at most
+ * TW_FLEET_SAME_PACKET_MAX, for TW_FLEET_SAME_PACKET_US of capture time).
+ * Events must come in capture-time order. */
+typedef struct TwSamePacket TwSamePacket;
+TwSamePacket *tw_same_packet_new(void);
+bool tw_same_packet(TwSamePacket *sp, guint index, TwEvent *ev);
+void tw_same_packet_free(TwSamePacket *sp);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSamePacket, tw_same_packet_free)

@@ -2,6 +2,7 @@
 #include "live.h"
 
 #include "analysis/retire.h"
+#include "core/tw-limits.h"
 #include "output/report.h"
 
 #include <json-glib/json-glib.h>
@@ -75,6 +76,18 @@ static guint64 drops_of(const TwCaptureStats *s)
     return s->kernel_drops + s->if_drops;
 }
 
+static void health_lock(const TwLiveRunOptions *o)
+{
+    if (o->health_lock)
+        g_mutex_lock(o->health_lock);
+}
+
+static void health_unlock(const TwLiveRunOptions *o)
+{
+    if (o->health_lock)
+        g_mutex_unlock(o->health_lock);
+}
+
 static void health_update(TwSource *src, LiveHealth *h, TwStages *st)
 {
     tw_source_live_stats(src, &h->total);
@@ -144,19 +157,32 @@ static void write_health(TwStages *st, const char *iface, const LiveHealth *h, c
 
 /* A report now (periodic or SIGUSR1): every verdict output writes the
  * analysis so far, and its stream is flushed; nothing is closed. */
-static void report_now(TwSource *src, TwStages *st, const char *iface, LiveHealth *h, const char *kind, gint64 now)
+void tw_live_reports(TwStages *st)
 {
-    end_interval(src, st, iface, h, kind, now);
-    if (!st->analysis)
-        return;
-    write_health(st, iface, h, kind);
-    for (guint i = 0; i < st->sinks->len; i++) {
+    for (guint i = 0; st->analysis && i < st->sinks->len; i++) {
         TwSink *s = g_ptr_array_index(st->sinks, i);
         if (!s->needs_analysis)
             continue;
         s->end(s, st->analysis);
         tw_out_flush(s->out);
     }
+}
+
+bool tw_live_report_wanted(void)
+{
+    if (!report_requested)
+        return false;
+    report_requested = 0;
+    return true;
+}
+
+static void report_now(TwSource *src, TwStages *st, const char *iface, LiveHealth *h, const char *kind, gint64 now)
+{
+    end_interval(src, st, iface, h, kind, now);
+    if (!st->analysis)
+        return;
+    write_health(st, iface, h, kind);
+    tw_live_reports(st);
 }
 
 typedef struct {
@@ -207,6 +233,17 @@ static void on_retire(const TwAnalysis *a, const TwMachine *m, GPtrArray *fs, vo
     }
 }
 
+guint tw_live_retire(TwStages *st, gint64 now_us, gint64 retire_after_us)
+{
+    RetireCtx rc = { .st = st };
+    if (!st->analysis || !now_us || !retire_after_us)
+        return 0;
+    tw_analysis_retire(st->analysis, now_us, retire_after_us, on_retire, &rc);
+    if (st->alerts)
+        tw_out_flush(st->alerts);
+    return rc.announced;
+}
+
 int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOptions *o,
                 volatile sig_atomic_t *stop, GError **err)
 {
@@ -241,45 +278,83 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
     gint64 next_retire = retire_every ? now + retire_every : G_MAXINT64;
     gint64 last_capture_ts = 0;
     guint64 packets = 0;
-    RetireCtx rc = { .st = st };
+
+    /* The interface's health record (cli/main.c adds its drop counters to it). */
+    TwHealthSource *hs = st->analysis ? tw_health_source(st->analysis->health, iface, "live") : NULL;
 
     int status = 0;
     TwFrame frame;
     guint since_check = 0;
-    bool ring_failed = false;
+    TwFanout *fo = o->fanout;
+    if (fo) {
+        if (o->max_packets)
+            tw_source_set_max_frames(src, o->max_packets); /* the workers stop after N */
+        tw_fanout_start(fo);
+    }
     for (;;) {
-        int r = tw_source_next_live(src, &frame, err);
-        if (r < 0) {
-            status = -1;
-            break;
-        }
-        if (r == 0 || *stop)
-            break;
-        if (r == 1) {
-            /* In the ring before it is dissected: a finding it establishes
-             * can name the file that holds it. */
-            if (st->ring && !tw_ring_write(st->ring, &frame) && !ring_failed) {
-                fprintf(stderr, "trustwire: -w: %s; the ring stops, the capture goes on\n", tw_ring_error(st->ring));
-                ring_failed = true;
-            }
-            tw_pipeline_frame(pl, &frame);
-            last_capture_ts = frame.ts_us;
-            if (o->max_packets && ++packets >= o->max_packets)
-                break;
-            /* Timers are looked at every 256 packets, and whenever the
-             * capture is idle for the read timeout or woken by a signal. */
-            if (++since_check < 256 && !report_requested)
+        int r;
+        if (fo) {
+            /* The workers' events, merged by capture time; the workers
+             * stop at SIGINT/SIGTERM or -c (the signal handler breaks the
+             * source), and every event of theirs is handed on before 0. */
+            TwEvent *ev = NULL;
+            GError *werr = NULL;
+            r = tw_fanout_next(fo, &ev, TW_LIVE_TIMEOUT_MS * 1000, &werr);
+            if (r < 0) {
+                /* one socket failed: said, the others go on */
+                fprintf(stderr, "trustwire: %s\n", werr->message);
+                if (!*err)
+                    *err = werr;
+                else
+                    g_error_free(werr);
+                status = -1;
                 continue;
+            }
+            if (r == 0)
+                break;
+            if (r == 1) {
+                last_capture_ts = ev->ts_us;
+                health_lock(o);
+                o->emit(ev, o->emit_user);
+                health_unlock(o);
+                if (++since_check < 256 && !report_requested)
+                    continue;
+            }
+        } else {
+            r = tw_source_next_live(src, &frame, err);
+            if (r < 0) {
+                status = -1;
+                break;
+            }
+            if (r == 0 || *stop)
+                break;
+            if (r == 1) {
+                /* A frame the dissectors use goes to the -w ring (the
+                 * pipeline's frame hooks, before its bytes are dissected): a
+                 * finding it establishes can name the file that holds it. */
+                /* The same capture-health accounting as file frames (cli/main.c
+                 * on_frame): a small -s cuts messages, and the report says so. */
+                if (hs)
+                    tw_health_frame(st->analysis->health, hs, frame.no, frame.no, frame.ts_us, frame.caplen,
+                                    frame.origlen);
+                tw_pipeline_frame(pl, &frame);
+                last_capture_ts = frame.ts_us;
+                if (o->max_packets && ++packets >= o->max_packets)
+                    break;
+                /* Timers are looked at every 256 packets, and whenever the
+                 * capture is idle for the read timeout or woken by a signal. */
+                if (++since_check < 256 && !report_requested)
+                    continue;
+            }
         }
         since_check = 0;
         now = g_get_monotonic_time();
+        health_lock(o); /* the workers feed the health frame by frame */
         health_update(src, &h, st); /* findings say whether packets were lost before them */
         if (st->ring && r == 2)
             tw_ring_flush(st->ring); /* idle: what was captured is on disk */
-        if (report_requested) {
-            report_requested = 0;
+        if (tw_live_report_wanted())
             report_now(src, st, iface, &h, "SIGUSR1", now);
-        }
         if (now >= next_report) {
             report_now(src, st, iface, &h, "periodic", now);
             next_report = now + o->report_every_us;
@@ -288,15 +363,24 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
         }
         if (now >= next_retire && st->analysis && last_capture_ts) {
             /* Capture time, as every other timeout of the analysis. */
-            tw_analysis_retire(st->analysis, last_capture_ts, o->retire_after_us, on_retire, &rc);
-            if (st->alerts)
-                tw_out_flush(st->alerts);
+            tw_live_retire(st, last_capture_ts, o->retire_after_us);
             next_retire = now + retire_every;
         }
+        health_unlock(o);
     }
-    tw_pipeline_finish(pl);
-    if (st->ring)
+    if (pl)
+        tw_pipeline_finish(pl);
+    if (st->ring) {
         tw_ring_flush(st->ring);
+        guint64 kept, not_kept;
+        tw_ring_counts(st->ring, &kept, &not_kept);
+        fprintf(stderr, "trustwire: -w: %" G_GUINT64_FORMAT " frames the dissectors used were kept in the ring",
+                kept);
+        if (not_kept)
+            fprintf(stderr, "; %" G_GUINT64_FORMAT " IP fragments were not (more held at once than %u)", not_kept,
+                    TW_RING_HELD_FRAMES);
+        fputc('\n', stderr);
+    }
     now = g_get_monotonic_time();
     end_interval(src, st, iface, &h, "final", now);
     if (st->analysis)

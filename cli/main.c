@@ -2,17 +2,22 @@
  * (stages.h) of one pass: read frames, dissect, analyse, write the outputs. */
 #include "capture/pipeline.h"
 #include "capture/decompress.h"
+#include "capture/fanout.h"
 #include "capture/source.h"
 #include "capture/workers.h"
+#include "core/tw-limits.h"
+#include "dissectors/lower/lower-tree.h"
 #include "keys/keystore.h"
 #include "cli/tw-build.h"
 #include "cli/tw-version.h"
 #include "dfilter.h"
+#include "follow.h"
 #include "from-events.h"
 #include "live.h"
 #include "privs.h"
 #include "nats-bus.h"
 #include "stages.h"
+#include "output/ladder.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -87,6 +92,20 @@ static void emit_borrowed(TwEvent *ev, void *user)
 }
 
 /* An event of the live pipeline (transfer full). */
+/* Live with fan-out: each worker's frames feed the interface's health
+ * record, under the lock cli/live.c holds while the analysis uses it. */
+typedef struct {
+    TwHealth *health;
+    TwHealthSource *hs;
+    GMutex lock;
+} LiveFrameHealth;
+
+static void live_frame_health(const TwFrame *fr, void *user)
+{
+    LiveFrameHealth *lh = user;
+    tw_health_frame(lh->health, lh->hs, fr->no, fr->no, fr->ts_us, fr->caplen, fr->origlen);
+}
+
 static void emit_to_stages(TwEvent *ev, void *user)
 {
     emit_borrowed(ev, user);
@@ -222,6 +241,23 @@ static bool parse_time_format(const char *s, TwTextTime *t)
     return true;
 }
 
+/* The process is about to end: the analysis (on a DC's port hundreds of
+ * thousands of allocations: machines, evidence, requests) is not freed one
+ * by one — that took 14 % of a report's time on the DC mix
+ * (bench/README.md).  It stays reachable from here, so leak checkers do
+ * not count it; sanitizer builds free it, so they check its teardown. */
+static TwAnalysis *analysis_at_exit;
+
+static void leave_analysis(TwStages *st)
+{
+#if !defined(__SANITIZE_ADDRESS__)
+    analysis_at_exit = g_steal_pointer(&st->analysis);
+#else
+    (void)st;
+    (void)analysis_at_exit;
+#endif
+}
+
 /* --write MODE:FILE → an output on its own stream. */
 static bool add_write(TwStages *st, const char *spec)
 {
@@ -239,6 +275,22 @@ static bool add_write(TwStages *st, const char *spec)
     return o && tw_stages_add_output(st, mode, o);
 }
 
+/* --machine NAME named no machine of the input: said before the (empty)
+ * reports, exit status 2. */
+static bool focus_found(const TwStages *st)
+{
+    const TwAnalysis *a = st->analysis;
+    if (!a || !a->focus)
+        return true;
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        const TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (!m->merged_away && !tw_machine_only_named(m) && tw_analysis_shows(a, m))
+            return true;
+    }
+    fprintf(stderr, "trustwire: --machine %s: no such machine in the input\n", a->focus);
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     g_auto(GStrv) read_files = NULL;
@@ -254,6 +306,7 @@ int main(int argc, char **argv)
     g_autofree char *sensor_name = NULL;
     g_autofree char *nats_creds = NULL, *nats_ca = NULL, *nats_cert = NULL, *nats_key = NULL;
     g_autofree char *publish_spool = NULL, *durable = NULL;
+    gboolean follow = FALSE;
     gboolean show_stats = FALSE;
     g_auto(GStrv) keytabs = NULL;
     g_auto(GStrv) passwords = NULL;
@@ -263,12 +316,17 @@ int main(int argc, char **argv)
     /* tshark's reflexes */
     gboolean tree_view = FALSE, quiet = FALSE, line_buffered = FALSE, no_resolve = FALSE;
     g_autofree char *display_filter = NULL, *time_format = NULL;
+    g_autofree char *tree_layers_opt = NULL;
+    g_auto(GStrv) tree_frames = NULL;
     /* service mode (cli/live.c) */
     gint buffer_mib = 0;
     gint64 max_packets = 0;
     gboolean no_promisc = FALSE, list_ifaces = FALSE;
     g_autofree char *run_as = NULL, *report_every = NULL, *retire_after = NULL;
     g_autofree char *ring_dir = NULL, *ring_spec = NULL;
+    /* pictures (docs/html.md) */
+    g_autofree char *html_file = NULL, *machine = NULL;
+    gboolean ascii = FALSE;
 
     GOptionEntry entries[] = {
         { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &read_files,
@@ -282,7 +340,16 @@ int main(int argc, char **argv)
           "BYTES" },
         { "output", 'T', 0, G_OPTION_ARG_STRING, &out_mode,
           "Output on stdout: report (default: who lost its trust, why, the fix), json (the report as JSON), "
-          "summary (one line per message), events (NDJSON), tree (teaching view)", "MODE" },
+          "summary (one line per message), events (NDJSON), tree (teaching view), html (the report as one "
+          "self-contained page with timelines and ladders), ladder (the failing exchanges as sequence diagrams)",
+          "MODE" },
+        { "html", 0, 0, G_OPTION_ARG_FILENAME, &html_file,
+          "Also write the report as one self-contained HTML page to FILE (as --write html:FILE)", "FILE" },
+        { "machine", 0, 0, G_OPTION_ARG_STRING, &machine,
+          "Reports (report, json, html, ladder) show only machine NAME (WS06, WS06$, its FQDN or an address); "
+          "the analysis still sees every machine", "NAME" },
+        { "ascii", 0, 0, G_OPTION_ARG_NONE, &ascii,
+          "-T ladder in ASCII instead of Unicode box drawing (the default outside a UTF-8 locale)", NULL },
         { "write", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &writes,
           "Also write output MODE (as -T) to FILE, in the same pass; repeatable "
           "(-T events --write report:r.txt)", "MODE:FILE" },
@@ -308,8 +375,8 @@ int main(int argc, char **argv)
           "Live: forget a machine not seen for DURATION of capture time (its last verdict is announced "
           "first); default 7d, 0 = never", "DURATION" },
         { "workers", 0, 0, G_OPTION_ARG_INT, &workers,
-          "Dissect capture files on N threads (default 1, at most 16; 0: one per processor); "
-          "the output is the same for every N", "N" },
+          "Dissect on N threads (default 1, at most 16; 0: one per processor): capture files (the output "
+          "is the same for every N), or -i with N sockets in a PACKET_FANOUT group (events merged by time)", "N" },
         { "publish", 0, 0, G_OPTION_ARG_STRING, &publish,
           "Also publish every event and finding to NATS JetStream (SUBJECT.events, SUBJECT.findings); "
           "spooled on disk while the broker is away", "nats://HOST:PORT/SUBJECT" },
@@ -325,6 +392,9 @@ int main(int argc, char **argv)
           "FILE" },
         { "durable", 0, 0, G_OPTION_ARG_STRING, &durable,
           "--from-events nats://: the durable consumer's name (default trustwire-central)", "NAME" },
+        { "follow", 0, 0, G_OPTION_ARG_NONE, &follow,
+          "--from-events nats://: keep consuming as a service (findings as they are established, "
+          "--report-every, SIGUSR1, the final report at SIGINT/SIGTERM)", NULL },
         { "keytab", 'K', 0, G_OPTION_ARG_FILENAME_ARRAY, &keytabs,
           "Decrypt with the keys of keytab FILE (MIT/Heimdal, all principals, enctypes and kvnos; "
           "LABEL= tags its keys, e.g. previous=old.keytab); repeatable", "[LABEL=]FILE" },
@@ -339,6 +409,12 @@ int main(int argc, char **argv)
         { "stats", 'S', 0, G_OPTION_ARG_NONE, &show_stats, "Print pipeline counters on stderr at the end",
           NULL },
         { "tree", 'V', 0, G_OPTION_ARG_NONE, &tree_view, "The teaching view on stdout (as -T tree; tshark's -V)", NULL },
+        { "tree-layers", 'O', 0, G_OPTION_ARG_STRING, &tree_layers_opt,
+          "The teaching view also shows these lower layers of each message's frame: frame, eth, ip, tcp, udp "
+          "(comma-separated; lower = all)", "LIST" },
+        { "frame", 0, 0, G_OPTION_ARG_STRING_ARRAY, &tree_frames,
+          "The teaching view shows only frame N (repeat for more); relations and narratives still use every frame",
+          "N" },
         { "display-filter", 'Y', 0, G_OPTION_ARG_STRING, &display_filter,
           "Only events matching EXPR reach the per-event outputs (events, summary, tree); the analysis "
           "sees every event (proto == \"kerberos\" && error_code == 24; docs/display-filter.md)", "EXPR" },
@@ -394,6 +470,31 @@ int main(int argc, char **argv)
             fprintf(stderr, "trustwire: -Y: %s\n  %s\n  %*s^\n", err->message, display_filter, col - 1, "");
             return 2;
         }
+    }
+    guint tree_layers = 0;
+    if (tree_layers_opt) {
+        char *bad = NULL;
+        if (!tw_tree_layers_parse(tree_layers_opt, &tree_layers, &bad)) {
+            fprintf(stderr, "trustwire: -O %s: expected frame, eth, ip, tcp, udp or lower (at \"%s\")\n",
+                    tree_layers_opt, bad ? bad : tree_layers_opt);
+            return 2;
+        }
+    }
+    if (tree_frames) {
+        g_autoptr(GArray) fr = g_array_new(FALSE, FALSE, sizeof(guint64));
+        for (char **f = tree_frames; *f; f++) {
+            guint64 n;
+            if (!g_ascii_string_to_unsigned(*f, 10, 1, G_MAXUINT64, &n, NULL)) {
+                fprintf(stderr, "trustwire: --frame %s: expected a frame number (1, 2, ...)\n", *f);
+                return 2;
+            }
+            if (fr->len >= TW_TREE_MAX_FRAMES) {
+                fprintf(stderr, "trustwire: --frame: at most %d frames\n", TW_TREE_MAX_FRAMES);
+                return 2;
+            }
+            g_array_append_val(fr, n);
+        }
+        tw_tree_frames_set((const guint64 *)fr->data, fr->len);
     }
     if (line_buffered)
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -462,6 +563,10 @@ int main(int argc, char **argv)
     g_ptr_array_add(files, NULL);
     g_ptr_array_add(ev_files, NULL);
 
+    if (follow && (!event_files || ev_files->len != 2 || !is_nats_url(g_ptr_array_index(ev_files, 0)))) {
+        fprintf(stderr, "trustwire: --follow goes with one --from-events nats://HOST:PORT/SUBJECT\n");
+        return 2;
+    }
     if (event_files && (iface || files->len > 1)) {
         fprintf(stderr, "trustwire: --from-events cannot be combined with -r or -i\n");
         return 2;
@@ -504,6 +609,14 @@ int main(int argc, char **argv)
                 fprintf(stderr, "trustwire: %s\n", err->message);
                 return 2;
             }
+        /* Session keys learned in one address pair's shard open messages of
+         * another (a TGS-REP to the client, the AP-REQ it sends a server):
+         * decrypting follows the capture's order on one worker. */
+        if (workers > 1) {
+            fprintf(stderr, "trustwire: note: with keys, --workers %d runs as 1 (session keys cross address pairs)\n",
+                    workers);
+            workers = 1;
+        }
     }
 
     /* The stage list: -T on stdout, each --write on its file, --alerts. */
@@ -515,7 +628,8 @@ int main(int argc, char **argv)
     }
     const char *mode = out_mode ? out_mode : tree_view ? "tree" : "report";
     /* -q: nothing per event on stdout; the verdicts only. */
-    if (quiet && strcmp(mode, "report") != 0 && strcmp(mode, "json") != 0)
+    if (quiet && strcmp(mode, "report") != 0 && strcmp(mode, "json") != 0 && strcmp(mode, "html") != 0 &&
+        strcmp(mode, "ladder") != 0)
         mode = "report";
     if (!iface && !event_files) {
         /* Options for a live capture say they do nothing on files. */
@@ -546,21 +660,34 @@ int main(int argc, char **argv)
     for (char **w = writes; w && *w; w++)
         if (!add_write(&st, *w))
             return 2;
+    if (html_file) {
+        TwOut *o = tw_stages_out(&st, html_file);
+        if (!o || !tw_stages_add_output(&st, "html", o))
+            return 2;
+    }
+    tw_ladder_set_ascii(ascii || !g_get_charset(NULL));
     if (alerts) {
         /* live: a sensor's alerts survive its restarts (appended) */
-        st.alerts = iface ? tw_stages_out_append(&st, alerts) : tw_stages_out(&st, alerts);
+        st.alerts = iface || follow ? tw_stages_out_append(&st, alerts) : tw_stages_out(&st, alerts);
         if (!st.alerts)
             return 2;
     }
     /* Live, without --alerts: each finding on stderr as a human line, as
      * long as some output shows verdicts (the analysis runs anyway). */
-    if (iface && !alerts) {
+    if ((iface || follow) && !alerts) {
         for (guint i = 0; i < st.sinks->len; i++)
             if (((TwSink *)g_ptr_array_index(st.sinks, i))->needs_analysis)
                 st.announce = stderr;
     }
     st.display_filter = dfilter;
     tw_stages_plan(&st);
+    if (machine) {
+        if (st.analysis)
+            tw_analysis_set_focus(st.analysis, machine);
+        else
+            fprintf(stderr, "trustwire: warning: --machine only selects what reports show (-T report, json, html, "
+                            "ladder)\n");
+    }
 
     struct sigaction sa = { 0 };
     sa.sa_handler = on_signal;
@@ -573,6 +700,17 @@ int main(int argc, char **argv)
                          .sensor = sensor_name ? sensor_name : host, .spool = publish_spool,
                          .durable = durable ? durable : "trustwire-central" };
 
+    if (follow) {
+        no.url = g_ptr_array_index(ev_files, 0);
+        guint64 events = 0;
+        int status = tw_follow_run(&no, &st, &lro, &stop_requested, &events, &err);
+        if (status) {
+            fprintf(stderr, "trustwire: %s\n", err->message);
+            return status;
+        }
+        int out_status = tw_stages_finish(&st, events > 0);
+        return events == 0 ? 2 : out_status;
+    }
     if (event_files) {
         guint64 events = 0;
         /* nats:// inputs: the durable consumer's messages, one file per
@@ -611,7 +749,10 @@ int main(int argc, char **argv)
         }
         if (events == 0)
             status = 2; /* nothing at all was analysed: no report that would read as "all is well" */
+        if (!focus_found(&st))
+            status = 2;
         int out_status = tw_stages_finish(&st, events > 0);
+        leave_analysis(&st);
         return status ? status : out_status;
     }
 
@@ -634,8 +775,11 @@ int main(int argc, char **argv)
 
     g_autoptr(TwSource) src = NULL;
     if (iface) {
+        /* --workers N > 1: N sockets in one fan-out group, a worker each */
+        guint live_workers = workers > 0 ? (guint)workers : tw_fanout_default_workers();
         TwLiveOptions lo = { .iface = iface, .filter = filter, .snaplen = snaplen, .buffer_mib = buffer_mib,
-                             .no_promisc = no_promisc, .immediate = false };
+                             .no_promisc = no_promisc, .immediate = false,
+                             .fanout = live_workers > 1 ? live_workers : 0 };
         src = tw_source_open_live(&lo, &err);
     } else {
         src = tw_source_open_files((char **)files->pdata, filter, &err);
@@ -691,10 +835,36 @@ int main(int argc, char **argv)
     g_autoptr(TwPipeline) pl = NULL;
     g_autoptr(TwWorkers) wk = NULL;
     FrameCtx fctx = { file_starts, health, NULL, 0 };
-    if (iface) {
+    g_autoptr(TwRingTap) tap = NULL;
+    LiveFrameHealth live_health = { 0 };
+    g_mutex_init(&live_health.lock);
+    g_autoptr(TwFanout) fo = NULL;
+    if (iface && tw_source_members(src)) {
+        /* --workers N: a pipeline per fan-out socket, events merged by time */
+        TwFanoutConfig fc = { .want_tree = tw_stages_want_tree(&st), .keys = keys, .show_keys = show_keys,
+                              .ring = ring };
+        if (health) {
+            live_health.health = health;
+            live_health.hs = tw_health_source(health, iface, "live");
+            fc.on_frame = live_frame_health;
+            fc.on_frame_user = &live_health;
+            fc.frame_lock = &live_health.lock;
+            lro.health_lock = &live_health.lock;
+        }
+        fo = tw_fanout_new(src, &fc);
+        lro.fanout = fo;
+        lro.emit = emit_to_stages;
+        lro.emit_user = &ec;
+    } else if (iface) {
+        /* -w DIR: the frames the dissectors use go to the ring */
+        tap = ring ? tw_ring_tap_new(ring) : NULL;
         TwPipelineConfig pc = { .emit = emit_to_stages, .emit_user = &ec, .want_tree = tw_stages_want_tree(&st),
-                                .keys = keys, .show_keys = show_keys };
+                                .tree_layers = tree_layers,
+                                .keys = keys, .show_keys = show_keys,
+                                .frame_hooks = tap ? tw_ring_tap_hooks(tap) : NULL };
         pl = tw_pipeline_new(&pc);
+    }
+    if (iface) {
         /* The interface and every output are open: nothing more needs privileges. */
         if (!tw_drop_privileges(run_as, &err)) {
             fprintf(stderr, "trustwire: %s\n", err->message);
@@ -710,6 +880,7 @@ int main(int argc, char **argv)
                                .emit = emit_borrowed, .emit_user = &ec,
                                .on_frame = on_frame, .frame_user = &fctx,
                                .want_tree = tw_stages_want_tree(&st),
+                               .tree_layers = tree_layers,
                                .keys = keys, .show_keys = show_keys };
         wk = tw_workers_new(&wc);
         r = tw_workers_run(wk, src, &stop_requested, &err);
@@ -739,9 +910,14 @@ int main(int argc, char **argv)
         } else if (wk) {
             g_autoptr(GHashTable) sums = tw_workers_counters(wk);
             tw_health_counters(health, sums);
+        } else if (fo) {
+            g_autoptr(GHashTable) sums = tw_fanout_counters(fo);
+            tw_health_counters(health, sums);
         }
     }
 
+    if (!focus_found(&st))
+        status = 2;
     int out_status = tw_stages_finish(&st, true);
     if (status == 0)
         status = out_status;
@@ -757,8 +933,11 @@ int main(int argc, char **argv)
     if (show_stats) {
         if (wk)
             tw_workers_print_stats(wk, stderr);
+        else if (fo)
+            tw_fanout_print_stats(fo, stderr);
         else
             tw_pipeline_print_stats(pl, stderr);
     }
+    leave_analysis(&st);
     return status;
 }

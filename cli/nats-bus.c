@@ -360,38 +360,57 @@ int tw_nats_publisher_close(TwNatsPublisher *p)
 
 /* ---- consumer ---- */
 
-typedef struct {
-    FILE *f;
-} SensorFile;
+struct TwNatsConsumer {
+    char *url;
+    natsOptions *opts;
+    natsConnection *nc;
+    jsCtx *js;
+    natsSubscription *sub;
+    bool follow;
+    guint64 last_seq;  /* stream sequence of the last message handed on */
+    bool away;         /* the broker was away (said once per outage) */
+};
 
-bool tw_nats_consume(const TwNatsOptions *o, const char *dir, GPtrArray *paths, GPtrArray *names,
-                     guint64 *messages, GError **err)
+void tw_nats_consumer_close(TwNatsConsumer *c)
+{
+    if (!c)
+        return;
+    /* Not unsubscribed: that would delete the durable consumer (and its
+     * position) on the server. */
+    natsSubscription_Destroy(c->sub);
+    jsCtx_Destroy(c->js);
+    natsConnection_Destroy(c->nc);
+    natsOptions_Destroy(c->opts);
+    g_free(c->url);
+    g_free(c);
+}
+
+TwNatsConsumer *tw_nats_consumer_open(const TwNatsOptions *o, bool follow, GError **err)
 {
     g_autofree char *server = NULL, *subject = NULL;
     if (!tw_nats_url_split(o->url, &server, &subject)) {
         g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                     "--from-events %s: expected nats://HOST:PORT/SUBJECT", o->url);
-        return false;
+        return NULL;
     }
-    natsOptions *opts = NULL;
-    natsConnection *nc = NULL;
-    jsCtx *js = NULL;
-    natsSubscription *sub = NULL;
-    bool ok = false;
-    g_autoptr(GHashTable) files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    TwNatsConsumer *c = g_new0(TwNatsConsumer, 1);
+    c->url = g_strdup(o->url);
+    c->follow = follow;
     g_autofree char *events_subject = g_strdup_printf("%s.events", subject);
     g_autofree char *stream = stream_name(subject);
-
-    natsStatus s = make_options(o, server, false, &opts);
+    /* --follow: a service; it waits for the broker as long as it takes */
+    natsStatus s = make_options(o, server, follow, &c->opts);
     if (s == NATS_OK)
-        s = natsConnection_Connect(&nc, opts);
+        s = natsConnection_Connect(&c->nc, c->opts);
     if (s == NATS_OK)
-        s = natsConnection_JetStream(&js, nc, NULL);
+        s = natsConnection_JetStream(&c->js, c->nc, NULL);
+    /* following, the stream may come with the first sensor: made now */
     if (s == NATS_OK)
-        s = ensure_stream(js, subject, false);
+        s = ensure_stream(c->js, subject, follow);
     if (s != NATS_OK) {
         set_error(err, o->url, s);
-        goto out;
+        tw_nats_consumer_close(c);
+        return NULL;
     }
     jsSubOptions so;
     jsSubOptions_Init(&so);
@@ -400,86 +419,142 @@ bool tw_nats_consume(const TwNatsOptions *o, const char *dir, GPtrArray *paths, 
     so.Config.AckPolicy = js_AckAll;
     so.Config.FilterSubject = events_subject;
     jsErrCode jerr = 0;
-    s = js_PullSubscribe(&sub, js, events_subject, o->durable, NULL, &so, &jerr);
+    s = js_PullSubscribe(&c->sub, c->js, events_subject, o->durable, NULL, &so, &jerr);
     if (s != NATS_OK) {
         set_error(err, o->url, s);
-        goto out;
+        tw_nats_consumer_close(c);
+        return NULL;
     }
-    for (;;) {
-        natsMsgList list = { 0 };
-        /* NoWait: the server answers at once when it holds nothing more
-         * for this consumer — the stream is drained. */
-        jsFetchRequest fr;
-        jsFetchRequest_Init(&fr);
-        fr.Batch = TW_NATS_FETCH_BATCH;
-        fr.Expires = (int64_t)TW_NATS_FETCH_WAIT_MS * 1000000;
-        fr.NoWait = true;
-        s = natsSubscription_FetchRequest(&list, sub, &fr);
-        if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND || (s == NATS_OK && list.Count == 0)) {
-            natsMsgList_Destroy(&list);
-            break;
-        }
-        if (s != NATS_OK) {
-            natsMsgList_Destroy(&list);
-            set_error(err, o->url, s);
-            goto out;
-        }
-        for (int i = 0; i < list.Count; i++) {
-            natsMsg *m = list.Msgs[i];
-            const char *sensor = NULL;
-            if (natsMsgHeader_Get(m, "Tw-Sensor", &sensor) != NATS_OK || !sensor || !*sensor)
-                sensor = "nats";
-            SensorFile *sf = g_hash_table_lookup(files, sensor);
-            if (!sf) {
-                sf = g_new0(SensorFile, 1);
-                char *path = g_strdup_printf("%s/sensor-%u.ndjson", dir, paths->len);
-                sf->f = fopen(path, "w");
-                if (!sf->f) {
-                    g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path, g_strerror(errno));
-                    g_free(path);
-                    g_free(sf);
-                    natsMsgList_Destroy(&list);
-                    goto out;
-                }
-                g_ptr_array_add(paths, path);
-                g_ptr_array_add(names, g_strdup(sensor));
-                g_hash_table_insert(files, g_strdup(sensor), sf);
-            }
-            fwrite(natsMsg_GetData(m), 1, (size_t)natsMsg_GetDataLength(m), sf->f);
-            fputc('\n', sf->f);
-            (*messages)++;
-        }
-        if (list.Count > 0) {
-            /* AckAll: everything up to it; waited for, so that the next run
-             * of this durable consumer starts after it. */
-            s = natsMsg_AckSync(list.Msgs[list.Count - 1], NULL, &jerr);
-            if (s != NATS_OK) {
-                natsMsgList_Destroy(&list);
-                set_error(err, o->url, s);
-                goto out;
-            }
-        }
+    return c;
+}
+
+int tw_nats_consumer_fetch(TwNatsConsumer *c, int wait_ms, TwNatsMessageFn fn, void *user, GError **err)
+{
+    natsMsgList list = { 0 };
+    jsFetchRequest fr;
+    jsFetchRequest_Init(&fr);
+    fr.Batch = TW_NATS_FETCH_BATCH;
+    fr.Expires = (int64_t)wait_ms * 1000000;
+    /* Not following: NoWait, the server answers at once when it holds
+     * nothing more for this consumer — the stream is drained. */
+    fr.NoWait = !c->follow;
+    natsStatus s = natsSubscription_FetchRequest(&list, c->sub, &fr);
+    if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND || (s == NATS_OK && list.Count == 0)) {
         natsMsgList_Destroy(&list);
+        if (c->follow && natsConnection_Status(c->nc) != NATS_CONN_STATUS_CONNECTED)
+            goto away;
+        return 0;
     }
-    ok = true;
-out:;
+    if (s != NATS_OK) {
+        natsMsgList_Destroy(&list);
+        if (c->follow)
+            goto away;
+        set_error(err, c->url, s);
+        return -1;
+    }
+    if (c->away) {
+        fprintf(stderr, "trustwire: %s: the broker is back\n", c->url);
+        c->away = false;
+    }
+    int handed = 0;
+    for (int i = 0; i < list.Count; i++) {
+        natsMsg *m = list.Msgs[i];
+        jsMsgMetaData *meta = NULL;
+        if (natsMsg_GetMetaData(&meta, m) == NATS_OK) {
+            guint64 seq = meta->Sequence.Stream;
+            jsMsgMetaData_Destroy(meta);
+            /* delivered again (its ack was lost with a broker restart):
+             * already handed on */
+            if (seq <= c->last_seq)
+                continue;
+            c->last_seq = seq;
+        }
+        const char *sensor = NULL;
+        if (natsMsgHeader_Get(m, "Tw-Sensor", &sensor) != NATS_OK || !sensor || !*sensor)
+            sensor = "nats";
+        if (!fn(sensor, natsMsg_GetData(m), (gsize)natsMsg_GetDataLength(m), user)) {
+            natsMsgList_Destroy(&list);
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: a message could not be kept", c->url);
+            return -1;
+        }
+        handed++;
+    }
+    if (list.Count > 0) {
+        /* AckAll: everything up to it; waited for, so that the next run
+         * of this durable consumer starts after it.  Following, a lost ack
+         * is only a redelivery, skipped above. */
+        jsErrCode jerr = 0;
+        s = natsMsg_AckSync(list.Msgs[list.Count - 1], NULL, &jerr);
+        if (s != NATS_OK && !c->follow) {
+            natsMsgList_Destroy(&list);
+            set_error(err, c->url, s);
+            return -1;
+        }
+    }
+    natsMsgList_Destroy(&list);
+    return handed;
+away:
+    if (!c->away) {
+        fprintf(stderr, "trustwire: %s: the broker is away; waiting for it (the consumer's position is kept "
+                        "by the broker)\n", c->url);
+        c->away = true;
+    }
+    g_usleep((gulong)MIN(wait_ms, 200) * 1000);
+    return 0;
+}
+
+typedef struct {
+    const char *dir;
+    GPtrArray *paths, *names;
+    GHashTable *files; /* sensor -> FILE* */
+    guint64 *messages;
+    GError **err;
+} ToFiles;
+
+static bool to_files(const char *sensor, const char *data, gsize len, void *user)
+{
+    ToFiles *t = user;
+    FILE *f = g_hash_table_lookup(t->files, sensor);
+    if (!f) {
+        char *path = g_strdup_printf("%s/sensor-%u.ndjson", t->dir, t->paths->len);
+        f = fopen(path, "w");
+        if (!f) {
+            fprintf(stderr, "trustwire: %s: %s\n", path, g_strerror(errno));
+            g_free(path);
+            return false;
+        }
+        g_ptr_array_add(t->paths, path);
+        g_ptr_array_add(t->names, g_strdup(sensor));
+        g_hash_table_insert(t->files, g_strdup(sensor), f);
+    }
+    fwrite(data, 1, len, f);
+    fputc('\n', f);
+    (*t->messages)++;
+    return true;
+}
+
+bool tw_nats_consume(const TwNatsOptions *o, const char *dir, GPtrArray *paths, GPtrArray *names,
+                     guint64 *messages, GError **err)
+{
+    TwNatsConsumer *c = tw_nats_consumer_open(o, false, err);
+    if (!c)
+        return false;
+    g_autoptr(GHashTable) files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    ToFiles t = { dir, paths, names, files, messages, err };
+    int r;
+    while ((r = tw_nats_consumer_fetch(c, TW_NATS_FETCH_WAIT_MS, to_files, &t, err)) > 0)
+        ;
+    bool ok = r == 0;
     GHashTableIter it;
     gpointer k, v;
     g_hash_table_iter_init(&it, files);
     while (g_hash_table_iter_next(&it, &k, &v)) {
-        SensorFile *sf = v;
-        if (fclose(sf->f) != 0 && ok) {
+        if (fclose(v) != 0 && ok) {
             g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_FAILED, "writing the spool of %s failed", (char *)k);
             ok = false;
         }
-        g_free(sf);
     }
-    /* Not unsubscribed: that would delete the durable consumer (and its
-     * position) on the server. */
-    natsSubscription_Destroy(sub);
-    jsCtx_Destroy(js);
-    natsConnection_Destroy(nc);
-    natsOptions_Destroy(opts);
+    tw_nats_consumer_close(c);
     return ok;
 }
 
@@ -506,6 +581,24 @@ int tw_nats_publisher_close(TwNatsPublisher *p)
 {
     (void)p;
     return 0;
+}
+
+TwNatsConsumer *tw_nats_consumer_open(const TwNatsOptions *o, bool follow, GError **err)
+{
+    (void)o, (void)follow;
+    g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOSYS, "this trustwire was built without libnats (-Dnats=disabled)");
+    return NULL;
+}
+
+int tw_nats_consumer_fetch(TwNatsConsumer *c, int wait_ms, TwNatsMessageFn fn, void *user, GError **err)
+{
+    (void)c, (void)wait_ms, (void)fn, (void)user, (void)err;
+    return -1;
+}
+
+void tw_nats_consumer_close(TwNatsConsumer *c)
+{
+    (void)c;
 }
 
 bool tw_nats_consume(const TwNatsOptions *o, const char *dir, GPtrArray *paths, GPtrArray *names,

@@ -15,7 +15,14 @@
  * SUBJECT.events (--durable, default "trustwire-central") reads what the
  * stream holds, one spool file per sensor, until the stream has nothing
  * more for it; the files are then merged by time like --from-events FILE…
- * (cli/from-events.c), each input named by its sensor. */
+ * (cli/from-events.c), each input named by its sensor.
+ *
+ * `--from-events nats://… --follow` (cli/follow.c): the same durable
+ * consumer, kept open: tw_nats_consumer_fetch waits for new messages, and
+ * while the broker is away it says so once and keeps waiting (libnats
+ * reconnects; the consumer's position is the broker's).  A message
+ * delivered again after a restart (its ack was lost) is recognised by its
+ * stream sequence and not handed on twice. */
 #pragma once
 
 #include <glib.h>
@@ -45,6 +52,21 @@ void tw_nats_publish(TwNatsPublisher *p, bool finding, const char *line, gsize l
  * prints what was published, spooled and dropped; frees p.  Returns 0, or
  * 2 when messages were dropped or are left in the spool. */
 int tw_nats_publisher_close(TwNatsPublisher *p);
+
+typedef struct TwNatsConsumer TwNatsConsumer;
+/* One event message (sensor: the Tw-Sensor header, or "nats"; data is
+ * transfer none); false stops the fetch with an error. */
+typedef bool (*TwNatsMessageFn)(const char *sensor, const char *data, gsize len, void *user);
+/* The durable pull consumer on SUBJECT.events (o->durable).  follow: the
+ * stream is created if missing, and the broker is waited for.
+ * Returns: (transfer full) (nullable): free with tw_nats_consumer_close(). */
+TwNatsConsumer *tw_nats_consumer_open(const TwNatsOptions *o, bool follow, GError **err);
+/* Hands on the next messages (at most TW_NATS_FETCH_BATCH) in stream
+ * order and acknowledges them; waits at most wait_ms when there are none
+ * (not following: asks the server whether any are left).  Returns how many
+ * were handed on (0: none now, or the broker is away), -1 with *err. */
+int tw_nats_consumer_fetch(TwNatsConsumer *c, int wait_ms, TwNatsMessageFn fn, void *user, GError **err);
+void tw_nats_consumer_close(TwNatsConsumer *c);
 
 /* Reads every event message for the durable consumer into one NDJSON file
  * per sensor under `dir`; paths (char*, owned) and names (char*, owned)

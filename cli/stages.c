@@ -100,7 +100,7 @@ static void ring_fields(TwStages *st, const TwFinding *f, bool json)
     const TwEvidence *which[2] = { first, last };
     const char *names[2] = { "first", "established" };
     for (int i = 0; i < 2; i++) {
-        const char *file;
+        g_autofree char *file = NULL;
         guint64 n;
         if (!tw_ring_locate(st->ring, which[i]->frame, &file, &n))
             continue;

@@ -77,6 +77,7 @@ static void tree_node_free(gpointer p)
     TwTreeNode *n = p;
     g_free(n->name);
     g_free(n->value);
+    g_free(n->spec);
     g_free(n);
 }
 
@@ -285,8 +286,8 @@ const char *tw_event_get_whole_str(const TwEvent *ev, const char *key)
     return tw_event_is_truncated(ev, key) ? NULL : tw_event_get_str(ev, key);
 }
 
-void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *note,
-                       const char *fmt, ...)
+static void tree_add_v(TwEvent *ev, guint depth, const char *name, const char *spec,
+                       const char *note, const char *fmt, va_list ap)
 {
     if (!ev->tree)
         ev->tree = g_ptr_array_new_with_free_func(tree_node_free);
@@ -294,13 +295,69 @@ void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *n
     n->depth = depth;
     n->name = valid_utf8(g_strdup(name));
     n->note = note;
-    if (fmt) {
-        va_list ap;
-        va_start(ap, fmt);
+    n->spec = spec ? g_strdup(spec) : NULL;
+    if (fmt)
         n->value = valid_utf8(g_strdup_vprintf(fmt, ap));
-        va_end(ap);
-    }
     g_ptr_array_add(ev->tree, n);
+}
+
+void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *note,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tree_add_v(ev, depth, name, NULL, note, fmt, ap);
+    va_end(ap);
+}
+
+void tw_event_tree_add_spec(TwEvent *ev, guint depth, const char *name, const char *spec,
+                            const char *note, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tree_add_v(ev, depth, name, spec, note, fmt, ap);
+    va_end(ap);
+}
+
+void tw_event_tree_set_spec(TwEvent *ev, guint i, const char *spec, bool replace)
+{
+    if (!ev->tree || i >= ev->tree->len || !spec)
+        return;
+    TwTreeNode *n = g_ptr_array_index(ev->tree, i);
+    if (n->spec && !replace)
+        return;
+    g_free(n->spec);
+    n->spec = g_strdup(spec);
+}
+
+guint tw_event_tree_len(const TwEvent *ev)
+{
+    return ev->tree ? ev->tree->len : 0;
+}
+
+void tw_event_tree_fields(TwEvent *ev, guint depth, const TwTreeRow *rows, gsize n)
+{
+    for (gsize i = 0; i < n; i++) {
+        const TwField *f = tw_event_get(ev, rows[i].key);
+        if (!f)
+            continue;
+        GString *v = g_string_new(NULL);
+        switch (f->type) {
+        case TW_FIELD_STR: g_string_append(v, f->v.s); break;
+        case TW_FIELD_INT: g_string_append_printf(v, "%" G_GINT64_FORMAT, f->v.i); break;
+        case TW_FIELD_BOOL: g_string_append(v, f->v.b ? "true" : "false"); break;
+        case TW_FIELD_INTLIST:
+            for (guint j = 0; j < f->v.ilist->len; j++)
+                g_string_append_printf(v, "%s%" G_GINT64_FORMAT, j ? ", " : "", g_array_index(f->v.ilist, gint64, j));
+            break;
+        case TW_FIELD_STRLIST:
+            for (guint j = 0; j < f->v.slist->len; j++)
+                g_string_append_printf(v, "%s%s", j ? ", " : "", (const char *)g_ptr_array_index(f->v.slist, j));
+            break;
+        }
+        tw_event_tree_add_spec(ev, depth, rows[i].name, rows[i].spec, rows[i].note, "%s", v->str);
+        g_string_free(v, TRUE);
+    }
 }
 
 /* Events come in time order, many within the same second: the date and

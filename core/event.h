@@ -33,12 +33,13 @@ typedef struct {
     } v;
 } TwField;
 
-/* One line of the teaching view (-T tree): `name: value  — note`. */
+/* One line of the teaching view (-T tree): `name: value  — note  [spec]`. */
 typedef struct {
     guint depth;
     char *name;
     char *value;      /* may be NULL for a heading */
     const char *note; /* static explanatory phrase, may be NULL */
+    char *spec;       /* where the field is defined ("RFC 4120 5.4.1"), owned, may be NULL */
 } TwTreeNode;
 
 #define TW_ADDR_STRLEN 46 /* INET6_ADDRSTRLEN */
@@ -115,6 +116,23 @@ const char *tw_event_get_whole_str(const TwEvent *ev, const char *key);
 /* Teaching view. */
 void tw_event_tree_add(TwEvent *ev, guint depth, const char *name, const char *note,
                        const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+/* The same with the section of the specification that defines the field. */
+void tw_event_tree_add_spec(TwEvent *ev, guint depth, const char *name, const char *spec,
+                            const char *note, const char *fmt, ...) G_GNUC_PRINTF(6, 7);
+/* Sets (copies) the spec of the tree node at index i (no-op when out of range
+ * or when it has one already and !replace). */
+void tw_event_tree_set_spec(TwEvent *ev, guint i, const char *spec, bool replace);
+/* Number of tree nodes so far (0 without a tree). */
+guint tw_event_tree_len(const TwEvent *ev);
+/* A field of the event shown under its specification's name: one line per
+ * row whose key is present (lists joined by ", "), at `depth`. */
+typedef struct {
+    const char *key;  /* event key */
+    const char *name; /* the specification's name */
+    const char *note; /* may be NULL */
+    const char *spec; /* may be NULL */
+} TwTreeRow;
+void tw_event_tree_fields(TwEvent *ev, guint depth, const TwTreeRow *rows, gsize n);
 
 /* Serialise as one JSON object (no newline) in the docs/events.md layout. */
 void tw_event_to_json(const TwEvent *ev, GString *out);

@@ -144,6 +144,22 @@
  * cap first.  Also the most threads --workers will start. */
 #define TW_WORKER_SHARDS 16
 
+/* ---- live capture: -w DIR ring, --workers fan-out (capture/ring.c, fanout.c) ---- */
+/* Frames one ring file holds at most (its index: 12 bytes a frame, to tell
+ * the in-file number of a run frame).  When reached: a new file starts
+ * early, as when the size limit is reached.  Nothing is lost. */
+#define TW_RING_FILE_FRAMES_MAX 131072
+/* IP fragments a pipeline's ring tap keeps copies of until their datagram
+ * is complete and used (then they are written) or not.  When reached: the
+ * oldest copy is dropped, counted (ring.fragments_not_kept); that datagram's
+ * earlier fragments are then missing from the ring, not from the analysis. */
+#define TW_RING_HELD_FRAMES 512
+#define TW_RING_HELD_BYTES (4u << 20)
+/* --workers N live: events a capture worker hands to the analysis thread
+ * and not yet merged.  When reached: the worker waits (its socket's ring
+ * buffers meanwhile; a full ring is a kernel drop, counted in the health). */
+#define TW_FANOUT_QUEUE_MAX 65536
+
 /* ---- fleet: NATS JetStream (cli/nats-bus.c) and the merge of sensors ---- */
 /* A sensor that cannot reach the broker keeps at most this many bytes of
  * messages in its spool file; beyond it messages are dropped, counted and
@@ -158,6 +174,13 @@
  * before the consumer asks the server whether anything is left. */
 #define TW_NATS_FETCH_BATCH 512
 #define TW_NATS_FETCH_WAIT_MS 500
+/* --follow (cli/follow.c): events are held this long in capture time (the
+ * newest event seen minus this) so that several sensors' events meet in time
+ * order, and at most this many; when the stream is idle every held event
+ * goes on.  When the count is reached: the oldest held event goes on at
+ * once (a sensor lagging further comes in a little out of order). */
+#define TW_FOLLOW_HOLD_US (2 * G_USEC_PER_SEC)
+#define TW_FOLLOW_HOLD_MAX 65536
 /* --from-events with several inputs (sensors): an event from one input is
  * the same packet as an event of another input when every field, the
  * 5-tuple and the message agree and their capture times are at most this
@@ -219,6 +242,14 @@
  * tickets (as Wireshark learns them).  Beyond it the oldest is forgotten and
  * a later message under it stays encrypted: kerberos.session_keys_forgotten. */
 #define TW_KRB5_MAX_SESSION_KEYS 4096
+/* Kerberos with keys: keys tried on one encrypted part (long-term
+ * candidates of a principal, every key of an enctype for a ticket whose
+ * service account the store does not name, learned keys of one client).
+ * When reached: the part stays encrypted (kerberos.key_tries_capped). */
+#define TW_KRB5_MAX_KEY_TRIES 64
+/* PAC_INFO_BUFFERs read from one decrypted PAC (MS-PAC 2.3).  When reached:
+ * the later buffers are not read (a PAC has about ten). */
+#define TW_KRB5_MAX_PAC_BUFFERS 64
 /* PrincipalName components joined.  When reached: the name is cut. */
 #define TW_KRB5_MAX_NAME_COMPONENTS 16
 /* TCP framing anomalies reported per direction.  When reached: further
@@ -469,3 +500,42 @@
 #define TW_TK_MAX_HOLDERS   16384
 #define TW_TK_MAX_RECORDS   4096
 
+
+/* ======================================================================
+ * Teaching view (output/tree-sink.c, output/tree-relations.c)
+ * ==================================================================== */
+
+/* The -T tree sink holds events before writing them, to add "response in
+ * frame N" to a request once its reply is seen.  Bounds: the look-ahead
+ * window, in capture time and in events.  When reached: the oldest event is
+ * written; a reply later than this finds its request written already and
+ * only it says "request in frame" (counted: tree.lookahead_missed).  Live,
+ * the tree appears this much later than the packets. */
+#define TW_TREE_LOOKAHEAD_US     (5 * G_USEC_PER_SEC)
+#define TW_TREE_LOOKAHEAD_EVENTS 2048
+/* Exchanges followed for their narrative (Kerberos AS/TGS, NETLOGON
+ * secure-channel setups, NTLM authentications), and steps kept per exchange.
+ * When reached: the oldest open exchange is written as it stands ("not
+ * finished"); a longer exchange lists its first steps and counts the rest.
+ * An exchange idle this long is written as it stands. */
+#define TW_TREE_MAX_EXCHANGES    1024
+#define TW_TREE_MAX_STEPS        16
+#define TW_TREE_EXCHANGE_IDLE_US (60 * G_USEC_PER_SEC)
+/* Recent events remembered (frame, time) to compute a reply's delay.
+ * When reached: the oldest is forgotten; a reply to it shows no delay. */
+#define TW_TREE_MAX_RECENT       16384
+/* --frame N: frames selected for the tree view (more are refused). */
+#define TW_TREE_MAX_FRAMES       4096
+/* ---- pictures (output/html*.c, output/ladder.c) ---- */
+/* A page must open quickly and stay small on a capture of 16,000 machines:
+ * each cap says what is summed up instead of drawn (the page says so). */
+#define TW_LADDER_GAP_US      (2 * G_USEC_PER_SEC) /* a pause this long ends one exchange's ladder */
+#define TW_LADDER_MAX         4     /* ladders per machine: the latest failing exchanges are drawn */
+#define TW_LADDER_MAX_ARROWS  24    /* evidence rows drawn in one ladder: further rows are counted */
+#define TW_LADDER_MAX_PARTIES 6     /* columns of a ladder: further addresses share the last column */
+#define TW_HTML_MAX_DETAILED  200   /* machines drawn in full (timeline, clock, ladders, evidence): the
+                                     * others not healthy are rows of a summary table */
+#define TW_HTML_OPEN_DETAILED 25    /* detailed machines shown unfolded; the rest fold (<details>) */
+#define TW_HTML_MAX_HEALTHY   20000 /* healthy and unknown machines listed by name (folded) */
+#define TW_HTML_HEALTHY_TABLE 1000  /* … as table rows up to this many, beyond as lines of one text block */
+#define TW_HTML_MAX_USERS     200   /* user logon failures listed */

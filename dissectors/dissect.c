@@ -21,6 +21,10 @@ const char *tw_status_name(TwStatus st)
 
 void tw_emit(TwDissectCtx *ctx, TwEvent *ev)
 {
+    /* Teaching view with -O: the lower layers of the frame that completed
+     * the message (not of a flush at the end, whose frame is gone). */
+    if (ctx->tree_layers && ctx->want_tree && ctx->raw && ctx->raw->no == ev->frame && ctx->tree_lower)
+        ctx->tree_lower(ev, ctx->raw, ctx->tree_layers);
     if (ctx->emit)
         ctx->emit(ev, ctx->emit_user);
     else

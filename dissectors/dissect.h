@@ -14,12 +14,26 @@
  * (client to server), TW_DIR_RSP back toward the client. */
 enum { TW_DIR_REQ = 0, TW_DIR_RSP = 1 };
 
+/* The frame being processed, for the teaching view's lower layers
+ * (dissectors/lower/lower-tree.h); valid only while capture/ processes it. */
+typedef struct {
+    const guint8 *data;
+    guint32 caplen, origlen;
+    int linktype;
+    guint64 no;
+} TwRawFrame;
+
 typedef struct TwDissectCtx TwDissectCtx;
 struct TwDissectCtx {
     const TwPacketInfo *pi; /* the packet that completed the bytes being fed */
     TwEmitFn emit;
     void *emit_user;
     bool want_tree;          /* build the teaching view (TwEvent.tree) */
+    guint tree_layers;       /* with want_tree: lower layers to show (TW_TREE_LAYER_*), 0: none */
+    const TwRawFrame *raw;   /* with tree_layers: the frame being processed, else NULL */
+    /* with tree_layers: puts the frame's lower layers before an event's tree
+     * (tw_lower_tree_prepend, set by capture/); tw_emit calls it */
+    void (*tree_lower)(TwEvent *ev, const TwRawFrame *raw, guint mask);
     struct TwKeyStore *keys; /* keys/keystore.h: keys to decrypt with, or NULL */
     bool show_keys;          /* --show-keys: the teaching view may print key bytes (labs) */
     GHashTable *counters;    /* interned name -> guint64*, owned by the pipeline */

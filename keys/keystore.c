@@ -483,6 +483,23 @@ GBytes *tw_key_decrypt(TwKeyStore *ks, const TwKey *k, gint32 usage, const guint
     return g_bytes_new_take(buf, out.length);
 }
 
+TwKey *tw_key_cf2(TwKeyStore *ks, const TwKey *k1, const char *pepper1, const TwKey *k2, const char *pepper2)
+{
+    if (!k1 || !k2 || !k1->bytes || !k2->bytes)
+        return NULL;
+    krb5_context kc = store_ctx(ks, NULL);
+    if (!kc)
+        return NULL;
+    krb5_keyblock a = { .enctype = k1->enctype, .length = (unsigned)k1->len, .contents = k1->bytes };
+    krb5_keyblock b = { .enctype = k2->enctype, .length = (unsigned)k2->len, .contents = k2->bytes };
+    krb5_keyblock *out = NULL;
+    if (krb5_c_fx_cf2_simple(kc, &a, pepper1, &b, pepper2, &out) != 0 || !out)
+        return NULL;
+    TwKey *k = tw_key_new_session(out->enctype, out->contents, out->length);
+    krb5_free_keyblock(kc, out);
+    return k;
+}
+
 TwKey *tw_key_new_session(gint32 enctype, const guint8 *bytes, gsize len)
 {
     TwKey *k = g_new0(TwKey, 1);

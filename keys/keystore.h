@@ -91,6 +91,13 @@ bool tw_keystore_learn_salt(TwKeyStore *ks, const char *name, const char *realm,
  * or the cipher text is not a valid length for the enctype. */
 GBytes *tw_key_decrypt(TwKeyStore *ks, const TwKey *k, gint32 usage, const guint8 *cipher, gsize len);
 
+/* RFC 6113 5.1 KRB-FX-CF2(k1, k2, pepper1, pepper2) through
+ * krb5_c_fx_cf2_simple: the FAST armor key (subkey, TGT session key,
+ * "subkeyarmor", "ticketarmor") and the strengthened reply key
+ * (strengthen-key, reply key, "strengthenkey", "replykey").  The result has
+ * k1's enctype.  Returns: (transfer full) (nullable): free with tw_key_free(). */
+TwKey *tw_key_cf2(TwKeyStore *ks, const TwKey *k1, const char *pepper1, const TwKey *k2, const char *pepper2);
+
 /* A session key learned from a decrypted reply (RFC 4120 5.4.2 EncKDCRepPart
  * key, 5.3 EncTicketPart key): owned by the caller, freed with tw_key_free(). */
 TwKey *tw_key_new_session(gint32 enctype, const guint8 *bytes, gsize len);

@@ -1,6 +1,7 @@
 /* dc-view.c — who each domain controller accepted and refused, as
  * analysis/fleet.c counted it (docs/report.md "domain_controllers"). */
 #include "output/dc-view.h"
+#include "output/wrap.h"
 
 #include <string.h>
 
@@ -58,19 +59,19 @@ void tw_dc_view_text(GString *out, const TwAnalysis *a)
     g_string_append(out, "Per domain controller:\n");
     for (guint i = 0; i < dcs->len; i++) {
         const TwDcView *v = g_ptr_array_index(dcs, i);
-        g_string_append_printf(out, "  %s", name_of(v->dc));
+        g_autoptr(GString) l = g_string_new(name_of(v->dc));
         if (v->dc->account && v->dc->addrs->len)
-            g_string_append_printf(out, " %s", g_array_index(v->dc->addrs, TwAddrUse, 0).addr);
-        g_string_append(out, ": ");
-        text_list(out, "accepted", v->accepted);
-        g_string_append(out, "; ");
-        text_list(out, "refused", v->refused);
+            g_string_append_printf(l, " %s", g_array_index(v->dc->addrs, TwAddrUse, 0).addr);
+        g_string_append(l, ": ");
+        text_list(l, "accepted", v->accepted);
+        g_string_append(l, "; ");
+        text_list(l, "refused", v->refused);
         double o;
         if (tw_machine_clock_offset(v->dc, &o))
-            g_string_append_printf(out, "; clock %+.1f s vs capture host", ABS(o) < 0.05 ? 0.0 : o);
+            g_string_append_printf(l, "; clock %+.1f s vs capture host", ABS(o) < 0.05 ? 0.0 : o);
         if (v->lagging->len || v->only_here->len)
-            g_string_append(out, "; lags (dc-replication)");
-        g_string_append_c(out, '\n');
+            g_string_append(l, "; lags (dc-replication)");
+        tw_wrap(out, tw_wrap_report_width(), "  ", "    ", l->str);
     }
 }
 

@@ -3,6 +3,7 @@
  * the file, the frame number in that file and a display filter that
  * selects the exchange. */
 #include "output/report-health.h"
+#include "output/wrap.h"
 
 #include <string.h>
 
@@ -88,13 +89,15 @@ void tw_report_health_text(TwAnalysis *a, const GPtrArray *issues, GString *out)
         g_string_append(out, "Inputs:\n");
         for (guint i = 0; i < srcs->len; i++) {
             const TwHealthSource *s = g_ptr_array_index(srcs, i);
+            g_autofree char *l = NULL;
             if (strcmp(s->kind, "events") == 0)
-                g_string_append_printf(out, "  %s: %" G_GUINT64_FORMAT " events\n", s->name, s->events);
+                l = g_strdup_printf("%s: %" G_GUINT64_FORMAT " events", s->name, s->events);
             else
-                g_string_append_printf(out, "  %s: frames %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT
-                                       " of the run are its frames 1–%" G_GUINT64_FORMAT "\n",
-                                       basename_of(s->name), s->frames ? s->first_frame : 0,
-                                       s->frames ? s->first_frame + s->span - 1 : 0, s->span);
+                l = g_strdup_printf("%s: frames %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT
+                                    " of the run are its frames 1–%" G_GUINT64_FORMAT,
+                                    basename_of(s->name), s->frames ? s->first_frame : 0,
+                                    s->frames ? s->first_frame + s->span - 1 : 0, s->span);
+            tw_wrap(out, tw_wrap_report_width(), "  ", "    ", l);
         }
         g_string_append_c(out, '\n');
     }

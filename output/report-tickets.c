@@ -1,5 +1,6 @@
 /* report-tickets.c — see report-tickets.h. */
 #include "output/report-tickets.h"
+#include "output/wrap.h"
 
 #include "analysis/tickets.h"
 #include "core/krb5-names.h"
@@ -85,6 +86,16 @@ static char *frames_text(const GArray *frames)
     return g_string_free(s, FALSE);
 }
 
+/* Two refusals that say the same thing: who, how, what, which error, from
+ * where, in which input. */
+static bool same_failure(const TwTgsFailure *x, const TwTgsFailure *y)
+{
+    return g_strcmp0(x->requester, y->requester) == 0 && g_strcmp0(x->requester_from, y->requester_from) == 0 &&
+           g_strcmp0(x->service, y->service) == 0 && g_strcmp0(x->for_user, y->for_user) == 0 &&
+           x->code == y->code && g_strcmp0(x->client_addr, y->client_addr) == 0 &&
+           g_strcmp0(x->source, y->source) == 0;
+}
+
 /* The patterns that touch machine trust, in a fixed order. */
 static GPtrArray *findings(const TwAnalysis *a)
 {
@@ -158,30 +169,6 @@ static GPtrArray *findings(const TwAnalysis *a)
     return out;
 }
 
-/* Words of `text` after `head`, lines of at most WRAP_COLS, later lines
- * indented by two spaces (as the rest of the report). */
-#define WRAP_COLS 100
-static void wrap(GString *out, const char *head, const char *text)
-{
-    g_string_append(out, head);
-    gsize col = g_utf8_strlen(head, -1);
-    gchar **words = g_strsplit(text, " ", -1);
-    for (gchar **w = words; *w; w++) {
-        gsize n = g_utf8_strlen(*w, -1);
-        if (col > 2 && col + 1 + n > WRAP_COLS) {
-            g_string_append(out, "\n  ");
-            col = 2;
-        } else if (w != words) {
-            g_string_append_c(out, ' ');
-            col++;
-        }
-        g_string_append(out, *w);
-        col += n;
-    }
-    g_strfreev(words);
-    g_string_append_c(out, '\n');
-}
-
 static const char *kind_title(const char *kind)
 {
     if (strcmp(kind, "s4u-unknown-user") == 0)
@@ -196,27 +183,39 @@ guint tw_report_tickets_text(GString *out, const TwAnalysis *a)
     const TwTickets *t = a->tickets;
     if (t->tgs_failures->len) {
         g_string_append_printf(out, "Ticket requests the KDC refused (%u):\n", t->tgs_failures->len);
-        for (guint i = 0; i < t->tgs_failures->len && i < SHOW_MAX; i++) {
+        guint i = 0, lines = 0;
+        while (i < t->tgs_failures->len && lines < SHOW_MAX) {
             const TwTgsFailure *f = g_ptr_array_index(t->tgs_failures, i);
+            /* The same refusal again and again: one line (docs/report.md "Width and folding"). */
+            guint run = 1;
+            while (i + run < t->tgs_failures->len && same_failure(f, g_ptr_array_index(t->tgs_failures, i + run)))
+                run++;
+            const TwTgsFailure *last = g_ptr_array_index(t->tgs_failures, i + run - 1);
             const char *en = tw_krb5_error_name(f->code);
             g_autofree char *how = f->for_user ? g_strdup_printf(" (S4U2Self for %s)", f->for_user)
                                  : g_strcmp0(f->requester_from, "s4u2proxy") == 0
                                      ? g_strdup(" (S4U2Proxy)")
                                      : g_strdup("");
-            g_string_append_printf(out, "  %s%s → %s: %s (%" G_GINT64_FORMAT ") from %s, frame %" G_GUINT64_FORMAT "%s%s\n",
-                                   f->requester ? f->requester : "unknown client", how,
-                                   f->service ? f->service : "?", en ? en : "error", f->code,
-                                   f->client_addr, f->frame, f->source ? " in " : "",
-                                   f->source ? f->source : "");
+            g_autofree char *where = run == 1 ? g_strdup_printf("frame %" G_GUINT64_FORMAT, f->frame)
+                                     : g_strdup_printf("×%u, frames %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT, run,
+                                                       f->frame, last->frame);
+            g_autofree char *l = g_strdup_printf("%s%s → %s: %s (%" G_GINT64_FORMAT ") from %s, %s%s%s",
+                                                 f->requester ? f->requester : "unknown client", how,
+                                                 f->service ? f->service : "?", en ? en : "error", f->code,
+                                                 f->client_addr, where, f->source ? " in " : "",
+                                                 f->source ? f->source : "");
+            tw_wrap(out, tw_wrap_report_width(), "  ", "    ", l);
+            i += run;
+            lines++;
         }
-        if (t->tgs_failures->len > SHOW_MAX)
-            g_string_append_printf(out, "  … and %u more (see -T json)\n", t->tgs_failures->len - SHOW_MAX);
+        if (i < t->tgs_failures->len)
+            g_string_append_printf(out, "  … and %u more (see -T json)\n", t->tgs_failures->len - i);
         g_string_append_c(out, '\n');
     }
     g_autoptr(GPtrArray) fs = findings(a);
     for (guint i = 0; i < fs->len; i++) {
         const TkFinding *k = g_ptr_array_index(fs, i);
-        wrap(out, kind_title(k->kind), k->text);
+        tw_wrap(out, tw_wrap_report_width(), kind_title(k->kind), "  ", k->text);
     }
     if (fs->len)
         g_string_append_c(out, '\n');

@@ -6,12 +6,12 @@
 #include "output/report-tickets.h"
 #include "output/dc-view.h"
 #include "output/report-health.h"
+#include "output/wrap.h"
 #include "analysis/clock.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#define WRAP_COLS 100
 
 typedef struct {
     TwMachine *m;
@@ -52,8 +52,8 @@ static GArray *collect(TwAnalysis *a)
     g_array_set_clear_func(vs, verdict_clear);
     for (guint i = 0; i < a->machine_order->len; i++) {
         TwMachine *m = g_ptr_array_index(a->machine_order, i);
-        if (m->merged_away || tw_machine_only_named(m))
-            continue;
+        if (!tw_machine_is_machine(m) || !tw_analysis_shows(a, m))
+            continue; /* a name only others used: named_only_text/json; --machine: only the one it names */
         Verdict v = { .m = m };
         v.findings = tw_rules_eval(a, m);
         v.state = tw_findings_state(v.findings);
@@ -61,6 +61,21 @@ static GArray *collect(TwAnalysis *a)
     }
     g_array_sort(vs, verdict_cmp);
     return vs;
+}
+
+/* The first thing said about a name only others used (its earliest
+ * evidence, any fact), or NULL. */
+static const TwEvidence *named_first(const TwMachine *m)
+{
+    const TwEvidence *best = NULL;
+    for (int k = 0; k < TW_F_COUNT; k++) {
+        const GPtrArray *ev = m->facts[k].ev;
+        if (!tw_fact_names_only_note((TwFactKind)k))
+            continue;
+        if (ev->len && (!best || tw_evidence_cmp(&g_ptr_array_index(ev, 0), &best) < 0))
+            best = g_ptr_array_index(ev, 0);
+    }
+    return best;
 }
 
 static const TwFinding *main_finding(const Verdict *v)
@@ -123,43 +138,27 @@ static const char *state_label(TwState s)
     }
 }
 
-/* Appends `text` word-wrapped, every line starting with `indent`. */
-static void wrap(GString *out, const char *indent, const char *first, const char *text);
+/* Appends `text` word-wrapped to the report's width: the first line starts
+ * with `indent` and `first`, the next ones with `indent` and as many spaces
+ * as `first` takes (a hanging indent under the text). */
+static void wrap(GString *out, const char *indent, const char *first, const char *text)
+{
+    g_autofree char *head = g_strconcat(indent, first, NULL);
+    g_autoptr(GString) cont = g_string_new(indent);
+    for (gsize i = 0, n = tw_wrap_display_width(first); i < n; i++)
+        g_string_append_c(cont, ' ');
+    tw_wrap(out, tw_wrap_report_width(), head, cont->str, text);
+}
 
 void tw_report_wrap(GString *out, const char *indent, const char *first, const char *text)
 {
     wrap(out, indent, first, text);
 }
 
-static void wrap(GString *out, const char *indent, const char *first, const char *text)
+/* A line that wraps with continuation lines indented by `cont`. */
+static void line(GString *out, const char *first, const char *cont, const char *text)
 {
-    gsize col0 = strlen(indent);
-    g_string_append(out, indent);
-    g_string_append(out, first);
-    gsize colno = col0 + g_utf8_strlen(first, -1);
-    g_auto(GStrv) words = g_strsplit(text, " ", -1);
-    bool line_start = true;
-    for (char **w = words; *w; w++) {
-        if (!**w)
-            continue;
-        gsize wl = g_utf8_strlen(*w, -1);
-        if (!line_start && colno + 1 + wl > WRAP_COLS) {
-            g_string_append_c(out, '\n');
-            g_string_append(out, indent);
-            for (gsize i = 0, n = g_utf8_strlen(first, -1); i < n; i++)
-                g_string_append_c(out, ' ');
-            colno = col0 + g_utf8_strlen(first, -1);
-            line_start = true;
-        }
-        if (!line_start) {
-            g_string_append_c(out, ' ');
-            colno++;
-        }
-        g_string_append(out, *w);
-        colno += wl;
-        line_start = false;
-    }
-    g_string_append_c(out, '\n');
+    tw_wrap(out, tw_wrap_report_width(), first, cont, text);
 }
 
 static char *short_time(gint64 us)
@@ -173,32 +172,88 @@ static char *short_time(gint64 us)
 
 static const TwAnalysis *report_an; /* for evidence locations (tw_evidence_locate) */
 
-static void text_evidence(GString *out, const TwEvidence *e, bool color)
+/* Evidence items that say the same thing: the same message, error, status
+ * and peers, in the same input (docs/report.md "Width and folding"). */
+static bool same_saying(const TwEvidence *x, const TwEvidence *y)
 {
-    g_autofree char *t = short_time(e->ts_us);
-    const char *file = NULL;
-    guint64 frame = e->frame;
+    const char *fx = NULL, *fy = NULL;
+    guint64 nx = 0, ny = 0;
+    tw_evidence_locate(report_an, x, &fx, &nx);
+    tw_evidence_locate(report_an, y, &fy, &ny);
+    return g_strcmp0(fx, fy) == 0 && g_strcmp0(x->source, y->source) == 0 && g_strcmp0(x->msg, y->msg) == 0 &&
+           g_strcmp0(x->src, y->src) == 0 && g_strcmp0(x->dst, y->dst) == 0 &&
+           x->has_krb_error == y->has_krb_error && (!x->has_krb_error || x->krb_error == y->krb_error) &&
+           x->has_ntstatus == y->has_ntstatus && (!x->has_ntstatus || x->ntstatus == y->ntstatus) &&
+           x->has_kpasswd_result == y->has_kpasswd_result &&
+           (!x->has_kpasswd_result || x->kpasswd_result == y->kpasswd_result);
+}
+
+/* Evidence items ev[from .. from+n-1] (n ≥ 1, all saying the same thing) as
+ * one line: where, when, who, what; then the display filter that selects
+ * them.  Folded (n > 1): "×5, frames 12–40" and the time span. */
+static void text_evidence_run(GString *out, const GPtrArray *ev, guint from, guint n, bool color)
+{
+    const TwEvidence *e = g_ptr_array_index(ev, from), *last = g_ptr_array_index(ev, from + n - 1);
+    const char *file = NULL, *lfile = NULL;
+    guint64 frame = e->frame, lframe = last->frame;
     tw_evidence_locate(report_an, e, &file, &frame);
-    g_string_append_printf(out, "    %sframe %-6" G_GUINT64_FORMAT "%s %s", col(color, C_DIM), frame,
-                           col(color, C_RESET), t + 11);
+    tw_evidence_locate(report_an, last, &lfile, &lframe);
+    g_autofree char *t = short_time(e->ts_us);
+    g_autofree char *lt = short_time(last->ts_us);
+    g_autoptr(GString) l = g_string_new(NULL);
+    if (n == 1) {
+        g_autofree char *no = g_strdup_printf("%" G_GUINT64_FORMAT, frame);
+        g_string_append_printf(l, "%sframe %s%s", col(color, C_DIM), no, col(color, C_RESET));
+        for (gsize i = strlen(no); i < 6; i++)
+            g_string_append_c(l, ' ');
+        g_string_append_printf(l, " %s", t + 11);
+    } else {
+        g_string_append_printf(l, "%s×%u, frame%s %" G_GUINT64_FORMAT, col(color, C_DIM), n, frame == lframe ? "" : "s",
+                               frame);
+        if (lframe != frame)
+            g_string_append_printf(l, "–%" G_GUINT64_FORMAT, lframe);
+        g_string_append_printf(l, "%s  %s", col(color, C_RESET), t + 11);
+        if (strcmp(t, lt) != 0)
+            g_string_append_printf(l, "–%s", lt + 11);
+    }
     if (e->source)
-        g_string_append_printf(out, " [%s]", e->source);
+        g_string_append_printf(l, " [%s]", e->source);
     else if (file && tw_report_input_count(report_an) > 1)
-        g_string_append_printf(out, " [%s]", strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
+        g_string_append_printf(l, " [%s]", strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
     if (e->src[0])
-        g_string_append_printf(out, "  %s → %s", e->src, e->dst);
-    g_string_append_printf(out, "  %s", e->msg);
+        g_string_append_printf(l, "  %s → %s", e->src, e->dst);
+    g_string_append_printf(l, "  %s", e->msg);
     g_autofree char *error = tw_evidence_error_text(e);
     g_autofree char *status = tw_evidence_status_text(e);
     if (error)
-        g_string_append_printf(out, "  %s", error);
+        g_string_append_printf(l, "  %s", error);
     if (status)
-        g_string_append_printf(out, "  %s", status);
+        g_string_append_printf(l, "  %s", status);
+    bool same_detail = true;
+    for (guint i = from + 1; i < from + n; i++)
+        same_detail &= g_strcmp0(e->detail, ((const TwEvidence *)g_ptr_array_index(ev, i))->detail) == 0;
     if (e->detail)
-        g_string_append_printf(out, "  — %s", e->detail);
-    g_string_append_c(out, '\n');
+        g_string_append_printf(l, "  — %s%s", same_detail ? "" : "the first: ", e->detail);
+    line(out, "    ", "      ", l->str);
     g_autofree char *filter = tw_evidence_filter(e);
-    g_string_append_printf(out, "      %sfilter: %s%s\n", col(color, C_DIM), filter, col(color, C_RESET));
+    g_autofree char *head = g_strdup_printf("      %sfilter: ", col(color, C_DIM));
+    g_autofree char *ftext = g_strconcat(filter, col(color, C_RESET), NULL);
+    line(out, head, "        ", ftext);
+}
+
+/* The first `max` items of ev (all when max is 0), runs of items that say
+ * the same thing folded into one line each.  Returns how many were shown. */
+static guint text_evidence_list(GString *out, const GPtrArray *ev, guint max, bool color)
+{
+    guint n = max && max < ev->len ? max : ev->len;
+    for (guint i = 0; i < n;) {
+        guint run = 1;
+        while (i + run < n && same_saying(g_ptr_array_index(ev, i), g_ptr_array_index(ev, i + run)))
+            run++;
+        text_evidence_run(out, ev, i, run, color);
+        i += run;
+    }
+    return n;
 }
 
 /* "1,234" */
@@ -226,38 +281,77 @@ static void text_more(GString *out, guint64 more, bool color)
 
 static void text_addresses(GString *out, const TwMachine *m)
 {
-    g_string_append(out, "  Addresses: ");
+    g_autoptr(GString) l = g_string_new(NULL);
     if (!m->addrs->len)
-        g_string_append(out, "none seen");
+        g_string_append(l, "none seen");
     for (guint i = 0; i < m->addrs->len; i++) {
         const TwAddrUse *u = &g_array_index(m->addrs, TwAddrUse, i);
-        g_string_append_printf(out, "%s%s", i ? ", " : "", u->addr);
+        g_string_append_printf(l, "%s%s", i ? ", " : "", u->addr);
         if (u->mac[0])
-            g_string_append_printf(out, " (%s)", u->mac);
+            g_string_append_printf(l, " (%s)", u->mac);
     }
-    g_string_append_c(out, '\n');
+    line(out, "  Addresses: ", "    ", l->str);
+}
+
+/* Where a sign of the OS was seen: its frame in its file. */
+static guint64 os_seen_frame(const TwAnalysis *a, const TwOsSeen *seen, const char **file)
+{
+    guint64 fr = seen->frame;
+    *file = seen->file;
+    if (seen->file)
+        return seen->file_frame;
+    *file = tw_health_locate(a->health, seen->frame, &fr);
+    return fr;
+}
+
+/* "Windows: NTLMSSP VERSION 10.0.19041 (frame 12), …", or NULL without signs. */
+static char *os_text(const TwAnalysis *a, const TwMachine *m)
+{
+    if (!m->os.signs)
+        return NULL;
+    TwOs os = tw_machine_os(m);
+    GString *s = g_string_new(os == TW_OS_WINDOWS ? "Windows"
+                              : os == TW_OS_UNIX  ? "Linux/Unix"
+                              : os == TW_OS_EMBEDDED ? "an embedded SMB client (printer, scanner, NAS)"
+                                                     : "unknown (signs of Windows and of Linux/Unix)");
+    const char *sep = ": ";
+    for (int k = 0; k < TW_OSS_COUNT; k++) {
+        if (!(m->os.signs & (1u << k)))
+            continue;
+        const char *file = NULL;
+        guint64 fr = os_seen_frame(a, &m->os.seen[k], &file);
+        g_autofree char *t = tw_os_sign_text(m, (TwOsSign)k);
+        g_string_append_printf(s, "%s%s (frame %" G_GUINT64_FORMAT ")", sep, t, fr);
+        sep = ", ";
+    }
+    return g_string_free(s, FALSE);
 }
 
 static void text_machine(GString *out, const TwAnalysis *a, const Verdict *v, bool color)
 {
     const TwMachine *m = v->m;
     const TwFinding *mf = main_finding(v);
-    g_string_append_printf(out, "%s%-9s%s %s%s%s", col(color, state_color(v->state)), state_label(v->state),
-                           col(color, C_RESET), col(color, C_BOLD), m->account ? m->account : m->addrs->len ? g_array_index(m->addrs, TwAddrUse, 0).addr : m->key,
+    g_autoptr(GString) h = g_string_new(NULL);
+    const char *label = state_label(v->state);
+    g_string_append_printf(h, "%s%s%s", col(color, state_color(v->state)), label, col(color, C_RESET));
+    for (gsize i = strlen(label); i < 9; i++)
+        g_string_append_c(h, ' ');
+    g_string_append_printf(h, " %s%s%s", col(color, C_BOLD),
+                           m->account ? m->account : m->addrs->len ? g_array_index(m->addrs, TwAddrUse, 0).addr : m->key,
                            col(color, C_RESET));
     if (m->role == TW_ROLE_DC)
-        g_string_append(out, " (domain controller)");
+        g_string_append(h, " (domain controller)");
     if (mf)
-        g_string_append_printf(out, " — %s: %s (%s confidence)", mf->rule->name, mf->rule->title, mf->confidence);
-    g_string_append_c(out, '\n');
+        g_string_append_printf(h, " — %s: %s (%s confidence)", mf->rule->name, mf->rule->title, mf->confidence);
+    line(out, "", "          ", h->str);
     if (mf)
         wrap(out, "  ", "", mf->summary);
     text_addresses(out, m);
     if (m->aliases->len) {
-        g_string_append(out, "  Also known as: ");
+        g_autoptr(GString) l = g_string_new(NULL);
         for (guint i = 0; i < m->aliases->len; i++)
-            g_string_append_printf(out, "%s%s", i ? ", " : "", (char *)g_ptr_array_index(m->aliases, i));
-        g_string_append_c(out, '\n');
+            g_string_append_printf(l, "%s%s", i ? ", " : "", (char *)g_ptr_array_index(m->aliases, i));
+        line(out, "  Also known as: ", "    ", l->str);
     }
     if (m->first_ts) {
         g_autofree char *f = short_time(m->first_ts);
@@ -267,6 +361,9 @@ static void text_machine(GString *out, const TwAnalysis *a, const Verdict *v, bo
     double off;
     if (machine_offset(a, v, &off))
         g_string_append_printf(out, "  Clock: %+.1f s vs the domain controller\n", ABS(off) < 0.05 ? 0.0 : off);
+    g_autofree char *os = os_text(a, m);
+    if (os)
+        line(out, "  OS: ", "    ", os);
     g_autofree char *keys = tw_machine_key_proof(m, NULL);
     if (keys)
         wrap(out, "  ", "", keys);
@@ -278,20 +375,18 @@ static void text_machine(GString *out, const TwAnalysis *a, const Verdict *v, bo
         wrap(out, "  ", "", kvnos);
     if (mf && mf->evidence->len) {
         g_string_append(out, "  Evidence:\n");
-        for (guint i = 0; i < mf->evidence->len; i++)
-            text_evidence(out, g_ptr_array_index(mf->evidence, i), color);
+        text_evidence_list(out, mf->evidence, 0, color);
         text_more(out, mf->evidence_more, color);
     }
     if (mf && mf->fix)
         wrap(out, "  ", "Fix: ", mf->fix);
     for (guint i = 1; i < v->findings->len; i++) {
         const TwFinding *f = g_ptr_array_index(v->findings, i);
-        g_autofree char *head = g_strdup_printf("Also %s (%s): ", f->rule->name, tw_state_name(f->state));
-        wrap(out, "  ", head, f->summary);
+        g_autofree char *head = g_strdup_printf("  Also %s (%s): ", f->rule->name, tw_state_name(f->state));
+        line(out, head, "    ", f->summary);
         if (f->state >= TW_STATE_AT_RISK) {
-            for (guint j = 0; j < f->evidence->len && j < 3; j++)
-                text_evidence(out, g_ptr_array_index(f->evidence, j), color);
-            text_more(out, f->evidence_more + (f->evidence->len > 3 ? f->evidence->len - 3 : 0), color);
+            guint shown = text_evidence_list(out, f->evidence, 3, color);
+            text_more(out, f->evidence_more + (f->evidence->len - shown), color);
             if (f->fix)
                 wrap(out, "    ", "Fix: ", f->fix);
         }
@@ -304,34 +399,40 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
     g_autofree char *f = a->first_ts ? short_time(a->first_ts) : g_strdup("-");
     g_autofree char *l = a->last_ts ? short_time(a->last_ts) : g_strdup("-");
     g_string_append_printf(out, "%strustwire — domain trust report%s\n", col(color, C_BOLD), col(color, C_RESET));
-    g_string_append_printf(out, "Traffic: %s → %s UTC", f, l);
-    if (a->sources->len) {
-        g_string_append(out, " from ");
-        for (guint i = 0; i < a->sources->len; i++)
-            g_string_append_printf(out, "%s%s", i ? ", " : "", (char *)g_ptr_array_index(a->sources, i));
+    {
+        g_autoptr(GString) t = g_string_new(NULL);
+        g_string_append_printf(t, "%s → %s UTC", f, l);
+        if (a->sources->len) {
+            g_string_append(t, " from ");
+            for (guint i = 0; i < a->sources->len; i++)
+                g_string_append_printf(t, "%s%s", i ? ", " : "", (char *)g_ptr_array_index(a->sources, i));
+        }
+        line(out, "Traffic: ", "  ", t->str);
     }
-    g_string_append_c(out, '\n');
     const char *vp_how = NULL, *vp_conf = NULL;
     const char *vp = tw_clock_capture_host(a, &vp_how, &vp_conf);
-    if (vp)
-        g_string_append_printf(out, "Capture host: %s (%s, %s confidence): its clock is the capture clock\n", vp,
-                               vp_how, vp_conf);
+    if (vp) {
+        g_autofree char *t = g_strdup_printf("%s (%s, %s confidence): its clock is the capture clock", vp, vp_how,
+                                             vp_conf);
+        line(out, "Capture host: ", "  ", t);
+    }
     /* Domain controllers */
-    guint ndc = 0;
+    g_autoptr(GString) dcs = g_string_new(NULL);
     for (guint i = 0; i < vs->len; i++) {
         const TwMachine *m = g_array_index(vs, Verdict, i).m;
         if (m->role != TW_ROLE_DC)
             continue;
-        g_string_append(out, ndc++ ? ", " : "Domain controllers: ");
-        g_string_append(out, m->account ? m->account : "");
+        if (dcs->len)
+            g_string_append(dcs, ", ");
+        g_string_append(dcs, m->account ? m->account : "");
         for (guint j = 0; j < m->addrs->len; j++)
-            g_string_append_printf(out, "%s%s", j ? " " : m->account ? " " : "", g_array_index(m->addrs, TwAddrUse, j).addr);
+            g_string_append_printf(dcs, "%s%s", j ? " " : m->account ? " " : "", g_array_index(m->addrs, TwAddrUse, j).addr);
         double o;
         if (tw_machine_clock_offset(m, &o))
-            g_string_append_printf(out, " (clock %+.1f s vs capture host)", ABS(o) < 0.05 ? 0.0 : o);
+            g_string_append_printf(dcs, " (clock %+.1f s vs capture host)", ABS(o) < 0.05 ? 0.0 : o);
     }
-    if (ndc)
-        g_string_append_c(out, '\n');
+    if (dcs->len)
+        line(out, "Domain controllers: ", "  ", dcs->str);
     tw_dc_view_text(out, a);
     g_string_append_c(out, '\n');
     tw_report_health_text(a, health_issues, out);
@@ -352,15 +453,19 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
     }
     const char *why = tw_report_health_why(health_issues);
     if (!counts[TW_STATE_BROKEN] && !counts[TW_STATE_AT_RISK] && !counts[TW_STATE_RECOVERED]) {
-        if (why)
-            g_string_append_printf(out, "%sCannot tell whether a machine has lost its trust: %s (see Capture "
-                                   "health).%s\n\n", col(color, C_YELLOW),
-                                   health_level >= TW_HEALTH_NOTHING ? "nothing relevant was captured"
-                                                                     : "evidence was lost",
-                                   col(color, C_RESET));
-        else
+        if (why) {
+            g_autofree char *t = g_strdup_printf("%sCannot tell whether a machine has lost its trust: %s (see Capture "
+                                                 "health).%s",
+                                                 col(color, C_YELLOW),
+                                                 health_level >= TW_HEALTH_NOTHING ? "nothing relevant was captured"
+                                                                                   : "evidence was lost",
+                                                 col(color, C_RESET));
+            line(out, "", "  ", t);
+            g_string_append_c(out, '\n');
+        } else {
             g_string_append_printf(out, "%sNo machine has lost its trust.%s\n\n", col(color, C_GREEN),
                                    col(color, C_RESET));
+        }
     }
 
     /* Users are not machines: shown apart, never as a machine problem. */
@@ -368,13 +473,15 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
         guint total = 0;
         for (guint i = 0; i < a->users->len; i++)
             total += ((TwUserFailure *)g_ptr_array_index(a->users, i))->count;
-        g_string_append_printf(out, "User logons that failed (%u, not machine problems):\n", total);
+        g_autofree char *t = g_strdup_printf("User logons that failed (%u, not machine problems):", total);
+        line(out, "", "  ", t);
         for (guint i = 0; i < a->users->len && i < 8; i++) {
             const TwUserFailure *u = g_ptr_array_index(a->users, i);
             g_autofree char *error = tw_user_failure_error_text(u);
-            g_string_append_printf(out, "  %s ×%u %s from %s (frame %" G_GUINT64_FORMAT "%s%s)\n", u->user, u->count,
-                                   error, u->addr, u->first_frame, u->source ? " in " : "",
-                                   u->source ? u->source : "");
+            g_autofree char *ul = g_strdup_printf("%s ×%u %s from %s (frame %" G_GUINT64_FORMAT "%s%s)", u->user,
+                                                  u->count, error, u->addr, u->first_frame, u->source ? " in " : "",
+                                                  u->source ? u->source : "");
+            line(out, "  ", "    ", ul);
         }
         if (a->users->len > 8)
             g_string_append_printf(out, "  … and %u more (see -T json)\n", a->users->len - 8);
@@ -387,16 +494,43 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
             g_string_append_printf(ul, "%s%s", j ? ", " : "", (char *)g_ptr_array_index(s->users, j));
         if (s->users->len > 10)
             g_string_append(ul, ", …");
-        g_autofree char *line = g_strdup_printf(
+        g_autofree char *text = g_strdup_printf(
             "%s failed pre-authentication for %u different users (%s), %u failures from frame %" G_GUINT64_FORMAT
             ". Find out what runs on %s; check the DC's event 4771 and lockouts.",
             s->addr, s->users->len, ul->str, s->failures, s->first_frame, s->addr);
         g_autofree char *head = g_strdup_printf("%sPassword spray suspected:%s ", col(color, C_YELLOW), col(color, C_RESET));
-        wrap(out, "", head, line);
+        line(out, head, "  ", text);
     }
     if (a->users->len || sprays->len)
         g_string_append_c(out, '\n');
     tw_report_tickets_text(out, a);
+
+    /* Names only others used: not machines (docs/detections.md "Machine records"). */
+    g_autoptr(GString) nonly = g_string_new(NULL);
+    guint nnamed = 0;
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        const TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (!tw_machine_named_only_note(m))
+            continue;
+        if (nnamed++ == 30) {
+            g_string_append(nonly, "; …");
+            break;
+        }
+        const TwEvidence *e = named_first(m);
+        g_string_append_printf(nonly, "%s%s", nonly->len ? "; " : "", m->account);
+        if (e) {
+            const char *file = NULL;
+            guint64 fr = e->frame;
+            tw_evidence_locate(a, e, &file, &fr);
+            g_string_append_printf(nonly, " (by %s, frame %" G_GUINT64_FORMAT ": %s)", e->src[0] ? e->src : "?", fr,
+                                   e->detail ? e->detail : e->msg);
+        }
+    }
+    if (nnamed) {
+        g_autofree char *head = g_strdup_printf("Named by others only, not machines (%u): ", nnamed);
+        line(out, head, "  ", nonly->str);
+        g_string_append_c(out, '\n');
+    }
 
     /* Healthy, unknown and cannot tell: one line each (st -1: cannot tell). */
     for (int st = TW_STATE_HEALTHY; st >= -1; st--) {
@@ -423,33 +557,54 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
                                                 : st == TW_STATE_UNKNOWN ? "Not enough evidence"
                                                                          : "Cannot tell (evidence lost)",
                                                 col(color, C_RESET), st >= 0 ? counts[st] : cannot);
-        wrap(out, "", head, names->str);
+        line(out, head, "  ", names->str);
     }
-    g_string_append_printf(out, "\nResult: %u broken, %u at risk, %u recovered, %u healthy, %u unknown.\n",
-                           counts[TW_STATE_BROKEN], counts[TW_STATE_AT_RISK], counts[TW_STATE_RECOVERED],
-                           counts[TW_STATE_HEALTHY], counts[TW_STATE_UNKNOWN]);
-    if (why)
-        g_string_append_printf(out, "Cannot tell%s%.0u%s, because of %s (capture health; exit status 3 unless "
-                               "a machine is broken).\n", cannot ? ": " : "", cannot,
-                               cannot ? (cannot == 1 ? " machine" : " machines") : "", why);
+    g_autofree char *result = g_strdup_printf("Result: %u broken, %u at risk, %u recovered, %u healthy, %u unknown.",
+                                              counts[TW_STATE_BROKEN], counts[TW_STATE_AT_RISK],
+                                              counts[TW_STATE_RECOVERED], counts[TW_STATE_HEALTHY],
+                                              counts[TW_STATE_UNKNOWN]);
+    g_string_append_c(out, '\n');
+    line(out, "", "  ", result);
+    if (why) {
+        g_autofree char *t = g_strdup_printf("Cannot tell%s%.0u%s, because of %s (capture health; exit status 3 unless "
+                                             "a machine is broken).",
+                                             cannot ? ": " : "", cannot,
+                                             cannot ? (cannot == 1 ? " machine" : " machines") : "", why);
+        line(out, "", "  ", t);
+    }
     if (a->caps_hit) {
-        g_string_append_printf(out, "Note: %" G_GUINT64_FORMAT " analysis limits were hit; some records were not kept.\n",
-                               a->caps_hit);
-        g_autoptr(GString) named = g_string_new(NULL);
+        g_autofree char *t = g_strdup_printf("Note: %" G_GUINT64_FORMAT " analysis limits were hit; some records were "
+                                             "not kept.", a->caps_hit);
+        line(out, "", "  ", t);
+        g_autoptr(GString) caps = g_string_new(NULL);
         for (int c = 0; c < TW_AN_CAP_COUNT; c++)
             if (a->cap_counts[c])
-                g_string_append_printf(named, "%s%s %" G_GUINT64_FORMAT, named->len ? ", " : "",
+                g_string_append_printf(caps, "%s%s %" G_GUINT64_FORMAT, caps->len ? ", " : "",
                                        tw_analysis_cap_name(c), a->cap_counts[c]);
-        wrap(out, "", "Limits hit: ", named->str);
+        wrap(out, "", "Limits hit: ", caps->str);
     }
-    if (a->clock_samples_implausible)
-        g_string_append_printf(out, "Note: %" G_GUINT64_FORMAT " clock sample%s dropped as implausible (decades from "
-                               "every other clock in the capture: a random NTP transmit time, a KDC's filler ctime).\n",
-                               a->clock_samples_implausible, a->clock_samples_implausible == 1 ? "" : "s");
-    if (a->machines_refused)
-        g_string_append_printf(out, "Note: more than %d machines: %" G_GUINT64_FORMAT " messages about further machines "
-                               "were not analysed (split the capture by subnet or time).\n",
-                               TW_AN_MAX_MACHINES, a->machines_refused);
+    if (a->clock_samples_implausible) {
+        g_autofree char *t = g_strdup_printf(
+            "Note: %" G_GUINT64_FORMAT " clock sample%s dropped as implausible (decades from every other clock in "
+            "the capture: a random NTP transmit time, a KDC's filler ctime).",
+            a->clock_samples_implausible, a->clock_samples_implausible == 1 ? "" : "s");
+        line(out, "", "  ", t);
+    }
+    if (a->clock_samples_corrected) {
+        g_autofree char *t = g_strdup_printf(
+            "Note: %" G_GUINT64_FORMAT " decrypted client time%s after a KRB_AP_ERR_SKEW agree%s with the domain "
+            "controllers: the Kerberos library's time corrected by the KDC's, not the machine's clock (not used "
+            "as clock samples).",
+            a->clock_samples_corrected, a->clock_samples_corrected == 1 ? "" : "s",
+            a->clock_samples_corrected == 1 ? "s" : "");
+        line(out, "", "  ", t);
+    }
+    if (a->machines_refused) {
+        g_autofree char *t = g_strdup_printf("Note: more than %d machines: %" G_GUINT64_FORMAT " messages about further "
+                                             "machines were not analysed (split the capture by subnet or time).",
+                                             TW_AN_MAX_MACHINES, a->machines_refused);
+        line(out, "", "  ", t);
+    }
 }
 
 /* ---- JSON (docs/report.md) ---- */
@@ -596,12 +751,14 @@ static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
         json_builder_add_null_value(b);
     json_time(b, "first_seen", m->first_ts);
     json_time(b, "last_seen", m->last_ts);
-    gint64 gen = 0;
+    gint64 gen = G_MININT64;
     g_autofree char *keys = tw_machine_key_proof(m, &gen);
     if (keys) {
         /* docs/report.md: index of the supplied generation used, -1 none of them */
-        json_builder_set_member_name(b, "key_generation_used");
-        json_builder_add_int_value(b, gen);
+        if (gen != G_MININT64) {
+            json_builder_set_member_name(b, "key_generation_used");
+            json_builder_add_int_value(b, gen);
+        }
         json_str_or_null(b, "key_proof", keys);
     }
     g_autofree char *reset = tw_machine_reset_by_other(m);
@@ -610,6 +767,32 @@ static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
     g_autofree char *kvnos = tw_machine_kvno_timeline(m);
     if (kvnos)
         json_str_or_null(b, "kvno_timeline", kvnos);
+    /* docs/report.md "os": what its messages say it runs. */
+    json_builder_set_member_name(b, "os");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "family");
+    json_builder_add_string_value(b, tw_os_name(tw_machine_os(m)));
+    json_builder_set_member_name(b, "signs");
+    json_builder_begin_array(b);
+    for (int k = 0; k < TW_OSS_COUNT; k++) {
+        if (!(m->os.signs & (1u << k)))
+            continue;
+        const char *file = NULL;
+        guint64 fr = os_seen_frame(a, &m->os.seen[k], &file);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "sign");
+        json_builder_add_string_value(b, tw_os_sign_name((TwOsSign)k));
+        json_builder_set_member_name(b, "family");
+        json_builder_add_string_value(b, tw_os_name(tw_os_sign_family((TwOsSign)k)));
+        json_builder_set_member_name(b, "frame");
+        json_builder_add_int_value(b, (gint64)m->os.seen[k].frame);
+        json_str_or_null(b, "file", file);
+        json_builder_set_member_name(b, "file_frame");
+        json_builder_add_int_value(b, (gint64)fr);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
     json_builder_set_member_name(b, "evidence");
     if (mf)
         json_evidence(b, mf->evidence);
@@ -677,6 +860,8 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     json_builder_add_int_value(b, (gint64)a->machines_refused);
     json_builder_set_member_name(b, "clock_samples_implausible");
     json_builder_add_int_value(b, (gint64)a->clock_samples_implausible);
+    json_builder_set_member_name(b, "clock_samples_corrected");
+    json_builder_add_int_value(b, (gint64)a->clock_samples_corrected);
     {
         const char *vp_how = NULL, *vp_conf = NULL;
         const char *vp = tw_clock_capture_host(a, &vp_how, &vp_conf);
@@ -785,6 +970,27 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
 
     tw_report_tickets_json(b, a);
 
+    /* docs/report.md "named_only": names only others used, not machines. */
+    json_builder_set_member_name(b, "named_only");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        const TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (!tw_machine_named_only_note(m))
+            continue;
+        json_builder_begin_object(b);
+        json_identity(b, m);
+        json_str_array(b, "aliases", m->aliases);
+        const TwEvidence *e = named_first(m);
+        json_str_or_null(b, "how", e ? (e->detail ? e->detail : e->msg) : NULL);
+        json_builder_set_member_name(b, "evidence");
+        g_autoptr(GPtrArray) one = g_ptr_array_new();
+        if (e)
+            g_ptr_array_add(one, (gpointer)e);
+        json_evidence(b, one);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
     json_builder_set_member_name(b, "exit_status");
     json_builder_add_int_value(b, exit_status);
     json_builder_end_object(b);
@@ -829,6 +1035,8 @@ int tw_report_write(TwAnalysis *a, TwReportFormat fmt, bool color, FILE *out)
         fputs(s, out);
         fputc('\n', out);
     } else {
+        /* docs/report.md "Width and folding": the terminal's width, COLUMNS, or 80. */
+        tw_wrap_set_report_width(tw_wrap_width_for(out));
         g_autoptr(GString) s = g_string_new(NULL);
         text_report(a, vs, s, color);
         fwrite(s->str, 1, s->len, out);

@@ -2,6 +2,8 @@
  * end from the analysis the command line ran (output/report.c). */
 #include "sink.h"
 
+#include "output/html.h"
+#include "output/ladder.h"
 #include "output/report.h"
 
 #include <errno.h>
@@ -64,6 +66,10 @@ TwSink *tw_sink_new(const char *mode, TwOut *out)
         return tw_sink_summary_new(out);
     if (strcmp(mode, "tree") == 0)
         return tw_sink_tree_new(out);
+    if (strcmp(mode, "html") == 0)
+        return tw_sink_html_new(out);
+    if (strcmp(mode, "ladder") == 0)
+        return tw_sink_ladder_new(out);
     return NULL;
 }
 
@@ -75,6 +81,6 @@ void tw_sink_free(TwSink *sink)
 
 bool tw_sink_mode_known(const char *mode)
 {
-    static const char *const modes[] = { "report", "json", "events", "summary", "tree", NULL };
+    static const char *const modes[] = { "report", "json", "events", "summary", "tree", "html", "ladder", NULL };
     return g_strv_contains(modes, mode);
 }

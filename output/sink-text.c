@@ -1,4 +1,5 @@
-/* sink-text.c — the human line-per-message summary and the teaching tree. */
+/* sink-text.c — the human line-per-message summary (the teaching tree,
+ * which starts each event with the same line, is tree-sink.c). */
 #include "sink.h"
 
 #include <string.h>
@@ -74,7 +75,6 @@ void tw_event_summary_line(const TwEvent *ev, GString *out)
 typedef struct {
     TwSink base;
     GString *buf;
-    bool tree;
 } TextSink;
 
 static void text_event(TwSink *sink, const TwEvent *ev)
@@ -85,21 +85,6 @@ static void text_event(TwSink *sink, const TwEvent *ev)
     g_string_truncate(s->buf, 0);
     tw_event_summary_line(ev, s->buf);
     g_string_append_c(s->buf, '\n');
-    if (s->tree && ev->tree) {
-        for (guint i = 0; i < ev->tree->len; i++) {
-            const TwTreeNode *n = g_ptr_array_index(ev->tree, i);
-            for (guint d = 0; d <= n->depth; d++)
-                g_string_append(s->buf, "    ");
-            g_string_append(s->buf, n->name);
-            if (n->value)
-                g_string_append_printf(s->buf, ": %s", n->value);
-            if (n->note)
-                g_string_append_printf(s->buf, "   -- %s", n->note);
-            g_string_append_c(s->buf, '\n');
-        }
-    }
-    if (s->tree)
-        g_string_append_c(s->buf, '\n');
     tw_out_write(sink->out, s->buf->str, s->buf->len);
 }
 
@@ -115,26 +100,14 @@ static void text_free(TwSink *sink)
     g_free(s);
 }
 
-static TwSink *text_new(TwOut *out, bool tree)
+TwSink *tw_sink_summary_new(TwOut *out)
 {
     TextSink *s = g_new0(TextSink, 1);
-    s->base.mode = tree ? "tree" : "summary";
-    s->base.needs_tree = tree;
+    s->base.mode = "summary";
     s->base.event = text_event;
     s->base.end = text_end;
     s->base.free = text_free;
     s->base.out = out;
     s->buf = g_string_sized_new(256);
-    s->tree = tree;
     return &s->base;
-}
-
-TwSink *tw_sink_summary_new(TwOut *out)
-{
-    return text_new(out, false);
-}
-
-TwSink *tw_sink_tree_new(TwOut *out)
-{
-    return text_new(out, true);
 }

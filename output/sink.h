@@ -47,7 +47,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwOut, tw_out_free)
 
 typedef struct TwSink TwSink;
 struct TwSink {
-    const char *mode; /* "report" "json" "events" "summary" "tree" */
+    const char *mode; /* "report" "json" "events" "summary" "tree" "html" "ladder" */
     /* Shows verdicts: its end() needs the analysis of every event. */
     bool needs_analysis;
     /* Wants the teaching view (TwEvent.tree) built by the dissectors. */
@@ -68,7 +68,7 @@ struct TwSink {
  * borrowed (transfer none) and must outlive the sink.
  * Returns: (transfer full) (nullable): free with tw_sink_free(). */
 TwSink *tw_sink_new(const char *mode, TwOut *out);
-#define TW_SINK_MODES "report, json, events, summary, tree"
+#define TW_SINK_MODES "report, json, events, summary, tree, html, ladder"
 bool tw_sink_mode_known(const char *mode);
 /* Frees a sink through its `free` vfunc (not its borrowed `out`); NULL is a no-op. */
 void tw_sink_free(TwSink *sink);
@@ -78,7 +78,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwSink, tw_sink_free)
  * Returns: (transfer full): free with tw_sink_free(). */
 TwSink *tw_sink_events_new(TwOut *out);  /* -T events: NDJSON, docs/events.md */
 TwSink *tw_sink_summary_new(TwOut *out); /* one line per message */
-TwSink *tw_sink_tree_new(TwOut *out);    /* -T tree: the teaching view */
+TwSink *tw_sink_tree_new(TwOut *out);    /* -T tree: the teaching view (tree-sink.c) */
+/* --frame N: the frames the tree view shows (n == 0: every frame); the
+ * relations and narratives still see every event.  Process-wide, set once
+ * by cli/ before the sinks run; frames is copied. */
+void tw_tree_frames_set(const guint64 *frames, gsize n);
 /* -T report (text) and -T json: the report, written at the end
  * (output/report.c) from the analysis result. */
 TwSink *tw_sink_report_new(TwOut *out, bool json);

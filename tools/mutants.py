@@ -7,7 +7,7 @@ Each mutant is (name, file, original text, mutated text).  The original text
 must occur exactly once in the file; a mutant whose text is not found is
 reported as "stale" (the code moved on: update the list).
 
-Usage: tools/mutants.py [--suite SUITE...] [--keep] [NAME...]
+Usage: tools/mutants.py [--suite SUITE...] [--test TEST...] [--keep] [NAME...]
   runs in a scratch git worktree under /tmp (never touches this checkout),
   with a normal (non-sanitizer) build; prints one line per mutant and
   "N killed, N survived, N stale, N invalid" at the end
@@ -121,6 +121,61 @@ MUTANTS = [
     ("rules-priority-swapped", "analysis/rules.c",
      "\"RFC 4120 7.5.9 (24, 31); MS-KILE 3.3.5.7.1; MS-NRPC 3.5.4.4.2\", 5, rule_stale_password },",
      "\"RFC 4120 7.5.9 (24, 31); MS-KILE 3.3.5.7.1; MS-NRPC 3.5.4.4.2\", 9, rule_stale_password },"),
+    # Kerberos with keys (dissectors/krb5/krb5-keys.c, krb5.c "with keys", analysis/keyproof.c)
+    ("krbkeys-generations-oldest-first", "dissectors/krb5/krb5-keys.c",
+     "if (!a || !b || a >= b)\n                break;",
+     "if (!a || !b || a <= b)\n                break;"),
+    ("krbkeys-pa-usage-3", "dissectors/krb5/krb5.c",
+     "(gint32)e->etype, e->kvno, false, 1, e->cipher, e->cipher_len, &o);",
+     "(gint32)e->etype, e->kvno, false, 3, e->cipher, e->cipher_len, &o);"),
+    ("krbkeys-ticket-app-tag", "dissectors/krb5/krb5.c",
+     "walk_plain(k, &enc_ticket_part_type, o.plain, 3, 0, td + 1, &dr);",
+     "walk_plain(k, &enc_ticket_part_type, o.plain, 4, 0, td + 1, &dr);"),
+    ("krbkeys-subkey-usage-8", "dissectors/krb5/krb5.c",
+     "tw_krb5_learn_from(k->ctx, sub, NULL, 0, ev->src, 9, \"TGS-REQ authenticator subkey\");",
+     "tw_krb5_learn_from(k->ctx, sub, NULL, 0, ev->src, 8, \"TGS-REQ authenticator subkey\");"),
+    ("krbkeys-ap-req-usage-7", "dissectors/krb5/krb5.c",
+     "sub = open_authenticator(k, &k->dec.enc, 11, sk, &session);",
+     "sub = open_authenticator(k, &k->dec.enc, 7, sk, &session);"),
+    ("krbkeys-fast-peppers-swapped", "dissectors/krb5/krb5-keys.c",
+     "tw_key_cf2(ctx->keys, strengthen, \"strengthenkey\", l->key, \"replykey\")",
+     "tw_key_cf2(ctx->keys, strengthen, \"replykey\", l->key, \"strengthenkey\")"),
+    ("krbkeys-session-cap-off-by-one", "dissectors/krb5/krb5-keys.c",
+     "while (g_queue_get_length(&S.q) >= TW_KRB5_MAX_SESSION_KEYS)",
+     "while (g_queue_get_length(&S.q) > TW_KRB5_MAX_SESSION_KEYS)"),
+    ("krbkeys-pac-group-count-rid", "dissectors/krb5/krb5.c",
+     "guint32 group_count = tw_cursor_le32(&nd), group_ptr = tw_cursor_le32(&nd);",
+     "guint32 group_ptr = tw_cursor_le32(&nd), group_count = tw_cursor_le32(&nd);"),
+    ("krbkeys-untried-said-none", "dissectors/krb5/krb5.c",
+     "    if (!o.tried) {\n        TREE(k, 2, \"result\", \"the key store holds no key of this client for this encryption type\", \"%s\", \"not tried\");\n        return;\n    }\n    tw_event_set_bool(k->ev, \"pa_enc_timestamp_decrypted\"",
+     "    if (o.tried > 99) {\n        TREE(k, 2, \"result\", \"the key store holds no key of this client for this encryption type\", \"%s\", \"not tried\");\n        return;\n    }\n    tw_event_set_bool(k->ev, \"pa_enc_timestamp_decrypted\""),
+    ("krbkeys-key-shown-always", "dissectors/krb5/krb5-keys.c",
+     "    if (!show)\n        return g_strdup(\"(hidden: --show-keys prints it)\");",
+     "    if (0 && !show)\n        return g_strdup(\"(hidden: --show-keys prints it)\");"),
+    ("krbkeys-kpasswd-direction", "dissectors/krb5/krb5.c",
+     "bool request = open_for_client(k, k->ev->src, usages, 1, NULL, &o);",
+     "bool request = !open_for_client(k, k->ev->src, usages, 1, NULL, &o);"),
+    ("krbkeys-salt-never-learned", "dissectors/krb5/krb5.c",
+     "if ((t == TW_KRB5_ERROR || t == TW_KRB5_AS_REP) && cname && salt)",
+     "if (0 && (t == TW_KRB5_ERROR || t == TW_KRB5_AS_REP) && cname && salt)"),
+    ("keyproof-clock-sign", "analysis/keyproof.c",
+     "*off = ((double)(p->clock_us - p->ts_us) - (double)(stime - err->ts_us)) / 1e6;",
+     "*off = ((double)(p->clock_us - p->ts_us) + (double)(stime - err->ts_us)) / 1e6;"),
+    ("keyproof-any-error-is-preauth", "analysis/keyproof.c",
+     "if (p->pa != PROOF_NONE && code == TW_KRB5_ERR_PREAUTH_FAILED) {",
+     "if (p->pa != PROOF_NONE && code != TW_KRB5_ERR_PREAUTH_FAILED) {"),
+    ("keyproof-earlier-refusal-wins", "analysis/keyproof.c",
+     "const TwEvidence *none = last_of(&m->facts[TW_F_KRB_PA_NONE]);\n    if (used && none && none->ts_us >= used->ts_us)",
+     "const TwEvidence *none = last_of(&m->facts[TW_F_KRB_PA_NONE]);\n    if (used && none && none->ts_us <= used->ts_us)"),
+    ("keyproof-badkeyver-code", "analysis/keyproof.c",
+     "if (b->has_krb_error && b->krb_error == 44 && e->has_krb_error",
+     "if (b->has_krb_error && b->krb_error == 41 && e->has_krb_error"),
+    ("engine-skew-not-exact", "analysis/engine.c",
+     "if (r && tw_keyproof_skew(r->proof, ev, &exact, &xd)) {",
+     "if (0 && r && tw_keyproof_skew(r->proof, ev, &exact, &xd)) {"),
+    ("engine-samr-caller-not-kerberos", "analysis/engine.c",
+     "if (t == TW_KRB5_AP_REQ && !kpasswd && logon) {",
+     "if (t == TW_KRB5_AP_REQ && kpasswd && logon) {"),
 ]
 
 
@@ -131,12 +186,15 @@ def sh(cmd, cwd, timeout=None):
 def main():
     args = sys.argv[1:]
     suites = []
+    tests = []
     keep = False
     names = set()
     while args:
         a = args.pop(0)
         if a == "--suite":
             suites.append(args.pop(0))
+        elif a == "--test":
+            tests.append(args.pop(0))
         elif a == "--keep":
             keep = True
         else:
@@ -164,6 +222,7 @@ def main():
     test_cmd = ["meson", "test", "-C", build, "--no-rebuild", "--print-errorlogs"]
     for s in suites:
         test_cmd += ["--suite", s]
+    test_cmd += tests
     r = sh(test_cmd, wt)
     if r.returncode:
         print("the unmutated tree fails its tests: fix that first\n" + r.stdout[-3000:])

@@ -138,6 +138,9 @@ struct TwDcerpcStub {
     const void *verifier;
     /* The state of auth_type's provider on this connection (NULL if none). */
     const void *auth_conn;
+    /* Teaching view: the PDU's header lines (dcerpc.c), put first in every
+     * event made with tw_dcerpc_stub_event; NULL without the tree. */
+    const TwEvent *hdr_tree;
 };
 
 /* A new event stamped with the stream's transport. (transfer full) */

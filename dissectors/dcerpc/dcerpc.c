@@ -5,6 +5,7 @@
  * bound interface's decoder or a compact generic event, auth tokens to the
  * security provider of their auth_type.  No interface is named here. */
 #include "core/tw-limits.h"
+#include "core/tw-flags.h"
 #include "dcerpc.h"
 
 #include <stdio.h>
@@ -103,6 +104,8 @@ struct TwDcerpcStream {
     /* AuthState: at most one per registry entry with conn_new, so the
      * registry bounds it. */
     GArray *auth;
+    /* Teaching view (ctx->want_tree): the current PDU's header lines. */
+    TwEvent *hdr_tree;
 };
 
 /* ---- names ---------------------------------------------------------- */
@@ -272,6 +275,102 @@ static void rd_uuid(TwCursor *c, bool le, char out[37])
 
 /* ---- stream state ----------------------------------------------------- */
 
+/* MS-RPCE 2.2.2.11 sec_trailer. */
+typedef struct {
+    bool present;
+    guint8 type, level, pad;
+    guint32 context_id;
+    const guint8 *value;
+    gsize value_len;
+} SecTrailer;
+
+/* ---- teaching view (-T tree) -------------------------------------------- */
+
+/* The lines of `from` appended to `to` at depth + their own. */
+static void tree_copy(TwEvent *to, const TwEvent *from, guint depth)
+{
+    for (guint i = 0; from && from->tree && i < from->tree->len; i++) {
+        const TwTreeNode *n = g_ptr_array_index(from->tree, i);
+        tw_event_tree_add_spec(to, depth + n->depth, n->name, n->spec, n->note, n->value ? "%s" : NULL, n->value);
+    }
+}
+
+static const char *syntax_name(const char *uuid);
+static PresCtx *ctx_find(TwDcerpcStream *s, guint16 id);
+
+/* C706 12.6.3.1 common header, the request/response header fields and the
+ * MS-RPCE 2.2.2.11 sec_trailer, as lines of a scratch event. */
+static void header_tree(TwDcerpcStream *s, const guint8 *pdu, gsize frag_len, guint8 ptype, guint8 flags,
+                        bool le, guint16 auth_len, guint32 call_id, const SecTrailer *t)
+{
+    if (s->hdr_tree)
+        tw_event_free(s->hdr_tree);
+    TwPacketInfo none = { 0 };
+    TwEvent *h = s->hdr_tree = tw_event_new(&none, "dcerpc");
+    const char *pn = ptype_name(ptype);
+    tw_event_tree_add_spec(h, 0, "DCE/RPC", "C706 12.6.3.1", "connection-oriented PDU", "%s", pn ? pn : "unknown");
+    tw_event_tree_add(h, 1, "rpc_vers", NULL, "%u.%u", pdu[0], pdu[1]);
+    tw_event_tree_add_spec(h, 1, "PTYPE", "C706 12.6.4", NULL, "%u (%s)", ptype, pn ? pn : "unknown");
+    tw_event_tree_add_spec(h, 1, "pfc_flags", tw_flags_dcerpc_pfc.spec, NULL, "0x%02x", flags);
+    tw_flags_tree(h, 2, &tw_flags_dcerpc_pfc, flags);
+    tw_event_tree_add_spec(h, 1, "packed_drep", "C706 14.1",
+                           le ? "integers little-endian, ASCII characters, IEEE floats"
+                              : "integers big-endian", "%02x %02x %02x %02x", pdu[4], pdu[5], pdu[6], pdu[7]);
+    tw_event_tree_add(h, 1, "frag_length", NULL, "%" G_GSIZE_FORMAT, frag_len);
+    tw_event_tree_add(h, 1, "auth_length", auth_len ? "a security trailer and token follow the body" : NULL, "%u",
+                      auth_len);
+    tw_event_tree_add(h, 1, "call_id", "pairs the response (same call_id) with its request", "%u", call_id);
+    TwCursor c = tw_cursor_init(pdu, frag_len);
+    tw_cursor_skip(&c, HDR_LEN);
+    if (ptype == PT_REQUEST || ptype == PT_RESPONSE) {
+        guint32 alloc = rd32(&c, le);
+        guint16 ctx_id = rd16(&c, le);
+        if (tw_cursor_ok(&c)) {
+            tw_event_tree_add_spec(h, 1, "alloc_hint", ptype == PT_REQUEST ? "C706 12.6.4.9" : "C706 12.6.4.10",
+                                   "the stub's expected total length", "%u", alloc);
+            PresCtx *pc = ctx_find(s, ctx_id);
+            tw_event_tree_add(h, 1, "p_cont_id", "the presentation context of the bind", "%u%s%s", ctx_id,
+                              pc && pc->iface ? " -> " : "", pc && pc->iface ? pc->iface->name : "");
+        }
+        if (ptype == PT_REQUEST) {
+            guint16 opnum = rd16(&c, le);
+            PresCtx *pc = ctx_find(s, ctx_id);
+            const char *on = pc && pc->iface && pc->iface->opnum_name ? pc->iface->opnum_name(opnum) : NULL;
+            if (tw_cursor_ok(&c))
+                tw_event_tree_add(h, 1, "opnum", "the method of the interface", "%u%s%s%s", opnum, on ? " (" : "",
+                                  on ? on : "", on ? ")" : "");
+            if ((flags & PFC_OBJECT_UUID) && tw_cursor_ok(&c)) {
+                char obj[37];
+                rd_uuid(&c, le, obj);
+                tw_event_tree_add(h, 1, "object", NULL, "%s", obj);
+            }
+        } else {
+            guint8 cancel = tw_cursor_u8(&c);
+            if (tw_cursor_ok(&c))
+                tw_event_tree_add(h, 1, "cancel_count", NULL, "%u", cancel);
+        }
+    }
+    if (t && t->present) {
+        const TwDcerpcAuthType *a = tw_dcerpc_registry_auth(s->reg, t->type);
+        tw_event_tree_add_spec(h, 1, "sec_trailer", "MS-RPCE 2.2.2.11", "the auth verifier: who authenticates the call",
+                               NULL);
+        tw_event_tree_add_spec(h, 2, "auth_type", "MS-RPCE 2.2.1.1.7", NULL, "%u (%s)", t->type,
+                               a && a->name ? a->name : "unknown");
+        tw_event_tree_add_spec(h, 2, "auth_level", "MS-RPCE 2.2.1.1.8",
+                               t->level == AUTH_LEVEL_PRIVACY ? "the stub is encrypted (sealed)"
+                               : t->level == 5               ? "the stub is signed, not encrypted"
+                                                             : NULL,
+                               "%u (%s)", t->level, tw_dcerpc_auth_level_name(t->level));
+        tw_event_tree_add(h, 2, "auth_pad_length", NULL, "%u", t->pad);
+        tw_event_tree_add(h, 2, "auth_context_id", NULL, "%u", t->context_id);
+        tw_event_tree_add(h, 2, "auth_value", ptype == PT_BIND || ptype == PT_ALTER || ptype == PT_AUTH3 ||
+                                                   ptype == PT_BIND_ACK || ptype == PT_ALTER_RESP
+                                                  ? "the security provider's token (its own event)"
+                                                  : "signature of the call (its verifier)",
+                          "%" G_GSIZE_FORMAT " bytes", t->value_len);
+    }
+}
+
 static void call_free(gpointer p)
 {
     TwDcerpcCall *c = p;
@@ -352,6 +451,8 @@ void tw_dcerpc_stream_free(TwDcerpcStream *s)
     g_hash_table_destroy(s->calls);
     g_queue_clear(&s->call_order);
     g_free(s->pipe);
+    if (s->hdr_tree)
+        tw_event_free(s->hdr_tree);
     for (guint i = 0; i < s->auth->len; i++) {
         AuthState *a = &g_array_index(s->auth, AuthState, i);
         if (a->type->conn_free)
@@ -420,6 +521,8 @@ static TwEvent *event_new(TwDcerpcStream *s, TwDissectCtx *ctx, const char *prot
 {
     TwEvent *ev = tw_event_new(ctx->pi, proto);
     ev->transport = s->transport;
+    if (ctx->want_tree && s->hdr_tree)
+        tree_copy(ev, s->hdr_tree, 0);
     return ev;
 }
 
@@ -427,6 +530,8 @@ TwEvent *tw_dcerpc_stub_event(const TwDcerpcStub *st, const char *proto)
 {
     TwEvent *ev = tw_event_new(st->ctx->pi, proto);
     ev->transport = g_intern_string(st->transport);
+    if (st->ctx->want_tree && st->hdr_tree)
+        tree_copy(ev, st->hdr_tree, 0);
     return ev;
 }
 
@@ -458,13 +563,6 @@ static void set_auth_fields(TwDcerpcStream *s, TwEvent *ev, guint8 type, guint8 
 
 /* ---- auth verifier ---------------------------------------------------- */
 
-typedef struct {
-    bool present;
-    guint8 type, level, pad;
-    guint32 context_id;
-    const guint8 *value;
-    gsize value_len;
-} SecTrailer;
 
 /* MS-RPCE 2.2.2.11 sec_trailer at frag_length - auth_length - 8, preceded
  * by auth_pad_length bytes of padding that belong to neither stub nor token. */
@@ -583,6 +681,20 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
     guint32 assoc = rd32(c, le);
     guint8 n_ctx = tw_cursor_u8(c);
     tw_cursor_skip(c, 3);
+    g_autoptr(TwEvent) lines = NULL; /* teaching view: the body's lines */
+    if (ctx->want_tree) {
+        TwPacketInfo none = { 0 };
+        lines = tw_event_new(&none, "dcerpc");
+        tw_event_tree_add_spec(lines, 0, ptype == PT_ALTER ? "alter_context" : "bind",
+                               ptype == PT_ALTER ? "C706 12.6.4.1" : "C706 12.6.4.3",
+                               "the client names the interfaces (presentation contexts) it will call", NULL);
+        tw_event_tree_add(lines, 1, "max_xmit_frag", NULL, "%u", max_xmit);
+        tw_event_tree_add(lines, 1, "max_recv_frag", NULL, "%u", max_recv);
+        tw_event_tree_add(lines, 1, "assoc_group_id", assoc ? "joins an existing association" : "a new association",
+                          "0x%08x", assoc);
+        tw_event_tree_add_spec(lines, 1, "p_context_elem", "C706 12.6.3.1 p_cont_list_t", NULL, "%u contexts",
+                               n_ctx);
+    }
     PendingBind pb = { .call_id = call_id, .is_alter = ptype == PT_ALTER };
     g_autoptr(GPtrArray) syntaxes = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GArray) ctx_ids = g_array_new(FALSE, FALSE, sizeof(gint64));
@@ -595,6 +707,11 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
         pc.vmajor = rd16(c, le);
         pc.vminor = rd16(c, le);
         pc.iface = tw_dcerpc_registry_iface(s->reg, pc.uuid, pc.vmajor);
+        if (lines && tw_cursor_ok(c)) {
+            tw_event_tree_add(lines, 2, "p_cont_elem", NULL, "p_cont_id %u, %u transfer syntaxes", pc.id, n_ts);
+            tw_event_tree_add(lines, 3, "abstract_syntax", "the interface", "%s v%u.%u (%s)", pc.uuid, pc.vmajor,
+                              pc.vminor, pc.iface ? pc.iface->name : "unknown");
+        }
         /* Transfer syntaxes: this item is NDR64 only if it offers NDR64 alone. */
         bool ndr20 = false, ndr64 = false;
         for (guint j = 0; j < n_ts && tw_cursor_ok(c); j++) {
@@ -604,6 +721,11 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
             if (!tw_cursor_ok(c))
                 break;
             const char *name = syntax_name(ts);
+            if (lines)
+                tw_event_tree_add(lines, 3, "transfer_syntax",
+                                  g_str_has_prefix(ts, UUID_BTFN_PREFIX) ? "bind time feature negotiation (MS-RPCE 3.3.1.5.3)"
+                                                                         : NULL,
+                                  "%s (%s)", ts, name);
             ndr20 |= strcmp(name, "ndr20") == 0;
             ndr64 |= strcmp(name, "ndr64") == 0;
             if (syntaxes->len < TW_DCERPC_MAX_CTX_ITEMS)
@@ -641,6 +763,8 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
     }
 
     TwEvent *ev = event_new(s, ctx, "dcerpc");
+    if (lines)
+        tree_copy(ev, lines, 0);
     tw_event_set_str(ev, "pdu", ptype_name(ptype));
     tw_event_set_int(ev, "call_id", call_id);
     if (pb.n) {
@@ -679,6 +803,21 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
     guint8 n_res = tw_cursor_u8(c);
     tw_cursor_skip(c, 3);
     PendingBind *pb = bind_find(s, call_id);
+    g_autoptr(TwEvent) lines = NULL; /* teaching view: the body's lines */
+    if (ctx->want_tree) {
+        TwPacketInfo none = { 0 };
+        lines = tw_event_new(&none, "dcerpc");
+        tw_event_tree_add_spec(lines, 0, ptype == PT_ALTER_RESP ? "alter_context_resp" : "bind_ack",
+                               ptype == PT_ALTER_RESP ? "C706 12.6.4.2" : "C706 12.6.4.4",
+                               "the server accepts or rejects each presentation context", NULL);
+        tw_event_tree_add(lines, 1, "max_xmit_frag", NULL, "%u", max_xmit);
+        tw_event_tree_add(lines, 1, "max_recv_frag", NULL, "%u", max_recv);
+        tw_event_tree_add(lines, 1, "assoc_group_id", NULL, "0x%08x", assoc);
+        if (sec && sec_len > 1)
+            tw_event_tree_add(lines, 1, "sec_addr", "port_any_t: the server's endpoint (a TCP port or a pipe)", "%.*s",
+                              (int)strnlen((const char *)sec, sec_len), (const char *)sec);
+        tw_event_tree_add_spec(lines, 1, "p_result_list", "C706 12.6.3.1 p_result_list_t", NULL, "%u results", n_res);
+    }
     g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func(g_free);
     const char *accepted_iface = NULL;
     const char *accepted_syntax = NULL;
@@ -697,6 +836,19 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
          * feature bits where a rejection carries its reason. */
         if (result == 3)
             features = (gint64)reason;
+        if (lines) {
+            tw_event_tree_add_spec(lines, 2, "p_result", "C706 12.6.4.5",
+                                   result == 0   ? "this context may be called"
+                                   : result == 3 ? "MS-RPCE 2.2.2.4: the bind time features the server supports"
+                                                 : "this context is refused",
+                                   "%u (%s)", result, ack_result_name(result));
+            if (result == 1 || result == 2)
+                tw_event_tree_add(lines, 3, "reason", NULL, "%u (%s)", reason, provider_reason_name(reason));
+            else if (result == 3)
+                tw_event_tree_add(lines, 3, "features", "0x01 security context multiplexing, 0x02 keep connection on orphan",
+                                  "0x%04x", reason);
+            tw_event_tree_add(lines, 3, "transfer_syntax", NULL, "%s (%s)", ts, syntax_name(ts));
+        }
         if (results->len < TW_DCERPC_MAX_CTX_ITEMS) {
             if (result == 1 || result == 2)
                 g_ptr_array_add(results, g_strdup_printf("%s:%s", ack_result_name(result),
@@ -731,6 +883,8 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
                    tw_status_name(c->status));
 
     TwEvent *ev = event_new(s, ctx, "dcerpc");
+    if (lines)
+        tree_copy(ev, lines, 0);
     tw_event_set_str(ev, "pdu", ptype_name(ptype));
     tw_event_set_int(ev, "call_id", call_id);
     if (accepted_uuid[0])
@@ -838,6 +992,7 @@ static void dispatch_stub(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, guint32
         .verifier_type = r->verifier_type,
         .verifier = r->verifier,
         .auth_conn = auth ? auth_conn(s, auth, false) : NULL,
+        .hdr_tree = ctx->want_tree ? s->hdr_tree : NULL,
     };
     bool done = false;
     if (st.iface && st.iface->dissect)
@@ -1029,6 +1184,8 @@ static void handle_pdu(TwDcerpcStream *s, TwDissectCtx *ctx, const guint8 *pdu, 
     }
     TwCursor body = tw_cursor_init(pdu, body_end); /* offsets relative to the PDU start */
     tw_cursor_skip(&body, HDR_LEN);
+    if (ctx->want_tree)
+        header_tree(s, pdu, frag_len, ptype, flags, le, auth_len, call_id, &t);
 
     switch (ptype) {
     case PT_REQUEST: {

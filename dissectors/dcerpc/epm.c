@@ -111,9 +111,80 @@ TwStatus tw_epm_tower_parse(const guint8 *p, gsize len, TwEpmTower *t)
     return c.status;
 }
 
+/* C706 Appendix I protocol identifiers, for the tree. */
+static const char *floor_name(guint8 proto)
+{
+    switch (proto) {
+    case FLOOR_UUID: return "UUID";
+    case FLOOR_RPC_CO: return "RPC connection-oriented";
+    case FLOOR_RPC_CL: return "RPC connectionless";
+    case FLOOR_TCP: return "TCP";
+    case FLOOR_UDP: return "UDP";
+    case FLOOR_IP: return "IP";
+    case FLOOR_NAMED_PIPE: return "named pipe";
+    case FLOOR_LRPC: return "LRPC";
+    case FLOOR_NETBIOS: return "NetBIOS";
+    case FLOOR_HTTP: return "HTTP";
+    default: return "unknown";
+    }
+}
+
+/* Teaching view: the tower floor by floor (C706 Appendix L). */
+static void tower_tree(TwEvent *ev, guint depth, const char *label, const guint8 *p, gsize len,
+                       const TwDcerpcRegistry *reg)
+{
+    TwCursor c = tw_cursor_init(p, len);
+    guint16 floors = tw_cursor_le16(&c);
+    tw_event_tree_add_spec(ev, depth, label, "C706 Appendix L", "where and how the interface is reached",
+                           "%u floors", floors);
+    for (guint i = 0; i < floors && i < TW_EPM_MAX_FLOORS && tw_cursor_ok(&c); i++) {
+        guint16 lhs_len = tw_cursor_le16(&c);
+        TwCursor lhs = tw_cursor_take(&c, lhs_len);
+        guint16 rhs_len = tw_cursor_le16(&c);
+        TwCursor rhs = tw_cursor_take(&c, rhs_len);
+        if (!tw_cursor_ok(&c) || lhs_len == 0)
+            break;
+        guint8 proto = tw_cursor_u8(&lhs);
+        char what[96] = "";
+        if (proto == FLOOR_UUID && lhs_len >= 19) {
+            guint32 a = tw_cursor_le32(&lhs);
+            guint16 b = tw_cursor_le16(&lhs);
+            guint16 d = tw_cursor_le16(&lhs);
+            guint8 e[8];
+            tw_cursor_copy(&lhs, e, 8);
+            guint16 vmaj = tw_cursor_le16(&lhs);
+            guint16 vmin = tw_cursor_le16(&rhs);
+            char u[37];
+            snprintf(u, sizeof u, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", a, b, d, e[0], e[1], e[2],
+                     e[3], e[4], e[5], e[6], e[7]);
+            const TwDcerpcIface *ifc = tw_dcerpc_registry_iface(reg, u, vmaj);
+            const char *nm = ifc ? ifc->name : strcmp(u, "8a885d04-1ceb-11c9-9fe8-08002b104860") == 0 ? "NDR 2.0"
+                                             : strcmp(u, "71710533-beba-4937-8319-b5dbef9ccc36") == 0 ? "NDR64"
+                                                                                                      : "unknown";
+            snprintf(what, sizeof what, "%s v%u.%u (%s)", u, vmaj, vmin, nm);
+        } else if ((proto == FLOOR_TCP || proto == FLOOR_UDP || proto == FLOOR_HTTP) && rhs_len >= 2) {
+            snprintf(what, sizeof what, "port %u", tw_cursor_be16(&rhs));
+        } else if (proto == FLOOR_IP && rhs_len >= 4) {
+            const guint8 *ip = tw_cursor_bytes(&rhs, 4);
+            if (ip)
+                snprintf(what, sizeof what, "%u.%u.%u.%u%s", ip[0], ip[1], ip[2], ip[3],
+                         ip[0] | ip[1] | ip[2] | ip[3] ? "" : " (the client uses the mapper's own address)");
+        } else if ((proto == FLOOR_NAMED_PIPE || proto == FLOOR_LRPC || proto == FLOOR_NETBIOS) && rhs.len) {
+            g_autofree char *str = floor_string(rhs.p, rhs.len);
+            snprintf(what, sizeof what, "%s", str);
+        } else if (proto == FLOOR_RPC_CO && rhs_len >= 2) {
+            snprintf(what, sizeof what, "minor version %u", tw_cursor_le16(&rhs));
+        }
+        tw_event_tree_add(ev, depth + 1, "floor", NULL, "%u: 0x%02x %s%s%s", i + 1, proto, floor_name(proto),
+                          what[0] ? ", " : "", what);
+    }
+}
+
 /* twr_t (C706 Appendix O): a conformant structure, so the conformance
- * (max_count) comes first, then tower_length and the octets. */
-static bool read_twr(TwNdr *n, TwEpmTower *t)
+ * (max_count) comes first, then tower_length and the octets.  With `tree`,
+ * the tower is shown there under `label`. */
+static bool read_twr_tree(TwNdr *n, TwEpmTower *t, TwEvent *tree, guint depth, const char *label,
+                          const TwDcerpcRegistry *reg)
 {
     guint32 max;
     if (!tw_ndr_conformant(n, &max))
@@ -128,6 +199,8 @@ static bool read_twr(TwNdr *n, TwEpmTower *t)
     const guint8 *p = tw_cursor_bytes(&n->c, tl);
     if (!p)
         return false;
+    if (tree)
+        tower_tree(tree, depth, label, p, tl, reg);
     TwStatus st = tw_epm_tower_parse(p, tl, t);
     return st == TW_OK || t->has_iface;
 }
@@ -181,7 +254,19 @@ static TwEvent *epm_event(const TwDcerpcStub *st, const char *op)
     tw_event_set_str(ev, "epm_op", op);
     if (st->dir == TW_DIR_RSP)
         tw_event_set_int(ev, "reply_to", (gint64)st->call->req_frame);
+    if (st->ctx->want_tree)
+        tw_event_tree_add_spec(ev, 0, strcmp(op, "map") == 0 ? "ept_map" : "ept_lookup",
+                               strcmp(op, "map") == 0 ? "C706 O.2.6" : "C706 O.2.5",
+                               strcmp(op, "map") == 0 ? "asks the endpoint mapper where an interface listens"
+                                                      : "lists the endpoints the mapper knows",
+                               "%s", st->dir == TW_DIR_REQ ? "request" : "response");
     return ev;
+}
+
+/* The stub event's tree, or NULL without the teaching view. */
+static TwEvent *tree_of(const TwDcerpcStub *st, TwEvent *ev)
+{
+    return st->ctx->want_tree ? ev : NULL;
 }
 
 static void finish(const TwDcerpcStub *st, TwEvent *ev, TwNdr *n)
@@ -205,7 +290,7 @@ static void map_request(const TwDcerpcStub *st, TwNdr *n)
         tw_ndr_uuid(n, obj);
     }
     TwEpmTower t = { 0 };
-    if (tw_ndr_full_ptr(n, &ref) && read_twr(n, &t)) {
+    if (tw_ndr_full_ptr(n, &ref) && read_twr_tree(n, &t, tree_of(st, ev), 1, "map_tower", st->registry)) {
         tower_fields(st->registry, ev, &t);
         TwEvent *carry = tw_event_new(NULL, "carry");
         tower_fields(st->registry, carry, &t);
@@ -220,6 +305,8 @@ static void map_request(const TwDcerpcStub *st, TwNdr *n)
     tw_ndr_skip(n, 20); /* entry_handle */
     guint32 max_towers = tw_ndr_u32(n);
     tw_event_set_int(ev, "max_towers", max_towers);
+    if (tree_of(st, ev) && tw_ndr_ok(n))
+        tw_event_tree_add(ev, 1, "max_towers", NULL, "%u", max_towers);
     finish(st, ev, n);
 }
 
@@ -251,7 +338,7 @@ static void map_response(const TwDcerpcStub *st, TwNdr *n)
                 if (g_array_index(refs, guint64, i) == 0)
                     continue;
                 TwEpmTower t = { 0 };
-                if (read_twr(n, &t)) {
+                if (read_twr_tree(n, &t, tree_of(st, ev), 1, "tower", st->registry)) {
                     if (first) {
                         tower_fields(st->registry, ev, &t);
                         first = false;
@@ -268,6 +355,11 @@ static void map_response(const TwDcerpcStub *st, TwNdr *n)
     }
     guint32 status = tw_ndr_u32(n);
     tw_event_set_int(ev, "num_towers", num);
+    if (tree_of(st, ev) && tw_ndr_ok(n)) {
+        tw_event_tree_add(ev, 1, "num_towers", NULL, "%u", num);
+        tw_event_tree_add(ev, 1, "status", status ? "the mapper does not know the interface (0x16c9a0d6 = EPT_S_NOT_REGISTERED)" : NULL,
+                          "0x%08x", status);
+    }
     if (ports->len > 1)
         tw_event_take_intlist(ev, "ports", g_steal_pointer(&ports));
     if (tw_ndr_ok(n))
@@ -335,7 +427,7 @@ static void lookup_response(const TwDcerpcStub *st, TwNdr *n)
                 if (g_array_index(refs, guint64, i) == 0)
                     continue;
                 TwEpmTower t = { 0 };
-                if (read_twr(n, &t)) {
+                if (read_twr_tree(n, &t, tree_of(st, ev), 1, "tower", st->registry)) {
                     if (t.has_iface) {
                         const TwDcerpcIface *ifc =
                             tw_dcerpc_registry_iface(st->registry, t.uuid, t.vmajor);

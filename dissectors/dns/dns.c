@@ -352,6 +352,29 @@ static void dissect_message(DnsFlow *f, TwDissectCtx *ctx, const guint8 *p, gsiz
             tw_event_set_int(ev, "request_frame", (gint64)req);
     }
     tw_count(ctx, "dns.gss_tsig_messages", 1);
+    if (ctx->want_tree) {
+        static const TwTreeRow rows[] = {
+            { "dns_id", "ID", "pairs the response with its query", "RFC 1035 4.1.1" },
+            { "opcode", "OPCODE", "0 QUERY (a TKEY negotiation), 5 UPDATE (RFC 2136)", "RFC 1035 4.1.1" },
+            { "rcode", "RCODE", NULL, "RFC 1035 4.1.1" },
+            { "qname", "QNAME", NULL, "RFC 1035 4.1.2" },
+            { "qtype", "QTYPE", "249 = TKEY", "RFC 2930 2" },
+            { "tkey_name", "TKEY name", "the security context's name", "RFC 2930 2" },
+            { "tkey_algorithm", "TKEY Algorithm", "gss-tsig: keys from a GSS-API (Kerberos) exchange", "RFC 3645" },
+            { "tkey_mode", "TKEY Mode", "3 = GSS-API negotiation", "RFC 2930 2.5" },
+            { "tkey_inception", "TKEY Inception", NULL, "RFC 2930 2.3" },
+            { "tkey_expiration", "TKEY Expiration", NULL, "RFC 2930 2.3" },
+            { "tkey_error", "TKEY Error", NULL, "RFC 2930 2.6" },
+            { "token_len", "TKEY Key Data", "the GSS-API token (its Kerberos message is its own event)", "RFC 3645" },
+            { "tsig_name", "TSIG name", NULL, "RFC 8945 4.2" },
+            { "tsig_algorithm", "TSIG Algorithm", NULL, "RFC 8945 4.2" },
+            { "tsig_mac_len", "TSIG MAC size", "a GSS-API MIC over the message (RFC 3645)", "RFC 8945 4.2" },
+            { "tsig_error", "TSIG Error", NULL, "RFC 8945 4.2" },
+        };
+        tw_event_tree_add_spec(ev, 0, "DNS", "RFC 1035 4.1", "secure dynamic update (GSS-TSIG, RFC 3645)", "%s",
+                               response ? "response" : "query");
+        tw_event_tree_fields(ev, 1, rows, G_N_ELEMENTS(rows));
+    }
     tw_emit(ctx, g_steal_pointer(&ev));
 }
 

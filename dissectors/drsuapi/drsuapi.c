@@ -69,6 +69,18 @@ bool tw_drsuapi_dissect(const TwDcerpcStub *st)
         }
     }
     tw_count(st->ctx, req ? "drsuapi.requests" : "drsuapi.responses", 1);
+    if (st->ctx->want_tree) {
+        static const TwTreeRow rows[] = {
+            { "stub_len", "stub", NULL, NULL },
+            { "in_version", "dwInVersion", "the request's version (DRS_MSG_GETCHGREQ)", "MS-DRSR 4.1.10.1.1" },
+            { "return_value", "return value", NULL, NULL },
+        };
+        const char *op = tw_event_get_str(ev, "op");
+        tw_event_tree_add_spec(ev, 0, op ? op : "DRSUAPI call", "MS-DRSR 4.1",
+                               st->sealed ? "sealed: only the opnum is visible; DRSGetNCChanges is replication (DCSync from a non-DC)" : NULL,
+                               "%s", req ? "request" : "response");
+        tw_event_tree_fields(ev, 1, rows, G_N_ELEMENTS(rows));
+    }
     tw_emit(st->ctx, ev);
     return true;
 }

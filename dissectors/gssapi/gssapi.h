@@ -35,6 +35,13 @@ guint tw_gssapi_dissect_ex(TwDissectCtx *ctx, const guint8 *data, gsize len, gsi
                            const char *transport, TwGssDecorateFn decorate, void *user,
                            TwGssSummary *summary);
 
+/* As tw_gssapi_dissect_ex; with the teaching view the wrapper's lines
+ * (GSS-API framing, SPNEGO) come before each inner event's, and also go
+ * into `host` (the carrier's own event, may be NULL) at host_depth. */
+guint tw_gssapi_dissect_host(TwDissectCtx *ctx, const guint8 *data, gsize len, gsize reported,
+                             const char *transport, TwGssDecorateFn decorate, void *user,
+                             TwGssSummary *summary, TwEvent *host, guint host_depth);
+
 /* "kerberos" | "ms-kerberos" | "kerberos-u2u" | "ntlmssp" | "negoex" | "spnego" | NULL.
  * Returns: (transfer none) (nullable): a static string. */
 const char *tw_gss_mech_name(const char *dotted_oid);

@@ -219,6 +219,17 @@ static const char *auth_field_name(const HttpField *fld)
     return NULL;
 }
 
+/* The field's name as RFC 9110 11.6 spells it (teaching view). */
+static const char *auth_field_label(const HttpField *fld)
+{
+    const char *n = auth_field_name(fld);
+    return !n                                        ? "?"
+           : strcmp(n, "authorization") == 0         ? "Authorization"
+           : strcmp(n, "www-authenticate") == 0      ? "WWW-Authenticate"
+           : strcmp(n, "proxy-authorization") == 0   ? "Proxy-Authorization"
+                                                     : "Proxy-Authenticate";
+}
+
 /* RFC 9110 11.3 / 11.6.1: a field value is a comma list of challenges (or
  * one credentials), each `auth-scheme [ 1*SP ( token68 / #auth-param ) ]`.
  * For the schemes that carry GSS-API / NTLMSSP bytes (RFC 4559 4.1
@@ -268,7 +279,16 @@ static guint dissect_auth_field(TwDissectCtx *ctx, const HttpField *fld, HttpDec
                 gsize n = g_base64_decode_step((const gchar *)b64, b64_len, blob, &state, &save);
                 if (n > 0) {
                     TwGssSummary sum;
-                    tw_gssapi_dissect_ex(ctx, blob, n, n, "http", http_decorate, dec, &sum);
+                    if (ctx->want_tree)
+                        tw_event_tree_add_spec(hev, 1, auth_field_label(fld),
+                                               canon[0] == 'N' && canon[1] == 'T' ? "MS-NTHT 2.2.2" : "RFC 4559 4",
+                                               canon[0] == 'N' && canon[1] == 'T'
+                                                   ? "NTLM: the NTLMSSP message, base64"
+                                                   : "Negotiate: a GSS-API/SPNEGO token, base64",
+                                               "%s, token of %" G_GSIZE_FORMAT " bytes (%" G_GSIZE_FORMAT " in base64)",
+                                               canon, n, b64_len);
+                    tw_gssapi_dissect_host(ctx, blob, n, n, "http", http_decorate, dec, &sum,
+                                           ctx->want_tree ? hev : NULL, 2);
                     if (tokens == 0) {
                         tw_event_set_str(hev, "auth_field", auth_field_name(fld));
                         tw_event_set_str(hev, "auth_scheme", canon);
@@ -546,6 +566,17 @@ static void parse_block(HttpFlow *f, HttpDir *d, TwDissectCtx *ctx, int dir, con
         tw_event_set_str(hev, "uri", dec.uri);
         if (msg.uri_len > TW_HTTP_MAX_URI)
             tw_event_set_bool(hev, "uri_truncated", TRUE);
+    }
+    if (ctx->want_tree) {
+        if (msg.response)
+            tw_event_tree_add_spec(hev, 0, "HTTP response", "RFC 9112 4",
+                                   msg.status == 401   ? "the server asks for authentication: a challenge follows"
+                                   : msg.status == 407 ? "the proxy asks for authentication"
+                                                       : NULL,
+                                   "%d %s", msg.status, tw_event_get_str(hev, "reason"));
+        else
+            tw_event_tree_add_spec(hev, 0, "HTTP request", "RFC 9112 3", NULL, "%s %s",
+                                   tw_event_get_str(hev, "method"), tw_event_get_str(hev, "uri"));
     }
     if (msg.auth_overflow)
         tw_anomaly(ctx, "http", "limit", "more than %d authentication fields in one message",

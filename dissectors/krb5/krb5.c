@@ -1,7 +1,10 @@
-/* krb5.c — Kerberos V5 message parser (RFC 4120 section 5), DER only, no
- * decryption.  One call decodes one APPLICATION-tagged message into one
- * event; everything in the clear is recorded, and with want_tree every
- * field goes into the teaching view under its RFC ASN.1 name.
+/* krb5.c — Kerberos V5 message parser (RFC 4120 section 5), DER only.  One
+ * call decodes one APPLICATION-tagged message into one event; everything in
+ * the clear is recorded, and with want_tree every field goes into the
+ * teaching view under its RFC ASN.1 name.  With keys (TwDissectCtx.keys) the
+ * encrypted parts are opened once the message is read and their plain text
+ * is walked from the same kind of tables (section "with keys" below; which
+ * key opens what: krb5-keys.c).
  *
  * Parsing style, after MIT krb5's asn1_k_encode.c: each ASN.1 SEQUENCE is a
  * table of its [n] fields (name, OPTIONAL or not, type, the event key it
@@ -15,8 +18,12 @@
  * stops at that point, keeping what was decoded.
  */
 #include "krb5-private.h"
+#include "krb5-keys.h"
+#include "krb5-tree.h"
 
 #include "dissectors/der/der.h"
+#include "core/filetime.h"
+#include "core/utf16.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -27,11 +34,36 @@
 extern gint32 krb5_enctype_to_name(gint32 enctype, unsigned int shortest, char *buffer,
                                    size_t buflen);
 
+/* RFC 4120 5.2.9 EncryptedData, as read: the cipher text stays in the
+ * message's bytes (borrowed while the message is parsed). */
+typedef struct {
+    gint64 etype, kvno; /* -1: absent */
+    const guint8 *cipher;
+    gsize cipher_len;
+    bool cipher_cut;    /* the capture cut it: it cannot be decrypted */
+} EncInfo;
+
+/* With keys: the encrypted parts of the message, decrypted once the whole
+ * message is read (the client name comes after the padata). */
+typedef struct {
+    EncInfo pa_ts;    /* AS-REQ PA-ENC-TIMESTAMP */
+    EncInfo enc;      /* KDC-REP / AP-REP / KRB-PRIV / KRB-CRED enc-part, AP-REQ authenticator */
+    EncInfo tgs_auth; /* TGS-REQ: the PA-TGS-REQ authenticator */
+    EncInfo ticket;   /* the message's ticket (KDC-REP, AP-REQ; TGS-REQ: the TGT) */
+    char *ticket_sname, *ticket_realm;
+    bool have_ticket;
+    const guint8 *fast; /* the padata-value of PA-FX-FAST (RFC 6113 5.4.2), borrowed */
+    gsize fast_len;
+} KrbDec;
+
 typedef struct {
     TwEvent *ev;
     bool tree;
     bool kpasswd;
     TwStatus status; /* first error met anywhere in the message */
+    TwDissectCtx *ctx;
+    bool show_keys;
+    KrbDec dec;
 } Krb;
 
 #define TREE(k, td, name, note, ...)                                                           \
@@ -237,6 +269,19 @@ static const char *padata_note(gint64 t)
     }
 }
 
+/* An etype field's note: the weakness of a weak etype, else the field's meaning. */
+static const char *cipher_etype_note(gint64 et)
+{
+    const char *weak = tw_krb5_etype_weak_note(et);
+    return weak ? weak : "encryption type of the cipher text";
+}
+
+static const char *salt_etype_note(gint64 et)
+{
+    const char *weak = tw_krb5_etype_weak_note(et);
+    return weak ? weak : "an encryption type the account has a key for";
+}
+
 /* MS-KILE 2.2.1 KERB-ERROR-DATA data-type. */
 static const char *kerb_error_data_type_note(gint64 t)
 {
@@ -252,18 +297,6 @@ static const char *address_note(gint64 type)
 
 #define BIT(n) (0x80000000u >> (n)) /* RFC 4120 5.2.8 KerberosFlags: bit 0 is the MSB */
 
-static const char *const ap_option_names[32] = {
-    [0] = "reserved", [1] = "use-session-key", [2] = "mutual-required",
-};
-
-static const char *const kdc_option_names[32] = {
-    [0] = "reserved", [1] = "forwardable", [2] = "forwarded", [3] = "proxiable", [4] = "proxy",
-    [5] = "allow-postdate", [6] = "postdated", [8] = "renewable", [11] = "opt-hardware-auth",
-    [14] = "constrained-delegation", [15] = "canonicalize", [16] = "request-anonymous",
-    [26] = "disable-transited-check", [27] = "renewable-ok", [28] = "enc-tkt-in-skey",
-    [30] = "renew", [31] = "validate",
-};
-
 /* RFC 4120 5.5.1 APOptions: what each set bit asks of the server (the
  * value column names every set bit; the note explains the two defined ones). */
 static const char *ap_options_note(gint64 opts)
@@ -278,25 +311,6 @@ static const char *ap_options_note(gint64 opts)
     if (mutual_required)
         return "mutual-required: the client wants an AP-REP back";
     return NULL;
-}
-
-static char *flag_names(guint32 v, const char *const names[32])
-{
-    GString *s = g_string_new(NULL);
-    for (int bit = 0; bit < 32; bit++) {
-        if (!(v & BIT(bit)))
-            continue;
-        if (s->len)
-            g_string_append_c(s, ',');
-        /* (a set bit: its name, or its number when RFC 4120 leaves it unused) */
-        if (names[bit])
-            g_string_append(s, names[bit]);
-        else
-            g_string_append_printf(s, "bit%d", bit);
-    }
-    if (s->len == 0)
-        g_string_append(s, "none");
-    return g_string_free(s, FALSE);
 }
 
 static char *format_address(gint64 type, const guint8 *a, gsize n)
@@ -342,6 +356,8 @@ enum {
     KF_TOP = 1 << 3,    /* Ticket: the message's own, naming its realm and service */
     KF_STOP = 1 << 4,   /* an unreadable value stops the walk of the enclosing SEQUENCE */
     KF_OCTETS = 1 << 5, /* salt: an OCTET STRING, not a KerberosString */
+    KF_ENC_PART = 1 << 6, /* EncryptedData: the message's own enc-part / AP-REQ authenticator (with keys) */
+    KF_TGS_AUTH = 1 << 7, /* EncryptedData: the PA-TGS-REQ authenticator (with keys) */
 };
 
 #define REQ false
@@ -360,7 +376,7 @@ struct KrbField {
     const char *note;                   /* teaching note */
     const char *(*note_of)(gint64 v);   /* teaching note that depends on the value */
     const char *(*name_of)(gint64 v);   /* INTEGER shown as "v (name)" */
-    const char *const *bits;            /* KerberosFlags: bit names */
+    const TwFlagTable *bits;            /* KerberosFlags: the word bit by bit (core/tw-flags.h) */
     KrbElemFn elem;                     /* SEQUENCE OF: the element decoder */
     const char *label;                  /* tree label when it is not the field name */
     guint flags;                        /* KF_* */
@@ -404,7 +420,13 @@ static void walk(Krb *k, const KrbType *type, TwCursor *seq, guint d, guint td, 
         for (gsize i = 0; i < type->n_fields && !f; i++)
             if (type->fields[i].tag == tag)
                 f = &type->fields[i];
-        if (f && f->decode && !f->decode(k, f, &v, d + 2, td, rec))
+        guint first = k->tree ? tw_event_tree_len(k->ev) : 0;
+        bool go = !(f && f->decode) || f->decode(k, f, &v, d + 2, td, rec);
+        if (k->tree && f && tw_event_tree_len(k->ev) > first) {
+            g_autofree char *spec = tw_krb5_field_spec(type->spec, f->spec);
+            tw_event_tree_set_spec(k->ev, first, spec, false);
+        }
+        if (!go)
             break;
     }
 }
@@ -556,8 +578,9 @@ static bool dec_flags(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td,
     if (f->key)
         tw_event_set_hex32(k->ev, f->key, opts);
     if (k->tree) {
-        g_autofree char *names = flag_names(opts, f->bits);
+        g_autofree char *names = tw_flags_set_names(f->bits, opts);
         TREE(k, td, label_of(f), f->note_of ? f->note_of(opts) : f->note, "0x%08x (%s)", opts, names);
+        tw_krb5_tree_flag_bits(k->ev, td + 1, f->bits, opts);
     }
     return true;
 }
@@ -644,20 +667,32 @@ static bool dec_principal(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint
 
 /* ---- RFC 4120 5.2.9 EncryptedData ------------------------------------------------- */
 
-typedef struct {
-    gint64 etype, kvno; /* -1: absent */
-} EncInfo;
+/* The cipher text of an EncryptedData (rec: its EncInfo), shown by its size. */
+static bool dec_cipher(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    EncInfo *e = rec;
+    gsize n;
+    bool cut = v->content.len < v->content.reported;
+    const guint8 *p = get_octets(k, v, &n);
+    TREE(k, td, label_of(f), f->note, "%" G_GSIZE_FORMAT " bytes", n);
+    if (e && p) {
+        e->cipher = p;
+        e->cipher_len = n;
+        e->cipher_cut = cut;
+    }
+    return true;
+}
 
 KRB_TYPE(encrypted_data_type, "EncryptedData", "RFC 4120 5.2.9",
     FIELD(0, "etype", REQ, dec_int, OUT(EncInfo, etype), .name_of = etype_name,
-          .note = "encryption type of the cipher text", .spec = "5.2.9 Int32"),
+          .note_of = cipher_etype_note, .spec = "5.2.9 Int32"),
     FIELD(1, "kvno", OPT, dec_int, OUT(EncInfo, kvno), .flags = KF_UINT32,
           .note = "version of the key it is encrypted with", .spec = "5.2.4 UInt32"),
-    FIELD(2, "cipher", REQ, dec_octets_size, .note = "encrypted: needs the key to read", .spec = "5.2.9 OCTET STRING"));
+    FIELD(2, "cipher", REQ, dec_cipher, .note = "encrypted: needs the key to read", .spec = "5.2.9 OCTET STRING"));
 
 static EncInfo parse_encrypted_data(Krb *k, TwDerTlv *t, guint d, guint td, const char *label, const char *lnote)
 {
-    EncInfo e = { -1, -1 };
+    EncInfo e = { .etype = -1, .kvno = -1 };
     HEAD(k, td, label, lnote);
     walk_value(k, &encrypted_data_type, t, d, td + 1, &e);
     return e;
@@ -670,6 +705,10 @@ static bool dec_encrypted_data(Krb *k, const KrbField *f, TwDerTlv *v, guint d, 
     EncInfo e = parse_encrypted_data(k, v, d, td, label_of(f), f->note);
     if (f->out)
         *(EncInfo *)out_slot(rec, f) = e;
+    if (f->flags & KF_ENC_PART)
+        k->dec.enc = e;
+    else if (f->flags & KF_TGS_AUTH)
+        k->dec.tgs_auth = e;
     if (f->key && e.etype != -1)
         tw_event_set_int(k->ev, f->key, e.etype);
     if (f->key2 && e.kvno >= 0)
@@ -766,10 +805,17 @@ static bool ticket_fields(Krb *k, TwDerTlv *v, guint d, guint td, bool top)
     return true;
 }
 
+static void keep_ticket(Krb *k, const TicketInfo *ti);
+
 /* A Ticket field: KDC-REP's and AP-REQ's (KF_TOP), or the TGT inside a PA-TGS-REQ. */
 static bool dec_ticket(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
-    return ticket_fields(k, v, d, td, (f->flags & KF_TOP) != 0);
+    TicketInfo ti;
+    parse_ticket(k, v, &ti, d, td);
+    set_ticket_fields(k, &ti, (f->flags & KF_TOP) != 0);
+    keep_ticket(k, &ti);
+    ticket_clear(&ti);
+    return true;
 }
 
 static bool additional_ticket(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
@@ -797,7 +843,7 @@ static bool enctype_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *
     gint64 et;
     if (!get_int(k, e, &et))
         return false;
-    TREE(k, td, "ENCTYPE", NULL, "%" G_GINT64_FORMAT " (%s)", et, etype_name(et));
+    TREE(k, td, "ENCTYPE", tw_krb5_etype_weak_note(et), "%" G_GINT64_FORMAT " (%s)", et, etype_name(et));
     if (list->len < TW_KRB5_MAX_LIST)
         g_array_append_val(list, et);
     return true;
@@ -910,13 +956,28 @@ static bool dec_salt(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, 
     return true;
 }
 
+/* An ETYPE-INFO(2)-ENTRY walked: its etype, for its s2kparams. */
+typedef struct {
+    gint64 etype;
+} EtypeInfoRec;
+
+/* RFC 4120 5.2.7.5 s2kparams, decoded by the entry's etype in the tree. */
+static bool dec_s2kparams(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    gsize n;
+    const guint8 *p = get_octets(k, v, &n);
+    if (k->tree && p)
+        tw_krb5_tree_s2kparams(k->ev, td, label_of(f), "RFC 4120 5.2.7.5", rec ? ((EtypeInfoRec *)rec)->etype : -1,
+                               p, n);
+    return true;
+}
+
 #define ETYPE_INFO_ETYPE                                                                           \
-    FIELD(0, "etype", REQ, dec_int, .key = "salt_etypes", .flags = KF_APPEND, .name_of = etype_name,  \
-          .note = "an encryption type the account has a key for", .spec = "5.2.9 Int32")
+    FIELD(0, "etype", REQ, dec_int, OUT(EtypeInfoRec, etype), .key = "salt_etypes", .flags = KF_APPEND, \
+          .name_of = etype_name, .note_of = salt_etype_note, .spec = "5.2.9 Int32")
 #define ETYPE_INFO_SALT_NOTE "mixed with the password to make the key (machine: REALMhostname.realm)"
 #define ETYPE_INFO_S2KPARAMS                                                                       \
-    FIELD(2, "s2kparams", OPT, dec_octets_size, .note = "string-to-key parameters (iteration count)", \
-          .spec = "5.2.7.5 OCTET STRING")
+    FIELD(2, "s2kparams", OPT, dec_s2kparams, .spec = "5.2.7.5 OCTET STRING")
 
 KRB_TYPE(etype_info_entry_type, "ETYPE-INFO-ENTRY", "RFC 4120 5.2.7.4",
     ETYPE_INFO_ETYPE,
@@ -936,7 +997,10 @@ static bool etype_info_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, voi
     if (!open_seq(k, e, &es))
         return false;
     HEAD(k, td, entry->name, NULL);
-    walk(k, entry, &es, d + 1, td + 1, NULL);
+    if (k->tree)
+        tw_event_tree_set_spec(k->ev, tw_event_tree_len(k->ev) - 1, entry->spec, false);
+    EtypeInfoRec er = { .etype = -1 };
+    walk(k, entry, &es, d + 1, td + 1, &er);
     return true;
 }
 
@@ -998,10 +1062,10 @@ KRB_TYPE(pa_for_user_type, "PA-FOR-USER", "MS-SFU 2.2.1",
 KRB_TYPE(pa_tgs_ap_req_type, "AP-REQ", "RFC 4120 5.5.1 (in PA-TGS-REQ, 5.4.1)",
     FIELD(0, "pvno", REQ, NULL),
     FIELD(1, "msg-type", REQ, NULL),
-    FIELD(2, "ap-options", REQ, dec_flags, .bits = ap_option_names, .note_of = ap_options_note,
+    FIELD(2, "ap-options", REQ, dec_flags, .bits = &tw_flags_krb_ap_options, .note_of = ap_options_note,
           .spec = "5.5.1 APOptions"),
     FIELD(3, "ticket", REQ, dec_ticket, .spec = "5.3 Ticket"),
-    FIELD(4, "authenticator", REQ, dec_encrypted_data, .key = "authenticator_etype",
+    FIELD(4, "authenticator", REQ, dec_encrypted_data, .key = "authenticator_etype", .flags = KF_TGS_AUTH,
           .note = "client name and time, encrypted with the session key", .spec = "5.2.9 EncryptedData"));
 
 /* A DER value carried in an OCTET STRING, walked from its table. */
@@ -1051,6 +1115,7 @@ static void parse_pa_value(Krb *k, gint64 type, const guint8 *p, gsize n, gsize 
             tw_event_set_int(k->ev, "pa_enc_timestamp_etype", e.etype);
         if (e.kvno >= 0)
             tw_event_set_int(k->ev, "pa_enc_timestamp_kvno", e.kvno);
+        k->dec.pa_ts = e;
         return;
     }
     case 3: { /* PA-PW-SALT, or MS-KILE KERB-EXT-ERROR in e-data (same tag) */
@@ -1112,6 +1177,10 @@ static bool dec_padata_value(Krb *k, const KrbField *f, TwDerTlv *v, guint d, gu
     TypedRec *pa = rec;
     gsize n, rep = v->content.reported;
     const guint8 *p = get_octets(k, v, &n);
+    if (p && n && n == rep && pa->type == 136 && pa->list_key && strcmp(pa->list_key, "padata") == 0) {
+        k->dec.fast = p; /* with keys: opened once the message is read */
+        k->dec.fast_len = n;
+    }
     if (p)
         parse_pa_value(k, pa->type, p, n, rep, d, td + 1);
     return true;
@@ -1151,7 +1220,7 @@ static bool dec_padata(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td
 #define MSG_TYPE(tag) FIELD(tag, "msg-type", REQ, dec_msg_type, .name_of = tw_krb5_msg_name, .spec = "5.10")
 
 KRB_TYPE(kdc_req_body_type, "KDC-REQ-BODY", "RFC 4120 5.4.1",
-    FIELD(0, "kdc-options", REQ, dec_flags, .key = "kdc_options", .bits = kdc_option_names,
+    FIELD(0, "kdc-options", REQ, dec_flags, .key = "kdc_options", .bits = &tw_flags_krb_kdc_options,
           .note = "flags the client requests on the ticket", .spec = "5.4.1 KDCOptions"),
     FIELD(1, "cname", OPT, dec_principal, .key = "cname", .key2 = "cname_type",
           .note = "the client (user or machine NAME$)", .spec = "5.2.2 PrincipalName"),
@@ -1192,24 +1261,25 @@ KRB_TYPE(kdc_rep_type, "KDC-REP", "RFC 4120 5.4.2",
     FIELD(4, "cname", REQ, dec_principal, .key = "cname", .key2 = "cname_type",
           .note = "the client the ticket was issued to", .spec = "5.2.2 PrincipalName"),
     FIELD(5, "ticket", REQ, dec_ticket, .flags = KF_TOP, .spec = "5.3 Ticket"),
-    FIELD(6, "enc-part", REQ, dec_encrypted_data, .key = "enc_etype", .key2 = "enc_kvno",
+    FIELD(6, "enc-part", REQ, dec_encrypted_data, .key = "enc_etype", .key2 = "enc_kvno", .flags = KF_ENC_PART,
           .note = "session key etc., encrypted with the client's key (AS) or TGT session key (TGS)",
           .spec = "5.2.9 EncryptedData"));
 
 KRB_TYPE(ap_req_type, "AP-REQ", "RFC 4120 5.5.1",
     PVNO(0),
     MSG_TYPE(1),
-    FIELD(2, "ap-options", REQ, dec_flags, .key = "ap_options", .bits = ap_option_names, .note_of = ap_options_note,
+    FIELD(2, "ap-options", REQ, dec_flags, .key = "ap_options", .bits = &tw_flags_krb_ap_options, .note_of = ap_options_note,
           .spec = "5.5.1 APOptions"),
     FIELD(3, "ticket", REQ, dec_ticket, .flags = KF_TOP, .spec = "5.3 Ticket"),
-    FIELD(4, "authenticator", REQ, dec_encrypted_data, .key = "enc_etype",
+    FIELD(4, "authenticator", REQ, dec_encrypted_data, .key = "enc_etype", .flags = KF_ENC_PART,
           .note = "client name and time, encrypted with the session key", .spec = "5.2.9 EncryptedData"));
 
 /* ---- RFC 4120 5.5.2 AP-REP, 5.6 KRB-SAFE, 5.7 KRB-PRIV, 5.8 KRB-CRED ------------- */
 
 #define SESSION_ENC_PART(tag)                                                                      \
     FIELD(tag, "enc-part", REQ, dec_encrypted_data, .key = "enc_etype", .key2 = "enc_kvno",         \
-          .note = "encrypted with the session (or sub-session) key", .spec = "5.2.9 EncryptedData")
+          .flags = KF_ENC_PART, .note = "encrypted with the session (or sub-session) key",            \
+          .spec = "5.2.9 EncryptedData")
 
 KRB_TYPE(ap_rep_type, "AP-REP", "RFC 4120 5.5.2", PVNO(0), MSG_TYPE(1), SESSION_ENC_PART(2));
 
@@ -1376,6 +1446,1310 @@ static const KrbType *const message_tables[TW_KRB5_ERROR + 1] = {
     [TW_KRB5_CRED] = &krb_cred_type,  [TW_KRB5_ERROR] = &krb_error_type,
 };
 
+/* ---- with keys: the decrypted parts (RFC 4120 5.2.7.2, 5.3, 5.4.2, 5.5.1, 5.5.2, 5.7.1) ----
+ *
+ * Once the whole message is read, krb_decrypt() opens what the key store
+ * (or the session keys learned before, krb5-keys.h) can open, with the key
+ * usage of RFC 4120 7.5.1, and walks the plain text from the tables below
+ * into the event (docs/events.md "Kerberos with keys").  Nothing of a key
+ * goes into the event; the teaching view shows key bytes only with
+ * --show-keys.  A decrypted part that is not valid DER is counted
+ * (kerberos.decrypted_malformed) and does not mark the message itself. */
+
+
+/* What a decrypted part hands on: its key (session key, subkey) and user data. */
+typedef struct {
+    gint64 key_type;          /* -1: no key */
+    const guint8 *key;        /* borrowed from the plain text */
+    gsize key_len;
+    const guint8 *user_data;  /* KRB-PRIV user-data */
+    gsize user_len;
+    const guint8 *deleg;      /* an authenticator's delegated KRB-CRED (RFC 4121 4.1.1) */
+    gsize deleg_len;
+} DecRec;
+
+/* RFC 4120 5.2.9 EncryptionKey. */
+typedef struct {
+    gint64 type;
+    const guint8 *p;
+    gsize n;
+} KeyRec;
+
+static bool dec_keyvalue(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    KeyRec *kr = rec;
+    gsize n;
+    const guint8 *p = get_octets(k, v, &n);
+    if (!p)
+        return true;
+    kr->p = p;
+    kr->n = n;
+    if (k->tree && k->show_keys) {
+        GString *hex = g_string_sized_new(2 * n);
+        for (gsize i = 0; i < n; i++)
+            g_string_append_printf(hex, "%02x", p[i]);
+        TREE(k, td, label_of(f), f->note, "%s", hex->str);
+        g_string_free(hex, TRUE);
+    } else {
+        TREE(k, td, label_of(f), f->note, "%" G_GSIZE_FORMAT " bytes (hidden: --show-keys prints it)", n);
+    }
+    return true;
+}
+
+KRB_TYPE(encryption_key_type, "EncryptionKey", "RFC 4120 5.2.9",
+    FIELD(0, "keytype", REQ, dec_int, OUT(KeyRec, type), .name_of = etype_name,
+          .note = "encryption type of the key", .spec = "5.2.9 Int32"),
+    FIELD(1, "keyvalue", REQ, dec_keyvalue, .note = "the key itself", .spec = "5.2.9 OCTET STRING"));
+
+/* An EncryptionKey field: into the DecRec, its keytype into the event as key. */
+static bool dec_enc_key(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    DecRec *dr = rec;
+    KeyRec kr = { .type = -1 };
+    HEAD(k, td, label_of(f), f->note);
+    walk_value(k, &encryption_key_type, v, d, td + 1, &kr);
+    if (kr.type == -1)
+        return true;
+    if (f->key)
+        tw_event_set_int(k->ev, f->key, kr.type);
+    if (dr && kr.p && kr.type >= G_MININT32 && kr.type <= G_MAXINT32) {
+        dr->key_type = kr.type;
+        dr->key = kr.p;
+        dr->key_len = kr.n;
+    }
+    return true;
+}
+
+/* ---- MS-PAC (in the ticket's authorization data) ---- */
+
+static const char *pac_buffer_note(guint32 type)
+{
+    switch (type) {
+    case 1: return "KERB_VALIDATION_INFO (2.5): the logon: user, groups";
+    case 2: return "PAC_CREDENTIAL_INFO (2.6)";
+    case 6: return "server checksum (2.8)";
+    case 7: return "KDC checksum (2.8)";
+    case 10: return "PAC_CLIENT_INFO (2.7): client name and ticket time";
+    case 11: return "S4U_DELEGATION_INFO (2.9)";
+    case 12: return "UPN_DNS_INFO (2.10)";
+    case 13: return "client claims (2.11)";
+    case 14: return "device info (2.12)";
+    case 15: return "device claims (2.13)";
+    case 16: return "ticket checksum (2.8.3)";
+    case 17: return "PAC_ATTRIBUTES_INFO (2.14)";
+    case 18: return "PAC_REQUESTOR (2.15)";
+    case 19: return "full PAC checksum (2.8.4)";
+    default: return NULL;
+    }
+}
+
+/* MS-RPCE 2.2.6 / 14.3.4 RPC_UNICODE_STRING header {Length, MaximumLength, Buffer}. */
+typedef struct {
+    guint16 len;
+    guint32 ptr;
+} NdrUstr;
+
+static NdrUstr ndr_ustr(TwCursor *c)
+{
+    NdrUstr u;
+    u.len = tw_cursor_le16(c);
+    tw_cursor_le16(c); /* MaximumLength */
+    u.ptr = tw_cursor_le32(c);
+    return u;
+}
+
+/* The deferred conformant varying array of a non-null RPC_UNICODE_STRING
+ * (MaximumCount, Offset, ActualCount, the characters, aligned to 4):
+ * decoded when `out`, else skipped. */
+static void ndr_ustr_body(TwCursor *c, const NdrUstr *u, char **out)
+{
+    if (!u->ptr)
+        return;
+    tw_cursor_align(c, 4);
+    tw_cursor_le32(c); /* MaximumCount */
+    tw_cursor_le32(c); /* Offset */
+    guint32 actual = tw_cursor_le32(c);
+    if (actual > tw_cursor_remaining(c) / 2) {
+        tw_cursor_fail(c, TW_MALFORMED);
+        return;
+    }
+    const guint8 *p = tw_cursor_bytes(c, (gsize)actual * 2);
+    if (p && out) {
+        g_free(*out);
+        *out = tw_utf16le_to_utf8(p, (gsize)actual * 2, NULL);
+    }
+}
+
+/* MS-PAC 2.5 KERB_VALIDATION_INFO, in MS-RPCE 2.2.6 type serialization
+ * version 1: the logon name, its domain, the user's RID and how many groups. */
+static void parse_logon_info(Krb *k, const guint8 *b, gsize n, guint td)
+{
+    TwCursor c = tw_cursor_init(b, n);
+    /* MS-RPCE 2.2.6.1 common header, 2.2.6.2 private header */
+    guint8 version = tw_cursor_u8(&c), endian = tw_cursor_u8(&c);
+    guint16 hlen = tw_cursor_le16(&c);
+    tw_cursor_skip(&c, 4 + 8);
+    if (!tw_cursor_ok(&c) || version != 1 || endian != 0x10 || hlen != 8) {
+        TREE(k, td, "KERB_VALIDATION_INFO", "not NDR type serialization version 1, little-endian: not read",
+             "%" G_GSIZE_FORMAT " bytes", n);
+        return;
+    }
+    TwCursor nd = tw_cursor_init(tw_cursor_ptr(&c), tw_cursor_remaining(&c));
+    tw_cursor_le32(&nd);          /* referent of the top-level pointer */
+    tw_cursor_skip(&nd, 6 * 8);   /* LogonTime … PasswordMustChange (FILETIME) */
+    NdrUstr s[6];                 /* EffectiveName, FullName, LogonScript, ProfilePath, HomeDirectory, HomeDirectoryDrive */
+    for (int i = 0; i < 6; i++)
+        s[i] = ndr_ustr(&nd);
+    guint16 logon_count = tw_cursor_le16(&nd);
+    tw_cursor_le16(&nd);          /* BadPasswordCount */
+    guint32 user_id = tw_cursor_le32(&nd), primary_group = tw_cursor_le32(&nd);
+    guint32 group_count = tw_cursor_le32(&nd), group_ptr = tw_cursor_le32(&nd);
+    tw_cursor_le32(&nd);          /* UserFlags */
+    tw_cursor_skip(&nd, 16);      /* UserSessionKey */
+    NdrUstr server = ndr_ustr(&nd), domain = ndr_ustr(&nd);
+    tw_cursor_skip(&nd, 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4 + 4 + 4 + 4 + 4); /* LogonDomainId … ResourceGroupIds */
+    if (!tw_cursor_ok(&nd)) {
+        TREE(k, td, "KERB_VALIDATION_INFO", "cut short: not read", "%" G_GSIZE_FORMAT " bytes", n);
+        return;
+    }
+    /* deferred pointers, in the order of the structure (NDR 14.3.12.3) */
+    char *name = NULL, *dom = NULL;
+    ndr_ustr_body(&nd, &s[0], &name);
+    for (int i = 1; i < 6; i++)
+        ndr_ustr_body(&nd, &s[i], NULL);
+    if (group_ptr) {
+        tw_cursor_align(&nd, 4);
+        guint32 max = tw_cursor_le32(&nd);
+        if (max > tw_cursor_remaining(&nd) / 8)
+            tw_cursor_fail(&nd, TW_MALFORMED);
+        else
+            tw_cursor_skip(&nd, (gsize)max * 8);
+    }
+    ndr_ustr_body(&nd, &server, NULL);
+    ndr_ustr_body(&nd, &domain, &dom);
+    HEAD(k, td, "KERB_VALIDATION_INFO", "MS-PAC 2.5: the logon the KDC vouches for");
+    if (name) {
+        TREE(k, td + 1, "EffectiveName", "the account's logon name", "%s", name);
+        tw_event_take_str(k->ev, "pac_logon_name", name);
+    }
+    TREE(k, td + 1, "LogonCount", NULL, "%u", logon_count);
+    TREE(k, td + 1, "UserId", "the account's RID", "%u", user_id);
+    TREE(k, td + 1, "PrimaryGroupId", "515 = Domain Computers, 513 = Domain Users", "%u", primary_group);
+    TREE(k, td + 1, "GroupCount", "groups listed in GroupIds", "%u", group_count);
+    tw_event_set_int(k->ev, "pac_user_rid", user_id);
+    tw_event_set_int(k->ev, "pac_group_count", group_count);
+    if (dom) {
+        TREE(k, td + 1, "LogonDomainName", "the NetBIOS domain", "%s", dom);
+        tw_event_take_str(k->ev, "pac_logon_domain", dom);
+    }
+}
+
+/* MS-PAC 2.7 PAC_CLIENT_INFO: ClientId (FILETIME), NameLength, Name. */
+static void parse_client_info(Krb *k, const guint8 *b, gsize n, guint td)
+{
+    TwCursor c = tw_cursor_init(b, n);
+    guint64 client_id = tw_cursor_le64(&c);
+    guint16 nlen = tw_cursor_le16(&c);
+    const guint8 *p = tw_cursor_bytes(&c, nlen);
+    if (!p)
+        return;
+    char *name = tw_utf16le_to_utf8(p, nlen, NULL);
+    gint64 ts;
+    if (k->tree && tw_filetime_to_us(client_id, &ts)) {
+        char t[32];
+        tw_format_time(ts, t);
+        TREE(k, td, "ClientId", "the ticket's authtime", "%s", t);
+    }
+    TREE(k, td, "Name", "the client's name", "%s", name);
+    tw_event_take_str(k->ev, "pac_client_name", name);
+}
+
+/* MS-PAC 2.3 PACTYPE: cBuffers, Version, PAC_INFO_BUFFERs (2.4). */
+static void parse_pac(Krb *k, const guint8 *p, gsize n, guint td)
+{
+    TwCursor c = tw_cursor_init(p, n);
+    guint32 count = tw_cursor_le32(&c), version = tw_cursor_le32(&c);
+    if (!tw_cursor_ok(&c))
+        return;
+    HEAD(k, td, "PACTYPE", "MS-PAC 2.3: the Privilege Attribute Certificate (who the client is, its groups)");
+    TREE(k, td + 1, "cBuffers", NULL, "%u", count);
+    TREE(k, td + 1, "Version", NULL, "%u", version);
+    tw_event_set_int(k->ev, "pac_buffers", count);
+    if (count > TW_KRB5_MAX_PAC_BUFFERS && k->ctx)
+        tw_count(k->ctx, "kerberos.pac_buffers_capped", 1);
+    for (guint32 i = 0; i < count && i < TW_KRB5_MAX_PAC_BUFFERS; i++) {
+        guint32 type = tw_cursor_le32(&c), size = tw_cursor_le32(&c);
+        guint64 off = tw_cursor_le64(&c);
+        if (!tw_cursor_ok(&c))
+            break;
+        TREE(k, td + 1, "PAC_INFO_BUFFER", pac_buffer_note(type), "ulType %u, %u bytes at offset %" G_GUINT64_FORMAT,
+             type, size, off);
+        if (off > n || size > n - off)
+            continue;
+        if (type == 1)
+            parse_logon_info(k, p + off, size, td + 2);
+        else if (type == 10)
+            parse_client_info(k, p + off, size, td + 2);
+    }
+}
+
+/* ---- RFC 4120 5.2.6 AuthorizationData ---- */
+
+static const char *ad_type_name(gint64 t)
+{
+    switch (t) {
+    case 1: return "AD-IF-RELEVANT";
+    case 4: return "AD-KDCIssued";
+    case 5: return "AD-AND-OR";
+    case 8: return "AD-MANDATORY-FOR-KDC";
+    case 128: return "AD-WIN2K-PAC";
+    case 129: return "AD-ETYPE-NEGOTIATION";
+    case 141: return "KERB-AUTH-DATA-TOKEN-RESTRICTIONS";
+    case 142: return "KERB-LOCAL";
+    case 143: return "AD-AUTH-DATA-AP-OPTIONS";
+    case 144: return "AD-TARGET-PRINCIPAL";
+    default: return "unknown";
+    }
+}
+
+typedef struct {
+    gint64 type;
+} AdRec;
+
+static void parse_authz(Krb *k, const guint8 *p, gsize n, guint d, guint td);
+
+static bool dec_ad_data(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    AdRec *ad = rec;
+    gsize n;
+    const guint8 *p = get_octets(k, v, &n);
+    if (!p)
+        return true;
+    if (ad->type == 1) /* RFC 4120 5.2.6.1: AuthorizationData inside */
+        parse_authz(k, p, n, d, td);
+    else if (ad->type == 128) /* MS-PAC 2.3 */
+        parse_pac(k, p, n, td);
+    else
+        TREE(k, td, label_of(f), NULL, "%" G_GSIZE_FORMAT " bytes", n);
+    return true;
+}
+
+KRB_TYPE(ad_entry_type, "AuthorizationData entry", "RFC 4120 5.2.6",
+    FIELD(0, "ad-type", REQ, dec_int, OUT(AdRec, type), .name_of = ad_type_name, .spec = "5.2.6 Int32"),
+    FIELD(1, "ad-data", REQ, dec_ad_data, .spec = "5.2.6 OCTET STRING"));
+
+static bool ad_entry(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
+{
+    AdRec ad = { -1 };
+    return walk_value(k, &ad_entry_type, e, d, td, &ad);
+}
+
+static void parse_authz(Krb *k, const guint8 *p, gsize n, guint d, guint td)
+{
+    TwCursor c = tw_cursor_init(p, n);
+    TwDerTlv t;
+    TwCursor seq;
+    if (!tw_der_read(&c, &t, d)) {
+        note(k, &c);
+        return;
+    }
+    if (!open_seq(k, &t, &seq))
+        return;
+    walk_seq_of(k, &seq, d + 1, td, ad_entry, NULL);
+    note(k, &seq);
+}
+
+static bool dec_authz(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    TwCursor seq;
+    if (!open_seq(k, v, &seq))
+        return true;
+    HEAD(k, td, label_of(f), f->note);
+    walk_seq_of(k, &seq, d + 1, td + 1, ad_entry, NULL);
+    note(k, &seq);
+    return true;
+}
+
+/* ---- the decrypted types ---- */
+
+KRB_TYPE(pa_enc_ts_enc_type, "PA-ENC-TS-ENC", "RFC 4120 5.2.7.2",
+    FIELD(0, "patimestamp", REQ, dec_time, .key = "patimestamp",
+          .note = "the client's own clock when it sent the request", .spec = "5.2.3 KerberosTime"),
+    FIELD(1, "pausec", OPT, dec_int, .key = "pausec", .note = "microseconds", .spec = "5.2.4 Microseconds"));
+
+KRB_TYPE(enc_ticket_part_type, "EncTicketPart", "RFC 4120 5.3",
+    FIELD(0, "flags", REQ, dec_flags, .key = "ticket_flags", .bits = &tw_flags_krb_ticket,
+          .note = "what the KDC allowed (forwardable, renewable, pre-authent…)", .spec = "5.3 TicketFlags"),
+    FIELD(1, "key", REQ, dec_enc_key, .key = "ticket_session_etype",
+          .note = "the session key the client and the service share", .spec = "5.2.9 EncryptionKey"),
+    FIELD(2, "crealm", REQ, dec_string, .key = "ticket_crealm", .note = "the client's realm", .spec = "5.2.2 Realm"),
+    FIELD(3, "cname", REQ, dec_principal, .key = "ticket_cname", .note = "the client the ticket was issued to",
+          .spec = "5.2.2 PrincipalName"),
+    FIELD(4, "transited", REQ, NULL, .spec = "5.3 TransitedEncoding"),
+    FIELD(5, "authtime", REQ, dec_time, .key = "ticket_authtime",
+          .note = "when the client authenticated (its AS exchange)", .spec = "5.2.3 KerberosTime"),
+    FIELD(6, "starttime", OPT, dec_time, .key = "ticket_starttime", .spec = "5.2.3 KerberosTime"),
+    FIELD(7, "endtime", REQ, dec_time, .key = "ticket_endtime", .note = "the ticket expires then",
+          .spec = "5.2.3 KerberosTime"),
+    FIELD(8, "renew-till", OPT, dec_time, .key = "ticket_renew_till", .spec = "5.2.3 KerberosTime"),
+    FIELD(9, "caddr", OPT, dec_host_addresses, .key = "ticket_caddr", .note = "addresses the ticket is bound to",
+          .spec = "5.2.5 HostAddresses"),
+    FIELD(10, "authorization-data", OPT, dec_authz, .note = "the PAC (MS-PAC) rides here",
+          .spec = "5.2.6 AuthorizationData"));
+
+KRB_TYPE(enc_kdc_rep_part_type, "EncKDCRepPart", "RFC 4120 5.4.2",
+    FIELD(0, "key", REQ, dec_enc_key, .key = "enc_key_etype",
+          .note = "the session key of the ticket in this reply", .spec = "5.2.9 EncryptionKey"),
+    FIELD(1, "last-req", REQ, NULL, .spec = "5.4.2 LastReq"),
+    FIELD(2, "nonce", REQ, dec_int, .key = "enc_nonce", .flags = KF_UINT32,
+          .note = "the request's nonce, echoed: the reply is fresh", .spec = "5.2.4 UInt32"),
+    FIELD(3, "key-expiration", OPT, dec_time, .key = "enc_key_expiration",
+          .note = "when the client's password expires", .spec = "5.2.3 KerberosTime"),
+    FIELD(4, "flags", REQ, dec_flags, .key = "enc_flags", .bits = &tw_flags_krb_ticket, .spec = "5.3 TicketFlags"),
+    FIELD(5, "authtime", REQ, dec_time, .key = "enc_authtime", .spec = "5.2.3 KerberosTime"),
+    FIELD(6, "starttime", OPT, dec_time, .key = "enc_starttime", .spec = "5.2.3 KerberosTime"),
+    FIELD(7, "endtime", REQ, dec_time, .key = "enc_endtime", .spec = "5.2.3 KerberosTime"),
+    FIELD(8, "renew-till", OPT, dec_time, .key = "enc_renew_till", .spec = "5.2.3 KerberosTime"),
+    FIELD(9, "srealm", REQ, dec_string, .key = "enc_srealm", .spec = "5.2.2 Realm"),
+    FIELD(10, "sname", REQ, dec_principal, .key = "enc_sname", .note = "the service the ticket is for",
+          .spec = "5.2.2 PrincipalName"),
+    FIELD(11, "caddr", OPT, dec_host_addresses, .key = "enc_caddr", .spec = "5.2.5 HostAddresses"),
+    FIELD(12, "encrypted-pa-data", OPT, NULL, .spec = "SEQUENCE OF PA-DATA (RFC 6806)"));
+
+/* RFC 4120 5.2.9 Checksum, as an authenticator carries it. */
+typedef struct {
+    gint64 type;
+    const guint8 *p;
+    gsize n;
+} CksumRec;
+
+static bool dec_cksum_value(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    CksumRec *cr = rec;
+    cr->p = get_octets(k, v, &cr->n);
+    if (cr->p)
+        TREE(k, td, label_of(f), NULL, "%" G_GSIZE_FORMAT " bytes", cr->n);
+    return true;
+}
+
+static const char *cksum_type_name(gint64 t)
+{
+    return t == 32771 ? "GSS-API (RFC 4121 4.1.1)" : t == 16 ? "hmac-sha1-96-aes256" : t == 15 ? "hmac-sha1-96-aes128"
+         : t == -138 ? "hmac-md5" : "other";
+}
+
+KRB_TYPE(auth_cksum_type, "Checksum", "RFC 4120 5.2.9",
+    FIELD(0, "cksumtype", REQ, dec_int, OUT(CksumRec, type), .name_of = cksum_type_name, .spec = "5.2.9 Int32"),
+    FIELD(1, "checksum", REQ, dec_cksum_value, .spec = "5.2.9 OCTET STRING"));
+
+/* RFC 4121 4.1.1: a GSS-API initiator's authenticator checksum (type
+ * 0x8003) is Lgth (16), Bnd, Flags and, with GSS_C_DELEG_FLAG, DlgOpt,
+ * Dlgth and a KRB-CRED: the client's TGT, delegated to the service. */
+static bool dec_auth_cksum(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    DecRec *dr = rec;
+    CksumRec cr = { .type = -1 };
+    HEAD(k, td, label_of(f), f->note);
+    walk_value(k, &auth_cksum_type, v, d, td + 1, &cr);
+    if (cr.type != 32771 || !cr.p)
+        return true;
+    TwCursor c = tw_cursor_init(cr.p, cr.n);
+    guint32 lgth = tw_cursor_le32(&c);
+    tw_cursor_skip(&c, 16); /* Bnd: the channel bindings' MD5 */
+    guint32 flags = tw_cursor_le32(&c);
+    if (!tw_cursor_ok(&c) || lgth != 16)
+        return true;
+    tw_event_set_int(k->ev, "authenticator_gss_flags", flags);
+    TREE(k, td + 1, "Flags", "GSS-API context flags (1 = the TGT is delegated, 2 = mutual authentication)", "0x%08x",
+         flags);
+    if (!(flags & 1))
+        return true;
+    guint16 dlgopt = tw_cursor_le16(&c), dlgth = tw_cursor_le16(&c);
+    const guint8 *deleg = tw_cursor_bytes(&c, dlgth);
+    if (dlgopt == 1 && deleg && dr) {
+        TREE(k, td + 1, "Deleg", "a KRB-CRED: the client hands its TGT to the service", "%u bytes", dlgth);
+        dr->deleg = deleg;
+        dr->deleg_len = dlgth;
+    }
+    return true;
+}
+
+KRB_TYPE(authenticator_type, "Authenticator", "RFC 4120 5.5.1",
+    FIELD(0, "authenticator-vno", REQ, dec_int, .note = "authenticator format version (5)", .spec = "INTEGER (5)"),
+    FIELD(1, "crealm", REQ, dec_string, .key = "authenticator_crealm", .spec = "5.2.2 Realm"),
+    FIELD(2, "cname", REQ, dec_principal, .key = "authenticator_cname", .note = "the client that sends it",
+          .spec = "5.2.2 PrincipalName"),
+    FIELD(3, "cksum", OPT, dec_auth_cksum, .note = "a checksum; from GSS-API, its flags and a delegated TGT",
+          .spec = "5.2.9 Checksum"),
+    FIELD(4, "cusec", REQ, dec_int, .key = "authenticator_cusec", .note = "microseconds",
+          .spec = "5.2.4 Microseconds"),
+    FIELD(5, "ctime", REQ, dec_time, .key = "authenticator_ctime",
+          .note = "the client's own clock: the server refuses it beyond the skew tolerance (5 min)",
+          .spec = "5.2.3 KerberosTime"),
+    FIELD(6, "subkey", OPT, dec_enc_key, .key = "authenticator_subkey_etype",
+          .note = "a key the client proposes for this session", .spec = "5.2.9 EncryptionKey"),
+    FIELD(7, "seq-number", OPT, dec_int, .key = "authenticator_seq_number", .flags = KF_UINT32,
+          .spec = "5.2.4 UInt32"),
+    FIELD(8, "authorization-data", OPT, NULL, .spec = "5.2.6 AuthorizationData"));
+
+KRB_TYPE(enc_ap_rep_part_type, "EncAPRepPart", "RFC 4120 5.5.2",
+    FIELD(0, "ctime", REQ, dec_time, .key = "ap_rep_ctime",
+          .note = "the authenticator's ctime, echoed: the server read it (mutual authentication)",
+          .spec = "5.2.3 KerberosTime"),
+    FIELD(1, "cusec", REQ, dec_int, .key = "ap_rep_cusec", .note = "microseconds", .spec = "5.2.4 Microseconds"),
+    FIELD(2, "subkey", OPT, dec_enc_key, .key = "ap_rep_subkey_etype", .spec = "5.2.9 EncryptionKey"),
+    FIELD(3, "seq-number", OPT, dec_int, .key = "ap_rep_seq_number", .flags = KF_UINT32, .spec = "5.2.4 UInt32"));
+
+static bool dec_user_data(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    DecRec *dr = rec;
+    gsize n;
+    const guint8 *p = get_octets(k, v, &n);
+    if (p && dr) {
+        dr->user_data = p;
+        dr->user_len = n;
+    }
+    return true;
+}
+
+KRB_TYPE(enc_krb_priv_part_type, "EncKrbPrivPart", "RFC 4120 5.7.1",
+    FIELD(0, "user-data", REQ, dec_user_data, .spec = "OCTET STRING"),
+    FIELD(1, "timestamp", OPT, dec_time, .key = "priv_timestamp", .note = "the sender's clock",
+          .spec = "5.2.3 KerberosTime"),
+    FIELD(2, "usec", OPT, dec_int, .key = "priv_usec", .spec = "5.2.4 Microseconds"),
+    FIELD(3, "seq-number", OPT, dec_int, .key = "priv_seq_number", .flags = KF_UINT32, .spec = "5.2.4 UInt32"),
+    FIELD(4, "s-address", REQ, dec_host_address, .key = "priv_s_address", .spec = "5.2.5 HostAddress"),
+    FIELD(5, "r-address", OPT, dec_host_address, .key = "priv_r_address", .spec = "5.2.5 HostAddress"));
+
+/* RFC 3244 2 ChangePasswdData (the Microsoft set-password request). */
+KRB_TYPE(change_passwd_data_type, "ChangePasswdData", "RFC 3244 2",
+    FIELD(0, "newpasswd", REQ, NULL, .spec = "OCTET STRING (never shown)"),
+    FIELD(1, "targname", OPT, dec_principal, .key = "kpasswd_target",
+          .note = "the account whose password is set", .spec = "RFC 4120 5.2.2 PrincipalName"),
+    FIELD(2, "targrealm", OPT, dec_string, .key = "kpasswd_target_realm", .spec = "RFC 4120 5.2.2 Realm"));
+
+/* Walks the plain text of a decrypted part: an [APPLICATION app] SEQUENCE
+ * (app 0: a bare SEQUENCE).  EncASRepPart and EncTGSRepPart are read alike
+ * (RFC 4120 5.4.2 asks to accept either tag).  Errors in it are the part's,
+ * not the message's: counted, the message's status is kept. */
+static bool walk_plain(Krb *k, const KrbType *type, GBytes *plain, guint app, guint app2, guint td, void *rec)
+{
+    gsize n;
+    const guint8 *p = g_bytes_get_data(plain, &n);
+    TwStatus saved = k->status;
+    k->status = TW_OK;
+    TwCursor c = tw_cursor_init(p, n);
+    TwDerTlv t, st;
+    bool ok = tw_der_read(&c, &t, 2);
+    if (ok && app) {
+        if (app2 && t.cls == TW_DER_APPLICATION && t.tag == app2)
+            app = app2;
+        ok = open_app(k, &t, app, &st, 2);
+        if (ok)
+            t = st;
+    }
+    if (ok) {
+        HEAD(k, td, type->name, "decrypted");
+        ok = walk_value(k, type, &t, 3, td + 1, rec);
+    }
+    note(k, &c);
+    ok = ok && k->status == TW_OK;
+    if (!ok && k->ctx)
+        tw_count(k->ctx, "kerberos.decrypted_malformed", 1);
+    k->status = saved;
+    return ok;
+}
+
+static void dec_clear(KrbDec *dd)
+{
+    g_free(dd->ticket_sname);
+    g_free(dd->ticket_realm);
+    memset(dd, 0, sizeof *dd);
+}
+
+static void keep_ticket(Krb *k, const TicketInfo *ti)
+{
+    if (k->dec.have_ticket || !k->ctx || !k->ctx->keys)
+        return;
+    k->dec.have_ticket = true;
+    k->dec.ticket = ti->enc;
+    k->dec.ticket_sname = ti->sname.cut ? NULL : g_strdup(ti->sname.name);
+    k->dec.ticket_realm = ti->realm_cut ? NULL : g_strdup(ti->realm);
+}
+
+static bool can_open(const EncInfo *e)
+{
+    return e->cipher && e->cipher_len && !e->cipher_cut && e->etype >= G_MININT32 && e->etype <= G_MAXINT32;
+}
+
+/* A short hex view of cipher text for the teaching view (values shortened). */
+static char *short_hex(const guint8 *p, gsize n)
+{
+    GString *s = g_string_new(NULL);
+    for (gsize i = 0; i < n && i < 8; i++)
+        g_string_append_printf(s, "%02x", p[i]);
+    if (n > 8)
+        g_string_append(s, "…");
+    return g_string_free(s, FALSE);
+}
+
+static void mark_decrypted(Krb *k)
+{
+    tw_event_set_bool(k->ev, "decrypted", TRUE);
+}
+
+/* Event keys of one long-term key's proof (docs/events.md "Kerberos with keys"). */
+typedef struct {
+    const char *generations, *label, *index, *kvno, *principal;
+} KeyNames;
+
+static const KeyNames client_key_names = { "key_generations", "key_label", "key_generation_index", "key_kvno",
+                                           "key_principal" };
+static const KeyNames ticket_key_names = { "ticket_key_generations", "ticket_key_label",
+                                           "ticket_key_generation_index", "ticket_key_kvno", "ticket_key_principal" };
+
+/* The long-term key that opened a part (or how many generations did not). */
+static void set_key_fields(Krb *k, const KeyNames *kn, const TwKrbOpen *o)
+{
+    if (o->generations)
+        tw_event_set_int(k->ev, kn->generations, o->generations);
+    if (!o->plain)
+        return;
+    tw_event_set_str(k->ev, kn->label, o->label);
+    if (o->index >= 0)
+        tw_event_set_int(k->ev, kn->index, o->index);
+    if (tw_key_kvno(o->key))
+        tw_event_set_int(k->ev, kn->kvno, tw_key_kvno(o->key));
+    tw_event_set_str(k->ev, kn->principal, tw_key_principal(o->key));
+}
+
+/* ---- RFC 4120 5.8 KRB-CRED delegated in an authenticator (RFC 4121 4.1.1) ---- */
+
+typedef struct {
+    TicketInfo ti;
+    bool have;
+    EncInfo enc;
+} CredRec;
+
+static bool deleg_ticket_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
+{
+    CredRec *cr = rec;
+    TicketInfo ti;
+    parse_ticket(k, e, &ti, d, td);
+    if (cr->have) {
+        ticket_clear(&ti); /* only the first ticket is followed */
+        return true;
+    }
+    cr->ti = ti;
+    cr->have = true;
+    return true;
+}
+
+static bool dec_deleg_enc(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    ((CredRec *)rec)->enc = parse_encrypted_data(k, v, d, td, label_of(f), f->note);
+    return true;
+}
+
+KRB_TYPE(deleg_cred_type, "KRB-CRED", "RFC 4120 5.8.1 (delegated, RFC 4121 4.1.1)",
+    FIELD(0, "pvno", REQ, NULL),
+    FIELD(1, "msg-type", REQ, NULL),
+    FIELD(2, "tickets", REQ, dec_seq_of, .elem = deleg_ticket_elem, .flags = KF_STOP, .note = "the delegated TGT",
+          .spec = "SEQUENCE OF Ticket (5.3)"),
+    FIELD(3, "enc-part", REQ, dec_deleg_enc, .note = "its session key (etype 0: in the clear, inside the authenticator)",
+          .spec = "5.2.9 EncryptedData -- EncKrbCredPart"));
+
+KRB_TYPE(krb_cred_info_type, "KrbCredInfo", "RFC 4120 5.8.1",
+    FIELD(0, "key", REQ, dec_enc_key, .key = "cred_key_etype", .note = "the delegated ticket's session key",
+          .spec = "5.2.9 EncryptionKey"),
+    FIELD(1, "prealm", OPT, dec_string, .key = "cred_prealm", .spec = "5.2.2 Realm"),
+    FIELD(2, "pname", OPT, dec_principal, .key = "cred_pname", .note = "whose ticket it is", .spec = "5.2.2 PrincipalName"),
+    FIELD(3, "flags", OPT, dec_flags, .key = "cred_flags", .bits = &tw_flags_krb_ticket, .spec = "5.3 TicketFlags"),
+    FIELD(4, "authtime", OPT, dec_time, .key = "cred_authtime", .spec = "5.2.3 KerberosTime"),
+    FIELD(5, "starttime", OPT, dec_time, .key = "cred_starttime", .spec = "5.2.3 KerberosTime"),
+    FIELD(6, "endtime", OPT, dec_time, .key = "cred_endtime", .spec = "5.2.3 KerberosTime"),
+    FIELD(7, "renew-till", OPT, dec_time, .key = "cred_renew_till", .spec = "5.2.3 KerberosTime"),
+    FIELD(8, "srealm", OPT, dec_string, .key = "cred_srealm", .spec = "5.2.2 Realm"),
+    FIELD(9, "sname", OPT, dec_principal, .key = "cred_sname", .spec = "5.2.2 PrincipalName"),
+    FIELD(10, "caddr", OPT, dec_host_addresses, .key = "cred_caddr", .spec = "5.2.5 HostAddresses"));
+
+static bool cred_info_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
+{
+    if (i > 0)
+        return true; /* the first, as the first ticket */
+    return walk_value(k, &krb_cred_info_type, e, d, td, rec);
+}
+
+KRB_TYPE(enc_krb_cred_part_type, "EncKrbCredPart", "RFC 4120 5.8.1",
+    FIELD(0, "ticket-info", REQ, dec_seq_of, .elem = cred_info_elem, .spec = "SEQUENCE OF KrbCredInfo"),
+    FIELD(1, "nonce", OPT, dec_int, .key = "cred_nonce", .flags = KF_UINT32, .spec = "5.2.4 UInt32"),
+    FIELD(2, "timestamp", OPT, dec_time, .key = "cred_timestamp", .note = "the sender's clock", .spec = "5.2.3 KerberosTime"),
+    FIELD(3, "usec", OPT, dec_int, .key = "cred_usec", .spec = "5.2.4 Microseconds"),
+    FIELD(4, "s-address", OPT, dec_host_address, .key = "cred_s_address", .spec = "5.2.5 HostAddress"),
+    FIELD(5, "r-address", OPT, dec_host_address, .key = "cred_r_address", .spec = "5.2.5 HostAddress"));
+
+/* ---- RFC 6113 FAST (the TGS exchange armored with the TGT) ---- */
+
+typedef struct {
+    EncInfo enc;
+    bool armor; /* an explicit KrbFastArmor (AS-REQ); a TGS-REQ has none: the TGT is the armor */
+} FastRec;
+
+static bool dec_fast_armor(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    ((FastRec *)rec)->armor = true;
+    TREE(k, td, label_of(f), f->note, "%s", "present");
+    return true;
+}
+
+static bool dec_fast_enc(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    ((FastRec *)rec)->enc = parse_encrypted_data(k, v, d, td, label_of(f), f->note);
+    return true;
+}
+
+KRB_TYPE(fast_armored_req_type, "KrbFastArmoredReq", "RFC 6113 5.4.2",
+    FIELD(0, "armor", OPT, dec_fast_armor, .note = "an armor ticket (AS-REQ)", .spec = "KrbFastArmor"),
+    FIELD(1, "req-checksum", REQ, NULL, .spec = "Checksum"),
+    FIELD(2, "enc-fast-req", REQ, dec_fast_enc, .note = "the real request, under the armor key (key usage 51)",
+          .spec = "EncryptedData -- KrbFastReq"));
+
+KRB_TYPE(fast_armored_rep_type, "KrbFastArmoredRep", "RFC 6113 5.4.3",
+    FIELD(0, "enc-fast-rep", REQ, dec_fast_enc, .note = "under the armor key (key usage 52)",
+          .spec = "EncryptedData -- KrbFastResponse"));
+
+KRB_TYPE(fast_finished_type, "KrbFastFinished", "RFC 6113 5.4.3",
+    FIELD(0, "timestamp", REQ, dec_time, .key = "fast_timestamp", .note = "the KDC's own clock",
+          .spec = "KerberosTime"),
+    FIELD(1, "usec", REQ, dec_int, .key = "fast_usec", .note = "microseconds", .spec = "Microseconds"),
+    FIELD(2, "crealm", REQ, dec_string, .key = "fast_crealm", .spec = "Realm"),
+    FIELD(3, "cname", REQ, dec_principal, .key = "fast_cname",
+          .note = "the real client (the outer cname may be anonymous)", .spec = "PrincipalName"),
+    FIELD(4, "ticket-checksum", REQ, NULL, .spec = "Checksum"));
+
+KRB_TYPE(fast_response_type, "KrbFastResponse", "RFC 6113 5.4.3",
+    FIELD(0, "padata", REQ, NULL, .spec = "SEQUENCE OF PA-DATA"),
+    FIELD(1, "strengthen-key", OPT, dec_enc_key, .key = "fast_strengthen_key_etype",
+          .note = "mixed into the reply key (KRB-FX-CF2)", .spec = "EncryptionKey"),
+    FIELD(2, "finished", OPT, dec_sequence, .sub = &fast_finished_type, .spec = "KrbFastFinished"),
+    FIELD(3, "nonce", REQ, dec_int, .key = "fast_nonce", .flags = KF_UINT32, .spec = "UInt32"));
+
+/* The real request inside the armor (RFC 6113 5.4.2 KrbFastReq.req-body):
+ * what tshark decodes of it, into fast_req_*. */
+KRB_TYPE(fast_req_body_type, "KDC-REQ-BODY", "RFC 4120 5.4.1 (inside KrbFastReq)",
+    FIELD(0, "kdc-options", REQ, dec_flags, .bits = &tw_flags_krb_kdc_options, .spec = "5.4.1 KDCOptions"),
+    FIELD(1, "cname", OPT, dec_principal, .key = "fast_req_cname", .spec = "5.2.2 PrincipalName"),
+    FIELD(2, "realm", REQ, dec_string, .key = "fast_req_realm", .spec = "5.2.2 Realm"),
+    FIELD(3, "sname", OPT, dec_principal, .key = "fast_req_sname", .spec = "5.2.2 PrincipalName"),
+    FIELD(5, "till", REQ, dec_time, .key = "fast_req_till", .spec = "5.2.3 KerberosTime"),
+    FIELD(7, "nonce", REQ, dec_int, .key = "fast_req_nonce", .flags = KF_UINT32, .spec = "5.2.4 UInt32"));
+
+KRB_TYPE(fast_req_type, "KrbFastReq", "RFC 6113 5.4.2",
+    FIELD(0, "fast-options", REQ, NULL, .spec = "FastOptions"),
+    FIELD(1, "padata", REQ, NULL, .spec = "SEQUENCE OF PA-DATA"),
+    FIELD(2, "req-body", REQ, dec_sequence, .sub = &fast_req_body_type, .note = "the request the KDC answers",
+          .spec = "KDC-REQ-BODY"));
+
+/* PA-FX-FAST-REQUEST / -REPLY ::= CHOICE { armored-data [0] ... }. */
+static bool read_fast(Krb *k, const KrbType *type, FastRec *fr, guint td)
+{
+    if (!k->dec.fast)
+        return false;
+    TwStatus saved = k->status;
+    TwCursor c = tw_cursor_init(k->dec.fast, k->dec.fast_len);
+    TwDerTlv t, inner;
+    bool ok = tw_der_read(&c, &t, 2) && t.cls == TW_DER_CONTEXT && t.tag == 0 && t.constructed &&
+              tw_der_read(&t.content, &inner, 3);
+    if (ok) {
+        HEAD(k, td, type->name, NULL);
+        ok = walk_value(k, type, &inner, 4, td + 1, fr);
+    }
+    k->status = saved;
+    return ok && can_open(&fr->enc);
+}
+
+static TwKrbTree tree_at(Krb *k, guint td)
+{
+    TwKrbTree t = { k->ev, k->tree, k->show_keys, td };
+    return t;
+}
+
+/* "2026-12-02T20:51:12.803702Z (+0.000120 s)": a client clock read from
+ * TIME_KEY + USEC_KEY of the event, against the capture clock. */
+static void tree_clock(Krb *k, guint td, const char *time_key, const char *usec_key, const char *note_text)
+{
+    gint64 ts;
+    const char *s = tw_event_get_str(k->ev, time_key);
+    if (!k->tree || !s || !tw_parse_time(s, &ts))
+        return;
+    ts += CLAMP(tw_event_get_int(k->ev, usec_key, 0), 0, 999999);
+    char tb[32];
+    tw_format_time(ts, tb);
+    TREE(k, td, "client clock", note_text, "%s (%+.6f s from the capture clock)", tb,
+         (double)(ts - k->ev->ts_us) / 1e6);
+}
+
+/* RFC 4120 5.2.7.2: an AS-REQ's PA-ENC-TIMESTAMP with the client's
+ * long-term keys, every supplied generation newest first (key usage 1).
+ * Which one opens it says which password the machine used; its plain text
+ * is the machine's own clock. */
+static void open_pa_enc_timestamp(Krb *k)
+{
+    EncInfo *e = &k->dec.pa_ts;
+    const char *cname = tw_event_get_whole_str(k->ev, "cname");
+    const char *realm = tw_event_get_whole_str(k->ev, "realm");
+    if (!e->cipher || !cname)
+        return;
+    HEAD(k, 1, "PA-ENC-TIMESTAMP arithmetic",
+         "RFC 4120 5.2.7.2: the client proves it holds its key by encrypting its own clock with it");
+    TREE(k, 2, "client", "cname and realm of this AS-REQ: whose keys are tried", "%s@%s", cname, realm ? realm : "?");
+    if (!can_open(e)) {
+        TREE(k, 2, "cipher text", "cut by the capture: it cannot be decrypted", "%" G_GSIZE_FORMAT " bytes",
+             e->cipher_len);
+        return;
+    }
+    if (k->tree) {
+        g_autofree char *hx = short_hex(e->cipher, e->cipher_len);
+        TREE(k, 2, "cipher text", "PA-ENC-TIMESTAMP.cipher of this frame", "%s, %" G_GSIZE_FORMAT " bytes %s",
+             etype_name(e->etype), e->cipher_len, hx);
+        guint64 sf = 0;
+        g_autofree char *salt = tw_krb5_salt_of(cname, realm, &sf);
+        if (salt)
+            TREE(k, 2, "salt", "announced by the KDC (PA-ETYPE-INFO2): a password's key is made with it",
+                 "%s (frame %" G_GUINT64_FORMAT ")", salt, sf);
+        else
+            TREE(k, 2, "salt", "none announced before: a password's key uses the default salt (realm + name, RFC 4120 4)",
+                 "%s", "(default)");
+        TREE(k, 2, "key usage", "RFC 4120 7.5.1: PA-ENC-TIMESTAMP, under the client's long-term key", "%d", 1);
+    }
+    TwKrbTree t = tree_at(k, 2);
+    TwKrbOpen o;
+    tw_krb5_open_longterm(k->ctx, &t, cname, realm, (gint32)e->etype, e->kvno, false, 1, e->cipher, e->cipher_len, &o);
+    if (!o.tried) {
+        TREE(k, 2, "result", "the key store holds no key of this client for this encryption type", "%s", "not tried");
+        return;
+    }
+    tw_event_set_bool(k->ev, "pa_enc_timestamp_decrypted", o.plain != NULL);
+    set_key_fields(k, &client_key_names, &o);
+    if (!o.plain) {
+        TREE(k, 2, "result",
+             "the client's key is none of the supplied generations: a password nobody supplied (reset elsewhere, a clone that rotated)",
+             "no supplied key opens it (%u tried)", o.tried);
+        tw_krb5_open_clear(&o);
+        return;
+    }
+    mark_decrypted(k);
+    walk_plain(k, &pa_enc_ts_enc_type, o.plain, 0, 0, 2, NULL);
+    tree_clock(k, 2, "patimestamp", "pausec", "patimestamp + pausec: the machine's own clock when it sent this request");
+    TREE(k, 2, "result", "which password the machine used", "%s opens it: generation %d of %u supplied (newest first)",
+         o.label, o.index + 1, o.generations);
+    tw_krb5_open_clear(&o);
+}
+
+/* A ticket (RFC 4120 5.3, key usage 2) with its service's long-term key:
+ * its fields into ticket_*, its session key learned for it.
+ * Returns: (transfer full) (nullable): the session key. */
+static TwKey *decrypt_ticket(Krb *k, const EncInfo *enc, const char *sname, const char *realm, guint td)
+{
+    HEAD(k, td, "ticket", "EncTicketPart: under the service's long-term key (RFC 4120 5.3, key usage 2)");
+    TwKrbTree t = tree_at(k, td + 1);
+    TwKrbOpen o;
+    tw_krb5_open_longterm(k->ctx, &t, sname, realm, (gint32)enc->etype, enc->kvno, true, 2, enc->cipher, enc->cipher_len,
+                          &o);
+    if (!o.tried) {
+        TREE(k, td + 1, "result", "the key store holds no key of this encryption type", "%s", "not tried");
+        return NULL;
+    }
+    tw_event_set_bool(k->ev, "ticket_decrypted", o.plain != NULL);
+    set_key_fields(k, &ticket_key_names, &o);
+    if (!o.plain) {
+        TREE(k, td + 1, "result", "none of the supplied keys is the service's", "no key opens it (%u tried)", o.tried);
+        return NULL;
+    }
+    mark_decrypted(k);
+    TREE(k, td + 1, "result", "the generation of the service's key the KDC encrypted the ticket with", "%s of %s",
+         o.label, tw_key_principal(o.key));
+    DecRec dr = { .key_type = -1 };
+    walk_plain(k, &enc_ticket_part_type, o.plain, 3, 0, td + 1, &dr);
+    TwKey *sk = NULL;
+    if (dr.key) {
+        sk = tw_key_new_session((gint32)dr.key_type, dr.key, dr.key_len);
+        g_autofree char *what = g_strdup_printf("session key of the ticket for %s", sname);
+        tw_krb5_learn_from(k->ctx, sk, enc->cipher, enc->cipher_len, NULL, 0, what);
+    }
+    tw_krb5_open_clear(&o);
+    return sk;
+}
+
+/* The message's ticket (KDC-REP, AP-REQ; TGS-REQ: its TGT). */
+static TwKey *open_ticket(Krb *k)
+{
+    KrbDec *dd = &k->dec;
+    if (!dd->have_ticket || !can_open(&dd->ticket) || !dd->ticket_sname)
+        return NULL;
+    return decrypt_ticket(k, &dd->ticket, dd->ticket_sname, dd->ticket_realm, 1);
+}
+
+/* The fields of `from` whose key starts with OLD, into `to` renamed NEW… */
+static void copy_renamed(const TwEvent *from, TwEvent *to, const char *old, const char *new_prefix)
+{
+    gsize n = strlen(old);
+    for (guint i = 0; from->fields && i < from->fields->len; i++) {
+        const TwField *f = &g_array_index(from->fields, TwField, i);
+        if (strncmp(f->key, old, n) != 0)
+            continue;
+        g_autofree char *key = g_strconcat(new_prefix, f->key + n, NULL);
+        switch (f->type) {
+        case TW_FIELD_INT:
+            tw_event_set_int(to, key, f->v.i);
+            break;
+        case TW_FIELD_BOOL:
+            tw_event_set_bool(to, key, f->v.b);
+            break;
+        case TW_FIELD_STR:
+            tw_event_set_str(to, key, f->v.s);
+            break;
+        case TW_FIELD_INTLIST:
+            tw_event_take_intlist(to, key, g_array_copy(f->v.ilist));
+            break;
+        case TW_FIELD_STRLIST: {
+            GPtrArray *l = g_ptr_array_new_with_free_func(g_free);
+            for (guint j = 0; j < f->v.slist->len; j++)
+                g_ptr_array_add(l, g_strdup(g_ptr_array_index(f->v.slist, j)));
+            tw_event_take_strlist(to, key, l);
+            break;
+        }
+        }
+    }
+}
+
+/* RFC 4121 4.1.1: the KRB-CRED an authenticator delegates — the client's
+ * TGT (decrypted with krbtgt's key, into delegated_ticket_*, delegated_pac_*)
+ * and its EncKrbCredPart (etype 0 in the clear, else under the subkey or the
+ * session key, key usage 14; into cred_*).  Its session key is learned for
+ * the TGT: the service's later TGS-REQs with it decrypt too. */
+static void open_delegation(Krb *k, const guint8 *p, gsize n, const TwKey *session, const TwKey *sub)
+{
+    TwStatus saved = k->status;
+    TwCursor c = tw_cursor_init(p, n);
+    TwDerTlv t, st;
+    CredRec cr = { .enc = { .etype = -1, .kvno = -1 } };
+    HEAD(k, 1, "delegated credentials", "RFC 4121 4.1.1: the client forwards its TGT to the service");
+    if (!tw_der_read(&c, &t, 2) || !open_app(k, &t, TW_KRB5_CRED, &st, 2) ||
+        !walk_value(k, &deleg_cred_type, &st, 3, 2, &cr)) {
+        k->status = saved;
+        if (cr.have)
+            ticket_clear(&cr.ti);
+        return;
+    }
+    k->status = saved;
+    if (cr.have && cr.ti.sname.name && !cr.ti.sname.cut) {
+        tw_event_set_str(k->ev, "delegated_ticket_sname", cr.ti.sname.name);
+        if (cr.ti.realm && !cr.ti.realm_cut)
+            tw_event_set_str(k->ev, "delegated_ticket_realm", cr.ti.realm);
+        if (can_open(&cr.ti.enc)) {
+            /* the delegated ticket's fields go to a scratch event, then into this one renamed */
+            TwEvent *main_ev = k->ev, *scratch = tw_event_new(k->ctx->pi, "kerberos");
+            k->ev = scratch;
+            TwKey *dk = decrypt_ticket(k, &cr.ti.enc, cr.ti.sname.name, cr.ti.realm_cut ? NULL : cr.ti.realm, 2);
+            tw_key_free(dk);
+            k->ev = main_ev;
+            copy_renamed(scratch, main_ev, "ticket_", "delegated_ticket_");
+            copy_renamed(scratch, main_ev, "pac_", "delegated_pac_");
+            if (tw_event_get_bool(scratch, "decrypted", false))
+                mark_decrypted(k);
+            for (guint i = 0; scratch->tree && i < scratch->tree->len; i++) {
+                const TwTreeNode *nd = g_ptr_array_index(scratch->tree, i);
+                if (nd->value)
+                    tw_event_tree_add(main_ev, nd->depth, nd->name, nd->note, "%s", nd->value);
+                else
+                    tw_event_tree_add(main_ev, nd->depth, nd->name, nd->note, NULL);
+            }
+            tw_event_free(scratch);
+        }
+    }
+    if (can_open(&cr.enc) || (cr.enc.etype == 0 && cr.enc.cipher && !cr.enc.cipher_cut)) {
+        GBytes *plain = NULL;
+        TwKrbOpen o = { .index = -1 };
+        if (cr.enc.etype == 0) {
+            plain = g_bytes_new(cr.enc.cipher, cr.enc.cipher_len); /* RFC 4121 4.1.1: etype 0, no encryption */
+            TREE(k, 2, "enc-part", "etype 0: the authenticator's encryption protects it", "%s", "in the clear");
+        } else {
+            TwKrbTree tt = tree_at(k, 2);
+            if (tw_krb5_open_with(k->ctx, &tt, sub, "the authenticator's subkey", 14, cr.enc.cipher, cr.enc.cipher_len, &o) ||
+                (tw_krb5_open_clear(&o),
+                 tw_krb5_open_with(k->ctx, &tt, session, "the ticket's session key", 14, cr.enc.cipher,
+                                   cr.enc.cipher_len, &o))) {
+                plain = o.plain;
+                o.plain = NULL;
+            }
+        }
+        tw_event_set_bool(k->ev, "cred_decrypted", plain != NULL);
+        if (plain) {
+            DecRec dr = { .key_type = -1 };
+            walk_plain(k, &enc_krb_cred_part_type, plain, 29, 0, 2, &dr);
+            if (dr.key && cr.have && can_open(&cr.ti.enc))
+                tw_krb5_learn_key(k->ctx, (gint32)dr.key_type, dr.key, dr.key_len, cr.ti.enc.cipher,
+                                  cr.ti.enc.cipher_len, NULL, 0, "session key of the delegated TGT");
+            g_bytes_unref(plain);
+            mark_decrypted(k);
+        }
+        tw_krb5_open_clear(&o);
+    }
+    if (cr.have)
+        ticket_clear(&cr.ti);
+}
+
+/* An authenticator (RFC 4120 5.5.1; key usage 7 in a PA-TGS-REQ, 11 in an
+ * AP-REQ) with the ticket's session key: SK from the decrypted ticket, else
+ * the one learned for that ticket.  *session gets the key that opened it
+ * (transfer full).  Returns: (transfer full) (nullable): its subkey. */
+static TwKey *open_authenticator(Krb *k, const EncInfo *e, gint32 usage, const TwKey *sk, TwKey **session)
+{
+    *session = NULL;
+    if (!can_open(e) || !k->dec.have_ticket)
+        return NULL;
+    HEAD(k, 1, "authenticator",
+         usage == 7 ? "RFC 4120 5.5.1 in PA-TGS-REQ: under the TGT's session key, key usage 7"
+                    : "RFC 4120 5.5.1: under the ticket's session key, key usage 11");
+    TwKrbTree t = tree_at(k, 2);
+    TwKrbOpen o;
+    if (sk)
+        tw_krb5_open_with(k->ctx, &t, sk, "the session key in the ticket above", usage, e->cipher, e->cipher_len, &o);
+    else if (can_open(&k->dec.ticket))
+        tw_krb5_open_by_ticket(k->ctx, &t, k->dec.ticket.cipher, k->dec.ticket.cipher_len, usage, e->cipher,
+                               e->cipher_len, &o);
+    else
+        memset(&o, 0, sizeof o);
+    if (!o.tried) {
+        TREE(k, 2, "result",
+             "neither the ticket (the service's key) nor the reply that issued it (the client's key) was decrypted",
+             "%s", "session key unknown");
+        return NULL;
+    }
+    tw_event_set_bool(k->ev, "authenticator_decrypted", o.plain != NULL);
+    if (!o.plain) {
+        TREE(k, 2, "result", "the ticket's session key does not open it", "%s", "not decrypted");
+        tw_krb5_open_clear(&o);
+        return NULL;
+    }
+    mark_decrypted(k);
+    DecRec dr = { .key_type = -1 };
+    walk_plain(k, &authenticator_type, o.plain, 2, 0, 2, &dr);
+    tree_clock(k, 2, "authenticator_ctime", "authenticator_cusec", "ctime + cusec: the client's own clock");
+    gsize n;
+    const guint8 *b = tw_key_material(o.key, &n);
+    *session = tw_key_new_session(tw_key_enctype(o.key), b, n);
+    TwKey *sub = dr.key ? tw_key_new_session((gint32)dr.key_type, dr.key, dr.key_len) : NULL;
+    if (dr.deleg)
+        open_delegation(k, dr.deleg, dr.deleg_len, *session, sub);
+    tw_krb5_open_clear(&o);
+    return sub;
+}
+
+/* The enc-part of an AS-REP (RFC 4120 5.4.2, key usage 3) with the client's
+ * long-term keys: its session key is the TGT's. */
+static void open_as_rep_part(Krb *k, const char *cname, const char *crealm)
+{
+    EncInfo *e = &k->dec.enc;
+    if (!can_open(e) || !cname)
+        return;
+    HEAD(k, 1, "enc-part", "EncASRepPart: under the client's long-term key (RFC 4120 5.4.2, key usage 3)");
+    TwKrbTree t = tree_at(k, 2);
+    TwKrbOpen o;
+    tw_krb5_open_longterm(k->ctx, &t, cname, crealm, (gint32)e->etype, e->kvno, false, 3, e->cipher, e->cipher_len, &o);
+    if (!o.tried) {
+        TREE(k, 2, "result", "the key store holds no key of this client for this encryption type", "%s", "not tried");
+        return;
+    }
+    tw_event_set_bool(k->ev, "enc_part_decrypted", o.plain != NULL);
+    set_key_fields(k, &client_key_names, &o);
+    if (!o.plain) {
+        TREE(k, 2, "result", "none of the supplied generations is the client's", "no key opens it (%u tried)", o.tried);
+        return;
+    }
+    mark_decrypted(k);
+    DecRec dr = { .key_type = -1 };
+    walk_plain(k, &enc_kdc_rep_part_type, o.plain, 25, 26, 2, &dr);
+    if (dr.key && can_open(&k->dec.ticket))
+        tw_krb5_learn_key(k->ctx, (gint32)dr.key_type, dr.key, dr.key_len, k->dec.ticket.cipher,
+                          k->dec.ticket.cipher_len, NULL, 0, "session key of the TGT (AS-REP)");
+    tw_krb5_open_clear(&o);
+}
+
+/* A reply's enc-part under a key the client's request handed on: tries
+ * USAGES in turn (newest key first for each), each strengthened first when
+ * STRENGTHEN (FAST). */
+static bool open_for_client(Krb *k, const char *client, const gint32 *usages, guint nu, const TwKey *strengthen,
+                            TwKrbOpen *o)
+{
+    TwKrbTree t = tree_at(k, 2);
+    guint tried = 0;
+    for (guint i = 0; i < nu; i++) {
+        bool ok = strengthen ? tw_krb5_open_for_client_strengthened(k->ctx, &t, client, usages[i], strengthen,
+                                                                    k->dec.enc.cipher, k->dec.enc.cipher_len, o)
+                             : tw_krb5_open_for_client(k->ctx, &t, client, usages[i], k->dec.enc.cipher,
+                                                       k->dec.enc.cipher_len, o);
+        if (ok) {
+            o->tried += tried;
+            return true;
+        }
+        tried += o->tried;
+        tw_krb5_open_clear(o);
+    }
+    o->tried = tried;
+    return false;
+}
+
+/* RFC 6113 5.4.1.1: a TGS-REQ with PA-FX-FAST and no explicit armor is
+ * armored with its TGT: armor key = KRB-FX-CF2(authenticator subkey, TGT
+ * session key, "subkeyarmor", "ticketarmor"), learned for the reply. */
+static void fast_armor(Krb *k, const TwKey *sub, const TwKey *session)
+{
+    FastRec fr = { .enc = { .etype = -1, .kvno = -1 } };
+    if (!sub || !session || !k->dec.fast)
+        return;
+    HEAD(k, 1, "FAST armor", "RFC 6113 5.4.1.1: the TGS exchange is armored with the TGT");
+    if (!read_fast(k, &fast_armored_req_type, &fr, 2) || fr.armor)
+        return;
+    TwKey *armor = tw_key_cf2(k->ctx->keys, sub, "subkeyarmor", session, "ticketarmor");
+    if (!armor)
+        return;
+    if (k->tree) {
+        g_autofree char *shown = tw_krb5_key_shown(armor, k->show_keys);
+        TREE(k, 2, "armor key", "KRB-FX-CF2(authenticator subkey, TGT session key, \"subkeyarmor\", \"ticketarmor\")",
+             "%s", shown);
+    }
+    tw_krb5_learn_from(k->ctx, armor, NULL, 0, k->ev->src, 52, "FAST armor key of the TGS-REQ");
+    TwKrbTree t = tree_at(k, 2);
+    TwKrbOpen o;
+    if (tw_krb5_open_with(k->ctx, &t, armor, "the armor key", 51, fr.enc.cipher, fr.enc.cipher_len, &o)) {
+        mark_decrypted(k);
+        tw_event_set_bool(k->ev, "fast_decrypted", TRUE);
+        walk_plain(k, &fast_req_type, o.plain, 0, 0, 2, NULL);
+    } else {
+        tw_event_set_bool(k->ev, "fast_decrypted", FALSE);
+    }
+    tw_krb5_open_clear(&o);
+    tw_key_free(armor);
+}
+
+/* RFC 6113 5.4.3: the KrbFastResponse of a TGS-REP under the armor key
+ * (key usage 52).  Returns: (transfer full) (nullable): its strengthen-key. */
+static TwKey *fast_response(Krb *k)
+{
+    FastRec fr = { .enc = { .etype = -1, .kvno = -1 } };
+    if (!k->dec.fast)
+        return NULL;
+    HEAD(k, 1, "FAST", "RFC 6113 5.4.3: the armored reply");
+    if (!read_fast(k, &fast_armored_rep_type, &fr, 2))
+        return NULL;
+    TwKrbTree t = tree_at(k, 2);
+    TwKrbOpen o;
+    if (!tw_krb5_open_for_client(k->ctx, &t, k->ev->dst, 52, fr.enc.cipher, fr.enc.cipher_len, &o)) {
+        if (o.tried)
+            TREE(k, 2, "result", "the armor keys of this client's requests do not open it", "no key opens it (%u tried)",
+                 o.tried);
+        tw_krb5_open_clear(&o);
+        return NULL;
+    }
+    mark_decrypted(k);
+    tw_event_set_bool(k->ev, "fast_decrypted", TRUE);
+    DecRec dr = { .key_type = -1 };
+    walk_plain(k, &fast_response_type, o.plain, 0, 0, 2, &dr);
+    TwKey *sk = dr.key ? tw_key_new_session((gint32)dr.key_type, dr.key, dr.key_len) : NULL;
+    tw_krb5_open_clear(&o);
+    return sk;
+}
+
+/* The enc-part of a TGS-REP (RFC 4120 5.4.2): key usage 9 under the
+ * request's authenticator subkey, 8 under the TGT's session key; with FAST
+ * each strengthened with the reply's strengthen-key (RFC 6113 5.4.3). */
+static void open_tgs_rep_part(Krb *k, const TwKey *strengthen)
+{
+    EncInfo *e = &k->dec.enc;
+    if (!can_open(e))
+        return;
+    HEAD(k, 1, "enc-part", "EncTGSRepPart: under the request's subkey (key usage 9) or TGT session key (8)");
+    static const gint32 usages[] = { 9, 8 };
+    TwKrbOpen o;
+    open_for_client(k, k->ev->dst, usages, G_N_ELEMENTS(usages), strengthen, &o);
+    if (!o.tried) {
+        TREE(k, 2, "result", "no TGS-REQ of this client was decrypted: its keys are unknown", "%s", "not tried");
+        return;
+    }
+    tw_event_set_bool(k->ev, "enc_part_decrypted", o.plain != NULL);
+    if (!o.plain) {
+        TREE(k, 2, "result", "none of the keys this client's requests handed on opens it (FAST strengthens the reply key)",
+             "no key opens it (%u tried)", o.tried);
+        return;
+    }
+    mark_decrypted(k);
+    DecRec dr = { .key_type = -1 };
+    walk_plain(k, &enc_kdc_rep_part_type, o.plain, 26, 25, 2, &dr);
+    if (dr.key && can_open(&k->dec.ticket)) {
+        g_autofree char *what = g_strdup_printf("session key of the ticket for %s",
+                                                k->dec.ticket_sname ? k->dec.ticket_sname : "?");
+        tw_krb5_learn_key(k->ctx, (gint32)dr.key_type, dr.key, dr.key_len, k->dec.ticket.cipher,
+                          k->dec.ticket.cipher_len, NULL, 0, what);
+    }
+    tw_krb5_open_clear(&o);
+}
+
+/* AP-REP (RFC 4120 5.5.2, key usage 12) under the session key of the
+ * client's AP-REQ; its subkey protects what follows (kpasswd's KRB-PRIV). */
+static void open_ap_rep_part(Krb *k)
+{
+    if (!can_open(&k->dec.enc))
+        return;
+    HEAD(k, 1, "enc-part", "EncAPRepPart: under the session key of the client's AP-REQ (key usage 12)");
+    static const gint32 usages[] = { 12 };
+    TwKrbOpen o;
+    open_for_client(k, k->ev->dst, usages, 1, NULL, &o);
+    if (!o.tried) {
+        TREE(k, 2, "result", "no AP-REQ of this client was decrypted: its session key is unknown", "%s", "not tried");
+        return;
+    }
+    tw_event_set_bool(k->ev, "enc_part_decrypted", o.plain != NULL);
+    if (!o.plain) {
+        TREE(k, 2, "result", "none of the client's session keys opens it", "no key opens it (%u tried)", o.tried);
+        return;
+    }
+    mark_decrypted(k);
+    DecRec dr = { .key_type = -1 };
+    walk_plain(k, &enc_ap_rep_part_type, o.plain, 27, 0, 2, &dr);
+    if (dr.key)
+        tw_krb5_learn_key(k->ctx, (gint32)dr.key_type, dr.key, dr.key_len, NULL, 0, k->ev->dst, 13, "AP-REP subkey");
+    tw_krb5_open_clear(&o);
+}
+
+/* RFC 3244 2: the user-data of a kpasswd KRB-PRIV.  The request's new
+ * password is never read out; the set-password form names its target. */
+static void kpasswd_user_data(Krb *k, const DecRec *dr, bool request)
+{
+    if (!dr->user_data)
+        return;
+    if (request) {
+        TwCursor c = tw_cursor_init(dr->user_data, dr->user_len);
+        TwDerTlv t;
+        TwStatus saved = k->status;
+        if (dr->user_len && dr->user_data[0] == 0x30 && tw_der_read(&c, &t, 3) && t.cls == TW_DER_UNIVERSAL &&
+            t.tag == TW_DER_TAG_SEQUENCE && tw_der_next_is(&t.content, TW_DER_CONTEXT, 0)) {
+            HEAD(k, 2, "ChangePasswdData", "RFC 3244 2 (Microsoft set password): the new password is not shown");
+            walk_value(k, &change_passwd_data_type, &t, 4, 3, NULL);
+        } else {
+            TREE(k, 2, "user-data", "RFC 3244 2: the new password (never shown)", "%" G_GSIZE_FORMAT " bytes",
+                 dr->user_len);
+        }
+        k->status = saved;
+        return;
+    }
+    if (dr->user_len < 2)
+        return;
+    gint64 rc = (dr->user_data[0] << 8) | dr->user_data[1];
+    const char *nm = tw_krb5_kpasswd_result_name(rc);
+    tw_event_set_int(k->ev, "kpasswd_result", rc);
+    if (nm)
+        tw_event_set_str(k->ev, "kpasswd_result_name", nm);
+    TREE(k, 2, "result-code", "RFC 3244 2: the outcome of the password change", "%" G_GINT64_FORMAT " (%s)", rc,
+         nm ? nm : "unknown");
+    if (dr->user_len > 2) {
+        char *s = octets_text(dr->user_data + 2, dr->user_len - 2);
+        TREE(k, 2, "result-string", NULL, "%s", s);
+        tw_event_take_str(k->ev, "kpasswd_result_string", s);
+    }
+}
+
+/* KRB-PRIV (RFC 4120 5.7.1, key usage 13) under a key of the AP exchange
+ * before it: the request's under the AP-REQ's subkey (or session key), the
+ * reply's under the AP-REP's (RFC 3244 2). */
+static void open_priv_part(Krb *k)
+{
+    if (!can_open(&k->dec.enc))
+        return;
+    HEAD(k, 1, "enc-part", "EncKrbPrivPart: under the subkey or session key of the AP exchange (key usage 13)");
+    static const gint32 usages[] = { 13 };
+    TwKrbOpen o;
+    bool request = open_for_client(k, k->ev->src, usages, 1, NULL, &o);
+    guint tried = o.tried;
+    if (!request) {
+        open_for_client(k, k->ev->dst, usages, 1, NULL, &o);
+        o.tried += tried;
+    }
+    if (!o.tried) {
+        TREE(k, 2, "result", "no AP exchange of this client was decrypted: its keys are unknown", "%s", "not tried");
+        return;
+    }
+    tw_event_set_bool(k->ev, "enc_part_decrypted", o.plain != NULL);
+    if (!o.plain) {
+        TREE(k, 2, "result", "none of the learned keys opens it", "no key opens it (%u tried)", o.tried);
+        return;
+    }
+    mark_decrypted(k);
+    DecRec dr = { .key_type = -1 };
+    walk_plain(k, &enc_krb_priv_part_type, o.plain, 28, 0, 2, &dr);
+    if (k->kpasswd)
+        kpasswd_user_data(k, &dr, request);
+    tw_krb5_open_clear(&o);
+}
+
+/* Everything the keys open in this message, once it is read. */
+static void krb_decrypt(Krb *k, gint64 t)
+{
+    TwEvent *ev = k->ev;
+    const char *cname = tw_event_get_whole_str(ev, "cname");
+    const char *crealm = tw_event_get_whole_str(ev, "crealm");
+    const char *realm = tw_event_get_whole_str(ev, "realm");
+    const char *salt = tw_event_get_whole_str(ev, "salt");
+    /* RFC 4120 5.2.7.5: the KDC announces the salt of a password's key */
+    if ((t == TW_KRB5_ERROR || t == TW_KRB5_AS_REP) && cname && salt)
+        tw_krb5_note_salt(k->ctx, cname, crealm ? crealm : realm, salt);
+    TwKey *sk = NULL, *session = NULL, *sub = NULL;
+    switch (t) {
+    case TW_KRB5_AS_REQ:
+        open_pa_enc_timestamp(k);
+        break;
+    case TW_KRB5_AS_REP:
+        sk = open_ticket(k);
+        open_as_rep_part(k, cname, crealm ? crealm : realm);
+        break;
+    case TW_KRB5_TGS_REQ:
+        /* the TGT, then the authenticator under its session key; the reply
+         * will be under the subkey (9) or that session key (8) */
+        sk = open_ticket(k);
+        sub = open_authenticator(k, &k->dec.tgs_auth, 7, sk, &session);
+        tw_krb5_learn_from(k->ctx, session, NULL, 0, ev->src, 8, "session key of the TGT");
+        tw_krb5_learn_from(k->ctx, sub, NULL, 0, ev->src, 9, "TGS-REQ authenticator subkey");
+        fast_armor(k, sub, session);
+        break;
+    case TW_KRB5_TGS_REP:
+        sk = open_ticket(k);
+        sub = fast_response(k); /* the strengthen-key */
+        open_tgs_rep_part(k, sub);
+        break;
+    case TW_KRB5_AP_REQ:
+        /* the ticket, the authenticator; the AP-REP will be under the
+         * session key (12), a KRB-PRIV under the subkey or the session key (13) */
+        sk = open_ticket(k);
+        sub = open_authenticator(k, &k->dec.enc, 11, sk, &session);
+        tw_krb5_learn_from(k->ctx, session, NULL, 0, ev->src, 12, "session key of the AP-REQ's ticket");
+        tw_krb5_learn_from(k->ctx, session, NULL, 0, ev->src, 13, "session key of the AP-REQ's ticket");
+        tw_krb5_learn_from(k->ctx, sub, NULL, 0, ev->src, 13, "AP-REQ authenticator subkey");
+        break;
+    case TW_KRB5_AP_REP:
+        open_ap_rep_part(k);
+        break;
+    case TW_KRB5_PRIV:
+        open_priv_part(k);
+        break;
+    default:
+        break;
+    }
+    tw_key_free(sk);
+    tw_key_free(session);
+    tw_key_free(sub);
+}
+
 /* ---- entry points ------------------------------------------------------------------ */
 
 bool tw_krb5_looks_like_message(const guint8 *data, gsize len)
@@ -1405,6 +2779,9 @@ TwEvent *tw_krb5_parse_message_full(TwDissectCtx *ctx, const guint8 *data, gsize
     k.ev = tw_event_new(ctx ? ctx->pi : NULL, "kerberos");
     k.tree = ctx && ctx->want_tree;
     k.kpasswd = kpasswd;
+    k.ctx = ctx;
+    k.show_keys = ctx && ctx->show_keys;
+    k.dec.pa_ts.etype = k.dec.enc.etype = k.dec.tgs_auth.etype = k.dec.ticket.etype = -1;
     note(&k, &c);
     tw_event_set_int(k.ev, "msg_type", msg_type);
     tw_event_set_str(k.ev, "msg", tw_krb5_msg_name(msg_type));
@@ -1415,6 +2792,8 @@ TwEvent *tw_krb5_parse_message_full(TwDissectCtx *ctx, const guint8 *data, gsize
     TwDerTlv st;
     if (app.content.status == TW_OK && tw_der_read(&app.content, &st, 1)) {
         const KrbType *table = msg_type <= TW_KRB5_ERROR ? message_tables[msg_type] : NULL;
+        if (k.tree && table)
+            tw_event_tree_set_spec(k.ev, 0, table->spec, false);
         TwCursor seq;
         if (open_seq(&k, &st, &seq) && table)
             walk(&k, table, &seq, 2, 1, NULL);
@@ -1422,6 +2801,9 @@ TwEvent *tw_krb5_parse_message_full(TwDissectCtx *ctx, const guint8 *data, gsize
         note(&k, &app.content);
     }
     note(&k, &c);
+    if (ctx && ctx->keys)
+        krb_decrypt(&k, msg_type);
+    dec_clear(&k.dec);
     if (k.status != TW_OK) {
         tw_event_set_str(k.ev, "status", tw_status_name(k.status));
         if (k.status == TW_TRUNCATED)

@@ -113,6 +113,46 @@ static TwEvent *ldap_event(TwDissectCtx *ctx, const char *op, gint64 msgid)
     return ev;
 }
 
+/* Teaching view (-T tree): the LDAPMessage and its bind operation. */
+static void bind_tree(TwEvent *ev, bool response, gint64 auth_tag)
+{
+    tw_event_tree_add_spec(ev, 0, "LDAPMessage", "RFC 4511 4.1.1", NULL, "messageID %" G_GINT64_FORMAT,
+                           tw_event_get_int(ev, "message_id", -1));
+    if (!response) {
+        tw_event_tree_add_spec(ev, 1, "bindRequest", "RFC 4511 4.2", "the client authenticates the connection", NULL);
+        tw_event_tree_add(ev, 2, "version", NULL, "%" G_GINT64_FORMAT, tw_event_get_int(ev, "version", 0));
+        const char *dn = tw_event_get_str(ev, "dn");
+        tw_event_tree_add(ev, 2, "name", dn && *dn ? NULL : "empty: the identity comes from the SASL mechanism",
+                          "%s", dn ? dn : "");
+        const char *auth = tw_event_get_str(ev, "auth");
+        if (auth_tag == 0)
+            tw_event_tree_add_spec(ev, 2, "authentication", "RFC 4511 4.2",
+                                   "simple [0]: a password in the clear (not shown)", "simple, password %s",
+                                   tw_event_get_bool(ev, "password_present", false) ? "present" : "empty (anonymous)");
+        else if (auth_tag == 3)
+            tw_event_tree_add_spec(ev, 2, "authentication", "RFC 4511 4.2, RFC 4752",
+                                   "sasl [3]: GSS-SPNEGO or GSSAPI carry Kerberos/NTLMSSP", "sasl, mechanism %s",
+                                   auth ? auth : "");
+        else if (auth_tag >= 9 && auth_tag <= 11)
+            tw_event_tree_add_spec(ev, 2, "authentication", "MS-ADTS 5.1.1.1.3",
+                                   "Sicily: NTLM without SASL (Windows' legacy bind)", "sicily [%" G_GINT64_FORMAT "]",
+                                   auth_tag);
+    } else {
+        tw_event_tree_add_spec(ev, 1, "bindResponse", "RFC 4511 4.2.2", NULL, NULL);
+        gint64 rc = tw_event_get_int(ev, "result_code", -1);
+        const char *rn = tw_event_get_str(ev, "result_name");
+        tw_event_tree_add_spec(ev, 2, "resultCode", "RFC 4511 4.1.9",
+                               rc == 0    ? "the bind succeeded"
+                               : rc == 14 ? "another round trip of the SASL exchange follows"
+                               : rc == 49 ? "invalidCredentials: for Active Directory the diagnostic's data code tells why"
+                                          : NULL,
+                               "%" G_GINT64_FORMAT " (%s)", rc, rn ? rn : "unknown");
+        const char *diag = tw_event_get_str(ev, "diagnostic");
+        if (diag)
+            tw_event_tree_add(ev, 2, "diagnosticMessage", NULL, "%s", diag);
+    }
+}
+
 static void add_spnego_summary(TwEvent *ev, const TwGssSummary *s)
 {
     if (s->mech_name)
@@ -191,10 +231,12 @@ static void parse_bind_request(LdapFlow *f, TwDissectCtx *ctx, TwCursor *op, gin
     gint64 *key = g_new(gint64, 1);
     *key = msgid;
     g_hash_table_replace(f->pending, key, lp);
+    if (ctx->want_tree)
+        bind_tree(ev, false, auth.tag);
     if (cred_len) {
         TwGssSummary sum;
         LdapDecorate d = { f, lp, msgid, false };
-        tw_gssapi_dissect_ex(ctx, cred, cred_len, cred_rep, "ldap", ldap_decorate, &d, &sum);
+        tw_gssapi_dissect_host(ctx, cred, cred_len, cred_rep, "ldap", ldap_decorate, &d, &sum, ev, 3);
         add_spnego_summary(ev, &sum);
     }
     tw_count(ctx, "ldap.bind_requests", 1);
@@ -238,11 +280,15 @@ static void parse_bind_response(LdapFlow *f, TwDissectCtx *ctx, TwCursor *op, gi
         if (lp->mechanism)
             tw_event_set_str(ev, "auth", lp->mechanism);
     }
+    if (ctx->want_tree)
+        bind_tree(ev, true, -1);
     if (tw_der_next_is(op, TW_DER_CONTEXT, 7) && tw_der_read(op, &t, 2)) {
         TwGssSummary sum;
         LdapDecorate d = { f, lp, msgid, true };
-        tw_gssapi_dissect_ex(ctx, t.content.p, t.content.len, t.content.reported, "ldap",
-                             ldap_decorate, &d, &sum);
+        if (ctx->want_tree)
+            tw_event_tree_add_spec(ev, 2, "serverSaslCreds", "RFC 4511 4.2.2", NULL, NULL);
+        tw_gssapi_dissect_host(ctx, t.content.p, t.content.len, t.content.reported, "ldap",
+                               ldap_decorate, &d, &sum, ev, 3);
         add_spnego_summary(ev, &sum);
     }
     if (lp && lp->sicily_step == 10 && matched_tlv.content.len) {

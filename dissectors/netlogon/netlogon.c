@@ -5,6 +5,7 @@
  * unsealed: the session key is what it negotiates.  Later calls on an
  * authenticated channel are usually sealed (auth level privacy); their
  * events carry the opnum and `sealed: true` and nothing guessed. */
+#include "core/tw-flags.h"
 #include "core/tw-limits.h"
 #include "netlogon.h"
 
@@ -791,39 +792,55 @@ static void sam_logon(Nl *nl, bool req, bool with_auth, bool ex)
 
 /* ---- teaching view (-T tree) --------------------------------------------- */
 
-/* Event keys with their MS-NRPC parameter names (3.5.4). */
+/* Event keys with their MS-NRPC parameter names (3.5.4) and where the
+ * parameter's type or computation is defined. */
 static const struct {
     const char *key;
     const char *name;
+    const char *spec;
 } tree_names[] = {
-    { "server", "PrimaryName" },
-    { "account", "AccountName" },
-    { "channel_type_name", "SecureChannelType" },
-    { "computer", "ComputerName" },
-    { "client_challenge", "ClientChallenge" },
-    { "server_challenge", "ServerChallenge" },
-    { "client_credential", "ClientCredential" },
-    { "server_credential", "ServerCredential" },
-    { "flags", "NegotiateFlags" },
-    { "rid", "AccountRid" },
-    { "authenticator_credential", "Authenticator.Credential" },
-    { "authenticator_time", "Authenticator.Timestamp" },
-    { "return_authenticator_credential", "ReturnAuthenticator.Credential" },
-    { "new_password_all_zero", "ClearNewPassword all zero" },
-    { "query_level", "QueryLevel" },
-    { "capabilities", "ServerCapabilities" },
-    { "logon_level_name", "LogonLevel" },
-    { "logon_domain", "LogonDomainName" },
-    { "logon_user", "UserName" },
-    { "logon_workstation", "Workstation" },
-    { "validation_level", "ValidationLevel" },
-    { "domain_name", "DomainName" },
-    { "dc_name", "DomainControllerName" },
-    { "dc_address", "DomainControllerAddress" },
-    { "nl_auth_host", "NL_AUTH_MESSAGE NetbiosComputerName" },
-    { "nl_auth_domain", "NL_AUTH_MESSAGE NetbiosDomainName" },
-    { "status", "return value" },
+    { "server", "PrimaryName", "MS-NRPC 2.2.1.1.1 LOGONSRV_HANDLE" },
+    { "account", "AccountName", NULL },
+    { "channel_type_name", "SecureChannelType", "MS-NRPC 2.2.1.3.13" },
+    { "computer", "ComputerName", NULL },
+    { "client_challenge", "ClientChallenge", "MS-NRPC 2.2.1.3.4 NETLOGON_CREDENTIAL; 3.1.4.1" },
+    { "server_challenge", "ServerChallenge", "MS-NRPC 2.2.1.3.4 NETLOGON_CREDENTIAL; 3.1.4.1" },
+    { "client_credential", "ClientCredential", "MS-NRPC 2.2.1.3.4; computed as in 3.1.4.4" },
+    { "server_credential", "ServerCredential", "MS-NRPC 2.2.1.3.4; computed as in 3.1.4.4" },
+    { "flags", "NegotiateFlags", "MS-NRPC 3.1.4.2" },
+    { "rid", "AccountRid", NULL },
+    { "authenticator_credential", "Authenticator.Credential", "MS-NRPC 2.2.1.1.5; 3.1.4.5" },
+    { "authenticator_time", "Authenticator.Timestamp", "MS-NRPC 2.2.1.1.5; 3.1.4.5" },
+    { "return_authenticator_credential", "ReturnAuthenticator.Credential", "MS-NRPC 2.2.1.1.5; 3.1.4.5" },
+    { "new_password_all_zero", "ClearNewPassword all zero", "MS-NRPC 2.2.1.3.7 NL_TRUST_PASSWORD" },
+    { "query_level", "QueryLevel", NULL },
+    { "capabilities", "ServerCapabilities", "MS-NRPC 2.2.1.3.14" },
+    { "logon_level_name", "LogonLevel", NULL },
+    { "logon_domain", "LogonDomainName", NULL },
+    { "logon_user", "UserName", NULL },
+    { "logon_workstation", "Workstation", NULL },
+    { "validation_level", "ValidationLevel", NULL },
+    { "domain_name", "DomainName", NULL },
+    { "dc_name", "DomainControllerName", NULL },
+    { "dc_address", "DomainControllerAddress", NULL },
+    { "nl_auth_host", "NL_AUTH_MESSAGE NetbiosComputerName", "MS-NRPC 2.2.1.3.1" },
+    { "nl_auth_domain", "NL_AUTH_MESSAGE NetbiosDomainName", "MS-NRPC 2.2.1.3.1" },
+    { "status", "return value", "MS-ERREF 2.3 NTSTATUS" },
 };
+
+/* The methods' own sections (MS-NRPC 3.5.4.4). */
+static const char *method_spec(const char *op)
+{
+    if (!op)
+        return NULL;
+    if (strcmp(op, "NetrServerReqChallenge") == 0)
+        return "MS-NRPC 3.5.4.4.1";
+    if (strcmp(op, "NetrServerAuthenticate3") == 0)
+        return "MS-NRPC 3.5.4.4.2";
+    if (strcmp(op, "NetrServerAuthenticate2") == 0)
+        return "MS-NRPC 3.5.4.4.4";
+    return NULL;
+}
 
 static bool hex_all_zero(const char *h)
 {
@@ -882,8 +899,8 @@ static const char *tree_note(const TwEvent *ev, const char *key)
 static void build_tree(TwEvent *ev)
 {
     const char *op = tw_event_get_str(ev, "op");
-    tw_event_tree_add(ev, 0, op ? op : "NETLOGON call", NULL, "%s",
-                      tw_event_get_str(ev, "dir") ? tw_event_get_str(ev, "dir") : "");
+    tw_event_tree_add_spec(ev, 0, op ? op : "NETLOGON call", method_spec(op), NULL, "%s",
+                           tw_event_get_str(ev, "dir") ? tw_event_get_str(ev, "dir") : "");
     if (tw_event_get_bool(ev, "sealed", false) && tw_event_get_bool(ev, "unsealed", false))
         tw_event_tree_add(ev, 1, "stub", "sealed (packet privacy), unsealed with the channel's session key",
                           "decrypted");
@@ -895,6 +912,7 @@ static void build_tree(TwEvent *ev)
         if (!f)
             continue;
         const char *note = tree_note(ev, tree_names[i].key);
+        guint line = tw_event_tree_len(ev);
         switch (f->type) {
         case TW_FIELD_STR:
             if (strcmp(tree_names[i].key, "status") == 0 && tw_event_get_str(ev, "status_name"))
@@ -904,10 +922,12 @@ static void build_tree(TwEvent *ev)
                 tw_event_tree_add(ev, 1, tree_names[i].name, note, "%s", f->v.s);
             break;
         case TW_FIELD_INT:
-            if (strcmp(tree_names[i].key, "flags") == 0 || strcmp(tree_names[i].key, "capabilities") == 0)
+            if (strcmp(tree_names[i].key, "flags") == 0 || strcmp(tree_names[i].key, "capabilities") == 0) {
+                /* ServerCapabilities are negotiate flags too (3.5.4.4.11) */
                 tw_event_tree_add(ev, 1, tree_names[i].name, note, "0x%08" G_GINT64_MODIFIER "x",
                                   f->v.i);
-            else
+                tw_flags_tree(ev, 2, &tw_flags_nrpc_negotiate, (guint32)f->v.i);
+            } else
                 tw_event_tree_add(ev, 1, tree_names[i].name, note, "%" G_GINT64_FORMAT, f->v.i);
             break;
         case TW_FIELD_BOOL:
@@ -916,6 +936,7 @@ static void build_tree(TwEvent *ev)
         default:
             break;
         }
+        tw_event_tree_set_spec(ev, line, tree_names[i].spec, false);
     }
 }
 

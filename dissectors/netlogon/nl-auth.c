@@ -1,6 +1,7 @@
 /* nl-auth.c — Netlogon secure channel tokens (MS-NRPC 2.2.1.3) carried in
  * DCE/RPC auth verifiers of auth_type 0x44: NL_AUTH_MESSAGE in binds and
  * their acks, NL_AUTH_SIGNATURE on requests and responses. */
+#include "core/tw-flags.h"
 #include "nl-auth.h"
 
 /* Anomalies keep the DCE/RPC parser name: the verifier is a DCE/RPC field. */
@@ -169,6 +170,23 @@ void tw_nl_auth_bind_fields(const TwDcerpcAuthToken *tok, TwEvent *ev)
         tw_event_set_str(ev, "nl_auth_dns_domain", m.dns_domain);
     if (m.dns_host)
         tw_event_set_str(ev, "nl_auth_dns_host", m.dns_host);
+    if (tok->ctx && tok->ctx->want_tree) {
+        /* the token, under the bind's sec_trailer lines (MS-NRPC 2.2.1.3.1) */
+        tw_event_tree_add_spec(ev, 1, "NL_AUTH_MESSAGE", "MS-NRPC 2.2.1.3.1",
+                               m.message_type == 0 ? "the Netlogon secure channel names the client in clear text" : NULL,
+                               "MessageType %u (%s)",
+                               m.message_type, m.message_type == 0 ? "negotiate request" : m.message_type == 1
+                                                                    ? "negotiate response" : "unknown");
+        tw_event_tree_add_spec(ev, 2, "Flags", tw_flags_nl_auth_message.spec, NULL, "0x%08x", m.flags);
+        tw_flags_tree(ev, 3, &tw_flags_nl_auth_message, m.flags);
+        static const TwTreeRow rows[] = {
+            { "nl_auth_domain", "NetbiosDomainName", NULL, NULL },
+            { "nl_auth_host", "NetbiosComputerName", "the machine whose channel this is", NULL },
+            { "nl_auth_dns_domain", "DnsDomainName", NULL, NULL },
+            { "nl_auth_dns_host", "DnsHostName", NULL, NULL },
+        };
+        tw_event_tree_fields(ev, 2, rows, G_N_ELEMENTS(rows));
+    }
     TwNlAuthConn *conn = tok->conn;
     if (m.message_type == 0 && conn) {
         keep_name(&conn->domain, m.nb_domain);

@@ -4,6 +4,7 @@
 #include "ntlmssp.h"
 
 #include "core/filetime.h"
+#include "core/tw-flags.h"
 #include "core/tw-limits.h"
 #include "core/utf16.h"
 
@@ -155,6 +156,49 @@ static void parse_av_pairs(TwDissectCtx *ctx, TwEvent *ev, const guint8 *p, gsiz
     }
 }
 
+/* ---- teaching view (-T tree) --------------------------------------------- */
+
+/* MS-NLMP 2.2.1.1-2.2.1.3: where each message is defined. */
+static const char *message_spec(guint32 type)
+{
+    return type == 1 ? "MS-NLMP 2.2.1.1 NEGOTIATE_MESSAGE"
+           : type == 2 ? "MS-NLMP 2.2.1.2 CHALLENGE_MESSAGE"
+                       : "MS-NLMP 2.2.1.3 AUTHENTICATE_MESSAGE";
+}
+
+static const char *type_name(guint32 t);
+
+/* Event keys with their MS-NLMP field names and sections. */
+static void build_tree(TwEvent *ev, guint32 type)
+{
+    tw_event_tree_add_spec(ev, 0, "NTLMSSP", message_spec(type), NULL, "%s", type_name(type));
+    static const struct {
+        const char *key, *name, *note, *spec;
+    } rows[] = {
+        { "flags", "NegotiateFlags", NULL, "MS-NLMP 2.2.2.5" },
+        { "domain", "DomainName", "the account's domain", NULL },
+        { "user", "UserName", "the account authenticating (NAME$ = a computer)", NULL },
+        { "workstation", "Workstation", "the client's own name", NULL },
+        { "target_name", "TargetName", "the server's domain or name", NULL },
+        { "server_challenge", "ServerChallenge", "the nonce the client's response proves knowledge of the password against", "MS-NLMP 2.2.1.2" },
+        { "ntlm_version", "NT response", "v1 is weak; v2 carries a timestamp and the target info", "MS-NLMP 2.2.2.6 / 2.2.2.8" },
+        { "ntproofstr", "NTProofStr", "HMAC over the challenge: what a DC checks", "MS-NLMP 2.2.2.8, 3.3.2" },
+        { "server_time", "MsvAvTimestamp", "the server's clock", "MS-NLMP 2.2.2.1" },
+        { "client_time", "client TimeStamp", "time in the NTLMv2 blob", "MS-NLMP 2.2.2.7" },
+        { "dns_domain", "MsvAvDnsDomainName", NULL, "MS-NLMP 2.2.2.1" },
+        { "nb_computer", "MsvAvNbComputerName", NULL, "MS-NLMP 2.2.2.1" },
+        { "os_version", "Version", "Windows version of the sender", "MS-NLMP 2.2.2.10" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        const char *v = tw_event_get_str(ev, rows[i].key);
+        if (!v)
+            continue;
+        tw_event_tree_add_spec(ev, 1, rows[i].name, rows[i].spec, rows[i].note, "%s", v);
+        if (strcmp(rows[i].key, "flags") == 0)
+            tw_flags_tree(ev, 2, &tw_flags_ntlmssp_negotiate, (guint32)g_ascii_strtoull(v, NULL, 16));
+    }
+}
+
 static const char *type_name(guint32 t)
 {
     switch (t) {
@@ -290,31 +334,8 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
         tw_event_set_str(ev, "decode_status", tw_status_name(worst));
         tw_count(ctx, worst == TW_TRUNCATED ? "ntlmssp.truncated" : "ntlmssp.malformed", 1);
     }
-    if (ctx->want_tree) {
-        tw_event_tree_add(ev, 0, "NTLMSSP", "MS-NLMP 2.2.1", "%s", type_name(type));
-        static const struct {
-            const char *key, *name, *note;
-        } rows[] = {
-            { "flags", "NegotiateFlags", NULL },
-            { "domain", "DomainName", "the account's domain" },
-            { "user", "UserName", "the account authenticating (NAME$ = a computer)" },
-            { "workstation", "Workstation", "the client's own name" },
-            { "target_name", "TargetName", "the server's domain or name" },
-            { "server_challenge", "ServerChallenge", "the nonce the client's response proves knowledge of the password against" },
-            { "ntlm_version", "NT response", "v1 is weak; v2 carries a timestamp and the target info" },
-            { "ntproofstr", "NTProofStr", "HMAC over the challenge: what a DC checks" },
-            { "server_time", "MsvAvTimestamp", "the server's clock" },
-            { "client_time", "client TimeStamp", "time in the NTLMv2 blob" },
-            { "dns_domain", "MsvAvDnsDomainName", NULL },
-            { "nb_computer", "MsvAvNbComputerName", NULL },
-            { "os_version", "Version", "Windows version of the sender" },
-        };
-        for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
-            const char *v = tw_event_get_str(ev, rows[i].key);
-            if (v)
-                tw_event_tree_add(ev, 1, rows[i].name, rows[i].note, "%s", v);
-        }
-    }
+    if (ctx->want_tree)
+        build_tree(ev, type);
     tw_count(ctx, "ntlmssp.messages", 1);
     return ev;
 }

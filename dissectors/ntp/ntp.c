@@ -34,7 +34,13 @@ gint64 tw_ntp_timestamp_to_unix_us(guint64 ntp)
 {
     if (ntp == 0)
         return 0;
-    gint64 sec = (gint64)(ntp >> 32) - (gint64)TW_NTP_UNIX_EPOCH;
+    /* RFC 4330 3: with the top bit of the seconds clear the time is in era 1
+     * (2036-2104, counted from 2036-02-07 06:28:16 UTC), as tshark reads it.
+     * 1900-1968 is never a real clock: a time before 1968 is the next era. */
+    guint64 secs = ntp >> 32;
+    if (!(secs & 0x80000000u))
+        secs += 1ull << 32;
+    gint64 sec = (gint64)secs - (gint64)TW_NTP_UNIX_EPOCH;
     guint64 frac_us = ((ntp & 0xffffffffu) * 1000000u) >> 32; /* < 10^6, exact floor */
     return sec * 1000000 + (gint64)frac_us;
 }
@@ -112,7 +118,7 @@ static void parse_ms_sntp(TwEvent *ev, TwCursor *c, bool tree)
     tw_event_set_int(ev, "rid", key & 0x7fffffffu);
     tw_event_set_int(ev, "key_selector", key >> 31);
     if (tree) {
-        tw_event_tree_add(ev, 0, "Authenticator", "MS-SNTP 2.2.1", NULL);
+        tw_event_tree_add_spec(ev, 0, "Authenticator", "MS-SNTP 2.2.1", "a DC-signed time reply: the key is the machine account's", NULL);
         tw_event_tree_add(ev, 1, "Key Identifier",
                           "low 31 bits: RID of the machine account; high bit: 1 = previous password",
                           "0x%08x (RID %u, key selector %u)", key, key & 0x7fffffffu, key >> 31);
@@ -142,7 +148,7 @@ static void parse_ms_sntp_ext(TwEvent *ev, TwCursor *c, bool tree)
     tw_event_set_int(ev, "client_hash_id_hints", hints);
     tw_event_set_int(ev, "signature_hash_id", sig);
     if (tree) {
-        tw_event_tree_add(ev, 0, "ExtendedAuthenticator", "MS-SNTP 2.2.3", NULL);
+        tw_event_tree_add_spec(ev, 0, "ExtendedAuthenticator", "MS-SNTP 2.2.3", NULL, NULL);
         tw_event_tree_add(ev, 1, "Key Identifier", "RID of the machine account", "%u", key);
         tw_event_tree_add(ev, 1, "Flags",
                           (flags & TW_MS_SNTP_USE_OLDKEY_VERSION)
@@ -236,7 +242,7 @@ TwEvent *tw_ntp_parse_message(TwDissectCtx *ctx, const guint8 *data, gsize len, 
     tw_event_set_int(ev, "mode", mode);
     tw_event_set_str(ev, "mode_name", mode_names[mode]);
     if (tree) {
-        tw_event_tree_add(ev, 0, "NTP", "RFC 5905 7.3", "%s", mode_names[mode]);
+        tw_event_tree_add_spec(ev, 0, "NTP", "RFC 5905 7.3", NULL, "%s", mode_names[mode]);
         tw_event_tree_add(ev, 1, "LI", leap == 3 ? "clock unsynchronized" : NULL, "%u", leap);
         tw_event_tree_add(ev, 1, "VN", NULL, "%u", version);
         tw_event_tree_add(ev, 1, "Mode", NULL, "%u (%s)", mode, mode_names[mode]);
@@ -286,6 +292,10 @@ TwEvent *tw_ntp_parse_message(TwDissectCtx *ctx, const guint8 *data, gsize len, 
                               "%u", stratum);
             tw_event_tree_add(ev, 1, "Poll", "log2 seconds", "%d", poll);
             tw_event_tree_add(ev, 1, "Precision", "log2 seconds", "%d", precision);
+            tw_event_tree_add(ev, 1, "Root Delay", "round trip to the reference clock", "%.6f s",
+                              short_to_us(root_delay) / 1e6);
+            tw_event_tree_add(ev, 1, "Root Dispersion", "error bound against the reference clock", "%.6f s",
+                              short_to_us(root_disp) / 1e6);
             tw_event_tree_add(ev, 1, "Reference ID", NULL, "%02x%02x%02x%02x", refid[0], refid[1],
                               refid[2], refid[3]);
         }
@@ -307,9 +317,13 @@ TwEvent *tw_ntp_parse_message(TwDissectCtx *ctx, const guint8 *data, gsize len, 
             char when[32] = "0 (unset)";
             if (ts[i])
                 tw_format_time(tw_ntp_timestamp_to_unix_us(ts[i]), when);
-            tw_event_tree_add(ev, 1, ts_names[i][2],
-                              i == 3 ? "the sender's clock when this packet left" : NULL, "%s",
-                              when);
+            static const char *const ts_notes[4] = {
+                "when the sender's clock was last set",
+                "T1: the client's transmit time, echoed (a reply pairs with its request by it)",
+                "T2: the server's clock when the request arrived",
+                "the sender's clock when this packet left (T3 in a reply, T1 in a request)",
+            };
+            tw_event_tree_add_spec(ev, 1, ts_names[i][2], "RFC 5905 7.3, 8", ts_notes[i], "%s", when);
         }
     }
 

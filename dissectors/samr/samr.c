@@ -479,6 +479,25 @@ bool tw_samr_dissect(const TwDcerpcStub *st)
     } else {
         tw_dcerpc_copy_fields(s.ev, st->call->carry);
     }
+    if (st->ctx->want_tree) {
+        /* MS-SAMR 3.1.5: the method's parameters under their names */
+        static const TwTreeRow rows[] = {
+            { "names", "Names", "the accounts looked up", NULL },
+            { "rids", "RelativeIds", "their RIDs", NULL },
+            { "rid", "UserId", "the account's RID", NULL },
+            { "desired_access", "DesiredAccess", NULL, NULL },
+            { "user", "account", NULL, NULL },
+            { "handle", "handle", "an RPC context handle (MS-RPCE 2.2.5.2)", NULL },
+            { "user_handle", "UserHandle", NULL, NULL },
+            { "info_class_name", "UserInformationClass", NULL, NULL },
+            { "sets_password", "sets the password", "this call resets the account's password", NULL },
+            { "status", "return value", NULL, "MS-ERREF 2.3 NTSTATUS" },
+        };
+        const char *op = tw_event_get_str(s.ev, "op");
+        tw_event_tree_add_spec(s.ev, 0, op ? op : "SAMR call", "MS-SAMR 3.1.5", st->sealed ? "sealed: only the opnum is visible" : NULL,
+                               "%s", req ? "request" : "response");
+        tw_event_tree_fields(s.ev, 1, rows, G_N_ELEMENTS(rows));
+    }
     tw_emit(st->ctx, s.ev);
     return true;
 }

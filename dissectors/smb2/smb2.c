@@ -12,6 +12,7 @@
 #include "dissectors/dcerpc/dcerpc.h"
 #include "dissectors/framer.h"
 #include "dissectors/gssapi/gssapi.h"
+#include "core/tw-flags.h"
 #include "core/filetime.h"
 #include "core/ntstatus.h"
 #include "core/utf16.h"
@@ -372,6 +373,14 @@ typedef struct {
     guint32 tree_id;
     guint8 file_id[16];
     bool has_file_id;
+    /* The current message's header fields only the teaching view shows. */
+    guint16 credit_charge;
+    guint32 next_command;
+    guint8 signature[16];
+    /* NEGOTIATE response body fields of the tree (MS-SMB2 2.2.4). */
+    guint16 security_mode;
+    guint32 capabilities;
+    TwEvent *blob_tree; /* the security blob's wrapper lines (tree only) */
 } ChainState;
 
 static const guint8 fid_related[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -531,32 +540,97 @@ static bool has_normal_body(guint16 cmd, guint32 status, guint16 structure_size)
     return false;
 }
 
-/* Teaching view (-T tree): the response header and what the request said. */
-static void response_tree(TwEvent *ev, guint32 status)
+/* Teaching view (-T tree): the response header (MS-SMB2 2.2.1.2) field by
+ * field, what the body said, and what the request said. */
+static void response_tree(TwEvent *ev, guint32 status, guint32 flags, guint16 credits, guint64 mid,
+                          const ChainState *ch)
 {
-    tw_event_tree_add(ev, 0, "SMB2 response", "MS-SMB2 2.2.1", NULL);
-    tw_event_tree_add(ev, 1, "Command", NULL, "%s", tw_event_get_str(ev, "command"));
+    bool async = flags & SMB2_FLAGS_ASYNC_COMMAND;
+    tw_event_tree_add_spec(ev, 0, "SMB2 Header", async ? "MS-SMB2 2.2.1.1 ASYNC" : "MS-SMB2 2.2.1.2 SYNC",
+                           "a response (SMB2_FLAGS_SERVER_TO_REDIR)", "%s", tw_event_get_str(ev, "command"));
+    tw_event_tree_add(ev, 1, "ProtocolId", NULL, "0xfe534d42 (\\xfeSMB)");
+    tw_event_tree_add(ev, 1, "StructureSize", NULL, "64");
+    tw_event_tree_add(ev, 1, "CreditCharge", "credits this request consumed (multi-credit, 3.1.5.2)", "%u",
+                      ch->credit_charge);
     const char *sname = tw_ntstatus_name(status);
-    tw_event_tree_add(ev, 1, "Status", tw_ntstatus_hint(status), "0x%08x %s", status,
-                      sname ? sname : "");
+    tw_event_tree_add_spec(ev, 1, "Status", "MS-ERREF 2.3", tw_ntstatus_hint(status), "0x%08x %s", status,
+                           sname ? sname : "");
+    tw_event_tree_add_spec(ev, 1, "Command", "MS-SMB2 2.2.1.2", NULL, "%s", tw_event_get_str(ev, "command"));
+    tw_event_tree_add(ev, 1, "CreditResponse", "credits the server grants", "%u", credits);
+    tw_event_tree_add_spec(ev, 1, "Flags", tw_flags_smb2_header.spec, NULL, "0x%08x", flags);
+    tw_flags_tree(ev, 2, &tw_flags_smb2_header, flags);
+    tw_event_tree_add(ev, 1, "NextCommand", ch->next_command ? "offset of the next message of the compound chain" : NULL,
+                      "%u", ch->next_command);
+    if (mid == G_MAXUINT64)
+        tw_event_tree_add(ev, 1, "MessageId", "an unsolicited oplock/lease break (2.2.23.1)", "0xffffffffffffffff");
+    else
+        tw_event_tree_add(ev, 1, "MessageId", "pairs the response with its request", "%" G_GUINT64_FORMAT, mid);
+    if (async)
+        tw_event_tree_add(ev, 1, "AsyncId", "an operation the server finishes later", "%s",
+                          tw_event_get_str(ev, "async_id"));
+    else
+        tw_event_tree_add(ev, 1, "TreeId", "the share (TREE_CONNECT)", "%" G_GINT64_FORMAT,
+                          tw_event_get_int(ev, "tree_id", 0));
+    tw_event_tree_add(ev, 1, "SessionId", "the authenticated session (SESSION_SETUP)", "%s",
+                      tw_event_get_str(ev, "session_id"));
+    bool zero = true;
+    GString *sig = g_string_new(NULL);
+    for (int i = 0; i < 16; i++) {
+        zero &= ch->signature[i] == 0;
+        g_string_append_printf(sig, "%02x", ch->signature[i]);
+    }
+    tw_event_tree_add_spec(ev, 1, "Signature", "MS-SMB2 3.1.4.1",
+                           (flags & SMB2_FLAGS_SIGNED) ? "signed with the session's signing key"
+                           : zero                     ? "not signed"
+                                                      : NULL,
+                           "%s", sig->str);
+    g_string_free(sig, TRUE);
+
+    const char *cmd = tw_event_get_str(ev, "command");
+    if (cmd && strcmp(cmd, "NEGOTIATE") == 0 && tw_event_has(ev, "dialect")) {
+        tw_event_tree_add_spec(ev, 0, "NEGOTIATE Response", "MS-SMB2 2.2.4", NULL, NULL);
+        tw_event_tree_add_spec(ev, 1, "SecurityMode", tw_flags_smb2_security_mode.spec, NULL, "0x%04x",
+                               ch->security_mode);
+        tw_flags_tree(ev, 2, &tw_flags_smb2_security_mode, ch->security_mode);
+        tw_event_tree_add(ev, 1, "DialectRevision", "the SMB version both sides agreed on", "%s (%s)",
+                          tw_event_get_str(ev, "dialect"),
+                          tw_event_get_str(ev, "dialect_name") ? tw_event_get_str(ev, "dialect_name") : "unknown");
+        tw_event_tree_add_spec(ev, 1, "Capabilities", tw_flags_smb2_capabilities.spec, NULL, "0x%08x",
+                               ch->capabilities);
+        tw_flags_tree(ev, 2, &tw_flags_smb2_capabilities, ch->capabilities);
+        if (tw_event_has(ev, "server_time"))
+            tw_event_tree_add(ev, 1, "SystemTime", "the server's clock (FILETIME): compare with the capture time",
+                              "%s", tw_event_get_str(ev, "server_time"));
+        if (tw_event_has(ev, "client_dialects"))
+            tw_event_tree_add(ev, 1, "request Dialects", "what the client offered (2.2.3)", "%s",
+                              tw_event_get_str(ev, "client_dialects"));
+    } else if (cmd && strcmp(cmd, "SESSION_SETUP") == 0 && tw_event_has(ev, "session_flags")) {
+        tw_event_tree_add_spec(ev, 0, "SESSION_SETUP Response", "MS-SMB2 2.2.6", NULL, NULL);
+        guint32 sf = (guint32)tw_event_get_int(ev, "session_flags", 0);
+        tw_event_tree_add_spec(ev, 1, "SessionFlags", tw_flags_smb2_session.spec, NULL, "0x%04x", sf);
+        tw_flags_tree(ev, 2, &tw_flags_smb2_session, sf);
+    }
+    if (ch->blob_tree && ch->blob_tree->tree) {
+        for (guint i = 0; i < ch->blob_tree->tree->len; i++) {
+            const TwTreeNode *n = g_ptr_array_index(ch->blob_tree->tree, i);
+            tw_event_tree_add_spec(ev, n->depth + 1, n->name, n->spec, n->note, n->value ? "%s" : NULL, n->value);
+        }
+    }
     static const struct {
         const char *key, *name, *note;
     } rows[] = {
-        { "message_id", "MessageId", "pairs the response with its request" },
-        { "session_id", "SessionId", "the authenticated session (SESSION_SETUP)" },
-        { "tree_id", "TreeId", "the share (TREE_CONNECT)" },
-        { "async_id", "AsyncId", "an operation the server finishes later" },
-        { "request_frame", "request in frame", NULL },
-        { "dialect_name", "DialectRevision", "the SMB version both sides agreed on" },
-        { "server_time", "SystemTime", "the server's clock: compare with the capture time to see its offset" },
         { "user", "user", "from the NTLMSSP AUTHENTICATE of the request" },
         { "domain", "domain", NULL },
         { "workstation", "workstation", "the client's own name" },
         { "auth", "authentication", "what the request's security blob carried" },
         { "spnego_state", "SPNEGO negState", NULL },
+        { "share_type", "ShareType", "1 disk, 2 named pipes (IPC$), 3 printer (2.2.10)" },
         { "path", "Path", "the share asked for; IPC$ carries named pipes" },
         { "name", "Name", "the file or pipe opened" },
+        { "file_id", "FileId", NULL },
         { "pipe", "pipe", "named pipe: its bytes are DCE/RPC" },
+        { "ctl_code", "CtlCode", "0x0011c017 = FSCTL_PIPE_TRANSCEIVE (a DCE/RPC call)" },
+        { "data_length", "DataLength", NULL },
     };
     for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
         const TwField *fl = tw_event_get(ev, rows[i].key);
@@ -579,6 +653,12 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
         sp = NULL; /* MessageId reused for another command: do not pair */
     bool interim = (flags & SMB2_FLAGS_ASYNC_COMMAND) && status == STATUS_PENDING;
 
+    g_autoptr(TwEvent) blob_tree = NULL;
+    if (ctx->want_tree) {
+        TwPacketInfo none = { 0 };
+        blob_tree = tw_event_new(&none, "smb2");
+    }
+    ch->blob_tree = blob_tree;
     g_autoptr(TwEvent) ev = tw_event_new(ctx->pi, "smb2");
     const char *cname = tw_smb2_command_name(cmd);
     if (cname)
@@ -620,9 +700,11 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
     if (tw_cursor_ok(c) && has_normal_body(cmd, status, ss) && !interim) {
         switch (cmd) {
         case TW_SMB2_NEGOTIATE: { /* 2.2.4 */
-            tw_cursor_skip(c, 2);
+            ch->security_mode = tw_cursor_le16(c);
             guint16 dialect = tw_cursor_le16(c);
-            tw_cursor_skip(c, 2 + 16 + 4 + 4 + 4 + 4);
+            tw_cursor_skip(c, 2 + 16);
+            ch->capabilities = tw_cursor_le32(c);
+            tw_cursor_skip(c, 4 + 4 + 4);
             guint64 systime = tw_cursor_le64(c);
             tw_cursor_skip(c, 8);
             guint16 boff = tw_cursor_le16(c);
@@ -646,7 +728,7 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
                 tw_event_set_str(ev, "client_dialects", sp->dialects);
             if (msg_slice(msg, boff, blen, &p, &cap, &rep, &st)) {
                 TwGssSummary sum;
-                tw_gssapi_dissect_ex(ctx, p, cap, rep, "smb2", NULL, NULL, &sum);
+                tw_gssapi_dissect_host(ctx, p, cap, rep, "smb2", NULL, NULL, &sum, ch->blob_tree, 0);
                 if (sum.mech_name)
                     tw_event_set_str(ev, "gss_mech", sum.mech_name);
             }
@@ -666,7 +748,7 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
             if (msg_slice(msg, boff, blen, &p, &cap, &rep, &st)) {
                 SessDecorate d = { sp, session, true };
                 TwGssSummary sum;
-                tw_gssapi_dissect_ex(ctx, p, cap, rep, "smb2", sess_decorate, &d, &sum);
+                tw_gssapi_dissect_host(ctx, p, cap, rep, "smb2", sess_decorate, &d, &sum, ch->blob_tree, 0);
                 if (sum.neg_state >= 0 && tw_spnego_neg_state_name(sum.neg_state))
                     tw_event_set_str(ev, "spnego_state", tw_spnego_neg_state_name(sum.neg_state));
                 if (sum.mech_name)
@@ -794,12 +876,13 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
         tw_event_set_bool(ev, tw_status_name(c->status), TRUE);
     }
     if (ctx->want_tree)
-        response_tree(ev, status);
+        response_tree(ev, status, flags, credits, mid, ch);
     if (!interim)
         g_hash_table_remove(f->pending, &key);
     tw_count(ctx, "smb2.responses", 1);
     if (status != STATUS_SUCCESS && !interim)
         tw_count(ctx, "smb2.error_responses", 1);
+    ch->blob_tree = NULL;
     tw_emit(ctx, g_steal_pointer(&ev));
 }
 
@@ -809,7 +892,7 @@ static guint32 dissect_smb2_message(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg
     TwCursor c = *msg;
     tw_cursor_skip(&c, 4); /* ProtocolId 0xFE 'SMB' */
     guint16 hsize = tw_cursor_le16(&c);
-    tw_cursor_skip(&c, 2); /* CreditCharge */
+    ch->credit_charge = tw_cursor_le16(&c);
     guint32 status = tw_cursor_le32(&c);
     guint16 cmd = tw_cursor_le16(&c);
     guint16 credits = tw_cursor_le16(&c);
@@ -825,7 +908,11 @@ static guint32 dissect_smb2_message(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg
         tree = tw_cursor_le32(&c);
     }
     guint64 session = tw_cursor_le64(&c);
-    tw_cursor_skip(&c, 16); /* Signature */
+    ch->next_command = next;
+    if (ctx->want_tree)
+        tw_cursor_copy(&c, ch->signature, 16);
+    else
+        tw_cursor_skip(&c, 16); /* Signature */
     if (!tw_cursor_ok(&c) || hsize != SMB2_HEADER_LEN) {
         if (c.status == TW_TRUNCATED)
             tw_count(ctx, "smb2.truncated", 1);

@@ -55,7 +55,7 @@ EXCEPTIONS = {
 # request that opened the flow is cut away; trustwire finds the flow by its
 # status line (the probe_reply of dissectors/http/http.c).
 MUST_FIND_BEYOND = {
-    ("http-on-5985-reply-first.pcap", 32, 30): "flow first seen from the server: KRB-ERROR in the 401",
+    ("http-on-5985-reply-first.pcap", 34, 30): "flow first seen from the server: KRB-ERROR in the 401",
 }
 
 
@@ -84,10 +84,10 @@ def synthetic():
         subprocess.run(["tcprewrite", f"--portmap=80:{port}", "--fixcsum", "-i", src, "-o", dst],
                        check=True, capture_output=True)
         out.append((tmp, dst))
-    # Frames 32-35 hold the first request and its ACKs: the flow's first
-    # payload is then the server's 401 (frame 36 of the original).
+    # Frames 34-37 hold the first request and its ACKs: the flow's first
+    # payload is then the server's 401 (frame 38 of the original).
     cut = os.path.join(tmp, "http-on-5985-reply-first.pcap")
-    subprocess.run(["editcap", out[0][1], cut, "32-35"], check=True, capture_output=True)
+    subprocess.run(["editcap", out[0][1], cut, "34-37"], check=True, capture_output=True)
     out.append((tmp, cut))
     # DNS GSS-TSIG: the same capture's tokens in TKEY over UDP and TCP 53.
     dns = os.path.join(tmp, "gss-tsig-tkey.pcap")

@@ -4,7 +4,7 @@
 Usage: make-gss-tsig.py SOURCE.pcap OUT.pcap
 
 The GSS tokens are real ones, taken with tshark from the lab's HTTP
-Negotiate capture (pcaps/10-server-key-http.pcap, frames 33 and 36: the
+Negotiate capture (pcaps/10-server-key-http.pcap, frames 35 and 38: the
 client's SPNEGO AP-REQ and the server's SPNEGO KRB-ERROR).  They are put in
 the key data of an RFC 2930 TKEY query (additional section, mode 3) and of
 its answer (answer section), once over UDP on a random client port and once
@@ -19,7 +19,7 @@ import sys
 
 
 def tokens(src):
-    out = subprocess.run(["tshark", "-r", src, "-Y", "frame.number==33 || frame.number==36",
+    out = subprocess.run(["tshark", "-r", src, "-Y", "frame.number==35 || frame.number==38",
                           "-T", "fields", "-e", "http.authorization", "-e", "http.www_authenticate"],
                          capture_output=True, text=True, check=True).stdout.splitlines()
     req = base64.b64decode(out[0].split("\t")[0].split()[1])

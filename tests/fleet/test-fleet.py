@@ -11,7 +11,14 @@ analysis consumes; and the merge of several sensors' events.
    healthy DC "at risk: clock skew"; beside a sensor with a good clock it
    is corrected, the DC stays healthy, and the report equals the one with
    its clock right;
-5. requests seen by one sensor and replies by another still pair.
+5. requests seen by one sensor and replies by another still pair;
+6. --from-events nats:// --follow keeps consuming while sensors publish:
+   findings alerted as established, SIGUSR1 and --report-every reports, a
+   broker restart in the middle loses and doubles nothing, and SIGTERM's
+   final report has the findings of --from-events on the sensors' files;
+7. TLS: with a self-made CA and broker certificate (openssl), --nats-ca
+   reaches libnats (publish and consume over tls://), and without it, or
+   with the wrong CA, the broker is refused.
 
 nats-server (Debian package nats-server) is installed if missing (root), or
 the NATS parts are skipped with a message (exit 77 when nothing else ran).
@@ -240,8 +247,166 @@ def run_nats(exe, tmp, a_pcap, b_pcap, ev_a, ev_b):
         check(p.returncode in (0, 1) and "spooling" in err, f"sensor started without a broker spools ({err[-200:]})")
         c = tw(["--from-events", url3, "--durable", "late"])
         check(f"{n_a} event message(s) read" in c[2], "sensor started without a broker: every event arrives")
+
+        run_follow(broker, tmp, port, a_pcap, b_pcap, n_a, n_b, records)
+        if os.path.exists(os.path.join(tmp, "tls")) or shutil.which("openssl"):
+            run_tls(exe, tmp, a_pcap, n_a)
     finally:
         broker.stop()
+
+
+def wait_for(pred, seconds):
+    for _ in range(int(seconds * 10)):
+        if pred():
+            return True
+        time.sleep(0.1)
+    return pred()
+
+
+def findings_of(path):
+    """The findings of an alerts file: which machine, what, how sure.  (Which
+    sensor's frame established one depends on the order sensors published in
+    when they saw the same machine at different times: --follow analyses in
+    arrival order, --from-events on files in time order across them.)"""
+    out = []
+    if not os.path.exists(path):
+        return out
+    for line in open(path):
+        r = json.loads(line)
+        if "record" in r:
+            continue
+        out.append(json.dumps({k: r.get(k) for k in ("account", "machine", "rule", "state", "confidence")},
+                              sort_keys=True))
+    return sorted(out)
+
+
+def run_follow(broker, tmp, port, a_pcap, b_pcap, n_a, n_b, records):
+    """6. --follow: a central analysis that keeps consuming while sensors
+    publish, with a broker restart in the middle."""
+    url = f"nats://127.0.0.1:{port}/follow"
+    alerts = os.path.join(tmp, "follow-alerts.ndjson")
+    jpath = os.path.join(tmp, "follow.json")
+    rpath = os.path.join(tmp, "follow-report.txt")
+    epath = os.path.join(tmp, "follow.err")
+    with open(rpath, "w") as rout, open(epath, "w") as eout:
+        f = subprocess.Popen([TW, "--from-events", url, "--follow", "--durable", "follower", "--alerts", alerts,
+                              "--write", "json:" + jpath, "-q", "--report-every", "1s"],
+                             stdout=rout, stderr=eout)
+    try:
+        check(wait_for(lambda: "following " in open(epath).read(), 10), "--follow says what it follows")
+        for name, pcap in (("FA", a_pcap), ("FB", b_pcap)):
+            tw(["-r", pcap, "--publish", url, "--sensor-name", name, "-T", "events",
+                "--publish-spool", os.path.join(tmp, "spool-" + name)])
+        check(wait_for(lambda: any('"stale-password"' in x for x in findings_of(alerts)), 15),
+              "--follow: the broken machine's finding is alerted while it keeps running")
+        check(f.poll() is None, "--follow is still running after the sensors are done")
+        os.kill(f.pid, signal.SIGUSR1)
+        check(wait_for(lambda: "Fleet (SIGUSR1 report" in open(rpath).read(), 10), "--follow: SIGUSR1 makes a report")
+        check(wait_for(lambda: "Fleet (periodic report" in open(rpath).read(), 10), "--follow: --report-every reports")
+        rep = open(rpath).read()
+        check("BROKEN" in rep and "WS02$" in rep, "--follow: the report names the broken machine")
+
+        # A sensor publishes slowly; the broker stops and starts again in the middle.
+        spool = os.path.join(tmp, "spool-FC")
+        p = subprocess.Popen([TW, "--workers", "1", "-r", "-", "--publish", url, "--sensor-name", "FC", "-T",
+                              "events", "--publish-spool", spool],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        half = len(records) // 2
+        p.stdin.write(records[0] + b"".join(records[1:half]))
+        p.stdin.flush()
+        time.sleep(1.0)
+        broker.stop()
+        time.sleep(1.0)
+        p.stdin.write(b"".join(records[half:]))
+        p.stdin.flush()
+        time.sleep(0.5)
+        broker.start()
+        out, err = p.communicate(timeout=60)
+        n_c = out.decode().count("\n")
+        with open(os.path.join(tmp, "FC"), "wb") as fc:
+            fc.write(out)
+        check(wait_for(lambda: "the broker is back" in open(epath).read(), 15),
+              "--follow said the broker went away and came back")
+        time.sleep(2.5)
+        check(f.poll() is None, "--follow survived the broker restart")
+    finally:
+        if f.poll() is None:
+            os.kill(f.pid, signal.SIGTERM)
+        f.wait(timeout=30)
+    err = open(epath).read()
+    check(f.returncode == 1, f"--follow exits 1 at SIGTERM (a broken machine): {f.returncode}")
+    m = re.search(r"(\d+) event\(s\) analysed from (\d+) sensor", err)
+    want = n_a + n_b + n_c
+    check(m is not None and int(m.group(1)) == want and m.group(2) == "3",
+          f"--follow across a broker restart: every event of the 3 sensors once ({want} expected; {err[-400:]})")
+    # The same findings as --from-events on the three sensors' files.
+    for name, src in (("FA", os.path.join(tmp, "A")), ("FB", os.path.join(tmp, "B"))):
+        shutil.copy(src, os.path.join(tmp, name))
+    ref_alerts = os.path.join(tmp, "ref-alerts.ndjson")
+    tw(["--from-events", "FA", "FB", "FC", "--alerts", ref_alerts, "-q"], cwd=tmp)
+    got, ref = findings_of(alerts), findings_of(ref_alerts)
+    check(got == ref and ref, "--follow findings = --from-events findings on the sensors' files:\n  follow: " +
+          "\n  follow: ".join(got) + "\n  files:  " + "\n  files:  ".join(ref))
+    docs, text, i = [], open(jpath).read(), 0
+    dec = json.JSONDecoder()
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i >= len(text):
+            break
+        d, i = dec.raw_decode(text, i)
+        docs.append(d)
+    check(len(docs) >= 3, f"--follow --write json: periodic, SIGUSR1 and final reports ({len(docs)} documents)")
+    if docs:
+        ref_json = json.loads(tw(["-T", "json", "--from-events", "FA", "FB", "FC"], cwd=tmp)[1])
+        strip = lambda d: {k: v for k, v in d.items() if k not in ("generated", "health", "sources")}
+        check(sorted(m["account"] for m in docs[-1].get("machines", [])) ==
+              sorted(m["account"] for m in ref_json.get("machines", [])),
+              "--follow final JSON report: the machines of --from-events on the files")
+
+
+def run_tls(exe, tmp, a_pcap, n_a):
+    """7. TLS to the broker: --nats-ca reaches libnats (a self-signed CA and
+    server certificate made here); without the CA the connection fails."""
+    d = os.path.join(tmp, "tls")
+    os.makedirs(d, exist_ok=True)
+    def ssl(*args):
+        return subprocess.run(["openssl", *args], cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode
+    ok = ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+             "-subj", "/CN=trustwire test CA") == 0
+    ok = ok and ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr",
+                    "-subj", "/CN=127.0.0.1") == 0
+    with open(os.path.join(d, "ext"), "w") as e:
+        e.write("subjectAltName=IP:127.0.0.1\n")
+    ok = ok and ssl("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-out", "srv.pem", "-days", "2", "-extfile", "ext") == 0
+    if not ok:
+        print("SKIP TLS: openssl could not make the test certificates")
+        return
+    port = free_port()
+    store = os.path.join(tmp, "js-tls")
+    os.makedirs(store, exist_ok=True)
+    proc = subprocess.Popen([exe, "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", store, "--tls",
+                             "--tlscert", os.path.join(d, "srv.pem"), "--tlskey", os.path.join(d, "srv.key")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: subprocess.run(["sh", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{port}"],
+                                        stderr=subprocess.DEVNULL).returncode == 0, 5)
+        url = f"tls://127.0.0.1:{port}/secure"
+        ca = ["--nats-ca", os.path.join(d, "ca.pem")]
+        r = tw(["-r", a_pcap, "--publish", url, "--sensor-name", "T", "-T", "events",
+                "--publish-spool", os.path.join(tmp, "spool-T")] + ca)
+        check(r[0] in (0, 1) and f"{n_a} message(s) published at once" in r[2],
+              f"TLS: a sensor publishes through --nats-ca ({r[2].strip()[-300:]})")
+        c = tw(["--from-events", url, "--durable", "tls"] + ca)
+        check(f"{n_a} event message(s) read" in c[2], f"TLS: the central consumer reads through --nats-ca ({c[2][-300:]})")
+        bad = tw(["--from-events", url, "--durable", "tls2"])
+        check(bad[0] == 2, f"TLS: without --nats-ca the broker's certificate is refused (exit {bad[0]})")
+        wrong = tw(["--from-events", url, "--durable", "tls3", "--nats-ca", os.path.join(d, "srv.pem")])
+        check(wrong[0] == 2, f"TLS: a CA file that did not sign the broker's certificate is refused (exit {wrong[0]})")
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
 
 
 def split_pcap(data):

@@ -82,11 +82,12 @@ def run_case(tw, case):
     # Run from the repository root with the input's relative path, so that
     # what an output says of its input (a --from-events report names it) is
     # the same on every machine.
-    env = None
+    # Text reports wrap to COLUMNS when not on a terminal: goldens are made at 80 (docs/report.md).
+    env = dict(os.environ, COLUMNS="80")
     tw = os.path.abspath(tw)
     if case["harness"]:
         cmd = [os.path.join(os.path.dirname(tw), "tests", "fuzz", "fuzz-" + case["harness"]), case["pcap"]]
-        env = dict(os.environ, TW_FUZZ_PRINT="1")
+        env["TW_FUZZ_PRINT"] = "1"
     else:
         cmd = [tw, "-T", case["mode"], *case["args"], "--from-events" if case["events"] else "-r", case["pcap"]]
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)

@@ -199,6 +199,33 @@ first = json.loads(evp.stdout.decode().splitlines()[0])
 check("several files: events carry pcap + pcap_frame", first.get("pcap") == files[0] and first.get("pcap_frame"), first)
 p = run(["-T", "json", "--from-events", evfile])
 check_located("--from-events of several files", json.loads(p.stdout), files)
+# A ring buffer (tcpdump -G/-W, lab scenario 12-ring) read together: every
+# evidence object and every request frame a text line names ("(frame 18 of
+# 12-ring-2.pcap)") is that frame in `tshark -r` of that file.
+ring = sorted(os.path.relpath(f, REPO) for f in glob.glob(os.path.join(REPO, "pcaps", "12-ring-*.pcap")))
+if len(ring) >= 2:
+    rargs = [a for f in ring for a in ("-r", f)]
+    p = run(["-T", "json", *rargs])
+    rep = json.loads(p.stdout)
+    check("ring buffer (%d files): exit 1 (WS02$ broken)" % len(ring), p.returncode == 1, p.returncode)
+    check_located("ring buffer", rep, ring)
+    used = {e["file"] for e in all_evidence(rep)}
+    check("ring buffer: evidence comes from more than one file", len(used) >= 2, used)
+    check("ring buffer: sources are the files in order, frames running on",
+          [s["name"] for s in rep["sources"]] == ring and
+          all(rep["sources"][i]["first_frame"] == rep["sources"][i - 1]["first_frame"] + rep["sources"][i - 1]["frames"]
+              for i in range(1, len(ring))), rep["sources"])
+    import re
+    text = run(rargs).stdout.decode()
+    named = re.findall(r"\(frame (\d+) of ([^)\s]+)\)", text)
+    bad = []
+    for no, base in named:
+        path = next((f for f in ring if os.path.basename(f) == base), None)
+        rows = tshark_frames(os.path.join(REPO, path), "frame.number == %s && (ntlmssp || kerberos)" % no) if path else []
+        if not rows:
+            bad.append((no, base))
+    check("ring buffer: %d request frames named in the text are NTLMSSP/Kerberos frames of that file" % len(named),
+          named and not bad, bad[:3])
 single = run(["-T", "events", "-r", files[0]]).stdout.decode().splitlines()[0]
 check("one file: events do not carry pcap", '"pcap"' not in single, single)
 for cap in captures:  # every lab capture: every evidence line is found in tshark

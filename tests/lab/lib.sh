@@ -26,10 +26,17 @@ PY=/usr/bin/python3     # Debian's python (impacket, samba bindings), not a pyen
 
 # node -> last octet of its IP / hostname / NetBIOS name
 declare -A NODE_IP=( [dc]=10 [ws1]=21 [ws2]=22 [ws3]=23 [ws4]=24 [ws5]=25
-                     [ws6b]=36 [ws6]=26 [ws7]=27 [ws8]=28 [srv1]=40 )
+                     [ws6b]=36 [ws6]=26 [ws7]=27 [ws8]=28 [srv1]=40
+                     [dc2]=11 [ntp1]=50 [ws9]=29 [ws10]=30 [ws11]=31 [ws12]=32
+                     [ws13]=33 [ws14]=34 [ws15]=35 [ws16]=37 [ws17]=38 [srv2]=41 )
 declare -A NODE_HOST=( [dc]=dc1 [ws1]=ws01 [ws2]=ws02 [ws3]=ws03 [ws4]=ws04
                        [ws5]=ws05 [ws6b]=ws06 [ws6]=ws06 [ws7]=ws07 [ws8]=ws08
-                       [srv1]=srv01 )
+                       [srv1]=srv01
+                       [dc2]=dc2 [ntp1]=ntp01 [ws9]=ws09 [ws10]=ws10 [ws11]=ws11 [ws12]=ws12
+                       [ws13]=ws13 [ws14]=ws14 [ws15]=ws15 [ws16]=ws16 [ws17]=ws17
+                       [srv2]=srv02 )
+DC2_IP=$SUBNET.11
+LIBFAKETIME=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
 declare -A HOLDER_PID=()   # node -> PID of "unshare" (outer)
 declare -A INIT_PID=()     # node -> PID of the node's PID-namespace init
 declare -A JOINED=()
@@ -43,7 +50,7 @@ lab_install_packages() {
     local pkgs=(samba winbind smbclient krb5-user faketime python3-impacket
                 krb5-gss-samples tcpdump ethtool iproute2 tshark util-linux
                 python3-samba ldb-tools samba-ad-provision samba-ad-dc samba-dsdb-modules samba-vfs-modules
-                chrony sntp apache2-bin libapache2-mod-auth-gssapi curl bind9-dnsutils)
+                chrony sntp apache2-bin libapache2-mod-auth-gssapi curl bind9-dnsutils nftables)
     local missing=() p
     for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -113,9 +120,9 @@ node_create() {   # node
     write_krb5_conf "$d/etc/krb5.conf"
     printf 'nameserver %s\nsearch %s\n' "$DC_IP" "$DNSDOMAIN" > "$d/resolv.conf"
     cp "$LAB/hosts" "$d/hosts"
-    # plain client configuration (not for the DC, which provision configures);
-    # member_join replaces it with a member's
-    [ "$n" = dc ] || cat > "$d/etc/smb.conf" <<EOF
+    # plain client configuration (not for the DCs, which provision and join
+    # configure); member_join replaces it with a member's
+    [ "$n" = dc ] || [ "$n" = dc2 ] || cat > "$d/etc/smb.conf" <<EOF
 [global]
     workgroup = $NBDOMAIN
     realm = $REALM
@@ -172,23 +179,52 @@ dc_provision() {
         || { tail -20 "$LAB/dc/provision.log"; die "provision failed"; }
     # The DC's own krb5.conf (provision writes one into private/)
     cp "$LAB/dc/etc/krb5.conf" "$LAB/dc/etc/krb5.conf.client"
-    on dc sh -c 'exec samba -i -M single --debug-stdout >/var/log/samba/samba.out 2>&1' &
-    BG_PIDS+=($!)
-    local i
-    for i in $(seq 120); do
-        if on dc bash -c "exec 3<>/dev/tcp/$DC_IP/88 && exec 4<>/dev/tcp/$DC_IP/445 && exec 5<>/dev/tcp/$DC_IP/389" 2>/dev/null; then
-            break
-        fi
-        sleep 0.5
-    done
-    # give the remaining services (winbindd, dns) a moment
-    sleep 3
+    dc_start_samba dc single
     on dc samba-tool user setexpiry Administrator --noexpiry >/dev/null
     # let the kpasswd scenario change a user password twice in a row
     on dc samba-tool domain passwordsettings set --min-pwd-age=0 >/dev/null
     on dc samba-tool user create alice "$USERPASS" >/dev/null
     on dc samba-tool user setexpiry alice --noexpiry >/dev/null
     log "DC up"
+}
+
+# samba on a DC node, in a process model: 'single' (one process, the lab's
+# default) or 'prefork'. Waits until Kerberos, SMB and LDAP answer.
+dc_start_samba() {   # node model [env...]
+    local n=$1 model=$2 ip=$SUBNET.${NODE_IP[$1]} i
+    shift 2
+    # (|| true: the job ends when the DC is stopped, which is no error)
+    { on "$n" env "$@" sh -c "exec samba -i -M $model --debug-stdout >>/var/log/samba/samba.out 2>&1" || true; } &
+    BG_PIDS+=($!)
+    for i in $(seq 120); do
+        if on "$n" bash -c "exec 3<>/dev/tcp/$ip/88 && exec 4<>/dev/tcp/$ip/445 && exec 5<>/dev/tcp/$ip/389" 2>/dev/null; then
+            # give the remaining services (winbindd, dns) a moment
+            sleep 3
+            return 0
+        fi
+        sleep 0.5
+    done
+    tail -30 "$LAB/$n/log/samba.out" >&2
+    die "samba on $n did not start"
+}
+
+dc_stop_samba() {   # node: by the PID samba recorded in the node's private /run/samba
+    on "$1" sh -c 'p=$(cat /run/samba/samba.pid 2>/dev/null) || exit 1; kill "$p"; for i in $(seq 150); do [ -e /proc/$p ] || exit 0; sleep 0.1; done; exit 1' \
+        || die "samba on $1 did not stop"
+    sleep 1
+}
+
+# Two DCs cannot both run in Samba's 'single' process model: a DC's
+# replication service asks its own KDC (the same process) for a ticket to
+# the other DC synchronously, and the whole DC stalls until the Kerberos
+# timeout (seen: DC1 stopped answering CLDAP and Kerberos right after DC2
+# joined). So before DC2 joins, DC1's samba is restarted with 'prefork'.
+dc_restart_prefork() {
+    [ -n "${DC1_PREFORK:-}" ] && return 0
+    log "restarting DC1's samba with the prefork process model (a second DC follows)"
+    dc_stop_samba dc
+    dc_start_samba dc prefork
+    DC1_PREFORK=1
 }
 
 # NTP server on the DC for scenario 03: chronyd with clock control off (-x),
@@ -225,6 +261,44 @@ dc_stop_ntp() {   # by the PID chronyd recorded inside the DC's PID namespace
     [ -n "${DC_NTP:-}" ] || return 0
     on dc sh -c 'p=$(cat /var/lib/samba/chrony/chronyd.pid 2>/dev/null) && kill "$p"; for i in $(seq 50); do [ -e /proc/$p ] || exit 0; sleep 0.1; done' || true
     DC_NTP=
+}
+
+# ---------------------------------------------------------------- second DC
+# DC2 (10.77.0.11): a second Samba AD DC of the same domain, joined to DC1
+# with `samba-tool domain join ... DC` (full replication of every naming
+# context at join time). Its samba runs under libfaketime with a
+# timestamp file in its private /var/lib/samba (FAKETIME_TIMESTAMP_FILE,
+# re-read every second): "+0" is the real clock; the DC-clock-step scenario
+# writes another offset there while DC2 serves. Only DC2's processes see the
+# faked time (the namespaces share one kernel clock).
+dc2_clock() {   # offset as libfaketime reads it ("+0", "+47m", "-2h"...)
+    printf '%s\n' "$1" > "$LAB/dc2/lib/faketime.rc"
+}
+
+dc2_start_samba() {
+    dc_start_samba dc2 prefork LD_PRELOAD="$LIBFAKETIME" FAKETIME_TIMESTAMP_FILE=/var/lib/samba/faketime.rc \
+        FAKETIME_CACHE_DURATION=1 FAKETIME_DONT_FAKE_MONOTONIC=1
+}
+
+dc2_join() {
+    [ -n "${DC2_UP:-}" ] && return 0
+    dc_restart_prefork
+    node_create dc2
+    dc2_clock +0
+    log "joining DC2 to $REALM as a second domain controller"
+    on dc2 samba-tool domain join "$DNSDOMAIN" DC -U "Administrator%$ADMINPASS" \
+        --realm="$REALM" --server="dc1.$DNSDOMAIN" --dns-backend=SAMBA_INTERNAL \
+        --option="rpc server port = $RPC_PORT" --option="log level = 1" \
+        >"$LAB/dc2/join.log" 2>&1 \
+        || { tail -30 "$LAB/dc2/join.log"; die "join of DC2 failed"; }
+    dc2_start_samba
+    DC2_UP=1
+    log "DC2 up"
+}
+
+# a client krb5.conf that asks DC2 only (for KRB5_CONFIG)
+write_krb5_conf_dc2() {   # node
+    sed -e "s/= $DC_IP\$/= $DC2_IP/" "$LAB/$1/etc/krb5.conf" > "$LAB/$1/etc/krb5-dc2.conf"
 }
 
 # ---------------------------------------------------------------- members
@@ -327,6 +401,62 @@ cap_stop() {
     # keep only Kerberos, kpasswd, SMB, EPM, the DC's RPC port and IP fragments
     tcpdump -Z root -r "$CAP_RAW" -w "$OUT/$CAP_NAME.pcap" "$CAP_FILTER ${CAP_EXTRA:-}" 2>/dev/null
     log "captured $OUT/$CAP_NAME.pcap ($(stat -c %s "$OUT/$CAP_NAME.pcap") bytes)"
+}
+
+# A capture taken on a node itself (its eth0), not on the bridge: the node's
+# own traffic only, stamped with the node's clock (cap_local.py, run with
+# the node's libfaketime settings given as env assignments).
+cap_start_local() {   # name node [env...]
+    local n=$2 i
+    CAP_NAME=$1
+    CAP_NODE=$n
+    rm -f "$OUT/keys/$1".* "$LAB/$n/lib/cap.pid"
+    CAP_RAW=$LAB/$n/lib/cap-$1.raw.pcap
+    shift 2
+    on "$n" env "$@" "$PY" "$HERE/cap_local.py" eth0 "/var/lib/samba/cap-$CAP_NAME.raw.pcap" \
+        /var/lib/samba/cap.pid >"$LAB/cap-$CAP_NAME.log" 2>&1 &
+    CAP_LOCAL_JOB=$!
+    for i in $(seq 50); do grep -qs 'listening on' "$LAB/cap-$CAP_NAME.log" && break; sleep 0.1; done
+    grep -qs 'listening on' "$LAB/cap-$CAP_NAME.log" || die "cap_local.py on $n did not start"
+    sleep 0.3
+}
+
+cap_stop_local() {
+    sleep 1
+    on "$CAP_NODE" sh -c 'kill -INT "$(cat /var/lib/samba/cap.pid)"' || true
+    wait "$CAP_LOCAL_JOB" 2>/dev/null || true
+    CAP_LOCAL_JOB=
+    tcpdump -Z root -r "$CAP_RAW" -w "$OUT/$CAP_NAME.pcap" "$CAP_FILTER ${CAP_EXTRA:-}" 2>/dev/null
+    log "captured $OUT/$CAP_NAME.pcap on $CAP_NODE ($(stat -c %s "$OUT/$CAP_NAME.pcap") bytes)"
+}
+
+# A ring buffer: tcpdump on the bridge rotating its file every SECONDS
+# (-G, at most COUNT files: -W), each file filtered afterwards like any
+# capture and written as NAME-1.pcap, NAME-2.pcap, ... in time order.
+cap_start_ring() {   # name seconds count
+    CAP_NAME=$1
+    rm -f "$OUT/keys/$1".* "$OUT/$1"-[0-9]*.pcap
+    rm -rf "$LAB/ring-$1"; mkdir -p "$LAB/ring-$1"
+    ip netns exec "$SWNS" tcpdump -Z root -i "$BRIDGE" -s 0 --immediate-mode -U -n -G "$2" -W "$3" \
+        -w "$LAB/ring-$1/ring-%Y%m%d-%H%M%S.pcap" >"$LAB/cap-$1.log" 2>&1 &
+    CAP_PID=$!
+    echo "cap $CAP_PID $CAP_PID" >> "$LAB/holders"
+    local i
+    for i in $(seq 50); do grep -qs 'listening on' "$LAB/cap-$1.log" && break; sleep 0.1; done
+    sleep 0.3
+}
+
+cap_stop_ring() {
+    sleep 1
+    kill -INT "$CAP_PID" 2>/dev/null || true
+    wait "$CAP_PID" 2>/dev/null || true
+    CAP_PID=
+    local f k=0
+    for f in "$LAB/ring-$CAP_NAME"/ring-*.pcap; do
+        k=$((k + 1))
+        tcpdump -Z root -r "$f" -w "$OUT/$CAP_NAME-$k.pcap" "$CAP_FILTER ${CAP_EXTRA:-}" 2>/dev/null
+        log "captured $OUT/$CAP_NAME-$k.pcap ($(stat -c %s "$OUT/$CAP_NAME-$k.pcap") bytes, ring file $(basename "$f"))"
+    done
 }
 
 # ---------------------------------------------------------------- teardown

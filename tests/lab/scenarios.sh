@@ -399,10 +399,21 @@ scn_11_samr_reset() {
 #      listening on 5985, a WinRM-shaped POST /wsman from WS07 with a healthy
 #      keytab (AP-REQ in Authorization, AP-REP in the 200's WWW-Authenticate).
 #      trustwire finds HTTP there by its first bytes, not by the port.
+# The member and the DC agree on a new machine password again (an
+# administrator's repair, not recorded): after the resets of 10-server-key*
+# SRV01 holds a secret the DC no longer knows.
+member_resync_secret() {   # node
+    local n=$1 pw
+    pw="Tw-Lab-Resync-$RANDOM-1!"
+    on dc samba-tool user setpassword "$(nb_of "$n")\$" --newpassword="$pw" >/dev/null
+    printf '%s\n' "$pw" | on "$n" net changesecretpw -f -i >/dev/null
+}
+
 scn_11_http_5985() {
     member_join srv1
     ensure_node ws7
     on dc samba-tool spn add "HTTP/srv01.$DNSDOMAIN" 'SRV01$' >/dev/null 2>&1 || true
+    machine_kinit srv1 >/dev/null 2>&1 || member_resync_secret srv1
     on srv1 net ads keytab create -P >/dev/null      # HTTP/ keys with SRV01's current secret
     httpd_conf 5985
     CAP_EXTRA="or port 5985"
@@ -478,4 +489,289 @@ scn_11_dcsync() {
         --targetdir=/tmp/twclone --use-kerberos=required </dev/null || true
     cap_stop
     CAP_EXTRA=
+}
+
+# ---------------------------------------------------------------- issue 9/10 scenarios
+
+DC2FQDN=dc2.$DNSDOMAIN
+DOMAIN_NC="DC=${DNSDOMAIN//./,DC=}"
+
+# kinit with the machine keytab against DC2 only
+machine_kinit_dc2() {   # node
+    local n=$1 nb
+    nb=$(nb_of "$n")
+    write_krb5_conf_dc2 "$n"
+    on "$n" env KRB5_CONFIG=/etc/samba/krb5-dc2.conf KRB5CCNAME=FILE:/tmp/machine-dc2.ccache kinit -k "$nb\$@$REALM"
+}
+
+dc2_drs_options() {   # +DISABLE_INBOUND_REPL | -DISABLE_INBOUND_REPL
+    on dc2 samba-tool drs options "$DC2FQDN" --dsa-option="$1" -U "Administrator%$ADMINPASS" >/dev/null
+}
+
+dc2_replicate_from_dc1() {
+    on dc2 samba-tool drs replicate "$DC2FQDN" "$DCFQDN" "$DOMAIN_NC" -U "Administrator%$ADMINPASS" >/dev/null
+}
+
+# 12a. One DC lags (issue 9, dc-replication): DC2 joined to DC1 as a second
+#      DC, its inbound replication switched off; WS10 and WS11 change their
+#      machine passwords on DC1 (kpasswd) and then log on against DC1
+#      (accepted) and against DC2 (refused: DC2 still holds the old
+#      passwords); WS12, which changed nothing, is accepted by both.
+scn_12_dc_replication() {
+    member_join ws10; member_join ws11; member_join ws12
+    if [ -n "${DC2_UP:-}" ]; then dc2_replicate_from_dc1; else dc2_join; fi
+    local n
+    for n in ws10 ws11 ws12; do
+        machine_kinit_dc2 "$n" >/dev/null    # DC2 knows every member (not recorded)
+        lab_key_snapshot "$(nb_of "$n")\$" "as joined (DC2 holds this one)"
+    done
+    dc2_drs_options +DISABLE_INBOUND_REPL
+    cap_start 12-dc-replication
+    for n in ws10 ws11; do
+        on "$n" net ads changetrustpw                  # kpasswd on DC1
+        lab_key_snapshot "$(nb_of "$n")\$" "after the rotation on DC1 (DC1's current; DC2 lacks it)"
+        machine_kinit "$n"                             # DC1: AS-REP with the new key
+        machine_kinit_dc2 "$n" || true                 # DC2: KDC_ERR_PREAUTH_FAILED
+        on "$n" net rpc testjoin -S "$DC2FQDN" || true  # DC2's NETLOGON: STATUS_ACCESS_DENIED
+    done
+    machine_kinit ws12                                 # both DCs accept WS12
+    machine_kinit_dc2 ws12
+    on ws12 net rpc testjoin -S "$DC2FQDN"
+    cap_stop
+    lab_export_keys 12-dc-replication 'WS10$' 'WS11$' 'WS12$' 'DC1$' 'DC2$' krbtgt
+    # the repair (not recorded): inbound replication on again, DC2 catches up
+    dc2_drs_options -DISABLE_INBOUND_REPL
+    dc2_replicate_from_dc1
+    machine_kinit_dc2 ws10 >/dev/null && log "after the repair DC2 accepts WS10's new password"
+}
+
+# 12b. A DC whose own clock steps (issue 10): DC2's samba runs under
+#      libfaketime (dc2_clock); WS10 and WS12 log on against DC2 with the
+#      clock right, then DC2's clock jumps 47 minutes ahead and their next
+#      logons are refused with KRB_AP_ERR_SKEW, while DC1 (right clock)
+#      still accepts them. The members' clocks never moved.
+scn_12_dc_clock_step() {
+    member_join ws10; member_join ws12
+    if [ -n "${DC2_UP:-}" ]; then dc2_replicate_from_dc1; else dc2_join; fi
+    dc2_clock +0
+    sleep 1.5
+    local n
+    cap_start 12-dc-clock-step
+    for n in ws10 ws12; do machine_kinit_dc2 "$n"; done      # DC2's clock right: accepted
+    dc2_clock +47m
+    sleep 2                                                  # libfaketime re-reads it every second
+    for n in ws10 ws12; do
+        machine_kinit_dc2 "$n" || true                       # KRB_AP_ERR_SKEW, stime 47 min ahead
+        machine_kinit "$n"                                   # DC1: accepted
+    done
+    machine_kinit_dc2 ws10 || true
+    cap_stop
+    dc2_clock +0
+    lab_export_keys 12-dc-clock-step 'WS10$' 'WS12$' 'DC1$' 'DC2$' krbtgt
+}
+
+# 12c. A time server with a wrong clock that several machines follow
+#      (issue 9, time-source): NTP01 (10.77.0.50, no domain member) runs
+#      chronyd serving its own clock, which libfaketime puts 37 minutes
+#      ahead. WS13, WS14 and WS15 took their time from it (their processes
+#      run 37 minutes ahead as well): each asks NTP01 for the time (ntpsec
+#      sntp, whose request carries the client's clock) and then fails
+#      Kerberos at DC1 with KRB_AP_ERR_SKEW. WS07 asks NTP01 with chronyd
+#      -Q, whose requests carry a random transmit timestamp (no clock
+#      reading: trustwire drops and counts such samples).
+NTP1_IP=$SUBNET.50
+NTP1_SKEW=+37m
+NTP1_FT=(FAKETIME_DONT_FAKE_MONOTONIC=1 LD_PRELOAD="$LIBFAKETIME" FAKETIME="$NTP1_SKEW")
+
+ntp1_start() {
+    [ -n "${NTP1_UP:-}" ] && return 0
+    ensure_node ntp1
+    mkdir -p "$LAB/ntp1/lib/chrony"
+    cat > "$LAB/ntp1/lib/chrony/chrony.conf" <<EOC
+allow $SUBNET.0/24
+local stratum 8
+bindaddress $NTP1_IP
+bindcmdaddress /
+cmdport 0
+pidfile /var/lib/samba/chrony/chronyd.pid
+driftfile /var/lib/samba/chrony/drift
+EOC
+    # (libfaketime preloaded directly: the faketime wrapper's named semaphore
+    # is keyed by PID, and PIDs repeat across the nodes' PID namespaces)
+    on ntp1 env "${NTP1_FT[@]}" \
+        sh -c 'exec chronyd -x -d -u root -f /var/lib/samba/chrony/chrony.conf >/var/log/samba/chronyd.out 2>&1' &
+    BG_PIDS+=($!)
+    local i
+    for i in $(seq 50); do
+        [ -s "$LAB/ntp1/lib/chrony/chronyd.pid" ] && { NTP1_UP=1; sleep 1; return 0; }
+        sleep 0.1
+    done
+    cat "$LAB/ntp1/log/chronyd.out" >&2
+    die "chronyd on NTP01 did not start"
+}
+
+ntp1_stop() {
+    [ -n "${NTP1_UP:-}" ] || return 0
+    on ntp1 sh -c 'p=$(cat /var/lib/samba/chrony/chronyd.pid 2>/dev/null) && kill "$p"; for i in $(seq 50); do [ -e /proc/$p ] || exit 0; sleep 0.1; done' || true
+    NTP1_UP=
+}
+
+scn_12_time_source() {
+    member_join ws13; member_join ws14; member_join ws15
+    ensure_node ws7
+    ntp1_start
+    mkdir -p "$LAB/ws7/lib/chrony-q"
+    printf 'server %s iburst maxsamples 4\npidfile /var/lib/samba/chrony-q/chronyd.pid\ndriftfile /var/lib/samba/chrony-q/drift\ncmdport 0\nbindcmdaddress /\n' \
+        "$NTP1_IP" > "$LAB/ws7/lib/chrony-q/chrony.conf"
+    CAP_EXTRA="or udp port 123"
+    cap_start 12-time-source
+    local n
+    for n in ws13 ws14 ws15; do
+        on "$n" env "${NTP1_FT[@]}" sntp -t 2 "$NTP1_IP" || true
+        on "$n" env "${NTP1_FT[@]}" KRB5CCNAME=FILE:/tmp/machine.ccache kinit -k "$(nb_of "$n")\$@$REALM" || true   # KRB_AP_ERR_SKEW
+    done
+    # chronyd as a one-shot client (-Q: measure, never set the clock)
+    on ws7 env "${NTP1_FT[@]}" timeout 20 chronyd -Q -u root -f /var/lib/samba/chrony-q/chrony.conf || true
+    cap_stop
+    CAP_EXTRA=
+    ntp1_stop
+    lab_export_keys 12-time-source 'WS13$' 'WS14$' 'WS15$' 'DC1$' krbtgt
+}
+
+# 12d. A password change whose answer never came (issue 9,
+#      interrupted-rotation): WS09 logs on, then `net ads changetrustpw`
+#      sends its kpasswd request to DC1, which changes the password, but an
+#      nftables rule in DC1's namespace drops DC1's kpasswd answers to WS09
+#      (UDP and TCP source port 464): WS09 times out and keeps its old
+#      password. The rule is removed and WS09's next logons are refused.
+scn_12_interrupted_rotation() {
+    member_join ws9
+    lab_key_snapshot 'WS09$' "as joined: the password WS09 keeps"
+    cap_start 12-interrupted-rotation
+    machine_kinit ws9                                      # accepted
+    on dc nft -f - <<EOT
+table inet twlab_drop {
+    chain out {
+        type filter hook output priority 0; policy accept;
+        ip daddr $SUBNET.${NODE_IP[ws9]} udp sport 464 counter drop
+        ip daddr $SUBNET.${NODE_IP[ws9]} tcp sport 464 counter drop
+    }
+}
+EOT
+    on ws9 net ads changetrustpw || true                   # request reaches DC1, the answer is dropped
+    on dc nft list table inet twlab_drop >&2 || true
+    on dc nft delete table inet twlab_drop
+    lab_key_snapshot 'WS09$' "after the unanswered change: DC1's current, which WS09 never learned"
+    machine_kinit ws9 || true                              # refused?
+    on ws9 net rpc testjoin -S "$DCFQDN" || true
+    cap_stop
+    lab_export_keys 12-interrupted-rotation 'WS09$' 'DC1$' krbtgt
+}
+
+# 12e. A ring buffer: tcpdump -G 3 -W 8 on the bridge while WS01 and WS05
+#      (healthy) and WS02 (stale password) log on in turn, 3.5 s apart: the
+#      exchanges land in several files, read together (trustwire -r each).
+scn_12_ring() {
+    member_join ws1; member_join ws5
+    make_stale ws2
+    cap_start_ring 12-ring 3 8
+    healthy_round ws1
+    sleep 3.5
+    machine_kinit ws2 || true
+    on ws2 net rpc testjoin -S "$DCFQDN" || true
+    sleep 3.5
+    healthy_round ws5
+    sleep 3.5
+    machine_kinit ws2 || true
+    machine_kinit ws1
+    cap_stop_ring
+    local k
+    for k in "$OUT"/12-ring-[0-9]*.pcap; do
+        k=$(basename "$k" .pcap)
+        lab_export_keys "$k" 'WS01$' 'WS02$' 'WS05$' 'DC1$' krbtgt
+    done
+}
+
+# 12f. A capture taken on a workstation (issue 9, vantage point): WS16's
+#      clock (all its processes, the capture helper included) runs 20
+#      minutes ahead; the capture is made on WS16's own eth0 by
+#      cap_local.py, stamped with WS16's clock, with WS16's transmit
+#      checksum offload on (its own frames carry partial checksums).
+#      WS16's logons are refused with KRB_AP_ERR_SKEW; an SMB2 negotiate
+#      shows DC1's clock too.
+WS16_SKEW=+20m
+scn_12_client_vantage() {
+    member_join ws16
+    ip netns exec tw-ws16 ethtool -K eth0 tx on >/dev/null
+    local ft=(FAKETIME_DONT_FAKE_MONOTONIC=1 LD_PRELOAD="$LIBFAKETIME" FAKETIME="$WS16_SKEW")
+    cap_start_local 12-client-vantage ws16 "${ft[@]}"
+    on ws16 env "${ft[@]}" KRB5CCNAME=FILE:/tmp/skew.ccache kinit -k "WS16\$@$REALM" || true     # KRB_AP_ERR_SKEW
+    on ws16 env "${ft[@]}" KRB5CCNAME=FILE:/tmp/skew.ccache kinit -k "WS16\$@$REALM" || true
+    on ws16 env "${ft[@]}" net rpc testjoin -S "$DCFQDN" || true
+    cap_stop_local
+    ip netns exec tw-ws16 ethtool -K eth0 tx off >/dev/null
+    lab_export_keys 12-client-vantage 'WS16$' 'DC1$' krbtgt
+}
+
+# 12g. A member whose clock steps back and forth (issue 10): WS17's
+#      processes read their time through a libfaketime timestamp file that
+#      the scenario rewrites between rounds (+0, -3 h, +0, -3 h), as when a
+#      hypervisor's time sync and the guest's time service fight. Each round
+#      asks DC1's NTP server for the time (sntp: the request carries WS17's
+#      clock) and logs on with the machine key.
+scn_12_clock_step() {
+    member_join ws17
+    dc_start_ntp
+    local ft=(FAKETIME_DONT_FAKE_MONOTONIC=1 LD_PRELOAD="$LIBFAKETIME"
+              FAKETIME_TIMESTAMP_FILE=/var/lib/samba/faketime.rc FAKETIME_NO_CACHE=1) off
+    CAP_EXTRA="or udp port 123"
+    cap_start 12-clock-step
+    for off in +0 -3h +0 -3h; do
+        printf '%s\n' "$off" > "$LAB/ws17/lib/faketime.rc"
+        on ws17 env "${ft[@]}" sntp -t 2 "$DC_IP" || true
+        on ws17 env "${ft[@]}" KRB5CCNAME=FILE:/tmp/machine.ccache kinit -k "WS17\$@$REALM" || true
+        on ws17 env "${ft[@]}" sntp -t 2 "$DC_IP" || true
+        sleep 2
+    done
+    cap_stop
+    CAP_EXTRA=
+    dc_stop_ntp
+    lab_export_keys 12-clock-step 'WS17$' 'DC1$' krbtgt
+}
+
+# 12h. NTLM pass-through (issue 10): SRV02, a member server with smbd and
+#      winbindd, has its NETLOGON secure channel to DC1 established before
+#      the capture (wbinfo -t). In the capture, alice on WS07 opens an SMB2
+#      session to SRV02 with NTLM only (right, then wrong password); SRV02
+#      passes each logon to DC1 with NetrLogonSamLogonEx over winbindd's
+#      existing TCP connection (sealed; its bind is before the capture, so
+#      not even the interface is on the wire). Then rpcclient on SRV02 binds
+#      a new connection with schannel, reusing the stored session key
+#      without a new Authenticate, and passes alice's logon the same way.
+scn_12_ntlm_passthrough() {
+    member_join srv2
+    ensure_node ws7
+    # SRV02 has no NSS module for domain users: alice's session runs as the
+    # local user nobody (as an AD member maps a domain account to root)
+    grep -q 'username map' "$LAB/srv2/etc/smb.conf" ||
+        sed -i 's|^\[global\]$|[global]\n    username map = /etc/samba/user.map|' "$LAB/srv2/etc/smb.conf"
+    printf '!nobody = %s\\alice\n' "$NBDOMAIN" > "$LAB/srv2/etc/user.map"
+    # the share is an empty directory of SRV02's own (not the host's /tmp)
+    mkdir -p "$LAB/srv2/lib/share"
+    sed -i 's|^    path = /tmp$|    path = /var/lib/samba/share|' "$LAB/srv2/etc/smb.conf"
+    member_start_winbindd srv2
+    member_start_smbd srv2
+    on srv2 wbinfo -t                                  # the secure channel, before the capture
+    cap_start 12-ntlm-passthrough
+    on ws7 smbclient "//srv02.$DNSDOMAIN/share" -U "alice%$USERPASS" --use-kerberos=disabled -c ls </dev/null >/dev/null
+    on ws7 smbclient "//srv02.$DNSDOMAIN/share" -U "alice%wrong-password" --use-kerberos=disabled -c ls </dev/null || true
+    # A new connection that reuses SRV02's stored session key (schannel bind,
+    # no ReqChallenge/Authenticate): rpcclient's samlogon passes alice's
+    # logon to DC1 (NetrLogonSamLogonEx/WithFlags, sealed), as a member
+    # server does for every NTLM client.
+    on srv2 rpcclient -P "ncacn_ip_tcp:${DCFQDN}[schannel,seal]" -c "samlogon alice $USERPASS" </dev/null || true
+    cap_stop
+    member_stop_winbindd srv2
+    lab_export_keys 12-ntlm-passthrough 'SRV02$' alice 'DC1$' krbtgt
+    lab_export_password 12-ntlm-passthrough "alice@$REALM" "$USERPASS" "user created by the lab"
 }

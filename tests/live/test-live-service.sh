@@ -34,7 +34,9 @@ chmod 755 "$WORK"
 
 # a record of an earlier run: live alerts are appended, never truncated
 echo '{"record":"earlier run"}' >"$WORK/alerts.ndjson"
-ip netns exec "$NS_CAP" "$TW" -i "$IF_CAP" -Z nobody --alerts "$WORK/alerts.ndjson" -w "$WORK/ring" -b filesize:1,files:2 \
+# one worker: the finding records' frame numbers are -r's (several workers
+# number frames in the order they take them: tests/live/test-live-fanout.sh)
+ip netns exec "$NS_CAP" "$TW" -i "$IF_CAP" --workers 1 -Z nobody --alerts "$WORK/alerts.ndjson" -w "$WORK/ring" -b filesize:1,files:2 \
     >"$WORK/report.txt" 2>"$WORK/live.err" &
 TW_PID=$!
 TW_LIVE_PIDS+=("$TW_PID")

@@ -26,7 +26,9 @@ fi
 
 live_setup
 
-ip netns exec "$NS_CAP" "$TW" -i "$IF_CAP" -T events >"$WORK/live.ndjson" 2>"$WORK/live.err" &
+# one worker: frames numbered in arrival order, as -r numbers them
+# (several workers: tests/live/test-live-fanout.sh)
+ip netns exec "$NS_CAP" "$TW" -i "$IF_CAP" --workers 1 -T events >"$WORK/live.ndjson" 2>"$WORK/live.err" &
 TW_PID=$!
 TW_LIVE_PIDS+=("$TW_PID")
 live_wait_capturing 1

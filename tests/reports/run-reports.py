@@ -8,7 +8,8 @@ tests/reports/TESTLIST, one case per line (shell-style quoting, # comments):
     NAME  PCAP  EXIT  [ASSERTION...]
 
   PCAP       relative to the repository root (../shared/pcaps/public/… or pcaps/…);
-             a missing capture skips its case
+             a missing capture skips its case; a glob (pcaps/12-ring-*.pcap) is every
+             file it matches, in name order, read together (-r each)
   EXIT       expected exit status (0: no machine broken, 1: at least one)
   NAME.report is the reviewed text of `trustwire -r PCAP` and NAME.sha256 the capture it was
   made from: when the capture changes (a re-recorded lab capture) the text is not compared, the
@@ -23,6 +24,7 @@ Usage: run-reports.py [--regen] TRUSTWIRE [NAME...]
 Exit: 0 all passed, 1 a failure, 77 every selected case skipped.
 """
 import difflib
+import glob
 import hashlib
 import json
 import os
@@ -88,20 +90,25 @@ def main():
     regen = "--regen" in args
     args = [a for a in args if a != "--regen"]
     tw, names = args[0], set(args[1:])
-    env = dict(os.environ, NO_COLOR="1")
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="80")  # goldens are made at 80 columns (docs/report.md)
     passed = failed = skipped = 0
     for name, pcap, exit_expected, assertions in load(os.path.join(HERE, "TESTLIST")):
         if names and name not in names:
             continue
         path = os.path.join(REPO, pcap)
-        if not os.path.exists(path):
+        paths = sorted(glob.glob(path)) if any(c in pcap for c in "*?[") else [path]
+        if not paths or not all(os.path.exists(x) for x in paths):
             print("SKIP %s (%s absent)" % (name, pcap))
             skipped += 1
             continue
-        p = subprocess.run([tw, "-r", path], capture_output=True, text=True, env=env, timeout=120)
+        rargs = [a for x in paths for a in ("-r", x)]
+        p = subprocess.run([tw] + rargs, capture_output=True, text=True, env=env, timeout=120)
         expected_file = os.path.join(HERE, name + ".report")
         sha_file = os.path.join(HERE, name + ".sha256")
-        digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
+        h = hashlib.sha256()
+        for x in paths:
+            h.update(open(x, "rb").read())
+        digest = h.hexdigest()
         errs = []
         notes = []
         if regen:
@@ -123,14 +130,14 @@ def main():
                 errs.append("report differs:\n" + "\n".join(list(diff)[:40]))
         if p.returncode != exit_expected:
             errs.append("exit %d, expected %d (%s)" % (p.returncode, exit_expected, p.stderr.strip()[:200]))
-        j = subprocess.run([tw, "-r", path, "-T", "json"], capture_output=True, text=True, env=env, timeout=120)
+        j = subprocess.run([tw] + rargs + ["-T", "json"], capture_output=True, text=True, env=env, timeout=120)
         try:
             report = json.loads(j.stdout)
             errs += check(report, assertions)
             if j.returncode != p.returncode:
                 errs.append("-T json exits %d, -T report %d" % (j.returncode, p.returncode))
             # The same verdicts from saved events (-T events | --from-events -).
-            ev = subprocess.run([tw, "-r", path, "-T", "events"], capture_output=True, env=env, timeout=120)
+            ev = subprocess.run([tw] + rargs + ["-T", "events"], capture_output=True, env=env, timeout=120)
             fe = subprocess.run([tw, "--from-events", "-", "-T", "json"], input=ev.stdout, capture_output=True,
                                 env=env, timeout=120)
             direct = sorted((m["account"] or str(m["addresses"]), m["verdict"], m["state"]) for m in report["machines"])

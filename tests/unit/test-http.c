@@ -1,8 +1,9 @@
 /* test-http.c — the HTTP Negotiate carrier (RFC 4559) on hand-built HTTP/1.1
- * conversations.  The two Kerberos tokens are the real ones of
- * pcaps/10-server-key-http.pcap (frame 33: SPNEGO NegTokenInit with the
- * AP-REQ for http/srv01; frame 36: negTokenResp reject carrying the GSS-wrapped
- * KRB-ERROR 44 KRB_AP_ERR_BADKEYVER).  Each conversation is fed whole, split at
+ * conversations.  The two Kerberos tokens are the real ones of the 2026-12-02
+ * recording of pcaps/10-server-key-http.pcap (frame 33: SPNEGO NegTokenInit
+ * with the AP-REQ for http/srv01; frame 36: negTokenResp reject carrying the
+ * GSS-wrapped KRB-ERROR 44 KRB_AP_ERR_BADKEYVER; frames 35 and 38 of the
+ * re-recording with keys).  Each conversation is fed whole, split at
  * every offset of every message, one byte at a time, and cut at every length
  * (the events must then be a prefix of the whole run's); plus gaps inside a
  * body and inside a header block, pick-up in the middle of a stream, bytes

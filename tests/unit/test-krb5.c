@@ -498,7 +498,7 @@ static void test_ap_options_note(void)
         { 0x00, "0x00000000 (none)", false, false },
         { 0x20, "0x20000000 (mutual-required)", false, true },
         { 0x40, "0x40000000 (use-session-key)", true, false },
-        { 0x60, "0x60000000 (use-session-key,mutual-required)", true, true },
+        { 0x60, "0x60000000 (use-session-key, mutual-required)", true, true },
         { 0x80, "0x80000000 (reserved)", false, false },
     };
     for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {

@@ -1,6 +1,8 @@
 /* test-report.c — the report (text and JSON) and events read back from NDJSON. */
 #include "analysis-test-util.h"
 
+#include "output/wrap.h"
+
 #include <json-glib/json-glib.h>
 
 static const char *const stale[] = {
@@ -265,6 +267,122 @@ static void test_evidence_more(void)
     g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(root, "capture"), "machines_refused"), ==, 0);
 }
 
+/* ---- width and folding (docs/report.md "Width and folding") ---- */
+
+static gsize widest_line(const char *text)
+{
+    gsize w = 0;
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++)
+        w = MAX(w, tw_wrap_display_width(*l));
+    return w;
+}
+
+static void test_wrap_rules(void)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    /* colour sequences take no column; UTF-8 characters one */
+    g_assert_cmpuint(tw_wrap_display_width("\033[1;31mBROKEN\033[0m →"), ==, 8);
+    tw_wrap(out, 40, "  ", "    ",
+            "alpha beta 10.0.0.1 → 10.0.0.2 gamma kerberos.error_code == 24 && ip.addr == 10.77.0.22 "
+            "&& ip.addr == 10.77.0.10 frame 105, `nltest /sc_verify:LAB` done");
+    g_assert_cmpuint(widest_line(out->str), <=, 40);
+    /* never split next to an arrow or inside a filter clause, nor before a count */
+    g_assert_nonnull(strstr(out->str, "10.0.0.1 → 10.0.0.2"));
+    g_assert_nonnull(strstr(out->str, "ip.addr == 10.77.0.22"));
+    g_assert_nonnull(strstr(out->str, "kerberos.error_code == 24"));
+    g_assert_nonnull(strstr(out->str, "frame 105,"));
+    /* a command that fits on a line stays on one; a filter breaks before && */
+    g_assert_nonnull(strstr(out->str, "\n    `nltest /sc_verify:LAB` done"));
+    g_assert_nonnull(strstr(out->str, "\n    && ip.addr"));
+    g_assert_true(g_str_has_suffix(out->str, "\n"));
+    g_assert_null(strstr(out->str, " \n")); /* no trailing spaces */
+    /* a command wider than a line goes word by word, within the width */
+    g_string_truncate(out, 0);
+    tw_wrap(out, 40, "", "  ", "run `a b c d e f g h i j k l m n o p q r s t u v w x y z 1 2 3 4 5 6` now");
+    g_assert_cmpuint(widest_line(out->str), <=, 40);
+    /* a word wider than the line is put on a line of its own */
+    g_string_truncate(out, 0);
+    tw_wrap(out, 40, "", "  ", "x abcdefghijabcdefghijabcdefghijabcdefghijabcdef y");
+    g_assert_cmpstr(out->str, ==, "x\n  abcdefghijabcdefghijabcdefghijabcdefghijabcdef\n  y\n");
+}
+
+static void test_width_columns(void)
+{
+    g_autofree char *old = g_strdup(g_getenv("COLUMNS"));
+    FILE *f = tmpfile();
+    g_assert_nonnull(f);
+    g_unsetenv("COLUMNS");
+    g_assert_cmpuint(tw_wrap_width_for(f), ==, TW_WRAP_DEFAULT); /* not a terminal */
+    g_setenv("COLUMNS", "132", TRUE);
+    g_assert_cmpuint(tw_wrap_width_for(f), ==, 132);
+    g_setenv("COLUMNS", "12", TRUE);
+    g_assert_cmpuint(tw_wrap_width_for(f), ==, TW_WRAP_MIN);
+    g_setenv("COLUMNS", "80x", TRUE);
+    g_assert_cmpuint(tw_wrap_width_for(f), ==, TW_WRAP_DEFAULT);
+    g_setenv("COLUMNS", "-5", TRUE);
+    g_assert_cmpuint(tw_wrap_width_for(f), ==, TW_WRAP_DEFAULT);
+    fclose(f);
+    /* the whole report at 60 columns */
+    g_setenv("COLUMNS", "60", TRUE);
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, stale, NULL);
+    g_autofree char *text = render(a, TW_REPORT_TEXT, false, NULL);
+    g_assert_cmpuint(widest_line(text), <=, 60);
+    g_assert_nonnull(strstr(text, "BROKEN    WS1$"));
+    if (old)
+        g_setenv("COLUMNS", old, TRUE);
+    else
+        g_unsetenv("COLUMNS");
+}
+
+/* Five refusals of one machine's key by one DC: one folded evidence line in
+ * the text, five evidence objects in the JSON. */
+static void test_fold_repeated_evidence(void)
+{
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    for (int i = 0; i < 5; i++) {
+        g_autofree char *req = g_strdup_printf(
+            "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:%02dZ\",\"proto\":\"kerberos\",\"src\":\"10.0.0.11\","
+            "\"sport\":%d,\"dst\":\"10.0.0.1\",\"dport\":88,\"msg_type\":10,\"cname\":\"WS1$\"}",
+            10 * i + 12, 2 * i, 5000 + i);
+        g_autofree char *err = g_strdup_printf(
+            "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:%02dZ\",\"proto\":\"kerberos\",\"src\":\"10.0.0.1\","
+            "\"sport\":88,\"dst\":\"10.0.0.11\",\"dport\":%d,\"msg_type\":30,\"error_code\":24,\"reply_to\":%d}",
+            10 * i + 13, 2 * i + 1, 5000 + i, 10 * i + 12);
+        const char *lines[] = { req, err, NULL };
+        feed_lines(a, lines, NULL);
+    }
+    g_autofree char *text = render(a, TW_REPORT_TEXT, false, NULL);
+    g_assert_nonnull(strstr(text, "×5, frames 13–53  09:00:01–09:00:09  10.0.0.1 → 10.0.0.11"));
+    g_assert_null(strstr(text, "frame 23 ")); /* the middle ones are folded, not listed */
+    /* one filter line for the run */
+    const char *f1 = strstr(text, "filter: kerberos.error_code == 24");
+    g_assert_nonnull(f1);
+    g_assert_null(strstr(f1 + 1, "filter: kerberos.error_code == 24"));
+    g_autofree char *json = render(a, TW_REPORT_JSON, false, NULL);
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_assert_true(json_parser_load_from_data(p, json, -1, NULL));
+    JsonObject *root = json_node_get_object(json_parser_get_root(p));
+    JsonObject *m = machine_by_account(json_object_get_array_member(root, "machines"), "WS1$");
+    g_assert_nonnull(m);
+    JsonArray *ev = json_object_get_array_member(m, "evidence");
+    g_assert_cmpuint(json_array_get_length(ev), ==, 5);
+    for (guint i = 0; i < 5; i++)
+        g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(ev, i), "frame"), ==, 10 * i + 13);
+    /* a different error in the run breaks it */
+    const char *other[] = {
+        "{\"frame\":60,\"ts\":\"2026-03-02T09:00:20Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.11\",\"sport\":6000,"
+        "\"dst\":\"10.0.0.2\",\"dport\":88,\"msg_type\":10,\"cname\":\"WS1$\"}",
+        "{\"frame\":61,\"ts\":\"2026-03-02T09:00:21Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.2\",\"sport\":88,"
+        "\"dst\":\"10.0.0.11\",\"dport\":6000,\"msg_type\":30,\"error_code\":24,\"reply_to\":60}",
+        NULL,
+    };
+    feed_lines(a, other, NULL);
+    g_autofree char *text2 = render(a, TW_REPORT_TEXT, false, NULL);
+    g_assert_nonnull(strstr(text2, "frame 61 "));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -276,5 +394,8 @@ int main(int argc, char **argv)
     g_test_add_func("/report/event-from-json-rejects", test_event_from_json_rejects);
     g_test_add_func("/report/announce-once", test_announce_once);
     g_test_add_func("/report/evidence-more", test_evidence_more);
+    g_test_add_func("/report/wrap-rules", test_wrap_rules);
+    g_test_add_func("/report/width-columns", test_width_columns);
+    g_test_add_func("/report/fold-repeated-evidence", test_fold_repeated_evidence);
     return g_test_run();
 }

@@ -7,11 +7,13 @@
 
 static void test_table(void)
 {
-    g_assert_cmpuint(tw_rules_count, ==, 15);
+    g_assert_cmpuint(tw_rules_count, ==, 20);
     static const char *const required[] = { "stale-password", "server-key-mismatch", "clock-skew", "account-missing",
                                             "account-disabled", "trust-failure", "duplicate-identity", "rotation",
                                             "zerologon", "healthy", "unknown", "dc-replication",
-                                            "interrupted-rotation", "time-source", "foreign-use" };
+                                            "interrupted-rotation", "time-source", "foreign-use",
+                                            "dcsync-non-dc", "s4u-unknown-user", "spn-unknown", "tgt-refused",
+                                            "rc4-service-ticket" };
     for (gsize i = 0; i < G_N_ELEMENTS(required); i++) {
         const TwRule *r = tw_rule_by_name(required[i]);
         g_assert_nonnull(r);
