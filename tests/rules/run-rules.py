@@ -198,14 +198,18 @@ def run_case(tw, name):
     for a in exp.get("dc_addresses", []):
         if a not in dc_addrs:
             errs.append("DC %s not listed (%r)" % (a, sorted(dc_addrs)))
-    # dc_view: {"ADDR": {"accepted": [...], "refused": [...]}}: the per-DC view, exact sets.
+    # dc_view: {"ADDR": {"accepted": [...], "refused": [...], "refused_skew": [...]}}: the per-DC
+    # view, exact sets; "refusals" / "skew_refusals": exact counts.
     for addr, want in exp.get("dc_view", {}).items():
         d = next((d for d in report["domain_controllers"] if addr in d["addresses"]), None)
         if d is None:
             errs.append("dc_view: no DC with address %s" % addr)
             continue
-        for k in ("accepted", "refused"):
+        for k in ("accepted", "refused", "refused_skew"):
             if k in want and sorted(d.get(k, [])) != sorted(want[k]):
+                errs.append("dc_view %s %s: %r, expected %r" % (addr, k, d.get(k), want[k]))
+        for k in ("refusals", "skew_refusals"):
+            if k in want and d.get(k) != want[k]:
                 errs.append("dc_view %s %s: %r, expected %r" % (addr, k, d.get(k), want[k]))
     # The text report must agree on the exit status and print its result line.
     t = subprocess.run(args + ["-T", "report"], capture_output=True, text=True, timeout=60,
