@@ -111,6 +111,9 @@ def check_machine(key, m, exp, errs):
         err("key_generation_used %r, expected %r" % (m.get("key_generation_used"), exp["key_generation_used"]))
     if "key_proof_contains" in exp and exp["key_proof_contains"] not in (m.get("key_proof") or ""):
         err("key_proof lacks %r: %r" % (exp["key_proof_contains"], m.get("key_proof")))
+    for x in exp.get("key_proof_excludes", []):
+        if x in (m.get("key_proof") or ""):
+            err("key_proof holds %r: %r" % (x, m.get("key_proof")))
     if "reset_by_other_contains" in exp and exp["reset_by_other_contains"] not in (m.get("reset_by_other") or ""):
         err("reset_by_other lacks %r: %r" % (exp["reset_by_other_contains"], m.get("reset_by_other")))
     if "kvno_timeline_contains" in exp and exp["kvno_timeline_contains"] not in (m.get("kvno_timeline") or ""):
