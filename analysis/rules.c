@@ -692,8 +692,17 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         g_string_append_printf(s, " %u request%s refused with KRB_AP_ERR_SKEW: Kerberos logons and service access "
                                   "fail (the password itself is fine).",
                                sk->count, sk->count == 1 ? " was" : "s were");
-    if (st == TW_STATE_AT_RISK && sk->count)
-        g_string_append(s, " Windows retried with the DC's time and succeeded, but the clock is still wrong.");
+    if (st == TW_STATE_AT_RISK && sk->count) {
+        /* Who corrected the time is the client's Kerberos library: Windows
+         * (MS-KILE 3.1.5.2), MIT and Heimdal (kdc_timesync, on by default,
+         * from the KRB-ERROR's stime); name it only as the capture shows it. */
+        TwOs os = tw_machine_os(m);
+        g_string_append(s, os == TW_OS_WINDOWS ? " Windows retried with the DC's time"
+                           : os == TW_OS_UNIX  ? " Its Kerberos library (MIT/Heimdal kdc_timesync) retried with the "
+                                                 "DC's time"
+                                               : " The client retried with the DC's time");
+        g_string_append(s, " and succeeded, but the clock is still wrong.");
+    }
     if (F(m, TW_F_KRB_KEY_FAIL)->count || F(m, TW_F_NL_AUTH_DENIED)->count)
         g_string_append(s, " Its broken secure channel also stops authenticated time sync (MS-SNTP), which "
                            "explains the drift.");

@@ -263,6 +263,22 @@ static void overview(GString *out, TwAnalysis *a, const TwPageModel *pm)
             g_string_append(out, "<td>");
             if (v->lagging->len || v->only_here->len)
                 g_string_append(out, "lags behind the other DCs (dc-replication)");
+            if (v->refused_skew->len) {
+                g_autoptr(GPtrArray) sk = g_ptr_array_sized_new(v->refused_skew->len);
+                for (guint j = 0; j < v->refused_skew->len; j++)
+                    g_ptr_array_add(sk, (gpointer)tw_machine_label(g_ptr_array_index(v->refused_skew, j)));
+                g_ptr_array_sort(sk, label_cmp);
+                g_string_append_printf(out, "%srefused %" G_GUINT64_FORMAT " logon%s for clock skew (",
+                                       v->lagging->len || v->only_here->len ? "; " : "", v->skew_refusals,
+                                       v->skew_refusals == 1 ? "" : "s");
+                for (guint j = 0; j < sk->len && j < 30; j++) {
+                    g_string_append(out, j ? ", " : "");
+                    esc(out, g_ptr_array_index(sk, j));
+                }
+                if (sk->len > 30)
+                    g_string_append_printf(out, " … and %u more", sk->len - 30);
+                g_string_append(out, ")");
+            }
             g_string_append(out, "</td></tr>\n");
         }
         g_string_append(out, "</tbody></table>\n");

@@ -313,6 +313,12 @@ def main():
             path, status, report = page_of(name, ["-r", cap], tmp)
             page = open(path, encoding="utf-8").read()
             static_checks(name, page, status, report)
+            # the per-DC table notes whom a DC refused for clock skew (report.md domain_controllers)
+            for d in report["domain_controllers"]:
+                if d.get("refused_skew"):
+                    want = "refused %d logon%s for clock skew (%s)" % (
+                        d["skew_refusals"], "" if d["skew_refusals"] == 1 else "s", ", ".join(d["refused_skew"]))
+                    check(f"{name}: DC {d['addresses'][0]} notes its skew refusals", want in page, want)
             pages += 1
             if CHROMIUM:
                 dom_checks(name, chromium_dom(path), report)
