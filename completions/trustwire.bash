@@ -12,9 +12,11 @@ _trustwire()
         -i|--interface)
             COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")); return ;;
         -T|--output)
-            COMPREPLY=($(compgen -W "report json summary events tree" -- "$cur")); return ;;
+            COMPREPLY=($(compgen -W "report json summary events tree ecs" -- "$cur")); return ;;
         --write)
-            COMPREPLY=($(compgen -W "report: json: summary: events: tree:" -- "$cur")); compopt -o nospace; return ;;
+            COMPREPLY=($(compgen -W "report: json: summary: events: tree: ecs:" -- "$cur")); compopt -o nospace; return ;;
+        --alerts-format)
+            COMPREPLY=($(compgen -W "native ecs" -- "$cur")); return ;;
         -t|--time-format)
             COMPREPLY=($(compgen -W "utc local e" -- "$cur")); return ;;
         -O|--tree-layers)
@@ -26,7 +28,7 @@ _trustwire()
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "-r --read --from-events -i --interface -f --filter -s --snaplen -T --output
-            --write --alerts -B --buffer-size -p --no-promiscuous-mode -D --list-interfaces -c --count
+            --write --alerts --alerts-format -B --buffer-size -p --no-promiscuous-mode -D --list-interfaces -c --count
             -Z --user -w --ring-dir -b --ring-buffer --report-every --retire-after --workers --publish
             --sensor-name --nats-creds --nats-ca --nats-cert --nats-key --publish-spool --durable --follow
             -K --keytab --password --nthash --show-keys -S --stats -V --tree -O --tree-layers --frame -Y --display-filter

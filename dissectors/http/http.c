@@ -555,17 +555,17 @@ static void parse_block(HttpFlow *f, HttpDir *d, TwDissectCtx *ctx, int dir, con
     HttpDecorate dec = { f, &msg, NULL };
     if (msg.response) {
         tw_event_set_str(hev, "msg", "response");
-        tw_event_set_int(hev, "status", msg.status);
-        tw_event_take_str(hev, "reason", printable_dup(msg.reason, msg.reason_len));
+        tw_event_set_int(hev, "http_status", msg.status);
+        tw_event_take_str(hev, "http_reason", printable_dup(msg.reason, msg.reason_len));
         if (have_req)
             tw_event_set_int(hev, "request_frame", (gint64)req.frame);
     } else {
         tw_event_set_str(hev, "msg", "request");
-        tw_event_take_str(hev, "method", printable_dup(msg.method, msg.method_len));
+        tw_event_take_str(hev, "http_method", printable_dup(msg.method, msg.method_len));
         dec.uri = printable_dup(msg.uri, msg.uri_len);
-        tw_event_set_str(hev, "uri", dec.uri);
+        tw_event_set_str(hev, "http_uri", dec.uri);
         if (msg.uri_len > TW_HTTP_MAX_URI)
-            tw_event_set_bool(hev, "uri_truncated", TRUE);
+            tw_event_set_bool(hev, "http_uri_truncated", TRUE);
     }
     if (ctx->want_tree) {
         if (msg.response)
