@@ -573,10 +573,10 @@ static void parse_block(HttpFlow *f, HttpDir *d, TwDissectCtx *ctx, int dir, con
                                    msg.status == 401   ? "the server asks for authentication: a challenge follows"
                                    : msg.status == 407 ? "the proxy asks for authentication"
                                                        : NULL,
-                                   "%d %s", msg.status, tw_event_get_str(hev, "reason"));
+                                   "%d %s", msg.status, tw_event_get_str(hev, "http_reason"));
         else
             tw_event_tree_add_spec(hev, 0, "HTTP request", "RFC 9112 3", NULL, "%s %s",
-                                   tw_event_get_str(hev, "method"), tw_event_get_str(hev, "uri"));
+                                   tw_event_get_str(hev, "http_method"), tw_event_get_str(hev, "http_uri"));
     }
     if (msg.auth_overflow)
         tw_anomaly(ctx, "http", "limit", "more than %d authentication fields in one message",

@@ -491,7 +491,7 @@ bool tw_samr_dissect(const TwDcerpcStub *st)
             { "user_handle", "UserHandle", NULL, NULL },
             { "info_class_name", "UserInformationClass", NULL, NULL },
             { "sets_password", "sets the password", "this call resets the account's password", NULL },
-            { "status", "return value", NULL, "MS-ERREF 2.3 NTSTATUS" },
+            { "nt_status", "return value", NULL, "MS-ERREF 2.3 NTSTATUS" },
         };
         const char *op = tw_event_get_str(s.ev, "op");
         tw_event_tree_add_spec(s.ev, 0, op ? op : "SAMR call", "MS-SAMR 3.1.5", st->sealed ? "sealed: only the opnum is visible" : NULL,
