@@ -21,7 +21,8 @@ its one JSON type; a field it does not list fails (additionalProperties: false).
    that no field name was seen with two JSON types;
 6. writes every rule fixture back in schema 1 (the old names, no "schema") and checks that
    `--from-events` reads it to exactly the events of the schema-2 fixture (the documented
-   schema-1 mapping of core/event-json.c, end to end).
+   schema-1 mapping of core/event-json.c, end to end), and that tools/events-upgrade.py
+   turns it back into the fixture itself (the same mapping in Python).
 
 Prints the counts; exits 1 on any invalid event, 77 when python3-jsonschema is missing
 (tools/setup.sh --test installs it).
@@ -38,6 +39,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 PUBLIC = os.environ.get("TW_PUBLIC_PCAPS", os.path.join(REPO, "..", "shared", "pcaps", "public"))
 SCHEMA = os.path.join(REPO, "docs", "events.schema.json")
 EVENTS_MD = os.path.join(REPO, "docs", "events.md")
+UPGRADE = os.path.join(REPO, "tools", "events-upgrade.py")
 MAX_ERRORS = 40
 
 try:
@@ -173,11 +175,27 @@ def check_schema1(tw, fixtures, tmp):
                     o.write(json.dumps(to_schema1(json.loads(line)), ensure_ascii=False) + "\n")
         a = run([tw, "--from-events", fx, "-T", "events"]).splitlines()
         b = run([tw, "--from-events", v1, "-T", "events"]).splitlines()
+        # tools/events-upgrade.py, the same mapping for data outside trustwire: its schema-2
+        # lines must read to the same events, and be the fixture's own events
+        up = os.path.join(tmp, "upgraded.ndjson")
+        with open(up, "w", encoding="utf-8") as o:
+            o.write(run([sys.executable, UPGRADE, v1], ok=(0,)))
+        c = run([tw, "--from-events", up, "-T", "events"]).splitlines()
+        with open(fx, encoding="utf-8") as f, open(up, encoding="utf-8") as g:
+            want = [json.loads(x) for x in f if x.strip()]
+            got = [json.loads(x) for x in g if x.strip()]
         n += len(a)
-        if a != b:
-            first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-            diffs.append(f"{os.path.relpath(fx, REPO)}: schema-1 line {first + 1} reads differently:\n"
-                         f"  2: {a[first] if first < len(a) else '(none)'}\n  1: {b[first] if first < len(b) else '(none)'}")
+        for name, other in (("schema-1", b), ("events-upgrade.py", c)):
+            if a != other:
+                first = next((i for i, (x, y) in enumerate(zip(a, other)) if x != y), min(len(a), len(other)))
+                diffs.append(f"{os.path.relpath(fx, REPO)}: {name} line {first + 1} reads differently:\n"
+                             f"  2: {a[first] if first < len(a) else '(none)'}\n"
+                             f"  1: {other[first] if first < len(other) else '(none)'}")
+        if got != want:
+            first = next((i for i, (x, y) in enumerate(zip(want, got)) if x != y), min(len(want), len(got)))
+            diffs.append(f"{os.path.relpath(fx, REPO)}: events-upgrade.py line {first + 1} is not the fixture's:\n"
+                         f"  fixture:  {want[first] if first < len(want) else '(none)'}\n"
+                         f"  upgraded: {got[first] if first < len(got) else '(none)'}")
     return n, diffs
 
 
@@ -256,7 +274,7 @@ def main():
     for d in d1:
         print("SCHEMA 1:", d)
     print(f"schema 1: {n1} events of {len(fixtures)} fixtures written with the old names read back "
-          f"{'identically' if not d1 else f'with {len(d1)} differences'}")
+          f"(--from-events, and tools/events-upgrade.py) {'identically' if not d1 else f'with {len(d1)} differences'}")
     coll = c.collisions()
     for e in coll:
         print("COLLISION:", e)
