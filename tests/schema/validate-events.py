@@ -19,7 +19,7 @@ its one JSON type; a field it does not list fails (additionalProperties: false).
    the contract's names and types too (except hostile-*.ndjson, wrong on purpose);
 5. validates every event with jsonschema's Draft202012Validator, and independently checks
    that no field name was seen with two JSON types;
-6. writes every rule fixture back in schema 1 (the old names, no "schema") and checks that
+6. writes every rule fixture and event golden back in schema 1 (the old names, no "schema") and checks that
    `--from-events` reads it to exactly the events of the schema-2 fixture (the documented
    schema-1 mapping of core/event-json.c, end to end), and that tools/events-upgrade.py
    turns it back into the fixture itself (the same mapping in Python).
@@ -167,12 +167,16 @@ def to_schema1(ev):
 def check_schema1(tw, fixtures, tmp):
     """Returns (events compared, differences)."""
     n, diffs = 0, []
-    for fx in fixtures:
-        v1 = os.path.join(tmp, "v1.ndjson")
-        with open(fx, encoding="utf-8") as f, open(v1, "w", encoding="utf-8") as o:
+    for name in fixtures:
+        v1, fx = os.path.join(tmp, "v1.ndjson"), os.path.join(tmp, "v2.ndjson")
+        with open(name, encoding="utf-8") as f, open(v1, "w", encoding="utf-8") as o, \
+                open(fx, "w", encoding="utf-8") as o2:
             for line in f:
-                if line.strip():
+                if line.startswith("{"):  # a golden's "# stderr" lines are not events
+                    o2.write(line)
                     o.write(json.dumps(to_schema1(json.loads(line)), ensure_ascii=False) + "\n")
+        if not os.path.getsize(fx):
+            continue  # a golden of no events
         a = run([tw, "--from-events", fx, "-T", "events"]).splitlines()
         b = run([tw, "--from-events", v1, "-T", "events"]).splitlines()
         # tools/events-upgrade.py, the same mapping for data outside trustwire: its schema-2
@@ -185,15 +189,15 @@ def check_schema1(tw, fixtures, tmp):
             want = [json.loads(x) for x in f if x.strip()]
             got = [json.loads(x) for x in g if x.strip()]
         n += len(a)
-        for name, other in (("schema-1", b), ("events-upgrade.py", c)):
+        for what, other in (("schema-1", b), ("events-upgrade.py", c)):
             if a != other:
                 first = next((i for i, (x, y) in enumerate(zip(a, other)) if x != y), min(len(a), len(other)))
-                diffs.append(f"{os.path.relpath(fx, REPO)}: {name} line {first + 1} reads differently:\n"
+                diffs.append(f"{os.path.relpath(name, REPO)}: {what} line {first + 1} reads differently:\n"
                              f"  2: {a[first] if first < len(a) else '(none)'}\n"
                              f"  1: {other[first] if first < len(other) else '(none)'}")
         if got != want:
             first = next((i for i, (x, y) in enumerate(zip(want, got)) if x != y), min(len(want), len(got)))
-            diffs.append(f"{os.path.relpath(fx, REPO)}: events-upgrade.py line {first + 1} is not the fixture's:\n"
+            diffs.append(f"{os.path.relpath(name, REPO)}: events-upgrade.py line {first + 1} is not the fixture's:\n"
                          f"  fixture:  {want[first] if first < len(want) else '(none)'}\n"
                          f"  upgraded: {got[first] if first < len(got) else '(none)'}")
     return n, diffs
@@ -270,10 +274,12 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         fixtures = [f for f in sorted(glob.glob(os.path.join(REPO, "tests", "rules", "*.ndjson")))
                     if not os.path.basename(f).startswith("hostile-")]
-        n1, d1 = check_schema1(tw, fixtures, tmp)
+        # and the event goldens: every protocol's real events (HTTP, DCE/RPC faults, …)
+        goldens = sorted(glob.glob(os.path.join(REPO, "tests", "golden", "*.events")))
+        n1, d1 = check_schema1(tw, fixtures + goldens, tmp)
     for d in d1:
         print("SCHEMA 1:", d)
-    print(f"schema 1: {n1} events of {len(fixtures)} fixtures written with the old names read back "
+    print(f"schema 1: {n1} events of {len(fixtures)} rule fixtures and {len(goldens)} event goldens written with the old names read back "
           f"(--from-events, and tools/events-upgrade.py) {'identically' if not d1 else f'with {len(d1)} differences'}")
     coll = c.collisions()
     for e in coll:
