@@ -399,6 +399,8 @@ struct TwAnalysis {
     guint64 evidence_dropped;
     guint64 machines_refused; /* events about a new machine after TW_AN_MAX_MACHINES */
     guint64 clock_samples_implausible; /* samples dropped: decades from every other clock (clock.c) */
+    guint64 clock_samples_corrected;   /* decrypted client times after a KRB_AP_ERR_SKEW that agree with the
+                                        * DCs: the Kerberos library's corrected time, not the machine's clock */
     GHashTable *ntp_server_of; /* NTP client addr → the server addr it asked (char*, owned) */
     GHashTable *ws_claims;     /* addr → NAME$ of the last NTLMSSP workstation name claimed from it (owned) */
     GHashTable *ntp_off_clients; /* server addr → GHashTable set of client addrs it sent an offset

@@ -667,7 +667,21 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             /* with keys: the client's own clock, decrypted (keyproof.c) */
             g_autofree char *who = tw_identity_from_principal(t == TW_KRB5_AS_REQ ? cname : tw_keyproof_client(r->proof));
             TwMachine *cm = who ? tw_identity_get(a, who) : tw_identity_by_addr(a, ev->src, false);
-            clock_sample(a, cm, ev, source, clk_kind, clk_us, ev->ts_us);
+            /* After a KRB_AP_ERR_SKEW, MIT (kdc_timesync) and Windows retry with
+             * their time shifted by the KDC's (RFC 4120 7.5.9 lets the client
+             * learn it from the error's stime): a decrypted time that now agrees
+             * with the DCs is that corrected time, not the machine's clock. */
+            double dc_off = 0;
+            if (cm && cm->facts[TW_F_KRB_SKEW].count && cm->role != TW_ROLE_DC) {
+                if (!tw_clock_dc_offset_at(a, ev->ts_us, &dc_off))
+                    dc_off = 0;
+                if (ABS((double)(clk_us - ev->ts_us) / 1e6 - dc_off) < TW_AN_SKEW_LIMIT_S) {
+                    a->clock_samples_corrected++;
+                    cm = NULL;
+                }
+            }
+            if (cm)
+                clock_sample(a, cm, ev, source, clk_kind, clk_us, ev->ts_us);
         }
         gint64 till = 0;
         /* RFC 4120 5.4.1: till is chosen by the client from its own clock;

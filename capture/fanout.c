@@ -227,6 +227,11 @@ static gpointer worker_main(gpointer data)
         if (r == 0)
             break;
         if (r == 1) {
+            if (w->f->cfg.on_frame) {
+                g_mutex_lock(w->f->cfg.frame_lock);
+                w->f->cfg.on_frame(&fr, w->f->cfg.on_frame_user);
+                g_mutex_unlock(w->f->cfg.frame_lock);
+            }
             tw_pipeline_frame(w->pl, &fr);
             w->last_ts = fr.ts_us;
             if (++frames < HANDOFF_FRAMES && w->pending->len < HANDOFF_EVENTS)

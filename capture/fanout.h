@@ -59,6 +59,12 @@ typedef struct {
     struct TwKeyStore *keys; /* shared by every worker (read-only), or NULL */
     bool show_keys;
     TwRing *ring;            /* -w DIR (transfer none), or NULL */
+    /* Each frame a worker reads, before it is dissected (the capture health
+     * a small -s or a clock hurts), called under frame_lock: the thread that
+     * reads what on_frame writes takes the same lock.  NULL: none. */
+    void (*on_frame)(const TwFrame *fr, void *user);
+    void *on_frame_user;
+    GMutex *frame_lock;
 } TwFanoutConfig;
 
 /* One pipeline per member of the fan-out source `src` (transfer none: must

@@ -374,7 +374,12 @@ bool tw_source_live_stats(TwSource *s, TwCaptureStats *out)
      * we read them far more often than every 2^32 packets. */
     s->stats.received += (guint32)(st.ps_recv - s->raw_recv);
     s->stats.kernel_drops += (guint32)(st.ps_drop - s->raw_drop);
-    s->stats.if_drops += (guint32)(st.ps_ifdrop - s->raw_ifdrop);
+    /* The interface's counter (/proc/net/dev through libpcap) is not the
+     * socket's: it can step back (a driver reset, a counter rewritten), and a
+     * step back is not four billion drops. */
+    gint32 if_step = (gint32)(guint32)(st.ps_ifdrop - s->raw_ifdrop);
+    if (if_step > 0)
+        s->stats.if_drops += (guint32)if_step;
     s->raw_recv = st.ps_recv;
     s->raw_drop = st.ps_drop;
     s->raw_ifdrop = st.ps_ifdrop;

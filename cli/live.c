@@ -76,6 +76,18 @@ static guint64 drops_of(const TwCaptureStats *s)
     return s->kernel_drops + s->if_drops;
 }
 
+static void health_lock(const TwLiveRunOptions *o)
+{
+    if (o->health_lock)
+        g_mutex_lock(o->health_lock);
+}
+
+static void health_unlock(const TwLiveRunOptions *o)
+{
+    if (o->health_lock)
+        g_mutex_unlock(o->health_lock);
+}
+
 static void health_update(TwSource *src, LiveHealth *h, TwStages *st)
 {
     tw_source_live_stats(src, &h->total);
@@ -319,7 +331,9 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
                 break;
             if (r == 1) {
                 last_capture_ts = ev->ts_us;
+                health_lock(o);
                 o->emit(ev, o->emit_user);
+                health_unlock(o);
                 if (++since_check < 256 && !report_requested)
                     continue;
             }
@@ -352,6 +366,7 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
         }
         since_check = 0;
         now = g_get_monotonic_time();
+        health_lock(o); /* the workers feed the health frame by frame */
         health_update(src, &h, st); /* findings say whether packets were lost before them */
         if (st->ring && r == 2)
             tw_ring_flush(st->ring); /* idle: what was captured is on disk */
@@ -368,6 +383,7 @@ int tw_live_run(TwSource *src, TwPipeline *pl, TwStages *st, const TwLiveRunOpti
             tw_live_retire(st, last_capture_ts, o->retire_after_us);
             next_retire = now + retire_every;
         }
+        health_unlock(o);
     }
     if (pl)
         tw_pipeline_finish(pl);

@@ -24,6 +24,10 @@ typedef struct {
     struct TwFanout *fanout;
     void (*emit)(TwEvent *ev, void *user);
     void *emit_user;
+    /* With fanout: the lock the workers hold while they feed the capture
+     * health (TwFanoutConfig.frame_lock); held here while the analysis and
+     * the reports use it.  NULL without fanout. */
+    GMutex *health_lock;
 } TwLiveRunOptions;
 
 /* Parses "1h", "30m", "10s", "2d", "500ms" or plain seconds into µs; false when

@@ -92,6 +92,20 @@ static void emit_borrowed(TwEvent *ev, void *user)
 }
 
 /* An event of the live pipeline (transfer full). */
+/* Live with fan-out: each worker's frames feed the interface's health
+ * record, under the lock cli/live.c holds while the analysis uses it. */
+typedef struct {
+    TwHealth *health;
+    TwHealthSource *hs;
+    GMutex lock;
+} LiveFrameHealth;
+
+static void live_frame_health(const TwFrame *fr, void *user)
+{
+    LiveFrameHealth *lh = user;
+    tw_health_frame(lh->health, lh->hs, fr->no, fr->no, fr->ts_us, fr->caplen, fr->origlen);
+}
+
 static void emit_to_stages(TwEvent *ev, void *user)
 {
     emit_borrowed(ev, user);
@@ -836,11 +850,21 @@ int main(int argc, char **argv)
     g_autoptr(TwWorkers) wk = NULL;
     FrameCtx fctx = { file_starts, health, NULL, 0 };
     g_autoptr(TwRingTap) tap = NULL;
+    LiveFrameHealth live_health = { 0 };
+    g_mutex_init(&live_health.lock);
     g_autoptr(TwFanout) fo = NULL;
     if (iface && tw_source_members(src)) {
         /* --workers N: a pipeline per fan-out socket, events merged by time */
         TwFanoutConfig fc = { .want_tree = tw_stages_want_tree(&st), .keys = keys, .show_keys = show_keys,
                               .ring = ring };
+        if (health) {
+            live_health.health = health;
+            live_health.hs = tw_health_source(health, iface, "live");
+            fc.on_frame = live_frame_health;
+            fc.on_frame_user = &live_health;
+            fc.frame_lock = &live_health.lock;
+            lro.health_lock = &live_health.lock;
+        }
         fo = tw_fanout_new(src, &fc);
         lro.fanout = fo;
         lro.emit = emit_to_stages;

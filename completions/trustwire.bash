@@ -14,7 +14,7 @@ _trustwire()
         -T|--output)
             COMPREPLY=($(compgen -W "report json summary events tree html ladder ecs" -- "$cur")); return ;;
         --write)
-            COMPREPLY=($(compgen -W "report: json: summary: events: tree: html: ladder: ecs:" -- "$cur")); compopt -o nospace; return ;;
+            COMPREPLY=($(compgen -W "report: json: summary: events: tree: html: ecs:" -- "$cur")); compopt -o nospace; return ;;
         --alerts-format)
             COMPREPLY=($(compgen -W "native ecs" -- "$cur")); return ;;
         -t|--time-format)
@@ -30,9 +30,9 @@ _trustwire()
         COMPREPLY=($(compgen -W "-r --read --from-events -i --interface -f --filter -s --snaplen -T --output
             --write --alerts --alerts-format -B --buffer-size -p --no-promiscuous-mode -D --list-interfaces -c --count
             -Z --user -w --ring-dir -b --ring-buffer --report-every --retire-after --workers --publish
-            --sensor-name --nats-creds --nats-ca --nats-cert --nats-key --publish-spool --durable --follow
+            --sensor-name --nats-creds --nats-ca --nats-cert --nats-key --publish-spool --durable --follow --html --machine --ascii
             -K --keytab --password --nthash --show-keys -S --stats -V --tree -O --tree-layers --frame -Y --display-filter
-            --html --machine --ascii -q --quiet -l --line-buffered -n --no-resolve -t --time-format -v --version -h --help" -- "$cur"))
+            -q --quiet -l --line-buffered -n --no-resolve -t --time-format -v --version -h --help" -- "$cur"))
         return
     fi
     COMPREPLY=($(compgen -f -- "$cur"))

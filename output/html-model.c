@@ -54,7 +54,7 @@ TwPageModel *tw_page_model_new(TwAnalysis *a)
     g_array_set_clear_func(pm->views, view_clear);
     for (guint i = 0; i < a->machine_order->len; i++) {
         TwMachine *m = g_ptr_array_index(a->machine_order, i);
-        if (m->merged_away || tw_machine_only_named(m) || !tw_analysis_shows(a, m))
+        if (!tw_machine_is_machine(m) || !tw_analysis_shows(a, m)) /* as the report (report.c collect) */
             continue;
         TwMachineView v = { .m = m };
         v.findings = tw_rules_eval(a, m);

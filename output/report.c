@@ -590,6 +590,15 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
             a->clock_samples_implausible, a->clock_samples_implausible == 1 ? "" : "s");
         line(out, "", "  ", t);
     }
+    if (a->clock_samples_corrected) {
+        g_autofree char *t = g_strdup_printf(
+            "Note: %" G_GUINT64_FORMAT " decrypted client time%s after a KRB_AP_ERR_SKEW agree%s with the domain "
+            "controllers: the Kerberos library's time corrected by the KDC's, not the machine's clock (not used "
+            "as clock samples).",
+            a->clock_samples_corrected, a->clock_samples_corrected == 1 ? "" : "s",
+            a->clock_samples_corrected == 1 ? "s" : "");
+        line(out, "", "  ", t);
+    }
     if (a->machines_refused) {
         g_autofree char *t = g_strdup_printf("Note: more than %d machines: %" G_GUINT64_FORMAT " messages about further "
                                              "machines were not analysed (split the capture by subnet or time).",
@@ -851,6 +860,8 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     json_builder_add_int_value(b, (gint64)a->machines_refused);
     json_builder_set_member_name(b, "clock_samples_implausible");
     json_builder_add_int_value(b, (gint64)a->clock_samples_implausible);
+    json_builder_set_member_name(b, "clock_samples_corrected");
+    json_builder_add_int_value(b, (gint64)a->clock_samples_corrected);
     {
         const char *vp_how = NULL, *vp_conf = NULL;
         const char *vp = tw_clock_capture_host(a, &vp_how, &vp_conf);

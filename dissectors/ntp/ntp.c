@@ -34,7 +34,13 @@ gint64 tw_ntp_timestamp_to_unix_us(guint64 ntp)
 {
     if (ntp == 0)
         return 0;
-    gint64 sec = (gint64)(ntp >> 32) - (gint64)TW_NTP_UNIX_EPOCH;
+    /* RFC 4330 3: with the top bit of the seconds clear the time is in era 1
+     * (2036-2104, counted from 2036-02-07 06:28:16 UTC), as tshark reads it.
+     * 1900-1968 is never a real clock: a time before 1968 is the next era. */
+    guint64 secs = ntp >> 32;
+    if (!(secs & 0x80000000u))
+        secs += 1ull << 32;
+    gint64 sec = (gint64)secs - (gint64)TW_NTP_UNIX_EPOCH;
     guint64 frac_us = ((ntp & 0xffffffffu) * 1000000u) >> 32; /* < 10^6, exact floor */
     return sec * 1000000 + (gint64)frac_us;
 }

@@ -87,7 +87,8 @@ int main(int argc, char **argv)
     guint n = tw_source_members(src);
     Reader *r = g_new0(Reader, n);
     GThread **t = g_new0(GThread *, n);
-    fprintf(stderr, "fanout-check: capturing on %s\n", tw_source_describe(src));
+    g_autofree char *desc = tw_source_describe(src);
+    fprintf(stderr, "fanout-check: capturing on %s\n", desc);
     for (guint i = 0; i < n; i++) {
         r[i] = (Reader){ tw_source_member(src, i), i, g_string_new(NULL) };
         t[i] = g_thread_new("reader", reader_main, &r[i]);

@@ -259,8 +259,10 @@ static void test_timestamp(void)
     /* 0xffffffff / 2^32 s = 999999.99977 us: truncated. */
     g_assert_cmpint(tw_ntp_timestamp_to_unix_us((T0_NTP << 32) | 0xffffffffu), ==,
                     T0_UNIX * 1000000 + 999999);
-    /* 1 Jan 1900 + 1 s: before the Unix epoch. */
-    g_assert_cmpint(tw_ntp_timestamp_to_unix_us(1ull << 32), ==, (1 - 2208988800LL) * 1000000);
+    /* Top bit clear: era 1 (RFC 4330 3), 2036-02-07 06:28:16 UTC + 1 s, as tshark. */
+    g_assert_cmpint(tw_ntp_timestamp_to_unix_us(1ull << 32), ==, (4294967296LL + 1 - 2208988800LL) * 1000000);
+    /* 1968-01-20, the first second with the top bit set: era 0. */
+    g_assert_cmpint(tw_ntp_timestamp_to_unix_us(0x80000000ull << 32), ==, (2147483648LL - 2208988800LL) * 1000000);
 }
 
 static void test_client_server(void)
