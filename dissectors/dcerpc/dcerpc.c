@@ -791,7 +791,7 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
         char ver[16];
         snprintf(ver, sizeof ver, "%u.%u", pb.items[0].vmajor, pb.items[0].vminor);
         tw_event_set_str(ev, "uuid", pb.items[0].uuid);
-        tw_event_set_str(ev, "version", ver);
+        tw_event_set_str(ev, "if_version", ver);
         if (pb.items[0].iface)
             tw_event_set_str(ev, "interface", pb.items[0].iface->name);
     }
@@ -1154,10 +1154,10 @@ static void handle_fault(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, bool
     TwEvent *ev = event_new(s, ctx, "dcerpc");
     tw_event_set_str(ev, "pdu", "fault");
     tw_event_set_int(ev, "call_id", call_id);
-    tw_event_set_hex32(ev, "status", status);
+    tw_event_set_hex32(ev, "fault_status", status);
     const char *name = tw_dcerpc_fault_name(status);
     if (name)
-        tw_event_set_str(ev, "status_name", name);
+        tw_event_set_str(ev, "fault_status_name", name);
     if (pc) {
         tw_event_set_str(ev, "uuid", pc->uuid);
         if (pc->iface)

@@ -159,8 +159,8 @@ static bool parse_kpasswd(TwDissectCtx *ctx, const char *pname, const guint8 *da
         /* The capture stopped before the end of the frame (maybe exactly
          * between AP-REQ and KRB-PRIV): the frame, hence its last part, is cut. */
         TwEvent *last = g_ptr_array_index(evs, evs->len - 1);
-        if (!tw_event_has(last, "status")) {
-            tw_event_set_str(last, "status", tw_status_name(TW_TRUNCATED));
+        if (!tw_event_has(last, "decode_status")) {
+            tw_event_set_str(last, "decode_status", tw_status_name(TW_TRUNCATED));
             tw_event_set_bool(last, "truncated", TRUE);
         }
     }

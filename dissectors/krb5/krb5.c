@@ -1028,7 +1028,7 @@ static void parse_ext_error(Krb *k, const guint8 *p, gsize n, guint td)
     guint32 status = tw_cursor_le32(&c);
     guint32 reserved = tw_cursor_le32(&c);
     guint32 flags = tw_cursor_le32(&c);
-    tw_event_set_hex32(k->ev, "ntstatus", status);
+    tw_event_set_hex32(k->ev, "nt_status", status);
     tw_event_set_int(k->ev, "ext_error_flags", flags);
     TREE(k, td, "KERB-EXT-ERROR.status", "NTSTATUS: the Windows reason (e.g. 0xc0000072 account disabled)",
          "0x%08x", status);
@@ -2805,7 +2805,7 @@ TwEvent *tw_krb5_parse_message_full(TwDissectCtx *ctx, const guint8 *data, gsize
         krb_decrypt(&k, msg_type);
     dec_clear(&k.dec);
     if (k.status != TW_OK) {
-        tw_event_set_str(k.ev, "status", tw_status_name(k.status));
+        tw_event_set_str(k.ev, "decode_status", tw_status_name(k.status));
         if (k.status == TW_TRUNCATED)
             tw_event_set_bool(k.ev, "truncated", TRUE);
         else if (k.status == TW_MALFORMED)

@@ -244,7 +244,7 @@ static void authenticate_request(const TwDcerpcStub *st, TwEvent *ev, TwEvent *c
     if (n == 0)
         return;
     /* NetrServerAuthenticate (v1) has no flags: the oldest algorithm. */
-    guint32 flags = (guint32)tw_event_get_int(ev, "flags", 0);
+    guint32 flags = (guint32)tw_event_get_int(ev, "negotiate_flags", 0);
     TwNlAlg want = tw_nl_alg_for_flags(flags);
     /* The flags' algorithm first; then the others, so that a client that
      * computed with another algorithm than it offered is still named. */
@@ -338,7 +338,7 @@ static void authenticate_response(const TwDcerpcStub *st, TwEvent *ev, NlChannel
     if (!c || !c->pending)
         return;
     c->pending = false;
-    const char *status = tw_event_get_str(ev, "status");
+    const char *status = tw_event_get_str(ev, "nt_status");
     guint8 observed[8];
     if (!status || strcmp(status, "0x00000000") != 0 ||
         !unhex8(tw_event_get_str(ev, "server_credential"), observed))

@@ -136,7 +136,7 @@ static void test_failed_previous(void)
     g_assert_cmpint(tw_event_get_int(rq, "server_challenge_frame", 0), ==, 21);
     g_assert_true(tw_event_get_bool(rq, "decrypted", false));
     /* the refused reply says the same, next to its status */
-    g_assert_cmpstr(tw_event_get_str(rs, "status"), ==, "0xc0000022");
+    g_assert_cmpstr(tw_event_get_str(rs, "nt_status"), ==, "0xc0000022");
     g_assert_cmpstr(tw_event_get_str(rs, "credential_generation"), ==, "previous");
     g_assert_false(tw_event_has(rs, "server_credential_check"));
     /* the teaching view names the inputs' frames and hides the key */
@@ -259,13 +259,13 @@ static void test_success_and_password_set2(void)
     harness_init(&h, false, ks);
     run_wire(&h, true);
     TwEvent *rs = nl_event(&h, 3);
-    g_assert_cmpstr(tw_event_get_str(rs, "status"), ==, "0x00000000");
+    g_assert_cmpstr(tw_event_get_str(rs, "nt_status"), ==, "0x00000000");
     g_assert_cmpstr(tw_event_get_str(rs, "credential_generation"), ==, "current");
     g_assert_cmpstr(tw_event_get_str(rs, "server_credential_check"), ==, "match");
     password_set2(&h, "78d13a78a4b71709", "79b36fedce952258");
     TwEvent *ps = nl_event(&h, 4), *pr = nl_event(&h, 5);
     g_assert_cmpstr(tw_event_get_str(ps, "op"), ==, "NetrServerPasswordSet2");
-    g_assert_false(tw_event_has(ps, "decode_error"));
+    g_assert_false(tw_event_has(ps, "decode_status"));
     g_assert_cmpstr(tw_event_get_str(ps, "authenticator_check"), ==, "match");
     g_assert_cmpint(tw_event_get_int(ps, "new_password_length", 0), ==, 12);
     g_assert_true(tw_event_get_bool(ps, "new_password_length_valid", false));
@@ -386,7 +386,7 @@ static void test_unseal_call(void)
     g_assert_true(tw_event_get_bool(ev, "unsealed", false));
     g_assert_true(tw_event_get_bool(ev, "decrypted", false));
     g_assert_cmpint(tw_event_get_int(ev, "nl_seq", -1), ==, 0);
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_false(tw_event_has(ev, "decode_status"));
     g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "WS01");
     g_assert_cmpint(tw_event_get_int(ev, "query_level", 0), ==, 1);
     g_assert_cmpstr(tw_event_get_str(ev, "authenticator_credential"), ==, "78d13a78a4b71709");
