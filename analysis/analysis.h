@@ -345,6 +345,11 @@ void tw_finding_free(gpointer p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwFinding, tw_finding_free)
 /* Worst state among findings (UNKNOWN when none). */
 TwState tw_findings_state(GPtrArray *findings);
+/* The clock offset of m vs the DCs every output shows (s): the first finding
+ * that measured one, else none when a clock-skew finding did not (another
+ * median would contradict its refusals), else m's samples minus the DCs'
+ * (never for a DC).  False when there is none. */
+bool tw_findings_offset(const TwAnalysis *a, const TwMachine *m, GPtrArray *findings, double *offset_s);
 
 /* User (non-machine) failures, aggregated per (user, address, error). */
 typedef struct {

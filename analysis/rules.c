@@ -1256,6 +1256,26 @@ GPtrArray *tw_rules_eval(const TwAnalysis *a, const TwMachine *m)
     return out;
 }
 
+bool tw_findings_offset(const TwAnalysis *a, const TwMachine *m, GPtrArray *findings, double *offset_s)
+{
+    for (guint i = 0; i < findings->len; i++) {
+        const TwFinding *f = g_ptr_array_index(findings, i);
+        if (f->has_offset) {
+            *offset_s = f->offset_s;
+            return true;
+        }
+        if (f->rule && strcmp(f->rule->name, "clock-skew") == 0)
+            return false;
+    }
+    if (m->role == TW_ROLE_DC)
+        return false;
+    double own, dc;
+    if (!tw_machine_clock_offset(m, &own) || !tw_analysis_dc_offset(a, &dc))
+        return false;
+    *offset_s = own - dc;
+    return true;
+}
+
 TwState tw_findings_state(GPtrArray *findings)
 {
     TwState s = TW_STATE_UNKNOWN;

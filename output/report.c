@@ -86,24 +86,7 @@ static const TwFinding *main_finding(const Verdict *v)
 /* Clock offset of a machine vs the DC, in seconds, when measured. */
 static bool machine_offset(const TwAnalysis *a, const Verdict *v, double *out)
 {
-    for (guint i = 0; i < v->findings->len; i++) {
-        const TwFinding *f = g_ptr_array_index(v->findings, i);
-        if (f->has_offset) {
-            *out = f->offset_s;
-            return true;
-        }
-        /* skew without a measured offset: a median of other samples would
-         * contradict the refusals (analysis/clock.c) */
-        if (f->rule && strcmp(f->rule->name, "clock-skew") == 0)
-            return false;
-    }
-    if (v->m->role == TW_ROLE_DC)
-        return false;
-    double own, dc;
-    if (!tw_machine_clock_offset(v->m, &own) || !tw_analysis_dc_offset(a, &dc))
-        return false;
-    *out = own - dc;
-    return true;
+    return tw_findings_offset(a, v->m, v->findings, out);
 }
 
 /* ---- text ---- */
