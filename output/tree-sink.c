@@ -31,6 +31,16 @@ void tw_tree_frames_set(const guint64 *frames, gsize n)
     }
 }
 
+bool tw_frames_selected(void)
+{
+    return selected_frames != NULL;
+}
+
+bool tw_frame_selected(guint64 frame)
+{
+    return selected_frames && g_hash_table_contains(selected_frames, &frame);
+}
+
 static bool frame_shown(guint64 frame, void *user)
 {
     return !selected_frames || g_hash_table_contains(selected_frames, &frame);

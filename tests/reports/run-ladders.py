@@ -36,6 +36,12 @@ CASES = [
     ("01-healthy-ws01", UTF8, ["--machine", "WS01$", "pcaps/01-healthy.pcap"]),
     # saved events: six failing logons 10 s apart (the last 4 drawn), 15 in one second
     ("many-exchanges", UTF8, ["--from-events", "tests/reports/ladder/many-exchanges.ndjson"]),
+    # --frame N: only the exchanges holding those frames (one exchange of four, and of another
+    # machine; a healthy machine's teaching ladder; a frame no ladder draws)
+    ("many-exchanges-frames-8-16", UTF8, ["--frame", "8", "--frame", "16", "--from-events",
+                                          "tests/reports/ladder/many-exchanges.ndjson"]),
+    ("10-mixed-frame-52", UTF8, ["--frame", "52", "pcaps/10-mixed.pcap"]),
+    ("10-mixed-frame-1", UTF8, ["--frame", "1", "pcaps/10-mixed.pcap"]),
 ]
 failures = 0
 
@@ -65,6 +71,13 @@ for name, locale, argv in CASES:
     want = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
     diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True), "golden", "got"))
     check(f"ladder {name}", got == want and want, diff or "empty golden")
+    if "--frame" in argv:
+        frames = {argv[i + 1] for i, x in enumerate(argv) if x == "--frame"}
+        drawn = [l.rsplit("frame ", 1)[1].strip() for l in got.splitlines() if l.rstrip().split(" ")[-2:-1] == ["frame"]]
+        blocks = got.split("\nExchange ")[1:] + got.split("\nNo failing exchange")[1:]
+        check(f"ladder {name}: every exchange drawn holds a frame of --frame",
+              all(any(f"frame {f}\n" in b for f in frames) for b in blocks) and
+              (bool(blocks) == any(f in drawn for f in frames)), (frames, drawn))
     ascii_case = locale == C or "--ascii" in argv
     if "Exchange" in got:
         check(f"ladder {name}: {'ASCII only' if ascii_case else 'box drawing'}",
