@@ -294,6 +294,10 @@ typedef struct {
     GPtrArray *zl_attackers; /* char*: addresses that sent Zerologon attempts at this account */
     GArray *zl_attempt_ts;   /* gint64: recent attempt times, for burst detection */
     struct TwBurst *zl_burst; /* every attempt's time, binned (timeline.h); NULL before the first */
+    struct TwBurst *zl_sealed_burst; /* a DC: the sealed Authenticate calls of each burst against it
+                                      * (from the one that made it a burst, the window before it
+                                      * included), binned; NULL before the first burst */
+    gint64 zl_sealed_last_us;        /* the latest call binned there */
     GArray *foreign;         /* TwAddrUse: addresses that used this account but are not this
                               * machine (a Zerologon source, a non-DC using a DC's account): a
                               * separate actor, never among addrs (identity.c) */

@@ -238,6 +238,7 @@ void tw_machine_free(gpointer p)
     g_array_unref(m->foreign);
     g_array_unref(m->zl_attempt_ts);
     g_free(m->zl_burst);
+    g_free(m->zl_sealed_burst);
     for (int k = 0; k < TW_OSS_COUNT; k++)
         release(m->os.seen[k].file);
     g_free(m);

@@ -502,6 +502,14 @@ static void machine_section(GString *out, TwAnalysis *a, const TwMachineView *v,
         g_string_append_printf(out, "<figcaption>%" G_GUINT64_FORMAT " attempts (CVE-2020-1472: each has a 1 in 256 "
                                     "chance), counted per bar.</figcaption></figure>\n",
                                m->zl_burst->total);
+    } else if (zl && m->zl_sealed_burst) {
+        /* sealed calls: the all-zero credential cannot be seen, the burst can */
+        g_string_append_printf(out, "<h4 id=\"%s-burst\">Suspected Zerologon attempts over time</h4>\n<figure>", id);
+        tw_svg_burst(out, m->zl_sealed_burst, "sealed NETLOGON challenge and authenticate calls in bursts");
+        g_string_append_printf(out, "<figcaption>%" G_GUINT64_FORMAT " sealed NETLOGON challenge and authenticate "
+                                    "calls of the bursts (contents encrypted: the all-zero credential cannot be "
+                                    "seen), counted per bar.</figcaption></figure>\n",
+                               m->zl_sealed_burst->total);
     }
 
     g_string_append_printf(out, "<h4 id=\"%s-ev\">Evidence</h4>\n", id);

@@ -273,6 +273,51 @@ def dom_checks(name, dom, report, detailed_max=None):
     return root
 
 
+def a11y_checks(name, root):
+    """Headings in order (h1, then no level skipped), header cells with a
+    scope, every picture an image with a name, every mark and arrow titled."""
+    heads = [int(n.tag[1]) for n in root.find(lambda n: n.tag in ("h1", "h2", "h3", "h4", "h5", "h6"))]
+    skips = [(a, b) for a, b in zip(heads, heads[1:]) if b > a + 1]
+    check(f"{name}: headings start at h1 and skip no level", heads[:1] == [1] and heads.count(1) == 1 and not skips,
+          (heads[:12], skips[:5]))
+    bare = [n for n in root.find(lambda n: n.tag == "th") if "scope" not in n.attrs]
+    check(f"{name}: every <th> has a scope", not bare, [b.content()[:40] for b in bare[:5]])
+    for svg in root.find(lambda n: n.tag == "svg"):
+        named = svg.attrs.get("aria-label") or svg.attrs.get("aria-labelledby") or \
+            any(c.tag == "title" for c in svg.children)
+        if not check(f"{name}: svg.{svg.attrs.get('class')} is an image with a name",
+                     svg.attrs.get("role") == "img" and named, svg.attrs):
+            break
+        untitled = [a for a in svg.find(lambda n: n.tag == "a") if not a.find(lambda n: n.tag == "title")]
+        if not check(f"{name}: every link of svg.{svg.attrs.get('class')} has a <title>", not untitled,
+                     [a.attrs for a in untitled[:3]]):
+            break
+
+
+def overview_checks(name, root, report):
+    """The per-DC view lists the domain controllers of -T json; a Zerologon
+    finding has its burst histogram, a spray its histogram."""
+    dcs = root.find(lambda n: n.tag == "table" and "dcs" in n.cls())
+    text = dcs[0].content() if dcs else ""
+    for dc in report.get("domain_controllers", []):
+        who = dc["account"] or (dc["addresses"][0] if dc["addresses"] else "?")
+        check(f"{name}: the per-DC view lists {who}", who in text and all(a in text for a in dc["addresses"][:1]),
+              text[:300])
+    secs = {s.attrs.get("id"): s for s in root.find(lambda n: n.tag == "section" and "machine" in n.cls())}
+    for m in report["machines"]:
+        if m["state"] not in ATTENTION or not any(f["rule"] == "zerologon" for f in m["findings"]):
+            continue
+        sec = next((s for s in secs.values()
+                    if (s.find(lambda n: n.tag == "h3") or [None])[0] is not None and
+                    label(m) in s.find(lambda n: n.tag == "h3")[0].content()), None)
+        check(f"{name}: {label(m)} (zerologon) has its burst histogram",
+              sec is not None and sec.find(lambda n: n.tag == "svg" and "burst" in n.cls()), label(m))
+    users = root.find(lambda n: n.attrs.get("id") == "users")
+    bursts = users[0].find(lambda n: n.tag == "svg" and "burst" in n.cls()) if users else []
+    check(f"{name}: a histogram per password spray ({len(report.get('password_sprays', []))})",
+          len(bursts) == len(report.get("password_sprays", [])), len(bursts))
+
+
 STATE_WORD = {"BROKEN": "broken", "AT RISK": "at-risk", "RECOVERED": "recovered"}
 TEXT_LIST = {"Healthy": "healthy", "Not enough evidence": "unknown", "Cannot tell (evidence lost)": "cannot"}
 
@@ -410,6 +455,8 @@ def main():
             page = open(path, encoding="utf-8").read()
             static_checks(name, page, status, report)
             order_checks(name, parse(page), report, report["_text"])
+            a11y_checks(name, parse(page))
+            overview_checks(name, parse(page), report)
             pages += 1
             if CHROMIUM:
                 order_checks(name + " (Chromium DOM)", dom_checks(name, chromium_dom(path), report), report,
@@ -424,6 +471,8 @@ def main():
             page = open(path, encoding="utf-8").read()
             static_checks(name, page, status, report)
             order_checks(name, parse(page), report, report["_text"])
+            a11y_checks(name, parse(page))
+            overview_checks(name, parse(page), report)
             pages += 1
         # --machine: the page of one machine
         cap = os.path.join(ROOT, "pcaps", "10-mixed.pcap")
