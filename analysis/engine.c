@@ -1207,8 +1207,20 @@ static void sealed_burst(TwAnalysis *a, const TwEvent *ev, const char *source, c
     if (ts->len < TW_AN_BURST_MIN)
         return;
     TwMachine *dc = tw_identity_by_addr(a, ev->dst, true);
-    if (dc)
+    if (dc) {
         dc->role = TW_ROLE_DC;
+        /* the page's histogram: the calls of the window not binned yet
+         * (all of it when the burst begins), then each call */
+        bool fresh = !dc->zl_sealed_burst;
+        for (guint i = 0; i < ts->len; i++) {
+            gint64 t = g_array_index(ts, gint64, i);
+            if (fresh || t > dc->zl_sealed_last_us || i + 1 == ts->len) {
+                tw_burst_add(&dc->zl_sealed_burst, t);
+                if (t > dc->zl_sealed_last_us)
+                    dc->zl_sealed_last_us = t;
+            }
+        }
+    }
     g_autofree char *d = g_strdup_printf("sealed %s from %s: %u within %d s (contents encrypted)", op, ev->src,
                                          ts->len, (int)(TW_AN_BURST_WINDOW_US / G_USEC_PER_SEC));
     tw_machine_fact(a, dc, TW_F_ZL_SEALED_BURST, evidence_new(ev, source, op, g_steal_pointer(&d)));

@@ -418,7 +418,8 @@ int main(int argc, char **argv)
           "The teaching view also shows these lower layers of each message's frame: frame, eth, ip, tcp, udp "
           "(comma-separated; lower = all)", "LIST" },
         { "frame", 0, 0, G_OPTION_ARG_STRING_ARRAY, &tree_frames,
-          "The teaching view shows only frame N (repeat for more); relations and narratives still use every frame",
+          "The teaching view shows only frame N (repeat for more); relations and narratives still use every frame. "
+          "-T ladder draws only the exchanges holding one of these frames",
           "N" },
         { "display-filter", 'Y', 0, G_OPTION_ARG_STRING, &display_filter,
           "Only events matching EXPR reach the per-event outputs (events, summary, tree); the analysis "

@@ -87,6 +87,10 @@ TwSink *tw_sink_tree_new(TwOut *out);    /* -T tree: the teaching view (tree-sin
  * by cli/ before the sinks run; frames is copied. */
 void tw_tree_frames_set(const guint64 *frames, gsize n);
 TwSink *tw_sink_ecs_new(TwOut *out);     /* -T ecs: ECS documents (output/ecs.c, docs/ecs.md) */
+/* Whether --frame selected frames (then -T ladder draws only the exchanges
+ * holding one of them), and whether `frame` is one of them. */
+bool tw_frames_selected(void);
+bool tw_frame_selected(guint64 frame);
 /* -T report (text) and -T json: the report, written at the end
  * (output/report.c) from the analysis result. */
 TwSink *tw_sink_report_new(TwOut *out, bool json);
