@@ -294,6 +294,10 @@ typedef struct {
     GPtrArray *zl_attackers; /* char*: addresses that sent Zerologon attempts at this account */
     GArray *zl_attempt_ts;   /* gint64: recent attempt times, for burst detection */
     struct TwBurst *zl_burst; /* every attempt's time, binned (timeline.h); NULL before the first */
+    struct TwBurst *zl_sealed_burst; /* a DC: the sealed Authenticate calls of each burst against it
+                                      * (from the one that made it a burst, the window before it
+                                      * included), binned; NULL before the first burst */
+    gint64 zl_sealed_last_us;        /* the latest call binned there */
     GArray *foreign;         /* TwAddrUse: addresses that used this account but are not this
                               * machine (a Zerologon source, a non-DC using a DC's account): a
                               * separate actor, never among addrs (identity.c) */
@@ -345,6 +349,11 @@ void tw_finding_free(gpointer p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwFinding, tw_finding_free)
 /* Worst state among findings (UNKNOWN when none). */
 TwState tw_findings_state(GPtrArray *findings);
+/* The clock offset of m vs the DCs every output shows (s): the first finding
+ * that measured one, else none when a clock-skew finding did not (another
+ * median would contradict its refusals), else m's samples minus the DCs'
+ * (never for a DC).  False when there is none. */
+bool tw_findings_offset(const TwAnalysis *a, const TwMachine *m, GPtrArray *findings, double *offset_s);
 
 /* User (non-machine) failures, aggregated per (user, address, error). */
 typedef struct {
@@ -504,6 +513,18 @@ void tw_analysis_set_focus(TwAnalysis *a, const char *name);
 /* Whether a report shows m: always without a focus; else whether the focus
  * names m (its account, an alias, an address). */
 bool tw_analysis_shows(const TwAnalysis *a, const TwMachine *m);
+/* Whether a report shows what is about `account` (a machine account,
+ * "WS06$") or came from `addr` (either may be NULL): always without a focus;
+ * else whether it is the account or one of the addresses of a machine the
+ * focus names.  The sections that are not verdicts (user failures, sprays,
+ * ticket findings) use it so that --machine restricts them too. */
+bool tw_analysis_shows_party(const TwAnalysis *a, const char *account, const char *addr);
+/* The user failures a report shows (from an address of the focus machine
+ * with --machine; all without).  Returns: (transfer container): borrowed
+ * TwUserFailure*, free the array with g_ptr_array_unref(). */
+GPtrArray *tw_analysis_users_shown(const TwAnalysis *a);
+/* Drops from `sprays` (tw_rules_sprays) those a report does not show. */
+void tw_analysis_sprays_shown(const TwAnalysis *a, GPtrArray *sprays);
 
 /* The record of `account`, created when new.
  * Returns: (transfer none) (nullable): owned by a (freed by tw_analysis_free);

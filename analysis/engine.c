@@ -885,7 +885,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     g_autofree char *reqdesc = g_strdup_printf("%s%s%s → KRB-ERROR", r ? krb_msg_label(r->msg_type) : "request",
                                                client ? " " : "", client ? client : "");
     guint32 nt = 0;
-    bool has_nt = get_status(ev, "ntstatus", &nt);
+    bool has_nt = get_status(ev, "nt_status", &nt);
 
     switch (code) {
     case TW_KRB5_ERR_PREAUTH_REQUIRED: {
@@ -1207,8 +1207,20 @@ static void sealed_burst(TwAnalysis *a, const TwEvent *ev, const char *source, c
     if (ts->len < TW_AN_BURST_MIN)
         return;
     TwMachine *dc = tw_identity_by_addr(a, ev->dst, true);
-    if (dc)
+    if (dc) {
         dc->role = TW_ROLE_DC;
+        /* the page's histogram: the calls of the window not binned yet
+         * (all of it when the burst begins), then each call */
+        bool fresh = !dc->zl_sealed_burst;
+        for (guint i = 0; i < ts->len; i++) {
+            gint64 t = g_array_index(ts, gint64, i);
+            if (fresh || t > dc->zl_sealed_last_us || i + 1 == ts->len) {
+                tw_burst_add(&dc->zl_sealed_burst, t);
+                if (t > dc->zl_sealed_last_us)
+                    dc->zl_sealed_last_us = t;
+            }
+        }
+    }
     g_autofree char *d = g_strdup_printf("sealed %s from %s: %u within %d s (contents encrypted)", op, ev->src,
                                          ts->len, (int)(TW_AN_BURST_WINDOW_US / G_USEC_PER_SEC));
     tw_machine_fact(a, dc, TW_F_ZL_SEALED_BURST, evidence_new(ev, source, op, g_steal_pointer(&d)));
@@ -1256,7 +1268,7 @@ static void feed_samr(TwAnalysis *a, const TwEvent *ev, const char *source)
     const char *user = tw_event_get_str(ev, "user");
     guint32 st = 0;
     if (g_strcmp0(tw_event_get_str(ev, "dir"), "response") != 0 || !tw_event_get_bool(ev, "sets_password", false) ||
-        !user || !g_str_has_suffix(user, "$") || !get_status(ev, "status", &st) || st != TW_STATUS_SUCCESS)
+        !user || !g_str_has_suffix(user, "$") || !get_status(ev, "nt_status", &st) || st != TW_STATUS_SUCCESS)
         return;
     /* no mark_dc: any Windows host serves SAMR for its local accounts */
     g_autofree char *acct = tw_identity_from_computer(user);
@@ -1282,7 +1294,8 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     bool sealed = tw_event_get_bool(ev, "sealed", false);
     /* docs/events.md `dir`; a hand-written event without it is a response
      * when it answers something (reply_to) or carries the call's result. */
-    bool request = dir ? strcmp(dir, "request") == 0 : !tw_event_get(ev, "reply_to") && !tw_event_get(ev, "status");
+    bool request = dir ? strcmp(dir, "request") == 0 : !tw_event_get(ev, "reply_to") && !tw_event_get(ev, "nt_status") &&
+                                                 !tw_event_get(ev, "win32_status");
     char mb[18];
 
     if (request) {
@@ -1413,7 +1426,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
         opnum = r->opnum;
     op = nl_op_name(opnum, r ? r->op : tw_event_get_str(ev, "op"));
     guint32 st = 0;
-    bool has_st = get_status(ev, "status", &st);
+    bool has_st = get_status(ev, "nt_status", &st) || get_status(ev, "win32_status", &st);
     /* MS-NRPC 3.3.4.2: a call over the secure channel (NL_AUTH, auth type
      * 68) carries a signature made with the session key, which only the
      * machine's current password yields; the DC answers it (rather than
@@ -1598,9 +1611,9 @@ static void feed_smb2(TwAnalysis *a, const TwEvent *ev, const char *source)
         clock_sample(a, tw_identity_by_addr(a, ev->src, true), ev, source, TW_CLK_SMB2_SYSTIME, us, ev->ts_us);
     }
     guint32 st = 0;
-    if (get_status(ev, "status", &st))
+    if (get_status(ev, "nt_status", &st))
         smb2_session_result(a, ev, source, st);
-    if (get_status(ev, "status", &st) && is_trust_status(st)) {
+    if (get_status(ev, "nt_status", &st) && is_trust_status(st)) {
         /* A member server answers TRUSTED_RELATIONSHIP_FAILURE when its *own*
          * secure channel is broken (it cannot validate the user). */
         TwMachine *m = tw_identity_by_addr(a, ev->src, true);

@@ -27,6 +27,7 @@ static void view_free(gpointer p)
     g_ptr_array_unref(v->refused);
     g_ptr_array_unref(v->lagging);
     g_ptr_array_unref(v->only_here);
+    g_ptr_array_unref(v->refused_skew);
     g_free(v);
 }
 
@@ -190,6 +191,7 @@ static FleetCache *build(const TwAnalysis *a)
         v->refused = g_ptr_array_new();
         v->lagging = g_ptr_array_new();
         v->only_here = g_ptr_array_new();
+        v->refused_skew = g_ptr_array_new();
         g_ptr_array_add(c->dcs, v);
     }
     if (!c->dcs->len)
@@ -215,6 +217,15 @@ static FleetCache *build(const TwAnalysis *a)
                     v->refusals++;
                 }
             }
+        /* Clock refusals: the DC that sent the KRB_AP_ERR_SKEW. */
+        const TwFact *sk = &m->facts[TW_F_KRB_SKEW];
+        for (guint j = 0; sk->ev && j < sk->ev->len; j++) {
+            TwDcView *v = view_of(c, g_ptr_array_index(sk->ev, j));
+            if (v) {
+                add_unique(v->refused_skew, m);
+                v->skew_refusals++;
+            }
+        }
         TwDcView *from = NULL, *lag = lag_dc(c, m, &from);
         if (lag) {
             add_unique(lag->lagging, m);

@@ -26,6 +26,11 @@ typedef struct {
                             * (non-empty only when the stale-DC pattern holds) */
     const TwMachine *changed_on; /* the DC that accepted the first lagging change (NULL when none) */
     guint64 refusals;      /* key refusals it sent */
+    /* Members it refused with KRB_AP_ERR_SKEW (a clock, not a key: kept apart
+     * from `refused`, which the replication rules read) and how many such
+     * errors it sent. */
+    GPtrArray *refused_skew; /* const TwMachine* */
+    guint64 skew_refusals;
 } TwDcView;
 
 /* The per-DC views of a, one per DC record, in creation order.

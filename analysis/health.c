@@ -129,7 +129,7 @@ void tw_health_event(TwHealth *h, const TwEvent *ev)
     for (guint i = 0; i < ev->fields->len; i++) {
         const TwField *f = &g_array_index(ev->fields, TwField, i);
         if (f->type == TW_FIELD_BOOL && f->v.b && g_str_has_suffix(f->key, "_truncated") &&
-            strcmp(f->key, "uri_truncated") != 0 && strcmp(f->key, "interfaces_truncated") != 0)
+            strcmp(f->key, "http_uri_truncated") != 0 && strcmp(f->key, "interfaces_truncated") != 0)
             h->names_cut++;
     }
 }

@@ -238,6 +238,7 @@ void tw_machine_free(gpointer p)
     g_array_unref(m->foreign);
     g_array_unref(m->zl_attempt_ts);
     g_free(m->zl_burst);
+    g_free(m->zl_sealed_burst);
     for (int k = 0; k < TW_OSS_COUNT; k++)
         release(m->os.seen[k].file);
     g_free(m);
@@ -736,6 +737,42 @@ bool tw_analysis_shows(const TwAnalysis *a, const TwMachine *m)
             return true;
     return false;
 }
+bool tw_analysis_shows_party(const TwAnalysis *a, const char *account, const char *addr)
+{
+    if (!a->focus)
+        return true;
+    if (addr && strcmp(addr, a->focus) == 0)
+        return true;
+    for (guint i = 0; i < a->machine_order->len; i++) {
+        const TwMachine *m = g_ptr_array_index(a->machine_order, i);
+        if (!tw_machine_is_machine(m) || !tw_analysis_shows(a, m))
+            continue;
+        if (account && m->account && g_ascii_strcasecmp(account, m->account) == 0)
+            return true;
+        for (guint j = 0; addr && j < m->addrs->len; j++)
+            if (strcmp(g_array_index(m->addrs, TwAddrUse, j).addr, addr) == 0)
+                return true;
+    }
+    return false;
+}
+GPtrArray *tw_analysis_users_shown(const TwAnalysis *a)
+{
+    GPtrArray *out = g_ptr_array_new();
+    for (guint i = 0; i < a->users->len; i++) {
+        const TwUserFailure *u = g_ptr_array_index(a->users, i);
+        if (tw_analysis_shows_party(a, NULL, u->addr))
+            g_ptr_array_add(out, (gpointer)u);
+    }
+    return out;
+}
+
+void tw_analysis_sprays_shown(const TwAnalysis *a, GPtrArray *sprays)
+{
+    for (guint i = 0; a->focus && i < sprays->len; i++)
+        if (!tw_analysis_shows_party(a, NULL, ((const TwSpray *)g_ptr_array_index(sprays, i))->addr))
+            g_ptr_array_remove_index(sprays, i--);
+}
+
 /* ---- OS fingerprint (docs/detections.md "OS fingerprint") ---- */
 
 static const struct {

@@ -279,7 +279,34 @@ static const TwEvidence *last_of(const TwFact *f)
 #define OLDER_WHY "the password changed after the machine last had it (a snapshot rollback, a restored image, " \
                   "or a copy of the machine that rotated it)"
 
-/* NETLOGON: the refused credential recomputed (MS-NRPC 3.1.4.4). */
+/* MS-NRPC 3.5.4.4.2 / MS-ERREF 2.3: NTSTATUS values with which a DC refuses
+ * the account itself (deleted, disabled, expired, locked, no trust account),
+ * whatever credential came with it: the password was not what failed. */
+static bool account_refusal(const TwEvidence *e)
+{
+    switch (e->ntstatus) {
+    case TW_STATUS_NO_TRUST_SAM_ACCOUNT:
+    case TW_STATUS_ACCOUNT_DISABLED:
+    case TW_STATUS_ACCOUNT_EXPIRED:
+    case TW_STATUS_ACCOUNT_LOCKED_OUT:
+    case 0xc0000064u: /* STATUS_NO_SUCH_USER */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* "the DC refused the account itself (STATUS_NO_TRUST_SAM_ACCOUNT), not …" */
+static char *account_refused_text(const TwEvidence *e, const char *what)
+{
+    const char *n = tw_ntstatus_name(e->ntstatus);
+    return g_strdup_printf("; the DC refused the account itself (%s), not %s: this is no key mismatch",
+                           n ? n : "an account error", what);
+}
+
+/* NETLOGON: the refused credential recomputed (MS-NRPC 3.1.4.4).  When the
+ * DC refused the account (deleted, disabled …) the recomputed credential
+ * only says which supplied password the machine still holds. */
 static char *nl_proof(const TwMachine *m, const char *name, gint64 *gen, gint64 *ts)
 {
     const TwEvidence *used = last_failed(&m->facts[TW_F_NL_CRED_GENERATION]);
@@ -291,6 +318,13 @@ static char *nl_proof(const TwMachine *m, const char *name, gint64 *gen, gint64 
         gint64 idx = (gint64)used->value;
         *gen = idx;
         *ts = used->ts_us;
+        if (account_refusal(used)) {
+            g_autofree char *why = account_refused_text(used, "this password");
+            return g_strdup_printf("With the supplied keys: %s's refused NETLOGON credential (frame %" G_GUINT64_FORMAT
+                                   ") was computed with the %s supplied password, %s%s",
+                                   name, used->frame, idx == 0 ? "newest" : "older", used->detail ? used->detail : "",
+                                   why);
+        }
         if (idx == 0)
             return g_strdup_printf("With the supplied keys: %s's refused NETLOGON credential (frame %" G_GUINT64_FORMAT
                                    ") was computed with the newest supplied password, %s; the DC holds another one",
@@ -302,6 +336,12 @@ static char *nl_proof(const TwMachine *m, const char *name, gint64 *gen, gint64 
     if (none) {
         *gen = -1;
         *ts = none->ts_us;
+        if (account_refusal(none)) {
+            g_autofree char *why = account_refused_text(none, "its password");
+            return g_strdup_printf("With the supplied keys: %s's refused NETLOGON credential (frame %" G_GUINT64_FORMAT
+                                   ") matches none of the %.0f supplied passwords%s",
+                                   name, none->frame, none->value, why);
+        }
         return g_strdup_printf("With the supplied keys: %s's refused NETLOGON credential (frame %" G_GUINT64_FORMAT
                                ") matches none of the %.0f supplied passwords: it holds a password nobody supplied "
                                "(reset elsewhere, or a clone rotated it)",

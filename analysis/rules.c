@@ -692,8 +692,17 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         g_string_append_printf(s, " %u request%s refused with KRB_AP_ERR_SKEW: Kerberos logons and service access "
                                   "fail (the password itself is fine).",
                                sk->count, sk->count == 1 ? " was" : "s were");
-    if (st == TW_STATE_AT_RISK && sk->count)
-        g_string_append(s, " Windows retried with the DC's time and succeeded, but the clock is still wrong.");
+    if (st == TW_STATE_AT_RISK && sk->count) {
+        /* Who corrected the time is the client's Kerberos library: Windows
+         * (MS-KILE 3.1.5.2), MIT and Heimdal (kdc_timesync, on by default,
+         * from the KRB-ERROR's stime); name it only as the capture shows it. */
+        TwOs os = tw_machine_os(m);
+        g_string_append(s, os == TW_OS_WINDOWS ? " Windows retried with the DC's time"
+                           : os == TW_OS_UNIX  ? " Its Kerberos library (MIT/Heimdal kdc_timesync) retried with the "
+                                                 "DC's time"
+                                               : " The client retried with the DC's time");
+        g_string_append(s, " and succeeded, but the clock is still wrong.");
+    }
     if (F(m, TW_F_KRB_KEY_FAIL)->count || F(m, TW_F_NL_AUTH_DENIED)->count)
         g_string_append(s, " Its broken secure channel also stops authenticated time sync (MS-SNTP), which "
                            "explains the drift.");
@@ -1245,6 +1254,26 @@ GPtrArray *tw_rules_eval(const TwAnalysis *a, const TwMachine *m)
         tw_rules[i].eval(a, m, out);
     g_ptr_array_sort(out, finding_cmp);
     return out;
+}
+
+bool tw_findings_offset(const TwAnalysis *a, const TwMachine *m, GPtrArray *findings, double *offset_s)
+{
+    for (guint i = 0; i < findings->len; i++) {
+        const TwFinding *f = g_ptr_array_index(findings, i);
+        if (f->has_offset) {
+            *offset_s = f->offset_s;
+            return true;
+        }
+        if (f->rule && strcmp(f->rule->name, "clock-skew") == 0)
+            return false;
+    }
+    if (m->role == TW_ROLE_DC)
+        return false;
+    double own, dc;
+    if (!tw_machine_clock_offset(m, &own) || !tw_analysis_dc_offset(a, &dc))
+        return false;
+    *offset_s = own - dc;
+    return true;
 }
 
 TwState tw_findings_state(GPtrArray *findings)

@@ -162,7 +162,7 @@ if os.path.exists(evp):
             continue
         if ev.get("proto") == "netlogon":
             nl_msgs[f'{ev.get("op")} {ev.get("dir")}'] += 1
-            if ev.get("dir") == "response" and ev.get("status") == "0xc0000022":
+            if ev.get("dir") == "response" and ev.get("nt_status") == "0xc0000022":
                 nl_msgs["STATUS_ACCESS_DENIED"] += 1
         if ev.get("proto") != "kerberos":
             other[ev.get("proto")] += 1

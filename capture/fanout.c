@@ -403,22 +403,10 @@ GHashTable *tw_fanout_counters(TwFanout *f)
     return sum;
 }
 
-static gint compare_names(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 void tw_fanout_print_stats(TwFanout *f, FILE *out)
 {
     g_autoptr(GHashTable) sum = tw_fanout_counters(f);
-    guint n = 0;
-    g_autofree gpointer *keys = g_hash_table_get_keys_as_array(sum, &n);
-    qsort(keys, n, sizeof *keys, compare_names);
-    for (guint i = 0; i < n; i++) {
-        guint64 *v = g_hash_table_lookup(sum, keys[i]);
-        if (*v)
-            fprintf(out, "%-32s %" G_GUINT64_FORMAT "\n", (const char *)keys[i], *v);
-    }
+    tw_counters_print(sum, out);
 }
 
 void tw_fanout_free(TwFanout *f)

@@ -842,16 +842,21 @@ static gint compare_names(gconstpointer a, gconstpointer b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-void tw_pipeline_print_stats(TwPipeline *pl, FILE *out)
+void tw_counters_print(GHashTable *counters, FILE *out)
 {
     guint n = 0;
-    g_autofree gpointer *keys = g_hash_table_get_keys_as_array(pl->counters, &n);
+    g_autofree gpointer *keys = g_hash_table_get_keys_as_array(counters, &n);
     qsort(keys, n, sizeof *keys, compare_names);
     for (guint i = 0; i < n; i++) {
-        guint64 *v = g_hash_table_lookup(pl->counters, keys[i]);
+        guint64 *v = g_hash_table_lookup(counters, keys[i]);
         if (*v)
             fprintf(out, "%-32s %" G_GUINT64_FORMAT "\n", (const char *)keys[i], *v);
     }
+}
+
+void tw_pipeline_print_stats(TwPipeline *pl, FILE *out)
+{
+    tw_counters_print(pl->counters, out);
 }
 
 GHashTable *tw_pipeline_counters(TwPipeline *pl)

@@ -75,6 +75,9 @@ const TwEmitOrder *tw_pipeline_emit_order(const TwPipeline *pl);
 void tw_pipeline_finish(TwPipeline *pl);
 /* Counters (frames, bytes, unsupported link types, caps hit, anomalies…). */
 void tw_pipeline_print_stats(TwPipeline *pl, FILE *out);
+/* Counters (name -> guint64*) that are not 0, sorted by name, "name  value"
+ * a line (-S, --stats): the pipeline's, the workers' and the fan-out's sums. */
+void tw_counters_print(GHashTable *counters, FILE *out);
 /* Returns: (transfer none): name -> guint64*, owned by pl. */
 GHashTable *tw_pipeline_counters(TwPipeline *pl);
 /* Tests: memory budgets lower than TW_FLOW_STATE_BUDGET_BYTES and

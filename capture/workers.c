@@ -490,11 +490,6 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg)
     return w;
 }
 
-static gint compare_names(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 GHashTable *tw_workers_counters(TwWorkers *w)
 {
     GHashTable *sum = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
@@ -511,14 +506,7 @@ GHashTable *tw_workers_counters(TwWorkers *w)
 void tw_workers_print_stats(TwWorkers *w, FILE *out)
 {
     g_autoptr(GHashTable) sum = tw_workers_counters(w);
-    guint n = 0;
-    g_autofree gpointer *keys = g_hash_table_get_keys_as_array(sum, &n);
-    qsort(keys, n, sizeof *keys, compare_names);
-    for (guint i = 0; i < n; i++) {
-        guint64 *v = g_hash_table_lookup(sum, keys[i]);
-        if (*v)
-            fprintf(out, "%-32s %" G_GUINT64_FORMAT "\n", (const char *)keys[i], *v);
-    }
+    tw_counters_print(sum, out);
 }
 
 void tw_workers_free(TwWorkers *w)

@@ -417,6 +417,20 @@ static bool header_scalar(const TwEvent *ev, const char *name, Scalar *x)
     } else if (strcmp(name, "ts") == 0) {
         tw_format_time(ev->ts_us, x->buf);
         x->s = x->buf;
+    } else if (strcmp(name, "schema") == 0) {
+        x->is_int = true;
+        x->i = TW_EVENT_SCHEMA;
+        return true;
+    } else if (strcmp(name, "ip_proto") == 0) {
+        if (!ev->ip_proto)
+            return false;
+        x->is_int = true;
+        x->i = ev->ip_proto;
+        return true;
+    } else if (strcmp(name, "community_id") == 0) {
+        if (!tw_event_community_id(ev, x->buf))
+            return false;
+        x->s = x->buf;
     } else {
         return false;
     }
@@ -425,7 +439,9 @@ static bool header_scalar(const TwEvent *ev, const char *name, Scalar *x)
 
 static bool is_header(const char *name)
 {
-    static const char *const h[] = { "proto", "transport", "src", "dst", "frame", "sport", "dport", "ts" };
+    static const char *const h[] = { "proto", "transport", "src",      "dst",      "frame",
+                                     "sport", "dport",     "ts",       "schema",   "ip_proto",
+                                     "community_id" };
     for (size_t k = 0; k < G_N_ELEMENTS(h); k++)
         if (strcmp(name, h[k]) == 0)
             return true;

@@ -99,6 +99,19 @@ static void alert_capture(TwStages *st, const char *iface, const LiveHealth *h, 
 {
     if (!st->alerts)
         return;
+    if (st->alerts_ecs) {
+        TwEcsCapture c = { .iface = iface, .why = why, .time_us = g_get_real_time(),
+                           .interval_s = (double)(now - h->interval_start) / 1e6, .received = h->total.received,
+                           .kernel_drops = h->total.kernel_drops, .if_drops = h->total.if_drops,
+                           .interval_received = h->total.received - h->at_interval.received,
+                           .interval_kernel_drops = h->total.kernel_drops - h->at_interval.kernel_drops,
+                           .interval_if_drops = h->total.if_drops - h->at_interval.if_drops };
+        g_string_truncate(st->line, 0);
+        tw_ecs_capture_json(&c, st->line);
+        tw_out_write(st->alerts, st->line->str, st->line->len);
+        tw_out_flush(st->alerts);
+        return;
+    }
     char t[32];
     tw_format_time(g_get_real_time(), t);
     g_string_printf(st->line,
@@ -201,7 +214,11 @@ static void on_retire(const TwAnalysis *a, const TwMachine *m, GPtrArray *fs, vo
     char t[32];
     tw_format_time(m->last_ts, t);
     rc->announced++;
-    if (st->alerts) {
+    if (st->alerts && st->alerts_ecs) {
+        g_autoptr(GString) s = g_string_new(NULL);
+        tw_ecs_retired_json(m, state, f, s);
+        tw_out_write(st->alerts, s->str, s->len);
+    } else if (st->alerts) {
         g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "record");

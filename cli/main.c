@@ -304,6 +304,7 @@ int main(int argc, char **argv)
     gint workers = -1;
     g_autofree char *publish = NULL;
     g_autofree char *sensor_name = NULL;
+    g_autofree char *alerts_format = NULL;
     g_autofree char *nats_creds = NULL, *nats_ca = NULL, *nats_cert = NULL, *nats_key = NULL;
     g_autofree char *publish_spool = NULL, *durable = NULL;
     gboolean follow = FALSE;
@@ -341,7 +342,8 @@ int main(int argc, char **argv)
         { "output", 'T', 0, G_OPTION_ARG_STRING, &out_mode,
           "Output on stdout: report (default: who lost its trust, why, the fix), json (the report as JSON), "
           "summary (one line per message), events (NDJSON), tree (teaching view), html (the report as one "
-          "self-contained page with timelines and ladders), ladder (the failing exchanges as sequence diagrams)",
+          "self-contained page with timelines and ladders), ladder (the failing exchanges as sequence diagrams), "
+          "ecs (Elastic Common Schema NDJSON: each event, then each finding)",
           "MODE" },
         { "html", 0, 0, G_OPTION_ARG_FILENAME, &html_file,
           "Also write the report as one self-contained HTML page to FILE (as --write html:FILE)", "FILE" },
@@ -356,6 +358,9 @@ int main(int argc, char **argv)
         { "alerts", 0, 0, G_OPTION_ARG_FILENAME, &alerts,
           "Write each finding as it is established to FILE ('-' for stdout), one JSON object per line "
           "(finding_id, account, state, rule, confidence, summary, first and establishing evidence)", "FILE" },
+        { "alerts-format", 0, 0, G_OPTION_ARG_STRING, &alerts_format,
+          "Findings of --alerts and --publish as native (default) or ecs (Elastic Common Schema alert "
+          "documents)", "native|ecs" },
         { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &buffer_mib,
           "Live: kernel capture ring in MiB (default 64)", "MiB" },
         { "no-promiscuous-mode", 'p', 0, G_OPTION_ARG_NONE, &no_promisc,
@@ -413,7 +418,8 @@ int main(int argc, char **argv)
           "The teaching view also shows these lower layers of each message's frame: frame, eth, ip, tcp, udp "
           "(comma-separated; lower = all)", "LIST" },
         { "frame", 0, 0, G_OPTION_ARG_STRING_ARRAY, &tree_frames,
-          "The teaching view shows only frame N (repeat for more); relations and narratives still use every frame",
+          "The teaching view shows only frame N (repeat for more); relations and narratives still use every frame. "
+          "-T ladder draws only the exchanges holding one of these frames",
           "N" },
         { "display-filter", 'Y', 0, G_OPTION_ARG_STRING, &display_filter,
           "Only events matching EXPR reach the per-event outputs (events, summary, tree); the analysis "
@@ -622,6 +628,15 @@ int main(int argc, char **argv)
     /* The stage list: -T on stdout, each --write on its file, --alerts. */
     g_auto(TwStages) st;
     tw_stages_init(&st);
+    if (alerts_format && strcmp(alerts_format, "ecs") != 0 && strcmp(alerts_format, "native") != 0) {
+        fprintf(stderr, "trustwire: --alerts-format %s: expected native or ecs\n", alerts_format);
+        return 2;
+    }
+    st.alerts_ecs = alerts_format && strcmp(alerts_format, "ecs") == 0;
+    if (st.alerts_ecs && !alerts && !publish)
+        fprintf(stderr, "trustwire: warning: --alerts-format has no effect without --alerts or --publish\n");
+    /* ECS observer.name: this sensor (docs/ecs.md) */
+    tw_ecs_set_observer(sensor_name ? sensor_name : g_get_host_name());
     if (tree_view && out_mode && strcmp(out_mode, "tree") != 0) {
         fprintf(stderr, "trustwire: -V is -T tree; it cannot go with -T %s\n", out_mode);
         return 2;

@@ -84,6 +84,44 @@ bool tw_stages_want_tree(const TwStages *st)
     return false;
 }
 
+/* -w DIR: the ring files and frames of the finding's first and
+ * establishing evidence (files[i] NULL when not kept; each file is
+ * transfer full: free with g_free()). */
+static void ring_locate_finding(TwStages *st, const TwFinding *f, char *files[2], guint64 frames[2])
+{
+    files[0] = files[1] = NULL;
+    if (!f->evidence->len)
+        return;
+    tw_ring_flush(st->ring);
+    const TwEvidence *first = g_ptr_array_index(f->evidence, 0);
+    for (guint i = 1; i < f->evidence->len; i++) {
+        const TwEvidence *e = g_ptr_array_index(f->evidence, i);
+        if (e->ts_us < first->ts_us)
+            first = e;
+    }
+    const TwEvidence *which[2] = { first, g_ptr_array_index(f->evidence, f->evidence->len - 1) };
+    for (int i = 0; i < 2; i++)
+        if (!tw_ring_locate(st->ring, which[i]->frame, &files[i], &frames[i]))
+            files[i] = NULL;
+}
+
+static void alert_line(TwStages *st, const TwMachine *m, const TwFinding *f, bool live_extra)
+{
+    if (!st->alerts_ecs) {
+        tw_alert_json(m, f, st->line);
+        return;
+    }
+    TwEcsAlertExtra x = { .live = live_extra && st->capture_live, .drops = st->capture_drops };
+    char *files[2] = { NULL, NULL };
+    if (live_extra && st->capture_live && st->ring)
+        ring_locate_finding(st, f, files, x.ring_frame);
+    x.ring_file[0] = files[0];
+    x.ring_file[1] = files[1];
+    tw_ecs_alert_json(m, f, &x, st->line);
+    g_free(files[0]);
+    g_free(files[1]);
+}
+
 /* -w DIR: where the finding's first and establishing frames are kept. */
 static void ring_fields(TwStages *st, const TwFinding *f, bool json)
 {
@@ -119,7 +157,7 @@ static void on_established(const TwAnalysis *a, const TwMachine *m, const TwFind
     TwStages *st = user;
     if (st->finding_out) {
         g_string_truncate(st->line, 0);
-        tw_alert_json(m, f, st->line);
+        alert_line(st, m, f, false);
         gsize n = st->line->len;
         if (n && st->line->str[n - 1] == '\n')
             n--;
@@ -128,7 +166,11 @@ static void on_established(const TwAnalysis *a, const TwMachine *m, const TwFind
             return;
     }
     g_string_truncate(st->line, 0);
-    if (st->alerts) {
+    if (st->alerts && st->alerts_ecs) {
+        alert_line(st, m, f, true); /* the live extras are trustwire.* fields */
+        tw_out_write(st->alerts, st->line->str, st->line->len);
+        tw_out_flush(st->alerts);
+    } else if (st->alerts) {
         tw_alert_json(m, f, st->line);
         if (st->capture_live && st->line->len > 2) {
             /* live: whether the capture had lost packets when it was established */
@@ -170,6 +212,7 @@ void tw_stages_event(TwStages *st, const TwEvent *ev, const char *source)
         return;
     for (guint i = 0; i < st->sinks->len; i++) {
         TwSink *s = g_ptr_array_index(st->sinks, i);
+        s->source = source;
         if (s->event)
             s->event(s, ev);
     }

@@ -16,6 +16,7 @@ typedef struct {
     GPtrArray *outs;      /* TwOut* (owned), each stream once */
     TwAnalysis *analysis; /* NULL when nothing needs verdicts */
     TwOut *alerts;        /* --alerts: NDJSON findings (borrowed from outs), or NULL */
+    bool alerts_ecs;      /* --alerts-format ecs: findings (--alerts, --publish) as ECS documents */
     FILE *announce;       /* live mode: human finding lines (stderr), or NULL */
     bool announce_color;
     GString *line;

@@ -5,16 +5,18 @@ _trustwire()
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
     case $prev in
-        -r|--read|--from-events|--alerts|--nats-creds|--nats-ca|--nats-cert|--nats-key|--publish-spool|-K|--keytab)
+        -r|--read|--from-events|--alerts|--html|--nats-creds|--nats-ca|--nats-cert|--nats-key|--publish-spool|-K|--keytab)
             COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -w|--ring-dir)
             COMPREPLY=($(compgen -d -- "$cur")); return ;;
         -i|--interface)
             COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")); return ;;
         -T|--output)
-            COMPREPLY=($(compgen -W "report json summary events tree html ladder" -- "$cur")); return ;;
+            COMPREPLY=($(compgen -W "report json summary events tree html ladder ecs" -- "$cur")); return ;;
         --write)
-            COMPREPLY=($(compgen -W "report: json: summary: events: tree: html:" -- "$cur")); compopt -o nospace; return ;;
+            COMPREPLY=($(compgen -W "report: json: summary: events: tree: html: ecs:" -- "$cur")); compopt -o nospace; return ;;
+        --alerts-format)
+            COMPREPLY=($(compgen -W "native ecs" -- "$cur")); return ;;
         -t|--time-format)
             COMPREPLY=($(compgen -W "utc local e" -- "$cur")); return ;;
         -O|--tree-layers)
@@ -26,7 +28,7 @@ _trustwire()
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "-r --read --from-events -i --interface -f --filter -s --snaplen -T --output
-            --write --alerts -B --buffer-size -p --no-promiscuous-mode -D --list-interfaces -c --count
+            --write --alerts --alerts-format -B --buffer-size -p --no-promiscuous-mode -D --list-interfaces -c --count
             -Z --user -w --ring-dir -b --ring-buffer --report-every --retire-after --workers --publish
             --sensor-name --nats-creds --nats-ca --nats-cert --nats-key --publish-spool --durable --follow --html --machine --ascii
             -K --keytab --password --nthash --show-keys -S --stats -V --tree -O --tree-layers --frame -Y --display-filter

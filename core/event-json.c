@@ -104,6 +104,63 @@ guint tw_json_depth(const char *s, gsize len, guint limit)
     return deepest;
 }
 
+/* Schema 1 (lines without "schema", written before December 2026) used one
+ * name for values of different meanings and types.  docs/events.md "Schema
+ * version" lists this mapping; it is all the reader needs, since every
+ * schema-1 field has exactly one schema-2 name given its event's proto
+ * (and, for DCE/RPC and NETLOGON, its pdu / status_type). */
+static void rename_field(TwEvent *ev, const char *from, const char *to)
+{
+    const char *k = g_intern_string(from);
+    for (guint i = 0; i < ev->fields->len; i++) {
+        TwField *f = &g_array_index(ev->fields, TwField, i);
+        if (f->key != k)
+            continue;
+        if (tw_event_has(ev, to))
+            tw_event_remove(ev, from); /* both were written (NTLMSSP status + decode_status) */
+        else
+            f->key = g_intern_string(to);
+        return;
+    }
+}
+
+static void upgrade_v1(TwEvent *ev)
+{
+    const char *p = ev->proto;
+    if (!strcmp(p, "kerberos") || !strcmp(p, "ntp") || !strcmp(p, "dns") || !strcmp(p, "ntlmssp"))
+        rename_field(ev, "status", "decode_status");
+    if (!strcmp(p, "kerberos"))
+        rename_field(ev, "ntstatus", "nt_status");
+    if (!strcmp(p, "ntlmssp"))
+        rename_field(ev, "flags", "ntlmssp_flags");
+    if (!strcmp(p, "smb2") || !strcmp(p, "samr")) {
+        rename_field(ev, "status", "nt_status");
+        rename_field(ev, "status_name", "nt_status_name");
+    }
+    if (!strcmp(p, "netlogon")) {
+        bool win32 = g_strcmp0(tw_event_get_str(ev, "status_type"), "win32") == 0;
+        rename_field(ev, "status", win32 ? "win32_status" : "nt_status");
+        rename_field(ev, "status_name", win32 ? "win32_status_name" : "nt_status_name");
+        tw_event_remove(ev, "status_type");
+        rename_field(ev, "flags", "negotiate_flags");
+    }
+    if (!strcmp(p, "netlogon") || !strcmp(p, "samr") || !strcmp(p, "dcerpc"))
+        rename_field(ev, "decode_error", "decode_status");
+    if (!strcmp(p, "dcerpc")) {
+        bool fault = g_strcmp0(tw_event_get_str(ev, "pdu"), "fault") == 0;
+        rename_field(ev, "status", fault ? "fault_status" : "epm_status");
+        rename_field(ev, "status_name", "fault_status_name");
+        rename_field(ev, "version", "if_version");
+    }
+    if (!strcmp(p, "http")) {
+        rename_field(ev, "status", "http_status");
+        rename_field(ev, "reason", "http_reason");
+        rename_field(ev, "method", "http_method");
+        rename_field(ev, "uri", "http_uri");
+        rename_field(ev, "uri_truncated", "http_uri_truncated");
+    }
+}
+
 /* RFC 3339 can write years 0001-9999 (tw_format_time clamps to them):
  * integer times outside are not kept, so every time read writes back as
  * the same text. */
@@ -136,6 +193,23 @@ TwEvent *tw_event_from_json(const char *line, gssize len, GError **err)
         g_set_error(err, TW_EVENT_JSON_ERROR, TW_EVENT_JSON_ERROR_NOT_EVENT, "too many distinct protocol names");
         return NULL;
     }
+    /* docs/events.md "Schema version": absent = 1 (mapped), else 1 or 2. */
+    gint64 schema = 1;
+    JsonNode *sn = json_object_get_member(o, "schema");
+    if (sn) {
+        if (!JSON_NODE_HOLDS_VALUE(sn) || json_node_get_value_type(sn) != G_TYPE_INT64) {
+            g_set_error(err, TW_EVENT_JSON_ERROR, TW_EVENT_JSON_ERROR_SCHEMA, "\"schema\" is not an integer");
+            return NULL;
+        }
+        schema = json_node_get_int(sn);
+        if (schema < 1 || schema > TW_EVENT_SCHEMA) {
+            g_set_error(err, TW_EVENT_JSON_ERROR, TW_EVENT_JSON_ERROR_SCHEMA,
+                        "event schema %" G_GINT64_FORMAT " is not one this trustwire reads (1 to %d): "
+                        "a newer trustwire wrote it",
+                        schema, TW_EVENT_SCHEMA);
+            return NULL;
+        }
+    }
     TwEvent *ev = tw_event_new(NULL, proto);
     guint8 smac[6], dmac[6];
     bool has_smac = false, has_dmac = false;
@@ -145,7 +219,7 @@ TwEvent *tw_event_from_json(const char *line, gssize len, GError **err)
     JsonNode *node;
     json_object_iter_init_ordered(&it, o);
     while (json_object_iter_next_ordered(&it, &key, &node)) {
-        if (strcmp(key, "proto") == 0)
+        if (strcmp(key, "proto") == 0 || strcmp(key, "schema") == 0)
             continue;
         bool is_str = JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING;
         bool is_int = JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_INT64;
@@ -182,6 +256,13 @@ TwEvent *tw_event_from_json(const char *line, gssize len, GError **err)
                 ev->transport = g_intern_string(json_node_get_string(node));
             continue;
         }
+        if (strcmp(key, "ip_proto") == 0) {
+            if (is_int && json_node_get_int(node) > 0 && json_node_get_int(node) <= 255)
+                ev->ip_proto = (guint8)json_node_get_int(node);
+            continue;
+        }
+        if (strcmp(key, "community_id") == 0)
+            continue; /* recomputed from the header when written again */
         if (strcmp(key, "src_mac") == 0) {
             has_smac = is_str && parse_mac(json_node_get_string(node), smac);
             continue;
@@ -218,6 +299,11 @@ TwEvent *tw_event_from_json(const char *line, gssize len, GError **err)
         memcpy(ev->src_mac, smac, 6);
         memcpy(ev->dst_mac, dmac, 6);
     }
+    /* hand-written and schema-1 lines: a direct transport names the protocol */
+    if (!ev->ip_proto && ev->transport)
+        ev->ip_proto = strcmp(ev->transport, "tcp") == 0 ? 6 : strcmp(ev->transport, "udp") == 0 ? 17 : 0;
+    if (schema == 1)
+        upgrade_v1(ev);
     return ev;
 }
 

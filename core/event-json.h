@@ -19,6 +19,7 @@ GQuark tw_event_json_error_quark(void);
 typedef enum {
     TW_EVENT_JSON_ERROR_TOO_DEEP,  /* nested deeper than TW_JSON_MAX_DEPTH */
     TW_EVENT_JSON_ERROR_NOT_EVENT, /* valid JSON, but not an object with "proto" */
+    TW_EVENT_JSON_ERROR_SCHEMA,    /* a "schema" this build does not read */
 } TwEventJsonError;
 
 /* Deepest nesting of arrays and objects in `s` ([ and { outside strings,

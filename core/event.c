@@ -1,5 +1,6 @@
 /* event.c — typed events and their NDJSON form (docs/events.md). */
 #include "event.h"
+#include "community-id.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +41,12 @@ TwEvent *tw_event_new(const TwPacketInfo *pi, const char *proto)
         ev->frame = pi->frame;
         ev->ts_us = pi->ts_us;
         ev->transport = pi->transport ? intern_key(pi->transport) : NULL;
+        /* capture/ sets "tcp"/"udp" from the IP header; dissectors change
+         * ev->transport to a carrier later, never pi's */
+        if (pi->transport)
+            ev->ip_proto = strcmp(pi->transport, "tcp") == 0   ? TW_IPPROTO_TCP
+                           : strcmp(pi->transport, "udp") == 0 ? TW_IPPROTO_UDP
+                                                               : 0;
         memcpy(ev->src, pi->src, sizeof ev->src);
         memcpy(ev->dst, pi->dst, sizeof ev->dst);
         ev->sport = pi->sport;
@@ -519,11 +526,20 @@ static void append_mac(GString *out, const guint8 mac[6])
     g_string_append_len(out, b, sizeof b);
 }
 
+bool tw_event_community_id(const TwEvent *ev, char out[32])
+{
+    G_STATIC_ASSERT(TW_COMMUNITY_ID_LEN == 32);
+    out[0] = 0;
+    if (!ev->ip_proto || !ev->src[0] || !ev->dst[0])
+        return false;
+    return tw_community_id_v1(0, ev->src, ev->dst, ev->ip_proto, ev->sport, ev->dport, out);
+}
+
 void tw_event_to_json(const TwEvent *ev, GString *out)
 {
     char ts[32];
     tw_format_time(ev->ts_us, ts);
-    g_string_append(out, "{\"frame\":");
+    g_string_append(out, "{\"schema\":" G_STRINGIFY(TW_EVENT_SCHEMA) ",\"frame\":");
     append_u64(out, ev->frame);
     g_string_append(out, ",\"ts\":\"");
     g_string_append(out, ts);
@@ -542,6 +558,16 @@ void tw_event_to_json(const TwEvent *ev, GString *out)
     if (ev->transport) {
         g_string_append(out, ",\"transport\":");
         json_str(out, ev->transport);
+    }
+    if (ev->ip_proto) {
+        g_string_append(out, ",\"ip_proto\":");
+        append_u64(out, ev->ip_proto);
+        char cid[TW_COMMUNITY_ID_LEN];
+        if (tw_event_community_id(ev, cid)) {
+            g_string_append(out, ",\"community_id\":\"");
+            g_string_append(out, cid);
+            g_string_append_c(out, '"');
+        }
     }
     if (ev->has_mac) {
         g_string_append(out, ",\"src_mac\":");

@@ -13,6 +13,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* docs/events.md "Schema version": the `schema` every event line starts
+ * with.  It changes when a field is renamed or changes type (never when one
+ * is added); lines without it are schema 1, read through the documented
+ * mapping (tw_event_from_json). */
+#define TW_EVENT_SCHEMA 2
+
 typedef enum {
     TW_FIELD_INT,    /* signed 64-bit integer */
     TW_FIELD_STR,    /* UTF-8 string, owned */
@@ -54,6 +60,7 @@ typedef struct {
     guint16 sport, dport;
     guint8 src_mac[6], dst_mac[6];
     bool has_mac;
+    guint8 ip_proto; /* IANA protocol of the IP payload that carried it (6 TCP, 17 UDP), 0 unknown */
     GArray *fields;  /* TwField, in insertion order */
     GPtrArray *tree; /* TwTreeNode*, only when the teaching view was asked for */
 } TwEvent;
@@ -133,6 +140,10 @@ typedef struct {
     const char *spec; /* may be NULL */
 } TwTreeRow;
 void tw_event_tree_fields(TwEvent *ev, guint depth, const TwTreeRow *rows, gsize n);
+
+/* The Community ID v1 (core/community-id.h, seed 0) of the event's flow, from
+ * its addresses, ports and ip_proto; false (out = "") when one is unknown. */
+bool tw_event_community_id(const TwEvent *ev, char out[32]);
 
 /* Serialise as one JSON object (no newline) in the docs/events.md layout. */
 void tw_event_to_json(const TwEvent *ev, GString *out);

@@ -350,6 +350,12 @@
  * x 32 calls hold 384 MiB.  Calls of other interfaces (DRSUAPI replication,
  * file data over a pipe) may be larger: they are not decoded anyway. */
 #define TW_DCERPC_MAX_STUB (256u << 10)
+/* Fragments of one sealed call kept for unsealing (each fragment is sealed
+ * by its own verifier; only with a key store).  When reached: counter
+ * dcerpc.sealed_fragments_cap, the call stays sealed (opnum only).  A
+ * 256 KiB stub in Samba's 4280-byte or Windows' 5840-byte fragments is
+ * 62 or 45 fragments. */
+#define TW_DCERPC_MAX_SEALED_FRAGS 64u
 /* Calls being reassembled per direction.  When reached: anomaly
  * dcerpc_reassembly_limit, the oldest is dropped. */
 #define TW_DCERPC_MAX_REASSEMBLY 32u

@@ -46,13 +46,21 @@ static void text_list(GString *out, const char *what, const GPtrArray *ms)
         g_string_append_c(out, ')');
 }
 
+static void text_names(GString *out, const GPtrArray *ms)
+{
+    g_autoptr(GPtrArray) n = sorted_names(ms);
+    for (guint i = 0; i < n->len; i++)
+        g_string_append_printf(out, "%s%s", i ? ", " : "", (const char *)g_ptr_array_index(n, i));
+    g_string_append_c(out, ')');
+}
+
 void tw_dc_view_text(GString *out, const TwAnalysis *a)
 {
     const GPtrArray *dcs = tw_fleet_dcs(a);
     guint judged = 0;
     for (guint i = 0; i < dcs->len; i++) {
         const TwDcView *v = g_ptr_array_index(dcs, i);
-        judged += v->accepted->len + v->refused->len;
+        judged += v->accepted->len + v->refused->len + v->refused_skew->len;
     }
     if (dcs->len < 2 || !judged)
         return;
@@ -66,6 +74,11 @@ void tw_dc_view_text(GString *out, const TwAnalysis *a)
         text_list(l, "accepted", v->accepted);
         g_string_append(l, "; ");
         text_list(l, "refused", v->refused);
+        if (v->refused_skew->len) {
+            g_string_append_printf(l, "; refused for clock skew %" G_GUINT64_FORMAT " time%s (",
+                                   v->skew_refusals, v->skew_refusals == 1 ? "" : "s");
+            text_names(l, v->refused_skew);
+        }
         double o;
         if (tw_machine_clock_offset(v->dc, &o))
             g_string_append_printf(l, "; clock %+.1f s vs capture host", ABS(o) < 0.05 ? 0.0 : o);
@@ -93,4 +106,7 @@ void tw_dc_view_json(JsonBuilder *b, const TwAnalysis *a, const TwMachine *dc)
     json_names(b, "refused", v ? v->refused : none);
     json_builder_set_member_name(b, "refusals");
     json_builder_add_int_value(b, v ? (gint64)v->refusals : 0);
+    json_names(b, "refused_skew", v ? v->refused_skew : none);
+    json_builder_set_member_name(b, "skew_refusals");
+    json_builder_add_int_value(b, v ? (gint64)v->skew_refusals : 0);
 }

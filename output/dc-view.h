@@ -10,6 +10,7 @@
  * several DCs and one of them accepted or refused a machine's key (with
  * one DC the "Domain controllers:" line says it all). */
 void tw_dc_view_text(GString *out, const TwAnalysis *a);
-/* Adds "accepted", "refused" (machine names, sorted) and "refusals" to the
+/* Adds "accepted", "refused" (machine names, sorted), "refusals", "refused_skew"
+ * (members it refused with KRB_AP_ERR_SKEW) and "skew_refusals" to the
  * JSON object of DC record dc (being built in b). */
 void tw_dc_view_json(JsonBuilder *b, const TwAnalysis *a, const TwMachine *dc);

@@ -88,23 +88,7 @@ void tw_page_model_free(TwPageModel *pm)
 
 bool tw_view_offset(const TwAnalysis *a, const TwMachineView *v, double *out)
 {
-    for (guint i = 0; i < v->findings->len; i++) {
-        const TwFinding *f = g_ptr_array_index(v->findings, i);
-        if (f->has_offset) {
-            *out = f->offset_s;
-            return true;
-        }
-        /* skew without a measured offset: another median would contradict it */
-        if (f->rule && strcmp(f->rule->name, "clock-skew") == 0)
-            return false;
-    }
-    if (v->m->role == TW_ROLE_DC)
-        return false;
-    double own, dc;
-    if (!tw_machine_clock_offset(v->m, &own) || !tw_analysis_dc_offset(a, &dc))
-        return false;
-    *out = own - dc;
-    return true;
+    return tw_findings_offset(a, v->m, v->findings, out);
 }
 
 bool tw_view_shows_evidence(const TwMachineView *v, const TwFinding *f)

@@ -263,6 +263,22 @@ static void overview(GString *out, TwAnalysis *a, const TwPageModel *pm)
             g_string_append(out, "<td>");
             if (v->lagging->len || v->only_here->len)
                 g_string_append(out, "lags behind the other DCs (dc-replication)");
+            if (v->refused_skew->len) {
+                g_autoptr(GPtrArray) sk = g_ptr_array_sized_new(v->refused_skew->len);
+                for (guint j = 0; j < v->refused_skew->len; j++)
+                    g_ptr_array_add(sk, (gpointer)tw_machine_label(g_ptr_array_index(v->refused_skew, j)));
+                g_ptr_array_sort(sk, label_cmp);
+                g_string_append_printf(out, "%srefused %" G_GUINT64_FORMAT " logon%s for clock skew (",
+                                       v->lagging->len || v->only_here->len ? "; " : "", v->skew_refusals,
+                                       v->skew_refusals == 1 ? "" : "s");
+                for (guint j = 0; j < sk->len && j < 30; j++) {
+                    g_string_append(out, j ? ", " : "");
+                    esc(out, g_ptr_array_index(sk, j));
+                }
+                if (sk->len > 30)
+                    g_string_append_printf(out, " … and %u more", sk->len - 30);
+                g_string_append(out, ")");
+            }
             g_string_append(out, "</td></tr>\n");
         }
         g_string_append(out, "</tbody></table>\n");
@@ -502,6 +518,14 @@ static void machine_section(GString *out, TwAnalysis *a, const TwMachineView *v,
         g_string_append_printf(out, "<figcaption>%" G_GUINT64_FORMAT " attempts (CVE-2020-1472: each has a 1 in 256 "
                                     "chance), counted per bar.</figcaption></figure>\n",
                                m->zl_burst->total);
+    } else if (zl && m->zl_sealed_burst) {
+        /* sealed calls: the all-zero credential cannot be seen, the burst can */
+        g_string_append_printf(out, "<h4 id=\"%s-burst\">Suspected Zerologon attempts over time</h4>\n<figure>", id);
+        tw_svg_burst(out, m->zl_sealed_burst, "sealed NETLOGON challenge and authenticate calls in bursts");
+        g_string_append_printf(out, "<figcaption>%" G_GUINT64_FORMAT " sealed NETLOGON challenge and authenticate "
+                                    "calls of the bursts (contents encrypted: the all-zero credential cannot be "
+                                    "seen), counted per bar.</figcaption></figure>\n",
+                               m->zl_sealed_burst->total);
     }
 
     g_string_append_printf(out, "<h4 id=\"%s-ev\">Evidence</h4>\n", id);
@@ -559,7 +583,9 @@ static void index_row(GString *out, const TwMachineView *v, const char *id, bool
 static void users_section(GString *out, const TwAnalysis *a)
 {
     g_autoptr(GPtrArray) sprays = tw_rules_sprays(a);
-    if (!a->users->len && !sprays->len)
+    tw_analysis_sprays_shown(a, sprays);
+    g_autoptr(GPtrArray) users = tw_analysis_users_shown(a); /* --machine: from its addresses */
+    if (!users->len && !sprays->len)
         return;
     g_string_append(out, "<section id=\"users\" aria-labelledby=\"h-users\"><h2 id=\"h-users\">User logons that "
                          "failed</h2>\n<p>Users are not machines: these are not machine-trust problems.</p>\n");
@@ -574,8 +600,8 @@ static void users_section(GString *out, const TwAnalysis *a)
         g_string_append(out, "; check the DC's event 4771 and lockouts.</p>\n");
         /* first failure of each (user, error) from that address */
         TwBurst *b = NULL;
-        for (guint j = 0; j < a->users->len; j++) {
-            const TwUserFailure *u = g_ptr_array_index(a->users, j);
+        for (guint j = 0; j < users->len; j++) {
+            const TwUserFailure *u = g_ptr_array_index(users, j);
             if (strcmp(u->addr, s->addr) == 0 && u->first_ts)
                 tw_burst_add(&b, u->first_ts);
         }
@@ -587,12 +613,12 @@ static void users_section(GString *out, const TwAnalysis *a)
             g_free(b);
         }
     }
-    if (a->users->len) {
+    if (users->len) {
         g_string_append(out, "<table class=\"users\"><thead><tr><th scope=\"col\">User</th><th scope=\"col\" "
                              "class=\"num\">Failures</th><th scope=\"col\">Error</th><th scope=\"col\">From</th>"
                              "<th scope=\"col\" class=\"num\">First frame</th></tr></thead><tbody>\n");
-        for (guint i = 0; i < a->users->len && i < TW_HTML_MAX_USERS; i++) {
-            const TwUserFailure *u = g_ptr_array_index(a->users, i);
+        for (guint i = 0; i < users->len && i < TW_HTML_MAX_USERS; i++) {
+            const TwUserFailure *u = g_ptr_array_index(users, i);
             g_autofree char *err = tw_user_failure_error_text(u);
             g_string_append(out, "<tr><th scope=\"row\">");
             esc(out, u->user);
@@ -603,9 +629,9 @@ static void users_section(GString *out, const TwAnalysis *a)
             g_string_append_printf(out, "</td><td class=\"num\">%" G_GUINT64_FORMAT "</td></tr>\n", u->first_frame);
         }
         g_string_append(out, "</tbody></table>\n");
-        if (a->users->len > TW_HTML_MAX_USERS)
+        if (users->len > TW_HTML_MAX_USERS)
             g_string_append_printf(out, "<p class=\"meta\">… and %u more (-T json lists them all).</p>\n",
-                                   a->users->len - TW_HTML_MAX_USERS);
+                                   users->len - TW_HTML_MAX_USERS);
     }
     g_string_append(out, "</section>\n");
 }

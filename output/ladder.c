@@ -184,7 +184,22 @@ void tw_ladder_text(const TwAnalysis *a, const TwLadder *ld, GString *out)
                                MARGIN, "", ascii_only ? "..." : "…", ld->rows_left_out);
 }
 
-static void machine_ladders(const TwAnalysis *a, const TwMachineView *v, GString *out)
+/* --frame N: whether the ladder draws a message of a selected frame (its
+ * number in the run, or in its file as the ladder writes it). */
+static bool ladder_selected(const TwLadder *ld)
+{
+    for (guint i = 0; i < ld->arrows->len; i++) {
+        const TwEvidence *e = g_array_index(ld->arrows, TwLadderArrow, i).ev;
+        if (e && (tw_frame_selected(e->frame) || (e->file && tw_frame_selected(e->file_frame))))
+            return true;
+    }
+    return false;
+}
+
+/* Appends the ladders of v; with --frame only those holding a selected
+ * frame (nothing, not even the heading, when none does).  Returns whether
+ * it appended anything. */
+static bool machine_ladders(const TwAnalysis *a, const TwMachineView *v, GString *out)
 {
     const TwFinding *mf = tw_view_main(v);
     g_autoptr(GPtrArray) rows = tw_view_evidence(v);
@@ -196,6 +211,11 @@ static void machine_ladders(const TwAnalysis *a, const TwMachineView *v, GString
         g_ptr_array_sort(rows, tw_evidence_cmp);
     }
     g_autoptr(GPtrArray) lds = tw_ladders_new(a, v, rows);
+    guint selected = 0; /* --frame: the exchanges drawn keep their numbers ("Exchange 2 of 4") */
+    for (guint i = 0; tw_frames_selected() && i < lds->len; i++)
+        selected += ladder_selected(g_ptr_array_index(lds, i));
+    if (tw_frames_selected() && !selected)
+        return false;
     const char *dash = ascii_only ? "-" : "—", *to = ascii_only ? "->" : "→";
     g_string_append_printf(out, "%s %s %s", tw_machine_label(v->m), dash, tw_state_name(v->state));
     if (mf && v->state >= TW_STATE_RECOVERED)
@@ -203,10 +223,12 @@ static void machine_ladders(const TwAnalysis *a, const TwMachineView *v, GString
     g_string_append_c(out, '\n');
     if (!lds->len) {
         g_string_append(out, "  no failing exchange in the capture\n\n");
-        return;
+        return true;
     }
     for (guint i = 0; i < lds->len; i++) {
         const TwLadder *ld = g_ptr_array_index(lds, i);
+        if (tw_frames_selected() && !ladder_selected(ld))
+            continue;
         char t0[32], t1[16];
         tw_format_time(ld->first_ts, t0);
         t0[10] = ' ';
@@ -221,6 +243,7 @@ static void machine_ladders(const TwAnalysis *a, const TwMachineView *v, GString
         tw_ladder_text(a, ld, out);
     }
     g_string_append_c(out, '\n');
+    return true;
 }
 
 int tw_ladder_write(TwAnalysis *an, GString *s)
@@ -229,14 +252,16 @@ int tw_ladder_write(TwAnalysis *an, GString *s)
     guint shown = 0;
     for (guint i = 0; i < pm->views->len; i++) {
         const TwMachineView *v = &g_array_index(pm->views, TwMachineView, i);
-        /* every failing machine; with --machine, that one whatever its state */
-        if (v->state < TW_STATE_RECOVERED && !an->focus)
+        /* every failing machine; with --machine, that one whatever its state;
+         * with --frame, the exchanges holding those frames, whatever the state */
+        if (v->state < TW_STATE_RECOVERED && !an->focus && !tw_frames_selected())
             continue;
-        machine_ladders(an, v, s);
-        shown++;
+        if (machine_ladders(an, v, s))
+            shown++;
     }
     if (!shown)
-        g_string_append(s, an->focus ? "No machine of that name in the capture.\n"
-                                     : "No failing exchange: no machine has lost its trust.\n");
+        g_string_append(s, tw_frames_selected() ? "No exchange drawn holds the frames given with --frame.\n"
+                           : an->focus          ? "No machine of that name in the capture.\n"
+                                                : "No failing exchange: no machine has lost its trust.\n");
     return pm->status;
 }

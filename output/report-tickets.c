@@ -96,7 +96,29 @@ static bool same_failure(const TwTgsFailure *x, const TwTgsFailure *y)
            g_strcmp0(x->source, y->source) == 0;
 }
 
-/* The patterns that touch machine trust, in a fixed order. */
+/* --machine: a refusal is shown when the focus machine asked for it
+ * (its account, or the request came from one of its addresses). */
+static bool failure_shown(const TwAnalysis *a, const TwTgsFailure *f)
+{
+    if (!a->focus)
+        return true;
+    g_autofree char *acct = f->requester ? machine_of(f->requester) : NULL;
+    return tw_analysis_shows_party(a, acct, f->client_addr);
+}
+
+/* The refusals the report shows, in capture order (borrowed). */
+static GPtrArray *failures_shown(const TwAnalysis *a)
+{
+    const TwTickets *t = a->tickets;
+    GPtrArray *out = g_ptr_array_new();
+    for (guint i = 0; i < t->tgs_failures->len; i++)
+        if (failure_shown(a, g_ptr_array_index(t->tgs_failures, i)))
+            g_ptr_array_add(out, g_ptr_array_index(t->tgs_failures, i));
+    return out;
+}
+
+/* The patterns that touch machine trust, in a fixed order; with --machine,
+ * those about the focus machine only. */
 static GPtrArray *findings(const TwAnalysis *a)
 {
     const TwTickets *t = a->tickets;
@@ -107,6 +129,8 @@ static GPtrArray *findings(const TwAnalysis *a)
         if (f->code != TW_KRB5_ERR_C_PRINCIPAL_UNKNOWN || !f->for_user || !is_machine(f->requester))
             continue;
         g_autofree char *acct = machine_of(f->requester);
+        if (!tw_analysis_shows_party(a, acct, f->client_addr))
+            continue;
         TkFinding *k = finding_for(out, "s4u-unknown-user", acct);
         add_name(k, f->for_user);
         g_array_append_val(k->frames, f->frame);
@@ -115,6 +139,8 @@ static GPtrArray *findings(const TwAnalysis *a)
     if (t->aes_tickets)
         for (guint i = 0; i < t->rc4_tickets->len; i++) {
             const TwRc4Ticket *r = g_ptr_array_index(t->rc4_tickets, i);
+            if (!tw_analysis_shows_party(a, r->account, NULL))
+                continue;
             TkFinding *k = finding_for(out, "rc4-service-ticket", r->account);
             add_name(k, r->service);
             g_array_append_val(k->frames, r->frame);
@@ -123,6 +149,9 @@ static GPtrArray *findings(const TwAnalysis *a)
     for (guint i = 0; i < t->drs_calls->len; i++) {
         const TwDrsCall *c = g_ptr_array_index(t->drs_calls, i);
         if (!tw_tickets_drs_from_non_dc(a, c))
+            continue;
+        g_autofree char *caller_acct = c->caller ? machine_of(c->caller) : NULL;
+        if (!tw_analysis_shows_party(a, caller_acct, c->addr))
             continue;
         TkFinding *k = finding_for(out, "dcsync-non-dc", c->caller);
         if (g_strcmp0(c->caller_from, "address") == 0)
@@ -181,16 +210,17 @@ static const char *kind_title(const char *kind)
 guint tw_report_tickets_text(GString *out, const TwAnalysis *a)
 {
     const TwTickets *t = a->tickets;
-    if (t->tgs_failures->len) {
-        g_string_append_printf(out, "Ticket requests the KDC refused (%u):\n", t->tgs_failures->len);
+    g_autoptr(GPtrArray) shown = failures_shown(a);
+    if (shown->len) {
+        g_string_append_printf(out, "Ticket requests the KDC refused (%u):\n", shown->len);
         guint i = 0, lines = 0;
-        while (i < t->tgs_failures->len && lines < SHOW_MAX) {
-            const TwTgsFailure *f = g_ptr_array_index(t->tgs_failures, i);
+        while (i < shown->len && lines < SHOW_MAX) {
+            const TwTgsFailure *f = g_ptr_array_index(shown, i);
             /* The same refusal again and again: one line (docs/report.md "Width and folding"). */
             guint run = 1;
-            while (i + run < t->tgs_failures->len && same_failure(f, g_ptr_array_index(t->tgs_failures, i + run)))
+            while (i + run < shown->len && same_failure(f, g_ptr_array_index(shown, i + run)))
                 run++;
-            const TwTgsFailure *last = g_ptr_array_index(t->tgs_failures, i + run - 1);
+            const TwTgsFailure *last = g_ptr_array_index(shown, i + run - 1);
             const char *en = tw_krb5_error_name(f->code);
             g_autofree char *how = f->for_user ? g_strdup_printf(" (S4U2Self for %s)", f->for_user)
                                  : g_strcmp0(f->requester_from, "s4u2proxy") == 0
@@ -208,8 +238,8 @@ guint tw_report_tickets_text(GString *out, const TwAnalysis *a)
             i += run;
             lines++;
         }
-        if (i < t->tgs_failures->len)
-            g_string_append_printf(out, "  … and %u more (see -T json)\n", t->tgs_failures->len - i);
+        if (i < shown->len)
+            g_string_append_printf(out, "  … and %u more (see -T json)\n", shown->len - i);
         g_string_append_c(out, '\n');
     }
     g_autoptr(GPtrArray) fs = findings(a);
@@ -227,11 +257,11 @@ guint tw_report_tickets_text(GString *out, const TwAnalysis *a)
 
 void tw_report_tickets_json(JsonBuilder *b, const TwAnalysis *a)
 {
-    const TwTickets *t = a->tickets;
+    g_autoptr(GPtrArray) shown = failures_shown(a);
     json_builder_set_member_name(b, "ticket_failures");
     json_builder_begin_array(b);
-    for (guint i = 0; i < t->tgs_failures->len; i++) {
-        const TwTgsFailure *f = g_ptr_array_index(t->tgs_failures, i);
+    for (guint i = 0; i < shown->len; i++) {
+        const TwTgsFailure *f = g_ptr_array_index(shown, i);
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "requester");
         if (f->requester)

@@ -86,24 +86,7 @@ static const TwFinding *main_finding(const Verdict *v)
 /* Clock offset of a machine vs the DC, in seconds, when measured. */
 static bool machine_offset(const TwAnalysis *a, const Verdict *v, double *out)
 {
-    for (guint i = 0; i < v->findings->len; i++) {
-        const TwFinding *f = g_ptr_array_index(v->findings, i);
-        if (f->has_offset) {
-            *out = f->offset_s;
-            return true;
-        }
-        /* skew without a measured offset: a median of other samples would
-         * contradict the refusals (analysis/clock.c) */
-        if (f->rule && strcmp(f->rule->name, "clock-skew") == 0)
-            return false;
-    }
-    if (v->m->role == TW_ROLE_DC)
-        return false;
-    double own, dc;
-    if (!tw_machine_clock_offset(v->m, &own) || !tw_analysis_dc_offset(a, &dc))
-        return false;
-    *out = own - dc;
-    return true;
+    return tw_findings_offset(a, v->m, v->findings, out);
 }
 
 /* ---- text ---- */
@@ -469,24 +452,26 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
     }
 
     /* Users are not machines: shown apart, never as a machine problem. */
-    if (a->users->len) {
+    g_autoptr(GPtrArray) users = tw_analysis_users_shown(a); /* --machine: from its addresses */
+    if (users->len) {
         guint total = 0;
-        for (guint i = 0; i < a->users->len; i++)
-            total += ((TwUserFailure *)g_ptr_array_index(a->users, i))->count;
+        for (guint i = 0; i < users->len; i++)
+            total += ((TwUserFailure *)g_ptr_array_index(users, i))->count;
         g_autofree char *t = g_strdup_printf("User logons that failed (%u, not machine problems):", total);
         line(out, "", "  ", t);
-        for (guint i = 0; i < a->users->len && i < 8; i++) {
-            const TwUserFailure *u = g_ptr_array_index(a->users, i);
+        for (guint i = 0; i < users->len && i < 8; i++) {
+            const TwUserFailure *u = g_ptr_array_index(users, i);
             g_autofree char *error = tw_user_failure_error_text(u);
             g_autofree char *ul = g_strdup_printf("%s ×%u %s from %s (frame %" G_GUINT64_FORMAT "%s%s)", u->user,
                                                   u->count, error, u->addr, u->first_frame, u->source ? " in " : "",
                                                   u->source ? u->source : "");
             line(out, "  ", "    ", ul);
         }
-        if (a->users->len > 8)
-            g_string_append_printf(out, "  … and %u more (see -T json)\n", a->users->len - 8);
+        if (users->len > 8)
+            g_string_append_printf(out, "  … and %u more (see -T json)\n", users->len - 8);
     }
     g_autoptr(GPtrArray) sprays = tw_rules_sprays(a);
+    tw_analysis_sprays_shown(a, sprays);
     for (guint i = 0; i < sprays->len; i++) {
         const TwSpray *s = g_ptr_array_index(sprays, i);
         g_autoptr(GString) ul = g_string_new(NULL);
@@ -501,7 +486,7 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
         g_autofree char *head = g_strdup_printf("%sPassword spray suspected:%s ", col(color, C_YELLOW), col(color, C_RESET));
         line(out, head, "  ", text);
     }
-    if (a->users->len || sprays->len)
+    if (users->len || sprays->len)
         g_string_append_c(out, '\n');
     tw_report_tickets_text(out, a);
 
@@ -510,7 +495,7 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
     guint nnamed = 0;
     for (guint i = 0; i < a->machine_order->len; i++) {
         const TwMachine *m = g_ptr_array_index(a->machine_order, i);
-        if (!tw_machine_named_only_note(m))
+        if (!tw_machine_named_only_note(m) || !tw_analysis_shows(a, m))
             continue;
         if (nnamed++ == 30) {
             g_string_append(nonly, "; …");
@@ -927,10 +912,11 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
         json_machine(b, a, &g_array_index(vs, Verdict, i));
     json_builder_end_array(b);
 
+    g_autoptr(GPtrArray) users = tw_analysis_users_shown(a); /* --machine: from its addresses */
     json_builder_set_member_name(b, "users");
     json_builder_begin_array(b);
-    for (guint i = 0; i < a->users->len; i++) {
-        const TwUserFailure *u = g_ptr_array_index(a->users, i);
+    for (guint i = 0; i < users->len; i++) {
+        const TwUserFailure *u = g_ptr_array_index(users, i);
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "user");
         json_builder_add_string_value(b, u->user);
@@ -954,6 +940,7 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     json_builder_set_member_name(b, "password_sprays");
     json_builder_begin_array(b);
     g_autoptr(GPtrArray) sprays = tw_rules_sprays(a);
+    tw_analysis_sprays_shown(a, sprays);
     for (guint i = 0; i < sprays->len; i++) {
         const TwSpray *s = g_ptr_array_index(sprays, i);
         json_builder_begin_object(b);
@@ -975,7 +962,7 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
     json_builder_begin_array(b);
     for (guint i = 0; i < a->machine_order->len; i++) {
         const TwMachine *m = g_ptr_array_index(a->machine_order, i);
-        if (!tw_machine_named_only_note(m))
+        if (!tw_machine_named_only_note(m) || !tw_analysis_shows(a, m))
             continue;
         json_builder_begin_object(b);
         json_identity(b, m);

@@ -70,6 +70,8 @@ TwSink *tw_sink_new(const char *mode, TwOut *out)
         return tw_sink_html_new(out);
     if (strcmp(mode, "ladder") == 0)
         return tw_sink_ladder_new(out);
+    if (strcmp(mode, "ecs") == 0)
+        return tw_sink_ecs_new(out);
     return NULL;
 }
 
@@ -81,6 +83,6 @@ void tw_sink_free(TwSink *sink)
 
 bool tw_sink_mode_known(const char *mode)
 {
-    static const char *const modes[] = { "report", "json", "events", "summary", "tree", "html", "ladder", NULL };
+    static const char *const modes[] = { "report", "json", "events", "summary", "tree", "html", "ladder", "ecs", NULL };
     return g_strv_contains(modes, mode);
 }

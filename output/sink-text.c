@@ -6,8 +6,8 @@
 
 /* Fields worth a place on a one-line summary, in display order. */
 static const char *const summary_keys[] = {
-    "msg", "op", "command", "dir", "error_name", "status_name", "realm", "cname", "sname",
-    "ntstatus", "e_text", "kpasswd_result_name", "reply_to", "computer", "account", "user", "domain", "workstation", "interface", "kind", "detail", NULL,
+    "msg", "op", "command", "dir", "error_name", "nt_status_name", "win32_status_name", "fault_status_name",
+    "realm", "cname", "sname", "nt_status", "e_text", "kpasswd_result_name", "reply_to", "computer", "account", "user", "domain", "workstation", "interface", "kind", "detail", NULL,
 };
 
 static TwTextTime text_time = TW_TEXT_TIME_UTC;
@@ -58,9 +58,11 @@ void tw_event_summary_line(const TwEvent *ev, GString *out)
         const TwField *f = tw_event_get(ev, *k);
         if (!f)
             continue;
+        if (strcmp(*k, "nt_status") == 0 && tw_event_has(ev, "nt_status_name"))
+            continue; /* the name says it */
         if (strcmp(*k, "msg") == 0 || strcmp(*k, "op") == 0 || strcmp(*k, "command") == 0 ||
             strcmp(*k, "dir") == 0 || strcmp(*k, "error_name") == 0 ||
-            strcmp(*k, "status_name") == 0 || strcmp(*k, "kind") == 0) {
+            g_str_has_suffix(*k, "status_name") || strcmp(*k, "kind") == 0) {
             if (f->type == TW_FIELD_STR)
                 g_string_append_printf(out, " %s", f->v.s);
             continue;

@@ -62,13 +62,16 @@ struct TwSink {
     void (*free)(TwSink *sink);
     TwOut *out;  /* borrowed */
     bool color;  /* the output is a terminal and colour was not refused */
+    /* The --from-events input (sensor) of the event being handed to
+     * event(), NULL for this run's capture; set by cli/stages.c. */
+    const char *source;
 };
 
 /* The sink for a mode name, or NULL when the name is not a mode.  `out` is
  * borrowed (transfer none) and must outlive the sink.
  * Returns: (transfer full) (nullable): free with tw_sink_free(). */
 TwSink *tw_sink_new(const char *mode, TwOut *out);
-#define TW_SINK_MODES "report, json, events, summary, tree, html, ladder"
+#define TW_SINK_MODES "report, json, events, summary, tree, html, ladder, ecs"
 bool tw_sink_mode_known(const char *mode);
 /* Frees a sink through its `free` vfunc (not its borrowed `out`); NULL is a no-op. */
 void tw_sink_free(TwSink *sink);
@@ -83,6 +86,11 @@ TwSink *tw_sink_tree_new(TwOut *out);    /* -T tree: the teaching view (tree-sin
  * relations and narratives still see every event.  Process-wide, set once
  * by cli/ before the sinks run; frames is copied. */
 void tw_tree_frames_set(const guint64 *frames, gsize n);
+TwSink *tw_sink_ecs_new(TwOut *out);     /* -T ecs: ECS documents (output/ecs.c, docs/ecs.md) */
+/* Whether --frame selected frames (then -T ladder draws only the exchanges
+ * holding one of them), and whether `frame` is one of them. */
+bool tw_frames_selected(void);
+bool tw_frame_selected(guint64 frame);
 /* -T report (text) and -T json: the report, written at the end
  * (output/report.c) from the analysis result. */
 TwSink *tw_sink_report_new(TwOut *out, bool json);
@@ -109,3 +117,32 @@ void tw_alert_json(const TwMachine *m, const TwFinding *f, GString *out);
  * same id in every run and on every sensor (16 hex digits of a SHA-256).
  * Returns: (transfer full): free with g_free(). */
 char *tw_finding_id(const TwMachine *m, const TwFinding *f);
+
+/* Elastic Common Schema 9.4 (output/ecs.c, docs/ecs.md).  observer.name is
+ * the --from-events input an event came from, else this name (--sensor-name,
+ * default the host name), set once by cli/ (transfer none: copied). */
+void tw_ecs_set_observer(const char *name);
+/* One ECS document per event, one line + "\n"; `source` as TwSink.source. */
+void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out);
+/* What a live sensor adds to a finding (cli/stages.c), or NULL. */
+typedef struct {
+    const char *observer;   /* NULL: the tw_ecs_set_observer name */
+    bool live;              /* capture_drops_before / may_have_missed_packets */
+    guint64 drops;
+    const char *ring_file[2]; /* -w: first and establishing frames' ring files, or NULL */
+    guint64 ring_frame[2];
+} TwEcsAlertExtra;
+/* One ECS alert (state >= recovered) or state document per finding. */
+void tw_ecs_alert_json(const TwMachine *m, const TwFinding *f, const TwEcsAlertExtra *x, GString *out);
+/* The live sensor's other records in an ECS alerts stream (cli/live.c,
+ * docs/sensor.md): a capture interval (event.kind metric) and a machine
+ * retired (event.kind state). */
+typedef struct {
+    const char *iface, *why;
+    gint64 time_us;
+    double interval_s;
+    guint64 received, kernel_drops, if_drops;
+    guint64 interval_received, interval_kernel_drops, interval_if_drops;
+} TwEcsCapture;
+void tw_ecs_capture_json(const TwEcsCapture *c, GString *out);
+void tw_ecs_retired_json(const TwMachine *m, TwState state, const TwFinding *f, GString *out);

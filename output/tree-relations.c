@@ -359,14 +359,14 @@ static void netlogon(TwTreeRel *r, const TwEvent *ev, GString *narr, GArray *fra
             step(r, x, ev, g_strdup(zero ? "ReqChallenge with an all-zero client challenge (the Zerologon pattern)"
                                          : "ReqChallenge with the client challenge"));
         } else if (x) {
-            step(r, x, ev, g_strdup_printf("the server challenge (%s)", str_or(ev, "status_name", "?")));
+            step(r, x, ev, g_strdup_printf("the server challenge (%s)", str_or(ev, "nt_status_name", "?")));
         }
         return;
     }
     if (!g_str_has_prefix(op, "NetrServerAuthenticate") || !x)
         return;
     if (req) {
-        gint64 fl = tw_event_get_int(ev, "flags", 0);
+        gint64 fl = tw_event_get_int(ev, "negotiate_flags", 0);
         bool zero = hex_zero(tw_event_get_str(ev, "client_credential"));
         x->zero_credential = zero;
         step(r, x, ev, g_strdup_printf("%s as %s with %s credential, flags 0x%08" G_GINT64_MODIFIER "x%s", op,
@@ -374,8 +374,8 @@ static void netlogon(TwTreeRel *r, const TwEvent *ev, GString *narr, GArray *fra
                                        (fl & 0x01000000) ? " (AES)" : (fl & 0x4000) ? " (strong keys)" : ""));
         return;
     }
-    const char *st = str_or(ev, "status", "");
-    step(r, x, ev, g_strdup_printf("%s", str_or(ev, "status_name", st)));
+    const char *st = str_or(ev, "nt_status", ""); /* Authenticate{2,3} return an NTSTATUS */
+    step(r, x, ev, g_strdup_printf("%s", str_or(ev, "nt_status_name", st)));
     bool zerologon = x->zero_challenge && x->zero_credential;
     if (zerologon && strcmp(st, "0x00000000") == 0)
         x->conclusion = g_strdup("an all-zero challenge and credential were ACCEPTED: a successful Zerologon "
@@ -443,8 +443,8 @@ static void ntlm_outcome(TwTreeRel *r, const TwEvent *ev, GString *narr, GArray 
     if (strcmp(ev->proto, "smb2") == 0) {
         if (g_strcmp0(tw_event_get_str(ev, "command"), "SESSION_SETUP") != 0)
             return;
-        ok = g_strcmp0(tw_event_get_str(ev, "status"), "0x00000000") == 0;
-        step(r, x, ev, g_strdup_printf("SESSION_SETUP %s", str_or(ev, "status_name", str_or(ev, "status", "?"))));
+        ok = g_strcmp0(tw_event_get_str(ev, "nt_status"), "0x00000000") == 0;
+        step(r, x, ev, g_strdup_printf("SESSION_SETUP %s", str_or(ev, "nt_status_name", str_or(ev, "nt_status", "?"))));
     } else if (strcmp(ev->proto, "ldap") == 0) {
         if (g_strcmp0(tw_event_get_str(ev, "op"), "bindResponse") != 0)
             return;
@@ -453,7 +453,7 @@ static void ntlm_outcome(TwTreeRel *r, const TwEvent *ev, GString *narr, GArray 
     } else {
         if (g_strcmp0(tw_event_get_str(ev, "msg"), "response") != 0)
             return;
-        gint64 s = tw_event_get_int(ev, "status", 0);
+        gint64 s = tw_event_get_int(ev, "http_status", 0);
         ok = s >= 200 && s < 400;
         step(r, x, ev, g_strdup_printf("HTTP %" G_GINT64_FORMAT, s));
     }

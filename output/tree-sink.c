@@ -31,6 +31,16 @@ void tw_tree_frames_set(const guint64 *frames, gsize n)
     }
 }
 
+bool tw_frames_selected(void)
+{
+    return selected_frames != NULL;
+}
+
+bool tw_frame_selected(guint64 frame)
+{
+    return selected_frames && g_hash_table_contains(selected_frames, &frame);
+}
+
 static bool frame_shown(guint64 frame, void *user)
 {
     return !selected_frames || g_hash_table_contains(selected_frames, &frame);
@@ -44,6 +54,7 @@ typedef struct {
     GString *text;  /* summary line + the event's tree */
     GString *rel;   /* computed lines (relations, clocks), grows when the reply comes */
     char *after;    /* narratives written after this event */
+    guint64 response_frame; /* the frame its "response in frame" line names, 0: none yet */
     bool shown;
 } Entry;
 
@@ -121,18 +132,25 @@ static void tree_event(TwSink *sink, const TwEvent *ev)
     e->after = out.narrative;
     if (out.request_frame) {
         /* "response in frame" on the request, if still held: the newest
-         * entry of that frame and proto, sent the other way */
-        bool found = false;
+         * entry of that frame and proto, sent the other way, that no other
+         * message of this reply's frame answered yet (a kpasswd frame holds
+         * two messages each way: AP-REQ + KRB-PRIV, AP-REP + KRB-PRIV) */
+        bool found = false, seen = false;
         for (GList *l = s->held.tail; l && !found; l = l->prev) {
             Entry *q = l->data;
             if (q->frame < out.request_frame)
                 break;
             if (q->frame == out.request_frame && q->proto == out.request_proto &&
                 strcmp(q->src, ev->dst) == 0 && strcmp(q->dst, ev->src) == 0) {
+                seen = true;
+                if (q->response_frame == ev->frame)
+                    continue;
                 tw_tree_rel_response_line(q->rel, ev->frame, out.delta_us);
+                q->response_frame = ev->frame;
                 found = true;
             }
         }
+        found |= seen; /* every message of the request's frame is answered: not a miss */
         if (!found)
             s->lookahead_missed++;
     }

@@ -19,7 +19,7 @@ PACKAGES=(
 )
 # Tests and benchmarks only (never needed by a user of trustwire).
 TEST_PACKAGES=(
-    clang libclang-rt-14-dev llvm tshark tcpreplay nats-server python3 iproute2 ethtool time
+    clang libclang-rt-14-dev llvm tshark tcpreplay nats-server python3 python3-jsonschema iproute2 ethtool time
     zstd groff-base dpkg-dev debhelper chromium krb5-user
 )
 case ${1:-} in

@@ -109,6 +109,15 @@ typedef struct {
     TwEvent *carry;
 } TwDcerpcCall;
 
+/* One fragment of a call sealed over several fragments: its ciphertext is
+ * stub[off, off + len) and `verifier` (what the provider's verifier_new read
+ * from that fragment's sec_trailer) seals it alone — MS-RPCE 3.3.1.5.2 signs
+ * and seals each PDU, MS-NRPC 3.3.4.2 with one sequence number per PDU. */
+typedef struct {
+    gsize off, len;
+    const void *verifier; /* NULL when that fragment's verifier was unreadable */
+} TwDcerpcSealedFrag;
+
 struct TwDcerpcStub {
     TwDissectCtx *ctx;
     const TwDcerpcRegistry *registry; /* the stream's registry (never NULL) */
@@ -125,9 +134,13 @@ struct TwDcerpcStub {
     const guint8 *stub;
     gsize stub_len;  /* 0 when sealed: ciphertext is not handed on */
     gsize wire_len;  /* stub bytes on the wire (ciphertext length when sealed) */
-    /* Sealed and in one fragment (one verifier seals it all): `stub` points
-     * at the ciphertext, this long; 0 otherwise. */
+    /* Sealed: `stub` points at the ciphertext, this long; 0 when it was not
+     * kept.  In one fragment one verifier (`verifier`) seals it all; over
+     * several fragments (kept only with a key store, ctx->keys) each of the
+     * n_sealed_frags pieces has its own (n_sealed_frags is 0 for one). */
     gsize sealed_len;
+    const TwDcerpcSealedFrag *sealed_frags;
+    guint n_sealed_frags;
     const char *iface_uuid; /* may be NULL when the bind was not seen */
     guint16 iface_vmajor, iface_vminor;
     const TwDcerpcIface *iface; /* may be NULL */

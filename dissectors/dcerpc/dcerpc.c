@@ -76,6 +76,12 @@ typedef struct {
     /* Per-call state the security provider read from a verifier (owned). */
     const TwDcerpcAuthType *verifier_type;
     void *verifier;
+    /* Sealed over several fragments, with a key store: the ciphertext of
+     * each fragment one after another in `stub`, and each fragment's
+     * verifier (frags[0] borrows `verifier`; later ones are owned, freed
+     * with frag_type).  NULL when not kept. */
+    GArray *frags; /* TwDcerpcSealedFrag */
+    const TwDcerpcAuthType *frag_type;
 } Reasm;
 
 /* A security provider's state on this connection (owned). */
@@ -387,11 +393,25 @@ static void verifier_clear(Reasm *r)
     r->verifier_type = NULL;
 }
 
+static void frags_clear(Reasm *r)
+{
+    if (!r->frags)
+        return;
+    for (guint i = 1; i < r->frags->len; i++) {
+        TwDcerpcSealedFrag *f = &g_array_index(r->frags, TwDcerpcSealedFrag, i);
+        if (f->verifier && r->frag_type && r->frag_type->verifier_free)
+            r->frag_type->verifier_free((void *)f->verifier);
+    }
+    g_array_unref(r->frags);
+    r->frags = NULL;
+}
+
 static void reasm_free(gpointer p)
 {
     Reasm *r = p;
     if (r->stub)
         g_byte_array_unref(r->stub);
+    frags_clear(r);
     verifier_clear(r);
     g_free(r);
 }
@@ -771,7 +791,7 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
         char ver[16];
         snprintf(ver, sizeof ver, "%u.%u", pb.items[0].vmajor, pb.items[0].vminor);
         tw_event_set_str(ev, "uuid", pb.items[0].uuid);
-        tw_event_set_str(ev, "version", ver);
+        tw_event_set_str(ev, "if_version", ver);
         if (pb.items[0].iface)
             tw_event_set_str(ev, "interface", pb.items[0].iface->name);
     }
@@ -984,6 +1004,8 @@ static void dispatch_stub(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, guint32
         .stub_len = r->sealed ? 0 : stub_len,
         .wire_len = r->sealed ? r->wire_len : stub_len,
         .sealed_len = r->sealed ? stub_len : 0,
+        .sealed_frags = r->frags && r->frags->len > 1 ? (const TwDcerpcSealedFrag *)r->frags->data : NULL,
+        .n_sealed_frags = r->frags && r->frags->len > 1 ? r->frags->len : 0,
         .iface_uuid = pc ? pc->uuid : NULL,
         .iface_vmajor = pc ? pc->vmajor : 0,
         .iface_vminor = pc ? pc->vminor : 0,
@@ -1058,8 +1080,16 @@ static void handle_call_fragment(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 pt
         r = g_new0(Reasm, 1);
         *r = cur;
         r->stub = g_byte_array_new();
-        if (!r->sealed)
+        if (!r->sealed) {
             g_byte_array_append(r->stub, stub, (guint)stub_len);
+        } else if (ctx->keys && r->verifier_type && stub_len <= TW_DCERPC_MAX_STUB) {
+            /* kept so that a provider with keys can unseal each fragment */
+            r->frags = g_array_new(FALSE, TRUE, sizeof(TwDcerpcSealedFrag));
+            r->frag_type = r->verifier_type;
+            TwDcerpcSealedFrag f = { 0, stub_len, r->verifier };
+            g_array_append_val(r->frags, f);
+            g_byte_array_append(r->stub, stub, (guint)stub_len);
+        }
         g_ptr_array_add(s->reasm[d], r);
         return;
     }
@@ -1071,6 +1101,19 @@ static void handle_call_fragment(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 pt
     }
     r->sealed |= cur.sealed;
     r->wire_len += stub_len;
+    if (r->frags && cur.sealed && cur.verifier_type == r->frag_type &&
+        r->frags->len < TW_DCERPC_MAX_SEALED_FRAGS && stub_len <= TW_DCERPC_MAX_STUB - r->stub->len) {
+        TwDcerpcSealedFrag f = { r->stub->len, stub_len, g_steal_pointer(&cur.verifier) };
+        cur.verifier_type = NULL;
+        g_array_append_val(r->frags, f);
+        g_byte_array_append(r->stub, stub, (guint)stub_len);
+    } else if (r->frags) {
+        /* a fragment that cannot be kept: the call stays sealed */
+        if (r->frags->len >= TW_DCERPC_MAX_SEALED_FRAGS)
+            tw_count(ctx, "dcerpc.sealed_fragments_cap", 1);
+        frags_clear(r);
+        g_byte_array_set_size(r->stub, 0);
+    }
     if (cur.verifier && !r->verifier) {
         r->verifier = g_steal_pointer(&cur.verifier);
         r->verifier_type = cur.verifier_type;
@@ -1089,7 +1132,7 @@ static void handle_call_fragment(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 pt
         /* Steal the entry so dispatch can run with it out of the list. */
         Reasm *done = g_ptr_array_steal_index(s->reasm[d], idx);
         dispatch_stub(s, ctx, d, call_id, done->ctx_id, done->opnum, le, done->stub->data,
-                      done->sealed ? 0 : done->stub->len, done);
+                      done->sealed && !done->frags ? 0 : done->stub->len, done);
         reasm_free(done);
     }
 }
@@ -1111,10 +1154,10 @@ static void handle_fault(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, bool
     TwEvent *ev = event_new(s, ctx, "dcerpc");
     tw_event_set_str(ev, "pdu", "fault");
     tw_event_set_int(ev, "call_id", call_id);
-    tw_event_set_hex32(ev, "status", status);
+    tw_event_set_hex32(ev, "fault_status", status);
     const char *name = tw_dcerpc_fault_name(status);
     if (name)
-        tw_event_set_str(ev, "status_name", name);
+        tw_event_set_str(ev, "fault_status_name", name);
     if (pc) {
         tw_event_set_str(ev, "uuid", pc->uuid);
         if (pc->iface)

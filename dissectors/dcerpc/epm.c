@@ -211,7 +211,7 @@ static void tower_fields(const TwDcerpcRegistry *reg, TwEvent *ev, const TwEpmTo
         char ver[16];
         snprintf(ver, sizeof ver, "%u.%u", t->vmajor, t->vminor);
         tw_event_set_str(ev, "uuid", t->uuid);
-        tw_event_set_str(ev, "version", ver);
+        tw_event_set_str(ev, "if_version", ver);
         const TwDcerpcIface *ifc = tw_dcerpc_registry_iface(reg, t->uuid, t->vmajor);
         if (ifc)
             tw_event_set_str(ev, "interface", ifc->name);
@@ -272,7 +272,7 @@ static TwEvent *tree_of(const TwDcerpcStub *st, TwEvent *ev)
 static void finish(const TwDcerpcStub *st, TwEvent *ev, TwNdr *n)
 {
     if (!tw_ndr_ok(n)) {
-        tw_event_set_str(ev, "decode_error", tw_status_name(n->c.status));
+        tw_event_set_str(ev, "decode_status", tw_status_name(n->c.status));
         tw_event_set_bool(ev, tw_status_name(n->c.status), TRUE);
         tw_anomaly(st->ctx, PARSER, "epm_malformed", "call_id %u opnum %u: %s", st->call_id,
                    st->opnum, tw_status_name(n->c.status));
@@ -363,7 +363,7 @@ static void map_response(const TwDcerpcStub *st, TwNdr *n)
     if (ports->len > 1)
         tw_event_take_intlist(ev, "ports", g_steal_pointer(&ports));
     if (tw_ndr_ok(n))
-        tw_event_set_hex32(ev, "status", status);
+        tw_event_set_hex32(ev, "epm_status", status);
     tw_dcerpc_copy_fields(ev, st->call->carry);
     finish(st, ev, n);
 }
@@ -466,7 +466,7 @@ static void lookup_response(const TwDcerpcStub *st, TwNdr *n)
     if (ports->len)
         tw_event_take_intlist(ev, "ports", g_steal_pointer(&ports));
     if (tw_ndr_ok(n))
-        tw_event_set_hex32(ev, "status", status);
+        tw_event_set_hex32(ev, "epm_status", status);
     finish(st, ev, n);
 }
 

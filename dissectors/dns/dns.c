@@ -340,7 +340,7 @@ static void dissect_message(DnsFlow *f, TwDissectCtx *ctx, const guint8 *p, gsiz
         return;
     }
     if (!tw_cursor_ok(&m)) {
-        tw_event_set_str(ev, "status", tw_status_name(m.status));
+        tw_event_set_str(ev, "decode_status", tw_status_name(m.status));
         if (m.status == TW_MALFORMED)
             tw_anomaly(ctx, PARSER, bad_pointer ? "dns_bad_name" : "dns_malformed",
                        bad_pointer ? "compression pointer not pointing backwards"

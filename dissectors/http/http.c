@@ -555,17 +555,17 @@ static void parse_block(HttpFlow *f, HttpDir *d, TwDissectCtx *ctx, int dir, con
     HttpDecorate dec = { f, &msg, NULL };
     if (msg.response) {
         tw_event_set_str(hev, "msg", "response");
-        tw_event_set_int(hev, "status", msg.status);
-        tw_event_take_str(hev, "reason", printable_dup(msg.reason, msg.reason_len));
+        tw_event_set_int(hev, "http_status", msg.status);
+        tw_event_take_str(hev, "http_reason", printable_dup(msg.reason, msg.reason_len));
         if (have_req)
             tw_event_set_int(hev, "request_frame", (gint64)req.frame);
     } else {
         tw_event_set_str(hev, "msg", "request");
-        tw_event_take_str(hev, "method", printable_dup(msg.method, msg.method_len));
+        tw_event_take_str(hev, "http_method", printable_dup(msg.method, msg.method_len));
         dec.uri = printable_dup(msg.uri, msg.uri_len);
-        tw_event_set_str(hev, "uri", dec.uri);
+        tw_event_set_str(hev, "http_uri", dec.uri);
         if (msg.uri_len > TW_HTTP_MAX_URI)
-            tw_event_set_bool(hev, "uri_truncated", TRUE);
+            tw_event_set_bool(hev, "http_uri_truncated", TRUE);
     }
     if (ctx->want_tree) {
         if (msg.response)
@@ -573,10 +573,10 @@ static void parse_block(HttpFlow *f, HttpDir *d, TwDissectCtx *ctx, int dir, con
                                    msg.status == 401   ? "the server asks for authentication: a challenge follows"
                                    : msg.status == 407 ? "the proxy asks for authentication"
                                                        : NULL,
-                                   "%d %s", msg.status, tw_event_get_str(hev, "reason"));
+                                   "%d %s", msg.status, tw_event_get_str(hev, "http_reason"));
         else
             tw_event_tree_add_spec(hev, 0, "HTTP request", "RFC 9112 3", NULL, "%s %s",
-                                   tw_event_get_str(hev, "method"), tw_event_get_str(hev, "uri"));
+                                   tw_event_get_str(hev, "http_method"), tw_event_get_str(hev, "http_uri"));
     }
     if (msg.auth_overflow)
         tw_anomaly(ctx, "http", "limit", "more than %d authentication fields in one message",

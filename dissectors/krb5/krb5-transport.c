@@ -120,6 +120,84 @@ static void emit_unit(KrbFlow *f, TwDissectCtx *ctx, const char *pname, GPtrArra
 
 /* ---- one message unit --------------------------------------------------------- */
 
+/* Puts the tree of h (then freed) before the tree of ev. */
+static void prepend_tree(TwEvent *ev, TwEvent *h)
+{
+    if (h->tree) {
+        GPtrArray *own = ev->tree;
+        ev->tree = g_steal_pointer(&h->tree);
+        for (guint k = 0; own && k < own->len; k++)
+            g_ptr_array_add(ev->tree, g_ptr_array_index(own, k));
+        if (own) {
+            g_ptr_array_set_free_func(own, NULL);
+            g_ptr_array_free(own, TRUE);
+        }
+    }
+    tw_event_free(h);
+}
+
+/* Teaching view: the kpasswd framing (RFC 3244 2) before the tree of each
+ * Kerberos message of the frame (part `i` of `n`), as Wireshark's "MS
+ * Kpasswd" layer but saying what the version and the lengths mean. */
+static void kpasswd_tree(TwEvent *ev, guint16 msg_len, guint16 version, guint16 ap_len, gsize reported, bool reply,
+                         guint i, guint n)
+{
+    TwPacketInfo none = { 0 };
+    TwEvent *h = tw_event_new(&none, "kpasswd");
+    const char *spec = "RFC 3244 2";
+    tw_event_tree_add_spec(h, 0, "kpasswd", spec, "Kerberos change/set password: a 6-byte header, then Kerberos messages",
+                           NULL);
+    if (msg_len == reported)
+        tw_event_tree_add_spec(h, 1, "msg-length", spec, "the whole message, this header included", "%u", msg_len);
+    else
+        tw_event_tree_add_spec(h, 1, "msg-length", spec, "the whole message, this header included: it does not match",
+                               "%u (the message has %" G_GSIZE_FORMAT " bytes)", msg_len, reported);
+    if (version == 0xff80)
+        tw_event_tree_add_spec(h, 1, "version", spec,
+                               "the set-password request (Microsoft): its user-data is a ChangePasswdData that can name "
+                               "the target account",
+                               "0xff80 (set password)");
+    else if (reply)
+        tw_event_tree_add_spec(h, 1, "version", spec, "every reply carries 1, to either form of request",
+                               "0x0001 (reply)");
+    else
+        tw_event_tree_add_spec(h, 1, "version", spec,
+                               "the original change-password request: its user-data is the new password alone, for "
+                               "the account of the ticket",
+                               "0x0001 (change password)");
+    if (reply && ap_len == 0)
+        tw_event_tree_add_spec(h, 1, "ap-rep-length", spec, "0: no AP-REP, a KRB-ERROR follows (the request failed)",
+                               "0");
+    else
+        tw_event_tree_add_spec(h, 1, reply ? "ap-rep-length" : "ap-req-length", spec,
+                               reply ? "the AP-REP that follows; the KRB-PRIV after it holds the result"
+                                     : "the AP-REQ that follows (a ticket for kadmin/changepw); the KRB-PRIV after it "
+                                       "holds the new password",
+                               "%u", ap_len);
+    if (n > 1)
+        tw_event_tree_add_spec(h, 1, "part", spec,
+                               i == 0 ? (reply ? "the AP-REP: the server proves it holds the session key"
+                                               : "the AP-REQ: authenticates the client to kadmin/changepw")
+                                      : (reply ? "the KRB-PRIV: result-code and result-string, under the AP "
+                                                 "exchange's subkey (-K with the keys opens it)"
+                                               : "the KRB-PRIV: the new password, under the AP-REQ's subkey (never "
+                                                 "shown)"),
+                               "%u of %u (%s)", i + 1, n, i == 0 ? (reply ? "AP-REP" : "AP-REQ") : "KRB-PRIV");
+    prepend_tree(ev, h);
+}
+
+/* Teaching view, TCP: the record mark before each message (RFC 4120 7.2.2). */
+static void record_mark_tree(TwEvent *ev, gsize reported)
+{
+    TwPacketInfo none = { 0 };
+    TwEvent *h = tw_event_new(&none, "kerberos-tcp");
+    tw_event_tree_add_spec(h, 0, "record mark", "RFC 4120 7.2.2",
+                           "over TCP each message is preceded by its length in 4 bytes, big-endian; the high bit is "
+                           "reserved (0)",
+                           "%" G_GSIZE_FORMAT " bytes", reported);
+    prepend_tree(ev, h);
+}
+
 /* RFC 3244 2: msg-length, version, AP-REQ/AP-REP length, AP-*, KRB-PRIV (or a
  * bare KRB-ERROR).  Returns false if the bytes are not kpasswd. */
 static bool parse_kpasswd(TwDissectCtx *ctx, const char *pname, const guint8 *data, gsize len,
@@ -159,16 +237,23 @@ static bool parse_kpasswd(TwDissectCtx *ctx, const char *pname, const guint8 *da
         /* The capture stopped before the end of the frame (maybe exactly
          * between AP-REQ and KRB-PRIV): the frame, hence its last part, is cut. */
         TwEvent *last = g_ptr_array_index(evs, evs->len - 1);
-        if (!tw_event_has(last, "status")) {
-            tw_event_set_str(last, "status", tw_status_name(TW_TRUNCATED));
+        if (!tw_event_has(last, "decode_status")) {
+            tw_event_set_str(last, "decode_status", tw_status_name(TW_TRUNCATED));
             tw_event_set_bool(last, "truncated", TRUE);
         }
     }
+    /* a reply: from port 464, or its first message is no request */
+    gint64 first_type = tw_event_get_int(g_ptr_array_index(evs, 0), "msg_type", 0);
+    bool reply = ctx->pi && ctx->pi->sport == KPASSWD_PORT && ctx->pi->dport != KPASSWD_PORT
+                     ? true
+                     : first_type == TW_KRB5_AP_REP || first_type == TW_KRB5_ERROR;
     for (guint i = 0; i < evs->len; i++) {
         TwEvent *ev = g_ptr_array_index(evs, i);
         tw_event_set_int(ev, "kpasswd_version", version);
         if (msg_len != reported)
             tw_event_set_int(ev, "kpasswd_msg_length", msg_len);
+        if (ctx->want_tree)
+            kpasswd_tree(ev, msg_len, version, ap_len, reported, reply, i, evs->len);
     }
     if (msg_len != reported)
         tw_anomaly(ctx, pname, "kpasswd_length", "kpasswd msg-length %u but %" G_GSIZE_FORMAT " bytes",
@@ -195,6 +280,9 @@ static void handle_unit(KrbFlow *f, TwDissectCtx *ctx, bool tcp, const guint8 *d
         tw_count(ctx, "kerberos.not_kerberos", 1);
         return;
     }
+    if (tcp && ctx->want_tree)
+        for (guint i = 0; i < evs->len; i++)
+            record_mark_tree(g_ptr_array_index(evs, i), reported);
     /* emit_unit hands the events over: stop the array from freeing them. */
     g_ptr_array_set_free_func(evs, NULL);
     emit_unit(f, ctx, pname, evs);

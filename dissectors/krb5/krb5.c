@@ -72,6 +72,12 @@ typedef struct {
             tw_event_tree_add((k)->ev, (td), (name), (note), __VA_ARGS__);                     \
     } while (0)
 #define HEAD(k, td, name, note) TREE(k, td, name, note, NULL) /* a heading line: no value */
+/* As TREE, with the spec section of the field (shown as [spec]). */
+#define TREE_SPEC(k, td, name, spec, note, ...)                                                \
+    do {                                                                                       \
+        if ((k)->tree)                                                                         \
+            tw_event_tree_add_spec((k)->ev, (td), (name), (spec), (note), __VA_ARGS__);        \
+    } while (0)
 
 static void note(Krb *k, const TwCursor *c)
 {
@@ -1028,7 +1034,7 @@ static void parse_ext_error(Krb *k, const guint8 *p, gsize n, guint td)
     guint32 status = tw_cursor_le32(&c);
     guint32 reserved = tw_cursor_le32(&c);
     guint32 flags = tw_cursor_le32(&c);
-    tw_event_set_hex32(k->ev, "ntstatus", status);
+    tw_event_set_hex32(k->ev, "nt_status", status);
     tw_event_set_int(k->ev, "ext_error_flags", flags);
     TREE(k, td, "KERB-EXT-ERROR.status", "NTSTATUS: the Windows reason (e.g. 0xc0000072 account disabled)",
          "0x%08x", status);
@@ -1366,10 +1372,11 @@ static void parse_e_data(Krb *k, const guint8 *p, gsize n, gsize reported, guint
         tw_event_set_int(k->ev, "kpasswd_result", rc);
         if (nm)
             tw_event_set_str(k->ev, "kpasswd_result_name", nm);
-        TREE(k, td, "result-code", "kpasswd result", "%" G_GINT64_FORMAT " (%s)", rc, nm ? nm : "unknown");
+        TREE_SPEC(k, td, "result-code", "RFC 3244 2", "kpasswd result: the password was not changed",
+                  "%" G_GINT64_FORMAT " (%s)", rc, nm ? nm : "unknown");
         if (n > 2) {
             char *s = octets_text(p + 2, n - 2);
-            TREE(k, td, "result-string", NULL, "%s", s);
+            TREE_SPEC(k, td, "result-string", "RFC 3244 2", "the server's words for it", "%s", s);
             tw_event_take_str(k->ev, "kpasswd_result_string", s);
         }
         return;
@@ -2635,11 +2642,12 @@ static void kpasswd_user_data(Krb *k, const DecRec *dr, bool request)
         TwStatus saved = k->status;
         if (dr->user_len && dr->user_data[0] == 0x30 && tw_der_read(&c, &t, 3) && t.cls == TW_DER_UNIVERSAL &&
             t.tag == TW_DER_TAG_SEQUENCE && tw_der_next_is(&t.content, TW_DER_CONTEXT, 0)) {
-            HEAD(k, 2, "ChangePasswdData", "RFC 3244 2 (Microsoft set password): the new password is not shown");
+            TREE_SPEC(k, 2, "ChangePasswdData", "RFC 3244 2", "the Microsoft set-password form: the new password is not shown",
+                      NULL);
             walk_value(k, &change_passwd_data_type, &t, 4, 3, NULL);
         } else {
-            TREE(k, 2, "user-data", "RFC 3244 2: the new password (never shown)", "%" G_GSIZE_FORMAT " bytes",
-                 dr->user_len);
+            TREE_SPEC(k, 2, "user-data", "RFC 3244 2", "the new password, in the clear inside (never shown)",
+                      "%" G_GSIZE_FORMAT " bytes", dr->user_len);
         }
         k->status = saved;
         return;
@@ -2651,11 +2659,11 @@ static void kpasswd_user_data(Krb *k, const DecRec *dr, bool request)
     tw_event_set_int(k->ev, "kpasswd_result", rc);
     if (nm)
         tw_event_set_str(k->ev, "kpasswd_result_name", nm);
-    TREE(k, 2, "result-code", "RFC 3244 2: the outcome of the password change", "%" G_GINT64_FORMAT " (%s)", rc,
-         nm ? nm : "unknown");
+    TREE_SPEC(k, 2, "result-code", "RFC 3244 2", rc ? "the password was not changed" : "the password was changed",
+              "%" G_GINT64_FORMAT " (%s)", rc, nm ? nm : "unknown");
     if (dr->user_len > 2) {
         char *s = octets_text(dr->user_data + 2, dr->user_len - 2);
-        TREE(k, 2, "result-string", NULL, "%s", s);
+        TREE_SPEC(k, 2, "result-string", "RFC 3244 2", "the server's words for it", "%s", s);
         tw_event_take_str(k->ev, "kpasswd_result_string", s);
     }
 }
@@ -2805,7 +2813,7 @@ TwEvent *tw_krb5_parse_message_full(TwDissectCtx *ctx, const guint8 *data, gsize
         krb_decrypt(&k, msg_type);
     dec_clear(&k.dec);
     if (k.status != TW_OK) {
-        tw_event_set_str(k.ev, "status", tw_status_name(k.status));
+        tw_event_set_str(k.ev, "decode_status", tw_status_name(k.status));
         if (k.status == TW_TRUNCATED)
             tw_event_set_bool(k.ev, "truncated", TRUE);
         else if (k.status == TW_MALFORMED)

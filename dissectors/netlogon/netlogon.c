@@ -163,13 +163,13 @@ static void channel_type(Nl *nl)
 
 static void set_status(Nl *nl, guint32 v)
 {
+    /* docs/events.md: an NTSTATUS and a Win32 NET_API_STATUS are different
+     * code spaces, so they have different names. */
     RetKind kind = tw_nrpc_opnum_returns_win32(nl->st->opnum) ? RET_WIN32 : RET_NTSTATUS;
-    tw_event_set_hex32(nl->ev, "status", v);
+    tw_event_set_hex32(nl->ev, kind == RET_WIN32 ? "win32_status" : "nt_status", v);
     const char *name = kind == RET_WIN32 ? win32_name(v) : tw_ntstatus_name(v);
     if (name)
-        tw_event_set_str(nl->ev, "status_name", name);
-    if (kind == RET_WIN32)
-        tw_event_set_str(nl->ev, "status_type", "win32");
+        tw_event_set_str(nl->ev, kind == RET_WIN32 ? "win32_status_name" : "nt_status_name", name);
 }
 
 /* The return value closes every response stub (C706 14: [out] parameters
@@ -244,14 +244,14 @@ static void authenticate(Nl *nl, bool req, int version)
         if (version >= 2) {
             guint32 f = tw_ndr_u32(&nl->n);
             if (tw_ndr_ok(&nl->n))
-                tw_event_set_int(nl->ev, "flags", f);
+                tw_event_set_int(nl->ev, "negotiate_flags", f);
         }
     } else {
         credential(nl, "server_credential");
         if (version >= 2) {
             guint32 f = tw_ndr_u32(&nl->n);
             if (tw_ndr_ok(&nl->n))
-                tw_event_set_int(nl->ev, "flags", f);
+                tw_event_set_int(nl->ev, "negotiate_flags", f);
         }
         if (version >= 3) {
             guint32 rid = tw_ndr_u32(&nl->n);
@@ -807,7 +807,7 @@ static const struct {
     { "server_challenge", "ServerChallenge", "MS-NRPC 2.2.1.3.4 NETLOGON_CREDENTIAL; 3.1.4.1" },
     { "client_credential", "ClientCredential", "MS-NRPC 2.2.1.3.4; computed as in 3.1.4.4" },
     { "server_credential", "ServerCredential", "MS-NRPC 2.2.1.3.4; computed as in 3.1.4.4" },
-    { "flags", "NegotiateFlags", "MS-NRPC 3.1.4.2" },
+    { "negotiate_flags", "NegotiateFlags", "MS-NRPC 3.1.4.2" },
     { "rid", "AccountRid", NULL },
     { "authenticator_credential", "Authenticator.Credential", "MS-NRPC 2.2.1.1.5; 3.1.4.5" },
     { "authenticator_time", "Authenticator.Timestamp", "MS-NRPC 2.2.1.1.5; 3.1.4.5" },
@@ -825,7 +825,8 @@ static const struct {
     { "dc_address", "DomainControllerAddress", NULL },
     { "nl_auth_host", "NL_AUTH_MESSAGE NetbiosComputerName", "MS-NRPC 2.2.1.3.1" },
     { "nl_auth_domain", "NL_AUTH_MESSAGE NetbiosDomainName", "MS-NRPC 2.2.1.3.1" },
-    { "status", "return value", "MS-ERREF 2.3 NTSTATUS" },
+    { "nt_status", "return value", "MS-ERREF 2.3 NTSTATUS" },
+    { "win32_status", "return value", "MS-ERREF 2.2 Win32 error codes" },
 };
 
 /* The methods' own sections (MS-NRPC 3.5.4.4). */
@@ -857,7 +858,7 @@ static const char *tree_note(const TwEvent *ev, const char *key)
     if ((strcmp(key, "client_challenge") == 0 || strcmp(key, "client_credential") == 0) &&
         hex_all_zero(tw_event_get_str(ev, key)))
         return "all zero: the Zerologon (CVE-2020-1472) pattern";
-    if (strcmp(key, "flags") == 0) {
+    if (strcmp(key, "negotiate_flags") == 0) {
         gint64 f = tw_event_get_int(ev, key, 0);
         if (!(f & 0x40000000))
             return "secure RPC (0x40000000, sign/seal) not negotiated";
@@ -879,7 +880,7 @@ static const char *tree_note(const TwEvent *ev, const char *key)
         return "an all-zero new password: the Zerologon password reset";
     if (strcmp(key, "authenticator_time") == 0)
         return "the client's clock when it made this call";
-    if (strcmp(key, "status") == 0) {
+    if (strcmp(key, "nt_status") == 0) {
         const char *v = tw_event_get_str(ev, key);
         const char *op = tw_event_get_str(ev, "op");
         if (v && strcmp(v, "0xc0000022") == 0 && op && g_str_has_prefix(op, "NetrServerAuthenticate"))
@@ -888,11 +889,20 @@ static const char *tree_note(const TwEvent *ev, const char *key)
             return "the DC has no computer account for this machine (deleted or never joined)";
         if (v && strcmp(v, "0xc0000388") == 0)
             return "neither strong keys nor AES offered: the DC refuses the downgrade";
-        if (v && strcmp(v, "0x00000000") != 0 &&
-            g_strcmp0(tw_event_get_str(ev, "status_type"), "win32") != 0)
+        if (v && strcmp(v, "0x00000000") != 0)
             return tw_ntstatus_hint((guint32)g_ascii_strtoull(v, NULL, 16));
         return NULL;
     }
+    return NULL;
+}
+
+/* The name field beside a result code. */
+static const char *status_name_key(const char *key)
+{
+    if (strcmp(key, "nt_status") == 0)
+        return "nt_status_name";
+    if (strcmp(key, "win32_status") == 0)
+        return "win32_status_name";
     return NULL;
 }
 
@@ -915,14 +925,14 @@ static void build_tree(TwEvent *ev)
         guint line = tw_event_tree_len(ev);
         switch (f->type) {
         case TW_FIELD_STR:
-            if (strcmp(tree_names[i].key, "status") == 0 && tw_event_get_str(ev, "status_name"))
+            if (status_name_key(tree_names[i].key) && tw_event_get_str(ev, status_name_key(tree_names[i].key)))
                 tw_event_tree_add(ev, 1, tree_names[i].name, note, "%s %s", f->v.s,
-                                  tw_event_get_str(ev, "status_name"));
+                                  tw_event_get_str(ev, status_name_key(tree_names[i].key)));
             else
                 tw_event_tree_add(ev, 1, tree_names[i].name, note, "%s", f->v.s);
             break;
         case TW_FIELD_INT:
-            if (strcmp(tree_names[i].key, "flags") == 0 || strcmp(tree_names[i].key, "capabilities") == 0) {
+            if (strcmp(tree_names[i].key, "negotiate_flags") == 0 || strcmp(tree_names[i].key, "capabilities") == 0) {
                 /* ServerCapabilities are negotiate flags too (3.5.4.4.11) */
                 tw_event_tree_add(ev, 1, tree_names[i].name, note, "0x%08" G_GINT64_MODIFIER "x",
                                   f->v.i);
@@ -1007,9 +1017,8 @@ bool tw_netlogon_dissect(const TwDcerpcStub *st)
             break;
         }
         if (!tw_ndr_ok(&nl.n)) {
-            /* `status` is the call's NTSTATUS here, so the decode status of
-             * docs/events.md is `decode_error` plus the usual boolean. */
-            tw_event_set_str(nl.ev, "decode_error", tw_status_name(nl.n.c.status));
+            /* docs/events.md "Anomalies": `decode_status` plus the usual boolean. */
+            tw_event_set_str(nl.ev, "decode_status", tw_status_name(nl.n.c.status));
             tw_event_set_bool(nl.ev, tw_status_name(nl.n.c.status), TRUE);
             tw_anomaly(st->ctx, PARSER, "netlogon_malformed", "%s %s call_id %u: %s",
                        tw_netlogon_opnum_name(st->opnum) ? tw_netlogon_opnum_name(st->opnum)

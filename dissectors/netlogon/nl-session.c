@@ -244,7 +244,7 @@ static void authenticate_request(const TwDcerpcStub *st, TwEvent *ev, TwEvent *c
     if (n == 0)
         return;
     /* NetrServerAuthenticate (v1) has no flags: the oldest algorithm. */
-    guint32 flags = (guint32)tw_event_get_int(ev, "flags", 0);
+    guint32 flags = (guint32)tw_event_get_int(ev, "negotiate_flags", 0);
     TwNlAlg want = tw_nl_alg_for_flags(flags);
     /* The flags' algorithm first; then the others, so that a client that
      * computed with another algorithm than it offered is still named. */
@@ -338,7 +338,7 @@ static void authenticate_response(const TwDcerpcStub *st, TwEvent *ev, NlChannel
     if (!c || !c->pending)
         return;
     c->pending = false;
-    const char *status = tw_event_get_str(ev, "status");
+    const char *status = tw_event_get_str(ev, "nt_status");
     guint8 observed[8];
     if (!status || strcmp(status, "0x00000000") != 0 ||
         !unhex8(tw_event_get_str(ev, "server_credential"), observed))
@@ -481,37 +481,62 @@ void tw_nl_session_trust_password(const TwDcerpcStub *st, TwEvent *ev, const gui
     g_mutex_unlock(&S.lock);
 }
 
+/* One fragment's NL_AUTH_SIGNATURE (3.3.4.2.2): its clear sequence number
+ * when it was made with this channel's key in the direction of the call. */
+static bool frag_seq(const NlChannel *c, const TwDcerpcStub *st, const void *verifier, TwNlSig *sig,
+                     guint8 seq[8], guint64 *n)
+{
+    const TwNlAuthSignature *raw = verifier;
+    if (!raw || !tw_nl_sig_parse(raw->raw, raw->raw_len, sig) || !sig->have_confounder)
+        return false;
+    tw_nl_sig_sequence(sig, c->sk, seq);
+    bool from_client = false;
+    *n = tw_nl_seq_value(seq, &from_client);
+    /* step 6: a request's sequence number has the client bit, a response's not */
+    return from_client == (st->dir == TW_DIR_REQ);
+}
+
 guint8 *tw_nl_session_unseal(const TwDcerpcStub *st, TwEvent *ev, gsize *len)
 {
-    if (!st->ctx->keys || !st->sealed || !st->sealed_len || !st->verifier || !st->verifier_type ||
+    if (!st->ctx->keys || !st->sealed || !st->sealed_len || !st->verifier_type ||
         st->verifier_type->verifier_new != tw_nl_auth_verifier_new)
         return NULL;
-    const TwNlAuthSignature *raw = st->verifier;
-    TwNlSig sig;
-    if (!tw_nl_sig_parse(raw->raw, raw->raw_len, &sig) || !sig.have_confounder)
-        return NULL;
+    /* one fragment: st->verifier seals all of it; several: each its own */
+    TwDcerpcSealedFrag one = { 0, st->sealed_len, st->verifier };
+    const TwDcerpcSealedFrag *frags = st->n_sealed_frags ? st->sealed_frags : &one;
+    guint nfrags = st->n_sealed_frags ? st->n_sealed_frags : 1;
     g_mutex_lock(&S.lock);
     NlChannel *c = channel_get(st, computer_of(ev), false);
     guint8 *clear = NULL;
     if (c && c->established) {
-        guint8 seq[8], conf[8];
-        tw_nl_sig_sequence(&sig, c->sk, seq);
-        bool from_client = false;
-        guint64 n = tw_nl_seq_value(seq, &from_client);
-        /* 3.3.4.2.2 step 6: a request's sequence number has the client bit,
-         * a response's not; anything else means another key. */
-        if (from_client == (st->dir == TW_DIR_REQ)) {
-            clear = g_memdup2(st->stub, st->sealed_len);
-            tw_nl_unseal(&sig, c->sk, seq, conf, clear, st->sealed_len);
+        clear = g_memdup2(st->stub, st->sealed_len);
+        guint64 first = 0;
+        for (guint i = 0; i < nfrags && clear; i++) {
+            TwNlSig sig;
+            guint8 seq[8], conf[8];
+            guint64 n = 0;
+            const TwDcerpcSealedFrag *f = &frags[i];
+            if (f->off > st->sealed_len || f->len > st->sealed_len - f->off ||
+                !frag_seq(c, st, f->verifier, &sig, seq, &n)) {
+                g_clear_pointer(&clear, g_free);
+                break;
+            }
+            if (i == 0)
+                first = n;
+            tw_nl_unseal(&sig, c->sk, seq, conf, clear + f->off, f->len);
+            memset(conf, 0, sizeof conf);
+        }
+        if (clear) {
             *len = st->sealed_len;
             tw_event_set_bool(ev, "decrypted", TRUE);
             tw_event_set_bool(ev, "unsealed", TRUE);
-            tw_event_set_int(ev, "nl_seq", (gint64)n);
+            tw_event_set_int(ev, "nl_seq", (gint64)first);
+            if (nfrags > 1)
+                tw_event_set_int(ev, "nl_sealed_fragments", (gint64)nfrags);
             tw_count(st->ctx, "netlogon.unsealed", 1);
         } else {
             tw_count(st->ctx, "netlogon.unseal_wrong_key", 1);
         }
-        memset(conf, 0, sizeof conf);
     }
     g_mutex_unlock(&S.lock);
     return clear;

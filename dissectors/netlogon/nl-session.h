@@ -27,7 +27,8 @@ void tw_nl_sessions_reset(void);
 
 /* netlogon.c's hooks. */
 
-/* A sealed single-fragment call on a channel whose session key is known:
+/* A sealed call (one fragment, or several each sealed by its own
+ * NL_AUTH_SIGNATURE: TwDcerpcStub.sealed_frags) on a channel whose session key is known:
  * the clear stub (transfer full, g_free; *len its length) and the fields
  * unsealed/decrypted/nl_seq on ev.  NULL when it cannot be unsealed. */
 guint8 *tw_nl_session_unseal(const TwDcerpcStub *st, TwEvent *ev, gsize *len);

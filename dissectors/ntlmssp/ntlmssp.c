@@ -175,7 +175,7 @@ static void build_tree(TwEvent *ev, guint32 type)
     static const struct {
         const char *key, *name, *note, *spec;
     } rows[] = {
-        { "flags", "NegotiateFlags", NULL, "MS-NLMP 2.2.2.5" },
+        { "ntlmssp_flags", "NegotiateFlags", NULL, "MS-NLMP 2.2.2.5" },
         { "domain", "DomainName", "the account's domain", NULL },
         { "user", "UserName", "the account authenticating (NAME$ = a computer)", NULL },
         { "workstation", "Workstation", "the client's own name", NULL },
@@ -194,7 +194,7 @@ static void build_tree(TwEvent *ev, guint32 type)
         if (!v)
             continue;
         tw_event_tree_add_spec(ev, 1, rows[i].name, rows[i].spec, rows[i].note, "%s", v);
-        if (strcmp(rows[i].key, "flags") == 0)
+        if (strcmp(rows[i].key, "ntlmssp_flags") == 0)
             tw_flags_tree(ev, 2, &tw_flags_ntlmssp_negotiate, (guint32)g_ascii_strtoull(v, NULL, 16));
     }
 }
@@ -229,7 +229,7 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
         flags = tw_cursor_le32(&c);
         SecBuf dom = read_secbuf(&c);
         SecBuf ws = read_secbuf(&c);
-        tw_event_set_hex32(ev, "flags", flags);
+        tw_event_set_hex32(ev, "ntlmssp_flags", flags);
         /* Names in NEGOTIATE are always OEM (2.2.1.1). */
         if (tw_cursor_ok(&c)) {
             if (flags & NTLMSSP_NEGOTIATE_OEM_DOMAIN_SUPPLIED)
@@ -248,7 +248,7 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
         tw_cursor_skip(&c, 8); /* Reserved */
         if (!tw_cursor_ok(&c))
             break;
-        tw_event_set_hex32(ev, "flags", flags);
+        tw_event_set_hex32(ev, "ntlmssp_flags", flags);
         tw_event_set_hex(ev, "server_challenge", chal, 8);
         set_name(ctx, ev, "target_name", &msg, target, flags & NTLMSSP_NEGOTIATE_UNICODE, &worst);
         /* TargetInfoFields and Version are absent in very old servers'
@@ -277,7 +277,7 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
         if (!tw_cursor_ok(&c))
             break;
         bool unicode = flags & NTLMSSP_NEGOTIATE_UNICODE;
-        tw_event_set_hex32(ev, "flags", flags);
+        tw_event_set_hex32(ev, "ntlmssp_flags", flags);
         set_name(ctx, ev, "user", &msg, user, unicode, &worst);
         set_name(ctx, ev, "domain", &msg, dom, unicode, &worst);
         set_name(ctx, ev, "workstation", &msg, ws, unicode, &worst);
@@ -329,9 +329,8 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
     if (!tw_cursor_ok(&c) && worst == TW_OK)
         worst = c.status;
     if (worst != TW_OK) {
-        tw_event_set_str(ev, "status", tw_status_name(worst)); /* docs/events.md "Anomalies" */
+        tw_event_set_str(ev, "decode_status", tw_status_name(worst)); /* docs/events.md "Anomalies" */
         tw_event_set_bool(ev, tw_status_name(worst), TRUE);
-        tw_event_set_str(ev, "decode_status", tw_status_name(worst));
         tw_count(ctx, worst == TW_TRUNCATED ? "ntlmssp.truncated" : "ntlmssp.malformed", 1);
     }
     if (ctx->want_tree)

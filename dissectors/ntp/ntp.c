@@ -94,7 +94,7 @@ static void set_status(TwDissectCtx *ctx, TwEvent *ev, TwStatus st)
 {
     if (st == TW_OK)
         return;
-    tw_event_set_str(ev, "status", tw_status_name(st));
+    tw_event_set_str(ev, "decode_status", tw_status_name(st));
     if (st == TW_TRUNCATED)
         tw_event_set_bool(ev, "truncated", TRUE);
     else if (st == TW_MALFORMED)

@@ -177,10 +177,10 @@ static void status_tail(Sr *s)
     const guint8 *p = st->stub + st->stub_len - 4;
     guint32 v = st->little_endian ? (guint32)(p[0] | (p[1] << 8) | (p[2] << 16) | ((guint32)p[3] << 24))
                                   : (guint32)(((guint32)p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]);
-    tw_event_set_hex32(s->ev, "status", v);
+    tw_event_set_hex32(s->ev, "nt_status", v);
     const char *name = tw_ntstatus_name(v);
     if (name)
-        tw_event_set_str(s->ev, "status_name", name);
+        tw_event_set_str(s->ev, "nt_status_name", name);
 }
 
 /* The account a user handle was opened for, when known. */
@@ -319,7 +319,7 @@ static void open_user(Sr *s, bool req)
         return;
     status_tail(s);
     tw_event_set_str(s->ev, "user_handle", h);
-    if (g_strcmp0(tw_event_get_str(s->ev, "status"), "0x00000000") == 0 && s->st->call->carry &&
+    if (g_strcmp0(tw_event_get_str(s->ev, "nt_status"), "0x00000000") == 0 && s->st->call->carry &&
         tw_event_has(s->st->call->carry, "rid"))
         remember_user(s->st, h, tw_event_get_int(s->st->call->carry, "rid", 0),
                       tw_event_get_str(s->st->call->carry, "user"));
@@ -394,7 +394,7 @@ static void create_user2(Sr *s, bool req)
     tw_event_set_int(s->ev, "granted_access", granted);
     tw_event_set_int(s->ev, "rid", rid);
     tw_event_set_str(s->ev, "user_handle", h);
-    if (g_strcmp0(tw_event_get_str(s->ev, "status"), "0x00000000") == 0)
+    if (g_strcmp0(tw_event_get_str(s->ev, "nt_status"), "0x00000000") == 0)
         remember_user(s->st, h, rid, s->st->call->carry ? tw_event_get_str(s->st->call->carry, "user") : NULL);
 }
 
@@ -465,7 +465,7 @@ bool tw_samr_dissect(const TwDcerpcStub *st)
             break;
         }
         if (!tw_ndr_ok(&s.n)) {
-            tw_event_set_str(s.ev, "decode_error", tw_status_name(s.n.c.status));
+            tw_event_set_str(s.ev, "decode_status", tw_status_name(s.n.c.status));
             tw_event_set_bool(s.ev, tw_status_name(s.n.c.status), TRUE);
             tw_anomaly(st->ctx, PARSER, "samr_malformed", "opnum %u %s call_id %u: %s", st->opnum,
                        req ? "request" : "response", st->call_id, tw_status_name(s.n.c.status));
@@ -491,7 +491,7 @@ bool tw_samr_dissect(const TwDcerpcStub *st)
             { "user_handle", "UserHandle", NULL, NULL },
             { "info_class_name", "UserInformationClass", NULL, NULL },
             { "sets_password", "sets the password", "this call resets the account's password", NULL },
-            { "status", "return value", NULL, "MS-ERREF 2.3 NTSTATUS" },
+            { "nt_status", "return value", NULL, "MS-ERREF 2.3 NTSTATUS" },
         };
         const char *op = tw_event_get_str(s.ev, "op");
         tw_event_tree_add_spec(s.ev, 0, op ? op : "SAMR call", "MS-SAMR 3.1.5", st->sealed ? "sealed: only the opnum is visible" : NULL,

@@ -665,10 +665,10 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
         tw_event_set_str(ev, "command", cname);
     else
         tw_event_take_str(ev, "command", g_strdup_printf("0x%04x", cmd));
-    tw_event_set_hex32(ev, "status", status);
+    tw_event_set_hex32(ev, "nt_status", status);
     const char *sname = tw_ntstatus_name(status);
     if (sname)
-        tw_event_set_str(ev, "status_name", sname);
+        tw_event_set_str(ev, "nt_status_name", sname);
     if (mid == G_MAXUINT64) /* 2.2.23.1: an unsolicited oplock/lease break */
         tw_event_set_bool(ev, "unsolicited", TRUE);
     else
@@ -869,7 +869,7 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
         if (cmd == TW_SMB2_IOCTL && !tw_event_has(ev, "ctl_code"))
             tw_event_set_hex32(ev, "ctl_code", sp->ctl_code);
     }
-    /* "status" is the NTSTATUS here, so the decoding state is "decode_status"
+    /* "nt_status" is the NTSTATUS, the decoding state is "decode_status"
      * (plus the common boolean, docs/events.md "Anomalies"). */
     if (c->status != TW_OK) {
         tw_event_set_str(ev, "decode_status", tw_status_name(c->status));

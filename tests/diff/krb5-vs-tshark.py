@@ -39,7 +39,7 @@ EXCEPTIONS = {
 
 # The fields the task names, then further fields compared the same way.
 FIELDS = ("msg_type", "error_code", "realm", "crealm", "cname", "sname",
-          "etypes", "padata", "nonce", "kdc_options", "till", "stime", "susec", "e_text", "ntstatus")
+          "etypes", "padata", "nonce", "kdc_options", "till", "stime", "susec", "e_text", "nt_status")
 
 
 def names(elem, key):
@@ -132,7 +132,7 @@ def tshark_message(layer):
     out["stime"] = tshark_time(elem.get("kerberos.stime"))
     out["susec"] = int(elem["kerberos.susec"]) if "kerberos.susec" in elem else None
     out["e_text"] = elem.get("kerberos.e_text")
-    out["ntstatus"] = find_key(elem.get("kerberos.e_data_tree"), "kerberos.smb.nt_status")
+    out["nt_status"] = find_key(elem.get("kerberos.e_data_tree"), "kerberos.smb.nt_status")
     # tshark 4.0 reads e-data as one PA-DATA (or a SEQUENCE OF PA-DATA only in
     # some messages); a METHOD-DATA carrying a KERB-EXT-ERROR PA-DATA (Samba's
     # KDC_ERR_CLIENT_REVOKED) fails with a BER error and no NTSTATUS.
@@ -191,7 +191,7 @@ def trustwire_frames(tw, pcap):
 # Documented exceptions by rule (docs/events.md), counted when they apply.
 RULE_EXCEPTIONS = {
     "tshark-edata-method-data": "tshark 4.0 cannot decode a METHOD-DATA e-data holding a KERB-EXT-ERROR "
-                                "PA-DATA (BER error, no nt_status); trustwire reports ntstatus",
+                                "PA-DATA (BER error, no nt_status); trustwire reports nt_status",
 }
 RULE_HITS = dict.fromkeys(RULE_EXCEPTIONS, 0)
 FILLED = dict.fromkeys(FIELDS, 0)  # how many compared values were present (not both absent)
@@ -218,8 +218,8 @@ def compare(rel, ts, tw):
                 if x[f] is not None or y[f] is not None:
                     FILLED[f] += 1
             diffs = [f for f in FIELDS if x[f] != y[f] and (rel, frame, f) not in EXCEPTIONS]
-            if "ntstatus" in diffs and x["ntstatus"] is None and x.get("_tshark_edata_failed"):
-                diffs.remove("ntstatus")  # rule exception: see RULE_EXCEPTIONS
+            if "nt_status" in diffs and x["nt_status"] is None and x.get("_tshark_edata_failed"):
+                diffs.remove("nt_status")  # rule exception: see RULE_EXCEPTIONS
                 RULE_HITS["tshark-edata-method-data"] += 1
             if diffs:
                 bad.append(f"{rel} frame {frame} msg {i}: " +

@@ -133,13 +133,13 @@ def trustwire_frames(tw, path):
             if value is not None:
                 rec.setdefault(name, set()).add(value)
         add("opnum", ev.get("opnum"))
-        if "status" in ev and ev.get("status_type") != "win32":
-            add("rc", int(ev["status"], 16))
+        if "nt_status" in ev:
+            add("rc", int(ev["nt_status"], 16))
         if ev.get("dir") == "request":
             add("computer_name", ev.get("computer"))
             add("acct_name", ev.get("account"))
             add("sec_chan_type", ev.get("channel_type"))
-        add("neg_flags", ev.get("flags"))
+        add("neg_flags", ev.get("negotiate_flags"))
     return frames
 
 

@@ -3,7 +3,7 @@
 
 For every public capture that tshark sees SMB2 or an LDAP bind in, compare
   1. smb2.nt_status of every SMB2 response, per frame (a compound response
-     frame has several), with the "status" of trustwire's "smb2" events;
+     frame has several), with the "nt_status" of trustwire's "smb2" events;
   2. every Kerberos message tshark finds inside SMB2 / LDAP / DCE-RPC / HTTP
      (kerberos.msg_type, error_code, realm, CNameString, SNameString), per
      frame, with trustwire's "kerberos" events not on ports 88/464 (i.e.
@@ -104,8 +104,8 @@ def compare_status(pcap, evs):
             want[frame][int(s, 16)] += 1
     got = collections.defaultdict(collections.Counter)
     for e in evs:
-        if e.get("proto") == "smb2" and "status" in e:
-            got[e["frame"]][int(e["status"], 16)] += 1
+        if e.get("proto") == "smb2" and "nt_status" in e:
+            got[e["frame"]][int(e["nt_status"], 16)] += 1
     agree = sum(sum((want[f] & got[f]).values()) for f in want)
     total = sum(sum(c.values()) for c in want.values())
     diffs = []

@@ -16,6 +16,11 @@ For each page:
            and timeline mark linking to an evidence row of that machine;
            healthy and unknown machines are listed; each copyable <code> got
            its Copy button.
+  order    the page (index table, then the healthy list), the text report
+           (verdict blocks, then the Healthy / Not enough evidence / Cannot
+           tell lines) and -T json list the same machines in the same order
+           with the same states: every lab and public capture, --machine and
+           the DC mix, on the file as written and on the Chromium DOM.
   DC mix   bench/gen-capture -m dc -c 16000 (TW_HTML_DCMIX_MIB MiB, default
            256): the page stays under 10 MB and opens (parse, script, layout)
            in under 2 s (the best of 3 loads in an iframe of a harness page).
@@ -268,6 +273,140 @@ def dom_checks(name, dom, report, detailed_max=None):
     return root
 
 
+def a11y_checks(name, root):
+    """Headings in order (h1, then no level skipped), header cells with a
+    scope, every picture an image with a name, every mark and arrow titled."""
+    heads = [int(n.tag[1]) for n in root.find(lambda n: n.tag in ("h1", "h2", "h3", "h4", "h5", "h6"))]
+    skips = [(a, b) for a, b in zip(heads, heads[1:]) if b > a + 1]
+    check(f"{name}: headings start at h1 and skip no level", heads[:1] == [1] and heads.count(1) == 1 and not skips,
+          (heads[:12], skips[:5]))
+    bare = [n for n in root.find(lambda n: n.tag == "th") if "scope" not in n.attrs]
+    check(f"{name}: every <th> has a scope", not bare, [b.content()[:40] for b in bare[:5]])
+    for svg in root.find(lambda n: n.tag == "svg"):
+        named = svg.attrs.get("aria-label") or svg.attrs.get("aria-labelledby") or \
+            any(c.tag == "title" for c in svg.children)
+        if not check(f"{name}: svg.{svg.attrs.get('class')} is an image with a name",
+                     svg.attrs.get("role") == "img" and named, svg.attrs):
+            break
+        untitled = [a for a in svg.find(lambda n: n.tag == "a") if not a.find(lambda n: n.tag == "title")]
+        if not check(f"{name}: every link of svg.{svg.attrs.get('class')} has a <title>", not untitled,
+                     [a.attrs for a in untitled[:3]]):
+            break
+
+
+def overview_checks(name, root, report):
+    """The per-DC view lists the domain controllers of -T json; a Zerologon
+    finding has its burst histogram, a spray its histogram."""
+    dcs = root.find(lambda n: n.tag == "table" and "dcs" in n.cls())
+    text = dcs[0].content() if dcs else ""
+    for dc in report.get("domain_controllers", []):
+        who = dc["account"] or (dc["addresses"][0] if dc["addresses"] else "?")
+        check(f"{name}: the per-DC view lists {who}", who in text and all(a in text for a in dc["addresses"][:1]),
+              text[:300])
+    secs = {s.attrs.get("id"): s for s in root.find(lambda n: n.tag == "section" and "machine" in n.cls())}
+    for m in report["machines"]:
+        if m["state"] not in ATTENTION or not any(f["rule"] == "zerologon" for f in m["findings"]):
+            continue
+        sec = next((s for s in secs.values()
+                    if (s.find(lambda n: n.tag == "h3") or [None])[0] is not None and
+                    label(m) in s.find(lambda n: n.tag == "h3")[0].content()), None)
+        check(f"{name}: {label(m)} (zerologon) has its burst histogram",
+              sec is not None and sec.find(lambda n: n.tag == "svg" and "burst" in n.cls()), label(m))
+    users = root.find(lambda n: n.attrs.get("id") == "users")
+    bursts = users[0].find(lambda n: n.tag == "svg" and "burst" in n.cls()) if users else []
+    check(f"{name}: a histogram per password spray ({len(report.get('password_sprays', []))})",
+          len(bursts) == len(report.get("password_sprays", [])), len(bursts))
+
+
+STATE_WORD = {"BROKEN": "broken", "AT RISK": "at-risk", "RECOVERED": "recovered"}
+TEXT_LIST = {"Healthy": "healthy", "Not enough evidence": "unknown", "Cannot tell (evidence lost)": "cannot"}
+
+
+def text_machines(text):
+    """The machines of the text report in its order: the verdict blocks
+    ("BROKEN    WS02$ — …"), then the one-line lists ("Healthy (3): A, B"),
+    each (label, state); a list cut at 30 names ends with "…"."""
+    out, lists = [], []
+    lines = text.splitlines()
+    for i, l in enumerate(lines):
+        m = re.match(r"^(BROKEN|AT RISK|RECOVERED) +(\S+)( |$)", l)
+        if m:
+            out.append((m.group(2), STATE_WORD[m.group(1)]))
+            continue
+        m = re.match(r"^(Healthy|Not enough evidence|Cannot tell \(evidence lost\)) \((\d+)\): (.*)$", l)
+        if m:
+            body = m.group(3)
+            for cont in lines[i + 1:]:  # wrapped: continuation lines are indented
+                if not cont.startswith("  "):
+                    break
+                body += " " + cont.strip()
+            names = [re.sub(r" \(rotated its password\)$", "", n) for n in body.split(", ")]
+            lists.append((TEXT_LIST[m.group(1)], int(m.group(2)), names))
+    return out, lists
+
+
+def html_machines(root):
+    """The machines of the page in its order: the index table (those that need
+    attention), then the healthy list (a table, or one text block past
+    TW_HTML_HEALTHY_TABLE), each (label, data-state, the state shown)."""
+    out = []
+    for tr in root.find(lambda n: n.tag == "tr" and n.parent.tag == "tbody" and "index" in n.parent.parent.cls()):
+        th = tr.find(lambda n: n.tag == "th")
+        badge = tr.find(lambda n: "badge" in n.cls())
+        out.append((th[0].content().strip() if th else None, tr.attrs.get("data-state"),
+                    badge[0].content() if badge else None))
+    for tr in root.find(lambda n: n.tag == "tr" and n.parent.tag == "tbody" and "healthy-list" in n.parent.parent.cls()):
+        th = tr.find(lambda n: n.tag == "th")
+        td = tr.find(lambda n: n.tag == "td")
+        out.append((th[0].content().strip() if th else None, tr.attrs.get("data-state"),
+                    td[0].content() if td else None))
+    for pre in root.find(lambda n: n.tag == "pre" and "healthy-list" in n.cls()):
+        for l in pre.content().splitlines():
+            if not l.strip():
+                continue
+            st, rest = ("cannot tell", l[len("cannot tell"):]) if l.startswith("cannot tell") else \
+                (l[:8].strip(), l[8:])
+            out.append((rest.split()[0], None, st))
+    return out
+
+
+def order_checks(name, root, report, text):
+    """The page, the text report and -T json show the same machines, in the
+    same order, with the same states."""
+    ms = report["machines"]
+    want = [(label(m), m["state"], bool(m.get("cannot_tell"))) for m in ms]
+    att = [w for w in want if w[1] in ATTENTION]
+    rest = [w for w in want if w[1] not in ATTENTION]
+    got = html_machines(root)
+    page_want = [(l, st, "cannot tell" if ct else (st.upper().replace("-", " ") if st in ATTENTION else st))
+                 for (l, st, ct) in att + rest]
+    if len(got) < len(page_want) and any(g[1] is None for g in got):  # the text block is cut at TW_HTML_MAX_HEALTHY
+        page_want = page_want[:len(got)]
+    # the text block carries no data-state: compare what it shows
+    got_cmp = [(l, st if st is not None else w[1], shown) for (l, st, shown), w in zip(got, page_want)]
+    check(f"{name}: the page lists the machines of -T json, in its order, with its states",
+          got_cmp == page_want and len(got) == len(page_want),
+          next(((i, g, w) for i, (g, w) in enumerate(zip(got_cmp, page_want)) if g != w), (len(got), len(page_want))))
+    blocks, lists = text_machines(text)
+    check(f"{name}: the text report's verdict blocks are -T json's machines that need attention, in order",
+          blocks == [(l, st) for (l, st, ct) in att], (blocks, att))
+    for kind, n, names in lists:
+        if kind == "cannot":
+            sel = [w[0] for w in want if w[2]]
+        else:
+            sel = [w[0] for w in rest if w[1] == kind and not w[2]]
+        shown = names[:-1] if names and names[-1] == "…" else names
+        check(f"{name}: the text report's {kind} line is -T json's, in order ({n})",
+              n == len(sel) and shown == sel[:len(shown)] and (len(shown) == len(sel) or names[-1] == "…"),
+              (names[:8], sel[:8]))
+    kinds = {k for k, _, _ in lists}
+    for kind in ("healthy", "unknown"):
+        if any(w[1] == kind and not w[2] for w in rest):
+            check(f"{name}: the text report has a {kind} line", kind in kinds, kinds)
+    if any(w[2] for w in want):
+        check(f"{name}: the text report has a cannot-tell line", "cannot" in kinds, kinds)
+
+
 HARNESS = """<!DOCTYPE html><html><head><title>load</title></head><body>
 <iframe id="f" style="width:1280px;height:900px"></iframe><script>
 var t0=performance.now(),f=document.getElementById('f');
@@ -296,6 +435,8 @@ def page_of(name, args, tmp):
         r = subprocess.run([TW, "-T", "html"] + args, stdout=f, stderr=subprocess.PIPE)
     rj = run([TW, "-T", "json"] + args)
     report = json.loads(rj.stdout)
+    rt = run([TW] + args, env=dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", COLUMNS="100"))
+    report["_text"] = rt.stdout.decode("utf-8")
     return page_path, r.returncode, report
 
 
@@ -313,11 +454,32 @@ def main():
             path, status, report = page_of(name, ["-r", cap], tmp)
             page = open(path, encoding="utf-8").read()
             static_checks(name, page, status, report)
+            # the per-DC table notes whom a DC refused for clock skew (report.md domain_controllers)
+            for d in report["domain_controllers"]:
+                if d.get("refused_skew"):
+                    want = "refused %d logon%s for clock skew (%s)" % (
+                        d["skew_refusals"], "" if d["skew_refusals"] == 1 else "s", ", ".join(d["refused_skew"]))
+                    check(f"{name}: DC {d['addresses'][0]} notes its skew refusals", want in page, want)
+            order_checks(name, parse(page), report, report["_text"])
+            a11y_checks(name, parse(page))
+            overview_checks(name, parse(page), report)
             pages += 1
             if CHROMIUM:
-                dom_checks(name, chromium_dom(path), report)
+                order_checks(name + " (Chromium DOM)", dom_checks(name, chromium_dom(path), report), report,
+                             report["_text"])
                 if name in shots:
                     check(f"{name}: screenshot", screenshot(path, os.path.join(OUT, name + ".png"), shots[name]))
+        # the public captures: one file, and the same machines, order and states as the reports
+        pub = sorted(glob.glob(os.path.join(ROOT, "..", "shared", "pcaps", "public", "**", "*.pcap*"), recursive=True))
+        for cap in pub:
+            name = os.path.relpath(cap, os.path.join(ROOT, "..", "shared", "pcaps", "public"))
+            path, status, report = page_of("pub", ["-r", cap], tmp)
+            page = open(path, encoding="utf-8").read()
+            static_checks(name, page, status, report)
+            order_checks(name, parse(page), report, report["_text"])
+            a11y_checks(name, parse(page))
+            overview_checks(name, parse(page), report)
+            pages += 1
         # --machine: the page of one machine
         cap = os.path.join(ROOT, "pcaps", "10-mixed.pcap")
         path, status, report = page_of("mixed-WS02", ["--machine", "WS02", "-r", cap], tmp)
@@ -325,6 +487,7 @@ def main():
               [m["account"] for m in report["machines"]])
         page = open(path, encoding="utf-8").read()
         static_checks("mixed --machine WS02", page, status, report)
+        order_checks("mixed --machine WS02", parse(page), report, report["_text"])
         pages += 1
         if CHROMIUM:
             dom_checks("mixed --machine WS02", chromium_dom(path), report)
@@ -351,6 +514,7 @@ def main():
             check("dc mix: over 10,000 machines", nm > 10000, nm)
         page = open(path, encoding="utf-8").read()
         static_checks("dc mix", page, status, report)
+        order_checks("dc mix", parse(page), report, report["_text"])
         pages += 1
         if CHROMIUM:
             dom_checks("dc mix", chromium_dom(path), report, detailed_max=int(re.search(

@@ -36,6 +36,12 @@ CASES = [
     ("01-healthy-ws01", UTF8, ["--machine", "WS01$", "pcaps/01-healthy.pcap"]),
     # saved events: six failing logons 10 s apart (the last 4 drawn), 15 in one second
     ("many-exchanges", UTF8, ["--from-events", "tests/reports/ladder/many-exchanges.ndjson"]),
+    # --frame N: only the exchanges holding those frames (one exchange of four, and of another
+    # machine; a healthy machine's teaching ladder; a frame no ladder draws)
+    ("many-exchanges-frames-8-16", UTF8, ["--frame", "8", "--frame", "16", "--from-events",
+                                          "tests/reports/ladder/many-exchanges.ndjson"]),
+    ("10-mixed-frame-52", UTF8, ["--frame", "52", "pcaps/10-mixed.pcap"]),
+    ("10-mixed-frame-1", UTF8, ["--frame", "1", "pcaps/10-mixed.pcap"]),
 ]
 failures = 0
 
@@ -65,6 +71,13 @@ for name, locale, argv in CASES:
     want = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
     diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True), "golden", "got"))
     check(f"ladder {name}", got == want and want, diff or "empty golden")
+    if "--frame" in argv:
+        frames = {argv[i + 1] for i, x in enumerate(argv) if x == "--frame"}
+        drawn = [l.rsplit("frame ", 1)[1].strip() for l in got.splitlines() if l.rstrip().split(" ")[-2:-1] == ["frame"]]
+        blocks = got.split("\nExchange ")[1:] + got.split("\nNo failing exchange")[1:]
+        check(f"ladder {name}: every exchange drawn holds a frame of --frame",
+              all(any(f"frame {f}\n" in b for f in frames) for b in blocks) and
+              (bool(blocks) == any(f in drawn for f in frames)), (frames, drawn))
     ascii_case = locale == C or "--ascii" in argv
     if "Exchange" in got:
         check(f"ladder {name}: {'ASCII only' if ascii_case else 'box drawing'}",
@@ -102,5 +115,54 @@ if not regen:
     n = tw(["--machine", "NOSUCH", cap])
     check("--machine NOSUCH: exit status 2 and a message", n.returncode == 2 and b"no such machine" in n.stderr,
           (n.returncode, n.stderr))
+    # --machine restricts every section about machines and users, not only the
+    # verdicts: the ticket refusals and findings, the user failures and sprays,
+    # the names only others used (text, JSON and the HTML page alike)
+    def sections(argv):
+        text = tw(argv).stdout.decode()
+        j = json.loads(tw(["-T", "json"] + argv).stdout)
+        page = tw(["-T", "html"] + argv).stdout.decode()
+        tick = text.split("Ticket requests the KDC refused", 1)[1].split("\n\n", 1)[0] if \
+            "Ticket requests the KDC refused" in text else ""
+        return text, j, page, tick
+
+    for sel in ("WS01", "WS05", "WS08"):
+        text, j, page, tick = sections(["--machine", sel, cap])
+        want = [f["requester"] for f in full["ticket_failures"] if f["requester"] == sel + "$"]
+        check(f"--machine {sel}: JSON ticket_failures are {sel}$'s only",
+              [f["requester"] for f in j["ticket_failures"]] == want and want, j["ticket_failures"])
+        named = {w for w in tick.replace(",", " ").split() if w.endswith("$")}
+        check(f"--machine {sel}: the text ticket section names {sel}$ only", named == {sel + "$"}, tick)
+        others = {f["requester"] for f in full["ticket_failures"]} - {sel + "$"}
+        check(f"--machine {sel}: the page's ticket section names no other machine",
+              "Ticket requests" in page and not any(f"{o} →" in page or f"{o} &rarr;" in page for o in others),
+              sorted(others))
+    dcs = "pcaps/11-dcsync.pcap"
+    text, j, page, tick = sections(["--machine", "WS01", dcs])
+    check("--machine WS01 on 11-dcsync: the DCSync finding stays (text, JSON, page)",
+          "DCSync from a host that is not a DC" in text and [k["kind"] for k in j["ticket_findings"]] == ["dcsync-non-dc"]
+          and "DRSGetNCChanges" in page, (text[-600:], j["ticket_findings"]))
+    text, j, page, tick = sections(["--machine", "DC1", dcs])
+    check("--machine DC1 on 11-dcsync: no DCSync finding nor WS01$'s refusals (text, JSON, page)",
+          "DCSync" not in text and not j["ticket_findings"] and not j["ticket_failures"] and not tick
+          and "DRSGetNCChanges" not in page and "WS01$" not in text, (text[-600:], j["ticket_findings"]))
+    s4u = "pcaps/11-s4u-deleted.pcap"
+    fs = json.loads(tw(["-T", "json", s4u]).stdout)
+    check("11-s4u-deleted: user failures from 10.77.0.21", fs["users"] and
+          all(u["address"] == "10.77.0.21" for u in fs["users"]), fs["users"])
+    text, j, page, tick = sections(["--machine", "WS01", s4u])
+    check("--machine WS01 on 11-s4u-deleted: the user failures from its address stay",
+          j["users"] == fs["users"] and "User logons that failed (2" in text and "nosuchuser" in page, j["users"])
+    text, j, page, tick = sections(["--machine", "10.77.0.10", s4u])
+    check("--machine 10.77.0.10 on 11-s4u-deleted: no user failure, no ticket refusal from another machine",
+          not j["users"] and not j["ticket_failures"] and "User logons" not in text and not tick
+          and "nosuchuser" not in page and "User logons" not in page, (j["users"], text[-500:]))
+    np_ = "pcaps/12-ntlm-passthrough.pcap"
+    full_np = json.loads(tw(["-T", "json", np_]).stdout)
+    if full_np["named_only"] and full_np["machines"]:
+        m0 = full_np["machines"][0]["account"] or full_np["machines"][0]["addresses"][0]
+        j = json.loads(tw(["-T", "json", "--machine", m0, np_]).stdout)
+        check(f"--machine {m0} on 12-ntlm-passthrough: no name only others used", not j["named_only"],
+              j["named_only"])
     print(f"{failures} failure(s)")
 sys.exit(1 if failures else 0)

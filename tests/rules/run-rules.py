@@ -111,6 +111,9 @@ def check_machine(key, m, exp, errs):
         err("key_generation_used %r, expected %r" % (m.get("key_generation_used"), exp["key_generation_used"]))
     if "key_proof_contains" in exp and exp["key_proof_contains"] not in (m.get("key_proof") or ""):
         err("key_proof lacks %r: %r" % (exp["key_proof_contains"], m.get("key_proof")))
+    for x in exp.get("key_proof_excludes", []):
+        if x in (m.get("key_proof") or ""):
+            err("key_proof holds %r: %r" % (x, m.get("key_proof")))
     if "reset_by_other_contains" in exp and exp["reset_by_other_contains"] not in (m.get("reset_by_other") or ""):
         err("reset_by_other lacks %r: %r" % (exp["reset_by_other_contains"], m.get("reset_by_other")))
     if "kvno_timeline_contains" in exp and exp["kvno_timeline_contains"] not in (m.get("kvno_timeline") or ""):
@@ -198,14 +201,18 @@ def run_case(tw, name):
     for a in exp.get("dc_addresses", []):
         if a not in dc_addrs:
             errs.append("DC %s not listed (%r)" % (a, sorted(dc_addrs)))
-    # dc_view: {"ADDR": {"accepted": [...], "refused": [...]}}: the per-DC view, exact sets.
+    # dc_view: {"ADDR": {"accepted": [...], "refused": [...], "refused_skew": [...]}}: the per-DC
+    # view, exact sets; "refusals" / "skew_refusals": exact counts.
     for addr, want in exp.get("dc_view", {}).items():
         d = next((d for d in report["domain_controllers"] if addr in d["addresses"]), None)
         if d is None:
             errs.append("dc_view: no DC with address %s" % addr)
             continue
-        for k in ("accepted", "refused"):
+        for k in ("accepted", "refused", "refused_skew"):
             if k in want and sorted(d.get(k, [])) != sorted(want[k]):
+                errs.append("dc_view %s %s: %r, expected %r" % (addr, k, d.get(k), want[k]))
+        for k in ("refusals", "skew_refusals"):
+            if k in want and d.get(k) != want[k]:
                 errs.append("dc_view %s %s: %r, expected %r" % (addr, k, d.get(k), want[k]))
     # The text report must agree on the exit status and print its result line.
     t = subprocess.run(args + ["-T", "report"], capture_output=True, text=True, timeout=60,

@@ -72,3 +72,19 @@ enc=cfb8(bytes(b^0xf0 for b in sk), conf+stub, seq+seq)
 sig=struct.pack("<HHHH",0x13,0x1a,0xffff,0)+cfb8(sk,seq,ck+ck)+ck+b"\xee"*24+enc[:8]
 print("sealed stub", enc[8:].hex())
 print("sealed sig", sig.hex())
+
+# The same request sealed over two fragments (MS-RPCE 3.3.1.5.2: each PDU is
+# sealed by its own verifier; MS-NRPC 3.3.4.2.1: one sequence number each,
+# client sequence numbers 0 and 1): the first 40 stub bytes, then the rest.
+xk=bytes(b^0xf0 for b in sk)
+for i,(part,seq,ck,conf) in enumerate([(stub[:40],"0000000080000000","a1b2c3d4e5f60718","c0c1c2c3c4c5c6c7"),
+                                        (stub[40:],"0000000180000000","b1b2c3d4e5f60718","d0d1d2d3d4d5d6d7")]):
+    seq=bytes.fromhex(seq); ck=bytes.fromhex(ck); conf=bytes.fromhex(conf)
+    enc=cfb8(xk, conf+part, seq+seq)
+    sig=struct.pack("<HHHH",0x13,0x1a,0xffff,0)+cfb8(sk,seq,ck+ck)+ck+b"\xee"*24+enc[:8]
+    print("frag%d stub" % (i+1), enc[8:].hex())
+    print("frag%d sig" % (i+1), sig.hex())
+# Fragment 2's signature with a server sequence number (1, no client bit):
+# a request fragment no client sealed.
+seq=bytes.fromhex("0000000100000000"); ck=bytes.fromhex("b1b2c3d4e5f60718")
+print("frag2 server seq", cfb8(sk,seq,ck+ck).hex())

@@ -136,7 +136,7 @@ static void test_iface_many(void)
     g_assert_nonnull(bind);
     g_assert_cmpstr(tw_event_get_str(bind, "interface"), ==, "NETLOGON");
     g_assert_cmpstr(tw_event_get_str(bind, "uuid"), ==, "12345678-1234-abcd-ef00-01234567cffb");
-    g_assert_cmpstr(tw_event_get_str(bind, "version"), ==, "1.0");
+    g_assert_cmpstr(tw_event_get_str(bind, "if_version"), ==, "1.0");
     const TwField *ts = tw_event_get(bind, "transfer_syntaxes");
     g_assert_nonnull(ts);
     g_assert_cmpuint(ts->v.slist->len, ==, 3);
@@ -163,14 +163,14 @@ static void test_iface_many(void)
     g_assert_cmpstr(tw_event_get_str(rc, "computer"), ==, "dc01");
     g_assert_cmpstr(tw_event_get_str(rc, "client_challenge"), ==, "0000000000000000");
     g_assert_true(tw_event_get_bool(rc, "ndr64", false));
-    g_assert_false(tw_event_has(rc, "decode_error"));
+    g_assert_false(tw_event_has(rc, "decode_status"));
     g_assert_cmpstr(rc->transport, ==, "tcp");
 
     TwEvent *rcr = find(&h, "netlogon", "op", "NetrServerReqChallenge", 1);
     g_assert_nonnull(rcr);
     g_assert_cmpstr(tw_event_get_str(rcr, "dir"), ==, "response");
     g_assert_cmpstr(tw_event_get_str(rcr, "server_challenge"), ==, "ac3804c3e41dd37f");
-    g_assert_cmpstr(tw_event_get_str(rcr, "status"), ==, "0x00000000");
+    g_assert_cmpstr(tw_event_get_str(rcr, "nt_status"), ==, "0x00000000");
     g_assert_cmpstr(tw_event_get_str(rcr, "computer"), ==, "dc01"); /* carried */
     g_assert_cmpint(tw_event_get_int(rcr, "reply_to", 0), ==, 3);
 
@@ -179,17 +179,17 @@ static void test_iface_many(void)
     g_assert_cmpstr(tw_event_get_str(a2, "account"), ==, "dc01$");
     g_assert_cmpint(tw_event_get_int(a2, "channel_type", -1), ==, 6);
     g_assert_cmpstr(tw_event_get_str(a2, "channel_type_name"), ==, "ServerSecureChannel");
-    g_assert_cmpint(tw_event_get_int(a2, "flags", 0), ==, 0x212fffff);
+    g_assert_cmpint(tw_event_get_int(a2, "negotiate_flags", 0), ==, 0x212fffff);
     g_assert_cmpstr(tw_event_get_str(a2, "client_credential"), ==, "0000000000000000");
     g_assert_cmpint(tw_event_get_int(a2, "opnum", -1), ==, 15);
 
     TwEvent *a2r = find(&h, "netlogon", "op", "NetrServerAuthenticate2", 1);
     g_assert_nonnull(a2r);
-    g_assert_cmpstr(tw_event_get_str(a2r, "status"), ==, "0xc0000022");
-    g_assert_cmpstr(tw_event_get_str(a2r, "status_name"), ==, "STATUS_ACCESS_DENIED");
+    g_assert_cmpstr(tw_event_get_str(a2r, "nt_status"), ==, "0xc0000022");
+    g_assert_cmpstr(tw_event_get_str(a2r, "nt_status_name"), ==, "STATUS_ACCESS_DENIED");
     g_assert_cmpstr(tw_event_get_str(a2r, "account"), ==, "dc01$");
     g_assert_cmpstr(tw_event_get_str(a2r, "channel_type_name"), ==, "ServerSecureChannel");
-    g_assert_cmpint(tw_event_get_int(a2r, "flags", 0), ==, 0x212fffff);
+    g_assert_cmpint(tw_event_get_int(a2r, "negotiate_flags", 0), ==, 0x212fffff);
     g_assert_cmpint(tw_event_get_int(a2r, "reply_to", 0), ==, 5);
     g_assert_cmpint(tw_event_get_int(a2r, "call_id", 0), ==, 3);
     g_assert_cmpuint(counter(&h, "anomaly.netlogon_malformed"), ==, 0);
@@ -218,7 +218,7 @@ static void test_epm_map(void)
     g_assert_cmpstr(tw_event_get_str(rsp, "protocol"), ==, "ncacn_ip_tcp");
     g_assert_cmpint(tw_event_get_int(rsp, "port", -1), ==, 49668);
     g_assert_cmpstr(tw_event_get_str(rsp, "ip"), ==, "172.16.5.58");
-    g_assert_cmpstr(tw_event_get_str(rsp, "status"), ==, "0x00000000");
+    g_assert_cmpstr(tw_event_get_str(rsp, "epm_status"), ==, "0x00000000");
     g_assert_cmpint(tw_event_get_int(rsp, "reply_to", 0), ==, 3);
     g_assert_cmpuint(h.expects->len, ==, 1);
     g_assert_cmpstr(g_ptr_array_index(h.expects, 0), ==, "172.16.5.58:49668:dcerpc");
@@ -299,8 +299,8 @@ static void test_reassembly(void)
         TwEvent *ev = find(&h, "netlogon", "op", "NetrServerAuthenticate2", 0);
         g_assert_nonnull(ev);
         g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "dc01$");
-        g_assert_cmpint(tw_event_get_int(ev, "flags", 0), ==, 0x212fffff);
-        g_assert_false(tw_event_has(ev, "decode_error"));
+        g_assert_cmpint(tw_event_get_int(ev, "negotiate_flags", 0), ==, 0x212fffff);
+        g_assert_false(tw_event_has(ev, "decode_status"));
         tw_dcerpc_stream_free(s);
         harness_clear(&h);
     }
@@ -355,7 +355,7 @@ static void test_big_endian(void)
     g_assert_cmpstr(tw_event_get_str(ev, "server"), ==, "\\\\BAS-AD-01");
     g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "BAS-AD-01");
     g_assert_cmpint(tw_event_get_int(ev, "call_id", 0), ==, 1);
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_false(tw_event_has(ev, "decode_status"));
     g_byte_array_unref(be);
     tw_dcerpc_stream_free(s);
     harness_clear(&h);
@@ -380,8 +380,8 @@ static void test_fault(void)
     feed_hex(&h, s, TW_DIR_RSP, 3, "050003031000000020000000070000002000000000000000 0200011c 00000000");
     TwEvent *f = find(&h, "dcerpc", "pdu", "fault", 0);
     g_assert_nonnull(f);
-    g_assert_cmpstr(tw_event_get_str(f, "status"), ==, "0x1c010002");
-    g_assert_cmpstr(tw_event_get_str(f, "status_name"), ==, "nca_s_op_rng_error");
+    g_assert_cmpstr(tw_event_get_str(f, "fault_status"), ==, "0x1c010002");
+    g_assert_cmpstr(tw_event_get_str(f, "fault_status_name"), ==, "nca_s_op_rng_error");
     g_assert_cmpstr(tw_event_get_str(f, "interface"), ==, "EPM");
     g_assert_cmpint(tw_event_get_int(f, "opnum", -1), ==, 9);
     g_assert_cmpint(tw_event_get_int(f, "reply_to", 0), ==, 2);
@@ -430,7 +430,7 @@ static void test_sealed(void)
     g_assert_cmpstr(tw_event_get_str(ev, "nl_auth_host"), ==, "WIN7-PC");
     g_assert_cmpstr(tw_event_get_str(ev, "nl_auth_domain"), ==, "VUAN");
     g_assert_false(tw_event_has(ev, "server"));
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_false(tw_event_has(ev, "decode_status"));
     tw_dcerpc_stream_free(s);
     harness_clear(&h);
 }

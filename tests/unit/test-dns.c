@@ -141,7 +141,7 @@ static void test_names(void)
     g_assert_cmpstr(tw_event_get_str(ev, "tkey_name"), ==, "key.example");
     g_assert_cmpstr(tw_event_get_str(ev, "tkey_algorithm"), ==, "gss-tsig");
     g_assert_cmpint(tw_event_get_int(ev, "tkey_mode", -1), ==, 3);
-    g_assert_null(tw_event_get_str(ev, "status"));
+    g_assert_null(tw_event_get_str(ev, "decode_status"));
     sink_free(s);
     g_byte_array_unref(m);
 
@@ -156,7 +156,7 @@ static void test_names(void)
         g_assert_nonnull(an);
         g_assert_cmpstr(tw_event_get_str(an, "kind"), ==, "dns_bad_name");
         g_assert_nonnull(ev); /* the question said TKEY: the message is reported, */
-        g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "malformed"); /* as malformed */
+        g_assert_cmpstr(tw_event_get_str(ev, "decode_status"), ==, "malformed"); /* as malformed */
         g_assert_null(tw_event_get_str(ev, "tkey_name"));
         sink_free(s);
         g_byte_array_unref(m);
@@ -183,7 +183,7 @@ static void test_names(void)
     ev = find(s, "dns");
     g_assert_nonnull(ev);
     g_assert_cmpstr(tw_event_get_str(ev, "tkey_name"), ==, "x.key.example");
-    g_assert_null(tw_event_get_str(ev, "status"));
+    g_assert_null(tw_event_get_str(ev, "decode_status"));
     sink_free(s);
     g_byte_array_unref(m);
 }
@@ -200,14 +200,14 @@ static void test_truncated_vs_malformed(void)
     Sink *s = feed_udp(m->data, m->len - 20, m->len);
     const TwEvent *ev = find(s, "dns");
     g_assert_nonnull(ev);
-    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "truncated");
+    g_assert_cmpstr(tw_event_get_str(ev, "decode_status"), ==, "truncated");
     g_assert_cmpint(tw_event_get_int(ev, "token_len", -1), ==, sizeof key);
     sink_free(s);
     /* The same bytes as a whole message that ends there: the RDLENGTH lies. */
     s = feed_udp(m->data, m->len - 20, m->len - 20);
     ev = find(s, "dns");
     g_assert_nonnull(ev);
-    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "malformed");
+    g_assert_cmpstr(tw_event_get_str(ev, "decode_status"), ==, "malformed");
     sink_free(s);
     g_byte_array_unref(m);
 }
@@ -232,7 +232,7 @@ static void test_name_cut(void)
             Sink *s = feed_udp(copy, cut, whole ? cut : m->len);
             const TwEvent *ev = find(s, "dns");
             g_assert_nonnull(ev);
-            g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, whole ? "malformed" : "truncated");
+            g_assert_cmpstr(tw_event_get_str(ev, "decode_status"), ==, whole ? "malformed" : "truncated");
             g_assert_null(tw_event_get_str(ev, "tkey_algorithm"));
             sink_free(s);
             g_free(copy);

@@ -18,8 +18,8 @@ static TwEvent *parse(const char *line)
 static void test_round_trip(void)
 {
     const char *line =
-        "{\"frame\":42,\"ts\":\"2026-03-02T10:00:00.123456Z\",\"proto\":\"kerberos\","
-        "\"src\":\"10.0.0.22\",\"sport\":50001,\"dst\":\"fe80::1\",\"dport\":88,\"transport\":\"tcp\","
+        "{\"schema\":2,\"frame\":42,\"ts\":\"2026-03-02T10:00:00.123456Z\",\"proto\":\"kerberos\","
+        "\"src\":\"10.0.0.22\",\"sport\":50001,\"dst\":\"fe80::1\",\"dport\":88,\"transport\":\"tcp\",\"ip_proto\":6,"
         "\"src_mac\":\"52:54:00:cc:00:70\",\"dst_mac\":\"52:54:00:00:00:01\",\"msg_type\":-30,"
         "\"msg\":\"KRB-ERROR \\\"q\\\"\\n\\u0001 \xc3\xa9\",\"sealed\":true,\"x\":false,"
         "\"etypes\":[18,-23,9223372036854775807],\"names\":[\"a\",\"\xe2\x82\xac\"],\"empty\":[]}";
@@ -164,10 +164,71 @@ static void test_line_reader(void)
     fclose(f);
 }
 
+/* docs/events.md "Schema version": a line without "schema" is schema 1 and
+ * its ambiguous names are mapped by proto (and pdu / status_type); a
+ * schema this build does not know is refused with a clear error. */
+static void test_schema(void)
+{
+    static const struct {
+        const char *line, *keys; /* keys: the fields read, in order, "k1 k2 …" */
+    } cases[] = {
+        { "{\"proto\":\"netlogon\",\"opnum\":26,\"status\":\"0xc0000022\",\"status_name\":\"STATUS_ACCESS_DENIED\","
+          "\"flags\":1611661311,\"decode_error\":\"truncated\"}",
+          "opnum nt_status nt_status_name negotiate_flags decode_status" },
+        { "{\"proto\":\"netlogon\",\"opnum\":34,\"status\":\"0x00000000\",\"status_name\":\"ERROR_SUCCESS\","
+          "\"status_type\":\"win32\"}",
+          "opnum win32_status win32_status_name" },
+        { "{\"proto\":\"dcerpc\",\"pdu\":\"fault\",\"status\":\"0x1c010002\",\"status_name\":\"nca_s_op_rng_error\","
+          "\"version\":\"1.0\"}",
+          "pdu fault_status fault_status_name if_version" },
+        { "{\"proto\":\"dcerpc\",\"pdu\":\"response\",\"status\":\"0x16c9a0d6\",\"decode_error\":\"malformed\"}",
+          "pdu epm_status decode_status" },
+        { "{\"proto\":\"kerberos\",\"msg_type\":30,\"ntstatus\":\"0xc0000072\",\"status\":\"truncated\"}",
+          "msg_type nt_status decode_status" },
+        { "{\"proto\":\"ntlmssp\",\"flags\":\"0x62088215\",\"status\":\"malformed\",\"decode_status\":\"malformed\"}",
+          "ntlmssp_flags decode_status" },
+        { "{\"proto\":\"smb2\",\"status\":\"0xc000006d\",\"status_name\":\"STATUS_LOGON_FAILURE\"}",
+          "nt_status nt_status_name" },
+        { "{\"proto\":\"http\",\"status\":401,\"reason\":\"Unauthorized\",\"method\":\"GET\",\"uri\":\"/\","
+          "\"uri_truncated\":true}",
+          "http_status http_reason http_method http_uri http_uri_truncated" },
+        { "{\"proto\":\"ntp\",\"version\":4,\"status\":\"malformed\"}", "version decode_status" },
+        /* schema 2: names are taken as written, never mapped */
+        { "{\"schema\":2,\"proto\":\"smb2\",\"status\":\"x\",\"nt_status\":\"0x00000000\"}", "status nt_status" },
+        { "{\"schema\":1,\"proto\":\"samr\",\"status\":\"0x00000000\"}", "nt_status" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(TwEvent) ev = parse(cases[i].line);
+        g_autoptr(GString) keys = g_string_new(NULL);
+        for (guint j = 0; j < ev->fields->len; j++)
+            g_string_append_printf(keys, "%s%s", j ? " " : "", g_array_index(ev->fields, TwField, j).key);
+        g_assert_cmpstr(keys->str, ==, cases[i].keys);
+    }
+    /* the value travels with its new name */
+    g_autoptr(TwEvent) nl = parse(cases[0].line);
+    g_assert_cmpstr(tw_event_get_str(nl, "nt_status"), ==, "0xc0000022");
+    g_assert_cmpint(tw_event_get_int(nl, "negotiate_flags", 0), ==, 1611661311);
+
+    static const char *const refused[] = {
+        "{\"schema\":3,\"proto\":\"kerberos\"}",
+        "{\"schema\":0,\"proto\":\"kerberos\"}",
+        "{\"schema\":\"2\",\"proto\":\"kerberos\"}",
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+        g_autoptr(GError) err = NULL;
+        g_assert_null(tw_event_from_json(refused[i], -1, &err));
+        g_assert_error(err, TW_EVENT_JSON_ERROR, TW_EVENT_JSON_ERROR_SCHEMA);
+    }
+    g_autoptr(GError) err = NULL;
+    g_assert_null(tw_event_from_json("{\"schema\":3,\"proto\":\"kerberos\"}", -1, &err));
+    g_assert_nonnull(strstr(err->message, "schema 3"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/event-json/round-trip", test_round_trip);
+    g_test_add_func("/event-json/schema", test_schema); /* before new-keys-cap uses up the cap */
     g_test_add_func("/event-json/max-fields", test_max_fields);
     g_test_add_func("/event-json/max-list", test_max_list);
     g_test_add_func("/event-json/key-length", test_key_length);

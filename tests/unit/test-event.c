@@ -18,9 +18,9 @@ static void test_json_layout(void)
     g_autoptr(GString) s = g_string_new(NULL);
     tw_event_to_json(ev, s);
     g_assert_cmpstr(s->str, ==,
-                    "{\"frame\":7,\"ts\":\"2023-11-14T22:13:20.123456Z\",\"proto\":\"kerberos\","
+                    "{\"schema\":2,\"frame\":7,\"ts\":\"2023-11-14T22:13:20.123456Z\",\"proto\":\"kerberos\","
                     "\"src\":\"10.0.0.1\",\"sport\":50000,\"dst\":\"10.0.0.2\",\"dport\":88,"
-                    "\"transport\":\"udp\",\"msg_type\":11,\"msg\":\"KRB-ERROR\","
+                    "\"transport\":\"udp\",\"ip_proto\":17,\"community_id\":\"1:uVC2CjaNzNdIBapZGUE0SCqZGpE=\",\"msg_type\":11,\"msg\":\"KRB-ERROR\","
                     "\"e_text\":\"a \\\"quoted\\\"\\n\\u0001 text\",\"etypes\":[18,23],\"sealed\":false}");
 }
 

@@ -298,7 +298,7 @@ static void test_conversation(void)
     ev = ev_at(s, 1);
     g_assert_cmpstr(ev->proto, ==, "http");
     g_assert_cmpstr(tw_event_get_str(ev, "msg"), ==, "request");
-    g_assert_cmpstr(tw_event_get_str(ev, "method"), ==, "GET");
+    g_assert_cmpstr(tw_event_get_str(ev, "http_method"), ==, "GET");
     g_assert_cmpstr(tw_event_get_str(ev, "auth_field"), ==, "authorization");
     g_assert_cmpstr(tw_event_get_str(ev, "auth_scheme"), ==, "Negotiate");
     g_assert_cmpstr(tw_event_get_str(ev, "gss_inner"), ==, "kerberos");
@@ -315,8 +315,8 @@ static void test_conversation(void)
 
     ev = ev_at(s, 3);
     g_assert_cmpstr(ev->proto, ==, "http");
-    g_assert_cmpint(tw_event_get_int(ev, "status", 0), ==, 401);
-    g_assert_cmpstr(tw_event_get_str(ev, "reason"), ==, "Unauthorized");
+    g_assert_cmpint(tw_event_get_int(ev, "http_status", 0), ==, 401);
+    g_assert_cmpstr(tw_event_get_str(ev, "http_reason"), ==, "Unauthorized");
     g_assert_cmpint(tw_event_get_int(ev, "request_frame", 0), ==, 1);
     g_assert_cmpstr(tw_event_get_str(ev, "spnego_state"), ==, "reject");
 
@@ -334,7 +334,7 @@ static void test_conversation(void)
 
     ev = ev_at(s, 6); /* 407: Basic's quoted comma is not a challenge; NTLM without token */
     g_assert_cmpstr(ev->proto, ==, "http");
-    g_assert_cmpint(tw_event_get_int(ev, "status", 0), ==, 407);
+    g_assert_cmpint(tw_event_get_int(ev, "http_status", 0), ==, 407);
     g_assert_cmpint(tw_event_get_int(ev, "request_frame", 0), ==, 5);
     g_assert_cmpstr(tw_event_get_str(ev, "auth_field"), ==, "proxy-authenticate");
     g_assert_cmpstr(tw_event_get_str(ev, "auth_scheme"), ==, "NTLM");
@@ -343,7 +343,7 @@ static void test_conversation(void)
     ev = ev_at(s, 7); /* the 401 after HEAD: the 407's Content-Length was not a body */
     g_assert_cmpstr(ev->proto, ==, "http");
     g_assert_cmpuint(ev->frame, ==, 8);
-    g_assert_cmpint(tw_event_get_int(ev, "status", 0), ==, 401);
+    g_assert_cmpint(tw_event_get_int(ev, "http_status", 0), ==, 401);
     g_assert_cmpint(tw_event_get_int(ev, "request_frame", 0), ==, 7);
     g_assert_cmpstr(tw_event_get_str(ev, "auth_scheme"), ==, "Negotiate");
     g_assert_false(tw_event_has(ev, "token_len"));
@@ -390,7 +390,7 @@ static void test_midstream_and_not_http(void)
                        "WWW-Authenticate: Negotiate\r\nContent-Length: 0\r\n\r\n");
     Sink *s = run_all_ways(c);
     g_assert_cmpuint(s->events->len, ==, 1);
-    g_assert_cmpint(tw_event_get_int(ev_at(s, 0), "status", 0), ==, 401);
+    g_assert_cmpint(tw_event_get_int(ev_at(s, 0), "http_status", 0), ==, 401);
     sink_free(s);
     conv_free(c);
 
@@ -490,7 +490,7 @@ static void test_field_syntax(void)
     /* /a: Basic is not ours (no event).  /b: scheme seen, no token (http only). */
     g_assert_cmpuint(s->events->len, ==, 3);
     g_assert_cmpstr(ev_at(s, 0)->proto, ==, "http");
-    g_assert_cmpstr(tw_event_get_str(ev_at(s, 0), "uri"), ==, "/b");
+    g_assert_cmpstr(tw_event_get_str(ev_at(s, 0), "http_uri"), ==, "/b");
     g_assert_false(tw_event_has(ev_at(s, 0), "token_len"));
     g_assert_cmpint(tw_event_get_int(ev_at(s, 1), "error_code", 0), ==, 44);
     g_assert_cmpint(tw_event_get_int(ev_at(s, 2), "request_frame", 0), ==, 3);
@@ -512,8 +512,8 @@ static void test_bad_framing(void)
                        "HTTP/1.1 401 Unauthorized\r\n\r\n");
     Sink *s = run_all_ways(c);
     g_assert_cmpuint(s->events->len, ==, 2);
-    g_assert_cmpstr(tw_event_get_str(ev_at(s, 0), "uri"), ==, "/next");
-    g_assert_cmpint(tw_event_get_int(ev_at(s, 1), "status", 0), ==, 401);
+    g_assert_cmpstr(tw_event_get_str(ev_at(s, 0), "http_uri"), ==, "/next");
+    g_assert_cmpint(tw_event_get_int(ev_at(s, 1), "http_status", 0), ==, 401);
     sink_free(s);
     conv_free(c);
 }

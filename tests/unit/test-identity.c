@@ -169,7 +169,7 @@ static void test_typed_evidence(void)
         "\"account\":\"WS7$\",\"computer\":\"WS7\",\"client_credential\":\"0102030405060708\"}",
         "{\"frame\":6,\"ts\":\"2026-03-02T11:00:02.001Z\",\"proto\":\"netlogon\",\"src\":\"10.0.0.1\",\"sport\":49670,"
         "\"dst\":\"10.0.0.70\",\"dport\":40000,\"opnum\":26,\"dir\":\"response\",\"call_id\":2,"
-        "\"status\":\"0xc0000022\",\"reply_to\":5}",
+        "\"nt_status\":\"0xc0000022\",\"reply_to\":5}",
         NULL,
     };
     g_autoptr(TwAnalysis) a = tw_analysis_new();
@@ -216,7 +216,7 @@ static void test_address_record_absorbed(void)
 {
     static const char *const lines[] = {
         "{\"frame\":1,\"ts\":\"2026-03-02T11:00:00Z\",\"proto\":\"smb2\",\"src\":\"10.0.0.20\",\"sport\":445,"
-        "\"dst\":\"10.0.0.50\",\"dport\":51000,\"command\":\"NEGOTIATE\",\"status\":\"0x00000000\","
+        "\"dst\":\"10.0.0.50\",\"dport\":51000,\"command\":\"NEGOTIATE\",\"nt_status\":\"0x00000000\","
         "\"server_time\":\"2026-03-02T11:00:10Z\"}",
         "{\"frame\":2,\"ts\":\"2026-03-02T11:00:01Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.50\",\"sport\":51000,"
         "\"dst\":\"10.0.0.20\",\"dport\":445,\"transport\":\"smb2\",\"msg_type\":14,\"sname\":\"cifs/fs1.lab.example\"}",
@@ -383,7 +383,7 @@ static void test_machine_cap(void)
         "\"dst\":\"10.0.0.1\",\"dport\":445,\"ntlmssp_type\":\"AUTHENTICATE\",\"user\":\"G%d$\","
         "\"workstation\":\"G%d\",\"client_time\":\"2026-03-02T09:10:00Z\"}",
         "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"smb2\",\"src\":\"10.%d.%d.7\",\"sport\":445,"
-        "\"dst\":\"10.0.0.8\",\"dport\":5006,\"command\":\"NEGOTIATE\",\"status\":\"0xc000018d\","
+        "\"dst\":\"10.0.0.8\",\"dport\":5006,\"command\":\"NEGOTIATE\",\"nt_status\":\"0xc000018d\","
         "\"server_time\":\"2026-03-02T09:10:0%dZ\"}",
     };
     int frame = 1;

@@ -312,7 +312,7 @@ static void test_udp_set_password(void)
         g_assert_cmpuint(ev->frame, ==, frames[i]);
         g_assert_true(tw_event_get_bool(ev, "kpasswd", false));
         g_assert_cmpint(tw_event_get_int(ev, "reply_to", 0), ==, reply_to[i]);
-        g_assert_false(tw_event_has(ev, "status"));
+        g_assert_false(tw_event_has(ev, "decode_status"));
     }
     TwEvent *ap = g_ptr_array_index(col.events, 0);
     g_assert_cmpint(tw_event_get_int(ap, "kpasswd_version", 0), ==, 0xff80);
@@ -376,7 +376,7 @@ static void test_lab_exchange(void)
         g_assert_cmpuint(ev->frame, ==, frames[i]);
         g_assert_cmpint(tw_event_get_int(ev, "kpasswd_version", 0), ==, 1);
         g_assert_cmpint(tw_event_get_int(ev, "reply_to", 0), ==, i < 2 ? 0 : 30);
-        g_assert_false(tw_event_has(ev, "status"));
+        g_assert_false(tw_event_has(ev, "decode_status"));
     }
     /* as tshark shows it: ticket for kadmin/changepw in LAB.TRUSTWIRE.TEST, aes256, kvno 1 */
     TwEvent *ap = g_ptr_array_index(col.events, 0);

@@ -402,17 +402,17 @@ static void test_error_codes(void)
     /* MS-KILE KERB-EXT-ERROR behind a TCP record mark */
     g_autoptr(TwEvent) d = parse(v_tcp_err_badoption_ntstatus + 4, sizeof v_tcp_err_badoption_ntstatus - 4, false);
     g_assert_cmpint(tw_event_get_int(d, "error_code", 0), ==, 13);
-    g_assert_cmpstr(tw_event_get_str(d, "ntstatus"), ==, "0xc00000bb");
+    g_assert_cmpstr(tw_event_get_str(d, "nt_status"), ==, "0xc00000bb");
     g_assert_cmpstr(tw_event_get_str(d, "sname"), ==, "johnson-pc$@HAPPYCRAFT.ORG");
     /* METHOD-DATA with a KERB-EXT-ERROR inside (tshark 4.0 cannot decode this one) */
     g_autoptr(TwEvent) e = parse(v_err_disabled, sizeof v_err_disabled, true);
     g_assert_cmpint(tw_event_get_int(e, "error_code", 0), ==, 18);
     g_assert_cmpstr(tw_event_get_str(e, "error_name"), ==, "KDC_ERR_CLIENT_REVOKED");
-    g_assert_cmpstr(tw_event_get_str(e, "ntstatus"), ==, "0xc0000072");
+    g_assert_cmpstr(tw_event_get_str(e, "nt_status"), ==, "0xc0000072");
     g_assert_cmpint(ilist_at(e, "e_data_padata", 0), ==, 19);
     g_assert_cmpint(ilist_at(e, "e_data_padata", 1), ==, 3);
     g_assert_cmpstr(tw_event_get_str(e, "salt"), ==, "LAB.TRUSTWIRE.TESThostws03.lab.trustwire.test");
-    g_assert_false(tw_event_has(e, "status"));
+    g_assert_false(tw_event_has(e, "decode_status"));
     /* names for every RFC 4120 code and the table's edges */
     g_assert_cmpstr(tw_krb5_error_name(24), ==, "KDC_ERR_PREAUTH_FAILED");
     g_assert_cmpstr(tw_krb5_error_name(37), ==, "KRB_AP_ERR_SKEW");
@@ -440,7 +440,7 @@ static void test_nonce_unsigned(void)
     b[at + 2] = 0x98; /* 0x9805a1eb */
     g_autoptr(TwEvent) ev = parse(b, sizeof v_as_req, false);
     g_assert_cmpint(tw_event_get_int(ev, "nonce", 0), ==, G_GINT64_CONSTANT(0x9805a1eb));
-    g_assert_false(tw_event_has(ev, "status"));
+    g_assert_false(tw_event_has(ev, "decode_status"));
 }
 
 static void test_safe_cred(void)
@@ -448,7 +448,7 @@ static void test_safe_cred(void)
     g_autoptr(TwEvent) a = parse(v_krb_safe, sizeof v_krb_safe, true);
     g_assert_cmpstr(tw_event_get_str(a, "msg"), ==, "KRB-SAFE");
     g_assert_cmpstr(tw_event_get_str(a, "s_address"), ==, "192.168.1.2");
-    g_assert_false(tw_event_has(a, "status"));
+    g_assert_false(tw_event_has(a, "decode_status"));
     bool seen_seq = false;
     for (guint i = 0; i < a->tree->len; i++) {
         TwTreeNode *n = g_ptr_array_index(a->tree, i);
@@ -465,7 +465,7 @@ static void test_safe_cred(void)
     g_assert_cmpstr(tw_event_get_str(c, "realm"), ==, "EXAMPLE.COM");
     g_assert_cmpint(tw_event_get_int(c, "ticket_kvno", 0), ==, 3);
     g_assert_cmpint(tw_event_get_int(c, "enc_etype", 0), ==, 18);
-    g_assert_false(tw_event_has(c, "status"));
+    g_assert_false(tw_event_has(c, "decode_status"));
 }
 
 /* RFC 4120 5.5.1 APOptions: the ap-options note names the bits that are set
@@ -504,7 +504,7 @@ static void test_ap_options_note(void)
     for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
         b[at] = cases[c].first;
         g_autoptr(TwEvent) ev = parse(b, sizeof v_tgs_req, true);
-        g_assert_false(tw_event_has(ev, "status"));
+        g_assert_false(tw_event_has(ev, "decode_status"));
         const TwTreeNode *n = tree_node(ev, "ap-options");
         g_assert_nonnull(n);
         g_assert_cmpstr(n->value, ==, cases[c].value);
@@ -553,7 +553,7 @@ static void test_every_truncation(void)
             } else {
                 g_assert_nonnull(ev);
                 g_assert_true(tw_event_get_bool(ev, "truncated", false));
-                g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "truncated");
+                g_assert_cmpstr(tw_event_get_str(ev, "decode_status"), ==, "truncated");
                 g_assert_cmpint(tw_event_get_int(ev, "msg_type", 0), ==, vs[i].b[0] & 0x1f);
                 tw_event_free(ev);
             }
@@ -562,7 +562,7 @@ static void test_every_truncation(void)
         /* and the whole one is clean */
         g_autoptr(TwEvent) ev = parse(vs[i].b, vs[i].n, true);
         g_assert_nonnull(ev);
-        g_assert_false(tw_event_has(ev, "status"));
+        g_assert_false(tw_event_has(ev, "decode_status"));
     }
 }
 
@@ -616,7 +616,7 @@ static void test_tcp_chunking(void)
         TwEvent *last = g_ptr_array_index(col.events, 2);
         g_assert_cmpuint(last->frame, ==, frame - 1);
         for (guint i = 0; i < col.events->len; i++)
-            g_assert_false(tw_event_has(g_ptr_array_index(col.events, i), "status"));
+            g_assert_false(tw_event_has(g_ptr_array_index(col.events, i), "decode_status"));
         tw_krb5_tcp_parser.state_free(st);
         g_ptr_array_unref(col.events);
     }
@@ -749,7 +749,7 @@ static void test_mixed_pending_pairing(void)
     g_autoptr(TwEvent) check = parse(tgs_rep, sizeof v_as_rep, false);
     g_assert_cmpstr(tw_event_get_str(check, "msg"), ==, "TGS-REP");
     g_assert_false(tw_event_has(check, "msg_type_field"));
-    g_assert_false(tw_event_has(check, "status"));
+    g_assert_false(tw_event_has(check, "decode_status"));
 
     for (int tcp = 0; tcp <= 1; tcp++) {
         for (int as_first = 0; as_first <= 1; as_first++) {

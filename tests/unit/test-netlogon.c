@@ -110,12 +110,12 @@ static void test_zerologon(void)
     g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "BAS-AD-01");
     g_assert_cmpstr(tw_event_get_str(ev, "client_challenge"), ==, "0000000000000000");
     g_assert_false(tw_event_get_bool(ev, "sealed", true));
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_false(tw_event_has(ev, "decode_status"));
 
     ev = nl_event(&h, 1);
     g_assert_cmpstr(tw_event_get_str(ev, "dir"), ==, "response");
     g_assert_cmpstr(tw_event_get_str(ev, "server_challenge"), ==, "c6fdf731acf7042f");
-    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_SUCCESS");
+    g_assert_cmpstr(tw_event_get_str(ev, "nt_status_name"), ==, "STATUS_SUCCESS");
     g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "BAS-AD-01");
     g_assert_cmpint(tw_event_get_int(ev, "reply_to", 0), ==, 100);
 
@@ -124,18 +124,18 @@ static void test_zerologon(void)
     g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "BAS-AD-01$");
     g_assert_cmpint(tw_event_get_int(ev, "channel_type", -1), ==, 6);
     g_assert_cmpstr(tw_event_get_str(ev, "client_credential"), ==, "0000000000000000");
-    g_assert_cmpint(tw_event_get_int(ev, "flags", 0), ==, 0x212fffff);
+    g_assert_cmpint(tw_event_get_int(ev, "negotiate_flags", 0), ==, 0x212fffff);
 
     ev = nl_event(&h, 3);
-    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0xc0000022");
-    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_ACCESS_DENIED");
+    g_assert_cmpstr(tw_event_get_str(ev, "nt_status"), ==, "0xc0000022");
+    g_assert_cmpstr(tw_event_get_str(ev, "nt_status_name"), ==, "STATUS_ACCESS_DENIED");
     g_assert_cmpint(tw_event_get_int(ev, "rid", -1), ==, 0);
     g_assert_cmpstr(tw_event_get_str(ev, "server_credential"), ==, "0000000000000000");
     g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "BAS-AD-01$");
     g_assert_cmpstr(tw_event_get_str(ev, "channel_type_name"), ==, "ServerSecureChannel");
 
     ev = nl_event(&h, 5);
-    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0x00000000");
+    g_assert_cmpstr(tw_event_get_str(ev, "nt_status"), ==, "0x00000000");
     g_assert_cmpint(tw_event_get_int(ev, "rid", -1), ==, 1000);
     g_assert_cmpstr(tw_event_get_str(ev, "server_credential"), ==, "84ab11d0b783d133");
     g_assert_cmpint(tw_event_get_int(ev, "reply_to", 0), ==, 104);
@@ -149,13 +149,13 @@ static void test_zerologon(void)
     g_assert_cmpstr(tw_event_get_str(ev, "authenticator_credential"), ==, "0000000000000000");
     g_assert_cmpint(tw_event_get_int(ev, "authenticator_timestamp", -1), ==, 0);
     g_assert_false(tw_event_has(ev, "authenticator_time")); /* 0 is no clock sample */
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_false(tw_event_has(ev, "decode_status"));
 
     ev = nl_event(&h, 7);
     g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrServerPasswordSet2");
     g_assert_cmpstr(tw_event_get_str(ev, "return_authenticator_credential"), ==,
                     "01edd22d7e4efce8");
-    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0x00000000");
+    g_assert_cmpstr(tw_event_get_str(ev, "nt_status"), ==, "0x00000000");
     g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "BAS-AD-01");
     g_assert_null(nl_event(&h, 8));
     g_ptr_array_unref(h.events);
@@ -185,7 +185,7 @@ static void test_truncations(void)
             feed(&h, s, zerologon[i].dir, 3, cut, k);
             TwEvent *ev = nl_event(&h, zerologon[i].dir == 's' ? 1 : 0);
             g_assert_nonnull(ev);
-            g_assert_true(tw_event_has(ev, "decode_error"));
+            g_assert_true(tw_event_has(ev, "decode_status"));
             /* the header claims the cut length: the stub lies, not the capture */
             g_assert_true(tw_event_get_bool(ev, "malformed", false));
             tw_dcerpc_stream_free(s);
@@ -254,7 +254,7 @@ static void test_samlogon(void)
     g_assert_cmpstr(tw_event_get_str(ev, "logon_workstation"), ==, "WS1");
     g_assert_cmpint(tw_event_get_int(ev, "validation_level", 0), ==, 6);
     g_assert_cmpint(tw_event_get_int(ev, "extra_flags", -1), ==, 0);
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_false(tw_event_has(ev, "decode_status"));
 
     ev = nl_event(&h, 1);
     g_assert_nonnull(ev);
@@ -262,8 +262,8 @@ static void test_samlogon(void)
     g_assert_cmpstr(tw_event_get_str(ev, "return_authenticator_credential"), ==,
                     "aabbccddeeff0011");
     g_assert_cmpint(tw_event_get_int(ev, "validation_level", 0), ==, 6);
-    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0xc000018b");
-    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_NO_TRUST_SAM_ACCOUNT");
+    g_assert_cmpstr(tw_event_get_str(ev, "nt_status"), ==, "0xc000018b");
+    g_assert_cmpstr(tw_event_get_str(ev, "nt_status_name"), ==, "STATUS_NO_TRUST_SAM_ACCOUNT");
     g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "WS1");
     g_assert_cmpstr(tw_event_get_str(ev, "logon_user"), ==, "alice");
     g_ptr_array_unref(h.events);
@@ -372,7 +372,7 @@ static void test_samlogon_validation(void)
         TwEvent *ev = nl_event(&h, 1);
         g_assert_nonnull(ev);
         g_assert_cmpint(tw_event_get_int(ev, "validation_level", 0), ==, 2);
-        g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0x00000000");
+        g_assert_cmpstr(tw_event_get_str(ev, "nt_status"), ==, "0x00000000");
         if (cut == 1) {
             g_assert_false(tw_event_has(ev, "user_rid"));
         } else {
@@ -436,7 +436,7 @@ static void test_built_calls(void)
     g_assert_cmpint(tw_event_get_int(ev, "request_flags", 0), ==, 0x40000000);
     g_assert_cmpstr(tw_event_get_str(ev, "pipe"), ==, "netlogon");
     g_assert_cmpstr(ev->transport, ==, "smb2");
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_false(tw_event_has(ev, "decode_status"));
     ev = nl_event(&h, 1);
     g_assert_cmpstr(tw_event_get_str(ev, "dc_name"), ==, "\\\\DC1.lab.test");
     g_assert_cmpstr(tw_event_get_str(ev, "dc_address"), ==, "\\\\10.0.0.1");
@@ -446,11 +446,10 @@ static void test_built_calls(void)
     g_assert_false(tw_event_has(ev, "client_site"));
     g_assert_cmpstr(tw_event_get_str(ev, "domain_guid"), ==, "03020100-0504-0706-0809-0a0b0c0d0e0f");
     g_assert_cmpint(tw_event_get_int(ev, "dc_flags", 0), ==, 0xe00013fd);
-    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0x00000000");
-    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "ERROR_SUCCESS");
-    g_assert_cmpstr(tw_event_get_str(ev, "status_type"), ==, "win32");
+    g_assert_cmpstr(tw_event_get_str(ev, "win32_status"), ==, "0x00000000");
+    g_assert_cmpstr(tw_event_get_str(ev, "win32_status_name"), ==, "ERROR_SUCCESS");
     g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "WS1$"); /* carried */
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_false(tw_event_has(ev, "decode_status"));
 
     /* GetCapabilities: ServerName, ComputerName (unique), Authenticator,
      * ReturnAuthenticator, QueryLevel 1; response capabilities 0x612fffff */
@@ -480,8 +479,8 @@ static void test_built_calls(void)
     ev = nl_event(&h, 3);
     g_assert_cmpint(tw_event_get_int(ev, "capabilities", 0), ==, 0x612fffff);
     g_assert_cmpstr(tw_event_get_str(ev, "return_authenticator_credential"), ==, "1111111111111111");
-    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_SUCCESS");
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_cmpstr(tw_event_get_str(ev, "nt_status_name"), ==, "STATUS_SUCCESS");
+    g_assert_false(tw_event_has(ev, "decode_status"));
 
     /* NetrServerAuthenticate (5): no flags in or out */
     g_autoptr(GByteArray) au = g_byte_array_new();
@@ -499,12 +498,12 @@ static void test_built_calls(void)
     g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrServerAuthenticate");
     g_assert_cmpstr(tw_event_get_str(ev, "channel_type_name"), ==, "WorkstationSecureChannel");
     g_assert_cmpstr(tw_event_get_str(ev, "client_credential"), ==, "0001020304050607");
-    g_assert_false(tw_event_has(ev, "flags"));
+    g_assert_false(tw_event_has(ev, "negotiate_flags"));
     ev = nl_event(&h, 5);
     g_assert_cmpstr(tw_event_get_str(ev, "server_credential"), ==, "0102030405060708");
-    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_NO_TRUST_SAM_ACCOUNT");
+    g_assert_cmpstr(tw_event_get_str(ev, "nt_status_name"), ==, "STATUS_NO_TRUST_SAM_ACCOUNT");
     g_assert_cmpstr(tw_event_get_str(ev, "computer"), ==, "WS1");
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_false(tw_event_has(ev, "decode_status"));
 
     /* NetrServerTrustPasswordsGet (42): the PasswordSet2 prefix, then an
      * encrypted response of which only ReturnAuthenticator + result show */
@@ -526,10 +525,10 @@ static void test_built_calls(void)
     g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "NetrServerTrustPasswordsGet");
     g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "WS1$");
     g_assert_cmpstr(tw_event_get_str(ev, "authenticator_time"), ==, "2023-11-14T22:13:21.000000Z");
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_false(tw_event_has(ev, "decode_status"));
     ev = nl_event(&h, 7);
     g_assert_cmpstr(tw_event_get_str(ev, "return_authenticator_credential"), ==, "6666666666666666");
-    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_SUCCESS");
+    g_assert_cmpstr(tw_event_get_str(ev, "nt_status_name"), ==, "STATUS_SUCCESS");
     g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "WS1$");
 
     /* NetrLogonGetDomainInfo (29) level 1 with a NETLOGON_WORKSTATION_INFO:
@@ -563,7 +562,7 @@ static void test_built_calls(void)
     g_assert_false(tw_event_has(ev, "site_name"));
     g_assert_cmpint(tw_event_get_int(ev, "workstation_flags", 0), ==, 3);
     g_assert_cmpint(tw_event_get_int(ev, "kerberos_etypes", 0), ==, 0x18);
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_false(tw_event_has(ev, "decode_status"));
     tw_dcerpc_stream_free(s);
     g_ptr_array_unref(h.events);
 }
@@ -596,8 +595,8 @@ static void test_enumerate_trusts(void)
     const TwField *sid = tw_event_get(ev, "trusted_domain_sids");
     g_assert_cmpstr(g_ptr_array_index(sid->v.slist, 0), ==,
                     "S-1-5-21-2361123720-2671173921-3197481990");
-    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "ERROR_SUCCESS");
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_cmpstr(tw_event_get_str(ev, "win32_status_name"), ==, "ERROR_SUCCESS");
+    g_assert_false(tw_event_has(ev, "decode_status"));
     tw_dcerpc_stream_free(s);
     g_ptr_array_unref(h.events);
 }

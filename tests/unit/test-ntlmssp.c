@@ -173,7 +173,7 @@ static void test_negotiate(void)
     g_assert_cmpstr(tw_event_get_str(ev, "ntlmssp_type"), ==, "NEGOTIATE");
     g_assert_cmpstr(tw_event_get_str(ev, "domain"), ==, "CORP");
     g_assert_cmpstr(tw_event_get_str(ev, "workstation"), ==, "WS01");
-    g_assert_cmpstr(tw_event_get_str(ev, "flags"), ==, "0x02003001");
+    g_assert_cmpstr(tw_event_get_str(ev, "ntlmssp_flags"), ==, "0x02003001");
     g_assert_cmpstr(tw_event_get_str(ev, "os_version"), ==, "10.0.19041");
     g_assert_false(tw_event_has(ev, "decode_status"));
 }

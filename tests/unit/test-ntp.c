@@ -291,7 +291,7 @@ static void test_client_server(void)
     g_assert_false(tw_event_has(req, "key_id"));
     g_assert_false(tw_event_has(req, "ms_sntp"));
     g_assert_false(tw_event_has(req, "data_minimized"));
-    g_assert_false(tw_event_has(req, "status"));
+    g_assert_false(tw_event_has(req, "decode_status"));
 
     gint64 cap_rsp = (T0_UNIX - 420) * 1000000 + 62500 * 2 + 1000; /* 1 ms after the server sent */
     TwEvent *rsp = feed(&r, TW_DIR_RSP, 11, cap_rsp, server_reply());
@@ -411,7 +411,7 @@ static void test_rfc_mac_and_extensions(void)
     g_assert_false(tw_event_has(md5, "ms_sntp"));
     g_assert_cmpint(tw_event_get_int(md5, "key_id", 0), ==, 1);
     g_assert_cmpint(tw_event_get_int(md5, "mac_len", 0), ==, 16);
-    g_assert_false(tw_event_has(md5, "status"));
+    g_assert_false(tw_event_has(md5, "decode_status"));
     tw_event_free(md5);
 
     TwEvent *sha1 = parse(with_mac(server_reply(), 42, 20), 0);
@@ -430,14 +430,14 @@ static void test_rfc_mac_and_extensions(void)
     g_assert_cmpuint(types->v.ilist->len, ==, 1);
     g_assert_cmpint(g_array_index(types->v.ilist, gint64, 0), ==, 0x0104);
     g_assert_cmpint(tw_event_get_int(ext, "key_id", 0), ==, 7);
-    g_assert_false(tw_event_has(ext, "status"));
+    g_assert_false(tw_event_has(ext, "decode_status"));
     tw_event_free(ext);
 
     /* 10 bytes after the header: neither a MAC nor an extension field. */
     GByteArray *odd = client_request();
     put_bytes(odd, 0, 10);
     TwEvent *bad = parse(odd, 0);
-    g_assert_cmpstr(tw_event_get_str(bad, "status"), ==, "malformed");
+    g_assert_cmpstr(tw_event_get_str(bad, "decode_status"), ==, "malformed");
     g_assert_true(tw_event_has(bad, "transmit_time")); /* the header still counts */
     tw_event_free(bad);
 
@@ -446,7 +446,7 @@ static void test_rfc_mac_and_extensions(void)
     put32(shortext, 0x01040008u);
     put_bytes(shortext, 0, 28);
     TwEvent *bad2 = parse(shortext, 0);
-    g_assert_cmpstr(tw_event_get_str(bad2, "status"), ==, "malformed");
+    g_assert_cmpstr(tw_event_get_str(bad2, "decode_status"), ==, "malformed");
     tw_event_free(bad2);
 }
 
@@ -460,13 +460,13 @@ static void test_control_and_version(void)
     g_assert_true(tw_event_get_bool(ctl, "response", FALSE));
     g_assert_false(tw_event_has(ctl, "stratum"));
     g_assert_false(tw_event_has(ctl, "clock_sample_us"));
-    g_assert_false(tw_event_has(ctl, "status"));
+    g_assert_false(tw_event_has(ctl, "decode_status"));
     tw_event_free(ctl);
 
     GByteArray *v0 = client_request();
     v0->data[0] = 0x03; /* VN 0 */
     TwEvent *bad = parse(v0, 0);
-    g_assert_cmpstr(tw_event_get_str(bad, "status"), ==, "malformed");
+    g_assert_cmpstr(tw_event_get_str(bad, "decode_status"), ==, "malformed");
     g_assert_false(tw_event_has(bad, "transmit_time"));
     tw_event_free(bad);
 
@@ -559,17 +559,17 @@ static void test_truncations(void)
         ctx.pi = &pi;
         ctx.want_tree = (k & 1) != 0;
         TwEvent *full = tw_ntp_parse_message(&ctx, exact, n, n);
-        g_assert_false(tw_event_has(full, "status"));
+        g_assert_false(tw_event_has(full, "decode_status"));
         bool control = tw_event_get_int(full, "mode", 0) >= 6;
         for (gsize cut = 0; cut < n; cut++) {
             /* Snaplen cut: a prefix of the full event, marked truncated. */
             guint8 *part = g_memdup2(exact, cut ? cut : 1);
             TwEvent *ev = tw_ntp_parse_message(&ctx, part, cut, n);
-            g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "truncated");
+            g_assert_cmpstr(tw_event_get_str(ev, "decode_status"), ==, "truncated");
             g_assert_true(tw_event_get_bool(ev, "truncated", FALSE));
             for (guint i = 0; i < ev->fields->len; i++) {
                 const TwField *f = &g_array_index(ev->fields, TwField, i);
-                if (!strcmp(f->key, "status") || !strcmp(f->key, "truncated"))
+                if (!strcmp(f->key, "decode_status") || !strcmp(f->key, "truncated"))
                     continue;
                 const TwField *g = tw_event_get(full, f->key);
                 if (!g || !field_equal(f, g))
@@ -580,7 +580,7 @@ static void test_truncations(void)
             /* A datagram that really is this short. */
             ev = tw_ntp_parse_message(&ctx, part, cut, cut);
             if (cut == 0 || (!control && cut < TW_NTP_HEADER_LEN))
-                g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "malformed");
+                g_assert_cmpstr(tw_event_get_str(ev, "decode_status"), ==, "malformed");
             GString *js = g_string_new(NULL);
             tw_event_to_json(ev, js);
             g_string_free(js, TRUE);

@@ -52,7 +52,7 @@ static void test_user_failure_is_not_a_machine(void)
         KRB(1, 00, "10.0.0.11", 5000, "10.0.0.1", 88, "\"msg_type\":10,\"cname\":\"alice\""),
         KRB(2, 00, "10.0.0.1", 88, "10.0.0.11", 5000, "\"msg_type\":30,\"error_code\":24,\"reply_to\":1"),
         KRB(3, 01, "10.0.0.11", 5001, "10.0.0.1", 88, "\"msg_type\":10,\"cname\":\"bob\""),
-        KRB(4, 01, "10.0.0.1", 88, "10.0.0.11", 5001, "\"msg_type\":30,\"error_code\":18,\"ntstatus\":\"0xc0000072\""),
+        KRB(4, 01, "10.0.0.1", 88, "10.0.0.11", 5001, "\"msg_type\":30,\"error_code\":18,\"nt_status\":\"0xc0000072\""),
         NULL,
     };
     g_autoptr(TwAnalysis) a = tw_analysis_new();
@@ -128,13 +128,13 @@ static void test_rotation_vs_zerologon(void)
     g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(owned, nl(1, 0, "10.0.0.81", "10.0.0.1", 4, "request", "\"computer\":\"WS81\",\"client_challenge\":\"0123456789abcdef\""));
     g_ptr_array_add(owned, nl(2, 1, "10.0.0.81", "10.0.0.1", 26, "request", "\"account\":\"WS81$\",\"computer\":\"WS81\",\"channel_type\":2,\"client_credential\":\"1122334455667788\""));
-    g_ptr_array_add(owned, nl(3, 2, "10.0.0.1", "10.0.0.81", 26, "response", "\"status\":\"0x00000000\",\"reply_to\":2"));
+    g_ptr_array_add(owned, nl(3, 2, "10.0.0.1", "10.0.0.81", 26, "response", "\"nt_status\":\"0x00000000\",\"reply_to\":2"));
     g_ptr_array_add(owned, nl(4, 3, "10.0.0.81", "10.0.0.1", 30, "request", "\"account\":\"WS81$\",\"computer\":\"WS81\",\"new_password_all_zero\":false"));
-    g_ptr_array_add(owned, nl(5, 4, "10.0.0.1", "10.0.0.81", 30, "response", "\"status\":\"0x00000000\",\"reply_to\":4"));
+    g_ptr_array_add(owned, nl(5, 4, "10.0.0.1", "10.0.0.81", 30, "response", "\"nt_status\":\"0x00000000\",\"reply_to\":4"));
     /* the attack: all-zero challenge and credential for the DC's account, from elsewhere */
     g_ptr_array_add(owned, nl(6, 10, "10.0.0.66", "10.0.0.1", 4, "request", "\"computer\":\"DC1\",\"client_challenge\":\"0000000000000000\""));
     g_ptr_array_add(owned, nl(7, 11, "10.0.0.66", "10.0.0.1", 26, "request", "\"account\":\"DC1$\",\"computer\":\"DC1\",\"channel_type\":6,\"client_credential\":\"0000000000000000\""));
-    g_ptr_array_add(owned, nl(8, 12, "10.0.0.1", "10.0.0.66", 26, "response", "\"status\":\"0xc0000022\",\"reply_to\":7"));
+    g_ptr_array_add(owned, nl(8, 12, "10.0.0.1", "10.0.0.66", 26, "response", "\"nt_status\":\"0xc0000022\",\"reply_to\":7"));
     g_ptr_array_add(owned, NULL);
     feed_lines(a, (const char *const *)owned->pdata, NULL);
     g_autoptr(GPtrArray) ws = findings_of(a, "WS81$");
@@ -177,8 +177,8 @@ static void test_recovery_order(void)
         g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func(g_free);
         const char *first = order == 0 ? "0xc0000022" : "0x00000000";
         const char *second = order == 0 ? "0x00000000" : "0xc0000022";
-        g_autofree char *st1 = g_strdup_printf("\"status\":\"%s\",\"reply_to\":1", first);
-        g_autofree char *st2 = g_strdup_printf("\"status\":\"%s\",\"reply_to\":3", second);
+        g_autofree char *st1 = g_strdup_printf("\"nt_status\":\"%s\",\"reply_to\":1", first);
+        g_autofree char *st2 = g_strdup_printf("\"nt_status\":\"%s\",\"reply_to\":3", second);
         g_ptr_array_add(owned, nl(1, 0, "10.0.0.22", "10.0.0.1", 26, "request", "\"account\":\"PC22$\",\"client_credential\":\"1122334455667788\""));
         g_ptr_array_add(owned, nl(2, 1, "10.0.0.1", "10.0.0.22", 26, "response", st1));
         g_ptr_array_add(owned, nl(3, 2, "10.0.0.22", "10.0.0.1", 26, "request", "\"account\":\"PC22$\",\"client_credential\":\"8877665544332211\""));

@@ -100,13 +100,13 @@ static void lookup_and_open(H *h, guint8 domain, const char *client)
     g_autoptr(GByteArray) rq = lookup_request(domain);
     TwEvent *ev = call(h, TW_DIR_REQ, 17, 7, rq, client);
     g_assert_cmpstr(tw_event_get_str(ev, "op"), ==, "SamrLookupNamesInDomain");
-    g_assert_false(tw_event_has(ev, "decode_error"));
+    g_assert_false(tw_event_has(ev, "decode_status"));
     g_autoptr(GByteArray) rs = g_byte_array_new();
     put32(rs, 1); put32(rs, 0x20000); put32(rs, 1); put32(rs, 35103); /* RelativeIds */
     put32(rs, 1); put32(rs, 0x20004); put32(rs, 1); put32(rs, 1);     /* Use: SidTypeUser */
     put32(rs, 0);
     ev = call(h, TW_DIR_RSP, 17, 7, rs, client);
-    g_assert_cmpstr(tw_event_get_str(ev, "status_name"), ==, "STATUS_SUCCESS");
+    g_assert_cmpstr(tw_event_get_str(ev, "nt_status_name"), ==, "STATUS_SUCCESS");
     const TwField *rids = tw_event_get(ev, "rids");
     g_assert_nonnull(rids);
     g_assert_cmpuint(rids->v.ilist->len, ==, 1);
@@ -153,7 +153,7 @@ static void test_reset_named(void)
     ev = call(&h, TW_DIR_RSP, 58, 10, sr, "10.0.0.5");
     g_assert_cmpstr(tw_event_get_str(ev, "user"), ==, "WS01$"); /* repeated */
     g_assert_true(tw_event_get_bool(ev, "sets_password", false));
-    g_assert_cmpstr(tw_event_get_str(ev, "status"), ==, "0x00000000");
+    g_assert_cmpstr(tw_event_get_str(ev, "nt_status"), ==, "0x00000000");
     /* a non-password class names the account but sets nothing */
     ev = set_info2(&h, 16, "10.0.0.5");
     g_assert_cmpstr(tw_event_get_str(ev, "user"), ==, "WS01$");
@@ -238,7 +238,7 @@ static void test_tables_and_truncation(void)
         g_byte_array_append(part, rq->data, cut);
         TwEvent *ev = call(&h, TW_DIR_REQ, 17, 1, part, "10.0.0.5");
         /* the PDU claims the cut length: the stub lies, not the capture */
-        g_assert_cmpstr(tw_event_get_str(ev, "decode_error"), ==, "malformed");
+        g_assert_cmpstr(tw_event_get_str(ev, "decode_status"), ==, "malformed");
         g_assert_false(tw_event_has(ev, "names"));
         h_clear(&h);
     }

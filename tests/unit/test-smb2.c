@@ -339,7 +339,7 @@ static char *smb2_summary(void)
             g_string_append_printf(s, "%s:%s/%s;", ev->proto,
                                    tw_event_get_str(ev, "command") ? tw_event_get_str(ev, "command")
                                                                    : tw_event_get_str(ev, "ntlmssp_type"),
-                                   tw_event_get_str(ev, "status") ? tw_event_get_str(ev, "status") : "");
+                                   tw_event_get_str(ev, "nt_status") ? tw_event_get_str(ev, "nt_status") : "");
     }
     return g_string_free(s, FALSE);
 }
@@ -371,14 +371,14 @@ static void test_conversation(void)
 
     const TwEvent *ss1 = smb->pdata[1];
     g_assert_cmpstr(tw_event_get_str(ss1, "command"), ==, "SESSION_SETUP");
-    g_assert_cmpstr(tw_event_get_str(ss1, "status"), ==, "0xc000006d");
-    g_assert_cmpstr(tw_event_get_str(ss1, "status_name"), ==, "STATUS_LOGON_FAILURE");
+    g_assert_cmpstr(tw_event_get_str(ss1, "nt_status"), ==, "0xc000006d");
+    g_assert_cmpstr(tw_event_get_str(ss1, "nt_status_name"), ==, "STATUS_LOGON_FAILURE");
     g_assert_cmpstr(tw_event_get_str(ss1, "session_id"), ==, "0x0000100000000021");
     g_assert_cmpstr(tw_event_get_str(ss1, "user"), ==, "alice");
     g_assert_cmpstr(tw_event_get_str(ss1, "domain"), ==, "CORP");
     g_assert_cmpstr(tw_event_get_str(ss1, "workstation"), ==, "WS01");
     g_assert_cmpstr(tw_event_get_str(ss1, "auth"), ==, "ntlmssp");
-    g_assert_cmpstr(tw_event_get_str(smb->pdata[2], "status_name"), ==, "STATUS_SUCCESS");
+    g_assert_cmpstr(tw_event_get_str(smb->pdata[2], "nt_status_name"), ==, "STATUS_SUCCESS");
 
     g_autoptr(GPtrArray) ntlm = of_proto("ntlmssp");
     g_assert_cmpuint(ntlm->len, ==, 2);
@@ -399,10 +399,10 @@ static void test_conversation(void)
     g_assert_cmpstr(tw_event_get_str(smb->pdata[5], "pipe"), ==, "netlogon");
 
     const TwEvent *interim = smb->pdata[6], *final = smb->pdata[7];
-    g_assert_cmpstr(tw_event_get_str(interim, "status_name"), ==, "STATUS_PENDING");
+    g_assert_cmpstr(tw_event_get_str(interim, "nt_status_name"), ==, "STATUS_PENDING");
     g_assert_true(tw_event_get_bool(interim, "interim", false));
     g_assert_cmpstr(tw_event_get_str(interim, "async_id"), ==, "0x0000000000000077");
-    g_assert_cmpstr(tw_event_get_str(final, "status_name"), ==, "STATUS_SUCCESS");
+    g_assert_cmpstr(tw_event_get_str(final, "nt_status_name"), ==, "STATUS_SUCCESS");
     g_assert_false(tw_event_has(final, "interim"));
     g_assert_cmpint(tw_event_get_int(final, "request_frame", 0), ==,
                     tw_event_get_int(interim, "request_frame", -1));
@@ -411,7 +411,7 @@ static void test_conversation(void)
     const TwEvent *io = smb->pdata[8], *cl = smb->pdata[9];
     g_assert_cmpuint(io->frame, ==, cl->frame); /* one compound frame */
     g_assert_cmpstr(tw_event_get_str(io, "command"), ==, "IOCTL");
-    g_assert_cmpstr(tw_event_get_str(io, "status_name"), ==, "STATUS_BUFFER_OVERFLOW");
+    g_assert_cmpstr(tw_event_get_str(io, "nt_status_name"), ==, "STATUS_BUFFER_OVERFLOW");
     g_assert_cmpstr(tw_event_get_str(io, "ctl_code"), ==, "0x0011c017");
     g_assert_cmpstr(tw_event_get_str(io, "pipe"), ==, "netlogon");
     g_assert_cmpstr(tw_event_get_str(cl, "command"), ==, "CLOSE");
@@ -534,7 +534,7 @@ static void test_gaps(void)
     tw_smb2_tcp_parser.state_free(st);
     g_autoptr(GPtrArray) smb = of_proto("smb2");
     g_assert_cmpuint(smb->len, ==, 9);
-    g_assert_cmpstr(tw_event_get_str(smb->pdata[1], "status_name"), ==, "STATUS_SUCCESS");
+    g_assert_cmpstr(tw_event_get_str(smb->pdata[1], "nt_status_name"), ==, "STATUS_SUCCESS");
     /* Gap of 2 bytes inside the 4-byte NBSS header of the second record:
      * that record is lost, the third one (found by its header) is not. */
     st = start();

@@ -182,7 +182,7 @@ static TwEvent *nl(guint64 frame, const char *op, bool req, const char *status)
     tw_event_set_str(ev, "computer", "WS05");
     tw_event_set_str(ev, "account", "WS05$");
     if (status)
-        tw_event_set_str(ev, "status", status);
+        tw_event_set_str(ev, "nt_status", status);
     return ev;
 }
 
@@ -200,7 +200,7 @@ static void test_netlogon_narrative(void)
         feed(r, nl(2, "NetrServerReqChallenge", false, "0x00000000"), l, &out);
         e = nl(3, "NetrServerAuthenticate3", true, NULL);
         tw_event_set_str(e, "client_credential", zero == 1 ? "0000000000000000" : "277c24c2da871cf0");
-        tw_event_set_int(e, "flags", 0x612fffff);
+        tw_event_set_int(e, "negotiate_flags", 0x612fffff);
         feed(r, e, l, &out);
         feed(r, nl(4, "NetrServerAuthenticate3", false, "0xc0000022"), l, &out);
         g_assert_nonnull(out.narrative);
