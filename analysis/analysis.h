@@ -463,6 +463,10 @@ void tw_analysis_feed(TwAnalysis *a, const TwEvent *ev, const char *source);
  * `f` is valid during the call only.  Returns how many. */
 typedef void (*TwEstablishedFn)(const TwAnalysis *a, const TwMachine *m, const TwFinding *f, void *user);
 guint tw_analysis_established(TwAnalysis *a, TwEstablishedFn fn, void *user);
+/* The same point of a run that announces nothing (no --alerts, no live
+ * findings): the machines the event touched are not queued, so a long file
+ * run does not fill the announcement queue and count it as a limit hit. */
+void tw_analysis_established_none(TwAnalysis *a);
 
 /* DC clock offset vs the capture host (median of DC samples); false when none. */
 bool tw_analysis_dc_offset(const TwAnalysis *a, double *offset_s);

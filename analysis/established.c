@@ -3,6 +3,11 @@
  * line, an NDJSON alert) is output/'s business (output/alerts.c). */
 #include "analysis.h"
 
+void tw_analysis_established_none(TwAnalysis *a)
+{
+    g_ptr_array_set_size(a->touched, 0);
+}
+
 guint tw_analysis_established(TwAnalysis *a, TwEstablishedFn fn, void *user)
 {
     guint n = 0;

@@ -207,6 +207,8 @@ void tw_stages_event(TwStages *st, const TwEvent *ev, const char *source)
         tw_analysis_feed(st->analysis, ev, source);
         if (st->alerts || st->announce || st->finding_out)
             tw_analysis_established(st->analysis, on_established, st);
+        else
+            tw_analysis_established_none(st->analysis); /* nobody announces: nothing waits */
     }
     if (st->display_filter && !tw_dfilter_match(st->display_filter, ev))
         return;

@@ -170,6 +170,16 @@ p = run(["-T", "events", "-r", cap], close=[1])
 check(">&- (stdout closed): exit 2", p.returncode == 2 and b"writing stdout: Bad file descriptor" in p.stderr,
       repr(p.stderr))
 
+# 5b. A file run announces nothing: the machines it touches are not queued for live
+# announcements, so the report names no such limit (every lab capture at once: 30+ machines).
+import glob
+p = run(["-T", "json"] + sum([["-r", f] for f in sorted(glob.glob(os.path.join(ROOT, "pcaps", "*.pcap")))], []))
+limits = json.loads(p.stdout)["capture"].get("limits", {})
+check("file run: no live_announcements limit hit", "live_announcements" not in limits, repr(limits))
+p = run(["-T", "json", "--alerts", os.devnull] + sum([["-r", f] for f in sorted(glob.glob(os.path.join(ROOT, "pcaps", "*.pcap")))], []))
+check("file run with --alerts: the findings are announced, no limit hit",
+      "live_announcements" not in json.loads(p.stdout)["capture"].get("limits", {}), p.stdout[-300:])
+
 # 6. --help documents the new options.
 h = run(["--help"]).stdout.decode()
 check("--help: --write and --alerts", "--write=MODE:FILE" in h and "--alerts=FILE" in h, h)
