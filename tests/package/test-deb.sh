@@ -31,7 +31,9 @@ out=$(LD_LIBRARY_PATH= "$TMP/root/usr/bin/trustwire" --version) && [[ $out == "t
     ok "trustwire --version from the unpacked package: ${out%%$'\n'*}" || no "--version: $out"
 for f in usr/share/man/man1/trustwire.1.gz usr/share/bash-completion/completions/trustwire \
          usr/share/zsh/vendor-completions/_trustwire usr/share/doc/trustwire/events.md \
-         usr/share/doc/trustwire/display-filter.md lib/systemd/system/trustwire@.service etc/default/trustwire; do
+         usr/share/doc/trustwire/display-filter.md usr/share/doc/trustwire/ecs.md \
+         usr/share/doc/trustwire/events.schema.json usr/share/doc/trustwire/html.md \
+         usr/share/doc/trustwire/img/html-clone.png lib/systemd/system/trustwire@.service etc/default/trustwire; do
     # dh_compress gzips larger docs; the unit may land in /lib or /usr/lib
     found=
     for c in "$f" "$f.gz" "usr/$f"; do [ -e "$TMP/root/$c" ] && found=$c; done
