@@ -2030,6 +2030,34 @@ static void set_key_fields(Krb *k, const KeyNames *kn, const TwKrbOpen *o)
     tw_event_set_str(k->ev, kn->principal, tw_key_principal(o->key));
 }
 
+/* What one decryption attempt came to, into the event (FLAG, and the key's
+ * proof under NAMES when given) and the tree.  FALSE, with the reason said
+ * and O cleared, when no key was tried or none opened it; TRUE, the message
+ * marked decrypted, when O holds the plaintext.  UNTRIED_VALUE and
+ * FAILED_VALUE default to "not tried" and "no key opens it (N tried)". */
+static bool opened(Krb *k, TwKrbOpen *o, guint td, const char *flag, const KeyNames *names, const char *why_untried,
+                   const char *untried_value, const char *why_failed, const char *failed_value)
+{
+    if (!o->tried) {
+        TREE(k, td, "result", why_untried, "%s", untried_value ? untried_value : "not tried");
+        tw_krb5_open_clear(o);
+        return false;
+    }
+    tw_event_set_bool(k->ev, flag, o->plain != NULL);
+    if (names)
+        set_key_fields(k, names, o);
+    if (!o->plain) {
+        if (failed_value)
+            TREE(k, td, "result", why_failed, "%s", failed_value);
+        else
+            TREE(k, td, "result", why_failed, "no key opens it (%u tried)", o->tried);
+        tw_krb5_open_clear(o);
+        return false;
+    }
+    mark_decrypted(k);
+    return true;
+}
+
 /* ---- RFC 4120 5.8 KRB-CRED delegated in an authenticator (RFC 4121 4.1.1) ---- */
 
 typedef struct {
@@ -2232,20 +2260,12 @@ static void open_pa_enc_timestamp(Krb *k)
     TwKrbTree t = tree_at(k, 2);
     TwKrbOpen o;
     tw_krb5_open_longterm(k->ctx, &t, cname, realm, (gint32)e->etype, e->kvno, false, 1, e->cipher, e->cipher_len, &o);
-    if (!o.tried) {
-        TREE(k, 2, "result", "the key store holds no key of this client for this encryption type", "%s", "not tried");
+    g_autofree char *failed = g_strdup_printf("no supplied key opens it (%u tried)", o.tried);
+    if (!opened(k, &o, 2, "pa_enc_timestamp_decrypted", &client_key_names,
+                "the key store holds no key of this client for this encryption type", NULL,
+                "the client's key is none of the supplied generations: a password nobody supplied (reset elsewhere, a clone that rotated)",
+                failed))
         return;
-    }
-    tw_event_set_bool(k->ev, "pa_enc_timestamp_decrypted", o.plain != NULL);
-    set_key_fields(k, &client_key_names, &o);
-    if (!o.plain) {
-        TREE(k, 2, "result",
-             "the client's key is none of the supplied generations: a password nobody supplied (reset elsewhere, a clone that rotated)",
-             "no supplied key opens it (%u tried)", o.tried);
-        tw_krb5_open_clear(&o);
-        return;
-    }
-    mark_decrypted(k);
     walk_plain(k, &pa_enc_ts_enc_type, o.plain, 0, 0, 2, NULL);
     tree_clock(k, 2, "patimestamp", "pausec", "patimestamp + pausec: the machine's own clock when it sent this request");
     TREE(k, 2, "result", "which password the machine used", "%s opens it: generation %d of %u supplied (newest first)",
@@ -2263,17 +2283,9 @@ static TwKey *decrypt_ticket(Krb *k, const EncInfo *enc, const char *sname, cons
     TwKrbOpen o;
     tw_krb5_open_longterm(k->ctx, &t, sname, realm, (gint32)enc->etype, enc->kvno, true, 2, enc->cipher, enc->cipher_len,
                           &o);
-    if (!o.tried) {
-        TREE(k, td + 1, "result", "the key store holds no key of this encryption type", "%s", "not tried");
+    if (!opened(k, &o, td + 1, "ticket_decrypted", &ticket_key_names, "the key store holds no key of this encryption type",
+                NULL, "none of the supplied keys is the service's", NULL))
         return NULL;
-    }
-    tw_event_set_bool(k->ev, "ticket_decrypted", o.plain != NULL);
-    set_key_fields(k, &ticket_key_names, &o);
-    if (!o.plain) {
-        TREE(k, td + 1, "result", "none of the supplied keys is the service's", "no key opens it (%u tried)", o.tried);
-        return NULL;
-    }
-    mark_decrypted(k);
     TREE(k, td + 1, "result", "the generation of the service's key the KDC encrypted the ticket with", "%s of %s",
          o.label, tw_key_principal(o.key));
     DecRec dr = { .key_type = -1 };
@@ -2428,19 +2440,10 @@ static TwKey *open_authenticator(Krb *k, const EncInfo *e, gint32 usage, const T
                                e->cipher_len, &o);
     else
         memset(&o, 0, sizeof o);
-    if (!o.tried) {
-        TREE(k, 2, "result",
-             "neither the ticket (the service's key) nor the reply that issued it (the client's key) was decrypted",
-             "%s", "session key unknown");
+    if (!opened(k, &o, 2, "authenticator_decrypted", NULL,
+                "neither the ticket (the service's key) nor the reply that issued it (the client's key) was decrypted",
+                "session key unknown", "the ticket's session key does not open it", "not decrypted"))
         return NULL;
-    }
-    tw_event_set_bool(k->ev, "authenticator_decrypted", o.plain != NULL);
-    if (!o.plain) {
-        TREE(k, 2, "result", "the ticket's session key does not open it", "%s", "not decrypted");
-        tw_krb5_open_clear(&o);
-        return NULL;
-    }
-    mark_decrypted(k);
     DecRec dr = { .key_type = -1 };
     walk_plain(k, &authenticator_type, o.plain, 2, 0, 2, &dr);
     tree_clock(k, 2, "authenticator_ctime", "authenticator_cusec", "ctime + cusec: the client's own clock");
@@ -2465,17 +2468,10 @@ static void open_as_rep_part(Krb *k, const char *cname, const char *crealm)
     TwKrbTree t = tree_at(k, 2);
     TwKrbOpen o;
     tw_krb5_open_longterm(k->ctx, &t, cname, crealm, (gint32)e->etype, e->kvno, false, 3, e->cipher, e->cipher_len, &o);
-    if (!o.tried) {
-        TREE(k, 2, "result", "the key store holds no key of this client for this encryption type", "%s", "not tried");
+    if (!opened(k, &o, 2, "enc_part_decrypted", &client_key_names,
+                "the key store holds no key of this client for this encryption type", NULL,
+                "none of the supplied generations is the client's", NULL))
         return;
-    }
-    tw_event_set_bool(k->ev, "enc_part_decrypted", o.plain != NULL);
-    set_key_fields(k, &client_key_names, &o);
-    if (!o.plain) {
-        TREE(k, 2, "result", "none of the supplied generations is the client's", "no key opens it (%u tried)", o.tried);
-        return;
-    }
-    mark_decrypted(k);
     DecRec dr = { .key_type = -1 };
     walk_plain(k, &enc_kdc_rep_part_type, o.plain, 25, 26, 2, &dr);
     if (dr.key && can_open(&k->dec.ticket))
@@ -2581,17 +2577,9 @@ static void open_tgs_rep_part(Krb *k, const TwKey *strengthen)
     static const gint32 usages[] = { 9, 8 };
     TwKrbOpen o;
     open_for_client(k, k->ev->dst, usages, G_N_ELEMENTS(usages), strengthen, &o);
-    if (!o.tried) {
-        TREE(k, 2, "result", "no TGS-REQ of this client was decrypted: its keys are unknown", "%s", "not tried");
+    if (!opened(k, &o, 2, "enc_part_decrypted", NULL, "no TGS-REQ of this client was decrypted: its keys are unknown", NULL,
+                "none of the keys this client's requests handed on opens it (FAST strengthens the reply key)", NULL))
         return;
-    }
-    tw_event_set_bool(k->ev, "enc_part_decrypted", o.plain != NULL);
-    if (!o.plain) {
-        TREE(k, 2, "result", "none of the keys this client's requests handed on opens it (FAST strengthens the reply key)",
-             "no key opens it (%u tried)", o.tried);
-        return;
-    }
-    mark_decrypted(k);
     DecRec dr = { .key_type = -1 };
     walk_plain(k, &enc_kdc_rep_part_type, o.plain, 26, 25, 2, &dr);
     if (dr.key && can_open(&k->dec.ticket)) {
@@ -2613,16 +2601,9 @@ static void open_ap_rep_part(Krb *k)
     static const gint32 usages[] = { 12 };
     TwKrbOpen o;
     open_for_client(k, k->ev->dst, usages, 1, NULL, &o);
-    if (!o.tried) {
-        TREE(k, 2, "result", "no AP-REQ of this client was decrypted: its session key is unknown", "%s", "not tried");
+    if (!opened(k, &o, 2, "enc_part_decrypted", NULL, "no AP-REQ of this client was decrypted: its session key is unknown",
+                NULL, "none of the client's session keys opens it", NULL))
         return;
-    }
-    tw_event_set_bool(k->ev, "enc_part_decrypted", o.plain != NULL);
-    if (!o.plain) {
-        TREE(k, 2, "result", "none of the client's session keys opens it", "no key opens it (%u tried)", o.tried);
-        return;
-    }
-    mark_decrypted(k);
     DecRec dr = { .key_type = -1 };
     walk_plain(k, &enc_ap_rep_part_type, o.plain, 27, 0, 2, &dr);
     if (dr.key)
@@ -2684,16 +2665,9 @@ static void open_priv_part(Krb *k)
         open_for_client(k, k->ev->dst, usages, 1, NULL, &o);
         o.tried += tried;
     }
-    if (!o.tried) {
-        TREE(k, 2, "result", "no AP exchange of this client was decrypted: its keys are unknown", "%s", "not tried");
+    if (!opened(k, &o, 2, "enc_part_decrypted", NULL, "no AP exchange of this client was decrypted: its keys are unknown",
+                NULL, "none of the learned keys opens it", NULL))
         return;
-    }
-    tw_event_set_bool(k->ev, "enc_part_decrypted", o.plain != NULL);
-    if (!o.plain) {
-        TREE(k, 2, "result", "none of the learned keys opens it", "no key opens it (%u tried)", o.tried);
-        return;
-    }
-    mark_decrypted(k);
     DecRec dr = { .key_type = -1 };
     walk_plain(k, &enc_krb_priv_part_type, o.plain, 28, 0, 2, &dr);
     if (k->kpasswd)
