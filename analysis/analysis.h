@@ -422,6 +422,12 @@ struct TwAnalysis {
      * TCP/UDP checksum was wrong ("checksum_bad"): the capture host's own
      * frames under checksum offload (clock.c). */
     GHashTable *csum_by_src;
+    /* tw_clock_capture_host's answer for a->events == host_cache_events
+     * (G_MAXUINT64 = never computed); the texts are static strings. */
+    guint64 host_cache_events;
+    bool host_cache_set;
+    char host_cache_addr[TW_ADDR_STRLEN];
+    const char *host_cache_inference, *host_cache_confidence;
     bool clock_ref_set;     /* clock_ref_lo/hi: range of the clock offsets kept so far */
     double clock_ref_lo, clock_ref_hi;
     /* DC clock offset and name, computed once per state of the input

@@ -366,7 +366,7 @@ void tw_clock_vantage_feed(TwAnalysis *a, const TwEvent *ev)
     a->vantage_n = kept;
 }
 
-const char *tw_clock_capture_host(const TwAnalysis *a, const char **inference, const char **confidence)
+static const char *capture_host_compute(const TwAnalysis *a, const char **inference, const char **confidence)
 {
     /* One address in every message, with more than one other address
      * seen: the capture was taken on it (its own traffic only).  Two
@@ -414,6 +414,24 @@ const char *tw_clock_capture_host(const TwAnalysis *a, const char **inference, c
     *inference = "party to every message";
     *confidence = "medium"; /* relevant messages only: the capture may hold other hosts' unrelated traffic */
     return a->vantage[0];
+}
+
+/* The rules ask for every machine, and the answer reads every sender's
+ * tally: it is computed once per state of the input (as the DC cache in
+ * engine.c), and forgotten when events are added or machines retired. */
+const char *tw_clock_capture_host(const TwAnalysis *ca, const char **inference, const char **confidence)
+{
+    TwAnalysis *a = (TwAnalysis *)ca;
+    if (a->host_cache_events != a->events) {
+        const char *host = capture_host_compute(a, &a->host_cache_inference, &a->host_cache_confidence);
+        a->host_cache_set = host != NULL;
+        if (host)
+            g_strlcpy(a->host_cache_addr, host, TW_ADDR_STRLEN);
+        a->host_cache_events = a->events;
+    }
+    *inference = a->host_cache_inference;
+    *confidence = a->host_cache_confidence;
+    return a->host_cache_set ? a->host_cache_addr : NULL;
 }
 
 /* ---- time-source (issue #9 item 5) ---- */

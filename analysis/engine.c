@@ -170,6 +170,7 @@ TwAnalysis *tw_analysis_new(void)
     a->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->touched = g_ptr_array_new();
     a->dc_cache_events = G_MAXUINT64;
+    a->host_cache_events = G_MAXUINT64;
     a->tickets = tw_tickets_new();
     a->health = tw_health_new();
     a->vantage_n = -1;

@@ -91,5 +91,6 @@ guint tw_analysis_retire(TwAnalysis *a, gint64 now_us, gint64 idle_us, TwRetireF
         g_hash_table_remove(a->machines, m->key); /* frees m */
     }
     a->dc_cache_events = G_MAXUINT64; /* the DC view is recomputed without them */
+    a->host_cache_events = G_MAXUINT64; /* and the capture host */
     return gone->len;
 }

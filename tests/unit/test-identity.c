@@ -1,5 +1,6 @@
 /* test-identity.c — machine names and the joining of names and addresses. */
 #include "analysis-test-util.h"
+#include "analysis/clock.h"
 
 static const struct {
     const char *in;
@@ -426,6 +427,37 @@ static void test_machine_cap(void)
     g_assert_cmpint(status, ==, 0); /* every machine that made it in is only "seen" */
 }
 
+/* The capture host is cached per state of the input: an event that no
+ * longer involves it must change the answer (analysis/clock.c). */
+static void test_capture_host_follows_input(void)
+{
+    static const char *const own[] = {
+        "{\"frame\":1,\"ts\":\"2026-03-02T11:00:00Z\",\"proto\":\"dns\",\"src\":\"10.0.0.40\",\"sport\":5001,"
+        "\"dst\":\"10.0.0.1\",\"dport\":53,\"transport\":\"udp\"}",
+        "{\"frame\":2,\"ts\":\"2026-03-02T11:00:01Z\",\"proto\":\"dns\",\"src\":\"10.0.0.1\",\"sport\":53,"
+        "\"dst\":\"10.0.0.40\",\"dport\":5001,\"transport\":\"udp\"}",
+        "{\"frame\":3,\"ts\":\"2026-03-02T11:00:02Z\",\"proto\":\"dns\",\"src\":\"10.0.0.40\",\"sport\":5002,"
+        "\"dst\":\"10.0.0.2\",\"dport\":53,\"transport\":\"udp\"}",
+        "{\"frame\":4,\"ts\":\"2026-03-02T11:00:03Z\",\"proto\":\"dns\",\"src\":\"10.0.0.2\",\"sport\":53,"
+        "\"dst\":\"10.0.0.40\",\"dport\":5002,\"transport\":\"udp\"}",
+        NULL,
+    };
+    static const char *const other[] = {
+        "{\"frame\":5,\"ts\":\"2026-03-02T11:00:04Z\",\"proto\":\"dns\",\"src\":\"10.0.0.50\",\"sport\":5003,"
+        "\"dst\":\"10.0.0.1\",\"dport\":53,\"transport\":\"udp\"}",
+        NULL,
+    };
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, own, NULL);
+    const char *how = NULL, *conf = NULL;
+    g_assert_cmpstr(tw_clock_capture_host(a, &how, &conf), ==, "10.0.0.40");
+    g_assert_cmpstr(conf, ==, "medium");
+    g_assert_cmpstr(tw_clock_capture_host(a, &how, &conf), ==, "10.0.0.40"); /* asked again: the same */
+    feed_lines(a, other, NULL);
+    g_assert_null(tw_clock_capture_host(a, &how, &conf));
+    g_assert_null(how);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -443,5 +475,6 @@ int main(int argc, char **argv)
     g_test_add_func("/identity/caps", test_caps);
     g_test_add_func("/identity/ntlmssp-names", test_ntlmssp_names);
     g_test_add_func("/identity/machine-cap", test_machine_cap);
+    g_test_add_func("/identity/capture-host-follows-input", test_capture_host_follows_input);
     return g_test_run();
 }
