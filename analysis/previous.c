@@ -138,6 +138,11 @@ static bool members_delta(const TwAnalysis *a, const TwPrevReport *r, TwPrevCloc
     out->members = 0;
     out->members_delta_s = 0;
     out->members_common = false;
+    out->has_members_now = now->len > 0;
+    if (now->len) {
+        g_autoptr(GArray) c = g_array_copy(now);
+        out->members_now_s = median(c);
+    }
     if (d->len) {
         out->members_delta_s = median(d);
         out->members = d->len;
@@ -195,7 +200,9 @@ bool tw_previous_dc_clock(const TwAnalysis *a, const TwMachine *dc, TwPrevClock 
     else if (ABS(dd - md) <= t)
         out->kind = TW_PREV_ALL_MOVED;
     else if (ABS(md) <= t) {
-        out->kind = TW_PREV_DC_MOVED;
+        /* moved back into agreement with this capture's members: put right, not wrong */
+        out->kind = out->has_members_now && ABS(now - out->members_now_s) <= t ? TW_PREV_DC_CORRECTED
+                                                                                 : TW_PREV_DC_MOVED;
         out->moved_s = dd - md;
     } else if (ABS(dd) <= t) {
         out->kind = TW_PREV_MEMBERS_MOVED;
@@ -268,6 +275,9 @@ char *tw_previous_clock_note(const TwAnalysis *a, const TwPrevClock *c)
         return g_strdup_printf(" The DC's and the members' clocks moved alike, by about %+.0f s, %s (%s): the "
                                "capture host's clock (or the whole domain's time) moved, not this DC alone.",
                                c->dc_delta_s, since, ref);
+    case TW_PREV_DC_CORRECTED:
+        return g_strdup_printf(" Its clock moved by %+.0f s %s and now agrees with the members' (%s): put right.",
+                               c->moved_s, since, ref);
     case TW_PREV_SAME:
         return g_strdup_printf(" Its clock has not moved %s (%+.0f s): an old offset, not a new one.", since,
                                c->dc_delta_s);

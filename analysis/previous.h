@@ -37,6 +37,7 @@ typedef enum {
     TW_PREV_DC_MOVED,       /* the DC's clock moved, the members' did not */
     TW_PREV_MEMBERS_MOVED,  /* the members' clocks moved, the DC's did not */
     TW_PREV_ALL_MOVED,      /* both alike: the capture host's clock (or the whole domain's time) moved */
+    TW_PREV_DC_CORRECTED,   /* the DC's moved, the members' did not, and it now agrees with them: put right */
 } TwPrevKind;
 
 typedef struct {
@@ -46,6 +47,8 @@ typedef struct {
     double members_delta_s; /* the members' (their median) */
     double moved_s;         /* DC_MOVED: the DC's against the members'; MEMBERS_MOVED: the members' */
     guint members;          /* members the comparison rests on (0: the capture host alone) */
+    bool has_members_now;   /* members_now_s: this capture's members' median against its clock */
+    double members_now_s;
     bool members_common;    /* the same members in both reports (else each report's median) */
 } TwPrevClock;
 

@@ -235,6 +235,7 @@ static const char *kind_name(TwPrevKind k)
     case TW_PREV_DC_MOVED: return "dc-moved";
     case TW_PREV_MEMBERS_MOVED: return "members-moved";
     case TW_PREV_ALL_MOVED: return "all-moved";
+    case TW_PREV_DC_CORRECTED: return "dc-corrected";
     default: return "inconclusive";
     }
 }
