@@ -230,6 +230,16 @@ check("lab: 12-client-vantage against 01-healthy: the verdicts unchanged",
       verdicts(p.stdout) == verdicts(run(["-T", "json", "-r", vantage]).stdout))
 t = run(["-r", vantage, "--previous", prev], env=dict(os.environ, NO_COLOR="1", COLUMNS="200")).stdout.decode()
 check("lab: the text report lists the previous report", "Previous report %s (capture of 2026-12-02 20:50 UTC): 1 domain controller in common" % prev in t, t[-600:])
+# Caps (core/tw-limits.h TW_PREV_MAX_ADDRS, TW_PREV_MAX_HOSTS): what is not read is counted.
+clock = {"first_s": 0.0, "last_s": 0.0, "steps": 0}
+many = dict(good, domain_controllers=[dict(good["domain_controllers"][0], addresses=["10.77.0.10"] + ["10.78.%d.%d" % (i // 250, i % 250) for i in range(39)])],
+            machines=[{"account": "M%05d$" % i, "addresses": ["10.79.%d.%d" % (i // 250, i % 250)], "role": "member", "clock_vs_capture": clock} for i in range(16390)])
+open(tmp("many-prev.json"), "w").write(json.dumps(many))
+r = json.loads(run(["-T", "json", "-r", healthy, "--previous", tmp("many-prev.json")]).stdout)
+# 40 addresses: 8 beyond 32; 1 DC + 16390 members: 7 beyond 16384 hosts
+check("--previous caps: 8 addresses and 7 hosts not read, counted as previous_hosts",
+      r["capture"].get("limits", {}).get("previous_hosts") == 15 and
+      [d.get("previous_clock", {}).get("kind") for d in r["domain_controllers"]] == ["same"], repr(r["capture"]))
 # A previous report from an older trustwire (no clock_vs_capture): the DCs' median is read.
 old = dict(good, domain_controllers=[{k: v for k, v in d.items() if k != "clock_vs_capture"} for d in good["domain_controllers"]])
 open(tmp("old-prev.json"), "w").write(json.dumps(old))
