@@ -35,6 +35,7 @@ typedef enum {
     TW_AN_CAP_TOUCHED,        /* TW_AN_MAX_TOUCHED: machine not queued for a live announcement */
     TW_AN_CAP_FLOW_USERS,     /* TW_AN_MAX_FLOWS: an NTLMSSP logon's connection not recorded (SAMR caller unnamed) */
     TW_AN_CAP_NTP_CLIENTS,    /* TW_AN_MAX_ADDR_OWNERS: NTP client → server pair not recorded */
+    TW_AN_CAP_PREV_HOSTS,     /* TW_PREV_MAX_HOSTS/ADDRS: a host (or address) of a --previous report not compared */
     TW_AN_CAP_COUNT
 } TwAnCap;
 
@@ -450,6 +451,7 @@ struct TwAnalysis {
     GPtrArray *touched;     /* machines touched by the current event (borrowed) */
     struct TwTickets *tickets; /* tickets.c: TGS failures, RC4 tickets, DCSync */
     char *focus;            /* --machine: the one machine the reports show, or NULL (all) */
+    GPtrArray *previous;    /* TwPrevReport* (previous.h) of --previous, owned; in the order given */
 };
 
 /* Returns: (transfer full): free with tw_analysis_free(). */

@@ -11,6 +11,7 @@
 #include "fleet.h"
 #include "analysis/clock.h"
 #include "analysis/timeline.h"
+#include "analysis/previous.h"
 
 #include "core/krb5-names.h"
 #include "core/nrpc-names.h"
@@ -172,6 +173,7 @@ TwAnalysis *tw_analysis_new(void)
     a->dc_cache_events = G_MAXUINT64;
     a->host_cache_events = G_MAXUINT64;
     a->tickets = tw_tickets_new();
+    a->previous = g_ptr_array_new_with_free_func((GDestroyNotify)tw_prev_report_free);
     a->health = tw_health_new();
     a->vantage_n = -1;
     a->ntp_server_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -187,6 +189,7 @@ void tw_analysis_free(TwAnalysis *a)
         return;
     tw_tickets_free(a->tickets);
     g_free(a->focus);
+    g_ptr_array_unref(a->previous);
     g_hash_table_destroy(a->flows);
     g_hash_table_destroy(a->requests);
     g_queue_init(a->request_fifo); /* its links are inside the requests, freed above */
@@ -232,6 +235,7 @@ static const char *const cap_names[TW_AN_CAP_COUNT] = {
     [TW_AN_CAP_TOUCHED] = "live_announcements",
     [TW_AN_CAP_FLOW_USERS] = "connection_users",
     [TW_AN_CAP_NTP_CLIENTS] = "ntp_clients",
+    [TW_AN_CAP_PREV_HOSTS] = "previous_hosts",
 };
 
 const char *tw_analysis_cap_name(TwAnCap cap)

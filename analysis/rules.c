@@ -6,6 +6,7 @@
 #include "analysis.h"
 #include "fleet.h"
 #include "analysis/clock.h"
+#include "analysis/previous.h"
 #include "tickets.h"
 
 #include "core/krb5-names.h"
@@ -520,6 +521,19 @@ static void rule_trust_failure(const TwAnalysis *a, const TwMachine *m, GPtrArra
     g_ptr_array_add(out, f);
 }
 
+/* --previous: a DC whose clock did not move since an earlier capture while the
+ * members' did is not the one to blame. */
+static bool dc_unmoved(const TwAnalysis *a, TwPrevClock *pc)
+{
+    for (guint i = 0; a->previous->len && i < a->machine_order->len; i++) {
+        const TwMachine *d = g_ptr_array_index(a->machine_order, i);
+        if (d->role == TW_ROLE_DC && !d->merged_away && tw_previous_dc_clock(a, d, pc) &&
+            pc->kind == TW_PREV_MEMBERS_MOVED)
+            return true;
+    }
+    return false;
+}
+
 /* ---- clock-skew: RFC 4120 1.6/7.5.9 (37), MS-KILE 3.1.5.2 (skew recovery) ---- */
 static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
 {
@@ -552,26 +566,53 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
          * re-stamped capture, not a clock.  A DC whose own clock stepped
          * during the capture is the one that moved, whatever the offset. */
         bool off = has_own && ABS(own) > TW_AN_SKEW_WARN_S && ABS(own) <= 86400.0;
-        if (!off && !steps)
+        /* Against an earlier capture of the same network (--previous,
+         * analysis/previous.c): its clock moved while the members' did not. */
+        TwPrevClock pc;
+        bool prev = tw_previous_dc_clock(a, m, &pc);
+        bool prev_moved = prev && pc.kind == TW_PREV_DC_MOVED;
+        if (!off && !steps && !prev_moved)
+            return;
+        /* Its offset moved as much as the members' since the earlier
+         * capture: the capture host's clock moved, not the DC's. */
+        if (!steps && prev && pc.kind == TW_PREV_ALL_MOVED)
+            return;
+        /* The members moved, it did not: they are the ones to fix (said on
+         * their records), and its old offset is no new cause. */
+        if (!steps && prev && pc.kind == TW_PREV_MEMBERS_MOVED)
             return;
         /* Captured on a member: the capture clock is that member's, and the
          * offset is its own (said on its record), not the DC's. */
-        if (!steps && vp && !on_capture_host && !g_hash_table_contains(a->dc_addrs, vp))
+        if (!steps && !prev_moved && vp && !on_capture_host && !g_hash_table_contains(a->dc_addrs, vp))
             return;
-        /* Logons it refused for skew after its own step: the members' clocks did not move, its did. */
-        guint refused = steps ? tw_clock_skew_refusals_by(a, m, tw_clock_last_step(m)) : 0;
+        /* Logons it refused for skew after its own step (or, moved since an
+         * earlier capture, in all of this one): the members' clocks did not
+         * move, its did. */
+        guint refused = steps      ? tw_clock_skew_refusals_by(a, m, tw_clock_last_step(m))
+                        : prev_moved ? tw_clock_skew_refusals_by(a, m, G_MININT64)
+                                     : 0;
         TwFinding *f = tw_finding_new("clock-skew", refused ? TW_STATE_BROKEN : TW_STATE_AT_RISK,
-                                      steps ? "medium" : "low");
+                                      steps || prev_moved ? "medium" : "low");
         f->has_offset = false;
-        g_autofree char *since = refused ? g_strdup_printf(" Since then it refused %u logon%s with KRB_AP_ERR_SKEW.",
-                                                           refused, refused == 1 ? "" : "s")
+        g_autofree char *since = refused ? g_strdup_printf(" %s it refused %u logon%s with KRB_AP_ERR_SKEW.",
+                                                           steps ? "Since then" : "In this capture", refused,
+                                                           refused == 1 ? "" : "s")
                                          : g_strdup("");
+        g_autofree char *prev_note = prev ? tw_previous_clock_note(a, &pc) : g_strdup("");
         if (steps)
             f->summary = g_strdup_printf(
                 "The clock of domain controller %s moved during the capture: %s; it is now %+.0f s off the "
-                "capture host's clock.%s The DC is the host whose clock changed: fix its time source, not the "
+                "capture host's clock.%s%s The DC is the host whose clock changed: fix its time source, not the "
                 "members.",
-                name_of(m), steps, own, since);
+                name_of(m), steps, own, since, prev_note);
+        else if (prev_moved)
+            f->summary = g_strdup_printf("The clock of domain controller %s is %+.0f s off the capture host's "
+                                         "clock.%s%s",
+                                         name_of(m), own, prev_note, since);
+        else if (prev)
+            f->summary = g_strdup_printf(
+                "The clock of domain controller %s is %+.0f s off the capture host's clock.%s", name_of(m), own,
+                prev_note);
         else
             f->summary = g_strdup_printf(
                 "The clock of domain controller %s is %+.0f s off the capture host's clock. If the capture host "
@@ -658,7 +699,13 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
             g_string_append(s, ", drifting toward Kerberos' 5-minute tolerance");
     } else {
         g_string_append_printf(s, "%s's clock and the domain controller's differ by more than 5 minutes", name_of(m));
-        if (has_dc && ABS(dc) > TW_AN_SKEW_LIMIT_S && ABS(dc) < 86400.0)
+        TwPrevClock upc;
+        if (dc_unmoved(a, &upc)) {
+            g_autofree char *since = tw_previous_since(upc.report, a);
+            g_string_append_printf(s, "; the members' clocks moved by %+.0f s %s and the domain controller's did "
+                                      "not, so this member's clock is the one to fix",
+                                   upc.moved_s, since);
+        } else if (has_dc && ABS(dc) > TW_AN_SKEW_LIMIT_S && ABS(dc) < 86400.0)
             g_string_append_printf(s, "; the DC's own clock is %+.0f s off the capture host's, so the DC may be "
                                       "the one that is wrong",
                                    dc);
@@ -685,6 +732,25 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
                                       "fix the DC's time source, not this member",
                                    dc_steps + strlen("its clock "));
             dc_moved = true;
+        }
+    }
+    /* Against an earlier capture (--previous): the DC's clock moved and the
+     * members' did not, or this member's moved and the DC's did not. */
+    TwPrevClock pc;
+    const TwMachine *moved_dc = !dc_moved ? tw_previous_dc_moved(a, &pc) : NULL;
+    if (moved_dc) {
+        g_autofree char *since = tw_previous_since(pc.report, a);
+        g_string_append_printf(s, "; the domain controller's clock moved by %+.0f s %s: the members are not the "
+                                  "ones to fix; fix the DC's time source, not this member",
+                               pc.moved_s, since);
+        dc_moved = true;
+    } else if (!dc_moved) {
+        const TwPrevReport *pr = NULL;
+        double md = 0;
+        if (tw_previous_member_delta(a, m, &pr, &md) && ABS(md) > TW_AN_SKEW_WARN_S) {
+            g_autofree char *since = tw_previous_since(pr, a);
+            g_string_append_printf(s, "; its own clock moved by %+.0f s %s, the domain controller's did not", md,
+                                   since);
         }
     }
     g_string_append_c(s, '.');

@@ -18,6 +18,7 @@
 #include "nats-bus.h"
 #include "stages.h"
 #include "output/ladder.h"
+#include "output/previous.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -328,6 +329,7 @@ int main(int argc, char **argv)
     /* pictures (docs/html.md) */
     g_autofree char *html_file = NULL, *machine = NULL;
     gboolean ascii = FALSE;
+    g_auto(GStrv) previous = NULL;
 
     GOptionEntry entries[] = {
         { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &read_files,
@@ -347,6 +349,10 @@ int main(int argc, char **argv)
           "MODE" },
         { "html", 0, 0, G_OPTION_ARG_FILENAME, &html_file,
           "Also write the report as one self-contained HTML page to FILE (as --write html:FILE)", "FILE" },
+        { "previous", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &previous,
+          "Compare the clocks with an earlier report of the same network (written with -T json): a domain "
+          "controller whose clock moved since while the members' did not is said to be the one to fix; "
+          "repeatable (at most 16)", "REPORT.json" },
         { "machine", 0, 0, G_OPTION_ARG_STRING, &machine,
           "Reports (report, json, html, ladder) show only machine NAME (WS06, WS06$, its FQDN or an address); "
           "the analysis still sees every machine", "NAME" },
@@ -625,6 +631,21 @@ int main(int argc, char **argv)
         }
     }
 
+    /* --previous: earlier reports, read before anything else runs (a bad one is a usage error). */
+    g_autoptr(GPtrArray) prev_reports = g_ptr_array_new_with_free_func((GDestroyNotify)tw_prev_report_free);
+    if (previous && g_strv_length(previous) > TW_PREV_MAX_REPORTS) {
+        fprintf(stderr, "trustwire: --previous: at most %d reports\n", TW_PREV_MAX_REPORTS);
+        return 2;
+    }
+    for (char **p = previous; p && *p; p++) {
+        TwPrevReport *r = tw_previous_load(*p, &err);
+        if (!r) {
+            fprintf(stderr, "trustwire: %s\n", err->message);
+            return 2;
+        }
+        g_ptr_array_add(prev_reports, r);
+    }
+
     /* The stage list: -T on stdout, each --write on its file, --alerts. */
     g_auto(TwStages) st;
     tw_stages_init(&st);
@@ -696,6 +717,11 @@ int main(int argc, char **argv)
     }
     st.display_filter = dfilter;
     tw_stages_plan(&st);
+    if (prev_reports->len && !st.analysis)
+        fprintf(stderr, "trustwire: warning: --previous only changes the verdicts (-T report, json, html, ladder, "
+                        "--alerts)\n");
+    while (st.analysis && prev_reports->len)
+        tw_analysis_add_previous(st.analysis, g_ptr_array_steal_index(prev_reports, 0));
     if (machine) {
         if (st.analysis)
             tw_analysis_set_focus(st.analysis, machine);

@@ -30,7 +30,7 @@ _trustwire()
         COMPREPLY=($(compgen -W "-r --read --from-events -i --interface -f --filter -s --snaplen -T --output
             --write --alerts --alerts-format -B --buffer-size -p --no-promiscuous-mode -D --list-interfaces -c --count
             -Z --user -w --ring-dir -b --ring-buffer --report-every --retire-after --workers --publish
-            --sensor-name --nats-creds --nats-ca --nats-cert --nats-key --publish-spool --durable --follow --html --machine --ascii
+            --sensor-name --nats-creds --nats-ca --nats-cert --nats-key --publish-spool --durable --follow --html --machine --previous --ascii
             -K --keytab --password --nthash --show-keys -S --stats -V --tree -O --tree-layers --frame -Y --display-filter
             -q --quiet -l --line-buffered -n --no-resolve -t --time-format -v --version -h --help" -- "$cur"))
         return

@@ -495,6 +495,14 @@
                                        * cannot be attributed to its machine) */
 #define TW_AN_MAX_TOUCHED       16    /* machines one event announces live: further ones wait for the next
                                        * event that touches them */
+/* --previous REPORT.json (output/previous.c, analysis/previous.c): earlier
+ * reports whose clocks this run's are compared with. */
+#define TW_PREV_MAX_REPORTS     16    /* --previous given more often: a usage error (exit 2) */
+#define TW_PREV_MAX_BYTES       (64u << 20) /* a larger report file is refused: a usage error (exit 2) */
+#define TW_PREV_MAX_HOSTS       16384 /* machines with a clock read from one report: further ones are not
+                                       * compared (cap previous_hosts, counted per host left out) */
+#define TW_PREV_MAX_ADDRS       32    /* addresses read per host of a report (as TW_AN_MAX_ADDRS); further
+                                       * ones are not matched against this run's (cap previous_hosts) */
 
 /* analysis/tickets.c: ticket requests and replication.  Each table is
  * capped on its own; when full, further entries are not kept and counted

@@ -4,13 +4,17 @@
  * selects the exchange. */
 #include "output/report-health.h"
 #include "output/wrap.h"
+#include "analysis/previous.h"
 
 #include <string.h>
 
 GPtrArray *tw_report_health_issues(TwAnalysis *a)
 {
     double dc;
-    if (tw_analysis_dc_offset(a, &dc))
+    TwPrevClock pc;
+    /* A DC whose clock moved since an earlier capture (--previous) is off
+     * the capture clock by its own move, not the capture host's. */
+    if (tw_analysis_dc_offset(a, &dc) && !tw_previous_dc_moved(a, &pc))
         tw_health_dc_offset(a->health, dc);
     return tw_health_assess(a->health);
 }

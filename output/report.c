@@ -7,6 +7,7 @@
 #include "output/dc-view.h"
 #include "output/report-health.h"
 #include "output/wrap.h"
+#include "output/previous.h"
 #include "analysis/clock.h"
 
 #include <json-glib/json-glib.h>
@@ -517,6 +518,8 @@ static void text_report(TwAnalysis *a, GArray *vs, GString *out, bool color)
         g_string_append_c(out, '\n');
     }
 
+    tw_previous_text(out, a); /* --previous: which earlier captures were compared */
+
     /* Healthy, unknown and cannot tell: one line each (st -1: cannot tell). */
     for (int st = TW_STATE_HEALTHY; st >= -1; st--) {
         if (st >= 0 ? !counts[st] : !cannot)
@@ -734,6 +737,7 @@ static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
         json_builder_add_double_value(b, round1(off));
     else
         json_builder_add_null_value(b);
+    tw_previous_json_clock(b, m); /* docs/report.md: what --previous reads back */
     json_time(b, "first_seen", m->first_ts);
     json_time(b, "last_seen", m->last_ts);
     gint64 gen = G_MININT64;
@@ -880,10 +884,13 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
             json_builder_add_double_value(b, round1(o));
         else
             json_builder_add_null_value(b);
+        tw_previous_json_clock(b, m);
+        tw_previous_json_dc(b, a, m);
         tw_dc_view_json(b, a, m);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
+    tw_previous_json(b, a);
 
     guint counts[TW_STATE_BROKEN + 1] = { 0 };
     guint cannot = 0;

@@ -180,6 +180,73 @@ p = run(["-T", "json", "--alerts", os.devnull] + sum([["-r", f] for f in sorted(
 check("file run with --alerts: the findings are announced, no limit hit",
       "live_announcements" not in json.loads(p.stdout)["capture"].get("limits", {}), p.stdout[-300:])
 
+# 5c. --previous REPORT.json (docs/report.md "--previous"): a malformed report is a usage
+# error with a clear message; a real earlier report changes no verdict it cannot justify.
+healthy, vantage = os.path.join(PCAPS, "01-healthy.pcap"), os.path.join(PCAPS, "12-client-vantage.pcap")
+prev = tmp("prev-healthy.json")
+open(prev, "wb").write(run(["-T", "json", "-r", healthy]).stdout)
+good = json.load(open(prev))
+for what, content, msg in [
+    ("missing file", None, "--previous %s: No such file or directory" % tmp("absent.json")),
+    ("not JSON", b"{ this is not json", "not JSON"),
+    ("events NDJSON", b'{"schema": 2, "frame": 1}\n{"schema": 2, "frame": 2}\n', "not a trustwire report"),
+    ("JSON, not a report", b'{"machines": []}', "not a trustwire report"),
+    ("another version", json.dumps(dict(good, trustwire_report=2)).encode(), "report version 2, this trustwire reads 1"),
+    ("addresses not an array", json.dumps(dict(good, domain_controllers=[{"account": "DC1$", "addresses": "10.77.0.10"}])).encode(),
+     "domain_controllers[0]: addresses is not an array"),
+    ("clock_vs_capture without numbers", json.dumps(dict(good, domain_controllers=[{"account": "DC1$", "addresses": ["10.77.0.10"], "clock_vs_capture": {"first_s": "x"}}])).encode(),
+     "domain_controllers[0]: clock_vs_capture lacks its numbers"),
+    ("capture time not RFC 3339", json.dumps(dict(good, capture=dict(good["capture"], first="yesterday"))).encode(), "capture.first/last is not an RFC 3339 time"),
+    ("a directory", "DIR", "not a regular file"),
+]:
+    path = tmp("absent.json") if content is None else TMP if content == "DIR" else tmp("bad-prev.json")
+    if isinstance(content, bytes):
+        open(path, "wb").write(content)
+    p = run(["-T", "json", "-r", healthy, "--previous", path])
+    check("--previous %s: exit 2 and says %r" % (what, msg), p.returncode == 2 and msg in p.stderr.decode() and not p.stdout,
+          repr(p.stderr))
+p = run(["-T", "json", "-r", healthy] + ["--previous", prev] * 17)
+check("--previous 17 times: exit 2, at most 16", p.returncode == 2 and b"--previous: at most 16 reports" in p.stderr, repr(p.stderr))
+p = run(["-T", "events", "-r", healthy, "--previous", prev])
+check("--previous with -T events: a warning, the events unchanged",
+      p.returncode == 0 and b"--previous only changes the verdicts" in p.stderr and p.stdout == run(["-T", "events", "-r", healthy]).stdout,
+      repr(p.stderr))
+# The same capture against its own report: nothing moved ("same"), the verdicts unchanged.
+p = run(["-T", "json", "-r", healthy, "--previous", prev, "--previous", prev])
+r = json.loads(p.stdout)
+check("--previous of itself: DC1$ compared, kind same",
+      [d.get("previous_clock", {}).get("kind") for d in r["domain_controllers"]] == ["same"] and
+      [x["related"] for x in r["previous"]] == [True, True], repr(r["domain_controllers"]))
+check("--previous of itself: the verdicts unchanged", verdicts(p.stdout) == verdicts(open(prev).read()))
+# Two lab captures of the same network: 12-client-vantage was taken on WS16$, whose clock is
+# 1200 s ahead, so DC1$ is -1200 s against that capture clock; no member's clock is in both
+# reports, so that is no proof that DC1$ moved: inconclusive, and the verdicts are those without it.
+p = run(["-T", "json", "-r", vantage, "--previous", prev])
+r = json.loads(p.stdout)
+pc = [d.get("previous_clock") for d in r["domain_controllers"] if d["account"] == "DC1$"]
+check("lab: 12-client-vantage against 01-healthy: DC1$ -1200 s, inconclusive (no member in both)",
+      pc and pc[0]["kind"] == "inconclusive" and -1201 <= pc[0]["dc_delta_s"] <= -1199 and pc[0]["members"] == 0, repr(pc))
+check("lab: 12-client-vantage against 01-healthy: the verdicts unchanged",
+      verdicts(p.stdout) == verdicts(run(["-T", "json", "-r", vantage]).stdout))
+t = run(["-r", vantage, "--previous", prev], env=dict(os.environ, NO_COLOR="1", COLUMNS="200")).stdout.decode()
+check("lab: the text report lists the previous report", "Previous report %s (capture of 2026-12-02 20:50 UTC): 1 domain controller in common" % prev in t, t[-600:])
+# Caps (core/tw-limits.h TW_PREV_MAX_ADDRS, TW_PREV_MAX_HOSTS): what is not read is counted.
+clock = {"first_s": 0.0, "last_s": 0.0, "steps": 0}
+many = dict(good, domain_controllers=[dict(good["domain_controllers"][0], addresses=["10.77.0.10"] + ["10.78.%d.%d" % (i // 250, i % 250) for i in range(39)])],
+            machines=[{"account": "M%05d$" % i, "addresses": ["10.79.%d.%d" % (i // 250, i % 250)], "role": "member", "clock_vs_capture": clock} for i in range(16390)])
+open(tmp("many-prev.json"), "w").write(json.dumps(many))
+r = json.loads(run(["-T", "json", "-r", healthy, "--previous", tmp("many-prev.json")]).stdout)
+# 40 addresses: 8 beyond 32; 1 DC + 16390 members: 7 beyond 16384 hosts
+check("--previous caps: 8 addresses and 7 hosts not read, counted as previous_hosts",
+      r["capture"].get("limits", {}).get("previous_hosts") == 15 and
+      [d.get("previous_clock", {}).get("kind") for d in r["domain_controllers"]] == ["same"], repr(r["capture"]))
+# A previous report from an older trustwire (no clock_vs_capture): the DCs' median is read.
+old = dict(good, domain_controllers=[{k: v for k, v in d.items() if k != "clock_vs_capture"} for d in good["domain_controllers"]])
+open(tmp("old-prev.json"), "w").write(json.dumps(old))
+r = json.loads(run(["-T", "json", "-r", healthy, "--previous", tmp("old-prev.json")]).stdout)
+check("--previous of an older report: the DC's clock_offset_vs_capture_s is read",
+      [d.get("previous_clock", {}).get("kind") for d in r["domain_controllers"]] == ["same"], repr(r["domain_controllers"]))
+
 # 6. --help documents the new options.
 h = run(["--help"]).stdout.decode()
 check("--help: --write and --alerts", "--write=MODE:FILE" in h and "--alerts=FILE" in h, h)

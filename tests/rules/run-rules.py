@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -140,6 +141,17 @@ def run_case(tw, name):
         for f in files:
             args += ["--from-events", f]
     errs = []
+    # previous: fixtures whose -T json report is written first (as NAME.json in
+    # a temporary directory) and given with --previous, in order.
+    tmp = tempfile.TemporaryDirectory(prefix="tw-rules-prev-")
+    for prev in exp.get("previous", []):
+        out = os.path.join(tmp.name, prev + ".json")
+        with open(out, "w") as f:
+            q = subprocess.run([tw, "--from-events", os.path.join(HERE, prev + ".ndjson"), "-T", "json"], stdout=f,
+                               stderr=subprocess.PIPE, text=True, timeout=60)
+        if q.returncode not in (0, 1):
+            return ["previous %s: exit %d: %s" % (prev, q.returncode, q.stderr.strip())]
+        args += ["--previous", out]
     p = subprocess.run(args + ["-T", "json"], capture_output=True, text=True, timeout=60)
     if p.returncode not in (0, 1):
         return ["exit %d: %s" % (p.returncode, p.stderr.strip())]
@@ -214,6 +226,31 @@ def run_case(tw, name):
         for k in ("refusals", "skew_refusals"):
             if k in want and d.get(k) != want[k]:
                 errs.append("dc_view %s %s: %r, expected %r" % (addr, k, d.get(k), want[k]))
+    # previous_clock: {"ADDR": {"kind": …, "dc_delta_s": [lo, hi], "members": n}}: the DC's
+    # comparison with the --previous reports; null: none.  previous_related: {NAME: bool}.
+    for addr, want in exp.get("previous_clock", {}).items():
+        d = next((d for d in report["domain_controllers"] if addr in d["addresses"]), None)
+        got = d.get("previous_clock") if d else None
+        if want is None or got is None:
+            if want != got:
+                errs.append("previous_clock %s: %r, expected %r" % (addr, got, want))
+            continue
+        for k, v in want.items():
+            if isinstance(v, list) and not (v[0] <= got.get(k, float("nan")) <= v[1]):
+                errs.append("previous_clock %s %s: %r, expected in %r" % (addr, k, got.get(k), v))
+            elif not isinstance(v, list) and got.get(k) != v:
+                errs.append("previous_clock %s %s: %r, expected %r" % (addr, k, got.get(k), v))
+    for name, want in exp.get("previous_related", {}).items():
+        got = [x["related"] for x in report.get("previous", []) if os.path.basename(x["file"]) == name + ".json"]
+        if got != [want]:
+            errs.append("previous %s: related %r, expected %r" % (name, got, want))
+    codes = {i["code"] for i in report.get("health", {}).get("issues", [])}
+    for c in exp.get("health_codes_exclude", []):
+        if c in codes:
+            errs.append("health issue %s must not be raised" % c)
+    for c in exp.get("health_codes", []):
+        if c not in codes:
+            errs.append("health issue %s missing from %r" % (c, sorted(codes)))
     # The text report must agree on the exit status and print its result line.
     t = subprocess.run(args + ["-T", "report"], capture_output=True, text=True, timeout=60,
                        env=dict(os.environ, NO_COLOR="1", COLUMNS="80"))
