@@ -50,6 +50,15 @@ j = json.loads(run(SR, "--password", "current=WS08$:Reset-From-Ws07-1!", "-T", "
 m = machine(j, "WS08$")
 check(m.get("key_generation_used") == -1, "11: WS08$'s refused credential matches none of the supplied: %r"
       % m.get("key_generation_used"))
-check("from 10.77.0.27 (SamrSetInformationUser2, frame 161)" in (m.get("reset_by_other") or ""),
-      "11: reset_by_other names 10.77.0.27, SamrSetInformationUser2, frame 161")
+check("from 10.77.0.27 (SamrSetInformationUser2, frame 165)" in (m.get("reset_by_other") or ""),
+      "11: reset_by_other names 10.77.0.27, SamrSetInformationUser2, frame 165")
+# the lab's exported keys (pcaps/keys/11-samr-reset.keytab: WS08$ kvno 1 as joined, kvno 2 the reset's):
+# the refused machine used kvno 1, and the reset names the administrator (decrypted Kerberos)
+j = json.loads(run(SR, "-K", os.path.join(ROOT, "pcaps", "keys", "11-samr-reset.keytab"), "-T", "json"))
+m = machine(j, "WS08$")
+check(m.get("key_generation_used") == 1, "11 -K: WS08$ used kvno 1 (the password before the reset): %r"
+      % m.get("key_generation_used"))
+check("user Administrator@LAB.TRUSTWIRE.TEST, SamrSetInformationUser2, frame 165" in (m.get("reset_by_other") or ""),
+      "11 -K: reset_by_other names the administrator who reset it")
+
 sys.exit(1 if fails else 0)

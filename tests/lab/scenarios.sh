@@ -386,6 +386,7 @@ scn_10_mixed() {
 scn_11_samr_reset() {
     member_join ws8
     ensure_node ws7
+    lab_key_snapshot 'WS08$' "as joined: the password WS08 keeps (before the reset from WS07)"
     cap_start 11-samr-reset
     on ws8 net rpc testjoin -S "$DCFQDN"                          # before: accepted
     on ws7 net rpc password 'WS08$' 'Reset-From-Ws07-1!' -U "Administrator%$ADMINPASS" -S "$DCFQDN" \
@@ -394,6 +395,10 @@ scn_11_samr_reset() {
     on ws8 net rpc testjoin -S "$DCFQDN" || true                  # after: ACCESS_DENIED
     machine_kinit ws8 || true                                     # KDC_ERR_PREAUTH_FAILED
     cap_stop
+    lab_key_snapshot 'WS08$' "after the SAMR reset from WS07 (the DC's current)"
+    lab_export_keys 11-samr-reset 'WS08$' Administrator 'DC1$' krbtgt
+    lab_export_password 11-samr-reset "WS08\$@$REALM" 'Reset-From-Ws07-1!' "set through SAMR from WS07 (the DC's current)"
+    lab_export_password 11-samr-reset "Administrator@$REALM" "$ADMINPASS" "the administrator who reset it"
 }
 # 11a. HTTP Negotiate on WinRM's port: Apache + mod_auth_gssapi on SRV01
 #      listening on 5985, a WinRM-shaped POST /wsman from WS07 with a healthy
@@ -407,7 +412,9 @@ member_resync_secret() {   # node
     pw="Tw-Lab-Resync-$RANDOM-1!"
     on dc samba-tool user setpassword "$(nb_of "$n")\$" --newpassword="$pw" >/dev/null
     printf '%s\n' "$pw" | on "$n" net changesecretpw -f -i >/dev/null
+    RESYNC_PW[$n]=$pw
 }
+declare -A RESYNC_PW 2>/dev/null || true
 
 scn_11_http_5985() {
     member_join srv1
@@ -422,6 +429,11 @@ scn_11_http_5985() {
     httpd_round "http://srv01.$DNSDOMAIN:5985/wsman" -X POST -H 'Content-Type: application/soap+xml;charset=UTF-8' --data-binary ''
     cap_stop
     CAP_EXTRA=
+    lab_export_keys 11-http-5985 'SRV01$' alice 'DC1$' krbtgt
+    lab_export_password 11-http-5985 "alice@$REALM" "$USERPASS" "user created by the lab"
+    [ -n "${RESYNC_PW[srv1]:-}" ] &&
+        lab_export_password 11-http-5985 "SRV01\$@$REALM" "${RESYNC_PW[srv1]}" "SRV01's secret, set on both sides before the capture"
+    return 0
 }
 
 # 11b. Secure dynamic DNS update (RFC 3645 GSS-TSIG) as a member does it:
@@ -438,6 +450,8 @@ scn_11_gss_tsig() {
         | on ws1 env "$MCC" nsupdate -g || true
     cap_stop
     CAP_EXTRA=
+    # (internal DNS: DNS/dc1's tickets are under DC1$'s keys)
+    lab_export_keys 11-gss-tsig 'WS01$' 'DC1$' krbtgt
 }
 
 impacket_example() {   # script name (getST.py …): where Debian's python3-impacket put it
@@ -462,6 +476,7 @@ scn_11_s4u_deleted() {
     nt=$(keytab_nthash ws1)
     getst=$(impacket_example getST.py)
     on dc samba-tool user create leaver "$USERPASS" >/dev/null
+    lab_key_snapshot leaver "created and then deleted before the capture"
     on dc samba-tool user delete leaver >/dev/null
     machine_kinit ws1
     cap_start 11-s4u-deleted
@@ -471,6 +486,8 @@ scn_11_s4u_deleted() {
     on ws1 sh -c 'cd /tmp && exec /usr/bin/python3 "$@"' - "$getst" -spn "cifs/$DCFQDN" -impersonate nosuchuser \
         -dc-ip "$DC_IP" -hashes ":$nt" "$REALM/WS01\$" </dev/null || true
     cap_stop
+    lab_export_keys 11-s4u-deleted 'WS01$' leaver 'DC1$' krbtgt
+    lab_export_password 11-s4u-deleted "leaver@$REALM" "$USERPASS" "user created and deleted before the capture"
 }
 
 # 11d. DCSync from a host that is not a DC: on WS01, with WS01's machine
@@ -489,6 +506,7 @@ scn_11_dcsync() {
         --targetdir=/tmp/twclone --use-kerberos=required </dev/null || true
     cap_stop
     CAP_EXTRA=
+    lab_export_keys 11-dcsync 'WS01$' 'DC1$' krbtgt
 }
 
 # ---------------------------------------------------------------- issue 9/10 scenarios
