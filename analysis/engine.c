@@ -1296,7 +1296,8 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     const char *op = nl_op_name(opnum, tw_event_get_str(ev, "op"));
     const char *dir = tw_event_get_str(ev, "dir");
     gint64 call_id = tw_event_get_int(ev, "call_id", 0);
-    bool sealed = tw_event_get_bool(ev, "sealed", false);
+    /* a sealed call unsealed with keys (docs/events.md `unsealed`) is read like a clear one */
+    bool sealed = tw_event_get_bool(ev, "sealed", false) && !tw_event_get_bool(ev, "unsealed", false);
     /* docs/events.md `dir`; a hand-written event without it is a response
      * when it answers something (reply_to) or carries the call's result. */
     bool request = dir ? strcmp(dir, "request") == 0 : !tw_event_get(ev, "reply_to") && !tw_event_get(ev, "nt_status") &&
@@ -1320,6 +1321,20 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
         if (sealed) {
             if (opnum == TW_NRPC_REQ_CHALLENGE || is_authenticate(opnum))
                 sealed_burst(a, ev, source, op);
+            /* The opnum is in the clear, and the connection's schannel bind
+             * (NL_AUTH_MESSAGE, MS-NRPC 2.2.1.3.1) named the computer whose
+             * session key seals it: a password change of that machine,
+             * whose contents only keys show. */
+            g_autofree char *bound = tw_identity_from_computer(tw_event_get_str(ev, "nl_auth_host"));
+            if (bound && (opnum == TW_NRPC_PASSWORD_SET2 || opnum == TW_NRPC_PASSWORD_SET)) {
+                TwMachine *m = tw_identity_get(a, bound);
+                r->account = g_strdup(bound);
+                tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
+                tw_machine_fact(a, m, TW_F_PWSET_REQ,
+                                nl_evidence(ev, source, opnum, request, op,
+                                            g_strdup_printf("sealed on %s's schannel connection: the machine sends its "
+                                                            "new password to the DC (contents encrypted)", bound)));
+            }
             return;
         }
         const char *computer = tw_event_get_str(ev, "computer");

@@ -287,7 +287,15 @@ static void tgs_rep(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *
     gint64 etype = tw_event_get_int(ev, "ticket_etype", -1);
     if (tsname) {
         g_autofree char *lower = g_ascii_strdown(tsname, -1);
-        holder_set(t, t->svc_holder, g_strdup_printf("%s|%s|%s", src_or_empty(source), ev->dst, lower), cname);
+        const char *holder = cname;
+        if (!cname || is_anonymous(cname)) {
+            /* A FAST-armored reply's outer cname is WELLKNOWN/ANONYMOUS (RFC
+             * 6113 5.4.2): the client is the holder of the TGT that address
+             * got, as for a refused request (tgs_error). */
+            g_autofree char *k = g_strdup_printf("%s|%s", src_or_empty(source), ev->dst);
+            holder = g_hash_table_lookup(t->tgt_holder, k);
+        }
+        holder_set(t, t->svc_holder, g_strdup_printf("%s|%s|%s", src_or_empty(source), ev->dst, lower), holder);
     }
     if (etype_is_aes(etype))
         t->aes_tickets++;

@@ -294,6 +294,8 @@ const char *tw_event_get_whole_str(const TwEvent *ev, const char *key)
 }
 
 static void tree_add_v(TwEvent *ev, guint depth, const char *name, const char *spec,
+                       const char *note, const char *fmt, va_list ap) G_GNUC_PRINTF(6, 0);
+static void tree_add_v(TwEvent *ev, guint depth, const char *name, const char *spec,
                        const char *note, const char *fmt, va_list ap)
 {
     if (!ev->tree)

@@ -184,15 +184,15 @@ static GPtrArray *findings(const TwAnalysis *a)
                 "account's encryption types and the DC's LSASS.",
                 k->account, names, fr, offered ? " and the client offered AES" : "", k->account);
         } else {
+            g_autofree char *whose = k->account ? g_strdup_printf("%s's", k->account) : g_strdup("the caller's");
             k->text = g_strdup_printf(
                 "%s%s called DRSGetNCChanges (MS-DRSR 4.1.10: replicate the directory, password hashes "
                 "included) from %s, which is not a domain controller in this capture (%s). That is "
-                "DCSync: %s's credentials are in someone else's hands; isolate %s and reset the "
+                "DCSync: %s credentials are in someone else's hands; isolate %s and reset the "
                 "account.",
                 k->account ? k->account : "An unknown caller",
                 k->by_address ? " (the machine at that address; the bind's token does not name it)" : "",
-                names, fr,
-                k->account ? k->account : "the caller's", names);
+                names, fr, whose, names);
         }
     }
     return out;

@@ -2592,7 +2592,11 @@ static void open_tgs_rep_part(Krb *k, const TwKey *strengthen)
 }
 
 /* AP-REP (RFC 4120 5.5.2, key usage 12) under the session key of the
- * client's AP-REQ; its subkey protects what follows (kpasswd's KRB-PRIV). */
+ * client's AP-REQ; its subkey protects what follows (kpasswd's KRB-PRIV).
+ * In DCE-style Kerberos (MS-KILE 3.4.5.1, RFC 4121 4.1.1 GSS_C_DCE_STYLE,
+ * a DCE/RPC bind's third leg: auth3 or alter_context) the client answers
+ * the server's AP-REP with an AP-REP of its own under the same key: the
+ * keys learned for the client are then those of its source address. */
 static void open_ap_rep_part(Krb *k)
 {
     if (!can_open(&k->dec.enc))
@@ -2601,6 +2605,12 @@ static void open_ap_rep_part(Krb *k)
     static const gint32 usages[] = { 12 };
     TwKrbOpen o;
     open_for_client(k, k->ev->dst, usages, 1, NULL, &o);
+    if (!o.plain) {
+        guint before = o.tried;
+        tw_krb5_open_clear(&o);
+        open_for_client(k, k->ev->src, usages, 1, NULL, &o);
+        o.tried += before;
+    }
     if (!opened(k, &o, 2, "enc_part_decrypted", NULL, "no AP-REQ of this client was decrypted: its session key is unknown",
                 NULL, "none of the client's session keys opens it", NULL))
         return;

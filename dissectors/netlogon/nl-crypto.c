@@ -231,18 +231,21 @@ bool tw_nl_sig_parse(const guint8 *p, gsize len, TwNlSig *sig)
         return false;
     sig->sign_alg = (guint16)(p[0] | (p[1] << 8));
     sig->seal_alg = (guint16)(p[2] | (p[3] << 8));
-    /* 2.2.1.3.2: header 8, SequenceNumber 8, Checksum 8, Confounder 8;
-     * 2.2.1.3.3 (SHA2): the Checksum is 32 bytes. */
-    gsize checksum_len = sig->sign_alg == TW_NL_SIGN_HMAC_SHA256 ? 32 : 8;
-    gsize need = 16 + checksum_len;
+    /* 2.2.1.3.2: header 8, SequenceNumber 8, Checksum 8, Confounder 8.
+     * 2.2.1.3.3 (SHA2) gives the Checksum 32 bytes and the Confounder the
+     * offset 48, but Windows (and so Samba, auth/gensec/schannel.c
+     * netsec_offset_and_sizes: "windows has a bug here and uses the old
+     * values") sends an 8-byte checksum and the Confounder at offset 24 in
+     * both; the SHA2 signature is 48 bytes, 56 when sealed. */
+    gsize need = sig->sign_alg == TW_NL_SIGN_HMAC_SHA256 ? 48 : 24;
     if (need > len)
         return false;
     memcpy(sig->seq, p + 8, 8);
     memcpy(sig->checksum, p + 16, 8);
     if (sig->seal_alg != TW_NL_SEAL_NONE) {
-        if (8 > len - need)
+        if (need + 8 > len)
             return false;
-        memcpy(sig->confounder, p + need, 8);
+        memcpy(sig->confounder, p + 24, 8);
         sig->have_confounder = true;
     }
     return true;

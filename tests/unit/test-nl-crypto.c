@@ -185,10 +185,12 @@ static void sig_bytes(GByteArray *b, guint16 sign, guint16 seal, const char *ese
     g_byte_array_append(b, s->data, s->len);
     g_autoptr(GByteArray) ck = hex("a1b2c3d4e5f60718");
     g_byte_array_append(b, ck->data, ck->len);
-    for (gsize i = 8; i < checksum_len; i++)
-        put8(b, 0xee);
+    /* the Confounder at offset 24 in both (as Windows and Samba send the SHA2
+     * signature), then the SHA2 signature's 24 further bytes */
     g_autoptr(GByteArray) c = hex(econf);
     g_byte_array_append(b, c->data, c->len);
+    for (gsize i = 8; i < checksum_len; i++)
+        put8(b, 0xee);
 }
 
 static void check_unseal(TwNlAlg alg, guint16 sign, guint16 seal, gsize cklen, const char *eseq,

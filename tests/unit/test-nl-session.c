@@ -304,8 +304,8 @@ static const char *sealed_stub =
     "ee1531d2f0a9a2b348433176b3c0f166efa9ff97eeb8ed32b5682f2478b6fb189b974bfc1548e029f9bf2da109139705"
     "f94d76fb2e3fafc6bc952bd5c4e15a4bb4cc73a3b840ab780dd904ba4b1f1c945de9ba3d";
 static const char *sealed_sig =
-    "13001a00ffff000047ad640d8778a181a1b2c3d4e5f60718eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
-    "e7a16d2d45b2afb6";
+    "13001a00ffff000047ad640d8778a181a1b2c3d4e5f60718e7a16d2d45b2afb6eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+    "eeeeeeeeeeeeeeee";
 
 /* A schannel bind (auth_type 0x44, level privacy) whose NL_AUTH_MESSAGE
  * names WS01 in domain LAB (MS-NRPC 2.2.1.3.1: flags 0x3, OEM strings). */
@@ -421,8 +421,8 @@ static const char *frag1_stub =
 static const char *frag2_stub =
     "a2cb0d2154b017a61b726cdb6679dc7750556430ef89a035f1a03130edf97a4eb97964126d1f3f153dd3dace";
 static const char *frag2_sig =
-    "13001a00ffff0000c34423807d8475aeb1b2c3d4e5f60718eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
-    "116c8fd58c6f37cf";
+    "13001a00ffff0000c34423807d8475aeb1b2c3d4e5f60718116c8fd58c6f37cfeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+    "eeeeeeeeeeeeeeee";
 
 static TwEvent *two_fragments(Harness *h, TwKeyStore *ks, const char *second_sig)
 {
