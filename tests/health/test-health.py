@@ -68,6 +68,21 @@ def events(path):
     return [json.loads(l) for l in p.stdout.decode().splitlines() if l.startswith("{")]
 
 
+def report_events(path):
+    """-T json and -T events of one capture in one run (--write events:FILE,
+    the same bytes as -T events: tests/cli/test-cli.py): (rc, report, events)."""
+    evfile = os.path.join(TMP, "events-%s.ndjson" % os.path.basename(path))
+    p = run(["-T", "json", "--write", "events:" + evfile, "-r", path])
+    try:
+        rep = json.loads(p.stdout)
+    except ValueError:
+        rep = None
+    with open(evfile, encoding="utf-8") as f:
+        evs = [json.loads(l) for l in f if l.startswith("{")]
+    os.unlink(evfile)
+    return p.returncode, rep, evs
+
+
 def relevant(evs):
     return [e for e in evs if e.get("proto") in ("kerberos", "netlogon", "ntlmssp")]
 
@@ -81,10 +96,9 @@ captures = sorted(glob.glob(os.path.join(REPO, "pcaps", "*.pcap")))
 public = sorted(glob.glob(os.path.join(REPO, "..", "shared", "pcaps", "public", "**", "*.pcap*"), recursive=True))
 variants = cut_identities = 0
 for cap in captures + public:
-    whole_ev = events(cap)
+    rc0, whole, whole_ev = report_events(cap)
     if not any(e.get("proto") in ("kerberos", "netlogon") for e in whole_ev):
         continue
-    rc0, whole = report(cap)
     if whole is None:
         continue
     acc0, users0 = identities(whole)
@@ -93,7 +107,7 @@ for cap in captures + public:
         cut = os.path.join(TMP, "cut-%d-%s" % (snap, os.path.basename(cap)))
         subprocess.run(["editcap", "-s", str(snap), cap, cut], check=True, capture_output=True)
         variants += 1
-        rc, rep = report(cut)
+        rc, rep, cut_ev = report_events(cut)
         if rep is None:
             check("%s -s %d: a JSON report" % (name, snap), False, rc)
             continue
@@ -106,7 +120,6 @@ for cap in captures + public:
             codes = [i["code"] for i in rep["health"]["issues"]]
             check("%s -s %d: health reports the cut (%d frames)" % (name, snap, src["frames_cut"]),
                   "snaplen" in codes and src["snaplen"] <= snap, rep["health"])
-        cut_ev = events(cut)
         # Every cut string is marked: a relevant event's name that is not the
         # whole capture's name for the same frame carries KEY_truncated.
         whole_by_frame = {}
@@ -164,18 +177,50 @@ def all_evidence(rep):
                 yield e
 
 
+# (path, frame, filter) -> (ip.src, ip.dst) of that frame in `tshark -r path`
+# when the filter selects it, else None.  tshark's start-up is most of its
+# time: one run per file answers every (frame, filter) asked of that file.
+_located = {}
+
+
+def tshark_locate(path, pairs):
+    """Fill _located for each (frame, filter) of path not yet known, with one
+    `tshark -Y "(frame.number == N1 && (F1)) || (frame.number == N2 && (F2))..."`
+    per file: each frame number once per run, so a row's frame number tells
+    which (frame, filter) it answers (a frame asked with two filters takes a
+    second run)."""
+    todo = [p for p in dict.fromkeys(pairs) if (path,) + p not in _located]
+    while todo:
+        batch, rest, seen = [], [], set()
+        for fr, flt in todo:
+            (rest if fr in seen else batch).append((fr, flt))
+            seen.add(fr)
+        rows = tshark_frames(path, " || ".join("(frame.number == %d && (%s))" % (fr, flt) for fr, flt in batch))
+        got = {r[0]: r for r in rows}
+        for fr, flt in batch:
+            r = got.get(str(fr))
+            _located[(path, fr, flt)] = tuple((r + ["", ""])[1:3]) if r else None
+        todo = rest
+
+
 def check_located(label, rep, files):
     n = 0
     bad = []
-    for e in all_evidence(rep):
+    evs = list(all_evidence(rep))
+    asked = {}
+    for e in evs:
+        if e["file"] in files:
+            asked.setdefault(os.path.join(REPO, e["file"]), []).append((int(e["file_frame"]), e["filter"]))
+    for path, pairs in asked.items():
+        tshark_locate(path, pairs)
+    for e in evs:
         n += 1
         if e["file"] not in files:
             bad.append(("file", e["file"], e["frame"]))
             continue
-        rows = tshark_frames(os.path.join(REPO, e["file"]), e["filter"])
-        hit = [r for r in rows if r[0] == str(e["file_frame"])]
-        if not hit or {hit[0][1], hit[0][2]} != {e["src"], e["dst"]}:
-            bad.append((e["file"], e["file_frame"], e["filter"], rows[:3]))
+        hit = _located[(os.path.join(REPO, e["file"]), int(e["file_frame"]), e["filter"])]
+        if not hit or set(hit) != {e["src"], e["dst"]}:
+            bad.append((e["file"], e["file_frame"], e["filter"], hit))
     check("%s: %d evidence objects, each found by file + frame + filter in tshark" % (label, n), n and not bad, bad[:3])
 
 
@@ -219,10 +264,16 @@ if len(ring) >= 2:
     text = run(rargs).stdout.decode()
     named = re.findall(r"\(frame (\d+) of ([^)\s]+)\)", text)
     bad = []
+    paths = {}
     for no, base in named:
         path = next((f for f in ring if os.path.basename(f) == base), None)
-        rows = tshark_frames(os.path.join(REPO, path), "frame.number == %s && (ntlmssp || kerberos)" % no) if path else []
-        if not rows:
+        if path:
+            paths.setdefault(os.path.join(REPO, path), []).append((int(no), "ntlmssp || kerberos"))
+    for path, pairs in paths.items():
+        tshark_locate(path, pairs)
+    for no, base in named:
+        path = next((f for f in ring if os.path.basename(f) == base), None)
+        if not path or not _located[(os.path.join(REPO, path), int(no), "ntlmssp || kerberos")]:
             bad.append((no, base))
     check("ring buffer: %d request frames named in the text are NTLMSSP/Kerberos frames of that file" % len(named),
           named and not bad, bad[:3])

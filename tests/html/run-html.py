@@ -33,6 +33,7 @@ static checks still run and the Chromium part is skipped with a message
 Usage: run-html.py TRUSTWIRE GEN_CAPTURE SOURCE_ROOT OUTDIR
 Exit: 0 passed, 1 a failure.
 """
+import concurrent.futures
 import glob
 import html.parser
 import json
@@ -430,11 +431,16 @@ def load_ms(path, tmp):
 
 
 def page_of(name, args, tmp):
+    """-T html on stdout (its exit status) and -T json (--write json:FILE, the
+    same bytes as -T json: tests/cli/test-cli.py) in one run, then the text
+    report (another environment: no colour, 100 columns)."""
     page_path = os.path.join(tmp, name + ".html")
+    json_path = os.path.join(tmp, name + ".json")
     with open(page_path, "wb") as f:
-        r = subprocess.run([TW, "-T", "html"] + args, stdout=f, stderr=subprocess.PIPE)
-    rj = run([TW, "-T", "json"] + args)
-    report = json.loads(rj.stdout)
+        r = subprocess.run([TW, "-T", "html", "--write", "json:" + json_path] + args, stdout=f, stderr=subprocess.PIPE)
+    with open(json_path, "rb") as f:
+        report = json.loads(f.read())
+    os.unlink(json_path)
     rt = run([TW] + args, env=dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", COLUMNS="100"))
     report["_text"] = rt.stdout.decode("utf-8")
     return page_path, r.returncode, report
@@ -449,9 +455,17 @@ def main():
     with tempfile.TemporaryDirectory(prefix="tw-html-") as tmp:
         caps = sorted(glob.glob(os.path.join(ROOT, "pcaps", "*.pcap")))
         check("lab captures found", len(caps) >= 10, caps)
+        # Chromium builds the DOM of each page (two at a time, while this
+        # script checks the pages as written); its checks follow, in order.
+        pool = concurrent.futures.ThreadPoolExecutor(2)
+        browsed = []
         for cap in caps:
             name = os.path.basename(cap)[:-5]
             path, status, report = page_of(name, ["-r", cap], tmp)
+            if CHROMIUM:
+                browsed.append((name, report, pool.submit(chromium_dom, path),
+                                pool.submit(screenshot, path, os.path.join(OUT, name + ".png"), shots[name])
+                                if name in shots else None))
             page = open(path, encoding="utf-8").read()
             static_checks(name, page, status, report)
             # the per-DC table notes whom a DC refused for clock skew (report.md domain_controllers)
@@ -460,15 +474,17 @@ def main():
                     want = "refused %d logon%s for clock skew (%s)" % (
                         d["skew_refusals"], "" if d["skew_refusals"] == 1 else "s", ", ".join(d["refused_skew"]))
                     check(f"{name}: DC {d['addresses'][0]} notes its skew refusals", want in page, want)
-            order_checks(name, parse(page), report, report["_text"])
-            a11y_checks(name, parse(page))
-            overview_checks(name, parse(page), report)
+            root = parse(page)  # the checks below only read the tree
+            order_checks(name, root, report, report["_text"])
+            a11y_checks(name, root)
+            overview_checks(name, root, report)
             pages += 1
-            if CHROMIUM:
-                order_checks(name + " (Chromium DOM)", dom_checks(name, chromium_dom(path), report), report,
-                             report["_text"])
-                if name in shots:
-                    check(f"{name}: screenshot", screenshot(path, os.path.join(OUT, name + ".png"), shots[name]))
+        for name, report, dom, shot in browsed:
+            order_checks(name + " (Chromium DOM)", dom_checks(name, dom.result(), report), report,
+                         report["_text"])
+            if shot is not None:
+                check(f"{name}: screenshot", shot.result())
+        pool.shutdown()
         # the public captures: one file, and the same machines, order and states as the reports
         pub = sorted(glob.glob(os.path.join(ROOT, "..", "shared", "pcaps", "public", "**", "*.pcap*"), recursive=True))
         for cap in pub:
@@ -476,9 +492,10 @@ def main():
             path, status, report = page_of("pub", ["-r", cap], tmp)
             page = open(path, encoding="utf-8").read()
             static_checks(name, page, status, report)
-            order_checks(name, parse(page), report, report["_text"])
-            a11y_checks(name, parse(page))
-            overview_checks(name, parse(page), report)
+            root = parse(page)
+            order_checks(name, root, report, report["_text"])
+            a11y_checks(name, root)
+            overview_checks(name, root, report)
             pages += 1
         # --machine: the page of one machine
         cap = os.path.join(ROOT, "pcaps", "10-mixed.pcap")

@@ -103,9 +103,35 @@ def replay_artifact(r):
 def key(r):
     return (r.get("account"), r.get("rule"), r.get("state"))
 by_key = {key(r): r for r in filer}
+PKT = {}  # (path, frame) -> "len<TAB>protocol<TAB>info" as tshark shows that frame
+def pkt_fill(asked):
+    """One tshark per file for every frame asked of it (frame.number in {...};
+    each row starts with its frame number): tshark's start-up was this
+    check's time when it ran once per frame."""
+    by_path = {}
+    for path, n in asked:
+        by_path.setdefault(path, set()).add(int(n))
+    for path, frames in by_path.items():
+        out = tshark(path, "-Y", "frame.number in {%s}" % ",".join(map(str, sorted(frames))), "-T", "fields",
+                     "-e", "frame.number", "-e", "frame.len", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info")
+        rows = {}
+        for line in out.splitlines():
+            no, _, rest = line.partition("\t")
+            if no.strip().isdigit():
+                rows[int(no)] = rest.strip()
+        for n in frames:
+            PKT[(path, n)] = rows.get(n, "")
 def pkt(path, n):
-    return tshark(path, "-Y", f"frame.number == {n}", "-T", "fields", "-e", "frame.len", "-e", "_ws.col.Protocol",
-                  "-e", "_ws.col.Info").strip()
+    return PKT[(path, int(n))]
+asked = []
+for r in live:
+    f = by_key.get(key(r))
+    if replay_artifact(r) or not f:
+        continue
+    for which in ("first", "established"):
+        if f"{which}_file" in r:
+            asked += [(r[f"{which}_file"], r[f"{which}_file_frame"]), (capture, f[f"{which}_frame"])]
+pkt_fill(asked)
 checked = 0
 for r in live:
     if replay_artifact(r):
