@@ -261,10 +261,26 @@ def dom_checks(name, dom, report, detailed_max=None):
             for a in svg.find(lambda n: n.tag == "a"):
                 check(f"{name}: {lab} picture link to its own evidence", a.attrs.get("href", "")[1:] in ids,
                       a.attrs.get("href"))
-        arrows = sum(len(s.find(lambda n: n.tag == "g" and "msg" in n.cls())) for s in ladders)
+        # an arrow drawing an evidence row links to it; a context arrow (class ctx: the
+        # NetrServerReqChallenge an Authenticate answers) is no evidence and links nowhere
+        arrows = sum(len(s.find(lambda n: n.tag == "g" and "msg" in n.cls() and "ctx" not in n.cls())) for s in ladders)
         linked = sum(len(s.find(lambda n: n.tag == "a")) for s in ladders)
         check(f"{name}: {lab} every ladder arrow is a link", arrows == linked and (arrows > 0) == ends,
               (arrows, linked))
+        for svg in ladders:
+            gs = svg.find(lambda n: n.tag == "g" and "msg" in n.cls())
+            titles = [(("ctx" in g.cls()), "".join(t.content() for t in g.find(lambda n: n.tag == "title"))) for g in gs]
+            for i, (ctx, t) in enumerate(titles):
+                if ctx:
+                    # the challenge, request then answer, then the Authenticate it prepares
+                    check(f"{name}: {lab} context arrow is a NetrServerReqChallenge before an Authenticate",
+                          "NetrServerReqChallenge" in t and any("NetrServerAuthenticate" in u for c, u in titles[i + 1:]),
+                          titles)
+            # a NETLOGON teaching ladder starts with the challenge (MS-NRPC 3.1.4.1), when the capture has it
+            auth = [i for i, (c, t) in enumerate(titles) if "NetrServerAuthenticate" in t]
+            if auth and m.get("_has_challenge"):
+                check(f"{name}: {lab} ladder draws the NetrServerReqChallenge before its first Authenticate",
+                      any(c and "NetrServerReqChallenge" in t for c, t in titles[:auth[0]]), titles)
     healthy = root.find(lambda n: n.attrs.get("id") == "healthy")
     text = healthy[0].content() if healthy else ""
     rest = [label(m) for m in report["machines"] if m["state"] not in ATTENTION]
@@ -429,7 +445,7 @@ def load_ms(path, tmp):
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
 
-def page_of(name, args, tmp):
+def page_of(name, args, tmp, challenges=False):
     page_path = os.path.join(tmp, name + ".html")
     with open(page_path, "wb") as f:
         r = subprocess.run([TW, "-T", "html"] + args, stdout=f, stderr=subprocess.PIPE)
@@ -437,6 +453,12 @@ def page_of(name, args, tmp):
     report = json.loads(rj.stdout)
     rt = run([TW] + args, env=dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", COLUMNS="100"))
     report["_text"] = rt.stdout.decode("utf-8")
+    # which machines' NETLOGON exchanges hold an answered NetrServerReqChallenge (the summary lines)
+    rs = run([TW, "-T", "summary"] + args).stdout.decode("utf-8", "replace") if challenges else ""
+    for m in report["machines"]:
+        nb = (m["account"] or "").rstrip("$")
+        m["_has_challenge"] = bool(nb) and re.search(r"NetrServerReqChallenge response STATUS_SUCCESS .*computer=" +
+                                                    re.escape(nb) + r"\b", rs, re.I) is not None
     return page_path, r.returncode, report
 
 
@@ -451,7 +473,7 @@ def main():
         check("lab captures found", len(caps) >= 10, caps)
         for cap in caps:
             name = os.path.basename(cap)[:-5]
-            path, status, report = page_of(name, ["-r", cap], tmp)
+            path, status, report = page_of(name, ["-r", cap], tmp, challenges=True)
             page = open(path, encoding="utf-8").read()
             static_checks(name, page, status, report)
             # the per-DC table notes whom a DC refused for clock skew (report.md domain_controllers)
