@@ -629,7 +629,7 @@ static bool name_component(Krb *k, TwDerTlv *s, guint d, guint td, guint i, void
     char *str = get_str(k, s);
     if (!str)
         return false;
-    TREE(k, td, "KerberosString", NULL, "%s", str);
+    TREE_SPEC(k, td, "KerberosString", "RFC 4120 5.2.1", NULL, "%s", str);
     if (i >= TW_KRB5_MAX_NAME_COMPONENTS)
         pn->cut = true;
     if (i < TW_KRB5_MAX_NAME_COMPONENTS) {
@@ -827,7 +827,10 @@ static bool dec_ticket(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td
 static bool additional_ticket(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
 {
     TicketInfo ti;
+    guint line = k->tree ? tw_event_tree_len(k->ev) : 0;
     parse_ticket(k, e, &ti, d, td);
+    if (k->tree) /* an element of the SEQUENCE OF Ticket: the Ticket's own section */
+        tw_event_tree_set_spec(k->ev, line, "RFC 4120 5.3", false);
     if (i == 0 && ti.sname.name) {
         tw_event_set_str(k->ev, "additional_ticket_sname", ti.sname.name);
         if (ti.sname.cut)
@@ -849,7 +852,7 @@ static bool enctype_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *
     gint64 et;
     if (!get_int(k, e, &et))
         return false;
-    TREE(k, td, "ENCTYPE", tw_krb5_etype_weak_note(et), "%" G_GINT64_FORMAT " (%s)", et, etype_name(et));
+    TREE_SPEC(k, td, "ENCTYPE", "RFC 3961 8", tw_krb5_etype_weak_note(et), "%" G_GINT64_FORMAT " (%s)", et, etype_name(et));
     if (list->len < TW_KRB5_MAX_LIST)
         g_array_append_val(list, et);
     return true;
@@ -905,7 +908,7 @@ static bool host_address_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, v
         return false;
     if (ha.bytes) {
         char *s = format_address(ha.type, ha.bytes, ha.n);
-        TREE(k, td, "HostAddress", address_note(ha.type), "%s", s);
+        TREE_SPEC(k, td, "HostAddress", "RFC 4120 5.2.5", address_note(ha.type), "%s", s);
         if (list->len < TW_KRB5_MAX_LIST)
             g_ptr_array_add(list, s);
         else
@@ -1036,10 +1039,10 @@ static void parse_ext_error(Krb *k, const guint8 *p, gsize n, guint td)
     guint32 flags = tw_cursor_le32(&c);
     tw_event_set_hex32(k->ev, "nt_status", status);
     tw_event_set_int(k->ev, "ext_error_flags", flags);
-    TREE(k, td, "KERB-EXT-ERROR.status", "NTSTATUS: the Windows reason (e.g. 0xc0000072 account disabled)",
+    TREE_SPEC(k, td, "KERB-EXT-ERROR.status", "MS-KILE 2.2.2", "NTSTATUS: the Windows reason (e.g. 0xc0000072 account disabled)",
          "0x%08x", status);
-    TREE(k, td, "KERB-EXT-ERROR.reserved", NULL, "0x%08x", reserved);
-    TREE(k, td, "KERB-EXT-ERROR.flags", "1 = KDC-generated", "0x%08x", flags);
+    TREE_SPEC(k, td, "KERB-EXT-ERROR.reserved", "MS-KILE 2.2.2", NULL, "0x%08x", reserved);
+    TREE_SPEC(k, td, "KERB-EXT-ERROR.flags", "MS-KILE 2.2.2", "1 = KDC-generated", "0x%08x", flags);
 }
 
 static bool dec_include_pac(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
@@ -1386,13 +1389,13 @@ static void parse_e_data(Krb *k, const guint8 *p, gsize n, gsize reported, guint
     if (!tw_der_read(&c, &t, d) || t.cls != TW_DER_UNIVERSAL || t.tag != TW_DER_TAG_SEQUENCE ||
         !t.constructed) {
         /* Not DER: keep it opaque (not an error in the message itself). */
-        TREE(k, td, "e-data", "opaque", "%" G_GSIZE_FORMAT " bytes", n);
+        TREE_SPEC(k, td, "e-data", "RFC 4120 5.9.1", "opaque", "%" G_GSIZE_FORMAT " bytes", n);
         return;
     }
     TwCursor seq = t.content;
     if (tw_der_next_is(&seq, TW_DER_CONTEXT, 1)) {
         TypedRec ed = { -1, NULL };
-        HEAD(k, td, "KERB-ERROR-DATA", "Microsoft extended error");
+        TREE_SPEC(k, td, "KERB-ERROR-DATA", "MS-KILE 2.2.1", "Microsoft extended error", NULL);
         walk(k, &kerb_error_data_type, &seq, d + 1, td + 1, &ed);
         return;
     }
@@ -1401,15 +1404,15 @@ static void parse_e_data(Krb *k, const guint8 *p, gsize n, gsize reported, guint
         TwCursor peek = seq;
         TwDerTlv first;
         if (tw_der_read(&peek, &first, d + 1) && tw_der_next_is(&first.content, TW_DER_CONTEXT, 0)) {
-            HEAD(k, td, "TYPED-DATA", NULL);
+            TREE_SPEC(k, td, "TYPED-DATA", "RFC 4120 5.9.1", NULL, NULL);
             walk_seq_of(k, &seq, d + 1, td + 1, typed_data_elem, NULL);
             return;
         }
-        HEAD(k, td, "METHOD-DATA", "pre-authentication methods the KDC accepts");
+        TREE_SPEC(k, td, "METHOD-DATA", "RFC 4120 5.9.1", "pre-authentication methods the KDC accepts", NULL);
         parse_padata_seq(k, &seq, "e_data_padata", d + 1, td + 1);
         return;
     }
-    TREE(k, td, "e-data", "opaque", "%" G_GSIZE_FORMAT " bytes", n);
+    TREE_SPEC(k, td, "e-data", "RFC 4120 5.9.1", "opaque", "%" G_GSIZE_FORMAT " bytes", n);
 }
 
 static bool dec_e_data(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
@@ -1597,7 +1600,7 @@ static void parse_logon_info(Krb *k, const guint8 *b, gsize n, guint td)
     guint16 hlen = tw_cursor_le16(&c);
     tw_cursor_skip(&c, 4 + 8);
     if (!tw_cursor_ok(&c) || version != 1 || endian != 0x10 || hlen != 8) {
-        TREE(k, td, "KERB_VALIDATION_INFO", "not NDR type serialization version 1, little-endian: not read",
+        TREE_SPEC(k, td, "KERB_VALIDATION_INFO", "MS-PAC 2.5", "not NDR type serialization version 1, little-endian: not read",
              "%" G_GSIZE_FORMAT " bytes", n);
         return;
     }
@@ -1616,7 +1619,7 @@ static void parse_logon_info(Krb *k, const guint8 *b, gsize n, guint td)
     NdrUstr server = ndr_ustr(&nd), domain = ndr_ustr(&nd);
     tw_cursor_skip(&nd, 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4 + 4 + 4 + 4 + 4); /* LogonDomainId … ResourceGroupIds */
     if (!tw_cursor_ok(&nd)) {
-        TREE(k, td, "KERB_VALIDATION_INFO", "cut short: not read", "%" G_GSIZE_FORMAT " bytes", n);
+        TREE_SPEC(k, td, "KERB_VALIDATION_INFO", "MS-PAC 2.5", "cut short: not read", "%" G_GSIZE_FORMAT " bytes", n);
         return;
     }
     /* deferred pointers, in the order of the structure (NDR 14.3.12.3) */
@@ -1634,19 +1637,19 @@ static void parse_logon_info(Krb *k, const guint8 *b, gsize n, guint td)
     }
     ndr_ustr_body(&nd, &server, NULL);
     ndr_ustr_body(&nd, &domain, &dom);
-    HEAD(k, td, "KERB_VALIDATION_INFO", "MS-PAC 2.5: the logon the KDC vouches for");
+    TREE_SPEC(k, td, "KERB_VALIDATION_INFO", "MS-PAC 2.5", "the logon the KDC vouches for", NULL);
     if (name) {
-        TREE(k, td + 1, "EffectiveName", "the account's logon name", "%s", name);
+        TREE_SPEC(k, td + 1, "EffectiveName", "MS-PAC 2.5", "the account's logon name", "%s", name);
         tw_event_take_str(k->ev, "pac_logon_name", name);
     }
-    TREE(k, td + 1, "LogonCount", NULL, "%u", logon_count);
-    TREE(k, td + 1, "UserId", "the account's RID", "%u", user_id);
-    TREE(k, td + 1, "PrimaryGroupId", "515 = Domain Computers, 513 = Domain Users", "%u", primary_group);
-    TREE(k, td + 1, "GroupCount", "groups listed in GroupIds", "%u", group_count);
+    TREE_SPEC(k, td + 1, "LogonCount", "MS-PAC 2.5", NULL, "%u", logon_count);
+    TREE_SPEC(k, td + 1, "UserId", "MS-PAC 2.5", "the account's RID", "%u", user_id);
+    TREE_SPEC(k, td + 1, "PrimaryGroupId", "MS-PAC 2.5", "515 = Domain Computers, 513 = Domain Users", "%u", primary_group);
+    TREE_SPEC(k, td + 1, "GroupCount", "MS-PAC 2.5", "groups listed in GroupIds", "%u", group_count);
     tw_event_set_int(k->ev, "pac_user_rid", user_id);
     tw_event_set_int(k->ev, "pac_group_count", group_count);
     if (dom) {
-        TREE(k, td + 1, "LogonDomainName", "the NetBIOS domain", "%s", dom);
+        TREE_SPEC(k, td + 1, "LogonDomainName", "MS-PAC 2.5", "the NetBIOS domain", "%s", dom);
         tw_event_take_str(k->ev, "pac_logon_domain", dom);
     }
 }
@@ -1665,9 +1668,9 @@ static void parse_client_info(Krb *k, const guint8 *b, gsize n, guint td)
     if (k->tree && tw_filetime_to_us(client_id, &ts)) {
         char t[32];
         tw_format_time(ts, t);
-        TREE(k, td, "ClientId", "the ticket's authtime", "%s", t);
+        TREE_SPEC(k, td, "ClientId", "MS-PAC 2.7", "the ticket's authtime", "%s", t);
     }
-    TREE(k, td, "Name", "the client's name", "%s", name);
+    TREE_SPEC(k, td, "Name", "MS-PAC 2.7", "the client's name", "%s", name);
     tw_event_take_str(k->ev, "pac_client_name", name);
 }
 
@@ -1678,9 +1681,9 @@ static void parse_pac(Krb *k, const guint8 *p, gsize n, guint td)
     guint32 count = tw_cursor_le32(&c), version = tw_cursor_le32(&c);
     if (!tw_cursor_ok(&c))
         return;
-    HEAD(k, td, "PACTYPE", "MS-PAC 2.3: the Privilege Attribute Certificate (who the client is, its groups)");
-    TREE(k, td + 1, "cBuffers", NULL, "%u", count);
-    TREE(k, td + 1, "Version", NULL, "%u", version);
+    TREE_SPEC(k, td, "PACTYPE", "MS-PAC 2.3", "the Privilege Attribute Certificate (who the client is, its groups)", NULL);
+    TREE_SPEC(k, td + 1, "cBuffers", "MS-PAC 2.3", NULL, "%u", count);
+    TREE_SPEC(k, td + 1, "Version", "MS-PAC 2.3", NULL, "%u", version);
     tw_event_set_int(k->ev, "pac_buffers", count);
     if (count > TW_KRB5_MAX_PAC_BUFFERS && k->ctx)
         tw_count(k->ctx, "kerberos.pac_buffers_capped", 1);
@@ -1689,7 +1692,7 @@ static void parse_pac(Krb *k, const guint8 *p, gsize n, guint td)
         guint64 off = tw_cursor_le64(&c);
         if (!tw_cursor_ok(&c))
             break;
-        TREE(k, td + 1, "PAC_INFO_BUFFER", pac_buffer_note(type), "ulType %u, %u bytes at offset %" G_GUINT64_FORMAT,
+        TREE_SPEC(k, td + 1, "PAC_INFO_BUFFER", "MS-PAC 2.4", pac_buffer_note(type), "ulType %u, %u bytes at offset %" G_GUINT64_FORMAT,
              type, size, off);
         if (off > n || size > n - off)
             continue;
@@ -2042,7 +2045,10 @@ static bool deleg_ticket_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, v
 {
     CredRec *cr = rec;
     TicketInfo ti;
+    guint line = k->tree ? tw_event_tree_len(k->ev) : 0;
     parse_ticket(k, e, &ti, d, td);
+    if (k->tree)
+        tw_event_tree_set_spec(k->ev, line, "RFC 4120 5.3", false);
     if (cr->have) {
         ticket_clear(&ti); /* only the first ticket is followed */
         return true;
