@@ -73,7 +73,9 @@ static const char page_css[] =
     "footer{color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);margin-top:2em;padding:10px 20px}\n"
     "@media print{.js-only,button,.skip{display:none!important}body{font-size:11pt}"
     "a{color:inherit;text-decoration:none}section.machine{break-inside:avoid-page}"
-    "thead th{position:static}header,main,footer{max-width:none}}\n";
+    "thead th{position:static}header,main,footer{max-width:none}"
+    /* a folded machine prints unfolded without the script too (its beforeprint handler opens them) */
+    "details::details-content{content-visibility:visible;display:block}}\n";
 
 /* Comfort only: the page says everything without it. */
 static const char page_js[] =

@@ -31,6 +31,8 @@ static checks still run and the Chromium part is skipped with a message
 (tools/setup.sh --test installs it).
 
 Usage: run-html.py TRUSTWIRE GEN_CAPTURE SOURCE_ROOT OUTDIR
+(TW_HTML_LAB_ONLY=1: the lab captures only, TW_HTML_ONLY=REGEX: those of them; quicker runs
+while working on the page)
 Exit: 0 passed, 1 a failure.
 """
 import glob
@@ -423,6 +425,125 @@ def order_checks(name, root, report, text):
         check(f"{name}: the text report has a cannot-tell line", "cannot" in kinds, kinds)
 
 
+# ---- print, contrast, keyboard (Chromium driven over the DevTools pipe) ----
+
+A11Y_JS = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "a11y.js")).read()
+PDFTOTEXT = shutil.which("pdftotext")
+FOCUS_JS = """(function(){var e=document.activeElement;if(!e||e===document.body)return null;
+var s=getComputedStyle(e);return [e.getAttribute('data-a11y'),s.outlineStyle,parseFloat(s.outlineWidth)||0,
+s.boxShadow];})()"""
+
+
+def a11y_checks_live(name, browser, path, report, tmp):
+    """In Chromium: every visible text has a WCAG 2.x contrast of at least
+    4.5:1 (3:1 large) against its background; every interactive element
+    outside a closed <details> is reached by Tab, in order, with a visible
+    focus; no positive tabindex; a summary opens and closes with Enter and
+    Space, a Copy button clicks with Enter and Space, a #link follows with
+    Enter; printed (Page.printToPDF, the print media CSS), the PDF holds every
+    machine that needs attention with its state, verdict, evidence frames and
+    fix, and the healthy list."""
+    import cdp
+    p = browser.page("file://" + os.path.abspath(path))
+    try:
+        r = p.eval(A11Y_JS)
+        check(f"{name}: contrast checked on the page's texts", r["checked"] > 10, r["checked"])
+        check(f"{name}: every visible text has contrast >= 4.5:1 (3:1 large), WCAG 2.x", not r["bad"],
+              f"{len(r['bad'])} below: {r['bad'][:6]}")
+        check(f"{name}: no positive tabindex", not r["positive"], r["positive"][:3])
+        want = [it for it in r["items"] if not it["closed"] and not it["hidden"]]
+        order, unseen_focus, steps = [], [], 0
+        while steps < len(want) + 8:
+            p.key("Tab")
+            steps += 1
+            f = p.eval(FOCUS_JS)
+            if f is None or f[0] is None:
+                continue
+            if order and f[0] == order[0] and len(order) >= len(want):
+                break  # wrapped around
+            order.append(f[0])
+            if not ((f[1] not in ("none", "hidden") and f[2] > 0) or (f[3] and f[3] != "none")):
+                unseen_focus.append(f[0])
+        got = {int(i) for i in order}
+        missed = [it for it in want if it["i"] not in got]
+        check(f"{name}: Tab reaches every one of the {len(want)} interactive elements", not missed,
+              [(m["tag"], m["text"], m["href"]) for m in missed[:6]])
+        print(f"{name}: contrast of {r['checked']} texts, {len(r['bad'])} low; Tab reached {len(got)} of "
+              f"{len(want)} interactive elements ({len(r['items'])} in the page)")
+        seq = [int(i) for i in order if int(i) in {it["i"] for it in want}]
+        check(f"{name}: Tab follows document order", seq[:len(want)] == sorted(seq[:len(want)]), seq[:20])
+        check(f"{name}: focus is visible on every element Tab reaches", not unseen_focus, unseen_focus[:6])
+        # operable: a summary with Enter then Space
+        if any(it["tag"] == "summary" for it in want):
+            res = p.eval("""(function(){var s=document.querySelector('section.machine details>summary')||
+                document.querySelector('summary');s.focus();return [s.parentElement.open,
+                s.getAttribute('data-a11y')];})()""")
+            p.key("Enter")
+            o1 = p.eval("document.activeElement.parentElement.open")
+            p.key(" ")
+            o2 = p.eval("document.activeElement.parentElement.open")
+            check(f"{name}: a <summary> opens and closes with Enter and Space", o1 != res[0] and o2 == res[0],
+                  (res, o1, o2))
+        if any(it["tag"] == "button" and it["text"] == "Copy" for it in r["items"]):
+            p.eval("""(function(){window.__clicks=0;var b=[].find.call(document.querySelectorAll('button'),
+                function(x){return x.textContent==='Copy';});for(var q=b;q;q=q.parentElement)
+                if(q.tagName==='DETAILS')q.open=true;b.addEventListener('click',function(){window.__clicks++;});
+                b.focus();return true;})()""")
+            p.key("Enter")
+            p.key(" ")
+            clicks = p.eval("window.__clicks")
+            check(f"{name}: a Copy button works with Enter and Space", clicks == 2, clicks)
+        link = next((it for it in want if it["tag"] == "a" and it["href"].startswith("#") and len(it["href"]) > 1),
+                    None)
+        if link:
+            p.eval(f"document.querySelector('[data-a11y=\"{link['i']}\"]').focus()")
+            p.key("Enter")
+            h = p.eval("location.hash")
+            check(f"{name}: a #link follows with Enter", h == link["href"], (h, link["href"]))
+        # print
+        p.call("Page.navigate", {"url": "file://" + os.path.abspath(path)})
+        browser.wait_event("Page.loadEventFired", p.s)
+        # as a reader who folded every machine: printing still shows what they hold; and
+        # without the script (which unfolds them before printing), from the print CSS alone
+        p.eval("document.querySelectorAll('details').forEach(function(d){d.open=false;})")
+        pdfs = [("", p.pdf())]
+        p.call("Emulation.setScriptExecutionDisabled", {"value": True})
+        p.eval("document.querySelectorAll('details').forEach(function(d){d.open=false;})")  # the script opened them
+        pdfs.append((" (folded, JavaScript off)", p.pdf()))
+        for how, pdf in pdfs:
+            print_check(name + how, pdf, report, tmp)
+    finally:
+        p.close()
+
+
+def print_check(name, pdf, report, tmp):
+    if True:
+        check(f"{name}: prints to PDF", pdf[:5] == b"%PDF-", pdf[:8])
+        if PDFTOTEXT and pdf[:5] == b"%PDF-":
+            pp = os.path.join(tmp, "print.pdf")
+            with open(pp, "wb") as f:
+                f.write(pdf)
+            text = re.sub(r"\s+", " ", run([PDFTOTEXT, "-layout", pp, "-"]).stdout.decode("utf-8", "replace"))
+            flat = text.replace("- ", "").replace(" ", "")
+            missing = []
+            for m in report["machines"]:
+                if m["state"] not in ATTENTION:
+                    if label(m) and label(m) not in text:
+                        missing.append((label(m), "healthy list"))
+                    continue
+                for what in (label(m), m["verdict"], m["state"].upper().replace("-", " ")):
+                    if what and what.replace(" ", "") not in flat:
+                        missing.append((label(m), what))
+                for e in expected_rows(m):  # each row: its time to the microsecond, as the table shows it
+                    t = e["ts"][11:26]
+                    if t not in text:
+                        missing.append((label(m), f"evidence row {t} frame {e['file_frame']}"))
+                if m["fix"] and m["fix"].replace("`", "")[:40].replace(" ", "") not in flat:
+                    missing.append((label(m), "fix"))
+            check(f"{name}: the printed page holds every machine's state, verdict, evidence and fix",
+                  not missing, missing[:8])
+
+
 HARNESS = """<!DOCTYPE html><html><head><title>load</title></head><body>
 <iframe id="f" style="width:1280px;height:900px"></iframe><script>
 var t0=performance.now(),f=document.getElementById('f');
@@ -468,11 +589,28 @@ def main():
         print("SKIP (Chromium part): /usr/bin/chromium is not installed (tools/setup.sh --test installs it); "
               "static checks only")
     shots = {"07-cloned": 2400, "08-zerologon": 2200, "03-clock-skew": 2000, "10-mixed": 2400}
+    if CHROMIUM and not PDFTOTEXT:
+        print("SKIP (printed text): pdftotext (poppler-utils) is not installed (tools/setup.sh --test installs it)")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import cdp
+    browser = cdp.Browser(CHROMIUM) if CHROMIUM else None
+    try:
+        run_all(shots, browser)
+    finally:
+        if browser:
+            browser.close()
+
+
+def run_all(shots, browser):
+    global pages
     with tempfile.TemporaryDirectory(prefix="tw-html-") as tmp:
         caps = sorted(glob.glob(os.path.join(ROOT, "pcaps", "*.pcap")))
         check("lab captures found", len(caps) >= 10, caps)
+        only = os.environ.get("TW_HTML_ONLY")  # a regular expression: those lab captures only
         for cap in caps:
             name = os.path.basename(cap)[:-5]
+            if only and not re.search(only, name):
+                continue
             path, status, report = page_of(name, ["-r", cap], tmp, challenges=True)
             page = open(path, encoding="utf-8").read()
             static_checks(name, page, status, report)
@@ -489,8 +627,12 @@ def main():
             if CHROMIUM:
                 order_checks(name + " (Chromium DOM)", dom_checks(name, chromium_dom(path), report), report,
                              report["_text"])
+                a11y_checks_live(name, browser, path, report, tmp)
                 if name in shots:
                     check(f"{name}: screenshot", screenshot(path, os.path.join(OUT, name + ".png"), shots[name]))
+        if os.environ.get("TW_HTML_LAB_ONLY") == "1":  # a quicker run while working on the page
+            print(f"{pages} pages checked, {failures} failure(s) (TW_HTML_LAB_ONLY: lab captures only)")
+            return
         # the public captures: one file, and the same machines, order and states as the reports
         pub = sorted(glob.glob(os.path.join(ROOT, "..", "shared", "pcaps", "public", "**", "*.pcap*"), recursive=True))
         for cap in pub:
