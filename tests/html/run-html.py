@@ -23,7 +23,8 @@ For each page:
            the DC mix, on the file as written and on the Chromium DOM.
   DC mix   bench/gen-capture -m dc -c 16000 (TW_HTML_DCMIX_MIB MiB, default
            256): the page stays under 10 MB and opens (parse, script, layout)
-           in under 2 s (the best of 3 loads in an iframe of a harness page).
+           in under 2 s (the median of 3 loads in an iframe of a harness page), and under
+           250 bytes a machine (50 drawn in full, a healthy machine one short line).
 Screenshots of a few pages go to OUTDIR (docs/img/ holds reviewed copies).
 
 Chromium runs as root with --no-sandbox.  Without /usr/bin/chromium the
@@ -674,6 +675,9 @@ def run_all(shots, browser):
         nm = len(report["machines"])
         print(f"dc mix ({mib} MiB, {nm} machines, {report['summary']['broken']} broken): page {size / 1e6:.2f} MB")
         check(f"dc mix: page under 10 MB ({size} bytes)", size < 10_000_000)
+        # the budget that keeps it quick: 50 machines drawn in full, a healthy machine one short
+        # line (2026-12-06: 184 bytes a machine at 256 MiB, 220 at 1 GiB; 298 and 377 before)
+        check(f"dc mix: page under 250 bytes a machine ({size / max(nm, 1):.0f})", size < 250 * nm)
         if int(mib) >= 256:
             check("dc mix: over 10,000 machines", nm > 10000, nm)
         page = open(path, encoding="utf-8").read()
@@ -687,10 +691,11 @@ def run_all(shots, browser):
             ok = [t for t in times if t is not None]
             check("dc mix: load measured", len(ok) == 3, times)
             if ok:
-                # the best of three: the machine running the tests is shared
-                best = min(ok)
-                print(f"dc mix: opens in {best} ms (best of {times}; median {statistics.median(ok)} ms)")
-                check(f"dc mix: opens in under 2 s ({best} ms)", best < 2000)
+                # the median of three: the machine running the tests is shared, and the page must
+                # open quickly on most loads, not only on the luckiest
+                best, med = min(ok), statistics.median(ok)
+                print(f"dc mix: opens in {med} ms (median of {times}; best {best} ms, worst {max(ok)} ms)")
+                check(f"dc mix: opens in under 2 s, median of 3 ({med} ms)", med < 2000)
             check("dc mix: screenshot", screenshot(path, os.path.join(OUT, "dc-mix.png"), 1600))
     print(f"{pages} pages checked, {failures} failure(s)")
 
