@@ -1938,6 +1938,36 @@ KRB_TYPE(change_passwd_data_type, "ChangePasswdData", "RFC 3244 2",
           .note = "the account whose password is set", .spec = "RFC 4120 5.2.2 PrincipalName"),
     FIELD(2, "targrealm", OPT, dec_string, .key = "kpasswd_target_realm", .spec = "RFC 4120 5.2.2 Realm"));
 
+/* The lines of what the keys showed (from `first` on: each encrypted part's
+ * block, the keys tried, their result, the decrypted structure): a line
+ * without a section of its own is part of the block above it (the key trials
+ * of a ticket are RFC 4120 5.3's decryption of it, the client clock the
+ * PA-ENC-TIMESTAMP's 5.2.7.2), so it carries the section of its nearest
+ * enclosing line that has one; a block heading without one (its section was
+ * written in its note) gets its own below. */
+static void keyed_specs(Krb *k, guint first)
+{
+    guint n = tw_event_tree_len(k->ev);
+    g_autofree const char **at_depth = g_new0(const char *, 64);
+    for (guint i = first; i < n; i++) {
+        const TwTreeNode *nd = g_ptr_array_index(k->ev->tree, i);
+        guint d = MIN(nd->depth, 63);
+        /* a bit line of a flag word (core/tw-flags.c: "0... .... = name") decodes the word above it,
+         * which carries the section: as everywhere else, it carries none of its own */
+        bool bit = nd->name && (nd->name[0] == '0' || nd->name[0] == '1' || nd->name[0] == '.') &&
+                   strstr(nd->name, " = ") != NULL;
+        if (!nd->spec && !bit)
+            for (guint up = d; up-- > 0;)
+                if (at_depth[up]) {
+                    tw_event_tree_set_spec(k->ev, i, at_depth[up], false);
+                    break;
+                }
+        at_depth[d] = nd->spec;
+        for (guint j = d + 1; j < 64; j++)
+            at_depth[j] = NULL;
+    }
+}
+
 /* Walks the plain text of a decrypted part: an [APPLICATION app] SEQUENCE
  * (app 0: a bare SEQUENCE).  EncASRepPart and EncTGSRepPart are read alike
  * (RFC 4120 5.4.2 asks to accept either tag).  Errors in it are the part's,
@@ -1959,7 +1989,7 @@ static bool walk_plain(Krb *k, const KrbType *type, GBytes *plain, guint app, gu
             t = st;
     }
     if (ok) {
-        HEAD(k, td, type->name, "decrypted");
+        TREE_SPEC(k, td, type->name, type->spec, "decrypted", NULL);
         ok = walk_value(k, type, &t, 3, td + 1, rec);
     }
     note(k, &c);
@@ -2213,8 +2243,8 @@ static void open_pa_enc_timestamp(Krb *k)
     const char *realm = tw_event_get_whole_str(k->ev, "realm");
     if (!e->cipher || !cname)
         return;
-    HEAD(k, 1, "PA-ENC-TIMESTAMP arithmetic",
-         "RFC 4120 5.2.7.2: the client proves it holds its key by encrypting its own clock with it");
+    TREE_SPEC(k, 1, "PA-ENC-TIMESTAMP arithmetic", "RFC 4120 5.2.7.2",
+              "the client proves it holds its key by encrypting its own clock with it", NULL);
     TREE(k, 2, "client", "cname and realm of this AS-REQ: whose keys are tried", "%s@%s", cname, realm ? realm : "?");
     if (!can_open(e)) {
         TREE(k, 2, "cipher text", "cut by the capture: it cannot be decrypted", "%" G_GSIZE_FORMAT " bytes",
@@ -2264,7 +2294,7 @@ static void open_pa_enc_timestamp(Krb *k)
  * Returns: (transfer full) (nullable): the session key. */
 static TwKey *decrypt_ticket(Krb *k, const EncInfo *enc, const char *sname, const char *realm, guint td)
 {
-    HEAD(k, td, "ticket", "EncTicketPart: under the service's long-term key (RFC 4120 5.3, key usage 2)");
+    TREE_SPEC(k, td, "ticket", "RFC 4120 5.3", "EncTicketPart: under the service's long-term key (key usage 2)", NULL);
     TwKrbTree t = tree_at(k, td + 1);
     TwKrbOpen o;
     tw_krb5_open_longterm(k->ctx, &t, sname, realm, (gint32)enc->etype, enc->kvno, true, 2, enc->cipher, enc->cipher_len,
@@ -2347,7 +2377,7 @@ static void open_delegation(Krb *k, const guint8 *p, gsize n, const TwKey *sessi
     TwCursor c = tw_cursor_init(p, n);
     TwDerTlv t, st;
     CredRec cr = { .enc = { .etype = -1, .kvno = -1 } };
-    HEAD(k, 1, "delegated credentials", "RFC 4121 4.1.1: the client forwards its TGT to the service");
+    TREE_SPEC(k, 1, "delegated credentials", "RFC 4121 4.1.1", "the client forwards its TGT to the service", NULL);
     if (!tw_der_read(&c, &t, 2) || !open_app(k, &t, TW_KRB5_CRED, &st, 2) ||
         !walk_value(k, &deleg_cred_type, &st, 3, 2, &cr)) {
         k->status = saved;
@@ -2374,9 +2404,9 @@ static void open_delegation(Krb *k, const guint8 *p, gsize n, const TwKey *sessi
             for (guint i = 0; scratch->tree && i < scratch->tree->len; i++) {
                 const TwTreeNode *nd = g_ptr_array_index(scratch->tree, i);
                 if (nd->value)
-                    tw_event_tree_add(main_ev, nd->depth, nd->name, nd->note, "%s", nd->value);
+                    tw_event_tree_add_spec(main_ev, nd->depth, nd->name, nd->spec, nd->note, "%s", nd->value);
                 else
-                    tw_event_tree_add(main_ev, nd->depth, nd->name, nd->note, NULL);
+                    tw_event_tree_add_spec(main_ev, nd->depth, nd->name, nd->spec, nd->note, NULL);
             }
             tw_event_free(scratch);
         }
@@ -2422,9 +2452,10 @@ static TwKey *open_authenticator(Krb *k, const EncInfo *e, gint32 usage, const T
     *session = NULL;
     if (!can_open(e) || !k->dec.have_ticket)
         return NULL;
-    HEAD(k, 1, "authenticator",
-         usage == 7 ? "RFC 4120 5.5.1 in PA-TGS-REQ: under the TGT's session key, key usage 7"
-                    : "RFC 4120 5.5.1: under the ticket's session key, key usage 11");
+    TREE_SPEC(k, 1, "authenticator", "RFC 4120 5.5.1",
+              usage == 7 ? "in PA-TGS-REQ: under the TGT's session key, key usage 7"
+                         : "under the ticket's session key, key usage 11",
+              NULL);
     TwKrbTree t = tree_at(k, 2);
     TwKrbOpen o;
     if (sk)
@@ -2467,7 +2498,7 @@ static void open_as_rep_part(Krb *k, const char *cname, const char *crealm)
     EncInfo *e = &k->dec.enc;
     if (!can_open(e) || !cname)
         return;
-    HEAD(k, 1, "enc-part", "EncASRepPart: under the client's long-term key (RFC 4120 5.4.2, key usage 3)");
+    TREE_SPEC(k, 1, "enc-part", "RFC 4120 5.4.2", "EncASRepPart: under the client's long-term key (key usage 3)", NULL);
     TwKrbTree t = tree_at(k, 2);
     TwKrbOpen o;
     tw_krb5_open_longterm(k->ctx, &t, cname, crealm, (gint32)e->etype, e->kvno, false, 3, e->cipher, e->cipher_len, &o);
@@ -2522,7 +2553,7 @@ static void fast_armor(Krb *k, const TwKey *sub, const TwKey *session)
     FastRec fr = { .enc = { .etype = -1, .kvno = -1 } };
     if (!sub || !session || !k->dec.fast)
         return;
-    HEAD(k, 1, "FAST armor", "RFC 6113 5.4.1.1: the TGS exchange is armored with the TGT");
+    TREE_SPEC(k, 1, "FAST armor", "RFC 6113 5.4.1.1", "the TGS exchange is armored with the TGT", NULL);
     if (!read_fast(k, &fast_armored_req_type, &fr, 2) || fr.armor)
         return;
     TwKey *armor = tw_key_cf2(k->ctx->keys, sub, "subkeyarmor", session, "ticketarmor");
@@ -2554,7 +2585,7 @@ static TwKey *fast_response(Krb *k)
     FastRec fr = { .enc = { .etype = -1, .kvno = -1 } };
     if (!k->dec.fast)
         return NULL;
-    HEAD(k, 1, "FAST", "RFC 6113 5.4.3: the armored reply");
+    TREE_SPEC(k, 1, "FAST", "RFC 6113 5.4.3", "the armored reply", NULL);
     if (!read_fast(k, &fast_armored_rep_type, &fr, 2))
         return NULL;
     TwKrbTree t = tree_at(k, 2);
@@ -2583,7 +2614,7 @@ static void open_tgs_rep_part(Krb *k, const TwKey *strengthen)
     EncInfo *e = &k->dec.enc;
     if (!can_open(e))
         return;
-    HEAD(k, 1, "enc-part", "EncTGSRepPart: under the request's subkey (key usage 9) or TGT session key (8)");
+    TREE_SPEC(k, 1, "enc-part", "RFC 4120 5.4.2", "EncTGSRepPart: under the request's subkey (key usage 9) or TGT session key (8)", NULL);
     static const gint32 usages[] = { 9, 8 };
     TwKrbOpen o;
     open_for_client(k, k->ev->dst, usages, G_N_ELEMENTS(usages), strengthen, &o);
@@ -2615,7 +2646,7 @@ static void open_ap_rep_part(Krb *k)
 {
     if (!can_open(&k->dec.enc))
         return;
-    HEAD(k, 1, "enc-part", "EncAPRepPart: under the session key of the client's AP-REQ (key usage 12)");
+    TREE_SPEC(k, 1, "enc-part", "RFC 4120 5.5.2", "EncAPRepPart: under the session key of the client's AP-REQ (key usage 12)", NULL);
     static const gint32 usages[] = { 12 };
     TwKrbOpen o;
     open_for_client(k, k->ev->dst, usages, 1, NULL, &o);
@@ -2681,7 +2712,7 @@ static void open_priv_part(Krb *k)
 {
     if (!can_open(&k->dec.enc))
         return;
-    HEAD(k, 1, "enc-part", "EncKrbPrivPart: under the subkey or session key of the AP exchange (key usage 13)");
+    TREE_SPEC(k, 1, "enc-part", "RFC 4120 5.7.1", "EncKrbPrivPart: under the subkey or session key of the AP exchange (key usage 13)", NULL);
     static const gint32 usages[] = { 13 };
     TwKrbOpen o;
     bool request = open_for_client(k, k->ev->src, usages, 1, NULL, &o);
@@ -2815,8 +2846,12 @@ TwEvent *tw_krb5_parse_message_full(TwDissectCtx *ctx, const guint8 *data, gsize
         note(&k, &app.content);
     }
     note(&k, &c);
-    if (ctx && ctx->keys)
+    if (ctx && ctx->keys) {
+        guint first = k.tree ? tw_event_tree_len(k.ev) : 0;
         krb_decrypt(&k, msg_type);
+        if (k.tree)
+            keyed_specs(&k, first);
+    }
     dec_clear(&k.dec);
     if (k.status != TW_OK) {
         tw_event_set_str(k.ev, "decode_status", tw_status_name(k.status));

@@ -2,10 +2,9 @@
 """Every field line of the teaching view carries its specification section.
 
 Renders `-T tree` and `-T tree -O lower` (the lower layers too) of every lab
-capture in pcaps/ (with TW_TREE_SECTIONS_KEYS=1 again with its keys,
-pcaps/keys/NAME.keytab and .nthash, --show-keys: the decrypted parts; those
-lines do not all carry their section yet, so the pass is opt-in and only
-counts), and of the public captures of the golden
+capture in pcaps/, again with its keys (pcaps/keys/NAME.keytab and .nthash,
+--show-keys: the keys tried, their results and the decrypted parts;
+TW_TREE_SECTIONS_KEYS=0 leaves that pass out), and of the public captures of the golden
 tree cases (tests/golden/TESTLIST, those present), and fails when a field line has no `[section]` at its end.  A field line is
 every line of an event's tree (below its summary line) except:
   - a bit line of a flag word ("0... .... = name: Set"): it decodes the
@@ -40,7 +39,7 @@ def runs(cap):
     """The option sets each capture is rendered with."""
     out = [[], ["-O", "lower"]]
     base = os.path.join(os.path.dirname(cap), "keys", os.path.basename(cap).rsplit(".", 1)[0])
-    if os.environ.get("TW_TREE_SECTIONS_KEYS") == "1" and os.path.exists(base + ".keytab"):
+    if os.environ.get("TW_TREE_SECTIONS_KEYS") != "0" and os.path.exists(base + ".keytab"):
         keys = ["-K", base + ".keytab", "--show-keys"]
         if os.path.exists(base + ".nthash"):
             for l in open(base + ".nthash"):
@@ -112,7 +111,7 @@ def main():
         print(f"FAIL {k:6d} lines without a section: {name}")
         for x in shown[name]:
             print(f"         {x}")
-    print(f"{total} field lines in {len(caps)} captures (plain and -O lower{', with keys' if os.environ.get('TW_TREE_SECTIONS_KEYS') == '1' else ''}), {nbad} without a section")
+    print(f"{total} field lines in {len(caps)} captures (plain and -O lower{'' if os.environ.get('TW_TREE_SECTIONS_KEYS') == '0' else ', with keys'}), {nbad} without a section")
     return 1 if nbad else 0
 
 
