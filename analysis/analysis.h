@@ -172,6 +172,9 @@ typedef enum {
                             * the service's key (value = its index, 0 newest) */
     TW_F_FOREIGN,          /* a use of its account from one of m->foreign (a separate actor): a success or
                             * failure there is the actor's, never the machine's own (foreign-use evidence) */
+    TW_F_NL_CHALLENGE,     /* NetrServerReqChallenge answered (MS-NRPC 3.5.4.4.1): not evidence of any
+                            * verdict (no rule reads it); the ladder draws it before the Authenticate
+                            * it prepares (output/html-model.c) */
     TW_F_COUNT
 } TwFactKind;
 

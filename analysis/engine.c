@@ -1486,6 +1486,10 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     }
     if (!zero && acct)
         tw_identity_spoke(m, TW_SPOKE_NETLOGON); /* the DC answered its call */
+    if (opnum == TW_NRPC_REQ_CHALLENGE && st == TW_STATUS_SUCCESS)
+        /* the server challenge the next Authenticate answers (MS-NRPC 3.1.4.1): the ladder's context,
+         * an all-zero client challenge (a Zerologon attempt) included */
+        tw_machine_fact(a, m, TW_F_NL_CHALLENGE, with_status(nl_evidence(ev, source, opnum, request, msg, NULL), st));
     if (is_authenticate(opnum)) {
         if (zero) {
             if (st == TW_STATUS_SUCCESS) {

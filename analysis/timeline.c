@@ -88,6 +88,7 @@ TwLane tw_fact_lane(TwFactKind k, TwMark *mark)
         break;
     case TW_F_SEEN:
     case TW_F_CLOCK_NTP:
+    case TW_F_NL_CHALLENGE: /* the ladder's context, not a mark of the timeline */
     case TW_F_COUNT:
         break;
     }

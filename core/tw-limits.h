@@ -547,8 +547,10 @@
 #define TW_LADDER_MAX         4     /* ladders per machine: the latest failing exchanges are drawn */
 #define TW_LADDER_MAX_ARROWS  24    /* evidence rows drawn in one ladder: further rows are counted */
 #define TW_LADDER_MAX_PARTIES 6     /* columns of a ladder: further addresses share the last column */
-#define TW_HTML_MAX_DETAILED  200   /* machines drawn in full (timeline, clock, ladders, evidence): the
-                                     * others not healthy are rows of a summary table */
+#define TW_HTML_MAX_DETAILED  50    /* machines drawn in full (timeline, clock, ladders, evidence): the
+                                     * others not healthy are rows of a summary table (--machine NAME
+                                     * -T html draws one); 200 made the 16,000-machine page 6.0 MB, its
+                                     * pictures a third of it (docs/html.md "Large captures") */
 #define TW_HTML_OPEN_DETAILED 25    /* detailed machines shown unfolded; the rest fold (<details>) */
 #define TW_HTML_MAX_HEALTHY   20000 /* healthy and unknown machines listed by name (folded) */
 #define TW_HTML_HEALTHY_TABLE 1000  /* … as table rows up to this many, beyond as lines of one text block */

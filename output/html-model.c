@@ -3,6 +3,7 @@
 #include "output/html-model.h"
 #include "output/report-health.h"
 #include "core/krb5-names.h"
+#include "core/nrpc-names.h"
 
 #include <string.h>
 
@@ -222,7 +223,7 @@ static char *outcome_text(const TwEvidence *e)
  * from the reply's receiver, named by the part of the message before "→";
  * the request half has no frame of its own (request_half). */
 static void add_arrows(const TwAnalysis *a, const TwMachine *m, TwLadder *l, const TwEvidence *e, guint row,
-                       TwMark mark)
+                       TwMark mark, bool context)
 {
     if (!e->src[0] || !e->dst[0])
         return;
@@ -247,17 +248,46 @@ static void add_arrows(const TwAnalysis *a, const TwMachine *m, TwLadder *l, con
     if (g_str_has_suffix(resp, " response") && outcome)
         resp[strlen(resp) - strlen(" response")] = 0;
     if (req) {
-        TwLadderArrow q = { d, s, e->ts_us, e, row, g_steal_pointer(&req), TW_MARK_EVENT, true };
+        TwLadderArrow q = { d, s, e->ts_us, e, row, g_steal_pointer(&req), TW_MARK_EVENT, true, context };
         g_array_append_val(l->arrows, q);
     }
     char *label = outcome && *resp ? g_strdup_printf("%s %s", resp, outcome)
                   : outcome        ? g_strdup(outcome)
                   : *resp          ? g_strdup(resp)
                                    : g_strdup("response");
-    TwLadderArrow r = { s, d, e->ts_us, e, row, label, mark, false };
+    TwLadderArrow r = { s, d, e->ts_us, e, row, label, mark, false, context };
     g_array_append_val(l->arrows, r);
     if (mark == TW_MARK_FAIL)
         l->fails++;
+}
+
+static bool nl_authenticate(gint16 opnum)
+{
+    /* MS-NRPC 3.5.4.4.3 NetrServerAuthenticate (5), 3.5.4.4.4 …2 (15), 3.5.4.4.2 …3 (26) */
+    return opnum == TW_NRPC_AUTHENTICATE || opnum == TW_NRPC_AUTHENTICATE2 || opnum == TW_NRPC_AUTHENTICATE3;
+}
+
+/* The NetrServerReqChallenge exchange that an Authenticate row answers: the
+ * latest answered challenge on the same client and DC addresses (and
+ * sensor) at most TW_LADDER_GAP_US before it, not drawn yet (MS-NRPC
+ * 3.1.4.1: the client asks for a challenge, then proves its password with
+ * it), or NULL. */
+static const TwEvidence *challenge_of(const TwMachine *m, const TwEvidence *e, GHashTable *drawn)
+{
+    if (!nl_authenticate(e->opnum))
+        return NULL;
+    const char *dc = e->dir == TW_DIR_REQUEST ? e->dst : e->src, *cl = e->dir == TW_DIR_REQUEST ? e->src : e->dst;
+    const GPtrArray *ch = m->facts[TW_F_NL_CHALLENGE].ev;
+    const TwEvidence *best = NULL;
+    for (guint i = 0; ch && i < ch->len; i++) {
+        const TwEvidence *c = g_ptr_array_index(ch, i);
+        if (c->ts_us > e->ts_us || e->ts_us - c->ts_us > TW_LADDER_GAP_US || strcmp(c->src, dc) != 0 ||
+            strcmp(c->dst, cl) != 0 || g_strcmp0(c->source, e->source) != 0 || g_hash_table_contains(drawn, c))
+            continue;
+        if (!best || tw_evidence_cmp(&c, &best) > 0)
+            best = c;
+    }
+    return best;
 }
 
 static int rank(const TwLadderParty *p)
@@ -316,6 +346,7 @@ GPtrArray *tw_ladders_new(const TwAnalysis *a, const TwMachineView *v, const GPt
         const TwTimelinePoint *p = &g_array_index(pts, TwTimelinePoint, i);
         g_hash_table_insert(marks, (gpointer)p->ev, GINT_TO_POINTER(p->mark + 1));
     }
+    g_autoptr(GHashTable) drawn_challenges = g_hash_table_new(NULL, NULL);
     TwLadder *cur = NULL;
     guint drawn = 0;
     gint64 prev_ts = 0;
@@ -332,8 +363,15 @@ GPtrArray *tw_ladders_new(const TwAnalysis *a, const TwMachineView *v, const GPt
             cur->rows_left_out++;
             continue;
         }
+        const TwEvidence *c = challenge_of(m, e, drawn_challenges);
+        if (c) {
+            g_hash_table_add(drawn_challenges, (gpointer)c);
+            add_arrows(a, m, cur, c, 0, TW_MARK_EVENT, true);
+            if (c->ts_us < cur->first_ts)
+                cur->first_ts = c->ts_us;
+        }
         int mk = GPOINTER_TO_INT(g_hash_table_lookup(marks, e));
-        add_arrows(a, m, cur, e, i, mk ? (TwMark)(mk - 1) : TW_MARK_EVENT);
+        add_arrows(a, m, cur, e, i, mk ? (TwMark)(mk - 1) : TW_MARK_EVENT, false);
         drawn++;
     }
     /* the exchanges that failed, latest kept; else the last one */

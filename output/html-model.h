@@ -69,6 +69,8 @@ typedef struct {
     char *label;
     TwMark mark;           /* a request half is TW_MARK_EVENT; its answer carries the outcome */
     bool request_half;     /* the request a reply answers: not in ev's frame (the reply is) */
+    bool context;          /* not an evidence row: the NetrServerReqChallenge an Authenticate answers
+                            * (TW_F_NL_CHALLENGE), drawn so the exchange reads whole; row is unused */
 } TwLadderArrow;
 
 typedef struct {

@@ -370,9 +370,12 @@ void tw_svg_ladder(GString *out, const TwAnalysis *a, const TwLadder *ld, const 
             g_string_append_printf(out, "<text x=\"4\" y=\"%.1f\" class=\"tick\">%s</text>", y + 4, t);
             prev_ms = ar->ts_us / 1000;
         }
-        bool link = row_link(out, rows, ar->ev);
-        g_string_append_printf(out, "<g class=\"msg%s\">", ar->mark == TW_MARK_FAIL ? " fail" : "");
-        mark_title(out, ar->ev, ar->mark == TW_MARK_FAIL ? "refused" : ar->mark == TW_MARK_OK ? "accepted" : "request");
+        /* a context arrow (the NetrServerReqChallenge before an Authenticate) has no evidence row */
+        bool link = !ar->context && row_link(out, rows, ar->ev);
+        g_string_append_printf(out, "<g class=\"msg%s%s\">", ar->mark == TW_MARK_FAIL ? " fail" : "",
+                               ar->context ? " ctx" : "");
+        mark_title(out, ar->ev, ar->context ? "context: prepares the Authenticate, not evidence"
+                                : ar->mark == TW_MARK_FAIL ? "refused" : ar->mark == TW_MARK_OK ? "accepted" : "request");
         if (ar->from == ar->to) {
             g_string_append_printf(out, "<path d=\"M%.1f %.1fh30v10h-24\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>",
                                    x0, y - 10, colour);

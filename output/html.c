@@ -73,7 +73,9 @@ static const char page_css[] =
     "footer{color:var(--muted);font-size:.85rem;border-top:1px solid var(--line);margin-top:2em;padding:10px 20px}\n"
     "@media print{.js-only,button,.skip{display:none!important}body{font-size:11pt}"
     "a{color:inherit;text-decoration:none}section.machine{break-inside:avoid-page}"
-    "thead th{position:static}header,main,footer{max-width:none}}\n";
+    "thead th{position:static}header,main,footer{max-width:none}"
+    /* a folded machine prints unfolded without the script too (its beforeprint handler opens them) */
+    "details::details-content{content-visibility:visible;display:block}}\n";
 
 /* Comfort only: the page says everything without it. */
 static const char page_js[] =
@@ -501,8 +503,14 @@ static void machine_section(GString *out, TwAnalysis *a, const TwMachineView *v,
             tw_svg_ladder(out, a, ld, &anchors);
             g_string_append_printf(out, "<figcaption>Exchange %u of %u: ", i + 1, lds->len);
             full_time(out, ld->first_ts);
-            g_string_append_printf(out, " UTC, %u messages, %u refused. Each arrow links to its evidence row.",
+            guint ctx = 0;
+            for (guint j = 0; j < ld->arrows->len; j++)
+                ctx += g_array_index(ld->arrows, TwLadderArrow, j).context;
+            g_string_append_printf(out, " UTC, %u messages, %u refused. Each arrow links to its evidence row",
                                    ld->arrows->len, ld->fails);
+            g_string_append(out, ctx ? ", but the NetrServerReqChallenge that each Authenticate answers (context, "
+                                       "not evidence)."
+                                     : ".");
             if (ld->rows_left_out)
                 g_string_append_printf(out, " %" G_GUINT64_FORMAT " further rows of this exchange are not drawn.",
                                        ld->rows_left_out);
@@ -757,8 +765,13 @@ int tw_html_write(TwAnalysis *a, GString *out)
                 g_string_append_printf(line, "%-8s %-17s", st, tw_machine_label(v->m));
                 for (guint j = 0; j < v->m->addrs->len && j < 3; j++)
                     g_string_append_printf(line, " %s", g_array_index(v->m->addrs, TwAddrUse, j).addr);
-                if (mf)
-                    g_string_append_printf(line, "  %s", mf->summary);
+                if (mf) {
+                    /* "WS00001$ proved itself …": the line already starts with the name */
+                    const char *sum = mf->summary, *lbl = tw_machine_label(v->m);
+                    if (g_str_has_prefix(sum, lbl) && sum[strlen(lbl)] == ' ')
+                        sum += strlen(lbl) + 1;
+                    g_string_append_printf(line, "  %s", sum);
+                }
                 g_string_append_c(line, '\n');
                 esc(out, line->str);
             }

@@ -20,7 +20,7 @@ PACKAGES=(
 # Tests and benchmarks only (never needed by a user of trustwire).
 TEST_PACKAGES=(
     clang libclang-rt-14-dev llvm tshark tcpreplay nats-server python3 python3-jsonschema iproute2 ethtool time
-    zstd groff-base dpkg-dev debhelper chromium krb5-user
+    zstd groff-base dpkg-dev debhelper chromium krb5-user poppler-utils
 )
 case ${1:-} in
     --test) PACKAGES+=("${TEST_PACKAGES[@]}") ;;

@@ -315,17 +315,17 @@ static void header_tree(TwDcerpcStream *s, const guint8 *pdu, gsize frag_len, gu
     TwEvent *h = s->hdr_tree = tw_event_new(&none, "dcerpc");
     const char *pn = ptype_name(ptype);
     tw_event_tree_add_spec(h, 0, "DCE/RPC", "C706 12.6.3.1", "connection-oriented PDU", "%s", pn ? pn : "unknown");
-    tw_event_tree_add(h, 1, "rpc_vers", NULL, "%u.%u", pdu[0], pdu[1]);
+    tw_event_tree_add_spec(h, 1, "rpc_vers", "C706 12.6.1", NULL, "%u.%u", pdu[0], pdu[1]);
     tw_event_tree_add_spec(h, 1, "PTYPE", "C706 12.6.4", NULL, "%u (%s)", ptype, pn ? pn : "unknown");
     tw_event_tree_add_spec(h, 1, "pfc_flags", tw_flags_dcerpc_pfc.spec, NULL, "0x%02x", flags);
     tw_flags_tree(h, 2, &tw_flags_dcerpc_pfc, flags);
     tw_event_tree_add_spec(h, 1, "packed_drep", "C706 14.1",
                            le ? "integers little-endian, ASCII characters, IEEE floats"
                               : "integers big-endian", "%02x %02x %02x %02x", pdu[4], pdu[5], pdu[6], pdu[7]);
-    tw_event_tree_add(h, 1, "frag_length", NULL, "%" G_GSIZE_FORMAT, frag_len);
-    tw_event_tree_add(h, 1, "auth_length", auth_len ? "a security trailer and token follow the body" : NULL, "%u",
+    tw_event_tree_add_spec(h, 1, "frag_length", "C706 12.6.1", NULL, "%" G_GSIZE_FORMAT, frag_len);
+    tw_event_tree_add_spec(h, 1, "auth_length", "C706 12.6.1", auth_len ? "a security trailer and token follow the body" : NULL, "%u",
                       auth_len);
-    tw_event_tree_add(h, 1, "call_id", "pairs the response (same call_id) with its request", "%u", call_id);
+    tw_event_tree_add_spec(h, 1, "call_id", "C706 12.6.1", "pairs the response (same call_id) with its request", "%u", call_id);
     TwCursor c = tw_cursor_init(pdu, frag_len);
     tw_cursor_skip(&c, HDR_LEN);
     if (ptype == PT_REQUEST || ptype == PT_RESPONSE) {
@@ -335,7 +335,8 @@ static void header_tree(TwDcerpcStream *s, const guint8 *pdu, gsize frag_len, gu
             tw_event_tree_add_spec(h, 1, "alloc_hint", ptype == PT_REQUEST ? "C706 12.6.4.9" : "C706 12.6.4.10",
                                    "the stub's expected total length", "%u", alloc);
             PresCtx *pc = ctx_find(s, ctx_id);
-            tw_event_tree_add(h, 1, "p_cont_id", "the presentation context of the bind", "%u%s%s", ctx_id,
+            tw_event_tree_add_spec(h, 1, "p_cont_id",
+                                   ptype == PT_REQUEST ? "C706 12.6.4.9" : "C706 12.6.4.10", "the presentation context of the bind", "%u%s%s", ctx_id,
                               pc && pc->iface ? " -> " : "", pc && pc->iface ? pc->iface->name : "");
         }
         if (ptype == PT_REQUEST) {
@@ -343,17 +344,17 @@ static void header_tree(TwDcerpcStream *s, const guint8 *pdu, gsize frag_len, gu
             PresCtx *pc = ctx_find(s, ctx_id);
             const char *on = pc && pc->iface && pc->iface->opnum_name ? pc->iface->opnum_name(opnum) : NULL;
             if (tw_cursor_ok(&c))
-                tw_event_tree_add(h, 1, "opnum", "the method of the interface", "%u%s%s%s", opnum, on ? " (" : "",
+                tw_event_tree_add_spec(h, 1, "opnum", "C706 12.6.4.9", "the method of the interface", "%u%s%s%s", opnum, on ? " (" : "",
                                   on ? on : "", on ? ")" : "");
             if ((flags & PFC_OBJECT_UUID) && tw_cursor_ok(&c)) {
                 char obj[37];
                 rd_uuid(&c, le, obj);
-                tw_event_tree_add(h, 1, "object", NULL, "%s", obj);
+                tw_event_tree_add_spec(h, 1, "object", "C706 12.6.4.9", NULL, "%s", obj);
             }
         } else {
             guint8 cancel = tw_cursor_u8(&c);
             if (tw_cursor_ok(&c))
-                tw_event_tree_add(h, 1, "cancel_count", NULL, "%u", cancel);
+                tw_event_tree_add_spec(h, 1, "cancel_count", "C706 12.6.4.10", NULL, "%u", cancel);
         }
     }
     if (t && t->present) {
@@ -367,9 +368,9 @@ static void header_tree(TwDcerpcStream *s, const guint8 *pdu, gsize frag_len, gu
                                : t->level == 5               ? "the stub is signed, not encrypted"
                                                              : NULL,
                                "%u (%s)", t->level, tw_dcerpc_auth_level_name(t->level));
-        tw_event_tree_add(h, 2, "auth_pad_length", NULL, "%u", t->pad);
-        tw_event_tree_add(h, 2, "auth_context_id", NULL, "%u", t->context_id);
-        tw_event_tree_add(h, 2, "auth_value", ptype == PT_BIND || ptype == PT_ALTER || ptype == PT_AUTH3 ||
+        tw_event_tree_add_spec(h, 2, "auth_pad_length", "MS-RPCE 2.2.2.11", NULL, "%u", t->pad);
+        tw_event_tree_add_spec(h, 2, "auth_context_id", "MS-RPCE 2.2.2.11", NULL, "%u", t->context_id);
+        tw_event_tree_add_spec(h, 2, "auth_value", "MS-RPCE 2.2.2.11", ptype == PT_BIND || ptype == PT_ALTER || ptype == PT_AUTH3 ||
                                                    ptype == PT_BIND_ACK || ptype == PT_ALTER_RESP
                                                   ? "the security provider's token (its own event)"
                                                   : "signature of the call (its verifier)",
@@ -708,9 +709,12 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
         tw_event_tree_add_spec(lines, 0, ptype == PT_ALTER ? "alter_context" : "bind",
                                ptype == PT_ALTER ? "C706 12.6.4.1" : "C706 12.6.4.3",
                                "the client names the interfaces (presentation contexts) it will call", NULL);
-        tw_event_tree_add(lines, 1, "max_xmit_frag", NULL, "%u", max_xmit);
-        tw_event_tree_add(lines, 1, "max_recv_frag", NULL, "%u", max_recv);
-        tw_event_tree_add(lines, 1, "assoc_group_id", assoc ? "joins an existing association" : "a new association",
+        tw_event_tree_add_spec(lines, 1, "max_xmit_frag", ptype == PT_ALTER ? "C706 12.6.4.1" : "C706 12.6.4.3",
+                               NULL, "%u", max_xmit);
+        tw_event_tree_add_spec(lines, 1, "max_recv_frag", ptype == PT_ALTER ? "C706 12.6.4.1" : "C706 12.6.4.3",
+                               NULL, "%u", max_recv);
+        tw_event_tree_add_spec(lines, 1, "assoc_group_id", ptype == PT_ALTER ? "C706 12.6.4.1" : "C706 12.6.4.3",
+                               assoc ? "joins an existing association" : "a new association",
                           "0x%08x", assoc);
         tw_event_tree_add_spec(lines, 1, "p_context_elem", "C706 12.6.3.1 p_cont_list_t", NULL, "%u contexts",
                                n_ctx);
@@ -728,8 +732,8 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
         pc.vminor = rd16(c, le);
         pc.iface = tw_dcerpc_registry_iface(s->reg, pc.uuid, pc.vmajor);
         if (lines && tw_cursor_ok(c)) {
-            tw_event_tree_add(lines, 2, "p_cont_elem", NULL, "p_cont_id %u, %u transfer syntaxes", pc.id, n_ts);
-            tw_event_tree_add(lines, 3, "abstract_syntax", "the interface", "%s v%u.%u (%s)", pc.uuid, pc.vmajor,
+            tw_event_tree_add_spec(lines, 2, "p_cont_elem", "C706 12.6.3.1 p_cont_elem_t", NULL, "p_cont_id %u, %u transfer syntaxes", pc.id, n_ts);
+            tw_event_tree_add_spec(lines, 3, "abstract_syntax", "C706 12.6.3.1 p_syntax_id_t", "the interface", "%s v%u.%u (%s)", pc.uuid, pc.vmajor,
                               pc.vminor, pc.iface ? pc.iface->name : "unknown");
         }
         /* Transfer syntaxes: this item is NDR64 only if it offers NDR64 alone. */
@@ -742,7 +746,7 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
                 break;
             const char *name = syntax_name(ts);
             if (lines)
-                tw_event_tree_add(lines, 3, "transfer_syntax",
+                tw_event_tree_add_spec(lines, 3, "transfer_syntax", "C706 12.6.3.1 p_syntax_id_t",
                                   g_str_has_prefix(ts, UUID_BTFN_PREFIX) ? "bind time feature negotiation (MS-RPCE 3.3.1.5.3)"
                                                                          : NULL,
                                   "%s (%s)", ts, name);
@@ -830,11 +834,15 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
         tw_event_tree_add_spec(lines, 0, ptype == PT_ALTER_RESP ? "alter_context_resp" : "bind_ack",
                                ptype == PT_ALTER_RESP ? "C706 12.6.4.2" : "C706 12.6.4.4",
                                "the server accepts or rejects each presentation context", NULL);
-        tw_event_tree_add(lines, 1, "max_xmit_frag", NULL, "%u", max_xmit);
-        tw_event_tree_add(lines, 1, "max_recv_frag", NULL, "%u", max_recv);
-        tw_event_tree_add(lines, 1, "assoc_group_id", NULL, "0x%08x", assoc);
+        tw_event_tree_add_spec(lines, 1, "max_xmit_frag", ptype == PT_ALTER_RESP ? "C706 12.6.4.2" : "C706 12.6.4.4",
+                               NULL, "%u", max_xmit);
+        tw_event_tree_add_spec(lines, 1, "max_recv_frag", ptype == PT_ALTER_RESP ? "C706 12.6.4.2" : "C706 12.6.4.4",
+                               NULL, "%u", max_recv);
+        tw_event_tree_add_spec(lines, 1, "assoc_group_id", ptype == PT_ALTER_RESP ? "C706 12.6.4.2" : "C706 12.6.4.4",
+                               NULL, "0x%08x", assoc);
         if (sec && sec_len > 1)
-            tw_event_tree_add(lines, 1, "sec_addr", "port_any_t: the server's endpoint (a TCP port or a pipe)", "%.*s",
+            tw_event_tree_add_spec(lines, 1, "sec_addr",
+                               ptype == PT_ALTER_RESP ? "C706 12.6.4.2 port_any_t" : "C706 12.6.4.4 port_any_t", "port_any_t: the server's endpoint (a TCP port or a pipe)", "%.*s",
                               (int)strnlen((const char *)sec, sec_len), (const char *)sec);
         tw_event_tree_add_spec(lines, 1, "p_result_list", "C706 12.6.3.1 p_result_list_t", NULL, "%u results", n_res);
     }
@@ -863,11 +871,11 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
                                                  : "this context is refused",
                                    "%u (%s)", result, ack_result_name(result));
             if (result == 1 || result == 2)
-                tw_event_tree_add(lines, 3, "reason", NULL, "%u (%s)", reason, provider_reason_name(reason));
+                tw_event_tree_add_spec(lines, 3, "reason", "C706 12.6.3.1 p_provider_reason_t", NULL, "%u (%s)", reason, provider_reason_name(reason));
             else if (result == 3)
-                tw_event_tree_add(lines, 3, "features", "0x01 security context multiplexing, 0x02 keep connection on orphan",
+                tw_event_tree_add_spec(lines, 3, "features", "MS-RPCE 2.2.2.4", "0x01 security context multiplexing, 0x02 keep connection on orphan",
                                   "0x%04x", reason);
-            tw_event_tree_add(lines, 3, "transfer_syntax", NULL, "%s (%s)", ts, syntax_name(ts));
+            tw_event_tree_add_spec(lines, 3, "transfer_syntax", "C706 12.6.3.1 p_result_t", NULL, "%s (%s)", ts, syntax_name(ts));
         }
         if (results->len < TW_DCERPC_MAX_CTX_ITEMS) {
             if (result == 1 || result == 2)

@@ -175,7 +175,7 @@ static void tower_tree(TwEvent *ev, guint depth, const char *label, const guint8
         } else if (proto == FLOOR_RPC_CO && rhs_len >= 2) {
             snprintf(what, sizeof what, "minor version %u", tw_cursor_le16(&rhs));
         }
-        tw_event_tree_add(ev, depth + 1, "floor", NULL, "%u: 0x%02x %s%s%s", i + 1, proto, floor_name(proto),
+        tw_event_tree_add_spec(ev, depth + 1, "floor", "C706 Appendix L", NULL, "%u: 0x%02x %s%s%s", i + 1, proto, floor_name(proto),
                           what[0] ? ", " : "", what);
     }
 }
@@ -306,7 +306,7 @@ static void map_request(const TwDcerpcStub *st, TwNdr *n)
     guint32 max_towers = tw_ndr_u32(n);
     tw_event_set_int(ev, "max_towers", max_towers);
     if (tree_of(st, ev) && tw_ndr_ok(n))
-        tw_event_tree_add(ev, 1, "max_towers", NULL, "%u", max_towers);
+        tw_event_tree_add_spec(ev, 1, "max_towers", "C706 O.2.6 ept_map", NULL, "%u", max_towers);
     finish(st, ev, n);
 }
 
@@ -356,8 +356,8 @@ static void map_response(const TwDcerpcStub *st, TwNdr *n)
     guint32 status = tw_ndr_u32(n);
     tw_event_set_int(ev, "num_towers", num);
     if (tree_of(st, ev) && tw_ndr_ok(n)) {
-        tw_event_tree_add(ev, 1, "num_towers", NULL, "%u", num);
-        tw_event_tree_add(ev, 1, "status", status ? "the mapper does not know the interface (0x16c9a0d6 = EPT_S_NOT_REGISTERED)" : NULL,
+        tw_event_tree_add_spec(ev, 1, "num_towers", "C706 O.2.6 ept_map", NULL, "%u", num);
+        tw_event_tree_add_spec(ev, 1, "status", "C706 O.2.6 ept_map", status ? "the mapper does not know the interface (0x16c9a0d6 = EPT_S_NOT_REGISTERED)" : NULL,
                           "0x%08x", status);
     }
     if (ports->len > 1)

@@ -70,10 +70,12 @@ bool tw_drsuapi_dissect(const TwDcerpcStub *st)
     }
     tw_count(st->ctx, req ? "drsuapi.requests" : "drsuapi.responses", 1);
     if (st->ctx->want_tree) {
-        static const TwTreeRow rows[] = {
-            { "stub_len", "stub", NULL, NULL },
+        /* the stub: the body of a request PDU (C706 12.6.4.9) or response (12.6.4.10); a
+         * method's return value: MS-DRSR 4.1 (each method's section) */
+        const TwTreeRow rows[] = {
+            { "stub_len", "stub", NULL, req ? "C706 12.6.4.9 stub data" : "C706 12.6.4.10 stub data" },
             { "in_version", "dwInVersion", "the request's version (DRS_MSG_GETCHGREQ)", "MS-DRSR 4.1.10.1.1" },
-            { "return_value", "return value", NULL, NULL },
+            { "return_value", "return value", NULL, "MS-DRSR 4.1" },
         };
         const char *op = tw_event_get_str(ev, "op");
         tw_event_tree_add_spec(ev, 0, op ? op : "DRSUAPI call", "MS-DRSR 4.1",

@@ -198,7 +198,7 @@ static void dissect_neg_token_init(GssWalk *w, TwCursor *c, guint nesting)
                 char dotted[64];
                 if (oid_to_dotted(ob, olen, dotted, sizeof dotted)) {
                     const char *mn = tw_gss_mech_name(dotted);
-                    WTREE(w, d + 2, "MechType", NULL,
+                    WTREE(w, d + 2, "MechType", "RFC 4178 4.2.1 MechTypeList",
                           mn && strcmp(mn, "ms-kerberos") == 0 ? "MS-KILE 3.1.5.1: the Windows 2000 OID of Kerberos" : NULL,
                           "%s (%s)", dotted, mn ? mn : "unknown");
                 }
@@ -467,7 +467,7 @@ guint tw_gssapi_dissect_host(TwDissectCtx *ctx, const guint8 *data, gsize len, g
         /* The carrier's event shows the wrapper too, or alone when the blob
          * carried no Kerberos/NTLMSSP message (a final negTokenResp). */
         if (host && w.wrap->tree) {
-            tw_event_tree_add_spec(host, host_depth, "security blob", NULL,
+            tw_event_tree_add_spec(host, host_depth, "security blob", "RFC 2743 3.1",
                                    w.emitted ? "its Kerberos/NTLMSSP message is shown as its own event" : NULL,
                                    "%" G_GSIZE_FORMAT " bytes", reported);
             for (guint i = 0; i < w.wrap->tree->len; i++) {

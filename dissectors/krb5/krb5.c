@@ -629,7 +629,7 @@ static bool name_component(Krb *k, TwDerTlv *s, guint d, guint td, guint i, void
     char *str = get_str(k, s);
     if (!str)
         return false;
-    TREE(k, td, "KerberosString", NULL, "%s", str);
+    TREE_SPEC(k, td, "KerberosString", "RFC 4120 5.2.1", NULL, "%s", str);
     if (i >= TW_KRB5_MAX_NAME_COMPONENTS)
         pn->cut = true;
     if (i < TW_KRB5_MAX_NAME_COMPONENTS) {
@@ -827,7 +827,10 @@ static bool dec_ticket(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td
 static bool additional_ticket(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
 {
     TicketInfo ti;
+    guint line = k->tree ? tw_event_tree_len(k->ev) : 0;
     parse_ticket(k, e, &ti, d, td);
+    if (k->tree) /* an element of the SEQUENCE OF Ticket: the Ticket's own section */
+        tw_event_tree_set_spec(k->ev, line, "RFC 4120 5.3", false);
     if (i == 0 && ti.sname.name) {
         tw_event_set_str(k->ev, "additional_ticket_sname", ti.sname.name);
         if (ti.sname.cut)
@@ -849,7 +852,7 @@ static bool enctype_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *
     gint64 et;
     if (!get_int(k, e, &et))
         return false;
-    TREE(k, td, "ENCTYPE", tw_krb5_etype_weak_note(et), "%" G_GINT64_FORMAT " (%s)", et, etype_name(et));
+    TREE_SPEC(k, td, "ENCTYPE", "RFC 3961 8", tw_krb5_etype_weak_note(et), "%" G_GINT64_FORMAT " (%s)", et, etype_name(et));
     if (list->len < TW_KRB5_MAX_LIST)
         g_array_append_val(list, et);
     return true;
@@ -905,7 +908,7 @@ static bool host_address_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, v
         return false;
     if (ha.bytes) {
         char *s = format_address(ha.type, ha.bytes, ha.n);
-        TREE(k, td, "HostAddress", address_note(ha.type), "%s", s);
+        TREE_SPEC(k, td, "HostAddress", "RFC 4120 5.2.5", address_note(ha.type), "%s", s);
         if (list->len < TW_KRB5_MAX_LIST)
             g_ptr_array_add(list, s);
         else
@@ -1036,10 +1039,10 @@ static void parse_ext_error(Krb *k, const guint8 *p, gsize n, guint td)
     guint32 flags = tw_cursor_le32(&c);
     tw_event_set_hex32(k->ev, "nt_status", status);
     tw_event_set_int(k->ev, "ext_error_flags", flags);
-    TREE(k, td, "KERB-EXT-ERROR.status", "NTSTATUS: the Windows reason (e.g. 0xc0000072 account disabled)",
+    TREE_SPEC(k, td, "KERB-EXT-ERROR.status", "MS-KILE 2.2.2", "NTSTATUS: the Windows reason (e.g. 0xc0000072 account disabled)",
          "0x%08x", status);
-    TREE(k, td, "KERB-EXT-ERROR.reserved", NULL, "0x%08x", reserved);
-    TREE(k, td, "KERB-EXT-ERROR.flags", "1 = KDC-generated", "0x%08x", flags);
+    TREE_SPEC(k, td, "KERB-EXT-ERROR.reserved", "MS-KILE 2.2.2", NULL, "0x%08x", reserved);
+    TREE_SPEC(k, td, "KERB-EXT-ERROR.flags", "MS-KILE 2.2.2", "1 = KDC-generated", "0x%08x", flags);
 }
 
 static bool dec_include_pac(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
@@ -1386,13 +1389,13 @@ static void parse_e_data(Krb *k, const guint8 *p, gsize n, gsize reported, guint
     if (!tw_der_read(&c, &t, d) || t.cls != TW_DER_UNIVERSAL || t.tag != TW_DER_TAG_SEQUENCE ||
         !t.constructed) {
         /* Not DER: keep it opaque (not an error in the message itself). */
-        TREE(k, td, "e-data", "opaque", "%" G_GSIZE_FORMAT " bytes", n);
+        TREE_SPEC(k, td, "e-data", "RFC 4120 5.9.1", "opaque", "%" G_GSIZE_FORMAT " bytes", n);
         return;
     }
     TwCursor seq = t.content;
     if (tw_der_next_is(&seq, TW_DER_CONTEXT, 1)) {
         TypedRec ed = { -1, NULL };
-        HEAD(k, td, "KERB-ERROR-DATA", "Microsoft extended error");
+        TREE_SPEC(k, td, "KERB-ERROR-DATA", "MS-KILE 2.2.1", "Microsoft extended error", NULL);
         walk(k, &kerb_error_data_type, &seq, d + 1, td + 1, &ed);
         return;
     }
@@ -1401,15 +1404,15 @@ static void parse_e_data(Krb *k, const guint8 *p, gsize n, gsize reported, guint
         TwCursor peek = seq;
         TwDerTlv first;
         if (tw_der_read(&peek, &first, d + 1) && tw_der_next_is(&first.content, TW_DER_CONTEXT, 0)) {
-            HEAD(k, td, "TYPED-DATA", NULL);
+            TREE_SPEC(k, td, "TYPED-DATA", "RFC 4120 5.9.1", NULL, NULL);
             walk_seq_of(k, &seq, d + 1, td + 1, typed_data_elem, NULL);
             return;
         }
-        HEAD(k, td, "METHOD-DATA", "pre-authentication methods the KDC accepts");
+        TREE_SPEC(k, td, "METHOD-DATA", "RFC 4120 5.9.1", "pre-authentication methods the KDC accepts", NULL);
         parse_padata_seq(k, &seq, "e_data_padata", d + 1, td + 1);
         return;
     }
-    TREE(k, td, "e-data", "opaque", "%" G_GSIZE_FORMAT " bytes", n);
+    TREE_SPEC(k, td, "e-data", "RFC 4120 5.9.1", "opaque", "%" G_GSIZE_FORMAT " bytes", n);
 }
 
 static bool dec_e_data(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
@@ -1597,7 +1600,7 @@ static void parse_logon_info(Krb *k, const guint8 *b, gsize n, guint td)
     guint16 hlen = tw_cursor_le16(&c);
     tw_cursor_skip(&c, 4 + 8);
     if (!tw_cursor_ok(&c) || version != 1 || endian != 0x10 || hlen != 8) {
-        TREE(k, td, "KERB_VALIDATION_INFO", "not NDR type serialization version 1, little-endian: not read",
+        TREE_SPEC(k, td, "KERB_VALIDATION_INFO", "MS-PAC 2.5", "not NDR type serialization version 1, little-endian: not read",
              "%" G_GSIZE_FORMAT " bytes", n);
         return;
     }
@@ -1616,7 +1619,7 @@ static void parse_logon_info(Krb *k, const guint8 *b, gsize n, guint td)
     NdrUstr server = ndr_ustr(&nd), domain = ndr_ustr(&nd);
     tw_cursor_skip(&nd, 4 + 8 + 4 + 4 + 8 + 8 + 4 + 4 + 4 + 4 + 4 + 4 + 4); /* LogonDomainId … ResourceGroupIds */
     if (!tw_cursor_ok(&nd)) {
-        TREE(k, td, "KERB_VALIDATION_INFO", "cut short: not read", "%" G_GSIZE_FORMAT " bytes", n);
+        TREE_SPEC(k, td, "KERB_VALIDATION_INFO", "MS-PAC 2.5", "cut short: not read", "%" G_GSIZE_FORMAT " bytes", n);
         return;
     }
     /* deferred pointers, in the order of the structure (NDR 14.3.12.3) */
@@ -1634,19 +1637,19 @@ static void parse_logon_info(Krb *k, const guint8 *b, gsize n, guint td)
     }
     ndr_ustr_body(&nd, &server, NULL);
     ndr_ustr_body(&nd, &domain, &dom);
-    HEAD(k, td, "KERB_VALIDATION_INFO", "MS-PAC 2.5: the logon the KDC vouches for");
+    TREE_SPEC(k, td, "KERB_VALIDATION_INFO", "MS-PAC 2.5", "the logon the KDC vouches for", NULL);
     if (name) {
-        TREE(k, td + 1, "EffectiveName", "the account's logon name", "%s", name);
+        TREE_SPEC(k, td + 1, "EffectiveName", "MS-PAC 2.5", "the account's logon name", "%s", name);
         tw_event_take_str(k->ev, "pac_logon_name", name);
     }
-    TREE(k, td + 1, "LogonCount", NULL, "%u", logon_count);
-    TREE(k, td + 1, "UserId", "the account's RID", "%u", user_id);
-    TREE(k, td + 1, "PrimaryGroupId", "515 = Domain Computers, 513 = Domain Users", "%u", primary_group);
-    TREE(k, td + 1, "GroupCount", "groups listed in GroupIds", "%u", group_count);
+    TREE_SPEC(k, td + 1, "LogonCount", "MS-PAC 2.5", NULL, "%u", logon_count);
+    TREE_SPEC(k, td + 1, "UserId", "MS-PAC 2.5", "the account's RID", "%u", user_id);
+    TREE_SPEC(k, td + 1, "PrimaryGroupId", "MS-PAC 2.5", "515 = Domain Computers, 513 = Domain Users", "%u", primary_group);
+    TREE_SPEC(k, td + 1, "GroupCount", "MS-PAC 2.5", "groups listed in GroupIds", "%u", group_count);
     tw_event_set_int(k->ev, "pac_user_rid", user_id);
     tw_event_set_int(k->ev, "pac_group_count", group_count);
     if (dom) {
-        TREE(k, td + 1, "LogonDomainName", "the NetBIOS domain", "%s", dom);
+        TREE_SPEC(k, td + 1, "LogonDomainName", "MS-PAC 2.5", "the NetBIOS domain", "%s", dom);
         tw_event_take_str(k->ev, "pac_logon_domain", dom);
     }
 }
@@ -1665,9 +1668,9 @@ static void parse_client_info(Krb *k, const guint8 *b, gsize n, guint td)
     if (k->tree && tw_filetime_to_us(client_id, &ts)) {
         char t[32];
         tw_format_time(ts, t);
-        TREE(k, td, "ClientId", "the ticket's authtime", "%s", t);
+        TREE_SPEC(k, td, "ClientId", "MS-PAC 2.7", "the ticket's authtime", "%s", t);
     }
-    TREE(k, td, "Name", "the client's name", "%s", name);
+    TREE_SPEC(k, td, "Name", "MS-PAC 2.7", "the client's name", "%s", name);
     tw_event_take_str(k->ev, "pac_client_name", name);
 }
 
@@ -1678,9 +1681,9 @@ static void parse_pac(Krb *k, const guint8 *p, gsize n, guint td)
     guint32 count = tw_cursor_le32(&c), version = tw_cursor_le32(&c);
     if (!tw_cursor_ok(&c))
         return;
-    HEAD(k, td, "PACTYPE", "MS-PAC 2.3: the Privilege Attribute Certificate (who the client is, its groups)");
-    TREE(k, td + 1, "cBuffers", NULL, "%u", count);
-    TREE(k, td + 1, "Version", NULL, "%u", version);
+    TREE_SPEC(k, td, "PACTYPE", "MS-PAC 2.3", "the Privilege Attribute Certificate (who the client is, its groups)", NULL);
+    TREE_SPEC(k, td + 1, "cBuffers", "MS-PAC 2.3", NULL, "%u", count);
+    TREE_SPEC(k, td + 1, "Version", "MS-PAC 2.3", NULL, "%u", version);
     tw_event_set_int(k->ev, "pac_buffers", count);
     if (count > TW_KRB5_MAX_PAC_BUFFERS && k->ctx)
         tw_count(k->ctx, "kerberos.pac_buffers_capped", 1);
@@ -1689,7 +1692,7 @@ static void parse_pac(Krb *k, const guint8 *p, gsize n, guint td)
         guint64 off = tw_cursor_le64(&c);
         if (!tw_cursor_ok(&c))
             break;
-        TREE(k, td + 1, "PAC_INFO_BUFFER", pac_buffer_note(type), "ulType %u, %u bytes at offset %" G_GUINT64_FORMAT,
+        TREE_SPEC(k, td + 1, "PAC_INFO_BUFFER", "MS-PAC 2.4", pac_buffer_note(type), "ulType %u, %u bytes at offset %" G_GUINT64_FORMAT,
              type, size, off);
         if (off > n || size > n - off)
             continue;
@@ -1935,6 +1938,36 @@ KRB_TYPE(change_passwd_data_type, "ChangePasswdData", "RFC 3244 2",
           .note = "the account whose password is set", .spec = "RFC 4120 5.2.2 PrincipalName"),
     FIELD(2, "targrealm", OPT, dec_string, .key = "kpasswd_target_realm", .spec = "RFC 4120 5.2.2 Realm"));
 
+/* The lines of what the keys showed (from `first` on: each encrypted part's
+ * block, the keys tried, their result, the decrypted structure): a line
+ * without a section of its own is part of the block above it (the key trials
+ * of a ticket are RFC 4120 5.3's decryption of it, the client clock the
+ * PA-ENC-TIMESTAMP's 5.2.7.2), so it carries the section of its nearest
+ * enclosing line that has one; a block heading without one (its section was
+ * written in its note) gets its own below. */
+static void keyed_specs(Krb *k, guint first)
+{
+    guint n = tw_event_tree_len(k->ev);
+    g_autofree const char **at_depth = g_new0(const char *, 64);
+    for (guint i = first; i < n; i++) {
+        const TwTreeNode *nd = g_ptr_array_index(k->ev->tree, i);
+        guint d = MIN(nd->depth, 63);
+        /* a bit line of a flag word (core/tw-flags.c: "0... .... = name") decodes the word above it,
+         * which carries the section: as everywhere else, it carries none of its own */
+        bool bit = nd->name && (nd->name[0] == '0' || nd->name[0] == '1' || nd->name[0] == '.') &&
+                   strstr(nd->name, " = ") != NULL;
+        if (!nd->spec && !bit)
+            for (guint up = d; up-- > 0;)
+                if (at_depth[up]) {
+                    tw_event_tree_set_spec(k->ev, i, at_depth[up], false);
+                    break;
+                }
+        at_depth[d] = nd->spec;
+        for (guint j = d + 1; j < 64; j++)
+            at_depth[j] = NULL;
+    }
+}
+
 /* Walks the plain text of a decrypted part: an [APPLICATION app] SEQUENCE
  * (app 0: a bare SEQUENCE).  EncASRepPart and EncTGSRepPart are read alike
  * (RFC 4120 5.4.2 asks to accept either tag).  Errors in it are the part's,
@@ -1956,7 +1989,7 @@ static bool walk_plain(Krb *k, const KrbType *type, GBytes *plain, guint app, gu
             t = st;
     }
     if (ok) {
-        HEAD(k, td, type->name, "decrypted");
+        TREE_SPEC(k, td, type->name, type->spec, "decrypted", NULL);
         ok = walk_value(k, type, &t, 3, td + 1, rec);
     }
     note(k, &c);
@@ -2070,7 +2103,10 @@ static bool deleg_ticket_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, v
 {
     CredRec *cr = rec;
     TicketInfo ti;
+    guint line = k->tree ? tw_event_tree_len(k->ev) : 0;
     parse_ticket(k, e, &ti, d, td);
+    if (k->tree)
+        tw_event_tree_set_spec(k->ev, line, "RFC 4120 5.3", false);
     if (cr->have) {
         ticket_clear(&ti); /* only the first ticket is followed */
         return true;
@@ -2235,8 +2271,8 @@ static void open_pa_enc_timestamp(Krb *k)
     const char *realm = tw_event_get_whole_str(k->ev, "realm");
     if (!e->cipher || !cname)
         return;
-    HEAD(k, 1, "PA-ENC-TIMESTAMP arithmetic",
-         "RFC 4120 5.2.7.2: the client proves it holds its key by encrypting its own clock with it");
+    TREE_SPEC(k, 1, "PA-ENC-TIMESTAMP arithmetic", "RFC 4120 5.2.7.2",
+              "the client proves it holds its key by encrypting its own clock with it", NULL);
     TREE(k, 2, "client", "cname and realm of this AS-REQ: whose keys are tried", "%s@%s", cname, realm ? realm : "?");
     if (!can_open(e)) {
         TREE(k, 2, "cipher text", "cut by the capture: it cannot be decrypted", "%" G_GSIZE_FORMAT " bytes",
@@ -2278,7 +2314,7 @@ static void open_pa_enc_timestamp(Krb *k)
  * Returns: (transfer full) (nullable): the session key. */
 static TwKey *decrypt_ticket(Krb *k, const EncInfo *enc, const char *sname, const char *realm, guint td)
 {
-    HEAD(k, td, "ticket", "EncTicketPart: under the service's long-term key (RFC 4120 5.3, key usage 2)");
+    TREE_SPEC(k, td, "ticket", "RFC 4120 5.3", "EncTicketPart: under the service's long-term key (key usage 2)", NULL);
     TwKrbTree t = tree_at(k, td + 1);
     TwKrbOpen o;
     tw_krb5_open_longterm(k->ctx, &t, sname, realm, (gint32)enc->etype, enc->kvno, true, 2, enc->cipher, enc->cipher_len,
@@ -2353,7 +2389,7 @@ static void open_delegation(Krb *k, const guint8 *p, gsize n, const TwKey *sessi
     TwCursor c = tw_cursor_init(p, n);
     TwDerTlv t, st;
     CredRec cr = { .enc = { .etype = -1, .kvno = -1 } };
-    HEAD(k, 1, "delegated credentials", "RFC 4121 4.1.1: the client forwards its TGT to the service");
+    TREE_SPEC(k, 1, "delegated credentials", "RFC 4121 4.1.1", "the client forwards its TGT to the service", NULL);
     if (!tw_der_read(&c, &t, 2) || !open_app(k, &t, TW_KRB5_CRED, &st, 2) ||
         !walk_value(k, &deleg_cred_type, &st, 3, 2, &cr)) {
         k->status = saved;
@@ -2380,9 +2416,9 @@ static void open_delegation(Krb *k, const guint8 *p, gsize n, const TwKey *sessi
             for (guint i = 0; scratch->tree && i < scratch->tree->len; i++) {
                 const TwTreeNode *nd = g_ptr_array_index(scratch->tree, i);
                 if (nd->value)
-                    tw_event_tree_add(main_ev, nd->depth, nd->name, nd->note, "%s", nd->value);
+                    tw_event_tree_add_spec(main_ev, nd->depth, nd->name, nd->spec, nd->note, "%s", nd->value);
                 else
-                    tw_event_tree_add(main_ev, nd->depth, nd->name, nd->note, NULL);
+                    tw_event_tree_add_spec(main_ev, nd->depth, nd->name, nd->spec, nd->note, NULL);
             }
             tw_event_free(scratch);
         }
@@ -2428,9 +2464,10 @@ static TwKey *open_authenticator(Krb *k, const EncInfo *e, gint32 usage, const T
     *session = NULL;
     if (!can_open(e) || !k->dec.have_ticket)
         return NULL;
-    HEAD(k, 1, "authenticator",
-         usage == 7 ? "RFC 4120 5.5.1 in PA-TGS-REQ: under the TGT's session key, key usage 7"
-                    : "RFC 4120 5.5.1: under the ticket's session key, key usage 11");
+    TREE_SPEC(k, 1, "authenticator", "RFC 4120 5.5.1",
+              usage == 7 ? "in PA-TGS-REQ: under the TGT's session key, key usage 7"
+                         : "under the ticket's session key, key usage 11",
+              NULL);
     TwKrbTree t = tree_at(k, 2);
     TwKrbOpen o;
     if (sk)
@@ -2464,7 +2501,7 @@ static void open_as_rep_part(Krb *k, const char *cname, const char *crealm)
     EncInfo *e = &k->dec.enc;
     if (!can_open(e) || !cname)
         return;
-    HEAD(k, 1, "enc-part", "EncASRepPart: under the client's long-term key (RFC 4120 5.4.2, key usage 3)");
+    TREE_SPEC(k, 1, "enc-part", "RFC 4120 5.4.2", "EncASRepPart: under the client's long-term key (key usage 3)", NULL);
     TwKrbTree t = tree_at(k, 2);
     TwKrbOpen o;
     tw_krb5_open_longterm(k->ctx, &t, cname, crealm, (gint32)e->etype, e->kvno, false, 3, e->cipher, e->cipher_len, &o);
@@ -2512,7 +2549,7 @@ static void fast_armor(Krb *k, const TwKey *sub, const TwKey *session)
     FastRec fr = { .enc = { .etype = -1, .kvno = -1 } };
     if (!sub || !session || !k->dec.fast)
         return;
-    HEAD(k, 1, "FAST armor", "RFC 6113 5.4.1.1: the TGS exchange is armored with the TGT");
+    TREE_SPEC(k, 1, "FAST armor", "RFC 6113 5.4.1.1", "the TGS exchange is armored with the TGT", NULL);
     if (!read_fast(k, &fast_armored_req_type, &fr, 2) || fr.armor)
         return;
     TwKey *armor = tw_key_cf2(k->ctx->keys, sub, "subkeyarmor", session, "ticketarmor");
@@ -2544,7 +2581,7 @@ static TwKey *fast_response(Krb *k)
     FastRec fr = { .enc = { .etype = -1, .kvno = -1 } };
     if (!k->dec.fast)
         return NULL;
-    HEAD(k, 1, "FAST", "RFC 6113 5.4.3: the armored reply");
+    TREE_SPEC(k, 1, "FAST", "RFC 6113 5.4.3", "the armored reply", NULL);
     if (!read_fast(k, &fast_armored_rep_type, &fr, 2))
         return NULL;
     TwKrbTree t = tree_at(k, 2);
@@ -2573,7 +2610,7 @@ static void open_tgs_rep_part(Krb *k, const TwKey *strengthen)
     EncInfo *e = &k->dec.enc;
     if (!can_open(e))
         return;
-    HEAD(k, 1, "enc-part", "EncTGSRepPart: under the request's subkey (key usage 9) or TGT session key (8)");
+    TREE_SPEC(k, 1, "enc-part", "RFC 4120 5.4.2", "EncTGSRepPart: under the request's subkey (key usage 9) or TGT session key (8)", NULL);
     static const gint32 usages[] = { 9, 8 };
     TwKrbOpen o;
     open_for_client(k, k->ev->dst, usages, G_N_ELEMENTS(usages), strengthen, &o);
@@ -2601,7 +2638,7 @@ static void open_ap_rep_part(Krb *k)
 {
     if (!can_open(&k->dec.enc))
         return;
-    HEAD(k, 1, "enc-part", "EncAPRepPart: under the session key of the client's AP-REQ (key usage 12)");
+    TREE_SPEC(k, 1, "enc-part", "RFC 4120 5.5.2", "EncAPRepPart: under the session key of the client's AP-REQ (key usage 12)", NULL);
     static const gint32 usages[] = { 12 };
     TwKrbOpen o;
     open_for_client(k, k->ev->dst, usages, 1, NULL, &o);
@@ -2666,7 +2703,7 @@ static void open_priv_part(Krb *k)
 {
     if (!can_open(&k->dec.enc))
         return;
-    HEAD(k, 1, "enc-part", "EncKrbPrivPart: under the subkey or session key of the AP exchange (key usage 13)");
+    TREE_SPEC(k, 1, "enc-part", "RFC 4120 5.7.1", "EncKrbPrivPart: under the subkey or session key of the AP exchange (key usage 13)", NULL);
     static const gint32 usages[] = { 13 };
     TwKrbOpen o;
     bool request = open_for_client(k, k->ev->src, usages, 1, NULL, &o);
@@ -2793,8 +2830,12 @@ TwEvent *tw_krb5_parse_message_full(TwDissectCtx *ctx, const guint8 *data, gsize
         note(&k, &app.content);
     }
     note(&k, &c);
-    if (ctx && ctx->keys)
+    if (ctx && ctx->keys) {
+        guint first = k.tree ? tw_event_tree_len(k.ev) : 0;
         krb_decrypt(&k, msg_type);
+        if (k.tree)
+            keyed_specs(&k, first);
+    }
     dec_clear(&k.dec);
     if (k.status != TW_OK) {
         tw_event_set_str(k.ev, "decode_status", tw_status_name(k.status));

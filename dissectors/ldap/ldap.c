@@ -120,9 +120,9 @@ static void bind_tree(TwEvent *ev, bool response, gint64 auth_tag)
                            tw_event_get_int(ev, "message_id", -1));
     if (!response) {
         tw_event_tree_add_spec(ev, 1, "bindRequest", "RFC 4511 4.2", "the client authenticates the connection", NULL);
-        tw_event_tree_add(ev, 2, "version", NULL, "%" G_GINT64_FORMAT, tw_event_get_int(ev, "version", 0));
+        tw_event_tree_add_spec(ev, 2, "version", "RFC 4511 4.2", NULL, "%" G_GINT64_FORMAT, tw_event_get_int(ev, "version", 0));
         const char *dn = tw_event_get_str(ev, "dn");
-        tw_event_tree_add(ev, 2, "name", dn && *dn ? NULL : "empty: the identity comes from the SASL mechanism",
+        tw_event_tree_add_spec(ev, 2, "name", "RFC 4511 4.2", dn && *dn ? NULL : "empty: the identity comes from the SASL mechanism",
                           "%s", dn ? dn : "");
         const char *auth = tw_event_get_str(ev, "auth");
         if (auth_tag == 0)
@@ -149,7 +149,7 @@ static void bind_tree(TwEvent *ev, bool response, gint64 auth_tag)
                                "%" G_GINT64_FORMAT " (%s)", rc, rn ? rn : "unknown");
         const char *diag = tw_event_get_str(ev, "diagnostic");
         if (diag)
-            tw_event_tree_add(ev, 2, "diagnosticMessage", NULL, "%s", diag);
+            tw_event_tree_add_spec(ev, 2, "diagnosticMessage", "RFC 4511 4.1.9", NULL, "%s", diag);
     }
 }
 

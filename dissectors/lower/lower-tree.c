@@ -44,6 +44,8 @@ typedef struct {
     guint mask;
 } Lower;
 
+/* The capture file's own record of a frame: its lengths and link type. */
+#define FRAME_SPEC "draft-ietf-opsawg-pcap 5 Packet Record; pcapng 4.3 Enhanced Packet Block"
 #define LINE(l, d, name, spec, note, ...) tw_event_tree_add_spec((l)->ev, (d), (name), (spec), (note), __VA_ARGS__)
 
 static void mac(const guint8 *m, char out[18])
@@ -88,10 +90,10 @@ static void udp(Lower *l, TwCursor *c)
         return;
     }
     LINE(l, 0, "User Datagram Protocol", "RFC 768", NULL, "%u -> %u", sp, dp);
-    LINE(l, 1, "Source Port", NULL, NULL, "%u", sp);
-    LINE(l, 1, "Destination Port", NULL, NULL, "%u", dp);
-    LINE(l, 1, "Length", NULL, "header and payload", "%u", len);
-    LINE(l, 1, "Checksum", NULL, ck ? "not verified (offload often leaves it wrong on the capturing host)" : "none",
+    LINE(l, 1, "Source Port", "RFC 768 Fields", NULL, "%u", sp);
+    LINE(l, 1, "Destination Port", "RFC 768 Fields", NULL, "%u", dp);
+    LINE(l, 1, "Length", "RFC 768 Fields", "header and payload", "%u", len);
+    LINE(l, 1, "Checksum", "RFC 768 Fields", ck ? "not verified (offload often leaves it wrong on the capturing host)" : "none",
          "0x%04x", ck);
 }
 
@@ -109,19 +111,19 @@ static void tcp(Lower *l, TwCursor *c, gsize seg_len)
     guint hlen = (off >> 4) * 4u;
     g_autofree char *names = tw_flags_set_names(&tw_flags_tcp, flags);
     LINE(l, 0, "Transmission Control Protocol", "RFC 9293 3.1", NULL, "%u -> %u [%s]", sp, dp, names);
-    LINE(l, 1, "Source Port", NULL, NULL, "%u", sp);
-    LINE(l, 1, "Destination Port", NULL, NULL, "%u", dp);
-    LINE(l, 1, "Sequence Number", NULL, "raw (not relative to the ISN)", "%u", seq);
-    LINE(l, 1, "Acknowledgment Number", NULL, (flags & 0x10) ? NULL : "not valid: ACK not set", "%u", ack);
-    LINE(l, 1, "Data Offset", NULL, hlen > 20 ? "options follow the fixed header" : NULL, "%u (%u bytes)", off >> 4,
+    LINE(l, 1, "Source Port", "RFC 9293 3.1", NULL, "%u", sp);
+    LINE(l, 1, "Destination Port", "RFC 9293 3.1", NULL, "%u", dp);
+    LINE(l, 1, "Sequence Number", "RFC 9293 3.1", "raw (not relative to the ISN)", "%u", seq);
+    LINE(l, 1, "Acknowledgment Number", "RFC 9293 3.1", (flags & 0x10) ? NULL : "not valid: ACK not set", "%u", ack);
+    LINE(l, 1, "Data Offset", "RFC 9293 3.1", hlen > 20 ? "options follow the fixed header" : NULL, "%u (%u bytes)", off >> 4,
          hlen);
     LINE(l, 1, "Flags", tw_flags_tcp.spec, NULL, "0x%02x (%s)", flags, names);
     tw_flags_tree(l->ev, 2, &tw_flags_tcp, flags);
-    LINE(l, 1, "Window", NULL, "unscaled", "%u", win);
-    LINE(l, 1, "Checksum", NULL, "not verified (offload often leaves it wrong on the capturing host)", "0x%04x", ck);
-    LINE(l, 1, "Urgent Pointer", NULL, NULL, "%u", urg);
+    LINE(l, 1, "Window", "RFC 9293 3.1", "unscaled", "%u", win);
+    LINE(l, 1, "Checksum", "RFC 9293 3.1", "not verified (offload often leaves it wrong on the capturing host)", "0x%04x", ck);
+    LINE(l, 1, "Urgent Pointer", "RFC 9293 3.1", NULL, "%u", urg);
     if (hlen >= 20 && seg_len >= hlen)
-        LINE(l, 1, "payload", NULL, "stream bytes this segment carries", "%" G_GSIZE_FORMAT " bytes", seg_len - hlen);
+        LINE(l, 1, "payload", "RFC 9293 3.1", "stream bytes this segment carries", "%" G_GSIZE_FORMAT " bytes", seg_len - hlen);
 }
 
 static void transport(Lower *l, guint8 proto, const guint8 *p, gsize caplen, gsize len)
@@ -150,19 +152,19 @@ static void ipv4(Lower *l, const guint8 *p, gsize caplen)
     if (l->mask & TW_TREE_LAYER_IP) {
         LINE(l, 0, "Internet Protocol Version 4", "RFC 791 3.1", NULL, "%u.%u.%u.%u -> %u.%u.%u.%u", src[0], src[1],
              src[2], src[3], dst[0], dst[1], dst[2], dst[3]);
-        LINE(l, 1, "Version", NULL, NULL, "%u", vihl >> 4);
-        LINE(l, 1, "Header Length", NULL, NULL, "%u bytes (%u)", hlen, vihl & 0x0f);
+        LINE(l, 1, "Version", "RFC 791 3.1", NULL, "%u", vihl >> 4);
+        LINE(l, 1, "Header Length", "RFC 791 3.1", NULL, "%u bytes (%u)", hlen, vihl & 0x0f);
         LINE(l, 1, "DSCP / ECN", "RFC 2474, RFC 3168", NULL, "0x%02x / %u", tos >> 2, tos & 3);
-        LINE(l, 1, "Total Length", NULL, tot == 0 ? "0: segmentation offload, the frame's length counts" : NULL, "%u",
+        LINE(l, 1, "Total Length", "RFC 791 3.1", tot == 0 ? "0: segmentation offload, the frame's length counts" : NULL, "%u",
              tot);
-        LINE(l, 1, "Identification", NULL, NULL, "0x%04x", id);
+        LINE(l, 1, "Identification", "RFC 791 3.1", NULL, "0x%04x", id);
         LINE(l, 1, "Flags / Fragment Offset", tw_flags_ipv4.spec, NULL, "0x%04x", ff);
         tw_flags_tree(l->ev, 2, &tw_flags_ipv4, ff);
-        LINE(l, 1, "Time to Live", NULL, NULL, "%u", ttl);
-        LINE(l, 1, "Protocol", NULL, NULL, "%u (%s)", proto, ipproto_name(proto));
-        LINE(l, 1, "Header Checksum", NULL, "not verified", "0x%04x", ck);
-        LINE(l, 1, "Source Address", NULL, NULL, "%u.%u.%u.%u", src[0], src[1], src[2], src[3]);
-        LINE(l, 1, "Destination Address", NULL, NULL, "%u.%u.%u.%u", dst[0], dst[1], dst[2], dst[3]);
+        LINE(l, 1, "Time to Live", "RFC 791 3.1", NULL, "%u", ttl);
+        LINE(l, 1, "Protocol", "RFC 791 3.1", NULL, "%u (%s)", proto, ipproto_name(proto));
+        LINE(l, 1, "Header Checksum", "RFC 791 3.1", "not verified", "0x%04x", ck);
+        LINE(l, 1, "Source Address", "RFC 791 3.1", NULL, "%u.%u.%u.%u", src[0], src[1], src[2], src[3]);
+        LINE(l, 1, "Destination Address", "RFC 791 3.1", NULL, "%u.%u.%u.%u", dst[0], dst[1], dst[2], dst[3]);
     }
     if ((ff & 0x1fff) || hlen < 20 || hlen > caplen)
         return; /* a later fragment carries no transport header */
@@ -194,14 +196,14 @@ static void ipv6(Lower *l, const guint8 *p, gsize caplen)
     g_string_free(a, TRUE);
     if (l->mask & TW_TREE_LAYER_IP) {
         LINE(l, 0, "Internet Protocol Version 6", "RFC 8200 3", NULL, "%s -> %s", s, d);
-        LINE(l, 1, "Version", NULL, NULL, "%u", w0 >> 28);
-        LINE(l, 1, "Traffic Class", NULL, NULL, "0x%02x", (w0 >> 20) & 0xff);
-        LINE(l, 1, "Flow Label", NULL, NULL, "0x%05x", w0 & 0xfffff);
-        LINE(l, 1, "Payload Length", NULL, NULL, "%u", plen);
-        LINE(l, 1, "Next Header", NULL, NULL, "%u (%s)", nh, ipproto_name(nh));
-        LINE(l, 1, "Hop Limit", NULL, NULL, "%u", hop);
-        LINE(l, 1, "Source Address", NULL, NULL, "%s", s);
-        LINE(l, 1, "Destination Address", NULL, NULL, "%s", d);
+        LINE(l, 1, "Version", "RFC 8200 3", NULL, "%u", w0 >> 28);
+        LINE(l, 1, "Traffic Class", "RFC 8200 3", NULL, "0x%02x", (w0 >> 20) & 0xff);
+        LINE(l, 1, "Flow Label", "RFC 8200 3", NULL, "0x%05x", w0 & 0xfffff);
+        LINE(l, 1, "Payload Length", "RFC 8200 3", NULL, "%u", plen);
+        LINE(l, 1, "Next Header", "RFC 8200 3", NULL, "%u (%s)", nh, ipproto_name(nh));
+        LINE(l, 1, "Hop Limit", "RFC 8200 3", NULL, "%u", hop);
+        LINE(l, 1, "Source Address", "RFC 8200 3", NULL, "%s", s);
+        LINE(l, 1, "Destination Address", "RFC 8200 3", NULL, "%s", d);
     }
     if (nh == 6 || nh == 17) /* extension headers: the transport is not shown */
         transport(l, nh, p + 40, caplen - 40, plen ? plen : caplen - 40);
@@ -229,8 +231,8 @@ static void ethernet(Lower *l, const guint8 *p, gsize caplen)
     bool show = l->mask & TW_TREE_LAYER_ETH;
     if (show) {
         LINE(l, 0, "Ethernet II", "IEEE 802.3", NULL, "%s -> %s", s, d);
-        LINE(l, 1, "Destination", NULL, (dst[0] & 1) ? "a group (multicast/broadcast) address" : NULL, "%s", d);
-        LINE(l, 1, "Source", NULL, NULL, "%s", s);
+        LINE(l, 1, "Destination", "IEEE 802.3 3.2.4", (dst[0] & 1) ? "a group (multicast/broadcast) address" : NULL, "%s", d);
+        LINE(l, 1, "Source", "IEEE 802.3 3.2.5", NULL, "%s", s);
     }
     for (guint tags = 0; (type == 0x8100 || type == 0x88a8 || type == 0x9100) && tags < 4; tags++) {
         guint16 tci = tw_cursor_be16(&c);
@@ -243,7 +245,7 @@ static void ethernet(Lower *l, const guint8 *p, gsize caplen)
         type = inner;
     }
     if (show)
-        LINE(l, 1, "Type", NULL, NULL, "0x%04x (%s)", type, ethertype_name(type));
+        LINE(l, 1, "Type", "IEEE 802.3 3.2.6", NULL, "0x%04x (%s)", type, ethertype_name(type));
     l3(l, type, p + c.off, caplen - c.off);
 }
 
@@ -276,10 +278,10 @@ void tw_lower_tree_prepend(TwEvent *ev, const TwRawFrame *raw, guint mask)
     TwPacketInfo none = { 0 };
     Lower l = { tw_event_new(&none, "lower"), mask };
     if (mask & TW_TREE_LAYER_FRAME) {
-        LINE(&l, 0, "Frame", NULL, NULL, "%" G_GUINT64_FORMAT ", %u bytes on the wire, %u captured", raw->no,
+        LINE(&l, 0, "Frame", FRAME_SPEC, NULL, "%" G_GUINT64_FORMAT ", %u bytes on the wire, %u captured", raw->no,
              raw->origlen, raw->caplen);
         if (raw->caplen < raw->origlen)
-            LINE(&l, 1, "snaplen", NULL, "the capture kept only the first bytes of this frame", "%u of %u bytes",
+            LINE(&l, 1, "snaplen", FRAME_SPEC, "the capture kept only the first bytes of this frame", "%u of %u bytes",
                  raw->caplen, raw->origlen);
         LINE(&l, 1, "link type", "tcpdump.org LINKTYPE", NULL, "%d (%s)", raw->linktype,
              raw->linktype == 1     ? "Ethernet"

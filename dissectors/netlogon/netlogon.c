@@ -800,7 +800,7 @@ static const struct {
     const char *spec;
 } tree_names[] = {
     { "server", "PrimaryName", "MS-NRPC 2.2.1.1.1 LOGONSRV_HANDLE" },
-    { "account", "AccountName", NULL },
+    { "account", "AccountName", NULL }, /* NULL: a parameter of the method (params_spec) */
     { "channel_type_name", "SecureChannelType", "MS-NRPC 2.2.1.3.13" },
     { "computer", "ComputerName", NULL },
     { "client_challenge", "ClientChallenge", "MS-NRPC 2.2.1.3.4 NETLOGON_CREDENTIAL; 3.1.4.1" },
@@ -816,13 +816,13 @@ static const struct {
     { "query_level", "QueryLevel", NULL },
     { "capabilities", "ServerCapabilities", "MS-NRPC 2.2.1.3.14" },
     { "logon_level_name", "LogonLevel", NULL },
-    { "logon_domain", "LogonDomainName", NULL },
-    { "logon_user", "UserName", NULL },
-    { "logon_workstation", "Workstation", NULL },
+    { "logon_domain", "LogonDomainName", "MS-NRPC 2.2.1.4.15 NETLOGON_LOGON_IDENTITY_INFO" },
+    { "logon_user", "UserName", "MS-NRPC 2.2.1.4.15 NETLOGON_LOGON_IDENTITY_INFO" },
+    { "logon_workstation", "Workstation", "MS-NRPC 2.2.1.4.15 NETLOGON_LOGON_IDENTITY_INFO" },
     { "validation_level", "ValidationLevel", NULL },
-    { "domain_name", "DomainName", NULL },
-    { "dc_name", "DomainControllerName", NULL },
-    { "dc_address", "DomainControllerAddress", NULL },
+    { "domain_name", "DomainName", "MS-NRPC 2.2.1.2.1 DOMAIN_CONTROLLER_INFOW" },
+    { "dc_name", "DomainControllerName", "MS-NRPC 2.2.1.2.1 DOMAIN_CONTROLLER_INFOW" },
+    { "dc_address", "DomainControllerAddress", "MS-NRPC 2.2.1.2.1 DOMAIN_CONTROLLER_INFOW" },
     { "nl_auth_host", "NL_AUTH_MESSAGE NetbiosComputerName", "MS-NRPC 2.2.1.3.1" },
     { "nl_auth_domain", "NL_AUTH_MESSAGE NetbiosDomainName", "MS-NRPC 2.2.1.3.1" },
     { "nt_status", "return value", "MS-ERREF 2.3 NTSTATUS" },
@@ -840,7 +840,25 @@ static const char *method_spec(const char *op)
         return "MS-NRPC 3.5.4.4.2";
     if (strcmp(op, "NetrServerAuthenticate2") == 0)
         return "MS-NRPC 3.5.4.4.4";
+    if (strcmp(op, "NetrServerPasswordSet2") == 0)
+        return "MS-NRPC 3.5.4.4.5";
+    if (strcmp(op, "NetrServerPasswordSet") == 0)
+        return "MS-NRPC 3.5.4.4.6";
+    if (strcmp(op, "NetrServerPasswordGet") == 0)
+        return "MS-NRPC 3.5.4.4.7";
+    if (strcmp(op, "NetrLogonGetDomainInfo") == 0)
+        return "MS-NRPC 3.5.4.4.9";
+    if (strcmp(op, "NetrLogonGetCapabilities") == 0)
+        return "MS-NRPC 3.5.4.4.10";
     return NULL;
+}
+
+/* The section of a call's parameters: its method's, else the server's
+ * methods as a whole (MS-NRPC 3.5.4 lists each one). */
+static const char *params_spec(const char *op)
+{
+    const char *m = method_spec(op);
+    return m ? m : "MS-NRPC 3.5.4";
 }
 
 static bool hex_all_zero(const char *h)
@@ -909,13 +927,13 @@ static const char *status_name_key(const char *key)
 static void build_tree(TwEvent *ev)
 {
     const char *op = tw_event_get_str(ev, "op");
-    tw_event_tree_add_spec(ev, 0, op ? op : "NETLOGON call", method_spec(op), NULL, "%s",
+    tw_event_tree_add_spec(ev, 0, op ? op : "NETLOGON call", params_spec(op), NULL, "%s",
                            tw_event_get_str(ev, "dir") ? tw_event_get_str(ev, "dir") : "");
     if (tw_event_get_bool(ev, "sealed", false) && tw_event_get_bool(ev, "unsealed", false))
-        tw_event_tree_add(ev, 1, "stub", "sealed (packet privacy), unsealed with the channel's session key",
+        tw_event_tree_add_spec(ev, 1, "stub", "MS-NRPC 3.3.4.2", "sealed (packet privacy), unsealed with the channel's session key",
                           "decrypted");
     else if (tw_event_get_bool(ev, "sealed", false))
-        tw_event_tree_add(ev, 1, "stub", "sealed (packet privacy): only the opnum is visible",
+        tw_event_tree_add_spec(ev, 1, "stub", "MS-NRPC 3.3.4.2", "sealed (packet privacy): only the opnum is visible",
                           "encrypted");
     for (gsize i = 0; i < G_N_ELEMENTS(tree_names); i++) {
         const TwField *f = tw_event_get(ev, tree_names[i].key);
@@ -946,7 +964,7 @@ static void build_tree(TwEvent *ev)
         default:
             break;
         }
-        tw_event_tree_set_spec(ev, line, tree_names[i].spec, false);
+        tw_event_tree_set_spec(ev, line, tree_names[i].spec ? tree_names[i].spec : params_spec(op), false);
     }
 }
 

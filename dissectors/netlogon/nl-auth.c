@@ -180,10 +180,10 @@ void tw_nl_auth_bind_fields(const TwDcerpcAuthToken *tok, TwEvent *ev)
         tw_event_tree_add_spec(ev, 2, "Flags", tw_flags_nl_auth_message.spec, NULL, "0x%08x", m.flags);
         tw_flags_tree(ev, 3, &tw_flags_nl_auth_message, m.flags);
         static const TwTreeRow rows[] = {
-            { "nl_auth_domain", "NetbiosDomainName", NULL, NULL },
-            { "nl_auth_host", "NetbiosComputerName", "the machine whose channel this is", NULL },
-            { "nl_auth_dns_domain", "DnsDomainName", NULL, NULL },
-            { "nl_auth_dns_host", "DnsHostName", NULL, NULL },
+            { "nl_auth_domain", "NetbiosDomainName", NULL, "MS-NRPC 2.2.1.3.1" },
+            { "nl_auth_host", "NetbiosComputerName", "the machine whose channel this is", "MS-NRPC 2.2.1.3.1" },
+            { "nl_auth_dns_domain", "DnsDomainName", NULL, "MS-NRPC 2.2.1.3.1" },
+            { "nl_auth_dns_host", "DnsHostName", NULL, "MS-NRPC 2.2.1.3.1" },
         };
         tw_event_tree_fields(ev, 2, rows, G_N_ELEMENTS(rows));
     }

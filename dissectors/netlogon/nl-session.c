@@ -310,32 +310,31 @@ static void authenticate_request(const TwDcerpcStub *st, TwEvent *ev, TwEvent *c
     }
     if (st->ctx->want_tree) {
         char v[64], w[64];
-        tw_event_tree_add(ev, 1, "NETLOGON authentication arithmetic", NULL, "MS-NRPC 3.1.4");
+        tw_event_tree_add_spec(ev, 1, "NETLOGON authentication arithmetic", "MS-NRPC 3.1.4.1", NULL, "MS-NRPC 3.1.4");
         hex_short(c->cc, 8, v, sizeof v);
-        tw_event_tree_add(ev, 2, "ClientChallenge", NULL, "%s (frame %" G_GUINT64_FORMAT ")", v, c->cc_frame);
+        tw_event_tree_add_spec(ev, 2, "ClientChallenge", "MS-NRPC 3.1.4.1", NULL, "%s (frame %" G_GUINT64_FORMAT ")", v, c->cc_frame);
         hex_short(c->sc, 8, v, sizeof v);
-        tw_event_tree_add(ev, 2, "ServerChallenge", NULL, "%s (frame %" G_GUINT64_FORMAT ")", v, c->sc_frame);
-        tw_event_tree_add(ev, 2, "algorithm", r.match >= 0 && r.alg != want ? "not the one the flags chose" : NULL,
+        tw_event_tree_add_spec(ev, 2, "ServerChallenge", "MS-NRPC 3.1.4.1", NULL, "%s (frame %" G_GUINT64_FORMAT ")", v, c->sc_frame);
+        tw_event_tree_add_spec(ev, 2, "algorithm", "MS-NRPC 3.1.4.3", r.match >= 0 && r.alg != want ? "not the one the flags chose" : NULL,
                           "%s (NegotiateFlags 0x%08x)", tw_nl_alg_name(r.alg), flags);
-        tw_event_tree_add(ev, 2, "SharedSecret", NULL, "NT hash of %s, %u generation%s supplied", account, n,
+        tw_event_tree_add_spec(ev, 2, "SharedSecret", "MS-NRPC 3.1.4.3", NULL, "NT hash of %s, %u generation%s supplied", account, n,
                           n == 1 ? "" : "s");
         if (st->ctx->show_keys)
             hex_full(r.sk, 16, v, sizeof v);
         else
             g_strlcpy(v, "(hidden; --show-keys)", sizeof v);
-        tw_event_tree_add(ev, 2, "SessionKey", session_key_formula(r.alg), "%s", v);
+        tw_event_tree_add_spec(ev, 2, "SessionKey", "MS-NRPC 3.1.4.3", session_key_formula(r.alg), "%s", v);
         hex_short(r.computed, 8, v, sizeof v);
-        tw_event_tree_add(ev, 2, "computed ClientCredential", credential_formula(r.alg), "%s (%s)", v,
+        tw_event_tree_add_spec(ev, 2, "computed ClientCredential", "MS-NRPC 3.1.4.4", credential_formula(r.alg), "%s (%s)", v,
                           r.match >= 0 ? secrets[r.match].label : secrets[0].label);
         hex_short(observed, 8, w, sizeof w);
-        tw_event_tree_add(ev, 2, "observed ClientCredential", NULL, "%s (frame %" G_GUINT64_FORMAT ")", w,
+        tw_event_tree_add_spec(ev, 2, "observed ClientCredential", "MS-NRPC 3.1.4.4", NULL, "%s (frame %" G_GUINT64_FORMAT ")", w,
                           st->ctx->pi ? st->ctx->pi->frame : 0);
         if (r.match >= 0)
-            tw_event_tree_add(ev, 2, "result", "the client holds this generation of the password", "match: %s",
+            tw_event_tree_add_spec(ev, 2, "result", "MS-NRPC 3.1.4.4", "the client holds this generation of the password", "match: %s",
                               secrets[r.match].label);
         else
-            tw_event_tree_add(ev, 2, "result",
-                              "the client's password is none of the supplied generations (reset elsewhere, a clone)",
+            tw_event_tree_add_spec(ev, 2, "result", "MS-NRPC 3.1.4.4", "the client's password is none of the supplied generations (reset elsewhere, a clone)",
                               "mismatch with all %u", n);
     }
     memset(&r, 0, sizeof r);
@@ -362,7 +361,7 @@ static void authenticate_response(const TwDcerpcStub *st, TwEvent *ev, NlChannel
     if (st->ctx->want_tree) {
         char v[64];
         hex_short(cred, 8, v, sizeof v);
-        tw_event_tree_add(ev, 1, "computed ServerCredential", "AES/DES of the ServerChallenge under the session key (3.1.4.4)",
+        tw_event_tree_add_spec(ev, 1, "computed ServerCredential", "MS-NRPC 3.1.4.4", "AES/DES of the ServerChallenge under the session key (3.1.4.4)",
                           "%s: %s", v, ok ? "match" : "mismatch");
     }
     if (!ok)

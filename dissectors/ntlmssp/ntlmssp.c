@@ -193,7 +193,9 @@ static void build_tree(TwEvent *ev, guint32 type)
         const char *v = tw_event_get_str(ev, rows[i].key);
         if (!v)
             continue;
-        tw_event_tree_add_spec(ev, 1, rows[i].name, rows[i].spec, rows[i].note, "%s", v);
+        /* NULL: a field of the message itself (its section) */
+        tw_event_tree_add_spec(ev, 1, rows[i].name, rows[i].spec ? rows[i].spec : message_spec(type), rows[i].note, "%s",
+                               v);
         if (strcmp(rows[i].key, "ntlmssp_flags") == 0)
             tw_flags_tree(ev, 2, &tw_flags_ntlmssp_negotiate, (guint32)g_ascii_strtoull(v, NULL, 16));
     }

@@ -119,10 +119,10 @@ static void parse_ms_sntp(TwEvent *ev, TwCursor *c, bool tree)
     tw_event_set_int(ev, "key_selector", key >> 31);
     if (tree) {
         tw_event_tree_add_spec(ev, 0, "Authenticator", "MS-SNTP 2.2.1", "a DC-signed time reply: the key is the machine account's", NULL);
-        tw_event_tree_add(ev, 1, "Key Identifier",
+        tw_event_tree_add_spec(ev, 1, "Key Identifier", "MS-SNTP 2.2.1",
                           "low 31 bits: RID of the machine account; high bit: 1 = previous password",
                           "0x%08x (RID %u, key selector %u)", key, key & 0x7fffffffu, key >> 31);
-        tw_event_tree_add(ev, 1, "Crypto-Checksum", "NetrLogonComputeServerDigest, not verified",
+        tw_event_tree_add_spec(ev, 1, "Crypto-Checksum", "MS-SNTP 2.2.1", "NetrLogonComputeServerDigest, not verified",
                           "16 bytes");
     }
 }
@@ -149,18 +149,15 @@ static void parse_ms_sntp_ext(TwEvent *ev, TwCursor *c, bool tree)
     tw_event_set_int(ev, "signature_hash_id", sig);
     if (tree) {
         tw_event_tree_add_spec(ev, 0, "ExtendedAuthenticator", "MS-SNTP 2.2.3", NULL, NULL);
-        tw_event_tree_add(ev, 1, "Key Identifier", "RID of the machine account", "%u", key);
-        tw_event_tree_add(ev, 1, "Flags",
-                          (flags & TW_MS_SNTP_USE_OLDKEY_VERSION)
+        tw_event_tree_add_spec(ev, 1, "Key Identifier", "MS-SNTP 2.2.3", "RID of the machine account", "%u", key);
+        tw_event_tree_add_spec(ev, 1, "Flags", "MS-SNTP 2.2.3", (flags & TW_MS_SNTP_USE_OLDKEY_VERSION)
                               ? "USE_OLDKEY_VERSION: the previous password's key"
                               : "the current password's key",
                           "0x%02x", flags);
-        tw_event_tree_add(ev, 1, "ClientHashIDHints",
-                          (hints & TW_MS_SNTP_NTLM_PWD_HASH) ? "NTLM_PWD_HASH" : NULL, "0x%02x",
+        tw_event_tree_add_spec(ev, 1, "ClientHashIDHints", "MS-SNTP 2.2.3", (hints & TW_MS_SNTP_NTLM_PWD_HASH) ? "NTLM_PWD_HASH" : NULL, "0x%02x",
                           hints);
-        tw_event_tree_add(ev, 1, "SignatureHashID",
-                          sig == TW_MS_SNTP_NTLM_PWD_HASH ? "NTLM_PWD_HASH" : NULL, "0x%02x", sig);
-        tw_event_tree_add(ev, 1, "Crypto-Checksum", "not verified", "64 bytes");
+        tw_event_tree_add_spec(ev, 1, "SignatureHashID", "MS-SNTP 2.2.3", sig == TW_MS_SNTP_NTLM_PWD_HASH ? "NTLM_PWD_HASH" : NULL, "0x%02x", sig);
+        tw_event_tree_add_spec(ev, 1, "Crypto-Checksum", "MS-SNTP 2.2.3", "not verified", "64 bytes");
     }
 }
 
@@ -192,7 +189,7 @@ static void parse_trailer(TwDissectCtx *ctx, TwEvent *ev, TwCursor *c, bool tree
         g_array_append_val(types, t);
         n_ext++;
         if (tree)
-            tw_event_tree_add(ev, 0, "Extension Field", "RFC 7822", "type 0x%04x, %u bytes", type,
+            tw_event_tree_add_spec(ev, 0, "Extension Field", "RFC 7822 3", NULL, "type 0x%04x, %u bytes", type,
                               flen);
         tw_cursor_skip(c, (gsize)flen - 4);
     }
@@ -219,7 +216,7 @@ static void parse_trailer(TwDissectCtx *ctx, TwEvent *ev, TwCursor *c, bool tree
     else
         tw_event_set_bool(ev, "crypto_nak", TRUE);
     if (tree)
-        tw_event_tree_add(ev, 0, "Key Identifier", left > 4 ? "RFC 5905 MAC, digest not verified"
+        tw_event_tree_add_spec(ev, 0, "Key Identifier", "RFC 5905 7.3", left > 4 ? "MAC, digest not verified"
                                                             : "crypto-NAK",
                           "%u", key);
 }
@@ -243,9 +240,9 @@ TwEvent *tw_ntp_parse_message(TwDissectCtx *ctx, const guint8 *data, gsize len, 
     tw_event_set_str(ev, "mode_name", mode_names[mode]);
     if (tree) {
         tw_event_tree_add_spec(ev, 0, "NTP", "RFC 5905 7.3", NULL, "%s", mode_names[mode]);
-        tw_event_tree_add(ev, 1, "LI", leap == 3 ? "clock unsynchronized" : NULL, "%u", leap);
-        tw_event_tree_add(ev, 1, "VN", NULL, "%u", version);
-        tw_event_tree_add(ev, 1, "Mode", NULL, "%u (%s)", mode, mode_names[mode]);
+        tw_event_tree_add_spec(ev, 1, "LI", "RFC 5905 7.3", leap == 3 ? "clock unsynchronized" : NULL, "%u", leap);
+        tw_event_tree_add_spec(ev, 1, "VN", "RFC 5905 7.3", NULL, "%u", version);
+        tw_event_tree_add_spec(ev, 1, "Mode", "RFC 5905 7.3", NULL, "%u (%s)", mode, mode_names[mode]);
     }
     if (version < 1 || version > 4) {
         tw_cursor_fail(&c, TW_MALFORMED);
@@ -284,19 +281,18 @@ TwEvent *tw_ntp_parse_message(TwDissectCtx *ctx, const guint8 *data, gsize len, 
         tw_event_set_int(ev, "root_dispersion_us", short_to_us(root_disp));
         set_refid(ev, mode, stratum, refid);
         if (tree) {
-            tw_event_tree_add(ev, 1, "Stratum",
-                              stratum == 0    ? "unspecified or kiss-o'-death"
+            tw_event_tree_add_spec(ev, 1, "Stratum", "RFC 5905 7.3", stratum == 0    ? "unspecified or kiss-o'-death"
                               : stratum == 1  ? "primary server (reference clock)"
                               : stratum >= 16 ? "unsynchronized"
                                               : "secondary server",
                               "%u", stratum);
-            tw_event_tree_add(ev, 1, "Poll", "log2 seconds", "%d", poll);
-            tw_event_tree_add(ev, 1, "Precision", "log2 seconds", "%d", precision);
-            tw_event_tree_add(ev, 1, "Root Delay", "round trip to the reference clock", "%.6f s",
+            tw_event_tree_add_spec(ev, 1, "Poll", "RFC 5905 7.3", "log2 seconds", "%d", poll);
+            tw_event_tree_add_spec(ev, 1, "Precision", "RFC 5905 7.3", "log2 seconds", "%d", precision);
+            tw_event_tree_add_spec(ev, 1, "Root Delay", "RFC 5905 7.3", "round trip to the reference clock", "%.6f s",
                               short_to_us(root_delay) / 1e6);
-            tw_event_tree_add(ev, 1, "Root Dispersion", "error bound against the reference clock", "%.6f s",
+            tw_event_tree_add_spec(ev, 1, "Root Dispersion", "RFC 5905 7.3", "error bound against the reference clock", "%.6f s",
                               short_to_us(root_disp) / 1e6);
-            tw_event_tree_add(ev, 1, "Reference ID", NULL, "%02x%02x%02x%02x", refid[0], refid[1],
+            tw_event_tree_add_spec(ev, 1, "Reference ID", "RFC 5905 7.3", NULL, "%02x%02x%02x%02x", refid[0], refid[1],
                               refid[2], refid[3]);
         }
     }

@@ -496,7 +496,13 @@ bool tw_samr_dissect(const TwDcerpcStub *st)
         const char *op = tw_event_get_str(s.ev, "op");
         tw_event_tree_add_spec(s.ev, 0, op ? op : "SAMR call", "MS-SAMR 3.1.5", st->sealed ? "sealed: only the opnum is visible" : NULL,
                                "%s", req ? "request" : "response");
+        guint first = tw_event_tree_len(s.ev);
         tw_event_tree_fields(s.ev, 1, rows, G_N_ELEMENTS(rows));
+        /* a row without its own section is a parameter of the method, defined with it in 3.1.5 */
+        g_autofree char *ms = g_strdup_printf("MS-SAMR 3.1.5 %s", op ? op : "");
+        g_strchomp(ms);
+        for (guint i = first; i < tw_event_tree_len(s.ev); i++)
+            tw_event_tree_set_spec(s.ev, i, ms, false);
     }
     tw_emit(st->ctx, s.ev);
     return true;

@@ -546,32 +546,33 @@ static void response_tree(TwEvent *ev, guint32 status, guint32 flags, guint16 cr
                           const ChainState *ch)
 {
     bool async = flags & SMB2_FLAGS_ASYNC_COMMAND;
+    const char *hs = async ? "MS-SMB2 2.2.1.1" : "MS-SMB2 2.2.1.2"; /* each header field's section */
     tw_event_tree_add_spec(ev, 0, "SMB2 Header", async ? "MS-SMB2 2.2.1.1 ASYNC" : "MS-SMB2 2.2.1.2 SYNC",
                            "a response (SMB2_FLAGS_SERVER_TO_REDIR)", "%s", tw_event_get_str(ev, "command"));
-    tw_event_tree_add(ev, 1, "ProtocolId", NULL, "0xfe534d42 (\\xfeSMB)");
-    tw_event_tree_add(ev, 1, "StructureSize", NULL, "64");
-    tw_event_tree_add(ev, 1, "CreditCharge", "credits this request consumed (multi-credit, 3.1.5.2)", "%u",
+    tw_event_tree_add_spec(ev, 1, "ProtocolId", hs, NULL, "0xfe534d42 (\\xfeSMB)");
+    tw_event_tree_add_spec(ev, 1, "StructureSize", hs, NULL, "64");
+    tw_event_tree_add_spec(ev, 1, "CreditCharge", hs, "credits this request consumed (multi-credit, 3.1.5.2)", "%u",
                       ch->credit_charge);
     const char *sname = tw_ntstatus_name(status);
     tw_event_tree_add_spec(ev, 1, "Status", "MS-ERREF 2.3", tw_ntstatus_hint(status), "0x%08x %s", status,
                            sname ? sname : "");
-    tw_event_tree_add_spec(ev, 1, "Command", "MS-SMB2 2.2.1.2", NULL, "%s", tw_event_get_str(ev, "command"));
-    tw_event_tree_add(ev, 1, "CreditResponse", "credits the server grants", "%u", credits);
+    tw_event_tree_add_spec(ev, 1, "Command", hs, NULL, "%s", tw_event_get_str(ev, "command"));
+    tw_event_tree_add_spec(ev, 1, "CreditResponse", hs, "credits the server grants", "%u", credits);
     tw_event_tree_add_spec(ev, 1, "Flags", tw_flags_smb2_header.spec, NULL, "0x%08x", flags);
     tw_flags_tree(ev, 2, &tw_flags_smb2_header, flags);
-    tw_event_tree_add(ev, 1, "NextCommand", ch->next_command ? "offset of the next message of the compound chain" : NULL,
+    tw_event_tree_add_spec(ev, 1, "NextCommand", hs, ch->next_command ? "offset of the next message of the compound chain" : NULL,
                       "%u", ch->next_command);
     if (mid == G_MAXUINT64)
-        tw_event_tree_add(ev, 1, "MessageId", "an unsolicited oplock/lease break (2.2.23.1)", "0xffffffffffffffff");
+        tw_event_tree_add_spec(ev, 1, "MessageId", hs, "an unsolicited oplock/lease break (2.2.23.1)", "0xffffffffffffffff");
     else
-        tw_event_tree_add(ev, 1, "MessageId", "pairs the response with its request", "%" G_GUINT64_FORMAT, mid);
+        tw_event_tree_add_spec(ev, 1, "MessageId", hs, "pairs the response with its request", "%" G_GUINT64_FORMAT, mid);
     if (async)
-        tw_event_tree_add(ev, 1, "AsyncId", "an operation the server finishes later", "%s",
+        tw_event_tree_add_spec(ev, 1, "AsyncId", hs, "an operation the server finishes later", "%s",
                           tw_event_get_str(ev, "async_id"));
     else
-        tw_event_tree_add(ev, 1, "TreeId", "the share (TREE_CONNECT)", "%" G_GINT64_FORMAT,
+        tw_event_tree_add_spec(ev, 1, "TreeId", hs, "the share (TREE_CONNECT)", "%" G_GINT64_FORMAT,
                           tw_event_get_int(ev, "tree_id", 0));
-    tw_event_tree_add(ev, 1, "SessionId", "the authenticated session (SESSION_SETUP)", "%s",
+    tw_event_tree_add_spec(ev, 1, "SessionId", hs, "the authenticated session (SESSION_SETUP)", "%s",
                       tw_event_get_str(ev, "session_id"));
     bool zero = true;
     GString *sig = g_string_new(NULL);
@@ -592,17 +593,17 @@ static void response_tree(TwEvent *ev, guint32 status, guint32 flags, guint16 cr
         tw_event_tree_add_spec(ev, 1, "SecurityMode", tw_flags_smb2_security_mode.spec, NULL, "0x%04x",
                                ch->security_mode);
         tw_flags_tree(ev, 2, &tw_flags_smb2_security_mode, ch->security_mode);
-        tw_event_tree_add(ev, 1, "DialectRevision", "the SMB version both sides agreed on", "%s (%s)",
+        tw_event_tree_add_spec(ev, 1, "DialectRevision", "MS-SMB2 2.2.4", "the SMB version both sides agreed on", "%s (%s)",
                           tw_event_get_str(ev, "dialect"),
                           tw_event_get_str(ev, "dialect_name") ? tw_event_get_str(ev, "dialect_name") : "unknown");
         tw_event_tree_add_spec(ev, 1, "Capabilities", tw_flags_smb2_capabilities.spec, NULL, "0x%08x",
                                ch->capabilities);
         tw_flags_tree(ev, 2, &tw_flags_smb2_capabilities, ch->capabilities);
         if (tw_event_has(ev, "server_time"))
-            tw_event_tree_add(ev, 1, "SystemTime", "the server's clock (FILETIME): compare with the capture time",
+            tw_event_tree_add_spec(ev, 1, "SystemTime", "MS-SMB2 2.2.4", "the server's clock (FILETIME): compare with the capture time",
                               "%s", tw_event_get_str(ev, "server_time"));
         if (tw_event_has(ev, "client_dialects"))
-            tw_event_tree_add(ev, 1, "request Dialects", "what the client offered (2.2.3)", "%s",
+            tw_event_tree_add_spec(ev, 1, "request Dialects", "MS-SMB2 2.2.3", "what the client offered (2.2.3)", "%s",
                               tw_event_get_str(ev, "client_dialects"));
     } else if (cmd && strcmp(cmd, "SESSION_SETUP") == 0 && tw_event_has(ev, "session_flags")) {
         tw_event_tree_add_spec(ev, 0, "SESSION_SETUP Response", "MS-SMB2 2.2.6", NULL, NULL);
@@ -616,30 +617,36 @@ static void response_tree(TwEvent *ev, guint32 status, guint32 flags, guint16 cr
             tw_event_tree_add_spec(ev, n->depth + 1, n->name, n->spec, n->note, n->value ? "%s" : NULL, n->value);
         }
     }
+    /* what the request (or this response's body) said, each under the
+     * section that defines it */
+    bool write = cmd && strcmp(cmd, "WRITE") == 0;
     static const struct {
-        const char *key, *name, *note;
+        const char *key, *name, *note, *spec;
     } rows[] = {
-        { "user", "user", "from the NTLMSSP AUTHENTICATE of the request" },
-        { "domain", "domain", NULL },
-        { "workstation", "workstation", "the client's own name" },
-        { "auth", "authentication", "what the request's security blob carried" },
-        { "spnego_state", "SPNEGO negState", NULL },
-        { "share_type", "ShareType", "1 disk, 2 named pipes (IPC$), 3 printer (2.2.10)" },
-        { "path", "Path", "the share asked for; IPC$ carries named pipes" },
-        { "name", "Name", "the file or pipe opened" },
-        { "file_id", "FileId", NULL },
-        { "pipe", "pipe", "named pipe: its bytes are DCE/RPC" },
-        { "ctl_code", "CtlCode", "0x0011c017 = FSCTL_PIPE_TRANSCEIVE (a DCE/RPC call)" },
-        { "data_length", "DataLength", NULL },
+        { "user", "user", "from the NTLMSSP AUTHENTICATE of the request", "MS-NLMP 2.2.1.3 UserName" },
+        { "domain", "domain", NULL, "MS-NLMP 2.2.1.3 DomainName" },
+        { "workstation", "workstation", "the client's own name", "MS-NLMP 2.2.1.3 Workstation" },
+        { "auth", "authentication", "what the request's security blob carried", "MS-SMB2 2.2.5 SecurityBuffer" },
+        { "spnego_state", "SPNEGO negState", NULL, "RFC 4178 4.2.2" },
+        { "share_type", "ShareType", "1 disk, 2 named pipes (IPC$), 3 printer (2.2.10)", "MS-SMB2 2.2.10" },
+        { "path", "Path", "the share asked for; IPC$ carries named pipes", "MS-SMB2 2.2.9" },
+        { "name", "Name", "the file or pipe opened", "MS-SMB2 2.2.13" },
+        { "file_id", "FileId", NULL, "MS-SMB2 2.2.14" },
+        { "pipe", "pipe", "named pipe: its bytes are DCE/RPC", "MS-SMB2 2.2.13 Name (on IPC$)" },
+        { "ctl_code", "CtlCode", "0x0011c017 = FSCTL_PIPE_TRANSCEIVE (a DCE/RPC call)", "MS-SMB2 2.2.32" },
+        { "data_length", "DataLength", NULL, "MS-SMB2 2.2.20" },
     };
     for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
         const TwField *fl = tw_event_get(ev, rows[i].key);
         if (!fl)
             continue;
+        /* a WRITE response says its Count (2.2.22), a READ response its DataLength (2.2.20) */
+        bool count = write && strcmp(rows[i].key, "data_length") == 0;
+        const char *name = count ? "Count" : rows[i].name, *spec = count ? "MS-SMB2 2.2.22" : rows[i].spec;
         if (fl->type == TW_FIELD_STR)
-            tw_event_tree_add(ev, 1, rows[i].name, rows[i].note, "%s", fl->v.s);
+            tw_event_tree_add_spec(ev, 1, name, spec, rows[i].note, "%s", fl->v.s);
         else if (fl->type == TW_FIELD_INT)
-            tw_event_tree_add(ev, 1, rows[i].name, rows[i].note, "%" G_GINT64_FORMAT, fl->v.i);
+            tw_event_tree_add_spec(ev, 1, name, spec, rows[i].note, "%" G_GINT64_FORMAT, fl->v.i);
     }
 }
 

@@ -23,7 +23,8 @@ For each page:
            the DC mix, on the file as written and on the Chromium DOM.
   DC mix   bench/gen-capture -m dc -c 16000 (TW_HTML_DCMIX_MIB MiB, default
            256): the page stays under 10 MB and opens (parse, script, layout)
-           in under 2 s (the best of 3 loads in an iframe of a harness page).
+           in under 2 s (the median of 3 loads in an iframe of a harness page), and under
+           250 bytes a machine (50 drawn in full, a healthy machine one short line).
 Screenshots of a few pages go to OUTDIR (docs/img/ holds reviewed copies).
 
 Chromium runs as root with --no-sandbox.  Without /usr/bin/chromium the
@@ -31,6 +32,8 @@ static checks still run and the Chromium part is skipped with a message
 (tools/setup.sh --test installs it).
 
 Usage: run-html.py TRUSTWIRE GEN_CAPTURE SOURCE_ROOT OUTDIR
+(TW_HTML_LAB_ONLY=1: the lab captures only, TW_HTML_ONLY=REGEX: those of them; quicker runs
+while working on the page)
 Exit: 0 passed, 1 a failure.
 """
 import concurrent.futures
@@ -262,10 +265,26 @@ def dom_checks(name, dom, report, detailed_max=None):
             for a in svg.find(lambda n: n.tag == "a"):
                 check(f"{name}: {lab} picture link to its own evidence", a.attrs.get("href", "")[1:] in ids,
                       a.attrs.get("href"))
-        arrows = sum(len(s.find(lambda n: n.tag == "g" and "msg" in n.cls())) for s in ladders)
+        # an arrow drawing an evidence row links to it; a context arrow (class ctx: the
+        # NetrServerReqChallenge an Authenticate answers) is no evidence and links nowhere
+        arrows = sum(len(s.find(lambda n: n.tag == "g" and "msg" in n.cls() and "ctx" not in n.cls())) for s in ladders)
         linked = sum(len(s.find(lambda n: n.tag == "a")) for s in ladders)
         check(f"{name}: {lab} every ladder arrow is a link", arrows == linked and (arrows > 0) == ends,
               (arrows, linked))
+        for svg in ladders:
+            gs = svg.find(lambda n: n.tag == "g" and "msg" in n.cls())
+            titles = [(("ctx" in g.cls()), "".join(t.content() for t in g.find(lambda n: n.tag == "title"))) for g in gs]
+            for i, (ctx, t) in enumerate(titles):
+                if ctx:
+                    # the challenge, request then answer, then the Authenticate it prepares
+                    check(f"{name}: {lab} context arrow is a NetrServerReqChallenge before an Authenticate",
+                          "NetrServerReqChallenge" in t and any("NetrServerAuthenticate" in u for c, u in titles[i + 1:]),
+                          titles)
+            # a NETLOGON teaching ladder starts with the challenge (MS-NRPC 3.1.4.1), when the capture has it
+            auth = [i for i, (c, t) in enumerate(titles) if "NetrServerAuthenticate" in t]
+            if auth and m.get("_has_challenge"):
+                check(f"{name}: {lab} ladder draws the NetrServerReqChallenge before its first Authenticate",
+                      any(c and "NetrServerReqChallenge" in t for c, t in titles[:auth[0]]), titles)
     healthy = root.find(lambda n: n.attrs.get("id") == "healthy")
     text = healthy[0].content() if healthy else ""
     rest = [label(m) for m in report["machines"] if m["state"] not in ATTENTION]
@@ -408,6 +427,125 @@ def order_checks(name, root, report, text):
         check(f"{name}: the text report has a cannot-tell line", "cannot" in kinds, kinds)
 
 
+# ---- print, contrast, keyboard (Chromium driven over the DevTools pipe) ----
+
+A11Y_JS = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "a11y.js")).read()
+PDFTOTEXT = shutil.which("pdftotext")
+FOCUS_JS = """(function(){var e=document.activeElement;if(!e||e===document.body)return null;
+var s=getComputedStyle(e);return [e.getAttribute('data-a11y'),s.outlineStyle,parseFloat(s.outlineWidth)||0,
+s.boxShadow];})()"""
+
+
+def a11y_checks_live(name, browser, path, report, tmp):
+    """In Chromium: every visible text has a WCAG 2.x contrast of at least
+    4.5:1 (3:1 large) against its background; every interactive element
+    outside a closed <details> is reached by Tab, in order, with a visible
+    focus; no positive tabindex; a summary opens and closes with Enter and
+    Space, a Copy button clicks with Enter and Space, a #link follows with
+    Enter; printed (Page.printToPDF, the print media CSS), the PDF holds every
+    machine that needs attention with its state, verdict, evidence frames and
+    fix, and the healthy list."""
+    import cdp
+    p = browser.page("file://" + os.path.abspath(path))
+    try:
+        r = p.eval(A11Y_JS)
+        check(f"{name}: contrast checked on the page's texts", r["checked"] > 10, r["checked"])
+        check(f"{name}: every visible text has contrast >= 4.5:1 (3:1 large), WCAG 2.x", not r["bad"],
+              f"{len(r['bad'])} below: {r['bad'][:6]}")
+        check(f"{name}: no positive tabindex", not r["positive"], r["positive"][:3])
+        want = [it for it in r["items"] if not it["closed"] and not it["hidden"]]
+        order, unseen_focus, steps = [], [], 0
+        while steps < len(want) + 8:
+            p.key("Tab")
+            steps += 1
+            f = p.eval(FOCUS_JS)
+            if f is None or f[0] is None:
+                continue
+            if order and f[0] == order[0] and len(order) >= len(want):
+                break  # wrapped around
+            order.append(f[0])
+            if not ((f[1] not in ("none", "hidden") and f[2] > 0) or (f[3] and f[3] != "none")):
+                unseen_focus.append(f[0])
+        got = {int(i) for i in order}
+        missed = [it for it in want if it["i"] not in got]
+        check(f"{name}: Tab reaches every one of the {len(want)} interactive elements", not missed,
+              [(m["tag"], m["text"], m["href"]) for m in missed[:6]])
+        print(f"{name}: contrast of {r['checked']} texts, {len(r['bad'])} low; Tab reached {len(got)} of "
+              f"{len(want)} interactive elements ({len(r['items'])} in the page)")
+        seq = [int(i) for i in order if int(i) in {it["i"] for it in want}]
+        check(f"{name}: Tab follows document order", seq[:len(want)] == sorted(seq[:len(want)]), seq[:20])
+        check(f"{name}: focus is visible on every element Tab reaches", not unseen_focus, unseen_focus[:6])
+        # operable: a summary with Enter then Space
+        if any(it["tag"] == "summary" for it in want):
+            res = p.eval("""(function(){var s=document.querySelector('section.machine details>summary')||
+                document.querySelector('summary');s.focus();return [s.parentElement.open,
+                s.getAttribute('data-a11y')];})()""")
+            p.key("Enter")
+            o1 = p.eval("document.activeElement.parentElement.open")
+            p.key(" ")
+            o2 = p.eval("document.activeElement.parentElement.open")
+            check(f"{name}: a <summary> opens and closes with Enter and Space", o1 != res[0] and o2 == res[0],
+                  (res, o1, o2))
+        if any(it["tag"] == "button" and it["text"] == "Copy" for it in r["items"]):
+            p.eval("""(function(){window.__clicks=0;var b=[].find.call(document.querySelectorAll('button'),
+                function(x){return x.textContent==='Copy';});for(var q=b;q;q=q.parentElement)
+                if(q.tagName==='DETAILS')q.open=true;b.addEventListener('click',function(){window.__clicks++;});
+                b.focus();return true;})()""")
+            p.key("Enter")
+            p.key(" ")
+            clicks = p.eval("window.__clicks")
+            check(f"{name}: a Copy button works with Enter and Space", clicks == 2, clicks)
+        link = next((it for it in want if it["tag"] == "a" and it["href"].startswith("#") and len(it["href"]) > 1),
+                    None)
+        if link:
+            p.eval(f"document.querySelector('[data-a11y=\"{link['i']}\"]').focus()")
+            p.key("Enter")
+            h = p.eval("location.hash")
+            check(f"{name}: a #link follows with Enter", h == link["href"], (h, link["href"]))
+        # print
+        p.call("Page.navigate", {"url": "file://" + os.path.abspath(path)})
+        browser.wait_event("Page.loadEventFired", p.s)
+        # as a reader who folded every machine: printing still shows what they hold; and
+        # without the script (which unfolds them before printing), from the print CSS alone
+        p.eval("document.querySelectorAll('details').forEach(function(d){d.open=false;})")
+        pdfs = [("", p.pdf())]
+        p.call("Emulation.setScriptExecutionDisabled", {"value": True})
+        p.eval("document.querySelectorAll('details').forEach(function(d){d.open=false;})")  # the script opened them
+        pdfs.append((" (folded, JavaScript off)", p.pdf()))
+        for how, pdf in pdfs:
+            print_check(name + how, pdf, report, tmp)
+    finally:
+        p.close()
+
+
+def print_check(name, pdf, report, tmp):
+    if True:
+        check(f"{name}: prints to PDF", pdf[:5] == b"%PDF-", pdf[:8])
+        if PDFTOTEXT and pdf[:5] == b"%PDF-":
+            pp = os.path.join(tmp, "print.pdf")
+            with open(pp, "wb") as f:
+                f.write(pdf)
+            text = re.sub(r"\s+", " ", run([PDFTOTEXT, "-layout", pp, "-"]).stdout.decode("utf-8", "replace"))
+            flat = text.replace("- ", "").replace(" ", "")
+            missing = []
+            for m in report["machines"]:
+                if m["state"] not in ATTENTION:
+                    if label(m) and label(m) not in text:
+                        missing.append((label(m), "healthy list"))
+                    continue
+                for what in (label(m), m["verdict"], m["state"].upper().replace("-", " ")):
+                    if what and what.replace(" ", "") not in flat:
+                        missing.append((label(m), what))
+                for e in expected_rows(m):  # each row: its time to the microsecond, as the table shows it
+                    t = e["ts"][11:26]
+                    if t not in text:
+                        missing.append((label(m), f"evidence row {t} frame {e['file_frame']}"))
+                if m["fix"] and m["fix"].replace("`", "")[:40].replace(" ", "") not in flat:
+                    missing.append((label(m), "fix"))
+            check(f"{name}: the printed page holds every machine's state, verdict, evidence and fix",
+                  not missing, missing[:8])
+
+
 HARNESS = """<!DOCTYPE html><html><head><title>load</title></head><body>
 <iframe id="f" style="width:1280px;height:900px"></iframe><script>
 var t0=performance.now(),f=document.getElementById('f');
@@ -430,7 +568,7 @@ def load_ms(path, tmp):
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
 
-def page_of(name, args, tmp):
+def page_of(name, args, tmp, challenges=False):
     """-T html on stdout (its exit status) and -T json (--write json:FILE, the
     same bytes as -T json: tests/cli/test-cli.py) in one run, then the text
     report (another environment: no colour, 100 columns)."""
@@ -443,6 +581,12 @@ def page_of(name, args, tmp):
     os.unlink(json_path)
     rt = run([TW] + args, env=dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", COLUMNS="100"))
     report["_text"] = rt.stdout.decode("utf-8")
+    # which machines' NETLOGON exchanges hold an answered NetrServerReqChallenge (the summary lines)
+    rs = run([TW, "-T", "summary"] + args).stdout.decode("utf-8", "replace") if challenges else ""
+    for m in report["machines"]:
+        nb = (m["account"] or "").rstrip("$")
+        m["_has_challenge"] = bool(nb) and re.search(r"NetrServerReqChallenge response STATUS_SUCCESS .*computer=" +
+                                                    re.escape(nb) + r"\b", rs, re.I) is not None
     return page_path, r.returncode, report
 
 
@@ -452,6 +596,20 @@ def main():
         print("SKIP (Chromium part): /usr/bin/chromium is not installed (tools/setup.sh --test installs it); "
               "static checks only")
     shots = {"07-cloned": 2400, "08-zerologon": 2200, "03-clock-skew": 2000, "10-mixed": 2400}
+    if CHROMIUM and not PDFTOTEXT:
+        print("SKIP (printed text): pdftotext (poppler-utils) is not installed (tools/setup.sh --test installs it)")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import cdp
+    browser = cdp.Browser(CHROMIUM) if CHROMIUM else None
+    try:
+        run_all(shots, browser)
+    finally:
+        if browser:
+            browser.close()
+
+
+def run_all(shots, browser):
+    global pages
     with tempfile.TemporaryDirectory(prefix="tw-html-") as tmp:
         caps = sorted(glob.glob(os.path.join(ROOT, "pcaps", "*.pcap")))
         check("lab captures found", len(caps) >= 10, caps)
@@ -459,11 +617,14 @@ def main():
         # script checks the pages as written); its checks follow, in order.
         pool = concurrent.futures.ThreadPoolExecutor(2)
         browsed = []
+        only = os.environ.get("TW_HTML_ONLY")  # a regular expression: those lab captures only
         for cap in caps:
             name = os.path.basename(cap)[:-5]
-            path, status, report = page_of(name, ["-r", cap], tmp)
+            if only and not re.search(only, name):
+                continue
+            path, status, report = page_of(name, ["-r", cap], tmp, challenges=True)
             if CHROMIUM:
-                browsed.append((name, report, pool.submit(chromium_dom, path),
+                browsed.append((name, path, report, pool.submit(chromium_dom, path),
                                 pool.submit(screenshot, path, os.path.join(OUT, name + ".png"), shots[name])
                                 if name in shots else None))
             page = open(path, encoding="utf-8").read()
@@ -479,12 +640,16 @@ def main():
             a11y_checks(name, root)
             overview_checks(name, root, report)
             pages += 1
-        for name, report, dom, shot in browsed:
+        for name, path, report, dom, shot in browsed:
             order_checks(name + " (Chromium DOM)", dom_checks(name, dom.result(), report), report,
                          report["_text"])
+            a11y_checks_live(name, browser, path, report, tmp)
             if shot is not None:
                 check(f"{name}: screenshot", shot.result())
         pool.shutdown()
+        if os.environ.get("TW_HTML_LAB_ONLY") == "1":  # a quicker run while working on the page
+            print(f"{pages} pages checked, {failures} failure(s) (TW_HTML_LAB_ONLY: lab captures only)")
+            return
         # the public captures: one file, and the same machines, order and states as the reports
         pub = sorted(glob.glob(os.path.join(ROOT, "..", "shared", "pcaps", "public", "**", "*.pcap*"), recursive=True))
         for cap in pub:
@@ -527,6 +692,9 @@ def main():
         nm = len(report["machines"])
         print(f"dc mix ({mib} MiB, {nm} machines, {report['summary']['broken']} broken): page {size / 1e6:.2f} MB")
         check(f"dc mix: page under 10 MB ({size} bytes)", size < 10_000_000)
+        # the budget that keeps it quick: 50 machines drawn in full, a healthy machine one short
+        # line (2026-12-06: 184 bytes a machine at 256 MiB, 220 at 1 GiB; 298 and 377 before)
+        check(f"dc mix: page under 250 bytes a machine ({size / max(nm, 1):.0f})", size < 250 * nm)
         if int(mib) >= 256:
             check("dc mix: over 10,000 machines", nm > 10000, nm)
         page = open(path, encoding="utf-8").read()
@@ -540,10 +708,11 @@ def main():
             ok = [t for t in times if t is not None]
             check("dc mix: load measured", len(ok) == 3, times)
             if ok:
-                # the best of three: the machine running the tests is shared
-                best = min(ok)
-                print(f"dc mix: opens in {best} ms (best of {times}; median {statistics.median(ok)} ms)")
-                check(f"dc mix: opens in under 2 s ({best} ms)", best < 2000)
+                # the median of three: the machine running the tests is shared, and the page must
+                # open quickly on most loads, not only on the luckiest
+                best, med = min(ok), statistics.median(ok)
+                print(f"dc mix: opens in {med} ms (median of {times}; best {best} ms, worst {max(ok)} ms)")
+                check(f"dc mix: opens in under 2 s, median of 3 ({med} ms)", med < 2000)
             check("dc mix: screenshot", screenshot(path, os.path.join(OUT, "dc-mix.png"), 1600))
     print(f"{pages} pages checked, {failures} failure(s)")
 
