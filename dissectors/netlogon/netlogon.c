@@ -205,13 +205,16 @@ static void channel_identity(Nl *nl)
     ref_str(nl, "computer", true);
 }
 
-/* The leading [in] parameters of NetrLogonGetCapabilities (3.5.4.4.10) and
- * NetrLogonGetDomainInfo (3.5.4.4.9): ServerName, ComputerName, Authenticator,
+/* The leading [in] parameters of NetrLogonGetCapabilities (3.5.4.4.11) and
+ * NetrLogonGetDomainInfo (3.5.4.4.10): ServerName, ComputerName, Authenticator,
  * ReturnAuthenticator, QueryLevel. The level is remembered for the response;
- * false when it could not be read. */
+ * false when it could not be read.  Unlike the Authenticate and PasswordSet
+ * methods' [in, unique, string] PrimaryName, both declare ServerName
+ * [in, string] LOGONSRV_HANDLE: a top-level [ref] pointer, no referent id
+ * (Windows and Samba send none; reading one misaligned every later field). */
 static bool level_request(Nl *nl)
 {
-    unique_str(nl, "server", true);
+    ref_str(nl, "server", true);
     unique_str(nl, "computer", true);
     authenticator(nl, "authenticator");
     authenticator(nl, "return_authenticator");
@@ -313,7 +316,7 @@ static void trust_password_get(Nl *nl, bool req)
     }
 }
 
-/* MS-NRPC 3.5.4.4.10 NetrLogonGetCapabilities. */
+/* MS-NRPC 3.5.4.4.11 NetrLogonGetCapabilities. */
 static void get_capabilities(Nl *nl, bool req)
 {
     if (req) {
@@ -331,7 +334,7 @@ static void get_capabilities(Nl *nl, bool req)
     }
 }
 
-/* ---- NetrLogonGetDomainInfo (3.5.4.4.9) ----------------------------------- */
+/* ---- NetrLogonGetDomainInfo (3.5.4.4.10) ---------------------------------- */
 
 typedef struct {
     TwNdrUnicodeString os_version, os_name, dummy[4];
@@ -847,9 +850,9 @@ static const char *method_spec(const char *op)
     if (strcmp(op, "NetrServerPasswordGet") == 0)
         return "MS-NRPC 3.5.4.4.7";
     if (strcmp(op, "NetrLogonGetDomainInfo") == 0)
-        return "MS-NRPC 3.5.4.4.9";
-    if (strcmp(op, "NetrLogonGetCapabilities") == 0)
         return "MS-NRPC 3.5.4.4.10";
+    if (strcmp(op, "NetrLogonGetCapabilities") == 0)
+        return "MS-NRPC 3.5.4.4.11";
     return NULL;
 }
 

@@ -451,10 +451,11 @@ static void test_built_calls(void)
     g_assert_cmpstr(tw_event_get_str(ev, "account"), ==, "WS1$"); /* carried */
     g_assert_false(tw_event_has(ev, "decode_status"));
 
-    /* GetCapabilities: ServerName, ComputerName (unique), Authenticator,
-     * ReturnAuthenticator, QueryLevel 1; response capabilities 0x612fffff */
+    /* GetCapabilities (3.5.4.4.11): ServerName ([ref]: no referent id),
+     * ComputerName (unique), Authenticator, ReturnAuthenticator, QueryLevel 1;
+     * response capabilities 0x612fffff */
     g_autoptr(GByteArray) gc = g_byte_array_new();
-    put_u32(gc, 0x20000); put_wstr(gc, "\\\\DC1");
+    put_wstr(gc, "\\\\DC1");
     put_u32(gc, 0x20004); put_wstr(gc, "WS1");
     put_align(gc, 4);
     for (int i = 0; i < 8; i++) { guint8 c = 0xa0 + i; g_byte_array_append(gc, &c, 1); }
@@ -534,7 +535,7 @@ static void test_built_calls(void)
     /* NetrLogonGetDomainInfo (29) level 1 with a NETLOGON_WORKSTATION_INFO:
      * every embedded pointer deferred after the structure, in order */
     g_autoptr(GByteArray) di = g_byte_array_new();
-    put_u32(di, 0x20000); put_wstr(di, "\\\\DC1");
+    put_wstr(di, "\\\\DC1"); /* ServerName [in, string]: [ref], no referent id (3.5.4.4.10) */
     put_u32(di, 0x20004); put_wstr(di, "WS1");
     put_align(di, 4);
     for (int i = 0; i < 24; i++) { guint8 z = 0; g_byte_array_append(di, &z, 1); }

@@ -301,8 +301,8 @@ static void test_success_and_password_set2(void)
  * (tests/unit/nl-vectors.py "sealed stub"/"sealed sig"): AES, client
  * sequence number 0, its authenticator the one PasswordSet2 used above. */
 static const char *sealed_stub =
-    "ee1531d2f0a9a2b348433176b3c0f166efa9ff97eeb8ed32b5682f2478b6fb189b974bfc1548e029f9bf2da109139705"
-    "f94d76fb2e3fafc6bc952bd5c4e15a4bb4cc73a3b840ab780dd904ba4b1f1c945de9ba3d";
+    "e8df2c8cd2b38dfe45377c364f9af7f098114fa2cb406cf55a05f33d5717482e5b822d22ae6a66e56cd13afc4a2f48fd"
+    "a67f28374b6ced6ad236bdf8e2158b36523151768f7372f50b53407c5bddfffa";
 static const char *sealed_sig =
     "13001a00ffff000047ad640d8778a181a1b2c3d4e5f60718e7a16d2d45b2afb6eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
     "eeeeeeeeeeeeeeee";
@@ -417,9 +417,9 @@ static void test_unseal_call(void)
  * NL_AUTH_SHA2_SIGNATURE (client sequence numbers 0 and 1, its own
  * confounder) and is unsealed alone, then the clear pieces are joined. */
 static const char *frag1_stub =
-    "ee1531d2f0a9a2b348433176b3c0f166efa9ff97eeb8ed32b5682f2478b6fb189b974bfc1548e029";
+    "e8df2c8cd2b38dfe45377c364f9af7f098114fa2cb406cf55a05f33d5717482e5b822d22ae6a66e5";
 static const char *frag2_stub =
-    "a2cb0d2154b017a61b726cdb6679dc7750556430ef89a035f1a03130edf97a4eb97964126d1f3f153dd3dace";
+    "f05dbcacbb2d05c5c4945683f72d932a0f96d16cecc55723dc0c35843f5a33c5e3fd4f81b23d799e";
 static const char *frag2_sig =
     "13001a00ffff0000c34423807d8475aeb1b2c3d4e5f60718116c8fd58c6f37cfeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
     "eeeeeeeeeeeeeeee";
@@ -432,9 +432,9 @@ static TwEvent *two_fragments(Harness *h, TwKeyStore *ks, const char *second_sig
     h->s = tw_dcerpc_stream_new("tcp", NULL);
     g_autoptr(GByteArray) b = schannel_bind();
     feed(h, 'c', 40, b);
-    g_autoptr(GByteArray) p1 = sealed_fragment(frag1_stub, sealed_sig, 1, 84);
+    g_autoptr(GByteArray) p1 = sealed_fragment(frag1_stub, sealed_sig, 1, 76);
     feed(h, 'c', 42, p1);
-    g_autoptr(GByteArray) p2 = sealed_fragment(frag2_stub, second_sig, 2, 44);
+    g_autoptr(GByteArray) p2 = sealed_fragment(frag2_stub, second_sig, 2, 36);
     feed(h, 'c', 43, p2);
     return nl_event(h, 4);
 }
@@ -473,9 +473,9 @@ static void test_unseal_fragments(void)
     harness_init(&h, false, NULL);
     g_autoptr(GByteArray) b = schannel_bind();
     feed(&h, 'c', 40, b);
-    g_autoptr(GByteArray) p1 = sealed_fragment(frag1_stub, sealed_sig, 1, 84);
+    g_autoptr(GByteArray) p1 = sealed_fragment(frag1_stub, sealed_sig, 1, 76);
     feed(&h, 'c', 42, p1);
-    g_autoptr(GByteArray) p2 = sealed_fragment(frag2_stub, frag2_sig, 2, 44);
+    g_autoptr(GByteArray) p2 = sealed_fragment(frag2_stub, frag2_sig, 2, 36);
     feed(&h, 'c', 43, p2);
     ev = nl_event(&h, 0);
     g_assert_true(tw_event_get_bool(ev, "sealed", false));
