@@ -283,8 +283,10 @@ def dom_checks(name, dom, report, detailed_max=None):
             # a NETLOGON teaching ladder starts with the challenge (MS-NRPC 3.1.4.1), when the capture has it
             auth = [i for i, (c, t) in enumerate(titles) if "NetrServerAuthenticate" in t]
             if auth and m.get("_has_challenge"):
+                # (a context arrow, or an evidence arrow of its own: a separate actor's challenge is
+                # evidence of the foreign use, pcaps/13-dc-credentials)
                 check(f"{name}: {lab} ladder draws the NetrServerReqChallenge before its first Authenticate",
-                      any(c and "NetrServerReqChallenge" in t for c, t in titles[:auth[0]]), titles)
+                      any("NetrServerReqChallenge" in t for c, t in titles[:auth[0]]), titles)
     healthy = root.find(lambda n: n.attrs.get("id") == "healthy")
     text = healthy[0].content() if healthy else ""
     rest = [label(m) for m in report["machines"] if m["state"] not in ATTENTION]
