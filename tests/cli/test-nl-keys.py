@@ -10,10 +10,17 @@ TW, ROOT = sys.argv[1], sys.argv[2]
 fails = []
 
 
-def run(pcap, *args):
+def run(pcap, *args, stderr=True):
+    """stdout and stderr (every output a key must never reach); stderr=False:
+    stdout only, for a report parsed as JSON (a key file checked out with
+    loose permissions gets a warning on stderr)."""
     p = subprocess.run([TW, "-r", os.path.join(ROOT, "pcaps", pcap)] + list(args),
                        capture_output=True, text=True, timeout=120)
-    return p.stdout + p.stderr
+    return p.stdout + p.stderr if stderr else p.stdout
+
+
+def report(pcap, *args):
+    return json.loads(run(pcap, *args, "-T", "json", stderr=False))
 
 
 def check(cond, what):
@@ -28,7 +35,7 @@ def machine(report, acct):
 
 WP = "04-netlogon-wrong-password.pcap"
 keys = ["--password", "current=WS01$:some-current-pw", "--password", "previous=WS01$:not-the-machine-password"]
-j = json.loads(run(WP, *keys, "-T", "json"))
+j = report(WP, *keys)
 m = machine(j, "WS01$")
 check(m.get("key_generation_used") == 1, "04: WS01$ used generation 1 (previous): %r" % m.get("key_generation_used"))
 check("previous" in (m.get("key_proof") or ""), "04: key_proof names 'previous'")
@@ -42,11 +49,11 @@ check("not-the-machine-password" not in outs and "some-current-pw" not in outs, 
 check("5236c9108a093495bdc3c180585f91ef" not in outs, "04: no session key in any output without --show-keys")
 check("5236c9108a093495bdc3c180585f91ef" in run(WP, *keys, "-T", "tree", "--show-keys"),
       "04: --show-keys prints the session key in the teaching view")
-j = json.loads(run(WP, "-T", "json"))
+j = report(WP)
 check("key_generation_used" not in machine(j, "WS01$"), "04 without keys: no key proof")
 
 SR = "11-samr-reset.pcap"
-j = json.loads(run(SR, "--password", "current=WS08$:Reset-From-Ws07-1!", "-T", "json"))
+j = report(SR, "--password", "current=WS08$:Reset-From-Ws07-1!")
 m = machine(j, "WS08$")
 check(m.get("key_generation_used") == -1, "11: WS08$'s refused credential matches none of the supplied: %r"
       % m.get("key_generation_used"))
@@ -54,7 +61,7 @@ check("from 10.77.0.27 (SamrSetInformationUser2, frame 165)" in (m.get("reset_by
       "11: reset_by_other names 10.77.0.27, SamrSetInformationUser2, frame 165")
 # the lab's exported keys (pcaps/keys/11-samr-reset.keytab: WS08$ kvno 1 as joined, kvno 2 the reset's):
 # the refused machine used kvno 1, and the reset names the administrator (decrypted Kerberos)
-j = json.loads(run(SR, "-K", os.path.join(ROOT, "pcaps", "keys", "11-samr-reset.keytab"), "-T", "json"))
+j = report(SR, "-K", os.path.join(ROOT, "pcaps", "keys", "11-samr-reset.keytab"))
 m = machine(j, "WS08$")
 check(m.get("key_generation_used") == 1, "11 -K: WS08$ used kvno 1 (the password before the reset): %r"
       % m.get("key_generation_used"))
@@ -106,7 +113,7 @@ check(req.get(331, {}).get("new_password_length") == 240 and "unsealed" not in r
 # the report: without keys the sealed PasswordSet2 is WS18$'s by its schannel bind (NL_AUTH_MESSAGE),
 # contents unknown; with keys it is read like a clear call
 def rotation_evidence(*args):
-    j = json.loads(run(RS, *args, "-T", "json"))
+    j = report(RS, *args)
     m = machine(j, "WS18$")
     f = next((f for f in m.get("findings", []) if f["rule"] == "rotation"), {})
     return m.get("verdict"), [(e.get("frame"), e.get("detail") or "") for e in f.get("evidence", [])]
