@@ -1421,8 +1421,16 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
             TwAddrUse *u = m ? tw_machine_addr(m, ev->src) : NULL;
             if (u)
                 u->n_pwset++;
+            /* With the keys exported after the change (docs/events.md new_password_generation):
+             * the decrypted password is proved to be the one the DC now holds. */
+            const char *gen = g_strcmp0(tw_event_get_str(ev, "new_password_check"), "match") == 0
+                                  ? tw_event_get_str(ev, "new_password_generation")
+                                  : NULL;
             tw_machine_fact(a, m, TW_F_PWSET_REQ,
-                            nl_evidence(ev, source, opnum, request, op, g_strdup("the machine sends its new password to the DC")));
+                            nl_evidence(ev, source, opnum, request, op,
+                                        gen ? g_strdup_printf("the machine sends its new password to the DC (decrypted: "
+                                                              "it is %s of the supplied keys)", gen)
+                                            : g_strdup("the machine sends its new password to the DC")));
         }
         TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
         if (m && !is_zl_attacker(m, ev->src)) {

@@ -67,6 +67,14 @@ bool tw_nl_nt_hash(const char *pw, guint8 out[16])
     return true;
 }
 
+void tw_nl_nt_hash_utf16le(const guint8 *bytes, gsize n, guint8 out[16])
+{
+    struct md4_ctx c;
+    md4_init(&c);
+    md4_update(&c, n, bytes);
+    md4_digest(&c, 16, out);
+}
+
 /* MS-NRPC 3.1.4.3.3 / 3.1.4.4.2 InitLMKey: 56 key bits spread over 8 bytes,
  * the low bit of each byte being DES parity (nettle ignores it; fixed anyway). */
 static void des_key56(const guint8 in[7], struct des_ctx *ctx)

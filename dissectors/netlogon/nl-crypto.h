@@ -27,6 +27,10 @@ const char *tw_nl_alg_name(TwNlAlg alg);
 /* NTOWFv1 (MS-NLMP 3.3.1): MD4 of the UTF-16LE password; the NETLOGON
  * SharedSecret.  false when password is not valid UTF-8. */
 bool tw_nl_nt_hash(const char *password_utf8, guint8 out[16]);
+/* The NT hash of a password already in UTF-16LE (MS-NLMP 3.3.1 NTOWFv1:
+ * MD4 of its bytes as they are), as NL_TRUST_PASSWORD carries it
+ * (MS-NRPC 2.2.1.3.7): a machine password need not be valid UTF-16. */
+void tw_nl_nt_hash_utf16le(const guint8 *bytes, gsize n, guint8 out[16]);
 
 /* MS-NRPC 3.1.4.3: the 128-bit session key (DES: 64 bits, upper half zero). */
 void tw_nl_session_key(TwNlAlg alg, const guint8 shared_secret[16], const guint8 client_challenge[8],

@@ -467,6 +467,34 @@ void tw_nl_session_after(const TwDcerpcStub *st, TwEvent *ev, TwEvent *carry)
     g_mutex_unlock(&S.lock);
 }
 
+/* Which supplied generation the new password is: its NT hash against the
+ * account's keys (the hashes of the keytabs exported after the change).  The
+ * proof that the decrypted password is the one the DC now holds; neither the
+ * password nor its hash reaches the event. */
+static void new_password_generation(const TwDcerpcStub *st, TwEvent *ev, const guint8 *pw, guint32 len)
+{
+    char abuf[80];
+    const char *account = account_of(ev, abuf, sizeof abuf);
+    if (!account)
+        return;
+    TwNlSecret secrets[TW_NL_GENERATIONS_MAX];
+    guint n = MIN(secrets_for(st->ctx->keys, account, secrets, TW_NL_GENERATIONS_MAX), TW_NL_GENERATIONS_MAX);
+    if (!n)
+        return;
+    guint8 h[16];
+    tw_nl_nt_hash_utf16le(pw, len, h);
+    int match = -1;
+    for (guint i = 0; i < n && match < 0; i++)
+        if (memcmp(h, secrets[i].nt_hash, 16) == 0)
+            match = (int)i;
+    memset(h, 0, sizeof h);
+    tw_event_set_str(ev, "new_password_check", match >= 0 ? "match" : "none");
+    if (match >= 0)
+        tw_event_set_str(ev, "new_password_generation", secrets[match].label);
+    for (guint i = 0; i < n; i++)
+        memset(secrets[i].nt_hash, 0, 16);
+}
+
 void tw_nl_session_trust_password(const TwDcerpcStub *st, TwEvent *ev, const guint8 pw[516])
 {
     if (!st->ctx->keys)
@@ -488,6 +516,7 @@ void tw_nl_session_trust_password(const TwDcerpcStub *st, TwEvent *ev, const gui
                 zero = buf[i] == 0;
             /* the Zerologon reset sets an empty or all-zero password */
             tw_event_set_bool(ev, "new_password_zero", zero);
+            new_password_generation(st, ev, buf + 512 - len, len);
         }
         memset(buf, 0, sizeof buf);
     }

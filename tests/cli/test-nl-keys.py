@@ -100,12 +100,20 @@ check(all(e.get("new_password_length_valid") is True and e.get("new_password_len
 check(all(e.get("authenticator_check") == "match" for e in req)
       and all(e.get("return_authenticator_check") == "match" and e.get("nt_status") == "0x00000000" for e in rsp)
       and len(rsp) == 2, "13 -K: authenticators and return authenticators match, both STATUS_SUCCESS")
+# the decrypted new password is the one the DC holds after each rotation: its NT hash
+# is the keytab's next generation (kvno 2 after frame 50, kvno 3 after frame 331)
+check([(e["frame"], e.get("new_password_check"), e.get("new_password_generation")) for e in req]
+      == [(50, "match", "kvno 2"), (331, "match", "kvno 3")],
+      "13 -K: each new password is the next generation the DC holds: %r"
+      % [(e["frame"], e.get("new_password_check"), e.get("new_password_generation")) for e in req])
 # only the generation before rotation 1: rotation 1's call opens, winbindd's channel
 # (set up with generation 2) does not
 ps = pwset("--nthash", "WS18$:" + NT[("WS18$", 1)])
 req = {e["frame"]: e for e in ps if e.get("dir") == "request"}
 check(req.get(50, {}).get("new_password_length") == 240 and "unsealed" not in req.get(331, {"unsealed": 1}),
       "13 --nthash kvno 1: frame 50 decrypted (240), frame 331 stays sealed")
+check(req.get(50, {}).get("new_password_check") == "none" and "new_password_generation" not in req.get(50, {}),
+      "13 --nthash kvno 1: frame 50's new password is none of the supplied (kvno 2 not given)")
 ps = pwset("--nthash", "WS18$:" + NT[("WS18$", 2)])
 req = {e["frame"]: e for e in ps if e.get("dir") == "request"}
 check(req.get(331, {}).get("new_password_length") == 240 and "unsealed" not in req.get(50, {"unsealed": 1}),
@@ -123,6 +131,9 @@ check(v == "rotation" and [fr for fr, _ in ev][:2] == [50, 331] and all("content
 v, ev = rotation_evidence("-K", KT)
 check(v == "rotation" and {50, 331} <= {fr for fr, _ in ev} and not any("contents encrypted" in w for _, w in ev),
       "13 -K: WS18$ rotation from the two PasswordSet2 read unsealed: %r" % ev)
+check(dict(ev).get(50, "").endswith("(decrypted: it is kvno 2 of the supplied keys)")
+      and dict(ev).get(331, "").endswith("(decrypted: it is kvno 3 of the supplied keys)"),
+      "13 -K: the rotation evidence says which generation each new password is: %r" % ev)
 ps = pwset()
 check(all("unsealed" not in e and "new_password_length" not in e for e in ps) and len(ps) == 4,
       "13 without keys: nothing unsealed")
