@@ -48,7 +48,7 @@ static int dbl_cmp(gconstpointer x, gconstpointer y)
     return a < b ? -1 : a > b;
 }
 
-static double median_of(GArray *v)
+double tw_clock_median(GArray *v)
 {
     g_array_sort(v, dbl_cmp);
     guint n = v->len;
@@ -111,9 +111,9 @@ GArray *tw_clock_intervals(const TwMachine *m)
         if (i > 0) {
             const TwClockSample *p = g_ptr_array_index(by_ts, i - 1);
             if (ABS(s->offset_s - p->offset_s) > thr) {
-                iv.offset_s = median_of(cur);
+                iv.offset_s = tw_clock_median(cur);
                 iv.has_ntp = cur_ntp->len > 0;
-                iv.ntp_offset_s = iv.has_ntp ? median_of(cur_ntp) : 0;
+                iv.ntp_offset_s = iv.has_ntp ? tw_clock_median(cur_ntp) : 0;
                 g_array_append_val(out, iv);
                 g_array_set_size(cur, 0);
                 g_array_set_size(cur_ntp, 0);
@@ -130,9 +130,9 @@ GArray *tw_clock_intervals(const TwMachine *m)
         if (s->kind == TW_CLK_NTP)
             g_array_append_val(cur_ntp, s->offset_s);
     }
-    iv.offset_s = median_of(cur);
+    iv.offset_s = tw_clock_median(cur);
     iv.has_ntp = cur_ntp->len > 0;
-    iv.ntp_offset_s = iv.has_ntp ? median_of(cur_ntp) : 0;
+    iv.ntp_offset_s = iv.has_ntp ? tw_clock_median(cur_ntp) : 0;
     g_array_append_val(out, iv);
     return out;
 }
@@ -226,7 +226,7 @@ bool tw_clock_dc_offset_at(const TwAnalysis *a, gint64 ts, double *offset_s)
         double o = iv->has_ntp ? iv->ntp_offset_s : iv->offset_s;
         g_array_append_val(v, o);
     }
-    *offset_s = median_of(v);
+    *offset_s = tw_clock_median(v);
     return true;
 }
 
@@ -483,7 +483,7 @@ GPtrArray *tw_clock_time_source_followers(const TwAnalysis *a, const TwMachine *
     if (cand->len < TW_AN_TIME_SOURCE_MIN_CLIENTS)
         return out;
     g_autoptr(GArray) sorted = g_array_copy(offs);
-    double med = median_of(sorted);
+    double med = tw_clock_median(sorted);
     for (guint i = 0; i < cand->len; i++)
         if (ABS(g_array_index(offs, double, i) - med) <= TW_AN_TIME_SOURCE_SPREAD_S)
             g_ptr_array_add(out, g_ptr_array_index(cand, i));

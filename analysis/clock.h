@@ -56,6 +56,9 @@ char *tw_clock_describe_steps(const TwMachine *m);
  * address has more than a tenth, is the capture host. */
 #define TW_CLOCK_OFFLOAD_MIN_EVENTS 4
 
+/* The median of v (sorted in place; v not empty). */
+double tw_clock_median(GArray *v);
+
 /* Per sender address (TwAnalysis.csum_by_src). */
 typedef struct {
     guint64 events;

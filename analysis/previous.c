@@ -93,20 +93,6 @@ guint tw_previous_dcs_in_common(const TwAnalysis *a, const TwPrevReport *r)
     return n;
 }
 
-static int dbl_cmp(gconstpointer x, gconstpointer y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return a < b ? -1 : a > b;
-}
-
-static double median(GArray *v)
-{
-    g_array_sort(v, dbl_cmp);
-    guint n = v->len;
-    return n % 2 ? g_array_index(v, double, n / 2)
-                 : (g_array_index(v, double, n / 2 - 1) + g_array_index(v, double, n / 2)) / 2;
-}
-
 /* Most of v within TW_AN_SKEW_WARN_S of its median: the members agree. */
 static bool agree(GArray *v, double med)
 {
@@ -141,10 +127,10 @@ static bool members_delta(const TwAnalysis *a, const TwPrevReport *r, TwPrevCloc
     out->has_members_now = now->len > 0;
     if (now->len) {
         g_autoptr(GArray) c = g_array_copy(now);
-        out->members_now_s = median(c);
+        out->members_now_s = tw_clock_median(c);
     }
     if (d->len) {
-        out->members_delta_s = median(d);
+        out->members_delta_s = tw_clock_median(d);
         out->members = d->len;
         out->members_common = true;
         return agree(d, out->members_delta_s);
@@ -156,7 +142,7 @@ static bool members_delta(const TwAnalysis *a, const TwPrevReport *r, TwPrevCloc
     }
     if (!now->len || !then->len)
         return true; /* no member in one of them: the capture host is the only reference */
-    double mn = median(now), mt = median(then);
+    double mn = tw_clock_median(now), mt = tw_clock_median(then);
     if (!agree(now, mn) || !agree(then, mt))
         return false;
     out->members_delta_s = mn - mt;

@@ -4,6 +4,7 @@
  * reports only a DC's median "clock_offset_vs_capture_s").  analysis/previous.c
  * compares them with this run's. */
 #include "output/previous.h"
+#include "output/report.h"
 #include "output/wrap.h"
 #include "analysis/clock.h"
 #include "core/event.h"
@@ -262,18 +263,6 @@ void tw_previous_json_dc(JsonBuilder *b, const TwAnalysis *a, const TwMachine *d
     json_builder_end_object(b);
 }
 
-static void json_ts(JsonBuilder *b, const char *name, gint64 us)
-{
-    json_builder_set_member_name(b, name);
-    if (!us) {
-        json_builder_add_null_value(b);
-        return;
-    }
-    char t[32];
-    tw_format_time(us, t);
-    json_builder_add_string_value(b, t);
-}
-
 void tw_previous_json(JsonBuilder *b, const TwAnalysis *a)
 {
     json_builder_set_member_name(b, "previous");
@@ -284,8 +273,8 @@ void tw_previous_json(JsonBuilder *b, const TwAnalysis *a)
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "file");
         json_builder_add_string_value(b, r->file);
-        json_ts(b, "first", r->first_ts);
-        json_ts(b, "last", r->last_ts);
+        tw_report_json_time(b, "first", r->first_ts);
+        tw_report_json_time(b, "last", r->last_ts);
         json_builder_set_member_name(b, "domain_controllers_in_common");
         json_builder_add_int_value(b, common);
         json_builder_set_member_name(b, "related");

@@ -603,7 +603,7 @@ static double round1(double x)
     return (double)(gint64)(x * 10 + (x >= 0 ? 0.5 : -0.5)) / 10;
 }
 
-static void json_time(JsonBuilder *b, const char *name, gint64 us)
+void tw_report_json_time(JsonBuilder *b, const char *name, gint64 us)
 {
     json_builder_set_member_name(b, name);
     if (!us) {
@@ -645,7 +645,7 @@ static void json_evidence(JsonBuilder *b, const GPtrArray *ev)
         json_builder_add_int_value(b, (gint64)file_frame);
         g_autofree char *filter = tw_evidence_filter(e);
         json_str_or_null(b, "filter", filter);
-        json_time(b, "ts", e->ts_us);
+        tw_report_json_time(b, "ts", e->ts_us);
         json_str_or_null(b, "src", e->src[0] ? e->src : NULL);
         json_str_or_null(b, "dst", e->dst[0] ? e->dst : NULL);
         json_str_or_null(b, "msg", e->msg);
@@ -738,8 +738,8 @@ static void json_machine(JsonBuilder *b, const TwAnalysis *a, const Verdict *v)
     else
         json_builder_add_null_value(b);
     tw_previous_json_clock(b, m); /* docs/report.md: what --previous reads back */
-    json_time(b, "first_seen", m->first_ts);
-    json_time(b, "last_seen", m->last_ts);
+    tw_report_json_time(b, "first_seen", m->first_ts);
+    tw_report_json_time(b, "last_seen", m->last_ts);
     gint64 gen = G_MININT64;
     g_autofree char *keys = tw_machine_key_proof(m, &gen);
     if (keys) {
@@ -827,8 +827,8 @@ static char *json_report(TwAnalysis *a, GArray *vs, int exit_status)
 
     json_builder_set_member_name(b, "capture");
     json_builder_begin_object(b);
-    json_time(b, "first", a->first_ts);
-    json_time(b, "last", a->last_ts);
+    tw_report_json_time(b, "first", a->first_ts);
+    tw_report_json_time(b, "last", a->last_ts);
     json_builder_set_member_name(b, "events");
     json_builder_add_int_value(b, (gint64)a->events);
     json_str_array(b, "sources", a->sources);
