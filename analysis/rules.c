@@ -334,7 +334,6 @@ static void rule_stale_password(const TwAnalysis *a, const TwMachine *m, GPtrArr
     bool recovered = ok > last_fail;
     TwFinding *f = tw_finding_new("stale-password", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN,
                                recovered || (!krb->count && !nl_count) ? "medium" : "high");
-    g_autofree char *host = host_of(m);
     g_autofree char *since = fmt_time(first_fail);
     GString *s = g_string_new(NULL);
     g_string_append_printf(s, "The domain controller rejects %s's machine password (", name_of(m));
@@ -357,7 +356,6 @@ static void rule_stale_password(const TwAnalysis *a, const TwMachine *m, GPtrArr
                                ok_at);
     }
     f->summary = g_string_free(s, FALSE);
-    g_autofree char *dch = dc_host(a);
     f->fix = tw_fix_stale_password(a, m);
     add_ev(f, m, TW_F_KRB_KEY_FAIL, 6);
     if (nl_count)
@@ -803,9 +801,7 @@ static void rule_rotation(const TwAnalysis *a, const TwMachine *m, GPtrArray *ou
                                                                  F(m, TW_F_NL_AUTH_DENIED)->last_ts),
                                                              F(m, TW_F_NTLM_FAIL)->last_ts);
     TwFinding *f;
-    g_autofree char *host = host_of(m);
     g_autofree char *when = changed ? fmt_time(changed) : g_strdup("?");
-    g_autofree char *dch = dc_host(a);
     if (fail_after) {
         f = tw_finding_new("rotation", recovered ? TW_STATE_RECOVERED : TW_STATE_BROKEN, "high");
         g_autofree char *fa = fmt_time(fail_after);

@@ -59,6 +59,7 @@ static void test_nul_rule(void)
     n = TW_UTF16_ODD_LENGTH;
     g_autoptr(GByteArray) b = hex("410000004200");
     g_autofree char *o = tw_utf16_to_utf8(b->data, b->len, true, &n);
+    g_assert_nonnull(o);
     g_assert_cmpuint(n, ==, TW_UTF16_ODD_LENGTH | TW_UTF16_EMBEDDED_NUL);
     /* notes may be NULL */
     g_autofree char *q = tw_utf16le_to_utf8(b->data, b->len, NULL);
