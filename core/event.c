@@ -2,6 +2,7 @@
 #include "event.h"
 #include "community-id.h"
 
+#include <link.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -9,33 +10,159 @@
 /* g_intern_string takes a global lock on every call, and every setter and
  * getter names its key.  A small per-thread cache maps the caller's key
  * pointer (nearly always a string literal) to the interned copy.  A hit is
- * confirmed with strcmp, so a key built in a reused buffer is still right. */
-#define TW_INTERN_CACHE_SLOTS 256 /* a power of two */
+ * confirmed with strcmp, so a key built in a reused buffer is still right,
+ * unless the key cannot have changed since it was cached: an interned string
+ * (never freed, never written), or one in the program's read-only segments
+ * (a string literal). */
+#define TW_INTERN_CACHE_BITS 10 /* 1024 slots: the keys of all dissectors, few collisions */
 
 typedef struct {
     const char *key;
     const char *interned;
+    bool immutable; /* key cannot change: the hit needs no strcmp */
 } InternSlot;
 
-static _Thread_local InternSlot intern_cache[TW_INTERN_CACHE_SLOTS];
+static _Thread_local InternSlot intern_cache[1u << TW_INTERN_CACHE_BITS];
+
+/* The main program's non-writable PT_LOAD segments (its .rodata among them). */
+#define TW_RO_RANGES 8
+static struct {
+    guintptr lo, hi;
+} ro_ranges[TW_RO_RANGES];
+static guint n_ro_ranges;
+
+static int ro_segments(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    (void)data;
+    /* The first object dl_iterate_phdr reports is the main program. */
+    for (guint i = 0; i < info->dlpi_phnum && n_ro_ranges < TW_RO_RANGES; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+            continue;
+        ro_ranges[n_ro_ranges].lo = (guintptr)(info->dlpi_addr + ph->p_vaddr);
+        ro_ranges[n_ro_ranges].hi = (guintptr)(info->dlpi_addr + ph->p_vaddr + ph->p_memsz);
+        n_ro_ranges++;
+    }
+    return 1;
+}
+
+/* True when the whole string at s (len bytes and its NUL) lies in a
+ * read-only segment of the program: it can never change. */
+static bool in_ro_segment(const char *s, gsize len)
+{
+    static gsize init;
+    if (g_once_init_enter(&init)) {
+        dl_iterate_phdr(ro_segments, NULL);
+        g_once_init_leave(&init, 1);
+    }
+    guintptr a = (guintptr)s;
+    for (guint i = 0; i < n_ro_ranges; i++)
+        if (a >= ro_ranges[i].lo && a < ro_ranges[i].hi && len < ro_ranges[i].hi - a)
+            return true;
+    return false;
+}
 
 static const char *intern_key(const char *key)
 {
     if (!key)
         return NULL;
-    guintptr h = (guintptr)key;
-    InternSlot *slot = &intern_cache[((h >> 3) ^ (h >> 11)) & (TW_INTERN_CACHE_SLOTS - 1)];
-    if (slot->key == key && strcmp(key, slot->interned) == 0)
+    guint64 h = (guint64)(guintptr)key * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15); /* Fibonacci hashing */
+    InternSlot *slot = &intern_cache[h >> (64 - TW_INTERN_CACHE_BITS)];
+    if (slot->key == key && (slot->immutable || strcmp(key, slot->interned) == 0))
         return slot->interned;
     const char *k = g_intern_string(key);
     slot->key = key;
     slot->interned = k;
+    slot->immutable = key == k || in_ro_segment(key, strlen(key));
     return k;
+}
+
+/* ---- event storage ----------------------------------------------------------
+ *
+ * An event is one block: the TwEvent and the first TW_EVENT_INLINE_STR bytes
+ * of its strings; more strings go to chunks of TW_EVENT_STR_CHUNK bytes
+ * chained to the event; a string longer than a quarter chunk gets its own
+ * allocation as before.  Freed events go back to a small pool of the thread
+ * that frees them, with their field array (capture/ workers free the events
+ * they made), so a steady stream of events allocates nothing.  Sanitizer builds keep no pool,
+ * so a use after free is still found. */
+#define TW_EVENT_INLINE_STR 1024
+#define TW_EVENT_STR_CHUNK 2048
+#if defined(__SANITIZE_ADDRESS__)
+#define TW_EVENT_POOL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TW_EVENT_POOL 0
+#endif
+#endif
+#ifndef TW_EVENT_POOL
+#define TW_EVENT_POOL 64
+#endif
+
+typedef struct {
+    TwEvent ev;
+    char str[TW_EVENT_INLINE_STR];
+} EventBlock;
+
+typedef struct StrChunk {
+    struct StrChunk *next;
+    char data[];
+} StrChunk;
+
+typedef struct {
+    guint n;
+    EventBlock *free[TW_EVENT_POOL > 0 ? TW_EVENT_POOL : 1];
+} EventPool;
+
+static void block_free(EventBlock *b)
+{
+    g_array_free(b->ev.fields, TRUE);
+    g_free(b);
+}
+
+static void event_pool_free(gpointer p)
+{
+    EventPool *pool = p;
+    for (guint i = 0; i < pool->n; i++)
+        block_free(pool->free[i]);
+    g_free(pool);
+}
+
+/* The pool is reached through a thread-local pointer; the GPrivate only
+ * frees it when its thread ends. */
+static GPrivate event_pool_key = G_PRIVATE_INIT(event_pool_free);
+static _Thread_local EventPool *event_pool;
+
+static EventPool *pool_get(void)
+{
+    if (TW_EVENT_POOL == 0)
+        return NULL;
+    if (!event_pool) {
+        event_pool = g_new0(EventPool, 1);
+        g_private_set(&event_pool_key, event_pool);
+    }
+    return event_pool;
 }
 
 TwEvent *tw_event_new(const TwPacketInfo *pi, const char *proto)
 {
-    TwEvent *ev = g_new0(TwEvent, 1);
+    EventPool *pool = pool_get();
+    EventBlock *b;
+    GArray *fields;
+    if (pool && pool->n) {
+        b = pool->free[--pool->n];
+        fields = b->ev.fields;
+        memset(&b->ev, 0, sizeof b->ev);
+    } else {
+        b = g_new(EventBlock, 1);
+        memset(&b->ev, 0, sizeof b->ev);
+        fields = g_array_sized_new(FALSE, TRUE, sizeof(TwField), 16);
+    }
+    TwEvent *ev = &b->ev;
+    ev->fields = fields;
+    ev->str_next_ = b->str;
+    ev->str_left_ = sizeof b->str;
     ev->proto = intern_key(proto);
     if (pi) {
         ev->frame = pi->frame;
@@ -55,15 +182,35 @@ TwEvent *tw_event_new(const TwPacketInfo *pi, const char *proto)
         memcpy(ev->src_mac, pi->src_mac, 6);
         memcpy(ev->dst_mac, pi->dst_mac, 6);
     }
-    ev->fields = g_array_sized_new(FALSE, TRUE, sizeof(TwField), 16);
     return ev;
+}
+
+/* n bytes of the event's string storage (transfer none: freed with ev), or
+ * NULL when n is too large for it (the caller allocates). */
+static char *event_str_alloc(TwEvent *ev, gsize n)
+{
+    if (n <= ev->str_left_) {
+        char *p = ev->str_next_;
+        ev->str_next_ += n;
+        ev->str_left_ -= n;
+        return p;
+    }
+    if (n > TW_EVENT_STR_CHUNK / 4)
+        return NULL;
+    StrChunk *c = g_malloc(sizeof(StrChunk) + TW_EVENT_STR_CHUNK);
+    c->next = ev->str_chunks_;
+    ev->str_chunks_ = c;
+    ev->str_next_ = c->data + n;
+    ev->str_left_ = TW_EVENT_STR_CHUNK - n;
+    return c->data;
 }
 
 static void field_clear(TwField *f)
 {
     switch (f->type) {
     case TW_FIELD_STR:
-        g_free(f->v.s);
+        if (!f->in_event_)
+            g_free(f->v.s);
         break;
     case TW_FIELD_INTLIST:
         if (f->v.ilist)
@@ -76,6 +223,7 @@ static void field_clear(TwField *f)
     default:
         break;
     }
+    f->in_event_ = 0;
     memset(&f->v, 0, sizeof f->v);
 }
 
@@ -94,20 +242,30 @@ void tw_event_free(TwEvent *ev)
         return;
     for (guint i = 0; i < ev->fields->len; i++)
         field_clear(&g_array_index(ev->fields, TwField, i));
-    g_array_free(ev->fields, TRUE);
     if (ev->tree)
         g_ptr_array_free(ev->tree, TRUE);
-    g_free(ev);
+    for (StrChunk *c = ev->str_chunks_, *next; c; c = next) {
+        next = c->next;
+        g_free(c);
+    }
+    EventBlock *b = (EventBlock *)ev; /* tw_event_new made it */
+    EventPool *pool = pool_get();
+    if (pool && pool->n < TW_EVENT_POOL && ev->fields->len <= 256) {
+        g_array_set_size(ev->fields, 0);
+        pool->free[pool->n++] = b;
+        return;
+    }
+    block_free(b);
 }
 
 static TwField *field_slot(TwEvent *ev, const char *key)
 {
     const char *k = intern_key(key);
-    for (guint i = 0; i < ev->fields->len; i++) {
-        TwField *f = &g_array_index(ev->fields, TwField, i);
-        if (f->key == k) {
-            field_clear(f);
-            return f;
+    TwField *fs = (TwField *)(void *)ev->fields->data;
+    for (guint i = 0, n = ev->fields->len; i < n; i++) {
+        if (fs[i].key == k) {
+            field_clear(&fs[i]);
+            return &fs[i];
         }
     }
     TwField nf = { .key = k };
@@ -129,15 +287,33 @@ void tw_event_set_bool(TwEvent *ev, const char *key, gboolean v)
     f->v.b = v ? TRUE : FALSE;
 }
 
+/* True when the n bytes at s are all ASCII (then valid UTF-8 when no NUL). */
+static bool ascii_n(const char *s, gsize n)
+{
+    guint64 acc = 0;
+    gsize i = 0;
+    for (; i + 8 <= n; i += 8) {
+        guint64 w;
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= (guint8)s[i];
+    return (acc & G_GUINT64_CONSTANT(0x8080808080808080)) == 0;
+}
+
 /* Events hold UTF-8 only (event.h): a string that is not valid UTF-8 (bytes
  * copied from a packet that claimed to be text) gets U+FFFD for each bad
  * byte, here, once, so every output (NDJSON, summary, tree, report) and a
  * round trip through NDJSON see the same text.  Transfer full. */
 static char *valid_utf8(char *s)
 {
-    if (!s || g_utf8_validate(s, -1, NULL))
+    if (!s)
         return s;
-    char *v = g_utf8_make_valid(s, -1);
+    gsize n = strlen(s);
+    if (ascii_n(s, n) || g_utf8_validate(s, (gssize)n, NULL))
+        return s;
+    char *v = g_utf8_make_valid(s, (gssize)n);
     g_free(s);
     return v;
 }
@@ -154,45 +330,75 @@ void tw_event_take_str(TwEvent *ev, const char *key, char *s)
     f->v.s = s;
 }
 
+/* Sets key to the n bytes at s, which hold no NUL: copied into the event's
+ * storage, invalid UTF-8 replaced as valid_utf8 does (`valid`: the caller
+ * knows it is valid). */
+static void set_text(TwEvent *ev, const char *key, const char *s, gsize n, bool valid)
+{
+    if (!valid && !ascii_n(s, n) && !g_utf8_validate(s, (gssize)n, NULL)) {
+        tw_event_take_str(ev, key, g_utf8_make_valid(s, (gssize)n));
+        return;
+    }
+    char *d = event_str_alloc(ev, n + 1);
+    bool in_event = d != NULL;
+    if (!d)
+        d = g_malloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = 0;
+    TwField *f = field_slot(ev, key);
+    f->type = TW_FIELD_STR;
+    f->v.s = d;
+    f->in_event_ = in_event;
+}
+
 void tw_event_set_str(TwEvent *ev, const char *key, const char *s)
 {
-    tw_event_take_str(ev, key, s ? g_strdup(s) : NULL);
+    if (!s) {
+        tw_event_remove(ev, key);
+        return;
+    }
+    set_text(ev, key, s, strlen(s), false);
 }
 
 void tw_event_set_strn(TwEvent *ev, const char *key, const char *s, gsize n)
 {
-    tw_event_take_str(ev, key, g_strndup(s, n));
+    /* as g_strndup: the text ends at a NUL within the n bytes */
+    set_text(ev, key, s, strnlen(s, n), false);
 }
 
 void tw_event_set_hex(TwEvent *ev, const char *key, const guint8 *b, gsize n)
 {
     static const char hexd[] = "0123456789abcdef";
-    char *s = g_malloc(n * 2 + 1);
+    char stack[129];
+    char *s = n <= 64 ? stack : g_malloc(n * 2 + 1);
     for (gsize i = 0; i < n; i++) {
         s[2 * i] = hexd[b[i] >> 4];
         s[2 * i + 1] = hexd[b[i] & 15];
     }
     s[2 * n] = 0;
-    tw_event_take_str(ev, key, s);
+    if (s == stack)
+        set_text(ev, key, s, 2 * n, true);
+    else
+        tw_event_take_str(ev, key, s);
 }
 
 void tw_event_set_hex32(TwEvent *ev, const char *key, guint32 v)
 {
     static const char hexd[] = "0123456789abcdef";
-    char *s = g_malloc(11);
+    char s[11];
     s[0] = '0';
     s[1] = 'x';
     for (int i = 0; i < 8; i++)
         s[2 + i] = hexd[(v >> (28 - 4 * i)) & 15];
     s[10] = 0;
-    tw_event_take_str(ev, key, s);
+    set_text(ev, key, s, 10, true);
 }
 
 void tw_event_set_time(TwEvent *ev, const char *key, gint64 ts_us)
 {
     char buf[32];
     tw_format_time(ts_us, buf);
-    tw_event_set_str(ev, key, buf);
+    set_text(ev, key, buf, strlen(buf), true);
 }
 
 void tw_event_take_intlist(TwEvent *ev, const char *key, GArray *list)

@@ -30,6 +30,7 @@ typedef enum {
 typedef struct {
     const char *key; /* interned (g_intern_*), compare with == or strcmp */
     TwFieldType type;
+    guint8 in_event_; /* private to core/event.c: v.s lives in the event's own string storage */
     union {
         gint64 i;
         char *s;
@@ -63,6 +64,11 @@ typedef struct {
     guint8 ip_proto; /* IANA protocol of the IP payload that carried it (6 TCP, 17 UDP), 0 unknown */
     GArray *fields;  /* TwField, in insertion order */
     GPtrArray *tree; /* TwTreeNode*, only when the teaching view was asked for */
+    /* Private to core/event.c: the storage the event's short strings are
+     * copied into (freed with the event, not one allocation per string). */
+    char *str_next_;
+    gsize str_left_;
+    void *str_chunks_;
 } TwEvent;
 
 /* Where a message was seen: filled by capture/, read by dissectors to stamp events. */

@@ -79,7 +79,7 @@ bool tw_der_peek_header(const guint8 *p, gsize len, guint8 *cls, bool *construct
     return parse_header(p, len, cls, constructed, tag, content_len, hdr_len, status);
 }
 
-bool tw_der_read(TwCursor *c, TwDerTlv *out, guint depth)
+bool tw_der_read_any(TwCursor *c, TwDerTlv *out, guint depth)
 {
     memset(out, 0, sizeof *out);
     out->content.status = TW_MALFORMED;
@@ -117,6 +117,9 @@ bool tw_der_next_is(const TwCursor *c, guint8 cls, guint32 tag)
     /* The identifier alone decides; a cut length is reported by the read. */
     const guint8 *p = c->p + c->off;
     gsize avail = c->len - c->off;
+    /* A low tag number with a short-form length: the header is valid. */
+    if (avail >= 2 && (p[0] & 0x1f) != 0x1f && p[1] < 0x80)
+        return (p[0] >> 6) == cls && (p[0] & 0x1f) == tag;
     if (!parse_header(p, avail, &k, &cons, &t, &l, &h, &st)) {
         if (st != TW_TRUNCATED)
             return false;
@@ -214,36 +217,98 @@ bool tw_der_bit_string_u32(TwDerTlv *tlv, guint32 *out)
     return c->status == TW_OK;
 }
 
-char *tw_der_string(TwDerTlv *tlv)
+/* True when the n bytes at p are all ASCII. */
+static bool ascii_n(const guint8 *p, gsize n)
+{
+    guint64 acc = 0;
+    gsize i = 0;
+    for (; i + 8 <= n; i += 8) {
+        guint64 w;
+        memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= p[i];
+    return (acc & G_GUINT64_CONSTANT(0x8080808080808080)) == 0;
+}
+
+/* The octets of a string TLV, as much as was captured (at most
+ * TW_DER_MAX_STRING), consuming the content and latching a cut.  False when
+ * constructed or the cursor failed (not from the cut). */
+static bool string_octets(TwDerTlv *tlv, const guint8 **out, gsize *out_n)
 {
     TwCursor *c = &tlv->content;
     if (tlv->constructed) {
         tw_cursor_fail(c, TW_MALFORMED);
-        return NULL;
+        return false;
     }
     /* Copy what was captured even when the value was cut by snaplen. */
     gsize n = c->len - c->off;
     if (c->status && c->status != TW_TRUNCATED)
-        return NULL;
+        return false;
     if (n > TW_DER_MAX_STRING)
         n = TW_DER_MAX_STRING;
-    GString *s = g_string_sized_new(n + 1);
-    const guint8 *p = c->p + c->off;
-    for (gsize i = 0; i < n; i++) {
-        if (p[i] == 0)
-            g_string_append(s, "\xef\xbf\xbd"); /* NUL would end a C string */
-        else
-            g_string_append_c(s, (char)p[i]);
-    }
+    *out = c->p + c->off;
+    *out_n = n;
     if (n < c->len - c->off || c->len < c->reported)
         tw_cursor_fail(c, c->len < c->reported ? TW_TRUNCATED : TW_LIMIT);
     c->off = c->len;
-    char *raw = g_string_free(s, FALSE);
-    if (g_utf8_validate(raw, -1, NULL))
+    return true;
+}
+
+/* The text of string octets: a NUL becomes U+FFFD (it would end a C
+ * string), then invalid UTF-8 is replaced.  Transfer full. */
+static char *string_text(const guint8 *p, gsize n)
+{
+    char *raw;
+    gsize len;
+    if (!memchr(p, 0, n)) {
+        raw = g_malloc(n + 1);
+        memcpy(raw, p, n);
+        raw[n] = 0;
+        len = n;
+    } else {
+        GString *s = g_string_sized_new(n + 1);
+        for (gsize i = 0; i < n; i++) {
+            if (p[i] == 0)
+                g_string_append(s, "\xef\xbf\xbd");
+            else
+                g_string_append_c(s, (char)p[i]);
+        }
+        len = s->len;
+        raw = g_string_free(s, FALSE);
+    }
+    if (ascii_n((const guint8 *)raw, len) || g_utf8_validate(raw, (gssize)len, NULL))
         return raw;
-    char *valid = g_utf8_make_valid(raw, -1);
+    char *valid = g_utf8_make_valid(raw, (gssize)len);
     g_free(raw);
     return valid;
+}
+
+char *tw_der_string(TwDerTlv *tlv)
+{
+    const guint8 *p;
+    gsize n;
+    if (!string_octets(tlv, &p, &n))
+        return NULL;
+    return string_text(p, n);
+}
+
+const char *tw_der_string_view(TwDerTlv *tlv, gsize *n, char **owned)
+{
+    const guint8 *p;
+    gsize len;
+    *n = 0;
+    *owned = NULL;
+    if (!string_octets(tlv, &p, &len))
+        return NULL;
+    if (!memchr(p, 0, len) && (ascii_n(p, len) || g_utf8_validate((const char *)p, (gssize)len, NULL))) {
+        *n = len;
+        return (const char *)p;
+    }
+    *owned = string_text(p, len);
+    *n = strlen(*owned);
+    return *owned;
 }
 
 const guint8 *tw_der_octets(TwDerTlv *tlv, gsize *len)

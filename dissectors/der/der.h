@@ -53,7 +53,29 @@ typedef struct {
 /* Reads one TLV header and takes its content.  Returns false (with the error
  * latched in c) on any problem. `depth` is the caller's nesting level; a value
  * > TW_DER_MAX_DEPTH latches TW_LIMIT. */
-bool tw_der_read(TwCursor *c, TwDerTlv *out, guint depth);
+bool tw_der_read_any(TwCursor *c, TwDerTlv *out, guint depth);
+
+/* tw_der_read_any, with the common case inline: a low tag number (X.690
+ * 8.1.2.2) and a short-form length (8.1.3.4), two header octets both
+ * captured.  Everything else (and every error) takes tw_der_read_any. */
+static inline bool tw_der_read(TwCursor *c, TwDerTlv *out, guint depth)
+{
+    if (c->status == TW_OK && depth <= TW_DER_MAX_DEPTH && c->len - c->off >= 2) {
+        const guint8 *p = c->p + c->off;
+        guint8 id = p[0], lb = p[1];
+        if ((id & 0x1f) != 0x1f && lb < 0x80) {
+            out->cls = id >> 6;
+            out->constructed = (id & 0x20) != 0;
+            out->tag = id & 0x1f;
+            out->len = lb;
+            out->hdr_len = 2;
+            c->off += 2;
+            out->content = tw_cursor_take(c, lb);
+            return out->content.status == TW_OK;
+        }
+    }
+    return tw_der_read_any(c, out, depth);
+}
 
 /* Reads only the identifier + length of the next TLV without consuming it
  * (used for probes and TCP record sniffing).  Returns false when more bytes
@@ -79,6 +101,13 @@ bool tw_der_bit_string_u32(TwDerTlv *tlv, guint32 *out);        /* first 32 bits
 /* A copy, invalid UTF-8 replaced.  Returns: (transfer full) (nullable): free
  * with g_free(); NULL when constructed or the cursor failed. */
 char *tw_der_string(TwDerTlv *tlv);
+/* The same text without a copy when the content octets already are it (no
+ * NUL, valid UTF-8, within TW_DER_MAX_STRING): the *n bytes returned, not
+ * NUL-terminated, borrowed from the buffer tlv reads, *owned NULL.  Else the
+ * text is tw_der_string()'s, returned and in *owned (transfer full: free
+ * with g_free()).  Same cursor effects as tw_der_string().
+ * Returns: (transfer none) (nullable). */
+const char *tw_der_string_view(TwDerTlv *tlv, gsize *n, char **owned);
 /* Returns: (transfer none) (nullable): the content bytes, borrowed from the
  * buffer tlv reads; NULL (and *len 0) when the cursor failed. */
 const guint8 *tw_der_octets(TwDerTlv *tlv, gsize *len);

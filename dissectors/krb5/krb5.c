@@ -173,6 +173,22 @@ static char *get_str(Krb *k, TwDerTlv *t)
     return s;
 }
 
+/* get_str without a copy when the octets are the text (tw_der_string_view):
+ * *n bytes, no NUL among them; *owned to g_free. */
+static const char *get_str_view(Krb *k, TwDerTlv *t, gsize *n, char **owned)
+{
+    if (t->cls != TW_DER_UNIVERSAL) {
+        tw_cursor_fail(&t->content, TW_MALFORMED);
+        note(k, &t->content);
+        *n = 0;
+        *owned = NULL;
+        return NULL;
+    }
+    const char *s = tw_der_string_view(t, n, owned);
+    note(k, &t->content);
+    return s;
+}
+
 static bool get_time(Krb *k, TwDerTlv *t, gint64 *ts)
 {
     bool ok = tw_der_generalized_time(t, ts);
@@ -531,6 +547,21 @@ static bool tlv_cut(const TwDerTlv *v, gsize cap)
 static bool dec_string(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
     bool cut = tlv_cut(v, TW_DER_MAX_STRING);
+    if (!f->out) {
+        /* into the event: copied once, from the packet when it can be */
+        char *owned;
+        gsize n;
+        const char *t = get_str_view(k, v, &n, &owned);
+        if (t)
+            TREE(k, td, label_of(f), f->note, "%.*s", (int)n, t);
+        if (f->key && t) {
+            tw_event_set_strn(k->ev, f->key, t, n);
+            if (cut)
+                tw_event_mark_truncated(k->ev, f->key);
+        }
+        g_free(owned);
+        return true;
+    }
     char *s = get_str(k, v);
     if (s)
         TREE(k, td, label_of(f), f->note, "%s", s);
@@ -623,21 +654,51 @@ typedef struct {
     bool cut;   /* a prefix: the TLV was cut or components were dropped */
 } KrbName;
 
+/* A PrincipalName being read: its components joined in buf (or on the heap
+ * when longer), the record (pn) first so that principal_name_type's OUT()
+ * offsets land in it. */
+typedef struct {
+    KrbName pn;
+    bool any;    /* a component was joined (the name may be "") */
+    char *text;  /* buf or g_malloc'd */
+    gsize len, cap;
+    char buf[192];
+} NameBuild;
+
+static void name_append(NameBuild *nb, const char *s, gsize n)
+{
+    if (n > nb->cap - nb->len) {
+        gsize cap = MAX(nb->cap * 2, nb->len + n + 1);
+        if (nb->text == nb->buf) {
+            nb->text = g_malloc(cap);
+            memcpy(nb->text, nb->buf, nb->len);
+        } else {
+            nb->text = g_realloc(nb->text, cap);
+        }
+        nb->cap = cap;
+    }
+    memcpy(nb->text + nb->len, s, n);
+    nb->len += n;
+}
+
 static bool name_component(Krb *k, TwDerTlv *s, guint d, guint td, guint i, void *rec)
 {
-    KrbName *pn = rec;
-    char *str = get_str(k, s);
+    NameBuild *nb = rec;
+    char *owned;
+    gsize n;
+    const char *str = get_str_view(k, s, &n, &owned);
     if (!str)
         return false;
-    TREE_SPEC(k, td, "KerberosString", "RFC 4120 5.2.1", NULL, "%s", str);
+    TREE_SPEC(k, td, "KerberosString", "RFC 4120 5.2.1", NULL, "%.*s", (int)n, str);
     if (i >= TW_KRB5_MAX_NAME_COMPONENTS)
-        pn->cut = true;
+        nb->pn.cut = true;
     if (i < TW_KRB5_MAX_NAME_COMPONENTS) {
-        char *joined = pn->name ? g_strconcat(pn->name, "/", str, NULL) : g_strdup(str);
-        g_free(pn->name);
-        pn->name = joined;
+        if (nb->any)
+            name_append(nb, "/", 1);
+        name_append(nb, str, n);
+        nb->any = true;
     }
-    g_free(str);
+    g_free(owned);
     return true;
 }
 
@@ -651,23 +712,26 @@ KRB_TYPE(principal_name_type, "PrincipalName", "RFC 4120 5.2.2",
  * into the event as key and its name-type as key2. */
 static bool dec_principal(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
-    KrbName pn = { 0 };
+    NameBuild nb = { .any = false };
+    nb.text = nb.buf;
+    nb.cap = sizeof nb.buf;
     HEAD(k, td, label_of(f), f->note);
-    walk_value(k, &principal_name_type, v, d, td + 1, &pn);
-    pn.cut |= tlv_cut(v, G_MAXSIZE);
+    walk_value(k, &principal_name_type, v, d, td + 1, &nb);
+    nb.pn.cut |= tlv_cut(v, G_MAXSIZE);
     if (f->out) {
         KrbName *dst = out_slot(rec, f);
         g_free(dst->name);
-        *dst = pn;
-    } else if (f->key && pn.name) {
-        tw_event_take_str(k->ev, f->key, pn.name);
-        if (pn.cut)
+        *dst = nb.pn;
+        dst->name = nb.any ? g_strndup(nb.text, nb.len) : NULL;
+    } else if (f->key && nb.any) {
+        tw_event_set_strn(k->ev, f->key, nb.text, nb.len);
+        if (nb.pn.cut)
             tw_event_mark_truncated(k->ev, f->key);
         if (f->key2)
-            tw_event_set_int(k->ev, f->key2, pn.type);
-    } else {
-        g_free(pn.name);
+            tw_event_set_int(k->ev, f->key2, nb.pn.type);
     }
+    if (nb.text != nb.buf)
+        g_free(nb.text);
     return true;
 }
 
