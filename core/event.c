@@ -78,6 +78,11 @@ static const char *intern_key(const char *key)
     return k;
 }
 
+const char *tw_event_intern(const char *s)
+{
+    return intern_key(s);
+}
+
 /* ---- event storage ----------------------------------------------------------
  *
  * An event is one block: the TwEvent and the first TW_EVENT_INLINE_STR bytes
@@ -394,11 +399,28 @@ void tw_event_set_hex32(TwEvent *ev, const char *key, guint32 v)
     set_text(ev, key, s, 10, true);
 }
 
+/* tw_format_time is a function of its argument alone, and a Kerberos
+ * message repeats the same few times (a till of 2037-09-13T02:48:05Z in every
+ * request): what it wrote for the last times seen is kept per thread. */
+#define TW_TIME_TEXT_CACHE 16 /* a power of two */
+static _Thread_local struct {
+    gint64 ts_us;
+    bool valid;
+    guint8 len;
+    char text[32];
+} time_text_cache[TW_TIME_TEXT_CACHE];
+
 void tw_event_set_time(TwEvent *ev, const char *key, gint64 ts_us)
 {
-    char buf[32];
-    tw_format_time(ts_us, buf);
-    set_text(ev, key, buf, strlen(buf), true);
+    guint64 h = (guint64)ts_us * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+    guint i = (guint)(h >> 60) & (TW_TIME_TEXT_CACHE - 1);
+    if (!time_text_cache[i].valid || time_text_cache[i].ts_us != ts_us) {
+        tw_format_time(ts_us, time_text_cache[i].text);
+        time_text_cache[i].len = (guint8)strnlen(time_text_cache[i].text, 31);
+        time_text_cache[i].ts_us = ts_us;
+        time_text_cache[i].valid = true;
+    }
+    set_text(ev, key, time_text_cache[i].text, time_text_cache[i].len, true);
 }
 
 void tw_event_take_intlist(TwEvent *ev, const char *key, GArray *list)
@@ -424,7 +446,7 @@ void tw_event_append_int(TwEvent *ev, const char *key, gint64 v)
         g_array_append_val(cf->v.ilist, v);
         return;
     }
-    GArray *a = g_array_new(FALSE, FALSE, sizeof(gint64));
+    GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), 8);
     g_array_append_val(a, v);
     tw_event_take_intlist(ev, key, a);
 }

@@ -90,6 +90,10 @@ TwEvent *tw_event_new(const TwPacketInfo *pi, const char *proto);
 void tw_event_free(TwEvent *ev);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwEvent, tw_event_free)
 
+/* g_intern_string(s) through the per-thread cache the setters use (cheap
+ * for a string literal).  Returns: (transfer none) (nullable). */
+const char *tw_event_intern(const char *s);
+
 /* Setters replace an existing field of the same key. Keys should be string
  * literals or interned; they are interned here. */
 void tw_event_set_int(TwEvent *ev, const char *key, gint64 v);

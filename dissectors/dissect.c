@@ -47,7 +47,7 @@ void tw_count(TwDissectCtx *ctx, const char *name, guint64 n)
 {
     if (!ctx->counters)
         return;
-    const char *k = g_intern_string(name);
+    const char *k = tw_event_intern(name);
     guint64 *v = g_hash_table_lookup(ctx->counters, k);
     if (!v) {
         v = g_new0(guint64, 1);
@@ -67,7 +67,7 @@ void tw_anomaly(TwDissectCtx *ctx, const char *parser, const char *kind, const c
     g_snprintf(name, sizeof name, "anomaly.%s", kind);
     tw_count(ctx, name, 1);
     if (ctx->counters) {
-        const guint64 *seen = g_hash_table_lookup(ctx->counters, g_intern_string(name));
+        const guint64 *seen = g_hash_table_lookup(ctx->counters, tw_event_intern(name));
         if (seen && *seen > TW_ANOMALY_EVENTS_MAX)
             return;
     }

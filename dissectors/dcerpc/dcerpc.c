@@ -12,6 +12,7 @@
 
 #include "dcerpc-call.h"
 #include "dcerpc-int.h"
+#include "ndr.h"
 #include "dissectors/framer.h"
 
 #define PARSER "dcerpc"
@@ -275,8 +276,7 @@ static void rd_uuid(TwCursor *c, bool le, char out[37])
     guint16 d = rd16(c, le);
     guint8 e[8];
     tw_cursor_copy(c, e, 8);
-    snprintf(out, 37, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", a, b, d, e[0], e[1], e[2],
-             e[3], e[4], e[5], e[6], e[7]);
+    tw_uuid_text(out, a, b, d, e);
 }
 
 /* ---- stream state ----------------------------------------------------- */

@@ -69,9 +69,7 @@ TwStatus tw_epm_tower_parse(const guint8 *p, gsize len, TwEpmTower *t)
                 t->vmajor = tw_cursor_le16(&lhs);
                 t->vminor = tw_cursor_le16(&rhs);
                 if (tw_cursor_ok(&lhs)) {
-                    snprintf(t->uuid, sizeof t->uuid,
-                             "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", a, b, d, e[0],
-                             e[1], e[2], e[3], e[4], e[5], e[6], e[7]);
+                    tw_uuid_text(t->uuid, a, b, d, e);
                     t->has_iface = true;
                 }
             }
@@ -155,8 +153,7 @@ static void tower_tree(TwEvent *ev, guint depth, const char *label, const guint8
             guint16 vmaj = tw_cursor_le16(&lhs);
             guint16 vmin = tw_cursor_le16(&rhs);
             char u[37];
-            snprintf(u, sizeof u, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", a, b, d, e[0], e[1], e[2],
-                     e[3], e[4], e[5], e[6], e[7]);
+            tw_uuid_text(u, a, b, d, e);
             const TwDcerpcIface *ifc = tw_dcerpc_registry_iface(reg, u, vmaj);
             const char *nm = ifc ? ifc->name : strcmp(u, "8a885d04-1ceb-11c9-9fe8-08002b104860") == 0 ? "NDR 2.0"
                                              : strcmp(u, "71710533-beba-4937-8319-b5dbef9ccc36") == 0 ? "NDR64"

@@ -71,8 +71,32 @@ void tw_ndr_uuid(TwNdr *n, char out[37])
     guint16 c = n->le ? tw_cursor_le16(&n->c) : tw_cursor_be16(&n->c);
     guint8 d[8];
     tw_cursor_copy(&n->c, d, 8);
-    snprintf(out, 37, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", a, b, c, d[0], d[1],
-             d[2], d[3], d[4], d[5], d[6], d[7]);
+    tw_uuid_text(out, a, b, c, d);
+}
+
+static char *hex_digits(char *o, guint64 v, int digits)
+{
+    static const char hexd[] = "0123456789abcdef";
+    for (int i = digits - 1; i >= 0; i--) {
+        o[i] = hexd[v & 15];
+        v >>= 4;
+    }
+    return o + digits;
+}
+
+void tw_uuid_text(char out[37], guint32 a, guint16 b, guint16 c, const guint8 d[8])
+{
+    char *o = hex_digits(out, a, 8);
+    *o++ = '-';
+    o = hex_digits(o, b, 4);
+    *o++ = '-';
+    o = hex_digits(o, c, 4);
+    *o++ = '-';
+    o = hex_digits(o, ((guint)d[0] << 8) | d[1], 4);
+    *o++ = '-';
+    for (int i = 2; i < 8; i++)
+        o = hex_digits(o, d[i], 2);
+    *o = 0;
 }
 
 guint32 tw_ndr_enum(TwNdr *n)

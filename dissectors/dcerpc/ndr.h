@@ -68,6 +68,9 @@ void tw_ndr_skip(TwNdr *n, gsize len);
 /* DCE UUID: time_low/mid/hi in the stub's byte order, then 8 bytes (C706 A.2).
  * Writes the canonical lower-case text form (37 bytes with NUL). */
 void tw_ndr_uuid(TwNdr *n, char out[37]);
+/* The text of a UUID from its fields (C706 Appendix A), as
+ * "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x" writes it. */
+void tw_uuid_text(char out[37], guint32 a, guint16 b, guint16 c, const guint8 d[8]);
 
 /* Pointers (4 bytes NDR20, 8 NDR64).  Returns the referent id (0 = NULL). */
 guint64 tw_ndr_ptr(TwNdr *n);

@@ -117,8 +117,10 @@ bool tw_der_next_is(const TwCursor *c, guint8 cls, guint32 tag)
     /* The identifier alone decides; a cut length is reported by the read. */
     const guint8 *p = c->p + c->off;
     gsize avail = c->len - c->off;
-    /* A low tag number with a short-form length: the header is valid. */
-    if (avail >= 2 && (p[0] & 0x1f) != 0x1f && p[1] < 0x80)
+    /* A low tag number with a short-form length or a captured long form of
+     * one or two octets: the header is valid, the identifier decides. */
+    if (avail >= 2 && (p[0] & 0x1f) != 0x1f &&
+        (p[1] < 0x80 || (p[1] == 0x81 && avail >= 3) || (p[1] == 0x82 && avail >= 4)))
         return (p[0] >> 6) == cls && (p[0] & 0x1f) == tag;
     if (!parse_header(p, avail, &k, &cons, &t, &l, &h, &st)) {
         if (st != TW_TRUNCATED)

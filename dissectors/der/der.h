@@ -56,21 +56,36 @@ typedef struct {
 bool tw_der_read_any(TwCursor *c, TwDerTlv *out, guint depth);
 
 /* tw_der_read_any, with the common case inline: a low tag number (X.690
- * 8.1.2.2) and a short-form length (8.1.3.4), two header octets both
- * captured.  Everything else (and every error) takes tw_der_read_any. */
+ * 8.1.2.2) and a short-form length (8.1.3.4) or a long form of one or two
+ * octets (8.1.3.5), the whole header captured.  Everything else (and every
+ * error) takes tw_der_read_any. */
 static inline bool tw_der_read(TwCursor *c, TwDerTlv *out, guint depth)
 {
-    if (c->status == TW_OK && depth <= TW_DER_MAX_DEPTH && c->len - c->off >= 2) {
+    gsize avail = c->len - c->off;
+    if (c->status == TW_OK && depth <= TW_DER_MAX_DEPTH && avail >= 2) {
         const guint8 *p = c->p + c->off;
         guint8 id = p[0], lb = p[1];
-        if ((id & 0x1f) != 0x1f && lb < 0x80) {
+        if ((id & 0x1f) != 0x1f) {
+            gsize len, hdr;
+            if (lb < 0x80) {
+                len = lb;
+                hdr = 2;
+            } else if (lb == 0x81 && avail >= 3) {
+                len = p[2];
+                hdr = 3;
+            } else if (lb == 0x82 && avail >= 4) {
+                len = ((gsize)p[2] << 8) | p[3];
+                hdr = 4;
+            } else {
+                return tw_der_read_any(c, out, depth);
+            }
             out->cls = id >> 6;
             out->constructed = (id & 0x20) != 0;
             out->tag = id & 0x1f;
-            out->len = lb;
-            out->hdr_len = 2;
-            c->off += 2;
-            out->content = tw_cursor_take(c, lb);
+            out->len = len;
+            out->hdr_len = hdr;
+            c->off += hdr;
+            out->content = tw_cursor_take(c, len);
             return out->content.status == TW_OK;
         }
     }

@@ -228,8 +228,12 @@ static char *octets_text(const guint8 *p, gsize n)
 static void append_capped(Krb *k, const char *key, gint64 v)
 {
     const TwField *f = tw_event_get(k->ev, key);
-    if (!f || f->v.ilist->len < TW_KRB5_MAX_LIST)
-        tw_event_append_int(k->ev, key, v);
+    if (f && f->type == TW_FIELD_INTLIST) {
+        if (f->v.ilist->len < TW_KRB5_MAX_LIST)
+            g_array_append_val(f->v.ilist, v); /* the list is the event's: one lookup */
+        return;
+    }
+    tw_event_append_int(k->ev, key, v);
 }
 
 /* ---- value names and notes (teaching view) ---------------------------------- */
@@ -438,7 +442,13 @@ static void walk(Krb *k, const KrbType *type, TwCursor *seq, guint d, guint td, 
     guint32 tag;
     TwDerTlv v;
     while (next_field(k, seq, &tag, &v, d)) {
+        /* The tables list their tags in order, each once, most from 0 or 1:
+         * look where the tag would sit before searching. */
         const KrbField *f = NULL;
+        if (tag < type->n_fields && type->fields[tag].tag == tag)
+            f = &type->fields[tag];
+        else if (tag >= 1 && tag - 1 < type->n_fields && type->fields[tag - 1].tag == tag)
+            f = &type->fields[tag - 1];
         for (gsize i = 0; i < type->n_fields && !f; i++)
             if (type->fields[i].tag == tag)
                 f = &type->fields[i];
@@ -910,26 +920,34 @@ static bool cred_ticket(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *r
     return ticket_fields(k, e, d, td, i == 0);
 }
 
+/* The etypes read so far, at most TW_KRB5_MAX_LIST. */
+typedef struct {
+    guint n;
+    gint64 v[TW_KRB5_MAX_LIST];
+} EtypeList;
+
 static bool enctype_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
 {
-    GArray *list = rec;
+    EtypeList *list = rec;
     gint64 et;
     if (!get_int(k, e, &et))
         return false;
     TREE_SPEC(k, td, "ENCTYPE", "RFC 3961 8", tw_krb5_etype_weak_note(et), "%" G_GINT64_FORMAT " (%s)", et, etype_name(et));
-    if (list->len < TW_KRB5_MAX_LIST)
-        g_array_append_val(list, et);
+    if (list->n < TW_KRB5_MAX_LIST)
+        list->v[list->n++] = et;
     return true;
 }
 
 /* RFC 4120 5.4.1 etype: SEQUENCE OF Int32, into an INTLIST key. */
 static bool dec_etype_list(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
-    GArray *list = g_array_new(FALSE, FALSE, sizeof(gint64));
-    if (seq_of_field(k, f, v, d, td, list))
-        tw_event_take_intlist(k->ev, f->key, list);
-    else
-        g_array_unref(list);
+    EtypeList list;
+    list.n = 0;
+    if (seq_of_field(k, f, v, d, td, &list)) {
+        GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), list.n);
+        g_array_append_vals(a, list.v, list.n);
+        tw_event_take_intlist(k->ev, f->key, a);
+    }
     return true;
 }
 

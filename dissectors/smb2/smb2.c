@@ -236,8 +236,15 @@ static char *utf16_name(TwDissectCtx *ctx, const guint8 *p, gsize n)
 
 static void set_hex64(TwEvent *ev, const char *key, guint64 v)
 {
-    char b[24];
-    g_snprintf(b, sizeof b, "0x%016" G_GINT64_MODIFIER "x", v);
+    static const char hexd[] = "0123456789abcdef";
+    char b[19]; /* "0x%016" G_GINT64_MODIFIER "x" */
+    b[0] = '0';
+    b[1] = 'x';
+    for (int i = 17; i >= 2; i--) {
+        b[i] = hexd[v & 15];
+        v >>= 4;
+    }
+    b[18] = 0;
     tw_event_set_str(ev, key, b);
 }
 
