@@ -63,19 +63,24 @@ static bool in_ro_segment(const char *s, gsize len)
     return false;
 }
 
-static const char *intern_key(const char *key)
+static G_GNUC_NO_INLINE const char *intern_miss(InternSlot *slot, const char *key)
 {
-    if (!key)
-        return NULL;
-    guint64 h = (guint64)(guintptr)key * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15); /* Fibonacci hashing */
-    InternSlot *slot = &intern_cache[h >> (64 - TW_INTERN_CACHE_BITS)];
-    if (slot->key == key && (slot->immutable || strcmp(key, slot->interned) == 0))
-        return slot->interned;
     const char *k = g_intern_string(key);
     slot->key = key;
     slot->interned = k;
     slot->immutable = key == k || in_ro_segment(key, strlen(key));
     return k;
+}
+
+static inline const char *intern_key(const char *key)
+{
+    if (!key)
+        return NULL;
+    guint64 h = (guint64)(guintptr)key * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15); /* Fibonacci hashing */
+    InternSlot *slot = &intern_cache[h >> (64 - TW_INTERN_CACHE_BITS)];
+    if (G_LIKELY(slot->key == key) && (slot->immutable || strcmp(key, slot->interned) == 0))
+        return slot->interned;
+    return intern_miss(slot, key);
 }
 
 const char *tw_event_intern(const char *s)
@@ -105,8 +110,11 @@ const char *tw_event_intern(const char *s)
 #define TW_EVENT_POOL 64
 #endif
 
+#define TW_EVENT_FIELDS 32 /* fields reserved at first (a Kerberos event has ~20) */
+
 typedef struct {
     TwEvent ev;
+    guint fields_cap; /* ev.fields_cap_ while pooled */
     char str[TW_EVENT_INLINE_STR];
 } EventBlock;
 
@@ -162,10 +170,12 @@ TwEvent *tw_event_new(const TwPacketInfo *pi, const char *proto)
     } else {
         b = g_new(EventBlock, 1);
         memset(&b->ev, 0, sizeof b->ev);
-        fields = g_array_sized_new(FALSE, TRUE, sizeof(TwField), 16);
+        fields = g_array_sized_new(FALSE, TRUE, sizeof(TwField), TW_EVENT_FIELDS);
+        b->fields_cap = TW_EVENT_FIELDS;
     }
     TwEvent *ev = &b->ev;
     ev->fields = fields;
+    ev->fields_cap_ = b->fields_cap;
     ev->str_next_ = b->str;
     ev->str_left_ = sizeof b->str;
     ev->proto = intern_key(proto);
@@ -255,8 +265,9 @@ void tw_event_free(TwEvent *ev)
     }
     EventBlock *b = (EventBlock *)ev; /* tw_event_new made it */
     EventPool *pool = pool_get();
-    if (pool && pool->n < TW_EVENT_POOL && ev->fields->len <= 256) {
-        g_array_set_size(ev->fields, 0);
+    if (pool && pool->n < TW_EVENT_POOL && ev->fields_cap_ <= 256) {
+        ev->fields->len = 0; /* as g_array_set_size(0): no clear func, not zero-terminated */
+        b->fields_cap = ev->fields_cap_;
         pool->free[pool->n++] = b;
         return;
     }
@@ -273,9 +284,22 @@ static TwField *field_slot(TwEvent *ev, const char *key)
             return &fs[i];
         }
     }
-    TwField nf = { .key = k };
-    g_array_append_val(ev->fields, nf);
-    return &g_array_index(ev->fields, TwField, ev->fields->len - 1);
+    /* Append.  The array's room is reserved with g_array_set_size and known
+     * (fields_cap_); within it the public length is raised in place, as
+     * g_array_set_size would (the array has no clear func and is not
+     * zero-terminated), without a call and a memcpy per field. */
+    GArray *a = ev->fields;
+    if (a->len >= ev->fields_cap_) {
+        guint len = a->len, cap = MAX(2 * ev->fields_cap_, TW_EVENT_FIELDS);
+        g_array_set_size(a, cap);
+        g_array_set_size(a, len);
+        ev->fields_cap_ = cap;
+    }
+    TwField *nf = &g_array_index(a, TwField, a->len);
+    memset(nf, 0, sizeof *nf);
+    nf->key = k;
+    a->len++;
+    return nf;
 }
 
 void tw_event_set_int(TwEvent *ev, const char *key, gint64 v)

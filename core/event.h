@@ -69,6 +69,7 @@ typedef struct {
     char *str_next_;
     gsize str_left_;
     void *str_chunks_;
+    guint fields_cap_; /* fields the array has room for (reserved by core/event.c) */
 } TwEvent;
 
 /* Where a message was seen: filled by capture/, read by dissectors to stamp events. */

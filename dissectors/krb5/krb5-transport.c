@@ -36,9 +36,12 @@ typedef struct {
     guint anomalies; /* framing anomalies reported on this direction */
 } TcpDir;
 
+#define KRB_PENDING_INLINE 4 /* a UDP flow is one exchange: its requests fit in the flow */
+
 struct KrbFlow {
-    Pending pending[TW_KRB5_MAX_PENDING];
-    guint npending;
+    Pending *pending;  /* unanswered requests, oldest first: inl, or g_malloc'd past it */
+    guint npending, cap;
+    Pending inl[KRB_PENDING_INLINE];
     TcpDir dir[2];
 };
 
@@ -77,6 +80,15 @@ static void remember_request(KrbFlow *f, TwDissectCtx *ctx, const char *pname, g
         memmove(&f->pending[0], &f->pending[1], (TW_KRB5_MAX_PENDING - 1) * sizeof(Pending));
         f->npending--;
         tw_count(ctx, "kerberos.pending_cap", 1);
+    } else if (f->npending == f->cap) {
+        guint cap = MIN(f->cap * 2, TW_KRB5_MAX_PENDING);
+        if (f->pending == f->inl) {
+            f->pending = g_new(Pending, cap);
+            memcpy(f->pending, f->inl, f->npending * sizeof(Pending));
+        } else {
+            f->pending = g_renew(Pending, f->pending, cap);
+        }
+        f->cap = cap;
     }
     Pending p = { ctx->pi ? ctx->pi->frame : 0, t };
     f->pending[f->npending++] = p;
@@ -96,13 +108,33 @@ static guint64 match_reply(KrbFlow *f, gint64 t)
     return 0;
 }
 
+/* The events of one message unit: one Kerberos message, or the 1-2
+ * messages of a kpasswd frame (RFC 3244 2). */
+typedef struct {
+    guint len;
+    TwEvent *ev[2];
+} KrbUnit;
+
+static void unit_add(KrbUnit *u, TwEvent *ev)
+{
+    g_assert(u->len < G_N_ELEMENTS(u->ev));
+    u->ev[u->len++] = ev;
+}
+
+static void unit_clear(KrbUnit *u)
+{
+    for (guint i = 0; i < u->len; i++)
+        tw_event_free(u->ev[i]);
+    u->len = 0;
+}
+
 /* Emits the events of one transport unit (a datagram or a TCP record: one
  * Kerberos message, or the 1-2 messages of a kpasswd frame), pairing them. */
-static void emit_unit(KrbFlow *f, TwDissectCtx *ctx, const char *pname, GPtrArray *evs)
+static void emit_unit(KrbFlow *f, TwDissectCtx *ctx, const char *pname, KrbUnit *evs)
 {
     if (evs->len == 0)
         return;
-    TwEvent *first = g_ptr_array_index(evs, 0);
+    TwEvent *first = evs->ev[0];
     gint64 t = tw_event_get_int(first, "msg_type", 0);
     guint64 reply_to = 0;
     if (is_request(t))
@@ -110,12 +142,12 @@ static void emit_unit(KrbFlow *f, TwDissectCtx *ctx, const char *pname, GPtrArra
     else
         reply_to = match_reply(f, t);
     for (guint i = 0; i < evs->len; i++) {
-        TwEvent *ev = g_ptr_array_index(evs, i);
+        TwEvent *ev = evs->ev[i];
         if (reply_to)
             tw_event_set_int(ev, "reply_to", (gint64)reply_to);
         tw_emit(ctx, ev);
     }
-    g_ptr_array_set_size(evs, 0);
+    evs->len = 0;
 }
 
 /* ---- one message unit --------------------------------------------------------- */
@@ -201,13 +233,13 @@ static void record_mark_tree(TwEvent *ev, gsize reported)
 /* RFC 3244 2: msg-length, version, AP-REQ/AP-REP length, AP-*, KRB-PRIV (or a
  * bare KRB-ERROR).  Returns false if the bytes are not kpasswd. */
 static bool parse_kpasswd(TwDissectCtx *ctx, const char *pname, const guint8 *data, gsize len,
-                          gsize reported, GPtrArray *evs)
+                          gsize reported, KrbUnit *evs)
 {
     if (tw_krb5_looks_like_message(data, len)) {
         TwEvent *ev = tw_krb5_parse_message_full(ctx, data, len, reported, true);
         if (!ev)
             return false;
-        g_ptr_array_add(evs, ev);
+        unit_add(evs, ev);
         return true;
     }
     TwCursor c = tw_cursor_init_reported(data, len, reported);
@@ -224,31 +256,31 @@ static bool parse_kpasswd(TwDissectCtx *ctx, const char *pname, const guint8 *da
         ev_ap = tw_krb5_parse_message_full(ctx, ap.p, ap.len, ap.reported, true);
         if (!ev_ap)
             return false;
-        g_ptr_array_add(evs, ev_ap);
+        unit_add(evs, ev_ap);
     }
     gsize rest = tw_cursor_remaining(&c);
     if (c.status == TW_OK && rest > 0) {
         const guint8 *p = tw_cursor_ptr(&c);
         TwEvent *ev = tw_krb5_parse_message_full(ctx, p, rest, reported - c.off, true);
         if (ev)
-            g_ptr_array_add(evs, ev);
+            unit_add(evs, ev);
     }
     if (len < reported && evs->len > 0) {
         /* The capture stopped before the end of the frame (maybe exactly
          * between AP-REQ and KRB-PRIV): the frame, hence its last part, is cut. */
-        TwEvent *last = g_ptr_array_index(evs, evs->len - 1);
+        TwEvent *last = evs->ev[evs->len - 1];
         if (!tw_event_has(last, "decode_status")) {
             tw_event_set_str(last, "decode_status", tw_status_name(TW_TRUNCATED));
             tw_event_set_bool(last, "truncated", TRUE);
         }
     }
     /* a reply: from port 464, or its first message is no request */
-    gint64 first_type = tw_event_get_int(g_ptr_array_index(evs, 0), "msg_type", 0);
+    gint64 first_type = tw_event_get_int(evs->ev[0], "msg_type", 0);
     bool reply = ctx->pi && ctx->pi->sport == KPASSWD_PORT && ctx->pi->dport != KPASSWD_PORT
                      ? true
                      : first_type == TW_KRB5_AP_REP || first_type == TW_KRB5_ERROR;
     for (guint i = 0; i < evs->len; i++) {
-        TwEvent *ev = g_ptr_array_index(evs, i);
+        TwEvent *ev = evs->ev[i];
         tw_event_set_int(ev, "kpasswd_version", version);
         if (msg_len != reported)
             tw_event_set_int(ev, "kpasswd_msg_length", msg_len);
@@ -265,27 +297,25 @@ static void handle_unit(KrbFlow *f, TwDissectCtx *ctx, bool tcp, const guint8 *d
                         gsize reported)
 {
     const char *pname = parser_name(tcp);
-    g_autoptr(GPtrArray) evs = g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free);
+    KrbUnit evs = { 0 };
     bool ok;
     if (is_kpasswd(ctx)) {
-        ok = parse_kpasswd(ctx, pname, data, len, reported, evs);
+        ok = parse_kpasswd(ctx, pname, data, len, reported, &evs);
     } else {
         TwEvent *ev = tw_krb5_parse_message_full(ctx, data, len, reported, false);
         ok = ev != NULL;
         if (ev)
-            g_ptr_array_add(evs, ev);
+            unit_add(&evs, ev);
     }
     if (!ok) {
-        g_ptr_array_set_size(evs, 0);
+        unit_clear(&evs);
         tw_count(ctx, "kerberos.not_kerberos", 1);
         return;
     }
     if (tcp && ctx->want_tree)
-        for (guint i = 0; i < evs->len; i++)
-            record_mark_tree(g_ptr_array_index(evs, i), reported);
-    /* emit_unit hands the events over: stop the array from freeing them. */
-    g_ptr_array_set_free_func(evs, NULL);
-    emit_unit(f, ctx, pname, evs);
+        for (guint i = 0; i < evs.len; i++)
+            record_mark_tree(evs.ev[i], reported);
+    emit_unit(f, ctx, pname, &evs); /* hands the events over */
 }
 
 /* ---- parser state ---------------------------------------------------------------- */
@@ -295,6 +325,8 @@ static const TwFramerSpec krb_tcp_framing;
 static void *krb_state_new(void)
 {
     KrbFlow *f = g_new0(KrbFlow, 1);
+    f->pending = f->inl;
+    f->cap = KRB_PENDING_INLINE;
     for (int i = 0; i < 2; i++) {
         f->dir[i].flow = f;
         tw_framer_init(&f->dir[i].framer, &krb_tcp_framing, &f->dir[i]);
@@ -309,6 +341,8 @@ static void krb_state_free(void *state)
         return;
     for (int i = 0; i < 2; i++)
         tw_framer_clear(&f->dir[i].framer);
+    if (f->pending != f->inl)
+        g_free(f->pending);
     g_free(f);
 }
 
