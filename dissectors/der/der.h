@@ -61,11 +61,11 @@ bool tw_der_read_any(TwCursor *c, TwDerTlv *out, guint depth);
  * error) takes tw_der_read_any. */
 static inline bool tw_der_read(TwCursor *c, TwDerTlv *out, guint depth)
 {
-    gsize avail = c->len - c->off;
-    if (c->status == TW_OK && depth <= TW_DER_MAX_DEPTH && avail >= 2) {
+    if (c->status == TW_OK && depth <= TW_DER_MAX_DEPTH) {
+        gsize avail = c->len - c->off;
         const guint8 *p = c->p + c->off;
-        guint8 id = p[0], lb = p[1];
-        if ((id & 0x1f) != 0x1f) {
+        if (avail >= 2 && (p[0] & 0x1f) != 0x1f) {
+            guint8 lb = p[1];
             gsize len, hdr;
             if (lb < 0x80) {
                 len = lb;
@@ -79,14 +79,21 @@ static inline bool tw_der_read(TwCursor *c, TwDerTlv *out, guint depth)
             } else {
                 return tw_der_read_any(c, out, depth);
             }
-            out->cls = id >> 6;
-            out->constructed = (id & 0x20) != 0;
-            out->tag = id & 0x1f;
-            out->len = len;
-            out->hdr_len = hdr;
-            c->off += hdr;
-            out->content = tw_cursor_take(c, len);
-            return out->content.status == TW_OK;
+            /* The content captured whole: tw_cursor_take's plain case. */
+            if (len <= avail - hdr) {
+                out->cls = p[0] >> 6;
+                out->constructed = (p[0] & 0x20) != 0;
+                out->tag = p[0] & 0x1f;
+                out->len = len;
+                out->hdr_len = hdr;
+                out->content.p = p + hdr;
+                out->content.len = len;
+                out->content.reported = len;
+                out->content.off = 0;
+                out->content.status = TW_OK;
+                c->off += hdr + len;
+                return true;
+            }
         }
     }
     return tw_der_read_any(c, out, depth);
