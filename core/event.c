@@ -123,16 +123,17 @@ typedef struct StrChunk {
     char data[];
 } StrChunk;
 
-typedef struct {
-    guint n;
-    EventBlock *free[TW_EVENT_POOL > 0 ? TW_EVENT_POOL : 1];
-} EventPool;
-
 static void block_free(EventBlock *b)
 {
     g_array_free(b->ev.fields, TRUE);
     g_free(b);
 }
+
+#if TW_EVENT_POOL > 0
+typedef struct {
+    guint n;
+    EventBlock *free[TW_EVENT_POOL];
+} EventPool;
 
 static void event_pool_free(gpointer p)
 {
@@ -149,25 +150,27 @@ static _Thread_local EventPool *event_pool;
 
 static EventPool *pool_get(void)
 {
-    if (TW_EVENT_POOL == 0)
-        return NULL;
     if (!event_pool) {
         event_pool = g_new0(EventPool, 1);
         g_private_set(&event_pool_key, event_pool);
     }
     return event_pool;
 }
+#endif
 
 TwEvent *tw_event_new(const TwPacketInfo *pi, const char *proto)
 {
-    EventPool *pool = pool_get();
     EventBlock *b;
     GArray *fields;
-    if (pool && pool->n) {
+#if TW_EVENT_POOL > 0
+    EventPool *pool = pool_get();
+    if (pool->n) {
         b = pool->free[--pool->n];
         fields = b->ev.fields;
         memset(&b->ev, 0, sizeof b->ev);
-    } else {
+    } else
+#endif
+    {
         b = g_new(EventBlock, 1);
         memset(&b->ev, 0, sizeof b->ev);
         fields = g_array_sized_new(FALSE, TRUE, sizeof(TwField), TW_EVENT_FIELDS);
@@ -264,13 +267,15 @@ void tw_event_free(TwEvent *ev)
         g_free(c);
     }
     EventBlock *b = (EventBlock *)ev; /* tw_event_new made it */
+#if TW_EVENT_POOL > 0
     EventPool *pool = pool_get();
-    if (pool && pool->n < TW_EVENT_POOL && ev->fields_cap_ <= 256) {
+    if (pool->n < TW_EVENT_POOL && ev->fields_cap_ <= 256) {
         ev->fields->len = 0; /* as g_array_set_size(0): no clear func, not zero-terminated */
         b->fields_cap = ev->fields_cap_;
         pool->free[pool->n++] = b;
         return;
     }
+#endif
     block_free(b);
 }
 

@@ -321,9 +321,90 @@ static void test_header_cut_at_reported_end(void)
     }
 }
 
+/* tw_der_string_view: the packet's own bytes when they are the text, else
+ * tw_der_string's copy; the same cursor effects either way. */
+static void test_string_view(void)
+{
+    const guint8 clean[] = { 0x1b, 0x05, 'h', 0xc3, 0xa9, 'l', 'o' };
+    TwCursor c = tw_cursor_init(clean, sizeof clean);
+    TwDerTlv t;
+    g_assert_true(tw_der_read(&c, &t, 0));
+    char *owned = (char *)1;
+    gsize n = 99;
+    const char *v = tw_der_string_view(&t, &n, &owned);
+    g_assert_true(v == (const char *)clean + 2);
+    g_assert_null(owned);
+    g_assert_cmpuint(n, ==, 5);
+    g_assert_true(tw_cursor_at_end(&t.content));
+    g_assert_cmpint(t.content.status, ==, TW_OK);
+
+    const guint8 *bads[] = { (const guint8 *)"\x1b\x04" "a\xff" "bc", (const guint8 *)"\x1b\x04" "a\x00" "bc" };
+    const char *want[] = { "a\xef\xbf\xbd" "bc", "a\xef\xbf\xbd" "bc" };
+    for (guint i = 0; i < G_N_ELEMENTS(bads); i++) {
+        c = tw_cursor_init(bads[i], 6);
+        g_assert_true(tw_der_read(&c, &t, 0));
+        v = tw_der_string_view(&t, &n, &owned);
+        g_assert_nonnull(owned);
+        g_assert_true(v == owned);
+        g_assert_cmpuint(n, ==, strlen(want[i]));
+        g_assert_cmpstr(v, ==, want[i]);
+        g_free(owned);
+    }
+
+    /* cut by the capture: the captured prefix, TRUNCATED latched as tw_der_string does */
+    const guint8 ascii[] = { 0x1b, 0x05, 'h', 'e', 'l', 'l', 'o' };
+    c = tw_cursor_init_reported(ascii, 4, sizeof ascii);
+    g_assert_true(tw_der_read(&c, &t, 0)); /* the child is the captured prefix */
+    g_assert_cmpint(c.status, ==, TW_TRUNCATED);
+    v = tw_der_string_view(&t, &n, &owned);
+    g_assert_true(v == (const char *)ascii + 2);
+    g_assert_null(owned);
+    g_assert_cmpuint(n, ==, 2);
+    g_assert_cmpint(t.content.status, ==, TW_TRUNCATED);
+
+    /* constructed: no text, MALFORMED */
+    const guint8 cons[] = { 0x3b, 0x00 };
+    c = tw_cursor_init(cons, sizeof cons);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_null(tw_der_string_view(&t, &n, &owned));
+    g_assert_null(owned);
+    g_assert_cmpint(t.content.status, ==, TW_MALFORMED);
+}
+
+/* tw_der_next_is decides on the identifier when the header is valid, in
+ * every length form, and says no to an invalid length. */
+static void test_next_is_length_forms(void)
+{
+    const guint8 s1[] = { 0xa3, 0x01, 0x00 };
+    const guint8 s2[] = { 0xa3, 0x81, 0x01, 0x00 };
+    const guint8 s3[] = { 0xa3, 0x82, 0x00, 0x01, 0x00 };
+    const guint8 s4[] = { 0xa3, 0x83, 0x00, 0x00, 0x01, 0x00 };
+    const guint8 *ok[] = { s1, s2, s3, s4 };
+    const gsize ok_n[] = { sizeof s1, sizeof s2, sizeof s3, sizeof s4 };
+    for (guint i = 0; i < G_N_ELEMENTS(ok); i++) {
+        TwCursor c = tw_cursor_init(ok[i], ok_n[i]);
+        g_assert_true(tw_der_next_is(&c, TW_DER_CONTEXT, 3));
+        g_assert_false(tw_der_next_is(&c, TW_DER_CONTEXT, 2));
+        g_assert_false(tw_der_next_is(&c, TW_DER_UNIVERSAL, 3));
+        TwDerTlv t;
+        g_assert_true(tw_der_expect(&c, TW_DER_CONTEXT, 3, &t, 0));
+        g_assert_cmpuint(t.len, ==, 1);
+        g_assert_true(tw_cursor_at_end(&c));
+    }
+    const guint8 indef[] = { 0xa3, 0x80, 0x00, 0x00 };
+    TwCursor c = tw_cursor_init(indef, sizeof indef);
+    g_assert_false(tw_der_next_is(&c, TW_DER_CONTEXT, 3));
+    /* a long form whose length octets are cut still compares the identifier */
+    const guint8 cut[] = { 0xa3, 0x82, 0x00 };
+    c = tw_cursor_init(cut, sizeof cut);
+    g_assert_true(tw_der_next_is(&c, TW_DER_CONTEXT, 3));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/der/string-view", test_string_view);
+    g_test_add_func("/der/next-is-length-forms", test_next_is_length_forms);
     g_test_add_func("/der/short-form", test_short_form);
     g_test_add_func("/der/long-form-lengths", test_long_form_lengths);
     g_test_add_func("/der/indefinite-rejected", test_indefinite_rejected);

@@ -98,6 +98,90 @@ static void test_time_roundtrip(void)
     g_assert_false(tw_parse_time("not a time", &back));
 }
 
+/* A key in a buffer the caller rewrites is still read as what it says now
+ * (the setters' intern cache confirms a hit unless the key cannot change). */
+static void test_key_in_reused_buffer(void)
+{
+    g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
+    char key[16];
+    g_strlcpy(key, "first", sizeof key);
+    tw_event_set_int(ev, key, 1);
+    g_strlcpy(key, "second", sizeof key);
+    tw_event_set_int(ev, key, 2);
+    g_assert_cmpuint(ev->fields->len, ==, 2);
+    g_assert_cmpint(tw_event_get_int(ev, "first", 0), ==, 1);
+    g_assert_cmpint(tw_event_get_int(ev, "second", 0), ==, 2);
+    g_assert_cmpint(tw_event_get_int(ev, key, 0), ==, 2);
+}
+
+/* Many fields and strings of every size (the event's own string storage,
+ * its chunks, strings too large for them), replaced and removed; a freed
+ * event's storage made into a new event carries nothing over. */
+static void test_many_fields_and_strings(void)
+{
+    TwPacketInfo pi = { .frame = 3, .transport = "tcp" };
+    for (int round = 0; round < 3; round++) {
+        TwEvent *ev = tw_event_new(&pi, "x");
+        g_assert_cmpuint(ev->fields->len, ==, 0);
+        g_assert_false(tw_event_has(ev, "k0"));
+        GString *want = g_string_new(NULL);
+        for (int i = 0; i < 100; i++) {
+            g_autofree char *key = g_strdup_printf("k%d", i);
+            gsize n = (gsize)(i * 37 % 700) + (i == 50 ? 5000 : 0);
+            g_string_truncate(want, 0);
+            for (gsize j = 0; j < n; j++)
+                g_string_append_c(want, (char)('a' + (i + j + round) % 26));
+            tw_event_set_str(ev, g_intern_string(key), want->str);
+        }
+        tw_event_set_str(ev, "k7", "replaced");
+        tw_event_set_strn(ev, "k8", "cut here", 3);
+        tw_event_remove(ev, "k9");
+        g_assert_cmpuint(ev->fields->len, ==, 99);
+        for (int i = 0; i < 100; i++) {
+            g_autofree char *key = g_strdup_printf("k%d", i);
+            const char *got = tw_event_get_str(ev, key);
+            if (i == 7) {
+                g_assert_cmpstr(got, ==, "replaced");
+                continue;
+            }
+            if (i == 8) {
+                g_assert_cmpstr(got, ==, "cut");
+                continue;
+            }
+            if (i == 9) {
+                g_assert_null(got);
+                continue;
+            }
+            gsize n = (gsize)(i * 37 % 700) + (i == 50 ? 5000 : 0);
+            g_assert_nonnull(got);
+            g_assert_cmpuint(strlen(got), ==, n);
+            for (gsize j = 0; j < n; j++)
+                g_assert_cmpint(got[j], ==, (char)('a' + (i + j + round) % 26));
+        }
+        /* insertion order is kept */
+        g_assert_cmpstr(g_array_index(ev->fields, TwField, 0).key, ==, "k0");
+        g_assert_cmpstr(g_array_index(ev->fields, TwField, 98).key, ==, "k99");
+        g_string_free(want, TRUE);
+        tw_event_free(ev);
+    }
+}
+
+/* tw_event_set_time writes what tw_format_time writes, for times repeated
+ * and interleaved. */
+static void test_set_time_repeats(void)
+{
+    g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
+    for (int pass = 0; pass < 2; pass++) {
+        for (gint64 i = 0; i < 64; i++) {
+            gint64 ts = G_GINT64_CONSTANT(1700000000000000) + i * 1000001 * (i % 3 ? 1 : -7);
+            char want[32];
+            tw_format_time(ts, want);
+            tw_event_set_time(ev, "t", ts);
+            g_assert_cmpstr(tw_event_get_str(ev, "t"), ==, want);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -106,5 +190,8 @@ int main(int argc, char **argv)
     g_test_add_func("/event/getters-hex", test_getters_and_hex);
     g_test_add_func("/event/time-roundtrip", test_time_roundtrip);
     g_test_add_func("/event/time-out-of-range", test_time_out_of_range);
+    g_test_add_func("/event/key-in-reused-buffer", test_key_in_reused_buffer);
+    g_test_add_func("/event/many-fields-and-strings", test_many_fields_and_strings);
+    g_test_add_func("/event/set-time-repeats", test_set_time_repeats);
     return g_test_run();
 }

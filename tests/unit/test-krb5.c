@@ -790,6 +790,51 @@ static void test_mixed_pending_pairing(void)
     }
 }
 
+/* Many unanswered requests on one flow: kept oldest first up to
+ * TW_KRB5_MAX_PENDING (the oldest beyond it forgotten and counted), each
+ * reply paired with the oldest request of its kind. */
+static void test_many_pending(void)
+{
+    Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
+    g_autoptr(GHashTable) counters = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    void *st = tw_krb5_udp_parser.state_new();
+    const guint n_req = TW_KRB5_MAX_PENDING + 6;
+    for (guint i = 0; i < n_req; i++) {
+        TwPacketInfo pi = pi_udp(100 + i, 50000, 88);
+        TwDissectCtx ctx = { .pi = &pi, .emit = collect_event, .emit_user = &col, .counters = counters };
+        tw_krb5_udp_parser.feed(st, &ctx, TW_DIR_REQ, v_as_req, sizeof v_as_req, sizeof v_as_req);
+    }
+    const guint64 *capped = g_hash_table_lookup(counters, g_intern_string("kerberos.pending_cap"));
+    g_assert_nonnull(capped);
+    g_assert_cmpuint(*capped, ==, 6);
+    for (guint i = 0; i < 10; i++) {
+        TwPacketInfo pi = pi_udp(1000 + i, 88, 50000);
+        TwDissectCtx ctx = { .pi = &pi, .emit = collect_event, .emit_user = &col, .counters = counters };
+        tw_krb5_udp_parser.feed(st, &ctx, TW_DIR_RSP, v_as_rep, sizeof v_as_rep, sizeof v_as_rep);
+    }
+    g_assert_cmpuint(col.events->len, ==, n_req + 10);
+    for (guint i = 0; i < 10; i++)
+        g_assert_cmpint(tw_event_get_int(g_ptr_array_index(col.events, n_req + i), "reply_to", 0), ==, 106 + i);
+    tw_krb5_udp_parser.state_free(st);
+
+    /* a few: all kept, in order */
+    st = tw_krb5_udp_parser.state_new();
+    g_ptr_array_set_size(col.events, 0);
+    for (guint i = 0; i < 7; i++) {
+        TwPacketInfo pi = pi_udp(200 + i, 50000, 88);
+        TwDissectCtx ctx = { .pi = &pi, .emit = collect_event, .emit_user = &col };
+        tw_krb5_udp_parser.feed(st, &ctx, TW_DIR_REQ, v_as_req, sizeof v_as_req, sizeof v_as_req);
+    }
+    for (guint i = 0; i < 7; i++) {
+        TwPacketInfo pi = pi_udp(300 + i, 88, 50000);
+        TwDissectCtx ctx = { .pi = &pi, .emit = collect_event, .emit_user = &col };
+        tw_krb5_udp_parser.feed(st, &ctx, TW_DIR_RSP, v_as_rep, sizeof v_as_rep, sizeof v_as_rep);
+        g_assert_cmpint(tw_event_get_int(g_ptr_array_index(col.events, 7 + i), "reply_to", 0), ==, 200 + i);
+    }
+    tw_krb5_udp_parser.state_free(st);
+    g_ptr_array_unref(col.events);
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -824,6 +869,7 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/tcp-anomaly-cap", test_tcp_anomaly_cap);
     g_test_add_func("/krb5/udp-pairing", test_udp_pairing);
     g_test_add_func("/krb5/mixed-pending-pairing", test_mixed_pending_pairing);
+    g_test_add_func("/krb5/many-pending", test_many_pending);
     g_test_add_func("/krb5/udp-snaplen", test_udp_snaplen);
     return g_test_run();
 }
