@@ -37,6 +37,22 @@ static void test_invalid_utf8_is_replaced(void)
     g_ptr_array_add(l, g_strdup("\xc3"));
     tw_event_take_strlist(ev, "l", l);
     tw_event_tree_add(ev, 0, "name\xfe", NULL, "%s", "v\x80");
+    /* a bad byte at every place of a longer text (read 8 bytes at a time) */
+    for (int at = 0; at < 24; at++) {
+        char buf[25];
+        memset(buf, 'x', 24);
+        buf[24] = 0;
+        buf[at] = (char)0xff;
+        tw_event_set_str(ev, "long", buf);
+        const char *got = tw_event_get_str(ev, "long");
+        g_assert_true(g_utf8_validate(got, -1, NULL));
+        g_assert_cmpuint(strlen(got), ==, 26);
+        tw_event_set_strn(ev, "longn", buf, 24);
+        g_assert_cmpstr(tw_event_get_str(ev, "longn"), ==, got);
+    }
+    /* set_strn ends at a NUL within its n bytes, as g_strndup does */
+    tw_event_set_strn(ev, "nul", "ab\0cd", 5);
+    g_assert_cmpstr(tw_event_get_str(ev, "nul"), ==, "ab");
     g_assert_cmpstr(tw_event_get_str(ev, "s"), ==, "a\xef\xbf\xbd" "b\xc3\xa9");
     g_assert_cmpstr(tw_event_get_str(ev, "n"), ==, "4\xef\xbf\xbd" "15");
     g_assert_cmpstr(g_ptr_array_index(tw_event_get(ev, "l")->v.slist, 0), ==, "\xef\xbf\xbd");

@@ -835,6 +835,104 @@ static void test_many_pending(void)
     g_ptr_array_unref(col.events);
 }
 
+/* A DER TLV of `tag` around `content` (freed), short or long form. */
+static GByteArray *der_tlv(guint8 tag, GByteArray *content)
+{
+    GByteArray *t = g_byte_array_new();
+    guint n = content ? content->len : 0;
+    guint8 h[4] = { tag };
+    guint hl;
+    if (n < 0x80) {
+        h[1] = (guint8)n;
+        hl = 2;
+    } else if (n < 0x100) {
+        h[1] = 0x81;
+        h[2] = (guint8)n;
+        hl = 3;
+    } else {
+        g_assert_cmpuint(n, <, 0x10000);
+        h[1] = 0x82;
+        h[2] = (guint8)(n >> 8);
+        h[3] = (guint8)n;
+        hl = 4;
+    }
+    g_byte_array_append(t, h, hl);
+    if (content) {
+        g_byte_array_append(t, content->data, content->len);
+        g_byte_array_unref(content);
+    }
+    return t;
+}
+
+static GByteArray *der_cat(GByteArray *a, GByteArray *b)
+{
+    g_byte_array_append(a, b->data, b->len);
+    g_byte_array_unref(b);
+    return a;
+}
+
+static GByteArray *der_int(gint64 v)
+{
+    GByteArray *c = g_byte_array_new();
+    guint8 b = (guint8)v;
+    g_byte_array_append(c, &b, 1);
+    return der_tlv(0x02, c);
+}
+
+static GByteArray *der_str(guint8 tag, const char *s)
+{
+    GByteArray *c = g_byte_array_new();
+    g_byte_array_append(c, (const guint8 *)s, (guint)strlen(s));
+    return der_tlv(tag, c);
+}
+
+/* RFC 4120 5.2.2 PrincipalName { [0] name-type, [1] SEQUENCE OF KerberosString }. */
+static GByteArray *der_principal(gint64 type, const char *const *comp, guint n)
+{
+    GByteArray *names = g_byte_array_new();
+    for (guint i = 0; i < n; i++)
+        names = der_cat(names, der_str(0x1b, comp[i]));
+    GByteArray *seq = der_tlv(0xa0, der_int(type));
+    seq = der_cat(seq, der_tlv(0xa1, der_tlv(0x30, names)));
+    return der_tlv(0x30, seq);
+}
+
+/* Principal names joined with '/', however long, and cut (marked) beyond
+ * TW_KRB5_MAX_NAME_COMPONENTS components: a KRB-ERROR built here. */
+static void test_long_principal_names(void)
+{
+    g_autofree char *c1 = g_strnfill(150, 'a');
+    g_autofree char *c2 = g_strnfill(190, 'b');
+    g_autofree char *c3 = g_strnfill(70, 'c');
+    const char *sname[] = { c1, c2, c3, "" , "d" };
+    const char *many[TW_KRB5_MAX_NAME_COMPONENTS + 3];
+    for (guint i = 0; i < G_N_ELEMENTS(many); i++)
+        many[i] = i % 2 ? "x" : "yz";
+    GByteArray *body = der_tlv(0xa0, der_int(5));
+    body = der_cat(body, der_tlv(0xa1, der_int(30)));
+    body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+    body = der_cat(body, der_tlv(0xa5, der_int(0)));
+    body = der_cat(body, der_tlv(0xa6, der_int(6)));
+    body = der_cat(body, der_tlv(0xa8, der_principal(1, many, G_N_ELEMENTS(many))));
+    body = der_cat(body, der_tlv(0xa9, der_str(0x1b, "EXAMPLE.ORG")));
+    body = der_cat(body, der_tlv(0xaa, der_principal(2, sname, G_N_ELEMENTS(sname))));
+    GByteArray *msg = der_tlv(0x7e, der_tlv(0x30, body));
+    g_autoptr(TwEvent) ev = parse(msg->data, msg->len, false);
+    g_assert_nonnull(ev);
+    g_assert_false(tw_event_has(ev, "decode_status"));
+    g_autofree char *want = g_strjoin("/", c1, c2, c3, "", "d", NULL);
+    g_assert_cmpstr(tw_event_get_str(ev, "sname"), ==, want);
+    g_assert_false(tw_event_is_truncated(ev, "sname"));
+    g_assert_cmpint(tw_event_get_int(ev, "sname_type", -1), ==, 2);
+    GString *cw = g_string_new(NULL);
+    for (guint i = 0; i < TW_KRB5_MAX_NAME_COMPONENTS; i++)
+        g_string_append_printf(cw, "%s%s", i ? "/" : "", many[i]);
+    g_assert_cmpstr(tw_event_get_str(ev, "cname"), ==, cw->str);
+    g_assert_true(tw_event_is_truncated(ev, "cname"));
+    g_string_free(cw, TRUE);
+    g_byte_array_unref(msg);
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -870,6 +968,7 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/udp-pairing", test_udp_pairing);
     g_test_add_func("/krb5/mixed-pending-pairing", test_mixed_pending_pairing);
     g_test_add_func("/krb5/many-pending", test_many_pending);
+    g_test_add_func("/krb5/long-principal-names", test_long_principal_names);
     g_test_add_func("/krb5/udp-snaplen", test_udp_snaplen);
     return g_test_run();
 }
