@@ -430,7 +430,7 @@ TwDcerpcStream *tw_dcerpc_stream_new_with_registry(const char *transport, const 
     TwDcerpcStream *s = g_new0(TwDcerpcStream, 1);
     s->reg = reg;
     s->auth = g_array_new(FALSE, TRUE, sizeof(AuthState));
-    s->transport = g_intern_string(transport ? transport : "tcp");
+    s->transport = tw_event_intern(transport ? transport : "tcp");
     s->pipe = g_strdup(pipe_name);
     for (int d = 0; d < 2; d++) {
         s->dir[d] = (struct DcerpcDir){ s, d };
@@ -550,7 +550,7 @@ static TwEvent *event_new(TwDcerpcStream *s, TwDissectCtx *ctx, const char *prot
 TwEvent *tw_dcerpc_stub_event(const TwDcerpcStub *st, const char *proto)
 {
     TwEvent *ev = tw_event_new(st->ctx->pi, proto);
-    ev->transport = g_intern_string(st->transport);
+    ev->transport = tw_event_intern(st->transport);
     if (st->ctx->want_tree && st->hdr_tree)
         tree_copy(ev, st->hdr_tree, 0);
     return ev;

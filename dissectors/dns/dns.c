@@ -173,7 +173,7 @@ static void dns_decorate(TwEvent *ev, void *user)
 {
     DnsDecorate *d = user;
     tw_event_set_int(ev, "dns_id", d->id);
-    if (ev->proto != g_intern_string("kerberos"))
+    if (ev->proto != tw_event_intern("kerberos"))
         return;
     /* A query's AP-REQ is remembered by parse_tkey; answers point back to it. */
     gint64 mt = tw_event_get_int(ev, "msg_type", 0);

@@ -133,7 +133,7 @@ static void tree_prepend_wrap(GssWalk *w, TwEvent *ev)
 static void emit_inner(GssWalk *w, TwEvent *ev)
 {
     tree_prepend_wrap(w, ev);
-    ev->transport = g_intern_string(w->transport);
+    ev->transport = tw_event_intern(w->transport);
     if (w->decorate)
         w->decorate(ev, w->user);
     tw_emit(w->ctx, ev);

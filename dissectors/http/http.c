@@ -197,7 +197,7 @@ static void http_decorate(TwEvent *ev, void *user)
         tw_event_take_str(ev, "http_method", m);
         tw_event_set_str(ev, "http_uri", d->uri);
     }
-    if (ev->proto != g_intern_string("kerberos"))
+    if (ev->proto != tw_event_intern("kerberos"))
         return;
     gint64 mt = tw_event_get_int(ev, "msg_type", 0);
     if (!d->msg->response && mt == 14) /* KRB_AP_REQ */

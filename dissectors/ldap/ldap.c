@@ -96,7 +96,7 @@ static void ldap_decorate(TwEvent *ev, void *user)
 {
     LdapDecorate *d = user;
     tw_event_set_int(ev, "ldap_message_id", d->message_id);
-    if (ev->proto != g_intern_string("kerberos") || !d->pending)
+    if (ev->proto != tw_event_intern("kerberos") || !d->pending)
         return;
     gint64 mt = tw_event_get_int(ev, "msg_type", 0);
     if (!d->response && mt == 14)

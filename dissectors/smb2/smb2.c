@@ -345,13 +345,13 @@ static void sess_decorate(TwEvent *ev, void *user)
     set_hex64(ev, "session_id", d->session_id);
     if (!d->pending)
         return;
-    if (ev->proto == g_intern_string("kerberos")) {
+    if (ev->proto == tw_event_intern("kerberos")) {
         gint64 mt = tw_event_get_int(ev, "msg_type", 0);
         if (!d->response && mt == 14)
             d->pending->krb_request_frame = ev->frame;
         else if (d->response && (mt == 15 || mt == 30) && d->pending->krb_request_frame)
             tw_event_set_int(ev, "reply_to", (gint64)d->pending->krb_request_frame);
-    } else if (ev->proto == g_intern_string("ntlmssp") && !d->response) {
+    } else if (ev->proto == tw_event_intern("ntlmssp") && !d->response) {
         const char *u = tw_event_get_str(ev, "user");
         const char *dm = tw_event_get_str(ev, "domain");
         const char *ws = tw_event_get_str(ev, "workstation");
