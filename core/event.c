@@ -258,8 +258,21 @@ void tw_event_free(TwEvent *ev)
 {
     if (!ev)
         return;
-    for (guint i = 0; i < ev->fields->len; i++)
-        field_clear(&g_array_index(ev->fields, TwField, i));
+    /* field_clear without the reset: the fields go with the event */
+    TwField *fs = (TwField *)(void *)ev->fields->data;
+    for (guint i = 0, n = ev->fields->len; i < n; i++) {
+        TwField *f = &fs[i];
+        if (f->type == TW_FIELD_STR) {
+            if (!f->in_event_)
+                g_free(f->v.s);
+        } else if (f->type == TW_FIELD_INTLIST) {
+            if (f->v.ilist)
+                g_array_unref(f->v.ilist);
+        } else if (f->type == TW_FIELD_STRLIST) {
+            if (f->v.slist)
+                g_ptr_array_unref(f->v.slist);
+        }
+    }
     if (ev->tree)
         g_ptr_array_free(ev->tree, TRUE);
     for (StrChunk *c = ev->str_chunks_, *next; c; c = next) {
