@@ -1,0 +1,166 @@
+/* json-writer.c — the JSON byte writer (json-writer.h). */
+#include "json-writer.h"
+
+void tw_json_writer_begin(TwJsonWriter *w, GString *g)
+{
+    w->g = g;
+    w->p = g->str + g->len;
+    w->end = g->str + g->allocated_len - 1;
+}
+
+void tw_json_writer_grow(TwJsonWriter *w, gsize n)
+{
+    gsize used = (gsize)(w->p - w->g->str);
+    /* g_string_set_size grows the allocation (doubling) and keeps the bytes
+     * written so far; the truncate only moves len back (no shrinking). */
+    g_string_set_size(w->g, used + n);
+    g_string_truncate(w->g, used);
+    w->p = w->g->str + used;
+    w->end = w->g->str + w->g->allocated_len - 1;
+}
+
+void tw_json_writer_end(TwJsonWriter *w)
+{
+    g_string_set_size(w->g, (gsize)(w->p - w->g->str));
+}
+
+static const char digit_pairs[] = "00010203040506070809"
+                                  "10111213141516171819"
+                                  "20212223242526272829"
+                                  "30313233343536373839"
+                                  "40414243444546474849"
+                                  "50515253545556575859"
+                                  "60616263646566676869"
+                                  "70717273747576777879"
+                                  "80818283848586878889"
+                                  "90919293949596979899";
+
+char *tw_json_format_u64(guint64 v, char *end)
+{
+    char *p = end;
+    while (v >= 100) {
+        guint r = (guint)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    return p;
+}
+
+void tw_json_u64(TwJsonWriter *w, guint64 v)
+{
+    char b[20];
+    const char *s = tw_json_format_u64(v, b + sizeof b);
+    tw_json_raw(w, s, (gsize)(b + sizeof b - s));
+}
+
+void tw_json_i64(TwJsonWriter *w, gint64 v)
+{
+    char b[21];
+    char *s;
+    if (v < 0) {
+        s = tw_json_format_u64(-(guint64)v, b + sizeof b); /* also right for G_MININT64 */
+        *--s = '-';
+    } else {
+        s = tw_json_format_u64((guint64)v, b + sizeof b);
+    }
+    tw_json_raw(w, s, (gsize)(b + sizeof b - s));
+}
+
+/* Eight bytes at once (SWAR): the high bit of each byte of the result is set
+ * where the byte needs a look (a control < 0x20, '"', '\\', or >= 0x80).  A
+ * borrow can flag a byte above a flagged one, never one below it, so the
+ * lowest flagged byte is always a real one, and only it is used. */
+#define ONES G_GUINT64_CONSTANT(0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT(0x8080808080808080)
+
+static inline guint64 needs_look(guint64 x)
+{
+    guint64 ctl = (x - 0x20 * ONES) & ~x;
+    guint64 q = x ^ (0x22 * ONES);
+    q = (q - ONES) & ~q;
+    guint64 bs = x ^ (0x5c * ONES);
+    bs = (bs - ONES) & ~bs;
+    return (ctl | q | bs | x) & HIGHS;
+}
+
+static inline bool is_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
+{
+    static const char hexd[] = "0123456789abcdef";
+    /* Invariant: the room after o holds the rest of the input plus the
+     * closing quote; an escape that writes more than it reads reserves
+     * again first. */
+    tw_json_reserve(w, n + 2);
+    char *o = w->p;
+    *o++ = '"';
+    const char *p = s, *e = s + n;
+    for (;;) {
+        while (e - p >= 8) {
+            guint64 x;
+            memcpy(&x, p, 8);
+            memcpy(o, p, 8); /* fits: the room holds e - p + 1 >= 9 */
+            guint64 m = needs_look(GUINT64_FROM_LE(x));
+            if (m) {
+                gsize k = (gsize)__builtin_ctzll(m) >> 3;
+                o += k;
+                p += k;
+                goto look;
+            }
+            o += 8;
+            p += 8;
+        }
+        while (p < e && is_plain((unsigned char)*p))
+            *o++ = *p++;
+        if (p == e)
+            break;
+    look:;
+        unsigned char ch = (unsigned char)*p;
+        if (ch >= 0x80) {
+            gunichar u = g_utf8_get_char_validated(p, (gssize)(e - p));
+            if (u == (gunichar)-1 || u == (gunichar)-2) {
+                w->p = o;
+                tw_json_reserve(w, 6 + (gsize)(e - p) + 1);
+                o = w->p;
+                memcpy(o, "\\ufffd", 6);
+                o += 6;
+                p++;
+            } else {
+                gsize len = (gsize)g_utf8_skip[ch]; /* as many bytes out as in */
+                memcpy(o, p, len);
+                o += len;
+                p += len;
+            }
+            continue;
+        }
+        w->p = o;
+        tw_json_reserve(w, 6 + (gsize)(e - p) + 1);
+        o = w->p;
+        *o++ = '\\';
+        switch (ch) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default: /* the other controls; only they are left below 0x20 */
+            memcpy(o, "u00", 3);
+            o[3] = hexd[ch >> 4];
+            o[4] = hexd[ch & 15];
+            o += 5;
+        }
+        p++;
+    }
+    *o++ = '"';
+    w->p = o;
+}
