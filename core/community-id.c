@@ -37,10 +37,37 @@ static bool icmp_counterpart(bool v6, guint16 type, guint16 *other)
     return false;
 }
 
+/* Dotted IPv4 as inet_pton reads it (four decimal parts 0-255, no leading
+ * zeros, nothing else), without its per-character table walk.  What this
+ * refuses goes to inet_pton, so the two together accept what it accepts. */
+static bool parse_ipv4_plain(const char *s, guint8 out[4])
+{
+    for (int i = 0; i < 4; i++) {
+        if (i && *s++ != '.')
+            return false;
+        if (*s < '0' || *s > '9')
+            return false;
+        guint v = (guint)(*s++ - '0');
+        if (v == 0 && *s >= '0' && *s <= '9')
+            return false;
+        while (*s >= '0' && *s <= '9') {
+            v = v * 10 + (guint)(*s++ - '0');
+            if (v > 255)
+                return false;
+        }
+        out[i] = (guint8)v;
+    }
+    return *s == 0;
+}
+
 static gsize parse_addr(const char *s, guint8 out[16], int *family)
 {
     if (!s)
         return 0;
+    if (parse_ipv4_plain(s, out)) {
+        *family = AF_INET;
+        return 4;
+    }
     if (inet_pton(AF_INET, s, out) == 1) {
         *family = AF_INET;
         return 4;
@@ -152,14 +179,20 @@ typedef struct {
 G_STATIC_ASSERT((TW_COMMUNITY_ID_CACHE_SLOTS & (TW_COMMUNITY_ID_CACHE_SLOTS - 1)) == 0);
 static _Thread_local CidSlot cid_cache[TW_COMMUNITY_ID_CACHE_SLOTS];
 
-/* FNV-1a over the text; *len = its length, or CID_ADDR_MAX if that long. */
-static guint32 hash_addr(guint32 h, const char *s, gsize *len)
+/* A hash of an address text of len bytes: its first and last 8 bytes (all
+ * of it when shorter) and its length.  Only spreads keys over slots: a hit
+ * compares the whole text. */
+static inline guint64 hash_addr(const char *s, gsize len)
 {
-    gsize i = 0;
-    for (; i < CID_ADDR_MAX && s[i]; i++)
-        h = (h ^ (guint8)s[i]) * 16777619u;
-    *len = i;
-    return h;
+    guint64 a = 0, b = 0;
+    if (len >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + len - 8, 8);
+    } else {
+        for (gsize i = 0; i < len; i++)
+            a = a << 8 | (guint8)s[i];
+    }
+    return (a * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15)) ^ (b * G_GUINT64_CONSTANT(0xC2B2AE3D27D4EB4F)) ^ len;
 }
 
 bool tw_community_id_v1(guint16 seed, const char *saddr, const char *daddr, guint8 proto, guint16 sport,
@@ -183,12 +216,13 @@ bool tw_community_id_v1(guint16 seed, const char *saddr, const char *daddr, guin
             dport = p;
         }
     }
-    guint32 h = hash_addr(2166136261u, saddr, &sl);
-    h = hash_addr(h * 31u, daddr, &dl);
+    sl = strnlen(saddr, CID_ADDR_MAX);
+    dl = strnlen(daddr, CID_ADDR_MAX);
     if (sl >= CID_ADDR_MAX || dl >= CID_ADDR_MAX)
         return compute(seed, saddr, daddr, proto, sport, dport, out);
-    h ^= ((guint32)sport << 16 | dport) * 2654435761u;
-    h ^= ((guint32)seed << 8 | proto) * 40503u;
+    guint64 h64 = hash_addr(saddr, sl) ^ (hash_addr(daddr, dl) * 31u);
+    h64 ^= ((guint64)seed << 40 | (guint64)proto << 32 | (guint64)sport << 16 | dport) * G_GUINT64_CONSTANT(0xFF51AFD7ED558CCD);
+    guint32 h = (guint32)(h64 >> 32) ^ (guint32)h64;
     h ^= h >> 15;
     CidSlot *c = &cid_cache[h & (TW_COMMUNITY_ID_CACHE_SLOTS - 1)];
     if (c->used && c->sport == sport && c->dport == dport && c->proto == proto && c->seed == seed &&

@@ -2,6 +2,7 @@
 #include "event.h"
 #include "community-id.h"
 #include "json-writer.h"
+#include "tw-limits.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -489,6 +490,43 @@ bool tw_event_community_id(const TwEvent *ev, char out[32])
     return tw_community_id_v1(0, ev->src, ev->dst, ev->ip_proto, ev->sport, ev->dport, out);
 }
 
+/* ,"key": of a field, from a per-thread cache of the last keys written
+ * (TW_JSON_KEY_CACHE_SLOTS, direct-mapped by the key's address).  A field's
+ * key is interned (event.h), and interned strings are never freed or
+ * changed, so the same address is the same text: a hit needs no compare. */
+#define KEY_TEXT_MAX 48 /* ,"key": of keys up to 44 plain bytes; longer ones are not cached */
+
+typedef struct {
+    const char *key;
+    guint32 len;
+    char text[KEY_TEXT_MAX];
+} KeySlot;
+
+G_STATIC_ASSERT((TW_JSON_KEY_CACHE_SLOTS & (TW_JSON_KEY_CACHE_SLOTS - 1)) == 0);
+static _Thread_local KeySlot key_cache[TW_JSON_KEY_CACHE_SLOTS];
+
+static void json_member_key(TwJsonWriter *w, const char *key)
+{
+    guintptr h = (guintptr)key;
+    KeySlot *slot = &key_cache[((h >> 3) ^ (h >> 12)) & (TW_JSON_KEY_CACHE_SLOTS - 1)];
+    if (G_LIKELY(slot->key == key)) {
+        tw_json_reserve(w, KEY_TEXT_MAX);
+        memcpy(w->p, slot->text, KEY_TEXT_MAX); /* whole: a constant-size copy */
+        w->p += slot->len;
+        return;
+    }
+    gsize off = (gsize)(w->p - w->g->str); /* the GString may move */
+    tw_json_char(w, ',');
+    tw_json_str(w, key);
+    tw_json_char(w, ':');
+    gsize len = (gsize)(w->p - w->g->str) - off;
+    if (len <= KEY_TEXT_MAX) {
+        memcpy(slot->text, w->g->str + off, len);
+        slot->len = (guint32)len;
+        slot->key = key;
+    }
+}
+
 /* JSON strings as json-writer.h escapes them (RFC 8259 7): bytes >= 0x80
  * pass through as the strings are UTF-8 by construction, except invalid
  * sequences which are replaced so the output always parses. */
@@ -536,9 +574,7 @@ void tw_event_to_json(const TwEvent *ev, GString *out)
     }
     for (guint i = 0; i < ev->fields->len; i++) {
         const TwField *f = &g_array_index(ev->fields, TwField, i);
-        tw_json_char(w, ',');
-        tw_json_str(w, f->key);
-        tw_json_char(w, ':');
+        json_member_key(w, f->key);
         switch (f->type) {
         case TW_FIELD_INT:
             tw_json_i64(w, f->v.i);

@@ -53,24 +53,43 @@ char *tw_json_format_u64(guint64 v, char *end)
     return p;
 }
 
+/* Digits of v: 1-20. */
+static inline guint digits_u64(guint64 v)
+{
+    guint n = 1;
+    for (;;) {
+        if (v < 10)
+            return n;
+        if (v < 100)
+            return n + 1;
+        if (v < 1000)
+            return n + 2;
+        if (v < 10000)
+            return n + 3;
+        v /= 10000;
+        n += 4;
+    }
+}
+
 void tw_json_u64(TwJsonWriter *w, guint64 v)
 {
-    char b[20];
-    const char *s = tw_json_format_u64(v, b + sizeof b);
-    tw_json_raw(w, s, (gsize)(b + sizeof b - s));
+    tw_json_reserve(w, 20);
+    guint n = digits_u64(v);
+    tw_json_format_u64(v, w->p + n);
+    w->p += n;
 }
 
 void tw_json_i64(TwJsonWriter *w, gint64 v)
 {
-    char b[21];
-    char *s;
+    tw_json_reserve(w, 21);
+    guint64 u = (guint64)v;
     if (v < 0) {
-        s = tw_json_format_u64(-(guint64)v, b + sizeof b); /* also right for G_MININT64 */
-        *--s = '-';
-    } else {
-        s = tw_json_format_u64((guint64)v, b + sizeof b);
+        *w->p++ = '-';
+        u = -(guint64)v; /* also right for G_MININT64 */
     }
-    tw_json_raw(w, s, (gsize)(b + sizeof b - s));
+    guint n = digits_u64(u);
+    tw_json_format_u64(u, w->p + n);
+    w->p += n;
 }
 
 /* Eight bytes at once (SWAR): the high bit of each byte of the result is set
@@ -90,18 +109,30 @@ static inline guint64 needs_look(guint64 x)
     return (ctl | q | bs | x) & HIGHS;
 }
 
-static inline bool is_plain(unsigned char c)
+/* The last r (1-7) bytes of the string, p to e, as one word (the first in
+ * the low byte), the bytes beyond the string zero: from the 8 bytes ending
+ * at e shifted down when the string is that long, else one byte at a time.
+ * Never reads outside [s, e). */
+static inline guint64 tail_word(const char *s, const char *p, const char *e, gsize r)
 {
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+    guint64 x = 0;
+    if ((gsize)(e - s) >= 8) {
+        memcpy(&x, e - 8, 8);
+        return GUINT64_FROM_LE(x) >> (8 * (8 - r));
+    }
+    for (gsize i = r; i-- > 0;)
+        x = x << 8 | (guint8)p[i];
+    return x;
 }
 
 void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
 {
     static const char hexd[] = "0123456789abcdef";
-    /* Invariant: the room after o holds the rest of the input plus the
-     * closing quote; an escape that writes more than it reads reserves
+    /* Invariant: the room after o holds the rest of the input, the closing
+     * quote and 8 bytes of slack (whole words are stored, and only the bytes
+     * meant are counted); an escape that writes more than it reads reserves
      * again first. */
-    tw_json_reserve(w, n + 2);
+    tw_json_reserve(w, n + 2 + 8);
     char *o = w->p;
     *o++ = '"';
     const char *p = s, *e = s + n;
@@ -109,7 +140,7 @@ void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
         while (e - p >= 8) {
             guint64 x;
             memcpy(&x, p, 8);
-            memcpy(o, p, 8); /* fits: the room holds e - p + 1 >= 9 */
+            memcpy(o, p, 8);
             guint64 m = needs_look(GUINT64_FROM_LE(x));
             if (m) {
                 gsize k = (gsize)__builtin_ctzll(m) >> 3;
@@ -120,17 +151,27 @@ void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
             o += 8;
             p += 8;
         }
-        while (p < e && is_plain((unsigned char)*p))
-            *o++ = *p++;
-        if (p == e)
+        gsize r = (gsize)(e - p);
+        if (r == 0)
             break;
+        guint64 x = tail_word(s, p, e, r);
+        guint64 le = GUINT64_TO_LE(x);
+        memcpy(o, &le, 8); /* the bytes past r are slack, overwritten later */
+        guint64 m = needs_look(x) & ((G_GUINT64_CONSTANT(1) << (8 * r)) - 1);
+        if (!m) {
+            o += r;
+            break;
+        }
+        gsize k = (gsize)__builtin_ctzll(m) >> 3;
+        o += k;
+        p += k;
     look:;
         unsigned char ch = (unsigned char)*p;
         if (ch >= 0x80) {
             gunichar u = g_utf8_get_char_validated(p, (gssize)(e - p));
             if (u == (gunichar)-1 || u == (gunichar)-2) {
                 w->p = o;
-                tw_json_reserve(w, 6 + (gsize)(e - p) + 1);
+                tw_json_reserve(w, 6 + (gsize)(e - p) + 1 + 8);
                 o = w->p;
                 memcpy(o, "\\ufffd", 6);
                 o += 6;
@@ -144,7 +185,7 @@ void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
             continue;
         }
         w->p = o;
-        tw_json_reserve(w, 6 + (gsize)(e - p) + 1);
+        tw_json_reserve(w, 6 + (gsize)(e - p) + 1 + 8);
         o = w->p;
         *o++ = '\\';
         switch (ch) {
