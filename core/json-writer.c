@@ -205,3 +205,82 @@ void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
     *o++ = '"';
     w->p = o;
 }
+
+/* json-glib's escaping (json-generator.c json_strescape, as json-glib 1.6
+ * writes): '"' and '\\' escaped, \b \f \n \r \t by their short escape,
+ * U+0001-U+001E and U+007F as \u00XX, and every other byte as it is (U+001F
+ * too, and bytes >= 0x80 valid or not).  Looked at with needs_look plus
+ * DEL; a flagged byte that needs nothing is copied. */
+static inline guint64 needs_look_glib(guint64 x)
+{
+    guint64 del = x ^ (0x7f * ONES);
+    del = (del - ONES) & ~del;
+    return needs_look(x) | (del & HIGHS);
+}
+
+void tw_json_strn_glib(TwJsonWriter *w, const char *s, gsize n)
+{
+    static const char hexd[] = "0123456789abcdef";
+    tw_json_reserve(w, n + 2 + 8); /* the invariant of tw_json_strn */
+    char *o = w->p;
+    *o++ = '"';
+    const char *p = s, *e = s + n;
+    for (;;) {
+        while (e - p >= 8) {
+            guint64 x;
+            memcpy(&x, p, 8);
+            memcpy(o, p, 8);
+            guint64 m = needs_look_glib(GUINT64_FROM_LE(x));
+            if (m) {
+                gsize k = (gsize)__builtin_ctzll(m) >> 3;
+                o += k;
+                p += k;
+                goto look;
+            }
+            o += 8;
+            p += 8;
+        }
+        gsize r = (gsize)(e - p);
+        if (r == 0)
+            break;
+        guint64 x = tail_word(s, p, e, r);
+        guint64 le = GUINT64_TO_LE(x);
+        memcpy(o, &le, 8);
+        guint64 m = needs_look_glib(x) & ((G_GUINT64_CONSTANT(1) << (8 * r)) - 1);
+        if (!m) {
+            o += r;
+            break;
+        }
+        gsize k = (gsize)__builtin_ctzll(m) >> 3;
+        o += k;
+        p += k;
+    look:;
+        unsigned char ch = (unsigned char)*p;
+        if (ch >= 0x80 || ch == 0x1f || ch == 0) {
+            *o++ = (char)ch; /* as it is (NUL only when a length says so) */
+            p++;
+            continue;
+        }
+        w->p = o;
+        tw_json_reserve(w, 6 + (gsize)(e - p) + 1 + 8);
+        o = w->p;
+        *o++ = '\\';
+        switch (ch) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default: /* U+0001-U+001E, U+007F */
+            memcpy(o, "u00", 3);
+            o[3] = hexd[ch >> 4];
+            o[4] = hexd[ch & 15];
+            o += 5;
+        }
+        p++;
+    }
+    *o++ = '"';
+    w->p = o;
+}

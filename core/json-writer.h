@@ -70,3 +70,11 @@ static inline void tw_json_str(TwJsonWriter *w, const char *s)
 /* Decimal digits of v without sign, right-aligned ending at `end`; returns
  * the first digit (at most 20 are written before `end`). */
 char *tw_json_format_u64(guint64 v, char *end);
+
+/* The same, escaped as json-glib's generator escapes (json-writer.c): for
+ * documents that must stay byte-identical to what JsonGenerator wrote. */
+void tw_json_strn_glib(TwJsonWriter *w, const char *s, gsize n);
+static inline void tw_json_str_glib(TwJsonWriter *w, const char *s)
+{
+    tw_json_strn_glib(w, s, strlen(s));
+}

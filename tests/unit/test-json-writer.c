@@ -4,6 +4,9 @@
  * integers against printf, times against gmtime_r. */
 #include "core/event.h"
 #include "core/json-writer.h"
+#include "output/sink.h"
+
+#include <json-glib/json-glib.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -370,6 +373,127 @@ static void test_event_keys(void)
     }
 }
 
+/* What JsonGenerator writes for the string s (as a member name and as a
+ * value): the reference of tw_json_strn_glib. */
+static char *glib_text(const char *s)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, s);
+    json_builder_add_string_value(b, s);
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, NULL);
+}
+
+static void check_glib(const char *s)
+{
+    g_autofree char *want = glib_text(s);
+    GString *g = g_string_new("{");
+    TwJsonWriter w;
+    tw_json_writer_begin(&w, g);
+    tw_json_str_glib(&w, s);
+    tw_json_char(&w, ':');
+    tw_json_str_glib(&w, s);
+    tw_json_char(&w, '}');
+    tw_json_writer_end(&w);
+    g_autofree char *got = g_string_free(g, FALSE);
+    if (strcmp(got, want) != 0) {
+        g_autofree char *e1 = g_strescape(got, NULL), *e2 = g_strescape(want, NULL);
+        g_error("glib escape: got %s, want %s", e1, e2);
+    }
+}
+
+/* json-glib's own escaping (0x1f as it is, DEL as \u007f, \b \f, bytes
+ * >= 0x80 as they are), byte by byte, at every position, and at random. */
+static void test_escape_glib(void)
+{
+    char buf[40];
+    for (int c = 1; c < 256; c++) {
+        for (gsize n = 1; n < 20; n++) {
+            memset(buf, 'a', n);
+            buf[n] = 0;
+            buf[(gsize)c % n] = (char)c;
+            check_glib(buf);
+        }
+    }
+    check_glib("");
+    GRand *r = g_rand_new_with_seed(5);
+    for (int t = 0; t < 5000; t++) {
+        gsize n = (gsize)g_rand_int_range(r, 0, sizeof buf - 1);
+        for (gsize i = 0; i < n; i++)
+            buf[i] = (char)g_rand_int_range(r, 1, 256);
+        buf[n] = 0;
+        check_glib(buf);
+    }
+    g_rand_free(r);
+}
+
+/* A -T ecs document is what JsonGenerator writes: parsed and generated
+ * again it is the same bytes (its escaping, its member order, no member
+ * twice), for events with awkward strings, lists, MACs, a machine account;
+ * and an event with a field named like a trustwire.* member written before
+ * the fields (the builder's merge) too. */
+static void check_ecs_canonical(const TwEvent *ev)
+{
+    g_autoptr(GString) doc = g_string_new(NULL);
+    tw_ecs_event_json(ev, NULL, doc);
+    g_assert_true(g_str_has_suffix(doc->str, "}\n"));
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autoptr(GError) err = NULL;
+    g_assert_true(json_parser_load_from_data(p, doc->str, (gssize)doc->len - 1, &err));
+    g_assert_no_error(err);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_root(gen, json_parser_get_root(p));
+    g_autofree char *again = json_generator_to_data(gen, NULL);
+    g_string_truncate(doc, doc->len - 1);
+    g_assert_cmpstr(doc->str, ==, again);
+}
+
+static void test_ecs_document(void)
+{
+    TwPacketInfo pi = { .frame = 42, .ts_us = G_GINT64_CONSTANT(-1), .transport = "tcp",
+                        .src = "10.0.0.1", .dst = "fe80::1", .sport = 50000, .dport = 88, .has_mac = true,
+                        .src_mac = { 0, 0x1b, 0xaa, 0xff, 0x10, 0x09 }, .dst_mac = { 0xde, 0xad, 0xbe, 0xef, 0, 1 } };
+    static const char *const texts[] = { "plain", "q\"b\\s", "\x01\x1f\x7f\b\f\n\r\t", "caf\xc3\xa9", "" };
+    for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+        g_autoptr(TwEvent) ev = tw_event_new(&pi, "kerberos");
+        tw_event_set_int(ev, "msg_type", 30);
+        tw_event_set_int(ev, "error_code", 6);
+        tw_event_set_str(ev, "error_name", texts[i]);
+        tw_event_set_str(ev, "cname", "WS1$");
+        tw_event_set_str(ev, "crealm", texts[i]);
+        tw_event_set_str(ev, texts[i][0] ? texts[i] : "empty_key", texts[i]);
+        tw_event_append_int(ev, "etypes", G_MININT64);
+        tw_event_append_int(ev, "etypes", 18);
+        GPtrArray *l = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(l, g_strdup(texts[i]));
+        g_ptr_array_add(l, g_strdup("x"));
+        tw_event_take_strlist(ev, "addresses", l);
+        tw_event_set_bool(ev, "pac_request", i % 2);
+        check_ecs_canonical(ev);
+        if (i == 0) {
+            g_autoptr(GString) doc = g_string_new(NULL);
+            tw_ecs_event_json(ev, NULL, doc);
+            g_assert_nonnull(strstr(doc->str, "\"source\":{\"ip\":\"10.0.0.1\",\"port\":50000,\"mac\":\"00-1B-AA-FF-10-09\"}"));
+            g_assert_nonnull(strstr(doc->str, "\"destination\":{\"ip\":\"fe80::1\",\"port\":88,\"mac\":\"DE-AD-BE-EF-00-01\"}"));
+            g_assert_true(g_str_has_prefix(doc->str, "{\"@timestamp\":\"1969-12-31T23:59:59.999999Z\",\"ecs\":{\"version\":"));
+            g_assert_nonnull(strstr(doc->str, "\"iana_number\":\"6\""));
+        }
+    }
+    g_autoptr(TwEvent) other = tw_event_new(NULL, "http");
+    tw_event_set_str(other, "http_method", "GET");
+    tw_event_set_int(other, "http_status", 401);
+    tw_event_set_str(other, "http_uri", "/a?b=\"c\"");
+    check_ecs_canonical(other);
+    g_autoptr(TwEvent) merged = tw_event_new(&pi, "kerberos");
+    tw_event_set_str(merged, "frame", "not the frame number");
+    tw_event_set_str(merged, "transport", "smb2");
+    check_ecs_canonical(merged);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -379,6 +503,8 @@ int main(int argc, char **argv)
     g_test_add_func("/json-writer/grows", test_writer_grows);
     g_test_add_func("/json-writer/integers", test_integers);
     g_test_add_func("/json-writer/event-keys", test_event_keys);
+    g_test_add_func("/json-writer/escape-glib", test_escape_glib);
+    g_test_add_func("/json-writer/ecs-document", test_ecs_document);
     g_test_add_func("/json-writer/time-fixed", test_time_fixed);
     g_test_add_func("/json-writer/time-sweep", test_time_sweep);
     return g_test_run();
