@@ -138,6 +138,27 @@ static char *machine_host(const char *account)
     return g_strndup(account, n - 1);
 }
 
+/* docs/events.md "Values cut by the capture": identities are read with
+ * tw_event_get_whole_str, which looks up KEY_truncated for every key.  An
+ * event with no *_truncated field at all (nearly every one) has no cut
+ * value, and its whole strings are its strings. */
+static bool any_cut(const TwEvent *ev)
+{
+    static const char sfx[] = "_truncated";
+    for (guint i = 0; i < ev->fields->len; i++) {
+        const char *k = g_array_index(ev->fields, TwField, i).key;
+        gsize n = strlen(k);
+        if (n >= sizeof sfx - 1 && memcmp(k + n - (sizeof sfx - 1), sfx, sizeof sfx - 1) == 0)
+            return true;
+    }
+    return false;
+}
+
+static const char *whole_str(const TwEvent *ev, bool cut, const char *key)
+{
+    return cut ? tw_event_get_whole_str(ev, key) : tw_event_get_str(ev, key);
+}
+
 typedef struct {
     const char *category[2];
     const char *type[2];
@@ -149,7 +170,7 @@ typedef struct {
 } Ecs;
 
 /* docs/ecs.md "Categorisation": a function of proto and typed fields only. */
-static void categorise(const TwEvent *ev, Ecs *c)
+static void categorise(const TwEvent *ev, bool cut, Ecs *c)
 {
     const char *p = ev->proto;
     guint32 st;
@@ -254,18 +275,18 @@ static void categorise(const TwEvent *ev, Ecs *c)
 
     /* Who: the account the message is about. */
     if (is(p, "kerberos")) {
-        c->user = tw_event_get_whole_str(ev, "cname");
-        c->domain = tw_event_get_whole_str(ev, "crealm");
+        c->user = whole_str(ev, cut, "cname");
+        c->domain = whole_str(ev, cut, "crealm");
         if (c->user && !c->domain && tw_event_get_int(ev, "msg_type", 0) == 10)
-            c->domain = tw_event_get_whole_str(ev, "realm"); /* AS-REQ: the client's realm */
+            c->domain = whole_str(ev, cut, "realm"); /* AS-REQ: the client's realm */
     } else if (is(p, "ntlmssp") || is(p, "smb2") || is(p, "samr")) {
-        c->user = tw_event_get_whole_str(ev, "user");
-        c->domain = tw_event_get_whole_str(ev, "domain");
+        c->user = whole_str(ev, cut, "user");
+        c->domain = whole_str(ev, cut, "domain");
     } else if (is(p, "netlogon")) {
-        c->user = tw_event_get_whole_str(ev, "logon_user");
-        c->domain = tw_event_get_whole_str(ev, "logon_domain");
+        c->user = whole_str(ev, cut, "logon_user");
+        c->domain = whole_str(ev, cut, "logon_domain");
         if (!c->user)
-            c->user = tw_event_get_whole_str(ev, "account");
+            c->user = whole_str(ev, cut, "account");
     }
     if (c->user && !*c->user)
         c->user = NULL;
@@ -317,13 +338,14 @@ static void add_endpoint(JsonBuilder *b, const char *name, const char *ip, guint
 static void ecs_event_json_builder(const TwEvent *ev, const char *source, GString *out)
 {
     Ecs c = { 0 };
-    categorise(ev, &c);
+    bool cut = any_cut(ev);
+    categorise(ev, cut, &c);
     g_autoptr(GPtrArray) rel_ip = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) rel_user = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) rel_host = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *host = machine_host(c.user);
     if (!host && is(ev->proto, "netlogon"))
-        host = g_strdup(tw_event_get_whole_str(ev, "computer"));
+        host = g_strdup(whole_str(ev, cut, "computer"));
     if (host && !*host)
         g_clear_pointer(&host, g_free);
 
@@ -422,7 +444,7 @@ static void ecs_event_json_builder(const TwEvent *ev, const char *source, GStrin
             }
             json_builder_end_object(b);
         }
-        if (tw_event_get_whole_str(ev, "http_uri")) {
+        if (whole_str(ev, cut, "http_uri")) {
             json_builder_set_member_name(b, "url");
             json_builder_begin_object(b);
             add_str(b, "original", tw_event_get_str(ev, "http_uri"));
@@ -435,13 +457,13 @@ static void ecs_event_json_builder(const TwEvent *ev, const char *source, GStrin
     static const char *const hosts[] = { "computer", "workstation", "nb_computer", "dns_computer", "dns_host_name",
                                          "nl_auth_host", "nl_auth_dns_host", NULL };
     for (const char *const *k = users; *k; k++) {
-        const char *u = tw_event_get_whole_str(ev, *k);
+        const char *u = whole_str(ev, cut, *k);
         add_unique(rel_user, u);
         g_autofree char *h = machine_host(u);
         add_unique(rel_host, h);
     }
     for (const char *const *k = hosts; *k; k++)
-        add_unique(rel_host, tw_event_get_whole_str(ev, *k));
+        add_unique(rel_host, whole_str(ev, cut, *k));
     if (rel_ip->len || rel_user->len || rel_host->len) {
         json_builder_set_member_name(b, "related");
         json_builder_begin_object(b);
@@ -498,16 +520,19 @@ static void doc_key(Doc *d, const char *name)
     tw_json_char(&d->w, ':');
 }
 
-static void doc_open(Doc *d, const char *name, char c)
+/* Opens an object or array: an array element (key NULL) or the member
+ * whose name text ("name":) is key. */
+static void doc_open_(Doc *d, const char *key, gsize klen, char c)
 {
-    if (name)
-        doc_key(d, name);
-    else
-        doc_sep(d);
+    doc_sep(d);
+    if (key)
+        tw_json_raw(&d->w, key, klen);
     tw_json_char(&d->w, c);
     g_assert(d->depth + 1 < (int)G_N_ELEMENTS(d->first));
     d->first[++d->depth] = true;
 }
+#define DOC_KEY(name) "\"" name "\":", sizeof("\"" name "\":") - 1
+#define doc_open(d, name, c) doc_open_((d), DOC_KEY(name), (c))
 
 static void doc_close(Doc *d, char c)
 {
@@ -515,11 +540,16 @@ static void doc_close(Doc *d, char c)
     d->depth--;
 }
 
-static void doc_str(Doc *d, const char *name, const char *v)
+/* A member name that is a plain literal: written as it is. */
+#define doc_key_lit(d, name) (doc_sep(d), tw_json_lit(&(d)->w, "\"" name "\":"))
+#define doc_str(d, name, v) doc_str_((d), DOC_KEY(name), (v))
+
+static void doc_str_(Doc *d, const char *key, gsize klen, const char *v)
 {
     if (!v)
         return;
-    doc_key(d, name);
+    doc_sep(d);
+    tw_json_raw(&d->w, key, klen);
     tw_json_str_glib(&d->w, v);
 }
 
@@ -529,21 +559,24 @@ static void doc_elem_str(Doc *d, const char *v)
     tw_json_str_glib(&d->w, v);
 }
 
-static void doc_int(Doc *d, const char *name, gint64 v)
+static void doc_int_(Doc *d, const char *key, gsize klen, gint64 v)
 {
-    doc_key(d, name);
+    doc_sep(d);
+    tw_json_raw(&d->w, key, klen);
     tw_json_i64(&d->w, v);
 }
+#define doc_int(d, name, v) doc_int_((d), DOC_KEY(name), (v))
 
-static void doc_strv(Doc *d, const char *name, GPtrArray *v)
+static void doc_strv_(Doc *d, const char *key, gsize klen, GPtrArray *v)
 {
     if (!v || !v->len)
         return;
-    doc_open(d, name, '[');
+    doc_open_(d, key, klen, '[');
     for (guint i = 0; i < v->len; i++)
         doc_elem_str(d, g_ptr_array_index(v, i));
     doc_close(d, ']');
 }
+#define doc_strv(d, name, v) doc_strv_((d), DOC_KEY(name), (v))
 
 static void doc_field_value(Doc *d, const TwField *f)
 {
@@ -581,9 +614,9 @@ static void doc_field_value(Doc *d, const TwField *f)
     }
 }
 
-static void doc_endpoint(Doc *d, const char *name, const char *ip, guint16 port, const guint8 *m)
+static void doc_endpoint(Doc *d, const char *key, gsize klen, const char *ip, guint16 port, const guint8 *m)
 {
-    doc_open(d, name, '{');
+    doc_open_(d, key, klen, '{');
     doc_str(d, "ip", ip);
     doc_int(d, "port", port);
     if (m) {
@@ -596,7 +629,7 @@ static void doc_endpoint(Doc *d, const char *name, const char *ip, guint16 port,
             if (i < 5)
                 s[3 * i + 2] = '-';
         }
-        doc_key(d, "mac");
+        doc_key_lit(d, "mac");
         tw_json_char(&d->w, '"');
         tw_json_raw(&d->w, s, sizeof s);
         tw_json_char(&d->w, '"');
@@ -623,13 +656,14 @@ void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out)
         return;
     }
     Ecs c = { 0 };
-    categorise(ev, &c);
+    bool cut = any_cut(ev);
+    categorise(ev, cut, &c);
     g_autoptr(GPtrArray) rel_ip = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) rel_user = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) rel_host = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *host = machine_host(c.user);
     if (!host && is(ev->proto, "netlogon"))
-        host = g_strdup(tw_event_get_whole_str(ev, "computer"));
+        host = g_strdup(whole_str(ev, cut, "computer"));
     if (host && !*host)
         g_clear_pointer(&host, g_free);
 
@@ -646,7 +680,7 @@ void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out)
     doc_open(d, "event", '{');
     doc_str(d, "kind", "event");
     doc_str(d, "module", "trustwire");
-    doc_key(d, "dataset");
+    doc_key_lit(d, "dataset");
     {
         g_autofree char *dataset = g_strconcat("trustwire.", ev->proto, NULL);
         tw_json_str_glib(&d->w, dataset);
@@ -672,8 +706,8 @@ void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out)
     doc_close(d, '}');
 
     if (ev->src[0]) {
-        doc_endpoint(d, "source", ev->src, ev->sport, ev->has_mac ? ev->src_mac : NULL);
-        doc_endpoint(d, "destination", ev->dst, ev->dport, ev->has_mac ? ev->dst_mac : NULL);
+        doc_endpoint(d, DOC_KEY("source"), ev->src, ev->sport, ev->has_mac ? ev->src_mac : NULL);
+        doc_endpoint(d, DOC_KEY("destination"), ev->dst, ev->dport, ev->has_mac ? ev->dst_mac : NULL);
         add_unique(rel_ip, ev->src);
         add_unique(rel_ip, ev->dst);
     }
@@ -730,7 +764,7 @@ void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out)
             }
             doc_close(d, '}');
         }
-        if (tw_event_get_whole_str(ev, "http_uri")) {
+        if (whole_str(ev, cut, "http_uri")) {
             doc_open(d, "url", '{');
             doc_str(d, "original", tw_event_get_str(ev, "http_uri"));
             doc_close(d, '}');
@@ -742,13 +776,13 @@ void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out)
     static const char *const hosts[] = { "computer", "workstation", "nb_computer", "dns_computer", "dns_host_name",
                                          "nl_auth_host", "nl_auth_dns_host", NULL };
     for (const char *const *k = users; *k; k++) {
-        const char *u = tw_event_get_whole_str(ev, *k);
+        const char *u = whole_str(ev, cut, *k);
         add_unique(rel_user, u);
         g_autofree char *h = machine_host(u);
         add_unique(rel_host, h);
     }
     for (const char *const *k = hosts; *k; k++)
-        add_unique(rel_host, tw_event_get_whole_str(ev, *k));
+        add_unique(rel_host, whole_str(ev, cut, *k));
     if (rel_ip->len || rel_user->len || rel_host->len) {
         doc_open(d, "related", '{');
         doc_strv(d, "ip", rel_ip);

@@ -488,6 +488,22 @@ static void test_ecs_document(void)
     tw_event_set_int(other, "http_status", 401);
     tw_event_set_str(other, "http_uri", "/a?b=\"c\"");
     check_ecs_canonical(other);
+    /* a cut name is no identity (docs/events.md): not user.name, not related */
+    g_autoptr(TwEvent) cut = tw_event_new(&pi, "kerberos");
+    tw_event_set_int(cut, "msg_type", 10);
+    tw_event_set_str(cut, "cname", "WS1$");
+    tw_event_mark_truncated(cut, "cname");
+    tw_event_set_str(cut, "realm", "EXAMPLE.COM");
+    check_ecs_canonical(cut);
+    g_autoptr(GString) cdoc = g_string_new(NULL);
+    tw_ecs_event_json(cut, NULL, cdoc);
+    g_assert_null(strstr(cdoc->str, "\"user\":{"));
+    g_assert_null(strstr(cdoc->str, "\"user\":[\"WS1$\"]"));
+    g_assert_null(strstr(cdoc->str, "\"host\":{"));
+    tw_event_remove(cut, "cname_truncated");
+    g_string_truncate(cdoc, 0);
+    tw_ecs_event_json(cut, NULL, cdoc);
+    g_assert_nonnull(strstr(cdoc->str, "\"user\":{\"name\":\"WS1$\",\"domain\":\"EXAMPLE.COM\"}"));
     g_autoptr(TwEvent) merged = tw_event_new(&pi, "kerberos");
     tw_event_set_str(merged, "frame", "not the frame number");
     tw_event_set_str(merged, "transport", "smb2");
