@@ -1,7 +1,9 @@
 /* community-id.c — Community ID v1 (community-id.h). */
 #include "community-id.h"
+#include "tw-limits.h"
 
 #include <arpa/inet.h>
+#include <nettle/sha1.h>
 #include <string.h>
 
 /* Spec "ICMP": request/reply type pairs are one two-way flow whose second
@@ -35,10 +37,37 @@ static bool icmp_counterpart(bool v6, guint16 type, guint16 *other)
     return false;
 }
 
+/* Dotted IPv4 as inet_pton reads it (four decimal parts 0-255, no leading
+ * zeros, nothing else), without its per-character table walk.  What this
+ * refuses goes to inet_pton, so the two together accept what it accepts. */
+static bool parse_ipv4_plain(const char *s, guint8 out[4])
+{
+    for (int i = 0; i < 4; i++) {
+        if (i && *s++ != '.')
+            return false;
+        if (*s < '0' || *s > '9')
+            return false;
+        guint v = (guint)(*s++ - '0');
+        if (v == 0 && *s >= '0' && *s <= '9')
+            return false;
+        while (*s >= '0' && *s <= '9') {
+            v = v * 10 + (guint)(*s++ - '0');
+            if (v > 255)
+                return false;
+        }
+        out[i] = (guint8)v;
+    }
+    return *s == 0;
+}
+
 static gsize parse_addr(const char *s, guint8 out[16], int *family)
 {
     if (!s)
         return 0;
+    if (parse_ipv4_plain(s, out)) {
+        *family = AF_INET;
+        return 4;
+    }
     if (inet_pton(AF_INET, s, out) == 1) {
         *family = AF_INET;
         return 4;
@@ -50,8 +79,28 @@ static gsize parse_addr(const char *s, guint8 out[16], int *family)
     return 0;
 }
 
-bool tw_community_id_v1(guint16 seed, const char *saddr, const char *daddr, guint8 proto, guint16 sport,
-                        guint16 dport, char out[TW_COMMUNITY_ID_LEN])
+/* RFC 4648 section 4 base64 of the 20-byte SHA-1: 28 characters, one '='. */
+G_STATIC_ASSERT(SHA1_DIGEST_SIZE == 20);
+static void base64_sha1(const guint8 d[20], char out[28])
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    int o = 0;
+    for (int i = 0; i < 18; i += 3) {
+        guint32 v = (guint32)d[i] << 16 | (guint32)d[i + 1] << 8 | d[i + 2];
+        out[o++] = b64[v >> 18];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = b64[(v >> 6) & 63];
+        out[o++] = b64[v & 63];
+    }
+    guint32 v = (guint32)d[18] << 16 | (guint32)d[19] << 8;
+    out[o++] = b64[v >> 18];
+    out[o++] = b64[(v >> 12) & 63];
+    out[o++] = b64[(v >> 6) & 63];
+    out[o] = '=';
+}
+
+static bool compute(guint16 seed, const char *saddr, const char *daddr, guint8 proto, guint16 sport,
+                    guint16 dport, char out[TW_COMMUNITY_ID_LEN])
 {
     out[0] = 0;
     guint8 sa[16], da[16];
@@ -102,13 +151,94 @@ bool tw_community_id_v1(guint16 seed, const char *saddr, const char *daddr, guin
         buf[n++] = (guint8)(dport >> 8);
         buf[n++] = (guint8)dport;
     }
-    guint8 digest[20];
-    gsize dlen = sizeof digest;
-    GChecksum *h = g_checksum_new(G_CHECKSUM_SHA1);
-    g_checksum_update(h, buf, n);
-    g_checksum_get_digest(h, digest, &dlen);
-    g_checksum_free(h);
-    g_autofree char *b64 = g_base64_encode(digest, dlen);
-    g_snprintf(out, TW_COMMUNITY_ID_LEN, "1:%s", b64);
+    guint8 digest[SHA1_DIGEST_SIZE];
+    struct sha1_ctx h;
+    sha1_init(&h);
+    sha1_update(&h, n, buf);
+    sha1_digest(&h, sizeof digest, digest);
+    out[0] = '1';
+    out[1] = ':';
+    base64_sha1(digest, out + 2);
+    out[30] = 0;
     return true;
+}
+
+/* The per-thread cache (TW_COMMUNITY_ID_CACHE_SLOTS): addresses longer
+ * than an IPv6 text form are never cached (nor valid). */
+#define CID_ADDR_MAX 46 /* INET6_ADDRSTRLEN, with the NUL */
+
+typedef struct {
+    char saddr[CID_ADDR_MAX];
+    char daddr[CID_ADDR_MAX];
+    guint16 seed, sport, dport;
+    guint8 proto;
+    bool used, ok;
+    char out[TW_COMMUNITY_ID_LEN];
+} CidSlot;
+
+G_STATIC_ASSERT((TW_COMMUNITY_ID_CACHE_SLOTS & (TW_COMMUNITY_ID_CACHE_SLOTS - 1)) == 0);
+static _Thread_local CidSlot cid_cache[TW_COMMUNITY_ID_CACHE_SLOTS];
+
+/* A hash of an address text of len bytes: its first and last 8 bytes (all
+ * of it when shorter) and its length.  Only spreads keys over slots: a hit
+ * compares the whole text. */
+static inline guint64 hash_addr(const char *s, gsize len)
+{
+    guint64 a = 0, b = 0;
+    if (len >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + len - 8, 8);
+    } else {
+        for (gsize i = 0; i < len; i++)
+            a = a << 8 | (guint8)s[i];
+    }
+    return (a * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15)) ^ (b * G_GUINT64_CONSTANT(0xC2B2AE3D27D4EB4F)) ^ len;
+}
+
+bool tw_community_id_v1(guint16 seed, const char *saddr, const char *daddr, guint8 proto, guint16 sport,
+                        guint16 dport, char out[TW_COMMUNITY_ID_LEN])
+{
+    gsize sl, dl;
+    if (!saddr || !daddr)
+        return compute(seed, saddr, daddr, proto, sport, dport, out);
+    /* Both directions of a flow have one ID (the spec orders the endpoints
+     * before hashing), so both share one slot: the key is the flow with the
+     * smaller (address text, port) first.  A one-way ICMP flow keeps its
+     * order, and so does every ICMP key. */
+    if (proto != TW_IPPROTO_ICMP && proto != TW_IPPROTO_ICMPV6) {
+        int c = strcmp(saddr, daddr);
+        if (c > 0 || (c == 0 && sport > dport)) {
+            const char *t = saddr;
+            saddr = daddr;
+            daddr = t;
+            guint16 p = sport;
+            sport = dport;
+            dport = p;
+        }
+    }
+    sl = strnlen(saddr, CID_ADDR_MAX);
+    dl = strnlen(daddr, CID_ADDR_MAX);
+    if (sl >= CID_ADDR_MAX || dl >= CID_ADDR_MAX)
+        return compute(seed, saddr, daddr, proto, sport, dport, out);
+    guint64 h64 = hash_addr(saddr, sl) ^ (hash_addr(daddr, dl) * 31u);
+    h64 ^= ((guint64)seed << 40 | (guint64)proto << 32 | (guint64)sport << 16 | dport) * G_GUINT64_CONSTANT(0xFF51AFD7ED558CCD);
+    guint32 h = (guint32)(h64 >> 32) ^ (guint32)h64;
+    h ^= h >> 15;
+    CidSlot *c = &cid_cache[h & (TW_COMMUNITY_ID_CACHE_SLOTS - 1)];
+    if (c->used && c->sport == sport && c->dport == dport && c->proto == proto && c->seed == seed &&
+        memcmp(c->saddr, saddr, sl + 1) == 0 && memcmp(c->daddr, daddr, dl + 1) == 0) {
+        memcpy(out, c->out, TW_COMMUNITY_ID_LEN);
+        return c->ok;
+    }
+    bool ok = compute(seed, saddr, daddr, proto, sport, dport, out);
+    memcpy(c->saddr, saddr, sl + 1);
+    memcpy(c->daddr, daddr, dl + 1);
+    c->seed = seed;
+    c->sport = sport;
+    c->dport = dport;
+    c->proto = proto;
+    c->used = true;
+    c->ok = ok;
+    memcpy(c->out, out, TW_COMMUNITY_ID_LEN);
+    return ok;
 }

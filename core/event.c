@@ -1,11 +1,12 @@
 /* event.c — typed events and their NDJSON form (docs/events.md). */
 #include "event.h"
 #include "community-id.h"
+#include "json-writer.h"
+#include "tw-limits.h"
 
 #include <link.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 /* g_intern_string takes a global lock on every call, and every setter and
  * getter names its key.  A small per-thread cache maps the caller's key
@@ -651,6 +652,29 @@ static _Thread_local char time_cache_prefix[20]; /* YYYY-MM-DDTHH:MM:SS */
 #define TW_TIME_MIN_S G_GINT64_CONSTANT(-62135596800) /* 0001-01-01T00:00:00Z */
 #define TW_TIME_MAX_S G_GINT64_CONSTANT(253402300799) /* 9999-12-31T23:59:59Z */
 
+static inline void put2(char *o, unsigned v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+}
+
+/* The proleptic Gregorian date of a day counted from 1970-01-01 (what
+ * gmtime_r gives; the era arithmetic of H. Hinnant's days_from_civil
+ * inverse: 400-year eras of 146097 days starting on March 1st, so the leap
+ * day is the last day of a year).  Days before 1970 are negative. */
+static void civil_from_days(gint64 z, gint64 *y, unsigned *m, unsigned *d)
+{
+    z += 719468; /* days from 0000-03-01 to 1970-01-01 */
+    gint64 era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);                          /* [0, 146096] */
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    unsigned mp = (5 * doy + 2) / 153;                                    /* [0, 11], 0 = March */
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (gint64)yoe + era * 400 + (*m <= 2);
+}
+
 void tw_format_time(gint64 ts_us, char out[32])
 {
     gint64 secs = ts_us / 1000000;
@@ -667,28 +691,36 @@ void tw_format_time(gint64 ts_us, char out[32])
         us = 999999;
     }
     if (!time_cache_valid || time_cache_secs != secs) {
-        time_t t = (time_t)secs;
-        struct tm tm;
-        if (!gmtime_r(&t, &tm)) {
-            g_strlcpy(out, "1970-01-01T00:00:00.000000Z", 32);
-            return;
-        }
+        gint64 days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+        unsigned sod = (unsigned)(secs - days * 86400); /* [0, 86399] */
+        gint64 year;
+        unsigned mon, mday;
+        civil_from_days(days, &year, &mon, &mday);
         /* Four digits by the clamp above: the text always fits its 32 bytes. */
-        unsigned year = (unsigned)CLAMP(tm.tm_year + 1900, 1, 9999);
-        snprintf(time_cache_prefix, sizeof time_cache_prefix, "%04u-%02u-%02uT%02u:%02u:%02u",
-                 year, (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
-                 (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
-                 (unsigned)tm.tm_sec % 100u);
+        unsigned y = (unsigned)CLAMP(year, 1, 9999);
+        char *o = time_cache_prefix;
+        put2(o, y / 100);
+        put2(o + 2, y % 100);
+        o[4] = '-';
+        put2(o + 5, mon);
+        o[7] = '-';
+        put2(o + 8, mday);
+        o[10] = 'T';
+        put2(o + 11, sod / 3600);
+        o[13] = ':';
+        put2(o + 14, sod / 60 % 60);
+        o[16] = ':';
+        put2(o + 17, sod % 60);
+        o[19] = 0;
         time_cache_secs = secs;
         time_cache_valid = true;
     }
     memcpy(out, time_cache_prefix, 19);
     out[19] = '.';
-    unsigned u = (unsigned)us % 1000000u;
-    for (int i = 25; i >= 20; i--) {
-        out[i] = (char)('0' + u % 10);
-        u /= 10;
-    }
+    unsigned u = (unsigned)us;
+    put2(out + 20, u / 10000);
+    put2(out + 22, u / 100 % 100);
+    put2(out + 24, u % 100);
     out[26] = 'Z';
     out[27] = 0;
 }
@@ -705,97 +737,18 @@ bool tw_parse_time(const char *s, gint64 *ts_us)
     return true;
 }
 
-/* JSON string escaping (RFC 8259 7); bytes >= 0x80 pass through as the
- * strings are UTF-8 by construction, except invalid sequences which are
- * replaced so the output always parses. */
-static void json_str(GString *out, const char *s)
-{
-    g_string_append_c(out, '"');
-    const char *end = s + strlen(s);
-    const char *p = s;
-    while (p < end) {
-        /* Runs of printable ASCII other than '"' and '\\' go out as they are. */
-        const char *run = p;
-        while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 && *p != '"' &&
-               *p != '\\')
-            p++;
-        if (p > run)
-            g_string_append_len(out, run, p - run);
-        if (p == end)
-            break;
-        unsigned char ch = (unsigned char)*p;
-        if (ch >= 0x80) {
-            gunichar u = g_utf8_get_char_validated(p, (gssize)(end - p));
-            if (u == (gunichar)-1 || u == (gunichar)-2) {
-                g_string_append(out, "\\ufffd");
-                p++;
-            } else {
-                const char *nx = g_utf8_next_char(p);
-                g_string_append_len(out, p, nx - p);
-                p = nx;
-            }
-            continue;
-        }
-        switch (ch) {
-        case '"':
-            g_string_append(out, "\\\"");
-            break;
-        case '\\':
-            g_string_append(out, "\\\\");
-            break;
-        case '\n':
-            g_string_append(out, "\\n");
-            break;
-        case '\r':
-            g_string_append(out, "\\r");
-            break;
-        case '\t':
-            g_string_append(out, "\\t");
-            break;
-        default:
-            if (ch < 0x20)
-                g_string_append_printf(out, "\\u%04x", ch);
-            else
-                g_string_append_c(out, (char)ch);
-        }
-        p++;
-    }
-    g_string_append_c(out, '"');
-}
-
-/* Decimal integers without printf (one event has a dozen of them). */
-static void append_u64(GString *out, guint64 v)
-{
-    char b[20];
-    int i = (int)sizeof b;
-    do {
-        b[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    g_string_append_len(out, b + i, (gssize)sizeof b - i);
-}
-
-static void append_i64(GString *out, gint64 v)
-{
-    if (v < 0) {
-        g_string_append_c(out, '-');
-        append_u64(out, -(guint64)v); /* also right for G_MININT64 */
-    } else {
-        append_u64(out, (guint64)v);
-    }
-}
-
-static void append_mac(GString *out, const guint8 mac[6])
+static void append_mac(TwJsonWriter *w, const guint8 mac[6])
 {
     static const char hexd[] = "0123456789abcdef";
-    char b[19];
+    tw_json_reserve(w, 19);
+    char *b = w->p;
     b[0] = '"';
     for (int i = 0; i < 6; i++) {
         b[1 + 3 * i] = hexd[mac[i] >> 4];
         b[2 + 3 * i] = hexd[mac[i] & 15];
         b[3 + 3 * i] = i < 5 ? ':' : '"';
     }
-    g_string_append_len(out, b, sizeof b);
+    w->p += 19;
 }
 
 bool tw_event_community_id(const TwEvent *ev, char out[32])
@@ -807,80 +760,124 @@ bool tw_event_community_id(const TwEvent *ev, char out[32])
     return tw_community_id_v1(0, ev->src, ev->dst, ev->ip_proto, ev->sport, ev->dport, out);
 }
 
+/* ,"key": of a field, from a per-thread cache of the last keys written
+ * (TW_JSON_KEY_CACHE_SLOTS, direct-mapped by the key's address).  A field's
+ * key is interned (event.h), and interned strings are never freed or
+ * changed, so the same address is the same text: a hit needs no compare. */
+#define KEY_TEXT_MAX 48 /* ,"key": of keys up to 44 plain bytes; longer ones are not cached */
+
+typedef struct {
+    const char *key;
+    guint32 len;
+    char text[KEY_TEXT_MAX];
+} KeySlot;
+
+G_STATIC_ASSERT((TW_JSON_KEY_CACHE_SLOTS & (TW_JSON_KEY_CACHE_SLOTS - 1)) == 0);
+static _Thread_local KeySlot key_cache[TW_JSON_KEY_CACHE_SLOTS];
+
+static void json_member_key(TwJsonWriter *w, const char *key)
+{
+    guintptr h = (guintptr)key;
+    KeySlot *slot = &key_cache[((h >> 3) ^ (h >> 12)) & (TW_JSON_KEY_CACHE_SLOTS - 1)];
+    if (G_LIKELY(slot->key == key)) {
+        tw_json_reserve(w, KEY_TEXT_MAX);
+        memcpy(w->p, slot->text, KEY_TEXT_MAX); /* whole: a constant-size copy */
+        w->p += slot->len;
+        return;
+    }
+    gsize off = (gsize)(w->p - w->g->str); /* the GString may move */
+    tw_json_char(w, ',');
+    tw_json_str(w, key);
+    tw_json_char(w, ':');
+    gsize len = (gsize)(w->p - w->g->str) - off;
+    if (len <= KEY_TEXT_MAX) {
+        memcpy(slot->text, w->g->str + off, len);
+        slot->len = (guint32)len;
+        slot->key = key;
+    }
+}
+
+/* JSON strings as json-writer.h escapes them (RFC 8259 7): bytes >= 0x80
+ * pass through as the strings are UTF-8 by construction, except invalid
+ * sequences which are replaced so the output always parses. */
 void tw_event_to_json(const TwEvent *ev, GString *out)
 {
-    char ts[32];
-    tw_format_time(ev->ts_us, ts);
-    g_string_append(out, "{\"schema\":" G_STRINGIFY(TW_EVENT_SCHEMA) ",\"frame\":");
-    append_u64(out, ev->frame);
-    g_string_append(out, ",\"ts\":\"");
-    g_string_append(out, ts);
-    g_string_append(out, "\",\"proto\":");
-    json_str(out, ev->proto);
+    TwJsonWriter jw, *w = &jw;
+    tw_json_writer_begin(w, out);
+    tw_json_lit(w, "{\"schema\":" G_STRINGIFY(TW_EVENT_SCHEMA) ",\"frame\":");
+    tw_json_u64(w, ev->frame);
+    tw_json_reserve(w, 9 + 27 + 1);
+    memcpy(w->p, ",\"ts\":\"", 7);
+    tw_format_time(ev->ts_us, w->p + 7); /* 27 bytes and a NUL, overwritten next */
+    w->p += 7 + 27;
+    tw_json_lit(w, "\",\"proto\":");
+    tw_json_str(w, ev->proto);
     if (ev->src[0]) {
-        g_string_append(out, ",\"src\":");
-        json_str(out, ev->src);
-        g_string_append(out, ",\"sport\":");
-        append_u64(out, ev->sport);
-        g_string_append(out, ",\"dst\":");
-        json_str(out, ev->dst);
-        g_string_append(out, ",\"dport\":");
-        append_u64(out, ev->dport);
+        tw_json_lit(w, ",\"src\":");
+        tw_json_str(w, ev->src);
+        tw_json_lit(w, ",\"sport\":");
+        tw_json_u64(w, ev->sport);
+        tw_json_lit(w, ",\"dst\":");
+        tw_json_str(w, ev->dst);
+        tw_json_lit(w, ",\"dport\":");
+        tw_json_u64(w, ev->dport);
     }
     if (ev->transport) {
-        g_string_append(out, ",\"transport\":");
-        json_str(out, ev->transport);
+        tw_json_lit(w, ",\"transport\":");
+        tw_json_str(w, ev->transport);
     }
     if (ev->ip_proto) {
-        g_string_append(out, ",\"ip_proto\":");
-        append_u64(out, ev->ip_proto);
+        tw_json_lit(w, ",\"ip_proto\":");
+        tw_json_u64(w, ev->ip_proto);
         char cid[TW_COMMUNITY_ID_LEN];
         if (tw_event_community_id(ev, cid)) {
-            g_string_append(out, ",\"community_id\":\"");
-            g_string_append(out, cid);
-            g_string_append_c(out, '"');
+            tw_json_lit(w, ",\"community_id\":\"");
+            tw_json_raw(w, cid, strlen(cid));
+            tw_json_char(w, '"');
         }
     }
     if (ev->has_mac) {
-        g_string_append(out, ",\"src_mac\":");
-        append_mac(out, ev->src_mac);
-        g_string_append(out, ",\"dst_mac\":");
-        append_mac(out, ev->dst_mac);
+        tw_json_lit(w, ",\"src_mac\":");
+        append_mac(w, ev->src_mac);
+        tw_json_lit(w, ",\"dst_mac\":");
+        append_mac(w, ev->dst_mac);
     }
     for (guint i = 0; i < ev->fields->len; i++) {
         const TwField *f = &g_array_index(ev->fields, TwField, i);
-        g_string_append_c(out, ',');
-        json_str(out, f->key);
-        g_string_append_c(out, ':');
+        json_member_key(w, f->key);
         switch (f->type) {
         case TW_FIELD_INT:
-            append_i64(out, f->v.i);
+            tw_json_i64(w, f->v.i);
             break;
         case TW_FIELD_BOOL:
-            g_string_append(out, f->v.b ? "true" : "false");
+            if (f->v.b)
+                tw_json_lit(w, "true");
+            else
+                tw_json_lit(w, "false");
             break;
         case TW_FIELD_STR:
-            json_str(out, f->v.s);
+            tw_json_str(w, f->v.s);
             break;
         case TW_FIELD_INTLIST:
-            g_string_append_c(out, '[');
+            tw_json_char(w, '[');
             for (guint j = 0; j < f->v.ilist->len; j++) {
                 if (j)
-                    g_string_append_c(out, ',');
-                append_i64(out, g_array_index(f->v.ilist, gint64, j));
+                    tw_json_char(w, ',');
+                tw_json_i64(w, g_array_index(f->v.ilist, gint64, j));
             }
-            g_string_append_c(out, ']');
+            tw_json_char(w, ']');
             break;
         case TW_FIELD_STRLIST:
-            g_string_append_c(out, '[');
+            tw_json_char(w, '[');
             for (guint j = 0; j < f->v.slist->len; j++) {
                 if (j)
-                    g_string_append_c(out, ',');
-                json_str(out, g_ptr_array_index(f->v.slist, j));
+                    tw_json_char(w, ',');
+                tw_json_str(w, g_ptr_array_index(f->v.slist, j));
             }
-            g_string_append_c(out, ']');
+            tw_json_char(w, ']');
             break;
         }
     }
-    g_string_append_c(out, '}');
+    tw_json_char(w, '}');
+    tw_json_writer_end(w);
 }

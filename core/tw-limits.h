@@ -516,6 +516,25 @@
 
 
 /* ======================================================================
+ * Output caches (core/community-id.c, core/event.c)
+ * ==================================================================== */
+
+/* Community IDs remembered per thread: the last result for each of this
+ * many (seed, addresses, protocol, ports) keys, direct-mapped by a hash of
+ * the key (an event names its flow's ID, and a flow has many events).  A
+ * hit is confirmed by comparing the whole key.  Bounds: memory (about 140
+ * bytes a slot, per thread).  When reached: a key that lands on a used
+ * slot replaces it; a later event of the replaced flow computes its ID
+ * again (the same ID: only time is lost, never output).  A power of two. */
+#define TW_COMMUNITY_ID_CACHE_SLOTS 256
+/* Field keys remembered per thread as their NDJSON text (,"key":), by the
+ * interned key's address (core/event.c, tw_event_to_json).  Bounds: memory
+ * (56 bytes a slot, per thread).  When reached: a key that lands on a used
+ * slot replaces it and the other is escaped again when next written (the
+ * same text).  A power of two. */
+#define TW_JSON_KEY_CACHE_SLOTS 256
+
+/* ======================================================================
  * Teaching view (output/tree-sink.c, output/tree-relations.c)
  * ==================================================================== */
 

@@ -7,6 +7,7 @@
  * here decides a verdict: the categorisation is a fixed function of the
  * event's typed fields. */
 #include "sink.h"
+#include "core/json-writer.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -137,6 +138,27 @@ static char *machine_host(const char *account)
     return g_strndup(account, n - 1);
 }
 
+/* docs/events.md "Values cut by the capture": identities are read with
+ * tw_event_get_whole_str, which looks up KEY_truncated for every key.  An
+ * event with no *_truncated field at all (nearly every one) has no cut
+ * value, and its whole strings are its strings. */
+static bool any_cut(const TwEvent *ev)
+{
+    static const char sfx[] = "_truncated";
+    for (guint i = 0; i < ev->fields->len; i++) {
+        const char *k = g_array_index(ev->fields, TwField, i).key;
+        gsize n = strlen(k);
+        if (n >= sizeof sfx - 1 && memcmp(k + n - (sizeof sfx - 1), sfx, sizeof sfx - 1) == 0)
+            return true;
+    }
+    return false;
+}
+
+static const char *whole_str(const TwEvent *ev, bool cut, const char *key)
+{
+    return cut ? tw_event_get_whole_str(ev, key) : tw_event_get_str(ev, key);
+}
+
 typedef struct {
     const char *category[2];
     const char *type[2];
@@ -148,7 +170,7 @@ typedef struct {
 } Ecs;
 
 /* docs/ecs.md "Categorisation": a function of proto and typed fields only. */
-static void categorise(const TwEvent *ev, Ecs *c)
+static void categorise(const TwEvent *ev, bool cut, Ecs *c)
 {
     const char *p = ev->proto;
     guint32 st;
@@ -253,18 +275,18 @@ static void categorise(const TwEvent *ev, Ecs *c)
 
     /* Who: the account the message is about. */
     if (is(p, "kerberos")) {
-        c->user = tw_event_get_whole_str(ev, "cname");
-        c->domain = tw_event_get_whole_str(ev, "crealm");
+        c->user = whole_str(ev, cut, "cname");
+        c->domain = whole_str(ev, cut, "crealm");
         if (c->user && !c->domain && tw_event_get_int(ev, "msg_type", 0) == 10)
-            c->domain = tw_event_get_whole_str(ev, "realm"); /* AS-REQ: the client's realm */
+            c->domain = whole_str(ev, cut, "realm"); /* AS-REQ: the client's realm */
     } else if (is(p, "ntlmssp") || is(p, "smb2") || is(p, "samr")) {
-        c->user = tw_event_get_whole_str(ev, "user");
-        c->domain = tw_event_get_whole_str(ev, "domain");
+        c->user = whole_str(ev, cut, "user");
+        c->domain = whole_str(ev, cut, "domain");
     } else if (is(p, "netlogon")) {
-        c->user = tw_event_get_whole_str(ev, "logon_user");
-        c->domain = tw_event_get_whole_str(ev, "logon_domain");
+        c->user = whole_str(ev, cut, "logon_user");
+        c->domain = whole_str(ev, cut, "logon_domain");
         if (!c->user)
-            c->user = tw_event_get_whole_str(ev, "account");
+            c->user = whole_str(ev, cut, "account");
     }
     if (c->user && !*c->user)
         c->user = NULL;
@@ -310,16 +332,20 @@ static void add_endpoint(JsonBuilder *b, const char *name, const char *ip, guint
     json_builder_end_object(b);
 }
 
-void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out)
+/* The document through JsonBuilder: for an event whose own field is named
+ * like a trustwire.* member written before the fields (the builder keeps
+ * the first place and the last value; see tw_ecs_event_json). */
+static void ecs_event_json_builder(const TwEvent *ev, const char *source, GString *out)
 {
     Ecs c = { 0 };
-    categorise(ev, &c);
+    bool cut = any_cut(ev);
+    categorise(ev, cut, &c);
     g_autoptr(GPtrArray) rel_ip = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) rel_user = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) rel_host = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *host = machine_host(c.user);
     if (!host && is(ev->proto, "netlogon"))
-        host = g_strdup(tw_event_get_whole_str(ev, "computer"));
+        host = g_strdup(whole_str(ev, cut, "computer"));
     if (host && !*host)
         g_clear_pointer(&host, g_free);
 
@@ -418,7 +444,7 @@ void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out)
             }
             json_builder_end_object(b);
         }
-        if (tw_event_get_whole_str(ev, "http_uri")) {
+        if (whole_str(ev, cut, "http_uri")) {
             json_builder_set_member_name(b, "url");
             json_builder_begin_object(b);
             add_str(b, "original", tw_event_get_str(ev, "http_uri"));
@@ -431,13 +457,13 @@ void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out)
     static const char *const hosts[] = { "computer", "workstation", "nb_computer", "dns_computer", "dns_host_name",
                                          "nl_auth_host", "nl_auth_dns_host", NULL };
     for (const char *const *k = users; *k; k++) {
-        const char *u = tw_event_get_whole_str(ev, *k);
+        const char *u = whole_str(ev, cut, *k);
         add_unique(rel_user, u);
         g_autofree char *h = machine_host(u);
         add_unique(rel_host, h);
     }
     for (const char *const *k = hosts; *k; k++)
-        add_unique(rel_host, tw_event_get_whole_str(ev, *k));
+        add_unique(rel_host, whole_str(ev, cut, *k));
     if (rel_ip->len || rel_user->len || rel_host->len) {
         json_builder_set_member_name(b, "related");
         json_builder_begin_object(b);
@@ -465,6 +491,325 @@ void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out)
     json_builder_end_object(b);
     json_builder_end_object(b);
     finish(b, out);
+    g_free(c.error_code);
+}
+
+/* ---- the per-event document, written directly ----
+ * -T ecs writes one document per event: built with JsonBuilder and written
+ * by JsonGenerator it cost about 300,000 instructions each.  This writes the
+ * same bytes with core/json-writer.h (json-glib's escaping, its integer
+ * text, members in the same order, absent values left out as add_str and
+ * add_strv leave them out). */
+typedef struct {
+    TwJsonWriter w;
+    int depth;
+    bool first[8]; /* per open object/array: no member written yet */
+} Doc;
+
+static void doc_sep(Doc *d)
+{
+    if (!d->first[d->depth])
+        tw_json_char(&d->w, ',');
+    d->first[d->depth] = false;
+}
+
+static void doc_key(Doc *d, const char *name)
+{
+    doc_sep(d);
+    tw_json_str_glib(&d->w, name);
+    tw_json_char(&d->w, ':');
+}
+
+/* Opens an object or array: an array element (key NULL) or the member
+ * whose name text ("name":) is key. */
+static void doc_open_(Doc *d, const char *key, gsize klen, char c)
+{
+    doc_sep(d);
+    if (key)
+        tw_json_raw(&d->w, key, klen);
+    tw_json_char(&d->w, c);
+    g_assert(d->depth + 1 < (int)G_N_ELEMENTS(d->first));
+    d->first[++d->depth] = true;
+}
+#define DOC_KEY(name) "\"" name "\":", sizeof("\"" name "\":") - 1
+#define doc_open(d, name, c) doc_open_((d), DOC_KEY(name), (c))
+
+static void doc_close(Doc *d, char c)
+{
+    tw_json_char(&d->w, c);
+    d->depth--;
+}
+
+/* A member name that is a plain literal: written as it is. */
+#define doc_key_lit(d, name) (doc_sep(d), tw_json_lit(&(d)->w, "\"" name "\":"))
+#define doc_str(d, name, v) doc_str_((d), DOC_KEY(name), (v))
+
+static void doc_str_(Doc *d, const char *key, gsize klen, const char *v)
+{
+    if (!v)
+        return;
+    doc_sep(d);
+    tw_json_raw(&d->w, key, klen);
+    tw_json_str_glib(&d->w, v);
+}
+
+static void doc_elem_str(Doc *d, const char *v)
+{
+    doc_sep(d);
+    tw_json_str_glib(&d->w, v);
+}
+
+static void doc_int_(Doc *d, const char *key, gsize klen, gint64 v)
+{
+    doc_sep(d);
+    tw_json_raw(&d->w, key, klen);
+    tw_json_i64(&d->w, v);
+}
+#define doc_int(d, name, v) doc_int_((d), DOC_KEY(name), (v))
+
+static void doc_strv_(Doc *d, const char *key, gsize klen, GPtrArray *v)
+{
+    if (!v || !v->len)
+        return;
+    doc_open_(d, key, klen, '[');
+    for (guint i = 0; i < v->len; i++)
+        doc_elem_str(d, g_ptr_array_index(v, i));
+    doc_close(d, ']');
+}
+#define doc_strv(d, name, v) doc_strv_((d), DOC_KEY(name), (v))
+
+static void doc_field_value(Doc *d, const TwField *f)
+{
+    switch (f->type) {
+    case TW_FIELD_INT:
+        tw_json_i64(&d->w, f->v.i);
+        break;
+    case TW_FIELD_BOOL:
+        if (f->v.b)
+            tw_json_lit(&d->w, "true");
+        else
+            tw_json_lit(&d->w, "false");
+        break;
+    case TW_FIELD_STR:
+        tw_json_str_glib(&d->w, f->v.s);
+        break;
+    case TW_FIELD_INTLIST:
+        tw_json_char(&d->w, '[');
+        for (guint j = 0; j < f->v.ilist->len; j++) {
+            if (j)
+                tw_json_char(&d->w, ',');
+            tw_json_i64(&d->w, g_array_index(f->v.ilist, gint64, j));
+        }
+        tw_json_char(&d->w, ']');
+        break;
+    case TW_FIELD_STRLIST:
+        tw_json_char(&d->w, '[');
+        for (guint j = 0; j < f->v.slist->len; j++) {
+            if (j)
+                tw_json_char(&d->w, ',');
+            tw_json_str_glib(&d->w, g_ptr_array_index(f->v.slist, j));
+        }
+        tw_json_char(&d->w, ']');
+        break;
+    }
+}
+
+static void doc_endpoint(Doc *d, const char *key, gsize klen, const char *ip, guint16 port, const guint8 *m)
+{
+    doc_open_(d, key, klen, '{');
+    doc_str(d, "ip", ip);
+    doc_int(d, "port", port);
+    if (m) {
+        /* add_mac: RFC 7042 upper-case hex joined by '-' */
+        static const char hexd[] = "0123456789ABCDEF";
+        char s[17];
+        for (int i = 0; i < 6; i++) {
+            s[3 * i] = hexd[m[i] >> 4];
+            s[3 * i + 1] = hexd[m[i] & 15];
+            if (i < 5)
+                s[3 * i + 2] = '-';
+        }
+        doc_key_lit(d, "mac");
+        tw_json_char(&d->w, '"');
+        tw_json_raw(&d->w, s, sizeof s);
+        tw_json_char(&d->w, '"');
+    }
+    doc_close(d, '}');
+}
+
+/* A field the builder would have merged into a member written before the
+ * fields (trustwire.frame, .proto, .transport). */
+static bool fields_collide(const TwEvent *ev)
+{
+    for (guint i = 0; i < ev->fields->len; i++) {
+        const char *k = g_array_index(ev->fields, TwField, i).key;
+        if (strcmp(k, "frame") == 0 || strcmp(k, "proto") == 0 || strcmp(k, "transport") == 0)
+            return true;
+    }
+    return false;
+}
+
+void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out)
+{
+    if (fields_collide(ev)) {
+        ecs_event_json_builder(ev, source, out);
+        return;
+    }
+    Ecs c = { 0 };
+    bool cut = any_cut(ev);
+    categorise(ev, cut, &c);
+    g_autoptr(GPtrArray) rel_ip = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) rel_user = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) rel_host = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *host = machine_host(c.user);
+    if (!host && is(ev->proto, "netlogon"))
+        host = g_strdup(whole_str(ev, cut, "computer"));
+    if (host && !*host)
+        g_clear_pointer(&host, g_free);
+
+    Doc doc = { .first = { true } }, *d = &doc;
+    tw_json_writer_begin(&d->w, out);
+    tw_json_char(&d->w, '{');
+    char t[32];
+    tw_format_time(ev->ts_us, t);
+    doc_str(d, "@timestamp", t);
+    doc_open(d, "ecs", '{');
+    doc_str(d, "version", TW_ECS_VERSION);
+    doc_close(d, '}');
+
+    doc_open(d, "event", '{');
+    doc_str(d, "kind", "event");
+    doc_str(d, "module", "trustwire");
+    doc_key_lit(d, "dataset");
+    {
+        g_autofree char *dataset = g_strconcat("trustwire.", ev->proto, NULL);
+        tw_json_str_glib(&d->w, dataset);
+    }
+    doc_open(d, "category", '[');
+    for (int i = 0; i < 2 && c.category[i]; i++)
+        doc_elem_str(d, c.category[i]);
+    doc_close(d, ']');
+    doc_open(d, "type", '[');
+    for (int i = 0; i < 2 && c.type[i]; i++)
+        doc_elem_str(d, c.type[i]);
+    doc_close(d, ']');
+    doc_str(d, "outcome", c.outcome);
+    doc_str(d, "action", c.action);
+    doc_close(d, '}');
+
+    /* add_observer(b, observer(source), NULL) */
+    doc_open(d, "observer", '{');
+    doc_str(d, "name", observer(source));
+    doc_str(d, "product", "trustwire");
+    doc_str(d, "vendor", "trustwire");
+    doc_str(d, "type", "sensor");
+    doc_close(d, '}');
+
+    if (ev->src[0]) {
+        doc_endpoint(d, DOC_KEY("source"), ev->src, ev->sport, ev->has_mac ? ev->src_mac : NULL);
+        doc_endpoint(d, DOC_KEY("destination"), ev->dst, ev->dport, ev->has_mac ? ev->dst_mac : NULL);
+        add_unique(rel_ip, ev->src);
+        add_unique(rel_ip, ev->dst);
+    }
+    doc_open(d, "network", '{');
+    doc_str(d, "protocol", ev->proto);
+    if (ev->ip_proto) {
+        doc_str(d, "transport", ev->ip_proto == 6 ? "tcp" : ev->ip_proto == 17 ? "udp" : NULL);
+        char n[4];
+        char *ns = tw_json_format_u64(ev->ip_proto, n + sizeof n - 1);
+        n[sizeof n - 1] = 0;
+        doc_str(d, "iana_number", ns);
+    }
+    if (ev->src[0])
+        doc_str(d, "type", strchr(ev->src, ':') ? "ipv6" : "ipv4");
+    char cid[32];
+    if (tw_event_community_id(ev, cid))
+        doc_str(d, "community_id", cid);
+    doc_close(d, '}');
+
+    if (c.user) {
+        doc_open(d, "user", '{');
+        doc_str(d, "name", c.user);
+        doc_str(d, "domain", c.domain);
+        doc_close(d, '}');
+        add_unique(rel_user, c.user);
+    }
+    if (host) {
+        doc_open(d, "host", '{');
+        doc_str(d, "name", host);
+        doc_close(d, '}');
+        add_unique(rel_host, host);
+    }
+    if (c.error_code) {
+        doc_open(d, "error", '{');
+        doc_str(d, "code", c.error_code);
+        doc_str(d, "message", c.error_msg);
+        doc_str(d, "type", c.error_type);
+        doc_close(d, '}');
+    }
+    if (is(ev->proto, "http")) {
+        const char *method = tw_event_get_str(ev, "http_method");
+        gint64 status = tw_event_get_int(ev, "http_status", 0);
+        if (method || status) {
+            doc_open(d, "http", '{');
+            if (method) {
+                doc_open(d, "request", '{');
+                doc_str(d, "method", method);
+                doc_close(d, '}');
+            }
+            if (status) {
+                doc_open(d, "response", '{');
+                doc_int(d, "status_code", status);
+                doc_close(d, '}');
+            }
+            doc_close(d, '}');
+        }
+        if (whole_str(ev, cut, "http_uri")) {
+            doc_open(d, "url", '{');
+            doc_str(d, "original", tw_event_get_str(ev, "http_uri"));
+            doc_close(d, '}');
+        }
+    }
+
+    /* related.*: every account and host name the message names */
+    static const char *const users[] = { "cname", "for_user", "account", "user", "logon_user", NULL };
+    static const char *const hosts[] = { "computer", "workstation", "nb_computer", "dns_computer", "dns_host_name",
+                                         "nl_auth_host", "nl_auth_dns_host", NULL };
+    for (const char *const *k = users; *k; k++) {
+        const char *u = whole_str(ev, cut, *k);
+        add_unique(rel_user, u);
+        g_autofree char *h = machine_host(u);
+        add_unique(rel_host, h);
+    }
+    for (const char *const *k = hosts; *k; k++)
+        add_unique(rel_host, whole_str(ev, cut, *k));
+    if (rel_ip->len || rel_user->len || rel_host->len) {
+        doc_open(d, "related", '{');
+        doc_strv(d, "ip", rel_ip);
+        doc_strv(d, "user", rel_user);
+        doc_strv(d, "hosts", rel_host);
+        doc_close(d, '}');
+    }
+
+    g_autoptr(GString) msg = g_string_new(NULL);
+    tw_event_summary_line(ev, msg);
+    doc_str(d, "message", g_strchug(msg->str));
+
+    /* trustwire.*: the event's own fields, docs/events.md names and types */
+    doc_open(d, "trustwire", '{');
+    doc_int(d, "frame", (gint64)ev->frame);
+    doc_str(d, "proto", ev->proto);
+    doc_str(d, "transport", ev->transport);
+    for (guint i = 0; i < ev->fields->len; i++) {
+        const TwField *f = &g_array_index(ev->fields, TwField, i);
+        doc_key(d, f->key);
+        doc_field_value(d, f);
+    }
+    doc_close(d, '}');
+    g_assert(d->depth == 0);
+    tw_json_char(&d->w, '}'); /* the document, opened at depth 0 */
+    tw_json_char(&d->w, '\n');
+    tw_json_writer_end(&d->w);
     g_free(c.error_code);
 }
 

@@ -1,6 +1,7 @@
 /* test-community-id.c — core/community-id.c against the spec's test vectors
  * (tests/ecs/community-id/, copied from corelight/community-id-spec). */
 #include "core/community-id.h"
+#include "core/tw-limits.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -83,10 +84,94 @@ static void test_properties(void)
     g_assert_false(tw_community_id_v1(0, NULL, "10.0.0.1", 6, 1, 2, a));
 }
 
+/* The per-thread cache (TW_COMMUNITY_ID_CACHE_SLOTS) must never answer
+ * one flow with another's ID: families of flows that differ in one part of
+ * the key only (seed, protocol, a port, an address) go through it, many
+ * more than it has slots, so keys of one family keep landing on each
+ * other's slots.  Distinct flows have distinct IDs (SHA-1), both directions
+ * of one flow the same, and a second pass in another order gives what the
+ * first gave. */
+#define FLOWS 600
+
+static void flow_key(int family, int i, guint16 *seed, char sa[48], char da[48], guint8 *proto, guint16 *sport,
+                     guint16 *dport)
+{
+    *seed = 0;
+    *proto = 6;
+    *sport = 40000;
+    *dport = 88;
+    g_strlcpy(sa, "10.1.2.3", 48);
+    g_strlcpy(da, "10.9.8.7", 48);
+    switch (family) {
+    case 0: *seed = (guint16)i; break;
+    case 1: /* every protocol but ICMP and ICMPv6 (whose one-way messages keep their order) */
+        *proto = (guint8)(i % 250 + 2);
+        if (*proto == TW_IPPROTO_ICMPV6)
+            *proto = 255;
+        g_snprintf(sa, 48, "10.1.2.%d", 3 + i / 250); /* ports count for TCP, UDP and SCTP only */
+        break;
+    case 2: *sport = (guint16)(1024 + i); break;
+    case 3: *dport = (guint16)(1024 + i); break;
+    case 4: g_snprintf(sa, 48, "10.1.%d.%d", i / 200, i % 200 + 1); break;
+    case 5: g_snprintf(da, 48, "fe80::%x", i + 1); g_strlcpy(sa, "fe80::ffff", 48); break;
+    case 6: g_snprintf(da, 48, "10.200.%d.%d", i / 200, i % 200 + 1); g_strlcpy(sa, "10.0.0.1", 48); break;
+    default: g_assert_not_reached();
+    }
+}
+
+static void test_cache(void)
+{
+    G_STATIC_ASSERT(FLOWS > 2 * TW_COMMUNITY_ID_CACHE_SLOTS);
+    for (int family = 0; family < 7; family++) {
+        g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        char ids[FLOWS][TW_COMMUNITY_ID_LEN];
+        for (int pass = 0; pass < 3; pass++) {
+            for (int k = 0; k < FLOWS; k++) {
+                int i = pass == 1 ? FLOWS - 1 - k : pass == 2 ? (k * 7) % FLOWS : k;
+                guint16 seed, sport, dport;
+                guint8 proto;
+                char sa[48], da[48], id[TW_COMMUNITY_ID_LEN], back[TW_COMMUNITY_ID_LEN];
+                flow_key(family, i, &seed, sa, da, &proto, &sport, &dport);
+                g_assert_true(tw_community_id_v1(seed, sa, da, proto, sport, dport, id));
+                g_assert_true(tw_community_id_v1(seed, da, sa, proto, dport, sport, back));
+                if (strcmp(id, back) != 0)
+                    g_error("family %d flow %d: %s one way, %s the other", family, i, id, back);
+                if (pass == 0) {
+                    if (!g_hash_table_add(seen, g_strdup(id)))
+                        g_error("family %d flow %d: ID %s given to an earlier flow", family, i, id);
+                    memcpy(ids[i], id, sizeof id);
+                } else {
+                    g_assert_cmpstr(id, ==, ids[i]);
+                }
+            }
+        }
+    }
+    /* a key as long as the cache keeps, and one longer (never cached) */
+    char a[TW_COMMUNITY_ID_LEN], b[TW_COMMUNITY_ID_LEN];
+    const char *v6 = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.254"; /* 45 characters */
+    const char *v6b = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.253";
+    g_assert_true(tw_community_id_v1(0, v6, v6b, 6, 1, 2, a));
+    g_assert_true(tw_community_id_v1(0, v6b, v6, 6, 2, 1, b));
+    g_assert_cmpstr(a, ==, b);
+    g_assert_false(tw_community_id_v1(0, "10.0.0.1                                           x", "10.0.0.2", 6, 1, 2, a));
+    g_assert_cmpstr(a, ==, "");
+    /* what inet_pton refuses stays refused from the cache, and a leading
+     * zero (refused by the plain IPv4 reader too) is refused as before */
+    for (int i = 0; i < 2; i++) {
+        g_assert_false(tw_community_id_v1(0, "10.0.0.01", "10.0.0.2", 6, 1, 2, a));
+        g_assert_false(tw_community_id_v1(0, "10.0.0.256", "10.0.0.2", 6, 1, 2, a));
+        g_assert_false(tw_community_id_v1(0, "10.0.0", "10.0.0.2", 6, 1, 2, a));
+        g_assert_false(tw_community_id_v1(0, "10.0.0.1.", "10.0.0.2", 6, 1, 2, a));
+        g_assert_true(tw_community_id_v1(0, "0.0.0.0", "255.255.255.255", 6, 1, 2, a));
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/community-id/vectors", test_vectors);
     g_test_add_func("/community-id/properties", test_properties);
+    g_test_add_func("/community-id/cache", test_cache);
+    g_test_add_func("/community-id/vectors-again", test_vectors); /* now through a warm cache */
     return g_test_run();
 }

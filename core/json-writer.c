@@ -1,0 +1,286 @@
+/* json-writer.c — the JSON byte writer (json-writer.h). */
+#include "json-writer.h"
+
+void tw_json_writer_begin(TwJsonWriter *w, GString *g)
+{
+    w->g = g;
+    w->p = g->str + g->len;
+    w->end = g->str + g->allocated_len - 1;
+}
+
+void tw_json_writer_grow(TwJsonWriter *w, gsize n)
+{
+    gsize used = (gsize)(w->p - w->g->str);
+    /* g_string_set_size grows the allocation (doubling) and keeps the bytes
+     * written so far; the truncate only moves len back (no shrinking). */
+    g_string_set_size(w->g, used + n);
+    g_string_truncate(w->g, used);
+    w->p = w->g->str + used;
+    w->end = w->g->str + w->g->allocated_len - 1;
+}
+
+void tw_json_writer_end(TwJsonWriter *w)
+{
+    g_string_set_size(w->g, (gsize)(w->p - w->g->str));
+}
+
+static const char digit_pairs[] = "00010203040506070809"
+                                  "10111213141516171819"
+                                  "20212223242526272829"
+                                  "30313233343536373839"
+                                  "40414243444546474849"
+                                  "50515253545556575859"
+                                  "60616263646566676869"
+                                  "70717273747576777879"
+                                  "80818283848586878889"
+                                  "90919293949596979899";
+
+char *tw_json_format_u64(guint64 v, char *end)
+{
+    char *p = end;
+    while (v >= 100) {
+        guint r = (guint)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    return p;
+}
+
+/* Digits of v: 1-20. */
+static inline guint digits_u64(guint64 v)
+{
+    guint n = 1;
+    for (;;) {
+        if (v < 10)
+            return n;
+        if (v < 100)
+            return n + 1;
+        if (v < 1000)
+            return n + 2;
+        if (v < 10000)
+            return n + 3;
+        v /= 10000;
+        n += 4;
+    }
+}
+
+void tw_json_u64(TwJsonWriter *w, guint64 v)
+{
+    tw_json_reserve(w, 20);
+    guint n = digits_u64(v);
+    tw_json_format_u64(v, w->p + n);
+    w->p += n;
+}
+
+void tw_json_i64(TwJsonWriter *w, gint64 v)
+{
+    tw_json_reserve(w, 21);
+    guint64 u = (guint64)v;
+    if (v < 0) {
+        *w->p++ = '-';
+        u = -(guint64)v; /* also right for G_MININT64 */
+    }
+    guint n = digits_u64(u);
+    tw_json_format_u64(u, w->p + n);
+    w->p += n;
+}
+
+/* Eight bytes at once (SWAR): the high bit of each byte of the result is set
+ * where the byte needs a look (a control < 0x20, '"', '\\', or >= 0x80).  A
+ * borrow can flag a byte above a flagged one, never one below it, so the
+ * lowest flagged byte is always a real one, and only it is used. */
+#define ONES G_GUINT64_CONSTANT(0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT(0x8080808080808080)
+
+static inline guint64 needs_look(guint64 x)
+{
+    guint64 ctl = (x - 0x20 * ONES) & ~x;
+    guint64 q = x ^ (0x22 * ONES);
+    q = (q - ONES) & ~q;
+    guint64 bs = x ^ (0x5c * ONES);
+    bs = (bs - ONES) & ~bs;
+    return (ctl | q | bs | x) & HIGHS;
+}
+
+/* The last r (1-7) bytes of the string, p to e, as one word (the first in
+ * the low byte), the bytes beyond the string zero: from the 8 bytes ending
+ * at e shifted down when the string is that long, else one byte at a time.
+ * Never reads outside [s, e). */
+static inline guint64 tail_word(const char *s, const char *p, const char *e, gsize r)
+{
+    guint64 x = 0;
+    if ((gsize)(e - s) >= 8) {
+        memcpy(&x, e - 8, 8);
+        return GUINT64_FROM_LE(x) >> (8 * (8 - r));
+    }
+    for (gsize i = r; i-- > 0;)
+        x = x << 8 | (guint8)p[i];
+    return x;
+}
+
+void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
+{
+    static const char hexd[] = "0123456789abcdef";
+    /* Invariant: the room after o holds the rest of the input, the closing
+     * quote and 8 bytes of slack (whole words are stored, and only the bytes
+     * meant are counted); an escape that writes more than it reads reserves
+     * again first. */
+    tw_json_reserve(w, n + 2 + 8);
+    char *o = w->p;
+    *o++ = '"';
+    const char *p = s, *e = s + n;
+    for (;;) {
+        while (e - p >= 8) {
+            guint64 x;
+            memcpy(&x, p, 8);
+            memcpy(o, p, 8);
+            guint64 m = needs_look(GUINT64_FROM_LE(x));
+            if (m) {
+                gsize k = (gsize)__builtin_ctzll(m) >> 3;
+                o += k;
+                p += k;
+                goto look;
+            }
+            o += 8;
+            p += 8;
+        }
+        gsize r = (gsize)(e - p);
+        if (r == 0)
+            break;
+        guint64 x = tail_word(s, p, e, r);
+        guint64 le = GUINT64_TO_LE(x);
+        memcpy(o, &le, 8); /* the bytes past r are slack, overwritten later */
+        guint64 m = needs_look(x) & ((G_GUINT64_CONSTANT(1) << (8 * r)) - 1);
+        if (!m) {
+            o += r;
+            break;
+        }
+        gsize k = (gsize)__builtin_ctzll(m) >> 3;
+        o += k;
+        p += k;
+    look:;
+        unsigned char ch = (unsigned char)*p;
+        if (ch >= 0x80) {
+            gunichar u = g_utf8_get_char_validated(p, (gssize)(e - p));
+            if (u == (gunichar)-1 || u == (gunichar)-2) {
+                w->p = o;
+                tw_json_reserve(w, 6 + (gsize)(e - p) + 1 + 8);
+                o = w->p;
+                memcpy(o, "\\ufffd", 6);
+                o += 6;
+                p++;
+            } else {
+                gsize len = (gsize)g_utf8_skip[ch]; /* as many bytes out as in */
+                memcpy(o, p, len);
+                o += len;
+                p += len;
+            }
+            continue;
+        }
+        w->p = o;
+        tw_json_reserve(w, 6 + (gsize)(e - p) + 1 + 8);
+        o = w->p;
+        *o++ = '\\';
+        switch (ch) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default: /* the other controls; only they are left below 0x20 */
+            memcpy(o, "u00", 3);
+            o[3] = hexd[ch >> 4];
+            o[4] = hexd[ch & 15];
+            o += 5;
+        }
+        p++;
+    }
+    *o++ = '"';
+    w->p = o;
+}
+
+/* json-glib's escaping (json-generator.c json_strescape, as json-glib 1.6
+ * writes): '"' and '\\' escaped, \b \f \n \r \t by their short escape,
+ * U+0001-U+001E and U+007F as \u00XX, and every other byte as it is (U+001F
+ * too, and bytes >= 0x80 valid or not).  Looked at with needs_look plus
+ * DEL; a flagged byte that needs nothing is copied. */
+static inline guint64 needs_look_glib(guint64 x)
+{
+    guint64 del = x ^ (0x7f * ONES);
+    del = (del - ONES) & ~del;
+    return needs_look(x) | (del & HIGHS);
+}
+
+void tw_json_strn_glib(TwJsonWriter *w, const char *s, gsize n)
+{
+    static const char hexd[] = "0123456789abcdef";
+    tw_json_reserve(w, n + 2 + 8); /* the invariant of tw_json_strn */
+    char *o = w->p;
+    *o++ = '"';
+    const char *p = s, *e = s + n;
+    for (;;) {
+        while (e - p >= 8) {
+            guint64 x;
+            memcpy(&x, p, 8);
+            memcpy(o, p, 8);
+            guint64 m = needs_look_glib(GUINT64_FROM_LE(x));
+            if (m) {
+                gsize k = (gsize)__builtin_ctzll(m) >> 3;
+                o += k;
+                p += k;
+                goto look;
+            }
+            o += 8;
+            p += 8;
+        }
+        gsize r = (gsize)(e - p);
+        if (r == 0)
+            break;
+        guint64 x = tail_word(s, p, e, r);
+        guint64 le = GUINT64_TO_LE(x);
+        memcpy(o, &le, 8);
+        guint64 m = needs_look_glib(x) & ((G_GUINT64_CONSTANT(1) << (8 * r)) - 1);
+        if (!m) {
+            o += r;
+            break;
+        }
+        gsize k = (gsize)__builtin_ctzll(m) >> 3;
+        o += k;
+        p += k;
+    look:;
+        unsigned char ch = (unsigned char)*p;
+        if (ch >= 0x80 || ch == 0x1f || ch == 0) {
+            *o++ = (char)ch; /* as it is (NUL only when a length says so) */
+            p++;
+            continue;
+        }
+        w->p = o;
+        tw_json_reserve(w, 6 + (gsize)(e - p) + 1 + 8);
+        o = w->p;
+        *o++ = '\\';
+        switch (ch) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default: /* U+0001-U+001E, U+007F */
+            memcpy(o, "u00", 3);
+            o[3] = hexd[ch >> 4];
+            o[4] = hexd[ch & 15];
+            o += 5;
+        }
+        p++;
+    }
+    *o++ = '"';
+    w->p = o;
+}

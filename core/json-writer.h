@@ -1,0 +1,80 @@
+/* json-writer.h — a JSON byte writer over a GString's spare room.
+ *
+ * The NDJSON form of an event (tw_event_to_json) is written a few hundred
+ * times per megabyte of capture: g_string_append_* checks and grows per
+ * call, printf parses a format per integer.  TwJsonWriter keeps a cursor
+ * into the GString's allocation instead: each write reserves what it needs
+ * (one compare on the fast path; the GString grows, doubling, on the slow
+ * one), copies, and tw_json_writer_end() sets the GString's length once.
+ * Between begin and end the GString must not be used by anyone else.
+ *
+ * Strings are escaped as RFC 8259 section 7 says, as core/event.c always
+ * wrote them: '"' '\\' \n \r \t by their short escape, the other controls
+ * (U+0000-U+001F) as \u00XX (lower-case hex), bytes >= 0x80 as they are when
+ * they start a valid UTF-8 sequence (g_utf8_get_char_validated) and as
+ * \ufffd, one per byte, when they do not, so the output always parses. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <string.h>
+
+typedef struct {
+    GString *g;
+    char *p;   /* next byte to write, inside g->str's allocation */
+    char *end; /* g->str + g->allocated_len - 1: the NUL always fits */
+} TwJsonWriter;
+
+/* Starts appending at the end of `g` (transfer none: g must outlive w). */
+void tw_json_writer_begin(TwJsonWriter *w, GString *g);
+/* Sets g->len to what was written and NUL-terminates it. */
+void tw_json_writer_end(TwJsonWriter *w);
+/* The slow path of tw_json_reserve: grows g so n more bytes fit. */
+void tw_json_writer_grow(TwJsonWriter *w, gsize n);
+
+/* Room for n more bytes at w->p. */
+static inline void tw_json_reserve(TwJsonWriter *w, gsize n)
+{
+    if (G_UNLIKELY((gsize)(w->end - w->p) < n))
+        tw_json_writer_grow(w, n);
+}
+
+/* n bytes as they are (no escaping: JSON text the caller made). */
+static inline void tw_json_raw(TwJsonWriter *w, const char *s, gsize n)
+{
+    tw_json_reserve(w, n);
+    memcpy(w->p, s, n);
+    w->p += n;
+}
+
+/* A string literal as it is: tw_json_lit(w, ",\"frame\":"). */
+#define tw_json_lit(w, lit) tw_json_raw((w), "" lit, sizeof(lit) - 1)
+
+static inline void tw_json_char(TwJsonWriter *w, char c)
+{
+    tw_json_reserve(w, 1);
+    *w->p++ = c;
+}
+
+/* Decimal integers, no printf: 0, 18446744073709551615, -9223372036854775808. */
+void tw_json_u64(TwJsonWriter *w, guint64 v);
+void tw_json_i64(TwJsonWriter *w, gint64 v);
+
+/* `s` (n bytes, no NUL needed) as a quoted, escaped JSON string. */
+void tw_json_strn(TwJsonWriter *w, const char *s, gsize n);
+static inline void tw_json_str(TwJsonWriter *w, const char *s)
+{
+    tw_json_strn(w, s, strlen(s));
+}
+
+/* Decimal digits of v without sign, right-aligned ending at `end`; returns
+ * the first digit (at most 20 are written before `end`). */
+char *tw_json_format_u64(guint64 v, char *end);
+
+/* The same, escaped as json-glib's generator escapes (json-writer.c): for
+ * documents that must stay byte-identical to what JsonGenerator wrote. */
+void tw_json_strn_glib(TwJsonWriter *w, const char *s, gsize n);
+static inline void tw_json_str_glib(TwJsonWriter *w, const char *s)
+{
+    tw_json_strn_glib(w, s, strlen(s));
+}
