@@ -2,6 +2,9 @@
  * (extension header chains, fragment header, AH, ESP), every vector also
  * replayed cut at every length. */
 #include "capture/ip.h"
+#include "core/event.h"
+
+#include <arpa/inet.h>
 
 #include <string.h>
 
@@ -224,6 +227,66 @@ static void test_v6_ext_cap(void)
     g_assert_cmpint(tw_ip6_skip_ext(&nh, reas, 5), ==, -1);
 }
 
+/* tw_ip_format is a direct formatter: the text must be inet_ntop's. */
+static void check_format(guint8 version, const guint8 *a)
+{
+    char want[TW_ADDR_STRLEN], got[TW_ADDR_STRLEN];
+    g_assert_nonnull(inet_ntop(version == 4 ? AF_INET : AF_INET6, a, want, sizeof want));
+    memset(got, 'x', sizeof got);
+    tw_ip_format(version, a, got);
+    g_assert_cmpstr(got, ==, want);
+}
+
+static void test_format_like_inet_ntop(void)
+{
+    guint8 a[16];
+    /* Every IPv4 byte value in every position. */
+    for (guint v = 0; v < 256; v++)
+        for (int pos = 0; pos < 4; pos++) {
+            static const guint8 base[4] = { 10, 0, 99, 255 };
+            memcpy(a, base, 4);
+            a[pos] = (guint8)v;
+            check_format(4, a);
+        }
+    /* IPv6: every pattern of zero words (256), each non-zero word drawn
+     * from values of every digit count, and the IPv4-mapped/compatible
+     * forms the zero runs decide. */
+    static const guint16 words[] = { 1, 0xf, 0x10, 0xab, 0x100, 0xfff, 0x1000, 0xffff, 0xdb8, 0x2001 };
+    GRand *r = g_rand_new_with_seed(12);
+    for (guint mask = 0; mask < 256; mask++)
+        for (int k = 0; k < 40; k++) {
+            for (int i = 0; i < 8; i++) {
+                guint16 w = 0;
+                if (!(mask & (1u << i)))
+                    w = k < 20 ? words[g_rand_int_range(r, 0, G_N_ELEMENTS(words))]
+                               : (guint16)g_rand_int_range(r, 1, 0x10000);
+                if (k == 39 && i == 5 && !(mask & (1u << i)))
+                    w = 0xffff;
+                a[2 * i] = (guint8)(w >> 8);
+                a[2 * i + 1] = (guint8)w;
+            }
+            check_format(6, a);
+        }
+    /* Random addresses, and random ones with a random run of zeros. */
+    for (int k = 0; k < 20000; k++) {
+        for (int i = 0; i < 16; i++)
+            a[i] = (guint8)g_rand_int_range(r, 0, 256);
+        if (k & 1) {
+            int from = g_rand_int_range(r, 0, 16), to = g_rand_int_range(r, from, 17);
+            memset(a + from, 0, (gsize)(to - from));
+        }
+        check_format(6, a);
+        check_format(4, a);
+    }
+    g_rand_free(r);
+    static const char *const texts[] = { "::", "::1", "::ffff:1.2.3.4", "::1.2.3.4", "::ffff:0:1.2.3.4",
+                                         "1::", "1:0:0:1::", "fe80::1:0:0:1", "2001:db8::ff00:42:8329" };
+    for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+        g_assert_cmpint(inet_pton(AF_INET6, texts[i], a), ==, 1);
+        check_format(6, a);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -233,5 +296,6 @@ int main(int argc, char **argv)
     g_test_add_func("/ip/v6-chain", test_v6_chain);
     g_test_add_func("/ip/v6-fragment-esp", test_v6_fragment_and_esp);
     g_test_add_func("/ip/v6-ext-cap", test_v6_ext_cap);
+    g_test_add_func("/ip/format-like-inet-ntop", test_format_like_inet_ntop);
     return g_test_run();
 }
