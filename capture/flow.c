@@ -140,10 +140,10 @@ void tw_flow_set_budget(TwFlowTable *t, guint64 bytes)
     t->state_budget = bytes;
 }
 
-void tw_flow_enforce_budget(TwFlowTable *t)
+bool tw_flow_enforce_budget(TwFlowTable *t)
 {
     if (t->state_total <= t->state_budget)
-        return;
+        return false;
     guint64 evicted = 0;
     TwFlow *victim;
     while (t->state_total > t->state_budget && (victim = oldest_flow(t)) != NULL) {
@@ -158,6 +158,7 @@ void tw_flow_enforce_budget(TwFlowTable *t)
                        "parser state of all flows passed %" G_GUINT64_FORMAT
                        " bytes: %" G_GUINT64_FORMAT " least recently seen flow(s) evicted",
                        t->state_budget, evicted);
+    return true;
 }
 
 TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us)

@@ -492,6 +492,30 @@ static void test_udp_answered(Fixture *fx, gconstpointer d)
     g_assert_cmpuint(counter(fx, "flows.expired"), ==, 4);
 }
 
+/* The next expiry moves with the flow table only: a reply found by lookup
+ * shortens its flow's idle time, and a flow made by a probe on an empty
+ * table is the first to expire; frames no parser wants (ignored) then
+ * retire both at their time. */
+static void test_expiry_follows_changes(Fixture *fx, gconstpointer d)
+{
+    Pkt q = build(mac_a, mac_b, A, B, 17, 40041, 88, 0, 0, 0, "q", 0, 0);
+    Pkt r = build(mac_b, mac_a, B, A, 17, 88, 40041, 0, 0, 0, "r", 0, 0);
+    Pkt tick = build(mac_a, mac_b, A, B, 17, 40042, 53, 0, 0, 0, "x", 0, 0); /* ignored */
+    feed(fx, &q);
+    feed(fx, &r); /* answered: TW_FLOW_UDP_ANSWERED_IDLE_US from here */
+    fx->ts += TW_FLOW_UDP_ANSWERED_IDLE_US;
+    feed(fx, &tick);
+    g_assert_cmpuint(counter(fx, "flows.expired"), ==, 1);
+    g_assert_cmpuint(tw_pipeline_next_deadline(fx->pl), ==, G_MAXINT64);
+    Pkt p1 = build(mac_a, mac_b, A, B, 6, 40043, 5000, 1, 1, 0x18, "PRB hi", 0, 0);
+    feed(fx, &p1);
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 2);
+    g_assert_cmpint(tw_pipeline_next_deadline(fx->pl), ==, fx->ts - 1000 + TW_FLOW_TCP_IDLE_US);
+    fx->ts += TW_FLOW_TCP_IDLE_US;
+    feed(fx, &tick);
+    g_assert_cmpuint(counter(fx, "flows.expired"), ==, 2);
+}
+
 static void test_flow_cap(Fixture *fx, gconstpointer d)
 {
     for (guint32 i = 0; i < TW_FLOW_MAX + 3; i++) {
@@ -616,6 +640,7 @@ int main(int argc, char **argv)
     ADD("/flow/fragments-v6", test_fragments_v6);
     ADD("/flow/idle-timeout", test_idle_timeout);
     ADD("/flow/udp-answered", test_udp_answered);
+    ADD("/flow/expiry-follows-changes", test_expiry_follows_changes);
     ADD("/flow/cap", test_flow_cap);
     ADD("/flow/anomaly-rate-limit", test_anomaly_rate_limit);
     ADD("/flow/state-budget", test_flow_state_budget);
