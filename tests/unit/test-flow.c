@@ -623,12 +623,151 @@ static void test_key(void)
     g_assert_cmpuint(s1, ==, 1);
 }
 
+/* The canonical key of the definition: side 0 is the lower (address
+ * bytes, port). */
+static void ref_key(TwFlowKey *key, guint8 version, guint8 ipproto, const guint8 *src,
+                    guint16 sport, const guint8 *dst, guint16 dport, guint8 *src_side)
+{
+    gsize alen = version == 4 ? 4 : 16;
+    int c = memcmp(src, dst, alen);
+    int s = c > 0 || (c == 0 && sport > dport);
+    memset(key, 0, sizeof *key);
+    key->version = version;
+    key->ipproto = ipproto;
+    memcpy(key->addr[s], src, alen);
+    memcpy(key->addr[!s], dst, alen);
+    key->port[s] = sport;
+    key->port[!s] = dport;
+    *src_side = (guint8)s;
+}
+
+/* A random key from a small universe (so that lookups find and miss):
+ * IPv4 and IPv6 addresses differing in their first, middle or last byte. */
+static void random_key(GRand *r, TwFlowKey *key, guint8 *side)
+{
+    guint8 a[16] = { 10, 0, 0, 1 }, b[16] = { 10, 0, 0, 2 };
+    guint8 version = g_rand_boolean(r) ? 4 : 6;
+    gsize alen = version == 4 ? 4 : 16;
+    if (version == 6) {
+        a[0] = b[0] = 0xfe;
+        a[1] = b[1] = 0x80;
+    }
+    a[g_rand_int_range(r, 0, (gint32)alen)] = (guint8)g_rand_int_range(r, 0, 4);
+    b[g_rand_int_range(r, 0, (gint32)alen)] = (guint8)g_rand_int_range(r, 0, 4);
+    guint16 sp = g_rand_boolean(r) ? (guint16)g_rand_int_range(r, 0, 4) * 20000
+                                   : (guint16)g_rand_int_range(r, 87, 90);
+    guint16 dp = (guint16)g_rand_int_range(r, 87, 90);
+    guint8 proto = g_rand_boolean(r) ? 6 : 17;
+    TwFlowKey want;
+    guint8 want_side;
+    ref_key(&want, version, proto, a, sp, b, dp, &want_side);
+    tw_flow_key_make(key, version, proto, a, sp, b, dp, side);
+    g_assert_cmpmem(key, sizeof *key, &want, sizeof want);
+    g_assert_cmpuint(*side, ==, want_side);
+}
+
+static void count_close(TwFlow *flow, TwFlowEnd why, void *user)
+{
+    (*(guint *)user)++;
+}
+
+/* The flow index against a GHashTable of the same keys: random inserts,
+ * closes and lookups while it grows past several resizes and shrinks back
+ * to empty (collisions, and removal moving entries back). */
+static void test_index(void)
+{
+    g_autoptr(GHashTable) counters = tw_counters_new();
+    g_auto(TwCapNotify) notify = { 0 };
+    tw_cap_notify_init(&notify, counters);
+    guint closed = 0;
+    TwFlowTable *t = tw_flow_table_new(count_close, &closed, &notify);
+    tw_flow_set_max(t, 1u << 20);
+    GHashTable *ref = g_hash_table_new_full((GHashFunc)g_bytes_hash, (GEqualFunc)g_bytes_equal,
+                                            (GDestroyNotify)g_bytes_unref, NULL);
+    GRand *r = g_rand_new_with_seed(64);
+    for (int round = 0; round < 4; round++) {
+        /* Grow (mostly inserts), then drain (mostly closes). */
+        for (int phase = 0; phase < 2; phase++) {
+            for (int op = 0; op < 30000; op++) {
+                TwFlowKey key;
+                guint8 side;
+                random_key(r, &key, &side);
+                GBytes *kb = g_bytes_new(&key, sizeof key);
+                TwFlow *want = g_hash_table_lookup(ref, kb);
+                TwFlow *got = tw_flow_lookup(t, &key);
+                g_assert_true(got == want);
+                bool grow = g_rand_int_range(r, 0, 10) < (phase == 0 ? 8 : 1);
+                if (!got && grow) {
+                    got = tw_flow_insert(t, &key, op);
+                    g_assert_cmpmem(&got->key, sizeof key, &key, sizeof key);
+                    g_hash_table_insert(ref, g_bytes_ref(kb), got);
+                } else if (got && !grow) {
+                    g_hash_table_remove(ref, kb);
+                    tw_flow_close(t, got, TW_FLOW_CLOSED);
+                    g_assert_null(tw_flow_lookup(t, &key));
+                }
+                g_bytes_unref(kb);
+                g_assert_cmpuint(tw_flow_count(t), ==, g_hash_table_size(ref));
+            }
+            /* Every flow still there is found by its key. */
+            GHashTableIter it;
+            gpointer k, v;
+            g_hash_table_iter_init(&it, ref);
+            while (g_hash_table_iter_next(&it, &k, &v))
+                g_assert_true(tw_flow_lookup(t, g_bytes_get_data(k, NULL)) == v);
+        }
+    }
+    /* Emptied, then near half full at the smallest size, for long:
+     * clusters that wrap around the end of the index. */
+    {
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init(&it, ref);
+        while (g_hash_table_iter_next(&it, &k, &v)) {
+            tw_flow_close(t, v, TW_FLOW_CLOSED);
+            g_hash_table_iter_remove(&it);
+        }
+        g_assert_cmpuint(tw_flow_count(t), ==, 0);
+    }
+    for (int op = 0; op < 200000; op++) {
+        TwFlowKey key;
+        guint8 side;
+        random_key(r, &key, &side);
+        GBytes *kb = g_bytes_new(&key, sizeof key);
+        TwFlow *want = g_hash_table_lookup(ref, kb);
+        TwFlow *got = tw_flow_lookup(t, &key);
+        g_assert_true(got == want);
+        if (!got && tw_flow_count(t) < 31) {
+            got = tw_flow_insert(t, &key, op);
+            g_hash_table_insert(ref, g_bytes_ref(kb), got);
+        } else if (got && tw_flow_count(t) > 24) {
+            g_hash_table_remove(ref, kb);
+            tw_flow_close(t, got, TW_FLOW_CLOSED);
+        }
+        g_bytes_unref(kb);
+        if (op % 64 == 0) {
+            GHashTableIter it;
+            gpointer k, v;
+            g_hash_table_iter_init(&it, ref);
+            while (g_hash_table_iter_next(&it, &k, &v))
+                g_assert_true(tw_flow_lookup(t, g_bytes_get_data(k, NULL)) == v);
+        }
+    }
+    guint left = tw_flow_count(t);
+    tw_flow_table_free(t);
+    g_assert_cmpuint(closed, ==, *tw_counter_ptr(counters, "flows.created"));
+    g_assert_cmpuint(left, ==, g_hash_table_size(ref));
+    g_rand_free(r);
+    g_hash_table_unref(ref);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     rec = g_string_new(NULL);
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fx_setup, fn, fx_teardown)
     g_test_add_func("/flow/key", test_key);
+    g_test_add_func("/flow/index", test_index);
     ADD("/flow/udp", test_udp);
     ADD("/flow/packet-info", test_mac_in_events);
     ADD("/flow/tcp", test_tcp);
