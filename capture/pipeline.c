@@ -43,7 +43,7 @@ struct TwPipeline {
     bool probes_tcp, probes_udp;
     /* The parsers with a probe, and with a reply probe, in table order,
      * for TCP [0] and UDP [1]. */
-    const TwAppParser *probe[2][255], *probe_reply[2][255];
+    const TwAppParser **probe[2], **probe_reply[2];
     guint nprobe[2], nprobe_reply[2];
 
     GHashTable *counters;
@@ -785,6 +785,13 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
     TwPipeline *pl = g_new0(TwPipeline, 1);
     pl->cfg = *cfg;
     pl->parsers = parsers;
+    guint n = 0;
+    while (parsers[n])
+        n++;
+    for (int t = 0; t < 2; t++) {
+        pl->probe[t] = g_new(const TwAppParser *, n ? n : 1);
+        pl->probe_reply[t] = g_new(const TwAppParser *, n ? n : 1);
+    }
     for (pl->nparsers = 0; parsers[pl->nparsers]; pl->nparsers++) {
         const TwAppParser *p = parsers[pl->nparsers];
         g_assert(pl->nparsers < 255);
@@ -917,5 +924,9 @@ void tw_pipeline_free(TwPipeline *pl)
     g_hash_table_unref(pl->unsupported_seen);
     tw_cap_notify_clear(&pl->notify);
     g_hash_table_unref(pl->counters);
+    for (int t = 0; t < 2; t++) {
+        g_free(pl->probe[t]);
+        g_free(pl->probe_reply[t]);
+    }
     g_free(pl);
 }
