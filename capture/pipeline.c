@@ -615,7 +615,11 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
     if (flags & TW_TCP_ACK) {
         int peer = !dir;
         TwTcpSink psink = make_sink(&t, peer);
-        set_pi(pl, flow, peer, &flow->last[peer]);
+        /* The ACK can only turn held segments of the peer into gaps and
+         * data (tw_tcp_dir_ack): the parser is fed, with the peer's packet
+         * info, only if some are held. */
+        if (flow->tcp[peer].started && flow->tcp[peer].ooo.length)
+            set_pi(pl, flow, peer, &flow->last[peer]);
         tw_tcp_dir_ack(&flow->tcp[peer], ack, &psink);
     }
     TwTcpDir *a = &flow->tcp[0], *b = &flow->tcp[1];

@@ -492,6 +492,23 @@ static void test_udp_answered(Fixture *fx, gconstpointer d)
     g_assert_cmpuint(counter(fx, "flows.expired"), ==, 4);
 }
 
+/* A peer's ACK beyond a hole makes the hole a gap and delivers what
+ * followed it: stamped with the packet info of the side that sent it (its
+ * last frame, its addresses), not the ACK's. */
+static void test_ack_gap_packet_info(Fixture *fx, gconstpointer d)
+{
+    Pkt d1 = build(mac_a, mac_b, A, B, 6, 40051, 88, 1, 1, 0x18, "aaaa", 0, 0);
+    Pkt d3 = build(mac_a, mac_b, A, B, 6, 40051, 88, 9, 1, 0x18, "cccc", 0, 0);
+    Pkt ack = build(mac_b, mac_a, B, A, 6, 88, 40051, 1, 13, 0x10, "", 0, 0);
+    feed(fx, &d1);
+    feed(fx, &d3); /* 4 bytes missing before it: held */
+    feed(fx, &ack);
+    g_assert_cmpstr(rec->str, ==,
+                    "req f1 tcp 10.0.0.1:40051>10.0.0.2:88 aaaa;"
+                    "req gap 4;"
+                    "req f2 tcp 10.0.0.1:40051>10.0.0.2:88 cccc;");
+}
+
 /* The next expiry moves with the flow table only: a reply found by lookup
  * shortens its flow's idle time, and a flow made by a probe on an empty
  * table is the first to expire; frames no parser wants (ignored) then
@@ -780,6 +797,7 @@ int main(int argc, char **argv)
     ADD("/flow/idle-timeout", test_idle_timeout);
     ADD("/flow/udp-answered", test_udp_answered);
     ADD("/flow/expiry-follows-changes", test_expiry_follows_changes);
+    ADD("/flow/ack-gap-packet-info", test_ack_gap_packet_info);
     ADD("/flow/cap", test_flow_cap);
     ADD("/flow/anomaly-rate-limit", test_anomaly_rate_limit);
     ADD("/flow/state-budget", test_flow_state_budget);
