@@ -145,6 +145,31 @@ TwIpStatus tw_ip_decode(const guint8 *p, guint32 caplen, guint32 origlen, TwIpPa
 {
     if (origlen < caplen)
         origlen = caplen;
+    if (caplen >= 20 && p[0] == 0x45) {
+        /* IPv4 without options whose length is set and within the frame
+         * (nearly every packet): what decode_v4 gives, without its checks
+         * for the other cases. */
+        guint32 total = be16(p + 2);
+        if (total >= 20 && total <= origlen) {
+            guint32 avail = caplen < total ? caplen : total;
+            out->version = 4;
+            out->proto = p[9];
+            memcpy(out->src, p + 12, 4);
+            memset(out->src + 4, 0, sizeof out->src - 4);
+            memcpy(out->dst, p + 16, 4);
+            memset(out->dst + 4, 0, sizeof out->dst - 4);
+            out->payload = p + 20;
+            out->payload_caplen = avail - 20;
+            out->payload_len = total - 20;
+            out->length_from_frame = false;
+            guint16 frag = be16(p + 6);
+            out->more_fragments = (frag & 0x2000) != 0;
+            out->frag_offset = (guint32)(frag & 0x1fff) * 8;
+            out->is_fragment = out->more_fragments || out->frag_offset != 0;
+            out->frag_id = be16(p + 4);
+            return TW_IP_OK;
+        }
+    }
     if (caplen < 1)
         return TW_IP_TRUNCATED;
     memset(out->src, 0, sizeof out->src);
