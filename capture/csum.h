@@ -17,3 +17,7 @@ typedef enum {
 /* ip->payload is the transport header; the check needs every byte of the
  * segment (payload_caplen == payload_len). */
 TwCsum tw_l4_checksum(const TwIpPacket *ip);
+/* The RFC 1071 one's complement sum of len bytes (an odd last byte padded
+ * with a zero), folded to 16 bits, as the big-endian words' sum would be
+ * (0 only if every byte is 0).  For tests of the fast summation. */
+guint16 tw_csum_sum(const guint8 *p, guint32 len);

@@ -4,8 +4,21 @@
 
 #include <string.h>
 
+/* The index: open addressing with linear probing (Knuth 6.4, algorithm L;
+ * deletion by moving back the entries behind, algorithm R), the key's
+ * hash kept beside each flow so that most mismatches cost no key
+ * comparison.  At most half full; halved when less than an eighth is. */
+typedef struct {
+    guint32 hash;
+    TwFlow *flow; /* NULL: empty */
+} Slot;
+
+#define INDEX_MIN 64u
+
 struct TwFlowTable {
-    GHashTable *table; /* TwFlowKey* (inside the flow) -> TwFlow* */
+    Slot *slots;
+    guint mask;  /* slots - 1 (a power of two, >= INDEX_MIN) */
+    guint count; /* flows indexed */
     GQueue lru[3];     /* [0] TCP, [1] UDP awaiting a reply, [2] UDP answered; oldest first */
     TwFlowCloseFn on_close;
     void *user;
@@ -18,45 +31,119 @@ struct TwFlowTable {
 void tw_flow_key_make(TwFlowKey *key, guint8 version, guint8 ipproto, const guint8 *src,
                       guint16 sport, const guint8 *dst, guint16 dport, guint8 *src_side)
 {
-    gsize alen = version == 4 ? 4 : 16;
-    int c = memcmp(src, dst, alen);
-    bool swap = c > 0 || (c == 0 && sport > dport);
     memset(key, 0, sizeof *key);
     key->version = version;
     key->ipproto = ipproto;
-    int s = swap ? 1 : 0;
-    memcpy(key->addr[s], src, alen);
-    memcpy(key->addr[!s], dst, alen);
+    int s;
+    if (version == 4) {
+        /* Bytes compared in order, as memcmp would: big-endian values. */
+        guint32 a, b;
+        memcpy(&a, src, 4);
+        memcpy(&b, dst, 4);
+        a = GUINT32_FROM_BE(a);
+        b = GUINT32_FROM_BE(b);
+        s = a > b || (a == b && sport > dport);
+        memcpy(key->addr[s], src, 4);
+        memcpy(key->addr[!s], dst, 4);
+    } else {
+        int c = memcmp(src, dst, 16);
+        s = c > 0 || (c == 0 && sport > dport);
+        memcpy(key->addr[s], src, 16);
+        memcpy(key->addr[!s], dst, 16);
+    }
     key->port[s] = sport;
     key->port[!s] = dport;
     *src_side = (guint8)s;
 }
 
-static guint key_hash(gconstpointer k)
+/* Word i of a key: bytes 8i..8i+7 for i < 4, and the last 8 bytes (which
+ * overlap word 3) for i == 4, so that the five cover every byte. */
+G_STATIC_ASSERT(sizeof(TwFlowKey) > 32 && sizeof(TwFlowKey) <= 40);
+
+static inline guint64 key_word(const TwFlowKey *k, int i)
 {
-    /* The key's bytes (padding is zeroed by tw_flow_key_make) eight at a
-     * time, each word mixed in by a multiply (as FNV, but per word: one
-     * lookup per packet of a wanted port, 4 % of an office mix's time when
-     * it went byte by byte).  Only lookups depend on it: nothing iterates
-     * the table, so no output does. */
-    const guint8 *b = k;
-    guint64 h = 0xcbf29ce484222325ull;
-    gsize i = 0;
-    for (; i + 8 <= sizeof(TwFlowKey); i += 8) {
-        guint64 w;
-        memcpy(&w, b + i, 8);
-        h = (h ^ w) * 0x100000001b3ull;
-        h ^= h >> 29;
-    }
-    for (; i < sizeof(TwFlowKey); i++)
-        h = (h ^ b[i]) * 0x100000001b3ull;
-    h *= 0x9E3779B97F4A7C15ull;
-    return (guint)(h >> 32);
+    guint64 w;
+    memcpy(&w, (const guint8 *)k + (i < 4 ? 8 * i : (int)sizeof(TwFlowKey) - 8), 8);
+    return w;
 }
 
-static gboolean key_equal(gconstpointer a, gconstpointer b)
+static inline guint32 key_hash(const TwFlowKey *k)
 {
-    return memcmp(a, b, sizeof(TwFlowKey)) == 0;
+    /* The key's five 8-byte words (padding is zeroed by tw_flow_key_make),
+     * each multiplied by its own odd constant, summed, then mixed (the
+     * high half of a product).  Only lookups depend on it: nothing
+     * iterates the table, so no output does. */
+    guint64 h = key_word(k, 0) * 0x9E3779B97F4A7C15ull + key_word(k, 1) * 0xC2B2AE3D27D4EB4Full +
+                key_word(k, 2) * 0x165667B19E3779F9ull + key_word(k, 3) * 0xD6E8FEB86659FD93ull +
+                key_word(k, 4) * 0xFF51AFD7ED558CCDull;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return (guint32)(h >> 32);
+}
+
+static inline bool key_equal(const TwFlowKey *a, const TwFlowKey *b)
+{
+    return ((key_word(a, 0) ^ key_word(b, 0)) | (key_word(a, 1) ^ key_word(b, 1)) |
+            (key_word(a, 2) ^ key_word(b, 2)) | (key_word(a, 3) ^ key_word(b, 3)) |
+            (key_word(a, 4) ^ key_word(b, 4))) == 0;
+}
+
+/* Places a flow known to be absent. */
+static void index_place(Slot *slots, guint mask, guint32 hash, TwFlow *flow)
+{
+    guint i = hash & mask;
+    while (slots[i].flow)
+        i = (i + 1) & mask;
+    slots[i].hash = hash;
+    slots[i].flow = flow;
+}
+
+static void index_resize(TwFlowTable *t, guint nslots)
+{
+    Slot *old = t->slots;
+    guint old_n = t->mask + 1;
+    t->slots = g_new0(Slot, nslots);
+    t->mask = nslots - 1;
+    for (guint i = 0; i < old_n; i++)
+        if (old[i].flow)
+            index_place(t->slots, t->mask, old[i].hash, old[i].flow);
+    g_free(old);
+}
+
+static void index_add(TwFlowTable *t, TwFlow *flow)
+{
+    if ((t->count + 1) * 2 > t->mask + 1)
+        index_resize(t, (t->mask + 1) * 2);
+    index_place(t->slots, t->mask, key_hash(&flow->key), flow);
+    t->count++;
+}
+
+static void index_remove(TwFlowTable *t, TwFlow *flow)
+{
+    guint mask = t->mask;
+    guint i = key_hash(&flow->key) & mask;
+    while (t->slots[i].flow != flow) {
+        g_assert(t->slots[i].flow); /* every flow of the table is indexed */
+        i = (i + 1) & mask;
+    }
+    /* Algorithm R: an entry behind the hole whose home is not cyclically
+     * in (hole, entry] moves into the hole. */
+    guint j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!t->slots[j].flow)
+            break;
+        guint home = t->slots[j].hash & mask;
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stays) {
+            t->slots[i] = t->slots[j];
+            i = j;
+        }
+    }
+    t->slots[i].flow = NULL;
+    t->count--;
+    if (t->mask + 1 > INDEX_MIN && t->count * 8 < t->mask + 1)
+        index_resize(t, (t->mask + 1) / 2);
 }
 
 static inline guint8 lru_index(const TwFlow *f)
@@ -74,7 +161,8 @@ static gint64 idle_of(int queue, const TwFlow *f)
 TwFlowTable *tw_flow_table_new(TwFlowCloseFn on_close, void *user, TwCapNotify *notify)
 {
     TwFlowTable *t = g_new0(TwFlowTable, 1);
-    t->table = g_hash_table_new(key_hash, key_equal);
+    t->slots = g_new0(Slot, INDEX_MIN);
+    t->mask = INDEX_MIN - 1;
     for (int i = 0; i < 3; i++)
         g_queue_init(&t->lru[i]);
     t->on_close = on_close;
@@ -87,12 +175,19 @@ TwFlowTable *tw_flow_table_new(TwFlowCloseFn on_close, void *user, TwCapNotify *
 
 TwFlow *tw_flow_lookup(TwFlowTable *t, const TwFlowKey *key)
 {
-    return g_hash_table_lookup(t->table, key);
+    guint32 h = key_hash(key);
+    for (guint i = h & t->mask;; i = (i + 1) & t->mask) {
+        const Slot *sl = &t->slots[i];
+        if (!sl->flow)
+            return NULL;
+        if (sl->hash == h && key_equal(&sl->flow->key, key))
+            return sl->flow;
+    }
 }
 
 void tw_flow_close(TwFlowTable *t, TwFlow *flow, TwFlowEnd why)
 {
-    g_hash_table_remove(t->table, &flow->key);
+    index_remove(t, flow);
     g_queue_unlink(&t->lru[flow->lru_queue], &flow->lru);
     if (t->on_close)
         t->on_close(flow, why, t->user);
@@ -140,10 +235,10 @@ void tw_flow_set_budget(TwFlowTable *t, guint64 bytes)
     t->state_budget = bytes;
 }
 
-void tw_flow_enforce_budget(TwFlowTable *t)
+bool tw_flow_enforce_budget(TwFlowTable *t)
 {
     if (t->state_total <= t->state_budget)
-        return;
+        return false;
     guint64 evicted = 0;
     TwFlow *victim;
     while (t->state_total > t->state_budget && (victim = oldest_flow(t)) != NULL) {
@@ -158,11 +253,12 @@ void tw_flow_enforce_budget(TwFlowTable *t)
                        "parser state of all flows passed %" G_GUINT64_FORMAT
                        " bytes: %" G_GUINT64_FORMAT " least recently seen flow(s) evicted",
                        t->state_budget, evicted);
+    return true;
 }
 
 TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us)
 {
-    if (g_hash_table_size(t->table) >= t->max_flows) {
+    if (t->count >= t->max_flows) {
         TwFlow *victim = oldest_flow(t);
         if (victim->closed) {
             tw_cap_count(t->notify, "flows.evicted_closed", 1); /* nothing lost */
@@ -179,7 +275,7 @@ TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us)
     f->lru.data = f;
     tw_tcp_dir_init(&f->tcp[0]);
     tw_tcp_dir_init(&f->tcp[1]);
-    g_hash_table_insert(t->table, &f->key, f);
+    index_add(t, f);
     f->lru_queue = lru_index(f);
     g_queue_push_tail_link(&t->lru[f->lru_queue], &f->lru);
     t->state_total += TW_FLOW_BASE_BYTES;
@@ -249,7 +345,7 @@ void tw_flow_close_all(TwFlowTable *t)
 
 guint tw_flow_count(const TwFlowTable *t)
 {
-    return g_hash_table_size(t->table);
+    return t->count;
 }
 
 void tw_flow_table_free(TwFlowTable *t)
@@ -257,6 +353,6 @@ void tw_flow_table_free(TwFlowTable *t)
     if (!t)
         return;
     tw_flow_close_all(t);
-    g_hash_table_unref(t->table);
+    g_free(t->slots);
     g_free(t);
 }

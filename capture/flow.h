@@ -89,8 +89,9 @@ void tw_flow_state_gone(TwFlowTable *t, TwFlow *flow);
 /* Bytes charged by every flow, TW_FLOW_BASE_BYTES each included. */
 guint64 tw_flow_state_total(const TwFlowTable *t);
 /* Past the budget, closes the least recently seen flows (TW_FLOW_EVICTED)
- * until under it.  Not while a flow's parser is being fed. */
-void tw_flow_enforce_budget(TwFlowTable *t);
+ * until under it.  Not while a flow's parser is being fed.  Returns
+ * whether it was past the budget (flows may have been closed). */
+bool tw_flow_enforce_budget(TwFlowTable *t);
 /* Tests: a lower budget than TW_FLOW_STATE_BUDGET_BYTES. */
 void tw_flow_set_budget(TwFlowTable *t, guint64 bytes);
 /* A shard of a --workers run holds TW_FLOW_MAX / shards flows. */

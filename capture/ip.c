@@ -2,7 +2,6 @@
 #include "ip.h"
 #include "caps.h"
 
-#include <arpa/inet.h>
 #include <string.h>
 
 static inline guint16 be16(const guint8 *p) { return (guint16)((p[0] << 8) | p[1]); }
@@ -146,6 +145,31 @@ TwIpStatus tw_ip_decode(const guint8 *p, guint32 caplen, guint32 origlen, TwIpPa
 {
     if (origlen < caplen)
         origlen = caplen;
+    if (caplen >= 20 && p[0] == 0x45) {
+        /* IPv4 without options whose length is set and within the frame
+         * (nearly every packet): what decode_v4 gives, without its checks
+         * for the other cases. */
+        guint32 total = be16(p + 2);
+        if (total >= 20 && total <= origlen) {
+            guint32 avail = caplen < total ? caplen : total;
+            out->version = 4;
+            out->proto = p[9];
+            memcpy(out->src, p + 12, 4);
+            memset(out->src + 4, 0, sizeof out->src - 4);
+            memcpy(out->dst, p + 16, 4);
+            memset(out->dst + 4, 0, sizeof out->dst - 4);
+            out->payload = p + 20;
+            out->payload_caplen = avail - 20;
+            out->payload_len = total - 20;
+            out->length_from_frame = false;
+            guint16 frag = be16(p + 6);
+            out->more_fragments = (frag & 0x2000) != 0;
+            out->frag_offset = (guint32)(frag & 0x1fff) * 8;
+            out->is_fragment = out->more_fragments || out->frag_offset != 0;
+            out->frag_id = be16(p + 4);
+            return TW_IP_OK;
+        }
+    }
     if (caplen < 1)
         return TW_IP_TRUNCATED;
     memset(out->src, 0, sizeof out->src);
@@ -160,8 +184,94 @@ TwIpStatus tw_ip_decode(const guint8 *p, guint32 caplen, guint32 origlen, TwIpPa
     }
 }
 
+/* Dotted quad, as inet_ntop(AF_INET): "%u.%u.%u.%u". */
+static char *format_v4(const guint8 *a, char *o)
+{
+    for (int i = 0; i < 4; i++) {
+        guint v = a[i];
+        if (v >= 100) {
+            *o++ = (char)('0' + v / 100);
+            v %= 100;
+            *o++ = (char)('0' + v / 10);
+            *o++ = (char)('0' + v % 10);
+        } else if (v >= 10) {
+            *o++ = (char)('0' + v / 10);
+            *o++ = (char)('0' + v % 10);
+        } else {
+            *o++ = (char)('0' + v);
+        }
+        if (i < 3)
+            *o++ = '.';
+    }
+    *o = '\0';
+    return o;
+}
+
+/* The text inet_ntop(AF_INET6) gives (glibc resolv/inet_ntop.c, RFC 4291
+ * 2.2): lower-case hex words without leading zeros; the longest run of at
+ * least two zero words (the first of equally long ones) becomes "::"; an
+ * address whose first 96 bits are zero (run of exactly 6 zero words) or
+ * ::ffff:0:0/96 (5 zero words, then ffff) ends in a dotted quad. */
+static void format_v6(const guint8 *a, char *o)
+{
+    static const char hex[] = "0123456789abcdef";
+    guint w[8];
+    for (int i = 0; i < 8; i++)
+        w[i] = (guint)a[2 * i] << 8 | a[2 * i + 1];
+    int best = -1, best_len = 0, cur = -1, cur_len = 0;
+    for (int i = 0; i < 8; i++) {
+        if (w[i] == 0) {
+            if (cur < 0) {
+                cur = i;
+                cur_len = 1;
+            } else {
+                cur_len++;
+            }
+        } else if (cur >= 0) {
+            if (best < 0 || cur_len > best_len) {
+                best = cur;
+                best_len = cur_len;
+            }
+            cur = -1;
+        }
+    }
+    if (cur >= 0 && (best < 0 || cur_len > best_len)) {
+        best = cur;
+        best_len = cur_len;
+    }
+    if (best >= 0 && best_len < 2)
+        best = -1;
+    for (int i = 0; i < 8; i++) {
+        if (best >= 0 && i >= best && i < best + best_len) {
+            if (i == best)
+                *o++ = ':';
+            continue;
+        }
+        if (i != 0)
+            *o++ = ':';
+        if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
+            format_v4(a + 12, o);
+            return;
+        }
+        guint v = w[i];
+        if (v >= 0x1000)
+            *o++ = hex[v >> 12];
+        if (v >= 0x100)
+            *o++ = hex[(v >> 8) & 0xf];
+        if (v >= 0x10)
+            *o++ = hex[(v >> 4) & 0xf];
+        *o++ = hex[v & 0xf];
+    }
+    if (best >= 0 && best + best_len == 8)
+        *o++ = ':';
+    *o = '\0';
+}
+
 void tw_ip_format(guint8 version, const guint8 *addr, char *out)
 {
-    if (!inet_ntop(version == 4 ? AF_INET : AF_INET6, addr, out, 46))
-        out[0] = '\0';
+    /* At most 39 characters and the NUL (8 words of 4 digits, 7 colons). */
+    if (version == 4)
+        format_v4(addr, out);
+    else
+        format_v6(addr, out);
 }

@@ -167,6 +167,22 @@ static TwLinkStatus decode_null(const guint8 *data, guint32 caplen, guint32 orig
 TwLinkStatus tw_link_decode(int linktype, const guint8 *data, guint32 caplen, guint32 origlen,
                             TwLinkResult *out)
 {
+    if (linktype == DLT_EN10MB_ && caplen >= 14) {
+        /* Untagged Ethernet carrying IP (nearly every frame): what
+         * decode_ethernet would find, without the general path. */
+        guint16 type = be16(data + 12);
+        if (type == ETH_IPV4 || type == ETH_IPV6) {
+            out->vlan_tags = 0;
+            out->has_mac = true;
+            memcpy(out->dst_mac, data, 6);
+            memcpy(out->src_mac, data + 6, 6);
+            out->ethertype = type;
+            out->l3 = data + 14;
+            out->l3_caplen = caplen - 14;
+            out->l3_origlen = (origlen < caplen ? caplen : origlen) - 14;
+            return TW_LINK_OK;
+        }
+    }
     out->vlan_tags = 0;
     out->has_mac = false;
     out->ethertype = 0;

@@ -41,6 +41,10 @@ struct TwPipeline {
     guint8 port_tcp[65536];
     guint8 port_udp[65536];
     bool probes_tcp, probes_udp;
+    /* The parsers with a probe, and with a reply probe, in table order,
+     * for TCP [0] and UDP [1]. */
+    const TwAppParser **probe[2], **probe_reply[2];
+    guint nprobe[2], nprobe_reply[2];
 
     GHashTable *counters;
     TwCapNotify notify;
@@ -75,6 +79,11 @@ struct TwPipeline {
 
     guint expect_max;      /* TW_EXPECT_MAX, or a shard's share */
     gint64 next_expiry;    /* tw_flow_next_expiry after the last change */
+    /* The frame being processed passed the pre-filter: it may have changed
+     * the flow table (lookup, insert, touch, close), so next_expiry is
+     * computed again.  Frames no parser wants (most of an office mix)
+     * leave the table as it was. */
+    bool flows_touched;
     TwEmitOrder order;
 
     /* Hot counters: stable pointers into `counters`. */
@@ -409,16 +418,18 @@ static const TwAppParser *choose_parser(TwPipeline *pl, const TwIpPacket *ip, gu
         }
     }
     if (caplen && (ip->proto == 6 ? pl->probes_tcp : pl->probes_udp)) {
-        for (guint i = 0; i < pl->nparsers; i++) {
-            const TwAppParser *p = pl->parsers[i];
-            if (p->ipproto == ip->proto && p->probe && p->probe(payload, caplen)) {
+        /* Every probe of the transport in table order, then every reply probe. */
+        int t = ip->proto == 6 ? 0 : 1;
+        for (guint i = 0; i < pl->nprobe[t]; i++) {
+            const TwAppParser *p = pl->probe[t][i];
+            if (p->probe(payload, caplen)) {
                 *server_is_dst = true; /* the sender of the probed bytes is the client */
                 return p;
             }
         }
-        for (guint i = 0; i < pl->nparsers; i++) {
-            const TwAppParser *p = pl->parsers[i];
-            if (p->ipproto == ip->proto && p->probe_reply && p->probe_reply(payload, caplen)) {
+        for (guint i = 0; i < pl->nprobe_reply[t]; i++) {
+            const TwAppParser *p = pl->probe_reply[t][i];
+            if (p->probe_reply(payload, caplen)) {
                 *server_is_dst = false; /* the sender of the probed bytes is the server */
                 return p;
             }
@@ -495,12 +506,18 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
         return;
     }
 
+    /* The key is made when a flow may exist, or one is to be made (a
+     * probe matched): most probed packets match nothing. */
     TwFlowKey key;
-    guint8 src_side;
-    tw_flow_key_make(&key, ip->version, ip->proto, ip->src, sport, ip->dst, dport, &src_side);
+    guint8 src_side = 0;
+    bool have_key = false;
     TwFlow *flow = NULL;
-    if (port_hit || nonport_hit)
+    if (port_hit || nonport_hit) {
+        pl->flows_touched = true;
+        tw_flow_key_make(&key, ip->version, ip->proto, ip->src, sport, ip->dst, dport, &src_side);
+        have_key = true;
         flow = tw_flow_lookup(pl->flows, &key);
+    }
     if (flow && flow->closed) {
         /* A new connection on the same ports replaces the closed one;
          * anything else is a straggler of the old one. */
@@ -550,6 +567,10 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
         /* A SYN without ACK comes from the client, whatever the ports say. */
         if (ip->proto == 6 && (flags & (TW_TCP_SYN | TW_TCP_ACK)) == TW_TCP_SYN && !by_port)
             server_is_dst = true;
+        if (!have_key)
+            tw_flow_key_make(&key, ip->version, ip->proto, ip->src, sport, ip->dst, dport,
+                             &src_side);
+        pl->flows_touched = true;
         flow = tw_flow_insert(pl->flows, &key, f->ts_us);
         flow->parser = parser;
         flow->by_port = by_port;
@@ -594,7 +615,11 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
     if (flags & TW_TCP_ACK) {
         int peer = !dir;
         TwTcpSink psink = make_sink(&t, peer);
-        set_pi(pl, flow, peer, &flow->last[peer]);
+        /* The ACK can only turn held segments of the peer into gaps and
+         * data (tw_tcp_dir_ack): the parser is fed, with the peer's packet
+         * info, only if some are held. */
+        if (flow->tcp[peer].started && flow->tcp[peer].ooo.length)
+            set_pi(pl, flow, peer, &flow->last[peer]);
         tw_tcp_dir_ack(&flow->tcp[peer], ack, &psink);
     }
     TwTcpDir *a = &flow->tcp[0], *b = &flow->tcp[1];
@@ -718,8 +743,8 @@ void tw_pipeline_tick(TwPipeline *pl, const TwFrame *f)
         pl->order.phase = TW_ORDER_EXPIRE;
         tw_flow_expire(pl->flows, f->ts_us, TW_FLOW_EXPIRE_PER_PACKET);
         pl->order.phase = TW_ORDER_FRAME;
+        pl->next_expiry = tw_flow_next_expiry(pl->flows);
     }
-    pl->next_expiry = tw_flow_next_expiry(pl->flows);
     tw_defrag_expire(pl->defrag, f->ts_us);
     pl->cur = NULL;
 }
@@ -731,11 +756,17 @@ void tw_pipeline_frame(TwPipeline *pl, const TwFrame *f)
         raw = (TwRawFrame){ f->data, f->caplen, f->origlen, f->linktype, f->no };
         pl->ctx.raw = &raw;
     }
+    pl->flows_touched = false;
     process_frame(pl, f);
     pl->ctx.raw = NULL;
     /* After the packet, no parser is being fed: flows may be evicted. */
-    tw_flow_enforce_budget(pl->flows);
-    pl->next_expiry = tw_flow_next_expiry(pl->flows);
+    if (tw_flow_enforce_budget(pl->flows))
+        pl->flows_touched = true;
+    /* Only the flow table moves next_expiry (tw_flow_next_expiry reads
+     * the heads of its LRU lists): the frame's transport, an eviction, or
+     * an expiry (tw_pipeline_tick). */
+    if (pl->flows_touched)
+        pl->next_expiry = tw_flow_next_expiry(pl->flows);
     tw_pipeline_tick(pl, f);
 }
 
@@ -758,6 +789,13 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
     TwPipeline *pl = g_new0(TwPipeline, 1);
     pl->cfg = *cfg;
     pl->parsers = parsers;
+    guint n = 0;
+    while (parsers[n])
+        n++;
+    for (int t = 0; t < 2; t++) {
+        pl->probe[t] = g_new(const TwAppParser *, n ? n : 1);
+        pl->probe_reply[t] = g_new(const TwAppParser *, n ? n : 1);
+    }
     for (pl->nparsers = 0; parsers[pl->nparsers]; pl->nparsers++) {
         const TwAppParser *p = parsers[pl->nparsers];
         g_assert(pl->nparsers < 255);
@@ -771,6 +809,13 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
                 pl->probes_tcp = true;
             else
                 pl->probes_udp = true;
+        }
+        if (p->ipproto == 6 || p->ipproto == 17) {
+            int t = p->ipproto == 6 ? 0 : 1;
+            if (p->probe)
+                pl->probe[t][pl->nprobe[t]++] = p;
+            if (p->probe_reply)
+                pl->probe_reply[t][pl->nprobe_reply[t]++] = p;
         }
     }
     pl->counters = tw_counters_new();
@@ -883,5 +928,9 @@ void tw_pipeline_free(TwPipeline *pl)
     g_hash_table_unref(pl->unsupported_seen);
     tw_cap_notify_clear(&pl->notify);
     g_hash_table_unref(pl->counters);
+    for (int t = 0; t < 2; t++) {
+        g_free(pl->probe[t]);
+        g_free(pl->probe_reply[t]);
+    }
     g_free(pl);
 }

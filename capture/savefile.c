@@ -158,8 +158,39 @@ static bool open_pcap(TwSavefile *sf, const guint8 *magic, GError **err)
     return true;
 }
 
+static void prefetch_next(const TwSavefile *sf)
+{
+    if (sf->pos + 64 <= sf->map_len) {
+        /* The next record header, while this record is dissected: on a
+         * mapped file its first touch is otherwise a cache (and TLB) miss. */
+        __builtin_prefetch(sf->map + sf->pos);
+        __builtin_prefetch(sf->map + sf->pos + 63);
+    }
+}
+
 static int next_pcap(TwSavefile *sf, TwSavefileRecord *rec, GError **err)
 {
+    if (sf->map) {
+        /* A whole record in the mapping (the common case): read in place.
+         * Anything else (the end, a cut or corrupt record) takes the path
+         * below, which says what is wrong. */
+        gsize hlen = 16 + sf->extra_hdr, left = sf->map_len - sf->pos;
+        if (left >= hlen) {
+            const guint8 *h = sf->map + sf->pos;
+            guint32 caplen = rd32(sf, h + 8);
+            if (caplen <= TW_SAVEFILE_MAX_RECORD && caplen <= left - hlen) {
+                guint32 sec = rd32(sf, h), frac = rd32(sf, h + 4), len = rd32(sf, h + 12);
+                rec->ts_us = (gint64)sec * G_USEC_PER_SEC + (sf->nanosec ? frac / 1000 : frac);
+                rec->linktype = sf->linktype;
+                rec->data = h + hlen;
+                rec->caplen = caplen;
+                rec->origlen = len < caplen ? caplen : len;
+                sf->pos += hlen + caplen;
+                prefetch_next(sf);
+                return 1;
+            }
+        }
+    }
     guint8 h[24];
     gsize hlen = 16 + sf->extra_hdr, got;
     int r = read_exact(sf, h, hlen, &got);
@@ -183,12 +214,8 @@ static int next_pcap(TwSavefile *sf, TwSavefileRecord *rec, GError **err)
     }
     rec->ts_us = (gint64)sec * G_USEC_PER_SEC + (sf->nanosec ? frac / 1000 : frac);
     rec->linktype = sf->linktype;
-    if (sf->map && sf->pos + 64 <= sf->map_len) {
-        /* The next record header, while this record is dissected: on a
-         * mapped file its first touch is otherwise a cache (and TLB) miss. */
-        __builtin_prefetch(sf->map + sf->pos);
-        __builtin_prefetch(sf->map + sf->pos + 63);
-    }
+    if (sf->map)
+        prefetch_next(sf);
     rec->data = sf->blk;
     rec->caplen = caplen;
     rec->origlen = len < caplen ? caplen : len;

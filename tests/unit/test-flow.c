@@ -492,6 +492,47 @@ static void test_udp_answered(Fixture *fx, gconstpointer d)
     g_assert_cmpuint(counter(fx, "flows.expired"), ==, 4);
 }
 
+/* A peer's ACK beyond a hole makes the hole a gap and delivers what
+ * followed it: stamped with the packet info of the side that sent it (its
+ * last frame, its addresses), not the ACK's. */
+static void test_ack_gap_packet_info(Fixture *fx, gconstpointer d)
+{
+    Pkt d1 = build(mac_a, mac_b, A, B, 6, 40051, 88, 1, 1, 0x18, "aaaa", 0, 0);
+    Pkt d3 = build(mac_a, mac_b, A, B, 6, 40051, 88, 9, 1, 0x18, "cccc", 0, 0);
+    Pkt ack = build(mac_b, mac_a, B, A, 6, 88, 40051, 1, 13, 0x10, "", 0, 0);
+    feed(fx, &d1);
+    feed(fx, &d3); /* 4 bytes missing before it: held */
+    feed(fx, &ack);
+    g_assert_cmpstr(rec->str, ==,
+                    "req f1 tcp 10.0.0.1:40051>10.0.0.2:88 aaaa;"
+                    "req gap 4;"
+                    "req f2 tcp 10.0.0.1:40051>10.0.0.2:88 cccc;");
+}
+
+/* The next expiry moves with the flow table only: a reply found by lookup
+ * shortens its flow's idle time, and a flow made by a probe on an empty
+ * table is the first to expire; frames no parser wants (ignored) then
+ * retire both at their time. */
+static void test_expiry_follows_changes(Fixture *fx, gconstpointer d)
+{
+    Pkt q = build(mac_a, mac_b, A, B, 17, 40041, 88, 0, 0, 0, "q", 0, 0);
+    Pkt r = build(mac_b, mac_a, B, A, 17, 88, 40041, 0, 0, 0, "r", 0, 0);
+    Pkt tick = build(mac_a, mac_b, A, B, 17, 40042, 53, 0, 0, 0, "x", 0, 0); /* ignored */
+    feed(fx, &q);
+    feed(fx, &r); /* answered: TW_FLOW_UDP_ANSWERED_IDLE_US from here */
+    fx->ts += TW_FLOW_UDP_ANSWERED_IDLE_US;
+    feed(fx, &tick);
+    g_assert_cmpuint(counter(fx, "flows.expired"), ==, 1);
+    g_assert_cmpuint(tw_pipeline_next_deadline(fx->pl), ==, G_MAXINT64);
+    Pkt p1 = build(mac_a, mac_b, A, B, 6, 40043, 5000, 1, 1, 0x18, "PRB hi", 0, 0);
+    feed(fx, &p1);
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 2);
+    g_assert_cmpint(tw_pipeline_next_deadline(fx->pl), ==, fx->ts - 1000 + TW_FLOW_TCP_IDLE_US);
+    fx->ts += TW_FLOW_TCP_IDLE_US;
+    feed(fx, &tick);
+    g_assert_cmpuint(counter(fx, "flows.expired"), ==, 2);
+}
+
 static void test_flow_cap(Fixture *fx, gconstpointer d)
 {
     for (guint32 i = 0; i < TW_FLOW_MAX + 3; i++) {
@@ -599,12 +640,151 @@ static void test_key(void)
     g_assert_cmpuint(s1, ==, 1);
 }
 
+/* The canonical key of the definition: side 0 is the lower (address
+ * bytes, port). */
+static void ref_key(TwFlowKey *key, guint8 version, guint8 ipproto, const guint8 *src,
+                    guint16 sport, const guint8 *dst, guint16 dport, guint8 *src_side)
+{
+    gsize alen = version == 4 ? 4 : 16;
+    int c = memcmp(src, dst, alen);
+    int s = c > 0 || (c == 0 && sport > dport);
+    memset(key, 0, sizeof *key);
+    key->version = version;
+    key->ipproto = ipproto;
+    memcpy(key->addr[s], src, alen);
+    memcpy(key->addr[!s], dst, alen);
+    key->port[s] = sport;
+    key->port[!s] = dport;
+    *src_side = (guint8)s;
+}
+
+/* A random key from a small universe (so that lookups find and miss):
+ * IPv4 and IPv6 addresses differing in their first, middle or last byte. */
+static void random_key(GRand *r, TwFlowKey *key, guint8 *side)
+{
+    guint8 a[16] = { 10, 0, 0, 1 }, b[16] = { 10, 0, 0, 2 };
+    guint8 version = g_rand_boolean(r) ? 4 : 6;
+    gsize alen = version == 4 ? 4 : 16;
+    if (version == 6) {
+        a[0] = b[0] = 0xfe;
+        a[1] = b[1] = 0x80;
+    }
+    a[g_rand_int_range(r, 0, (gint32)alen)] = (guint8)g_rand_int_range(r, 0, 4);
+    b[g_rand_int_range(r, 0, (gint32)alen)] = (guint8)g_rand_int_range(r, 0, 4);
+    guint16 sp = g_rand_boolean(r) ? (guint16)g_rand_int_range(r, 0, 4) * 20000
+                                   : (guint16)g_rand_int_range(r, 87, 90);
+    guint16 dp = (guint16)g_rand_int_range(r, 87, 90);
+    guint8 proto = g_rand_boolean(r) ? 6 : 17;
+    TwFlowKey want;
+    guint8 want_side;
+    ref_key(&want, version, proto, a, sp, b, dp, &want_side);
+    tw_flow_key_make(key, version, proto, a, sp, b, dp, side);
+    g_assert_cmpmem(key, sizeof *key, &want, sizeof want);
+    g_assert_cmpuint(*side, ==, want_side);
+}
+
+static void count_close(TwFlow *flow, TwFlowEnd why, void *user)
+{
+    (*(guint *)user)++;
+}
+
+/* The flow index against a GHashTable of the same keys: random inserts,
+ * closes and lookups while it grows past several resizes and shrinks back
+ * to empty (collisions, and removal moving entries back). */
+static void test_index(void)
+{
+    g_autoptr(GHashTable) counters = tw_counters_new();
+    g_auto(TwCapNotify) notify = { 0 };
+    tw_cap_notify_init(&notify, counters);
+    guint closed = 0;
+    TwFlowTable *t = tw_flow_table_new(count_close, &closed, &notify);
+    tw_flow_set_max(t, 1u << 20);
+    GHashTable *ref = g_hash_table_new_full((GHashFunc)g_bytes_hash, (GEqualFunc)g_bytes_equal,
+                                            (GDestroyNotify)g_bytes_unref, NULL);
+    GRand *r = g_rand_new_with_seed(64);
+    for (int round = 0; round < 4; round++) {
+        /* Grow (mostly inserts), then drain (mostly closes). */
+        for (int phase = 0; phase < 2; phase++) {
+            for (int op = 0; op < 30000; op++) {
+                TwFlowKey key;
+                guint8 side;
+                random_key(r, &key, &side);
+                GBytes *kb = g_bytes_new(&key, sizeof key);
+                TwFlow *want = g_hash_table_lookup(ref, kb);
+                TwFlow *got = tw_flow_lookup(t, &key);
+                g_assert_true(got == want);
+                bool grow = g_rand_int_range(r, 0, 10) < (phase == 0 ? 8 : 1);
+                if (!got && grow) {
+                    got = tw_flow_insert(t, &key, op);
+                    g_assert_cmpmem(&got->key, sizeof key, &key, sizeof key);
+                    g_hash_table_insert(ref, g_bytes_ref(kb), got);
+                } else if (got && !grow) {
+                    g_hash_table_remove(ref, kb);
+                    tw_flow_close(t, got, TW_FLOW_CLOSED);
+                    g_assert_null(tw_flow_lookup(t, &key));
+                }
+                g_bytes_unref(kb);
+                g_assert_cmpuint(tw_flow_count(t), ==, g_hash_table_size(ref));
+            }
+            /* Every flow still there is found by its key. */
+            GHashTableIter it;
+            gpointer k, v;
+            g_hash_table_iter_init(&it, ref);
+            while (g_hash_table_iter_next(&it, &k, &v))
+                g_assert_true(tw_flow_lookup(t, g_bytes_get_data(k, NULL)) == v);
+        }
+    }
+    /* Emptied, then near half full at the smallest size, for long:
+     * clusters that wrap around the end of the index. */
+    {
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init(&it, ref);
+        while (g_hash_table_iter_next(&it, &k, &v)) {
+            tw_flow_close(t, v, TW_FLOW_CLOSED);
+            g_hash_table_iter_remove(&it);
+        }
+        g_assert_cmpuint(tw_flow_count(t), ==, 0);
+    }
+    for (int op = 0; op < 200000; op++) {
+        TwFlowKey key;
+        guint8 side;
+        random_key(r, &key, &side);
+        GBytes *kb = g_bytes_new(&key, sizeof key);
+        TwFlow *want = g_hash_table_lookup(ref, kb);
+        TwFlow *got = tw_flow_lookup(t, &key);
+        g_assert_true(got == want);
+        if (!got && tw_flow_count(t) < 31) {
+            got = tw_flow_insert(t, &key, op);
+            g_hash_table_insert(ref, g_bytes_ref(kb), got);
+        } else if (got && tw_flow_count(t) > 24) {
+            g_hash_table_remove(ref, kb);
+            tw_flow_close(t, got, TW_FLOW_CLOSED);
+        }
+        g_bytes_unref(kb);
+        if (op % 64 == 0) {
+            GHashTableIter it;
+            gpointer k, v;
+            g_hash_table_iter_init(&it, ref);
+            while (g_hash_table_iter_next(&it, &k, &v))
+                g_assert_true(tw_flow_lookup(t, g_bytes_get_data(k, NULL)) == v);
+        }
+    }
+    guint left = tw_flow_count(t);
+    tw_flow_table_free(t);
+    g_assert_cmpuint(closed, ==, *tw_counter_ptr(counters, "flows.created"));
+    g_assert_cmpuint(left, ==, g_hash_table_size(ref));
+    g_rand_free(r);
+    g_hash_table_unref(ref);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     rec = g_string_new(NULL);
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fx_setup, fn, fx_teardown)
     g_test_add_func("/flow/key", test_key);
+    g_test_add_func("/flow/index", test_index);
     ADD("/flow/udp", test_udp);
     ADD("/flow/packet-info", test_mac_in_events);
     ADD("/flow/tcp", test_tcp);
@@ -616,6 +796,8 @@ int main(int argc, char **argv)
     ADD("/flow/fragments-v6", test_fragments_v6);
     ADD("/flow/idle-timeout", test_idle_timeout);
     ADD("/flow/udp-answered", test_udp_answered);
+    ADD("/flow/expiry-follows-changes", test_expiry_follows_changes);
+    ADD("/flow/ack-gap-packet-info", test_ack_gap_packet_info);
     ADD("/flow/cap", test_flow_cap);
     ADD("/flow/anomaly-rate-limit", test_anomaly_rate_limit);
     ADD("/flow/state-budget", test_flow_state_budget);

@@ -2,6 +2,9 @@
  * (extension header chains, fragment header, AH, ESP), every vector also
  * replayed cut at every length. */
 #include "capture/ip.h"
+#include "core/event.h"
+
+#include <arpa/inet.h>
 
 #include <string.h>
 
@@ -224,6 +227,121 @@ static void test_v6_ext_cap(void)
     g_assert_cmpint(tw_ip6_skip_ext(&nh, reas, 5), ==, -1);
 }
 
+/* IPv4 headers without options (the decoder's fast path) of every total
+ * length against frames of every captured and wire length, with random
+ * addresses and fragment fields, over a result full of garbage: each field
+ * as RFC 791 and the rules above (TSO, padding, lies) say. */
+static void test_v4_plain_every_length(void)
+{
+    GRand *r = g_rand_new_with_seed(791);
+    guint8 pkt[80];
+    for (guint32 total = 0; total <= 70; total++)
+        for (guint32 wire = 0; wire <= 70; wire += 1 + (wire > 30) * 4)
+            for (guint32 cap = 0; cap <= wire; cap += 1 + (cap > 25) * 6) {
+                for (gsize i = 0; i < sizeof pkt; i++)
+                    pkt[i] = (guint8)g_rand_int_range(r, 0, 256);
+                pkt[0] = 0x45;
+                pkt[2] = (guint8)(total >> 8);
+                pkt[3] = (guint8)total;
+                guint16 frag = (guint16)g_rand_int_range(r, 0, 0x10000);
+                if (g_rand_boolean(r))
+                    frag &= 0x4000; /* mostly whole datagrams, DF or not */
+                pkt[6] = (guint8)(frag >> 8);
+                pkt[7] = (guint8)frag;
+                TwIpPacket ip;
+                memset(&ip, 0xa5, sizeof ip);
+                TwIpStatus st = tw_ip_decode(pkt, cap, wire, &ip);
+                guint32 orig = wire < cap ? cap : wire;
+                guint32 t = total ? total : orig;
+                if (cap < 20) {
+                    /* Nothing captured: not even the version. */
+                    g_assert_cmpint(st, ==, cap && orig < 20 ? TW_IP_MALFORMED : TW_IP_TRUNCATED);
+                    continue;
+                }
+                if (t < 20 || t > orig) {
+                    g_assert_cmpint(st, ==, TW_IP_MALFORMED);
+                    continue;
+                }
+                g_assert_cmpint(st, ==, TW_IP_OK);
+                g_assert_cmpuint(ip.version, ==, 4);
+                g_assert_cmpuint(ip.proto, ==, pkt[9]);
+                static const guint8 zero[12];
+                g_assert_cmpmem(ip.src, 4, pkt + 12, 4);
+                g_assert_cmpmem(ip.src + 4, 12, zero, 12);
+                g_assert_cmpmem(ip.dst, 4, pkt + 16, 4);
+                g_assert_cmpmem(ip.dst + 4, 12, zero, 12);
+                g_assert_true(ip.payload == pkt + 20);
+                g_assert_cmpuint(ip.payload_caplen, ==, (cap < t ? cap : t) - 20);
+                g_assert_cmpuint(ip.payload_len, ==, t - 20);
+                g_assert_cmpint(ip.length_from_frame, ==, total == 0);
+                g_assert_cmpint(ip.more_fragments, ==, (frag & 0x2000) != 0);
+                g_assert_cmpuint(ip.frag_offset, ==, (guint32)(frag & 0x1fff) * 8);
+                g_assert_cmpint(ip.is_fragment, ==, (frag & 0x3fff) != 0);
+                g_assert_cmpuint(ip.frag_id, ==, (guint32)pkt[4] << 8 | pkt[5]);
+            }
+    g_rand_free(r);
+}
+
+/* tw_ip_format is a direct formatter: the text must be inet_ntop's. */
+static void check_format(guint8 version, const guint8 *a)
+{
+    char want[TW_ADDR_STRLEN], got[TW_ADDR_STRLEN];
+    g_assert_nonnull(inet_ntop(version == 4 ? AF_INET : AF_INET6, a, want, sizeof want));
+    memset(got, 'x', sizeof got);
+    tw_ip_format(version, a, got);
+    g_assert_cmpstr(got, ==, want);
+}
+
+static void test_format_like_inet_ntop(void)
+{
+    guint8 a[16];
+    /* Every IPv4 byte value in every position. */
+    for (guint v = 0; v < 256; v++)
+        for (int pos = 0; pos < 4; pos++) {
+            static const guint8 base[4] = { 10, 0, 99, 255 };
+            memcpy(a, base, 4);
+            a[pos] = (guint8)v;
+            check_format(4, a);
+        }
+    /* IPv6: every pattern of zero words (256), each non-zero word drawn
+     * from values of every digit count, and the IPv4-mapped/compatible
+     * forms the zero runs decide. */
+    static const guint16 words[] = { 1, 0xf, 0x10, 0xab, 0x100, 0xfff, 0x1000, 0xffff, 0xdb8, 0x2001 };
+    GRand *r = g_rand_new_with_seed(12);
+    for (guint mask = 0; mask < 256; mask++)
+        for (int k = 0; k < 40; k++) {
+            for (int i = 0; i < 8; i++) {
+                guint16 w = 0;
+                if (!(mask & (1u << i)))
+                    w = k < 20 ? words[g_rand_int_range(r, 0, G_N_ELEMENTS(words))]
+                               : (guint16)g_rand_int_range(r, 1, 0x10000);
+                if (k == 39 && i == 5 && !(mask & (1u << i)))
+                    w = 0xffff;
+                a[2 * i] = (guint8)(w >> 8);
+                a[2 * i + 1] = (guint8)w;
+            }
+            check_format(6, a);
+        }
+    /* Random addresses, and random ones with a random run of zeros. */
+    for (int k = 0; k < 20000; k++) {
+        for (int i = 0; i < 16; i++)
+            a[i] = (guint8)g_rand_int_range(r, 0, 256);
+        if (k & 1) {
+            int from = g_rand_int_range(r, 0, 16), to = g_rand_int_range(r, from, 17);
+            memset(a + from, 0, (gsize)(to - from));
+        }
+        check_format(6, a);
+        check_format(4, a);
+    }
+    g_rand_free(r);
+    static const char *const texts[] = { "::", "::1", "::ffff:1.2.3.4", "::1.2.3.4", "::ffff:0:1.2.3.4",
+                                         "1::", "1:0:0:1::", "fe80::1:0:0:1", "2001:db8::ff00:42:8329" };
+    for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+        g_assert_cmpint(inet_pton(AF_INET6, texts[i], a), ==, 1);
+        check_format(6, a);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -233,5 +351,7 @@ int main(int argc, char **argv)
     g_test_add_func("/ip/v6-chain", test_v6_chain);
     g_test_add_func("/ip/v6-fragment-esp", test_v6_fragment_and_esp);
     g_test_add_func("/ip/v6-ext-cap", test_v6_ext_cap);
+    g_test_add_func("/ip/format-like-inet-ntop", test_format_like_inet_ntop);
+    g_test_add_func("/ip/v4-plain-every-length", test_v4_plain_every_length);
     return g_test_run();
 }

@@ -161,6 +161,7 @@ static void test_vectors(void)
         const LinkCase *c = &g_array_index(cases, LinkCase, i);
         g_test_message("case %s (linktype %d)", c->name, c->linktype);
         TwLinkResult r;
+        memset(&r, 0xaa, sizeof r); /* every field is set, whatever was there */
         g_assert_cmpint(tw_link_decode(c->linktype, c->frame, c->len, c->len, &r), ==, TW_LINK_OK);
         g_assert_true(r.l3 == c->frame + c->l3_off);
         g_assert_cmpuint(r.l3_caplen, ==, c->len - c->l3_off);
@@ -172,6 +173,9 @@ static void test_vectors(void)
             g_assert_cmpmem(r.src_mac, 6, src_mac, 6);
             g_assert_cmpmem(r.dst_mac, 6, dst_mac, 6);
         }
+        /* A record whose wire length is below what it holds: what it holds. */
+        g_assert_cmpint(tw_link_decode(c->linktype, c->frame, c->len, c->len - 1, &r), ==, TW_LINK_OK);
+        g_assert_cmpuint(r.l3_origlen, ==, c->len - c->l3_off);
         /* Cut at every length: truncated inside the link header, OK after,
          * with the reported length kept. */
         for (guint32 cut = 0; cut < c->len; cut++) {

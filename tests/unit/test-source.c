@@ -4,6 +4,7 @@
  * present, every public capture is read to the end and its frame count
  * compared with what tshark counted (summary.tsv). */
 #include "capture/source.h"
+#include "core/tw-limits.h"
 
 #include <glib/gstdio.h>
 #include <pcap/pcap.h>
@@ -238,8 +239,10 @@ static void test_truncated_file(void)
     gsize len;
     g_assert_true(g_file_get_contents(a, &bytes, &len, NULL));
     g_assert_cmpuint(len, ==, 24 + 4 * (16 + 100));
-    /* Cut inside the third record's data, then inside its header. */
-    const gsize cuts[] = { 24 + 2 * 116 + 16 + 50, 24 + 2 * 116 + 7 };
+    /* Cut inside the third record's data (also within 16 bytes of its
+     * end: more than its data is left counting the header), then inside
+     * its header. */
+    const gsize cuts[] = { 24 + 2 * 116 + 16 + 50, 24 + 2 * 116 + 16 + 90, 24 + 2 * 116 + 7 };
     for (gsize k = 0; k < G_N_ELEMENTS(cuts); k++) {
         g_assert_true(g_file_set_contents(a, bytes, (gssize)cuts[k], NULL));
         char *paths[] = { a, NULL };
@@ -256,6 +259,44 @@ static void test_truncated_file(void)
         g_assert_nonnull(strstr(err->message, "cut.pcap"));
     }
     g_free(bytes);
+}
+
+/* Record lengths as read from a (mapped) classic pcap: a wire length below
+ * the captured one is raised to it; a record longer than
+ * TW_SAVEFILE_MAX_RECORD is corrupt even when the file holds its bytes. */
+static void test_record_lengths(void)
+{
+    static const guint8 hdr[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                    0xff, 0xff, 0, 0, 1, 0, 0, 0 };
+    for (int big = 0; big < 2; big++) {
+        g_autoptr(GByteArray) b = g_byte_array_new();
+        g_byte_array_append(b, hdr, sizeof hdr);
+        guint32 caplen = big ? TW_SAVEFILE_MAX_RECORD + 1 : 100;
+        le32(b, 7);       /* seconds */
+        le32(b, 5);       /* microseconds */
+        le32(b, caplen);  /* captured */
+        le32(b, big ? caplen : 10); /* on the wire: less than captured */
+        g_byte_array_set_size(b, b->len + caplen + 16);
+        memset(b->data + 40, 0x45, caplen + 16);
+        g_autofree char *path = g_build_filename(tmpdir, "lengths.pcap", NULL);
+        g_assert_true(g_file_set_contents(path, (const char *)b->data, b->len, NULL));
+        char *paths[] = { path, NULL };
+        g_autoptr(GError) err = NULL;
+        g_autoptr(TwSource) src = tw_source_open_files(paths, NULL, &err);
+        g_assert_no_error(err);
+        TwFrame f;
+        int r = tw_source_next(src, &f, &err);
+        if (big) {
+            g_assert_cmpint(r, ==, -1);
+            g_assert_nonnull(strstr(err->message, "corrupt capture file"));
+        } else {
+            g_assert_cmpint(r, ==, 1);
+            g_assert_cmpuint(f.caplen, ==, 100);
+            g_assert_cmpuint(f.origlen, ==, 100);
+            g_assert_cmpint(f.ts_us, ==, 7 * G_USEC_PER_SEC + 5);
+            g_assert_cmpuint(f.data[0], ==, 0x45);
+        }
+    }
 }
 
 static void test_filter(void)
@@ -344,6 +385,7 @@ int main(int argc, char **argv)
     g_test_add_func("/source/pcapng-resolution", test_pcapng_resolution);
     g_test_add_func("/source/missing-and-not-capture", test_missing_and_not_capture);
     g_test_add_func("/source/truncated-file", test_truncated_file);
+    g_test_add_func("/source/record-lengths", test_record_lengths);
     g_test_add_func("/source/filter", test_filter);
     g_test_add_func("/source/stdin", test_stdin);
     g_test_add_func("/source/live-errors", test_live_errors);
