@@ -18,6 +18,7 @@
 #include "dissectors/framer.h"
 #include "core/tw-limits.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -89,8 +90,10 @@ struct TwWorkers {
      * `filled` batches were given to the shards.  A shard dissects its
      * batches in order, whichever thread takes it (tasks are a shard and
      * its next batch); a batch is merged when every shard is done with it. */
-    GMutex lock;
-    GCond go, finished;
+    /* POSIX's, not GLib's: GLib's GMutex is a futex of its own that
+     * ThreadSanitizer does not see (it reported every access as a race). */
+    pthread_mutex_t lock;
+    pthread_cond_t go, finished;
     guint64 filled;
     guint sleeping;      /* worker threads waiting for a batch */
     bool caller_waiting; /* the calling thread waits for a batch to be done */
@@ -327,29 +330,29 @@ static void task_done(TwWorkers *w, guint s, guint64 seq)
     sh->next = seq + 1;
     Batch *b = &w->batch[seq % SLOTS];
     if (--b->left == 0 && w->caller_waiting)
-        g_cond_signal(&w->finished);
+        pthread_cond_signal(&w->finished);
 }
 
 static gpointer worker_main(gpointer data)
 {
     Worker *wk = data;
     TwWorkers *w = wk->w;
-    g_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->lock);
     while (!w->quit) {
         guint64 seq;
         int s = task_take(w, wk->index, w->nworkers, &seq);
         if (s < 0) {
             w->sleeping++;
-            g_cond_wait(&w->go, &w->lock);
+            pthread_cond_wait(&w->go, &w->lock);
             w->sleeping--;
             continue;
         }
-        g_mutex_unlock(&w->lock);
+        pthread_mutex_unlock(&w->lock);
         dissect_shard(w, (guint)s, seq);
-        g_mutex_lock(&w->lock);
+        pthread_mutex_lock(&w->lock);
         task_done(w, (guint)s, seq);
     }
-    g_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->lock);
     return NULL;
 }
 
@@ -530,13 +533,13 @@ static int run_sharded(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop,
     bool ended = false;    /* no more frames to read */
     bool finishing = false; /* the finish batch is given */
     guint me = w->nthreads;
-    g_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->lock);
     for (;;) {
         if (merged < w->filled && w->batch[merged % SLOTS].left == 0) {
             Batch *b = &w->batch[merged % SLOTS];
-            g_mutex_unlock(&w->lock);
+            pthread_mutex_unlock(&w->lock);
             merge_slot(w, (guint)(merged % SLOTS));
-            g_mutex_lock(&w->lock);
+            pthread_mutex_lock(&w->lock);
             merged++;
             if (b->finish)
                 break;
@@ -549,33 +552,33 @@ static int run_sharded(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop,
                 b->finish = true;
                 finishing = true;
             } else {
-                g_mutex_unlock(&w->lock);
+                pthread_mutex_unlock(&w->lock);
                 r = batch_fill(w, b, src, stop, err);
                 ended = r <= 0;
-                g_mutex_lock(&w->lock);
+                pthread_mutex_lock(&w->lock);
                 if (!b->n)
                     continue; /* nothing read: the finish batch next */
             }
             b->left = TW_WORKER_SHARDS;
             w->filled++;
             if (w->sleeping)
-                g_cond_broadcast(&w->go);
+                pthread_cond_broadcast(&w->go);
             continue;
         }
         guint64 seq;
         int s = task_take(w, me, w->nworkers, &seq);
         if (s >= 0) {
-            g_mutex_unlock(&w->lock);
+            pthread_mutex_unlock(&w->lock);
             dissect_shard(w, (guint)s, seq);
-            g_mutex_lock(&w->lock);
+            pthread_mutex_lock(&w->lock);
             task_done(w, (guint)s, seq);
             continue;
         }
         w->caller_waiting = true;
-        g_cond_wait(&w->finished, &w->lock);
+        pthread_cond_wait(&w->finished, &w->lock);
         w->caller_waiting = false;
     }
-    g_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->lock);
     return r;
 }
 
@@ -620,9 +623,9 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg)
     w->soonest = G_MAXINT64;
     w->capture_emitted = g_hash_table_new(g_direct_hash, g_direct_equal);
     w->kind_seen = g_hash_table_new(g_direct_hash, g_direct_equal);
-    g_mutex_init(&w->lock);
-    g_cond_init(&w->go);
-    g_cond_init(&w->finished);
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->go, NULL);
+    pthread_cond_init(&w->finished, NULL);
     if (w->nworkers > 1) {
         w->nthreads = w->nworkers - 1;
         w->worker = g_new0(Worker, w->nthreads);
@@ -660,10 +663,10 @@ void tw_workers_free(TwWorkers *w)
     if (!w)
         return;
     if (w->worker) {
-        g_mutex_lock(&w->lock);
+        pthread_mutex_lock(&w->lock);
         w->quit = true;
-        g_cond_broadcast(&w->go);
-        g_mutex_unlock(&w->lock);
+        pthread_cond_broadcast(&w->go);
+        pthread_mutex_unlock(&w->lock);
         for (guint i = 0; i < w->nthreads; i++)
             g_thread_join(w->worker[i].thread);
         g_free(w->worker);
@@ -690,8 +693,8 @@ void tw_workers_free(TwWorkers *w)
     }
     g_hash_table_unref(w->capture_emitted);
     g_hash_table_unref(w->kind_seen);
-    g_mutex_clear(&w->lock);
-    g_cond_clear(&w->go);
-    g_cond_clear(&w->finished);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->go);
+    pthread_cond_destroy(&w->finished);
     g_free(w);
 }
