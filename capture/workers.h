@@ -8,12 +8,15 @@
  * one shard).  Each shard is a whole pipeline holding 1/TW_WORKER_SHARDS of
  * every table and budget shared by flows, and sees the capture time of
  * every frame (tw_pipeline_tick), so flows expire at the same frame
- * whichever shard holds them.  Worker w runs the shards s with
- * s % N == w; the calling thread reads the frames, then merges the shards'
- * events by (input position, phase, LRU list, last touch) — the order a
- * single pipeline would have emitted them in — and applies the per-kind
- * anomaly event limit again over the merged stream.  The output is
- * therefore the same for every N, byte for byte (tests/workers). */
+ * whichever shard holds them.  With N > 1, N - 1 threads and the calling
+ * thread dissect: a task is one shard and its next batch of frames (a
+ * shard's batches in order, the oldest batch first); the calling thread
+ * reads the batches (up to 4 in flight), merges each finished one by
+ * (input position, phase, LRU list, last touch) — the order a single
+ * pipeline would have emitted them in — applies the per-kind anomaly
+ * event limit again over the merged stream, and dissects when it has
+ * nothing else to do.  The output is therefore the same for every N, byte
+ * for byte (tests/workers). */
 #pragma once
 
 #include "source.h"
@@ -32,6 +35,14 @@ typedef struct {
     TwEmitFn emit;  /* every event, merged, on the calling thread (transfer none:
                      * freed later by the worker that made it) */
     void *emit_user;
+    /* Several workers: instead of emit, each event with its -T events line
+     * (tw_event_to_json and a newline; transfer none, valid during the
+     * call), rendered by the worker that made the event while it is in
+     * that core's cache, not by the merging thread (NULL: emit). */
+    void (*emit_line)(TwEvent *ev, const char *line, gsize len, void *user);
+    /* With emit_line: the line is all the consumer reads, so each event is
+     * freed once rendered, and emit_line gets NULL for it. */
+    bool lines_only;
     bool want_tree;
     guint tree_layers; /* TwPipelineConfig.tree_layers */
     bool quiet;

@@ -92,6 +92,18 @@ static void emit_borrowed(TwEvent *ev, void *user)
     }
 }
 
+/* An event of --workers N > 1 with its -T events line, rendered by the
+ * worker that made it (transfer none, both; one file: no pcap members to
+ * add, so the line is the event's).  ev is NULL when the line is all the
+ * outputs read (tw_stages_lines_only). */
+static void emit_line_borrowed(TwEvent *ev, const char *line, gsize len, void *user)
+{
+    EmitCtx *ec = user;
+    tw_stages_event_line(ec->st, ev, line, len);
+    if (publisher)
+        tw_nats_publish(publisher, false, line, len - 1); /* tw_event_to_json's, without the newline */
+}
+
 /* An event of the live pipeline (transfer full). */
 /* Live with fan-out: each worker's frames feed the interface's health
  * record, under the lock cli/live.c holds while the analysis uses it. */
@@ -919,6 +931,10 @@ int main(int argc, char **argv)
         /* Files: the sharded pipeline, the same output for every --workers. */
         TwWorkersConfig wc = { .workers = workers > 0 ? (guint)workers : tw_workers_default(),
                                .emit = emit_borrowed, .emit_user = &ec,
+                               .emit_line = !ec.several && (tw_stages_has_events(&st) || publisher)
+                                                ? emit_line_borrowed
+                                                : NULL,
+                               .lines_only = tw_stages_lines_only(&st),
                                .on_frame = on_frame, .frame_user = &fctx,
                                .want_tree = tw_stages_want_tree(&st),
                                .tree_layers = tree_layers,

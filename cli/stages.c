@@ -200,7 +200,7 @@ static void on_established(const TwAnalysis *a, const TwMachine *m, const TwFind
     }
 }
 
-void tw_stages_event(TwStages *st, const TwEvent *ev, const char *source)
+static void stages_event(TwStages *st, const TwEvent *ev, const char *source, const char *line, gsize len)
 {
     st->events++;
     if (st->analysis) {
@@ -215,9 +215,40 @@ void tw_stages_event(TwStages *st, const TwEvent *ev, const char *source)
     for (guint i = 0; i < st->sinks->len; i++) {
         TwSink *s = g_ptr_array_index(st->sinks, i);
         s->source = source;
-        if (s->event)
+        if (line && s->event && strcmp(s->mode, "events") == 0)
+            tw_out_write(s->out, line, len); /* the bytes events_event writes */
+        else if (s->event)
             s->event(s, ev);
     }
+}
+
+void tw_stages_event(TwStages *st, const TwEvent *ev, const char *source)
+{
+    stages_event(st, ev, source, NULL, 0);
+}
+
+void tw_stages_event_line(TwStages *st, const TwEvent *ev, const char *line, gsize len)
+{
+    g_assert(ev || tw_stages_lines_only(st));
+    stages_event(st, ev, NULL, line, len);
+}
+
+bool tw_stages_lines_only(const TwStages *st)
+{
+    if (st->analysis || st->display_filter || !st->sinks->len)
+        return false;
+    for (guint i = 0; i < st->sinks->len; i++)
+        if (strcmp(((TwSink *)g_ptr_array_index(st->sinks, i))->mode, "events") != 0)
+            return false;
+    return true;
+}
+
+bool tw_stages_has_events(const TwStages *st)
+{
+    for (guint i = 0; i < st->sinks->len; i++)
+        if (strcmp(((TwSink *)g_ptr_array_index(st->sinks, i))->mode, "events") == 0)
+            return true;
+    return false;
 }
 
 int tw_stages_finish(TwStages *st, bool analysed)

@@ -50,6 +50,16 @@ bool tw_stages_want_tree(const TwStages *st);
 /* One event through analysis and every output (transfer none).  `source`
  * names the sensor/file of --from-events (NULL for this run's capture). */
 void tw_stages_event(TwStages *st, const TwEvent *ev, const char *source);
+/* The same, for this run's capture, with the event's -T events line
+ * already rendered (tw_event_to_json and a newline, capture/workers.h
+ * emit_line): the events outputs write it as it is. */
+void tw_stages_event_line(TwStages *st, const TwEvent *ev, const char *line, gsize len);
+/* Every output is -T events and nothing else reads the events (no
+ * analysis, no -Y): tw_stages_event_line needs the line only (ev may be
+ * NULL). */
+bool tw_stages_lines_only(const TwStages *st);
+/* Some output is -T events (one line per event). */
+bool tw_stages_has_events(const TwStages *st);
 /* End of input: each output gets the analysis result (unless `analysed` is
  * false: nothing was read, and an empty report would read as "all is
  * well"); every stream is flushed and closed.  Returns the exit status:
