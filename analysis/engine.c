@@ -252,9 +252,17 @@ void tw_analysis_cap_hit(TwAnalysis *a, TwAnCap cap)
 
 /* ---- small helpers ---- */
 
+/* "aa:bb:cc:dd:ee:ff", lower-case hex (what "%02x:…" prints); written by
+ * hand: it runs for most events, and a printf costs more than the rest of
+ * the request's bookkeeping. */
 static void mac_str(const guint8 m[6], char out[18])
 {
-    g_snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 6; i++) {
+        out[3 * i] = hex[m[i] >> 4];
+        out[3 * i + 1] = hex[m[i] & 15];
+        out[3 * i + 2] = i < 5 ? ':' : '\0';
+    }
 }
 
 static const char *src_mac(const TwEvent *ev, char buf[18])
@@ -708,7 +716,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             if (m && t == TW_KRB5_AS_REQ)
                 tw_machine_fact(a, m, TW_F_SEEN,
                                 with_kerberos(evidence_new(ev, source, "AS-REQ",
-                                                           g_strdup_printf("%s asks the KDC for a ticket", cacct)),
+                                                           g_strconcat(cacct, " asks the KDC for a ticket", NULL)),
                                               t, TW_DIR_REQUEST, TW_PEER_CLIENT));
         }
         const char *logon = tw_keyproof_client(r->proof);
@@ -735,8 +743,10 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             if (m && !m->first_ts)
                 m->first_ts = m->last_ts = ev->ts_us;
         }
-        g_autofree char *cpkey = g_strdup_printf("%s|%s", source ? source : "", ev->src);
+        /* "source|client address": formatted only for the kpasswd exchange that reads it */
+        g_autofree char *cpkey = NULL;
         if (t == TW_KRB5_AS_REQ && cname && sname && g_ascii_strncasecmp(sname, "kadmin/changepw", 15) == 0) {
+            cpkey = g_strconcat(source ? source : "", "|", ev->src, NULL);
             if (g_hash_table_size(a->changepw_client) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->changepw_client, cpkey))
                 g_hash_table_replace(a->changepw_client, g_strdup(cpkey), g_strdup(cname));
             else
@@ -745,6 +755,8 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         if (kpasswd && t == TW_KRB5_AP_REQ) {
             /* RFC 3244: whose password changes is in the encrypted part; the
              * AS-REQ for kadmin/changepw just before names the principal. */
+            if (!cname)
+                cpkey = g_strconcat(source ? source : "", "|", ev->src, NULL);
             const char *who = cname ? cname : g_hash_table_lookup(a->changepw_client, cpkey);
             g_autofree char *wacct = tw_identity_from_principal(who);
             r->cname = r->cname ? r->cname : g_strdup(who);
@@ -780,7 +792,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
          * TGT, which another host may hold (identity.c, foreign-use). */
         bool foreign = tw_identity_bind_as(a, m, ev->dst, dst_mac(ev, mb), ev->ts_us,
                                            t == TW_KRB5_AS_REP ? TW_USE_OWN : TW_USE_OTHER, NULL);
-        g_autofree char *fd = sname ? g_strdup_printf("ticket for %s", sname) : NULL;
+        g_autofree char *fd = sname ? g_strconcat("ticket for ", sname, NULL) : NULL;
         if (foreign) {
             /* the actor's success, never the machine's own (foreign-use) */
             tw_machine_fact(a, m, TW_F_FOREIGN,
@@ -796,9 +808,8 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         TwAddrUse *u = m && t == TW_KRB5_AS_REP ? tw_machine_addr(m, ev->dst) : NULL;
         if (u)
             u->n_ok++;
-        g_autofree char *d = sname ? g_strdup_printf("ticket for %s", sname) : NULL;
         tw_machine_fact(a, m, t == TW_KRB5_AS_REP ? TW_F_KRB_AS_OK : TW_F_KRB_TGS_OK,
-                        with_kerberos(evidence_new(ev, source, krb_msg_label(t), g_steal_pointer(&d)), t,
+                        with_kerberos(evidence_new(ev, source, krb_msg_label(t), g_steal_pointer(&fd)), t,
                                       TW_DIR_RESPONSE, TW_PEER_KDC));
         return;
     }
@@ -887,8 +898,8 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     if (has_stime)
         clock_sample(a, tw_identity_by_addr(a, ev->src, true), ev, source, TW_CLK_KRB_STIME, stime_us, ev->ts_us);
 
-    g_autofree char *reqdesc = g_strdup_printf("%s%s%s → KRB-ERROR", r ? krb_msg_label(r->msg_type) : "request",
-                                               client ? " " : "", client ? client : "");
+    g_autofree char *reqdesc = g_strconcat(r ? krb_msg_label(r->msg_type) : "request", client ? " " : "",
+                                           client ? client : "", " → KRB-ERROR", NULL);
     guint32 nt = 0;
     bool has_nt = get_status(ev, "nt_status", &nt);
 
@@ -1194,7 +1205,7 @@ static const char *nl_op_name(gint64 opnum, const char *op)
 
 static void sealed_burst(TwAnalysis *a, const TwEvent *ev, const char *source, const char *op)
 {
-    g_autofree char *k = g_strdup_printf("%s|%s|%s", source ? source : "", ev->src, ev->dst);
+    g_autofree char *k = g_strconcat(source ? source : "", "|", ev->src, "|", ev->dst, NULL);
     GArray *ts = g_hash_table_lookup(a->sealed_bursts, k);
     if (!ts) {
         if (g_hash_table_size(a->sealed_bursts) >= TW_AN_MAX_FLOWS) {
@@ -1341,7 +1352,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
         const char *account = tw_event_get_str(ev, "account");
         g_autofree char *acct = account ? tw_identity_from_computer(account) : tw_identity_from_computer(computer);
         r->account = g_strdup(acct);
-        g_autofree char *chkey = g_strdup_printf("%s|%s|%s", source ? source : "", ev->src, acct ? acct : "");
+        g_autofree char *chkey = g_strconcat(source ? source : "", "|", ev->src, "|", acct ? acct : "", NULL);
 
         if (opnum == TW_NRPC_REQ_CHALLENGE) {
             bool weak = challenge_is_weak(tw_event_get_str(ev, "client_challenge")) ||
@@ -1484,7 +1495,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     }
     const char *client_addr = r ? r->src : ev->dst;
     TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, client_addr, true);
-    g_autofree char *msg = g_strdup_printf("%s response", op);
+    g_autofree char *msg = g_strconcat(op, " response", NULL);
     bool zero = r && r->zero;
 
     if (!zero && m && tw_machine_is_foreign(m, client_addr)) {
@@ -1674,7 +1685,7 @@ static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, con
     tw_identity_bind_as(a, m, ev->src, src_mac(ev, mb), ev->ts_us, how ? TW_USE_OWN : TW_USE_CLAIM, NULL);
     if (m && m->role == TW_ROLE_UNKNOWN)
         m->role = TW_ROLE_MEMBER;
-    g_autofree char *d = g_strdup_printf("%s names %s", name_key, name);
+    g_autofree char *d = g_strconcat(name_key, " names ", name, NULL);
     tw_machine_fact(a, m, TW_F_SEEN, evidence_new(ev, source, ev->proto, g_steal_pointer(&d)));
 }
 

@@ -131,9 +131,44 @@ char *tw_identity_from_computer(const char *name)
 
 /* ---- records ---- */
 
+/* g_ref_string_new_intern() takes a global lock and hashes into GLib's
+ * table on every call, and every evidence interns five or six strings (the
+ * same addresses, sources and messages again and again).  A small per-thread
+ * cache, indexed by a hash of the text and confirmed with strcmp, holds one
+ * reference to each string it remembers and hands out another: the pointer
+ * is the one GLib's table has, so the result is what the call would return.
+ * What the cache holds stays reachable from GLib's intern table. */
+#define TW_INTERN_SLOTS 1024 /* a power of two */
+
+typedef struct {
+    char *s;    /* a GRefString the slot holds one reference to, or NULL */
+    guint32 h;
+} InternSlot;
+
+static _Thread_local InternSlot intern_slots[TW_INTERN_SLOTS];
+
+static guint32 intern_hash(const char *s)
+{
+    guint32 h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (guint8)*s) * 16777619u;
+    return h;
+}
+
 char *tw_intern(const char *s)
 {
-    return s ? g_ref_string_new_intern(s) : NULL;
+    if (!s)
+        return NULL;
+    guint32 h = intern_hash(s);
+    InternSlot *slot = &intern_slots[(h ^ h >> 16) & (TW_INTERN_SLOTS - 1)];
+    if (slot->s && slot->h == h && strcmp(slot->s, s) == 0)
+        return g_ref_string_acquire(slot->s);
+    char *r = g_ref_string_new_intern(s);
+    if (slot->s)
+        g_ref_string_release(slot->s);
+    slot->s = g_ref_string_acquire(r);
+    slot->h = h;
+    return r;
 }
 
 static void release(char *s)

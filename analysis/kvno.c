@@ -13,6 +13,22 @@
 
 #include "core/krb5-names.h"
 
+/* "%" G_GINT64_FORMAT of v into buf (at least 21 bytes): a kvno is
+ * formatted for every ticket, and printf costs more than the rest. */
+static const char *i64_text(gint64 v, char buf[21])
+{
+    char *p = buf + 20;
+    *p = 0;
+    guint64 u = v < 0 ? 0 - (guint64)v : (guint64)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    return p;
+}
+
 static void sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const char *source, gint64 kvno,
                    const char *what)
 {
@@ -30,7 +46,8 @@ static void sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const char *s
     e->frame = ev->frame;
     e->ts_us = ev->ts_us;
     e->msg = tw_intern(msg ? msg : "Kerberos");
-    g_autofree char *d = g_strdup_printf("kvno %" G_GINT64_FORMAT " (%s)", kvno, what);
+    char kb[21];
+    g_autofree char *d = g_strconcat("kvno ", i64_text(kvno, kb), " (", what, ")", NULL);
     e->detail = tw_intern(d);
     e->src = tw_intern(ev->src);
     e->dst = tw_intern(ev->dst);
@@ -68,9 +85,10 @@ void tw_kvno_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
     if (tw_event_has(ev, "ticket_kvno")) {
         const char *sname = tw_event_get_str(ev, "ticket_sname");
         g_autofree char *acct = tw_identity_from_principal(sname);
-        g_autofree char *what = g_strdup_printf("ticket for %s", sname ? sname : "?");
-        if (acct)
+        if (acct) {
+            g_autofree char *what = g_strconcat("ticket for ", sname ? sname : "?", NULL);
             sample(a, tw_identity_lookup(a, acct), ev, source, tw_event_get_int(ev, "ticket_kvno", 0), what);
+        }
     }
 }
 

@@ -18,8 +18,16 @@
 
 #include <string.h>
 
+/* A pending TGS-REQ is found by its source and frame (a reply's
+ * reply_to).  The source is the engine's interned pointer (one per input),
+ * with "" and NULL one source as they were in the text keys. */
 typedef struct {
-    char *key;
+    const char *source;
+    guint64 frame;
+} TgsKey;
+
+typedef struct {
+    TgsKey key;
     char *addr;
     char *service;
     char *for_user;
@@ -32,7 +40,6 @@ static void tgs_req_free(gpointer p)
     TgsReq *r = p;
     if (!r)
         return;
-    g_free(r->key);
     g_free(r->addr);
     g_free(r->service);
     g_free(r->for_user);
@@ -71,10 +78,29 @@ static void drs_free(gpointer p)
     g_free(c);
 }
 
+static guint tgs_key_hash(gconstpointer p)
+{
+    const TgsKey *k = p;
+    guint64 h = (k->frame ^ (guint64)(guintptr)k->source) * 0x9E3779B97F4A7C15ull;
+    return (guint)(h >> 32 ^ h);
+}
+
+static gboolean tgs_key_equal(gconstpointer x, gconstpointer y)
+{
+    const TgsKey *a = x, *b = y;
+    return a->frame == b->frame && a->source == b->source;
+}
+
+static TgsKey tgs_key(const char *source, guint64 frame)
+{
+    TgsKey k = { source && *source ? source : NULL, frame };
+    return k;
+}
+
 TwTickets *tw_tickets_new(void)
 {
     TwTickets *t = g_new0(TwTickets, 1);
-    t->pending = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, tgs_req_free);
+    t->pending = g_hash_table_new_full(tgs_key_hash, tgs_key_equal, NULL, tgs_req_free);
     t->pending_fifo = g_queue_new();
     t->tgt_holder = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     t->svc_holder = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -91,7 +117,7 @@ void tw_tickets_free(TwTickets *t)
     if (!t)
         return;
     g_hash_table_destroy(t->pending);
-    g_queue_free(t->pending_fifo); /* keys are owned by the TgsReq */
+    g_queue_free(t->pending_fifo); /* keys are inside the TgsReqs */
     g_hash_table_destroy(t->tgt_holder);
     g_hash_table_destroy(t->svc_holder);
     g_hash_table_destroy(t->conn_caller);
@@ -149,24 +175,24 @@ static char *conn_key(const char *source, const char *cli, guint cport, const ch
 static void remember_tgs_req(TwTickets *t, const TwEvent *ev, const char *source)
 {
     while (g_queue_get_length(t->pending_fifo) >= TW_TK_MAX_PENDING) {
-        char *old = g_queue_pop_head(t->pending_fifo);
+        TgsKey *old = g_queue_pop_head(t->pending_fifo);
         g_hash_table_remove(t->pending, old); /* frees old with its TgsReq */
         t->not_kept++;
     }
     TgsReq *r = g_new0(TgsReq, 1);
-    r->key = g_strdup_printf("%s|%" G_GUINT64_FORMAT, src_or_empty(source), ev->frame);
+    r->key = tgs_key(source, ev->frame);
     r->addr = g_strdup(ev->src);
     r->service = g_strdup(tw_event_get_str(ev, "sname"));
     r->for_user = g_strdup(tw_event_get_str(ev, "for_user"));
     r->proxy_for = g_strdup(tw_event_get_str(ev, "additional_ticket_sname"));
     r->aes_offered = offers_aes(ev);
-    TgsReq *old = g_hash_table_lookup(t->pending, r->key);
+    TgsReq *old = g_hash_table_lookup(t->pending, &r->key);
     if (old) { /* the same frame again (a record read twice): keep one */
-        g_queue_remove(t->pending_fifo, old->key);
-        g_hash_table_remove(t->pending, old->key);
+        g_queue_remove(t->pending_fifo, &old->key);
+        g_hash_table_remove(t->pending, &old->key);
     }
-    g_hash_table_insert(t->pending, r->key, r);
-    g_queue_push_tail(t->pending_fifo, r->key);
+    g_hash_table_insert(t->pending, &r->key, r);
+    g_queue_push_tail(t->pending_fifo, &r->key);
 }
 
 static TgsReq *tgs_req_for(TwTickets *t, const TwEvent *ev, const char *source)
@@ -174,8 +200,8 @@ static TgsReq *tgs_req_for(TwTickets *t, const TwEvent *ev, const char *source)
     gint64 reply_to = tw_event_get_int(ev, "reply_to", -1);
     if (reply_to < 0)
         return NULL;
-    g_autofree char *k = g_strdup_printf("%s|%" G_GINT64_FORMAT, src_or_empty(source), reply_to);
-    return g_hash_table_lookup(t->pending, k);
+    TgsKey k = tgs_key(source, (guint64)reply_to);
+    return g_hash_table_lookup(t->pending, &k);
 }
 
 static void machine_ticket_fact(TwAnalysis *a, const char *account, TwFactKind k, const TwEvent *ev,
@@ -201,7 +227,7 @@ static void tgs_error(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char
     } else if (cname && !is_anonymous(cname)) {
         f->requester = g_strdup(cname);
     } else {
-        g_autofree char *k = g_strdup_printf("%s|%s", src_or_empty(source), r->addr);
+        g_autofree char *k = g_strconcat(src_or_empty(source), "|", r->addr, NULL);
         const char *holder = g_hash_table_lookup(t->tgt_holder, k);
         TwMachine *m = holder ? NULL : tw_identity_by_addr(a, r->addr, false);
         if (holder) {
@@ -292,10 +318,10 @@ static void tgs_rep(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *
             /* A FAST-armored reply's outer cname is WELLKNOWN/ANONYMOUS (RFC
              * 6113 5.4.2): the client is the holder of the TGT that address
              * got, as for a refused request (tgs_error). */
-            g_autofree char *k = g_strdup_printf("%s|%s", src_or_empty(source), ev->dst);
+            g_autofree char *k = g_strconcat(src_or_empty(source), "|", ev->dst, NULL);
             holder = g_hash_table_lookup(t->tgt_holder, k);
         }
-        holder_set(t, t->svc_holder, g_strdup_printf("%s|%s|%s", src_or_empty(source), ev->dst, lower), holder);
+        holder_set(t, t->svc_holder, g_strconcat(src_or_empty(source), "|", ev->dst, "|", lower, NULL), holder);
     }
     if (etype_is_aes(etype))
         t->aes_tickets++;
@@ -340,7 +366,7 @@ static void feed_kerberos(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const 
         remember_tgs_req(t, ev, source);
         return;
     case TW_KRB5_AS_REP: {
-        holder_set(t, t->tgt_holder, g_strdup_printf("%s|%s", src_or_empty(source), ev->dst),
+        holder_set(t, t->tgt_holder, g_strconcat(src_or_empty(source), "|", ev->dst, NULL),
                    tw_event_get_str(ev, "cname"));
         if (etype_is_aes(tw_event_get_int(ev, "ticket_etype", -1)))
             t->aes_tickets++;
@@ -363,7 +389,7 @@ static void feed_kerberos(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const 
         if (!tsname)
             return;
         g_autofree char *lower = g_ascii_strdown(tsname, -1);
-        g_autofree char *k = g_strdup_printf("%s|%s|%s", src_or_empty(source), ev->src, lower);
+        g_autofree char *k = g_strconcat(src_or_empty(source), "|", ev->src, "|", lower, NULL);
         const char *holder = g_hash_table_lookup(t->svc_holder, k);
         if (holder)
             holder_set(t, t->conn_caller, conn_key(source, ev->src, ev->sport, ev->dst, ev->dport), holder);

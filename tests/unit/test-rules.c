@@ -1,5 +1,6 @@
 /* test-rules.c — the rule table and the boundaries of each rule. */
 #include "analysis-test-util.h"
+#include "analysis/tickets.h"
 
 #define KRB(frame, sec, src, sport, dst, dport, rest)                                                    \
     "{\"frame\":" #frame ",\"ts\":\"2026-03-02T09:00:" #sec "Z\",\"proto\":\"kerberos\",\"src\":\"" src \
@@ -243,6 +244,34 @@ static void test_duplicate_identity(void)
     }
 }
 
+/* A KRB-ERROR finds the TGS-REQ it answers by its source and reply_to, not
+ * by arrival order: requests answered out of order, and two sources with
+ * the same frame numbers, each get their own request's S4U2Self user. */
+static void test_tgs_errors_find_their_request(void)
+{
+#define S4U(frame, port, user)                                                                                  \
+    KRB(frame, 00, "10.0.0.50", port, "10.0.0.1", 88,                                                          \
+        "\"msg_type\":12,\"cname\":\"WS9$\",\"sname\":\"WS9$\",\"for_user\":\"" user "\"")
+#define ERR(frame, port, req)                                                                                   \
+    KRB(frame, 01, "10.0.0.1", 88, "10.0.0.50", port, "\"msg_type\":30,\"error_code\":6,\"reply_to\":" #req)
+    static const char *const a_req[] = { S4U(1, 5001, "u1"), S4U(2, 5002, "u2"), NULL };
+    static const char *const b_req[] = { S4U(1, 5003, "u3"), NULL };
+    static const char *const b_err[] = { ERR(3, 5003, 1), NULL };
+    static const char *const a_err[] = { ERR(3, 5002, 2), ERR(4, 5001, 1), NULL };
+#undef S4U
+#undef ERR
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, a_req, "sensor-a");
+    feed_lines(a, b_req, "sensor-b");
+    feed_lines(a, b_err, "sensor-b");
+    feed_lines(a, a_err, "sensor-a");
+    const GPtrArray *f = a->tickets->tgs_failures;
+    g_assert_cmpuint(f->len, ==, 3);
+    static const char *const users[] = { "u3", "u2", "u1" };
+    for (guint i = 0; i < 3; i++)
+        g_assert_cmpstr(((const TwTgsFailure *)g_ptr_array_index(f, i))->for_user, ==, users[i]);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -256,5 +285,6 @@ int main(int argc, char **argv)
     g_test_add_func("/rules/recovery-order", test_recovery_order);
     g_test_add_func("/rules/server-key-mismatch-accuses-server", test_server_key_mismatch_accuses_server);
     g_test_add_func("/rules/duplicate-identity", test_duplicate_identity);
+    g_test_add_func("/rules/tgs-errors-find-their-request", test_tgs_errors_find_their_request);
     return g_test_run();
 }
