@@ -272,6 +272,32 @@ static void test_tgs_errors_find_their_request(void)
         g_assert_cmpstr(((const TwTgsFailure *)g_ptr_array_index(f, i))->for_user, ==, users[i]);
 }
 
+/* The clear kvno's evidence says the number and where it was read (kvno.c
+ * writes the number without printf: 0, one digit and several digits). */
+static void test_kvno_evidence_text(void)
+{
+    static const char *const l[] = {
+        KRB(1, 00, "10.0.0.11", 5000, "10.0.0.1", 88, "\"msg_type\":10,\"cname\":\"WS1$\""),
+        KRB(2, 00, "10.0.0.1", 88, "10.0.0.11", 5000, "\"msg_type\":11,\"cname\":\"WS1$\",\"enc_kvno\":7"),
+        KRB(3, 01, "10.0.0.1", 88, "10.0.0.12", 5001,
+            "\"msg_type\":13,\"cname\":\"WS2$\",\"ticket_sname\":\"host/ws1.lab.example\",\"ticket_kvno\":1234567890"),
+        KRB(4, 02, "10.0.0.1", 88, "10.0.0.11", 5002, "\"msg_type\":11,\"cname\":\"WS1$\",\"enc_kvno\":10"),
+        NULL,
+    };
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, l, NULL);
+    TwMachine *m = g_hash_table_lookup(a->machines, "WS1$");
+    g_assert_nonnull(m);
+    const GPtrArray *ev = m->facts[TW_F_KVNO].ev;
+    g_assert_cmpuint(ev->len, ==, 3);
+    g_assert_cmpstr(((const TwEvidence *)g_ptr_array_index(ev, 0))->detail, ==, "kvno 7 (AS-REP enc-part, its own key)");
+    g_assert_cmpstr(((const TwEvidence *)g_ptr_array_index(ev, 1))->detail, ==,
+                    "kvno 1234567890 (ticket for host/ws1.lab.example)");
+    g_assert_cmpstr(((const TwEvidence *)g_ptr_array_index(ev, 2))->detail, ==, "kvno 10 (AS-REP enc-part, its own key)");
+    g_assert_cmpuint(m->facts[TW_F_KVNO_MOVED].count, ==, 1);
+    g_assert_cmpuint(m->facts[TW_F_KVNO_BACKWARDS].count, ==, 1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -286,5 +312,6 @@ int main(int argc, char **argv)
     g_test_add_func("/rules/server-key-mismatch-accuses-server", test_server_key_mismatch_accuses_server);
     g_test_add_func("/rules/duplicate-identity", test_duplicate_identity);
     g_test_add_func("/rules/tgs-errors-find-their-request", test_tgs_errors_find_their_request);
+    g_test_add_func("/rules/kvno-evidence-text", test_kvno_evidence_text);
     return g_test_run();
 }
