@@ -33,52 +33,56 @@ bool tw_identity_is_user(const char *name)
     return name[n - 1] != '$';
 }
 
-static bool looks_like_address(const char *host)
+/* host[0..n) is a dotted quad, an IPv6 literal (a colon) or empty. */
+static bool looks_like_address(const char *host, gsize n)
 {
-    if (!*host)
+    if (!n)
         return true;
-    if (strchr(host, ':'))
+    if (memchr(host, ':', n))
         return true; /* IPv6 literal */
-    for (const char *p = host; *p; p++)
-        if (!g_ascii_isdigit(*p) && *p != '.')
+    for (gsize i = 0; i < n; i++)
+        if (!g_ascii_isdigit(host[i]) && host[i] != '.')
             return false;
     return true; /* dotted quad */
 }
 
-/* "ws1.lab.example" / "WS1" → "WS1$"; NULL when not a usable host name. */
+/* "ws1.lab.example" / "WS1" → "WS1$"; NULL when not a usable host name.
+ * Reads host[0..n) (up to a NUL before n) in place: this runs for nearly
+ * every Kerberos message, several times. */
 static char *account_from_host(const char *host, gsize n)
 {
-    g_autofree char *h = g_strndup(host, n);
-    char *colon = strchr(h, ':'); /* "sql1.lab:1433" */
-    if (colon && strchr(colon + 1, ':') == NULL)
-        *colon = 0;
-    if (looks_like_address(h))
+    n = strnlen(host, n);
+    const char *colon = memchr(host, ':', n); /* "sql1.lab:1433" */
+    if (colon && !memchr(colon + 1, ':', n - (gsize)(colon - host) - 1))
+        n = (gsize)(colon - host);
+    if (looks_like_address(host, n))
         return NULL;
-    char *dot = strchr(h, '.');
-    if (dot)
-        *dot = 0;
-    gsize len = strlen(h);
+    const char *dot = memchr(host, '.', n);
+    gsize len = dot ? (gsize)(dot - host) : n;
     if (len == 0)
         return NULL;
     if (len > NETBIOS_NAME_MAX) {
         /* Cut on a character boundary: a UTF-8 sequence split in half would
-         * make the name (and the report, -T json) invalid UTF-8.  h[len] is
+         * make the name (and the report, -T json) invalid UTF-8.  host[len] is
          * a continuation byte (10xxxxxx) when the cut falls inside one. */
         len = NETBIOS_NAME_MAX;
-        while (len > 0 && ((guchar)h[len] & 0xc0) == 0x80)
+        while (len > 0 && ((guchar)host[len] & 0xc0) == 0x80)
             len--;
         if (len == 0)
             return NULL; /* no character starts the name: not UTF-8 */
     }
-    GString *s = g_string_sized_new(len + 2);
+    char *out = g_malloc(len + 2);
     for (gsize i = 0; i < len; i++) {
-        char c = h[i];
-        if ((unsigned char)c < 0x20 || c == '\\' || c == '/' || c == '@')
-            return (g_string_free(s, TRUE), NULL);
-        g_string_append_c(s, g_ascii_toupper(c));
+        char c = host[i];
+        if ((unsigned char)c < 0x20 || c == '\\' || c == '/' || c == '@') {
+            g_free(out);
+            return NULL;
+        }
+        out[i] = g_ascii_toupper(c);
     }
-    g_string_append_c(s, '$');
-    return g_string_free(s, FALSE);
+    out[len] = '$';
+    out[len + 1] = 0;
+    return out;
 }
 
 char *tw_identity_from_principal(const char *name)
