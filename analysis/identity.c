@@ -12,6 +12,7 @@
  * claims that address, which then absorbs it.
  */
 #include "analysis.h"
+#include "analysis/fields.h"
 
 #include "core/krb5-names.h"
 #include "core/ntstatus.h"
@@ -897,8 +898,8 @@ static void os_sign(TwMachine *m, TwOsSign s, const TwEvent *ev)
     m->os.signs |= 1u << s;
     TwOsSeen *seen = &m->os.seen[s];
     seen->frame = ev->frame;
-    const char *file = tw_event_get_str(ev, "pcap");
-    gint64 ff = tw_event_get_int(ev, "pcap_frame", 0);
+    const char *file = an_str(ev, "pcap");
+    gint64 ff = an_int(ev, "pcap_frame", 0);
     if (file && ff > 0) {
         seen->file = tw_intern(file);
         seen->file_frame = (guint64)ff;
@@ -928,7 +929,7 @@ static bool list_has_negative(const TwField *f)
 /* docs/events.md `kdc_options`: "0x%08x" of the first 32 bits. */
 static bool kdc_options(const TwEvent *ev, guint32 *out)
 {
-    const char *s = tw_event_get_str(ev, "kdc_options");
+    const char *s = an_str(ev, "kdc_options");
     if (!s || strncmp(s, "0x", 2) != 0)
         return false;
     char *end = NULL;
@@ -965,12 +966,12 @@ static TwMachine *sender_record(TwAnalysis *a, const char *principal, const char
 
 static void os_kerberos(TwAnalysis *a, const TwEvent *ev)
 {
-    if (tw_event_get_int(ev, "msg_type", -1) != 10 /* AS-REQ, RFC 4120 5.10 */)
+    if (an_int(ev, "msg_type", -1) != 10 /* AS-REQ, RFC 4120 5.10 */)
         return;
-    TwMachine *m = sender_record(a, tw_event_get_str(ev, "cname"), ev->src);
+    TwMachine *m = sender_record(a, an_str(ev, "cname"), ev->src);
     if (!m)
         return;
-    const TwField *et = tw_event_get(ev, "etypes"), *pa = tw_event_get(ev, "padata");
+    const TwField *et = an_get(ev, "etypes"), *pa = an_get(ev, "padata");
     guint32 opt = 0;
     bool has_opt = kdc_options(ev, &opt);
     /* RFC 4120 7.5.9 leaves negative etypes to local use: Windows lists -128
@@ -988,19 +989,19 @@ static void os_kerberos(TwAnalysis *a, const TwEvent *ev)
 
 static void os_ntlmssp(TwAnalysis *a, const TwEvent *ev)
 {
-    const char *v = tw_event_get_str(ev, "os_version");
+    const char *v = an_str(ev, "os_version");
     guint maj = 0, min = 0, build = 0;
     if (!v || sscanf(v, "%u.%u.%u", &maj, &min, &build) != 3)
         return;
-    const char *type = tw_event_get_str(ev, "ntlmssp_type");
+    const char *type = an_str(ev, "ntlmssp_type");
     TwMachine *m;
     if (g_strcmp0(type, "CHALLENGE") == 0) {
-        g_autofree char *acct = tw_identity_from_computer(tw_event_get_str(ev, "nb_computer"));
+        g_autofree char *acct = tw_identity_from_computer(an_str(ev, "nb_computer"));
         m = acct ? tw_identity_lookup(a, acct) : NULL;
         if (!m)
             m = tw_identity_by_addr(a, ev->src, false);
     } else {
-        m = sender_record(a, tw_event_get_str(ev, "user"), ev->src);
+        m = sender_record(a, an_str(ev, "user"), ev->src);
     }
     if (!m || (m->os.signs & (1u << TW_OSS_NTLM_BUILD | 1u << TW_OSS_NTLM_SAMBA)))
         return;
@@ -1017,7 +1018,7 @@ static void os_ntlmssp(TwAnalysis *a, const TwEvent *ev)
 
 static void os_smb2(TwAnalysis *a, const TwEvent *ev)
 {
-    const char *d = tw_event_get_str(ev, "client_dialects");
+    const char *d = an_str(ev, "client_dialects");
     if (!d || !*d)
         return;
     /* "0x0202,0x0210,…" (the client's NEGOTIATE request, on the response event) */
@@ -1034,20 +1035,20 @@ static void os_smb2(TwAnalysis *a, const TwEvent *ev)
 
 static void os_ntp(TwAnalysis *a, const TwEvent *ev)
 {
-    if (tw_event_get_int(ev, "mode", -1) != 3)
+    if (an_int(ev, "mode", -1) != 3)
         return; /* a client request: the sender's own NTP client */
-    gint64 rid = tw_event_get_int(ev, "rid", -1);
+    gint64 rid = an_int(ev, "rid", -1);
     TwMachine *m = rid > 0 ? machine_of_rid(a, rid) : NULL;
     if (!m)
         m = tw_identity_by_addr(a, ev->src, false);
     if (!m)
         return;
-    if (tw_event_get_bool(ev, "ms_sntp", false) || rid > 0)
+    if (an_bool(ev, "ms_sntp", false) || rid > 0)
         os_sign(m, TW_OSS_NTP_MS_SNTP, ev); /* MS-SNTP 3.2.5.1: w32time's NtpClient in a domain */
-    else if (tw_event_get_bool(ev, "data_minimized", false))
+    else if (an_bool(ev, "data_minimized", false))
         os_sign(m, TW_OSS_NTP_MINIMISED, ev);
-    else if (tw_event_get_int(ev, "leap", -1) == 3 && tw_event_get_int(ev, "stratum", -1) == 0 &&
-             tw_event_get_int(ev, "poll", -1) == 0 && tw_event_get_int(ev, "precision", -1) == 0)
+    else if (an_int(ev, "leap", -1) == 3 && an_int(ev, "stratum", -1) == 0 &&
+             an_int(ev, "poll", -1) == 0 && an_int(ev, "precision", -1) == 0)
         os_sign(m, TW_OSS_NTP_SNTP, ev); /* RFC 4330 SNTP client request, as systemd-timesyncd sends it */
 }
 

@@ -12,6 +12,7 @@
  * AUTHENTICATE's user, or for Kerberos the client named in the TGS-REP that
  * gave that address a ticket for the AP-REQ's service. */
 #include "tickets.h"
+#include "analysis/fields.h"
 
 #include "analysis.h"
 #include "core/krb5-names.h"
@@ -158,7 +159,7 @@ static bool etype_is_rc4(gint64 e) { return e == 23 || e == 24; } /* RFC 4757 */
 
 static bool offers_aes(const TwEvent *ev)
 {
-    const TwField *f = tw_event_get(ev, "etypes");
+    const TwField *f = an_get(ev, "etypes");
     if (!f || f->type != TW_FIELD_INTLIST)
         return false;
     for (guint i = 0; i < f->v.ilist->len; i++)
@@ -182,9 +183,9 @@ static void remember_tgs_req(TwTickets *t, const TwEvent *ev, const char *source
     TgsReq *r = g_new0(TgsReq, 1);
     r->key = tgs_key(source, ev->frame);
     r->addr = g_strdup(ev->src);
-    r->service = g_strdup(tw_event_get_str(ev, "sname"));
-    r->for_user = g_strdup(tw_event_get_str(ev, "for_user"));
-    r->proxy_for = g_strdup(tw_event_get_str(ev, "additional_ticket_sname"));
+    r->service = g_strdup(an_str(ev, "sname"));
+    r->for_user = g_strdup(an_str(ev, "for_user"));
+    r->proxy_for = g_strdup(an_str(ev, "additional_ticket_sname"));
     r->aes_offered = offers_aes(ev);
     TgsReq *old = g_hash_table_lookup(t->pending, &r->key);
     if (old) { /* the same frame again (a record read twice): keep one */
@@ -197,7 +198,7 @@ static void remember_tgs_req(TwTickets *t, const TwEvent *ev, const char *source
 
 static TgsReq *tgs_req_for(TwTickets *t, const TwEvent *ev, const char *source)
 {
-    gint64 reply_to = tw_event_get_int(ev, "reply_to", -1);
+    gint64 reply_to = an_int(ev, "reply_to", -1);
     if (reply_to < 0)
         return NULL;
     TgsKey k = tgs_key(source, (guint64)reply_to);
@@ -209,7 +210,7 @@ static void machine_ticket_fact(TwAnalysis *a, const char *account, TwFactKind k
 
 static void tgs_error(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source, TgsReq *r)
 {
-    gint64 code = tw_event_get_int(ev, "error_code", -1);
+    gint64 code = an_int(ev, "error_code", -1);
     if (code < 0 || code == TW_KRB5_ERR_RESPONSE_TOO_BIG)
         return; /* RFC 4120 7.2.1: the client retries over TCP */
     if (t->tgs_failures->len >= TW_TK_MAX_RECORDS) {
@@ -217,7 +218,7 @@ static void tgs_error(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char
         return;
     }
     TwTgsFailure *f = g_new0(TwTgsFailure, 1);
-    const char *cname = tw_event_get_str(ev, "cname");
+    const char *cname = an_str(ev, "cname");
     if (r->for_user && r->service) {
         f->requester = g_strdup(r->service);
         f->requester_from = "s4u2self";
@@ -282,8 +283,8 @@ static void machine_ticket_fact(TwAnalysis *a, const char *account, TwFactKind k
     TwEvidence *e = g_new0(TwEvidence, 1);
     e->source = tw_intern(source);
     e->frame = ev->frame;
-    const char *file = tw_event_get_str(ev, "pcap");
-    gint64 ff = tw_event_get_int(ev, "pcap_frame", 0);
+    const char *file = an_str(ev, "pcap");
+    gint64 ff = an_int(ev, "pcap_frame", 0);
     if (file && ff > 0) {
         e->file = tw_intern(file);
         e->file_frame = (guint64)ff;
@@ -295,8 +296,8 @@ static void machine_ticket_fact(TwAnalysis *a, const char *account, TwFactKind k
     e->src = tw_intern(ev->src);
     e->dst = tw_intern(ev->dst);
     e->opnum = -1;
-    e->krb_msg_type = (gint16)CLAMP(tw_event_get_int(ev, "msg_type", -1), -1, G_MAXINT16);
-    gint64 code = tw_event_get_int(ev, "error_code", -1);
+    e->krb_msg_type = (gint16)CLAMP(an_int(ev, "msg_type", -1), -1, G_MAXINT16);
+    gint64 code = an_int(ev, "error_code", -1);
     if (e->krb_msg_type == TW_KRB5_ERROR && code >= 0) {
         e->has_krb_error = true;
         e->krb_error = code;
@@ -308,9 +309,9 @@ static void machine_ticket_fact(TwAnalysis *a, const char *account, TwFactKind k
 
 static void tgs_rep(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source, TgsReq *r)
 {
-    const char *cname = tw_event_get_str(ev, "cname");
-    const char *tsname = tw_event_get_str(ev, "ticket_sname");
-    gint64 etype = tw_event_get_int(ev, "ticket_etype", -1);
+    const char *cname = an_str(ev, "cname");
+    const char *tsname = an_str(ev, "ticket_sname");
+    gint64 etype = an_int(ev, "ticket_etype", -1);
     if (tsname) {
         g_autofree char *lower = g_ascii_strdown(tsname, -1);
         const char *holder = cname;
@@ -360,15 +361,15 @@ static void tgs_rep(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *
 
 static void feed_kerberos(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source)
 {
-    gint64 mt = tw_event_get_int(ev, "msg_type", -1);
+    gint64 mt = an_int(ev, "msg_type", -1);
     switch (mt) {
     case TW_KRB5_TGS_REQ:
         remember_tgs_req(t, ev, source);
         return;
     case TW_KRB5_AS_REP: {
         holder_set(t, t->tgt_holder, g_strconcat(src_or_empty(source), "|", ev->dst, NULL),
-                   tw_event_get_str(ev, "cname"));
-        if (etype_is_aes(tw_event_get_int(ev, "ticket_etype", -1)))
+                   an_str(ev, "cname"));
+        if (etype_is_aes(an_int(ev, "ticket_etype", -1)))
             t->aes_tickets++;
         return;
     }
@@ -383,9 +384,9 @@ static void feed_kerberos(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const 
     }
     case TW_KRB5_AP_REQ: {
         /* In a DCE/RPC bind (dcerpc_call_id): the connection's Kerberos caller. */
-        if (!tw_event_has(ev, "dcerpc_call_id"))
+        if (!an_has(ev, "dcerpc_call_id"))
             return;
-        const char *tsname = tw_event_get_str(ev, "ticket_sname");
+        const char *tsname = an_str(ev, "ticket_sname");
         if (!tsname)
             return;
         g_autofree char *lower = g_ascii_strdown(tsname, -1);
@@ -402,18 +403,18 @@ static void feed_kerberos(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const 
 
 static void feed_ntlmssp(TwTickets *t, const TwEvent *ev, const char *source)
 {
-    const char *type = tw_event_get_str(ev, "ntlmssp_type");
-    const char *user = tw_event_get_str(ev, "user");
+    const char *type = an_str(ev, "ntlmssp_type");
+    const char *user = an_str(ev, "user");
     if (!type || strcmp(type, "AUTHENTICATE") != 0 || !user || !*user)
         return;
-    const char *domain = tw_event_get_str(ev, "domain");
+    const char *domain = an_str(ev, "domain");
     g_autofree char *who = domain && *domain ? g_strdup_printf("%s\\%s", domain, user) : g_strdup(user);
     holder_set(t, t->conn_caller, conn_key(source, ev->src, ev->sport, ev->dst, ev->dport), who);
 }
 
 static void feed_drsuapi(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source)
 {
-    const char *dir = tw_event_get_str(ev, "dir");
+    const char *dir = an_str(ev, "dir");
     if (!dir)
         return;
     if (strcmp(dir, "response") == 0) {
@@ -421,7 +422,7 @@ static void feed_drsuapi(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const c
             g_hash_table_add(t->drs_servers, g_strdup(ev->src));
         return;
     }
-    if (tw_event_get_int(ev, "opnum", -1) != TW_DRS_GET_NC_CHANGES)
+    if (an_int(ev, "opnum", -1) != TW_DRS_GET_NC_CHANGES)
         return;
     if (t->drs_calls->len >= TW_TK_MAX_RECORDS) {
         t->not_kept++;

@@ -1,6 +1,7 @@
 /* test-rules.c — the rule table and the boundaries of each rule. */
 #include "analysis-test-util.h"
 #include "analysis/tickets.h"
+#include "analysis/fields.h"
 
 #define KRB(frame, sec, src, sport, dst, dport, rest)                                                    \
     "{\"frame\":" #frame ",\"ts\":\"2026-03-02T09:00:" #sec "Z\",\"proto\":\"kerberos\",\"src\":\"" src \
@@ -298,6 +299,33 @@ static void test_kvno_evidence_text(void)
     g_assert_cmpuint(m->facts[TW_F_KVNO_BACKWARDS].count, ==, 1);
 }
 
+/* analysis/fields.h reads a field only with the type asked for, as
+ * tw_event_get_*() do: a hand-written saved event's "msg_type":"AS-REQ" is
+ * no number, and a key in a reused buffer finds its own field. */
+static void test_fields_typed(void)
+{
+    g_autoptr(GError) err = NULL;
+    TwEvent *ev = tw_event_from_json("{\"frame\":1,\"proto\":\"kerberos\",\"msg_type\":\"AS-REQ\",\"error_code\":25,"
+                                     "\"kpasswd\":true,\"cname\":\"WS1$\"}",
+                                     -1, &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(an_int(ev, "msg_type", -7), ==, -7);
+    g_assert_cmpstr(an_str(ev, "msg_type"), ==, "AS-REQ");
+    g_assert_cmpint(an_int(ev, "error_code", -1), ==, 25);
+    g_assert_null(an_str(ev, "error_code"));
+    g_assert_false(an_bool(ev, "error_code", false));
+    g_assert_true(an_bool(ev, "kpasswd", false));
+    g_assert_cmpint(an_int(ev, "kpasswd", 3), ==, 3);
+    g_assert_true(an_has(ev, "cname"));
+    g_assert_false(an_has(ev, "sname"));
+    char buf[16];
+    g_strlcpy(buf, "cname", sizeof buf);
+    g_assert_cmpstr(an_str(ev, buf), ==, "WS1$");
+    g_strlcpy(buf, "error_code", sizeof buf);
+    g_assert_cmpint(an_int(ev, buf, -1), ==, 25);
+    tw_event_free(ev);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -313,5 +341,6 @@ int main(int argc, char **argv)
     g_test_add_func("/rules/duplicate-identity", test_duplicate_identity);
     g_test_add_func("/rules/tgs-errors-find-their-request", test_tgs_errors_find_their_request);
     g_test_add_func("/rules/kvno-evidence-text", test_kvno_evidence_text);
+    g_test_add_func("/rules/fields-typed", test_fields_typed);
     return g_test_run();
 }
