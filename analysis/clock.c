@@ -14,6 +14,7 @@
  * are dropped before they are kept, and counted.
  */
 #include "analysis/clock.h"
+#include "analysis/fields.h"
 
 #include <math.h>
 #include <string.h>
@@ -341,7 +342,7 @@ static void csum_feed(TwAnalysis *a, const TwEvent *ev)
         g_hash_table_insert(a->csum_by_src, g_strdup(ev->src), t);
     }
     t->events++;
-    if (tw_event_get_bool(ev, "checksum_bad", false))
+    if (an_bool(ev, "checksum_bad", false))
         t->bad++;
 }
 

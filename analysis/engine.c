@@ -7,6 +7,7 @@
  * error finds its machine.
  */
 #include "analysis.h"
+#include "analysis/fields.h"
 #include "tickets.h"
 #include "fleet.h"
 #include "analysis/clock.h"
@@ -252,9 +253,17 @@ void tw_analysis_cap_hit(TwAnalysis *a, TwAnCap cap)
 
 /* ---- small helpers ---- */
 
+/* "aa:bb:cc:dd:ee:ff", lower-case hex (what "%02x:…" prints); written by
+ * hand: it runs for most events, and a printf costs more than the rest of
+ * the request's bookkeeping. */
 static void mac_str(const guint8 m[6], char out[18])
 {
-    g_snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 6; i++) {
+        out[3 * i] = hex[m[i] >> 4];
+        out[3 * i + 1] = hex[m[i] & 15];
+        out[3 * i + 2] = i < 5 ? ':' : '\0';
+    }
 }
 
 static const char *src_mac(const TwEvent *ev, char buf[18])
@@ -291,8 +300,8 @@ static TwEvidence *evidence_new(const TwEvent *ev, const char *source, const cha
     TwEvidence *e = g_new0(TwEvidence, 1);
     e->source = tw_intern(source);
     e->frame = ev->frame;
-    const char *file = tw_event_get_str(ev, "pcap");
-    gint64 file_frame = tw_event_get_int(ev, "pcap_frame", 0);
+    const char *file = an_str(ev, "pcap");
+    gint64 file_frame = an_int(ev, "pcap_frame", 0);
     if (file && file_frame > 0) {
         e->file = tw_intern(file);
         e->file_frame = (guint64)file_frame;
@@ -363,7 +372,7 @@ static bool time_plausible(gint64 us)
 /* A time field: RFC 3339 text (tw_event_set_time) or integer Unix seconds. */
 static bool get_time(const TwEvent *ev, const char *key, gint64 *us)
 {
-    const TwField *f = tw_event_get(ev, key);
+    const TwField *f = an_get(ev, key);
     if (!f)
         return false;
     gint64 v = 0;
@@ -382,7 +391,7 @@ static bool get_time(const TwEvent *ev, const char *key, gint64 *us)
 /* NTSTATUS from "0xc0000022", "c0000022", or an integer field. */
 static bool get_status(const TwEvent *ev, const char *key, guint32 *st)
 {
-    const TwField *f = tw_event_get(ev, key);
+    const TwField *f = an_get(ev, key);
     if (!f)
         return false;
     if (f->type == TW_FIELD_INT) {
@@ -437,14 +446,14 @@ static bool krb_read_directly(const TwEvent *ev)
     const char *tr = ev->transport;
     if (!tr || (strcmp(tr, "udp") != 0 && strcmp(tr, "tcp") != 0))
         return false;
-    return !tw_event_get(ev, "dcerpc_call_id");
+    return !an_get(ev, "dcerpc_call_id");
 }
 
 /* The message type; saved events written by hand may give only its name. */
 static gint64 krb_msg_type(const TwEvent *ev)
 {
-    gint64 t = tw_event_get_int(ev, "msg_type", -1);
-    return t >= 0 ? t : tw_krb5_msg_type_from_name(tw_event_get_str(ev, "msg"));
+    gint64 t = an_int(ev, "msg_type", -1);
+    return t >= 0 ? t : tw_krb5_msg_type_from_name(an_str(ev, "msg"));
 }
 
 static const char *krb_msg_label(gint64 t)
@@ -474,9 +483,9 @@ static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *s
     flow_key(&r->flow, ev->src, ev->sport, ev->dst, ev->dport, proto, call_id);
     r->link.data = r;
     r->frame = ev->frame;
-    if (tw_event_get_str(ev, "pcap") && tw_event_get_int(ev, "pcap_frame", 0) > 0) {
-        r->file = g_strdup(tw_event_get_str(ev, "pcap"));
-        r->file_frame = (guint64)tw_event_get_int(ev, "pcap_frame", 0);
+    if (an_str(ev, "pcap") && an_int(ev, "pcap_frame", 0) > 0) {
+        r->file = g_strdup(an_str(ev, "pcap"));
+        r->file_frame = (guint64)an_int(ev, "pcap_frame", 0);
     }
     r->ts_us = ev->ts_us;
     g_strlcpy(r->src, ev->src, sizeof r->src);
@@ -501,7 +510,7 @@ static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *s
 static Request *request_for_reply(TwAnalysis *a, const TwEvent *ev, const char *source, const char *proto,
                                   gint64 call_id)
 {
-    gint64 reply_to = tw_event_get_int(ev, "reply_to", -1);
+    gint64 reply_to = an_int(ev, "reply_to", -1);
     if (reply_to >= 0) {
         ReqKey k = { source, (guint64)reply_to, 0 };
         Request *r = g_hash_table_lookup(a->requests, &k);
@@ -560,7 +569,7 @@ static void clock_sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const c
      * NTLMSSP CHALLENGE time, an NTP packet, a NETLOGON authenticator); an
      * echoed ctime and an NTLMv2 client time prove nothing more than the
      * message that carried them. */
-    bool challenge = g_strcmp0(tw_event_get_str(ev, "ntlmssp_type"), "CHALLENGE") == 0;
+    bool challenge = g_strcmp0(an_str(ev, "ntlmssp_type"), "CHALLENGE") == 0;
     if (kind == TW_CLK_KRB_STIME || kind == TW_CLK_SMB2_SYSTIME || (kind == TW_CLK_NTLM_TIME && challenge))
         tw_identity_spoke(m, TW_SPOKE_ANSWER);
     else if (kind == TW_CLK_NTP)
@@ -650,9 +659,9 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     gint64 t = krb_msg_type(ev);
     /* The dissector says whether the message came inside a kpasswd frame
      * (docs/events.md `kpasswd`); the port number is not asked again. */
-    bool kpasswd = tw_event_get_bool(ev, "kpasswd", false);
-    const char *cname = tw_event_get_str(ev, "cname");
-    const char *sname = tw_event_get_str(ev, "sname");
+    bool kpasswd = an_bool(ev, "kpasswd", false);
+    const char *cname = an_str(ev, "cname");
+    const char *sname = an_str(ev, "sname");
     char mb[18];
 
     /* An AP-REQ goes to an application service (carried by SMB2, HTTP,
@@ -702,13 +711,13 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
             if (m && m->role == TW_ROLE_UNKNOWN)
                 m->role = TW_ROLE_MEMBER;
-            const char *realm = tw_event_get_str(ev, "realm");
-            if (m && t == TW_KRB5_AS_REQ && !a->realm && realm && *realm && !tw_event_get_bool(ev, "realm_truncated", false))
+            const char *realm = an_str(ev, "realm");
+            if (m && t == TW_KRB5_AS_REQ && !a->realm && realm && *realm && !an_bool(ev, "realm_truncated", false))
                 a->realm = g_strdup(realm);
             if (m && t == TW_KRB5_AS_REQ)
                 tw_machine_fact(a, m, TW_F_SEEN,
                                 with_kerberos(evidence_new(ev, source, "AS-REQ",
-                                                           g_strdup_printf("%s asks the KDC for a ticket", cacct)),
+                                                           g_strconcat(cacct, " asks the KDC for a ticket", NULL)),
                                               t, TW_DIR_REQUEST, TW_PEER_CLIENT));
         }
         const char *logon = tw_keyproof_client(r->proof);
@@ -735,8 +744,10 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             if (m && !m->first_ts)
                 m->first_ts = m->last_ts = ev->ts_us;
         }
-        g_autofree char *cpkey = g_strdup_printf("%s|%s", source ? source : "", ev->src);
+        /* "source|client address": formatted only for the kpasswd exchange that reads it */
+        g_autofree char *cpkey = NULL;
         if (t == TW_KRB5_AS_REQ && cname && sname && g_ascii_strncasecmp(sname, "kadmin/changepw", 15) == 0) {
+            cpkey = g_strconcat(source ? source : "", "|", ev->src, NULL);
             if (g_hash_table_size(a->changepw_client) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->changepw_client, cpkey))
                 g_hash_table_replace(a->changepw_client, g_strdup(cpkey), g_strdup(cname));
             else
@@ -745,6 +756,8 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         if (kpasswd && t == TW_KRB5_AP_REQ) {
             /* RFC 3244: whose password changes is in the encrypted part; the
              * AS-REQ for kadmin/changepw just before names the principal. */
+            if (!cname)
+                cpkey = g_strconcat(source ? source : "", "|", ev->src, NULL);
             const char *who = cname ? cname : g_hash_table_lookup(a->changepw_client, cpkey);
             g_autofree char *wacct = tw_identity_from_principal(who);
             r->cname = r->cname ? r->cname : g_strdup(who);
@@ -780,7 +793,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
          * TGT, which another host may hold (identity.c, foreign-use). */
         bool foreign = tw_identity_bind_as(a, m, ev->dst, dst_mac(ev, mb), ev->ts_us,
                                            t == TW_KRB5_AS_REP ? TW_USE_OWN : TW_USE_OTHER, NULL);
-        g_autofree char *fd = sname ? g_strdup_printf("ticket for %s", sname) : NULL;
+        g_autofree char *fd = sname ? g_strconcat("ticket for ", sname, NULL) : NULL;
         if (foreign) {
             /* the actor's success, never the machine's own (foreign-use) */
             tw_machine_fact(a, m, TW_F_FOREIGN,
@@ -796,9 +809,8 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         TwAddrUse *u = m && t == TW_KRB5_AS_REP ? tw_machine_addr(m, ev->dst) : NULL;
         if (u)
             u->n_ok++;
-        g_autofree char *d = sname ? g_strdup_printf("ticket for %s", sname) : NULL;
         tw_machine_fact(a, m, t == TW_KRB5_AS_REP ? TW_F_KRB_AS_OK : TW_F_KRB_TGS_OK,
-                        with_kerberos(evidence_new(ev, source, krb_msg_label(t), g_steal_pointer(&d)), t,
+                        with_kerberos(evidence_new(ev, source, krb_msg_label(t), g_steal_pointer(&fd)), t,
                                       TW_DIR_RESPONSE, TW_PEER_KDC));
         return;
     }
@@ -824,7 +836,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
 
     if (t == TW_KRB5_PRIV && kpasswd) {
         /* RFC 3244: the kpasswd reply; result 0 = success. */
-        gint64 rc = tw_event_get_int(ev, "kpasswd_result", -1);
+        gint64 rc = an_int(ev, "kpasswd_result", -1);
         Request *r = request_for_reply(a, ev, source, "krb", 0);
         if (rc < 0) {
             /* The result is sealed (no keys): the change was answered, how is unknown. */
@@ -849,7 +861,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     if (t != TW_KRB5_ERROR)
         return;
 
-    gint64 code = tw_event_get_int(ev, "error_code", -1);
+    gint64 code = an_int(ev, "error_code", -1);
     Request *r = request_for_reply(a, ev, source, "krb", 0);
     if (r)
         r->answered = true;
@@ -880,15 +892,15 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
     /* KerberosTime has whole seconds; the microseconds travel in susec/cusec. */
     bool has_stime = get_time(ev, "stime", &stime_us);
     if (has_stime)
-        stime_us += CLAMP(tw_event_get_int(ev, "susec", 0), 0, 999999);
+        stime_us += CLAMP(an_int(ev, "susec", 0), 0, 999999);
     bool has_ctime = get_time(ev, "ctime", &ctime_us);
     if (has_ctime)
-        ctime_us += CLAMP(tw_event_get_int(ev, "cusec", 0), 0, 999999);
+        ctime_us += CLAMP(an_int(ev, "cusec", 0), 0, 999999);
     if (has_stime)
         clock_sample(a, tw_identity_by_addr(a, ev->src, true), ev, source, TW_CLK_KRB_STIME, stime_us, ev->ts_us);
 
-    g_autofree char *reqdesc = g_strdup_printf("%s%s%s → KRB-ERROR", r ? krb_msg_label(r->msg_type) : "request",
-                                               client ? " " : "", client ? client : "");
+    g_autofree char *reqdesc = g_strconcat(r ? krb_msg_label(r->msg_type) : "request", client ? " " : "",
+                                           client ? client : "", " → KRB-ERROR", NULL);
     guint32 nt = 0;
     bool has_nt = get_status(ev, "nt_status", &nt);
 
@@ -966,10 +978,10 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         g_autofree char *d = NULL;
         if (ctime_bogus)
             d = g_strdup_printf("the error's ctime (%s) is decades from its stime (%s): not the client's clock, "
-                                "not used", tw_event_get_str(ev, "ctime"), tw_event_get_str(ev, "stime"));
+                                "not used", an_str(ev, "ctime"), an_str(ev, "stime"));
         else if (has_ctime && has_stime)
             d = g_strdup_printf("client clock %s, server clock %s: %+.0f s apart",
-                                tw_event_get_str(ev, "ctime"), tw_event_get_str(ev, "stime"),
+                                an_str(ev, "ctime"), an_str(ev, "stime"),
                                 (double)(ctime_us - stime_us) / 1e6);
         else if (has_stime)
         {
@@ -1091,22 +1103,22 @@ static TwMachine *machine_by_rid(TwAnalysis *a, gint64 rid)
  * Authenticate3 responses tie to a name. */
 static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
-    const TwField *cs = tw_event_get(ev, "clock_sample_us");
+    const TwField *cs = an_get(ev, "clock_sample_us");
     gint64 sender_us = 0;
     if (!cs || cs->type != TW_FIELD_INT || !time_plausible(cs->v.i) ||
         __builtin_add_overflow(ev->ts_us, cs->v.i, &sender_us) || !time_plausible(sender_us))
         return; /* no reading, or not one of any clock (hostile saved events) */
-    gint64 mode = tw_event_get_int(ev, "mode", -1);
+    gint64 mode = an_int(ev, "mode", -1);
     bool client = mode == 3, server = mode == 4;
     if (!client && !server && mode != 1 && mode != 2 && mode != 5)
         return;
     /* chrony's data-minimised requests may carry a random transmit time */
-    if (client && tw_event_get_bool(ev, "data_minimized", false))
+    if (client && an_bool(ev, "data_minimized", false))
         return;
     /* RFC 5905 7.4: a kiss-o'-death (stratum 0 reply) is not a clock reading */
-    if (server && tw_event_get_int(ev, "stratum", -1) == 0)
+    if (server && an_int(ev, "stratum", -1) == 0)
         return;
-    gint64 rid = tw_event_get_int(ev, "rid", -1);
+    gint64 rid = an_int(ev, "rid", -1);
     TwMachine *m = NULL;
     char mb[18];
     if (client && rid > 0) {
@@ -1160,7 +1172,7 @@ static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
     g_autofree char *d = g_strdup_printf("NTP %s from %s: its clock %+.1f s vs capture time (transmit timestamp %s)%s",
                                          client ? "request" : server ? "reply" : "packet", ev->src,
                                          ABS(off) < 0.05 ? 0.0 : off,
-                                         tw_event_get_str(ev, "transmit_time") ? tw_event_get_str(ev, "transmit_time") : "?",
+                                         an_str(ev, "transmit_time") ? an_str(ev, "transmit_time") : "?",
                                          rid > 0 && client ? (m->account ? ", MS-SNTP RID of this account" : ", MS-SNTP")
                                                            : "");
     TwEvidence *e = evidence_new(ev, source, client ? "NTP request" : server ? "NTP reply" : "NTP", g_steal_pointer(&d));
@@ -1194,7 +1206,7 @@ static const char *nl_op_name(gint64 opnum, const char *op)
 
 static void sealed_burst(TwAnalysis *a, const TwEvent *ev, const char *source, const char *op)
 {
-    g_autofree char *k = g_strdup_printf("%s|%s|%s", source ? source : "", ev->src, ev->dst);
+    g_autofree char *k = g_strconcat(source ? source : "", "|", ev->src, "|", ev->dst, NULL);
     GArray *ts = g_hash_table_lookup(a->sealed_bursts, k);
     if (!ts) {
         if (g_hash_table_size(a->sealed_bursts) >= TW_AN_MAX_FLOWS) {
@@ -1237,16 +1249,16 @@ static void sealed_burst(TwAnalysis *a, const TwEvent *ev, const char *source, c
 static void nl_credential_fact(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const char *source, gint64 opnum,
                                const char *msg, guint32 st)
 {
-    const char *chk = tw_event_get_str(ev, "credential_check");
-    gint64 tried = tw_event_get_int(ev, "credential_generations_tried", 0);
+    const char *chk = an_str(ev, "credential_check");
+    gint64 tried = an_int(ev, "credential_generations_tried", 0);
     if (!chk || tried <= 0)
         return;
     TwEvidence *e;
     if (strcmp(chk, "match") == 0) {
-        gint64 idx = tw_event_get_int(ev, "credential_generation_index", -1);
+        gint64 idx = an_int(ev, "credential_generation_index", -1);
         if (idx < 0 || idx >= tried)
             return;
-        const char *label = tw_event_get_str(ev, "credential_generation");
+        const char *label = an_str(ev, "credential_generation");
         e = nl_evidence(ev, source, opnum, false, msg,
                         g_strdup_printf("generation %s (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
                                         " supplied, newest first)",
@@ -1270,15 +1282,15 @@ static char *conn_key(const char *source, const char *caddr, gint64 cport, const
  * (sets_password on the response, which repeats its request's user). */
 static void feed_samr(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
-    const char *user = tw_event_get_str(ev, "user");
+    const char *user = an_str(ev, "user");
     guint32 st = 0;
-    if (g_strcmp0(tw_event_get_str(ev, "dir"), "response") != 0 || !tw_event_get_bool(ev, "sets_password", false) ||
+    if (g_strcmp0(an_str(ev, "dir"), "response") != 0 || !an_bool(ev, "sets_password", false) ||
         !user || !g_str_has_suffix(user, "$") || !get_status(ev, "nt_status", &st) || st != TW_STATUS_SUCCESS)
         return;
     /* no mark_dc: any Windows host serves SAMR for its local accounts */
     g_autofree char *acct = tw_identity_from_computer(user);
     TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
-    const char *op = tw_event_get_str(ev, "op");
+    const char *op = an_str(ev, "op");
     /* the caller: the NTLMSSP user of this connection, or with keys the
      * client of its decrypted Kerberos authenticator (without keys a
      * Kerberos session's user is not on the wire) */
@@ -1292,21 +1304,21 @@ static void feed_samr(TwAnalysis *a, const TwEvent *ev, const char *source)
 
 static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
-    gint64 opnum = tw_event_get_int(ev, "opnum", -1);
-    const char *op = nl_op_name(opnum, tw_event_get_str(ev, "op"));
-    const char *dir = tw_event_get_str(ev, "dir");
-    gint64 call_id = tw_event_get_int(ev, "call_id", 0);
+    gint64 opnum = an_int(ev, "opnum", -1);
+    const char *op = nl_op_name(opnum, an_str(ev, "op"));
+    const char *dir = an_str(ev, "dir");
+    gint64 call_id = an_int(ev, "call_id", 0);
     /* a sealed call unsealed with keys (docs/events.md `unsealed`) is read like a clear one */
-    bool sealed = tw_event_get_bool(ev, "sealed", false) && !tw_event_get_bool(ev, "unsealed", false);
+    bool sealed = an_bool(ev, "sealed", false) && !an_bool(ev, "unsealed", false);
     /* docs/events.md `dir`; a hand-written event without it is a response
      * when it answers something (reply_to) or carries the call's result. */
-    bool request = dir ? strcmp(dir, "request") == 0 : !tw_event_get(ev, "reply_to") && !tw_event_get(ev, "nt_status") &&
-                                                 !tw_event_get(ev, "win32_status");
+    bool request = dir ? strcmp(dir, "request") == 0 : !an_get(ev, "reply_to") && !an_get(ev, "nt_status") &&
+                                                 !an_get(ev, "win32_status");
     char mb[18];
 
     if (request) {
         mark_dc(a, ev->dst);
-        const char *server = tw_event_get_str(ev, "server");
+        const char *server = an_str(ev, "server");
         g_autofree char *dcacct = tw_identity_from_computer(server);
         if (dcacct && !sealed) {
             TwMachine *dc = tw_identity_get(a, dcacct);
@@ -1325,7 +1337,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
              * (NL_AUTH_MESSAGE, MS-NRPC 2.2.1.3.1) named the computer whose
              * session key seals it: a password change of that machine,
              * whose contents only keys show. */
-            g_autofree char *bound = tw_identity_from_computer(tw_event_get_str(ev, "nl_auth_host"));
+            g_autofree char *bound = tw_identity_from_computer(an_str(ev, "nl_auth_host"));
             if (bound && (opnum == TW_NRPC_PASSWORD_SET2 || opnum == TW_NRPC_PASSWORD_SET)) {
                 TwMachine *m = tw_identity_get(a, bound);
                 r->account = g_strdup(bound);
@@ -1337,15 +1349,15 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
             }
             return;
         }
-        const char *computer = tw_event_get_str(ev, "computer");
-        const char *account = tw_event_get_str(ev, "account");
+        const char *computer = an_str(ev, "computer");
+        const char *account = an_str(ev, "account");
         g_autofree char *acct = account ? tw_identity_from_computer(account) : tw_identity_from_computer(computer);
         r->account = g_strdup(acct);
-        g_autofree char *chkey = g_strdup_printf("%s|%s|%s", source ? source : "", ev->src, acct ? acct : "");
+        g_autofree char *chkey = g_strconcat(source ? source : "", "|", ev->src, "|", acct ? acct : "", NULL);
 
         if (opnum == TW_NRPC_REQ_CHALLENGE) {
-            bool weak = challenge_is_weak(tw_event_get_str(ev, "client_challenge")) ||
-                        hex_all_zero(tw_event_get_str(ev, "client_challenge"));
+            bool weak = challenge_is_weak(an_str(ev, "client_challenge")) ||
+                        hex_all_zero(an_str(ev, "client_challenge"));
             r->zero = weak;
             if (g_hash_table_size(a->nl_challenges) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->nl_challenges, chkey))
                 g_hash_table_replace(a->nl_challenges, g_steal_pointer(&chkey), GINT_TO_POINTER(weak ? 2 : 1));
@@ -1360,14 +1372,14 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
         }
         if (is_authenticate(opnum)) {
             int ch = GPOINTER_TO_INT(g_hash_table_lookup(a->nl_challenges, chkey));
-            bool zero_cred = hex_all_zero(tw_event_get_str(ev, "client_credential"));
+            bool zero_cred = hex_all_zero(an_str(ev, "client_credential"));
             r->zero = zero_cred || ch == 2;
             TwMachine *m = acct ? tw_identity_get(a, acct) : NULL;
             if (r->zero) {
                 /* CVE-2020-1472: AES-CFB8 of an all-zero block under a random
                  * key is all zero 1 time in 256; the attacker repeats. */
                 tw_machine_zl_source(a, m, ev->src);
-                gint64 ct = tw_event_get_int(ev, "channel_type", -1);
+                gint64 ct = an_int(ev, "channel_type", -1);
                 if (m && (ct == 6 || ct == 7)) {
                     /* A DC's own channel, claimed at that DC: the target is
                      * the server being attacked (the attacker is not bound). */
@@ -1378,7 +1390,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                 g_autofree char *d = g_strdup_printf(
                     "%s from %s claims to be %s with an all-zero %s%s", op, ev->src, acct ? acct : "?",
                     zero_cred ? "client credential" : "client challenge",
-                    tw_event_get_int(ev, "channel_type", -1) == 6 ? " (ServerSecureChannel: a DC's channel)" : "");
+                    an_int(ev, "channel_type", -1) == 6 ? " (ServerSecureChannel: a DC's channel)" : "");
                 tw_machine_fact(a, m, TW_F_ZL_ATTEMPT, nl_evidence(ev, source, opnum, request, op, g_steal_pointer(&d)));
                 if (m) {
                     g_array_append_val(m->zl_attempt_ts, ev->ts_us);
@@ -1391,7 +1403,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
             if (m) {
                 tw_identity_spoke(m, TW_SPOKE_NETLOGON);
                 tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
-                gint64 ct = tw_event_get_int(ev, "channel_type", -1);
+                gint64 ct = an_int(ev, "channel_type", -1);
                 if ((ct == 6 || ct == 7) && m->role != TW_ROLE_DC)
                     m->role = TW_ROLE_DC; /* a DC's own secure channel (MS-NRPC 2.2.1.3.13) */
                 else if (m->role == TW_ROLE_UNKNOWN)
@@ -1402,11 +1414,11 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
         }
         if (opnum == TW_NRPC_PASSWORD_SET2 || opnum == TW_NRPC_PASSWORD_SET) {
             TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->src, true);
-            bool zero_pw = tw_event_get_bool(ev, "new_password_all_zero", false);
+            bool zero_pw = an_bool(ev, "new_password_all_zero", false);
             gint64 at_us = 0;
-            bool zero_ts = tw_event_get_int(ev, "authenticator_timestamp", -1) == 0 ||
+            bool zero_ts = an_int(ev, "authenticator_timestamp", -1) == 0 ||
                            (get_time(ev, "authenticator_time", &at_us) && at_us == 0);
-            bool zero_auth = zero_ts && hex_all_zero(tw_event_get_str(ev, "authenticator_credential"));
+            bool zero_auth = zero_ts && hex_all_zero(an_str(ev, "authenticator_credential"));
             r->zero = zero_pw || zero_auth;
             if (r->zero) {
                 tw_machine_zl_source(a, m, ev->src);
@@ -1423,8 +1435,8 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
                 u->n_pwset++;
             /* With the keys exported after the change (docs/events.md new_password_generation):
              * the decrypted password is proved to be the one the DC now holds. */
-            const char *gen = g_strcmp0(tw_event_get_str(ev, "new_password_check"), "match") == 0
-                                  ? tw_event_get_str(ev, "new_password_generation")
+            const char *gen = g_strcmp0(an_str(ev, "new_password_check"), "match") == 0
+                                  ? an_str(ev, "new_password_generation")
                                   : NULL;
             tw_machine_fact(a, m, TW_F_PWSET_REQ,
                             nl_evidence(ev, source, opnum, request, op,
@@ -1452,7 +1464,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
     Request *r = request_for_reply(a, ev, source, "nl", call_id);
     if (r && opnum < 0)
         opnum = r->opnum;
-    op = nl_op_name(opnum, r ? r->op : tw_event_get_str(ev, "op"));
+    op = nl_op_name(opnum, r ? r->op : an_str(ev, "op"));
     guint32 st = 0;
     bool has_st = get_status(ev, "nt_status", &st) || get_status(ev, "win32_status", &st);
     /* MS-NRPC 3.3.4.2: a call over the secure channel (NL_AUTH, auth type
@@ -1462,8 +1474,8 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
      * answered NetrLogonSamLogonEx/WithFlags (pass-through logon) or
      * NetrLogonGetDomainInfo proves the machine's channel works, even
      * without its Authenticate in the capture. */
-    if (tw_event_get_int(ev, "auth_type", -1) == 68 && (opnum == 39 || opnum == 45 || opnum == 29) && r) {
-        g_autofree char *ch = tw_identity_from_computer(tw_event_get_str(ev, "nl_auth_host"));
+    if (an_int(ev, "auth_type", -1) == 68 && (opnum == 39 || opnum == 45 || opnum == 29) && r) {
+        g_autofree char *ch = tw_identity_from_computer(an_str(ev, "nl_auth_host"));
         TwMachine *cm = ch ? tw_identity_get(a, ch) : NULL;
         if (cm) {
             char cmb[18];
@@ -1479,12 +1491,12 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
         return; /* sealed: nothing to read */
     g_autofree char *acct = r && r->account ? g_strdup(r->account) : NULL;
     if (!acct) {
-        const char *account = tw_event_get_str(ev, "account");
-        acct = account ? tw_identity_from_computer(account) : tw_identity_from_computer(tw_event_get_str(ev, "computer"));
+        const char *account = an_str(ev, "account");
+        acct = account ? tw_identity_from_computer(account) : tw_identity_from_computer(an_str(ev, "computer"));
     }
     const char *client_addr = r ? r->src : ev->dst;
     TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, client_addr, true);
-    g_autofree char *msg = g_strdup_printf("%s response", op);
+    g_autofree char *msg = g_strconcat(op, " response", NULL);
     bool zero = r && r->zero;
 
     if (!zero && m && tw_machine_is_foreign(m, client_addr)) {
@@ -1510,7 +1522,7 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
         TwAddrUse *u = m ? tw_machine_addr(m, client_addr) : NULL;
         nl_credential_fact(a, m, ev, source, opnum, msg, st);
         if (st == TW_STATUS_SUCCESS) {
-            gint64 rid = tw_event_get_int(ev, "rid", -1);
+            gint64 rid = an_int(ev, "rid", -1);
             if (m && rid >= 0)
                 m->rid = rid;
             if (u)
@@ -1566,8 +1578,8 @@ static void feed_netlogon(TwAnalysis *a, const TwEvent *ev, const char *source)
  * KRB-ERROR path already counted it). */
 static void smb2_session_result(TwAnalysis *a, const TwEvent *ev, const char *source, guint32 st)
 {
-    const char *cmd = tw_event_get_str(ev, "command");
-    gint64 req_frame = tw_event_get_int(ev, "request_frame", -1);
+    const char *cmd = an_str(ev, "command");
+    gint64 req_frame = an_int(ev, "request_frame", -1);
     if (!cmd || strcmp(cmd, "SESSION_SETUP") != 0 || req_frame < 0 || st == TW_STATUS_MORE_PROCESSING_REQUIRED)
         return;
     ReqKey k = { source, (guint64)req_frame, 0 };
@@ -1650,7 +1662,7 @@ static void feed_smb2(TwAnalysis *a, const TwEvent *ev, const char *source)
          * secure channel is broken (it cannot validate the user). */
         TwMachine *m = tw_identity_by_addr(a, ev->src, true);
         tw_identity_spoke(m, TW_SPOKE_ANSWER);
-        const char *cmd = tw_event_get_str(ev, "command");
+        const char *cmd = an_str(ev, "command");
         g_autofree char *msg = g_strdup_printf("SMB2 %s response", cmd ? cmd : "");
         tw_machine_fact(a, m, TW_F_TRUST_FAIL,
                         with_status(evidence_new(ev, source, msg,
@@ -1664,7 +1676,7 @@ static void feed_smb2(TwAnalysis *a, const TwEvent *ev, const char *source)
  * claims: a scanner's NMAP, MIMIKATZ). */
 static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, const char *name_key, guint32 how)
 {
-    const char *name = tw_event_get_str(ev, name_key);
+    const char *name = an_str(ev, name_key);
     g_autofree char *acct = tw_identity_from_computer(name);
     if (!acct)
         return;
@@ -1674,7 +1686,7 @@ static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, con
     tw_identity_bind_as(a, m, ev->src, src_mac(ev, mb), ev->ts_us, how ? TW_USE_OWN : TW_USE_CLAIM, NULL);
     if (m && m->role == TW_ROLE_UNKNOWN)
         m->role = TW_ROLE_MEMBER;
-    g_autofree char *d = g_strdup_printf("%s names %s", name_key, name);
+    g_autofree char *d = g_strconcat(name_key, " names ", name, NULL);
     tw_machine_fact(a, m, TW_F_SEEN, evidence_new(ev, source, ev->proto, g_steal_pointer(&d)));
 }
 
@@ -1689,27 +1701,27 @@ static char *conn_key(const char *source, const char *caddr, gint64 cport, const
 
 static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
-    const char *type = tw_event_get_str(ev, "ntlmssp_type");
+    const char *type = an_str(ev, "ntlmssp_type");
     /* who is logged on to this connection: named on SAMR calls made over it */
-    if (type && strcmp(type, "AUTHENTICATE") == 0 && tw_event_get_str(ev, "user") &&
-        !tw_event_get_bool(ev, "anonymous", false)) {
+    if (type && strcmp(type, "AUTHENTICATE") == 0 && an_str(ev, "user") &&
+        !an_bool(ev, "anonymous", false)) {
         g_autofree char *k = conn_key(source, ev->src, ev->sport, ev->dst, ev->dport);
-        const char *dom = tw_event_get_str(ev, "domain");
+        const char *dom = an_str(ev, "domain");
         if (g_hash_table_size(a->flow_users) < TW_AN_MAX_FLOWS || g_hash_table_contains(a->flow_users, k))
             g_hash_table_replace(a->flow_users, g_steal_pointer(&k),
-                                 dom && *dom ? g_strdup_printf("%s\\%s", dom, tw_event_get_str(ev, "user"))
-                                             : g_strdup(tw_event_get_str(ev, "user")));
+                                 dom && *dom ? g_strdup_printf("%s\\%s", dom, an_str(ev, "user"))
+                                             : g_strdup(an_str(ev, "user")));
         else
             tw_analysis_cap_hit(a, TW_AN_CAP_FLOW_USERS);
     }
     if (!type || strcmp(type, "CHALLENGE") != 0) {
-        tw_identity_ntlm_claim(a, ev->src, tw_event_get_str(ev, "workstation"));
+        tw_identity_ntlm_claim(a, ev->src, an_str(ev, "workstation"));
         feed_named(a, ev, source, "workstation", 0);
-        const char *user = tw_event_get_str(ev, "user");
+        const char *user = an_str(ev, "user");
         g_autofree char *acct = tw_identity_from_principal(user);
         char mb[18];
         TwMachine *m = NULL;
-        if (acct && !tw_event_get_bool(ev, "anonymous", false)) {
+        if (acct && !an_bool(ev, "anonymous", false)) {
             /* The machine itself logs on: remember it for the SMB2 answer. */
             Request *r = request_remember(a, ev, source, "ntlm", 0);
             r->msg_type = NTLM_AUTHENTICATE;
@@ -1717,14 +1729,14 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
             m = tw_identity_get(a, acct);
             /* its NTLM logon as NAME$: its hash used, possibly by another host */
             if (!tw_identity_bind_as(a, m, ev->src, src_mac(ev, mb), ev->ts_us, TW_USE_OTHER,
-                                     tw_event_get_str(ev, "workstation")))
+                                     an_str(ev, "workstation")))
                 tw_identity_spoke(m, TW_SPOKE_NTLM);
         }
         /* NTLMv2 blob timestamp: the client's clock (MS-NLMP 2.2.2.7). */
         gint64 us = 0;
         if (get_time(ev, "client_time", &us) && us > 0) {
             if (!m) {
-                g_autofree char *wacct = tw_identity_from_computer(tw_event_get_str(ev, "workstation"));
+                g_autofree char *wacct = tw_identity_from_computer(an_str(ev, "workstation"));
                 m = wacct ? tw_identity_lookup(a, wacct) : NULL;
             }
             /* Every user's NTLM logon carries one: a host known only by this
@@ -1737,13 +1749,13 @@ static void feed_ntlmssp(TwAnalysis *a, const TwEvent *ev, const char *source)
         }
         return;
     }
-    g_autofree char *acct = tw_identity_from_computer(tw_event_get_str(ev, "nb_computer"));
+    g_autofree char *acct = tw_identity_from_computer(an_str(ev, "nb_computer"));
     char mb[18];
     TwMachine *m = acct ? tw_identity_get(a, acct) : tw_identity_by_addr(a, ev->src, true);
     tw_identity_spoke(m, TW_SPOKE_ANSWER); /* the server's CHALLENGE names it */
     if (acct) {
         tw_identity_bind(a, m, ev->src, src_mac(ev, mb), ev->ts_us);
-        tw_identity_add_alias(a, m, tw_event_get_str(ev, "dns_computer"));
+        tw_identity_add_alias(a, m, an_str(ev, "dns_computer"));
     }
     gint64 us = 0;
     if (get_time(ev, "server_time", &us) && us > 0)

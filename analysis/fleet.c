@@ -68,11 +68,12 @@ static TwDcView *view_of(FleetCache *c, const TwEvidence *e)
     return NULL;
 }
 
+/* build() visits each member once and adds only that member while it does:
+ * the member is in a set already exactly when it is the set's last one. */
 static void add_unique(GPtrArray *set, const TwMachine *m)
 {
-    for (guint i = 0; i < set->len; i++)
-        if (g_ptr_array_index(set, i) == m)
-            return;
+    if (set->len && g_ptr_array_index(set, set->len - 1) == m)
+        return;
     g_ptr_array_add(set, (gpointer)m);
 }
 
@@ -83,6 +84,17 @@ static bool contains(const GPtrArray *set, const TwMachine *m)
             return true;
     return false;
 }
+
+/* The members of a view's list, for membership tests (a DC's port sees
+ * tens of thousands of members: a scan per test is quadratic). */
+static GHashTable *set_of(const GPtrArray *list)
+{
+    GHashTable *h = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (guint i = 0; i < list->len; i++)
+        g_hash_table_add(h, g_ptr_array_index(list, i));
+    return h;
+}
+
 
 /* Key refusals that belong to this machine's own password (a burst of denied
  * NETLOGON authentications is zerologon's, not a stale key). */
@@ -237,6 +249,13 @@ static FleetCache *build(const TwAnalysis *a)
     /* A DC that lacks recent passwords: it refuses several machines that
      * every other DC accepts, and it accepts other machines (so it is not
      * refusing everyone: it answers, with old keys). */
+    g_autoptr(GPtrArray) accepted = g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
+    g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
+    for (guint i = 0; i < c->dcs->len; i++) {
+        const TwDcView *v = g_ptr_array_index(c->dcs, i);
+        g_ptr_array_add(accepted, set_of(v->accepted));
+        g_ptr_array_add(refused, set_of(v->refused));
+    }
     for (guint i = 0; i < c->dcs->len; i++) {
         TwDcView *v = g_ptr_array_index(c->dcs, i);
         g_autoptr(GPtrArray) only = g_ptr_array_new();
@@ -246,18 +265,17 @@ static FleetCache *build(const TwAnalysis *a)
                 continue;
             bool elsewhere_refused = false, elsewhere_ok = false;
             for (guint k = 0; k < c->dcs->len; k++) {
-                const TwDcView *o = g_ptr_array_index(c->dcs, k);
-                if (o == v)
+                if (k == i)
                     continue;
-                elsewhere_refused |= contains(o->refused, m);
-                elsewhere_ok |= contains(o->accepted, m);
+                elsewhere_refused |= g_hash_table_contains(g_ptr_array_index(refused, k), m);
+                elsewhere_ok |= g_hash_table_contains(g_ptr_array_index(accepted, k), m);
             }
             if (elsewhere_ok && !elsewhere_refused)
                 g_ptr_array_add(only, (gpointer)m);
         }
         bool accepts_others = false;
         for (guint j = 0; j < v->accepted->len && !accepts_others; j++)
-            accepts_others = !contains(v->refused, g_ptr_array_index(v->accepted, j));
+            accepts_others = !g_hash_table_contains(g_ptr_array_index(refused, i), g_ptr_array_index(v->accepted, j));
         if (only->len >= TW_FLEET_STALE_DC_MIN_MACHINES && accepts_others)
             for (guint j = 0; j < only->len; j++) {
                 const TwMachine *m = g_ptr_array_index(only, j);

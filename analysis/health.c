@@ -1,5 +1,6 @@
 /* health.c — capture health (health.h): counters in, issues out. */
 #include "health.h"
+#include "analysis/fields.h"
 
 #include "analysis.h"
 
@@ -123,7 +124,7 @@ void tw_health_event(TwHealth *h, const TwEvent *ev)
     bool rel = relevant_proto(ev->proto);
     if (rel) {
         h->relevant++;
-        if (tw_event_get_bool(ev, "truncated", false))
+        if (an_bool(ev, "truncated", false))
             h->relevant_cut++;
     }
     for (guint i = 0; i < ev->fields->len; i++) {

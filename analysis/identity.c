@@ -12,6 +12,7 @@
  * claims that address, which then absorbs it.
  */
 #include "analysis.h"
+#include "analysis/fields.h"
 
 #include "core/krb5-names.h"
 #include "core/ntstatus.h"
@@ -33,52 +34,56 @@ bool tw_identity_is_user(const char *name)
     return name[n - 1] != '$';
 }
 
-static bool looks_like_address(const char *host)
+/* host[0..n) is a dotted quad, an IPv6 literal (a colon) or empty. */
+static bool looks_like_address(const char *host, gsize n)
 {
-    if (!*host)
+    if (!n)
         return true;
-    if (strchr(host, ':'))
+    if (memchr(host, ':', n))
         return true; /* IPv6 literal */
-    for (const char *p = host; *p; p++)
-        if (!g_ascii_isdigit(*p) && *p != '.')
+    for (gsize i = 0; i < n; i++)
+        if (!g_ascii_isdigit(host[i]) && host[i] != '.')
             return false;
     return true; /* dotted quad */
 }
 
-/* "ws1.lab.example" / "WS1" → "WS1$"; NULL when not a usable host name. */
+/* "ws1.lab.example" / "WS1" → "WS1$"; NULL when not a usable host name.
+ * Reads host[0..n) (up to a NUL before n) in place: this runs for nearly
+ * every Kerberos message, several times. */
 static char *account_from_host(const char *host, gsize n)
 {
-    g_autofree char *h = g_strndup(host, n);
-    char *colon = strchr(h, ':'); /* "sql1.lab:1433" */
-    if (colon && strchr(colon + 1, ':') == NULL)
-        *colon = 0;
-    if (looks_like_address(h))
+    n = strnlen(host, n);
+    const char *colon = memchr(host, ':', n); /* "sql1.lab:1433" */
+    if (colon && !memchr(colon + 1, ':', n - (gsize)(colon - host) - 1))
+        n = (gsize)(colon - host);
+    if (looks_like_address(host, n))
         return NULL;
-    char *dot = strchr(h, '.');
-    if (dot)
-        *dot = 0;
-    gsize len = strlen(h);
+    const char *dot = memchr(host, '.', n);
+    gsize len = dot ? (gsize)(dot - host) : n;
     if (len == 0)
         return NULL;
     if (len > NETBIOS_NAME_MAX) {
         /* Cut on a character boundary: a UTF-8 sequence split in half would
-         * make the name (and the report, -T json) invalid UTF-8.  h[len] is
+         * make the name (and the report, -T json) invalid UTF-8.  host[len] is
          * a continuation byte (10xxxxxx) when the cut falls inside one. */
         len = NETBIOS_NAME_MAX;
-        while (len > 0 && ((guchar)h[len] & 0xc0) == 0x80)
+        while (len > 0 && ((guchar)host[len] & 0xc0) == 0x80)
             len--;
         if (len == 0)
             return NULL; /* no character starts the name: not UTF-8 */
     }
-    GString *s = g_string_sized_new(len + 2);
+    char *out = g_malloc(len + 2);
     for (gsize i = 0; i < len; i++) {
-        char c = h[i];
-        if ((unsigned char)c < 0x20 || c == '\\' || c == '/' || c == '@')
-            return (g_string_free(s, TRUE), NULL);
-        g_string_append_c(s, g_ascii_toupper(c));
+        char c = host[i];
+        if ((unsigned char)c < 0x20 || c == '\\' || c == '/' || c == '@') {
+            g_free(out);
+            return NULL;
+        }
+        out[i] = g_ascii_toupper(c);
     }
-    g_string_append_c(s, '$');
-    return g_string_free(s, FALSE);
+    out[len] = '$';
+    out[len + 1] = 0;
+    return out;
 }
 
 char *tw_identity_from_principal(const char *name)
@@ -131,9 +136,44 @@ char *tw_identity_from_computer(const char *name)
 
 /* ---- records ---- */
 
+/* g_ref_string_new_intern() takes a global lock and hashes into GLib's
+ * table on every call, and every evidence interns five or six strings (the
+ * same addresses, sources and messages again and again).  A small per-thread
+ * cache, indexed by a hash of the text and confirmed with strcmp, holds one
+ * reference to each string it remembers and hands out another: the pointer
+ * is the one GLib's table has, so the result is what the call would return.
+ * What the cache holds stays reachable from GLib's intern table. */
+#define TW_INTERN_SLOTS 1024 /* a power of two */
+
+typedef struct {
+    char *s;    /* a GRefString the slot holds one reference to, or NULL */
+    guint32 h;
+} InternSlot;
+
+static _Thread_local InternSlot intern_slots[TW_INTERN_SLOTS];
+
+static guint32 intern_hash(const char *s)
+{
+    guint32 h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (guint8)*s) * 16777619u;
+    return h;
+}
+
 char *tw_intern(const char *s)
 {
-    return s ? g_ref_string_new_intern(s) : NULL;
+    if (!s)
+        return NULL;
+    guint32 h = intern_hash(s);
+    InternSlot *slot = &intern_slots[(h ^ h >> 16) & (TW_INTERN_SLOTS - 1)];
+    if (slot->s && slot->h == h && strcmp(slot->s, s) == 0)
+        return g_ref_string_acquire(slot->s);
+    char *r = g_ref_string_new_intern(s);
+    if (slot->s)
+        g_ref_string_release(slot->s);
+    slot->s = g_ref_string_acquire(r);
+    slot->h = h;
+    return r;
 }
 
 static void release(char *s)
@@ -858,8 +898,8 @@ static void os_sign(TwMachine *m, TwOsSign s, const TwEvent *ev)
     m->os.signs |= 1u << s;
     TwOsSeen *seen = &m->os.seen[s];
     seen->frame = ev->frame;
-    const char *file = tw_event_get_str(ev, "pcap");
-    gint64 ff = tw_event_get_int(ev, "pcap_frame", 0);
+    const char *file = an_str(ev, "pcap");
+    gint64 ff = an_int(ev, "pcap_frame", 0);
     if (file && ff > 0) {
         seen->file = tw_intern(file);
         seen->file_frame = (guint64)ff;
@@ -889,7 +929,7 @@ static bool list_has_negative(const TwField *f)
 /* docs/events.md `kdc_options`: "0x%08x" of the first 32 bits. */
 static bool kdc_options(const TwEvent *ev, guint32 *out)
 {
-    const char *s = tw_event_get_str(ev, "kdc_options");
+    const char *s = an_str(ev, "kdc_options");
     if (!s || strncmp(s, "0x", 2) != 0)
         return false;
     char *end = NULL;
@@ -926,12 +966,12 @@ static TwMachine *sender_record(TwAnalysis *a, const char *principal, const char
 
 static void os_kerberos(TwAnalysis *a, const TwEvent *ev)
 {
-    if (tw_event_get_int(ev, "msg_type", -1) != 10 /* AS-REQ, RFC 4120 5.10 */)
+    if (an_int(ev, "msg_type", -1) != 10 /* AS-REQ, RFC 4120 5.10 */)
         return;
-    TwMachine *m = sender_record(a, tw_event_get_str(ev, "cname"), ev->src);
+    TwMachine *m = sender_record(a, an_str(ev, "cname"), ev->src);
     if (!m)
         return;
-    const TwField *et = tw_event_get(ev, "etypes"), *pa = tw_event_get(ev, "padata");
+    const TwField *et = an_get(ev, "etypes"), *pa = an_get(ev, "padata");
     guint32 opt = 0;
     bool has_opt = kdc_options(ev, &opt);
     /* RFC 4120 7.5.9 leaves negative etypes to local use: Windows lists -128
@@ -949,19 +989,19 @@ static void os_kerberos(TwAnalysis *a, const TwEvent *ev)
 
 static void os_ntlmssp(TwAnalysis *a, const TwEvent *ev)
 {
-    const char *v = tw_event_get_str(ev, "os_version");
+    const char *v = an_str(ev, "os_version");
     guint maj = 0, min = 0, build = 0;
     if (!v || sscanf(v, "%u.%u.%u", &maj, &min, &build) != 3)
         return;
-    const char *type = tw_event_get_str(ev, "ntlmssp_type");
+    const char *type = an_str(ev, "ntlmssp_type");
     TwMachine *m;
     if (g_strcmp0(type, "CHALLENGE") == 0) {
-        g_autofree char *acct = tw_identity_from_computer(tw_event_get_str(ev, "nb_computer"));
+        g_autofree char *acct = tw_identity_from_computer(an_str(ev, "nb_computer"));
         m = acct ? tw_identity_lookup(a, acct) : NULL;
         if (!m)
             m = tw_identity_by_addr(a, ev->src, false);
     } else {
-        m = sender_record(a, tw_event_get_str(ev, "user"), ev->src);
+        m = sender_record(a, an_str(ev, "user"), ev->src);
     }
     if (!m || (m->os.signs & (1u << TW_OSS_NTLM_BUILD | 1u << TW_OSS_NTLM_SAMBA)))
         return;
@@ -978,7 +1018,7 @@ static void os_ntlmssp(TwAnalysis *a, const TwEvent *ev)
 
 static void os_smb2(TwAnalysis *a, const TwEvent *ev)
 {
-    const char *d = tw_event_get_str(ev, "client_dialects");
+    const char *d = an_str(ev, "client_dialects");
     if (!d || !*d)
         return;
     /* "0x0202,0x0210,…" (the client's NEGOTIATE request, on the response event) */
@@ -995,20 +1035,20 @@ static void os_smb2(TwAnalysis *a, const TwEvent *ev)
 
 static void os_ntp(TwAnalysis *a, const TwEvent *ev)
 {
-    if (tw_event_get_int(ev, "mode", -1) != 3)
+    if (an_int(ev, "mode", -1) != 3)
         return; /* a client request: the sender's own NTP client */
-    gint64 rid = tw_event_get_int(ev, "rid", -1);
+    gint64 rid = an_int(ev, "rid", -1);
     TwMachine *m = rid > 0 ? machine_of_rid(a, rid) : NULL;
     if (!m)
         m = tw_identity_by_addr(a, ev->src, false);
     if (!m)
         return;
-    if (tw_event_get_bool(ev, "ms_sntp", false) || rid > 0)
+    if (an_bool(ev, "ms_sntp", false) || rid > 0)
         os_sign(m, TW_OSS_NTP_MS_SNTP, ev); /* MS-SNTP 3.2.5.1: w32time's NtpClient in a domain */
-    else if (tw_event_get_bool(ev, "data_minimized", false))
+    else if (an_bool(ev, "data_minimized", false))
         os_sign(m, TW_OSS_NTP_MINIMISED, ev);
-    else if (tw_event_get_int(ev, "leap", -1) == 3 && tw_event_get_int(ev, "stratum", -1) == 0 &&
-             tw_event_get_int(ev, "poll", -1) == 0 && tw_event_get_int(ev, "precision", -1) == 0)
+    else if (an_int(ev, "leap", -1) == 3 && an_int(ev, "stratum", -1) == 0 &&
+             an_int(ev, "poll", -1) == 0 && an_int(ev, "precision", -1) == 0)
         os_sign(m, TW_OSS_NTP_SNTP, ev); /* RFC 4330 SNTP client request, as systemd-timesyncd sends it */
 }
 

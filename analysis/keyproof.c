@@ -7,6 +7,7 @@
  * reads typed event fields and facts (docs/events.md "Kerberos with keys"),
  * never bytes. */
 #include "analysis.h"
+#include "analysis/fields.h"
 
 #include "core/krb5-names.h"
 #include "core/ntstatus.h"
@@ -48,21 +49,21 @@ void tw_keyproof_free(TwKrbProof *p)
 
 static bool time_of(const TwEvent *ev, const char *key, const char *usec_key, gint64 *us)
 {
-    const char *s = tw_event_get_str(ev, key);
+    const char *s = an_str(ev, key);
     if (!s || !tw_parse_time(s, us))
         return false;
-    *us += CLAMP(tw_event_get_int(ev, usec_key, 0), 0, 999999);
+    *us += CLAMP(an_int(ev, usec_key, 0), 0, 999999);
     return true;
 }
 
 TwKrbProof *tw_keyproof_request(const TwEvent *ev)
 {
-    gint64 t = tw_event_get_int(ev, "msg_type", -1);
+    gint64 t = an_int(ev, "msg_type", -1);
     if (t != TW_KRB5_AS_REQ && t != TW_KRB5_TGS_REQ && t != TW_KRB5_AP_REQ)
         return NULL;
-    const TwField *pa = tw_event_get(ev, "pa_enc_timestamp_decrypted");
-    const TwField *tk = tw_event_get(ev, "ticket_decrypted");
-    const TwField *au = tw_event_get(ev, "authenticator_decrypted");
+    const TwField *pa = an_get(ev, "pa_enc_timestamp_decrypted");
+    const TwField *tk = an_get(ev, "ticket_decrypted");
+    const TwField *au = an_get(ev, "authenticator_decrypted");
     if (!pa && !tk && !au)
         return NULL;
     TwKrbProof *p = g_new0(TwKrbProof, 1);
@@ -70,25 +71,25 @@ TwKrbProof *tw_keyproof_request(const TwEvent *ev)
     p->frame = ev->frame;
     p->ts_us = ev->ts_us;
     if (pa) {
-        p->pa = tw_event_get_bool(ev, "pa_enc_timestamp_decrypted", false) ? PROOF_OPENED : PROOF_NO_KEY;
-        p->pa_index = tw_event_get_int(ev, "key_generation_index", -1);
-        p->pa_generations = tw_event_get_int(ev, "key_generations", 0);
-        p->pa_kvno = tw_event_get_int(ev, "key_kvno", 0);
-        p->pa_label = g_strdup(tw_event_get_str(ev, "key_label"));
-        p->pa_principal = g_strdup(tw_event_get_str(ev, "key_principal"));
+        p->pa = an_bool(ev, "pa_enc_timestamp_decrypted", false) ? PROOF_OPENED : PROOF_NO_KEY;
+        p->pa_index = an_int(ev, "key_generation_index", -1);
+        p->pa_generations = an_int(ev, "key_generations", 0);
+        p->pa_kvno = an_int(ev, "key_kvno", 0);
+        p->pa_label = g_strdup(an_str(ev, "key_label"));
+        p->pa_principal = g_strdup(an_str(ev, "key_principal"));
         p->has_clock = p->pa == PROOF_OPENED && time_of(ev, "patimestamp", "pausec", &p->clock_us);
         p->clock_kind = TW_CLK_KRB_PATIMESTAMP;
     }
     if (tk) {
-        p->ticket = tw_event_get_bool(ev, "ticket_decrypted", false) ? PROOF_OPENED : PROOF_NO_KEY;
-        p->t_index = tw_event_get_int(ev, "ticket_key_generation_index", -1);
-        p->t_generations = tw_event_get_int(ev, "ticket_key_generations", 0);
-        p->t_kvno = tw_event_get_int(ev, "ticket_key_kvno", 0);
-        p->t_label = g_strdup(tw_event_get_str(ev, "ticket_key_label"));
-        p->t_principal = g_strdup(tw_event_get_str(ev, "ticket_key_principal"));
-        p->t_sname = g_strdup(tw_event_get_str(ev, "ticket_sname"));
+        p->ticket = an_bool(ev, "ticket_decrypted", false) ? PROOF_OPENED : PROOF_NO_KEY;
+        p->t_index = an_int(ev, "ticket_key_generation_index", -1);
+        p->t_generations = an_int(ev, "ticket_key_generations", 0);
+        p->t_kvno = an_int(ev, "ticket_key_kvno", 0);
+        p->t_label = g_strdup(an_str(ev, "ticket_key_label"));
+        p->t_principal = g_strdup(an_str(ev, "ticket_key_principal"));
+        p->t_sname = g_strdup(an_str(ev, "ticket_sname"));
     }
-    if (!p->has_clock && tw_event_get_bool(ev, "authenticator_decrypted", false) &&
+    if (!p->has_clock && an_bool(ev, "authenticator_decrypted", false) &&
         time_of(ev, "authenticator_ctime", "authenticator_cusec", &p->clock_us)) {
         p->has_clock = true;
         p->clock_kind = TW_CLK_KRB_AUTHENTICATOR;
@@ -146,8 +147,8 @@ static TwEvidence *refusal_evidence(const TwEvent *err, const char *source, cons
     TwEvidence *e = g_new0(TwEvidence, 1);
     e->source = tw_intern(source);
     e->frame = err->frame;
-    const char *file = tw_event_get_str(err, "pcap");
-    gint64 file_frame = tw_event_get_int(err, "pcap_frame", 0);
+    const char *file = an_str(err, "pcap");
+    gint64 file_frame = an_int(err, "pcap_frame", 0);
     if (file && file_frame > 0) {
         e->file = tw_intern(file);
         e->file_frame = (guint64)file_frame;

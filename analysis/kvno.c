@@ -8,10 +8,27 @@
  * once (a clone, a restored image still talking), which supports
  * duplicate-identity. */
 #include "analysis.h"
+#include "analysis/fields.h"
 
 #include <string.h>
 
 #include "core/krb5-names.h"
+
+/* "%" G_GINT64_FORMAT of v into buf (at least 21 bytes): a kvno is
+ * formatted for every ticket, and printf costs more than the rest. */
+static const char *i64_text(gint64 v, char buf[21])
+{
+    char *p = buf + 20;
+    *p = 0;
+    guint64 u = v < 0 ? 0 - (guint64)v : (guint64)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    return p;
+}
 
 static void sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const char *source, gint64 kvno,
                    const char *what)
@@ -24,17 +41,18 @@ static void sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const char *s
     gint64 prev = 0;
     if (f->ev && f->ev->len)
         prev = (gint64)((const TwEvidence *)g_ptr_array_index(f->ev, f->ev->len - 1))->value;
-    const char *msg = tw_event_get_str(ev, "msg");
+    const char *msg = an_str(ev, "msg");
     TwEvidence *e = g_new0(TwEvidence, 1);
     e->source = tw_intern(source);
     e->frame = ev->frame;
     e->ts_us = ev->ts_us;
     e->msg = tw_intern(msg ? msg : "Kerberos");
-    g_autofree char *d = g_strdup_printf("kvno %" G_GINT64_FORMAT " (%s)", kvno, what);
+    char kb[21];
+    g_autofree char *d = g_strconcat("kvno ", i64_text(kvno, kb), " (", what, ")", NULL);
     e->detail = tw_intern(d);
     e->src = tw_intern(ev->src);
     e->dst = tw_intern(ev->dst);
-    e->krb_msg_type = (gint16)CLAMP(tw_event_get_int(ev, "msg_type", -1), -1, G_MAXINT16);
+    e->krb_msg_type = (gint16)CLAMP(an_int(ev, "msg_type", -1), -1, G_MAXINT16);
     e->opnum = -1;
     e->has_value = true;
     e->value = (double)kvno;
@@ -54,23 +72,24 @@ static void sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const char *s
 
 void tw_kvno_feed(TwAnalysis *a, const TwEvent *ev, const char *source)
 {
-    gint64 t = tw_event_get_int(ev, "msg_type", -1);
+    gint64 t = an_int(ev, "msg_type", -1);
     if (t != TW_KRB5_AS_REP && t != TW_KRB5_TGS_REP && t != TW_KRB5_AP_REQ)
         return;
     /* the AS-REP enc-part: the client's own key */
-    if (t == TW_KRB5_AS_REP && tw_event_has(ev, "enc_kvno")) {
-        g_autofree char *acct = tw_identity_from_principal(tw_event_get_str(ev, "cname"));
+    if (t == TW_KRB5_AS_REP && an_has(ev, "enc_kvno")) {
+        g_autofree char *acct = tw_identity_from_principal(an_str(ev, "cname"));
         if (acct)
-            sample(a, tw_identity_lookup(a, acct), ev, source, tw_event_get_int(ev, "enc_kvno", 0),
+            sample(a, tw_identity_lookup(a, acct), ev, source, an_int(ev, "enc_kvno", 0),
                    "AS-REP enc-part, its own key");
     }
     /* the ticket: its service's key (krbtgt and kadmin name no machine) */
-    if (tw_event_has(ev, "ticket_kvno")) {
-        const char *sname = tw_event_get_str(ev, "ticket_sname");
+    if (an_has(ev, "ticket_kvno")) {
+        const char *sname = an_str(ev, "ticket_sname");
         g_autofree char *acct = tw_identity_from_principal(sname);
-        g_autofree char *what = g_strdup_printf("ticket for %s", sname ? sname : "?");
-        if (acct)
-            sample(a, tw_identity_lookup(a, acct), ev, source, tw_event_get_int(ev, "ticket_kvno", 0), what);
+        if (acct) {
+            g_autofree char *what = g_strconcat("ticket for ", sname ? sname : "?", NULL);
+            sample(a, tw_identity_lookup(a, acct), ev, source, an_int(ev, "ticket_kvno", 0), what);
+        }
     }
 }
 

@@ -12,14 +12,23 @@
  * AUTHENTICATE's user, or for Kerberos the client named in the TGS-REP that
  * gave that address a ticket for the AP-REQ's service. */
 #include "tickets.h"
+#include "analysis/fields.h"
 
 #include "analysis.h"
 #include "core/krb5-names.h"
 
 #include <string.h>
 
+/* A pending TGS-REQ is found by its source and frame (a reply's
+ * reply_to).  The source is the engine's interned pointer (one per input),
+ * with "" and NULL one source as they were in the text keys. */
 typedef struct {
-    char *key;
+    const char *source;
+    guint64 frame;
+} TgsKey;
+
+typedef struct {
+    TgsKey key;
     char *addr;
     char *service;
     char *for_user;
@@ -32,7 +41,6 @@ static void tgs_req_free(gpointer p)
     TgsReq *r = p;
     if (!r)
         return;
-    g_free(r->key);
     g_free(r->addr);
     g_free(r->service);
     g_free(r->for_user);
@@ -71,10 +79,29 @@ static void drs_free(gpointer p)
     g_free(c);
 }
 
+static guint tgs_key_hash(gconstpointer p)
+{
+    const TgsKey *k = p;
+    guint64 h = (k->frame ^ (guint64)(guintptr)k->source) * 0x9E3779B97F4A7C15ull;
+    return (guint)(h >> 32 ^ h);
+}
+
+static gboolean tgs_key_equal(gconstpointer x, gconstpointer y)
+{
+    const TgsKey *a = x, *b = y;
+    return a->frame == b->frame && a->source == b->source;
+}
+
+static TgsKey tgs_key(const char *source, guint64 frame)
+{
+    TgsKey k = { source && *source ? source : NULL, frame };
+    return k;
+}
+
 TwTickets *tw_tickets_new(void)
 {
     TwTickets *t = g_new0(TwTickets, 1);
-    t->pending = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, tgs_req_free);
+    t->pending = g_hash_table_new_full(tgs_key_hash, tgs_key_equal, NULL, tgs_req_free);
     t->pending_fifo = g_queue_new();
     t->tgt_holder = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     t->svc_holder = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -91,7 +118,7 @@ void tw_tickets_free(TwTickets *t)
     if (!t)
         return;
     g_hash_table_destroy(t->pending);
-    g_queue_free(t->pending_fifo); /* keys are owned by the TgsReq */
+    g_queue_free(t->pending_fifo); /* keys are inside the TgsReqs */
     g_hash_table_destroy(t->tgt_holder);
     g_hash_table_destroy(t->svc_holder);
     g_hash_table_destroy(t->conn_caller);
@@ -132,7 +159,7 @@ static bool etype_is_rc4(gint64 e) { return e == 23 || e == 24; } /* RFC 4757 */
 
 static bool offers_aes(const TwEvent *ev)
 {
-    const TwField *f = tw_event_get(ev, "etypes");
+    const TwField *f = an_get(ev, "etypes");
     if (!f || f->type != TW_FIELD_INTLIST)
         return false;
     for (guint i = 0; i < f->v.ilist->len; i++)
@@ -149,33 +176,33 @@ static char *conn_key(const char *source, const char *cli, guint cport, const ch
 static void remember_tgs_req(TwTickets *t, const TwEvent *ev, const char *source)
 {
     while (g_queue_get_length(t->pending_fifo) >= TW_TK_MAX_PENDING) {
-        char *old = g_queue_pop_head(t->pending_fifo);
+        TgsKey *old = g_queue_pop_head(t->pending_fifo);
         g_hash_table_remove(t->pending, old); /* frees old with its TgsReq */
         t->not_kept++;
     }
     TgsReq *r = g_new0(TgsReq, 1);
-    r->key = g_strdup_printf("%s|%" G_GUINT64_FORMAT, src_or_empty(source), ev->frame);
+    r->key = tgs_key(source, ev->frame);
     r->addr = g_strdup(ev->src);
-    r->service = g_strdup(tw_event_get_str(ev, "sname"));
-    r->for_user = g_strdup(tw_event_get_str(ev, "for_user"));
-    r->proxy_for = g_strdup(tw_event_get_str(ev, "additional_ticket_sname"));
+    r->service = g_strdup(an_str(ev, "sname"));
+    r->for_user = g_strdup(an_str(ev, "for_user"));
+    r->proxy_for = g_strdup(an_str(ev, "additional_ticket_sname"));
     r->aes_offered = offers_aes(ev);
-    TgsReq *old = g_hash_table_lookup(t->pending, r->key);
+    TgsReq *old = g_hash_table_lookup(t->pending, &r->key);
     if (old) { /* the same frame again (a record read twice): keep one */
-        g_queue_remove(t->pending_fifo, old->key);
-        g_hash_table_remove(t->pending, old->key);
+        g_queue_remove(t->pending_fifo, &old->key);
+        g_hash_table_remove(t->pending, &old->key);
     }
-    g_hash_table_insert(t->pending, r->key, r);
-    g_queue_push_tail(t->pending_fifo, r->key);
+    g_hash_table_insert(t->pending, &r->key, r);
+    g_queue_push_tail(t->pending_fifo, &r->key);
 }
 
 static TgsReq *tgs_req_for(TwTickets *t, const TwEvent *ev, const char *source)
 {
-    gint64 reply_to = tw_event_get_int(ev, "reply_to", -1);
+    gint64 reply_to = an_int(ev, "reply_to", -1);
     if (reply_to < 0)
         return NULL;
-    g_autofree char *k = g_strdup_printf("%s|%" G_GINT64_FORMAT, src_or_empty(source), reply_to);
-    return g_hash_table_lookup(t->pending, k);
+    TgsKey k = tgs_key(source, (guint64)reply_to);
+    return g_hash_table_lookup(t->pending, &k);
 }
 
 static void machine_ticket_fact(TwAnalysis *a, const char *account, TwFactKind k, const TwEvent *ev,
@@ -183,7 +210,7 @@ static void machine_ticket_fact(TwAnalysis *a, const char *account, TwFactKind k
 
 static void tgs_error(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source, TgsReq *r)
 {
-    gint64 code = tw_event_get_int(ev, "error_code", -1);
+    gint64 code = an_int(ev, "error_code", -1);
     if (code < 0 || code == TW_KRB5_ERR_RESPONSE_TOO_BIG)
         return; /* RFC 4120 7.2.1: the client retries over TCP */
     if (t->tgs_failures->len >= TW_TK_MAX_RECORDS) {
@@ -191,7 +218,7 @@ static void tgs_error(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char
         return;
     }
     TwTgsFailure *f = g_new0(TwTgsFailure, 1);
-    const char *cname = tw_event_get_str(ev, "cname");
+    const char *cname = an_str(ev, "cname");
     if (r->for_user && r->service) {
         f->requester = g_strdup(r->service);
         f->requester_from = "s4u2self";
@@ -201,7 +228,7 @@ static void tgs_error(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char
     } else if (cname && !is_anonymous(cname)) {
         f->requester = g_strdup(cname);
     } else {
-        g_autofree char *k = g_strdup_printf("%s|%s", src_or_empty(source), r->addr);
+        g_autofree char *k = g_strconcat(src_or_empty(source), "|", r->addr, NULL);
         const char *holder = g_hash_table_lookup(t->tgt_holder, k);
         TwMachine *m = holder ? NULL : tw_identity_by_addr(a, r->addr, false);
         if (holder) {
@@ -256,8 +283,8 @@ static void machine_ticket_fact(TwAnalysis *a, const char *account, TwFactKind k
     TwEvidence *e = g_new0(TwEvidence, 1);
     e->source = tw_intern(source);
     e->frame = ev->frame;
-    const char *file = tw_event_get_str(ev, "pcap");
-    gint64 ff = tw_event_get_int(ev, "pcap_frame", 0);
+    const char *file = an_str(ev, "pcap");
+    gint64 ff = an_int(ev, "pcap_frame", 0);
     if (file && ff > 0) {
         e->file = tw_intern(file);
         e->file_frame = (guint64)ff;
@@ -269,8 +296,8 @@ static void machine_ticket_fact(TwAnalysis *a, const char *account, TwFactKind k
     e->src = tw_intern(ev->src);
     e->dst = tw_intern(ev->dst);
     e->opnum = -1;
-    e->krb_msg_type = (gint16)CLAMP(tw_event_get_int(ev, "msg_type", -1), -1, G_MAXINT16);
-    gint64 code = tw_event_get_int(ev, "error_code", -1);
+    e->krb_msg_type = (gint16)CLAMP(an_int(ev, "msg_type", -1), -1, G_MAXINT16);
+    gint64 code = an_int(ev, "error_code", -1);
     if (e->krb_msg_type == TW_KRB5_ERROR && code >= 0) {
         e->has_krb_error = true;
         e->krb_error = code;
@@ -282,9 +309,9 @@ static void machine_ticket_fact(TwAnalysis *a, const char *account, TwFactKind k
 
 static void tgs_rep(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source, TgsReq *r)
 {
-    const char *cname = tw_event_get_str(ev, "cname");
-    const char *tsname = tw_event_get_str(ev, "ticket_sname");
-    gint64 etype = tw_event_get_int(ev, "ticket_etype", -1);
+    const char *cname = an_str(ev, "cname");
+    const char *tsname = an_str(ev, "ticket_sname");
+    gint64 etype = an_int(ev, "ticket_etype", -1);
     if (tsname) {
         g_autofree char *lower = g_ascii_strdown(tsname, -1);
         const char *holder = cname;
@@ -292,10 +319,10 @@ static void tgs_rep(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *
             /* A FAST-armored reply's outer cname is WELLKNOWN/ANONYMOUS (RFC
              * 6113 5.4.2): the client is the holder of the TGT that address
              * got, as for a refused request (tgs_error). */
-            g_autofree char *k = g_strdup_printf("%s|%s", src_or_empty(source), ev->dst);
+            g_autofree char *k = g_strconcat(src_or_empty(source), "|", ev->dst, NULL);
             holder = g_hash_table_lookup(t->tgt_holder, k);
         }
-        holder_set(t, t->svc_holder, g_strdup_printf("%s|%s|%s", src_or_empty(source), ev->dst, lower), holder);
+        holder_set(t, t->svc_holder, g_strconcat(src_or_empty(source), "|", ev->dst, "|", lower, NULL), holder);
     }
     if (etype_is_aes(etype))
         t->aes_tickets++;
@@ -334,15 +361,15 @@ static void tgs_rep(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *
 
 static void feed_kerberos(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source)
 {
-    gint64 mt = tw_event_get_int(ev, "msg_type", -1);
+    gint64 mt = an_int(ev, "msg_type", -1);
     switch (mt) {
     case TW_KRB5_TGS_REQ:
         remember_tgs_req(t, ev, source);
         return;
     case TW_KRB5_AS_REP: {
-        holder_set(t, t->tgt_holder, g_strdup_printf("%s|%s", src_or_empty(source), ev->dst),
-                   tw_event_get_str(ev, "cname"));
-        if (etype_is_aes(tw_event_get_int(ev, "ticket_etype", -1)))
+        holder_set(t, t->tgt_holder, g_strconcat(src_or_empty(source), "|", ev->dst, NULL),
+                   an_str(ev, "cname"));
+        if (etype_is_aes(an_int(ev, "ticket_etype", -1)))
             t->aes_tickets++;
         return;
     }
@@ -357,13 +384,13 @@ static void feed_kerberos(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const 
     }
     case TW_KRB5_AP_REQ: {
         /* In a DCE/RPC bind (dcerpc_call_id): the connection's Kerberos caller. */
-        if (!tw_event_has(ev, "dcerpc_call_id"))
+        if (!an_has(ev, "dcerpc_call_id"))
             return;
-        const char *tsname = tw_event_get_str(ev, "ticket_sname");
+        const char *tsname = an_str(ev, "ticket_sname");
         if (!tsname)
             return;
         g_autofree char *lower = g_ascii_strdown(tsname, -1);
-        g_autofree char *k = g_strdup_printf("%s|%s|%s", src_or_empty(source), ev->src, lower);
+        g_autofree char *k = g_strconcat(src_or_empty(source), "|", ev->src, "|", lower, NULL);
         const char *holder = g_hash_table_lookup(t->svc_holder, k);
         if (holder)
             holder_set(t, t->conn_caller, conn_key(source, ev->src, ev->sport, ev->dst, ev->dport), holder);
@@ -376,18 +403,18 @@ static void feed_kerberos(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const 
 
 static void feed_ntlmssp(TwTickets *t, const TwEvent *ev, const char *source)
 {
-    const char *type = tw_event_get_str(ev, "ntlmssp_type");
-    const char *user = tw_event_get_str(ev, "user");
+    const char *type = an_str(ev, "ntlmssp_type");
+    const char *user = an_str(ev, "user");
     if (!type || strcmp(type, "AUTHENTICATE") != 0 || !user || !*user)
         return;
-    const char *domain = tw_event_get_str(ev, "domain");
+    const char *domain = an_str(ev, "domain");
     g_autofree char *who = domain && *domain ? g_strdup_printf("%s\\%s", domain, user) : g_strdup(user);
     holder_set(t, t->conn_caller, conn_key(source, ev->src, ev->sport, ev->dst, ev->dport), who);
 }
 
 static void feed_drsuapi(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source)
 {
-    const char *dir = tw_event_get_str(ev, "dir");
+    const char *dir = an_str(ev, "dir");
     if (!dir)
         return;
     if (strcmp(dir, "response") == 0) {
@@ -395,7 +422,7 @@ static void feed_drsuapi(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const c
             g_hash_table_add(t->drs_servers, g_strdup(ev->src));
         return;
     }
-    if (tw_event_get_int(ev, "opnum", -1) != TW_DRS_GET_NC_CHANGES)
+    if (an_int(ev, "opnum", -1) != TW_DRS_GET_NC_CHANGES)
         return;
     if (t->drs_calls->len >= TW_TK_MAX_RECORDS) {
         t->not_kept++;

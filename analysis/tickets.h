@@ -53,8 +53,8 @@ typedef struct {
 
 typedef struct TwTickets TwTickets;
 struct TwTickets {
-    GHashTable *pending;      /* "source|frame" → TgsReq (owned) */
-    GQueue *pending_fifo;     /* keys, oldest first */
+    GHashTable *pending;      /* (source, frame) → TgsReq (owned) */
+    GQueue *pending_fifo;     /* their keys, oldest first */
     GHashTable *tgt_holder;   /* "source|addr" → cname of its last AS-REP */
     GHashTable *svc_holder;   /* "source|addr|sname" (sname lower case) → cname of its last TGS-REP */
     GHashTable *conn_caller;  /* "source|cli|cport|srv|sport" → principal from the auth context */

@@ -71,6 +71,9 @@ static void test_computer_names(void)
     static const struct { const char *in, *out; } t[] = {
         { "\\\\WS1", "WS1$" }, { "ws1", "WS1$" }, { "WS1$", "WS1$" }, { "ws1.lab.example", "WS1$" },
         { "\\\\", NULL }, { "", NULL }, { "$", NULL }, { "10.0.0.1", NULL },
+        /* a separator or a control character is no NetBIOS name; a port is cut, an IPv6 literal is an address */
+        { "ws1/x", NULL }, { "ws\\1", NULL }, { "ws1@lab", NULL }, { "ws\x01", NULL }, { "sql1.lab:1433", "SQL1$" },
+        { "fe80::1", NULL }, { "a:b:c", NULL },
     };
     for (gsize i = 0; i < G_N_ELEMENTS(t); i++) {
         g_autofree char *got = tw_identity_from_computer(t[i].in);

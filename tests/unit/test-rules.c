@@ -1,5 +1,7 @@
 /* test-rules.c — the rule table and the boundaries of each rule. */
 #include "analysis-test-util.h"
+#include "analysis/tickets.h"
+#include "analysis/fields.h"
 
 #define KRB(frame, sec, src, sport, dst, dport, rest)                                                    \
     "{\"frame\":" #frame ",\"ts\":\"2026-03-02T09:00:" #sec "Z\",\"proto\":\"kerberos\",\"src\":\"" src \
@@ -243,6 +245,87 @@ static void test_duplicate_identity(void)
     }
 }
 
+/* A KRB-ERROR finds the TGS-REQ it answers by its source and reply_to, not
+ * by arrival order: requests answered out of order, and two sources with
+ * the same frame numbers, each get their own request's S4U2Self user. */
+static void test_tgs_errors_find_their_request(void)
+{
+#define S4U(frame, port, user)                                                                                  \
+    KRB(frame, 00, "10.0.0.50", port, "10.0.0.1", 88,                                                          \
+        "\"msg_type\":12,\"cname\":\"WS9$\",\"sname\":\"WS9$\",\"for_user\":\"" user "\"")
+#define ERR(frame, port, req)                                                                                   \
+    KRB(frame, 01, "10.0.0.1", 88, "10.0.0.50", port, "\"msg_type\":30,\"error_code\":6,\"reply_to\":" #req)
+    static const char *const a_req[] = { S4U(1, 5001, "u1"), S4U(2, 5002, "u2"), NULL };
+    static const char *const b_req[] = { S4U(1, 5003, "u3"), NULL };
+    static const char *const b_err[] = { ERR(3, 5003, 1), NULL };
+    static const char *const a_err[] = { ERR(3, 5002, 2), ERR(4, 5001, 1), NULL };
+#undef S4U
+#undef ERR
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, a_req, "sensor-a");
+    feed_lines(a, b_req, "sensor-b");
+    feed_lines(a, b_err, "sensor-b");
+    feed_lines(a, a_err, "sensor-a");
+    const GPtrArray *f = a->tickets->tgs_failures;
+    g_assert_cmpuint(f->len, ==, 3);
+    static const char *const users[] = { "u3", "u2", "u1" };
+    for (guint i = 0; i < 3; i++)
+        g_assert_cmpstr(((const TwTgsFailure *)g_ptr_array_index(f, i))->for_user, ==, users[i]);
+}
+
+/* The clear kvno's evidence says the number and where it was read (kvno.c
+ * writes the number without printf: 0, one digit and several digits). */
+static void test_kvno_evidence_text(void)
+{
+    static const char *const l[] = {
+        KRB(1, 00, "10.0.0.11", 5000, "10.0.0.1", 88, "\"msg_type\":10,\"cname\":\"WS1$\""),
+        KRB(2, 00, "10.0.0.1", 88, "10.0.0.11", 5000, "\"msg_type\":11,\"cname\":\"WS1$\",\"enc_kvno\":7"),
+        KRB(3, 01, "10.0.0.1", 88, "10.0.0.12", 5001,
+            "\"msg_type\":13,\"cname\":\"WS2$\",\"ticket_sname\":\"host/ws1.lab.example\",\"ticket_kvno\":1234567890"),
+        KRB(4, 02, "10.0.0.1", 88, "10.0.0.11", 5002, "\"msg_type\":11,\"cname\":\"WS1$\",\"enc_kvno\":10"),
+        NULL,
+    };
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    feed_lines(a, l, NULL);
+    TwMachine *m = g_hash_table_lookup(a->machines, "WS1$");
+    g_assert_nonnull(m);
+    const GPtrArray *ev = m->facts[TW_F_KVNO].ev;
+    g_assert_cmpuint(ev->len, ==, 3);
+    g_assert_cmpstr(((const TwEvidence *)g_ptr_array_index(ev, 0))->detail, ==, "kvno 7 (AS-REP enc-part, its own key)");
+    g_assert_cmpstr(((const TwEvidence *)g_ptr_array_index(ev, 1))->detail, ==,
+                    "kvno 1234567890 (ticket for host/ws1.lab.example)");
+    g_assert_cmpstr(((const TwEvidence *)g_ptr_array_index(ev, 2))->detail, ==, "kvno 10 (AS-REP enc-part, its own key)");
+    g_assert_cmpuint(m->facts[TW_F_KVNO_MOVED].count, ==, 1);
+    g_assert_cmpuint(m->facts[TW_F_KVNO_BACKWARDS].count, ==, 1);
+}
+
+/* analysis/fields.h reads a field only with the type asked for, as
+ * tw_event_get_*() do: a hand-written saved event's "msg_type":"AS-REQ" is
+ * no number, and a key in a reused buffer finds its own field. */
+static void test_fields_typed(void)
+{
+    g_autoptr(GError) err = NULL;
+    TwEvent *ev = tw_event_from_json("{\"frame\":1,\"proto\":\"kerberos\",\"msg_type\":\"AS-REQ\",\"error_code\":25,"
+                                     "\"kpasswd\":true,\"cname\":\"WS1$\"}",
+                                     -1, &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(an_int(ev, "msg_type", -7), ==, -7);
+    g_assert_cmpstr(an_str(ev, "msg_type"), ==, "AS-REQ");
+    g_assert_cmpint(an_int(ev, "error_code", -1), ==, 25);
+    g_assert_null(an_str(ev, "error_code"));
+    g_assert_false(an_bool(ev, "error_code", false));
+    g_assert_true(an_bool(ev, "kpasswd", false));
+    g_assert_cmpint(an_int(ev, "kpasswd", 3), ==, 3);
+    g_assert_true(an_has(ev, "cname"));
+    g_assert_false(an_has(ev, "sname"));
+    char buf[16];
+    g_strlcpy(buf, "cname", sizeof buf);
+    g_assert_cmpstr(an_str(ev, buf), ==, "WS1$");
+    g_strlcpy(buf, "error_code", sizeof buf);
+    g_assert_cmpint(an_int(ev, buf, -1), ==, 25);
+    tw_event_free(ev);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -256,5 +339,8 @@ int main(int argc, char **argv)
     g_test_add_func("/rules/recovery-order", test_recovery_order);
     g_test_add_func("/rules/server-key-mismatch-accuses-server", test_server_key_mismatch_accuses_server);
     g_test_add_func("/rules/duplicate-identity", test_duplicate_identity);
+    g_test_add_func("/rules/tgs-errors-find-their-request", test_tgs_errors_find_their_request);
+    g_test_add_func("/rules/kvno-evidence-text", test_kvno_evidence_text);
+    g_test_add_func("/rules/fields-typed", test_fields_typed);
     return g_test_run();
 }
