@@ -14,6 +14,8 @@
 # once to warm the page cache; then run, one after the other, under
 # /usr/bin/time -v:
 #   trustwire -T events -r CAP   > events.ndjson    (the facts, as NDJSON)
+#   trustwire -T events -Y 'proto == "kerberos"' -r CAP > krb.ndjson
+#                                                    (tshark's display filter; also --workers 2)
 #   trustwire -T events -r CAP   > /dev/null
 #   trustwire -r CAP             > /dev/null         (default output)
 #   tshark -r CAP -Y kerberos -T fields -e frame.number -e kerberos.msg_type
@@ -70,6 +72,10 @@ run() { # label, repeats, expected-ok exit codes ("0" or "0 1"), output file, co
 }
 
 run tw-events-file "$REPEAT" "0" "$RUN/events.ndjson" "$TW" -T events -r "$CAP"
+# tshark's question exactly: the same display filter (-Y kerberos), the Kerberos facts to a
+# file; both tools still dissect every packet (trustwire's analysis sees every event).
+run tw-krb-file "$REPEAT" "0" "$RUN/krb.ndjson" "$TW" -T events -Y 'proto == "kerberos"' -r "$CAP"
+run tw-krb-file-w2 "$REPEAT" "0" "$RUN/krb-w2.ndjson" "$TW" --workers 2 -T events -Y 'proto == "kerberos"' -r "$CAP"
 run tw-events "$REPEAT" "0" /dev/null "$TW" -T events -r "$CAP"
 run tw-report "$REPEAT" "0 1" /dev/null "$TW" -r "$CAP"
 # --workers: the same runs on 1, 2, … threads (WORKERS_LIST="", none).
@@ -116,7 +122,7 @@ print(f"capture: {size} bytes ({size / 2**20:.0f} MiB), {truth['packets']} packe
       f"(udp {truth['kerberos_udp']}, tcp {truth['kerberos_tcp']})")
 print(f"{'run':<16} {'wall s':>8} {'cpu s':>8} {'MB/s':>9} {'peak RSS MiB':>13}")
 res = {}
-for label in ("tw-events-file", "tw-events", "tw-report", "tshark"):
+for label in ("tw-events-file", "tw-krb-file", "tw-krb-file-w2", "tw-events", "tw-report", "tshark"):
     r = timing(label)
     if r is None:
         continue
@@ -128,6 +134,10 @@ if "tshark" in res and "tw-events-file" in res:
     cratio = res["tshark"][2] / res["tw-events-file"][2]
     print(f"speed ratio trustwire/tshark (events to a file vs fields to a file): {ratio:.1f}x wall, "
           f"{cratio:.1f}x CPU  (target >= 50x)")
+    for label, what in (("tw-krb-file", "1 worker"), ("tw-krb-file-w2", "--workers 2")):
+        if label in res:
+            print(f"speed ratio, both with -Y kerberos ({what}): {res['tshark'][0] / res[label][0]:.1f}x wall, "
+                  f"{res['tshark'][2] / res[label][2]:.1f}x CPU")
     if "tw-report" in res:
         print(f"speed ratio trustwire report/tshark: {res['tshark'][0] / res['tw-report'][0]:.1f}x wall, "
               f"{res['tshark'][2] / res['tw-report'][2]:.1f}x CPU")
@@ -201,6 +211,15 @@ nl = truth.get("netlogon_requests", {})
 print(f"NETLOGON calls written: NetrServerReqChallenge {nl.get('4', 0)}, NetrServerAuthenticate3 {nl.get('26', 0)} "
       f"({truth.get('netlogon_access_denied', 0)} denied); trustwire netlogon events (requests + responses): "
       + ", ".join(f"{k} {v}" for k, v in sorted(nl_msgs.items())))
+# The -Y kerberos runs must hold exactly the Kerberos lines of the unfiltered events.
+if os.path.exists(evp):
+    krb_lines = [l for l in open(evp, encoding="utf-8", errors="replace") if '"proto":"kerberos"' in l]
+    for f in ("krb.ndjson", "krb-w2.ndjson"):
+        p = os.path.join(out, f)
+        if os.path.exists(p):
+            got = open(p, encoding="utf-8", errors="replace").readlines()
+            print(f"{f}: {len(got)} lines, " + ("the same as the Kerberos lines of events.ndjson"
+                  if got == krb_lines else f"DIFFERENT from the {len(krb_lines)} Kerberos lines of events.ndjson"))
 if tw_total and "msg_type" not in keys_seen:
     print("note: trustwire kerberos events carry keys " + ", ".join(sorted(keys_seen)))
 PY
