@@ -542,11 +542,30 @@ bool tw_event_get_bool(const TwEvent *ev, const char *key, bool dflt)
 }
 
 /* docs/events.md "Values cut by the capture": KEY_truncated beside KEY. */
+typedef struct {
+    const char *key;   /* interned */
+    const char *trunc; /* interned KEY_truncated */
+} TruncSlot;
+
+static _Thread_local TruncSlot trunc_cache[TW_TRUNC_KEY_CACHE_SLOTS];
+G_STATIC_ASSERT((TW_TRUNC_KEY_CACHE_SLOTS & (TW_TRUNC_KEY_CACHE_SLOTS - 1)) == 0);
+
+/* Analysis asks "is KEY cut?" of nearly every identity it reads
+ * (tw_event_get_whole_str): the interned KEY_truncated is remembered per
+ * interned KEY, so a hit is one pointer comparison and exact (an interned
+ * string never moves), instead of a printf and a locked g_intern_string. */
 static const char *truncated_key(const char *key)
 {
-    char buf[96];
-    g_snprintf(buf, sizeof buf, "%s_truncated", key);
-    return g_intern_string(buf);
+    const char *k = intern_key(key);
+    guint64 h = (guint64)(guintptr)k * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+    TruncSlot *slot = &trunc_cache[h >> (64 - TW_TRUNC_KEY_CACHE_BITS)];
+    if (G_LIKELY(slot->key == k))
+        return slot->trunc;
+    char *t = g_strconcat(k, "_truncated", NULL);
+    slot->trunc = g_intern_string(t);
+    slot->key = k;
+    g_free(t);
+    return slot->trunc;
 }
 
 void tw_event_mark_truncated(TwEvent *ev, const char *key)

@@ -533,6 +533,18 @@
  * slot replaces it and the other is escaped again when next written (the
  * same text).  A power of two. */
 #define TW_JSON_KEY_CACHE_SLOTS 256
+/* KEY -> interned KEY_truncated, per thread (core/event.c truncated_key),
+ * direct-mapped by the interned key's address.  Bounds: memory (16 bytes a
+ * slot, per thread).  When reached: a key that lands on a used slot
+ * replaces it and the other is built and interned again when next asked
+ * (the same pointer).  A power of two. */
+#define TW_TRUNC_KEY_CACHE_BITS 6
+#define TW_TRUNC_KEY_CACHE_SLOTS (1u << TW_TRUNC_KEY_CACHE_BITS)
+/* Free heap glibc keeps before giving the top of the heap back to the
+ * kernel (cli/main.c, mallopt M_TRIM_THRESHOLD).  Bounds: resident memory
+ * that is free but kept (at most this).  When reached: glibc trims as
+ * usual. */
+#define TW_MALLOC_TRIM_BYTES (16u << 20)
 
 /* ======================================================================
  * Teaching view (output/tree-sink.c, output/tree-relations.c)

@@ -198,6 +198,41 @@ static void test_set_time_repeats(void)
     }
 }
 
+/* docs/events.md "Values cut by the capture": KEY_truncated marks KEY alone,
+ * whatever was asked before (the KEY -> KEY_truncated cache of event.c must
+ * answer for the key asked, also for many keys and keys in a reused buffer). */
+static void test_truncated_marks(void)
+{
+    TwPacketInfo pi = { .frame = 1 };
+    g_autoptr(TwEvent) ev = tw_event_new(&pi, "kerberos");
+    tw_event_set_str(ev, "cname", "WS01$");
+    tw_event_set_str(ev, "sname", "krbtgt/X");
+    g_assert_false(tw_event_is_truncated(ev, "cname"));
+    g_assert_false(tw_event_is_truncated(ev, "sname"));
+    tw_event_mark_truncated(ev, "cname");
+    g_assert_true(tw_event_get_bool(ev, "cname_truncated", false));
+    for (int round = 0; round < 3; round++) {
+        g_assert_true(tw_event_is_truncated(ev, "cname"));
+        g_assert_false(tw_event_is_truncated(ev, "sname"));
+        g_assert_null(tw_event_get_whole_str(ev, "cname"));
+        g_assert_cmpstr(tw_event_get_whole_str(ev, "sname"), ==, "krbtgt/X");
+    }
+    /* many keys, more than the cache holds, then the first ones again */
+    char key[32];
+    for (int i = 0; i < 300; i++) {
+        g_snprintf(key, sizeof key, "k%d", i);
+        tw_event_set_int(ev, key, i);
+        if (i % 3 == 0)
+            tw_event_mark_truncated(ev, key);
+    }
+    for (int i = 299; i >= 0; i--) {
+        g_snprintf(key, sizeof key, "k%d", i);
+        g_assert_cmpint(tw_event_is_truncated(ev, key), ==, i % 3 == 0);
+    }
+    g_assert_true(tw_event_is_truncated(ev, "cname"));
+    g_assert_false(tw_event_is_truncated(ev, "sname"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -209,5 +244,6 @@ int main(int argc, char **argv)
     g_test_add_func("/event/key-in-reused-buffer", test_key_in_reused_buffer);
     g_test_add_func("/event/many-fields-and-strings", test_many_fields_and_strings);
     g_test_add_func("/event/set-time-repeats", test_set_time_repeats);
+    g_test_add_func("/event/truncated-marks", test_truncated_marks);
     return g_test_run();
 }
