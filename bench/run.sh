@@ -14,6 +14,7 @@
 # once to warm the page cache; then run, one after the other, under
 # /usr/bin/time -v:
 #   trustwire -T events -r CAP   > events.ndjson    (the facts, as NDJSON)
+#   trustwire --workers 2 -T events -r CAP > events-w2.ndjson (must be the same bytes)
 #   trustwire -T events -Y 'proto == "kerberos"' -r CAP > krb.ndjson
 #                                                    (tshark's display filter; also --workers 2)
 #   trustwire -T events -r CAP   > /dev/null
@@ -72,6 +73,7 @@ run() { # label, repeats, expected-ok exit codes ("0" or "0 1"), output file, co
 }
 
 run tw-events-file "$REPEAT" "0" "$RUN/events.ndjson" "$TW" -T events -r "$CAP"
+run tw-events-file-w2 "$REPEAT" "0" "$RUN/events-w2.ndjson" "$TW" --workers 2 -T events -r "$CAP"
 # tshark's question exactly: the same display filter (-Y kerberos), the Kerberos facts to a
 # file; both tools still dissect every packet (trustwire's analysis sees every event).
 run tw-krb-file "$REPEAT" "0" "$RUN/krb.ndjson" "$TW" -T events -Y 'proto == "kerberos"' -r "$CAP"
@@ -122,7 +124,7 @@ print(f"capture: {size} bytes ({size / 2**20:.0f} MiB), {truth['packets']} packe
       f"(udp {truth['kerberos_udp']}, tcp {truth['kerberos_tcp']})")
 print(f"{'run':<16} {'wall s':>8} {'cpu s':>8} {'MB/s':>9} {'peak RSS MiB':>13}")
 res = {}
-for label in ("tw-events-file", "tw-krb-file", "tw-krb-file-w2", "tw-events", "tw-report", "tshark"):
+for label in ("tw-events-file", "tw-events-file-w2", "tw-krb-file", "tw-krb-file-w2", "tw-events", "tw-report", "tshark"):
     r = timing(label)
     if r is None:
         continue
@@ -134,6 +136,9 @@ if "tshark" in res and "tw-events-file" in res:
     cratio = res["tshark"][2] / res["tw-events-file"][2]
     print(f"speed ratio trustwire/tshark (events to a file vs fields to a file): {ratio:.1f}x wall, "
           f"{cratio:.1f}x CPU  (target >= 50x)")
+    if "tw-events-file-w2" in res:
+        print(f"speed ratio with --workers 2 (events to a file): {res['tshark'][0] / res['tw-events-file-w2'][0]:.1f}x wall, "
+              f"{res['tshark'][2] / res['tw-events-file-w2'][2]:.1f}x CPU")
     for label, what in (("tw-krb-file", "1 worker"), ("tw-krb-file-w2", "--workers 2")):
         if label in res:
             print(f"speed ratio, both with -Y kerberos ({what}): {res['tshark'][0] / res[label][0]:.1f}x wall, "
@@ -214,6 +219,10 @@ print(f"NETLOGON calls written: NetrServerReqChallenge {nl.get('4', 0)}, NetrSer
 # The -Y kerberos runs must hold exactly the Kerberos lines of the unfiltered events.
 if os.path.exists(evp):
     krb_lines = [l for l in open(evp, encoding="utf-8", errors="replace") if '"proto":"kerberos"' in l]
+    w2 = os.path.join(out, "events-w2.ndjson")
+    if os.path.exists(w2):
+        print("events-w2.ndjson (--workers 2): " + ("the same bytes as events.ndjson" if open(w2, "rb").read() == open(evp, "rb").read()
+              else "DIFFERENT from events.ndjson"))
     for f in ("krb.ndjson", "krb-w2.ndjson"):
         p = os.path.join(out, f)
         if os.path.exists(p):

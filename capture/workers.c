@@ -45,6 +45,8 @@ typedef struct {
     GArray *out[SLOTS]; /* Keyed, per batch slot */
     GString *text[SLOTS]; /* the events' lines, per batch slot (emit_line), or NULL */
     bool lines_only;      /* TwWorkersConfig.lines_only, with text */
+    bool (*line_wanted)(const TwEvent *ev, void *user); /* TwWorkersConfig.line_wanted, with text */
+    void *line_wanted_user;
     const char *anomaly_proto; /* "anomaly", interned */
     guint slot;         /* the batch being dissected */
     guint32 pos;
@@ -180,10 +182,13 @@ static void shard_emit(TwEvent *ev, void *user)
     anomaly_of(sh, ev, &k);
     GString *t = sh->text[sh->slot];
     if (t) {
-        /* Rendered here, while the event is in this core's cache. */
+        /* Rendered here, while the event is in this core's cache; an event
+         * the display filter rejects is not rendered (line_len 0). */
         gsize at = t->len;
-        tw_event_to_json(ev, t);
-        g_string_append_c(t, '\n');
+        if (!sh->line_wanted || sh->line_wanted(ev, sh->line_wanted_user)) {
+            tw_event_to_json(ev, t);
+            g_string_append_c(t, '\n');
+        }
         g_assert(t->len <= G_MAXUINT32);
         k.line = (guint32)at;
         k.line_len = (guint32)(t->len - at);
@@ -618,6 +623,10 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg)
         }
         sh->anomaly_proto = g_intern_static_string("anomaly");
         sh->lines_only = w->nworkers > 1 && cfg->emit_line && cfg->lines_only;
+        if (w->nworkers > 1 && cfg->emit_line) {
+            sh->line_wanted = cfg->line_wanted;
+            sh->line_wanted_user = cfg->line_wanted_user;
+        }
         sh->deadline = G_MAXINT64;
     }
     w->soonest = G_MAXINT64;

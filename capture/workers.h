@@ -43,6 +43,12 @@ typedef struct {
     /* With emit_line: the line is all the consumer reads, so each event is
      * freed once rendered, and emit_line gets NULL for it. */
     bool lines_only;
+    /* With emit_line: the display filter (-Y), asked by the worker that made
+     * the event; an event it rejects gets no line, and emit_line is called
+     * with len 0 (NULL: every event is rendered).  Must be safe to call from
+     * several threads at once (it only reads the filter and the event). */
+    bool (*line_wanted)(const TwEvent *ev, void *user);
+    void *line_wanted_user;
     bool want_tree;
     guint tree_layers; /* TwPipelineConfig.tree_layers */
     bool quiet;

@@ -940,12 +940,19 @@ int main(int argc, char **argv)
     } else {
         tw_source_set_max_frames(src, (guint64)max_packets);
         /* Files: the sharded pipeline, the same output for every --workers. */
+        /* -Y asked by the workers, on the lines they render (not with
+         * --publish, which sends every event's line whatever -Y shows). */
+        st.filter_in_workers = st.display_filter && !ec.several && !publisher &&
+                               (workers > 0 ? (guint)workers : tw_workers_default()) > 1 &&
+                               tw_stages_has_events(&st);
         TwWorkersConfig wc = { .workers = workers > 0 ? (guint)workers : tw_workers_default(),
                                .emit = emit_borrowed, .emit_user = &ec,
                                .emit_line = !ec.several && (tw_stages_has_events(&st) || publisher)
                                                 ? emit_line_borrowed
                                                 : NULL,
                                .lines_only = tw_stages_lines_only(&st),
+                               .line_wanted = st.filter_in_workers ? tw_stages_line_wanted : NULL,
+                               .line_wanted_user = &st,
                                .on_frame = on_frame, .frame_user = &fctx,
                                .want_tree = tw_stages_want_tree(&st),
                                .tree_layers = tree_layers,

@@ -210,7 +210,9 @@ static void stages_event(TwStages *st, const TwEvent *ev, const char *source, co
         else
             tw_analysis_established_none(st->analysis); /* nobody announces: nothing waits */
     }
-    if (st->display_filter && !tw_dfilter_match(st->display_filter, ev))
+    /* -Y, asked here or by the worker that rendered the line (len 0: rejected) */
+    if (line && st->filter_in_workers ? len == 0
+                                      : st->display_filter && !tw_dfilter_match(st->display_filter, ev))
         return;
     for (guint i = 0; i < st->sinks->len; i++) {
         TwSink *s = g_ptr_array_index(st->sinks, i);
@@ -233,9 +235,15 @@ void tw_stages_event_line(TwStages *st, const TwEvent *ev, const char *line, gsi
     stages_event(st, ev, NULL, line, len);
 }
 
+bool tw_stages_line_wanted(const TwEvent *ev, void *user)
+{
+    const TwStages *st = user;
+    return !st->display_filter || tw_dfilter_match(st->display_filter, ev);
+}
+
 bool tw_stages_lines_only(const TwStages *st)
 {
-    if (st->analysis || st->display_filter || !st->sinks->len)
+    if (st->analysis || (st->display_filter && !st->filter_in_workers) || !st->sinks->len)
         return false;
     for (guint i = 0; i < st->sinks->len; i++)
         if (strcmp(((TwSink *)g_ptr_array_index(st->sinks, i))->mode, "events") != 0)

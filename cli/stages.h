@@ -31,6 +31,9 @@ typedef struct {
     /* -Y (borrowed, or NULL): which events reach the per-event outputs; the
      * analysis and --alerts see every event, as tshark's -Y filters display only. */
     const struct TwDfilter *display_filter;
+    /* The workers ask display_filter on the lines they render
+     * (tw_stages_line_wanted): a line of length 0 is an event it rejected. */
+    bool filter_in_workers;
 } TwStages;
 
 void tw_stages_init(TwStages *st);
@@ -54,9 +57,14 @@ void tw_stages_event(TwStages *st, const TwEvent *ev, const char *source);
  * already rendered (tw_event_to_json and a newline, capture/workers.h
  * emit_line): the events outputs write it as it is. */
 void tw_stages_event_line(TwStages *st, const TwEvent *ev, const char *line, gsize len);
+/* The -Y filter of st (user) on ev, safe on several threads at once (it
+ * only reads both): capture/workers.h line_wanted, so that a worker renders
+ * only the lines -Y keeps.  Given it, tw_stages_event_line takes len 0 for
+ * an event -Y rejected (still counted and analysed). */
+bool tw_stages_line_wanted(const TwEvent *ev, void *user);
 /* Every output is -T events and nothing else reads the events (no
- * analysis, no -Y): tw_stages_event_line needs the line only (ev may be
- * NULL). */
+ * analysis; -Y only through tw_stages_line_wanted): tw_stages_event_line
+ * needs the line only (ev may be NULL). */
 bool tw_stages_lines_only(const TwStages *st);
 /* Some output is -T events (one line per event). */
 bool tw_stages_has_events(const TwStages *st);

@@ -149,6 +149,20 @@ def main():
         alone = same(f"{kind} -T events alone", ["-T", "events", "-r", path], workers=(1, 2, 3), stats=True)
         if kind == "dc mix":
             reference("dc mix -T events alone", [dc], alone)
+        # -Y: the workers ask the filter on the lines they render (len 0:
+        # rejected); alone, and beside --write summary/report, which -Y
+        # filters (summary) or not (report: the analysis sees every event)
+        yexpr = 'proto == "kerberos" || proto == "anomaly"'
+        yalone = same(f"{kind} -T events -Y", ["-T", "events", "-Y", yexpr, "-r", path], workers=(1, 2, 3), stats=True)
+        same(f"{kind} -T events -Y + --write summary,report", ["-T", "events", "-Y", yexpr, "-r", path],
+             workers=(1, 2, 3), stats=True, writes=("summary", "report"))
+        want = [l for l in alone[1][1].splitlines(keepends=True)
+                if json.loads(l).get("proto") in ("kerberos", "anomaly")]
+        compared += 1
+        if yalone[2][1].splitlines(keepends=True) != want:
+            failures.append(f"{kind} -T events -Y: --workers 2 is not the {len(want)} matching lines of -T events")
+        if kind == "dc mix" and not want:
+            failures.append("dc mix: no Kerberos event to filter")
             same(f"{kind} -T events --alerts", ["-T", "events", "--alerts", os.path.join(tmp, "alerts"), "-r", path],
                  workers=(1, 2), stats=True)
         r = outs[2]  # --workers 2 -S -T events
