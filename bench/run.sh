@@ -13,9 +13,9 @@
 # in BENCH_OUT until the generator changes) with its ground truth; read it
 # once to warm the page cache; then run, one after the other, under
 # /usr/bin/time -v:
-#   trustwire -T events -r CAP   > events.ndjson    (the facts, as NDJSON)
+#   trustwire --workers 1 -T events -r CAP > events.ndjson (the facts, as NDJSON)
 #   trustwire --workers 2 -T events -r CAP > events-w2.ndjson (must be the same bytes)
-#   trustwire -T events -Y 'proto == "kerberos"' -r CAP > krb.ndjson
+#   trustwire --workers 1 -T events -Y 'proto == "kerberos"' -r CAP > krb.ndjson
 #                                                    (tshark's display filter; also --workers 2)
 #   trustwire -T events -r CAP   > /dev/null
 #   trustwire -r CAP             > /dev/null         (default output)
@@ -72,11 +72,11 @@ run() { # label, repeats, expected-ok exit codes ("0" or "0 1"), output file, co
     done
 }
 
-run tw-events-file "$REPEAT" "0" "$RUN/events.ndjson" "$TW" -T events -r "$CAP"
+run tw-events-file "$REPEAT" "0" "$RUN/events.ndjson" "$TW" --workers 1 -T events -r "$CAP"
 run tw-events-file-w2 "$REPEAT" "0" "$RUN/events-w2.ndjson" "$TW" --workers 2 -T events -r "$CAP"
 # tshark's question exactly: the same display filter (-Y kerberos), the Kerberos facts to a
 # file; both tools still dissect every packet (trustwire's analysis sees every event).
-run tw-krb-file "$REPEAT" "0" "$RUN/krb.ndjson" "$TW" -T events -Y 'proto == "kerberos"' -r "$CAP"
+run tw-krb-file "$REPEAT" "0" "$RUN/krb.ndjson" "$TW" --workers 1 -T events -Y 'proto == "kerberos"' -r "$CAP"
 run tw-krb-file-w2 "$REPEAT" "0" "$RUN/krb-w2.ndjson" "$TW" --workers 2 -T events -Y 'proto == "kerberos"' -r "$CAP"
 run tw-events "$REPEAT" "0" /dev/null "$TW" -T events -r "$CAP"
 run tw-report "$REPEAT" "0 1" /dev/null "$TW" -r "$CAP"

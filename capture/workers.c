@@ -111,7 +111,7 @@ struct TwWorkers {
 
 guint tw_workers_default(void)
 {
-    return 1;
+    return tw_workers_processors();
 }
 
 guint tw_workers_processors(void)

@@ -62,10 +62,12 @@ typedef struct {
 
 /* The number of processors available (at most TW_WORKER_SHARDS). */
 guint tw_workers_processors(void);
-/* The default --workers: 1.  Handing events from dissection threads to the
- * analysis thread costs about as much CPU again (they are read cold, on
- * another core), so on the 2-CPU bench machine, shared with other jobs, two
- * workers were slower than one (bench/README.md, "--workers"); -w N asks. */
+/* The default --workers for files: one per processor (tw_workers_processors).
+ * The calling thread dissects too, reading, dissection and merging overlap
+ * (a ring of batches), and workers render the -T events lines: on the 2-CPU
+ * bench machine two workers halve the wall time of -T events and cut the
+ * report's by a quarter (bench/README.md); the output is the same for every
+ * N.  --workers 1 keeps to one thread. */
 guint tw_workers_default(void);
 
 /* Returns: (transfer full): free with tw_workers_free(). */

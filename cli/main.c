@@ -409,7 +409,7 @@ int main(int argc, char **argv)
           "Live: forget a machine not seen for DURATION of capture time (its last verdict is announced "
           "first); default 7d, 0 = never", "DURATION" },
         { "workers", 0, 0, G_OPTION_ARG_INT, &workers,
-          "Dissect on N threads (default 1, at most 16; 0: one per processor): capture files (the output "
+          "Dissect on N threads (default one per processor, at most 16): capture files (the output "
           "is the same for every N), or -i with N sockets in a PACKET_FANOUT group (events merged by time)", "N" },
         { "publish", 0, 0, G_OPTION_ARG_STRING, &publish,
           "Also publish every event and finding to NATS JetStream (SUBJECT.events, SUBJECT.findings); "
@@ -647,11 +647,10 @@ int main(int argc, char **argv)
         /* Session keys learned in one address pair's shard open messages of
          * another (a TGS-REP to the client, the AP-REQ it sends a server):
          * decrypting follows the capture's order on one worker. */
-        if (workers > 1) {
+        if (workers > 1)
             fprintf(stderr, "trustwire: note: with keys, --workers %d runs as 1 (session keys cross address pairs)\n",
                     workers);
-            workers = 1;
-        }
+        workers = 1; /* also when the default would be one per processor */
     }
 
     /* --previous: earlier reports, read before anything else runs (a bad one is a usage error). */
