@@ -457,7 +457,8 @@ static void batch_add(Batch *b, const TwFrame *f)
         b->arena = g_realloc(b->arena, want);
         b->arena_cap = want;
     }
-    memcpy(b->arena + b->used, f->data, f->caplen);
+    if (f->caplen) /* a frame of 0 captured bytes: the arena may not exist yet (memcpy of NULL is UB) */
+        memcpy(b->arena + b->used, f->data, f->caplen);
     b->frames[b->n] = *f;
     b->ts[b->n] = f->ts_us;
     b->offset[b->n] = b->used;
