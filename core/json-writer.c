@@ -125,7 +125,23 @@ static inline guint64 tail_word(const char *s, const char *p, const char *e, gsi
     return x;
 }
 
-void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
+/* json-glib's escaping (json-generator.c json_strescape, as json-glib 1.6
+ * writes): '"' and '\\' escaped, \b \f \n \r \t by their short escape,
+ * U+0001-U+001E and U+007F as \u00XX, and every other byte as it is (U+001F
+ * too, and bytes >= 0x80 valid or not).  Looked at with needs_look plus
+ * DEL; a flagged byte that needs nothing is copied. */
+static inline guint64 needs_look_glib(guint64 x)
+{
+    guint64 del = x ^ (0x7f * ONES);
+    del = (del - ONES) & ~del;
+    return needs_look(x) | (del & HIGHS);
+}
+
+/* The one escape loop, for both dialects: NDJSON's (glib false: invalid
+ * UTF-8 becomes \ufffd, every control below 0x20 but \n \r \t as \u00XX)
+ * and json-glib's (glib true, see needs_look_glib).  Inlined with a
+ * constant glib, so each public function is its own loop. */
+static inline __attribute__((always_inline)) void strn_escaped(TwJsonWriter *w, const char *s, gsize n, bool glib)
 {
     static const char hexd[] = "0123456789abcdef";
     /* Invariant: the room after o holds the rest of the input, the closing
@@ -141,7 +157,8 @@ void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
             guint64 x;
             memcpy(&x, p, 8);
             memcpy(o, p, 8);
-            guint64 m = needs_look(GUINT64_FROM_LE(x));
+            guint64 le = GUINT64_FROM_LE(x);
+            guint64 m = glib ? needs_look_glib(le) : needs_look(le);
             if (m) {
                 gsize k = (gsize)__builtin_ctzll(m) >> 3;
                 o += k;
@@ -157,7 +174,7 @@ void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
         guint64 x = tail_word(s, p, e, r);
         guint64 le = GUINT64_TO_LE(x);
         memcpy(o, &le, 8); /* the bytes past r are slack, overwritten later */
-        guint64 m = needs_look(x) & ((G_GUINT64_CONSTANT(1) << (8 * r)) - 1);
+        guint64 m = (glib ? needs_look_glib(x) : needs_look(x)) & ((G_GUINT64_CONSTANT(1) << (8 * r)) - 1);
         if (!m) {
             o += r;
             break;
@@ -167,7 +184,12 @@ void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
         p += k;
     look:;
         unsigned char ch = (unsigned char)*p;
-        if (ch >= 0x80) {
+        if (glib && (ch >= 0x80 || ch == 0x1f || ch == 0)) {
+            *o++ = (char)ch; /* as it is (NUL only when a length says so) */
+            p++;
+            continue;
+        }
+        if (!glib && ch >= 0x80) {
             gunichar u = g_utf8_get_char_validated(p, (gssize)(e - p));
             if (u == (gunichar)-1 || u == (gunichar)-2) {
                 w->p = o;
@@ -188,13 +210,17 @@ void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
         tw_json_reserve(w, 6 + (gsize)(e - p) + 1 + 8);
         o = w->p;
         *o++ = '\\';
-        switch (ch) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
-        default: /* the other controls; only they are left below 0x20 */
+        char short_escape = ch == '"'               ? '"'
+                            : ch == '\\'           ? '\\'
+                            : ch == '\n'            ? 'n'
+                            : ch == '\r'            ? 'r'
+                            : ch == '\t'            ? 't'
+                            : glib && ch == '\b'    ? 'b'
+                            : glib && ch == '\f'    ? 'f'
+                                                    : 0;
+        if (short_escape) {
+            *o++ = short_escape;
+        } else { /* the other controls (and json-glib's DEL) */
             memcpy(o, "u00", 3);
             o[3] = hexd[ch >> 4];
             o[4] = hexd[ch & 15];
@@ -206,81 +232,12 @@ void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
     w->p = o;
 }
 
-/* json-glib's escaping (json-generator.c json_strescape, as json-glib 1.6
- * writes): '"' and '\\' escaped, \b \f \n \r \t by their short escape,
- * U+0001-U+001E and U+007F as \u00XX, and every other byte as it is (U+001F
- * too, and bytes >= 0x80 valid or not).  Looked at with needs_look plus
- * DEL; a flagged byte that needs nothing is copied. */
-static inline guint64 needs_look_glib(guint64 x)
+void tw_json_strn(TwJsonWriter *w, const char *s, gsize n)
 {
-    guint64 del = x ^ (0x7f * ONES);
-    del = (del - ONES) & ~del;
-    return needs_look(x) | (del & HIGHS);
+    strn_escaped(w, s, n, false);
 }
 
 void tw_json_strn_glib(TwJsonWriter *w, const char *s, gsize n)
 {
-    static const char hexd[] = "0123456789abcdef";
-    tw_json_reserve(w, n + 2 + 8); /* the invariant of tw_json_strn */
-    char *o = w->p;
-    *o++ = '"';
-    const char *p = s, *e = s + n;
-    for (;;) {
-        while (e - p >= 8) {
-            guint64 x;
-            memcpy(&x, p, 8);
-            memcpy(o, p, 8);
-            guint64 m = needs_look_glib(GUINT64_FROM_LE(x));
-            if (m) {
-                gsize k = (gsize)__builtin_ctzll(m) >> 3;
-                o += k;
-                p += k;
-                goto look;
-            }
-            o += 8;
-            p += 8;
-        }
-        gsize r = (gsize)(e - p);
-        if (r == 0)
-            break;
-        guint64 x = tail_word(s, p, e, r);
-        guint64 le = GUINT64_TO_LE(x);
-        memcpy(o, &le, 8);
-        guint64 m = needs_look_glib(x) & ((G_GUINT64_CONSTANT(1) << (8 * r)) - 1);
-        if (!m) {
-            o += r;
-            break;
-        }
-        gsize k = (gsize)__builtin_ctzll(m) >> 3;
-        o += k;
-        p += k;
-    look:;
-        unsigned char ch = (unsigned char)*p;
-        if (ch >= 0x80 || ch == 0x1f || ch == 0) {
-            *o++ = (char)ch; /* as it is (NUL only when a length says so) */
-            p++;
-            continue;
-        }
-        w->p = o;
-        tw_json_reserve(w, 6 + (gsize)(e - p) + 1 + 8);
-        o = w->p;
-        *o++ = '\\';
-        switch (ch) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\b': *o++ = 'b'; break;
-        case '\f': *o++ = 'f'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
-        default: /* U+0001-U+001E, U+007F */
-            memcpy(o, "u00", 3);
-            o[3] = hexd[ch >> 4];
-            o[4] = hexd[ch & 15];
-            o += 5;
-        }
-        p++;
-    }
-    *o++ = '"';
-    w->p = o;
+    strn_escaped(w, s, n, true);
 }
