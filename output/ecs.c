@@ -159,6 +159,23 @@ static const char *whole_str(const TwEvent *ev, bool cut, const char *key)
     return cut ? tw_event_get_whole_str(ev, key) : tw_event_get_str(ev, key);
 }
 
+/* related.*: every account and host name the message names (both writers
+ * of the per-event document). */
+static void related_names(const TwEvent *ev, bool cut, GPtrArray *rel_user, GPtrArray *rel_host)
+{
+    static const char *const users[] = { "cname", "for_user", "account", "user", "logon_user", NULL };
+    static const char *const hosts[] = { "computer", "workstation", "nb_computer", "dns_computer", "dns_host_name",
+                                         "nl_auth_host", "nl_auth_dns_host", NULL };
+    for (const char *const *k = users; *k; k++) {
+        const char *u = whole_str(ev, cut, *k);
+        add_unique(rel_user, u);
+        g_autofree char *h = machine_host(u);
+        add_unique(rel_host, h);
+    }
+    for (const char *const *k = hosts; *k; k++)
+        add_unique(rel_host, whole_str(ev, cut, *k));
+}
+
 typedef struct {
     const char *category[2];
     const char *type[2];
@@ -452,18 +469,7 @@ static void ecs_event_json_builder(const TwEvent *ev, const char *source, GStrin
         }
     }
 
-    /* related.*: every account and host name the message names */
-    static const char *const users[] = { "cname", "for_user", "account", "user", "logon_user", NULL };
-    static const char *const hosts[] = { "computer", "workstation", "nb_computer", "dns_computer", "dns_host_name",
-                                         "nl_auth_host", "nl_auth_dns_host", NULL };
-    for (const char *const *k = users; *k; k++) {
-        const char *u = whole_str(ev, cut, *k);
-        add_unique(rel_user, u);
-        g_autofree char *h = machine_host(u);
-        add_unique(rel_host, h);
-    }
-    for (const char *const *k = hosts; *k; k++)
-        add_unique(rel_host, whole_str(ev, cut, *k));
+    related_names(ev, cut, rel_user, rel_host);
     if (rel_ip->len || rel_user->len || rel_host->len) {
         json_builder_set_member_name(b, "related");
         json_builder_begin_object(b);
@@ -771,18 +777,7 @@ void tw_ecs_event_json(const TwEvent *ev, const char *source, GString *out)
         }
     }
 
-    /* related.*: every account and host name the message names */
-    static const char *const users[] = { "cname", "for_user", "account", "user", "logon_user", NULL };
-    static const char *const hosts[] = { "computer", "workstation", "nb_computer", "dns_computer", "dns_host_name",
-                                         "nl_auth_host", "nl_auth_dns_host", NULL };
-    for (const char *const *k = users; *k; k++) {
-        const char *u = whole_str(ev, cut, *k);
-        add_unique(rel_user, u);
-        g_autofree char *h = machine_host(u);
-        add_unique(rel_host, h);
-    }
-    for (const char *const *k = hosts; *k; k++)
-        add_unique(rel_host, whole_str(ev, cut, *k));
+    related_names(ev, cut, rel_user, rel_host);
     if (rel_ip->len || rel_user->len || rel_host->len) {
         doc_open(d, "related", '{');
         doc_strv(d, "ip", rel_ip);
