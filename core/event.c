@@ -23,6 +23,10 @@ typedef struct {
     bool immutable; /* key cannot change: the hit needs no strcmp */
 } InternSlot;
 
+/* Two-way: a key may sit in either slot of its pair (the last key cached
+ * first), so two keys whose addresses share a pair do not throw each other
+ * out (a Kerberos event naming "kvno" and "cname_type" alternately sent one
+ * of them to g_intern_string per event). */
 static _Thread_local InternSlot intern_cache[1u << TW_INTERN_CACHE_BITS];
 
 /* The main program's non-writable PT_LOAD segments (its .rodata among them). */
@@ -64,13 +68,21 @@ static bool in_ro_segment(const char *s, gsize len)
     return false;
 }
 
-static G_GNUC_NO_INLINE const char *intern_miss(InternSlot *slot, const char *key)
+/* set: the pair of the key's slots.  The first slot's key moves to the
+ * second, and the key missed takes the first. */
+static G_GNUC_NO_INLINE const char *intern_miss(InternSlot *set, const char *key)
 {
     const char *k = g_intern_string(key);
-    slot->key = key;
-    slot->interned = k;
-    slot->immutable = key == k || in_ro_segment(key, strlen(key));
+    set[1] = set[0];
+    set[0].key = key;
+    set[0].interned = k;
+    set[0].immutable = key == k || in_ro_segment(key, strlen(key));
     return k;
+}
+
+static inline bool intern_hit(const InternSlot *slot, const char *key)
+{
+    return slot->key == key && (slot->immutable || strcmp(key, slot->interned) == 0);
 }
 
 static inline const char *intern_key(const char *key)
@@ -78,10 +90,12 @@ static inline const char *intern_key(const char *key)
     if (!key)
         return NULL;
     guint64 h = (guint64)(guintptr)key * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15); /* Fibonacci hashing */
-    InternSlot *slot = &intern_cache[h >> (64 - TW_INTERN_CACHE_BITS)];
-    if (G_LIKELY(slot->key == key) && (slot->immutable || strcmp(key, slot->interned) == 0))
-        return slot->interned;
-    return intern_miss(slot, key);
+    InternSlot *set = &intern_cache[(h >> (64 - TW_INTERN_CACHE_BITS)) & ~(guint64)1];
+    if (G_LIKELY(intern_hit(&set[0], key)))
+        return set[0].interned;
+    if (intern_hit(&set[1], key))
+        return set[1].interned;
+    return intern_miss(set, key);
 }
 
 const char *tw_event_intern(const char *s)

@@ -128,6 +128,24 @@ static void test_key_in_reused_buffer(void)
     g_assert_cmpint(tw_event_get_int(ev, "first", 0), ==, 1);
     g_assert_cmpint(tw_event_get_int(ev, "second", 0), ==, 2);
     g_assert_cmpint(tw_event_get_int(ev, key, 0), ==, 2);
+    /* more texts in the same buffer than the cache keeps per address (two
+     * ways): every one is read as what it says, in either slot */
+    static const char *const names[] = { "third", "fourth", "third", "fifth", "fourth", "first" };
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_strlcpy(key, names[i], sizeof key);
+        tw_event_set_int(ev, key, 10 + (gint64)i);
+    }
+    g_assert_cmpuint(ev->fields->len, ==, 5);
+    g_assert_cmpint(tw_event_get_int(ev, "first", 0), ==, 15);
+    g_assert_cmpint(tw_event_get_int(ev, "second", 0), ==, 2);
+    g_assert_cmpint(tw_event_get_int(ev, "third", 0), ==, 12);
+    g_assert_cmpint(tw_event_get_int(ev, "fourth", 0), ==, 14);
+    g_assert_cmpint(tw_event_get_int(ev, "fifth", 0), ==, 13);
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_strlcpy(key, names[i], sizeof key);
+        g_assert_true(tw_event_has(ev, key));
+        g_assert_cmpstr(tw_event_intern(key), ==, names[i]);
+    }
 }
 
 /* Many fields and strings of every size (the event's own string storage,
