@@ -111,17 +111,8 @@ guint tw_json_depth(const char *s, gsize len, guint limit)
  * (and, for DCE/RPC and NETLOGON, its pdu / status_type). */
 static void rename_field(TwEvent *ev, const char *from, const char *to)
 {
-    const char *k = g_intern_string(from);
-    for (guint i = 0; i < ev->fields->len; i++) {
-        TwField *f = &g_array_index(ev->fields, TwField, i);
-        if (f->key != k)
-            continue;
-        if (tw_event_has(ev, to))
-            tw_event_remove(ev, from); /* both were written (NTLMSSP status + decode_status) */
-        else
-            f->key = g_intern_string(to);
-        return;
-    }
+    /* when both were written (NTLMSSP status + decode_status), `from` goes */
+    tw_event_rename(ev, from, to);
 }
 
 static void upgrade_v1(TwEvent *ev)

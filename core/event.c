@@ -307,17 +307,45 @@ void tw_event_free(TwEvent *ev)
     block_free(b);
 }
 
-static TwField *field_slot(TwEvent *ev, const char *key)
+/* The bit of ev->key_mask_ an interned key sets (event.h). */
+static inline guint64 key_bit(const char *k)
 {
-    const char *k = intern_key(key);
+    return G_GUINT64_CONSTANT(1) << ((guint64)(guintptr)k * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15) >> 58);
+}
+
+/* The field of interned key k, or NULL. */
+static inline TwField *find_field(const TwEvent *ev, const char *k)
+{
+    if (!(ev->key_mask_ & key_bit(k)))
+        return NULL;
     TwField *fs = (TwField *)(void *)ev->fields->data;
-    for (guint i = 0, n = ev->fields->len; i < n; i++) {
-        if (fs[i].key == k) {
-            field_clear(&fs[i]);
+    for (guint i = 0, n = ev->fields->len; i < n; i++)
+        if (fs[i].key == k)
             return &fs[i];
-        }
+    return NULL;
+}
+
+/* The new field of interned key k, at the end (transfer none). */
+static inline TwField *field_append(TwEvent *ev, const char *k, guint64 bit)
+{
+    GArray *a = ev->fields;
+    TwField *nf = &((TwField *)(void *)a->data)[a->len];
+    memset(nf, 0, sizeof *nf);
+    nf->key = k;
+    a->len++;
+    ev->key_mask_ |= bit;
+    return nf;
+}
+
+/* field_slot when the key may be present or the array is full. */
+static G_GNUC_NO_INLINE TwField *field_slot_slow(TwEvent *ev, const char *k)
+{
+    TwField *old = find_field(ev, k);
+    if (old) {
+        field_clear(old);
+        return old;
     }
-    /* Append.  The array's room is reserved with g_array_set_size and known
+    /* The array's room is reserved with g_array_set_size and known
      * (fields_cap_); within it the public length is raised in place, as
      * g_array_set_size would (the array has no clear func and is not
      * zero-terminated), without a call and a memcpy per field. */
@@ -328,11 +356,19 @@ static TwField *field_slot(TwEvent *ev, const char *key)
         g_array_set_size(a, len);
         ev->fields_cap_ = cap;
     }
-    TwField *nf = &g_array_index(a, TwField, a->len);
-    memset(nf, 0, sizeof *nf);
-    nf->key = k;
-    a->len++;
-    return nf;
+    return field_append(ev, k, key_bit(k));
+}
+
+/* The field of key, cleared: the one present replaced in place, else a
+ * new one at the end.  Inlined into each setter: a key the mask has never
+ * seen, with room left, is appended without a call. */
+static inline TwField *field_slot(TwEvent *ev, const char *key)
+{
+    const char *k = intern_key(key);
+    guint64 bit = key_bit(k);
+    if (G_LIKELY(!(ev->key_mask_ & bit) && ev->fields->len < ev->fields_cap_))
+        return field_append(ev, k, bit);
+    return field_slot_slow(ev, k);
 }
 
 void tw_event_set_int(TwEvent *ev, const char *key, gint64 v)
@@ -508,28 +544,41 @@ void tw_event_append_int(TwEvent *ev, const char *key, gint64 v)
     tw_event_take_intlist(ev, key, a);
 }
 
+/* ev->key_mask_ of the keys present now (after a removal). */
+static void remask(TwEvent *ev)
+{
+    ev->key_mask_ = 0;
+    for (guint i = 0; i < ev->fields->len; i++)
+        ev->key_mask_ |= key_bit(g_array_index(ev->fields, TwField, i).key);
+}
+
 void tw_event_remove(TwEvent *ev, const char *key)
 {
-    const char *k = intern_key(key);
-    for (guint i = 0; i < ev->fields->len; i++) {
-        TwField *f = &g_array_index(ev->fields, TwField, i);
-        if (f->key == k) {
-            field_clear(f);
-            g_array_remove_index(ev->fields, i);
-            return;
-        }
+    TwField *f = find_field(ev, intern_key(key));
+    if (!f)
+        return;
+    field_clear(f);
+    g_array_remove_index(ev->fields, (guint)(f - (TwField *)(void *)ev->fields->data));
+    remask(ev);
+}
+
+void tw_event_rename(TwEvent *ev, const char *from, const char *to)
+{
+    TwField *f = find_field(ev, intern_key(from));
+    if (!f)
+        return;
+    const char *k = intern_key(to);
+    if (find_field(ev, k)) {
+        tw_event_remove(ev, from);
+        return;
     }
+    f->key = k;
+    remask(ev);
 }
 
 const TwField *tw_event_get(const TwEvent *ev, const char *key)
 {
-    const char *k = intern_key(key);
-    for (guint i = 0; i < ev->fields->len; i++) {
-        const TwField *f = &g_array_index(ev->fields, TwField, i);
-        if (f->key == k)
-            return f;
-    }
-    return NULL;
+    return find_field(ev, intern_key(key));
 }
 
 bool tw_event_has(const TwEvent *ev, const char *key)

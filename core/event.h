@@ -70,6 +70,12 @@ typedef struct {
     gsize str_left_;
     void *str_chunks_;
     guint fields_cap_; /* fields the array has room for (reserved by core/event.c) */
+    /* Private to core/event.c: one bit (of 64, by the interned key's
+     * address) set for every key in `fields`, so a setter of a new key and a
+     * getter of an absent one need not look through them.  It may have more
+     * bits than the keys present (a copy of the struct whose `fields` holds
+     * fewer, a removal): a set bit only means "look". */
+    guint64 key_mask_;
 } TwEvent;
 
 /* Where a message was seen: filled by capture/, read by dissectors to stamp events. */
@@ -112,6 +118,10 @@ void tw_event_take_intlist(TwEvent *ev, const char *key, GArray *list);
 void tw_event_take_strlist(TwEvent *ev, const char *key, GPtrArray *list);
 void tw_event_append_int(TwEvent *ev, const char *key, gint64 v); /* to an INTLIST */
 void tw_event_remove(TwEvent *ev, const char *key);
+/* The field `from` is named `to` from now on, in its place (the order of
+ * fields is kept); when `to` is present already, `from` is removed instead.
+ * No-op when `from` is absent. */
+void tw_event_rename(TwEvent *ev, const char *from, const char *to);
 
 /* Returns: (transfer none) (nullable): the field, owned by ev, valid until ev
  * is changed or freed. */

@@ -251,6 +251,68 @@ static void test_truncated_marks(void)
     g_assert_false(tw_event_is_truncated(ev, "sname"));
 }
 
+/* tw_event_rename keeps the field's place and value; to a name present
+ * already it removes the old one; every get, set and remove after renames
+ * and removals sees the keys present (event.c's key mask is kept exact
+ * enough: a key present is always found, an absent one never). */
+static void test_rename_and_remove(void)
+{
+    g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
+    tw_event_set_int(ev, "a", 1);
+    tw_event_set_str(ev, "b", "bee");
+    tw_event_set_int(ev, "c", 3);
+    tw_event_rename(ev, "b", "renamed");
+    g_assert_cmpuint(ev->fields->len, ==, 3);
+    g_assert_cmpstr(g_array_index(ev->fields, TwField, 1).key, ==, "renamed");
+    g_assert_cmpstr(tw_event_get_str(ev, "renamed"), ==, "bee");
+    g_assert_false(tw_event_has(ev, "b"));
+    tw_event_rename(ev, "a", "c"); /* c present: a goes, c stays */
+    g_assert_cmpuint(ev->fields->len, ==, 2);
+    g_assert_false(tw_event_has(ev, "a"));
+    g_assert_cmpint(tw_event_get_int(ev, "c", 0), ==, 3);
+    tw_event_rename(ev, "absent", "other");
+    g_assert_false(tw_event_has(ev, "other"));
+    g_assert_cmpuint(ev->fields->len, ==, 2);
+    tw_event_set_int(ev, "b", 2); /* the old name is new again: appended */
+    g_assert_cmpuint(ev->fields->len, ==, 3);
+    g_assert_cmpstr(g_array_index(ev->fields, TwField, 2).key, ==, "b");
+
+    /* more keys than the mask has bits, half removed, renamed, set again */
+    char key[16], to[16];
+    for (int i = 0; i < 200; i++) {
+        g_snprintf(key, sizeof key, "m%d", i);
+        tw_event_set_int(ev, key, i);
+    }
+    for (int i = 0; i < 200; i += 2) {
+        g_snprintf(key, sizeof key, "m%d", i);
+        tw_event_remove(ev, key);
+    }
+    for (int i = 1; i < 200; i += 4) {
+        g_snprintf(key, sizeof key, "m%d", i);
+        g_snprintf(to, sizeof to, "r%d", i);
+        tw_event_rename(ev, key, to);
+    }
+    for (int i = 0; i < 200; i++) {
+        g_snprintf(key, sizeof key, "m%d", i);
+        g_snprintf(to, sizeof to, "r%d", i);
+        bool renamed = i % 4 == 1, kept = i % 2 == 1 && !renamed;
+        g_assert_cmpint(tw_event_has(ev, key), ==, kept);
+        g_assert_cmpint(tw_event_has(ev, to), ==, renamed);
+        if (kept || renamed)
+            g_assert_cmpint(tw_event_get_int(ev, kept ? key : to, -1), ==, i);
+    }
+    g_assert_cmpuint(ev->fields->len, ==, 3 + 100);
+    for (int i = 0; i < 200; i++) { /* replaced in place or appended, never twice */
+        g_snprintf(key, sizeof key, "m%d", i);
+        tw_event_set_int(ev, key, -i);
+    }
+    g_assert_cmpuint(ev->fields->len, ==, 3 + 100 + 150); /* the 50 kept are replaced */
+    guint n = ev->fields->len;
+    for (guint i = 0; i < n; i++)
+        for (guint j = i + 1; j < n; j++)
+            g_assert_true(g_array_index(ev->fields, TwField, i).key != g_array_index(ev->fields, TwField, j).key);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -263,5 +325,6 @@ int main(int argc, char **argv)
     g_test_add_func("/event/many-fields-and-strings", test_many_fields_and_strings);
     g_test_add_func("/event/set-time-repeats", test_set_time_repeats);
     g_test_add_func("/event/truncated-marks", test_truncated_marks);
+    g_test_add_func("/event/rename-and-remove", test_rename_and_remove);
     return g_test_run();
 }
