@@ -127,6 +127,8 @@ const char *tw_event_intern(const char *s)
 
 #define TW_EVENT_FIELDS 32 /* fields reserved at first (a Kerberos event has ~20) */
 
+G_STATIC_ASSERT(sizeof(TwField) == 24); /* the private marks live in what was padding */
+
 typedef struct {
     TwEvent ev;
     guint fields_cap; /* ev.fields_cap_ while pooled */
@@ -257,6 +259,8 @@ static void field_clear(TwField *f)
         break;
     }
     f->in_event_ = 0;
+    f->str_words_ = 0;
+    f->str_len_ = 0;
     memset(&f->v, 0, sizeof f->v);
 }
 
@@ -428,25 +432,53 @@ void tw_event_take_str(TwEvent *ev, const char *key, char *s)
     f->v.s = s;
 }
 
+/* What event_str_alloc gives is at most a quarter chunk: its length fits
+ * TwField.str_len_. */
+G_STATIC_ASSERT(TW_EVENT_STR_CHUNK / 4 <= G_MAXUINT16);
+
 /* Sets key to the n bytes at s, which hold no NUL: copied into the event's
  * storage, invalid UTF-8 replaced as valid_utf8 does (`valid`: the caller
- * knows it is valid). */
+ * knows it is valid).  A copy in the event's storage takes whole words: the
+ * text, its NUL and spaces up to the next multiple of 8, so the JSON writer
+ * may read it a word at a time (a space needs no escape); the words are
+ * looked at for bytes >= 0x80 on the way (only then is the text validated
+ * as UTF-8). */
 static void set_text(TwEvent *ev, const char *key, const char *s, gsize n, bool valid)
 {
+    gsize room = (n + 8) & ~(gsize)7; /* n bytes and the NUL, in whole words */
+    char *d = event_str_alloc(ev, room);
+    if (G_LIKELY(d)) {
+        memcpy(d + room - 8, "        ", 8);
+        memcpy(d, s, n);
+        guint64 high = 0;
+        for (gsize i = 0; i < n; i += 8) {
+            guint64 x;
+            memcpy(&x, d + i, 8);
+            high |= x;
+        }
+        d[n] = 0;
+        if (!valid && (high & G_GUINT64_CONSTANT(0x8080808080808080)) && !g_utf8_validate(d, (gssize)n, NULL)) {
+            tw_event_take_str(ev, key, g_utf8_make_valid(s, (gssize)n)); /* d stays unused */
+            return;
+        }
+        TwField *f = field_slot(ev, key);
+        f->type = TW_FIELD_STR;
+        f->v.s = d;
+        f->in_event_ = 1;
+        f->str_words_ = 1;
+        f->str_len_ = (guint16)n;
+        return;
+    }
     if (!valid && !ascii_n(s, n) && !g_utf8_validate(s, (gssize)n, NULL)) {
         tw_event_take_str(ev, key, g_utf8_make_valid(s, (gssize)n));
         return;
     }
-    char *d = event_str_alloc(ev, n + 1);
-    bool in_event = d != NULL;
-    if (!d)
-        d = g_malloc(n + 1);
+    d = g_malloc(n + 1);
     memcpy(d, s, n);
     d[n] = 0;
     TwField *f = field_slot(ev, key);
     f->type = TW_FIELD_STR;
     f->v.s = d;
-    f->in_event_ = in_event;
 }
 
 void tw_event_set_str(TwEvent *ev, const char *key, const char *s)
@@ -938,7 +970,10 @@ void tw_event_to_json(const TwEvent *ev, GString *out)
                 tw_json_lit(w, "false");
             break;
         case TW_FIELD_STR:
-            tw_json_str(w, f->v.s);
+            if (f->str_words_)
+                tw_json_strn_words(w, f->v.s, f->str_len_);
+            else
+                tw_json_str(w, f->v.s);
             break;
         case TW_FIELD_INTLIST:
             tw_json_char(w, '[');

@@ -31,6 +31,11 @@ typedef struct {
     const char *key; /* interned (g_intern_*), compare with == or strcmp */
     TwFieldType type;
     guint8 in_event_; /* private to core/event.c: v.s lives in the event's own string storage */
+    /* Private to core/event.c: v.s is str_len_ bytes in the event's own
+     * storage, then its NUL and spaces up to a multiple of 8 bytes: whole
+     * words are readable (tw_event_to_json copies them so). */
+    guint8 str_words_;
+    guint16 str_len_;
     union {
         gint64 i;
         char *s;

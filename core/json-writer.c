@@ -92,21 +92,12 @@ void tw_json_i64(TwJsonWriter *w, gint64 v)
     w->p += n;
 }
 
-/* Eight bytes at once (SWAR): the high bit of each byte of the result is set
- * where the byte needs a look (a control < 0x20, '"', '\\', or >= 0x80).  A
- * borrow can flag a byte above a flagged one, never one below it, so the
- * lowest flagged byte is always a real one, and only it is used. */
 #define ONES G_GUINT64_CONSTANT(0x0101010101010101)
 #define HIGHS G_GUINT64_CONSTANT(0x8080808080808080)
 
 static inline guint64 needs_look(guint64 x)
 {
-    guint64 ctl = (x - 0x20 * ONES) & ~x;
-    guint64 q = x ^ (0x22 * ONES);
-    q = (q - ONES) & ~q;
-    guint64 bs = x ^ (0x5c * ONES);
-    bs = (bs - ONES) & ~bs;
-    return (ctl | q | bs | x) & HIGHS;
+    return tw_json_needs_look(x);
 }
 
 /* The last r (1-7) bytes of the string, p to e, as one word (the first in

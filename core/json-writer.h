@@ -62,6 +62,53 @@ void tw_json_i64(TwJsonWriter *w, gint64 v);
 
 /* `s` (n bytes, no NUL needed) as a quoted, escaped JSON string. */
 void tw_json_strn(TwJsonWriter *w, const char *s, gsize n);
+
+/* Eight bytes at once (SWAR), x read little-endian (the first byte in the
+ * low byte): the high bit of each byte of the result is set where the byte
+ * needs a look when written as a JSON string (a control < 0x20, '"', '\\',
+ * or >= 0x80).  A borrow can flag a byte above a flagged one, never one
+ * below it, so the lowest flagged byte is always a real one, and 0 means
+ * none of the eight needs one. */
+static inline guint64 tw_json_needs_look(guint64 x)
+{
+    const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101);
+    guint64 ctl = (x - 0x20 * ones) & ~x;
+    guint64 q = x ^ (0x22 * ones);
+    q = (q - ones) & ~q;
+    guint64 bs = x ^ (0x5c * ones);
+    bs = (bs - ones) & ~bs;
+    return (ctl | q | bs | x) & G_GUINT64_CONSTANT(0x8080808080808080);
+}
+
+/* tw_json_strn for a string whose n bytes rounded up to a multiple of 8
+ * are readable at s (what lies past the n bytes is copied too, and not
+ * counted): copied a word at a time when no byte needs a look, else
+ * written by tw_json_strn from the start. */
+static inline void tw_json_strn_words(TwJsonWriter *w, const char *s, gsize n)
+{
+    tw_json_reserve(w, n + 2 + 8);
+    char *o = w->p + 1;
+    guint64 look = 0, x;
+    gsize whole = n & ~(gsize)7, r = n & 7;
+    for (gsize i = 0; i < whole; i += 8) {
+        memcpy(&x, s + i, 8);
+        memcpy(o + i, &x, 8);
+        look |= tw_json_needs_look(GUINT64_FROM_LE(x));
+    }
+    if (r) { /* the bytes past n are not looked at (flags only go up) */
+        memcpy(&x, s + whole, 8);
+        memcpy(o + whole, &x, 8);
+        look |= tw_json_needs_look(GUINT64_FROM_LE(x)) & ((G_GUINT64_CONSTANT(1) << (8 * r)) - 1);
+    }
+    if (G_UNLIKELY(look)) {
+        tw_json_strn(w, s, n);
+        return;
+    }
+    o[-1] = '"';
+    o[n] = '"';
+    w->p = o + n + 1;
+}
+
 static inline void tw_json_str(TwJsonWriter *w, const char *s)
 {
     tw_json_strn(w, s, strlen(s));

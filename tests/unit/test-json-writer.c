@@ -63,16 +63,44 @@ static char *written(const char *prefix, const char *s, gsize n, gsize room)
     return g_string_free(g, FALSE);
 }
 
+/* The same by tw_json_strn_words, from a copy whose bytes past n (to the
+ * next multiple of 8) are `pad`: bytes that would need a look must not
+ * count, nor show. */
+static char *written_words(const char *prefix, const char *s, gsize n, gsize room, char pad)
+{
+    gsize words = (n + 7) & ~(gsize)7;
+    char *copy = g_malloc(words ? words : 1);
+    memset(copy, pad, words);
+    memcpy(copy, s, n);
+    GString *g = g_string_sized_new(room);
+    g_string_append(g, prefix);
+    TwJsonWriter w;
+    tw_json_writer_begin(&w, g);
+    tw_json_strn_words(&w, copy, n);
+    tw_json_writer_end(&w);
+    g_assert_cmpuint(strlen(g->str), ==, g->len);
+    g_free(copy);
+    return g_string_free(g, FALSE);
+}
+
 static void check_str(const char *s, gsize n)
 {
     g_autoptr(GString) want = g_string_new("x");
     ref_json_str(want, s, n);
+    static const char pads[] = { 0, ' ', '"', (char)0xff };
     for (gsize room = 0; room <= 64; room += 16) {
         g_autofree char *got = written("x", s, n, room);
-        if (strcmp(got, want->str) != 0) {
-            g_autofree char *esc = g_strescape(got, NULL);
-            g_autofree char *wesc = g_strescape(want->str, NULL);
-            g_error("escape of %" G_GSIZE_FORMAT " bytes: got %s, want %s", n, esc, wesc);
+        for (gsize k = 0; k <= sizeof pads; k++) {
+            if (k) {
+                g_free(got);
+                got = written_words("x", s, n, room, pads[k - 1]);
+            }
+            if (strcmp(got, want->str) != 0) {
+                g_autofree char *esc = g_strescape(got, NULL);
+                g_autofree char *wesc = g_strescape(want->str, NULL);
+                g_error("escape of %" G_GSIZE_FORMAT " bytes (%s): got %s, want %s", n, k ? "words" : "strn", esc,
+                        wesc);
+            }
         }
     }
 }
@@ -373,6 +401,75 @@ static void test_event_keys(void)
     }
 }
 
+/* String fields as tw_event_to_json writes them, set every way (str,
+ * strn, take_str, hex, time) at every length around the 8-byte word, with
+ * a byte that needs a look at every place: what the reference escape says
+ * (the event's copy in whole words must never show its padding). */
+static void check_event_str(const char *s, gsize n)
+{
+    g_autoptr(GString) val = g_string_new(NULL);
+    g_autofree char *valid = g_utf8_make_valid(s, (gssize)n);
+    ref_json_str(val, valid, strlen(valid));
+    const char *head = "{\"schema\":2,\"frame\":0,\"ts\":\"1970-01-01T00:00:00.000000Z\",\"proto\":\"x\"";
+    g_autofree char *want = g_strdup_printf("%s,\"a\":%s,\"b\":%s,\"c\":%s,\"d\":1}", head, val->str, val->str, val->str);
+    g_autofree char *z = g_strndup(s, n);
+    g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
+    tw_event_set_str(ev, "a", z);
+    tw_event_set_strn(ev, "b", s, n);
+    tw_event_take_str(ev, "c", g_strndup(s, n));
+    tw_event_set_int(ev, "d", 1);
+    g_autofree char *got = event_text(ev);
+    if (strcmp(got, want) != 0) {
+        g_autofree char *esc = g_strescape(got, NULL);
+        g_autofree char *wesc = g_strescape(want, NULL);
+        g_error("event string of %" G_GSIZE_FORMAT " bytes: got %s, want %s", n, esc, wesc);
+    }
+}
+
+static void test_event_strings(void)
+{
+    static const char specials[] = { '"', '\\', '\n', 0x01, 0x1f, (char)0xc3, (char)0xff, (char)0x80, ' ' };
+    char buf[40];
+    for (gsize n = 0; n < sizeof buf; n++) {
+        memset(buf, 'a', n);
+        check_event_str(buf, n);
+        for (gsize at = 0; at < n; at++) {
+            for (gsize k = 0; k < sizeof specials; k++) {
+                memset(buf, 'a', n);
+                buf[at] = specials[k];
+                check_event_str(buf, n);
+                if (at + 1 < n && (unsigned char)specials[k] == 0xc3) {
+                    buf[at + 1] = (char)0xa9; /* a whole é */
+                    check_event_str(buf, n);
+                }
+            }
+        }
+    }
+    /* many strings in one event: its storage, its chunks, a string too long
+     * for them; hex and time texts beside them */
+    g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
+    g_autoptr(GString) want = g_string_new("{\"schema\":2,\"frame\":0,\"ts\":\"1970-01-01T00:00:00.000000Z\",\"proto\":\"x\"");
+    for (int i = 0; i < 120; i++) {
+        gsize n = (gsize)(i * 29 % 300) + (i == 60 ? 70000 : 0);
+        GString *v = g_string_new(NULL);
+        for (gsize j = 0; j < n; j++)
+            g_string_append_c(v, (j + (gsize)i) % 53 == 0 ? '"' : (char)('a' + (j + (gsize)i) % 26));
+        char key[16];
+        g_snprintf(key, sizeof key, "s%d", i);
+        tw_event_set_str(ev, key, v->str);
+        g_string_append_printf(want, ",\"%s\":", key);
+        ref_json_str(want, v->str, v->len);
+        g_string_free(v, TRUE);
+    }
+    const guint8 bytes[] = { 0xde, 0xad, 0xbe, 0xef, 0x01 };
+    tw_event_set_hex(ev, "h", bytes, sizeof bytes);
+    tw_event_set_hex32(ev, "h32", 0x1234abcd);
+    tw_event_set_time(ev, "t", G_GINT64_CONSTANT(1700000000123456));
+    g_string_append(want, ",\"h\":\"deadbeef01\",\"h32\":\"0x1234abcd\",\"t\":\"2023-11-14T22:13:20.123456Z\"}");
+    g_autofree char *got = event_text(ev);
+    g_assert_cmpstr(got, ==, want->str);
+}
+
 /* What JsonGenerator writes for the string s (as a member name and as a
  * value): the reference of tw_json_strn_glib. */
 static char *glib_text(const char *s)
@@ -519,6 +616,7 @@ int main(int argc, char **argv)
     g_test_add_func("/json-writer/grows", test_writer_grows);
     g_test_add_func("/json-writer/integers", test_integers);
     g_test_add_func("/json-writer/event-keys", test_event_keys);
+    g_test_add_func("/json-writer/event-strings", test_event_strings);
     g_test_add_func("/json-writer/escape-glib", test_escape_glib);
     g_test_add_func("/json-writer/ecs-document", test_ecs_document);
     g_test_add_func("/json-writer/time-fixed", test_time_fixed);
