@@ -99,6 +99,28 @@ static void base64_sha1(const guint8 d[20], char out[28])
     out[o] = '=';
 }
 
+/* SHA-1 (FIPS 180-4) of n <= 55 bytes: they and their padding (section
+ * 5.1.1: 0x80, zeros, the length in bits as 64 bits big-endian) are one
+ * 64-byte block, given to nettle's compression function from the initial
+ * hash value (section 5.3.1); the digest is the state, big-endian.  What
+ * sha1_init/update/digest do, without their buffering for a message of
+ * any length. */
+static void sha1_one_block(const guint8 *m, gsize n, guint8 digest[SHA1_DIGEST_SIZE])
+{
+    guint8 block[64] = { 0 };
+    g_assert(n <= 55);
+    memcpy(block, m, n);
+    block[n] = 0x80;
+    guint64 bits = GUINT64_TO_BE((guint64)n * 8);
+    memcpy(block + 56, &bits, 8);
+    guint32 state[5] = { 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0 };
+    nettle_sha1_compress(state, block);
+    for (int i = 0; i < 5; i++) {
+        guint32 be = GUINT32_TO_BE(state[i]);
+        memcpy(digest + 4 * i, &be, 4);
+    }
+}
+
 static bool compute(guint16 seed, const char *saddr, const char *daddr, guint8 proto, guint16 sport,
                     guint16 dport, char out[TW_COMMUNITY_ID_LEN])
 {
@@ -152,10 +174,7 @@ static bool compute(guint16 seed, const char *saddr, const char *daddr, guint8 p
         buf[n++] = (guint8)dport;
     }
     guint8 digest[SHA1_DIGEST_SIZE];
-    struct sha1_ctx h;
-    sha1_init(&h);
-    sha1_update(&h, n, buf);
-    sha1_digest(&h, sizeof digest, digest);
+    sha1_one_block(buf, n, digest);
     out[0] = '1';
     out[1] = ':';
     base64_sha1(digest, out + 2);
