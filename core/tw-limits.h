@@ -527,11 +527,12 @@
  * slot replaces it; a later event of the replaced flow computes its ID
  * again (the same ID: only time is lost, never output).  A power of two. */
 #define TW_COMMUNITY_ID_CACHE_SLOTS 256
-/* Field keys remembered per thread as their NDJSON text (,"key":), by the
- * interned key's address (core/event.c, tw_event_to_json).  Bounds: memory
- * (56 bytes a slot, per thread).  When reached: a key that lands on a used
- * slot replaces it and the other is escaped again when next written (the
- * same text).  A power of two. */
+/* Field keys remembered per thread as their NDJSON text (,"key":), in
+ * pairs of slots chosen by the interned key's address (core/event.c,
+ * tw_event_to_json).  Bounds: memory (56 bytes a slot, per thread).  When
+ * reached: a key that lands on a full pair replaces the older of the two,
+ * which is escaped again when next written (the same text).  A power of
+ * two. */
 #define TW_JSON_KEY_CACHE_SLOTS 256
 /* KEY -> interned KEY_truncated, per thread (core/event.c truncated_key),
  * direct-mapped by the interned key's address.  Bounds: memory (16 bytes a

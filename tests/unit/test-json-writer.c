@@ -4,6 +4,7 @@
  * integers against printf, times against gmtime_r. */
 #include "core/event.h"
 #include "core/json-writer.h"
+#include "core/tw-limits.h"
 #include "output/sink.h"
 
 #include <json-glib/json-glib.h>
@@ -470,6 +471,41 @@ static void test_event_strings(void)
     g_assert_cmpstr(got, ==, want->str);
 }
 
+/* More keys than the key cache has slots, in events of many keys and one
+ * key, in several orders: every key written is its own (a hit in either
+ * slot of a pair, and what a miss puts there). */
+static void test_event_many_keys(void)
+{
+    enum { N = 3 * TW_JSON_KEY_CACHE_SLOTS };
+    const char *keys[N];
+    for (int i = 0; i < N; i++) {
+        char k[32];
+        g_snprintf(k, sizeof k, "%s%d", i % 5 ? "key_" : "a_somewhat_longer_key_", i);
+        keys[i] = g_intern_string(k);
+    }
+    const char *head = "{\"schema\":2,\"frame\":0,\"ts\":\"1970-01-01T00:00:00.000000Z\",\"proto\":\"x\"";
+    for (int round = 0; round < 4; round++) {
+        g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
+        g_autoptr(GString) want = g_string_new(head);
+        for (int j = 0; j < N; j++) {
+            int i = round == 1 ? N - 1 - j : round == 2 ? (j * 7) % N : j;
+            tw_event_set_int(ev, keys[i], i);
+            g_string_append_printf(want, ",\"%s\":%d", keys[i], i);
+        }
+        g_string_append_c(want, '}');
+        g_autofree char *got = event_text(ev);
+        g_assert_cmpstr(got, ==, want->str);
+        for (int j = 0; j < N; j += 13) { /* one key alone, after all the others */
+            int i = (j * 11 + round) % N;
+            g_autoptr(TwEvent) one = tw_event_new(NULL, "x");
+            tw_event_set_int(one, keys[i], 1);
+            g_autofree char *w1 = g_strdup_printf("%s,\"%s\":1}", head, keys[i]);
+            g_autofree char *g1 = event_text(one);
+            g_assert_cmpstr(g1, ==, w1);
+        }
+    }
+}
+
 /* What JsonGenerator writes for the string s (as a member name and as a
  * value): the reference of tw_json_strn_glib. */
 static char *glib_text(const char *s)
@@ -617,6 +653,7 @@ int main(int argc, char **argv)
     g_test_add_func("/json-writer/integers", test_integers);
     g_test_add_func("/json-writer/event-keys", test_event_keys);
     g_test_add_func("/json-writer/event-strings", test_event_strings);
+    g_test_add_func("/json-writer/event-many-keys", test_event_many_keys);
     g_test_add_func("/json-writer/escape-glib", test_escape_glib);
     g_test_add_func("/json-writer/ecs-document", test_ecs_document);
     g_test_add_func("/json-writer/time-fixed", test_time_fixed);
