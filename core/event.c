@@ -917,6 +917,46 @@ static void json_member_key(TwJsonWriter *w, const char *key)
     }
 }
 
+/* The JSON text of an interned string (the event's proto and transport,
+ * event.h), from a small per-thread cache by its address as the keys' (an
+ * interned string never changes, so a hit needs no compare). */
+#define INTERNED_TEXT_SLOTS 16 /* a power of two: the few protocols and carriers */
+
+static _Thread_local KeySlot interned_cache[INTERNED_TEXT_SLOTS];
+
+static void json_interned_str(TwJsonWriter *w, const char *s)
+{
+    guint64 h = (guint64)(guintptr)s * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+    KeySlot *slot = &interned_cache[h >> 60 & (INTERNED_TEXT_SLOTS - 1)];
+    if (G_LIKELY(slot->key == s)) {
+        tw_json_reserve(w, KEY_TEXT_MAX);
+        memcpy(w->p, slot->text, KEY_TEXT_MAX);
+        w->p += slot->len;
+        return;
+    }
+    gsize off = (gsize)(w->p - w->g->str);
+    tw_json_str(w, s);
+    gsize len = (gsize)(w->p - w->g->str) - off;
+    if (len <= KEY_TEXT_MAX) {
+        memcpy(slot->text, w->g->str + off, len);
+        slot->len = (guint32)len;
+        slot->key = s;
+    }
+}
+
+/* An address of the event (src, dst: TW_ADDR_STRLEN bytes): one that ends
+ * within 40 bytes is read in whole words (tw_json_strn_words; all of them
+ * lie in the array). */
+static inline void json_addr(TwJsonWriter *w, const char a[TW_ADDR_STRLEN])
+{
+    gsize n = strnlen(a, TW_ADDR_STRLEN);
+    G_STATIC_ASSERT(TW_ADDR_STRLEN >= 40);
+    if (n <= 40)
+        tw_json_strn_words(w, a, n);
+    else
+        tw_json_str(w, a); /* as before, also without a NUL in the array */
+}
+
 /* JSON strings as json-writer.h escapes them (RFC 8259 7): bytes >= 0x80
  * pass through as the strings are UTF-8 by construction, except invalid
  * sequences which are replaced so the output always parses. */
@@ -931,20 +971,20 @@ void tw_event_to_json(const TwEvent *ev, GString *out)
     tw_format_time(ev->ts_us, w->p + 7); /* 27 bytes and a NUL, overwritten next */
     w->p += 7 + 27;
     tw_json_lit(w, "\",\"proto\":");
-    tw_json_str(w, ev->proto);
+    json_interned_str(w, ev->proto);
     if (ev->src[0]) {
         tw_json_lit(w, ",\"src\":");
-        tw_json_str(w, ev->src);
+        json_addr(w, ev->src);
         tw_json_lit(w, ",\"sport\":");
         tw_json_u64(w, ev->sport);
         tw_json_lit(w, ",\"dst\":");
-        tw_json_str(w, ev->dst);
+        json_addr(w, ev->dst);
         tw_json_lit(w, ",\"dport\":");
         tw_json_u64(w, ev->dport);
     }
     if (ev->transport) {
         tw_json_lit(w, ",\"transport\":");
-        tw_json_str(w, ev->transport);
+        json_interned_str(w, ev->transport);
     }
     if (ev->ip_proto) {
         tw_json_lit(w, ",\"ip_proto\":");

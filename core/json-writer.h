@@ -56,9 +56,37 @@ static inline void tw_json_char(TwJsonWriter *w, char c)
     *w->p++ = c;
 }
 
-/* Decimal integers, no printf: 0, 18446744073709551615, -9223372036854775808. */
-void tw_json_u64(TwJsonWriter *w, guint64 v);
-void tw_json_i64(TwJsonWriter *w, gint64 v);
+/* "00" "01" … "99": the two digits of each number below 100. */
+extern const char tw_json_digit_pairs[200];
+
+/* Decimal integers, no printf: 0, 18446744073709551615, -9223372036854775808.
+ * Numbers below 100 (most message types, encryption types, versions) are
+ * written here; the others by the _long forms. */
+void tw_json_u64_long(TwJsonWriter *w, guint64 v);
+void tw_json_i64_long(TwJsonWriter *w, gint64 v);
+
+static inline void tw_json_u64(TwJsonWriter *w, guint64 v)
+{
+    if (v >= 100) {
+        tw_json_u64_long(w, v);
+        return;
+    }
+    tw_json_reserve(w, 2);
+    if (v < 10) {
+        *w->p++ = (char)('0' + v);
+    } else {
+        memcpy(w->p, tw_json_digit_pairs + 2 * v, 2);
+        w->p += 2;
+    }
+}
+
+static inline void tw_json_i64(TwJsonWriter *w, gint64 v)
+{
+    if (v >= 0)
+        tw_json_u64(w, (guint64)v);
+    else
+        tw_json_i64_long(w, v);
+}
 
 /* `s` (n bytes, no NUL needed) as a quoted, escaped JSON string. */
 void tw_json_strn(TwJsonWriter *w, const char *s, gsize n);

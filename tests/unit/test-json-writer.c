@@ -251,6 +251,10 @@ static void test_integers(void)
     check_int(G_MININT64);
     check_int(G_MININT64 + 1);
     check_int(G_MAXINT64);
+    for (gint64 v = -1000; v <= 100000; v++) /* the short forms, the 32-bit loop */
+        check_int(v);
+    for (gint64 d = -3; d <= 3; d++) /* both sides of the 32-bit limit */
+        check_int((gint64)G_MAXUINT32 + d);
     /* every digit count, on both sides of each power of ten */
     guint64 p = 1;
     for (int d = 0; d < 20; d++) {
@@ -506,6 +510,40 @@ static void test_event_many_keys(void)
     }
 }
 
+/* The header of events of many protocols and carriers (interned, their
+ * text cached by address) and addresses of every length, one after the
+ * other: each line says its own. */
+static void test_event_header(void)
+{
+    static const char *const addrs[] = {
+        "1.2.3.4", "10.0.0.1", "192.168.100.200", "fe80::1", "2001:db8::abcd:ef01:2345",
+        "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.254", /* 45 characters: past the words */
+        "1234:5678:9abc:def0:1234:5678:9abc:def0",       /* 39 */
+        "1234:5678:9abc:def0:1234:5678:9abc:def0:1",     /* 41 (not an address: never mind) */
+        "a\"b", /* what --from-events may bring: escaped */
+    };
+    for (int i = 0; i < 200; i++) {
+        char proto[16], transport[16];
+        g_snprintf(proto, sizeof proto, "proto%d", i % 37);
+        g_snprintf(transport, sizeof transport, i % 3 ? "tcp%d" : "udp%d", i % 23);
+        const char *src = addrs[i % G_N_ELEMENTS(addrs)], *dst = addrs[(i / 3) % G_N_ELEMENTS(addrs)];
+        TwPacketInfo pi = { .frame = (guint64)i * 997, .sport = (guint16)(i * 331), .dport = (guint16)i };
+        g_strlcpy(pi.src, src, sizeof pi.src);
+        g_strlcpy(pi.dst, dst, sizeof pi.dst);
+        g_autoptr(TwEvent) ev = tw_event_new(&pi, proto);
+        ev->transport = tw_event_intern(transport);
+        g_autoptr(GString) want = g_string_new(NULL);
+        g_string_append_printf(want, "{\"schema\":2,\"frame\":%d,\"ts\":\"1970-01-01T00:00:00.000000Z\",\"proto\":\"%s\",\"src\":",
+                               i * 997, proto);
+        ref_json_str(want, src, strlen(src));
+        g_string_append_printf(want, ",\"sport\":%u,\"dst\":", (guint16)(i * 331));
+        ref_json_str(want, dst, strlen(dst));
+        g_string_append_printf(want, ",\"dport\":%d,\"transport\":\"%s\"}", i, transport);
+        g_autofree char *got = event_text(ev);
+        g_assert_cmpstr(got, ==, want->str);
+    }
+}
+
 /* What JsonGenerator writes for the string s (as a member name and as a
  * value): the reference of tw_json_strn_glib. */
 static char *glib_text(const char *s)
@@ -654,6 +692,7 @@ int main(int argc, char **argv)
     g_test_add_func("/json-writer/event-keys", test_event_keys);
     g_test_add_func("/json-writer/event-strings", test_event_strings);
     g_test_add_func("/json-writer/event-many-keys", test_event_many_keys);
+    g_test_add_func("/json-writer/event-header", test_event_header);
     g_test_add_func("/json-writer/escape-glib", test_escape_glib);
     g_test_add_func("/json-writer/ecs-document", test_ecs_document);
     g_test_add_func("/json-writer/time-fixed", test_time_fixed);
