@@ -112,7 +112,7 @@ static inline guint64 tw_json_needs_look(guint64 x)
  * are readable at s (what lies past the n bytes is copied too, and not
  * counted): copied a word at a time when no byte needs a look, else
  * written by tw_json_strn from the start. */
-static inline void tw_json_strn_words(TwJsonWriter *w, const char *s, gsize n)
+static inline __attribute__((always_inline)) void tw_json_strn_words(TwJsonWriter *w, const char *s, gsize n)
 {
     tw_json_reserve(w, n + 2 + 8);
     char *o = w->p + 1;
