@@ -544,6 +544,26 @@ static void test_event_header(void)
     }
 }
 
+/* MAC addresses with every byte value at every place. */
+static void test_event_macs(void)
+{
+    for (int i = 0; i < 256; i++) {
+        g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
+        ev->has_mac = true;
+        for (int k = 0; k < 6; k++) {
+            ev->src_mac[k] = (guint8)(i + 37 * k);
+            ev->dst_mac[k] = (guint8)(255 - i - 11 * k);
+        }
+        const guint8 *a = ev->src_mac, *b = ev->dst_mac;
+        g_autofree char *want = g_strdup_printf(
+            "{\"schema\":2,\"frame\":0,\"ts\":\"1970-01-01T00:00:00.000000Z\",\"proto\":\"x\","
+            "\"src_mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\",\"dst_mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\"}",
+            a[0], a[1], a[2], a[3], a[4], a[5], b[0], b[1], b[2], b[3], b[4], b[5]);
+        g_autofree char *got = event_text(ev);
+        g_assert_cmpstr(got, ==, want);
+    }
+}
+
 /* What JsonGenerator writes for the string s (as a member name and as a
  * value): the reference of tw_json_strn_glib. */
 static char *glib_text(const char *s)
@@ -693,6 +713,7 @@ int main(int argc, char **argv)
     g_test_add_func("/json-writer/event-strings", test_event_strings);
     g_test_add_func("/json-writer/event-many-keys", test_event_many_keys);
     g_test_add_func("/json-writer/event-header", test_event_header);
+    g_test_add_func("/json-writer/event-macs", test_event_macs);
     g_test_add_func("/json-writer/escape-glib", test_escape_glib);
     g_test_add_func("/json-writer/ecs-document", test_ecs_document);
     g_test_add_func("/json-writer/time-fixed", test_time_fixed);
