@@ -147,9 +147,15 @@ static void block_free(EventBlock *b)
 }
 
 #if TW_EVENT_POOL > 0
+/* Integer lists of freed events are kept too, emptied (a Kerberos event
+ * has one or two: etypes, padata types), when they hold gint64 and have
+ * not grown past TW_INTLIST_POOLED_LEN. */
+#define TW_INTLIST_POOLED_LEN 256
+
 typedef struct {
-    guint n;
+    guint n, nlists;
     EventBlock *free[TW_EVENT_POOL];
+    GArray *lists[TW_EVENT_POOL];
 } EventPool;
 
 static void event_pool_free(gpointer p)
@@ -157,6 +163,8 @@ static void event_pool_free(gpointer p)
     EventPool *pool = p;
     for (guint i = 0; i < pool->n; i++)
         block_free(pool->free[i]);
+    for (guint i = 0; i < pool->nlists; i++)
+        g_array_unref(pool->lists[i]);
     g_free(pool);
 }
 
@@ -174,6 +182,32 @@ static EventPool *pool_get(void)
     return event_pool;
 }
 #endif
+
+/* An empty list of gint64 for an INTLIST field (transfer full). */
+static GArray *intlist_new(void)
+{
+#if TW_EVENT_POOL > 0
+    EventPool *pool = pool_get();
+    if (pool->nlists)
+        return pool->lists[--pool->nlists];
+#endif
+    return g_array_sized_new(FALSE, FALSE, sizeof(gint64), 8);
+}
+
+/* The end of an INTLIST field's list (transfer full of a). */
+static void intlist_release(GArray *a)
+{
+#if TW_EVENT_POOL > 0
+    EventPool *pool = pool_get();
+    if (pool->nlists < TW_EVENT_POOL && a->len <= TW_INTLIST_POOLED_LEN &&
+        g_array_get_element_size(a) == sizeof(gint64)) {
+        g_array_set_size(a, 0);
+        pool->lists[pool->nlists++] = a;
+        return;
+    }
+#endif
+    g_array_unref(a);
+}
 
 TwEvent *tw_event_new(const TwPacketInfo *pi, const char *proto)
 {
@@ -249,7 +283,7 @@ static void field_clear(TwField *f)
         break;
     case TW_FIELD_INTLIST:
         if (f->v.ilist)
-            g_array_unref(f->v.ilist);
+            intlist_release(f->v.ilist);
         break;
     case TW_FIELD_STRLIST:
         if (f->v.slist)
@@ -286,7 +320,7 @@ void tw_event_free(TwEvent *ev)
                 g_free(f->v.s);
         } else if (f->type == TW_FIELD_INTLIST) {
             if (f->v.ilist)
-                g_array_unref(f->v.ilist);
+                intlist_release(f->v.ilist);
         } else if (f->type == TW_FIELD_STRLIST) {
             if (f->v.slist)
                 g_ptr_array_unref(f->v.slist);
@@ -571,7 +605,7 @@ void tw_event_append_int(TwEvent *ev, const char *key, gint64 v)
         g_array_append_val(cf->v.ilist, v);
         return;
     }
-    GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), 8);
+    GArray *a = intlist_new();
     g_array_append_val(a, v);
     tw_event_take_intlist(ev, key, a);
 }

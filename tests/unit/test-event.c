@@ -313,6 +313,48 @@ static void test_rename_and_remove(void)
             g_assert_true(g_array_index(ev->fields, TwField, i).key != g_array_index(ev->fields, TwField, j).key);
 }
 
+/* Integer lists of freed and replaced fields are used again (event.c keeps
+ * them per thread): a list in a new event holds what was appended to it
+ * there, never what an earlier event's list held. */
+static void test_intlists_reused(void)
+{
+    for (int round = 0; round < 200; round++) {
+        g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
+        for (int i = 0; i <= round % 7; i++)
+            tw_event_append_int(ev, "etypes", round * 10 + i);
+        GArray *big = g_array_new(FALSE, FALSE, sizeof(gint64));
+        for (gint64 i = 0; i < 300 + round; i++)
+            g_array_append_val(big, i);
+        tw_event_take_intlist(ev, "big", big);
+        tw_event_append_int(ev, "gone", 5);
+        tw_event_append_int(ev, "gone", 6);
+        tw_event_remove(ev, "gone");
+        tw_event_append_int(ev, "replaced", 7);
+        tw_event_set_int(ev, "replaced", 8); /* the list goes, an int comes */
+        tw_event_append_int(ev, "again", 9);
+        GArray *mine = g_array_new(FALSE, FALSE, sizeof(gint64));
+        gint64 v = -round;
+        g_array_append_val(mine, v);
+        tw_event_take_intlist(ev, "again", mine); /* replaces the list */
+        const TwField *f = tw_event_get(ev, "etypes");
+        g_assert_nonnull(f);
+        g_assert_cmpint(f->type, ==, TW_FIELD_INTLIST);
+        g_assert_cmpuint(f->v.ilist->len, ==, (guint)(round % 7 + 1));
+        for (guint i = 0; i < f->v.ilist->len; i++)
+            g_assert_cmpint(g_array_index(f->v.ilist, gint64, i), ==, round * 10 + (gint64)i);
+        g_assert_cmpuint(tw_event_get(ev, "big")->v.ilist->len, ==, (guint)(300 + round));
+        g_assert_false(tw_event_has(ev, "gone"));
+        g_assert_cmpint(tw_event_get_int(ev, "replaced", 0), ==, 8);
+        const TwField *a = tw_event_get(ev, "again");
+        g_assert_cmpuint(a->v.ilist->len, ==, 1);
+        g_assert_cmpint(g_array_index(a->v.ilist, gint64, 0), ==, -round);
+        g_autoptr(GString) js = g_string_new(NULL);
+        tw_event_to_json(ev, js);
+        g_autofree char *et = g_strdup_printf("\"etypes\":[%d", round * 10);
+        g_assert_nonnull(strstr(js->str, et));
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -326,5 +368,6 @@ int main(int argc, char **argv)
     g_test_add_func("/event/set-time-repeats", test_set_time_repeats);
     g_test_add_func("/event/truncated-marks", test_truncated_marks);
     g_test_add_func("/event/rename-and-remove", test_rename_and_remove);
+    g_test_add_func("/event/intlists-reused", test_intlists_reused);
     return g_test_run();
 }
