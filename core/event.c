@@ -466,6 +466,24 @@ void tw_event_take_str(TwEvent *ev, const char *key, char *s)
     f->v.s = s;
 }
 
+/* memcpy(d, s, n) without a call for the short texts most fields are:
+ * two copies of fixed size that overlap, each within the n bytes. */
+static inline void copy_short(char *d, const char *s, gsize n)
+{
+    if (n >= 8 && n <= 16) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n < 4) {
+        for (gsize i = 0; i < n; i++)
+            d[i] = s[i];
+    } else {
+        memcpy(d, s, n);
+    }
+}
+
 /* What event_str_alloc gives is at most a quarter chunk: its length fits
  * TwField.str_len_. */
 G_STATIC_ASSERT(TW_EVENT_STR_CHUNK / 4 <= G_MAXUINT16);
@@ -483,7 +501,7 @@ static void set_text(TwEvent *ev, const char *key, const char *s, gsize n, bool 
     char *d = event_str_alloc(ev, room);
     if (G_LIKELY(d)) {
         memcpy(d + room - 8, "        ", 8);
-        memcpy(d, s, n);
+        copy_short(d, s, n);
         guint64 high = 0;
         for (gsize i = 0; i < n; i += 8) {
             guint64 x;
