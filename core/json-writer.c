@@ -81,6 +81,25 @@ static inline guint digits_u64(guint64 v)
 void tw_json_u64_long(TwJsonWriter *w, guint64 v)
 {
     tw_json_reserve(w, 20);
+    if (v >= 100 && v < 100000) { /* 3 to 5 digits (ports, frame numbers), without a count */
+        guint32 u = (guint32)v;
+        char *o = w->p;
+        if (u < 1000) {
+            o[0] = (char)('0' + u / 100);
+            memcpy(o + 1, tw_json_digit_pairs + 2 * (u % 100), 2);
+            w->p += 3;
+        } else if (u < 10000) {
+            memcpy(o, tw_json_digit_pairs + 2 * (u / 100), 2);
+            memcpy(o + 2, tw_json_digit_pairs + 2 * (u % 100), 2);
+            w->p += 4;
+        } else {
+            o[0] = (char)('0' + u / 10000);
+            memcpy(o + 1, tw_json_digit_pairs + 2 * (u / 100 % 100), 2);
+            memcpy(o + 3, tw_json_digit_pairs + 2 * (u % 100), 2);
+            w->p += 5;
+        }
+        return;
+    }
     guint n = digits_u64(v);
     tw_json_format_u64(v, w->p + n);
     w->p += n;

@@ -255,6 +255,20 @@ static void test_integers(void)
         check_int(v);
     for (gint64 d = -3; d <= 3; d++) /* both sides of the 32-bit limit */
         check_int((gint64)G_MAXUINT32 + d);
+    for (guint64 v = 0; v < 1000; v++) { /* the _long forms answer for any number too */
+        g_autoptr(GString) g = g_string_new(NULL);
+        TwJsonWriter w;
+        tw_json_writer_begin(&w, g);
+        tw_json_u64_long(&w, v);
+        tw_json_char(&w, ' ');
+        tw_json_i64_long(&w, -(gint64)v);
+        tw_json_writer_end(&w);
+        g_autofree char *want = g_strdup_printf("%" G_GUINT64_FORMAT " -%" G_GUINT64_FORMAT, v, v);
+        if (v == 0)
+            g_assert_cmpstr(g->str, ==, "0 0");
+        else
+            g_assert_cmpstr(g->str, ==, want);
+    }
     /* every digit count, on both sides of each power of ten */
     guint64 p = 1;
     for (int d = 0; d < 20; d++) {
