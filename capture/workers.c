@@ -11,8 +11,6 @@
  * waited 0.3 s and each of 2 workers 0.6 s of a 2 s run (DC mix, 256 MiB);
  * now neither waits more than 0.1 s. */
 #include "workers.h"
-#include "ip.h"
-#include "link.h"
 #include "notify.h"
 #include "pipeline.h"
 #include "dissectors/framer.h"
@@ -72,6 +70,7 @@ typedef struct {
     gint64 *ts;      /* frames[i].ts_us, packed: every shard scans them for its ticks */
     guint8 *shard_of;
     gsize *offset; /* frame bytes at arena + offset */
+    TwFrameHeaders *hdr; /* each frame's, decoded once: for its shard, then its pipeline */
     /* Several workers (batch_index): ts_max[i] is the latest of ts[0..i],
      * and the frames of shard s are own[own_at[s]] to own[own_at[s + 1]]
      * (in input order), so that a shard skips at once over the frames of
@@ -146,33 +145,52 @@ guint tw_workers_processors(void)
 
 /* ---- routing ---- */
 
-/* The shard of a frame: FNV-1a over the lower, then the higher address of
- * its IP header, so both directions land together, fragments (no ports)
- * with their datagram's other packets.  Frames that are not IP go to
+/* The shard of a frame (tests/unit/test-shard.c): FNV-1a over the lower,
+ * then the higher address of its IP header, so both directions land
+ * together, fragments (no ports) with their datagram's other packets.
+ * Frames that are not IP go to
  * shard 0, where they are only counted. */
-static guint8 shard_for(const TwFrame *f)
+guint tw_workers_shard_of(const TwFrameHeaders *hd)
 {
-    TwLinkResult lr;
-    if (tw_link_decode(f->linktype, f->data, f->caplen, f->origlen, &lr) != TW_LINK_OK)
+    if (hd->link != TW_LINK_OK || hd->ip_status != TW_IP_OK)
         return 0;
-    TwIpPacket ip;
-    if (tw_ip_decode(lr.l3, lr.l3_caplen, lr.l3_origlen, &ip) != TW_IP_OK)
-        return 0;
-    gsize alen = ip.version == 4 ? 4 : 16;
-    const guint8 *a = ip.src, *b = ip.dst;
+    const TwIpPacket *ip = &hd->ip;
+    if (ip->version == 4) {
+        /* The same hash, unrolled: the addresses compared as big-endian
+         * numbers are compared as memcmp compares their bytes. */
+        const guint8 *s = ip->src, *d = ip->dst;
+        guint32 sv = (guint32)s[0] << 24 | (guint32)s[1] << 16 | (guint32)s[2] << 8 | s[3];
+        guint32 dv = (guint32)d[0] << 24 | (guint32)d[1] << 16 | (guint32)d[2] << 8 | d[3];
+        guint32 lo = sv < dv ? sv : dv, hi = sv < dv ? dv : sv;
+        guint32 h = (2166136261u ^ 4u) * 16777619u;
+#define FNV_BYTE(x) h = (h ^ (guint8)(x)) * 16777619u
+        FNV_BYTE(lo >> 24);
+        FNV_BYTE(lo >> 16);
+        FNV_BYTE(lo >> 8);
+        FNV_BYTE(lo);
+        FNV_BYTE(hi >> 24);
+        FNV_BYTE(hi >> 16);
+        FNV_BYTE(hi >> 8);
+        FNV_BYTE(hi);
+#undef FNV_BYTE
+        h ^= h >> 16;
+        return h % TW_WORKER_SHARDS;
+    }
+    gsize alen = 16;
+    const guint8 *a = ip->src, *b = ip->dst;
     if (memcmp(a, b, alen) > 0) {
         const guint8 *t = a;
         a = b;
         b = t;
     }
     guint32 h = 2166136261u;
-    h = (h ^ ip.version) * 16777619u;
+    h = (h ^ ip->version) * 16777619u;
     for (gsize i = 0; i < alen; i++)
         h = (h ^ a[i]) * 16777619u;
     for (gsize i = 0; i < alen; i++)
         h = (h ^ b[i]) * 16777619u;
     h ^= h >> 16;
-    return (guint8)(h % TW_WORKER_SHARDS);
+    return h % TW_WORKER_SHARDS;
 }
 
 /* ---- the shards ---- */
@@ -263,7 +281,7 @@ static void dissect_all(TwWorkers *w, guint slot)
         sh->pos = i;
         live |= 1u << own;
         tw_framer_pool_use(&sh->pool);
-        tw_pipeline_frame(sh->pl, f);
+        tw_pipeline_frame_decoded(sh->pl, f, &b->hdr[i]);
         sh->deadline = tw_pipeline_next_deadline(sh->pl);
         if (sh->deadline < soonest)
             soonest = sh->deadline;
@@ -338,7 +356,7 @@ static void dissect_shard(TwWorkers *w, guint s, guint64 seq)
             if (j == b->n)
                 break;
             sh->pos = j;
-            tw_pipeline_frame(sh->pl, &b->frames[j]);
+            tw_pipeline_frame_decoded(sh->pl, &b->frames[j], &b->hdr[j]);
             deadline = tw_pipeline_next_deadline(sh->pl);
             i = j + 1;
         }
@@ -506,6 +524,7 @@ static void batch_grow(Batch *b, guint cap)
     b->ts = g_renew(gint64, b->ts, b->cap);
     b->shard_of = g_renew(guint8, b->shard_of, b->cap);
     b->offset = g_renew(gsize, b->offset, b->cap);
+    b->hdr = g_renew(TwFrameHeaders, b->hdr, b->cap);
     b->ts_max = g_renew(gint64, b->ts_max, b->cap);
     b->own = g_renew(guint32, b->own, b->cap);
 }
@@ -548,7 +567,6 @@ static void batch_add(Batch *b, const TwFrame *f)
     b->frames[b->n] = *f;
     b->ts[b->n] = f->ts_us;
     b->offset[b->n] = b->used;
-    b->shard_of[b->n] = shard_for(f);
     b->used += f->caplen;
     b->n++;
 }
@@ -577,7 +595,8 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
                 batch_grow(b, 1);
             b->frames[0] = f;
             b->ts[0] = f.ts_us;
-            b->shard_of[0] = shard_for(&f);
+            tw_frame_headers(&b->frames[0], &b->hdr[0]);
+            b->shard_of[0] = tw_workers_shard_of(&b->hdr[0]);
             b->n = 1;
         }
         return r;
@@ -594,8 +613,12 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
             w->cfg.on_frame(&f, src, w->cfg.frame_user);
         batch_add(b, &f);
     }
-    for (guint i = 0; i < b->n; i++)
+    /* The arena moves no more: the headers are decoded where the bytes stay. */
+    for (guint i = 0; i < b->n; i++) {
         b->frames[i].data = b->arena + b->offset[i];
+        tw_frame_headers(&b->frames[i], &b->hdr[i]);
+        b->shard_of[i] = tw_workers_shard_of(&b->hdr[i]);
+    }
     batch_index(b);
     return r;
 }
@@ -785,6 +808,7 @@ void tw_workers_free(TwWorkers *w)
         g_free(w->batch[i].ts);
         g_free(w->batch[i].shard_of);
         g_free(w->batch[i].offset);
+        g_free(w->batch[i].hdr);
         g_free(w->batch[i].ts_max);
         g_free(w->batch[i].own);
         g_free(w->batch[i].arena);
