@@ -47,8 +47,13 @@ typedef struct {
     guint len, cap;
 } KeyedVec;
 
+/* Cache lines: two threads dissect neighbouring shards at once (task_take
+ * gives thread i the shards s % N == i), and each writes its shard's pool,
+ * vectors and positions at every frame: each shard on lines of its own. */
+#define CACHE_LINE 64
+
 typedef struct {
-    TwPipeline *pl;
+    _Alignas(CACHE_LINE) TwPipeline *pl;
     TwFramerPool pool;
     KeyedVec out[SLOTS]; /* per batch slot */
     GString *text[SLOTS]; /* the events' lines, per batch slot (emit_line), or NULL */
@@ -708,7 +713,7 @@ int tw_workers_run(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop, GEr
 
 TwWorkers *tw_workers_new(const TwWorkersConfig *cfg)
 {
-    TwWorkers *w = g_new0(TwWorkers, 1);
+    TwWorkers *w = g_aligned_alloc0(1, sizeof(TwWorkers), CACHE_LINE); /* Shard's alignment */
     w->cfg = *cfg;
     w->nworkers = cfg->workers ? cfg->workers : 1;
     if (w->nworkers > TW_WORKER_SHARDS)
@@ -818,5 +823,5 @@ void tw_workers_free(TwWorkers *w)
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->go);
     pthread_cond_destroy(&w->finished);
-    g_free(w);
+    g_aligned_free(w);
 }
