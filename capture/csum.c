@@ -20,12 +20,17 @@ static inline __attribute__((always_inline)) guint64 sum_native(guint64 s, const
         const TwV2u64 low = { 0xffffffffu, 0xffffffffu };
         TwV2u64 a = { 0, 0 }, b = { 0, 0 };
         do {
-            TwV2u64 v[4];
-            memcpy(v, p, 64);
-            a += (v[0] & low) + (v[1] & low);
-            b += (v[0] >> 32) + (v[1] >> 32);
-            a += (v[2] & low) + (v[3] & low);
-            b += (v[2] >> 32) + (v[3] >> 32);
+            /* Four loads of their own: one memcpy into an array of four
+             * was copied through the stack and loaded twice. */
+            TwV2u64 v0, v1, v2, v3;
+            memcpy(&v0, p, 16);
+            memcpy(&v1, p + 16, 16);
+            memcpy(&v2, p + 32, 16);
+            memcpy(&v3, p + 48, 16);
+            a += (v0 & low) + (v1 & low);
+            b += (v0 >> 32) + (v1 >> 32);
+            a += (v2 & low) + (v3 & low);
+            b += (v2 >> 32) + (v3 >> 32);
             p += 64;
             len -= 64;
         } while (len >= 64);
@@ -62,6 +67,48 @@ static inline __attribute__((always_inline)) guint64 sum_native(guint64 s, const
     return s;
 }
 
+/* x86-64 with AVX2 (checked at run time): the same sums in 256-bit lanes,
+ * 128 bytes per iteration, then sum_native for the rest (no lane can
+ * overflow either: four times fewer additions per lane than bytes / 8). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define TW_CSUM_AVX2 1
+typedef guint64 TwV4u64 __attribute__((vector_size(32)));
+
+__attribute__((target("avx2"))) static guint64 sum_avx2(guint64 s, const guint8 *p, guint32 len)
+{
+    if (len >= 128) {
+        const TwV4u64 low = { 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu };
+        TwV4u64 a = { 0, 0, 0, 0 }, b = { 0, 0, 0, 0 };
+        do {
+            TwV4u64 v0, v1, v2, v3;
+            memcpy(&v0, p, 32);
+            memcpy(&v1, p + 32, 32);
+            memcpy(&v2, p + 64, 32);
+            memcpy(&v3, p + 96, 32);
+            a += (v0 & low) + (v1 & low);
+            b += (v0 >> 32) + (v1 >> 32);
+            a += (v2 & low) + (v3 & low);
+            b += (v2 >> 32) + (v3 >> 32);
+            p += 128;
+            len -= 128;
+        } while (len >= 128);
+        a += b;
+        s += a[0] + a[1] + a[2] + a[3];
+    }
+    return sum_native(s, p, len);
+}
+#endif
+
+/* The sum of a segment's bytes: AVX2 where the processor has it. */
+static inline __attribute__((always_inline)) guint64 sum_bytes(guint64 s, const guint8 *p, guint32 len)
+{
+#ifdef TW_CSUM_AVX2
+    if (len >= 128 && __builtin_cpu_supports("avx2"))
+        return sum_avx2(s, p, len);
+#endif
+    return sum_native(s, p, len);
+}
+
 static guint32 fold(guint64 s)
 {
     while (s >> 16)
@@ -71,7 +118,7 @@ static guint32 fold(guint64 s)
 
 guint16 tw_csum_sum(const guint8 *p, guint32 len)
 {
-    guint32 s = fold(sum_native(0, p, len));
+    guint32 s = fold(sum_bytes(0, p, len));
     /* Native order to network order (RFC 1071 1.2 (B)). */
     return (guint16)(G_BYTE_ORDER == G_LITTLE_ENDIAN ? GUINT16_SWAP_LE_BE(s) : s);
 }
@@ -110,6 +157,6 @@ TwCsum tw_l4_checksum(const TwIpPacket *ip)
         pseudo[7] = ip->proto;
         s = sum_native(s, pseudo, 8);
     }
-    s = sum_native(s, p, len);
+    s = sum_bytes(s, p, len);
     return fold(s) == 0xffff ? TW_CSUM_OK : TW_CSUM_BAD;
 }

@@ -244,8 +244,10 @@ bool tw_flow_enforce_budget(TwFlowTable *t)
     while (t->state_total > t->state_budget && (victim = oldest_flow(t)) != NULL) {
         if (!victim->closed)
             evicted++;
-        tw_cap_count(t->notify, victim->closed ? "flows.evicted_closed" : "flows.budget_evicted",
-                     1);
+        if (victim->closed)
+            tw_cap_count(t->notify, "flows.evicted_closed", 1);
+        else
+            tw_cap_count(t->notify, "flows.budget_evicted", 1);
         tw_flow_close(t, victim, TW_FLOW_EVICTED);
     }
     if (evicted)

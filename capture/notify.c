@@ -3,6 +3,7 @@
 #include "caps.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 GHashTable *tw_counters_new(void)
 {
@@ -20,10 +21,18 @@ guint64 *tw_counter_ptr(GHashTable *counters, const char *name)
     return v;
 }
 
-void tw_cap_count(TwCapNotify *n, const char *name, guint64 k)
+void tw_cap_count_literal(TwCapNotify *n, const char *name, guint64 k)
 {
-    if (n && n->counters)
-        *tw_counter_ptr(n->counters, name) += k;
+    if (!n || !n->counters)
+        return;
+    guintptr h = (guintptr)name;
+    G_STATIC_ASSERT((TW_CAP_COUNT_CACHE & (TW_CAP_COUNT_CACHE - 1)) == 0);
+    TwCapCountEntry *e = &n->cache[(h ^ (h >> 6)) & (TW_CAP_COUNT_CACHE - 1)];
+    if (G_UNLIKELY(e->name != name)) {
+        e->counter = tw_counter_ptr(n->counters, name);
+        e->name = name;
+    }
+    *e->counter += k;
 }
 
 void tw_cap_notify_init(TwCapNotify *n, GHashTable *counters)
@@ -32,6 +41,7 @@ void tw_cap_notify_init(TwCapNotify *n, GHashTable *counters)
     n->anomaly = NULL;
     n->user = NULL;
     n->anomaly_emitted = g_hash_table_new(g_direct_hash, g_direct_equal);
+    memset(n->cache, 0, sizeof n->cache);
 }
 
 void tw_cap_notify_clear(TwCapNotify *n)
@@ -45,7 +55,8 @@ void tw_cap_anomaly(TwCapNotify *n, const char *kind, const char *fmt, ...)
         return;
     char name[96];
     g_snprintf(name, sizeof name, "anomaly.%s", kind);
-    tw_cap_count(n, name, 1);
+    if (n->counters)
+        *tw_counter_ptr(n->counters, name) += 1; /* not tw_cap_count: name is on the stack */
     if (!n->anomaly || !n->anomaly_emitted)
         return;
     const char *k = g_intern_string(kind);

@@ -644,7 +644,15 @@ static void unsupported_link(TwPipeline *pl, int linktype)
             name ? name : "unknown");
 }
 
-static void process_frame(TwPipeline *pl, const TwFrame *f)
+void tw_frame_headers(const TwFrame *f, TwFrameHeaders *h)
+{
+    h->link = tw_link_decode(f->linktype, f->data, f->caplen, f->origlen, &h->lr);
+    h->ip_status = h->link == TW_LINK_OK
+                       ? tw_ip_decode(h->lr.l3, h->lr.l3_caplen, h->lr.l3_origlen, &h->ip)
+                       : TW_IP_MALFORMED;
+}
+
+static void process_frame(TwPipeline *pl, const TwFrame *f, const TwFrameHeaders *h)
 {
     *pl->c_frames += 1;
     *pl->c_bytes += f->caplen;
@@ -653,8 +661,8 @@ static void process_frame(TwPipeline *pl, const TwFrame *f)
     pl->cur_sport = pl->cur_dport = 0;
     pl->cur_used = false;
 
-    TwLinkResult lr;
-    switch (tw_link_decode(f->linktype, f->data, f->caplen, f->origlen, &lr)) {
+    const TwLinkResult *lr = &h->lr;
+    switch (h->link) {
     case TW_LINK_OK:
         break;
     case TW_LINK_UNSUPPORTED:
@@ -668,8 +676,7 @@ static void process_frame(TwPipeline *pl, const TwFrame *f)
         return;
     }
 
-    TwIpPacket ip;
-    switch (tw_ip_decode(lr.l3, lr.l3_caplen, lr.l3_origlen, &ip)) {
+    switch (h->ip_status) {
     case TW_IP_OK:
         break;
     case TW_IP_TRUNCATED:
@@ -682,26 +689,27 @@ static void process_frame(TwPipeline *pl, const TwFrame *f)
         *pl->c_ip_unsupported += 1;
         return;
     }
-    pl->cur_ip = &ip;
-    if (ip.length_from_frame)
+    const TwIpPacket *ip = &h->ip;
+    pl->cur_ip = ip;
+    if (ip->length_from_frame)
         *pl->c_ip_tso += 1;
 
-    if (ip.is_fragment) {
+    if (ip->is_fragment) {
         /* IPv4: only TCP and UDP can interest a parser.  IPv6: the next
          * header may be another extension header, known after reassembly. */
-        if (ip.version == 4 && ip.proto != 6 && ip.proto != 17) {
+        if (ip->version == 4 && ip->proto != 6 && ip->proto != 17) {
             *pl->c_ip_other += 1;
             return;
         }
         TwDefragResult r;
-        if (!tw_defrag_add_frame(pl->defrag, &ip, f->ts_us, f->no, &r)) {
+        if (!tw_defrag_add_frame(pl->defrag, ip, f->ts_us, f->no, &r)) {
             if (pl->cfg.frame_hooks)
                 pl->cfg.frame_hooks->held(pl->cfg.frame_hooks->user, f);
             return;
         }
         pl->cur_frags = r.frames;
         pl->cur_nfrags = r.nframes;
-        TwIpPacket whole = ip;
+        TwIpPacket whole = *ip;
         whole.is_fragment = false;
         whole.payload = r.data;
         whole.payload_caplen = r.caplen;
@@ -720,14 +728,14 @@ static void process_frame(TwPipeline *pl, const TwFrame *f)
         }
         if (ok) {
             pl->cur_ip = &whole;
-            transport(pl, f, &lr, &whole);
+            transport(pl, f, lr, &whole);
         }
         g_free(r.data);
         g_free(r.frames);
         pl->cur_frags = NULL;
         pl->cur_nfrags = 0;
     } else {
-        transport(pl, f, &lr, &ip);
+        transport(pl, f, lr, ip);
     }
     pl->cur_ip = NULL;
 }
@@ -751,13 +759,20 @@ void tw_pipeline_tick(TwPipeline *pl, const TwFrame *f)
 
 void tw_pipeline_frame(TwPipeline *pl, const TwFrame *f)
 {
+    TwFrameHeaders h;
+    tw_frame_headers(f, &h);
+    tw_pipeline_frame_decoded(pl, f, &h);
+}
+
+void tw_pipeline_frame_decoded(TwPipeline *pl, const TwFrame *f, const TwFrameHeaders *h)
+{
     TwRawFrame raw;
     if (pl->ctx.tree_layers) {
         raw = (TwRawFrame){ f->data, f->caplen, f->origlen, f->linktype, f->no };
         pl->ctx.raw = &raw;
     }
     pl->flows_touched = false;
-    process_frame(pl, f);
+    process_frame(pl, f, h);
     pl->ctx.raw = NULL;
     /* After the packet, no parser is being fed: flows may be evicted. */
     if (tw_flow_enforce_budget(pl->flows))

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "frame.h"
+#include "ip.h"
+#include "link.h"
 #include "dissectors/dissect.h"
 #include "core/event.h"
 
@@ -64,6 +66,21 @@ TwPipeline *tw_pipeline_new_with_parsers(const TwPipelineConfig *cfg,
                                          const TwAppParser *const *parsers);
 /* Processes one frame, enforces the flow-state budget, then tw_pipeline_tick(). */
 void tw_pipeline_frame(TwPipeline *pl, const TwFrame *frame);
+
+/* A frame's link and IP headers, decoded once for a caller that reads them
+ * before the pipeline does (capture/workers.c routes frames by address).
+ * lr is valid when link is TW_LINK_OK, ip when ip_status is TW_IP_OK too;
+ * their pointers point into the frame's data. */
+typedef struct {
+    TwLinkStatus link;
+    TwIpStatus ip_status;
+    TwLinkResult lr;
+    TwIpPacket ip;
+} TwFrameHeaders;
+void tw_frame_headers(const TwFrame *frame, TwFrameHeaders *h);
+/* tw_pipeline_frame with the frame's headers already decoded (h from
+ * tw_frame_headers of this frame, with its data where it is now). */
+void tw_pipeline_frame_decoded(TwPipeline *pl, const TwFrame *frame, const TwFrameHeaders *h);
 /* Time passes to `frame` (processed by this pipeline or by another shard):
  * idle flows and stale fragments at its capture time. */
 void tw_pipeline_tick(TwPipeline *pl, const TwFrame *frame);

@@ -11,8 +11,6 @@
  * waited 0.3 s and each of 2 workers 0.6 s of a 2 s run (DC mix, 256 MiB);
  * now neither waits more than 0.1 s. */
 #include "workers.h"
-#include "ip.h"
-#include "link.h"
 #include "notify.h"
 #include "pipeline.h"
 #include "dissectors/framer.h"
@@ -39,10 +37,25 @@ typedef struct {
  * ones before it, each shard at its own pace). */
 #define SLOTS 4
 
+G_STATIC_ASSERT(TW_WORKER_SHARDS <= 32);
+#define ALL_SHARDS ((guint32)(((guint64)1 << TW_WORKER_SHARDS) - 1))
+
+/* A shard's events of one batch slot, in the order it emitted them (which
+ * is the merge order within the shard). */
 typedef struct {
-    TwPipeline *pl;
+    Keyed *v;
+    guint len, cap;
+} KeyedVec;
+
+/* Cache lines: two threads dissect neighbouring shards at once (task_take
+ * gives thread i the shards s % N == i), and each writes its shard's pool,
+ * vectors and positions at every frame: each shard on lines of its own. */
+#define CACHE_LINE 64
+
+typedef struct {
+    _Alignas(CACHE_LINE) TwPipeline *pl;
     TwFramerPool pool;
-    GArray *out[SLOTS]; /* Keyed, per batch slot */
+    KeyedVec out[SLOTS]; /* per batch slot */
     GString *text[SLOTS]; /* the events' lines, per batch slot (emit_line), or NULL */
     bool lines_only;      /* TwWorkersConfig.lines_only, with text */
     bool (*line_wanted)(const TwEvent *ev, void *user); /* TwWorkersConfig.line_wanted, with text */
@@ -62,6 +75,14 @@ typedef struct {
     gint64 *ts;      /* frames[i].ts_us, packed: every shard scans them for its ticks */
     guint8 *shard_of;
     gsize *offset; /* frame bytes at arena + offset */
+    TwFrameHeaders *hdr; /* each frame's, decoded once: for its shard, then its pipeline */
+    /* Several workers (batch_index): ts_max[i] is the latest of ts[0..i],
+     * and the frames of shard s are own[own_at[s]] to own[own_at[s + 1]]
+     * (in input order), so that a shard skips at once over the frames of
+     * the others that cannot tick it. */
+    gint64 *ts_max;
+    guint32 *own;
+    guint own_at[TW_WORKER_SHARDS + 1];
     guint n, cap;
     guint8 *arena;
     gsize used, arena_cap;
@@ -82,6 +103,11 @@ struct TwWorkers {
     /* One worker: no deadline of the shards is earlier than this (a lower
      * bound: most frames then tick no other shard, and are not looped over). */
     gint64 soonest;
+    /* One worker: the shards whose pipeline the last frame was given to
+     * (bit s for shard s), the only ones that can have events in slot 0:
+     * the others are neither merged nor recycled (16 shards, most frames
+     * reach one). */
+    guint32 live;
     Batch batch[SLOTS];
     /* nworkers - 1 threads; the calling thread is the last worker: it
      * reads and merges, and dissects when it has nothing else to do. */
@@ -124,33 +150,52 @@ guint tw_workers_processors(void)
 
 /* ---- routing ---- */
 
-/* The shard of a frame: FNV-1a over the lower, then the higher address of
- * its IP header, so both directions land together, fragments (no ports)
- * with their datagram's other packets.  Frames that are not IP go to
+/* The shard of a frame (tests/unit/test-shard.c): FNV-1a over the lower,
+ * then the higher address of its IP header, so both directions land
+ * together, fragments (no ports) with their datagram's other packets.
+ * Frames that are not IP go to
  * shard 0, where they are only counted. */
-static guint8 shard_for(const TwFrame *f)
+guint tw_workers_shard_of(const TwFrameHeaders *hd)
 {
-    TwLinkResult lr;
-    if (tw_link_decode(f->linktype, f->data, f->caplen, f->origlen, &lr) != TW_LINK_OK)
+    if (hd->link != TW_LINK_OK || hd->ip_status != TW_IP_OK)
         return 0;
-    TwIpPacket ip;
-    if (tw_ip_decode(lr.l3, lr.l3_caplen, lr.l3_origlen, &ip) != TW_IP_OK)
-        return 0;
-    gsize alen = ip.version == 4 ? 4 : 16;
-    const guint8 *a = ip.src, *b = ip.dst;
+    const TwIpPacket *ip = &hd->ip;
+    if (ip->version == 4) {
+        /* The same hash, unrolled: the addresses compared as big-endian
+         * numbers are compared as memcmp compares their bytes. */
+        const guint8 *s = ip->src, *d = ip->dst;
+        guint32 sv = (guint32)s[0] << 24 | (guint32)s[1] << 16 | (guint32)s[2] << 8 | s[3];
+        guint32 dv = (guint32)d[0] << 24 | (guint32)d[1] << 16 | (guint32)d[2] << 8 | d[3];
+        guint32 lo = sv < dv ? sv : dv, hi = sv < dv ? dv : sv;
+        guint32 h = (2166136261u ^ 4u) * 16777619u;
+#define FNV_BYTE(x) h = (h ^ (guint8)(x)) * 16777619u
+        FNV_BYTE(lo >> 24);
+        FNV_BYTE(lo >> 16);
+        FNV_BYTE(lo >> 8);
+        FNV_BYTE(lo);
+        FNV_BYTE(hi >> 24);
+        FNV_BYTE(hi >> 16);
+        FNV_BYTE(hi >> 8);
+        FNV_BYTE(hi);
+#undef FNV_BYTE
+        h ^= h >> 16;
+        return h % TW_WORKER_SHARDS;
+    }
+    gsize alen = 16;
+    const guint8 *a = ip->src, *b = ip->dst;
     if (memcmp(a, b, alen) > 0) {
         const guint8 *t = a;
         a = b;
         b = t;
     }
     guint32 h = 2166136261u;
-    h = (h ^ ip.version) * 16777619u;
+    h = (h ^ ip->version) * 16777619u;
     for (gsize i = 0; i < alen; i++)
         h = (h ^ a[i]) * 16777619u;
     for (gsize i = 0; i < alen; i++)
         h = (h ^ b[i]) * 16777619u;
     h ^= h >> 16;
-    return (guint8)(h % TW_WORKER_SHARDS);
+    return h % TW_WORKER_SHARDS;
 }
 
 /* ---- the shards ---- */
@@ -200,7 +245,12 @@ static void shard_emit(TwEvent *ev, void *user)
             k.ev = NULL;
         }
     }
-    g_array_append_val(sh->out[sh->slot], k);
+    KeyedVec *out = &sh->out[sh->slot];
+    if (out->len == out->cap) {
+        out->cap = out->cap ? out->cap * 2 : 256;
+        out->v = g_renew(Keyed, out->v, out->cap);
+    }
+    out->v[out->len++] = k;
 }
 
 /* The events of a slot merged last time are freed by the thread that
@@ -208,14 +258,13 @@ static void shard_emit(TwEvent *ev, void *user)
  * merging thread: the slot is the shard's until it is merged). */
 static void shard_recycle(Shard *sh, guint slot)
 {
-    GArray *a = sh->out[slot];
+    KeyedVec *a = &sh->out[slot];
     if (sh->text[slot])
         g_string_truncate(sh->text[slot], 0);
-    if (!a->len)
-        return;
-    for (guint j = 0; j < a->len; j++)
-        tw_event_free(g_array_index(a, Keyed, j).ev); /* NULL: a no-op */
-    g_array_set_size(a, 0);
+    if (!sh->lines_only) /* lines_only: each was freed once rendered */
+        for (guint j = 0; j < a->len; j++)
+            tw_event_free(a->v[j].ev);
+    a->len = 0;
 }
 
 /* One worker: the batch's frame (batches of one) to its shard, and time
@@ -223,10 +272,9 @@ static void shard_recycle(Shard *sh, guint slot)
 static void dissect_all(TwWorkers *w, guint slot)
 {
     Batch *b = &w->batch[slot];
-    for (guint s = 0; s < TW_WORKER_SHARDS; s++) {
-        w->shard[s].slot = slot;
-        shard_recycle(&w->shard[s], slot);
-    }
+    for (guint32 m = w->live; m; m &= m - 1)
+        shard_recycle(&w->shard[__builtin_ctz(m)], slot);
+    guint32 live = 0;
     gint64 soonest = w->soonest;
     for (guint i = 0; i < b->n; i++) {
         const TwFrame *f = &b->frames[i];
@@ -234,9 +282,11 @@ static void dissect_all(TwWorkers *w, guint slot)
         /* Shards are independent pipelines: the order in which one frame
          * reaches them does not matter, only each shard's own order. */
         Shard *sh = &w->shard[own];
+        sh->slot = slot;
         sh->pos = i;
+        live |= 1u << own;
         tw_framer_pool_use(&sh->pool);
-        tw_pipeline_frame(sh->pl, f);
+        tw_pipeline_frame_decoded(sh->pl, f, &b->hdr[i]);
         sh->deadline = tw_pipeline_next_deadline(sh->pl);
         if (sh->deadline < soonest)
             soonest = sh->deadline;
@@ -246,7 +296,9 @@ static void dissect_all(TwWorkers *w, guint slot)
         for (guint s = 0; s < TW_WORKER_SHARDS; s++) {
             sh = &w->shard[s];
             if (s != own && f->ts_us > sh->deadline) {
+                sh->slot = slot;
                 sh->pos = i;
+                live |= 1u << s;
                 tw_framer_pool_use(&sh->pool);
                 tw_pipeline_tick(sh->pl, f);
                 sh->deadline = tw_pipeline_next_deadline(sh->pl);
@@ -255,19 +307,22 @@ static void dissect_all(TwWorkers *w, guint slot)
                 soonest = sh->deadline;
         }
     }
+    w->live = live;
     w->soonest = soonest;
     tw_framer_pool_use(NULL);
 }
 
 static void finish_all(TwWorkers *w, guint slot)
 {
+    for (guint32 m = w->live; m; m &= m - 1)
+        shard_recycle(&w->shard[__builtin_ctz(m)], slot);
     for (guint s = 0; s < TW_WORKER_SHARDS; s++) {
         Shard *sh = &w->shard[s];
         sh->slot = slot;
-        shard_recycle(sh, slot);
         tw_framer_pool_use(&sh->pool);
         tw_pipeline_finish(sh->pl);
     }
+    w->live = ALL_SHARDS;
     tw_framer_pool_use(NULL);
 }
 
@@ -286,17 +341,29 @@ static void dissect_shard(TwWorkers *w, guint s, guint64 seq)
     if (b->finish) {
         tw_pipeline_finish(sh->pl);
     } else {
+        /* For each frame i in order: its own frame, or a tick when
+         * ts[i] > deadline.  Between two of its own frames the deadline
+         * moves only by a tick: when no frame before the next own one is
+         * later than it (ts_max), none of them ticks. */
         gint64 deadline = sh->deadline;
-        for (guint i = 0; i < b->n; i++) {
-            if (b->shard_of[i] == s) {
-                sh->pos = i;
-                tw_pipeline_frame(sh->pl, &b->frames[i]);
-                deadline = tw_pipeline_next_deadline(sh->pl);
-            } else if (b->ts[i] > deadline) {
-                sh->pos = i;
-                tw_pipeline_tick(sh->pl, &b->frames[i]);
-                deadline = tw_pipeline_next_deadline(sh->pl);
+        guint i = 0; /* the next frame not yet given or skipped */
+        for (guint o = b->own_at[s];; o++) {
+            guint j = o < b->own_at[s + 1] ? b->own[o] : b->n;
+            if (i < j && b->ts_max[j - 1] > deadline) {
+                for (; i < j; i++) {
+                    if (b->ts[i] > deadline) {
+                        sh->pos = i;
+                        tw_pipeline_tick(sh->pl, &b->frames[i]);
+                        deadline = tw_pipeline_next_deadline(sh->pl);
+                    }
+                }
             }
+            if (j == b->n)
+                break;
+            sh->pos = j;
+            tw_pipeline_frame_decoded(sh->pl, &b->frames[j], &b->hdr[j]);
+            deadline = tw_pipeline_next_deadline(sh->pl);
+            i = j + 1;
         }
         sh->deadline = deadline;
     }
@@ -363,19 +430,6 @@ static gpointer worker_main(gpointer data)
 
 /* ---- merging ---- */
 
-static int keyed_cmp(const Keyed *a, const Keyed *b)
-{
-    if (a->pos != b->pos)
-        return a->pos < b->pos ? -1 : 1;
-    if (a->phase != b->phase)
-        return a->phase < b->phase ? -1 : 1;
-    if (a->queue != b->queue)
-        return a->queue < b->queue ? -1 : 1;
-    if (a->touch != b->touch)
-        return a->touch < b->touch ? -1 : 1;
-    return 0;
-}
-
 static guint bump(GHashTable *t, const char *kind)
 {
     guint n = GPOINTER_TO_UINT(g_hash_table_lookup(t, kind)) + 1;
@@ -402,33 +456,64 @@ static bool anomaly_passes(TwWorkers *w, const Keyed *k)
     return seen <= TW_ANOMALY_EVENTS_MAX;
 }
 
-static void merge_slot(TwWorkers *w, guint slot)
+static void merge_emit(TwWorkers *w, const GString *t, const Keyed *k)
 {
-    guint next[TW_WORKER_SHARDS] = { 0 };
-    for (;;) {
-        int best = -1;
-        const Keyed *bk = NULL;
-        for (guint s = 0; s < TW_WORKER_SHARDS; s++) {
-            GArray *a = w->shard[s].out[slot];
-            if (next[s] >= a->len)
-                continue;
-            const Keyed *k = &g_array_index(a, Keyed, next[s]);
-            if (!bk || keyed_cmp(k, bk) < 0) {
-                bk = k;
-                best = (int)s;
-            }
-        }
-        if (best < 0)
-            break;
-        next[best]++;
-        if (!anomaly_passes(w, bk))
+    if (!anomaly_passes(w, k))
+        return;
+    if (t)
+        w->cfg.emit_line(k->ev, t->str + k->line, k->line_len, w->cfg.emit_user);
+    else if (w->cfg.emit)
+        w->cfg.emit(k->ev, w->cfg.emit_user);
+}
+
+/* The events of slot `slot` of the shards in `shards` (bits), in a single
+ * pipeline's order: by input position, phase, LRU list, last touch, the
+ * lower shard first among equal keys (each shard's are in that order
+ * already: a merge of their heads). */
+static void merge_slot(TwWorkers *w, guint slot, guint32 shards)
+{
+    /* The shards with events, in increasing order: head, end, text, and
+     * the head's (pos, phase, queue) packed so that one comparison orders
+     * them (touch breaks ties). */
+    const Keyed *cur[TW_WORKER_SHARDS], *end[TW_WORKER_SHARDS];
+    const GString *text[TW_WORKER_SHARDS];
+    guint64 key[TW_WORKER_SHARDS];
+    guint n = 0;
+    for (guint32 m = shards; m; m &= m - 1) {
+        const Shard *sh = &w->shard[__builtin_ctz(m)];
+        const KeyedVec *a = &sh->out[slot];
+        if (!a->len)
             continue;
-        const GString *t = w->shard[best].text[slot];
-        if (t)
-            w->cfg.emit_line(bk->ev, t->str + bk->line, bk->line_len, w->cfg.emit_user);
-        else if (w->cfg.emit)
-            w->cfg.emit(bk->ev, w->cfg.emit_user);
+        cur[n] = a->v;
+        end[n] = a->v + a->len;
+        text[n] = sh->text[slot];
+        n++;
     }
+#define HEAD_KEY(k) ((guint64)(k)->pos << 16 | (guint64)(k)->phase << 8 | (k)->queue)
+    for (guint i = 0; i < n; i++)
+        key[i] = HEAD_KEY(cur[i]);
+    while (n > 1) {
+        guint b = 0;
+        for (guint i = 1; i < n; i++)
+            if (key[i] < key[b] || (key[i] == key[b] && cur[i]->touch < cur[b]->touch))
+                b = i;
+        merge_emit(w, text[b], cur[b]);
+        if (++cur[b] < end[b]) {
+            key[b] = HEAD_KEY(cur[b]);
+            continue;
+        }
+        n--;
+        for (guint i = b; i < n; i++) {
+            cur[i] = cur[i + 1];
+            end[i] = end[i + 1];
+            text[i] = text[i + 1];
+            key[i] = key[i + 1];
+        }
+    }
+#undef HEAD_KEY
+    if (n == 1) /* the last shard with events (most frames of one worker reach one) */
+        for (const Keyed *k = cur[0]; k < end[0]; k++)
+            merge_emit(w, text[0], k);
     /* The events stay in the slot: freed by their worker (shard_recycle). */
 }
 
@@ -444,6 +529,31 @@ static void batch_grow(Batch *b, guint cap)
     b->ts = g_renew(gint64, b->ts, b->cap);
     b->shard_of = g_renew(guint8, b->shard_of, b->cap);
     b->offset = g_renew(gsize, b->offset, b->cap);
+    b->hdr = g_renew(TwFrameHeaders, b->hdr, b->cap);
+    b->ts_max = g_renew(gint64, b->ts_max, b->cap);
+    b->own = g_renew(guint32, b->own, b->cap);
+}
+
+/* Several workers: ts_max and each shard's frames (a counting sort by shard). */
+static void batch_index(Batch *b)
+{
+    guint count[TW_WORKER_SHARDS] = { 0 };
+    gint64 m = G_MININT64;
+    for (guint i = 0; i < b->n; i++) {
+        count[b->shard_of[i]]++;
+        if (b->ts[i] > m)
+            m = b->ts[i];
+        b->ts_max[i] = m;
+    }
+    guint at = 0;
+    for (guint s = 0; s < TW_WORKER_SHARDS; s++) {
+        b->own_at[s] = at;
+        at += count[s];
+        count[s] = b->own_at[s];
+    }
+    b->own_at[TW_WORKER_SHARDS] = at;
+    for (guint i = 0; i < b->n; i++)
+        b->own[count[b->shard_of[i]]++] = i;
 }
 
 static void batch_add(Batch *b, const TwFrame *f)
@@ -462,7 +572,6 @@ static void batch_add(Batch *b, const TwFrame *f)
     b->frames[b->n] = *f;
     b->ts[b->n] = f->ts_us;
     b->offset[b->n] = b->used;
-    b->shard_of[b->n] = shard_for(f);
     b->used += f->caplen;
     b->n++;
 }
@@ -491,7 +600,8 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
                 batch_grow(b, 1);
             b->frames[0] = f;
             b->ts[0] = f.ts_us;
-            b->shard_of[0] = shard_for(&f);
+            tw_frame_headers(&b->frames[0], &b->hdr[0]);
+            b->shard_of[0] = tw_workers_shard_of(&b->hdr[0]);
             b->n = 1;
         }
         return r;
@@ -508,8 +618,13 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
             w->cfg.on_frame(&f, src, w->cfg.frame_user);
         batch_add(b, &f);
     }
-    for (guint i = 0; i < b->n; i++)
+    /* The arena moves no more: the headers are decoded where the bytes stay. */
+    for (guint i = 0; i < b->n; i++) {
         b->frames[i].data = b->arena + b->offset[i];
+        tw_frame_headers(&b->frames[i], &b->hdr[i]);
+        b->shard_of[i] = tw_workers_shard_of(&b->hdr[i]);
+    }
+    batch_index(b);
     return r;
 }
 
@@ -519,10 +634,10 @@ static int run_single(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop, 
     int r;
     while ((r = batch_fill(w, &w->batch[0], src, stop, err)) > 0) {
         dissect_all(w, 0);
-        merge_slot(w, 0);
+        merge_slot(w, 0, w->live);
     }
     finish_all(w, 0);
-    merge_slot(w, 0);
+    merge_slot(w, 0, ALL_SHARDS);
     return r;
 }
 
@@ -544,7 +659,7 @@ static int run_sharded(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop,
         if (merged < w->filled && w->batch[merged % SLOTS].left == 0) {
             Batch *b = &w->batch[merged % SLOTS];
             pthread_mutex_unlock(&w->lock);
-            merge_slot(w, (guint)(merged % SLOTS));
+            merge_slot(w, (guint)(merged % SLOTS), ALL_SHARDS);
             pthread_mutex_lock(&w->lock);
             merged++;
             if (b->finish)
@@ -598,7 +713,7 @@ int tw_workers_run(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop, GEr
 
 TwWorkers *tw_workers_new(const TwWorkersConfig *cfg)
 {
-    TwWorkers *w = g_new0(TwWorkers, 1);
+    TwWorkers *w = g_aligned_alloc0(1, sizeof(TwWorkers), CACHE_LINE); /* Shard's alignment */
     w->cfg = *cfg;
     w->nworkers = cfg->workers ? cfg->workers : 1;
     if (w->nworkers > TW_WORKER_SHARDS)
@@ -618,7 +733,6 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg)
         };
         sh->pl = tw_pipeline_new(&pc);
         for (guint i = 0; i < SLOTS; i++) {
-            sh->out[i] = g_array_new(FALSE, FALSE, sizeof(Keyed));
             if (w->nworkers > 1 && cfg->emit_line)
                 sh->text[i] = g_string_sized_new(64 * 1024);
         }
@@ -686,9 +800,9 @@ void tw_workers_free(TwWorkers *w)
         tw_framer_pool_use(&sh->pool);
         tw_pipeline_free(sh->pl);
         for (guint i = 0; i < SLOTS; i++) {
-            for (guint j = 0; j < sh->out[i]->len; j++)
-                tw_event_free(g_array_index(sh->out[i], Keyed, j).ev);
-            g_array_unref(sh->out[i]);
+            for (guint j = 0; j < sh->out[i].len; j++)
+                tw_event_free(sh->out[i].v[j].ev);
+            g_free(sh->out[i].v);
             if (sh->text[i])
                 g_string_free(sh->text[i], TRUE);
         }
@@ -699,6 +813,9 @@ void tw_workers_free(TwWorkers *w)
         g_free(w->batch[i].ts);
         g_free(w->batch[i].shard_of);
         g_free(w->batch[i].offset);
+        g_free(w->batch[i].hdr);
+        g_free(w->batch[i].ts_max);
+        g_free(w->batch[i].own);
         g_free(w->batch[i].arena);
     }
     g_hash_table_unref(w->capture_emitted);
@@ -706,5 +823,5 @@ void tw_workers_free(TwWorkers *w)
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->go);
     pthread_cond_destroy(&w->finished);
-    g_free(w);
+    g_aligned_free(w);
 }

@@ -19,6 +19,7 @@
  * for byte (tests/workers). */
 #pragma once
 
+#include "pipeline.h"
 #include "source.h"
 #include "core/event.h"
 #include "core/tw-limits.h"
@@ -59,6 +60,12 @@ typedef struct {
     void (*on_frame)(const TwFrame *frame, TwSource *src, void *user);
     void *frame_user;
 } TwWorkersConfig;
+
+/* The shard of a frame (< TW_WORKER_SHARDS): a hash of its unordered IP
+ * address pair (FNV-1a over the version, the lower then the higher address,
+ * folded); 0 for a frame that is not IP.  It decides which flows share a
+ * shard's caps, so it stays the same from release to release. */
+guint tw_workers_shard_of(const TwFrameHeaders *h);
 
 /* The number of processors available (at most TW_WORKER_SHARDS). */
 guint tw_workers_processors(void);

@@ -71,6 +71,9 @@ static void publish_finding(const char *line, gsize len, void *user)
     tw_nats_publish(publisher, true, line, len);
 }
 
+/* stdout's buffer when it is a file or a pipe (main). */
+static char stdout_buffer[1 << 16];
+
 /* An event of --workers (transfer none: freed by the worker that made it). */
 static void emit_borrowed(TwEvent *ev, void *user)
 {
@@ -533,6 +536,14 @@ int main(int argc, char **argv)
     }
     if (line_buffered)
         setvbuf(stdout, NULL, _IOLBF, 0);
+    else if (!iface && !follow && !isatty(STDOUT_FILENO))
+        /* Captures read into a file or a pipe: stdio's 4 KiB made -T events
+         * of the 1 GiB DC mix 161,000 write(2) calls (660 MB) on the thread
+         * that merges; 64 KiB (still in the core's cache: 1 MiB cost more
+         * system time than 4 KiB) halved the system time.  A terminal, live
+         * capture and --follow keep theirs.  (glibc takes the size only
+         * with a buffer: a NULL one is 4 KiB.) */
+        setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
     if (list_ifaces) {
         if (!tw_source_list_interfaces(stdout, &err)) {
             fprintf(stderr, "trustwire: %s\n", err->message);

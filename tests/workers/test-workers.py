@@ -8,9 +8,11 @@ flows expire out of order); and generated captures that hit the caps and the
 anomaly-event limit in every shard: each memory flood of bench/gen-floods and
 a domain-controller mix of bench/gen-capture with thousands of machines, with
 1, 2, 3 and 7 workers (and -T events alone, whose lines the workers render and
-whose events they free at once, with 1, 2 and 3).  The order itself is checked against tw-single (one
-pipeline with the whole caps, as before --workers): the events of every
-capture, and of the DC mix, are the same; and in the floods no kind has more
+whose events they free at once, with 1, 2 and 3); and a capture whose flows
+expire with events in shards other than the expiring frame's.  The order
+itself is checked against tw-single (one pipeline with the whole caps, as
+before --workers): the events of every capture, of the DC mix and of the
+expiring flows are the same; and in the floods no kind has more
 than TW_ANOMALY_EVENTS_MAX (100) anomaly events although more were raised.
 
 The modes of one comparison share a run: -T events -S on stdout with
@@ -29,11 +31,108 @@ import glob
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
 
 MODES = ["report", "json", "events", "summary", "tree"]
+
+
+# ---- a capture whose flows expire with events (no capture of pcaps/ has one) ----
+def read_pcap(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    assert magic in (0xa1b2c3d4, 0xa1b23c4d), hex(magic)
+    off = 24
+    while off + 16 <= len(data):
+        ts, tu, cap, orig = struct.unpack("<IIII", data[off:off + 16])
+        yield data[off + 16:off + 16 + cap]
+        off += 16 + cap
+
+def krb_tcp_record(path):
+    """The TCP payload of the first client segment to port 88 holding one whole record."""
+    for fr in read_pcap(path):
+        if len(fr) < 54 or fr[12:14] != b"\x08\x00" or fr[23] != 6:
+            continue
+        ihl = (fr[14] & 15) * 4
+        tcp = fr[14 + ihl:]
+        total = struct.unpack(">H", fr[16:18])[0]
+        dport = struct.unpack(">H", tcp[2:4])[0]
+        doff = (tcp[12] >> 4) * 4
+        payload = fr[14 + ihl + doff:14 + total]
+        if dport == 88 and len(payload) > 4 and struct.unpack(">I", payload[:4])[0] + 4 == len(payload):
+            return payload
+    raise SystemExit("no Kerberos TCP record in " + path)
+
+def shard_of(a, b):
+    """capture/workers.c shard_for: FNV-1a over the version, the lower then the higher address."""
+    lo, hi = sorted([a, b])
+    h = 2166136261
+    for byte in bytes([4]) + lo + hi:
+        h = ((h ^ byte) * 16777619) & 0xffffffff
+    h ^= h >> 16
+    return h % 16
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+def frame(src, dst, proto, l4):
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    pseudo = src + dst + struct.pack("!BBH", 0, proto, len(l4))
+    c = csum(pseudo + l4)
+    at = 16 if proto == 6 else 6
+    l4 = l4[:at] + struct.pack("!H", c if c or proto == 6 else 0xffff) + l4[at + 2:]
+    return b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00" + ip + l4
+
+def tcp(src, sport, dst, dport, seq, payload):
+    hdr = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x18, 65535, 0, 0)  # PSH|ACK, ack 0
+    return frame(src, dst, 6, hdr + payload)
+
+def udp(src, sport, dst, dport, payload):
+    return frame(src, dst, 17, struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
+
+def expiry_capture(path, record_source):
+    rec = krb_tcp_record(record_source)
+    kdc = bytes([10, 9, 0, 1])
+    hosts = [bytes([10, 9, 1, i]) for i in range(1, 255)]
+    by_shard = {}
+    for h in hosts:
+        by_shard.setdefault(shard_of(h, kdc), h)
+    shards = sorted(by_shard)
+    s1, s2 = shards[0], shards[-1]       # flow 1 in a lower shard than flow 2
+    c1, c2 = by_shard[s1], by_shard[s2]
+    # time passes through a frame of a third shard (not the flows')
+    t1, t2 = next((a, b) for a in hosts for b in hosts
+                  if a < b and shard_of(a, b) not in (s1, s2))
+    frames = [
+        # flow 2 first (touched first), then flow 1: each a partial record, then a
+        # whole record after a hole, held out of order until the flow expires
+        (0.0, tcp(c2, 40002, kdc, 88, 1000, rec[:10])),
+        (0.1, tcp(c2, 40002, kdc, 88, 1030, rec)),
+        (1.0, tcp(c1, 40001, kdc, 88, 5000, rec[:10])),
+        (1.1, tcp(c1, 40001, kdc, 88, 5030, rec)),
+        # past TW_FLOW_TCP_IDLE_US: both flows expire at this frame of another
+        # shard, their held records parsed then (phase EXPIRE, same LRU list:
+        # flow 2 first, the one touched first, though its shard is higher)
+        (700.0, udp(t1, 5353, t2, 9, b"tick")),
+        # an event of a later frame: after the expired flows' ones
+        (701.0, udp(c1, 40003, kdc, 88, rec[4:])),
+    ]
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        base = 1765000000
+        for t, fr in frames:
+            sec = int(t)
+            f.write(struct.pack("<IIII", base + sec, int(round((t - sec) * 1e6)), len(fr), len(fr)))
+            f.write(fr)
 
 
 def run(tw, args):
@@ -181,6 +280,17 @@ def main():
                 limited += 1
     if not limited:
         failures.append("no flood raised more than 100 anomalies of a kind: the limit was not exercised")
+
+    # Events of flows that expire in shards the expiring frame is not in
+    # (merged by LRU list and last touch, not by shard), then a later frame's.
+    exp = os.path.join(tmp, "expiry.pcap")
+    expiry_capture(exp, os.path.join(root, "pcaps", "01-healthy.pcap"))
+    outs = same("expiry -T events", ["-T", "events", "-r", exp], workers=(1, 2, 3), stats=True)
+    reference("expiry", [exp], outs)
+    got = [(e["frame"], e["transport"]) for e in map(json.loads, outs[1][1].splitlines()) if e["proto"] == "kerberos"]
+    compared += 1
+    if got != [(2, "tcp"), (4, "tcp"), (6, "udp")]:
+        failures.append(f"expiry: Kerberos events {got}, not those of flow 2, flow 1 (expired), then frame 6")
     shutil.rmtree(tmp, ignore_errors=True)
 
     for f in failures:
