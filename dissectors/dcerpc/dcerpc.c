@@ -792,8 +792,8 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
     tw_event_set_str(ev, "pdu", ptype_name(ptype));
     tw_event_set_int(ev, "call_id", call_id);
     if (pb.n) {
-        char ver[16];
-        snprintf(ver, sizeof ver, "%u.%u", pb.items[0].vmajor, pb.items[0].vminor);
+        char ver[12];
+        tw_version_text(ver, pb.items[0].vmajor, pb.items[0].vminor);
         tw_event_set_str(ev, "uuid", pb.items[0].uuid);
         tw_event_set_str(ev, "if_version", ver);
         if (pb.items[0].iface)

@@ -234,9 +234,20 @@ static char *utf16_name(TwDissectCtx *ctx, const guint8 *p, gsize n)
     return s;
 }
 
+static const char hexd[] = "0123456789abcdef";
+
+/* "0x%04x" of v at o, without a NUL; returns the end. */
+static char *put_hex16(char *o, guint16 v)
+{
+    *o++ = '0';
+    *o++ = 'x';
+    for (int i = 3; i >= 0; i--)
+        *o++ = hexd[(v >> (4 * i)) & 15];
+    return o;
+}
+
 static void set_hex64(TwEvent *ev, const char *key, guint64 v)
 {
-    static const char hexd[] = "0123456789abcdef";
     char b[19]; /* "0x%016" G_GINT64_MODIFIER "x" */
     b[0] = '0';
     b[1] = 'x';
@@ -433,13 +444,18 @@ static void request(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, g
         tw_cursor_skip(c, 2); /* StructureSize 36 */
         guint16 count = tw_cursor_le16(c);
         tw_cursor_skip(c, 2 + 2 + 4 + 16 + 8);
-        GString *ds = g_string_new(NULL);
+        char ds[16 * 7]; /* up to 16 "0x%04x" joined by ',' and the NUL */
+        char *o = ds;
         for (guint i = 0; i < count && i < 16 && tw_cursor_ok(c); i++) {
             guint16 d = tw_cursor_le16(c);
-            if (tw_cursor_ok(c))
-                g_string_append_printf(ds, "%s0x%04x", ds->len ? "," : "", d);
+            if (!tw_cursor_ok(c))
+                break;
+            if (o > ds)
+                *o++ = ',';
+            o = put_hex16(o, d);
         }
-        sp->dialects = g_string_free(ds, FALSE);
+        *o = 0;
+        sp->dialects = g_strdup(ds);
         break;
     }
     case TW_SMB2_SESSION_SETUP: { /* 2.2.5 */
@@ -726,7 +742,7 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
             if (!tw_cursor_ok(c))
                 break;
             char d[8];
-            g_snprintf(d, sizeof d, "0x%04x", dialect);
+            *put_hex16(d, dialect) = 0;
             tw_event_set_str(ev, "dialect", d);
             if (tw_smb2_dialect_name(dialect))
                 tw_event_set_str(ev, "dialect_name", tw_smb2_dialect_name(dialect));
