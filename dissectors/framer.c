@@ -171,9 +171,11 @@ static bool buf_append(TwFramer *fr, TwDissectCtx *ctx, const guint8 *p, gsize n
 void tw_framer_clear(TwFramer *fr)
 {
     buf_release(fr);
-    g_free(fr->buf);
-    fr->buf = NULL;
-    fr->buf_cap = 0;
+    if (fr->buf) { /* most flows never held a byte */
+        g_free(fr->buf);
+        fr->buf = NULL;
+        fr->buf_cap = 0;
+    }
 }
 
 /* ---- delivery ---- */
