@@ -103,13 +103,13 @@ struct TwDcerpcStream {
     bool not_rpc;  /* began with something else (e.g. a non-RPC SMB2 pipe) */
     GArray *ctxs;  /* PresCtx */
     GArray *binds; /* PendingBind */
-    GPtrArray *reasm[2];
+    GPtrArray *reasm[2]; /* Reasm*, NULL until a call spans fragments */
     GHashTable *calls; /* call_id -> TwDcerpcCall* */
     GQueue call_order; /* call ids (GUINT_TO_POINTER) oldest first */
     gsize charged; /* TCP parser: bytes charged through tw_mem_charge */
     const TwDcerpcRegistry *reg;
     /* AuthState: at most one per registry entry with conn_new, so the
-     * registry bounds it. */
+     * registry bounds it.  NULL until a provider keeps state. */
     GArray *auth;
     /* Teaching view (ctx->want_tree): the current PDU's header lines. */
     TwEvent *hdr_tree;
@@ -429,13 +429,11 @@ TwDcerpcStream *tw_dcerpc_stream_new_with_registry(const char *transport, const 
 {
     TwDcerpcStream *s = g_new0(TwDcerpcStream, 1);
     s->reg = reg;
-    s->auth = g_array_new(FALSE, TRUE, sizeof(AuthState));
     s->transport = tw_event_intern(transport ? transport : "tcp");
     s->pipe = g_strdup(pipe_name);
     for (int d = 0; d < 2; d++) {
         s->dir[d] = (struct DcerpcDir){ s, d };
         tw_framer_init(&s->dir[d].framer, &co_framing, &s->dir[d]);
-        s->reasm[d] = g_ptr_array_new_with_free_func(reasm_free);
     }
     s->ctxs = g_array_new(FALSE, TRUE, sizeof(PresCtx));
     s->binds = g_array_new(FALSE, TRUE, sizeof(PendingBind));
@@ -452,7 +450,7 @@ gsize tw_dcerpc_stream_held(const TwDcerpcStream *s)
     gsize n = sizeof *s + s->ctxs->len * sizeof(PresCtx) + s->binds->len * sizeof(PendingBind) +
               g_hash_table_size(s->calls) * (sizeof(TwDcerpcCall) + 64);
     for (int d = 0; d < 2; d++)
-        for (guint i = 0; i < s->reasm[d]->len; i++) {
+        for (guint i = 0; s->reasm[d] && i < s->reasm[d]->len; i++) {
             const Reasm *r = s->reasm[d]->pdata[i];
             n += sizeof *r + r->stub->len;
         }
@@ -465,7 +463,8 @@ void tw_dcerpc_stream_free(TwDcerpcStream *s)
         return;
     for (int d = 0; d < 2; d++) {
         tw_framer_clear(&s->dir[d].framer);
-        g_ptr_array_unref(s->reasm[d]);
+        if (s->reasm[d])
+            g_ptr_array_unref(s->reasm[d]);
     }
     g_array_free(s->ctxs, TRUE);
     g_array_free(s->binds, TRUE);
@@ -474,12 +473,13 @@ void tw_dcerpc_stream_free(TwDcerpcStream *s)
     g_free(s->pipe);
     if (s->hdr_tree)
         tw_event_free(s->hdr_tree);
-    for (guint i = 0; i < s->auth->len; i++) {
+    for (guint i = 0; s->auth && i < s->auth->len; i++) {
         AuthState *a = &g_array_index(s->auth, AuthState, i);
         if (a->type->conn_free)
             a->type->conn_free(a->conn);
     }
-    g_array_free(s->auth, TRUE);
+    if (s->auth)
+        g_array_free(s->auth, TRUE);
     g_free(s);
 }
 
@@ -616,7 +616,7 @@ static bool parse_sec_trailer(const guint8 *pdu, gsize frag_len, guint16 auth_le
  * when `create` (NULL when the provider keeps none). */
 static void *auth_conn(TwDcerpcStream *s, const TwDcerpcAuthType *a, bool create)
 {
-    for (guint i = 0; i < s->auth->len; i++) {
+    for (guint i = 0; s->auth && i < s->auth->len; i++) {
         AuthState *have = &g_array_index(s->auth, AuthState, i);
         if (have->type == a)
             return have->conn;
@@ -624,6 +624,8 @@ static void *auth_conn(TwDcerpcStream *s, const TwDcerpcAuthType *a, bool create
     if (!create || !a->conn_new)
         return NULL;
     AuthState add = { .type = a, .conn = a->conn_new() };
+    if (!s->auth)
+        s->auth = g_array_new(FALSE, TRUE, sizeof(AuthState));
     g_array_append_val(s->auth, add);
     return add.conn;
 }
@@ -1035,7 +1037,7 @@ static void dispatch_stub(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, guint32
 
 static Reasm *reasm_find(TwDcerpcStream *s, int d, guint32 call_id, guint *index)
 {
-    for (guint i = 0; i < s->reasm[d]->len; i++) {
+    for (guint i = 0; s->reasm[d] && i < s->reasm[d]->len; i++) {
         Reasm *r = g_ptr_array_index(s->reasm[d], i);
         if (r->call_id == call_id) {
             if (index)
@@ -1080,6 +1082,8 @@ static void handle_call_fragment(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 pt
                        "call_id %u restarted before its last fragment", call_id);
             g_ptr_array_remove_index(s->reasm[d], idx);
         }
+        if (!s->reasm[d])
+            s->reasm[d] = g_ptr_array_new_with_free_func(reasm_free);
         if (s->reasm[d]->len >= TW_DCERPC_MAX_REASSEMBLY) {
             tw_anomaly(ctx, PARSER, "dcerpc_reassembly_limit",
                        "more than %u calls in reassembly", TW_DCERPC_MAX_REASSEMBLY);
@@ -1391,7 +1395,8 @@ void tw_dcerpc_stream_gap(TwDcerpcStream *s, TwDissectCtx *ctx, int dir)
         return;
     int d = dir == TW_DIR_RSP ? 1 : 0;
     tw_framer_gap(&s->dir[d].framer, ctx, TW_FRAMER_GAP_UNKNOWN);
-    g_ptr_array_set_size(s->reasm[d], 0);
+    if (s->reasm[d])
+        g_ptr_array_set_size(s->reasm[d], 0);
     tw_count(ctx, "dcerpc.gaps", 1);
 }
 
