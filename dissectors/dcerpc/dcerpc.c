@@ -858,6 +858,7 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
         guint16 result = rd16(c, le);
         guint16 reason = rd16(c, le);
         char ts[37];
+        G_STATIC_ASSERT(sizeof ts == sizeof accepted_ts);
         rd_uuid(c, le, ts);
         rd32(c, le);
         if (!tw_cursor_ok(c))
@@ -892,11 +893,11 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
             if (result == 0) {
                 pc.ndr64 = strcmp(ts, UUID_NDR64) == 0;
                 ctx_set(s, ctx, &pc);
-                g_strlcpy(accepted_ts, ts, sizeof accepted_ts);
+                memcpy(accepted_ts, ts, sizeof accepted_ts); /* UUID texts, NUL included */
                 accepted_syntax = syntax_name(accepted_ts);
                 if (pc.iface)
                     accepted_iface = pc.iface->name;
-                g_strlcpy(accepted_uuid, pc.uuid, sizeof accepted_uuid);
+                memcpy(accepted_uuid, pc.uuid, sizeof accepted_uuid);
             } else if (result == 1 || result == 2) {
                 /* The provisional entry from the bind must not name requests. */
                 PresCtx *have = ctx_find(s, pc.id);
@@ -904,7 +905,7 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
                     have->iface = NULL;
             }
         } else if (result == 0) {
-            g_strlcpy(accepted_ts, ts, sizeof accepted_ts);
+            memcpy(accepted_ts, ts, sizeof accepted_ts);
             accepted_syntax = syntax_name(accepted_ts);
         }
     }

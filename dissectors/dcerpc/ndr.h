@@ -37,7 +37,12 @@ struct TwNdr {
     bool ndr64;       /* transfer syntax NDR64 (MS-RPCE 2.2.5.3): 8-byte pointers and counts */
     GArray *deferred; /* TwNdrDeferred, pending, FIFO */
     guint depth;
-    GHashTable *full_seen; /* full pointers: referent ids already read */
+    /* full pointers: referent ids already read, the first TW_NDR_FULL_FEW
+     * here (a stub rarely has more), the others in full_seen */
+#define TW_NDR_FULL_FEW 8
+    guint64 full_few[TW_NDR_FULL_FEW];
+    guint n_full_few;
+    GHashTable *full_seen;
     guint utf16_notes;     /* TW_UTF16_* bits met by the strings read (core/utf16.h) */
 };
 
