@@ -16,20 +16,14 @@
  * tw_framer_pool_use on the thread that runs it); the process-wide default
  * serves a single pipeline, tests and fuzzers. */
 static TwFramerPool default_pool = { TW_FRAMER_MAX_BUFFERED_TOTAL, 0, G_QUEUE_INIT };
-static _Thread_local TwFramerPool *current_pool;
+_Thread_local TwFramerPool *tw_framer_current_pool_;
+#define current_pool tw_framer_current_pool_
 
 void tw_framer_pool_init(TwFramerPool *pool, gsize budget)
 {
     pool->budget = budget;
     pool->total_held = 0;
     g_queue_init(&pool->holders);
-}
-
-TwFramerPool *tw_framer_pool_use(TwFramerPool *pool)
-{
-    TwFramerPool *old = current_pool;
-    current_pool = pool;
-    return old;
 }
 
 static TwFramerPool *pool_now(void)
@@ -62,21 +56,21 @@ void tw_framer_init(TwFramer *fr, const TwFramerSpec *spec, void *user)
 
 static gsize held(const TwFramer *fr)
 {
-    return fr->buf ? fr->buf->len : 0;
+    return fr->buf_len;
 }
 
 /* Empties the buffer (its bytes already accounted for by the caller). */
 static void buf_release(TwFramer *fr)
 {
-    if (!fr->buf || fr->buf->len == 0)
+    if (fr->buf_len == 0)
         return;
-    fr->pool->total_held -= fr->buf->len;
+    fr->pool->total_held -= fr->buf_len;
     g_queue_unlink(&fr->pool->holders, &fr->budget_link);
-    if (fr->buf->len > TW_FRAMER_REUSE_MAX) {
-        g_byte_array_unref(fr->buf);
+    fr->buf_len = 0;
+    if (fr->buf_cap > TW_FRAMER_REUSE_MAX) {
+        g_free(fr->buf);
         fr->buf = NULL;
-    } else {
-        g_byte_array_set_size(fr->buf, 0);
+        fr->buf_cap = 0;
     }
 }
 
@@ -98,7 +92,8 @@ static void buf_consume(TwFramer *fr, gsize n)
         buf_release(fr);
         return;
     }
-    g_byte_array_remove_range(fr->buf, 0, (guint)n);
+    memmove(fr->buf, fr->buf + n, fr->buf_len - n);
+    fr->buf_len -= n;
     fr->pool->total_held -= n;
 }
 
@@ -152,11 +147,23 @@ static bool buf_append(TwFramer *fr, TwDissectCtx *ctx, const guint8 *p, gsize n
         lose_framing(fr);
         return false;
     }
-    if (!fr->buf)
-        fr->buf = g_byte_array_new();
-    if (fr->buf->len == 0)
+    gsize need = fr->buf_len + n;
+    if (need > fr->buf_cap) {
+        /* Geometric growth, but a record of known length that fits in
+         * twice what is held gets exactly its length at once (the usual
+         * record cut by a segment end: one allocation, no copy on growth).
+         * The capacity stays within twice the bytes held, as the budget
+         * counts held bytes. */
+        gsize cap = MAX(need, MAX(2 * fr->buf_cap, (gsize)64));
+        if (fr->in_record && fr->keep >= need && fr->keep <= 2 * need)
+            cap = (gsize)fr->keep;
+        fr->buf = g_realloc(fr->buf, cap);
+        fr->buf_cap = cap;
+    }
+    if (fr->buf_len == 0)
         g_queue_push_tail_link(&fr->pool->holders, &fr->budget_link);
-    g_byte_array_append(fr->buf, p, (guint)n);
+    memcpy(fr->buf + fr->buf_len, p, n);
+    fr->buf_len = need;
     fr->pool->total_held += n;
     return true;
 }
@@ -164,9 +171,11 @@ static bool buf_append(TwFramer *fr, TwDissectCtx *ctx, const guint8 *p, gsize n
 void tw_framer_clear(TwFramer *fr)
 {
     buf_release(fr);
-    if (fr->buf)
-        g_byte_array_unref(fr->buf);
-    fr->buf = NULL;
+    if (fr->buf) { /* most flows never held a byte */
+        g_free(fr->buf);
+        fr->buf = NULL;
+        fr->buf_cap = 0;
+    }
 }
 
 /* ---- delivery ---- */
@@ -197,8 +206,8 @@ static void over_cap(TwFramer *fr, TwDissectCtx *ctx, guint64 n)
 /* A verdict on held bytes.  Leaves fr in its next state. */
 static void judge_held(TwFramer *fr, TwDissectCtx *ctx)
 {
-    const guint8 *p = fr->buf->data;
-    gsize avail = fr->buf->len;
+    const guint8 *p = fr->buf;
+    gsize avail = fr->buf_len;
     TwFrameLen r = fr->spec->length(fr->user, ctx, p, avail);
     guint64 keep = r.keep && r.keep < r.n ? r.keep : r.n;
     if ((r.kind == TW_FRAME_RECORD || r.kind == TW_FRAME_SKIP) && r.n == 0)
@@ -331,7 +340,7 @@ static void hunt(TwFramer *fr, TwDissectCtx *ctx, const guint8 **data, gsize *le
             return;
         }
         for (gsize i = 0; i < old; i++) {
-            TwProbe pr = s->probe(fr->user, fr->buf->data + i, fr->buf->len - i);
+            TwProbe pr = s->probe(fr->user, fr->buf + i, fr->buf_len - i);
             if (pr == TW_PROBE_YES || (pr == TW_PROBE_NEED && w == *len)) {
                 buf_consume(fr, i);
                 note_drop(fr, ctx, i, TW_FRAMER_DROP_SCAN);
@@ -343,7 +352,7 @@ static void hunt(TwFramer *fr, TwDissectCtx *ctx, const guint8 **data, gsize *le
             }
         }
         /* No start in the old tail: the window is judged again in place. */
-        g_byte_array_set_size(fr->buf, (guint)old);
+        fr->buf_len = old;
         fr->pool->total_held -= w;
         buf_consume(fr, old);
         note_drop(fr, ctx, old, TW_FRAMER_DROP_SCAN);
@@ -407,7 +416,7 @@ void tw_framer_feed(TwFramer *fr, TwDissectCtx *ctx, const guint8 *data, gsize l
             len -= n;
             if (ok && held(fr) == fr->keep) {
                 fr->in_record = false;
-                deliver(fr, ctx, fr->buf->data, fr->buf->len, fr->record_len, false);
+                deliver(fr, ctx, fr->buf, fr->buf_len, fr->record_len, false);
                 buf_release(fr);
                 fr->skip = fr->record_len - fr->keep;
             }
@@ -444,7 +453,7 @@ static void cut_record(TwFramer *fr, TwDissectCtx *ctx)
     gsize have = held(fr);
     fr->in_record = false;
     if (fr->spec->deliver_truncated)
-        deliver(fr, ctx, have ? fr->buf->data : no_bytes, have, fr->record_len, true);
+        deliver(fr, ctx, have ? fr->buf : no_bytes, have, fr->record_len, true);
     else
         note_drop(fr, ctx, have, TW_FRAMER_DROP_GAP);
     buf_release(fr);
@@ -502,7 +511,7 @@ bool tw_framer_finish(TwFramer *fr, TwDissectCtx *ctx)
         if (deliver_it) {
             gsize have = held(fr);
             fr->in_record = false;
-            deliver(fr, ctx, have ? fr->buf->data : no_bytes, have, fr->record_len, true);
+            deliver(fr, ctx, have ? fr->buf : no_bytes, have, fr->record_len, true);
         } else {
             note_drop(fr, ctx, held(fr), TW_FRAMER_DROP_END);
         }

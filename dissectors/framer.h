@@ -122,7 +122,9 @@ typedef struct {
 typedef struct TwFramer {
     const TwFramerSpec *spec;
     void *user;
-    GByteArray *buf;   /* partial record start, partial record, or hunting tail; NULL when empty */
+    guint8 *buf;       /* partial record start, partial record, or hunting tail (buf_len bytes);
+                        * NULL until bytes must be held, kept for reuse up to TW_FRAMER_REUSE_MAX */
+    gsize buf_len, buf_cap;
     guint64 want;      /* at a buffered start: bytes asked for (0: ask now) */
     guint64 record_len;/* in a buffered record: its length on the wire */
     guint64 keep;      /* in a buffered record: bytes to deliver */
@@ -140,8 +142,15 @@ typedef struct TwFramerPool {
 } TwFramerPool;
 void tw_framer_pool_init(TwFramerPool *pool, gsize budget);
 /* Makes `pool` (NULL: the process-wide default) current on this thread for
- * framers initialised from now on; returns the previous one. */
-TwFramerPool *tw_framer_pool_use(TwFramerPool *pool);
+ * framers initialised from now on; returns the previous one.  Inline: capture/
+ * workers switch pools at every frame. */
+extern _Thread_local TwFramerPool *tw_framer_current_pool_; /* framer.c only */
+static inline TwFramerPool *tw_framer_pool_use(TwFramerPool *pool)
+{
+    TwFramerPool *old = tw_framer_current_pool_;
+    tw_framer_current_pool_ = pool;
+    return old;
+}
 
 /* Sets up fr (no allocation until bytes must be held). */
 void tw_framer_init(TwFramer *fr, const TwFramerSpec *spec, void *user);
@@ -170,7 +179,7 @@ bool tw_framer_finish(TwFramer *fr, TwDissectCtx *ctx);
 /* Bytes currently held (partial record or hunting tail). */
 static inline gsize tw_framer_buffered(const TwFramer *fr)
 {
-    return fr->buf ? fr->buf->len : 0;
+    return fr->buf_len;
 }
 /* Bytes still to pass over (a SKIP verdict, or a record beyond `keep`). */
 static inline guint64 tw_framer_skipping(const TwFramer *fr)

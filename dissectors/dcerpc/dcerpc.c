@@ -103,13 +103,13 @@ struct TwDcerpcStream {
     bool not_rpc;  /* began with something else (e.g. a non-RPC SMB2 pipe) */
     GArray *ctxs;  /* PresCtx */
     GArray *binds; /* PendingBind */
-    GPtrArray *reasm[2];
+    GPtrArray *reasm[2]; /* Reasm*, NULL until a call spans fragments */
     GHashTable *calls; /* call_id -> TwDcerpcCall* */
     GQueue call_order; /* call ids (GUINT_TO_POINTER) oldest first */
     gsize charged; /* TCP parser: bytes charged through tw_mem_charge */
     const TwDcerpcRegistry *reg;
     /* AuthState: at most one per registry entry with conn_new, so the
-     * registry bounds it. */
+     * registry bounds it.  NULL until a provider keeps state. */
     GArray *auth;
     /* Teaching view (ctx->want_tree): the current PDU's header lines. */
     TwEvent *hdr_tree;
@@ -429,13 +429,11 @@ TwDcerpcStream *tw_dcerpc_stream_new_with_registry(const char *transport, const 
 {
     TwDcerpcStream *s = g_new0(TwDcerpcStream, 1);
     s->reg = reg;
-    s->auth = g_array_new(FALSE, TRUE, sizeof(AuthState));
     s->transport = tw_event_intern(transport ? transport : "tcp");
     s->pipe = g_strdup(pipe_name);
     for (int d = 0; d < 2; d++) {
         s->dir[d] = (struct DcerpcDir){ s, d };
         tw_framer_init(&s->dir[d].framer, &co_framing, &s->dir[d]);
-        s->reasm[d] = g_ptr_array_new_with_free_func(reasm_free);
     }
     s->ctxs = g_array_new(FALSE, TRUE, sizeof(PresCtx));
     s->binds = g_array_new(FALSE, TRUE, sizeof(PendingBind));
@@ -452,7 +450,7 @@ gsize tw_dcerpc_stream_held(const TwDcerpcStream *s)
     gsize n = sizeof *s + s->ctxs->len * sizeof(PresCtx) + s->binds->len * sizeof(PendingBind) +
               g_hash_table_size(s->calls) * (sizeof(TwDcerpcCall) + 64);
     for (int d = 0; d < 2; d++)
-        for (guint i = 0; i < s->reasm[d]->len; i++) {
+        for (guint i = 0; s->reasm[d] && i < s->reasm[d]->len; i++) {
             const Reasm *r = s->reasm[d]->pdata[i];
             n += sizeof *r + r->stub->len;
         }
@@ -465,7 +463,8 @@ void tw_dcerpc_stream_free(TwDcerpcStream *s)
         return;
     for (int d = 0; d < 2; d++) {
         tw_framer_clear(&s->dir[d].framer);
-        g_ptr_array_unref(s->reasm[d]);
+        if (s->reasm[d])
+            g_ptr_array_unref(s->reasm[d]);
     }
     g_array_free(s->ctxs, TRUE);
     g_array_free(s->binds, TRUE);
@@ -474,12 +473,13 @@ void tw_dcerpc_stream_free(TwDcerpcStream *s)
     g_free(s->pipe);
     if (s->hdr_tree)
         tw_event_free(s->hdr_tree);
-    for (guint i = 0; i < s->auth->len; i++) {
+    for (guint i = 0; s->auth && i < s->auth->len; i++) {
         AuthState *a = &g_array_index(s->auth, AuthState, i);
         if (a->type->conn_free)
             a->type->conn_free(a->conn);
     }
-    g_array_free(s->auth, TRUE);
+    if (s->auth)
+        g_array_free(s->auth, TRUE);
     g_free(s);
 }
 
@@ -616,7 +616,7 @@ static bool parse_sec_trailer(const guint8 *pdu, gsize frag_len, guint16 auth_le
  * when `create` (NULL when the provider keeps none). */
 static void *auth_conn(TwDcerpcStream *s, const TwDcerpcAuthType *a, bool create)
 {
-    for (guint i = 0; i < s->auth->len; i++) {
+    for (guint i = 0; s->auth && i < s->auth->len; i++) {
         AuthState *have = &g_array_index(s->auth, AuthState, i);
         if (have->type == a)
             return have->conn;
@@ -624,6 +624,8 @@ static void *auth_conn(TwDcerpcStream *s, const TwDcerpcAuthType *a, bool create
     if (!create || !a->conn_new)
         return NULL;
     AuthState add = { .type = a, .conn = a->conn_new() };
+    if (!s->auth)
+        s->auth = g_array_new(FALSE, TRUE, sizeof(AuthState));
     g_array_append_val(s->auth, add);
     return add.conn;
 }
@@ -792,8 +794,8 @@ static void handle_bind(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, guint
     tw_event_set_str(ev, "pdu", ptype_name(ptype));
     tw_event_set_int(ev, "call_id", call_id);
     if (pb.n) {
-        char ver[16];
-        snprintf(ver, sizeof ver, "%u.%u", pb.items[0].vmajor, pb.items[0].vminor);
+        char ver[12];
+        tw_version_text(ver, pb.items[0].vmajor, pb.items[0].vminor);
         tw_event_set_str(ev, "uuid", pb.items[0].uuid);
         tw_event_set_str(ev, "if_version", ver);
         if (pb.items[0].iface)
@@ -856,6 +858,7 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
         guint16 result = rd16(c, le);
         guint16 reason = rd16(c, le);
         char ts[37];
+        G_STATIC_ASSERT(sizeof ts == sizeof accepted_ts);
         rd_uuid(c, le, ts);
         rd32(c, le);
         if (!tw_cursor_ok(c))
@@ -890,11 +893,11 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
             if (result == 0) {
                 pc.ndr64 = strcmp(ts, UUID_NDR64) == 0;
                 ctx_set(s, ctx, &pc);
-                g_strlcpy(accepted_ts, ts, sizeof accepted_ts);
+                memcpy(accepted_ts, ts, sizeof accepted_ts); /* UUID texts, NUL included */
                 accepted_syntax = syntax_name(accepted_ts);
                 if (pc.iface)
                     accepted_iface = pc.iface->name;
-                g_strlcpy(accepted_uuid, pc.uuid, sizeof accepted_uuid);
+                memcpy(accepted_uuid, pc.uuid, sizeof accepted_uuid);
             } else if (result == 1 || result == 2) {
                 /* The provisional entry from the bind must not name requests. */
                 PresCtx *have = ctx_find(s, pc.id);
@@ -902,7 +905,7 @@ static void handle_bind_ack(TwDcerpcStream *s, TwDissectCtx *ctx, TwCursor *c, g
                     have->iface = NULL;
             }
         } else if (result == 0) {
-            g_strlcpy(accepted_ts, ts, sizeof accepted_ts);
+            memcpy(accepted_ts, ts, sizeof accepted_ts);
             accepted_syntax = syntax_name(accepted_ts);
         }
     }
@@ -1035,7 +1038,7 @@ static void dispatch_stub(TwDcerpcStream *s, TwDissectCtx *ctx, int dir, guint32
 
 static Reasm *reasm_find(TwDcerpcStream *s, int d, guint32 call_id, guint *index)
 {
-    for (guint i = 0; i < s->reasm[d]->len; i++) {
+    for (guint i = 0; s->reasm[d] && i < s->reasm[d]->len; i++) {
         Reasm *r = g_ptr_array_index(s->reasm[d], i);
         if (r->call_id == call_id) {
             if (index)
@@ -1080,6 +1083,8 @@ static void handle_call_fragment(TwDcerpcStream *s, TwDissectCtx *ctx, guint8 pt
                        "call_id %u restarted before its last fragment", call_id);
             g_ptr_array_remove_index(s->reasm[d], idx);
         }
+        if (!s->reasm[d])
+            s->reasm[d] = g_ptr_array_new_with_free_func(reasm_free);
         if (s->reasm[d]->len >= TW_DCERPC_MAX_REASSEMBLY) {
             tw_anomaly(ctx, PARSER, "dcerpc_reassembly_limit",
                        "more than %u calls in reassembly", TW_DCERPC_MAX_REASSEMBLY);
@@ -1391,7 +1396,8 @@ void tw_dcerpc_stream_gap(TwDcerpcStream *s, TwDissectCtx *ctx, int dir)
         return;
     int d = dir == TW_DIR_RSP ? 1 : 0;
     tw_framer_gap(&s->dir[d].framer, ctx, TW_FRAMER_GAP_UNKNOWN);
-    g_ptr_array_set_size(s->reasm[d], 0);
+    if (s->reasm[d])
+        g_ptr_array_set_size(s->reasm[d], 0);
     tw_count(ctx, "dcerpc.gaps", 1);
 }
 

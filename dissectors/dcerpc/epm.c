@@ -87,7 +87,13 @@ TwStatus tw_epm_tower_parse(const guint8 *p, gsize len, TwEpmTower *t)
         case FLOOR_IP: {
             const guint8 *a = tw_cursor_bytes(&rhs, 4);
             if (a) {
-                snprintf(t->ip, sizeof t->ip, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+                char *o = t->ip; /* "%u.%u.%u.%u": at most 15 bytes and the NUL */
+                for (int k = 0; k < 4; k++) {
+                    if (k)
+                        *o++ = '.';
+                    o = tw_put_dec(o, a[k]);
+                }
+                *o = 0;
                 t->has_ip = true;
             }
             break;
@@ -205,8 +211,8 @@ static bool read_twr_tree(TwNdr *n, TwEpmTower *t, TwEvent *tree, guint depth, c
 static void tower_fields(const TwDcerpcRegistry *reg, TwEvent *ev, const TwEpmTower *t)
 {
     if (t->has_iface) {
-        char ver[16];
-        snprintf(ver, sizeof ver, "%u.%u", t->vmajor, t->vminor);
+        char ver[12];
+        tw_version_text(ver, t->vmajor, t->vminor);
         tw_event_set_str(ev, "uuid", t->uuid);
         tw_event_set_str(ev, "if_version", ver);
         const TwDcerpcIface *ifc = tw_dcerpc_registry_iface(reg, t->uuid, t->vmajor);

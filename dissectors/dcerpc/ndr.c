@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+G_STATIC_ASSERT(TW_NDR_MAX_REFERENTS > TW_NDR_FULL_FEW);
+
 void tw_ndr_init(TwNdr *n, const guint8 *stub, gsize len, gsize reported, bool little_endian,
                  bool ndr64)
 {
@@ -20,6 +22,7 @@ void tw_ndr_clear(TwNdr *n)
     if (n->full_seen)
         g_hash_table_destroy(n->full_seen);
     n->full_seen = NULL;
+    n->n_full_few = 0;
 }
 
 /* C706 14.2.2: every primitive is aligned to its own size. */
@@ -126,12 +129,19 @@ bool tw_ndr_full_ptr(TwNdr *n, guint64 *referent)
         *referent = id;
     if (id == 0 || !tw_ndr_ok(n))
         return false;
+    for (guint i = 0; i < n->n_full_few; i++)
+        if (n->full_few[i] == id)
+            return false;
+    if (n->n_full_few < TW_NDR_FULL_FEW) {
+        n->full_few[n->n_full_few++] = id; /* TW_NDR_MAX_REFERENTS > TW_NDR_FULL_FEW */
+        return true;
+    }
     if (!n->full_seen)
         n->full_seen = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     guint64 *key = &id;
     if (g_hash_table_contains(n->full_seen, key))
         return false;
-    if (g_hash_table_size(n->full_seen) >= TW_NDR_MAX_REFERENTS) {
+    if (n->n_full_few + g_hash_table_size(n->full_seen) >= TW_NDR_MAX_REFERENTS) {
         tw_ndr_fail(n, TW_LIMIT);
         return false;
     }

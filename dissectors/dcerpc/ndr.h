@@ -37,7 +37,12 @@ struct TwNdr {
     bool ndr64;       /* transfer syntax NDR64 (MS-RPCE 2.2.5.3): 8-byte pointers and counts */
     GArray *deferred; /* TwNdrDeferred, pending, FIFO */
     guint depth;
-    GHashTable *full_seen; /* full pointers: referent ids already read */
+    /* full pointers: referent ids already read, the first TW_NDR_FULL_FEW
+     * here (a stub rarely has more), the others in full_seen */
+#define TW_NDR_FULL_FEW 8
+    guint64 full_few[TW_NDR_FULL_FEW];
+    guint n_full_few;
+    GHashTable *full_seen;
     guint utf16_notes;     /* TW_UTF16_* bits met by the strings read (core/utf16.h) */
 };
 
@@ -71,6 +76,27 @@ void tw_ndr_uuid(TwNdr *n, char out[37]);
 /* The text of a UUID from its fields (C706 Appendix A), as
  * "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x" writes it. */
 void tw_uuid_text(char out[37], guint32 a, guint16 b, guint16 c, const guint8 d[8]);
+/* The decimal text of v at o, as "%u" writes it, without a NUL; returns the
+ * end (at most 10 bytes).  For version and address texts on every bind. */
+static inline char *tw_put_dec(char *o, guint32 v)
+{
+    char d[10];
+    int n = 0;
+    do {
+        d[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *o++ = d[--n];
+    return o;
+}
+/* "major.minor" (an interface version, C706 12.6.3.1) into out. */
+static inline void tw_version_text(char out[12], guint16 major, guint16 minor)
+{
+    char *o = tw_put_dec(out, major);
+    *o++ = '.';
+    *tw_put_dec(o, minor) = 0;
+}
 
 /* Pointers (4 bytes NDR20, 8 NDR64).  Returns the referent id (0 = NULL). */
 guint64 tw_ndr_ptr(TwNdr *n);

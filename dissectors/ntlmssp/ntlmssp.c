@@ -108,13 +108,30 @@ static void set_version(TwEvent *ev, TwCursor *c)
     guint8 rev = tw_cursor_u8(c);
     if (!tw_cursor_ok(c))
         return;
-    tw_event_take_str(ev, "os_version", g_strdup_printf("%u.%u.%u", major, minor, build));
+    /* "%u.%u.%u" */
+    char v[3 + 1 + 3 + 1 + 5 + 1], *o = v;
+    const guint parts[3] = { major, minor, build };
+    for (int i = 0; i < 3; i++) {
+        if (i)
+            *o++ = '.';
+        char d[5];
+        int n = 0;
+        guint x = parts[i];
+        do {
+            d[n++] = (char)('0' + x % 10);
+            x /= 10;
+        } while (x);
+        while (n)
+            *o++ = d[--n];
+    }
+    *o = 0;
+    tw_event_set_str(ev, "os_version", v);
     tw_event_set_int(ev, "ntlm_revision", rev);
 }
 
 /* MS-NLMP 2.2.2.1 AV_PAIR list: AvId u16, AvLen u16, Value; MsvAvEOL ends it. */
 static void parse_av_pairs(TwDissectCtx *ctx, TwEvent *ev, const guint8 *p, gsize len,
-                           const char *time_key)
+                           const char *time_key, const char *time_us_key)
 {
     TwCursor c = tw_cursor_init(p, len);
     for (guint i = 0; i < TW_NTLMSSP_MAX_AV_PAIRS; i++) {
@@ -135,10 +152,8 @@ static void parse_av_pairs(TwDissectCtx *ctx, TwEvent *ev, const guint8 *p, gsiz
             guint64 ft = tw_cursor_le64(&v);
             gint64 us;
             if (time_key && tw_cursor_ok(&v) && tw_filetime_to_us(ft, &us)) {
-                char k2[40];
                 tw_event_set_time(ev, time_key, us);
-                g_snprintf(k2, sizeof k2, "%s_us", time_key);
-                tw_event_set_int(ev, k2, us);
+                tw_event_set_int(ev, time_us_key, us);
             }
             break;
         }
@@ -262,7 +277,7 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
             if (st != TW_OK && worst == TW_OK)
                 worst = st;
             if (ip)
-                parse_av_pairs(ctx, ev, ip, info.len, "server_time");
+                parse_av_pairs(ctx, ev, ip, info.len, "server_time", "server_time_us");
             if ((flags & NTLMSSP_NEGOTIATE_VERSION) && tw_cursor_remaining(&c) >= 8)
                 set_version(ev, &c);
         }
@@ -317,7 +332,7 @@ TwEvent *tw_ntlmssp_parse(TwDissectCtx *ctx, const guint8 *data, gsize len, gsiz
                         tw_event_set_int(ev, "client_time_us", us);
                     }
                     tw_event_set_hex(ev, "client_challenge", cc, 8);
-                    parse_av_pairs(ctx, ev, tw_cursor_ptr(&b), tw_cursor_remaining(&b), NULL);
+                    parse_av_pairs(ctx, ev, tw_cursor_ptr(&b), tw_cursor_remaining(&b), NULL, NULL);
                 }
             }
         }

@@ -106,6 +106,7 @@ typedef struct {
 } SmbPipe;
 
 typedef struct {
+    gint64 message_id; /* the key of SmbFlow.pending (g_int64_hash) */
     guint16 command;
     guint64 frame;
     gint64 ts_us;
@@ -132,7 +133,7 @@ typedef struct {
 
 struct SmbFlow {
     SmbDir dir[2];
-    GHashTable *pending; /* guint64 MessageId -> SmbPending */
+    GHashTable *pending; /* &SmbPending.message_id -> SmbPending (replaced, never inserted over) */
     GHashTable *trees;   /* SmbKey (file_id 0) -> SmbTree */
     GHashTable *pipes;   /* SmbKey -> SmbPipe */
     bool reported_smb1, reported_encrypted, reported_compressed;
@@ -177,7 +178,7 @@ static void *smb2_state_new(void)
         f->dir[i].flow = f;
         tw_framer_init(&f->dir[i].framer, &nbss_framing, &f->dir[i]);
     }
-    f->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, pending_free);
+    f->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, pending_free);
     f->trees = g_hash_table_new_full(smb_key_hash, smb_key_equal, g_free, tree_free);
     f->pipes = g_hash_table_new_full(smb_key_hash, smb_key_equal, g_free, pipe_free);
     return f;
@@ -234,9 +235,20 @@ static char *utf16_name(TwDissectCtx *ctx, const guint8 *p, gsize n)
     return s;
 }
 
+static const char hexd[] = "0123456789abcdef";
+
+/* "0x%04x" of v at o, without a NUL; returns the end. */
+static char *put_hex16(char *o, guint16 v)
+{
+    *o++ = '0';
+    *o++ = 'x';
+    for (int i = 3; i >= 0; i--)
+        *o++ = hexd[(v >> (4 * i)) & 15];
+    return o;
+}
+
 static void set_hex64(TwEvent *ev, const char *key, guint64 v)
 {
-    static const char hexd[] = "0123456789abcdef";
     char b[19]; /* "0x%016" G_GINT64_MODIFIER "x" */
     b[0] = '0';
     b[1] = 'x';
@@ -416,14 +428,15 @@ static void request(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, g
         g_hash_table_remove_all(f->pending);
     }
     SmbPending *sp = g_new0(SmbPending, 1);
+    sp->message_id = (gint64)mid;
     sp->command = cmd;
     sp->frame = ctx->pi ? ctx->pi->frame : 0;
     sp->ts_us = ctx->pi ? ctx->pi->ts_us : 0;
     sp->session_id = session;
     sp->tree_id = tree;
-    gint64 *key = g_new(gint64, 1);
-    *key = (gint64)mid;
-    g_hash_table_replace(f->pending, key, sp);
+    /* replace, not insert: the key lives in the value, so an entry for a
+     * reused MessageId must take the new value's key */
+    g_hash_table_replace(f->pending, &sp->message_id, sp);
 
     const guint8 *p;
     gsize cap, rep;
@@ -433,13 +446,18 @@ static void request(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, g
         tw_cursor_skip(c, 2); /* StructureSize 36 */
         guint16 count = tw_cursor_le16(c);
         tw_cursor_skip(c, 2 + 2 + 4 + 16 + 8);
-        GString *ds = g_string_new(NULL);
+        char ds[16 * 7]; /* up to 16 "0x%04x" joined by ',' and the NUL */
+        char *o = ds;
         for (guint i = 0; i < count && i < 16 && tw_cursor_ok(c); i++) {
             guint16 d = tw_cursor_le16(c);
-            if (tw_cursor_ok(c))
-                g_string_append_printf(ds, "%s0x%04x", ds->len ? "," : "", d);
+            if (!tw_cursor_ok(c))
+                break;
+            if (o > ds)
+                *o++ = ',';
+            o = put_hex16(o, d);
         }
-        sp->dialects = g_string_free(ds, FALSE);
+        *o = 0;
+        sp->dialects = g_strdup(ds);
         break;
     }
     case TW_SMB2_SESSION_SETUP: { /* 2.2.5 */
@@ -657,12 +675,12 @@ static void response_tree(TwEvent *ev, guint32 status, guint32 flags, guint16 cr
     }
 }
 
+/* sp: the pending request of MessageId `mid`, or NULL. */
 static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, guint16 cmd,
                      guint32 status, guint64 mid, guint64 session, guint32 tree, guint32 flags,
-                     guint64 async_id, guint16 credits, ChainState *ch)
+                     guint64 async_id, guint16 credits, ChainState *ch, SmbPending *sp)
 {
     gint64 key = (gint64)mid;
-    SmbPending *sp = g_hash_table_lookup(f->pending, &key);
     if (sp && sp->command != cmd)
         sp = NULL; /* MessageId reused for another command: do not pair */
     bool interim = (flags & SMB2_FLAGS_ASYNC_COMMAND) && status == STATUS_PENDING;
@@ -726,7 +744,7 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
             if (!tw_cursor_ok(c))
                 break;
             char d[8];
-            g_snprintf(d, sizeof d, "0x%04x", dialect);
+            *put_hex16(d, dialect) = 0;
             tw_event_set_str(ev, "dialect", d);
             if (tw_smb2_dialect_name(dialect))
                 tw_event_set_str(ev, "dialect_name", tw_smb2_dialect_name(dialect));
@@ -955,7 +973,7 @@ static guint32 dissect_smb2_message(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg
         SmbPending *sp = g_hash_table_lookup(f->pending, &key);
         if ((flags & SMB2_FLAGS_ASYNC_COMMAND) && sp)
             tree = sp->tree_id;
-        response(f, ctx, msg, &c, cmd, status, mid, session, tree, flags, async_id, credits, ch);
+        response(f, ctx, msg, &c, cmd, status, mid, session, tree, flags, async_id, credits, ch, sp);
     } else {
         tw_count(ctx, "smb2.requests", 1);
         request(f, ctx, msg, &c, cmd, mid, session, tree, ch);
@@ -1253,7 +1271,7 @@ static void smb2_feed_charged(void *state, TwDissectCtx *ctx, int dir, const gui
     smb2_feed(state, ctx, dir, data, len, reported);
     SmbFlow *f = state;
     gsize held = sizeof *f +
-                 g_hash_table_size(f->pending) * (sizeof(SmbPending) + sizeof(guint64) + 64) +
+                 g_hash_table_size(f->pending) * (sizeof(SmbPending) /* its key inside */ + 64) +
                  g_hash_table_size(f->trees) * (sizeof(SmbTree) + sizeof(SmbKey) + 64);
     GHashTableIter it;
     gpointer v;

@@ -146,6 +146,8 @@ static void test_iface_many(void)
     TwEvent *ack = find(&h, "dcerpc", "pdu", "bind_ack", 0);
     g_assert_nonnull(ack);
     g_assert_cmpstr(tw_event_get_str(ack, "transfer_syntax"), ==, "ndr64");
+    /* the accepted context's interface, not its transfer syntax */
+    g_assert_cmpstr(tw_event_get_str(ack, "uuid"), ==, "12345678-1234-abcd-ef00-01234567cffb");
     g_assert_cmpstr(tw_event_get_str(ack, "sec_addr"), ==, "49672");
     const TwField *res = tw_event_get(ack, "results");
     g_assert_cmpuint(res->v.slist->len, ==, 3);

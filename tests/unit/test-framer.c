@@ -272,6 +272,55 @@ static void test_garbage_resync(void)
     fx_clear(&fx);
 }
 
+/* Hunting across feeds with a probe that needs two bytes (0xAA 0x00): the
+ * tail a start may straddle is held, searched with a window of the next
+ * feed, and either the start is found inside it (the bytes before it are
+ * dropped, the record is then judged from what is held) or the window is
+ * judged again in place. */
+static TwProbe two_byte_probe(void *user, const guint8 *p, gsize avail)
+{
+    (void)user;
+    if (avail < 2)
+        return TW_PROBE_NEED;
+    return p[0] == TOY_MARK && p[1] == 0 ? TW_PROBE_YES : TW_PROBE_NO;
+}
+
+static void test_resync_held_tail(void)
+{
+    Fx fx;
+    fx_init(&fx, 1024, true, true);
+    fx.spec.probe = two_byte_probe;
+    fx.spec.probe_window = 2;
+    fx.spec.resync_keep = 2;
+    /* A start in the held tail, one byte in: "03 aa" held, "00 02" completes it. */
+    static const guint8 a[] = { 1, 2, 3, TOY_MARK };
+    static const guint8 b[] = { 0, 2, 1, 2, TOY_MARK, 0, 1, 5 };
+    feed(&fx, a, sizeof a);
+    g_assert_cmpuint(tw_framer_buffered(&fx.fr), ==, 2);
+    feed(&fx, b, sizeof b);
+    g_assert_cmpstr(fx.toy.log->str, ==, "aa00020102/5\naa000105/4\n");
+    g_assert_cmpuint(fx.fr.stats.dropped, ==, 3);
+    g_assert_cmpuint(tw_framer_buffered(&fx.fr), ==, 0);
+    fx_clear(&fx);
+
+    /* No start in the held tail "03 04": the window is judged in place. */
+    gsize before = tw_framer_buffered_total();
+    fx_init(&fx, 1024, true, true);
+    fx.spec.probe = two_byte_probe;
+    fx.spec.probe_window = 2;
+    fx.spec.resync_keep = 2;
+    static const guint8 c[] = { 1, 2, 3, 4 };
+    static const guint8 d[] = { 5, TOY_MARK, 0, 1, 7 };
+    feed(&fx, c, sizeof c);
+    g_assert_cmpuint(tw_framer_buffered(&fx.fr), ==, 2);
+    feed(&fx, d, sizeof d);
+    g_assert_cmpstr(fx.toy.log->str, ==, "aa000107/4\n");
+    g_assert_cmpuint(fx.fr.stats.dropped, ==, 5);
+    g_assert_cmpuint(tw_framer_buffered(&fx.fr), ==, 0);
+    g_assert_cmpuint(tw_framer_buffered_total(), ==, before);
+    fx_clear(&fx);
+}
+
 /* The global budget: a new partial record that would exceed it evicts the
  * oldest partial buffer of another framer, which then resynchronises. */
 static void test_budget_eviction(void)
@@ -346,6 +395,7 @@ int main(int argc, char **argv)
     g_test_add_func("/framer/keep-and-skip", test_keep_and_skip);
     g_test_add_func("/framer/over-cap", test_over_cap);
     g_test_add_func("/framer/garbage-resync", test_garbage_resync);
+    g_test_add_func("/framer/resync-held-tail", test_resync_held_tail);
     g_test_add_func("/framer/budget-eviction", test_budget_eviction);
     g_test_add_func("/framer/finish-partial", test_finish_partial);
     return g_test_run();

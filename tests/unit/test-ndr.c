@@ -303,6 +303,37 @@ static void test_full_pointers(void)
     g_assert_true(tw_ndr_ok(&n));
     tw_ndr_clear(&n);
 
+    /* Past the first few ids (kept inline), the rest in a table: repeats
+     * are found in both, and TW_NDR_MAX_REFERENTS distinct ids are the cap. */
+    guint total = TW_NDR_MAX_REFERENTS + 1;
+    g_autoptr(GByteArray) many = g_byte_array_sized_new(4 * total);
+    for (guint i = 1; i <= total; i++) {
+        guint32 id = i;
+        guint8 le[4] = { (guint8)id, (guint8)(id >> 8), (guint8)(id >> 16), (guint8)(id >> 24) };
+        g_byte_array_append(many, le, 4);
+    }
+    /* 3 (inline) and 100 (in the table) again after the first 100 */
+    guint8 rep[8] = { 3, 0, 0, 0, 100, 0, 0, 0 };
+    g_autoptr(GByteArray) v2 = g_byte_array_new();
+    g_byte_array_append(v2, many->data, 4 * 100);
+    g_byte_array_append(v2, rep, 8);
+    tw_ndr_init(&n, v2->data, v2->len, v2->len, true, false);
+    for (guint i = 1; i <= 100; i++)
+        g_assert_true(tw_ndr_full_ptr(&n, &r));
+    g_assert_false(tw_ndr_full_ptr(&n, &r));
+    g_assert_cmpuint(r, ==, 3);
+    g_assert_false(tw_ndr_full_ptr(&n, &r));
+    g_assert_cmpuint(r, ==, 100);
+    g_assert_true(tw_ndr_ok(&n));
+    tw_ndr_clear(&n);
+    tw_ndr_init(&n, many->data, 4 * total, 4 * total, true, false);
+    for (guint i = 1; i <= TW_NDR_MAX_REFERENTS; i++)
+        if (!tw_ndr_full_ptr(&n, &r))
+            g_assert_not_reached();
+    g_assert_false(tw_ndr_full_ptr(&n, &r)); /* one more distinct id: the cap */
+    g_assert_cmpint(n.c.status, ==, TW_LIMIT);
+    tw_ndr_clear(&n);
+
     /* NDR64 pointers are 8 bytes, 8-aligned */
     g_autoptr(GByteArray) p64 = hex("01 000000 00000000 0000020000000000");
     tw_ndr_init(&n, p64->data, p64->len, p64->len, true, true);

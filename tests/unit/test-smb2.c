@@ -710,6 +710,42 @@ static void test_bad_chain_and_caps(void)
     tw_smb2_tcp_parser.state_free(st);
 }
 
+/* A MessageId sent again before its response (a hostile or broken client):
+ * the later request replaces the earlier, the response pairs with it, and
+ * the MessageId is free again after it. */
+static void test_message_id_reused(void)
+{
+    void *st = start();
+    for (int round = 0; round < 2; round++) {
+        for (int k = 0; k < 2; k++) {
+            GByteArray *e = hdr(TW_SMB2_ECHO, 0, 0, 7, 0, 0);
+            put16(e, 4); put16(e, 0);
+            GByteArray *r = nbss(e);
+            feed(st, TW_DIR_REQ, r->data, r->len); /* frames 1, 2 (round 0); 4, 5 */
+            g_byte_array_unref(r);
+        }
+        GByteArray *e = hdr(TW_SMB2_ECHO, SMB2_FLAGS_SERVER_TO_REDIR, 0, 7, 0, 0);
+        put16(e, 4); put16(e, 0);
+        GByteArray *r = nbss(e);
+        feed(st, TW_DIR_RSP, r->data, r->len);
+        g_byte_array_unref(r);
+        g_autoptr(GPtrArray) smb = of_proto("smb2");
+        g_assert_cmpuint(smb->len, ==, (guint)round + 1);
+        const TwEvent *ev = smb->pdata[round];
+        g_assert_cmpint(tw_event_get_int(ev, "request_frame", 0), ==, 2 + 3 * round);
+    }
+    /* No request left: a further response is unpaired. */
+    GByteArray *e = hdr(TW_SMB2_ECHO, SMB2_FLAGS_SERVER_TO_REDIR, 0, 7, 0, 0);
+    put16(e, 4); put16(e, 0);
+    GByteArray *r = nbss(e);
+    feed(st, TW_DIR_RSP, r->data, r->len);
+    g_byte_array_unref(r);
+    g_autoptr(GPtrArray) smb = of_proto("smb2");
+    g_assert_cmpuint(smb->len, ==, 3);
+    g_assert_false(tw_event_has(smb->pdata[2], "request_frame"));
+    tw_smb2_tcp_parser.state_free(st);
+}
+
 static void test_teaching_tree(void)
 {
     GPtrArray *recs = conversation();
@@ -758,6 +794,7 @@ int main(int argc, char **argv)
     g_test_add_func("/smb2/nbss-session-service", test_nbss_session_service);
     g_test_add_func("/smb2/other-smb", test_other_smb);
     g_test_add_func("/smb2/bad-chain-and-caps", test_bad_chain_and_caps);
+    g_test_add_func("/smb2/message-id-reused", test_message_id_reused);
     g_test_add_func("/smb2/teaching-tree", test_teaching_tree);
     g_test_add_func("/smb2/names", test_names);
     int rc = g_test_run();
