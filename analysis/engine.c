@@ -370,9 +370,9 @@ static bool time_plausible(gint64 us)
 }
 
 /* A time field: RFC 3339 text (tw_event_set_time) or integer Unix seconds. */
-static bool get_time(const TwEvent *ev, const char *key, gint64 *us)
+static bool get_time_k(const TwEvent *ev, const char *k, gint64 *us)
 {
-    const TwField *f = an_get(ev, key);
+    const TwField *f = an_get_k(ev, k);
     if (!f)
         return false;
     gint64 v = 0;
@@ -388,10 +388,13 @@ static bool get_time(const TwEvent *ev, const char *key, gint64 *us)
     return true;
 }
 
+/* get_time(ev, "literal key", &us) */
+#define get_time(ev, lit, us) get_time_k((ev), AN_KEY(lit), (us))
+
 /* NTSTATUS from "0xc0000022", "c0000022", or an integer field. */
-static bool get_status(const TwEvent *ev, const char *key, guint32 *st)
+static bool get_status_k(const TwEvent *ev, const char *k, guint32 *st)
 {
-    const TwField *f = an_get(ev, key);
+    const TwField *f = an_get_k(ev, k);
     if (!f)
         return false;
     if (f->type == TW_FIELD_INT) {
@@ -407,6 +410,9 @@ static bool get_status(const TwEvent *ev, const char *key, guint32 *st)
     *st = (guint32)v;
     return true;
 }
+
+/* get_status(ev, "literal key", &st) */
+#define get_status(ev, lit, st) get_status_k((ev), AN_KEY(lit), (st))
 
 static bool is_trust_status(guint32 st)
 {
@@ -1676,7 +1682,7 @@ static void feed_smb2(TwAnalysis *a, const TwEvent *ev, const char *source)
  * claims: a scanner's NMAP, MIMIKATZ). */
 static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, const char *name_key, guint32 how)
 {
-    const char *name = an_str(ev, name_key);
+    const char *name = an_str_dyn(ev, name_key);
     g_autofree char *acct = tw_identity_from_computer(name);
     if (!acct)
         return;

@@ -301,7 +301,8 @@ static void test_kvno_evidence_text(void)
 
 /* analysis/fields.h reads a field only with the type asked for, as
  * tw_event_get_*() do: a hand-written saved event's "msg_type":"AS-REQ" is
- * no number, and a key in a reused buffer finds its own field. */
+ * no number, and a key in a reused buffer finds its own field (the _dyn
+ * forms; the literal forms keep each call site's key). */
 static void test_fields_typed(void)
 {
     g_autoptr(GError) err = NULL;
@@ -320,9 +321,21 @@ static void test_fields_typed(void)
     g_assert_false(an_has(ev, "sname"));
     char buf[16];
     g_strlcpy(buf, "cname", sizeof buf);
-    g_assert_cmpstr(an_str(ev, buf), ==, "WS1$");
+    g_assert_cmpstr(an_str_dyn(ev, buf), ==, "WS1$");
+    g_assert_true(an_get_dyn(ev, buf) == an_get(ev, "cname"));
     g_strlcpy(buf, "error_code", sizeof buf);
-    g_assert_cmpint(an_int(ev, buf, -1), ==, 25);
+    g_assert_cmpint(an_int_dyn(ev, buf, -1), ==, 25);
+    g_assert_null(an_str_dyn(ev, buf));
+    g_strlcpy(buf, "kpasswd", sizeof buf);
+    g_assert_true(an_bool_dyn(ev, buf, false));
+    /* one call site, read for two events: the key it keeps is the same key */
+    TwEvent *ev2 = tw_event_from_json("{\"frame\":2,\"proto\":\"kerberos\",\"cname\":\"WS2$\"}", -1, &err);
+    g_assert_no_error(err);
+    const TwEvent *both[] = { ev, ev2 };
+    const char *want[] = { "WS1$", "WS2$" };
+    for (int i = 0; i < 2; i++)
+        g_assert_cmpstr(an_str(both[i], "cname"), ==, want[i]);
+    tw_event_free(ev2);
     tw_event_free(ev);
 }
 
