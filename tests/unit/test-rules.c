@@ -281,7 +281,7 @@ static void test_kvno_evidence_text(void)
         KRB(1, 00, "10.0.0.11", 5000, "10.0.0.1", 88, "\"msg_type\":10,\"cname\":\"WS1$\""),
         KRB(2, 00, "10.0.0.1", 88, "10.0.0.11", 5000, "\"msg_type\":11,\"cname\":\"WS1$\",\"enc_kvno\":7"),
         KRB(3, 01, "10.0.0.1", 88, "10.0.0.12", 5001,
-            "\"msg_type\":13,\"cname\":\"WS2$\",\"ticket_sname\":\"host/ws1.lab.example\",\"ticket_kvno\":1234567890"),
+            "\"msg_type\":13,\"msg\":\"TGS-REP\",\"cname\":\"WS2$\",\"ticket_sname\":\"host/ws1.lab.example\",\"ticket_kvno\":1234567890"),
         KRB(4, 02, "10.0.0.1", 88, "10.0.0.11", 5002, "\"msg_type\":11,\"cname\":\"WS1$\",\"enc_kvno\":10"),
         NULL,
     };
@@ -297,6 +297,18 @@ static void test_kvno_evidence_text(void)
     g_assert_cmpstr(((const TwEvidence *)g_ptr_array_index(ev, 2))->detail, ==, "kvno 10 (AS-REP enc-part, its own key)");
     g_assert_cmpuint(m->facts[TW_F_KVNO_MOVED].count, ==, 1);
     g_assert_cmpuint(m->facts[TW_F_KVNO_BACKWARDS].count, ==, 1);
+    /* the change's evidence: both numbers, in order, and the message's own place */
+    const TwEvidence *moved = g_ptr_array_index(m->facts[TW_F_KVNO_MOVED].ev, 0);
+    g_assert_cmpstr(moved->detail, ==, "kvno 7 → 1234567890 (ticket for host/ws1.lab.example)");
+    g_assert_cmpuint(moved->frame, ==, 3);
+    g_assert_cmpstr(moved->src, ==, "10.0.0.1");
+    g_assert_cmpstr(moved->dst, ==, "10.0.0.12");
+    g_assert_cmpstr(moved->msg, ==, "TGS-REP");
+    const TwEvidence *back = g_ptr_array_index(m->facts[TW_F_KVNO_BACKWARDS].ev, 0);
+    g_assert_cmpstr(back->detail, ==, "kvno 1234567890 → 10 (AS-REP enc-part, its own key)");
+    g_assert_cmpstr(back->src, ==, "10.0.0.1");
+    g_assert_cmpstr(back->dst, ==, "10.0.0.11");
+    g_assert_true(back->value == 10.0);
 }
 
 /* analysis/fields.h reads a field only with the type asked for, as
