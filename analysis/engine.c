@@ -54,7 +54,6 @@ typedef struct {
     guint64 file_frame;
     gint64 ts_us;
     char src[TW_ADDR_STRLEN], dst[TW_ADDR_STRLEN];
-    char src_mac[18];
     /* Kerberos */
     gint64 msg_type;
     char *cname, *sname;
@@ -83,19 +82,40 @@ static gboolean req_equal(gconstpointer x, gconstpointer y)
     return a->frame == b->frame && a->source == b->source && a->uniq == b->uniq;
 }
 
-static guint32 fnv_str(guint32 h, const char *s)
+/* A string into a running hash, eight bytes at a time (flow_equal
+ * confirms: the hash only spreads the keys). */
+static guint64 mix_str(guint64 h, const char *s)
 {
-    for (; *s; s++)
-        h = (h ^ (guint8)*s) * 16777619u;
-    return (h ^ '|') * 16777619u;
+    gsize n = strlen(s), i = 0;
+    for (; i + 8 <= n; i += 8) {
+        guint64 w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 29;
+    }
+    guint64 w = 0;
+    memcpy(&w, s + i, n - i); /* the last 0-7 bytes, with the length below */
+    h = (h ^ w ^ ((guint64)n << 56)) * 0x9E3779B97F4A7C15ull;
+    return h ^ h >> 29;
 }
 
 static guint flow_hash(gconstpointer p)
 {
     const FlowKey *k = p;
-    guint32 h = fnv_str(fnv_str(fnv_str(2166136261u, k->cli), k->srv), k->proto);
+    guint64 h = mix_str(mix_str(mix_str(0x243F6A8885A308D3ull, k->cli), k->srv), k->proto);
     guint64 n = ((guint64)k->cport << 16 | k->sport) ^ (guint64)k->call_id * 0x9E3779B97F4A7C15ull;
-    return h ^ (guint)(n >> 32 ^ n);
+    h ^= n;
+    return (guint)(h >> 32 ^ h);
+}
+
+/* g_strlcpy's result (src cut to size - 1 bytes) with the C library's
+ * strnlen and memcpy: GLib's byte loop was a quarter of what remembering
+ * a request cost. */
+static void copy_text(char *dst, gsize size, const char *src)
+{
+    gsize n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 static gboolean flow_equal(gconstpointer x, gconstpointer y)
@@ -108,8 +128,8 @@ static gboolean flow_equal(gconstpointer x, gconstpointer y)
 static void flow_key(FlowKey *k, const char *cli, guint cport, const char *srv, guint sport, const char *proto,
                      gint64 call_id)
 {
-    g_strlcpy(k->cli, cli, sizeof k->cli);
-    g_strlcpy(k->srv, srv, sizeof k->srv);
+    copy_text(k->cli, sizeof k->cli, cli);
+    copy_text(k->srv, sizeof k->srv, srv);
     k->cport = cport;
     k->sport = sport;
     k->proto = proto;
@@ -489,17 +509,15 @@ static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *s
     flow_key(&r->flow, ev->src, ev->sport, ev->dst, ev->dport, proto, call_id);
     r->link.data = r;
     r->frame = ev->frame;
-    if (an_str(ev, "pcap") && an_int(ev, "pcap_frame", 0) > 0) {
-        r->file = g_strdup(an_str(ev, "pcap"));
-        r->file_frame = (guint64)an_int(ev, "pcap_frame", 0);
+    const char *file = an_str(ev, "pcap");
+    gint64 file_frame = file ? an_int(ev, "pcap_frame", 0) : 0;
+    if (file && file_frame > 0) {
+        r->file = g_strdup(file);
+        r->file_frame = (guint64)file_frame;
     }
     r->ts_us = ev->ts_us;
-    g_strlcpy(r->src, ev->src, sizeof r->src);
-    g_strlcpy(r->dst, ev->dst, sizeof r->dst);
-    char mb[18];
-    const char *m = src_mac(ev, mb);
-    if (m)
-        g_strlcpy(r->src_mac, m, sizeof r->src_mac);
+    copy_text(r->src, sizeof r->src, ev->src);
+    copy_text(r->dst, sizeof r->dst, ev->dst);
     r->msg_type = -1;
     r->opnum = -1;
     /* Several messages completed by one frame: the first keeps the
