@@ -8,6 +8,7 @@
  */
 #include "analysis.h"
 #include "analysis/fields.h"
+#include "analysis/strhash.h"
 #include "tickets.h"
 #include "fleet.h"
 #include "analysis/clock.h"
@@ -175,21 +176,21 @@ static void garray_free(gpointer p)
 TwAnalysis *tw_analysis_new(void)
 {
     TwAnalysis *a = g_new0(TwAnalysis, 1);
-    a->machines = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, tw_machine_free);
+    a->machines = g_hash_table_new_full(tw_an_str_hash, g_str_equal, NULL, tw_machine_free);
     a->machine_order = g_ptr_array_new();
-    a->ip_owner = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    a->dc_addrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->ip_owner = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    a->dc_addrs = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
     a->requests = g_hash_table_new_full(req_hash, req_equal, NULL, request_free);
     a->flows = g_hash_table_new(flow_hash, flow_equal);
     a->request_fifo = g_queue_new();
-    a->nl_challenges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    a->flow_users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    a->sealed_bursts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, garray_free);
-    a->changepw_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    a->nl_challenges = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
+    a->flow_users = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    a->sealed_bursts = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, garray_free);
+    a->changepw_client = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
     a->users = g_ptr_array_new_with_free_func(user_failure_free);
-    a->user_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->user_index = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
     a->sources = g_ptr_array_new_with_free_func(g_free);
-    a->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->announced = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
     a->touched = g_ptr_array_new();
     a->dc_cache_events = G_MAXUINT64;
     a->host_cache_events = G_MAXUINT64;
@@ -197,10 +198,10 @@ TwAnalysis *tw_analysis_new(void)
     a->previous = g_ptr_array_new_with_free_func((GDestroyNotify)tw_prev_report_free);
     a->health = tw_health_new();
     a->vantage_n = -1;
-    a->ntp_server_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    a->ws_claims = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    a->csum_by_src = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    a->ntp_off_clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_destroy);
+    a->ntp_server_of = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    a->ws_claims = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    a->csum_by_src = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    a->ntp_off_clients = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_destroy);
     return a;
 }
 
@@ -1167,7 +1168,7 @@ static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
     if (server && ABS(off) > TW_AN_SKEW_WARN_S && tw_clock_plausible(a, ev->ts_us, off)) {
         GHashTable *set = g_hash_table_lookup(a->ntp_off_clients, ev->src);
         if (!set && g_hash_table_size(a->ntp_off_clients) < TW_AN_MAX_ADDR_OWNERS) {
-            set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+            set = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
             g_hash_table_insert(a->ntp_off_clients, g_strdup(ev->src), set);
         }
         if (set && (g_hash_table_size(set) < TW_AN_MAX_ADDRS || g_hash_table_contains(set, ev->dst)))

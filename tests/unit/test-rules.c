@@ -2,6 +2,7 @@
 #include "analysis-test-util.h"
 #include "analysis/tickets.h"
 #include "analysis/fields.h"
+#include "analysis/strhash.h"
 
 #define KRB(frame, sec, src, sport, dst, dport, rest)                                                    \
     "{\"frame\":" #frame ",\"ts\":\"2026-03-02T09:00:" #sec "Z\",\"proto\":\"kerberos\",\"src\":\"" src \
@@ -351,6 +352,26 @@ static void test_fields_typed(void)
     tw_event_free(ev);
 }
 
+/* analysis/strhash.h: equal strings hash alike wherever they are; every
+ * byte counts, the last 0-7 past a multiple of eight too, and the length
+ * (addresses that differ in one digit spread over the table). */
+static void test_str_hash(void)
+{
+    char buf[32];
+    g_strlcpy(buf, "10.0.0.1", sizeof buf);
+    g_assert_cmpuint(tw_an_str_hash(buf), ==, tw_an_str_hash("10.0.0.1"));
+    g_assert_cmpuint(tw_an_str_hash("abcdefgh1"), !=, tw_an_str_hash("abcdefgh2"));
+    g_assert_cmpuint(tw_an_str_hash("abcdefgh"), !=, tw_an_str_hash("abcdefgi"));
+    g_assert_cmpuint(tw_an_str_hash("a"), !=, tw_an_str_hash("b"));
+    g_assert_cmpuint(tw_an_str_hash(""), !=, tw_an_str_hash("a"));
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (int i = 0; i < 1000; i++) {
+        g_snprintf(buf, sizeof buf, "10.0.%d.%d", i / 250, i % 250);
+        g_hash_table_add(seen, GUINT_TO_POINTER(tw_an_str_hash(buf)));
+    }
+    g_assert_cmpuint(g_hash_table_size(seen), >=, 995);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -367,5 +388,6 @@ int main(int argc, char **argv)
     g_test_add_func("/rules/tgs-errors-find-their-request", test_tgs_errors_find_their_request);
     g_test_add_func("/rules/kvno-evidence-text", test_kvno_evidence_text);
     g_test_add_func("/rules/fields-typed", test_fields_typed);
+    g_test_add_func("/rules/str-hash", test_str_hash);
     return g_test_run();
 }
