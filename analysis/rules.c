@@ -719,12 +719,7 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         g_string_append_printf(s, "; %s", steps);
     bool dc_moved = false;
     if (has_dc && !steps) {
-        g_autofree char *dc_steps = NULL;
-        for (guint i = 0; i < a->machine_order->len && !dc_steps; i++) {
-            const TwMachine *d = g_ptr_array_index(a->machine_order, i);
-            if (d->role == TW_ROLE_DC && !d->merged_away)
-                dc_steps = tw_clock_describe_steps(d);
-        }
+        const char *dc_steps = tw_clock_dc_steps(a);
         if (dc_steps) {
             g_string_append_printf(s, "; the domain controller's own clock moved during the capture (%s): "
                                       "fix the DC's time source, not this member",

@@ -3,6 +3,7 @@
 #include "analysis/tickets.h"
 #include "analysis/fields.h"
 #include "analysis/strhash.h"
+#include "analysis/clock.h"
 
 #define KRB(frame, sec, src, sport, dst, dport, rest)                                                    \
     "{\"frame\":" #frame ",\"ts\":\"2026-03-02T09:00:" #sec "Z\",\"proto\":\"kerberos\",\"src\":\"" src \
@@ -372,6 +373,43 @@ static void test_str_hash(void)
     g_assert_cmpuint(g_hash_table_size(seen), >=, 995);
 }
 
+static void add_clock(TwMachine *m, gint64 ts_s, double offset_s, guint64 frame)
+{
+    TwClockSample s = { 0 };
+    s.offset_s = offset_s;
+    s.kind = TW_CLK_KRB_STIME;
+    s.frame = frame;
+    s.ts_us = (1700000000 + ts_s) * G_USEC_PER_SEC;
+    g_array_append_val(m->clock, s);
+}
+
+/* tw_clock_dc_steps: the first DC in machine order whose clock stepped (a
+ * member's steps are not a DC's), kept while the input does not change and
+ * asked again after more events. */
+static void test_dc_steps(void)
+{
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    TwMachine *ws = tw_identity_get(a, "WS1$"), *dc1 = tw_identity_get(a, "DC1$"), *dc2 = tw_identity_get(a, "DC2$");
+    ws->role = TW_ROLE_MEMBER;
+    dc1->role = dc2->role = TW_ROLE_DC;
+    add_clock(ws, 0, 0, 1);
+    add_clock(ws, 60, 3600, 2);
+    add_clock(dc1, 0, 1, 3);
+    add_clock(dc1, 60, 1, 4);
+    add_clock(dc2, 0, 0, 5);
+    add_clock(dc2, 60, -7200, 6);
+    a->events = 10;
+    g_autofree char *want2 = tw_clock_describe_steps(dc2);
+    g_assert_nonnull(want2);
+    g_assert_cmpstr(tw_clock_dc_steps(a), ==, want2);
+    g_assert_true(tw_clock_dc_steps(a) == tw_clock_dc_steps(a)); /* kept */
+    add_clock(dc1, 120, 1000, 7);
+    a->events = 11; /* more input: asked again */
+    g_autofree char *want1 = tw_clock_describe_steps(dc1);
+    g_assert_nonnull(want1);
+    g_assert_cmpstr(tw_clock_dc_steps(a), ==, want1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -389,5 +427,6 @@ int main(int argc, char **argv)
     g_test_add_func("/rules/kvno-evidence-text", test_kvno_evidence_text);
     g_test_add_func("/rules/fields-typed", test_fields_typed);
     g_test_add_func("/rules/str-hash", test_str_hash);
+    g_test_add_func("/rules/dc-steps", test_dc_steps);
     return g_test_run();
 }
