@@ -60,6 +60,10 @@ typedef struct {
     char *cname, *sname;
     bool kpasswd;
     gint64 till_us; /* AS-REQ: the requested end time, on the client's clock (0: none) */
+    /* Its RFC 3339 text, parsed only when an error asks for it (request_till):
+     * nearly every AS-REQ is answered without one. */
+    bool till_pending;
+    char till_text[32];
     /* NETLOGON */
     gint64 opnum;
     char *op;
@@ -491,6 +495,26 @@ static const char *krb_msg_label(gint64 t)
 
 /* ---- requests, for reply attribution ---- */
 
+/* RFC 4120 5.4.1: till is chosen by the client from its own clock;
+ * 2037-09-13 (Windows) and 1970 (none) say nothing about it. */
+static bool till_plausible(gint64 till, gint64 ts_us)
+{
+    return till > ts_us - 400LL * 86400 * G_USEC_PER_SEC && till < ts_us + 400LL * 86400 * G_USEC_PER_SEC;
+}
+
+/* An AS-REQ's till (µs, 0: none): its text read as get_time() reads a
+ * text field, on the first ask. */
+static gint64 request_till(Request *r)
+{
+    if (r->till_pending) {
+        r->till_pending = false;
+        gint64 v = 0;
+        if (tw_parse_time(r->till_text, &v) && time_plausible(v) && till_plausible(v, r->ts_us))
+            r->till_us = v;
+    }
+    return r->till_us;
+}
+
 static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *source, const char *proto,
                                  gint64 call_id)
 {
@@ -722,12 +746,18 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             if (cm)
                 clock_sample(a, cm, ev, source, clk_kind, clk_us, ev->ts_us);
         }
-        gint64 till = 0;
-        /* RFC 4120 5.4.1: till is chosen by the client from its own clock;
-         * 2037-09-13 (Windows) and 1970 (none) say nothing about it. */
-        if (t == TW_KRB5_AS_REQ && get_time(ev, "till", &till) && till > ev->ts_us - 400LL * 86400 * G_USEC_PER_SEC &&
-            till < ev->ts_us + 400LL * 86400 * G_USEC_PER_SEC)
-            r->till_us = till;
+        if (t == TW_KRB5_AS_REQ) {
+            const TwField *tf = an_get(ev, "till");
+            gsize tn = tf && tf->type == TW_FIELD_STR ? strlen(tf->v.s) : 0;
+            if (tn && tn < sizeof r->till_text) {
+                memcpy(r->till_text, tf->v.s, tn + 1);
+                r->till_pending = true; /* read by request_till */
+            } else {
+                gint64 till = 0;
+                if (get_time(ev, "till", &till) && till_plausible(till, ev->ts_us))
+                    r->till_us = till;
+            }
+        }
         g_autofree char *cacct = tw_identity_from_principal(cname);
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
@@ -1018,7 +1048,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         if (has_ctime && has_stime) {
             e->has_value = true;
             e->value = (double)(ctime_us - stime_us) / 1e6;
-        } else if (r && r->msg_type == TW_KRB5_AS_REQ && r->till_us) {
+        } else if (r && r->msg_type == TW_KRB5_AS_REQ && request_till(r)) {
             /* No client time in the error: estimate it from the AS-REQ's
              * till = client now + a whole-hour lifetime (24 h for MIT, 10 h
              * for many others), good for offsets under 30 minutes.  Kept
