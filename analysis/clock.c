@@ -184,6 +184,8 @@ typedef struct {
     guint64 events;   /* a->events when built */
     guint machines;   /* a->machine_order->len when built (retirement removes) */
     GPtrArray *ivs;   /* GArray* of TwClockInterval, one per DC with samples */
+    bool steps_done;  /* steps computed (tw_clock_dc_steps) */
+    char *steps;      /* the first DC's with steps, described; NULL: none */
 } DcClockCache;
 
 void tw_clock_cache_free(void *cache)
@@ -192,6 +194,7 @@ void tw_clock_cache_free(void *cache)
     if (!c)
         return;
     g_ptr_array_unref(c->ivs);
+    g_free(c->steps);
     g_free(c);
 }
 
@@ -213,6 +216,21 @@ static GPtrArray *dc_intervals(const TwAnalysis *a)
     /* a cache of a's own state: const for the callers */
     ((TwAnalysis *)a)->dc_clock_cache = c;
     return c->ivs;
+}
+
+const char *tw_clock_dc_steps(const TwAnalysis *a)
+{
+    dc_intervals(a); /* the cache, current */
+    DcClockCache *c = a->dc_clock_cache;
+    if (!c->steps_done) {
+        for (guint i = 0; i < a->machine_order->len && !c->steps; i++) {
+            const TwMachine *d = g_ptr_array_index(a->machine_order, i);
+            if (d->role == TW_ROLE_DC && !d->merged_away)
+                c->steps = tw_clock_describe_steps(d);
+        }
+        c->steps_done = true;
+    }
+    return c->steps;
 }
 
 bool tw_clock_dc_offset_at(const TwAnalysis *a, gint64 ts, double *offset_s)

@@ -48,6 +48,11 @@ guint tw_clock_steps(const TwMachine *m);
  * time sources fight (…)", or NULL without steps.
  * Returns: (transfer full) (nullable): free with g_free. */
 char *tw_clock_describe_steps(const TwMachine *m);
+/* The same for the first domain controller (machine order) whose clock
+ * stepped, or NULL: kept with the DCs' intervals while the input does not
+ * change (every skewed member's finding asks for it).
+ * Returns: (transfer none) (nullable): owned by a. */
+const char *tw_clock_dc_steps(const TwAnalysis *a);
 
 /* Fewest events for a vantage-point inference. */
 #define TW_CLOCK_VANTAGE_MIN_EVENTS 4

@@ -8,6 +8,7 @@
  */
 #include "analysis.h"
 #include "analysis/fields.h"
+#include "analysis/strhash.h"
 #include "tickets.h"
 #include "fleet.h"
 #include "analysis/clock.h"
@@ -54,12 +55,15 @@ typedef struct {
     guint64 file_frame;
     gint64 ts_us;
     char src[TW_ADDR_STRLEN], dst[TW_ADDR_STRLEN];
-    char src_mac[18];
     /* Kerberos */
     gint64 msg_type;
     char *cname, *sname;
     bool kpasswd;
     gint64 till_us; /* AS-REQ: the requested end time, on the client's clock (0: none) */
+    /* Its RFC 3339 text, parsed only when an error asks for it (request_till):
+     * nearly every AS-REQ is answered without one. */
+    bool till_pending;
+    char till_text[32];
     /* NETLOGON */
     gint64 opnum;
     char *op;
@@ -83,19 +87,40 @@ static gboolean req_equal(gconstpointer x, gconstpointer y)
     return a->frame == b->frame && a->source == b->source && a->uniq == b->uniq;
 }
 
-static guint32 fnv_str(guint32 h, const char *s)
+/* A string into a running hash, eight bytes at a time (flow_equal
+ * confirms: the hash only spreads the keys). */
+static guint64 mix_str(guint64 h, const char *s)
 {
-    for (; *s; s++)
-        h = (h ^ (guint8)*s) * 16777619u;
-    return (h ^ '|') * 16777619u;
+    gsize n = strlen(s), i = 0;
+    for (; i + 8 <= n; i += 8) {
+        guint64 w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 29;
+    }
+    guint64 w = 0;
+    memcpy(&w, s + i, n - i); /* the last 0-7 bytes, with the length below */
+    h = (h ^ w ^ ((guint64)n << 56)) * 0x9E3779B97F4A7C15ull;
+    return h ^ h >> 29;
 }
 
 static guint flow_hash(gconstpointer p)
 {
     const FlowKey *k = p;
-    guint32 h = fnv_str(fnv_str(fnv_str(2166136261u, k->cli), k->srv), k->proto);
+    guint64 h = mix_str(mix_str(mix_str(0x243F6A8885A308D3ull, k->cli), k->srv), k->proto);
     guint64 n = ((guint64)k->cport << 16 | k->sport) ^ (guint64)k->call_id * 0x9E3779B97F4A7C15ull;
-    return h ^ (guint)(n >> 32 ^ n);
+    h ^= n;
+    return (guint)(h >> 32 ^ h);
+}
+
+/* g_strlcpy's result (src cut to size - 1 bytes) with the C library's
+ * strnlen and memcpy: GLib's byte loop was a quarter of what remembering
+ * a request cost. */
+static void copy_text(char *dst, gsize size, const char *src)
+{
+    gsize n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 static gboolean flow_equal(gconstpointer x, gconstpointer y)
@@ -108,8 +133,8 @@ static gboolean flow_equal(gconstpointer x, gconstpointer y)
 static void flow_key(FlowKey *k, const char *cli, guint cport, const char *srv, guint sport, const char *proto,
                      gint64 call_id)
 {
-    g_strlcpy(k->cli, cli, sizeof k->cli);
-    g_strlcpy(k->srv, srv, sizeof k->srv);
+    copy_text(k->cli, sizeof k->cli, cli);
+    copy_text(k->srv, sizeof k->srv, srv);
     k->cport = cport;
     k->sport = sport;
     k->proto = proto;
@@ -155,21 +180,21 @@ static void garray_free(gpointer p)
 TwAnalysis *tw_analysis_new(void)
 {
     TwAnalysis *a = g_new0(TwAnalysis, 1);
-    a->machines = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, tw_machine_free);
+    a->machines = g_hash_table_new_full(tw_an_str_hash, g_str_equal, NULL, tw_machine_free);
     a->machine_order = g_ptr_array_new();
-    a->ip_owner = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    a->dc_addrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->ip_owner = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    a->dc_addrs = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
     a->requests = g_hash_table_new_full(req_hash, req_equal, NULL, request_free);
     a->flows = g_hash_table_new(flow_hash, flow_equal);
     a->request_fifo = g_queue_new();
-    a->nl_challenges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    a->flow_users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    a->sealed_bursts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, garray_free);
-    a->changepw_client = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    a->nl_challenges = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
+    a->flow_users = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    a->sealed_bursts = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, garray_free);
+    a->changepw_client = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
     a->users = g_ptr_array_new_with_free_func(user_failure_free);
-    a->user_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->user_index = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
     a->sources = g_ptr_array_new_with_free_func(g_free);
-    a->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    a->announced = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
     a->touched = g_ptr_array_new();
     a->dc_cache_events = G_MAXUINT64;
     a->host_cache_events = G_MAXUINT64;
@@ -177,10 +202,10 @@ TwAnalysis *tw_analysis_new(void)
     a->previous = g_ptr_array_new_with_free_func((GDestroyNotify)tw_prev_report_free);
     a->health = tw_health_new();
     a->vantage_n = -1;
-    a->ntp_server_of = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    a->ws_claims = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    a->csum_by_src = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    a->ntp_off_clients = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_destroy);
+    a->ntp_server_of = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    a->ws_claims = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    a->csum_by_src = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    a->ntp_off_clients = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_destroy);
     return a;
 }
 
@@ -370,9 +395,9 @@ static bool time_plausible(gint64 us)
 }
 
 /* A time field: RFC 3339 text (tw_event_set_time) or integer Unix seconds. */
-static bool get_time(const TwEvent *ev, const char *key, gint64 *us)
+static bool get_time_k(const TwEvent *ev, const char *k, gint64 *us)
 {
-    const TwField *f = an_get(ev, key);
+    const TwField *f = an_get_k(ev, k);
     if (!f)
         return false;
     gint64 v = 0;
@@ -388,10 +413,13 @@ static bool get_time(const TwEvent *ev, const char *key, gint64 *us)
     return true;
 }
 
+/* get_time(ev, "literal key", &us) */
+#define get_time(ev, lit, us) get_time_k((ev), AN_KEY(lit), (us))
+
 /* NTSTATUS from "0xc0000022", "c0000022", or an integer field. */
-static bool get_status(const TwEvent *ev, const char *key, guint32 *st)
+static bool get_status_k(const TwEvent *ev, const char *k, guint32 *st)
 {
-    const TwField *f = an_get(ev, key);
+    const TwField *f = an_get_k(ev, k);
     if (!f)
         return false;
     if (f->type == TW_FIELD_INT) {
@@ -407,6 +435,9 @@ static bool get_status(const TwEvent *ev, const char *key, guint32 *st)
     *st = (guint32)v;
     return true;
 }
+
+/* get_status(ev, "literal key", &st) */
+#define get_status(ev, lit, st) get_status_k((ev), AN_KEY(lit), (st))
 
 static bool is_trust_status(guint32 st)
 {
@@ -464,6 +495,26 @@ static const char *krb_msg_label(gint64 t)
 
 /* ---- requests, for reply attribution ---- */
 
+/* RFC 4120 5.4.1: till is chosen by the client from its own clock;
+ * 2037-09-13 (Windows) and 1970 (none) say nothing about it. */
+static bool till_plausible(gint64 till, gint64 ts_us)
+{
+    return till > ts_us - 400LL * 86400 * G_USEC_PER_SEC && till < ts_us + 400LL * 86400 * G_USEC_PER_SEC;
+}
+
+/* An AS-REQ's till (µs, 0: none): its text read as get_time() reads a
+ * text field, on the first ask. */
+static gint64 request_till(Request *r)
+{
+    if (r->till_pending) {
+        r->till_pending = false;
+        gint64 v = 0;
+        if (tw_parse_time(r->till_text, &v) && time_plausible(v) && till_plausible(v, r->ts_us))
+            r->till_us = v;
+    }
+    return r->till_us;
+}
+
 static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *source, const char *proto,
                                  gint64 call_id)
 {
@@ -483,17 +534,15 @@ static Request *request_remember(TwAnalysis *a, const TwEvent *ev, const char *s
     flow_key(&r->flow, ev->src, ev->sport, ev->dst, ev->dport, proto, call_id);
     r->link.data = r;
     r->frame = ev->frame;
-    if (an_str(ev, "pcap") && an_int(ev, "pcap_frame", 0) > 0) {
-        r->file = g_strdup(an_str(ev, "pcap"));
-        r->file_frame = (guint64)an_int(ev, "pcap_frame", 0);
+    const char *file = an_str(ev, "pcap");
+    gint64 file_frame = file ? an_int(ev, "pcap_frame", 0) : 0;
+    if (file && file_frame > 0) {
+        r->file = g_strdup(file);
+        r->file_frame = (guint64)file_frame;
     }
     r->ts_us = ev->ts_us;
-    g_strlcpy(r->src, ev->src, sizeof r->src);
-    g_strlcpy(r->dst, ev->dst, sizeof r->dst);
-    char mb[18];
-    const char *m = src_mac(ev, mb);
-    if (m)
-        g_strlcpy(r->src_mac, m, sizeof r->src_mac);
+    copy_text(r->src, sizeof r->src, ev->src);
+    copy_text(r->dst, sizeof r->dst, ev->dst);
     r->msg_type = -1;
     r->opnum = -1;
     /* Several messages completed by one frame: the first keeps the
@@ -697,12 +746,18 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
             if (cm)
                 clock_sample(a, cm, ev, source, clk_kind, clk_us, ev->ts_us);
         }
-        gint64 till = 0;
-        /* RFC 4120 5.4.1: till is chosen by the client from its own clock;
-         * 2037-09-13 (Windows) and 1970 (none) say nothing about it. */
-        if (t == TW_KRB5_AS_REQ && get_time(ev, "till", &till) && till > ev->ts_us - 400LL * 86400 * G_USEC_PER_SEC &&
-            till < ev->ts_us + 400LL * 86400 * G_USEC_PER_SEC)
-            r->till_us = till;
+        if (t == TW_KRB5_AS_REQ) {
+            const TwField *tf = an_get(ev, "till");
+            gsize tn = tf && tf->type == TW_FIELD_STR ? strlen(tf->v.s) : 0;
+            if (tn && tn < sizeof r->till_text) {
+                memcpy(r->till_text, tf->v.s, tn + 1);
+                r->till_pending = true; /* read by request_till */
+            } else {
+                gint64 till = 0;
+                if (get_time(ev, "till", &till) && till_plausible(till, ev->ts_us))
+                    r->till_us = till;
+            }
+        }
         g_autofree char *cacct = tw_identity_from_principal(cname);
         if (cacct) {
             TwMachine *m = tw_identity_get(a, cacct);
@@ -993,7 +1048,7 @@ static void feed_kerberos(TwAnalysis *a, const TwEvent *ev, const char *source)
         if (has_ctime && has_stime) {
             e->has_value = true;
             e->value = (double)(ctime_us - stime_us) / 1e6;
-        } else if (r && r->msg_type == TW_KRB5_AS_REQ && r->till_us) {
+        } else if (r && r->msg_type == TW_KRB5_AS_REQ && request_till(r)) {
             /* No client time in the error: estimate it from the AS-REQ's
              * till = client now + a whole-hour lifetime (24 h for MIT, 10 h
              * for many others), good for offsets under 30 minutes.  Kept
@@ -1143,7 +1198,7 @@ static void feed_ntp(TwAnalysis *a, const TwEvent *ev, const char *source)
     if (server && ABS(off) > TW_AN_SKEW_WARN_S && tw_clock_plausible(a, ev->ts_us, off)) {
         GHashTable *set = g_hash_table_lookup(a->ntp_off_clients, ev->src);
         if (!set && g_hash_table_size(a->ntp_off_clients) < TW_AN_MAX_ADDR_OWNERS) {
-            set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+            set = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
             g_hash_table_insert(a->ntp_off_clients, g_strdup(ev->src), set);
         }
         if (set && (g_hash_table_size(set) < TW_AN_MAX_ADDRS || g_hash_table_contains(set, ev->dst)))
@@ -1676,7 +1731,7 @@ static void feed_smb2(TwAnalysis *a, const TwEvent *ev, const char *source)
  * claims: a scanner's NMAP, MIMIKATZ). */
 static void feed_named(TwAnalysis *a, const TwEvent *ev, const char *source, const char *name_key, guint32 how)
 {
-    const char *name = an_str(ev, name_key);
+    const char *name = an_str_dyn(ev, name_key);
     g_autofree char *acct = tw_identity_from_computer(name);
     if (!acct)
         return;

@@ -47,14 +47,17 @@ void tw_keyproof_free(TwKrbProof *p)
     g_free(p);
 }
 
-static bool time_of(const TwEvent *ev, const char *key, const char *usec_key, gint64 *us)
+static bool time_of_k(const TwEvent *ev, const char *k, const char *usec_k, gint64 *us)
 {
-    const char *s = an_str(ev, key);
+    const char *s = an_str_k(ev, k);
     if (!s || !tw_parse_time(s, us))
         return false;
-    *us += CLAMP(an_int(ev, usec_key, 0), 0, 999999);
+    *us += CLAMP(an_int_k(ev, usec_k, 0), 0, 999999);
     return true;
 }
+
+/* time_of(ev, "time key", "microseconds key", &us): literal keys */
+#define time_of(ev, lit, usec_lit, us) time_of_k((ev), AN_KEY(lit), AN_KEY(usec_lit), (us))
 
 TwKrbProof *tw_keyproof_request(const TwEvent *ev)
 {

@@ -59,12 +59,14 @@ static void sample(TwAnalysis *a, TwMachine *m, const TwEvent *ev, const char *s
     if (prev && kvno != prev) {
         TwEvidence *c = g_new0(TwEvidence, 1);
         *c = *e;
-        c->source = tw_intern(source);
-        c->msg = tw_intern(e->msg);
-        g_autofree char *cd = g_strdup_printf("kvno %" G_GINT64_FORMAT " → %" G_GINT64_FORMAT " (%s)", prev, kvno, what);
+        /* the same interned strings as e's: one more reference each */
+        c->source = c->source ? g_ref_string_acquire(c->source) : NULL;
+        c->msg = g_ref_string_acquire(c->msg);
+        char pb[21];
+        g_autofree char *cd = g_strconcat("kvno ", i64_text(prev, pb), " → ", i64_text(kvno, kb), " (", what, ")", NULL);
         c->detail = tw_intern(cd);
-        c->src = tw_intern(ev->src);
-        c->dst = tw_intern(ev->dst);
+        c->src = g_ref_string_acquire(c->src);
+        c->dst = g_ref_string_acquire(c->dst);
         tw_machine_fact(a, m, kvno > prev ? TW_F_KVNO_MOVED : TW_F_KVNO_BACKWARDS, c);
     }
     tw_machine_fact(a, m, TW_F_KVNO, e);

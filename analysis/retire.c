@@ -1,5 +1,6 @@
 /* retire.c — forgetting machines not seen for a while (retire.h). */
 #include "retire.h"
+#include "analysis/strhash.h"
 
 #include <string.h>
 
@@ -39,8 +40,8 @@ guint tw_analysis_retire(TwAnalysis *a, gint64 now_us, gint64 idle_us, TwRetireF
     if (now_us < G_MININT64 + idle_us)
         return 0;
     gint64 cutoff = now_us - idle_us;
-    g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_autoptr(GHashTable) addrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) keys = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) addrs = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GPtrArray) gone = g_ptr_array_new();
     for (guint i = 0; i < a->machine_order->len; i++) {
         TwMachine *m = g_ptr_array_index(a->machine_order, i);

@@ -719,12 +719,7 @@ static void rule_clock_skew(const TwAnalysis *a, const TwMachine *m, GPtrArray *
         g_string_append_printf(s, "; %s", steps);
     bool dc_moved = false;
     if (has_dc && !steps) {
-        g_autofree char *dc_steps = NULL;
-        for (guint i = 0; i < a->machine_order->len && !dc_steps; i++) {
-            const TwMachine *d = g_ptr_array_index(a->machine_order, i);
-            if (d->role == TW_ROLE_DC && !d->merged_away)
-                dc_steps = tw_clock_describe_steps(d);
-        }
+        const char *dc_steps = tw_clock_dc_steps(a);
         if (dc_steps) {
             g_string_append_printf(s, "; the domain controller's own clock moved during the capture (%s): "
                                       "fix the DC's time source, not this member",
@@ -1153,6 +1148,28 @@ static void rule_dcsync(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
     g_ptr_array_add(out, f);
 }
 
+/* "LEAD N NOUN[s]TAIL" ("%s %u NOUN%s TAIL" with the plural 's' unless N
+ * is 1), written without printf: the healthy summary of every machine is
+ * made of these, and a busy DC's capture has thousands of machines. */
+static void append_counted(GString *s, const char *lead, guint n, const char *noun, const char *tail)
+{
+    char buf[12];
+    char *p = buf + sizeof buf;
+    *--p = 0;
+    guint v = n;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    g_string_append(s, lead);
+    g_string_append_c(s, ' ');
+    g_string_append(s, p);
+    g_string_append(s, noun);
+    if (n != 1)
+        g_string_append_c(s, 's');
+    g_string_append(s, tail);
+}
+
 static void rule_healthy(const TwAnalysis *a, const TwMachine *m, GPtrArray *out)
 {
     guint as = F(m, TW_F_KRB_AS_OK)->count, tgs = F(m, TW_F_KRB_TGS_OK)->count,
@@ -1170,21 +1187,20 @@ static void rule_healthy(const TwAnalysis *a, const TwMachine *m, GPtrArray *out
         return;
     const char *conf = as || nl ? "high" : tgs || ap ? "medium" : "low";
     TwFinding *f = tw_finding_new("healthy", TW_STATE_HEALTHY, conf);
-    GString *s = g_string_new(NULL);
-    g_string_append_printf(s, "%s proved itself to the domain:", name_of(m));
+    GString *s = g_string_sized_new(160);
+    g_string_append(s, name_of(m));
+    g_string_append(s, " proved itself to the domain:");
     if (as)
-        g_string_append_printf(s, " %u TGT%s with its password (AS-REP)", as, as == 1 ? "" : "s");
+        append_counted(s, "", as, " TGT", " with its password (AS-REP)");
     if (tgs)
-        g_string_append_printf(s, "%s %u service ticket%s (TGS-REP)", as ? "," : "", tgs, tgs == 1 ? "" : "s");
+        append_counted(s, as ? "," : "", tgs, " service ticket", " (TGS-REP)");
     guint nlc = F(m, TW_F_NL_AUTH_OK)->count, ntlmc = F(m, TW_F_NTLM_OK)->count;
     if (nlc)
-        g_string_append_printf(s, "%s %u NETLOGON secure channel%s", as || tgs ? "," : "", nlc, nlc == 1 ? "" : "s");
+        append_counted(s, as || tgs ? "," : "", nlc, " NETLOGON secure channel", "");
     if (ntlmc)
-        g_string_append_printf(s, "%s %u NTLM logon%s as itself", as || tgs || nlc ? "," : "", ntlmc,
-                               ntlmc == 1 ? "" : "s");
+        append_counted(s, as || tgs || nlc ? "," : "", ntlmc, " NTLM logon", " as itself");
     if (ap)
-        g_string_append_printf(s, "%s %u ticket%s accepted by its services", as || tgs || nl ? "," : "", ap,
-                               ap == 1 ? "" : "s");
+        append_counted(s, as || tgs || nl ? "," : "", ap, " ticket", " accepted by its services");
     if (!as && !tgs && !nl && !ap)
         g_string_append(s, " only the normal pre-authentication request (KDC_ERR_PREAUTH_REQUIRED) was seen: "
                            "the account exists and is enabled");

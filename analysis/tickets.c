@@ -13,6 +13,7 @@
  * gave that address a ticket for the AP-REQ's service. */
 #include "tickets.h"
 #include "analysis/fields.h"
+#include "analysis/strhash.h"
 
 #include "analysis.h"
 #include "core/krb5-names.h"
@@ -103,10 +104,10 @@ TwTickets *tw_tickets_new(void)
     TwTickets *t = g_new0(TwTickets, 1);
     t->pending = g_hash_table_new_full(tgs_key_hash, tgs_key_equal, NULL, tgs_req_free);
     t->pending_fifo = g_queue_new();
-    t->tgt_holder = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    t->svc_holder = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    t->conn_caller = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    t->drs_servers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    t->tgt_holder = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    t->svc_holder = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    t->conn_caller = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    t->drs_servers = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
     t->tgs_failures = g_ptr_array_new_with_free_func(tgs_failure_free);
     t->rc4_tickets = g_ptr_array_new_with_free_func(rc4_free);
     t->drs_calls = g_ptr_array_new_with_free_func(drs_free);

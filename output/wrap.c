@@ -44,46 +44,81 @@ gsize tw_wrap_display_width(const char *s)
     return n;
 }
 
-/* A count ("105", "1,234", "3)") stays with the word it counts. */
-static bool is_count(const char *w)
+/* tw_wrap_display_width of s[0..n) (no NUL in it). */
+static gsize slice_width(const char *s, gsize n)
 {
-    if (!g_ascii_isdigit(*w))
-        return false;
-    const char *p = w;
-    while (g_ascii_isdigit(*p) || (*p == ',' && g_ascii_isdigit(p[1])))
+    gsize w = 0;
+    const char *end = s + n;
+    for (const char *p = s; p < end;) {
+        if (*p == '\033' && p + 1 < end && p[1] == '[') {
+            p += 2;
+            while (p < end && *p != 'm')
+                p++;
+            if (p < end)
+                p++;
+            continue;
+        }
+        if (((guchar)*p & 0xc0) != 0x80)
+            w++;
         p++;
-    return !*p || (strchr(",.;:)", *p) && !p[1]);
+    }
+    return w;
 }
 
-static bool no_break_before(const char *w)
-{
-    return strcmp(w, "→") == 0 || strcmp(w, "==") == 0 || strcmp(w, "!=") == 0 || is_count(w);
-}
-
-static bool no_break_after(const char *w)
-{
-    return strcmp(w, "→") == 0 || strcmp(w, "==") == 0 || strcmp(w, "!=") == 0 || strcmp(w, "&&") == 0 ||
-           strcmp(w, "—") == 0;
-}
-
+/* A word of the paragraph: text[start..end), no space in it. */
 typedef struct {
-    gsize sep;     /* spaces before the unit */
-    GString *text; /* words glued together (with their own spaces) */
-    guint group;   /* units of one `command` share a group number (0: none) */
+    const char *s;
+    gsize n;
+} Word;
+
+static bool word_is(Word w, const char *lit)
+{
+    gsize n = strlen(lit);
+    return w.n == n && memcmp(w.s, lit, n) == 0;
+}
+
+/* A count ("105", "1,234", "3)") stays with the word it counts. */
+static bool is_count(Word w)
+{
+    const char *p = w.s, *end = w.s + w.n;
+    if (p == end || !g_ascii_isdigit(*p))
+        return false;
+    while (p < end && (g_ascii_isdigit(*p) || (*p == ',' && p + 1 < end && g_ascii_isdigit(p[1]))))
+        p++;
+    return p == end || (p + 1 == end && strchr(",.;:)", *p));
+}
+
+static bool no_break_before(Word w)
+{
+    return word_is(w, "→") || word_is(w, "==") || word_is(w, "!=") || is_count(w);
+}
+
+static bool no_break_after(Word w)
+{
+    return word_is(w, "→") || word_is(w, "==") || word_is(w, "!=") || word_is(w, "&&") || word_is(w, "—");
+}
+
+/* Words glued together are one unit: the paragraph's own bytes from its
+ * first word to its last (the spaces between them are the text's), so no
+ * word is copied (a report lists thousands of names in one paragraph). */
+typedef struct {
+    gsize sep;        /* spaces before the unit */
+    gsize start, end; /* text[start..end) */
+    guint group;      /* units of one `command` share a group number (0: none) */
 } Unit;
 
-static void unit_clear(gpointer p)
+static gsize unit_width(const char *text, const Unit *u)
 {
-    g_string_free(((Unit *)p)->text, TRUE);
+    return slice_width(text + u->start, u->end - u->start);
 }
 
 /* The display width of units[from..to) laid out on one line. */
-static gsize span_width(const GArray *units, guint from, guint to)
+static gsize span_width(const char *text, const GArray *units, guint from, guint to)
 {
     gsize w = 0;
     for (guint k = from; k < to; k++) {
         const Unit *u = &g_array_index(units, Unit, k);
-        w += (k > from ? u->sep : 0) + tw_wrap_display_width(u->text->str);
+        w += (k > from ? u->sep : 0) + unit_width(text, u);
     }
     return w;
 }
@@ -92,8 +127,7 @@ static gsize span_width(const GArray *units, guint from, guint to)
 static void wrap_par(GString *out, guint width, const char *first, const char *cont, const char *text, gsize len)
 {
     g_autoptr(GArray) units = g_array_new(FALSE, FALSE, sizeof(Unit));
-    g_array_set_clear_func(units, unit_clear);
-    g_autofree char *prev = NULL;
+    Word prev = { NULL, 0 };
     guint groups = 0;
     bool in_code = false; /* inside a `command` */
     gsize i = 0;
@@ -108,29 +142,26 @@ static void wrap_par(GString *out, guint width, const char *first, const char *c
         gsize start = i;
         while (i < len && text[i] != ' ')
             i++;
-        g_autofree char *word = g_strndup(text + start, i - start);
+        Word word = { text + start, i - start };
         /* A `command` in backticks is kept on one line when it fits in one:
          * its words share a group. */
         guint ticks = 0;
-        for (const char *c = word; *c; c++)
-            ticks += *c == '`';
+        for (gsize c = 0; c < word.n; c++)
+            ticks += word.s[c] == '`';
         bool opens = !in_code && ticks % 2 == 1, closes = in_code && ticks % 2 == 1;
         guint group = opens ? ++groups : in_code ? groups : 0;
         if (units->len && (no_break_after(prev) || no_break_before(word))) {
             Unit *u = &g_array_index(units, Unit, units->len - 1);
-            for (gsize k = 0; k < sep; k++)
-                g_string_append_c(u->text, ' ');
-            g_string_append(u->text, word);
+            u->end = i; /* its spaces and the word */
         } else {
-            Unit u = { sep, g_string_new(word), group };
+            Unit u = { sep, start, i, group };
             g_array_append_val(units, u);
         }
         if (opens)
             in_code = true;
         if (closes)
             in_code = false;
-        g_free(prev);
-        prev = g_steal_pointer(&word);
+        prev = word;
     }
     g_string_append(out, first);
     gsize col = tw_wrap_display_width(first);
@@ -143,7 +174,7 @@ static void wrap_par(GString *out, guint width, const char *first, const char *c
             guint e = k;
             while (e < units->len && g_array_index(units, Unit, e).group == u->group)
                 e++;
-            gsize gw = span_width(units, k, e);
+            gsize gw = span_width(text, units, k, e);
             /* the whole command on this line, or on the next one when it fits
              * there; wider than a line: word by word */
             if (!line_empty && col + u->sep + gw > width && cont_w + gw <= width) {
@@ -155,7 +186,7 @@ static void wrap_par(GString *out, guint width, const char *first, const char *c
             if (col + (line_empty ? 0 : u->sep) + gw <= width)
                 group_end = e;
         }
-        gsize w = tw_wrap_display_width(u->text->str);
+        gsize w = unit_width(text, u);
         if (!line_empty && k >= group_end && col + u->sep + w > width) {
             g_string_append_c(out, '\n');
             g_string_append(out, cont);
@@ -167,7 +198,7 @@ static void wrap_par(GString *out, guint width, const char *first, const char *c
                 g_string_append_c(out, ' ');
             col += u->sep;
         }
-        g_string_append_len(out, u->text->str, (gssize)u->text->len);
+        g_string_append_len(out, text + u->start, (gssize)(u->end - u->start));
         col += w;
         line_empty = false;
     }

@@ -305,6 +305,20 @@ static void test_wrap_rules(void)
     g_string_truncate(out, 0);
     tw_wrap(out, 40, "", "  ", "x abcdefghijabcdefghijabcdefghijabcdefghijabcdef y");
     g_assert_cmpstr(out->str, ==, "x\n  abcdefghijabcdefghijabcdefghijabcdefghijabcdef\n  y\n");
+    /* where the line breaks: colour takes no column; a count with its
+     * punctuation goes with the word it counts */
+    g_string_truncate(out, 0);
+    tw_wrap(out, 20, "", "", "\033[1;31mBROKEN\033[0m aaaa bbbb cccc dddd");
+    g_assert_cmpstr(out->str, ==, "\033[1;31mBROKEN\033[0m aaaa bbbb\ncccc dddd\n");
+    g_string_truncate(out, 0);
+    tw_wrap(out, 12, "", "", "aaaa frame 105, x");
+    g_assert_cmpstr(out->str, ==, "aaaa\nframe 105, x\n");
+    g_string_truncate(out, 0);
+    tw_wrap(out, 12, "", "", "aaaa frames 3) x");
+    g_assert_cmpstr(out->str, ==, "aaaa\nframes 3) x\n");
+    g_string_truncate(out, 0);
+    tw_wrap(out, 13, "", "", "aaaa frame 1,234 x");
+    g_assert_cmpstr(out->str, ==, "aaaa\nframe 1,234 x\n");
 }
 
 static void test_width_columns(void)

@@ -2,6 +2,8 @@
 #include "analysis-test-util.h"
 #include "analysis/tickets.h"
 #include "analysis/fields.h"
+#include "analysis/strhash.h"
+#include "analysis/clock.h"
 
 #define KRB(frame, sec, src, sport, dst, dport, rest)                                                    \
     "{\"frame\":" #frame ",\"ts\":\"2026-03-02T09:00:" #sec "Z\",\"proto\":\"kerberos\",\"src\":\"" src \
@@ -281,7 +283,7 @@ static void test_kvno_evidence_text(void)
         KRB(1, 00, "10.0.0.11", 5000, "10.0.0.1", 88, "\"msg_type\":10,\"cname\":\"WS1$\""),
         KRB(2, 00, "10.0.0.1", 88, "10.0.0.11", 5000, "\"msg_type\":11,\"cname\":\"WS1$\",\"enc_kvno\":7"),
         KRB(3, 01, "10.0.0.1", 88, "10.0.0.12", 5001,
-            "\"msg_type\":13,\"cname\":\"WS2$\",\"ticket_sname\":\"host/ws1.lab.example\",\"ticket_kvno\":1234567890"),
+            "\"msg_type\":13,\"msg\":\"TGS-REP\",\"cname\":\"WS2$\",\"ticket_sname\":\"host/ws1.lab.example\",\"ticket_kvno\":1234567890"),
         KRB(4, 02, "10.0.0.1", 88, "10.0.0.11", 5002, "\"msg_type\":11,\"cname\":\"WS1$\",\"enc_kvno\":10"),
         NULL,
     };
@@ -297,11 +299,24 @@ static void test_kvno_evidence_text(void)
     g_assert_cmpstr(((const TwEvidence *)g_ptr_array_index(ev, 2))->detail, ==, "kvno 10 (AS-REP enc-part, its own key)");
     g_assert_cmpuint(m->facts[TW_F_KVNO_MOVED].count, ==, 1);
     g_assert_cmpuint(m->facts[TW_F_KVNO_BACKWARDS].count, ==, 1);
+    /* the change's evidence: both numbers, in order, and the message's own place */
+    const TwEvidence *moved = g_ptr_array_index(m->facts[TW_F_KVNO_MOVED].ev, 0);
+    g_assert_cmpstr(moved->detail, ==, "kvno 7 → 1234567890 (ticket for host/ws1.lab.example)");
+    g_assert_cmpuint(moved->frame, ==, 3);
+    g_assert_cmpstr(moved->src, ==, "10.0.0.1");
+    g_assert_cmpstr(moved->dst, ==, "10.0.0.12");
+    g_assert_cmpstr(moved->msg, ==, "TGS-REP");
+    const TwEvidence *back = g_ptr_array_index(m->facts[TW_F_KVNO_BACKWARDS].ev, 0);
+    g_assert_cmpstr(back->detail, ==, "kvno 1234567890 → 10 (AS-REP enc-part, its own key)");
+    g_assert_cmpstr(back->src, ==, "10.0.0.1");
+    g_assert_cmpstr(back->dst, ==, "10.0.0.11");
+    g_assert_true(back->value == 10.0);
 }
 
 /* analysis/fields.h reads a field only with the type asked for, as
  * tw_event_get_*() do: a hand-written saved event's "msg_type":"AS-REQ" is
- * no number, and a key in a reused buffer finds its own field. */
+ * no number, and a key in a reused buffer finds its own field (the _dyn
+ * forms; the literal forms keep each call site's key). */
 static void test_fields_typed(void)
 {
     g_autoptr(GError) err = NULL;
@@ -320,10 +335,79 @@ static void test_fields_typed(void)
     g_assert_false(an_has(ev, "sname"));
     char buf[16];
     g_strlcpy(buf, "cname", sizeof buf);
-    g_assert_cmpstr(an_str(ev, buf), ==, "WS1$");
+    g_assert_cmpstr(an_str_dyn(ev, buf), ==, "WS1$");
+    g_assert_true(an_get_dyn(ev, buf) == an_get(ev, "cname"));
     g_strlcpy(buf, "error_code", sizeof buf);
-    g_assert_cmpint(an_int(ev, buf, -1), ==, 25);
+    g_assert_cmpint(an_int_dyn(ev, buf, -1), ==, 25);
+    g_assert_null(an_str_dyn(ev, buf));
+    g_strlcpy(buf, "kpasswd", sizeof buf);
+    g_assert_true(an_bool_dyn(ev, buf, false));
+    /* one call site, read for two events: the key it keeps is the same key */
+    TwEvent *ev2 = tw_event_from_json("{\"frame\":2,\"proto\":\"kerberos\",\"cname\":\"WS2$\"}", -1, &err);
+    g_assert_no_error(err);
+    const TwEvent *both[] = { ev, ev2 };
+    const char *want[] = { "WS1$", "WS2$" };
+    for (int i = 0; i < 2; i++)
+        g_assert_cmpstr(an_str(both[i], "cname"), ==, want[i]);
+    tw_event_free(ev2);
     tw_event_free(ev);
+}
+
+/* analysis/strhash.h: equal strings hash alike wherever they are; every
+ * byte counts, the last 0-7 past a multiple of eight too, and the length
+ * (addresses that differ in one digit spread over the table). */
+static void test_str_hash(void)
+{
+    char buf[32];
+    g_strlcpy(buf, "10.0.0.1", sizeof buf);
+    g_assert_cmpuint(tw_an_str_hash(buf), ==, tw_an_str_hash("10.0.0.1"));
+    g_assert_cmpuint(tw_an_str_hash("abcdefgh1"), !=, tw_an_str_hash("abcdefgh2"));
+    g_assert_cmpuint(tw_an_str_hash("abcdefgh"), !=, tw_an_str_hash("abcdefgi"));
+    g_assert_cmpuint(tw_an_str_hash("a"), !=, tw_an_str_hash("b"));
+    g_assert_cmpuint(tw_an_str_hash(""), !=, tw_an_str_hash("a"));
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (int i = 0; i < 1000; i++) {
+        g_snprintf(buf, sizeof buf, "10.0.%d.%d", i / 250, i % 250);
+        g_hash_table_add(seen, GUINT_TO_POINTER(tw_an_str_hash(buf)));
+    }
+    g_assert_cmpuint(g_hash_table_size(seen), >=, 995);
+}
+
+static void add_clock(TwMachine *m, gint64 ts_s, double offset_s, guint64 frame)
+{
+    TwClockSample s = { 0 };
+    s.offset_s = offset_s;
+    s.kind = TW_CLK_KRB_STIME;
+    s.frame = frame;
+    s.ts_us = (1700000000 + ts_s) * G_USEC_PER_SEC;
+    g_array_append_val(m->clock, s);
+}
+
+/* tw_clock_dc_steps: the first DC in machine order whose clock stepped (a
+ * member's steps are not a DC's), kept while the input does not change and
+ * asked again after more events. */
+static void test_dc_steps(void)
+{
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    TwMachine *ws = tw_identity_get(a, "WS1$"), *dc1 = tw_identity_get(a, "DC1$"), *dc2 = tw_identity_get(a, "DC2$");
+    ws->role = TW_ROLE_MEMBER;
+    dc1->role = dc2->role = TW_ROLE_DC;
+    add_clock(ws, 0, 0, 1);
+    add_clock(ws, 60, 3600, 2);
+    add_clock(dc1, 0, 1, 3);
+    add_clock(dc1, 60, 1, 4);
+    add_clock(dc2, 0, 0, 5);
+    add_clock(dc2, 60, -7200, 6);
+    a->events = 10;
+    g_autofree char *want2 = tw_clock_describe_steps(dc2);
+    g_assert_nonnull(want2);
+    g_assert_cmpstr(tw_clock_dc_steps(a), ==, want2);
+    g_assert_true(tw_clock_dc_steps(a) == tw_clock_dc_steps(a)); /* kept */
+    add_clock(dc1, 120, 1000, 7);
+    a->events = 11; /* more input: asked again */
+    g_autofree char *want1 = tw_clock_describe_steps(dc1);
+    g_assert_nonnull(want1);
+    g_assert_cmpstr(tw_clock_dc_steps(a), ==, want1);
 }
 
 int main(int argc, char **argv)
@@ -342,5 +426,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rules/tgs-errors-find-their-request", test_tgs_errors_find_their_request);
     g_test_add_func("/rules/kvno-evidence-text", test_kvno_evidence_text);
     g_test_add_func("/rules/fields-typed", test_fields_typed);
+    g_test_add_func("/rules/str-hash", test_str_hash);
+    g_test_add_func("/rules/dc-steps", test_dc_steps);
     return g_test_run();
 }
