@@ -413,7 +413,7 @@ static bool get_time_k(const TwEvent *ev, const char *k, gint64 *us)
     return true;
 }
 
-/* get_time(ev, "literal key", &us) */
+/* get_time(ev, KEY, &us), KEY a string literal */
 #define get_time(ev, lit, us) get_time_k((ev), AN_KEY(lit), (us))
 
 /* NTSTATUS from "0xc0000022", "c0000022", or an integer field. */
@@ -436,7 +436,7 @@ static bool get_status_k(const TwEvent *ev, const char *k, guint32 *st)
     return true;
 }
 
-/* get_status(ev, "literal key", &st) */
+/* get_status(ev, KEY, &st), KEY a string literal */
 #define get_status(ev, lit, st) get_status_k((ev), AN_KEY(lit), (st))
 
 static bool is_trust_status(guint32 st)

@@ -56,7 +56,7 @@ static bool time_of_k(const TwEvent *ev, const char *k, const char *usec_k, gint
     return true;
 }
 
-/* time_of(ev, "time key", "microseconds key", &us): literal keys */
+/* time_of(ev, TIME_KEY, USEC_KEY, &us): both string literals */
 #define time_of(ev, lit, usec_lit, us) time_of_k((ev), AN_KEY(lit), AN_KEY(usec_lit), (us))
 
 TwKrbProof *tw_keyproof_request(const TwEvent *ev)
