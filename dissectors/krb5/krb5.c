@@ -64,6 +64,12 @@ typedef struct {
     TwDissectCtx *ctx;
     bool show_keys;
     KrbDec dec;
+    /* append_capped's last list: the INTLIST of key `lkey` in `lev`.  Kept
+     * only while a SEQUENCE OF is walked (list_scope_*), where nothing else
+     * sets or removes that key, so the array stays the field's. */
+    TwEvent *lev;
+    const char *lkey;
+    GArray *list;
 } Krb;
 
 #define TREE(k, td, name, note, ...)                                                           \
@@ -224,16 +230,47 @@ static char *octets_text(const guint8 *p, gsize n)
     return ok;
 }
 
-/* Appends to an INTLIST key, at most TW_KRB5_MAX_LIST values. */
+/* Appends to an INTLIST key, at most TW_KRB5_MAX_LIST values.  Within a
+ * list scope the list found (or made) is remembered for the next value. */
 static void append_capped(Krb *k, const char *key, gint64 v)
 {
-    const TwField *f = tw_event_get(k->ev, key);
-    if (f && f->type == TW_FIELD_INTLIST) {
-        if (f->v.ilist->len < TW_KRB5_MAX_LIST)
-            g_array_append_val(f->v.ilist, v); /* the list is the event's: one lookup */
+    if (k->lkey == key && k->lev == k->ev && k->list) {
+        if (k->list->len < TW_KRB5_MAX_LIST)
+            g_array_append_val(k->list, v);
         return;
     }
-    tw_event_append_int(k->ev, key, v);
+    const TwField *f = tw_event_get(k->ev, key);
+    GArray *a;
+    if (f && f->type == TW_FIELD_INTLIST) {
+        a = f->v.ilist; /* the list is the event's: one lookup */
+        if (a->len < TW_KRB5_MAX_LIST)
+            g_array_append_val(a, v);
+    } else {
+        /* tw_event_append_int's new list, the array kept */
+        a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), 8);
+        g_array_append_val(a, v);
+        tw_event_take_intlist(k->ev, key, a);
+    }
+    if (k->lev == k->ev) {
+        k->lkey = key;
+        k->list = a;
+    }
+}
+
+/* A list scope: the walk of one SEQUENCE OF whose elements append to lists
+ * no other code sets.  Scopes nest; the inner one's end forgets the list. */
+static void list_scope_begin(Krb *k)
+{
+    k->lev = k->ev;
+    k->lkey = NULL;
+    k->list = NULL;
+}
+
+static void list_scope_end(Krb *k)
+{
+    k->lev = NULL;
+    k->lkey = NULL;
+    k->list = NULL;
 }
 
 /* ---- value names and notes (teaching view) ---------------------------------- */
@@ -1106,7 +1143,9 @@ static void parse_etype_info(Krb *k, const guint8 *p, gsize n, const KrbType *en
     }
     if (!open_seq(k, &t, &seq))
         return;
+    list_scope_begin(k);
     walk_seq_of(k, &seq, d + 1, td, etype_info_elem, (void *)entry);
+    list_scope_end(k);
     note(k, &seq);
 }
 
@@ -1291,7 +1330,9 @@ static bool pa_data_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *
 /* SEQUENCE OF PA-DATA; types recorded in `key` (an INTLIST). */
 static void parse_padata_seq(Krb *k, TwCursor *seq, const char *key, guint d, guint td)
 {
+    list_scope_begin(k);
     walk_seq_of(k, seq, d, td, pa_data_elem, (void *)key);
+    list_scope_end(k);
     note(k, seq);
 }
 

@@ -933,6 +933,49 @@ static void test_long_principal_names(void)
     g_byte_array_unref(msg);
 }
 
+/* PA-DATA types and ETYPE-INFO2 etypes go to INTLIST keys, at most
+ * TW_KRB5_MAX_LIST values each, in message order, also when an ETYPE-INFO2
+ * sits among the PA-DATA (its own list inside the PA-DATA's): a KRB-ERROR
+ * whose e-data is a METHOD-DATA built here. */
+static void test_padata_lists_capped(void)
+{
+    const guint n_pa = TW_KRB5_MAX_LIST + 6, n_et = TW_KRB5_MAX_LIST + 3, at = 5;
+    GByteArray *entries = g_byte_array_new();
+    for (guint i = 0; i < n_et; i++)
+        entries = der_cat(entries, der_tlv(0x30, der_tlv(0xa0, der_int((gint64)(i % 100)))));
+    GByteArray *methods = g_byte_array_new();
+    for (guint i = 0; i < n_pa; i++) {
+        GByteArray *pa = der_tlv(0xa1, der_int(i == at ? 19 : (gint64)(100 + i % 20)));
+        pa = der_cat(pa, der_tlv(0xa2, der_tlv(0x04, i == at ? der_tlv(0x30, g_byte_array_ref(entries)) : NULL)));
+        methods = der_cat(methods, der_tlv(0x30, pa));
+    }
+    g_byte_array_unref(entries);
+    GByteArray *body = der_tlv(0xa0, der_int(5));
+    body = der_cat(body, der_tlv(0xa1, der_int(30)));
+    body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+    body = der_cat(body, der_tlv(0xa5, der_int(0)));
+    body = der_cat(body, der_tlv(0xa6, der_int(25)));
+    body = der_cat(body, der_tlv(0xa9, der_str(0x1b, "EXAMPLE.ORG")));
+    body = der_cat(body, der_tlv(0xac, der_tlv(0x04, der_tlv(0x30, methods))));
+    GByteArray *msg = der_tlv(0x7e, der_tlv(0x30, body));
+    g_autoptr(TwEvent) ev = parse(msg->data, msg->len, false);
+    g_assert_nonnull(ev);
+    g_assert_false(tw_event_has(ev, "decode_status"));
+    const TwField *pf = tw_event_get(ev, "e_data_padata");
+    g_assert_nonnull(pf);
+    g_assert_cmpint(pf->type, ==, TW_FIELD_INTLIST);
+    g_assert_cmpuint(pf->v.ilist->len, ==, TW_KRB5_MAX_LIST);
+    for (guint i = 0; i < TW_KRB5_MAX_LIST; i++)
+        g_assert_cmpint(ilist_at(ev, "e_data_padata", i), ==, i == at ? 19 : (gint64)(100 + i % 20));
+    const TwField *sf = tw_event_get(ev, "salt_etypes");
+    g_assert_nonnull(sf);
+    g_assert_cmpint(sf->type, ==, TW_FIELD_INTLIST);
+    g_assert_cmpuint(sf->v.ilist->len, ==, TW_KRB5_MAX_LIST);
+    for (guint i = 0; i < TW_KRB5_MAX_LIST; i++)
+        g_assert_cmpint(ilist_at(ev, "salt_etypes", i), ==, (gint64)(i % 100));
+    g_byte_array_unref(msg);
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -970,5 +1013,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/many-pending", test_many_pending);
     g_test_add_func("/krb5/long-principal-names", test_long_principal_names);
     g_test_add_func("/krb5/udp-snaplen", test_udp_snaplen);
+    g_test_add_func("/krb5/padata-lists-capped", test_padata_lists_capped);
     return g_test_run();
 }
