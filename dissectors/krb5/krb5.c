@@ -696,10 +696,31 @@ static bool dec_msg_type(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint 
 /* ---- RFC 4120 5.2.2 PrincipalName ----------------------------------------------- */
 
 typedef struct {
-    char *name; /* components joined by '/' */
+    char *name; /* NULL, or the components joined by '/' (len bytes, NUL-terminated): buf or g_malloc'd */
+    gsize len;
     gint64 type;
     bool cut;   /* a prefix: the TLV was cut or components were dropped */
+    char buf[96];
 } KrbName;
+
+/* Copies the n bytes at s (no NUL among them) into the record's name. */
+static void name_keep(KrbName *dst, const char *s, gsize n)
+{
+    if (dst->name != dst->buf)
+        g_free(dst->name);
+    dst->name = n < sizeof dst->buf ? dst->buf : g_malloc(n + 1);
+    memcpy(dst->name, s, n);
+    dst->name[n] = 0;
+    dst->len = n;
+}
+
+static void name_clear(KrbName *n)
+{
+    if (n->name != n->buf)
+        g_free(n->name);
+    n->name = NULL;
+    n->len = 0;
+}
 
 /* A PrincipalName being read: its components joined in buf (or on the heap
  * when longer), the record (pn) first so that principal_name_type's OUT()
@@ -759,17 +780,25 @@ KRB_TYPE(principal_name_type, "PrincipalName", "RFC 4120 5.2.2",
  * into the event as key and its name-type as key2. */
 static bool dec_principal(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
-    NameBuild nb = { .any = false };
+    NameBuild nb; /* the buffers need no clearing */
+    nb.pn.name = NULL;
+    nb.pn.type = 0;
+    nb.pn.cut = false;
+    nb.any = false;
     nb.text = nb.buf;
+    nb.len = 0;
     nb.cap = sizeof nb.buf;
     HEAD(k, td, label_of(f), f->note);
     walk_value(k, &principal_name_type, v, d, td + 1, &nb);
     nb.pn.cut |= tlv_cut(v, G_MAXSIZE);
     if (f->out) {
         KrbName *dst = out_slot(rec, f);
-        g_free(dst->name);
-        *dst = nb.pn;
-        dst->name = nb.any ? g_strndup(nb.text, nb.len) : NULL;
+        dst->type = nb.pn.type;
+        dst->cut = nb.pn.cut;
+        if (nb.any)
+            name_keep(dst, nb.text, nb.len);
+        else
+            name_clear(dst);
     } else if (f->key && nb.any) {
         tw_event_set_strn(k->ev, f->key, nb.text, nb.len);
         if (nb.pn.cut)
@@ -836,25 +865,48 @@ static bool dec_encrypted_data(Krb *k, const KrbField *f, TwDerTlv *v, guint d, 
 /* ---- RFC 4120 5.3 Ticket ----------------------------------------------------------- */
 
 typedef struct {
-    char *realm;
+    char *realm; /* NULL, or realm_len bytes, NUL-terminated: realm_buf or g_malloc'd */
+    gsize realm_len;
     bool realm_cut;
     KrbName sname;
     EncInfo enc;
+    char realm_buf[64];
 } TicketInfo;
 
-/* Ticket realm into the record, remembering whether it was cut. */
+static void ticket_realm_clear(TicketInfo *ti)
+{
+    if (ti->realm != ti->realm_buf)
+        g_free(ti->realm);
+    ti->realm = NULL;
+    ti->realm_len = 0;
+}
+
+/* Ticket realm (RFC 4120 5.2.2 Realm) into the record, remembering whether
+ * it was cut: dec_string's record slot, copied once from the packet. */
 static bool dec_ticket_realm(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
     TicketInfo *ti = rec;
     ti->realm_cut = tlv_cut(v, TW_DER_MAX_STRING);
-    return dec_string(k, f, v, d, td, rec);
+    char *owned;
+    gsize n;
+    const char *t = get_str_view(k, v, &n, &owned);
+    ticket_realm_clear(ti);
+    if (t) {
+        TREE(k, td, label_of(f), f->note, "%.*s", (int)n, t);
+        ti->realm = n < sizeof ti->realm_buf ? ti->realm_buf : g_malloc(n + 1);
+        memcpy(ti->realm, t, n);
+        ti->realm[n] = 0;
+        ti->realm_len = n;
+    }
+    g_free(owned);
+    return true;
 }
 
 #define TICKET_NOTE "the service ticket: readable only by the service (and the KDC)"
 
 KRB_TYPE(ticket_type, "Ticket", "RFC 4120 5.3",
     FIELD(0, "tkt-vno", REQ, dec_int, .note = "ticket format version (5)", .spec = "5.3 INTEGER (5)"),
-    FIELD(1, "realm", REQ, dec_ticket_realm, OUT(TicketInfo, realm), .note = "realm of the service", .spec = "5.2.2 Realm"),
+    FIELD(1, "realm", REQ, dec_ticket_realm, .note = "realm of the service", .spec = "5.2.2 Realm"),
     FIELD(2, "sname", REQ, dec_principal, OUT(TicketInfo, sname), .note = "the service the ticket is for",
           .spec = "5.2.2 PrincipalName"),
     FIELD(3, "enc-part", REQ, dec_encrypted_data, OUT(TicketInfo, enc),
@@ -862,15 +914,25 @@ KRB_TYPE(ticket_type, "Ticket", "RFC 4120 5.3",
 
 static void ticket_clear(TicketInfo *ti)
 {
-    g_free(ti->realm);
-    g_free(ti->sname.name);
-    memset(ti, 0, sizeof *ti);
+    ticket_realm_clear(ti);
+    ti->realm_cut = false;
+    name_clear(&ti->sname);
+    ti->sname.type = 0;
+    ti->sname.cut = false;
+    memset(&ti->enc, 0, sizeof ti->enc);
 }
 
 /* Ticket ::= [APPLICATION 1] SEQUENCE */
 static void parse_ticket(Krb *k, TwDerTlv *t, TicketInfo *ti, guint d, guint td)
 {
-    memset(ti, 0, sizeof *ti);
+    ti->realm = NULL;
+    ti->realm_len = 0;
+    ti->realm_cut = false;
+    ti->sname.name = NULL;
+    ti->sname.len = 0;
+    ti->sname.type = 0;
+    ti->sname.cut = false;
+    memset(&ti->enc, 0, sizeof ti->enc);
     ti->enc.etype = ti->enc.kvno = -1;
     HEAD(k, td, "ticket", TICKET_NOTE);
     TwDerTlv st;
@@ -883,12 +945,12 @@ static void parse_ticket(Krb *k, TwDerTlv *t, TicketInfo *ti, guint d, guint td)
 static void set_ticket_fields(Krb *k, TicketInfo *ti, bool top)
 {
     if (ti->realm) {
-        tw_event_set_str(k->ev, "ticket_realm", ti->realm);
+        tw_event_set_strn(k->ev, "ticket_realm", ti->realm, ti->realm_len);
         if (ti->realm_cut)
             tw_event_mark_truncated(k->ev, "ticket_realm");
     }
     if (ti->sname.name) {
-        tw_event_set_str(k->ev, "ticket_sname", ti->sname.name);
+        tw_event_set_strn(k->ev, "ticket_sname", ti->sname.name, ti->sname.len);
         if (ti->sname.cut)
             tw_event_mark_truncated(k->ev, "ticket_sname");
     }
@@ -900,12 +962,12 @@ static void set_ticket_fields(Krb *k, TicketInfo *ti, bool top)
     }
     if (top) {
         if (ti->realm) {
-            tw_event_set_str(k->ev, "realm", ti->realm);
+            tw_event_set_strn(k->ev, "realm", ti->realm, ti->realm_len);
             if (ti->realm_cut)
                 tw_event_mark_truncated(k->ev, "realm");
         }
         if (ti->sname.name) {
-            tw_event_set_str(k->ev, "sname", ti->sname.name);
+            tw_event_set_strn(k->ev, "sname", ti->sname.name, ti->sname.len);
             if (ti->sname.cut)
                 tw_event_mark_truncated(k->ev, "sname");
             tw_event_set_int(k->ev, "sname_type", ti->sname.type);
@@ -2225,16 +2287,16 @@ typedef struct {
 static bool deleg_ticket_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
 {
     CredRec *cr = rec;
-    TicketInfo ti;
+    TicketInfo ti; /* only the first ticket is followed: read into cr, the others here */
+    TicketInfo *into = cr->have ? &ti : &cr->ti;
     guint line = k->tree ? tw_event_tree_len(k->ev) : 0;
-    parse_ticket(k, e, &ti, d, td);
+    parse_ticket(k, e, into, d, td);
     if (k->tree)
         tw_event_tree_set_spec(k->ev, line, "RFC 4120 5.3", false);
-    if (cr->have) {
-        ticket_clear(&ti); /* only the first ticket is followed */
+    if (into == &ti) {
+        ticket_clear(&ti);
         return true;
     }
-    cr->ti = ti;
     cr->have = true;
     return true;
 }

@@ -976,6 +976,59 @@ static void test_padata_lists_capped(void)
     g_byte_array_unref(msg);
 }
 
+/* An AP-REQ's ticket names the message's realm and service whatever their
+ * length (kept in the ticket's record, on the heap when long): AP-REQs
+ * built here with realms and service names around those sizes. */
+static void test_ticket_name_lengths(void)
+{
+    const guint lens[] = { 1, 9, 62, 63, 64, 65, 95, 96, 97, 200, 1000 };
+    for (guint li = 0; li < G_N_ELEMENTS(lens); li++) {
+        g_autofree char *realm = g_strnfill(lens[li], 'R');
+        g_autofree char *host = g_strnfill(lens[G_N_ELEMENTS(lens) - 1 - li], 'h');
+        /* the last round: more components than are kept, the name is marked cut */
+        const bool many = li == G_N_ELEMENTS(lens) - 1;
+        const char *sname[TW_KRB5_MAX_NAME_COMPONENTS + 2] = { "cifs", host };
+        guint ncomp = many ? G_N_ELEMENTS(sname) : 2;
+        for (guint c = 2; c < ncomp; c++)
+            sname[c] = "x";
+        GByteArray *enc = der_tlv(0xa0, der_int(18));
+        enc = der_cat(enc, der_tlv(0xa1, der_int(3)));
+        enc = der_cat(enc, der_tlv(0xa2, der_str(0x04, "cipher")));
+        GByteArray *tkt = der_tlv(0xa0, der_int(5));
+        tkt = der_cat(tkt, der_tlv(0xa1, der_str(0x1b, realm)));
+        tkt = der_cat(tkt, der_tlv(0xa2, der_principal(2, sname, ncomp)));
+        tkt = der_cat(tkt, der_tlv(0xa3, der_tlv(0x30, enc)));
+        GByteArray *auth = der_tlv(0xa0, der_int(23));
+        auth = der_cat(auth, der_tlv(0xa2, der_str(0x04, "authenticator")));
+        GByteArray *body = der_tlv(0xa0, der_int(5));
+        body = der_cat(body, der_tlv(0xa1, der_int(14)));
+        body = der_cat(body, der_tlv(0xa2, der_str(0x03, "\x01\x02\x03\x04\x05")));
+        body = der_cat(body, der_tlv(0xa3, der_tlv(0x61, der_tlv(0x30, tkt))));
+        body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, auth)));
+        GByteArray *msg = der_tlv(0x6e, der_tlv(0x30, body));
+        g_autoptr(TwEvent) ev = parse(msg->data, msg->len, li % 2 == 1);
+        g_assert_nonnull(ev);
+        g_assert_false(tw_event_has(ev, "decode_status"));
+        GString *want = g_string_new("cifs/");
+        g_string_append(want, host);
+        for (guint c = 2; c < MIN(ncomp, TW_KRB5_MAX_NAME_COMPONENTS); c++)
+            g_string_append(want, "/x");
+        g_autofree char *want_sname = g_string_free(want, FALSE);
+        g_assert_cmpstr(tw_event_get_str(ev, "ticket_realm"), ==, realm);
+        g_assert_cmpstr(tw_event_get_str(ev, "realm"), ==, realm);
+        g_assert_cmpstr(tw_event_get_str(ev, "ticket_sname"), ==, want_sname);
+        g_assert_cmpstr(tw_event_get_str(ev, "sname"), ==, want_sname);
+        g_assert_true(tw_event_is_truncated(ev, "sname") == many);
+        g_assert_true(tw_event_is_truncated(ev, "ticket_sname") == many);
+        g_assert_false(tw_event_is_truncated(ev, "realm"));
+        g_assert_cmpint(tw_event_get_int(ev, "sname_type", -1), ==, 2);
+        g_assert_cmpint(tw_event_get_int(ev, "ticket_etype", -1), ==, 18);
+        g_assert_cmpint(tw_event_get_int(ev, "ticket_kvno", -1), ==, 3);
+        g_assert_cmpint(tw_event_get_int(ev, "enc_etype", -1), ==, 23);
+        g_byte_array_unref(msg);
+    }
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -1014,5 +1067,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/long-principal-names", test_long_principal_names);
     g_test_add_func("/krb5/udp-snaplen", test_udp_snaplen);
     g_test_add_func("/krb5/padata-lists-capped", test_padata_lists_capped);
+    g_test_add_func("/krb5/ticket-name-lengths", test_ticket_name_lengths);
     return g_test_run();
 }
