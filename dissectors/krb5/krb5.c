@@ -97,6 +97,21 @@ static void note(Krb *k, const TwCursor *c)
  * Returns false at the end of the sequence or on error (noted). */
 static bool next_field(Krb *k, TwCursor *seq, guint32 *tag, TwDerTlv *inner, guint d)
 {
+    /* The common case first: a constructed [n] and the value inside it,
+     * both plain headers (tw_der_plain_header) within the depth cap, where
+     * the reads below meet no error and note nothing. */
+    if (seq->status == TW_OK && d + 1 <= TW_DER_MAX_DEPTH) {
+        gsize flen, fhdr, vlen, vhdr;
+        const guint8 *p = seq->p + seq->off;
+        if (tw_der_plain_header(p, seq->len - seq->off, &flen, &fhdr) &&
+            (p[0] & 0xe0) == 0xa0 /* X.690 8.1.2: context class, constructed */ &&
+            tw_der_plain_header(p + fhdr, flen, &vlen, &vhdr)) {
+            tw_der_plain_tlv(p + fhdr, vlen, vhdr, inner);
+            seq->off += fhdr + flen;
+            *tag = p[0] & 0x1f;
+            return true;
+        }
+    }
     if (tw_cursor_at_end(seq)) {
         note(k, seq);
         return false;

@@ -1029,6 +1029,56 @@ static void test_ticket_name_lengths(void)
     }
 }
 
+/* A KRB-ERROR built here whose realm field [9] has identifier octet `id`
+ * (0xa9 when well formed) and whose error-code [6] holds `extra` after
+ * its INTEGER; an unknown field [25] comes before the realm. */
+static GByteArray *error_with_fields(guint8 id, bool extra)
+{
+    const char *sname[] = { "krbtgt", "EXAMPLE.ORG" };
+    GByteArray *code = der_int(6);
+    if (extra)
+        code = der_cat(code, der_tlv(0x05, NULL)); /* a NULL after the value: ignored */
+    GByteArray *body = der_tlv(0xa0, der_int(5));
+    body = der_cat(body, der_tlv(0xa1, der_int(30)));
+    body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+    body = der_cat(body, der_tlv(0xa5, der_int(0)));
+    body = der_cat(body, der_tlv(0xa6, code));
+    body = der_cat(body, der_tlv(0xb9, der_str(0x1b, "UNKNOWN.TAG"))); /* [25]: skipped (RFC 4120 5.1 extensions) */
+    body = der_cat(body, der_tlv(id, der_str(0x1b, "EXAMPLE.ORG")));
+    body = der_cat(body, der_tlv(0xaa, der_principal(2, sname, 2)));
+    return der_tlv(0x7e, der_tlv(0x30, body));
+}
+
+/* RFC 4120 5.1 / X.690 8.14: every field of a SEQUENCE is an explicit
+ * context tag, constructed, around one value (what follows that value inside
+ * the tag is skipped); any other identifier makes the message MALFORMED at
+ * that field, keeping what came before. */
+static void test_field_identifiers(void)
+{
+    const guint8 bad_ids[] = { 0x89 /* [9] primitive */, 0x69 /* [APPLICATION 9] */, 0x29 /* universal constructed */,
+                               0xe9 /* [PRIVATE 9] */ };
+    for (guint i = 0; i <= G_N_ELEMENTS(bad_ids); i++) {
+        bool good = i == G_N_ELEMENTS(bad_ids);
+        GByteArray *msg = error_with_fields(good ? 0xa9 : bad_ids[i], true);
+        for (int tree = 0; tree < 2; tree++) {
+            g_autoptr(TwEvent) ev = parse(msg->data, msg->len, tree);
+            g_assert_nonnull(ev);
+            g_assert_cmpint(tw_event_get_int(ev, "error_code", -1), ==, 6);
+            if (good) {
+                g_assert_false(tw_event_has(ev, "decode_status"));
+                g_assert_cmpstr(tw_event_get_str(ev, "realm"), ==, "EXAMPLE.ORG");
+                g_assert_cmpstr(tw_event_get_str(ev, "sname"), ==, "krbtgt/EXAMPLE.ORG");
+            } else {
+                g_assert_cmpstr(tw_event_get_str(ev, "decode_status"), ==, "malformed");
+                g_assert_true(tw_event_get_bool(ev, "malformed", false));
+                g_assert_false(tw_event_has(ev, "realm"));
+                g_assert_false(tw_event_has(ev, "sname"));
+            }
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -1068,5 +1118,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/udp-snaplen", test_udp_snaplen);
     g_test_add_func("/krb5/padata-lists-capped", test_padata_lists_capped);
     g_test_add_func("/krb5/ticket-name-lengths", test_ticket_name_lengths);
+    g_test_add_func("/krb5/field-identifiers", test_field_identifiers);
     return g_test_run();
 }
