@@ -165,6 +165,19 @@ static bool open_seq(Krb *k, TwDerTlv *t, TwCursor *out)
 
 static bool get_int(Krb *k, TwDerTlv *t, gint64 *v)
 {
+    /* tw_der_integer's plain case first: a primitive universal INTEGER of
+     * 1 to 8 octets (X.690 8.3), unread and captured whole. */
+    TwCursor *c = &t->content;
+    if (c->status == TW_OK && c->off == 0 && t->cls == TW_DER_UNIVERSAL && t->tag == TW_DER_TAG_INTEGER &&
+        !t->constructed && t->len - 1 < 8 && t->len <= c->len) {
+        const guint8 *b = c->p;
+        guint64 x = (b[0] & 0x80) ? G_MAXUINT64 : 0; /* sign extension */
+        for (gsize i = 0; i < t->len; i++)
+            x = (x << 8) | b[i];
+        c->off = t->len;
+        *v = (gint64)x;
+        return true;
+    }
     bool ok = tw_der_integer(t, v);
     note(k, &t->content);
     return ok;

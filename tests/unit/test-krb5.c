@@ -1079,6 +1079,53 @@ static void test_field_identifiers(void)
     }
 }
 
+/* X.690 8.3 INTEGER as read by every Int32/UInt32 field: two's complement
+ * of 1 to 8 octets; 9 octets is LIMIT; another tag or a constructed one is
+ * MALFORMED (the field is left out, the walk goes on).  KRB-ERRORs built
+ * here with the error-code [6] given as raw TLV bytes. */
+static void test_integer_forms(void)
+{
+    static const struct {
+        guint8 tlv[12];
+        guint n;
+        const char *status; /* NULL: read */
+        gint64 value;
+    } cases[] = {
+        { { 0x02, 0x01, 0x06 }, 3, NULL, 6 },
+        { { 0x02, 0x01, 0xff }, 3, NULL, -1 },
+        { { 0x02, 0x02, 0xff, 0x7f }, 4, NULL, -129 },
+        { { 0x02, 0x02, 0x00, 0x80 }, 4, NULL, 128 },
+        { { 0x02, 0x08, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, 10, NULL, G_MAXINT64 },
+        { { 0x02, 0x08, 0x80, 0, 0, 0, 0, 0, 0, 0 }, 10, NULL, G_MININT64 },
+        { { 0x02, 0x09, 0x00, 0x80, 0, 0, 0, 0, 0, 0, 0 }, 11, "limit", 0 },
+        { { 0x02, 0x00 }, 2, "malformed", 0 },
+        { { 0x04, 0x01, 0x06 }, 3, "malformed", 0 },
+        { { 0x0a, 0x01, 0x06 }, 3, "malformed", 0 },      /* ENUMERATED */
+        { { 0x82, 0x01, 0x06 }, 3, "malformed", 0 },      /* [2] primitive */
+        { { 0x22, 0x03, 0x02, 0x01, 0x06 }, 5, "malformed", 0 }, /* constructed */
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        GByteArray *code = g_byte_array_new();
+        g_byte_array_append(code, cases[i].tlv, cases[i].n);
+        GByteArray *body = der_tlv(0xa0, der_int(5));
+        body = der_cat(body, der_tlv(0xa1, der_int(30)));
+        body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+        body = der_cat(body, der_tlv(0xa5, der_int(0)));
+        body = der_cat(body, der_tlv(0xa6, code));
+        body = der_cat(body, der_tlv(0xa9, der_str(0x1b, "EXAMPLE.ORG")));
+        GByteArray *msg = der_tlv(0x7e, der_tlv(0x30, body));
+        g_autoptr(TwEvent) ev = parse(msg->data, msg->len, i % 2);
+        g_assert_nonnull(ev);
+        g_assert_cmpstr(tw_event_get_str(ev, "decode_status"), ==, cases[i].status);
+        if (cases[i].status)
+            g_assert_false(tw_event_has(ev, "error_code"));
+        else
+            g_assert_cmpint(tw_event_get_int(ev, "error_code", 0), ==, cases[i].value);
+        g_assert_cmpstr(tw_event_get_str(ev, "realm"), ==, "EXAMPLE.ORG");
+        g_byte_array_unref(msg);
+    }
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -1119,5 +1166,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/padata-lists-capped", test_padata_lists_capped);
     g_test_add_func("/krb5/ticket-name-lengths", test_ticket_name_lengths);
     g_test_add_func("/krb5/field-identifiers", test_field_identifiers);
+    g_test_add_func("/krb5/integer-forms", test_integer_forms);
     return g_test_run();
 }
