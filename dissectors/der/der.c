@@ -296,23 +296,6 @@ char *tw_der_string(TwDerTlv *tlv)
     return string_text(p, n);
 }
 
-/* True when the n bytes at p are all ASCII and none is NUL (then they are
- * their own valid UTF-8 text). */
-static bool ascii_text_n(const guint8 *p, gsize n)
-{
-    const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101), highs = G_GUINT64_CONSTANT(0x8080808080808080);
-    guint64 bad = 0;
-    gsize i = 0;
-    for (; i + 8 <= n; i += 8) {
-        guint64 w;
-        memcpy(&w, p + i, 8);
-        bad |= w | ((w - ones) & ~w); /* a high bit: non-ASCII, or a zero byte */
-    }
-    for (; i < n; i++)
-        bad |= p[i] | (guint64)(p[i] == 0) << 7;
-    return (bad & highs) == 0;
-}
-
 const char *tw_der_string_view(TwDerTlv *tlv, gsize *n, char **owned)
 {
     const guint8 *p;
@@ -323,7 +306,7 @@ const char *tw_der_string_view(TwDerTlv *tlv, gsize *n, char **owned)
     TwCursor *c = &tlv->content;
     len = c->len - c->off;
     if (!tlv->constructed && c->status == TW_OK && c->len == c->reported && len <= TW_DER_MAX_STRING &&
-        ascii_text_n(c->p + c->off, len)) {
+        tw_der_ascii_text(c->p + c->off, len)) {
         p = c->p + c->off;
         c->off = c->len;
         *n = len;

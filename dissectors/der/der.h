@@ -112,6 +112,23 @@ static inline bool tw_der_read(TwCursor *c, TwDerTlv *out, guint depth)
     return tw_der_read_any(c, out, depth);
 }
 
+/* True when the n bytes at p are all ASCII and none is NUL (then they are
+ * their own valid UTF-8 text, as tw_der_string_view hands them out). */
+static inline bool tw_der_ascii_text(const guint8 *p, gsize n)
+{
+    const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101), highs = G_GUINT64_CONSTANT(0x8080808080808080);
+    guint64 bad = 0;
+    gsize i = 0;
+    for (; i + 8 <= n; i += 8) {
+        guint64 w;
+        memcpy(&w, p + i, 8);
+        bad |= w | ((w - ones) & ~w); /* a high bit: non-ASCII, or a zero byte */
+    }
+    for (; i < n; i++)
+        bad |= p[i] | (guint64)(p[i] == 0) << 7;
+    return (bad & highs) == 0;
+}
+
 /* Reads only the identifier + length of the next TLV without consuming it
  * (used for probes and TCP record sniffing).  Returns false when more bytes
  * are needed or the header is invalid; *status says which. */

@@ -804,6 +804,72 @@ KRB_TYPE(principal_name_type, "PrincipalName", "RFC 4120 5.2.2",
     FIELD(1, "name-string", REQ, dec_seq_of, .elem = name_component, .flags = KF_STOP,
           .spec = "5.2.2 SEQUENCE OF KerberosString"));
 
+/* The two's complement value of the n (1..8) octets at b (X.690 8.3.3). */
+static gint64 int_octets(const guint8 *b, gsize n)
+{
+    guint64 x = (b[0] & 0x80) ? G_MAXUINT64 : 0;
+    for (gsize i = 0; i < n; i++)
+        x = (x << 8) | b[i];
+    return (gint64)x;
+}
+
+/* The TLV at p (n bytes there) has a plain header (tw_der_plain_header)
+ * with identifier octet id and fills the n bytes exactly: *c, *cn its content. */
+static bool plain_exact(const guint8 *p, gsize n, guint8 id, const guint8 **c, gsize *cn)
+{
+    gsize len, hdr;
+    if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != id || hdr + len != n)
+        return false;
+    *c = p + hdr;
+    *cn = len;
+    return true;
+}
+
+/* dec_principal's common case without a tree: the PrincipalName exactly as
+ * RFC 4120 5.2.2 writes it, SEQUENCE { [0] INTEGER, [1] SEQUENCE OF
+ * KerberosString }, every header plain, the INTEGER 1..8 octets, each
+ * string universal, primitive and plain ASCII: what the walk would read
+ * without meeting an error or making a tree line.  Into nb as the walk
+ * does; false (nb and v untouched) for anything else, which the walk reads.
+ * d is the walk's depth: its reads must be within TW_DER_MAX_DEPTH. */
+static bool principal_plain(const TwDerTlv *v, guint d, NameBuild *nb)
+{
+    const TwCursor *c = &v->content;
+    if (v->cls != TW_DER_UNIVERSAL || v->tag != TW_DER_TAG_SEQUENCE || !v->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 4 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p, *q, *seq;
+    gsize n = c->len, len0, hdr0, qn, seq_n;
+    /* [0] name-type: the first TLV, an INTEGER filling it */
+    if (!tw_der_plain_header(p, n, &len0, &hdr0) || p[0] != 0xa0 ||
+        !plain_exact(p + hdr0, len0, 0x02, &q, &qn) || qn - 1 >= 8)
+        return false;
+    gint64 type = int_octets(q, qn);
+    /* [1] name-string: the rest, a SEQUENCE filling it */
+    p += hdr0 + len0;
+    n -= hdr0 + len0;
+    if (!plain_exact(p, n, 0xa1, &q, &qn) || !plain_exact(q, qn, 0x30, &seq, &seq_n))
+        return false;
+    for (gsize off = 0, len, hdr; off < seq_n; off += hdr + len)
+        if (!tw_der_plain_header(seq + off, seq_n - off, &len, &hdr) || (seq[off] & 0xe0) != 0 ||
+            !tw_der_ascii_text(seq + off + hdr, len))
+            return false;
+    nb->pn.type = type;
+    guint i = 0;
+    for (gsize off = 0, len = 0, hdr = 0; off < seq_n; off += hdr + len, i++) {
+        tw_der_plain_header(seq + off, seq_n - off, &len, &hdr);
+        if (i >= TW_KRB5_MAX_NAME_COMPONENTS) { /* as name_component */
+            nb->pn.cut = true;
+            continue;
+        }
+        if (nb->any)
+            name_append(nb, "/", 1);
+        name_append(nb, (const char *)seq + off + hdr, len);
+        nb->any = true;
+    }
+    return true;
+}
+
 /* A PrincipalName field: into the record (a KrbName), or the joined name
  * into the event as key and its name-type as key2. */
 static bool dec_principal(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
@@ -816,8 +882,10 @@ static bool dec_principal(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint
     nb.text = nb.buf;
     nb.len = 0;
     nb.cap = sizeof nb.buf;
-    HEAD(k, td, label_of(f), f->note);
-    walk_value(k, &principal_name_type, v, d, td + 1, &nb);
+    if (k->tree || !principal_plain(v, d, &nb)) {
+        HEAD(k, td, label_of(f), f->note);
+        walk_value(k, &principal_name_type, v, d, td + 1, &nb);
+    }
     nb.pn.cut |= tlv_cut(v, G_MAXSIZE);
     if (f->out) {
         KrbName *dst = out_slot(rec, f);

@@ -1126,6 +1126,118 @@ static void test_integer_forms(void)
     }
 }
 
+static GByteArray *raw(const char *bytes, guint n)
+{
+    GByteArray *b = g_byte_array_new();
+    g_byte_array_append(b, (const guint8 *)bytes, n);
+    return b;
+}
+
+/* A KRB-ERROR built here with cname [8] = `cname` (freed). */
+static GByteArray *error_with_cname(GByteArray *cname)
+{
+    const char *sname[] = { "krbtgt", "EXAMPLE.ORG" };
+    GByteArray *body = der_tlv(0xa0, der_int(5));
+    body = der_cat(body, der_tlv(0xa1, der_int(30)));
+    body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+    body = der_cat(body, der_tlv(0xa5, der_int(0)));
+    body = der_cat(body, der_tlv(0xa6, der_int(6)));
+    body = der_cat(body, der_tlv(0xa8, cname));
+    body = der_cat(body, der_tlv(0xa9, der_str(0x1b, "EXAMPLE.ORG")));
+    body = der_cat(body, der_tlv(0xaa, der_principal(2, sname, 2)));
+    return der_tlv(0x7e, der_tlv(0x30, body));
+}
+
+static char *event_json(const TwEvent *ev)
+{
+    GString *j = g_string_new(NULL);
+    tw_event_to_json(ev, j);
+    return g_string_free(j, FALSE);
+}
+
+/* RFC 4120 5.2.2 PrincipalName in every shape: the event is the same with
+ * and without the teaching view (which reads every name with the table
+ * walker), and the plain shapes give the joined name. */
+static void test_principal_shapes(void)
+{
+    const char *many[TW_KRB5_MAX_NAME_COMPONENTS + 2];
+    for (guint i = 0; i < G_N_ELEMENTS(many); i++)
+        many[i] = "m";
+    g_autofree char *c200 = g_strnfill(200, 'L');
+    const char *long_comp[] = { "host", c200 };
+    const char *ab[] = { "a", "b" };
+    const char *empty[] = { "", "x", "" };
+    struct {
+        GByteArray *name;
+        const char *want; /* NULL: not checked */
+    } cases[] = {
+        { der_principal(1, ab, 2), "a/b" },
+        { der_principal(-128 & 0xff, ab, 2), "a/b" },
+        { der_principal(1, NULL, 0), NULL },
+        { der_principal(1, empty, 3), "/x/" },
+        { der_principal(1, many, G_N_ELEMENTS(many)), NULL },
+        { der_principal(10, long_comp, 2), NULL },
+        /* name-type: 8 and 9 octets, an OCTET STRING, trailing bytes */
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x08\x80\0\0\0\0\0\0\x01", 10)),
+                                der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))))), "u" },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x09\0\x80\0\0\0\0\0\0\x01", 11)),
+                                der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))))), NULL },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x04\x01\x01", 3)),
+                                der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))))), NULL },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x01\x01\x05\x00", 5)),
+                                der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))))), "u" },
+        /* name-string: trailing bytes after the SEQUENCE, fields swapped, an extra field */
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)),
+                                der_tlv(0xa1, der_cat(der_tlv(0x30, der_str(0x1b, "u")), raw("\x05\x00", 2))))), "u" },
+        { der_tlv(0x30, der_cat(der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))), der_tlv(0xa0, der_int(3)))), "u" },
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u")))),
+                                der_tlv(0xa2, der_int(7)))), "u" },
+        { der_tlv(0x30, der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u")))), "u" },
+        { der_tlv(0x30, der_tlv(0xa0, der_int(1))), NULL },
+        /* components: other universal tags, non-ASCII, NUL, context class, constructed */
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)),
+                                der_tlv(0xa1, der_tlv(0x30, der_cat(der_str(0x0c, "utf8"), der_str(0x02, "int")))))), "utf8/int" },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "caf\xc3\xa9"))))), "caf\xc3\xa9" },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x1b\x03" "a\0b", 5))))), "a\xef\xbf\xbd" "b" },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x1b\x02" "a\xff", 4))))), "a\xef\xbf\xbd" },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x80\x01" "a", 3))))), NULL },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x3b\x03\x1b\x01" "a", 5))))), NULL },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x31, der_str(0x1b, "u"))))), NULL },
+        { der_tlv(0x31, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))))), NULL },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0x81, der_tlv(0x30, der_str(0x1b, "u"))))), NULL },
+        { der_tlv(0x30, der_cat(der_tlv(0x80, der_int(1)), der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))))), NULL },
+        /* long-form lengths everywhere */
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, c200))))), c200 },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        GByteArray *msg = error_with_cname(cases[i].name);
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        if (cases[i].want)
+            g_assert_cmpstr(tw_event_get_str(plain, "cname"), ==, cases[i].want);
+        /* and cut by the capture at every length inside the name */
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -1167,5 +1279,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/ticket-name-lengths", test_ticket_name_lengths);
     g_test_add_func("/krb5/field-identifiers", test_field_identifiers);
     g_test_add_func("/krb5/integer-forms", test_integer_forms);
+    g_test_add_func("/krb5/principal-shapes", test_principal_shapes);
     return g_test_run();
 }
