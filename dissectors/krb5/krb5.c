@@ -932,11 +932,52 @@ KRB_TYPE(encrypted_data_type, "EncryptedData", "RFC 4120 5.2.9",
           .note = "version of the key it is encrypted with", .spec = "5.2.4 UInt32"),
     FIELD(2, "cipher", REQ, dec_cipher, .note = "encrypted: needs the key to read", .spec = "5.2.9 OCTET STRING"));
 
+/* parse_encrypted_data's common case without a tree: the EncryptedData
+ * exactly as RFC 4120 5.2.9 writes it, SEQUENCE { [0] INTEGER, [1] INTEGER
+ * (or none), [2] OCTET STRING }, every header plain, each INTEGER 1..8
+ * octets, all captured: what the walk would read without an error.  Into
+ * e as the walk does (kvno a UInt32, get_uint32); false (e untouched) for
+ * anything else.  d is the walk's depth. */
+static bool encrypted_data_plain(const TwDerTlv *t, guint d, EncInfo *e)
+{
+    const TwCursor *c = &t->content;
+    if (t->cls != TW_DER_UNIVERSAL || t->tag != TW_DER_TAG_SEQUENCE || !t->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p, *q, *cipher;
+    gsize n = c->len, len, hdr, qn, cipher_n;
+    if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != 0xa0 || !plain_exact(p + hdr, len, 0x02, &q, &qn) ||
+        qn - 1 >= 8)
+        return false;
+    gint64 etype = int_octets(q, qn), kvno = -1;
+    p += hdr + len;
+    n -= hdr + len;
+    if (n >= 1 && p[0] == 0xa1) {
+        if (!tw_der_plain_header(p, n, &len, &hdr) || !plain_exact(p + hdr, len, 0x02, &q, &qn) || qn - 1 >= 8)
+            return false;
+        kvno = int_octets(q, qn);
+        if (kvno < 0 && kvno >= G_MININT32 && qn <= 4) /* as get_uint32 */
+            kvno += G_GINT64_CONSTANT(0x100000000);
+        p += hdr + len;
+        n -= hdr + len;
+    }
+    if (!plain_exact(p, n, 0xa2, &q, &qn) || !plain_exact(q, qn, 0x04, &cipher, &cipher_n))
+        return false;
+    e->etype = etype;
+    e->kvno = kvno;
+    e->cipher = cipher;
+    e->cipher_len = cipher_n;
+    e->cipher_cut = false;
+    return true;
+}
+
 static EncInfo parse_encrypted_data(Krb *k, TwDerTlv *t, guint d, guint td, const char *label, const char *lnote)
 {
     EncInfo e = { .etype = -1, .kvno = -1 };
-    HEAD(k, td, label, lnote);
-    walk_value(k, &encrypted_data_type, t, d, td + 1, &e);
+    if (k->tree || !encrypted_data_plain(t, d, &e)) {
+        HEAD(k, td, label, lnote);
+        walk_value(k, &encrypted_data_type, t, d, td + 1, &e);
+    }
     return e;
 }
 

@@ -1238,6 +1238,96 @@ static void test_principal_shapes(void)
     }
 }
 
+/* An AP-REQ built here: its ticket's enc-part and its authenticator are
+ * the EncryptedData `enc` (freed; the authenticator a copy). */
+static GByteArray *ap_req_with_enc(GByteArray *enc)
+{
+    const char *sname[] = { "cifs", "srv.example.org" };
+    GByteArray *auth = g_byte_array_new();
+    g_byte_array_append(auth, enc->data, enc->len);
+    GByteArray *tkt = der_tlv(0xa0, der_int(5));
+    tkt = der_cat(tkt, der_tlv(0xa1, der_str(0x1b, "EXAMPLE.ORG")));
+    tkt = der_cat(tkt, der_tlv(0xa2, der_principal(2, sname, 2)));
+    tkt = der_cat(tkt, der_tlv(0xa3, enc));
+    GByteArray *body = der_tlv(0xa0, der_int(5));
+    body = der_cat(body, der_tlv(0xa1, der_int(14)));
+    body = der_cat(body, der_tlv(0xa2, der_tlv(0x03, raw("\x00\x20\x00\x00\x00", 5))));
+    body = der_cat(body, der_tlv(0xa3, der_tlv(0x61, der_tlv(0x30, tkt))));
+    body = der_cat(body, der_tlv(0xa4, auth));
+    return der_tlv(0x6e, der_tlv(0x30, body));
+}
+
+/* RFC 4120 5.2.9 EncryptedData in every shape: the event is the same with
+ * and without the teaching view (which reads it with the table walker); the
+ * plain shapes give etype and kvno (a UInt32). */
+static void test_encrypted_data_shapes(void)
+{
+    g_autofree char *big = g_strnfill(300, 'C');
+    struct {
+        GByteArray *enc;
+        gint64 etype, kvno; /* -2: not checked; kvno -1: absent */
+    } cases[] = {
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_int(2))), der_tlv(0xa2, der_str(0x04, "ct")))), 18, 2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(23)), der_tlv(0xa2, der_str(0x04, "ct")))), 23, -1 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(23)), der_tlv(0xa2, der_str(0x04, "")))), 23, -1 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, der_str(0x04, big)))), 18, -1 },
+        /* kvno >= 2^31 sent as a negative INTEGER (Windows), and as 5 octets */
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, raw("\x02\x04\x80\0\0\x01", 6))),
+                                der_tlv(0xa2, der_str(0x04, "ct")))), 18, G_GINT64_CONSTANT(0x80000001) },
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, raw("\x02\x01\xff", 3))),
+                                der_tlv(0xa2, der_str(0x04, "ct")))), 18, G_GINT64_CONSTANT(0xffffffff) },
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, raw("\x02\x05\xff\x80\0\0\x01", 7))),
+                                der_tlv(0xa2, der_str(0x04, "ct")))), 18, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x01\x80", 3)), der_tlv(0xa2, der_str(0x04, "ct")))), -128, -1 },
+        /* odd shapes: swapped, missing etype or cipher, extra field, wrong types, 9 octets */
+        { der_tlv(0x30, der_cat(der_tlv(0xa2, der_str(0x04, "ct")), der_tlv(0xa0, der_int(18)))), 18, -1 },
+        { der_tlv(0x30, der_tlv(0xa2, der_str(0x04, "ct"))), -2, -2 },
+        { der_tlv(0x30, der_tlv(0xa0, der_int(18))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, der_str(0x04, "ct"))), der_tlv(0xa3, der_int(1)))), 18, -1 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, der_str(0x1b, "ct")))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, raw("\x24\x04\x04\x02" "ct", 6)))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_str(0x04, "x")), der_tlv(0xa2, der_str(0x04, "ct")))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_str(0x04, "x"))), der_tlv(0xa2, der_str(0x04, "ct")))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x09\0\x80\0\0\0\0\0\0\x12", 11)), der_tlv(0xa2, der_str(0x04, "ct")))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x01\x12\x05\x00", 5)), der_tlv(0xa2, der_str(0x04, "ct")))), 18, -1 },
+        { der_tlv(0x31, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, der_str(0x04, "ct")))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0x80, der_int(18)), der_tlv(0xa2, der_str(0x04, "ct")))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0x82, der_str(0x04, "ct")))), -2, -2 },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        GByteArray *msg = ap_req_with_enc(cases[i].enc);
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        if (i < 8) /* the plain shapes: a clean message */
+            g_assert_false(tw_event_has(plain, "decode_status"));
+        if (cases[i].etype != -2) {
+            g_assert_cmpint(tw_event_get_int(plain, "ticket_etype", -3), ==, cases[i].etype);
+            g_assert_cmpint(tw_event_get_int(plain, "enc_etype", -3), ==, cases[i].etype);
+        }
+        if (cases[i].kvno != -2)
+            g_assert_cmpint(tw_event_get_int(plain, "ticket_kvno", -1), ==, cases[i].kvno);
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -1280,5 +1370,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/field-identifiers", test_field_identifiers);
     g_test_add_func("/krb5/integer-forms", test_integer_forms);
     g_test_add_func("/krb5/principal-shapes", test_principal_shapes);
+    g_test_add_func("/krb5/encrypted-data-shapes", test_encrypted_data_shapes);
     return g_test_run();
 }
