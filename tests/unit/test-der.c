@@ -230,6 +230,34 @@ static void test_time(void)
     g_assert_true(tw_der_read(&c, &t, 0));
     g_assert_false(tw_der_generalized_time(&t, &ts));
     g_assert_cmpint(t.content.status, ==, TW_MALFORMED);
+    /* a non-digit anywhere in YYYYMMDDHHMMSS is MALFORMED; every digit is one */
+    const guint8 not_digits[] = { '/', ':', ' ', 'A', 0x00, 0xb0, 0xff, 0x39 + 0x10, 0x30 - 0x10 };
+    for (guint pos = 0; pos < 14; pos++) {
+        for (guint j = 0; j < G_N_ELEMENTS(not_digits); j++) {
+            guint8 x[sizeof b];
+            memcpy(x, b, sizeof b);
+            x[2 + pos] = not_digits[j];
+            c = tw_cursor_init(x, sizeof x);
+            g_assert_true(tw_der_read(&c, &t, 0));
+            g_assert_false(tw_der_generalized_time(&t, &ts));
+            g_assert_cmpint(t.content.status, ==, TW_MALFORMED);
+        }
+    }
+    /* "20991231235959Z" and "00000101000000Z": the digits 9 and 0 in every place */
+    const guint8 late[] = { 0x18, 0x0f, '2', '0', '9', '9', '1', '2', '3', '1', '2', '3', '5', '9', '5', '9', 'Z' };
+    c = tw_cursor_init(late, sizeof late);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_true(tw_der_generalized_time(&t, &ts));
+    g_assert_cmpint(ts, ==, G_GINT64_CONSTANT(4102444799) * G_USEC_PER_SEC);
+    const guint8 early[] = { 0x18, 0x0f, '0', '0', '0', '0', '0', '1', '0', '1', '0', '0', '0', '0', '0', '0', 'Z' };
+    c = tw_cursor_init(early, sizeof early);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_true(tw_der_generalized_time(&t, &ts));
+    g_assert_cmpint(ts, ==, G_GINT64_CONSTANT(-62167219200) * G_USEC_PER_SEC);
+    const guint8 nines[] = { 0x18, 0x0f, '9', '9', '9', '9', '0', '9', '0', '9', '0', '9', '0', '9', '0', '9', 'Z' };
+    c = tw_cursor_init(nines, sizeof nines);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_true(tw_der_generalized_time(&t, &ts));
 }
 
 /* Reads a whole DER tree recursively; returns the first error met. */
