@@ -58,6 +58,7 @@ typedef struct {
 
 typedef struct {
     TwEvent *ev;
+    gint64 msg_type; /* the APPLICATION tag: the event's msg_type */
     bool tree;
     bool kpasswd;
     TwStatus status; /* first error met anywhere in the message */
@@ -716,7 +717,7 @@ static bool dec_msg_type(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint 
     if (!get_int(k, v, &x))
         return true;
     int_value(k, f, x, td, rec);
-    if (x != tw_event_get_int(k->ev, "msg_type", x))
+    if (x != k->msg_type)
         tw_event_set_int(k->ev, "msg_type_field", x);
     return true;
 }
@@ -3128,6 +3129,7 @@ TwEvent *tw_krb5_parse_message_full(TwDissectCtx *ctx, const guint8 *data, gsize
 
     Krb k = { 0 };
     k.ev = tw_event_new(ctx ? ctx->pi : NULL, "kerberos");
+    k.msg_type = msg_type;
     k.tree = ctx && ctx->want_tree;
     k.kpasswd = kpasswd;
     k.ctx = ctx;

@@ -1328,6 +1328,28 @@ static void test_encrypted_data_shapes(void)
     }
 }
 
+/* RFC 4120 5.10: the APPLICATION tag is the message type; a msg-type field
+ * that says otherwise is kept aside as msg_type_field. */
+static void test_msg_type_field(void)
+{
+    for (gint64 field = 29; field <= 31; field++) {
+        GByteArray *body = der_tlv(0xa0, der_int(5));
+        body = der_cat(body, der_tlv(0xa1, der_int(field)));
+        body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+        body = der_cat(body, der_tlv(0xa5, der_int(0)));
+        body = der_cat(body, der_tlv(0xa6, der_int(6)));
+        GByteArray *msg = der_tlv(0x7e, der_tlv(0x30, body));
+        g_autoptr(TwEvent) ev = parse(msg->data, msg->len, field == 31);
+        g_assert_nonnull(ev);
+        g_assert_cmpint(tw_event_get_int(ev, "msg_type", -1), ==, 30);
+        if (field == 30)
+            g_assert_false(tw_event_has(ev, "msg_type_field"));
+        else
+            g_assert_cmpint(tw_event_get_int(ev, "msg_type_field", -1), ==, field);
+        g_byte_array_unref(msg);
+    }
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -1371,5 +1393,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/integer-forms", test_integer_forms);
     g_test_add_func("/krb5/principal-shapes", test_principal_shapes);
     g_test_add_func("/krb5/encrypted-data-shapes", test_encrypted_data_shapes);
+    g_test_add_func("/krb5/msg-type-field", test_msg_type_field);
     return g_test_run();
 }
