@@ -1060,6 +1060,79 @@ static void ticket_clear(TicketInfo *ti)
     memset(&ti->enc, 0, sizeof ti->enc);
 }
 
+/* The TLV at p (n bytes there) has a plain header and fills the n bytes:
+ * into *out (tw_der_plain_tlv). */
+static bool plain_tlv_exact(const guint8 *p, gsize n, TwDerTlv *out)
+{
+    gsize len, hdr;
+    if (!tw_der_plain_header(p, n, &len, &hdr) || hdr + len != n)
+        return false;
+    tw_der_plain_tlv(p, len, hdr, out);
+    return true;
+}
+
+/* parse_ticket's common case without a tree: the Ticket's SEQUENCE exactly
+ * as RFC 4120 5.3 writes it, { [0] INTEGER, [1] Realm, [2] PrincipalName,
+ * [3] EncryptedData }, every header plain, the realm universal, primitive,
+ * plain ASCII, the name and the EncryptedData plain (principal_plain,
+ * encrypted_data_plain): what the walk would read without an error.  Into
+ * ti as the walk does; false (ti untouched) for anything else.  d is the
+ * walk's depth. */
+static bool ticket_plain(const TwDerTlv *v, guint d, TicketInfo *ti)
+{
+    const TwCursor *c = &v->content;
+    if (v->cls != TW_DER_UNIVERSAL || v->tag != TW_DER_TAG_SEQUENCE || !v->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 7 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p, *realm;
+    gsize n = c->len, len, hdr, realm_n;
+    TwDerTlv f[4];
+    /* [0] tkt-vno .. [3] enc-part, in order, filling the SEQUENCE */
+    for (guint i = 0; i < 4; i++) {
+        if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != (0xa0 | i) ||
+            !plain_tlv_exact(p + hdr, len, &f[i]))
+            return false;
+        p += hdr + len;
+        n -= hdr + len;
+    }
+    if (n != 0)
+        return false;
+    if (f[0].cls != TW_DER_UNIVERSAL || f[0].tag != TW_DER_TAG_INTEGER || f[0].constructed || f[0].len - 1 >= 8)
+        return false;
+    realm = f[1].content.p;
+    realm_n = f[1].len;
+    if (f[1].cls != TW_DER_UNIVERSAL || f[1].constructed || !tw_der_ascii_text(realm, realm_n))
+        return false;
+    NameBuild nb;
+    nb.pn.name = NULL;
+    nb.pn.type = 0;
+    nb.pn.cut = false;
+    nb.any = false;
+    nb.text = nb.buf;
+    nb.len = 0;
+    nb.cap = sizeof nb.buf;
+    EncInfo e = { .etype = -1, .kvno = -1 };
+    if (!principal_plain(&f[2], d + 3, &nb) || !encrypted_data_plain(&f[3], d + 3, &e)) {
+        if (nb.text != nb.buf)
+            g_free(nb.text);
+        return false;
+    }
+    /* as dec_ticket_realm, dec_principal and dec_encrypted_data with their record slots */
+    ti->realm = realm_n < sizeof ti->realm_buf ? ti->realm_buf : g_malloc(realm_n + 1);
+    memcpy(ti->realm, realm, realm_n);
+    ti->realm[realm_n] = 0;
+    ti->realm_len = realm_n;
+    ti->realm_cut = false;
+    ti->sname.type = nb.pn.type;
+    ti->sname.cut = nb.pn.cut;
+    if (nb.any)
+        name_keep(&ti->sname, nb.text, nb.len);
+    if (nb.text != nb.buf)
+        g_free(nb.text);
+    ti->enc = e;
+    return true;
+}
+
 /* Ticket ::= [APPLICATION 1] SEQUENCE */
 static void parse_ticket(Krb *k, TwDerTlv *t, TicketInfo *ti, guint d, guint td)
 {
@@ -1074,7 +1147,7 @@ static void parse_ticket(Krb *k, TwDerTlv *t, TicketInfo *ti, guint d, guint td)
     ti->enc.etype = ti->enc.kvno = -1;
     HEAD(k, td, "ticket", TICKET_NOTE);
     TwDerTlv st;
-    if (open_app(k, t, 1, &st, d))
+    if (open_app(k, t, 1, &st, d) && (k->tree || !ticket_plain(&st, d + 1, ti)))
         walk_value(k, &ticket_type, &st, d + 1, td + 1, ti);
 }
 

@@ -1350,6 +1350,123 @@ static void test_msg_type_field(void)
     }
 }
 
+/* An AP-REQ built here whose ticket's SEQUENCE holds `fields` (freed). */
+static GByteArray *ap_req_with_ticket(GByteArray *fields)
+{
+    GByteArray *auth = der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(23)), der_tlv(0xa2, der_str(0x04, "auth"))));
+    GByteArray *body = der_tlv(0xa0, der_int(5));
+    body = der_cat(body, der_tlv(0xa1, der_int(14)));
+    body = der_cat(body, der_tlv(0xa2, der_tlv(0x03, raw("\x00\x20\x00\x00\x00", 5))));
+    body = der_cat(body, der_tlv(0xa3, der_tlv(0x61, der_tlv(0x30, fields))));
+    body = der_cat(body, der_tlv(0xa4, auth));
+    return der_tlv(0x6e, der_tlv(0x30, body));
+}
+
+static GByteArray *tkt_fields(GByteArray *vno, GByteArray *realm, GByteArray *sname, GByteArray *enc)
+{
+    GByteArray *f = g_byte_array_new();
+    if (vno)
+        f = der_cat(f, der_tlv(0xa0, vno));
+    if (realm)
+        f = der_cat(f, der_tlv(0xa1, realm));
+    if (sname)
+        f = der_cat(f, der_tlv(0xa2, sname));
+    if (enc)
+        f = der_cat(f, der_tlv(0xa3, enc));
+    return f;
+}
+
+static GByteArray *plain_sname(void)
+{
+    const char *sn[] = { "cifs", "srv.example.org" };
+    return der_principal(2, sn, 2);
+}
+
+static GByteArray *plain_enc(void)
+{
+    return der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_int(4))), der_tlv(0xa2, der_str(0x04, "ct"))));
+}
+
+/* RFC 4120 5.3 Ticket in every shape: the event is the same with and
+ * without the teaching view (which reads it with the table walker); the
+ * plain shapes give the ticket's realm, service, etype and kvno. */
+static void test_ticket_shapes(void)
+{
+    g_autofree char *r63 = g_strnfill(63, 'R');
+    g_autofree char *r64 = g_strnfill(64, 'R');
+    g_autofree char *r300 = g_strnfill(300, 'R');
+    const char *many[TW_KRB5_MAX_NAME_COMPONENTS + 1];
+    for (guint i = 0; i < G_N_ELEMENTS(many); i++)
+        many[i] = "m";
+    const char *utf8_sn[] = { "caf\xc3\xa9" };
+    struct {
+        GByteArray *fields;
+        const char *realm; /* NULL: not checked */
+    } cases[] = {
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, r63), plain_sname(), plain_enc()), r63 },
+        { tkt_fields(der_int(5), der_str(0x1b, r64), plain_sname(), plain_enc()), r64 },
+        { tkt_fields(der_int(5), der_str(0x1b, r300), plain_sname(), plain_enc()), r300 },
+        { tkt_fields(der_int(5), der_str(0x1b, ""), plain_sname(), plain_enc()), "" },
+        { tkt_fields(der_int(5), der_str(0x0c, "UTF8.ORG"), plain_sname(), plain_enc()), "UTF8.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "CAF\xc3\x89.ORG"), plain_sname(), plain_enc()), "CAF\xc3\x89.ORG" },
+        { tkt_fields(der_int(5), raw("\x1b\x03" "A\0B", 5), plain_sname(), plain_enc()), "A\xef\xbf\xbd" "B" },
+        { tkt_fields(der_int(5), raw("\x3b\x03\x1b\x01" "A", 5), plain_sname(), plain_enc()), NULL },
+        { tkt_fields(der_int(5), raw("\x80\x01" "A", 3), plain_sname(), plain_enc()), NULL },
+        { tkt_fields(der_int(5), raw("\x1b\x01" "A\x05\x00", 5), plain_sname(), plain_enc()), "A" },
+        { tkt_fields(raw("\x02\x09\0\x80\0\0\0\0\0\0\x05", 11), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_str(0x04, "x"), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(raw("\x22\x03\x02\x01\x05", 5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(NULL, der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), der_principal(1, utf8_sn, 1), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), der_principal(1, many, G_N_ELEMENTS(many)), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), der_principal(1, NULL, 0), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(),
+                     der_tlv(0x30, der_tlv(0xa0, der_int(18)))), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), NULL), "EXAMPLE.ORG" },
+        { der_cat(tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc()), der_tlv(0xa4, der_int(1))), "EXAMPLE.ORG" },
+        { der_cat(tkt_fields(der_int(5), NULL, plain_sname(), plain_enc()), der_tlv(0xa1, der_str(0x1b, "LATE.ORG"))), "LATE.ORG" },
+        { der_cat(tkt_fields(der_int(5), der_str(0x1b, "FIRST.ORG"), plain_sname(), plain_enc()), der_tlv(0xa1, der_str(0x1b, "SECOND.ORG"))), "SECOND.ORG" },
+        { der_cat(tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), NULL, NULL), raw("\xa2\x00", 2)), NULL },
+        { der_cat(der_cat(der_tlv(0xa0, der_int(5)), der_tlv(0xa0, der_str(0x1b, "ZERO.ORG"))),
+                  tkt_fields(NULL, NULL, plain_sname(), plain_enc())), NULL }, /* [0] twice, no realm */
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), der_cat(plain_sname(), raw("\x05\x00", 2)), plain_enc()), "EXAMPLE.ORG" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        GByteArray *msg = ap_req_with_ticket(cases[i].fields);
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        if (cases[i].realm)
+            g_assert_cmpstr(tw_event_get_str(plain, "ticket_realm"), ==, cases[i].realm);
+        if (i < 6) { /* the plain shapes */
+            g_assert_false(tw_event_has(plain, "decode_status"));
+            g_assert_cmpstr(tw_event_get_str(plain, "ticket_sname"), ==, "cifs/srv.example.org");
+            g_assert_cmpint(tw_event_get_int(plain, "sname_type", -1), ==, 2);
+            g_assert_cmpint(tw_event_get_int(plain, "ticket_etype", -1), ==, 18);
+            g_assert_cmpint(tw_event_get_int(plain, "ticket_kvno", -1), ==, 4);
+        }
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -1394,5 +1511,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/principal-shapes", test_principal_shapes);
     g_test_add_func("/krb5/encrypted-data-shapes", test_encrypted_data_shapes);
     g_test_add_func("/krb5/msg-type-field", test_msg_type_field);
+    g_test_add_func("/krb5/ticket-shapes", test_ticket_shapes);
     return g_test_run();
 }
