@@ -1575,17 +1575,22 @@ static bool dec_padata_type(Krb *k, const KrbField *f, TwDerTlv *v, guint d, gui
     return true;
 }
 
-static bool dec_padata_value(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+/* The padata-value's n octets at p (of rep on the wire), by the type read before it. */
+static void padata_value(Krb *k, const TypedRec *pa, const guint8 *p, gsize n, gsize rep, guint d, guint td)
 {
-    TypedRec *pa = rec;
-    gsize n, rep = v->content.reported;
-    const guint8 *p = get_octets(k, v, &n);
-    if (p && n && n == rep && pa->type == 136 && pa->list_key && strcmp(pa->list_key, "padata") == 0) {
+    if (n && n == rep && pa->type == 136 && pa->list_key && strcmp(pa->list_key, "padata") == 0) {
         k->dec.fast = p; /* with keys: opened once the message is read */
         k->dec.fast_len = n;
     }
+    parse_pa_value(k, pa->type, p, n, rep, d, td + 1);
+}
+
+static bool dec_padata_value(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    gsize n, rep = v->content.reported;
+    const guint8 *p = get_octets(k, v, &n);
     if (p)
-        parse_pa_value(k, pa->type, p, n, rep, d, td + 1);
+        padata_value(k, rec, p, n, rep, d, td);
     return true;
 }
 
@@ -1594,9 +1599,37 @@ KRB_TYPE(pa_data_type, "PA-DATA", "RFC 4120 5.2.7",
           .note_of = padata_note, .spec = "5.2.7 Int32"),
     FIELD(2, "padata-value", REQ, dec_padata_value, .spec = "5.2.7 OCTET STRING, by padata-type"));
 
+/* pa_data_elem's common case without a tree: the PA-DATA exactly as RFC
+ * 4120 5.2.7 writes it, SEQUENCE { [1] INTEGER, [2] OCTET STRING }, every
+ * header plain, the INTEGER 1..8 octets, all captured: the type and the
+ * value as the walk reads them (dec_padata_type, dec_padata_value), and
+ * true; false (nothing done) for anything else.  d is the walk's depth. */
+static bool pa_data_plain(Krb *k, const TwDerTlv *e, guint d, guint td, TypedRec *pa)
+{
+    const TwCursor *c = &e->content;
+    if (e->cls != TW_DER_UNIVERSAL || e->tag != TW_DER_TAG_SEQUENCE || !e->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p, *ty, *q, *val;
+    gsize n = c->len, len, hdr, ty_n, qn, val_n;
+    if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != 0xa1 || !plain_exact(p + hdr, len, 0x02, &ty, &ty_n) ||
+        ty_n - 1 >= 8)
+        return false;
+    p += hdr + len;
+    n -= hdr + len;
+    if (!plain_exact(p, n, 0xa2, &q, &qn) || !plain_exact(q, qn, 0x04, &val, &val_n))
+        return false;
+    pa->type = int_octets(ty, ty_n);
+    append_capped(k, pa->list_key, pa->type);
+    padata_value(k, pa, val, val_n, val_n, d + 3, td);
+    return true;
+}
+
 static bool pa_data_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
 {
     TypedRec pa = { .type = -1, .list_key = rec };
+    if (!k->tree && pa_data_plain(k, e, d, td, &pa))
+        return true;
     return walk_value(k, &pa_data_type, e, d, td, &pa);
 }
 

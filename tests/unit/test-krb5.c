@@ -1467,6 +1467,111 @@ static void test_ticket_shapes(void)
     }
 }
 
+static GByteArray *pa(GByteArray *type, GByteArray *value)
+{
+    GByteArray *f = g_byte_array_new();
+    if (type)
+        f = der_cat(f, der_tlv(0xa1, type));
+    if (value)
+        f = der_cat(f, der_tlv(0xa2, value));
+    return der_tlv(0x30, f);
+}
+
+/* RFC 4120 5.2.7 PA-DATA in every shape, in a KRB-ERROR's METHOD-DATA and
+ * an AS-REQ's padata: the event is the same with and without the teaching
+ * view (which reads each with the table walker). */
+static void test_padata_shapes(void)
+{
+    GByteArray *info2 = der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)),
+                                                           der_tlv(0xa1, der_str(0x1b, "EXAMPLE.ORGhost")))));
+    GByteArray *ts = der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, der_str(0x04, "enc-ts"))));
+    GByteArray *pac = der_tlv(0x30, der_tlv(0xa0, raw("\x01\x01\xff", 3)));
+    GByteArray *shapes[] = {
+        pa(der_int(2), der_tlv(0x04, NULL)),
+        pa(der_int(19), der_tlv(0x04, g_byte_array_ref(info2))),
+        pa(der_int(3), der_str(0x04, "salt")),
+        pa(raw("\x02\x02\x00\x80", 4), der_tlv(0x04, g_byte_array_ref(pac))), /* 128 */
+        pa(der_int(2), der_tlv(0x04, g_byte_array_ref(ts))),
+        pa(raw("\x02\x01\xff", 3), der_str(0x04, "x")),
+        pa(raw("\x02\x08\0\0\0\0\0\0\0\x13", 10), der_tlv(0x04, g_byte_array_ref(info2))),
+        der_tlv(0x30, der_cat(der_tlv(0xa2, der_str(0x04, "salt")), der_tlv(0xa1, der_int(3)))),
+        pa(der_int(2), NULL),
+        pa(der_int(3), der_str(0x04, "salt")),
+        der_tlv(0x30, der_cat(der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0xa2, der_str(0x04, "salt"))), der_tlv(0xa3, der_int(1)))),
+        pa(raw("\x02\x09\0\x80\0\0\0\0\0\0\x02", 11), der_str(0x04, "x")),
+        pa(der_int(3), raw("\x24\x06\x04\x04salt", 8)),
+        pa(der_int(3), der_str(0x1b, "salt")),
+        pa(der_str(0x04, "\x03"), der_str(0x04, "salt")),
+        pa(raw("\x02\x01\x03\x05\x00", 5), der_str(0x04, "salt")),
+        der_tlv(0x31, der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0xa2, der_str(0x04, "salt")))),
+        der_tlv(0x30, der_cat(der_tlv(0x81, der_int(3)), der_tlv(0xa2, der_str(0x04, "salt")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0x82, der_str(0x04, "salt")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0xa2, der_cat(der_str(0x04, "salt"), raw("\x05\x00", 2))))),
+    };
+    g_byte_array_unref(info2);
+    g_byte_array_unref(ts);
+    g_byte_array_unref(pac);
+    for (guint i = 0; i < G_N_ELEMENTS(shapes); i++) {
+        for (int as_req = 0; as_req < 2; as_req++) {
+            GByteArray *two = g_byte_array_new(); /* the shape, then a plain PA-DATA after it */
+            g_byte_array_append(two, shapes[i]->data, shapes[i]->len);
+            two = der_cat(two, pa(raw("\x02\x02\x00\x95", 4), der_tlv(0x04, NULL))); /* 149 */
+            GByteArray *msg;
+            if (as_req) {
+                const char *cn[] = { "user" }, *sn[] = { "krbtgt", "EXAMPLE.ORG" };
+                GByteArray *rb = der_tlv(0xa0, der_tlv(0x03, raw("\x00\x40\x81\x00\x10", 5)));
+                rb = der_cat(rb, der_tlv(0xa1, der_principal(1, cn, 1)));
+                rb = der_cat(rb, der_tlv(0xa2, der_str(0x1b, "EXAMPLE.ORG")));
+                rb = der_cat(rb, der_tlv(0xa3, der_principal(2, sn, 2)));
+                rb = der_cat(rb, der_tlv(0xa5, der_str(0x18, "20370913024805Z")));
+                rb = der_cat(rb, der_tlv(0xa7, der_int(7)));
+                rb = der_cat(rb, der_tlv(0xa8, der_tlv(0x30, der_int(18))));
+                GByteArray *body = der_tlv(0xa1, der_int(5));
+                body = der_cat(body, der_tlv(0xa2, der_int(10)));
+                body = der_cat(body, der_tlv(0xa3, der_tlv(0x30, two)));
+                body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, rb)));
+                msg = der_tlv(0x6a, der_tlv(0x30, body));
+            } else {
+                GByteArray *body = der_tlv(0xa0, der_int(5));
+                body = der_cat(body, der_tlv(0xa1, der_int(30)));
+                body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+                body = der_cat(body, der_tlv(0xa5, der_int(0)));
+                body = der_cat(body, der_tlv(0xa6, der_int(25)));
+                body = der_cat(body, der_tlv(0xa9, der_str(0x1b, "EXAMPLE.ORG")));
+                body = der_cat(body, der_tlv(0xac, der_tlv(0x04, der_tlv(0x30, two))));
+                msg = der_tlv(0x7e, der_tlv(0x30, body));
+            }
+            g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+            g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+            g_assert_nonnull(plain);
+            g_assert_nonnull(tree);
+            g_autofree char *a = event_json(plain);
+            g_autofree char *b = event_json(tree);
+            g_assert_cmpstr(a, ==, b);
+            if (i < 7) { /* the plain shapes */
+                g_assert_false(tw_event_has(plain, "decode_status"));
+                const char *key = as_req ? "padata" : "e_data_padata";
+                g_assert_cmpint(ilist_at(plain, key, 1), ==, 149);
+            }
+            for (gsize n = 2; n < msg->len; n += 3) {
+                guint8 *cut = g_memdup2(msg->data, n);
+                TwPacketInfo pi = pi_udp(1, 88, 50000);
+                TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+                TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+                TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+                g_autofree char *j1 = event_json(e1);
+                g_autofree char *j2 = event_json(e2);
+                g_assert_cmpstr(j1, ==, j2);
+                tw_event_free(e1);
+                tw_event_free(e2);
+                g_free(cut);
+            }
+            g_byte_array_unref(msg);
+        }
+        g_byte_array_unref(shapes[i]);
+    }
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -1512,5 +1617,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/encrypted-data-shapes", test_encrypted_data_shapes);
     g_test_add_func("/krb5/msg-type-field", test_msg_type_field);
     g_test_add_func("/krb5/ticket-shapes", test_ticket_shapes);
+    g_test_add_func("/krb5/padata-shapes", test_padata_shapes);
     return g_test_run();
 }
