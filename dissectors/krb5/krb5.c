@@ -1248,12 +1248,33 @@ static bool enctype_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *
     return true;
 }
 
+/* dec_etype_list's common case without a tree: a SEQUENCE of plain
+ * INTEGERs of 1..8 octets, captured whole: the values as enctype_elem
+ * keeps them, and true; false (list empty) for anything else.  d is the
+ * walk's depth. */
+static bool etype_list_plain(const TwDerTlv *v, guint d, EtypeList *list)
+{
+    const TwCursor *c = &v->content;
+    if (v->cls != TW_DER_UNIVERSAL || v->tag != TW_DER_TAG_SEQUENCE || !v->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 1 > TW_DER_MAX_DEPTH)
+        return false;
+    for (gsize off = 0, len, hdr; off < c->len; off += hdr + len) {
+        if (!tw_der_plain_header(c->p + off, c->len - off, &len, &hdr) || c->p[off] != 0x02 || len - 1 >= 8) {
+            list->n = 0;
+            return false;
+        }
+        if (list->n < TW_KRB5_MAX_LIST)
+            list->v[list->n++] = int_octets(c->p + off + hdr, len);
+    }
+    return true;
+}
+
 /* RFC 4120 5.4.1 etype: SEQUENCE OF Int32, into an INTLIST key. */
 static bool dec_etype_list(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
     EtypeList list;
     list.n = 0;
-    if (seq_of_field(k, f, v, d, td, &list)) {
+    if ((!k->tree && etype_list_plain(v, d, &list)) || seq_of_field(k, f, v, d, td, &list)) {
         GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), list.n);
         g_array_append_vals(a, list.v, list.n);
         tw_event_take_intlist(k->ev, f->key, a);

@@ -1572,6 +1572,77 @@ static void test_padata_shapes(void)
     }
 }
 
+/* RFC 4120 5.4.1 etype (SEQUENCE OF Int32) in every shape, in an AS-REQ
+ * built here: the event is the same with and without the teaching view
+ * (which reads it element by element); the list is capped at
+ * TW_KRB5_MAX_LIST. */
+static void test_etype_list_shapes(void)
+{
+    GByteArray *long_list = g_byte_array_new();
+    for (guint i = 0; i < TW_KRB5_MAX_LIST + 5; i++)
+        long_list = der_cat(long_list, der_int((gint64)(i % 100)));
+    GByteArray *shapes[] = {
+        der_tlv(0x30, der_cat(der_cat(der_int(18), der_int(17)), der_int(23))),
+        der_tlv(0x30, NULL),
+        der_tlv(0x30, der_cat(raw("\x02\x01\x80", 3), raw("\x02\x08\x7f\xff\xff\xff\xff\xff\xff\xff", 10))),
+        der_tlv(0x30, g_byte_array_ref(long_list)),
+        der_tlv(0x30, der_cat(der_int(18), raw("\x02\x09\0\x80\0\0\0\0\0\0\x01", 11))),
+        der_tlv(0x30, der_cat(der_int(18), raw("\x02\x00", 2))),
+        der_tlv(0x30, der_cat(der_int(18), der_str(0x04, "x"))),
+        der_tlv(0x30, der_cat(der_int(18), raw("\x22\x03\x02\x01\x11", 5))),
+        der_tlv(0x31, der_cat(der_int(18), der_int(17))),
+        der_int(18),
+    };
+    g_byte_array_unref(long_list);
+    for (guint i = 0; i < G_N_ELEMENTS(shapes); i++) {
+        const char *cn[] = { "user" }, *sn[] = { "krbtgt", "EXAMPLE.ORG" };
+        GByteArray *rb = der_tlv(0xa0, der_tlv(0x03, raw("\x00\x40\x81\x00\x10", 5)));
+        rb = der_cat(rb, der_tlv(0xa1, der_principal(1, cn, 1)));
+        rb = der_cat(rb, der_tlv(0xa2, der_str(0x1b, "EXAMPLE.ORG")));
+        rb = der_cat(rb, der_tlv(0xa3, der_principal(2, sn, 2)));
+        rb = der_cat(rb, der_tlv(0xa5, der_str(0x18, "20370913024805Z")));
+        rb = der_cat(rb, der_tlv(0xa7, der_int(7)));
+        rb = der_cat(rb, der_tlv(0xa8, shapes[i]));
+        GByteArray *body = der_tlv(0xa1, der_int(5));
+        body = der_cat(body, der_tlv(0xa2, der_int(10)));
+        body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, rb)));
+        GByteArray *msg = der_tlv(0x6a, der_tlv(0x30, body));
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        if (i == 0) {
+            g_assert_cmpint(ilist_at(plain, "etypes", 0), ==, 18);
+            g_assert_cmpint(ilist_at(plain, "etypes", 2), ==, 23);
+        } else if (i == 2) {
+            g_assert_cmpint(ilist_at(plain, "etypes", 0), ==, -128);
+            g_assert_cmpint(ilist_at(plain, "etypes", 1), ==, G_MAXINT64);
+        } else if (i == 3) {
+            const TwField *f = tw_event_get(plain, "etypes");
+            g_assert_nonnull(f);
+            g_assert_cmpuint(f->v.ilist->len, ==, TW_KRB5_MAX_LIST);
+            g_assert_cmpint(ilist_at(plain, "etypes", TW_KRB5_MAX_LIST - 1), ==, (TW_KRB5_MAX_LIST - 1) % 100);
+        }
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -1618,5 +1689,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/msg-type-field", test_msg_type_field);
     g_test_add_func("/krb5/ticket-shapes", test_ticket_shapes);
     g_test_add_func("/krb5/padata-shapes", test_padata_shapes);
+    g_test_add_func("/krb5/etype-list-shapes", test_etype_list_shapes);
     return g_test_run();
 }
