@@ -300,8 +300,19 @@ const char *tw_der_string_view(TwDerTlv *tlv, gsize *n, char **owned)
 {
     const guint8 *p;
     gsize len;
-    *n = 0;
     *owned = NULL;
+    /* string_octets' plain case first: a primitive value, unread (or not),
+     * captured whole, within the cap, and plain ASCII text. */
+    TwCursor *c = &tlv->content;
+    len = c->len - c->off;
+    if (!tlv->constructed && c->status == TW_OK && c->len == c->reported && len <= TW_DER_MAX_STRING &&
+        tw_der_ascii_text(c->p + c->off, len)) {
+        p = c->p + c->off;
+        c->off = c->len;
+        *n = len;
+        return (const char *)p;
+    }
+    *n = 0;
     if (!string_octets(tlv, &p, &len))
         return NULL;
     if (!memchr(p, 0, len) && (ascii_n(p, len) || g_utf8_validate((const char *)p, (gssize)len, NULL))) {
@@ -338,6 +349,16 @@ static gint64 days_from_civil(gint64 y, guint m, guint d)
     return era * 146097 + doe - 719468;
 }
 
+/* True when the 8 bytes at b are ASCII digits: each byte is 0x3_ and
+ * still 0x3_ with 6 added (no byte carries into the next). */
+static bool digits8(const guint8 *b)
+{
+    const guint64 highs = G_GUINT64_CONSTANT(0xf0f0f0f0f0f0f0f0), threes = G_GUINT64_CONSTANT(0x3030303030303030);
+    guint64 w;
+    memcpy(&w, b, 8);
+    return (w & highs) == threes && ((w + G_GUINT64_CONSTANT(0x0606060606060606)) & highs) == threes;
+}
+
 bool tw_der_generalized_time(TwDerTlv *tlv, gint64 *ts_us)
 {
     *ts_us = 0;
@@ -358,14 +379,14 @@ bool tw_der_generalized_time(TwDerTlv *tlv, gint64 *ts_us)
     const guint8 *b = tw_cursor_bytes(c, n);
     if (!b)
         return false;
-    guint v[14];
-    for (int i = 0; i < 14; i++) {
-        if (b[i] < '0' || b[i] > '9') {
-            tw_cursor_fail(c, TW_MALFORMED);
-            return false;
-        }
-        v[i] = b[i] - '0';
+    /* "YYYYMMDDHHMMSS": bytes 0-7 and 6-13 (n >= 15), 8 at a time */
+    if (!digits8(b) || !digits8(b + 6)) {
+        tw_cursor_fail(c, TW_MALFORMED);
+        return false;
     }
+    guint v[14];
+    for (int i = 0; i < 14; i++)
+        v[i] = b[i] - '0';
     gint64 year = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
     guint mon = v[4] * 10 + v[5], day = v[6] * 10 + v[7];
     guint hh = v[8] * 10 + v[9], mm = v[10] * 10 + v[11], ss = v[12] * 10 + v[13];

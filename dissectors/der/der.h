@@ -59,44 +59,74 @@ bool tw_der_read_any(TwCursor *c, TwDerTlv *out, guint depth);
  * 8.1.2.2) and a short-form length (8.1.3.4) or a long form of one or two
  * octets (8.1.3.5), the whole header captured.  Everything else (and every
  * error) takes tw_der_read_any. */
+/* The plain header at p (avail bytes there): a low tag number (X.690
+ * 8.1.2.2), a short-form length (8.1.3.4) or a long form of one or two
+ * octets (8.1.3.5), and the content captured whole within avail.  True with
+ * *len and *hdr; false for anything else (which tw_der_read_any judges). */
+static inline bool tw_der_plain_header(const guint8 *p, gsize avail, gsize *len, gsize *hdr)
+{
+    if (avail < 2 || (p[0] & 0x1f) == 0x1f)
+        return false;
+    guint8 lb = p[1];
+    if (lb < 0x80) {
+        *len = lb;
+        *hdr = 2;
+    } else if (lb == 0x81 && avail >= 3) {
+        *len = p[2];
+        *hdr = 3;
+    } else if (lb == 0x82 && avail >= 4) {
+        *len = ((gsize)p[2] << 8) | p[3];
+        *hdr = 4;
+    } else {
+        return false;
+    }
+    return *len <= avail - *hdr;
+}
+
+/* The TLV of a plain header (tw_der_plain_header) at p into out: the
+ * content is a child cursor over the captured octets (tw_cursor_take's
+ * plain case). */
+static inline void tw_der_plain_tlv(const guint8 *p, gsize len, gsize hdr, TwDerTlv *out)
+{
+    out->cls = p[0] >> 6;
+    out->constructed = (p[0] & 0x20) != 0;
+    out->tag = p[0] & 0x1f;
+    out->len = len;
+    out->hdr_len = hdr;
+    out->content.p = p + hdr;
+    out->content.len = len;
+    out->content.reported = len;
+    out->content.off = 0;
+    out->content.status = TW_OK;
+}
+
 static inline bool tw_der_read(TwCursor *c, TwDerTlv *out, guint depth)
 {
-    if (c->status == TW_OK && depth <= TW_DER_MAX_DEPTH) {
-        gsize avail = c->len - c->off;
-        const guint8 *p = c->p + c->off;
-        if (avail >= 2 && (p[0] & 0x1f) != 0x1f) {
-            guint8 lb = p[1];
-            gsize len, hdr;
-            if (lb < 0x80) {
-                len = lb;
-                hdr = 2;
-            } else if (lb == 0x81 && avail >= 3) {
-                len = p[2];
-                hdr = 3;
-            } else if (lb == 0x82 && avail >= 4) {
-                len = ((gsize)p[2] << 8) | p[3];
-                hdr = 4;
-            } else {
-                return tw_der_read_any(c, out, depth);
-            }
-            /* The content captured whole: tw_cursor_take's plain case. */
-            if (len <= avail - hdr) {
-                out->cls = p[0] >> 6;
-                out->constructed = (p[0] & 0x20) != 0;
-                out->tag = p[0] & 0x1f;
-                out->len = len;
-                out->hdr_len = hdr;
-                out->content.p = p + hdr;
-                out->content.len = len;
-                out->content.reported = len;
-                out->content.off = 0;
-                out->content.status = TW_OK;
-                c->off += hdr + len;
-                return true;
-            }
-        }
+    gsize len, hdr;
+    if (c->status == TW_OK && depth <= TW_DER_MAX_DEPTH &&
+        tw_der_plain_header(c->p + c->off, c->len - c->off, &len, &hdr)) {
+        tw_der_plain_tlv(c->p + c->off, len, hdr, out);
+        c->off += hdr + len;
+        return true;
     }
     return tw_der_read_any(c, out, depth);
+}
+
+/* True when the n bytes at p are all ASCII and none is NUL (then they are
+ * their own valid UTF-8 text, as tw_der_string_view hands them out). */
+static inline bool tw_der_ascii_text(const guint8 *p, gsize n)
+{
+    const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101), highs = G_GUINT64_CONSTANT(0x8080808080808080);
+    guint64 bad = 0;
+    gsize i = 0;
+    for (; i + 8 <= n; i += 8) {
+        guint64 w;
+        memcpy(&w, p + i, 8);
+        bad |= w | ((w - ones) & ~w); /* a high bit: non-ASCII, or a zero byte */
+    }
+    for (; i < n; i++)
+        bad |= p[i] | (guint64)(p[i] == 0) << 7;
+    return (bad & highs) == 0;
 }
 
 /* Reads only the identifier + length of the next TLV without consuming it

@@ -58,12 +58,19 @@ typedef struct {
 
 typedef struct {
     TwEvent *ev;
+    gint64 msg_type; /* the APPLICATION tag: the event's msg_type */
     bool tree;
     bool kpasswd;
     TwStatus status; /* first error met anywhere in the message */
     TwDissectCtx *ctx;
     bool show_keys;
     KrbDec dec;
+    /* append_capped's last list: the INTLIST of key `lkey` in `lev`.  Kept
+     * only while a SEQUENCE OF is walked (list_scope_*), where nothing else
+     * sets or removes that key, so the array stays the field's. */
+    TwEvent *lev;
+    const char *lkey;
+    GArray *list;
 } Krb;
 
 #define TREE(k, td, name, note, ...)                                                           \
@@ -91,6 +98,21 @@ static void note(Krb *k, const TwCursor *c)
  * Returns false at the end of the sequence or on error (noted). */
 static bool next_field(Krb *k, TwCursor *seq, guint32 *tag, TwDerTlv *inner, guint d)
 {
+    /* The common case first: a constructed [n] and the value inside it,
+     * both plain headers (tw_der_plain_header) within the depth cap, where
+     * the reads below meet no error and note nothing. */
+    if (seq->status == TW_OK && d + 1 <= TW_DER_MAX_DEPTH) {
+        gsize flen, fhdr, vlen, vhdr;
+        const guint8 *p = seq->p + seq->off;
+        if (tw_der_plain_header(p, seq->len - seq->off, &flen, &fhdr) &&
+            (p[0] & 0xe0) == 0xa0 /* X.690 8.1.2: context class, constructed */ &&
+            tw_der_plain_header(p + fhdr, flen, &vlen, &vhdr)) {
+            tw_der_plain_tlv(p + fhdr, vlen, vhdr, inner);
+            seq->off += fhdr + flen;
+            *tag = p[0] & 0x1f;
+            return true;
+        }
+    }
     if (tw_cursor_at_end(seq)) {
         note(k, seq);
         return false;
@@ -144,6 +166,19 @@ static bool open_seq(Krb *k, TwDerTlv *t, TwCursor *out)
 
 static bool get_int(Krb *k, TwDerTlv *t, gint64 *v)
 {
+    /* tw_der_integer's plain case first: a primitive universal INTEGER of
+     * 1 to 8 octets (X.690 8.3), unread and captured whole. */
+    TwCursor *c = &t->content;
+    if (c->status == TW_OK && c->off == 0 && t->cls == TW_DER_UNIVERSAL && t->tag == TW_DER_TAG_INTEGER &&
+        !t->constructed && t->len - 1 < 8 && t->len <= c->len) {
+        const guint8 *b = c->p;
+        guint64 x = (b[0] & 0x80) ? G_MAXUINT64 : 0; /* sign extension */
+        for (gsize i = 0; i < t->len; i++)
+            x = (x << 8) | b[i];
+        c->off = t->len;
+        *v = (gint64)x;
+        return true;
+    }
     bool ok = tw_der_integer(t, v);
     note(k, &t->content);
     return ok;
@@ -224,16 +259,47 @@ static char *octets_text(const guint8 *p, gsize n)
     return ok;
 }
 
-/* Appends to an INTLIST key, at most TW_KRB5_MAX_LIST values. */
+/* Appends to an INTLIST key, at most TW_KRB5_MAX_LIST values.  Within a
+ * list scope the list found (or made) is remembered for the next value. */
 static void append_capped(Krb *k, const char *key, gint64 v)
 {
-    const TwField *f = tw_event_get(k->ev, key);
-    if (f && f->type == TW_FIELD_INTLIST) {
-        if (f->v.ilist->len < TW_KRB5_MAX_LIST)
-            g_array_append_val(f->v.ilist, v); /* the list is the event's: one lookup */
+    if (k->lkey == key && k->lev == k->ev && k->list) {
+        if (k->list->len < TW_KRB5_MAX_LIST)
+            g_array_append_val(k->list, v);
         return;
     }
-    tw_event_append_int(k->ev, key, v);
+    const TwField *f = tw_event_get(k->ev, key);
+    GArray *a;
+    if (f && f->type == TW_FIELD_INTLIST) {
+        a = f->v.ilist; /* the list is the event's: one lookup */
+        if (a->len < TW_KRB5_MAX_LIST)
+            g_array_append_val(a, v);
+    } else {
+        /* tw_event_append_int's new list, the array kept */
+        a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), 8);
+        g_array_append_val(a, v);
+        tw_event_take_intlist(k->ev, key, a);
+    }
+    if (k->lev == k->ev) {
+        k->lkey = key;
+        k->list = a;
+    }
+}
+
+/* A list scope: the walk of one SEQUENCE OF whose elements append to lists
+ * no other code sets.  Scopes nest; the inner one's end forgets the list. */
+static void list_scope_begin(Krb *k)
+{
+    k->lev = k->ev;
+    k->lkey = NULL;
+    k->list = NULL;
+}
+
+static void list_scope_end(Krb *k)
+{
+    k->lev = NULL;
+    k->lkey = NULL;
+    k->list = NULL;
 }
 
 /* ---- value names and notes (teaching view) ---------------------------------- */
@@ -651,7 +717,7 @@ static bool dec_msg_type(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint 
     if (!get_int(k, v, &x))
         return true;
     int_value(k, f, x, td, rec);
-    if (x != tw_event_get_int(k->ev, "msg_type", x))
+    if (x != k->msg_type)
         tw_event_set_int(k->ev, "msg_type_field", x);
     return true;
 }
@@ -659,10 +725,31 @@ static bool dec_msg_type(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint 
 /* ---- RFC 4120 5.2.2 PrincipalName ----------------------------------------------- */
 
 typedef struct {
-    char *name; /* components joined by '/' */
+    char *name; /* NULL, or the components joined by '/' (len bytes, NUL-terminated): buf or g_malloc'd */
+    gsize len;
     gint64 type;
     bool cut;   /* a prefix: the TLV was cut or components were dropped */
+    char buf[96];
 } KrbName;
+
+/* Copies the n bytes at s (no NUL among them) into the record's name. */
+static void name_keep(KrbName *dst, const char *s, gsize n)
+{
+    if (dst->name != dst->buf)
+        g_free(dst->name);
+    dst->name = n < sizeof dst->buf ? dst->buf : g_malloc(n + 1);
+    memcpy(dst->name, s, n);
+    dst->name[n] = 0;
+    dst->len = n;
+}
+
+static void name_clear(KrbName *n)
+{
+    if (n->name != n->buf)
+        g_free(n->name);
+    n->name = NULL;
+    n->len = 0;
+}
 
 /* A PrincipalName being read: its components joined in buf (or on the heap
  * when longer), the record (pn) first so that principal_name_type's OUT()
@@ -718,21 +805,97 @@ KRB_TYPE(principal_name_type, "PrincipalName", "RFC 4120 5.2.2",
     FIELD(1, "name-string", REQ, dec_seq_of, .elem = name_component, .flags = KF_STOP,
           .spec = "5.2.2 SEQUENCE OF KerberosString"));
 
+/* The two's complement value of the n (1..8) octets at b (X.690 8.3.3). */
+static gint64 int_octets(const guint8 *b, gsize n)
+{
+    guint64 x = (b[0] & 0x80) ? G_MAXUINT64 : 0;
+    for (gsize i = 0; i < n; i++)
+        x = (x << 8) | b[i];
+    return (gint64)x;
+}
+
+/* The TLV at p (n bytes there) has a plain header (tw_der_plain_header)
+ * with identifier octet id and fills the n bytes exactly: *c, *cn its content. */
+static bool plain_exact(const guint8 *p, gsize n, guint8 id, const guint8 **c, gsize *cn)
+{
+    gsize len, hdr;
+    if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != id || hdr + len != n)
+        return false;
+    *c = p + hdr;
+    *cn = len;
+    return true;
+}
+
+/* dec_principal's common case without a tree: the PrincipalName exactly as
+ * RFC 4120 5.2.2 writes it, SEQUENCE { [0] INTEGER, [1] SEQUENCE OF
+ * KerberosString }, every header plain, the INTEGER 1..8 octets, each
+ * string universal, primitive and plain ASCII: what the walk would read
+ * without meeting an error or making a tree line.  Into nb as the walk
+ * does; false (nb and v untouched) for anything else, which the walk reads.
+ * d is the walk's depth: its reads must be within TW_DER_MAX_DEPTH. */
+static bool principal_plain(const TwDerTlv *v, guint d, NameBuild *nb)
+{
+    const TwCursor *c = &v->content;
+    if (v->cls != TW_DER_UNIVERSAL || v->tag != TW_DER_TAG_SEQUENCE || !v->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 4 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p, *q, *seq;
+    gsize n = c->len, len0, hdr0, qn, seq_n;
+    /* [0] name-type: the first TLV, an INTEGER filling it */
+    if (!tw_der_plain_header(p, n, &len0, &hdr0) || p[0] != 0xa0 ||
+        !plain_exact(p + hdr0, len0, 0x02, &q, &qn) || qn - 1 >= 8)
+        return false;
+    gint64 type = int_octets(q, qn);
+    /* [1] name-string: the rest, a SEQUENCE filling it */
+    p += hdr0 + len0;
+    n -= hdr0 + len0;
+    if (!plain_exact(p, n, 0xa1, &q, &qn) || !plain_exact(q, qn, 0x30, &seq, &seq_n))
+        return false;
+    for (gsize off = 0, len, hdr; off < seq_n; off += hdr + len)
+        if (!tw_der_plain_header(seq + off, seq_n - off, &len, &hdr) || (seq[off] & 0xe0) != 0 ||
+            !tw_der_ascii_text(seq + off + hdr, len))
+            return false;
+    nb->pn.type = type;
+    guint i = 0;
+    for (gsize off = 0, len = 0, hdr = 0; off < seq_n; off += hdr + len, i++) {
+        tw_der_plain_header(seq + off, seq_n - off, &len, &hdr);
+        if (i >= TW_KRB5_MAX_NAME_COMPONENTS) { /* as name_component */
+            nb->pn.cut = true;
+            continue;
+        }
+        if (nb->any)
+            name_append(nb, "/", 1);
+        name_append(nb, (const char *)seq + off + hdr, len);
+        nb->any = true;
+    }
+    return true;
+}
+
 /* A PrincipalName field: into the record (a KrbName), or the joined name
  * into the event as key and its name-type as key2. */
 static bool dec_principal(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
-    NameBuild nb = { .any = false };
+    NameBuild nb; /* the buffers need no clearing */
+    nb.pn.name = NULL;
+    nb.pn.type = 0;
+    nb.pn.cut = false;
+    nb.any = false;
     nb.text = nb.buf;
+    nb.len = 0;
     nb.cap = sizeof nb.buf;
-    HEAD(k, td, label_of(f), f->note);
-    walk_value(k, &principal_name_type, v, d, td + 1, &nb);
+    if (k->tree || !principal_plain(v, d, &nb)) {
+        HEAD(k, td, label_of(f), f->note);
+        walk_value(k, &principal_name_type, v, d, td + 1, &nb);
+    }
     nb.pn.cut |= tlv_cut(v, G_MAXSIZE);
     if (f->out) {
         KrbName *dst = out_slot(rec, f);
-        g_free(dst->name);
-        *dst = nb.pn;
-        dst->name = nb.any ? g_strndup(nb.text, nb.len) : NULL;
+        dst->type = nb.pn.type;
+        dst->cut = nb.pn.cut;
+        if (nb.any)
+            name_keep(dst, nb.text, nb.len);
+        else
+            name_clear(dst);
     } else if (f->key && nb.any) {
         tw_event_set_strn(k->ev, f->key, nb.text, nb.len);
         if (nb.pn.cut)
@@ -770,11 +933,52 @@ KRB_TYPE(encrypted_data_type, "EncryptedData", "RFC 4120 5.2.9",
           .note = "version of the key it is encrypted with", .spec = "5.2.4 UInt32"),
     FIELD(2, "cipher", REQ, dec_cipher, .note = "encrypted: needs the key to read", .spec = "5.2.9 OCTET STRING"));
 
+/* parse_encrypted_data's common case without a tree: the EncryptedData
+ * exactly as RFC 4120 5.2.9 writes it, SEQUENCE { [0] INTEGER, [1] INTEGER
+ * (or none), [2] OCTET STRING }, every header plain, each INTEGER 1..8
+ * octets, all captured: what the walk would read without an error.  Into
+ * e as the walk does (kvno a UInt32, get_uint32); false (e untouched) for
+ * anything else.  d is the walk's depth. */
+static bool encrypted_data_plain(const TwDerTlv *t, guint d, EncInfo *e)
+{
+    const TwCursor *c = &t->content;
+    if (t->cls != TW_DER_UNIVERSAL || t->tag != TW_DER_TAG_SEQUENCE || !t->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p, *q, *cipher;
+    gsize n = c->len, len, hdr, qn, cipher_n;
+    if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != 0xa0 || !plain_exact(p + hdr, len, 0x02, &q, &qn) ||
+        qn - 1 >= 8)
+        return false;
+    gint64 etype = int_octets(q, qn), kvno = -1;
+    p += hdr + len;
+    n -= hdr + len;
+    if (n >= 1 && p[0] == 0xa1) {
+        if (!tw_der_plain_header(p, n, &len, &hdr) || !plain_exact(p + hdr, len, 0x02, &q, &qn) || qn - 1 >= 8)
+            return false;
+        kvno = int_octets(q, qn);
+        if (kvno < 0 && kvno >= G_MININT32 && qn <= 4) /* as get_uint32 */
+            kvno += G_GINT64_CONSTANT(0x100000000);
+        p += hdr + len;
+        n -= hdr + len;
+    }
+    if (!plain_exact(p, n, 0xa2, &q, &qn) || !plain_exact(q, qn, 0x04, &cipher, &cipher_n))
+        return false;
+    e->etype = etype;
+    e->kvno = kvno;
+    e->cipher = cipher;
+    e->cipher_len = cipher_n;
+    e->cipher_cut = false;
+    return true;
+}
+
 static EncInfo parse_encrypted_data(Krb *k, TwDerTlv *t, guint d, guint td, const char *label, const char *lnote)
 {
     EncInfo e = { .etype = -1, .kvno = -1 };
-    HEAD(k, td, label, lnote);
-    walk_value(k, &encrypted_data_type, t, d, td + 1, &e);
+    if (k->tree || !encrypted_data_plain(t, d, &e)) {
+        HEAD(k, td, label, lnote);
+        walk_value(k, &encrypted_data_type, t, d, td + 1, &e);
+    }
     return e;
 }
 
@@ -799,25 +1003,48 @@ static bool dec_encrypted_data(Krb *k, const KrbField *f, TwDerTlv *v, guint d, 
 /* ---- RFC 4120 5.3 Ticket ----------------------------------------------------------- */
 
 typedef struct {
-    char *realm;
+    char *realm; /* NULL, or realm_len bytes, NUL-terminated: realm_buf or g_malloc'd */
+    gsize realm_len;
     bool realm_cut;
     KrbName sname;
     EncInfo enc;
+    char realm_buf[64];
 } TicketInfo;
 
-/* Ticket realm into the record, remembering whether it was cut. */
+static void ticket_realm_clear(TicketInfo *ti)
+{
+    if (ti->realm != ti->realm_buf)
+        g_free(ti->realm);
+    ti->realm = NULL;
+    ti->realm_len = 0;
+}
+
+/* Ticket realm (RFC 4120 5.2.2 Realm) into the record, remembering whether
+ * it was cut: dec_string's record slot, copied once from the packet. */
 static bool dec_ticket_realm(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
     TicketInfo *ti = rec;
     ti->realm_cut = tlv_cut(v, TW_DER_MAX_STRING);
-    return dec_string(k, f, v, d, td, rec);
+    char *owned;
+    gsize n;
+    const char *t = get_str_view(k, v, &n, &owned);
+    ticket_realm_clear(ti);
+    if (t) {
+        TREE(k, td, label_of(f), f->note, "%.*s", (int)n, t);
+        ti->realm = n < sizeof ti->realm_buf ? ti->realm_buf : g_malloc(n + 1);
+        memcpy(ti->realm, t, n);
+        ti->realm[n] = 0;
+        ti->realm_len = n;
+    }
+    g_free(owned);
+    return true;
 }
 
 #define TICKET_NOTE "the service ticket: readable only by the service (and the KDC)"
 
 KRB_TYPE(ticket_type, "Ticket", "RFC 4120 5.3",
     FIELD(0, "tkt-vno", REQ, dec_int, .note = "ticket format version (5)", .spec = "5.3 INTEGER (5)"),
-    FIELD(1, "realm", REQ, dec_ticket_realm, OUT(TicketInfo, realm), .note = "realm of the service", .spec = "5.2.2 Realm"),
+    FIELD(1, "realm", REQ, dec_ticket_realm, .note = "realm of the service", .spec = "5.2.2 Realm"),
     FIELD(2, "sname", REQ, dec_principal, OUT(TicketInfo, sname), .note = "the service the ticket is for",
           .spec = "5.2.2 PrincipalName"),
     FIELD(3, "enc-part", REQ, dec_encrypted_data, OUT(TicketInfo, enc),
@@ -825,19 +1052,102 @@ KRB_TYPE(ticket_type, "Ticket", "RFC 4120 5.3",
 
 static void ticket_clear(TicketInfo *ti)
 {
-    g_free(ti->realm);
-    g_free(ti->sname.name);
-    memset(ti, 0, sizeof *ti);
+    ticket_realm_clear(ti);
+    ti->realm_cut = false;
+    name_clear(&ti->sname);
+    ti->sname.type = 0;
+    ti->sname.cut = false;
+    memset(&ti->enc, 0, sizeof ti->enc);
+}
+
+/* The TLV at p (n bytes there) has a plain header and fills the n bytes:
+ * into *out (tw_der_plain_tlv). */
+static bool plain_tlv_exact(const guint8 *p, gsize n, TwDerTlv *out)
+{
+    gsize len, hdr;
+    if (!tw_der_plain_header(p, n, &len, &hdr) || hdr + len != n)
+        return false;
+    tw_der_plain_tlv(p, len, hdr, out);
+    return true;
+}
+
+/* parse_ticket's common case without a tree: the Ticket's SEQUENCE exactly
+ * as RFC 4120 5.3 writes it, { [0] INTEGER, [1] Realm, [2] PrincipalName,
+ * [3] EncryptedData }, every header plain, the realm universal, primitive,
+ * plain ASCII, the name and the EncryptedData plain (principal_plain,
+ * encrypted_data_plain): what the walk would read without an error.  Into
+ * ti as the walk does; false (ti untouched) for anything else.  d is the
+ * walk's depth. */
+static bool ticket_plain(const TwDerTlv *v, guint d, TicketInfo *ti)
+{
+    const TwCursor *c = &v->content;
+    if (v->cls != TW_DER_UNIVERSAL || v->tag != TW_DER_TAG_SEQUENCE || !v->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 7 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p, *realm;
+    gsize n = c->len, len, hdr, realm_n;
+    TwDerTlv f[4];
+    /* [0] tkt-vno .. [3] enc-part, in order, filling the SEQUENCE */
+    for (guint i = 0; i < 4; i++) {
+        if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != (0xa0 | i) ||
+            !plain_tlv_exact(p + hdr, len, &f[i]))
+            return false;
+        p += hdr + len;
+        n -= hdr + len;
+    }
+    if (n != 0)
+        return false;
+    if (f[0].cls != TW_DER_UNIVERSAL || f[0].tag != TW_DER_TAG_INTEGER || f[0].constructed || f[0].len - 1 >= 8)
+        return false;
+    realm = f[1].content.p;
+    realm_n = f[1].len;
+    if (f[1].cls != TW_DER_UNIVERSAL || f[1].constructed || !tw_der_ascii_text(realm, realm_n))
+        return false;
+    NameBuild nb;
+    nb.pn.name = NULL;
+    nb.pn.type = 0;
+    nb.pn.cut = false;
+    nb.any = false;
+    nb.text = nb.buf;
+    nb.len = 0;
+    nb.cap = sizeof nb.buf;
+    EncInfo e = { .etype = -1, .kvno = -1 };
+    if (!principal_plain(&f[2], d + 3, &nb) || !encrypted_data_plain(&f[3], d + 3, &e)) {
+        if (nb.text != nb.buf)
+            g_free(nb.text);
+        return false;
+    }
+    /* as dec_ticket_realm, dec_principal and dec_encrypted_data with their record slots */
+    ti->realm = realm_n < sizeof ti->realm_buf ? ti->realm_buf : g_malloc(realm_n + 1);
+    memcpy(ti->realm, realm, realm_n);
+    ti->realm[realm_n] = 0;
+    ti->realm_len = realm_n;
+    ti->realm_cut = false;
+    ti->sname.type = nb.pn.type;
+    ti->sname.cut = nb.pn.cut;
+    if (nb.any)
+        name_keep(&ti->sname, nb.text, nb.len);
+    if (nb.text != nb.buf)
+        g_free(nb.text);
+    ti->enc = e;
+    return true;
 }
 
 /* Ticket ::= [APPLICATION 1] SEQUENCE */
 static void parse_ticket(Krb *k, TwDerTlv *t, TicketInfo *ti, guint d, guint td)
 {
-    memset(ti, 0, sizeof *ti);
+    ti->realm = NULL;
+    ti->realm_len = 0;
+    ti->realm_cut = false;
+    ti->sname.name = NULL;
+    ti->sname.len = 0;
+    ti->sname.type = 0;
+    ti->sname.cut = false;
+    memset(&ti->enc, 0, sizeof ti->enc);
     ti->enc.etype = ti->enc.kvno = -1;
     HEAD(k, td, "ticket", TICKET_NOTE);
     TwDerTlv st;
-    if (open_app(k, t, 1, &st, d))
+    if (open_app(k, t, 1, &st, d) && (k->tree || !ticket_plain(&st, d + 1, ti)))
         walk_value(k, &ticket_type, &st, d + 1, td + 1, ti);
 }
 
@@ -846,12 +1156,12 @@ static void parse_ticket(Krb *k, TwDerTlv *t, TicketInfo *ti, guint d, guint td)
 static void set_ticket_fields(Krb *k, TicketInfo *ti, bool top)
 {
     if (ti->realm) {
-        tw_event_set_str(k->ev, "ticket_realm", ti->realm);
+        tw_event_set_strn(k->ev, "ticket_realm", ti->realm, ti->realm_len);
         if (ti->realm_cut)
             tw_event_mark_truncated(k->ev, "ticket_realm");
     }
     if (ti->sname.name) {
-        tw_event_set_str(k->ev, "ticket_sname", ti->sname.name);
+        tw_event_set_strn(k->ev, "ticket_sname", ti->sname.name, ti->sname.len);
         if (ti->sname.cut)
             tw_event_mark_truncated(k->ev, "ticket_sname");
     }
@@ -863,12 +1173,12 @@ static void set_ticket_fields(Krb *k, TicketInfo *ti, bool top)
     }
     if (top) {
         if (ti->realm) {
-            tw_event_set_str(k->ev, "realm", ti->realm);
+            tw_event_set_strn(k->ev, "realm", ti->realm, ti->realm_len);
             if (ti->realm_cut)
                 tw_event_mark_truncated(k->ev, "realm");
         }
         if (ti->sname.name) {
-            tw_event_set_str(k->ev, "sname", ti->sname.name);
+            tw_event_set_strn(k->ev, "sname", ti->sname.name, ti->sname.len);
             if (ti->sname.cut)
                 tw_event_mark_truncated(k->ev, "sname");
             tw_event_set_int(k->ev, "sname_type", ti->sname.type);
@@ -938,12 +1248,33 @@ static bool enctype_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *
     return true;
 }
 
+/* dec_etype_list's common case without a tree: a SEQUENCE of plain
+ * INTEGERs of 1..8 octets, captured whole: the values as enctype_elem
+ * keeps them, and true; false (list empty) for anything else.  d is the
+ * walk's depth. */
+static bool etype_list_plain(const TwDerTlv *v, guint d, EtypeList *list)
+{
+    const TwCursor *c = &v->content;
+    if (v->cls != TW_DER_UNIVERSAL || v->tag != TW_DER_TAG_SEQUENCE || !v->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 1 > TW_DER_MAX_DEPTH)
+        return false;
+    for (gsize off = 0, len, hdr; off < c->len; off += hdr + len) {
+        if (!tw_der_plain_header(c->p + off, c->len - off, &len, &hdr) || c->p[off] != 0x02 || len - 1 >= 8) {
+            list->n = 0;
+            return false;
+        }
+        if (list->n < TW_KRB5_MAX_LIST)
+            list->v[list->n++] = int_octets(c->p + off + hdr, len);
+    }
+    return true;
+}
+
 /* RFC 4120 5.4.1 etype: SEQUENCE OF Int32, into an INTLIST key. */
 static bool dec_etype_list(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
     EtypeList list;
     list.n = 0;
-    if (seq_of_field(k, f, v, d, td, &list)) {
+    if ((!k->tree && etype_list_plain(v, d, &list)) || seq_of_field(k, f, v, d, td, &list)) {
         GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), list.n);
         g_array_append_vals(a, list.v, list.n);
         tw_event_take_intlist(k->ev, f->key, a);
@@ -1106,7 +1437,9 @@ static void parse_etype_info(Krb *k, const guint8 *p, gsize n, const KrbType *en
     }
     if (!open_seq(k, &t, &seq))
         return;
+    list_scope_begin(k);
     walk_seq_of(k, &seq, d + 1, td, etype_info_elem, (void *)entry);
+    list_scope_end(k);
     note(k, &seq);
 }
 
@@ -1263,17 +1596,22 @@ static bool dec_padata_type(Krb *k, const KrbField *f, TwDerTlv *v, guint d, gui
     return true;
 }
 
-static bool dec_padata_value(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+/* The padata-value's n octets at p (of rep on the wire), by the type read before it. */
+static void padata_value(Krb *k, const TypedRec *pa, const guint8 *p, gsize n, gsize rep, guint d, guint td)
 {
-    TypedRec *pa = rec;
-    gsize n, rep = v->content.reported;
-    const guint8 *p = get_octets(k, v, &n);
-    if (p && n && n == rep && pa->type == 136 && pa->list_key && strcmp(pa->list_key, "padata") == 0) {
+    if (n && n == rep && pa->type == 136 && pa->list_key && strcmp(pa->list_key, "padata") == 0) {
         k->dec.fast = p; /* with keys: opened once the message is read */
         k->dec.fast_len = n;
     }
+    parse_pa_value(k, pa->type, p, n, rep, d, td + 1);
+}
+
+static bool dec_padata_value(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
+{
+    gsize n, rep = v->content.reported;
+    const guint8 *p = get_octets(k, v, &n);
     if (p)
-        parse_pa_value(k, pa->type, p, n, rep, d, td + 1);
+        padata_value(k, rec, p, n, rep, d, td);
     return true;
 }
 
@@ -1282,16 +1620,46 @@ KRB_TYPE(pa_data_type, "PA-DATA", "RFC 4120 5.2.7",
           .note_of = padata_note, .spec = "5.2.7 Int32"),
     FIELD(2, "padata-value", REQ, dec_padata_value, .spec = "5.2.7 OCTET STRING, by padata-type"));
 
+/* pa_data_elem's common case without a tree: the PA-DATA exactly as RFC
+ * 4120 5.2.7 writes it, SEQUENCE { [1] INTEGER, [2] OCTET STRING }, every
+ * header plain, the INTEGER 1..8 octets, all captured: the type and the
+ * value as the walk reads them (dec_padata_type, dec_padata_value), and
+ * true; false (nothing done) for anything else.  d is the walk's depth. */
+static bool pa_data_plain(Krb *k, const TwDerTlv *e, guint d, guint td, TypedRec *pa)
+{
+    const TwCursor *c = &e->content;
+    if (e->cls != TW_DER_UNIVERSAL || e->tag != TW_DER_TAG_SEQUENCE || !e->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p, *ty, *q, *val;
+    gsize n = c->len, len, hdr, ty_n, qn, val_n;
+    if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != 0xa1 || !plain_exact(p + hdr, len, 0x02, &ty, &ty_n) ||
+        ty_n - 1 >= 8)
+        return false;
+    p += hdr + len;
+    n -= hdr + len;
+    if (!plain_exact(p, n, 0xa2, &q, &qn) || !plain_exact(q, qn, 0x04, &val, &val_n))
+        return false;
+    pa->type = int_octets(ty, ty_n);
+    append_capped(k, pa->list_key, pa->type);
+    padata_value(k, pa, val, val_n, val_n, d + 3, td);
+    return true;
+}
+
 static bool pa_data_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
 {
     TypedRec pa = { .type = -1, .list_key = rec };
+    if (!k->tree && pa_data_plain(k, e, d, td, &pa))
+        return true;
     return walk_value(k, &pa_data_type, e, d, td, &pa);
 }
 
 /* SEQUENCE OF PA-DATA; types recorded in `key` (an INTLIST). */
 static void parse_padata_seq(Krb *k, TwCursor *seq, const char *key, guint d, guint td)
 {
+    list_scope_begin(k);
     walk_seq_of(k, seq, d, td, pa_data_elem, (void *)key);
+    list_scope_end(k);
     note(k, seq);
 }
 
@@ -2184,16 +2552,16 @@ typedef struct {
 static bool deleg_ticket_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
 {
     CredRec *cr = rec;
-    TicketInfo ti;
+    TicketInfo ti; /* only the first ticket is followed: read into cr, the others here */
+    TicketInfo *into = cr->have ? &ti : &cr->ti;
     guint line = k->tree ? tw_event_tree_len(k->ev) : 0;
-    parse_ticket(k, e, &ti, d, td);
+    parse_ticket(k, e, into, d, td);
     if (k->tree)
         tw_event_tree_set_spec(k->ev, line, "RFC 4120 5.3", false);
-    if (cr->have) {
-        ticket_clear(&ti); /* only the first ticket is followed */
+    if (into == &ti) {
+        ticket_clear(&ti);
         return true;
     }
-    cr->ti = ti;
     cr->have = true;
     return true;
 }
@@ -2888,6 +3256,7 @@ TwEvent *tw_krb5_parse_message_full(TwDissectCtx *ctx, const guint8 *data, gsize
 
     Krb k = { 0 };
     k.ev = tw_event_new(ctx ? ctx->pi : NULL, "kerberos");
+    k.msg_type = msg_type;
     k.tree = ctx && ctx->want_tree;
     k.kpasswd = kpasswd;
     k.ctx = ctx;

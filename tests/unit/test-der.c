@@ -230,6 +230,34 @@ static void test_time(void)
     g_assert_true(tw_der_read(&c, &t, 0));
     g_assert_false(tw_der_generalized_time(&t, &ts));
     g_assert_cmpint(t.content.status, ==, TW_MALFORMED);
+    /* a non-digit anywhere in YYYYMMDDHHMMSS is MALFORMED; every digit is one */
+    const guint8 not_digits[] = { '/', ':', ' ', 'A', 0x00, 0xb0, 0xff, 0x39 + 0x10, 0x30 - 0x10 };
+    for (guint pos = 0; pos < 14; pos++) {
+        for (guint j = 0; j < G_N_ELEMENTS(not_digits); j++) {
+            guint8 x[sizeof b];
+            memcpy(x, b, sizeof b);
+            x[2 + pos] = not_digits[j];
+            c = tw_cursor_init(x, sizeof x);
+            g_assert_true(tw_der_read(&c, &t, 0));
+            g_assert_false(tw_der_generalized_time(&t, &ts));
+            g_assert_cmpint(t.content.status, ==, TW_MALFORMED);
+        }
+    }
+    /* "20991231235959Z" and "00000101000000Z": the digits 9 and 0 in every place */
+    const guint8 late[] = { 0x18, 0x0f, '2', '0', '9', '9', '1', '2', '3', '1', '2', '3', '5', '9', '5', '9', 'Z' };
+    c = tw_cursor_init(late, sizeof late);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_true(tw_der_generalized_time(&t, &ts));
+    g_assert_cmpint(ts, ==, G_GINT64_CONSTANT(4102444799) * G_USEC_PER_SEC);
+    const guint8 early[] = { 0x18, 0x0f, '0', '0', '0', '0', '0', '1', '0', '1', '0', '0', '0', '0', '0', '0', 'Z' };
+    c = tw_cursor_init(early, sizeof early);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_true(tw_der_generalized_time(&t, &ts));
+    g_assert_cmpint(ts, ==, G_GINT64_CONSTANT(-62167219200) * G_USEC_PER_SEC);
+    const guint8 nines[] = { 0x18, 0x0f, '9', '9', '9', '9', '0', '9', '0', '9', '0', '9', '0', '9', '0', '9', 'Z' };
+    c = tw_cursor_init(nines, sizeof nines);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    g_assert_true(tw_der_generalized_time(&t, &ts));
 }
 
 /* Reads a whole DER tree recursively; returns the first error met. */
@@ -361,6 +389,70 @@ static void test_string_view(void)
     g_assert_null(owned);
     g_assert_cmpuint(n, ==, 2);
     g_assert_cmpint(t.content.status, ==, TW_TRUNCATED);
+
+    /* every length and every position of a NUL or a non-ASCII byte (the
+     * word-at-a-time check and its tail): the view only for plain ASCII */
+    for (guint len = 0; len <= 24; len++) {
+        for (guint bad = 0; bad <= len; bad++) {
+            for (guint kind = 0; kind < 3; kind++) {
+                if (bad == len && kind)
+                    continue; /* bad == len: no bad byte */
+                guint8 b[2 + 24];
+                b[0] = 0x1b;
+                b[1] = (guint8)len;
+                for (guint j = 0; j < len; j++)
+                    b[2 + j] = (guint8)('a' + j);
+                if (bad < len)
+                    b[2 + bad] = kind == 0 ? 0x00 : kind == 1 ? 0x80 : 0xc3; /* NUL, lone continuation, cut lead */
+                guint8 *exact = g_memdup2(b, 2 + len); /* ASan sees over-reads */
+                c = tw_cursor_init(exact, 2 + len);
+                g_assert_true(tw_der_read(&c, &t, 0));
+                v = tw_der_string_view(&t, &n, &owned);
+                g_assert_nonnull(v);
+                g_assert_true(tw_cursor_at_end(&t.content));
+                g_assert_cmpint(t.content.status, ==, TW_OK);
+                if (bad == len) {
+                    g_assert_true(v == (const char *)exact + 2);
+                    g_assert_null(owned);
+                    g_assert_cmpuint(n, ==, len);
+                } else {
+                    g_assert_nonnull(owned);
+                    g_assert_true(v == owned);
+                    g_assert_cmpuint(n, ==, len + 2); /* one byte became U+FFFD (3 bytes) */
+                    g_assert_cmpuint(strlen(owned), ==, n);
+                    g_assert_cmpmem(owned + bad, 3, "\xef\xbf\xbd", 3);
+                    g_free(owned);
+                }
+                g_free(exact);
+            }
+        }
+    }
+
+    /* longer than TW_DER_MAX_STRING: the first TW_DER_MAX_STRING bytes, LIMIT */
+    gsize big_n = TW_DER_MAX_STRING + 10;
+    guint8 *big = g_malloc(5 + big_n);
+    big[0] = 0x1b;
+    big[1] = 0x83;
+    big[2] = (guint8)(big_n >> 16);
+    big[3] = (guint8)(big_n >> 8);
+    big[4] = (guint8)big_n;
+    memset(big + 5, 'x', big_n);
+    c = tw_cursor_init(big, 5 + big_n);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    v = tw_der_string_view(&t, &n, &owned);
+    g_assert_true(v == (const char *)big + 5);
+    g_assert_null(owned);
+    g_assert_cmpuint(n, ==, TW_DER_MAX_STRING);
+    g_assert_cmpint(t.content.status, ==, TW_LIMIT);
+    g_free(big);
+
+    /* a content cursor that failed already: no text */
+    c = tw_cursor_init(ascii, sizeof ascii);
+    g_assert_true(tw_der_read(&c, &t, 0));
+    tw_cursor_fail(&t.content, TW_MALFORMED);
+    g_assert_null(tw_der_string_view(&t, &n, &owned));
+    g_assert_null(owned);
+    g_assert_cmpuint(n, ==, 0);
 
     /* constructed: no text, MALFORMED */
     const guint8 cons[] = { 0x3b, 0x00 };

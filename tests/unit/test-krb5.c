@@ -933,6 +933,716 @@ static void test_long_principal_names(void)
     g_byte_array_unref(msg);
 }
 
+/* PA-DATA types and ETYPE-INFO2 etypes go to INTLIST keys, at most
+ * TW_KRB5_MAX_LIST values each, in message order, also when an ETYPE-INFO2
+ * sits among the PA-DATA (its own list inside the PA-DATA's): a KRB-ERROR
+ * whose e-data is a METHOD-DATA built here. */
+static void test_padata_lists_capped(void)
+{
+    const guint n_pa = TW_KRB5_MAX_LIST + 6, n_et = TW_KRB5_MAX_LIST + 3, at = 5;
+    GByteArray *entries = g_byte_array_new();
+    for (guint i = 0; i < n_et; i++)
+        entries = der_cat(entries, der_tlv(0x30, der_tlv(0xa0, der_int((gint64)(i % 100)))));
+    GByteArray *methods = g_byte_array_new();
+    for (guint i = 0; i < n_pa; i++) {
+        GByteArray *pa = der_tlv(0xa1, der_int(i == at ? 19 : (gint64)(100 + i % 20)));
+        pa = der_cat(pa, der_tlv(0xa2, der_tlv(0x04, i == at ? der_tlv(0x30, g_byte_array_ref(entries)) : NULL)));
+        methods = der_cat(methods, der_tlv(0x30, pa));
+    }
+    g_byte_array_unref(entries);
+    GByteArray *body = der_tlv(0xa0, der_int(5));
+    body = der_cat(body, der_tlv(0xa1, der_int(30)));
+    body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+    body = der_cat(body, der_tlv(0xa5, der_int(0)));
+    body = der_cat(body, der_tlv(0xa6, der_int(25)));
+    body = der_cat(body, der_tlv(0xa9, der_str(0x1b, "EXAMPLE.ORG")));
+    body = der_cat(body, der_tlv(0xac, der_tlv(0x04, der_tlv(0x30, methods))));
+    GByteArray *msg = der_tlv(0x7e, der_tlv(0x30, body));
+    g_autoptr(TwEvent) ev = parse(msg->data, msg->len, false);
+    g_assert_nonnull(ev);
+    g_assert_false(tw_event_has(ev, "decode_status"));
+    const TwField *pf = tw_event_get(ev, "e_data_padata");
+    g_assert_nonnull(pf);
+    g_assert_cmpint(pf->type, ==, TW_FIELD_INTLIST);
+    g_assert_cmpuint(pf->v.ilist->len, ==, TW_KRB5_MAX_LIST);
+    for (guint i = 0; i < TW_KRB5_MAX_LIST; i++)
+        g_assert_cmpint(ilist_at(ev, "e_data_padata", i), ==, i == at ? 19 : (gint64)(100 + i % 20));
+    const TwField *sf = tw_event_get(ev, "salt_etypes");
+    g_assert_nonnull(sf);
+    g_assert_cmpint(sf->type, ==, TW_FIELD_INTLIST);
+    g_assert_cmpuint(sf->v.ilist->len, ==, TW_KRB5_MAX_LIST);
+    for (guint i = 0; i < TW_KRB5_MAX_LIST; i++)
+        g_assert_cmpint(ilist_at(ev, "salt_etypes", i), ==, (gint64)(i % 100));
+    g_byte_array_unref(msg);
+}
+
+/* An AP-REQ's ticket names the message's realm and service whatever their
+ * length (kept in the ticket's record, on the heap when long): AP-REQs
+ * built here with realms and service names around those sizes. */
+static void test_ticket_name_lengths(void)
+{
+    const guint lens[] = { 1, 9, 62, 63, 64, 65, 95, 96, 97, 200, 1000 };
+    for (guint li = 0; li < G_N_ELEMENTS(lens); li++) {
+        g_autofree char *realm = g_strnfill(lens[li], 'R');
+        g_autofree char *host = g_strnfill(lens[G_N_ELEMENTS(lens) - 1 - li], 'h');
+        /* the last round: more components than are kept, the name is marked cut */
+        const bool many = li == G_N_ELEMENTS(lens) - 1;
+        const char *sname[TW_KRB5_MAX_NAME_COMPONENTS + 2] = { "cifs", host };
+        guint ncomp = many ? G_N_ELEMENTS(sname) : 2;
+        for (guint c = 2; c < ncomp; c++)
+            sname[c] = "x";
+        GByteArray *enc = der_tlv(0xa0, der_int(18));
+        enc = der_cat(enc, der_tlv(0xa1, der_int(3)));
+        enc = der_cat(enc, der_tlv(0xa2, der_str(0x04, "cipher")));
+        GByteArray *tkt = der_tlv(0xa0, der_int(5));
+        tkt = der_cat(tkt, der_tlv(0xa1, der_str(0x1b, realm)));
+        tkt = der_cat(tkt, der_tlv(0xa2, der_principal(2, sname, ncomp)));
+        tkt = der_cat(tkt, der_tlv(0xa3, der_tlv(0x30, enc)));
+        GByteArray *auth = der_tlv(0xa0, der_int(23));
+        auth = der_cat(auth, der_tlv(0xa2, der_str(0x04, "authenticator")));
+        GByteArray *body = der_tlv(0xa0, der_int(5));
+        body = der_cat(body, der_tlv(0xa1, der_int(14)));
+        body = der_cat(body, der_tlv(0xa2, der_str(0x03, "\x01\x02\x03\x04\x05")));
+        body = der_cat(body, der_tlv(0xa3, der_tlv(0x61, der_tlv(0x30, tkt))));
+        body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, auth)));
+        GByteArray *msg = der_tlv(0x6e, der_tlv(0x30, body));
+        g_autoptr(TwEvent) ev = parse(msg->data, msg->len, li % 2 == 1);
+        g_assert_nonnull(ev);
+        g_assert_false(tw_event_has(ev, "decode_status"));
+        GString *want = g_string_new("cifs/");
+        g_string_append(want, host);
+        for (guint c = 2; c < MIN(ncomp, TW_KRB5_MAX_NAME_COMPONENTS); c++)
+            g_string_append(want, "/x");
+        g_autofree char *want_sname = g_string_free(want, FALSE);
+        g_assert_cmpstr(tw_event_get_str(ev, "ticket_realm"), ==, realm);
+        g_assert_cmpstr(tw_event_get_str(ev, "realm"), ==, realm);
+        g_assert_cmpstr(tw_event_get_str(ev, "ticket_sname"), ==, want_sname);
+        g_assert_cmpstr(tw_event_get_str(ev, "sname"), ==, want_sname);
+        g_assert_true(tw_event_is_truncated(ev, "sname") == many);
+        g_assert_true(tw_event_is_truncated(ev, "ticket_sname") == many);
+        g_assert_false(tw_event_is_truncated(ev, "realm"));
+        g_assert_cmpint(tw_event_get_int(ev, "sname_type", -1), ==, 2);
+        g_assert_cmpint(tw_event_get_int(ev, "ticket_etype", -1), ==, 18);
+        g_assert_cmpint(tw_event_get_int(ev, "ticket_kvno", -1), ==, 3);
+        g_assert_cmpint(tw_event_get_int(ev, "enc_etype", -1), ==, 23);
+        g_byte_array_unref(msg);
+    }
+}
+
+/* A KRB-ERROR built here whose realm field [9] has identifier octet `id`
+ * (0xa9 when well formed) and whose error-code [6] holds `extra` after
+ * its INTEGER; an unknown field [25] comes before the realm. */
+static GByteArray *error_with_fields(guint8 id, bool extra)
+{
+    const char *sname[] = { "krbtgt", "EXAMPLE.ORG" };
+    GByteArray *code = der_int(6);
+    if (extra)
+        code = der_cat(code, der_tlv(0x05, NULL)); /* a NULL after the value: ignored */
+    GByteArray *body = der_tlv(0xa0, der_int(5));
+    body = der_cat(body, der_tlv(0xa1, der_int(30)));
+    body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+    body = der_cat(body, der_tlv(0xa5, der_int(0)));
+    body = der_cat(body, der_tlv(0xa6, code));
+    body = der_cat(body, der_tlv(0xb9, der_str(0x1b, "UNKNOWN.TAG"))); /* [25]: skipped (RFC 4120 5.1 extensions) */
+    body = der_cat(body, der_tlv(id, der_str(0x1b, "EXAMPLE.ORG")));
+    body = der_cat(body, der_tlv(0xaa, der_principal(2, sname, 2)));
+    return der_tlv(0x7e, der_tlv(0x30, body));
+}
+
+/* RFC 4120 5.1 / X.690 8.14: every field of a SEQUENCE is an explicit
+ * context tag, constructed, around one value (what follows that value inside
+ * the tag is skipped); any other identifier makes the message MALFORMED at
+ * that field, keeping what came before. */
+static void test_field_identifiers(void)
+{
+    const guint8 bad_ids[] = { 0x89 /* [9] primitive */, 0x69 /* [APPLICATION 9] */, 0x29 /* universal constructed */,
+                               0xe9 /* [PRIVATE 9] */ };
+    for (guint i = 0; i <= G_N_ELEMENTS(bad_ids); i++) {
+        bool good = i == G_N_ELEMENTS(bad_ids);
+        GByteArray *msg = error_with_fields(good ? 0xa9 : bad_ids[i], true);
+        for (int tree = 0; tree < 2; tree++) {
+            g_autoptr(TwEvent) ev = parse(msg->data, msg->len, tree);
+            g_assert_nonnull(ev);
+            g_assert_cmpint(tw_event_get_int(ev, "error_code", -1), ==, 6);
+            if (good) {
+                g_assert_false(tw_event_has(ev, "decode_status"));
+                g_assert_cmpstr(tw_event_get_str(ev, "realm"), ==, "EXAMPLE.ORG");
+                g_assert_cmpstr(tw_event_get_str(ev, "sname"), ==, "krbtgt/EXAMPLE.ORG");
+            } else {
+                g_assert_cmpstr(tw_event_get_str(ev, "decode_status"), ==, "malformed");
+                g_assert_true(tw_event_get_bool(ev, "malformed", false));
+                g_assert_false(tw_event_has(ev, "realm"));
+                g_assert_false(tw_event_has(ev, "sname"));
+            }
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
+/* X.690 8.3 INTEGER as read by every Int32/UInt32 field: two's complement
+ * of 1 to 8 octets; 9 octets is LIMIT; another tag or a constructed one is
+ * MALFORMED (the field is left out, the walk goes on).  KRB-ERRORs built
+ * here with the error-code [6] given as raw TLV bytes. */
+static void test_integer_forms(void)
+{
+    static const struct {
+        guint8 tlv[12];
+        guint n;
+        const char *status; /* NULL: read */
+        gint64 value;
+    } cases[] = {
+        { { 0x02, 0x01, 0x06 }, 3, NULL, 6 },
+        { { 0x02, 0x01, 0xff }, 3, NULL, -1 },
+        { { 0x02, 0x02, 0xff, 0x7f }, 4, NULL, -129 },
+        { { 0x02, 0x02, 0x00, 0x80 }, 4, NULL, 128 },
+        { { 0x02, 0x08, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, 10, NULL, G_MAXINT64 },
+        { { 0x02, 0x08, 0x80, 0, 0, 0, 0, 0, 0, 0 }, 10, NULL, G_MININT64 },
+        { { 0x02, 0x09, 0x00, 0x80, 0, 0, 0, 0, 0, 0, 0 }, 11, "limit", 0 },
+        { { 0x02, 0x00 }, 2, "malformed", 0 },
+        { { 0x04, 0x01, 0x06 }, 3, "malformed", 0 },
+        { { 0x0a, 0x01, 0x06 }, 3, "malformed", 0 },      /* ENUMERATED */
+        { { 0x82, 0x01, 0x06 }, 3, "malformed", 0 },      /* [2] primitive */
+        { { 0x22, 0x03, 0x02, 0x01, 0x06 }, 5, "malformed", 0 }, /* constructed */
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        GByteArray *code = g_byte_array_new();
+        g_byte_array_append(code, cases[i].tlv, cases[i].n);
+        GByteArray *body = der_tlv(0xa0, der_int(5));
+        body = der_cat(body, der_tlv(0xa1, der_int(30)));
+        body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+        body = der_cat(body, der_tlv(0xa5, der_int(0)));
+        body = der_cat(body, der_tlv(0xa6, code));
+        body = der_cat(body, der_tlv(0xa9, der_str(0x1b, "EXAMPLE.ORG")));
+        GByteArray *msg = der_tlv(0x7e, der_tlv(0x30, body));
+        g_autoptr(TwEvent) ev = parse(msg->data, msg->len, i % 2);
+        g_assert_nonnull(ev);
+        g_assert_cmpstr(tw_event_get_str(ev, "decode_status"), ==, cases[i].status);
+        if (cases[i].status)
+            g_assert_false(tw_event_has(ev, "error_code"));
+        else
+            g_assert_cmpint(tw_event_get_int(ev, "error_code", 0), ==, cases[i].value);
+        g_assert_cmpstr(tw_event_get_str(ev, "realm"), ==, "EXAMPLE.ORG");
+        g_byte_array_unref(msg);
+    }
+}
+
+static GByteArray *raw(const char *bytes, guint n)
+{
+    GByteArray *b = g_byte_array_new();
+    g_byte_array_append(b, (const guint8 *)bytes, n);
+    return b;
+}
+
+/* A KRB-ERROR built here with cname [8] = `cname` (freed). */
+static GByteArray *error_with_cname(GByteArray *cname)
+{
+    const char *sname[] = { "krbtgt", "EXAMPLE.ORG" };
+    GByteArray *body = der_tlv(0xa0, der_int(5));
+    body = der_cat(body, der_tlv(0xa1, der_int(30)));
+    body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+    body = der_cat(body, der_tlv(0xa5, der_int(0)));
+    body = der_cat(body, der_tlv(0xa6, der_int(6)));
+    body = der_cat(body, der_tlv(0xa8, cname));
+    body = der_cat(body, der_tlv(0xa9, der_str(0x1b, "EXAMPLE.ORG")));
+    body = der_cat(body, der_tlv(0xaa, der_principal(2, sname, 2)));
+    return der_tlv(0x7e, der_tlv(0x30, body));
+}
+
+static char *event_json(const TwEvent *ev)
+{
+    GString *j = g_string_new(NULL);
+    tw_event_to_json(ev, j);
+    return g_string_free(j, FALSE);
+}
+
+/* RFC 4120 5.2.2 PrincipalName in every shape: the event is the same with
+ * and without the teaching view (which reads every name with the table
+ * walker), and the plain shapes give the joined name. */
+static void test_principal_shapes(void)
+{
+    const char *many[TW_KRB5_MAX_NAME_COMPONENTS + 2];
+    for (guint i = 0; i < G_N_ELEMENTS(many); i++)
+        many[i] = "m";
+    g_autofree char *c200 = g_strnfill(200, 'L');
+    const char *long_comp[] = { "host", c200 };
+    const char *ab[] = { "a", "b" };
+    const char *empty[] = { "", "x", "" };
+    struct {
+        GByteArray *name;
+        const char *want; /* NULL: not checked */
+    } cases[] = {
+        { der_principal(1, ab, 2), "a/b" },
+        { der_principal(-128 & 0xff, ab, 2), "a/b" },
+        { der_principal(1, NULL, 0), NULL },
+        { der_principal(1, empty, 3), "/x/" },
+        { der_principal(1, many, G_N_ELEMENTS(many)), NULL },
+        { der_principal(10, long_comp, 2), NULL },
+        /* name-type: 8 and 9 octets, an OCTET STRING, trailing bytes */
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x08\x80\0\0\0\0\0\0\x01", 10)),
+                                der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))))), "u" },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x09\0\x80\0\0\0\0\0\0\x01", 11)),
+                                der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))))), NULL },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x04\x01\x01", 3)),
+                                der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))))), NULL },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x01\x01\x05\x00", 5)),
+                                der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))))), "u" },
+        /* name-string: trailing bytes after the SEQUENCE, fields swapped, an extra field */
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)),
+                                der_tlv(0xa1, der_cat(der_tlv(0x30, der_str(0x1b, "u")), raw("\x05\x00", 2))))), "u" },
+        { der_tlv(0x30, der_cat(der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))), der_tlv(0xa0, der_int(3)))), "u" },
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u")))),
+                                der_tlv(0xa2, der_int(7)))), "u" },
+        { der_tlv(0x30, der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u")))), "u" },
+        { der_tlv(0x30, der_tlv(0xa0, der_int(1))), NULL },
+        /* components: other universal tags, non-ASCII, NUL, context class, constructed */
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)),
+                                der_tlv(0xa1, der_tlv(0x30, der_cat(der_str(0x0c, "utf8"), der_str(0x02, "int")))))), "utf8/int" },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "caf\xc3\xa9"))))), "caf\xc3\xa9" },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x1b\x03" "a\0b", 5))))), "a\xef\xbf\xbd" "b" },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x1b\x02" "a\xff", 4))))), "a\xef\xbf\xbd" },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x80\x01" "a", 3))))), NULL },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x3b\x03\x1b\x01" "a", 5))))), NULL },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x31, der_str(0x1b, "u"))))), NULL },
+        { der_tlv(0x31, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))))), NULL },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0x81, der_tlv(0x30, der_str(0x1b, "u"))))), NULL },
+        { der_tlv(0x30, der_cat(der_tlv(0x80, der_int(1)), der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "u"))))), NULL },
+        /* long-form lengths everywhere */
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, c200))))), c200 },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        GByteArray *msg = error_with_cname(cases[i].name);
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        if (cases[i].want)
+            g_assert_cmpstr(tw_event_get_str(plain, "cname"), ==, cases[i].want);
+        /* and cut by the capture at every length inside the name */
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
+/* An AP-REQ built here: its ticket's enc-part and its authenticator are
+ * the EncryptedData `enc` (freed; the authenticator a copy). */
+static GByteArray *ap_req_with_enc(GByteArray *enc)
+{
+    const char *sname[] = { "cifs", "srv.example.org" };
+    GByteArray *auth = g_byte_array_new();
+    g_byte_array_append(auth, enc->data, enc->len);
+    GByteArray *tkt = der_tlv(0xa0, der_int(5));
+    tkt = der_cat(tkt, der_tlv(0xa1, der_str(0x1b, "EXAMPLE.ORG")));
+    tkt = der_cat(tkt, der_tlv(0xa2, der_principal(2, sname, 2)));
+    tkt = der_cat(tkt, der_tlv(0xa3, enc));
+    GByteArray *body = der_tlv(0xa0, der_int(5));
+    body = der_cat(body, der_tlv(0xa1, der_int(14)));
+    body = der_cat(body, der_tlv(0xa2, der_tlv(0x03, raw("\x00\x20\x00\x00\x00", 5))));
+    body = der_cat(body, der_tlv(0xa3, der_tlv(0x61, der_tlv(0x30, tkt))));
+    body = der_cat(body, der_tlv(0xa4, auth));
+    return der_tlv(0x6e, der_tlv(0x30, body));
+}
+
+/* RFC 4120 5.2.9 EncryptedData in every shape: the event is the same with
+ * and without the teaching view (which reads it with the table walker); the
+ * plain shapes give etype and kvno (a UInt32). */
+static void test_encrypted_data_shapes(void)
+{
+    g_autofree char *big = g_strnfill(300, 'C');
+    struct {
+        GByteArray *enc;
+        gint64 etype, kvno; /* -2: not checked; kvno -1: absent */
+    } cases[] = {
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_int(2))), der_tlv(0xa2, der_str(0x04, "ct")))), 18, 2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(23)), der_tlv(0xa2, der_str(0x04, "ct")))), 23, -1 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(23)), der_tlv(0xa2, der_str(0x04, "")))), 23, -1 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, der_str(0x04, big)))), 18, -1 },
+        /* kvno >= 2^31 sent as a negative INTEGER (Windows), and as 5 octets */
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, raw("\x02\x04\x80\0\0\x01", 6))),
+                                der_tlv(0xa2, der_str(0x04, "ct")))), 18, G_GINT64_CONSTANT(0x80000001) },
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, raw("\x02\x01\xff", 3))),
+                                der_tlv(0xa2, der_str(0x04, "ct")))), 18, G_GINT64_CONSTANT(0xffffffff) },
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, raw("\x02\x05\xff\x80\0\0\x01", 7))),
+                                der_tlv(0xa2, der_str(0x04, "ct")))), 18, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x01\x80", 3)), der_tlv(0xa2, der_str(0x04, "ct")))), -128, -1 },
+        /* odd shapes: swapped, missing etype or cipher, extra field, wrong types, 9 octets */
+        { der_tlv(0x30, der_cat(der_tlv(0xa2, der_str(0x04, "ct")), der_tlv(0xa0, der_int(18)))), 18, -1 },
+        { der_tlv(0x30, der_tlv(0xa2, der_str(0x04, "ct"))), -2, -2 },
+        { der_tlv(0x30, der_tlv(0xa0, der_int(18))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, der_str(0x04, "ct"))), der_tlv(0xa3, der_int(1)))), 18, -1 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, der_str(0x1b, "ct")))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, raw("\x24\x04\x04\x02" "ct", 6)))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_str(0x04, "x")), der_tlv(0xa2, der_str(0x04, "ct")))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_str(0x04, "x"))), der_tlv(0xa2, der_str(0x04, "ct")))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x09\0\x80\0\0\0\0\0\0\x12", 11)), der_tlv(0xa2, der_str(0x04, "ct")))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x01\x12\x05\x00", 5)), der_tlv(0xa2, der_str(0x04, "ct")))), 18, -1 },
+        { der_tlv(0x31, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, der_str(0x04, "ct")))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0x80, der_int(18)), der_tlv(0xa2, der_str(0x04, "ct")))), -2, -2 },
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0x82, der_str(0x04, "ct")))), -2, -2 },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        GByteArray *msg = ap_req_with_enc(cases[i].enc);
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        if (i < 8) /* the plain shapes: a clean message */
+            g_assert_false(tw_event_has(plain, "decode_status"));
+        if (cases[i].etype != -2) {
+            g_assert_cmpint(tw_event_get_int(plain, "ticket_etype", -3), ==, cases[i].etype);
+            g_assert_cmpint(tw_event_get_int(plain, "enc_etype", -3), ==, cases[i].etype);
+        }
+        if (cases[i].kvno != -2)
+            g_assert_cmpint(tw_event_get_int(plain, "ticket_kvno", -1), ==, cases[i].kvno);
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
+/* RFC 4120 5.10: the APPLICATION tag is the message type; a msg-type field
+ * that says otherwise is kept aside as msg_type_field. */
+static void test_msg_type_field(void)
+{
+    for (gint64 field = 29; field <= 31; field++) {
+        GByteArray *body = der_tlv(0xa0, der_int(5));
+        body = der_cat(body, der_tlv(0xa1, der_int(field)));
+        body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+        body = der_cat(body, der_tlv(0xa5, der_int(0)));
+        body = der_cat(body, der_tlv(0xa6, der_int(6)));
+        GByteArray *msg = der_tlv(0x7e, der_tlv(0x30, body));
+        g_autoptr(TwEvent) ev = parse(msg->data, msg->len, field == 31);
+        g_assert_nonnull(ev);
+        g_assert_cmpint(tw_event_get_int(ev, "msg_type", -1), ==, 30);
+        if (field == 30)
+            g_assert_false(tw_event_has(ev, "msg_type_field"));
+        else
+            g_assert_cmpint(tw_event_get_int(ev, "msg_type_field", -1), ==, field);
+        g_byte_array_unref(msg);
+    }
+}
+
+/* An AP-REQ built here whose ticket's SEQUENCE holds `fields` (freed). */
+static GByteArray *ap_req_with_ticket(GByteArray *fields)
+{
+    GByteArray *auth = der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(23)), der_tlv(0xa2, der_str(0x04, "auth"))));
+    GByteArray *body = der_tlv(0xa0, der_int(5));
+    body = der_cat(body, der_tlv(0xa1, der_int(14)));
+    body = der_cat(body, der_tlv(0xa2, der_tlv(0x03, raw("\x00\x20\x00\x00\x00", 5))));
+    body = der_cat(body, der_tlv(0xa3, der_tlv(0x61, der_tlv(0x30, fields))));
+    body = der_cat(body, der_tlv(0xa4, auth));
+    return der_tlv(0x6e, der_tlv(0x30, body));
+}
+
+static GByteArray *tkt_fields(GByteArray *vno, GByteArray *realm, GByteArray *sname, GByteArray *enc)
+{
+    GByteArray *f = g_byte_array_new();
+    if (vno)
+        f = der_cat(f, der_tlv(0xa0, vno));
+    if (realm)
+        f = der_cat(f, der_tlv(0xa1, realm));
+    if (sname)
+        f = der_cat(f, der_tlv(0xa2, sname));
+    if (enc)
+        f = der_cat(f, der_tlv(0xa3, enc));
+    return f;
+}
+
+static GByteArray *plain_sname(void)
+{
+    const char *sn[] = { "cifs", "srv.example.org" };
+    return der_principal(2, sn, 2);
+}
+
+static GByteArray *plain_enc(void)
+{
+    return der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_int(4))), der_tlv(0xa2, der_str(0x04, "ct"))));
+}
+
+/* RFC 4120 5.3 Ticket in every shape: the event is the same with and
+ * without the teaching view (which reads it with the table walker); the
+ * plain shapes give the ticket's realm, service, etype and kvno. */
+static void test_ticket_shapes(void)
+{
+    g_autofree char *r63 = g_strnfill(63, 'R');
+    g_autofree char *r64 = g_strnfill(64, 'R');
+    g_autofree char *r300 = g_strnfill(300, 'R');
+    const char *many[TW_KRB5_MAX_NAME_COMPONENTS + 1];
+    for (guint i = 0; i < G_N_ELEMENTS(many); i++)
+        many[i] = "m";
+    const char *utf8_sn[] = { "caf\xc3\xa9" };
+    struct {
+        GByteArray *fields;
+        const char *realm; /* NULL: not checked */
+    } cases[] = {
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, r63), plain_sname(), plain_enc()), r63 },
+        { tkt_fields(der_int(5), der_str(0x1b, r64), plain_sname(), plain_enc()), r64 },
+        { tkt_fields(der_int(5), der_str(0x1b, r300), plain_sname(), plain_enc()), r300 },
+        { tkt_fields(der_int(5), der_str(0x1b, ""), plain_sname(), plain_enc()), "" },
+        { tkt_fields(der_int(5), der_str(0x0c, "UTF8.ORG"), plain_sname(), plain_enc()), "UTF8.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "CAF\xc3\x89.ORG"), plain_sname(), plain_enc()), "CAF\xc3\x89.ORG" },
+        { tkt_fields(der_int(5), raw("\x1b\x03" "A\0B", 5), plain_sname(), plain_enc()), "A\xef\xbf\xbd" "B" },
+        { tkt_fields(der_int(5), raw("\x3b\x03\x1b\x01" "A", 5), plain_sname(), plain_enc()), NULL },
+        { tkt_fields(der_int(5), raw("\x80\x01" "A", 3), plain_sname(), plain_enc()), NULL },
+        { tkt_fields(der_int(5), raw("\x1b\x01" "A\x05\x00", 5), plain_sname(), plain_enc()), "A" },
+        { tkt_fields(raw("\x02\x09\0\x80\0\0\0\0\0\0\x05", 11), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_str(0x04, "x"), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(raw("\x22\x03\x02\x01\x05", 5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(NULL, der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), der_principal(1, utf8_sn, 1), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), der_principal(1, many, G_N_ELEMENTS(many)), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), der_principal(1, NULL, 0), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(),
+                     der_tlv(0x30, der_tlv(0xa0, der_int(18)))), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), NULL), "EXAMPLE.ORG" },
+        { der_cat(tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc()), der_tlv(0xa4, der_int(1))), "EXAMPLE.ORG" },
+        { der_cat(tkt_fields(der_int(5), NULL, plain_sname(), plain_enc()), der_tlv(0xa1, der_str(0x1b, "LATE.ORG"))), "LATE.ORG" },
+        { der_cat(tkt_fields(der_int(5), der_str(0x1b, "FIRST.ORG"), plain_sname(), plain_enc()), der_tlv(0xa1, der_str(0x1b, "SECOND.ORG"))), "SECOND.ORG" },
+        { der_cat(tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), NULL, NULL), raw("\xa2\x00", 2)), NULL },
+        { der_cat(der_cat(der_tlv(0xa0, der_int(5)), der_tlv(0xa0, der_str(0x1b, "ZERO.ORG"))),
+                  tkt_fields(NULL, NULL, plain_sname(), plain_enc())), NULL }, /* [0] twice, no realm */
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), der_cat(plain_sname(), raw("\x05\x00", 2)), plain_enc()), "EXAMPLE.ORG" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        GByteArray *msg = ap_req_with_ticket(cases[i].fields);
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        if (cases[i].realm)
+            g_assert_cmpstr(tw_event_get_str(plain, "ticket_realm"), ==, cases[i].realm);
+        if (i < 6) { /* the plain shapes */
+            g_assert_false(tw_event_has(plain, "decode_status"));
+            g_assert_cmpstr(tw_event_get_str(plain, "ticket_sname"), ==, "cifs/srv.example.org");
+            g_assert_cmpint(tw_event_get_int(plain, "sname_type", -1), ==, 2);
+            g_assert_cmpint(tw_event_get_int(plain, "ticket_etype", -1), ==, 18);
+            g_assert_cmpint(tw_event_get_int(plain, "ticket_kvno", -1), ==, 4);
+        }
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
+static GByteArray *pa(GByteArray *type, GByteArray *value)
+{
+    GByteArray *f = g_byte_array_new();
+    if (type)
+        f = der_cat(f, der_tlv(0xa1, type));
+    if (value)
+        f = der_cat(f, der_tlv(0xa2, value));
+    return der_tlv(0x30, f);
+}
+
+/* RFC 4120 5.2.7 PA-DATA in every shape, in a KRB-ERROR's METHOD-DATA and
+ * an AS-REQ's padata: the event is the same with and without the teaching
+ * view (which reads each with the table walker). */
+static void test_padata_shapes(void)
+{
+    GByteArray *info2 = der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)),
+                                                           der_tlv(0xa1, der_str(0x1b, "EXAMPLE.ORGhost")))));
+    GByteArray *ts = der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, der_str(0x04, "enc-ts"))));
+    GByteArray *pac = der_tlv(0x30, der_tlv(0xa0, raw("\x01\x01\xff", 3)));
+    GByteArray *shapes[] = {
+        pa(der_int(2), der_tlv(0x04, NULL)),
+        pa(der_int(19), der_tlv(0x04, g_byte_array_ref(info2))),
+        pa(der_int(3), der_str(0x04, "salt")),
+        pa(raw("\x02\x02\x00\x80", 4), der_tlv(0x04, g_byte_array_ref(pac))), /* 128 */
+        pa(der_int(2), der_tlv(0x04, g_byte_array_ref(ts))),
+        pa(raw("\x02\x01\xff", 3), der_str(0x04, "x")),
+        pa(raw("\x02\x08\0\0\0\0\0\0\0\x13", 10), der_tlv(0x04, g_byte_array_ref(info2))),
+        der_tlv(0x30, der_cat(der_tlv(0xa2, der_str(0x04, "salt")), der_tlv(0xa1, der_int(3)))),
+        pa(der_int(2), NULL),
+        pa(der_int(3), der_str(0x04, "salt")),
+        der_tlv(0x30, der_cat(der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0xa2, der_str(0x04, "salt"))), der_tlv(0xa3, der_int(1)))),
+        pa(raw("\x02\x09\0\x80\0\0\0\0\0\0\x02", 11), der_str(0x04, "x")),
+        pa(der_int(3), raw("\x24\x06\x04\x04salt", 8)),
+        pa(der_int(3), der_str(0x1b, "salt")),
+        pa(der_str(0x04, "\x03"), der_str(0x04, "salt")),
+        pa(raw("\x02\x01\x03\x05\x00", 5), der_str(0x04, "salt")),
+        der_tlv(0x31, der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0xa2, der_str(0x04, "salt")))),
+        der_tlv(0x30, der_cat(der_tlv(0x81, der_int(3)), der_tlv(0xa2, der_str(0x04, "salt")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0x82, der_str(0x04, "salt")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0xa2, der_cat(der_str(0x04, "salt"), raw("\x05\x00", 2))))),
+    };
+    g_byte_array_unref(info2);
+    g_byte_array_unref(ts);
+    g_byte_array_unref(pac);
+    for (guint i = 0; i < G_N_ELEMENTS(shapes); i++) {
+        for (int as_req = 0; as_req < 2; as_req++) {
+            GByteArray *two = g_byte_array_new(); /* the shape, then a plain PA-DATA after it */
+            g_byte_array_append(two, shapes[i]->data, shapes[i]->len);
+            two = der_cat(two, pa(raw("\x02\x02\x00\x95", 4), der_tlv(0x04, NULL))); /* 149 */
+            GByteArray *msg;
+            if (as_req) {
+                const char *cn[] = { "user" }, *sn[] = { "krbtgt", "EXAMPLE.ORG" };
+                GByteArray *rb = der_tlv(0xa0, der_tlv(0x03, raw("\x00\x40\x81\x00\x10", 5)));
+                rb = der_cat(rb, der_tlv(0xa1, der_principal(1, cn, 1)));
+                rb = der_cat(rb, der_tlv(0xa2, der_str(0x1b, "EXAMPLE.ORG")));
+                rb = der_cat(rb, der_tlv(0xa3, der_principal(2, sn, 2)));
+                rb = der_cat(rb, der_tlv(0xa5, der_str(0x18, "20370913024805Z")));
+                rb = der_cat(rb, der_tlv(0xa7, der_int(7)));
+                rb = der_cat(rb, der_tlv(0xa8, der_tlv(0x30, der_int(18))));
+                GByteArray *body = der_tlv(0xa1, der_int(5));
+                body = der_cat(body, der_tlv(0xa2, der_int(10)));
+                body = der_cat(body, der_tlv(0xa3, der_tlv(0x30, two)));
+                body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, rb)));
+                msg = der_tlv(0x6a, der_tlv(0x30, body));
+            } else {
+                GByteArray *body = der_tlv(0xa0, der_int(5));
+                body = der_cat(body, der_tlv(0xa1, der_int(30)));
+                body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+                body = der_cat(body, der_tlv(0xa5, der_int(0)));
+                body = der_cat(body, der_tlv(0xa6, der_int(25)));
+                body = der_cat(body, der_tlv(0xa9, der_str(0x1b, "EXAMPLE.ORG")));
+                body = der_cat(body, der_tlv(0xac, der_tlv(0x04, der_tlv(0x30, two))));
+                msg = der_tlv(0x7e, der_tlv(0x30, body));
+            }
+            g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+            g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+            g_assert_nonnull(plain);
+            g_assert_nonnull(tree);
+            g_autofree char *a = event_json(plain);
+            g_autofree char *b = event_json(tree);
+            g_assert_cmpstr(a, ==, b);
+            if (i < 7) { /* the plain shapes */
+                g_assert_false(tw_event_has(plain, "decode_status"));
+                const char *key = as_req ? "padata" : "e_data_padata";
+                g_assert_cmpint(ilist_at(plain, key, 1), ==, 149);
+            }
+            for (gsize n = 2; n < msg->len; n += 3) {
+                guint8 *cut = g_memdup2(msg->data, n);
+                TwPacketInfo pi = pi_udp(1, 88, 50000);
+                TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+                TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+                TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+                g_autofree char *j1 = event_json(e1);
+                g_autofree char *j2 = event_json(e2);
+                g_assert_cmpstr(j1, ==, j2);
+                tw_event_free(e1);
+                tw_event_free(e2);
+                g_free(cut);
+            }
+            g_byte_array_unref(msg);
+        }
+        g_byte_array_unref(shapes[i]);
+    }
+}
+
+/* RFC 4120 5.4.1 etype (SEQUENCE OF Int32) in every shape, in an AS-REQ
+ * built here: the event is the same with and without the teaching view
+ * (which reads it element by element); the list is capped at
+ * TW_KRB5_MAX_LIST. */
+static void test_etype_list_shapes(void)
+{
+    GByteArray *long_list = g_byte_array_new();
+    for (guint i = 0; i < TW_KRB5_MAX_LIST + 5; i++)
+        long_list = der_cat(long_list, der_int((gint64)(i % 100)));
+    GByteArray *shapes[] = {
+        der_tlv(0x30, der_cat(der_cat(der_int(18), der_int(17)), der_int(23))),
+        der_tlv(0x30, NULL),
+        der_tlv(0x30, der_cat(raw("\x02\x01\x80", 3), raw("\x02\x08\x7f\xff\xff\xff\xff\xff\xff\xff", 10))),
+        der_tlv(0x30, g_byte_array_ref(long_list)),
+        der_tlv(0x30, der_cat(der_int(18), raw("\x02\x09\0\x80\0\0\0\0\0\0\x01", 11))),
+        der_tlv(0x30, der_cat(der_int(18), raw("\x02\x00", 2))),
+        der_tlv(0x30, der_cat(der_int(18), der_str(0x04, "x"))),
+        der_tlv(0x30, der_cat(der_int(18), raw("\x22\x03\x02\x01\x11", 5))),
+        der_tlv(0x31, der_cat(der_int(18), der_int(17))),
+        der_int(18),
+    };
+    g_byte_array_unref(long_list);
+    for (guint i = 0; i < G_N_ELEMENTS(shapes); i++) {
+        const char *cn[] = { "user" }, *sn[] = { "krbtgt", "EXAMPLE.ORG" };
+        GByteArray *rb = der_tlv(0xa0, der_tlv(0x03, raw("\x00\x40\x81\x00\x10", 5)));
+        rb = der_cat(rb, der_tlv(0xa1, der_principal(1, cn, 1)));
+        rb = der_cat(rb, der_tlv(0xa2, der_str(0x1b, "EXAMPLE.ORG")));
+        rb = der_cat(rb, der_tlv(0xa3, der_principal(2, sn, 2)));
+        rb = der_cat(rb, der_tlv(0xa5, der_str(0x18, "20370913024805Z")));
+        rb = der_cat(rb, der_tlv(0xa7, der_int(7)));
+        rb = der_cat(rb, der_tlv(0xa8, shapes[i]));
+        GByteArray *body = der_tlv(0xa1, der_int(5));
+        body = der_cat(body, der_tlv(0xa2, der_int(10)));
+        body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, rb)));
+        GByteArray *msg = der_tlv(0x6a, der_tlv(0x30, body));
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        if (i == 0) {
+            g_assert_cmpint(ilist_at(plain, "etypes", 0), ==, 18);
+            g_assert_cmpint(ilist_at(plain, "etypes", 2), ==, 23);
+        } else if (i == 2) {
+            g_assert_cmpint(ilist_at(plain, "etypes", 0), ==, -128);
+            g_assert_cmpint(ilist_at(plain, "etypes", 1), ==, G_MAXINT64);
+        } else if (i == 3) {
+            const TwField *f = tw_event_get(plain, "etypes");
+            g_assert_nonnull(f);
+            g_assert_cmpuint(f->v.ilist->len, ==, TW_KRB5_MAX_LIST);
+            g_assert_cmpint(ilist_at(plain, "etypes", TW_KRB5_MAX_LIST - 1), ==, (TW_KRB5_MAX_LIST - 1) % 100);
+        }
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -970,5 +1680,15 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/many-pending", test_many_pending);
     g_test_add_func("/krb5/long-principal-names", test_long_principal_names);
     g_test_add_func("/krb5/udp-snaplen", test_udp_snaplen);
+    g_test_add_func("/krb5/padata-lists-capped", test_padata_lists_capped);
+    g_test_add_func("/krb5/ticket-name-lengths", test_ticket_name_lengths);
+    g_test_add_func("/krb5/field-identifiers", test_field_identifiers);
+    g_test_add_func("/krb5/integer-forms", test_integer_forms);
+    g_test_add_func("/krb5/principal-shapes", test_principal_shapes);
+    g_test_add_func("/krb5/encrypted-data-shapes", test_encrypted_data_shapes);
+    g_test_add_func("/krb5/msg-type-field", test_msg_type_field);
+    g_test_add_func("/krb5/ticket-shapes", test_ticket_shapes);
+    g_test_add_func("/krb5/padata-shapes", test_padata_shapes);
+    g_test_add_func("/krb5/etype-list-shapes", test_etype_list_shapes);
     return g_test_run();
 }
