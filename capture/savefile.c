@@ -1,6 +1,7 @@
 /* savefile.c — classic pcap and pcapng readers.
  * pcap: draft-ietf-opsawg-pcap; pcapng: draft-ietf-opsawg-pcapng (IETF). */
 #include "savefile.h"
+#include "source-keep.h"
 
 #include <string.h>
 #include <sys/mman.h>
@@ -35,6 +36,9 @@ struct TwSavefile {
      * however big the file (the page cache keeps them, not us). */
     const guint8 *map;
     gsize map_len, pos, dropped;
+    /* tw_savefile_release_below: pages at or after this offset are still
+     * in use (records kept past the next read); G_MAXUINT64: none. */
+    guint64 keep_from;
     guint64 records;
 };
 
@@ -79,6 +83,7 @@ static int read_exact(TwSavefile *sf, void *p, gsize n, gsize *got)
         return *got == n ? 1 : *got == 0 ? 0 : -1;
     }
     *got = fread(p, 1, n, sf->fp);
+    sf->pos += *got;
     if (*got == n)
         return 1;
     return *got == 0 && !ferror(sf->fp) ? 0 : -1;
@@ -125,10 +130,11 @@ static void try_map(TwSavefile *sf)
  * the read position once there are enough of them. */
 static void drop_consumed(TwSavefile *sf)
 {
-    if (sf->pos - sf->dropped < TW_SAVEFILE_MAP_DROP)
+    gsize limit = sf->keep_from < sf->pos ? (gsize)sf->keep_from : sf->pos;
+    if (limit < sf->dropped || limit - sf->dropped < TW_SAVEFILE_MAP_DROP)
         return;
     gsize page = (gsize)sysconf(_SC_PAGESIZE);
-    gsize upto = sf->pos / page * page;
+    gsize upto = limit / page * page;
     if (upto > sf->dropped &&
         madvise((void *)(sf->map + sf->dropped), upto - sf->dropped, MADV_DONTNEED) == 0)
         sf->dropped = upto;
@@ -429,6 +435,7 @@ TwSavefile *tw_savefile_open(FILE *fp, const char *name, GError **err)
     sf->fp = fp;
     sf->name = g_strdup(name);
     sf->ifaces = g_array_new(FALSE, TRUE, sizeof(Iface));
+    sf->keep_from = G_MAXUINT64;
     try_map(sf);
     if (!sf->map)
         setvbuf(fp, NULL, _IOFBF, 1 << 20);
@@ -471,6 +478,28 @@ int tw_savefile_next(TwSavefile *sf, TwSavefileRecord *rec, GError **err)
     if (r > 0)
         sf->records++;
     return r;
+}
+
+bool tw_savefile_mapped(const TwSavefile *sf)
+{
+    return sf->map != NULL;
+}
+
+guint64 tw_savefile_pos(const TwSavefile *sf)
+{
+    return sf->pos;
+}
+
+void tw_savefile_release_below(TwSavefile *sf, guint64 below)
+{
+    sf->keep_from = below;
+}
+
+void tw_savefile_retire(TwSavefile *sf)
+{
+    if (sf->fp && sf->fp != stdin)
+        fclose(sf->fp);
+    sf->fp = NULL;
 }
 
 int tw_savefile_first_linktype(const TwSavefile *sf)

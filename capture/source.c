@@ -10,6 +10,7 @@
  * mid-record yields every whole frame before the cut, then an error. */
 #include "source.h"
 #include "savefile.h"
+#include "source-keep.h"
 #include "decompress.h"
 #include "fanout.h"
 
@@ -51,6 +52,13 @@ struct TwSource {
     gint64 since_us;          /* parent: the group was complete from then on */
     _Atomic guint64 next_no;  /* parent: frame numbers of the run */
     int fanout_mode;
+    /* tw_source_keep: files read to their end whose frames may still be in
+     * use (TwSavefile, retired), each with its end's mark; the mark of the
+     * current file's first byte */
+    bool keep;
+    GPtrArray *retired;
+    GArray *retired_end; /* guint64 */
+    guint64 mark_base;
 };
 
 GQuark tw_source_error_quark(void);
@@ -134,6 +142,8 @@ static bool open_file(TwSource *s, const char *path, GError **err)
     }
     tw_savefile_free(s->file);
     s->file = sf;
+    if (s->keep)
+        tw_savefile_release_below(sf, 0); /* until tw_source_release says */
     g_free(s->current);
     s->current = g_strdup(shown);
     s->file_frame_no = 0;
@@ -182,7 +192,16 @@ static int next_file_frame(TwSource *s, TwFrame *out, GError **err)
             return -1;
         }
         if (r == 0) {
-            g_clear_pointer(&s->file, tw_savefile_free);
+            guint64 end = s->mark_base + tw_savefile_pos(s->file);
+            if (s->keep && tw_savefile_mapped(s->file) && s->file_frame_no) {
+                /* Its frames may be in a batch still: mapped until released. */
+                tw_savefile_retire(s->file);
+                g_ptr_array_add(s->retired, g_steal_pointer(&s->file));
+                g_array_append_val(s->retired_end, end);
+            } else {
+                g_clear_pointer(&s->file, tw_savefile_free);
+            }
+            s->mark_base = end + 1; /* the next file's marks are all later */
             if (!s->paths[s->next_path])
                 return 0;
             if (!open_file(s, s->paths[s->next_path++], err))
@@ -210,6 +229,42 @@ static int next_file_frame(TwSource *s, TwFrame *out, GError **err)
         s->frames_out++;
         return 1;
     }
+}
+
+void tw_source_keep(TwSource *s)
+{
+    if (s->live || s->keep)
+        return;
+    s->keep = true;
+    s->retired = g_ptr_array_new_with_free_func((GDestroyNotify)tw_savefile_free);
+    s->retired_end = g_array_new(FALSE, FALSE, sizeof(guint64));
+    if (s->file)
+        tw_savefile_release_below(s->file, 0);
+}
+
+bool tw_source_kept(const TwSource *s)
+{
+    return s->keep && s->file && tw_savefile_mapped(s->file);
+}
+
+guint64 tw_source_mark(const TwSource *s)
+{
+    return s->mark_base + (s->file ? tw_savefile_pos(s->file) : 0);
+}
+
+void tw_source_release(TwSource *s, guint64 mark)
+{
+    if (!s->keep)
+        return;
+    guint done = 0;
+    while (done < s->retired->len && g_array_index(s->retired_end, guint64, done) <= mark)
+        done++;
+    if (done) {
+        g_ptr_array_remove_range(s->retired, 0, done);
+        g_array_remove_range(s->retired_end, 0, done);
+    }
+    if (s->file && mark >= s->mark_base)
+        tw_savefile_release_below(s->file, mark - s->mark_base);
 }
 
 void tw_source_set_max_frames(TwSource *s, guint64 n)
@@ -573,6 +628,10 @@ void tw_source_free(TwSource *s)
     if (s->nmembers || s->members)
         g_mutex_clear(&s->stats_lock);
     tw_savefile_free(s->file);
+    if (s->retired)
+        g_ptr_array_unref(s->retired);
+    if (s->retired_end)
+        g_array_unref(s->retired_end);
     if (s->programs)
         g_hash_table_unref(s->programs);
     g_strfreev(s->paths);

@@ -2,8 +2,10 @@
  * the order of one pipeline (see workers.h for why the result does not
  * depend on the number of threads).
  *
- * The calling thread reads batches of frames (copied: a source's frame is
- * valid only until its next call) into SLOTS slots; the workers, and the
+ * The calling thread reads batches of frames into SLOTS slots (a mapped
+ * file's frames where they are, kept mapped until their batch is merged:
+ * source-keep.h; others copied, a source's frame being valid only until
+ * its next call); the workers, and the
  * calling thread when it has nothing else to do, dissect them shard by
  * shard while it reads the next and merges the finished ones (run_sharded).
  * Measured with the waiting times of each thread: with two slots and a
@@ -13,6 +15,7 @@
 #include "workers.h"
 #include "notify.h"
 #include "pipeline.h"
+#include "source-keep.h"
 #include "dissectors/framer.h"
 #include "core/tw-limits.h"
 
@@ -74,7 +77,7 @@ typedef struct {
     TwFrame *frames;
     gint64 *ts;      /* frames[i].ts_us, packed: every shard scans them for its ticks */
     guint8 *shard_of;
-    gsize *offset; /* frame bytes at arena + offset */
+    gsize *offset; /* frame bytes at arena + offset; KEPT: where the source has them */
     TwFrameHeaders *hdr; /* each frame's, decoded once: for its shard, then its pipeline */
     /* Several workers (batch_index): ts_max[i] is the latest of ts[0..i],
      * and the frames of shard s are own[own_at[s]] to own[own_at[s + 1]]
@@ -86,6 +89,8 @@ typedef struct {
     guint n, cap;
     guint8 *arena;
     gsize used, arena_cap;
+    gsize bytes;      /* of every frame, kept or copied (BATCH_BYTES) */
+    guint64 mark_end; /* tw_source_mark after its last frame: released once merged */
     bool finish; /* the end of input: every shard finishes (n is 0) */
     guint left;  /* shards that have not dissected it yet (under TwWorkers.lock) */
 } Batch;
@@ -556,10 +561,24 @@ static void batch_index(Batch *b)
         b->own[count[b->shard_of[i]]++] = i;
 }
 
-static void batch_add(Batch *b, const TwFrame *f)
+/* offset of a frame the source keeps (source-keep.h): read in place. */
+#define KEPT G_MAXSIZE
+
+static void batch_add(Batch *b, const TwFrame *f, bool kept)
 {
     if (b->n == b->cap)
         batch_grow(b, b->cap ? b->cap * 2 : BATCH_FRAMES);
+    b->frames[b->n] = *f;
+    b->ts[b->n] = f->ts_us;
+    b->bytes += f->caplen;
+    if (kept) {
+        /* Its bytes stay where they are: decoded now, while the record
+         * the source just read is in the cache. */
+        tw_frame_headers(&b->frames[b->n], &b->hdr[b->n]);
+        b->shard_of[b->n] = (guint8)tw_workers_shard_of(&b->hdr[b->n]);
+        b->offset[b->n++] = KEPT;
+        return;
+    }
     if (f->caplen > b->arena_cap - b->used) {
         gsize want = b->arena_cap ? b->arena_cap : BATCH_BYTES;
         while (f->caplen > want - b->used)
@@ -569,8 +588,6 @@ static void batch_add(Batch *b, const TwFrame *f)
     }
     if (f->caplen) /* a frame of 0 captured bytes: the arena may not exist yet (memcpy of NULL is UB) */
         memcpy(b->arena + b->used, f->data, f->caplen);
-    b->frames[b->n] = *f;
-    b->ts[b->n] = f->ts_us;
     b->offset[b->n] = b->used;
     b->used += f->caplen;
     b->n++;
@@ -586,6 +603,7 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
 {
     b->n = 0;
     b->used = 0;
+    b->bytes = 0;
     b->finish = false;
     int r = 1;
     TwFrame f;
@@ -606,7 +624,7 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
         }
         return r;
     }
-    while (b->n < BATCH_FRAMES && b->used < BATCH_BYTES) {
+    while (b->n < BATCH_FRAMES && b->bytes < BATCH_BYTES) {
         if (stop && *stop) {
             r = 0;
             break;
@@ -616,10 +634,13 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
             break;
         if (w->cfg.on_frame)
             w->cfg.on_frame(&f, src, w->cfg.frame_user);
-        batch_add(b, &f);
+        batch_add(b, &f, tw_source_kept(src));
     }
+    b->mark_end = tw_source_mark(src);
     /* The arena moves no more: the headers are decoded where the bytes stay. */
     for (guint i = 0; i < b->n; i++) {
+        if (b->offset[i] == KEPT)
+            continue; /* decoded already (batch_add) */
         b->frames[i].data = b->arena + b->offset[i];
         tw_frame_headers(&b->frames[i], &b->hdr[i]);
         b->shard_of[i] = tw_workers_shard_of(&b->hdr[i]);
@@ -654,12 +675,19 @@ static int run_sharded(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop,
     bool ended = false;    /* no more frames to read */
     bool finishing = false; /* the finish batch is given */
     guint me = w->nthreads;
+    /* A batch's frames of a mapped file are read where they are, not
+     * copied (1 GiB on the DC mix): mapped until the batch is merged. */
+    tw_source_keep(src);
     pthread_mutex_lock(&w->lock);
     for (;;) {
         if (merged < w->filled && w->batch[merged % SLOTS].left == 0) {
             Batch *b = &w->batch[merged % SLOTS];
             pthread_mutex_unlock(&w->lock);
             merge_slot(w, (guint)(merged % SLOTS), ALL_SHARDS);
+            /* Every shard is done with its frames, and batches are merged
+             * in the order they were read. */
+            if (!b->finish)
+                tw_source_release(src, b->mark_end);
             pthread_mutex_lock(&w->lock);
             merged++;
             if (b->finish)
