@@ -331,6 +331,21 @@ static void finish_all(TwWorkers *w, guint slot)
     tw_framer_pool_use(NULL);
 }
 
+/* Asks for a frame's first 2 KiB (a whole Ethernet frame) in the cache.
+ * A frame read in place from a mapped file (source-keep.h) is otherwise
+ * first touched by the dissecting thread, a miss per line with little
+ * else in flight (the checksum reads them all): that made the same work
+ * cost 5 % more CPU than the copy it replaced (dc256, --workers 2).  The
+ * reading thread asks for every frame it reads (many misses at once, as
+ * the copy had: the lines then wait in the shared cache), and a shard for
+ * its next frame while it dissects this one: 5 % less than the copy. */
+static inline void prefetch_frame(const TwFrame *f)
+{
+    guint32 n = f->caplen < 2048 ? f->caplen : 2048;
+    for (guint32 at = 0; at < n; at += 64)
+        __builtin_prefetch(f->data + at);
+}
+
 /* Several workers: shard s dissects batch `seq` — its own frames, and the
  * capture time of the others where something of the shard is due (the
  * same calls, in the same order, as one pipeline per shard makes) — or
@@ -366,6 +381,8 @@ static void dissect_shard(TwWorkers *w, guint s, guint64 seq)
             if (j == b->n)
                 break;
             sh->pos = j;
+            if (o + 1 < b->own_at[s + 1])
+                prefetch_frame(&b->frames[b->own[o + 1]]);
             tw_pipeline_frame_decoded(sh->pl, &b->frames[j], &b->hdr[j]);
             deadline = tw_pipeline_next_deadline(sh->pl);
             i = j + 1;
@@ -574,6 +591,7 @@ static void batch_add(Batch *b, const TwFrame *f, bool kept)
     if (kept) {
         /* Its bytes stay where they are: decoded now, while the record
          * the source just read is in the cache. */
+        prefetch_frame(f);
         tw_frame_headers(&b->frames[b->n], &b->hdr[b->n]);
         b->shard_of[b->n] = (guint8)tw_workers_shard_of(&b->hdr[b->n]);
         b->offset[b->n++] = KEPT;
