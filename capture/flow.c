@@ -15,11 +15,44 @@ typedef struct {
 
 #define INDEX_MIN 64u
 
+/* An LRU list, oldest first, linked through the flows (lru_prev/lru_next). */
+typedef struct {
+    TwFlow *head, *tail;
+} Lru;
+
+static inline void lru_push_tail(Lru *q, TwFlow *f)
+{
+    f->lru_next = NULL;
+    f->lru_prev = q->tail;
+    if (q->tail)
+        q->tail->lru_next = f;
+    else
+        q->head = f;
+    q->tail = f;
+}
+
+static inline void lru_unlink(Lru *q, TwFlow *f)
+{
+    if (f->lru_prev)
+        f->lru_prev->lru_next = f->lru_next;
+    else
+        q->head = f->lru_next;
+    if (f->lru_next)
+        f->lru_next->lru_prev = f->lru_prev;
+    else
+        q->tail = f->lru_prev;
+    f->lru_prev = f->lru_next = NULL;
+}
+
 struct TwFlowTable {
     Slot *slots;
     guint mask;  /* slots - 1 (a power of two, >= INDEX_MIN) */
     guint count; /* flows indexed */
-    GQueue lru[3];     /* [0] TCP, [1] UDP awaiting a reply, [2] UDP answered; oldest first */
+    Lru lru[3];        /* [0] TCP, [1] UDP awaiting a reply, [2] UDP answered */
+    /* Closed flows kept for the next inserts (TW_FLOW_FREE_MAX), through
+     * lru_next: no allocator round trip per flow, and memory still warm. */
+    TwFlow *free_list;
+    guint nfree;
     TwFlowCloseFn on_close;
     void *user;
     TwCapNotify *notify;
@@ -163,8 +196,6 @@ TwFlowTable *tw_flow_table_new(TwFlowCloseFn on_close, void *user, TwCapNotify *
     TwFlowTable *t = g_new0(TwFlowTable, 1);
     t->slots = g_new0(Slot, INDEX_MIN);
     t->mask = INDEX_MIN - 1;
-    for (int i = 0; i < 3; i++)
-        g_queue_init(&t->lru[i]);
     t->on_close = on_close;
     t->user = user;
     t->notify = notify;
@@ -188,13 +219,19 @@ TwFlow *tw_flow_lookup(TwFlowTable *t, const TwFlowKey *key)
 void tw_flow_close(TwFlowTable *t, TwFlow *flow, TwFlowEnd why)
 {
     index_remove(t, flow);
-    g_queue_unlink(&t->lru[flow->lru_queue], &flow->lru);
+    lru_unlink(&t->lru[flow->lru_queue], flow);
     if (t->on_close)
         t->on_close(flow, why, t->user);
     tw_tcp_dir_clear(&flow->tcp[0]);
     tw_tcp_dir_clear(&flow->tcp[1]);
     t->state_total -= TW_FLOW_BASE_BYTES + flow->state_bytes;
-    g_free(flow);
+    if (t->nfree < TW_FLOW_FREE_MAX) {
+        flow->lru_next = t->free_list;
+        t->free_list = flow;
+        t->nfree++;
+    } else {
+        g_free(flow);
+    }
 }
 
 /* The least recently seen flow of the three LRU lists. */
@@ -202,7 +239,7 @@ static TwFlow *oldest_flow(TwFlowTable *t)
 {
     TwFlow *victim = NULL;
     for (int i = 0; i < 3; i++) {
-        TwFlow *h = t->lru[i].head ? t->lru[i].head->data : NULL;
+        TwFlow *h = t->lru[i].head;
         if (h && (!victim || h->last_ts < victim->last_ts))
             victim = h;
     }
@@ -271,15 +308,23 @@ TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us)
         }
         tw_flow_close(t, victim, TW_FLOW_EVICTED);
     }
-    TwFlow *f = g_new0(TwFlow, 1);
+    TwFlow *f = t->free_list;
+    if (f) {
+        /* As new as g_new0's: every field zero (tw_tcp_dir_clear left
+         * nothing allocated, on_close nothing of the parser). */
+        t->free_list = f->lru_next;
+        t->nfree--;
+        memset(f, 0, sizeof *f);
+    } else {
+        f = g_new0(TwFlow, 1);
+    }
     f->key = *key;
     f->last_ts = ts_us;
-    f->lru.data = f;
     tw_tcp_dir_init(&f->tcp[0]);
     tw_tcp_dir_init(&f->tcp[1]);
     index_add(t, f);
     f->lru_queue = lru_index(f);
-    g_queue_push_tail_link(&t->lru[f->lru_queue], &f->lru);
+    lru_push_tail(&t->lru[f->lru_queue], f);
     t->state_total += TW_FLOW_BASE_BYTES;
     tw_cap_count(t->notify, "flows.created", 1);
     return f;
@@ -290,15 +335,15 @@ void tw_flow_touch(TwFlowTable *t, TwFlow *flow, gint64 ts_us)
     /* Capture time may step back (merged captures): keep the maximum. */
     if (ts_us > flow->last_ts)
         flow->last_ts = ts_us;
-    GQueue *q = &t->lru[flow->lru_queue];
+    Lru *q = &t->lru[flow->lru_queue];
     guint8 want = lru_index(flow); /* udp_answered may have changed */
     if (want != flow->lru_queue) {
-        g_queue_unlink(q, &flow->lru);
+        lru_unlink(q, flow);
         flow->lru_queue = want;
-        g_queue_push_tail_link(&t->lru[want], &flow->lru);
-    } else if (q->tail != &flow->lru) {
-        g_queue_unlink(q, &flow->lru);
-        g_queue_push_tail_link(q, &flow->lru);
+        lru_push_tail(&t->lru[want], flow);
+    } else if (q->tail != flow) {
+        lru_unlink(q, flow);
+        lru_push_tail(q, flow);
     }
 }
 
@@ -306,7 +351,7 @@ void tw_flow_expire(TwFlowTable *t, gint64 now_us, guint max)
 {
     for (int i = 0; i < 3; i++) {
         for (guint n = 0; n < max && t->lru[i].head; n++) {
-            TwFlow *f = t->lru[i].head->data;
+            TwFlow *f = t->lru[i].head;
             if (!tw_time_passed(now_us, f->last_ts, idle_of(i, f)))
                 break;
             if (!f->closed)
@@ -324,7 +369,7 @@ gint64 tw_flow_next_expiry(const TwFlowTable *t)
     for (int i = 0; i < 3; i++) {
         if (!t->lru[i].head)
             continue;
-        const TwFlow *f = t->lru[i].head->data;
+        const TwFlow *f = t->lru[i].head;
         gint64 idle = idle_of(i, f);
         gint64 d = f->last_ts > G_MAXINT64 - idle ? G_MAXINT64 : f->last_ts + idle;
         if (d < next)
@@ -342,7 +387,7 @@ void tw_flow_close_all(TwFlowTable *t)
 {
     for (int i = 0; i < 3; i++)
         while (t->lru[i].head)
-            tw_flow_close(t, t->lru[i].head->data, TW_FLOW_END);
+            tw_flow_close(t, t->lru[i].head, TW_FLOW_END);
 }
 
 guint tw_flow_count(const TwFlowTable *t)
@@ -355,6 +400,11 @@ void tw_flow_table_free(TwFlowTable *t)
     if (!t)
         return;
     tw_flow_close_all(t);
+    while (t->free_list) {
+        TwFlow *f = t->free_list;
+        t->free_list = f->lru_next;
+        g_free(f);
+    }
     g_free(t->slots);
     g_free(t);
 }

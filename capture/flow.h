@@ -50,7 +50,7 @@ typedef struct TwFlow {
     gint64 last_ts;
     guint64 touch_no;    /* input position (frame number) of the last touch: the LRU order */
     guint64 state_bytes; /* parser state charged through tw_mem_charge */
-    GList lru;
+    struct TwFlow *lru_prev, *lru_next; /* its LRU list (flow.c); lru_next: the free list's too */
     TwTcpDir tcp[2];     /* by direction */
     TwFlowLast last[2];  /* by direction */
     char addr_str[2][TW_ADDR_STRLEN]; /* by key side, formatted on first use */

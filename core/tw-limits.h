@@ -121,6 +121,9 @@
  * hash-table and list links, the parser's base state.  Charged to the
  * budget above for every flow, so that many small flows count too. */
 #define TW_FLOW_BASE_BYTES 1024u
+/* Not a cap but a memory bound: closed flows a table keeps for reuse (each
+ * sizeof(TwFlow)); past it they are freed. */
+#define TW_FLOW_FREE_MAX 64u
 /* Idle timeouts (capture time).  When reached: the flow retires
  * (flows.expired) as at its end; a connection silent longer is split in
  * two, the second half picked up mid-stream. */
