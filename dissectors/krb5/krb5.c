@@ -275,10 +275,10 @@ static void append_capped(Krb *k, const char *key, gint64 v)
         if (a->len < TW_KRB5_MAX_LIST)
             g_array_append_val(a, v);
     } else {
-        /* tw_event_append_int's new list, the array kept */
-        a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), 8);
-        g_array_append_val(a, v);
-        tw_event_take_intlist(k->ev, key, a);
+        /* tw_event_append_int's new list (from the thread's pool of emptied
+         * lists, core/event.c), the array kept */
+        tw_event_append_int(k->ev, key, v);
+        a = tw_event_get(k->ev, key)->v.ilist;
     }
     if (k->lev == k->ev) {
         k->lkey = key;
@@ -816,7 +816,8 @@ static gint64 int_octets(const guint8 *b, gsize n)
 
 /* The TLV at p (n bytes there) has a plain header (tw_der_plain_header)
  * with identifier octet id and fills the n bytes exactly: *c, *cn its content. */
-static bool plain_exact(const guint8 *p, gsize n, guint8 id, const guint8 **c, gsize *cn)
+static inline __attribute__((always_inline)) bool plain_exact(const guint8 *p, gsize n, guint8 id,
+                                                             const guint8 **c, gsize *cn)
 {
     gsize len, hdr;
     if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != id || hdr + len != n)
@@ -851,23 +852,37 @@ static bool principal_plain(const TwDerTlv *v, guint d, NameBuild *nb)
     n -= hdr0 + len0;
     if (!plain_exact(p, n, 0xa1, &q, &qn) || !plain_exact(q, qn, 0x30, &seq, &seq_n))
         return false;
-    for (gsize off = 0, len, hdr; off < seq_n; off += hdr + len)
-        if (!tw_der_plain_header(seq + off, seq_n - off, &len, &hdr) || (seq[off] & 0xe0) != 0 ||
-            !tw_der_ascii_text(seq + off + hdr, len))
-            return false;
-    nb->pn.type = type;
+    /* each KerberosString joined as name_component does, in the one pass
+     * that checks it; a shape the walk must read undoes the joining */
+    gsize len_at = nb->len;
+    bool any_at = nb->any, cut_at = nb->pn.cut;
     guint i = 0;
-    for (gsize off = 0, len = 0, hdr = 0; off < seq_n; off += hdr + len, i++) {
-        tw_der_plain_header(seq + off, seq_n - off, &len, &hdr);
+    for (gsize off = 0, len, hdr; off < seq_n; off += hdr + len, i++) {
+        if (!tw_der_plain_header(seq + off, seq_n - off, &len, &hdr) || (seq[off] & 0xe0) != 0 ||
+            !tw_der_ascii_text(seq + off + hdr, len)) {
+            nb->len = len_at;
+            nb->any = any_at;
+            nb->pn.cut = cut_at;
+            return false;
+        }
         if (i >= TW_KRB5_MAX_NAME_COMPONENTS) { /* as name_component */
             nb->pn.cut = true;
             continue;
         }
-        if (nb->any)
+        if (nb->any && len + 1 <= nb->cap - nb->len) {
+            nb->text[nb->len++] = '/';
+        } else if (nb->any) {
             name_append(nb, "/", 1);
-        name_append(nb, (const char *)seq + off + hdr, len);
+        }
+        if (len <= nb->cap - nb->len) {
+            memcpy(nb->text + nb->len, seq + off + hdr, len);
+            nb->len += len;
+        } else {
+            name_append(nb, (const char *)seq + off + hdr, len);
+        }
         nb->any = true;
     }
+    nb->pn.type = type;
     return true;
 }
 
@@ -1275,9 +1290,17 @@ static bool dec_etype_list(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guin
     EtypeList list;
     list.n = 0;
     if ((!k->tree && etype_list_plain(v, d, &list)) || seq_of_field(k, f, v, d, td, &list)) {
-        GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), list.n);
-        g_array_append_vals(a, list.v, list.n);
-        tw_event_take_intlist(k->ev, f->key, a);
+        if (list.n == 0 || tw_event_has(k->ev, f->key)) {
+            /* empty, or a second etype field: a new list in the old one's place */
+            GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), list.n);
+            g_array_append_vals(a, list.v, list.n);
+            tw_event_take_intlist(k->ev, f->key, a);
+            return true;
+        }
+        /* the first value makes the list (tw_event_append_int: from the
+         * thread's pool of emptied lists), the rest go in one copy */
+        tw_event_append_int(k->ev, f->key, list.v[0]);
+        g_array_append_vals(tw_event_get(k->ev, f->key)->v.ilist, list.v + 1, list.n - 1);
     }
     return true;
 }

@@ -1198,6 +1198,10 @@ static void test_principal_shapes(void)
         { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)),
                                 der_tlv(0xa1, der_tlv(0x30, der_cat(der_str(0x0c, "utf8"), der_str(0x02, "int")))))), "utf8/int" },
         { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "caf\xc3\xa9"))))), "caf\xc3\xa9" },
+        /* a plain component, then one the walk must read: joined once */
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)),
+                                der_tlv(0xa1, der_tlv(0x30, der_cat(der_str(0x1b, "ok"), der_str(0x1b, "caf\xc3\xa9")))))),
+          "ok/caf\xc3\xa9" },
         { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x1b\x03" "a\0b", 5))))), "a\xef\xbf\xbd" "b" },
         { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x1b\x02" "a\xff", 4))))), "a\xef\xbf\xbd" },
         { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x80\x01" "a", 3))))), NULL },
@@ -1643,6 +1647,31 @@ static void test_etype_list_shapes(void)
     }
 }
 
+/* A KDC-REQ-BODY with the etype field twice: the second list replaces the
+ * first (a field present twice: the last value wins, as the walker says). */
+static void test_etype_list_twice(void)
+{
+    const char *sn[] = { "krbtgt", "EXAMPLE.ORG" };
+    GByteArray *rb = der_tlv(0xa2, der_str(0x1b, "EXAMPLE.ORG"));
+    rb = der_cat(rb, der_tlv(0xa3, der_principal(2, sn, 2)));
+    rb = der_cat(rb, der_tlv(0xa7, der_int(7)));
+    rb = der_cat(rb, der_tlv(0xa8, der_tlv(0x30, der_cat(der_int(18), der_int(17)))));
+    rb = der_cat(rb, der_tlv(0xa8, der_tlv(0x30, der_int(23))));
+    GByteArray *body = der_tlv(0xa1, der_int(5));
+    body = der_cat(body, der_tlv(0xa2, der_int(10)));
+    body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, rb)));
+    GByteArray *msg = der_tlv(0x6a, der_tlv(0x30, body));
+    for (guint tree = 0; tree < 2; tree++) {
+        g_autoptr(TwEvent) ev = parse(msg->data, msg->len, tree);
+        g_assert_nonnull(ev);
+        const TwField *f = tw_event_get(ev, "etypes");
+        g_assert_nonnull(f);
+        g_assert_cmpuint(f->v.ilist->len, ==, 1);
+        g_assert_cmpint(ilist_at(ev, "etypes", 0), ==, 23);
+    }
+    g_byte_array_unref(msg);
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -1690,5 +1719,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/ticket-shapes", test_ticket_shapes);
     g_test_add_func("/krb5/padata-shapes", test_padata_shapes);
     g_test_add_func("/krb5/etype-list-shapes", test_etype_list_shapes);
+    g_test_add_func("/krb5/etype-list-twice", test_etype_list_twice);
     return g_test_run();
 }
