@@ -405,10 +405,28 @@ static const char *ap_options_note(gint64 opts)
     return NULL;
 }
 
+/* The decimal digits of b (0..255) at t; returns the end. */
+static char *put_octet_dec(char *t, guint b)
+{
+    if (b >= 100)
+        *t++ = (char)('0' + b / 100);
+    if (b >= 10)
+        *t++ = (char)('0' + b / 10 % 10);
+    *t++ = (char)('0' + b % 10);
+    return t;
+}
+
 static char *format_address(gint64 type, const guint8 *a, gsize n)
 {
-    if (type == 2 && n == 4)
-        return g_strdup_printf("%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+    if (type == 2 && n == 4) { /* "%u.%u.%u.%u" */
+        char buf[16], *t = buf;
+        for (int i = 0; i < 4; i++) {
+            if (i)
+                *t++ = '.';
+            t = put_octet_dec(t, a[i]);
+        }
+        return g_strndup(buf, (gsize)(t - buf));
+    }
     if (type == 24 && n == 16) {
         GString *s = g_string_new(NULL);
         for (int i = 0; i < 16; i += 2)
@@ -419,6 +437,8 @@ static char *format_address(gint64 type, const guint8 *a, gsize n)
         gsize m = n;
         while (m > 0 && (a[m - 1] == ' ' || a[m - 1] == 0))
             m--;
+        if (tw_der_ascii_text(a, m)) /* octets_text's copy, with nothing to replace */
+            return g_strndup((const char *)a, m);
         return octets_text(a, m);
     }
     GString *s = g_string_new(NULL);
@@ -824,6 +844,34 @@ static inline __attribute__((always_inline)) bool plain_exact(const guint8 *p, g
         return false;
     *c = p + hdr;
     *cn = len;
+    return true;
+}
+
+/* The SEQUENCE { [t] INTEGER, [t+1] OCTET STRING } of RFC 4120 5.2.7
+ * PA-DATA (t = 1) and 5.2.5 HostAddress (t = 0) exactly as the RFC writes
+ * it: every header plain, the INTEGER 1..8 octets, all captured, what the
+ * walk of the pair's table reads without an error.  Its integer and its
+ * octets (*val_n bytes at *val), and true; false for anything else.  d is
+ * the walk's depth (walk_value's): its reads must be within
+ * TW_DER_MAX_DEPTH. */
+static inline __attribute__((always_inline)) bool int_octets_pair_plain(const TwDerTlv *e, guint d, guint8 t,
+                                                                      gint64 *x, const guint8 **val,
+                                                                      gsize *val_n)
+{
+    const TwCursor *c = &e->content;
+    if (e->cls != TW_DER_UNIVERSAL || e->tag != TW_DER_TAG_SEQUENCE || !e->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p, *ty, *q;
+    gsize n = c->len, len, hdr, ty_n, qn;
+    if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != (0xa0 | t) ||
+        !plain_exact(p + hdr, len, 0x02, &ty, &ty_n) || ty_n - 1 >= 8)
+        return false;
+    p += hdr + len;
+    n -= hdr + len;
+    if (!plain_exact(p, n, 0xa0 | (t + 1), &q, &qn) || !plain_exact(q, qn, 0x04, val, val_n))
+        return false;
+    *x = int_octets(ty, ty_n);
     return true;
 }
 
@@ -1340,7 +1388,10 @@ static bool host_address_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, v
 {
     GPtrArray *list = rec;
     HostAddrRec ha = { .type = -1 };
-    if (!walk_value(k, &host_address_type, e, d, td, &ha))
+    /* RFC 4120 5.2.5 HostAddress in its plain shape (int_octets_pair_plain)
+     * read in one step when no tree is asked; else the table walk */
+    if ((k->tree || !int_octets_pair_plain(e, d, 0, &ha.type, &ha.bytes, &ha.n)) &&
+        !walk_value(k, &host_address_type, e, d, td, &ha))
         return false;
     if (ha.bytes) {
         char *s = format_address(ha.type, ha.bytes, ha.n);
@@ -1650,20 +1701,12 @@ KRB_TYPE(pa_data_type, "PA-DATA", "RFC 4120 5.2.7",
  * true; false (nothing done) for anything else.  d is the walk's depth. */
 static bool pa_data_plain(Krb *k, const TwDerTlv *e, guint d, guint td, TypedRec *pa)
 {
-    const TwCursor *c = &e->content;
-    if (e->cls != TW_DER_UNIVERSAL || e->tag != TW_DER_TAG_SEQUENCE || !e->constructed || c->status != TW_OK ||
-        c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
+    const guint8 *val;
+    gsize val_n;
+    gint64 type;
+    if (!int_octets_pair_plain(e, d, 1, &type, &val, &val_n))
         return false;
-    const guint8 *p = c->p, *ty, *q, *val;
-    gsize n = c->len, len, hdr, ty_n, qn, val_n;
-    if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != 0xa1 || !plain_exact(p + hdr, len, 0x02, &ty, &ty_n) ||
-        ty_n - 1 >= 8)
-        return false;
-    p += hdr + len;
-    n -= hdr + len;
-    if (!plain_exact(p, n, 0xa2, &q, &qn) || !plain_exact(q, qn, 0x04, &val, &val_n))
-        return false;
-    pa->type = int_octets(ty, ty_n);
+    pa->type = type;
     append_capped(k, pa->list_key, pa->type);
     padata_value(k, pa, val, val_n, val_n, d + 3, td);
     return true;

@@ -1511,6 +1511,10 @@ static void test_padata_shapes(void)
         der_tlv(0x30, der_cat(der_tlv(0x81, der_int(3)), der_tlv(0xa2, der_str(0x04, "salt")))),
         der_tlv(0x30, der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0x82, der_str(0x04, "salt")))),
         der_tlv(0x30, der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0xa2, der_cat(der_str(0x04, "salt"), raw("\x05\x00", 2))))),
+        /* HostAddress's tags ([0], [1]) or [1] twice: not a plain PA-DATA */
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(3)), der_tlv(0xa1, der_str(0x04, "salt")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0xa1, der_str(0x04, "salt")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(3)), der_tlv(0xa2, der_str(0x04, "salt")))),
     };
     g_byte_array_unref(info2);
     g_byte_array_unref(ts);
@@ -1647,6 +1651,114 @@ static void test_etype_list_shapes(void)
     }
 }
 
+/* An AS-REQ built here with addresses [9] = `addrs` (freed). */
+static GByteArray *as_req_with_addresses(GByteArray *addrs)
+{
+    const char *cn[] = { "user" }, *sn[] = { "krbtgt", "EXAMPLE.ORG" };
+    GByteArray *rb = der_tlv(0xa0, der_tlv(0x03, raw("\x00\x40\x81\x00\x10", 5)));
+    rb = der_cat(rb, der_tlv(0xa1, der_principal(1, cn, 1)));
+    rb = der_cat(rb, der_tlv(0xa2, der_str(0x1b, "EXAMPLE.ORG")));
+    rb = der_cat(rb, der_tlv(0xa3, der_principal(2, sn, 2)));
+    rb = der_cat(rb, der_tlv(0xa5, der_str(0x18, "20370913024805Z")));
+    rb = der_cat(rb, der_tlv(0xa7, der_int(7)));
+    rb = der_cat(rb, der_tlv(0xa8, der_tlv(0x30, der_int(18))));
+    rb = der_cat(rb, der_tlv(0xa9, addrs));
+    GByteArray *body = der_tlv(0xa1, der_int(5));
+    body = der_cat(body, der_tlv(0xa2, der_int(10)));
+    body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, rb)));
+    return der_tlv(0x6a, der_tlv(0x30, body));
+}
+
+/* A HostAddress { [0] type, [1] the n octets at a }. */
+static GByteArray *host_address(gint64 type, const char *a, guint n)
+{
+    return der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(type)), der_tlv(0xa1, der_tlv(0x04, raw(a, n)))));
+}
+
+/* RFC 4120 5.2.5 HostAddresses in every shape: the event is the same with
+ * and without the teaching view (which reads every address with the table
+ * walker), and the plain shapes give the formatted address. */
+static void test_host_address_shapes(void)
+{
+    struct {
+        GByteArray *addrs;
+        const char *want0, *want1; /* the first two addresses; NULL: not checked */
+    } cases[] = {
+        { der_tlv(0x30, der_cat(host_address(2, "\x0a\x01\x14\x64", 4), host_address(2, "\x00\x00\x00\x00", 4))),
+          "10.1.20.100", "0.0.0.0" },
+        { der_tlv(0x30, der_cat(host_address(2, "\xff\xff\xff\xff", 4), host_address(2, "\x01\x16\x00\x09", 4))),
+          "255.255.255.255", "1.22.0.9" },
+        { der_tlv(0x30, host_address(2, "\x63\x64\xc7\x0a", 4)), "99.100.199.10", NULL },
+        { der_tlv(0x30, der_cat(host_address(20, "HOST01          ", 16), host_address(20, "WS\0\0", 4))),
+          "HOST01", "WS" },
+        { der_tlv(0x30, der_cat(host_address(20, "CAF\xc3\x89 ", 6), host_address(20, "A\0B ", 4))), "CAF\xc3\x89", "A" },
+        { der_tlv(0x30, der_cat(host_address(20, "\xff\xfe", 2), host_address(20, "    ", 4))), "\xef\xbf\xbd\xef\xbf\xbd", "" },
+        { der_tlv(0x30, der_cat(host_address(24, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16),
+                                host_address(2, "\x0a\0\0", 3))), "2001:db8:0:0:0:0:0:1", "type2:0a0000" },
+        { der_tlv(0x30, host_address(-5 & 0xff, "\x01\x02", 2)), NULL, NULL },
+        { der_tlv(0x30, NULL), NULL, NULL },
+        /* odd shapes: swapped, missing the address, an extra field, a 9-octet type,
+         * a constructed OCTET STRING, [1] primitive, a SET, long-form lengths */
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa1, der_tlv(0x04, raw("\x0a\0\0\x01", 4))),
+                                              der_tlv(0xa0, der_int(2))))), "10.0.0.1", NULL },
+        { der_tlv(0x30, der_tlv(0x30, der_tlv(0xa0, der_int(2)))), NULL, NULL },
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(2)),
+                                                      der_tlv(0xa1, der_tlv(0x04, raw("\x0a\0\0\x02", 4)))),
+                                              der_tlv(0xa2, der_int(7))))), "10.0.0.2", NULL },
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x09\0\x80\0\0\0\0\0\0\x02", 11)),
+                                              der_tlv(0xa1, der_tlv(0x04, raw("\x0a\0\0\x03", 4)))))), NULL, NULL },
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(2)),
+                                              der_tlv(0xa1, der_tlv(0x24, der_tlv(0x04, raw("\x0a\0\0\x04", 4))))))),
+          NULL, NULL },
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(2)), der_tlv(0x81, raw("\x0a\0\0\x05", 4))))),
+          NULL, NULL },
+        { der_tlv(0x30, der_tlv(0x31, der_cat(der_tlv(0xa0, der_int(2)), der_tlv(0xa1, der_tlv(0x04, raw("\x0a\0\0\x06", 4)))))),
+          NULL, NULL },
+        { der_tlv(0x30, der_cat(host_address(20, "LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-"
+                                                  "LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME", 127),
+                                host_address(2, "\x0a\0\0\x07", 4))), NULL, "10.0.0.7" },
+        { der_tlv(0x31, host_address(2, "\x0a\0\0\x08", 4)), NULL, NULL },
+        /* PA-DATA's tags ([1], [2]), or [0] twice: not a plain HostAddress */
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa1, der_int(2)), der_tlv(0xa2, der_tlv(0x04, raw("\x0a\0\0\x09", 4)))))),
+          NULL, NULL },
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(2)), der_tlv(0xa0, der_tlv(0x04, raw("\x0a\0\0\x0a", 4)))))),
+          NULL, NULL },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        GByteArray *msg = as_req_with_addresses(cases[i].addrs);
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        const TwField *f = tw_event_get(plain, "addresses");
+        if (cases[i].want0 || cases[i].want1) {
+            g_assert_nonnull(f);
+            g_assert_cmpuint(f->type, ==, TW_FIELD_STRLIST);
+            if (cases[i].want0)
+                g_assert_cmpstr(g_ptr_array_index(f->v.slist, 0), ==, cases[i].want0);
+            if (cases[i].want1)
+                g_assert_cmpstr(g_ptr_array_index(f->v.slist, 1), ==, cases[i].want1);
+        }
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
 /* A KDC-REQ-BODY with the etype field twice: the second list replaces the
  * first (a field present twice: the last value wins, as the walker says). */
 static void test_etype_list_twice(void)
@@ -1720,5 +1832,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/padata-shapes", test_padata_shapes);
     g_test_add_func("/krb5/etype-list-shapes", test_etype_list_shapes);
     g_test_add_func("/krb5/etype-list-twice", test_etype_list_twice);
+    g_test_add_func("/krb5/host-address-shapes", test_host_address_shapes);
     return g_test_run();
 }
