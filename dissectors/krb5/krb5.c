@@ -164,7 +164,7 @@ static bool open_seq(Krb *k, TwDerTlv *t, TwCursor *out)
     return true;
 }
 
-static bool get_int(Krb *k, TwDerTlv *t, gint64 *v)
+static inline __attribute__((always_inline)) bool get_int(Krb *k, TwDerTlv *t, gint64 *v)
 {
     /* tw_der_integer's plain case first: a primitive universal INTEGER of
      * 1 to 8 octets (X.690 8.3), unread and captured whole. */
@@ -591,6 +591,15 @@ static bool dec_seq_of(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td
 /* An INTEGER read into x: tree line, record slot, event key(s). */
 static void int_value(Krb *k, const KrbField *f, gint64 x, guint td, void *rec)
 {
+    if (!k->tree && !f->key2) { /* no tree line, no name: the slot and the key only */
+        if (f->out)
+            *(gint64 *)out_slot(rec, f) = x;
+        if (f->key && (f->flags & KF_APPEND))
+            append_capped(k, f->key, x);
+        else if (f->key)
+            tw_event_set_int(k->ev, f->key, x);
+        return;
+    }
     const char *label = label_of(f);
     const char *nm = f->name_of && ((k->tree && label) || f->key2) ? f->name_of(x) : NULL;
     if (label && k->tree) {
@@ -882,14 +891,23 @@ static inline __attribute__((always_inline)) bool int_octets_pair_plain(const Tw
  * without meeting an error or making a tree line.  Into nb as the walk
  * does; false (nb and v untouched) for anything else, which the walk reads.
  * d is the walk's depth: its reads must be within TW_DER_MAX_DEPTH. */
+static bool principal_plain_at(const guint8 *p, gsize n, NameBuild *nb);
+
 static bool principal_plain(const TwDerTlv *v, guint d, NameBuild *nb)
 {
     const TwCursor *c = &v->content;
     if (v->cls != TW_DER_UNIVERSAL || v->tag != TW_DER_TAG_SEQUENCE || !v->constructed || c->status != TW_OK ||
         c->off != 0 || c->len != c->reported || d + 4 > TW_DER_MAX_DEPTH)
         return false;
-    const guint8 *p = c->p, *q, *seq;
-    gsize n = c->len, len0, hdr0, qn, seq_n;
+    return principal_plain_at(c->p, c->len, nb);
+}
+
+/* principal_plain on the n content octets at p of the PrincipalName's
+ * SEQUENCE (captured whole, the depth checked by the caller). */
+static bool principal_plain_at(const guint8 *p, gsize n, NameBuild *nb)
+{
+    const guint8 *q, *seq;
+    gsize len0, hdr0, qn, seq_n;
     /* [0] name-type: the first TLV, an INTEGER filling it */
     if (!tw_der_plain_header(p, n, &len0, &hdr0) || p[0] != 0xa0 ||
         !plain_exact(p + hdr0, len0, 0x02, &q, &qn) || qn - 1 >= 8)
@@ -1002,14 +1020,23 @@ KRB_TYPE(encrypted_data_type, "EncryptedData", "RFC 4120 5.2.9",
  * octets, all captured: what the walk would read without an error.  Into
  * e as the walk does (kvno a UInt32, get_uint32); false (e untouched) for
  * anything else.  d is the walk's depth. */
+static bool encrypted_data_plain_at(const guint8 *p, gsize n, EncInfo *e);
+
 static bool encrypted_data_plain(const TwDerTlv *t, guint d, EncInfo *e)
 {
     const TwCursor *c = &t->content;
     if (t->cls != TW_DER_UNIVERSAL || t->tag != TW_DER_TAG_SEQUENCE || !t->constructed || c->status != TW_OK ||
         c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
         return false;
-    const guint8 *p = c->p, *q, *cipher;
-    gsize n = c->len, len, hdr, qn, cipher_n;
+    return encrypted_data_plain_at(c->p, c->len, e);
+}
+
+/* encrypted_data_plain on the n content octets at p of the EncryptedData's
+ * SEQUENCE (captured whole, the depth checked by the caller). */
+static bool encrypted_data_plain_at(const guint8 *p, gsize n, EncInfo *e)
+{
+    const guint8 *q, *cipher;
+    gsize len, hdr, qn, cipher_n;
     if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != 0xa0 || !plain_exact(p + hdr, len, 0x02, &q, &qn) ||
         qn - 1 >= 8)
         return false;
@@ -1123,17 +1150,6 @@ static void ticket_clear(TicketInfo *ti)
     memset(&ti->enc, 0, sizeof ti->enc);
 }
 
-/* The TLV at p (n bytes there) has a plain header and fills the n bytes:
- * into *out (tw_der_plain_tlv). */
-static bool plain_tlv_exact(const guint8 *p, gsize n, TwDerTlv *out)
-{
-    gsize len, hdr;
-    if (!tw_der_plain_header(p, n, &len, &hdr) || hdr + len != n)
-        return false;
-    tw_der_plain_tlv(p, len, hdr, out);
-    return true;
-}
-
 /* parse_ticket's common case without a tree: the Ticket's SEQUENCE exactly
  * as RFC 4120 5.3 writes it, { [0] INTEGER, [1] Realm, [2] PrincipalName,
  * [3] EncryptedData }, every header plain, the realm universal, primitive,
@@ -1147,24 +1163,32 @@ static bool ticket_plain(const TwDerTlv *v, guint d, TicketInfo *ti)
     if (v->cls != TW_DER_UNIVERSAL || v->tag != TW_DER_TAG_SEQUENCE || !v->constructed || c->status != TW_OK ||
         c->off != 0 || c->len != c->reported || d + 7 > TW_DER_MAX_DEPTH)
         return false;
-    const guint8 *p = c->p, *realm;
-    gsize n = c->len, len, hdr, realm_n;
-    TwDerTlv f[4];
-    /* [0] tkt-vno .. [3] enc-part, in order, filling the SEQUENCE */
+    const guint8 *p = c->p;
+    gsize n = c->len, len, hdr;
+    const guint8 *val[4]; /* the TLV inside each [i]: its identifier octet at val[i], */
+    gsize vhdr[4], vlen[4]; /* its header and content sizes */
+    /* [0] tkt-vno .. [3] enc-part, in order, filling the SEQUENCE; each
+     * holds one plain TLV filling it */
     for (guint i = 0; i < 4; i++) {
         if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != (0xa0 | i) ||
-            !plain_tlv_exact(p + hdr, len, &f[i]))
+            !tw_der_plain_header(p + hdr, len, &vlen[i], &vhdr[i]) || vhdr[i] + vlen[i] != len)
             return false;
+        val[i] = p + hdr;
         p += hdr + len;
         n -= hdr + len;
     }
     if (n != 0)
         return false;
-    if (f[0].cls != TW_DER_UNIVERSAL || f[0].tag != TW_DER_TAG_INTEGER || f[0].constructed || f[0].len - 1 >= 8)
+    /* tkt-vno: a universal primitive INTEGER of 1..8 octets */
+    if (val[0][0] != 0x02 || vlen[0] - 1 >= 8)
         return false;
-    realm = f[1].content.p;
-    realm_n = f[1].len;
-    if (f[1].cls != TW_DER_UNIVERSAL || f[1].constructed || !tw_der_ascii_text(realm, realm_n))
+    /* realm: universal, primitive, plain ASCII */
+    const guint8 *realm = val[1] + vhdr[1];
+    gsize realm_n = vlen[1];
+    if ((val[1][0] & 0xe0) != 0 || !tw_der_ascii_text(realm, realm_n))
+        return false;
+    /* sname, enc-part: universal constructed SEQUENCEs, plain inside */
+    if (val[2][0] != 0x30 || val[3][0] != 0x30)
         return false;
     NameBuild nb;
     nb.pn.name = NULL;
@@ -1175,7 +1199,8 @@ static bool ticket_plain(const TwDerTlv *v, guint d, TicketInfo *ti)
     nb.len = 0;
     nb.cap = sizeof nb.buf;
     EncInfo e = { .etype = -1, .kvno = -1 };
-    if (!principal_plain(&f[2], d + 3, &nb) || !encrypted_data_plain(&f[3], d + 3, &e)) {
+    if (!principal_plain_at(val[2] + vhdr[2], vlen[2], &nb) ||
+        !encrypted_data_plain_at(val[3] + vhdr[3], vlen[3], &e)) {
         if (nb.text != nb.buf)
             g_free(nb.text);
         return false;

@@ -1394,6 +1394,13 @@ static GByteArray *plain_enc(void)
 /* RFC 4120 5.3 Ticket in every shape: the event is the same with and
  * without the teaching view (which reads it with the table walker); the
  * plain shapes give the ticket's realm, service, etype and kvno. */
+/* b with its first (identifier) octet replaced by id. */
+static GByteArray *retag(GByteArray *b, guint8 id)
+{
+    b->data[0] = id;
+    return b;
+}
+
 static void test_ticket_shapes(void)
 {
     g_autofree char *r63 = g_strnfill(63, 'R');
@@ -1435,6 +1442,10 @@ static void test_ticket_shapes(void)
         { der_cat(der_cat(der_tlv(0xa0, der_int(5)), der_tlv(0xa0, der_str(0x1b, "ZERO.ORG"))),
                   tkt_fields(NULL, NULL, plain_sname(), plain_enc())), NULL }, /* [0] twice, no realm */
         { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), der_cat(plain_sname(), raw("\x05\x00", 2)), plain_enc()), "EXAMPLE.ORG" },
+        /* sname or enc-part a SET / [0] with plain contents: not a plain Ticket */
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), retag(plain_sname(), 0x31), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), retag(plain_sname(), 0xa0), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), retag(plain_enc(), 0x31)), "EXAMPLE.ORG" },
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         GByteArray *msg = ap_req_with_ticket(cases[i].fields);
