@@ -1591,6 +1591,40 @@ KRB_TYPE(pa_tgs_ap_req_type, "AP-REQ", "RFC 4120 5.5.1 (in PA-TGS-REQ, 5.4.1)",
     FIELD(4, "authenticator", REQ, dec_encrypted_data, .key = "authenticator_etype", .flags = KF_TGS_AUTH,
           .note = "client name and time, encrypted with the session key", .spec = "5.2.9 EncryptedData"));
 
+/* The walk of pa_tgs_ap_req_type without a tree, for the AP-REQ in its
+ * plain RFC 4120 5.5.1 shape: SEQUENCE { [0] pvno, [1] msg-type, [2]
+ * ap-options, [3] ticket, [4] authenticator } in order, every header plain,
+ * each [n] holding one plain TLV that fills it, the ap-options a primitive
+ * universal BIT STRING with an unused-bits octet of 0..7 (X.690 8.6.2.2):
+ * what the walk reads without an error (pvno and msg-type are not decoded,
+ * the ap-options have no key).  The ticket and the authenticator then go
+ * to their decoders as the walk hands them over; false (nothing done) for
+ * anything else.  d, td: walk_value's. */
+static bool pa_tgs_ap_req_plain(Krb *k, TwDerTlv *st, guint d, guint td)
+{
+    const TwCursor *c = &st->content;
+    if (st->cls != TW_DER_UNIVERSAL || st->tag != TW_DER_TAG_SEQUENCE || !st->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p;
+    gsize n = c->len, len, hdr, vlen, vhdr;
+    TwDerTlv v[5];
+    for (guint i = 0; i < 5; i++) {
+        if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != (0xa0 | i) ||
+            !tw_der_plain_header(p + hdr, len, &vlen, &vhdr) || vhdr + vlen != len)
+            return false;
+        tw_der_plain_tlv(p + hdr, vlen, vhdr, &v[i]);
+        p += hdr + len;
+        n -= hdr + len;
+    }
+    if (n != 0 || v[2].cls != TW_DER_UNIVERSAL || v[2].tag != TW_DER_TAG_BIT_STRING || v[2].constructed || v[2].len < 1 || v[2].content.p[0] > 7)
+        return false;
+    const KrbField *f = pa_tgs_ap_req_type.fields;
+    dec_ticket(k, &f[3], &v[3], d + 3, td, NULL);
+    dec_encrypted_data(k, &f[4], &v[4], d + 3, td, NULL);
+    return true;
+}
+
 /* A DER value carried in an OCTET STRING, walked from its table. */
 static void walk_octets(Krb *k, const KrbType *type, const guint8 *p, gsize n, guint d, guint td)
 {
@@ -1621,7 +1655,8 @@ static void parse_pa_value(Krb *k, gint64 type, const guint8 *p, gsize n, gsize 
             return;
         }
         HEAD(k, td, "AP-REQ", "authenticates the client to the TGS with its TGT");
-        walk_value(k, &pa_tgs_ap_req_type, &st, d + 1, td + 1, NULL);
+        if (k->tree || !pa_tgs_ap_req_plain(k, &st, d + 1, td + 1))
+            walk_value(k, &pa_tgs_ap_req_type, &st, d + 1, td + 1, NULL);
         note(k, &c);
         return;
     }

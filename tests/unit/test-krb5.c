@@ -1662,6 +1662,106 @@ static void test_etype_list_shapes(void)
     }
 }
 
+/* A plain Ticket (RFC 4120 5.3) for the AP-REQ shapes. */
+static GByteArray *plain_ticket(void)
+{
+    return der_tlv(0x61, der_tlv(0x30, tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc())));
+}
+
+/* The fields of a PA-TGS-REQ's AP-REQ: [0]..[4] with the values given (NULL: absent). */
+static GByteArray *ap_req_fields(GByteArray *pvno, GByteArray *type, GByteArray *opts, GByteArray *tkt, GByteArray *auth)
+{
+    GByteArray *f = g_byte_array_new();
+    if (pvno)
+        f = der_cat(f, der_tlv(0xa0, pvno));
+    if (type)
+        f = der_cat(f, der_tlv(0xa1, type));
+    if (opts)
+        f = der_cat(f, der_tlv(0xa2, opts));
+    if (tkt)
+        f = der_cat(f, der_tlv(0xa3, tkt));
+    if (auth)
+        f = der_cat(f, der_tlv(0xa4, auth));
+    return f;
+}
+
+/* RFC 4120 5.5.1 AP-REQ inside a PA-TGS-REQ (5.4.1) in every shape: the
+ * event is the same with and without the teaching view (which walks it
+ * from its table), cut every 3 bytes too; the plain shapes give the TGT's
+ * fields and the authenticator's etype. */
+static void test_pa_tgs_ap_req_shapes(void)
+{
+#define OPTS() der_tlv(0x03, raw("\x00\x00\x00\x00\x00", 5))
+    GByteArray *seqs[] = {
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), OPTS(), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_tlv(0x03, raw("\x07\x80", 2)), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_tlv(0x03, raw("\x00", 1)), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_str(0x04, "x"), der_str(0x1b, "y"), OPTS(), plain_ticket(), plain_enc())),
+        /* odd shapes */
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_tlv(0x03, raw("\x08\x00", 2)), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_tlv(0x03, NULL), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), raw("\x04\x05\x00\x00\x00\x00\x00", 7), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_tlv(0x23, OPTS()), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_tlv(0x43, raw("\x00\x00", 2)), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(NULL, der_int(14), OPTS(), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), OPTS(), NULL, plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), OPTS(), plain_ticket(), NULL)),
+        der_tlv(0x30, der_cat(ap_req_fields(der_int(5), der_int(14), OPTS(), plain_ticket(), plain_enc()), der_tlv(0xa5, der_int(1)))),
+        der_tlv(0x30, der_cat(ap_req_fields(der_int(5), der_int(14), OPTS(), NULL, NULL),
+                              der_cat(der_tlv(0xa4, plain_enc()), der_tlv(0xa3, plain_ticket())))),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_cat(OPTS(), raw("\x05\x00", 2)), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), OPTS(), retag(plain_ticket(), 0x62), plain_enc())),
+        der_tlv(0x31, ap_req_fields(der_int(5), der_int(14), OPTS(), plain_ticket(), plain_enc())),
+        der_tlv(0x30, der_cat(ap_req_fields(der_int(5), der_int(14), OPTS(), plain_ticket(), plain_enc()), raw("\x05\x00", 2))),
+    };
+#undef OPTS
+    for (guint i = 0; i < G_N_ELEMENTS(seqs); i++) {
+        const char *sn[] = { "krbtgt", "EXAMPLE.ORG" };
+        GByteArray *rb = der_tlv(0xa0, der_tlv(0x03, raw("\x00\x40\x81\x00\x10", 5)));
+        rb = der_cat(rb, der_tlv(0xa2, der_str(0x1b, "EXAMPLE.ORG")));
+        rb = der_cat(rb, der_tlv(0xa3, der_principal(2, sn, 2)));
+        rb = der_cat(rb, der_tlv(0xa5, der_str(0x18, "20370913024805Z")));
+        rb = der_cat(rb, der_tlv(0xa7, der_int(7)));
+        rb = der_cat(rb, der_tlv(0xa8, der_tlv(0x30, der_int(18))));
+        GByteArray *padata = pa(der_int(1), der_tlv(0x04, der_tlv(0x6e, seqs[i])));
+        padata = der_cat(padata, pa(raw("\x02\x02\x00\x80", 4), der_tlv(0x04, der_tlv(0x30, der_tlv(0xa0, raw("\x01\x01\xff", 3))))));
+        GByteArray *body = der_tlv(0xa1, der_int(5));
+        body = der_cat(body, der_tlv(0xa2, der_int(12)));
+        body = der_cat(body, der_tlv(0xa3, der_tlv(0x30, padata)));
+        body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, rb)));
+        GByteArray *msg = der_tlv(0x6c, der_tlv(0x30, body));
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        if (i < 4) { /* the plain shapes */
+            g_assert_false(tw_event_has(plain, "decode_status"));
+            g_assert_cmpstr(tw_event_get_str(plain, "ticket_sname"), ==, "cifs/srv.example.org");
+            g_assert_cmpstr(tw_event_get_str(plain, "ticket_realm"), ==, "EXAMPLE.ORG");
+            g_assert_cmpint(tw_event_get_int(plain, "ticket_kvno", -1), ==, 4);
+            g_assert_cmpint(tw_event_get_int(plain, "authenticator_etype", -1), ==, 18);
+            g_assert_true(tw_event_get_bool(plain, "pac_request", false));
+        }
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
 /* An AS-REQ built here with addresses [9] = `addrs` (freed). */
 static GByteArray *as_req_with_addresses(GByteArray *addrs)
 {
@@ -1844,5 +1944,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/etype-list-shapes", test_etype_list_shapes);
     g_test_add_func("/krb5/etype-list-twice", test_etype_list_twice);
     g_test_add_func("/krb5/host-address-shapes", test_host_address_shapes);
+    g_test_add_func("/krb5/pa-tgs-ap-req-shapes", test_pa_tgs_ap_req_shapes);
     return g_test_run();
 }
