@@ -1511,9 +1511,58 @@ KRB_TYPE(etype_info2_entry_type, "ETYPE-INFO2-ENTRY", "RFC 4120 5.2.7.5",
     FIELD(1, "salt", OPT, dec_salt, .key = "salt", .note = ETYPE_INFO_SALT_NOTE, .spec = "5.2.1 KerberosString"),
     ETYPE_INFO_S2KPARAMS);
 
+/* The walk of an ETYPE-INFO2-ENTRY (RFC 4120 5.2.7.5) or ETYPE-INFO-ENTRY
+ * (5.2.7.4) without a tree, for its plain shape: SEQUENCE { [0] INTEGER,
+ * [1] salt OPTIONAL, [2] OCTET STRING OPTIONAL } in order, every header
+ * plain, each [n] holding one plain TLV that fills it, the INTEGER 1..8
+ * octets, the salt universal, primitive and plain ASCII (ETYPE-INFO's an
+ * OCTET STRING), all captured: what the walk reads without an error.  The
+ * etype and the salt into the event as ETYPE_INFO_ETYPE and dec_salt put
+ * them, and true; false (nothing done) for anything else.  d: the entry's
+ * depth (etype_info_elem's). */
+static bool etype_info_entry_plain(Krb *k, const TwDerTlv *e, guint d, const KrbType *entry)
+{
+    const TwCursor *c = &e->content;
+    if (e->cls != TW_DER_UNIVERSAL || e->tag != TW_DER_TAG_SEQUENCE || !e->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p, *val[3] = { NULL, NULL, NULL };
+    gsize n = c->len, len, hdr, vlen[3] = { 0, 0, 0 }, vhdr[3] = { 0, 0, 0 };
+    guint next = 0; /* the lowest tag still allowed */
+    while (n > 0) {
+        guint t;
+        if (!tw_der_plain_header(p, n, &len, &hdr) || (p[0] & 0xe0) != 0xa0 || (t = p[0] & 0x1f) < next || t > 2)
+            return false;
+        if (!tw_der_plain_header(p + hdr, len, &vlen[t], &vhdr[t]) || vhdr[t] + vlen[t] != len)
+            return false;
+        val[t] = p + hdr;
+        next = t + 1;
+        p += hdr + len;
+        n -= hdr + len;
+    }
+    bool octets = (entry->fields[1].flags & KF_OCTETS) != 0;
+    if (!val[0] || val[0][0] != 0x02 || vlen[0] - 1 >= 8)
+        return false;
+    if (val[1] && (octets ? val[1][0] != 0x04 : (val[1][0] & 0xe0) != 0))
+        return false;
+    if (val[1] && (vlen[1] > TW_DER_MAX_STRING || !tw_der_ascii_text(val[1] + vhdr[1], vlen[1])))
+        return false;
+    if (val[2] && val[2][0] != 0x04)
+        return false;
+    /* ETYPE_INFO_ETYPE: int_value appends it (no tree, no name) */
+    append_capped(k, entry->fields[0].key, int_octets(val[0] + vhdr[0], vlen[0]));
+    /* dec_salt: the first non-empty salt (nothing cut) */
+    const char *salt_key = entry->fields[1].key;
+    if (val[1] && vlen[1] && !tw_event_has(k->ev, salt_key))
+        tw_event_set_strn(k->ev, salt_key, (const char *)val[1] + vhdr[1], vlen[1]);
+    return true;
+}
+
 static bool etype_info_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
 {
     const KrbType *entry = rec;
+    if (!k->tree && etype_info_entry_plain(k, e, d, entry))
+        return true;
     TwCursor es;
     if (!open_seq(k, e, &es))
         return false;

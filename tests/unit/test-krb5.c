@@ -1762,6 +1762,92 @@ static void test_pa_tgs_ap_req_shapes(void)
     }
 }
 
+/* RFC 4120 5.2.7.5 ETYPE-INFO2-ENTRY and 5.2.7.4 ETYPE-INFO-ENTRY in every
+ * shape, in a KRB-ERROR's METHOD-DATA (PA-ETYPE-INFO2 19, PA-ETYPE-INFO 11),
+ * each followed by a plain entry: the event is the same with and without
+ * the teaching view (which walks each entry from its table), cut every 3
+ * bytes too; the plain shapes give their salt and etypes. */
+static void test_etype_info_shapes(void)
+{
+    GByteArray *entries[] = {
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_str(0x1b, "EXAMPLE.COMhost")))),
+        der_tlv(0x30, der_tlv(0xa0, der_int(23))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(23)), der_tlv(0xa1, der_str(0x1b, "")))),
+        der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_str(0x1b, "A"))),
+                              der_tlv(0xa2, raw("\x04\x04\x00\x00\x10\x00", 6)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, raw("\x04\x04\x00\x00\x10\x00", 6)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x08\xff\xff\xff\xff\xff\xff\xff\x80", 10)), der_tlv(0xa1, der_str(0x04, "OCT")))),
+        /* odd shapes */
+        der_tlv(0x30, der_cat(der_tlv(0xa1, der_str(0x1b, "FIRST")), der_tlv(0xa0, der_int(18)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa0, der_int(17)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_str(0x1b, "caf\xc3\xa9")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, raw("\x1b\x03" "A\0B", 5)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, raw("\x3b\x03\x1b\x01" "A", 5)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, raw("\x80\x01" "A", 3)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, der_str(0x1b, "P")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa3, der_int(1)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x09\0\x80\0\0\0\0\0\0\x12", 11)), der_tlv(0xa1, der_str(0x1b, "N")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_cat(der_str(0x1b, "T"), raw("\x05\x00", 2))))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_str(0x04, "\x12")), der_tlv(0xa1, der_str(0x1b, "I")))),
+        der_tlv(0x30, der_tlv(0xa1, der_str(0x1b, "NOETYPE"))),
+        der_tlv(0x31, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_str(0x1b, "SET")))),
+        der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_str(0x1b, "X"))), raw("\x05\x00", 2))),
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(entries); i++) {
+        for (int info2 = 0; info2 < 2; info2++) {
+            GByteArray *list = g_byte_array_new();
+            g_byte_array_append(list, entries[i]->data, entries[i]->len);
+            list = der_cat(list, der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(17)),
+                                                       der_tlv(0xa1, der_str(info2 ? 0x1b : 0x04, "LATER")))));
+            GByteArray *md = pa(der_int(info2 ? 19 : 11), der_tlv(0x04, der_tlv(0x30, list)));
+            md = der_cat(md, pa(der_int(2), der_tlv(0x04, NULL)));
+            GByteArray *body = der_tlv(0xa0, der_int(5));
+            body = der_cat(body, der_tlv(0xa1, der_int(30)));
+            body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+            body = der_cat(body, der_tlv(0xa5, der_int(0)));
+            body = der_cat(body, der_tlv(0xa6, der_int(25)));
+            body = der_cat(body, der_tlv(0xa9, der_str(0x1b, "EXAMPLE.ORG")));
+            body = der_cat(body, der_tlv(0xac, der_tlv(0x04, der_tlv(0x30, md))));
+            GByteArray *msg = der_tlv(0x7e, der_tlv(0x30, body));
+            g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+            g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+            g_assert_nonnull(plain);
+            g_assert_nonnull(tree);
+            g_autofree char *a = event_json(plain);
+            g_autofree char *b = event_json(tree);
+            g_assert_cmpstr(a, ==, b);
+            if (i == 0) {
+                g_assert_cmpstr(tw_event_get_str(plain, "salt"), ==, (info2 ? "EXAMPLE.COMhost" : "LATER"));
+                g_assert_cmpint(ilist_at(plain, "salt_etypes", 0), ==, 18);
+                g_assert_cmpint(ilist_at(plain, "salt_etypes", 1), ==, 17);
+            } else if (i < 5) {
+                g_assert_cmpstr(tw_event_get_str(plain, "salt"), ==, (i == 3 && info2 ? "A" : "LATER"));
+                g_assert_cmpint(ilist_at(plain, "salt_etypes", 1), ==, 17);
+            } else if (i == 5) {
+                g_assert_cmpstr(tw_event_get_str(plain, "salt"), ==, "OCT");
+                g_assert_cmpint(ilist_at(plain, "salt_etypes", 0), ==, -128);
+            }
+            if (i < 6 && info2) /* ETYPE-INFO's salt is an OCTET STRING: a KerberosString there is malformed */
+                g_assert_false(tw_event_has(plain, "decode_status"));
+            for (gsize n = 2; n < msg->len; n += 3) {
+                guint8 *cut = g_memdup2(msg->data, n);
+                TwPacketInfo pi = pi_udp(1, 88, 50000);
+                TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+                TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+                TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+                g_autofree char *j1 = event_json(e1);
+                g_autofree char *j2 = event_json(e2);
+                g_assert_cmpstr(j1, ==, j2);
+                tw_event_free(e1);
+                tw_event_free(e2);
+                g_free(cut);
+            }
+            g_byte_array_unref(msg);
+        }
+        g_byte_array_unref(entries[i]);
+    }
+}
+
 /* An AS-REQ built here with addresses [9] = `addrs` (freed). */
 static GByteArray *as_req_with_addresses(GByteArray *addrs)
 {
@@ -1945,5 +2031,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/etype-list-twice", test_etype_list_twice);
     g_test_add_func("/krb5/host-address-shapes", test_host_address_shapes);
     g_test_add_func("/krb5/pa-tgs-ap-req-shapes", test_pa_tgs_ap_req_shapes);
+    g_test_add_func("/krb5/etype-info-shapes", test_etype_info_shapes);
     return g_test_run();
 }
