@@ -651,6 +651,16 @@ static bool tlv_cut(const TwDerTlv *v, gsize cap)
  * even when it cannot be read (NULL). */
 static bool dec_string(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
+    TwCursor *c = &v->content;
+    if (!k->tree && !f->out && v->cls == TW_DER_UNIVERSAL && !v->constructed && c->status == TW_OK && c->off == 0 &&
+        c->len == c->reported && c->len <= TW_DER_MAX_STRING && tw_der_ascii_text(c->p, c->len)) {
+        /* get_str_view's plain case (tw_der_string_view): the octets are
+         * the text, captured whole within the cap (not cut) */
+        c->off = c->len;
+        if (f->key)
+            tw_event_set_strn(k->ev, f->key, (const char *)c->p, c->len);
+        return true;
+    }
     bool cut = tlv_cut(v, TW_DER_MAX_STRING);
     if (!f->out) {
         /* into the event: copied once, from the packet when it can be */
@@ -745,7 +755,8 @@ static bool dec_msg_type(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint 
     gint64 x;
     if (!get_int(k, v, &x))
         return true;
-    int_value(k, f, x, td, rec);
+    if (k->tree) /* no key, no slot: only the tree line */
+        int_value(k, f, x, td, rec);
     if (x != k->msg_type)
         tw_event_set_int(k->ev, "msg_type_field", x);
     return true;

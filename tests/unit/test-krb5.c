@@ -840,7 +840,7 @@ static GByteArray *der_tlv(guint8 tag, GByteArray *content)
 {
     GByteArray *t = g_byte_array_new();
     guint n = content ? content->len : 0;
-    guint8 h[4] = { tag };
+    guint8 h[5] = { tag };
     guint hl;
     if (n < 0x80) {
         h[1] = (guint8)n;
@@ -849,12 +849,18 @@ static GByteArray *der_tlv(guint8 tag, GByteArray *content)
         h[1] = 0x81;
         h[2] = (guint8)n;
         hl = 3;
-    } else {
-        g_assert_cmpuint(n, <, 0x10000);
+    } else if (n < 0x10000) {
         h[1] = 0x82;
         h[2] = (guint8)(n >> 8);
         h[3] = (guint8)n;
         hl = 4;
+    } else {
+        g_assert_cmpuint(n, <, 0x1000000);
+        h[1] = 0x83;
+        h[2] = (guint8)(n >> 16);
+        h[3] = (guint8)(n >> 8);
+        h[4] = (guint8)n;
+        hl = 5;
     }
     g_byte_array_append(t, h, hl);
     if (content) {
@@ -1848,6 +1854,71 @@ static void test_etype_info_shapes(void)
     }
 }
 
+/* RFC 4120 5.2.1 KerberosString / 5.2.2 Realm fields into event keys
+ * (KRB-ERROR crealm [7], realm [9], e-text [11]) in every shape: the event is
+ * the same with and without the teaching view, cut every 3 bytes too; the
+ * plain ASCII ones are the text. */
+static void test_string_field_shapes(void)
+{
+    g_autofree char *big = g_strnfill(TW_DER_MAX_STRING + 10, 'B');
+    struct {
+        GByteArray *str;
+        const char *want; /* realm; NULL: not checked */
+    } cases[] = {
+        { der_str(0x1b, "EXAMPLE.ORG"), "EXAMPLE.ORG" },
+        { der_str(0x0c, "UTF8.ORG"), "UTF8.ORG" },
+        { der_str(0x1b, ""), "" },
+        { der_str(0x04, "OCTETS.ORG"), "OCTETS.ORG" },
+        { der_str(0x1b, "CAF\xc3\x89.ORG"), "CAF\xc3\x89.ORG" },
+        { raw("\x1b\x03" "A\0B", 5), "A\xef\xbf\xbd" "B" },
+        { raw("\x1b\x02" "A\xff", 4), "A\xef\xbf\xbd" },
+        { raw("\x3b\x03\x1b\x01" "A", 5), NULL },
+        { raw("\x80\x01" "A", 3), NULL },
+        { raw("\x5b\x01" "A", 3), NULL },
+        { der_str(0x1b, big), NULL },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        for (guint field = 7; field <= 11; field += 2) {
+            GByteArray *str = g_byte_array_new();
+            g_byte_array_append(str, cases[i].str->data, cases[i].str->len);
+            GByteArray *body = der_tlv(0xa0, der_int(5));
+            body = der_cat(body, der_tlv(0xa1, der_int(30)));
+            body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+            body = der_cat(body, der_tlv(0xa5, der_int(0)));
+            body = der_cat(body, der_tlv(0xa6, der_int(6)));
+            body = der_cat(body, der_tlv((guint8)(0xa0 | field), str));
+            if (field != 9)
+                body = der_cat(body, der_tlv(0xa9, der_str(0x1b, "EXAMPLE.ORG")));
+            GByteArray *msg = der_tlv(0x7e, der_tlv(0x30, body));
+            g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+            g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+            g_assert_nonnull(plain);
+            g_assert_nonnull(tree);
+            g_autofree char *a = event_json(plain);
+            g_autofree char *b = event_json(tree);
+            g_assert_cmpstr(a, ==, b);
+            const char *key = field == 7 ? "crealm" : field == 9 ? "realm" : "e_text";
+            if (cases[i].want)
+                g_assert_cmpstr(tw_event_get_str(plain, key), ==, cases[i].want);
+            for (gsize n = 2; n < msg->len && msg->len < 4096; n += 3) {
+                guint8 *cut = g_memdup2(msg->data, n);
+                TwPacketInfo pi = pi_udp(1, 88, 50000);
+                TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+                TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+                TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+                g_autofree char *j1 = event_json(e1);
+                g_autofree char *j2 = event_json(e2);
+                g_assert_cmpstr(j1, ==, j2);
+                tw_event_free(e1);
+                tw_event_free(e2);
+                g_free(cut);
+            }
+            g_byte_array_unref(msg);
+        }
+        g_byte_array_unref(cases[i].str);
+    }
+}
+
 /* An AS-REQ built here with addresses [9] = `addrs` (freed). */
 static GByteArray *as_req_with_addresses(GByteArray *addrs)
 {
@@ -2032,5 +2103,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/host-address-shapes", test_host_address_shapes);
     g_test_add_func("/krb5/pa-tgs-ap-req-shapes", test_pa_tgs_ap_req_shapes);
     g_test_add_func("/krb5/etype-info-shapes", test_etype_info_shapes);
+    g_test_add_func("/krb5/string-field-shapes", test_string_field_shapes);
     return g_test_run();
 }
