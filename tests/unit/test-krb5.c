@@ -1948,6 +1948,8 @@ static GByteArray *host_address(gint64 type, const char *a, guint n)
  * walker), and the plain shapes give the formatted address. */
 static void test_host_address_shapes(void)
 {
+    const char *long_name = "LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-"
+                            "LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-";
     struct {
         GByteArray *addrs;
         const char *want0, *want1; /* the first two addresses; NULL: not checked */
@@ -1982,8 +1984,7 @@ static void test_host_address_shapes(void)
           NULL, NULL },
         { der_tlv(0x30, der_tlv(0x31, der_cat(der_tlv(0xa0, der_int(2)), der_tlv(0xa1, der_tlv(0x04, raw("\x0a\0\0\x06", 4)))))),
           NULL, NULL },
-        { der_tlv(0x30, der_cat(host_address(20, "LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-"
-                                                  "LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME", 127),
+        { der_tlv(0x30, der_cat(host_address(20, long_name, (guint)strlen(long_name)),
                                 host_address(2, "\x0a\0\0\x07", 4))), NULL, "10.0.0.7" },
         { der_tlv(0x31, host_address(2, "\x0a\0\0\x08", 4)), NULL, NULL },
         /* PA-DATA's tags ([1], [2]), or [0] twice: not a plain HostAddress */
