@@ -164,6 +164,15 @@ static bool open_seq(Krb *k, TwDerTlv *t, TwCursor *out)
     return true;
 }
 
+/* The two's complement value of the n (1..8) octets at b (X.690 8.3.3). */
+static gint64 int_octets(const guint8 *b, gsize n)
+{
+    guint64 x = (b[0] & 0x80) ? G_MAXUINT64 : 0;
+    for (gsize i = 0; i < n; i++)
+        x = (x << 8) | b[i];
+    return (gint64)x;
+}
+
 static inline __attribute__((always_inline)) bool get_int(Krb *k, TwDerTlv *t, gint64 *v)
 {
     /* tw_der_integer's plain case first: a primitive universal INTEGER of
@@ -633,6 +642,23 @@ static bool read_int(Krb *k, const KrbField *f, TwDerTlv *v, gint64 *x, void *re
 /* INTEGER (RFC 4120 5.2.4 Int32 / UInt32). */
 static bool dec_int(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
+    TwCursor *c = &v->content;
+    if (!k->tree && !f->key2 && c->status == TW_OK && c->off == 0 && v->cls == TW_DER_UNIVERSAL &&
+        v->tag == TW_DER_TAG_INTEGER && !v->constructed && v->len - 1 < 8 && v->len <= c->len) {
+        /* get_int's plain case (X.690 8.3: 1..8 octets, captured), then
+         * get_uint32, read_int and int_value without a tree or a name */
+        gint64 x = int_octets(c->p, v->len);
+        c->off = v->len;
+        if ((f->flags & KF_UINT32) && x < 0 && x >= G_MININT32 && v->len <= 4)
+            x += G_GINT64_CONSTANT(0x100000000);
+        if (f->out)
+            *(gint64 *)out_slot(rec, f) = x;
+        if (f->key && (f->flags & KF_APPEND))
+            append_capped(k, f->key, x);
+        else if (f->key)
+            tw_event_set_int(k->ev, f->key, x);
+        return true;
+    }
     gint64 x;
     if (read_int(k, f, v, &x, rec))
         int_value(k, f, x, td, rec);
@@ -844,15 +870,6 @@ KRB_TYPE(principal_name_type, "PrincipalName", "RFC 4120 5.2.2",
           .note = "how to read the name components", .spec = "5.2.2 Int32"),
     FIELD(1, "name-string", REQ, dec_seq_of, .elem = name_component, .flags = KF_STOP,
           .spec = "5.2.2 SEQUENCE OF KerberosString"));
-
-/* The two's complement value of the n (1..8) octets at b (X.690 8.3.3). */
-static gint64 int_octets(const guint8 *b, gsize n)
-{
-    guint64 x = (b[0] & 0x80) ? G_MAXUINT64 : 0;
-    for (gsize i = 0; i < n; i++)
-        x = (x << 8) | b[i];
-    return (gint64)x;
-}
 
 /* The TLV at p (n bytes there) has a plain header (tw_der_plain_header)
  * with identifier octet id and fills the n bytes exactly: *c, *cn its content. */
