@@ -748,6 +748,19 @@ static bool dec_octets_size(Krb *k, const KrbField *f, TwDerTlv *v, guint d, gui
 /* RFC 4120 5.2.8 KerberosFlags (KDCOptions, APOptions). */
 static bool dec_flags(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
+    TwCursor *c = &v->content;
+    if (!k->tree && c->status == TW_OK && c->off == 0 && c->len == c->reported && v->cls == TW_DER_UNIVERSAL &&
+        v->tag == TW_DER_TAG_BIT_STRING && !v->constructed && v->len >= 1 && c->p[0] <= 7) {
+        /* tw_der_bit_string_u32's plain case (X.690 8.6: the unused-bits
+         * octet 0..7, captured): the first 32 bits, missing octets 0 */
+        guint32 x = 0;
+        for (gsize i = 1; i <= 4; i++)
+            x = (x << 8) | (i < v->len ? c->p[i] : 0);
+        c->off = c->len;
+        if (f->key)
+            tw_event_set_hex32(k->ev, f->key, x);
+        return true;
+    }
     guint32 opts;
     bool ok = tw_der_bit_string_u32(v, &opts);
     note(k, &v->content);

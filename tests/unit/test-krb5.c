@@ -1943,6 +1943,65 @@ static GByteArray *host_address(gint64 type, const char *a, guint n)
     return der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(type)), der_tlv(0xa1, der_tlv(0x04, raw(a, n)))));
 }
 
+/* RFC 4120 5.2.8 KerberosFlags (KDCOptions, [0] of an AS-REQ's body) in
+ * every shape: the event is the same with and without the teaching view,
+ * cut every 3 bytes too; the plain ones give the first 32 bits. */
+static void test_kdc_options_shapes(void)
+{
+    struct {
+        GByteArray *opts;
+        const char *want; /* NULL: not set */
+    } cases[] = {
+        { der_tlv(0x03, raw("\x00\x40\x81\x00\x10", 5)), "0x40810010" },
+        { der_tlv(0x03, raw("\x00", 1)), "0x00000000" },
+        { der_tlv(0x03, raw("\x07\x80", 2)), "0x80000000" },
+        { der_tlv(0x03, raw("\x00\x12\x34", 3)), "0x12340000" },
+        { der_tlv(0x03, raw("\x00\x01\x02\x03\x04\x05\x06", 7)), "0x01020304" },
+        { der_tlv(0x03, raw("\x08\x80", 2)), NULL },
+        { der_tlv(0x03, NULL), NULL },
+        { der_tlv(0x23, der_tlv(0x03, raw("\x00\x40\x81\x00\x10", 5))), NULL },
+        { der_tlv(0x04, raw("\x00\x40\x81\x00\x10", 5)), NULL },
+        { der_tlv(0x83, raw("\x00\x40\x81\x00\x10", 5)), NULL },
+        { der_cat(der_tlv(0x03, raw("\x00\x40", 2)), raw("\x05\x00", 2)), "0x40000000" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const char *cn[] = { "user" }, *sn[] = { "krbtgt", "EXAMPLE.ORG" };
+        GByteArray *rb = der_tlv(0xa0, cases[i].opts);
+        rb = der_cat(rb, der_tlv(0xa1, der_principal(1, cn, 1)));
+        rb = der_cat(rb, der_tlv(0xa2, der_str(0x1b, "EXAMPLE.ORG")));
+        rb = der_cat(rb, der_tlv(0xa3, der_principal(2, sn, 2)));
+        rb = der_cat(rb, der_tlv(0xa5, der_str(0x18, "20370913024805Z")));
+        rb = der_cat(rb, der_tlv(0xa7, der_int(7)));
+        rb = der_cat(rb, der_tlv(0xa8, der_tlv(0x30, der_int(18))));
+        GByteArray *body = der_tlv(0xa1, der_int(5));
+        body = der_cat(body, der_tlv(0xa2, der_int(10)));
+        body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, rb)));
+        GByteArray *msg = der_tlv(0x6a, der_tlv(0x30, body));
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        g_assert_cmpstr(tw_event_get_str(plain, "kdc_options"), ==, cases[i].want);
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
 /* RFC 4120 5.2.5 HostAddresses in every shape: the event is the same with
  * and without the teaching view (which reads every address with the table
  * walker), and the plain shapes give the formatted address. */
@@ -2105,5 +2164,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/pa-tgs-ap-req-shapes", test_pa_tgs_ap_req_shapes);
     g_test_add_func("/krb5/etype-info-shapes", test_etype_info_shapes);
     g_test_add_func("/krb5/string-field-shapes", test_string_field_shapes);
+    g_test_add_func("/krb5/kdc-options-shapes", test_kdc_options_shapes);
     return g_test_run();
 }
