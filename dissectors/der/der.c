@@ -379,6 +379,23 @@ bool tw_der_generalized_time(TwDerTlv *tlv, gint64 *ts_us)
     const guint8 *b = tw_cursor_bytes(c, n);
     if (!b)
         return false;
+    /* The last plain "YYYYMMDDHHMMSSZ" read on this thread and its value:
+     * the same 15 octets are the same time (a KDC-REQ's till and rtime are
+     * often one constant).  Compared as two overlapping 8-byte words. */
+    static _Thread_local struct {
+        guint64 w0, w1; /* octets 0-7 and 7-14 */
+        gint64 ts_us;
+        bool valid;
+    } last;
+    guint64 w0 = 0, w1 = 0;
+    if (n == 15) {
+        memcpy(&w0, b, 8);
+        memcpy(&w1, b + 7, 8);
+        if (last.valid && last.w0 == w0 && last.w1 == w1) {
+            *ts_us = last.ts_us;
+            return true;
+        }
+    }
     /* "YYYYMMDDHHMMSS": bytes 0-7 and 6-13 (n >= 15), 8 at a time */
     if (!digits8(b) || !digits8(b + 6)) {
         tw_cursor_fail(c, TW_MALFORMED);
@@ -416,6 +433,12 @@ bool tw_der_generalized_time(TwDerTlv *tlv, gint64 *ts_us)
     }
     gint64 secs = days_from_civil(year, mon, day) * 86400 + hh * 3600 + mm * 60 + ss;
     *ts_us = secs * G_USEC_PER_SEC + frac_us;
+    if (n == 15) { /* no fraction: "...SSZ" */
+        last.w0 = w0;
+        last.w1 = w1;
+        last.ts_us = *ts_us;
+        last.valid = true;
+    }
     return true;
 }
 

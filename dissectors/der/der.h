@@ -113,19 +113,32 @@ static inline bool tw_der_read(TwCursor *c, TwDerTlv *out, guint depth)
 }
 
 /* True when the n bytes at p are all ASCII and none is NUL (then they are
- * their own valid UTF-8 text, as tw_der_string_view hands them out). */
+ * their own valid UTF-8 text, as tw_der_string_view hands them out).  Read
+ * in words: 8 bytes at a time and the last 8 (overlapping the ones before),
+ * or for 4..7 bytes two overlapping 4-byte words, or 1..3 bytes one by one
+ * (the word's other bytes 0x01: ASCII, not NUL).  Reading a byte twice
+ * does not change the answer. */
 static inline bool tw_der_ascii_text(const guint8 *p, gsize n)
 {
     const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101), highs = G_GUINT64_CONSTANT(0x8080808080808080);
-    guint64 bad = 0;
-    gsize i = 0;
-    for (; i + 8 <= n; i += 8) {
-        guint64 w;
-        memcpy(&w, p + i, 8);
-        bad |= w | ((w - ones) & ~w); /* a high bit: non-ASCII, or a zero byte */
+    guint64 w, bad = 0;
+    if (n >= 8) {
+        for (gsize i = 0; i + 8 < n; i += 8) {
+            memcpy(&w, p + i, 8);
+            bad |= w | ((w - ones) & ~w); /* a high bit: non-ASCII, or a zero byte */
+        }
+        memcpy(&w, p + n - 8, 8);
+    } else if (n >= 4) {
+        guint32 a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        w = ((guint64)a << 32) | b;
+    } else if (n > 0) {
+        w = G_GUINT64_CONSTANT(0x0101010101000000) | p[0] | (guint64)p[n >> 1] << 8 | (guint64)p[n - 1] << 16;
+    } else {
+        return true;
     }
-    for (; i < n; i++)
-        bad |= p[i] | (guint64)(p[i] == 0) << 7;
+    bad |= w | ((w - ones) & ~w);
     return (bad & highs) == 0;
 }
 

@@ -164,7 +164,16 @@ static bool open_seq(Krb *k, TwDerTlv *t, TwCursor *out)
     return true;
 }
 
-static bool get_int(Krb *k, TwDerTlv *t, gint64 *v)
+/* The two's complement value of the n (1..8) octets at b (X.690 8.3.3). */
+static gint64 int_octets(const guint8 *b, gsize n)
+{
+    guint64 x = (b[0] & 0x80) ? G_MAXUINT64 : 0;
+    for (gsize i = 0; i < n; i++)
+        x = (x << 8) | b[i];
+    return (gint64)x;
+}
+
+static inline __attribute__((always_inline)) bool get_int(Krb *k, TwDerTlv *t, gint64 *v)
 {
     /* tw_der_integer's plain case first: a primitive universal INTEGER of
      * 1 to 8 octets (X.690 8.3), unread and captured whole. */
@@ -275,10 +284,10 @@ static void append_capped(Krb *k, const char *key, gint64 v)
         if (a->len < TW_KRB5_MAX_LIST)
             g_array_append_val(a, v);
     } else {
-        /* tw_event_append_int's new list, the array kept */
-        a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), 8);
-        g_array_append_val(a, v);
-        tw_event_take_intlist(k->ev, key, a);
+        /* tw_event_append_int's new list (from the thread's pool of emptied
+         * lists, core/event.c), the array kept */
+        tw_event_append_int(k->ev, key, v);
+        a = tw_event_get(k->ev, key)->v.ilist;
     }
     if (k->lev == k->ev) {
         k->lkey = key;
@@ -405,10 +414,28 @@ static const char *ap_options_note(gint64 opts)
     return NULL;
 }
 
+/* The decimal digits of b (0..255) at t; returns the end. */
+static char *put_octet_dec(char *t, guint b)
+{
+    if (b >= 100)
+        *t++ = (char)('0' + b / 100);
+    if (b >= 10)
+        *t++ = (char)('0' + b / 10 % 10);
+    *t++ = (char)('0' + b % 10);
+    return t;
+}
+
 static char *format_address(gint64 type, const guint8 *a, gsize n)
 {
-    if (type == 2 && n == 4)
-        return g_strdup_printf("%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+    if (type == 2 && n == 4) { /* "%u.%u.%u.%u" */
+        char buf[16], *t = buf;
+        for (int i = 0; i < 4; i++) {
+            if (i)
+                *t++ = '.';
+            t = put_octet_dec(t, a[i]);
+        }
+        return g_strndup(buf, (gsize)(t - buf));
+    }
     if (type == 24 && n == 16) {
         GString *s = g_string_new(NULL);
         for (int i = 0; i < 16; i += 2)
@@ -419,6 +446,8 @@ static char *format_address(gint64 type, const guint8 *a, gsize n)
         gsize m = n;
         while (m > 0 && (a[m - 1] == ' ' || a[m - 1] == 0))
             m--;
+        if (tw_der_ascii_text(a, m)) /* octets_text's copy, with nothing to replace */
+            return g_strndup((const char *)a, m);
         return octets_text(a, m);
     }
     GString *s = g_string_new(NULL);
@@ -571,6 +600,15 @@ static bool dec_seq_of(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td
 /* An INTEGER read into x: tree line, record slot, event key(s). */
 static void int_value(Krb *k, const KrbField *f, gint64 x, guint td, void *rec)
 {
+    if (!k->tree && !f->key2) { /* no tree line, no name: the slot and the key only */
+        if (f->out)
+            *(gint64 *)out_slot(rec, f) = x;
+        if (f->key && (f->flags & KF_APPEND))
+            append_capped(k, f->key, x);
+        else if (f->key)
+            tw_event_set_int(k->ev, f->key, x);
+        return;
+    }
     const char *label = label_of(f);
     const char *nm = f->name_of && ((k->tree && label) || f->key2) ? f->name_of(x) : NULL;
     if (label && k->tree) {
@@ -604,6 +642,23 @@ static bool read_int(Krb *k, const KrbField *f, TwDerTlv *v, gint64 *x, void *re
 /* INTEGER (RFC 4120 5.2.4 Int32 / UInt32). */
 static bool dec_int(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
+    TwCursor *c = &v->content;
+    if (!k->tree && !f->key2 && c->status == TW_OK && c->off == 0 && v->cls == TW_DER_UNIVERSAL &&
+        v->tag == TW_DER_TAG_INTEGER && !v->constructed && v->len - 1 < 8 && v->len <= c->len) {
+        /* get_int's plain case (X.690 8.3: 1..8 octets, captured), then
+         * get_uint32, read_int and int_value without a tree or a name */
+        gint64 x = int_octets(c->p, v->len);
+        c->off = v->len;
+        if ((f->flags & KF_UINT32) && x < 0 && x >= G_MININT32 && v->len <= 4)
+            x += G_GINT64_CONSTANT(0x100000000);
+        if (f->out)
+            *(gint64 *)out_slot(rec, f) = x;
+        if (f->key && (f->flags & KF_APPEND))
+            append_capped(k, f->key, x);
+        else if (f->key)
+            tw_event_set_int(k->ev, f->key, x);
+        return true;
+    }
     gint64 x;
     if (read_int(k, f, v, &x, rec))
         int_value(k, f, x, td, rec);
@@ -622,6 +677,16 @@ static bool tlv_cut(const TwDerTlv *v, gsize cap)
  * even when it cannot be read (NULL). */
 static bool dec_string(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
+    TwCursor *c = &v->content;
+    if (!k->tree && !f->out && v->cls == TW_DER_UNIVERSAL && !v->constructed && c->status == TW_OK && c->off == 0 &&
+        c->len == c->reported && c->len <= TW_DER_MAX_STRING && tw_der_ascii_text(c->p, c->len)) {
+        /* get_str_view's plain case (tw_der_string_view): the octets are
+         * the text, captured whole within the cap (not cut) */
+        c->off = c->len;
+        if (f->key)
+            tw_event_set_strn(k->ev, f->key, (const char *)c->p, c->len);
+        return true;
+    }
     bool cut = tlv_cut(v, TW_DER_MAX_STRING);
     if (!f->out) {
         /* into the event: copied once, from the packet when it can be */
@@ -683,6 +748,19 @@ static bool dec_octets_size(Krb *k, const KrbField *f, TwDerTlv *v, guint d, gui
 /* RFC 4120 5.2.8 KerberosFlags (KDCOptions, APOptions). */
 static bool dec_flags(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td, void *rec)
 {
+    TwCursor *c = &v->content;
+    if (!k->tree && c->status == TW_OK && c->off == 0 && c->len == c->reported && v->cls == TW_DER_UNIVERSAL &&
+        v->tag == TW_DER_TAG_BIT_STRING && !v->constructed && v->len >= 1 && c->p[0] <= 7) {
+        /* tw_der_bit_string_u32's plain case (X.690 8.6: the unused-bits
+         * octet 0..7, captured): the first 32 bits, missing octets 0 */
+        guint32 x = 0;
+        for (gsize i = 1; i <= 4; i++)
+            x = (x << 8) | (i < v->len ? c->p[i] : 0);
+        c->off = c->len;
+        if (f->key)
+            tw_event_set_hex32(k->ev, f->key, x);
+        return true;
+    }
     guint32 opts;
     bool ok = tw_der_bit_string_u32(v, &opts);
     note(k, &v->content);
@@ -716,7 +794,8 @@ static bool dec_msg_type(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint 
     gint64 x;
     if (!get_int(k, v, &x))
         return true;
-    int_value(k, f, x, td, rec);
+    if (k->tree) /* no key, no slot: only the tree line */
+        int_value(k, f, x, td, rec);
     if (x != k->msg_type)
         tw_event_set_int(k->ev, "msg_type_field", x);
     return true;
@@ -805,24 +884,44 @@ KRB_TYPE(principal_name_type, "PrincipalName", "RFC 4120 5.2.2",
     FIELD(1, "name-string", REQ, dec_seq_of, .elem = name_component, .flags = KF_STOP,
           .spec = "5.2.2 SEQUENCE OF KerberosString"));
 
-/* The two's complement value of the n (1..8) octets at b (X.690 8.3.3). */
-static gint64 int_octets(const guint8 *b, gsize n)
-{
-    guint64 x = (b[0] & 0x80) ? G_MAXUINT64 : 0;
-    for (gsize i = 0; i < n; i++)
-        x = (x << 8) | b[i];
-    return (gint64)x;
-}
-
 /* The TLV at p (n bytes there) has a plain header (tw_der_plain_header)
  * with identifier octet id and fills the n bytes exactly: *c, *cn its content. */
-static bool plain_exact(const guint8 *p, gsize n, guint8 id, const guint8 **c, gsize *cn)
+static inline __attribute__((always_inline)) bool plain_exact(const guint8 *p, gsize n, guint8 id,
+                                                             const guint8 **c, gsize *cn)
 {
     gsize len, hdr;
     if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != id || hdr + len != n)
         return false;
     *c = p + hdr;
     *cn = len;
+    return true;
+}
+
+/* The SEQUENCE { [t] INTEGER, [t+1] OCTET STRING } of RFC 4120 5.2.7
+ * PA-DATA (t = 1) and 5.2.5 HostAddress (t = 0) exactly as the RFC writes
+ * it: every header plain, the INTEGER 1..8 octets, all captured, what the
+ * walk of the pair's table reads without an error.  Its integer and its
+ * octets (*val_n bytes at *val), and true; false for anything else.  d is
+ * the walk's depth (walk_value's): its reads must be within
+ * TW_DER_MAX_DEPTH. */
+static inline __attribute__((always_inline)) bool int_octets_pair_plain(const TwDerTlv *e, guint d, guint8 t,
+                                                                      gint64 *x, const guint8 **val,
+                                                                      gsize *val_n)
+{
+    const TwCursor *c = &e->content;
+    if (e->cls != TW_DER_UNIVERSAL || e->tag != TW_DER_TAG_SEQUENCE || !e->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p, *ty, *q;
+    gsize n = c->len, len, hdr, ty_n, qn;
+    if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != (0xa0 | t) ||
+        !plain_exact(p + hdr, len, 0x02, &ty, &ty_n) || ty_n - 1 >= 8)
+        return false;
+    p += hdr + len;
+    n -= hdr + len;
+    if (!plain_exact(p, n, 0xa0 | (t + 1), &q, &qn) || !plain_exact(q, qn, 0x04, val, val_n))
+        return false;
+    *x = int_octets(ty, ty_n);
     return true;
 }
 
@@ -833,14 +932,23 @@ static bool plain_exact(const guint8 *p, gsize n, guint8 id, const guint8 **c, g
  * without meeting an error or making a tree line.  Into nb as the walk
  * does; false (nb and v untouched) for anything else, which the walk reads.
  * d is the walk's depth: its reads must be within TW_DER_MAX_DEPTH. */
+static bool principal_plain_at(const guint8 *p, gsize n, NameBuild *nb);
+
 static bool principal_plain(const TwDerTlv *v, guint d, NameBuild *nb)
 {
     const TwCursor *c = &v->content;
     if (v->cls != TW_DER_UNIVERSAL || v->tag != TW_DER_TAG_SEQUENCE || !v->constructed || c->status != TW_OK ||
         c->off != 0 || c->len != c->reported || d + 4 > TW_DER_MAX_DEPTH)
         return false;
-    const guint8 *p = c->p, *q, *seq;
-    gsize n = c->len, len0, hdr0, qn, seq_n;
+    return principal_plain_at(c->p, c->len, nb);
+}
+
+/* principal_plain on the n content octets at p of the PrincipalName's
+ * SEQUENCE (captured whole, the depth checked by the caller). */
+static bool principal_plain_at(const guint8 *p, gsize n, NameBuild *nb)
+{
+    const guint8 *q, *seq;
+    gsize len0, hdr0, qn, seq_n;
     /* [0] name-type: the first TLV, an INTEGER filling it */
     if (!tw_der_plain_header(p, n, &len0, &hdr0) || p[0] != 0xa0 ||
         !plain_exact(p + hdr0, len0, 0x02, &q, &qn) || qn - 1 >= 8)
@@ -851,23 +959,37 @@ static bool principal_plain(const TwDerTlv *v, guint d, NameBuild *nb)
     n -= hdr0 + len0;
     if (!plain_exact(p, n, 0xa1, &q, &qn) || !plain_exact(q, qn, 0x30, &seq, &seq_n))
         return false;
-    for (gsize off = 0, len, hdr; off < seq_n; off += hdr + len)
-        if (!tw_der_plain_header(seq + off, seq_n - off, &len, &hdr) || (seq[off] & 0xe0) != 0 ||
-            !tw_der_ascii_text(seq + off + hdr, len))
-            return false;
-    nb->pn.type = type;
+    /* each KerberosString joined as name_component does, in the one pass
+     * that checks it; a shape the walk must read undoes the joining */
+    gsize len_at = nb->len;
+    bool any_at = nb->any, cut_at = nb->pn.cut;
     guint i = 0;
-    for (gsize off = 0, len = 0, hdr = 0; off < seq_n; off += hdr + len, i++) {
-        tw_der_plain_header(seq + off, seq_n - off, &len, &hdr);
+    for (gsize off = 0, len, hdr; off < seq_n; off += hdr + len, i++) {
+        if (!tw_der_plain_header(seq + off, seq_n - off, &len, &hdr) || (seq[off] & 0xe0) != 0 ||
+            !tw_der_ascii_text(seq + off + hdr, len)) {
+            nb->len = len_at;
+            nb->any = any_at;
+            nb->pn.cut = cut_at;
+            return false;
+        }
         if (i >= TW_KRB5_MAX_NAME_COMPONENTS) { /* as name_component */
             nb->pn.cut = true;
             continue;
         }
-        if (nb->any)
+        if (nb->any && len + 1 <= nb->cap - nb->len) {
+            nb->text[nb->len++] = '/';
+        } else if (nb->any) {
             name_append(nb, "/", 1);
-        name_append(nb, (const char *)seq + off + hdr, len);
+        }
+        if (len <= nb->cap - nb->len) {
+            memcpy(nb->text + nb->len, seq + off + hdr, len);
+            nb->len += len;
+        } else {
+            name_append(nb, (const char *)seq + off + hdr, len);
+        }
         nb->any = true;
     }
+    nb->pn.type = type;
     return true;
 }
 
@@ -939,14 +1061,23 @@ KRB_TYPE(encrypted_data_type, "EncryptedData", "RFC 4120 5.2.9",
  * octets, all captured: what the walk would read without an error.  Into
  * e as the walk does (kvno a UInt32, get_uint32); false (e untouched) for
  * anything else.  d is the walk's depth. */
+static bool encrypted_data_plain_at(const guint8 *p, gsize n, EncInfo *e);
+
 static bool encrypted_data_plain(const TwDerTlv *t, guint d, EncInfo *e)
 {
     const TwCursor *c = &t->content;
     if (t->cls != TW_DER_UNIVERSAL || t->tag != TW_DER_TAG_SEQUENCE || !t->constructed || c->status != TW_OK ||
         c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
         return false;
-    const guint8 *p = c->p, *q, *cipher;
-    gsize n = c->len, len, hdr, qn, cipher_n;
+    return encrypted_data_plain_at(c->p, c->len, e);
+}
+
+/* encrypted_data_plain on the n content octets at p of the EncryptedData's
+ * SEQUENCE (captured whole, the depth checked by the caller). */
+static bool encrypted_data_plain_at(const guint8 *p, gsize n, EncInfo *e)
+{
+    const guint8 *q, *cipher;
+    gsize len, hdr, qn, cipher_n;
     if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != 0xa0 || !plain_exact(p + hdr, len, 0x02, &q, &qn) ||
         qn - 1 >= 8)
         return false;
@@ -1060,17 +1191,6 @@ static void ticket_clear(TicketInfo *ti)
     memset(&ti->enc, 0, sizeof ti->enc);
 }
 
-/* The TLV at p (n bytes there) has a plain header and fills the n bytes:
- * into *out (tw_der_plain_tlv). */
-static bool plain_tlv_exact(const guint8 *p, gsize n, TwDerTlv *out)
-{
-    gsize len, hdr;
-    if (!tw_der_plain_header(p, n, &len, &hdr) || hdr + len != n)
-        return false;
-    tw_der_plain_tlv(p, len, hdr, out);
-    return true;
-}
-
 /* parse_ticket's common case without a tree: the Ticket's SEQUENCE exactly
  * as RFC 4120 5.3 writes it, { [0] INTEGER, [1] Realm, [2] PrincipalName,
  * [3] EncryptedData }, every header plain, the realm universal, primitive,
@@ -1084,24 +1204,32 @@ static bool ticket_plain(const TwDerTlv *v, guint d, TicketInfo *ti)
     if (v->cls != TW_DER_UNIVERSAL || v->tag != TW_DER_TAG_SEQUENCE || !v->constructed || c->status != TW_OK ||
         c->off != 0 || c->len != c->reported || d + 7 > TW_DER_MAX_DEPTH)
         return false;
-    const guint8 *p = c->p, *realm;
-    gsize n = c->len, len, hdr, realm_n;
-    TwDerTlv f[4];
-    /* [0] tkt-vno .. [3] enc-part, in order, filling the SEQUENCE */
+    const guint8 *p = c->p;
+    gsize n = c->len, len, hdr;
+    const guint8 *val[4]; /* the TLV inside each [i]: its identifier octet at val[i], */
+    gsize vhdr[4], vlen[4]; /* its header and content sizes */
+    /* [0] tkt-vno .. [3] enc-part, in order, filling the SEQUENCE; each
+     * holds one plain TLV filling it */
     for (guint i = 0; i < 4; i++) {
         if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != (0xa0 | i) ||
-            !plain_tlv_exact(p + hdr, len, &f[i]))
+            !tw_der_plain_header(p + hdr, len, &vlen[i], &vhdr[i]) || vhdr[i] + vlen[i] != len)
             return false;
+        val[i] = p + hdr;
         p += hdr + len;
         n -= hdr + len;
     }
     if (n != 0)
         return false;
-    if (f[0].cls != TW_DER_UNIVERSAL || f[0].tag != TW_DER_TAG_INTEGER || f[0].constructed || f[0].len - 1 >= 8)
+    /* tkt-vno: a universal primitive INTEGER of 1..8 octets */
+    if (val[0][0] != 0x02 || vlen[0] - 1 >= 8)
         return false;
-    realm = f[1].content.p;
-    realm_n = f[1].len;
-    if (f[1].cls != TW_DER_UNIVERSAL || f[1].constructed || !tw_der_ascii_text(realm, realm_n))
+    /* realm: universal, primitive, plain ASCII */
+    const guint8 *realm = val[1] + vhdr[1];
+    gsize realm_n = vlen[1];
+    if ((val[1][0] & 0xe0) != 0 || !tw_der_ascii_text(realm, realm_n))
+        return false;
+    /* sname, enc-part: universal constructed SEQUENCEs, plain inside */
+    if (val[2][0] != 0x30 || val[3][0] != 0x30)
         return false;
     NameBuild nb;
     nb.pn.name = NULL;
@@ -1112,7 +1240,8 @@ static bool ticket_plain(const TwDerTlv *v, guint d, TicketInfo *ti)
     nb.len = 0;
     nb.cap = sizeof nb.buf;
     EncInfo e = { .etype = -1, .kvno = -1 };
-    if (!principal_plain(&f[2], d + 3, &nb) || !encrypted_data_plain(&f[3], d + 3, &e)) {
+    if (!principal_plain_at(val[2] + vhdr[2], vlen[2], &nb) ||
+        !encrypted_data_plain_at(val[3] + vhdr[3], vlen[3], &e)) {
         if (nb.text != nb.buf)
             g_free(nb.text);
         return false;
@@ -1275,9 +1404,17 @@ static bool dec_etype_list(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guin
     EtypeList list;
     list.n = 0;
     if ((!k->tree && etype_list_plain(v, d, &list)) || seq_of_field(k, f, v, d, td, &list)) {
-        GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), list.n);
-        g_array_append_vals(a, list.v, list.n);
-        tw_event_take_intlist(k->ev, f->key, a);
+        if (list.n == 0 || tw_event_has(k->ev, f->key)) {
+            /* empty, or a second etype field: a new list in the old one's place */
+            GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), list.n);
+            g_array_append_vals(a, list.v, list.n);
+            tw_event_take_intlist(k->ev, f->key, a);
+            return true;
+        }
+        /* the first value makes the list (tw_event_append_int: from the
+         * thread's pool of emptied lists), the rest go in one copy */
+        tw_event_append_int(k->ev, f->key, list.v[0]);
+        g_array_append_vals(tw_event_get(k->ev, f->key)->v.ilist, list.v + 1, list.n - 1);
     }
     return true;
 }
@@ -1317,7 +1454,10 @@ static bool host_address_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, v
 {
     GPtrArray *list = rec;
     HostAddrRec ha = { .type = -1 };
-    if (!walk_value(k, &host_address_type, e, d, td, &ha))
+    /* RFC 4120 5.2.5 HostAddress in its plain shape (int_octets_pair_plain)
+     * read in one step when no tree is asked; else the table walk */
+    if ((k->tree || !int_octets_pair_plain(e, d, 0, &ha.type, &ha.bytes, &ha.n)) &&
+        !walk_value(k, &host_address_type, e, d, td, &ha))
         return false;
     if (ha.bytes) {
         char *s = format_address(ha.type, ha.bytes, ha.n);
@@ -1412,9 +1552,58 @@ KRB_TYPE(etype_info2_entry_type, "ETYPE-INFO2-ENTRY", "RFC 4120 5.2.7.5",
     FIELD(1, "salt", OPT, dec_salt, .key = "salt", .note = ETYPE_INFO_SALT_NOTE, .spec = "5.2.1 KerberosString"),
     ETYPE_INFO_S2KPARAMS);
 
+/* The walk of an ETYPE-INFO2-ENTRY (RFC 4120 5.2.7.5) or ETYPE-INFO-ENTRY
+ * (5.2.7.4) without a tree, for its plain shape: SEQUENCE { [0] INTEGER,
+ * [1] salt OPTIONAL, [2] OCTET STRING OPTIONAL } in order, every header
+ * plain, each [n] holding one plain TLV that fills it, the INTEGER 1..8
+ * octets, the salt universal, primitive and plain ASCII (ETYPE-INFO's an
+ * OCTET STRING), all captured: what the walk reads without an error.  The
+ * etype and the salt into the event as ETYPE_INFO_ETYPE and dec_salt put
+ * them, and true; false (nothing done) for anything else.  d: the entry's
+ * depth (etype_info_elem's). */
+static bool etype_info_entry_plain(Krb *k, const TwDerTlv *e, guint d, const KrbType *entry)
+{
+    const TwCursor *c = &e->content;
+    if (e->cls != TW_DER_UNIVERSAL || e->tag != TW_DER_TAG_SEQUENCE || !e->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p, *val[3] = { NULL, NULL, NULL };
+    gsize n = c->len, len, hdr, vlen[3] = { 0, 0, 0 }, vhdr[3] = { 0, 0, 0 };
+    guint next = 0; /* the lowest tag still allowed */
+    while (n > 0) {
+        guint t;
+        if (!tw_der_plain_header(p, n, &len, &hdr) || (p[0] & 0xe0) != 0xa0 || (t = p[0] & 0x1f) < next || t > 2)
+            return false;
+        if (!tw_der_plain_header(p + hdr, len, &vlen[t], &vhdr[t]) || vhdr[t] + vlen[t] != len)
+            return false;
+        val[t] = p + hdr;
+        next = t + 1;
+        p += hdr + len;
+        n -= hdr + len;
+    }
+    bool octets = (entry->fields[1].flags & KF_OCTETS) != 0;
+    if (!val[0] || val[0][0] != 0x02 || vlen[0] - 1 >= 8)
+        return false;
+    if (val[1] && (octets ? val[1][0] != 0x04 : (val[1][0] & 0xe0) != 0))
+        return false;
+    if (val[1] && (vlen[1] > TW_DER_MAX_STRING || !tw_der_ascii_text(val[1] + vhdr[1], vlen[1])))
+        return false;
+    if (val[2] && val[2][0] != 0x04)
+        return false;
+    /* ETYPE_INFO_ETYPE: int_value appends it (no tree, no name) */
+    append_capped(k, entry->fields[0].key, int_octets(val[0] + vhdr[0], vlen[0]));
+    /* dec_salt: the first non-empty salt (nothing cut) */
+    const char *salt_key = entry->fields[1].key;
+    if (val[1] && vlen[1] && !tw_event_has(k->ev, salt_key))
+        tw_event_set_strn(k->ev, salt_key, (const char *)val[1] + vhdr[1], vlen[1]);
+    return true;
+}
+
 static bool etype_info_elem(Krb *k, TwDerTlv *e, guint d, guint td, guint i, void *rec)
 {
     const KrbType *entry = rec;
+    if (!k->tree && etype_info_entry_plain(k, e, d, entry))
+        return true;
     TwCursor es;
     if (!open_seq(k, e, &es))
         return false;
@@ -1492,6 +1681,40 @@ KRB_TYPE(pa_tgs_ap_req_type, "AP-REQ", "RFC 4120 5.5.1 (in PA-TGS-REQ, 5.4.1)",
     FIELD(4, "authenticator", REQ, dec_encrypted_data, .key = "authenticator_etype", .flags = KF_TGS_AUTH,
           .note = "client name and time, encrypted with the session key", .spec = "5.2.9 EncryptedData"));
 
+/* The walk of pa_tgs_ap_req_type without a tree, for the AP-REQ in its
+ * plain RFC 4120 5.5.1 shape: SEQUENCE { [0] pvno, [1] msg-type, [2]
+ * ap-options, [3] ticket, [4] authenticator } in order, every header plain,
+ * each [n] holding one plain TLV that fills it, the ap-options a primitive
+ * universal BIT STRING with an unused-bits octet of 0..7 (X.690 8.6.2.2):
+ * what the walk reads without an error (pvno and msg-type are not decoded,
+ * the ap-options have no key).  The ticket and the authenticator then go
+ * to their decoders as the walk hands them over; false (nothing done) for
+ * anything else.  d, td: walk_value's. */
+static bool pa_tgs_ap_req_plain(Krb *k, TwDerTlv *st, guint d, guint td)
+{
+    const TwCursor *c = &st->content;
+    if (st->cls != TW_DER_UNIVERSAL || st->tag != TW_DER_TAG_SEQUENCE || !st->constructed || c->status != TW_OK ||
+        c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
+        return false;
+    const guint8 *p = c->p;
+    gsize n = c->len, len, hdr, vlen, vhdr;
+    TwDerTlv v[5];
+    for (guint i = 0; i < 5; i++) {
+        if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != (0xa0 | i) ||
+            !tw_der_plain_header(p + hdr, len, &vlen, &vhdr) || vhdr + vlen != len)
+            return false;
+        tw_der_plain_tlv(p + hdr, vlen, vhdr, &v[i]);
+        p += hdr + len;
+        n -= hdr + len;
+    }
+    if (n != 0 || v[2].cls != TW_DER_UNIVERSAL || v[2].tag != TW_DER_TAG_BIT_STRING || v[2].constructed || v[2].len < 1 || v[2].content.p[0] > 7)
+        return false;
+    const KrbField *f = pa_tgs_ap_req_type.fields;
+    dec_ticket(k, &f[3], &v[3], d + 3, td, NULL);
+    dec_encrypted_data(k, &f[4], &v[4], d + 3, td, NULL);
+    return true;
+}
+
 /* A DER value carried in an OCTET STRING, walked from its table. */
 static void walk_octets(Krb *k, const KrbType *type, const guint8 *p, gsize n, guint d, guint td)
 {
@@ -1522,7 +1745,8 @@ static void parse_pa_value(Krb *k, gint64 type, const guint8 *p, gsize n, gsize 
             return;
         }
         HEAD(k, td, "AP-REQ", "authenticates the client to the TGS with its TGT");
-        walk_value(k, &pa_tgs_ap_req_type, &st, d + 1, td + 1, NULL);
+        if (k->tree || !pa_tgs_ap_req_plain(k, &st, d + 1, td + 1))
+            walk_value(k, &pa_tgs_ap_req_type, &st, d + 1, td + 1, NULL);
         note(k, &c);
         return;
     }
@@ -1627,20 +1851,12 @@ KRB_TYPE(pa_data_type, "PA-DATA", "RFC 4120 5.2.7",
  * true; false (nothing done) for anything else.  d is the walk's depth. */
 static bool pa_data_plain(Krb *k, const TwDerTlv *e, guint d, guint td, TypedRec *pa)
 {
-    const TwCursor *c = &e->content;
-    if (e->cls != TW_DER_UNIVERSAL || e->tag != TW_DER_TAG_SEQUENCE || !e->constructed || c->status != TW_OK ||
-        c->off != 0 || c->len != c->reported || d + 2 > TW_DER_MAX_DEPTH)
+    const guint8 *val;
+    gsize val_n;
+    gint64 type;
+    if (!int_octets_pair_plain(e, d, 1, &type, &val, &val_n))
         return false;
-    const guint8 *p = c->p, *ty, *q, *val;
-    gsize n = c->len, len, hdr, ty_n, qn, val_n;
-    if (!tw_der_plain_header(p, n, &len, &hdr) || p[0] != 0xa1 || !plain_exact(p + hdr, len, 0x02, &ty, &ty_n) ||
-        ty_n - 1 >= 8)
-        return false;
-    p += hdr + len;
-    n -= hdr + len;
-    if (!plain_exact(p, n, 0xa2, &q, &qn) || !plain_exact(q, qn, 0x04, &val, &val_n))
-        return false;
-    pa->type = int_octets(ty, ty_n);
+    pa->type = type;
     append_capped(k, pa->list_key, pa->type);
     padata_value(k, pa, val, val_n, val_n, d + 3, td);
     return true;

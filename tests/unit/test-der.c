@@ -258,6 +258,36 @@ static void test_time(void)
     c = tw_cursor_init(nines, sizeof nines);
     g_assert_true(tw_der_read(&c, &t, 0));
     g_assert_true(tw_der_generalized_time(&t, &ts));
+    /* The same time again (the thread's last one), then one that differs
+     * in a single octet anywhere (each its own time, or MALFORMED: the last
+     * time read is no answer for other octets), then the first again. */
+    for (guint pos = 0; pos < 15; pos++) {
+        gint64 first, again, other;
+        c = tw_cursor_init(b, sizeof b);
+        g_assert_true(tw_der_read(&c, &t, 0));
+        g_assert_true(tw_der_generalized_time(&t, &first));
+        c = tw_cursor_init(b, sizeof b);
+        g_assert_true(tw_der_read(&c, &t, 0));
+        g_assert_true(tw_der_generalized_time(&t, &again));
+        g_assert_cmpint(again, ==, first);
+        g_assert_cmpuint(t.content.off, ==, 15);
+        guint8 x[sizeof b];
+        memcpy(x, b, sizeof b);
+        x[2 + pos] = pos == 14 ? 'X' : (x[2 + pos] == '0' ? '1' : '0');
+        c = tw_cursor_init(x, sizeof x);
+        g_assert_true(tw_der_read(&c, &t, 0));
+        bool ok = tw_der_generalized_time(&t, &other);
+        if (pos == 14) {
+            g_assert_false(ok);
+            g_assert_cmpint(t.content.status, ==, TW_MALFORMED);
+        } else if (ok) {
+            g_assert_cmpint(other, !=, first);
+        }
+        c = tw_cursor_init(b, sizeof b);
+        g_assert_true(tw_der_read(&c, &t, 0));
+        g_assert_true(tw_der_generalized_time(&t, &again));
+        g_assert_cmpint(again, ==, first);
+    }
 }
 
 /* Reads a whole DER tree recursively; returns the first error met. */
@@ -465,6 +495,33 @@ static void test_string_view(void)
 
 /* tw_der_next_is decides on the identifier when the header is valid, in
  * every length form, and says no to an invalid length. */
+/* tw_der_ascii_text at every length 0..40 and every position: true only
+ * when no byte in [p, p+n) is NUL or >= 0x80; the bytes around it (NUL,
+ * 0xff) are never looked at. */
+static void test_ascii_text(void)
+{
+    const guint8 bad[] = { 0x00, 0x80, 0xff, 0xc3 };
+    for (gsize n = 0; n <= 40; n++) {
+        guint8 buf[48];
+        memset(buf, 0xff, sizeof buf);
+        buf[0] = 0;
+        memset(buf + 1, 'a' + (n % 26), n);
+        buf[n + 1] = 0;
+        g_assert_true(tw_der_ascii_text(buf + 1, n));
+        for (gsize i = 0; i < n; i++)
+            for (guint b = 0; b < G_N_ELEMENTS(bad); b++) {
+                guint8 keep = buf[1 + i];
+                buf[1 + i] = bad[b];
+                g_assert_false(tw_der_ascii_text(buf + 1, n));
+                buf[1 + i] = 0x7f; /* the highest ASCII byte */
+                g_assert_true(tw_der_ascii_text(buf + 1, n));
+                buf[1 + i] = 0x01; /* the lowest */
+                g_assert_true(tw_der_ascii_text(buf + 1, n));
+                buf[1 + i] = keep;
+            }
+    }
+}
+
 static void test_next_is_length_forms(void)
 {
     const guint8 s1[] = { 0xa3, 0x01, 0x00 };
@@ -506,6 +563,7 @@ int main(int argc, char **argv)
     g_test_add_func("/der/strings", test_strings);
     g_test_add_func("/der/bit-string", test_bit_string);
     g_test_add_func("/der/time", test_time);
+    g_test_add_func("/der/ascii-text", test_ascii_text);
     g_test_add_func("/der/every-truncation", test_every_truncation);
     g_test_add_func("/der/header-cut-at-reported-end", test_header_cut_at_reported_end);
     return g_test_run();

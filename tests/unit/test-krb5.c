@@ -840,7 +840,7 @@ static GByteArray *der_tlv(guint8 tag, GByteArray *content)
 {
     GByteArray *t = g_byte_array_new();
     guint n = content ? content->len : 0;
-    guint8 h[4] = { tag };
+    guint8 h[5] = { tag };
     guint hl;
     if (n < 0x80) {
         h[1] = (guint8)n;
@@ -849,12 +849,18 @@ static GByteArray *der_tlv(guint8 tag, GByteArray *content)
         h[1] = 0x81;
         h[2] = (guint8)n;
         hl = 3;
-    } else {
-        g_assert_cmpuint(n, <, 0x10000);
+    } else if (n < 0x10000) {
         h[1] = 0x82;
         h[2] = (guint8)(n >> 8);
         h[3] = (guint8)n;
         hl = 4;
+    } else {
+        g_assert_cmpuint(n, <, 0x1000000);
+        h[1] = 0x83;
+        h[2] = (guint8)(n >> 16);
+        h[3] = (guint8)(n >> 8);
+        h[4] = (guint8)n;
+        hl = 5;
     }
     g_byte_array_append(t, h, hl);
     if (content) {
@@ -1198,6 +1204,10 @@ static void test_principal_shapes(void)
         { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)),
                                 der_tlv(0xa1, der_tlv(0x30, der_cat(der_str(0x0c, "utf8"), der_str(0x02, "int")))))), "utf8/int" },
         { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, der_str(0x1b, "caf\xc3\xa9"))))), "caf\xc3\xa9" },
+        /* a plain component, then one the walk must read: joined once */
+        { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)),
+                                der_tlv(0xa1, der_tlv(0x30, der_cat(der_str(0x1b, "ok"), der_str(0x1b, "caf\xc3\xa9")))))),
+          "ok/caf\xc3\xa9" },
         { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x1b\x03" "a\0b", 5))))), "a\xef\xbf\xbd" "b" },
         { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x1b\x02" "a\xff", 4))))), "a\xef\xbf\xbd" },
         { der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(1)), der_tlv(0xa1, der_tlv(0x30, raw("\x80\x01" "a", 3))))), NULL },
@@ -1390,6 +1400,13 @@ static GByteArray *plain_enc(void)
 /* RFC 4120 5.3 Ticket in every shape: the event is the same with and
  * without the teaching view (which reads it with the table walker); the
  * plain shapes give the ticket's realm, service, etype and kvno. */
+/* b with its first (identifier) octet replaced by id. */
+static GByteArray *retag(GByteArray *b, guint8 id)
+{
+    b->data[0] = id;
+    return b;
+}
+
 static void test_ticket_shapes(void)
 {
     g_autofree char *r63 = g_strnfill(63, 'R');
@@ -1431,6 +1448,10 @@ static void test_ticket_shapes(void)
         { der_cat(der_cat(der_tlv(0xa0, der_int(5)), der_tlv(0xa0, der_str(0x1b, "ZERO.ORG"))),
                   tkt_fields(NULL, NULL, plain_sname(), plain_enc())), NULL }, /* [0] twice, no realm */
         { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), der_cat(plain_sname(), raw("\x05\x00", 2)), plain_enc()), "EXAMPLE.ORG" },
+        /* sname or enc-part a SET / [0] with plain contents: not a plain Ticket */
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), retag(plain_sname(), 0x31), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), retag(plain_sname(), 0xa0), plain_enc()), "EXAMPLE.ORG" },
+        { tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), retag(plain_enc(), 0x31)), "EXAMPLE.ORG" },
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         GByteArray *msg = ap_req_with_ticket(cases[i].fields);
@@ -1507,6 +1528,10 @@ static void test_padata_shapes(void)
         der_tlv(0x30, der_cat(der_tlv(0x81, der_int(3)), der_tlv(0xa2, der_str(0x04, "salt")))),
         der_tlv(0x30, der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0x82, der_str(0x04, "salt")))),
         der_tlv(0x30, der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0xa2, der_cat(der_str(0x04, "salt"), raw("\x05\x00", 2))))),
+        /* HostAddress's tags ([0], [1]) or [1] twice: not a plain PA-DATA */
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(3)), der_tlv(0xa1, der_str(0x04, "salt")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa1, der_int(3)), der_tlv(0xa1, der_str(0x04, "salt")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(3)), der_tlv(0xa2, der_str(0x04, "salt")))),
     };
     g_byte_array_unref(info2);
     g_byte_array_unref(ts);
@@ -1643,6 +1668,450 @@ static void test_etype_list_shapes(void)
     }
 }
 
+/* A plain Ticket (RFC 4120 5.3) for the AP-REQ shapes. */
+static GByteArray *plain_ticket(void)
+{
+    return der_tlv(0x61, der_tlv(0x30, tkt_fields(der_int(5), der_str(0x1b, "EXAMPLE.ORG"), plain_sname(), plain_enc())));
+}
+
+/* The fields of a PA-TGS-REQ's AP-REQ: [0]..[4] with the values given (NULL: absent). */
+static GByteArray *ap_req_fields(GByteArray *pvno, GByteArray *type, GByteArray *opts, GByteArray *tkt, GByteArray *auth)
+{
+    GByteArray *f = g_byte_array_new();
+    if (pvno)
+        f = der_cat(f, der_tlv(0xa0, pvno));
+    if (type)
+        f = der_cat(f, der_tlv(0xa1, type));
+    if (opts)
+        f = der_cat(f, der_tlv(0xa2, opts));
+    if (tkt)
+        f = der_cat(f, der_tlv(0xa3, tkt));
+    if (auth)
+        f = der_cat(f, der_tlv(0xa4, auth));
+    return f;
+}
+
+/* RFC 4120 5.5.1 AP-REQ inside a PA-TGS-REQ (5.4.1) in every shape: the
+ * event is the same with and without the teaching view (which walks it
+ * from its table), cut every 3 bytes too; the plain shapes give the TGT's
+ * fields and the authenticator's etype. */
+static void test_pa_tgs_ap_req_shapes(void)
+{
+#define OPTS() der_tlv(0x03, raw("\x00\x00\x00\x00\x00", 5))
+    GByteArray *seqs[] = {
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), OPTS(), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_tlv(0x03, raw("\x07\x80", 2)), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_tlv(0x03, raw("\x00", 1)), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_str(0x04, "x"), der_str(0x1b, "y"), OPTS(), plain_ticket(), plain_enc())),
+        /* odd shapes */
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_tlv(0x03, raw("\x08\x00", 2)), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_tlv(0x03, NULL), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), raw("\x04\x05\x00\x00\x00\x00\x00", 7), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_tlv(0x23, OPTS()), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_tlv(0x43, raw("\x00\x00", 2)), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(NULL, der_int(14), OPTS(), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), OPTS(), NULL, plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), OPTS(), plain_ticket(), NULL)),
+        der_tlv(0x30, der_cat(ap_req_fields(der_int(5), der_int(14), OPTS(), plain_ticket(), plain_enc()), der_tlv(0xa5, der_int(1)))),
+        der_tlv(0x30, der_cat(ap_req_fields(der_int(5), der_int(14), OPTS(), NULL, NULL),
+                              der_cat(der_tlv(0xa4, plain_enc()), der_tlv(0xa3, plain_ticket())))),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), der_cat(OPTS(), raw("\x05\x00", 2)), plain_ticket(), plain_enc())),
+        der_tlv(0x30, ap_req_fields(der_int(5), der_int(14), OPTS(), retag(plain_ticket(), 0x62), plain_enc())),
+        der_tlv(0x31, ap_req_fields(der_int(5), der_int(14), OPTS(), plain_ticket(), plain_enc())),
+        der_tlv(0x30, der_cat(ap_req_fields(der_int(5), der_int(14), OPTS(), plain_ticket(), plain_enc()), raw("\x05\x00", 2))),
+    };
+#undef OPTS
+    for (guint i = 0; i < G_N_ELEMENTS(seqs); i++) {
+        const char *sn[] = { "krbtgt", "EXAMPLE.ORG" };
+        GByteArray *rb = der_tlv(0xa0, der_tlv(0x03, raw("\x00\x40\x81\x00\x10", 5)));
+        rb = der_cat(rb, der_tlv(0xa2, der_str(0x1b, "EXAMPLE.ORG")));
+        rb = der_cat(rb, der_tlv(0xa3, der_principal(2, sn, 2)));
+        rb = der_cat(rb, der_tlv(0xa5, der_str(0x18, "20370913024805Z")));
+        rb = der_cat(rb, der_tlv(0xa7, der_int(7)));
+        rb = der_cat(rb, der_tlv(0xa8, der_tlv(0x30, der_int(18))));
+        GByteArray *padata = pa(der_int(1), der_tlv(0x04, der_tlv(0x6e, seqs[i])));
+        padata = der_cat(padata, pa(raw("\x02\x02\x00\x80", 4), der_tlv(0x04, der_tlv(0x30, der_tlv(0xa0, raw("\x01\x01\xff", 3))))));
+        GByteArray *body = der_tlv(0xa1, der_int(5));
+        body = der_cat(body, der_tlv(0xa2, der_int(12)));
+        body = der_cat(body, der_tlv(0xa3, der_tlv(0x30, padata)));
+        body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, rb)));
+        GByteArray *msg = der_tlv(0x6c, der_tlv(0x30, body));
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        if (i < 4) { /* the plain shapes */
+            g_assert_false(tw_event_has(plain, "decode_status"));
+            g_assert_cmpstr(tw_event_get_str(plain, "ticket_sname"), ==, "cifs/srv.example.org");
+            g_assert_cmpstr(tw_event_get_str(plain, "ticket_realm"), ==, "EXAMPLE.ORG");
+            g_assert_cmpint(tw_event_get_int(plain, "ticket_kvno", -1), ==, 4);
+            g_assert_cmpint(tw_event_get_int(plain, "authenticator_etype", -1), ==, 18);
+            g_assert_true(tw_event_get_bool(plain, "pac_request", false));
+        }
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
+/* RFC 4120 5.2.7.5 ETYPE-INFO2-ENTRY and 5.2.7.4 ETYPE-INFO-ENTRY in every
+ * shape, in a KRB-ERROR's METHOD-DATA (PA-ETYPE-INFO2 19, PA-ETYPE-INFO 11),
+ * each followed by a plain entry: the event is the same with and without
+ * the teaching view (which walks each entry from its table), cut every 3
+ * bytes too; the plain shapes give their salt and etypes. */
+static void test_etype_info_shapes(void)
+{
+    GByteArray *entries[] = {
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_str(0x1b, "EXAMPLE.COMhost")))),
+        der_tlv(0x30, der_tlv(0xa0, der_int(23))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(23)), der_tlv(0xa1, der_str(0x1b, "")))),
+        der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_str(0x1b, "A"))),
+                              der_tlv(0xa2, raw("\x04\x04\x00\x00\x10\x00", 6)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, raw("\x04\x04\x00\x00\x10\x00", 6)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x08\xff\xff\xff\xff\xff\xff\xff\x80", 10)), der_tlv(0xa1, der_str(0x04, "OCT")))),
+        /* odd shapes */
+        der_tlv(0x30, der_cat(der_tlv(0xa1, der_str(0x1b, "FIRST")), der_tlv(0xa0, der_int(18)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa0, der_int(17)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_str(0x1b, "caf\xc3\xa9")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, raw("\x1b\x03" "A\0B", 5)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, raw("\x3b\x03\x1b\x01" "A", 5)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, raw("\x80\x01" "A", 3)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa2, der_str(0x1b, "P")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa3, der_int(1)))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x09\0\x80\0\0\0\0\0\0\x12", 11)), der_tlv(0xa1, der_str(0x1b, "N")))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_cat(der_str(0x1b, "T"), raw("\x05\x00", 2))))),
+        der_tlv(0x30, der_cat(der_tlv(0xa0, der_str(0x04, "\x12")), der_tlv(0xa1, der_str(0x1b, "I")))),
+        der_tlv(0x30, der_tlv(0xa1, der_str(0x1b, "NOETYPE"))),
+        der_tlv(0x31, der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_str(0x1b, "SET")))),
+        der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(18)), der_tlv(0xa1, der_str(0x1b, "X"))), raw("\x05\x00", 2))),
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(entries); i++) {
+        for (int info2 = 0; info2 < 2; info2++) {
+            GByteArray *list = g_byte_array_new();
+            g_byte_array_append(list, entries[i]->data, entries[i]->len);
+            list = der_cat(list, der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(17)),
+                                                       der_tlv(0xa1, der_str(info2 ? 0x1b : 0x04, "LATER")))));
+            GByteArray *md = pa(der_int(info2 ? 19 : 11), der_tlv(0x04, der_tlv(0x30, list)));
+            md = der_cat(md, pa(der_int(2), der_tlv(0x04, NULL)));
+            GByteArray *body = der_tlv(0xa0, der_int(5));
+            body = der_cat(body, der_tlv(0xa1, der_int(30)));
+            body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+            body = der_cat(body, der_tlv(0xa5, der_int(0)));
+            body = der_cat(body, der_tlv(0xa6, der_int(25)));
+            body = der_cat(body, der_tlv(0xa9, der_str(0x1b, "EXAMPLE.ORG")));
+            body = der_cat(body, der_tlv(0xac, der_tlv(0x04, der_tlv(0x30, md))));
+            GByteArray *msg = der_tlv(0x7e, der_tlv(0x30, body));
+            g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+            g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+            g_assert_nonnull(plain);
+            g_assert_nonnull(tree);
+            g_autofree char *a = event_json(plain);
+            g_autofree char *b = event_json(tree);
+            g_assert_cmpstr(a, ==, b);
+            if (i == 0) {
+                g_assert_cmpstr(tw_event_get_str(plain, "salt"), ==, (info2 ? "EXAMPLE.COMhost" : "LATER"));
+                g_assert_cmpint(ilist_at(plain, "salt_etypes", 0), ==, 18);
+                g_assert_cmpint(ilist_at(plain, "salt_etypes", 1), ==, 17);
+            } else if (i < 5) {
+                g_assert_cmpstr(tw_event_get_str(plain, "salt"), ==, (i == 3 && info2 ? "A" : "LATER"));
+                g_assert_cmpint(ilist_at(plain, "salt_etypes", 1), ==, 17);
+            } else if (i == 5) {
+                g_assert_cmpstr(tw_event_get_str(plain, "salt"), ==, "OCT");
+                g_assert_cmpint(ilist_at(plain, "salt_etypes", 0), ==, -128);
+            }
+            if (i < 6 && info2) /* ETYPE-INFO's salt is an OCTET STRING: a KerberosString there is malformed */
+                g_assert_false(tw_event_has(plain, "decode_status"));
+            for (gsize n = 2; n < msg->len; n += 3) {
+                guint8 *cut = g_memdup2(msg->data, n);
+                TwPacketInfo pi = pi_udp(1, 88, 50000);
+                TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+                TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+                TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+                g_autofree char *j1 = event_json(e1);
+                g_autofree char *j2 = event_json(e2);
+                g_assert_cmpstr(j1, ==, j2);
+                tw_event_free(e1);
+                tw_event_free(e2);
+                g_free(cut);
+            }
+            g_byte_array_unref(msg);
+        }
+        g_byte_array_unref(entries[i]);
+    }
+}
+
+/* RFC 4120 5.2.1 KerberosString / 5.2.2 Realm fields into event keys
+ * (KRB-ERROR crealm [7], realm [9], e-text [11]) in every shape: the event is
+ * the same with and without the teaching view, cut every 3 bytes too; the
+ * plain ASCII ones are the text. */
+static void test_string_field_shapes(void)
+{
+    g_autofree char *big = g_strnfill(TW_DER_MAX_STRING + 10, 'B');
+    struct {
+        GByteArray *str;
+        const char *want; /* realm; NULL: not checked */
+    } cases[] = {
+        { der_str(0x1b, "EXAMPLE.ORG"), "EXAMPLE.ORG" },
+        { der_str(0x0c, "UTF8.ORG"), "UTF8.ORG" },
+        { der_str(0x1b, ""), "" },
+        { der_str(0x04, "OCTETS.ORG"), "OCTETS.ORG" },
+        { der_str(0x1b, "CAF\xc3\x89.ORG"), "CAF\xc3\x89.ORG" },
+        { raw("\x1b\x03" "A\0B", 5), "A\xef\xbf\xbd" "B" },
+        { raw("\x1b\x02" "A\xff", 4), "A\xef\xbf\xbd" },
+        { raw("\x3b\x03\x1b\x01" "A", 5), NULL },
+        { raw("\x80\x01" "A", 3), NULL },
+        { raw("\x5b\x01" "A", 3), NULL },
+        { der_str(0x1b, big), NULL },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        for (guint field = 7; field <= 11; field += 2) {
+            GByteArray *str = g_byte_array_new();
+            g_byte_array_append(str, cases[i].str->data, cases[i].str->len);
+            GByteArray *body = der_tlv(0xa0, der_int(5));
+            body = der_cat(body, der_tlv(0xa1, der_int(30)));
+            body = der_cat(body, der_tlv(0xa4, der_str(0x18, "20240102030405Z")));
+            body = der_cat(body, der_tlv(0xa5, der_int(0)));
+            body = der_cat(body, der_tlv(0xa6, der_int(6)));
+            body = der_cat(body, der_tlv((guint8)(0xa0 | field), str));
+            if (field != 9)
+                body = der_cat(body, der_tlv(0xa9, der_str(0x1b, "EXAMPLE.ORG")));
+            GByteArray *msg = der_tlv(0x7e, der_tlv(0x30, body));
+            g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+            g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+            g_assert_nonnull(plain);
+            g_assert_nonnull(tree);
+            g_autofree char *a = event_json(plain);
+            g_autofree char *b = event_json(tree);
+            g_assert_cmpstr(a, ==, b);
+            const char *key = field == 7 ? "crealm" : field == 9 ? "realm" : "e_text";
+            if (cases[i].want)
+                g_assert_cmpstr(tw_event_get_str(plain, key), ==, cases[i].want);
+            for (gsize n = 2; n < msg->len && msg->len < 4096; n += 3) {
+                guint8 *cut = g_memdup2(msg->data, n);
+                TwPacketInfo pi = pi_udp(1, 88, 50000);
+                TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+                TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+                TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+                g_autofree char *j1 = event_json(e1);
+                g_autofree char *j2 = event_json(e2);
+                g_assert_cmpstr(j1, ==, j2);
+                tw_event_free(e1);
+                tw_event_free(e2);
+                g_free(cut);
+            }
+            g_byte_array_unref(msg);
+        }
+        g_byte_array_unref(cases[i].str);
+    }
+}
+
+/* An AS-REQ built here with addresses [9] = `addrs` (freed). */
+static GByteArray *as_req_with_addresses(GByteArray *addrs)
+{
+    const char *cn[] = { "user" }, *sn[] = { "krbtgt", "EXAMPLE.ORG" };
+    GByteArray *rb = der_tlv(0xa0, der_tlv(0x03, raw("\x00\x40\x81\x00\x10", 5)));
+    rb = der_cat(rb, der_tlv(0xa1, der_principal(1, cn, 1)));
+    rb = der_cat(rb, der_tlv(0xa2, der_str(0x1b, "EXAMPLE.ORG")));
+    rb = der_cat(rb, der_tlv(0xa3, der_principal(2, sn, 2)));
+    rb = der_cat(rb, der_tlv(0xa5, der_str(0x18, "20370913024805Z")));
+    rb = der_cat(rb, der_tlv(0xa7, der_int(7)));
+    rb = der_cat(rb, der_tlv(0xa8, der_tlv(0x30, der_int(18))));
+    rb = der_cat(rb, der_tlv(0xa9, addrs));
+    GByteArray *body = der_tlv(0xa1, der_int(5));
+    body = der_cat(body, der_tlv(0xa2, der_int(10)));
+    body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, rb)));
+    return der_tlv(0x6a, der_tlv(0x30, body));
+}
+
+/* A HostAddress { [0] type, [1] the n octets at a }. */
+static GByteArray *host_address(gint64 type, const char *a, guint n)
+{
+    return der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(type)), der_tlv(0xa1, der_tlv(0x04, raw(a, n)))));
+}
+
+/* RFC 4120 5.2.8 KerberosFlags (KDCOptions, [0] of an AS-REQ's body) in
+ * every shape: the event is the same with and without the teaching view,
+ * cut every 3 bytes too; the plain ones give the first 32 bits. */
+static void test_kdc_options_shapes(void)
+{
+    struct {
+        GByteArray *opts;
+        const char *want; /* NULL: not set */
+    } cases[] = {
+        { der_tlv(0x03, raw("\x00\x40\x81\x00\x10", 5)), "0x40810010" },
+        { der_tlv(0x03, raw("\x00", 1)), "0x00000000" },
+        { der_tlv(0x03, raw("\x07\x80", 2)), "0x80000000" },
+        { der_tlv(0x03, raw("\x00\x12\x34", 3)), "0x12340000" },
+        { der_tlv(0x03, raw("\x00\x01\x02\x03\x04\x05\x06", 7)), "0x01020304" },
+        { der_tlv(0x03, raw("\x08\x80", 2)), NULL },
+        { der_tlv(0x03, NULL), NULL },
+        { der_tlv(0x23, der_tlv(0x03, raw("\x00\x40\x81\x00\x10", 5))), NULL },
+        { der_tlv(0x04, raw("\x00\x40\x81\x00\x10", 5)), NULL },
+        { der_tlv(0x83, raw("\x00\x40\x81\x00\x10", 5)), NULL },
+        { der_cat(der_tlv(0x03, raw("\x00\x40", 2)), raw("\x05\x00", 2)), "0x40000000" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const char *cn[] = { "user" }, *sn[] = { "krbtgt", "EXAMPLE.ORG" };
+        GByteArray *rb = der_tlv(0xa0, cases[i].opts);
+        rb = der_cat(rb, der_tlv(0xa1, der_principal(1, cn, 1)));
+        rb = der_cat(rb, der_tlv(0xa2, der_str(0x1b, "EXAMPLE.ORG")));
+        rb = der_cat(rb, der_tlv(0xa3, der_principal(2, sn, 2)));
+        rb = der_cat(rb, der_tlv(0xa5, der_str(0x18, "20370913024805Z")));
+        rb = der_cat(rb, der_tlv(0xa7, der_int(7)));
+        rb = der_cat(rb, der_tlv(0xa8, der_tlv(0x30, der_int(18))));
+        GByteArray *body = der_tlv(0xa1, der_int(5));
+        body = der_cat(body, der_tlv(0xa2, der_int(10)));
+        body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, rb)));
+        GByteArray *msg = der_tlv(0x6a, der_tlv(0x30, body));
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        g_assert_cmpstr(tw_event_get_str(plain, "kdc_options"), ==, cases[i].want);
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
+/* RFC 4120 5.2.5 HostAddresses in every shape: the event is the same with
+ * and without the teaching view (which reads every address with the table
+ * walker), and the plain shapes give the formatted address. */
+static void test_host_address_shapes(void)
+{
+    const char *long_name = "LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-"
+                            "LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-LONGNAME-";
+    struct {
+        GByteArray *addrs;
+        const char *want0, *want1; /* the first two addresses; NULL: not checked */
+    } cases[] = {
+        { der_tlv(0x30, der_cat(host_address(2, "\x0a\x01\x14\x64", 4), host_address(2, "\x00\x00\x00\x00", 4))),
+          "10.1.20.100", "0.0.0.0" },
+        { der_tlv(0x30, der_cat(host_address(2, "\xff\xff\xff\xff", 4), host_address(2, "\x01\x16\x00\x09", 4))),
+          "255.255.255.255", "1.22.0.9" },
+        { der_tlv(0x30, host_address(2, "\x63\x64\xc7\x0a", 4)), "99.100.199.10", NULL },
+        { der_tlv(0x30, der_cat(host_address(20, "HOST01          ", 16), host_address(20, "WS\0\0", 4))),
+          "HOST01", "WS" },
+        { der_tlv(0x30, der_cat(host_address(20, "CAF\xc3\x89 ", 6), host_address(20, "A\0B ", 4))), "CAF\xc3\x89", "A" },
+        { der_tlv(0x30, der_cat(host_address(20, "\xff\xfe", 2), host_address(20, "    ", 4))), "\xef\xbf\xbd\xef\xbf\xbd", "" },
+        { der_tlv(0x30, der_cat(host_address(24, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16),
+                                host_address(2, "\x0a\0\0", 3))), "2001:db8:0:0:0:0:0:1", "type2:0a0000" },
+        { der_tlv(0x30, host_address(-5 & 0xff, "\x01\x02", 2)), NULL, NULL },
+        { der_tlv(0x30, NULL), NULL, NULL },
+        /* odd shapes: swapped, missing the address, an extra field, a 9-octet type,
+         * a constructed OCTET STRING, [1] primitive, a SET, long-form lengths */
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa1, der_tlv(0x04, raw("\x0a\0\0\x01", 4))),
+                                              der_tlv(0xa0, der_int(2))))), "10.0.0.1", NULL },
+        { der_tlv(0x30, der_tlv(0x30, der_tlv(0xa0, der_int(2)))), NULL, NULL },
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_cat(der_tlv(0xa0, der_int(2)),
+                                                      der_tlv(0xa1, der_tlv(0x04, raw("\x0a\0\0\x02", 4)))),
+                                              der_tlv(0xa2, der_int(7))))), "10.0.0.2", NULL },
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa0, raw("\x02\x09\0\x80\0\0\0\0\0\0\x02", 11)),
+                                              der_tlv(0xa1, der_tlv(0x04, raw("\x0a\0\0\x03", 4)))))), NULL, NULL },
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(2)),
+                                              der_tlv(0xa1, der_tlv(0x24, der_tlv(0x04, raw("\x0a\0\0\x04", 4))))))),
+          NULL, NULL },
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(2)), der_tlv(0x81, raw("\x0a\0\0\x05", 4))))),
+          NULL, NULL },
+        { der_tlv(0x30, der_tlv(0x31, der_cat(der_tlv(0xa0, der_int(2)), der_tlv(0xa1, der_tlv(0x04, raw("\x0a\0\0\x06", 4)))))),
+          NULL, NULL },
+        { der_tlv(0x30, der_cat(host_address(20, long_name, (guint)strlen(long_name)),
+                                host_address(2, "\x0a\0\0\x07", 4))), NULL, "10.0.0.7" },
+        { der_tlv(0x31, host_address(2, "\x0a\0\0\x08", 4)), NULL, NULL },
+        /* PA-DATA's tags ([1], [2]), or [0] twice: not a plain HostAddress */
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa1, der_int(2)), der_tlv(0xa2, der_tlv(0x04, raw("\x0a\0\0\x09", 4)))))),
+          NULL, NULL },
+        { der_tlv(0x30, der_tlv(0x30, der_cat(der_tlv(0xa0, der_int(2)), der_tlv(0xa0, der_tlv(0x04, raw("\x0a\0\0\x0a", 4)))))),
+          NULL, NULL },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        GByteArray *msg = as_req_with_addresses(cases[i].addrs);
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        const TwField *f = tw_event_get(plain, "addresses");
+        if (cases[i].want0 || cases[i].want1) {
+            g_assert_nonnull(f);
+            g_assert_cmpuint(f->type, ==, TW_FIELD_STRLIST);
+            if (cases[i].want0)
+                g_assert_cmpstr(g_ptr_array_index(f->v.slist, 0), ==, cases[i].want0);
+            if (cases[i].want1)
+                g_assert_cmpstr(g_ptr_array_index(f->v.slist, 1), ==, cases[i].want1);
+        }
+        for (gsize n = 2; n < msg->len; n += 3) {
+            guint8 *cut = g_memdup2(msg->data, n);
+            TwPacketInfo pi = pi_udp(1, 88, 50000);
+            TwDissectCtx c1 = { .pi = &pi }, c2 = { .pi = &pi, .want_tree = true };
+            TwEvent *e1 = tw_krb5_parse_message(&c1, cut, n, msg->len);
+            TwEvent *e2 = tw_krb5_parse_message(&c2, cut, n, msg->len);
+            g_autofree char *j1 = event_json(e1);
+            g_autofree char *j2 = event_json(e2);
+            g_assert_cmpstr(j1, ==, j2);
+            tw_event_free(e1);
+            tw_event_free(e2);
+            g_free(cut);
+        }
+        g_byte_array_unref(msg);
+    }
+}
+
+/* A KDC-REQ-BODY with the etype field twice: the second list replaces the
+ * first (a field present twice: the last value wins, as the walker says). */
+static void test_etype_list_twice(void)
+{
+    const char *sn[] = { "krbtgt", "EXAMPLE.ORG" };
+    GByteArray *rb = der_tlv(0xa2, der_str(0x1b, "EXAMPLE.ORG"));
+    rb = der_cat(rb, der_tlv(0xa3, der_principal(2, sn, 2)));
+    rb = der_cat(rb, der_tlv(0xa7, der_int(7)));
+    rb = der_cat(rb, der_tlv(0xa8, der_tlv(0x30, der_cat(der_int(18), der_int(17)))));
+    rb = der_cat(rb, der_tlv(0xa8, der_tlv(0x30, der_int(23))));
+    GByteArray *body = der_tlv(0xa1, der_int(5));
+    body = der_cat(body, der_tlv(0xa2, der_int(10)));
+    body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, rb)));
+    GByteArray *msg = der_tlv(0x6a, der_tlv(0x30, body));
+    for (guint tree = 0; tree < 2; tree++) {
+        g_autoptr(TwEvent) ev = parse(msg->data, msg->len, tree);
+        g_assert_nonnull(ev);
+        const TwField *f = tw_event_get(ev, "etypes");
+        g_assert_nonnull(f);
+        g_assert_cmpuint(f->v.ilist->len, ==, 1);
+        g_assert_cmpint(ilist_at(ev, "etypes", 0), ==, 23);
+    }
+    g_byte_array_unref(msg);
+}
+
 static void test_udp_snaplen(void)
 {
     Collect col = { g_ptr_array_new_with_free_func((GDestroyNotify)tw_event_free) };
@@ -1690,5 +2159,11 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/ticket-shapes", test_ticket_shapes);
     g_test_add_func("/krb5/padata-shapes", test_padata_shapes);
     g_test_add_func("/krb5/etype-list-shapes", test_etype_list_shapes);
+    g_test_add_func("/krb5/etype-list-twice", test_etype_list_twice);
+    g_test_add_func("/krb5/host-address-shapes", test_host_address_shapes);
+    g_test_add_func("/krb5/pa-tgs-ap-req-shapes", test_pa_tgs_ap_req_shapes);
+    g_test_add_func("/krb5/etype-info-shapes", test_etype_info_shapes);
+    g_test_add_func("/krb5/string-field-shapes", test_string_field_shapes);
+    g_test_add_func("/krb5/kdc-options-shapes", test_kdc_options_shapes);
     return g_test_run();
 }
