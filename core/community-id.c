@@ -1,6 +1,7 @@
 /* community-id.c — Community ID v1 (community-id.h). */
 #include "community-id.h"
 #include "tw-limits.h"
+#include "event.h" /* TW_THREAD_LOCAL */
 
 #include <arpa/inet.h>
 #include <nettle/sha1.h>
@@ -196,7 +197,7 @@ typedef struct {
 } CidSlot;
 
 G_STATIC_ASSERT((TW_COMMUNITY_ID_CACHE_SLOTS & (TW_COMMUNITY_ID_CACHE_SLOTS - 1)) == 0);
-static _Thread_local CidSlot cid_cache[TW_COMMUNITY_ID_CACHE_SLOTS];
+static TW_THREAD_LOCAL CidSlot cid_cache[TW_COMMUNITY_ID_CACHE_SLOTS];
 
 /* A hash of an address text of len bytes: its first and last 8 bytes (all
  * of it when shorter) and its length.  Only spreads keys over slots: a hit
