@@ -196,7 +196,7 @@ typedef struct {
     char out[TW_COMMUNITY_ID_LEN];
 } CidSlot;
 
-G_STATIC_ASSERT((TW_COMMUNITY_ID_CACHE_SLOTS & (TW_COMMUNITY_ID_CACHE_SLOTS - 1)) == 0);
+G_STATIC_ASSERT((TW_COMMUNITY_ID_CACHE_SLOTS & (TW_COMMUNITY_ID_CACHE_SLOTS - 1)) == 0 && TW_COMMUNITY_ID_CACHE_SLOTS >= 2);
 static TW_THREAD_LOCAL CidSlot cid_cache[TW_COMMUNITY_ID_CACHE_SLOTS];
 
 /* A hash of an address text of len bytes: its first and last 8 bytes (all
@@ -244,13 +244,20 @@ bool tw_community_id_v1(guint16 seed, const char *saddr, const char *daddr, guin
     h64 ^= ((guint64)seed << 40 | (guint64)proto << 32 | (guint64)sport << 16 | dport) * G_GUINT64_CONSTANT(0xFF51AFD7ED558CCD);
     guint32 h = (guint32)(h64 >> 32) ^ (guint32)h64;
     h ^= h >> 15;
-    CidSlot *c = &cid_cache[h & (TW_COMMUNITY_ID_CACHE_SLOTS - 1)];
-    if (c->used && c->sport == sport && c->dport == dport && c->proto == proto && c->seed == seed &&
-        memcmp(c->saddr, saddr, sl + 1) == 0 && memcmp(c->daddr, daddr, dl + 1) == 0) {
-        memcpy(out, c->out, TW_COMMUNITY_ID_LEN);
-        return c->ok;
+    /* Two-way: the key may sit in either slot of its pair; a miss moves the
+     * first to the second and takes the first (the second's key is lost). */
+    CidSlot *set = &cid_cache[h & (TW_COMMUNITY_ID_CACHE_SLOTS - 2)];
+    for (int way = 0; way < 2; way++) {
+        const CidSlot *c = &set[way];
+        if (c->used && c->sport == sport && c->dport == dport && c->proto == proto && c->seed == seed &&
+            memcmp(c->saddr, saddr, sl + 1) == 0 && memcmp(c->daddr, daddr, dl + 1) == 0) {
+            memcpy(out, c->out, TW_COMMUNITY_ID_LEN);
+            return c->ok;
+        }
     }
     bool ok = compute(seed, saddr, daddr, proto, sport, dport, out);
+    set[1] = set[0];
+    CidSlot *c = &set[0];
     memcpy(c->saddr, saddr, sl + 1);
     memcpy(c->daddr, daddr, dl + 1);
     c->seed = seed;
