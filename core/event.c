@@ -754,6 +754,18 @@ void tw_event_take_strlist(TwEvent *ev, const char *key, GPtrArray *list)
     f->v.slist = list;
 }
 
+GArray *tw_event_intlist_new(void)
+{
+    return intlist_new();
+}
+
+void tw_event_set_intlist(TwEvent *ev, const char *key, const gint64 *v, gsize n)
+{
+    GArray *a = intlist_new();
+    g_array_append_vals(a, v, (guint)n);
+    tw_event_take_intlist(ev, key, a);
+}
+
 void tw_event_append_int(TwEvent *ev, const char *key, gint64 v)
 {
     const TwField *cf = tw_event_get(ev, key);

@@ -394,6 +394,33 @@ static void test_rename_and_remove(void)
 /* Integer lists of freed and replaced fields are used again (event.c keeps
  * them per thread): a list in a new event holds what was appended to it
  * there, never what an earlier event's list held. */
+/* tw_event_set_intlist and tw_event_intlist_new: lists from the pool come
+ * empty, whatever the freed ones held, and hold what was set. */
+static void test_set_intlist(void)
+{
+    for (int round = 0; round < 300; round++) {
+        g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
+        gint64 v[12];
+        gsize n = (gsize)(round % 12);
+        for (gsize i = 0; i < n; i++)
+            v[i] = round * 100 - (gint64)i;
+        tw_event_set_intlist(ev, "etypes", v, n);
+        GArray *mine = tw_event_intlist_new();
+        g_assert_cmpuint(mine->len, ==, 0);
+        g_assert_cmpuint(g_array_get_element_size(mine), ==, sizeof(gint64));
+        gint64 one = round;
+        g_array_append_val(mine, one);
+        tw_event_take_intlist(ev, "padata", mine);
+        const TwField *f = tw_event_get(ev, "etypes");
+        g_assert_cmpint(f->type, ==, TW_FIELD_INTLIST);
+        g_assert_cmpuint(f->v.ilist->len, ==, n);
+        for (gsize i = 0; i < n; i++)
+            g_assert_cmpint(g_array_index(f->v.ilist, gint64, i), ==, v[i]);
+        g_assert_cmpuint(tw_event_get(ev, "padata")->v.ilist->len, ==, 1);
+        g_assert_cmpint(g_array_index(tw_event_get(ev, "padata")->v.ilist, gint64, 0), ==, round);
+    }
+}
+
 static void test_intlists_reused(void)
 {
     for (int round = 0; round < 200; round++) {
@@ -449,5 +476,6 @@ int main(int argc, char **argv)
     g_test_add_func("/event/truncated-marks", test_truncated_marks);
     g_test_add_func("/event/rename-and-remove", test_rename_and_remove);
     g_test_add_func("/event/intlists-reused", test_intlists_reused);
+    g_test_add_func("/event/set-intlist", test_set_intlist);
     return g_test_run();
 }
