@@ -273,10 +273,10 @@ TwEvent *tw_event_new(const TwPacketInfo *pi, const char *proto)
         ev->transport = pi->transport ? intern_key(pi->transport) : NULL;
         /* capture/ sets "tcp"/"udp" from the IP header; dissectors change
          * ev->transport to a carrier later, never pi's */
-        if (pi->transport)
-            ev->ip_proto = strcmp(pi->transport, "tcp") == 0   ? TW_IPPROTO_TCP
-                           : strcmp(pi->transport, "udp") == 0 ? TW_IPPROTO_UDP
-                                                               : 0;
+        if (ev->transport) /* interned: the same text is the same pointer */
+            ev->ip_proto = ev->transport == intern_key("tcp")   ? TW_IPPROTO_TCP
+                           : ev->transport == intern_key("udp") ? TW_IPPROTO_UDP
+                                                                : 0;
         memcpy(ev->src, pi->src, sizeof ev->src);
         memcpy(ev->dst, pi->dst, sizeof ev->dst);
         ev->sport = pi->sport;
@@ -613,13 +613,27 @@ static G_GNUC_NO_INLINE void set_text_retry(TwEvent *ev, const char *key, const 
     set_text_slow(ev, key, s, nul ? strnlen(s, n) : n, valid);
 }
 
+/* set_text when the copy is made (d, n bytes in the event's storage, in
+ * whole words) but the key needs field_slot (a tail call). */
+static G_GNUC_NO_INLINE void set_text_field_slow(TwEvent *ev, const char *key, char *d, gsize n)
+{
+    TwField *f = field_slot(ev, key);
+    f->type = TW_FIELD_STR;
+    f->v.s = d;
+    f->in_event_ = 1;
+    f->str_words_ = 1;
+    f->str_len_ = (guint16)n;
+}
+
 /* set_text for its common case without a call: the copy fits the event's
  * storage as it is, the text is ASCII (or `valid`), its key takes the fast
  * path of field_fast; `nul`: the n bytes may hold a NUL, and the text then
  * ends at the first (as strnlen: that case goes to set_text_slow, which is
- * given the shorter length).  Anything else goes to set_text_slow, which
- * does it all again (nothing is kept of the attempt: the storage is taken
- * only at the end).  The copy is a word at a time: the whole words of the
+ * given the shorter length).  A key that needs field_slot (present
+ * already, its mask bit set, not in the intern cache's fast path) keeps the
+ * copy made (set_text_field_slow); anything else goes to set_text_slow,
+ * which does it all again (nothing is kept of the attempt: the storage is
+ * taken only after the checks).  The copy is a word at a time: the whole words of the
  * n bytes, then the last 8 of them (overlapping; no byte outside the n is
  * read), so no byte past s + n is ever read. */
 static inline __attribute__((always_inline)) void set_text(TwEvent *ev, const char *key, const char *s, gsize n, bool valid, bool nul)
@@ -657,10 +671,12 @@ static inline __attribute__((always_inline)) void set_text(TwEvent *ev, const ch
     if (G_UNLIKELY((!valid && (high & highs)) || (nul && (zero & highs))))
         goto slow;
     TwField *f = field_fast(ev, key);
-    if (G_UNLIKELY(!f))
-        goto slow;
     ev->str_next_ += room;
     ev->str_left_ -= room;
+    if (G_UNLIKELY(!f)) { /* the copy is made: only the field is left */
+        set_text_field_slow(ev, key, d, n);
+        return;
+    }
     f->type = TW_FIELD_STR;
     f->v.s = d;
     f->in_event_ = 1;
@@ -686,6 +702,17 @@ void tw_event_set_strn(TwEvent *ev, const char *key, const char *s, gsize n)
     set_text(ev, key, s, n, false, true);
 }
 
+/* The two lower-case hex digits of each byte value. */
+static const char hex_pairs[512] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 void tw_event_set_hex(TwEvent *ev, const char *key, const guint8 *b, gsize n)
 {
     static const char hexd[] = "0123456789abcdef";
@@ -704,12 +731,11 @@ void tw_event_set_hex(TwEvent *ev, const char *key, const guint8 *b, gsize n)
 
 void tw_event_set_hex32(TwEvent *ev, const char *key, guint32 v)
 {
-    static const char hexd[] = "0123456789abcdef";
     char s[11];
     s[0] = '0';
     s[1] = 'x';
-    for (int i = 0; i < 8; i++)
-        s[2 + i] = hexd[(v >> (28 - 4 * i)) & 15];
+    for (int i = 0; i < 4; i++) /* a byte, most significant first, as two digits */
+        memcpy(s + 2 + 2 * i, hex_pairs + 2 * ((v >> (24 - 8 * i)) & 0xff), 2);
     s[10] = 0;
     set_text(ev, key, s, 10, true, false);
 }
@@ -1052,17 +1078,6 @@ bool tw_parse_time(const char *s, gint64 *ts_us)
     g_date_time_unref(dt);
     return true;
 }
-
-/* The two lower-case hex digits of each byte value. */
-static const char hex_pairs[512] =
-    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
 static void append_mac(TwJsonWriter *w, const guint8 mac[6])
 {
