@@ -126,7 +126,7 @@ static bool compute(guint16 seed, const char *saddr, const char *daddr, guint8 p
                     guint16 dport, char out[TW_COMMUNITY_ID_LEN])
 {
     out[0] = 0;
-    guint8 sa[16], da[16];
+    guint8 sa[16] = { 0 }, da[16] = { 0 }; /* whole: copied as 16 bytes below */
     int sf = 0, df = 0;
     gsize sn = parse_addr(saddr, sa, &sf), dn = parse_addr(daddr, da, &df);
     if (!sn || sn != dn || sf != df)
@@ -147,9 +147,9 @@ static bool compute(guint16 seed, const char *saddr, const char *daddr, guint8 p
     int c = memcmp(sa, da, sn);
     if (!one_way && (c > 0 || (c == 0 && ports && sport > dport))) {
         guint8 t[16];
-        memcpy(t, sa, sn);
-        memcpy(sa, da, sn);
-        memcpy(da, t, sn);
+        memcpy(t, sa, 16);
+        memcpy(sa, da, 16);
+        memcpy(da, t, 16);
         guint16 p = sport;
         sport = dport;
         dport = p;
@@ -162,9 +162,12 @@ static bool compute(guint16 seed, const char *saddr, const char *daddr, guint8 p
     gsize n = 0;
     buf[n++] = (guint8)(seed >> 8);
     buf[n++] = (guint8)seed;
-    memcpy(buf + n, sa, sn);
+    /* 16 bytes each (fixed-size copies; what lies past sn is overwritten
+     * next, or is past n): 2 + sn + 16 <= sizeof buf */
+    G_STATIC_ASSERT(sizeof buf >= 2 + 16 + 16);
+    memcpy(buf + n, sa, 16);
     n += sn;
-    memcpy(buf + n, da, sn);
+    memcpy(buf + n, da, 16);
     n += sn;
     buf[n++] = proto;
     buf[n++] = 0;
