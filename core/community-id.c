@@ -1,6 +1,7 @@
 /* community-id.c — Community ID v1 (community-id.h). */
 #include "community-id.h"
 #include "tw-limits.h"
+#include "event.h" /* TW_THREAD_LOCAL */
 
 #include <arpa/inet.h>
 #include <nettle/sha1.h>
@@ -125,7 +126,7 @@ static bool compute(guint16 seed, const char *saddr, const char *daddr, guint8 p
                     guint16 dport, char out[TW_COMMUNITY_ID_LEN])
 {
     out[0] = 0;
-    guint8 sa[16], da[16];
+    guint8 sa[16] = { 0 }, da[16] = { 0 }; /* whole: copied as 16 bytes below */
     int sf = 0, df = 0;
     gsize sn = parse_addr(saddr, sa, &sf), dn = parse_addr(daddr, da, &df);
     if (!sn || sn != dn || sf != df)
@@ -146,9 +147,9 @@ static bool compute(guint16 seed, const char *saddr, const char *daddr, guint8 p
     int c = memcmp(sa, da, sn);
     if (!one_way && (c > 0 || (c == 0 && ports && sport > dport))) {
         guint8 t[16];
-        memcpy(t, sa, sn);
-        memcpy(sa, da, sn);
-        memcpy(da, t, sn);
+        memcpy(t, sa, 16);
+        memcpy(sa, da, 16);
+        memcpy(da, t, 16);
         guint16 p = sport;
         sport = dport;
         dport = p;
@@ -161,9 +162,12 @@ static bool compute(guint16 seed, const char *saddr, const char *daddr, guint8 p
     gsize n = 0;
     buf[n++] = (guint8)(seed >> 8);
     buf[n++] = (guint8)seed;
-    memcpy(buf + n, sa, sn);
+    /* 16 bytes each (fixed-size copies; what lies past sn is overwritten
+     * next, or is past n): 2 + sn + 16 <= sizeof buf */
+    G_STATIC_ASSERT(sizeof buf >= 2 + 16 + 16);
+    memcpy(buf + n, sa, 16);
     n += sn;
-    memcpy(buf + n, da, sn);
+    memcpy(buf + n, da, 16);
     n += sn;
     buf[n++] = proto;
     buf[n++] = 0;
@@ -195,8 +199,8 @@ typedef struct {
     char out[TW_COMMUNITY_ID_LEN];
 } CidSlot;
 
-G_STATIC_ASSERT((TW_COMMUNITY_ID_CACHE_SLOTS & (TW_COMMUNITY_ID_CACHE_SLOTS - 1)) == 0);
-static _Thread_local CidSlot cid_cache[TW_COMMUNITY_ID_CACHE_SLOTS];
+G_STATIC_ASSERT((TW_COMMUNITY_ID_CACHE_SLOTS & (TW_COMMUNITY_ID_CACHE_SLOTS - 1)) == 0 && TW_COMMUNITY_ID_CACHE_SLOTS >= 2);
+static TW_THREAD_LOCAL CidSlot cid_cache[TW_COMMUNITY_ID_CACHE_SLOTS];
 
 /* A hash of an address text of len bytes: its first and last 8 bytes (all
  * of it when shorter) and its length.  Only spreads keys over slots: a hit
@@ -243,13 +247,20 @@ bool tw_community_id_v1(guint16 seed, const char *saddr, const char *daddr, guin
     h64 ^= ((guint64)seed << 40 | (guint64)proto << 32 | (guint64)sport << 16 | dport) * G_GUINT64_CONSTANT(0xFF51AFD7ED558CCD);
     guint32 h = (guint32)(h64 >> 32) ^ (guint32)h64;
     h ^= h >> 15;
-    CidSlot *c = &cid_cache[h & (TW_COMMUNITY_ID_CACHE_SLOTS - 1)];
-    if (c->used && c->sport == sport && c->dport == dport && c->proto == proto && c->seed == seed &&
-        memcmp(c->saddr, saddr, sl + 1) == 0 && memcmp(c->daddr, daddr, dl + 1) == 0) {
-        memcpy(out, c->out, TW_COMMUNITY_ID_LEN);
-        return c->ok;
+    /* Two-way: the key may sit in either slot of its pair; a miss moves the
+     * first to the second and takes the first (the second's key is lost). */
+    CidSlot *set = &cid_cache[h & (TW_COMMUNITY_ID_CACHE_SLOTS - 2)];
+    for (int way = 0; way < 2; way++) {
+        const CidSlot *c = &set[way];
+        if (c->used && c->sport == sport && c->dport == dport && c->proto == proto && c->seed == seed &&
+            memcmp(c->saddr, saddr, sl + 1) == 0 && memcmp(c->daddr, daddr, dl + 1) == 0) {
+            memcpy(out, c->out, TW_COMMUNITY_ID_LEN);
+            return c->ok;
+        }
     }
     bool ok = compute(seed, saddr, daddr, proto, sport, dport, out);
+    set[1] = set[0];
+    CidSlot *c = &set[0];
     memcpy(c->saddr, saddr, sl + 1);
     memcpy(c->daddr, daddr, dl + 1);
     c->seed = seed;

@@ -21,13 +21,14 @@ typedef struct {
     const char *key;
     const char *interned;
     bool immutable; /* key cannot change: the hit needs no strcmp */
+    guint8 bit;     /* key_bit_index(interned): the bit of TwEvent.key_mask_ */
 } InternSlot;
 
 /* Two-way: a key may sit in either slot of its pair (the last key cached
  * first), so two keys whose addresses share a pair do not throw each other
  * out (a Kerberos event naming "kvno" and "cname_type" alternately sent one
  * of them to g_intern_string per event). */
-static _Thread_local InternSlot intern_cache[1u << TW_INTERN_CACHE_BITS];
+static TW_THREAD_LOCAL InternSlot intern_cache[1u << TW_INTERN_CACHE_BITS];
 
 /* The main program's non-writable PT_LOAD segments (its .rodata among them). */
 #define TW_RO_RANGES 8
@@ -68,16 +69,23 @@ static bool in_ro_segment(const char *s, gsize len)
     return false;
 }
 
+/* The bit (0-63) of TwEvent.key_mask_ an interned key sets (event.h). */
+static inline guint key_bit_index(const char *k)
+{
+    return (guint)((guint64)(guintptr)k * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15) >> 58);
+}
+
 /* set: the pair of the key's slots.  The first slot's key moves to the
  * second, and the key missed takes the first. */
-static G_GNUC_NO_INLINE const char *intern_miss(InternSlot *set, const char *key)
+static G_GNUC_NO_INLINE const InternSlot *intern_miss(InternSlot *set, const char *key)
 {
     const char *k = g_intern_string(key);
     set[1] = set[0];
     set[0].key = key;
     set[0].interned = k;
     set[0].immutable = key == k || in_ro_segment(key, strlen(key));
-    return k;
+    set[0].bit = (guint8)key_bit_index(k);
+    return &set[0];
 }
 
 static inline bool intern_hit(const InternSlot *slot, const char *key)
@@ -85,17 +93,43 @@ static inline bool intern_hit(const InternSlot *slot, const char *key)
     return slot->key == key && (slot->immutable || strcmp(key, slot->interned) == 0);
 }
 
+/* The pair of slots of key (not NULL). */
+static inline InternSlot *intern_set(const char *key)
+{
+    guint64 h = (guint64)(guintptr)key * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15); /* Fibonacci hashing */
+    return &intern_cache[(h >> (64 - TW_INTERN_CACHE_BITS)) & ~(guint64)1];
+}
+
+/* The slot of key (not NULL) when intern_slot_fast does not find it: a
+ * key that can change (checked with strcmp), a miss. */
+static G_GNUC_NO_INLINE const InternSlot *intern_slot_slow(const char *key)
+{
+    InternSlot *set = intern_set(key);
+    if (intern_hit(&set[0], key))
+        return &set[0];
+    if (intern_hit(&set[1], key))
+        return &set[1];
+    return intern_miss(set, key);
+}
+
+/* The slot of key (not NULL) when it holds an immutable key (either of its
+ * pair), else NULL: no call, so the setters' fast paths need no stack
+ * frame. */
+static inline const InternSlot *intern_slot_fast(const char *key)
+{
+    const InternSlot *set = intern_set(key);
+    const InternSlot *slot = set[0].key == key ? &set[0] : &set[1];
+    return G_LIKELY(slot->key == key && slot->immutable) ? slot : NULL;
+}
+
 static inline const char *intern_key(const char *key)
 {
     if (!key)
         return NULL;
-    guint64 h = (guint64)(guintptr)key * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15); /* Fibonacci hashing */
-    InternSlot *set = &intern_cache[(h >> (64 - TW_INTERN_CACHE_BITS)) & ~(guint64)1];
-    if (G_LIKELY(intern_hit(&set[0], key)))
-        return set[0].interned;
-    if (intern_hit(&set[1], key))
-        return set[1].interned;
-    return intern_miss(set, key);
+    const InternSlot *slot = intern_slot_fast(key);
+    if (G_LIKELY(slot))
+        return slot->interned;
+    return intern_slot_slow(key)->interned;
 }
 
 const char *tw_event_intern(const char *s)
@@ -171,7 +205,7 @@ static void event_pool_free(gpointer p)
 /* The pool is reached through a thread-local pointer; the GPrivate only
  * frees it when its thread ends. */
 static GPrivate event_pool_key = G_PRIVATE_INIT(event_pool_free);
-static _Thread_local EventPool *event_pool;
+static TW_THREAD_LOCAL EventPool *event_pool;
 
 static EventPool *pool_get(void)
 {
@@ -239,10 +273,10 @@ TwEvent *tw_event_new(const TwPacketInfo *pi, const char *proto)
         ev->transport = pi->transport ? intern_key(pi->transport) : NULL;
         /* capture/ sets "tcp"/"udp" from the IP header; dissectors change
          * ev->transport to a carrier later, never pi's */
-        if (pi->transport)
-            ev->ip_proto = strcmp(pi->transport, "tcp") == 0   ? TW_IPPROTO_TCP
-                           : strcmp(pi->transport, "udp") == 0 ? TW_IPPROTO_UDP
-                                                               : 0;
+        if (ev->transport) /* interned: the same text is the same pointer */
+            ev->ip_proto = ev->transport == intern_key("tcp")   ? TW_IPPROTO_TCP
+                           : ev->transport == intern_key("udp") ? TW_IPPROTO_UDP
+                                                                : 0;
         memcpy(ev->src, pi->src, sizeof ev->src);
         memcpy(ev->dst, pi->dst, sizeof ev->dst);
         ev->sport = pi->sport;
@@ -348,7 +382,7 @@ void tw_event_free(TwEvent *ev)
 /* The bit of ev->key_mask_ an interned key sets (event.h). */
 static inline guint64 key_bit(const char *k)
 {
-    return G_GUINT64_CONSTANT(1) << ((guint64)(guintptr)k * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15) >> 58);
+    return G_GUINT64_CONSTANT(1) << key_bit_index(k);
 }
 
 /* The field of interned key k, or NULL. */
@@ -409,16 +443,56 @@ static inline TwField *field_slot(TwEvent *ev, const char *key)
     return field_slot_slow(ev, k);
 }
 
-void tw_event_set_int(TwEvent *ev, const char *key, gint64 v)
+/* field_slot's common case without a call: the new field of a key found
+ * in the first slot of its intern pair, immutable, that the mask has never
+ * seen, with room left; NULL when any of these fails (the caller goes to a
+ * slow path that calls field_slot, and returns from there: a tail call, so
+ * the fast path needs no stack frame). */
+static inline TwField *field_fast(TwEvent *ev, const char *key)
+{
+    if (G_UNLIKELY(!key))
+        return NULL;
+    const InternSlot *slot = intern_slot_fast(key);
+    if (G_UNLIKELY(!slot))
+        return NULL;
+    guint64 bit = G_GUINT64_CONSTANT(1) << slot->bit;
+    if (G_UNLIKELY((ev->key_mask_ & bit) || ev->fields->len >= ev->fields_cap_))
+        return NULL;
+    return field_append(ev, slot->interned, bit);
+}
+
+static G_GNUC_NO_INLINE void set_int_slow(TwEvent *ev, const char *key, gint64 v)
 {
     TwField *f = field_slot(ev, key);
     f->type = TW_FIELD_INT;
     f->v.i = v;
 }
 
-void tw_event_set_bool(TwEvent *ev, const char *key, gboolean v)
+void tw_event_set_int(TwEvent *ev, const char *key, gint64 v)
+{
+    TwField *f = field_fast(ev, key);
+    if (G_UNLIKELY(!f)) {
+        set_int_slow(ev, key, v);
+        return;
+    }
+    f->type = TW_FIELD_INT;
+    f->v.i = v;
+}
+
+static G_GNUC_NO_INLINE void set_bool_slow(TwEvent *ev, const char *key, gboolean v)
 {
     TwField *f = field_slot(ev, key);
+    f->type = TW_FIELD_BOOL;
+    f->v.b = v ? TRUE : FALSE;
+}
+
+void tw_event_set_bool(TwEvent *ev, const char *key, gboolean v)
+{
+    TwField *f = field_fast(ev, key);
+    if (G_UNLIKELY(!f)) {
+        set_bool_slow(ev, key, v);
+        return;
+    }
     f->type = TW_FIELD_BOOL;
     f->v.b = v ? TRUE : FALSE;
 }
@@ -495,7 +569,7 @@ G_STATIC_ASSERT(TW_EVENT_STR_CHUNK / 4 <= G_MAXUINT16);
  * may read it a word at a time (a space needs no escape); the words are
  * looked at for bytes >= 0x80 on the way (only then is the text validated
  * as UTF-8). */
-static void set_text(TwEvent *ev, const char *key, const char *s, gsize n, bool valid)
+static G_GNUC_NO_INLINE void set_text_slow(TwEvent *ev, const char *key, const char *s, gsize n, bool valid)
 {
     gsize room = (n + 8) & ~(gsize)7; /* n bytes and the NUL, in whole words */
     char *d = event_str_alloc(ev, room);
@@ -533,20 +607,111 @@ static void set_text(TwEvent *ev, const char *key, const char *s, gsize n, bool 
     f->v.s = d;
 }
 
+/* set_text's way out of its fast path (a tail call). */
+static G_GNUC_NO_INLINE void set_text_retry(TwEvent *ev, const char *key, const char *s, gsize n, bool valid, bool nul)
+{
+    set_text_slow(ev, key, s, nul ? strnlen(s, n) : n, valid);
+}
+
+/* set_text when the copy is made (d, n bytes in the event's storage, in
+ * whole words) but the key needs field_slot (a tail call). */
+static G_GNUC_NO_INLINE void set_text_field_slow(TwEvent *ev, const char *key, char *d, gsize n)
+{
+    TwField *f = field_slot(ev, key);
+    f->type = TW_FIELD_STR;
+    f->v.s = d;
+    f->in_event_ = 1;
+    f->str_words_ = 1;
+    f->str_len_ = (guint16)n;
+}
+
+/* set_text for its common case without a call: the copy fits the event's
+ * storage as it is, the text is ASCII (or `valid`), its key takes the fast
+ * path of field_fast; `nul`: the n bytes may hold a NUL, and the text then
+ * ends at the first (as strnlen: that case goes to set_text_slow, which is
+ * given the shorter length).  A key that needs field_slot (present
+ * already, its mask bit set, not in the intern cache's fast path) keeps the
+ * copy made (set_text_field_slow); anything else goes to set_text_slow,
+ * which does it all again (nothing is kept of the attempt: the storage is
+ * taken only after the checks).  The copy is a word at a time: the whole words of the
+ * n bytes, then the last 8 of them (overlapping; no byte outside the n is
+ * read), so no byte past s + n is ever read. */
+static inline __attribute__((always_inline)) void set_text(TwEvent *ev, const char *key, const char *s, gsize n, bool valid, bool nul)
+{
+    const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101), highs = ones << 7;
+    gsize room = (n + 8) & ~(gsize)7; /* n bytes and the NUL, in whole words */
+    if (G_UNLIKELY(room > ev->str_left_))
+        goto slow;
+    char *d = ev->str_next_;
+    guint64 x, high = 0, zero = 0;
+    memcpy(d + room - 8, "        ", 8);
+    if (n >= 8) {
+        gsize i = 0;
+        for (; i + 8 <= n; i += 8) {
+            memcpy(&x, s + i, 8);
+            memcpy(d + i, &x, 8);
+            high |= x;
+            zero |= (x - ones) & ~x; /* highs set where a byte may be 0: none when no byte is */
+        }
+        if (i < n) {
+            memcpy(&x, s + n - 8, 8);
+            memcpy(d + n - 8, &x, 8);
+            high |= x;
+            zero |= (x - ones) & ~x;
+        }
+    } else if (n) {
+        copy_short(d, s, n);
+        memcpy(&x, d, 8);
+        guint64 text = GUINT64_FROM_LE(G_GUINT64_CONSTANT(0xffffffffffffffff) >> (64 - 8 * n));
+        high = x & text;
+        x |= ~text; /* the bytes past the text are not NULs of it */
+        zero = (x - ones) & ~x;
+    }
+    d[n] = 0;
+    if (G_UNLIKELY((!valid && (high & highs)) || (nul && (zero & highs))))
+        goto slow;
+    TwField *f = field_fast(ev, key);
+    ev->str_next_ += room;
+    ev->str_left_ -= room;
+    if (G_UNLIKELY(!f)) { /* the copy is made: only the field is left */
+        set_text_field_slow(ev, key, d, n);
+        return;
+    }
+    f->type = TW_FIELD_STR;
+    f->v.s = d;
+    f->in_event_ = 1;
+    f->str_words_ = 1;
+    f->str_len_ = (guint16)n;
+    return;
+slow:
+    set_text_retry(ev, key, s, n, valid, nul);
+}
+
 void tw_event_set_str(TwEvent *ev, const char *key, const char *s)
 {
     if (!s) {
         tw_event_remove(ev, key);
         return;
     }
-    set_text(ev, key, s, strlen(s), false);
+    set_text(ev, key, s, strlen(s), false, false);
 }
 
 void tw_event_set_strn(TwEvent *ev, const char *key, const char *s, gsize n)
 {
     /* as g_strndup: the text ends at a NUL within the n bytes */
-    set_text(ev, key, s, strnlen(s, n), false);
+    set_text(ev, key, s, n, false, true);
 }
+
+/* The two lower-case hex digits of each byte value. */
+static const char hex_pairs[512] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
 void tw_event_set_hex(TwEvent *ev, const char *key, const guint8 *b, gsize n)
 {
@@ -559,28 +724,27 @@ void tw_event_set_hex(TwEvent *ev, const char *key, const guint8 *b, gsize n)
     }
     s[2 * n] = 0;
     if (s == stack)
-        set_text(ev, key, s, 2 * n, true);
+        set_text(ev, key, s, 2 * n, true, false);
     else
         tw_event_take_str(ev, key, s);
 }
 
 void tw_event_set_hex32(TwEvent *ev, const char *key, guint32 v)
 {
-    static const char hexd[] = "0123456789abcdef";
     char s[11];
     s[0] = '0';
     s[1] = 'x';
-    for (int i = 0; i < 8; i++)
-        s[2 + i] = hexd[(v >> (28 - 4 * i)) & 15];
+    for (int i = 0; i < 4; i++) /* a byte, most significant first, as two digits */
+        memcpy(s + 2 + 2 * i, hex_pairs + 2 * ((v >> (24 - 8 * i)) & 0xff), 2);
     s[10] = 0;
-    set_text(ev, key, s, 10, true);
+    set_text(ev, key, s, 10, true, false);
 }
 
 /* tw_format_time is a function of its argument alone, and a Kerberos
  * message repeats the same few times (a till of 2037-09-13T02:48:05Z in every
  * request): what it wrote for the last times seen is kept per thread. */
 #define TW_TIME_TEXT_CACHE 16 /* a power of two */
-static _Thread_local struct {
+static TW_THREAD_LOCAL struct {
     gint64 ts_us;
     bool valid;
     guint8 len;
@@ -597,7 +761,7 @@ void tw_event_set_time(TwEvent *ev, const char *key, gint64 ts_us)
         time_text_cache[i].ts_us = ts_us;
         time_text_cache[i].valid = true;
     }
-    set_text(ev, key, time_text_cache[i].text, time_text_cache[i].len, true);
+    set_text(ev, key, time_text_cache[i].text, time_text_cache[i].len, true, false);
 }
 
 void tw_event_take_intlist(TwEvent *ev, const char *key, GArray *list)
@@ -614,6 +778,18 @@ void tw_event_take_strlist(TwEvent *ev, const char *key, GPtrArray *list)
     TwField *f = field_slot(ev, key);
     f->type = TW_FIELD_STRLIST;
     f->v.slist = list;
+}
+
+GArray *tw_event_intlist_new(void)
+{
+    return intlist_new();
+}
+
+void tw_event_set_intlist(TwEvent *ev, const char *key, const gint64 *v, gsize n)
+{
+    GArray *a = intlist_new();
+    g_array_append_vals(a, v, (guint)n);
+    tw_event_take_intlist(ev, key, a);
 }
 
 void tw_event_append_int(TwEvent *ev, const char *key, gint64 v)
@@ -694,7 +870,7 @@ typedef struct {
     const char *trunc; /* interned KEY_truncated */
 } TruncSlot;
 
-static _Thread_local TruncSlot trunc_cache[TW_TRUNC_KEY_CACHE_SLOTS];
+static TW_THREAD_LOCAL TruncSlot trunc_cache[TW_TRUNC_KEY_CACHE_SLOTS];
 G_STATIC_ASSERT((TW_TRUNC_KEY_CACHE_SLOTS & (TW_TRUNC_KEY_CACHE_SLOTS - 1)) == 0);
 
 /* Analysis asks "is KEY cut?" of nearly every identity it reads
@@ -808,9 +984,9 @@ void tw_event_tree_fields(TwEvent *ev, guint depth, const TwTreeRow *rows, gsize
 
 /* Events come in time order, many within the same second: the date and
  * time of day of the last second formatted are kept per thread. */
-static _Thread_local gint64 time_cache_secs;
-static _Thread_local bool time_cache_valid;
-static _Thread_local char time_cache_prefix[20]; /* YYYY-MM-DDTHH:MM:SS */
+static TW_THREAD_LOCAL gint64 time_cache_secs;
+static TW_THREAD_LOCAL bool time_cache_valid;
+static TW_THREAD_LOCAL char time_cache_prefix[20]; /* YYYY-MM-DDTHH:MM:SS */
 
 /* RFC 3339 writes years 0001-9999 (and GDateTime reads no others): a time
  * outside (a corrupt capture record) is written as the nearest one inside,
@@ -903,27 +1079,17 @@ bool tw_parse_time(const char *s, gint64 *ts_us)
     return true;
 }
 
-/* The two lower-case hex digits of each byte value. */
-static const char hex_pairs[512] =
-    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
-
 static void append_mac(TwJsonWriter *w, const guint8 mac[6])
 {
     tw_json_reserve(w, 19);
     char *b = w->p;
-    b[0] = '"';
-    for (int i = 0; i < 6; i++) {
-        memcpy(b + 1 + 3 * i, hex_pairs + 2 * mac[i], 2);
-        b[3 + 3 * i] = ':';
-    }
-    b[18] = '"';
+    memcpy(b, "\"00:00:00:00:00:00\"", 19);
+    memcpy(b + 1, hex_pairs + 2 * mac[0], 2);
+    memcpy(b + 4, hex_pairs + 2 * mac[1], 2);
+    memcpy(b + 7, hex_pairs + 2 * mac[2], 2);
+    memcpy(b + 10, hex_pairs + 2 * mac[3], 2);
+    memcpy(b + 13, hex_pairs + 2 * mac[4], 2);
+    memcpy(b + 16, hex_pairs + 2 * mac[5], 2);
     w->p += 19;
 }
 
@@ -949,23 +1115,17 @@ typedef struct {
 } KeySlot;
 
 G_STATIC_ASSERT((TW_JSON_KEY_CACHE_SLOTS & (TW_JSON_KEY_CACHE_SLOTS - 1)) == 0);
-static _Thread_local KeySlot key_cache[TW_JSON_KEY_CACHE_SLOTS];
+static TW_THREAD_LOCAL KeySlot key_cache[TW_JSON_KEY_CACHE_SLOTS];
 
 /* Two-way, as the intern cache: a key may sit in either slot of its pair
  * (the last one written first), so two keys of one event whose addresses
  * share a pair do not throw each other out (one in seven fields was a
  * miss, direct-mapped, on dc20). */
-static void json_member_key(TwJsonWriter *w, const char *key)
+/* Room for a value written after a key (tw_event_to_json). */
+#define JSON_FIELD_ROOM 24
+
+static G_GNUC_NO_INLINE void json_member_key_slow(TwJsonWriter *w, const char *key, KeySlot *set)
 {
-    guint64 h = (guint64)(guintptr)key * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
-    KeySlot *set = &key_cache[(h >> 40) & (TW_JSON_KEY_CACHE_SLOTS - 2)];
-    KeySlot *slot = set[0].key == key ? &set[0] : set[1].key == key ? &set[1] : NULL;
-    if (G_LIKELY(slot)) {
-        tw_json_reserve(w, KEY_TEXT_MAX);
-        memcpy(w->p, slot->text, KEY_TEXT_MAX); /* whole: a constant-size copy */
-        w->p += slot->len;
-        return;
-    }
     gsize off = (gsize)(w->p - w->g->str); /* the GString may move */
     tw_json_char(w, ',');
     tw_json_str(w, key);
@@ -977,6 +1137,23 @@ static void json_member_key(TwJsonWriter *w, const char *key)
         set[0].len = (guint32)len;
         set[0].key = key;
     }
+    tw_json_reserve(w, JSON_FIELD_ROOM); /* what the caller's reserve gave */
+}
+
+/* ,"key": when KEY_TEXT_MAX + JSON_FIELD_ROOM bytes are reserved at w->p:
+ * JSON_FIELD_ROOM of them are left after it (for the value, see
+ * tw_event_to_json). */
+static inline void json_member_key(TwJsonWriter *w, const char *key)
+{
+    guint64 h = (guint64)(guintptr)key * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+    KeySlot *set = &key_cache[(h >> 40) & (TW_JSON_KEY_CACHE_SLOTS - 2)];
+    KeySlot *slot = set[0].key == key ? &set[0] : set[1].key == key ? &set[1] : NULL;
+    if (G_LIKELY(slot)) {
+        memcpy(w->p, slot->text, KEY_TEXT_MAX); /* whole: a constant-size copy */
+        w->p += slot->len;
+        return;
+    }
+    json_member_key_slow(w, key, set);
 }
 
 /* The JSON text of an interned string (the event's proto and transport,
@@ -984,7 +1161,7 @@ static void json_member_key(TwJsonWriter *w, const char *key)
  * interned string never changes, so a hit needs no compare). */
 #define INTERNED_TEXT_SLOTS 16 /* a power of two: the few protocols and carriers */
 
-static _Thread_local KeySlot interned_cache[INTERNED_TEXT_SLOTS];
+static TW_THREAD_LOCAL KeySlot interned_cache[INTERNED_TEXT_SLOTS];
 
 static void json_interned_str(TwJsonWriter *w, const char *s)
 {
@@ -1011,7 +1188,16 @@ static void json_interned_str(TwJsonWriter *w, const char *s)
  * lie in the array). */
 static inline void json_addr(TwJsonWriter *w, const char a[TW_ADDR_STRLEN])
 {
+#if defined(__SSE2__)
+    /* the NUL among the first 32 bytes (of the 46) without a call */
+    G_STATIC_ASSERT(TW_ADDR_STRLEN >= 32);
+    __m128i zero = _mm_setzero_si128();
+    unsigned z = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)a), zero)) |
+                 (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)), zero)) << 16;
+    gsize n = z ? (gsize)__builtin_ctz(z) : strnlen(a, TW_ADDR_STRLEN);
+#else
     gsize n = strnlen(a, TW_ADDR_STRLEN);
+#endif
     G_STATIC_ASSERT(TW_ADDR_STRLEN >= 40);
     if (n <= 40)
         tw_json_strn_words(w, a, n);
@@ -1054,7 +1240,8 @@ void tw_event_to_json(const TwEvent *ev, GString *out)
         char cid[TW_COMMUNITY_ID_LEN];
         if (tw_event_community_id(ev, cid)) {
             tw_json_lit(w, ",\"community_id\":\"");
-            tw_json_raw(w, cid, strlen(cid));
+            G_STATIC_ASSERT(TW_COMMUNITY_ID_LEN == 32); /* "1:", 28 base64 characters, the NUL at 30 */
+            tw_json_raw(w, cid, 30);
             tw_json_char(w, '"');
         }
     }
@@ -1064,18 +1251,32 @@ void tw_event_to_json(const TwEvent *ev, GString *out)
         tw_json_lit(w, ",\"dst_mac\":");
         append_mac(w, ev->dst_mac);
     }
-    for (guint i = 0; i < ev->fields->len; i++) {
-        const TwField *f = &g_array_index(ev->fields, TwField, i);
+    const TwField *fs = (const TwField *)(const void *)ev->fields->data;
+    for (guint i = 0, nf = ev->fields->len; i < nf; i++) {
+        const TwField *f = &fs[i];
+        /* one reserve for the key and a number or boolean after it */
+        tw_json_reserve(w, KEY_TEXT_MAX + JSON_FIELD_ROOM);
         json_member_key(w, f->key);
         switch (f->type) {
         case TW_FIELD_INT:
-            tw_json_i64(w, f->v.i);
+            if ((guint64)f->v.i < 10) {
+                *w->p++ = (char)('0' + f->v.i);
+            } else if ((guint64)f->v.i < 100) {
+                memcpy(w->p, tw_json_digit_pairs + 2 * f->v.i, 2);
+                w->p += 2;
+            } else {
+                tw_json_i64(w, f->v.i);
+            }
             break;
         case TW_FIELD_BOOL:
-            if (f->v.b)
-                tw_json_lit(w, "true");
-            else
-                tw_json_lit(w, "false");
+            G_STATIC_ASSERT(JSON_FIELD_ROOM >= 5);
+            if (f->v.b) {
+                memcpy(w->p, "true", 4);
+                w->p += 4;
+            } else {
+                memcpy(w->p, "false", 5);
+                w->p += 5;
+            }
             break;
         case TW_FIELD_STR:
             if (f->str_words_)

@@ -19,6 +19,14 @@
  * mapping (tw_event_from_json). */
 #define TW_EVENT_SCHEMA 2
 
+/* A thread-local of core/ (a cache, a pool).  The libraries are linked into
+ * executables only, never dlopen'd: the initial-exec model reads the
+ * variable at a fixed offset from the thread pointer, where the default
+ * for position-independent code (general-dynamic) is a call to
+ * __tls_get_addr that the linker rewrites but the compiler has already
+ * spilled registers around, even on a path without any other call. */
+#define TW_THREAD_LOCAL _Thread_local __attribute__((tls_model("initial-exec")))
+
 typedef enum {
     TW_FIELD_INT,    /* signed 64-bit integer */
     TW_FIELD_STR,    /* UTF-8 string, owned */
@@ -111,7 +119,7 @@ const char *tw_event_intern(const char *s);
 void tw_event_set_int(TwEvent *ev, const char *key, gint64 v);
 void tw_event_set_bool(TwEvent *ev, const char *key, gboolean v);
 void tw_event_set_str(TwEvent *ev, const char *key, const char *s);
-void tw_event_set_strn(TwEvent *ev, const char *key, const char *s, gsize n);
+void tw_event_set_strn(TwEvent *ev, const char *key, const char *s, gsize n); /* all n bytes readable; the text ends at a NUL among them */
 void tw_event_take_str(TwEvent *ev, const char *key, char *s); /* (transfer full of s): g_malloc'd, freed with ev */
 void tw_event_set_hex(TwEvent *ev, const char *key, const guint8 *b, gsize n);
 void tw_event_set_hex32(TwEvent *ev, const char *key, guint32 v); /* "0x%08x" */
@@ -122,6 +130,13 @@ void tw_event_set_time(TwEvent *ev, const char *key, gint64 ts_us); /* RFC 3339 
 void tw_event_take_intlist(TwEvent *ev, const char *key, GArray *list);
 void tw_event_take_strlist(TwEvent *ev, const char *key, GPtrArray *list);
 void tw_event_append_int(TwEvent *ev, const char *key, gint64 v); /* to an INTLIST */
+/* An empty list of gint64 for tw_event_take_intlist (transfer full), from
+ * the thread's pool of the lists freed events had: a dissector building an
+ * INTLIST allocates nothing in the steady state (g_array_sized_new and the
+ * free of every list cost a malloc and two frees per list). */
+GArray *tw_event_intlist_new(void);
+/* Sets key to an INTLIST of the n values at v (copied, into a pooled list). */
+void tw_event_set_intlist(TwEvent *ev, const char *key, const gint64 *v, gsize n);
 void tw_event_remove(TwEvent *ev, const char *key);
 /* The field `from` is named `to` from now on, in its place (the order of
  * fields is kept); when `to` is present already, `from` is removed instead.

@@ -65,6 +65,84 @@ static void test_invalid_utf8_is_replaced(void)
     g_assert_nonnull(strstr(s->str, "\"s\":\"a\xef\xbf\xbd" "b\xc3\xa9\""));
 }
 
+/* The setters' copy goes a word at a time (core/event.c set_text): every
+ * length from 0 to 40, with a NUL (set_strn cuts there), an invalid byte
+ * (replaced) or a quote (escaped in the JSON) at every place, and plain,
+ * reads back as it was given, and its JSON as json-writer escapes it. */
+static void test_text_every_length(void)
+{
+    for (gsize n = 0; n <= 40; n++) {
+        for (gsize at = 0; at <= n; at++) { /* at == n: nothing special */
+            for (int kind = 0; kind < 3; kind++) {
+                if (at == n && kind)
+                    continue;
+                g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
+                char *buf = g_malloc(n ? n : 1); /* exactly n bytes: ASan sees any read past them */
+                for (gsize j = 0; j < n; j++)
+                    buf[j] = (char)('a' + j % 26);
+                if (at < n)
+                    buf[at] = kind == 0 ? 0 : kind == 1 ? (char)0xff : '"';
+                tw_event_set_strn(ev, "s", buf, n);
+                const char *got = tw_event_get_str(ev, "s");
+                g_autoptr(GString) want = g_string_new(NULL);
+                for (gsize j = 0; j < n; j++) {
+                    if (j == at && kind == 0)
+                        break;
+                    if (j == at && kind == 1)
+                        g_string_append(want, "\xef\xbf\xbd");
+                    else
+                        g_string_append_c(want, buf[j]);
+                }
+                g_assert_cmpstr(got, ==, want->str);
+                g_autoptr(GString) js = g_string_new(NULL);
+                tw_event_to_json(ev, js);
+                g_autoptr(GString) wj = g_string_new(",\"s\":\"");
+                for (const char *c = want->str; *c; c++) {
+                    if (*c == '"')
+                        g_string_append(wj, "\\\"");
+                    else
+                        g_string_append_c(wj, *c);
+                }
+                g_string_append(wj, "\"}");
+                g_assert_true(g_str_has_suffix(js->str, wj->str));
+                g_free(buf);
+            }
+        }
+    }
+}
+
+/* tw_event_to_json reserves once per field for its key and a short value:
+ * into a GString with every amount of room left, the text is what it
+ * writes into an empty one (ASan sees a write past the room).  Keys of 45
+ * bytes and more are never cached (their ,"key": is longer than a cache
+ * slot keeps): each time they take the slow path, which must leave the
+ * room for the value as the fast one does. */
+static void test_json_every_room(void)
+{
+    g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
+    tw_event_set_int(ev, "a_key_of_forty_five_bytes_and_more_never_cached_int", 42);
+    tw_event_set_bool(ev, "a_key_of_forty_five_bytes_and_more_never_cached_bool", false);
+    tw_event_set_int(ev, "short", 7);
+    tw_event_set_bool(ev, "b", true);
+    tw_event_set_int(ev, "a_key_of_forty_five_bytes_and_more_never_cached_big", -1234567890123);
+    g_autoptr(GString) want = g_string_new(NULL);
+    tw_event_to_json(ev, want);
+    g_assert_true(g_str_has_suffix(want->str, ",\"a_key_of_forty_five_bytes_and_more_never_cached_int\":42,"
+                                              "\"a_key_of_forty_five_bytes_and_more_never_cached_bool\":false,"
+                                              "\"short\":7,\"b\":true,"
+                                              "\"a_key_of_forty_five_bytes_and_more_never_cached_big\":-1234567890123}"));
+    for (gsize fill = 0; fill < 400; fill++) {
+        GString *g = g_string_sized_new(1);
+        while (g->allocated_len < fill + 2)
+            g_string_append_c(g, 'x');
+        g_string_set_size(g, g->allocated_len - 1 - (fill % 131)); /* from full to 130 bytes left */
+        gsize before = g->len;
+        tw_event_to_json(ev, g);
+        g_assert_cmpstr(g->str + before, ==, want->str);
+        g_string_free(g, TRUE);
+    }
+}
+
 /* A capture record stamped before year 1 (a fuzzed pcap) is written as the
  * earliest time RFC 3339 can say, and that text reads back as itself: the
  * NDJSON round trip is stable (it used to write year 0000, unreadable). */
@@ -316,6 +394,33 @@ static void test_rename_and_remove(void)
 /* Integer lists of freed and replaced fields are used again (event.c keeps
  * them per thread): a list in a new event holds what was appended to it
  * there, never what an earlier event's list held. */
+/* tw_event_set_intlist and tw_event_intlist_new: lists from the pool come
+ * empty, whatever the freed ones held, and hold what was set. */
+static void test_set_intlist(void)
+{
+    for (int round = 0; round < 300; round++) {
+        g_autoptr(TwEvent) ev = tw_event_new(NULL, "x");
+        gint64 v[12];
+        gsize n = (gsize)(round % 12);
+        for (gsize i = 0; i < n; i++)
+            v[i] = round * 100 - (gint64)i;
+        tw_event_set_intlist(ev, "etypes", v, n);
+        GArray *mine = tw_event_intlist_new();
+        g_assert_cmpuint(mine->len, ==, 0);
+        g_assert_cmpuint(g_array_get_element_size(mine), ==, sizeof(gint64));
+        gint64 one = round;
+        g_array_append_val(mine, one);
+        tw_event_take_intlist(ev, "padata", mine);
+        const TwField *f = tw_event_get(ev, "etypes");
+        g_assert_cmpint(f->type, ==, TW_FIELD_INTLIST);
+        g_assert_cmpuint(f->v.ilist->len, ==, n);
+        for (gsize i = 0; i < n; i++)
+            g_assert_cmpint(g_array_index(f->v.ilist, gint64, i), ==, v[i]);
+        g_assert_cmpuint(tw_event_get(ev, "padata")->v.ilist->len, ==, 1);
+        g_assert_cmpint(g_array_index(tw_event_get(ev, "padata")->v.ilist, gint64, 0), ==, round);
+    }
+}
+
 static void test_intlists_reused(void)
 {
     for (int round = 0; round < 200; round++) {
@@ -360,6 +465,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/event/json-layout", test_json_layout);
     g_test_add_func("/event/invalid-utf8", test_invalid_utf8_is_replaced);
+    g_test_add_func("/event/text-every-length", test_text_every_length);
+    g_test_add_func("/event/json-every-room", test_json_every_room);
     g_test_add_func("/event/getters-hex", test_getters_and_hex);
     g_test_add_func("/event/time-roundtrip", test_time_roundtrip);
     g_test_add_func("/event/time-out-of-range", test_time_out_of_range);
@@ -369,5 +476,6 @@ int main(int argc, char **argv)
     g_test_add_func("/event/truncated-marks", test_truncated_marks);
     g_test_add_func("/event/rename-and-remove", test_rename_and_remove);
     g_test_add_func("/event/intlists-reused", test_intlists_reused);
+    g_test_add_func("/event/set-intlist", test_set_intlist);
     return g_test_run();
 }
