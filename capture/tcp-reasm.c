@@ -245,8 +245,8 @@ static void enqueue(TwTcpDir *d, guint32 seq, const guint8 *payload, guint32 cap
                        "retransmitted bytes differ from the first copy (first kept)");
 }
 
-void tw_tcp_dir_segment(TwTcpDir *d, guint32 seq, guint8 flags, const guint8 *payload,
-                        guint32 caplen, guint32 len, const TwTcpSink *sink)
+void tw_tcp_dir_segment_any(TwTcpDir *d, guint32 seq, guint8 flags, const guint8 *payload,
+                            guint32 caplen, guint32 len, const TwTcpSink *sink)
 {
     if (caplen > len)
         caplen = len;
@@ -310,14 +310,8 @@ void tw_tcp_dir_segment(TwTcpDir *d, guint32 seq, guint8 flags, const guint8 *pa
     enforce_budget(sink);
 }
 
-void tw_tcp_dir_ack(TwTcpDir *d, guint32 ack, const TwTcpSink *sink)
+void tw_tcp_dir_ack_held(TwTcpDir *d, const TwTcpSink *sink)
 {
-    if (!d->ack_valid || seq_diff(ack, d->peer_ack) > 0) {
-        d->peer_ack = ack;
-        d->ack_valid = true;
-    }
-    if (!d->started)
-        return;
     /* The receiver has bytes beyond a hole that we hold data after: the
      * hole will not be retransmitted, so it is a gap now. */
     TwTcpSeg *s;
