@@ -21,12 +21,6 @@ void tw_tcp_budget_init(TwTcpBudget *b)
     g_queue_init(&b->holders);
 }
 
-void tw_tcp_dir_init(TwTcpDir *d)
-{
-    memset(d, 0, sizeof *d);
-    g_queue_init(&d->ooo);
-    d->budget_link.data = d;
-}
 
 /* Data bytes of a segment enter (delta > 0) or leave the queue. */
 static void held_add(TwTcpDir *d, TwTcpBudget *b, gint64 delta)
@@ -54,12 +48,11 @@ static void seg_free(TwTcpDir *d, TwTcpSeg *s)
     g_free(s);
 }
 
-void tw_tcp_dir_clear(TwTcpDir *d)
+void tw_tcp_dir_clear_queue(TwTcpDir *d)
 {
     TwTcpSeg *s;
     while ((s = g_queue_pop_head(&d->ooo)) != NULL)
         seg_free(d, s);
-    d->ooo_bytes = 0;
 }
 
 static TwTcpSeg *seg_new(guint32 seq, const guint8 *p, guint32 len, bool hole);

@@ -17,6 +17,7 @@
 #include "notify.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 enum {
     TW_TCP_FIN = 0x01,
@@ -65,7 +66,12 @@ typedef struct {
     guint64 gap_bytes; /* bytes reported missing */
 } TwTcpDir;
 
-void tw_tcp_dir_init(TwTcpDir *d);
+/* Inline: every flow sets up both directions (most never queue a byte). */
+static inline void tw_tcp_dir_init(TwTcpDir *d)
+{
+    memset(d, 0, sizeof *d); /* ooo: an empty GQueue (G_QUEUE_INIT) */
+    d->budget_link.data = d;
+}
 /* tw_tcp_dir_segment past its inline common cases (tcp-reasm.c). */
 void tw_tcp_dir_segment_any(TwTcpDir *d, guint32 seq, guint8 flags, const guint8 *payload,
                             guint32 caplen, guint32 len, const TwTcpSink *sink);
@@ -105,6 +111,14 @@ static inline void tw_tcp_dir_ack(TwTcpDir *d, guint32 ack, const TwTcpSink *sin
 }
 /* End of this direction: queued data is delivered, holes become gaps. */
 void tw_tcp_dir_finish(TwTcpDir *d, const TwTcpSink *sink);
-/* Frees queued segments without delivering them. */
-void tw_tcp_dir_clear(TwTcpDir *d);
+/* tw_tcp_dir_clear of a direction with queued segments (tcp-reasm.c). */
+void tw_tcp_dir_clear_queue(TwTcpDir *d);
+/* Frees queued segments without delivering them (inline: the queue is
+ * almost always empty). */
+static inline void tw_tcp_dir_clear(TwTcpDir *d)
+{
+    if (d->ooo.head)
+        tw_tcp_dir_clear_queue(d);
+    d->ooo_bytes = 0;
+}
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TwTcpDir, tw_tcp_dir_clear)

@@ -286,6 +286,9 @@ static void test_ooo_budget(Fixture *fx, gconstpointer d)
     tw_tcp_dir_clear(&d2); /* clearing gives the budget back */
     g_assert_cmpuint(budget.held, ==, 0);
     g_assert_null(budget.holders.head);
+    g_assert_cmpuint(d2.ooo.length, ==, 0);
+    g_assert_cmpuint(d2.ooo_bytes, ==, 0);
+    g_assert_cmpuint(d2.ooo_held, ==, 0);
 }
 
 /* tw_tcp_dir_finish ends on any queue: holes from snaplen, from the budget,
