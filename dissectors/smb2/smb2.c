@@ -139,18 +139,54 @@ struct SmbFlow {
     bool reported_smb1, reported_encrypted, reported_compressed;
     guint64 smb1_krb_request_frame; /* last AP-REQ in an SMB1 session setup */
     gsize charged; /* bytes charged through tw_mem_charge */
+    /* An answered request's memory (its strings freed), for the flow's next
+     * request: an exchange is mostly one request at a time, so a request
+     * allocates nothing.  One per flow, like the framer's kept buffer not
+     * charged (smb2_feed_charged counts what grows with the input). */
+    SmbPending *spare;
 };
 
-static void pending_free(gpointer p)
+static void pending_strings_free(SmbPending *sp)
 {
-    SmbPending *sp = p;
     g_free(sp->name);
     g_free(sp->dialects);
     g_free(sp->user);
     g_free(sp->domain);
     g_free(sp->workstation);
     g_free(sp->auth_mech);
+}
+
+static void pending_free(gpointer p)
+{
+    SmbPending *sp = p;
+    pending_strings_free(sp);
     g_free(sp);
+}
+
+/* The response came: the request's entry leaves the table, its memory
+ * becomes the flow's spare (or is freed if there is one). */
+static void pending_done(SmbFlow *f, gint64 message_id)
+{
+    gpointer v;
+    if (!g_hash_table_steal_extended(f->pending, &message_id, NULL, &v))
+        return;
+    if (f->spare) {
+        pending_free(v);
+        return;
+    }
+    pending_strings_free(v);
+    f->spare = v;
+}
+
+/* A zeroed SmbPending: the spare, or a new one. */
+static SmbPending *pending_new(SmbFlow *f)
+{
+    SmbPending *sp = f->spare;
+    if (!sp)
+        return g_new0(SmbPending, 1);
+    f->spare = NULL;
+    memset(sp, 0, sizeof *sp);
+    return sp;
 }
 
 static void tree_free(gpointer p)
@@ -194,6 +230,7 @@ static void smb2_state_free(void *state)
     g_hash_table_destroy(f->pending);
     g_hash_table_destroy(f->trees);
     g_hash_table_destroy(f->pipes);
+    g_free(f->spare);
     g_free(f);
 }
 
@@ -427,7 +464,7 @@ static void request(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, g
                    TW_SMB2_MAX_PENDING);
         g_hash_table_remove_all(f->pending);
     }
-    SmbPending *sp = g_new0(SmbPending, 1);
+    SmbPending *sp = pending_new(f);
     sp->message_id = (gint64)mid;
     sp->command = cmd;
     sp->frame = ctx->pi ? ctx->pi->frame : 0;
@@ -910,7 +947,7 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
     if (ctx->want_tree)
         response_tree(ev, status, flags, credits, mid, ch);
     if (!interim)
-        g_hash_table_remove(f->pending, &key);
+        pending_done(f, key);
     tw_count(ctx, "smb2.responses", 1);
     if (status != STATUS_SUCCESS && !interim)
         tw_count(ctx, "smb2.error_responses", 1);
