@@ -79,7 +79,7 @@ void tw_ndr_uuid(TwNdr *n, char out[37])
 }
 
 /* Two lowercase hex digits per byte value: a UUID's text is 16 lookups. */
-static const char hex_pairs[] =
+const char tw_hex_pairs[513] =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
     "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
     "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
@@ -91,7 +91,7 @@ static const char hex_pairs[] =
 
 static char *hex_byte(char *o, guint8 v)
 {
-    memcpy(o, hex_pairs + 2 * v, 2);
+    memcpy(o, tw_hex_pairs + 2 * v, 2);
     return o + 2;
 }
 

@@ -10,6 +10,7 @@
 #include "smb2.h"
 
 #include "dissectors/dcerpc/dcerpc.h"
+#include "dissectors/dcerpc/ndr.h"
 #include "dissectors/framer.h"
 #include "dissectors/gssapi/gssapi.h"
 #include "core/tw-flags.h"
@@ -18,6 +19,7 @@
 #include "core/utf16.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define SMB2_FLAGS_SERVER_TO_REDIR 0x00000001u /* MS-SMB2 2.2.1.2 */
 #define SMB2_FLAGS_ASYNC_COMMAND 0x00000002u
@@ -292,10 +294,8 @@ static void set_hex64(TwEvent *ev, const char *key, guint64 v)
     char b[19]; /* "0x%016" G_GINT64_MODIFIER "x" */
     b[0] = '0';
     b[1] = 'x';
-    for (int i = 17; i >= 2; i--) {
-        b[i] = hexd[v & 15];
-        v >>= 4;
-    }
+    for (int i = 0; i < 8; i++) /* a byte's two digits at once (ndr.h) */
+        memcpy(b + 2 + 2 * i, tw_hex_pairs + 2 * (guint8)(v >> (56 - 8 * i)), 2);
     b[18] = 0;
     tw_event_set_str(ev, key, b);
 }
