@@ -21,12 +21,6 @@ void tw_tcp_budget_init(TwTcpBudget *b)
     g_queue_init(&b->holders);
 }
 
-void tw_tcp_dir_init(TwTcpDir *d)
-{
-    memset(d, 0, sizeof *d);
-    g_queue_init(&d->ooo);
-    d->budget_link.data = d;
-}
 
 /* Data bytes of a segment enter (delta > 0) or leave the queue. */
 static void held_add(TwTcpDir *d, TwTcpBudget *b, gint64 delta)
@@ -54,12 +48,11 @@ static void seg_free(TwTcpDir *d, TwTcpSeg *s)
     g_free(s);
 }
 
-void tw_tcp_dir_clear(TwTcpDir *d)
+void tw_tcp_dir_clear_queue(TwTcpDir *d)
 {
     TwTcpSeg *s;
     while ((s = g_queue_pop_head(&d->ooo)) != NULL)
         seg_free(d, s);
-    d->ooo_bytes = 0;
 }
 
 static TwTcpSeg *seg_new(guint32 seq, const guint8 *p, guint32 len, bool hole);
@@ -245,8 +238,8 @@ static void enqueue(TwTcpDir *d, guint32 seq, const guint8 *payload, guint32 cap
                        "retransmitted bytes differ from the first copy (first kept)");
 }
 
-void tw_tcp_dir_segment(TwTcpDir *d, guint32 seq, guint8 flags, const guint8 *payload,
-                        guint32 caplen, guint32 len, const TwTcpSink *sink)
+void tw_tcp_dir_segment_any(TwTcpDir *d, guint32 seq, guint8 flags, const guint8 *payload,
+                            guint32 caplen, guint32 len, const TwTcpSink *sink)
 {
     if (caplen > len)
         caplen = len;
@@ -310,14 +303,8 @@ void tw_tcp_dir_segment(TwTcpDir *d, guint32 seq, guint8 flags, const guint8 *pa
     enforce_budget(sink);
 }
 
-void tw_tcp_dir_ack(TwTcpDir *d, guint32 ack, const TwTcpSink *sink)
+void tw_tcp_dir_ack_held(TwTcpDir *d, const TwTcpSink *sink)
 {
-    if (!d->ack_valid || seq_diff(ack, d->peer_ack) > 0) {
-        d->peer_ack = ack;
-        d->ack_valid = true;
-    }
-    if (!d->started)
-        return;
     /* The receiver has bytes beyond a hole that we hold data after: the
      * hole will not be retransmitted, so it is a gap now. */
     TwTcpSeg *s;

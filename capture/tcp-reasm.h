@@ -17,6 +17,7 @@
 #include "notify.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 enum {
     TW_TCP_FIN = 0x01,
@@ -65,15 +66,59 @@ typedef struct {
     guint64 gap_bytes; /* bytes reported missing */
 } TwTcpDir;
 
-void tw_tcp_dir_init(TwTcpDir *d);
+/* Inline: every flow sets up both directions (most never queue a byte). */
+static inline void tw_tcp_dir_init(TwTcpDir *d)
+{
+    memset(d, 0, sizeof *d); /* ooo: an empty GQueue (G_QUEUE_INIT) */
+    d->budget_link.data = d;
+}
+/* tw_tcp_dir_segment past its inline common cases (tcp-reasm.c). */
+void tw_tcp_dir_segment_any(TwTcpDir *d, guint32 seq, guint8 flags, const guint8 *payload,
+                            guint32 caplen, guint32 len, const TwTcpSink *sink);
 /* One segment of this direction: flags (TW_TCP_*), payload of `len` bytes
- * on the wire of which `caplen` were captured. */
-void tw_tcp_dir_segment(TwTcpDir *d, guint32 seq, guint8 flags, const guint8 *payload,
-                        guint32 caplen, guint32 len, const TwTcpSink *sink);
-/* The peer acknowledged `ack` for this direction's bytes. */
-void tw_tcp_dir_ack(TwTcpDir *d, guint32 ack, const TwTcpSink *sink);
+ * on the wire of which `caplen` were captured.  Inline, the two cases of
+ * almost every segment of a started direction without SYN or FIN: no
+ * payload (nothing to do), and the next bytes in order, all captured,
+ * nothing queued (delivered in place, no copy; next_seq moves after the
+ * callback, so it sees where its bytes start). */
+static inline void tw_tcp_dir_segment(TwTcpDir *d, guint32 seq, guint8 flags, const guint8 *payload,
+                                      guint32 caplen, guint32 len, const TwTcpSink *sink)
+{
+    if (d->started && !(flags & (TW_TCP_SYN | TW_TCP_FIN))) {
+        if (len == 0)
+            return;
+        if (seq == d->next_seq && caplen >= len && d->ooo.length == 0) {
+            d->delivered += len;
+            sink->data(sink->user, sink->dir, payload, len);
+            d->next_seq += len;
+            return;
+        }
+    }
+    tw_tcp_dir_segment_any(d, seq, flags, payload, caplen, len, sink);
+}
+/* Held segments after a hole the peer acknowledged past (tcp-reasm.c). */
+void tw_tcp_dir_ack_held(TwTcpDir *d, const TwTcpSink *sink);
+/* The peer acknowledged `ack` for this direction's bytes (inline: most
+ * directions hold nothing). */
+static inline void tw_tcp_dir_ack(TwTcpDir *d, guint32 ack, const TwTcpSink *sink)
+{
+    if (!d->ack_valid || (gint32)(ack - d->peer_ack) > 0) {
+        d->peer_ack = ack;
+        d->ack_valid = true;
+    }
+    if (d->started && d->ooo.head)
+        tw_tcp_dir_ack_held(d, sink);
+}
 /* End of this direction: queued data is delivered, holes become gaps. */
 void tw_tcp_dir_finish(TwTcpDir *d, const TwTcpSink *sink);
-/* Frees queued segments without delivering them. */
-void tw_tcp_dir_clear(TwTcpDir *d);
+/* tw_tcp_dir_clear of a direction with queued segments (tcp-reasm.c). */
+void tw_tcp_dir_clear_queue(TwTcpDir *d);
+/* Frees queued segments without delivering them (inline: the queue is
+ * almost always empty). */
+static inline void tw_tcp_dir_clear(TwTcpDir *d)
+{
+    if (d->ooo.head)
+        tw_tcp_dir_clear_queue(d);
+    d->ooo_bytes = 0;
+}
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TwTcpDir, tw_tcp_dir_clear)

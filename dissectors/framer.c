@@ -52,6 +52,67 @@ void tw_framer_init(TwFramer *fr, const TwFramerSpec *spec, void *user)
     fr->pool = pool_now();
 }
 
+/* ---- spare buffers ----
+ *
+ * Most framers that hold bytes at all hold one partial record once or twice
+ * in their flow's life (a Kerberos request cut by a segment end), so a
+ * buffer is allocated for it and freed with the flow.  A cleared framer's
+ * buffer (at most TW_FRAMER_REUSE_MAX bytes) goes to a small per-thread
+ * stack instead, and the next framer of the thread that must hold bytes
+ * takes it: at most TW_FRAMER_SPARES * TW_FRAMER_REUSE_MAX bytes per thread,
+ * outside the budget as a framer's own kept buffer is (no bytes are held in
+ * them).  Freed when the thread ends (GPrivate's destructor). */
+typedef struct {
+    guint n;
+    struct {
+        guint8 *buf;
+        gsize cap;
+    } s[TW_FRAMER_SPARES];
+} Spares;
+
+static void spares_free(gpointer p)
+{
+    Spares *sp = p;
+    for (guint i = 0; i < sp->n; i++)
+        g_free(sp->s[i].buf);
+    g_free(sp);
+}
+
+static GPrivate spares_key = G_PRIVATE_INIT(spares_free);
+static _Thread_local Spares *spares; /* == g_private_get(&spares_key) */
+
+/* Gives fr (holding no buffer) a spare one, if the thread has one. */
+static void spare_take(TwFramer *fr)
+{
+    Spares *sp = spares;
+    if (!sp || sp->n == 0)
+        return;
+    sp->n--;
+    fr->buf = sp->s[sp->n].buf;
+    fr->buf_cap = sp->s[sp->n].cap;
+}
+
+/* Takes fr's buffer (nothing held in it) as a spare, or frees it. */
+static void spare_give(TwFramer *fr)
+{
+    Spares *sp = spares;
+    if (!sp && fr->buf_cap <= TW_FRAMER_REUSE_MAX) {
+        sp = g_new(Spares, 1);
+        sp->n = 0;
+        g_private_set(&spares_key, sp);
+        spares = sp;
+    }
+    if (fr->buf_cap <= TW_FRAMER_REUSE_MAX && sp->n < TW_FRAMER_SPARES) {
+        sp->s[sp->n].buf = fr->buf;
+        sp->s[sp->n].cap = fr->buf_cap;
+        sp->n++;
+    } else {
+        g_free(fr->buf);
+    }
+    fr->buf = NULL;
+    fr->buf_cap = 0;
+}
+
 /* ---- the held buffer and the pool's budget ---- */
 
 static gsize held(const TwFramer *fr)
@@ -148,6 +209,8 @@ static bool buf_append(TwFramer *fr, TwDissectCtx *ctx, const guint8 *p, gsize n
         return false;
     }
     gsize need = fr->buf_len + n;
+    if (!fr->buf)
+        spare_take(fr);
     if (need > fr->buf_cap) {
         /* Geometric growth, but a record of known length that fits in
          * twice what is held gets exactly its length at once (the usual
@@ -171,11 +234,8 @@ static bool buf_append(TwFramer *fr, TwDissectCtx *ctx, const guint8 *p, gsize n
 void tw_framer_clear(TwFramer *fr)
 {
     buf_release(fr);
-    if (fr->buf) { /* most flows never held a byte */
-        g_free(fr->buf);
-        fr->buf = NULL;
-        fr->buf_cap = 0;
-    }
+    if (fr->buf) /* most flows never held a byte */
+        spare_give(fr);
 }
 
 /* ---- delivery ---- */

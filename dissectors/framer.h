@@ -47,6 +47,9 @@
 /* A buffer held after a delivery is released rather than reused above this
  * size, so one big record does not pin its memory for the flow's life. */
 #define TW_FRAMER_REUSE_MAX (16u * 1024)
+/* Buffers (each at most TW_FRAMER_REUSE_MAX) a thread keeps from cleared
+ * framers for the next framer that must hold bytes (framer.c, spares). */
+#define TW_FRAMER_SPARES 8
 
 /* What the parser's length callback says about the bytes at a record start. */
 typedef enum {

@@ -2,6 +2,7 @@
 #include "ndr.h"
 
 #include <stdio.h>
+#include <string.h>
 
 G_STATIC_ASSERT(TW_NDR_MAX_REFERENTS > TW_NDR_FULL_FEW);
 
@@ -77,28 +78,42 @@ void tw_ndr_uuid(TwNdr *n, char out[37])
     tw_uuid_text(out, a, b, c, d);
 }
 
-static char *hex_digits(char *o, guint64 v, int digits)
+/* Two lowercase hex digits per byte value: a UUID's text is 16 lookups. */
+const char tw_hex_pairs[513] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+static char *hex_byte(char *o, guint8 v)
 {
-    static const char hexd[] = "0123456789abcdef";
-    for (int i = digits - 1; i >= 0; i--) {
-        o[i] = hexd[v & 15];
-        v >>= 4;
-    }
-    return o + digits;
+    memcpy(o, tw_hex_pairs + 2 * v, 2);
+    return o + 2;
 }
 
 void tw_uuid_text(char out[37], guint32 a, guint16 b, guint16 c, const guint8 d[8])
 {
-    char *o = hex_digits(out, a, 8);
+    char *o = out;
+    o = hex_byte(o, (guint8)(a >> 24));
+    o = hex_byte(o, (guint8)(a >> 16));
+    o = hex_byte(o, (guint8)(a >> 8));
+    o = hex_byte(o, (guint8)a);
     *o++ = '-';
-    o = hex_digits(o, b, 4);
+    o = hex_byte(o, (guint8)(b >> 8));
+    o = hex_byte(o, (guint8)b);
     *o++ = '-';
-    o = hex_digits(o, c, 4);
+    o = hex_byte(o, (guint8)(c >> 8));
+    o = hex_byte(o, (guint8)c);
     *o++ = '-';
-    o = hex_digits(o, ((guint)d[0] << 8) | d[1], 4);
+    o = hex_byte(o, d[0]);
+    o = hex_byte(o, d[1]);
     *o++ = '-';
     for (int i = 2; i < 8; i++)
-        o = hex_digits(o, d[i], 2);
+        o = hex_byte(o, d[i]);
     *o = 0;
 }
 

@@ -27,23 +27,27 @@ typedef struct {
     gint64 msg_type; /* AS-REQ, TGS-REQ, or AP-REQ for kpasswd */
 } Pending;
 
-typedef struct KrbFlow KrbFlow;
+#define KRB_PENDING_INLINE 4 /* a UDP flow is one exchange: its requests fit in the flow */
+
+/* Request/reply pairing: the whole state of a UDP flow. */
+typedef struct {
+    Pending *pending;  /* unanswered requests, oldest first: inl, or g_malloc'd past it */
+    guint npending, cap;
+    Pending inl[KRB_PENDING_INLINE];
+} KrbPairing;
 
 typedef struct {
-    KrbFlow *flow;
+    KrbPairing *pairing; /* of the flow */
     TwFramer framer;
     bool kpasswd;    /* the flow uses port 464 (RFC 3244 framing inside the record) */
     guint anomalies; /* framing anomalies reported on this direction */
 } TcpDir;
 
-#define KRB_PENDING_INLINE 4 /* a UDP flow is one exchange: its requests fit in the flow */
-
-struct KrbFlow {
-    Pending *pending;  /* unanswered requests, oldest first: inl, or g_malloc'd past it */
-    guint npending, cap;
-    Pending inl[KRB_PENDING_INLINE];
+/* A TCP flow: the pairing and a framer per direction. */
+typedef struct {
+    KrbPairing pairing;
     TcpDir dir[2];
-};
+} KrbFlow;
 
 static const char *parser_name(bool tcp)
 {
@@ -73,7 +77,7 @@ static bool answers(gint64 reply, gint64 req)
     }
 }
 
-static void remember_request(KrbFlow *f, TwDissectCtx *ctx, const char *pname, gint64 t)
+static void remember_request(KrbPairing *f, TwDissectCtx *ctx, const char *pname, gint64 t)
 {
     if (f->npending == TW_KRB5_MAX_PENDING) {
         /* Oldest unanswered request is forgotten: a cap, not an error in the traffic. */
@@ -95,7 +99,7 @@ static void remember_request(KrbFlow *f, TwDissectCtx *ctx, const char *pname, g
 }
 
 /* Returns the request frame a reply answers (0 if none) and forgets it. */
-static guint64 match_reply(KrbFlow *f, gint64 t)
+static guint64 match_reply(KrbPairing *f, gint64 t)
 {
     for (guint i = 0; i < f->npending; i++) {
         if (answers(t, f->pending[i].msg_type)) {
@@ -130,7 +134,7 @@ static void unit_clear(KrbUnit *u)
 
 /* Emits the events of one transport unit (a datagram or a TCP record: one
  * Kerberos message, or the 1-2 messages of a kpasswd frame), pairing them. */
-static void emit_unit(KrbFlow *f, TwDissectCtx *ctx, const char *pname, KrbUnit *evs)
+static void emit_unit(KrbPairing *f, TwDissectCtx *ctx, const char *pname, KrbUnit *evs)
 {
     if (evs->len == 0)
         return;
@@ -293,7 +297,7 @@ static bool parse_kpasswd(TwDissectCtx *ctx, const char *pname, const guint8 *da
     return evs->len > 0;
 }
 
-static void handle_unit(KrbFlow *f, TwDissectCtx *ctx, bool tcp, const guint8 *data, gsize len,
+static void handle_unit(KrbPairing *f, TwDissectCtx *ctx, bool tcp, const guint8 *data, gsize len,
                         gsize reported)
 {
     const char *pname = parser_name(tcp);
@@ -322,13 +326,44 @@ static void handle_unit(KrbFlow *f, TwDissectCtx *ctx, bool tcp, const guint8 *d
 
 static const TwFramerSpec krb_tcp_framing;
 
+static void pairing_init(KrbPairing *f)
+{
+    f->pending = f->inl;
+    f->npending = 0;
+    f->cap = KRB_PENDING_INLINE;
+}
+
+static void pairing_clear(KrbPairing *f)
+{
+    if (f->pending != f->inl)
+        g_free(f->pending);
+}
+
+/* A UDP flow needs the pairing only (no framers to set up and clear). */
+static void *krb_udp_state_new(void)
+{
+    KrbPairing *f = g_new(KrbPairing, 1);
+    pairing_init(f);
+    return f;
+}
+
+static void krb_udp_state_free(void *state)
+{
+    KrbPairing *f = state;
+    if (!f)
+        return;
+    pairing_clear(f);
+    g_free(f);
+}
+
 static void *krb_state_new(void)
 {
-    KrbFlow *f = g_new0(KrbFlow, 1);
-    f->pending = f->inl;
-    f->cap = KRB_PENDING_INLINE;
+    KrbFlow *f = g_new(KrbFlow, 1);
+    pairing_init(&f->pairing);
     for (int i = 0; i < 2; i++) {
-        f->dir[i].flow = f;
+        f->dir[i].pairing = &f->pairing;
+        f->dir[i].kpasswd = false;
+        f->dir[i].anomalies = 0;
         tw_framer_init(&f->dir[i].framer, &krb_tcp_framing, &f->dir[i]);
     }
     return f;
@@ -341,8 +376,7 @@ static void krb_state_free(void *state)
         return;
     for (int i = 0; i < 2; i++)
         tw_framer_clear(&f->dir[i].framer);
-    if (f->pending != f->inl)
-        g_free(f->pending);
+    pairing_clear(&f->pairing);
     g_free(f);
 }
 
@@ -440,7 +474,7 @@ static TwProbe tcp_record_probe(void *user, const guint8 *p, gsize avail)
 static bool tcp_record(void *user, TwDissectCtx *ctx, const TwFramerRecord *rec)
 {
     TcpDir *d = user;
-    handle_unit(d->flow, ctx, true, rec->p + RECORD_MARK_LEN, rec->len - RECORD_MARK_LEN,
+    handle_unit(d->pairing, ctx, true, rec->p + RECORD_MARK_LEN, rec->len - RECORD_MARK_LEN,
                 rec->reported - RECORD_MARK_LEN);
     return true;
 }
@@ -492,8 +526,8 @@ const TwAppParser tw_krb5_udp_parser = {
     .ipproto = 17,
     .ports = krb5_ports,
     .probe = NULL,
-    .state_new = krb_state_new,
-    .state_free = krb_state_free,
+    .state_new = krb_udp_state_new,
+    .state_free = krb_udp_state_free,
     .feed = udp_feed,
     .gap = NULL,
 };

@@ -10,6 +10,7 @@
 #include "smb2.h"
 
 #include "dissectors/dcerpc/dcerpc.h"
+#include "dissectors/dcerpc/ndr.h"
 #include "dissectors/framer.h"
 #include "dissectors/gssapi/gssapi.h"
 #include "core/tw-flags.h"
@@ -18,6 +19,7 @@
 #include "core/utf16.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define SMB2_FLAGS_SERVER_TO_REDIR 0x00000001u /* MS-SMB2 2.2.1.2 */
 #define SMB2_FLAGS_ASYNC_COMMAND 0x00000002u
@@ -75,6 +77,9 @@ static guint smb_key_hash(gconstpointer k)
 {
     const guint8 *p = k;
     guint32 h = 2166136261u; /* FNV-1a */
+    /* Unrolled (the key has a fixed size): the same hash, so the tables
+     * keep their order. */
+#pragma GCC unroll 32
     for (gsize i = 0; i < sizeof(SmbKey); i++)
         h = (h ^ p[i]) * 16777619u;
     return h;
@@ -139,18 +144,54 @@ struct SmbFlow {
     bool reported_smb1, reported_encrypted, reported_compressed;
     guint64 smb1_krb_request_frame; /* last AP-REQ in an SMB1 session setup */
     gsize charged; /* bytes charged through tw_mem_charge */
+    /* An answered request's memory (its strings freed), for the flow's next
+     * request: an exchange is mostly one request at a time, so a request
+     * allocates nothing.  One per flow, like the framer's kept buffer not
+     * charged (smb2_feed_charged counts what grows with the input). */
+    SmbPending *spare;
 };
 
-static void pending_free(gpointer p)
+static void pending_strings_free(SmbPending *sp)
 {
-    SmbPending *sp = p;
     g_free(sp->name);
     g_free(sp->dialects);
     g_free(sp->user);
     g_free(sp->domain);
     g_free(sp->workstation);
     g_free(sp->auth_mech);
+}
+
+static void pending_free(gpointer p)
+{
+    SmbPending *sp = p;
+    pending_strings_free(sp);
     g_free(sp);
+}
+
+/* The response came: the request's entry leaves the table, its memory
+ * becomes the flow's spare (or is freed if there is one). */
+static void pending_done(SmbFlow *f, gint64 message_id)
+{
+    gpointer v;
+    if (!g_hash_table_steal_extended(f->pending, &message_id, NULL, &v))
+        return;
+    if (f->spare) {
+        pending_free(v);
+        return;
+    }
+    pending_strings_free(v);
+    f->spare = v;
+}
+
+/* A zeroed SmbPending: the spare, or a new one. */
+static SmbPending *pending_new(SmbFlow *f)
+{
+    SmbPending *sp = f->spare;
+    if (!sp)
+        return g_new0(SmbPending, 1);
+    f->spare = NULL;
+    memset(sp, 0, sizeof *sp);
+    return sp;
 }
 
 static void tree_free(gpointer p)
@@ -194,6 +235,7 @@ static void smb2_state_free(void *state)
     g_hash_table_destroy(f->pending);
     g_hash_table_destroy(f->trees);
     g_hash_table_destroy(f->pipes);
+    g_free(f->spare);
     g_free(f);
 }
 
@@ -252,10 +294,8 @@ static void set_hex64(TwEvent *ev, const char *key, guint64 v)
     char b[19]; /* "0x%016" G_GINT64_MODIFIER "x" */
     b[0] = '0';
     b[1] = 'x';
-    for (int i = 17; i >= 2; i--) {
-        b[i] = hexd[v & 15];
-        v >>= 4;
-    }
+    for (int i = 0; i < 8; i++) /* a byte's two digits at once (ndr.h) */
+        memcpy(b + 2 + 2 * i, tw_hex_pairs + 2 * (guint8)(v >> (56 - 8 * i)), 2);
     b[18] = 0;
     tw_event_set_str(ev, key, b);
 }
@@ -427,7 +467,7 @@ static void request(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, g
                    TW_SMB2_MAX_PENDING);
         g_hash_table_remove_all(f->pending);
     }
-    SmbPending *sp = g_new0(SmbPending, 1);
+    SmbPending *sp = pending_new(f);
     sp->message_id = (gint64)mid;
     sp->command = cmd;
     sp->frame = ctx->pi ? ctx->pi->frame : 0;
@@ -910,7 +950,7 @@ static void response(SmbFlow *f, TwDissectCtx *ctx, TwCursor *msg, TwCursor *c, 
     if (ctx->want_tree)
         response_tree(ev, status, flags, credits, mid, ch);
     if (!interim)
-        g_hash_table_remove(f->pending, &key);
+        pending_done(f, key);
     tw_count(ctx, "smb2.responses", 1);
     if (status != STATUS_SUCCESS && !interim)
         tw_count(ctx, "smb2.error_responses", 1);

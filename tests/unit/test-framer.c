@@ -383,6 +383,56 @@ static void test_finish_partial(void)
     fx_clear(&fx);
 }
 
+/* A cleared framer's buffer is kept for the thread's next framer that must
+ * hold bytes (framer.c, spares): the same memory, its capacity honoured
+ * when the next record outgrows it.  Run in a thread of its own, so the
+ * spares start empty (and go with the thread). */
+static gpointer spares_thread(gpointer unused)
+{
+    Fx a, b;
+    fx_init(&a, 1 << 16, true, true);
+    g_autoptr(GByteArray) big = g_byte_array_new();
+    toy_put(big, 100, 1);
+    feed(&a, big->data, 23); /* a partial record: a buffer is allocated */
+    g_assert_cmpuint(tw_framer_buffered(&a.fr), ==, 23);
+    const guint8 *first = a.fr.buf;
+    gsize first_cap = a.fr.buf_cap;
+    g_assert_nonnull(first);
+    g_assert_true(tw_framer_finish(&a.fr, &a.ctx));
+    fx_clear(&a);
+    /* Were the buffer freed, this allocation of its size would likely get
+     * its memory, and the framer below another. */
+    g_autofree guint8 *decoy = g_malloc(first_cap);
+
+    fx_init(&b, 1 << 16, true, true);
+    g_autoptr(GByteArray) recs = g_byte_array_new();
+    toy_put(recs, 10, 0x20);
+    toy_put(recs, 3000, 0x30);
+    feed(&b, recs->data, 5);
+    g_assert_true(b.fr.buf == first); /* the spare, not a new allocation */
+    feed(&b, recs->data + 5, 20);      /* the first record, then 12 bytes of the second */
+    g_assert_cmpuint(tw_framer_buffered(&b.fr), ==, 12);
+    feed(&b, recs->data + 25, recs->len - 25); /* grows past the spare's capacity */
+    g_assert_cmpuint(b.toy.records, ==, 2);
+    g_assert_cmpuint(b.toy.truncated, ==, 0);
+    g_autoptr(GString) want = g_string_new(NULL);
+    for (guint i = 0; i < recs->len; i++) {
+        if (i == 13)
+            g_string_append(want, "/13\n");
+        g_string_append_printf(want, "%02x", recs->data[i]);
+    }
+    g_string_append(want, "/3003\n");
+    g_assert_cmpstr(b.toy.log->str, ==, want->str);
+    g_assert_cmpuint(tw_framer_buffered_total(), ==, 0);
+    fx_clear(&b);
+    return unused;
+}
+
+static void test_spare_buffers(void)
+{
+    g_thread_join(g_thread_new("spares", spares_thread, NULL));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -398,5 +448,6 @@ int main(int argc, char **argv)
     g_test_add_func("/framer/resync-held-tail", test_resync_held_tail);
     g_test_add_func("/framer/budget-eviction", test_budget_eviction);
     g_test_add_func("/framer/finish-partial", test_finish_partial);
+    g_test_add_func("/framer/spare-buffers", test_spare_buffers);
     return g_test_run();
 }

@@ -49,6 +49,19 @@ static void test_byte_order(void)
     tw_ndr_clear(&n);
 }
 
+/* Every hex digit, in each group of the text form (C706 Appendix A). */
+static void test_uuid_text(void)
+{
+    static const guint8 d[8] = { 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10 };
+    char u[37];
+    memset(u, 'x', sizeof u);
+    tw_uuid_text(u, 0x12345678, 0x9abc, 0xdef0, d);
+    g_assert_cmpstr(u, ==, "12345678-9abc-def0-fedc-ba9876543210");
+    static const guint8 z[8] = { 0x00, 0xff, 0x0f, 0xf0, 0xa5, 0x5a, 0x01, 0x80 };
+    tw_uuid_text(u, 0xffffffff, 0x0000, 0x00ff, z);
+    g_assert_cmpstr(u, ==, "ffffffff-0000-00ff-00ff-0ff0a55a0180");
+}
+
 static void test_enum(void)
 {
     g_autoptr(GByteArray) b = hex("0600 0000 06000000");
@@ -362,6 +375,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/ndr/alignment", test_alignment);
     g_test_add_func("/ndr/byte-order", test_byte_order);
+    g_test_add_func("/ndr/uuid-text", test_uuid_text);
     g_test_add_func("/ndr/enum", test_enum);
     g_test_add_func("/ndr/arrays", test_arrays);
     g_test_add_func("/ndr/strings", test_strings);

@@ -66,6 +66,21 @@ static void test_in_order(Fixture *fx, gconstpointer d)
     tw_tcp_dir_finish(&fx->dir, &fx->sink);
     g_assert_cmpstr(fx->log->str, ==, "hello world");
     g_assert_cmpuint(fx->dir.next_seq, ==, 1012);
+    g_assert_cmpuint(fx->dir.delivered, ==, 11);
+}
+
+/* A SYN seen again once bytes were delivered (in order, in place) does
+ * not restart the stream: the delivered count says it started. */
+static void test_syn_after_data(Fixture *fx, gconstpointer d)
+{
+    seg(fx, 1000, TW_TCP_SYN, "");
+    seg(fx, 1001, TW_TCP_ACK, "abc");
+    g_assert_cmpuint(fx->dir.delivered, ==, 3);
+    seg(fx, 5000, TW_TCP_SYN, "");
+    seg(fx, 1004, TW_TCP_ACK, "def");
+    g_assert_cmpstr(fx->log->str, ==, "abcdef");
+    g_assert_cmpuint(fx->dir.next_seq, ==, 1007);
+    g_assert_cmpuint(fx->dir.delivered, ==, 6);
 }
 
 static void test_reordered(Fixture *fx, gconstpointer d)
@@ -271,6 +286,9 @@ static void test_ooo_budget(Fixture *fx, gconstpointer d)
     tw_tcp_dir_clear(&d2); /* clearing gives the budget back */
     g_assert_cmpuint(budget.held, ==, 0);
     g_assert_null(budget.holders.head);
+    g_assert_cmpuint(d2.ooo.length, ==, 0);
+    g_assert_cmpuint(d2.ooo_bytes, ==, 0);
+    g_assert_cmpuint(d2.ooo_held, ==, 0);
 }
 
 /* tw_tcp_dir_finish ends on any queue: holes from snaplen, from the budget,
@@ -298,6 +316,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fx_setup, fn, fx_teardown)
     ADD("/tcp-reasm/in-order", test_in_order);
+    ADD("/tcp-reasm/syn-after-data", test_syn_after_data);
     ADD("/tcp-reasm/reordered", test_reordered);
     ADD("/tcp-reasm/retransmission", test_retransmission);
     ADD("/tcp-reasm/overlap-first-wins", test_overlap_first_wins);
