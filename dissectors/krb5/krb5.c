@@ -1404,17 +1404,9 @@ static bool dec_etype_list(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guin
     EtypeList list;
     list.n = 0;
     if ((!k->tree && etype_list_plain(v, d, &list)) || seq_of_field(k, f, v, d, td, &list)) {
-        if (list.n == 0 || tw_event_has(k->ev, f->key)) {
-            /* empty, or a second etype field: a new list in the old one's place */
-            GArray *a = g_array_sized_new(FALSE, FALSE, sizeof(gint64), list.n);
-            g_array_append_vals(a, list.v, list.n);
-            tw_event_take_intlist(k->ev, f->key, a);
-            return true;
-        }
-        /* the first value makes the list (tw_event_append_int: from the
-         * thread's pool of emptied lists), the rest go in one copy */
-        tw_event_append_int(k->ev, f->key, list.v[0]);
-        g_array_append_vals(tw_event_get(k->ev, f->key)->v.ilist, list.v + 1, list.n - 1);
+        /* one list from the thread's pool of emptied ones, all values in
+         * one copy; an earlier etype field's list is replaced in its place */
+        tw_event_set_intlist(k->ev, f->key, list.v, list.n);
     }
     return true;
 }
