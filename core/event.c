@@ -702,17 +702,6 @@ void tw_event_set_strn(TwEvent *ev, const char *key, const char *s, gsize n)
     set_text(ev, key, s, n, false, true);
 }
 
-/* The two lower-case hex digits of each byte value. */
-static const char hex_pairs[512] =
-    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
-
 void tw_event_set_hex(TwEvent *ev, const char *key, const guint8 *b, gsize n)
 {
     static const char hexd[] = "0123456789abcdef";
@@ -735,7 +724,7 @@ void tw_event_set_hex32(TwEvent *ev, const char *key, guint32 v)
     s[0] = '0';
     s[1] = 'x';
     for (int i = 0; i < 4; i++) /* a byte, most significant first, as two digits */
-        memcpy(s + 2 + 2 * i, hex_pairs + 2 * ((v >> (24 - 8 * i)) & 0xff), 2);
+        memcpy(s + 2 + 2 * i, tw_hex_pairs + 2 * ((v >> (24 - 8 * i)) & 0xff), 2);
     s[10] = 0;
     set_text(ev, key, s, 10, true, false);
 }
@@ -1084,12 +1073,12 @@ static void append_mac(TwJsonWriter *w, const guint8 mac[6])
     tw_json_reserve(w, 19);
     char *b = w->p;
     memcpy(b, "\"00:00:00:00:00:00\"", 19);
-    memcpy(b + 1, hex_pairs + 2 * mac[0], 2);
-    memcpy(b + 4, hex_pairs + 2 * mac[1], 2);
-    memcpy(b + 7, hex_pairs + 2 * mac[2], 2);
-    memcpy(b + 10, hex_pairs + 2 * mac[3], 2);
-    memcpy(b + 13, hex_pairs + 2 * mac[4], 2);
-    memcpy(b + 16, hex_pairs + 2 * mac[5], 2);
+    memcpy(b + 1, tw_hex_pairs + 2 * mac[0], 2);
+    memcpy(b + 4, tw_hex_pairs + 2 * mac[1], 2);
+    memcpy(b + 7, tw_hex_pairs + 2 * mac[2], 2);
+    memcpy(b + 10, tw_hex_pairs + 2 * mac[3], 2);
+    memcpy(b + 13, tw_hex_pairs + 2 * mac[4], 2);
+    memcpy(b + 16, tw_hex_pairs + 2 * mac[5], 2);
     w->p += 19;
 }
 

@@ -62,6 +62,10 @@ static inline void tw_json_char(TwJsonWriter *w, char c)
 /* "00" "01" … "99": the two digits of each number below 100. */
 extern const char tw_json_digit_pairs[200];
 
+/* "00" .. "ff": the two lower-case hex digits of byte v at tw_hex_pairs + 2 * v
+ * (MAC addresses and hex fields of events, UUID texts, SMB2 session ids). */
+extern const char tw_hex_pairs[513];
+
 /* Decimal integers, no printf: 0, 18446744073709551615, -9223372036854775808.
  * Numbers below 100 (most message types, encryption types, versions) are
  * written here; the others by the _long forms. */

@@ -20,6 +20,7 @@
 #include "core/tw-limits.h"
 #include "core/cursor.h"
 #include "core/utf16.h"
+#include "core/json-writer.h" /* tw_hex_pairs */
 
 /* Caps (core/tw-limits.h): hitting one latches TW_LIMIT in the cursor. */
 
@@ -76,9 +77,6 @@ void tw_ndr_uuid(TwNdr *n, char out[37]);
 /* The text of a UUID from its fields (C706 Appendix A), as
  * "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x" writes it. */
 void tw_uuid_text(char out[37], guint32 a, guint16 b, guint16 c, const guint8 d[8]);
-/* "00" .. "ff": the two lowercase hex digits of byte v at tw_hex_pairs + 2 * v
- * (UUID texts here, SMB2 session ids). */
-extern const char tw_hex_pairs[513];
 /* The decimal text of v at o, as "%u" writes it, without a NUL; returns the
  * end (at most 10 bytes).  For version and address texts on every bind. */
 static inline char *tw_put_dec(char *o, guint32 v)
