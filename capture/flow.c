@@ -147,14 +147,14 @@ static void index_add(TwFlowTable *t, TwFlow *flow)
 {
     if ((t->count + 1) * 2 > t->mask + 1)
         index_resize(t, (t->mask + 1) * 2);
-    index_place(t->slots, t->mask, key_hash(&flow->key), flow);
+    index_place(t->slots, t->mask, flow->hash, flow);
     t->count++;
 }
 
 static void index_remove(TwFlowTable *t, TwFlow *flow)
 {
     guint mask = t->mask;
-    guint i = key_hash(&flow->key) & mask;
+    guint i = flow->hash & mask;
     while (t->slots[i].flow != flow) {
         g_assert(t->slots[i].flow); /* every flow of the table is indexed */
         i = (i + 1) & mask;
@@ -319,6 +319,7 @@ TwFlow *tw_flow_insert(TwFlowTable *t, const TwFlowKey *key, gint64 ts_us)
         f = g_new0(TwFlow, 1);
     }
     f->key = *key;
+    f->hash = key_hash(key);
     f->last_ts = ts_us;
     tw_tcp_dir_init(&f->tcp[0]);
     tw_tcp_dir_init(&f->tcp[1]);
@@ -354,6 +355,14 @@ void tw_flow_expire(TwFlowTable *t, gint64 now_us, guint max)
             TwFlow *f = t->lru[i].head;
             if (!tw_time_passed(now_us, f->last_ts, idle_of(i, f)))
                 break;
+            /* The heads are cold: while f closes, fetch the next one's
+             * index slot and the one after it. */
+            const TwFlow *next = f->lru_next;
+            if (next) {
+                __builtin_prefetch(&t->slots[next->hash & t->mask]);
+                if (next->lru_next)
+                    __builtin_prefetch(next->lru_next);
+            }
             if (!f->closed)
                 tw_cap_count(t->notify, "flows.expired", 1);
             tw_flow_close(t, f, TW_FLOW_IDLE);

@@ -37,6 +37,7 @@ typedef struct {
 
 typedef struct TwFlow {
     TwFlowKey key;
+    guint32 hash;        /* the key's index hash (flow.c): closing reads no key */
     const TwAppParser *parser;
     void *state;
     guint8 server_side;  /* key side of the server endpoint */
