@@ -444,7 +444,7 @@ static inline TwField *field_slot(TwEvent *ev, const char *key)
 }
 
 /* field_slot's common case without a call: the new field of a key found
- * in the first slot of its intern pair, immutable, that the mask has never
+ * in either slot of its intern pair, immutable, that the mask has never
  * seen, with room left; NULL when any of these fails (the caller goes to a
  * slow path that calls field_slot, and returns from there: a tail call, so
  * the fast path needs no stack frame). */
