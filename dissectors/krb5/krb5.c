@@ -285,8 +285,10 @@ static void append_capped(Krb *k, const char *key, gint64 v)
             g_array_append_val(a, v);
     } else {
         /* tw_event_append_int's new list (from the thread's pool of emptied
-         * lists, core/event.c), the array kept */
-        tw_event_append_int(k->ev, key, v);
+         * lists, core/event.c) without its second lookup: no INTLIST is
+         * there, so set_intlist's one value in its place is the same, and
+         * the array is kept */
+        tw_event_set_intlist(k->ev, key, &v, 1);
         a = tw_event_get(k->ev, key)->v.ilist;
     }
     if (k->lev == k->ev) {
@@ -2658,11 +2660,13 @@ static bool walk_plain(Krb *k, const KrbType *type, GBytes *plain, guint app, gu
     return ok;
 }
 
+/* The end of the message's KrbDec: its copied names freed (nothing reads
+ * it afterwards: the Krb goes with the call). */
 static void dec_clear(KrbDec *dd)
 {
     g_free(dd->ticket_sname);
     g_free(dd->ticket_realm);
-    memset(dd, 0, sizeof *dd);
+    dd->ticket_sname = dd->ticket_realm = NULL;
 }
 
 static void keep_ticket(Krb *k, const TicketInfo *ti)
