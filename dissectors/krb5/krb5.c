@@ -285,11 +285,11 @@ static void append_capped(Krb *k, const char *key, gint64 v)
             g_array_append_val(a, v);
     } else {
         /* tw_event_append_int's new list (from the thread's pool of emptied
-         * lists, core/event.c) without its second lookup: no INTLIST is
-         * there, so set_intlist's one value in its place is the same, and
-         * the array is kept */
-        tw_event_set_intlist(k->ev, key, &v, 1);
-        a = tw_event_get(k->ev, key)->v.ilist;
+         * lists, core/event.c) made here: no INTLIST is there, so no second
+         * lookup inside it, and the array is in hand (no lookup after) */
+        a = tw_event_intlist_new();
+        g_array_append_val(a, v);
+        tw_event_take_intlist(k->ev, key, a);
     }
     if (k->lev == k->ev) {
         k->lkey = key;
