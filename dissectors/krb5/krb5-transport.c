@@ -117,11 +117,16 @@ static guint64 match_reply(KrbPairing *f, gint64 t)
 typedef struct {
     guint len;
     TwEvent *ev[2];
+    gint64 msg_type[2]; /* each event's msg_type, known without a lookup */
 } KrbUnit;
 
-static void unit_add(KrbUnit *u, TwEvent *ev)
+/* ev: tw_krb5_parse_message_full's event of the message at msg, whose
+ * msg_type is the message's APPLICATION tag (RFC 4120 5.10: the low 5 bits
+ * of its first octet, tw_krb5_looks_like_message's low tag number). */
+static void unit_add(KrbUnit *u, TwEvent *ev, const guint8 *msg)
 {
     g_assert(u->len < G_N_ELEMENTS(u->ev));
+    u->msg_type[u->len] = msg[0] & 0x1f;
     u->ev[u->len++] = ev;
 }
 
@@ -138,8 +143,7 @@ static void emit_unit(KrbPairing *f, TwDissectCtx *ctx, const char *pname, KrbUn
 {
     if (evs->len == 0)
         return;
-    TwEvent *first = evs->ev[0];
-    gint64 t = tw_event_get_int(first, "msg_type", 0);
+    gint64 t = evs->msg_type[0];
     guint64 reply_to = 0;
     if (is_request(t))
         remember_request(f, ctx, pname, t);
@@ -243,7 +247,7 @@ static bool parse_kpasswd(TwDissectCtx *ctx, const char *pname, const guint8 *da
         TwEvent *ev = tw_krb5_parse_message_full(ctx, data, len, reported, true);
         if (!ev)
             return false;
-        unit_add(evs, ev);
+        unit_add(evs, ev, data);
         return true;
     }
     TwCursor c = tw_cursor_init_reported(data, len, reported);
@@ -260,14 +264,14 @@ static bool parse_kpasswd(TwDissectCtx *ctx, const char *pname, const guint8 *da
         ev_ap = tw_krb5_parse_message_full(ctx, ap.p, ap.len, ap.reported, true);
         if (!ev_ap)
             return false;
-        unit_add(evs, ev_ap);
+        unit_add(evs, ev_ap, ap.p);
     }
     gsize rest = tw_cursor_remaining(&c);
     if (c.status == TW_OK && rest > 0) {
         const guint8 *p = tw_cursor_ptr(&c);
         TwEvent *ev = tw_krb5_parse_message_full(ctx, p, rest, reported - c.off, true);
         if (ev)
-            unit_add(evs, ev);
+            unit_add(evs, ev, p);
     }
     if (len < reported && evs->len > 0) {
         /* The capture stopped before the end of the frame (maybe exactly
@@ -279,7 +283,7 @@ static bool parse_kpasswd(TwDissectCtx *ctx, const char *pname, const guint8 *da
         }
     }
     /* a reply: from port 464, or its first message is no request */
-    gint64 first_type = tw_event_get_int(evs->ev[0], "msg_type", 0);
+    gint64 first_type = evs->msg_type[0];
     bool reply = ctx->pi && ctx->pi->sport == KPASSWD_PORT && ctx->pi->dport != KPASSWD_PORT
                      ? true
                      : first_type == TW_KRB5_AP_REP || first_type == TW_KRB5_ERROR;
@@ -309,7 +313,7 @@ static void handle_unit(KrbPairing *f, TwDissectCtx *ctx, bool tcp, const guint8
         TwEvent *ev = tw_krb5_parse_message_full(ctx, data, len, reported, false);
         ok = ev != NULL;
         if (ev)
-            unit_add(&evs, ev);
+            unit_add(&evs, ev, data);
     }
     if (!ok) {
         unit_clear(&evs);
