@@ -63,7 +63,7 @@ bool tw_der_read_any(TwCursor *c, TwDerTlv *out, guint depth);
  * 8.1.2.2), a short-form length (8.1.3.4) or a long form of one or two
  * octets (8.1.3.5), and the content captured whole within avail.  True with
  * *len and *hdr; false for anything else (which tw_der_read_any judges). */
-static inline bool tw_der_plain_header(const guint8 *p, gsize avail, gsize *len, gsize *hdr)
+static inline __attribute__((always_inline)) bool tw_der_plain_header(const guint8 *p, gsize avail, gsize *len, gsize *hdr)
 {
     if (avail < 2 || (p[0] & 0x1f) == 0x1f)
         return false;

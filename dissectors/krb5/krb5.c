@@ -2664,8 +2664,10 @@ static bool walk_plain(Krb *k, const KrbType *type, GBytes *plain, guint app, gu
  * it afterwards: the Krb goes with the call). */
 static void dec_clear(KrbDec *dd)
 {
-    g_free(dd->ticket_sname);
-    g_free(dd->ticket_realm);
+    if (dd->ticket_sname) /* only with keys: no call for the NULLs */
+        g_free(dd->ticket_sname);
+    if (dd->ticket_realm)
+        g_free(dd->ticket_realm);
     dd->ticket_sname = dd->ticket_realm = NULL;
 }
 
