@@ -1664,6 +1664,23 @@ KRB_TYPE(pa_for_user_type, "PA-FOR-USER", "MS-SFU 2.2.1",
     FIELD(2, "cksum", REQ, NULL, .spec = "RFC 4120 5.2.9 Checksum"),
     FIELD(3, "auth-package", REQ, NULL, .spec = "KerberosString"));
 
+/* The walk of a KERB-PA-PAC-REQUEST (MS-KILE 2.2.3) without a tree, for
+ * its plain shape: SEQUENCE { [0] BOOLEAN } exactly, every header plain,
+ * each TLV filling the one around it, the BOOLEAN universal, primitive and
+ * one octet: what walk_octets reads without an error (dec_include_pac's
+ * value into its key); false (nothing done) for anything else.  d:
+ * walk_octets' depth (its reads must be within TW_DER_MAX_DEPTH). */
+static bool pa_pac_request_plain(Krb *k, const guint8 *p, gsize n, guint d)
+{
+    const guint8 *q, *b;
+    gsize qn, bn;
+    if (d + 2 > TW_DER_MAX_DEPTH || !plain_exact(p, n, 0x30, &q, &qn) || !plain_exact(q, qn, 0xa0, &q, &qn) ||
+        !plain_exact(q, qn, 0x01, &b, &bn) || bn != 1)
+        return false;
+    tw_event_set_bool(k->ev, pa_pac_request_type.fields[0].key, b[0] != 0);
+    return true;
+}
+
 /* RFC 4120 5.5.1 AP-REQ, as the PA-TGS-REQ padata-value carries it: the
  * outer message's pvno and msg-type are the ones shown. */
 KRB_TYPE(pa_tgs_ap_req_type, "AP-REQ", "RFC 4120 5.5.1 (in PA-TGS-REQ, 5.4.1)",
@@ -1779,7 +1796,8 @@ static void parse_pa_value(Krb *k, gint64 type, const guint8 *p, gsize n, gsize 
         parse_etype_info(k, p, n, &etype_info2_entry_type, d, td);
         return;
     case 128: /* MS-KILE 2.2.3 KERB-PA-PAC-REQUEST */
-        walk_octets(k, &pa_pac_request_type, p, n, d, td);
+        if (k->tree || !pa_pac_request_plain(k, p, n, d))
+            walk_octets(k, &pa_pac_request_type, p, n, d, td);
         return;
     case 129: /* MS-SFU 2.2.1 PA-FOR-USER (S4U2Self) */
         walk_octets(k, &pa_for_user_type, p, n, d, td);

@@ -2127,6 +2127,52 @@ static void test_udp_snaplen(void)
     g_ptr_array_unref(col.events);
 }
 
+/* MS-KILE 2.2.3 KERB-PA-PAC-REQUEST: its plain shape is read without the
+ * table walk when no tree is asked; every shape gives the event the walk
+ * gives (-T tree takes the walk), and the plain ones their value. */
+static void test_pac_request_shapes(void)
+{
+    static const struct {
+        const char *v;
+        guint n;
+        int want; /* -1: no pac_request key */
+    } shapes[] = {
+        { "\x30\x05\xa0\x03\x01\x01\xff", 7, 1 },
+        { "\x30\x05\xa0\x03\x01\x01\x00", 7, 0 },
+        { "\x30\x81\x05\xa0\x03\x01\x01\x01", 8, 1 },         /* long-form length */
+        { "\x30\x06\xa0\x04\x01\x02\xff\xff", 8, -1 },        /* a 2-octet BOOLEAN: not read */
+        { "\x30\x04\xa0\x02\x01\x00", 6, -1 },                /* an empty one */
+        { "\x30\x07\xa0\x05\x01\x01\xff\x05\x00", 9, 1 },    /* more inside [0] */
+        { "\x30\x05\xa0\x03\x01\x01\xff\x05\x00", 9, 1 },    /* more after the SEQUENCE */
+        { "\x30\x05\xa0\x03\x81\x01\xff", 7, 1 },            /* [1] IMPLICIT: the tag number is read */
+        { "\x30\x05\xa0\x03\x21\x01\xff", 7, 1 },            /* constructed: likewise */
+        { "\x30\x05\xa1\x03\x01\x01\xff", 7, -1 },           /* [1]: not a field of it */
+        { "\x30\x0a\xa0\x03\x01\x01\x00\xa0\x03\x01\x01\xff", 12, 1 }, /* twice: the last wins */
+        { "\x31\x05\xa0\x03\x01\x01\xff", 7, -1 },           /* a SET */
+        { "\x30\x05\x80\x03\x01\x01\xff", 7, -1 },           /* [0] primitive */
+        { "\x30\x06\xa0\x03\x01\x01\xff", 7, -1 },           /* the SEQUENCE cut */
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(shapes); i++) {
+        GByteArray *padata = pa(raw("\x02\x02\x00\x80", 4), der_tlv(0x04, raw(shapes[i].v, shapes[i].n)));
+        GByteArray *body = der_tlv(0xa1, der_int(5));
+        body = der_cat(body, der_tlv(0xa2, der_int(10)));
+        body = der_cat(body, der_tlv(0xa3, der_tlv(0x30, padata)));
+        body = der_cat(body, der_tlv(0xa4, der_tlv(0x30, der_tlv(0xa7, der_int(7)))));
+        GByteArray *msg = der_tlv(0x6a, der_tlv(0x30, body));
+        g_autoptr(TwEvent) plain = parse(msg->data, msg->len, false);
+        g_autoptr(TwEvent) tree = parse(msg->data, msg->len, true);
+        g_assert_nonnull(plain);
+        g_assert_nonnull(tree);
+        g_autofree char *a = event_json(plain);
+        g_autofree char *b = event_json(tree);
+        g_assert_cmpstr(a, ==, b);
+        g_assert_cmpint(tw_event_has(plain, "pac_request"), ==, shapes[i].want >= 0);
+        if (shapes[i].want >= 0)
+            g_assert_cmpint(tw_event_get_bool(plain, "pac_request", false), ==, shapes[i].want);
+        g_byte_array_unref(msg);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -2165,5 +2211,6 @@ int main(int argc, char **argv)
     g_test_add_func("/krb5/etype-info-shapes", test_etype_info_shapes);
     g_test_add_func("/krb5/string-field-shapes", test_string_field_shapes);
     g_test_add_func("/krb5/kdc-options-shapes", test_kdc_options_shapes);
+    g_test_add_func("/krb5/pac-request-shapes", test_pac_request_shapes);
     return g_test_run();
 }
