@@ -167,6 +167,8 @@ static bool open_seq(Krb *k, TwDerTlv *t, TwCursor *out)
 /* The two's complement value of the n (1..8) octets at b (X.690 8.3.3). */
 static gint64 int_octets(const guint8 *b, gsize n)
 {
+    if (n == 1) /* the common one-octet INTEGER (etypes, name types, small tags) */
+        return (gint8)b[0];
     guint64 x = (b[0] & 0x80) ? G_MAXUINT64 : 0;
     for (gsize i = 0; i < n; i++)
         x = (x << 8) | b[i];
@@ -180,12 +182,8 @@ static inline __attribute__((always_inline)) bool get_int(Krb *k, TwDerTlv *t, g
     TwCursor *c = &t->content;
     if (c->status == TW_OK && c->off == 0 && t->cls == TW_DER_UNIVERSAL && t->tag == TW_DER_TAG_INTEGER &&
         !t->constructed && t->len - 1 < 8 && t->len <= c->len) {
-        const guint8 *b = c->p;
-        guint64 x = (b[0] & 0x80) ? G_MAXUINT64 : 0; /* sign extension */
-        for (gsize i = 0; i < t->len; i++)
-            x = (x << 8) | b[i];
+        *v = int_octets(c->p, t->len);
         c->off = t->len;
-        *v = (gint64)x;
         return true;
     }
     bool ok = tw_der_integer(t, v);
