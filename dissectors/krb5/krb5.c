@@ -754,8 +754,11 @@ static bool dec_flags(Krb *k, const KrbField *f, TwDerTlv *v, guint d, guint td,
         /* tw_der_bit_string_u32's plain case (X.690 8.6: the unused-bits
          * octet 0..7, captured): the first 32 bits, missing octets 0 */
         guint32 x = 0;
-        for (gsize i = 1; i <= 4; i++)
-            x = (x << 8) | (i < v->len ? c->p[i] : 0);
+        if (v->len >= 5) /* the usual 32 bits and more: one big-endian word */
+            x = (guint32)c->p[1] << 24 | (guint32)c->p[2] << 16 | (guint32)c->p[3] << 8 | c->p[4];
+        else
+            for (gsize i = 1; i <= 4; i++)
+                x = (x << 8) | (i < v->len ? c->p[i] : 0);
         c->off = c->len;
         if (f->key)
             tw_event_set_hex32(k->ev, f->key, x);

@@ -1956,6 +1956,7 @@ static void test_kdc_options_shapes(void)
         { der_tlv(0x03, raw("\x00", 1)), "0x00000000" },
         { der_tlv(0x03, raw("\x07\x80", 2)), "0x80000000" },
         { der_tlv(0x03, raw("\x00\x12\x34", 3)), "0x12340000" },
+        { der_tlv(0x03, raw("\x00\x12\x34\x56", 4)), "0x12345600" }, /* 24 bits: the next field's octet is not one */
         { der_tlv(0x03, raw("\x00\x01\x02\x03\x04\x05\x06", 7)), "0x01020304" },
         { der_tlv(0x03, raw("\x08\x80", 2)), NULL },
         { der_tlv(0x03, NULL), NULL },
