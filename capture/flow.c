@@ -59,6 +59,7 @@ struct TwFlowTable {
     guint64 state_total;  /* TW_FLOW_BASE_BYTES per flow + what parsers charged */
     guint64 state_budget; /* TW_FLOW_STATE_BUDGET_BYTES */
     guint max_flows;      /* TW_FLOW_MAX, or a shard's share of it */
+    bool closing_all;     /* tw_flow_close_all: the index is not halved on the way down */
 };
 
 void tw_flow_key_make(TwFlowKey *key, guint8 version, guint8 ipproto, const guint8 *src,
@@ -175,7 +176,7 @@ static void index_remove(TwFlowTable *t, TwFlow *flow)
     }
     t->slots[i].flow = NULL;
     t->count--;
-    if (t->mask + 1 > INDEX_MIN && t->count * 8 < t->mask + 1)
+    if (!t->closing_all && t->mask + 1 > INDEX_MIN && t->count * 8 < t->mask + 1)
         index_resize(t, (t->mask + 1) / 2);
 }
 
@@ -394,14 +395,29 @@ void tw_flow_set_max(TwFlowTable *t, guint max_flows)
 
 void tw_flow_close_all(TwFlowTable *t)
 {
+    /* Halving the index at each eighth would rehash it once per halving
+     * on the way to empty: it shrinks once, when empty (the index stays
+     * valid throughout, for on_close). */
+    t->closing_all = true;
     for (int i = 0; i < 3; i++)
         while (t->lru[i].head)
             tw_flow_close(t, t->lru[i].head, TW_FLOW_END);
+    t->closing_all = false;
+    if (t->mask + 1 > INDEX_MIN) {
+        g_free(t->slots);
+        t->slots = g_new0(Slot, INDEX_MIN);
+        t->mask = INDEX_MIN - 1;
+    }
 }
 
 guint tw_flow_count(const TwFlowTable *t)
 {
     return t->count;
+}
+
+guint tw_flow_index_slots(const TwFlowTable *t)
+{
+    return t->mask + 1;
 }
 
 void tw_flow_table_free(TwFlowTable *t)

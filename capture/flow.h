@@ -83,6 +83,9 @@ void tw_flow_close(TwFlowTable *t, TwFlow *flow, TwFlowEnd why);
 /* Closes every flow (TW_FLOW_END). */
 void tw_flow_close_all(TwFlowTable *t);
 guint tw_flow_count(const TwFlowTable *t);
+/* Tests: slots of the index (a power of two, at least 64; more than twice
+ * the flows, and less than eight times unless closing all). */
+guint tw_flow_index_slots(const TwFlowTable *t);
 /* Parser-state accounting (TW_FLOW_STATE_BUDGET_BYTES): the flow's parser
  * holds `delta` more bytes; tw_flow_state_gone when its state is freed. */
 void tw_flow_charge(TwFlowTable *t, TwFlow *flow, gint64 delta);

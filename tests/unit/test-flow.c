@@ -725,6 +725,9 @@ static void test_index(void)
                 }
                 g_bytes_unref(kb);
                 g_assert_cmpuint(tw_flow_count(t), ==, g_hash_table_size(ref));
+                guint slots = tw_flow_index_slots(t);
+                g_assert_cmpuint(slots, >=, 2 * tw_flow_count(t));
+                g_assert_true(slots == 64 || slots <= 8 * tw_flow_count(t));
             }
             /* Every flow still there is found by its key. */
             GHashTableIter it;
@@ -734,17 +737,38 @@ static void test_index(void)
                 g_assert_true(tw_flow_lookup(t, g_bytes_get_data(k, NULL)) == v);
         }
     }
-    /* Emptied, then near half full at the smallest size, for long:
+    /* Emptied by tw_flow_close_all (which shrinks the index once, at
+     * the end), then near half full at the smallest size, for long:
      * clusters that wrap around the end of the index. */
     {
+        /* Most one by one (the index halves on the way down)... */
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init(&it, ref);
+        while (tw_flow_count(t) > 1000 && g_hash_table_iter_next(&it, &k, &v)) {
+            tw_flow_close(t, v, TW_FLOW_CLOSED);
+            g_hash_table_iter_remove(&it);
+            guint slots = tw_flow_index_slots(t);
+            g_assert_cmpuint(slots, >=, 2 * tw_flow_count(t));
+            g_assert_true(slots == 64 || slots <= 8 * tw_flow_count(t));
+        }
+        g_assert_cmpuint(tw_flow_index_slots(t), <=, 8192);
+    }
+    {
+        /* ... the rest at once. */
+        guint before = closed, n = g_hash_table_size(ref);
+        g_assert_cmpuint(n, >, 64);
+        tw_flow_close_all(t);
+        g_assert_cmpuint(closed - before, ==, n);
+        g_assert_cmpuint(tw_flow_count(t), ==, 0);
+        g_assert_cmpuint(tw_flow_index_slots(t), ==, 64);
         GHashTableIter it;
         gpointer k, v;
         g_hash_table_iter_init(&it, ref);
         while (g_hash_table_iter_next(&it, &k, &v)) {
-            tw_flow_close(t, v, TW_FLOW_CLOSED);
+            g_assert_null(tw_flow_lookup(t, g_bytes_get_data(k, NULL)));
             g_hash_table_iter_remove(&it);
         }
-        g_assert_cmpuint(tw_flow_count(t), ==, 0);
     }
     for (int op = 0; op < 200000; op++) {
         TwFlowKey key;
