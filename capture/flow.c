@@ -18,25 +18,32 @@ typedef struct {
 /* An LRU list, oldest first, linked through the flows (lru_prev/lru_next). */
 typedef struct {
     TwFlow *head, *tail;
+    /* The head, its last_ts or its closed flag may have changed since
+     * tw_flow_heads_moved (which clears it): what tw_flow_next_expiry reads. */
+    bool head_moved;
 } Lru;
 
 static inline void lru_push_tail(Lru *q, TwFlow *f)
 {
     f->lru_next = NULL;
     f->lru_prev = q->tail;
-    if (q->tail)
+    if (q->tail) {
         q->tail->lru_next = f;
-    else
+    } else {
         q->head = f;
+        q->head_moved = true;
+    }
     q->tail = f;
 }
 
 static inline void lru_unlink(Lru *q, TwFlow *f)
 {
-    if (f->lru_prev)
+    if (f->lru_prev) {
         f->lru_prev->lru_next = f->lru_next;
-    else
+    } else {
         q->head = f->lru_next;
+        q->head_moved = true;
+    }
     if (f->lru_next)
         f->lru_next->lru_prev = f->lru_prev;
     else
@@ -338,6 +345,8 @@ void tw_flow_touch(TwFlowTable *t, TwFlow *flow, gint64 ts_us)
     if (ts_us > flow->last_ts)
         flow->last_ts = ts_us;
     Lru *q = &t->lru[flow->lru_queue];
+    if (!flow->lru_prev)
+        q->head_moved = true; /* a head's last_ts, even if it stays the head */
     guint8 want = lru_index(flow); /* udp_answered may have changed */
     if (want != flow->lru_queue) {
         lru_unlink(q, flow);
@@ -386,6 +395,13 @@ gint64 tw_flow_next_expiry(const TwFlowTable *t)
             next = d;
     }
     return next;
+}
+
+bool tw_flow_heads_moved(TwFlowTable *t)
+{
+    bool moved = t->lru[0].head_moved || t->lru[1].head_moved || t->lru[2].head_moved;
+    t->lru[0].head_moved = t->lru[1].head_moved = t->lru[2].head_moved = false;
+    return moved;
 }
 
 void tw_flow_set_max(TwFlowTable *t, guint max_flows)

@@ -104,5 +104,9 @@ void tw_flow_set_max(TwFlowTable *t, guint max_flows);
  * (G_MAXINT64: nothing to expire); tw_flow_expire(now) is a no-op while
  * now <= it. */
 gint64 tw_flow_next_expiry(const TwFlowTable *t);
+/* Whether tw_flow_next_expiry may have changed since the last call: an
+ * LRU list's head changed, or a head was touched (clears the flag).  A
+ * caller that sets a flow's `closed` tells it apart (the head's idle). */
+bool tw_flow_heads_moved(TwFlowTable *t);
 void tw_flow_table_free(TwFlowTable *t); /* closes remaining flows first; NULL is a no-op */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwFlowTable, tw_flow_table_free)
