@@ -37,7 +37,20 @@ static inline __attribute__((always_inline)) guint64 sum_native(guint64 s, const
         a += b;
         s += a[0] + a[1];
     }
-    while (len >= 8) {
+    if (len >= 16) {
+        /* The rest of a 64-byte block: 16 bytes per step, then 8. */
+        const TwV2u64 low = { 0xffffffffu, 0xffffffffu };
+        TwV2u64 a = { 0, 0 };
+        do {
+            TwV2u64 v;
+            memcpy(&v, p, 16);
+            a += (v & low) + (v >> 32);
+            p += 16;
+            len -= 16;
+        } while (len >= 16);
+        s += a[0] + a[1];
+    }
+    if (len >= 8) {
         guint64 w;
         memcpy(&w, p, 8);
         s += (w & 0xffffffffu) + (w >> 32);
@@ -68,7 +81,7 @@ static inline __attribute__((always_inline)) guint64 sum_native(guint64 s, const
 }
 
 /* x86-64 with AVX2 (checked at run time): the same sums in 256-bit lanes,
- * 128 bytes per iteration, then sum_native for the rest (no lane can
+ * 128 bytes per iteration, then 32, then sum_native for the rest (no lane can
  * overflow either: four times fewer additions per lane than bytes / 8). */
 #if defined(__x86_64__) && defined(__GNUC__)
 #define TW_CSUM_AVX2 1
@@ -76,10 +89,10 @@ typedef guint64 TwV4u64 __attribute__((vector_size(32)));
 
 __attribute__((target("avx2"))) static guint64 sum_avx2(guint64 s, const guint8 *p, guint32 len)
 {
-    if (len >= 128) {
+    if (len >= 32) {
         const TwV4u64 low = { 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu };
         TwV4u64 a = { 0, 0, 0, 0 }, b = { 0, 0, 0, 0 };
-        do {
+        while (len >= 128) {
             TwV4u64 v0, v1, v2, v3;
             memcpy(&v0, p, 32);
             memcpy(&v1, p + 32, 32);
@@ -91,7 +104,16 @@ __attribute__((target("avx2"))) static guint64 sum_avx2(guint64 s, const guint8 
             b += (v2 >> 32) + (v3 >> 32);
             p += 128;
             len -= 128;
-        } while (len >= 128);
+        }
+        /* The rest of a 128-byte block: 32 bytes per step. */
+        while (len >= 32) {
+            TwV4u64 v;
+            memcpy(&v, p, 32);
+            a += v & low;
+            b += v >> 32;
+            p += 32;
+            len -= 32;
+        }
         a += b;
         s += a[0] + a[1] + a[2] + a[3];
     }
@@ -99,11 +121,12 @@ __attribute__((target("avx2"))) static guint64 sum_avx2(guint64 s, const guint8 
 }
 #endif
 
-/* The sum of a segment's bytes: AVX2 where the processor has it. */
+/* The sum of a segment's bytes: AVX2 where the processor has it (from 64
+ * bytes: fewer instructions than the 128-bit path, measured on the DC mix). */
 static inline __attribute__((always_inline)) guint64 sum_bytes(guint64 s, const guint8 *p, guint32 len)
 {
 #ifdef TW_CSUM_AVX2
-    if (len >= 128 && __builtin_cpu_supports("avx2"))
+    if (len >= 64 && __builtin_cpu_supports("avx2"))
         return sum_avx2(s, p, len);
 #endif
     return sum_native(s, p, len);

@@ -18,25 +18,32 @@ typedef struct {
 /* An LRU list, oldest first, linked through the flows (lru_prev/lru_next). */
 typedef struct {
     TwFlow *head, *tail;
+    /* The head, its last_ts or its closed flag may have changed since
+     * tw_flow_heads_moved (which clears it): what tw_flow_next_expiry reads. */
+    bool head_moved;
 } Lru;
 
 static inline void lru_push_tail(Lru *q, TwFlow *f)
 {
     f->lru_next = NULL;
     f->lru_prev = q->tail;
-    if (q->tail)
+    if (q->tail) {
         q->tail->lru_next = f;
-    else
+    } else {
         q->head = f;
+        q->head_moved = true;
+    }
     q->tail = f;
 }
 
 static inline void lru_unlink(Lru *q, TwFlow *f)
 {
-    if (f->lru_prev)
+    if (f->lru_prev) {
         f->lru_prev->lru_next = f->lru_next;
-    else
+    } else {
         q->head = f->lru_next;
+        q->head_moved = true;
+    }
     if (f->lru_next)
         f->lru_next->lru_prev = f->lru_prev;
     else
@@ -59,6 +66,7 @@ struct TwFlowTable {
     guint64 state_total;  /* TW_FLOW_BASE_BYTES per flow + what parsers charged */
     guint64 state_budget; /* TW_FLOW_STATE_BUDGET_BYTES */
     guint max_flows;      /* TW_FLOW_MAX, or a shard's share of it */
+    bool closing_all;     /* tw_flow_close_all: the index is not halved on the way down */
 };
 
 void tw_flow_key_make(TwFlowKey *key, guint8 version, guint8 ipproto, const guint8 *src,
@@ -175,7 +183,7 @@ static void index_remove(TwFlowTable *t, TwFlow *flow)
     }
     t->slots[i].flow = NULL;
     t->count--;
-    if (t->mask + 1 > INDEX_MIN && t->count * 8 < t->mask + 1)
+    if (!t->closing_all && t->mask + 1 > INDEX_MIN && t->count * 8 < t->mask + 1)
         index_resize(t, (t->mask + 1) / 2);
 }
 
@@ -337,6 +345,8 @@ void tw_flow_touch(TwFlowTable *t, TwFlow *flow, gint64 ts_us)
     if (ts_us > flow->last_ts)
         flow->last_ts = ts_us;
     Lru *q = &t->lru[flow->lru_queue];
+    if (!flow->lru_prev)
+        q->head_moved = true; /* a head's last_ts, even if it stays the head */
     guint8 want = lru_index(flow); /* udp_answered may have changed */
     if (want != flow->lru_queue) {
         lru_unlink(q, flow);
@@ -387,6 +397,13 @@ gint64 tw_flow_next_expiry(const TwFlowTable *t)
     return next;
 }
 
+bool tw_flow_heads_moved(TwFlowTable *t)
+{
+    bool moved = t->lru[0].head_moved || t->lru[1].head_moved || t->lru[2].head_moved;
+    t->lru[0].head_moved = t->lru[1].head_moved = t->lru[2].head_moved = false;
+    return moved;
+}
+
 void tw_flow_set_max(TwFlowTable *t, guint max_flows)
 {
     t->max_flows = max_flows ? max_flows : 1;
@@ -394,14 +411,29 @@ void tw_flow_set_max(TwFlowTable *t, guint max_flows)
 
 void tw_flow_close_all(TwFlowTable *t)
 {
+    /* Halving the index at each eighth would rehash it once per halving
+     * on the way to empty: it shrinks once, when empty (the index stays
+     * valid throughout, for on_close). */
+    t->closing_all = true;
     for (int i = 0; i < 3; i++)
         while (t->lru[i].head)
             tw_flow_close(t, t->lru[i].head, TW_FLOW_END);
+    t->closing_all = false;
+    if (t->mask + 1 > INDEX_MIN) {
+        g_free(t->slots);
+        t->slots = g_new0(Slot, INDEX_MIN);
+        t->mask = INDEX_MIN - 1;
+    }
 }
 
 guint tw_flow_count(const TwFlowTable *t)
 {
     return t->count;
+}
+
+guint tw_flow_index_slots(const TwFlowTable *t)
+{
+    return t->mask + 1;
 }
 
 void tw_flow_table_free(TwFlowTable *t)

@@ -83,6 +83,9 @@ void tw_flow_close(TwFlowTable *t, TwFlow *flow, TwFlowEnd why);
 /* Closes every flow (TW_FLOW_END). */
 void tw_flow_close_all(TwFlowTable *t);
 guint tw_flow_count(const TwFlowTable *t);
+/* Tests: slots of the index (a power of two, at least 64; more than twice
+ * the flows, and less than eight times unless closing all). */
+guint tw_flow_index_slots(const TwFlowTable *t);
 /* Parser-state accounting (TW_FLOW_STATE_BUDGET_BYTES): the flow's parser
  * holds `delta` more bytes; tw_flow_state_gone when its state is freed. */
 void tw_flow_charge(TwFlowTable *t, TwFlow *flow, gint64 delta);
@@ -101,5 +104,9 @@ void tw_flow_set_max(TwFlowTable *t, guint max_flows);
  * (G_MAXINT64: nothing to expire); tw_flow_expire(now) is a no-op while
  * now <= it. */
 gint64 tw_flow_next_expiry(const TwFlowTable *t);
+/* Whether tw_flow_next_expiry may have changed since the last call: an
+ * LRU list's head changed, or a head was touched (clears the flag).  A
+ * caller that sets a flow's `closed` tells it apart (the head's idle). */
+bool tw_flow_heads_moved(TwFlowTable *t);
 void tw_flow_table_free(TwFlowTable *t); /* closes remaining flows first; NULL is a no-op */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TwFlowTable, tw_flow_table_free)

@@ -79,10 +79,10 @@ struct TwPipeline {
 
     guint expect_max;      /* TW_EXPECT_MAX, or a shard's share */
     gint64 next_expiry;    /* tw_flow_next_expiry after the last change */
-    /* The frame being processed passed the pre-filter: it may have changed
-     * the flow table (lookup, insert, touch, close), so next_expiry is
-     * computed again.  Frames no parser wants (most of an office mix)
-     * leave the table as it was. */
+    /* The frame being processed closed a flow (FIN/RST: its idle is the
+     * linger now) or evicted some, so next_expiry is computed again; the
+     * flow table says when its LRU heads moved (tw_flow_heads_moved).
+     * Most frames touch a flow that is no head and leave it as it was. */
     bool flows_touched;
     TwEmitOrder order;
 
@@ -358,6 +358,7 @@ static void close_tcp_flow(TwPipeline *pl, TwFlow *flow)
     tw_tcp_dir_clear(&flow->tcp[0]);
     tw_tcp_dir_clear(&flow->tcp[1]);
     flow->closed = true;
+    pl->flows_touched = true; /* its idle is the linger now (tw_flow_heads_moved) */
     tw_cap_count(&pl->notify, "flows.closed", 1);
 }
 
@@ -513,7 +514,6 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
     bool have_key = false;
     TwFlow *flow = NULL;
     if (port_hit || nonport_hit) {
-        pl->flows_touched = true;
         tw_flow_key_make(&key, ip->version, ip->proto, ip->src, sport, ip->dst, dport, &src_side);
         have_key = true;
         flow = tw_flow_lookup(pl->flows, &key);
@@ -545,6 +545,7 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
                     flow->tcp[d].fin_seen = true;
                 if ((flags & TW_TCP_RST) || (flow->tcp[0].fin_seen && flow->tcp[1].fin_seen)) {
                     flow->closed = true;
+                    pl->flows_touched = true;
                     tw_cap_count(&pl->notify, "flows.closed", 1);
                 }
             }
@@ -570,7 +571,6 @@ static void transport(TwPipeline *pl, const TwFrame *f, const TwLinkResult *lr,
         if (!have_key)
             tw_flow_key_make(&key, ip->version, ip->proto, ip->src, sport, ip->dst, dport,
                              &src_side);
-        pl->flows_touched = true;
         flow = tw_flow_insert(pl->flows, &key, f->ts_us);
         flow->parser = parser;
         flow->by_port = by_port;
@@ -778,9 +778,10 @@ void tw_pipeline_frame_decoded(TwPipeline *pl, const TwFrame *f, const TwFrameHe
     if (tw_flow_enforce_budget(pl->flows))
         pl->flows_touched = true;
     /* Only the flow table moves next_expiry (tw_flow_next_expiry reads
-     * the heads of its LRU lists): the frame's transport, an eviction, or
-     * an expiry (tw_pipeline_tick). */
-    if (pl->flows_touched)
+     * the heads of its LRU lists): a head the frame's transport changed or
+     * touched (tw_flow_heads_moved), a flow it closed, an eviction, or an
+     * expiry (tw_pipeline_tick). */
+    if (tw_flow_heads_moved(pl->flows) || pl->flows_touched)
         pl->next_expiry = tw_flow_next_expiry(pl->flows);
     tw_pipeline_tick(pl, f);
 }

@@ -533,6 +533,70 @@ static void test_expiry_follows_changes(Fixture *fx, gconstpointer d)
     g_assert_cmpuint(counter(fx, "flows.expired"), ==, 2);
 }
 
+/* The deadline follows a head touched in place, and a head closed
+ * without a touch (a SYN replacing a lingering flow): tw_flow_heads_moved. */
+static void test_expiry_follows_heads(Fixture *fx, gconstpointer d)
+{
+    Pkt b1 = build(mac_a, mac_b, A, B, 6, 40052, 88, 1, 1, 0x18, "b", 0, 0);
+    Pkt a1 = build(mac_a, mac_b, A, B, 6, 40051, 88, 1, 1, 0x18, "q", 0, 0);
+    Pkt r1 = build(mac_b, mac_a, B, A, 6, 88, 40051, 1, 2, 0x18, "r", 0, 0);
+    Pkt f1 = build(mac_a, mac_b, A, B, 6, 40051, 88, 2, 2, 0x11, "", 0, 0);
+    Pkt f2 = build(mac_b, mac_a, B, A, 6, 88, 40051, 2, 3, 0x11, "", 0, 0);
+    Pkt b2 = build(mac_a, mac_b, A, B, 6, 40052, 88, 2, 1, 0x18, "c", 0, 0);
+    Pkt syn = build(mac_a, mac_b, A, B, 6, 40051, 88, 100, 0, 0x02, "", 0, 0);
+    gint64 t = fx->ts;
+    feed(fx, &b1); /* the only flow: its touches move the deadline */
+    g_assert_cmpint(tw_pipeline_next_deadline(fx->pl), ==, t + TW_FLOW_TCP_IDLE_US);
+    t = fx->ts;
+    feed(fx, &b2);
+    g_assert_cmpint(tw_pipeline_next_deadline(fx->pl), ==, t + TW_FLOW_TCP_IDLE_US);
+    gint64 tb = t;
+    feed(fx, &a1);
+    feed(fx, &r1);
+    feed(fx, &f1);
+    t = fx->ts;
+    feed(fx, &f2); /* closed: lingers from t, behind b (only heads count) */
+    g_assert_cmpuint(counter(fx, "flows.closed"), ==, 1);
+    g_assert_cmpint(tw_pipeline_next_deadline(fx->pl), ==, tb + TW_FLOW_TCP_IDLE_US);
+    gint64 ta = t;
+    tb = fx->ts;
+    feed(fx, &b2); /* the closed flow is the head now */
+    g_assert_cmpint(tw_pipeline_next_deadline(fx->pl), ==, ta + TW_FLOW_CLOSED_LINGER_US);
+    feed(fx, &syn); /* replaces the head: b's deadline */
+    g_assert_cmpuint(counter(fx, "flows.created"), ==, 3);
+    g_assert_cmpint(tw_pipeline_next_deadline(fx->pl), ==, tb + TW_FLOW_TCP_IDLE_US);
+}
+
+/* tw_flow_heads_moved on the table itself. */
+static void test_heads_moved(void)
+{
+    TwFlowTable *t = tw_flow_table_new(NULL, NULL, NULL);
+    TwFlowKey k1, k2;
+    guint8 side;
+    guint8 a[16] = { 10, 0, 0, 1 }, b[16] = { 10, 0, 0, 2 };
+    tw_flow_key_make(&k1, 4, 6, a, 1000, b, 88, &side);
+    tw_flow_key_make(&k2, 4, 6, a, 1001, b, 88, &side);
+    g_assert_false(tw_flow_heads_moved(t));
+    TwFlow *f1 = tw_flow_insert(t, &k1, 10); /* into an empty list */
+    g_assert_true(tw_flow_heads_moved(t));
+    g_assert_false(tw_flow_heads_moved(t)); /* cleared */
+    TwFlow *f2 = tw_flow_insert(t, &k2, 20);
+    g_assert_false(tw_flow_heads_moved(t));
+    tw_flow_touch(t, f2, 30); /* the tail */
+    g_assert_false(tw_flow_heads_moved(t));
+    tw_flow_touch(t, f1, 40); /* the head */
+    g_assert_true(tw_flow_heads_moved(t));
+    tw_flow_touch(t, f2, 50); /* the head, now */
+    g_assert_true(tw_flow_heads_moved(t));
+    tw_flow_close(t, f2, TW_FLOW_CLOSED); /* the tail again */
+    g_assert_false(tw_flow_heads_moved(t));
+    g_assert_cmpint(tw_flow_next_expiry(t), ==, 40 + TW_FLOW_TCP_IDLE_US);
+    tw_flow_close(t, f1, TW_FLOW_CLOSED); /* the head, untouched */
+    g_assert_true(tw_flow_heads_moved(t));
+    g_assert_cmpint(tw_flow_next_expiry(t), ==, G_MAXINT64);
+    tw_flow_table_free(t);
+}
+
 static void test_flow_cap(Fixture *fx, gconstpointer d)
 {
     for (guint32 i = 0; i < TW_FLOW_MAX + 3; i++) {
@@ -725,6 +789,9 @@ static void test_index(void)
                 }
                 g_bytes_unref(kb);
                 g_assert_cmpuint(tw_flow_count(t), ==, g_hash_table_size(ref));
+                guint slots = tw_flow_index_slots(t);
+                g_assert_cmpuint(slots, >=, 2 * tw_flow_count(t));
+                g_assert_true(slots == 64 || slots <= 8 * tw_flow_count(t));
             }
             /* Every flow still there is found by its key. */
             GHashTableIter it;
@@ -734,17 +801,38 @@ static void test_index(void)
                 g_assert_true(tw_flow_lookup(t, g_bytes_get_data(k, NULL)) == v);
         }
     }
-    /* Emptied, then near half full at the smallest size, for long:
+    /* Emptied by tw_flow_close_all (which shrinks the index once, at
+     * the end), then near half full at the smallest size, for long:
      * clusters that wrap around the end of the index. */
     {
+        /* Most one by one (the index halves on the way down)... */
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init(&it, ref);
+        while (tw_flow_count(t) > 1000 && g_hash_table_iter_next(&it, &k, &v)) {
+            tw_flow_close(t, v, TW_FLOW_CLOSED);
+            g_hash_table_iter_remove(&it);
+            guint slots = tw_flow_index_slots(t);
+            g_assert_cmpuint(slots, >=, 2 * tw_flow_count(t));
+            g_assert_true(slots == 64 || slots <= 8 * tw_flow_count(t));
+        }
+        g_assert_cmpuint(tw_flow_index_slots(t), <=, 8192);
+    }
+    {
+        /* ... the rest at once. */
+        guint before = closed, n = g_hash_table_size(ref);
+        g_assert_cmpuint(n, >, 64);
+        tw_flow_close_all(t);
+        g_assert_cmpuint(closed - before, ==, n);
+        g_assert_cmpuint(tw_flow_count(t), ==, 0);
+        g_assert_cmpuint(tw_flow_index_slots(t), ==, 64);
         GHashTableIter it;
         gpointer k, v;
         g_hash_table_iter_init(&it, ref);
         while (g_hash_table_iter_next(&it, &k, &v)) {
-            tw_flow_close(t, v, TW_FLOW_CLOSED);
+            g_assert_null(tw_flow_lookup(t, g_bytes_get_data(k, NULL)));
             g_hash_table_iter_remove(&it);
         }
-        g_assert_cmpuint(tw_flow_count(t), ==, 0);
     }
     for (int op = 0; op < 200000; op++) {
         TwFlowKey key;
@@ -797,6 +885,8 @@ int main(int argc, char **argv)
     ADD("/flow/idle-timeout", test_idle_timeout);
     ADD("/flow/udp-answered", test_udp_answered);
     ADD("/flow/expiry-follows-changes", test_expiry_follows_changes);
+    ADD("/flow/expiry-follows-heads", test_expiry_follows_heads);
+    g_test_add_func("/flow/heads-moved", test_heads_moved);
     ADD("/flow/ack-gap-packet-info", test_ack_gap_packet_info);
     ADD("/flow/cap", test_flow_cap);
     ADD("/flow/anomaly-rate-limit", test_anomaly_rate_limit);
