@@ -20,6 +20,7 @@
 #include "core/tw-limits.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -342,8 +343,15 @@ static void finish_all(TwWorkers *w, guint slot)
 static inline void prefetch_frame(const TwFrame *f)
 {
     guint32 n = f->caplen < 2048 ? f->caplen : 2048;
-    for (guint32 at = 0; at < n; at += 64)
-        __builtin_prefetch(f->data + at);
+    /* Every line that holds one of the n bytes, two per step (a loop of
+     * one per step cost 5 instructions a line: 4 M of dc20 --workers 2).
+     * The addresses are integers: a line past the frame is only asked
+     * for, never read (a prefetch does not fault). */
+    uintptr_t at = (uintptr_t)f->data & ~(uintptr_t)63, end = (uintptr_t)f->data + n;
+    for (; at < end; at += 128) {
+        __builtin_prefetch((const void *)at);
+        __builtin_prefetch((const void *)(at + 64));
+    }
 }
 
 /* Several workers: shard s dissects batch `seq` — its own frames, and the
@@ -514,16 +522,41 @@ static void merge_slot(TwWorkers *w, guint slot, guint32 shards)
 #define HEAD_KEY(k) ((guint64)(k)->pos << 16 | (guint64)(k)->phase << 8 | (k)->queue)
     for (guint i = 0; i < n; i++)
         key[i] = HEAD_KEY(cur[i]);
+    /* Head i before head j by key, then touch (strictly: among equal
+     * heads the lower shard's goes first). */
+#define HEAD_BEFORE(i, j) (key[i] < key[j] || (key[i] == key[j] && cur[i]->touch < cur[j]->touch))
     while (n > 1) {
-        guint b = 0;
-        for (guint i = 1; i < n; i++)
-            if (key[i] < key[b] || (key[i] == key[b] && cur[i]->touch < cur[b]->touch))
-                b = i;
-        merge_emit(w, text[b], cur[b]);
-        if (++cur[b] < end[b]) {
-            key[b] = HEAD_KEY(cur[b]);
-            continue;
+        /* The first head (b) and the first of the others (second): b's
+         * events go out while its head stays before the second's (the
+         * others do not move meanwhile) — a frame's events are a run of
+         * one shard, and a scan per event of 16 heads cost 116
+         * instructions an event (dc20, --workers 2). */
+        guint b = 0, second = 1;
+        if (HEAD_BEFORE(1, 0)) {
+            b = 1;
+            second = 0;
         }
+        for (guint i = 2; i < n; i++) {
+            if (HEAD_BEFORE(i, b)) {
+                second = b;
+                b = i;
+            } else if (HEAD_BEFORE(i, second)) {
+                second = i;
+            }
+        }
+        bool more;
+        for (;;) {
+            merge_emit(w, text[b], cur[b]);
+            more = ++cur[b] < end[b];
+            if (!more)
+                break;
+            key[b] = HEAD_KEY(cur[b]);
+            /* Equal heads: the lower shard's first. */
+            if (b < second ? HEAD_BEFORE(second, b) : !HEAD_BEFORE(b, second))
+                break;
+        }
+        if (more)
+            continue;
         n--;
         for (guint i = b; i < n; i++) {
             cur[i] = cur[i + 1];
@@ -532,6 +565,7 @@ static void merge_slot(TwWorkers *w, guint slot, guint32 shards)
             key[i] = key[i + 1];
         }
     }
+#undef HEAD_BEFORE
 #undef HEAD_KEY
     if (n == 1) /* the last shard with events (most frames of one worker reach one) */
         for (const Keyed *k = cur[0]; k < end[0]; k++)
@@ -673,7 +707,15 @@ static int run_single(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop, 
     int r;
     while ((r = batch_fill(w, &w->batch[0], src, stop, err)) > 0) {
         dissect_all(w, 0);
-        merge_slot(w, 0, w->live);
+        guint32 live = w->live;
+        if (!live || (live & (live - 1))) {
+            merge_slot(w, 0, live);
+            continue;
+        }
+        /* One shard reached (most frames): its events as they are. */
+        const Shard *sh = &w->shard[__builtin_ctz(live)];
+        for (guint j = 0; j < sh->out[0].len; j++)
+            merge_emit(w, sh->text[0], &sh->out[0].v[j]);
     }
     finish_all(w, 0);
     merge_slot(w, 0, ALL_SHARDS);
