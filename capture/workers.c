@@ -161,7 +161,7 @@ guint tw_workers_processors(void)
  * together, fragments (no ports) with their datagram's other packets.
  * Frames that are not IP go to
  * shard 0, where they are only counted. */
-guint tw_workers_shard_of(const TwFrameHeaders *hd)
+static inline guint shard_of(const TwFrameHeaders *hd)
 {
     if (hd->link != TW_LINK_OK || hd->ip_status != TW_IP_OK)
         return 0;
@@ -202,6 +202,11 @@ guint tw_workers_shard_of(const TwFrameHeaders *hd)
         h = (h ^ b[i]) * 16777619u;
     h ^= h >> 16;
     return h % TW_WORKER_SHARDS;
+}
+
+guint tw_workers_shard_of(const TwFrameHeaders *hd)
+{
+    return shard_of(hd);
 }
 
 /* ---- the shards ---- */
@@ -627,7 +632,7 @@ static void batch_add(Batch *b, const TwFrame *f, bool kept)
          * the source just read is in the cache. */
         prefetch_frame(f);
         tw_frame_headers(&b->frames[b->n], &b->hdr[b->n]);
-        b->shard_of[b->n] = (guint8)tw_workers_shard_of(&b->hdr[b->n]);
+        b->shard_of[b->n] = (guint8)shard_of(&b->hdr[b->n]);
         b->offset[b->n++] = KEPT;
         return;
     }
@@ -645,11 +650,8 @@ static void batch_add(Batch *b, const TwFrame *f, bool kept)
     b->n++;
 }
 
-/* Fills a batch; returns what tw_source_next last returned (1: more may come).
- * One worker: batches of one frame, borrowed from the source, not copied —
- * each frame's events are merged and handed on while they are still in the
- * cache, and freed memory is reused at once (holding a batch's events cost
- * 40 % more time on the DC mix). */
+/* Several workers: fills a batch; returns what tw_source_next last
+ * returned (1: more may come).  One worker: fill_one. */
 static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic_t *stop,
                       GError **err)
 {
@@ -659,23 +661,6 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
     b->finish = false;
     int r = 1;
     TwFrame f;
-    if (w->nworkers == 1) {
-        if (stop && *stop)
-            return 0;
-        r = tw_source_next(src, &f, err);
-        if (r > 0 && w->cfg.on_frame)
-            w->cfg.on_frame(&f, src, w->cfg.frame_user);
-        if (r > 0) {
-            if (!b->cap)
-                batch_grow(b, 1);
-            b->frames[0] = f;
-            b->ts[0] = f.ts_us;
-            tw_frame_headers(&b->frames[0], &b->hdr[0]);
-            b->shard_of[0] = tw_workers_shard_of(&b->hdr[0]);
-            b->n = 1;
-        }
-        return r;
-    }
     while (b->n < BATCH_FRAMES && b->bytes < BATCH_BYTES) {
         if (stop && *stop) {
             r = 0;
@@ -695,9 +680,33 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
             continue; /* decoded already (batch_add) */
         b->frames[i].data = b->arena + b->offset[i];
         tw_frame_headers(&b->frames[i], &b->hdr[i]);
-        b->shard_of[i] = tw_workers_shard_of(&b->hdr[i]);
+        b->shard_of[i] = (guint8)shard_of(&b->hdr[i]);
     }
     batch_index(b);
+    return r;
+}
+
+/* One worker: batch_fill's batch of one frame, borrowed from the source,
+ * not copied — each frame's events are merged and handed on while they
+ * are still in the cache, and freed memory is reused at once (holding a
+ * batch's events cost 40 % more time on the DC mix).  The source writes
+ * the frame in its place (b has room for one); b->ts is only for
+ * several workers' shards. */
+static inline int fill_one(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic_t *stop,
+                           GError **err)
+{
+    b->n = 0;
+    if (stop && *stop)
+        return 0;
+    TwFrame *f = &b->frames[0];
+    int r = tw_source_next(src, f, err);
+    if (r <= 0)
+        return r;
+    if (w->cfg.on_frame)
+        w->cfg.on_frame(f, src, w->cfg.frame_user);
+    tw_frame_headers(f, &b->hdr[0]);
+    b->shard_of[0] = (guint8)shard_of(&b->hdr[0]);
+    b->n = 1;
     return r;
 }
 
@@ -705,7 +714,9 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
 static int run_single(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop, GError **err)
 {
     int r;
-    while ((r = batch_fill(w, &w->batch[0], src, stop, err)) > 0) {
+    if (!w->batch[0].cap)
+        batch_grow(&w->batch[0], 1);
+    while ((r = fill_one(w, &w->batch[0], src, stop, err)) > 0) {
         dissect_all(w, 0);
         guint32 live = w->live;
         if (!live || (live & (live - 1))) {
