@@ -620,11 +620,10 @@ static void batch_index(Batch *b)
 /* offset of a frame the source keeps (source-keep.h): read in place. */
 #define KEPT G_MAXSIZE
 
-static void batch_add(Batch *b, const TwFrame *f, bool kept)
+/* The frame the source wrote at b->frames[b->n] (batch_fill). */
+static void batch_add(Batch *b, bool kept)
 {
-    if (b->n == b->cap)
-        batch_grow(b, b->cap ? b->cap * 2 : BATCH_FRAMES);
-    b->frames[b->n] = *f;
+    const TwFrame *f = &b->frames[b->n];
     b->ts[b->n] = f->ts_us;
     b->bytes += f->caplen;
     if (kept) {
@@ -660,18 +659,21 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
     b->bytes = 0;
     b->finish = false;
     int r = 1;
-    TwFrame f;
     while (b->n < BATCH_FRAMES && b->bytes < BATCH_BYTES) {
         if (stop && *stop) {
             r = 0;
             break;
         }
-        r = tw_source_next(src, &f, err);
+        if (b->n == b->cap)
+            batch_grow(b, b->cap ? b->cap * 2 : BATCH_FRAMES);
+        /* Read where the batch keeps it: no copy of the frame. */
+        TwFrame *f = &b->frames[b->n];
+        r = tw_source_next(src, f, err);
         if (r <= 0)
             break;
         if (w->cfg.on_frame)
-            w->cfg.on_frame(&f, src, w->cfg.frame_user);
-        batch_add(b, &f, tw_source_kept(src));
+            w->cfg.on_frame(f, src, w->cfg.frame_user);
+        batch_add(b, tw_source_kept(src));
     }
     b->mark_end = tw_source_mark(src);
     /* The arena moves no more: the headers are decoded where the bytes stay. */
