@@ -128,7 +128,7 @@ static void try_map(TwSavefile *sf)
 
 /* The previous record is no longer needed: give back whole pages behind
  * the read position once there are enough of them. */
-static void drop_consumed(TwSavefile *sf)
+static __attribute__((noinline)) void drop_consumed(TwSavefile *sf)
 {
     gsize limit = sf->keep_from < sf->pos ? (gsize)sf->keep_from : sf->pos;
     if (limit < sf->dropped || limit - sf->dropped < TW_SAVEFILE_MAP_DROP)
@@ -174,29 +174,33 @@ static void prefetch_next(const TwSavefile *sf)
     }
 }
 
+/* A whole record in the mapping (the common case): read in place.
+ * Anything else (the end, a cut or corrupt record) is left to the read
+ * path of next_pcap, which says what is wrong. */
+static inline bool next_pcap_mapped(TwSavefile *sf, TwSavefileRecord *rec)
+{
+    gsize hlen = 16 + sf->extra_hdr, left = sf->map_len - sf->pos;
+    if (left < hlen)
+        return false;
+    const guint8 *h = sf->map + sf->pos;
+    guint32 caplen = rd32(sf, h + 8);
+    if (caplen > TW_SAVEFILE_MAX_RECORD || caplen > left - hlen)
+        return false;
+    guint32 sec = rd32(sf, h), frac = rd32(sf, h + 4), len = rd32(sf, h + 12);
+    rec->ts_us = (gint64)sec * G_USEC_PER_SEC + (sf->nanosec ? frac / 1000 : frac);
+    rec->linktype = sf->linktype;
+    rec->data = h + hlen;
+    rec->caplen = caplen;
+    rec->origlen = len < caplen ? caplen : len;
+    sf->pos += hlen + caplen;
+    prefetch_next(sf);
+    return true;
+}
+
 static int next_pcap(TwSavefile *sf, TwSavefileRecord *rec, GError **err)
 {
-    if (sf->map) {
-        /* A whole record in the mapping (the common case): read in place.
-         * Anything else (the end, a cut or corrupt record) takes the path
-         * below, which says what is wrong. */
-        gsize hlen = 16 + sf->extra_hdr, left = sf->map_len - sf->pos;
-        if (left >= hlen) {
-            const guint8 *h = sf->map + sf->pos;
-            guint32 caplen = rd32(sf, h + 8);
-            if (caplen <= TW_SAVEFILE_MAX_RECORD && caplen <= left - hlen) {
-                guint32 sec = rd32(sf, h), frac = rd32(sf, h + 4), len = rd32(sf, h + 12);
-                rec->ts_us = (gint64)sec * G_USEC_PER_SEC + (sf->nanosec ? frac / 1000 : frac);
-                rec->linktype = sf->linktype;
-                rec->data = h + hlen;
-                rec->caplen = caplen;
-                rec->origlen = len < caplen ? caplen : len;
-                sf->pos += hlen + caplen;
-                prefetch_next(sf);
-                return 1;
-            }
-        }
-    }
+    if (sf->map && next_pcap_mapped(sf, rec))
+        return 1;
     guint8 h[24];
     gsize hlen = 16 + sf->extra_hdr, got;
     int r = read_exact(sf, h, hlen, &got);
@@ -470,14 +474,30 @@ TwSavefile *tw_savefile_open(FILE *fp, const char *name, GError **err)
     return g_steal_pointer(&sf);
 }
 
-int tw_savefile_next(TwSavefile *sf, TwSavefileRecord *rec, GError **err)
+/* Everything but a whole record of a mapped classic pcap file: out of
+ * line, so that the common case saves and restores few registers. */
+static __attribute__((noinline)) int next_other(TwSavefile *sf, TwSavefileRecord *rec, GError **err)
 {
-    if (sf->map)
-        drop_consumed(sf);
     int r = sf->ng ? next_pcapng(sf, rec, err) : next_pcap(sf, rec, err);
     if (r > 0)
         sf->records++;
     return r;
+}
+
+int tw_savefile_next(TwSavefile *sf, TwSavefileRecord *rec, GError **err)
+{
+    if (sf->map) {
+        /* drop_consumed gives nothing back before the read position is
+         * TW_SAVEFILE_MAP_DROP past what it dropped (keep_from only lowers
+         * its limit): not called per record. */
+        if (sf->pos - sf->dropped >= TW_SAVEFILE_MAP_DROP)
+            drop_consumed(sf);
+        if (!sf->ng && next_pcap_mapped(sf, rec)) {
+            sf->records++;
+            return 1;
+        }
+    }
+    return next_other(sf, rec, err);
 }
 
 bool tw_savefile_mapped(const TwSavefile *sf)

@@ -175,6 +175,47 @@ TwSource *tw_source_open_files(char **paths, const char *filter, GError **err)
     return s;
 }
 
+/* tw_savefile_next returned r <= 0 for the current file: -1 (an error,
+ * in err), 0 (no more files) or 1 (the next file is open).  Out of line,
+ * as filter_drops: next_file_frame's common case is a record passed on. */
+static __attribute__((noinline)) int file_ended(TwSource *s, int r, GError *local, GError **err)
+{
+    if (r < 0) {
+        /* Every whole frame before the cut was returned already. */
+        g_set_error(err, tw_source_error_quark(), 1, "%s%s%s%s: %s (after frame %" G_GUINT64_FORMAT ")",
+                    s->current, s->compression ? " (" : "", s->compression ? s->compression : "",
+                    s->compression ? "-compressed)" : "", s->decompress_why[0] ? s->decompress_why : local->message, s->frame_no);
+        g_error_free(local);
+        return -1;
+    }
+    guint64 end = s->mark_base + tw_savefile_pos(s->file);
+    if (s->keep && tw_savefile_mapped(s->file) && s->file_frame_no) {
+        /* Its frames may be in a batch still: mapped until released. */
+        tw_savefile_retire(s->file);
+        g_ptr_array_add(s->retired, g_steal_pointer(&s->file));
+        g_array_append_val(s->retired_end, end);
+    } else {
+        g_clear_pointer(&s->file, tw_savefile_free);
+    }
+    s->mark_base = end + 1; /* the next file's marks are all later */
+    if (!s->paths[s->next_path])
+        return 0;
+    if (!open_file(s, s->paths[s->next_path++], err))
+        return -1;
+    return 1;
+}
+
+/* -f: 1 when the filter rejects the record, 0 when it passes, -1 on an
+ * error (no program for its link type, in err). */
+static __attribute__((noinline)) int filter_drops(TwSource *s, const TwSavefileRecord *rec, GError **err)
+{
+    struct bpf_program *prog = program_for(s, rec->linktype, err);
+    if (!prog)
+        return -1;
+    struct pcap_pkthdr h = { .caplen = rec->caplen, .len = rec->origlen };
+    return pcap_offline_filter(prog, &h, rec->data) ? 0 : 1;
+}
+
 static int next_file_frame(TwSource *s, TwFrame *out, GError **err)
 {
     for (;;) {
@@ -183,40 +224,20 @@ static int next_file_frame(TwSource *s, TwFrame *out, GError **err)
         TwSavefileRecord rec;
         GError *local = NULL;
         int r = tw_savefile_next(s->file, &rec, &local);
-        if (r < 0) {
-            /* Every whole frame before the cut was returned already. */
-            g_set_error(err, tw_source_error_quark(), 1, "%s%s%s%s: %s (after frame %" G_GUINT64_FORMAT ")",
-                        s->current, s->compression ? " (" : "", s->compression ? s->compression : "",
-                        s->compression ? "-compressed)" : "", s->decompress_why[0] ? s->decompress_why : local->message, s->frame_no);
-            g_error_free(local);
-            return -1;
-        }
-        if (r == 0) {
-            guint64 end = s->mark_base + tw_savefile_pos(s->file);
-            if (s->keep && tw_savefile_mapped(s->file) && s->file_frame_no) {
-                /* Its frames may be in a batch still: mapped until released. */
-                tw_savefile_retire(s->file);
-                g_ptr_array_add(s->retired, g_steal_pointer(&s->file));
-                g_array_append_val(s->retired_end, end);
-            } else {
-                g_clear_pointer(&s->file, tw_savefile_free);
-            }
-            s->mark_base = end + 1; /* the next file's marks are all later */
-            if (!s->paths[s->next_path])
-                return 0;
-            if (!open_file(s, s->paths[s->next_path++], err))
-                return -1;
+        if (r <= 0) {
+            r = file_ended(s, r, local, err);
+            if (r <= 0)
+                return r;
             continue;
         }
         /* tshark numbers every frame, filtered or not; so do we. */
         ++s->frame_no;
         ++s->file_frame_no;
         if (s->filter) {
-            struct bpf_program *prog = program_for(s, rec.linktype, err);
-            if (!prog)
+            int drop = filter_drops(s, &rec, err);
+            if (drop < 0)
                 return -1;
-            struct pcap_pkthdr h = { .caplen = rec.caplen, .len = rec.origlen };
-            if (!pcap_offline_filter(prog, &h, rec.data))
+            if (drop)
                 continue;
         }
         out->no = s->frame_no;
