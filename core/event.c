@@ -235,7 +235,10 @@ static void intlist_release(GArray *a)
     EventPool *pool = pool_get();
     if (pool->nlists < TW_EVENT_POOL && a->len <= TW_INTLIST_POOLED_LEN &&
         g_array_get_element_size(a) == sizeof(gint64)) {
-        g_array_set_size(a, 0);
+        /* as g_array_set_size(a, 0) without its call and range removal: an
+         * INTLIST's array has no clear func (event.h), and a zero-terminated
+         * one is terminated again by the next append */
+        a->len = 0;
         pool->lists[pool->nlists++] = a;
         return;
     }
