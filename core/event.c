@@ -1091,7 +1091,8 @@ bool tw_event_community_id(const TwEvent *ev, char out[32])
     out[0] = 0;
     if (!ev->ip_proto || !ev->src[0] || !ev->dst[0])
         return false;
-    return tw_community_id_v1(0, ev->src, ev->dst, ev->ip_proto, ev->sport, ev->dport, out);
+    G_STATIC_ASSERT(TW_ADDR_STRLEN == TW_COMMUNITY_ID_ADDR_ARRAY);
+    return tw_community_id_v1_arrays(0, ev->src, ev->dst, ev->ip_proto, ev->sport, ev->dport, out);
 }
 
 /* ,"key": of a field, from a per-thread cache of the last keys written
