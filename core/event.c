@@ -1071,9 +1071,9 @@ bool tw_parse_time(const char *s, gint64 *ts_us)
     return true;
 }
 
+/* A MAC address as a JSON string, when 19 bytes are reserved at w->p. */
 static void append_mac(TwJsonWriter *w, const guint8 mac[6])
 {
-    tw_json_reserve(w, 19);
     char *b = w->p;
     memcpy(b, "\"00:00:00:00:00:00\"", 19);
     memcpy(b + 1, tw_hex_pairs + 2 * mac[0], 2);
@@ -1198,6 +1198,31 @@ static inline void json_addr(TwJsonWriter *w, const char a[TW_ADDR_STRLEN])
         tw_json_str(w, a); /* as before, also without a NUL in the array */
 }
 
+/* The header of tw_event_to_json is written in runs of bounded length,
+ * each after one reserve of its bound (HEAD_*): a literal or a number in a
+ * run is copied without a check of its own.  What may be longer (an
+ * interned text, an address) reserves for itself, between runs. */
+#define put_lit(w, lit) (memcpy((w)->p, "" lit, sizeof(lit) - 1), (w)->p += sizeof(lit) - 1)
+/* tw_json_u64 when 20 bytes are reserved at w->p (tw_json_u64_long reserves
+ * 20 too, which then never grows the GString: the run's room is left). */
+static inline void put_u64(TwJsonWriter *w, guint64 v)
+{
+    if (v >= 100) {
+        tw_json_u64_long(w, v);
+    } else if (v < 10) {
+        *w->p++ = (char)('0' + v);
+    } else {
+        memcpy(w->p, tw_json_digit_pairs + 2 * v, 2);
+        w->p += 2;
+    }
+}
+#define HEAD_START (sizeof "{\"schema\":2,\"frame\":" + 20 + sizeof ",\"ts\":\"" + 27 + sizeof "\",\"proto\":")
+#define HEAD_SPORT (sizeof ",\"sport\":" + 20 + sizeof ",\"dst\":")
+#define HEAD_DPORT (sizeof ",\"dport\":" + 20 + sizeof ",\"transport\":")
+#define HEAD_REST                                                                                           \
+    (sizeof ",\"ip_proto\":" + 20 + sizeof ",\"community_id\":\"" + 30 + 1 + sizeof ",\"src_mac\":" + 19 + \
+     sizeof ",\"dst_mac\":" + 19)
+
 /* JSON strings as json-writer.h escapes them (RFC 8259 7): bytes >= 0x80
  * pass through as the strings are UTF-8 by construction, except invalid
  * sequences which are replaced so the output always parses. */
@@ -1205,43 +1230,48 @@ void tw_event_to_json(const TwEvent *ev, GString *out)
 {
     TwJsonWriter jw, *w = &jw;
     tw_json_writer_begin(w, out);
-    tw_json_lit(w, "{\"schema\":" G_STRINGIFY(TW_EVENT_SCHEMA) ",\"frame\":");
-    tw_json_u64(w, ev->frame);
-    tw_json_reserve(w, 9 + 27 + 1);
-    memcpy(w->p, ",\"ts\":\"", 7);
-    tw_format_time(ev->ts_us, w->p + 7); /* 27 bytes and a NUL, overwritten next */
-    w->p += 7 + 27;
-    tw_json_lit(w, "\",\"proto\":");
+    tw_json_reserve(w, HEAD_START);
+    put_lit(w, "{\"schema\":" G_STRINGIFY(TW_EVENT_SCHEMA) ",\"frame\":");
+    G_STATIC_ASSERT(TW_EVENT_SCHEMA < 10); /* one digit in HEAD_START */
+    put_u64(w, ev->frame); /* tw_json_u64_long's reserve finds the room of HEAD_START: no growth */
+    put_lit(w, ",\"ts\":\"");
+    tw_format_time(ev->ts_us, w->p); /* 27 bytes and a NUL, overwritten next */
+    w->p += 27;
+    put_lit(w, "\",\"proto\":");
     json_interned_str(w, ev->proto);
     if (ev->src[0]) {
         tw_json_lit(w, ",\"src\":");
         json_addr(w, ev->src);
-        tw_json_lit(w, ",\"sport\":");
-        tw_json_u64(w, ev->sport);
-        tw_json_lit(w, ",\"dst\":");
+        tw_json_reserve(w, HEAD_SPORT);
+        put_lit(w, ",\"sport\":");
+        put_u64(w, ev->sport);
+        put_lit(w, ",\"dst\":");
         json_addr(w, ev->dst);
-        tw_json_lit(w, ",\"dport\":");
-        tw_json_u64(w, ev->dport);
+        tw_json_reserve(w, HEAD_DPORT);
+        put_lit(w, ",\"dport\":");
+        put_u64(w, ev->dport);
     }
     if (ev->transport) {
         tw_json_lit(w, ",\"transport\":");
         json_interned_str(w, ev->transport);
     }
+    tw_json_reserve(w, HEAD_REST);
     if (ev->ip_proto) {
-        tw_json_lit(w, ",\"ip_proto\":");
-        tw_json_u64(w, ev->ip_proto);
+        put_lit(w, ",\"ip_proto\":");
+        put_u64(w, ev->ip_proto);
         char cid[TW_COMMUNITY_ID_LEN];
         if (tw_event_community_id(ev, cid)) {
-            tw_json_lit(w, ",\"community_id\":\"");
+            put_lit(w, ",\"community_id\":\"");
             G_STATIC_ASSERT(TW_COMMUNITY_ID_LEN == 32); /* "1:", 28 base64 characters, the NUL at 30 */
-            tw_json_raw(w, cid, 30);
-            tw_json_char(w, '"');
+            memcpy(w->p, cid, 30);
+            w->p += 30;
+            *w->p++ = '"';
         }
     }
     if (ev->has_mac) {
-        tw_json_lit(w, ",\"src_mac\":");
+        put_lit(w, ",\"src_mac\":");
         append_mac(w, ev->src_mac);
-        tw_json_lit(w, ",\"dst_mac\":");
+        put_lit(w, ",\"dst_mac\":");
         append_mac(w, ev->dst_mac);
     }
     const TwField *fs = (const TwField *)(const void *)ev->fields->data;
