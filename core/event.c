@@ -1051,10 +1051,11 @@ void tw_format_time(gint64 ts_us, char out[32])
     }
     memcpy(out, time_cache_prefix, 19);
     out[19] = '.';
-    unsigned u = (unsigned)us;
-    put2(out + 20, u / 10000);
-    put2(out + 22, u / 100 % 100);
-    put2(out + 24, u % 100);
+    unsigned u = (unsigned)us; /* [0, 999999]: three digit pairs */
+    unsigned hi = u / 10000, lo = u % 10000;
+    memcpy(out + 20, tw_json_digit_pairs + 2 * hi, 2);
+    memcpy(out + 22, tw_json_digit_pairs + 2 * (lo / 100), 2);
+    memcpy(out + 24, tw_json_digit_pairs + 2 * (lo % 100), 2);
     out[26] = 'Z';
     out[27] = 0;
 }
