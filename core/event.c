@@ -1214,6 +1214,25 @@ static inline void json_addr(TwJsonWriter *w, const char a[TW_ADDR_STRLEN])
 static inline void put_u64(TwJsonWriter *w, guint64 v)
 {
     if (v >= 100) {
+        if (v < 100000) { /* 3 to 5 digits (ports, frame numbers), as tw_json_u64_long writes them, without the call */
+            guint32 u = (guint32)v, lo = u % 100;
+            char *o = w->p;
+            if (u < 1000) {
+                o[0] = (char)('0' + u / 100);
+                memcpy(o + 1, tw_json_digit_pairs + 2 * lo, 2);
+                w->p += 3;
+            } else if (u < 10000) {
+                memcpy(o, tw_json_digit_pairs + 2 * (u / 100), 2);
+                memcpy(o + 2, tw_json_digit_pairs + 2 * lo, 2);
+                w->p += 4;
+            } else {
+                o[0] = (char)('0' + u / 10000);
+                memcpy(o + 1, tw_json_digit_pairs + 2 * (u / 100 % 100), 2);
+                memcpy(o + 3, tw_json_digit_pairs + 2 * lo, 2);
+                w->p += 5;
+            }
+            return;
+        }
         tw_json_u64_long(w, v);
     } else if (v < 10) {
         *w->p++ = (char)('0' + v);
