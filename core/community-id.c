@@ -6,6 +6,9 @@
 #include <arpa/inet.h>
 #include <nettle/sha1.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Spec "ICMP": request/reply type pairs are one two-way flow whose second
  * port is the counterpart type; any other type is a one-way flow whose
@@ -187,12 +190,15 @@ static bool compute(guint16 seed, const char *saddr, const char *daddr, guint8 p
 }
 
 /* The per-thread cache (TW_COMMUNITY_ID_CACHE_SLOTS): addresses longer
- * than an IPv6 text form are never cached (nor valid). */
+ * than an IPv6 text form are never cached (nor valid).  A slot's address
+ * texts are followed by zeros to the end of their array (CID_SLOT_ADDR), so
+ * tw_community_id_v1_arrays compares them as whole 16-byte blocks. */
 #define CID_ADDR_MAX 46 /* INET6_ADDRSTRLEN, with the NUL */
+#define CID_SLOT_ADDR 48
 
 typedef struct {
-    char saddr[CID_ADDR_MAX];
-    char daddr[CID_ADDR_MAX];
+    char saddr[CID_SLOT_ADDR];
+    char daddr[CID_SLOT_ADDR];
     guint16 seed, sport, dport;
     guint8 proto;
     bool used, ok;
@@ -201,6 +207,12 @@ typedef struct {
 
 G_STATIC_ASSERT((TW_COMMUNITY_ID_CACHE_SLOTS & (TW_COMMUNITY_ID_CACHE_SLOTS - 1)) == 0 && TW_COMMUNITY_ID_CACHE_SLOTS >= 2);
 static TW_THREAD_LOCAL CidSlot cid_cache[TW_COMMUNITY_ID_CACHE_SLOTS];
+static TW_THREAD_LOCAL guint64 cid_misses; /* tw_community_id_cache_misses */
+
+guint64 tw_community_id_cache_misses(void)
+{
+    return cid_misses;
+}
 
 /* A hash of an address text of len bytes: its first and last 8 bytes (all
  * of it when shorter) and its length.  Only spreads keys over slots: a hit
@@ -216,6 +228,42 @@ static inline guint64 hash_addr(const char *s, gsize len)
             a = a << 8 | (guint8)s[i];
     }
     return (a * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15)) ^ (b * G_GUINT64_CONSTANT(0xC2B2AE3D27D4EB4F)) ^ len;
+}
+
+/* The pair of slots of an ordered key (see tw_community_id_v1). */
+static inline CidSlot *cid_set(guint16 seed, const char *saddr, gsize sl, const char *daddr, gsize dl, guint8 proto,
+                               guint16 sport, guint16 dport)
+{
+    guint64 h64 = hash_addr(saddr, sl) ^ (hash_addr(daddr, dl) * 31u);
+    h64 ^= ((guint64)seed << 40 | (guint64)proto << 32 | (guint64)sport << 16 | dport) * G_GUINT64_CONSTANT(0xFF51AFD7ED558CCD);
+    guint32 h = (guint32)(h64 >> 32) ^ (guint32)h64;
+    h ^= h >> 15;
+    return &cid_cache[h & (TW_COMMUNITY_ID_CACHE_SLOTS - 2)];
+}
+
+/* A miss of an ordered key (texts shorter than CID_ADDR_MAX): computed, and
+ * put in the first slot of its pair (the first moves to the second, whose
+ * key is lost). */
+static G_GNUC_NO_INLINE bool cid_miss(CidSlot *set, guint16 seed, const char *saddr, gsize sl, const char *daddr,
+                                      gsize dl, guint8 proto, guint16 sport, guint16 dport,
+                                      char out[TW_COMMUNITY_ID_LEN])
+{
+    cid_misses++;
+    bool ok = compute(seed, saddr, daddr, proto, sport, dport, out);
+    set[1] = set[0];
+    CidSlot *c = &set[0];
+    memset(c->saddr, 0, sizeof c->saddr);
+    memset(c->daddr, 0, sizeof c->daddr);
+    memcpy(c->saddr, saddr, sl);
+    memcpy(c->daddr, daddr, dl);
+    c->seed = seed;
+    c->sport = sport;
+    c->dport = dport;
+    c->proto = proto;
+    c->used = true;
+    c->ok = ok;
+    memcpy(c->out, out, TW_COMMUNITY_ID_LEN);
+    return ok;
 }
 
 bool tw_community_id_v1(guint16 seed, const char *saddr, const char *daddr, guint8 proto, guint16 sport,
@@ -243,13 +291,8 @@ bool tw_community_id_v1(guint16 seed, const char *saddr, const char *daddr, guin
     dl = strnlen(daddr, CID_ADDR_MAX);
     if (sl >= CID_ADDR_MAX || dl >= CID_ADDR_MAX)
         return compute(seed, saddr, daddr, proto, sport, dport, out);
-    guint64 h64 = hash_addr(saddr, sl) ^ (hash_addr(daddr, dl) * 31u);
-    h64 ^= ((guint64)seed << 40 | (guint64)proto << 32 | (guint64)sport << 16 | dport) * G_GUINT64_CONSTANT(0xFF51AFD7ED558CCD);
-    guint32 h = (guint32)(h64 >> 32) ^ (guint32)h64;
-    h ^= h >> 15;
-    /* Two-way: the key may sit in either slot of its pair; a miss moves the
-     * first to the second and takes the first (the second's key is lost). */
-    CidSlot *set = &cid_cache[h & (TW_COMMUNITY_ID_CACHE_SLOTS - 2)];
+    /* Two-way: the key may sit in either slot of its pair. */
+    CidSlot *set = cid_set(seed, saddr, sl, daddr, dl, proto, sport, dport);
     for (int way = 0; way < 2; way++) {
         const CidSlot *c = &set[way];
         if (c->used && c->sport == sport && c->dport == dport && c->proto == proto && c->seed == seed &&
@@ -258,17 +301,96 @@ bool tw_community_id_v1(guint16 seed, const char *saddr, const char *daddr, guin
             return c->ok;
         }
     }
-    bool ok = compute(seed, saddr, daddr, proto, sport, dport, out);
-    set[1] = set[0];
-    CidSlot *c = &set[0];
-    memcpy(c->saddr, saddr, sl + 1);
-    memcpy(c->daddr, daddr, dl + 1);
-    c->seed = seed;
-    c->sport = sport;
-    c->dport = dport;
-    c->proto = proto;
-    c->used = true;
-    c->ok = ok;
-    memcpy(c->out, out, TW_COMMUNITY_ID_LEN);
-    return ok;
+    return cid_miss(set, seed, saddr, sl, daddr, dl, proto, sport, dport, out);
+}
+
+#if defined(__SSE2__)
+/* The text of an address array whose NUL lies among its first 32 bytes, as
+ * two blocks with zeros from the NUL on; false when it does not (the 32
+ * bytes read lie in the TW_COMMUNITY_ID_ADDR_ARRAY readable). */
+G_STATIC_ASSERT(TW_COMMUNITY_ID_ADDR_ARRAY >= 32);
+static inline bool addr_blocks(const char *a, __m128i *lo, __m128i *hi, gsize *len)
+{
+    const __m128i zero = _mm_setzero_si128();
+    __m128i l = _mm_loadu_si128((const __m128i *)(const void *)a);
+    __m128i h = _mm_loadu_si128((const __m128i *)(const void *)(a + 16));
+    unsigned z = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(l, zero)) |
+                 (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(h, zero)) << 16;
+    if (G_UNLIKELY(!z))
+        return false;
+    unsigned n = (unsigned)__builtin_ctz(z); /* 0-31 */
+    const __m128i idx = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m128i nv = _mm_set1_epi8((char)n);
+    *lo = _mm_and_si128(l, _mm_cmplt_epi8(idx, nv));
+    *hi = _mm_and_si128(h, _mm_cmplt_epi8(_mm_add_epi8(idx, _mm_set1_epi8(16)), nv));
+    *len = n;
+    return true;
+}
+
+/* Bit i set where byte i of the two 32-byte texts differs. */
+static inline unsigned blocks_differ(__m128i alo, __m128i ahi, __m128i blo, __m128i bhi)
+{
+    unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(alo, blo)) |
+                  (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(ahi, bhi)) << 16;
+    return ~eq;
+}
+#endif
+
+bool tw_community_id_v1_arrays(guint16 seed, const char saddr[TW_COMMUNITY_ID_ADDR_ARRAY],
+                               const char daddr[TW_COMMUNITY_ID_ADDR_ARRAY], guint8 proto, guint16 sport,
+                               guint16 dport, char out[TW_COMMUNITY_ID_LEN])
+{
+#if defined(__SSE2__)
+    __m128i slo, shi, dlo, dhi;
+    gsize sl, dl;
+    if (G_UNLIKELY(!addr_blocks(saddr, &slo, &shi, &sl) || !addr_blocks(daddr, &dlo, &dhi, &dl)))
+        return tw_community_id_v1(seed, saddr, daddr, proto, sport, dport, out);
+    /* tw_community_id_v1's key order: strcmp's, from the first byte that
+     * differs (at most at the shorter text's NUL: the bytes up to it are the
+     * arrays' own) */
+    if (proto != TW_IPPROTO_ICMP && proto != TW_IPPROTO_ICMPV6) {
+        unsigned diff = blocks_differ(slo, shi, dlo, dhi);
+        int c = 0;
+        if (diff) {
+            unsigned i = (unsigned)__builtin_ctz(diff);
+            c = (int)(guint8)saddr[i] - (int)(guint8)daddr[i];
+        }
+        if (c > 0 || (c == 0 && sport > dport)) {
+            const char *t = saddr;
+            saddr = daddr;
+            daddr = t;
+            __m128i v = slo;
+            slo = dlo;
+            dlo = v;
+            v = shi;
+            shi = dhi;
+            dhi = v;
+            gsize n = sl;
+            sl = dl;
+            dl = n;
+            guint16 p = sport;
+            sport = dport;
+            dport = p;
+        }
+    }
+    CidSlot *set = cid_set(seed, saddr, sl, daddr, dl, proto, sport, dport);
+    for (int way = 0; way < 2; way++) {
+        const CidSlot *c = &set[way];
+        if (c->used && c->sport == sport && c->dport == dport && c->proto == proto && c->seed == seed) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)c->saddr);
+            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(c->saddr + 16));
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)c->daddr);
+            __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(c->daddr + 16));
+            /* equal 32 bytes, zeros from the NUL on: the same text (a longer
+             * one has no zero at the NUL's place) */
+            if (!(blocks_differ(a, b, slo, shi) | blocks_differ(x, y, dlo, dhi))) {
+                memcpy(out, c->out, TW_COMMUNITY_ID_LEN);
+                return c->ok;
+            }
+        }
+    }
+    return cid_miss(set, seed, saddr, sl, daddr, dl, proto, sport, dport, out);
+#else
+    return tw_community_id_v1(seed, saddr, daddr, proto, sport, dport, out);
+#endif
 }

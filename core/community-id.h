@@ -22,3 +22,16 @@ enum { TW_IPPROTO_ICMP = 1, TW_IPPROTO_TCP = 6, TW_IPPROTO_UDP = 17, TW_IPPROTO_
  * not parse or the families differ. */
 bool tw_community_id_v1(guint16 seed, const char *saddr, const char *daddr, guint8 proto, guint16 sport,
                         guint16 dport, char out[TW_COMMUNITY_ID_LEN]);
+
+/* The same, for addresses in arrays of TW_COMMUNITY_ID_ADDR_ARRAY bytes, all
+ * readable (an event's src and dst, event.h), each text ending at a NUL
+ * among them: the cache is looked up by whole blocks of the arrays, without
+ * a call.  The same IDs, from the same per-thread cache. */
+#define TW_COMMUNITY_ID_ADDR_ARRAY 46
+bool tw_community_id_v1_arrays(guint16 seed, const char saddr[TW_COMMUNITY_ID_ADDR_ARRAY],
+                               const char daddr[TW_COMMUNITY_ID_ADDR_ARRAY], guint8 proto, guint16 sport,
+                               guint16 dport, char out[TW_COMMUNITY_ID_LEN]);
+/* Keys the calling thread's cache missed so far (IDs computed, and put in
+ * it): both entries share the cache, so a flow's key misses once while it
+ * stays there, whichever entry and direction asks. */
+guint64 tw_community_id_cache_misses(void);

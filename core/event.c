@@ -235,7 +235,10 @@ static void intlist_release(GArray *a)
     EventPool *pool = pool_get();
     if (pool->nlists < TW_EVENT_POOL && a->len <= TW_INTLIST_POOLED_LEN &&
         g_array_get_element_size(a) == sizeof(gint64)) {
-        g_array_set_size(a, 0);
+        /* as g_array_set_size(a, 0) without its call and range removal: an
+         * INTLIST's array has no clear func (event.h), and a zero-terminated
+         * one is terminated again by the next append */
+        a->len = 0;
         pool->lists[pool->nlists++] = a;
         return;
     }
@@ -1048,10 +1051,11 @@ void tw_format_time(gint64 ts_us, char out[32])
     }
     memcpy(out, time_cache_prefix, 19);
     out[19] = '.';
-    unsigned u = (unsigned)us;
-    put2(out + 20, u / 10000);
-    put2(out + 22, u / 100 % 100);
-    put2(out + 24, u % 100);
+    unsigned u = (unsigned)us; /* [0, 999999]: three digit pairs */
+    unsigned hi = u / 10000, lo = u % 10000;
+    memcpy(out + 20, tw_json_digit_pairs + 2 * hi, 2);
+    memcpy(out + 22, tw_json_digit_pairs + 2 * (lo / 100), 2);
+    memcpy(out + 24, tw_json_digit_pairs + 2 * (lo % 100), 2);
     out[26] = 'Z';
     out[27] = 0;
 }
@@ -1068,9 +1072,9 @@ bool tw_parse_time(const char *s, gint64 *ts_us)
     return true;
 }
 
+/* A MAC address as a JSON string, when 19 bytes are reserved at w->p. */
 static void append_mac(TwJsonWriter *w, const guint8 mac[6])
 {
-    tw_json_reserve(w, 19);
     char *b = w->p;
     memcpy(b, "\"00:00:00:00:00:00\"", 19);
     memcpy(b + 1, tw_hex_pairs + 2 * mac[0], 2);
@@ -1088,7 +1092,8 @@ bool tw_event_community_id(const TwEvent *ev, char out[32])
     out[0] = 0;
     if (!ev->ip_proto || !ev->src[0] || !ev->dst[0])
         return false;
-    return tw_community_id_v1(0, ev->src, ev->dst, ev->ip_proto, ev->sport, ev->dport, out);
+    G_STATIC_ASSERT(TW_ADDR_STRLEN == TW_COMMUNITY_ID_ADDR_ARRAY);
+    return tw_community_id_v1_arrays(0, ev->src, ev->dst, ev->ip_proto, ev->sport, ev->dport, out);
 }
 
 /* ,"key": of a field, from a per-thread cache of the last keys written
@@ -1148,15 +1153,19 @@ static inline void json_member_key(TwJsonWriter *w, const char *key)
 /* The JSON text of an interned string (the event's proto and transport,
  * event.h), from a small per-thread cache by its address as the keys' (an
  * interned string never changes, so a hit needs no compare). */
-#define INTERNED_TEXT_SLOTS 16 /* a power of two: the few protocols and carriers */
+#define INTERNED_TEXT_SLOTS 64 /* a power of two: the few protocols and carriers */
 
+/* Two-way, as the key cache: 16 direct-mapped slots missed one proto or
+ * transport in seven on dc20 (two of the few texts an event names sharing
+ * a slot, each throwing the other out). */
 static TW_THREAD_LOCAL KeySlot interned_cache[INTERNED_TEXT_SLOTS];
 
 static void json_interned_str(TwJsonWriter *w, const char *s)
 {
     guint64 h = (guint64)(guintptr)s * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
-    KeySlot *slot = &interned_cache[h >> 60 & (INTERNED_TEXT_SLOTS - 1)];
-    if (G_LIKELY(slot->key == s)) {
+    KeySlot *set = &interned_cache[h >> 58 & (INTERNED_TEXT_SLOTS - 2)];
+    KeySlot *slot = set[0].key == s ? &set[0] : set[1].key == s ? &set[1] : NULL;
+    if (G_LIKELY(slot)) {
         tw_json_reserve(w, KEY_TEXT_MAX);
         memcpy(w->p, slot->text, KEY_TEXT_MAX);
         w->p += slot->len;
@@ -1166,9 +1175,10 @@ static void json_interned_str(TwJsonWriter *w, const char *s)
     tw_json_str(w, s);
     gsize len = (gsize)(w->p - w->g->str) - off;
     if (len <= KEY_TEXT_MAX) {
-        memcpy(slot->text, w->g->str + off, len);
-        slot->len = (guint32)len;
-        slot->key = s;
+        set[1] = set[0];
+        memcpy(set[0].text, w->g->str + off, len);
+        set[0].len = (guint32)len;
+        set[0].key = s;
     }
 }
 
@@ -1194,6 +1204,50 @@ static inline void json_addr(TwJsonWriter *w, const char a[TW_ADDR_STRLEN])
         tw_json_str(w, a); /* as before, also without a NUL in the array */
 }
 
+/* The header of tw_event_to_json is written in runs of bounded length,
+ * each after one reserve of its bound (HEAD_*): a literal or a number in a
+ * run is copied without a check of its own.  What may be longer (an
+ * interned text, an address) reserves for itself, between runs. */
+#define put_lit(w, lit) (memcpy((w)->p, "" lit, sizeof(lit) - 1), (w)->p += sizeof(lit) - 1)
+/* tw_json_u64 when 20 bytes are reserved at w->p (tw_json_u64_long reserves
+ * 20 too, which then never grows the GString: the run's room is left). */
+static inline void put_u64(TwJsonWriter *w, guint64 v)
+{
+    if (v >= 100) {
+        if (v < 100000) { /* 3 to 5 digits (ports, frame numbers), as tw_json_u64_long writes them, without the call */
+            guint32 u = (guint32)v, lo = u % 100;
+            char *o = w->p;
+            if (u < 1000) {
+                o[0] = (char)('0' + u / 100);
+                memcpy(o + 1, tw_json_digit_pairs + 2 * lo, 2);
+                w->p += 3;
+            } else if (u < 10000) {
+                memcpy(o, tw_json_digit_pairs + 2 * (u / 100), 2);
+                memcpy(o + 2, tw_json_digit_pairs + 2 * lo, 2);
+                w->p += 4;
+            } else {
+                o[0] = (char)('0' + u / 10000);
+                memcpy(o + 1, tw_json_digit_pairs + 2 * (u / 100 % 100), 2);
+                memcpy(o + 3, tw_json_digit_pairs + 2 * lo, 2);
+                w->p += 5;
+            }
+            return;
+        }
+        tw_json_u64_long(w, v);
+    } else if (v < 10) {
+        *w->p++ = (char)('0' + v);
+    } else {
+        memcpy(w->p, tw_json_digit_pairs + 2 * v, 2);
+        w->p += 2;
+    }
+}
+#define HEAD_START (sizeof "{\"schema\":2,\"frame\":" + 20 + sizeof ",\"ts\":\"" + 27 + sizeof "\",\"proto\":")
+#define HEAD_SPORT (sizeof ",\"sport\":" + 20 + sizeof ",\"dst\":")
+#define HEAD_DPORT (sizeof ",\"dport\":" + 20 + sizeof ",\"transport\":")
+#define HEAD_REST                                                                                           \
+    (sizeof ",\"ip_proto\":" + 20 + sizeof ",\"community_id\":\"" + 30 + 1 + sizeof ",\"src_mac\":" + 19 + \
+     sizeof ",\"dst_mac\":" + 19)
+
 /* JSON strings as json-writer.h escapes them (RFC 8259 7): bytes >= 0x80
  * pass through as the strings are UTF-8 by construction, except invalid
  * sequences which are replaced so the output always parses. */
@@ -1201,43 +1255,48 @@ void tw_event_to_json(const TwEvent *ev, GString *out)
 {
     TwJsonWriter jw, *w = &jw;
     tw_json_writer_begin(w, out);
-    tw_json_lit(w, "{\"schema\":" G_STRINGIFY(TW_EVENT_SCHEMA) ",\"frame\":");
-    tw_json_u64(w, ev->frame);
-    tw_json_reserve(w, 9 + 27 + 1);
-    memcpy(w->p, ",\"ts\":\"", 7);
-    tw_format_time(ev->ts_us, w->p + 7); /* 27 bytes and a NUL, overwritten next */
-    w->p += 7 + 27;
-    tw_json_lit(w, "\",\"proto\":");
+    tw_json_reserve(w, HEAD_START);
+    put_lit(w, "{\"schema\":" G_STRINGIFY(TW_EVENT_SCHEMA) ",\"frame\":");
+    G_STATIC_ASSERT(TW_EVENT_SCHEMA < 10); /* one digit in HEAD_START */
+    put_u64(w, ev->frame); /* tw_json_u64_long's reserve finds the room of HEAD_START: no growth */
+    put_lit(w, ",\"ts\":\"");
+    tw_format_time(ev->ts_us, w->p); /* 27 bytes and a NUL, overwritten next */
+    w->p += 27;
+    put_lit(w, "\",\"proto\":");
     json_interned_str(w, ev->proto);
     if (ev->src[0]) {
         tw_json_lit(w, ",\"src\":");
         json_addr(w, ev->src);
-        tw_json_lit(w, ",\"sport\":");
-        tw_json_u64(w, ev->sport);
-        tw_json_lit(w, ",\"dst\":");
+        tw_json_reserve(w, HEAD_SPORT);
+        put_lit(w, ",\"sport\":");
+        put_u64(w, ev->sport);
+        put_lit(w, ",\"dst\":");
         json_addr(w, ev->dst);
-        tw_json_lit(w, ",\"dport\":");
-        tw_json_u64(w, ev->dport);
+        tw_json_reserve(w, HEAD_DPORT);
+        put_lit(w, ",\"dport\":");
+        put_u64(w, ev->dport);
     }
     if (ev->transport) {
         tw_json_lit(w, ",\"transport\":");
         json_interned_str(w, ev->transport);
     }
+    tw_json_reserve(w, HEAD_REST);
     if (ev->ip_proto) {
-        tw_json_lit(w, ",\"ip_proto\":");
-        tw_json_u64(w, ev->ip_proto);
+        put_lit(w, ",\"ip_proto\":");
+        put_u64(w, ev->ip_proto);
         char cid[TW_COMMUNITY_ID_LEN];
         if (tw_event_community_id(ev, cid)) {
-            tw_json_lit(w, ",\"community_id\":\"");
+            put_lit(w, ",\"community_id\":\"");
             G_STATIC_ASSERT(TW_COMMUNITY_ID_LEN == 32); /* "1:", 28 base64 characters, the NUL at 30 */
-            tw_json_raw(w, cid, 30);
-            tw_json_char(w, '"');
+            memcpy(w->p, cid, 30);
+            w->p += 30;
+            *w->p++ = '"';
         }
     }
     if (ev->has_mac) {
-        tw_json_lit(w, ",\"src_mac\":");
+        put_lit(w, ",\"src_mac\":");
         append_mac(w, ev->src_mac);
-        tw_json_lit(w, ",\"dst_mac\":");
+        put_lit(w, ",\"dst_mac\":");
         append_mac(w, ev->dst_mac);
     }
     const TwField *fs = (const TwField *)(const void *)ev->fields->data;

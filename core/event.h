@@ -124,7 +124,9 @@ void tw_event_take_str(TwEvent *ev, const char *key, char *s); /* (transfer full
 void tw_event_set_hex(TwEvent *ev, const char *key, const guint8 *b, gsize n);
 void tw_event_set_hex32(TwEvent *ev, const char *key, guint32 v); /* "0x%08x" */
 void tw_event_set_time(TwEvent *ev, const char *key, gint64 ts_us); /* RFC 3339 */
-/* (transfer full of list): unref'd with ev.  A strlist's items are g_malloc'd
+/* (transfer full of list): unref'd with ev (or emptied, by its length, into
+ * the pool tw_event_intlist_new draws from: an intlist has no clear func).
+ * A strlist's items are g_malloc'd
  * strings (an invalid UTF-8 one is replaced, the old one g_free'd); the list
  * frees them: give it g_free as its free func. */
 void tw_event_take_intlist(TwEvent *ev, const char *key, GArray *list);

@@ -19,10 +19,6 @@ void tw_json_writer_grow(TwJsonWriter *w, gsize n)
     w->end = w->g->str + w->g->allocated_len - 1;
 }
 
-void tw_json_writer_end(TwJsonWriter *w)
-{
-    g_string_set_size(w->g, (gsize)(w->p - w->g->str));
-}
 
 const char tw_json_digit_pairs[200] = "00010203040506070809"
                                   "10111213141516171819"

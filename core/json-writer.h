@@ -30,10 +30,17 @@ typedef struct {
 
 /* Starts appending at the end of `g` (transfer none: g must outlive w). */
 void tw_json_writer_begin(TwJsonWriter *w, GString *g);
-/* Sets g->len to what was written and NUL-terminates it. */
-void tw_json_writer_end(TwJsonWriter *w);
 /* The slow path of tw_json_reserve: grows g so n more bytes fit. */
 void tw_json_writer_grow(TwJsonWriter *w, gsize n);
+
+/* Sets g->len to what was written and NUL-terminates it: what
+ * g_string_set_size does for a length inside the allocation (w->p never
+ * passes w->end, the last byte of it), without the call. */
+static inline void tw_json_writer_end(TwJsonWriter *w)
+{
+    w->g->len = (gsize)(w->p - w->g->str);
+    *w->p = 0;
+}
 
 /* Room for n more bytes at w->p. */
 static inline void tw_json_reserve(TwJsonWriter *w, gsize n)

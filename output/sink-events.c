@@ -11,7 +11,7 @@ static void events_event(TwSink *sink, const TwEvent *ev)
     EventsSink *s = (EventsSink *)sink;
     if (sink->out->err)
         return; /* the output is lost already: do not format for nothing */
-    g_string_truncate(s->buf, 0);
+    s->buf->len = 0; /* g_string_truncate(s->buf, 0) without the call: tw_event_to_json writes from len on, and its NUL */
     tw_event_to_json(ev, s->buf);
     g_string_append_c(s->buf, '\n');
     tw_out_write(sink->out, s->buf->str, s->buf->len);

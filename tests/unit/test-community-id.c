@@ -6,6 +6,27 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+/* tw_community_id_v1_arrays of the two texts, copied into arrays of
+ * TW_COMMUNITY_ID_ADDR_ARRAY bytes whose bytes past the NUL are `junk` (the
+ * arrays entry must look at the texts only); the same answer as
+ * tw_community_id_v1 (checked), which is returned. */
+static bool ids_agree(guint16 seed, const char *sa, const char *da, guint8 proto, guint16 sport, guint16 dport,
+                      char out[TW_COMMUNITY_ID_LEN], char junk)
+{
+    char a[TW_COMMUNITY_ID_ADDR_ARRAY], b[TW_COMMUNITY_ID_ADDR_ARRAY], arr[TW_COMMUNITY_ID_LEN];
+    memset(a, junk, sizeof a);
+    memset(b, junk, sizeof b);
+    g_assert_cmpuint(strlen(sa), <, sizeof a);
+    g_assert_cmpuint(strlen(da), <, sizeof b);
+    memcpy(a, sa, strlen(sa) + 1);
+    memcpy(b, da, strlen(da) + 1);
+    bool ok = tw_community_id_v1(seed, sa, da, proto, sport, dport, out);
+    bool ok2 = tw_community_id_v1_arrays(seed, a, b, proto, sport, dport, arr);
+    g_assert_cmpint(ok, ==, ok2);
+    g_assert_cmpstr(out, ==, arr);
+    return ok;
+}
+
 static guint check_file(const char *name, guint16 seed)
 {
     g_autofree char *path = g_test_build_filename(G_TEST_DIST, "ecs", "community-id", name, NULL);
@@ -22,9 +43,9 @@ static guint check_file(const char *name, guint16 seed)
         guint16 sport = sp && !JSON_NODE_HOLDS_NULL(sp) ? (guint16)json_node_get_int(sp) : 0;
         guint16 dport = dp && !JSON_NODE_HOLDS_NULL(dp) ? (guint16)json_node_get_int(dp) : 0;
         char id[TW_COMMUNITY_ID_LEN];
-        g_assert_true(tw_community_id_v1(seed, json_object_get_string_member(o, "saddr"),
-                                         json_object_get_string_member(o, "daddr"),
-                                         (guint8)json_object_get_int_member(o, "proto"), sport, dport, id));
+        g_assert_true(ids_agree(seed, json_object_get_string_member(o, "saddr"),
+                                json_object_get_string_member(o, "daddr"),
+                                (guint8)json_object_get_int_member(o, "proto"), sport, dport, id, (char)('1' + i % 9)));
         if (strcmp(id, json_object_get_string_member(o, "communityid")) != 0)
             g_error("%s #%u (proto %" G_GINT64_FORMAT " %s:%u -> %s:%u): got %s, want %s", name, i,
                     json_object_get_int_member(o, "proto"), json_object_get_string_member(o, "saddr"), sport,
@@ -132,8 +153,8 @@ static void test_cache(void)
                 guint8 proto;
                 char sa[48], da[48], id[TW_COMMUNITY_ID_LEN], back[TW_COMMUNITY_ID_LEN];
                 flow_key(family, i, &seed, sa, da, &proto, &sport, &dport);
-                g_assert_true(tw_community_id_v1(seed, sa, da, proto, sport, dport, id));
-                g_assert_true(tw_community_id_v1(seed, da, sa, proto, dport, sport, back));
+                g_assert_true(ids_agree(seed, sa, da, proto, sport, dport, id, (char)(pass ? 0x80 : '9')));
+                g_assert_true(ids_agree(seed, da, sa, proto, dport, sport, back, (char)(pass == 1 ? 0 : 'f')));
                 if (strcmp(id, back) != 0)
                     g_error("family %d flow %d: %s one way, %s the other", family, i, id, back);
                 if (pass == 0) {
@@ -153,6 +174,20 @@ static void test_cache(void)
     g_assert_true(tw_community_id_v1(0, v6, v6b, 6, 1, 2, a));
     g_assert_true(tw_community_id_v1(0, v6b, v6, 6, 2, 1, b));
     g_assert_cmpstr(a, ==, b);
+    g_assert_true(ids_agree(0, v6, v6b, 6, 1, 2, a, 'x')); /* NULs past the 32 bytes looked at first */
+    g_assert_true(ids_agree(0, v6b, "ffff::1", 6, 1, 2, a, 'x'));
+    /* the arrays entry orders endpoints as strcmp: a text that is the start
+     * of the other is the smaller, and equal texts by port */
+    const char *order[][2] = { { "10.0.0.1", "10.0.0.10" }, { "10.0.0.10", "10.0.0.1" }, { "10.0.0.9", "10.0.0.10" },
+                               { "::1", "::1" },              { "fe80::1", "10.0.0.1" },  { "1.2.3.4", "1.2.3.4" } };
+    for (gsize i = 0; i < G_N_ELEMENTS(order); i++)
+        for (int k = 0; k < 4; k++) {
+            ids_agree(0, order[i][0], order[i][1], 6, (guint16)(k & 1 ? 80 : 1000), (guint16)(k & 2 ? 80 : 1000), a, '0');
+            ids_agree(0, order[i][1], order[i][0], 6, (guint16)(k & 2 ? 80 : 1000), (guint16)(k & 1 ? 80 : 1000), b, 0);
+            g_assert_cmpstr(a, ==, b);
+            ids_agree(0, order[i][0], order[i][1], 1, (guint16)(k ? 8 : 3), 0, a, '.'); /* ICMP keeps its order */
+        }
+    g_assert_false(ids_agree(0, "", "10.0.0.1", 6, 1, 2, a, 0));
     g_assert_false(tw_community_id_v1(0, "10.0.0.1                                           x", "10.0.0.2", 6, 1, 2, a));
     g_assert_cmpstr(a, ==, "");
     /* what inet_pton refuses stays refused from the cache, and a leading
@@ -166,12 +201,41 @@ static void test_cache(void)
     }
 }
 
+/* One flow's key misses once, then both entries find it (either
+ * direction, junk or not past the NULs), in the slot of the ordered key. */
+static void test_cache_shared(void)
+{
+    const char *flows[][2] = { { "10.77.0.21", "10.77.0.10" }, { "10.77.0.1", "10.77.0.10" }, { "fe80::1", "fe80::2" },
+                               { "10.0.0.1", "10.0.0.1" } };
+    for (gsize i = 0; i < G_N_ELEMENTS(flows); i++) {
+        char a[TW_COMMUNITY_ID_LEN], b[TW_COMMUNITY_ID_LEN];
+        char sa[TW_COMMUNITY_ID_ADDR_ARRAY], da[TW_COMMUNITY_ID_ADDR_ARRAY];
+        memset(sa, 'z', sizeof sa);
+        memset(da, '7', sizeof da);
+        memcpy(sa, flows[i][0], strlen(flows[i][0]) + 1);
+        memcpy(da, flows[i][1], strlen(flows[i][1]) + 1);
+        guint64 before = tw_community_id_cache_misses();
+        g_assert_true(tw_community_id_v1_arrays(7, sa, da, 17, 50000 + (guint16)i, 53, a));
+        g_assert_cmpuint(tw_community_id_cache_misses(), ==, before + 1);
+        g_assert_true(tw_community_id_v1_arrays(7, da, sa, 17, 53, 50000 + (guint16)i, b));
+        g_assert_cmpstr(a, ==, b);
+        g_assert_true(tw_community_id_v1(7, flows[i][0], flows[i][1], 17, 50000 + (guint16)i, 53, b));
+        g_assert_cmpstr(a, ==, b);
+        g_assert_true(tw_community_id_v1(7, flows[i][1], flows[i][0], 17, 53, 50000 + (guint16)i, b));
+        g_assert_cmpstr(a, ==, b);
+        g_assert_true(tw_community_id_v1_arrays(7, sa, da, 17, 50000 + (guint16)i, 53, b));
+        g_assert_cmpstr(a, ==, b);
+        g_assert_cmpuint(tw_community_id_cache_misses(), ==, before + 1);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/community-id/vectors", test_vectors);
     g_test_add_func("/community-id/properties", test_properties);
     g_test_add_func("/community-id/cache", test_cache);
+    g_test_add_func("/community-id/cache-shared", test_cache_shared);
     g_test_add_func("/community-id/vectors-again", test_vectors); /* now through a warm cache */
     return g_test_run();
 }

@@ -143,6 +143,42 @@ static void test_json_every_room(void)
     }
 }
 
+/* The header (frame, time, addresses, ports, transport, ip_proto,
+ * community_id, MACs) is written in runs after one reserve each: into a
+ * GString with every amount of room left, the text is what it writes into
+ * an empty one (ASan sees a write past the room). */
+static void test_json_every_room_header(void)
+{
+    const char *addrs[][2] = { { "10.77.0.21", "10.77.0.10" },
+                               { "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.254", "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.253" } };
+    for (gsize a = 0; a < 2 * G_N_ELEMENTS(addrs); a++) {
+        guint16 sport = a & 1 ? 7 : 65535; /* a digit, or five */
+        TwPacketInfo pi = { .frame = G_MAXUINT64, .ts_us = G_GINT64_CONSTANT(1700000000123456), .transport = "tcp",
+                            .sport = sport, .dport = a & 1 ? 8 : 88, .has_mac = true,
+                            .src_mac = { 0xde, 0xad, 0xbe, 0xef, 0x00, 0x01 }, .dst_mac = { 0xff, 0xfe, 0, 1, 2, 3 } };
+        g_strlcpy(pi.src, addrs[a / 2][0], sizeof pi.src);
+        g_strlcpy(pi.dst, addrs[a / 2][1], sizeof pi.dst);
+        g_autoptr(TwEvent) ev = tw_event_new(&pi, "a_protocol_name_long_enough_not_to_be_small");
+        tw_event_set_int(ev, "msg_type", 10);
+        g_autoptr(GString) want = g_string_new(NULL);
+        tw_event_to_json(ev, want);
+        g_assert_true(g_str_has_prefix(want->str, "{\"schema\":2,\"frame\":18446744073709551615,\"ts\":\"2023-11-14T22:13:20.123456Z\","));
+        g_assert_nonnull(strstr(want->str, sport == 7 ? ",\"sport\":7," : ",\"sport\":65535,"));
+        g_assert_nonnull(strstr(want->str, ",\"community_id\":\"1:"));
+        g_assert_true(g_str_has_suffix(want->str, ",\"src_mac\":\"de:ad:be:ef:00:01\",\"dst_mac\":\"ff:fe:00:01:02:03\",\"msg_type\":10}"));
+        for (gsize fill = 0; fill < 700; fill++) {
+            GString *g = g_string_sized_new(1);
+            while (g->allocated_len < fill + 2)
+                g_string_append_c(g, 'x');
+            g_string_set_size(g, g->allocated_len - 1 - (fill % 331)); /* from full to 330 bytes left */
+            gsize before = g->len;
+            tw_event_to_json(ev, g);
+            g_assert_cmpstr(g->str + before, ==, want->str);
+            g_string_free(g, TRUE);
+        }
+    }
+}
+
 /* A capture record stamped before year 1 (a fuzzed pcap) is written as the
  * earliest time RFC 3339 can say, and that text reads back as itself: the
  * NDJSON round trip is stable (it used to write year 0000, unreadable). */
@@ -467,6 +503,7 @@ int main(int argc, char **argv)
     g_test_add_func("/event/invalid-utf8", test_invalid_utf8_is_replaced);
     g_test_add_func("/event/text-every-length", test_text_every_length);
     g_test_add_func("/event/json-every-room", test_json_every_room);
+    g_test_add_func("/event/json-every-room-header", test_json_every_room_header);
     g_test_add_func("/event/getters-hex", test_getters_and_hex);
     g_test_add_func("/event/time-roundtrip", test_time_roundtrip);
     g_test_add_func("/event/time-out-of-range", test_time_out_of_range);
