@@ -36,9 +36,10 @@ mkdir -p "$OUT"
 if [ ! -f "$BUILD/build.ninja" ]; then
     meson setup "$BUILD"
 fi
-ninja -C "$BUILD" trustwire bench/gen-capture >/dev/null
+ninja -C "$BUILD" trustwire bench/gen-capture bench/vcpu-pingpong >/dev/null
 TW=$BUILD/trustwire
 GEN=$BUILD/bench/gen-capture
+PINGPONG=$BUILD/bench/vcpu-pingpong
 
 MIX=${MIX:-mixed}
 NAME=$MIX-${SIZE}m${CLIENTS:+-${CLIENTS}c}
@@ -64,6 +65,8 @@ run() { # label, repeats, expected-ok exit codes ("0" or "0 1"), output file, co
     echo "bench: $label: $*" >&2
     for ((i = 1; i <= reps; i++)); do
         local rc=0
+        # How far apart the two vCPUs are just before this run (vcpu-pingpong.c).
+        "$PINGPONG" >"$RUN/$label.rt.$i" 2>/dev/null || rm -f "$RUN/$label.rt.$i"
         /usr/bin/time -v -o "$RUN/$label.time.$i" "$@" >"$out" 2>"$RUN/$label.stderr" || rc=$?
         case " $ok " in
             *" $rc "*) ;;
@@ -139,6 +142,17 @@ if "tshark" in res and "tw-events-file" in res:
     if "tw-events-file-w2" in res:
         print(f"speed ratio with --workers 2 (events to a file): {res['tshark'][0] / res['tw-events-file-w2'][0]:.1f}x wall, "
               f"{res['tshark'][2] / res['tw-events-file-w2'][2]:.1f}x CPU")
+        # Every run, with the two vCPUs' cache-line round trip measured just before it
+        # (bench/vcpu-pingpong.c): two threads of one process slow down when the host
+        # puts the vCPUs far apart; the median above mixes both placements.
+        i, each = 1, []
+        while os.path.exists(os.path.join(out, f"tw-events-file-w2.time.{i}")):
+            w, _, c = timing1(open(os.path.join(out, f"tw-events-file-w2.time.{i}")).read())
+            rtp = os.path.join(out, f"tw-events-file-w2.rt.{i}")
+            rt = open(rtp).read().strip() if os.path.exists(rtp) else "?"
+            each.append(f"{w:.2f} s {res['tshark'][0] / w:.1f}x (CPU {c:.2f} s, vCPU round trip {rt} ns)")
+            i += 1
+        print("  each --workers 2 run: " + "; ".join(each))
     for label, what in (("tw-krb-file", "1 worker"), ("tw-krb-file-w2", "--workers 2")):
         if label in res:
             print(f"speed ratio, both with -Y kerberos ({what}): {res['tshark'][0] / res[label][0]:.1f}x wall, "
