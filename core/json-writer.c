@@ -19,7 +19,6 @@ void tw_json_writer_grow(TwJsonWriter *w, gsize n)
     w->end = w->g->str + w->g->allocated_len - 1;
 }
 
-
 const char tw_json_digit_pairs[200] = "00010203040506070809"
                                   "10111213141516171819"
                                   "20212223242526272829"
