@@ -27,7 +27,7 @@ typedef enum {
     TW_AN_CAP_ZL_SOURCES,     /* TW_AN_MAX_ADDRS: Zerologon source address not kept */
     TW_AN_CAP_ALIASES,        /* TW_AN_MAX_ALIASES: alias not kept */
     TW_AN_CAP_CLOCK_SAMPLES,  /* TW_AN_MAX_CLOCK_SAMPLES: a kept sample replaced or one not merged */
-    TW_AN_CAP_REQUESTS,       /* TW_AN_MAX_REQUESTS: pending request evicted */
+    TW_AN_CAP_REQUESTS,       /* TW_AN_MAX_REQUESTS: a request evicted before any reply came (one answered ages out uncounted) */
     TW_AN_CAP_USERS,          /* TW_AN_MAX_USERS: user failure not recorded */
     TW_AN_CAP_NL_CHALLENGES,  /* TW_AN_MAX_FLOWS: NetrServerReqChallenge not recorded */
     TW_AN_CAP_SEALED_BURSTS,  /* TW_AN_MAX_FLOWS: sealed-burst tracker not created */

@@ -35,6 +35,7 @@ typedef struct {
     char *for_user;
     char *proxy_for; /* S4U2Proxy: the additional ticket's sname */
     bool aes_offered;
+    bool replied; /* its TGS-REP or KRB-ERROR came (tgs_req_for): forgetting it loses nothing */
 } TgsReq;
 
 static void tgs_req_free(gpointer p)
@@ -178,8 +179,10 @@ static void remember_tgs_req(TwTickets *t, const TwEvent *ev, const char *source
 {
     while (g_queue_get_length(t->pending_fifo) >= TW_TK_MAX_PENDING) {
         TgsKey *old = g_queue_pop_head(t->pending_fifo);
+        const TgsReq *gone = g_hash_table_lookup(t->pending, old);
+        if (gone && !gone->replied) /* its reply, if it comes, finds no request */
+            t->not_kept++;
         g_hash_table_remove(t->pending, old); /* frees old with its TgsReq */
-        t->not_kept++;
     }
     TgsReq *r = g_new0(TgsReq, 1);
     r->key = tgs_key(source, ev->frame);
@@ -203,7 +206,10 @@ static TgsReq *tgs_req_for(TwTickets *t, const TwEvent *ev, const char *source)
     if (reply_to < 0)
         return NULL;
     TgsKey k = tgs_key(source, (guint64)reply_to);
-    return g_hash_table_lookup(t->pending, &k);
+    TgsReq *r = g_hash_table_lookup(t->pending, &k);
+    if (r)
+        r->replied = true;
+    return r;
 }
 
 static void machine_ticket_fact(TwAnalysis *a, const char *account, TwFactKind k, const TwEvent *ev,

@@ -63,7 +63,7 @@ struct TwTickets {
     GPtrArray *rc4_tickets;   /* TwRc4Ticket* */
     GPtrArray *drs_calls;     /* TwDrsCall*: DRSGetNCChanges requests */
     guint64 aes_tickets;      /* tickets (AS-REP, TGS-REP) encrypted with AES */
-    guint64 not_kept;         /* entries refused by a TW_TK_MAX_* cap */
+    guint64 not_kept;         /* entries refused by a TW_TK_MAX_* cap, and TGS-REQs forgotten before their reply */
 };
 
 /* Returns: (transfer full): free with tw_tickets_free(). */

@@ -485,9 +485,10 @@
                                        * is jitter, never a step (analysis/clock.c) */
 #define TW_AN_MAX_CLOCK_SAMPLES 256   /* clock samples kept per machine: beyond, the second half rotates
                                        * (the median follows a drifting clock, but older samples are lost) */
-#define TW_AN_MAX_REQUESTS      16384 /* unanswered requests remembered to attribute replies: the oldest is
-                                       * evicted, and a late reply to it finds no machine (a KRB-ERROR
-                                       * without cname, a NETLOGON status) */
+#define TW_AN_MAX_REQUESTS      16384 /* requests remembered to attribute replies: the oldest is evicted;
+                                       * if no reply had come, a late one finds no machine (a KRB-ERROR
+                                       * without cname, a NETLOGON status), and that eviction is the cap
+                                       * hit (an answered request ages out uncounted: nothing is lost) */
 #define TW_AN_MAX_USERS         4096  /* user-failure records: further (user, address, error) triples are
                                        * not listed and do not count toward a password spray */
 #define TW_AN_MAX_FLOWS         16384 /* per-flow trackers, each table on its own: sealed-NETLOGON burst
@@ -510,7 +511,7 @@
 /* analysis/tickets.c: ticket requests and replication.  Each table is
  * capped on its own; when full, further entries are not kept and counted
  * (the report says how many): TGS-REQs awaiting their reply (the oldest is
- * forgotten), TGT and service-ticket holders by client address, DRSUAPI
+ * forgotten; counted only when its reply had not come), TGT and service-ticket holders by client address, DRSUAPI
  * connections' callers, and the failures, RC4 tickets and DCSync calls
  * listed in the report. */
 #define TW_TK_MAX_PENDING   16384

@@ -1,6 +1,7 @@
 /* test-identity.c — machine names and the joining of names and addresses. */
 #include "analysis-test-util.h"
 #include "analysis/clock.h"
+#include "analysis/tickets.h"
 
 static const struct {
     const char *in;
@@ -336,6 +337,68 @@ static void test_caps(void)
     g_assert_cmpint(((TwEvidence *)g_ptr_array_index(kf, 0))->krb_error, ==, 24);
 }
 
+/* One Kerberos message as an event line (frame, msg_type, reply_to < 0: none). */
+static char *krb_line(int frame, int msg_type, int reply_to, const char *extra)
+{
+    bool reply = msg_type == 11 || msg_type == 13 || msg_type == 30;
+    g_autofree char *rt = reply_to >= 0 ? g_strdup_printf(",\"reply_to\":%d", reply_to) : g_strdup("");
+    return g_strdup_printf("{\"frame\":%d,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"kerberos\","
+                           "\"src\":\"%s\",\"sport\":%d,\"dst\":\"%s\",\"dport\":%d,\"msg_type\":%d%s%s}",
+                           frame, reply ? "10.0.0.1" : "10.0.0.11", reply ? 88 : 50001,
+                           reply ? "10.0.0.11" : "10.0.0.1", reply ? 50001 : 88, msg_type, rt, extra);
+}
+
+/* A full request table forgets its oldest request.  Only one that no reply
+ * had answered is a cap hit (a late reply to it finds nothing): answered
+ * ones aging out lose nothing (on the benchmark's healthy DC mix they were
+ * counted as 423,106 "pending_requests" and 218,648 ticket records).  The
+ * same for the pending TGS-REQs of tickets.c. */
+static void test_answered_requests_age_out(void)
+{
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    int frame = 1;
+    /* AS-REQ → AS-REP, AS-REQ → KRB-ERROR 25, TGS-REQ → TGS-REP: every
+     * request answered, twice as many as the request table holds (a third
+     * of them TGS-REQs, which the ticket checks keep too) */
+    for (int i = 0; i < TW_AN_MAX_REQUESTS + TW_TK_MAX_PENDING; i++) {
+        int kind = i % 3;
+        int req_type = kind == 2 ? 12 : 10, rep_type = kind == 0 ? 11 : kind == 1 ? 30 : 13;
+        const char *req_extra = kind == 2 ? ",\"cname\":\"WS1$\",\"sname\":\"cifs/srv1.lab.example\""
+                                          : ",\"cname\":\"WS1$\",\"sname\":\"krbtgt/LAB.EXAMPLE\"";
+        const char *rep_extra = kind == 1 ? ",\"error_code\":25" : ",\"cname\":\"WS1$\",\"sname\":\"cifs/srv1.lab.example\"";
+        g_autofree char *req = krb_line(frame, req_type, -1, req_extra);
+        g_autofree char *rep = krb_line(frame + 1, rep_type, frame, rep_extra);
+        const char *lines[] = { req, rep, NULL };
+        feed_lines(a, lines, NULL);
+        frame += 2;
+    }
+    g_assert_cmpuint(a->cap_counts[TW_AN_CAP_REQUESTS], ==, 0);
+    g_assert_cmpuint(a->tickets->not_kept, ==, 0);
+    /* unanswered ones: the answered ones still held go first, uncounted;
+     * then each unanswered one forgotten is one hit */
+    for (int i = 0; i < TW_AN_MAX_REQUESTS + 50; i++) {
+        g_autofree char *req = krb_line(frame++, 12, -1, ",\"cname\":\"WS1$\",\"sname\":\"cifs/srv1.lab.example\"");
+        const char *lines[] = { req, NULL };
+        feed_lines(a, lines, NULL);
+    }
+    g_assert_cmpuint(a->cap_counts[TW_AN_CAP_REQUESTS], ==, 50);
+    G_STATIC_ASSERT(TW_TK_MAX_PENDING == TW_AN_MAX_REQUESTS); /* both 50 */
+    g_assert_cmpuint(a->tickets->not_kept, ==, 50);
+    /* a reply that still finds its request (here by its ports: no reply_to)
+     * marks it: forgetting it later is no hit */
+    g_autofree char *rep = krb_line(frame, 13, -1, ",\"cname\":\"WS1$\",\"sname\":\"cifs/srv1.lab.example\"");
+    const char *lines[] = { rep, NULL };
+    feed_lines(a, lines, NULL);
+    for (int i = 0; i < TW_AN_MAX_REQUESTS; i++) {
+        g_autofree char *req = krb_line(++frame, 12, -1, ",\"cname\":\"WS1$\",\"sname\":\"cifs/srv1.lab.example\"");
+        const char *more[] = { req, NULL };
+        feed_lines(a, more, NULL);
+    }
+    g_assert_cmpuint(a->cap_counts[TW_AN_CAP_REQUESTS], ==, 50 + TW_AN_MAX_REQUESTS - 1);
+    /* tickets.c pairs a TGS-REP by reply_to only: that one was not marked */
+    g_assert_cmpuint(a->tickets->not_kept, ==, 50 + TW_TK_MAX_PENDING);
+}
+
 /* NTLMSSP: the CHALLENGE names the server (and carries its clock), the
  * AUTHENTICATE names the client's workstation. */
 static void test_ntlmssp_names(void)
@@ -476,6 +539,7 @@ int main(int argc, char **argv)
     g_test_add_func("/identity/error-attribution", test_error_attribution);
     g_test_add_func("/identity/reply-to-per-source", test_reply_to_per_source);
     g_test_add_func("/identity/caps", test_caps);
+    g_test_add_func("/identity/answered-requests-age-out", test_answered_requests_age_out);
     g_test_add_func("/identity/ntlmssp-names", test_ntlmssp_names);
     g_test_add_func("/identity/machine-cap", test_machine_cap);
     g_test_add_func("/identity/capture-host-follows-input", test_capture_host_follows_input);
