@@ -265,6 +265,18 @@ static FILE *out;
 static uint64_t bytes_out, packets_out, target_bytes;
 static int64_t now_us;
 
+/* MS-DTYP 2.3.3 FILETIME: 100 ns intervals since 1601-01-01 UTC, the
+ * Unix epoch being 11,644,473,600 s later.  (An earlier constant put every
+ * SMB2 and NTLM time of these captures in 2079, as tshark shows them.) */
+static uint64_t filetime_at(int64_t unix_us)
+{
+    return 116444736000000000ull + (uint64_t)unix_us * 10;
+}
+
+/* A clock-skew host (broken == 2: KRB-ERROR 37) runs this far ahead, past
+ * Kerberos' five minutes (RFC 4120 10); its NTLMv2 client time shows it. */
+#define SKEWED_CLOCK_US (600LL * 1000000)
+
 typedef struct {
     uint64_t packets, tcp_flows, udp_flows, hosts_seen;
     uint64_t krb_by_type[32];
@@ -962,7 +974,7 @@ static void ntlm_challenge(Buf *b)
     put16le(b, 2), put16le(b, (unsigned)strlen(NBDOM) * 2), pututf16(b, NBDOM);
     put16le(b, 1), put16le(b, 6), pututf16(b, "DC1");
     put16le(b, 4), put16le(b, (unsigned)strlen(DNSDOM) * 2), pututf16(b, DNSDOM);
-    put16le(b, 7), put16le(b, 8), put64le(b, 133000000000000000ull + (uint64_t)now_us * 10);
+    put16le(b, 7), put16le(b, 8), put64le(b, filetime_at(now_us));
     put16le(b, 0), put16le(b, 0);
     ntlm_field(b, s + 40, (uint16_t)(b->len - s - ti), (uint32_t)ti);
 }
@@ -981,7 +993,8 @@ static void ntlm_authenticate(Buf *b, const Host *h)
     ntlm_field(b, s + 12, 24, (uint32_t)o);
     o = b->len - s;
     putrand(b, 16);            /* NTProofStr */
-    put1(b, 1), put1(b, 1), putz(b, 6), put64le(b, 133000000000000000ull + (uint64_t)now_us * 10);
+    /* MS-NLMP 2.2.2.7: the client's own time */
+    put1(b, 1), put1(b, 1), putz(b, 6), put64le(b, filetime_at(now_us + (h->broken == 2 ? SKEWED_CLOCK_US : 0)));
     putrand(b, 8), putz(b, 4);
     put16le(b, 2), put16le(b, (unsigned)strlen(NBDOM) * 2), pututf16(b, NBDOM);
     put16le(b, 1), put16le(b, 6), pututf16(b, "DC1");
@@ -1250,7 +1263,7 @@ static bool session_step(Session *s)
             put16le(&r, 65), put16le(&r, 1), put16le(&r, 0x0302), put16le(&r, 0);
             putrand(&r, 16), put32le(&r, 0x2f), put32le(&r, 8388608), put32le(&r, 8388608),
                 put32le(&r, 8388608);
-            put64le(&r, 133000000000000000ull + (uint64_t)now_us * 10), put64le(&r, 0);
+            put64le(&r, filetime_at(now_us)), put64le(&r, 0);
             put16le(&r, 128), put16le(&r, (unsigned)sp.len), put32le(&r, 0);
             put(&r, sp.p, sp.len);
             free(sp.p);
