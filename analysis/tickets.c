@@ -100,14 +100,37 @@ static TgsKey tgs_key(const char *source, guint64 frame)
     return k;
 }
 
+/* A holder table's value (tgt_holder, svc_holder, conn_caller): its text,
+ * and its place in the table's order of last write (oldest first).  A full
+ * table forgets its least recently written entry: refusing every new one
+ * instead left a sensor, once 16,384 connections had named their callers,
+ * without a caller for any later connection, for the rest of its life. */
+typedef struct {
+    char *value;
+    GList link; /* in the table's order; data: the key (owned by the table) */
+} HolderEntry;
+
+static void holder_entry_free(gpointer p)
+{
+    HolderEntry *e = p;
+    g_free(e->value);
+    g_free(e);
+}
+
+static const char *holder_get(GHashTable *h, const char *key)
+{
+    const HolderEntry *e = g_hash_table_lookup(h, key);
+    return e ? e->value : NULL;
+}
+
 TwTickets *tw_tickets_new(void)
 {
     TwTickets *t = g_new0(TwTickets, 1);
     t->pending = g_hash_table_new_full(tgs_key_hash, tgs_key_equal, NULL, tgs_req_free);
     t->pending_fifo = g_queue_new();
-    t->tgt_holder = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
-    t->svc_holder = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
-    t->conn_caller = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, g_free);
+    t->tgt_holder = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, holder_entry_free);
+    t->svc_holder = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, holder_entry_free);
+    t->conn_caller = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, holder_entry_free);
     t->drs_servers = g_hash_table_new_full(tw_an_str_hash, g_str_equal, g_free, NULL);
     t->tgs_failures = g_ptr_array_new_with_free_func(tgs_failure_free);
     t->rc4_tickets = g_ptr_array_new_with_free_func(rc4_free);
@@ -142,18 +165,33 @@ static bool is_anonymous(const char *principal)
     return principal && g_ascii_strncasecmp(principal, "WELLKNOWN/ANONYMOUS", 19) == 0;
 }
 
-static void holder_set(TwTickets *t, GHashTable *h, char *key /* full */, const char *value)
+static void holder_set(TwTickets *t, GHashTable *h, GQueue *order, char *key /* full */, const char *value)
 {
     if (!value || is_anonymous(value)) {
         g_free(key);
         return;
     }
-    if (g_hash_table_size(h) >= TW_TK_MAX_HOLDERS && !g_hash_table_contains(h, key)) {
-        t->not_kept++;
+    HolderEntry *e = g_hash_table_lookup(h, key);
+    if (e) {
         g_free(key);
+        if (strcmp(e->value, value) != 0) {
+            g_free(e->value);
+            e->value = g_strdup(value);
+        }
+        g_queue_unlink(order, &e->link);
+        g_queue_push_tail_link(order, &e->link);
         return;
     }
-    g_hash_table_replace(h, key, g_strdup(value));
+    e = g_new0(HolderEntry, 1);
+    e->value = g_strdup(value); /* before the eviction: value may be another entry's */
+    if (g_hash_table_size(h) >= TW_TK_MAX_HOLDERS) {
+        GList *oldest = g_queue_pop_head_link(order);
+        g_hash_table_remove(h, oldest->data); /* frees its key and entry */
+        t->not_kept++;                        /* a holder forgotten */
+    }
+    e->link.data = key;
+    g_hash_table_insert(h, key, e);
+    g_queue_push_tail_link(order, &e->link);
 }
 
 static bool etype_is_aes(gint64 e) { return e >= 17 && e <= 20; } /* RFC 3962, RFC 8009 */
@@ -236,7 +274,7 @@ static void tgs_error(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char
         f->requester = g_strdup(cname);
     } else {
         g_autofree char *k = g_strconcat(src_or_empty(source), "|", r->addr, NULL);
-        const char *holder = g_hash_table_lookup(t->tgt_holder, k);
+        const char *holder = holder_get(t->tgt_holder, k);
         TwMachine *m = holder ? NULL : tw_identity_by_addr(a, r->addr, false);
         if (holder) {
             f->requester = g_strdup(holder);
@@ -327,9 +365,10 @@ static void tgs_rep(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *
              * 6113 5.4.2): the client is the holder of the TGT that address
              * got, as for a refused request (tgs_error). */
             g_autofree char *k = g_strconcat(src_or_empty(source), "|", ev->dst, NULL);
-            holder = g_hash_table_lookup(t->tgt_holder, k);
+            holder = holder_get(t->tgt_holder, k);
         }
-        holder_set(t, t->svc_holder, g_strconcat(src_or_empty(source), "|", ev->dst, "|", lower, NULL), holder);
+        holder_set(t, t->svc_holder, &t->svc_order,
+                   g_strconcat(src_or_empty(source), "|", ev->dst, "|", lower, NULL), holder);
     }
     if (etype_is_aes(etype))
         t->aes_tickets++;
@@ -374,7 +413,7 @@ static void feed_kerberos(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const 
         remember_tgs_req(t, ev, source);
         return;
     case TW_KRB5_AS_REP: {
-        holder_set(t, t->tgt_holder, g_strconcat(src_or_empty(source), "|", ev->dst, NULL),
+        holder_set(t, t->tgt_holder, &t->tgt_order, g_strconcat(src_or_empty(source), "|", ev->dst, NULL),
                    an_str(ev, "cname"));
         if (etype_is_aes(an_int(ev, "ticket_etype", -1)))
             t->aes_tickets++;
@@ -398,9 +437,10 @@ static void feed_kerberos(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const 
             return;
         g_autofree char *lower = g_ascii_strdown(tsname, -1);
         g_autofree char *k = g_strconcat(src_or_empty(source), "|", ev->src, "|", lower, NULL);
-        const char *holder = g_hash_table_lookup(t->svc_holder, k);
+        const char *holder = holder_get(t->svc_holder, k);
         if (holder)
-            holder_set(t, t->conn_caller, conn_key(source, ev->src, ev->sport, ev->dst, ev->dport), holder);
+            holder_set(t, t->conn_caller, &t->conn_order,
+                       conn_key(source, ev->src, ev->sport, ev->dst, ev->dport), holder);
         return;
     }
     default:
@@ -416,7 +456,8 @@ static void feed_ntlmssp(TwTickets *t, const TwEvent *ev, const char *source)
         return;
     const char *domain = an_str(ev, "domain");
     g_autofree char *who = domain && *domain ? g_strdup_printf("%s\\%s", domain, user) : g_strdup(user);
-    holder_set(t, t->conn_caller, conn_key(source, ev->src, ev->sport, ev->dst, ev->dport), who);
+    holder_set(t, t->conn_caller, &t->conn_order, conn_key(source, ev->src, ev->sport, ev->dst, ev->dport),
+               who);
 }
 
 static void feed_drsuapi(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const char *source)
@@ -437,7 +478,7 @@ static void feed_drsuapi(TwTickets *t, TwAnalysis *a, const TwEvent *ev, const c
     }
     g_autofree char *k = conn_key(source, ev->src, ev->sport, ev->dst, ev->dport);
     TwDrsCall *c = g_new0(TwDrsCall, 1);
-    c->caller = g_strdup(g_hash_table_lookup(t->conn_caller, k));
+    c->caller = g_strdup(holder_get(t->conn_caller, k));
     if (c->caller) {
         c->caller_from = "auth";
     } else {

@@ -58,6 +58,10 @@ struct TwTickets {
     GHashTable *tgt_holder;   /* "source|addr" → cname of its last AS-REP */
     GHashTable *svc_holder;   /* "source|addr|sname" (sname lower case) → cname of its last TGS-REP */
     GHashTable *conn_caller;  /* "source|cli|cport|srv|sport" → principal from the auth context */
+    /* The three tables above hold HolderEntry values (tickets.c); each one's
+     * keys in order of last write, oldest first: a full table (TW_TK_MAX_HOLDERS)
+     * forgets its oldest. */
+    GQueue tgt_order, svc_order, conn_order;
     GHashTable *drs_servers;  /* addr → TRUE: answered DRSUAPI */
     GPtrArray *tgs_failures;  /* TwTgsFailure* */
     GPtrArray *rc4_tickets;   /* TwRc4Ticket* */

@@ -509,11 +509,13 @@
                                        * ones are not matched against this run's (cap previous_hosts) */
 
 /* analysis/tickets.c: ticket requests and replication.  Each table is
- * capped on its own; when full, further entries are not kept and counted
- * (the report says how many): TGS-REQs awaiting their reply (the oldest is
- * forgotten; counted only when its reply had not come), TGT and service-ticket holders by client address, DRSUAPI
- * connections' callers, and the failures, RC4 tickets and DCSync calls
- * listed in the report. */
+ * capped on its own, and what it loses is counted (the report says how
+ * many): TGS-REQs awaiting their reply (the oldest is forgotten; counted
+ * only when its reply had not come); TGT and service-ticket holders by
+ * client address and DRSUAPI connections' callers (the least recently
+ * written is forgotten, so a sensor keeps naming new ones); the failures,
+ * RC4 tickets and DCSync calls listed in the report (further ones are not
+ * kept). */
 #define TW_TK_MAX_PENDING   16384
 #define TW_TK_MAX_HOLDERS   16384
 #define TW_TK_MAX_RECORDS   4096

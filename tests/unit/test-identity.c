@@ -399,6 +399,40 @@ static void test_answered_requests_age_out(void)
     g_assert_cmpuint(a->tickets->not_kept, ==, 50 + TW_TK_MAX_PENDING);
 }
 
+/* A full holder table forgets its least recently written entry, and a new
+ * holder is always kept: a sensor keeps naming the holders of tickets of
+ * the machines it meets after the first TW_TK_MAX_HOLDERS (it refused every
+ * new one before, for the rest of its life). */
+static void test_ticket_holders_forget_oldest(void)
+{
+    g_autoptr(TwAnalysis) a = tw_analysis_new();
+    int frame = 1;
+    /* addresses 0 … MAX - 1, then 5 again (written again: now the newest), then MAX … MAX + 9 */
+    for (int step = 0; step < TW_TK_MAX_HOLDERS + 11; step++) {
+        int n = step < TW_TK_MAX_HOLDERS ? step : step == TW_TK_MAX_HOLDERS ? 5 : step - 1;
+        g_autofree char *rep = g_strdup_printf(
+            "{\"frame\":%d,\"ts\":\"2026-03-02T09:00:00Z\",\"proto\":\"kerberos\",\"src\":\"10.0.0.1\","
+            "\"sport\":88,\"dst\":\"10.1.%d.%d\",\"dport\":50001,\"msg_type\":11,\"cname\":\"WS%d$\"}",
+            frame++, n / 250, n % 250, n);
+        const char *lines[] = { rep, NULL };
+        feed_lines(a, lines, NULL);
+    }
+    GHashTable *h = a->tickets->tgt_holder;
+    g_assert_cmpuint(g_hash_table_size(h), ==, TW_TK_MAX_HOLDERS);
+    g_assert_cmpuint(a->tickets->not_kept, ==, 10); /* ten forgotten for ten new */
+    g_assert_cmpuint(g_queue_get_length(&a->tickets->tgt_order), ==, TW_TK_MAX_HOLDERS);
+    /* the oldest ten but address 5: 0-4 and 6-10 */
+    static const int gone[] = { 0, 4, 6, 10 }, kept[] = { 5, 11, TW_TK_MAX_HOLDERS - 1, TW_TK_MAX_HOLDERS + 9 };
+    for (guint i = 0; i < G_N_ELEMENTS(gone); i++) {
+        g_autofree char *k = g_strdup_printf("|10.1.%d.%d", gone[i] / 250, gone[i] % 250);
+        g_assert_false(g_hash_table_contains(h, k));
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(kept); i++) {
+        g_autofree char *k = g_strdup_printf("|10.1.%d.%d", kept[i] / 250, kept[i] % 250);
+        g_assert_true(g_hash_table_contains(h, k));
+    }
+}
+
 /* NTLMSSP: the CHALLENGE names the server (and carries its clock), the
  * AUTHENTICATE names the client's workstation. */
 static void test_ntlmssp_names(void)
@@ -540,6 +574,7 @@ int main(int argc, char **argv)
     g_test_add_func("/identity/reply-to-per-source", test_reply_to_per_source);
     g_test_add_func("/identity/caps", test_caps);
     g_test_add_func("/identity/answered-requests-age-out", test_answered_requests_age_out);
+    g_test_add_func("/identity/ticket-holders-forget-oldest", test_ticket_holders_forget_oldest);
     g_test_add_func("/identity/ntlmssp-names", test_ntlmssp_names);
     g_test_add_func("/identity/machine-cap", test_machine_cap);
     g_test_add_func("/identity/capture-host-follows-input", test_capture_host_follows_input);
