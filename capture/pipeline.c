@@ -644,12 +644,15 @@ static void unsupported_link(TwPipeline *pl, int linktype)
             name ? name : "unknown");
 }
 
-void tw_frame_headers(const TwFrame *f, TwFrameHeaders *h)
+bool tw_frame_headers(const TwFrame *f, TwFrameHeaders *h)
 {
-    h->link = tw_link_decode(f->linktype, f->data, f->caplen, f->origlen, &h->lr);
-    h->ip_status = h->link == TW_LINK_OK
-                       ? tw_ip_decode(h->lr.l3, h->lr.l3_caplen, h->lr.l3_origlen, &h->ip)
-                       : TW_IP_MALFORMED;
+    TwLinkStatus link = tw_link_decode(f->linktype, f->data, f->caplen, f->origlen, &h->lr);
+    TwIpStatus ip = link == TW_LINK_OK
+                        ? tw_ip_decode(h->lr.l3, h->lr.l3_caplen, h->lr.l3_origlen, &h->ip)
+                        : TW_IP_MALFORMED;
+    h->link = link;
+    h->ip_status = ip;
+    return link == TW_LINK_OK && ip == TW_IP_OK;
 }
 
 static void process_frame(TwPipeline *pl, const TwFrame *f, const TwFrameHeaders *h)

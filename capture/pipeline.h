@@ -77,7 +77,10 @@ typedef struct {
     TwLinkResult lr;
     TwIpPacket ip;
 } TwFrameHeaders;
-void tw_frame_headers(const TwFrame *frame, TwFrameHeaders *h);
+/* Returns whether both decoded (link TW_LINK_OK, ip_status TW_IP_OK), so
+ * that a caller need not read the two back at once (one load over two
+ * stores, which waits for them to reach the cache: capture/ip.c). */
+bool tw_frame_headers(const TwFrame *frame, TwFrameHeaders *h);
 /* tw_pipeline_frame with the frame's headers already decoded (h from
  * tw_frame_headers of this frame, with its data where it is now). */
 void tw_pipeline_frame_decoded(TwPipeline *pl, const TwFrame *frame, const TwFrameHeaders *h);

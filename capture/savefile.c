@@ -174,6 +174,16 @@ static void prefetch_next(const TwSavefile *sf)
     }
 }
 
+/* Both lengths in one store: the caller copies them on in one load
+ * (tw_source_next, by gcc), and a load over two smaller stores waits until
+ * they have reached the cache (capture/ip.c). */
+G_STATIC_ASSERT(G_STRUCT_OFFSET(TwSavefileRecord, origlen) == G_STRUCT_OFFSET(TwSavefileRecord, caplen) + 4);
+static inline void set_lengths(TwSavefileRecord *rec, guint32 caplen, guint32 origlen)
+{
+    guint32 both[2] = { caplen, origlen };
+    memcpy(&rec->caplen, both, sizeof both);
+}
+
 /* A whole record in the mapping (the common case): read in place.
  * Anything else (the end, a cut or corrupt record) is left to the read
  * path of next_pcap, which says what is wrong. */
@@ -190,8 +200,7 @@ static inline bool next_pcap_mapped(TwSavefile *sf, TwSavefileRecord *rec)
     rec->ts_us = (gint64)sec * G_USEC_PER_SEC + (sf->nanosec ? frac / 1000 : frac);
     rec->linktype = sf->linktype;
     rec->data = h + hlen;
-    rec->caplen = caplen;
-    rec->origlen = len < caplen ? caplen : len;
+    set_lengths(rec, caplen, len < caplen ? caplen : len);
     sf->pos += hlen + caplen;
     prefetch_next(sf);
     return true;

@@ -161,9 +161,9 @@ guint tw_workers_processors(void)
  * together, fragments (no ports) with their datagram's other packets.
  * Frames that are not IP go to
  * shard 0, where they are only counted. */
-static inline guint shard_of(const TwFrameHeaders *hd)
+static inline guint shard_of(const TwFrameHeaders *hd, bool ip_ok)
 {
-    if (hd->link != TW_LINK_OK || hd->ip_status != TW_IP_OK)
+    if (!ip_ok) /* tw_frame_headers' answer, not read back from hd */
         return 0;
     const TwIpPacket *ip = &hd->ip;
     if (ip->version == 4) {
@@ -206,7 +206,7 @@ static inline guint shard_of(const TwFrameHeaders *hd)
 
 guint tw_workers_shard_of(const TwFrameHeaders *hd)
 {
-    return shard_of(hd);
+    return shard_of(hd, hd->link == TW_LINK_OK && hd->ip_status == TW_IP_OK);
 }
 
 /* ---- the shards ---- */
@@ -630,8 +630,8 @@ static void batch_add(Batch *b, bool kept)
         /* Its bytes stay where they are: decoded now, while the record
          * the source just read is in the cache. */
         prefetch_frame(f);
-        tw_frame_headers(&b->frames[b->n], &b->hdr[b->n]);
-        b->shard_of[b->n] = (guint8)shard_of(&b->hdr[b->n]);
+        bool ok = tw_frame_headers(&b->frames[b->n], &b->hdr[b->n]);
+        b->shard_of[b->n] = (guint8)shard_of(&b->hdr[b->n], ok);
         b->offset[b->n++] = KEPT;
         return;
     }
@@ -681,8 +681,8 @@ static int batch_fill(TwWorkers *w, Batch *b, TwSource *src, volatile sig_atomic
         if (b->offset[i] == KEPT)
             continue; /* decoded already (batch_add) */
         b->frames[i].data = b->arena + b->offset[i];
-        tw_frame_headers(&b->frames[i], &b->hdr[i]);
-        b->shard_of[i] = (guint8)shard_of(&b->hdr[i]);
+        bool ok = tw_frame_headers(&b->frames[i], &b->hdr[i]);
+        b->shard_of[i] = (guint8)shard_of(&b->hdr[i], ok);
     }
     batch_index(b);
     return r;
@@ -706,8 +706,8 @@ static inline int fill_one(TwWorkers *w, Batch *b, TwSource *src, volatile sig_a
         return r;
     if (w->cfg.on_frame)
         w->cfg.on_frame(f, src, w->cfg.frame_user);
-    tw_frame_headers(f, &b->hdr[0]);
-    b->shard_of[0] = (guint8)shard_of(&b->hdr[0]);
+    bool ok = tw_frame_headers(f, &b->hdr[0]);
+    b->shard_of[0] = (guint8)shard_of(&b->hdr[0], ok);
     b->n = 1;
     return r;
 }

@@ -104,6 +104,37 @@ static void test_v4_fragment(void)
     g_assert_true(ip.is_fragment);
     g_assert_false(ip.more_fragments);
     g_assert_cmpuint(ip.frag_offset, ==, 1480);
+
+    /* The same without options (IHL 5: tw_ip_decode's own path, which
+     * works is_fragment out of the header word): the first fragment (MF,
+     * offset 0), the last (offset only), DF alone (a whole datagram). */
+    static const struct {
+        guint8 hi, lo;
+        bool fragment, more;
+        guint32 offset;
+    } plain[] = {
+        { 0x20, 0x00, true, true, 0 },
+        { 0x00, 185, true, false, 1480 },
+        { 0x40, 0x00, false, false, 0 },
+        { 0x60, 0x01, true, true, 8 },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(plain); i++) {
+        guint8 p[36];
+        p[0] = 0x45;
+        p[1] = 0;
+        p[2] = 0;
+        p[3] = sizeof p;
+        memcpy(p + 4, v4_opts + 4, 16); /* id 0xabcd, ttl, UDP, addresses */
+        memcpy(p + 20, v4_opts + 24, 16);
+        p[6] = plain[i].hi;
+        p[7] = plain[i].lo;
+        g_assert_cmpint(tw_ip_decode(p, sizeof p, sizeof p, &ip), ==, TW_IP_OK);
+        g_assert_true(ip.payload == p + 20);
+        g_assert_cmpint(ip.is_fragment, ==, plain[i].fragment);
+        g_assert_cmpint(ip.more_fragments, ==, plain[i].more);
+        g_assert_cmpuint(ip.frag_offset, ==, plain[i].offset);
+        g_assert_cmpuint(ip.frag_id, ==, 0xabcd);
+    }
 }
 
 /* IPv6 header + extension chain + 8-byte UDP header + 4 payload bytes. */
