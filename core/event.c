@@ -1117,6 +1117,10 @@ static TW_THREAD_LOCAL KeySlot key_cache[TW_JSON_KEY_CACHE_SLOTS];
  * miss, direct-mapped, on dc20). */
 /* Room for a value written after a key (tw_event_to_json). */
 #define JSON_FIELD_ROOM 24
+/* "false" after a key: tw_event_to_json copies it without a reserve of its own.
+ * (At file scope: a declaration right after a case label is not C11, and
+ * clang refuses it.) */
+G_STATIC_ASSERT(JSON_FIELD_ROOM >= 5);
 
 static G_GNUC_NO_INLINE void json_member_key_slow(TwJsonWriter *w, const char *key, KeySlot *set)
 {
@@ -1317,7 +1321,6 @@ void tw_event_to_json(const TwEvent *ev, GString *out)
             }
             break;
         case TW_FIELD_BOOL:
-            G_STATIC_ASSERT(JSON_FIELD_ROOM >= 5);
             if (f->v.b) {
                 memcpy(w->p, "true", 4);
                 w->p += 4;
