@@ -16,10 +16,10 @@ SHARDS = 16
 
 
 def shard_v4(src, dst):
-    s, d = int.from_bytes(src, "big"), int.from_bytes(dst, "big")
-    lo, hi = (s, d) if s < d else (d, s)
-    h = ((2166136261 ^ 4) * 16777619) & 0xFFFFFFFF
-    for byte in lo.to_bytes(4, "big") + hi.to_bytes(4, "big"):
+    """FNV-1a over the version, the lower then the higher address (as tests/workers/test-workers.py)."""
+    lo, hi = sorted([src, dst])
+    h = 2166136261
+    for byte in bytes([4]) + lo + hi:
         h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
     h ^= h >> 16
     return h % SHARDS
