@@ -7,7 +7,8 @@
  * source-keep.h; others copied, a source's frame being valid only until
  * its next call); the workers, and the
  * calling thread when it has nothing else to do, dissect them shard by
- * shard while it reads the next and merges the finished ones (run_sharded).
+ * shard (each shard on the thread that owns it: task_take, rebalance)
+ * while it reads the next and merges the finished ones (run_sharded).
  * Measured with the waiting times of each thread: with two slots and a
  * barrier per batch (every worker, then the merge) the calling thread
  * waited 0.3 s and each of 2 workers 0.6 s of a 2 s run (DC mix, 256 MiB);
@@ -51,8 +52,8 @@ typedef struct {
     guint len, cap;
 } KeyedVec;
 
-/* Cache lines: two threads dissect neighbouring shards at once (task_take
- * gives thread i the shards s % N == i), and each writes its shard's pool,
+/* Cache lines: two threads dissect neighbouring shards at once (each
+ * thread its own shards, at first s % N == i), and each writes its shard's pool,
  * vectors and positions at every frame: each shard on lines of its own. */
 #define CACHE_LINE 64
 
@@ -69,9 +70,13 @@ typedef struct {
     guint32 pos;
     gint64 deadline; /* tw_pipeline_next_deadline after the last call */
     /* Several workers, under TwWorkers.lock: the sequence number of the
-     * next batch this shard dissects, and whether a thread is at it. */
+     * next batch this shard dissects, whether a thread is at it, and the
+     * thread that dissects it (Worker.index; the calling thread is
+     * nthreads): only that one, so its flows, buffers and lines stay in
+     * one core's cache (rebalance moves it). */
     guint64 next;
     bool busy;
+    guint owner;
 } Shard;
 
 typedef struct {
@@ -101,6 +106,14 @@ typedef struct {
     guint index;
     GThread *thread;
 } Worker;
+
+/* What rebalance reads of a thread: the time it waited for work and the
+ * shard-batches it dissected (both under TwWorkers.lock, since the last
+ * rebalance). */
+typedef struct {
+    gint64 idle_us;
+    guint64 tasks;
+} ThreadLoad;
 
 struct TwWorkers {
     TwWorkersConfig cfg;
@@ -132,6 +145,10 @@ struct TwWorkers {
     guint sleeping;      /* worker threads waiting for a batch */
     bool caller_waiting; /* the calling thread waits for a batch to be done */
     bool quit;
+    /* Per thread (nthreads + 1, the calling thread last), under lock. */
+    ThreadLoad *load;
+    guint64 rebalanced_at; /* batches merged at the last rebalance */
+    gint64 rebalanced_us;  /* g_get_monotonic_time then */
 
     /* The merged stream's anomaly limit (TW_ANOMALY_EVENTS_MAX per kind),
      * kept as the pipeline keeps it: capture anomalies by how many were
@@ -405,19 +422,22 @@ static void dissect_shard(TwWorkers *w, guint s, guint64 seq)
     tw_framer_pool_use(NULL);
 }
 
-/* Under lock: a shard whose next batch is given and that no thread holds,
- * the oldest batch first (it is the one the merge waits for), among those
- * the shards of thread `me` (of `total`: the same shards stay on the same
- * core while the threads keep up).  Returns the shard, or -1. */
-static int task_take(TwWorkers *w, guint me, guint total, guint64 *seq)
+/* Under lock: a shard of thread `me` whose next batch is given and that
+ * no thread holds, the oldest batch first (it is the one the merge waits
+ * for).  Returns the shard, or -1.  A thread never takes another's shard:
+ * measured on the DC mix (256 MiB, --workers 2), letting the idle thread
+ * take the oldest batch of any shard moved a quarter of the shard-batches
+ * to the other core, and cost 20 % more CPU than keeping each shard on its
+ * thread and moving one now and then (rebalance). */
+static int task_take(TwWorkers *w, guint me, guint64 *seq)
 {
     int best = -1;
     guint64 best_seq = G_MAXUINT64;
     for (guint s = 0; s < TW_WORKER_SHARDS; s++) {
         const Shard *sh = &w->shard[s];
-        if (sh->busy || sh->next >= w->filled)
+        if (sh->owner != me || sh->busy || sh->next >= w->filled)
             continue;
-        if (sh->next < best_seq || (sh->next == best_seq && s % total == me && (guint)best % total != me)) {
+        if (sh->next < best_seq) {
             best = (int)s;
             best_seq = sh->next;
         }
@@ -429,6 +449,54 @@ static int task_take(TwWorkers *w, guint me, guint total, guint64 *seq)
     return best;
 }
 
+/* Batches merged between two looks at the threads' loads. */
+#define REBALANCE_BATCHES 16
+
+/* Under lock, on the calling thread, every REBALANCE_BATCHES batches: the
+ * thread that waited longest gets one shard of the one that waited least,
+ * when the difference is larger than what a shard costs that thread
+ * (its busy time per shard-batch, times the shard-batches it would take):
+ * moving it then shortens the run.  The calling thread reads and merges
+ * besides (and writes the lines out), so with the shards split evenly it
+ * is the one behind, and the other waits.  Which thread dissects a shard
+ * does not change its events, only where they are made. */
+static void rebalance(TwWorkers *w, guint64 merged)
+{
+    gint64 now = g_get_monotonic_time(), elapsed_us = now - w->rebalanced_us;
+    guint threads = w->nthreads + 1;
+    guint most = 0, least = 0;
+    for (guint t = 1; t < threads; t++) {
+        if (w->load[t].idle_us > w->load[most].idle_us)
+            most = t;
+        if (w->load[t].idle_us < w->load[least].idle_us)
+            least = t;
+    }
+    gint64 gap = w->load[most].idle_us - w->load[least].idle_us;
+    guint owned = 0;
+    int give = -1;
+    for (guint s = 0; s < TW_WORKER_SHARDS; s++) {
+        if (w->shard[s].owner != least)
+            continue;
+        owned++;
+        give = (int)s; /* the last one: any shard costs about as much as another */
+    }
+    const ThreadLoad *l = &w->load[least];
+    if (most != least && owned && l->tasks) {
+        gint64 busy = elapsed_us - l->idle_us;
+        gint64 per_shard = busy > 0 ? busy / (gint64)owned : 0;
+        if (gap > per_shard) {
+            w->shard[give].owner = most;
+            /* Its batches may be waiting, and its new thread asleep. */
+            if (w->sleeping)
+                pthread_cond_broadcast(&w->go);
+        }
+    }
+    for (guint t = 0; t < threads; t++)
+        w->load[t] = (ThreadLoad){ 0 };
+    w->rebalanced_at = merged;
+    w->rebalanced_us = now;
+}
+
 /* Under lock: shard s is done with batch seq. */
 static void task_done(TwWorkers *w, guint s, guint64 seq)
 {
@@ -436,6 +504,7 @@ static void task_done(TwWorkers *w, guint s, guint64 seq)
     sh->busy = false;
     sh->next = seq + 1;
     Batch *b = &w->batch[seq % SLOTS];
+    w->load[sh->owner].tasks++;
     if (--b->left == 0 && w->caller_waiting)
         pthread_cond_signal(&w->finished);
 }
@@ -447,10 +516,12 @@ static gpointer worker_main(gpointer data)
     pthread_mutex_lock(&w->lock);
     while (!w->quit) {
         guint64 seq;
-        int s = task_take(w, wk->index, w->nworkers, &seq);
+        int s = task_take(w, wk->index, &seq);
         if (s < 0) {
             w->sleeping++;
+            gint64 t0 = g_get_monotonic_time();
             pthread_cond_wait(&w->go, &w->lock);
+            w->load[wk->index].idle_us += g_get_monotonic_time() - t0;
             w->sleeping--;
             continue;
         }
@@ -752,6 +823,7 @@ static int run_sharded(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop,
      * copied (1 GiB on the DC mix): mapped until the batch is merged. */
     tw_source_keep(src);
     pthread_mutex_lock(&w->lock);
+    w->rebalanced_us = g_get_monotonic_time();
     for (;;) {
         if (merged < w->filled && w->batch[merged % SLOTS].left == 0) {
             Batch *b = &w->batch[merged % SLOTS];
@@ -765,6 +837,8 @@ static int run_sharded(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop,
             merged++;
             if (b->finish)
                 break;
+            if (merged - w->rebalanced_at >= REBALANCE_BATCHES)
+                rebalance(w, merged);
             continue;
         }
         if (!finishing && w->filled - merged < SLOTS) {
@@ -788,7 +862,7 @@ static int run_sharded(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop,
             continue;
         }
         guint64 seq;
-        int s = task_take(w, me, w->nworkers, &seq);
+        int s = task_take(w, me, &seq);
         if (s >= 0) {
             pthread_mutex_unlock(&w->lock);
             dissect_shard(w, (guint)s, seq);
@@ -797,7 +871,9 @@ static int run_sharded(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop,
             continue;
         }
         w->caller_waiting = true;
+        gint64 t0 = g_get_monotonic_time();
         pthread_cond_wait(&w->finished, &w->lock);
+        w->load[me].idle_us += g_get_monotonic_time() - t0;
         w->caller_waiting = false;
     }
     pthread_mutex_unlock(&w->lock);
@@ -844,6 +920,8 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg)
             sh->line_wanted_user = cfg->line_wanted_user;
         }
         sh->deadline = G_MAXINT64;
+        /* Thread s % N (the calling thread is N - 1), until rebalance moves it. */
+        sh->owner = s % w->nworkers;
     }
     w->soonest = G_MAXINT64;
     w->capture_emitted = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -853,6 +931,7 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg)
     pthread_cond_init(&w->finished, NULL);
     if (w->nworkers > 1) {
         w->nthreads = w->nworkers - 1;
+        w->load = g_new0(ThreadLoad, w->nworkers);
         w->worker = g_new0(Worker, w->nthreads);
         for (guint i = 0; i < w->nthreads; i++) {
             w->worker[i].w = w;
@@ -862,6 +941,14 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg)
         }
     }
     return w;
+}
+
+guint tw_workers_shards_owned(const TwWorkers *w, guint thread)
+{
+    guint n = 0;
+    for (guint s = 0; s < TW_WORKER_SHARDS; s++)
+        n += w->shard[s].owner == thread;
+    return n;
 }
 
 GHashTable *tw_workers_counters(TwWorkers *w)
@@ -896,6 +983,7 @@ void tw_workers_free(TwWorkers *w)
             g_thread_join(w->worker[i].thread);
         g_free(w->worker);
     }
+    g_free(w->load);
     for (guint s = 0; s < TW_WORKER_SHARDS; s++) {
         Shard *sh = &w->shard[s];
         tw_framer_pool_use(&sh->pool);

@@ -10,13 +10,16 @@
  * every frame (tw_pipeline_tick), so flows expire at the same frame
  * whichever shard holds them.  With N > 1, N - 1 threads and the calling
  * thread dissect: a task is one shard and its next batch of frames (a
- * shard's batches in order, the oldest batch first); the calling thread
- * reads the batches (up to 4 in flight), merges each finished one by
- * (input position, phase, LRU list, last touch) — the order a single
- * pipeline would have emitted them in — applies the per-kind anomaly
- * event limit again over the merged stream, and dissects when it has
- * nothing else to do.  The output is therefore the same for every N, byte
- * for byte (tests/workers). */
+ * shard's batches in order, the oldest batch first), and each shard
+ * belongs to one thread, which alone takes its tasks, so that its tables
+ * stay in one core's cache; every 16 batches the thread that waited
+ * longest is given one shard of the thread that waited least, when that
+ * shortens the run.  The calling thread reads the batches (up to 4 in
+ * flight), merges each finished one by (input position, phase, LRU list,
+ * last touch) — the order a single pipeline would have emitted them in —
+ * applies the per-kind anomaly event limit again over the merged stream,
+ * and dissects its own shards when it has nothing else to do.  The output
+ * is therefore the same for every N, byte for byte (tests/workers). */
 #pragma once
 
 #include "pipeline.h"
@@ -84,6 +87,11 @@ TwWorkers *tw_workers_new(const TwWorkersConfig *cfg);
  * -1 with *err set when the source failed (every frame before the error
  * is processed). */
 int tw_workers_run(TwWorkers *w, TwSource *src, volatile sig_atomic_t *stop, GError **err);
+/* With several workers: how many shards thread `thread` dissects now (the
+ * calling thread is workers - 1; each shard has one thread, which rebalance
+ * in workers.c changes as the threads' waits tell); with one, all of them
+ * for thread 0. */
+guint tw_workers_shards_owned(const TwWorkers *w, guint thread);
 /* The counters of all shards added up, sorted by name, zero omitted (-S). */
 void tw_workers_print_stats(TwWorkers *w, FILE *out);
 /* The same sums (name -> guint64*; keys borrowed from the shards, valid
