@@ -36,7 +36,13 @@ mkdir -p "$OUT"
 if [ ! -f "$BUILD/build.ninja" ]; then
     meson setup "$BUILD"
 fi
+# The build users get from tools/setup.sh: profile-guided, trained on pcaps/
+# (tools/pgo-build.sh; TW_PGO=0 measures a plain build).
+bash tools/pgo-build.sh "$BUILD" >/dev/null
 ninja -C "$BUILD" trustwire bench/gen-capture bench/vcpu-pingpong >/dev/null
+PGO=$(meson introspect "$BUILD" --buildoptions | python3 -c \
+    'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "b_pgo"))')
+echo "bench: $BUILD/trustwire, b_pgo=$PGO" >&2
 TW=$BUILD/trustwire
 GEN=$BUILD/bench/gen-capture
 PINGPONG=$BUILD/bench/vcpu-pingpong

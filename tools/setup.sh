@@ -52,4 +52,5 @@ if [ -f "$BUILD_DIR/build.ninja" ]; then
 else
     meson setup "$BUILD_DIR"
 fi
-ninja -C "$BUILD_DIR"
+# Profile-guided (tools/pgo-build.sh: trained on pcaps/; TW_PGO=0 for a plain build).
+bash tools/pgo-build.sh "$BUILD_DIR"
