@@ -176,6 +176,16 @@ MUTANTS = [
     ("engine-samr-caller-not-kerberos", "analysis/engine.c",
      "if (t == TW_KRB5_AP_REQ && !kpasswd && logon) {",
      "if (t == TW_KRB5_AP_REQ && kpasswd && logon) {"),
+    # capture/workers.c: which thread dissects a shard (rebalance)
+    ("workers-rebalance-gap-flipped", "capture/workers.c",
+     "if (gap > per_shard) {",
+     "if (gap < per_shard) {"),
+    ("workers-rebalance-most-idle-swapped", "capture/workers.c",
+     "if (w->load[t].idle_us > w->load[most].idle_us)",
+     "if (w->load[t].idle_us < w->load[most].idle_us)"),
+    ("workers-rebalance-tasks-uncounted", "capture/workers.c",
+     "w->load[sh->owner].tasks++;",
+     "(void)0;"),
 ]
 
 
