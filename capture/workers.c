@@ -425,10 +425,11 @@ static void dissect_shard(TwWorkers *w, guint s, guint64 seq)
 /* Under lock: a shard of thread `me` whose next batch is given and that
  * no thread holds, the oldest batch first (it is the one the merge waits
  * for).  Returns the shard, or -1.  A thread never takes another's shard:
- * measured on the DC mix (256 MiB, --workers 2), letting the idle thread
- * take the oldest batch of any shard moved a quarter of the shard-batches
- * to the other core, and cost 20 % more CPU than keeping each shard on its
- * thread and moving one now and then (rebalance). */
+ * letting the idle thread take the oldest batch of any shard moved a
+ * quarter of the shard-batches to the other core (2,711 of 10,448 on a
+ * 256 MiB DC mix), and keeping each shard on its thread, moving one now
+ * and then (rebalance), was 8.5 % faster when the host kept the vCPUs far
+ * apart and 2 % slower when near (bench/README.md, round 13). */
 static int task_take(TwWorkers *w, guint me, guint64 *seq)
 {
     int best = -1;
@@ -454,9 +455,9 @@ static int task_take(TwWorkers *w, guint me, guint64 *seq)
 
 /* Under lock, on the calling thread, every REBALANCE_BATCHES batches: the
  * thread that waited longest gets one shard of the one that waited least,
- * when the difference is larger than what a shard costs that thread
- * (its busy time per shard-batch, times the shard-batches it would take):
- * moving it then shortens the run.  The calling thread reads and merges
+ * when the difference is larger than what one shard cost that thread since
+ * the last look (its busy time over the shards it owns): moving it then
+ * shortens the run, and moving it back would not (no see-saw).  The calling thread reads and merges
  * besides (and writes the lines out), so with the shards split evenly it
  * is the one behind, and the other waits.  Which thread dissects a shard
  * does not change its events, only where they are made. */
