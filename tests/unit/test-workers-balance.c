@@ -4,11 +4,14 @@
  * callback that spins, as a slow output or analysis would make it) must
  * end up owning fewer shards than the even split it starts with; a run
  * where it is not slow gives the same events, whoever dissected them. */
-#include "capture/workers.h"
+#include "capture/csum.h"
 #include "capture/source.h"
+#include "capture/workers.h"
 
 #include <glib/gstdio.h>
+#include <pcap/pcap.h>
 #include <string.h>
+#include <unistd.h>
 
 /* NTP client requests (RFC 5905 7.3) from many clients to one server:
  * every shard gets frames, and every frame an event. */
@@ -21,37 +24,16 @@ static void put16(guint8 *p, guint v)
     p[1] = (guint8)v;
 }
 
-static void put32le(guint8 *p, guint32 v)
-{
-    p[0] = (guint8)v;
-    p[1] = (guint8)(v >> 8);
-    p[2] = (guint8)(v >> 16);
-    p[3] = (guint8)(v >> 24);
-}
-
-/* RFC 791 3.1: the ones' complement sum of the header's 16-bit words. */
-static guint ip_checksum(const guint8 *h)
-{
-    guint32 sum = 0;
-    for (guint i = 0; i < 20; i += 2)
-        sum += (guint32)h[i] << 8 | h[i + 1];
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return ~sum & 0xffff;
-}
-
 static char *write_capture(void)
 {
     GError *err = NULL;
     char *path = NULL;
     int fd = g_file_open_tmp("tw-balance-XXXXXX.pcap", &path, &err);
     g_assert_no_error(err);
-    FILE *f = fdopen(fd, "wb");
-    g_assert_nonnull(f);
-    guint8 hdr[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0 };
-    put32le(hdr + 16, 65535);
-    put32le(hdr + 20, 1); /* LINKTYPE_ETHERNET */
-    fwrite(hdr, 1, sizeof hdr, f);
+    close(fd);
+    pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+    pcap_dumper_t *d = pcap_dump_open(dead, path);
+    g_assert_nonnull(d);
     for (guint i = 0; i < FRAMES; i++) {
         guint8 p[14 + 20 + 8 + 48];
         memset(p, 0, sizeof p);
@@ -72,7 +54,7 @@ static char *write_capture(void)
         ip[17] = 0;
         ip[18] = 0;
         ip[19] = 123;
-        put16(ip + 10, ip_checksum(ip));
+        put16(ip + 10, ~tw_csum_sum(ip, 20) & 0xffff); /* RFC 791 3.1 */
         guint8 *udp = ip + 20;
         put16(udp, 123);
         put16(udp + 2, 123);
@@ -81,15 +63,13 @@ static char *write_capture(void)
         ntp[0] = 0x23; /* LI 0, version 4, mode 3 (client) */
         put16(ntp + 40, 0xe876);        /* transmit timestamp: seconds, */
         put16(ntp + 42, (guint)i);      /* a different one each */
-        guint8 rec[16];
-        put32le(rec, 1700000000u + i / 1000);
-        put32le(rec + 4, (i % 1000) * 1000);
-        put32le(rec + 8, sizeof p);
-        put32le(rec + 12, sizeof p);
-        fwrite(rec, 1, sizeof rec, f);
-        fwrite(p, 1, sizeof p, f);
+        struct pcap_pkthdr h = { .caplen = sizeof p, .len = sizeof p };
+        h.ts.tv_sec = 1700000000 + i / 1000;
+        h.ts.tv_usec = (i % 1000) * 1000;
+        pcap_dump((u_char *)d, &h, p);
     }
-    g_assert_cmpint(fclose(f), ==, 0);
+    pcap_dump_close(d);
+    pcap_close(dead);
     return path;
 }
 
